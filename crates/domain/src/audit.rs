@@ -1,0 +1,147 @@
+//! What the audit log records: the table of actions and their outcomes.
+//!
+//! Every write, every login and failed login, every permission refusal and every unmasking
+//! of personal data is one row, written in the same transaction as the change it records.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Every action the audit log knows, with its Chinese label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub enum Action {
+    #[serde(rename = "auth.login")]
+    Login,
+    #[serde(rename = "auth.login_failed")]
+    LoginFailed,
+    #[serde(rename = "auth.logout")]
+    Logout,
+    #[serde(rename = "auth.denied")]
+    Denied,
+    #[serde(rename = "region.import")]
+    RegionImport,
+    #[serde(rename = "grid.create")]
+    GridCreate,
+    #[serde(rename = "user.create")]
+    UserCreate,
+    #[serde(rename = "user.roles")]
+    UserRoles,
+    #[serde(rename = "user.password")]
+    UserPassword,
+    #[serde(rename = "user.lock")]
+    UserLock,
+    #[serde(rename = "user.unlock")]
+    UserUnlock,
+    #[serde(rename = "personal.unmask")]
+    Unmask,
+    #[serde(rename = "system.backup")]
+    Backup,
+    #[serde(rename = "system.demo")]
+    DemoLoad,
+}
+
+impl Action {
+    pub const ALL: [Action; 14] = [
+        Action::Login,
+        Action::LoginFailed,
+        Action::Logout,
+        Action::Denied,
+        Action::RegionImport,
+        Action::GridCreate,
+        Action::UserCreate,
+        Action::UserRoles,
+        Action::UserPassword,
+        Action::UserLock,
+        Action::UserUnlock,
+        Action::Unmask,
+        Action::Backup,
+        Action::DemoLoad,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Login => "auth.login",
+            Action::LoginFailed => "auth.login_failed",
+            Action::Logout => "auth.logout",
+            Action::Denied => "auth.denied",
+            Action::RegionImport => "region.import",
+            Action::GridCreate => "grid.create",
+            Action::UserCreate => "user.create",
+            Action::UserRoles => "user.roles",
+            Action::UserPassword => "user.password",
+            Action::UserLock => "user.lock",
+            Action::UserUnlock => "user.unlock",
+            Action::Unmask => "personal.unmask",
+            Action::Backup => "system.backup",
+            Action::DemoLoad => "system.demo",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Action::Login => "登录",
+            Action::LoginFailed => "登录失败",
+            Action::Logout => "退出登录",
+            Action::Denied => "越权访问被拒绝",
+            Action::RegionImport => "导入行政区划",
+            Action::GridCreate => "新建网格",
+            Action::UserCreate => "新建账户",
+            Action::UserRoles => "变更角色",
+            Action::UserPassword => "修改密码",
+            Action::UserLock => "锁定账户",
+            Action::UserUnlock => "解锁账户",
+            Action::Unmask => "查看个人信息明文",
+            Action::Backup => "备份数据库",
+            Action::DemoLoad => "载入演示数据",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// How an audited action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Failure,
+    Denied,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Denied => "denied",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Outcome::Success => "成功",
+            Outcome::Failure => "失败",
+            Outcome::Denied => "拒绝",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        [Outcome::Success, Outcome::Failure, Outcome::Denied]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_names_round_trip() {
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(Action::parse("user.delete"), None);
+    }
+}

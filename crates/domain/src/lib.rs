@@ -1,0 +1,11 @@
+//! Pure types and rules of Dualtrack: no web, no database, no runtime.
+//!
+//! Each module is named after the part of the field it models; the same name is used in
+//! the store, service and web layers.
+
+pub mod audit;
+pub mod divisions;
+pub mod jurisdiction;
+pub mod password;
+pub mod role;
+pub mod time;

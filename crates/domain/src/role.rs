@@ -1,0 +1,172 @@
+//! Roles and what each may do.
+//!
+//! The three administrative roles are kept apart (三员分立): the system administrator runs
+//! the tree and the system, the security administrator runs accounts and grants roles, the
+//! auditor reads the audit log. No account holds two of them, so no account can both grant
+//! roles and touch the audit log.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 系统管理员: jurisdiction tree, region import, grids, system settings.
+    SysAdmin,
+    /// 安全管理员: accounts, roles, passwords, locks.
+    SecAdmin,
+    /// 审计员: reads the audit log.
+    Auditor,
+    /// 领导: reads everything in its subtree.
+    Leader,
+    /// 操作员: reads and writes in its subtree.
+    Operator,
+    /// 网格员: reads and writes in its grids.
+    GridWorker,
+    /// 企业联络员: its enterprises.
+    EnterpriseLiaison,
+    /// 部门响应人: its department's tickets.
+    DeptResponder,
+}
+
+/// What a caller wants to do; each role grants some of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Read the jurisdiction tree and the work records of the subtree.
+    ReadTree,
+    /// Create and edit grids.
+    ManageGrids,
+    /// Import divisions from the national codes.
+    ImportRegions,
+    /// Create accounts, grant roles, reset passwords, lock and unlock.
+    ManageUsers,
+    /// Read the audit log.
+    ReadAudit,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::SysAdmin,
+        Role::SecAdmin,
+        Role::Auditor,
+        Role::Leader,
+        Role::Operator,
+        Role::GridWorker,
+        Role::EnterpriseLiaison,
+        Role::DeptResponder,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::SysAdmin => "sys_admin",
+            Role::SecAdmin => "sec_admin",
+            Role::Auditor => "auditor",
+            Role::Leader => "leader",
+            Role::Operator => "operator",
+            Role::GridWorker => "grid_worker",
+            Role::EnterpriseLiaison => "enterprise_liaison",
+            Role::DeptResponder => "dept_responder",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Role::SysAdmin => "系统管理员",
+            Role::SecAdmin => "安全管理员",
+            Role::Auditor => "审计员",
+            Role::Leader => "领导",
+            Role::Operator => "操作员",
+            Role::GridWorker => "网格员",
+            Role::EnterpriseLiaison => "企业联络员",
+            Role::DeptResponder => "部门响应人",
+        }
+    }
+
+    /// Accepts the English identifier or the Chinese name.
+    pub fn parse(s: &str) -> Option<Role> {
+        let s = s.trim();
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s || r.zh() == s || r.as_str().replace('_', "-") == s)
+    }
+
+    pub fn is_administrative(self) -> bool {
+        matches!(self, Role::SysAdmin | Role::SecAdmin | Role::Auditor)
+    }
+
+    pub fn grants(self, p: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::SysAdmin => matches!(p, ReadTree | ManageGrids | ImportRegions),
+            Role::SecAdmin => matches!(p, ReadTree | ManageUsers),
+            Role::Auditor => matches!(p, ReadTree | ReadAudit),
+            Role::Leader => matches!(p, ReadTree),
+            Role::Operator => matches!(p, ReadTree | ManageGrids),
+            Role::GridWorker => matches!(p, ReadTree),
+            Role::EnterpriseLiaison => matches!(p, ReadTree),
+            Role::DeptResponder => matches!(p, ReadTree),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Checks a set of roles for one account: at least one, no repeats, and at most one of
+/// the three administrative roles.
+pub fn check_role_set(roles: &[Role]) -> Result<(), String> {
+    if roles.is_empty() {
+        return Err("至少需要一个角色".into());
+    }
+    let admin: Vec<&str> = roles.iter().filter(|r| r.is_administrative()).map(|r| r.zh()).collect();
+    if admin.len() > 1 {
+        return Err(format!(
+            "系统管理员、安全管理员、审计员三员分立，同一账户不能兼任：{}",
+            admin.join("、")
+        ));
+    }
+    if admin.len() == 1 && roles.len() > 1 {
+        return Err(format!("{}账户不能兼任业务角色", admin[0]));
+    }
+    Ok(())
+}
+
+/// Whether any of `roles` grants `p`.
+pub fn any_grants(roles: &[Role], p: Permission) -> bool {
+    roles.iter().any(|r| r.grants(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn administrative_roles_are_separate() {
+        assert!(check_role_set(&[Role::SecAdmin, Role::Auditor]).is_err());
+        assert!(check_role_set(&[Role::SysAdmin, Role::Leader]).is_err());
+        assert!(check_role_set(&[Role::Leader, Role::Operator]).is_ok());
+        assert!(check_role_set(&[]).is_err());
+        // No single role both grants roles and reads the audit log.
+        for r in Role::ALL {
+            assert!(!(r.grants(Permission::ManageUsers) && r.grants(Permission::ReadAudit)));
+        }
+    }
+
+    #[test]
+    fn parses_both_names() {
+        assert_eq!(Role::parse("grid_worker"), Some(Role::GridWorker));
+        assert_eq!(Role::parse("grid-worker"), Some(Role::GridWorker));
+        assert_eq!(Role::parse("审计员"), Some(Role::Auditor));
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn leader_only_reads() {
+        assert!(Role::Leader.grants(Permission::ReadTree));
+        assert!(!Role::Leader.grants(Permission::ManageGrids));
+    }
+}

@@ -1,0 +1,146 @@
+//! Who is acting: a logged-in user, or the command line.
+
+use crate::{App, ServiceError, ServiceResult};
+use chrono::Utc;
+use dualtrack_domain::audit::{Action, Outcome};
+use dualtrack_domain::jurisdiction::{Code, Level, Scope};
+use dualtrack_domain::role::{any_grants, Permission, Role};
+use dualtrack_store::audit::NewAudit;
+use dualtrack_store::Tx;
+
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub scope: Scope,
+    pub source_addr: String,
+    pub session_id: Option<i64>,
+    /// The CSRF token of the session, for pages.
+    pub csrf_token: String,
+}
+
+impl Actor {
+    /// The command line, run by whoever holds the server's shell: the whole tree.
+    pub fn cli() -> Actor {
+        let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        Actor {
+            user_id: None,
+            username: format!("cli:{who}"),
+            display_name: "命令行".into(),
+            roles: vec![Role::SysAdmin],
+            scope: Scope::All,
+            source_addr: "local".into(),
+            session_id: None,
+            csrf_token: String::new(),
+        }
+    }
+
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Whether the actor may do `p`. The command line (the only actor over the whole
+    /// tree) may do everything; a user only what its roles grant.
+    pub fn can(&self, p: Permission) -> bool {
+        self.scope == Scope::All || any_grants(&self.roles, p)
+    }
+
+    pub fn roles_text(&self) -> String {
+        self.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+    }
+
+    /// The code an action is recorded under when it has no place of its own.
+    pub fn home_code(&self) -> Option<String> {
+        self.scope.code().map(|c| c.to_string())
+    }
+
+    /// Whether events tied to no place are the caller's to see: the whole tree, or a
+    /// prefecture or province.
+    pub fn sees_unplaced(&self) -> bool {
+        match &self.scope {
+            Scope::All => true,
+            Scope::Under(c) => c.level() <= Level::Prefecture,
+        }
+    }
+
+    /// An audit row for this actor.
+    pub fn audit(
+        &self,
+        action: Action,
+        outcome: Outcome,
+        target_kind: &str,
+        target_id: impl Into<String>,
+        jurisdiction: Option<String>,
+        detail: String,
+    ) -> NewAudit {
+        NewAudit {
+            at: Utc::now(),
+            user_id: self.user_id,
+            username: self.username.clone(),
+            roles: self.roles_text(),
+            action: action.as_str().into(),
+            target_kind: target_kind.into(),
+            target_id: target_id.into(),
+            jurisdiction_code: jurisdiction.or_else(|| self.home_code()),
+            source_addr: self.source_addr.clone(),
+            outcome: outcome.as_str().into(),
+            detail,
+        }
+    }
+}
+
+impl App {
+    /// Records a refusal in the audit log (in a transaction of its own: nothing else is
+    /// written) and returns the error to give the caller.
+    pub async fn refuse(
+        &self,
+        actor: &Actor,
+        target_kind: &str,
+        target_id: &str,
+        jurisdiction: Option<String>,
+        err: ServiceError,
+    ) -> ServiceError {
+        let row = actor.audit(Action::Denied, Outcome::Denied, target_kind, target_id, jurisdiction, err.to_string());
+        let result: ServiceResult<()> = async {
+            let mut tx = self.db.begin().await?;
+            dualtrack_store::audit::insert(&mut tx, &row).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        match result {
+            Ok(()) => err,
+            Err(e) => e,
+        }
+    }
+
+    /// Refuses unless the actor's roles grant `p`.
+    pub async fn require(&self, actor: &Actor, p: Permission, target_kind: &str, target_id: &str) -> ServiceResult<()> {
+        if actor.can(p) {
+            return Ok(());
+        }
+        let msg = format!("您的角色（{}）无权进行此操作", role_names(&actor.roles));
+        Err(self.refuse(actor, target_kind, target_id, None, ServiceError::Forbidden(msg)).await)
+    }
+
+    /// Refuses, as "not found", a record outside the actor's jurisdiction.
+    pub async fn require_in_scope(&self, actor: &Actor, code: &Code, target_kind: &str, target_id: &str) -> ServiceResult<()> {
+        if actor.scope.contains(code) {
+            return Ok(());
+        }
+        let msg = format!("未找到{target_kind}“{target_id}”，或它不在您的管辖范围内");
+        Err(self.refuse(actor, target_kind, target_id, Some(code.to_string()), ServiceError::NotFound(msg)).await)
+    }
+}
+
+/// Writes an audit row inside the transaction of the change.
+pub async fn audit_in(tx: &mut Tx, row: &NewAudit) -> ServiceResult<()> {
+    dualtrack_store::audit::insert(tx, row).await?;
+    Ok(())
+}
+
+pub fn role_names(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.zh()).collect::<Vec<_>>().join("、")
+}

@@ -1,0 +1,278 @@
+//! Logging in and out, sessions and passwords.
+//!
+//! Passwords are hashed with argon2id at the OWASP minimum parameters (19 MiB, 2 passes,
+//! 1 lane). Session tokens are 32 random bytes; only their SHA-256 is stored.
+
+use crate::actor::audit_in;
+use crate::{Actor, App, ServiceError, ServiceResult};
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::{DateTime, Utc};
+use dualtrack_domain::audit::{Action, Outcome};
+use dualtrack_domain::jurisdiction::{Code, Scope};
+use dualtrack_domain::role::Role;
+use dualtrack_store::audit::NewAudit;
+use dualtrack_store::user::UserRow;
+use dualtrack_store::{session, user};
+use sha2::{Digest, Sha256};
+
+/// Where a session is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// Pages, with an HttpOnly cookie and a CSRF token.
+    Web,
+    /// The JSON API, with a bearer token.
+    Api,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+/// A new session: the token is shown once and never stored.
+#[derive(Debug, Clone)]
+pub struct LoginOutcome {
+    pub token: String,
+    pub csrf_token: String,
+    pub actor: Actor,
+    pub expires_at: DateTime<Utc>,
+}
+
+fn argon2() -> Argon2<'static> {
+    // OWASP minimum for argon2id: m = 19 MiB, t = 2, p = 1.
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password (slow by design: run off the async threads).
+pub async fn hash_password(password: &str) -> ServiceResult<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| ServiceError::Internal(format!("密码哈希失败：{e}")))
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(e.to_string()))?
+}
+
+pub(crate) async fn verify(password: &str, hash: &str) -> bool {
+    let password = password.to_string();
+    let hash = hash.to_string();
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A fresh random token, hex-encoded.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub(crate) fn actor_of(u: &UserRow, roles: Vec<String>, source_addr: &str) -> ServiceResult<Actor> {
+    let code = Code::parse(&u.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    Ok(Actor {
+        user_id: Some(u.id),
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        roles: roles.iter().filter_map(|r| Role::parse(r)).collect(),
+        scope: Scope::Under(code),
+        source_addr: source_addr.to_string(),
+        session_id: None,
+        csrf_token: String::new(),
+    })
+}
+
+impl App {
+    /// Checks a user name and password and opens a session.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        kind: SessionKind,
+        source_addr: &str,
+    ) -> ServiceResult<LoginOutcome> {
+        let username = username.trim().to_lowercase();
+        if username.is_empty() {
+            return Err(ServiceError::invalid("username", "请输入用户名"));
+        }
+        if password.is_empty() {
+            return Err(ServiceError::invalid("password", "请输入密码"));
+        }
+        let now = Utc::now();
+        let Some(u) = user::by_username(&self.db, &username).await? else {
+            // Spend the same time as for a known name, so that names cannot be probed.
+            hash_password(password).await?;
+            let mut tx = self.db.begin().await?;
+            let row = NewAudit {
+                at: now,
+                user_id: None,
+                username: username.clone(),
+                roles: String::new(),
+                action: Action::LoginFailed.as_str().into(),
+                target_kind: "user".into(),
+                target_id: username.clone(),
+                jurisdiction_code: None,
+                source_addr: source_addr.into(),
+                outcome: Outcome::Failure.as_str().into(),
+                detail: "用户名不存在".into(),
+            };
+            audit_in(&mut tx, &row).await?;
+            tx.commit().await?;
+            return Err(ServiceError::Unauthenticated("用户名或密码错误".into()));
+        };
+        let roles = user::roles(&self.db, u.id).await?;
+        let actor = actor_of(&u, roles, source_addr)?;
+        let locked_why = if u.disabled {
+            Some("账户已被管理员锁定，请联系安全管理员".to_string())
+        } else {
+            u.locked_until.filter(|t| *t > now).map(|until| {
+                format!(
+                    "连续登录失败次数过多，账户已锁定至 {}，请稍后再试",
+                    dualtrack_domain::time::display(until)
+                )
+            })
+        };
+        if let Some(why) = locked_why {
+            let mut tx = self.db.begin().await?;
+            let row = actor.audit(Action::LoginFailed, Outcome::Denied, "user", u.id.to_string(), None, why.clone());
+            audit_in(&mut tx, &row).await?;
+            tx.commit().await?;
+            return Err(ServiceError::Locked(why));
+        }
+        if !verify(password, &u.password_hash).await {
+            let threshold = self.security.lockout_threshold;
+            let lock_until = now + self.security.lockout_duration;
+            let mut tx = self.db.begin().await?;
+            let failures = user::record_failed_login(&mut tx, u.id, threshold, lock_until).await?;
+            let locked = failures >= threshold;
+            let detail = if locked {
+                format!("密码错误（第 {failures} 次），账户锁定至 {}", dualtrack_domain::time::display(lock_until))
+            } else {
+                format!("密码错误（第 {failures} 次）")
+            };
+            let row = actor.audit(Action::LoginFailed, Outcome::Failure, "user", u.id.to_string(), None, detail);
+            audit_in(&mut tx, &row).await?;
+            tx.commit().await?;
+            return Err(if locked {
+                ServiceError::Locked(format!(
+                    "密码连续错误 {failures} 次，账户已锁定 {} 分钟（至 {}）",
+                    self.security.lockout_duration.num_minutes(),
+                    dualtrack_domain::time::display(lock_until)
+                ))
+            } else {
+                ServiceError::Unauthenticated(format!(
+                    "用户名或密码错误，再错 {} 次账户将被锁定",
+                    threshold - failures
+                ))
+            });
+        }
+        let token = random_token();
+        let csrf_token = random_token();
+        let mut tx = self.db.begin().await?;
+        user::clear_failed_logins(&mut tx, u.id).await?;
+        let sid = session::insert(
+            &mut tx,
+            &session::NewSession {
+                token_hash: &token_hash(&token),
+                user_id: u.id,
+                kind: kind.as_str(),
+                csrf_token: &csrf_token,
+                source_addr,
+                at: now,
+            },
+        )
+        .await?;
+        let row = actor.audit(Action::Login, Outcome::Success, "session", sid.to_string(), None, kind.as_str().into());
+        audit_in(&mut tx, &row).await?;
+        tx.commit().await?;
+        let mut actor = actor;
+        actor.session_id = Some(sid);
+        actor.csrf_token = csrf_token.clone();
+        Ok(LoginOutcome {
+            token,
+            csrf_token,
+            actor,
+            expires_at: now + self.security.session_idle,
+        })
+    }
+
+    /// Finds the user behind a session token, enforcing the idle and absolute timeouts.
+    pub async fn authenticate(&self, token: &str, source_addr: &str) -> ServiceResult<Actor> {
+        let expired = || ServiceError::Unauthenticated("登录已过期，请重新登录".into());
+        let Some(s) = session::by_token_hash(&self.db, &token_hash(token)).await? else {
+            return Err(ServiceError::Unauthenticated("未登录或登录已失效，请重新登录".into()));
+        };
+        let now = Utc::now();
+        if now - s.last_seen_at > self.security.session_idle || now - s.created_at > self.security.session_absolute {
+            session::delete_expired(&self.db, s.id).await?;
+            return Err(expired());
+        }
+        let Some(u) = user::by_id(&self.db, s.user_id).await? else {
+            return Err(expired());
+        };
+        if u.disabled {
+            return Err(ServiceError::Locked("账户已被管理员锁定，请联系安全管理员".into()));
+        }
+        // Sliding expiry, written at most once a minute.
+        if now - s.last_seen_at > chrono::Duration::minutes(1) {
+            session::touch(&self.db, s.id, now).await?;
+        }
+        let roles = user::roles(&self.db, u.id).await?;
+        let mut actor = actor_of(&u, roles, source_addr)?;
+        actor.session_id = Some(s.id);
+        actor.csrf_token = s.csrf_token;
+        Ok(actor)
+    }
+
+    pub async fn logout(&self, actor: &Actor) -> ServiceResult<()> {
+        let Some(sid) = actor.session_id else {
+            return Ok(());
+        };
+        let mut tx = self.db.begin().await?;
+        session::delete(&mut tx, sid).await?;
+        let row = actor.audit(Action::Logout, Outcome::Success, "session", sid.to_string(), None, String::new());
+        audit_in(&mut tx, &row).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_at_owasp_minimum() {
+        let h = hash_password("Haixi@2020x").await.expect("hash");
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(verify("Haixi@2020x", &h).await);
+        assert!(!verify("Haixi@2020y", &h).await);
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = random_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, random_token());
+        assert_ne!(token_hash(&a), a);
+    }
+}

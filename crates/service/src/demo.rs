@@ -1,0 +1,71 @@
+//! The Haixi 2020 demo: the tree of 海西州 (6328), some grids, and one account per role.
+//! Later parts of the product add their records to the same demo.
+
+use crate::users::NewUserInput;
+use crate::{Actor, App, ServiceResult};
+use dualtrack_domain::audit::{Action, Outcome};
+use dualtrack_store::{jurisdiction, user};
+
+/// The password of every demo account (listed in the README).
+pub const DEMO_PASSWORD: &str = "Haixi@2020";
+
+/// The prefecture the demo is built on.
+pub const HAIXI: &str = "6328";
+
+/// Villages and communities that get demo grids, with the grid names.
+const GRIDS: &[(&str, &[&str])] = &[
+    ("632801001001", &["博爱巷第一网格", "博爱巷第二网格", "博爱巷第三网格"]),
+    ("632801001002", &["育红巷第一网格", "育红巷第二网格"]),
+    ("632801002001", &["铁西第一网格", "铁西第二网格"]),
+    ("632802001001", &["德令哈河西第一网格", "德令哈河西第二网格"]),
+];
+
+/// One demo account per role: (user name, name, jurisdiction, role).
+pub const ACCOUNTS: &[(&str, &str, &str, &str)] = &[
+    ("sysadmin", "海西州系统管理员", "6328", "sys_admin"),
+    ("secadmin", "海西州安全管理员", "6328", "sec_admin"),
+    ("auditor", "海西州审计员", "6328", "auditor"),
+    ("haixi_leader", "海西州领导", "6328", "leader"),
+    ("golmud_leader", "格尔木市领导", "632801", "leader"),
+    ("golmud_operator", "格尔木市操作员", "632801", "operator"),
+    ("delingha_operator", "德令哈市操作员", "632802", "operator"),
+    ("grid_worker", "博爱巷第一网格网格员", "632801001001001", "grid_worker"),
+    ("liaison", "格尔木市企业联络员", "632801", "enterprise_liaison"),
+    ("responder", "海西州卫生健康委响应人", "6328", "dept_responder"),
+];
+
+impl App {
+    /// Fills an empty database with the demo; a database that has accounts is left alone.
+    /// Returns whether anything was loaded.
+    pub async fn load_demo(&self) -> ServiceResult<bool> {
+        if user::count(&self.db).await? > 0 {
+            return Ok(false);
+        }
+        let cli = Actor::cli();
+        self.import_region(&cli, Some(HAIXI), &|_, _| {}).await?;
+        for (village, names) in GRIDS {
+            for name in *names {
+                self.create_grid(&cli, village, name).await?;
+            }
+        }
+        for (username, display_name, code, role) in ACCOUNTS {
+            self.create_user(
+                &cli,
+                &NewUserInput {
+                    username: username.to_string(),
+                    display_name: display_name.to_string(),
+                    password: DEMO_PASSWORD.into(),
+                    jurisdiction_code: code.to_string(),
+                    roles: vec![role.to_string()],
+                },
+            )
+            .await?;
+        }
+        let mut tx = self.db.begin().await?;
+        let nodes = jurisdiction::count_all(&self.db).await?;
+        let row = cli.audit(Action::DemoLoad, Outcome::Success, "演示数据", HAIXI, Some(HAIXI.into()), format!("{nodes} 个区划节点，{} 个账户", ACCOUNTS.len()));
+        crate::actor::audit_in(&mut tx, &row).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

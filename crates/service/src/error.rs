@@ -1,0 +1,62 @@
+//! The one error type of the service layer. The web layer turns it into a response (an
+//! HTML message for pages, `{"error": …}` for the API), the CLI into a line on stderr.
+
+use dualtrack_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Bad input: the field and what is wrong with it.
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
+    /// The record clashes with one that exists (a user name taken, say).
+    #[error("{message}")]
+    Conflict { field: &'static str, message: String },
+    /// No such record, or not within the caller's jurisdiction: the two look the same.
+    #[error("{0}")]
+    NotFound(String),
+    /// The caller's role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Not logged in, bad credentials, or the session expired.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The account is locked.
+    #[error("{0}")]
+    Locked(String),
+    /// The database failed.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// Something else failed inside.
+    #[error("内部错误：{0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Invalid { field, message: message.into() }
+    }
+
+    /// A short machine-readable code for the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Invalid { .. } => "invalid",
+            ServiceError::Conflict { .. } => "conflict",
+            ServiceError::NotFound(_) => "not_found",
+            ServiceError::Forbidden(_) => "forbidden",
+            ServiceError::Unauthenticated(_) => "unauthenticated",
+            ServiceError::Locked(_) => "locked",
+            ServiceError::Store(_) => "storage",
+            ServiceError::Internal(_) => "internal",
+        }
+    }
+
+    /// The field the error is about, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ServiceError::Invalid { field, .. } | ServiceError::Conflict { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;

@@ -1,0 +1,54 @@
+//! The use cases that the web pages, the JSON API and the command line all call.
+//!
+//! Each one goes the same way: authorise (role, then jurisdiction scope) → validate →
+//! write, with its audit row, in one transaction → return typed results. Permission checks
+//! live here as well as in the web extractors, so no entry point can go round them.
+
+pub mod actor;
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod tree;
+pub mod users;
+
+pub use actor::Actor;
+pub use error::{ServiceError, ServiceResult};
+
+use dualtrack_domain::password::PasswordPolicy;
+use dualtrack_store::Db;
+
+/// The security settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct Security {
+    pub session_idle: chrono::Duration,
+    pub session_absolute: chrono::Duration,
+    pub lockout_threshold: i64,
+    pub lockout_duration: chrono::Duration,
+    pub password_policy: PasswordPolicy,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            session_idle: chrono::Duration::minutes(30),
+            session_absolute: chrono::Duration::hours(12),
+            lockout_threshold: 5,
+            lockout_duration: chrono::Duration::minutes(30),
+            password_policy: PasswordPolicy::default(),
+        }
+    }
+}
+
+/// The database and settings every use case runs against.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub db: Db,
+    pub security: Security,
+}
+
+impl App {
+    pub fn new(db: Db, security: Security) -> App {
+        App { db, security }
+    }
+}

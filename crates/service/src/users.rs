@@ -1,0 +1,235 @@
+//! Accounts: created, granted roles, locked and unlocked by the security administrator of
+//! a jurisdiction, each bound to one node of the tree.
+
+use crate::actor::{audit_in, role_names};
+use crate::auth::hash_password;
+use crate::tree::parse_code;
+use crate::{Actor, App, ServiceError, ServiceResult};
+use chrono::{DateTime, Utc};
+use dualtrack_domain::audit::{Action, Outcome};
+use dualtrack_domain::jurisdiction::Code;
+use dualtrack_domain::password::validate_username;
+use dualtrack_domain::role::{check_role_set, Permission, Role};
+use dualtrack_store::user::{self as store, NewUser, UserRow};
+use dualtrack_store::{jurisdiction, session, StoreError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// An account as others see it: never the password hash.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub jurisdiction_code: String,
+    pub roles: Vec<Role>,
+    /// 角色名称
+    pub role_names: Vec<String>,
+    /// 被管理员锁定
+    pub disabled: bool,
+    /// 因登录失败锁定至
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new account.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewUserInput {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    pub password: String,
+    /// 所属区划代码
+    pub jurisdiction_code: String,
+    /// 角色，如 leader、operator、grid_worker
+    pub roles: Vec<String>,
+}
+
+fn view(u: UserRow, roles: Vec<Role>) -> UserView {
+    UserView {
+        id: u.id,
+        username: u.username,
+        display_name: u.display_name,
+        jurisdiction_code: u.jurisdiction_code,
+        role_names: roles.iter().map(|r| r.zh().to_string()).collect(),
+        roles,
+        disabled: u.disabled,
+        locked_until: u.locked_until.filter(|t| *t > Utc::now()),
+        created_at: u.created_at,
+    }
+}
+
+fn parse_roles(raw: &[String]) -> ServiceResult<Vec<Role>> {
+    let mut roles = Vec::new();
+    for r in raw {
+        let role = Role::parse(r).ok_or_else(|| {
+            let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+            ServiceError::invalid("roles", format!("未知角色“{r}”，可选：{}", known.join("、")))
+        })?;
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    check_role_set(&roles).map_err(|m| ServiceError::invalid("roles", m))?;
+    Ok(roles)
+}
+
+fn parse_roles_stored(raw: &[String]) -> Vec<Role> {
+    raw.iter().filter_map(|r| Role::parse(r)).collect()
+}
+
+impl App {
+    /// The account with this id, if it lies within the actor's scope.
+    async fn user_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<UserRow> {
+        let target = id.to_string();
+        let not_found = || ServiceError::NotFound(format!("未找到账户 {id}，或它不在您的管辖范围内"));
+        let Some(u) = store::by_id(&self.db, id).await? else {
+            return Err(not_found());
+        };
+        let code = Code::parse(&u.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.require_in_scope(actor, &code, "账户", &target).await.map_err(|_| not_found())?;
+        Ok(u)
+    }
+
+    pub async fn create_user(&self, actor: &Actor, input: &NewUserInput) -> ServiceResult<UserView> {
+        self.require(actor, Permission::ManageUsers, "账户", &input.username).await?;
+        let username = validate_username(&input.username)
+            .map_err(|m| ServiceError::invalid("username", m))?
+            .to_lowercase();
+        let display_name = match input.display_name.trim() {
+            "" => username.clone(),
+            d if d.chars().count() > 50 => return Err(ServiceError::invalid("display_name", "姓名不能超过 50 个字")),
+            d => d.to_string(),
+        };
+        let code = parse_code("jurisdiction_code", &input.jurisdiction_code)?;
+        self.require_in_scope(actor, &code, "区划", code.as_str()).await?;
+        let roles = parse_roles(&input.roles)?;
+        self.security
+            .password_policy
+            .check(&input.password, &username)
+            .map_err(|m| ServiceError::invalid("password", m))?;
+        let hash = hash_password(&input.password).await?;
+        let now = Utc::now();
+        let mut tx = self.db.begin().await?;
+        if !jurisdiction::exists(&mut tx, code.as_str()).await? {
+            return Err(ServiceError::invalid("jurisdiction_code", format!("区划“{code}”不存在，请先导入")));
+        }
+        let id = match store::insert(
+            &mut tx,
+            &NewUser { username: &username, display_name: &display_name, password_hash: &hash, jurisdiction_code: code.as_str(), at: now },
+        )
+        .await
+        {
+            Ok(id) => id,
+            Err(StoreError::Unique(_)) => {
+                return Err(ServiceError::Conflict { field: "username", message: format!("用户名“{username}”已被使用") })
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        store::set_roles(&mut tx, id, &names).await?;
+        let detail = format!("{display_name}，{}，角色：{}", code, role_names(&roles));
+        audit_in(&mut tx, &actor.audit(Action::UserCreate, Outcome::Success, "账户", id.to_string(), Some(code.to_string()), detail)).await?;
+        tx.commit().await?;
+        self.get_user(actor, id).await
+    }
+
+    pub async fn get_user(&self, actor: &Actor, id: i64) -> ServiceResult<UserView> {
+        if actor.user_id != Some(id) {
+            self.require(actor, Permission::ManageUsers, "账户", &id.to_string()).await?;
+        }
+        let u = self.user_in_scope(actor, id).await?;
+        let roles = parse_roles_stored(&store::roles(&self.db, id).await?);
+        Ok(view(u, roles))
+    }
+
+    pub async fn list_users(&self, actor: &Actor, q: Option<&str>, limit: i64, offset: i64) -> ServiceResult<Vec<UserView>> {
+        self.require(actor, Permission::ManageUsers, "账户", "list").await?;
+        let rows = store::list(&self.db, &actor.scope, q, limit.clamp(1, 500), offset.max(0)).await?;
+        let ids: Vec<i64> = rows.iter().map(|u| u.id).collect();
+        let pairs = store::roles_of(&self.db, &ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|u| {
+                let roles: Vec<String> = pairs.iter().filter(|(id, _)| *id == u.id).map(|(_, r)| r.clone()).collect();
+                view(u, parse_roles_stored(&roles))
+            })
+            .collect())
+    }
+
+    pub async fn set_user_roles(&self, actor: &Actor, id: i64, raw: &[String]) -> ServiceResult<UserView> {
+        self.require(actor, Permission::ManageUsers, "账户", &id.to_string()).await?;
+        let u = self.user_in_scope(actor, id).await?;
+        let roles = parse_roles(raw)?;
+        if actor.user_id == Some(id) {
+            return Err(ServiceError::Forbidden("不能变更自己的角色".into()));
+        }
+        let mut tx = self.db.begin().await?;
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        store::set_roles(&mut tx, id, &names).await?;
+        let detail = format!("角色改为：{}", role_names(&roles));
+        audit_in(&mut tx, &actor.audit(Action::UserRoles, Outcome::Success, "账户", id.to_string(), Some(u.jurisdiction_code.clone()), detail)).await?;
+        tx.commit().await?;
+        self.get_user(actor, id).await
+    }
+
+    /// Sets a new password: the account's own (with the current one), or another's by the
+    /// security administrator. Either way, the account's other sessions end.
+    pub async fn set_password(&self, actor: &Actor, id: i64, current: Option<&str>, new: &str) -> ServiceResult<()> {
+        let own = actor.user_id == Some(id);
+        if !own {
+            self.require(actor, Permission::ManageUsers, "账户", &id.to_string()).await?;
+        }
+        let u = self.user_in_scope(actor, id).await?;
+        if own && actor.user_id.is_some() {
+            let ok = match current {
+                Some(c) => crate::auth::verify(c, &u.password_hash).await,
+                None => false,
+            };
+            if !ok {
+                return Err(ServiceError::invalid("current_password", "当前密码不正确"));
+            }
+        }
+        self.security
+            .password_policy
+            .check(new, &u.username)
+            .map_err(|m| ServiceError::invalid("new_password", m))?;
+        let hash = hash_password(new).await?;
+        let mut tx = self.db.begin().await?;
+        store::set_password(&mut tx, id, &hash, Utc::now()).await?;
+        let ended = session::delete_for_user(&mut tx, id).await?;
+        let detail = if own { format!("本人修改，结束 {ended} 个会话") } else { format!("管理员重置，结束 {ended} 个会话") };
+        audit_in(&mut tx, &actor.audit(Action::UserPassword, Outcome::Success, "账户", id.to_string(), Some(u.jurisdiction_code.clone()), detail)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Locks (or unlocks) an account. Locking ends its sessions.
+    pub async fn set_user_locked(&self, actor: &Actor, id: i64, locked: bool) -> ServiceResult<UserView> {
+        self.require(actor, Permission::ManageUsers, "账户", &id.to_string()).await?;
+        let u = self.user_in_scope(actor, id).await?;
+        if locked && actor.user_id == Some(id) {
+            return Err(ServiceError::Forbidden("不能锁定自己的账户".into()));
+        }
+        let mut tx = self.db.begin().await?;
+        store::set_disabled(&mut tx, id, locked).await?;
+        let detail = if locked {
+            let ended = session::delete_for_user(&mut tx, id).await?;
+            format!("锁定，结束 {ended} 个会话")
+        } else {
+            "解锁".to_string()
+        };
+        let action = if locked { Action::UserLock } else { Action::UserUnlock };
+        audit_in(&mut tx, &actor.audit(action, Outcome::Success, "账户", id.to_string(), Some(u.jurisdiction_code.clone()), detail)).await?;
+        tx.commit().await?;
+        self.get_user(actor, id).await
+    }
+
+    /// Finds an account by user name (for the command line).
+    pub async fn user_id_by_name(&self, username: &str) -> ServiceResult<i64> {
+        store::by_username(&self.db, &username.trim().to_lowercase())
+            .await?
+            .map(|u| u.id)
+            .ok_or_else(|| ServiceError::NotFound(format!("未找到用户“{username}”")))
+    }
+}

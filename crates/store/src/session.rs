@@ -1,0 +1,61 @@
+//! Login sessions, for the pages (cookie) and the API (bearer token).
+//! Only a hash of each token is stored.
+
+use crate::{on_db, on_tx, Db, Result, Tx};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub user_id: i64,
+    pub kind: &'a str,
+    pub csrf_token: &'a str,
+    pub source_addr: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert(tx: &mut Tx, s: &NewSession<'_>) -> Result<i64> {
+    Ok(on_tx!(tx, e => sqlx::query_scalar(
+        "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, source_addr, created_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id")
+        .bind(s.token_hash).bind(s.user_id).bind(s.kind).bind(s.csrf_token).bind(s.source_addr).bind(s.at)
+        .fetch_one(&mut *e).await?))
+}
+
+pub async fn by_token_hash(db: &Db, token_hash: &str) -> Result<Option<SessionRow>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, SessionRow>(
+        "SELECT id, user_id, kind, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = $1")
+        .bind(token_hash).fetch_optional(p).await?))
+}
+
+/// Marks a session as used now. Not audited: it records no change of state that matters.
+pub async fn touch(db: &Db, id: i64, at: DateTime<Utc>) -> Result<()> {
+    on_db!(db, p => sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
+        .bind(id).bind(at).execute(p).await?.rows_affected());
+    Ok(())
+}
+
+/// Removes an expired session. Not audited: expiry is not an action of anyone.
+pub async fn delete_expired(db: &Db, id: i64) -> Result<()> {
+    on_db!(db, p => sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(p).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn delete(tx: &mut Tx, id: i64) -> Result<()> {
+    on_tx!(tx, e => sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(&mut *e).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn delete_for_user(tx: &mut Tx, user_id: i64) -> Result<u64> {
+    Ok(on_tx!(tx, e => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id).execute(&mut *e).await?.rows_affected()))
+}
