@@ -1,1 +1,111 @@
-fn main() {}
+//! `dualtrack`: the one binary of 双线指挥平台 — server, demo, migrations, regions,
+//! accounts, backup and benchmarks.
+
+mod cmd;
+mod config;
+
+use clap::{Parser, Subcommand};
+use config::{Overrides, Settings};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "dualtrack", version, about = "双线指挥平台：疫情防控与复工复产")]
+struct Cli {
+    /// 配置文件（TOML）
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// 数据库地址：sqlite://文件 或 postgres://…（也可用环境变量 DUALTRACK_DB）
+    #[arg(long, global = true)]
+    db: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 启动网页与接口服务
+    Serve {
+        /// 监听地址，如 127.0.0.1:8080（端口 0 表示任选空闲端口）
+        #[arg(long)]
+        listen: Option<String>,
+        /// 数据库为空时载入海西州 2020 演示数据
+        #[arg(long)]
+        demo: bool,
+    },
+    /// 向数据库载入海西州 2020 演示数据（不启动服务）
+    Demo,
+    /// 执行数据库迁移
+    Migrate,
+    /// 行政区划
+    #[command(subcommand)]
+    Region(cmd::region::RegionCommand),
+    /// 账户
+    #[command(subcommand)]
+    User(cmd::user::UserCommand),
+    /// 在线备份数据库
+    Backup {
+        /// 备份文件
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// 打印带注释的配置文件示例
+    DefaultConfig,
+    /// 性能基准（打印数据）
+    #[command(subcommand)]
+    Bench(cmd::bench::BenchCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::DefaultConfig = cli.command {
+        print!("{}", config::EXAMPLE);
+        return ExitCode::SUCCESS;
+    }
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let settings = match Settings::load(cli.config.as_deref(), &Overrides { db: cli.db.clone(), listen }) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&settings.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(format!("{level},sqlx=warn")))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo, .. } => cmd::serve::run(&settings, demo).await,
+        Command::Demo => cmd::serve::demo(&settings).await,
+        Command::Migrate => cmd::migrate(&settings).await,
+        Command::Region(c) => cmd::region::run(&settings, c).await,
+        Command::User(c) => cmd::user::run(&settings, c).await,
+        Command::Backup { to } => cmd::backup(&settings, &to).await,
+        Command::DefaultConfig => Ok(()),
+        Command::Bench(c) => cmd::bench::run(c).await,
+    }
+}

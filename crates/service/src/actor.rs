@@ -19,6 +19,8 @@ pub struct Actor {
     pub session_id: Option<i64>,
     /// The CSRF token of the session, for pages.
     pub csrf_token: String,
+    /// The command line, run by whoever holds the server's shell.
+    pub is_cli: bool,
 }
 
 impl Actor {
@@ -34,6 +36,7 @@ impl Actor {
             source_addr: "local".into(),
             session_id: None,
             csrf_token: String::new(),
+            is_cli: true,
         }
     }
 
@@ -41,10 +44,10 @@ impl Actor {
         self.roles.contains(&role)
     }
 
-    /// Whether the actor may do `p`. The command line (the only actor over the whole
-    /// tree) may do everything; a user only what its roles grant.
+    /// Whether the actor may do `p`. The command line may do everything (within its
+    /// scope); a user only what its roles grant.
     pub fn can(&self, p: Permission) -> bool {
-        self.scope == Scope::All || any_grants(&self.roles, p)
+        self.is_cli || any_grants(&self.roles, p)
     }
 
     pub fn roles_text(&self) -> String {

@@ -98,6 +98,7 @@ pub(crate) fn actor_of(u: &UserRow, roles: Vec<String>, source_addr: &str) -> Se
         source_addr: source_addr.to_string(),
         session_id: None,
         csrf_token: String::new(),
+        is_cli: false,
     })
 }
 

@@ -91,6 +91,11 @@ impl App {
         actor.scope.code().cloned()
     }
 
+    /// The name of a node, for labels (the caller's own node, in the layout).
+    pub async fn name_of(&self, code: &str) -> ServiceResult<Option<String>> {
+        Ok(store::get(&self.db, code).await?.map(|r| r.name))
+    }
+
     pub async fn node(&self, actor: &Actor, raw_code: &str) -> ServiceResult<NodeView> {
         self.require(actor, Permission::ReadTree, "区划", raw_code).await?;
         let code = parse_code("code", raw_code)?;

@@ -11,7 +11,8 @@ pub mod jurisdiction;
 pub mod session;
 pub mod user;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::str::FromStr;
@@ -150,6 +151,18 @@ impl Db {
             Engine::Postgres => {
                 let opts = PgConnectOptions::from_str(url)
                     .map_err(|e| StoreError::BadUrl(format!("{}：{e}", redact_url(url))))?;
+                // One direct connection first, so that a refusal is reported as itself and
+                // at once, not as a pool timeout.
+                let first = tokio::time::timeout(Duration::from_secs(10), PgConnection::connect_with(&opts)).await;
+                match first {
+                    Ok(Ok(c)) => {
+                        let _ = c.close().await;
+                    }
+                    Ok(Err(e)) => return Err(StoreError::Unreachable { engine: "PostgreSQL", reason: e.to_string() }),
+                    Err(_) => {
+                        return Err(StoreError::Unreachable { engine: "PostgreSQL", reason: "10 秒内无响应".into() })
+                    }
+                }
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))

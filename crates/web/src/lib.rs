@@ -1,1 +1,94 @@
+//! The web edge: pages (askama + htmx), the JSON API under `/api/v1` with its OpenAPI
+//! document, embedded assets, health and metrics.
+//!
+//! Errors: handlers return [`error::ApiError`] (JSON) or [`error::PageError`] (HTML), both
+//! made from the service layer's `ServiceError`.
 
+pub mod api;
+pub mod assets;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod pages;
+pub mod session;
+pub mod state;
+
+pub use state::{AppState, WebConfig};
+
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::Router;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use api::BearerAuth;
+use utoipa::OpenApi;
+
+/// The whole application: pages, API, assets, health and metrics.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::routes().split_for_parts();
+    let openapi_json = std::sync::Arc::new(openapi);
+    Router::new()
+        .merge(api)
+        .merge(pages::routes())
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let doc = openapi_json.clone();
+                async move { axum::Json((*doc).clone()) }
+            }),
+        )
+        .route("/assets/{*path}", axum::routing::get(assets::serve))
+        .route("/healthz", axum::routing::get(metrics::healthz))
+        .route("/metrics", axum::routing::get(metrics::render))
+        .fallback(error::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
+        .layer(DefaultBodyLimit::max(state.config.body_limit))
+        .layer(middleware::from_fn(metrics::track))
+        .with_state(state)
+}
+
+/// The OpenAPI document of the JSON API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = api::routes().split_for_parts();
+    doc
+}
+
+/// Serves the application on a bound listener until ctrl-c or SIGTERM.
+pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Dualtrack 双线指挥平台 API", description = "疫情防控与复工复产双线指挥平台的 JSON 接口。除登录外，请在请求头带 `Authorization: Bearer <token>`。错误统一为 `{\"error\": {\"code\", \"message\", \"fields\"}}`。"),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "登录与会话"),
+        (name = "jurisdictions", description = "辖区树与网格"),
+        (name = "users", description = "账户与角色"),
+        (name = "audit", description = "审计日志")
+    )
+)]
+pub struct ApiDoc;

@@ -1,0 +1,50 @@
+//! Benchmarks that print figures. Run on demand: `dualtrack bench region-import`.
+
+use clap::Subcommand;
+use dualtrack_service::{Actor, App, Security};
+use dualtrack_store::Db;
+use std::time::Instant;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// 导入海西州与全国区划到新的 SQLite 数据库，打印耗时
+    RegionImport {
+        /// 跳过全国（只测海西州）
+        #[arg(long)]
+        skip_country: bool,
+    },
+}
+
+async fn fresh() -> anyhow::Result<(tempfile::TempDir, App)> {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
+    Ok((dir, App::new(db, Security::default())))
+}
+
+async fn timed(app: &App, prefix: Option<&str>) -> anyhow::Result<(f64, u64, u64)> {
+    let t = Instant::now();
+    let r = app.import_region(&Actor::cli(), prefix, &|_, _| {}).await?;
+    Ok((t.elapsed().as_secs_f64(), r.total, r.inserted))
+}
+
+pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
+    match c {
+        BenchCommand::RegionImport { skip_country } => {
+            println!("区划导入基准（SQLite，新数据库，WAL）");
+            let mut cases: Vec<(&str, Option<&str>)> = vec![("海西州 6328", Some("6328"))];
+            if !skip_country {
+                cases.push(("全国", None));
+            }
+            for (label, prefix) in cases {
+                let (_dir, app) = fresh().await?;
+                let (secs, total, inserted) = timed(&app, prefix).await?;
+                println!("{label}：首次导入 {total} 个单位（新增 {inserted}），{secs:.2} s，{:.0} 个/秒", total as f64 / secs);
+                let (secs2, _, inserted2) = timed(&app, prefix).await?;
+                println!("{label}：重复导入（新增 {inserted2}），{secs2:.2} s");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! One module per subcommand.
+
+pub mod bench;
+pub mod region;
+pub mod serve;
+pub mod user;
+
+use crate::config::Settings;
+use anyhow::Context;
+use dualtrack_domain::audit::{Action, Outcome};
+use dualtrack_service::{Actor, App};
+use dualtrack_store::backup::BackupOutcome;
+use dualtrack_store::Db;
+use std::path::Path;
+
+/// Connects to the configured database and brings its schema up to date.
+pub async fn open(settings: &Settings) -> anyhow::Result<App> {
+    let db = Db::connect(&settings.db).await?;
+    db.migrate().await?;
+    Ok(App::new(db, settings.security()))
+}
+
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let app = open(settings).await?;
+    println!("数据库迁移完成（{}）", app.db.engine().name());
+    Ok(())
+}
+
+pub async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<()> {
+    let app = open(settings).await?;
+    match dualtrack_store::backup::backup(&app.db, to).await.context("备份失败")? {
+        BackupOutcome::Written => {
+            let actor = Actor::cli();
+            let mut tx = app.db.begin().await?;
+            let row = actor.audit(Action::Backup, Outcome::Success, "数据库", to.display().to_string(), None, String::new());
+            dualtrack_store::audit::insert(&mut tx, &row).await?;
+            tx.commit().await?;
+            println!("已备份到 {}", to.display());
+        }
+        BackupOutcome::UseEngineTool(how) => println!("{how}"),
+    }
+    Ok(())
+}

@@ -1,0 +1,98 @@
+use crate::cmd::open;
+use crate::config::Settings;
+use clap::Subcommand;
+use dualtrack_domain::jurisdiction::{Code, Scope};
+use dualtrack_service::users::NewUserInput;
+use dualtrack_service::Actor;
+use std::io::{BufRead, IsTerminal};
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// 新建账户。密码取自环境变量 DUALTRACK_PASSWORD，或从标准输入读一行
+    Add {
+        #[arg(long)]
+        username: String,
+        /// 角色，可多次给出：sys_admin、sec_admin、auditor、leader、operator、grid_worker、enterprise_liaison、dept_responder
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// 所属区划代码
+        #[arg(long)]
+        jurisdiction: String,
+        /// 姓名
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// 列出账户
+    List {
+        /// 只列出该区划及其下级的账户
+        #[arg(long)]
+        jurisdiction: Option<String>,
+    },
+    /// 重置密码（新密码取自 DUALTRACK_PASSWORD 或标准输入）
+    Passwd { username: String },
+    /// 锁定账户并结束其会话
+    Lock { username: String },
+    /// 解锁账户
+    Unlock { username: String },
+}
+
+/// The password from `DUALTRACK_PASSWORD`, or one line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("DUALTRACK_PASSWORD") {
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("密码：");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let p = line.trim_end_matches(['\r', '\n']).to_string();
+    if p.is_empty() {
+        anyhow::bail!("没有读到密码：请设置 DUALTRACK_PASSWORD，或从标准输入给出一行");
+    }
+    Ok(p)
+}
+
+pub async fn run(settings: &Settings, c: UserCommand) -> anyhow::Result<()> {
+    let app = open(settings).await?;
+    let actor = Actor::cli();
+    match c {
+        UserCommand::Add { username, roles, jurisdiction, name } => {
+            let password = read_password()?;
+            let u = app
+                .create_user(&actor, &NewUserInput { username, display_name: name, password, jurisdiction_code: jurisdiction, roles })
+                .await?;
+            println!("已新建账户 {}（编号 {}，{}，{}）", u.username, u.id, u.jurisdiction_code, u.role_names.join("、"));
+        }
+        UserCommand::List { jurisdiction } => {
+            let mut actor = actor;
+            if let Some(j) = jurisdiction {
+                actor.scope = Scope::Under(Code::parse(&j).map_err(|e| anyhow::anyhow!("--jurisdiction：{e}"))?);
+            }
+            let users = app.list_users(&actor, None, 500, 0).await?;
+            for u in &users {
+                let state = if u.disabled { "已锁定" } else if u.locked_until.is_some() { "登录失败锁定" } else { "正常" };
+                println!("{:<4} {:<20} {:<16} {:<16} {} {}", u.id, u.username, u.display_name, u.jurisdiction_code, u.role_names.join("、"), state);
+            }
+            println!("共 {} 个账户", users.len());
+        }
+        UserCommand::Passwd { username } => {
+            let id = app.user_id_by_name(&username).await?;
+            let password = read_password()?;
+            app.set_password(&actor, id, None, &password).await?;
+            println!("已重置 {username} 的密码，其会话已结束");
+        }
+        UserCommand::Lock { username } => {
+            let id = app.user_id_by_name(&username).await?;
+            app.set_user_locked(&actor, id, true).await?;
+            println!("已锁定 {username}");
+        }
+        UserCommand::Unlock { username } => {
+            let id = app.user_id_by_name(&username).await?;
+            app.set_user_locked(&actor, id, false).await?;
+            println!("已解锁 {username}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! Settings: defaults, then a TOML file (`--config`), then `DUALTRACK_*` environment
+//! variables, then command-line flags. The database URL may hold a password: it is never
+//! printed or logged (see the `Debug` impl).
+
+use anyhow::Context;
+use dualtrack_domain::password::PasswordPolicy;
+use dualtrack_service::Security;
+use dualtrack_web::WebConfig;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::Path;
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub db: String,
+    pub listen: String,
+    pub log: String,
+    pub body_limit_bytes: usize,
+    pub secure_cookies: bool,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub lockout_threshold: i64,
+    pub lockout_minutes: i64,
+    pub password_min_length: usize,
+    pub password_min_classes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            db: "sqlite://dualtrack.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            log: "info".into(),
+            body_limit_bytes: 1024 * 1024,
+            secure_cookies: false,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            lockout_threshold: 5,
+            lockout_minutes: 30,
+            password_min_length: 10,
+            password_min_classes: 3,
+        }
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("db", &dualtrack_store::redact_url(&self.db))
+            .field("listen", &self.listen)
+            .field("log", &self.log)
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("session_absolute_hours", &self.session_absolute_hours)
+            .field("lockout_threshold", &self.lockout_threshold)
+            .field("lockout_minutes", &self.lockout_minutes)
+            .field("password_min_length", &self.password_min_length)
+            .field("password_min_classes", &self.password_min_classes)
+            .finish()
+    }
+}
+
+/// Values given as flags, which win over everything else.
+#[derive(Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+}
+
+/// The settings that `DUALTRACK_*` variables may set; other variables with the prefix
+/// (such as `DUALTRACK_PASSWORD`, read by `user add`) are not settings.
+const KEYS: &[&str] = &[
+    "db",
+    "listen",
+    "log",
+    "body_limit_bytes",
+    "secure_cookies",
+    "session_idle_minutes",
+    "session_absolute_hours",
+    "lockout_threshold",
+    "lockout_minutes",
+    "password_min_length",
+    "password_min_classes",
+];
+
+impl Settings {
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Settings> {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                anyhow::bail!("配置文件不存在：{}", path.display());
+            }
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        fig = fig
+            .merge(Env::prefixed("DUALTRACK_").only(KEYS))
+            .merge(Serialized::defaults(overrides));
+        let s: Settings = fig.extract().map_err(|e| anyhow::anyhow!("配置有误：{e}"))?;
+        s.check()?;
+        Ok(s)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        let positive = [
+            ("session_idle_minutes", self.session_idle_minutes),
+            ("session_absolute_hours", self.session_absolute_hours),
+            ("lockout_threshold", self.lockout_threshold),
+            ("lockout_minutes", self.lockout_minutes),
+        ];
+        for (name, v) in positive {
+            if v <= 0 {
+                anyhow::bail!("配置项 {name} 必须大于 0，当前为 {v}");
+            }
+        }
+        if self.password_min_length < 8 {
+            anyhow::bail!("配置项 password_min_length 不能小于 8");
+        }
+        if !(1..=4).contains(&self.password_min_classes) {
+            anyhow::bail!("配置项 password_min_classes 应为 1 到 4");
+        }
+        if self.body_limit_bytes < 1024 {
+            anyhow::bail!("配置项 body_limit_bytes 不能小于 1024");
+        }
+        self.listen
+            .parse::<std::net::SocketAddr>()
+            .with_context(|| format!("配置项 listen 应为 地址:端口，如 127.0.0.1:8080，当前为“{}”", self.listen))?;
+        Ok(())
+    }
+
+    pub fn security(&self) -> Security {
+        Security {
+            session_idle: chrono::Duration::minutes(self.session_idle_minutes),
+            session_absolute: chrono::Duration::hours(self.session_absolute_hours),
+            lockout_threshold: self.lockout_threshold,
+            lockout_duration: chrono::Duration::minutes(self.lockout_minutes),
+            password_policy: PasswordPolicy {
+                min_length: self.password_min_length,
+                min_classes: self.password_min_classes,
+            },
+        }
+    }
+
+    pub fn web(&self) -> WebConfig {
+        WebConfig { body_limit: self.body_limit_bytes, secure_cookies: self.secure_cookies }
+    }
+}
+
+/// The commented example printed by `dualtrack default-config`.
+pub const EXAMPLE: &str = r#"# 双线指挥平台 配置文件示例（dualtrack --config dualtrack.toml …）
+# 优先级：默认值 < 本文件 < 环境变量 DUALTRACK_*（如 DUALTRACK_DB）< 命令行参数。
+
+# 数据库地址。默认内嵌 SQLite；多实例共用时用 PostgreSQL：
+#   db = "postgres://dualtrack:密码@127.0.0.1:5432/dualtrack"
+# 含密码的地址不会被打印或写入日志。
+db = "sqlite://dualtrack.db"
+
+# 监听地址。内网部署对外服务时改为 "0.0.0.0:8080"。
+listen = "127.0.0.1:8080"
+
+# 日志级别：error、warn、info、debug。
+log = "info"
+
+# 请求体上限（字节）。
+body_limit_bytes = 1048576
+
+# 经 HTTPS 提供服务时设为 true，Cookie 将带 Secure 标志。
+secure_cookies = false
+
+# 会话闲置超时（分钟）与绝对超时（小时）。
+session_idle_minutes = 30
+session_absolute_hours = 12
+
+# 连续登录失败多少次锁定账户，锁定多少分钟。
+lockout_threshold = 5
+lockout_minutes = 30
+
+# 密码策略：最短长度；至少包含小写、大写、数字、其他符号中的几类。
+password_min_length = 10
+password_min_classes = 3
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_is_the_defaults() {
+        let parsed: Settings = toml::from_str(EXAMPLE).expect("example parses");
+        assert_eq!(parsed, Settings::default());
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("dt.toml", "lockout_threshold = 7\nlisten = \"0.0.0.0:9000\"\n")?;
+            jail.set_env("DUALTRACK_LOCKOUT_THRESHOLD", "9");
+            jail.set_env("DUALTRACK_DB", "postgres://dt:geheim@localhost/dt");
+            jail.set_env("DUALTRACK_PASSWORD", "not-a-setting");
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides { listen: Some("127.0.0.1:9001".into()), ..Default::default() })
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.lockout_threshold, 9, "environment beats file");
+            assert_eq!(s.listen, "127.0.0.1:9001", "flag beats file");
+            assert_eq!(s.session_idle_minutes, 30, "default kept");
+            let shown = format!("{s:?}");
+            assert!(!shown.contains("geheim"), "password redacted: {shown}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("DUALTRACK_LOCKOUT_MINUTES", "0");
+            let e = Settings::load(None, &Overrides::default()).expect_err("refused");
+            assert!(e.to_string().contains("lockout_minutes"), "{e}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,17 @@
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiQuery, ApiUser};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use dualtrack_service::audit::{AuditEntry, AuditQuery};
+
+/// 审计日志（审计员），新的在前，每页 100 条
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])), params(AuditQuery),
+    responses((status = 200, body = [AuditEntry]), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    Ok(Json(st.app.list_audit(&actor, &q).await?))
+}

@@ -1,0 +1,102 @@
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiUser, SourceAddr};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use dualtrack_domain::role::Role;
+use dualtrack_service::auth::SessionKind;
+use dualtrack_service::Actor;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// The logged-in account.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: Option<i64>,
+    pub username: String,
+    pub display_name: String,
+    /// 所属区划代码（管辖范围的根）
+    pub jurisdiction_code: Option<String>,
+    pub roles: Vec<Role>,
+    pub role_names: Vec<String>,
+}
+
+impl From<&Actor> for Me {
+    fn from(a: &Actor) -> Me {
+        Me {
+            id: a.user_id,
+            username: a.username.clone(),
+            display_name: a.display_name.clone(),
+            jurisdiction_code: a.home_code(),
+            roles: a.roles.clone(),
+            role_names: a.roles.iter().map(|r| r.zh().to_string()).collect(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// 访问令牌：之后的请求带 `Authorization: Bearer <token>`
+    pub token: String,
+    /// 闲置超时的到期时间（每次使用顺延）
+    pub expires_at: DateTime<Utc>,
+    pub user: Me,
+}
+
+/// 登录，取得访问令牌
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "登录成功", body = LoginResponse),
+        (status = 401, description = "用户名或密码错误", body = ErrorBody),
+        (status = 423, description = "账户已锁定", body = ErrorBody),
+        (status = 422, description = "缺少字段", body = ErrorBody)))]
+pub async fn login(
+    State(st): State<AppState>,
+    SourceAddr(source): SourceAddr,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let out = st.app.login(&req.username, &req.password, SessionKind::Api, &source).await?;
+    Ok(Json(LoginResponse { token: out.token, expires_at: out.expires_at, user: Me::from(&out.actor) }))
+}
+
+/// 退出登录，令牌作废
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "已退出"), (status = 401, body = ErrorBody)))]
+pub async fn logout(State(st): State<AppState>, ApiUser(actor): ApiUser) -> Result<StatusCode, ApiError> {
+    st.app.logout(&actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 当前账户
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me(ApiUser(actor): ApiUser) -> Json<Me> {
+    Json(Me::from(&actor))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// 修改本人密码（其他会话随之结束）
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChange,
+    responses((status = 204, description = "已修改"), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn change_password(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let id = actor.user_id.ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "forbidden", "命令行账户没有密码"))?;
+    st.app.set_password(&actor, id, Some(&req.current_password), &req.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

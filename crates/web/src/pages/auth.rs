@@ -1,0 +1,154 @@
+use super::{render, Nav, LOGIN_PATH};
+use crate::error::PageError;
+use crate::extract::{PageForm, PageUser, SourceAddr};
+use crate::session::{login_csrf_cookie, session_cookie, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
+use dualtrack_service::auth::{random_token, SessionKind};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+    expired: bool,
+    threshold: i64,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    next: Option<String>,
+    expired: Option<String>,
+}
+
+/// Only a path on this site may follow a login.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+pub async fn login_page(State(st): State<AppState>, jar: CookieJar, Query(q): Query<LoginQuery>) -> Response {
+    let (jar, csrf) = match jar.get(LOGIN_CSRF_COOKIE) {
+        Some(c) => (jar.clone(), c.value().to_string()),
+        None => {
+            let t = random_token();
+            (jar.add(login_csrf_cookie(t.clone(), st.config.secure_cookies)), t)
+        }
+    };
+    let page = LoginPage {
+        csrf,
+        next: safe_next(q.next.as_deref().unwrap_or("/")),
+        username: String::new(),
+        error: None,
+        expired: q.expired.is_some(),
+        threshold: st.app.security.lockout_threshold,
+    };
+    (jar, render(&page)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+pub async fn login(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    SourceAddr(source): SourceAddr,
+    PageForm(f): PageForm<LoginForm>,
+) -> Response {
+    match st.app.login(&f.username, &f.password, SessionKind::Web, &source).await {
+        Ok(out) => {
+            let jar = jar
+                .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
+                .add(session_cookie(out.token, st.config.secure_cookies));
+            (jar, Redirect::to(&safe_next(&f.next))).into_response()
+        }
+        Err(e) => {
+            let status = crate::error::status_of(&e);
+            if status.is_server_error() {
+                return PageError::from(e).into_response();
+            }
+            let page = LoginPage {
+                csrf: f.csrf_token,
+                next: safe_next(&f.next),
+                username: f.username,
+                error: Some(e.to_string()),
+                expired: false,
+                threshold: st.app.security.lockout_threshold,
+            };
+            (status, render(&page)).into_response()
+        }
+    }
+}
+
+pub async fn logout(State(st): State<AppState>, jar: CookieJar, PageUser(actor): PageUser) -> Response {
+    if let Err(e) = st.app.logout(&actor).await {
+        return PageError::from(e).into_response();
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    (jar, Redirect::to(LOGIN_PATH)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    nav: Nav,
+    username: String,
+    error: Option<String>,
+}
+
+pub async fn me(State(st): State<AppState>, PageUser(actor): PageUser) -> Response {
+    let nav = Nav::of(&st, &actor).await;
+    render(&MePage { nav, username: actor.username.clone(), error: None })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+pub async fn change_password(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    PageUser(actor): PageUser,
+    PageForm(f): PageForm<PasswordForm>,
+) -> Response {
+    let Some(id) = actor.user_id else {
+        return PageError::new(StatusCode::FORBIDDEN, "命令行账户没有密码").into_response();
+    };
+    match st.app.set_password(&actor, id, Some(&f.current_password), &f.new_password).await {
+        Ok(()) => {
+            let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+            (jar, Redirect::to(LOGIN_PATH)).into_response()
+        }
+        Err(e) => {
+            let status = crate::error::status_of(&e);
+            if status.is_server_error() {
+                return PageError::from(e).into_response();
+            }
+            let nav = Nav::of(&st, &actor).await;
+            (status, render(&MePage { nav, username: actor.username.clone(), error: Some(e.to_string()) })).into_response()
+        }
+    }
+}

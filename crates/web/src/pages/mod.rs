@@ -1,0 +1,83 @@
+//! Server-rendered pages in Chinese. Every form carries the session's CSRF token; every
+//! page goes through the same service calls, and so the same role and scope checks, as the
+//! API.
+
+mod audit;
+mod auth;
+mod home;
+mod tree;
+mod users;
+
+use crate::error::PageError;
+use crate::state::AppState;
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use dualtrack_domain::role::Permission;
+use dualtrack_service::actor::role_names;
+use dualtrack_service::Actor;
+
+pub const LOGIN_PATH: &str = "/login";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::page))
+        .route(LOGIN_PATH, get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/me/password", post(auth::change_password))
+        .route("/tree", get(tree::home))
+        .route("/tree/search", get(tree::search))
+        .route("/tree/{code}", get(tree::page))
+        .route("/tree/{code}/grids", post(tree::create_grid))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", get(users::page))
+        .route("/users/{id}/roles", post(users::set_roles))
+        .route("/users/{id}/lock", post(users::lock))
+        .route("/users/{id}/unlock", post(users::unlock))
+        .route("/users/{id}/password", post(users::reset_password))
+        .route("/audit", get(audit::page))
+}
+
+/// What the layout shows of the logged-in user.
+pub struct Nav {
+    pub display_name: String,
+    pub role_names: String,
+    pub csrf: String,
+    pub home_code: String,
+    pub home_name: String,
+    pub show_users: bool,
+    pub show_audit: bool,
+    pub notice: Option<String>,
+}
+
+impl Nav {
+    pub async fn of(st: &AppState, actor: &Actor) -> Nav {
+        let home_code = actor.home_code().unwrap_or_default();
+        let home_name = st.app.name_of(&home_code).await.ok().flatten().unwrap_or_else(|| home_code.clone());
+        Nav {
+            display_name: actor.display_name.clone(),
+            role_names: role_names(&actor.roles),
+            csrf: actor.csrf_token.clone(),
+            home_code,
+            home_name,
+            show_users: actor.can(Permission::ManageUsers),
+            show_audit: actor.can(Permission::ReadAudit),
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, notice: Option<String>) -> Nav {
+        self.notice = notice;
+        self
+    }
+}
+
+/// Renders a template as a page.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => PageError::from(dualtrack_service::ServiceError::Internal(e.to_string())).into_response(),
+    }
+}
