@@ -1,1 +1,203 @@
+//! Test support: a real database per test, on SQLite or PostgreSQL, holding the Haixi demo
+//! (the tree of 6328, some grids, one account per role; password `Haixi@2020`).
+//!
+//! The demo is built once per test process into a template — a SQLite file, or a
+//! PostgreSQL database — and each test gets its own copy, so tests stay independent and
+//! fast. PostgreSQL tests need `DUALTRACK_TEST_PG`, the URL of a server where the tests may
+//! create databases (`scripts/test.sh` sets it up); without it they fail, they are never
+//! skipped.
 
+use dualtrack_service::{App, Security};
+use dualtrack_store::{on_db, Db};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tokio::sync::OnceCell;
+
+pub use dualtrack_service::demo::DEMO_PASSWORD;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A database of one test; the SQLite file lives as long as this value.
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// An application on this database with default security settings.
+    pub fn app(&self) -> App {
+        App::new(self.db.clone(), Security::default())
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{prefix}_{}_{n}_{nanos}", std::process::id())
+}
+
+/// The URL of the PostgreSQL server for tests.
+pub fn pg_admin_url() -> String {
+    std::env::var("DUALTRACK_TEST_PG").unwrap_or_else(|_| {
+        panic!(
+            "DUALTRACK_TEST_PG is not set: PostgreSQL tests need a server where they may create databases, \
+             e.g. DUALTRACK_TEST_PG=postgres://dualtrack:dualtrack@127.0.0.1:5432/postgres (scripts/test.sh sets it)"
+        )
+    })
+}
+
+fn pg_url_for(admin: &str, dbname: &str) -> String {
+    // Replace the database name (the last path segment, before any query string).
+    let (base, query) = match admin.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin, String::new()),
+    };
+    let cut = base.rfind('/').unwrap_or(base.len());
+    format!("{}/{dbname}{query}", &base[..cut])
+}
+
+async fn load_demo(db: &Db) {
+    db.migrate().await.expect("migrations run");
+    let app = App::new(db.clone(), Security::default());
+    app.load_demo().await.expect("demo loads");
+}
+
+static SQLITE_TEMPLATE: OnceCell<(tempfile::TempDir, PathBuf)> = OnceCell::const_new();
+static PG_TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+async fn sqlite_template() -> &'static PathBuf {
+    let (_, path) = SQLITE_TEMPLATE
+        .get_or_init(|| async {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let build = dir.path().join("build.db");
+            let db = Db::connect(&format!("sqlite://{}", build.display())).await.expect("sqlite opens");
+            load_demo(&db).await;
+            let template = dir.path().join("template.db");
+            on_db!(&db, p => {
+                sqlx::query("VACUUM INTO $1").bind(template.display().to_string()).execute(p).await.expect("vacuum into");
+            });
+            db.close().await;
+            (dir, template)
+        })
+        .await;
+    path
+}
+
+async fn pg_template() -> &'static String {
+    PG_TEMPLATE
+        .get_or_init(|| async {
+            let admin = pg_admin_url();
+            let name = unique("dt_tpl");
+            let admin_db = Db::connect(&admin).await.expect("PostgreSQL at DUALTRACK_TEST_PG answers");
+            on_db!(&admin_db, p => {
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(p).await.expect("create template database");
+            });
+            admin_db.close().await;
+            let db = Db::connect(&pg_url_for(&admin, &name)).await.expect("template database opens");
+            load_demo(&db).await;
+            db.close().await;
+            name
+        })
+        .await
+}
+
+/// A fresh database holding the Haixi demo.
+pub async fn demo_db(engine: Engine) -> TestDb {
+    match engine {
+        Engine::Sqlite => {
+            let template = sqlite_template().await;
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("test.db");
+            std::fs::copy(template, &path).expect("copy template");
+            let url = format!("sqlite://{}", path.display());
+            let db = Db::connect(&url).await.expect("sqlite opens");
+            db.migrate().await.expect("migrations run");
+            TestDb { db, url, _dir: Some(dir) }
+        }
+        Engine::Postgres => {
+            let template = pg_template().await;
+            let admin = pg_admin_url();
+            let name = unique("dt_test");
+            let admin_db = Db::connect(&admin).await.expect("PostgreSQL answers");
+            on_db!(&admin_db, p => {
+                sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(p).await.expect("copy template database");
+            });
+            admin_db.close().await;
+            let url = pg_url_for(&admin, &name);
+            let db = Db::connect(&url).await.expect("test database opens");
+            db.migrate().await.expect("migrations run");
+            TestDb { db, url, _dir: None }
+        }
+    }
+}
+
+/// An empty, migrated database.
+pub async fn empty_db(engine: Engine) -> TestDb {
+    match engine {
+        Engine::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("empty.db").display());
+            let db = Db::connect(&url).await.expect("sqlite opens");
+            db.migrate().await.expect("migrations run");
+            TestDb { db, url, _dir: Some(dir) }
+        }
+        Engine::Postgres => {
+            let admin = pg_admin_url();
+            let name = unique("dt_empty");
+            let admin_db = Db::connect(&admin).await.expect("PostgreSQL answers");
+            on_db!(&admin_db, p => {
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(p).await.expect("create database");
+            });
+            admin_db.close().await;
+            let url = pg_url_for(&admin, &name);
+            let db = Db::connect(&url).await.expect("test database opens");
+            db.migrate().await.expect("migrations run");
+            TestDb { db, url, _dir: None }
+        }
+    }
+}
+
+/// Runs each listed `async fn name(engine: Engine)` as two tests, one per engine:
+/// `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Engine::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Engine::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pg_urls_swap_the_database() {
+        assert_eq!(pg_url_for("postgres://u:p@h:5432/postgres", "x"), "postgres://u:p@h:5432/x");
+        assert_eq!(pg_url_for("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+    }
+}

@@ -1,0 +1,200 @@
+//! In-process requests against the whole router, on a real database per test.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use dualtrack_service::users::NewUserInput;
+use dualtrack_service::{Actor, App};
+use dualtrack_testkit::{demo_db, Engine, TestDb, DEMO_PASSWORD};
+use dualtrack_web::{AppState, WebConfig};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub app: App,
+    pub router: Router,
+    pub db: TestDb,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub text: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers.get_all(header::SET_COOKIE).iter().find_map(|v| {
+            let s = v.to_str().ok()?;
+            let (kv, _) = s.split_once(';').unwrap_or((s, ""));
+            let (k, val) = kv.split_once('=')?;
+            (k == name && !val.is_empty()).then(|| val.to_string())
+        })
+    }
+
+    pub fn location(&self) -> String {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+    }
+}
+
+impl TestApp {
+    pub async fn new(engine: Engine) -> TestApp {
+        Self::with_config(engine, WebConfig::default()).await
+    }
+
+    pub async fn with_config(engine: Engine, config: WebConfig) -> TestApp {
+        let db = demo_db(engine).await;
+        let app = db.app();
+        let router = dualtrack_web::router(AppState::new(app.clone(), config));
+        TestApp { app, router, db }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let resp = self.router.clone().oneshot(req).await.expect("router answers");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        Resp { status, headers, text: String::from_utf8_lossy(&bytes).to_string() }
+    }
+
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+        let mut b = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())),
+            None => b.body(Body::empty()),
+        }
+        .expect("request");
+        self.send(req).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.call("GET", path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call("POST", path, Some(token), Some(body)).await
+    }
+
+    /// Logs in through the API; returns the bearer token.
+    pub async fn token(&self, username: &str) -> String {
+        let r = self
+            .call("POST", "/api/v1/auth/login", None, Some(serde_json::json!({"username": username, "password": DEMO_PASSWORD})))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.text);
+        r.json()["token"].as_str().expect("token").to_string()
+    }
+
+    /// Creates an extra account (through the service, as the command line).
+    pub async fn add_user(&self, username: &str, role: &str, code: &str) -> i64 {
+        self.app
+            .create_user(
+                &Actor::cli(),
+                &NewUserInput {
+                    username: username.into(),
+                    display_name: String::new(),
+                    password: DEMO_PASSWORD.into(),
+                    jurisdiction_code: code.into(),
+                    roles: vec![role.into()],
+                },
+            )
+            .await
+            .expect("user created")
+            .id
+    }
+
+    pub async fn user_id(&self, username: &str) -> i64 {
+        self.app.user_id_by_name(username).await.expect("user exists")
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        dualtrack_store::on_db!(&self.db.db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.expect("count"))
+    }
+
+    pub async fn audit_count(&self, action: &str) -> i64 {
+        self.count(&format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}'")).await
+    }
+}
+
+/// A browser-like session on the pages: cookies and the CSRF token.
+pub struct Browser<'a> {
+    pub t: &'a TestApp,
+    pub cookies: Vec<(String, String)>,
+    pub csrf: String,
+}
+
+pub fn csrf_in(html: &str) -> String {
+    let re = regex::Regex::new(r#"name="csrf_token" value="([0-9a-f]+)""#).expect("regex");
+    re.captures(html).map(|c| c[1].to_string()).unwrap_or_default()
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(t: &'a TestApp) -> Self {
+        Browser { t, cookies: vec![], csrf: String::new() }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn keep(&mut self, r: &Resp) {
+        for name in ["dt_session", "dt_csrf"] {
+            if let Some(v) = r.cookie(name) {
+                self.cookies.retain(|(k, _)| k != name);
+                self.cookies.push((name.into(), v));
+            }
+        }
+        let c = csrf_in(&r.text);
+        if !c.is_empty() {
+            self.csrf = c;
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        let req = Request::builder()
+            .uri(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .expect("request");
+        let r = self.t.send(req).await;
+        self.keep(&r);
+        r
+    }
+
+    /// Posts a form; `csrf_token` is added unless `with_csrf` is false.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)], with_csrf: bool) -> Resp {
+        let mut pairs: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        if with_csrf {
+            pairs.push(("csrf_token".into(), self.csrf.clone()));
+        }
+        let body = serde_urlencoded::to_string(&pairs).expect("form");
+        let req = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        let r = self.t.send(req).await;
+        self.keep(&r);
+        r
+    }
+
+    pub async fn login(&mut self, username: &str) -> Resp {
+        let page = self.get("/login").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let r = self.post("/login", &[("username", username), ("password", DEMO_PASSWORD), ("next", "/")], true).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "login {username}: {}", r.text);
+        let home = self.get("/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        home
+    }
+}
