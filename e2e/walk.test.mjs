@@ -1,0 +1,110 @@
+// Logs in as a prefecture leader and walks down the tree from 海西州 to a grid, on a phone-
+// sized screen; then checks that a grid worker sees only its grid. Real binary, real
+// SQLite file, Debian's headless Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shots = join(here, 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+let server;
+let base;
+let browser;
+
+function startServer() {
+  const bin = process.env.DUALTRACK_BIN;
+  assert.ok(bin, 'DUALTRACK_BIN must name the dualtrack binary');
+  const dir = mkdtempSync(join(tmpdir(), 'dualtrack-e2e-'));
+  const proc = spawn(bin, ['serve', '--demo', '--db', `sqlite://${join(dir, 'e2e.db')}`, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60000);
+    proc.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/已启动：(http:\/\/[0-9.:]+)\//);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, url: m[1] });
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+before(async () => {
+  ({ proc: server, url: base } = await startServer());
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+});
+
+async function login(page, username) {
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', 'Haixi@2020');
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/`);
+}
+
+test('a prefecture leader walks from 海西州 down to a grid on a phone', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await login(page, 'haixi_leader');
+  await page.screenshot({ path: join(shots, '01-home.png'), fullPage: true });
+  assert.match(await page.textContent('h1'), /海西蒙古族藏族自治州/);
+
+  await page.click('text=浏览辖区');
+  await page.waitForURL(`${base}/tree/6328`);
+  assert.equal((await page.textContent('#node-name')).trim(), '海西蒙古族藏族自治州');
+  await page.screenshot({ path: join(shots, '02-haixi.png'), fullPage: true });
+
+  for (const [name, code] of [['格尔木市', '632801'], ['昆仑路街道', '632801001'], ['博爱巷社区居委会', '632801001001'], ['博爱巷第一网格', '632801001001001']]) {
+    await page.click(`ul.children a:text-is("${name}")`);
+    await page.waitForURL(`${base}/tree/${code}`);
+    assert.equal((await page.textContent('#node-name')).trim(), name);
+  }
+  const crumbs = await page.textContent('nav.crumbs');
+  for (const name of ['青海省', '海西蒙古族藏族自治州', '格尔木市', '昆仑路街道', '博爱巷社区居委会', '博爱巷第一网格']) {
+    assert.ok(crumbs.includes(name), `path shows ${name}: ${crumbs}`);
+  }
+  assert.match(await page.textContent('main'), /网格 · 代码 632801001001001/);
+  await page.screenshot({ path: join(shots, '03-grid.png'), fullPage: true });
+
+  // Search as you type (htmx) finds 德令哈 within the prefecture.
+  await page.goto(`${base}/tree/6328`);
+  await page.fill('input[name=q]', '德令哈');
+  await page.waitForSelector('#search-results li');
+  assert.match(await page.textContent('#search-results'), /德令哈市/);
+  await page.screenshot({ path: join(shots, '04-search.png'), fullPage: true });
+  await context.close();
+});
+
+test('a grid worker sees its grid and nothing of a sibling city', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await login(page, 'grid_worker');
+  await page.goto(`${base}/tree`);
+  await page.waitForURL(`${base}/tree/632801001001001`);
+  assert.equal((await page.textContent('#node-name')).trim(), '博爱巷第一网格');
+  const resp = await page.goto(`${base}/tree/632802`);
+  assert.equal(resp.status(), 404);
+  assert.doesNotMatch(await page.textContent('body'), /德令哈市（632802/);
+  await page.screenshot({ path: join(shots, '05-grid-worker-404.png'), fullPage: true });
+  await context.close();
+});
