@@ -1,0 +1,224 @@
+//! Scope on every route: a user of 格尔木市 (632801) gets nothing of 德令哈市 (632802), by id
+//! or by list, through the API or the pages — even holding the role the route asks for.
+//! The API routes are taken from the OpenAPI document, so a new route without a case here
+//! fails this test.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Browser, TestApp};
+use dualtrack_testkit::{on_both_engines, Engine};
+use serde_json::{json, Value};
+
+/// Routes that act on the caller alone, with nothing of anyone else's to reach.
+const SELF_ROUTES: &[&str] = &["/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/me", "/api/v1/me/password"];
+
+const DELINGHA: &str = "632802";
+const DELINGHA_VILLAGE: &str = "632802001001";
+const DELINGHA_GRID: &str = "632802001001001";
+
+struct Fixture {
+    t: TestApp,
+    victim: i64,
+}
+
+async fn fixture(engine: Engine) -> Fixture {
+    let t = TestApp::new(engine).await;
+    t.add_user("gm_secadmin", "sec_admin", "632801").await;
+    t.add_user("gm_auditor", "auditor", "632801").await;
+    t.add_user("gm_sysadmin", "sys_admin", "632801").await;
+    let victim = t.user_id("delingha_operator").await;
+    // Leave traces in 德令哈's audit log.
+    let tok = t.token("delingha_operator").await;
+    let r = t.post(&format!("/api/v1/jurisdictions/{DELINGHA_VILLAGE}/grids"), &tok, json!({"name": "德令哈测试网格"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    Fixture { t, victim }
+}
+
+/// The API call that tries to reach 德令哈 through one route: (user, path, body).
+fn case(method: &str, route: &str, victim: i64) -> (&'static str, String, Option<Value>) {
+    let id = victim.to_string();
+    match (method, route) {
+        ("get", "/api/v1/jurisdictions") => ("golmud_operator", "/api/v1/jurisdictions?q=德令哈".into(), None),
+        ("get", "/api/v1/jurisdictions/{code}") => ("golmud_operator", format!("/api/v1/jurisdictions/{DELINGHA}"), None),
+        ("post", "/api/v1/jurisdictions/{code}/grids") => (
+            "golmud_operator",
+            format!("/api/v1/jurisdictions/{DELINGHA_VILLAGE}/grids"),
+            Some(json!({"name": "越权网格"})),
+        ),
+        ("post", "/api/v1/regions/import") => ("gm_sysadmin", route.into(), Some(json!({"code": DELINGHA}))),
+        ("get", "/api/v1/users") => ("gm_secadmin", route.into(), None),
+        ("post", "/api/v1/users") => (
+            "gm_secadmin",
+            route.into(),
+            Some(json!({"username": "intruder", "password": "Qaidam#2020x", "jurisdiction_code": DELINGHA, "roles": ["leader"]})),
+        ),
+        ("get", "/api/v1/users/{id}") => ("gm_secadmin", format!("/api/v1/users/{id}"), None),
+        ("put", "/api/v1/users/{id}/roles") => ("gm_secadmin", format!("/api/v1/users/{id}/roles"), Some(json!({"roles": ["leader"]}))),
+        ("post", "/api/v1/users/{id}/lock") => ("gm_secadmin", format!("/api/v1/users/{id}/lock"), Some(json!({}))),
+        ("post", "/api/v1/users/{id}/unlock") => ("gm_secadmin", format!("/api/v1/users/{id}/unlock"), Some(json!({}))),
+        ("post", "/api/v1/users/{id}/password") => (
+            "gm_secadmin",
+            format!("/api/v1/users/{id}/password"),
+            Some(json!({"new_password": "Qaidam#2020x"})),
+        ),
+        ("get", "/api/v1/audit") => ("gm_auditor", route.into(), None),
+        _ => panic!("no scope case for {method} {route}: add one to tests/scope.rs"),
+    }
+}
+
+/// What the state of 德令哈's records is, to prove nothing changed.
+async fn fingerprint(t: &TestApp, victim: i64) -> Vec<i64> {
+    vec![
+        t.count("SELECT COUNT(*) FROM jurisdictions WHERE code LIKE '632802%'").await,
+        t.count("SELECT COUNT(*) FROM users").await,
+        t.count(&format!("SELECT COUNT(*) FROM user_roles WHERE user_id = {victim} AND role = 'operator'")).await,
+        t.count(&format!("SELECT COUNT(*) FROM users WHERE id = {victim} AND disabled")).await,
+        t.count(&format!("SELECT COUNT(*) FROM sessions WHERE user_id = {victim}")).await,
+    ]
+}
+
+async fn api_routes_keep_to_the_subtree(engine: Engine) {
+    let f = fixture(engine).await;
+    let t = &f.t;
+    let doc = serde_json::to_value(dualtrack_web::openapi()).expect("openapi");
+    let paths = doc["paths"].as_object().expect("paths");
+    let before = fingerprint(t, f.victim).await;
+    let mut checked = 0;
+    for (route, ops) in paths {
+        for method in ops.as_object().expect("operations").keys() {
+            if SELF_ROUTES.contains(&route.as_str()) {
+                continue;
+            }
+            let (who, path, body) = case(method, route, f.victim);
+            let token = t.token(who).await;
+            let r = t.call(&method.to_uppercase(), &path, Some(&token), body).await;
+            let what = format!("{who} {method} {path}: {} {}", r.status, r.text);
+            // Names and accounts of 德令哈 never appear; its codes only as the echo of a refusal.
+            for marker in ["德令哈市", "德令哈测试网格", "delingha_operator", "德令哈市操作员"] {
+                assert!(!r.text.contains(marker), "德令哈 data leaked: {what}");
+            }
+            if r.status.is_success() {
+                assert!(!r.text.contains(DELINGHA), "德令哈 data leaked: {what}");
+            }
+            if method == "get" && !route.contains('{') {
+                // A list: allowed, but holding nothing of 德令哈.
+                assert_eq!(r.status, StatusCode::OK, "{what}");
+            } else {
+                assert!(matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN), "{what}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 12, "only {checked} routes checked");
+    assert_eq!(fingerprint(t, f.victim).await, before, "a refused call changed 德令哈's records");
+    // Every refusal is in the audit log.
+    assert!(t.audit_count("auth.denied").await >= 8);
+    // Unplaced events (failed logins of unknown names) are not for a county auditor.
+    t.call("POST", "/api/v1/auth/login", None, Some(json!({"username": "ghost", "password": "x"}))).await;
+    let token = t.token("gm_auditor").await;
+    let rows = t.get("/api/v1/audit?action=auth.login_failed", &token).await.json();
+    assert_eq!(rows.as_array().map(|a| a.len()), Some(0), "{rows}");
+    let token = t.token("auditor").await;
+    let rows = t.get("/api/v1/audit?action=auth.login_failed", &token).await.json();
+    assert_eq!(rows.as_array().map(|a| a.len()), Some(1), "prefecture auditor sees it: {rows}");
+}
+
+async fn the_same_holds_by_grid_and_for_the_grid_worker(engine: Engine) {
+    let f = fixture(engine).await;
+    let t = &f.t;
+    let op = t.token("golmud_operator").await;
+    assert_eq!(t.get(&format!("/api/v1/jurisdictions/{DELINGHA_GRID}"), &op).await.status, StatusCode::NOT_FOUND);
+    // The grid worker of 博爱巷第一网格 sees its grid, not even its own village.
+    let gw = t.token("grid_worker").await;
+    assert_eq!(t.get("/api/v1/jurisdictions/632801001001001", &gw).await.status, StatusCode::OK);
+    assert_eq!(t.get("/api/v1/jurisdictions/632801001001002", &gw).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.get("/api/v1/jurisdictions/632801001001", &gw).await.status, StatusCode::NOT_FOUND);
+    let found = t.get("/api/v1/jurisdictions?q=博爱巷", &gw).await.json();
+    let codes: Vec<&str> = found.as_array().expect("list").iter().filter_map(|n| n["code"].as_str()).collect();
+    assert_eq!(codes, vec!["632801001001001"]);
+}
+
+async fn page_routes_keep_to_the_subtree(engine: Engine) {
+    let f = fixture(engine).await;
+    let t = &f.t;
+    let id = f.victim;
+    let before = fingerprint(t, id).await;
+
+    let mut op = Browser::new(t);
+    op.login("golmud_operator").await;
+    for path in [format!("/tree/{DELINGHA}"), format!("/tree/{DELINGHA_GRID}")] {
+        let r = op.get(&path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!r.text.contains("德令哈市"), "{path}: {}", r.text);
+    }
+    let r = op.get("/tree/search?q=德令哈").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.text.contains(DELINGHA) && r.text.contains("没有找到"), "{}", r.text);
+    let r = op.post(&format!("/tree/{DELINGHA_VILLAGE}/grids"), &[("name", "越权网格")], true).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    let mut sec = Browser::new(t);
+    sec.login("gm_secadmin").await;
+    let r = sec.get("/users").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("golmud_operator") && !r.text.contains("delingha_operator"), "{}", r.text);
+    assert_eq!(sec.get(&format!("/users/{id}")).await.status, StatusCode::NOT_FOUND);
+    for (path, fields) in [
+        (format!("/users/{id}/roles"), vec![("roles", "leader")]),
+        (format!("/users/{id}/lock"), vec![]),
+        (format!("/users/{id}/unlock"), vec![]),
+        (format!("/users/{id}/password"), vec![("new_password", "Qaidam#2020x")]),
+    ] {
+        let r = sec.post(&path, &fields, true).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+    }
+    let r = sec
+        .post(
+            "/users",
+            &[("username", "intruder"), ("password", "Qaidam#2020x"), ("jurisdiction_code", DELINGHA), ("roles", "leader")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+
+    let mut aud = Browser::new(t);
+    aud.login("gm_auditor").await;
+    let r = aud.get("/audit").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("gm_auditor") || r.text.contains("golmud"), "own rows shown");
+    assert!(!r.text.contains(DELINGHA) && !r.text.contains("delingha_operator"), "{}", r.text);
+
+    assert_eq!(fingerprint(t, id).await, before);
+}
+
+async fn roles_are_enforced_too(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let denied_before = t.audit_count("auth.denied").await;
+    let leader = t.token("golmud_leader").await;
+    let r = t.post("/api/v1/jurisdictions/632801001001/grids", &leader, json!({"name": "领导不能建网格"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.json()["error"]["message"].as_str().unwrap_or("").contains("领导"));
+    let gw = t.token("grid_worker").await;
+    assert_eq!(t.get("/api/v1/users", &gw).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.get("/api/v1/audit", &gw).await.status, StatusCode::FORBIDDEN);
+    // The three administrators each keep to their own work.
+    let sys = t.token("sysadmin").await;
+    assert_eq!(t.get("/api/v1/audit", &sys).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.get("/api/v1/users", &sys).await.status, StatusCode::FORBIDDEN);
+    let sec = t.token("secadmin").await;
+    assert_eq!(t.get("/api/v1/audit", &sec).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.post("/api/v1/regions/import", &sec, json!({"code": "6328"})).await.status, StatusCode::FORBIDDEN);
+    let aud = t.token("auditor").await;
+    assert_eq!(t.get("/api/v1/users", &aud).await.status, StatusCode::FORBIDDEN);
+    let id = t.user_id("golmud_leader").await;
+    assert_eq!(t.post(&format!("/api/v1/users/{id}/lock"), &aud, json!({})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.audit_count("auth.denied").await - denied_before, 9);
+}
+
+on_both_engines!(
+    api_routes_keep_to_the_subtree,
+    the_same_holds_by_grid_and_for_the_grid_worker,
+    page_routes_keep_to_the_subtree,
+    roles_are_enforced_too,
+);
