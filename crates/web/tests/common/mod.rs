@@ -84,10 +84,14 @@ impl TestApp {
         self.call("POST", path, Some(token), Some(body)).await
     }
 
-    /// Logs in through the API; returns the bearer token.
+    /// Logs in through the API with the demo password; returns the bearer token.
     pub async fn token(&self, username: &str) -> String {
+        self.token_with(username, DEMO_PASSWORD).await
+    }
+
+    pub async fn token_with(&self, username: &str, password: &str) -> String {
         let r = self
-            .call("POST", "/api/v1/auth/login", None, Some(serde_json::json!({"username": username, "password": DEMO_PASSWORD})))
+            .call("POST", "/api/v1/auth/login", None, Some(serde_json::json!({"username": username, "password": password})))
             .await;
         assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.text);
         r.json()["token"].as_str().expect("token").to_string()
