@@ -59,12 +59,17 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         ServiceError::Locked(_) => StatusCode::LOCKED,
         ServiceError::Store(StoreError::Unreachable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+        // Two writers raced for the same key: the later one is told to retry.
+        ServiceError::Store(StoreError::Unique(_)) => StatusCode::CONFLICT,
         ServiceError::Store(_) | ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
 /// The message a caller may see: inner failures are logged, not shown.
 fn public_message(e: &ServiceError, status: StatusCode) -> String {
+    if let ServiceError::Store(StoreError::Unique(_)) = e {
+        return "记录已存在（与同时进行的操作冲突），请刷新后重试".into();
+    }
     if status.is_server_error() {
         tracing::error!(error = %e, "request failed");
         "服务器内部错误，请稍后重试；如持续出现请联系系统管理员".into()
