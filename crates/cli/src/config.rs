@@ -101,7 +101,9 @@ impl Settings {
         fig = fig
             .merge(Env::prefixed("DUALTRACK_").only(KEYS))
             .merge(Serialized::defaults(overrides));
-        let s: Settings = fig.extract().map_err(|e| anyhow::anyhow!("配置有误：{e}"))?;
+        let s: Settings = fig
+            .extract()
+            .map_err(|e| anyhow::anyhow!("配置有误：{e}"))?;
         s.check()?;
         Ok(s)
     }
@@ -129,7 +131,12 @@ impl Settings {
         }
         self.listen
             .parse::<std::net::SocketAddr>()
-            .with_context(|| format!("配置项 listen 应为 地址:端口，如 127.0.0.1:8080，当前为“{}”", self.listen))?;
+            .with_context(|| {
+                format!(
+                    "配置项 listen 应为 地址:端口，如 127.0.0.1:8080，当前为“{}”",
+                    self.listen
+                )
+            })?;
         Ok(())
     }
 
@@ -147,7 +154,10 @@ impl Settings {
     }
 
     pub fn web(&self) -> WebConfig {
-        WebConfig { body_limit: self.body_limit_bytes, secure_cookies: self.secure_cookies }
+        WebConfig {
+            body_limit: self.body_limit_bytes,
+            secure_cookies: self.secure_cookies,
+        }
     }
 }
 
@@ -186,6 +196,7 @@ password_min_classes = 3
 "#;
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
 mod tests {
     use super::*;
 
@@ -198,12 +209,21 @@ mod tests {
     #[test]
     fn layers_apply_in_order() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("dt.toml", "lockout_threshold = 7\nlisten = \"0.0.0.0:9000\"\n")?;
+            jail.create_file(
+                "dt.toml",
+                "lockout_threshold = 7\nlisten = \"0.0.0.0:9000\"\n",
+            )?;
             jail.set_env("DUALTRACK_LOCKOUT_THRESHOLD", "9");
             jail.set_env("DUALTRACK_DB", "postgres://dt:geheim@localhost/dt");
             jail.set_env("DUALTRACK_PASSWORD", "not-a-setting");
-            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides { listen: Some("127.0.0.1:9001".into()), ..Default::default() })
-                .map_err(|e| e.to_string())?;
+            let s = Settings::load(
+                Some(Path::new("dt.toml")),
+                &Overrides {
+                    listen: Some("127.0.0.1:9001".into()),
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| e.to_string())?;
             assert_eq!(s.lockout_threshold, 9, "environment beats file");
             assert_eq!(s.listen, "127.0.0.1:9001", "flag beats file");
             assert_eq!(s.session_idle_minutes, 30, "default kept");

@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "dualtrack", version, about = "双线指挥平台：疫情防控与复工复产")]
+#[command(
+    name = "dualtrack",
+    version,
+    about = "双线指挥平台：疫情防控与复工复产"
+)]
 struct Cli {
     /// 配置文件（TOML）
     #[arg(long, global = true)]
@@ -66,7 +70,13 @@ fn main() -> ExitCode {
         Command::Serve { listen, .. } => listen.clone(),
         _ => None,
     };
-    let settings = match Settings::load(cli.config.as_deref(), &Overrides { db: cli.db.clone(), listen }) {
+    let settings = match Settings::load(
+        cli.config.as_deref(),
+        &Overrides {
+            db: cli.db.clone(),
+            listen,
+        },
+    ) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("错误：{e:#}");
@@ -74,7 +84,10 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(&settings.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("错误：无法启动运行时：{e}");
@@ -94,7 +107,10 @@ fn init_tracing(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(format!("{level},sqlx=warn")))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {

@@ -7,11 +7,17 @@ use std::process::{Command, Output, Stdio};
 
 fn dualtrack(db: &str, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dualtrack"));
-    cmd.arg("--db").arg(db).args(args).env_remove("DUALTRACK_PASSWORD").env_remove("DUALTRACK_DB");
+    cmd.arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("DUALTRACK_PASSWORD")
+        .env_remove("DUALTRACK_DB");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("binary runs");
     if let Some(mut s) = child.stdin.take() {
         s.write_all(stdin.unwrap_or("").as_bytes()).expect("stdin");
@@ -20,7 +26,11 @@ fn dualtrack(db: &str, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>)
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 async fn regions_and_accounts_from_the_command_line(engine: Engine) {
@@ -30,36 +40,107 @@ async fn regions_and_accounts_from_the_command_line(engine: Engine) {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("新增 "), "{}", text(&o));
     let again = dualtrack(db, &["region", "import", "632802"], &[], None);
-    assert!(text(&again).contains("新增 0"), "importing again changes nothing: {}", text(&again));
+    assert!(
+        text(&again).contains("新增 0"),
+        "importing again changes nothing: {}",
+        text(&again)
+    );
     let bad = dualtrack(db, &["region", "import", "632899"], &[], None);
     assert!(!bad.status.success());
     assert!(text(&bad).contains("没有“632899”"), "{}", text(&bad));
 
     let o = dualtrack(
         db,
-        &["user", "add", "--username", "dlh_leader", "--role", "leader", "--jurisdiction", "632802"],
+        &[
+            "user",
+            "add",
+            "--username",
+            "dlh_leader",
+            "--role",
+            "leader",
+            "--jurisdiction",
+            "632802",
+        ],
         &[("DUALTRACK_PASSWORD", "Bayin#2020x")],
         None,
     );
     assert!(o.status.success(), "{}", text(&o));
-    assert!(!text(&o).contains("Bayin#2020x"), "the password is never printed");
+    assert!(
+        !text(&o).contains("Bayin#2020x"),
+        "the password is never printed"
+    );
     // From standard input.
-    let o = dualtrack(db, &["user", "add", "--username", "dlh_op", "--role", "operator", "--jurisdiction", "632802001"], &[], Some("Bayin#2020y\n"));
+    let o = dualtrack(
+        db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "dlh_op",
+            "--role",
+            "operator",
+            "--jurisdiction",
+            "632802001",
+        ],
+        &[],
+        Some("Bayin#2020y\n"),
+    );
     assert!(o.status.success(), "{}", text(&o));
-    let dup = dualtrack(db, &["user", "add", "--username", "dlh_op", "--role", "operator", "--jurisdiction", "632802"], &[("DUALTRACK_PASSWORD", "Bayin#2020y")], None);
+    let dup = dualtrack(
+        db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "dlh_op",
+            "--role",
+            "operator",
+            "--jurisdiction",
+            "632802",
+        ],
+        &[("DUALTRACK_PASSWORD", "Bayin#2020y")],
+        None,
+    );
     assert!(!dup.status.success());
     assert!(text(&dup).contains("已被使用"), "{}", text(&dup));
-    let weak = dualtrack(db, &["user", "add", "--username", "weak", "--role", "leader", "--jurisdiction", "632802"], &[("DUALTRACK_PASSWORD", "123")], None);
+    let weak = dualtrack(
+        db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "weak",
+            "--role",
+            "leader",
+            "--jurisdiction",
+            "632802",
+        ],
+        &[("DUALTRACK_PASSWORD", "123")],
+        None,
+    );
     assert!(text(&weak).contains("密码至少"), "{}", text(&weak));
 
-    let list = dualtrack(db, &["user", "list", "--jurisdiction", "632802001"], &[], None);
+    let list = dualtrack(
+        db,
+        &["user", "list", "--jurisdiction", "632802001"],
+        &[],
+        None,
+    );
     let out = text(&list);
-    assert!(out.contains("dlh_op") && !out.contains("dlh_leader"), "scoped list: {out}");
+    assert!(
+        out.contains("dlh_op") && !out.contains("dlh_leader"),
+        "scoped list: {out}"
+    );
     let o = dualtrack(db, &["user", "lock", "dlh_op"], &[], None);
     assert!(o.status.success());
     let list = text(&dualtrack(db, &["user", "list"], &[], None));
     assert!(list.contains("已锁定"), "{list}");
-    let o = dualtrack(db, &["user", "passwd", "dlh_leader"], &[("DUALTRACK_PASSWORD", "Bayin#2021z")], None);
+    let o = dualtrack(
+        db,
+        &["user", "passwd", "dlh_leader"],
+        &[("DUALTRACK_PASSWORD", "Bayin#2021z")],
+        None,
+    );
     assert!(o.status.success(), "{}", text(&o));
     let o = dualtrack(db, &["user", "unlock", "nobody"], &[], None);
     assert!(!o.status.success() && text(&o).contains("未找到用户"));
@@ -70,7 +151,12 @@ async fn backup_is_a_consistent_copy_or_says_how(engine: Engine) {
     dualtrack(&t.url, &["region", "import", "632857"], &[], None);
     let dir = tempfile::tempdir().expect("dir");
     let to = dir.path().join("copy.db");
-    let o = dualtrack(&t.url, &["backup", "--to", &to.display().to_string()], &[], None);
+    let o = dualtrack(
+        &t.url,
+        &["backup", "--to", &to.display().to_string()],
+        &[],
+        None,
+    );
     assert!(o.status.success(), "{}", text(&o));
     match engine {
         Engine::Sqlite => {
@@ -83,11 +169,17 @@ async fn backup_is_a_consistent_copy_or_says_how(engine: Engine) {
     }
 }
 
-on_both_engines!(regions_and_accounts_from_the_command_line, backup_is_a_consistent_copy_or_says_how);
+on_both_engines!(
+    regions_and_accounts_from_the_command_line,
+    backup_is_a_consistent_copy_or_says_how
+);
 
 #[test]
 fn default_config_is_commented_toml() {
-    let o = Command::new(env!("CARGO_BIN_EXE_dualtrack")).arg("default-config").output().expect("runs");
+    let o = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+        .arg("default-config")
+        .output()
+        .expect("runs");
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(s.contains("# 数据库地址") && s.contains("session_idle_minutes = 30"));
 }
@@ -95,14 +187,24 @@ fn default_config_is_commented_toml() {
 #[test]
 fn an_unreachable_database_is_one_clear_line() {
     let o = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
-        .args(["--db", "postgres://dt:secret-pw@127.0.0.1:1/none", "migrate"])
+        .args([
+            "--db",
+            "postgres://dt:secret-pw@127.0.0.1:1/none",
+            "migrate",
+        ])
         .output()
         .expect("runs");
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("无法连接数据库") && !err.contains("secret-pw") && !err.contains("panicked"), "{err}");
-    let o = Command::new(env!("CARGO_BIN_EXE_dualtrack")).args(["--db", "mysql://x", "migrate"]).output().expect("runs");
+    assert!(
+        err.contains("无法连接数据库") && !err.contains("secret-pw") && !err.contains("panicked"),
+        "{err}"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+        .args(["--db", "mysql://x", "migrate"])
+        .output()
+        .expect("runs");
     assert!(String::from_utf8_lossy(&o.stderr).contains("数据库地址无效"));
 }
 

@@ -44,14 +44,24 @@ pub fn under(prefix: &str) -> Result<Vec<Division>, DivisionError> {
     Ok(out)
 }
 
-fn read_level(bytes: &[u8], level: Level, prefix: &str, out: &mut Vec<Division>) -> Result<(), DivisionError> {
+fn read_level(
+    bytes: &[u8],
+    level: Level,
+    prefix: &str,
+    out: &mut Vec<Division>,
+) -> Result<(), DivisionError> {
     let mut text = String::new();
     xz2::read::XzDecoder::new(bytes)
         .read_to_string(&mut text)
         .map_err(|e| DivisionError::Corrupt(e.to_string()))?;
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
     let mut rec = csv::StringRecord::new();
-    while rdr.read_record(&mut rec).map_err(|e| DivisionError::Corrupt(e.to_string()))? {
+    while rdr
+        .read_record(&mut rec)
+        .map_err(|e| DivisionError::Corrupt(e.to_string()))?
+    {
         let (Some(code), Some(name)) = (rec.get(0), rec.get(1)) else {
             return Err(DivisionError::Corrupt("缺少代码或名称列".into()));
         };
@@ -63,7 +73,11 @@ fn read_level(bytes: &[u8], level: Level, prefix: &str, out: &mut Vec<Division>)
         if code.level() != level {
             return Err(DivisionError::Corrupt(format!("{} 的层级不符", code)));
         }
-        out.push(Division { code, name: name.to_string(), level });
+        out.push(Division {
+            code,
+            name: name.to_string(),
+            level,
+        });
     }
     Ok(())
 }
@@ -81,7 +95,10 @@ mod tests {
         assert_eq!(count(Level::County), 7);
         assert_eq!(count(Level::Township), 46);
         assert_eq!(count(Level::Village), 389);
-        let golmud = d.iter().find(|x| x.code.as_str() == "632801").expect("格尔木市");
+        let golmud = d
+            .iter()
+            .find(|x| x.code.as_str() == "632801")
+            .expect("格尔木市");
         assert_eq!(golmud.name, "格尔木市");
         // Every node's parent precedes it.
         for (i, x) in d.iter().enumerate() {

@@ -9,7 +9,9 @@ use std::fmt;
 use utoipa::ToSchema;
 
 /// The level of a node in the tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// 省级
@@ -235,7 +237,10 @@ mod tests {
         assert_eq!(c.level(), Level::Village);
         assert_eq!(c.parent().map(String::from).as_deref(), Some("632801100"));
         let lineage: Vec<String> = c.lineage().into_iter().map(String::from).collect();
-        assert_eq!(lineage, ["63", "6328", "632801", "632801100", "632801100200"]);
+        assert_eq!(
+            lineage,
+            ["63", "6328", "632801", "632801100", "632801100200"]
+        );
         assert_eq!(Code::parse("63").expect("valid").parent(), None);
     }
 
@@ -243,7 +248,10 @@ mod tests {
     fn refuses_malformed_codes() {
         assert_eq!(Code::parse(""), Err(CodeError::Empty));
         assert!(matches!(Code::parse("63a8"), Err(CodeError::NotDigits(_))));
-        assert!(matches!(Code::parse("63280"), Err(CodeError::BadLength(_, 5))));
+        assert!(matches!(
+            Code::parse("63280"),
+            Err(CodeError::BadLength(_, 5))
+        ));
     }
 
     #[test]
@@ -264,7 +272,10 @@ mod tests {
     #[test]
     fn grids_extend_their_village() {
         let v = Code::parse("632801100200").expect("valid");
-        assert_eq!(v.grid(7).map(String::from).as_deref(), Some("632801100200007"));
+        assert_eq!(
+            v.grid(7).map(String::from).as_deref(),
+            Some("632801100200007")
+        );
         assert!(v.grid(1000).is_none());
         assert!(Code::parse("632801").expect("valid").grid(1).is_none());
     }

@@ -12,7 +12,10 @@ pub struct PasswordPolicy {
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        PasswordPolicy { min_length: 10, min_classes: 3 }
+        PasswordPolicy {
+            min_length: 10,
+            min_classes: 3,
+        }
     }
 }
 
@@ -21,7 +24,10 @@ impl PasswordPolicy {
     pub fn check(&self, password: &str, username: &str) -> Result<(), String> {
         let len = password.chars().count();
         if len < self.min_length {
-            return Err(format!("密码至少需要 {} 个字符，当前为 {} 个", self.min_length, len));
+            return Err(format!(
+                "密码至少需要 {} 个字符，当前为 {} 个",
+                self.min_length, len
+            ));
         }
         if len > 128 {
             return Err("密码不能超过 128 个字符".into());
@@ -55,7 +61,10 @@ pub fn validate_username(raw: &str) -> Result<String, String> {
     if !(3..=32).contains(&n) {
         return Err("用户名长度应为 3 到 32 个字符".into());
     }
-    if !u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+    if !u
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
         return Err("用户名只能包含英文字母、数字、下划线、连字符和点".into());
     }
     Ok(u.to_string())
@@ -69,9 +78,15 @@ mod tests {
     fn policy_names_what_is_missing() {
         let p = PasswordPolicy::default();
         assert!(p.check("short1A", "u").unwrap_err().contains("至少需要 10"));
-        assert!(p.check("alllowercaseletters", "u").unwrap_err().contains("至少 3 类"));
+        assert!(p
+            .check("alllowercaseletters", "u")
+            .unwrap_err()
+            .contains("至少 3 类"));
         assert!(p.check("Golmud2020!x", "zhang").is_ok());
-        assert!(p.check("Zhang2020!xx", "zhang").unwrap_err().contains("用户名"));
+        assert!(p
+            .check("Zhang2020!xx", "zhang")
+            .unwrap_err()
+            .contains("用户名"));
     }
 
     #[test]

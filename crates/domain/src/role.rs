@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 系统管理员: jurisdiction tree, region import, grids, system settings.
@@ -122,7 +124,11 @@ pub fn check_role_set(roles: &[Role]) -> Result<(), String> {
     if roles.is_empty() {
         return Err("至少需要一个角色".into());
     }
-    let admin: Vec<&str> = roles.iter().filter(|r| r.is_administrative()).map(|r| r.zh()).collect();
+    let admin: Vec<&str> = roles
+        .iter()
+        .filter(|r| r.is_administrative())
+        .map(|r| r.zh())
+        .collect();
     if admin.len() > 1 {
         return Err(format!(
             "系统管理员、安全管理员、审计员三员分立，同一账户不能兼任：{}",

@@ -14,7 +14,9 @@ pub fn reporting_day(at: DateTime<Utc>) -> NaiveDate {
 
 /// An instant shown as a cadre reads it: `2020-02-27 08:30`, China Standard Time.
 pub fn display(at: DateTime<Utc>) -> String {
-    at.with_timezone(&cst()).format("%Y-%m-%d %H:%M:%S").to_string()
+    at.with_timezone(&cst())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -24,8 +26,14 @@ mod tests {
 
     #[test]
     fn evening_utc_is_next_reporting_day() {
-        let at = Utc.with_ymd_and_hms(2020, 2, 27, 17, 0, 0).single().expect("valid");
-        assert_eq!(reporting_day(at), NaiveDate::from_ymd_opt(2020, 2, 28).expect("valid"));
+        let at = Utc
+            .with_ymd_and_hms(2020, 2, 27, 17, 0, 0)
+            .single()
+            .expect("valid");
+        assert_eq!(
+            reporting_day(at),
+            NaiveDate::from_ymd_opt(2020, 2, 28).expect("valid")
+        );
         assert_eq!(display(at), "2020-02-28 01:00:00");
     }
 }

@@ -51,7 +51,11 @@ impl Actor {
     }
 
     pub fn roles_text(&self) -> String {
-        self.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+        self.roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// The code an action is recorded under when it has no place of its own.
@@ -105,7 +109,14 @@ impl App {
         jurisdiction: Option<String>,
         err: ServiceError,
     ) -> ServiceError {
-        let row = actor.audit(Action::Denied, Outcome::Denied, target_kind, target_id, jurisdiction, err.to_string());
+        let row = actor.audit(
+            Action::Denied,
+            Outcome::Denied,
+            target_kind,
+            target_id,
+            jurisdiction,
+            err.to_string(),
+        );
         let result: ServiceResult<()> = async {
             let mut tx = self.db.begin().await?;
             dualtrack_store::audit::insert(&mut tx, &row).await?;
@@ -120,21 +131,49 @@ impl App {
     }
 
     /// Refuses unless the actor's roles grant `p`.
-    pub async fn require(&self, actor: &Actor, p: Permission, target_kind: &str, target_id: &str) -> ServiceResult<()> {
+    pub async fn require(
+        &self,
+        actor: &Actor,
+        p: Permission,
+        target_kind: &str,
+        target_id: &str,
+    ) -> ServiceResult<()> {
         if actor.can(p) {
             return Ok(());
         }
         let msg = format!("您的角色（{}）无权进行此操作", role_names(&actor.roles));
-        Err(self.refuse(actor, target_kind, target_id, None, ServiceError::Forbidden(msg)).await)
+        Err(self
+            .refuse(
+                actor,
+                target_kind,
+                target_id,
+                None,
+                ServiceError::Forbidden(msg),
+            )
+            .await)
     }
 
     /// Refuses, as "not found", a record outside the actor's jurisdiction.
-    pub async fn require_in_scope(&self, actor: &Actor, code: &Code, target_kind: &str, target_id: &str) -> ServiceResult<()> {
+    pub async fn require_in_scope(
+        &self,
+        actor: &Actor,
+        code: &Code,
+        target_kind: &str,
+        target_id: &str,
+    ) -> ServiceResult<()> {
         if actor.scope.contains(code) {
             return Ok(());
         }
         let msg = format!("未找到{target_kind}“{target_id}”，或它不在您的管辖范围内");
-        Err(self.refuse(actor, target_kind, target_id, Some(code.to_string()), ServiceError::NotFound(msg)).await)
+        Err(self
+            .refuse(
+                actor,
+                target_kind,
+                target_id,
+                Some(code.to_string()),
+                ServiceError::NotFound(msg),
+            )
+            .await)
     }
 }
 

@@ -44,9 +44,15 @@ pub struct AuditQuery {
 }
 
 fn day_start(field: &'static str, raw: &str) -> Result<DateTime<Utc>, ServiceError> {
-    let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| ServiceError::invalid(field, format!("日期格式应为 年-月-日，如 2020-02-27，收到“{raw}”")))?;
-    let start = d.and_hms_opt(0, 0, 0).ok_or_else(|| ServiceError::invalid(field, "日期无效"))?;
+    let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+        ServiceError::invalid(
+            field,
+            format!("日期格式应为 年-月-日，如 2020-02-27，收到“{raw}”"),
+        )
+    })?;
+    let start = d
+        .and_hms_opt(0, 0, 0)
+        .ok_or_else(|| ServiceError::invalid(field, "日期无效"))?;
     cst()
         .from_local_datetime(&start)
         .single()
@@ -62,8 +68,12 @@ pub const PAGE_SIZE: i64 = 100;
 
 fn entry(r: AuditRow) -> AuditEntry {
     AuditEntry {
-        action_name: Action::parse(&r.action).map(|a| a.zh().to_string()).unwrap_or_else(|| r.action.clone()),
-        outcome_name: Outcome::parse(&r.outcome).map(|o| o.zh().to_string()).unwrap_or_else(|| r.outcome.clone()),
+        action_name: Action::parse(&r.action)
+            .map(|a| a.zh().to_string())
+            .unwrap_or_else(|| r.action.clone()),
+        outcome_name: Outcome::parse(&r.outcome)
+            .map(|o| o.zh().to_string())
+            .unwrap_or_else(|| r.outcome.clone()),
         id: r.id,
         at: r.at,
         username: r.username,
@@ -79,9 +89,17 @@ fn entry(r: AuditRow) -> AuditEntry {
 }
 
 impl App {
-    pub async fn list_audit(&self, actor: &Actor, q: &AuditQuery) -> ServiceResult<Vec<AuditEntry>> {
-        self.require(actor, Permission::ReadAudit, "审计日志", "list").await?;
-        let mut f = AuditFilter { limit: PAGE_SIZE, ..Default::default() };
+    pub async fn list_audit(
+        &self,
+        actor: &Actor,
+        q: &AuditQuery,
+    ) -> ServiceResult<Vec<AuditEntry>> {
+        self.require(actor, Permission::ReadAudit, "审计日志", "list")
+            .await?;
+        let mut f = AuditFilter {
+            limit: PAGE_SIZE,
+            ..Default::default()
+        };
         if let Some(v) = non_empty(&q.from) {
             f.from = Some(day_start("from", v)?);
         }
@@ -89,12 +107,17 @@ impl App {
             f.until = Some(day_start("to", v)? + chrono::Duration::days(1));
         }
         if let Some(v) = non_empty(&q.action) {
-            let a = Action::parse(v).ok_or_else(|| ServiceError::invalid("action", format!("未知操作“{v}”")))?;
+            let a = Action::parse(v)
+                .ok_or_else(|| ServiceError::invalid("action", format!("未知操作“{v}”")))?;
             f.action = Some(a.as_str().into());
         }
         if let Some(v) = non_empty(&q.outcome) {
-            let o = Outcome::parse(v)
-                .ok_or_else(|| ServiceError::invalid("outcome", format!("结果应为 success、failure 或 denied，收到“{v}”")))?;
+            let o = Outcome::parse(v).ok_or_else(|| {
+                ServiceError::invalid(
+                    "outcome",
+                    format!("结果应为 success、failure 或 denied，收到“{v}”"),
+                )
+            })?;
             f.outcome = Some(o.as_str().into());
         }
         f.username = non_empty(&q.username).map(|s| s.to_lowercase());

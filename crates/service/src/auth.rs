@@ -88,7 +88,8 @@ pub fn token_hash(token: &str) -> String {
 }
 
 pub(crate) fn actor_of(u: &UserRow, roles: Vec<String>, source_addr: &str) -> ServiceResult<Actor> {
-    let code = Code::parse(&u.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let code =
+        Code::parse(&u.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
     Ok(Actor {
         user_id: Some(u.id),
         username: u.username.clone(),
@@ -154,7 +155,14 @@ impl App {
         };
         if let Some(why) = locked_why {
             let mut tx = self.db.begin().await?;
-            let row = actor.audit(Action::LoginFailed, Outcome::Denied, "user", u.id.to_string(), None, why.clone());
+            let row = actor.audit(
+                Action::LoginFailed,
+                Outcome::Denied,
+                "user",
+                u.id.to_string(),
+                None,
+                why.clone(),
+            );
             audit_in(&mut tx, &row).await?;
             tx.commit().await?;
             return Err(ServiceError::Locked(why));
@@ -166,11 +174,21 @@ impl App {
             let failures = user::record_failed_login(&mut tx, u.id, threshold, lock_until).await?;
             let locked = failures >= threshold;
             let detail = if locked {
-                format!("密码错误（第 {failures} 次），账户锁定至 {}", dualtrack_domain::time::display(lock_until))
+                format!(
+                    "密码错误（第 {failures} 次），账户锁定至 {}",
+                    dualtrack_domain::time::display(lock_until)
+                )
             } else {
                 format!("密码错误（第 {failures} 次）")
             };
-            let row = actor.audit(Action::LoginFailed, Outcome::Failure, "user", u.id.to_string(), None, detail);
+            let row = actor.audit(
+                Action::LoginFailed,
+                Outcome::Failure,
+                "user",
+                u.id.to_string(),
+                None,
+                detail,
+            );
             audit_in(&mut tx, &row).await?;
             tx.commit().await?;
             return Err(if locked {
@@ -202,7 +220,14 @@ impl App {
             },
         )
         .await?;
-        let row = actor.audit(Action::Login, Outcome::Success, "session", sid.to_string(), None, kind.as_str().into());
+        let row = actor.audit(
+            Action::Login,
+            Outcome::Success,
+            "session",
+            sid.to_string(),
+            None,
+            kind.as_str().into(),
+        );
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
         let mut actor = actor;
@@ -220,10 +245,14 @@ impl App {
     pub async fn authenticate(&self, token: &str, source_addr: &str) -> ServiceResult<Actor> {
         let expired = || ServiceError::Unauthenticated("登录已过期，请重新登录".into());
         let Some(s) = session::by_token_hash(&self.db, &token_hash(token)).await? else {
-            return Err(ServiceError::Unauthenticated("未登录或登录已失效，请重新登录".into()));
+            return Err(ServiceError::Unauthenticated(
+                "未登录或登录已失效，请重新登录".into(),
+            ));
         };
         let now = Utc::now();
-        if now - s.last_seen_at > self.security.session_idle || now - s.created_at > self.security.session_absolute {
+        if now - s.last_seen_at > self.security.session_idle
+            || now - s.created_at > self.security.session_absolute
+        {
             session::delete_expired(&self.db, s.id).await?;
             return Err(expired());
         }
@@ -231,7 +260,9 @@ impl App {
             return Err(expired());
         };
         if u.disabled {
-            return Err(ServiceError::Locked("账户已被管理员锁定，请联系安全管理员".into()));
+            return Err(ServiceError::Locked(
+                "账户已被管理员锁定，请联系安全管理员".into(),
+            ));
         }
         // Sliding expiry, written at most once a minute.
         if now - s.last_seen_at > chrono::Duration::minutes(1) {
@@ -250,7 +281,14 @@ impl App {
         };
         let mut tx = self.db.begin().await?;
         session::delete(&mut tx, sid).await?;
-        let row = actor.audit(Action::Logout, Outcome::Success, "session", sid.to_string(), None, String::new());
+        let row = actor.audit(
+            Action::Logout,
+            Outcome::Success,
+            "session",
+            sid.to_string(),
+            None,
+            String::new(),
+        );
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
         Ok(())

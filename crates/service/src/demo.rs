@@ -14,10 +14,16 @@ pub const HAIXI: &str = "6328";
 
 /// Villages and communities that get demo grids, with the grid names.
 const GRIDS: &[(&str, &[&str])] = &[
-    ("632801001001", &["博爱巷第一网格", "博爱巷第二网格", "博爱巷第三网格"]),
+    (
+        "632801001001",
+        &["博爱巷第一网格", "博爱巷第二网格", "博爱巷第三网格"],
+    ),
     ("632801001002", &["育红巷第一网格", "育红巷第二网格"]),
     ("632801002001", &["铁西第一网格", "铁西第二网格"]),
-    ("632802001001", &["德令哈河西第一网格", "德令哈河西第二网格"]),
+    (
+        "632802001001",
+        &["德令哈河西第一网格", "德令哈河西第二网格"],
+    ),
 ];
 
 /// One demo account per role: (user name, name, jurisdiction, role).
@@ -29,9 +35,24 @@ pub const ACCOUNTS: &[(&str, &str, &str, &str)] = &[
     ("golmud_leader", "格尔木市领导", "632801", "leader"),
     ("golmud_operator", "格尔木市操作员", "632801", "operator"),
     ("delingha_operator", "德令哈市操作员", "632802", "operator"),
-    ("grid_worker", "博爱巷第一网格网格员", "632801001001001", "grid_worker"),
-    ("liaison", "格尔木市企业联络员", "632801", "enterprise_liaison"),
-    ("responder", "海西州卫生健康委响应人", "6328", "dept_responder"),
+    (
+        "grid_worker",
+        "博爱巷第一网格网格员",
+        "632801001001001",
+        "grid_worker",
+    ),
+    (
+        "liaison",
+        "格尔木市企业联络员",
+        "632801",
+        "enterprise_liaison",
+    ),
+    (
+        "responder",
+        "海西州卫生健康委响应人",
+        "6328",
+        "dept_responder",
+    ),
 ];
 
 impl App {
@@ -63,7 +84,14 @@ impl App {
         }
         let mut tx = self.db.begin().await?;
         let nodes = jurisdiction::count_all(&self.db).await?;
-        let row = cli.audit(Action::DemoLoad, Outcome::Success, "演示数据", HAIXI, Some(HAIXI.into()), format!("{nodes} 个区划节点，{} 个账户", ACCOUNTS.len()));
+        let row = cli.audit(
+            Action::DemoLoad,
+            Outcome::Success,
+            "演示数据",
+            HAIXI,
+            Some(HAIXI.into()),
+            format!("{nodes} 个区划节点，{} 个账户", ACCOUNTS.len()),
+        );
         crate::actor::audit_in(&mut tx, &row).await?;
         tx.commit().await?;
         Ok(true)

@@ -7,10 +7,16 @@ use dualtrack_store::StoreError;
 pub enum ServiceError {
     /// Bad input: the field and what is wrong with it.
     #[error("{message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// The record clashes with one that exists (a user name taken, say).
     #[error("{message}")]
-    Conflict { field: &'static str, message: String },
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
     /// No such record, or not within the caller's jurisdiction: the two look the same.
     #[error("{0}")]
     NotFound(String),
@@ -33,7 +39,10 @@ pub enum ServiceError {
 
 impl ServiceError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        ServiceError::Invalid { field, message: message.into() }
+        ServiceError::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 
     /// A short machine-readable code for the API.
@@ -53,7 +62,9 @@ impl ServiceError {
     /// The field the error is about, if any.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            ServiceError::Invalid { field, .. } | ServiceError::Conflict { field, .. } => Some(field),
+            ServiceError::Invalid { field, .. } | ServiceError::Conflict { field, .. } => {
+                Some(field)
+            }
             _ => None,
         }
     }

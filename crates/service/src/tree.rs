@@ -61,7 +61,9 @@ pub struct ImportReport {
 
 fn node(row: NodeRow, scope: &Scope) -> Node {
     let level = Level::from_rank(row.level).unwrap_or(Level::Grid);
-    let in_scope = Code::parse(&row.code).map(|c| scope.contains(&c)).unwrap_or(false);
+    let in_scope = Code::parse(&row.code)
+        .map(|c| scope.contains(&c))
+        .unwrap_or(false);
     Node {
         level_name: level.zh().into(),
         level,
@@ -76,7 +78,11 @@ fn node(row: NodeRow, scope: &Scope) -> Node {
 fn level_counts(pairs: impl IntoIterator<Item = (Level, i64)>) -> Vec<LevelCount> {
     pairs
         .into_iter()
-        .map(|(level, count)| LevelCount { level, level_name: level.zh().into(), count })
+        .map(|(level, count)| LevelCount {
+            level,
+            level_name: level.zh().into(),
+            count,
+        })
         .collect()
 }
 
@@ -97,11 +103,15 @@ impl App {
     }
 
     pub async fn node(&self, actor: &Actor, raw_code: &str) -> ServiceResult<NodeView> {
-        self.require(actor, Permission::ReadTree, "区划", raw_code).await?;
+        self.require(actor, Permission::ReadTree, "区划", raw_code)
+            .await?;
         let code = parse_code("code", raw_code)?;
-        self.require_in_scope(actor, &code, "区划", raw_code).await?;
+        self.require_in_scope(actor, &code, "区划", raw_code)
+            .await?;
         let Some(row) = store::get(&self.db, code.as_str()).await? else {
-            return Err(ServiceError::NotFound(format!("未找到区划“{code}”，请先导入该地区的区划")));
+            return Err(ServiceError::NotFound(format!(
+                "未找到区划“{code}”，请先导入该地区的区划"
+            )));
         };
         let path = store::path(&self.db, &code).await?;
         let children = store::children(&self.db, code.as_str()).await?;
@@ -109,14 +119,22 @@ impl App {
         Ok(NodeView {
             node: node(row, &actor.scope),
             path: path.into_iter().map(|r| node(r, &actor.scope)).collect(),
-            children: children.into_iter().map(|r| node(r, &actor.scope)).collect(),
-            counts: level_counts(counts.into_iter().filter_map(|(l, n)| Level::from_rank(l).map(|l| (l, n)))),
+            children: children
+                .into_iter()
+                .map(|r| node(r, &actor.scope))
+                .collect(),
+            counts: level_counts(
+                counts
+                    .into_iter()
+                    .filter_map(|(l, n)| Level::from_rank(l).map(|l| (l, n))),
+            ),
         })
     }
 
     /// Nodes in the actor's scope whose name contains `q` or whose code starts with it.
     pub async fn search_tree(&self, actor: &Actor, q: &str) -> ServiceResult<Vec<Node>> {
-        self.require(actor, Permission::ReadTree, "区划", "search").await?;
+        self.require(actor, Permission::ReadTree, "区划", "search")
+            .await?;
         let q = q.trim();
         if q.is_empty() {
             return Err(ServiceError::invalid("q", "请输入要查找的名称或代码"));
@@ -130,30 +148,55 @@ impl App {
 
     /// Draws a new grid under a village or community. The code is the village's code and
     /// the next free 3-digit number.
-    pub async fn create_grid(&self, actor: &Actor, raw_village: &str, raw_name: &str) -> ServiceResult<Node> {
-        self.require(actor, Permission::ManageGrids, "网格", raw_village).await?;
+    pub async fn create_grid(
+        &self,
+        actor: &Actor,
+        raw_village: &str,
+        raw_name: &str,
+    ) -> ServiceResult<Node> {
+        self.require(actor, Permission::ManageGrids, "网格", raw_village)
+            .await?;
         let village = parse_code("village_code", raw_village)?;
-        self.require_in_scope(actor, &village, "区划", raw_village).await?;
+        self.require_in_scope(actor, &village, "区划", raw_village)
+            .await?;
         if village.level() != Level::Village {
             return Err(ServiceError::invalid(
                 "village_code",
-                format!("网格只能建在村（社区）之下，“{village}”是{}", village.level().zh()),
+                format!(
+                    "网格只能建在村（社区）之下，“{village}”是{}",
+                    village.level().zh()
+                ),
             ));
         }
         let name = validate_grid_name(raw_name).map_err(|m| ServiceError::invalid("name", m))?;
         let mut tx = self.db.begin().await?;
         if !store::exists(&mut tx, village.as_str()).await? {
-            return Err(ServiceError::NotFound(format!("未找到村（社区）“{village}”")));
+            return Err(ServiceError::NotFound(format!(
+                "未找到村（社区）“{village}”"
+            )));
         }
         if store::grid_name_taken(&mut tx, &village, &name).await? {
-            return Err(ServiceError::Conflict { field: "name", message: format!("该村（社区）已有名为“{name}”的网格") });
+            return Err(ServiceError::Conflict {
+                field: "name",
+                message: format!("该村（社区）已有名为“{name}”的网格"),
+            });
         }
         let next = store::last_grid_number(&mut tx, &village).await? + 1;
         let Some(code) = village.grid(next) else {
-            return Err(ServiceError::invalid("village_code", "该村（社区）的网格编号已用完（最多 999 个）"));
+            return Err(ServiceError::invalid(
+                "village_code",
+                "该村（社区）的网格编号已用完（最多 999 个）",
+            ));
         };
         store::insert_grid(&mut tx, &code, &name, Utc::now()).await?;
-        let row = actor.audit(Action::GridCreate, Outcome::Success, "网格", code.as_str(), Some(code.to_string()), name.clone());
+        let row = actor.audit(
+            Action::GridCreate,
+            Outcome::Success,
+            "网格",
+            code.as_str(),
+            Some(code.to_string()),
+            name.clone(),
+        );
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
         let created = store::get(&self.db, code.as_str()).await?;
@@ -171,7 +214,8 @@ impl App {
         progress: &(dyn Fn(u64, u64) + Send + Sync),
     ) -> ServiceResult<ImportReport> {
         let target = prefix.unwrap_or("全国");
-        self.require(actor, Permission::ImportRegions, "区划", target).await?;
+        self.require(actor, Permission::ImportRegions, "区划", target)
+            .await?;
         let code = match prefix {
             Some(p) => {
                 let c = parse_code("code", p)?;
@@ -215,13 +259,26 @@ impl App {
             progress(done, total);
         }
         let detail = format!("共 {total} 个单位，新增 {inserted} 个");
-        let row = actor.audit(Action::RegionImport, Outcome::Success, "区划", target, code.as_ref().map(|c| c.to_string()), detail);
+        let row = actor.audit(
+            Action::RegionImport,
+            Outcome::Success,
+            "区划",
+            target,
+            code.as_ref().map(|c| c.to_string()),
+            detail,
+        );
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
         let counts = Level::ALL.into_iter().filter_map(|l| {
             let n = data.iter().filter(|d| d.level == l).count() as i64;
             (n > 0).then_some((l, n))
         });
-        Ok(ImportReport { prefix: p, total, inserted, unchanged: total - inserted, counts: level_counts(counts) })
+        Ok(ImportReport {
+            prefix: p,
+            total,
+            inserted,
+            unchanged: total - inserted,
+            counts: level_counts(counts),
+        })
     }
 }

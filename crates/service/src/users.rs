@@ -64,7 +64,10 @@ fn parse_roles(raw: &[String]) -> ServiceResult<Vec<Role>> {
     for r in raw {
         let role = Role::parse(r).ok_or_else(|| {
             let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-            ServiceError::invalid("roles", format!("未知角色“{r}”，可选：{}", known.join("、")))
+            ServiceError::invalid(
+                "roles",
+                format!("未知角色“{r}”，可选：{}", known.join("、")),
+            )
         })?;
         if !roles.contains(&role) {
             roles.push(role);
@@ -82,27 +85,42 @@ impl App {
     /// The account with this id, if it lies within the actor's scope.
     async fn user_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<UserRow> {
         let target = id.to_string();
-        let not_found = || ServiceError::NotFound(format!("未找到账户 {id}，或它不在您的管辖范围内"));
+        let not_found =
+            || ServiceError::NotFound(format!("未找到账户 {id}，或它不在您的管辖范围内"));
         let Some(u) = store::by_id(&self.db, id).await? else {
             return Err(not_found());
         };
-        let code = Code::parse(&u.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.require_in_scope(actor, &code, "账户", &target).await.map_err(|_| not_found())?;
+        let code =
+            Code::parse(&u.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.require_in_scope(actor, &code, "账户", &target)
+            .await
+            .map_err(|_| not_found())?;
         Ok(u)
     }
 
-    pub async fn create_user(&self, actor: &Actor, input: &NewUserInput) -> ServiceResult<UserView> {
-        self.require(actor, Permission::ManageUsers, "账户", &input.username).await?;
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        input: &NewUserInput,
+    ) -> ServiceResult<UserView> {
+        self.require(actor, Permission::ManageUsers, "账户", &input.username)
+            .await?;
         let username = validate_username(&input.username)
             .map_err(|m| ServiceError::invalid("username", m))?
             .to_lowercase();
         let display_name = match input.display_name.trim() {
             "" => username.clone(),
-            d if d.chars().count() > 50 => return Err(ServiceError::invalid("display_name", "姓名不能超过 50 个字")),
+            d if d.chars().count() > 50 => {
+                return Err(ServiceError::invalid(
+                    "display_name",
+                    "姓名不能超过 50 个字",
+                ))
+            }
             d => d.to_string(),
         };
         let code = parse_code("jurisdiction_code", &input.jurisdiction_code)?;
-        self.require_in_scope(actor, &code, "区划", code.as_str()).await?;
+        self.require_in_scope(actor, &code, "区划", code.as_str())
+            .await?;
         let roles = parse_roles(&input.roles)?;
         self.security
             .password_policy
@@ -112,53 +130,101 @@ impl App {
         let now = Utc::now();
         let mut tx = self.db.begin().await?;
         if !jurisdiction::exists(&mut tx, code.as_str()).await? {
-            return Err(ServiceError::invalid("jurisdiction_code", format!("区划“{code}”不存在，请先导入")));
+            return Err(ServiceError::invalid(
+                "jurisdiction_code",
+                format!("区划“{code}”不存在，请先导入"),
+            ));
         }
         let id = match store::insert(
             &mut tx,
-            &NewUser { username: &username, display_name: &display_name, password_hash: &hash, jurisdiction_code: code.as_str(), at: now },
+            &NewUser {
+                username: &username,
+                display_name: &display_name,
+                password_hash: &hash,
+                jurisdiction_code: code.as_str(),
+                at: now,
+            },
         )
         .await
         {
             Ok(id) => id,
             Err(StoreError::Unique(_)) => {
-                return Err(ServiceError::Conflict { field: "username", message: format!("用户名“{username}”已被使用") })
+                return Err(ServiceError::Conflict {
+                    field: "username",
+                    message: format!("用户名“{username}”已被使用"),
+                })
             }
             Err(e) => return Err(e.into()),
         };
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         store::set_roles(&mut tx, id, &names).await?;
         let detail = format!("{display_name}，{}，角色：{}", code, role_names(&roles));
-        audit_in(&mut tx, &actor.audit(Action::UserCreate, Outcome::Success, "账户", id.to_string(), Some(code.to_string()), detail)).await?;
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::UserCreate,
+                Outcome::Success,
+                "账户",
+                id.to_string(),
+                Some(code.to_string()),
+                detail,
+            ),
+        )
+        .await?;
         tx.commit().await?;
         self.get_user(actor, id).await
     }
 
     pub async fn get_user(&self, actor: &Actor, id: i64) -> ServiceResult<UserView> {
         if actor.user_id != Some(id) {
-            self.require(actor, Permission::ManageUsers, "账户", &id.to_string()).await?;
+            self.require(actor, Permission::ManageUsers, "账户", &id.to_string())
+                .await?;
         }
         let u = self.user_in_scope(actor, id).await?;
         let roles = parse_roles_stored(&store::roles(&self.db, id).await?);
         Ok(view(u, roles))
     }
 
-    pub async fn list_users(&self, actor: &Actor, q: Option<&str>, limit: i64, offset: i64) -> ServiceResult<Vec<UserView>> {
-        self.require(actor, Permission::ManageUsers, "账户", "list").await?;
-        let rows = store::list(&self.db, &actor.scope, q, limit.clamp(1, 500), offset.max(0)).await?;
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        q: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> ServiceResult<Vec<UserView>> {
+        self.require(actor, Permission::ManageUsers, "账户", "list")
+            .await?;
+        let rows = store::list(
+            &self.db,
+            &actor.scope,
+            q,
+            limit.clamp(1, 500),
+            offset.max(0),
+        )
+        .await?;
         let ids: Vec<i64> = rows.iter().map(|u| u.id).collect();
         let pairs = store::roles_of(&self.db, &ids).await?;
         Ok(rows
             .into_iter()
             .map(|u| {
-                let roles: Vec<String> = pairs.iter().filter(|(id, _)| *id == u.id).map(|(_, r)| r.clone()).collect();
+                let roles: Vec<String> = pairs
+                    .iter()
+                    .filter(|(id, _)| *id == u.id)
+                    .map(|(_, r)| r.clone())
+                    .collect();
                 view(u, parse_roles_stored(&roles))
             })
             .collect())
     }
 
-    pub async fn set_user_roles(&self, actor: &Actor, id: i64, raw: &[String]) -> ServiceResult<UserView> {
-        self.require(actor, Permission::ManageUsers, "账户", &id.to_string()).await?;
+    pub async fn set_user_roles(
+        &self,
+        actor: &Actor,
+        id: i64,
+        raw: &[String],
+    ) -> ServiceResult<UserView> {
+        self.require(actor, Permission::ManageUsers, "账户", &id.to_string())
+            .await?;
         let u = self.user_in_scope(actor, id).await?;
         let roles = parse_roles(raw)?;
         if actor.user_id == Some(id) {
@@ -168,17 +234,35 @@ impl App {
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         store::set_roles(&mut tx, id, &names).await?;
         let detail = format!("角色改为：{}", role_names(&roles));
-        audit_in(&mut tx, &actor.audit(Action::UserRoles, Outcome::Success, "账户", id.to_string(), Some(u.jurisdiction_code.clone()), detail)).await?;
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::UserRoles,
+                Outcome::Success,
+                "账户",
+                id.to_string(),
+                Some(u.jurisdiction_code.clone()),
+                detail,
+            ),
+        )
+        .await?;
         tx.commit().await?;
         self.get_user(actor, id).await
     }
 
     /// Sets a new password: the account's own (with the current one), or another's by the
     /// security administrator. Either way, the account's other sessions end.
-    pub async fn set_password(&self, actor: &Actor, id: i64, current: Option<&str>, new: &str) -> ServiceResult<()> {
+    pub async fn set_password(
+        &self,
+        actor: &Actor,
+        id: i64,
+        current: Option<&str>,
+        new: &str,
+    ) -> ServiceResult<()> {
         let own = actor.user_id == Some(id);
         if !own {
-            self.require(actor, Permission::ManageUsers, "账户", &id.to_string()).await?;
+            self.require(actor, Permission::ManageUsers, "账户", &id.to_string())
+                .await?;
         }
         let u = self.user_in_scope(actor, id).await?;
         if own && actor.user_id.is_some() {
@@ -198,15 +282,36 @@ impl App {
         let mut tx = self.db.begin().await?;
         store::set_password(&mut tx, id, &hash, Utc::now()).await?;
         let ended = session::delete_for_user(&mut tx, id).await?;
-        let detail = if own { format!("本人修改，结束 {ended} 个会话") } else { format!("管理员重置，结束 {ended} 个会话") };
-        audit_in(&mut tx, &actor.audit(Action::UserPassword, Outcome::Success, "账户", id.to_string(), Some(u.jurisdiction_code.clone()), detail)).await?;
+        let detail = if own {
+            format!("本人修改，结束 {ended} 个会话")
+        } else {
+            format!("管理员重置，结束 {ended} 个会话")
+        };
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::UserPassword,
+                Outcome::Success,
+                "账户",
+                id.to_string(),
+                Some(u.jurisdiction_code.clone()),
+                detail,
+            ),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Locks (or unlocks) an account. Locking ends its sessions.
-    pub async fn set_user_locked(&self, actor: &Actor, id: i64, locked: bool) -> ServiceResult<UserView> {
-        self.require(actor, Permission::ManageUsers, "账户", &id.to_string()).await?;
+    pub async fn set_user_locked(
+        &self,
+        actor: &Actor,
+        id: i64,
+        locked: bool,
+    ) -> ServiceResult<UserView> {
+        self.require(actor, Permission::ManageUsers, "账户", &id.to_string())
+            .await?;
         let u = self.user_in_scope(actor, id).await?;
         if locked && actor.user_id == Some(id) {
             return Err(ServiceError::Forbidden("不能锁定自己的账户".into()));
@@ -219,8 +324,23 @@ impl App {
         } else {
             "解锁".to_string()
         };
-        let action = if locked { Action::UserLock } else { Action::UserUnlock };
-        audit_in(&mut tx, &actor.audit(action, Outcome::Success, "账户", id.to_string(), Some(u.jurisdiction_code.clone()), detail)).await?;
+        let action = if locked {
+            Action::UserLock
+        } else {
+            Action::UserUnlock
+        };
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                action,
+                Outcome::Success,
+                "账户",
+                id.to_string(),
+                Some(u.jurisdiction_code.clone()),
+                detail,
+            ),
+        )
+        .await?;
         tx.commit().await?;
         self.get_user(actor, id).await
     }

@@ -62,7 +62,12 @@ pub struct AuditFilter {
 
 /// Rows of the subtree of `scope`, newest first. Rows tied to no place (failed logins of
 /// unknown names, maintenance from the command line) are included when `with_unplaced`.
-pub async fn list(db: &Db, scope: &Scope, with_unplaced: bool, f: &AuditFilter) -> Result<Vec<AuditRow>> {
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    with_unplaced: bool,
+    f: &AuditFilter,
+) -> Result<Vec<AuditRow>> {
     let (lo, hi) = scope.range();
     Ok(on_db!(db, p => {
         let mut qb = QueryBuilder::new(

@@ -54,7 +54,9 @@ pub async fn exists(tx: &mut Tx, code: &str) -> Result<bool> {
 }
 
 pub async fn children(db: &Db, code: &str) -> Result<Vec<NodeRow>> {
-    let sql = format!("SELECT {NODE_COLUMNS} FROM jurisdictions j WHERE j.parent_code = $1 ORDER BY j.code");
+    let sql = format!(
+        "SELECT {NODE_COLUMNS} FROM jurisdictions j WHERE j.parent_code = $1 ORDER BY j.code"
+    );
     Ok(on_db!(db, p => sqlx::query_as::<_, NodeRow>(&sql).bind(code).fetch_all(p).await?))
 }
 
@@ -84,7 +86,10 @@ pub async fn level_counts(db: &Db, code: &Code) -> Result<Vec<(i64, i64)>> {
 /// Nodes in the subtree of `scope` whose name contains `q` or whose code starts with it.
 pub async fn search(db: &Db, scope: &Scope, q: &str, limit: i64) -> Result<Vec<NodeRow>> {
     let (lo, hi) = scope.range();
-    let escaped: String = q.chars().filter(|c| !matches!(c, '%' | '_' | '\\')).collect();
+    let escaped: String = q
+        .chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .collect();
     let contains = format!("%{escaped}%");
     let prefix = format!("{escaped}%");
     let sql = format!(
@@ -123,5 +128,7 @@ pub async fn grid_name_taken(tx: &mut Tx, village: &Code, name: &str) -> Result<
 
 /// Number of nodes in the whole tree.
 pub async fn count_all(db: &Db) -> Result<i64> {
-    Ok(on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM jurisdictions").fetch_one(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM jurisdictions").fetch_one(p).await?),
+    )
 }

@@ -12,8 +12,10 @@ pub mod session;
 pub mod user;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::Connection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
@@ -24,7 +26,10 @@ pub enum StoreError {
     #[error("数据库地址无效：{0}（应为 sqlite://文件 或 postgres://…）")]
     BadUrl(String),
     #[error("无法连接数据库（{engine}）：{reason}")]
-    Unreachable { engine: &'static str, reason: String },
+    Unreachable {
+        engine: &'static str,
+        reason: String,
+    },
     #[error("数据库迁移失败：{0}")]
     Migrate(String),
     #[error("唯一性冲突：{0}")]
@@ -145,7 +150,10 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(15))
                     .connect_with(opts)
                     .await
-                    .map_err(|e| StoreError::Unreachable { engine: "SQLite", reason: e.to_string() })?;
+                    .map_err(|e| StoreError::Unreachable {
+                        engine: "SQLite",
+                        reason: e.to_string(),
+                    })?;
                 Ok(Db::Sqlite(pool))
             }
             Engine::Postgres => {
@@ -153,14 +161,26 @@ impl Db {
                     .map_err(|e| StoreError::BadUrl(format!("{}：{e}", redact_url(url))))?;
                 // One direct connection first, so that a refusal is reported as itself and
                 // at once, not as a pool timeout.
-                let first = tokio::time::timeout(Duration::from_secs(10), PgConnection::connect_with(&opts)).await;
+                let first = tokio::time::timeout(
+                    Duration::from_secs(10),
+                    PgConnection::connect_with(&opts),
+                )
+                .await;
                 match first {
                     Ok(Ok(c)) => {
                         let _ = c.close().await;
                     }
-                    Ok(Err(e)) => return Err(StoreError::Unreachable { engine: "PostgreSQL", reason: e.to_string() }),
+                    Ok(Err(e)) => {
+                        return Err(StoreError::Unreachable {
+                            engine: "PostgreSQL",
+                            reason: e.to_string(),
+                        })
+                    }
                     Err(_) => {
-                        return Err(StoreError::Unreachable { engine: "PostgreSQL", reason: "10 秒内无响应".into() })
+                        return Err(StoreError::Unreachable {
+                            engine: "PostgreSQL",
+                            reason: "10 秒内无响应".into(),
+                        })
                     }
                 }
                 let pool = PgPoolOptions::new()
@@ -168,7 +188,10 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts)
                     .await
-                    .map_err(|e| StoreError::Unreachable { engine: "PostgreSQL", reason: e.to_string() })?;
+                    .map_err(|e| StoreError::Unreachable {
+                        engine: "PostgreSQL",
+                        reason: e.to_string(),
+                    })?;
                 Ok(Db::Postgres(pool))
             }
         }
@@ -226,7 +249,10 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact_url("postgres://dt:secret@db:5432/dt"), "postgres://dt:***@db:5432/dt");
+        assert_eq!(
+            redact_url("postgres://dt:secret@db:5432/dt"),
+            "postgres://dt:***@db:5432/dt"
+        );
         assert_eq!(redact_url("sqlite://dualtrack.db"), "sqlite://dualtrack.db");
         assert!(Engine::from_url("mysql://x").is_err());
     }

@@ -56,6 +56,8 @@ pub async fn delete(tx: &mut Tx, id: i64) -> Result<()> {
 }
 
 pub async fn delete_for_user(tx: &mut Tx, user_id: i64) -> Result<u64> {
-    Ok(on_tx!(tx, e => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id).execute(&mut *e).await?.rows_affected()))
+    Ok(
+        on_tx!(tx, e => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id).execute(&mut *e).await?.rows_affected()),
+    )
 }

@@ -18,7 +18,8 @@ pub struct UserRow {
     pub password_changed_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, username, display_name, password_hash, jurisdiction_code, failed_logins, \
+const COLUMNS: &str =
+    "id, username, display_name, password_hash, jurisdiction_code, failed_logins, \
      locked_until, disabled, created_at, password_changed_at";
 
 pub struct NewUser<'a> {
@@ -49,8 +50,10 @@ pub async fn set_roles(tx: &mut Tx, user_id: i64, roles: &[&str]) -> Result<()> 
 }
 
 pub async fn roles(db: &Db, user_id: i64) -> Result<Vec<String>> {
-    Ok(on_db!(db, p => sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
-        .bind(user_id).fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+        .bind(user_id).fetch_all(p).await?),
+    )
 }
 
 /// Roles of many users at once, as `(user_id, role)` pairs.
@@ -81,7 +84,13 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<UserRow>> {
 
 /// Accounts bound to a node in the subtree of `scope`, optionally matching `q` in the
 /// user name or display name.
-pub async fn list(db: &Db, scope: &Scope, q: Option<&str>, limit: i64, offset: i64) -> Result<Vec<UserRow>> {
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    q: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<UserRow>> {
     let (lo, hi) = scope.range();
     let pattern = format!("%{}%", q.unwrap_or("").replace(['%', '_', '\\'], ""));
     let sql = format!(

@@ -122,7 +122,11 @@ pub async fn demo_db(engine: Engine) -> TestDb {
             let url = format!("sqlite://{}", path.display());
             let db = Db::connect(&url).await.expect("sqlite opens");
             db.migrate().await.expect("migrations run");
-            TestDb { db, url, _dir: Some(dir) }
+            TestDb {
+                db,
+                url,
+                _dir: Some(dir),
+            }
         }
         Engine::Postgres => {
             let template = pg_template().await;
@@ -136,7 +140,11 @@ pub async fn demo_db(engine: Engine) -> TestDb {
             let url = pg_url_for(&admin, &name);
             let db = Db::connect(&url).await.expect("test database opens");
             db.migrate().await.expect("migrations run");
-            TestDb { db, url, _dir: None }
+            TestDb {
+                db,
+                url,
+                _dir: None,
+            }
         }
     }
 }
@@ -149,7 +157,11 @@ pub async fn empty_db(engine: Engine) -> TestDb {
             let url = format!("sqlite://{}", dir.path().join("empty.db").display());
             let db = Db::connect(&url).await.expect("sqlite opens");
             db.migrate().await.expect("migrations run");
-            TestDb { db, url, _dir: Some(dir) }
+            TestDb {
+                db,
+                url,
+                _dir: Some(dir),
+            }
         }
         Engine::Postgres => {
             let admin = pg_admin_url();
@@ -162,7 +174,11 @@ pub async fn empty_db(engine: Engine) -> TestDb {
             let url = pg_url_for(&admin, &name);
             let db = Db::connect(&url).await.expect("test database opens");
             db.migrate().await.expect("migrations run");
-            TestDb { db, url, _dir: None }
+            TestDb {
+                db,
+                url,
+                _dir: None,
+            }
         }
     }
 }
@@ -197,7 +213,13 @@ mod tests {
 
     #[test]
     fn pg_urls_swap_the_database() {
-        assert_eq!(pg_url_for("postgres://u:p@h:5432/postgres", "x"), "postgres://u:p@h:5432/x");
-        assert_eq!(pg_url_for("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            pg_url_for("postgres://u:p@h:5432/postgres", "x"),
+            "postgres://u:p@h:5432/x"
+        );
+        assert_eq!(
+            pg_url_for("postgres://u@h/postgres?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
     }
 }

@@ -4,10 +4,10 @@
 
 use askama::Template;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum_extra::extract::FormRejection;
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
+use axum_extra::extract::FormRejection;
 use dualtrack_service::ServiceError;
 use dualtrack_store::StoreError;
 use serde::Serialize;
@@ -41,7 +41,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
     }
 
     pub fn field(mut self, f: &str) -> Self {
@@ -81,7 +86,12 @@ fn public_message(e: &ServiceError, status: StatusCode) -> String {
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         let status = status_of(&e);
-        ApiError { status, code: e.code(), message: public_message(&e, status), field: e.field().map(String::from) }
+        ApiError {
+            status,
+            code: e.code(),
+            message: public_message(&e, status),
+            field: e.field().map(String::from),
+        }
     }
 }
 
@@ -91,7 +101,13 @@ impl IntoResponse for ApiError {
         if let Some(f) = self.field {
             fields.insert(f, self.message.clone());
         }
-        let body = ErrorBody { error: ErrorDetail { code: self.code.into(), message: self.message, fields } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.into(),
+                message: self.message,
+                fields,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }
@@ -102,15 +118,28 @@ pub fn json_rejection(r: JsonRejection) -> ApiError {
         JsonRejection::JsonDataError(e) => {
             let text = e.body_text();
             if let Some(field) = between(&text, "missing field `", "`") {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("缺少字段 {field}")).field(field)
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    format!("缺少字段 {field}"),
+                )
+                .field(field)
             } else {
-                let at = between(&text, ": ", " at line").unwrap_or(&text).to_string();
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("JSON 内容不符合要求：{at}"))
+                let at = between(&text, ": ", " at line")
+                    .unwrap_or(&text)
+                    .to_string();
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    format!("JSON 内容不符合要求：{at}"),
+                )
             }
         }
-        JsonRejection::JsonSyntaxError(_) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "请求体不是合法的 JSON，请检查括号、引号和逗号")
-        }
+        JsonRejection::JsonSyntaxError(_) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "请求体不是合法的 JSON，请检查括号、引号和逗号",
+        ),
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
@@ -122,7 +151,11 @@ pub fn json_rejection(r: JsonRejection) -> ApiError {
 }
 
 pub fn query_rejection(r: QueryRejection) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "bad_query", format!("查询参数有误：{}", r.body_text()))
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "bad_query",
+        format!("查询参数有误：{}", r.body_text()),
+    )
 }
 
 pub fn form_rejection(r: FormRejection) -> PageError {
@@ -130,12 +163,19 @@ pub fn form_rejection(r: FormRejection) -> PageError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         PageError::new(status, "提交的内容过大")
     } else {
-        PageError::new(StatusCode::BAD_REQUEST, format!("表单内容有误：{}", r.body_text()))
+        PageError::new(
+            StatusCode::BAD_REQUEST,
+            format!("表单内容有误：{}", r.body_text()),
+        )
     }
 }
 
 pub fn too_large() -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求体过大，超过服务器允许的上限")
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "请求体过大，超过服务器允许的上限",
+    )
 }
 
 /// The text of `s` between `start` and the next `end`.
@@ -154,14 +194,20 @@ pub struct PageError {
 
 impl PageError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        PageError { status, message: message.into() }
+        PageError {
+            status,
+            message: message.into(),
+        }
     }
 }
 
 impl From<ServiceError> for PageError {
     fn from(e: ServiceError) -> Self {
         let status = status_of(&e);
-        PageError { message: public_message(&e, status), status }
+        PageError {
+            message: public_message(&e, status),
+            status,
+        }
     }
 }
 
@@ -182,7 +228,11 @@ impl IntoResponse for PageError {
             s if s.is_server_error() => "服务器错误",
             _ => "请求有误",
         };
-        let page = ErrorPage { status: self.status.as_u16(), title, message: &self.message };
+        let page = ErrorPage {
+            status: self.status.as_u16(),
+            title,
+            message: &self.message,
+        };
         match page.render() {
             Ok(html) => (self.status, Html(html)).into_response(),
             Err(_) => (self.status, self.message).into_response(),
@@ -193,7 +243,12 @@ impl IntoResponse for PageError {
 /// Unknown paths: JSON under `/api/`, a page elsewhere.
 pub async fn not_found(uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("接口不存在：{}", uri.path())).into_response()
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("接口不存在：{}", uri.path()),
+        )
+        .into_response()
     } else {
         PageError::new(StatusCode::NOT_FOUND, format!("页面不存在：{}", uri.path())).into_response()
     }

@@ -19,7 +19,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Caller>() {
             Some(Caller::User(a, _)) => Ok(ApiUser((**a).clone())),
-            Some(Caller::Refused(msg, _)) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", msg.clone())),
+            Some(Caller::Refused(msg, _)) => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                msg.clone(),
+            )),
             _ => Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
@@ -47,7 +51,11 @@ impl<S: Send + Sync> FromRequestParts<S> for PageUser {
         match parts.extensions.get::<Caller>() {
             Some(Caller::User(a, _)) => Ok(PageUser((**a).clone())),
             other => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
                 let next: String = form_urlencoded_encode(next);
                 let expired = matches!(other, Some(Caller::Refused(..)));
                 Err(ToLogin(format!(
@@ -127,7 +135,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SourceAddr {
 
 /// A record id from the path: a bad one is a 404 in Chinese, not a parser's message.
 pub fn parse_id(raw: &str) -> Result<i64, dualtrack_service::ServiceError> {
-    raw.trim()
-        .parse::<i64>()
-        .map_err(|_| dualtrack_service::ServiceError::NotFound(format!("编号“{raw}”无效：应为整数")))
+    raw.trim().parse::<i64>().map_err(|_| {
+        dualtrack_service::ServiceError::NotFound(format!("编号“{raw}”无效：应为整数"))
+    })
 }

@@ -15,12 +15,12 @@ pub mod state;
 
 pub use state::{AppState, WebConfig};
 
+use api::BearerAuth;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::Router;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
-use api::BearerAuth;
 use utoipa::OpenApi;
 
 /// The whole application: pages, API, assets, health and metrics.
@@ -41,7 +41,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(metrics::healthz))
         .route("/metrics", axum::routing::get(metrics::render))
         .fallback(error::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::resolve,
+        ))
         .layer(DefaultBodyLimit::max(state.config.body_limit))
         .layer(middleware::from_fn(metrics::track))
         .with_state(state)
@@ -56,7 +59,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// Serves the application on a bound listener until ctrl-c or SIGTERM.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {

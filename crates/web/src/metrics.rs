@@ -51,15 +51,25 @@ struct Health {
 
 pub async fn healthz(State(st): State<AppState>) -> Response {
     let ok = st.app.db.ping().await;
-    let body = Health { status: if ok { "ok" } else { "degraded" }, database: st.app.db.engine().name() };
-    let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = Health {
+        status: if ok { "ok" } else { "degraded" },
+        database: st.app.db.engine().name(),
+    };
+    let code = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (code, Json(body)).into_response()
 }
 
 pub async fn render(State(st): State<AppState>) -> Response {
     metrics::gauge!("dualtrack_up").set(1.0);
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         st.metrics.render(),
     )
         .into_response()

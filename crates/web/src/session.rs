@@ -45,7 +45,9 @@ fn source_addr(req: &Request) -> String {
 
 fn bearer(req: &Request) -> Option<String> {
     let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let t = v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer "))?;
+    let t = v
+        .strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("bearer "))?;
     Some(t.trim().to_string())
 }
 
@@ -60,7 +62,9 @@ fn is_form(req: &Request) -> bool {
 fn csrf_refusal(is_api: bool) -> Response {
     let msg = "缺少或无效的安全令牌（csrf_token），请刷新页面后重新提交";
     if is_api {
-        ApiError::new(StatusCode::FORBIDDEN, "csrf", msg).field("csrf_token").into_response()
+        ApiError::new(StatusCode::FORBIDDEN, "csrf", msg)
+            .field("csrf_token")
+            .into_response()
     } else {
         PageError::new(StatusCode::FORBIDDEN, msg).into_response()
     }
@@ -68,22 +72,36 @@ fn csrf_refusal(is_api: bool) -> Response {
 
 /// Constant-time comparison of two tokens.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0 && !a.is_empty()
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+        && !a.is_empty()
 }
 
-pub async fn resolve(State(st): State<AppState>, jar: CookieJar, req: Request, next: Next) -> Response {
+pub async fn resolve(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    req: Request,
+    next: Next,
+) -> Response {
     let source = source_addr(&req);
     let is_api = req.uri().path().starts_with("/api/");
     let caller = if let Some(token) = bearer(&req) {
         match st.app.authenticate(&token, &source).await {
             Ok(a) => Caller::User(Box::new(a), Via::Bearer),
-            Err(ServiceError::Store(e)) => return ApiError::from(ServiceError::Store(e)).into_response(),
+            Err(ServiceError::Store(e)) => {
+                return ApiError::from(ServiceError::Store(e)).into_response()
+            }
             Err(e) => Caller::Refused(e.to_string(), Via::Bearer),
         }
     } else if let Some(c) = jar.get(SESSION_COOKIE) {
         match st.app.authenticate(c.value(), &source).await {
             Ok(a) => Caller::User(Box::new(a), Via::Cookie),
-            Err(ServiceError::Store(e)) => return PageError::from(ServiceError::Store(e)).into_response(),
+            Err(ServiceError::Store(e)) => {
+                return PageError::from(ServiceError::Store(e)).into_response()
+            }
             Err(e) => Caller::Refused(e.to_string(), Via::Cookie),
         }
     } else {
@@ -91,7 +109,10 @@ pub async fn resolve(State(st): State<AppState>, jar: CookieJar, req: Request, n
     };
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let via_bearer = matches!(caller, Caller::User(_, Via::Bearer) | Caller::Refused(_, Via::Bearer));
+    let via_bearer = matches!(
+        caller,
+        Caller::User(_, Via::Bearer) | Caller::Refused(_, Via::Bearer)
+    );
     // Page forms of a logged-in user, the login form itself, and API calls made with the
     // cookie. A page request whose session has expired writes nothing: it is sent to login.
     let cookie_user = matches!(caller, Caller::User(_, Via::Cookie));
@@ -119,7 +140,8 @@ pub async fn resolve(State(st): State<AppState>, jar: CookieJar, req: Request, n
                         return if is_api {
                             too_large().into_response()
                         } else {
-                            PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "提交的内容过大").into_response()
+                            PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "提交的内容过大")
+                                .into_response()
                         }
                     }
                 };
@@ -134,7 +156,13 @@ pub async fn resolve(State(st): State<AppState>, jar: CookieJar, req: Request, n
             if let Caller::User(a, _) = &caller {
                 let _ = st
                     .app
-                    .refuse(a, "请求", req.uri().path(), None, ServiceError::Forbidden("CSRF 令牌无效".into()))
+                    .refuse(
+                        a,
+                        "请求",
+                        req.uri().path(),
+                        None,
+                        ServiceError::Forbidden("CSRF 令牌无效".into()),
+                    )
                     .await;
             }
             return csrf_refusal(is_api);

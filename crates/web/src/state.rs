@@ -12,7 +12,10 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { body_limit: 1024 * 1024, secure_cookies: false }
+        WebConfig {
+            body_limit: 1024 * 1024,
+            secure_cookies: false,
+        }
     }
 }
 
@@ -25,6 +28,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(app: App, config: WebConfig) -> AppState {
-        AppState { app, config, metrics: crate::metrics::handle() }
+        AppState {
+            app,
+            config,
+            metrics: crate::metrics::handle(),
+        }
     }
 }

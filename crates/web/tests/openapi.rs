@@ -13,9 +13,15 @@ fn every_operation_is_documented_in_chinese() {
     for (path, ops) in doc["paths"].as_object().expect("paths") {
         for (method, op) in ops.as_object().expect("ops") {
             let summary = op["summary"].as_str().unwrap_or("");
-            assert!(!summary.is_empty() && !summary.is_ascii(), "{method} {path} lacks a Chinese summary");
+            assert!(
+                !summary.is_empty() && !summary.is_ascii(),
+                "{method} {path} lacks a Chinese summary"
+            );
             if path != "/api/v1/auth/login" {
-                assert!(op["security"].is_array(), "{method} {path} must declare its bearer security");
+                assert!(
+                    op["security"].is_array(),
+                    "{method} {path} must declare its bearer security"
+                );
             }
         }
     }

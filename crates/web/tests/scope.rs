@@ -11,7 +11,12 @@ use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 
 /// Routes that act on the caller alone, with nothing of anyone else's to reach.
-const SELF_ROUTES: &[&str] = &["/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/me", "/api/v1/me/password"];
+const SELF_ROUTES: &[&str] = &[
+    "/api/v1/auth/login",
+    "/api/v1/auth/logout",
+    "/api/v1/me",
+    "/api/v1/me/password",
+];
 
 const DELINGHA: &str = "632802";
 const DELINGHA_VILLAGE: &str = "632802001001";
@@ -30,7 +35,13 @@ async fn fixture(engine: Engine) -> Fixture {
     let victim = t.user_id("delingha_operator").await;
     // Leave traces in 德令哈's audit log.
     let tok = t.token("delingha_operator").await;
-    let r = t.post(&format!("/api/v1/jurisdictions/{DELINGHA_VILLAGE}/grids"), &tok, json!({"name": "德令哈测试网格"})).await;
+    let r = t
+        .post(
+            &format!("/api/v1/jurisdictions/{DELINGHA_VILLAGE}/grids"),
+            &tok,
+            json!({"name": "德令哈测试网格"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     Fixture { t, victim }
 }
@@ -39,24 +50,48 @@ async fn fixture(engine: Engine) -> Fixture {
 fn case(method: &str, route: &str, victim: i64) -> (&'static str, String, Option<Value>) {
     let id = victim.to_string();
     match (method, route) {
-        ("get", "/api/v1/jurisdictions") => ("golmud_operator", "/api/v1/jurisdictions?q=德令哈".into(), None),
-        ("get", "/api/v1/jurisdictions/{code}") => ("golmud_operator", format!("/api/v1/jurisdictions/{DELINGHA}"), None),
+        ("get", "/api/v1/jurisdictions") => (
+            "golmud_operator",
+            "/api/v1/jurisdictions?q=德令哈".into(),
+            None,
+        ),
+        ("get", "/api/v1/jurisdictions/{code}") => (
+            "golmud_operator",
+            format!("/api/v1/jurisdictions/{DELINGHA}"),
+            None,
+        ),
         ("post", "/api/v1/jurisdictions/{code}/grids") => (
             "golmud_operator",
             format!("/api/v1/jurisdictions/{DELINGHA_VILLAGE}/grids"),
             Some(json!({"name": "越权网格"})),
         ),
-        ("post", "/api/v1/regions/import") => ("gm_sysadmin", route.into(), Some(json!({"code": DELINGHA}))),
+        ("post", "/api/v1/regions/import") => {
+            ("gm_sysadmin", route.into(), Some(json!({"code": DELINGHA})))
+        }
         ("get", "/api/v1/users") => ("gm_secadmin", route.into(), None),
         ("post", "/api/v1/users") => (
             "gm_secadmin",
             route.into(),
-            Some(json!({"username": "intruder", "password": "Qaidam#2020x", "jurisdiction_code": DELINGHA, "roles": ["leader"]})),
+            Some(
+                json!({"username": "intruder", "password": "Qaidam#2020x", "jurisdiction_code": DELINGHA, "roles": ["leader"]}),
+            ),
         ),
         ("get", "/api/v1/users/{id}") => ("gm_secadmin", format!("/api/v1/users/{id}"), None),
-        ("put", "/api/v1/users/{id}/roles") => ("gm_secadmin", format!("/api/v1/users/{id}/roles"), Some(json!({"roles": ["leader"]}))),
-        ("post", "/api/v1/users/{id}/lock") => ("gm_secadmin", format!("/api/v1/users/{id}/lock"), Some(json!({}))),
-        ("post", "/api/v1/users/{id}/unlock") => ("gm_secadmin", format!("/api/v1/users/{id}/unlock"), Some(json!({}))),
+        ("put", "/api/v1/users/{id}/roles") => (
+            "gm_secadmin",
+            format!("/api/v1/users/{id}/roles"),
+            Some(json!({"roles": ["leader"]})),
+        ),
+        ("post", "/api/v1/users/{id}/lock") => (
+            "gm_secadmin",
+            format!("/api/v1/users/{id}/lock"),
+            Some(json!({})),
+        ),
+        ("post", "/api/v1/users/{id}/unlock") => (
+            "gm_secadmin",
+            format!("/api/v1/users/{id}/unlock"),
+            Some(json!({})),
+        ),
         ("post", "/api/v1/users/{id}/password") => (
             "gm_secadmin",
             format!("/api/v1/users/{id}/password"),
@@ -70,11 +105,21 @@ fn case(method: &str, route: &str, victim: i64) -> (&'static str, String, Option
 /// What the state of 德令哈's records is, to prove nothing changed.
 async fn fingerprint(t: &TestApp, victim: i64) -> Vec<i64> {
     vec![
-        t.count("SELECT COUNT(*) FROM jurisdictions WHERE code LIKE '632802%'").await,
+        t.count("SELECT COUNT(*) FROM jurisdictions WHERE code LIKE '632802%'")
+            .await,
         t.count("SELECT COUNT(*) FROM users").await,
-        t.count(&format!("SELECT COUNT(*) FROM user_roles WHERE user_id = {victim} AND role = 'operator'")).await,
-        t.count(&format!("SELECT COUNT(*) FROM users WHERE id = {victim} AND disabled")).await,
-        t.count(&format!("SELECT COUNT(*) FROM sessions WHERE user_id = {victim}")).await,
+        t.count(&format!(
+            "SELECT COUNT(*) FROM user_roles WHERE user_id = {victim} AND role = 'operator'"
+        ))
+        .await,
+        t.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE id = {victim} AND disabled"
+        ))
+        .await,
+        t.count(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE user_id = {victim}"
+        ))
+        .await,
     ]
 }
 
@@ -92,10 +137,17 @@ async fn api_routes_keep_to_the_subtree(engine: Engine) {
             }
             let (who, path, body) = case(method, route, f.victim);
             let token = t.token(who).await;
-            let r = t.call(&method.to_uppercase(), &path, Some(&token), body).await;
+            let r = t
+                .call(&method.to_uppercase(), &path, Some(&token), body)
+                .await;
             let what = format!("{who} {method} {path}: {} {}", r.status, r.text);
             // Names and accounts of 德令哈 never appear; its codes only as the echo of a refusal.
-            for marker in ["德令哈市", "德令哈测试网格", "delingha_operator", "德令哈市操作员"] {
+            for marker in [
+                "德令哈市",
+                "德令哈测试网格",
+                "delingha_operator",
+                "德令哈市操作员",
+            ] {
                 assert!(!r.text.contains(marker), "德令哈 data leaked: {what}");
             }
             if r.status.is_success() {
@@ -105,37 +157,85 @@ async fn api_routes_keep_to_the_subtree(engine: Engine) {
                 // A list: allowed, but holding nothing of 德令哈.
                 assert_eq!(r.status, StatusCode::OK, "{what}");
             } else {
-                assert!(matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN), "{what}");
+                assert!(
+                    matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+                    "{what}"
+                );
             }
             checked += 1;
         }
     }
     assert!(checked >= 12, "only {checked} routes checked");
-    assert_eq!(fingerprint(t, f.victim).await, before, "a refused call changed 德令哈's records");
+    assert_eq!(
+        fingerprint(t, f.victim).await,
+        before,
+        "a refused call changed 德令哈's records"
+    );
     // Every refusal is in the audit log.
     assert!(t.audit_count("auth.denied").await >= 8);
     // Unplaced events (failed logins of unknown names) are not for a county auditor.
-    t.call("POST", "/api/v1/auth/login", None, Some(json!({"username": "ghost", "password": "x"}))).await;
+    t.call(
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"username": "ghost", "password": "x"})),
+    )
+    .await;
     let token = t.token("gm_auditor").await;
-    let rows = t.get("/api/v1/audit?action=auth.login_failed", &token).await.json();
+    let rows = t
+        .get("/api/v1/audit?action=auth.login_failed", &token)
+        .await
+        .json();
     assert_eq!(rows.as_array().map(|a| a.len()), Some(0), "{rows}");
     let token = t.token("auditor").await;
-    let rows = t.get("/api/v1/audit?action=auth.login_failed", &token).await.json();
-    assert_eq!(rows.as_array().map(|a| a.len()), Some(1), "prefecture auditor sees it: {rows}");
+    let rows = t
+        .get("/api/v1/audit?action=auth.login_failed", &token)
+        .await
+        .json();
+    assert_eq!(
+        rows.as_array().map(|a| a.len()),
+        Some(1),
+        "prefecture auditor sees it: {rows}"
+    );
 }
 
 async fn the_same_holds_by_grid_and_for_the_grid_worker(engine: Engine) {
     let f = fixture(engine).await;
     let t = &f.t;
     let op = t.token("golmud_operator").await;
-    assert_eq!(t.get(&format!("/api/v1/jurisdictions/{DELINGHA_GRID}"), &op).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        t.get(&format!("/api/v1/jurisdictions/{DELINGHA_GRID}"), &op)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     // The grid worker of 博爱巷第一网格 sees its grid, not even its own village.
     let gw = t.token("grid_worker").await;
-    assert_eq!(t.get("/api/v1/jurisdictions/632801001001001", &gw).await.status, StatusCode::OK);
-    assert_eq!(t.get("/api/v1/jurisdictions/632801001001002", &gw).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(t.get("/api/v1/jurisdictions/632801001001", &gw).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        t.get("/api/v1/jurisdictions/632801001001001", &gw)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        t.get("/api/v1/jurisdictions/632801001001002", &gw)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.get("/api/v1/jurisdictions/632801001001", &gw)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let found = t.get("/api/v1/jurisdictions?q=博爱巷", &gw).await.json();
-    let codes: Vec<&str> = found.as_array().expect("list").iter().filter_map(|n| n["code"].as_str()).collect();
+    let codes: Vec<&str> = found
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|n| n["code"].as_str())
+        .collect();
     assert_eq!(codes, vec!["632801001001001"]);
 }
 
@@ -147,28 +247,51 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
 
     let mut op = Browser::new(t);
     op.login("golmud_operator").await;
-    for path in [format!("/tree/{DELINGHA}"), format!("/tree/{DELINGHA_GRID}")] {
+    for path in [
+        format!("/tree/{DELINGHA}"),
+        format!("/tree/{DELINGHA_GRID}"),
+    ] {
         let r = op.get(&path).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert!(!r.text.contains("德令哈市"), "{path}: {}", r.text);
     }
     let r = op.get("/tree/search?q=德令哈").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(!r.text.contains(DELINGHA) && r.text.contains("没有找到"), "{}", r.text);
-    let r = op.post(&format!("/tree/{DELINGHA_VILLAGE}/grids"), &[("name", "越权网格")], true).await;
+    assert!(
+        !r.text.contains(DELINGHA) && r.text.contains("没有找到"),
+        "{}",
+        r.text
+    );
+    let r = op
+        .post(
+            &format!("/tree/{DELINGHA_VILLAGE}/grids"),
+            &[("name", "越权网格")],
+            true,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     let mut sec = Browser::new(t);
     sec.login("gm_secadmin").await;
     let r = sec.get("/users").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.text.contains("golmud_operator") && !r.text.contains("delingha_operator"), "{}", r.text);
-    assert_eq!(sec.get(&format!("/users/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert!(
+        r.text.contains("golmud_operator") && !r.text.contains("delingha_operator"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        sec.get(&format!("/users/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
     for (path, fields) in [
         (format!("/users/{id}/roles"), vec![("roles", "leader")]),
         (format!("/users/{id}/lock"), vec![]),
         (format!("/users/{id}/unlock"), vec![]),
-        (format!("/users/{id}/password"), vec![("new_password", "Qaidam#2020x")]),
+        (
+            format!("/users/{id}/password"),
+            vec![("new_password", "Qaidam#2020x")],
+        ),
     ] {
         let r = sec.post(&path, &fields, true).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
@@ -176,7 +299,12 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
     let r = sec
         .post(
             "/users",
-            &[("username", "intruder"), ("password", "Qaidam#2020x"), ("jurisdiction_code", DELINGHA), ("roles", "leader")],
+            &[
+                ("username", "intruder"),
+                ("password", "Qaidam#2020x"),
+                ("jurisdiction_code", DELINGHA),
+                ("roles", "leader"),
+            ],
             true,
         )
         .await;
@@ -186,8 +314,15 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
     aud.login("gm_auditor").await;
     let r = aud.get("/audit").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.text.contains("gm_auditor") || r.text.contains("golmud"), "own rows shown");
-    assert!(!r.text.contains(DELINGHA) && !r.text.contains("delingha_operator"), "{}", r.text);
+    assert!(
+        r.text.contains("gm_auditor") || r.text.contains("golmud"),
+        "own rows shown"
+    );
+    assert!(
+        !r.text.contains(DELINGHA) && !r.text.contains("delingha_operator"),
+        "{}",
+        r.text
+    );
 
     assert_eq!(fingerprint(t, id).await, before);
 }
@@ -196,23 +331,60 @@ async fn roles_are_enforced_too(engine: Engine) {
     let t = TestApp::new(engine).await;
     let denied_before = t.audit_count("auth.denied").await;
     let leader = t.token("golmud_leader").await;
-    let r = t.post("/api/v1/jurisdictions/632801001001/grids", &leader, json!({"name": "领导不能建网格"})).await;
+    let r = t
+        .post(
+            "/api/v1/jurisdictions/632801001001/grids",
+            &leader,
+            json!({"name": "领导不能建网格"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.json()["error"]["message"].as_str().unwrap_or("").contains("领导"));
+    assert!(r.json()["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("领导"));
     let gw = t.token("grid_worker").await;
-    assert_eq!(t.get("/api/v1/users", &gw).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(t.get("/api/v1/audit", &gw).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.get("/api/v1/users", &gw).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.get("/api/v1/audit", &gw).await.status,
+        StatusCode::FORBIDDEN
+    );
     // The three administrators each keep to their own work.
     let sys = t.token("sysadmin").await;
-    assert_eq!(t.get("/api/v1/audit", &sys).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(t.get("/api/v1/users", &sys).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.get("/api/v1/audit", &sys).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.get("/api/v1/users", &sys).await.status,
+        StatusCode::FORBIDDEN
+    );
     let sec = t.token("secadmin").await;
-    assert_eq!(t.get("/api/v1/audit", &sec).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(t.post("/api/v1/regions/import", &sec, json!({"code": "6328"})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.get("/api/v1/audit", &sec).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.post("/api/v1/regions/import", &sec, json!({"code": "6328"}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     let aud = t.token("auditor").await;
-    assert_eq!(t.get("/api/v1/users", &aud).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.get("/api/v1/users", &aud).await.status,
+        StatusCode::FORBIDDEN
+    );
     let id = t.user_id("golmud_leader").await;
-    assert_eq!(t.post(&format!("/api/v1/users/{id}/lock"), &aud, json!({})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.post(&format!("/api/v1/users/{id}/lock"), &aud, json!({}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(t.audit_count("auth.denied").await - denied_before, 9);
 }
 

@@ -40,7 +40,10 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             for (label, prefix) in cases {
                 let (_dir, app) = fresh().await?;
                 let (secs, total, inserted) = timed(&app, prefix).await?;
-                println!("{label}：首次导入 {total} 个单位（新增 {inserted}），{secs:.2} s，{:.0} 个/秒", total as f64 / secs);
+                println!(
+                    "{label}：首次导入 {total} 个单位（新增 {inserted}），{secs:.2} s，{:.0} 个/秒",
+                    total as f64 / secs
+                );
                 let (secs2, _, inserted2) = timed(&app, prefix).await?;
                 println!("{label}：重复导入（新增 {inserted2}），{secs2:.2} s");
             }

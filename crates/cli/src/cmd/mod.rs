@@ -28,11 +28,21 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 
 pub async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<()> {
     let app = open(settings).await?;
-    match dualtrack_store::backup::backup(&app.db, to).await.context("备份失败")? {
+    match dualtrack_store::backup::backup(&app.db, to)
+        .await
+        .context("备份失败")?
+    {
         BackupOutcome::Written => {
             let actor = Actor::cli();
             let mut tx = app.db.begin().await?;
-            let row = actor.audit(Action::Backup, Outcome::Success, "数据库", to.display().to_string(), None, String::new());
+            let row = actor.audit(
+                Action::Backup,
+                Outcome::Success,
+                "数据库",
+                to.display().to_string(),
+                None,
+                String::new(),
+            );
             dualtrack_store::audit::insert(&mut tx, &row).await?;
             tx.commit().await?;
             println!("已备份到 {}", to.display());

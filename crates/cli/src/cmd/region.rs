@@ -15,13 +15,9 @@ pub enum RegionCommand {
         all: bool,
     },
     /// 显示一个节点：路径、各级数量、下级
-    Show {
-        code: String,
-    },
+    Show { code: String },
     /// 按名称或代码查找
-    Search {
-        q: String,
-    },
+    Search { q: String },
 }
 
 pub async fn run(settings: &Settings, c: RegionCommand) -> anyhow::Result<()> {
@@ -42,10 +38,19 @@ pub async fn run(settings: &Settings, c: RegionCommand) -> anyhow::Result<()> {
                 bar.set_length(total);
                 bar.set_position(done);
             };
-            let r = app.import_region(&actor, code.as_deref(), &progress).await?;
+            let r = app
+                .import_region(&actor, code.as_deref(), &progress)
+                .await?;
             bar.finish_and_clear();
-            let scope = if r.prefix.is_empty() { "全国".to_string() } else { r.prefix.clone() };
-            println!("导入 {scope}：共 {} 个单位，新增 {}，已存在 {}", r.total, r.inserted, r.unchanged);
+            let scope = if r.prefix.is_empty() {
+                "全国".to_string()
+            } else {
+                r.prefix.clone()
+            };
+            println!(
+                "导入 {scope}：共 {} 个单位，新增 {}，已存在 {}",
+                r.total, r.inserted, r.unchanged
+            );
             for c in r.counts {
                 println!("  {}：{}", c.level_name, c.count);
             }

@@ -17,7 +17,10 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("无法监听 {}：{e}", settings.listen))?;
     let addr = listener.local_addr()?;
-    println!("双线指挥平台已启动：http://{addr}/ （数据库：{}）", app.db.engine().name());
+    println!(
+        "双线指挥平台已启动：http://{addr}/ （数据库：{}）",
+        app.db.engine().name()
+    );
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, "serving");
     let state = AppState::new(app, settings.web());
@@ -28,7 +31,10 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
 pub async fn demo(settings: &Settings) -> anyhow::Result<()> {
     let app = open(settings).await?;
     if app.load_demo().await? {
-        println!("已载入海西州 2020 演示数据（{} 个演示账户，密码 {DEMO_PASSWORD}）", ACCOUNTS.len());
+        println!(
+            "已载入海西州 2020 演示数据（{} 个演示账户，密码 {DEMO_PASSWORD}）",
+            ACCOUNTS.len()
+        );
     } else {
         println!("数据库中已有账户，未载入演示数据");
     }

@@ -58,22 +58,58 @@ pub async fn run(settings: &Settings, c: UserCommand) -> anyhow::Result<()> {
     let app = open(settings).await?;
     let actor = Actor::cli();
     match c {
-        UserCommand::Add { username, roles, jurisdiction, name } => {
+        UserCommand::Add {
+            username,
+            roles,
+            jurisdiction,
+            name,
+        } => {
             let password = read_password()?;
             let u = app
-                .create_user(&actor, &NewUserInput { username, display_name: name, password, jurisdiction_code: jurisdiction, roles })
+                .create_user(
+                    &actor,
+                    &NewUserInput {
+                        username,
+                        display_name: name,
+                        password,
+                        jurisdiction_code: jurisdiction,
+                        roles,
+                    },
+                )
                 .await?;
-            println!("已新建账户 {}（编号 {}，{}，{}）", u.username, u.id, u.jurisdiction_code, u.role_names.join("、"));
+            println!(
+                "已新建账户 {}（编号 {}，{}，{}）",
+                u.username,
+                u.id,
+                u.jurisdiction_code,
+                u.role_names.join("、")
+            );
         }
         UserCommand::List { jurisdiction } => {
             let mut actor = actor;
             if let Some(j) = jurisdiction {
-                actor.scope = Scope::Under(Code::parse(&j).map_err(|e| anyhow::anyhow!("--jurisdiction：{e}"))?);
+                actor.scope = Scope::Under(
+                    Code::parse(&j).map_err(|e| anyhow::anyhow!("--jurisdiction：{e}"))?,
+                );
             }
             let users = app.list_users(&actor, None, 500, 0).await?;
             for u in &users {
-                let state = if u.disabled { "已锁定" } else if u.locked_until.is_some() { "登录失败锁定" } else { "正常" };
-                println!("{:<4} {:<20} {:<16} {:<16} {} {}", u.id, u.username, u.display_name, u.jurisdiction_code, u.role_names.join("、"), state);
+                let state = if u.disabled {
+                    "已锁定"
+                } else if u.locked_until.is_some() {
+                    "登录失败锁定"
+                } else {
+                    "正常"
+                };
+                println!(
+                    "{:<4} {:<20} {:<16} {:<16} {} {}",
+                    u.id,
+                    u.username,
+                    u.display_name,
+                    u.jurisdiction_code,
+                    u.role_names.join("、"),
+                    state
+                );
             }
             println!("共 {} 个账户", users.len());
         }

@@ -63,14 +63,24 @@ pub async fn login(
     SourceAddr(source): SourceAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let out = st.app.login(&req.username, &req.password, SessionKind::Api, &source).await?;
-    Ok(Json(LoginResponse { token: out.token, expires_at: out.expires_at, user: Me::from(&out.actor) }))
+    let out = st
+        .app
+        .login(&req.username, &req.password, SessionKind::Api, &source)
+        .await?;
+    Ok(Json(LoginResponse {
+        token: out.token,
+        expires_at: out.expires_at,
+        user: Me::from(&out.actor),
+    }))
 }
 
 /// 退出登录，令牌作废
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204, description = "已退出"), (status = 401, body = ErrorBody)))]
-pub async fn logout(State(st): State<AppState>, ApiUser(actor): ApiUser) -> Result<StatusCode, ApiError> {
+pub async fn logout(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+) -> Result<StatusCode, ApiError> {
     st.app.logout(&actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -96,7 +106,11 @@ pub async fn change_password(
     ApiUser(actor): ApiUser,
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    let id = actor.user_id.ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "forbidden", "命令行账户没有密码"))?;
-    st.app.set_password(&actor, id, Some(&req.current_password), &req.new_password).await?;
+    let id = actor
+        .user_id
+        .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "forbidden", "命令行账户没有密码"))?;
+    st.app
+        .set_password(&actor, id, Some(&req.current_password), &req.new_password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

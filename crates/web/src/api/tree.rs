@@ -22,7 +22,11 @@ pub async fn search(
     ApiUser(actor): ApiUser,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<Vec<Node>>, ApiError> {
-    Ok(Json(st.app.search_tree(&actor, q.q.as_deref().unwrap_or("")).await?))
+    Ok(Json(
+        st.app
+            .search_tree(&actor, q.q.as_deref().unwrap_or(""))
+            .await?,
+    ))
 }
 
 /// 一个区划节点：本级、下级、到最上级的路径、各级数量
@@ -54,7 +58,10 @@ pub async fn create_grid(
     Path(code): Path<String>,
     ApiJson(input): ApiJson<GridInput>,
 ) -> Result<(StatusCode, Json<Node>), ApiError> {
-    Ok((StatusCode::CREATED, Json(st.app.create_grid(&actor, &code, &input.name).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(st.app.create_grid(&actor, &code, &input.name).await?),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -71,5 +78,9 @@ pub async fn import_region(
     ApiUser(actor): ApiUser,
     ApiJson(input): ApiJson<ImportInput>,
 ) -> Result<Json<ImportReport>, ApiError> {
-    Ok(Json(st.app.import_region(&actor, Some(&input.code), &|_, _| {}).await?))
+    Ok(Json(
+        st.app
+            .import_region(&actor, Some(&input.code), &|_, _| {})
+            .await?,
+    ))
 }

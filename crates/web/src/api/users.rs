@@ -27,7 +27,11 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<UserView>>, ApiError> {
     let page = q.page.unwrap_or(1).max(1);
-    Ok(Json(st.app.list_users(&actor, q.q.as_deref(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?))
+    Ok(Json(
+        st.app
+            .list_users(&actor, q.q.as_deref(), PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            .await?,
+    ))
 }
 
 /// 新建账户（安全管理员）：绑定一个区划节点和一个或多个角色
@@ -39,7 +43,10 @@ pub async fn create(
     ApiUser(actor): ApiUser,
     ApiJson(input): ApiJson<NewUserInput>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(st.app.create_user(&actor, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(st.app.create_user(&actor, &input).await?),
+    ))
 }
 
 /// 一个账户
@@ -69,7 +76,11 @@ pub async fn set_roles(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RolesInput>,
 ) -> Result<Json<UserView>, ApiError> {
-    Ok(Json(st.app.set_user_roles(&actor, parse_id(&id)?, &input.roles).await?))
+    Ok(Json(
+        st.app
+            .set_user_roles(&actor, parse_id(&id)?, &input.roles)
+            .await?,
+    ))
 }
 
 /// 锁定账户，并结束其所有会话
@@ -81,7 +92,9 @@ pub async fn lock(
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    Ok(Json(st.app.set_user_locked(&actor, parse_id(&id)?, true).await?))
+    Ok(Json(
+        st.app.set_user_locked(&actor, parse_id(&id)?, true).await?,
+    ))
 }
 
 /// 解锁账户（含登录失败造成的锁定）
@@ -93,7 +106,11 @@ pub async fn unlock(
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    Ok(Json(st.app.set_user_locked(&actor, parse_id(&id)?, false).await?))
+    Ok(Json(
+        st.app
+            .set_user_locked(&actor, parse_id(&id)?, false)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -113,9 +130,15 @@ pub async fn reset_password(
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
     if actor.user_id == Some(id) {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "修改本人密码请用 /api/v1/me/password")
-            .field("id"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "修改本人密码请用 /api/v1/me/password",
+        )
+        .field("id"));
     }
-    st.app.set_password(&actor, id, None, &input.new_password).await?;
+    st.app
+        .set_password(&actor, id, None, &input.new_password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -34,15 +34,24 @@ fn query_for(q: &AuditQuery, page: i64) -> String {
         ("outcome", q.outcome.clone()),
         ("page", Some(page.to_string())),
     ];
-    let kept: Vec<(&str, String)> = pairs.into_iter().filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v))).collect();
+    let kept: Vec<(&str, String)> = pairs
+        .into_iter()
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect();
     serde_urlencoded::to_string(kept).unwrap_or_default()
 }
 
-pub async fn page(State(st): State<AppState>, PageUser(actor): PageUser, Query(q): Query<AuditQuery>) -> Result<Response, PageError> {
+pub async fn page(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, PageError> {
     let page = q.page.unwrap_or(1).max(1);
     let (entries, error, status) = match st.app.list_audit(&actor, &q).await {
         Ok(rows) => (rows, None, axum::http::StatusCode::OK),
-        Err(e @ ServiceError::Invalid { .. }) => (vec![], Some(e.to_string()), crate::error::status_of(&e)),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            (vec![], Some(e.to_string()), crate::error::status_of(&e))
+        }
         Err(e) => return Err(e.into()),
     };
     let has_next = entries.len() as i64 == PAGE_SIZE;
@@ -50,7 +59,10 @@ pub async fn page(State(st): State<AppState>, PageUser(actor): PageUser, Query(q
         nav: Nav::of(&st, &actor).await,
         entries: entries.into_iter().map(|e| (display(e.at), e)).collect(),
         actions: Action::ALL.iter().map(|a| (a.as_str(), a.zh())).collect(),
-        outcomes: [Outcome::Success, Outcome::Failure, Outcome::Denied].iter().map(|o| (o.as_str(), o.zh())).collect(),
+        outcomes: [Outcome::Success, Outcome::Failure, Outcome::Denied]
+            .iter()
+            .map(|o| (o.as_str(), o.zh()))
+            .collect(),
         error,
         page,
         has_next,

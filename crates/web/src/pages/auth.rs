@@ -37,12 +37,19 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-pub async fn login_page(State(st): State<AppState>, jar: CookieJar, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login_page(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     let (jar, csrf) = match jar.get(LOGIN_CSRF_COOKIE) {
         Some(c) => (jar.clone(), c.value().to_string()),
         None => {
             let t = random_token();
-            (jar.add(login_csrf_cookie(t.clone(), st.config.secure_cookies)), t)
+            (
+                jar.add(login_csrf_cookie(t.clone(), st.config.secure_cookies)),
+                t,
+            )
         }
     };
     let page = LoginPage {
@@ -74,7 +81,11 @@ pub async fn login(
     SourceAddr(source): SourceAddr,
     PageForm(f): PageForm<LoginForm>,
 ) -> Response {
-    match st.app.login(&f.username, &f.password, SessionKind::Web, &source).await {
+    match st
+        .app
+        .login(&f.username, &f.password, SessionKind::Web, &source)
+        .await
+    {
         Ok(out) => {
             let jar = jar
                 .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
@@ -99,7 +110,11 @@ pub async fn login(
     }
 }
 
-pub async fn logout(State(st): State<AppState>, jar: CookieJar, PageUser(actor): PageUser) -> Response {
+pub async fn logout(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    PageUser(actor): PageUser,
+) -> Response {
     if let Err(e) = st.app.logout(&actor).await {
         return PageError::from(e).into_response();
     }
@@ -117,7 +132,11 @@ struct MePage {
 
 pub async fn me(State(st): State<AppState>, PageUser(actor): PageUser) -> Response {
     let nav = Nav::of(&st, &actor).await;
-    render(&MePage { nav, username: actor.username.clone(), error: None })
+    render(&MePage {
+        nav,
+        username: actor.username.clone(),
+        error: None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -137,7 +156,11 @@ pub async fn change_password(
     let Some(id) = actor.user_id else {
         return PageError::new(StatusCode::FORBIDDEN, "命令行账户没有密码").into_response();
     };
-    match st.app.set_password(&actor, id, Some(&f.current_password), &f.new_password).await {
+    match st
+        .app
+        .set_password(&actor, id, Some(&f.current_password), &f.new_password)
+        .await
+    {
         Ok(()) => {
             let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
             (jar, Redirect::to(LOGIN_PATH)).into_response()
@@ -148,7 +171,15 @@ pub async fn change_password(
                 return PageError::from(e).into_response();
             }
             let nav = Nav::of(&st, &actor).await;
-            (status, render(&MePage { nav, username: actor.username.clone(), error: Some(e.to_string()) })).into_response()
+            (
+                status,
+                render(&MePage {
+                    nav,
+                    username: actor.username.clone(),
+                    error: Some(e.to_string()),
+                }),
+            )
+                .into_response()
         }
     }
 }

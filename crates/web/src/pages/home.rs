@@ -14,10 +14,18 @@ struct Home {
     counts: Vec<LevelCount>,
 }
 
-pub async fn page(State(st): State<AppState>, PageUser(actor): PageUser) -> Result<Response, PageError> {
+pub async fn page(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+) -> Result<Response, PageError> {
     let nav = Nav::of(&st, &actor).await;
     let counts = match actor.home_code() {
-        Some(code) => st.app.node(&actor, &code).await.map(|v| v.counts).unwrap_or_default(),
+        Some(code) => st
+            .app
+            .node(&actor, &code)
+            .await
+            .map(|v| v.counts)
+            .unwrap_or_default(),
         None => vec![],
     };
     Ok(render(&Home { nav, counts }))

@@ -55,7 +55,13 @@ pub struct Nav {
 impl Nav {
     pub async fn of(st: &AppState, actor: &Actor) -> Nav {
         let home_code = actor.home_code().unwrap_or_default();
-        let home_name = st.app.name_of(&home_code).await.ok().flatten().unwrap_or_else(|| home_code.clone());
+        let home_name = st
+            .app
+            .name_of(&home_code)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| home_code.clone());
         Nav {
             display_name: actor.display_name.clone(),
             role_names: role_names(&actor.roles),
@@ -78,6 +84,7 @@ impl Nav {
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
-        Err(e) => PageError::from(dualtrack_service::ServiceError::Internal(e.to_string())).into_response(),
+        Err(e) => PageError::from(dualtrack_service::ServiceError::Internal(e.to_string()))
+            .into_response(),
     }
 }

@@ -30,7 +30,13 @@ pub struct PageQuery {
     created: Option<String>,
 }
 
-async fn tree_page(st: &AppState, actor: &Actor, code: &str, error: Option<String>, notice: Option<String>) -> Result<TreePage, PageError> {
+async fn tree_page(
+    st: &AppState,
+    actor: &Actor,
+    code: &str,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<TreePage, PageError> {
     let view = st.app.node(actor, code).await?;
     let nav = Nav::of(st, actor).await.with_notice(notice);
     Ok(TreePage {
@@ -95,7 +101,12 @@ pub async fn search(
         Err(e @ ServiceError::Invalid { .. }) => (vec![], Some(e.to_string())),
         Err(e) => return Err(e.into()),
     };
-    Ok(render(&SearchPage { nav, q: q.q, results, error }))
+    Ok(render(&SearchPage {
+        nav,
+        q: q.q,
+        results,
+        error,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -111,7 +122,9 @@ pub async fn create_grid(
     PageForm(f): PageForm<GridForm>,
 ) -> Result<Response, PageError> {
     match st.app.create_grid(&actor, &code, &f.name).await {
-        Ok(grid) => Ok(Redirect::to(&format!("/tree/{code}?created={}", grid.code)).into_response()),
+        Ok(grid) => {
+            Ok(Redirect::to(&format!("/tree/{code}?created={}", grid.code)).into_response())
+        }
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict { .. })) => {
             let status = crate::error::status_of(&e);
             let page = tree_page(&st, &actor, &code, Some(e.to_string()), None).await?;

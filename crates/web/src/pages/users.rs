@@ -52,17 +52,41 @@ pub struct ListQuery {
     q: String,
 }
 
-async fn users_page(st: &AppState, actor: &Actor, q: String, form: UserForm, error: Option<String>) -> Result<UsersPage, PageError> {
+async fn users_page(
+    st: &AppState,
+    actor: &Actor,
+    q: String,
+    form: UserForm,
+    error: Option<String>,
+) -> Result<UsersPage, PageError> {
     let users = st.app.list_users(actor, Some(&q), 200, 0).await?;
-    Ok(UsersPage { nav: Nav::of(st, actor).await, q, users, roles: all_roles(), form, error })
+    Ok(UsersPage {
+        nav: Nav::of(st, actor).await,
+        q,
+        users,
+        roles: all_roles(),
+        form,
+        error,
+    })
 }
 
-pub async fn list(State(st): State<AppState>, PageUser(actor): PageUser, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
-    let form = UserForm { jurisdiction_code: actor.home_code().unwrap_or_default(), ..Default::default() };
+pub async fn list(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let form = UserForm {
+        jurisdiction_code: actor.home_code().unwrap_or_default(),
+        ..Default::default()
+    };
     Ok(render(&users_page(&st, &actor, q.q, form, None).await?))
 }
 
-pub async fn create(State(st): State<AppState>, PageUser(actor): PageUser, PageForm(f): PageForm<UserForm>) -> Result<Response, PageError> {
+pub async fn create(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    PageForm(f): PageForm<UserForm>,
+) -> Result<Response, PageError> {
     let input = NewUserInput {
         username: f.username.clone(),
         display_name: f.display_name.clone(),
@@ -74,7 +98,17 @@ pub async fn create(State(st): State<AppState>, PageUser(actor): PageUser, PageF
         Ok(u) => Ok(Redirect::to(&format!("/users/{}", u.id)).into_response()),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict { .. })) => {
             let status = crate::error::status_of(&e);
-            let page = users_page(&st, &actor, String::new(), UserForm { password: String::new(), ..f }, Some(e.to_string())).await?;
+            let page = users_page(
+                &st,
+                &actor,
+                String::new(),
+                UserForm {
+                    password: String::new(),
+                    ..f
+                },
+                Some(e.to_string()),
+            )
+            .await?;
             Ok((status, render(&page)).into_response())
         }
         Err(e) => Err(e.into()),
@@ -93,7 +127,13 @@ struct UserPage {
     error: Option<String>,
 }
 
-async fn user_page(st: &AppState, actor: &Actor, id: i64, error: Option<String>, notice: Option<String>) -> Result<UserPage, PageError> {
+async fn user_page(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<UserPage, PageError> {
     let user = st.app.get_user(actor, id).await?;
     Ok(UserPage {
         nav: Nav::of(st, actor).await.with_notice(notice),
@@ -111,7 +151,12 @@ pub struct Done {
     done: Option<String>,
 }
 
-pub async fn page(State(st): State<AppState>, PageUser(actor): PageUser, Path(id): Path<String>, Query(d): Query<Done>) -> Result<Response, PageError> {
+pub async fn page(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    Query(d): Query<Done>,
+) -> Result<Response, PageError> {
     let notice = d.done.map(|d| match d.as_str() {
         "roles" => "角色已保存".to_string(),
         "lock" => "账户已锁定".to_string(),
@@ -119,11 +164,19 @@ pub async fn page(State(st): State<AppState>, PageUser(actor): PageUser, Path(id
         "password" => "密码已重置".to_string(),
         _ => "已保存".to_string(),
     });
-    Ok(render(&user_page(&st, &actor, parse_id(&id)?, None, notice).await?))
+    Ok(render(
+        &user_page(&st, &actor, parse_id(&id)?, None, notice).await?,
+    ))
 }
 
 /// Runs a change to one account; a refused input shows the account page with the reason.
-async fn change<F>(st: &AppState, actor: &Actor, raw_id: &str, what: &str, f: F) -> Result<Response, PageError>
+async fn change<F>(
+    st: &AppState,
+    actor: &Actor,
+    raw_id: &str,
+    what: &str,
+    f: F,
+) -> Result<Response, PageError>
 where
     F: AsyncFnOnce(i64) -> Result<(), ServiceError>,
 {
@@ -132,7 +185,11 @@ where
         Ok(()) => Ok(Redirect::to(&format!("/users/{id}?done={what}")).into_response()),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict { .. })) => {
             let status = crate::error::status_of(&e);
-            Ok((status, render(&user_page(st, actor, id, Some(e.to_string()), None).await?)).into_response())
+            Ok((
+                status,
+                render(&user_page(st, actor, id, Some(e.to_string()), None).await?),
+            )
+                .into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -144,16 +201,41 @@ pub struct RolesForm {
     roles: Vec<String>,
 }
 
-pub async fn set_roles(State(st): State<AppState>, PageUser(actor): PageUser, Path(id): Path<String>, PageForm(f): PageForm<RolesForm>) -> Result<Response, PageError> {
-    change(&st, &actor, &id, "roles", async |id| st.app.set_user_roles(&actor, id, &f.roles).await.map(|_| ())).await
+pub async fn set_roles(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<RolesForm>,
+) -> Result<Response, PageError> {
+    change(&st, &actor, &id, "roles", async |id| {
+        st.app
+            .set_user_roles(&actor, id, &f.roles)
+            .await
+            .map(|_| ())
+    })
+    .await
 }
 
-pub async fn lock(State(st): State<AppState>, PageUser(actor): PageUser, Path(id): Path<String>) -> Result<Response, PageError> {
-    change(&st, &actor, &id, "lock", async |id| st.app.set_user_locked(&actor, id, true).await.map(|_| ())).await
+pub async fn lock(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    change(&st, &actor, &id, "lock", async |id| {
+        st.app.set_user_locked(&actor, id, true).await.map(|_| ())
+    })
+    .await
 }
 
-pub async fn unlock(State(st): State<AppState>, PageUser(actor): PageUser, Path(id): Path<String>) -> Result<Response, PageError> {
-    change(&st, &actor, &id, "unlock", async |id| st.app.set_user_locked(&actor, id, false).await.map(|_| ())).await
+pub async fn unlock(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    change(&st, &actor, &id, "unlock", async |id| {
+        st.app.set_user_locked(&actor, id, false).await.map(|_| ())
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -162,10 +244,18 @@ pub struct ResetForm {
     new_password: String,
 }
 
-pub async fn reset_password(State(st): State<AppState>, PageUser(actor): PageUser, Path(id): Path<String>, PageForm(f): PageForm<ResetForm>) -> Result<Response, PageError> {
+pub async fn reset_password(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<ResetForm>,
+) -> Result<Response, PageError> {
     change(&st, &actor, &id, "password", async |id| {
         if actor.user_id == Some(id) {
-            return Err(ServiceError::invalid("new_password", "修改本人密码请到“我的账户”页面"));
+            return Err(ServiceError::invalid(
+                "new_password",
+                "修改本人密码请到“我的账户”页面",
+            ));
         }
         st.app.set_password(&actor, id, None, &f.new_password).await
     })

@@ -30,16 +30,23 @@ impl Resp {
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().find_map(|v| {
-            let s = v.to_str().ok()?;
-            let (kv, _) = s.split_once(';').unwrap_or((s, ""));
-            let (k, val) = kv.split_once('=')?;
-            (k == name && !val.is_empty()).then(|| val.to_string())
-        })
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .find_map(|v| {
+                let s = v.to_str().ok()?;
+                let (kv, _) = s.split_once(';').unwrap_or((s, ""));
+                let (k, val) = kv.split_once('=')?;
+                (k == name && !val.is_empty()).then(|| val.to_string())
+            })
     }
 
     pub fn location(&self) -> String {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
     }
 }
 
@@ -56,20 +63,37 @@ impl TestApp {
     }
 
     pub async fn send(&self, req: Request<Body>) -> Resp {
-        let resp = self.router.clone().oneshot(req).await.expect("router answers");
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router answers");
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        Resp { status, headers, text: String::from_utf8_lossy(&bytes).to_string() }
+        Resp {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).to_string(),
+        }
     }
 
-    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
         let mut b = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         let req = match body {
-            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())),
+            Some(v) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string())),
             None => b.body(Body::empty()),
         }
         .expect("request");
@@ -91,7 +115,12 @@ impl TestApp {
 
     pub async fn token_with(&self, username: &str, password: &str) -> String {
         let r = self
-            .call("POST", "/api/v1/auth/login", None, Some(serde_json::json!({"username": username, "password": password})))
+            .call(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"username": username, "password": password})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.text);
         r.json()["token"].as_str().expect("token").to_string()
@@ -116,7 +145,10 @@ impl TestApp {
     }
 
     pub async fn user_id(&self, username: &str) -> i64 {
-        self.app.user_id_by_name(username).await.expect("user exists")
+        self.app
+            .user_id_by_name(username)
+            .await
+            .expect("user exists")
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
@@ -124,7 +156,10 @@ impl TestApp {
     }
 
     pub async fn audit_count(&self, action: &str) -> i64 {
-        self.count(&format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}'")).await
+        self.count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = '{action}'"
+        ))
+        .await
     }
 }
 
@@ -137,16 +172,26 @@ pub struct Browser<'a> {
 
 pub fn csrf_in(html: &str) -> String {
     let re = regex::Regex::new(r#"name="csrf_token" value="([0-9a-f]+)""#).expect("regex");
-    re.captures(html).map(|c| c[1].to_string()).unwrap_or_default()
+    re.captures(html)
+        .map(|c| c[1].to_string())
+        .unwrap_or_default()
 }
 
 impl<'a> Browser<'a> {
     pub fn new(t: &'a TestApp) -> Self {
-        Browser { t, cookies: vec![], csrf: String::new() }
+        Browser {
+            t,
+            cookies: vec![],
+            csrf: String::new(),
+        }
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     fn keep(&mut self, r: &Resp) {
@@ -175,7 +220,10 @@ impl<'a> Browser<'a> {
 
     /// Posts a form; `csrf_token` is added unless `with_csrf` is false.
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)], with_csrf: bool) -> Resp {
-        let mut pairs: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut pairs: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         if with_csrf {
             pairs.push(("csrf_token".into(), self.csrf.clone()));
         }
@@ -195,8 +243,23 @@ impl<'a> Browser<'a> {
     pub async fn login(&mut self, username: &str) -> Resp {
         let page = self.get("/login").await;
         assert_eq!(page.status, StatusCode::OK);
-        let r = self.post("/login", &[("username", username), ("password", DEMO_PASSWORD), ("next", "/")], true).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "login {username}: {}", r.text);
+        let r = self
+            .post(
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", DEMO_PASSWORD),
+                    ("next", "/"),
+                ],
+                true,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "login {username}: {}",
+            r.text
+        );
         let home = self.get("/").await;
         assert_eq!(home.status, StatusCode::OK);
         home
