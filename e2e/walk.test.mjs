@@ -108,3 +108,32 @@ test('a grid worker sees its grid and nothing of a sibling city', async () => {
   await page.screenshot({ path: join(shots, '05-grid-worker-404.png'), fullPage: true });
   await context.close();
 });
+
+test('a security administrator creates an account and the auditor finds it in the log', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.screenshot({ path: join(shots, '06-login.png') });
+  await login(page, 'secadmin');
+  await page.click('header >> text=账户管理');
+  await page.waitForURL(`${base}/users`);
+  await page.fill('input[name=username]', 'wulan_clerk');
+  await page.fill('input[name=display_name]', '乌兰县办事员');
+  await page.fill('input[name=jurisdiction_code]', '632821');
+  await page.fill('input[name=password]', 'Chaka#2020x');
+  await page.check('input[name=roles][value=operator]');
+  await page.screenshot({ path: join(shots, '07-users.png'), fullPage: true });
+  await page.click('form[method=post][action="/users"] button[type=submit]');
+  await page.waitForURL(/\/users\/\d+$/);
+  assert.match(await page.textContent('h1'), /乌兰县办事员/);
+  await page.screenshot({ path: join(shots, '08-user.png'), fullPage: true });
+  await page.click('text=退出');
+  await page.waitForURL(`${base}/login`);
+
+  await login(page, 'auditor');
+  await page.goto(`${base}/audit?action=user.create`);
+  assert.match(await page.textContent('table.audit'), /乌兰县办事员/);
+  await page.goto(`${base}/audit`);
+  await page.screenshot({ path: join(shots, '09-audit.png'), fullPage: true });
+  await context.close();
+});

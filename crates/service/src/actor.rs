@@ -26,7 +26,9 @@ pub struct Actor {
 impl Actor {
     /// The command line, run by whoever holds the server's shell: the whole tree.
     pub fn cli() -> Actor {
-        let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        let who = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "unknown".into());
         Actor {
             user_id: None,
             username: format!("cli:{who}"),

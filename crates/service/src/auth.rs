@@ -130,7 +130,7 @@ impl App {
                 username: username.clone(),
                 roles: String::new(),
                 action: Action::LoginFailed.as_str().into(),
-                target_kind: "user".into(),
+                target_kind: "账户".into(),
                 target_id: username.clone(),
                 jurisdiction_code: None,
                 source_addr: source_addr.into(),
@@ -158,7 +158,7 @@ impl App {
             let row = actor.audit(
                 Action::LoginFailed,
                 Outcome::Denied,
-                "user",
+                "账户",
                 u.id.to_string(),
                 None,
                 why.clone(),
@@ -184,7 +184,7 @@ impl App {
             let row = actor.audit(
                 Action::LoginFailed,
                 Outcome::Failure,
-                "user",
+                "账户",
                 u.id.to_string(),
                 None,
                 detail,
@@ -223,7 +223,7 @@ impl App {
         let row = actor.audit(
             Action::Login,
             Outcome::Success,
-            "session",
+            "会话",
             sid.to_string(),
             None,
             kind.as_str().into(),
@@ -284,7 +284,7 @@ impl App {
         let row = actor.audit(
             Action::Logout,
             Outcome::Success,
-            "session",
+            "会话",
             sid.to_string(),
             None,
             String::new(),
