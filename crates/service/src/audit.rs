@@ -66,7 +66,8 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
 
 pub const PAGE_SIZE: i64 = 100;
 
-fn entry(r: AuditRow) -> AuditEntry {
+fn entry(row: AuditRow) -> AuditEntry {
+    let AuditRow { id, entry: r } = row;
     AuditEntry {
         action_name: Action::parse(&r.action)
             .map(|a| a.zh().to_string())
@@ -74,7 +75,7 @@ fn entry(r: AuditRow) -> AuditEntry {
         outcome_name: Outcome::parse(&r.outcome)
             .map(|o| o.zh().to_string())
             .unwrap_or_else(|| r.outcome.clone()),
-        id: r.id,
+        id,
         at: r.at,
         username: r.username,
         roles: r.roles,

@@ -11,7 +11,7 @@ use dualtrack_domain::jurisdiction::Code;
 use dualtrack_domain::password::validate_username;
 use dualtrack_domain::role::{check_role_set, Permission, Role};
 use dualtrack_store::user::{self as store, NewUser, UserRow};
-use dualtrack_store::{jurisdiction, session, StoreError};
+use dualtrack_store::{jurisdiction, session, StoreError, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -75,6 +75,25 @@ fn parse_roles(raw: &[String]) -> ServiceResult<Vec<Role>> {
     }
     check_role_set(&roles).map_err(|m| ServiceError::invalid("roles", m))?;
     Ok(roles)
+}
+
+/// Records a change to an account, under the account's jurisdiction.
+async fn audit_account(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: Action,
+    u: &UserRow,
+    detail: String,
+) -> ServiceResult<()> {
+    let row = actor.audit(
+        action,
+        Outcome::Success,
+        "账户",
+        u.id.to_string(),
+        Some(u.jurisdiction_code.clone()),
+        detail,
+    );
+    audit_in(tx, &row).await
 }
 
 fn parse_roles_stored(raw: &[String]) -> Vec<Role> {
@@ -234,18 +253,7 @@ impl App {
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         store::set_roles(&mut tx, id, &names).await?;
         let detail = format!("角色改为：{}", role_names(&roles));
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::UserRoles,
-                Outcome::Success,
-                "账户",
-                id.to_string(),
-                Some(u.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
+        audit_account(&mut tx, actor, Action::UserRoles, &u, detail).await?;
         tx.commit().await?;
         self.get_user(actor, id).await
     }
@@ -287,18 +295,7 @@ impl App {
         } else {
             format!("管理员重置，结束 {ended} 个会话")
         };
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::UserPassword,
-                Outcome::Success,
-                "账户",
-                id.to_string(),
-                Some(u.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
+        audit_account(&mut tx, actor, Action::UserPassword, &u, detail).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -329,18 +326,7 @@ impl App {
         } else {
             Action::UserUnlock
         };
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                action,
-                Outcome::Success,
-                "账户",
-                id.to_string(),
-                Some(u.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
+        audit_account(&mut tx, actor, action, &u, detail).await?;
         tx.commit().await?;
         self.get_user(actor, id).await
     }

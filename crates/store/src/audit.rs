@@ -6,23 +6,16 @@ use chrono::{DateTime, Utc};
 use dualtrack_domain::jurisdiction::Scope;
 use sqlx::QueryBuilder;
 
+/// A row as stored: its id and the entry.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
     pub id: i64,
-    pub at: DateTime<Utc>,
-    pub user_id: Option<i64>,
-    pub username: String,
-    pub roles: String,
-    pub action: String,
-    pub target_kind: String,
-    pub target_id: String,
-    pub jurisdiction_code: Option<String>,
-    pub source_addr: String,
-    pub outcome: String,
-    pub detail: String,
+    #[sqlx(flatten)]
+    pub entry: NewAudit,
 }
 
-#[derive(Debug, Clone)]
+/// One entry of the log.
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct NewAudit {
     pub at: DateTime<Utc>,
     pub user_id: Option<i64>,

@@ -96,19 +96,33 @@ async fn sqlite_template() -> &'static PathBuf {
 async fn pg_template() -> &'static String {
     PG_TEMPLATE
         .get_or_init(|| async {
-            let admin = pg_admin_url();
-            let name = unique("dt_tpl");
-            let admin_db = Db::connect(&admin).await.expect("PostgreSQL at DUALTRACK_TEST_PG answers");
-            on_db!(&admin_db, p => {
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(p).await.expect("create template database");
-            });
-            admin_db.close().await;
-            let db = Db::connect(&pg_url_for(&admin, &name)).await.expect("template database opens");
+            let (db, _, name) = create_pg("dt_tpl", None).await;
             load_demo(&db).await;
             db.close().await;
             name
         })
         .await
+}
+
+/// Creates a PostgreSQL database (as a copy of `template`, if given) and connects to it.
+async fn create_pg(prefix: &str, template: Option<&str>) -> (Db, String, String) {
+    let admin = pg_admin_url();
+    let name = unique(prefix);
+    let admin_db = Db::connect(&admin)
+        .await
+        .expect("PostgreSQL at DUALTRACK_TEST_PG answers");
+    let sql = match template {
+        Some(t) => format!("CREATE DATABASE {name} TEMPLATE {t}"),
+        None => format!("CREATE DATABASE {name}"),
+    };
+    on_db!(&admin_db, p => {
+        sqlx::query(&sql).execute(p).await.expect("create database");
+    });
+    admin_db.close().await;
+    let url = pg_url_for(&admin, &name);
+    let db = Db::connect(&url).await.expect("new database opens");
+    db.migrate().await.expect("migrations run");
+    (db, url, name)
 }
 
 /// A fresh database holding the Haixi demo.
@@ -129,17 +143,7 @@ pub async fn demo_db(engine: Engine) -> TestDb {
             }
         }
         Engine::Postgres => {
-            let template = pg_template().await;
-            let admin = pg_admin_url();
-            let name = unique("dt_test");
-            let admin_db = Db::connect(&admin).await.expect("PostgreSQL answers");
-            on_db!(&admin_db, p => {
-                sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(p).await.expect("copy template database");
-            });
-            admin_db.close().await;
-            let url = pg_url_for(&admin, &name);
-            let db = Db::connect(&url).await.expect("test database opens");
-            db.migrate().await.expect("migrations run");
+            let (db, url, _) = create_pg("dt_test", Some(pg_template().await)).await;
             TestDb {
                 db,
                 url,
@@ -164,16 +168,7 @@ pub async fn empty_db(engine: Engine) -> TestDb {
             }
         }
         Engine::Postgres => {
-            let admin = pg_admin_url();
-            let name = unique("dt_empty");
-            let admin_db = Db::connect(&admin).await.expect("PostgreSQL answers");
-            on_db!(&admin_db, p => {
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(p).await.expect("create database");
-            });
-            admin_db.close().await;
-            let url = pg_url_for(&admin, &name);
-            let db = Db::connect(&url).await.expect("test database opens");
-            db.migrate().await.expect("migrations run");
+            let (db, url, _) = create_pg("dt_empty", None).await;
             TestDb {
                 db,
                 url,

@@ -1,4 +1,4 @@
-use super::{render, Nav, LOGIN_PATH};
+use super::{correctable, render, Nav, LOGIN_PATH};
 use crate::error::PageError;
 use crate::extract::{PageForm, PageUser, SourceAddr};
 use crate::session::{login_csrf_cookie, session_cookie, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
@@ -93,15 +93,15 @@ pub async fn login(
             (jar, Redirect::to(&safe_next(&f.next))).into_response()
         }
         Err(e) => {
-            let status = crate::error::status_of(&e);
-            if status.is_server_error() {
-                return PageError::from(e).into_response();
-            }
+            let (status, message) = match correctable(e) {
+                Ok(shown) => shown,
+                Err(page) => return page.into_response(),
+            };
             let page = LoginPage {
                 csrf: f.csrf_token,
                 next: safe_next(&f.next),
                 username: f.username,
-                error: Some(e.to_string()),
+                error: Some(message),
                 expired: false,
                 threshold: st.app.security.lockout_threshold,
             };
@@ -166,20 +166,17 @@ pub async fn change_password(
             (jar, Redirect::to(LOGIN_PATH)).into_response()
         }
         Err(e) => {
-            let status = crate::error::status_of(&e);
-            if status.is_server_error() {
-                return PageError::from(e).into_response();
-            }
+            let (status, message) = match correctable(e) {
+                Ok(shown) => shown,
+                Err(page) => return page.into_response(),
+            };
             let nav = Nav::of(&st, &actor).await;
-            (
-                status,
-                render(&MePage {
-                    nav,
-                    username: actor.username.clone(),
-                    error: Some(e.to_string()),
-                }),
-            )
-                .into_response()
+            let page = MePage {
+                nav,
+                username: actor.username.clone(),
+                error: Some(message),
+            };
+            (status, render(&page)).into_response()
         }
     }
 }

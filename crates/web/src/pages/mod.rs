@@ -8,15 +8,16 @@ mod home;
 mod tree;
 mod users;
 
-use crate::error::PageError;
+use crate::error::{status_of, PageError};
 use crate::state::AppState;
 use askama::Template;
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use dualtrack_domain::role::Permission;
 use dualtrack_service::actor::role_names;
-use dualtrack_service::Actor;
+use dualtrack_service::{Actor, ServiceError};
 
 pub const LOGIN_PATH: &str = "/login";
 
@@ -77,6 +78,19 @@ impl Nav {
     pub fn with_notice(mut self, notice: Option<String>) -> Nav {
         self.notice = notice;
         self
+    }
+}
+
+/// Sorts a refusal: one the user can put right on the form (bad input, a clash, wrong
+/// credentials) gives the status and message to show with the form again; any other
+/// becomes an error page.
+pub fn correctable(e: ServiceError) -> Result<(StatusCode, String), PageError> {
+    match e {
+        ServiceError::Invalid { .. }
+        | ServiceError::Conflict { .. }
+        | ServiceError::Unauthenticated(_)
+        | ServiceError::Locked(_) => Ok((status_of(&e), e.to_string())),
+        other => Err(other.into()),
     }
 }
 

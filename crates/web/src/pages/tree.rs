@@ -1,4 +1,4 @@
-use super::{render, Nav};
+use super::{correctable, render, Nav};
 use crate::error::PageError;
 use crate::extract::{PageForm, PageUser};
 use crate::state::AppState;
@@ -125,11 +125,10 @@ pub async fn create_grid(
         Ok(grid) => {
             Ok(Redirect::to(&format!("/tree/{code}?created={}", grid.code)).into_response())
         }
-        Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict { .. })) => {
-            let status = crate::error::status_of(&e);
-            let page = tree_page(&st, &actor, &code, Some(e.to_string()), None).await?;
+        Err(e) => {
+            let (status, message) = correctable(e)?;
+            let page = tree_page(&st, &actor, &code, Some(message), None).await?;
             Ok((status, render(&page)).into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }

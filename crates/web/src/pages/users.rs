@@ -1,4 +1,4 @@
-use super::{render, Nav};
+use super::{correctable, render, Nav};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
 use crate::state::AppState;
@@ -96,8 +96,8 @@ pub async fn create(
     };
     match st.app.create_user(&actor, &input).await {
         Ok(u) => Ok(Redirect::to(&format!("/users/{}", u.id)).into_response()),
-        Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict { .. })) => {
-            let status = crate::error::status_of(&e);
+        Err(e) => {
+            let (status, message) = correctable(e)?;
             let page = users_page(
                 &st,
                 &actor,
@@ -106,12 +106,11 @@ pub async fn create(
                     password: String::new(),
                     ..f
                 },
-                Some(e.to_string()),
+                Some(message),
             )
             .await?;
             Ok((status, render(&page)).into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -183,15 +182,11 @@ where
     let id = parse_id(raw_id)?;
     match f(id).await {
         Ok(()) => Ok(Redirect::to(&format!("/users/{id}?done={what}")).into_response()),
-        Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict { .. })) => {
-            let status = crate::error::status_of(&e);
-            Ok((
-                status,
-                render(&user_page(st, actor, id, Some(e.to_string()), None).await?),
-            )
-                .into_response())
+        Err(e) => {
+            let (status, message) = correctable(e)?;
+            let page = user_page(st, actor, id, Some(message), None).await?;
+            Ok((status, render(&page)).into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }
 
