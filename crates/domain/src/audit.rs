@@ -37,10 +37,32 @@ pub enum Action {
     Backup,
     #[serde(rename = "system.demo")]
     DemoLoad,
+    #[serde(rename = "person.register")]
+    PersonRegister,
+    #[serde(rename = "org.create")]
+    OrgCreate,
+    #[serde(rename = "org.member")]
+    OrgMember,
+    #[serde(rename = "deployment.create")]
+    Deploy,
+    #[serde(rename = "return.record")]
+    ReturnToPost,
+    #[serde(rename = "application.submit")]
+    ApplicationSubmit,
+    #[serde(rename = "application.decide")]
+    ApplicationDecide,
+    #[serde(rename = "registration.create")]
+    CommunityRegister,
+    #[serde(rename = "cadre_record.create")]
+    CadreRecord,
+    #[serde(rename = "import")]
+    Import,
+    #[serde(rename = "export")]
+    Export,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 25] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -55,6 +77,17 @@ impl Action {
         Action::Unmask,
         Action::Backup,
         Action::DemoLoad,
+        Action::PersonRegister,
+        Action::OrgCreate,
+        Action::OrgMember,
+        Action::Deploy,
+        Action::ReturnToPost,
+        Action::ApplicationSubmit,
+        Action::ApplicationDecide,
+        Action::CommunityRegister,
+        Action::CadreRecord,
+        Action::Import,
+        Action::Export,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +106,17 @@ impl Action {
             Action::Unmask => "personal.unmask",
             Action::Backup => "system.backup",
             Action::DemoLoad => "system.demo",
+            Action::PersonRegister => "person.register",
+            Action::OrgCreate => "org.create",
+            Action::OrgMember => "org.member",
+            Action::Deploy => "deployment.create",
+            Action::ReturnToPost => "return.record",
+            Action::ApplicationSubmit => "application.submit",
+            Action::ApplicationDecide => "application.decide",
+            Action::CommunityRegister => "registration.create",
+            Action::CadreRecord => "cadre_record.create",
+            Action::Import => "import",
+            Action::Export => "export",
         }
     }
 
@@ -92,6 +136,17 @@ impl Action {
             Action::Unmask => "查看个人信息明文",
             Action::Backup => "备份数据库",
             Action::DemoLoad => "载入演示数据",
+            Action::PersonRegister => "登记人员",
+            Action::OrgCreate => "新建组织",
+            Action::OrgMember => "组织增加成员",
+            Action::Deploy => "派驻人员",
+            Action::ReturnToPost => "登记返岗",
+            Action::ApplicationSubmit => "提交请战书",
+            Action::ApplicationDecide => "审批请战书",
+            Action::CommunityRegister => "在职党员社区报到",
+            Action::CadreRecord => "记录一线考察",
+            Action::Import => "批量导入",
+            Action::Export => "导出",
         }
     }
 

@@ -6,6 +6,8 @@
 pub mod audit;
 pub mod divisions;
 pub mod jurisdiction;
+pub mod mobilisation;
 pub mod password;
+pub mod resident_id;
 pub mod role;
 pub mod time;

@@ -30,6 +30,8 @@ pub enum Role {
     EnterpriseLiaison,
     /// 部门响应人: its department's tickets.
     DeptResponder,
+    /// 组织部门: mobilisation, cadre records.
+    OrgDept,
 }
 
 /// What a caller wants to do; each role grants some of these.
@@ -45,10 +47,18 @@ pub enum Permission {
     ManageUsers,
     /// Read the audit log.
     ReadAudit,
+    /// Read people, organisations and deployments (masked).
+    ReadMobilisation,
+    /// Register people, set up organisations, deploy, approve applications.
+    ManageMobilisation,
+    /// See an ID number or phone in full (audited each time).
+    Unmask,
+    /// Write front-line records on cadres.
+    WriteCadreRecords,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::SysAdmin,
         Role::SecAdmin,
         Role::Auditor,
@@ -57,6 +67,7 @@ impl Role {
         Role::GridWorker,
         Role::EnterpriseLiaison,
         Role::DeptResponder,
+        Role::OrgDept,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +80,7 @@ impl Role {
             Role::GridWorker => "grid_worker",
             Role::EnterpriseLiaison => "enterprise_liaison",
             Role::DeptResponder => "dept_responder",
+            Role::OrgDept => "org_dept",
         }
     }
 
@@ -82,6 +94,7 @@ impl Role {
             Role::GridWorker => "网格员",
             Role::EnterpriseLiaison => "企业联络员",
             Role::DeptResponder => "部门响应人",
+            Role::OrgDept => "组织部门",
         }
     }
 
@@ -103,9 +116,10 @@ impl Role {
             Role::SysAdmin => matches!(p, ReadTree | ManageGrids | ImportRegions),
             Role::SecAdmin => matches!(p, ReadTree | ManageUsers),
             Role::Auditor => matches!(p, ReadTree | ReadAudit),
-            Role::Leader => matches!(p, ReadTree),
-            Role::Operator => matches!(p, ReadTree | ManageGrids),
-            Role::GridWorker => matches!(p, ReadTree),
+            Role::Leader => matches!(p, ReadTree | ReadMobilisation),
+            Role::Operator => matches!(p, ReadTree | ManageGrids | ReadMobilisation | ManageMobilisation | Unmask),
+            Role::GridWorker => matches!(p, ReadTree | ReadMobilisation),
+            Role::OrgDept => matches!(p, ReadTree | ReadMobilisation | ManageMobilisation | Unmask | WriteCadreRecords),
             Role::EnterpriseLiaison => matches!(p, ReadTree),
             Role::DeptResponder => matches!(p, ReadTree),
         }

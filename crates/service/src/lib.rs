@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod mobilisation;
 pub mod tree;
 pub mod users;
 

@@ -132,3 +132,11 @@ pub async fn count_all(db: &Db) -> Result<i64> {
         on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM jurisdictions").fetch_one(p).await?),
     )
 }
+
+/// Codes of one level in a subtree, in order.
+pub async fn codes_at_level(db: &Db, scope: &Code, level: i64) -> Result<Vec<String>> {
+    let (lo, hi) = scope.subtree_range();
+    Ok(on_db!(db, p => sqlx::query_scalar(
+        "SELECT code FROM jurisdictions WHERE code >= $1 AND code < $2 AND level = $3 ORDER BY code")
+        .bind(&lo).bind(&hi).bind(level).fetch_all(p).await?))
+}

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod backup;
 pub mod jurisdiction;
+pub mod mobilisation;
 pub mod session;
 pub mod user;
 

@@ -93,7 +93,8 @@ async fn shutdown_signal() {
         (name = "auth", description = "登录与会话"),
         (name = "jurisdictions", description = "辖区树与网格"),
         (name = "users", description = "账户与角色"),
-        (name = "audit", description = "审计日志")
+        (name = "audit", description = "审计日志"),
+        (name = "mobilisation", description = "组织动员：人员、组织、派驻、返岗、请战、报到")
     )
 )]
 pub struct ApiDoc;

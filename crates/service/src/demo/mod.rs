@@ -1,6 +1,8 @@
 //! The Haixi 2020 demo: the tree of 海西州 (6328), some grids, and one account per role.
 //! Later parts of the product add their records to the same demo.
 
+mod mobilisation;
+
 use crate::users::NewUserInput;
 use crate::{Actor, App, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -53,6 +55,7 @@ pub const ACCOUNTS: &[(&str, &str, &str, &str)] = &[
         "6328",
         "dept_responder",
     ),
+    ("haixi_org", "海西州委组织部", "6328", "org_dept"),
 ];
 
 impl App {
@@ -82,7 +85,12 @@ impl App {
             )
             .await?;
         }
+        let haixi = dualtrack_domain::jurisdiction::Code::parse(HAIXI)
+            .map_err(|e| crate::ServiceError::Internal(e.to_string()))?;
+        let villages = jurisdiction::codes_at_level(&self.db, &haixi, 5).await?;
+        let grids = jurisdiction::codes_at_level(&self.db, &haixi, 6).await?;
         let mut tx = self.db.begin().await?;
+        let people = mobilisation::load(&mut tx, villages, grids).await?;
         let nodes = jurisdiction::count_all(&self.db).await?;
         let row = cli.audit(
             Action::DemoLoad,
@@ -90,7 +98,7 @@ impl App {
             "演示数据",
             HAIXI,
             Some(HAIXI.into()),
-            format!("{nodes} 个区划节点，{} 个账户", ACCOUNTS.len()),
+            format!("{nodes} 个区划节点，{} 个账户，{people} 名人员", ACCOUNTS.len()),
         );
         crate::actor::audit_in(&mut tx, &row).await?;
         tx.commit().await?;

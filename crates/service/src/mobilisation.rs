@@ -1,0 +1,806 @@
+//! Mobilisation: people, organisations, deployments, returns to post, applications to serve
+//! at the front, community registrations — and the figures they add up to.
+
+use crate::actor::audit_in;
+use crate::tree::parse_code;
+use crate::{Actor, App, ServiceError, ServiceResult};
+use chrono::{NaiveDate, Utc};
+use dualtrack_domain::audit::{Action, Outcome};
+use dualtrack_domain::jurisdiction::{Code, Level};
+use dualtrack_domain::mobilisation::{ApplicationStatus, Category, OrgKind, PoliticalStatus, SiteKind};
+use dualtrack_domain::resident_id::{mask_id, mask_phone, validate_phone, ResidentId, Sex};
+use dualtrack_domain::role::Permission;
+use dualtrack_store::mobilisation::{self as store, NewDeployment, NewOrg, NewPerson, PeopleFilter, PersonRow};
+use dualtrack_store::{jurisdiction, Tx};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A page of a list, with the total that matches.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// A person as lists show them: ID number and phone masked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonView {
+    pub id: i64,
+    pub name: String,
+    /// 身份证号（脱敏）
+    pub id_number: String,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    /// 电话（脱敏）
+    pub phone: Option<String>,
+    pub political_status: PoliticalStatus,
+    pub categories: Vec<Category>,
+    pub jurisdiction_code: String,
+    pub employer: Option<String>,
+}
+
+/// The personal data behind the masks; every reading is audited.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Unmasked {
+    pub id: i64,
+    pub id_number: String,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct PersonInput {
+    pub name: String,
+    /// 18 位居民身份证号
+    pub id_number: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// party_member、probationary、league、other_party、masses
+    pub political_status: String,
+    /// cadre、first_secretary、work_team、medical、in_service_member……
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// 所属区划代码
+    pub jurisdiction_code: String,
+    #[serde(default)]
+    pub employer: Option<String>,
+}
+
+/// The outcome of registering a person: the person, and whether they were new.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Registered {
+    pub person: PersonView,
+    /// false：该身份证号已登记，返回已有人员，未重复建档
+    pub created: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+pub struct PeopleQuery {
+    /// 姓名中的字
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub political_status: Option<String>,
+    /// 只看该区划及其下级
+    pub jurisdiction: Option<String>,
+    pub page: Option<i64>,
+}
+
+fn non_empty(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+pub fn parse_date(field: &'static str, raw: &str) -> ServiceResult<NaiveDate> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| ServiceError::invalid(field, format!("日期格式应为 年-月-日，如 2020-02-28，收到“{raw}”")))
+}
+
+fn parse_opt_date(field: &'static str, raw: &Option<String>) -> ServiceResult<Option<NaiveDate>> {
+    non_empty(raw).map(|r| parse_date(field, &r)).transpose()
+}
+
+fn required(field: &'static str, label: &str, raw: &str, max: usize) -> ServiceResult<String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err(ServiceError::invalid(field, format!("请填写{label}")));
+    }
+    if v.chars().count() > max {
+        return Err(ServiceError::invalid(field, format!("{label}不能超过 {max} 个字")));
+    }
+    Ok(v.to_string())
+}
+
+fn person_view(p: PersonRow, categories: Vec<Category>) -> PersonView {
+    PersonView {
+        id: p.id,
+        name: p.name,
+        id_number: mask_id(&p.id_number),
+        sex: if p.sex == "male" { Sex::Male } else { Sex::Female },
+        birth_date: p.birth_date,
+        phone: p.phone.as_deref().map(mask_phone),
+        political_status: PoliticalStatus::parse(&p.political_status).unwrap_or(PoliticalStatus::Masses),
+        categories,
+        jurisdiction_code: p.jurisdiction_code,
+        employer: p.employer,
+    }
+}
+
+/// An organisation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrgView {
+    pub id: i64,
+    pub kind: OrgKind,
+    pub kind_name: String,
+    pub name: String,
+    pub jurisdiction_code: String,
+    pub site_kind: Option<SiteKind>,
+    pub site_name: Option<String>,
+    pub established_on: NaiveDate,
+    pub dissolved_on: Option<NaiveDate>,
+    pub leader_id: Option<i64>,
+    pub member_count: i64,
+}
+
+fn org_view(o: store::OrgRow) -> OrgView {
+    let kind = OrgKind::parse(&o.kind).unwrap_or(OrgKind::WorkGroup);
+    OrgView {
+        id: o.id,
+        kind,
+        kind_name: kind.zh().into(),
+        name: o.name,
+        jurisdiction_code: o.jurisdiction_code,
+        site_kind: o.site_kind.as_deref().and_then(SiteKind::parse),
+        site_name: o.site_name,
+        established_on: o.established_on,
+        dissolved_on: o.dissolved_on,
+        leader_id: o.leader_id,
+        member_count: o.member_count,
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct OrgInput {
+    /// temp_branch、commando、volunteer、work_group……
+    pub kind: String,
+    pub name: String,
+    pub jurisdiction_code: String,
+    /// checkpoint、hospital、enterprise、grid、community、other
+    #[serde(default)]
+    pub site_kind: Option<String>,
+    #[serde(default)]
+    pub site_name: Option<String>,
+    /// 成立日期
+    pub established_on: String,
+    #[serde(default)]
+    pub dissolved_on: Option<String>,
+    #[serde(default)]
+    pub leader_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct MemberInput {
+    pub person_id: i64,
+    /// 如 队长、队员、书记
+    pub role: String,
+    pub joined_on: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberView {
+    pub person_id: i64,
+    pub name: String,
+    pub role: String,
+    pub joined_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrgDetail {
+    pub org: OrgView,
+    pub members: Vec<MemberView>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+pub struct OrgQuery {
+    pub kind: Option<String>,
+    /// 只列该日仍存续的组织，如 2020-02-28
+    pub as_of: Option<String>,
+    pub page: Option<i64>,
+}
+
+/// Organisations standing on a date, by kind and county.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrgCount {
+    pub kind: OrgKind,
+    pub kind_name: String,
+    /// 县级区划代码
+    pub county_code: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct DeploymentInput {
+    pub person_id: i64,
+    /// 服务地点的区划或网格代码
+    pub jurisdiction_code: String,
+    #[serde(default)]
+    pub org_id: Option<i64>,
+    #[serde(default)]
+    pub site_kind: Option<String>,
+    #[serde(default)]
+    pub site_name: Option<String>,
+    /// 如 卡口值守、网格员、驻企指导员
+    pub role: String,
+    pub start_on: String,
+    #[serde(default)]
+    pub end_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeploymentView {
+    pub id: i64,
+    pub person_id: i64,
+    pub person_name: String,
+    pub jurisdiction_code: String,
+    pub org_id: Option<i64>,
+    pub org_name: Option<String>,
+    pub site_kind: Option<SiteKind>,
+    pub site_name: Option<String>,
+    pub role: String,
+    pub start_on: NaiveDate,
+    pub end_on: Option<NaiveDate>,
+}
+
+fn deployment_view(d: store::DeploymentRow) -> DeploymentView {
+    DeploymentView {
+        id: d.id,
+        person_id: d.person_id,
+        person_name: d.person_name,
+        jurisdiction_code: d.jurisdiction_code,
+        org_id: d.org_id,
+        org_name: d.org_name,
+        site_kind: d.site_kind.as_deref().and_then(SiteKind::parse),
+        site_name: d.site_name,
+        role: d.role,
+        start_on: d.start_on,
+        end_on: d.end_on,
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+pub struct DeploymentQuery {
+    pub person_id: Option<i64>,
+    /// 当日在岗，如 2020-02-28
+    pub on_day: Option<String>,
+    pub page: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ReturnInput {
+    pub person_id: i64,
+    pub jurisdiction_code: String,
+    /// 岗位，如 第一书记、驻村工作队
+    pub post: String,
+    pub returned_on: String,
+    /// 规定返岗日期：早于此日返岗计为提前返岗
+    pub expected_on: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ApplicationInput {
+    pub person_id: i64,
+    pub jurisdiction_code: String,
+    pub submitted_on: String,
+    /// 请战内容
+    pub wish: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct DecisionInput {
+    pub approve: bool,
+    pub decided_on: String,
+    /// 批准时的派驻：服务地点、岗位、开始日期
+    #[serde(default)]
+    pub deployment: Option<DeploymentInput>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApplicationView {
+    pub id: i64,
+    pub person_id: i64,
+    pub person_name: String,
+    pub jurisdiction_code: String,
+    pub submitted_on: NaiveDate,
+    pub wish: String,
+    pub status: ApplicationStatus,
+    pub status_name: String,
+    pub decided_on: Option<NaiveDate>,
+    pub deployment_id: Option<i64>,
+}
+
+fn application_view(a: store::ApplicationRow) -> ApplicationView {
+    let status = ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::Submitted);
+    ApplicationView {
+        id: a.id,
+        person_id: a.person_id,
+        person_name: a.person_name,
+        jurisdiction_code: a.jurisdiction_code,
+        submitted_on: a.submitted_on,
+        wish: a.wish,
+        status,
+        status_name: status.zh().into(),
+        decided_on: a.decided_on,
+        deployment_id: a.deployment_id,
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct RegistrationInput {
+    pub person_id: i64,
+    /// 居住地社区（村）代码
+    pub community_code: String,
+    pub registered_on: String,
+    /// 分配的网格代码
+    #[serde(default)]
+    pub grid_code: Option<String>,
+}
+
+/// The headline figures of mobilisation as of a date, within the caller's scope.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MobilisationFigures {
+    pub as_of: NaiveDate,
+    /// 各类组织（当日存续）
+    pub organisations: Vec<OrgCount>,
+    /// 当日在岗人数
+    pub on_duty: i64,
+    /// 已返岗人数
+    pub returned: i64,
+    /// 提前返岗人数
+    pub returned_early: i64,
+    /// 请战书：已提交（含各状态）
+    pub applications: i64,
+    pub applications_approved: i64,
+    /// 在职党员到社区报到
+    pub registrations: i64,
+}
+
+fn page_of(p: Option<i64>) -> ServiceResult<i64> {
+    let p = p.unwrap_or(1);
+    if p < 1 {
+        return Err(ServiceError::invalid("page", "页码从 1 开始"));
+    }
+    Ok(p)
+}
+
+impl App {
+    /// Checks that a place exists and lies in the actor's scope.
+    async fn place_in_scope(&self, actor: &Actor, tx: &mut Tx, field: &'static str, raw: &str) -> ServiceResult<Code> {
+        let code = parse_code(field, raw)?;
+        self.require_in_scope(actor, &code, "区划", raw).await?;
+        if !jurisdiction::exists(tx, code.as_str()).await? {
+            return Err(ServiceError::invalid(field, format!("区划“{code}”不存在")));
+        }
+        Ok(code)
+    }
+
+    async fn person_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<PersonRow> {
+        let not_found = || ServiceError::NotFound(format!("未找到人员 {id}，或其不在您的管辖范围内"));
+        let p = store::person(&self.db, id).await?.ok_or_else(not_found)?;
+        let code = Code::parse(&p.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.require_in_scope(actor, &code, "人员", &id.to_string()).await.map_err(|_| not_found())?;
+        Ok(p)
+    }
+
+    async fn categories(&self, ids: &[i64]) -> ServiceResult<Vec<(i64, Category)>> {
+        Ok(store::categories_of(&self.db, ids)
+            .await?
+            .into_iter()
+            .filter_map(|(id, c)| Category::parse(&c).map(|c| (id, c)))
+            .collect())
+    }
+
+    /// Registers a person; a known ID number finds the person instead of duplicating them.
+    pub async fn register_person(&self, actor: &Actor, input: &PersonInput) -> ServiceResult<Registered> {
+        self.require(actor, Permission::ManageMobilisation, "人员", &input.name).await?;
+        let name = required("name", "姓名", &input.name, 30)?;
+        let id = ResidentId::parse(&input.id_number).map_err(|e| ServiceError::invalid("id_number", e.to_string()))?;
+        let phone = non_empty(&input.phone).map(|p| validate_phone(&p)).transpose().map_err(|m| ServiceError::invalid("phone", m))?;
+        let status = PoliticalStatus::parse(&input.political_status).ok_or_else(|| {
+            ServiceError::invalid("political_status", format!("政治面貌“{}”无效", input.political_status))
+        })?;
+        let mut categories = Vec::new();
+        for c in &input.categories {
+            let cat = Category::parse(c).ok_or_else(|| ServiceError::invalid("categories", format!("人员类别“{c}”无效")))?;
+            if !categories.contains(&cat) {
+                categories.push(cat);
+            }
+        }
+        let employer = non_empty(&input.employer);
+        let mut tx = self.db.begin().await?;
+        let code = self.place_in_scope(actor, &mut tx, "jurisdiction_code", &input.jurisdiction_code).await?;
+        let names: Vec<&str> = categories.iter().map(|c| c.as_str()).collect();
+        let (person_id, created) = match store::person_by_id_number(&mut tx, id.as_str()).await? {
+            Some(existing) => {
+                let home = Code::parse(&existing.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                if !actor.scope.contains(&home) {
+                    return Err(ServiceError::Conflict {
+                        field: "id_number",
+                        message: "该身份证号已由其他辖区登记，请联系上级组织部门调整".into(),
+                    });
+                }
+                store::add_categories(&mut tx, existing.id, &names).await?;
+                (existing.id, false)
+            }
+            None => {
+                let sex = match id.sex() {
+                    Sex::Male => "male",
+                    Sex::Female => "female",
+                };
+                let pid = store::insert_person(
+                    &mut tx,
+                    &NewPerson {
+                        name: &name,
+                        id_number: id.as_str(),
+                        sex,
+                        birth_date: id.birth_date(),
+                        phone: phone.as_deref(),
+                        political_status: status.as_str(),
+                        jurisdiction_code: code.as_str(),
+                        employer: employer.as_deref(),
+                        at: Utc::now(),
+                    },
+                )
+                .await?;
+                store::add_categories(&mut tx, pid, &names).await?;
+                (pid, true)
+            }
+        };
+        let detail = if created { format!("登记 {name}（{}）", id.masked()) } else { format!("已登记，补充类别：{}", names.join("、")) };
+        let row = actor.audit(Action::PersonRegister, Outcome::Success, "人员", person_id.to_string(), Some(code.to_string()), detail);
+        audit_in(&mut tx, &row).await?;
+        tx.commit().await?;
+        Ok(Registered { person: self.get_person(actor, person_id).await?, created })
+    }
+
+    pub async fn get_person(&self, actor: &Actor, id: i64) -> ServiceResult<PersonView> {
+        self.require(actor, Permission::ReadMobilisation, "人员", &id.to_string()).await?;
+        let p = self.person_in_scope(actor, id).await?;
+        let cats = self.categories(&[id]).await?.into_iter().map(|(_, c)| c).collect();
+        Ok(person_view(p, cats))
+    }
+
+    /// The full ID number and phone of a person: audited every time.
+    pub async fn unmask_person(&self, actor: &Actor, id: i64) -> ServiceResult<Unmasked> {
+        self.require(actor, Permission::Unmask, "人员", &id.to_string()).await?;
+        let p = self.person_in_scope(actor, id).await?;
+        let mut tx = self.db.begin().await?;
+        let row = actor.audit(Action::Unmask, Outcome::Success, "人员", id.to_string(), Some(p.jurisdiction_code.clone()), "查看身份证号与电话".into());
+        audit_in(&mut tx, &row).await?;
+        tx.commit().await?;
+        Ok(Unmasked { id, id_number: p.id_number, phone: p.phone })
+    }
+
+    pub async fn list_people(&self, actor: &Actor, q: &PeopleQuery) -> ServiceResult<Page<PersonView>> {
+        self.require(actor, Permission::ReadMobilisation, "人员", "list").await?;
+        let page = page_of(q.page)?;
+        let mut scope = actor.scope.clone();
+        if let Some(j) = non_empty(&q.jurisdiction) {
+            let code = parse_code("jurisdiction", &j)?;
+            self.require_in_scope(actor, &code, "区划", &j).await?;
+            scope = dualtrack_domain::jurisdiction::Scope::Under(code);
+        }
+        let category = match non_empty(&q.category) {
+            Some(c) => Some(Category::parse(&c).ok_or_else(|| ServiceError::invalid("category", format!("人员类别“{c}”无效")))?.as_str().to_string()),
+            None => None,
+        };
+        let political_status = match non_empty(&q.political_status) {
+            Some(s) => Some(
+                PoliticalStatus::parse(&s).ok_or_else(|| ServiceError::invalid("political_status", format!("政治面貌“{s}”无效")))?.as_str().to_string(),
+            ),
+            None => None,
+        };
+        let f = PeopleFilter { name: non_empty(&q.name), category, political_status };
+        let rows = store::list_people(&self.db, &scope, &f, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        let total = store::count_people(&self.db, &scope, &f).await?;
+        let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+        let cats = self.categories(&ids).await?;
+        let items = rows
+            .into_iter()
+            .map(|p| {
+                let mine = cats.iter().filter(|(id, _)| *id == p.id).map(|(_, c)| *c).collect();
+                person_view(p, mine)
+            })
+            .collect();
+        Ok(Page { items, total, page, page_size: PAGE_SIZE })
+    }
+
+    // ---- organisations ----
+
+    pub async fn create_org(&self, actor: &Actor, input: &OrgInput) -> ServiceResult<OrgView> {
+        self.require(actor, Permission::ManageMobilisation, "组织", &input.name).await?;
+        let kind = OrgKind::parse(&input.kind).ok_or_else(|| ServiceError::invalid("kind", format!("组织类型“{}”无效", input.kind)))?;
+        let name = required("name", "组织名称", &input.name, 60)?;
+        let site_kind = match non_empty(&input.site_kind) {
+            Some(s) => Some(SiteKind::parse(&s).ok_or_else(|| ServiceError::invalid("site_kind", format!("服务场所类型“{s}”无效")))?),
+            None => None,
+        };
+        let established_on = parse_date("established_on", &input.established_on)?;
+        let dissolved_on = parse_opt_date("dissolved_on", &input.dissolved_on)?;
+        if let Some(d) = dissolved_on {
+            if d < established_on {
+                return Err(ServiceError::invalid("dissolved_on", "撤销日期不能早于成立日期"));
+            }
+        }
+        if let Some(l) = input.leader_id {
+            self.person_in_scope(actor, l).await.map_err(|_| ServiceError::invalid("leader_id", format!("负责人 {l} 不存在或不在管辖范围内")))?;
+        }
+        let mut tx = self.db.begin().await?;
+        let code = self.place_in_scope(actor, &mut tx, "jurisdiction_code", &input.jurisdiction_code).await?;
+        let id = store::insert_org(
+            &mut tx,
+            &NewOrg {
+                kind: kind.as_str(),
+                name: &name,
+                jurisdiction_code: code.as_str(),
+                site_kind: site_kind.map(|s| s.as_str()),
+                site_name: non_empty(&input.site_name).as_deref(),
+                established_on,
+                dissolved_on,
+                leader_id: input.leader_id,
+                at: Utc::now(),
+            },
+        )
+        .await?;
+        if let Some(l) = input.leader_id {
+            store::add_member(&mut tx, id, l, "负责人", established_on).await?;
+        }
+        let row = actor.audit(Action::OrgCreate, Outcome::Success, "组织", id.to_string(), Some(code.to_string()), format!("{}：{name}", kind.zh()));
+        audit_in(&mut tx, &row).await?;
+        tx.commit().await?;
+        Ok(self.get_org(actor, id).await?.org)
+    }
+
+    async fn org_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<store::OrgRow> {
+        let not_found = || ServiceError::NotFound(format!("未找到组织 {id}，或其不在您的管辖范围内"));
+        let o = store::org(&self.db, id).await?.ok_or_else(not_found)?;
+        let code = Code::parse(&o.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.require_in_scope(actor, &code, "组织", &id.to_string()).await.map_err(|_| not_found())?;
+        Ok(o)
+    }
+
+    pub async fn get_org(&self, actor: &Actor, id: i64) -> ServiceResult<OrgDetail> {
+        self.require(actor, Permission::ReadMobilisation, "组织", &id.to_string()).await?;
+        let o = self.org_in_scope(actor, id).await?;
+        let members = store::members(&self.db, id)
+            .await?
+            .into_iter()
+            .map(|m| MemberView { person_id: m.person_id, name: m.name, role: m.role, joined_on: m.joined_on })
+            .collect();
+        Ok(OrgDetail { org: org_view(o), members })
+    }
+
+    pub async fn add_org_member(&self, actor: &Actor, org_id: i64, input: &MemberInput) -> ServiceResult<OrgDetail> {
+        self.require(actor, Permission::ManageMobilisation, "组织", &org_id.to_string()).await?;
+        let o = self.org_in_scope(actor, org_id).await?;
+        self.person_in_scope(actor, input.person_id).await?;
+        let role = required("role", "职务", &input.role, 30)?;
+        let joined_on = parse_date("joined_on", &input.joined_on)?;
+        let mut tx = self.db.begin().await?;
+        if !store::add_member(&mut tx, org_id, input.person_id, &role, joined_on).await? {
+            return Err(ServiceError::Conflict { field: "person_id", message: "此人已是该组织成员".into() });
+        }
+        let row = actor.audit(Action::OrgMember, Outcome::Success, "组织", org_id.to_string(), Some(o.jurisdiction_code.clone()), format!("人员 {} 任{role}", input.person_id));
+        audit_in(&mut tx, &row).await?;
+        tx.commit().await?;
+        self.get_org(actor, org_id).await
+    }
+
+    pub async fn list_orgs(&self, actor: &Actor, q: &OrgQuery) -> ServiceResult<Vec<OrgView>> {
+        self.require(actor, Permission::ReadMobilisation, "组织", "list").await?;
+        let page = page_of(q.page)?;
+        let kind = match non_empty(&q.kind) {
+            Some(k) => Some(OrgKind::parse(&k).ok_or_else(|| ServiceError::invalid("kind", format!("组织类型“{k}”无效")))?),
+            None => None,
+        };
+        let as_of = parse_opt_date("as_of", &q.as_of)?;
+        let rows = store::list_orgs(&self.db, &actor.scope, kind.map(|k| k.as_str()), as_of, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        Ok(rows.into_iter().map(org_view).collect())
+    }
+
+    // ---- deployments ----
+
+    async fn insert_deployment(&self, actor: &Actor, tx: &mut Tx, input: &DeploymentInput) -> ServiceResult<(i64, Code)> {
+        let role = required("role", "岗位", &input.role, 40)?;
+        let start_on = parse_date("start_on", &input.start_on)?;
+        let end_on = parse_opt_date("end_on", &input.end_on)?;
+        if matches!(end_on, Some(e) if e < start_on) {
+            return Err(ServiceError::invalid("end_on", "结束日期不能早于开始日期"));
+        }
+        let site_kind = match non_empty(&input.site_kind) {
+            Some(s) => Some(SiteKind::parse(&s).ok_or_else(|| ServiceError::invalid("site_kind", format!("服务场所类型“{s}”无效")))?),
+            None => None,
+        };
+        let code = self.place_in_scope(actor, tx, "jurisdiction_code", &input.jurisdiction_code).await?;
+        if let Some(o) = input.org_id {
+            self.org_in_scope(actor, o).await.map_err(|_| ServiceError::invalid("org_id", format!("组织 {o} 不存在或不在管辖范围内")))?;
+        }
+        let site_name = non_empty(&input.site_name);
+        let id = store::insert_deployment(
+            tx,
+            &NewDeployment {
+                person_id: input.person_id,
+                jurisdiction_code: code.as_str(),
+                org_id: input.org_id,
+                site_kind: site_kind.map(|s| s.as_str()).or(if code.level() == Level::Grid { Some("grid") } else { None }),
+                site_name: site_name.as_deref(),
+                role: &role,
+                start_on,
+                end_on,
+                at: Utc::now(),
+            },
+        )
+        .await?;
+        Ok((id, code))
+    }
+
+    pub async fn deploy(&self, actor: &Actor, input: &DeploymentInput) -> ServiceResult<DeploymentView> {
+        self.require(actor, Permission::ManageMobilisation, "派驻", &input.person_id.to_string()).await?;
+        let person = self.person_in_scope(actor, input.person_id).await?;
+        let mut tx = self.db.begin().await?;
+        let (id, code) = self.insert_deployment(actor, &mut tx, input).await?;
+        let row = actor.audit(Action::Deploy, Outcome::Success, "派驻", id.to_string(), Some(code.to_string()), format!("{}：{}", person.name, input.role.trim()));
+        audit_in(&mut tx, &row).await?;
+        tx.commit().await?;
+        let rows = store::list_deployments(&self.db, &actor.scope, Some(input.person_id), None, 500, 0).await?;
+        rows.into_iter().find(|d| d.id == id).map(deployment_view).ok_or_else(|| ServiceError::Internal("派驻记录未找到".into()))
+    }
+
+    pub async fn list_deployments(&self, actor: &Actor, q: &DeploymentQuery) -> ServiceResult<Vec<DeploymentView>> {
+        self.require(actor, Permission::ReadMobilisation, "派驻", "list").await?;
+        let page = page_of(q.page)?;
+        let on_day = parse_opt_date("on_day", &q.on_day)?;
+        let rows = store::list_deployments(&self.db, &actor.scope, q.person_id, on_day, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        Ok(rows.into_iter().map(deployment_view).collect())
+    }
+
+    // ---- returns, applications, registrations ----
+
+    pub async fn record_return(&self, actor: &Actor, input: &ReturnInput) -> ServiceResult<i64> {
+        self.require(actor, Permission::ManageMobilisation, "返岗", &input.person_id.to_string()).await?;
+        let person = self.person_in_scope(actor, input.person_id).await?;
+        let post = required("post", "岗位", &input.post, 40)?;
+        let returned_on = parse_date("returned_on", &input.returned_on)?;
+        let expected_on = parse_date("expected_on", &input.expected_on)?;
+        let mut tx = self.db.begin().await?;
+        let code = self.place_in_scope(actor, &mut tx, "jurisdiction_code", &input.jurisdiction_code).await?;
+        let id = match store::insert_return(&mut tx, input.person_id, code.as_str(), &post, returned_on, expected_on, Utc::now()).await {
+            Ok(id) => id,
+            Err(dualtrack_store::StoreError::Unique(_)) => {
+                return Err(ServiceError::Conflict { field: "post", message: format!("{}的“{post}”返岗已登记", person.name) })
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let early = if returned_on < expected_on { "，提前返岗" } else { "" };
+        let row = actor.audit(Action::ReturnToPost, Outcome::Success, "返岗", id.to_string(), Some(code.to_string()), format!("{}：{post}，{returned_on}{early}", person.name));
+        audit_in(&mut tx, &row).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn submit_application(&self, actor: &Actor, input: &ApplicationInput) -> ServiceResult<ApplicationView> {
+        self.require(actor, Permission::ManageMobilisation, "请战书", &input.person_id.to_string()).await?;
+        let person = self.person_in_scope(actor, input.person_id).await?;
+        let wish = required("wish", "请战内容", &input.wish, 500)?;
+        let submitted_on = parse_date("submitted_on", &input.submitted_on)?;
+        let mut tx = self.db.begin().await?;
+        let code = self.place_in_scope(actor, &mut tx, "jurisdiction_code", &input.jurisdiction_code).await?;
+        let id = store::insert_application(&mut tx, input.person_id, code.as_str(), submitted_on, &wish, Utc::now()).await?;
+        let row = actor.audit(Action::ApplicationSubmit, Outcome::Success, "请战书", id.to_string(), Some(code.to_string()), person.name.clone());
+        audit_in(&mut tx, &row).await?;
+        let a = store::application(&mut tx, id).await?;
+        tx.commit().await?;
+        a.map(application_view).ok_or_else(|| ServiceError::Internal("请战书未找到".into()))
+    }
+
+    /// Approves or declines an application; an approved one becomes a deployment.
+    pub async fn decide_application(&self, actor: &Actor, id: i64, input: &DecisionInput) -> ServiceResult<ApplicationView> {
+        self.require(actor, Permission::ManageMobilisation, "请战书", &id.to_string()).await?;
+        let decided_on = parse_date("decided_on", &input.decided_on)?;
+        let mut tx = self.db.begin().await?;
+        let not_found = || ServiceError::NotFound(format!("未找到请战书 {id}，或其不在您的管辖范围内"));
+        let a = store::application(&mut tx, id).await?.ok_or_else(not_found)?;
+        let code = Code::parse(&a.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        if !actor.scope.contains(&code) {
+            drop(tx);
+            return Err(self.refuse(actor, "请战书", &id.to_string(), Some(code.to_string()), not_found()).await);
+        }
+        if a.status != ApplicationStatus::Submitted.as_str() {
+            return Err(ServiceError::Conflict { field: "approve", message: "该请战书已审批".into() });
+        }
+        let (status, deployment_id) = if input.approve {
+            let Some(d) = &input.deployment else {
+                return Err(ServiceError::invalid("deployment", "批准请战书须同时给出派驻地点、岗位和开始日期"));
+            };
+            if d.person_id != a.person_id {
+                return Err(ServiceError::invalid("deployment", "派驻人员须为请战人本人"));
+            }
+            let (dep, _) = self.insert_deployment(actor, &mut tx, d).await?;
+            (ApplicationStatus::Approved, Some(dep))
+        } else {
+            (ApplicationStatus::Declined, None)
+        };
+        if !store::decide_application(&mut tx, id, status.as_str(), decided_on, &actor.username, deployment_id).await? {
+            return Err(ServiceError::Conflict { field: "approve", message: "该请战书已审批".into() });
+        }
+        let row = actor.audit(Action::ApplicationDecide, Outcome::Success, "请战书", id.to_string(), Some(code.to_string()), format!("{}：{}", a.person_name, status.zh()));
+        audit_in(&mut tx, &row).await?;
+        let a = store::application(&mut tx, id).await?;
+        tx.commit().await?;
+        a.map(application_view).ok_or_else(|| ServiceError::Internal("请战书未找到".into()))
+    }
+
+    pub async fn list_applications(&self, actor: &Actor, status: Option<&str>, page: Option<i64>) -> ServiceResult<Vec<ApplicationView>> {
+        self.require(actor, Permission::ReadMobilisation, "请战书", "list").await?;
+        let page = page_of(page)?;
+        let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Some(ApplicationStatus::parse(s).ok_or_else(|| ServiceError::invalid("status", format!("状态“{s}”无效")))?),
+            None => None,
+        };
+        let rows = store::list_applications(&self.db, &actor.scope, status.map(|s| s.as_str()), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        Ok(rows.into_iter().map(application_view).collect())
+    }
+
+    /// An in-service party member registers with their residential community.
+    pub async fn register_in_community(&self, actor: &Actor, input: &RegistrationInput) -> ServiceResult<i64> {
+        self.require(actor, Permission::ManageMobilisation, "社区报到", &input.person_id.to_string()).await?;
+        let person = self.person_in_scope(actor, input.person_id).await?;
+        let registered_on = parse_date("registered_on", &input.registered_on)?;
+        let mut tx = self.db.begin().await?;
+        let community = self.place_in_scope(actor, &mut tx, "community_code", &input.community_code).await?;
+        if community.level() != Level::Village {
+            return Err(ServiceError::invalid("community_code", "报到地点应为村（社区）"));
+        }
+        let grid = match non_empty(&input.grid_code) {
+            Some(g) => {
+                let g = self.place_in_scope(actor, &mut tx, "grid_code", &g).await?;
+                if g.parent().as_ref() != Some(&community) {
+                    return Err(ServiceError::invalid("grid_code", "网格须属于报到的社区"));
+                }
+                Some(g)
+            }
+            None => None,
+        };
+        let id = match store::insert_registration(&mut tx, input.person_id, community.as_str(), registered_on, grid.as_ref().map(|g| g.as_str()), Utc::now()).await {
+            Ok(id) => id,
+            Err(dualtrack_store::StoreError::Unique(_)) => {
+                return Err(ServiceError::Conflict { field: "community_code", message: format!("{}已在该社区报到", person.name) })
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let row = actor.audit(Action::CommunityRegister, Outcome::Success, "社区报到", id.to_string(), Some(community.to_string()), person.name.clone());
+        audit_in(&mut tx, &row).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The figures of mobilisation in the actor's scope as of the end of a day.
+    pub async fn mobilisation_figures(&self, actor: &Actor, raw_as_of: &str) -> ServiceResult<MobilisationFigures> {
+        self.require(actor, Permission::ReadMobilisation, "组织动员", "figures").await?;
+        let as_of = parse_date("as_of", raw_as_of)?;
+        let organisations = store::count_orgs(&self.db, &actor.scope, as_of, 6)
+            .await?
+            .into_iter()
+            .filter_map(|(k, place, count)| {
+                OrgKind::parse(&k).map(|kind| OrgCount { kind, kind_name: kind.zh().into(), county_code: place, count })
+            })
+            .collect();
+        let on_duty = store::count_on_duty(&self.db, &actor.scope, as_of).await?;
+        let (returned, returned_early) = store::count_returns(&self.db, &actor.scope, as_of).await?;
+        let apps = store::count_applications(&self.db, &actor.scope, as_of).await?;
+        let applications = apps.iter().map(|(_, n)| n).sum();
+        let applications_approved = apps.iter().filter(|(s, _)| s == "approved").map(|(_, n)| n).sum();
+        let registrations = store::count_registrations(&self.db, &actor.scope, as_of).await?;
+        Ok(MobilisationFigures { as_of, organisations, on_duty, returned, returned_early, applications, applications_approved, registrations })
+    }
+}

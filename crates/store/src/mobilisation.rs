@@ -1,0 +1,426 @@
+//! Mobilisation records: people, organisations, deployments, returns to post,
+//! applications to serve at the front, community registrations, front-line records.
+
+use crate::{on_db, on_tx, Db, Result, Tx};
+use chrono::{DateTime, NaiveDate, Utc};
+use dualtrack_domain::jurisdiction::Scope;
+use sqlx::QueryBuilder;
+
+// ---- people ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PersonRow {
+    pub id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub phone: Option<String>,
+    pub political_status: String,
+    pub jurisdiction_code: String,
+    pub employer: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+const PERSON_COLUMNS: &str =
+    "p.id, p.name, p.id_number, p.sex, p.birth_date, p.phone, p.political_status, p.jurisdiction_code, p.employer, p.created_at";
+
+pub struct NewPerson<'a> {
+    pub name: &'a str,
+    pub id_number: &'a str,
+    pub sex: &'a str,
+    pub birth_date: NaiveDate,
+    pub phone: Option<&'a str>,
+    pub political_status: &'a str,
+    pub jurisdiction_code: &'a str,
+    pub employer: Option<&'a str>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert_person(tx: &mut Tx, p: &NewPerson<'_>) -> Result<i64> {
+    Ok(on_tx!(tx, e => sqlx::query_scalar(
+        "INSERT INTO people (name, id_number, sex, birth_date, phone, political_status, jurisdiction_code, employer, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+        .bind(p.name).bind(p.id_number).bind(p.sex).bind(p.birth_date).bind(p.phone).bind(p.political_status)
+        .bind(p.jurisdiction_code).bind(p.employer).bind(p.at)
+        .fetch_one(&mut *e).await?))
+}
+
+pub async fn person_by_id_number(tx: &mut Tx, id_number: &str) -> Result<Option<PersonRow>> {
+    let sql = format!("SELECT {PERSON_COLUMNS} FROM people p WHERE p.id_number = $1");
+    Ok(on_tx!(tx, e => sqlx::query_as::<_, PersonRow>(&sql).bind(id_number).fetch_optional(&mut *e).await?))
+}
+
+pub async fn person(db: &Db, id: i64) -> Result<Option<PersonRow>> {
+    let sql = format!("SELECT {PERSON_COLUMNS} FROM people p WHERE p.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, PersonRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+pub async fn add_categories(tx: &mut Tx, person_id: i64, categories: &[&str]) -> Result<()> {
+    on_tx!(tx, e => {
+        for c in categories {
+            sqlx::query("INSERT INTO person_categories (person_id, category) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(person_id).bind(*c).execute(&mut *e).await?;
+        }
+    });
+    Ok(())
+}
+
+pub async fn categories_of(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(on_db!(db, p => {
+        let mut qb = QueryBuilder::new("SELECT person_id, category FROM person_categories WHERE person_id IN (");
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(*id);
+        }
+        qb.push(") ORDER BY person_id, category");
+        qb.build_query_as::<(i64, String)>().fetch_all(p).await?
+    }))
+}
+
+/// What a list of people is filtered by.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleFilter {
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub political_status: Option<String>,
+}
+
+/// Appends the scope and the filter to a query on `people p`.
+macro_rules! people_where {
+    ($qb:expr, $lo:expr, $hi:expr, $f:expr) => {{
+        let qb = $qb;
+        qb.push(" WHERE p.jurisdiction_code >= ").push_bind($lo).push(" AND p.jurisdiction_code < ").push_bind($hi);
+        if let Some(n) = &$f.name {
+            qb.push(" AND p.name LIKE ").push_bind(format!("%{}%", n.replace(['%', '_', '\\'], "")));
+        }
+        if let Some(c) = &$f.category {
+            qb.push(" AND EXISTS (SELECT 1 FROM person_categories pc WHERE pc.person_id = p.id AND pc.category = ")
+                .push_bind(c.clone())
+                .push(")");
+        }
+        if let Some(s) = &$f.political_status {
+            qb.push(" AND p.political_status = ").push_bind(s.clone());
+        }
+    }};
+}
+
+pub async fn list_people(db: &Db, scope: &Scope, f: &PeopleFilter, limit: i64, offset: i64) -> Result<Vec<PersonRow>> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => {
+        let mut qb = QueryBuilder::new(format!("SELECT {PERSON_COLUMNS} FROM people p"));
+        people_where!(&mut qb, &lo, &hi, f);
+        qb.push(" ORDER BY p.jurisdiction_code, p.id LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+        qb.build_query_as::<PersonRow>().fetch_all(p).await?
+    }))
+}
+
+pub async fn count_people(db: &Db, scope: &Scope, f: &PeopleFilter) -> Result<i64> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => {
+        let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM people p");
+        people_where!(&mut qb, &lo, &hi, f);
+        qb.build_query_scalar::<i64>().fetch_one(p).await?
+    }))
+}
+
+// ---- organisations ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrgRow {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub jurisdiction_code: String,
+    pub site_kind: Option<String>,
+    pub site_name: Option<String>,
+    pub established_on: NaiveDate,
+    pub dissolved_on: Option<NaiveDate>,
+    pub leader_id: Option<i64>,
+    pub member_count: i64,
+}
+
+const ORG_COLUMNS: &str = "o.id, o.kind, o.name, o.jurisdiction_code, o.site_kind, o.site_name, o.established_on, \
+     o.dissolved_on, o.leader_id, (SELECT COUNT(*) FROM org_members m WHERE m.org_id = o.id) AS member_count";
+
+pub struct NewOrg<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub jurisdiction_code: &'a str,
+    pub site_kind: Option<&'a str>,
+    pub site_name: Option<&'a str>,
+    pub established_on: NaiveDate,
+    pub dissolved_on: Option<NaiveDate>,
+    pub leader_id: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert_org(tx: &mut Tx, o: &NewOrg<'_>) -> Result<i64> {
+    Ok(on_tx!(tx, e => sqlx::query_scalar(
+        "INSERT INTO organisations (kind, name, jurisdiction_code, site_kind, site_name, established_on, dissolved_on, leader_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+        .bind(o.kind).bind(o.name).bind(o.jurisdiction_code).bind(o.site_kind).bind(o.site_name)
+        .bind(o.established_on).bind(o.dissolved_on).bind(o.leader_id).bind(o.at)
+        .fetch_one(&mut *e).await?))
+}
+
+pub async fn org(db: &Db, id: i64) -> Result<Option<OrgRow>> {
+    let sql = format!("SELECT {ORG_COLUMNS} FROM organisations o WHERE o.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, OrgRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+pub async fn add_member(tx: &mut Tx, org_id: i64, person_id: i64, role: &str, joined_on: NaiveDate) -> Result<bool> {
+    Ok(on_tx!(tx, e => sqlx::query(
+        "INSERT INTO org_members (org_id, person_id, role, joined_on) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+        .bind(org_id).bind(person_id).bind(role).bind(joined_on).execute(&mut *e).await?.rows_affected() == 1))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberRow {
+    pub person_id: i64,
+    pub name: String,
+    pub role: String,
+    pub joined_on: NaiveDate,
+}
+
+pub async fn members(db: &Db, org_id: i64) -> Result<Vec<MemberRow>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, MemberRow>(
+        "SELECT m.person_id, p.name, m.role, m.joined_on FROM org_members m JOIN people p ON p.id = m.person_id \
+         WHERE m.org_id = $1 ORDER BY m.joined_on, p.id")
+        .bind(org_id).fetch_all(p).await?))
+}
+
+/// Organisations in the scope, optionally of one kind and standing on a date.
+pub async fn list_orgs(
+    db: &Db,
+    scope: &Scope,
+    kind: Option<&str>,
+    as_of: Option<NaiveDate>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<OrgRow>> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => {
+        let mut qb = QueryBuilder::new(format!("SELECT {ORG_COLUMNS} FROM organisations o WHERE o.jurisdiction_code >= "));
+        qb.push_bind(&lo).push(" AND o.jurisdiction_code < ").push_bind(&hi);
+        if let Some(k) = kind {
+            qb.push(" AND o.kind = ").push_bind(k);
+        }
+        if let Some(d) = as_of {
+            qb.push(" AND o.established_on <= ").push_bind(d).push(" AND (o.dissolved_on IS NULL OR o.dissolved_on > ").push_bind(d).push(")");
+        }
+        qb.push(" ORDER BY o.jurisdiction_code, o.id LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+        qb.build_query_as::<OrgRow>().fetch_all(p).await?
+    }))
+}
+
+/// Organisations standing on `as_of`, counted by kind and by the code prefix of `depth`
+/// digits (6: county).
+pub async fn count_orgs(db: &Db, scope: &Scope, as_of: NaiveDate, depth: i64) -> Result<Vec<(String, String, i64)>> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => sqlx::query_as::<_, (String, String, i64)>(
+        "SELECT kind, substr(jurisdiction_code, 1, $4) AS place, COUNT(*) FROM organisations \
+         WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 AND established_on <= $3 \
+         AND (dissolved_on IS NULL OR dissolved_on > $3) GROUP BY kind, substr(jurisdiction_code, 1, $4) ORDER BY 1, 2")
+        .bind(&lo).bind(&hi).bind(as_of).bind(depth).fetch_all(p).await?))
+}
+
+// ---- deployments ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeploymentRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub person_name: String,
+    pub jurisdiction_code: String,
+    pub org_id: Option<i64>,
+    pub org_name: Option<String>,
+    pub site_kind: Option<String>,
+    pub site_name: Option<String>,
+    pub role: String,
+    pub start_on: NaiveDate,
+    pub end_on: Option<NaiveDate>,
+}
+
+const DEPLOYMENT_COLUMNS: &str = "d.id, d.person_id, p.name AS person_name, d.jurisdiction_code, d.org_id, o.name AS org_name, \
+     d.site_kind, d.site_name, d.role, d.start_on, d.end_on";
+const DEPLOYMENT_FROM: &str =
+    "FROM deployments d JOIN people p ON p.id = d.person_id LEFT JOIN organisations o ON o.id = d.org_id";
+
+pub struct NewDeployment<'a> {
+    pub person_id: i64,
+    pub jurisdiction_code: &'a str,
+    pub org_id: Option<i64>,
+    pub site_kind: Option<&'a str>,
+    pub site_name: Option<&'a str>,
+    pub role: &'a str,
+    pub start_on: NaiveDate,
+    pub end_on: Option<NaiveDate>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert_deployment(tx: &mut Tx, d: &NewDeployment<'_>) -> Result<i64> {
+    Ok(on_tx!(tx, e => sqlx::query_scalar(
+        "INSERT INTO deployments (person_id, jurisdiction_code, org_id, site_kind, site_name, role, start_on, end_on, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+        .bind(d.person_id).bind(d.jurisdiction_code).bind(d.org_id).bind(d.site_kind).bind(d.site_name)
+        .bind(d.role).bind(d.start_on).bind(d.end_on).bind(d.at)
+        .fetch_one(&mut *e).await?))
+}
+
+/// Deployments in the scope: of one person, or on duty on a day, or all.
+pub async fn list_deployments(
+    db: &Db,
+    scope: &Scope,
+    person_id: Option<i64>,
+    on_day: Option<NaiveDate>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<DeploymentRow>> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => {
+        let mut qb = QueryBuilder::new(format!("SELECT {DEPLOYMENT_COLUMNS} {DEPLOYMENT_FROM} WHERE d.jurisdiction_code >= "));
+        qb.push_bind(&lo).push(" AND d.jurisdiction_code < ").push_bind(&hi);
+        if let Some(id) = person_id {
+            qb.push(" AND d.person_id = ").push_bind(id);
+        }
+        if let Some(day) = on_day {
+            qb.push(" AND d.start_on <= ").push_bind(day).push(" AND (d.end_on IS NULL OR d.end_on >= ").push_bind(day).push(")");
+        }
+        qb.push(" ORDER BY d.start_on DESC, d.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+        qb.build_query_as::<DeploymentRow>().fetch_all(p).await?
+    }))
+}
+
+/// People on duty on a day in the scope, by county.
+pub async fn count_on_duty(db: &Db, scope: &Scope, day: NaiveDate) -> Result<i64> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT person_id) FROM deployments WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 \
+         AND start_on <= $3 AND (end_on IS NULL OR end_on >= $3)")
+        .bind(&lo).bind(&hi).bind(day).fetch_one(p).await?))
+}
+
+// ---- returns to post ----
+
+pub async fn insert_return(
+    tx: &mut Tx,
+    person_id: i64,
+    code: &str,
+    post: &str,
+    returned_on: NaiveDate,
+    expected_on: NaiveDate,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    Ok(on_tx!(tx, e => sqlx::query_scalar(
+        "INSERT INTO returns_to_post (person_id, jurisdiction_code, post, returned_on, expected_on, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+        .bind(person_id).bind(code).bind(post).bind(returned_on).bind(expected_on).bind(at)
+        .fetch_one(&mut *e).await?))
+}
+
+/// Returns to post recorded by `as_of` in the scope: (all, early).
+pub async fn count_returns(db: &Db, scope: &Scope, as_of: NaiveDate) -> Result<(i64, i64)> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => sqlx::query_as::<_, (i64, i64)>(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN returned_on < expected_on THEN 1 ELSE 0 END), 0) FROM returns_to_post \
+         WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 AND returned_on <= $3")
+        .bind(&lo).bind(&hi).bind(as_of).fetch_one(p).await?))
+}
+
+// ---- applications to serve at the front ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApplicationRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub person_name: String,
+    pub jurisdiction_code: String,
+    pub submitted_on: NaiveDate,
+    pub wish: String,
+    pub status: String,
+    pub decided_on: Option<NaiveDate>,
+    pub decided_by: Option<String>,
+    pub deployment_id: Option<i64>,
+}
+
+const APPLICATION_SELECT: &str = "SELECT a.id, a.person_id, p.name AS person_name, a.jurisdiction_code, a.submitted_on, a.wish, \
+     a.status, a.decided_on, a.decided_by, a.deployment_id FROM applications a JOIN people p ON p.id = a.person_id";
+
+pub async fn insert_application(tx: &mut Tx, person_id: i64, code: &str, submitted_on: NaiveDate, wish: &str, at: DateTime<Utc>) -> Result<i64> {
+    Ok(on_tx!(tx, e => sqlx::query_scalar(
+        "INSERT INTO applications (person_id, jurisdiction_code, submitted_on, wish, status, created_at) \
+         VALUES ($1, $2, $3, $4, 'submitted', $5) RETURNING id")
+        .bind(person_id).bind(code).bind(submitted_on).bind(wish).bind(at)
+        .fetch_one(&mut *e).await?))
+}
+
+pub async fn application(tx: &mut Tx, id: i64) -> Result<Option<ApplicationRow>> {
+    let sql = format!("{APPLICATION_SELECT} WHERE a.id = $1");
+    Ok(on_tx!(tx, e => sqlx::query_as::<_, ApplicationRow>(&sql).bind(id).fetch_optional(&mut *e).await?))
+}
+
+/// Records a decision on a submitted application; false if it was decided already.
+pub async fn decide_application(
+    tx: &mut Tx,
+    id: i64,
+    status: &str,
+    decided_on: NaiveDate,
+    decided_by: &str,
+    deployment_id: Option<i64>,
+) -> Result<bool> {
+    Ok(on_tx!(tx, e => sqlx::query(
+        "UPDATE applications SET status = $2, decided_on = $3, decided_by = $4, deployment_id = $5 \
+         WHERE id = $1 AND status = 'submitted'")
+        .bind(id).bind(status).bind(decided_on).bind(decided_by).bind(deployment_id)
+        .execute(&mut *e).await?.rows_affected() == 1))
+}
+
+pub async fn list_applications(db: &Db, scope: &Scope, status: Option<&str>, limit: i64, offset: i64) -> Result<Vec<ApplicationRow>> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => {
+        let mut qb = QueryBuilder::new(format!("{APPLICATION_SELECT} WHERE a.jurisdiction_code >= "));
+        qb.push_bind(&lo).push(" AND a.jurisdiction_code < ").push_bind(&hi);
+        if let Some(s) = status {
+            qb.push(" AND a.status = ").push_bind(s);
+        }
+        qb.push(" ORDER BY a.submitted_on DESC, a.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+        qb.build_query_as::<ApplicationRow>().fetch_all(p).await?
+    }))
+}
+
+/// Applications submitted by `as_of`, by status.
+pub async fn count_applications(db: &Db, scope: &Scope, as_of: NaiveDate) -> Result<Vec<(String, i64)>> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => sqlx::query_as::<_, (String, i64)>(
+        "SELECT status, COUNT(*) FROM applications WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 \
+         AND submitted_on <= $3 GROUP BY status ORDER BY status")
+        .bind(&lo).bind(&hi).bind(as_of).fetch_all(p).await?))
+}
+
+// ---- community registrations ----
+
+pub async fn insert_registration(
+    tx: &mut Tx,
+    person_id: i64,
+    community: &str,
+    registered_on: NaiveDate,
+    grid: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    Ok(on_tx!(tx, e => sqlx::query_scalar(
+        "INSERT INTO registrations (person_id, jurisdiction_code, registered_on, grid_code, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(person_id).bind(community).bind(registered_on).bind(grid).bind(at)
+        .fetch_one(&mut *e).await?))
+}
+
+pub async fn count_registrations(db: &Db, scope: &Scope, as_of: NaiveDate) -> Result<i64> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registrations WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 AND registered_on <= $3")
+        .bind(&lo).bind(&hi).bind(as_of).fetch_one(p).await?))
+}

@@ -1,0 +1,217 @@
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use dualtrack_service::mobilisation::{
+    ApplicationInput, ApplicationView, DecisionInput, DeploymentInput, DeploymentQuery, DeploymentView, MemberInput,
+    MobilisationFigures, OrgDetail, OrgInput, OrgQuery, OrgView, Page, PeopleQuery, PersonInput, PersonView, Registered,
+    RegistrationInput, ReturnInput, Unmasked,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// 人员列表（身份证号、电话脱敏），可按姓名、类别、政治面貌、区划筛选
+#[utoipa::path(get, path = "/api/v1/people", tag = "mobilisation", security(("bearer" = [])), params(PeopleQuery),
+    responses((status = 200, body = Page<PersonView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_people(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<PeopleQuery>,
+) -> Result<Json<Page<PersonView>>, ApiError> {
+    Ok(Json(st.app.list_people(&actor, &q).await?))
+}
+
+/// 登记人员；身份证号已登记时返回已有人员，不重复建档
+#[utoipa::path(post, path = "/api/v1/people", tag = "mobilisation", security(("bearer" = [])), request_body = PersonInput,
+    responses((status = 201, description = "新登记", body = Registered), (status = 200, description = "已登记过", body = Registered),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn register_person(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(input): ApiJson<PersonInput>,
+) -> Result<(StatusCode, Json<Registered>), ApiError> {
+    let r = st.app.register_person(&actor, &input).await?;
+    let status = if r.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(r)))
+}
+
+/// 一名人员（脱敏）
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "mobilisation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "人员编号")),
+    responses((status = 200, body = PersonView), (status = 404, body = ErrorBody)))]
+pub async fn get_person(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<PersonView>, ApiError> {
+    Ok(Json(st.app.get_person(&actor, parse_id(&id)?).await?))
+}
+
+/// 查看身份证号与电话明文（每次查看记入审计日志）
+#[utoipa::path(post, path = "/api/v1/people/{id}/unmask", tag = "mobilisation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "人员编号")),
+    responses((status = 200, body = Unmasked), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unmask_person(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Unmasked>, ApiError> {
+    Ok(Json(st.app.unmask_person(&actor, parse_id(&id)?).await?))
+}
+
+/// 组织列表，可按类型、存续日期筛选
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "mobilisation", security(("bearer" = [])), params(OrgQuery),
+    responses((status = 200, body = [OrgView]), (status = 422, body = ErrorBody)))]
+pub async fn list_orgs(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<OrgQuery>,
+) -> Result<Json<Vec<OrgView>>, ApiError> {
+    Ok(Json(st.app.list_orgs(&actor, &q).await?))
+}
+
+/// 新建组织（临时党支部、党员突击队、志愿服务队、工作组……）
+#[utoipa::path(post, path = "/api/v1/organisations", tag = "mobilisation", security(("bearer" = [])), request_body = OrgInput,
+    responses((status = 201, body = OrgView), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn create_org(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(input): ApiJson<OrgInput>,
+) -> Result<(StatusCode, Json<OrgView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(st.app.create_org(&actor, &input).await?)))
+}
+
+/// 一个组织及其成员
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "mobilisation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "组织编号")),
+    responses((status = 200, body = OrgDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_org(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<OrgDetail>, ApiError> {
+    Ok(Json(st.app.get_org(&actor, parse_id(&id)?).await?))
+}
+
+/// 组织增加成员
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/members", tag = "mobilisation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "组织编号")), request_body = MemberInput,
+    responses((status = 200, body = OrgDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn add_member(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<MemberInput>,
+) -> Result<Json<OrgDetail>, ApiError> {
+    Ok(Json(st.app.add_org_member(&actor, parse_id(&id)?, &input).await?))
+}
+
+/// 派驻记录：某人的，或某日在岗的
+#[utoipa::path(get, path = "/api/v1/deployments", tag = "mobilisation", security(("bearer" = [])), params(DeploymentQuery),
+    responses((status = 200, body = [DeploymentView]), (status = 422, body = ErrorBody)))]
+pub async fn list_deployments(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<DeploymentQuery>,
+) -> Result<Json<Vec<DeploymentView>>, ApiError> {
+    Ok(Json(st.app.list_deployments(&actor, &q).await?))
+}
+
+/// 派驻人员到单位、网格、企业或卡口
+#[utoipa::path(post, path = "/api/v1/deployments", tag = "mobilisation", security(("bearer" = [])), request_body = DeploymentInput,
+    responses((status = 201, body = DeploymentView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn deploy(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(input): ApiJson<DeploymentInput>,
+) -> Result<(StatusCode, Json<DeploymentView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(st.app.deploy(&actor, &input).await?)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// 登记返岗（第一书记、驻村工作队员）
+#[utoipa::path(post, path = "/api/v1/returns", tag = "mobilisation", security(("bearer" = [])), request_body = ReturnInput,
+    responses((status = 201, body = Created), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_return(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(input): ApiJson<ReturnInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    Ok((StatusCode::CREATED, Json(Created { id: st.app.record_return(&actor, &input).await? })))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ApplicationQuery {
+    /// submitted、approved、declined
+    pub status: Option<String>,
+    pub page: Option<i64>,
+}
+
+/// 请战书列表
+#[utoipa::path(get, path = "/api/v1/applications", tag = "mobilisation", security(("bearer" = [])), params(ApplicationQuery),
+    responses((status = 200, body = [ApplicationView]), (status = 422, body = ErrorBody)))]
+pub async fn list_applications(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<ApplicationQuery>,
+) -> Result<Json<Vec<ApplicationView>>, ApiError> {
+    Ok(Json(st.app.list_applications(&actor, q.status.as_deref(), q.page).await?))
+}
+
+/// 提交请战书
+#[utoipa::path(post, path = "/api/v1/applications", tag = "mobilisation", security(("bearer" = [])), request_body = ApplicationInput,
+    responses((status = 201, body = ApplicationView), (status = 422, body = ErrorBody)))]
+pub async fn submit_application(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(input): ApiJson<ApplicationInput>,
+) -> Result<(StatusCode, Json<ApplicationView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(st.app.submit_application(&actor, &input).await?)))
+}
+
+/// 审批请战书；批准即派驻
+#[utoipa::path(post, path = "/api/v1/applications/{id}/decision", tag = "mobilisation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "请战书编号")), request_body = DecisionInput,
+    responses((status = 200, body = ApplicationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decide_application(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    Ok(Json(st.app.decide_application(&actor, parse_id(&id)?, &input).await?))
+}
+
+/// 在职党员到社区报到
+#[utoipa::path(post, path = "/api/v1/registrations", tag = "mobilisation", security(("bearer" = [])), request_body = RegistrationInput,
+    responses((status = 201, body = Created), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn register_in_community(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(input): ApiJson<RegistrationInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    Ok((StatusCode::CREATED, Json(Created { id: st.app.register_in_community(&actor, &input).await? })))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct FiguresQuery {
+    /// 截至日期（含当日），如 2020-02-28
+    pub as_of: String,
+}
+
+/// 组织动员主要数字（截至某日，限本人管辖范围）
+#[utoipa::path(get, path = "/api/v1/mobilisation/figures", tag = "mobilisation", security(("bearer" = [])), params(FiguresQuery),
+    responses((status = 200, body = MobilisationFigures), (status = 422, body = ErrorBody)))]
+pub async fn figures(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<FiguresQuery>,
+) -> Result<Json<MobilisationFigures>, ApiError> {
+    Ok(Json(st.app.mobilisation_figures(&actor, &q.as_of).await?))
+}
