@@ -47,7 +47,11 @@ pub fn check_char(first17: &[u8]) -> Option<char> {
     if first17.len() != 17 || !first17.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = first17
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     Some(CHECK[(sum % 11) as usize] as char)
 }
 
@@ -122,14 +126,20 @@ pub fn mask_phone(s: &str) -> String {
     if chars.len() < 7 {
         return "*".repeat(chars.len());
     }
-    chars[..3].iter().collect::<String>() + "****" + &chars[chars.len() - 4..].iter().collect::<String>()
+    chars[..3].iter().collect::<String>()
+        + "****"
+        + &chars[chars.len() - 4..].iter().collect::<String>()
 }
 
 /// Checks a mainland mobile or fixed-line number: 7 to 20 digits, `-` and `+` allowed.
 pub fn validate_phone(raw: &str) -> Result<String, String> {
     let s = raw.trim();
     let digits = s.chars().filter(char::is_ascii_digit).count();
-    if !s.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ') || !(7..=20).contains(&digits) {
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ')
+        || !(7..=20).contains(&digits)
+    {
         return Err(format!("电话号码“{s}”无效：应为 7 到 20 位数字"));
     }
     Ok(s.to_string())
@@ -148,30 +158,50 @@ mod tests {
 
     /// Builds a valid number from its first 17 digits.
     fn with_check(first17: &str) -> String {
-        format!("{first17}{}", check_char(first17.as_bytes()).expect("17 digits"))
+        format!(
+            "{first17}{}",
+            check_char(first17.as_bytes()).expect("17 digits")
+        )
     }
 
     #[test]
     fn accepts_valid_numbers_and_derives_sex_and_birth() {
         // The standard's own example.
         let id = ResidentId::parse("11010519491231002X").expect("valid");
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).expect("date"));
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).expect("date")
+        );
         assert_eq!(id.sex(), Sex::Female);
         let haixi = with_check("63280119850312001");
         let id = ResidentId::parse(&haixi).expect("valid");
         assert_eq!(id.sex(), Sex::Male);
         assert_eq!(id.area_code(), "632801");
-        assert_eq!(ResidentId::parse(&haixi.to_lowercase()).expect("lower x ok").as_str(), haixi);
+        assert_eq!(
+            ResidentId::parse(&haixi.to_lowercase())
+                .expect("lower x ok")
+                .as_str(),
+            haixi
+        );
     }
 
     #[test]
     fn refuses_bad_numbers_with_a_reason() {
         assert_eq!(ResidentId::parse("123"), Err(ResidentIdError::Length(3)));
-        assert_eq!(ResidentId::parse("11010519491231002A"), Err(ResidentIdError::Characters));
-        assert!(matches!(ResidentId::parse(&with_check("63280119850230001")), Err(ResidentIdError::BirthDate(_))));
+        assert_eq!(
+            ResidentId::parse("11010519491231002A"),
+            Err(ResidentIdError::Characters)
+        );
+        assert!(matches!(
+            ResidentId::parse(&with_check("63280119850230001")),
+            Err(ResidentIdError::BirthDate(_))
+        ));
         assert_eq!(
             ResidentId::parse("110105194912310021"),
-            Err(ResidentIdError::Check { expected: 'X', actual: '1' })
+            Err(ResidentIdError::Check {
+                expected: 'X',
+                actual: '1'
+            })
         );
     }
 

@@ -117,9 +117,15 @@ impl Role {
             Role::SecAdmin => matches!(p, ReadTree | ManageUsers),
             Role::Auditor => matches!(p, ReadTree | ReadAudit),
             Role::Leader => matches!(p, ReadTree | ReadMobilisation),
-            Role::Operator => matches!(p, ReadTree | ManageGrids | ReadMobilisation | ManageMobilisation | Unmask),
+            Role::Operator => matches!(
+                p,
+                ReadTree | ManageGrids | ReadMobilisation | ManageMobilisation | Unmask
+            ),
             Role::GridWorker => matches!(p, ReadTree | ReadMobilisation),
-            Role::OrgDept => matches!(p, ReadTree | ReadMobilisation | ManageMobilisation | Unmask | WriteCadreRecords),
+            Role::OrgDept => matches!(
+                p,
+                ReadTree | ReadMobilisation | ManageMobilisation | Unmask | WriteCadreRecords
+            ),
             Role::EnterpriseLiaison => matches!(p, ReadTree),
             Role::DeptResponder => matches!(p, ReadTree),
         }

@@ -7,10 +7,14 @@ use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Code, Level};
-use dualtrack_domain::mobilisation::{ApplicationStatus, Category, OrgKind, PoliticalStatus, SiteKind};
+use dualtrack_domain::mobilisation::{
+    ApplicationStatus, Category, OrgKind, PoliticalStatus, SiteKind,
+};
 use dualtrack_domain::resident_id::{mask_id, mask_phone, validate_phone, ResidentId, Sex};
 use dualtrack_domain::role::Permission;
-use dualtrack_store::mobilisation::{self as store, NewDeployment, NewOrg, NewPerson, PeopleFilter, PersonRow};
+use dualtrack_store::mobilisation::{
+    self as store, NewDeployment, NewOrg, NewPerson, PeopleFilter, PersonRow,
+};
 use dualtrack_store::{jurisdiction, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -89,12 +93,19 @@ pub struct PeopleQuery {
 }
 
 fn non_empty(v: &Option<String>) -> Option<String> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 pub fn parse_date(field: &'static str, raw: &str) -> ServiceResult<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| ServiceError::invalid(field, format!("日期格式应为 年-月-日，如 2020-02-28，收到“{raw}”")))
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+        ServiceError::invalid(
+            field,
+            format!("日期格式应为 年-月-日，如 2020-02-28，收到“{raw}”"),
+        )
+    })
 }
 
 fn parse_opt_date(field: &'static str, raw: &Option<String>) -> ServiceResult<Option<NaiveDate>> {
@@ -107,20 +118,30 @@ fn required(field: &'static str, label: &str, raw: &str, max: usize) -> ServiceR
         return Err(ServiceError::invalid(field, format!("请填写{label}")));
     }
     if v.chars().count() > max {
-        return Err(ServiceError::invalid(field, format!("{label}不能超过 {max} 个字")));
+        return Err(ServiceError::invalid(
+            field,
+            format!("{label}不能超过 {max} 个字"),
+        ));
     }
     Ok(v.to_string())
 }
 
-fn person_view(p: PersonRow, categories: Vec<Category>) -> PersonView {
+fn person_view(p: PersonRow, mut categories: Vec<Category>) -> PersonView {
+    // In the catalogue's order.
+    categories.sort_by_key(|c| Category::ALL.iter().position(|x| x == c));
     PersonView {
         id: p.id,
         name: p.name,
         id_number: mask_id(&p.id_number),
-        sex: if p.sex == "male" { Sex::Male } else { Sex::Female },
+        sex: if p.sex == "male" {
+            Sex::Male
+        } else {
+            Sex::Female
+        },
         birth_date: p.birth_date,
         phone: p.phone.as_deref().map(mask_phone),
-        political_status: PoliticalStatus::parse(&p.political_status).unwrap_or(PoliticalStatus::Masses),
+        political_status: PoliticalStatus::parse(&p.political_status)
+            .unwrap_or(PoliticalStatus::Masses),
         categories,
         jurisdiction_code: p.jurisdiction_code,
         employer: p.employer,
@@ -276,6 +297,18 @@ pub struct DeploymentQuery {
     pub page: Option<i64>,
 }
 
+/// A deployment checked and ready to write.
+struct PreparedDeployment {
+    person_id: i64,
+    code: Code,
+    org_id: Option<i64>,
+    site_kind: Option<SiteKind>,
+    site_name: Option<String>,
+    role: String,
+    start_on: NaiveDate,
+    end_on: Option<NaiveDate>,
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct ReturnInput {
     pub person_id: i64,
@@ -375,20 +408,31 @@ fn page_of(p: Option<i64>) -> ServiceResult<i64> {
 
 impl App {
     /// Checks that a place exists and lies in the actor's scope.
-    async fn place_in_scope(&self, actor: &Actor, tx: &mut Tx, field: &'static str, raw: &str) -> ServiceResult<Code> {
+    /// A place in the actor's scope that exists. Checked before any write transaction
+    /// begins, so that a refusal (audited in a transaction of its own) never waits on it.
+    async fn place_in_scope(
+        &self,
+        actor: &Actor,
+        field: &'static str,
+        raw: &str,
+    ) -> ServiceResult<Code> {
         let code = parse_code(field, raw)?;
         self.require_in_scope(actor, &code, "区划", raw).await?;
-        if !jurisdiction::exists(tx, code.as_str()).await? {
+        if jurisdiction::get(&self.db, code.as_str()).await?.is_none() {
             return Err(ServiceError::invalid(field, format!("区划“{code}”不存在")));
         }
         Ok(code)
     }
 
     async fn person_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<PersonRow> {
-        let not_found = || ServiceError::NotFound(format!("未找到人员 {id}，或其不在您的管辖范围内"));
+        let not_found =
+            || ServiceError::NotFound(format!("未找到人员 {id}，或其不在您的管辖范围内"));
         let p = store::person(&self.db, id).await?.ok_or_else(not_found)?;
-        let code = Code::parse(&p.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.require_in_scope(actor, &code, "人员", &id.to_string()).await.map_err(|_| not_found())?;
+        let code =
+            Code::parse(&p.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.require_in_scope(actor, &code, "人员", &id.to_string())
+            .await
+            .map_err(|_| not_found())?;
         Ok(p)
     }
 
@@ -401,28 +445,44 @@ impl App {
     }
 
     /// Registers a person; a known ID number finds the person instead of duplicating them.
-    pub async fn register_person(&self, actor: &Actor, input: &PersonInput) -> ServiceResult<Registered> {
-        self.require(actor, Permission::ManageMobilisation, "人员", &input.name).await?;
+    pub async fn register_person(
+        &self,
+        actor: &Actor,
+        input: &PersonInput,
+    ) -> ServiceResult<Registered> {
+        self.require(actor, Permission::ManageMobilisation, "人员", &input.name)
+            .await?;
         let name = required("name", "姓名", &input.name, 30)?;
-        let id = ResidentId::parse(&input.id_number).map_err(|e| ServiceError::invalid("id_number", e.to_string()))?;
-        let phone = non_empty(&input.phone).map(|p| validate_phone(&p)).transpose().map_err(|m| ServiceError::invalid("phone", m))?;
+        let id = ResidentId::parse(&input.id_number)
+            .map_err(|e| ServiceError::invalid("id_number", e.to_string()))?;
+        let phone = non_empty(&input.phone)
+            .map(|p| validate_phone(&p))
+            .transpose()
+            .map_err(|m| ServiceError::invalid("phone", m))?;
         let status = PoliticalStatus::parse(&input.political_status).ok_or_else(|| {
-            ServiceError::invalid("political_status", format!("政治面貌“{}”无效", input.political_status))
+            ServiceError::invalid(
+                "political_status",
+                format!("政治面貌“{}”无效", input.political_status),
+            )
         })?;
         let mut categories = Vec::new();
         for c in &input.categories {
-            let cat = Category::parse(c).ok_or_else(|| ServiceError::invalid("categories", format!("人员类别“{c}”无效")))?;
+            let cat = Category::parse(c)
+                .ok_or_else(|| ServiceError::invalid("categories", format!("人员类别“{c}”无效")))?;
             if !categories.contains(&cat) {
                 categories.push(cat);
             }
         }
         let employer = non_empty(&input.employer);
+        let code = self
+            .place_in_scope(actor, "jurisdiction_code", &input.jurisdiction_code)
+            .await?;
         let mut tx = self.db.begin().await?;
-        let code = self.place_in_scope(actor, &mut tx, "jurisdiction_code", &input.jurisdiction_code).await?;
         let names: Vec<&str> = categories.iter().map(|c| c.as_str()).collect();
         let (person_id, created) = match store::person_by_id_number(&mut tx, id.as_str()).await? {
             Some(existing) => {
-                let home = Code::parse(&existing.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                let home = Code::parse(&existing.jurisdiction_code)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
                 if !actor.scope.contains(&home) {
                     return Err(ServiceError::Conflict {
                         field: "id_number",
@@ -456,33 +516,70 @@ impl App {
                 (pid, true)
             }
         };
-        let detail = if created { format!("登记 {name}（{}）", id.masked()) } else { format!("已登记，补充类别：{}", names.join("、")) };
-        let row = actor.audit(Action::PersonRegister, Outcome::Success, "人员", person_id.to_string(), Some(code.to_string()), detail);
+        let detail = if created {
+            format!("登记 {name}（{}）", id.masked())
+        } else {
+            format!("已登记，补充类别：{}", names.join("、"))
+        };
+        let row = actor.audit(
+            Action::PersonRegister,
+            Outcome::Success,
+            "人员",
+            person_id.to_string(),
+            Some(code.to_string()),
+            detail,
+        );
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
-        Ok(Registered { person: self.get_person(actor, person_id).await?, created })
+        Ok(Registered {
+            person: self.get_person(actor, person_id).await?,
+            created,
+        })
     }
 
     pub async fn get_person(&self, actor: &Actor, id: i64) -> ServiceResult<PersonView> {
-        self.require(actor, Permission::ReadMobilisation, "人员", &id.to_string()).await?;
+        self.require(actor, Permission::ReadMobilisation, "人员", &id.to_string())
+            .await?;
         let p = self.person_in_scope(actor, id).await?;
-        let cats = self.categories(&[id]).await?.into_iter().map(|(_, c)| c).collect();
+        let cats = self
+            .categories(&[id])
+            .await?
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
         Ok(person_view(p, cats))
     }
 
     /// The full ID number and phone of a person: audited every time.
     pub async fn unmask_person(&self, actor: &Actor, id: i64) -> ServiceResult<Unmasked> {
-        self.require(actor, Permission::Unmask, "人员", &id.to_string()).await?;
+        self.require(actor, Permission::Unmask, "人员", &id.to_string())
+            .await?;
         let p = self.person_in_scope(actor, id).await?;
         let mut tx = self.db.begin().await?;
-        let row = actor.audit(Action::Unmask, Outcome::Success, "人员", id.to_string(), Some(p.jurisdiction_code.clone()), "查看身份证号与电话".into());
+        let row = actor.audit(
+            Action::Unmask,
+            Outcome::Success,
+            "人员",
+            id.to_string(),
+            Some(p.jurisdiction_code.clone()),
+            "查看身份证号与电话".into(),
+        );
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
-        Ok(Unmasked { id, id_number: p.id_number, phone: p.phone })
+        Ok(Unmasked {
+            id,
+            id_number: p.id_number,
+            phone: p.phone,
+        })
     }
 
-    pub async fn list_people(&self, actor: &Actor, q: &PeopleQuery) -> ServiceResult<Page<PersonView>> {
-        self.require(actor, Permission::ReadMobilisation, "人员", "list").await?;
+    pub async fn list_people(
+        &self,
+        actor: &Actor,
+        q: &PeopleQuery,
+    ) -> ServiceResult<Page<PersonView>> {
+        self.require(actor, Permission::ReadMobilisation, "人员", "list")
+            .await?;
         let page = page_of(q.page)?;
         let mut scope = actor.scope.clone();
         if let Some(j) = non_empty(&q.jurisdiction) {
@@ -491,52 +588,88 @@ impl App {
             scope = dualtrack_domain::jurisdiction::Scope::Under(code);
         }
         let category = match non_empty(&q.category) {
-            Some(c) => Some(Category::parse(&c).ok_or_else(|| ServiceError::invalid("category", format!("人员类别“{c}”无效")))?.as_str().to_string()),
+            Some(c) => Some(
+                Category::parse(&c)
+                    .ok_or_else(|| ServiceError::invalid("category", format!("人员类别“{c}”无效")))?
+                    .as_str()
+                    .to_string(),
+            ),
             None => None,
         };
         let political_status = match non_empty(&q.political_status) {
             Some(s) => Some(
-                PoliticalStatus::parse(&s).ok_or_else(|| ServiceError::invalid("political_status", format!("政治面貌“{s}”无效")))?.as_str().to_string(),
+                PoliticalStatus::parse(&s)
+                    .ok_or_else(|| {
+                        ServiceError::invalid("political_status", format!("政治面貌“{s}”无效"))
+                    })?
+                    .as_str()
+                    .to_string(),
             ),
             None => None,
         };
-        let f = PeopleFilter { name: non_empty(&q.name), category, political_status };
-        let rows = store::list_people(&self.db, &scope, &f, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        let f = PeopleFilter {
+            name: non_empty(&q.name),
+            category,
+            political_status,
+        };
+        let rows =
+            store::list_people(&self.db, &scope, &f, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
         let total = store::count_people(&self.db, &scope, &f).await?;
         let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
         let cats = self.categories(&ids).await?;
         let items = rows
             .into_iter()
             .map(|p| {
-                let mine = cats.iter().filter(|(id, _)| *id == p.id).map(|(_, c)| *c).collect();
+                let mine = cats
+                    .iter()
+                    .filter(|(id, _)| *id == p.id)
+                    .map(|(_, c)| *c)
+                    .collect();
                 person_view(p, mine)
             })
             .collect();
-        Ok(Page { items, total, page, page_size: PAGE_SIZE })
+        Ok(Page {
+            items,
+            total,
+            page,
+            page_size: PAGE_SIZE,
+        })
     }
 
     // ---- organisations ----
 
     pub async fn create_org(&self, actor: &Actor, input: &OrgInput) -> ServiceResult<OrgView> {
-        self.require(actor, Permission::ManageMobilisation, "组织", &input.name).await?;
-        let kind = OrgKind::parse(&input.kind).ok_or_else(|| ServiceError::invalid("kind", format!("组织类型“{}”无效", input.kind)))?;
+        self.require(actor, Permission::ManageMobilisation, "组织", &input.name)
+            .await?;
+        let kind = OrgKind::parse(&input.kind).ok_or_else(|| {
+            ServiceError::invalid("kind", format!("组织类型“{}”无效", input.kind))
+        })?;
         let name = required("name", "组织名称", &input.name, 60)?;
         let site_kind = match non_empty(&input.site_kind) {
-            Some(s) => Some(SiteKind::parse(&s).ok_or_else(|| ServiceError::invalid("site_kind", format!("服务场所类型“{s}”无效")))?),
+            Some(s) => Some(SiteKind::parse(&s).ok_or_else(|| {
+                ServiceError::invalid("site_kind", format!("服务场所类型“{s}”无效"))
+            })?),
             None => None,
         };
         let established_on = parse_date("established_on", &input.established_on)?;
         let dissolved_on = parse_opt_date("dissolved_on", &input.dissolved_on)?;
         if let Some(d) = dissolved_on {
             if d < established_on {
-                return Err(ServiceError::invalid("dissolved_on", "撤销日期不能早于成立日期"));
+                return Err(ServiceError::invalid(
+                    "dissolved_on",
+                    "撤销日期不能早于成立日期",
+                ));
             }
         }
         if let Some(l) = input.leader_id {
-            self.person_in_scope(actor, l).await.map_err(|_| ServiceError::invalid("leader_id", format!("负责人 {l} 不存在或不在管辖范围内")))?;
+            self.person_in_scope(actor, l).await.map_err(|_| {
+                ServiceError::invalid("leader_id", format!("负责人 {l} 不存在或不在管辖范围内"))
+            })?;
         }
+        let code = self
+            .place_in_scope(actor, "jurisdiction_code", &input.jurisdiction_code)
+            .await?;
         let mut tx = self.db.begin().await?;
-        let code = self.place_in_scope(actor, &mut tx, "jurisdiction_code", &input.jurisdiction_code).await?;
         let id = store::insert_org(
             &mut tx,
             &NewOrg {
@@ -555,62 +688,120 @@ impl App {
         if let Some(l) = input.leader_id {
             store::add_member(&mut tx, id, l, "负责人", established_on).await?;
         }
-        let row = actor.audit(Action::OrgCreate, Outcome::Success, "组织", id.to_string(), Some(code.to_string()), format!("{}：{name}", kind.zh()));
+        let row = actor.audit(
+            Action::OrgCreate,
+            Outcome::Success,
+            "组织",
+            id.to_string(),
+            Some(code.to_string()),
+            format!("{}：{name}", kind.zh()),
+        );
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
         Ok(self.get_org(actor, id).await?.org)
     }
 
     async fn org_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<store::OrgRow> {
-        let not_found = || ServiceError::NotFound(format!("未找到组织 {id}，或其不在您的管辖范围内"));
+        let not_found =
+            || ServiceError::NotFound(format!("未找到组织 {id}，或其不在您的管辖范围内"));
         let o = store::org(&self.db, id).await?.ok_or_else(not_found)?;
-        let code = Code::parse(&o.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.require_in_scope(actor, &code, "组织", &id.to_string()).await.map_err(|_| not_found())?;
+        let code =
+            Code::parse(&o.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.require_in_scope(actor, &code, "组织", &id.to_string())
+            .await
+            .map_err(|_| not_found())?;
         Ok(o)
     }
 
     pub async fn get_org(&self, actor: &Actor, id: i64) -> ServiceResult<OrgDetail> {
-        self.require(actor, Permission::ReadMobilisation, "组织", &id.to_string()).await?;
+        self.require(actor, Permission::ReadMobilisation, "组织", &id.to_string())
+            .await?;
         let o = self.org_in_scope(actor, id).await?;
         let members = store::members(&self.db, id)
             .await?
             .into_iter()
-            .map(|m| MemberView { person_id: m.person_id, name: m.name, role: m.role, joined_on: m.joined_on })
+            .map(|m| MemberView {
+                person_id: m.person_id,
+                name: m.name,
+                role: m.role,
+                joined_on: m.joined_on,
+            })
             .collect();
-        Ok(OrgDetail { org: org_view(o), members })
+        Ok(OrgDetail {
+            org: org_view(o),
+            members,
+        })
     }
 
-    pub async fn add_org_member(&self, actor: &Actor, org_id: i64, input: &MemberInput) -> ServiceResult<OrgDetail> {
-        self.require(actor, Permission::ManageMobilisation, "组织", &org_id.to_string()).await?;
+    pub async fn add_org_member(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        input: &MemberInput,
+    ) -> ServiceResult<OrgDetail> {
+        self.require(
+            actor,
+            Permission::ManageMobilisation,
+            "组织",
+            &org_id.to_string(),
+        )
+        .await?;
         let o = self.org_in_scope(actor, org_id).await?;
         self.person_in_scope(actor, input.person_id).await?;
         let role = required("role", "职务", &input.role, 30)?;
         let joined_on = parse_date("joined_on", &input.joined_on)?;
         let mut tx = self.db.begin().await?;
         if !store::add_member(&mut tx, org_id, input.person_id, &role, joined_on).await? {
-            return Err(ServiceError::Conflict { field: "person_id", message: "此人已是该组织成员".into() });
+            return Err(ServiceError::Conflict {
+                field: "person_id",
+                message: "此人已是该组织成员".into(),
+            });
         }
-        let row = actor.audit(Action::OrgMember, Outcome::Success, "组织", org_id.to_string(), Some(o.jurisdiction_code.clone()), format!("人员 {} 任{role}", input.person_id));
+        let row = actor.audit(
+            Action::OrgMember,
+            Outcome::Success,
+            "组织",
+            org_id.to_string(),
+            Some(o.jurisdiction_code.clone()),
+            format!("人员 {} 任{role}", input.person_id),
+        );
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
         self.get_org(actor, org_id).await
     }
 
     pub async fn list_orgs(&self, actor: &Actor, q: &OrgQuery) -> ServiceResult<Vec<OrgView>> {
-        self.require(actor, Permission::ReadMobilisation, "组织", "list").await?;
+        self.require(actor, Permission::ReadMobilisation, "组织", "list")
+            .await?;
         let page = page_of(q.page)?;
         let kind = match non_empty(&q.kind) {
-            Some(k) => Some(OrgKind::parse(&k).ok_or_else(|| ServiceError::invalid("kind", format!("组织类型“{k}”无效")))?),
+            Some(k) => Some(
+                OrgKind::parse(&k)
+                    .ok_or_else(|| ServiceError::invalid("kind", format!("组织类型“{k}”无效")))?,
+            ),
             None => None,
         };
         let as_of = parse_opt_date("as_of", &q.as_of)?;
-        let rows = store::list_orgs(&self.db, &actor.scope, kind.map(|k| k.as_str()), as_of, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        let rows = store::list_orgs(
+            &self.db,
+            &actor.scope,
+            kind.map(|k| k.as_str()),
+            as_of,
+            PAGE_SIZE,
+            (page - 1) * PAGE_SIZE,
+        )
+        .await?;
         Ok(rows.into_iter().map(org_view).collect())
     }
 
     // ---- deployments ----
 
-    async fn insert_deployment(&self, actor: &Actor, tx: &mut Tx, input: &DeploymentInput) -> ServiceResult<(i64, Code)> {
+    /// Checks a deployment (scope included) before any transaction begins.
+    async fn prepare_deployment(
+        &self,
+        actor: &Actor,
+        input: &DeploymentInput,
+    ) -> ServiceResult<PreparedDeployment> {
         let role = required("role", "岗位", &input.role, 40)?;
         let start_on = parse_date("start_on", &input.start_on)?;
         let end_on = parse_opt_date("end_on", &input.end_on)?;
@@ -618,152 +809,350 @@ impl App {
             return Err(ServiceError::invalid("end_on", "结束日期不能早于开始日期"));
         }
         let site_kind = match non_empty(&input.site_kind) {
-            Some(s) => Some(SiteKind::parse(&s).ok_or_else(|| ServiceError::invalid("site_kind", format!("服务场所类型“{s}”无效")))?),
+            Some(s) => Some(SiteKind::parse(&s).ok_or_else(|| {
+                ServiceError::invalid("site_kind", format!("服务场所类型“{s}”无效"))
+            })?),
             None => None,
         };
-        let code = self.place_in_scope(actor, tx, "jurisdiction_code", &input.jurisdiction_code).await?;
+        let code = self
+            .place_in_scope(actor, "jurisdiction_code", &input.jurisdiction_code)
+            .await?;
         if let Some(o) = input.org_id {
-            self.org_in_scope(actor, o).await.map_err(|_| ServiceError::invalid("org_id", format!("组织 {o} 不存在或不在管辖范围内")))?;
+            self.org_in_scope(actor, o).await.map_err(|_| {
+                ServiceError::invalid("org_id", format!("组织 {o} 不存在或不在管辖范围内"))
+            })?;
         }
-        let site_name = non_empty(&input.site_name);
-        let id = store::insert_deployment(
+        let site_kind = site_kind.or(if code.level() == Level::Grid {
+            Some(SiteKind::Grid)
+        } else {
+            None
+        });
+        Ok(PreparedDeployment {
+            person_id: input.person_id,
+            code,
+            org_id: input.org_id,
+            site_kind,
+            site_name: non_empty(&input.site_name),
+            role,
+            start_on,
+            end_on,
+        })
+    }
+
+    async fn write_deployment(tx: &mut Tx, d: &PreparedDeployment) -> ServiceResult<i64> {
+        Ok(store::insert_deployment(
             tx,
             &NewDeployment {
-                person_id: input.person_id,
-                jurisdiction_code: code.as_str(),
-                org_id: input.org_id,
-                site_kind: site_kind.map(|s| s.as_str()).or(if code.level() == Level::Grid { Some("grid") } else { None }),
-                site_name: site_name.as_deref(),
-                role: &role,
-                start_on,
-                end_on,
+                person_id: d.person_id,
+                jurisdiction_code: d.code.as_str(),
+                org_id: d.org_id,
+                site_kind: d.site_kind.map(|s| s.as_str()),
+                site_name: d.site_name.as_deref(),
+                role: &d.role,
+                start_on: d.start_on,
+                end_on: d.end_on,
                 at: Utc::now(),
             },
         )
-        .await?;
-        Ok((id, code))
+        .await?)
     }
 
-    pub async fn deploy(&self, actor: &Actor, input: &DeploymentInput) -> ServiceResult<DeploymentView> {
-        self.require(actor, Permission::ManageMobilisation, "派驻", &input.person_id.to_string()).await?;
+    pub async fn deploy(
+        &self,
+        actor: &Actor,
+        input: &DeploymentInput,
+    ) -> ServiceResult<DeploymentView> {
+        self.require(
+            actor,
+            Permission::ManageMobilisation,
+            "派驻",
+            &input.person_id.to_string(),
+        )
+        .await?;
         let person = self.person_in_scope(actor, input.person_id).await?;
+        let prepared = self.prepare_deployment(actor, input).await?;
+        let code = prepared.code.clone();
         let mut tx = self.db.begin().await?;
-        let (id, code) = self.insert_deployment(actor, &mut tx, input).await?;
-        let row = actor.audit(Action::Deploy, Outcome::Success, "派驻", id.to_string(), Some(code.to_string()), format!("{}：{}", person.name, input.role.trim()));
+        let id = Self::write_deployment(&mut tx, &prepared).await?;
+        let row = actor.audit(
+            Action::Deploy,
+            Outcome::Success,
+            "派驻",
+            id.to_string(),
+            Some(code.to_string()),
+            format!("{}：{}", person.name, input.role.trim()),
+        );
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
-        let rows = store::list_deployments(&self.db, &actor.scope, Some(input.person_id), None, 500, 0).await?;
-        rows.into_iter().find(|d| d.id == id).map(deployment_view).ok_or_else(|| ServiceError::Internal("派驻记录未找到".into()))
+        let rows =
+            store::list_deployments(&self.db, &actor.scope, Some(input.person_id), None, 500, 0)
+                .await?;
+        rows.into_iter()
+            .find(|d| d.id == id)
+            .map(deployment_view)
+            .ok_or_else(|| ServiceError::Internal("派驻记录未找到".into()))
     }
 
-    pub async fn list_deployments(&self, actor: &Actor, q: &DeploymentQuery) -> ServiceResult<Vec<DeploymentView>> {
-        self.require(actor, Permission::ReadMobilisation, "派驻", "list").await?;
+    pub async fn list_deployments(
+        &self,
+        actor: &Actor,
+        q: &DeploymentQuery,
+    ) -> ServiceResult<Vec<DeploymentView>> {
+        self.require(actor, Permission::ReadMobilisation, "派驻", "list")
+            .await?;
         let page = page_of(q.page)?;
         let on_day = parse_opt_date("on_day", &q.on_day)?;
-        let rows = store::list_deployments(&self.db, &actor.scope, q.person_id, on_day, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        let rows = store::list_deployments(
+            &self.db,
+            &actor.scope,
+            q.person_id,
+            on_day,
+            PAGE_SIZE,
+            (page - 1) * PAGE_SIZE,
+        )
+        .await?;
         Ok(rows.into_iter().map(deployment_view).collect())
     }
 
     // ---- returns, applications, registrations ----
 
     pub async fn record_return(&self, actor: &Actor, input: &ReturnInput) -> ServiceResult<i64> {
-        self.require(actor, Permission::ManageMobilisation, "返岗", &input.person_id.to_string()).await?;
+        self.require(
+            actor,
+            Permission::ManageMobilisation,
+            "返岗",
+            &input.person_id.to_string(),
+        )
+        .await?;
         let person = self.person_in_scope(actor, input.person_id).await?;
         let post = required("post", "岗位", &input.post, 40)?;
         let returned_on = parse_date("returned_on", &input.returned_on)?;
         let expected_on = parse_date("expected_on", &input.expected_on)?;
+        let code = self
+            .place_in_scope(actor, "jurisdiction_code", &input.jurisdiction_code)
+            .await?;
         let mut tx = self.db.begin().await?;
-        let code = self.place_in_scope(actor, &mut tx, "jurisdiction_code", &input.jurisdiction_code).await?;
-        let id = match store::insert_return(&mut tx, input.person_id, code.as_str(), &post, returned_on, expected_on, Utc::now()).await {
+        let id = match store::insert_return(
+            &mut tx,
+            input.person_id,
+            code.as_str(),
+            &post,
+            returned_on,
+            expected_on,
+            Utc::now(),
+        )
+        .await
+        {
             Ok(id) => id,
             Err(dualtrack_store::StoreError::Unique(_)) => {
-                return Err(ServiceError::Conflict { field: "post", message: format!("{}的“{post}”返岗已登记", person.name) })
+                return Err(ServiceError::Conflict {
+                    field: "post",
+                    message: format!("{}的“{post}”返岗已登记", person.name),
+                })
             }
             Err(e) => return Err(e.into()),
         };
-        let early = if returned_on < expected_on { "，提前返岗" } else { "" };
-        let row = actor.audit(Action::ReturnToPost, Outcome::Success, "返岗", id.to_string(), Some(code.to_string()), format!("{}：{post}，{returned_on}{early}", person.name));
+        let early = if returned_on < expected_on {
+            "，提前返岗"
+        } else {
+            ""
+        };
+        let row = actor.audit(
+            Action::ReturnToPost,
+            Outcome::Success,
+            "返岗",
+            id.to_string(),
+            Some(code.to_string()),
+            format!("{}：{post}，{returned_on}{early}", person.name),
+        );
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    pub async fn submit_application(&self, actor: &Actor, input: &ApplicationInput) -> ServiceResult<ApplicationView> {
-        self.require(actor, Permission::ManageMobilisation, "请战书", &input.person_id.to_string()).await?;
+    pub async fn submit_application(
+        &self,
+        actor: &Actor,
+        input: &ApplicationInput,
+    ) -> ServiceResult<ApplicationView> {
+        self.require(
+            actor,
+            Permission::ManageMobilisation,
+            "请战书",
+            &input.person_id.to_string(),
+        )
+        .await?;
         let person = self.person_in_scope(actor, input.person_id).await?;
         let wish = required("wish", "请战内容", &input.wish, 500)?;
         let submitted_on = parse_date("submitted_on", &input.submitted_on)?;
+        let code = self
+            .place_in_scope(actor, "jurisdiction_code", &input.jurisdiction_code)
+            .await?;
         let mut tx = self.db.begin().await?;
-        let code = self.place_in_scope(actor, &mut tx, "jurisdiction_code", &input.jurisdiction_code).await?;
-        let id = store::insert_application(&mut tx, input.person_id, code.as_str(), submitted_on, &wish, Utc::now()).await?;
-        let row = actor.audit(Action::ApplicationSubmit, Outcome::Success, "请战书", id.to_string(), Some(code.to_string()), person.name.clone());
+        let id = store::insert_application(
+            &mut tx,
+            input.person_id,
+            code.as_str(),
+            submitted_on,
+            &wish,
+            Utc::now(),
+        )
+        .await?;
+        let row = actor.audit(
+            Action::ApplicationSubmit,
+            Outcome::Success,
+            "请战书",
+            id.to_string(),
+            Some(code.to_string()),
+            person.name.clone(),
+        );
         audit_in(&mut tx, &row).await?;
-        let a = store::application(&mut tx, id).await?;
         tx.commit().await?;
-        a.map(application_view).ok_or_else(|| ServiceError::Internal("请战书未找到".into()))
+        let a = store::application(&self.db, id).await?;
+        a.map(application_view)
+            .ok_or_else(|| ServiceError::Internal("请战书未找到".into()))
     }
 
     /// Approves or declines an application; an approved one becomes a deployment.
-    pub async fn decide_application(&self, actor: &Actor, id: i64, input: &DecisionInput) -> ServiceResult<ApplicationView> {
-        self.require(actor, Permission::ManageMobilisation, "请战书", &id.to_string()).await?;
+    pub async fn decide_application(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &DecisionInput,
+    ) -> ServiceResult<ApplicationView> {
+        self.require(
+            actor,
+            Permission::ManageMobilisation,
+            "请战书",
+            &id.to_string(),
+        )
+        .await?;
         let decided_on = parse_date("decided_on", &input.decided_on)?;
-        let mut tx = self.db.begin().await?;
-        let not_found = || ServiceError::NotFound(format!("未找到请战书 {id}，或其不在您的管辖范围内"));
-        let a = store::application(&mut tx, id).await?.ok_or_else(not_found)?;
-        let code = Code::parse(&a.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        if !actor.scope.contains(&code) {
-            drop(tx);
-            return Err(self.refuse(actor, "请战书", &id.to_string(), Some(code.to_string()), not_found()).await);
-        }
+        let not_found =
+            || ServiceError::NotFound(format!("未找到请战书 {id}，或其不在您的管辖范围内"));
+        let a = store::application(&self.db, id)
+            .await?
+            .ok_or_else(not_found)?;
+        let code =
+            Code::parse(&a.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.require_in_scope(actor, &code, "请战书", &id.to_string())
+            .await
+            .map_err(|_| not_found())?;
+        let already = || ServiceError::Conflict {
+            field: "approve",
+            message: "该请战书已审批".into(),
+        };
         if a.status != ApplicationStatus::Submitted.as_str() {
-            return Err(ServiceError::Conflict { field: "approve", message: "该请战书已审批".into() });
+            return Err(already());
         }
-        let (status, deployment_id) = if input.approve {
+        let prepared = if input.approve {
             let Some(d) = &input.deployment else {
-                return Err(ServiceError::invalid("deployment", "批准请战书须同时给出派驻地点、岗位和开始日期"));
+                return Err(ServiceError::invalid(
+                    "deployment",
+                    "批准请战书须同时给出派驻地点、岗位和开始日期",
+                ));
             };
             if d.person_id != a.person_id {
-                return Err(ServiceError::invalid("deployment", "派驻人员须为请战人本人"));
+                return Err(ServiceError::invalid(
+                    "deployment",
+                    "派驻人员须为请战人本人",
+                ));
             }
-            let (dep, _) = self.insert_deployment(actor, &mut tx, d).await?;
-            (ApplicationStatus::Approved, Some(dep))
+            Some(self.prepare_deployment(actor, d).await?)
         } else {
-            (ApplicationStatus::Declined, None)
+            None
         };
-        if !store::decide_application(&mut tx, id, status.as_str(), decided_on, &actor.username, deployment_id).await? {
-            return Err(ServiceError::Conflict { field: "approve", message: "该请战书已审批".into() });
+        let mut tx = self.db.begin().await?;
+        let (status, deployment_id) = match &prepared {
+            Some(p) => (
+                ApplicationStatus::Approved,
+                Some(Self::write_deployment(&mut tx, p).await?),
+            ),
+            None => (ApplicationStatus::Declined, None),
+        };
+        // Only a submitted application can be decided: a second decision finds none.
+        if !store::decide_application(
+            &mut tx,
+            id,
+            status.as_str(),
+            decided_on,
+            &actor.username,
+            deployment_id,
+        )
+        .await?
+        {
+            return Err(already());
         }
-        let row = actor.audit(Action::ApplicationDecide, Outcome::Success, "请战书", id.to_string(), Some(code.to_string()), format!("{}：{}", a.person_name, status.zh()));
+        let detail = format!("{}：{}", a.person_name, status.zh());
+        let row = actor.audit(
+            Action::ApplicationDecide,
+            Outcome::Success,
+            "请战书",
+            id.to_string(),
+            Some(code.to_string()),
+            detail,
+        );
         audit_in(&mut tx, &row).await?;
-        let a = store::application(&mut tx, id).await?;
         tx.commit().await?;
-        a.map(application_view).ok_or_else(|| ServiceError::Internal("请战书未找到".into()))
+        let a = store::application(&self.db, id).await?;
+        a.map(application_view)
+            .ok_or_else(|| ServiceError::Internal("请战书未找到".into()))
     }
 
-    pub async fn list_applications(&self, actor: &Actor, status: Option<&str>, page: Option<i64>) -> ServiceResult<Vec<ApplicationView>> {
-        self.require(actor, Permission::ReadMobilisation, "请战书", "list").await?;
+    pub async fn list_applications(
+        &self,
+        actor: &Actor,
+        status: Option<&str>,
+        page: Option<i64>,
+    ) -> ServiceResult<Vec<ApplicationView>> {
+        self.require(actor, Permission::ReadMobilisation, "请战书", "list")
+            .await?;
         let page = page_of(page)?;
         let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => Some(ApplicationStatus::parse(s).ok_or_else(|| ServiceError::invalid("status", format!("状态“{s}”无效")))?),
+            Some(s) => Some(
+                ApplicationStatus::parse(s)
+                    .ok_or_else(|| ServiceError::invalid("status", format!("状态“{s}”无效")))?,
+            ),
             None => None,
         };
-        let rows = store::list_applications(&self.db, &actor.scope, status.map(|s| s.as_str()), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        let rows = store::list_applications(
+            &self.db,
+            &actor.scope,
+            status.map(|s| s.as_str()),
+            PAGE_SIZE,
+            (page - 1) * PAGE_SIZE,
+        )
+        .await?;
         Ok(rows.into_iter().map(application_view).collect())
     }
 
     /// An in-service party member registers with their residential community.
-    pub async fn register_in_community(&self, actor: &Actor, input: &RegistrationInput) -> ServiceResult<i64> {
-        self.require(actor, Permission::ManageMobilisation, "社区报到", &input.person_id.to_string()).await?;
+    pub async fn register_in_community(
+        &self,
+        actor: &Actor,
+        input: &RegistrationInput,
+    ) -> ServiceResult<i64> {
+        self.require(
+            actor,
+            Permission::ManageMobilisation,
+            "社区报到",
+            &input.person_id.to_string(),
+        )
+        .await?;
         let person = self.person_in_scope(actor, input.person_id).await?;
         let registered_on = parse_date("registered_on", &input.registered_on)?;
-        let mut tx = self.db.begin().await?;
-        let community = self.place_in_scope(actor, &mut tx, "community_code", &input.community_code).await?;
+        let community = self
+            .place_in_scope(actor, "community_code", &input.community_code)
+            .await?;
         if community.level() != Level::Village {
-            return Err(ServiceError::invalid("community_code", "报到地点应为村（社区）"));
+            return Err(ServiceError::invalid(
+                "community_code",
+                "报到地点应为村（社区）",
+            ));
         }
         let grid = match non_empty(&input.grid_code) {
             Some(g) => {
-                let g = self.place_in_scope(actor, &mut tx, "grid_code", &g).await?;
+                let g = self.place_in_scope(actor, "grid_code", &g).await?;
                 if g.parent().as_ref() != Some(&community) {
                     return Err(ServiceError::invalid("grid_code", "网格须属于报到的社区"));
                 }
@@ -771,36 +1160,80 @@ impl App {
             }
             None => None,
         };
-        let id = match store::insert_registration(&mut tx, input.person_id, community.as_str(), registered_on, grid.as_ref().map(|g| g.as_str()), Utc::now()).await {
+        let mut tx = self.db.begin().await?;
+        let id = match store::insert_registration(
+            &mut tx,
+            input.person_id,
+            community.as_str(),
+            registered_on,
+            grid.as_ref().map(|g| g.as_str()),
+            Utc::now(),
+        )
+        .await
+        {
             Ok(id) => id,
             Err(dualtrack_store::StoreError::Unique(_)) => {
-                return Err(ServiceError::Conflict { field: "community_code", message: format!("{}已在该社区报到", person.name) })
+                return Err(ServiceError::Conflict {
+                    field: "community_code",
+                    message: format!("{}已在该社区报到", person.name),
+                })
             }
             Err(e) => return Err(e.into()),
         };
-        let row = actor.audit(Action::CommunityRegister, Outcome::Success, "社区报到", id.to_string(), Some(community.to_string()), person.name.clone());
+        let row = actor.audit(
+            Action::CommunityRegister,
+            Outcome::Success,
+            "社区报到",
+            id.to_string(),
+            Some(community.to_string()),
+            person.name.clone(),
+        );
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// The figures of mobilisation in the actor's scope as of the end of a day.
-    pub async fn mobilisation_figures(&self, actor: &Actor, raw_as_of: &str) -> ServiceResult<MobilisationFigures> {
-        self.require(actor, Permission::ReadMobilisation, "组织动员", "figures").await?;
+    pub async fn mobilisation_figures(
+        &self,
+        actor: &Actor,
+        raw_as_of: &str,
+    ) -> ServiceResult<MobilisationFigures> {
+        self.require(actor, Permission::ReadMobilisation, "组织动员", "figures")
+            .await?;
         let as_of = parse_date("as_of", raw_as_of)?;
         let organisations = store::count_orgs(&self.db, &actor.scope, as_of, 6)
             .await?
             .into_iter()
             .filter_map(|(k, place, count)| {
-                OrgKind::parse(&k).map(|kind| OrgCount { kind, kind_name: kind.zh().into(), county_code: place, count })
+                OrgKind::parse(&k).map(|kind| OrgCount {
+                    kind,
+                    kind_name: kind.zh().into(),
+                    county_code: place,
+                    count,
+                })
             })
             .collect();
         let on_duty = store::count_on_duty(&self.db, &actor.scope, as_of).await?;
-        let (returned, returned_early) = store::count_returns(&self.db, &actor.scope, as_of).await?;
+        let (returned, returned_early) =
+            store::count_returns(&self.db, &actor.scope, as_of).await?;
         let apps = store::count_applications(&self.db, &actor.scope, as_of).await?;
         let applications = apps.iter().map(|(_, n)| n).sum();
-        let applications_approved = apps.iter().filter(|(s, _)| s == "approved").map(|(_, n)| n).sum();
+        let applications_approved = apps
+            .iter()
+            .filter(|(s, _)| s == "approved")
+            .map(|(_, n)| n)
+            .sum();
         let registrations = store::count_registrations(&self.db, &actor.scope, as_of).await?;
-        Ok(MobilisationFigures { as_of, organisations, on_duty, returned, returned_early, applications, applications_approved, registrations })
+        Ok(MobilisationFigures {
+            as_of,
+            organisations,
+            on_duty,
+            returned,
+            returned_early,
+            applications,
+            applications_approved,
+            registrations,
+        })
     }
 }

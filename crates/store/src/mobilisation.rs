@@ -48,7 +48,9 @@ pub async fn insert_person(tx: &mut Tx, p: &NewPerson<'_>) -> Result<i64> {
 
 pub async fn person_by_id_number(tx: &mut Tx, id_number: &str) -> Result<Option<PersonRow>> {
     let sql = format!("SELECT {PERSON_COLUMNS} FROM people p WHERE p.id_number = $1");
-    Ok(on_tx!(tx, e => sqlx::query_as::<_, PersonRow>(&sql).bind(id_number).fetch_optional(&mut *e).await?))
+    Ok(
+        on_tx!(tx, e => sqlx::query_as::<_, PersonRow>(&sql).bind(id_number).fetch_optional(&mut *e).await?),
+    )
 }
 
 pub async fn person(db: &Db, id: i64) -> Result<Option<PersonRow>> {
@@ -108,7 +110,13 @@ macro_rules! people_where {
     }};
 }
 
-pub async fn list_people(db: &Db, scope: &Scope, f: &PeopleFilter, limit: i64, offset: i64) -> Result<Vec<PersonRow>> {
+pub async fn list_people(
+    db: &Db,
+    scope: &Scope,
+    f: &PeopleFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<PersonRow>> {
     let (lo, hi) = scope.range();
     Ok(on_db!(db, p => {
         let mut qb = QueryBuilder::new(format!("SELECT {PERSON_COLUMNS} FROM people p"));
@@ -172,7 +180,13 @@ pub async fn org(db: &Db, id: i64) -> Result<Option<OrgRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, OrgRow>(&sql).bind(id).fetch_optional(p).await?))
 }
 
-pub async fn add_member(tx: &mut Tx, org_id: i64, person_id: i64, role: &str, joined_on: NaiveDate) -> Result<bool> {
+pub async fn add_member(
+    tx: &mut Tx,
+    org_id: i64,
+    person_id: i64,
+    role: &str,
+    joined_on: NaiveDate,
+) -> Result<bool> {
     Ok(on_tx!(tx, e => sqlx::query(
         "INSERT INTO org_members (org_id, person_id, role, joined_on) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
         .bind(org_id).bind(person_id).bind(role).bind(joined_on).execute(&mut *e).await?.rows_affected() == 1))
@@ -219,12 +233,18 @@ pub async fn list_orgs(
 
 /// Organisations standing on `as_of`, counted by kind and by the code prefix of `depth`
 /// digits (6: county).
-pub async fn count_orgs(db: &Db, scope: &Scope, as_of: NaiveDate, depth: i64) -> Result<Vec<(String, String, i64)>> {
+pub async fn count_orgs(
+    db: &Db,
+    scope: &Scope,
+    as_of: NaiveDate,
+    depth: i64,
+) -> Result<Vec<(String, String, i64)>> {
     let (lo, hi) = scope.range();
     Ok(on_db!(db, p => sqlx::query_as::<_, (String, String, i64)>(
-        "SELECT kind, substr(jurisdiction_code, 1, $4) AS place, COUNT(*) FROM organisations \
+        "SELECT kind, substr(jurisdiction_code, 1, CAST($4 AS INTEGER)) AS place, COUNT(*) FROM organisations \
          WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 AND established_on <= $3 \
-         AND (dissolved_on IS NULL OR dissolved_on > $3) GROUP BY kind, substr(jurisdiction_code, 1, $4) ORDER BY 1, 2")
+         AND (dissolved_on IS NULL OR dissolved_on > $3) \
+         GROUP BY kind, substr(jurisdiction_code, 1, CAST($4 AS INTEGER)) ORDER BY 1, 2")
         .bind(&lo).bind(&hi).bind(as_of).bind(depth).fetch_all(p).await?))
 }
 
@@ -245,7 +265,8 @@ pub struct DeploymentRow {
     pub end_on: Option<NaiveDate>,
 }
 
-const DEPLOYMENT_COLUMNS: &str = "d.id, d.person_id, p.name AS person_name, d.jurisdiction_code, d.org_id, o.name AS org_name, \
+const DEPLOYMENT_COLUMNS: &str =
+    "d.id, d.person_id, p.name AS person_name, d.jurisdiction_code, d.org_id, o.name AS org_name, \
      d.site_kind, d.site_name, d.role, d.start_on, d.end_on";
 const DEPLOYMENT_FROM: &str =
     "FROM deployments d JOIN people p ON p.id = d.person_id LEFT JOIN organisations o ON o.id = d.org_id";
@@ -350,7 +371,14 @@ pub struct ApplicationRow {
 const APPLICATION_SELECT: &str = "SELECT a.id, a.person_id, p.name AS person_name, a.jurisdiction_code, a.submitted_on, a.wish, \
      a.status, a.decided_on, a.decided_by, a.deployment_id FROM applications a JOIN people p ON p.id = a.person_id";
 
-pub async fn insert_application(tx: &mut Tx, person_id: i64, code: &str, submitted_on: NaiveDate, wish: &str, at: DateTime<Utc>) -> Result<i64> {
+pub async fn insert_application(
+    tx: &mut Tx,
+    person_id: i64,
+    code: &str,
+    submitted_on: NaiveDate,
+    wish: &str,
+    at: DateTime<Utc>,
+) -> Result<i64> {
     Ok(on_tx!(tx, e => sqlx::query_scalar(
         "INSERT INTO applications (person_id, jurisdiction_code, submitted_on, wish, status, created_at) \
          VALUES ($1, $2, $3, $4, 'submitted', $5) RETURNING id")
@@ -358,9 +386,9 @@ pub async fn insert_application(tx: &mut Tx, person_id: i64, code: &str, submitt
         .fetch_one(&mut *e).await?))
 }
 
-pub async fn application(tx: &mut Tx, id: i64) -> Result<Option<ApplicationRow>> {
+pub async fn application(db: &Db, id: i64) -> Result<Option<ApplicationRow>> {
     let sql = format!("{APPLICATION_SELECT} WHERE a.id = $1");
-    Ok(on_tx!(tx, e => sqlx::query_as::<_, ApplicationRow>(&sql).bind(id).fetch_optional(&mut *e).await?))
+    Ok(on_db!(db, p => sqlx::query_as::<_, ApplicationRow>(&sql).bind(id).fetch_optional(p).await?))
 }
 
 /// Records a decision on a submitted application; false if it was decided already.
@@ -379,7 +407,13 @@ pub async fn decide_application(
         .execute(&mut *e).await?.rows_affected() == 1))
 }
 
-pub async fn list_applications(db: &Db, scope: &Scope, status: Option<&str>, limit: i64, offset: i64) -> Result<Vec<ApplicationRow>> {
+pub async fn list_applications(
+    db: &Db,
+    scope: &Scope,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ApplicationRow>> {
     let (lo, hi) = scope.range();
     Ok(on_db!(db, p => {
         let mut qb = QueryBuilder::new(format!("{APPLICATION_SELECT} WHERE a.jurisdiction_code >= "));
@@ -393,7 +427,11 @@ pub async fn list_applications(db: &Db, scope: &Scope, status: Option<&str>, lim
 }
 
 /// Applications submitted by `as_of`, by status.
-pub async fn count_applications(db: &Db, scope: &Scope, as_of: NaiveDate) -> Result<Vec<(String, i64)>> {
+pub async fn count_applications(
+    db: &Db,
+    scope: &Scope,
+    as_of: NaiveDate,
+) -> Result<Vec<(String, i64)>> {
     let (lo, hi) = scope.range();
     Ok(on_db!(db, p => sqlx::query_as::<_, (String, i64)>(
         "SELECT status, COUNT(*) FROM applications WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 \

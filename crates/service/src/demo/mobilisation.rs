@@ -13,12 +13,62 @@ use dualtrack_store::Tx;
 use std::collections::HashSet;
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "赵", "马", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "罗", "韩", "祁",
-    "才让", "索南", "多杰", "巴图", "格日勒",
+    "王",
+    "李",
+    "张",
+    "刘",
+    "陈",
+    "杨",
+    "赵",
+    "马",
+    "周",
+    "吴",
+    "徐",
+    "孙",
+    "胡",
+    "朱",
+    "高",
+    "林",
+    "何",
+    "郭",
+    "罗",
+    "韩",
+    "祁",
+    "才让",
+    "索南",
+    "多杰",
+    "巴图",
+    "格日勒",
 ];
 const GIVEN: &[&str] = &[
-    "建国", "海燕", "志强", "秀兰", "文斌", "丽娟", "德明", "玉梅", "国栋", "春花", "永福", "晓东", "桂英", "海军", "雪莲",
-    "卓玛", "拉毛", "其其格", "宝音", "青松", "占英", "学军", "金花", "忠平", "瑞琴", "长青", "红梅", "立新",
+    "建国",
+    "海燕",
+    "志强",
+    "秀兰",
+    "文斌",
+    "丽娟",
+    "德明",
+    "玉梅",
+    "国栋",
+    "春花",
+    "永福",
+    "晓东",
+    "桂英",
+    "海军",
+    "雪莲",
+    "卓玛",
+    "拉毛",
+    "其其格",
+    "宝音",
+    "青松",
+    "占英",
+    "学军",
+    "金花",
+    "忠平",
+    "瑞琴",
+    "长青",
+    "红梅",
+    "立新",
 ];
 
 /// Haixi's county-level units and their weight in the population.
@@ -123,7 +173,8 @@ impl People {
     fn id_number(&mut self, county: &str, i: usize) -> String {
         let mut seq = (i % 499) * 2 + 1 + (i % 2);
         loop {
-            let birth = NaiveDate::from_ymd_opt(1962, 1, 1).unwrap_or_default() + Duration::days(((i * 389) % 13_000) as i64);
+            let birth = NaiveDate::from_ymd_opt(1962, 1, 1).unwrap_or_default()
+                + Duration::days(((i * 389) % 13_000) as i64);
             let first17 = format!("{county}{}{:03}", birth.format("%Y%m%d"), seq % 1000);
             let id = format!("{first17}{}", check_char(first17.as_bytes()).unwrap_or('0'));
             if self.used.insert(id.clone()) {
@@ -144,16 +195,36 @@ impl People {
     ) -> ServiceResult<(i64, String)> {
         let i = self.next;
         self.next += 1;
-        let county = county.map(str::to_string).unwrap_or_else(|| self.county(i).to_string());
-        let name = format!("{}{}", SURNAMES[(i * 31) % SURNAMES.len()], GIVEN[(i * 17 + i / 7) % GIVEN.len()]);
+        let county = county
+            .map(str::to_string)
+            .unwrap_or_else(|| self.county(i).to_string());
+        let name = format!(
+            "{}{}",
+            SURNAMES[(i * 31) % SURNAMES.len()],
+            GIVEN[(i * 17 + i / 7) % GIVEN.len()]
+        );
         let id_number = self.id_number(&county, i);
         let home = {
-            let mine: Vec<&String> = self.villages.iter().filter(|v| v.starts_with(&county)).collect();
-            mine.get(i % mine.len().max(1)).map(|s| s.to_string()).unwrap_or_else(|| county.clone())
+            let mine: Vec<&String> = self
+                .villages
+                .iter()
+                .filter(|v| v.starts_with(&county))
+                .collect();
+            mine.get(i % mine.len().max(1))
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| county.clone())
         };
-        let sex = if (id_number.as_bytes()[16] - b'0') % 2 == 1 { "male" } else { "female" };
+        let sex = if (id_number.as_bytes()[16] - b'0') % 2 == 1 {
+            "male"
+        } else {
+            "female"
+        };
         let birth = NaiveDate::parse_from_str(&id_number[6..14], "%Y%m%d").unwrap_or_default();
-        let phone = format!("1{}{:09}", [3, 5, 8, 9][i % 4], (i * 7_654_321) % 1_000_000_000);
+        let phone = format!(
+            "1{}{:09}",
+            [3, 5, 8, 9][i % 4],
+            (i * 7_654_321) % 1_000_000_000
+        );
         let id = store::insert_person(
             tx,
             &NewPerson {
@@ -184,15 +255,37 @@ struct OrgPlan {
 
 /// Loads the mobilisation records into the demo, in the caller's transaction.
 pub async fn load(tx: &mut Tx, villages: Vec<String>, grids: Vec<String>) -> ServiceResult<usize> {
-    let mut people = People { villages, used: HashSet::new(), next: 0 };
+    let mut people = People {
+        villages,
+        used: HashSet::new(),
+        next: 0,
+    };
     let now = Utc::now();
 
     // Organisations: those standing by 2020-02-28 make the figures; a few set up in March
     // show that the count depends on the date.
     let plans = [
-        OrgPlan { kind: "temp_branch", count: 28, late: 3, first_day: day(1, 28), span: 30 },
-        OrgPlan { kind: "commando", count: 132, late: 6, first_day: day(1, 26), span: 32 },
-        OrgPlan { kind: "volunteer", count: 336, late: 12, first_day: day(1, 25), span: 33 },
+        OrgPlan {
+            kind: "temp_branch",
+            count: 28,
+            late: 3,
+            first_day: day(1, 28),
+            span: 30,
+        },
+        OrgPlan {
+            kind: "commando",
+            count: 132,
+            late: 6,
+            first_day: day(1, 26),
+            span: 32,
+        },
+        OrgPlan {
+            kind: "volunteer",
+            count: 336,
+            late: 12,
+            first_day: day(1, 25),
+            span: 33,
+        },
     ];
     for plan in &plans {
         for n in 0..plan.count + plan.late {
@@ -210,19 +303,46 @@ pub async fn load(tx: &mut Tx, villages: Vec<String>, grids: Vec<String>) -> Ser
                         let (c, cp) = CHECKPOINTS[n % CHECKPOINTS.len()];
                         (c, "checkpoint", cp)
                     };
-                    (county, Some(kind), Some(site.to_string()), format!("{site}疫情防控临时党支部"))
+                    (
+                        county,
+                        Some(kind),
+                        Some(site.to_string()),
+                        format!("{site}疫情防控临时党支部"),
+                    )
                 }
                 "commando" => {
                     let (county, _) = COUNTIES[n % COUNTIES.len()];
-                    (county, Some("community"), None, format!("党员突击队第{}队", n + 1))
+                    (
+                        county,
+                        Some("community"),
+                        None,
+                        format!("党员突击队第{}队", n + 1),
+                    )
                 }
                 _ => {
                     let (county, _) = COUNTIES[n % COUNTIES.len()];
-                    (county, Some("community"), None, format!("志愿服务队第{}队", n + 1))
+                    (
+                        county,
+                        Some("community"),
+                        None,
+                        format!("志愿服务队第{}队", n + 1),
+                    )
                 }
             };
-            let (leader, home) = people.add(tx, Some(county), "party_member", &["in_service_member"], None).await?;
-            let place = if plan.kind == "temp_branch" { county.to_string() } else { home };
+            let (leader, home) = people
+                .add(
+                    tx,
+                    Some(county),
+                    "party_member",
+                    &["in_service_member"],
+                    None,
+                )
+                .await?;
+            let place = if plan.kind == "temp_branch" {
+                county.to_string()
+            } else {
+                home
+            };
             let id = store::insert_org(
                 tx,
                 &NewOrg {
@@ -247,7 +367,18 @@ pub async fn load(tx: &mut Tx, villages: Vec<String>, grids: Vec<String>) -> Ser
         let established = spread(day(2, 8), 12, n, ENTERPRISES.len());
         let mut members = Vec::new();
         for _ in 0..3 {
-            members.push(people.add(tx, Some(county), "party_member", &["cadre"], Some("海西州直属机关")).await?.0);
+            members.push(
+                people
+                    .add(
+                        tx,
+                        Some(county),
+                        "party_member",
+                        &["cadre"],
+                        Some("海西州直属机关"),
+                    )
+                    .await?
+                    .0,
+            );
         }
         let org = store::insert_org(
             tx,
@@ -265,7 +396,14 @@ pub async fn load(tx: &mut Tx, villages: Vec<String>, grids: Vec<String>) -> Ser
         )
         .await?;
         for (k, m) in members.iter().enumerate() {
-            store::add_member(tx, org, *m, if k == 0 { "组长" } else { "组员" }, established).await?;
+            store::add_member(
+                tx,
+                org,
+                *m,
+                if k == 0 { "组长" } else { "组员" },
+                established,
+            )
+            .await?;
             store::insert_deployment(
                 tx,
                 &NewDeployment {
@@ -288,9 +426,19 @@ pub async fn load(tx: &mut Tx, villages: Vec<String>, grids: Vec<String>) -> Ser
     // (2020-02-03), 61 on or after it.
     let expected = day(2, 3);
     for n in 0..528 {
-        let (category, post) = if n % 4 == 0 { ("first_secretary", "第一书记") } else { ("work_team", "驻村工作队员") };
-        let (id, home) = people.add(tx, None, "party_member", &["cadre", category], None).await?;
-        let returned = if n < 467 { spread(day(1, 26), 8, n, 467) } else { spread(day(2, 3), 10, n - 467, 61) };
+        let (category, post) = if n % 4 == 0 {
+            ("first_secretary", "第一书记")
+        } else {
+            ("work_team", "驻村工作队员")
+        };
+        let (id, home) = people
+            .add(tx, None, "party_member", &["cadre", category], None)
+            .await?;
+        let returned = if n < 467 {
+            spread(day(1, 26), 8, n, 467)
+        } else {
+            spread(day(2, 3), 10, n - 467, 61)
+        };
         store::insert_return(tx, id, &home, post, returned, expected, now).await?;
         store::insert_deployment(
             tx,
@@ -313,12 +461,30 @@ pub async fn load(tx: &mut Tx, villages: Vec<String>, grids: Vec<String>) -> Ser
     // approved and sent to hospitals and checkpoints.
     for n in 0..231 {
         let (hc, hospital) = HOSPITALS[n % HOSPITALS.len()];
-        let (id, _) = people.add(tx, Some(hc), if n % 3 == 0 { "masses" } else { "party_member" }, &["medical"], Some(hospital)).await?;
-        let submitted = if n < 222 { spread(day(1, 25), 33, n, 222) } else { spread(day(3, 1), 10, n - 222, 9) };
-        let app = store::insert_application(tx, id, hc, submitted, "请求到防控一线，服从组织安排", now).await?;
+        let (id, _) = people
+            .add(
+                tx,
+                Some(hc),
+                if n % 3 == 0 { "masses" } else { "party_member" },
+                &["medical"],
+                Some(hospital),
+            )
+            .await?;
+        let submitted = if n < 222 {
+            spread(day(1, 25), 33, n, 222)
+        } else {
+            spread(day(3, 1), 10, n - 222, 9)
+        };
+        let app =
+            store::insert_application(tx, id, hc, submitted, "请求到防控一线，服从组织安排", now)
+                .await?;
         if n % 5 != 4 {
             let (cc, checkpoint) = CHECKPOINTS[n % CHECKPOINTS.len()];
-            let (place, kind, site) = if n % 2 == 0 { (hc, "hospital", hospital) } else { (cc, "checkpoint", checkpoint) };
+            let (place, kind, site) = if n % 2 == 0 {
+                (hc, "hospital", hospital)
+            } else {
+                (cc, "checkpoint", checkpoint)
+            };
             let start = submitted + Duration::days(1);
             let dep = store::insert_deployment(
                 tx,
@@ -337,17 +503,38 @@ pub async fn load(tx: &mut Tx, villages: Vec<String>, grids: Vec<String>) -> Ser
             .await?;
             store::decide_application(tx, app, "approved", start, "haixi_org", Some(dep)).await?;
         } else if n % 10 == 9 {
-            store::decide_application(tx, app, "declined", submitted + Duration::days(2), "haixi_org", None).await?;
+            store::decide_application(
+                tx,
+                app,
+                "declined",
+                submitted + Duration::days(2),
+                "haixi_org",
+                None,
+            )
+            .await?;
         }
     }
 
     // In-service party members registering with their residential communities: 4,126 by
     // 2020-02-28, 318 more in March; those living where grids are drawn are assigned one.
     for n in 0..4444 {
-        let (id, home) = people.add(tx, None, "party_member", &["in_service_member"], Some("州直机关")).await?;
-        let registered = if n < 4126 { spread(day(2, 5), 23, n, 4126) } else { spread(day(2, 29), 14, n - 4126, 318) };
+        let (id, home) = people
+            .add(
+                tx,
+                None,
+                "party_member",
+                &["in_service_member"],
+                Some("州直机关"),
+            )
+            .await?;
+        let registered = if n < 4126 {
+            spread(day(2, 5), 23, n, 4126)
+        } else {
+            spread(day(2, 29), 14, n - 4126, 318)
+        };
         let grid = grids.iter().find(|g| g.starts_with(&home));
-        store::insert_registration(tx, id, &home, registered, grid.map(String::as_str), now).await?;
+        store::insert_registration(tx, id, &home, registered, grid.map(String::as_str), now)
+            .await?;
     }
     Ok(people.next)
 }

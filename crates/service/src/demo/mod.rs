@@ -98,7 +98,10 @@ impl App {
             "演示数据",
             HAIXI,
             Some(HAIXI.into()),
-            format!("{nodes} 个区划节点，{} 个账户，{people} 名人员", ACCOUNTS.len()),
+            format!(
+                "{nodes} 个区划节点，{} 个账户，{people} 名人员",
+                ACCOUNTS.len()
+            ),
         );
         crate::actor::audit_in(&mut tx, &row).await?;
         tx.commit().await?;

@@ -5,9 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use dualtrack_service::mobilisation::{
-    ApplicationInput, ApplicationView, DecisionInput, DeploymentInput, DeploymentQuery, DeploymentView, MemberInput,
-    MobilisationFigures, OrgDetail, OrgInput, OrgQuery, OrgView, Page, PeopleQuery, PersonInput, PersonView, Registered,
-    RegistrationInput, ReturnInput, Unmasked,
+    ApplicationInput, ApplicationView, DecisionInput, DeploymentInput, DeploymentQuery,
+    DeploymentView, MemberInput, MobilisationFigures, OrgDetail, OrgInput, OrgQuery, OrgView, Page,
+    PeopleQuery, PersonInput, PersonView, Registered, RegistrationInput, ReturnInput, Unmasked,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -33,7 +33,11 @@ pub async fn register_person(
     ApiJson(input): ApiJson<PersonInput>,
 ) -> Result<(StatusCode, Json<Registered>), ApiError> {
     let r = st.app.register_person(&actor, &input).await?;
-    let status = if r.created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if r.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(r)))
 }
 
@@ -80,7 +84,10 @@ pub async fn create_org(
     ApiUser(actor): ApiUser,
     ApiJson(input): ApiJson<OrgInput>,
 ) -> Result<(StatusCode, Json<OrgView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(st.app.create_org(&actor, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(st.app.create_org(&actor, &input).await?),
+    ))
 }
 
 /// 一个组织及其成员
@@ -105,7 +112,11 @@ pub async fn add_member(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<MemberInput>,
 ) -> Result<Json<OrgDetail>, ApiError> {
-    Ok(Json(st.app.add_org_member(&actor, parse_id(&id)?, &input).await?))
+    Ok(Json(
+        st.app
+            .add_org_member(&actor, parse_id(&id)?, &input)
+            .await?,
+    ))
 }
 
 /// 派驻记录：某人的，或某日在岗的
@@ -127,7 +138,10 @@ pub async fn deploy(
     ApiUser(actor): ApiUser,
     ApiJson(input): ApiJson<DeploymentInput>,
 ) -> Result<(StatusCode, Json<DeploymentView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(st.app.deploy(&actor, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(st.app.deploy(&actor, &input).await?),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -143,7 +157,12 @@ pub async fn record_return(
     ApiUser(actor): ApiUser,
     ApiJson(input): ApiJson<ReturnInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    Ok((StatusCode::CREATED, Json(Created { id: st.app.record_return(&actor, &input).await? })))
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            id: st.app.record_return(&actor, &input).await?,
+        }),
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -161,7 +180,11 @@ pub async fn list_applications(
     ApiUser(actor): ApiUser,
     ApiQuery(q): ApiQuery<ApplicationQuery>,
 ) -> Result<Json<Vec<ApplicationView>>, ApiError> {
-    Ok(Json(st.app.list_applications(&actor, q.status.as_deref(), q.page).await?))
+    Ok(Json(
+        st.app
+            .list_applications(&actor, q.status.as_deref(), q.page)
+            .await?,
+    ))
 }
 
 /// 提交请战书
@@ -172,7 +195,10 @@ pub async fn submit_application(
     ApiUser(actor): ApiUser,
     ApiJson(input): ApiJson<ApplicationInput>,
 ) -> Result<(StatusCode, Json<ApplicationView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(st.app.submit_application(&actor, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(st.app.submit_application(&actor, &input).await?),
+    ))
 }
 
 /// 审批请战书；批准即派驻
@@ -185,7 +211,11 @@ pub async fn decide_application(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DecisionInput>,
 ) -> Result<Json<ApplicationView>, ApiError> {
-    Ok(Json(st.app.decide_application(&actor, parse_id(&id)?, &input).await?))
+    Ok(Json(
+        st.app
+            .decide_application(&actor, parse_id(&id)?, &input)
+            .await?,
+    ))
 }
 
 /// 在职党员到社区报到
@@ -196,7 +226,12 @@ pub async fn register_in_community(
     ApiUser(actor): ApiUser,
     ApiJson(input): ApiJson<RegistrationInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    Ok((StatusCode::CREATED, Json(Created { id: st.app.register_in_community(&actor, &input).await? })))
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            id: st.app.register_in_community(&actor, &input).await?,
+        }),
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -30,15 +30,24 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::unlock))
         .routes(routes!(users::reset_password))
         .routes(routes!(audit::list))
-        .routes(routes!(mobilisation::list_people, mobilisation::register_person))
+        .routes(routes!(
+            mobilisation::list_people,
+            mobilisation::register_person
+        ))
         .routes(routes!(mobilisation::get_person))
         .routes(routes!(mobilisation::unmask_person))
         .routes(routes!(mobilisation::list_orgs, mobilisation::create_org))
         .routes(routes!(mobilisation::get_org))
         .routes(routes!(mobilisation::add_member))
-        .routes(routes!(mobilisation::list_deployments, mobilisation::deploy))
+        .routes(routes!(
+            mobilisation::list_deployments,
+            mobilisation::deploy
+        ))
         .routes(routes!(mobilisation::record_return))
-        .routes(routes!(mobilisation::list_applications, mobilisation::submit_application))
+        .routes(routes!(
+            mobilisation::list_applications,
+            mobilisation::submit_application
+        ))
         .routes(routes!(mobilisation::decide_application))
         .routes(routes!(mobilisation::register_in_community))
         .routes(routes!(mobilisation::figures))

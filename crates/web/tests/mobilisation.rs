@@ -1,0 +1,375 @@
+//! Mobilisation through the API: the demo's figures come out of its records, people are
+//! registered once and masked, deployments and applications move the counts.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::TestApp;
+use dualtrack_domain::resident_id::check_char;
+use dualtrack_testkit::{on_both_engines, Engine};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+fn valid_id(first17: &str) -> String {
+    format!(
+        "{first17}{}",
+        check_char(first17.as_bytes()).expect("17 digits")
+    )
+}
+
+fn org_totals(figures: &Value) -> BTreeMap<String, i64> {
+    let mut m = BTreeMap::new();
+    for o in figures["organisations"].as_array().expect("organisations") {
+        *m.entry(o["kind"].as_str().unwrap_or("").to_string())
+            .or_insert(0) += o["count"].as_i64().unwrap_or(0);
+    }
+    m
+}
+
+async fn the_report_figures_come_out_of_the_records(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let tok = t.token("haixi_leader").await;
+    let f = t
+        .get("/api/v1/mobilisation/figures?as_of=2020-02-28", &tok)
+        .await
+        .json();
+    let orgs = org_totals(&f);
+    assert_eq!(orgs.get("temp_branch"), Some(&28));
+    assert_eq!(orgs.get("commando"), Some(&132));
+    assert_eq!(orgs.get("volunteer"), Some(&336));
+    assert_eq!(orgs.get("work_group"), Some(&34));
+    assert_eq!(f["returned_early"], 467);
+    assert_eq!(f["applications"], 222);
+    assert!(f["registrations"].as_i64().unwrap_or(0) >= 4000, "{f}");
+    let groups = t
+        .get(
+            "/api/v1/organisations?kind=work_group&as_of=2020-02-28",
+            &tok,
+        )
+        .await
+        .json();
+    let cadres: i64 = groups
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|g| g["member_count"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(cadres, 102);
+    // The figures follow the date: fewer earlier, more later.
+    let early = t
+        .get("/api/v1/mobilisation/figures?as_of=2020-02-10", &tok)
+        .await
+        .json();
+    assert!(org_totals(&early)["temp_branch"] < 28);
+    assert!(early["registrations"].as_i64() < f["registrations"].as_i64());
+    let later = t
+        .get("/api/v1/mobilisation/figures?as_of=2020-03-13", &tok)
+        .await
+        .json();
+    assert!(org_totals(&later)["temp_branch"] > 28);
+    // And the place: 格尔木 has part of them, and its parts add up to the prefecture.
+    let gm = t.token("golmud_leader").await;
+    let g = t
+        .get("/api/v1/mobilisation/figures?as_of=2020-02-28", &gm)
+        .await
+        .json();
+    assert!(g["registrations"].as_i64() < f["registrations"].as_i64());
+    let by_county: i64 = f["organisations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|o| o["county_code"] == "632801")
+        .map(|o| o["count"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(org_totals(&g).values().sum::<i64>(), by_county);
+    let r = t
+        .get("/api/v1/mobilisation/figures?as_of=2020-02-30", &tok)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn people_are_registered_once_and_masked(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let op = t.token("golmud_operator").await;
+    let id = valid_id("63280119880214003");
+    let body = json!({"name": "马海燕", "id_number": id, "phone": "13897001234", "political_status": "party_member",
+        "categories": ["medical"], "jurisdiction_code": "632801001001", "employer": "格尔木市人民医院"});
+    let r = t.post("/api/v1/people", &op, body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let p = r.json()["person"].clone();
+    assert_eq!(p["sex"], "male");
+    assert_eq!(p["birth_date"], "1988-02-14");
+    assert_eq!(p["id_number"], format!("632801********{}", &id[14..]));
+    assert_eq!(p["phone"], "138****1234");
+    assert!(!r.text.contains(&id) && !r.text.contains("13897001234"));
+    // The same number again finds the person; categories add up.
+    let mut again = body.clone();
+    again["categories"] = json!(["in_service_member"]);
+    let r = t.post("/api/v1/people", &op, again).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["created"], false);
+    assert_eq!(r.json()["person"]["id"], p["id"]);
+    assert_eq!(
+        r.json()["person"]["categories"],
+        json!(["medical", "in_service_member"])
+    );
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM people WHERE id_number = '{id}'"
+        ))
+        .await,
+        1
+    );
+    // Bad numbers are named and explained.
+    let mut bad = body.clone();
+    bad["id_number"] = json!(
+        format!("{}0", &id[..17]).replace(&id[17..], if &id[17..] == "0" { "1" } else { "0" })
+    );
+    let r = t.post("/api/v1/people", &op, bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["error"]["fields"]["id_number"]
+            .as_str()
+            .unwrap_or("")
+            .contains("校验位"),
+        "{}",
+        r.text
+    );
+    let mut short = body.clone();
+    short["id_number"] = json!("6328011988");
+    let r = t.post("/api/v1/people", &op, short).await;
+    assert!(r.json()["error"]["fields"]["id_number"]
+        .as_str()
+        .unwrap_or("")
+        .contains("18 位"));
+    // Lists are masked too; unmasking is audited.
+    let list = t.get("/api/v1/people?name=马海燕", &op).await;
+    assert!(list.text.contains("********") && !list.text.contains(&id));
+    let before = t.audit_count("personal.unmask").await;
+    let pid = p["id"].as_i64().expect("id");
+    let r = t
+        .post(&format!("/api/v1/people/{pid}/unmask"), &op, json!({}))
+        .await;
+    assert_eq!(r.json()["id_number"], id.as_str());
+    assert_eq!(r.json()["phone"], "13897001234");
+    assert_eq!(t.audit_count("personal.unmask").await, before + 1);
+    // A leader reads, but may not unmask.
+    let leader = t.token("golmud_leader").await;
+    assert_eq!(
+        t.post(&format!("/api/v1/people/{pid}/unmask"), &leader, json!({}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/people/{pid}"), &leader)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+async fn deployments_and_applications_move_the_counts(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let org = t.token("haixi_org").await;
+    let id = valid_id("63280219900101002");
+    let r = t
+        .post(
+            "/api/v1/people",
+            &org,
+            json!({"name": "祁雪莲", "id_number": id, "political_status": "party_member",
+            "categories": ["medical"], "jurisdiction_code": "632802"}),
+        )
+        .await;
+    let pid = r.json()["person"]["id"].as_i64().expect("id");
+    let day = "2020-02-28";
+    let before = t
+        .get(&format!("/api/v1/mobilisation/figures?as_of={day}"), &org)
+        .await
+        .json();
+    let r = t
+        .post("/api/v1/deployments", &org, json!({"person_id": pid, "jurisdiction_code": "632802", "site_kind": "checkpoint",
+            "site_name": "G315 德令哈东卡口", "role": "卡口值守", "start_on": "2020-02-20", "end_on": "2020-03-05"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let after = t
+        .get(&format!("/api/v1/mobilisation/figures?as_of={day}"), &org)
+        .await
+        .json();
+    assert_eq!(
+        after["on_duty"].as_i64(),
+        before["on_duty"].as_i64().map(|n| n + 1)
+    );
+    let on_duty = t
+        .get(
+            &format!("/api/v1/deployments?on_day={day}&person_id={pid}"),
+            &org,
+        )
+        .await
+        .json();
+    assert_eq!(on_duty.as_array().map(|a| a.len()), Some(1));
+    let off = t
+        .get(
+            &format!("/api/v1/deployments?on_day=2020-03-06&person_id={pid}"),
+            &org,
+        )
+        .await
+        .json();
+    assert_eq!(off.as_array().map(|a| a.len()), Some(0));
+    // Bad deployments.
+    let r = t.post("/api/v1/deployments", &org, json!({"person_id": pid, "jurisdiction_code": "632802", "role": "x", "start_on": "2020-02-20", "end_on": "2020-02-01"})).await;
+    assert!(r.json()["error"]["fields"]["end_on"].is_string());
+    // An application, approved, becomes a deployment; a second decision is refused.
+    let r = t.post("/api/v1/applications", &org, json!({"person_id": pid, "jurisdiction_code": "632802", "submitted_on": "2020-02-21", "wish": "请求到隔离点工作"})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let app = r.json()["id"].as_i64().expect("id");
+    let r = t
+        .post(
+            &format!("/api/v1/applications/{app}/decision"),
+            &org,
+            json!({"approve": true, "decided_on": "2020-02-22"}),
+        )
+        .await;
+    assert!(
+        r.json()["error"]["fields"]["deployment"].is_string(),
+        "approving needs a deployment"
+    );
+    let r = t
+        .post(&format!("/api/v1/applications/{app}/decision"), &org, json!({"approve": true, "decided_on": "2020-02-22",
+            "deployment": {"person_id": pid, "jurisdiction_code": "632802", "site_kind": "hospital", "site_name": "海西州人民医院", "role": "一线医疗保障", "start_on": "2020-02-23"}}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["status"], "approved");
+    assert!(r.json()["deployment_id"].is_i64());
+    let r = t
+        .post(
+            &format!("/api/v1/applications/{app}/decision"),
+            &org,
+            json!({"approve": false, "decided_on": "2020-02-23"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let later = t
+        .get(&format!("/api/v1/mobilisation/figures?as_of={day}"), &org)
+        .await
+        .json();
+    assert_eq!(
+        later["applications"].as_i64(),
+        before["applications"].as_i64().map(|n| n + 1)
+    );
+    // Return to post: early when before the expected date; once per post.
+    let ret = json!({"person_id": pid, "jurisdiction_code": "632802", "post": "第一书记", "returned_on": "2020-02-01", "expected_on": "2020-02-03"});
+    assert_eq!(
+        t.post("/api/v1/returns", &org, ret.clone()).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        t.post("/api/v1/returns", &org, ret).await.status,
+        StatusCode::CONFLICT
+    );
+    let f = t
+        .get(&format!("/api/v1/mobilisation/figures?as_of={day}"), &org)
+        .await
+        .json();
+    assert_eq!(
+        f["returned_early"].as_i64(),
+        before["returned_early"].as_i64().map(|n| n + 1)
+    );
+    // Community registration: a village, and a grid of that village only.
+    let reg = |grid: &str| json!({"person_id": pid, "community_code": "632801001001", "registered_on": "2020-02-12", "grid_code": grid});
+    let r = t
+        .post("/api/v1/registrations", &org, reg("632801001002001"))
+        .await;
+    assert!(
+        r.json()["error"]["fields"]["grid_code"].is_string(),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        t.post("/api/v1/registrations", &org, reg("632801001001001"))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        t.post("/api/v1/registrations", &org, reg("632801001001001"))
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    for action in [
+        "deployment.create",
+        "application.submit",
+        "application.decide",
+        "return.record",
+        "registration.create",
+    ] {
+        assert!(t.audit_count(action).await >= 1, "{action} audited");
+    }
+}
+
+async fn organisations_have_members_and_dates(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let op = t.token("golmud_operator").await;
+    let r = t
+        .post("/api/v1/organisations", &op, json!({"kind": "temp_branch", "name": "G109 格尔木南卡口临时党支部（二）", "jurisdiction_code": "632801",
+            "site_kind": "checkpoint", "site_name": "G109 格尔木南卡口", "established_on": "2020-02-27", "dissolved_on": "2020-03-10"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let oid = r.json()["id"].as_i64().expect("id");
+    let count = |v: &Value| org_totals(v).get("temp_branch").copied().unwrap_or(0);
+    let on = |d: &str| format!("/api/v1/mobilisation/figures?as_of={d}");
+    let f26 = t.get(&on("2020-02-26"), &op).await.json();
+    let f27 = t.get(&on("2020-02-27"), &op).await.json();
+    let f310 = t.get(&on("2020-03-10"), &op).await.json();
+    assert_eq!(count(&f27), count(&f26) + 1);
+    assert!(
+        count(&f310) <= count(&f27) - 1 + 3,
+        "dissolved on 03-10 no longer counts"
+    );
+    let pid = t
+        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632801%'")
+        .await;
+    let r = t
+        .post(
+            &format!("/api/v1/organisations/{oid}/members"),
+            &op,
+            json!({"person_id": pid, "role": "书记", "joined_on": "2020-02-27"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["org"]["member_count"], 1);
+    let r = t
+        .post(
+            &format!("/api/v1/organisations/{oid}/members"),
+            &op,
+            json!({"person_id": pid, "role": "书记", "joined_on": "2020-02-27"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    for (patch, field) in [
+        (json!({"kind": "club"}), "kind"),
+        (json!({"established_on": "2020/02/27"}), "established_on"),
+        (json!({"dissolved_on": "2020-01-01"}), "dissolved_on"),
+        (json!({"name": ""}), "name"),
+    ] {
+        let mut body = json!({"kind": "commando", "name": "突击队", "jurisdiction_code": "632801", "established_on": "2020-02-27"});
+        for (k, v) in patch.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        let r = t.post("/api/v1/organisations", &op, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.json()["error"]["fields"][field].is_string(),
+            "{field}: {}",
+            r.text
+        );
+    }
+}
+
+on_both_engines!(
+    the_report_figures_come_out_of_the_records,
+    people_are_registered_once_and_masked,
+    deployments_and_applications_move_the_counts,
+    organisations_have_members_and_dates,
+);
