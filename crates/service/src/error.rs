@@ -29,6 +29,12 @@ pub enum ServiceError {
     /// The account is locked.
     #[error("{0}")]
     Locked(String),
+    /// An import refused whole: every row's problems, nothing written.
+    #[error("{message}")]
+    Rejected {
+        message: String,
+        rows: Vec<crate::spreadsheet::RowError>,
+    },
     /// The database failed.
     #[error("{0}")]
     Store(#[from] StoreError),
@@ -54,6 +60,7 @@ impl ServiceError {
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Unauthenticated(_) => "unauthenticated",
             ServiceError::Locked(_) => "locked",
+            ServiceError::Rejected { .. } => "import_rejected",
             ServiceError::Store(_) => "storage",
             ServiceError::Internal(_) => "internal",
         }

@@ -9,7 +9,9 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod import;
 pub mod mobilisation;
+pub mod spreadsheet;
 pub mod tree;
 pub mod users;
 

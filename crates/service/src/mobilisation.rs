@@ -578,9 +578,28 @@ impl App {
         actor: &Actor,
         q: &PeopleQuery,
     ) -> ServiceResult<Page<PersonView>> {
+        let page = page_of(q.page)?;
+        let (items, total) = self
+            .query_people(actor, q, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            .await?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            page_size: PAGE_SIZE,
+        })
+    }
+
+    /// People matching a query in the actor's scope (masked), and how many match in all.
+    pub(crate) async fn query_people(
+        &self,
+        actor: &Actor,
+        q: &PeopleQuery,
+        limit: i64,
+        offset: i64,
+    ) -> ServiceResult<(Vec<PersonView>, i64)> {
         self.require(actor, Permission::ReadMobilisation, "人员", "list")
             .await?;
-        let page = page_of(q.page)?;
         let mut scope = actor.scope.clone();
         if let Some(j) = non_empty(&q.jurisdiction) {
             let code = parse_code("jurisdiction", &j)?;
@@ -612,28 +631,22 @@ impl App {
             category,
             political_status,
         };
-        let rows =
-            store::list_people(&self.db, &scope, &f, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        let rows = store::list_people(&self.db, &scope, &f, limit, offset).await?;
         let total = store::count_people(&self.db, &scope, &f).await?;
         let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
-        let cats = self.categories(&ids).await?;
+        let mut cats: std::collections::HashMap<i64, Vec<Category>> =
+            std::collections::HashMap::new();
+        for (id, c) in self.categories(&ids).await? {
+            cats.entry(id).or_default().push(c);
+        }
         let items = rows
             .into_iter()
             .map(|p| {
-                let mine = cats
-                    .iter()
-                    .filter(|(id, _)| *id == p.id)
-                    .map(|(_, c)| *c)
-                    .collect();
+                let mine = cats.remove(&p.id).unwrap_or_default();
                 person_view(p, mine)
             })
             .collect();
-        Ok(Page {
-            items,
-            total,
-            page,
-            page_size: PAGE_SIZE,
-        })
+        Ok((items, total))
     }
 
     // ---- organisations ----

@@ -140,3 +140,12 @@ pub async fn codes_at_level(db: &Db, scope: &Code, level: i64) -> Result<Vec<Str
         "SELECT code FROM jurisdictions WHERE code >= $1 AND code < $2 AND level = $3 ORDER BY code")
         .bind(&lo).bind(&hi).bind(level).fetch_all(p).await?))
 }
+
+/// Every code in a subtree (for checking many records at once).
+pub async fn codes_in(db: &Db, scope: &Scope) -> Result<Vec<String>> {
+    let (lo, hi) = scope.range();
+    Ok(
+        on_db!(db, p => sqlx::query_scalar("SELECT code FROM jurisdictions WHERE code >= $1 AND code < $2")
+        .bind(&lo).bind(&hi).fetch_all(p).await?),
+    )
+}

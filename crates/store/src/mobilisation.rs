@@ -69,18 +69,20 @@ pub async fn add_categories(tx: &mut Tx, person_id: i64, categories: &[&str]) ->
 }
 
 pub async fn categories_of(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String)>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
+    let mut out = Vec::new();
+    for chunk in ids.chunks(1000) {
+        let rows = on_db!(db, p => {
+            let mut qb = QueryBuilder::new("SELECT person_id, category FROM person_categories WHERE person_id IN (");
+            let mut sep = qb.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            qb.push(") ORDER BY person_id, category");
+            qb.build_query_as::<(i64, String)>().fetch_all(p).await?
+        });
+        out.extend(rows);
     }
-    Ok(on_db!(db, p => {
-        let mut qb = QueryBuilder::new("SELECT person_id, category FROM person_categories WHERE person_id IN (");
-        let mut sep = qb.separated(", ");
-        for id in ids {
-            sep.push_bind(*id);
-        }
-        qb.push(") ORDER BY person_id, category");
-        qb.build_query_as::<(i64, String)>().fetch_all(p).await?
-    }))
+    Ok(out)
 }
 
 /// What a list of people is filtered by.
@@ -461,4 +463,104 @@ pub async fn count_registrations(db: &Db, scope: &Scope, as_of: NaiveDate) -> Re
     Ok(on_db!(db, p => sqlx::query_scalar(
         "SELECT COUNT(*) FROM registrations WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 AND registered_on <= $3")
         .bind(&lo).bind(&hi).bind(as_of).fetch_one(p).await?))
+}
+
+// ---- bulk, for imports ----
+
+/// A person to insert in bulk.
+#[derive(Debug, Clone)]
+pub struct PersonRecord {
+    pub name: String,
+    pub id_number: String,
+    pub sex: &'static str,
+    pub birth_date: NaiveDate,
+    pub phone: Option<String>,
+    pub political_status: &'static str,
+    pub jurisdiction_code: String,
+    pub employer: Option<String>,
+}
+
+/// People already registered under these ID numbers: (ID number, id, jurisdiction).
+pub async fn people_by_id_numbers(
+    db: &Db,
+    numbers: &[String],
+) -> Result<Vec<(String, i64, String)>> {
+    let mut out = Vec::new();
+    for chunk in numbers.chunks(500) {
+        let rows = on_db!(db, p => {
+            let mut qb = QueryBuilder::new("SELECT id_number, id, jurisdiction_code FROM people WHERE id_number IN (");
+            let mut sep = qb.separated(", ");
+            for n in chunk {
+                sep.push_bind(n.as_str());
+            }
+            qb.push(")");
+            qb.build_query_as::<(String, i64, String)>().fetch_all(p).await?
+        });
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Inserts people in batches; returns (ID number, id) of each.
+pub async fn insert_people(
+    tx: &mut Tx,
+    people: &[PersonRecord],
+    at: DateTime<Utc>,
+) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::with_capacity(people.len());
+    // 9 binds a row: well under both engines' limits.
+    for chunk in people.chunks(1000) {
+        let rows = on_tx!(tx, e => {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO people (name, id_number, sex, birth_date, phone, political_status, jurisdiction_code, employer, created_at) ");
+            qb.push_values(chunk, |mut b, p| {
+                b.push_bind(p.name.as_str())
+                    .push_bind(p.id_number.as_str())
+                    .push_bind(p.sex)
+                    .push_bind(p.birth_date)
+                    .push_bind(p.phone.as_deref())
+                    .push_bind(p.political_status)
+                    .push_bind(p.jurisdiction_code.as_str())
+                    .push_bind(p.employer.as_deref())
+                    .push_bind(at);
+            });
+            qb.push(" RETURNING id_number, id");
+            qb.build_query_as::<(String, i64)>().fetch_all(&mut *e).await?
+        });
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Adds (person, category) pairs, ignoring those already there.
+pub async fn insert_categories(tx: &mut Tx, pairs: &[(i64, &str)]) -> Result<()> {
+    for chunk in pairs.chunks(5000) {
+        on_tx!(tx, e => {
+            let mut qb = QueryBuilder::new("INSERT INTO person_categories (person_id, category) ");
+            qb.push_values(chunk, |mut b, (id, c)| {
+                b.push_bind(*id).push_bind(*c);
+            });
+            qb.push(" ON CONFLICT DO NOTHING");
+            qb.build().execute(&mut *e).await?;
+        });
+    }
+    Ok(())
+}
+
+/// ID numbers and phones of people, in full (for an audited unmasked export).
+pub async fn people_by_ids(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String, Option<String>)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let rows = on_db!(db, p => {
+            let mut qb = QueryBuilder::new("SELECT id, id_number, phone FROM people WHERE id IN (");
+            let mut sep = qb.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            qb.build_query_as::<(i64, String, Option<String>)>().fetch_all(p).await?
+        });
+        out.extend(rows);
+    }
+    Ok(out)
 }

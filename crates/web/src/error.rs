@@ -37,6 +37,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Further fields, such as the rows of a rejected import.
+    pub more: Vec<(String, String)>,
 }
 
 impl ApiError {
@@ -46,6 +48,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            more: vec![],
         }
     }
 
@@ -57,7 +60,9 @@ impl ApiError {
 
 pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
-        ServiceError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Invalid { .. } | ServiceError::Rejected { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         ServiceError::Conflict { .. } => StatusCode::CONFLICT,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -86,11 +91,19 @@ fn public_message(e: &ServiceError, status: StatusCode) -> String {
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         let status = status_of(&e);
+        let more = match &e {
+            ServiceError::Rejected { rows, .. } => rows
+                .iter()
+                .map(|r| (format!("第 {} 行 {}", r.row, r.column), r.message.clone()))
+                .collect(),
+            _ => vec![],
+        };
         ApiError {
             status,
             code: e.code(),
             message: public_message(&e, status),
             field: e.field().map(String::from),
+            more,
         }
     }
 }
@@ -100,6 +113,12 @@ impl IntoResponse for ApiError {
         let mut fields = BTreeMap::new();
         if let Some(f) = self.field {
             fields.insert(f, self.message.clone());
+        }
+        for (k, v) in self.more {
+            fields
+                .entry(k)
+                .and_modify(|m: &mut String| m.push_str(&format!("；{v}")))
+                .or_insert(v);
         }
         let body = ErrorBody {
             error: ErrorDetail {

@@ -250,3 +250,94 @@ pub async fn figures(
 ) -> Result<Json<MobilisationFigures>, ApiError> {
     Ok(Json(st.app.mobilisation_figures(&actor, &q.as_of).await?))
 }
+
+/// The largest spreadsheet an import accepts.
+pub const IMPORT_LIMIT: usize = 32 * 1024 * 1024;
+
+fn xlsx_file(bytes: Vec<u8>, name: &str) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let disposition = format!(
+        "attachment; filename=\"{name}.xlsx\"; filename*=UTF-8''{}.xlsx",
+        percent(name)
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                dualtrack_service::spreadsheet::XLSX.to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// 人员导入模板（Excel，中文表头与填写说明）
+#[utoipa::path(get, path = "/api/v1/people/template.xlsx", tag = "mobilisation", security(("bearer" = [])),
+    responses((status = 200, description = "Excel 模板", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+pub async fn people_template(
+    State(st): State<AppState>,
+    ApiUser(_actor): ApiUser,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(xlsx_file(st.app.people_template()?, "人员导入模板"))
+}
+
+/// 批量导入人员（请求体为 xlsx 文件）：逐行检查，任一行有误则整批不写入，并列出每行的问题
+#[utoipa::path(post, path = "/api/v1/people/import", tag = "mobilisation", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, body = dualtrack_service::import::ImportOutcome),
+        (status = 422, description = "有错误的行：fields 中逐行列出", body = ErrorBody)))]
+pub async fn import_people(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    body: axum::body::Bytes,
+) -> Result<Json<dualtrack_service::import::ImportOutcome>, ApiError> {
+    Ok(Json(st.app.import_people(&actor, &body).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ExportQuery {
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub political_status: Option<String>,
+    pub jurisdiction: Option<String>,
+    /// true：导出身份证号与电话明文（需相应权限，记入审计日志）
+    pub unmask: Option<bool>,
+}
+
+/// 导出人员列表（Excel；默认脱敏）
+#[utoipa::path(get, path = "/api/v1/people/export.xlsx", tag = "mobilisation", security(("bearer" = [])), params(ExportQuery),
+    responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 403, body = ErrorBody)))]
+pub async fn export_people(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let query = PeopleQuery {
+        name: q.name,
+        category: q.category,
+        political_status: q.political_status,
+        jurisdiction: q.jurisdiction,
+        page: None,
+    };
+    let bytes = st
+        .app
+        .export_people(&actor, &query, q.unmask.unwrap_or(false))
+        .await?;
+    Ok(xlsx_file(bytes, "人员"))
+}

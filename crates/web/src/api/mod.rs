@@ -51,6 +51,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mobilisation::decide_application))
         .routes(routes!(mobilisation::register_in_community))
         .routes(routes!(mobilisation::figures))
+        .routes(routes!(mobilisation::people_template))
+        .routes(routes!(mobilisation::export_people))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(mobilisation::import_people))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    mobilisation::IMPORT_LIMIT,
+                )),
+        )
 }
 
 /// Declares the bearer-token scheme of the API.
