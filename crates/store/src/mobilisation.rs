@@ -564,3 +564,35 @@ pub async fn people_by_ids(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String, Opt
     }
     Ok(out)
 }
+
+/// A deployment to insert in bulk.
+#[derive(Debug, Clone)]
+pub struct DeploymentRecord {
+    pub person_id: i64,
+    pub jurisdiction_code: String,
+    pub site_kind: Option<&'static str>,
+    pub role: &'static str,
+    pub start_on: NaiveDate,
+    pub end_on: Option<NaiveDate>,
+}
+
+/// Inserts deployments in batches.
+pub async fn insert_deployments(tx: &mut Tx, rows: &[DeploymentRecord], at: DateTime<Utc>) -> Result<()> {
+    for chunk in rows.chunks(2000) {
+        on_tx!(tx, e => {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO deployments (person_id, jurisdiction_code, site_kind, role, start_on, end_on, created_at) ");
+            qb.push_values(chunk, |mut b, d| {
+                b.push_bind(d.person_id)
+                    .push_bind(d.jurisdiction_code.as_str())
+                    .push_bind(d.site_kind)
+                    .push_bind(d.role)
+                    .push_bind(d.start_on)
+                    .push_bind(d.end_on)
+                    .push_bind(at);
+            });
+            qb.build().execute(&mut *e).await?;
+        });
+    }
+    Ok(())
+}

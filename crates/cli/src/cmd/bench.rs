@@ -13,6 +13,15 @@ pub enum BenchCommand {
         #[arg(long)]
         skip_country: bool,
     },
+    /// 百万级人员与派驻：列表与计数的耗时分位数，Excel 导入速度
+    Mobilisation {
+        #[arg(long, default_value_t = 1_000_000)]
+        people: usize,
+        #[arg(long, default_value_t = 3_000_000)]
+        deployments: usize,
+        #[arg(long, default_value_t = 100_000)]
+        import_rows: usize,
+    },
 }
 
 async fn fresh() -> anyhow::Result<(tempfile::TempDir, App)> {
@@ -31,6 +40,9 @@ async fn timed(app: &App, prefix: Option<&str>) -> anyhow::Result<(f64, u64, u64
 
 pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
     match c {
+        BenchCommand::Mobilisation { people, deployments, import_rows } => {
+            super::bench_mobilisation::run(people, deployments, import_rows).await?
+        }
         BenchCommand::RegionImport { skip_country } => {
             println!("区划导入基准（SQLite，新数据库，WAL）");
             let mut cases: Vec<(&str, Option<&str>)> = vec![("海西州 6328", Some("6328"))];

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+mod bench_mobilisation;
 pub mod region;
 pub mod serve;
 pub mod user;
