@@ -104,6 +104,15 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// Kinds of front-line record on a cadre (一线考察).
+    CadreRecordKind {
+        Observation => "observation", "一线观察";
+        Commendation => "commendation", "表扬嘉奖";
+        Assessment => "assessment", "考核评价";
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,8 @@ pub enum Permission {
     Unmask,
     /// Write front-line records on cadres.
     WriteCadreRecords,
+    /// Read front-line records on cadres (also the cadre's chain of command).
+    ReadCadreRecords,
 }
 
 impl Role {
@@ -116,7 +118,7 @@ impl Role {
             Role::SysAdmin => matches!(p, ReadTree | ManageGrids | ImportRegions),
             Role::SecAdmin => matches!(p, ReadTree | ManageUsers),
             Role::Auditor => matches!(p, ReadTree | ReadAudit),
-            Role::Leader => matches!(p, ReadTree | ReadMobilisation),
+            Role::Leader => matches!(p, ReadTree | ReadMobilisation | ReadCadreRecords),
             Role::Operator => matches!(
                 p,
                 ReadTree | ManageGrids | ReadMobilisation | ManageMobilisation | Unmask
@@ -124,7 +126,12 @@ impl Role {
             Role::GridWorker => matches!(p, ReadTree | ReadMobilisation),
             Role::OrgDept => matches!(
                 p,
-                ReadTree | ReadMobilisation | ManageMobilisation | Unmask | WriteCadreRecords
+                ReadTree
+                    | ReadMobilisation
+                    | ManageMobilisation
+                    | Unmask
+                    | WriteCadreRecords
+                    | ReadCadreRecords
             ),
             Role::EnterpriseLiaison => matches!(p, ReadTree),
             Role::DeptResponder => matches!(p, ReadTree),

@@ -367,7 +367,75 @@ async fn organisations_have_members_and_dates(engine: Engine) {
     }
 }
 
+async fn cadre_records_are_for_the_department_and_the_chain_of_command(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    t.add_user("dlh_leader", "leader", "632802").await;
+    let org = t.token("haixi_org").await;
+    let cadre = t.count("SELECT MIN(p.id) FROM people p JOIN org_members m ON m.person_id = p.id JOIN organisations o ON o.id = m.org_id WHERE o.kind = 'work_group' AND o.jurisdiction_code = '632801'").await;
+    let r = t
+        .post(
+            &format!("/api/v1/people/{cadre}/cadre-records"),
+            &org,
+            json!({"kind": "commendation", "recorded_on": "2020-02-25",
+            "content": "驻企期间协调解决用工和物资运输问题，企业提前复工"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let file = r.json();
+    assert_eq!(file["records"][0]["kind_name"], "表扬嘉奖");
+    assert!(
+        file["deployments"]
+            .as_array()
+            .map(|d| !d.is_empty())
+            .unwrap_or(false),
+        "the work-group deployment shows"
+    );
+    assert_eq!(t.audit_count("cadre_record.create").await, 1);
+    // The cadre's chain of command reads it; others do not.
+    let gm = t.token("golmud_leader").await;
+    let r = t
+        .get(&format!("/api/v1/people/{cadre}/cadre-file"), &gm)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("企业提前复工"));
+    let dlh = t.token("dlh_leader").await;
+    assert_eq!(
+        t.get(&format!("/api/v1/people/{cadre}/cadre-file"), &dlh)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    for who in ["golmud_operator", "grid_worker"] {
+        let tok = t.token(who).await;
+        assert_eq!(
+            t.get(&format!("/api/v1/people/{cadre}/cadre-file"), &tok)
+                .await
+                .status,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    let op = t.token("golmud_operator").await;
+    let r = t
+        .post(
+            &format!("/api/v1/people/{cadre}/cadre-records"),
+            &op,
+            json!({"kind": "observation", "recorded_on": "2020-02-25", "content": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .post(
+            &format!("/api/v1/people/{cadre}/cadre-records"),
+            &org,
+            json!({"kind": "praise", "recorded_on": "2020-02-25", "content": "x"}),
+        )
+        .await;
+    assert!(r.json()["error"]["fields"]["kind"].is_string());
+}
+
 on_both_engines!(
+    cadre_records_are_for_the_department_and_the_chain_of_command,
     the_report_figures_come_out_of_the_records,
     people_are_registered_once_and_masked,
     deployments_and_applications_move_the_counts,

@@ -41,6 +41,7 @@ async fn fixture(engine: Engine) -> Fixture {
     t.add_user("gm_secadmin", "sec_admin", "632801").await;
     t.add_user("gm_auditor", "auditor", "632801").await;
     t.add_user("gm_sysadmin", "sys_admin", "632801").await;
+    t.add_user("gm_org", "org_dept", "632801").await;
     let victim = t.user_id("delingha_operator").await;
     // Leave traces in 德令哈's audit log.
     let tok = t.token("delingha_operator").await;
@@ -126,6 +127,18 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
         ),
         ("get", "/api/v1/audit") => ("gm_auditor", route.into(), None),
         ("get", "/api/v1/people") => ("golmud_operator", route.into(), None),
+        ("get", "/api/v1/people/{id}/cadre-file") => (
+            "gm_org",
+            format!("/api/v1/people/{person}/cadre-file"),
+            None,
+        ),
+        ("post", "/api/v1/people/{id}/cadre-records") => (
+            "gm_org",
+            format!("/api/v1/people/{person}/cadre-records"),
+            Some(
+                json!({"kind": "commendation", "recorded_on": "2020-02-20", "content": "越权记录"}),
+            ),
+        ),
         ("post", "/api/v1/people") => (
             "golmud_operator",
             route.into(),

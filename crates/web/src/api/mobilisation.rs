@@ -341,3 +341,31 @@ pub async fn export_people(
         .await?;
     Ok(xlsx_file(bytes, "人员"))
 }
+
+/// 干部一线考察档案：派驻经历与考察记录（组织部门及其上级领导可读）
+#[utoipa::path(get, path = "/api/v1/people/{id}/cadre-file", tag = "mobilisation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "人员编号")),
+    responses((status = 200, body = dualtrack_service::mobilisation::CadreFile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn cadre_file(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<dualtrack_service::mobilisation::CadreFile>, ApiError> {
+    Ok(Json(st.app.cadre_file(&actor, parse_id(&id)?).await?))
+}
+
+/// 记录干部一线考察（观察、表扬嘉奖、考核评价；组织部门）
+#[utoipa::path(post, path = "/api/v1/people/{id}/cadre-records", tag = "mobilisation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "人员编号")), request_body = dualtrack_service::mobilisation::CadreRecordInput,
+    responses((status = 201, body = dualtrack_service::mobilisation::CadreFile), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_cadre(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<dualtrack_service::mobilisation::CadreRecordInput>,
+) -> Result<(StatusCode, Json<dualtrack_service::mobilisation::CadreFile>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(st.app.record_cadre(&actor, parse_id(&id)?, &input).await?),
+    ))
+}

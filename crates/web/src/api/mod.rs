@@ -51,6 +51,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mobilisation::decide_application))
         .routes(routes!(mobilisation::register_in_community))
         .routes(routes!(mobilisation::figures))
+        .routes(routes!(mobilisation::cadre_file))
+        .routes(routes!(mobilisation::record_cadre))
         .routes(routes!(mobilisation::people_template))
         .routes(routes!(mobilisation::export_people))
         .merge(
