@@ -1,3 +1,4 @@
+use super::mobilisation::{today, KindRow, OrgTable};
 use super::{render, Nav};
 use crate::error::PageError;
 use crate::extract::PageUser;
@@ -5,6 +6,8 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use dualtrack_domain::role::Permission;
+use dualtrack_service::mobilisation::MobilisationFigures;
 use dualtrack_service::tree::LevelCount;
 
 #[derive(Template)]
@@ -12,6 +15,10 @@ use dualtrack_service::tree::LevelCount;
 struct Home {
     nav: Nav,
     counts: Vec<LevelCount>,
+    /// 组织动员 as of today, for those who may read it.
+    mobilisation: Option<MobilisationFigures>,
+    /// The kinds of organisation standing today, with their totals.
+    org_kinds: Vec<KindRow>,
 }
 
 pub async fn page(
@@ -28,5 +35,24 @@ pub async fn page(
             .unwrap_or_default(),
         None => vec![],
     };
-    Ok(render(&Home { nav, counts }))
+    let mobilisation = if actor.can(Permission::ReadMobilisation) {
+        st.app.mobilisation_figures(&actor, &today()).await.ok()
+    } else {
+        None
+    };
+    let org_kinds = match &mobilisation {
+        Some(f) => OrgTable::of(&st, f)
+            .await
+            .rows
+            .into_iter()
+            .filter(|r| r.total > 0)
+            .collect(),
+        None => vec![],
+    };
+    Ok(render(&Home {
+        nav,
+        counts,
+        mobilisation,
+        org_kinds,
+    }))
 }

@@ -2,9 +2,13 @@
 //! page goes through the same service calls, and so the same role and scope checks, as the
 //! API.
 
+mod applications;
 mod audit;
 mod auth;
 mod home;
+mod mobilisation;
+mod organisations;
+mod people;
 mod tree;
 mod users;
 
@@ -39,6 +43,26 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/unlock", post(users::unlock))
         .route("/users/{id}/password", post(users::reset_password))
         .route("/audit", get(audit::page))
+        .route("/mobilisation", get(mobilisation::figures))
+        .route("/deployments", get(mobilisation::deployments))
+        .route("/people", get(people::list).post(people::register))
+        .route("/people/new", get(people::new_form))
+        .route("/people/{id}", get(people::page))
+        .route("/people/{id}/unmask", post(people::unmask))
+        .route("/people/{id}/deployments", post(people::deploy))
+        .route(
+            "/organisations",
+            get(organisations::list).post(organisations::create),
+        )
+        .route("/organisations/new", get(organisations::new_form))
+        .route("/organisations/{id}", get(organisations::page))
+        .route(
+            "/organisations/{id}/members",
+            post(organisations::add_member),
+        )
+        .route("/applications", get(applications::list))
+        .route("/applications/{id}/approve", post(applications::approve))
+        .route("/applications/{id}/decline", post(applications::decline))
 }
 
 /// What the layout shows of the logged-in user.
@@ -50,6 +74,7 @@ pub struct Nav {
     pub home_name: String,
     pub show_users: bool,
     pub show_audit: bool,
+    pub show_mobilisation: bool,
     pub notice: Option<String>,
 }
 
@@ -71,6 +96,7 @@ impl Nav {
             home_name,
             show_users: actor.can(Permission::ManageUsers),
             show_audit: actor.can(Permission::ReadAudit),
+            show_mobilisation: actor.can(Permission::ReadMobilisation),
             notice: None,
         }
     }

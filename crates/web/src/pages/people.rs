@@ -1,0 +1,391 @@
+//! People: the list (masked), registration, a person's page with their deployments, the
+//! audited unmasking, and deploying them.
+
+use super::mobilisation::{
+    deployment_rows, non_empty, page_number, query_of, refused_on_form, today, DeploymentRow,
+    Places,
+};
+use super::{correctable, render, Nav};
+use crate::error::PageError;
+use crate::extract::{parse_id, PageForm, PageUser};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use dualtrack_domain::mobilisation::{Category, PoliticalStatus, SiteKind};
+use dualtrack_domain::role::Permission;
+use dualtrack_service::mobilisation::{
+    DeploymentInput, DeploymentQuery, Page, PeopleQuery, PersonInput, PersonView, Unmasked,
+};
+use dualtrack_service::{Actor, ServiceError};
+use serde::Deserialize;
+
+type Choices = Vec<(&'static str, &'static str)>;
+
+/// A person as the list shows them: masked, names for codes.
+struct PersonRow {
+    id: i64,
+    name: String,
+    sex: &'static str,
+    birth_date: String,
+    id_number: String,
+    phone: String,
+    status: &'static str,
+    categories: String,
+    place: String,
+}
+
+fn categories_text(p: &PersonView) -> String {
+    let names: Vec<&str> = p.categories.iter().map(|c| c.zh()).collect();
+    if names.is_empty() {
+        "—".into()
+    } else {
+        names.join("、")
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    name: Option<String>,
+    category: Option<String>,
+    political_status: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+struct PeoplePage {
+    nav: Nav,
+    name: String,
+    category: String,
+    political_status: String,
+    categories: Choices,
+    statuses: Choices,
+    rows: Vec<PersonRow>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    prev_query: String,
+    next_query: String,
+    can_manage: bool,
+    error: Option<String>,
+}
+
+async fn find_people(
+    st: &AppState,
+    actor: &Actor,
+    q: &ListQuery,
+) -> Result<Page<PersonView>, ServiceError> {
+    let page = page_number(&q.page)?;
+    let pq = PeopleQuery {
+        name: non_empty(&q.name),
+        category: non_empty(&q.category),
+        political_status: non_empty(&q.political_status),
+        jurisdiction: None,
+        page: Some(page),
+    };
+    st.app.list_people(actor, &pq).await
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let (found, error, status) = match find_people(&st, &actor, &q).await {
+        Ok(p) => (p, None, StatusCode::OK),
+        Err(e) => {
+            let (status, message) = correctable(e)?;
+            let empty = Page {
+                items: vec![],
+                total: 0,
+                page: 1,
+                page_size: dualtrack_service::mobilisation::PAGE_SIZE,
+            };
+            (empty, Some(message), status)
+        }
+    };
+    let places = Places::of(
+        &st,
+        found.items.iter().map(|p| p.jurisdiction_code.as_str()),
+    )
+    .await;
+    let rows = found
+        .items
+        .iter()
+        .map(|p| PersonRow {
+            id: p.id,
+            name: p.name.clone(),
+            sex: p.sex.zh(),
+            birth_date: p.birth_date.to_string(),
+            id_number: p.id_number.clone(),
+            phone: p.phone.clone().unwrap_or_else(|| "—".into()),
+            status: p.political_status.zh(),
+            categories: categories_text(p),
+            place: places.name(&p.jurisdiction_code),
+        })
+        .collect();
+    let query = |page: i64| {
+        query_of(&[
+            ("name", q.name.clone()),
+            ("category", q.category.clone()),
+            ("political_status", q.political_status.clone()),
+            ("page", Some(page.to_string())),
+        ])
+    };
+    let pages = ((found.total + found.page_size - 1) / found.page_size.max(1)).max(1);
+    let tpl = PeoplePage {
+        nav: Nav::of(&st, &actor).await,
+        name: q.name.clone().unwrap_or_default(),
+        category: q.category.clone().unwrap_or_default(),
+        political_status: q.political_status.clone().unwrap_or_default(),
+        categories: Category::choices(),
+        statuses: PoliticalStatus::choices(),
+        rows,
+        total: found.total,
+        page: found.page,
+        pages,
+        prev_query: query(found.page - 1),
+        next_query: query(found.page + 1),
+        can_manage: actor.can(Permission::ManageMobilisation),
+        error,
+    };
+    Ok((status, render(&tpl)).into_response())
+}
+
+// ---- registration ----
+
+#[derive(Deserialize, Default)]
+pub struct PersonForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    political_status: String,
+    #[serde(default)]
+    categories: Vec<String>,
+    #[serde(default)]
+    jurisdiction_code: String,
+    #[serde(default)]
+    employer: String,
+}
+
+impl PersonForm {
+    fn has_category(&self, c: &str) -> bool {
+        self.categories.iter().any(|x| x == c)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "person_new.html")]
+struct NewPersonPage {
+    nav: Nav,
+    form: PersonForm,
+    categories: Choices,
+    statuses: Choices,
+    error: Option<String>,
+}
+
+async fn new_person_page(
+    st: &AppState,
+    actor: &Actor,
+    form: PersonForm,
+    error: Option<String>,
+) -> NewPersonPage {
+    NewPersonPage {
+        nav: Nav::of(st, actor).await,
+        form,
+        categories: Category::choices(),
+        statuses: PoliticalStatus::choices(),
+        error,
+    }
+}
+
+pub async fn new_form(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+) -> Result<Response, PageError> {
+    st.app
+        .require(&actor, Permission::ManageMobilisation, "人员", "登记")
+        .await?;
+    let form = PersonForm {
+        jurisdiction_code: actor.home_code().unwrap_or_default(),
+        ..Default::default()
+    };
+    Ok(render(&new_person_page(&st, &actor, form, None).await))
+}
+
+pub async fn register(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    PageForm(f): PageForm<PersonForm>,
+) -> Result<Response, PageError> {
+    let input = PersonInput {
+        name: f.name.clone(),
+        id_number: f.id_number.clone(),
+        phone: Some(f.phone.clone()),
+        political_status: f.political_status.clone(),
+        categories: f.categories.clone(),
+        jurisdiction_code: f.jurisdiction_code.clone(),
+        employer: Some(f.employer.clone()),
+    };
+    match st.app.register_person(&actor, &input).await {
+        Ok(r) => {
+            let done = if r.created { "registered" } else { "existing" };
+            Ok(Redirect::to(&format!("/people/{}?done={done}", r.person.id)).into_response())
+        }
+        Err(e) => {
+            let (status, message) = refused_on_form(e)?;
+            let page = new_person_page(&st, &actor, f, Some(message)).await;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
+
+// ---- a person ----
+
+#[derive(Deserialize, Default)]
+pub struct DeployForm {
+    #[serde(default)]
+    jurisdiction_code: String,
+    #[serde(default)]
+    site_kind: String,
+    #[serde(default)]
+    site_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    start_on: String,
+    #[serde(default)]
+    end_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    nav: Nav,
+    p: PersonView,
+    place: String,
+    categories: String,
+    unmasked: Option<Unmasked>,
+    deployments: Vec<DeploymentRow>,
+    can_manage: bool,
+    can_unmask: bool,
+    form: DeployForm,
+    site_kinds: Choices,
+    error: Option<String>,
+}
+
+async fn person_page(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+    unmasked: Option<Unmasked>,
+    form: Option<DeployForm>,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<PersonPage, PageError> {
+    let p = st.app.get_person(actor, id).await?;
+    let ds = st
+        .app
+        .list_deployments(
+            actor,
+            &DeploymentQuery {
+                person_id: Some(id),
+                on_day: None,
+                page: None,
+            },
+        )
+        .await?;
+    let places = Places::of(st, [p.jurisdiction_code.as_str()]).await;
+    let form = form.unwrap_or_else(|| DeployForm {
+        jurisdiction_code: p.jurisdiction_code.clone(),
+        start_on: today(),
+        ..Default::default()
+    });
+    Ok(PersonPage {
+        nav: Nav::of(st, actor).await.with_notice(notice),
+        place: places.name(&p.jurisdiction_code),
+        categories: categories_text(&p),
+        deployments: deployment_rows(st, ds).await,
+        can_manage: actor.can(Permission::ManageMobilisation),
+        can_unmask: actor.can(Permission::Unmask),
+        site_kinds: SiteKind::choices(),
+        unmasked,
+        form,
+        error,
+        p,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    Query(d): Query<Done>,
+) -> Result<Response, PageError> {
+    let notice = d.done.map(|d| match d.as_str() {
+        "registered" => "已登记".to_string(),
+        "existing" => "该身份证号已登记，未重复建档".to_string(),
+        "deployed" => "已派驻".to_string(),
+        _ => "已保存".to_string(),
+    });
+    let page = person_page(&st, &actor, parse_id(&id)?, None, None, None, notice).await?;
+    Ok(render(&page))
+}
+
+/// The person's page with the full ID number and phone; the service audits every reading,
+/// and the page is not kept in any cache.
+pub async fn unmask(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let full = st.app.unmask_person(&actor, id).await?;
+    let page = person_page(&st, &actor, id, Some(full), None, None, None).await?;
+    Ok((
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ],
+        render(&page),
+    )
+        .into_response())
+}
+
+pub async fn deploy(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<DeployForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let input = DeploymentInput {
+        person_id: id,
+        jurisdiction_code: f.jurisdiction_code.clone(),
+        org_id: None,
+        site_kind: Some(f.site_kind.clone()),
+        site_name: Some(f.site_name.clone()),
+        role: f.role.clone(),
+        start_on: f.start_on.clone(),
+        end_on: Some(f.end_on.clone()),
+    };
+    match st.app.deploy(&actor, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/people/{id}?done=deployed")).into_response()),
+        Err(e) => {
+            let (status, message) = refused_on_form(e)?;
+            let page = person_page(&st, &actor, id, None, Some(f), Some(message), None).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
