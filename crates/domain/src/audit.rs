@@ -59,10 +59,16 @@ pub enum Action {
     Import,
     #[serde(rename = "export")]
     Export,
+    #[serde(rename = "campaign.create")]
+    CampaignCreate,
+    #[serde(rename = "campaign.send")]
+    CampaignSend,
+    #[serde(rename = "document.create")]
+    DocumentCreate,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 28] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -88,6 +94,9 @@ impl Action {
         Action::CadreRecord,
         Action::Import,
         Action::Export,
+        Action::CampaignCreate,
+        Action::CampaignSend,
+        Action::DocumentCreate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +126,9 @@ impl Action {
             Action::CadreRecord => "cadre_record.create",
             Action::Import => "import",
             Action::Export => "export",
+            Action::CampaignCreate => "campaign.create",
+            Action::CampaignSend => "campaign.send",
+            Action::DocumentCreate => "document.create",
         }
     }
 
@@ -147,6 +159,9 @@ impl Action {
             Action::CadreRecord => "记录一线考察",
             Action::Import => "批量导入",
             Action::Export => "导出",
+            Action::CampaignCreate => "新建活动",
+            Action::CampaignSend => "活动下派人员",
+            Action::DocumentCreate => "登记政策文件",
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod demo;
 pub mod error;
 pub mod import;

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod campaigns;
 pub mod jurisdiction;
 pub mod mobilisation;
 pub mod session;

@@ -635,3 +635,11 @@ pub async fn cadre_records(db: &Db, person_id: i64) -> Result<Vec<CadreRecordRow
          WHERE person_id = $1 ORDER BY recorded_on DESC, id DESC")
         .bind(person_id).fetch_all(p).await?))
 }
+
+/// Ids of every organisation of a kind (for linking documents in the demo).
+pub async fn org_ids_of_kind(tx: &mut Tx, kind: &str) -> Result<Vec<i64>> {
+    Ok(
+        on_tx!(tx, e => sqlx::query_scalar("SELECT id FROM organisations WHERE kind = $1 ORDER BY id")
+        .bind(kind).fetch_all(&mut *e).await?),
+    )
+}

@@ -434,7 +434,97 @@ async fn cadre_records_are_for_the_department_and_the_chain_of_command(engine: E
     assert!(r.json()["error"]["fields"]["kind"].is_string());
 }
 
+async fn campaigns_and_documents(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let org = t.token("haixi_org").await;
+    let list = t.get("/api/v1/campaigns", &org).await.json();
+    let qian = list
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["name"] == "千名干部下乡活动"))
+        .cloned()
+        .expect("demo campaign");
+    assert_eq!(qian["people_sent"], 1000);
+    assert!(qian["places_covered"].as_i64().unwrap_or(0) > 100, "{qian}");
+    let docs = t.get("/api/v1/documents", &org).await.json();
+    assert_eq!(docs.as_array().map(|d| d.len()), Some(3));
+    let branches = docs
+        .as_array()
+        .and_then(|d| {
+            d.iter()
+                .find(|x| x["title"].as_str().unwrap_or("").contains("坚强政治保证"))
+        })
+        .map(|d| d["links"].as_array().map(|l| l.len()).unwrap_or(0));
+    assert_eq!(
+        branches,
+        Some(31),
+        "28 branches by 02-28 and 3 set up in March"
+    );
+    // A new campaign sends people; twice is refused; places must be villages.
+    let r = t.post("/api/v1/campaigns", &org, json!({"name": "春耕帮扶", "theme": "稳产保供", "jurisdiction_code": "632822", "start_on": "2020-03-01"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let cid = r.json()["id"].as_i64().expect("id");
+    let pid = t
+        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632822%'")
+        .await;
+    let send =
+        |place: &str| json!({"person_id": pid, "place_code": place, "sent_on": "2020-03-02"});
+    let first_village = t.count("SELECT MIN(CAST(code AS BIGINT)) FROM jurisdictions WHERE code LIKE '632822%' AND level = 5").await.to_string();
+    let r = t
+        .post(
+            &format!("/api/v1/campaigns/{cid}/people"),
+            &org,
+            send("632822"),
+        )
+        .await;
+    assert!(r.json()["error"]["fields"]["place_code"].is_string());
+    let r = t
+        .post(
+            &format!("/api/v1/campaigns/{cid}/people"),
+            &org,
+            send(&first_village),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["people_sent"], 1);
+    assert_eq!(
+        t.post(
+            &format!("/api/v1/campaigns/{cid}/people"),
+            &org,
+            send(&first_village)
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
+    // A document links what it set up, within scope only.
+    let gm_org = {
+        t.add_user("gm_org2", "org_dept", "632801").await;
+        t.token("gm_org2").await
+    };
+    let dlh_org = t
+        .count("SELECT MIN(id) FROM organisations WHERE jurisdiction_code LIKE '632802%'")
+        .await;
+    let r = t
+        .post("/api/v1/documents", &gm_org, json!({"title": "格尔木市复工复产工作方案", "issuer": "格尔木市委", "issued_on": "2020-02-15",
+            "measures": "驻企服务", "jurisdiction_code": "632801", "organisation_ids": [dlh_org]}))
+        .await;
+    assert!(
+        r.json()["error"]["fields"]["organisation_ids"].is_string(),
+        "{}",
+        r.text
+    );
+    let gm_group = t.count("SELECT MIN(id) FROM organisations WHERE jurisdiction_code = '632801' AND kind = 'work_group'").await;
+    let r = t
+        .post("/api/v1/documents", &gm_org, json!({"title": "格尔木市复工复产工作方案", "issuer": "格尔木市委", "issued_on": "2020-02-15",
+            "measures": "驻企服务", "jurisdiction_code": "632801", "organisation_ids": [gm_group]}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()["links"][0]["kind"], "organisation");
+    assert_eq!(t.audit_count("document.create").await, 1);
+}
+
 on_both_engines!(
+    campaigns_and_documents,
     cadre_records_are_for_the_department_and_the_chain_of_command,
     the_report_figures_come_out_of_the_records,
     people_are_registered_once_and_masked,

@@ -34,6 +34,8 @@ struct Victims {
     person: i64,
     org: i64,
     application: i64,
+    campaign: i64,
+    document: i64,
 }
 
 async fn fixture(engine: Engine) -> Fixture {
@@ -60,6 +62,16 @@ async fn fixture(engine: Engine) -> Fixture {
         .count("SELECT MIN(id) FROM organisations WHERE jurisdiction_code LIKE '632802%'")
         .await;
     let application = t.count("SELECT MIN(id) FROM applications WHERE jurisdiction_code LIKE '632802%' AND status = 'submitted'").await;
+    // A campaign and a document of 德令哈's own.
+    let tok = t.token("delingha_operator").await;
+    let r = t
+        .post("/api/v1/campaigns", &tok, json!({"name": "德令哈帮扶", "theme": "x", "jurisdiction_code": DELINGHA, "start_on": "2020-02-01"}))
+        .await;
+    let campaign = r.json()["id"].as_i64().expect("campaign");
+    let r = t
+        .post("/api/v1/documents", &tok, json!({"title": "德令哈文件", "issuer": "x", "issued_on": "2020-02-01", "measures": "x", "jurisdiction_code": DELINGHA}))
+        .await;
+    let document = r.json()["id"].as_i64().expect("document");
     Fixture {
         t,
         victim,
@@ -68,6 +80,8 @@ async fn fixture(engine: Engine) -> Fixture {
             person,
             org,
             application,
+            campaign,
+            document,
         },
     }
 }
@@ -127,6 +141,39 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
         ),
         ("get", "/api/v1/audit") => ("gm_auditor", route.into(), None),
         ("get", "/api/v1/people") => ("golmud_operator", route.into(), None),
+        ("get", "/api/v1/campaigns") => ("golmud_operator", route.into(), None),
+        ("post", "/api/v1/campaigns") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"name": "越权活动", "theme": "x", "jurisdiction_code": DELINGHA, "start_on": "2020-02-01"}),
+            ),
+        ),
+        ("get", "/api/v1/campaigns/{id}") => (
+            "golmud_operator",
+            format!("/api/v1/campaigns/{}", v.campaign),
+            None,
+        ),
+        ("post", "/api/v1/campaigns/{id}/people") => (
+            "golmud_operator",
+            format!("/api/v1/campaigns/{}/people", v.campaign),
+            Some(
+                json!({"person_id": person, "place_code": DELINGHA_VILLAGE, "sent_on": "2020-02-20"}),
+            ),
+        ),
+        ("get", "/api/v1/documents") => ("golmud_operator", route.into(), None),
+        ("post", "/api/v1/documents") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"title": "越权文件", "issuer": "x", "issued_on": "2020-02-01", "measures": "x", "jurisdiction_code": DELINGHA}),
+            ),
+        ),
+        ("get", "/api/v1/documents/{id}") => (
+            "golmud_operator",
+            format!("/api/v1/documents/{}", v.document),
+            None,
+        ),
         ("get", "/api/v1/people/{id}/cadre-file") => (
             "gm_org",
             format!("/api/v1/people/{person}/cadre-file"),
@@ -320,6 +367,8 @@ async fn api_routes_keep_to_the_subtree(engine: Engine) {
             // Names and accounts of 德令哈 never appear; its codes only as the echo of a refusal.
             for marker in [
                 "德令哈市",
+                "德令哈帮扶",
+                "德令哈文件",
                 "德令哈测试网格",
                 "delingha_operator",
                 "德令哈市操作员",

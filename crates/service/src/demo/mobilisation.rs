@@ -515,6 +515,19 @@ pub async fn load(tx: &mut Tx, villages: Vec<String>, grids: Vec<String>) -> Ser
         }
     }
 
+    // “千名干部下乡”: 1,000 cadres and party members sent to villages and communities.
+    let campaign = dualtrack_store::campaigns::insert_campaign(
+        tx,
+        "千名干部下乡活动",
+        "鼓干劲、稳脱贫、保稳定、战疫病、迎小康",
+        "6328",
+        day(2, 10),
+        Some(day(3, 31)),
+        now,
+    )
+    .await?;
+    let mut sent = 0;
+
     // In-service party members registering with their residential communities: 4,126 by
     // 2020-02-28, 318 more in March; those living where grids are drawn are assigned one.
     for n in 0..4444 {
@@ -535,6 +548,53 @@ pub async fn load(tx: &mut Tx, villages: Vec<String>, grids: Vec<String>) -> Ser
         let grid = grids.iter().find(|g| g.starts_with(&home));
         store::insert_registration(tx, id, &home, registered, grid.map(String::as_str), now)
             .await?;
+        if n % 4 == 0 && sent < 1000 {
+            let place = &people.villages[(n * 13) % people.villages.len()];
+            let on = spread(day(2, 10), 20, sent, 1000);
+            dualtrack_store::campaigns::add_campaign_person(tx, campaign, id, place, on).await?;
+            sent += 1;
+        }
+    }
+
+    // The three policy documents that set the work up, linked to what they created.
+    let docs: [(&str, &str, &str); 3] = [
+        (
+            "关于加强党的领导，为打赢疫情防控阻击战提供坚强政治保证的通知",
+            "2020-01-27",
+            "发挥村（社区）党组织作用；在防控一线设置临时党支部和网格党组织；构建“联合体”吹哨机制",
+        ),
+        (
+            "关于进一步激励关爱基层党员干部在疫情防控一线担当作为的十项措施",
+            "2020-02-05",
+            "在战“疫”一线培养锻炼和考察识别干部；关心关爱一线医务人员和基层干部",
+        ),
+        (
+            "关于在企业复工复产中充分发挥企业党组织战斗堡垒作用和党员先锋模范作用的通知",
+            "2020-02-12",
+            "选派干部组成工作组驻企指导疫情防控、协调解决生产难题",
+        ),
+    ];
+    for (k, (title, issued, measures)) in docs.iter().enumerate() {
+        let issued_on = NaiveDate::parse_from_str(issued, "%Y-%m-%d").unwrap_or_default();
+        let doc = dualtrack_store::campaigns::insert_document(
+            tx,
+            title,
+            "中共海西州委",
+            None,
+            issued_on,
+            measures,
+            "6328",
+            now,
+        )
+        .await?;
+        if k == 1 {
+            dualtrack_store::campaigns::link_document(tx, doc, "campaign", campaign).await?;
+        }
+        if let Some(kind) = [Some("temp_branch"), None, Some("work_group")][k] {
+            for org in store::org_ids_of_kind(tx, kind).await? {
+                dualtrack_store::campaigns::link_document(tx, doc, "organisation", org).await?;
+            }
+        }
     }
     Ok(people.next)
 }

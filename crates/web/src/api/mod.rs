@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod mobilisation;
 pub mod tree;
 pub mod users;
@@ -51,6 +52,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mobilisation::decide_application))
         .routes(routes!(mobilisation::register_in_community))
         .routes(routes!(mobilisation::figures))
+        .routes(routes!(campaigns::list, campaigns::create))
+        .routes(routes!(campaigns::get))
+        .routes(routes!(campaigns::send))
+        .routes(routes!(
+            campaigns::list_documents,
+            campaigns::create_document
+        ))
+        .routes(routes!(campaigns::get_document))
         .routes(routes!(mobilisation::cadre_file))
         .routes(routes!(mobilisation::record_cadre))
         .routes(routes!(mobilisation::people_template))
