@@ -137,3 +137,82 @@ test('a security administrator creates an account and the auditor finds it in th
   await page.screenshot({ path: join(shots, '09-audit.png'), fullPage: true });
   await context.close();
 });
+
+/** A valid resident ID number (GB 11643): the check character over the first 17 digits. */
+function validId(first17) {
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((s, d, i) => s + Number(d) * weights[i], 0);
+  return first17 + '10X98765432'[sum % 11];
+}
+
+/** Today as a reporting day, China Standard Time. */
+function todayCst() {
+  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
+test('an operator registers a person on a phone, deploys them, and the on-duty count goes up', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await login(page, 'golmud_operator');
+  assert.match(await page.textContent('#mobilisation-card'), /当日在岗人数/);
+  await page.screenshot({ path: join(shots, '10-home-mobilisation.png'), fullPage: true });
+
+  await page.click('header >> text=组织动员');
+  await page.waitForURL(`${base}/mobilisation`);
+  const today = todayCst();
+  assert.equal(await page.inputValue('input[name=as_of]'), today);
+  const before = Number((await page.textContent('#on-duty')).trim());
+  assert.ok(Number.isInteger(before), 'on-duty count is a number');
+  await page.screenshot({ path: join(shots, '11-mobilisation.png'), fullPage: true });
+
+  await page.click('nav.subnav >> text=登记人员');
+  await page.waitForURL(`${base}/people/new`);
+  const idNumber = validId('63280120030715123');
+  await page.fill('input[name=name]', '巴图长青');
+  await page.fill('input[name=id_number]', idNumber);
+  await page.fill('input[name=phone]', '13997001234');
+  await page.selectOption('select[name=political_status]', 'party_member');
+  await page.check('input[name=categories][value=volunteer]');
+  assert.equal(await page.inputValue('input[name=jurisdiction_code]'), '632801');
+  await page.screenshot({ path: join(shots, '12-register.png'), fullPage: true });
+  await page.click('form[action="/people"] button[type=submit]');
+  await page.waitForURL(/\/people\/\d+\?done=registered$/);
+  assert.match(await page.textContent('h1'), /巴图长青/);
+  assert.equal((await page.textContent('#id-number')).trim(), `632801********${idNumber.slice(14)}`);
+  assert.doesNotMatch(await page.textContent('body'), new RegExp(idNumber));
+  await page.screenshot({ path: join(shots, '13-person.png'), fullPage: true });
+
+  const deploy = page.locator('#deploy form');
+  await deploy.locator('input[name=jurisdiction_code]').fill('632801001001');
+  await deploy.locator('select[name=site_kind]').selectOption('checkpoint');
+  await deploy.locator('input[name=site_name]').fill('G109 格尔木南卡口');
+  await deploy.locator('input[name=role]').fill('卡口值守');
+  await deploy.locator('input[name=start_on]').fill(today);
+  await deploy.locator('button[type=submit]').click();
+  await page.waitForURL(/\/people\/\d+\?done=deployed$/);
+  assert.match(await page.textContent('p.notice'), /已派驻/);
+  const deployments = await page.textContent('table.stack');
+  assert.match(deployments, /卡口值守/);
+  assert.match(deployments, new RegExp(`${today} 起至今`));
+  await page.screenshot({ path: join(shots, '14-deployed.png'), fullPage: true });
+
+  await page.click('header >> text=组织动员');
+  await page.waitForURL(`${base}/mobilisation`);
+  assert.equal(Number((await page.textContent('#on-duty')).trim()), before + 1);
+  await page.screenshot({ path: join(shots, '15-mobilisation-after.png'), fullPage: true });
+
+  // The lists behind the figures, as they look on a phone.
+  await page.goto(`${base}/mobilisation?as_of=2020-02-28`);
+  await page.screenshot({ path: join(shots, '16-mobilisation-2020-02-28.png'), fullPage: true });
+  await page.click('a:has(#org-temp_branch)');
+  await page.waitForURL(/\/organisations\?kind=temp_branch&as_of=2020-02-28$/);
+  assert.match(await page.textContent('h1'), /临时党支部/);
+  await page.screenshot({ path: join(shots, '17-temp-branches.png') });
+  await page.goto(`${base}/people?name=巴图长青`);
+  assert.match(await page.textContent('table.people'), /139\*\*\*\*1234/);
+  await page.screenshot({ path: join(shots, '18-people.png') });
+  await page.goto(`${base}/applications?status=submitted`);
+  await page.click('details.approve >> nth=0 >> summary');
+  await page.screenshot({ path: join(shots, '19-applications.png') });
+  await context.close();
+});
