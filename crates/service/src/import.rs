@@ -203,18 +203,7 @@ impl App {
             }
         }
         if !errors.is_empty() {
-            errors.sort_by_key(|e| e.row);
-            let first = &errors[0];
-            return Err(ServiceError::Rejected {
-                message: format!(
-                    "导入未执行：共 {} 处错误，第一处在第 {} 行“{}”：{}。请改正后重新导入，本次未写入任何数据",
-                    errors.len(),
-                    first.row,
-                    first.column,
-                    first.message
-                ),
-                rows: errors,
-            });
+            return Err(rejected(errors));
         }
         let (new, old): (Vec<usize>, Vec<usize>) =
             (0..records.len()).partition(|i| !known.contains_key(&records[*i].id_number));
@@ -336,5 +325,467 @@ impl App {
         }
         tx.commit().await?;
         Ok(bytes)
+    }
+}
+
+/// The columns of the organisations sheet.
+pub const ORG_COLUMNS: &[(&str, bool)] = &[
+    ("组织类型", true),
+    ("组织名称", true),
+    ("所属区划代码", true),
+    ("服务场所类型", false),
+    ("服务场所名称", false),
+    ("成立日期", true),
+    ("撤销日期", false),
+    ("负责人身份证号", false),
+];
+
+/// The columns of the deployments sheet.
+pub const DEPLOYMENT_COLUMNS: &[(&str, bool)] = &[
+    ("身份证号", true),
+    ("服务地点代码", true),
+    ("服务场所类型", false),
+    ("服务场所名称", false),
+    ("岗位", true),
+    ("开始日期", true),
+    ("结束日期", false),
+];
+
+fn choices<T: Copy>(all: &[T], zh: fn(T) -> &'static str) -> String {
+    all.iter().map(|v| zh(*v)).collect::<Vec<_>>().join("、")
+}
+
+fn date_cell(
+    raw: &str,
+    column: &str,
+    row: usize,
+    errors: &mut Vec<RowError>,
+) -> Option<chrono::NaiveDate> {
+    match chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            errors.push(RowError {
+                row,
+                column: column.into(),
+                message: format!("日期应为 年-月-日，如 2020-02-28，收到“{raw}”"),
+            });
+            None
+        }
+    }
+}
+
+fn rejected(mut errors: Vec<RowError>) -> ServiceError {
+    errors.sort_by_key(|e| e.row);
+    let first = &errors[0];
+    ServiceError::Rejected {
+        message: format!(
+            "导入未执行：共 {} 处错误，第一处在第 {} 行“{}”：{}。请改正后重新导入，本次未写入任何数据",
+            errors.len(),
+            first.row,
+            first.column,
+            first.message
+        ),
+        rows: errors,
+    }
+}
+
+impl App {
+    pub fn organisations_template(&self) -> ServiceResult<Vec<u8>> {
+        use dualtrack_domain::mobilisation::{OrgKind, SiteKind};
+        let example: Vec<String> = [
+            "临时党支部",
+            "G109 格尔木南卡口疫情防控临时党支部",
+            "632801",
+            "卡口",
+            "G109 格尔木南卡口",
+            "2020-02-01",
+            "",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let note = format!(
+            "带 * 的列必填；日期格式 2020-02-28。\n组织类型填：{}\n服务场所类型填：{}\n负责人须已登记（填其身份证号）。\n任一行有误则整批不写入。",
+            choices(OrgKind::ALL, OrgKind::zh),
+            choices(SiteKind::ALL, SiteKind::zh)
+        );
+        spreadsheet::write("组织", ORG_COLUMNS, &[example], &note)
+    }
+
+    pub fn deployments_template(&self) -> ServiceResult<Vec<u8>> {
+        use dualtrack_domain::mobilisation::SiteKind;
+        let example: Vec<String> = [
+            "632801198802140038",
+            "632801001001",
+            "卡口",
+            "G109 格尔木南卡口",
+            "卡口值守",
+            "2020-02-01",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let note = format!(
+            "带 * 的列必填；人员须已登记（填其身份证号）；服务地点为区划或网格代码。\n服务场所类型填：{}\n任一行有误则整批不写入。",
+            choices(SiteKind::ALL, SiteKind::zh)
+        );
+        spreadsheet::write("派驻", DEPLOYMENT_COLUMNS, &[example], &note)
+    }
+
+    /// Known people by ID number, in the actor's scope: (number → id), with errors for the
+    /// unknown and the out-of-scope.
+    async fn people_for_rows(
+        &self,
+        actor: &Actor,
+        wanted: &[(usize, String, &str)],
+    ) -> ServiceResult<(HashMap<String, i64>, Vec<RowError>)> {
+        let numbers: Vec<String> = wanted.iter().map(|(_, n, _)| n.clone()).collect();
+        let found: HashMap<String, (i64, String)> = store::people_by_id_numbers(&self.db, &numbers)
+            .await?
+            .into_iter()
+            .map(|(n, id, c)| (n, (id, c)))
+            .collect();
+        let mut ids = HashMap::new();
+        let mut errors = Vec::new();
+        for (row, number, column) in wanted {
+            match found.get(number) {
+                Some((id, code))
+                    if Code::parse(code)
+                        .map(|c| actor.scope.contains(&c))
+                        .unwrap_or(false) =>
+                {
+                    ids.insert(number.clone(), *id);
+                }
+                _ => errors.push(RowError {
+                    row: *row,
+                    column: column.to_string(),
+                    message: format!(
+                        "身份证号 {} 未登记或不在您的管辖范围内",
+                        dualtrack_domain::resident_id::mask_id(number)
+                    ),
+                }),
+            }
+        }
+        Ok((ids, errors))
+    }
+
+    /// A place in scope that exists, or a row error.
+    fn place_cell(
+        &self,
+        actor: &Actor,
+        places: &HashSet<String>,
+        raw: &str,
+        column: &str,
+        row: usize,
+        errors: &mut Vec<RowError>,
+    ) -> Option<Code> {
+        match Code::parse(raw) {
+            Ok(c) if !actor.scope.contains(&c) => {
+                errors.push(RowError {
+                    row,
+                    column: column.into(),
+                    message: format!("区划“{c}”不在您的管辖范围内"),
+                });
+                None
+            }
+            Ok(c) if !places.contains(c.as_str()) => {
+                errors.push(RowError {
+                    row,
+                    column: column.into(),
+                    message: format!("区划“{c}”不存在"),
+                });
+                None
+            }
+            Ok(c) => Some(c),
+            Err(e) => {
+                errors.push(RowError {
+                    row,
+                    column: column.into(),
+                    message: e.to_string(),
+                });
+                None
+            }
+        }
+    }
+
+    pub async fn import_organisations(&self, actor: &Actor, bytes: &[u8]) -> ServiceResult<usize> {
+        use dualtrack_domain::mobilisation::{OrgKind, SiteKind};
+        self.require(actor, Permission::ManageMobilisation, "组织", "import")
+            .await?;
+        let sheet = spreadsheet::read(bytes)?;
+        let cols = sheet.columns(ORG_COLUMNS)?;
+        if sheet.rows.is_empty() {
+            return Err(ServiceError::invalid("file", "文件中没有数据行"));
+        }
+        let places: HashSet<String> =
+            dualtrack_store::jurisdiction::codes_in(&self.db, &actor.scope)
+                .await?
+                .into_iter()
+                .collect();
+        let mut errors = Vec::new();
+        let mut leaders = Vec::new();
+        let mut rows = Vec::new();
+        for (row, cells) in &sheet.rows {
+            let row = *row;
+            let kind = OrgKind::parse(cell(cells, cols[0]));
+            if kind.is_none() {
+                errors.push(RowError {
+                    row,
+                    column: "组织类型".into(),
+                    message: format!("组织类型“{}”无效", cell(cells, cols[0])),
+                });
+            }
+            let name = cell(cells, cols[1]).to_string();
+            if name.is_empty() || name.chars().count() > 60 {
+                errors.push(RowError {
+                    row,
+                    column: "组织名称".into(),
+                    message: "请填写组织名称（不超过 60 字）".into(),
+                });
+            }
+            let place = self.place_cell(
+                actor,
+                &places,
+                cell(cells, cols[2]),
+                "所属区划代码",
+                row,
+                &mut errors,
+            );
+            let site_kind = match cell(cells, cols[3]) {
+                "" => None,
+                s => {
+                    let k = SiteKind::parse(s);
+                    if k.is_none() {
+                        errors.push(RowError {
+                            row,
+                            column: "服务场所类型".into(),
+                            message: format!("服务场所类型“{s}”无效"),
+                        });
+                    }
+                    k
+                }
+            };
+            let established = date_cell(cell(cells, cols[5]), "成立日期", row, &mut errors);
+            let dissolved = match cell(cells, cols[6]) {
+                "" => None,
+                d => date_cell(d, "撤销日期", row, &mut errors),
+            };
+            if let (Some(e), Some(d)) = (established, dissolved) {
+                if d < e {
+                    errors.push(RowError {
+                        row,
+                        column: "撤销日期".into(),
+                        message: "撤销日期不能早于成立日期".into(),
+                    });
+                }
+            }
+            let leader = match cell(cells, cols[7]) {
+                "" => None,
+                raw => match ResidentId::parse(raw) {
+                    Ok(id) => {
+                        leaders.push((row, id.as_str().to_string(), "负责人身份证号"));
+                        Some(id.as_str().to_string())
+                    }
+                    Err(e) => {
+                        errors.push(RowError {
+                            row,
+                            column: "负责人身份证号".into(),
+                            message: e.to_string(),
+                        });
+                        None
+                    }
+                },
+            };
+            if let (Some(kind), Some(place), Some(established)) = (kind, place, established) {
+                rows.push((
+                    kind,
+                    name,
+                    place,
+                    site_kind,
+                    cell(cells, cols[4]).to_string(),
+                    established,
+                    dissolved,
+                    leader,
+                ));
+            }
+        }
+        let (leader_ids, more) = self.people_for_rows(actor, &leaders).await?;
+        errors.extend(more);
+        if !errors.is_empty() {
+            return Err(rejected(errors));
+        }
+        let now = Utc::now();
+        let mut tx = self.db.begin().await?;
+        for (kind, name, place, site_kind, site_name, established, dissolved, leader) in &rows {
+            let leader_id = leader.as_ref().and_then(|n| leader_ids.get(n)).copied();
+            let id = store::insert_org(
+                &mut tx,
+                &store::NewOrg {
+                    kind: kind.as_str(),
+                    name,
+                    jurisdiction_code: place.as_str(),
+                    site_kind: site_kind.map(|s| s.as_str()),
+                    site_name: Some(site_name.as_str()).filter(|s| !s.is_empty()),
+                    established_on: *established,
+                    dissolved_on: *dissolved,
+                    leader_id,
+                    at: now,
+                },
+            )
+            .await?;
+            if let Some(l) = leader_id {
+                store::add_member(&mut tx, id, l, "负责人", *established).await?;
+            }
+        }
+        let detail = format!("导入组织 {} 个", rows.len());
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::Import,
+                Outcome::Success,
+                "组织",
+                "xlsx",
+                None,
+                detail,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    pub async fn import_deployments(&self, actor: &Actor, bytes: &[u8]) -> ServiceResult<usize> {
+        use dualtrack_domain::mobilisation::SiteKind;
+        self.require(actor, Permission::ManageMobilisation, "派驻", "import")
+            .await?;
+        let sheet = spreadsheet::read(bytes)?;
+        let cols = sheet.columns(DEPLOYMENT_COLUMNS)?;
+        if sheet.rows.is_empty() {
+            return Err(ServiceError::invalid("file", "文件中没有数据行"));
+        }
+        let places: HashSet<String> =
+            dualtrack_store::jurisdiction::codes_in(&self.db, &actor.scope)
+                .await?
+                .into_iter()
+                .collect();
+        let mut errors = Vec::new();
+        let mut people = Vec::new();
+        let mut rows = Vec::new();
+        for (row, cells) in &sheet.rows {
+            let row = *row;
+            let number = match ResidentId::parse(cell(cells, cols[0])) {
+                Ok(id) => {
+                    people.push((row, id.as_str().to_string(), "身份证号"));
+                    Some(id.as_str().to_string())
+                }
+                Err(e) => {
+                    errors.push(RowError {
+                        row,
+                        column: "身份证号".into(),
+                        message: e.to_string(),
+                    });
+                    None
+                }
+            };
+            let place = self.place_cell(
+                actor,
+                &places,
+                cell(cells, cols[1]),
+                "服务地点代码",
+                row,
+                &mut errors,
+            );
+            let site_kind = match cell(cells, cols[2]) {
+                "" => None,
+                s => {
+                    let k = SiteKind::parse(s);
+                    if k.is_none() {
+                        errors.push(RowError {
+                            row,
+                            column: "服务场所类型".into(),
+                            message: format!("服务场所类型“{s}”无效"),
+                        });
+                    }
+                    k
+                }
+            };
+            let role = cell(cells, cols[4]).to_string();
+            if role.is_empty() || role.chars().count() > 40 {
+                errors.push(RowError {
+                    row,
+                    column: "岗位".into(),
+                    message: "请填写岗位（不超过 40 字）".into(),
+                });
+            }
+            let start = date_cell(cell(cells, cols[5]), "开始日期", row, &mut errors);
+            let end = match cell(cells, cols[6]) {
+                "" => None,
+                d => date_cell(d, "结束日期", row, &mut errors),
+            };
+            if let (Some(s), Some(e)) = (start, end) {
+                if e < s {
+                    errors.push(RowError {
+                        row,
+                        column: "结束日期".into(),
+                        message: "结束日期不能早于开始日期".into(),
+                    });
+                }
+            }
+            if let (Some(number), Some(place), Some(start)) = (number, place, start) {
+                rows.push((
+                    number,
+                    place,
+                    site_kind,
+                    cell(cells, cols[3]).to_string(),
+                    role,
+                    start,
+                    end,
+                ));
+            }
+        }
+        let (ids, more) = self.people_for_rows(actor, &people).await?;
+        errors.extend(more);
+        if !errors.is_empty() {
+            return Err(rejected(errors));
+        }
+        let now = Utc::now();
+        let mut tx = self.db.begin().await?;
+        for (number, place, site_kind, site_name, role, start, end) in &rows {
+            let Some(person_id) = ids.get(number).copied() else {
+                continue;
+            };
+            store::insert_deployment(
+                &mut tx,
+                &store::NewDeployment {
+                    person_id,
+                    jurisdiction_code: place.as_str(),
+                    org_id: None,
+                    site_kind: site_kind.map(|s| s.as_str()),
+                    site_name: Some(site_name.as_str()).filter(|s| !s.is_empty()),
+                    role,
+                    start_on: *start,
+                    end_on: *end,
+                    at: now,
+                },
+            )
+            .await?;
+        }
+        let detail = format!("导入派驻 {} 条", rows.len());
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::Import,
+                Outcome::Success,
+                "派驻",
+                "xlsx",
+                None,
+                detail,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(rows.len())
     }
 }

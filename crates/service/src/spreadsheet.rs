@@ -91,7 +91,7 @@ impl Sheet {
 }
 
 /// The cell of a row in a column, empty when the column or cell is missing.
-pub fn cell<'a>(cells: &'a [String], col: Option<usize>) -> &'a str {
+pub fn cell(cells: &[String], col: Option<usize>) -> &str {
     col.and_then(|c| cells.get(c))
         .map(String::as_str)
         .unwrap_or("")

@@ -34,9 +34,13 @@ fn row(name: &str, id: &str, place: &str) -> Vec<String> {
 }
 
 async fn upload(t: &TestApp, token: &str, bytes: Vec<u8>) -> Resp {
+    upload_to(t, token, "/api/v1/people/import", bytes).await
+}
+
+async fn upload_to(t: &TestApp, token: &str, path: &str, bytes: Vec<u8>) -> Resp {
     let req = Request::builder()
         .method("POST")
-        .uri("/api/v1/people/import")
+        .uri(path)
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .header(header::CONTENT_TYPE, spreadsheet::XLSX)
         .body(Body::from(bytes))
@@ -207,7 +211,122 @@ async fn exports_are_masked_unless_unmasked(engine: Engine) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+async fn organisations_and_deployments_import_whole_or_not_at_all(engine: Engine) {
+    use dualtrack_service::import::{DEPLOYMENT_COLUMNS, ORG_COLUMNS};
+    let t = TestApp::new(engine).await;
+    let op = t.token("golmud_operator").await;
+    for path in [
+        "/api/v1/organisations/template.xlsx",
+        "/api/v1/deployments/template.xlsx",
+    ] {
+        let (status, bytes) = download(&t, &op, path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(spreadsheet::read(&bytes)
+            .expect("reads")
+            .headers
+            .iter()
+            .any(|h| h.ends_with('*')));
+    }
+    let known: String = dualtrack_store::on_db!(&t.db.db, p => sqlx::query_scalar::<_, String>(
+        "SELECT id_number FROM people WHERE jurisdiction_code LIKE '632801%' ORDER BY id LIMIT 1").fetch_one(p).await.expect("id"));
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+    let orgs = vec![
+        strings(&[
+            "党员突击队",
+            "格尔木市第一突击队",
+            "632801",
+            "社区",
+            "",
+            "2020-02-03",
+            "",
+            &known,
+        ]),
+        strings(&[
+            "临时党支部",
+            "坏日期支部",
+            "632801",
+            "卡口",
+            "G109",
+            "2020年2月3日",
+            "",
+            "",
+        ]),
+    ];
+    let before = t.count("SELECT COUNT(*) FROM organisations").await;
+    let r = upload_to(
+        &t,
+        &op,
+        "/api/v1/organisations/import",
+        spreadsheet::write("组织", ORG_COLUMNS, &orgs, "").expect("xlsx"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["error"]["fields"]["第 3 行 成立日期"].is_string(),
+        "{}",
+        r.text
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM organisations").await, before);
+    let r = upload_to(
+        &t,
+        &op,
+        "/api/v1/organisations/import",
+        spreadsheet::write("组织", ORG_COLUMNS, &orgs[..1], "").expect("xlsx"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["imported"], 1);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM organisations").await,
+        before + 1
+    );
+    let unknown = valid_id("63280119991231001");
+    let deps = vec![
+        strings(&[
+            &known,
+            "632801001001",
+            "卡口",
+            "G109 格尔木南卡口",
+            "卡口值守",
+            "2020-02-05",
+            "2020-02-20",
+        ]),
+        strings(&[&unknown, "632801001001", "", "", "值守", "2020-02-05", ""]),
+    ];
+    let before = t.count("SELECT COUNT(*) FROM deployments").await;
+    let r = upload_to(
+        &t,
+        &op,
+        "/api/v1/deployments/import",
+        spreadsheet::write("派驻", DEPLOYMENT_COLUMNS, &deps, "").expect("xlsx"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["error"]["fields"]["第 3 行 身份证号"]
+            .as_str()
+            .unwrap_or("")
+            .contains("未登记"),
+        "{}",
+        r.text
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM deployments").await, before);
+    let r = upload_to(
+        &t,
+        &op,
+        "/api/v1/deployments/import",
+        spreadsheet::write("派驻", DEPLOYMENT_COLUMNS, &deps[..1], "").expect("xlsx"),
+    )
+    .await;
+    assert_eq!(r.json()["imported"], 1);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM deployments").await,
+        before + 1
+    );
+}
+
 on_both_engines!(
+    organisations_and_deployments_import_whole_or_not_at_all,
     a_good_file_is_imported_whole,
     one_bad_row_rejects_the_file_and_names_the_row,
     exports_are_masked_unless_unmasked

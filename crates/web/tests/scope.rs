@@ -262,6 +262,56 @@ async fn spreadsheet_route(t: &TestApp, method: &str, route: &str) {
     use dualtrack_service::spreadsheet;
     let token = t.token("golmud_operator").await;
     match (method, route) {
+        ("get", "/api/v1/organisations/template.xlsx")
+        | ("get", "/api/v1/deployments/template.xlsx") => {
+            let r = t.get(route, &token).await;
+            assert_eq!(r.status, StatusCode::OK);
+        }
+        ("post", "/api/v1/organisations/import") | ("post", "/api/v1/deployments/import") => {
+            let (columns, row): (&[(&str, bool)], Vec<&str>) = if route.contains("organisations") {
+                (
+                    dualtrack_service::import::ORG_COLUMNS,
+                    vec![
+                        "志愿服务队",
+                        "越权志愿队",
+                        DELINGHA,
+                        "",
+                        "",
+                        "2020-02-01",
+                        "",
+                        "",
+                    ],
+                )
+            } else {
+                (
+                    dualtrack_service::import::DEPLOYMENT_COLUMNS,
+                    vec!["", DELINGHA_VILLAGE, "", "", "值守", "2020-02-01", ""],
+                )
+            };
+            let mut row: Vec<String> = row.iter().map(|s| s.to_string()).collect();
+            if !route.contains("organisations") {
+                let first17 = "63280119880214003";
+                let check =
+                    dualtrack_domain::resident_id::check_char(first17.as_bytes()).expect("digits");
+                row[0] = format!("{first17}{check}");
+            }
+            let bytes = spreadsheet::write("x", columns, &[row], "").expect("xlsx");
+            let req = axum::http::Request::builder()
+                .method("POST")
+                .uri(route)
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", spreadsheet::XLSX)
+                .body(axum::body::Body::from(bytes))
+                .expect("request");
+            let r = t.send(req).await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{route}: {}",
+                r.text
+            );
+            assert!(r.text.contains("管辖范围"), "{}", r.text);
+        }
         ("get", "/api/v1/people/template.xlsx") => {
             let r = t.get(route, &token).await;
             assert_eq!(r.status, StatusCode::OK);
@@ -353,7 +403,9 @@ async fn api_routes_keep_to_the_subtree(engine: Engine) {
             if SELF_ROUTES.contains(&route.as_str()) {
                 continue;
             }
-            if route.ends_with(".xlsx") || route == "/api/v1/people/import" {
+            if route.ends_with(".xlsx")
+                || route.ends_with("/import") && route != "/api/v1/regions/import"
+            {
                 spreadsheet_route(t, method, route).await;
                 checked += 1;
                 continue;

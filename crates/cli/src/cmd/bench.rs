@@ -40,9 +40,11 @@ async fn timed(app: &App, prefix: Option<&str>) -> anyhow::Result<(f64, u64, u64
 
 pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
     match c {
-        BenchCommand::Mobilisation { people, deployments, import_rows } => {
-            super::bench_mobilisation::run(people, deployments, import_rows).await?
-        }
+        BenchCommand::Mobilisation {
+            people,
+            deployments,
+            import_rows,
+        } => super::bench_mobilisation::run(people, deployments, import_rows).await?,
         BenchCommand::RegionImport { skip_country } => {
             println!("区划导入基准（SQLite，新数据库，WAL）");
             let mut cases: Vec<(&str, Option<&str>)> = vec![("海西州 6328", Some("6328"))];

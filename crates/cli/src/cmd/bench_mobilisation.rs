@@ -11,13 +11,22 @@ use dualtrack_store::mobilisation::{self as store, DeploymentRecord, NewOrg, Per
 use dualtrack_store::{jurisdiction, Db};
 use std::time::Instant;
 
-const COUNTIES: [&str; 7] = ["632801", "632802", "632803", "632821", "632822", "632823", "632857"];
-const CATEGORIES: [&str; 5] = ["in_service_member", "cadre", "volunteer", "medical", "veteran"];
+const COUNTIES: [&str; 7] = [
+    "632801", "632802", "632803", "632821", "632822", "632823", "632857",
+];
+const CATEGORIES: [&str; 5] = [
+    "in_service_member",
+    "cadre",
+    "volunteer",
+    "medical",
+    "veteran",
+];
 const ORG_KINDS: [&str; 4] = ["temp_branch", "commando", "volunteer", "work_group"];
 
 fn id_number(i: usize) -> String {
     let county = COUNTIES[i % 7];
-    let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default() + Duration::days(((i / 7) % 20_000) as i64);
+    let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default()
+        + Duration::days(((i / 7) % 20_000) as i64);
     let seq = (i / 7 / 20_000) % 1000;
     let first17 = format!("{county}{}{seq:03}", birth.format("%Y%m%d"));
     format!("{first17}{}", check_char(first17.as_bytes()).unwrap_or('0'))
@@ -51,7 +60,8 @@ pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyho
             .map(|i| {
                 let id = id_number(i);
                 let county = &id[..6];
-                let mine: Vec<&String> = villages.iter().filter(|v| v.starts_with(county)).collect();
+                let mine: Vec<&String> =
+                    villages.iter().filter(|v| v.starts_with(county)).collect();
                 PersonRecord {
                     name: format!("人员{i}"),
                     sex: if i % 2 == 0 { "male" } else { "female" },
@@ -59,13 +69,20 @@ pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyho
                     id_number: id.clone(),
                     phone: Some(format!("139{:08}", i % 100_000_000)),
                     political_status: if i % 3 == 0 { "masses" } else { "party_member" },
-                    jurisdiction_code: mine.get(i % mine.len().max(1)).map(|s| s.to_string()).unwrap_or_else(|| county.to_string()),
+                    jurisdiction_code: mine
+                        .get(i % mine.len().max(1))
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| county.to_string()),
                     employer: None,
                 }
             })
             .collect();
         let ids = store::insert_people(&mut tx, &batch, now).await?;
-        let pairs: Vec<(i64, &str)> = ids.iter().enumerate().map(|(k, (_, id))| (*id, CATEGORIES[(start + k) % 5])).collect();
+        let pairs: Vec<(i64, &str)> = ids
+            .iter()
+            .enumerate()
+            .map(|(k, (_, id))| (*id, CATEGORIES[(start + k) % 5]))
+            .collect();
         store::insert_categories(&mut tx, &pairs).await?;
         start = end;
     }
@@ -89,7 +106,11 @@ pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyho
                     site_kind: Some(["checkpoint", "community", "enterprise", "hospital"][k % 4]),
                     role: "值守",
                     start_on: begin,
-                    end_on: if k % 3 == 0 { Some(begin + Duration::days(10)) } else { None },
+                    end_on: if k % 3 == 0 {
+                        Some(begin + Duration::days(10))
+                    } else {
+                        None
+                    },
                 }
             })
             .collect();
@@ -121,7 +142,11 @@ pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyho
     // A county's operator lists its in-service party members, page 20, 50 a page.
     let mut op = cli.clone();
     op.scope = Scope::Under(Code::parse("632801")?);
-    let q = PeopleQuery { category: Some("in_service_member".into()), page: Some(20), ..Default::default() };
+    let q = PeopleQuery {
+        category: Some("in_service_member".into()),
+        page: Some(20),
+        ..Default::default()
+    };
     let mut times = Vec::new();
     let mut total = 0;
     for _ in 0..100 {

@@ -369,3 +369,57 @@ pub async fn record_cadre(
         Json(st.app.record_cadre(&actor, parse_id(&id)?, &input).await?),
     ))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct Imported {
+    /// 写入的行数
+    pub imported: usize,
+}
+
+/// 组织导入模板（Excel）
+#[utoipa::path(get, path = "/api/v1/organisations/template.xlsx", tag = "mobilisation", security(("bearer" = [])),
+    responses((status = 200, description = "Excel 模板", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+pub async fn organisations_template(
+    State(st): State<AppState>,
+    ApiUser(_actor): ApiUser,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(xlsx_file(st.app.organisations_template()?, "组织导入模板"))
+}
+
+/// 批量导入组织（xlsx）：任一行有误则整批不写入
+#[utoipa::path(post, path = "/api/v1/organisations/import", tag = "mobilisation", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, body = Imported), (status = 422, description = "有错误的行", body = ErrorBody)))]
+pub async fn import_organisations(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    body: axum::body::Bytes,
+) -> Result<Json<Imported>, ApiError> {
+    Ok(Json(Imported {
+        imported: st.app.import_organisations(&actor, &body).await?,
+    }))
+}
+
+/// 派驻导入模板（Excel）
+#[utoipa::path(get, path = "/api/v1/deployments/template.xlsx", tag = "mobilisation", security(("bearer" = [])),
+    responses((status = 200, description = "Excel 模板", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+pub async fn deployments_template(
+    State(st): State<AppState>,
+    ApiUser(_actor): ApiUser,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(xlsx_file(st.app.deployments_template()?, "派驻导入模板"))
+}
+
+/// 批量导入派驻（xlsx）：任一行有误则整批不写入
+#[utoipa::path(post, path = "/api/v1/deployments/import", tag = "mobilisation", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, body = Imported), (status = 422, description = "有错误的行", body = ErrorBody)))]
+pub async fn import_deployments(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    body: axum::body::Bytes,
+) -> Result<Json<Imported>, ApiError> {
+    Ok(Json(Imported {
+        imported: st.app.import_deployments(&actor, &body).await?,
+    }))
+}

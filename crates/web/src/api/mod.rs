@@ -64,9 +64,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mobilisation::record_cadre))
         .routes(routes!(mobilisation::people_template))
         .routes(routes!(mobilisation::export_people))
+        .routes(routes!(mobilisation::organisations_template))
+        .routes(routes!(mobilisation::deployments_template))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(mobilisation::import_people))
+                .routes(routes!(mobilisation::import_organisations))
+                .routes(routes!(mobilisation::import_deployments))
                 .layer(axum::extract::DefaultBodyLimit::max(
                     mobilisation::IMPORT_LIMIT,
                 )),
