@@ -216,12 +216,15 @@ impl App {
                 .collect();
         let mut pairs = Vec::new();
         for (i, r) in records.iter().enumerate() {
-            let id = inserted
-                .get(&r.id_number)
-                .copied()
-                .or_else(|| known.get(&r.id_number).map(|(id, _)| *id));
-            if let Some(id) = id {
-                pairs.extend(categories[i].iter().map(|c| (id, *c)));
+            // A known person keeps the jurisdiction they are registered under.
+            let found = match inserted.get(&r.id_number) {
+                Some(id) => Some((*id, r.jurisdiction_code.as_str())),
+                None => known
+                    .get(&r.id_number)
+                    .map(|(id, code)| (*id, code.as_str())),
+            };
+            if let Some((id, code)) = found {
+                pairs.extend(categories[i].iter().map(|c| (id, *c, code)));
             }
         }
         store::insert_categories(&mut tx, &pairs).await?;

@@ -61,7 +61,9 @@ pub async fn person(db: &Db, id: i64) -> Result<Option<PersonRow>> {
 pub async fn add_categories(tx: &mut Tx, person_id: i64, categories: &[&str]) -> Result<()> {
     on_tx!(tx, e => {
         for c in categories {
-            sqlx::query("INSERT INTO person_categories (person_id, category) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            sqlx::query(
+                "INSERT INTO person_categories (person_id, category, jurisdiction_code) \
+                 SELECT id, $2, jurisdiction_code FROM people WHERE id = $1 ON CONFLICT DO NOTHING")
                 .bind(person_id).bind(*c).execute(&mut *e).await?;
         }
     });
@@ -93,18 +95,27 @@ pub struct PeopleFilter {
     pub political_status: Option<String>,
 }
 
-/// Appends the scope and the filter to a query on `people p`.
-macro_rules! people_where {
+/// Appends the scope and the filter to a query on `people p`. With a category, the query
+/// runs on `person_categories pc` (category, jurisdiction, person) joined to `people p`, so
+/// that the index gives the range and the order.
+macro_rules! people_from_where {
     ($qb:expr, $lo:expr, $hi:expr, $f:expr) => {{
         let qb = $qb;
-        qb.push(" WHERE p.jurisdiction_code >= ").push_bind($lo).push(" AND p.jurisdiction_code < ").push_bind($hi);
+        match &$f.category {
+            Some(c) => {
+                qb.push(" FROM person_categories pc JOIN people p ON p.id = pc.person_id WHERE pc.category = ")
+                    .push_bind(c.clone())
+                    .push(" AND pc.jurisdiction_code >= ")
+                    .push_bind($lo)
+                    .push(" AND pc.jurisdiction_code < ")
+                    .push_bind($hi);
+            }
+            None => {
+                qb.push(" FROM people p WHERE p.jurisdiction_code >= ").push_bind($lo).push(" AND p.jurisdiction_code < ").push_bind($hi);
+            }
+        }
         if let Some(n) = &$f.name {
             qb.push(" AND p.name LIKE ").push_bind(format!("%{}%", n.replace(['%', '_', '\\'], "")));
-        }
-        if let Some(c) = &$f.category {
-            qb.push(" AND EXISTS (SELECT 1 FROM person_categories pc WHERE pc.person_id = p.id AND pc.category = ")
-                .push_bind(c.clone())
-                .push(")");
         }
         if let Some(s) = &$f.political_status {
             qb.push(" AND p.political_status = ").push_bind(s.clone());
@@ -120,10 +131,15 @@ pub async fn list_people(
     offset: i64,
 ) -> Result<Vec<PersonRow>> {
     let (lo, hi) = scope.range();
+    let order = if f.category.is_some() {
+        "pc.jurisdiction_code, pc.person_id"
+    } else {
+        "p.jurisdiction_code, p.id"
+    };
     Ok(on_db!(db, p => {
-        let mut qb = QueryBuilder::new(format!("SELECT {PERSON_COLUMNS} FROM people p"));
-        people_where!(&mut qb, &lo, &hi, f);
-        qb.push(" ORDER BY p.jurisdiction_code, p.id LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+        let mut qb = QueryBuilder::new(format!("SELECT {PERSON_COLUMNS}"));
+        people_from_where!(&mut qb, &lo, &hi, f);
+        qb.push(format!(" ORDER BY {order} LIMIT ")).push_bind(limit).push(" OFFSET ").push_bind(offset);
         qb.build_query_as::<PersonRow>().fetch_all(p).await?
     }))
 }
@@ -131,8 +147,8 @@ pub async fn list_people(
 pub async fn count_people(db: &Db, scope: &Scope, f: &PeopleFilter) -> Result<i64> {
     let (lo, hi) = scope.range();
     Ok(on_db!(db, p => {
-        let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM people p");
-        people_where!(&mut qb, &lo, &hi, f);
+        let mut qb = QueryBuilder::new("SELECT COUNT(*)");
+        people_from_where!(&mut qb, &lo, &hi, f);
         qb.build_query_scalar::<i64>().fetch_one(p).await?
     }))
 }
@@ -532,13 +548,13 @@ pub async fn insert_people(
     Ok(out)
 }
 
-/// Adds (person, category) pairs, ignoring those already there.
-pub async fn insert_categories(tx: &mut Tx, pairs: &[(i64, &str)]) -> Result<()> {
-    for chunk in pairs.chunks(5000) {
+/// Adds (person, category, person's jurisdiction) rows, ignoring those already there.
+pub async fn insert_categories(tx: &mut Tx, rows: &[(i64, &str, &str)]) -> Result<()> {
+    for chunk in rows.chunks(5000) {
         on_tx!(tx, e => {
-            let mut qb = QueryBuilder::new("INSERT INTO person_categories (person_id, category) ");
-            qb.push_values(chunk, |mut b, (id, c)| {
-                b.push_bind(*id).push_bind(*c);
+            let mut qb = QueryBuilder::new("INSERT INTO person_categories (person_id, category, jurisdiction_code) ");
+            qb.push_values(chunk, |mut b, (id, c, code)| {
+                b.push_bind(*id).push_bind(*c).push_bind(*code);
             });
             qb.push(" ON CONFLICT DO NOTHING");
             qb.build().execute(&mut *e).await?;
