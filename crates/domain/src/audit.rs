@@ -65,10 +65,12 @@ pub enum Action {
     CampaignSend,
     #[serde(rename = "document.create")]
     DocumentCreate,
+    #[serde(rename = "service_log.create")]
+    ServiceLog,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -97,6 +99,7 @@ impl Action {
         Action::CampaignCreate,
         Action::CampaignSend,
         Action::DocumentCreate,
+        Action::ServiceLog,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -129,6 +132,7 @@ impl Action {
             Action::CampaignCreate => "campaign.create",
             Action::CampaignSend => "campaign.send",
             Action::DocumentCreate => "document.create",
+            Action::ServiceLog => "service_log.create",
         }
     }
 
@@ -162,6 +166,7 @@ impl Action {
             Action::CampaignCreate => "新建活动",
             Action::CampaignSend => "活动下派人员",
             Action::DocumentCreate => "登记政策文件",
+            Action::ServiceLog => "记录党员服务",
         }
     }
 

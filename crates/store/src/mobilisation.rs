@@ -99,11 +99,17 @@ pub struct PeopleFilter {
 /// runs on `person_categories pc` (category, jurisdiction, person) joined to `people p`, so
 /// that the index gives the range and the order.
 macro_rules! people_from_where {
-    ($qb:expr, $lo:expr, $hi:expr, $f:expr) => {{
+    ($qb:expr, $lo:expr, $hi:expr, $f:expr, $rows:expr) => {{
         let qb = $qb;
+        // A count by category alone needs no row of `people`: the index answers it.
+        let join = $rows || $f.name.is_some() || $f.political_status.is_some();
         match &$f.category {
             Some(c) => {
-                qb.push(" FROM person_categories pc JOIN people p ON p.id = pc.person_id WHERE pc.category = ")
+                qb.push(if join {
+                    " FROM person_categories pc JOIN people p ON p.id = pc.person_id WHERE pc.category = "
+                } else {
+                    " FROM person_categories pc WHERE pc.category = "
+                })
                     .push_bind(c.clone())
                     .push(" AND pc.jurisdiction_code >= ")
                     .push_bind($lo)
@@ -138,7 +144,7 @@ pub async fn list_people(
     };
     Ok(on_db!(db, p => {
         let mut qb = QueryBuilder::new(format!("SELECT {PERSON_COLUMNS}"));
-        people_from_where!(&mut qb, &lo, &hi, f);
+        people_from_where!(&mut qb, &lo, &hi, f, true);
         qb.push(format!(" ORDER BY {order} LIMIT ")).push_bind(limit).push(" OFFSET ").push_bind(offset);
         qb.build_query_as::<PersonRow>().fetch_all(p).await?
     }))
@@ -148,7 +154,7 @@ pub async fn count_people(db: &Db, scope: &Scope, f: &PeopleFilter) -> Result<i6
     let (lo, hi) = scope.range();
     Ok(on_db!(db, p => {
         let mut qb = QueryBuilder::new("SELECT COUNT(*)");
-        people_from_where!(&mut qb, &lo, &hi, f);
+        people_from_where!(&mut qb, &lo, &hi, f, false);
         qb.build_query_scalar::<i64>().fetch_one(p).await?
     }))
 }
@@ -658,4 +664,43 @@ pub async fn org_ids_of_kind(tx: &mut Tx, kind: &str) -> Result<Vec<i64>> {
         on_tx!(tx, e => sqlx::query_scalar("SELECT id FROM organisations WHERE kind = $1 ORDER BY id")
         .bind(kind).fetch_all(&mut *e).await?),
     )
+}
+
+// ---- service given by registered party members ----
+
+/// A registration: (person, community, grid).
+pub async fn registration(db: &Db, id: i64) -> Result<Option<(i64, String, Option<String>)>> {
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, (i64, String, Option<String>)>(
+        "SELECT person_id, jurisdiction_code, grid_code FROM registrations WHERE id = $1")
+        .bind(id).fetch_optional(p).await?),
+    )
+}
+
+pub async fn insert_service_log(
+    tx: &mut Tx,
+    registration: i64,
+    served_on: NaiveDate,
+    hours: i64,
+    description: &str,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    Ok(on_tx!(tx, e => sqlx::query_scalar(
+        "INSERT INTO service_logs (registration_id, served_on, hours, description, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(registration).bind(served_on).bind(hours).bind(description).bind(at)
+        .fetch_one(&mut *e).await?))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ServiceLogRow {
+    pub id: i64,
+    pub served_on: NaiveDate,
+    pub hours: i64,
+    pub description: String,
+}
+
+pub async fn service_logs(db: &Db, registration: i64) -> Result<Vec<ServiceLogRow>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, ServiceLogRow>(
+        "SELECT id, served_on, hours, description FROM service_logs WHERE registration_id = $1 ORDER BY served_on DESC, id DESC")
+        .bind(registration).fetch_all(p).await?))
 }

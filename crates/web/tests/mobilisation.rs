@@ -297,12 +297,44 @@ async fn deployments_and_applications_move_the_counts(engine: Engine) {
             .status,
         StatusCode::CONFLICT
     );
+    // Service logged under the registration adds up.
+    let reg = t
+        .count(&format!(
+            "SELECT MAX(id) FROM registrations WHERE person_id = {pid}"
+        ))
+        .await;
+    let log = |hours: i64| json!({"served_on": "2020-02-14", "hours": hours, "description": "协助卡口测温登记"});
+    let r = t
+        .post(
+            &format!("/api/v1/registrations/{reg}/service-logs"),
+            &org,
+            log(3),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = t
+        .post(
+            &format!("/api/v1/registrations/{reg}/service-logs"),
+            &org,
+            log(2),
+        )
+        .await;
+    assert_eq!(r.json()["total_hours"], 5);
+    let r = t
+        .post(
+            &format!("/api/v1/registrations/{reg}/service-logs"),
+            &org,
+            log(30),
+        )
+        .await;
+    assert!(r.json()["error"]["fields"]["hours"].is_string());
     for action in [
         "deployment.create",
         "application.submit",
         "application.decide",
         "return.record",
         "registration.create",
+        "service_log.create",
     ] {
         assert!(t.audit_count(action).await >= 1, "{action} audited");
     }

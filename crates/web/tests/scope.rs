@@ -36,6 +36,7 @@ struct Victims {
     application: i64,
     campaign: i64,
     document: i64,
+    registration: i64,
 }
 
 async fn fixture(engine: Engine) -> Fixture {
@@ -72,6 +73,9 @@ async fn fixture(engine: Engine) -> Fixture {
         .post("/api/v1/documents", &tok, json!({"title": "德令哈文件", "issuer": "x", "issued_on": "2020-02-01", "measures": "x", "jurisdiction_code": DELINGHA}))
         .await;
     let document = r.json()["id"].as_i64().expect("document");
+    let registration = t
+        .count("SELECT MIN(id) FROM registrations WHERE jurisdiction_code LIKE '632802%'")
+        .await;
     Fixture {
         t,
         victim,
@@ -82,6 +86,7 @@ async fn fixture(engine: Engine) -> Fixture {
             application,
             campaign,
             document,
+            registration,
         },
     }
 }
@@ -142,6 +147,16 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
         ("get", "/api/v1/audit") => ("gm_auditor", route.into(), None),
         ("get", "/api/v1/people") => ("golmud_operator", route.into(), None),
         ("get", "/api/v1/campaigns") => ("golmud_operator", route.into(), None),
+        ("get", "/api/v1/registrations/{id}/service-logs") => (
+            "golmud_operator",
+            format!("/api/v1/registrations/{}/service-logs", v.registration),
+            None,
+        ),
+        ("post", "/api/v1/registrations/{id}/service-logs") => (
+            "golmud_operator",
+            format!("/api/v1/registrations/{}/service-logs", v.registration),
+            Some(json!({"served_on": "2020-02-20", "hours": 2, "description": "越权记录"})),
+        ),
         ("post", "/api/v1/campaigns") => (
             "golmud_operator",
             route.into(),

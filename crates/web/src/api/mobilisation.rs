@@ -423,3 +423,37 @@ pub async fn import_deployments(
         imported: st.app.import_deployments(&actor, &body).await?,
     }))
 }
+
+/// 在职党员报到后的服务记录与累计时长
+#[utoipa::path(get, path = "/api/v1/registrations/{id}/service-logs", tag = "mobilisation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "报到记录编号")),
+    responses((status = 200, body = dualtrack_service::mobilisation::ServiceRecord), (status = 404, body = ErrorBody)))]
+pub async fn service_record(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<dualtrack_service::mobilisation::ServiceRecord>, ApiError> {
+    Ok(Json(st.app.service_record(&actor, parse_id(&id)?).await?))
+}
+
+/// 记录一次党员服务（日期、时长、内容）
+#[utoipa::path(post, path = "/api/v1/registrations/{id}/service-logs", tag = "mobilisation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "报到记录编号")), request_body = dualtrack_service::mobilisation::ServiceLogInput,
+    responses((status = 201, body = dualtrack_service::mobilisation::ServiceRecord), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn log_service(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<dualtrack_service::mobilisation::ServiceLogInput>,
+) -> Result<
+    (
+        StatusCode,
+        Json<dualtrack_service::mobilisation::ServiceRecord>,
+    ),
+    ApiError,
+> {
+    Ok((
+        StatusCode::CREATED,
+        Json(st.app.log_service(&actor, parse_id(&id)?, &input).await?),
+    ))
+}

@@ -51,6 +51,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(mobilisation::decide_application))
         .routes(routes!(mobilisation::register_in_community))
+        .routes(routes!(
+            mobilisation::service_record,
+            mobilisation::log_service
+        ))
         .routes(routes!(mobilisation::figures))
         .routes(routes!(campaigns::list, campaigns::create))
         .routes(routes!(campaigns::get))
