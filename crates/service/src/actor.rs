@@ -179,6 +179,28 @@ impl App {
     }
 }
 
+impl App {
+    /// A record found by id, if its place lies within the actor's scope; otherwise (or if
+    /// there is none) "not found", the refusal audited.
+    pub(crate) async fn own<T>(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        id: i64,
+        row: Option<T>,
+        place: impl Fn(&T) -> &str,
+    ) -> ServiceResult<T> {
+        let not_found =
+            || ServiceError::NotFound(format!("未找到{kind} {id}，或其不在您的管辖范围内"));
+        let row = row.ok_or_else(not_found)?;
+        let code = Code::parse(place(&row)).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.require_in_scope(actor, &code, kind, &id.to_string())
+            .await
+            .map_err(|_| not_found())?;
+        Ok(row)
+    }
+}
+
 /// Writes an audit row inside the transaction of the change.
 pub async fn audit_in(tx: &mut Tx, row: &NewAudit) -> ServiceResult<()> {
     dualtrack_store::audit::insert(tx, row).await?;

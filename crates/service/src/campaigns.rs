@@ -4,14 +4,13 @@
 
 use crate::actor::audit_in;
 use crate::mobilisation::parse_date;
-use crate::tree::parse_code;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Code, Level};
 use dualtrack_domain::role::Permission;
 use dualtrack_store::campaigns::{self as store, CampaignRow, DocumentRow};
-use dualtrack_store::{jurisdiction, mobilisation};
+use dualtrack_store::mobilisation;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -128,30 +127,10 @@ fn document_view(d: DocumentRow, links: Vec<(String, i64, String)>) -> DocumentV
 }
 
 impl App {
-    async fn scoped_place(
-        &self,
-        actor: &Actor,
-        field: &'static str,
-        raw: &str,
-    ) -> ServiceResult<Code> {
-        let code = parse_code(field, raw)?;
-        self.require_in_scope(actor, &code, "区划", raw).await?;
-        if jurisdiction::get(&self.db, code.as_str()).await?.is_none() {
-            return Err(ServiceError::invalid(field, format!("区划“{code}”不存在")));
-        }
-        Ok(code)
-    }
-
     async fn campaign_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<CampaignRow> {
-        let not_found =
-            || ServiceError::NotFound(format!("未找到活动 {id}，或其不在您的管辖范围内"));
-        let c = store::campaign(&self.db, id).await?.ok_or_else(not_found)?;
-        let code =
-            Code::parse(&c.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.require_in_scope(actor, &code, "活动", &id.to_string())
+        let row = store::campaign(&self.db, id).await?;
+        self.own(actor, "活动", id, row, |c| &c.jurisdiction_code)
             .await
-            .map_err(|_| not_found())?;
-        Ok(c)
     }
 
     pub async fn create_campaign(
@@ -177,7 +156,7 @@ impl App {
             return Err(ServiceError::invalid("end_on", "结束日期不能早于开始日期"));
         }
         let code = self
-            .scoped_place(actor, "jurisdiction_code", &input.jurisdiction_code)
+            .place_in_scope(actor, "jurisdiction_code", &input.jurisdiction_code)
             .await?;
         let mut tx = self.db.begin().await?;
         let id = store::insert_campaign(
@@ -251,7 +230,7 @@ impl App {
             ));
         }
         let place = self
-            .scoped_place(actor, "place_code", &input.place_code)
+            .place_in_scope(actor, "place_code", &input.place_code)
             .await?;
         if place.level() != Level::Village {
             return Err(ServiceError::invalid(
@@ -309,7 +288,7 @@ impl App {
             .filter(|s| !s.is_empty())
             .map(str::to_string);
         let code = self
-            .scoped_place(actor, "jurisdiction_code", &input.jurisdiction_code)
+            .place_in_scope(actor, "jurisdiction_code", &input.jurisdiction_code)
             .await?;
         for id in &input.organisation_ids {
             let o = mobilisation::org(&self.db, *id).await?;
@@ -374,14 +353,10 @@ impl App {
             &id.to_string(),
         )
         .await?;
-        let not_found =
-            || ServiceError::NotFound(format!("未找到政策文件 {id}，或其不在您的管辖范围内"));
-        let d = store::document(&self.db, id).await?.ok_or_else(not_found)?;
-        let code =
-            Code::parse(&d.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.require_in_scope(actor, &code, "政策文件", &id.to_string())
-            .await
-            .map_err(|_| not_found())?;
+        let row = store::document(&self.db, id).await?;
+        let d = self
+            .own(actor, "政策文件", id, row, |d| &d.jurisdiction_code)
+            .await?;
         let links = store::document_links(&self.db, id).await?;
         Ok(document_view(d, links))
     }

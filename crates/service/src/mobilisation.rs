@@ -15,7 +15,7 @@ use dualtrack_domain::role::Permission;
 use dualtrack_store::mobilisation::{
     self as store, NewDeployment, NewOrg, NewPerson, PeopleFilter, PersonRow,
 };
-use dualtrack_store::{jurisdiction, Tx};
+use dualtrack_store::Tx;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -407,33 +407,10 @@ fn page_of(p: Option<i64>) -> ServiceResult<i64> {
 }
 
 impl App {
-    /// Checks that a place exists and lies in the actor's scope.
-    /// A place in the actor's scope that exists. Checked before any write transaction
-    /// begins, so that a refusal (audited in a transaction of its own) never waits on it.
-    async fn place_in_scope(
-        &self,
-        actor: &Actor,
-        field: &'static str,
-        raw: &str,
-    ) -> ServiceResult<Code> {
-        let code = parse_code(field, raw)?;
-        self.require_in_scope(actor, &code, "区划", raw).await?;
-        if jurisdiction::get(&self.db, code.as_str()).await?.is_none() {
-            return Err(ServiceError::invalid(field, format!("区划“{code}”不存在")));
-        }
-        Ok(code)
-    }
-
     async fn person_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<PersonRow> {
-        let not_found =
-            || ServiceError::NotFound(format!("未找到人员 {id}，或其不在您的管辖范围内"));
-        let p = store::person(&self.db, id).await?.ok_or_else(not_found)?;
-        let code =
-            Code::parse(&p.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.require_in_scope(actor, &code, "人员", &id.to_string())
+        let row = store::person(&self.db, id).await?;
+        self.own(actor, "人员", id, row, |p| &p.jurisdiction_code)
             .await
-            .map_err(|_| not_found())?;
-        Ok(p)
     }
 
     async fn categories(&self, ids: &[i64]) -> ServiceResult<Vec<(i64, Category)>> {
@@ -715,15 +692,9 @@ impl App {
     }
 
     async fn org_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<store::OrgRow> {
-        let not_found =
-            || ServiceError::NotFound(format!("未找到组织 {id}，或其不在您的管辖范围内"));
-        let o = store::org(&self.db, id).await?.ok_or_else(not_found)?;
-        let code =
-            Code::parse(&o.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.require_in_scope(actor, &code, "组织", &id.to_string())
+        let row = store::org(&self.db, id).await?;
+        self.own(actor, "组织", id, row, |o| &o.jurisdiction_code)
             .await
-            .map_err(|_| not_found())?;
-        Ok(o)
     }
 
     pub async fn get_org(&self, actor: &Actor, id: i64) -> ServiceResult<OrgDetail> {
@@ -1405,16 +1376,8 @@ impl App {
         actor: &Actor,
         id: i64,
     ) -> ServiceResult<(i64, String, Option<String>)> {
-        let not_found =
-            || ServiceError::NotFound(format!("未找到报到记录 {id}，或其不在您的管辖范围内"));
-        let r = store::registration(&self.db, id)
-            .await?
-            .ok_or_else(not_found)?;
-        let code = Code::parse(&r.1).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.require_in_scope(actor, &code, "社区报到", &id.to_string())
-            .await
-            .map_err(|_| not_found())?;
-        Ok(r)
+        let row = store::registration(&self.db, id).await?;
+        self.own(actor, "社区报到", id, row, |r| &r.1).await
     }
 
     pub async fn service_record(

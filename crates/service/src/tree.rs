@@ -97,6 +97,22 @@ impl App {
         actor.scope.code().cloned()
     }
 
+    /// A place in the actor's scope that exists. Checked before any write transaction
+    /// begins, so that a refusal (audited in a transaction of its own) never waits on it.
+    pub(crate) async fn place_in_scope(
+        &self,
+        actor: &Actor,
+        field: &'static str,
+        raw: &str,
+    ) -> ServiceResult<Code> {
+        let code = parse_code(field, raw)?;
+        self.require_in_scope(actor, &code, "区划", raw).await?;
+        if store::get(&self.db, code.as_str()).await?.is_none() {
+            return Err(ServiceError::invalid(field, format!("区划“{code}”不存在")));
+        }
+        Ok(code)
+    }
+
     /// The name of a node, for labels (the caller's own node, in the layout).
     pub async fn name_of(&self, code: &str) -> ServiceResult<Option<String>> {
         Ok(store::get(&self.db, code).await?.map(|r| r.name))

@@ -7,7 +7,6 @@ use crate::tree::parse_code;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
-use dualtrack_domain::jurisdiction::Code;
 use dualtrack_domain::password::validate_username;
 use dualtrack_domain::role::{check_role_set, Permission, Role};
 use dualtrack_store::user::{self as store, NewUser, UserRow};
@@ -103,18 +102,9 @@ fn parse_roles_stored(raw: &[String]) -> Vec<Role> {
 impl App {
     /// The account with this id, if it lies within the actor's scope.
     async fn user_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<UserRow> {
-        let target = id.to_string();
-        let not_found =
-            || ServiceError::NotFound(format!("未找到账户 {id}，或它不在您的管辖范围内"));
-        let Some(u) = store::by_id(&self.db, id).await? else {
-            return Err(not_found());
-        };
-        let code =
-            Code::parse(&u.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.require_in_scope(actor, &code, "账户", &target)
+        let row = store::by_id(&self.db, id).await?;
+        self.own(actor, "账户", id, row, |u| &u.jurisdiction_code)
             .await
-            .map_err(|_| not_found())?;
-        Ok(u)
     }
 
     pub async fn create_user(
