@@ -792,3 +792,81 @@ impl App {
         Ok(rows.len())
     }
 }
+
+impl App {
+    /// Writes an export and its audit row.
+    async fn audited_export(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        sheet: &str,
+        columns: &[(&str, bool)],
+        table: Vec<Vec<String>>,
+    ) -> ServiceResult<Vec<u8>> {
+        let bytes = spreadsheet::write(sheet, columns, &table, "")?;
+        let mut tx = self.db.begin().await?;
+        let detail = format!("导出{kind} {} 条", table.len());
+        audit_in(
+            &mut tx,
+            &actor.audit(Action::Export, Outcome::Success, kind, "xlsx", None, detail),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(bytes)
+    }
+
+    /// The organisations of a filtered list as an xlsx file.
+    pub async fn export_organisations(
+        &self,
+        actor: &Actor,
+        q: &crate::mobilisation::OrgQuery,
+    ) -> ServiceResult<Vec<u8>> {
+        let rows = self.query_orgs(actor, q, EXPORT_LIMIT, 0).await?;
+        let table = rows
+            .into_iter()
+            .map(|o| {
+                vec![
+                    o.kind_name,
+                    o.name,
+                    o.jurisdiction_code,
+                    o.site_kind.map(|k| k.zh().to_string()).unwrap_or_default(),
+                    o.site_name.unwrap_or_default(),
+                    o.established_on.to_string(),
+                    o.dissolved_on.map(|d| d.to_string()).unwrap_or_default(),
+                    o.member_count.to_string(),
+                ]
+            })
+            .collect();
+        let mut columns = ORG_COLUMNS[..7].to_vec();
+        columns.push(("成员人数", false));
+        self.audited_export(actor, "组织", "组织", &columns, table)
+            .await
+    }
+
+    /// The deployments of a filtered list (of a person, or on duty on a day) as xlsx.
+    pub async fn export_deployments(
+        &self,
+        actor: &Actor,
+        q: &crate::mobilisation::DeploymentQuery,
+    ) -> ServiceResult<Vec<u8>> {
+        let rows = self.query_deployments(actor, q, EXPORT_LIMIT, 0).await?;
+        let table = rows
+            .into_iter()
+            .map(|d| {
+                vec![
+                    d.person_name,
+                    d.jurisdiction_code,
+                    d.site_kind.map(|k| k.zh().to_string()).unwrap_or_default(),
+                    d.site_name.or(d.org_name).unwrap_or_default(),
+                    d.role,
+                    d.start_on.to_string(),
+                    d.end_on.map(|e| e.to_string()).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let mut columns = vec![("姓名", true)];
+        columns.extend_from_slice(&DEPLOYMENT_COLUMNS[1..]);
+        self.audited_export(actor, "派驻", "派驻", &columns, table)
+            .await
+    }
+}

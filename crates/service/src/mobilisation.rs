@@ -755,9 +755,20 @@ impl App {
     }
 
     pub async fn list_orgs(&self, actor: &Actor, q: &OrgQuery) -> ServiceResult<Vec<OrgView>> {
+        let page = page_of(q.page)?;
+        self.query_orgs(actor, q, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            .await
+    }
+
+    pub(crate) async fn query_orgs(
+        &self,
+        actor: &Actor,
+        q: &OrgQuery,
+        limit: i64,
+        offset: i64,
+    ) -> ServiceResult<Vec<OrgView>> {
         self.require(actor, Permission::ReadMobilisation, "组织", "list")
             .await?;
-        let page = page_of(q.page)?;
         let kind = match non_empty(&q.kind) {
             Some(k) => Some(
                 OrgKind::parse(&k)
@@ -771,8 +782,8 @@ impl App {
             &actor.scope,
             kind.map(|k| k.as_str()),
             as_of,
-            PAGE_SIZE,
-            (page - 1) * PAGE_SIZE,
+            limit,
+            offset,
         )
         .await?;
         Ok(rows.into_iter().map(org_view).collect())
@@ -882,19 +893,24 @@ impl App {
         actor: &Actor,
         q: &DeploymentQuery,
     ) -> ServiceResult<Vec<DeploymentView>> {
+        let page = page_of(q.page)?;
+        self.query_deployments(actor, q, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            .await
+    }
+
+    pub(crate) async fn query_deployments(
+        &self,
+        actor: &Actor,
+        q: &DeploymentQuery,
+        limit: i64,
+        offset: i64,
+    ) -> ServiceResult<Vec<DeploymentView>> {
         self.require(actor, Permission::ReadMobilisation, "派驻", "list")
             .await?;
-        let page = page_of(q.page)?;
         let on_day = parse_opt_date("on_day", &q.on_day)?;
-        let rows = store::list_deployments(
-            &self.db,
-            &actor.scope,
-            q.person_id,
-            on_day,
-            PAGE_SIZE,
-            (page - 1) * PAGE_SIZE,
-        )
-        .await?;
+        let rows =
+            store::list_deployments(&self.db, &actor.scope, q.person_id, on_day, limit, offset)
+                .await?;
         Ok(rows.into_iter().map(deployment_view).collect())
     }
 

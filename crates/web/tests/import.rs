@@ -209,6 +209,57 @@ async fn exports_are_masked_unless_unmasked(engine: Engine) {
     let leader = t.token("golmud_leader").await;
     let (status, _) = download(&t, &leader, "/api/v1/people/export.xlsx?unmask=true").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // Organisations standing on a day, and who was on duty that day, for a leader too.
+    let (status, bytes) = download(
+        &t,
+        &leader,
+        "/api/v1/organisations/export.xlsx?kind=temp_branch&as_of=2020-02-28",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let orgs = spreadsheet::read(&bytes).expect("reads");
+    let api = t
+        .get(
+            "/api/v1/organisations?kind=temp_branch&as_of=2020-02-28",
+            &leader,
+        )
+        .await
+        .json();
+    assert_eq!(
+        orgs.rows.len(),
+        api.as_array().map(|a| a.len()).unwrap_or(0)
+    );
+    assert!(orgs
+        .rows
+        .iter()
+        .all(|(_, c)| c[0] == "临时党支部" && c[2].starts_with("632801")));
+    let (status, bytes) = download(
+        &t,
+        &leader,
+        "/api/v1/deployments/export.xlsx?on_day=2020-02-28",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let deps = spreadsheet::read(&bytes).expect("reads");
+    let on_duty = t
+        .get("/api/v1/mobilisation/figures?as_of=2020-02-28", &leader)
+        .await
+        .json()["on_duty"]
+        .as_i64()
+        .unwrap_or(0);
+    assert!(
+        deps.rows.len() as i64 >= on_duty && on_duty > 0,
+        "{} rows, {on_duty} on duty",
+        deps.rows.len()
+    );
+    let (status, _) = download(
+        &t,
+        &leader,
+        "/api/v1/deployments/export.xlsx?on_day=2020-02-30",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(t.audit_count("export").await, 4);
 }
 
 async fn organisations_and_deployments_import_whole_or_not_at_all(engine: Engine) {

@@ -331,6 +331,32 @@ async fn spreadsheet_route(t: &TestApp, method: &str, route: &str) {
             let r = t.get(route, &token).await;
             assert_eq!(r.status, StatusCode::OK);
         }
+        ("get", "/api/v1/organisations/export.xlsx")
+        | ("get", "/api/v1/deployments/export.xlsx") => {
+            let req = axum::http::Request::builder()
+                .uri(route)
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .expect("request");
+            let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
+                .await
+                .expect("answer");
+            assert_eq!(resp.status(), StatusCode::OK);
+            let bytes = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .expect("body")
+                .to_bytes();
+            let sheet = spreadsheet::read(&bytes).expect("xlsx");
+            assert!(!sheet.rows.is_empty(), "{route}");
+            let place = if route.contains("organisations") {
+                2
+            } else {
+                1
+            };
+            for (_, cells) in &sheet.rows {
+                assert!(cells[place].starts_with("632801"), "{route}: {cells:?}");
+            }
+        }
         ("get", "/api/v1/people/export.xlsx") => {
             let req = axum::http::Request::builder()
                 .uri(format!("{route}?unmask=true"))

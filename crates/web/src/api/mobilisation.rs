@@ -457,3 +457,33 @@ pub async fn log_service(
         Json(st.app.log_service(&actor, parse_id(&id)?, &input).await?),
     ))
 }
+
+/// 导出组织列表（Excel，按类型、存续日期筛选）
+#[utoipa::path(get, path = "/api/v1/organisations/export.xlsx", tag = "mobilisation", security(("bearer" = [])), params(OrgQuery),
+    responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 422, body = ErrorBody)))]
+pub async fn export_organisations(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<OrgQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(xlsx_file(
+        st.app.export_organisations(&actor, &q).await?,
+        "组织",
+    ))
+}
+
+/// 导出派驻列表（Excel：某人的，或某日在岗的）
+#[utoipa::path(get, path = "/api/v1/deployments/export.xlsx", tag = "mobilisation", security(("bearer" = [])), params(DeploymentQuery),
+    responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 422, body = ErrorBody)))]
+pub async fn export_deployments(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<DeploymentQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(xlsx_file(
+        st.app.export_deployments(&actor, &q).await?,
+        "派驻",
+    ))
+}

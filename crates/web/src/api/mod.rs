@@ -69,6 +69,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mobilisation::people_template))
         .routes(routes!(mobilisation::export_people))
         .routes(routes!(mobilisation::organisations_template))
+        .routes(routes!(mobilisation::export_organisations))
+        .routes(routes!(mobilisation::export_deployments))
         .routes(routes!(mobilisation::deployments_template))
         .merge(
             OpenApiRouter::new()
