@@ -5,6 +5,8 @@
 mod applications;
 mod audit;
 mod auth;
+mod cadres;
+mod fields;
 mod home;
 mod mobilisation;
 mod organisations;
@@ -50,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/people/{id}", get(people::page))
         .route("/people/{id}/unmask", post(people::unmask))
         .route("/people/{id}/deployments", post(people::deploy))
+        .route("/people/{id}/cadre", get(cadres::page).post(cadres::record))
         .route(
             "/organisations",
             get(organisations::list).post(organisations::create),
