@@ -6,6 +6,7 @@ mod applications;
 mod audit;
 mod auth;
 mod cadres;
+mod campaigns;
 mod fields;
 mod home;
 mod mobilisation;
@@ -53,6 +54,10 @@ pub fn routes() -> Router<AppState> {
         .route("/people/{id}/unmask", post(people::unmask))
         .route("/people/{id}/deployments", post(people::deploy))
         .route("/people/{id}/cadre", get(cadres::page).post(cadres::record))
+        .route("/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/campaigns/new", get(campaigns::new_form))
+        .route("/campaigns/{id}", get(campaigns::page))
+        .route("/campaigns/{id}/people", post(campaigns::send))
         .route(
             "/organisations",
             get(organisations::list).post(organisations::create),
