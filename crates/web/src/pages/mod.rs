@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod cadres;
 mod campaigns;
+mod documents;
 mod fields;
 mod home;
 mod mobilisation;
@@ -58,6 +59,9 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/new", get(campaigns::new_form))
         .route("/campaigns/{id}", get(campaigns::page))
         .route("/campaigns/{id}/people", post(campaigns::send))
+        .route("/documents", get(documents::list).post(documents::create))
+        .route("/documents/new", get(documents::new_form))
+        .route("/documents/{id}", get(documents::page))
         .route(
             "/organisations",
             get(organisations::list).post(organisations::create),
