@@ -372,3 +372,37 @@ impl App {
         Ok(out)
     }
 }
+
+/// A person sent by a campaign.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SentPerson {
+    pub person_id: i64,
+    pub name: String,
+    /// 下派到的村（社区）
+    pub place_code: String,
+    pub sent_on: NaiveDate,
+}
+
+/// The most people a campaign's list shows at once.
+pub const SENT_LIMIT: i64 = 2000;
+
+impl App {
+    /// Who a campaign sent where, in the order they went.
+    pub async fn campaign_people(
+        &self,
+        actor: &Actor,
+        campaign: i64,
+    ) -> ServiceResult<Vec<SentPerson>> {
+        self.get_campaign(actor, campaign).await?;
+        Ok(store::campaign_people(&self.db, campaign, SENT_LIMIT)
+            .await?
+            .into_iter()
+            .map(|(person_id, name, place_code, sent_on)| SentPerson {
+                person_id,
+                name,
+                place_code,
+                sent_on,
+            })
+            .collect())
+    }
+}

@@ -1478,3 +1478,29 @@ impl App {
         self.service_record(actor, registration).await
     }
 }
+
+impl App {
+    /// A person's community registrations, each with the service logged under it.
+    pub async fn registrations_of(
+        &self,
+        actor: &Actor,
+        person_id: i64,
+    ) -> ServiceResult<Vec<ServiceRecord>> {
+        self.require(
+            actor,
+            Permission::ReadMobilisation,
+            "社区报到",
+            &person_id.to_string(),
+        )
+        .await?;
+        self.person_in_scope(actor, person_id).await?;
+        let mut out = Vec::new();
+        for id in store::registrations_of(&self.db, person_id).await? {
+            // A registration in a community outside the caller's scope is not shown.
+            if let Ok(r) = self.service_record(actor, id).await {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -130,3 +130,17 @@ pub async fn document_links(db: &Db, document: i64) -> Result<Vec<(String, i64, 
          WHERE l.document_id = $1 ORDER BY l.target_kind, l.target_id")
         .bind(document).fetch_all(p).await?))
 }
+
+/// The people a campaign sent: (person id, name, place, date).
+pub async fn campaign_people(
+    db: &Db,
+    campaign: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, String, NaiveDate)>> {
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, (i64, String, String, NaiveDate)>(
+        "SELECT cp.person_id, p.name, cp.place_code, cp.sent_on FROM campaign_people cp JOIN people p ON p.id = cp.person_id \
+         WHERE cp.campaign_id = $1 ORDER BY cp.sent_on, cp.person_id LIMIT $2")
+        .bind(campaign).bind(limit).fetch_all(p).await?),
+    )
+}

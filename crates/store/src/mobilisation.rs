@@ -704,3 +704,11 @@ pub async fn service_logs(db: &Db, registration: i64) -> Result<Vec<ServiceLogRo
         "SELECT id, served_on, hours, description FROM service_logs WHERE registration_id = $1 ORDER BY served_on DESC, id DESC")
         .bind(registration).fetch_all(p).await?))
 }
+
+/// Registrations of a person: ids.
+pub async fn registrations_of(db: &Db, person_id: i64) -> Result<Vec<i64>> {
+    Ok(
+        on_db!(db, p => sqlx::query_scalar("SELECT id FROM registrations WHERE person_id = $1 ORDER BY registered_on, id")
+        .bind(person_id).fetch_all(p).await?),
+    )
+}

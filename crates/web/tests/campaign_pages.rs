@@ -424,7 +424,83 @@ async fn cadre_files_for_the_department_and_the_chain_of_command(engine: Engine)
     assert_eq!(other.get(&path).await.status, StatusCode::NOT_FOUND);
 }
 
+async fn registered_members_have_their_service_logged_from_their_page(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let pid = t
+        .count(
+            "SELECT MIN(r.person_id) FROM registrations r WHERE r.jurisdiction_code LIKE '632801%'",
+        )
+        .await;
+    let reg = t
+        .count(&format!(
+            "SELECT MIN(id) FROM registrations WHERE person_id = {pid}"
+        ))
+        .await;
+    let mut b = Browser::new(&t);
+    b.login("golmud_operator").await;
+    let page = b.get(&format!("/people/{pid}")).await;
+    assert!(
+        page.text.contains("社区报到与服务")
+            && page.text.contains("累计服务 <strong>0</strong> 小时"),
+        "{}",
+        page.text
+    );
+    let path = format!("/people/{pid}/registrations/{reg}/service");
+    let r = b
+        .post(
+            &path,
+            &[
+                ("served_on", "2020-02-15"),
+                ("hours", "三"),
+                ("description", "入户排查"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("服务时长"));
+    let r = b
+        .post(
+            &path,
+            &[
+                ("served_on", "2020-02-15"),
+                ("hours", "3"),
+                ("description", "入户排查"),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = b
+        .post(
+            &path,
+            &[
+                ("served_on", "2020-02-15"),
+                ("hours", "3"),
+                ("description", "入户排查"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = b.get(&format!("/people/{pid}")).await;
+    assert!(
+        page.text.contains("累计服务 <strong>3</strong> 小时") && page.text.contains("入户排查")
+    );
+    // The demo campaign's page lists the people it sent.
+    let mut org = Browser::new(&t);
+    org.login("haixi_org").await;
+    let cid = t.count("SELECT MIN(id) FROM campaigns").await;
+    let page = org.get(&format!("/campaigns/{cid}")).await;
+    assert!(
+        page.text.contains("下派名单（1000）"),
+        "{}",
+        &page.text[..page.text.len().min(2000)]
+    );
+}
+
 on_both_engines!(
+    registered_members_have_their_service_logged_from_their_page,
     the_demo_campaign_and_documents_are_listed,
     campaigns_and_documents_through_the_forms,
     cadre_files_for_the_department_and_the_chain_of_command,

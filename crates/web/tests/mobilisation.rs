@@ -518,6 +518,12 @@ async fn campaigns_and_documents(engine: Engine) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["people_sent"], 1);
+    let sent = t
+        .get(&format!("/api/v1/campaigns/{cid}/people"), &org)
+        .await
+        .json();
+    assert_eq!(sent[0]["person_id"], pid);
+    assert_eq!(sent[0]["place_code"], first_village.as_str());
     assert_eq!(
         t.post(
             &format!("/api/v1/campaigns/{cid}/people"),

@@ -147,6 +147,16 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
         ("get", "/api/v1/audit") => ("gm_auditor", route.into(), None),
         ("get", "/api/v1/people") => ("golmud_operator", route.into(), None),
         ("get", "/api/v1/campaigns") => ("golmud_operator", route.into(), None),
+        ("get", "/api/v1/campaigns/{id}/people") => (
+            "golmud_operator",
+            format!("/api/v1/campaigns/{}/people", v.campaign),
+            None,
+        ),
+        ("get", "/api/v1/people/{id}/registrations") => (
+            "golmud_operator",
+            format!("/api/v1/people/{person}/registrations"),
+            None,
+        ),
         ("get", "/api/v1/registrations/{id}/service-logs") => (
             "golmud_operator",
             format!("/api/v1/registrations/{}/service-logs", v.registration),

@@ -96,3 +96,15 @@ pub async fn get_document(
 ) -> Result<Json<DocumentView>, ApiError> {
     Ok(Json(st.app.get_document(&actor, parse_id(&id)?).await?))
 }
+
+/// 活动下派人员名单（姓名、下派村（社区）、日期）
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/people", tag = "mobilisation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "活动编号")),
+    responses((status = 200, body = [dualtrack_service::campaigns::SentPerson]), (status = 404, body = ErrorBody)))]
+pub async fn people(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<dualtrack_service::campaigns::SentPerson>>, ApiError> {
+    Ok(Json(st.app.campaign_people(&actor, parse_id(&id)?).await?))
+}

@@ -487,3 +487,15 @@ pub async fn export_deployments(
         "派驻",
     ))
 }
+
+/// 某人的社区报到记录及其服务记录
+#[utoipa::path(get, path = "/api/v1/people/{id}/registrations", tag = "mobilisation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "人员编号")),
+    responses((status = 200, body = [dualtrack_service::mobilisation::ServiceRecord]), (status = 404, body = ErrorBody)))]
+pub async fn registrations_of(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<dualtrack_service::mobilisation::ServiceRecord>>, ApiError> {
+    Ok(Json(st.app.registrations_of(&actor, parse_id(&id)?).await?))
+}

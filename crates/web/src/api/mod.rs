@@ -58,13 +58,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mobilisation::figures))
         .routes(routes!(campaigns::list, campaigns::create))
         .routes(routes!(campaigns::get))
-        .routes(routes!(campaigns::send))
+        .routes(routes!(campaigns::send, campaigns::people))
         .routes(routes!(
             campaigns::list_documents,
             campaigns::create_document
         ))
         .routes(routes!(campaigns::get_document))
         .routes(routes!(mobilisation::cadre_file))
+        .routes(routes!(mobilisation::registrations_of))
         .routes(routes!(mobilisation::record_cadre))
         .routes(routes!(mobilisation::people_template))
         .routes(routes!(mobilisation::export_people))

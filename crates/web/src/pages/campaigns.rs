@@ -172,6 +172,7 @@ pub struct SendForm {
 struct CampaignPage {
     nav: Nav,
     c: CampaignRow,
+    sent: Vec<dualtrack_service::campaigns::SentPerson>,
     can_manage: bool,
     form: SendForm,
     error: Option<String>,
@@ -191,7 +192,9 @@ async fn campaign_page(
         .into_iter()
         .next()
         .ok_or_else(|| ServiceError::NotFound(format!("活动 {id} 不存在")))?;
+    let sent = st.app.campaign_people(actor, id).await?;
     Ok(CampaignPage {
+        sent,
         nav: Nav::of(st, actor).await.with_notice(notice),
         can_manage: actor.can(Permission::ManageMobilisation),
         form: form.unwrap_or_else(|| SendForm {

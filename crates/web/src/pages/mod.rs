@@ -53,6 +53,10 @@ pub fn routes() -> Router<AppState> {
         .route("/people/new", get(people::new_form))
         .route("/people/{id}", get(people::page))
         .route("/people/{id}/unmask", post(people::unmask))
+        .route(
+            "/people/{id}/registrations/{registration}/service",
+            post(people::log_service),
+        )
         .route("/people/{id}/deployments", post(people::deploy))
         .route("/people/{id}/cadre", get(cadres::page).post(cadres::record))
         .route("/campaigns", get(campaigns::list).post(campaigns::create))

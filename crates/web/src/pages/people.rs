@@ -276,6 +276,7 @@ struct PersonPage {
     can_manage: bool,
     can_unmask: bool,
     can_read_cadre: bool,
+    registrations: Vec<dualtrack_service::mobilisation::ServiceRecord>,
     form: DeployForm,
     site_kinds: Choices,
     error: Option<String>,
@@ -316,6 +317,7 @@ async fn person_page(
         can_manage: actor.can(Permission::ManageMobilisation),
         can_unmask: actor.can(Permission::Unmask),
         can_read_cadre: actor.can(Permission::ReadCadreRecords),
+        registrations: st.app.registrations_of(actor, id).await?,
         site_kinds: SiteKind::choices(),
         unmasked,
         form,
@@ -339,6 +341,7 @@ pub async fn page(
         "registered" => "已登记".to_string(),
         "existing" => "该身份证号已登记，未重复建档".to_string(),
         "deployed" => "已派驻".to_string(),
+        "service" => "已记录服务".to_string(),
         _ => "已保存".to_string(),
     });
     let page = person_page(&st, &actor, parse_id(&id)?, None, None, None, notice).await?;
@@ -387,6 +390,52 @@ pub async fn deploy(
         Err(e) => {
             let (status, message) = refused_on_form(e)?;
             let page = person_page(&st, &actor, id, None, Some(f), Some(message), None).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ServiceForm {
+    #[serde(default)]
+    served_on: String,
+    #[serde(default)]
+    hours: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// Logs service under a registration, from the person's page.
+pub async fn log_service(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path((id, registration)): Path<(String, String)>,
+    PageForm(f): PageForm<ServiceForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let registration = parse_id(&registration)?;
+    let hours = match f.hours.trim().parse::<i64>() {
+        Ok(h) => h,
+        Err(_) => {
+            let msg = format!("服务时长应为整数小时，收到“{}”", f.hours);
+            let page = person_page(&st, &actor, id, None, None, Some(msg), None).await?;
+            return Ok(
+                (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response(),
+            );
+        }
+    };
+    let input = dualtrack_service::mobilisation::ServiceLogInput {
+        served_on: f.served_on,
+        hours,
+        description: f.description,
+    };
+    match st.app.log_service(&actor, registration, &input).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/people/{id}?done=service#registrations")).into_response())
+        }
+        Err(e) => {
+            let (status, message) = correctable(e)?;
+            let page = person_page(&st, &actor, id, None, None, Some(message), None).await?;
             Ok((status, render(&page)).into_response())
         }
     }
