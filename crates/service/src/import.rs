@@ -58,6 +58,29 @@ pub struct ImportOutcome {
 }
 
 impl App {
+    /// The start of every import: the role, the sheet and its columns, and the places in
+    /// the caller's scope (to check every row's place at once).
+    async fn open_import(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        bytes: &[u8],
+        columns: &[(&str, bool)],
+    ) -> ServiceResult<(spreadsheet::Sheet, Vec<Option<usize>>, HashSet<String>)> {
+        self.require(actor, Permission::ManageMobilisation, kind, "import")
+            .await?;
+        let sheet = spreadsheet::read(bytes)?;
+        let cols = sheet.columns(columns)?;
+        if sheet.rows.is_empty() {
+            return Err(ServiceError::invalid("file", "文件中没有数据行"));
+        }
+        let places = dualtrack_store::jurisdiction::codes_in(&self.db, &actor.scope)
+            .await?
+            .into_iter()
+            .collect();
+        Ok((sheet, cols, places))
+    }
+
     /// The empty people template, with its instructions.
     pub fn people_template(&self) -> ServiceResult<Vec<u8>> {
         let example = vec![
@@ -74,18 +97,9 @@ impl App {
 
     /// Imports people from an xlsx file: all rows or none.
     pub async fn import_people(&self, actor: &Actor, bytes: &[u8]) -> ServiceResult<ImportOutcome> {
-        self.require(actor, Permission::ManageMobilisation, "人员", "import")
+        let (sheet, cols, places) = self
+            .open_import(actor, "人员", bytes, PEOPLE_COLUMNS)
             .await?;
-        let sheet = spreadsheet::read(bytes)?;
-        let cols = sheet.columns(PEOPLE_COLUMNS)?;
-        if sheet.rows.is_empty() {
-            return Err(ServiceError::invalid("file", "文件中没有数据行"));
-        }
-        let places: HashSet<String> =
-            dualtrack_store::jurisdiction::codes_in(&self.db, &actor.scope)
-                .await?
-                .into_iter()
-                .collect();
         let mut errors = Vec::new();
         let mut records = Vec::new();
         let mut categories: Vec<Vec<&'static str>> = Vec::new();
@@ -515,18 +529,7 @@ impl App {
 
     pub async fn import_organisations(&self, actor: &Actor, bytes: &[u8]) -> ServiceResult<usize> {
         use dualtrack_domain::mobilisation::{OrgKind, SiteKind};
-        self.require(actor, Permission::ManageMobilisation, "组织", "import")
-            .await?;
-        let sheet = spreadsheet::read(bytes)?;
-        let cols = sheet.columns(ORG_COLUMNS)?;
-        if sheet.rows.is_empty() {
-            return Err(ServiceError::invalid("file", "文件中没有数据行"));
-        }
-        let places: HashSet<String> =
-            dualtrack_store::jurisdiction::codes_in(&self.db, &actor.scope)
-                .await?
-                .into_iter()
-                .collect();
+        let (sheet, cols, places) = self.open_import(actor, "组织", bytes, ORG_COLUMNS).await?;
         let mut errors = Vec::new();
         let mut leaders = Vec::new();
         let mut rows = Vec::new();
@@ -661,18 +664,9 @@ impl App {
 
     pub async fn import_deployments(&self, actor: &Actor, bytes: &[u8]) -> ServiceResult<usize> {
         use dualtrack_domain::mobilisation::SiteKind;
-        self.require(actor, Permission::ManageMobilisation, "派驻", "import")
+        let (sheet, cols, places) = self
+            .open_import(actor, "派驻", bytes, DEPLOYMENT_COLUMNS)
             .await?;
-        let sheet = spreadsheet::read(bytes)?;
-        let cols = sheet.columns(DEPLOYMENT_COLUMNS)?;
-        if sheet.rows.is_empty() {
-            return Err(ServiceError::invalid("file", "文件中没有数据行"));
-        }
-        let places: HashSet<String> =
-            dualtrack_store::jurisdiction::codes_in(&self.db, &actor.scope)
-                .await?
-                .into_iter()
-                .collect();
         let mut errors = Vec::new();
         let mut people = Vec::new();
         let mut rows = Vec::new();
