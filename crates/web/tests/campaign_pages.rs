@@ -499,7 +499,94 @@ async fn registered_members_have_their_service_logged_from_their_page(engine: En
     );
 }
 
+async fn return_registration_and_application_from_the_person_page(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let pid = t
+        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632801001%'")
+        .await;
+    let home: String = dualtrack_store::on_db!(&t.db.db, p => sqlx::query_scalar::<_, String>(
+        &format!("SELECT jurisdiction_code FROM people WHERE id = {pid}")).fetch_one(p).await.expect("home"));
+    let tok = t.token("golmud_operator").await;
+    let figures = "/api/v1/mobilisation/figures?as_of=2020-02-28";
+    let before = t.get(figures, &tok).await.json();
+    let mut b = Browser::new(&t);
+    b.login("golmud_operator").await;
+    let page = b.get(&format!("/people/{pid}")).await;
+    assert!(page.text.contains("登记返岗") && page.text.contains("提交请战书"));
+    let r = b
+        .post(
+            &format!("/people/{pid}/return"),
+            &[
+                ("jurisdiction_code", &home),
+                ("post", "驻村工作队员"),
+                ("returned_on", "2020-01-30"),
+                ("expected_on", "2020-02-03"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = b
+        .post(
+            &format!("/people/{pid}/community"),
+            &[
+                ("jurisdiction_code", "632801001001"),
+                ("registered_on", "2020-02-10"),
+                ("grid_code", "632801002001001"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("网格须属于报到的社区"));
+    let r = b
+        .post(
+            &format!("/people/{pid}/application"),
+            &[
+                ("jurisdiction_code", &home),
+                ("submitted_on", "2020-02-11"),
+                ("wish", "请求到卡口值守"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let after = t.get(figures, &tok).await.json();
+    assert_eq!(
+        after["returned_early"].as_i64(),
+        before["returned_early"].as_i64().map(|n| n + 1)
+    );
+    assert_eq!(
+        after["applications"].as_i64(),
+        before["applications"].as_i64().map(|n| n + 1)
+    );
+    // A leader sees no such forms; a 德令哈 person cannot be reached.
+    let mut leader = Browser::new(&t);
+    leader.login("golmud_leader").await;
+    assert!(!leader
+        .get(&format!("/people/{pid}"))
+        .await
+        .text
+        .contains("登记返岗"));
+    let dlh = t
+        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632802%'")
+        .await;
+    let r = b
+        .post(
+            &format!("/people/{dlh}/application"),
+            &[
+                ("jurisdiction_code", "632801"),
+                ("submitted_on", "2020-02-11"),
+                ("wish", "x"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
 on_both_engines!(
+    return_registration_and_application_from_the_person_page,
     registered_members_have_their_service_logged_from_their_page,
     the_demo_campaign_and_documents_are_listed,
     campaigns_and_documents_through_the_forms,

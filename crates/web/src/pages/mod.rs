@@ -58,6 +58,12 @@ pub fn routes() -> Router<AppState> {
             post(people::log_service),
         )
         .route("/people/{id}/deployments", post(people::deploy))
+        .route("/people/{id}/return", post(people::record_return))
+        .route(
+            "/people/{id}/community",
+            post(people::register_in_community),
+        )
+        .route("/people/{id}/application", post(people::submit_application))
         .route("/people/{id}/cadre", get(cadres::page).post(cadres::record))
         .route("/campaigns", get(campaigns::list).post(campaigns::create))
         .route("/campaigns/new", get(campaigns::new_form))

@@ -342,6 +342,9 @@ pub async fn page(
         "existing" => "该身份证号已登记，未重复建档".to_string(),
         "deployed" => "已派驻".to_string(),
         "service" => "已记录服务".to_string(),
+        "returned" => "已登记返岗".to_string(),
+        "registered_in_community" => "已登记社区报到".to_string(),
+        "applied" => "请战书已提交，待审批".to_string(),
         _ => "已保存".to_string(),
     });
     let page = person_page(&st, &actor, parse_id(&id)?, None, None, None, notice).await?;
@@ -439,4 +442,102 @@ pub async fn log_service(
             Ok((status, render(&page)).into_response())
         }
     }
+}
+
+/// The three forms of a person's own front-line steps: back at post, registered with a
+/// community, applying for the front.
+#[derive(Deserialize, Default)]
+pub struct StepForm {
+    #[serde(default)]
+    jurisdiction_code: String,
+    #[serde(default)]
+    post: String,
+    #[serde(default)]
+    returned_on: String,
+    #[serde(default)]
+    expected_on: String,
+    #[serde(default)]
+    registered_on: String,
+    #[serde(default)]
+    grid_code: String,
+    #[serde(default)]
+    submitted_on: String,
+    #[serde(default)]
+    wish: String,
+}
+
+async fn step_done(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+    what: &str,
+    result: Result<(), ServiceError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/people/{id}?done={what}")).into_response()),
+        Err(e) => {
+            let (status, message) = correctable(e)?;
+            let page = person_page(st, actor, id, None, None, Some(message), None).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
+
+/// 返岗登记: a first secretary or work-team member back at their post.
+pub async fn record_return(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<StepForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let input = dualtrack_service::mobilisation::ReturnInput {
+        person_id: id,
+        jurisdiction_code: f.jurisdiction_code,
+        post: f.post,
+        returned_on: f.returned_on,
+        expected_on: f.expected_on,
+    };
+    let result = st.app.record_return(&actor, &input).await.map(|_| ());
+    step_done(&st, &actor, id, "returned", result).await
+}
+
+/// 到社区报到: an in-service party member registers with their community.
+pub async fn register_in_community(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<StepForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let input = dualtrack_service::mobilisation::RegistrationInput {
+        person_id: id,
+        community_code: f.jurisdiction_code,
+        registered_on: f.registered_on,
+        grid_code: Some(f.grid_code).filter(|g| !g.trim().is_empty()),
+    };
+    let result = st
+        .app
+        .register_in_community(&actor, &input)
+        .await
+        .map(|_| ());
+    step_done(&st, &actor, id, "registered_in_community", result).await
+}
+
+/// 请战书: an application to serve at the front.
+pub async fn submit_application(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<StepForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let input = dualtrack_service::mobilisation::ApplicationInput {
+        person_id: id,
+        jurisdiction_code: f.jurisdiction_code,
+        submitted_on: f.submitted_on,
+        wish: f.wish,
+    };
+    let result = st.app.submit_application(&actor, &input).await.map(|_| ());
+    step_done(&st, &actor, id, "applied", result).await
 }
