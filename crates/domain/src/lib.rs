@@ -9,5 +9,6 @@ pub mod jurisdiction;
 pub mod mobilisation;
 pub mod password;
 pub mod resident_id;
+pub mod resumption;
 pub mod role;
 pub mod time;
