@@ -67,10 +67,16 @@ pub enum Action {
     DocumentCreate,
     #[serde(rename = "service_log.create")]
     ServiceLog,
+    #[serde(rename = "enterprise.create")]
+    EnterpriseCreate,
+    #[serde(rename = "enterprise.exclude")]
+    EnterpriseExclude,
+    #[serde(rename = "report.file")]
+    ReportFile,
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 32] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -100,6 +106,9 @@ impl Action {
         Action::CampaignSend,
         Action::DocumentCreate,
         Action::ServiceLog,
+        Action::EnterpriseCreate,
+        Action::EnterpriseExclude,
+        Action::ReportFile,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -133,6 +142,9 @@ impl Action {
             Action::CampaignSend => "campaign.send",
             Action::DocumentCreate => "document.create",
             Action::ServiceLog => "service_log.create",
+            Action::EnterpriseCreate => "enterprise.create",
+            Action::EnterpriseExclude => "enterprise.exclude",
+            Action::ReportFile => "report.file",
         }
     }
 
@@ -167,6 +179,9 @@ impl Action {
             Action::CampaignSend => "活动下派人员",
             Action::DocumentCreate => "登记政策文件",
             Action::ServiceLog => "记录党员服务",
+            Action::EnterpriseCreate => "登记企业",
+            Action::EnterpriseExclude => "企业不计入复工统计",
+            Action::ReportFile => "填报企业日报",
         }
     }
 

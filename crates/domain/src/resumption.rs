@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 const CREDIT_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CREDIT_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const CREDIT_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// A unified social credit code (GB 32100-2015) as entered: its shape is checked strictly;
 /// the check character is only reported, since some early codes fail it.
@@ -37,7 +39,9 @@ impl CreditCode {
             return Err(format!("统一社会信用代码应为 18 位，当前为 {n} 位"));
         }
         if let Some(bad) = code.chars().find(|c| !CREDIT_CHARS.contains(*c)) {
-            return Err(format!("统一社会信用代码含有不允许的字符“{bad}”（不使用 I、O、Z、S、V）"));
+            return Err(format!(
+                "统一社会信用代码含有不允许的字符“{bad}”（不使用 I、O、Z、S、V）"
+            ));
         }
         let expected = credit_check_char(&code[..17]);
         let check_failed = expected != code.chars().last();
@@ -150,9 +154,16 @@ mod tests {
         assert!(!ok.check_failed);
         let wrong = if check == '0' { '1' } else { '0' };
         let warned = CreditCode::parse(&format!("{first17}{wrong}")).expect("accepted");
-        assert!(warned.check_failed, "a failing check is accepted with a warning");
-        assert!(CreditCode::parse("91632801MA752001").unwrap_err().contains("18 位"));
-        assert!(CreditCode::parse("91632801MA75200I0X").unwrap_err().contains("“I”"));
+        assert!(
+            warned.check_failed,
+            "a failing check is accepted with a warning"
+        );
+        assert!(CreditCode::parse("91632801MA752001")
+            .unwrap_err()
+            .contains("18 位"));
+        assert!(CreditCode::parse("91632801MA75200I0X")
+            .unwrap_err()
+            .contains("“I”"));
     }
 
     #[test]

@@ -57,6 +57,12 @@ pub enum Permission {
     WriteCadreRecords,
     /// Read front-line records on cadres (also the cadre's chain of command).
     ReadCadreRecords,
+    /// Read enterprises, their reports and the resumption rates.
+    ReadResumption,
+    /// Register enterprises and set exclusions from the count.
+    ManageEnterprises,
+    /// File an enterprise's daily operating report.
+    FileReports,
 }
 
 impl Role {
@@ -118,10 +124,20 @@ impl Role {
             Role::SysAdmin => matches!(p, ReadTree | ManageGrids | ImportRegions),
             Role::SecAdmin => matches!(p, ReadTree | ManageUsers),
             Role::Auditor => matches!(p, ReadTree | ReadAudit),
-            Role::Leader => matches!(p, ReadTree | ReadMobilisation | ReadCadreRecords),
+            Role::Leader => matches!(
+                p,
+                ReadTree | ReadMobilisation | ReadCadreRecords | ReadResumption
+            ),
             Role::Operator => matches!(
                 p,
-                ReadTree | ManageGrids | ReadMobilisation | ManageMobilisation | Unmask
+                ReadTree
+                    | ManageGrids
+                    | ReadMobilisation
+                    | ManageMobilisation
+                    | Unmask
+                    | ReadResumption
+                    | ManageEnterprises
+                    | FileReports
             ),
             Role::GridWorker => matches!(p, ReadTree | ReadMobilisation),
             Role::OrgDept => matches!(
@@ -133,7 +149,7 @@ impl Role {
                     | WriteCadreRecords
                     | ReadCadreRecords
             ),
-            Role::EnterpriseLiaison => matches!(p, ReadTree),
+            Role::EnterpriseLiaison => matches!(p, ReadTree | ReadResumption | FileReports),
             Role::DeptResponder => matches!(p, ReadTree),
         }
     }

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod import;
 pub mod mobilisation;
+pub mod resumption;
 pub mod spreadsheet;
 pub mod tree;
 pub mod users;

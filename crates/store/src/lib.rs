@@ -10,6 +10,7 @@ pub mod backup;
 pub mod campaigns;
 pub mod jurisdiction;
 pub mod mobilisation;
+pub mod resumption;
 pub mod session;
 pub mod user;
 

@@ -94,7 +94,8 @@ async fn shutdown_signal() {
         (name = "jurisdictions", description = "辖区树与网格"),
         (name = "users", description = "账户与角色"),
         (name = "audit", description = "审计日志"),
-        (name = "mobilisation", description = "组织动员：人员、组织、派驻、返岗、请战、报到")
+        (name = "mobilisation", description = "组织动员：人员、组织、派驻、返岗、请战、报到"),
+        (name = "resumption", description = "复工复产：企业台账、日报、开复工率")
     )
 )]
 pub struct ApiDoc;

@@ -37,6 +37,7 @@ struct Victims {
     campaign: i64,
     document: i64,
     registration: i64,
+    enterprise: i64,
 }
 
 async fn fixture(engine: Engine) -> Fixture {
@@ -73,6 +74,9 @@ async fn fixture(engine: Engine) -> Fixture {
         .post("/api/v1/documents", &tok, json!({"title": "德令哈文件", "issuer": "x", "issued_on": "2020-02-01", "measures": "x", "jurisdiction_code": DELINGHA}))
         .await;
     let document = r.json()["id"].as_i64().expect("document");
+    let enterprise = t
+        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632802%'")
+        .await;
     let registration = t
         .count("SELECT MIN(id) FROM registrations WHERE jurisdiction_code LIKE '632802%'")
         .await;
@@ -87,6 +91,7 @@ async fn fixture(engine: Engine) -> Fixture {
             campaign,
             document,
             registration,
+            enterprise,
         },
     }
 }
@@ -147,6 +152,40 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
         ("get", "/api/v1/audit") => ("gm_auditor", route.into(), None),
         ("get", "/api/v1/people") => ("golmud_operator", route.into(), None),
         ("get", "/api/v1/campaigns") => ("golmud_operator", route.into(), None),
+        ("get", "/api/v1/enterprises") => ("golmud_operator", route.into(), None),
+        ("post", "/api/v1/enterprises") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"name": "越权企业", "credit_code": "91632802MA7Q2X0A10", "jurisdiction_code": DELINGHA, "industry_section": "C",
+                "above_size": true, "normal_headcount": 1, "normal_output": 1, "output_unit": "吨/日"}),
+            ),
+        ),
+        ("get", "/api/v1/enterprises/{id}") => (
+            "golmud_operator",
+            format!("/api/v1/enterprises/{}", v.enterprise),
+            None,
+        ),
+        ("post", "/api/v1/enterprises/{id}/exclusions") => (
+            "golmud_operator",
+            format!("/api/v1/enterprises/{}/exclusions", v.enterprise),
+            Some(json!({"reason": "seasonal", "from_on": "2020-01-01"})),
+        ),
+        ("get", "/api/v1/enterprises/{id}/reports") => (
+            "golmud_operator",
+            format!("/api/v1/enterprises/{}/reports", v.enterprise),
+            None,
+        ),
+        ("post", "/api/v1/enterprises/{id}/reports") => (
+            "liaison",
+            format!("/api/v1/enterprises/{}/reports", v.enterprise),
+            Some(json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 1})),
+        ),
+        ("get", "/api/v1/resumption/rates") => (
+            "golmud_operator",
+            "/api/v1/resumption/rates?as_of=2020-02-27".into(),
+            None,
+        ),
         ("get", "/api/v1/campaigns/{id}/people") => (
             "golmud_operator",
             format!("/api/v1/campaigns/{}/people", v.campaign),

@@ -2,6 +2,7 @@
 //! Later parts of the product add their records to the same demo.
 
 mod mobilisation;
+mod resumption;
 
 use crate::users::NewUserInput;
 use crate::{Actor, App, ServiceResult};
@@ -91,6 +92,7 @@ impl App {
         let grids = jurisdiction::codes_at_level(&self.db, &haixi, 6).await?;
         let mut tx = self.db.begin().await?;
         let people = mobilisation::load(&mut tx, villages, grids).await?;
+        let enterprises = resumption::load(&mut tx).await?;
         let nodes = jurisdiction::count_all(&self.db).await?;
         let row = cli.audit(
             Action::DemoLoad,
@@ -99,7 +101,7 @@ impl App {
             HAIXI,
             Some(HAIXI.into()),
             format!(
-                "{nodes} 个区划节点，{} 个账户，{people} 名人员",
+                "{nodes} 个区划节点，{} 个账户，{people} 名人员，{enterprises} 家企业",
                 ACCOUNTS.len()
             ),
         );

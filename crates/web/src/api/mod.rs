@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod mobilisation;
+pub mod resumption;
 pub mod tree;
 pub mod users;
 
@@ -56,6 +57,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
             mobilisation::log_service
         ))
         .routes(routes!(mobilisation::figures))
+        .routes(routes!(resumption::list, resumption::create))
+        .routes(routes!(resumption::get))
+        .routes(routes!(resumption::exclude))
+        .routes(routes!(resumption::reports, resumption::file_report))
+        .routes(routes!(resumption::rates))
         .routes(routes!(campaigns::list, campaigns::create))
         .routes(routes!(campaigns::get))
         .routes(routes!(campaigns::send, campaigns::people))

@@ -1,0 +1,539 @@
+//! Resumption of work and production: the enterprise registry, exclusions from the count,
+//! daily operating reports, and the rates — 开复工率, 复岗率, 产能恢复率 — each with its
+//! numerator, denominator and the exclusions applied.
+
+use crate::actor::audit_in;
+use crate::mobilisation::parse_date;
+use crate::{Actor, App, ServiceError, ServiceResult};
+use chrono::{NaiveDate, Utc};
+use dualtrack_domain::audit::{Action, Outcome};
+use dualtrack_domain::resident_id::{mask_phone, validate_phone};
+use dualtrack_domain::resumption::{
+    validate_division, CreditCode, ExclusionReason, IndustrySection, OperatingStatus,
+};
+use dualtrack_domain::role::Permission;
+use dualtrack_store::resumption::{self as store, EnterpriseRow, NewEnterprise, NewReport};
+use dualtrack_store::StoreError;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EnterpriseView {
+    pub id: i64,
+    pub name: String,
+    pub credit_code: String,
+    /// 校验位不符时的提示（早期代码可能如此，照常登记）
+    pub credit_warning: Option<String>,
+    pub jurisdiction_code: String,
+    pub industry_section: IndustrySection,
+    pub industry_name: String,
+    pub industry_division: Option<String>,
+    /// 规模以上工业企业
+    pub above_size: bool,
+    pub key_enterprise: bool,
+    pub normal_headcount: i64,
+    pub normal_output: i64,
+    pub output_unit: String,
+    pub contact_name: Option<String>,
+    /// 联系电话（脱敏）
+    pub contact_phone: Option<String>,
+}
+
+fn enterprise_view(e: EnterpriseRow) -> EnterpriseView {
+    let section = IndustrySection::parse(&e.industry_section).unwrap_or(IndustrySection::C);
+    EnterpriseView {
+        id: e.id,
+        name: e.name,
+        credit_warning: e
+            .credit_check_failed
+            .then(|| "统一社会信用代码校验位不符，请核对（早期代码可能如此）".to_string()),
+        credit_code: e.credit_code,
+        jurisdiction_code: e.jurisdiction_code,
+        industry_name: section.zh().into(),
+        industry_section: section,
+        industry_division: e.industry_division,
+        above_size: e.above_size,
+        key_enterprise: e.key_enterprise,
+        normal_headcount: e.normal_headcount,
+        normal_output: e.normal_output,
+        output_unit: e.output_unit,
+        contact_name: e.contact_name,
+        contact_phone: e.contact_phone.as_deref().map(mask_phone),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct EnterpriseInput {
+    pub name: String,
+    pub credit_code: String,
+    /// 所在区划（县或乡镇）代码
+    pub jurisdiction_code: String,
+    /// 行业门类 A–T
+    pub industry_section: String,
+    /// 行业大类（两位数字）
+    #[serde(default)]
+    pub industry_division: Option<String>,
+    pub above_size: bool,
+    #[serde(default)]
+    pub key_enterprise: bool,
+    pub normal_headcount: i64,
+    /// 正常产量或用电量（基数）
+    pub normal_output: i64,
+    /// 如 吨/日、万千瓦时/日
+    pub output_unit: String,
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ExclusionInput {
+    /// seasonal、long_term、rectification
+    pub reason: String,
+    pub from_on: String,
+    #[serde(default)]
+    pub until_on: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ReportInput {
+    /// 报告日（截至当日 24 时）
+    pub report_date: String,
+    /// not_resumed、resumed、partly、shut_down
+    pub status: String,
+    pub on_duty: i64,
+    #[serde(default)]
+    pub back_from_outside: i64,
+    #[serde(default)]
+    pub in_quarantine: i64,
+    #[serde(default)]
+    pub abnormal_temps: i64,
+    #[serde(default)]
+    pub mask_days: i64,
+    #[serde(default)]
+    pub disinfectant_days: i64,
+    /// 五个到位中已到位的项数（0–5）
+    #[serde(default)]
+    pub checks_passed: i64,
+    #[serde(default)]
+    pub output: i64,
+    #[serde(default)]
+    pub problems: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportView {
+    pub report_date: NaiveDate,
+    /// 版本号：更正后递增，旧版本保留
+    pub version: i64,
+    pub is_current: bool,
+    pub status: OperatingStatus,
+    pub status_name: String,
+    pub on_duty: i64,
+    pub back_from_outside: i64,
+    pub in_quarantine: i64,
+    pub abnormal_temps: i64,
+    pub mask_days: i64,
+    pub disinfectant_days: i64,
+    pub checks_passed: i64,
+    pub output: i64,
+    pub problems: String,
+    pub filed_by: String,
+}
+
+/// A rate with what it is made of.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Rate {
+    pub numerator: i64,
+    pub denominator: i64,
+    /// 百分比，保留一位小数；分母为 0 时为空
+    pub percent: Option<f64>,
+}
+
+fn rate(numerator: i64, denominator: i64) -> Rate {
+    let percent =
+        (denominator > 0).then(|| (numerator as f64 * 1000.0 / denominator as f64).round() / 10.0);
+    Rate {
+        numerator,
+        denominator,
+        percent,
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlaceRates {
+    /// 县级区划代码；合计行为所查范围的代码
+    pub code: String,
+    /// 规上工业企业登记数
+    pub registered: i64,
+    /// 当日不计入的企业数（季节性停产等）
+    pub excluded: i64,
+    /// 开复工率：已复工（含部分复工）÷ 计入企业数
+    pub resumption: Rate,
+    /// 复岗率：在岗人数 ÷ 正常用工
+    pub return_to_work: Rate,
+    /// 产能恢复率：产量（用电量）÷ 正常基数
+    pub capacity: Rate,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RatesView {
+    pub as_of: NaiveDate,
+    pub total: PlaceRates,
+    /// 各县并列
+    pub counties: Vec<PlaceRates>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+pub struct RatesQuery {
+    /// 截至日期（含当日），如 2020-02-27
+    pub as_of: String,
+}
+
+fn count(field: &'static str, label: &str, v: i64) -> ServiceResult<i64> {
+    if !(0..=10_000_000).contains(&v) {
+        return Err(ServiceError::invalid(
+            field,
+            format!("{label}应为 0 到 10000000 之间的整数，收到 {v}"),
+        ));
+    }
+    Ok(v)
+}
+
+impl App {
+    async fn enterprise_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<EnterpriseRow> {
+        let row = store::enterprise(&self.db, id).await?;
+        self.own(actor, "企业", id, row, |e| &e.jurisdiction_code)
+            .await
+    }
+
+    pub async fn create_enterprise(
+        &self,
+        actor: &Actor,
+        input: &EnterpriseInput,
+    ) -> ServiceResult<EnterpriseView> {
+        self.require(actor, Permission::ManageEnterprises, "企业", &input.name)
+            .await?;
+        let name = input.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ServiceError::invalid(
+                "name",
+                "请填写企业名称（不超过 100 字）",
+            ));
+        }
+        let credit = CreditCode::parse(&input.credit_code)
+            .map_err(|m| ServiceError::invalid("credit_code", m))?;
+        let section = IndustrySection::parse(&input.industry_section).ok_or_else(|| {
+            ServiceError::invalid(
+                "industry_section",
+                format!("行业门类“{}”无效，应为 A–T", input.industry_section),
+            )
+        })?;
+        let division = match input
+            .industry_division
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(d) => Some(
+                validate_division(d).map_err(|m| ServiceError::invalid("industry_division", m))?,
+            ),
+            None => None,
+        };
+        let headcount = count("normal_headcount", "正常用工人数", input.normal_headcount)?;
+        let output = count("normal_output", "正常产量", input.normal_output)?;
+        let unit = input.output_unit.trim().to_string();
+        if unit.is_empty() || unit.chars().count() > 20 {
+            return Err(ServiceError::invalid(
+                "output_unit",
+                "请填写产量单位，如 吨/日",
+            ));
+        }
+        let phone = match input
+            .contact_phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(p) => {
+                Some(validate_phone(p).map_err(|m| ServiceError::invalid("contact_phone", m))?)
+            }
+            None => None,
+        };
+        let code = self
+            .place_in_scope(actor, "jurisdiction_code", &input.jurisdiction_code)
+            .await?;
+        let mut tx = self.db.begin().await?;
+        let row = NewEnterprise {
+            name: name.clone(),
+            credit_code: credit.code.clone(),
+            credit_check_failed: credit.check_failed,
+            jurisdiction_code: code.to_string(),
+            industry_section: section.as_str().into(),
+            industry_division: division,
+            above_size: input.above_size,
+            key_enterprise: input.key_enterprise,
+            normal_headcount: headcount,
+            normal_output: output,
+            output_unit: unit,
+            contact_name: input
+                .contact_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            contact_phone: phone,
+        };
+        let id = match store::insert_enterprise(&mut tx, &row, Utc::now()).await {
+            Ok(id) => id,
+            Err(StoreError::Unique(_)) => {
+                return Err(ServiceError::Conflict {
+                    field: "credit_code",
+                    message: format!("统一社会信用代码 {} 已登记", credit.code),
+                })
+            }
+            Err(e) => return Err(e.into()),
+        };
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::EnterpriseCreate,
+                Outcome::Success,
+                "企业",
+                id.to_string(),
+                Some(code.to_string()),
+                name,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.get_enterprise(actor, id).await
+    }
+
+    pub async fn get_enterprise(&self, actor: &Actor, id: i64) -> ServiceResult<EnterpriseView> {
+        self.require(actor, Permission::ReadResumption, "企业", &id.to_string())
+            .await?;
+        Ok(enterprise_view(self.enterprise_in_scope(actor, id).await?))
+    }
+
+    pub async fn list_enterprises(
+        &self,
+        actor: &Actor,
+        page: Option<i64>,
+    ) -> ServiceResult<Vec<EnterpriseView>> {
+        self.require(actor, Permission::ReadResumption, "企业", "list")
+            .await?;
+        let page = page.unwrap_or(1);
+        if page < 1 {
+            return Err(ServiceError::invalid("page", "页码从 1 开始"));
+        }
+        let rows = store::list_enterprises(&self.db, &actor.scope, 100, (page - 1) * 100).await?;
+        Ok(rows.into_iter().map(enterprise_view).collect())
+    }
+
+    /// Leaves an enterprise out of the resumption count for a time, with a reason; audited.
+    pub async fn exclude_enterprise(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &ExclusionInput,
+    ) -> ServiceResult<EnterpriseView> {
+        self.require(
+            actor,
+            Permission::ManageEnterprises,
+            "企业",
+            &id.to_string(),
+        )
+        .await?;
+        let e = self.enterprise_in_scope(actor, id).await?;
+        let reason = ExclusionReason::parse(&input.reason).ok_or_else(|| {
+            ServiceError::invalid("reason", format!("不计入原因“{}”无效", input.reason))
+        })?;
+        let from_on = parse_date("from_on", &input.from_on)?;
+        let until_on = match input
+            .until_on
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(u) => Some(parse_date("until_on", u)?),
+            None => None,
+        };
+        if matches!(until_on, Some(u) if u < from_on) {
+            return Err(ServiceError::invalid(
+                "until_on",
+                "截止日期不能早于起始日期",
+            ));
+        }
+        let mut tx = self.db.begin().await?;
+        store::insert_exclusion(
+            &mut tx,
+            id,
+            reason.as_str(),
+            from_on,
+            until_on,
+            input.note.trim(),
+            &actor.username,
+            Utc::now(),
+        )
+        .await?;
+        let detail = format!("{}：{}，自 {from_on}", e.name, reason.zh());
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::EnterpriseExclude,
+                Outcome::Success,
+                "企业",
+                id.to_string(),
+                Some(e.jurisdiction_code.clone()),
+                detail,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(enterprise_view(e))
+    }
+
+    /// Files (or corrects) a day's operating report; the earlier version is kept.
+    pub async fn file_report(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &ReportInput,
+    ) -> ServiceResult<ReportView> {
+        self.require(actor, Permission::FileReports, "企业日报", &id.to_string())
+            .await?;
+        let e = self.enterprise_in_scope(actor, id).await?;
+        let report_date = parse_date("report_date", &input.report_date)?;
+        let status = OperatingStatus::parse(&input.status).ok_or_else(|| {
+            ServiceError::invalid("status", format!("经营状态“{}”无效", input.status))
+        })?;
+        if !(0..=5).contains(&input.checks_passed) {
+            return Err(ServiceError::invalid(
+                "checks_passed",
+                "五个到位的已到位项数应为 0 到 5",
+            ));
+        }
+        let r = NewReport {
+            enterprise_id: id,
+            report_date,
+            status: status.as_str().into(),
+            on_duty: count("on_duty", "在岗人数", input.on_duty)?,
+            back_from_outside: count("back_from_outside", "外地返岗人数", input.back_from_outside)?,
+            in_quarantine: count("in_quarantine", "隔离人数", input.in_quarantine)?,
+            abnormal_temps: count("abnormal_temps", "体温异常人数", input.abnormal_temps)?,
+            mask_days: count("mask_days", "口罩可用天数", input.mask_days)?,
+            disinfectant_days: count(
+                "disinfectant_days",
+                "消毒液可用天数",
+                input.disinfectant_days,
+            )?,
+            checks_passed: input.checks_passed,
+            output: count("output", "产量", input.output)?,
+            problems: input.problems.trim().chars().take(1000).collect(),
+            filed_by: actor.username.clone(),
+        };
+        let mut tx = self.db.begin().await?;
+        let version = store::file_report(&mut tx, &r, Utc::now()).await?;
+        let detail = format!(
+            "{}：{report_date} {}（第 {version} 版）",
+            e.name,
+            status.zh()
+        );
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::ReportFile,
+                Outcome::Success,
+                "企业日报",
+                id.to_string(),
+                Some(e.jurisdiction_code.clone()),
+                detail,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        let reports = self.enterprise_reports(actor, id).await?;
+        reports
+            .into_iter()
+            .find(|x| x.report_date == report_date && x.is_current)
+            .ok_or_else(|| ServiceError::Internal("日报未找到".into()))
+    }
+
+    /// Every version of an enterprise's reports, newest first.
+    pub async fn enterprise_reports(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<Vec<ReportView>> {
+        self.require(
+            actor,
+            Permission::ReadResumption,
+            "企业日报",
+            &id.to_string(),
+        )
+        .await?;
+        self.enterprise_in_scope(actor, id).await?;
+        Ok(store::reports(&self.db, id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let status =
+                    OperatingStatus::parse(&r.status).unwrap_or(OperatingStatus::NotResumed);
+                ReportView {
+                    report_date: r.report_date,
+                    version: r.version,
+                    is_current: r.is_current,
+                    status_name: status.zh().into(),
+                    status,
+                    on_duty: r.on_duty,
+                    back_from_outside: r.back_from_outside,
+                    in_quarantine: r.in_quarantine,
+                    abnormal_temps: r.abnormal_temps,
+                    mask_days: r.mask_days,
+                    disinfectant_days: r.disinfectant_days,
+                    checks_passed: r.checks_passed,
+                    output: r.output,
+                    problems: r.problems,
+                    filed_by: r.filed_by,
+                }
+            })
+            .collect())
+    }
+
+    /// The rates as of the end of a day in the actor's scope, counties side by side.
+    pub async fn resumption_rates(
+        &self,
+        actor: &Actor,
+        raw_as_of: &str,
+    ) -> ServiceResult<RatesView> {
+        self.require(actor, Permission::ReadResumption, "复工复产", "rates")
+            .await?;
+        let as_of = parse_date("as_of", raw_as_of)?;
+        let rows = store::rates(&self.db, &actor.scope, as_of).await?;
+        let place = |code: String, r: &[&store::RateRow]| {
+            let sum = |f: fn(&store::RateRow) -> i64| r.iter().map(|x| f(x)).sum::<i64>();
+            let registered = sum(|x| x.registered);
+            let excluded = sum(|x| x.excluded);
+            PlaceRates {
+                code,
+                registered,
+                excluded,
+                resumption: rate(sum(|x| x.resumed), registered - excluded),
+                return_to_work: rate(sum(|x| x.on_duty), sum(|x| x.headcount)),
+                capacity: rate(sum(|x| x.output), sum(|x| x.baseline)),
+            }
+        };
+        let all: Vec<&store::RateRow> = rows.iter().collect();
+        let total = place(actor.home_code().unwrap_or_default(), &all);
+        let counties = rows.iter().map(|r| place(r.county.clone(), &[r])).collect();
+        Ok(RatesView {
+            as_of,
+            total,
+            counties,
+        })
+    }
+}
