@@ -216,3 +216,47 @@ test('an operator registers a person on a phone, deploys them, and the on-duty c
   await page.screenshot({ path: join(shots, '19-applications.png') });
   await context.close();
 });
+
+test('an enterprise liaison files a daily report on a phone and the county rate moves', async () => {
+  // Find, through the API, a 格尔木 enterprise not yet resumed on 2020-02-27.
+  const api = async (path, token, init = {}) => {
+    const r = await fetch(`${base}${path}`, { ...init, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    return r.json();
+  };
+  const { token } = await api('/api/v1/auth/login', null, { method: 'POST', body: JSON.stringify({ username: 'liaison', password: 'Haixi@2020' }) });
+  let target;
+  for (const e of await api('/api/v1/enterprises', token)) {
+    const reports = await api(`/api/v1/enterprises/${e.id}/reports`, token);
+    if (reports.some((r) => r.report_date === '2020-02-27' && r.is_current && r.status === 'not_resumed')) {
+      target = e;
+      break;
+    }
+  }
+  assert.ok(target, 'a Golmud enterprise not resumed on 2020-02-27');
+
+  const leaderCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  const leader = await leaderCtx.newPage();
+  await login(leader, 'golmud_leader');
+  await leader.goto(`${base}/resumption?as_of=2020-02-27`);
+  const [before] = (await leader.textContent('#resumption-parts')).split('/').map(Number);
+
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  await login(page, 'liaison');
+  await page.goto(`${base}/enterprises/${target.id}`);
+  await page.fill('input[name=report_date]', '2020-02-27');
+  await page.selectOption('select[name=status]', 'resumed');
+  await page.fill('input[name=on_duty]', '150');
+  await page.fill('input[name=checks_passed]', '5');
+  await page.screenshot({ path: join(shots, '20-liaison-report.png'), fullPage: true });
+  await page.click('#report button[type=submit]');
+  await page.waitForURL(/done=filed/);
+  assert.match(await page.textContent('main'), /日报已提交/);
+
+  await leader.goto(`${base}/resumption?as_of=2020-02-27`);
+  const [after] = (await leader.textContent('#resumption-parts')).split('/').map(Number);
+  assert.equal(after, before + 1);
+  await leader.screenshot({ path: join(shots, '21-leader-rate.png'), fullPage: true });
+  await ctx.close();
+  await leaderCtx.close();
+});

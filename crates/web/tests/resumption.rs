@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::TestApp;
+use common::{Browser, TestApp};
 use dualtrack_domain::resumption::credit_check_char;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::json;
@@ -226,7 +226,76 @@ async fn the_registry_checks_codes_and_audits_exclusions(engine: Engine) {
     );
 }
 
+async fn the_pages_show_the_rate_and_take_the_liaisons_report(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut leader = Browser::new(&t);
+    leader.login("haixi_leader").await;
+    let page = leader.get("/resumption?as_of=2020-02-27").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("73.1%") && page.text.contains("117/160"),
+        "the report's rate on the page"
+    );
+    assert!(page.text.contains("不计入 3 家"));
+    let bad = leader.get("/resumption?as_of=2020-13-01").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let id = t
+        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code = '632801'")
+        .await;
+    let mut liaison = Browser::new(&t);
+    liaison.login("liaison").await;
+    let page = liaison.get(&format!("/enterprises/{id}")).await;
+    assert!(page.text.contains("填报日报"));
+    let fields = [
+        ("report_date", "2020-02-27"),
+        ("status", "resumed"),
+        ("on_duty", "-1"),
+    ];
+    let r = liaison
+        .post(&format!("/enterprises/{id}/reports"), &fields, true)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("在岗人数"));
+    let fields = [
+        ("report_date", "2020-02-27"),
+        ("status", "resumed"),
+        ("on_duty", "90"),
+    ];
+    let r = liaison
+        .post(&format!("/enterprises/{id}/reports"), &fields, false)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = liaison
+        .post(&format!("/enterprises/{id}/reports"), &fields, true)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(liaison.get(&r.location()).await.text.contains("日报已提交"));
+    // A leader reads but has no form; another county's enterprise is not found.
+    let mut gm = Browser::new(&t);
+    gm.login("golmud_leader").await;
+    assert!(!gm
+        .get(&format!("/enterprises/{id}"))
+        .await
+        .text
+        .contains("填报日报"));
+    let dlh = t
+        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632802%'")
+        .await;
+    assert_eq!(
+        gm.get(&format!("/enterprises/{dlh}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        liaison
+            .post(&format!("/enterprises/{dlh}/reports"), &fields, true)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 on_both_engines!(
+    the_pages_show_the_rate_and_take_the_liaisons_report,
     the_report_rate_comes_out_of_the_records,
     a_filed_report_moves_the_rate_and_a_correction_keeps_the_first,
     the_registry_checks_codes_and_audits_exclusions,

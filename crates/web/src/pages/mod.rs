@@ -13,6 +13,7 @@ mod home;
 mod mobilisation;
 mod organisations;
 mod people;
+mod resumption;
 mod tree;
 mod users;
 
@@ -47,6 +48,10 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/unlock", post(users::unlock))
         .route("/users/{id}/password", post(users::reset_password))
         .route("/audit", get(audit::page))
+        .route("/resumption", get(resumption::rates))
+        .route("/enterprises", get(resumption::list))
+        .route("/enterprises/{id}", get(resumption::page))
+        .route("/enterprises/{id}/reports", post(resumption::file_report))
         .route("/mobilisation", get(mobilisation::figures))
         .route("/deployments", get(mobilisation::deployments))
         .route("/people", get(people::list).post(people::register))
@@ -97,6 +102,7 @@ pub struct Nav {
     pub show_users: bool,
     pub show_audit: bool,
     pub show_mobilisation: bool,
+    pub show_resumption: bool,
     pub notice: Option<String>,
 }
 
@@ -119,6 +125,7 @@ impl Nav {
             show_users: actor.can(Permission::ManageUsers),
             show_audit: actor.can(Permission::ReadAudit),
             show_mobilisation: actor.can(Permission::ReadMobilisation),
+            show_resumption: actor.can(Permission::ReadResumption),
             notice: None,
         }
     }

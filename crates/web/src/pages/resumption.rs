@@ -1,0 +1,267 @@
+//! The resumption pages: the rates as of a day, counties side by side; the enterprise
+//! registry; an enterprise's reports with the liaison's daily form.
+
+use super::mobilisation::{refused_on_form, today, Places};
+use super::{render, Nav};
+use crate::error::PageError;
+use crate::extract::{parse_id, PageForm, PageUser};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use dualtrack_domain::resumption::OperatingStatus;
+use dualtrack_domain::role::Permission;
+use dualtrack_service::resumption::{EnterpriseView, PlaceRates, Rate, ReportInput, ReportView};
+use dualtrack_service::{Actor, ServiceError};
+use serde::Deserialize;
+
+/// A rate as a cadre reads it: `73.1%（117/160）`.
+pub struct Shown {
+    pub percent: String,
+    pub parts: String,
+}
+
+fn shown(r: &Rate) -> Shown {
+    Shown {
+        percent: r
+            .percent
+            .map(|p| format!("{p:.1}%"))
+            .unwrap_or_else(|| "—".into()),
+        parts: format!("{}/{}", r.numerator, r.denominator),
+    }
+}
+
+pub struct RateLine {
+    pub name: String,
+    pub registered: i64,
+    pub excluded: i64,
+    pub resumption: Shown,
+    pub return_to_work: Shown,
+    pub capacity: Shown,
+}
+
+fn line(p: &PlaceRates, places: &Places) -> RateLine {
+    RateLine {
+        name: places.name(&p.code),
+        registered: p.registered,
+        excluded: p.excluded,
+        resumption: shown(&p.resumption),
+        return_to_work: shown(&p.return_to_work),
+        capacity: shown(&p.capacity),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "resumption.html")]
+struct RatesPage {
+    nav: Nav,
+    as_of: String,
+    total: RateLine,
+    counties: Vec<RateLine>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AsOf {
+    as_of: Option<String>,
+}
+
+pub async fn rates(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Query(q): Query<AsOf>,
+) -> Result<Response, PageError> {
+    let as_of = q
+        .as_of
+        .filter(|d| !d.trim().is_empty())
+        .unwrap_or_else(today);
+    let (view, error, status) = match st.app.resumption_rates(&actor, &as_of).await {
+        Ok(v) => (v, None, StatusCode::OK),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let status = crate::error::status_of(&e);
+            (
+                st.app.resumption_rates(&actor, &today()).await?,
+                Some(e.to_string()),
+                status,
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let places = Places::of(
+        &st,
+        view.counties
+            .iter()
+            .map(|c| c.code.as_str())
+            .chain([view.total.code.as_str()]),
+    )
+    .await;
+    let page = RatesPage {
+        nav: Nav::of(&st, &actor).await,
+        total: line(&view.total, &places),
+        counties: view.counties.iter().map(|c| line(c, &places)).collect(),
+        as_of,
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "enterprises.html")]
+struct EnterprisesPage {
+    nav: Nav,
+    enterprises: Vec<EnterpriseView>,
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+) -> Result<Response, PageError> {
+    let enterprises = st.app.list_enterprises(&actor, None).await?;
+    Ok(render(&EnterprisesPage {
+        nav: Nav::of(&st, &actor).await,
+        enterprises,
+    }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReportForm {
+    #[serde(default)]
+    report_date: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    on_duty: String,
+    #[serde(default)]
+    back_from_outside: String,
+    #[serde(default)]
+    in_quarantine: String,
+    #[serde(default)]
+    abnormal_temps: String,
+    #[serde(default)]
+    mask_days: String,
+    #[serde(default)]
+    disinfectant_days: String,
+    #[serde(default)]
+    checks_passed: String,
+    #[serde(default)]
+    output: String,
+    #[serde(default)]
+    problems: String,
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+struct EnterprisePage {
+    nav: Nav,
+    e: EnterpriseView,
+    reports: Vec<ReportView>,
+    can_file: bool,
+    statuses: Vec<(&'static str, &'static str)>,
+    today: String,
+    error: Option<String>,
+}
+
+async fn enterprise_page(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<EnterprisePage, PageError> {
+    let e = st.app.get_enterprise(actor, id).await?;
+    let mut reports = st.app.enterprise_reports(actor, id).await?;
+    reports.truncate(30);
+    Ok(EnterprisePage {
+        nav: Nav::of(st, actor).await.with_notice(notice),
+        e,
+        reports,
+        can_file: actor.can(Permission::FileReports),
+        statuses: OperatingStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.zh()))
+            .collect(),
+        today: today(),
+        error,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    Query(d): Query<Done>,
+) -> Result<Response, PageError> {
+    let notice = d.done.map(|_| "日报已提交".to_string());
+    Ok(render(
+        &enterprise_page(&st, &actor, parse_id(&id)?, None, notice).await?,
+    ))
+}
+
+/// A count typed into the form: a whole number, 0 or more; blank is 0 unless required.
+fn count_field(
+    field: &'static str,
+    label: &str,
+    raw: &str,
+    required: bool,
+) -> Result<i64, ServiceError> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return if required {
+            Err(ServiceError::invalid(field, format!("请填写{label}")))
+        } else {
+            Ok(0)
+        };
+    }
+    v.parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| ServiceError::invalid(field, format!("{label}“{v}”无效：应为 0 或正整数")))
+}
+
+fn zero_or(field: &'static str, label: &str, raw: &str) -> Result<i64, ServiceError> {
+    count_field(field, label, raw, false)
+}
+
+pub async fn file_report(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<ReportForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let filed = async {
+        let input = ReportInput {
+            report_date: f.report_date.clone(),
+            status: f.status.clone(),
+            on_duty: count_field("on_duty", "在岗人数", &f.on_duty, true)?,
+            back_from_outside: zero_or("back_from_outside", "外地返岗人数", &f.back_from_outside)?,
+            in_quarantine: zero_or("in_quarantine", "隔离人数", &f.in_quarantine)?,
+            abnormal_temps: zero_or("abnormal_temps", "体温异常人数", &f.abnormal_temps)?,
+            mask_days: zero_or("mask_days", "口罩可用天数", &f.mask_days)?,
+            disinfectant_days: zero_or(
+                "disinfectant_days",
+                "消毒液可用天数",
+                &f.disinfectant_days,
+            )?,
+            checks_passed: zero_or("checks_passed", "五个到位", &f.checks_passed)?,
+            output: zero_or("output", "产量", &f.output)?,
+            problems: f.problems.clone(),
+        };
+        st.app.file_report(&actor, id, &input).await
+    }
+    .await;
+    match filed {
+        Ok(_) => Ok(Redirect::to(&format!("/enterprises/{id}?done=filed")).into_response()),
+        Err(e) => {
+            let (status, message) = refused_on_form(e)?;
+            let page = enterprise_page(&st, &actor, id, Some(message), None).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
