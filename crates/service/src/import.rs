@@ -391,6 +391,40 @@ fn date_cell(
     }
 }
 
+/// An optional date cell: blank is none.
+fn opt_date_cell(
+    raw: &str,
+    column: &str,
+    row: usize,
+    errors: &mut Vec<RowError>,
+) -> Option<chrono::NaiveDate> {
+    if raw.trim().is_empty() {
+        None
+    } else {
+        date_cell(raw, column, row, errors)
+    }
+}
+
+/// An optional site kind cell: blank is none, an unknown kind a row error.
+fn site_kind_cell(
+    raw: &str,
+    row: usize,
+    errors: &mut Vec<RowError>,
+) -> Option<dualtrack_domain::mobilisation::SiteKind> {
+    if raw.trim().is_empty() {
+        return None;
+    }
+    let kind = dualtrack_domain::mobilisation::SiteKind::parse(raw);
+    if kind.is_none() {
+        errors.push(RowError {
+            row,
+            column: "服务场所类型".into(),
+            message: format!("服务场所类型“{raw}”无效"),
+        });
+    }
+    kind
+}
+
 fn rejected(mut errors: Vec<RowError>) -> ServiceError {
     errors.sort_by_key(|e| e.row);
     let first = &errors[0];
@@ -528,7 +562,7 @@ impl App {
     }
 
     pub async fn import_organisations(&self, actor: &Actor, bytes: &[u8]) -> ServiceResult<usize> {
-        use dualtrack_domain::mobilisation::{OrgKind, SiteKind};
+        use dualtrack_domain::mobilisation::OrgKind;
         let (sheet, cols, places) = self.open_import(actor, "组织", bytes, ORG_COLUMNS).await?;
         let mut errors = Vec::new();
         let mut leaders = Vec::new();
@@ -559,25 +593,9 @@ impl App {
                 row,
                 &mut errors,
             );
-            let site_kind = match cell(cells, cols[3]) {
-                "" => None,
-                s => {
-                    let k = SiteKind::parse(s);
-                    if k.is_none() {
-                        errors.push(RowError {
-                            row,
-                            column: "服务场所类型".into(),
-                            message: format!("服务场所类型“{s}”无效"),
-                        });
-                    }
-                    k
-                }
-            };
+            let site_kind = site_kind_cell(cell(cells, cols[3]), row, &mut errors);
             let established = date_cell(cell(cells, cols[5]), "成立日期", row, &mut errors);
-            let dissolved = match cell(cells, cols[6]) {
-                "" => None,
-                d => date_cell(d, "撤销日期", row, &mut errors),
-            };
+            let dissolved = opt_date_cell(cell(cells, cols[6]), "撤销日期", row, &mut errors);
             if let (Some(e), Some(d)) = (established, dissolved) {
                 if d < e {
                     errors.push(RowError {
@@ -663,7 +681,6 @@ impl App {
     }
 
     pub async fn import_deployments(&self, actor: &Actor, bytes: &[u8]) -> ServiceResult<usize> {
-        use dualtrack_domain::mobilisation::SiteKind;
         let (sheet, cols, places) = self
             .open_import(actor, "派驻", bytes, DEPLOYMENT_COLUMNS)
             .await?;
@@ -694,20 +711,7 @@ impl App {
                 row,
                 &mut errors,
             );
-            let site_kind = match cell(cells, cols[2]) {
-                "" => None,
-                s => {
-                    let k = SiteKind::parse(s);
-                    if k.is_none() {
-                        errors.push(RowError {
-                            row,
-                            column: "服务场所类型".into(),
-                            message: format!("服务场所类型“{s}”无效"),
-                        });
-                    }
-                    k
-                }
-            };
+            let site_kind = site_kind_cell(cell(cells, cols[2]), row, &mut errors);
             let role = cell(cells, cols[4]).to_string();
             if role.is_empty() || role.chars().count() > 40 {
                 errors.push(RowError {
@@ -717,10 +721,7 @@ impl App {
                 });
             }
             let start = date_cell(cell(cells, cols[5]), "开始日期", row, &mut errors);
-            let end = match cell(cells, cols[6]) {
-                "" => None,
-                d => date_cell(d, "结束日期", row, &mut errors),
-            };
+            let end = opt_date_cell(cell(cells, cols[6]), "结束日期", row, &mut errors);
             if let (Some(s), Some(e)) = (start, end) {
                 if e < s {
                     errors.push(RowError {
