@@ -73,10 +73,36 @@ pub enum Action {
     EnterpriseExclude,
     #[serde(rename = "report.file")]
     ReportFile,
+    #[serde(rename = "filing.submit")]
+    FilingSubmit,
+    #[serde(rename = "filing.approve")]
+    FilingApprove,
+    #[serde(rename = "filing.return")]
+    FilingReturn,
+    #[serde(rename = "work_group.assign")]
+    WorkGroupAssign,
+    #[serde(rename = "visit.record")]
+    VisitRecord,
+    #[serde(rename = "problem.raise")]
+    ProblemRaise,
+    #[serde(rename = "problem.resolve")]
+    ProblemResolve,
+    #[serde(rename = "project.create")]
+    ProjectCreate,
+    #[serde(rename = "project.start")]
+    ProjectStart,
+    #[serde(rename = "project.progress")]
+    ProjectProgress,
+    #[serde(rename = "plant.create")]
+    PlantCreate,
+    #[serde(rename = "plant.output")]
+    PlantOutput,
+    #[serde(rename = "plant.shipment")]
+    PlantShipment,
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 45] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -109,6 +135,19 @@ impl Action {
         Action::EnterpriseCreate,
         Action::EnterpriseExclude,
         Action::ReportFile,
+        Action::FilingSubmit,
+        Action::FilingApprove,
+        Action::FilingReturn,
+        Action::WorkGroupAssign,
+        Action::VisitRecord,
+        Action::ProblemRaise,
+        Action::ProblemResolve,
+        Action::ProjectCreate,
+        Action::ProjectStart,
+        Action::ProjectProgress,
+        Action::PlantCreate,
+        Action::PlantOutput,
+        Action::PlantShipment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -145,6 +184,19 @@ impl Action {
             Action::EnterpriseCreate => "enterprise.create",
             Action::EnterpriseExclude => "enterprise.exclude",
             Action::ReportFile => "report.file",
+            Action::FilingSubmit => "filing.submit",
+            Action::FilingApprove => "filing.approve",
+            Action::FilingReturn => "filing.return",
+            Action::WorkGroupAssign => "work_group.assign",
+            Action::VisitRecord => "visit.record",
+            Action::ProblemRaise => "problem.raise",
+            Action::ProblemResolve => "problem.resolve",
+            Action::ProjectCreate => "project.create",
+            Action::ProjectStart => "project.start",
+            Action::ProjectProgress => "project.progress",
+            Action::PlantCreate => "plant.create",
+            Action::PlantOutput => "plant.output",
+            Action::PlantShipment => "plant.shipment",
         }
     }
 
@@ -182,6 +234,19 @@ impl Action {
             Action::EnterpriseCreate => "登记企业",
             Action::EnterpriseExclude => "企业不计入复工统计",
             Action::ReportFile => "填报企业日报",
+            Action::FilingSubmit => "提交复工备案",
+            Action::FilingApprove => "同意复工备案",
+            Action::FilingReturn => "退回复工备案",
+            Action::WorkGroupAssign => "工作组驻企",
+            Action::VisitRecord => "记录驻企走访",
+            Action::ProblemRaise => "提出生产难题",
+            Action::ProblemResolve => "生产难题办结",
+            Action::ProjectCreate => "登记重大项目",
+            Action::ProjectStart => "重大项目开工（复工）",
+            Action::ProjectProgress => "填报项目投资进度",
+            Action::PlantCreate => "登记重点生产企业（厂）",
+            Action::PlantOutput => "填报重点企业日产量",
+            Action::PlantShipment => "登记重点产品发运",
         }
     }
 

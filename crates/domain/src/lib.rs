@@ -5,10 +5,13 @@
 
 pub mod audit;
 pub mod divisions;
+pub mod filings;
 pub mod jurisdiction;
 pub mod mobilisation;
 pub mod password;
+pub mod projects;
 pub mod resident_id;
 pub mod resumption;
 pub mod role;
 pub mod time;
+pub mod workgroups;
