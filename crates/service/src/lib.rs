@@ -10,8 +10,10 @@ pub mod auth;
 pub mod campaigns;
 pub mod demo;
 pub mod error;
+pub mod filings;
 pub mod import;
 pub mod mobilisation;
+pub mod punctuality;
 pub mod resumption;
 pub mod spreadsheet;
 pub mod tree;
@@ -45,15 +47,31 @@ impl Default for Security {
     }
 }
 
+/// The hour (China Standard Time) of the day after a reporting day by which its daily
+/// report is due, unless set otherwise.
+pub const DEFAULT_REPORT_DUE_HOUR: u32 = 12;
+
 /// The database and settings every use case runs against.
 #[derive(Clone, Debug)]
 pub struct App {
     pub db: Db,
     pub security: Security,
+    /// A day's operating report is due the next day at this hour, China Standard Time (0–23).
+    pub report_due_hour: u32,
 }
 
 impl App {
     pub fn new(db: Db, security: Security) -> App {
-        App { db, security }
+        App {
+            db,
+            security,
+            report_due_hour: DEFAULT_REPORT_DUE_HOUR,
+        }
+    }
+
+    /// Sets the hour of the next day by which a day's report is due (capped at 23).
+    pub fn with_report_due_hour(mut self, hour: u32) -> App {
+        self.report_due_hour = hour.min(23);
+        self
     }
 }

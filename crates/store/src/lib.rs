@@ -8,8 +8,10 @@
 pub mod audit;
 pub mod backup;
 pub mod campaigns;
+pub mod filings;
 pub mod jurisdiction;
 pub mod mobilisation;
+pub mod punctuality;
 pub mod resumption;
 pub mod session;
 pub mod user;
