@@ -67,8 +67,20 @@ impl App {
         bytes: &[u8],
         columns: &[(&str, bool)],
     ) -> ServiceResult<(spreadsheet::Sheet, Vec<Option<usize>>, HashSet<String>)> {
-        self.require(actor, Permission::ManageMobilisation, kind, "import")
-            .await?;
+        self.open_import_as(actor, Permission::ManageMobilisation, kind, bytes, columns)
+            .await
+    }
+
+    /// The same start for an import that needs another permission.
+    pub(crate) async fn open_import_as(
+        &self,
+        actor: &Actor,
+        permission: Permission,
+        kind: &str,
+        bytes: &[u8],
+        columns: &[(&str, bool)],
+    ) -> ServiceResult<(spreadsheet::Sheet, Vec<Option<usize>>, HashSet<String>)> {
+        self.require(actor, permission, kind, "import").await?;
         let sheet = spreadsheet::read(bytes)?;
         let cols = sheet.columns(columns)?;
         if sheet.rows.is_empty() {
@@ -368,11 +380,11 @@ pub const DEPLOYMENT_COLUMNS: &[(&str, bool)] = &[
     ("结束日期", false),
 ];
 
-fn choices<T: Copy>(all: &[T], zh: fn(T) -> &'static str) -> String {
+pub(crate) fn choices<T: Copy>(all: &[T], zh: fn(T) -> &'static str) -> String {
     all.iter().map(|v| zh(*v)).collect::<Vec<_>>().join("、")
 }
 
-fn date_cell(
+pub(crate) fn date_cell(
     raw: &str,
     column: &str,
     row: usize,
@@ -425,7 +437,7 @@ fn site_kind_cell(
     kind
 }
 
-fn rejected(mut errors: Vec<RowError>) -> ServiceError {
+pub(crate) fn rejected(mut errors: Vec<RowError>) -> ServiceError {
     errors.sort_by_key(|e| e.row);
     let first = &errors[0];
     ServiceError::Rejected {
@@ -523,7 +535,7 @@ impl App {
     }
 
     /// A place in scope that exists, or a row error.
-    fn place_cell(
+    pub(crate) fn place_cell(
         &self,
         actor: &Actor,
         places: &HashSet<String>,
@@ -790,7 +802,7 @@ impl App {
 
 impl App {
     /// Writes an export and its audit row.
-    async fn audited_export(
+    pub(crate) async fn audited_export(
         &self,
         actor: &Actor,
         kind: &str,

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod filings;
 pub mod import;
+pub mod import_resumption;
 pub mod mobilisation;
 pub mod punctuality;
 pub mod resumption;

@@ -13,6 +13,7 @@ pub mod jurisdiction;
 pub mod mobilisation;
 pub mod punctuality;
 pub mod resumption;
+pub mod resumption_io;
 pub mod session;
 pub mod user;
 

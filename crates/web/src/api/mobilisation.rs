@@ -254,7 +254,7 @@ pub async fn figures(
 /// The largest spreadsheet an import accepts.
 pub const IMPORT_LIMIT: usize = 32 * 1024 * 1024;
 
-fn xlsx_file(bytes: Vec<u8>, name: &str) -> axum::response::Response {
+pub(crate) fn xlsx_file(bytes: Vec<u8>, name: &str) -> axum::response::Response {
     use axum::http::header;
     use axum::response::IntoResponse;
     let disposition = format!(

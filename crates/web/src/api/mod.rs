@@ -6,6 +6,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod mobilisation;
 pub mod resumption;
+pub mod resumption_io;
 pub mod tree;
 pub mod users;
 
@@ -79,11 +80,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mobilisation::export_organisations))
         .routes(routes!(mobilisation::export_deployments))
         .routes(routes!(mobilisation::deployments_template))
+        .routes(routes!(resumption_io::enterprises_template))
+        .routes(routes!(resumption_io::export_enterprises))
+        .routes(routes!(resumption_io::reports_template))
+        .routes(routes!(resumption_io::export_reports))
+        .routes(routes!(resumption_io::export_rates))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(mobilisation::import_people))
                 .routes(routes!(mobilisation::import_organisations))
                 .routes(routes!(mobilisation::import_deployments))
+                .routes(routes!(resumption_io::import_enterprises))
+                .routes(routes!(resumption_io::import_reports))
                 .layer(axum::extract::DefaultBodyLimit::max(
                     mobilisation::IMPORT_LIMIT,
                 )),

@@ -111,6 +111,11 @@ pub async fn rates(
 struct EnterprisesPage {
     nav: Nav,
     enterprises: Vec<EnterpriseView>,
+    /// May register enterprises (the registry import form).
+    can_import: bool,
+    /// May file reports (the daily-report import form).
+    can_file: bool,
+    today: String,
 }
 
 pub async fn list(
@@ -121,6 +126,9 @@ pub async fn list(
     Ok(render(&EnterprisesPage {
         nav: Nav::of(&st, &actor).await,
         enterprises,
+        can_import: actor.can(Permission::ManageEnterprises),
+        can_file: actor.can(Permission::FileReports),
+        today: today(),
     }))
 }
 
