@@ -44,6 +44,14 @@ pub fn under(prefix: &str) -> Result<Vec<Division>, DivisionError> {
     Ok(out)
 }
 
+/// The provinces alone (2-digit codes), for checking a province code without reading the
+/// lower levels.
+pub fn provinces() -> Result<Vec<Division>, DivisionError> {
+    let mut out = Vec::new();
+    read_level(PROVINCES, Level::Province, "", &mut out)?;
+    Ok(out)
+}
+
 fn read_level(
     bytes: &[u8],
     level: Level,

@@ -14,6 +14,7 @@ pub mod filings;
 pub mod import;
 pub mod import_resumption;
 pub mod mobilisation;
+pub mod projects;
 pub mod punctuality;
 pub mod resumption;
 pub mod spreadsheet;

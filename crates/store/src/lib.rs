@@ -11,6 +11,7 @@ pub mod campaigns;
 pub mod filings;
 pub mod jurisdiction;
 pub mod mobilisation;
+pub mod projects;
 pub mod punctuality;
 pub mod resumption;
 pub mod resumption_io;

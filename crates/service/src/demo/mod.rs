@@ -2,6 +2,7 @@
 //! Later parts of the product add their records to the same demo.
 
 mod mobilisation;
+mod projects;
 mod resumption;
 
 use crate::users::NewUserInput;
@@ -93,6 +94,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let people = mobilisation::load(&mut tx, villages, grids).await?;
         let enterprises = resumption::load(&mut tx).await?;
+        projects::load(&mut tx).await?;
         let nodes = jurisdiction::count_all(&self.db).await?;
         let row = cli.audit(
             Action::DemoLoad,
