@@ -11,6 +11,7 @@ use dualtrack_domain::resident_id::{mask_phone, validate_phone};
 use dualtrack_domain::resumption::{
     validate_division, CreditCode, ExclusionReason, IndustrySection, OperatingStatus,
 };
+use dualtrack_domain::jurisdiction::Scope;
 use dualtrack_domain::role::Permission;
 use dualtrack_store::resumption::{self as store, EnterpriseRow, NewEnterprise, NewReport};
 use dualtrack_store::StoreError;
@@ -182,15 +183,103 @@ pub struct PlaceRates {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RatesView {
     pub as_of: NaiveDate,
+    /// 所查地区代码（默认为本人辖区）
+    pub place: String,
+    /// 所查行业门类；为空时为全部行业
+    pub industry: Option<IndustrySection>,
     pub total: PlaceRates,
     /// 各县并列
     pub counties: Vec<PlaceRates>,
+    /// 各乡镇（街道）并列；县直企业记在县级代码下
+    pub townships: Vec<PlaceRates>,
+    /// 各行业门类并列（code 为门类字母）
+    pub industries: Vec<PlaceRates>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
 pub struct RatesQuery {
     /// 截至日期（含当日），如 2020-02-27
     pub as_of: String,
+    /// 地区代码（本人辖区之内），默认本人辖区
+    #[serde(default)]
+    pub place: Option<String>,
+    /// 行业门类 A–T，默认全部
+    #[serde(default)]
+    pub industry: Option<String>,
+}
+
+/// One day's rates.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DayRates {
+    pub day: NaiveDate,
+    pub registered: i64,
+    pub excluded: i64,
+    pub resumption: Rate,
+    pub return_to_work: Rate,
+    pub capacity: Rate,
+}
+
+/// A place's (or the whole query's) daily series.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlaceSeries {
+    /// 县级区划代码；合计为所查地区代码
+    pub code: String,
+    pub days: Vec<DayRates>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SeriesView {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub place: String,
+    pub industry: Option<IndustrySection>,
+    /// 有日报以来的日期（统计日历）内的逐日合计
+    pub total: PlaceSeries,
+    /// 各县逐日并列（by=county 时）
+    pub counties: Vec<PlaceSeries>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+pub struct SeriesQuery {
+    /// 起始日期，如 2020-02-01
+    pub from: String,
+    /// 截止日期（含），至多 400 天
+    pub to: String,
+    #[serde(default)]
+    pub place: Option<String>,
+    #[serde(default)]
+    pub industry: Option<String>,
+    /// county：各县并列；默认只给合计
+    #[serde(default)]
+    pub by: Option<String>,
+}
+
+fn counts_rates(
+    code: String,
+    r: &[&store::RateRow],
+) -> PlaceRates {
+    let sum = |f: fn(&store::RateRow) -> i64| r.iter().map(|x| f(x)).sum::<i64>();
+    let registered = sum(|x| x.registered);
+    let excluded = sum(|x| x.excluded);
+    PlaceRates {
+        code,
+        registered,
+        excluded,
+        resumption: rate(sum(|x| x.resumed), registered - excluded),
+        return_to_work: rate(sum(|x| x.on_duty), sum(|x| x.headcount)),
+        capacity: rate(sum(|x| x.output), sum(|x| x.baseline)),
+    }
+}
+
+fn day_rates(r: &store::SeriesRow) -> DayRates {
+    DayRates {
+        day: r.day,
+        registered: r.registered,
+        excluded: r.excluded,
+        resumption: rate(r.resumed, r.registered - r.excluded),
+        return_to_work: rate(r.on_duty, r.headcount),
+        capacity: rate(r.output, r.baseline),
+    }
 }
 
 fn count(field: &'static str, label: &str, v: i64) -> ServiceResult<i64> {
@@ -408,6 +497,19 @@ impl App {
             .await?;
         let e = self.enterprise_in_scope(actor, id).await?;
         let report_date = parse_date("report_date", &input.report_date)?;
+        let today = dualtrack_domain::time::reporting_day(Utc::now());
+        if report_date > today {
+            return Err(ServiceError::invalid(
+                "report_date",
+                format!("报告日 {report_date} 尚未结束，不能填报（今天是 {today}）"),
+            ));
+        }
+        if report_date < NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(report_date) {
+            return Err(ServiceError::invalid(
+                "report_date",
+                "报告日不能早于 2000-01-01",
+            ));
+        }
         let status = OperatingStatus::parse(&input.status).ok_or_else(|| {
             ServiceError::invalid("status", format!("经营状态“{}”无效", input.status))
         })?;
@@ -504,35 +606,138 @@ impl App {
             .collect())
     }
 
+    /// The filter a rates or series query asks for: a place within the actor's scope (their
+    /// own by default) and optionally one industry section.
+    async fn rate_filter(
+        &self,
+        actor: &Actor,
+        place: Option<&str>,
+        industry: Option<&str>,
+    ) -> ServiceResult<(String, Option<IndustrySection>, store::Filter)> {
+        let industry = match industry.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(raw) => Some(IndustrySection::parse(raw).ok_or_else(|| {
+                ServiceError::invalid("industry", format!("行业门类“{raw}”无效，应为 A–T"))
+            })?),
+            None => None,
+        };
+        let section = industry.map(|s| s.as_str());
+        match place.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(raw) => {
+                let code = self.place_in_scope(actor, "place", raw).await?;
+                let filter = store::Filter::new(&Scope::Under(code.clone()), section);
+                Ok((code.to_string(), industry, filter))
+            }
+            None => Ok((
+                actor.home_code().unwrap_or_default(),
+                industry,
+                store::Filter::new(&actor.scope, section),
+            )),
+        }
+    }
+
     /// The rates as of the end of a day in the actor's scope, counties side by side.
     pub async fn resumption_rates(
         &self,
         actor: &Actor,
         raw_as_of: &str,
     ) -> ServiceResult<RatesView> {
+        self.resumption_rates_for(
+            actor,
+            &RatesQuery {
+                as_of: raw_as_of.to_string(),
+                ..RatesQuery::default()
+            },
+        )
+        .await
+    }
+
+    /// The rates as of the end of a day for a place and industry: the total, and counties,
+    /// townships and industry sections side by side.
+    pub async fn resumption_rates_for(
+        &self,
+        actor: &Actor,
+        q: &RatesQuery,
+    ) -> ServiceResult<RatesView> {
         self.require(actor, Permission::ReadResumption, "复工复产", "rates")
             .await?;
-        let as_of = parse_date("as_of", raw_as_of)?;
-        let rows = store::rates(&self.db, &actor.scope, as_of).await?;
-        let place = |code: String, r: &[&store::RateRow]| {
-            let sum = |f: fn(&store::RateRow) -> i64| r.iter().map(|x| f(x)).sum::<i64>();
-            let registered = sum(|x| x.registered);
-            let excluded = sum(|x| x.excluded);
-            PlaceRates {
-                code,
-                registered,
-                excluded,
-                resumption: rate(sum(|x| x.resumed), registered - excluded),
-                return_to_work: rate(sum(|x| x.on_duty), sum(|x| x.headcount)),
-                capacity: rate(sum(|x| x.output), sum(|x| x.baseline)),
-            }
+        let as_of = parse_date("as_of", &q.as_of)?;
+        let (place, industry, filter) = self
+            .rate_filter(actor, q.place.as_deref(), q.industry.as_deref())
+            .await?;
+        let by = |g| store::rates(&self.db, &filter, g, as_of);
+        let counties = by(store::Grouping::County).await?;
+        let townships = by(store::Grouping::Township).await?;
+        let industries = by(store::Grouping::Section).await?;
+        let each = |rows: &[store::RateRow]| -> Vec<PlaceRates> {
+            rows.iter()
+                .map(|r| counts_rates(r.key.clone(), &[r]))
+                .collect()
         };
-        let all: Vec<&store::RateRow> = rows.iter().collect();
-        let total = place(actor.home_code().unwrap_or_default(), &all);
-        let counties = rows.iter().map(|r| place(r.county.clone(), &[r])).collect();
+        let all: Vec<&store::RateRow> = counties.iter().collect();
         Ok(RatesView {
             as_of,
-            total,
+            total: counts_rates(place.clone(), &all),
+            place,
+            industry,
+            counties: each(&counties),
+            townships: each(&townships),
+            industries: each(&industries),
+        })
+    }
+
+    /// The rates day by day over a period (at most 400 days) for a place and industry, with
+    /// counties side by side when asked.
+    pub async fn resumption_series(
+        &self,
+        actor: &Actor,
+        q: &SeriesQuery,
+    ) -> ServiceResult<SeriesView> {
+        self.require(actor, Permission::ReadResumption, "复工复产", "series")
+            .await?;
+        let from = parse_date("from", &q.from)?;
+        let to = parse_date("to", &q.to)?;
+        if to < from {
+            return Err(ServiceError::invalid("to", "截止日期不能早于起始日期"));
+        }
+        if (to - from).num_days() > 400 {
+            return Err(ServiceError::invalid("to", "一次最多查询 400 天"));
+        }
+        let by_county = match q.by.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None | Some("total") => false,
+            Some("county") => true,
+            Some(other) => {
+                return Err(ServiceError::invalid(
+                    "by",
+                    format!("分组方式“{other}”无效，应为 county 或留空"),
+                ))
+            }
+        };
+        let (place, industry, filter) = self
+            .rate_filter(actor, q.place.as_deref(), q.industry.as_deref())
+            .await?;
+        let total = store::series(&self.db, &filter, None, from, to).await?;
+        let mut counties: Vec<PlaceSeries> = Vec::new();
+        if by_county {
+            for row in store::series(&self.db, &filter, Some(store::Grouping::County), from, to).await? {
+                match counties.iter_mut().find(|c| c.code == row.key) {
+                    Some(c) => c.days.push(day_rates(&row)),
+                    None => counties.push(PlaceSeries {
+                        code: row.key.clone(),
+                        days: vec![day_rates(&row)],
+                    }),
+                }
+            }
+            counties.sort_by(|a, b| a.code.cmp(&b.code));
+        }
+        Ok(SeriesView {
+            from,
+            to,
+            total: PlaceSeries {
+                code: place.clone(),
+                days: total.iter().map(day_rates).collect(),
+            },
+            place,
+            industry,
             counties,
         })
     }

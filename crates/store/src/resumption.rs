@@ -44,7 +44,7 @@ pub struct NewEnterprise {
 }
 
 pub async fn insert_enterprise(tx: &mut Tx, e: &NewEnterprise, at: DateTime<Utc>) -> Result<i64> {
-    Ok(on_tx!(tx, x => sqlx::query_scalar(
+    let id: i64 = on_tx!(tx, x => sqlx::query_scalar(
         "INSERT INTO enterprises (name, credit_code, credit_check_failed, jurisdiction_code, industry_section, industry_division, \
          above_size, key_enterprise, normal_headcount, normal_output, output_unit, contact_name, contact_phone, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id")
@@ -52,7 +52,9 @@ pub async fn insert_enterprise(tx: &mut Tx, e: &NewEnterprise, at: DateTime<Utc>
         .bind(&e.industry_section).bind(&e.industry_division).bind(e.above_size).bind(e.key_enterprise)
         .bind(e.normal_headcount).bind(e.normal_output).bind(&e.output_unit).bind(&e.contact_name)
         .bind(&e.contact_phone).bind(at)
-        .fetch_one(&mut *x).await?))
+        .fetch_one(&mut *x).await?);
+    rollup_enterprise(tx, id).await?;
+    Ok(id)
 }
 
 pub async fn enterprise(db: &Db, id: i64) -> Result<Option<EnterpriseRow>> {
@@ -87,11 +89,13 @@ pub async fn insert_exclusion(
     set_by: &str,
     at: DateTime<Utc>,
 ) -> Result<i64> {
-    Ok(on_tx!(tx, x => sqlx::query_scalar(
+    let id: i64 = on_tx!(tx, x => sqlx::query_scalar(
         "INSERT INTO enterprise_exclusions (enterprise_id, reason, from_on, until_on, note, set_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
         .bind(enterprise).bind(reason).bind(from_on).bind(until_on).bind(note).bind(set_by).bind(at)
-        .fetch_one(&mut *x).await?))
+        .fetch_one(&mut *x).await?);
+    rollup_exclusion(tx, enterprise, from_on, until_on).await?;
+    Ok(id)
 }
 
 /// A day's report as filed.
@@ -135,7 +139,7 @@ pub struct NewReport {
 /// Files a report: a correction of a day already reported becomes the current version and
 /// keeps the earlier one. Returns the version.
 pub async fn file_report(tx: &mut Tx, r: &NewReport, at: DateTime<Utc>) -> Result<i64> {
-    Ok(on_tx!(tx, x => {
+    let version = on_tx!(tx, x => {
         let last: Option<i64> = sqlx::query_scalar(
             "SELECT MAX(version) FROM daily_reports WHERE enterprise_id = $1 AND report_date = $2")
             .bind(r.enterprise_id).bind(r.report_date).fetch_one(&mut *x).await?;
@@ -151,7 +155,9 @@ pub async fn file_report(tx: &mut Tx, r: &NewReport, at: DateTime<Utc>) -> Resul
             .bind(r.disinfectant_days).bind(r.checks_passed).bind(r.output).bind(&r.problems).bind(&r.filed_by).bind(at)
             .execute(&mut *x).await?;
         version
-    }))
+    });
+    rollup_report(tx, r.enterprise_id, r.report_date).await?;
+    Ok(version)
 }
 
 pub async fn reports(db: &Db, enterprise: i64) -> Result<Vec<ReportRow>> {
@@ -162,12 +168,13 @@ pub async fn reports(db: &Db, enterprise: i64) -> Result<Vec<ReportRow>> {
         .bind(enterprise).fetch_all(p).await?))
 }
 
-/// One county's counts for the rates as of a day: above-size enterprises in the scope, less
-/// those excluded that day; of them, those whose latest current report on or before the day
-/// says resumed or partly; with headcount, on duty, baseline and output for those reporting.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// The counts behind the rates for one group (a county, a township or an industry section)
+/// as of a day: above-size enterprises registered, those excluded that day; of the rest,
+/// those whose latest current report on or before the day says resumed or partly, with
+/// normal headcount and baseline output, and on duty and output from those reports.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RateRow {
-    pub county: String,
+    pub key: String,
     pub registered: i64,
     pub excluded: i64,
     pub resumed: i64,
@@ -177,26 +184,319 @@ pub struct RateRow {
     pub output: i64,
 }
 
-pub async fn rates(db: &Db, scope: &Scope, as_of: NaiveDate) -> Result<Vec<RateRow>> {
-    let (lo, hi) = scope.range();
-    Ok(on_db!(db, p => sqlx::query_as::<_, RateRow>(
-        "WITH latest AS ( \
-           SELECT r.enterprise_id, r.status, r.on_duty, r.output FROM daily_reports r \
-           WHERE r.is_current AND r.report_date = (SELECT MAX(r2.report_date) FROM daily_reports r2 \
-             WHERE r2.enterprise_id = r.enterprise_id AND r2.is_current AND r2.report_date <= $3)), \
-         counted AS ( \
-           SELECT e.id, substr(e.jurisdiction_code, 1, 6) AS county, e.normal_headcount, e.normal_output, \
-             CASE WHEN EXISTS (SELECT 1 FROM enterprise_exclusions x WHERE x.enterprise_id = e.id AND x.from_on <= $3 \
-               AND (x.until_on IS NULL OR x.until_on >= $3)) THEN 1 ELSE 0 END AS excluded \
-           FROM enterprises e WHERE e.above_size AND e.jurisdiction_code >= $1 AND e.jurisdiction_code < $2) \
-         SELECT c.county, CAST(COUNT(*) AS BIGINT) AS registered, CAST(SUM(c.excluded) AS BIGINT) AS excluded, \
-           CAST(SUM(CASE WHEN c.excluded = 0 AND l.status IN ('resumed', 'partly') THEN 1 ELSE 0 END) AS BIGINT) AS resumed, \
-           CAST(SUM(CASE WHEN c.excluded = 0 THEN c.normal_headcount ELSE 0 END) AS BIGINT) AS headcount, \
-           CAST(SUM(CASE WHEN c.excluded = 0 THEN COALESCE(l.on_duty, 0) ELSE 0 END) AS BIGINT) AS on_duty, \
-           CAST(SUM(CASE WHEN c.excluded = 0 THEN c.normal_output ELSE 0 END) AS BIGINT) AS baseline, \
-           CAST(SUM(CASE WHEN c.excluded = 0 THEN COALESCE(l.output, 0) ELSE 0 END) AS BIGINT) AS output \
-         FROM counted c LEFT JOIN latest l ON l.enterprise_id = c.id GROUP BY c.county ORDER BY c.county")
-        .bind(&lo).bind(&hi).bind(as_of).fetch_all(p).await?))
+/// A day of a series: the counts summed over the places and sections asked for.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SeriesRow {
+    pub day: NaiveDate,
+    /// The group (see [`Grouping`]); empty for the total.
+    pub key: String,
+    pub registered: i64,
+    pub excluded: i64,
+    pub resumed: i64,
+    pub headcount: i64,
+    pub on_duty: i64,
+    pub baseline: i64,
+    pub output: i64,
+}
+
+/// How the counts are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// By county-level unit (the first six digits of the place).
+    County,
+    /// By township-level unit (nine digits; an enterprise placed at a county stays there).
+    Township,
+    /// By industry section (A–T).
+    Section,
+}
+
+impl Grouping {
+    fn key(self) -> &'static str {
+        match self {
+            Grouping::County => "substr(place, 1, 6)",
+            Grouping::Township => "substr(place, 1, 9)",
+            Grouping::Section => "section",
+        }
+    }
+}
+
+/// Which enterprises: a jurisdiction subtree and, optionally, one industry section.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    lo: String,
+    hi: String,
+    sec_lo: String,
+    sec_hi: String,
+}
+
+impl Filter {
+    pub fn new(scope: &Scope, section: Option<&str>) -> Filter {
+        let (lo, hi) = scope.range();
+        Filter::between(lo, hi, section)
+    }
+
+    /// Exactly one place (not its subtree) and one section: a rollup key.
+    fn key(place: &str, section: &str) -> Filter {
+        // ' ' sorts before every digit, so [place, place + ' ') holds the place alone.
+        Filter::between(place.to_string(), format!("{place} "), Some(section))
+    }
+
+    fn everything() -> Filter {
+        Filter::between(String::new(), "~".into(), None)
+    }
+
+    fn between(lo: String, hi: String, section: Option<&str>) -> Filter {
+        let (sec_lo, sec_hi) = match section {
+            Some(s) => (s.to_string(), format!("{s} ")),
+            None => (String::new(), "~".into()),
+        };
+        Filter {
+            lo,
+            hi,
+            sec_lo,
+            sec_hi,
+        }
+    }
+}
+
+/// The per-enterprise state on each day of `days` (a SELECT yielding `day`), joined with the
+/// report it rests on and summed per day, place and section. `$1..$4` bind the filter.
+fn per_key_sql(days: &str) -> String {
+    format!(
+        "WITH cal AS ({days}), \
+         pairs AS ( \
+           SELECT cal.day AS day, e.jurisdiction_code AS place, e.industry_section AS section, \
+             e.normal_headcount, e.normal_output, \
+             CASE WHEN EXISTS (SELECT 1 FROM enterprise_exclusions x WHERE x.enterprise_id = e.id \
+               AND x.from_on <= cal.day AND (x.until_on IS NULL OR x.until_on >= cal.day)) THEN 1 ELSE 0 END AS excluded, \
+             (SELECT r.id FROM daily_reports r WHERE r.enterprise_id = e.id AND r.is_current = TRUE \
+               AND r.report_date <= cal.day ORDER BY r.report_date DESC LIMIT 1) AS rid \
+           FROM cal CROSS JOIN enterprises e \
+           WHERE e.above_size = TRUE AND e.jurisdiction_code >= $1 AND e.jurisdiction_code < $2 \
+             AND e.industry_section >= $3 AND e.industry_section < $4) \
+         SELECT p.day, p.place, p.section, CAST(COUNT(*) AS BIGINT) AS registered, \
+           CAST(SUM(p.excluded) AS BIGINT) AS excluded, \
+           CAST(SUM(CASE WHEN p.excluded = 0 AND r.status IN ('resumed', 'partly') THEN 1 ELSE 0 END) AS BIGINT) AS resumed, \
+           CAST(SUM(CASE WHEN p.excluded = 0 THEN p.normal_headcount ELSE 0 END) AS BIGINT) AS headcount, \
+           CAST(SUM(CASE WHEN p.excluded = 0 THEN COALESCE(r.on_duty, 0) ELSE 0 END) AS BIGINT) AS on_duty, \
+           CAST(SUM(CASE WHEN p.excluded = 0 THEN p.normal_output ELSE 0 END) AS BIGINT) AS baseline, \
+           CAST(SUM(CASE WHEN p.excluded = 0 THEN COALESCE(r.output, 0) ELSE 0 END) AS BIGINT) AS output \
+         FROM pairs p LEFT JOIN daily_reports r ON r.id = p.rid GROUP BY p.day, p.place, p.section"
+    )
+}
+
+const SUMS: &str = "CAST(SUM(registered) AS BIGINT) AS registered, CAST(SUM(excluded) AS BIGINT) AS excluded, \
+     CAST(SUM(resumed) AS BIGINT) AS resumed, CAST(SUM(headcount) AS BIGINT) AS headcount, \
+     CAST(SUM(on_duty) AS BIGINT) AS on_duty, CAST(SUM(baseline) AS BIGINT) AS baseline, \
+     CAST(SUM(output) AS BIGINT) AS output";
+
+/// The rates' counts as of a day, computed from the enterprises, exclusions and reports
+/// themselves (every enterprise's latest report looked up). Used where the rollup does not
+/// cover the day, and as the measure the rollup is checked against.
+pub async fn rates_by_scanning(
+    db: &Db,
+    filter: &Filter,
+    grouping: Grouping,
+    as_of: NaiveDate,
+) -> Result<Vec<RateRow>> {
+    let sql = format!(
+        "WITH k AS ({}) SELECT {} AS key, {SUMS} FROM k GROUP BY {} ORDER BY 1",
+        per_key_sql("SELECT $5 AS day"),
+        grouping.key(),
+        grouping.key()
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, RateRow>(&sql)
+        .bind(&filter.lo).bind(&filter.hi).bind(&filter.sec_lo).bind(&filter.sec_hi).bind(as_of)
+        .fetch_all(p).await?))
+}
+
+/// The rates' counts as of a day, from the rollup where it covers the day, else by scanning.
+pub async fn rates(
+    db: &Db,
+    filter: &Filter,
+    grouping: Grouping,
+    as_of: NaiveDate,
+) -> Result<Vec<RateRow>> {
+    let covered: i64 = on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM resumption_days WHERE day = $1").bind(as_of).fetch_one(p).await?);
+    if covered == 0 {
+        return rates_by_scanning(db, filter, grouping, as_of).await;
+    }
+    let sql = format!(
+        "SELECT {} AS key, {SUMS} FROM resumption_rollup WHERE day = $1 AND place >= $2 AND place < $3 \
+         AND section >= $4 AND section < $5 GROUP BY {} ORDER BY 1",
+        grouping.key(),
+        grouping.key()
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, RateRow>(&sql)
+        .bind(as_of).bind(&filter.lo).bind(&filter.hi).bind(&filter.sec_lo).bind(&filter.sec_hi)
+        .fetch_all(p).await?))
+}
+
+/// The daily series of the counts over the days the rollup covers within `from..=to`, in
+/// total or per group.
+pub async fn series(
+    db: &Db,
+    filter: &Filter,
+    grouping: Option<Grouping>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<SeriesRow>> {
+    let (key, group) = match grouping {
+        Some(g) => (g.key(), format!("day, {}", g.key())),
+        None => ("''", "day".to_string()),
+    };
+    let sql = format!(
+        "SELECT day, {key} AS key, {SUMS} FROM resumption_rollup WHERE place >= $1 AND place < $2 \
+         AND section >= $3 AND section < $4 AND day >= $5 AND day <= $6 GROUP BY {group} ORDER BY day"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, SeriesRow>(&sql)
+        .bind(&filter.lo).bind(&filter.hi).bind(&filter.sec_lo).bind(&filter.sec_hi).bind(from).bind(to)
+        .fetch_all(p).await?))
+}
+
+/// The first and last day the rollup covers.
+pub async fn rollup_span(db: &Db) -> Result<Option<(NaiveDate, NaiveDate)>> {
+    let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = on_db!(db, p => sqlx::query_as(
+        "SELECT MIN(day), MAX(day) FROM resumption_days").fetch_one(p).await?);
+    Ok(first.zip(last))
+}
+
+async fn span_in(tx: &mut Tx) -> Result<Option<(NaiveDate, NaiveDate)>> {
+    let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = on_tx!(tx, x => sqlx::query_as(
+        "SELECT MIN(day), MAX(day) FROM resumption_days").fetch_one(&mut *x).await?);
+    Ok(first.zip(last))
+}
+
+/// Serialises rollup upkeep between instances sharing a PostgreSQL database (SQLite write
+/// transactions are serialised already).
+async fn lock_rollup(tx: &mut Tx) -> Result<()> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock(7310263)")
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Recomputes the rollup rows of the filter's keys for the covered days in `from..=to`.
+async fn refresh(tx: &mut Tx, f: &Filter, from: NaiveDate, to: NaiveDate) -> Result<()> {
+    if from > to {
+        return Ok(());
+    }
+    let insert = format!(
+        "INSERT INTO resumption_rollup (day, place, section, registered, excluded, resumed, headcount, on_duty, baseline, output) {}",
+        per_key_sql("SELECT day FROM resumption_days WHERE day >= $5 AND day <= $6")
+    );
+    on_tx!(tx, x => {
+        sqlx::query("DELETE FROM resumption_rollup WHERE day >= $5 AND day <= $6 AND place >= $1 AND place < $2 \
+             AND section >= $3 AND section < $4")
+            .bind(&f.lo).bind(&f.hi).bind(&f.sec_lo).bind(&f.sec_hi).bind(from).bind(to)
+            .execute(&mut *x).await?;
+        sqlx::query(&insert)
+            .bind(&f.lo).bind(&f.hi).bind(&f.sec_lo).bind(&f.sec_hi).bind(from).bind(to)
+            .execute(&mut *x).await?;
+    });
+    Ok(())
+}
+
+/// Widens the covered days to include `from..=to` (keeping them one contiguous run) and
+/// computes every key for the days added. Returns the span now covered.
+async fn cover(tx: &mut Tx, from: NaiveDate, to: NaiveDate) -> Result<(NaiveDate, NaiveDate)> {
+    let added = match span_in(tx).await? {
+        None => vec![(from, to)],
+        Some((first, last)) => {
+            let mut ranges = Vec::new();
+            if from < first {
+                ranges.push((from, first.pred_opt().unwrap_or(first)));
+            }
+            if to > last {
+                ranges.push((last.succ_opt().unwrap_or(last), to));
+            }
+            ranges
+        }
+    };
+    for &(a, b) in &added {
+        let mut day = a;
+        while day <= b {
+            on_tx!(tx, x => {
+                sqlx::query("INSERT INTO resumption_days (day) VALUES ($1) ON CONFLICT (day) DO NOTHING")
+                    .bind(day).execute(&mut *x).await?;
+            });
+            day = match day.succ_opt() {
+                Some(d) => d,
+                None => break,
+            };
+        }
+        refresh(tx, &Filter::everything(), a, b).await?;
+    }
+    Ok(span_in(tx).await?.unwrap_or((from, to)))
+}
+
+async fn key_of(tx: &mut Tx, enterprise: i64) -> Result<Option<(String, String)>> {
+    Ok(on_tx!(tx, x => sqlx::query_as::<_, (String, String)>(
+        "SELECT jurisdiction_code, industry_section FROM enterprises WHERE id = $1 AND above_size = TRUE")
+        .bind(enterprise).fetch_optional(&mut *x).await?))
+}
+
+/// Brings the rollup up to date after an enterprise is registered.
+async fn rollup_enterprise(tx: &mut Tx, enterprise: i64) -> Result<()> {
+    let Some((place, section)) = key_of(tx, enterprise).await? else {
+        return Ok(());
+    };
+    lock_rollup(tx).await?;
+    if let Some((first, last)) = span_in(tx).await? {
+        refresh(tx, &Filter::key(&place, &section), first, last).await?;
+    }
+    Ok(())
+}
+
+/// Brings the rollup up to date after an exclusion over `from..=until` is set.
+async fn rollup_exclusion(
+    tx: &mut Tx,
+    enterprise: i64,
+    from: NaiveDate,
+    until: Option<NaiveDate>,
+) -> Result<()> {
+    let Some((place, section)) = key_of(tx, enterprise).await? else {
+        return Ok(());
+    };
+    lock_rollup(tx).await?;
+    if let Some((first, last)) = span_in(tx).await? {
+        let to = until.map_or(last, |u| u.min(last));
+        refresh(tx, &Filter::key(&place, &section), from.max(first), to).await?;
+    }
+    Ok(())
+}
+
+/// Brings the rollup up to date after a report of `day` is filed: the days from it until the
+/// enterprise's next report rest on it.
+async fn rollup_report(tx: &mut Tx, enterprise: i64, day: NaiveDate) -> Result<()> {
+    let Some((place, section)) = key_of(tx, enterprise).await? else {
+        return Ok(());
+    };
+    lock_rollup(tx).await?;
+    let (_, last) = cover(tx, day, day).await?;
+    let next: Option<NaiveDate> = on_tx!(tx, x => sqlx::query_scalar(
+        "SELECT MIN(report_date) FROM daily_reports WHERE enterprise_id = $1 AND is_current = TRUE AND report_date > $2")
+        .bind(enterprise).bind(day).fetch_one(&mut *x).await?);
+    let to = next.and_then(|n| n.pred_opt()).map_or(last, |n| n.min(last));
+    refresh(tx, &Filter::key(&place, &section), day, to).await
+}
+
+/// Recomputes the whole rollup from the records (after a bulk load, or to repair it).
+pub async fn rebuild_rollup(tx: &mut Tx) -> Result<()> {
+    lock_rollup(tx).await?;
+    let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = on_tx!(tx, x => sqlx::query_as(
+        "SELECT MIN(report_date), MAX(report_date) FROM daily_reports").fetch_one(&mut *x).await?);
+    on_tx!(tx, x => {
+        sqlx::query("DELETE FROM resumption_rollup").execute(&mut *x).await?;
+        sqlx::query("DELETE FROM resumption_days").execute(&mut *x).await?;
+    });
+    if let Some((first, last)) = first.zip(last) {
+        cover(tx, first, last).await?;
+    }
+    Ok(())
 }
 
 /// Inserts first versions of many reports at once (for loading data).
@@ -215,6 +515,12 @@ pub async fn insert_reports(tx: &mut Tx, rows: &[NewReport], at: DateTime<Utc>) 
             });
             qb.build().execute(&mut *x).await?;
         });
+    }
+    let dates = rows.iter().map(|r| r.report_date);
+    if let Some((from, to)) = dates.clone().min().zip(dates.max()) {
+        lock_rollup(tx).await?;
+        let (_, last) = cover(tx, from, to).await?;
+        refresh(tx, &Filter::everything(), from, last).await?;
     }
     Ok(())
 }

@@ -38,6 +38,7 @@ struct Victims {
     document: i64,
     registration: i64,
     enterprise: i64,
+    filing: i64,
 }
 
 async fn fixture(engine: Engine) -> Fixture {
@@ -80,6 +81,10 @@ async fn fixture(engine: Engine) -> Fixture {
     let registration = t
         .count("SELECT MIN(id) FROM registrations WHERE jurisdiction_code LIKE '632802%'")
         .await;
+    let filing = t
+        .count("SELECT MIN(id) FROM resumption_filings WHERE jurisdiction_code LIKE '632802%' AND status = 'submitted'")
+        .await;
+    assert!(filing > 0, "a waiting 德令哈 filing in the demo");
     Fixture {
         t,
         victim,
@@ -92,6 +97,7 @@ async fn fixture(engine: Engine) -> Fixture {
             document,
             registration,
             enterprise,
+            filing,
         },
     }
 }
@@ -184,6 +190,40 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
         ("get", "/api/v1/resumption/rates") => (
             "golmud_operator",
             "/api/v1/resumption/rates?as_of=2020-02-27".into(),
+            None,
+        ),
+        ("get", "/api/v1/enterprises/{id}/filings") => (
+            "golmud_operator",
+            format!("/api/v1/enterprises/{}/filings", v.enterprise),
+            None,
+        ),
+        ("post", "/api/v1/enterprises/{id}/filings") => (
+            "liaison",
+            format!("/api/v1/enterprises/{}/filings", v.enterprise),
+            Some(
+                json!({"planned_on": "2020-02-20", "prevention_plan": "越权提交的防控方案，不应写入", "employees_planned": 10,
+                "check_mechanism": true, "check_screening": true, "check_supplies": true, "check_management": true, "check_publicity": true}),
+            ),
+        ),
+        ("get", "/api/v1/filings") => ("golmud_operator", route.into(), None),
+        ("post", "/api/v1/filings/{id}/approve") => (
+            "golmud_operator",
+            format!("/api/v1/filings/{}/approve", v.filing),
+            Some(json!({})),
+        ),
+        ("post", "/api/v1/filings/{id}/return") => (
+            "golmud_operator",
+            format!("/api/v1/filings/{}/return", v.filing),
+            Some(json!({"reason": "越权退回"})),
+        ),
+        ("get", "/api/v1/resumption/punctuality") => (
+            "golmud_operator",
+            "/api/v1/resumption/punctuality?date=2020-02-27".into(),
+            None,
+        ),
+        ("get", "/api/v1/resumption/series") => (
+            "golmud_operator",
+            "/api/v1/resumption/series?from=2020-02-01&to=2020-02-29&by=county".into(),
             None,
         ),
         ("get", "/api/v1/campaigns/{id}/people") => (

@@ -63,6 +63,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(resumption::exclude))
         .routes(routes!(resumption::reports, resumption::file_report))
         .routes(routes!(resumption::rates))
+        .routes(routes!(resumption::series))
         .routes(routes!(campaigns::list, campaigns::create))
         .routes(routes!(campaigns::get))
         .routes(routes!(campaigns::send, campaigns::people))

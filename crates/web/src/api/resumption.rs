@@ -7,7 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use dualtrack_service::resumption::{
-    EnterpriseInput, EnterpriseView, ExclusionInput, RatesQuery, RatesView, ReportInput, ReportView,
+    EnterpriseInput, EnterpriseView, ExclusionInput, RatesQuery, RatesView, ReportInput, ReportView, SeriesQuery,
+    SeriesView,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -104,7 +105,7 @@ pub async fn file_report(
     ))
 }
 
-/// 开复工率、复岗率、产能恢复率（截至某日，各县并列，均给出分子、分母与不计入企业数）
+/// 开复工率、复岗率、产能恢复率（截至某日，可限地区与行业；各县、各乡镇、各行业并列，均给出分子、分母与不计入企业数）
 #[utoipa::path(get, path = "/api/v1/resumption/rates", tag = "resumption", security(("bearer" = [])), params(RatesQuery),
     responses((status = 200, body = RatesView), (status = 422, body = ErrorBody)))]
 pub async fn rates(
@@ -112,5 +113,16 @@ pub async fn rates(
     ApiUser(actor): ApiUser,
     ApiQuery(q): ApiQuery<RatesQuery>,
 ) -> Result<Json<RatesView>, ApiError> {
-    Ok(Json(st.app.resumption_rates(&actor, &q.as_of).await?))
+    Ok(Json(st.app.resumption_rates_for(&actor, &q).await?))
+}
+
+/// 开复工率、复岗率、产能恢复率的逐日序列（可按县并列），取自按日汇总
+#[utoipa::path(get, path = "/api/v1/resumption/series", tag = "resumption", security(("bearer" = [])), params(SeriesQuery),
+    responses((status = 200, body = SeriesView), (status = 422, body = ErrorBody)))]
+pub async fn series(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<SeriesQuery>,
+) -> Result<Json<SeriesView>, ApiError> {
+    Ok(Json(st.app.resumption_series(&actor, &q).await?))
 }
