@@ -126,14 +126,20 @@ mod tests {
             assert_eq!(ProblemCategory::parse(c.as_str()), Some(*c));
             assert_eq!(ProblemCategory::parse(c.zh()), Some(*c));
         }
-        assert_eq!(ProblemCategory::parse("物流运输"), Some(ProblemCategory::Logistics));
+        assert_eq!(
+            ProblemCategory::parse("物流运输"),
+            Some(ProblemCategory::Logistics)
+        );
         assert_eq!(ProblemCategory::parse("电力"), None);
     }
 
     #[test]
     fn checks_from_names() {
         let c = Checks::from_names(&["防控机制", "staff", ""]).expect("known");
-        assert_eq!(c.passed(), vec![PreventionCheck::Mechanism, PreventionCheck::Staff]);
+        assert_eq!(
+            c.passed(),
+            vec![PreventionCheck::Mechanism, PreventionCheck::Staff]
+        );
         assert_eq!(c.missing().len(), 3);
         assert_eq!(Checks::from_names(&["消防"]).unwrap_err(), "消防");
     }

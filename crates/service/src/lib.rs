@@ -20,6 +20,7 @@ pub mod resumption;
 pub mod spreadsheet;
 pub mod tree;
 pub mod users;
+pub mod workgroups;
 
 pub use actor::Actor;
 pub use error::{ServiceError, ServiceResult};

@@ -17,6 +17,7 @@ pub mod resumption;
 pub mod resumption_io;
 pub mod session;
 pub mod user;
+pub mod workgroups;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{

@@ -4,6 +4,7 @@
 mod mobilisation;
 mod projects;
 mod resumption;
+mod workgroups;
 
 use crate::users::NewUserInput;
 use crate::{Actor, App, ServiceResult};
@@ -94,6 +95,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let people = mobilisation::load(&mut tx, villages, grids).await?;
         let enterprises = resumption::load(&mut tx).await?;
+        workgroups::load(&mut tx).await?;
         projects::load(&mut tx).await?;
         let nodes = jurisdiction::count_all(&self.db).await?;
         let row = cli.audit(
