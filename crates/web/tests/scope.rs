@@ -38,6 +38,8 @@ struct Victims {
     document: i64,
     registration: i64,
     enterprise: i64,
+    project: i64,
+    plant: i64,
     filing: i64,
 }
 
@@ -81,6 +83,12 @@ async fn fixture(engine: Engine) -> Fixture {
     let registration = t
         .count("SELECT MIN(id) FROM registrations WHERE jurisdiction_code LIKE '632802%'")
         .await;
+    let project = t
+        .count("SELECT MIN(id) FROM major_projects WHERE jurisdiction_code LIKE '632802%'")
+        .await;
+    let plant = t
+        .count("SELECT MIN(id) FROM key_plants WHERE jurisdiction_code LIKE '632802%'")
+        .await;
     let filing = t
         .count("SELECT MIN(id) FROM resumption_filings WHERE jurisdiction_code LIKE '632802%' AND status = 'submitted'")
         .await;
@@ -97,6 +105,8 @@ async fn fixture(engine: Engine) -> Fixture {
             document,
             registration,
             enterprise,
+            project,
+            plant,
             filing,
         },
     }
@@ -355,6 +365,77 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
         ("get", "/api/v1/mobilisation/figures") => (
             "golmud_operator",
             "/api/v1/mobilisation/figures?as_of=2020-02-28".into(),
+            None,
+        ),
+        ("get", "/api/v1/projects") => (
+            "golmud_operator",
+            "/api/v1/projects?year=2020".into(),
+            None,
+        ),
+        ("post", "/api/v1/projects") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"name": "越权项目", "jurisdiction_code": DELINGHA, "category": "energy", "total_investment": 1,
+                "annual_plan": 1, "planned_start": "2020-04-01"}),
+            ),
+        ),
+        ("get", "/api/v1/projects/rates") => (
+            "golmud_operator",
+            "/api/v1/projects/rates?as_of=2020-03-13".into(),
+            None,
+        ),
+        ("get", "/api/v1/projects/{id}") => (
+            "golmud_operator",
+            format!("/api/v1/projects/{}", v.project),
+            None,
+        ),
+        ("post", "/api/v1/projects/{id}/start") => (
+            "golmud_operator",
+            format!("/api/v1/projects/{}/start", v.project),
+            Some(json!({"actual_start": "2020-03-01"})),
+        ),
+        ("post", "/api/v1/projects/{id}/progress") => (
+            "golmud_operator",
+            format!("/api/v1/projects/{}/progress", v.project),
+            Some(json!({"as_of": "2020-03-31", "completed": 1})),
+        ),
+        ("get", "/api/v1/key-plants") => ("golmud_operator", route.into(), None),
+        ("post", "/api/v1/key-plants") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"name": "越权厂", "jurisdiction_code": DELINGHA, "product": "纯碱", "unit": "吨", "design_capacity": 1}),
+            ),
+        ),
+        ("get", "/api/v1/key-plants/{id}") => (
+            "golmud_operator",
+            format!("/api/v1/key-plants/{}", v.plant),
+            None,
+        ),
+        ("get", "/api/v1/key-plants/{id}/output") => (
+            "golmud_operator",
+            format!("/api/v1/key-plants/{}/output", v.plant),
+            None,
+        ),
+        ("post", "/api/v1/key-plants/{id}/output") => (
+            "liaison",
+            format!("/api/v1/key-plants/{}/output", v.plant),
+            Some(json!({"output_date": "2020-03-13", "output": 1})),
+        ),
+        ("get", "/api/v1/key-plants/{id}/shipments") => (
+            "golmud_operator",
+            format!("/api/v1/key-plants/{}/shipments", v.plant),
+            None,
+        ),
+        ("post", "/api/v1/key-plants/{id}/shipments") => (
+            "liaison",
+            format!("/api/v1/key-plants/{}/shipments", v.plant),
+            Some(json!({"ship_date": "2020-03-13", "province_code": "23", "quantity": 1, "mode": "rail"})),
+        ),
+        ("get", "/api/v1/key-production") => (
+            "golmud_operator",
+            "/api/v1/key-production?as_of=2020-03-13&from=2020-02-01".into(),
             None,
         ),
         _ => panic!("no scope case for {method} {route}: add one to tests/scope.rs"),

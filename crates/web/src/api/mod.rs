@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod mobilisation;
+pub mod projects;
 pub mod resumption;
 pub mod resumption_io;
 pub mod tree;
@@ -63,6 +64,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(resumption::exclude))
         .routes(routes!(resumption::reports, resumption::file_report))
         .routes(routes!(resumption::rates))
+        .routes(routes!(projects::list, projects::create))
+        .routes(routes!(projects::rates))
+        .routes(routes!(projects::get))
+        .routes(routes!(projects::start))
+        .routes(routes!(projects::progress))
+        .routes(routes!(projects::list_plants, projects::create_plant))
+        .routes(routes!(projects::get_plant))
+        .routes(routes!(projects::outputs, projects::file_output))
+        .routes(routes!(projects::shipments, projects::record_shipment))
+        .routes(routes!(projects::key_production))
         .routes(routes!(resumption::series))
         .routes(routes!(campaigns::list, campaigns::create))
         .routes(routes!(campaigns::get))
