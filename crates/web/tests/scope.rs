@@ -577,6 +577,108 @@ async fn spreadsheet_route(t: &TestApp, method: &str, route: &str) {
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
             assert!(r.text.contains("管辖范围"), "{}", r.text);
         }
+        ("get", "/api/v1/enterprises/template.xlsx") | ("get", "/api/v1/reports/template.xlsx") => {
+            let r = t.get(route, &token).await;
+            assert_eq!(r.status, StatusCode::OK);
+        }
+        ("post", "/api/v1/enterprises/import") | ("post", "/api/v1/reports/import") => {
+            use dualtrack_service::import_resumption::{ENTERPRISE_COLUMNS, REPORT_COLUMNS};
+            let theirs = t
+                .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632802%'")
+                .await;
+            let before = t.count("SELECT COUNT(*) FROM daily_reports").await;
+            let (columns, row): (&[(&str, bool)], Vec<String>) = if route.contains("enterprises") {
+                let first17 = "91632802MA7K30001";
+                let check =
+                    dualtrack_domain::resumption::credit_check_char(first17).expect("chars");
+                let code = format!("{first17}{check}");
+                let row = [
+                    "越权企业",
+                    &code,
+                    DELINGHA,
+                    "C",
+                    "",
+                    "是",
+                    "",
+                    "10",
+                    "10",
+                    "吨/日",
+                    "",
+                    "",
+                ];
+                (
+                    ENTERPRISE_COLUMNS,
+                    row.iter().map(|s| s.to_string()).collect(),
+                )
+            } else {
+                let id = theirs.to_string();
+                let row = [
+                    "",
+                    &id,
+                    "2020-02-27",
+                    "已复工",
+                    "1",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ];
+                (REPORT_COLUMNS, row.iter().map(|s| s.to_string()).collect())
+            };
+            let bytes = spreadsheet::write("x", columns, &[row], "").expect("xlsx");
+            let req = axum::http::Request::builder()
+                .method("POST")
+                .uri(route)
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", spreadsheet::XLSX)
+                .body(axum::body::Body::from(bytes))
+                .expect("request");
+            let r = t.send(req).await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{route}: {}",
+                r.text
+            );
+            assert!(r.text.contains("管辖范围"), "{}", r.text);
+            assert_eq!(t.count("SELECT COUNT(*) FROM daily_reports").await, before);
+        }
+        ("get", "/api/v1/enterprises/export.xlsx")
+        | ("get", "/api/v1/reports/export.xlsx")
+        | ("get", "/api/v1/resumption/rates/export.xlsx") => {
+            let path = match route {
+                "/api/v1/reports/export.xlsx" => format!("{route}?date=2020-02-27"),
+                "/api/v1/resumption/rates/export.xlsx" => format!("{route}?as_of=2020-02-27"),
+                _ => route.to_string(),
+            };
+            let req = axum::http::Request::builder()
+                .uri(&path)
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .expect("request");
+            let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
+                .await
+                .expect("answer");
+            assert_eq!(resp.status(), StatusCode::OK, "{path}");
+            let bytes = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .expect("body")
+                .to_bytes();
+            let sheet = spreadsheet::read(&bytes).expect("xlsx");
+            assert!(!sheet.rows.is_empty(), "{path}");
+            for (_, cells) in &sheet.rows {
+                assert!(
+                    cells
+                        .iter()
+                        .all(|c| !c.starts_with(DELINGHA) && !c.contains("德令哈")),
+                    "{path}: {cells:?}"
+                );
+            }
+        }
         _ => panic!("no scope case for {method} {route}: add one to tests/scope.rs"),
     }
 }
