@@ -26,6 +26,25 @@ pub struct Settings {
     pub lockout_minutes: i64,
     pub password_min_length: usize,
     pub password_min_classes: usize,
+    /// `[resumption]`: settings of the resumption track.
+    pub resumption: ResumptionSettings,
+}
+
+/// Settings of the resumption track (`[resumption]` in the file,
+/// `DUALTRACK_RESUMPTION__*` in the environment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResumptionSettings {
+    /// A day's operating report is due the next day by this hour, China Standard Time.
+    pub report_due_hour: u32,
+}
+
+impl Default for ResumptionSettings {
+    fn default() -> Self {
+        ResumptionSettings {
+            report_due_hour: dualtrack_service::DEFAULT_REPORT_DUE_HOUR,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -42,6 +61,7 @@ impl Default for Settings {
             lockout_minutes: 30,
             password_min_length: 10,
             password_min_classes: 3,
+            resumption: ResumptionSettings::default(),
         }
     }
 }
@@ -60,6 +80,7 @@ impl fmt::Debug for Settings {
             .field("lockout_minutes", &self.lockout_minutes)
             .field("password_min_length", &self.password_min_length)
             .field("password_min_classes", &self.password_min_classes)
+            .field("resumption", &self.resumption)
             .finish()
     }
 }
@@ -74,7 +95,9 @@ pub struct Overrides {
 }
 
 /// The settings that `DUALTRACK_*` variables may set; other variables with the prefix
-/// (such as `DUALTRACK_PASSWORD`, read by `user add`) are not settings.
+/// (such as `DUALTRACK_PASSWORD`, read by `user add`) are not settings. A key in a table
+/// is written with `__`: `DUALTRACK_RESUMPTION__REPORT_DUE_HOUR` sets
+/// `resumption.report_due_hour`.
 const KEYS: &[&str] = &[
     "db",
     "listen",
@@ -87,6 +110,7 @@ const KEYS: &[&str] = &[
     "lockout_minutes",
     "password_min_length",
     "password_min_classes",
+    "resumption.report_due_hour",
 ];
 
 impl Settings {
@@ -99,7 +123,7 @@ impl Settings {
             fig = fig.merge(Toml::file_exact(path));
         }
         fig = fig
-            .merge(Env::prefixed("DUALTRACK_").only(KEYS))
+            .merge(Env::prefixed("DUALTRACK_").split("__").only(KEYS))
             .merge(Serialized::defaults(overrides));
         let s: Settings = fig
             .extract()
@@ -125,6 +149,12 @@ impl Settings {
         }
         if !(1..=4).contains(&self.password_min_classes) {
             anyhow::bail!("配置项 password_min_classes 应为 1 到 4");
+        }
+        if self.resumption.report_due_hour > 23 {
+            anyhow::bail!(
+                "配置项 resumption.report_due_hour 应为 0 到 23（次日几时前报送），当前为 {}",
+                self.resumption.report_due_hour
+            );
         }
         if self.body_limit_bytes < 1024 {
             anyhow::bail!("配置项 body_limit_bytes 不能小于 1024");
@@ -193,6 +223,11 @@ lockout_minutes = 30
 # 密码策略：最短长度；至少包含小写、大写、数字、其他符号中的几类。
 password_min_length = 10
 password_min_classes = 3
+
+[resumption]
+# 企业日报截至当日 24 时，次日几时（北京时间，0–23）前报送；晚于此为迟报。
+# 环境变量：DUALTRACK_RESUMPTION__REPORT_DUE_HOUR。
+report_due_hour = 12
 "#;
 
 #[cfg(test)]
@@ -229,6 +264,24 @@ mod tests {
             assert_eq!(s.session_idle_minutes, 30, "default kept");
             let shown = format!("{s:?}");
             assert!(!shown.contains("geheim"), "password redacted: {shown}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_report_due_hour_comes_from_a_table_or_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("dt.toml", "[resumption]\nreport_due_hour = 10\n")?;
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.resumption.report_due_hour, 10, "from the file");
+            jail.set_env("DUALTRACK_RESUMPTION__REPORT_DUE_HOUR", "9");
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.resumption.report_due_hour, 9, "environment beats file");
+            jail.set_env("DUALTRACK_RESUMPTION__REPORT_DUE_HOUR", "24");
+            let e = Settings::load(None, &Overrides::default()).expect_err("refused");
+            assert!(e.to_string().contains("report_due_hour"), "{e}");
             Ok(())
         });
     }

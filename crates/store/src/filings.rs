@@ -143,3 +143,23 @@ pub async fn counts(db: &Db, scope: &Scope) -> Result<Vec<(String, i64)>> {
          WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 GROUP BY status")
         .bind(&lo).bind(&hi).fetch_all(p).await?))
 }
+
+/// An enterprise with the first day it reported resuming (fully or partly), for loading
+/// demo filings.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResumedRow {
+    pub enterprise_id: i64,
+    pub jurisdiction_code: String,
+    pub normal_headcount: i64,
+    pub first_day: NaiveDate,
+}
+
+/// Every enterprise that has reported resuming, with the first such day, in id order.
+pub async fn first_resumed(tx: &mut Tx) -> Result<Vec<ResumedRow>> {
+    Ok(on_tx!(tx, x => sqlx::query_as::<_, ResumedRow>(
+        "SELECT e.id AS enterprise_id, e.jurisdiction_code, e.normal_headcount, MIN(r.report_date) AS first_day \
+         FROM enterprises e JOIN daily_reports r ON r.enterprise_id = e.id \
+         WHERE r.is_current AND r.status IN ('resumed', 'partly') \
+         GROUP BY e.id, e.jurisdiction_code, e.normal_headcount ORDER BY e.id")
+        .fetch_all(&mut *x).await?))
+}

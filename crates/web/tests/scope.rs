@@ -38,6 +38,7 @@ struct Victims {
     document: i64,
     registration: i64,
     enterprise: i64,
+    filing: i64,
     project: i64,
     plant: i64,
     filing: i64,
@@ -83,6 +84,10 @@ async fn fixture(engine: Engine) -> Fixture {
     let registration = t
         .count("SELECT MIN(id) FROM registrations WHERE jurisdiction_code LIKE '632802%'")
         .await;
+    let filing = t
+        .count("SELECT MIN(id) FROM resumption_filings WHERE jurisdiction_code LIKE '632802%' AND status = 'submitted'")
+        .await;
+    assert!(filing > 0, "a waiting 德令哈 filing in the demo");
     let project = t
         .count("SELECT MIN(id) FROM major_projects WHERE jurisdiction_code LIKE '632802%'")
         .await;
@@ -105,6 +110,7 @@ async fn fixture(engine: Engine) -> Fixture {
             document,
             registration,
             enterprise,
+            filing,
             project,
             plant,
             filing,
@@ -200,6 +206,35 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
         ("get", "/api/v1/resumption/rates") => (
             "golmud_operator",
             "/api/v1/resumption/rates?as_of=2020-02-27".into(),
+            None,
+        ),
+        ("get", "/api/v1/enterprises/{id}/filings") => (
+            "golmud_operator",
+            format!("/api/v1/enterprises/{}/filings", v.enterprise),
+            None,
+        ),
+        ("post", "/api/v1/enterprises/{id}/filings") => (
+            "liaison",
+            format!("/api/v1/enterprises/{}/filings", v.enterprise),
+            Some(
+                json!({"planned_on": "2020-02-20", "prevention_plan": "越权提交的防控方案，不应写入", "employees_planned": 10,
+                "check_mechanism": true, "check_screening": true, "check_supplies": true, "check_management": true, "check_publicity": true}),
+            ),
+        ),
+        ("get", "/api/v1/filings") => ("golmud_operator", route.into(), None),
+        ("post", "/api/v1/filings/{id}/approve") => (
+            "golmud_operator",
+            format!("/api/v1/filings/{}/approve", v.filing),
+            Some(json!({})),
+        ),
+        ("post", "/api/v1/filings/{id}/return") => (
+            "golmud_operator",
+            format!("/api/v1/filings/{}/return", v.filing),
+            Some(json!({"reason": "越权退回"})),
+        ),
+        ("get", "/api/v1/resumption/punctuality") => (
+            "golmud_operator",
+            "/api/v1/resumption/punctuality?date=2020-02-27".into(),
             None,
         ),
         ("get", "/api/v1/enterprises/{id}/filings") => (
@@ -860,6 +895,39 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // 复工备案 and the day's late and missing reports.
+    for path in [
+        format!("/enterprises/{}/filing", f.v.enterprise),
+        "/filings?status=".to_string(),
+        "/resumption/punctuality?date=2020-02-27".to_string(),
+    ] {
+        let r = op.get(&path).await;
+        assert!(!r.text.contains("德令哈"), "{path}: {}", r.text);
+    }
+    assert_eq!(
+        op.get(&format!("/enterprises/{}/filing", f.v.enterprise))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    for (path, fields) in [
+        (format!("/filings/{}/approve", f.v.filing), vec![]),
+        (
+            format!("/filings/{}/return", f.v.filing),
+            vec![("reason", "越权退回")],
+        ),
+    ] {
+        let r = op.post(&path, &fields, true).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+    }
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM resumption_filings WHERE id = {} AND status = 'submitted'",
+            f.v.filing
+        ))
+        .await,
+        1
+    );
 
     let mut sec = Browser::new(t);
     sec.login("gm_secadmin").await;

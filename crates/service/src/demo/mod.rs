@@ -1,6 +1,7 @@
 //! The Haixi 2020 demo: the tree of 海西州 (6328), some grids, and one account per role.
 //! Later parts of the product add their records to the same demo.
 
+mod filings;
 mod mobilisation;
 mod projects;
 mod resumption;
@@ -95,6 +96,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let people = mobilisation::load(&mut tx, villages, grids).await?;
         let enterprises = resumption::load(&mut tx).await?;
+        filings::load(&mut tx).await?;
         workgroups::load(&mut tx).await?;
         projects::load(&mut tx).await?;
         let nodes = jurisdiction::count_all(&self.db).await?;

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
+pub mod filings;
 pub mod mobilisation;
 pub mod projects;
 pub mod resumption;
@@ -64,6 +65,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(resumption::exclude))
         .routes(routes!(resumption::reports, resumption::file_report))
         .routes(routes!(resumption::rates))
+        .routes(routes!(filings::of_enterprise, filings::file))
+        .routes(routes!(filings::list))
+        .routes(routes!(filings::approve))
+        .routes(routes!(filings::return_filing))
+        .routes(routes!(filings::punctuality))
         .routes(routes!(projects::list, projects::create))
         .routes(routes!(projects::rates))
         .routes(routes!(projects::get))

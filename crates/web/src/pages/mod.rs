@@ -9,6 +9,7 @@ mod cadres;
 mod campaigns;
 mod documents;
 mod fields;
+mod filings;
 mod home;
 mod mobilisation;
 mod organisations;
@@ -52,6 +53,14 @@ pub fn routes() -> Router<AppState> {
         .route("/enterprises", get(resumption::list))
         .route("/enterprises/{id}", get(resumption::page))
         .route("/enterprises/{id}/reports", post(resumption::file_report))
+        .route(
+            "/enterprises/{id}/filing",
+            get(filings::page).post(filings::file),
+        )
+        .route("/filings", get(filings::queue))
+        .route("/filings/{id}/approve", post(filings::approve))
+        .route("/filings/{id}/return", post(filings::return_filing))
+        .route("/resumption/punctuality", get(filings::punctuality))
         .route("/mobilisation", get(mobilisation::figures))
         .route("/deployments", get(mobilisation::deployments))
         .route("/people", get(people::list).post(people::register))
