@@ -6,7 +6,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{Resp, TestApp};
+use common::{Browser, Resp, TestApp};
 use dualtrack_domain::resumption::credit_check_char;
 use dualtrack_service::import_resumption::{ENTERPRISE_COLUMNS, REPORT_COLUMNS};
 use dualtrack_service::spreadsheet;
@@ -523,10 +523,84 @@ async fn exports_mask_phones_and_match_the_api(engine: Engine) {
     assert_eq!(t.audit_count("export").await, 3);
 }
 
+async fn pages_offer_imports_to_those_who_may_and_exports_to_all(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut op = Browser::new(&t);
+    op.login("golmud_operator").await;
+    let page = op.get("/enterprises").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for marker in [
+        "/api/v1/enterprises/export.xlsx",
+        "/api/v1/reports/export.xlsx",
+        r#"data-import="/api/v1/enterprises/import""#,
+        r#"data-import="/api/v1/reports/import""#,
+        "/api/v1/reports/template.xlsx",
+        "/assets/import.js",
+    ] {
+        assert!(page.text.contains(marker), "{marker}");
+    }
+    // The page's own session reaches the exports, and the form's CSRF token the imports.
+    let r = op.get("/api/v1/enterprises/export.xlsx").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let csrf = regex::Regex::new(r#"data-csrf="([0-9a-f]+)""#)
+        .expect("regex")
+        .captures(&page.text)
+        .map(|c| c[1].to_string())
+        .expect("the form carries the CSRF token");
+    let cookies = op
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let (id, _, day) = golmud_report(&t).await;
+    let file = xlsx(
+        REPORT_COLUMNS,
+        &[report_row("", &id.to_string(), &day, "已复工", "66")],
+    );
+    for token in [None, Some(csrf)] {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri("/api/v1/reports/import")
+            .header(header::COOKIE, cookies.clone())
+            .header(header::CONTENT_TYPE, spreadsheet::XLSX);
+        if let Some(token) = &token {
+            req = req.header("x-csrf-token", token.as_str());
+        }
+        let r = t
+            .send(req.body(Body::from(file.clone())).expect("request"))
+            .await;
+        let expected = if token.is_some() {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(r.status, expected, "{}", r.text);
+    }
+    assert_eq!(t.audit_count("report.file").await, 1);
+    let rates = op.get("/resumption?as_of=2020-02-27").await;
+    assert!(
+        rates
+            .text
+            .contains("/api/v1/resumption/rates/export.xlsx?as_of=2020-02-27"),
+        "export link next to the date"
+    );
+    assert_eq!(op.get("/assets/import.js").await.status, StatusCode::OK);
+    let mut leader = Browser::new(&t);
+    leader.login("golmud_leader").await;
+    let page = leader.get("/enterprises").await;
+    assert!(page.text.contains("/api/v1/enterprises/export.xlsx"));
+    assert!(
+        !page.text.contains("data-import="),
+        "no import form for a leader"
+    );
+}
+
 on_both_engines!(
     template_round_trip_imports,
     one_bad_row_writes_nothing,
     a_correction_by_import_keeps_the_earlier_version,
     a_sibling_countys_enterprise_is_refused_per_row,
-    exports_mask_phones_and_match_the_api
+    exports_mask_phones_and_match_the_api,
+    pages_offer_imports_to_those_who_may_and_exports_to_all
 );
