@@ -70,21 +70,21 @@ impl FilingInput {
 
 /// The county's approval, with an optional note.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-pub struct ApproveInput {
+pub struct FilingApproveInput {
     #[serde(default)]
     pub note: Option<String>,
 }
 
 /// The county's return of a filing: why, so the enterprise can put it right.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-pub struct ReturnInput {
+pub struct FilingReturnInput {
     /// 退回原因（必填）
     #[serde(default)]
     pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CheckView {
+pub struct FilingCheckView {
     pub check: FilingCheck,
     /// 如 防控机制到位
     pub name: String,
@@ -106,7 +106,7 @@ pub struct FilingView {
     pub prevention_plan: String,
     pub employees_planned: i64,
     /// 五个到位
-    pub checks: Vec<CheckView>,
+    pub checks: Vec<FilingCheckView>,
     pub all_checks_done: bool,
     pub status: FilingStatus,
     pub status_name: String,
@@ -146,9 +146,9 @@ fn view(f: FilingRow) -> FilingView {
             f.check_publicity_note,
         ),
     ];
-    let checks: Vec<CheckView> = ticks
+    let checks: Vec<FilingCheckView> = ticks
         .into_iter()
-        .map(|(check, done, note)| CheckView {
+        .map(|(check, done, note)| FilingCheckView {
             check,
             name: check.zh().into(),
             done,
@@ -422,7 +422,7 @@ impl App {
         &self,
         actor: &Actor,
         id: i64,
-        input: &ApproveInput,
+        input: &FilingApproveInput,
     ) -> ServiceResult<FilingView> {
         let f = self.decidable(actor, id).await?;
         let v = view(f.clone());
@@ -452,7 +452,7 @@ impl App {
         &self,
         actor: &Actor,
         id: i64,
-        input: &ReturnInput,
+        input: &FilingReturnInput,
     ) -> ServiceResult<FilingView> {
         let f = self.decidable(actor, id).await?;
         let reason = input.reason.trim();

@@ -35,7 +35,7 @@ pub struct PunctualityCounts {
 
 /// An enterprise that reported late, or not at all.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DueEntry {
+pub struct ReportDueEntry {
     pub enterprise_id: i64,
     pub name: String,
     pub jurisdiction_code: String,
@@ -63,9 +63,9 @@ pub struct PunctualityView {
     /// 各县并列
     pub counties: Vec<PunctualityCounts>,
     /// 未报的企业
-    pub missing: Vec<DueEntry>,
+    pub missing: Vec<ReportDueEntry>,
     /// 迟报的企业
-    pub late: Vec<DueEntry>,
+    pub late: Vec<ReportDueEntry>,
 }
 
 fn counts(code: String, rows: &[(&store::DueRow, Punctuality)]) -> PunctualityCounts {
@@ -108,7 +108,7 @@ impl App {
             counties.push(counts(county.clone(), &classified[start..end]));
             start = end;
         }
-        let entry = |r: &store::DueRow, p: Punctuality| DueEntry {
+        let entry = |r: &store::DueRow, p: Punctuality| ReportDueEntry {
             enterprise_id: r.enterprise_id,
             name: r.name.clone(),
             jurisdiction_code: r.jurisdiction_code.clone(),

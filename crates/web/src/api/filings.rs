@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use dualtrack_service::filings::{
-    ApproveInput, FilingInput, FilingList, FilingQuery, FilingView, ReturnInput,
+    FilingApproveInput, FilingInput, FilingList, FilingQuery, FilingReturnInput, FilingView,
 };
 use dualtrack_service::punctuality::{PunctualityQuery, PunctualityView};
 
@@ -60,14 +60,14 @@ pub async fn list(
 
 /// 同意复工备案（五个到位须全部到位，否则答 422 并指出未到位的项）；已审核的答 409
 #[utoipa::path(post, path = "/api/v1/filings/{id}/approve", tag = "resumption", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "备案编号")), request_body = ApproveInput,
+    params(("id" = i64, Path, description = "备案编号")), request_body = FilingApproveInput,
     responses((status = 200, body = FilingView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn approve(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<ApproveInput>,
+    ApiJson(input): ApiJson<FilingApproveInput>,
 ) -> Result<Json<FilingView>, ApiError> {
     Ok(Json(
         st.app
@@ -78,14 +78,14 @@ pub async fn approve(
 
 /// 退回复工备案（须写明原因）；已审核的答 409
 #[utoipa::path(post, path = "/api/v1/filings/{id}/return", tag = "resumption", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "备案编号")), request_body = ReturnInput,
+    params(("id" = i64, Path, description = "备案编号")), request_body = FilingReturnInput,
     responses((status = 200, body = FilingView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn return_filing(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<ReturnInput>,
+    ApiJson(input): ApiJson<FilingReturnInput>,
 ) -> Result<Json<FilingView>, ApiError> {
     Ok(Json(
         st.app.return_filing(&actor, parse_id(&id)?, &input).await?,

@@ -16,9 +16,9 @@ use dualtrack_domain::filings::{FilingCheck, FilingStatus};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::time::{display, reporting_day};
 use dualtrack_service::filings::{
-    ApproveInput, FilingCounts, FilingInput, FilingView, ReturnInput, FILINGS_PAGE,
+    FilingApproveInput, FilingCounts, FilingInput, FilingReturnInput, FilingView, FILINGS_PAGE,
 };
-use dualtrack_service::punctuality::{DueEntry, PunctualityCounts};
+use dualtrack_service::punctuality::{PunctualityCounts, ReportDueEntry};
 use dualtrack_service::resumption::EnterpriseView;
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
@@ -385,7 +385,7 @@ pub async fn approve(
     PageForm(f): PageForm<DecisionForm>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let input = ApproveInput {
+    let input = FilingApproveInput {
         note: non_empty(&Some(f.note.clone())),
     };
     let result = st.app.approve_filing(&actor, id, &input).await;
@@ -399,7 +399,7 @@ pub async fn return_filing(
     PageForm(f): PageForm<DecisionForm>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let input = ReturnInput {
+    let input = FilingReturnInput {
         reason: f.reason.clone(),
     };
     let result = st.app.return_filing(&actor, id, &input).await;
@@ -412,7 +412,7 @@ pub struct CountLine {
 }
 
 pub struct DueLine {
-    d: DueEntry,
+    d: ReportDueEntry,
     place: String,
     filed_at: String,
     late_by: String,
@@ -487,7 +487,7 @@ pub async fn punctuality(
             .chain(view.late.iter().map(|d| county_of(&d.jurisdiction_code))),
     )
     .await;
-    let line = |d: &DueEntry| DueLine {
+    let line = |d: &ReportDueEntry| DueLine {
         place: places.name(county_of(&d.jurisdiction_code)),
         filed_at: d.filed_at.map(display).unwrap_or_default(),
         late_by: late_by(d.minutes_late),
