@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::TestApp;
+use common::{Browser, TestApp};
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -714,9 +714,181 @@ async fn a_golmud_user_cannot_reach_delingha(engine: Engine) {
     );
 }
 
+async fn the_pages_show_the_rates_and_take_the_forms(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let tok = t.token("haixi_leader").await;
+    let mut leader = Browser::new(&t);
+    leader.login("haixi_leader").await;
+    let res = leader.get("/resumption?as_of=2020-02-27").await;
+    assert!(
+        res.text.contains(r#"href="/projects""#) && res.text.contains(r#"href="/key-production""#)
+    );
+    for day in ["2020-02-27", "2020-02-28"] {
+        let api = t
+            .get(&format!("/api/v1/projects/rates?as_of={day}"), &tok)
+            .await
+            .json();
+        let all = &api["total"]["start_rate_all"];
+        let parts = format!("{}/{}", all["numerator"], all["denominator"]);
+        let page = leader.get(&format!("/projects?as_of={day}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.text
+                .contains(&format!(r#"id="start-all-parts">{parts}<"#)),
+            "{day}: {parts}"
+        );
+        assert!(page.text.contains(ROAD));
+    }
+    assert_eq!(
+        leader.get("/projects?as_of=2020-02-31").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let prod = leader
+        .get("/key-production?as_of=2020-02-27&from=2020-02-01")
+        .await;
+    assert_eq!(prod.status, StatusCode::OK);
+    for word in [
+        "察尔汗钾肥一厂",
+        "黑龙江省",
+        "云南省",
+        "纯碱",
+        "按目的地省份发运",
+    ] {
+        assert!(prod.text.contains(word), "{word}");
+    }
+
+    // The operator of 格尔木 starts a project and enters its investment on the page.
+    let id = t
+        .count("SELECT MIN(id) FROM major_projects WHERE jurisdiction_code = '632801' AND actual_start IS NULL")
+        .await;
+    let mut op = Browser::new(&t);
+    op.login("golmud_operator").await;
+    let page = op.get(&format!("/projects/{id}")).await;
+    assert!(page.text.contains("登记开工") || page.text.contains("登记复工"));
+    let r = op
+        .post(
+            &format!("/projects/{id}/start"),
+            &[("actual_start", "2019-06-01")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("计划年度"));
+    let r = op
+        .post(
+            &format!("/projects/{id}/start"),
+            &[("actual_start", "2020-03-02")],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let r = op
+        .post(
+            &format!("/projects/{id}/start"),
+            &[("actual_start", "2020-03-02")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = op.get(&r.location()).await;
+    assert!(page.text.contains("已登记开工") && page.text.contains("2020-03-02"));
+    assert!(page.text.contains("填报投资进度"));
+    let r = op
+        .post(
+            &format!("/projects/{id}/progress"),
+            &[("as_of", "2020-03-12"), ("completed", "-5")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("负数"));
+    let r = op
+        .post(
+            &format!("/projects/{id}/progress"),
+            &[
+                ("as_of", "2020-03-12"),
+                ("completed", "800"),
+                ("note", "路基施工"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(op.get(&r.location()).await.text.contains("路基施工"));
+
+    // The liaison files a plant's output and a shipment from a phone.
+    let plant = id_of(&t, "key_plants", "察尔汗钾肥三厂").await;
+    let mut liaison = Browser::new(&t);
+    liaison.login("liaison").await;
+    let page = liaison.get(&format!("/key-plants/{plant}")).await;
+    assert!(page.text.contains("填报日产量") && page.text.contains("登记发运"));
+    let r = liaison
+        .post(
+            &format!("/key-plants/{plant}/shipments"),
+            &[
+                ("ship_date", "2020-03-13"),
+                ("province_code", "99"),
+                ("quantity", "300"),
+                ("mode", "rail"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("省级区划代码"));
+    let before = t.count("SELECT COUNT(*) FROM plant_shipments").await;
+    let r = liaison
+        .post(
+            &format!("/key-plants/{plant}/shipments"),
+            &[
+                ("ship_date", "2020-03-13"),
+                ("province_code", "45"),
+                ("quantity", "300"),
+                ("mode", "rail"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM plant_shipments").await,
+        before + 1
+    );
+    let r = liaison
+        .post(
+            &format!("/key-plants/{plant}/output"),
+            &[("output_date", "2020-03-13"), ("output", "4400")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(liaison
+        .get(&r.location())
+        .await
+        .text
+        .contains("日产量已填报"));
+
+    // Another county's records are not found; a leader has no forms.
+    let dlh = t
+        .count("SELECT MIN(id) FROM major_projects WHERE jurisdiction_code LIKE '632802%'")
+        .await;
+    assert_eq!(
+        op.get(&format!("/projects/{dlh}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut gm = Browser::new(&t);
+    gm.login("golmud_leader").await;
+    assert!(!gm
+        .get(&format!("/key-plants/{plant}"))
+        .await
+        .text
+        .contains("填报日产量"));
+}
+
 on_both_engines!(
     the_roads_start_moves_the_start_rate,
     starts_progress_output_and_shipments_move_the_figures,
     bad_input_is_named_and_nothing_is_written,
     a_golmud_user_cannot_reach_delingha,
+    the_pages_show_the_rates_and_take_the_forms,
 );

@@ -895,6 +895,51 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // 重大项目 and 重点生产: lists hold only 格尔木; 德令哈's project and plant are not found.
+    for path in [
+        "/projects?as_of=2020-03-13".to_string(),
+        "/key-production?as_of=2020-03-13&from=2020-02-01".to_string(),
+    ] {
+        let r = op.get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(
+            !r.text.contains("德令哈") && !r.text.contains(DELINGHA),
+            "{path}: {}",
+            r.text
+        );
+    }
+    for path in [
+        format!("/projects/{}", f.v.project),
+        format!("/key-plants/{}", f.v.plant),
+    ] {
+        assert_eq!(op.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    for (path, fields) in [
+        (
+            format!("/projects/{}/start", f.v.project),
+            vec![("actual_start", "2020-03-01")],
+        ),
+        (
+            format!("/projects/{}/progress", f.v.project),
+            vec![("as_of", "2020-03-31"), ("completed", "1")],
+        ),
+        (
+            format!("/key-plants/{}/output", f.v.plant),
+            vec![("output_date", "2020-03-13"), ("output", "1")],
+        ),
+        (
+            format!("/key-plants/{}/shipments", f.v.plant),
+            vec![
+                ("ship_date", "2020-03-13"),
+                ("province_code", "23"),
+                ("quantity", "1"),
+                ("mode", "rail"),
+            ],
+        ),
+    ] {
+        let r = op.post(&path, &fields, true).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+    }
     // 复工备案 and the day's late and missing reports.
     for path in [
         format!("/enterprises/{}/filing", f.v.enterprise),

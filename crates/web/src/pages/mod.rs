@@ -14,6 +14,7 @@ mod home;
 mod mobilisation;
 mod organisations;
 mod people;
+mod projects;
 mod resumption;
 mod tree;
 mod users;
@@ -53,6 +54,14 @@ pub fn routes() -> Router<AppState> {
         .route("/enterprises", get(resumption::list))
         .route("/enterprises/{id}", get(resumption::page))
         .route("/enterprises/{id}/reports", post(resumption::file_report))
+        .route("/projects", get(projects::rates))
+        .route("/projects/{id}", get(projects::project))
+        .route("/projects/{id}/start", post(projects::start))
+        .route("/projects/{id}/progress", post(projects::progress))
+        .route("/key-production", get(projects::production))
+        .route("/key-plants/{id}", get(projects::plant))
+        .route("/key-plants/{id}/output", post(projects::file_output))
+        .route("/key-plants/{id}/shipments", post(projects::record_shipment))
         .route(
             "/enterprises/{id}/filing",
             get(filings::page).post(filings::file),

@@ -1,0 +1,565 @@
+//! 重大项目 and 重点生产 pages: start and investment rates as of a day with counties side by
+//! side; a project with its start and investment forms; key plants' output against capacity
+//! and shipments by province; a plant with its daily output and shipment forms.
+
+use super::mobilisation::{refused_on_form, today, Places};
+use super::{render, Nav};
+use crate::error::PageError;
+use crate::extract::{parse_id, PageForm, PageUser};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use dualtrack_domain::projects::{provinces, ShipMode};
+use dualtrack_domain::role::Permission;
+use dualtrack_service::projects::{
+    KeyProductionView, OutputInput, OutputView, PeriodQuery, PlantView, ProgressInput,
+    ProjectDetail, ProjectPlaceRates, ShipmentInput, ShipmentView, StartInput,
+};
+use dualtrack_service::resumption::Rate;
+use dualtrack_service::{Actor, ServiceError};
+use serde::Deserialize;
+
+/// A rate as a cadre reads it: `20.0%（5/25）`.
+pub struct Shown {
+    pub percent: String,
+    pub parts: String,
+}
+
+fn shown(r: &Rate) -> Shown {
+    Shown {
+        percent: r
+            .percent
+            .map(|p| format!("{p:.1}%"))
+            .unwrap_or_else(|| "—".into()),
+        parts: format!("{}/{}", r.numerator, r.denominator),
+    }
+}
+
+/// A whole number typed into a form; the service says what range it must be in.
+fn int_field(field: &'static str, label: &str, raw: &str) -> Result<i64, ServiceError> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err(ServiceError::invalid(field, format!("请填写{label}")));
+    }
+    v.parse::<i64>()
+        .map_err(|_| ServiceError::invalid(field, format!("{label}“{v}”无效：应为整数")))
+}
+
+#[derive(Deserialize, Default)]
+pub struct AsOf {
+    as_of: Option<String>,
+    from: Option<String>,
+}
+
+fn as_of_or_today(raw: &Option<String>) -> String {
+    raw.as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(today)
+}
+
+// ---- 重大项目 ----
+
+pub struct PlaceLine {
+    pub name: String,
+    pub projects: i64,
+    pub restarts: i64,
+    pub start_rate: Shown,
+    pub start_rate_all: Shown,
+    pub started_ahead: i64,
+    pub investment_rate: Shown,
+}
+
+fn place_line(p: &ProjectPlaceRates, places: &Places) -> PlaceLine {
+    PlaceLine {
+        name: places.name(&p.code),
+        projects: p.projects,
+        restarts: p.restarts,
+        start_rate: shown(&p.start_rate),
+        start_rate_all: shown(&p.start_rate_all),
+        started_ahead: p.started_ahead,
+        investment_rate: shown(&p.investment_rate),
+    }
+}
+
+pub struct ProjectRow {
+    pub id: i64,
+    pub name: String,
+    pub place: String,
+    pub category: String,
+    pub kind: &'static str,
+    pub planned_start: String,
+    pub started_on: String,
+    pub completed: i64,
+    pub annual_plan: i64,
+    pub investment_rate: Shown,
+}
+
+#[derive(Template)]
+#[template(path = "projects.html")]
+struct ProjectsPage {
+    nav: Nav,
+    as_of: String,
+    plan_year: i64,
+    total: PlaceLine,
+    counties: Vec<PlaceLine>,
+    projects: Vec<ProjectRow>,
+    error: Option<String>,
+}
+
+pub async fn rates(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Query(q): Query<AsOf>,
+) -> Result<Response, PageError> {
+    let as_of = as_of_or_today(&q.as_of);
+    let (view, error, status) = match st.app.project_rates(&actor, &as_of).await {
+        Ok(v) => (v, None, StatusCode::OK),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let status = crate::error::status_of(&e);
+            (
+                st.app.project_rates(&actor, &today()).await?,
+                Some(e.to_string()),
+                status,
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let places = Places::of(
+        &st,
+        view.counties
+            .iter()
+            .map(|c| c.code.as_str())
+            .chain([view.total.code.as_str()])
+            .chain(view.projects.iter().map(|p| p.jurisdiction_code.as_str())),
+    )
+    .await;
+    let page = ProjectsPage {
+        nav: Nav::of(&st, &actor).await,
+        plan_year: view.plan_year,
+        total: place_line(&view.total, &places),
+        counties: view
+            .counties
+            .iter()
+            .map(|c| place_line(c, &places))
+            .collect(),
+        projects: view
+            .projects
+            .iter()
+            .map(|p| ProjectRow {
+                id: p.id,
+                name: p.name.clone(),
+                place: places.name(&p.jurisdiction_code),
+                category: p.category_name.clone(),
+                kind: if p.is_restart {
+                    "续建复工"
+                } else {
+                    "新开工"
+                },
+                planned_start: p.planned_start.to_string(),
+                started_on: p
+                    .started_on
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "未开工".into()),
+                completed: p.completed,
+                annual_plan: p.annual_plan,
+                investment_rate: shown(&p.investment_rate),
+            })
+            .collect(),
+        as_of: view.as_of.to_string(),
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "project.html")]
+struct ProjectPage {
+    nav: Nav,
+    d: ProjectDetail,
+    place: String,
+    investment: Shown,
+    can_manage: bool,
+    today: String,
+    error: Option<String>,
+}
+
+async fn project_page(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<ProjectPage, PageError> {
+    let d = st.app.get_project(actor, id).await?;
+    let places = Places::of(st, [d.project.jurisdiction_code.as_str()]).await;
+    Ok(ProjectPage {
+        nav: Nav::of(st, actor).await.with_notice(notice),
+        place: places.name(&d.project.jurisdiction_code),
+        investment: shown(&d.investment_rate),
+        can_manage: actor.can(Permission::ManageEnterprises),
+        today: today(),
+        d,
+        error,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn project(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    Query(d): Query<Done>,
+) -> Result<Response, PageError> {
+    let notice = d.done.map(|k| match k.as_str() {
+        "start" => "已登记开工（复工）".to_string(),
+        _ => "投资进度已填报".to_string(),
+    });
+    Ok(render(
+        &project_page(&st, &actor, parse_id(&id)?, None, notice).await?,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct StartForm {
+    #[serde(default)]
+    actual_start: String,
+}
+
+pub async fn start(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<StartForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let input = StartInput {
+        actual_start: f.actual_start,
+    };
+    match st.app.start_project(&actor, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?done=start")).into_response()),
+        Err(e) => {
+            let (status, message) = refused_on_form(e)?;
+            let page = project_page(&st, &actor, id, Some(message), None).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProgressForm {
+    #[serde(default)]
+    as_of: String,
+    #[serde(default)]
+    completed: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn progress(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<ProgressForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let done = async {
+        let input = ProgressInput {
+            as_of: f.as_of.clone(),
+            completed: int_field("completed", "年度累计完成投资", &f.completed)?,
+            note: f.note.clone(),
+        };
+        st.app.record_progress(&actor, id, &input).await
+    }
+    .await;
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?done=progress")).into_response()),
+        Err(e) => {
+            let (status, message) = refused_on_form(e)?;
+            let page = project_page(&st, &actor, id, Some(message), None).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
+
+// ---- 重点生产 ----
+
+pub struct PlantLine {
+    pub id: i64,
+    pub name: String,
+    pub place: String,
+    pub product: String,
+    pub unit: String,
+    pub capacity: i64,
+    pub day_output: String,
+    pub utilisation: Shown,
+    pub period_output: i64,
+    pub period_utilisation: Shown,
+    pub shipped: i64,
+}
+
+pub struct ProductCard {
+    pub product: String,
+    pub unit: String,
+    pub plants: i64,
+    pub utilisation: Shown,
+    pub period_output: i64,
+    pub shipped: i64,
+}
+
+pub struct ProvinceRow {
+    pub name: String,
+    pub code: String,
+    pub product: String,
+    pub unit: String,
+    pub road: i64,
+    pub rail: i64,
+    pub quantity: i64,
+}
+
+#[derive(Template)]
+#[template(path = "key_production.html")]
+struct ProductionPage {
+    nav: Nav,
+    as_of: String,
+    from: String,
+    days: i64,
+    products: Vec<ProductCard>,
+    plants: Vec<PlantLine>,
+    provinces: Vec<ProvinceRow>,
+    error: Option<String>,
+}
+
+fn production_page(
+    nav: Nav,
+    v: KeyProductionView,
+    places: &Places,
+    error: Option<String>,
+) -> ProductionPage {
+    ProductionPage {
+        nav,
+        as_of: v.as_of.to_string(),
+        from: v.from.to_string(),
+        days: v.days,
+        products: v
+            .products
+            .iter()
+            .map(|p| ProductCard {
+                product: p.product.clone(),
+                unit: p.unit.clone(),
+                plants: p.plants,
+                utilisation: shown(&p.utilisation),
+                period_output: p.period_output,
+                shipped: p.shipped,
+            })
+            .collect(),
+        plants: v
+            .plants
+            .iter()
+            .map(|p| PlantLine {
+                id: p.id,
+                name: p.name.clone(),
+                place: places.name(&p.jurisdiction_code),
+                product: p.product.clone(),
+                unit: p.unit.clone(),
+                capacity: p.design_capacity,
+                day_output: p
+                    .day_output
+                    .map(|o| o.to_string())
+                    .unwrap_or_else(|| "未报".into()),
+                utilisation: shown(&p.utilisation),
+                period_output: p.period_output,
+                period_utilisation: shown(&p.period_utilisation),
+                shipped: p.shipped,
+            })
+            .collect(),
+        provinces: v
+            .provinces
+            .into_iter()
+            .map(|p| ProvinceRow {
+                name: p.province_name,
+                code: p.province_code,
+                product: p.product,
+                unit: p.unit,
+                road: p.road,
+                rail: p.rail,
+                quantity: p.quantity,
+            })
+            .collect(),
+        error,
+    }
+}
+
+pub async fn production(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Query(q): Query<AsOf>,
+) -> Result<Response, PageError> {
+    let as_of = as_of_or_today(&q.as_of);
+    let from = q.from.clone().filter(|f| !f.trim().is_empty());
+    let (view, error, status) = match st.app.key_production(&actor, &as_of, from.as_deref()).await {
+        Ok(v) => (v, None, StatusCode::OK),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let status = crate::error::status_of(&e);
+            (
+                st.app.key_production(&actor, &today(), None).await?,
+                Some(e.to_string()),
+                status,
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let places = Places::of(
+        &st,
+        view.plants.iter().map(|p| p.jurisdiction_code.as_str()),
+    )
+    .await;
+    let page = production_page(Nav::of(&st, &actor).await, view, &places, error);
+    Ok((status, render(&page)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "key_plant.html")]
+struct PlantPage {
+    nav: Nav,
+    p: PlantView,
+    place: String,
+    outputs: Vec<(OutputView, Shown)>,
+    shipments: Vec<ShipmentView>,
+    can_file: bool,
+    provinces: Vec<(&'static str, &'static str)>,
+    modes: Vec<(&'static str, &'static str)>,
+    today: String,
+    error: Option<String>,
+}
+
+async fn plant_page(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<PlantPage, PageError> {
+    let p = st.app.get_plant(actor, id).await?;
+    let all = PeriodQuery::default();
+    let mut outputs = st.app.plant_outputs(actor, id, &all).await?;
+    outputs.truncate(31);
+    let mut shipments = st.app.plant_shipments(actor, id, &all).await?;
+    shipments.truncate(60);
+    let places = Places::of(st, [p.jurisdiction_code.as_str()]).await;
+    Ok(PlantPage {
+        nav: Nav::of(st, actor).await.with_notice(notice),
+        place: places.name(&p.jurisdiction_code),
+        outputs: outputs
+            .into_iter()
+            .map(|o| {
+                let s = shown(&o.utilisation);
+                (o, s)
+            })
+            .collect(),
+        shipments,
+        can_file: actor.can(Permission::FileReports),
+        provinces: provinces(),
+        modes: ShipMode::choices(),
+        today: today(),
+        p,
+        error,
+    })
+}
+
+pub async fn plant(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    Query(d): Query<Done>,
+) -> Result<Response, PageError> {
+    let notice = d.done.map(|k| match k.as_str() {
+        "output" => "日产量已填报".to_string(),
+        _ => "发运已登记".to_string(),
+    });
+    Ok(render(
+        &plant_page(&st, &actor, parse_id(&id)?, None, notice).await?,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct OutputForm {
+    #[serde(default)]
+    output_date: String,
+    #[serde(default)]
+    output: String,
+}
+
+pub async fn file_output(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<OutputForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let done = async {
+        let input = OutputInput {
+            output_date: f.output_date.clone(),
+            output: int_field("output", "当日产量", &f.output)?,
+        };
+        st.app.file_output(&actor, id, &input).await
+    }
+    .await;
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("/key-plants/{id}?done=output")).into_response()),
+        Err(e) => {
+            let (status, message) = refused_on_form(e)?;
+            let page = plant_page(&st, &actor, id, Some(message), None).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShipmentForm {
+    #[serde(default)]
+    ship_date: String,
+    #[serde(default)]
+    province_code: String,
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn record_shipment(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<ShipmentForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let done = async {
+        let input = ShipmentInput {
+            ship_date: f.ship_date.clone(),
+            province_code: f.province_code.clone(),
+            quantity: int_field("quantity", "发运量", &f.quantity)?,
+            mode: f.mode.clone(),
+            note: f.note.clone(),
+        };
+        st.app.record_shipment(&actor, id, &input).await
+    }
+    .await;
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("/key-plants/{id}?done=shipment")).into_response()),
+        Err(e) => {
+            let (status, message) = refused_on_form(e)?;
+            let page = plant_page(&st, &actor, id, Some(message), None).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
