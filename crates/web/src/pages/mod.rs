@@ -61,7 +61,10 @@ pub fn routes() -> Router<AppState> {
         .route("/key-production", get(projects::production))
         .route("/key-plants/{id}", get(projects::plant))
         .route("/key-plants/{id}/output", post(projects::file_output))
-        .route("/key-plants/{id}/shipments", post(projects::record_shipment))
+        .route(
+            "/key-plants/{id}/shipments",
+            post(projects::record_shipment),
+        )
         .route(
             "/enterprises/{id}/filing",
             get(filings::page).post(filings::file),
