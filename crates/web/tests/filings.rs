@@ -505,6 +505,10 @@ async fn the_pages_file_decide_and_show_the_late(engine: Engine) {
     let id = new_enterprise(&t, "golmud_operator", "632801", 6, "13897006666").await;
     let mut liaison = Browser::new(&t);
     liaison.login("liaison").await;
+    let e = liaison.get(&format!("/enterprises/{id}")).await;
+    assert!(e
+        .text
+        .contains(&format!("href=\"/enterprises/{id}/filing\"")));
     let page = liaison.get(&format!("/enterprises/{id}/filing")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("五个到位") && page.text.contains("员工排查到位"));
