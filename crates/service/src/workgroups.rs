@@ -284,6 +284,14 @@ pub struct WorkGroupView {
     pub visits: i64,
     /// 截至当日提出、尚未解决的生产难题
     pub open_problems: i64,
+    /// 当日所驻企业
+    pub stationed_at: Vec<EnterpriseRef>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EnterpriseRef {
+    pub enterprise_id: i64,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -495,10 +503,18 @@ impl App {
         let as_of = opt_date("as_of", &q.as_of)?.unwrap_or_else(|| reporting_day(Utc::now()));
         let (groups_stationed, cadres_stationed, enterprises_stationed) =
             store::stationed_figure(&self.db, &actor.scope, as_of).await?;
+        let mut running: BTreeMap<i64, Vec<EnterpriseRef>> = BTreeMap::new();
+        for (org, enterprise_id, name) in store::running(&self.db, &actor.scope, as_of).await? {
+            running.entry(org).or_default().push(EnterpriseRef {
+                enterprise_id,
+                name,
+            });
+        }
         let groups = store::groups(&self.db, &actor.scope, as_of)
             .await?
             .into_iter()
             .map(|g| WorkGroupView {
+                stationed_at: running.remove(&g.id).unwrap_or_default(),
                 id: g.id,
                 name: g.name,
                 jurisdiction_code: g.jurisdiction_code,

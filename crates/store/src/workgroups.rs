@@ -164,6 +164,16 @@ pub async fn stationed_figure(db: &Db, scope: &Scope, as_of: NaiveDate) -> Resul
         .bind(&lo).bind(&hi).bind(as_of).fetch_one(p).await?))
 }
 
+/// Stationings of the scope running on the day: (group, enterprise, enterprise name).
+pub async fn running(db: &Db, scope: &Scope, as_of: NaiveDate) -> Result<Vec<(i64, i64, String)>> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => sqlx::query_as::<_, (i64, i64, String)>(
+        "SELECT a.org_id, a.enterprise_id, e.name FROM work_group_assignments a JOIN enterprises e ON e.id = a.enterprise_id \
+         WHERE a.jurisdiction_code >= $1 AND a.jurisdiction_code < $2 AND a.from_on <= $3 \
+           AND (a.until_on IS NULL OR a.until_on >= $3) ORDER BY a.org_id, a.from_on, a.id")
+        .bind(&lo).bind(&hi).bind(as_of).fetch_all(p).await?))
+}
+
 // ---- visits ----
 
 #[derive(Debug, Clone)]

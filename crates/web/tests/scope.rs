@@ -42,6 +42,9 @@ struct Victims {
     project: i64,
     plant: i64,
     filing: i64,
+    work_group: i64,
+    visit: i64,
+    problem: i64,
 }
 
 async fn fixture(engine: Engine) -> Fixture {
@@ -98,6 +101,19 @@ async fn fixture(engine: Engine) -> Fixture {
         .count("SELECT MIN(id) FROM resumption_filings WHERE jurisdiction_code LIKE '632802%' AND status = 'submitted'")
         .await;
     assert!(filing > 0, "a waiting 德令哈 filing in the demo");
+    let work_group = t
+        .count("SELECT MIN(id) FROM organisations WHERE kind = 'work_group' AND jurisdiction_code LIKE '632802%'")
+        .await;
+    let visit = t
+        .count("SELECT MIN(id) FROM enterprise_visits WHERE jurisdiction_code LIKE '632802%'")
+        .await;
+    let problem = t
+        .count("SELECT MIN(id) FROM production_problems WHERE jurisdiction_code LIKE '632802%' AND status = 'open'")
+        .await;
+    assert!(
+        work_group > 0 && visit > 0 && problem > 0,
+        "德令哈 work groups in the demo"
+    );
     Fixture {
         t,
         victim,
@@ -114,6 +130,9 @@ async fn fixture(engine: Engine) -> Fixture {
             project,
             plant,
             filing,
+            work_group,
+            visit,
+            problem,
         },
     }
 }
@@ -202,6 +221,57 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
             "liaison",
             format!("/api/v1/enterprises/{}/reports", v.enterprise),
             Some(json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 1})),
+        ),
+        ("get", "/api/v1/work-groups") => (
+            "golmud_operator",
+            "/api/v1/work-groups?as_of=2020-02-28".into(),
+            None,
+        ),
+        ("get", "/api/v1/work-groups/{id}/assignments") => (
+            "golmud_operator",
+            format!("/api/v1/work-groups/{}/assignments", v.work_group),
+            None,
+        ),
+        ("post", "/api/v1/work-groups/{id}/assignments") => (
+            "golmud_operator",
+            format!("/api/v1/work-groups/{}/assignments", v.work_group),
+            Some(json!({"enterprise_id": v.enterprise, "from_on": "2020-03-01"})),
+        ),
+        ("get", "/api/v1/enterprises/{id}/visits") => (
+            "golmud_operator",
+            format!("/api/v1/enterprises/{}/visits", v.enterprise),
+            None,
+        ),
+        ("post", "/api/v1/enterprises/{id}/visits") => (
+            "golmud_operator",
+            format!("/api/v1/enterprises/{}/visits", v.enterprise),
+            Some(
+                json!({"org_id": v.work_group, "visited_on": "2020-03-01", "visitor_ids": [person], "findings": "越权走访"}),
+            ),
+        ),
+        ("get", "/api/v1/visits/{id}") => (
+            "golmud_operator",
+            format!("/api/v1/visits/{}", v.visit),
+            None,
+        ),
+        ("get", "/api/v1/production-problems") => ("golmud_operator", route.into(), None),
+        ("post", "/api/v1/production-problems") => (
+            "liaison",
+            route.into(),
+            Some(
+                json!({"enterprise_id": v.enterprise, "category": "labour", "description": "越权难题", "raised_on": "2020-03-01"}),
+            ),
+        ),
+        ("get", "/api/v1/production-problems/counts") => ("golmud_operator", route.into(), None),
+        ("get", "/api/v1/production-problems/{id}") => (
+            "golmud_operator",
+            format!("/api/v1/production-problems/{}", v.problem),
+            None,
+        ),
+        ("post", "/api/v1/production-problems/{id}/resolve") => (
+            "golmud_operator",
+            format!("/api/v1/production-problems/{}/resolve", v.problem),
+            Some(json!({"resolution": "越权办结", "resolved_on": "2020-03-10"})),
         ),
         ("get", "/api/v1/resumption/rates") => (
             "golmud_operator",
@@ -1027,6 +1097,49 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         r.text
     );
 
+    // Work groups, visits and production problems.
+    for path in ["/work-groups?as_of=2020-02-28", "/production-problems"] {
+        let r = op.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        assert!(
+            !r.text.contains(DELINGHA) && !r.text.contains("德令哈"),
+            "{path}: {}",
+            r.text
+        );
+    }
+    let r = op
+        .get(&format!("/enterprises/{}/visit", f.v.enterprise))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    for (path, fields) in [
+        (
+            format!("/enterprises/{}/visit", f.v.enterprise),
+            vec![
+                ("org_id", f.v.work_group.to_string()),
+                ("visited_on", "2020-03-01".to_string()),
+                ("findings", "越权走访".to_string()),
+            ],
+        ),
+        (
+            format!("/production-problems/{}/resolve", f.v.problem),
+            vec![
+                ("resolution", "越权办结".to_string()),
+                ("resolved_on", "2020-03-10".to_string()),
+            ],
+        ),
+    ] {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = op.post(&path, &fields, true).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+    }
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM production_problems WHERE id = {} AND status = 'open'",
+            f.v.problem
+        ))
+        .await,
+        1
+    );
     assert_eq!(fingerprint(t, id).await, before);
 }
 

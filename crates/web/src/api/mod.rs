@@ -11,6 +11,7 @@ pub mod resumption;
 pub mod resumption_io;
 pub mod tree;
 pub mod users;
+pub mod workgroups;
 
 use crate::state::AppState;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -65,6 +66,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(resumption::exclude))
         .routes(routes!(resumption::reports, resumption::file_report))
         .routes(routes!(resumption::rates))
+        .routes(routes!(workgroups::list))
+        .routes(routes!(workgroups::assignments, workgroups::assign))
+        .routes(routes!(workgroups::visits, workgroups::record_visit))
+        .routes(routes!(workgroups::get_visit))
+        .routes(routes!(workgroups::problems, workgroups::raise))
+        .routes(routes!(workgroups::counts))
+        .routes(routes!(workgroups::get_problem))
+        .routes(routes!(workgroups::resolve))
         .routes(routes!(filings::of_enterprise, filings::file))
         .routes(routes!(filings::list))
         .routes(routes!(filings::approve))

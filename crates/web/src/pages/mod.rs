@@ -18,6 +18,7 @@ mod projects;
 mod resumption;
 mod tree;
 mod users;
+mod workgroups;
 
 use crate::error::{status_of, PageError};
 use crate::state::AppState;
@@ -54,6 +55,16 @@ pub fn routes() -> Router<AppState> {
         .route("/enterprises", get(resumption::list))
         .route("/enterprises/{id}", get(resumption::page))
         .route("/enterprises/{id}/reports", post(resumption::file_report))
+        .route(
+            "/enterprises/{id}/visit",
+            get(workgroups::visit_form).post(workgroups::record_visit),
+        )
+        .route("/work-groups", get(workgroups::groups))
+        .route("/production-problems", get(workgroups::problems))
+        .route(
+            "/production-problems/{id}/resolve",
+            post(workgroups::resolve),
+        )
         .route("/projects", get(projects::rates))
         .route("/projects/{id}", get(projects::project))
         .route("/projects/{id}/start", post(projects::start))
