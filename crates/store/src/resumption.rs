@@ -346,8 +346,14 @@ pub async fn series(
         Some(g) => (g.key(), format!("day, {}", g.key())),
         None => ("''", "day".to_string()),
     };
+    // Without statistics SQLite would walk the day-first primary key for the ordering's sake,
+    // reading every place's rows; the place-first covering index reads only the place's.
+    let hint = match db {
+        Db::Sqlite(_) => "INDEXED BY resumption_rollup_place",
+        Db::Postgres(_) => "",
+    };
     let sql = format!(
-        "SELECT day, {key} AS key, {SUMS} FROM resumption_rollup WHERE place >= $1 AND place < $2 \
+        "SELECT day, {key} AS key, {SUMS} FROM resumption_rollup {hint} WHERE place >= $1 AND place < $2 \
          AND section >= $3 AND section < $4 AND day >= $5 AND day <= $6 GROUP BY {group} ORDER BY day"
     );
     Ok(on_db!(db, p => sqlx::query_as::<_, SeriesRow>(&sql)
@@ -519,8 +525,13 @@ pub async fn insert_reports(tx: &mut Tx, rows: &[NewReport], at: DateTime<Utc>) 
     let dates = rows.iter().map(|r| r.report_date);
     if let Some((from, to)) = dates.clone().min().zip(dates.max()) {
         lock_rollup(tx).await?;
-        let (_, last) = cover(tx, from, to).await?;
-        refresh(tx, &Filter::everything(), from, last).await?;
+        let before = span_in(tx).await?;
+        cover(tx, from, to).await?;
+        // Days newly covered were computed whole by `cover`; days covered before that the
+        // new reports reach (from their first day on) are computed again.
+        if let Some((first, last)) = before {
+            refresh(tx, &Filter::everything(), from.max(first), last).await?;
+        }
     }
     Ok(())
 }

@@ -22,6 +22,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         import_rows: usize,
     },
+    /// 一万家规上企业、一年日报：按日汇总与逐条计算的复工率耗时对比，县全年序列
+    Resumption {
+        #[arg(long, default_value_t = 10_000)]
+        enterprises: usize,
+        #[arg(long, default_value_t = 365)]
+        days: usize,
+    },
 }
 
 async fn fresh() -> anyhow::Result<(tempfile::TempDir, App)> {
@@ -45,6 +52,9 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             deployments,
             import_rows,
         } => super::bench_mobilisation::run(people, deployments, import_rows).await?,
+        BenchCommand::Resumption { enterprises, days } => {
+            super::bench_resumption::run(enterprises, days).await?
+        }
         BenchCommand::RegionImport { skip_country } => {
             println!("区划导入基准（SQLite，新数据库，WAL）");
             let mut cases: Vec<(&str, Option<&str>)> = vec![("海西州 6328", Some("6328"))];

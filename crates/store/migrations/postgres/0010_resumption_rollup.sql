@@ -20,4 +20,5 @@ CREATE TABLE resumption_rollup (
     output     BIGINT NOT NULL,
     PRIMARY KEY (day, place, section)
 );
-CREATE INDEX resumption_rollup_place ON resumption_rollup (place, day);
+-- Covering, so that a place's series over many days reads one index range.
+CREATE INDEX resumption_rollup_place ON resumption_rollup (place, day, section, registered, excluded, resumed, headcount, on_duty, baseline, output);

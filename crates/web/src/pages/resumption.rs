@@ -10,9 +10,12 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use dualtrack_domain::resumption::OperatingStatus;
+use dualtrack_domain::resumption::{IndustrySection, OperatingStatus};
 use dualtrack_domain::role::Permission;
-use dualtrack_service::resumption::{EnterpriseView, PlaceRates, Rate, ReportInput, ReportView};
+use dualtrack_service::resumption::{
+    DayRates, EnterpriseView, PlaceRates, Rate, RatesQuery, RatesView, ReportInput, ReportView,
+    SeriesQuery, SeriesView,
+};
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
 
@@ -57,14 +60,87 @@ fn line(p: &PlaceRates, places: &Places) -> RateLine {
 struct RatesPage {
     nav: Nav,
     as_of: String,
+    /// The place asked for, and the places that can be chosen: (code, name).
+    place: String,
+    places: Vec<(String, String)>,
+    /// The industry section asked for (empty for all), and the sections: (code, name).
+    industry: String,
+    sections: Vec<(String, String)>,
     total: RateLine,
     counties: Vec<RateLine>,
+    townships: Vec<RateLine>,
+    industries: Vec<RateLine>,
+    /// Chart figures as JSON, safe inside a script element.
+    trend_chart: String,
+    county_chart: String,
+    /// The first and last day of the trend.
+    trend_from: String,
     error: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct AsOf {
     as_of: Option<String>,
+    place: Option<String>,
+    industry: Option<String>,
+}
+
+/// JSON for a `<script type="application/json">` element: nothing in it can close the element.
+fn script_json(v: &serde_json::Value) -> String {
+    v.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// The trend as a chart: the total and each county's 开复工率 day by day.
+fn trend_json(series: &SeriesView, places: &Places) -> serde_json::Value {
+    let x: Vec<String> = series
+        .total
+        .days
+        .iter()
+        .map(|d| d.day.format("%m-%d").to_string())
+        .collect();
+    let line = |name: String, days: &[DayRates]| {
+        let data: Vec<Option<f64>> = series
+            .total
+            .days
+            .iter()
+            .map(|t| {
+                days.iter()
+                    .find(|d| d.day == t.day)
+                    .and_then(|d| d.resumption.percent)
+            })
+            .collect();
+        serde_json::json!({"name": name, "data": data})
+    };
+    let mut lines = vec![line(
+        format!("{}（合计）", places.name(&series.total.code)),
+        &series.total.days,
+    )];
+    lines.extend(
+        series
+            .counties
+            .iter()
+            .map(|c| line(places.name(&c.code), &c.days)),
+    );
+    serde_json::json!({"x": x, "series": lines, "unit": "%", "max": 100})
+}
+
+fn county_json(view: &RatesView, places: &Places) -> serde_json::Value {
+    let x: Vec<String> = view.counties.iter().map(|c| places.name(&c.code)).collect();
+    let pick = |f: fn(&PlaceRates) -> Option<f64>| -> Vec<Option<f64>> {
+        view.counties.iter().map(f).collect()
+    };
+    serde_json::json!({
+        "x": x,
+        "unit": "%",
+        "series": [
+            {"name": "开复工率", "data": pick(|c| c.resumption.percent)},
+            {"name": "复岗率", "data": pick(|c| c.return_to_work.percent)},
+            {"name": "产能恢复率", "data": pick(|c| c.capacity.percent)},
+        ]
+    })
 }
 
 pub async fn rates(
@@ -76,7 +152,12 @@ pub async fn rates(
         .as_of
         .filter(|d| !d.trim().is_empty())
         .unwrap_or_else(today);
-    let (view, error, status) = match st.app.resumption_rates(&actor, &as_of).await {
+    let query = RatesQuery {
+        as_of: as_of.clone(),
+        place: q.place.clone().filter(|p| !p.trim().is_empty()),
+        industry: q.industry.clone().filter(|i| !i.trim().is_empty()),
+    };
+    let (view, error, status) = match st.app.resumption_rates_for(&actor, &query).await {
         Ok(v) => (v, None, StatusCode::OK),
         Err(e @ ServiceError::Invalid { .. }) => {
             let status = crate::error::status_of(&e);
@@ -88,18 +169,80 @@ pub async fn rates(
         }
         Err(e) => return Err(e.into()),
     };
+    // Six weeks up to the day asked for, counties side by side.
+    let trend_from = (view.as_of - chrono::Duration::days(41)).to_string();
+    let series = st
+        .app
+        .resumption_series(
+            &actor,
+            &SeriesQuery {
+                from: trend_from.clone(),
+                to: view.as_of.to_string(),
+                place: Some(view.place.clone()).filter(|p| !p.is_empty()),
+                industry: view.industry.map(|i| i.as_str().to_string()),
+                by: Some("county".into()),
+            },
+        )
+        .await?;
+    // The choice of places: one's own and the counties under it.
+    let home = actor.home_code().unwrap_or_default();
+    let all_counties = st.app.resumption_rates(&actor, &view.as_of.to_string()).await?;
     let places = Places::of(
         &st,
-        view.counties
+        all_counties
+            .counties
             .iter()
+            .chain(view.counties.iter())
+            .chain(view.townships.iter())
             .map(|c| c.code.as_str())
-            .chain([view.total.code.as_str()]),
+            .chain([view.total.code.as_str(), home.as_str()]),
     )
     .await;
+    let mut choices = vec![(home.clone(), places.name(&home))];
+    choices.extend(
+        all_counties
+            .counties
+            .iter()
+            .filter(|c| c.code != home)
+            .map(|c| (c.code.clone(), places.name(&c.code))),
+    );
+    let industry_line = |p: &PlaceRates| {
+        let mut l = line(p, &places);
+        l.name = IndustrySection::parse(&p.code)
+            .map(|s| format!("{} {}", s.as_str(), s.zh()))
+            .unwrap_or_else(|| p.code.clone());
+        l
+    };
+    // Townships are worth listing when one county (or less) is asked for.
+    let townships = if view.counties.len() <= 1 {
+        view.townships.iter().map(|c| line(c, &places)).collect()
+    } else {
+        Vec::new()
+    };
     let page = RatesPage {
         nav: Nav::of(&st, &actor).await,
+        trend_chart: script_json(&trend_json(&series, &places)),
+        trend_from: series
+            .total
+            .days
+            .first()
+            .map(|d| d.day.to_string())
+            .unwrap_or(trend_from),
+        county_chart: script_json(&county_json(&view, &places)),
         total: line(&view.total, &places),
         counties: view.counties.iter().map(|c| line(c, &places)).collect(),
+        townships,
+        industries: view.industries.iter().map(industry_line).collect(),
+        place: view.place.clone(),
+        places: choices,
+        industry: view
+            .industry
+            .map(|i| i.as_str().to_string())
+            .unwrap_or_default(),
+        sections: IndustrySection::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), format!("{} {}", s.as_str(), s.zh())))
+            .collect(),
         as_of,
         error,
     };
