@@ -506,7 +506,12 @@ pub async fn rebuild_rollup(tx: &mut Tx) -> Result<()> {
 }
 
 /// Inserts first versions of many reports at once (for loading data).
-pub async fn insert_reports(tx: &mut Tx, rows: &[NewReport], at: DateTime<Utc>) -> Result<()> {
+/// `filed_at` tells when each was filed.
+pub async fn insert_reports(
+    tx: &mut Tx,
+    rows: &[NewReport],
+    filed_at: impl Fn(&NewReport) -> DateTime<Utc>,
+) -> Result<()> {
     for chunk in rows.chunks(1000) {
         on_tx!(tx, x => {
             let mut qb = sqlx::QueryBuilder::new(
@@ -517,7 +522,7 @@ pub async fn insert_reports(tx: &mut Tx, rows: &[NewReport], at: DateTime<Utc>) 
                     .push_bind(r.status.as_str()).push_bind(r.on_duty).push_bind(r.back_from_outside)
                     .push_bind(r.in_quarantine).push_bind(r.abnormal_temps).push_bind(r.mask_days)
                     .push_bind(r.disinfectant_days).push_bind(r.checks_passed).push_bind(r.output)
-                    .push_bind(r.problems.as_str()).push_bind(r.filed_by.as_str()).push_bind(at);
+                    .push_bind(r.problems.as_str()).push_bind(r.filed_by.as_str()).push_bind(filed_at(r));
             });
             qb.build().execute(&mut *x).await?;
         });

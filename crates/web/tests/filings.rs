@@ -470,7 +470,7 @@ async fn late_and_missing_reports_are_counted(engine: Engine) {
     assert_eq!(v["total"]["late"], 1);
     assert!(in_list(&v, "late", id));
 
-    // The prefecture sees every county; in the demo's days nobody is missing.
+    // The prefecture sees every county, and who is missing in it.
     let haixi = early.token("haixi_leader").await;
     let v = early
         .get("/api/v1/resumption/punctuality?date=2020-02-27", &haixi)
@@ -483,13 +483,13 @@ async fn late_and_missing_reports_are_counted(engine: Engine) {
         )
         .await;
     assert_eq!(v["total"]["expected"].as_i64(), Some(counted));
-    // The demo's enterprises all reported that day; the one registered above did not.
+    // Some of the demo's liaisons missed that day; the one registered above did too.
     let silent = early
         .count(
             "SELECT COUNT(*) FROM enterprises e WHERE e.above_size AND NOT EXISTS (SELECT 1 FROM daily_reports r              WHERE r.enterprise_id = e.id AND r.report_date = '2020-02-27') AND NOT EXISTS (SELECT 1 FROM enterprise_exclusions x              WHERE x.enterprise_id = e.id AND x.from_on <= '2020-02-27' AND (x.until_on IS NULL OR x.until_on >= '2020-02-27'))",
         )
         .await;
-    assert_eq!(silent, 1);
+    assert!(silent >= 1);
     assert_eq!(v["total"]["missing"].as_i64(), Some(silent));
     assert!(in_list(&v, "missing", id));
     assert!(v["counties"].as_array().map(|c| c.len()) > Some(1));

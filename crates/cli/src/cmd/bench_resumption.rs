@@ -117,7 +117,7 @@ pub async fn run(enterprises: usize, days: usize) -> anyhow::Result<()> {
             .map(|(i, &(id, headcount))| report(i, id, day, start, headcount))
             .collect();
         let mut tx = db.begin().await?;
-        store::insert_reports(&mut tx, &batch, now).await?;
+        store::insert_reports(&mut tx, &batch, |_| now).await?;
         tx.commit().await?;
     }
     let load = t.elapsed().as_secs_f64();
