@@ -3,12 +3,17 @@
 //! Each module is named after the part of the field it models; the same name is used in
 //! the store, service and web layers.
 
+#[macro_use]
+mod named;
+
 pub mod audit;
+pub mod checkpoints;
 pub mod divisions;
 pub mod filings;
 pub mod jurisdiction;
 pub mod mobilisation;
 pub mod password;
+pub mod prevention;
 pub mod projects;
 pub mod resident_id;
 pub mod resumption;

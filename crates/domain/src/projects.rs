@@ -5,45 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 use utoipa::ToSchema;
 
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $id:literal, $zh:literal;)* }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($variant,)*
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $id,)*
-                }
-            }
-
-            pub fn zh(self) -> &'static str {
-                match self {
-                    $($name::$variant => $zh,)*
-                }
-            }
-
-            /// Accepts the identifier or the Chinese name.
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                $name::ALL.iter().copied().find(|v| v.as_str() == s || v.zh() == s)
-            }
-
-            /// Every value as `(identifier, Chinese name)`, for forms.
-            pub fn choices() -> Vec<(&'static str, &'static str)> {
-                $name::ALL.iter().map(|v| (v.as_str(), v.zh())).collect()
-            }
-        }
-    };
-}
-
-code_enum!(
+named_enum!(
     /// What a major project builds.
     ProjectCategory {
         Transport => "transport", "交通";
@@ -55,7 +17,7 @@ code_enum!(
     }
 );
 
-code_enum!(
+named_enum!(
     /// Where a project stands now. The rates as of a day go by the start date, not by this.
     ProjectStatus {
         Planned => "planned", "未开工";
@@ -64,7 +26,7 @@ code_enum!(
     }
 );
 
-code_enum!(
+named_enum!(
     /// How a shipment leaves the plant.
     ShipMode {
         Road => "road", "公路";

@@ -49,39 +49,7 @@ impl CreditCode {
     }
 }
 
-macro_rules! zh_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $id:literal, $zh:literal;)* }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($variant,)*
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $id,)*
-                }
-            }
-
-            pub fn zh(self) -> &'static str {
-                match self {
-                    $($name::$variant => $zh,)*
-                }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                $name::ALL.iter().copied().find(|v| v.as_str() == s || v.zh() == s)
-            }
-        }
-    };
-}
-
-zh_enum!(
+named_enum!(
     /// Sections of the national industry classification (GB/T 4754-2017).
     IndustrySection {
         A => "A", "农、林、牧、渔业";
@@ -107,7 +75,7 @@ zh_enum!(
     }
 );
 
-zh_enum!(
+named_enum!(
     /// The operating status an enterprise reports for a day.
     OperatingStatus {
         NotResumed => "not_resumed", "未复工";
@@ -124,7 +92,7 @@ impl OperatingStatus {
     }
 }
 
-zh_enum!(
+named_enum!(
     /// Why an enterprise is left out of the resumption count.
     ExclusionReason {
         Seasonal => "seasonal", "季节性停产";
