@@ -7,13 +7,11 @@
 mod named;
 
 pub mod audit;
-pub mod checkpoints;
 pub mod divisions;
 pub mod filings;
 pub mod jurisdiction;
 pub mod mobilisation;
 pub mod password;
-pub mod prevention;
 pub mod projects;
 pub mod resident_id;
 pub mod resumption;
