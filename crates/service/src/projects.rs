@@ -16,7 +16,7 @@
 
 use crate::actor::audit_in;
 use crate::mobilisation::parse_date;
-use crate::resumption::Rate;
+use crate::resumption::{rate, Rate};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{Datelike, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -34,16 +34,6 @@ use utoipa::{IntoParams, ToSchema};
 
 /// The largest daily quantity accepted for output, capacity and shipments.
 const MAX_QUANTITY: i64 = 10_000_000;
-
-fn rate(numerator: i64, denominator: i64) -> Rate {
-    let percent =
-        (denominator > 0).then(|| (numerator as f64 * 1000.0 / denominator as f64).round() / 10.0);
-    Rate {
-        numerator,
-        denominator,
-        percent,
-    }
-}
 
 fn today() -> NaiveDate {
     reporting_day(Utc::now())

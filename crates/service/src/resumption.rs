@@ -154,7 +154,7 @@ pub struct Rate {
     pub percent: Option<f64>,
 }
 
-fn rate(numerator: i64, denominator: i64) -> Rate {
+pub(crate) fn rate(numerator: i64, denominator: i64) -> Rate {
     let percent =
         (denominator > 0).then(|| (numerator as f64 * 1000.0 / denominator as f64).round() / 10.0);
     Rate {

@@ -17,25 +17,9 @@ use dualtrack_service::projects::{
     KeyProductionView, OutputInput, OutputView, PeriodQuery, PlantView, ProgressInput,
     ProjectDetail, ProjectPlaceRates, ShipmentInput, ShipmentView, StartInput,
 };
-use dualtrack_service::resumption::Rate;
+use super::resumption::{shown, Shown};
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
-
-/// A rate as a cadre reads it: `20.0%（5/25）`.
-pub struct Shown {
-    pub percent: String,
-    pub parts: String,
-}
-
-fn shown(r: &Rate) -> Shown {
-    Shown {
-        percent: r
-            .percent
-            .map(|p| format!("{p:.1}%"))
-            .unwrap_or_else(|| "—".into()),
-        parts: format!("{}/{}", r.numerator, r.denominator),
-    }
-}
 
 /// A whole number typed into a form; the service says what range it must be in.
 fn int_field(field: &'static str, label: &str, raw: &str) -> Result<i64, ServiceError> {

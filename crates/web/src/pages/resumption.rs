@@ -25,7 +25,7 @@ pub struct Shown {
     pub parts: String,
 }
 
-fn shown(r: &Rate) -> Shown {
+pub(super) fn shown(r: &Rate) -> Shown {
     Shown {
         percent: r
             .percent
