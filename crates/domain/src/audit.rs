@@ -99,10 +99,16 @@ pub enum Action {
     PlantOutput,
     #[serde(rename = "plant.shipment")]
     PlantShipment,
+    #[serde(rename = "checkpoint.create")]
+    CheckpointCreate,
+    #[serde(rename = "checkpoint.shift")]
+    CheckpointShift,
+    #[serde(rename = "passage.register")]
+    PassageRegister,
 }
 
 impl Action {
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 48] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -148,6 +154,9 @@ impl Action {
         Action::PlantCreate,
         Action::PlantOutput,
         Action::PlantShipment,
+        Action::CheckpointCreate,
+        Action::CheckpointShift,
+        Action::PassageRegister,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -197,6 +206,9 @@ impl Action {
             Action::PlantCreate => "plant.create",
             Action::PlantOutput => "plant.output",
             Action::PlantShipment => "plant.shipment",
+            Action::CheckpointCreate => "checkpoint.create",
+            Action::CheckpointShift => "checkpoint.shift",
+            Action::PassageRegister => "passage.register",
         }
     }
 
@@ -247,6 +259,9 @@ impl Action {
             Action::PlantCreate => "登记重点生产企业（厂）",
             Action::PlantOutput => "填报重点企业日产量",
             Action::PlantShipment => "登记重点产品发运",
+            Action::CheckpointCreate => "设立卡口",
+            Action::CheckpointShift => "卡口排班",
+            Action::PassageRegister => "卡口登记通行",
         }
     }
 

@@ -7,6 +7,7 @@
 mod named;
 
 pub mod audit;
+pub mod checkpoints;
 pub mod divisions;
 pub mod filings;
 pub mod jurisdiction;

@@ -32,6 +32,8 @@ pub enum Role {
     DeptResponder,
     /// 组织部门: mobilisation, cadre records.
     OrgDept,
+    /// 卡口工作人员: registers passages at the checkpoints assigned to it, and only there.
+    CheckpointWorker,
 }
 
 /// What a caller wants to do; each role grants some of these.
@@ -63,10 +65,16 @@ pub enum Permission {
     ManageEnterprises,
     /// File an enterprise's daily operating report.
     FileReports,
+    /// Read checkpoints, their shifts, passages (masked) and counts.
+    ReadCheckpoints,
+    /// Register a passage at a checkpoint.
+    RegisterPassages,
+    /// Set up checkpoints and their shifts, assign staff to them.
+    ManageCheckpoints,
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::SysAdmin,
         Role::SecAdmin,
         Role::Auditor,
@@ -76,6 +84,7 @@ impl Role {
         Role::EnterpriseLiaison,
         Role::DeptResponder,
         Role::OrgDept,
+        Role::CheckpointWorker,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +98,7 @@ impl Role {
             Role::EnterpriseLiaison => "enterprise_liaison",
             Role::DeptResponder => "dept_responder",
             Role::OrgDept => "org_dept",
+            Role::CheckpointWorker => "checkpoint_worker",
         }
     }
 
@@ -103,6 +113,7 @@ impl Role {
             Role::EnterpriseLiaison => "企业联络员",
             Role::DeptResponder => "部门响应人",
             Role::OrgDept => "组织部门",
+            Role::CheckpointWorker => "卡口工作人员",
         }
     }
 
@@ -126,7 +137,7 @@ impl Role {
             Role::Auditor => matches!(p, ReadTree | ReadAudit),
             Role::Leader => matches!(
                 p,
-                ReadTree | ReadMobilisation | ReadCadreRecords | ReadResumption
+                ReadTree | ReadMobilisation | ReadCadreRecords | ReadResumption | ReadCheckpoints
             ),
             Role::Operator => matches!(
                 p,
@@ -138,6 +149,9 @@ impl Role {
                     | ReadResumption
                     | ManageEnterprises
                     | FileReports
+                    | ReadCheckpoints
+                    | RegisterPassages
+                    | ManageCheckpoints
             ),
             Role::GridWorker => matches!(p, ReadTree | ReadMobilisation),
             Role::OrgDept => matches!(
@@ -151,6 +165,7 @@ impl Role {
             ),
             Role::EnterpriseLiaison => matches!(p, ReadTree | ReadResumption | FileReports),
             Role::DeptResponder => matches!(p, ReadTree),
+            Role::CheckpointWorker => matches!(p, ReadTree | ReadCheckpoints | RegisterPassages),
         }
     }
 }
@@ -211,6 +226,19 @@ mod tests {
         assert_eq!(Role::parse("grid-worker"), Some(Role::GridWorker));
         assert_eq!(Role::parse("审计员"), Some(Role::Auditor));
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn checkpoint_worker_registers_but_neither_manages_nor_unmasks() {
+        let w = Role::CheckpointWorker;
+        assert_eq!(Role::parse("checkpoint_worker"), Some(w));
+        assert_eq!(Role::parse("卡口工作人员"), Some(w));
+        assert!(w.grants(Permission::ReadCheckpoints) && w.grants(Permission::RegisterPassages));
+        assert!(!w.grants(Permission::ManageCheckpoints));
+        assert!(!w.grants(Permission::Unmask));
+        assert!(!w.grants(Permission::ReadMobilisation));
+        assert!(Role::Leader.grants(Permission::ReadCheckpoints));
+        assert!(!Role::Leader.grants(Permission::RegisterPassages));
     }
 
     #[test]

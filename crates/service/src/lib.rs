@@ -8,6 +8,7 @@ pub mod actor;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
+pub mod checkpoints;
 pub mod demo;
 pub mod error;
 pub mod filings;

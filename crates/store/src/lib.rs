@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod backup;
 pub mod campaigns;
+pub mod checkpoints;
 pub mod filings;
 pub mod jurisdiction;
 pub mod mobilisation;

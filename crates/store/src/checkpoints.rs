@@ -1,0 +1,449 @@
+//! Checkpoints (卡口), their shifts and staff, and the passages registered at them with
+//! their travellers. A passage carries its checkpoint's jurisdiction code and its own counts
+//! (persons, fevers, outcomes), so scoped lists are index ranges and the counts per
+//! checkpoint and day are sums over passages.
+
+use crate::{on_db, on_tx, Db, Result, Tx};
+use chrono::{DateTime, NaiveDate, Utc};
+use dualtrack_domain::jurisdiction::Scope;
+
+// ---- checkpoints ----
+
+#[derive(Debug, Clone)]
+pub struct NewCheckpoint {
+    pub name: String,
+    pub road: String,
+    pub place: String,
+    pub jurisdiction_code: String,
+    pub kind: String,
+    pub active_from: NaiveDate,
+    pub active_until: Option<NaiveDate>,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CheckpointRow {
+    pub id: i64,
+    pub name: String,
+    pub road: String,
+    pub place: String,
+    pub jurisdiction_code: String,
+    pub kind: String,
+    pub active_from: NaiveDate,
+    pub active_until: Option<NaiveDate>,
+}
+
+const CHECKPOINT_SELECT: &str =
+    "SELECT c.id, c.name, c.road, c.place, c.jurisdiction_code, c.kind, \
+     c.active_from, c.active_until FROM checkpoints c";
+
+pub async fn insert_checkpoint(tx: &mut Tx, c: &NewCheckpoint, at: DateTime<Utc>) -> Result<i64> {
+    Ok(on_tx!(tx, x => sqlx::query_scalar(
+        "INSERT INTO checkpoints (name, road, place, jurisdiction_code, kind, active_from, active_until, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+        .bind(&c.name).bind(&c.road).bind(&c.place).bind(&c.jurisdiction_code).bind(&c.kind)
+        .bind(c.active_from).bind(c.active_until).bind(&c.created_by).bind(at)
+        .fetch_one(&mut *x).await?))
+}
+
+pub async fn checkpoint(db: &Db, id: i64) -> Result<Option<CheckpointRow>> {
+    let sql = format!("{CHECKPOINT_SELECT} WHERE c.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, CheckpointRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+/// Checkpoints of the scope; with `staff`, only those the account is assigned to.
+pub async fn checkpoints(db: &Db, scope: &Scope, staff: Option<i64>) -> Result<Vec<CheckpointRow>> {
+    let (lo, hi) = scope.range();
+    let sql = format!(
+        "{CHECKPOINT_SELECT} WHERE c.jurisdiction_code >= $1 AND c.jurisdiction_code < $2 \
+         AND ($3 < 0 OR c.id IN (SELECT s.checkpoint_id FROM checkpoint_staff s WHERE s.user_id = $3)) \
+         ORDER BY c.jurisdiction_code, c.id"
+    );
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, CheckpointRow>(&sql).bind(&lo).bind(&hi)
+        .bind(staff.unwrap_or(-1)).fetch_all(p).await?),
+    )
+}
+
+pub async fn assign_staff(tx: &mut Tx, user_id: i64, checkpoint_id: i64) -> Result<()> {
+    on_tx!(tx, x => sqlx::query(
+        "INSERT INTO checkpoint_staff (user_id, checkpoint_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(user_id).bind(checkpoint_id).execute(&mut *x).await.map(|_| ())?);
+    Ok(())
+}
+
+/// Whether the account works at the checkpoint.
+pub async fn is_staff(db: &Db, user_id: i64, checkpoint_id: i64) -> Result<bool> {
+    let n: i64 = on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM checkpoint_staff WHERE user_id = $1 AND checkpoint_id = $2")
+        .bind(user_id).bind(checkpoint_id).fetch_one(p).await?);
+    Ok(n > 0)
+}
+
+/// The accounts that work at a checkpoint: (user id, user name, display name).
+pub async fn staff(db: &Db, checkpoint_id: i64) -> Result<Vec<(i64, String, String)>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, (i64, String, String)>(
+        "SELECT u.id, u.username, u.display_name FROM checkpoint_staff s JOIN users u ON u.id = s.user_id \
+         WHERE s.checkpoint_id = $1 ORDER BY u.username")
+        .bind(checkpoint_id).fetch_all(p).await?))
+}
+
+// ---- shifts ----
+
+#[derive(Debug, Clone)]
+pub struct NewShift {
+    pub checkpoint_id: i64,
+    pub shift_date: NaiveDate,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub note: String,
+    pub created_by: String,
+    pub people: Vec<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ShiftRow {
+    pub id: i64,
+    pub checkpoint_id: i64,
+    pub shift_date: NaiveDate,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub note: String,
+}
+
+pub async fn insert_shift(tx: &mut Tx, s: &NewShift, at: DateTime<Utc>) -> Result<i64> {
+    Ok(on_tx!(tx, x => {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO checkpoint_shifts (checkpoint_id, shift_date, starts_at, ends_at, note, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+            .bind(s.checkpoint_id).bind(s.shift_date).bind(&s.starts_at).bind(&s.ends_at).bind(&s.note)
+            .bind(&s.created_by).bind(at).fetch_one(&mut *x).await?;
+        for person in &s.people {
+            sqlx::query("INSERT INTO checkpoint_shift_people (shift_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id).bind(*person).execute(&mut *x).await?;
+        }
+        id
+    }))
+}
+
+/// A checkpoint's shifts from a day on (or all), the latest first.
+pub async fn shifts(
+    db: &Db,
+    checkpoint_id: i64,
+    from: NaiveDate,
+    limit: i64,
+) -> Result<Vec<ShiftRow>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, ShiftRow>(
+        "SELECT id, checkpoint_id, shift_date, starts_at, ends_at, note FROM checkpoint_shifts \
+         WHERE checkpoint_id = $1 AND shift_date >= $2 ORDER BY shift_date DESC, starts_at DESC, id DESC LIMIT $3")
+        .bind(checkpoint_id).bind(from).bind(limit).fetch_all(p).await?))
+}
+
+/// The people on duty of the checkpoint's shifts from a day on: (shift, person, name).
+pub async fn shift_people(
+    db: &Db,
+    checkpoint_id: i64,
+    from: NaiveDate,
+) -> Result<Vec<(i64, i64, String)>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, (i64, i64, String)>(
+        "SELECT sp.shift_id, sp.person_id, pe.name FROM checkpoint_shift_people sp \
+         JOIN checkpoint_shifts s ON s.id = sp.shift_id JOIN people pe ON pe.id = sp.person_id \
+         WHERE s.checkpoint_id = $1 AND s.shift_date >= $2 ORDER BY sp.shift_id, pe.name")
+        .bind(checkpoint_id).bind(from).fetch_all(p).await?))
+}
+
+// ---- passages ----
+
+#[derive(Debug, Clone)]
+pub struct NewTraveller {
+    pub is_driver: bool,
+    pub name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    /// Tenths of °C.
+    pub temperature: i32,
+    pub fever: bool,
+    pub outcome: String,
+    pub destination_code: Option<String>,
+    pub destination_text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPassage {
+    pub checkpoint_id: i64,
+    pub jurisdiction_code: String,
+    pub passed_at: DateTime<Utc>,
+    pub pass_date: NaiveDate,
+    pub plate: Option<String>,
+    pub vehicle_class: Option<String>,
+    pub origin_code: Option<String>,
+    pub origin_text: String,
+    pub travel_history: String,
+    pub reason: String,
+    pub idempotency_key: Option<String>,
+    pub recorded_by: String,
+    pub travellers: Vec<NewTraveller>,
+}
+
+impl NewPassage {
+    fn count(&self, outcome: &str) -> i32 {
+        self.travellers
+            .iter()
+            .filter(|t| t.outcome == outcome)
+            .count() as i32
+    }
+
+    fn fevers(&self) -> i32 {
+        self.travellers.iter().filter(|t| t.fever).count() as i32
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PassageRow {
+    pub id: i64,
+    pub checkpoint_id: i64,
+    pub checkpoint_name: String,
+    pub jurisdiction_code: String,
+    pub passed_at: DateTime<Utc>,
+    pub pass_date: NaiveDate,
+    pub plate: Option<String>,
+    pub vehicle_class: Option<String>,
+    pub origin_code: Option<String>,
+    pub origin_text: String,
+    pub travel_history: String,
+    pub reason: String,
+    pub persons: i32,
+    pub fevers: i32,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TravellerRow {
+    pub passage_id: i64,
+    pub seq: i32,
+    pub is_driver: bool,
+    pub name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub temperature: i32,
+    pub fever: bool,
+    pub outcome: String,
+    pub destination_code: Option<String>,
+    pub destination_text: String,
+    pub handover_id: Option<i64>,
+}
+
+const PASSAGE_SELECT: &str = "SELECT p.id, p.checkpoint_id, c.name AS checkpoint_name, p.jurisdiction_code, p.passed_at, \
+     p.pass_date, p.plate, p.vehicle_class, p.origin_code, p.origin_text, p.travel_history, p.reason, p.persons, p.fevers, \
+     p.recorded_by FROM passages p JOIN checkpoints c ON c.id = p.checkpoint_id";
+
+const TRAVELLER_SELECT: &str =
+    "SELECT passage_id, seq, is_driver, name, id_number, phone, temperature, fever, outcome, \
+     destination_code, destination_text, handover_id FROM passage_travellers";
+
+/// The passage an account registered under an idempotency key, if any.
+pub async fn passage_by_key(db: &Db, recorded_by: &str, key: &str) -> Result<Option<i64>> {
+    Ok(on_db!(db, p => sqlx::query_scalar(
+        "SELECT id FROM passages WHERE recorded_by = $1 AND idempotency_key = $2")
+        .bind(recorded_by).bind(key).fetch_optional(p).await?))
+}
+
+/// Writes a passage with its travellers.
+pub async fn insert_passage(tx: &mut Tx, r: &NewPassage, at: DateTime<Utc>) -> Result<i64> {
+    Ok(on_tx!(tx, x => {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO passages (checkpoint_id, jurisdiction_code, passed_at, pass_date, plate, vehicle_class, origin_code, \
+             origin_text, travel_history, reason, persons, fevers, let_through, turned_back, observed, quarantined, \
+             idempotency_key, recorded_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id")
+            .bind(r.checkpoint_id).bind(&r.jurisdiction_code).bind(r.passed_at).bind(r.pass_date)
+            .bind(&r.plate).bind(&r.vehicle_class).bind(&r.origin_code).bind(&r.origin_text)
+            .bind(&r.travel_history).bind(&r.reason).bind(r.travellers.len() as i32).bind(r.fevers())
+            .bind(r.count("through")).bind(r.count("turned_back")).bind(r.count("observation"))
+            .bind(r.count("quarantine")).bind(&r.idempotency_key).bind(&r.recorded_by).bind(at)
+            .fetch_one(&mut *x).await?;
+        let mut qb = sqlx::QueryBuilder::new(
+            "INSERT INTO passage_travellers (passage_id, seq, is_driver, name, id_number, phone, temperature, fever, \
+             outcome, destination_code, destination_text) ");
+        qb.push_values(r.travellers.iter().enumerate(), |mut b, (i, t)| {
+            b.push_bind(id).push_bind(i as i32 + 1).push_bind(t.is_driver).push_bind(t.name.as_str())
+                .push_bind(t.id_number.as_str()).push_bind(t.phone.as_deref()).push_bind(t.temperature)
+                .push_bind(t.fever).push_bind(t.outcome.as_str()).push_bind(t.destination_code.as_deref())
+                .push_bind(t.destination_text.as_str());
+        });
+        qb.build().execute(&mut *x).await?;
+        id
+    }))
+}
+
+/// Writes many passages at once (for loading data); returns how many travellers were written.
+pub async fn insert_passages(tx: &mut Tx, rows: &[NewPassage], at: DateTime<Utc>) -> Result<usize> {
+    let mut written = 0;
+    for chunk in rows.chunks(1000) {
+        let mut ids: Vec<i64> = on_tx!(tx, x => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO passages (checkpoint_id, jurisdiction_code, passed_at, pass_date, plate, vehicle_class, origin_code, \
+                 origin_text, travel_history, reason, persons, fevers, let_through, turned_back, observed, quarantined, \
+                 idempotency_key, recorded_by, created_at) ");
+            qb.push_values(chunk, |mut b, r| {
+                b.push_bind(r.checkpoint_id).push_bind(r.jurisdiction_code.as_str()).push_bind(r.passed_at)
+                    .push_bind(r.pass_date).push_bind(r.plate.as_deref()).push_bind(r.vehicle_class.as_deref())
+                    .push_bind(r.origin_code.as_deref()).push_bind(r.origin_text.as_str())
+                    .push_bind(r.travel_history.as_str()).push_bind(r.reason.as_str())
+                    .push_bind(r.travellers.len() as i32).push_bind(r.fevers()).push_bind(r.count("through"))
+                    .push_bind(r.count("turned_back")).push_bind(r.count("observation"))
+                    .push_bind(r.count("quarantine")).push_bind(r.idempotency_key.as_deref())
+                    .push_bind(r.recorded_by.as_str()).push_bind(at);
+            });
+            qb.push(" RETURNING id");
+            qb.build_query_scalar::<i64>().fetch_all(&mut *x).await?
+        });
+        // Identities are handed out in the order of the rows of one statement.
+        ids.sort_unstable();
+        let travellers: Vec<(i64, usize, &NewTraveller)> = ids
+            .iter()
+            .zip(chunk)
+            .flat_map(|(id, r)| {
+                r.travellers
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, t)| (*id, i, t))
+            })
+            .collect();
+        for part in travellers.chunks(2000) {
+            on_tx!(tx, x => {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO passage_travellers (passage_id, seq, is_driver, name, id_number, phone, temperature, fever, \
+                     outcome, destination_code, destination_text) ");
+                qb.push_values(part, |mut b, (id, i, t)| {
+                    b.push_bind(*id).push_bind(*i as i32 + 1).push_bind(t.is_driver).push_bind(t.name.as_str())
+                        .push_bind(t.id_number.as_str()).push_bind(t.phone.as_deref()).push_bind(t.temperature)
+                        .push_bind(t.fever).push_bind(t.outcome.as_str()).push_bind(t.destination_code.as_deref())
+                        .push_bind(t.destination_text.as_str());
+                });
+                qb.build().execute(&mut *x).await?;
+            });
+            written += part.len();
+        }
+    }
+    Ok(written)
+}
+
+pub async fn passage(db: &Db, id: i64) -> Result<Option<PassageRow>> {
+    let sql = format!("{PASSAGE_SELECT} WHERE p.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, PassageRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+/// A checkpoint's passages, the latest first; with `day`, only that day's.
+pub async fn passages(
+    db: &Db,
+    checkpoint_id: i64,
+    day: Option<NaiveDate>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<PassageRow>> {
+    let sql = if day.is_some() {
+        format!("{PASSAGE_SELECT} WHERE p.checkpoint_id = $1 AND p.pass_date = $2 ORDER BY p.id DESC LIMIT $3 OFFSET $4")
+    } else {
+        format!("{PASSAGE_SELECT} WHERE p.checkpoint_id = $1 AND $2 IS NULL ORDER BY p.id DESC LIMIT $3 OFFSET $4")
+    };
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, PassageRow>(&sql).bind(checkpoint_id).bind(day)
+        .bind(limit).bind(offset).fetch_all(p).await?),
+    )
+}
+
+/// The travellers of some passages, in order.
+pub async fn travellers(db: &Db, passage_ids: &[i64]) -> Result<Vec<TravellerRow>> {
+    if passage_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(on_db!(db, p => {
+        let mut qb = sqlx::QueryBuilder::new(format!("{TRAVELLER_SELECT} WHERE passage_id IN ("));
+        let mut sep = qb.separated(", ");
+        for id in passage_ids {
+            sep.push_bind(*id);
+        }
+        qb.push(") ORDER BY passage_id, seq");
+        qb.build_query_as::<TravellerRow>().fetch_all(p).await?
+    }))
+}
+
+// ---- counts ----
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Counts {
+    pub passages: i64,
+    pub vehicles: i64,
+    pub persons: i64,
+    pub fevers: i64,
+    pub let_through: i64,
+    pub turned_back: i64,
+    pub observed: i64,
+    pub quarantined: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DayCounts {
+    pub checkpoint_id: i64,
+    pub pass_date: NaiveDate,
+    #[sqlx(flatten)]
+    pub counts: Counts,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CountyCounts {
+    pub county: String,
+    #[sqlx(flatten)]
+    pub counts: Counts,
+}
+
+const SUMS: &str = "COUNT(*) AS passages, \
+     CAST(SUM(CASE WHEN p.plate IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS vehicles, \
+     CAST(SUM(p.persons) AS BIGINT) AS persons, CAST(SUM(p.fevers) AS BIGINT) AS fevers, \
+     CAST(SUM(p.let_through) AS BIGINT) AS let_through, CAST(SUM(p.turned_back) AS BIGINT) AS turned_back, \
+     CAST(SUM(p.observed) AS BIGINT) AS observed, CAST(SUM(p.quarantined) AS BIGINT) AS quarantined";
+
+const STAFF_FILTER: &str =
+    "($5 < 0 OR p.checkpoint_id IN (SELECT s.checkpoint_id FROM checkpoint_staff s WHERE s.user_id = $5))";
+
+/// Counts per checkpoint and day over a period (both ends included), within the scope and,
+/// with `staff`, the account's checkpoints.
+pub async fn counts_by_day(
+    db: &Db,
+    scope: &Scope,
+    staff: Option<i64>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<DayCounts>> {
+    let (lo, hi) = scope.range();
+    let sql = format!(
+        "SELECT p.checkpoint_id, p.pass_date, {SUMS} FROM passages p \
+         WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 \
+         AND {STAFF_FILTER} GROUP BY p.checkpoint_id, p.pass_date ORDER BY p.pass_date DESC, p.checkpoint_id"
+    );
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, DayCounts>(&sql).bind(&lo).bind(&hi).bind(from).bind(to)
+        .bind(staff.unwrap_or(-1)).fetch_all(p).await?),
+    )
+}
+
+/// Counts per county over a period.
+pub async fn counts_by_county(
+    db: &Db,
+    scope: &Scope,
+    staff: Option<i64>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<CountyCounts>> {
+    let (lo, hi) = scope.range();
+    let sql = format!(
+        "SELECT SUBSTR(p.jurisdiction_code, 1, 6) AS county, {SUMS} FROM passages p \
+         WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 \
+         AND {STAFF_FILTER} GROUP BY SUBSTR(p.jurisdiction_code, 1, 6) ORDER BY county"
+    );
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, CountyCounts>(&sql).bind(&lo).bind(&hi).bind(from).bind(to)
+        .bind(staff.unwrap_or(-1)).fetch_all(p).await?),
+    )
+}
