@@ -258,7 +258,7 @@ test('an enterprise liaison files a daily report on a phone and the county rate 
   assert.equal(after, before + 1);
   // The charts are drawn from the embedded ECharts, and the trend ends on the rate shown.
   await leader.waitForSelector('#trend-chart[data-drawn] svg');
-  await leader.waitForSelector('#county-chart[data-drawn] svg');
+  await leader.waitForSelector('#side-chart[data-drawn] svg');
   const trend = JSON.parse(await leader.textContent('#trend-chart script[type="application/json"]'));
   assert.equal(trend.series[0].data.at(-1), parseFloat(await leader.textContent('#resumption-rate')));
   await leader.screenshot({ path: join(shots, '21-leader-rate.png'), fullPage: true });

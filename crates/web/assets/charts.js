@@ -22,7 +22,7 @@
       tooltip: { trigger: 'axis', valueFormatter: (v) => (v == null ? '—' : v + unit) },
       legend: { type: 'scroll', top: 0 },
       grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
-      xAxis: { type: 'category', data: spec.x, boundaryGap: !line },
+      xAxis: { type: 'category', data: spec.x, boundaryGap: !line, axisLabel: line ? {} : { interval: 0, width: 72, overflow: 'break', fontSize: 11 } },
       yAxis: { type: 'value', max: spec.max == null ? null : spec.max, axisLabel: { formatter: '{value}' + unit } },
       series: spec.series.map((s) => ({
         name: s.name,
@@ -30,7 +30,7 @@
         data: s.data,
         showSymbol: false,
         connectNulls: true,
-        label: line ? undefined : { show: true, position: 'top', formatter: (p) => p.value + unit },
+        label: line ? undefined : { show: box.clientWidth > 600, position: 'top', fontSize: 10, formatter: (p) => p.value + unit },
       })),
     });
     el.dataset.drawn = 'true';

@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use dualtrack_domain::resumption::{IndustrySection, OperatingStatus};
 use dualtrack_domain::role::Permission;
 use dualtrack_service::resumption::{
-    DayRates, EnterpriseView, PlaceRates, Rate, RatesQuery, RatesView, ReportInput, ReportView,
-    SeriesQuery, SeriesView,
+    DayRates, EnterpriseView, PlaceRates, Rate, RatesQuery, ReportInput, ReportView, SeriesQuery,
+    SeriesView,
 };
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
@@ -72,7 +72,8 @@ struct RatesPage {
     industries: Vec<RateLine>,
     /// Chart figures as JSON, safe inside a script element.
     trend_chart: String,
-    county_chart: String,
+    side_title: &'static str,
+    side_chart: String,
     /// The first and last day of the trend.
     trend_from: String,
     error: Option<String>,
@@ -127,11 +128,14 @@ fn trend_json(series: &SeriesView, places: &Places) -> serde_json::Value {
     serde_json::json!({"x": x, "series": lines, "unit": "%", "max": 100})
 }
 
-fn county_json(view: &RatesView, places: &Places) -> serde_json::Value {
-    let x: Vec<String> = view.counties.iter().map(|c| places.name(&c.code)).collect();
-    let pick = |f: fn(&PlaceRates) -> Option<f64>| -> Vec<Option<f64>> {
-        view.counties.iter().map(f).collect()
-    };
+/// The places (or industries) side by side as a bar chart of the three rates.
+fn side_by_side_json(
+    rows: &[PlaceRates],
+    name: impl Fn(&PlaceRates) -> String,
+) -> serde_json::Value {
+    let x: Vec<String> = rows.iter().map(name).collect();
+    let pick =
+        |f: fn(&PlaceRates) -> Option<f64>| -> Vec<Option<f64>> { rows.iter().map(f).collect() };
     serde_json::json!({
         "x": x,
         "unit": "%",
@@ -141,6 +145,12 @@ fn county_json(view: &RatesView, places: &Places) -> serde_json::Value {
             {"name": "产能恢复率", "data": pick(|c| c.capacity.percent)},
         ]
     })
+}
+
+fn section_name(p: &PlaceRates) -> String {
+    IndustrySection::parse(&p.code)
+        .map(|s| format!("{} {}", s.as_str(), s.zh()))
+        .unwrap_or_else(|| p.code.clone())
 }
 
 pub async fn rates(
@@ -180,13 +190,17 @@ pub async fn rates(
                 to: view.as_of.to_string(),
                 place: Some(view.place.clone()).filter(|p| !p.is_empty()),
                 industry: view.industry.map(|i| i.as_str().to_string()),
-                by: Some("county".into()),
+                // One county's own line is the total: side by side only when there are several.
+                by: (view.counties.len() > 1).then(|| "county".into()),
             },
         )
         .await?;
     // The choice of places: one's own and the counties under it.
     let home = actor.home_code().unwrap_or_default();
-    let all_counties = st.app.resumption_rates(&actor, &view.as_of.to_string()).await?;
+    let all_counties = st
+        .app
+        .resumption_rates(&actor, &view.as_of.to_string())
+        .await?;
     let places = Places::of(
         &st,
         all_counties
@@ -208,9 +222,7 @@ pub async fn rates(
     );
     let industry_line = |p: &PlaceRates| {
         let mut l = line(p, &places);
-        l.name = IndustrySection::parse(&p.code)
-            .map(|s| format!("{} {}", s.as_str(), s.zh()))
-            .unwrap_or_else(|| p.code.clone());
+        l.name = section_name(p);
         l
     };
     // Townships are worth listing when one county (or less) is asked for.
@@ -228,7 +240,17 @@ pub async fn rates(
             .first()
             .map(|d| d.day.to_string())
             .unwrap_or(trend_from),
-        county_chart: script_json(&county_json(&view, &places)),
+        // Counties side by side where there are several, else the industries.
+        side_title: if view.counties.len() > 1 {
+            "各县并列"
+        } else {
+            "各行业并列"
+        },
+        side_chart: script_json(&if view.counties.len() > 1 {
+            side_by_side_json(&view.counties, |c| places.name(&c.code))
+        } else {
+            side_by_side_json(&view.industries, section_name)
+        }),
         total: line(&view.total, &places),
         counties: view.counties.iter().map(|c| line(c, &places)).collect(),
         townships,
