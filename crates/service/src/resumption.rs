@@ -7,11 +7,11 @@ use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
+use dualtrack_domain::jurisdiction::Scope;
 use dualtrack_domain::resident_id::{mask_phone, validate_phone};
 use dualtrack_domain::resumption::{
     validate_division, CreditCode, ExclusionReason, IndustrySection, OperatingStatus,
 };
-use dualtrack_domain::jurisdiction::Scope;
 use dualtrack_domain::role::Permission;
 use dualtrack_store::resumption::{self as store, EnterpriseRow, NewEnterprise, NewReport};
 use dualtrack_store::StoreError;
@@ -254,10 +254,7 @@ pub struct SeriesQuery {
     pub by: Option<String>,
 }
 
-fn counts_rates(
-    code: String,
-    r: &[&store::RateRow],
-) -> PlaceRates {
+fn counts_rates(code: String, r: &[&store::RateRow]) -> PlaceRates {
     let sum = |f: fn(&store::RateRow) -> i64| r.iter().map(|x| f(x)).sum::<i64>();
     let registered = sum(|x| x.registered);
     let excluded = sum(|x| x.excluded);
@@ -718,7 +715,9 @@ impl App {
         let total = store::series(&self.db, &filter, None, from, to).await?;
         let mut counties: Vec<PlaceSeries> = Vec::new();
         if by_county {
-            for row in store::series(&self.db, &filter, Some(store::Grouping::County), from, to).await? {
+            for row in
+                store::series(&self.db, &filter, Some(store::Grouping::County), from, to).await?
+            {
                 match counties.iter_mut().find(|c| c.code == row.key) {
                     Some(c) => c.days.push(day_rates(&row)),
                     None => counties.push(PlaceSeries {

@@ -285,7 +285,8 @@ fn per_key_sql(days: &str) -> String {
     )
 }
 
-const SUMS: &str = "CAST(SUM(registered) AS BIGINT) AS registered, CAST(SUM(excluded) AS BIGINT) AS excluded, \
+const SUMS: &str =
+    "CAST(SUM(registered) AS BIGINT) AS registered, CAST(SUM(excluded) AS BIGINT) AS excluded, \
      CAST(SUM(resumed) AS BIGINT) AS resumed, CAST(SUM(headcount) AS BIGINT) AS headcount, \
      CAST(SUM(on_duty) AS BIGINT) AS on_duty, CAST(SUM(baseline) AS BIGINT) AS baseline, \
      CAST(SUM(output) AS BIGINT) AS output";
@@ -486,7 +487,9 @@ async fn rollup_report(tx: &mut Tx, enterprise: i64, day: NaiveDate) -> Result<(
     let next: Option<NaiveDate> = on_tx!(tx, x => sqlx::query_scalar(
         "SELECT MIN(report_date) FROM daily_reports WHERE enterprise_id = $1 AND is_current = TRUE AND report_date > $2")
         .bind(enterprise).bind(day).fetch_one(&mut *x).await?);
-    let to = next.and_then(|n| n.pred_opt()).map_or(last, |n| n.min(last));
+    let to = next
+        .and_then(|n| n.pred_opt())
+        .map_or(last, |n| n.min(last));
     refresh(tx, &Filter::key(&place, &section), day, to).await
 }
 

@@ -35,9 +35,7 @@ async fn assert_rollup_agrees(t: &TestApp, when: &str) {
         for f in &filters {
             for g in [Grouping::County, Grouping::Township, Grouping::Section] {
                 let rolled = store::rates(db, f, g, d).await.expect("rates");
-                let scanned = store::rates_by_scanning(db, f, g, d)
-                    .await
-                    .expect("scan");
+                let scanned = store::rates_by_scanning(db, f, g, d).await.expect("scan");
                 assert_eq!(rolled, scanned, "{when}: {d} {g:?} {f:?}");
                 compared += 1;
             }
@@ -193,25 +191,41 @@ async fn the_series_and_filters_read_the_rollup(engine: Engine) {
     assert_eq!(golmud["total"]["resumption"], in_golmud["resumption"]);
     let townships: i64 = golmud["townships"]
         .as_array()
-        .map(|ts| {
-            ts.iter()
-                .filter_map(|x| x["registered"].as_i64())
-                .sum()
-        })
+        .map(|ts| ts.iter().filter_map(|x| x["registered"].as_i64()).sum())
         .unwrap_or(0);
     assert_eq!(Some(townships), golmud["total"]["registered"].as_i64());
 
     // Bad input names the field; a sibling's place is not reachable.
     let op = t.token("golmud_operator").await;
     for (path, field) in [
-        ("/api/v1/resumption/series?from=2020-02-30&to=2020-03-01", "from"),
-        ("/api/v1/resumption/series?from=2020-03-01&to=2020-02-01", "to"),
-        ("/api/v1/resumption/series?from=2019-01-01&to=2020-03-01", "to"),
-        ("/api/v1/resumption/series?from=2020-02-01&to=2020-03-01&by=town", "by"),
-        ("/api/v1/resumption/rates?as_of=2020-02-27&industry=Z", "industry"),
+        (
+            "/api/v1/resumption/series?from=2020-02-30&to=2020-03-01",
+            "from",
+        ),
+        (
+            "/api/v1/resumption/series?from=2020-03-01&to=2020-02-01",
+            "to",
+        ),
+        (
+            "/api/v1/resumption/series?from=2019-01-01&to=2020-03-01",
+            "to",
+        ),
+        (
+            "/api/v1/resumption/series?from=2020-02-01&to=2020-03-01&by=town",
+            "by",
+        ),
+        (
+            "/api/v1/resumption/rates?as_of=2020-02-27&industry=Z",
+            "industry",
+        ),
     ] {
         let r = t.get(path, &op).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            r.text
+        );
         assert!(r.text.contains(field), "{path}: {}", r.text);
     }
     for path in [

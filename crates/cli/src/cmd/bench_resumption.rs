@@ -102,7 +102,10 @@ pub async fn run(enterprises: usize, days: usize) -> anyhow::Result<()> {
             contact_name: None,
             contact_phone: None,
         };
-        ids.push((store::insert_enterprise(&mut tx, &e, now).await?, e.normal_headcount));
+        ids.push((
+            store::insert_enterprise(&mut tx, &e, now).await?,
+            e.normal_headcount,
+        ));
     }
     tx.commit().await?;
     println!("登记企业：{:.1} s", t.elapsed().as_secs_f64());
@@ -151,7 +154,9 @@ pub async fn run(enterprises: usize, days: usize) -> anyhow::Result<()> {
     }
     let (r50, r95) = percentiles(rollup);
     let (s50, s95) = percentiles(scan);
-    println!("各县开复工率（全省，截至某日）：按日汇总 p50 {r50:.2} ms，p95 {r95:.2} ms（目标 < 20 ms）");
+    println!(
+        "各县开复工率（全省，截至某日）：按日汇总 p50 {r50:.2} ms，p95 {r95:.2} ms（目标 < 20 ms）"
+    );
     println!("各县开复工率（全省，截至某日）：逐条计算 p50 {s50:.2} ms，p95 {s95:.2} ms");
     println!(
         "按日汇总比逐条计算快：p95 {:.1} 倍，p50 {:.1} 倍（目标 ≥ 20 倍）",
@@ -191,7 +196,9 @@ pub async fn run(enterprises: usize, days: usize) -> anyhow::Result<()> {
         whole.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let (w50, w95) = percentiles(whole);
-    println!("全省复工率（合计、各县、各乡镇、各行业并列，经用例）：p50 {w50:.2} ms，p95 {w95:.2} ms");
+    println!(
+        "全省复工率（合计、各县、各乡镇、各行业并列，经用例）：p50 {w50:.2} ms，p95 {w95:.2} ms"
+    );
 
     // What one report costs with the rollup kept current in its transaction.
     let mut filing = Vec::new();

@@ -222,7 +222,8 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
         } else {
             8 * 60 + (key % 200)
         };
-        let local = morning.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minutes as i64);
+        let local =
+            morning.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minutes as i64);
         local.and_utc() - Duration::hours(8)
     })
     .await?;

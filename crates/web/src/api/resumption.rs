@@ -7,8 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use dualtrack_service::resumption::{
-    EnterpriseInput, EnterpriseView, ExclusionInput, RatesQuery, RatesView, ReportInput, ReportView, SeriesQuery,
-    SeriesView,
+    EnterpriseInput, EnterpriseView, ExclusionInput, RatesQuery, RatesView, ReportInput,
+    ReportView, SeriesQuery, SeriesView,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;

@@ -3,6 +3,7 @@
 //! and shipments by province; a plant with its daily output and shipment forms.
 
 use super::mobilisation::{refused_on_form, today, Places};
+use super::resumption::{shown, Shown};
 use super::{render, Nav};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
@@ -17,7 +18,6 @@ use dualtrack_service::projects::{
     KeyProductionView, OutputInput, OutputView, PeriodQuery, PlantView, ProgressInput,
     ProjectDetail, ProjectPlaceRates, ShipmentInput, ShipmentView, StartInput,
 };
-use super::resumption::{shown, Shown};
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
 
