@@ -472,11 +472,9 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
             "/api/v1/mobilisation/figures?as_of=2020-02-28".into(),
             None,
         ),
-        ("get", "/api/v1/projects") => (
-            "golmud_operator",
-            "/api/v1/projects?year=2020".into(),
-            None,
-        ),
+        ("get", "/api/v1/projects") => {
+            ("golmud_operator", "/api/v1/projects?year=2020".into(), None)
+        }
         ("post", "/api/v1/projects") => (
             "golmud_operator",
             route.into(),
@@ -536,7 +534,9 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
         ("post", "/api/v1/key-plants/{id}/shipments") => (
             "liaison",
             format!("/api/v1/key-plants/{}/shipments", v.plant),
-            Some(json!({"ship_date": "2020-03-13", "province_code": "23", "quantity": 1, "mode": "rail"})),
+            Some(
+                json!({"ship_date": "2020-03-13", "province_code": "23", "quantity": 1, "mode": "rail"}),
+            ),
         ),
         ("get", "/api/v1/key-production") => (
             "golmud_operator",
