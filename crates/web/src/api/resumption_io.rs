@@ -1,5 +1,6 @@
 //! Excel templates, imports and exports of the resumption track: the enterprise registry,
-//! daily reports in a batch, and the rates table.
+//! daily reports in a batch, the rates table and daily series, late and missing reports,
+//! filings, production problems, major projects and key production.
 
 use super::mobilisation::xlsx_file;
 use crate::error::{ApiError, ErrorBody};
@@ -8,7 +9,10 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use dualtrack_service::import_resumption::{EnterpriseImportOutcome, ReportImportOutcome};
-use dualtrack_service::resumption::RatesQuery;
+use dualtrack_service::projects::{AsOfQuery, ProductionQuery};
+use dualtrack_service::punctuality::PunctualityQuery;
+use dualtrack_service::resumption::{RatesQuery, SeriesQuery};
+use dualtrack_service::workgroups::ProblemsQuery;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -96,9 +100,10 @@ pub async fn export_reports(
     ))
 }
 
-/// 导出开复工率、复岗率、产能恢复率（Excel；截至某日，各县并列并有合计，均给出分子与分母）
+/// 导出开复工率、复岗率、产能恢复率（Excel；截至某日，可按地区与行业门类筛选，与复工率页面一致；各县、各乡镇、各行业门类分表并列并有合计，均给出分子与分母）
 #[utoipa::path(get, path = "/api/v1/resumption/rates/export.xlsx", tag = "resumption", security(("bearer" = [])), params(RatesQuery),
     responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn export_rates(
     State(st): State<AppState>,
@@ -107,7 +112,127 @@ pub async fn export_rates(
 ) -> Result<axum::response::Response, ApiError> {
     let name = format!("复工率{}", q.as_of.trim());
     Ok(xlsx_file(
-        st.app.export_rates(&actor, &q.as_of).await?,
+        st.app.export_rates_filtered(&actor, &q).await?,
+        &name,
+    ))
+}
+
+/// 导出逐日开复工率、复岗率、产能恢复率（Excel；每日一行，给出分子、分母与百分比；by=county 时另有各县逐日表）
+#[utoipa::path(get, path = "/api/v1/resumption/series/export.xlsx", tag = "resumption", security(("bearer" = [])), params(SeriesQuery),
+    responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn export_series(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<SeriesQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let name = format!("复工率逐日{}至{}", q.from.trim(), q.to.trim());
+    Ok(xlsx_file(st.app.export_series(&actor, &q).await?, &name))
+}
+
+/// 导出某日日报的迟报漏报（Excel；各县应报、按时、迟报、漏报，未报与迟报企业名单，联系电话脱敏）
+#[utoipa::path(get, path = "/api/v1/resumption/punctuality/export.xlsx", tag = "resumption", security(("bearer" = [])), params(PunctualityQuery),
+    responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 422, body = ErrorBody)))]
+pub async fn export_punctuality(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<PunctualityQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let name = format!("日报迟报漏报{}", q.date.trim());
+    Ok(xlsx_file(
+        st.app.export_punctuality(&actor, &q.date).await?,
+        &name,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct FilingExportQuery {
+    /// submitted（待审核）、approved（已同意）、returned（已退回）；不填为全部
+    pub status: Option<String>,
+}
+
+/// 导出管辖范围内的复工备案（Excel；可按状态筛选，全部页）
+#[utoipa::path(get, path = "/api/v1/filings/export.xlsx", tag = "resumption", security(("bearer" = [])), params(FilingExportQuery),
+    responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 422, body = ErrorBody)))]
+pub async fn export_filings(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<FilingExportQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(xlsx_file(
+        st.app.export_filings(&actor, q.status.as_deref()).await?,
+        "复工备案",
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ProblemsExportQuery {
+    /// 类别：labour、materials、logistics、funds、orders、supplies、other
+    pub category: Option<String>,
+    /// 状态：open、resolved
+    pub status: Option<String>,
+    /// 县级（或更下级）区划代码
+    pub county: Option<String>,
+    pub enterprise_id: Option<i64>,
+    /// 提出的工作组
+    pub org_id: Option<i64>,
+}
+
+/// 导出生产难题（Excel；与列表相同的筛选，全部页，另有按类别统计表）
+#[utoipa::path(get, path = "/api/v1/production-problems/export.xlsx", tag = "workgroups", security(("bearer" = [])), params(ProblemsExportQuery),
+    responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn export_problems(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<ProblemsExportQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let q = ProblemsQuery {
+        category: q.category,
+        status: q.status,
+        county: q.county,
+        enterprise_id: q.enterprise_id,
+        org_id: q.org_id,
+        page: None,
+    };
+    Ok(xlsx_file(
+        st.app.export_problems(&actor, &q).await?,
+        "生产难题",
+    ))
+}
+
+/// 导出重大项目（Excel；截至某日各县开工率与投资完成率并有合计，另有各项目表）
+#[utoipa::path(get, path = "/api/v1/projects/export.xlsx", tag = "projects", security(("bearer" = [])), params(AsOfQuery),
+    responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 422, body = ErrorBody)))]
+pub async fn export_projects(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<AsOfQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let name = format!("重大项目{}", q.as_of.trim());
+    Ok(xlsx_file(
+        st.app.export_projects(&actor, &q.as_of).await?,
+        &name,
+    ))
+}
+
+/// 导出重点生产（Excel；截至某日各厂产量与产能、各产品合计、按目的地省份的发运量）
+#[utoipa::path(get, path = "/api/v1/key-production/export.xlsx", tag = "projects", security(("bearer" = [])), params(ProductionQuery),
+    responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 422, body = ErrorBody)))]
+pub async fn export_key_production(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<ProductionQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let name = format!("重点生产{}", q.as_of.trim());
+    Ok(xlsx_file(
+        st.app.export_key_production(&actor, &q).await?,
         &name,
     ))
 }
