@@ -3,7 +3,7 @@
 //! and shipments by province; a plant with its daily output and shipment forms.
 
 use super::mobilisation::{refused_on_form, today, Places};
-use super::resumption::{shown, Shown};
+use super::resumption::{script_json, shown, Shown};
 use super::{render, Nav};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
@@ -16,7 +16,7 @@ use dualtrack_domain::projects::{provinces, ShipMode};
 use dualtrack_domain::role::Permission;
 use dualtrack_service::projects::{
     KeyProductionView, OutputInput, OutputView, PeriodQuery, PlantView, ProgressInput,
-    ProjectDetail, ProjectPlaceRates, ShipmentInput, ShipmentView, StartInput,
+    ProjectDetail, ProjectPlaceRates, ProjectRatesView, ShipmentInput, ShipmentView, StartInput,
 };
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
@@ -92,6 +92,27 @@ struct ProjectsPage {
     counties: Vec<PlaceLine>,
     projects: Vec<ProjectRow>,
     error: Option<String>,
+    /// Counties' start and investment rates as chart JSON.
+    county_chart: String,
+}
+
+/// Counties' start rate (as planned) and investment completion rate side by side.
+fn county_chart_json(view: &ProjectRatesView, places: &Places) -> serde_json::Value {
+    let x: Vec<String> = view.counties.iter().map(|c| places.name(&c.code)).collect();
+    let starts: Vec<Option<f64>> = view.counties.iter().map(|c| c.start_rate.percent).collect();
+    let investment: Vec<Option<f64>> = view
+        .counties
+        .iter()
+        .map(|c| c.investment_rate.percent)
+        .collect();
+    serde_json::json!({
+        "x": x,
+        "series": [
+            {"name": "开工率（按计划）", "data": starts},
+            {"name": "投资完成率", "data": investment},
+        ],
+        "unit": "%",
+    })
 }
 
 pub async fn rates(
@@ -123,6 +144,7 @@ pub async fn rates(
     .await;
     let page = ProjectsPage {
         nav: Nav::of(&st, &actor).await,
+        county_chart: script_json(&county_chart_json(&view, &places)),
         plan_year: view.plan_year,
         total: place_line(&view.total, &places),
         counties: view
@@ -319,16 +341,76 @@ struct ProductionPage {
     plants: Vec<PlantLine>,
     provinces: Vec<ProvinceRow>,
     error: Option<String>,
+    /// Each plant's daily utilisation over the period, as chart JSON.
+    output_chart: String,
+    /// Shipments by province, a series per product, as chart JSON.
+    province_chart: String,
+}
+
+/// Each plant's output day by day over the period as a percentage of its design capacity
+/// (a gap where no output was reported).
+fn output_chart_json(
+    v: &KeyProductionView,
+    outputs: &[(String, Vec<OutputView>)],
+) -> serde_json::Value {
+    let days: Vec<chrono::NaiveDate> = v.from.iter_days().take_while(|d| *d <= v.as_of).collect();
+    let series: Vec<serde_json::Value> = outputs
+        .iter()
+        .map(|(name, list)| {
+            let data: Vec<Option<f64>> = days
+                .iter()
+                .map(|d| {
+                    list.iter()
+                        .find(|o| o.output_date == *d)
+                        .and_then(|o| o.utilisation.percent)
+                })
+                .collect();
+            serde_json::json!({"name": name, "data": data})
+        })
+        .collect();
+    let x: Vec<String> = days.iter().map(|d| d.format("%m-%d").to_string()).collect();
+    serde_json::json!({"x": x, "series": series, "unit": "%"})
+}
+
+/// Shipments over the period by destination province, a bar per product.
+fn province_chart_json(v: &KeyProductionView) -> serde_json::Value {
+    let mut x: Vec<&str> = Vec::new();
+    let mut products: Vec<(String, Vec<i64>)> = Vec::new();
+    for p in &v.provinces {
+        if !x.contains(&p.province_name.as_str()) {
+            x.push(&p.province_name);
+        }
+    }
+    for p in &v.provinces {
+        let i = x.iter().position(|n| *n == p.province_name).unwrap_or(0);
+        let name = format!("{}（{}）", p.product, p.unit);
+        let k = match products.iter().position(|(n, _)| *n == name) {
+            Some(k) => k,
+            None => {
+                products.push((name, vec![0; x.len()]));
+                products.len() - 1
+            }
+        };
+        products[k].1[i] += p.quantity;
+    }
+    let series: Vec<serde_json::Value> = products
+        .into_iter()
+        .map(|(name, data)| serde_json::json!({"name": name, "data": data}))
+        .collect();
+    serde_json::json!({"x": x, "series": series, "unit": ""})
 }
 
 fn production_page(
     nav: Nav,
     v: KeyProductionView,
     places: &Places,
+    outputs: &[(String, Vec<OutputView>)],
     error: Option<String>,
 ) -> ProductionPage {
     ProductionPage {
         nav,
+        output_chart: script_json(&output_chart_json(&v, outputs)),
+        province_chart: script_json(&province_chart_json(&v)),
         as_of: v.as_of.to_string(),
         from: v.from.to_string(),
         days: v.days,
@@ -405,7 +487,16 @@ pub async fn production(
         view.plants.iter().map(|p| p.jurisdiction_code.as_str()),
     )
     .await;
-    let page = production_page(Nav::of(&st, &actor).await, view, &places, error);
+    let period = PeriodQuery {
+        from: Some(view.from.to_string()),
+        to: Some(view.as_of.to_string()),
+    };
+    let mut outputs = Vec::new();
+    for p in &view.plants {
+        let list = st.app.plant_outputs(&actor, p.id, &period).await?;
+        outputs.push((p.name.clone(), list));
+    }
+    let page = production_page(Nav::of(&st, &actor).await, view, &places, &outputs, error);
     Ok((status, render(&page)).into_response())
 }
 

@@ -87,7 +87,7 @@ pub struct AsOf {
 }
 
 /// JSON for a `<script type="application/json">` element: nothing in it can close the element.
-fn script_json(v: &serde_json::Value) -> String {
+pub(super) fn script_json(v: &serde_json::Value) -> String {
     v.to_string()
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")

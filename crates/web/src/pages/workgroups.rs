@@ -3,6 +3,7 @@
 //! production problems counted by category, with the county's resolve form.
 
 use super::mobilisation::{refused_on_form, today, Places};
+use super::resumption::script_json;
 use super::{render, Nav};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
@@ -314,6 +315,27 @@ struct ProblemsPage {
     can_resolve: bool,
     today: String,
     error: Option<String>,
+    /// Problems by category, open and resolved, as chart JSON.
+    category_chart: String,
+}
+
+/// Problems by category as a bar chart: open and resolved side by side.
+fn category_chart_json(counts: &ProblemCounts) -> serde_json::Value {
+    let x: Vec<&str> = counts
+        .by_category
+        .iter()
+        .map(|c| c.category_name.as_str())
+        .collect();
+    let open: Vec<i64> = counts.by_category.iter().map(|c| c.open).collect();
+    let resolved: Vec<i64> = counts.by_category.iter().map(|c| c.resolved).collect();
+    serde_json::json!({
+        "x": x,
+        "series": [
+            {"name": "待解决", "data": open},
+            {"name": "已解决", "data": resolved},
+        ],
+        "unit": "",
+    })
 }
 
 async fn problems_page(
@@ -380,6 +402,7 @@ async fn problems_page(
         status,
         ProblemsPage {
             nav: Nav::of(st, actor).await,
+            category_chart: script_json(&category_chart_json(&counts)),
             counts,
             lines,
             problems,
