@@ -28,6 +28,25 @@ pub struct Settings {
     pub password_min_classes: usize,
     /// `[resumption]`: settings of the resumption track.
     pub resumption: ResumptionSettings,
+    /// `[prevention]`: settings of the prevention track.
+    pub prevention: PreventionSettings,
+}
+
+/// Settings of the prevention track (`[prevention]` in the file,
+/// `DUALTRACK_PREVENTION__*` in the environment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PreventionSettings {
+    /// A grid's daily report is due the next day by this hour, China Standard Time.
+    pub grid_report_due_hour: u32,
+}
+
+impl Default for PreventionSettings {
+    fn default() -> Self {
+        PreventionSettings {
+            grid_report_due_hour: dualtrack_service::prevention::DEFAULT_GRID_REPORT_DUE_HOUR,
+        }
+    }
 }
 
 /// Settings of the resumption track (`[resumption]` in the file,
@@ -62,6 +81,7 @@ impl Default for Settings {
             password_min_length: 10,
             password_min_classes: 3,
             resumption: ResumptionSettings::default(),
+            prevention: PreventionSettings::default(),
         }
     }
 }
@@ -81,6 +101,7 @@ impl fmt::Debug for Settings {
             .field("password_min_length", &self.password_min_length)
             .field("password_min_classes", &self.password_min_classes)
             .field("resumption", &self.resumption)
+            .field("prevention", &self.prevention)
             .finish()
     }
 }
@@ -111,6 +132,7 @@ const KEYS: &[&str] = &[
     "password_min_length",
     "password_min_classes",
     "resumption.report_due_hour",
+    "prevention.grid_report_due_hour",
 ];
 
 impl Settings {
@@ -154,6 +176,12 @@ impl Settings {
             anyhow::bail!(
                 "配置项 resumption.report_due_hour 应为 0 到 23（次日几时前报送），当前为 {}",
                 self.resumption.report_due_hour
+            );
+        }
+        if self.prevention.grid_report_due_hour > 23 {
+            anyhow::bail!(
+                "配置项 prevention.grid_report_due_hour 应为 0 到 23（次日几时前报送），当前为 {}",
+                self.prevention.grid_report_due_hour
             );
         }
         if self.body_limit_bytes < 1024 {
@@ -228,6 +256,11 @@ password_min_classes = 3
 # 企业日报截至当日 24 时，次日几时（北京时间，0–23）前报送；晚于此为迟报。
 # 环境变量：DUALTRACK_RESUMPTION__REPORT_DUE_HOUR。
 report_due_hour = 12
+
+[prevention]
+# 网格日报截至当日 24 时，次日几时（北京时间，0–23）前报送；晚于此为迟报。
+# 环境变量：DUALTRACK_PREVENTION__GRID_REPORT_DUE_HOUR。
+grid_report_due_hour = 12
 "#;
 
 #[cfg(test)]
@@ -282,6 +315,24 @@ mod tests {
             jail.set_env("DUALTRACK_RESUMPTION__REPORT_DUE_HOUR", "24");
             let e = Settings::load(None, &Overrides::default()).expect_err("refused");
             assert!(e.to_string().contains("report_due_hour"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_grid_report_due_hour_comes_from_a_table_or_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("dt.toml", "[prevention]\ngrid_report_due_hour = 10\n")?;
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.prevention.grid_report_due_hour, 10, "from the file");
+            jail.set_env("DUALTRACK_PREVENTION__GRID_REPORT_DUE_HOUR", "9");
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.prevention.grid_report_due_hour, 9, "environment beats file");
+            jail.set_env("DUALTRACK_PREVENTION__GRID_REPORT_DUE_HOUR", "24");
+            let e = Settings::load(None, &Overrides::default()).expect_err("refused");
+            assert!(e.to_string().contains("grid_report_due_hour"), "{e}");
             Ok(())
         });
     }

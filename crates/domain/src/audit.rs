@@ -105,10 +105,28 @@ pub enum Action {
     CheckpointShift,
     #[serde(rename = "passage.register")]
     PassageRegister,
+    #[serde(rename = "grid.member")]
+    GridMember,
+    #[serde(rename = "household.create")]
+    HouseholdCreate,
+    #[serde(rename = "household.visit")]
+    HouseholdVisit,
+    #[serde(rename = "screening.record")]
+    ScreeningRecord,
+    #[serde(rename = "risk_area.set")]
+    RiskAreaSet,
+    #[serde(rename = "screening_round.create")]
+    ScreeningRoundCreate,
+    #[serde(rename = "publicity.record")]
+    PublicityRecord,
+    #[serde(rename = "stability.record")]
+    StabilityRecord,
+    #[serde(rename = "grid_report.file")]
+    GridReportFile,
 }
 
 impl Action {
-    pub const ALL: [Action; 48] = [
+    pub const ALL: [Action; 57] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -157,6 +175,15 @@ impl Action {
         Action::CheckpointCreate,
         Action::CheckpointShift,
         Action::PassageRegister,
+        Action::GridMember,
+        Action::HouseholdCreate,
+        Action::HouseholdVisit,
+        Action::ScreeningRecord,
+        Action::RiskAreaSet,
+        Action::ScreeningRoundCreate,
+        Action::PublicityRecord,
+        Action::StabilityRecord,
+        Action::GridReportFile,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -209,6 +236,15 @@ impl Action {
             Action::CheckpointCreate => "checkpoint.create",
             Action::CheckpointShift => "checkpoint.shift",
             Action::PassageRegister => "passage.register",
+            Action::GridMember => "grid.member",
+            Action::HouseholdCreate => "household.create",
+            Action::HouseholdVisit => "household.visit",
+            Action::ScreeningRecord => "screening.record",
+            Action::RiskAreaSet => "risk_area.set",
+            Action::ScreeningRoundCreate => "screening_round.create",
+            Action::PublicityRecord => "publicity.record",
+            Action::StabilityRecord => "stability.record",
+            Action::GridReportFile => "grid_report.file",
         }
     }
 
@@ -262,6 +298,15 @@ impl Action {
             Action::CheckpointCreate => "设立卡口",
             Action::CheckpointShift => "卡口排班",
             Action::PassageRegister => "卡口登记通行",
+            Action::GridMember => "网格增加成员",
+            Action::HouseholdCreate => "登记户",
+            Action::HouseholdVisit => "入户摸排",
+            Action::ScreeningRecord => "摸排登记人员",
+            Action::RiskAreaSet => "设定风险地区",
+            Action::ScreeningRoundCreate => "部署摸排轮次",
+            Action::PublicityRecord => "记录宣传教育",
+            Action::StabilityRecord => "记录矛盾纠纷与事件",
+            Action::GridReportFile => "网格日报",
         }
     }
 

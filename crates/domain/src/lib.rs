@@ -13,6 +13,7 @@ pub mod filings;
 pub mod jurisdiction;
 pub mod mobilisation;
 pub mod password;
+pub mod prevention;
 pub mod projects;
 pub mod resident_id;
 pub mod resumption;

@@ -65,6 +65,12 @@ pub enum Permission {
     ManageEnterprises,
     /// File an enterprise's daily operating report.
     FileReports,
+    /// Read grids, screening (masked), rounds, risk areas and grid reports.
+    ReadGridWork,
+    /// Screen households and persons, record publicity and stability work, file grid reports.
+    WriteGridWork,
+    /// Set the risk areas the risk class of screened persons is derived from.
+    ManageRiskAreas,
     /// Read checkpoints, their shifts, passages (masked) and counts.
     ReadCheckpoints,
     /// Register a passage at a checkpoint.
@@ -137,7 +143,7 @@ impl Role {
             Role::Auditor => matches!(p, ReadTree | ReadAudit),
             Role::Leader => matches!(
                 p,
-                ReadTree | ReadMobilisation | ReadCadreRecords | ReadResumption | ReadCheckpoints
+                ReadTree | ReadGridWork | ReadMobilisation | ReadCadreRecords | ReadResumption | ReadCheckpoints
             ),
             Role::Operator => matches!(
                 p,
@@ -149,11 +155,16 @@ impl Role {
                     | ReadResumption
                     | ManageEnterprises
                     | FileReports
+                    | ReadGridWork
+                    | WriteGridWork
+                    | ManageRiskAreas
                     | ReadCheckpoints
                     | RegisterPassages
                     | ManageCheckpoints
             ),
-            Role::GridWorker => matches!(p, ReadTree | ReadMobilisation),
+            Role::GridWorker => {
+                matches!(p, ReadTree | ReadMobilisation | ReadGridWork | WriteGridWork)
+            }
             Role::OrgDept => matches!(
                 p,
                 ReadTree

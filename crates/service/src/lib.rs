@@ -15,6 +15,7 @@ pub mod filings;
 pub mod import;
 pub mod import_resumption;
 pub mod mobilisation;
+pub mod prevention;
 pub mod projects;
 pub mod punctuality;
 pub mod resumption;
@@ -62,6 +63,8 @@ pub struct App {
     pub security: Security,
     /// A day's operating report is due the next day at this hour, China Standard Time (0–23).
     pub report_due_hour: u32,
+    /// A grid's daily report is due the next day at this hour, China Standard Time (0–23).
+    pub grid_report_due_hour: u32,
 }
 
 impl App {
@@ -70,12 +73,19 @@ impl App {
             db,
             security,
             report_due_hour: DEFAULT_REPORT_DUE_HOUR,
+            grid_report_due_hour: prevention::DEFAULT_GRID_REPORT_DUE_HOUR,
         }
     }
 
     /// Sets the hour of the next day by which a day's report is due (capped at 23).
     pub fn with_report_due_hour(mut self, hour: u32) -> App {
         self.report_due_hour = hour.min(23);
+        self
+    }
+
+    /// Sets the hour of the next day by which a grid's daily report is due (capped at 23).
+    pub fn with_grid_report_due_hour(mut self, hour: u32) -> App {
+        self.grid_report_due_hour = hour.min(23);
         self
     }
 }

@@ -19,7 +19,9 @@ use std::path::Path;
 pub async fn open(settings: &Settings) -> anyhow::Result<App> {
     let db = Db::connect(&settings.db).await?;
     db.migrate().await?;
-    Ok(App::new(db, settings.security()).with_report_due_hour(settings.resumption.report_due_hour))
+    Ok(App::new(db, settings.security())
+        .with_report_due_hour(settings.resumption.report_due_hour)
+        .with_grid_report_due_hour(settings.prevention.grid_report_due_hour))
 }
 
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {

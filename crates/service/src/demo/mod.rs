@@ -3,6 +3,7 @@
 
 mod filings;
 mod mobilisation;
+mod prevention;
 mod projects;
 mod resumption;
 mod workgroups;
@@ -99,6 +100,7 @@ impl App {
         filings::load(&mut tx).await?;
         workgroups::load(&mut tx).await?;
         projects::load(&mut tx).await?;
+        prevention::load(&mut tx).await?;
         let nodes = jurisdiction::count_all(&self.db).await?;
         let row = cli.audit(
             Action::DemoLoad,
