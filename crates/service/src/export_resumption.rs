@@ -61,6 +61,32 @@ pub fn workbook(sheets: &[ExportSheet]) -> ServiceResult<Vec<u8>> {
     wb.save_to_buffer().map_err(fail)
 }
 
+/// Reads every sheet of a workbook back as (name, rows of text, the header row first), as a
+/// clerk or a check sees an export.
+pub fn read_workbook(bytes: &[u8]) -> ServiceResult<Vec<(String, Vec<Vec<String>>)>> {
+    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+    let bad = |m: String| ServiceError::invalid("file", m);
+    let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| bad(format!("无法读取 Excel 文件（须为 .xlsx 格式）：{e}")))?;
+    let mut out = Vec::new();
+    for (name, range) in wb.worksheets() {
+        let rows = range
+            .rows()
+            .map(|r| {
+                r.iter()
+                    .map(|d| match d {
+                        Data::Empty => String::new(),
+                        Data::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .collect();
+        out.push((name, rows));
+    }
+    Ok(out)
+}
+
 fn pct(r: &Rate) -> String {
     r.percent.map(|p| format!("{p:.1}")).unwrap_or_default()
 }
