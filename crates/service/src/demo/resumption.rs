@@ -188,7 +188,7 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
                 // the day before, and the day shows up as missing.
                 let unchanged = status == yesterday;
                 yesterday = status;
-                if unchanged && (n * 7 + d.ordinal() as usize) % 41 == 0 {
+                if unchanged && (n * 7 + d.ordinal() as usize).is_multiple_of(41) {
                     d += Duration::days(1);
                     continue;
                 }
@@ -217,7 +217,7 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
     store::insert_reports(tx, &reports, |r| {
         let morning = r.report_date + Duration::days(1);
         let key = r.enterprise_id as u32 * 13 + r.report_date.ordinal();
-        let minutes = if key % 25 == 0 {
+        let minutes = if key.is_multiple_of(25) {
             14 * 60 + (key % 180)
         } else {
             8 * 60 + (key % 200)
