@@ -447,3 +447,21 @@ pub async fn counts_by_county(
         .bind(staff.unwrap_or(-1)).fetch_all(p).await?),
     )
 }
+
+// ---- for loading data ----
+
+/// People of the registry living in the scope, the first `limit` by id (for duty rosters).
+pub async fn people_in(tx: &mut Tx, scope: &Scope, limit: i64) -> Result<Vec<i64>> {
+    let (lo, hi) = scope.range();
+    Ok(on_tx!(tx, x => sqlx::query_scalar(
+        "SELECT id FROM people WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 ORDER BY id LIMIT $3")
+        .bind(&lo).bind(&hi).bind(limit).fetch_all(&mut *x).await?))
+}
+
+/// The id of an account by its user name.
+pub async fn user_id(tx: &mut Tx, username: &str) -> Result<Option<i64>> {
+    Ok(
+        on_tx!(tx, x => sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username).fetch_optional(&mut *x).await?),
+    )
+}

@@ -45,6 +45,8 @@ struct Victims {
     work_group: i64,
     visit: i64,
     problem: i64,
+    checkpoint: i64,
+    passage: i64,
 }
 
 async fn fixture(engine: Engine) -> Fixture {
@@ -114,6 +116,16 @@ async fn fixture(engine: Engine) -> Fixture {
         work_group > 0 && visit > 0 && problem > 0,
         "德令哈 work groups in the demo"
     );
+    let checkpoint = t
+        .count("SELECT MIN(id) FROM checkpoints WHERE jurisdiction_code LIKE '632802%'")
+        .await;
+    let passage = t
+        .count("SELECT MIN(id) FROM passages WHERE jurisdiction_code LIKE '632802%'")
+        .await;
+    assert!(
+        checkpoint > 0 && passage > 0,
+        "德令哈 checkpoints and passages in the demo"
+    );
     Fixture {
         t,
         victim,
@@ -133,6 +145,8 @@ async fn fixture(engine: Engine) -> Fixture {
             work_group,
             visit,
             problem,
+            checkpoint,
+            passage,
         },
     }
 }
@@ -221,6 +235,58 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
             "liaison",
             format!("/api/v1/enterprises/{}/reports", v.enterprise),
             Some(json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 1})),
+        ),
+        ("get", "/api/v1/checkpoints") => ("golmud_operator", route.into(), None),
+        ("post", "/api/v1/checkpoints") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"name": "越权卡口", "road": "G6", "jurisdiction_code": DELINGHA, "kind": "road", "active_from": "2020-02-01"}),
+            ),
+        ),
+        ("get", "/api/v1/checkpoints/counts") => (
+            "golmud_operator",
+            "/api/v1/checkpoints/counts?from=2020-01-25&to=2020-03-13".into(),
+            None,
+        ),
+        ("get", "/api/v1/checkpoints/{id}") => (
+            "golmud_operator",
+            format!("/api/v1/checkpoints/{}", v.checkpoint),
+            None,
+        ),
+        ("get", "/api/v1/checkpoints/{id}/shifts") => (
+            "golmud_operator",
+            format!("/api/v1/checkpoints/{}/shifts", v.checkpoint),
+            None,
+        ),
+        ("post", "/api/v1/checkpoints/{id}/shifts") => (
+            "golmud_operator",
+            format!("/api/v1/checkpoints/{}/shifts", v.checkpoint),
+            Some(
+                json!({"shift_date": "2020-03-01", "starts_at": "08:00", "ends_at": "20:00", "person_ids": [person]}),
+            ),
+        ),
+        ("get", "/api/v1/checkpoints/{id}/passages") => (
+            "golmud_operator",
+            format!("/api/v1/checkpoints/{}/passages", v.checkpoint),
+            None,
+        ),
+        ("post", "/api/v1/checkpoints/{id}/passages") => (
+            "golmud_operator",
+            format!("/api/v1/checkpoints/{}/passages", v.checkpoint),
+            Some(
+                json!({"plate": "青H12345", "vehicle_class": "car", "origin": "西宁", "destination": "632801100", "travellers": [{"name": "越权", "id_number": "11010519491231002X", "temperature": 36.5, "outcome": "through"}]}),
+            ),
+        ),
+        ("get", "/api/v1/passages/{id}") => (
+            "golmud_operator",
+            format!("/api/v1/passages/{}", v.passage),
+            None,
+        ),
+        ("post", "/api/v1/passages/{id}/travellers/{n}/unmask") => (
+            "golmud_operator",
+            format!("/api/v1/passages/{}/travellers/1/unmask", v.passage),
+            None,
         ),
         ("get", "/api/v1/work-groups") => (
             "golmud_operator",
@@ -1140,6 +1206,37 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         .await,
         1
     );
+    // Checkpoints: 德令哈's checkpoint, its passages and its passage form.
+    let r = op.get("/checkpoints?from=2020-01-25&to=2020-03-13").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        !r.text.contains("德令哈东出口") && !r.text.contains(DELINGHA),
+        "{}",
+        r.text
+    );
+    for path in [
+        format!("/checkpoints/{}", f.v.checkpoint),
+        format!("/checkpoints/{}/passage", f.v.checkpoint),
+    ] {
+        assert_eq!(op.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let passages = t.count("SELECT COUNT(*) FROM passages").await;
+    let r = op
+        .post(
+            &format!("/checkpoints/{}/passage", f.v.checkpoint),
+            &[
+                ("origin", "西宁"),
+                ("destination", "632801100"),
+                ("name", "越权"),
+                ("id_number", "11010519491231002X"),
+                ("temperature", "36.5"),
+                ("outcome_0", "through"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(t.count("SELECT COUNT(*) FROM passages").await, passages);
     assert_eq!(fingerprint(t, id).await, before);
 }
 

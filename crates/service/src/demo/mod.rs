@@ -1,6 +1,7 @@
 //! The Haixi 2020 demo: the tree of 海西州 (6328), some grids, and one account per role.
 //! Later parts of the product add their records to the same demo.
 
+mod checkpoints;
 mod filings;
 mod mobilisation;
 mod prevention;
@@ -61,6 +62,12 @@ pub const ACCOUNTS: &[(&str, &str, &str, &str)] = &[
         "dept_responder",
     ),
     ("haixi_org", "海西州委组织部", "6328", "org_dept"),
+    (
+        "checkpoint_worker",
+        "格尔木南出口卡口工作人员",
+        "632801",
+        "checkpoint_worker",
+    ),
 ];
 
 impl App {
@@ -100,6 +107,7 @@ impl App {
         filings::load(&mut tx).await?;
         workgroups::load(&mut tx).await?;
         projects::load(&mut tx).await?;
+        checkpoints::load(&mut tx).await?;
         prevention::load(&mut tx).await?;
         let nodes = jurisdiction::count_all(&self.db).await?;
         let row = cli.audit(

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
+pub mod checkpoints;
 pub mod filings;
 pub mod mobilisation;
 pub mod projects;
@@ -90,6 +91,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(projects::shipments, projects::record_shipment))
         .routes(routes!(projects::key_production))
         .routes(routes!(resumption::series))
+        .routes(routes!(checkpoints::list, checkpoints::create))
+        .routes(routes!(checkpoints::counts))
+        .routes(routes!(checkpoints::get))
+        .routes(routes!(checkpoints::shifts, checkpoints::add_shift))
+        .routes(routes!(checkpoints::passages, checkpoints::register))
+        .routes(routes!(checkpoints::get_passage))
+        .routes(routes!(checkpoints::unmask))
         .routes(routes!(campaigns::list, campaigns::create))
         .routes(routes!(campaigns::get))
         .routes(routes!(campaigns::send, campaigns::people))

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod cadres;
 mod campaigns;
+mod checkpoints;
 mod documents;
 mod fields;
 mod filings;
@@ -41,6 +42,12 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(auth::me))
         .route("/me/password", post(auth::change_password))
         .route("/tree", get(tree::home))
+        .route("/checkpoints", get(checkpoints::list))
+        .route("/checkpoints/{id}", get(checkpoints::page))
+        .route(
+            "/checkpoints/{id}/passage",
+            get(checkpoints::passage_form).post(checkpoints::register),
+        )
         .route("/tree/search", get(tree::search))
         .route("/tree/{code}", get(tree::page))
         .route("/tree/{code}/grids", post(tree::create_grid))
