@@ -96,9 +96,40 @@ struct ProjectsPage {
     county_chart: String,
 }
 
+/// A place's name as a chart's axis shows it on a phone: 格尔木市 → 格尔木, 广西壮族自治区 →
+/// 广西, 大柴旦行政委员会 → 大柴旦.
+fn short_name(name: &str) -> String {
+    const SUFFIXES: [&str; 9] = [
+        "壮族自治区",
+        "回族自治区",
+        "维吾尔自治区",
+        "特别行政区",
+        "行政委员会",
+        "自治区",
+        "省",
+        "市",
+        "县",
+    ];
+    for s in SUFFIXES {
+        if let Some(short) = name.strip_suffix(s) {
+            if short.chars().count() >= 2 {
+                return short.to_string();
+            }
+        }
+    }
+    name.to_string()
+}
+
+/// Provinces a shipments chart names; the rest are summed as 其他.
+const CHART_PROVINCES: usize = 10;
+
 /// Counties' start rate (as planned) and investment completion rate side by side.
 fn county_chart_json(view: &ProjectRatesView, places: &Places) -> serde_json::Value {
-    let x: Vec<String> = view.counties.iter().map(|c| places.name(&c.code)).collect();
+    let x: Vec<String> = view
+        .counties
+        .iter()
+        .map(|c| short_name(&places.name(&c.code)))
+        .collect();
     let starts: Vec<Option<f64>> = view.counties.iter().map(|c| c.start_rate.percent).collect();
     let investment: Vec<Option<f64>> = view
         .counties
@@ -372,17 +403,32 @@ fn output_chart_json(
     serde_json::json!({"x": x, "series": series, "unit": "%"})
 }
 
-/// Shipments over the period by destination province, a bar per product.
+/// Shipments over the period by destination province, a bar per product: the provinces that
+/// received most, the others together as 其他.
 fn province_chart_json(v: &KeyProductionView) -> serde_json::Value {
-    let mut x: Vec<&str> = Vec::new();
-    let mut products: Vec<(String, Vec<i64>)> = Vec::new();
+    let mut totals: Vec<(&str, i64)> = Vec::new();
     for p in &v.provinces {
-        if !x.contains(&p.province_name.as_str()) {
-            x.push(&p.province_name);
+        match totals.iter_mut().find(|(n, _)| *n == p.province_name) {
+            Some(t) => t.1 += p.quantity,
+            None => totals.push((&p.province_name, p.quantity)),
         }
     }
+    totals.sort_by(|a, b| b.1.cmp(&a.1));
+    let named = if totals.len() > CHART_PROVINCES + 1 {
+        CHART_PROVINCES
+    } else {
+        totals.len()
+    };
+    let mut x: Vec<String> = totals[..named].iter().map(|(n, _)| short_name(n)).collect();
+    if named < totals.len() {
+        x.push("其他".into());
+    }
+    let mut products: Vec<(String, Vec<i64>)> = Vec::new();
     for p in &v.provinces {
-        let i = x.iter().position(|n| *n == p.province_name).unwrap_or(0);
+        let i = totals[..named]
+            .iter()
+            .position(|(n, _)| *n == p.province_name)
+            .unwrap_or(named);
         let name = format!("{}（{}）", p.product, p.unit);
         let k = match products.iter().position(|(n, _)| *n == name) {
             Some(k) => k,
