@@ -329,7 +329,10 @@ mod tests {
             jail.set_env("DUALTRACK_PREVENTION__GRID_REPORT_DUE_HOUR", "9");
             let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
                 .map_err(|e| e.to_string())?;
-            assert_eq!(s.prevention.grid_report_due_hour, 9, "environment beats file");
+            assert_eq!(
+                s.prevention.grid_report_due_hour, 9,
+                "environment beats file"
+            );
             jail.set_env("DUALTRACK_PREVENTION__GRID_REPORT_DUE_HOUR", "24");
             let e = Settings::load(None, &Overrides::default()).expect_err("refused");
             assert!(e.to_string().contains("grid_report_due_hour"), "{e}");

@@ -222,7 +222,11 @@ mod tests {
             screened_on: Some(d("2020-01-25")),
             ..Default::default()
         };
-        assert_eq!(risk_of(&e, &rules), RiskLevel::Low, "before the area counted");
+        assert_eq!(
+            risk_of(&e, &rules),
+            RiskLevel::Low,
+            "before the area counted"
+        );
         assert_eq!(RiskLevel::Low.max(RiskLevel::High), RiskLevel::High);
         assert_eq!(GridDuty::ALL.len(), 5);
     }

@@ -143,7 +143,12 @@ impl Role {
             Role::Auditor => matches!(p, ReadTree | ReadAudit),
             Role::Leader => matches!(
                 p,
-                ReadTree | ReadGridWork | ReadMobilisation | ReadCadreRecords | ReadResumption | ReadCheckpoints
+                ReadTree
+                    | ReadGridWork
+                    | ReadMobilisation
+                    | ReadCadreRecords
+                    | ReadResumption
+                    | ReadCheckpoints
             ),
             Role::Operator => matches!(
                 p,
@@ -163,7 +168,10 @@ impl Role {
                     | ManageCheckpoints
             ),
             Role::GridWorker => {
-                matches!(p, ReadTree | ReadMobilisation | ReadGridWork | WriteGridWork)
+                matches!(
+                    p,
+                    ReadTree | ReadMobilisation | ReadGridWork | WriteGridWork
+                )
             }
             Role::OrgDept => matches!(
                 p,

@@ -38,13 +38,16 @@ struct Victims {
     document: i64,
     registration: i64,
     enterprise: i64,
-    filing: i64,
     project: i64,
     plant: i64,
     filing: i64,
     work_group: i64,
     visit: i64,
     problem: i64,
+    screened: i64,
+    household: i64,
+    risk_area: i64,
+    round: i64,
     checkpoint: i64,
     passage: i64,
 }
@@ -89,10 +92,6 @@ async fn fixture(engine: Engine) -> Fixture {
     let registration = t
         .count("SELECT MIN(id) FROM registrations WHERE jurisdiction_code LIKE '632802%'")
         .await;
-    let filing = t
-        .count("SELECT MIN(id) FROM resumption_filings WHERE jurisdiction_code LIKE '632802%' AND status = 'submitted'")
-        .await;
-    assert!(filing > 0, "a waiting 德令哈 filing in the demo");
     let project = t
         .count("SELECT MIN(id) FROM major_projects WHERE jurisdiction_code LIKE '632802%'")
         .await;
@@ -126,6 +125,27 @@ async fn fixture(engine: Engine) -> Fixture {
         checkpoint > 0 && passage > 0,
         "德令哈 checkpoints and passages in the demo"
     );
+    // 疫情防控: a screened person, a household, a risk area and a screening round of 德令哈.
+    let screened = t
+        .count("SELECT MIN(id) FROM screened_persons WHERE grid_code LIKE '632802%'")
+        .await;
+    let household = t
+        .count("SELECT MIN(id) FROM households WHERE grid_code LIKE '632802%'")
+        .await;
+    assert!(
+        screened > 0 && household > 0,
+        "德令哈 screening in the demo"
+    );
+    let r = t
+        .post("/api/v1/risk-areas", &tok, json!({"jurisdiction_code": DELINGHA, "region_code": "4201", "from_on": "2020-01-20", "level": "high"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let risk_area = r.json()["id"].as_i64().expect("risk area");
+    let r = t
+        .post("/api/v1/screening-rounds", &tok, json!({"jurisdiction_code": DELINGHA, "name": "专项摸排", "start_on": "2020-02-01", "due_on": "2020-02-10"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let round = r.json()["id"].as_i64().expect("round");
     Fixture {
         t,
         victim,
@@ -138,13 +158,16 @@ async fn fixture(engine: Engine) -> Fixture {
             document,
             registration,
             enterprise,
-            filing,
             project,
             plant,
             filing,
             work_group,
             visit,
             problem,
+            screened,
+            household,
+            risk_area,
+            round,
             checkpoint,
             passage,
         },
@@ -342,35 +365,6 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
         ("get", "/api/v1/resumption/rates") => (
             "golmud_operator",
             "/api/v1/resumption/rates?as_of=2020-02-27".into(),
-            None,
-        ),
-        ("get", "/api/v1/enterprises/{id}/filings") => (
-            "golmud_operator",
-            format!("/api/v1/enterprises/{}/filings", v.enterprise),
-            None,
-        ),
-        ("post", "/api/v1/enterprises/{id}/filings") => (
-            "liaison",
-            format!("/api/v1/enterprises/{}/filings", v.enterprise),
-            Some(
-                json!({"planned_on": "2020-02-20", "prevention_plan": "越权提交的防控方案，不应写入", "employees_planned": 10,
-                "check_mechanism": true, "check_screening": true, "check_supplies": true, "check_management": true, "check_publicity": true}),
-            ),
-        ),
-        ("get", "/api/v1/filings") => ("golmud_operator", route.into(), None),
-        ("post", "/api/v1/filings/{id}/approve") => (
-            "golmud_operator",
-            format!("/api/v1/filings/{}/approve", v.filing),
-            Some(json!({})),
-        ),
-        ("post", "/api/v1/filings/{id}/return") => (
-            "golmud_operator",
-            format!("/api/v1/filings/{}/return", v.filing),
-            Some(json!({"reason": "越权退回"})),
-        ),
-        ("get", "/api/v1/resumption/punctuality") => (
-            "golmud_operator",
-            "/api/v1/resumption/punctuality?date=2020-02-27".into(),
             None,
         ),
         ("get", "/api/v1/enterprises/{id}/filings") => (
@@ -607,6 +601,109 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
         ("get", "/api/v1/key-production") => (
             "golmud_operator",
             "/api/v1/key-production?as_of=2020-03-13&from=2020-02-01".into(),
+            None,
+        ),
+        ("get", "/api/v1/grids")
+        | ("get", "/api/v1/screened-persons")
+        | ("get", "/api/v1/risk-areas")
+        | ("get", "/api/v1/screening-rounds") => ("golmud_operator", route.into(), None),
+        ("get", "/api/v1/grid-reports/rollup") => (
+            "golmud_operator",
+            "/api/v1/grid-reports/rollup?date=2020-02-20".into(),
+            None,
+        ),
+        ("get", "/api/v1/grids/{code}")
+        | ("get", "/api/v1/grids/{code}/households")
+        | ("get", "/api/v1/grids/{code}/publicity")
+        | ("get", "/api/v1/grids/{code}/stability")
+        | ("get", "/api/v1/grids/{code}/reports") => (
+            "golmud_operator",
+            route.replace("{code}", DELINGHA_GRID),
+            None,
+        ),
+        ("get", "/api/v1/grids/{code}/reports/draft") => (
+            "golmud_operator",
+            format!("/api/v1/grids/{DELINGHA_GRID}/reports/draft?date=2020-02-20"),
+            None,
+        ),
+        ("post", "/api/v1/grids/{code}/members") => (
+            "golmud_operator",
+            format!("/api/v1/grids/{DELINGHA_GRID}/members"),
+            Some(json!({"person_id": person, "role": "worker"})),
+        ),
+        ("post", "/api/v1/grids/{code}/households") => (
+            "golmud_operator",
+            format!("/api/v1/grids/{DELINGHA_GRID}/households"),
+            Some(json!({"address": "越权住址", "head_name": "越权"})),
+        ),
+        ("post", "/api/v1/grids/{code}/publicity") => (
+            "golmud_operator",
+            format!("/api/v1/grids/{DELINGHA_GRID}/publicity"),
+            Some(
+                json!({"delivered_on": "2020-02-20", "what": "越权宣传", "place": "x", "copies": 1}),
+            ),
+        ),
+        ("post", "/api/v1/grids/{code}/stability") => (
+            "golmud_operator",
+            format!("/api/v1/grids/{DELINGHA_GRID}/stability"),
+            Some(json!({"occurred_on": "2020-02-20", "kind": "dispute", "summary": "越权记录"})),
+        ),
+        ("post", "/api/v1/grids/{code}/reports") => (
+            "grid_worker",
+            format!("/api/v1/grids/{DELINGHA_GRID}/reports"),
+            Some(json!({"report_date": "2020-03-20", "zero_report": true})),
+        ),
+        ("post", "/api/v1/households/{id}/visits") => (
+            "golmud_operator",
+            format!("/api/v1/households/{}/visits", v.household),
+            Some(json!({"visited_on": "2020-02-20"})),
+        ),
+        ("post", "/api/v1/households/{id}/persons") => {
+            let first17 = "63280219900303005";
+            let check =
+                dualtrack_domain::resident_id::check_char(first17.as_bytes()).expect("digits");
+            (
+                "golmud_operator",
+                format!("/api/v1/households/{}/persons", v.household),
+                Some(
+                    json!({"name": "越权", "id_number": format!("{first17}{check}"), "kind": "resident", "screened_on": "2020-02-20"}),
+                ),
+            )
+        }
+        ("get", "/api/v1/screened-persons/{id}") => (
+            "golmud_operator",
+            format!("/api/v1/screened-persons/{}", v.screened),
+            None,
+        ),
+        ("post", "/api/v1/screened-persons/{id}/unmask") => (
+            "golmud_operator",
+            format!("/api/v1/screened-persons/{}/unmask", v.screened),
+            Some(json!({})),
+        ),
+        ("post", "/api/v1/risk-areas") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"jurisdiction_code": DELINGHA, "region_code": "42", "from_on": "2020-01-23", "level": "high"}),
+            ),
+        ),
+        ("put", "/api/v1/risk-areas/{id}") => (
+            "golmud_operator",
+            format!("/api/v1/risk-areas/{}", v.risk_area),
+            Some(
+                json!({"jurisdiction_code": DELINGHA, "region_code": "42", "from_on": "2020-01-23", "level": "low"}),
+            ),
+        ),
+        ("post", "/api/v1/screening-rounds") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"jurisdiction_code": DELINGHA, "name": "越权轮次", "start_on": "2020-02-01", "due_on": "2020-02-10"}),
+            ),
+        ),
+        ("get", "/api/v1/screening-rounds/{id}/coverage") => (
+            "golmud_operator",
+            format!("/api/v1/screening-rounds/{}/coverage", v.round),
             None,
         ),
         _ => panic!("no scope case for {method} {route}: add one to tests/scope.rs"),
@@ -1071,6 +1168,35 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
                 ("quantity", "1"),
                 ("mode", "rail"),
             ],
+        ),
+    ] {
+        let r = op.post(&path, &fields, true).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+    }
+    // 疫情防控: 德令哈's grid and its forms are not found; the command page holds only 格尔木.
+    for path in [
+        format!("/grids/{DELINGHA_GRID}"),
+        format!("/prevention?date=2020-02-20&code={DELINGHA}"),
+    ] {
+        let r = op.get(&path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!r.text.contains("德令哈市"), "{path}: {}", r.text);
+    }
+    let r = op.get("/prevention?date=2020-02-20").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        !r.text.contains("德令哈") && !r.text.contains(DELINGHA),
+        "{}",
+        r.text
+    );
+    for (path, fields) in [
+        (
+            format!("/grids/{DELINGHA_GRID}/report"),
+            vec![("report_date", "2020-03-20"), ("zero_report", "on")],
+        ),
+        (
+            format!("/grids/{DELINGHA_GRID}/households"),
+            vec![("address", "越权"), ("head_name", "越权")],
         ),
     ] {
         let r = op.post(&path, &fields, true).await;

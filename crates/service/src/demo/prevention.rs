@@ -273,7 +273,7 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
     store::insert_publicity_many(tx, &publicity, "demo", now).await?;
     for (k, (g, _)) in grids.iter().enumerate().filter(|(k, _)| k % 12 == 5) {
         let on = day("2020-02-01") + Duration::days((mix(k as u64, 700) % 30) as i64);
-        let resolved = mix(k as u64, 701) % 3 != 0;
+        let resolved = !mix(k as u64, 701).is_multiple_of(3);
         store::insert_stability(
             tx,
             g,
@@ -318,7 +318,7 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
                 k as u64,
                 d.to_string().len() as u64 * 1000 + d.ordinal() as u64,
             );
-            if s % 30 == 0 {
+            if s.is_multiple_of(30) {
                 continue;
             }
             let filed_at = if s % 20 == 1 {

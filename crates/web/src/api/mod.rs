@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod checkpoints;
 pub mod filings;
 pub mod mobilisation;
+pub mod prevention;
 pub mod projects;
 pub mod resumption;
 pub mod resumption_io;
@@ -98,6 +99,39 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(checkpoints::passages, checkpoints::register))
         .routes(routes!(checkpoints::get_passage))
         .routes(routes!(checkpoints::unmask))
+        .routes(routes!(prevention::list_grids))
+        .routes(routes!(prevention::get_grid))
+        .routes(routes!(prevention::add_member))
+        .routes(routes!(
+            prevention::list_households,
+            prevention::add_household
+        ))
+        .routes(routes!(prevention::visit_household))
+        .routes(routes!(prevention::screen_person))
+        .routes(routes!(prevention::list_screened))
+        .routes(routes!(prevention::get_screened))
+        .routes(routes!(prevention::unmask_screened))
+        .routes(routes!(
+            prevention::list_risk_areas,
+            prevention::set_risk_area
+        ))
+        .routes(routes!(prevention::update_risk_area))
+        .routes(routes!(prevention::list_rounds, prevention::create_round))
+        .routes(routes!(prevention::round_coverage))
+        .routes(routes!(
+            prevention::list_publicity,
+            prevention::record_publicity
+        ))
+        .routes(routes!(
+            prevention::list_stability,
+            prevention::record_stability
+        ))
+        .routes(routes!(
+            prevention::grid_reports,
+            prevention::file_grid_report
+        ))
+        .routes(routes!(prevention::grid_report_draft))
+        .routes(routes!(prevention::rollup))
         .routes(routes!(campaigns::list, campaigns::create))
         .routes(routes!(campaigns::get))
         .routes(routes!(campaigns::send, campaigns::people))

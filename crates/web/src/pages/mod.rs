@@ -15,6 +15,7 @@ mod home;
 mod mobilisation;
 mod organisations;
 mod people;
+mod prevention;
 mod projects;
 mod resumption;
 mod tree;
@@ -58,6 +59,12 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/unlock", post(users::unlock))
         .route("/users/{id}/password", post(users::reset_password))
         .route("/audit", get(audit::page))
+        .route("/my-grid", get(prevention::my_grid))
+        .route("/prevention", get(prevention::command))
+        .route("/grids/{code}", get(prevention::grid_page))
+        .route("/grids/{code}/households", post(prevention::add_household))
+        .route("/grids/{code}/screen", post(prevention::screen))
+        .route("/grids/{code}/report", post(prevention::file_report))
         .route("/resumption", get(resumption::rates))
         .route("/enterprises", get(resumption::list))
         .route("/enterprises/{id}", get(resumption::page))
@@ -142,6 +149,7 @@ pub struct Nav {
     pub show_audit: bool,
     pub show_mobilisation: bool,
     pub show_resumption: bool,
+    pub show_prevention: bool,
     pub notice: Option<String>,
 }
 
@@ -165,6 +173,7 @@ impl Nav {
             show_audit: actor.can(Permission::ReadAudit),
             show_mobilisation: actor.can(Permission::ReadMobilisation),
             show_resumption: actor.can(Permission::ReadResumption),
+            show_prevention: actor.can(Permission::ReadGridWork),
             notice: None,
         }
     }
