@@ -470,6 +470,9 @@ async fn list_exports_match_the_api_and_mask_phones(engine: Engine) {
 }
 
 /// Every export a 格尔木 user can ask for.
+/// At most this many provinces in the shipments chart.
+const CHART_PROVINCES: usize = 8;
+
 const EXPORTS: &[&str] = &[
     "/api/v1/resumption/rates/export.xlsx?as_of=2020-02-27",
     "/api/v1/resumption/series/export.xlsx?from=2020-02-15&to=2020-02-27&by=county",
@@ -560,21 +563,48 @@ async fn command_pages_draw_the_api_figures_and_link_exports(engine: Engine) {
         "href=\"/api/v1/key-production/export.xlsx?as_of=2020-02-29&amp;from=2020-02-01\""
     ));
     let shipped = chart(&page.text, "province-chart");
-    let by_api: i64 = list(&api["provinces"])
-        .iter()
-        .map(|p| p["quantity"].as_i64().expect("quantity"))
-        .sum();
+    // Each province's total, most first: the chart shows the first of them, each product's
+    // bar the API's quantity.
+    let mut totals: Vec<(String, i64)> = Vec::new();
+    for p in list(&api["provinces"]) {
+        let name = p["province_name"].as_str().expect("name").to_string();
+        let q = p["quantity"].as_i64().expect("quantity");
+        match totals.iter_mut().find(|(n, _)| *n == name) {
+            Some(t) => t.1 += q,
+            None => totals.push((name, q)),
+        }
+    }
+    totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    assert!(!totals.is_empty());
+    let shown = list(&shipped["x"]).len();
+    assert_eq!(shown, totals.len().min(CHART_PROVINCES));
+    let by_api: i64 = totals[..shown].iter().map(|(_, q)| q).sum();
     assert!(by_api > 0);
     assert_eq!(series_sum(&shipped), by_api);
-    let provinces: std::collections::BTreeSet<&str> = list(&api["provinces"])
-        .iter()
-        .filter_map(|p| p["province_name"].as_str())
-        .collect();
-    // The provinces that received most by name, the rest together.
-    let shown = list(&shipped["x"]).len();
-    assert!(shown <= 11 && shown <= provinces.len(), "{shipped}");
-    if shown < provinces.len() {
-        assert_eq!(shipped["x"][shown - 1], "其他");
+    for (i, (name, _)) in totals[..shown].iter().enumerate() {
+        let label = shipped["x"][i].as_str().expect("label");
+        assert!(name.starts_with(label), "{label} for {name}");
+        for p in list(&api["provinces"])
+            .iter()
+            .filter(|p| p["province_name"] == name.as_str())
+        {
+            let series = list(&shipped["series"])
+                .iter()
+                .find(|s| {
+                    s["name"]
+                        == format!(
+                            "{}（{}）",
+                            p["product"].as_str().expect("product"),
+                            p["unit"].as_str().expect("unit")
+                        )
+                        .as_str()
+                })
+                .expect("a series for the product");
+            assert_eq!(series["data"][i], p["quantity"], "{name}");
+        }
+    }
+    if totals.len() > CHART_PROVINCES {
+        assert!(page.text.contains(&format!("共 {} 个", totals.len())));
     }
     let output = chart(&page.text, "output-chart");
     assert_eq!(output["unit"], "%");

@@ -120,8 +120,9 @@ fn short_name(name: &str) -> String {
     name.to_string()
 }
 
-/// Provinces a shipments chart names; the rest are summed as 其他.
-const CHART_PROVINCES: usize = 10;
+/// At most this many provinces in the shipments chart (those that received most); the
+/// table beside it lists them all.
+pub const CHART_PROVINCES: usize = 8;
 
 /// Counties' start rate (as planned) and investment completion rate side by side.
 fn county_chart_json(view: &ProjectRatesView, places: &Places) -> serde_json::Value {
@@ -376,6 +377,9 @@ struct ProductionPage {
     output_chart: String,
     /// Shipments by province, a series per product, as chart JSON.
     province_chart: String,
+    /// How many provinces received shipments (the chart shows at most CHART_PROVINCES).
+    province_count: usize,
+    chart_provinces: usize,
 }
 
 /// Each plant's output day by day over the period as a percentage of its design capacity
@@ -403,9 +407,9 @@ fn output_chart_json(
     serde_json::json!({"x": x, "series": series, "unit": "%"})
 }
 
-/// Shipments over the period by destination province, a bar per product: the provinces that
-/// received most, the others together as 其他.
-fn province_chart_json(v: &KeyProductionView) -> serde_json::Value {
+/// Shipments over the period by destination province, a bar per product, for the provinces
+/// that received most; and how many provinces there are in all.
+fn province_chart_json(v: &KeyProductionView) -> (serde_json::Value, usize) {
     let mut totals: Vec<(&str, i64)> = Vec::new();
     for p in &v.provinces {
         match totals.iter_mut().find(|(n, _)| *n == p.province_name) {
@@ -413,22 +417,17 @@ fn province_chart_json(v: &KeyProductionView) -> serde_json::Value {
             None => totals.push((&p.province_name, p.quantity)),
         }
     }
-    totals.sort_by(|a, b| b.1.cmp(&a.1));
-    let named = if totals.len() > CHART_PROVINCES + 1 {
-        CHART_PROVINCES
-    } else {
-        totals.len()
-    };
-    let mut x: Vec<String> = totals[..named].iter().map(|(n, _)| short_name(n)).collect();
-    if named < totals.len() {
-        x.push("其他".into());
-    }
+    totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let named = totals.len().min(CHART_PROVINCES);
+    let x: Vec<String> = totals[..named].iter().map(|(n, _)| short_name(n)).collect();
     let mut products: Vec<(String, Vec<i64>)> = Vec::new();
     for p in &v.provinces {
-        let i = totals[..named]
+        let Some(i) = totals[..named]
             .iter()
             .position(|(n, _)| *n == p.province_name)
-            .unwrap_or(named);
+        else {
+            continue;
+        };
         let name = format!("{}（{}）", p.product, p.unit);
         let k = match products.iter().position(|(n, _)| *n == name) {
             Some(k) => k,
@@ -443,7 +442,10 @@ fn province_chart_json(v: &KeyProductionView) -> serde_json::Value {
         .into_iter()
         .map(|(name, data)| serde_json::json!({"name": name, "data": data}))
         .collect();
-    serde_json::json!({"x": x, "series": series, "unit": ""})
+    (
+        serde_json::json!({"x": x, "series": series, "unit": ""}),
+        totals.len(),
+    )
 }
 
 fn production_page(
@@ -453,10 +455,13 @@ fn production_page(
     outputs: &[(String, Vec<OutputView>)],
     error: Option<String>,
 ) -> ProductionPage {
+    let provinces = province_chart_json(&v);
     ProductionPage {
         nav,
         output_chart: script_json(&output_chart_json(&v, outputs)),
-        province_chart: script_json(&province_chart_json(&v)),
+        province_chart: script_json(&provinces.0),
+        province_count: provinces.1,
+        chart_provinces: CHART_PROVINCES,
         as_of: v.as_of.to_string(),
         from: v.from.to_string(),
         days: v.days,
