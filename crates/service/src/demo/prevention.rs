@@ -1,6 +1,7 @@
 //! The prevention part of the Haixi 2020 demo. The field report counts 815 grids under the
 //! prefecture's 35 towns and townships and 295 village party organisations: the demo draws
-//! grids under its villages, round and round, until the tree holds 815, each with a leader and
+//! grids under its villages that have none yet, round and round, until the tree holds 815,
+//! each with a leader and
 //! a worker from the people registry; then a few households per grid and the persons screened
 //! in them from late January, some back from Hubei (high risk under the prefecture's risk
 //! area of Hubei from 2020-01-23), two screening rounds, publicity and stability records, and
@@ -70,8 +71,14 @@ fn id_number(county: &str, i: u64) -> String {
 /// Loads the prevention demo; returns the number of grids in the tree.
 pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
     let now = Utc::now();
-    let villages = store::nodes_at_level_tx(tx, super::HAIXI, Level::Village.rank()).await?;
     let existing = store::nodes_at_level_tx(tx, super::HAIXI, Level::Grid.rank()).await?;
+    // Villages that have grids already keep them as they are.
+    let villages: Vec<(String, String)> =
+        store::nodes_at_level_tx(tx, super::HAIXI, Level::Village.rank())
+            .await?
+            .into_iter()
+            .filter(|(v, _)| !existing.iter().any(|(g, _)| g.starts_with(v.as_str())))
+            .collect();
     let mut next: BTreeMap<String, u16> = villages.iter().map(|(c, _)| (c.clone(), 1)).collect();
     for (g, _) in &existing {
         let n = g[12..].parse::<u16>().unwrap_or(0);
