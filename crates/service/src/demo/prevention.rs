@@ -1,8 +1,7 @@
 //! The prevention part of the Haixi 2020 demo. The field report counts 815 grids under the
 //! prefecture's 35 towns and townships and 295 village party organisations: the demo draws
 //! grids under its villages that have none yet, round and round, until the tree holds 815,
-//! each with a leader and
-//! a worker from the people registry; then a few households per grid and the persons screened
+//! each with a leader and a worker from the people registry; then a few households per grid and the persons screened
 //! in them from late January, some back from Hubei (high risk under the prefecture's risk
 //! area of Hubei from 2020-01-23), two screening rounds, publicity and stability records, and
 //! each grid's daily reports from 2020-01-25 to 2020-03-13 with some late and some missing.
