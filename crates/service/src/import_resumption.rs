@@ -735,40 +735,6 @@ impl App {
         self.audited_export(actor, "企业日报", "企业日报", &columns, table)
             .await
     }
-
-    /// The rates as of a day as xlsx: the same figures as the API, one row per county and a
-    /// total row, each rate with its numerator and denominator.
-    pub async fn export_rates(&self, actor: &Actor, raw_as_of: &str) -> ServiceResult<Vec<u8>> {
-        let view = self.resumption_rates(actor, raw_as_of).await?;
-        let pct = |p: Option<f64>| p.map(|p| format!("{p:.1}")).unwrap_or_default();
-        let mut table = Vec::new();
-        for (p, total) in view
-            .counties
-            .iter()
-            .map(|c| (c, false))
-            .chain([(&view.total, true)])
-        {
-            let name = self.name_of(&p.code).await?.unwrap_or_default();
-            table.push(vec![
-                p.code.clone(),
-                if total { format!("{name}合计") } else { name },
-                view.as_of.to_string(),
-                p.registered.to_string(),
-                p.excluded.to_string(),
-                p.resumption.numerator.to_string(),
-                p.resumption.denominator.to_string(),
-                pct(p.resumption.percent),
-                p.return_to_work.numerator.to_string(),
-                p.return_to_work.denominator.to_string(),
-                pct(p.return_to_work.percent),
-                p.capacity.numerator.to_string(),
-                p.capacity.denominator.to_string(),
-                pct(p.capacity.percent),
-            ]);
-        }
-        self.audited_export(actor, "复工率", "复工率", RATE_COLUMNS, table)
-            .await
-    }
 }
 
 /// The columns of the rates export.
