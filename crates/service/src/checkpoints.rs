@@ -30,11 +30,14 @@ use dualtrack_store::checkpoints::{
     self as store, CheckpointRow, Counts, NewCheckpoint, NewPassage, NewShift, NewTraveller,
     PassageRow, TravellerRow,
 };
-use dualtrack_store::{jurisdiction, StoreError};
+use dualtrack_store::{jurisdiction, Db, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 use utoipa::{IntoParams, ToSchema};
+
+/// Passage registrations waiting for SQLite's single writer, in turn.
+static SQLITE_PASSAGE_WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The most travellers one passage may carry (a full coach with its crew).
 pub const MAX_TRAVELLERS: usize = 80;
@@ -871,6 +874,12 @@ impl App {
             }
         }
         let new = self.check_passage(actor, &c, input, key.clone()).await?;
+        // On SQLite one writer at a time: registrations queue here in order rather than in
+        // SQLite's busy handler, whose growing sleeps would make a barrier wait for no reason.
+        let _turn = match &self.db {
+            Db::Sqlite(_) => Some(SQLITE_PASSAGE_WRITES.lock().await),
+            Db::Postgres(_) => None,
+        };
         let mut tx = self.db.begin().await?;
         let id = match store::insert_passage(&mut tx, &new, Utc::now()).await {
             Ok(id) => id,

@@ -11,7 +11,6 @@ pub mod campaigns;
 pub mod checkpoints;
 pub mod demo;
 pub mod error;
-pub mod export_resumption;
 pub mod filings;
 pub mod import;
 pub mod import_resumption;

@@ -139,13 +139,16 @@ async fn a_passage_is_written_whole_once(engine: Engine) {
     assert!(c["counts"]["fevers"].as_i64() >= Some(2));
 }
 
+/// A change to a good passage that makes it bad.
+type Change = Box<dyn Fn(&mut Value)>;
+
 async fn bad_input_writes_nothing(engine: Engine) {
     let t = TestApp::new(engine).await;
     let tok = t.token("golmud_operator").await;
     let south = checkpoint(&t, "格尔木南出口").await;
     let path = format!("/api/v1/checkpoints/{south}/passages");
     let before = written(&t).await;
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+    let cases: Vec<(&str, Change, &str)> = vec![
         (
             "plate",
             Box::new(|b| b["plate"] = json!("青H1234")),

@@ -22,6 +22,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         import_rows: usize,
     },
+    /// 卡口通行登记：预置数百万次通行的 SQLite 上，经 HTTP 并发登记的吞吐量与延迟分位数
+    Passages {
+        /// 预置的通行次数（每次 2 人）
+        #[arg(long, default_value_t = 5_000_000)]
+        prefilled: u64,
+        /// 计时的登记请求数
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        /// 并发客户端数
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+    },
     /// 一万家规上企业、一年日报：按日汇总与逐条计算的复工率耗时对比，县全年序列
     Resumption {
         #[arg(long, default_value_t = 10_000)]
@@ -52,6 +64,11 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             deployments,
             import_rows,
         } => super::bench_mobilisation::run(people, deployments, import_rows).await?,
+        BenchCommand::Passages {
+            prefilled,
+            requests,
+            clients,
+        } => super::bench_passages::run(prefilled, requests, clients).await?,
         BenchCommand::Resumption { enterprises, days } => {
             super::bench_resumption::run(enterprises, days).await?
         }
