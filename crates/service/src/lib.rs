@@ -11,6 +11,7 @@ pub mod campaigns;
 pub mod checkpoints;
 pub mod demo;
 pub mod error;
+pub mod export_resumption;
 pub mod filings;
 pub mod import;
 pub mod import_resumption;
