@@ -8,9 +8,18 @@ use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::json;
 
+/// The code the next grid under 博爱巷 (632801001001) will get.
+async fn next_grid(t: &TestApp) -> String {
+    let last = t
+        .count("SELECT CAST(MAX(code) AS BIGINT) FROM jurisdictions WHERE parent_code = '632801001001'")
+        .await;
+    (last + 1).to_string()
+}
+
 async fn auditors_filter_the_log(engine: Engine) {
     let t = TestApp::new(engine).await;
     let op = t.token("golmud_operator").await;
+    let next = next_grid(&t).await;
     t.post(
         "/api/v1/jurisdictions/632801001001/grids",
         &op,
@@ -34,8 +43,8 @@ async fn auditors_filter_the_log(engine: Engine) {
     assert_eq!(row["username"], "golmud_operator");
     assert_eq!(row["roles"], "operator");
     assert_eq!(row["action_name"], "新建网格");
-    assert_eq!(row["target_id"], "632801001001004");
-    assert_eq!(row["jurisdiction_code"], "632801001001004");
+    assert_eq!(row["target_id"], next.as_str());
+    assert_eq!(row["jurisdiction_code"], next.as_str());
     assert_eq!(row["outcome"], "success");
     assert_eq!(row["detail"], "审计测试网格");
     let failed = t
@@ -93,9 +102,10 @@ async fn a_failed_write_leaves_no_audit_row_and_no_record(engine: Engine) {
         .await;
     // A database fault in the middle of the write: the grid row would clash with a code
     // that is taken, after the audit row was prepared. Simulate by taking the next code.
+    let next = next_grid(&t).await;
     dualtrack_store::on_db!(&t.db.db, p => sqlx::query(
-        "INSERT INTO jurisdictions (code, name, level, parent_code) VALUES ('632801001001004', '占位', 6, NULL)")
-        .execute(p).await.expect("insert").rows_affected());
+        "INSERT INTO jurisdictions (code, name, level, parent_code) VALUES ($1, '占位', 6, NULL)")
+        .bind(&next).execute(p).await.expect("insert").rows_affected());
     let r = t
         .post(
             "/api/v1/jurisdictions/632801001001/grids",
