@@ -917,10 +917,24 @@ async fn spreadsheet_route(t: &TestApp, method: &str, route: &str) {
         }
         ("get", "/api/v1/enterprises/export.xlsx")
         | ("get", "/api/v1/reports/export.xlsx")
-        | ("get", "/api/v1/resumption/rates/export.xlsx") => {
+        | ("get", "/api/v1/resumption/rates/export.xlsx")
+        | ("get", "/api/v1/resumption/series/export.xlsx")
+        | ("get", "/api/v1/resumption/punctuality/export.xlsx")
+        | ("get", "/api/v1/filings/export.xlsx")
+        | ("get", "/api/v1/production-problems/export.xlsx")
+        | ("get", "/api/v1/projects/export.xlsx")
+        | ("get", "/api/v1/key-production/export.xlsx") => {
             let path = match route {
                 "/api/v1/reports/export.xlsx" => format!("{route}?date=2020-02-27"),
                 "/api/v1/resumption/rates/export.xlsx" => format!("{route}?as_of=2020-02-27"),
+                "/api/v1/resumption/series/export.xlsx" => {
+                    format!("{route}?from=2020-02-20&to=2020-02-27&by=county")
+                }
+                "/api/v1/resumption/punctuality/export.xlsx" => format!("{route}?date=2020-02-27"),
+                "/api/v1/projects/export.xlsx" => format!("{route}?as_of=2020-03-13"),
+                "/api/v1/key-production/export.xlsx" => {
+                    format!("{route}?as_of=2020-02-29&from=2020-02-01")
+                }
                 _ => route.to_string(),
             };
             let req = axum::http::Request::builder()

@@ -154,6 +154,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(resumption_io::reports_template))
         .routes(routes!(resumption_io::export_reports))
         .routes(routes!(resumption_io::export_rates))
+        .routes(routes!(resumption_io::export_series))
+        .routes(routes!(resumption_io::export_punctuality))
+        .routes(routes!(resumption_io::export_filings))
+        .routes(routes!(resumption_io::export_problems))
+        .routes(routes!(resumption_io::export_projects))
+        .routes(routes!(resumption_io::export_key_production))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(mobilisation::import_people))
