@@ -123,10 +123,16 @@ pub enum Action {
     StabilityRecord,
     #[serde(rename = "grid_report.file")]
     GridReportFile,
+    #[serde(rename = "monitoring.create")]
+    MonitoringCreate,
+    #[serde(rename = "monitoring.followup")]
+    MonitoringFollowup,
+    #[serde(rename = "monitoring.release")]
+    MonitoringRelease,
 }
 
 impl Action {
-    pub const ALL: [Action; 57] = [
+    pub const ALL: [Action; 60] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -184,6 +190,9 @@ impl Action {
         Action::PublicityRecord,
         Action::StabilityRecord,
         Action::GridReportFile,
+        Action::MonitoringCreate,
+        Action::MonitoringFollowup,
+        Action::MonitoringRelease,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -245,6 +254,9 @@ impl Action {
             Action::PublicityRecord => "publicity.record",
             Action::StabilityRecord => "stability.record",
             Action::GridReportFile => "grid_report.file",
+            Action::MonitoringCreate => "monitoring.create",
+            Action::MonitoringFollowup => "monitoring.followup",
+            Action::MonitoringRelease => "monitoring.release",
         }
     }
 
@@ -307,6 +319,9 @@ impl Action {
             Action::PublicityRecord => "记录宣传教育",
             Action::StabilityRecord => "记录矛盾纠纷与事件",
             Action::GridReportFile => "网格日报",
+            Action::MonitoringCreate => "建立隔离或健康监测",
+            Action::MonitoringFollowup => "隔离随访",
+            Action::MonitoringRelease => "解除隔离或健康监测",
         }
     }
 

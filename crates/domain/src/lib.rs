@@ -12,6 +12,7 @@ pub mod divisions;
 pub mod filings;
 pub mod jurisdiction;
 pub mod mobilisation;
+pub mod monitoring;
 pub mod password;
 pub mod prevention;
 pub mod projects;

@@ -77,6 +77,10 @@ pub enum Permission {
     RegisterPassages,
     /// Set up checkpoints and their shifts, assign staff to them.
     ManageCheckpoints,
+    /// Read quarantine and health monitoring cases (masked), follow-ups, alerts and figures.
+    ReadMonitoring,
+    /// Open monitoring cases, record follow-ups, release.
+    ManageMonitoring,
 }
 
 impl Role {
@@ -149,6 +153,7 @@ impl Role {
                     | ReadCadreRecords
                     | ReadResumption
                     | ReadCheckpoints
+                    | ReadMonitoring
             ),
             Role::Operator => matches!(
                 p,
@@ -166,11 +171,18 @@ impl Role {
                     | ReadCheckpoints
                     | RegisterPassages
                     | ManageCheckpoints
+                    | ReadMonitoring
+                    | ManageMonitoring
             ),
             Role::GridWorker => {
                 matches!(
                     p,
-                    ReadTree | ReadMobilisation | ReadGridWork | WriteGridWork
+                    ReadTree
+                        | ReadMobilisation
+                        | ReadGridWork
+                        | WriteGridWork
+                        | ReadMonitoring
+                        | ManageMonitoring
                 )
             }
             Role::OrgDept => matches!(
@@ -245,6 +257,32 @@ mod tests {
         assert_eq!(Role::parse("grid-worker"), Some(Role::GridWorker));
         assert_eq!(Role::parse("审计员"), Some(Role::Auditor));
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn monitoring_is_read_by_leaders_and_kept_by_operators_and_grid_workers() {
+        use Permission::{ManageMonitoring, ReadMonitoring};
+        for r in [Role::Leader, Role::Operator, Role::GridWorker] {
+            assert!(r.grants(ReadMonitoring), "{r}");
+        }
+        assert!(!Role::Leader.grants(ManageMonitoring));
+        assert!(Role::Operator.grants(ManageMonitoring));
+        assert!(Role::GridWorker.grants(ManageMonitoring));
+        assert!(!Role::GridWorker.grants(Permission::Unmask));
+        for r in [
+            Role::SysAdmin,
+            Role::SecAdmin,
+            Role::Auditor,
+            Role::EnterpriseLiaison,
+            Role::DeptResponder,
+            Role::OrgDept,
+            Role::CheckpointWorker,
+        ] {
+            assert!(
+                !r.grants(ReadMonitoring) && !r.grants(ManageMonitoring),
+                "{r}"
+            );
+        }
     }
 
     #[test]
