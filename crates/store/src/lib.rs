@@ -12,6 +12,7 @@ pub mod checkpoints;
 pub mod filings;
 pub mod jurisdiction;
 pub mod mobilisation;
+pub mod monitoring;
 pub mod prevention;
 pub mod projects;
 pub mod punctuality;
