@@ -39,12 +39,18 @@ pub struct Settings {
 pub struct PreventionSettings {
     /// A grid's daily report is due the next day by this hour, China Standard Time.
     pub grid_report_due_hour: u32,
+    /// A monitoring case is planned to end this many days after the last exposure.
+    pub monitoring_days: u32,
+    /// A monitoring case's next follow-up is due this many hours after the last one.
+    pub followup_interval_hours: u32,
 }
 
 impl Default for PreventionSettings {
     fn default() -> Self {
         PreventionSettings {
             grid_report_due_hour: dualtrack_service::prevention::DEFAULT_GRID_REPORT_DUE_HOUR,
+            monitoring_days: dualtrack_domain::monitoring::DEFAULT_MONITORING_DAYS,
+            followup_interval_hours: dualtrack_domain::monitoring::DEFAULT_FOLLOWUP_INTERVAL_HOURS,
         }
     }
 }
@@ -133,6 +139,8 @@ const KEYS: &[&str] = &[
     "password_min_classes",
     "resumption.report_due_hour",
     "prevention.grid_report_due_hour",
+    "prevention.monitoring_days",
+    "prevention.followup_interval_hours",
 ];
 
 impl Settings {
@@ -182,6 +190,18 @@ impl Settings {
             anyhow::bail!(
                 "配置项 prevention.grid_report_due_hour 应为 0 到 23（次日几时前报送），当前为 {}",
                 self.prevention.grid_report_due_hour
+            );
+        }
+        if !(1..=60).contains(&self.prevention.monitoring_days) {
+            anyhow::bail!(
+                "配置项 prevention.monitoring_days 应为 1 到 60（末次暴露后监测几天），当前为 {}",
+                self.prevention.monitoring_days
+            );
+        }
+        if !(1..=24).contains(&self.prevention.followup_interval_hours) {
+            anyhow::bail!(
+                "配置项 prevention.followup_interval_hours 应为 1 到 24（两次随访间隔几小时），当前为 {}",
+                self.prevention.followup_interval_hours
             );
         }
         if self.body_limit_bytes < 1024 {
@@ -261,6 +281,10 @@ report_due_hour = 12
 # 网格日报截至当日 24 时，次日几时（北京时间，0–23）前报送；晚于此为迟报。
 # 环境变量：DUALTRACK_PREVENTION__GRID_REPORT_DUE_HOUR。
 grid_report_due_hour = 12
+# 隔离与健康监测：末次暴露后监测几天（计划解除日期），两次随访间隔几小时（超过即超时）。
+# 环境变量：DUALTRACK_PREVENTION__MONITORING_DAYS、DUALTRACK_PREVENTION__FOLLOWUP_INTERVAL_HOURS。
+monitoring_days = 14
+followup_interval_hours = 12
 "#;
 
 #[cfg(test)]
@@ -315,6 +339,25 @@ mod tests {
             jail.set_env("DUALTRACK_RESUMPTION__REPORT_DUE_HOUR", "24");
             let e = Settings::load(None, &Overrides::default()).expect_err("refused");
             assert!(e.to_string().contains("report_due_hour"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn monitoring_days_and_interval_come_from_the_prevention_table() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "dt.toml",
+                "[prevention]\nmonitoring_days = 21\nfollowup_interval_hours = 8\n",
+            )?;
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.prevention.monitoring_days, 21);
+            assert_eq!(s.prevention.followup_interval_hours, 8);
+            assert_eq!(s.prevention.grid_report_due_hour, 12, "default kept");
+            jail.set_env("DUALTRACK_PREVENTION__MONITORING_DAYS", "0");
+            let e = Settings::load(None, &Overrides::default()).expect_err("refused");
+            assert!(e.to_string().contains("monitoring_days"), "{e}");
             Ok(())
         });
     }

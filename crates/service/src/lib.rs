@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod checkpoints;
+pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod export_resumption;
@@ -16,6 +17,7 @@ pub mod filings;
 pub mod import;
 pub mod import_resumption;
 pub mod mobilisation;
+pub mod monitoring;
 pub mod prevention;
 pub mod projects;
 pub mod punctuality;
@@ -66,6 +68,12 @@ pub struct App {
     pub report_due_hour: u32,
     /// A grid's daily report is due the next day at this hour, China Standard Time (0–23).
     pub grid_report_due_hour: u32,
+    /// A monitoring case is planned to end this many days after the last exposure.
+    pub monitoring_days: u32,
+    /// A monitoring case's next follow-up is due this many hours after the last one.
+    pub followup_interval_hours: u32,
+    /// Where the time-dependent use cases read "now" from (settable in tests).
+    pub clock: clock::Clock,
 }
 
 impl App {
@@ -75,6 +83,9 @@ impl App {
             security,
             report_due_hour: DEFAULT_REPORT_DUE_HOUR,
             grid_report_due_hour: prevention::DEFAULT_GRID_REPORT_DUE_HOUR,
+            monitoring_days: dualtrack_domain::monitoring::DEFAULT_MONITORING_DAYS,
+            followup_interval_hours: dualtrack_domain::monitoring::DEFAULT_FOLLOWUP_INTERVAL_HOURS,
+            clock: clock::Clock::default(),
         }
     }
 
@@ -87,6 +98,18 @@ impl App {
     /// Sets the hour of the next day by which a grid's daily report is due (capped at 23).
     pub fn with_grid_report_due_hour(mut self, hour: u32) -> App {
         self.grid_report_due_hour = hour.min(23);
+        self
+    }
+
+    /// Sets the days of monitoring after the last exposure (1–60).
+    pub fn with_monitoring_days(mut self, days: u32) -> App {
+        self.monitoring_days = days.clamp(1, 60);
+        self
+    }
+
+    /// Sets the hours between follow-ups of a monitoring case (1–24).
+    pub fn with_followup_interval_hours(mut self, hours: u32) -> App {
+        self.followup_interval_hours = hours.clamp(1, 24);
         self
     }
 }

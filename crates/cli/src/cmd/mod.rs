@@ -22,7 +22,9 @@ pub async fn open(settings: &Settings) -> anyhow::Result<App> {
     db.migrate().await?;
     Ok(App::new(db, settings.security())
         .with_report_due_hour(settings.resumption.report_due_hour)
-        .with_grid_report_due_hour(settings.prevention.grid_report_due_hour))
+        .with_grid_report_due_hour(settings.prevention.grid_report_due_hour)
+        .with_monitoring_days(settings.prevention.monitoring_days)
+        .with_followup_interval_hours(settings.prevention.followup_interval_hours))
 }
 
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
