@@ -4,6 +4,7 @@
 mod checkpoints;
 mod filings;
 mod mobilisation;
+mod monitoring;
 mod prevention;
 mod projects;
 mod resumption;
@@ -109,6 +110,7 @@ impl App {
         projects::load(&mut tx).await?;
         checkpoints::load(&mut tx).await?;
         prevention::load(&mut tx).await?;
+        monitoring::load(&mut tx).await?;
         let nodes = jurisdiction::count_all(&self.db).await?;
         let row = cli.audit(
             Action::DemoLoad,
