@@ -99,7 +99,8 @@ async fn shutdown_signal() {
         (name = "resumption", description = "复工复产：企业台账、日报、开复工率"),
         (name = "prevention", description = "疫情防控：网格与五包职责、摸排、风险地区、摸排轮次、网格日报"),
         (name = "projects", description = "重大项目与重点生产：开工率、投资完成率、重点企业日产量与分省发运"),
-        (name = "checkpoints", description = "卡口：卡口与排班、通行登记（体温、处置结果）、按卡口逐日与按县统计")
+        (name = "checkpoints", description = "卡口：卡口与排班、通行登记（体温、处置结果）、按卡口逐日与按县统计"),
+        (name = "monitoring", description = "隔离与健康监测：居家隔离、集中隔离、健康监测，随访、转诊提醒、解除，在管人数与超时随访")
     )
 )]
 pub struct ApiDoc;

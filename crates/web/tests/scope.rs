@@ -50,6 +50,7 @@ struct Victims {
     round: i64,
     checkpoint: i64,
     passage: i64,
+    monitoring_case: i64,
 }
 
 async fn fixture(engine: Engine) -> Fixture {
@@ -115,6 +116,11 @@ async fn fixture(engine: Engine) -> Fixture {
         work_group > 0 && visit > 0 && problem > 0,
         "德令哈 work groups in the demo"
     );
+    // 隔离与健康监测: a case of 德令哈 from the demo.
+    let monitoring_case = t
+        .count("SELECT MIN(id) FROM monitoring_cases WHERE jurisdiction_code LIKE '632802%'")
+        .await;
+    assert!(monitoring_case > 0, "德令哈 monitoring cases in the demo");
     let checkpoint = t
         .count("SELECT MIN(id) FROM checkpoints WHERE jurisdiction_code LIKE '632802%'")
         .await;
@@ -170,6 +176,7 @@ async fn fixture(engine: Engine) -> Fixture {
             round,
             checkpoint,
             passage,
+            monitoring_case,
         },
     }
 }
@@ -706,6 +713,44 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
             format!("/api/v1/screening-rounds/{}/coverage", v.round),
             None,
         ),
+        ("get", "/api/v1/monitoring/cases") => (
+            "golmud_operator",
+            "/api/v1/monitoring/cases?limit=500".into(),
+            None,
+        ),
+        ("post", "/api/v1/monitoring/cases") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"kind": "home", "name": "越权", "id_number": "11010519491231002X",
+                "jurisdiction_code": DELINGHA_GRID, "place": "德令哈", "reason": "越权",
+                "last_exposure": "2020-02-01", "start_date": "2020-02-02"}),
+            ),
+        ),
+        ("get", "/api/v1/monitoring/cases/{id}")
+        | ("get", "/api/v1/monitoring/cases/{id}/followups")
+        | ("get", "/api/v1/monitoring/cases/{id}/alerts")
+        | ("post", "/api/v1/monitoring/cases/{id}/unmask") => (
+            "golmud_operator",
+            route.replace("{id}", &v.monitoring_case.to_string()),
+            None,
+        ),
+        ("post", "/api/v1/monitoring/cases/{id}/followups") => (
+            "golmud_operator",
+            route.replace("{id}", &v.monitoring_case.to_string()),
+            Some(json!({"temperature": 36.5})),
+        ),
+        ("post", "/api/v1/monitoring/cases/{id}/release") => (
+            "golmud_operator",
+            route.replace("{id}", &v.monitoring_case.to_string()),
+            Some(json!({"reason": "越权解除"})),
+        ),
+        ("get", "/api/v1/monitoring/figures") => (
+            "golmud_operator",
+            "/api/v1/monitoring/figures?as_of=2020-02-20".into(),
+            None,
+        ),
+        ("get", "/api/v1/monitoring/overdue") => ("golmud_operator", route.into(), None),
         _ => panic!("no scope case for {method} {route}: add one to tests/scope.rs"),
     }
 }
@@ -1377,6 +1422,49 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     assert_eq!(t.count("SELECT COUNT(*) FROM passages").await, passages);
+    // Monitoring: 德令哈's case page and its forms; the command page and work list hold
+    // nothing of 德令哈.
+    for path in [
+        "/monitoring?as_of=2020-02-20",
+        "/monitoring/due",
+        "/monitoring/cases",
+    ] {
+        let r = op.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        assert!(!r.text.contains("德令哈市"), "{path}");
+    }
+    for path in [
+        format!("/monitoring/cases/{}", f.v.monitoring_case),
+        format!("/monitoring?place={DELINGHA}"),
+    ] {
+        assert_eq!(op.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let followups = t.count("SELECT COUNT(*) FROM monitoring_followups").await;
+    for (path, fields) in [
+        (
+            format!("/monitoring/cases/{}/followups", f.v.monitoring_case),
+            vec![("temperature", "36.5")],
+        ),
+        (
+            format!("/monitoring/cases/{}/release", f.v.monitoring_case),
+            vec![("reason", "越权")],
+        ),
+    ] {
+        let r = op.post(&path, &fields, true).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+    }
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM monitoring_followups").await,
+        followups
+    );
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM monitoring_cases WHERE id = {} AND released_by = 'golmud_operator'",
+            f.v.monitoring_case
+        ))
+        .await,
+        0
+    );
     assert_eq!(fingerprint(t, id).await, before);
 }
 

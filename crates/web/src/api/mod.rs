@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod checkpoints;
 pub mod filings;
 pub mod mobilisation;
+pub mod monitoring;
 pub mod prevention;
 pub mod projects;
 pub mod resumption;
@@ -92,6 +93,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(projects::shipments, projects::record_shipment))
         .routes(routes!(projects::key_production))
         .routes(routes!(resumption::series))
+        .routes(routes!(monitoring::list, monitoring::create))
+        .routes(routes!(monitoring::get))
+        .routes(routes!(monitoring::followups, monitoring::follow_up))
+        .routes(routes!(monitoring::release))
+        .routes(routes!(monitoring::alerts))
+        .routes(routes!(monitoring::unmask))
+        .routes(routes!(monitoring::figures))
+        .routes(routes!(monitoring::overdue))
         .routes(routes!(checkpoints::list, checkpoints::create))
         .routes(routes!(checkpoints::counts))
         .routes(routes!(checkpoints::get))

@@ -13,6 +13,7 @@ mod fields;
 mod filings;
 mod home;
 mod mobilisation;
+mod monitoring;
 mod organisations;
 mod people;
 mod prevention;
@@ -59,6 +60,18 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/unlock", post(users::unlock))
         .route("/users/{id}/password", post(users::reset_password))
         .route("/audit", get(audit::page))
+        .route("/monitoring", get(monitoring::command))
+        .route("/monitoring/due", get(monitoring::due))
+        .route(
+            "/monitoring/cases",
+            get(monitoring::list).post(monitoring::create),
+        )
+        .route("/monitoring/cases/{id}", get(monitoring::page))
+        .route(
+            "/monitoring/cases/{id}/followups",
+            post(monitoring::follow_up),
+        )
+        .route("/monitoring/cases/{id}/release", post(monitoring::release))
         .route("/my-grid", get(prevention::my_grid))
         .route("/prevention", get(prevention::command))
         .route("/grids/{code}", get(prevention::grid_page))

@@ -1,0 +1,469 @@
+//! The monitoring pages: the work list "我的随访" of cases due or overdue in the caller's
+//! scope, a case's page with its follow-up form (one tap from the list), follow-ups, alerts
+//! and release form, the list of cases with the form to open one, and the command page with
+//! the people under monitoring by place and kind as of a day, drawn as a chart.
+
+use super::mobilisation::{non_empty, refused_on_form};
+use super::resumption::script_json;
+use super::{render, Nav};
+use crate::error::PageError;
+use crate::extract::{parse_id, PageForm, PageUser};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use dualtrack_domain::monitoring::{CaseKind, CaseStatus, Duty, Symptom};
+use dualtrack_domain::role::Permission;
+use dualtrack_domain::time::{display, reporting_day};
+use dualtrack_service::monitoring::{
+    CaseDetail, CaseInput, CaseView, CasesQuery, FiguresQuery, FollowupInput, MonitoringFigures,
+    OverdueQuery, ReleaseInput, ResponsibleInput,
+};
+use dualtrack_service::{Actor, ServiceError};
+use serde::Deserialize;
+
+fn get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+fn all<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// A case as a line of a list, its times shown in China Standard Time.
+pub struct Line {
+    pub c: CaseView,
+    pub due: String,
+    pub last: String,
+    pub delay: String,
+}
+
+fn delay_text(minutes: i64) -> String {
+    match minutes {
+        0 => String::new(),
+        m if m < 60 => format!("超时 {m} 分钟"),
+        m if m < 24 * 60 => format!("超时 {} 小时 {} 分", m / 60, m % 60),
+        m => format!("超时 {} 天 {} 小时", m / 1440, m % 1440 / 60),
+    }
+}
+
+fn line(c: CaseView) -> Line {
+    Line {
+        due: display(c.next_due_at),
+        last: c
+            .last_followup_at
+            .map(display)
+            .unwrap_or_else(|| "未随访".into()),
+        delay: delay_text(c.overdue_minutes),
+        c,
+    }
+}
+
+// ---- the work list ----
+
+#[derive(Template)]
+#[template(path = "monitoring_due.html")]
+struct DuePage {
+    nav: Nav,
+    now: String,
+    lines: Vec<Line>,
+    overdue: i64,
+}
+
+pub async fn due(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+) -> Result<Response, PageError> {
+    let lines: Vec<Line> = st
+        .app
+        .due_cases(&actor, 200)
+        .await?
+        .into_iter()
+        .map(line)
+        .collect();
+    let overdue = lines.iter().filter(|l| l.c.overdue).count() as i64;
+    let page = DuePage {
+        nav: Nav::of(&st, &actor).await,
+        now: display(st.app.now()),
+        lines,
+        overdue,
+    };
+    Ok(render(&page))
+}
+
+// ---- a case ----
+
+pub struct FollowupLine {
+    pub at: String,
+    pub temperature: String,
+    pub symptoms: String,
+    pub abnormal: bool,
+    pub note: String,
+    pub by: String,
+}
+
+pub struct AlertLine {
+    pub at: String,
+    pub person: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "monitoring_case.html")]
+struct CasePage {
+    nav: Nav,
+    d: CaseDetail,
+    line: Line,
+    followups: Vec<FollowupLine>,
+    alerts: Vec<AlertLine>,
+    symptoms: Vec<(&'static str, &'static str)>,
+    can_write: bool,
+    today: String,
+    error: Option<String>,
+}
+
+async fn case_page(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<CasePage, PageError> {
+    let d = st.app.case_detail(actor, id).await?;
+    let followups = d
+        .followups
+        .iter()
+        .map(|f| FollowupLine {
+            at: display(f.followed_at),
+            temperature: format!("{:.1}", f.temperature),
+            symptoms: f.symptom_names.join("、"),
+            abnormal: f.abnormal,
+            note: f.note.clone(),
+            by: f.recorded_by.clone(),
+        })
+        .collect();
+    let alerts = d
+        .alerts
+        .iter()
+        .map(|a| AlertLine {
+            at: display(a.created_at),
+            person: a.person_name.clone(),
+            message: a.message.clone(),
+        })
+        .collect();
+    Ok(CasePage {
+        nav: Nav::of(st, actor).await.with_notice(notice),
+        line: line(d.case.clone()),
+        d,
+        followups,
+        alerts,
+        symptoms: Symptom::choices(),
+        can_write: actor.can(Permission::ManageMonitoring),
+        today: reporting_day(st.app.now()).to_string(),
+        error,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<Done>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let notice = match q.done.as_deref() {
+        Some("followup") => Some("随访已记录".to_string()),
+        Some("release") => Some("已解除".to_string()),
+        Some("created") => Some("已建立".to_string()),
+        _ => None,
+    };
+    Ok(render(&case_page(&st, &actor, id, notice, None).await?))
+}
+
+async fn refused(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+    e: ServiceError,
+) -> Result<Response, PageError> {
+    let (status, message) = refused_on_form(e)?;
+    let page = case_page(st, actor, id, None, Some(message)).await?;
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn follow_up(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let raw = get(&pairs, "temperature").trim();
+    let temperature = match raw.parse::<f64>() {
+        Ok(t) => t,
+        Err(_) => {
+            let e = ServiceError::invalid("temperature", format!("体温“{raw}”应为数字，如 36.5"));
+            return refused(&st, &actor, id, e).await;
+        }
+    };
+    let input = FollowupInput {
+        at: non_empty(&Some(get(&pairs, "at").to_string())),
+        temperature,
+        symptoms: all(&pairs, "symptoms")
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        note: non_empty(&Some(get(&pairs, "note").to_string())),
+        clinic: non_empty(&Some(get(&pairs, "clinic").to_string())),
+    };
+    match st.app.follow_up(&actor, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/monitoring/cases/{id}?done=followup")).into_response()),
+        Err(e) => refused(&st, &actor, id, e).await,
+    }
+}
+
+pub async fn release(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let input = ReleaseInput {
+        released_on: non_empty(&Some(get(&pairs, "released_on").to_string())),
+        reason: non_empty(&Some(get(&pairs, "reason").to_string())),
+    };
+    match st.app.release_case(&actor, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/monitoring/cases/{id}?done=release")).into_response()),
+        Err(e) => refused(&st, &actor, id, e).await,
+    }
+}
+
+// ---- the list and the form to open a case ----
+
+#[derive(Template)]
+#[template(path = "monitoring_cases.html")]
+struct ListPage {
+    nav: Nav,
+    lines: Vec<Line>,
+    kind: String,
+    status: String,
+    overdue: bool,
+    kinds: Vec<(&'static str, &'static str)>,
+    statuses: Vec<(&'static str, &'static str)>,
+    duties: Vec<(&'static str, &'static str)>,
+    can_write: bool,
+    form: Vec<(String, String)>,
+    today: String,
+    error: Option<String>,
+}
+
+impl ListPage {
+    fn value(&self, key: &str) -> String {
+        get(&self.form, key).to_string()
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    kind: Option<String>,
+    status: Option<String>,
+    overdue: Option<String>,
+}
+
+async fn list_page(
+    st: &AppState,
+    actor: &Actor,
+    q: &ListQuery,
+    form: Vec<(String, String)>,
+    error: Option<String>,
+) -> Result<ListPage, PageError> {
+    let overdue = q
+        .overdue
+        .as_deref()
+        .is_some_and(|v| v == "1" || v == "true");
+    let query = CasesQuery {
+        kind: non_empty(&q.kind),
+        status: non_empty(&q.status),
+        overdue: Some(overdue),
+        place: None,
+        limit: Some(200),
+        offset: None,
+    };
+    let lines = st
+        .app
+        .cases(actor, &query)
+        .await?
+        .into_iter()
+        .map(line)
+        .collect();
+    Ok(ListPage {
+        nav: Nav::of(st, actor).await,
+        lines,
+        kind: non_empty(&q.kind).unwrap_or_default(),
+        status: non_empty(&q.status).unwrap_or_default(),
+        overdue,
+        kinds: CaseKind::choices(),
+        statuses: CaseStatus::choices(),
+        duties: Duty::choices(),
+        can_write: actor.can(Permission::ManageMonitoring),
+        form,
+        today: reporting_day(st.app.now()).to_string(),
+        error,
+    })
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    Ok(render(&list_page(&st, &actor, &q, Vec::new(), None).await?))
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let people = all(&pairs, "person_id");
+    let duties = all(&pairs, "duty");
+    let mut responsible = Vec::new();
+    for (p, d) in people.iter().zip(duties.iter()) {
+        if p.trim().is_empty() {
+            continue;
+        }
+        match p.trim().parse::<i64>() {
+            Ok(person_id) => responsible.push(ResponsibleInput {
+                person_id,
+                duty: d.to_string(),
+            }),
+            Err(_) => {
+                let e = ServiceError::invalid("responsible", format!("人员编号“{p}”应为数字"));
+                let (status, message) = refused_on_form(e)?;
+                let page =
+                    list_page(&st, &actor, &ListQuery::default(), pairs, Some(message)).await?;
+                return Ok((status, render(&page)).into_response());
+            }
+        }
+    }
+    let input = CaseInput {
+        kind: get(&pairs, "kind").into(),
+        name: get(&pairs, "name").into(),
+        id_number: get(&pairs, "id_number").into(),
+        phone: non_empty(&Some(get(&pairs, "phone").to_string())),
+        screened_person_id: get(&pairs, "screened_person_id").trim().parse().ok(),
+        traveller_id: get(&pairs, "traveller_id").trim().parse().ok(),
+        jurisdiction_code: get(&pairs, "jurisdiction_code").into(),
+        place: get(&pairs, "place").into(),
+        reason: get(&pairs, "reason").into(),
+        last_exposure: get(&pairs, "last_exposure").into(),
+        start_date: non_empty(&Some(get(&pairs, "start_date").to_string())),
+        responsible,
+    };
+    match st.app.open_case(&actor, &input).await {
+        Ok(c) => {
+            Ok(Redirect::to(&format!("/monitoring/cases/{}?done=created", c.id)).into_response())
+        }
+        Err(e) => {
+            let (status, message) = refused_on_form(e)?;
+            let page = list_page(&st, &actor, &ListQuery::default(), pairs, Some(message)).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
+
+// ---- the command page ----
+
+#[derive(Template)]
+#[template(path = "monitoring.html")]
+struct CommandPage {
+    nav: Nav,
+    f: MonitoringFigures,
+    as_of: String,
+    place: String,
+    overdue: i64,
+    chart: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CommandQuery {
+    as_of: Option<String>,
+    place: Option<String>,
+}
+
+/// The places side by side as a stacked bar per kind of those under monitoring.
+fn chart_json(f: &MonitoringFigures) -> serde_json::Value {
+    let x: Vec<&str> = f.places.iter().map(|p| p.name.as_str()).collect();
+    let series: Vec<serde_json::Value> = CaseKind::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let data: Vec<i64> = f.places.iter().map(|p| p.kinds[i].under).collect();
+            serde_json::json!({"name": k.zh(), "data": data})
+        })
+        .collect();
+    serde_json::json!({"x": x, "series": series, "unit": "人"})
+}
+
+pub async fn command(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Query(q): Query<CommandQuery>,
+) -> Result<Response, PageError> {
+    let asked = FiguresQuery {
+        as_of: non_empty(&q.as_of),
+        place: non_empty(&q.place),
+    };
+    let (f, error, status) = match st.app.monitoring_figures(&actor, &asked).await {
+        Ok(f) => (f, None, StatusCode::OK),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let status = crate::error::status_of(&e);
+            (
+                st.app
+                    .monitoring_figures(&actor, &FiguresQuery::default())
+                    .await?,
+                Some(e.to_string()),
+                status,
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let overdue = st
+        .app
+        .overdue_cases(
+            &actor,
+            &OverdueQuery {
+                place: non_empty(&q.place),
+                limit: Some(1),
+            },
+        )
+        .await
+        .map(|o| o.count)
+        .unwrap_or(0);
+    let page = CommandPage {
+        nav: Nav::of(&st, &actor).await,
+        chart: script_json(&chart_json(&f)),
+        as_of: f.as_of.to_string(),
+        place: non_empty(&q.place).unwrap_or_default(),
+        overdue,
+        f,
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
