@@ -34,6 +34,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 8)]
         clients: usize,
     },
+    /// 一百万隔离与健康监测对象（一年）及其随访：各县在管人数与随访超时的耗时分位数，与逐条计算对比
+    Monitoring {
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: u64,
+        /// 每个对象写入的随访次数（最近的几次）
+        #[arg(long, default_value_t = 4)]
+        followups: usize,
+        /// 每项查询计时的次数
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
     /// 一万家规上企业、一年日报：按日汇总与逐条计算的复工率耗时对比，县全年序列
     Resumption {
         #[arg(long, default_value_t = 10_000)]
@@ -69,6 +80,11 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             requests,
             clients,
         } => super::bench_passages::run(prefilled, requests, clients).await?,
+        BenchCommand::Monitoring {
+            cases,
+            followups,
+            runs,
+        } => super::bench_monitoring::run(cases, followups, runs).await?,
         BenchCommand::Resumption { enterprises, days } => {
             super::bench_resumption::run(enterprises, days).await?
         }

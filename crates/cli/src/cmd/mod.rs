@@ -2,6 +2,7 @@
 
 pub mod bench;
 mod bench_mobilisation;
+mod bench_monitoring;
 mod bench_passages;
 mod bench_resumption;
 pub mod region;
