@@ -3,6 +3,7 @@
 //! created.
 
 use crate::actor::audit_in;
+use crate::input::text;
 use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{NaiveDate, Utc};
@@ -95,21 +96,6 @@ pub struct DocumentInput {
     #[serde(default)]
     pub campaign_ids: Vec<i64>,
 }
-
-fn text(field: &'static str, label: &str, raw: &str, max: usize) -> ServiceResult<String> {
-    let v = raw.trim();
-    if v.is_empty() {
-        return Err(ServiceError::invalid(field, format!("请填写{label}")));
-    }
-    if v.chars().count() > max {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{label}不能超过 {max} 个字"),
-        ));
-    }
-    Ok(v.to_string())
-}
-
 fn document_view(d: DocumentRow, links: Vec<(String, i64, String)>) -> DocumentView {
     DocumentView {
         id: d.id,

@@ -15,6 +15,7 @@
 //! and writes nothing.
 
 use crate::actor::audit_in;
+use crate::input::text_of as text;
 use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
@@ -427,27 +428,6 @@ fn tfield(i: usize, which: usize) -> &'static str {
         .map(|f| f[which])
         .unwrap_or("travellers")
 }
-
-fn text(
-    field: &'static str,
-    label: &str,
-    raw: &str,
-    max: usize,
-    required: bool,
-) -> ServiceResult<String> {
-    let v = raw.trim();
-    if required && v.is_empty() {
-        return Err(ServiceError::invalid(field, format!("请填写{label}")));
-    }
-    if v.chars().count() > max {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{label}不超过 {max} 字"),
-        ));
-    }
-    Ok(v.to_string())
-}
-
 fn looks_like_code(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_digit())
 }

@@ -16,6 +16,7 @@ pub mod export_resumption;
 pub mod filings;
 pub mod import;
 pub mod import_resumption;
+mod input;
 pub mod mobilisation;
 pub mod monitoring;
 pub mod prevention;

@@ -10,6 +10,7 @@
 //! unmasked by a caller with the unmask permission, audited each time.
 
 use crate::actor::audit_in;
+use crate::input::text;
 use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
@@ -263,21 +264,6 @@ pub struct OverdueList {
 }
 
 // ---- helpers ----
-
-fn text(field: &'static str, label: &str, raw: &str, max: usize) -> ServiceResult<String> {
-    let v = raw.trim();
-    if v.is_empty() {
-        return Err(ServiceError::invalid(field, format!("请填写{label}")));
-    }
-    if v.chars().count() > max {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{label}不能超过 {max} 个字"),
-        ));
-    }
-    Ok(v.to_string())
-}
-
 fn opt_text(
     field: &'static str,
     label: &str,

@@ -9,6 +9,7 @@
 //! day's high-risk figure) are many, and a stored class can be counted in SQL.
 
 use crate::actor::audit_in;
+use crate::input::text;
 use crate::mobilisation::parse_date;
 use crate::tree::parse_code;
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -437,21 +438,6 @@ pub struct RollupView {
     /// 迟报的网格
     pub late: Vec<GridDue>,
 }
-
-fn text(field: &'static str, label: &str, raw: &str, max: usize) -> ServiceResult<String> {
-    let v = raw.trim();
-    if v.is_empty() {
-        return Err(ServiceError::invalid(field, format!("请填写{label}")));
-    }
-    if v.chars().count() > max {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{label}不能超过 {max} 个字"),
-        ));
-    }
-    Ok(v.to_string())
-}
-
 fn opt_text(raw: &Option<String>) -> Option<String> {
     raw.as_deref()
         .map(str::trim)

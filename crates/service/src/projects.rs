@@ -15,6 +15,7 @@
 //! enterprise liaison can file them as well as the operator.
 
 use crate::actor::audit_in;
+use crate::input::text_of as text;
 use crate::mobilisation::parse_date;
 use crate::resumption::{rate, Rate};
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -48,27 +49,6 @@ fn not_future(field: &'static str, label: &str, d: NaiveDate) -> ServiceResult<N
     }
     Ok(d)
 }
-
-fn text(
-    field: &'static str,
-    label: &str,
-    raw: &str,
-    max: usize,
-    required: bool,
-) -> ServiceResult<String> {
-    let v = raw.trim();
-    if required && v.is_empty() {
-        return Err(ServiceError::invalid(field, format!("请填写{label}")));
-    }
-    if v.chars().count() > max {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{label}不能超过 {max} 字"),
-        ));
-    }
-    Ok(v.to_string())
-}
-
 /// An amount of investment in 万元.
 fn money(field: &'static str, label: &str, v: i64, min: i64) -> ServiceResult<i64> {
     if v < 0 {

@@ -13,6 +13,7 @@
 //! file an enterprise's reports: `FileReports`, which includes the enterprise liaison).
 
 use crate::actor::audit_in;
+use crate::input::text_of as text;
 use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{NaiveDate, Utc};
@@ -317,27 +318,6 @@ pub struct StationedGroup {
 }
 
 // ---- checks on input ----
-
-fn text(
-    field: &'static str,
-    label: &str,
-    raw: &str,
-    max: usize,
-    required: bool,
-) -> ServiceResult<String> {
-    let v = raw.trim();
-    if required && v.is_empty() {
-        return Err(ServiceError::invalid(field, format!("请填写{label}")));
-    }
-    if v.chars().count() > max {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{label}不超过 {max} 字"),
-        ));
-    }
-    Ok(v.to_string())
-}
-
 fn category(field: &'static str, raw: &str) -> ServiceResult<ProblemCategory> {
     ProblemCategory::parse(raw).ok_or_else(|| {
         let names: Vec<&str> = ProblemCategory::ALL.iter().map(|c| c.zh()).collect();

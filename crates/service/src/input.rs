@@ -1,0 +1,35 @@
+//! Checks on typed input shared by the use cases: each refusal names the field and says,
+//! in Chinese, what was wrong.
+
+use crate::{ServiceError, ServiceResult};
+
+/// Trimmed text of at most `max` characters; `required` refuses it empty.
+pub(crate) fn text_of(
+    field: &'static str,
+    label: &str,
+    raw: &str,
+    max: usize,
+    required: bool,
+) -> ServiceResult<String> {
+    let v = raw.trim();
+    if required && v.is_empty() {
+        return Err(ServiceError::invalid(field, format!("请填写{label}")));
+    }
+    if v.chars().count() > max {
+        return Err(ServiceError::invalid(
+            field,
+            format!("{label}不能超过 {max} 个字"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// Trimmed text that must be given, of at most `max` characters.
+pub(crate) fn text(
+    field: &'static str,
+    label: &str,
+    raw: &str,
+    max: usize,
+) -> ServiceResult<String> {
+    text_of(field, label, raw, max, true)
+}
