@@ -292,7 +292,34 @@ async fn health_metrics_assets_and_openapi(engine: Engine) {
     }
 }
 
+/// The prevention pages lead to one another; checkpoint staff, who see no grid work, find
+/// their checkpoints in the menu, and others do not get that entry.
+async fn prevention_pages_link_up(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut leader = Browser::new(&t);
+    leader.login("haixi_leader").await;
+    let r = leader.get("/prevention").await;
+    assert_eq!(r.status, StatusCode::OK);
+    for href in ["/checkpoints", "/monitoring", "/monitoring/due"] {
+        assert!(r.text.contains(&format!("href=\"{href}\"")), "{href}");
+    }
+    assert!(
+        !r.text.contains(">卡口</a>"),
+        "no checkpoint entry for a leader"
+    );
+    let mut worker = Browser::new(&t);
+    worker.login("checkpoint_worker").await;
+    let r = worker.get("/").await;
+    assert!(
+        r.text.contains("<a href=\"/checkpoints\">卡口</a>"),
+        "{}",
+        r.text
+    );
+    assert!(!r.text.contains("href=\"/prevention\""));
+}
+
 on_both_engines!(
+    prevention_pages_link_up,
     login_needs_the_form_token,
     forms_need_the_session_token,
     expired_sessions_go_back_to_login,

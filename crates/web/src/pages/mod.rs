@@ -163,6 +163,8 @@ pub struct Nav {
     pub show_mobilisation: bool,
     pub show_resumption: bool,
     pub show_prevention: bool,
+    /// Checkpoint staff, who see no grid work, reach their checkpoints from the menu.
+    pub show_checkpoints: bool,
     pub notice: Option<String>,
 }
 
@@ -187,6 +189,8 @@ impl Nav {
             show_mobilisation: actor.can(Permission::ReadMobilisation),
             show_resumption: actor.can(Permission::ReadResumption),
             show_prevention: actor.can(Permission::ReadGridWork),
+            show_checkpoints: actor.can(Permission::ReadCheckpoints)
+                && !actor.can(Permission::ReadGridWork),
             notice: None,
         }
     }
