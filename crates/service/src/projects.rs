@@ -49,37 +49,37 @@ fn not_future(field: &'static str, label: &str, d: NaiveDate) -> ServiceResult<N
     }
     Ok(d)
 }
-/// An amount of investment in 万元.
-fn money(field: &'static str, label: &str, v: i64, min: i64) -> ServiceResult<i64> {
+
+/// A whole number from `min` to `max` (`unit` after the bound in the message); a negative
+/// one is refused as such.
+fn bounded(
+    field: &'static str,
+    label: &str,
+    v: i64,
+    (min, max, unit): (i64, i64, &str),
+) -> ServiceResult<i64> {
     if v < 0 {
         return Err(ServiceError::invalid(
             field,
             format!("{label}不能为负数，收到 {v}"),
         ));
     }
-    if v < min || v > MAX_INVESTMENT {
+    if v < min || v > max {
         return Err(ServiceError::invalid(
             field,
-            format!("{label}应为 {min} 到 {MAX_INVESTMENT} 万元之间的整数，收到 {v}"),
+            format!("{label}应为 {min} 到 {max}{unit}之间的整数，收到 {v}"),
         ));
     }
     Ok(v)
 }
 
+/// An amount of investment in 万元.
+fn money(field: &'static str, label: &str, v: i64, min: i64) -> ServiceResult<i64> {
+    bounded(field, label, v, (min, MAX_INVESTMENT, " 万元"))
+}
+
 fn quantity(field: &'static str, label: &str, v: i64, min: i64) -> ServiceResult<i64> {
-    if v < 0 {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{label}不能为负数，收到 {v}"),
-        ));
-    }
-    if v < min || v > MAX_QUANTITY {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{label}应为 {min} 到 {MAX_QUANTITY} 之间的整数，收到 {v}"),
-        ));
-    }
-    Ok(v)
+    bounded(field, label, v, (min, MAX_QUANTITY, " "))
 }
 
 fn county_of(code: &str) -> String {
