@@ -3,50 +3,16 @@
 // SQLite file, Debian's headless Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const shots = join(here, 'screenshots');
-mkdirSync(shots, { recursive: true });
+import { join } from 'node:path';
+import { shots, startServer, launchBrowser, login as loginAt } from './server.mjs';
 
 let server;
 let base;
 let browser;
 
-function startServer() {
-  const bin = process.env.DUALTRACK_BIN;
-  assert.ok(bin, 'DUALTRACK_BIN must name the dualtrack binary');
-  const dir = mkdtempSync(join(tmpdir(), 'dualtrack-e2e-'));
-  const proc = spawn(bin, ['serve', '--demo', '--db', `sqlite://${join(dir, 'e2e.db')}`, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60000);
-    proc.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(/已启动：(http:\/\/[0-9.:]+)\//);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: m[1] });
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
-
 before(async () => {
   ({ proc: server, url: base } = await startServer());
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -54,13 +20,7 @@ after(async () => {
   server?.kill('SIGTERM');
 });
 
-async function login(page, username) {
-  await page.goto(`${base}/login`);
-  await page.fill('input[name=username]', username);
-  await page.fill('input[name=password]', 'Haixi@2020');
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${base}/`);
-}
+const login = (page, username) => loginAt(page, base, username);
 
 test('a prefecture leader walks from 海西州 down to a grid on a phone', async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });

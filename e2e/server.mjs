@@ -1,0 +1,54 @@
+// What every browser test needs: the real binary serving the demo on a fresh SQLite file,
+// Debian's headless Chromium, and a login on the form.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const shots = join(here, 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+/** Starts `dualtrack serve --demo` on a free port with extra arguments; resolves to { proc, url }. */
+export function startServer(extra = []) {
+  const bin = process.env.DUALTRACK_BIN;
+  assert.ok(bin, 'DUALTRACK_BIN must name the dualtrack binary');
+  const dir = mkdtempSync(join(tmpdir(), 'dualtrack-e2e-'));
+  const proc = spawn(bin, ['serve', '--demo', '--db', `sqlite://${join(dir, 'e2e.db')}`, '--listen', '127.0.0.1:0', ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60000);
+    proc.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/已启动：(http:\/\/[0-9.:]+)\//);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, url: m[1] });
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+/** Debian's headless Chromium with the flags this closed network needs. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Logs in on the form with the demo password and waits for the home page. */
+export async function login(page, base, username) {
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', 'Haixi@2020');
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/`);
+}
