@@ -129,10 +129,20 @@ pub enum Action {
     MonitoringFollowup,
     #[serde(rename = "monitoring.release")]
     MonitoringRelease,
+    #[serde(rename = "handover.acknowledge")]
+    HandoverAcknowledge,
+    #[serde(rename = "handover.forward")]
+    HandoverForward,
+    #[serde(rename = "monitoring.resume")]
+    MonitoringResume,
+    #[serde(rename = "retention.erase")]
+    RetentionErase,
+    #[serde(rename = "checkpoint.staff")]
+    CheckpointStaff,
 }
 
 impl Action {
-    pub const ALL: [Action; 60] = [
+    pub const ALL: [Action; 65] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -193,6 +203,11 @@ impl Action {
         Action::MonitoringCreate,
         Action::MonitoringFollowup,
         Action::MonitoringRelease,
+        Action::HandoverAcknowledge,
+        Action::HandoverForward,
+        Action::MonitoringResume,
+        Action::RetentionErase,
+        Action::CheckpointStaff,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -257,6 +272,11 @@ impl Action {
             Action::MonitoringCreate => "monitoring.create",
             Action::MonitoringFollowup => "monitoring.followup",
             Action::MonitoringRelease => "monitoring.release",
+            Action::HandoverAcknowledge => "handover.acknowledge",
+            Action::HandoverForward => "handover.forward",
+            Action::MonitoringResume => "monitoring.resume",
+            Action::RetentionErase => "retention.erase",
+            Action::CheckpointStaff => "checkpoint.staff",
         }
     }
 
@@ -322,6 +342,11 @@ impl Action {
             Action::MonitoringCreate => "建立隔离或健康监测",
             Action::MonitoringFollowup => "隔离随访",
             Action::MonitoringRelease => "解除隔离或健康监测",
+            Action::HandoverAcknowledge => "接收落地交接",
+            Action::HandoverForward => "转派落地交接",
+            Action::MonitoringResume => "转诊后恢复监测",
+            Action::RetentionErase => "到期删除个人信息",
+            Action::CheckpointStaff => "调整卡口工作人员",
         }
     }
 

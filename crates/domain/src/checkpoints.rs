@@ -95,6 +95,41 @@ pub fn parse_plate(raw: &str) -> Result<String, String> {
     Ok(format!("{}{}·{tail}", chars[0], chars[1]))
 }
 
+named_enum!(
+    /// Where a hand-over stands.
+    HandoverStatus {
+        Pending => "pending", "待接收";
+        Acknowledged => "acknowledged", "已接收";
+    }
+);
+
+/// Hours a receiving place has to acknowledge a hand-over before it is overdue, unless set
+/// otherwise (the field's "两小时内落地对接").
+pub const DEFAULT_HANDOVER_OVERDUE_HOURS: u32 = 2;
+
+/// Days after a case is released before its person's name, ID number and phone are erased,
+/// unless set otherwise.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+
+impl PassageOutcome {
+    /// Whether the traveller goes on to the destination, so that it must receive them: all
+    /// but those turned back.
+    pub fn goes_on(self) -> bool {
+        self != PassageOutcome::TurnedBack
+    }
+}
+
+/// The place a traveller is handed to, from where the destination lies: a grid receives
+/// them itself; a village with exactly one grid hands them to that grid; otherwise the
+/// village (or the wider place named) receives them and passes them down.
+pub fn receiving_place(destination: &crate::jurisdiction::Code, grids: &[String]) -> String {
+    use crate::jurisdiction::Level;
+    match (destination.level(), grids) {
+        (Level::Village, [only]) => only.clone(),
+        _ => destination.as_str().to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +175,24 @@ mod tests {
             Some(PassageOutcome::Through)
         );
         assert_eq!(PassageOutcome::parse("x"), None);
+    }
+
+    #[test]
+    fn hand_over_goes_to_the_only_grid_of_a_village_or_stays_with_the_place() {
+        use crate::jurisdiction::Code;
+        let village = Code::parse("632801001001").expect("code");
+        let grid = "632801001001001".to_string();
+        assert_eq!(receiving_place(&village, std::slice::from_ref(&grid)), grid);
+        assert_eq!(
+            receiving_place(&village, &[grid.clone(), "632801001001002".into()]),
+            "632801001001"
+        );
+        assert_eq!(receiving_place(&village, &[]), "632801001001");
+        let g = Code::parse(&grid).expect("code");
+        assert_eq!(receiving_place(&g, &[]), grid);
+        let town = Code::parse("632801100").expect("code");
+        assert_eq!(receiving_place(&town, &[grid.clone()]), "632801100");
+        assert!(!PassageOutcome::TurnedBack.goes_on());
+        assert!(PassageOutcome::Quarantine.goes_on());
     }
 }
