@@ -43,6 +43,11 @@ pub struct PreventionSettings {
     pub monitoring_days: u32,
     /// A monitoring case's next follow-up is due this many hours after the last one.
     pub followup_interval_hours: u32,
+    /// A hand-over from a checkpoint unacknowledged this many hours after it was made is
+    /// overdue.
+    pub handover_overdue_hours: u32,
+    /// Personal data of a released case is erased this many days after its release.
+    pub retention_days: u32,
 }
 
 impl Default for PreventionSettings {
@@ -51,6 +56,9 @@ impl Default for PreventionSettings {
             grid_report_due_hour: dualtrack_service::prevention::DEFAULT_GRID_REPORT_DUE_HOUR,
             monitoring_days: dualtrack_domain::monitoring::DEFAULT_MONITORING_DAYS,
             followup_interval_hours: dualtrack_domain::monitoring::DEFAULT_FOLLOWUP_INTERVAL_HOURS,
+            handover_overdue_hours:
+                dualtrack_domain::checkpoints::DEFAULT_HANDOVER_OVERDUE_HOURS,
+            retention_days: dualtrack_domain::checkpoints::DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -141,6 +149,8 @@ const KEYS: &[&str] = &[
     "prevention.grid_report_due_hour",
     "prevention.monitoring_days",
     "prevention.followup_interval_hours",
+    "prevention.handover_overdue_hours",
+    "prevention.retention_days",
 ];
 
 impl Settings {
@@ -202,6 +212,18 @@ impl Settings {
             anyhow::bail!(
                 "配置项 prevention.followup_interval_hours 应为 1 到 24（两次随访间隔几小时），当前为 {}",
                 self.prevention.followup_interval_hours
+            );
+        }
+        if !(1..=72).contains(&self.prevention.handover_overdue_hours) {
+            anyhow::bail!(
+                "配置项 prevention.handover_overdue_hours 应为 1 到 72（落地交接几小时内接收），当前为 {}",
+                self.prevention.handover_overdue_hours
+            );
+        }
+        if !(1..=3650).contains(&self.prevention.retention_days) {
+            anyhow::bail!(
+                "配置项 prevention.retention_days 应为 1 到 3650（解除后个人信息保存几天），当前为 {}",
+                self.prevention.retention_days
             );
         }
         if self.body_limit_bytes < 1024 {

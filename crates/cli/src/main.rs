@@ -53,6 +53,8 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// 删除保存期已过的个人信息（解除隔离或监测满 prevention.retention_days 天）
+    Retention,
     /// 打印带注释的配置文件示例
     DefaultConfig,
     /// 性能基准（打印数据）
@@ -121,6 +123,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Region(c) => cmd::region::run(&settings, c).await,
         Command::User(c) => cmd::user::run(&settings, c).await,
         Command::Backup { to } => cmd::backup(&settings, &to).await,
+        Command::Retention => cmd::retention(&settings).await,
         Command::DefaultConfig => Ok(()),
         Command::Bench(c) => cmd::bench::run(c).await,
     }

@@ -31,6 +31,7 @@ use dualtrack_store::checkpoints::{
     self as store, CheckpointRow, Counts, NewCheckpoint, NewPassage, NewShift, NewTraveller,
     PassageRow, TravellerRow,
 };
+use dualtrack_store::handovers::NewHandover;
 use dualtrack_store::{jurisdiction, Db, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -861,7 +862,7 @@ impl App {
             Db::Postgres(_) => None,
         };
         let mut tx = self.db.begin().await?;
-        let id = match store::insert_passage(&mut tx, &new, Utc::now()).await {
+        let id = match store::insert_passage(&mut tx, &new, self.now()).await {
             Ok(id) => id,
             Err(StoreError::Unique(_)) if key.is_some() => {
                 // The same key came in twice at once: the other one wrote it.
@@ -875,13 +876,19 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         let fevers = new.travellers.iter().filter(|t| t.fever).count();
+        let handed = new.travellers.iter().filter(|t| t.handover.is_some()).count();
         let detail = format!(
-            "{} {}，{} 人{}",
+            "{} {}，{} 人{}{}",
             c.name,
             new.plate.as_deref().unwrap_or("步行"),
             new.travellers.len(),
             if fevers > 0 {
                 format!("，发热 {fevers} 人")
+            } else {
+                String::new()
+            },
+            if handed > 0 {
+                format!("，落地交接 {handed} 人")
             } else {
                 String::new()
             }
@@ -973,7 +980,7 @@ impl App {
         input: &PassageInput,
         key: Option<String>,
     ) -> ServiceResult<NewPassage> {
-        let now = Utc::now();
+        let now = self.now();
         let passed_at = match input
             .passed_at
             .as_deref()
@@ -1086,6 +1093,8 @@ impl App {
             ));
         }
         let has_vehicle = plate.is_some();
+        let due_at = now + Duration::hours(i64::from(self.handover_overdue_hours));
+        let mut receivers = HashMap::new();
         let mut travellers = Vec::with_capacity(input.travellers.len());
         let mut seen = std::collections::HashSet::new();
         for (i, t) in input.travellers.iter().enumerate() {
@@ -1147,6 +1156,14 @@ impl App {
                 }
                 None => (dest_code.clone(), dest_text.clone()),
             };
+            let handover = match &destination_code {
+                Some(code) if outcome.goes_on() => Some(NewHandover {
+                    to_code: self.receiver_of(code, &mut receivers).await?,
+                    due_at,
+                    acknowledged: None,
+                }),
+                _ => None,
+            };
             travellers.push(NewTraveller {
                 is_driver: i == 0 && has_vehicle,
                 name,
@@ -1157,6 +1174,7 @@ impl App {
                 outcome: outcome.as_str().into(),
                 destination_code,
                 destination_text,
+                handover,
             });
         }
         Ok(NewPassage {

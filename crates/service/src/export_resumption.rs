@@ -28,7 +28,7 @@ pub struct ExportSheet {
     pub rows: Vec<Vec<String>>,
 }
 
-fn sheet(name: &'static str, columns: &[&'static str], rows: Vec<Vec<String>>) -> ExportSheet {
+pub(crate) fn sheet(name: &'static str, columns: &[&'static str], rows: Vec<Vec<String>>) -> ExportSheet {
     ExportSheet {
         name,
         columns: columns.to_vec(),
@@ -119,7 +119,7 @@ const SERIES_COLUMNS: &[&str] = &[
 
 impl App {
     /// Writes the workbook and its audit row (what was exported, how many rows).
-    async fn audited_workbook(
+    pub(crate) async fn audited_workbook(
         &self,
         actor: &Actor,
         kind: &str,

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod export_resumption;
 pub mod filings;
+pub mod handovers;
 pub mod import;
 pub mod import_resumption;
 mod input;
@@ -73,6 +74,10 @@ pub struct App {
     pub monitoring_days: u32,
     /// A monitoring case's next follow-up is due this many hours after the last one.
     pub followup_interval_hours: u32,
+    /// A hand-over unacknowledged this many hours after it was made is overdue.
+    pub handover_overdue_hours: u32,
+    /// Personal data of a released case is erased this many days after its release.
+    pub retention_days: u32,
     /// Where the time-dependent use cases read "now" from (settable in tests).
     pub clock: clock::Clock,
 }
@@ -86,8 +91,22 @@ impl App {
             grid_report_due_hour: prevention::DEFAULT_GRID_REPORT_DUE_HOUR,
             monitoring_days: dualtrack_domain::monitoring::DEFAULT_MONITORING_DAYS,
             followup_interval_hours: dualtrack_domain::monitoring::DEFAULT_FOLLOWUP_INTERVAL_HOURS,
+            handover_overdue_hours: dualtrack_domain::checkpoints::DEFAULT_HANDOVER_OVERDUE_HOURS,
+            retention_days: dualtrack_domain::checkpoints::DEFAULT_RETENTION_DAYS,
             clock: clock::Clock::default(),
         }
+    }
+
+    /// Sets the hours a receiving place has to acknowledge a hand-over (1–72).
+    pub fn with_handover_overdue_hours(mut self, hours: u32) -> App {
+        self.handover_overdue_hours = hours.clamp(1, 72);
+        self
+    }
+
+    /// Sets the days personal data of a released case is kept (1–3650).
+    pub fn with_retention_days(mut self, days: u32) -> App {
+        self.retention_days = days.clamp(1, 3650);
+        self
     }
 
     /// Sets the hour of the next day by which a day's report is due (capped at 23).

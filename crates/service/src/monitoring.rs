@@ -181,6 +181,12 @@ pub struct ReleaseInput {
     pub reason: Option<String>,
 }
 
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct ResumeInput {
+    /// 发热门诊结论（如 排除新冠肺炎，返回居家隔离）
+    pub finding: String,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UnmaskedCase {
     pub id: i64,
@@ -423,6 +429,49 @@ impl App {
         self.require(actor, Permission::ManageMonitoring, "隔离监测对象", "new")
             .await?;
         let now = self.now();
+        let new = self.check_case(actor, input, now).await?;
+        let mut tx = self.db.begin().await?;
+        let id = self.write_case(&mut tx, actor, &new, now).await?;
+        tx.commit().await?;
+        let row = store::case(&self.db, id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 写入后未找到")))?;
+        Ok(case_view(row, now))
+    }
+
+    /// Writes a checked case with its audit row in the caller's transaction.
+    pub(crate) async fn write_case(
+        &self,
+        tx: &mut dualtrack_store::Tx,
+        actor: &Actor,
+        new: &NewCase,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<i64> {
+        let id = store::insert_case(tx, new, now).await?;
+        let kind = CaseKind::parse(&new.kind).map(|k| k.zh()).unwrap_or("");
+        audit_in(
+            tx,
+            &actor.audit(
+                Action::MonitoringCreate,
+                Outcome::Success,
+                "隔离监测对象",
+                id.to_string(),
+                Some(new.jurisdiction_code.clone()),
+                format!("{kind}，计划至 {}", new.planned_end),
+            ),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Checks a case to open: its kind, person, place in scope, dates and the people
+    /// responsible; gives the row to write.
+    pub(crate) async fn check_case(
+        &self,
+        actor: &Actor,
+        input: &CaseInput,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<NewCase> {
         let today = reporting_day(now);
         let kind = CaseKind::parse(&input.kind).ok_or_else(|| {
             ServiceError::invalid(
@@ -541,25 +590,7 @@ impl App {
             created_by: actor.username.clone(),
             responsible,
         };
-        let mut tx = self.db.begin().await?;
-        let id = store::insert_case(&mut tx, &new, now).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::MonitoringCreate,
-                Outcome::Success,
-                "隔离监测对象",
-                id.to_string(),
-                Some(code.to_string()),
-                format!("{}，计划至 {}", kind.zh(), new.planned_end),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
-        let row = store::case(&self.db, id)
-            .await?
-            .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 写入后未找到")))?;
-        Ok(case_view(row, now))
+        Ok(new)
     }
 
     /// Cases of the caller's scope (or a place within it), the latest first.
@@ -837,6 +868,58 @@ impl App {
                     }
                     _ => format!("{on} 解除"),
                 },
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        let row = store::case(&self.db, id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
+        Ok(case_view(row, now))
+    }
+
+    /// Puts a referred case back under monitoring when the fever clinic has ruled the person
+    /// out; the finding is required and audited, and the next follow-up falls due an interval
+    /// from now.
+    pub async fn resume_case(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &ResumeInput,
+    ) -> ServiceResult<CaseView> {
+        self.require(
+            actor,
+            Permission::ManageMonitoring,
+            "隔离监测对象",
+            &id.to_string(),
+        )
+        .await?;
+        let now = self.now();
+        let c = self.own_case(actor, id).await?;
+        let finding = text("finding", "发热门诊结论", &input.finding, 200)?;
+        let not_referred = || ServiceError::Conflict {
+            field: "status",
+            message: "该对象不在转诊中，无需恢复监测".into(),
+        };
+        if c.status != CaseStatus::Referred.as_str() {
+            return Err(not_referred());
+        }
+        let mut tx = self.db.begin().await?;
+        if !store::resume(&mut tx, id, next_due(now, self.followup_interval_hours)).await? {
+            return Err(not_referred());
+        }
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::MonitoringResume,
+                Outcome::Success,
+                "隔离监测对象",
+                id.to_string(),
+                Some(c.jurisdiction_code.clone()),
+                format!(
+                    "自{}返回，恢复监测：{finding}",
+                    c.referral_clinic.as_deref().unwrap_or("发热门诊")
+                ),
             ),
         )
         .await?;

@@ -166,6 +166,9 @@ pub struct NewTraveller {
     pub outcome: String,
     pub destination_code: Option<String>,
     pub destination_text: String,
+    /// The hand-over to make to the destination's place, when it lies inside the region and
+    /// the traveller goes on.
+    pub handover: Option<crate::handovers::NewHandover>,
 }
 
 #[derive(Debug, Clone)]
@@ -250,7 +253,7 @@ pub async fn passage_by_key(db: &Db, recorded_by: &str, key: &str) -> Result<Opt
 
 /// Writes a passage with its travellers.
 pub async fn insert_passage(tx: &mut Tx, r: &NewPassage, at: DateTime<Utc>) -> Result<i64> {
-    Ok(on_tx!(tx, x => {
+    let written = on_tx!(tx, x => {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO passages (checkpoint_id, jurisdiction_code, passed_at, pass_date, plate, vehicle_class, origin_code, \
              origin_text, travel_history, reason, persons, fevers, let_through, turned_back, observed, quarantined, \
@@ -271,9 +274,23 @@ pub async fn insert_passage(tx: &mut Tx, r: &NewPassage, at: DateTime<Utc>) -> R
                 .push_bind(t.fever).push_bind(t.outcome.as_str()).push_bind(t.destination_code.as_deref())
                 .push_bind(t.destination_text.as_str());
         });
-        qb.build().execute(&mut *x).await?;
-        id
-    }))
+        qb.push(" RETURNING id");
+        let mut tids: Vec<i64> = qb.build_query_scalar::<i64>().fetch_all(&mut *x).await?;
+        tids.sort_unstable();
+        (id, tids)
+    });
+    let (id, tids) = written;
+    let handovers: Vec<_> = tids
+        .iter()
+        .zip(&r.travellers)
+        .filter_map(|(tid, t)| {
+            t.handover
+                .as_ref()
+                .map(|h| (*tid, id, r.jurisdiction_code.clone(), r.pass_date, r.passed_at, h))
+        })
+        .collect();
+    crate::handovers::insert_for_travellers(tx, &handovers).await?;
+    Ok(id)
 }
 
 /// Writes many passages at once (for loading data); returns how many travellers were written.
@@ -300,6 +317,9 @@ pub async fn insert_passages(tx: &mut Tx, rows: &[NewPassage], at: DateTime<Utc>
         });
         // Identities are handed out in the order of the rows of one statement.
         ids.sort_unstable();
+        let by_id: std::collections::HashMap<i64, &NewPassage> =
+            ids.iter().copied().zip(chunk).collect();
+        let mut handovers = Vec::new();
         let travellers: Vec<(i64, usize, &NewTraveller)> = ids
             .iter()
             .zip(chunk)
@@ -321,10 +341,20 @@ pub async fn insert_passages(tx: &mut Tx, rows: &[NewPassage], at: DateTime<Utc>
                         .push_bind(t.fever).push_bind(t.outcome.as_str()).push_bind(t.destination_code.as_deref())
                         .push_bind(t.destination_text.as_str());
                 });
-                qb.build().execute(&mut *x).await?;
+                qb.push(" RETURNING id");
+                let mut tids: Vec<i64> = qb.build_query_scalar::<i64>().fetch_all(&mut *x).await?;
+                tids.sort_unstable();
+                for (tid, (id, _, t)) in tids.iter().zip(part) {
+                    if let Some(h) = &t.handover {
+                        if let Some(r) = by_id.get(id) {
+                            handovers.push((*tid, *id, r.jurisdiction_code.clone(), r.pass_date, r.passed_at, h));
+                        }
+                    }
+                }
             });
             written += part.len();
         }
+        crate::handovers::insert_for_travellers(tx, &handovers).await?;
     }
     Ok(written)
 }

@@ -10,6 +10,7 @@ pub mod backup;
 pub mod campaigns;
 pub mod checkpoints;
 pub mod filings;
+pub mod handovers;
 pub mod jurisdiction;
 pub mod mobilisation;
 pub mod monitoring;

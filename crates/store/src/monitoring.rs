@@ -280,6 +280,14 @@ pub async fn insert_followup(
     }))
 }
 
+/// Puts a referred case back under monitoring (the fever clinic ruled the person out), its
+/// next follow-up due at `next_due_at`; false when it was not referred.
+pub async fn resume(tx: &mut Tx, id: i64, next_due_at: DateTime<Utc>) -> Result<bool> {
+    Ok(on_tx!(tx, x => sqlx::query(
+        "UPDATE monitoring_cases SET status = 'active', next_due_at = $2 WHERE id = $1 AND status = 'referred'")
+        .bind(id).bind(next_due_at).execute(&mut *x).await?.rows_affected()) == 1)
+}
+
 pub async fn followups(db: &Db, case_id: i64) -> Result<Vec<FollowupRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, FollowupRow>(
         "SELECT id, case_id, followed_at, temperature, symptoms, abnormal, note, recorded_by FROM monitoring_followups \

@@ -25,12 +25,25 @@ pub async fn open(settings: &Settings) -> anyhow::Result<App> {
         .with_report_due_hour(settings.resumption.report_due_hour)
         .with_grid_report_due_hour(settings.prevention.grid_report_due_hour)
         .with_monitoring_days(settings.prevention.monitoring_days)
-        .with_followup_interval_hours(settings.prevention.followup_interval_hours))
+        .with_followup_interval_hours(settings.prevention.followup_interval_hours)
+        .with_handover_overdue_hours(settings.prevention.handover_overdue_hours)
+        .with_retention_days(settings.prevention.retention_days))
 }
 
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let app = open(settings).await?;
     println!("数据库迁移完成（{}）", app.db.engine().name());
+    Ok(())
+}
+
+/// Erases the personal data whose retention period has passed, and says how much.
+pub async fn retention(settings: &Settings) -> anyhow::Result<()> {
+    let app = open(settings).await?;
+    let r = app.erase_expired(&Actor::cli()).await?;
+    println!(
+        "已删除个人信息：隔离监测对象 {} 人（{} 及以前解除），通行旅客 {} 人（{} 及以前通行）",
+        r.cases, r.released_by, r.travellers, r.passed_by
+    );
     Ok(())
 }
 

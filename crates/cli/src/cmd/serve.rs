@@ -23,6 +23,24 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     );
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, "serving");
+    if !demo {
+        // Personal data past its retention period is erased hourly (the demo keeps its 2020
+        // records as they were; `dualtrack retention` erases on demand).
+        let eraser = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                match eraser.erase_expired(&dualtrack_service::Actor::cli()).await {
+                    Ok(r) if r.cases + r.travellers > 0 => {
+                        tracing::info!(cases = r.cases, travellers = r.travellers, "personal data erased")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "erasing expired personal data failed"),
+                }
+            }
+        });
+    }
     let state = AppState::new(app, settings.web());
     dualtrack_web::serve(listener, state).await?;
     Ok(())

@@ -4,18 +4,22 @@
 //! with the railway stations and Golmud airport; two shifts a day over the last two weeks
 //! with people of the county on duty; and passages from 2020-01-25 to 2020-03-13, busiest
 //! at the Golmud and Delingha exits, most let through, some turned back, a few with a fever
-//! held for observation or sent to quarantine. The account `checkpoint_worker` works at
-//! 格尔木南出口. Deterministic.
+//! held for observation or sent to quarantine. Travellers bound for a grid or village of
+//! the prefecture are handed over to it and acknowledged within minutes to a few hours (some
+//! after the two hours allowed); those of the last evening still wait. The account
+//! `checkpoint_worker` works at 格尔木南出口. Deterministic.
 
 use crate::ServiceResult;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use dualtrack_domain::checkpoints::{is_fever, FEVER_TENTHS};
+use dualtrack_domain::checkpoints::{is_fever, receiving_place, FEVER_TENTHS};
 use dualtrack_domain::jurisdiction::{Code, Scope};
 use dualtrack_domain::resident_id::check_char;
 use dualtrack_store::checkpoints::{
     self as store, NewCheckpoint, NewPassage, NewShift, NewTraveller,
 };
+use dualtrack_store::handovers::{self, NewHandover};
 use dualtrack_store::Tx;
+use std::collections::HashMap;
 
 fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2020, m, d).unwrap_or_default()
@@ -273,6 +277,14 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
     // Passages: traffic falls after the Spring Festival lockdown and picks up with the
     // return to work in March.
     let mut rng = Lcg(20200125);
+    // Destinations inside the region name a grid or a village of the town; the hand-over
+    // goes to the grid, or to the village when it has several.
+    let mut places = HashMap::new();
+    for (code, _) in TOWNS {
+        let villages = handovers::places_under(tx, code, 12).await?;
+        let grids = handovers::places_under(tx, code, 15).await?;
+        places.insert(*code, (villages, grids));
+    }
     let mut passages = Vec::new();
     let mut person = 0u64;
     let days = (last - first).num_days() + 1;
@@ -312,7 +324,19 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
                 let inside = rng.next(3) > 0;
                 let (dest_code, dest_text) = if inside {
                     let (code, name) = TOWNS[rng.next(TOWNS.len() as u64) as usize];
-                    (Some(code.to_string()), name.to_string())
+                    let (villages, grids) = &places[code];
+                    let pick = |list: &[(String, String)], n: u64| {
+                        list.get(n as usize % list.len().max(1)).cloned()
+                    };
+                    let dest = if rng.next(2) == 0 {
+                        pick(grids, rng.next(1000))
+                    } else {
+                        pick(villages, rng.next(1000))
+                    };
+                    match dest {
+                        Some((c, n)) => (Some(c), format!("{name}{n}")),
+                        None => (Some(code.to_string()), name.to_string()),
+                    }
                 } else {
                     (
                         None,
@@ -347,6 +371,42 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
                         SURNAMES[rng.next(SURNAMES.len() as u64) as usize],
                         GIVEN[rng.next(GIVEN.len() as u64) as usize]
                     );
+                    // Acknowledged within minutes to a few hours (some late); the last
+                    // evening's still waiting.
+                    let handover = match &dest_code {
+                        Some(dc) if outcome != "turned_back" => {
+                            let to_code = if dc.len() == 12 {
+                                let (_, grids) = &places[&dc[..9]];
+                                let under: Vec<String> = grids
+                                    .iter()
+                                    .filter(|(g, _)| g.starts_with(dc.as_str()))
+                                    .map(|(g, _)| g.clone())
+                                    .collect();
+                                match Code::parse(dc) {
+                                    Ok(c) => receiving_place(&c, &under),
+                                    Err(_) => dc.clone(),
+                                }
+                            } else {
+                                dc.clone()
+                            };
+                            let due_at = passed_at + Duration::hours(2);
+                            let pending = d == days - 1 && hour >= 18;
+                            let slow = rng.next(8) == 0;
+                            let acknowledged = (!pending).then(|| {
+                                let wait = 10 + rng.next(if slow { 300 } else { 100 });
+                                (
+                                    passed_at + Duration::minutes(wait as i64),
+                                    "demo".to_string(),
+                                )
+                            });
+                            Some(NewHandover {
+                                to_code,
+                                due_at,
+                                acknowledged,
+                            })
+                        }
+                        _ => None,
+                    };
                     travellers.push(NewTraveller {
                         is_driver: vehicle && j == 0,
                         name,
@@ -357,6 +417,7 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
                         outcome: outcome.into(),
                         destination_code: dest_code.clone(),
                         destination_text: dest_text.clone(),
+                        handover,
                     });
                 }
                 let plate = vehicle.then(|| {

@@ -1,0 +1,318 @@
+//! Hand-overs of travellers from a checkpoint to the place of their destination, their
+//! history, outbound notices (destinations outside the region) and the erasure of personal
+//! data after the retention period.
+
+use crate::{on_db, on_tx, Db, Result, Tx};
+use chrono::{DateTime, NaiveDate, Utc};
+use dualtrack_domain::jurisdiction::Scope;
+
+/// A hand-over to make for a traveller as the passage is written.
+#[derive(Debug, Clone)]
+pub struct NewHandover {
+    /// The grid, village or wider place that receives the traveller.
+    pub to_code: String,
+    pub due_at: DateTime<Utc>,
+    /// Set when loading data that was already acknowledged: when and by whom.
+    pub acknowledged: Option<(DateTime<Utc>, String)>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HandoverRow {
+    pub id: i64,
+    pub traveller_id: i64,
+    pub passage_id: i64,
+    pub from_code: String,
+    pub to_code: String,
+    pub status: String,
+    pub made_on: NaiveDate,
+    pub made_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<String>,
+    pub note: String,
+    pub case_id: Option<i64>,
+    pub checkpoint_id: i64,
+    pub checkpoint_name: String,
+    pub passed_at: DateTime<Utc>,
+    pub origin_text: String,
+    pub travel_history: String,
+    pub reason: String,
+    pub plate: Option<String>,
+    pub name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub temperature: i32,
+    pub fever: bool,
+    pub outcome: String,
+    pub destination_code: Option<String>,
+    pub destination_text: String,
+}
+
+const HANDOVER_SELECT: &str = "SELECT h.id, h.traveller_id, h.passage_id, h.from_code, h.to_code, h.status, h.made_on, \
+     h.made_at, h.due_at, h.acknowledged_at, h.acknowledged_by, h.note, h.case_id, p.checkpoint_id, \
+     c.name AS checkpoint_name, p.passed_at, p.origin_text, p.travel_history, p.reason, p.plate, t.name, t.id_number, \
+     t.phone, t.temperature, t.fever, t.outcome, t.destination_code, t.destination_text \
+     FROM handovers h JOIN passage_travellers t ON t.id = h.traveller_id JOIN passages p ON p.id = h.passage_id \
+     JOIN checkpoints c ON c.id = p.checkpoint_id";
+
+/// Writes the hand-overs of travellers just written (`(traveller id, hand-over)`), and
+/// points each traveller at its hand-over.
+pub(crate) async fn insert_for_travellers(
+    tx: &mut Tx,
+    rows: &[(i64, i64, String, NaiveDate, DateTime<Utc>, &NewHandover)],
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    for part in rows.chunks(1000) {
+        on_tx!(tx, x => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO handovers (traveller_id, passage_id, from_code, to_code, status, made_on, made_at, due_at, \
+                 acknowledged_at, acknowledged_by) ");
+            qb.push_values(part, |mut b, (tid, pid, from, on, at, h)| {
+                let (ack_at, ack_by) = match &h.acknowledged {
+                    Some((a, by)) => (Some(*a), Some(by.as_str())),
+                    None => (None, None),
+                };
+                b.push_bind(*tid).push_bind(*pid).push_bind(from.as_str()).push_bind(h.to_code.as_str())
+                    .push_bind(if ack_at.is_some() { "acknowledged" } else { "pending" })
+                    .push_bind(*on).push_bind(*at).push_bind(h.due_at).push_bind(ack_at).push_bind(ack_by);
+            });
+            qb.build().execute(&mut *x).await?;
+        });
+    }
+    let lo = rows.iter().map(|r| r.1).min().unwrap_or_default();
+    let hi = rows.iter().map(|r| r.1).max().unwrap_or_default();
+    on_tx!(tx, x => sqlx::query(
+        "UPDATE passage_travellers SET handover_id = (SELECT h.id FROM handovers h WHERE h.traveller_id = passage_travellers.id) \
+         WHERE passage_id >= $1 AND passage_id <= $2 AND handover_id IS NULL AND destination_code IS NOT NULL")
+        .bind(lo).bind(hi).execute(&mut *x).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn handover(db: &Db, id: i64) -> Result<Option<HandoverRow>> {
+    let sql = format!("{HANDOVER_SELECT} WHERE h.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, HandoverRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+/// Which hand-overs a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// Waiting to be acknowledged (the overdue first).
+    Pending,
+    /// Waiting past their due time.
+    Overdue,
+    /// Acknowledged, the latest first.
+    Acknowledged,
+}
+
+/// Hand-overs received in a scope (by the place that owns them now).
+pub async fn received(
+    db: &Db,
+    scope: &Scope,
+    which: Which,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<HandoverRow>> {
+    let (lo, hi) = scope.range();
+    let cond = match which {
+        Which::Pending => "h.status = 'pending' AND h.made_at <= $3 ORDER BY h.due_at, h.id",
+        Which::Overdue => "h.status = 'pending' AND h.due_at < $3 ORDER BY h.due_at, h.id",
+        Which::Acknowledged => {
+            "h.status = 'acknowledged' AND h.made_at <= $3 ORDER BY h.acknowledged_at DESC, h.id DESC"
+        }
+    };
+    let sql = format!(
+        "{HANDOVER_SELECT} WHERE h.to_code >= $1 AND h.to_code < $2 AND {cond} LIMIT $4"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, HandoverRow>(&sql).bind(&lo).bind(&hi).bind(now).bind(limit)
+        .fetch_all(p).await?))
+}
+
+/// Hand-overs made by the checkpoints of a scope, the latest first.
+pub async fn sent(db: &Db, scope: &Scope, limit: i64) -> Result<Vec<HandoverRow>> {
+    let (lo, hi) = scope.range();
+    let sql = format!(
+        "{HANDOVER_SELECT} WHERE h.from_code >= $1 AND h.from_code < $2 ORDER BY h.id DESC LIMIT $3"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, HandoverRow>(&sql).bind(&lo).bind(&hi).bind(limit)
+        .fetch_all(p).await?))
+}
+
+/// Counts of one place (a child of the scope, by code prefix).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PlaceCounts {
+    pub place: String,
+    pub made: i64,
+    pub pending: i64,
+    pub overdue: i64,
+    pub acknowledged: i64,
+    pub acknowledged_late: i64,
+}
+
+/// Per child place of a scope (codes cut to `len` characters): hand-overs made on `day`,
+/// and, as of `now`, those pending, overdue, acknowledged (ever) and acknowledged after
+/// their due time.
+pub async fn counts_by_place(
+    db: &Db,
+    scope: &Scope,
+    len: i32,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<PlaceCounts>> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => sqlx::query_as::<_, PlaceCounts>(
+        "SELECT SUBSTR(to_code, 1, $3) AS place, \
+         CAST(SUM(CASE WHEN made_on = $4 THEN 1 ELSE 0 END) AS BIGINT) AS made, \
+         CAST(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS BIGINT) AS pending, \
+         CAST(SUM(CASE WHEN status = 'pending' AND due_at < $5 THEN 1 ELSE 0 END) AS BIGINT) AS overdue, \
+         CAST(SUM(CASE WHEN status = 'acknowledged' THEN 1 ELSE 0 END) AS BIGINT) AS acknowledged, \
+         CAST(SUM(CASE WHEN status = 'acknowledged' AND acknowledged_at > due_at THEN 1 ELSE 0 END) AS BIGINT) AS acknowledged_late \
+         FROM handovers WHERE to_code >= $1 AND to_code < $2 AND made_on <= $4 \
+         GROUP BY SUBSTR(to_code, 1, $3) ORDER BY 1")
+        .bind(&lo).bind(&hi).bind(len).bind(day).bind(now).fetch_all(p).await?))
+}
+
+/// Marks a hand-over acknowledged (only if still pending), with the case opened for the
+/// person if any; false when it was not pending.
+pub async fn acknowledge(
+    tx: &mut Tx,
+    id: i64,
+    by: &str,
+    note: &str,
+    case_id: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let n = on_tx!(tx, x => sqlx::query(
+        "UPDATE handovers SET status = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3, note = $4, case_id = $5 \
+         WHERE id = $1 AND status = 'pending'")
+        .bind(id).bind(at).bind(by).bind(note).bind(case_id).execute(&mut *x).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Passes a pending hand-over down to a place below; its due time starts again. False when
+/// it was no longer pending or no longer with `from`.
+#[allow(clippy::too_many_arguments)]
+pub async fn forward(
+    tx: &mut Tx,
+    id: i64,
+    from: &str,
+    to: &str,
+    due_at: DateTime<Utc>,
+    by: &str,
+    note: &str,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let n = on_tx!(tx, x => sqlx::query(
+        "UPDATE handovers SET to_code = $3, due_at = $4 WHERE id = $1 AND to_code = $2 AND status = 'pending'")
+        .bind(id).bind(from).bind(to).bind(due_at).execute(&mut *x).await?.rows_affected());
+    if n == 0 {
+        return Ok(false);
+    }
+    on_tx!(tx, x => sqlx::query(
+        "INSERT INTO handover_events (handover_id, kind, to_code, note, actor, at) VALUES ($1, 'forward', $2, $3, $4, $5)")
+        .bind(id).bind(to).bind(note).bind(by).bind(at).execute(&mut *x).await?.rows_affected());
+    Ok(true)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub kind: String,
+    pub to_code: String,
+    pub note: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn events(db: &Db, id: i64) -> Result<Vec<EventRow>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, EventRow>(
+        "SELECT kind, to_code, note, actor, at FROM handover_events WHERE handover_id = $1 ORDER BY id")
+        .bind(id).fetch_all(p).await?))
+}
+
+// ---- outbound notices ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboundRow {
+    pub traveller_id: i64,
+    pub passage_id: i64,
+    pub checkpoint_name: String,
+    pub jurisdiction_code: String,
+    pub passed_at: DateTime<Utc>,
+    pub pass_date: NaiveDate,
+    pub plate: Option<String>,
+    pub origin_text: String,
+    pub reason: String,
+    pub name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub temperature: i32,
+    pub fever: bool,
+    pub outcome: String,
+    pub destination_text: String,
+}
+
+/// Travellers registered at the checkpoints of a scope over a range of days whose
+/// destination lies outside the region and who went on (not turned back), in time order.
+pub async fn outbound(
+    db: &Db,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: i64,
+) -> Result<Vec<OutboundRow>> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => sqlx::query_as::<_, OutboundRow>(
+        "SELECT t.id AS traveller_id, p.id AS passage_id, c.name AS checkpoint_name, p.jurisdiction_code, p.passed_at, \
+         p.pass_date, p.plate, p.origin_text, p.reason, t.name, t.id_number, t.phone, t.temperature, t.fever, t.outcome, \
+         t.destination_text \
+         FROM passages p JOIN passage_travellers t ON t.passage_id = p.id JOIN checkpoints c ON c.id = p.checkpoint_id \
+         WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 \
+         AND t.destination_code IS NULL AND t.outcome <> 'turned_back' \
+         ORDER BY p.passed_at, t.id LIMIT $5")
+        .bind(&lo).bind(&hi).bind(from).bind(to).bind(limit).fetch_all(p).await?))
+}
+
+// ---- retention ----
+
+/// What an erasure run changed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Erased {
+    pub cases: u64,
+    pub travellers: u64,
+}
+
+/// The text that stands in for an erased name.
+pub const ERASED_NAME: &str = "（已删除）";
+
+/// Erases the name, ID number and phone of cases released on or before `released_by` and of
+/// their travellers, and of travellers of passages on or before `passed_by` who have no case
+/// still open; records the day of erasure. Counts stay as they were.
+pub async fn erase(
+    tx: &mut Tx,
+    released_by: NaiveDate,
+    passed_by: NaiveDate,
+    today: NaiveDate,
+) -> Result<Erased> {
+    let cases = on_tx!(tx, x => sqlx::query(
+        "UPDATE monitoring_cases SET name = $1, id_number = '', phone = NULL, erased_on = $2 \
+         WHERE status = 'released' AND released_on <= $3 AND erased_on IS NULL")
+        .bind(ERASED_NAME).bind(today).bind(released_by).execute(&mut *x).await?.rows_affected());
+    let travellers = on_tx!(tx, x => sqlx::query(
+        "UPDATE passage_travellers SET name = $1, id_number = '', phone = NULL, erased_on = $2 \
+         WHERE erased_on IS NULL AND passage_id IN (SELECT id FROM passages WHERE pass_date <= $3) \
+         AND NOT EXISTS (SELECT 1 FROM monitoring_cases m WHERE m.traveller_id = passage_travellers.id \
+                         AND (m.status <> 'released' OR m.released_on > $4)) \
+         AND NOT EXISTS (SELECT 1 FROM handovers h WHERE h.traveller_id = passage_travellers.id \
+                         AND h.status = 'pending')")
+        .bind(ERASED_NAME).bind(today).bind(passed_by).bind(released_by).execute(&mut *x).await?.rows_affected());
+    Ok(Erased { cases, travellers })
+}
+
+/// The places of one code length under a code, with their names (for loading data).
+pub async fn places_under(tx: &mut Tx, prefix: &str, len: i32) -> Result<Vec<(String, String)>> {
+    let hi = format!("{prefix}\u{10FFFF}");
+    Ok(on_tx!(tx, x => sqlx::query_as::<_, (String, String)>(
+        "SELECT code, name FROM jurisdictions WHERE code >= $1 AND code < $2 AND LENGTH(code) = $3 ORDER BY code")
+        .bind(prefix).bind(&hi).bind(len).fetch_all(&mut *x).await?))
+}
