@@ -105,6 +105,26 @@ pub enum Action {
     CheckpointShift,
     #[serde(rename = "passage.register")]
     PassageRegister,
+    #[serde(rename = "supply_item.create")]
+    SupplyItemCreate,
+    #[serde(rename = "supply_store.create")]
+    SupplyStoreCreate,
+    #[serde(rename = "stock.move")]
+    StockMove,
+    #[serde(rename = "supply_need.declare")]
+    SupplyNeedDeclare,
+    #[serde(rename = "supply_request.submit")]
+    SupplyRequest,
+    #[serde(rename = "supply_request.decline")]
+    SupplyRequestDecline,
+    #[serde(rename = "supply_allocation.create")]
+    SupplyAllocate,
+    #[serde(rename = "supply_delivery.receive")]
+    SupplyReceive,
+    #[serde(rename = "farm_plan.set")]
+    FarmPlanSet,
+    #[serde(rename = "farm_progress.report")]
+    FarmProgressReport,
     #[serde(rename = "grid.member")]
     GridMember,
     #[serde(rename = "household.create")]
@@ -142,7 +162,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 65] = [
+    pub const ALL: [Action; 75] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -191,6 +211,16 @@ impl Action {
         Action::CheckpointCreate,
         Action::CheckpointShift,
         Action::PassageRegister,
+        Action::SupplyItemCreate,
+        Action::SupplyStoreCreate,
+        Action::StockMove,
+        Action::SupplyNeedDeclare,
+        Action::SupplyRequest,
+        Action::SupplyRequestDecline,
+        Action::SupplyAllocate,
+        Action::SupplyReceive,
+        Action::FarmPlanSet,
+        Action::FarmProgressReport,
         Action::GridMember,
         Action::HouseholdCreate,
         Action::HouseholdVisit,
@@ -260,6 +290,16 @@ impl Action {
             Action::CheckpointCreate => "checkpoint.create",
             Action::CheckpointShift => "checkpoint.shift",
             Action::PassageRegister => "passage.register",
+            Action::SupplyItemCreate => "supply_item.create",
+            Action::SupplyStoreCreate => "supply_store.create",
+            Action::StockMove => "stock.move",
+            Action::SupplyNeedDeclare => "supply_need.declare",
+            Action::SupplyRequest => "supply_request.submit",
+            Action::SupplyRequestDecline => "supply_request.decline",
+            Action::SupplyAllocate => "supply_allocation.create",
+            Action::SupplyReceive => "supply_delivery.receive",
+            Action::FarmPlanSet => "farm_plan.set",
+            Action::FarmProgressReport => "farm_progress.report",
             Action::GridMember => "grid.member",
             Action::HouseholdCreate => "household.create",
             Action::HouseholdVisit => "household.visit",
@@ -330,6 +370,16 @@ impl Action {
             Action::CheckpointCreate => "设立卡口",
             Action::CheckpointShift => "卡口排班",
             Action::PassageRegister => "卡口登记通行",
+            Action::SupplyItemCreate => "新增物资品目",
+            Action::SupplyStoreCreate => "设立物资仓库（站点）",
+            Action::StockMove => "登记物资出入库",
+            Action::SupplyNeedDeclare => "申报物资需求",
+            Action::SupplyRequest => "向上级请领物资",
+            Action::SupplyRequestDecline => "请领未予分配",
+            Action::SupplyAllocate => "分配调运物资",
+            Action::SupplyReceive => "确认物资到货",
+            Action::FarmPlanSet => "设定春耕计划面积",
+            Action::FarmProgressReport => "填报春耕备耕进度",
             Action::GridMember => "网格增加成员",
             Action::HouseholdCreate => "登记户",
             Action::HouseholdVisit => "入户摸排",

@@ -19,5 +19,6 @@ pub mod projects;
 pub mod resident_id;
 pub mod resumption;
 pub mod role;
+pub mod supplies;
 pub mod time;
 pub mod workgroups;

@@ -81,6 +81,16 @@ pub enum Permission {
     ReadMonitoring,
     /// Open monitoring cases, record follow-ups, release.
     ManageMonitoring,
+    /// Read supplies: stores, balances, movements, needs, requests, deliveries, shortfalls,
+    /// low-stock warnings and spring-farming progress.
+    ReadSupplies,
+    /// Record receipts, issues, transfers and adjustments at a store; confirm arrivals.
+    MoveStock,
+    /// Set up stores, declare needs, request from and allocate to other levels, keep the
+    /// spring-farming plans and progress.
+    ManageSupplies,
+    /// Add items to the supplies catalogue.
+    ManageCatalogue,
 }
 
 impl Role {
@@ -142,7 +152,10 @@ impl Role {
     pub fn grants(self, p: Permission) -> bool {
         use Permission::*;
         match self {
-            Role::SysAdmin => matches!(p, ReadTree | ManageGrids | ImportRegions),
+            Role::SysAdmin => matches!(
+                p,
+                ReadTree | ManageGrids | ImportRegions | ManageCatalogue
+            ),
             Role::SecAdmin => matches!(p, ReadTree | ManageUsers),
             Role::Auditor => matches!(p, ReadTree | ReadAudit),
             Role::Leader => matches!(
@@ -154,6 +167,7 @@ impl Role {
                     | ReadResumption
                     | ReadCheckpoints
                     | ReadMonitoring
+                    | ReadSupplies
             ),
             Role::Operator => matches!(
                 p,
@@ -173,6 +187,9 @@ impl Role {
                     | ManageCheckpoints
                     | ReadMonitoring
                     | ManageMonitoring
+                    | ReadSupplies
+                    | MoveStock
+                    | ManageSupplies
             ),
             Role::GridWorker => {
                 matches!(
@@ -183,6 +200,8 @@ impl Role {
                         | WriteGridWork
                         | ReadMonitoring
                         | ManageMonitoring
+                        | ReadSupplies
+                        | MoveStock
                 )
             }
             Role::OrgDept => matches!(
@@ -296,6 +315,16 @@ mod tests {
         assert!(!w.grants(Permission::ReadMobilisation));
         assert!(Role::Leader.grants(Permission::ReadCheckpoints));
         assert!(!Role::Leader.grants(Permission::RegisterPassages));
+    }
+
+    #[test]
+    fn supplies_are_read_by_leaders_moved_by_operators_and_grid_workers() {
+        use Permission::{ManageCatalogue, ManageSupplies, MoveStock, ReadSupplies};
+        assert!(Role::Leader.grants(ReadSupplies) && !Role::Leader.grants(MoveStock));
+        assert!(Role::Operator.grants(MoveStock) && Role::Operator.grants(ManageSupplies));
+        assert!(Role::GridWorker.grants(MoveStock) && !Role::GridWorker.grants(ManageSupplies));
+        assert!(Role::SysAdmin.grants(ManageCatalogue) && !Role::SysAdmin.grants(MoveStock));
+        assert!(!Role::Operator.grants(ManageCatalogue));
     }
 
     #[test]

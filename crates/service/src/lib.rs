@@ -25,6 +25,7 @@ pub mod projects;
 pub mod punctuality;
 pub mod resumption;
 pub mod spreadsheet;
+pub mod supplies;
 pub mod tree;
 pub mod users;
 pub mod workgroups;

@@ -20,6 +20,7 @@ pub mod punctuality;
 pub mod resumption;
 pub mod resumption_io;
 pub mod session;
+pub mod supplies;
 pub mod user;
 pub mod workgroups;
 

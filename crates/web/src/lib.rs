@@ -100,7 +100,8 @@ async fn shutdown_signal() {
         (name = "prevention", description = "疫情防控：网格与五包职责、摸排、风险地区、摸排轮次、网格日报"),
         (name = "projects", description = "重大项目与重点生产：开工率、投资完成率、重点企业日产量与分省发运"),
         (name = "checkpoints", description = "卡口：卡口与排班、通行登记（体温、处置结果）、按卡口逐日与按县统计"),
-        (name = "monitoring", description = "隔离与健康监测：居家隔离、集中隔离、健康监测，随访、转诊提醒、解除，在管人数与超时随访")
+        (name = "monitoring", description = "隔离与健康监测：居家隔离、集中隔离、健康监测，随访、转诊提醒、解除，在管人数与超时随访"),
+        (name = "supplies", description = "物资保障：防疫物资与农资的目录、仓库、出入库、结存、需求、请领、调运与到货、缺口、低库存预警、春耕备耕进度")
     )
 )]
 pub struct ApiDoc;

@@ -51,6 +51,10 @@ struct Victims {
     checkpoint: i64,
     passage: i64,
     monitoring_case: i64,
+    supply_store: i64,
+    supply_request: i64,
+    supply_allocation: i64,
+    farm_plan: i64,
 }
 
 async fn fixture(engine: Engine) -> Fixture {
@@ -152,6 +156,9 @@ async fn fixture(engine: Engine) -> Fixture {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let round = r.json()["id"].as_i64().expect("round");
+    // 物资保障: a store of 德令哈 and a station of 怀头他拉镇, a request of the station allocated
+    // from the store, and a spring-farming plan of the township.
+    let (supply_store, supply_request, supply_allocation, farm_plan) = delingha_supplies(&t).await;
     Fixture {
         t,
         victim,
@@ -177,8 +184,68 @@ async fn fixture(engine: Engine) -> Fixture {
             checkpoint,
             passage,
             monitoring_case,
+            supply_store,
+            supply_request,
+            supply_allocation,
+            farm_plan,
         },
     }
+}
+
+async fn delingha_supplies(t: &TestApp) -> (i64, i64, i64, i64) {
+    let admin = t.token("sysadmin").await;
+    let r = t
+        .post(
+            "/api/v1/supplies/items",
+            &admin,
+            json!({"name": "范围测试口罩", "kind": "mask", "unit": "个"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let item = r.json()["id"].as_i64().expect("item");
+    let tok = t.token("delingha_operator").await;
+    let mut ids = Vec::new();
+    for (name, code) in [("范围测试县仓", DELINGHA), ("范围测试乡站", "632802101")] {
+        let r = t
+            .post(
+                "/api/v1/supplies/stores",
+                &tok,
+                json!({"name": name, "kind": "county", "jurisdiction_code": code}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        ids.push(r.json()["id"].as_i64().expect("store"));
+    }
+    let r = t
+        .post(
+            &format!("/api/v1/supplies/stores/{}/movements", ids[0]),
+            &tok,
+            json!({"kind": "receipt", "item_id": item, "quantity": 100, "moved_on": "2020-02-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = t
+        .post(
+            "/api/v1/supplies/requests",
+            &tok,
+            json!({"store_id": ids[1], "item_id": item, "quantity": 80, "reason": "卡口缺口罩"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let request = r.json()["id"].as_i64().expect("request");
+    let r = t
+        .post("/api/v1/supplies/allocations", &tok,
+            json!({"request_id": request, "from_store_id": ids[0], "quantity": 40, "allocated_on": "2020-02-02"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let allocation = r.json()["id"].as_i64().expect("allocation");
+    let r = t
+        .post("/api/v1/supplies/farm-plans", &tok,
+            json!({"jurisdiction_code": "632802101", "year": 2020, "crop": "枸杞", "planned_mu": 1000}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let plan = r.json()["id"].as_i64().expect("plan");
+    (ids[0], request, allocation, plan)
 }
 
 /// The API call that tries to reach 德令哈 through one route: (user, path, body).
@@ -751,6 +818,82 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
             None,
         ),
         ("get", "/api/v1/monitoring/overdue") => ("golmud_operator", route.into(), None),
+        ("get", "/api/v1/supplies/items")
+        | ("get", "/api/v1/supplies/stores")
+        | ("get", "/api/v1/supplies/needs")
+        | ("get", "/api/v1/supplies/requests")
+        | ("get", "/api/v1/supplies/allocations")
+        | ("get", "/api/v1/supplies/low-stock")
+        | ("get", "/api/v1/supplies/farm-plans") => ("golmud_operator", route.into(), None),
+        ("get", "/api/v1/supplies/balances")
+        | ("get", "/api/v1/supplies/shortfalls")
+        | ("get", "/api/v1/supplies/spring-farming") => {
+            ("golmud_operator", format!("{route}?as_of=2020-03-01"), None)
+        }
+        ("post", "/api/v1/supplies/items") => (
+            "golmud_operator",
+            route.into(),
+            Some(json!({"name": "越权品目", "kind": "mask", "unit": "个"})),
+        ),
+        ("post", "/api/v1/supplies/stores") => (
+            "golmud_operator",
+            route.into(),
+            Some(json!({"name": "越权仓库", "kind": "county", "jurisdiction_code": DELINGHA})),
+        ),
+        ("get", "/api/v1/supplies/stores/{id}")
+        | ("get", "/api/v1/supplies/stores/{id}/movements") => (
+            "golmud_operator",
+            route.replace("{id}", &v.supply_store.to_string()),
+            None,
+        ),
+        ("post", "/api/v1/supplies/stores/{id}/movements") => (
+            "golmud_operator",
+            route.replace("{id}", &v.supply_store.to_string()),
+            Some(json!({"kind": "issue", "item_id": 1, "quantity": 1, "counterparty": "越权"})),
+        ),
+        ("post", "/api/v1/supplies/needs") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"jurisdiction_code": "632802101", "item_id": 1, "basis": "daily", "quantity": 1, "from_on": "2020-02-01"}),
+            ),
+        ),
+        ("post", "/api/v1/supplies/requests") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"store_id": v.supply_store, "item_id": 1, "quantity": 1, "reason": "越权"}),
+            ),
+        ),
+        ("post", "/api/v1/supplies/requests/{id}/decline") => (
+            "golmud_operator",
+            route.replace("{id}", &v.supply_request.to_string()),
+            Some(json!({"note": "越权"})),
+        ),
+        ("post", "/api/v1/supplies/allocations") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"request_id": v.supply_request, "from_store_id": v.supply_store, "quantity": 1}),
+            ),
+        ),
+        ("post", "/api/v1/supplies/allocations/{id}/receive") => (
+            "golmud_operator",
+            route.replace("{id}", &v.supply_allocation.to_string()),
+            Some(json!({})),
+        ),
+        ("post", "/api/v1/supplies/farm-plans") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"jurisdiction_code": "632802101", "year": 2020, "crop": "枸杞", "planned_mu": 1}),
+            ),
+        ),
+        ("post", "/api/v1/supplies/farm-plans/{id}/progress") => (
+            "golmud_operator",
+            route.replace("{id}", &v.farm_plan.to_string()),
+            Some(json!({"prepared_mu": 1})),
+        ),
         _ => panic!("no scope case for {method} {route}: add one to tests/scope.rs"),
     }
 }

@@ -12,6 +12,7 @@ pub mod prevention;
 pub mod projects;
 pub mod resumption;
 pub mod resumption_io;
+pub mod supplies;
 pub mod tree;
 pub mod users;
 pub mod workgroups;
@@ -101,6 +102,21 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(monitoring::unmask))
         .routes(routes!(monitoring::figures))
         .routes(routes!(monitoring::overdue))
+        .routes(routes!(supplies::items, supplies::create_item))
+        .routes(routes!(supplies::stores, supplies::create_store))
+        .routes(routes!(supplies::store))
+        .routes(routes!(supplies::movements, supplies::record_movement))
+        .routes(routes!(supplies::balances))
+        .routes(routes!(supplies::low_stock))
+        .routes(routes!(supplies::needs, supplies::declare_need))
+        .routes(routes!(supplies::requests, supplies::create_request))
+        .routes(routes!(supplies::decline_request))
+        .routes(routes!(supplies::allocations, supplies::allocate))
+        .routes(routes!(supplies::receive))
+        .routes(routes!(supplies::shortfalls))
+        .routes(routes!(supplies::farm_plans, supplies::set_farm_plan))
+        .routes(routes!(supplies::report_progress))
+        .routes(routes!(supplies::spring_farming))
         .routes(routes!(checkpoints::list, checkpoints::create))
         .routes(routes!(checkpoints::counts))
         .routes(routes!(checkpoints::get))

@@ -1,0 +1,792 @@
+//! Supplies (物资保障): the catalogue, stores, stock movements with the per-pair balance and
+//! per-day rollup kept in the same transaction, needs, requests, allocations and their
+//! delivery, and the spring-farming plans and progress.
+//!
+//! A balance is a sum of movements. `stock_balances` (the balance now, one row per store and
+//! item) is what concurrent writers of a pair lock; `stock_days` (in, out and closing per
+//! pair and day) answers "the balance as of D" with one index seek per pair. See the
+//! migration `0015_supplies.sql`.
+
+use crate::{on_db, on_tx, Db, Result, Tx};
+use chrono::{DateTime, NaiveDate, Utc};
+use dualtrack_domain::jurisdiction::Scope;
+
+// ---- items ----
+
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    pub name: String,
+    pub category: String,
+    pub kind: String,
+    pub spec: String,
+    pub crop: Option<String>,
+    pub unit: String,
+    pub pack_unit: Option<String>,
+    pub pack_size: Option<i64>,
+    pub warn_days: i64,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ItemRow {
+    pub id: i64,
+    pub name: String,
+    pub category: String,
+    pub kind: String,
+    pub spec: String,
+    pub crop: Option<String>,
+    pub unit: String,
+    pub pack_unit: Option<String>,
+    pub pack_size: Option<i64>,
+    pub warn_days: i64,
+}
+
+const ITEM_SELECT: &str = "SELECT id, name, category, kind, spec, crop, unit, pack_unit, pack_size, warn_days FROM supply_items";
+
+pub async fn insert_item(tx: &mut Tx, i: &NewItem, at: DateTime<Utc>) -> Result<i64> {
+    Ok(on_tx!(tx, x => sqlx::query_scalar(
+        "INSERT INTO supply_items (name, category, kind, spec, crop, unit, pack_unit, pack_size, warn_days, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
+        .bind(&i.name).bind(&i.category).bind(&i.kind).bind(&i.spec).bind(&i.crop).bind(&i.unit)
+        .bind(&i.pack_unit).bind(i.pack_size).bind(i.warn_days).bind(&i.created_by).bind(at)
+        .fetch_one(&mut *x).await?))
+}
+
+pub async fn items(db: &Db) -> Result<Vec<ItemRow>> {
+    let sql = format!("{ITEM_SELECT} ORDER BY category DESC, kind, id");
+    Ok(on_db!(db, p => sqlx::query_as::<_, ItemRow>(&sql).fetch_all(p).await?))
+}
+
+pub async fn item(db: &Db, id: i64) -> Result<Option<ItemRow>> {
+    let sql = format!("{ITEM_SELECT} WHERE id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, ItemRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+pub async fn item_by_name(db: &Db, name: &str) -> Result<Option<ItemRow>> {
+    let sql = format!("{ITEM_SELECT} WHERE name = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, ItemRow>(&sql).bind(name).fetch_optional(p).await?))
+}
+
+// ---- stores ----
+
+#[derive(Debug, Clone)]
+pub struct NewStore {
+    pub name: String,
+    pub kind: String,
+    pub jurisdiction_code: String,
+    pub checkpoint_id: Option<i64>,
+    pub address: String,
+    pub keeper: String,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoreRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub jurisdiction_code: String,
+    pub place_name: String,
+    pub checkpoint_id: Option<i64>,
+    pub address: String,
+    pub keeper: String,
+}
+
+const STORE_SELECT: &str = "SELECT s.id, s.name, s.kind, s.jurisdiction_code, j.name AS place_name, \
+     s.checkpoint_id, s.address, s.keeper FROM supply_stores s JOIN jurisdictions j ON j.code = s.jurisdiction_code";
+
+pub async fn insert_store(tx: &mut Tx, s: &NewStore, at: DateTime<Utc>) -> Result<i64> {
+    Ok(on_tx!(tx, x => sqlx::query_scalar(
+        "INSERT INTO supply_stores (name, kind, jurisdiction_code, checkpoint_id, address, keeper, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
+        .bind(&s.name).bind(&s.kind).bind(&s.jurisdiction_code).bind(s.checkpoint_id).bind(&s.address)
+        .bind(&s.keeper).bind(&s.created_by).bind(at).fetch_one(&mut *x).await?))
+}
+
+pub async fn store(db: &Db, id: i64) -> Result<Option<StoreRow>> {
+    let sql = format!("{STORE_SELECT} WHERE s.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, StoreRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+/// The stores of a scope, by place.
+pub async fn stores(db: &Db, scope: &Scope) -> Result<Vec<StoreRow>> {
+    let (lo, hi) = scope.range();
+    let sql = format!(
+        "{STORE_SELECT} WHERE s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 \
+         ORDER BY s.jurisdiction_code, s.id"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, StoreRow>(&sql).bind(&lo).bind(&hi).fetch_all(p).await?))
+}
+
+pub async fn store_name_taken(db: &Db, code: &str, name: &str) -> Result<bool> {
+    let n: i64 = on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM supply_stores WHERE jurisdiction_code = $1 AND name = $2")
+        .bind(code).bind(name).fetch_one(p).await?);
+    Ok(n > 0)
+}
+
+// ---- movements ----
+
+#[derive(Debug, Clone)]
+pub struct NewMovement {
+    pub kind: String,
+    pub item_id: i64,
+    pub quantity: i64,
+    pub from_store_id: Option<i64>,
+    pub to_store_id: Option<i64>,
+    pub jurisdiction_code: String,
+    pub moved_on: NaiveDate,
+    pub counterparty: String,
+    pub reason: String,
+    pub allocation_id: Option<i64>,
+    pub entered_quantity: i64,
+    pub entered_unit: String,
+    pub idempotency_key: Option<String>,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MovementRow {
+    pub id: i64,
+    pub kind: String,
+    pub item_id: i64,
+    pub quantity: i64,
+    pub from_store_id: Option<i64>,
+    pub to_store_id: Option<i64>,
+    pub jurisdiction_code: String,
+    pub moved_on: NaiveDate,
+    pub counterparty: String,
+    pub reason: String,
+    pub allocation_id: Option<i64>,
+    pub entered_quantity: i64,
+    pub entered_unit: String,
+    pub recorded_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const MOVEMENT_SELECT: &str = "SELECT id, kind, item_id, quantity, from_store_id, to_store_id, jurisdiction_code, \
+     moved_on, counterparty, reason, allocation_id, entered_quantity, entered_unit, recorded_by, created_at \
+     FROM stock_movements";
+
+/// The movement an account recorded under an idempotency key, if any.
+pub async fn movement_by_key(db: &Db, recorded_by: &str, key: &str) -> Result<Option<i64>> {
+    Ok(on_db!(db, p => sqlx::query_scalar(
+        "SELECT id FROM stock_movements WHERE recorded_by = $1 AND idempotency_key = $2")
+        .bind(recorded_by).bind(key).fetch_optional(p).await?))
+}
+
+pub async fn movement(db: &Db, id: i64) -> Result<Option<MovementRow>> {
+    let sql = format!("{MOVEMENT_SELECT} WHERE id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, MovementRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+/// The movements in or out of a store, the latest first.
+pub async fn movements_of_store(
+    db: &Db,
+    store_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<MovementRow>> {
+    let sql = format!(
+        "{MOVEMENT_SELECT} WHERE id IN (SELECT id FROM stock_movements WHERE from_store_id = $1 \
+         UNION SELECT id FROM stock_movements WHERE to_store_id = $1) \
+         ORDER BY moved_on DESC, id DESC LIMIT $2 OFFSET $3"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, MovementRow>(&sql).bind(store_id).bind(limit)
+        .bind(offset).fetch_all(p).await?))
+}
+
+/// Writes the movement row only (the balances are moved by [`apply`]).
+pub async fn insert_movement(tx: &mut Tx, m: &NewMovement, at: DateTime<Utc>) -> Result<i64> {
+    Ok(on_tx!(tx, x => sqlx::query_scalar(
+        "INSERT INTO stock_movements (kind, item_id, quantity, from_store_id, to_store_id, jurisdiction_code, moved_on, \
+         counterparty, reason, allocation_id, entered_quantity, entered_unit, idempotency_key, recorded_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id")
+        .bind(&m.kind).bind(m.item_id).bind(m.quantity).bind(m.from_store_id).bind(m.to_store_id)
+        .bind(&m.jurisdiction_code).bind(m.moved_on).bind(&m.counterparty).bind(&m.reason)
+        .bind(m.allocation_id).bind(m.entered_quantity).bind(&m.entered_unit).bind(&m.idempotency_key)
+        .bind(&m.recorded_by).bind(at).fetch_one(&mut *x).await?))
+}
+
+/// Writes many movement rows at once (loading data); the balances are then rebuilt with
+/// [`rebuild_balances`].
+pub async fn insert_movements(tx: &mut Tx, rows: &[NewMovement], at: DateTime<Utc>) -> Result<()> {
+    for chunk in rows.chunks(2000) {
+        on_tx!(tx, x => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO stock_movements (kind, item_id, quantity, from_store_id, to_store_id, jurisdiction_code, moved_on, \
+                 counterparty, reason, allocation_id, entered_quantity, entered_unit, idempotency_key, recorded_by, created_at) ");
+            qb.push_values(chunk, |mut b, m| {
+                b.push_bind(m.kind.as_str()).push_bind(m.item_id).push_bind(m.quantity).push_bind(m.from_store_id)
+                    .push_bind(m.to_store_id).push_bind(m.jurisdiction_code.as_str()).push_bind(m.moved_on)
+                    .push_bind(m.counterparty.as_str()).push_bind(m.reason.as_str()).push_bind(m.allocation_id)
+                    .push_bind(m.entered_quantity).push_bind(m.entered_unit.as_str())
+                    .push_bind(m.idempotency_key.as_deref()).push_bind(m.recorded_by.as_str()).push_bind(at);
+            });
+            qb.build().execute(&mut *x).await?;
+        });
+    }
+    Ok(())
+}
+
+/// What moving a pair's stock came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Done,
+    /// Not enough stock: the most that could be taken out on that day (the balance then or
+    /// the lowest balance of any later day).
+    Short { available: i64 },
+}
+
+/// Moves a pair's stock by `delta` on `day`, inside the movement's transaction: the balance
+/// row first (on PostgreSQL its row lock queues concurrent writers of the pair; stock taken
+/// out is a guarded `UPDATE … WHERE balance >= qty`), then the day's row and the closing of
+/// that day and every later one. Stock taken out must be there on that day and on every
+/// later day; otherwise nothing is moved and the caller drops the transaction.
+pub async fn apply(
+    tx: &mut Tx,
+    store_id: i64,
+    item_id: i64,
+    day: NaiveDate,
+    delta: i64,
+) -> Result<Applied> {
+    on_tx!(tx, x => {
+        if delta < 0 {
+            let q = -delta;
+            let n = sqlx::query(
+                "UPDATE stock_balances SET balance = balance - $3 WHERE store_id = $1 AND item_id = $2 AND balance >= $3")
+                .bind(store_id).bind(item_id).bind(q).execute(&mut *x).await?.rows_affected();
+            if n == 0 {
+                let now: Option<i64> = sqlx::query_scalar(
+                    "SELECT balance FROM stock_balances WHERE store_id = $1 AND item_id = $2")
+                    .bind(store_id).bind(item_id).fetch_optional(&mut *x).await?;
+                return Ok(Applied::Short { available: now.unwrap_or(0) });
+            }
+            let then: Option<i64> = sqlx::query_scalar(
+                "SELECT closing FROM stock_days WHERE store_id = $1 AND item_id = $2 AND day <= $3 ORDER BY day DESC LIMIT 1")
+                .bind(store_id).bind(item_id).bind(day).fetch_optional(&mut *x).await?;
+            let later: Option<i64> = sqlx::query_scalar(
+                "SELECT MIN(closing) FROM stock_days WHERE store_id = $1 AND item_id = $2 AND day > $3")
+                .bind(store_id).bind(item_id).bind(day).fetch_one(&mut *x).await?;
+            let lowest = then.unwrap_or(0).min(later.unwrap_or(i64::MAX));
+            if lowest < q {
+                return Ok(Applied::Short { available: lowest });
+            }
+        } else {
+            sqlx::query(
+                "INSERT INTO stock_balances (store_id, item_id, balance) VALUES ($1, $2, $3) \
+                 ON CONFLICT (store_id, item_id) DO UPDATE SET balance = stock_balances.balance + excluded.balance")
+                .bind(store_id).bind(item_id).bind(delta).execute(&mut *x).await?;
+        }
+        sqlx::query(
+            "INSERT INTO stock_days (store_id, item_id, day, qty_in, qty_out, closing) VALUES ($1, $2, $3, 0, 0, \
+             COALESCE((SELECT d.closing FROM stock_days d WHERE d.store_id = $1 AND d.item_id = $2 AND d.day < $3 \
+             ORDER BY d.day DESC LIMIT 1), 0)) ON CONFLICT (store_id, item_id, day) DO NOTHING")
+            .bind(store_id).bind(item_id).bind(day).execute(&mut *x).await?;
+        let (qin, qout) = if delta < 0 { (0, -delta) } else { (delta, 0) };
+        sqlx::query(
+            "UPDATE stock_days SET qty_in = qty_in + $4, qty_out = qty_out + $5 WHERE store_id = $1 AND item_id = $2 AND day = $3")
+            .bind(store_id).bind(item_id).bind(day).bind(qin).bind(qout).execute(&mut *x).await?;
+        sqlx::query(
+            "UPDATE stock_days SET closing = closing + $4 WHERE store_id = $1 AND item_id = $2 AND day >= $3")
+            .bind(store_id).bind(item_id).bind(day).bind(delta).execute(&mut *x).await?;
+        Ok(Applied::Done)
+    })
+}
+
+/// Locks a pair's balance row (creating it at zero), so that a transaction touching two
+/// pairs takes their locks in one order.
+pub async fn touch(tx: &mut Tx, store_id: i64, item_id: i64) -> Result<()> {
+    on_tx!(tx, x => sqlx::query(
+        "INSERT INTO stock_balances (store_id, item_id, balance) VALUES ($1, $2, 0) \
+         ON CONFLICT (store_id, item_id) DO UPDATE SET balance = stock_balances.balance")
+        .bind(store_id).bind(item_id).execute(&mut *x).await.map(|_| ())?);
+    Ok(())
+}
+
+/// Recomputes the balances and the per-day rollup of every pair from the movements (after
+/// a bulk load).
+pub async fn rebuild_balances(tx: &mut Tx) -> Result<()> {
+    on_tx!(tx, x => {
+        sqlx::query("DELETE FROM stock_days").execute(&mut *x).await?;
+        sqlx::query("DELETE FROM stock_balances").execute(&mut *x).await?;
+        sqlx::query(
+            "INSERT INTO stock_days (store_id, item_id, day, qty_in, qty_out, closing) \
+             SELECT store_id, item_id, day, qin, qout, \
+             CAST(SUM(qin - qout) OVER (PARTITION BY store_id, item_id ORDER BY day) AS BIGINT) FROM ( \
+               SELECT store_id, item_id, day, CAST(SUM(qin) AS BIGINT) AS qin, CAST(SUM(qout) AS BIGINT) AS qout FROM ( \
+                 SELECT to_store_id AS store_id, item_id, moved_on AS day, quantity AS qin, 0 AS qout \
+                 FROM stock_movements WHERE to_store_id IS NOT NULL \
+                 UNION ALL \
+                 SELECT from_store_id AS store_id, item_id, moved_on AS day, 0 AS qin, quantity AS qout \
+                 FROM stock_movements WHERE from_store_id IS NOT NULL \
+               ) m GROUP BY store_id, item_id, day \
+             ) g").execute(&mut *x).await?;
+        sqlx::query(
+            "INSERT INTO stock_balances (store_id, item_id, balance) \
+             SELECT d.store_id, d.item_id, d.closing FROM stock_days d \
+             WHERE d.day = (SELECT MAX(x.day) FROM stock_days x WHERE x.store_id = d.store_id AND x.item_id = d.item_id)")
+            .execute(&mut *x).await?;
+    });
+    Ok(())
+}
+
+// ---- balances ----
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, sqlx::FromRow)]
+pub struct BalanceRow {
+    pub store_id: i64,
+    pub item_id: i64,
+    pub balance: i64,
+}
+
+/// The balance of every pair of the scope's stores as of the end of `day`, from the rollup:
+/// the closing of each pair's latest day on or before `day` (pairs with no movement by then
+/// are left out). `store` narrows to one store.
+pub async fn balances_as_of(
+    db: &Db,
+    scope: &Scope,
+    day: NaiveDate,
+    store: Option<i64>,
+) -> Result<Vec<BalanceRow>> {
+    let (lo, hi) = scope.range();
+    let sql = "SELECT store_id, item_id, balance FROM ( \
+         SELECT b.store_id, b.item_id, (SELECT d.closing FROM stock_days d WHERE d.store_id = b.store_id \
+           AND d.item_id = b.item_id AND d.day <= $3 ORDER BY d.day DESC LIMIT 1) AS balance \
+         FROM stock_balances b JOIN supply_stores s ON s.id = b.store_id \
+         WHERE s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 AND ($4 < 0 OR b.store_id = $4) \
+       ) t WHERE balance IS NOT NULL ORDER BY store_id, item_id";
+    Ok(on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(day)
+        .bind(store.unwrap_or(-1)).fetch_all(p).await?))
+}
+
+/// The same figures summed from the movements themselves (the check on the rollup, and the
+/// baseline of the benchmark).
+pub async fn balances_from_movements(
+    db: &Db,
+    scope: &Scope,
+    day: NaiveDate,
+) -> Result<Vec<BalanceRow>> {
+    let (lo, hi) = scope.range();
+    let sql = "SELECT m.store_id, m.item_id, CAST(SUM(m.q) AS BIGINT) AS balance FROM ( \
+           SELECT to_store_id AS store_id, item_id, quantity AS q FROM stock_movements \
+           WHERE to_store_id IS NOT NULL AND moved_on <= $3 \
+           UNION ALL \
+           SELECT from_store_id AS store_id, item_id, -quantity AS q FROM stock_movements \
+           WHERE from_store_id IS NOT NULL AND moved_on <= $3 \
+         ) m JOIN supply_stores s ON s.id = m.store_id \
+         WHERE s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 \
+         GROUP BY m.store_id, m.item_id ORDER BY m.store_id, m.item_id";
+    Ok(on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(day)
+        .fetch_all(p).await?))
+}
+
+/// Stock taken out of each pair of the scope's stores over the days after `from` up to and
+/// including `to` (issues, transfers and dispatches: the store's use).
+pub async fn use_between(
+    db: &Db,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<BalanceRow>> {
+    let (lo, hi) = scope.range();
+    let sql = "SELECT d.store_id, d.item_id, CAST(SUM(d.qty_out) AS BIGINT) AS balance FROM stock_days d \
+         JOIN supply_stores s ON s.id = d.store_id \
+         WHERE s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 AND d.day > $3 AND d.day <= $4 \
+         GROUP BY d.store_id, d.item_id";
+    Ok(on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(from).bind(to)
+        .fetch_all(p).await?))
+}
+
+// ---- needs ----
+
+#[derive(Debug, Clone)]
+pub struct NewNeed {
+    pub jurisdiction_code: String,
+    pub store_id: Option<i64>,
+    pub item_id: i64,
+    pub basis: String,
+    pub quantity: i64,
+    pub crop: Option<String>,
+    pub area_mu: Option<i64>,
+    pub from_on: NaiveDate,
+    pub until_on: Option<NaiveDate>,
+    pub note: String,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NeedRow {
+    pub id: i64,
+    pub jurisdiction_code: String,
+    pub place_name: String,
+    pub store_id: Option<i64>,
+    pub item_id: i64,
+    pub basis: String,
+    pub quantity: i64,
+    pub crop: Option<String>,
+    pub area_mu: Option<i64>,
+    pub from_on: NaiveDate,
+    pub until_on: Option<NaiveDate>,
+    pub note: String,
+    pub created_by: String,
+}
+
+const NEED_SELECT: &str = "SELECT n.id, n.jurisdiction_code, j.name AS place_name, n.store_id, n.item_id, n.basis, \
+     n.quantity, n.crop, n.area_mu, n.from_on, n.until_on, n.note, n.created_by \
+     FROM supply_needs n JOIN jurisdictions j ON j.code = n.jurisdiction_code";
+
+pub async fn insert_needs(tx: &mut Tx, rows: &[NewNeed], at: DateTime<Utc>) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    for n in rows {
+        let id: i64 = on_tx!(tx, x => sqlx::query_scalar(
+            "INSERT INTO supply_needs (jurisdiction_code, store_id, item_id, basis, quantity, crop, area_mu, from_on, until_on, \
+             note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id")
+            .bind(&n.jurisdiction_code).bind(n.store_id).bind(n.item_id).bind(&n.basis).bind(n.quantity)
+            .bind(&n.crop).bind(n.area_mu).bind(n.from_on).bind(n.until_on).bind(&n.note)
+            .bind(&n.created_by).bind(at).fetch_one(&mut *x).await?);
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+pub async fn need(db: &Db, id: i64) -> Result<Option<NeedRow>> {
+    let sql = format!("{NEED_SELECT} WHERE n.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, NeedRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+/// The needs of the scope's places; with `on`, only those in effect that day.
+pub async fn needs(db: &Db, scope: &Scope, on: Option<NaiveDate>) -> Result<Vec<NeedRow>> {
+    let (lo, hi) = scope.range();
+    let sql = format!(
+        "{NEED_SELECT} WHERE n.jurisdiction_code >= $1 AND n.jurisdiction_code < $2 \
+         AND ($3 IS NULL OR (n.from_on <= $3 AND (n.until_on IS NULL OR n.until_on >= $3))) \
+         ORDER BY n.jurisdiction_code, n.item_id, n.id"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, NeedRow>(&sql).bind(&lo).bind(&hi).bind(on).fetch_all(p).await?))
+}
+
+// ---- requests ----
+
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub jurisdiction_code: String,
+    pub to_code: String,
+    pub store_id: i64,
+    pub item_id: i64,
+    pub quantity: i64,
+    pub requested_on: NaiveDate,
+    pub needed_by: Option<NaiveDate>,
+    pub reason: String,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RequestRow {
+    pub id: i64,
+    pub jurisdiction_code: String,
+    pub place_name: String,
+    pub to_code: String,
+    pub store_id: i64,
+    pub item_id: i64,
+    pub quantity: i64,
+    pub allocated: i64,
+    pub requested_on: NaiveDate,
+    pub needed_by: Option<NaiveDate>,
+    pub reason: String,
+    pub status: String,
+    pub decision_note: String,
+    pub created_by: String,
+}
+
+const REQUEST_SELECT: &str = "SELECT r.id, r.jurisdiction_code, j.name AS place_name, r.to_code, r.store_id, r.item_id, \
+     r.quantity, r.allocated, r.requested_on, r.needed_by, r.reason, r.status, r.decision_note, r.created_by \
+     FROM supply_requests r JOIN jurisdictions j ON j.code = r.jurisdiction_code";
+
+pub async fn insert_request(tx: &mut Tx, r: &NewRequest, at: DateTime<Utc>) -> Result<i64> {
+    Ok(on_tx!(tx, x => sqlx::query_scalar(
+        "INSERT INTO supply_requests (jurisdiction_code, to_code, store_id, item_id, quantity, allocated, requested_on, \
+         needed_by, reason, status, decision_note, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, 'open', '', $9, $10) RETURNING id")
+        .bind(&r.jurisdiction_code).bind(&r.to_code).bind(r.store_id).bind(r.item_id).bind(r.quantity)
+        .bind(r.requested_on).bind(r.needed_by).bind(&r.reason).bind(&r.created_by).bind(at)
+        .fetch_one(&mut *x).await?))
+}
+
+pub async fn request(db: &Db, id: i64) -> Result<Option<RequestRow>> {
+    let sql = format!("{REQUEST_SELECT} WHERE r.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, RequestRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+/// The requests of the scope's places, the latest first; with `status`, only those.
+pub async fn requests(
+    db: &Db,
+    scope: &Scope,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<RequestRow>> {
+    let (lo, hi) = scope.range();
+    let sql = format!(
+        "{REQUEST_SELECT} WHERE r.jurisdiction_code >= $1 AND r.jurisdiction_code < $2 \
+         AND ($3 IS NULL OR r.status = $3) ORDER BY r.id DESC LIMIT $4"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, RequestRow>(&sql).bind(&lo).bind(&hi).bind(status)
+        .bind(limit).fetch_all(p).await?))
+}
+
+/// Adds an allocated quantity to a request, guarded by the status it was read in.
+pub async fn add_allocated(
+    tx: &mut Tx,
+    id: i64,
+    quantity: i64,
+    status: &str,
+    was: &str,
+) -> Result<bool> {
+    let n = on_tx!(tx, x => sqlx::query(
+        "UPDATE supply_requests SET allocated = allocated + $2, status = $3 WHERE id = $1 AND status = $4")
+        .bind(id).bind(quantity).bind(status).bind(was).execute(&mut *x).await?.rows_affected());
+    Ok(n == 1)
+}
+
+pub async fn decline_request(tx: &mut Tx, id: i64, note: &str) -> Result<bool> {
+    let n = on_tx!(tx, x => sqlx::query(
+        "UPDATE supply_requests SET status = 'declined', decision_note = $2 WHERE id = $1 AND status IN ('open', 'partly')")
+        .bind(id).bind(note).execute(&mut *x).await?.rows_affected());
+    Ok(n == 1)
+}
+
+// ---- allocations ----
+
+#[derive(Debug, Clone)]
+pub struct NewAllocation {
+    pub request_id: Option<i64>,
+    pub item_id: i64,
+    pub quantity: i64,
+    pub from_store_id: i64,
+    pub to_store_id: i64,
+    pub from_code: String,
+    pub jurisdiction_code: String,
+    pub allocated_on: NaiveDate,
+    pub note: String,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AllocationRow {
+    pub id: i64,
+    pub request_id: Option<i64>,
+    pub item_id: i64,
+    pub quantity: i64,
+    pub from_store_id: i64,
+    pub to_store_id: i64,
+    pub from_code: String,
+    pub jurisdiction_code: String,
+    pub allocated_on: NaiveDate,
+    pub status: String,
+    pub received_on: Option<NaiveDate>,
+    pub received_quantity: Option<i64>,
+    pub received_by: Option<String>,
+    pub note: String,
+    pub created_by: String,
+}
+
+const ALLOCATION_SELECT: &str = "SELECT id, request_id, item_id, quantity, from_store_id, to_store_id, from_code, \
+     jurisdiction_code, allocated_on, status, received_on, received_quantity, received_by, note, created_by \
+     FROM supply_allocations";
+
+pub async fn insert_allocation(tx: &mut Tx, a: &NewAllocation, at: DateTime<Utc>) -> Result<i64> {
+    Ok(on_tx!(tx, x => sqlx::query_scalar(
+        "INSERT INTO supply_allocations (request_id, item_id, quantity, from_store_id, to_store_id, from_code, \
+         jurisdiction_code, allocated_on, status, note, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'in_transit', $9, $10, $11) RETURNING id")
+        .bind(a.request_id).bind(a.item_id).bind(a.quantity).bind(a.from_store_id).bind(a.to_store_id)
+        .bind(&a.from_code).bind(&a.jurisdiction_code).bind(a.allocated_on).bind(&a.note)
+        .bind(&a.created_by).bind(at).fetch_one(&mut *x).await?))
+}
+
+pub async fn allocation(db: &Db, id: i64) -> Result<Option<AllocationRow>> {
+    let sql = format!("{ALLOCATION_SELECT} WHERE id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, AllocationRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+/// Allocations to or from the scope's stores, the latest first; with `status`, only those.
+pub async fn allocations(
+    db: &Db,
+    scope: &Scope,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AllocationRow>> {
+    let (lo, hi) = scope.range();
+    let sql = format!(
+        "{ALLOCATION_SELECT} WHERE ((jurisdiction_code >= $1 AND jurisdiction_code < $2) \
+         OR (from_code >= $1 AND from_code < $2)) AND ($3 IS NULL OR status = $3) ORDER BY id DESC LIMIT $4"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, AllocationRow>(&sql).bind(&lo).bind(&hi).bind(status)
+        .bind(limit).fetch_all(p).await?))
+}
+
+/// Marks an allocation received, if it is still in transit.
+pub async fn mark_received(
+    tx: &mut Tx,
+    id: i64,
+    on: NaiveDate,
+    quantity: i64,
+    by: &str,
+    note: &str,
+) -> Result<bool> {
+    let n = on_tx!(tx, x => sqlx::query(
+        "UPDATE supply_allocations SET status = 'received', received_on = $2, received_quantity = $3, received_by = $4, \
+         note = CASE WHEN $5 = '' THEN note ELSE $5 END WHERE id = $1 AND status = 'in_transit'")
+        .bind(id).bind(on).bind(quantity).bind(by).bind(note).execute(&mut *x).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Per destination store and item: quantities in transit at the end of `day` (sent on or
+/// before it, not received by then) and received on or before it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TransitRow {
+    pub store_id: i64,
+    pub item_id: i64,
+    pub in_transit: i64,
+    pub received: i64,
+}
+
+pub async fn transit_as_of(db: &Db, scope: &Scope, day: NaiveDate) -> Result<Vec<TransitRow>> {
+    let (lo, hi) = scope.range();
+    let sql = "SELECT to_store_id AS store_id, item_id, \
+         CAST(SUM(CASE WHEN received_on IS NULL OR received_on > $3 THEN quantity ELSE 0 END) AS BIGINT) AS in_transit, \
+         CAST(SUM(CASE WHEN received_on IS NOT NULL AND received_on <= $3 THEN received_quantity ELSE 0 END) AS BIGINT) AS received \
+         FROM supply_allocations WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 AND allocated_on <= $3 \
+         GROUP BY to_store_id, item_id";
+    Ok(on_db!(db, p => sqlx::query_as::<_, TransitRow>(sql).bind(&lo).bind(&hi).bind(day).fetch_all(p).await?))
+}
+
+// ---- spring farming ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PlanRow {
+    pub id: i64,
+    pub jurisdiction_code: String,
+    pub place_name: String,
+    pub year: i32,
+    pub crop: String,
+    pub planned_mu: i64,
+}
+
+const PLAN_SELECT: &str = "SELECT p.id, p.jurisdiction_code, j.name AS place_name, p.year, p.crop, p.planned_mu \
+     FROM farm_plans p JOIN jurisdictions j ON j.code = p.jurisdiction_code";
+
+/// Sets the planned area of a crop in a place for a year; returns the plan's id and the
+/// area it had before, if any.
+pub async fn set_plan(
+    tx: &mut Tx,
+    code: &str,
+    year: i32,
+    crop: &str,
+    planned_mu: i64,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(i64, Option<i64>)> {
+    Ok(on_tx!(tx, x => {
+        let before: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT id, planned_mu FROM farm_plans WHERE jurisdiction_code = $1 AND year = $2 AND crop = $3")
+            .bind(code).bind(year).bind(crop).fetch_optional(&mut *x).await?;
+        match before {
+            Some((id, was)) => {
+                sqlx::query("UPDATE farm_plans SET planned_mu = $2 WHERE id = $1")
+                    .bind(id).bind(planned_mu).execute(&mut *x).await?;
+                (id, Some(was))
+            }
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO farm_plans (jurisdiction_code, year, crop, planned_mu, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+                    .bind(code).bind(year).bind(crop).bind(planned_mu).bind(by).bind(at)
+                    .fetch_one(&mut *x).await?;
+                (id, None)
+            }
+        }
+    }))
+}
+
+pub async fn plan(db: &Db, id: i64) -> Result<Option<PlanRow>> {
+    let sql = format!("{PLAN_SELECT} WHERE p.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, PlanRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+pub async fn plans(db: &Db, scope: &Scope, year: i32) -> Result<Vec<PlanRow>> {
+    let (lo, hi) = scope.range();
+    let sql = format!(
+        "{PLAN_SELECT} WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.year = $3 \
+         ORDER BY p.jurisdiction_code, p.crop"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, PlanRow>(&sql).bind(&lo).bind(&hi).bind(year).fetch_all(p).await?))
+}
+
+/// Records the prepared and sown area of a plan as of a day (a second report of the same
+/// day replaces the first); returns the figures it replaced, if any.
+#[allow(clippy::too_many_arguments)]
+pub async fn report_progress(
+    tx: &mut Tx,
+    plan_id: i64,
+    on: NaiveDate,
+    prepared_mu: i64,
+    sown_mu: i64,
+    note: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<Option<(i64, i64)>> {
+    Ok(on_tx!(tx, x => {
+        let before: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT prepared_mu, sown_mu FROM farm_progress WHERE plan_id = $1 AND reported_on = $2")
+            .bind(plan_id).bind(on).fetch_optional(&mut *x).await?;
+        sqlx::query(
+            "INSERT INTO farm_progress (plan_id, reported_on, prepared_mu, sown_mu, note, reported_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (plan_id, reported_on) DO UPDATE SET \
+             prepared_mu = excluded.prepared_mu, sown_mu = excluded.sown_mu, note = excluded.note, \
+             reported_by = excluded.reported_by, created_at = excluded.created_at")
+            .bind(plan_id).bind(on).bind(prepared_mu).bind(sown_mu).bind(note).bind(by).bind(at)
+            .execute(&mut *x).await?;
+        before
+    }))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProgressRow {
+    pub plan_id: i64,
+    pub reported_on: NaiveDate,
+    pub prepared_mu: i64,
+    pub sown_mu: i64,
+}
+
+/// Each plan's latest progress report on or before `day`.
+pub async fn progress_as_of(
+    db: &Db,
+    scope: &Scope,
+    year: i32,
+    day: NaiveDate,
+) -> Result<Vec<ProgressRow>> {
+    let (lo, hi) = scope.range();
+    let sql = "SELECT f.plan_id, f.reported_on, f.prepared_mu, f.sown_mu FROM farm_progress f \
+         JOIN farm_plans p ON p.id = f.plan_id \
+         WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.year = $3 \
+         AND f.reported_on = (SELECT MAX(g.reported_on) FROM farm_progress g WHERE g.plan_id = f.plan_id AND g.reported_on <= $4)";
+    Ok(on_db!(db, p => sqlx::query_as::<_, ProgressRow>(sql).bind(&lo).bind(&hi).bind(year).bind(day)
+        .fetch_all(p).await?))
+}
+
+/// Loads plans and their progress reports at once (demo): (place, year, crop, planned, reports).
+pub async fn load_plans(
+    tx: &mut Tx,
+    plans: &[(String, i32, String, i64, Vec<(NaiveDate, i64, i64)>)],
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    for (code, year, crop, planned, reports) in plans {
+        let (id, _) = set_plan(tx, code, *year, crop, *planned, by, at).await?;
+        for (on, prepared, sown) in reports {
+            report_progress(tx, id, *on, *prepared, *sown, "", by, at).await?;
+        }
+    }
+    Ok(())
+}
