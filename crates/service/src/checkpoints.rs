@@ -143,6 +143,21 @@ impl CountsView {
     }
 }
 
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct StaffInput {
+    /// 卡口工作人员的账户名
+    pub username: String,
+    /// true 表示不再在此卡口工作
+    pub remove: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StaffView {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CheckpointDetail {
     pub checkpoint: CheckpointView,
@@ -659,13 +674,14 @@ impl App {
         })
     }
 
-    /// Assigns an account to work at a checkpoint (the demo and the command line).
-    pub async fn assign_checkpoint_staff(
+    /// Puts an account of a checkpoint worker on a checkpoint, or takes it off; the account
+    /// must be in the caller's scope and its own scope must hold the checkpoint. Audited.
+    pub async fn set_checkpoint_staff(
         &self,
         actor: &Actor,
         checkpoint_id: i64,
-        user_id: i64,
-    ) -> ServiceResult<()> {
+        input: &StaffInput,
+    ) -> ServiceResult<Vec<StaffView>> {
         self.require(
             actor,
             Permission::ManageCheckpoints,
@@ -674,22 +690,72 @@ impl App {
         )
         .await?;
         let c = self.cp_checkpoint(actor, checkpoint_id).await?;
+        let username = text("username", "账户名", &input.username, 64, true)?;
+        let not_found = || {
+            ServiceError::invalid(
+                "username",
+                format!("未找到账户“{username}”，或其不在您的管辖范围内"),
+            )
+        };
+        let user = dualtrack_store::user::by_username(&self.db, &username)
+            .await?
+            .ok_or_else(not_found)?;
+        let home = Code::parse(&user.jurisdiction_code).map_err(|_| not_found())?;
+        if !actor.scope.contains(&home) {
+            return Err(not_found());
+        }
+        let roles = dualtrack_store::user::roles(&self.db, user.id).await?;
+        if !roles.iter().any(|r| r == Role::CheckpointWorker.as_str()) {
+            return Err(ServiceError::invalid(
+                "username",
+                format!("账户“{username}”不是卡口工作人员，请先由安全管理员授予该角色"),
+            ));
+        }
+        let place = code_of(&c.jurisdiction_code)?;
+        if !place.is_within(&home) {
+            return Err(ServiceError::invalid(
+                "username",
+                format!("账户“{username}”的辖区不含卡口“{}”所在地", c.name),
+            ));
+        }
+        let remove = input.remove.unwrap_or(false);
         let mut tx = self.db.begin().await?;
-        store::assign_staff(&mut tx, user_id, checkpoint_id).await?;
+        if remove {
+            if !store::remove_staff(&mut tx, user.id, checkpoint_id).await? {
+                return Err(ServiceError::invalid(
+                    "username",
+                    format!("账户“{username}”不在此卡口工作"),
+                ));
+            }
+        } else {
+            store::assign_staff(&mut tx, user.id, checkpoint_id).await?;
+        }
         audit_in(
             &mut tx,
             &actor.audit(
-                Action::CheckpointShift,
+                Action::CheckpointStaff,
                 Outcome::Success,
                 "卡口",
                 checkpoint_id.to_string(),
                 Some(c.jurisdiction_code),
-                format!("账户 {user_id} 在此卡口工作"),
+                if remove {
+                    format!("{username} 不再在此卡口工作")
+                } else {
+                    format!("{username} 在此卡口工作")
+                },
             ),
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(store::staff(&self.db, checkpoint_id)
+            .await?
+            .into_iter()
+            .map(|(id, username, display_name)| StaffView {
+                user_id: id,
+                username,
+                display_name,
+            })
+            .collect())
     }
 
     // ---- shifts ----
@@ -876,7 +942,11 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         let fevers = new.travellers.iter().filter(|t| t.fever).count();
-        let handed = new.travellers.iter().filter(|t| t.handover.is_some()).count();
+        let handed = new
+            .travellers
+            .iter()
+            .filter(|t| t.handover.is_some())
+            .count();
         let detail = format!(
             "{} {}，{} 人{}{}",
             c.name,

@@ -72,6 +72,13 @@ pub async fn assign_staff(tx: &mut Tx, user_id: i64, checkpoint_id: i64) -> Resu
     Ok(())
 }
 
+/// Takes an account off a checkpoint; false when it did not work there.
+pub async fn remove_staff(tx: &mut Tx, user_id: i64, checkpoint_id: i64) -> Result<bool> {
+    Ok(on_tx!(tx, x => sqlx::query(
+        "DELETE FROM checkpoint_staff WHERE user_id = $1 AND checkpoint_id = $2")
+        .bind(user_id).bind(checkpoint_id).execute(&mut *x).await?.rows_affected()) == 1)
+}
+
 /// Whether the account works at the checkpoint.
 pub async fn is_staff(db: &Db, user_id: i64, checkpoint_id: i64) -> Result<bool> {
     let n: i64 = on_db!(db, p => sqlx::query_scalar(

@@ -122,11 +122,12 @@ pub async fn received(
             "h.status = 'acknowledged' AND h.made_at <= $3 ORDER BY h.acknowledged_at DESC, h.id DESC"
         }
     };
-    let sql = format!(
-        "{HANDOVER_SELECT} WHERE h.to_code >= $1 AND h.to_code < $2 AND {cond} LIMIT $4"
-    );
-    Ok(on_db!(db, p => sqlx::query_as::<_, HandoverRow>(&sql).bind(&lo).bind(&hi).bind(now).bind(limit)
-        .fetch_all(p).await?))
+    let sql =
+        format!("{HANDOVER_SELECT} WHERE h.to_code >= $1 AND h.to_code < $2 AND {cond} LIMIT $4");
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, HandoverRow>(&sql).bind(&lo).bind(&hi).bind(now).bind(limit)
+        .fetch_all(p).await?),
+    )
 }
 
 /// Hand-overs made by the checkpoints of a scope, the latest first.
@@ -135,8 +136,10 @@ pub async fn sent(db: &Db, scope: &Scope, limit: i64) -> Result<Vec<HandoverRow>
     let sql = format!(
         "{HANDOVER_SELECT} WHERE h.from_code >= $1 AND h.from_code < $2 ORDER BY h.id DESC LIMIT $3"
     );
-    Ok(on_db!(db, p => sqlx::query_as::<_, HandoverRow>(&sql).bind(&lo).bind(&hi).bind(limit)
-        .fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, HandoverRow>(&sql).bind(&lo).bind(&hi).bind(limit)
+        .fetch_all(p).await?),
+    )
 }
 
 /// Counts of one place (a child of the scope, by code prefix).
@@ -300,7 +303,10 @@ pub async fn erase(
         .bind(ERASED_NAME).bind(today).bind(released_by).execute(&mut *x).await?.rows_affected());
     let travellers = on_tx!(tx, x => sqlx::query(
         "UPDATE passage_travellers SET name = $1, id_number = '', phone = NULL, erased_on = $2 \
-         WHERE erased_on IS NULL AND passage_id IN (SELECT id FROM passages WHERE pass_date <= $3) \
+         WHERE erased_on IS NULL \
+         AND (passage_id IN (SELECT id FROM passages WHERE pass_date <= $3) \
+              OR EXISTS (SELECT 1 FROM monitoring_cases m WHERE m.traveller_id = passage_travellers.id \
+                         AND m.status = 'released' AND m.released_on <= $4)) \
          AND NOT EXISTS (SELECT 1 FROM monitoring_cases m WHERE m.traveller_id = passage_travellers.id \
                          AND (m.status <> 'released' OR m.released_on > $4)) \
          AND NOT EXISTS (SELECT 1 FROM handovers h WHERE h.traveller_id = passage_travellers.id \

@@ -51,6 +51,7 @@ struct Victims {
     checkpoint: i64,
     passage: i64,
     monitoring_case: i64,
+    handover: i64,
     supply_store: i64,
     supply_request: i64,
     supply_allocation: i64,
@@ -125,6 +126,11 @@ async fn fixture(engine: Engine) -> Fixture {
         .count("SELECT MIN(id) FROM monitoring_cases WHERE jurisdiction_code LIKE '632802%'")
         .await;
     assert!(monitoring_case > 0, "德令哈 monitoring cases in the demo");
+    // 落地交接: one pending at a 德令哈 place.
+    let handover = t
+        .count("SELECT MIN(id) FROM handovers WHERE to_code LIKE '632802%' AND status = 'pending'")
+        .await;
+    assert!(handover > 0, "德令哈 hand-overs waiting in the demo");
     let checkpoint = t
         .count("SELECT MIN(id) FROM checkpoints WHERE jurisdiction_code LIKE '632802%'")
         .await;
@@ -184,6 +190,7 @@ async fn fixture(engine: Engine) -> Fixture {
             checkpoint,
             passage,
             monitoring_case,
+            handover,
             supply_store,
             supply_request,
             supply_allocation,
@@ -818,6 +825,37 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
             None,
         ),
         ("get", "/api/v1/monitoring/overdue") => ("golmud_operator", route.into(), None),
+        ("post", "/api/v1/monitoring/cases/{id}/resume") => (
+            "golmud_operator",
+            route.replace("{id}", &v.monitoring_case.to_string()),
+            Some(json!({"finding": "越权"})),
+        ),
+        ("get", "/api/v1/handovers") | ("get", "/api/v1/handovers/figures") => {
+            ("golmud_operator", route.into(), None)
+        }
+        // Travellers of 格尔木's checkpoints may come from 德令哈: the list is walked as is
+        // here, and tests/handovers.rs shows 德令哈 cannot list 格尔木's.
+        ("get", "/api/v1/outbound-notices") => ("golmud_operator", route.into(), None),
+        ("get", "/api/v1/handovers/{id}") | ("post", "/api/v1/handovers/{id}/unmask") => (
+            "golmud_operator",
+            route.replace("{id}", &v.handover.to_string()),
+            None,
+        ),
+        ("post", "/api/v1/handovers/{id}/acknowledge") => (
+            "golmud_operator",
+            route.replace("{id}", &v.handover.to_string()),
+            Some(json!({"note": "越权接收"})),
+        ),
+        ("post", "/api/v1/handovers/{id}/forward") => (
+            "golmud_operator",
+            route.replace("{id}", &v.handover.to_string()),
+            Some(json!({"to": DELINGHA_GRID})),
+        ),
+        ("post", "/api/v1/checkpoints/{id}/staff") => (
+            "golmud_operator",
+            format!("/api/v1/checkpoints/{}/staff", v.checkpoint),
+            Some(json!({"username": "checkpoint_worker"})),
+        ),
         ("get", "/api/v1/supplies/items")
         | ("get", "/api/v1/supplies/stores")
         | ("get", "/api/v1/supplies/needs")
@@ -1147,6 +1185,40 @@ async fn spreadsheet_route(t: &TestApp, method: &str, route: &str) {
                         .all(|c| !c.starts_with(DELINGHA) && !c.contains("德令哈")),
                     "{path}: {cells:?}"
                 );
+            }
+        }
+        ("get", "/api/v1/outbound-notices/export.xlsx") => {
+            // Every traveller in 格尔木's export passed a checkpoint of 格尔木.
+            let path = format!("{route}?from=2020-02-01&to=2020-03-13&place={DELINGHA}");
+            let req = axum::http::Request::builder()
+                .uri(&path)
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .expect("request");
+            let r = t.send(req).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+            let path = format!("{route}?from=2020-02-01&to=2020-03-13");
+            let req = axum::http::Request::builder()
+                .uri(&path)
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .expect("request");
+            let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
+                .await
+                .expect("answer");
+            assert_eq!(resp.status(), StatusCode::OK, "{path}");
+            let bytes = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .expect("body")
+                .to_bytes();
+            let sheet = spreadsheet::read(&bytes).expect("xlsx");
+            assert!(!sheet.rows.is_empty(), "{path}");
+            let theirs = t
+                .count("SELECT COUNT(*) FROM checkpoints WHERE name LIKE '德令哈%'")
+                .await;
+            assert!(theirs > 0);
+            for (_, cells) in &sheet.rows {
+                assert!(!cells[1].contains("德令哈"), "{path}: {cells:?}");
             }
         }
         _ => panic!("no scope case for {method} {route}: add one to tests/scope.rs"),
@@ -1582,6 +1654,40 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
     ] {
         assert_eq!(op.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
+    // Hand-over: 德令哈's hand-over and its forms; the lists hold nothing of 德令哈.
+    for path in ["/handovers", "/handovers?which=overdue"] {
+        let r = op.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        assert!(!r.text.contains("德令哈市") && !r.text.contains(DELINGHA), "{path}");
+    }
+    // Outbound travellers may come from 德令哈, but only those of 格尔木's checkpoints show.
+    let r = op.get("/outbound?from=2020-03-01&to=2020-03-13").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("格尔木南出口"));
+    assert!(!r.text.contains("德令哈东出口") && !r.text.contains("德令哈火车站"));
+    for path in [
+        format!("/handovers/{}", f.v.handover),
+        format!("/handovers?place={DELINGHA}"),
+    ] {
+        assert_eq!(op.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    for (path, fields) in [
+        (format!("/handovers/{}/acknowledge", f.v.handover), vec![("note", "越权")]),
+        (format!("/handovers/{}/forward", f.v.handover), vec![("to", DELINGHA_GRID)]),
+        (format!("/monitoring/cases/{}/resume", f.v.monitoring_case), vec![("finding", "越权")]),
+        (format!("/checkpoints/{}/staff", f.v.checkpoint), vec![("username", "checkpoint_worker")]),
+    ] {
+        let r = op.post(&path, &fields, true).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+    }
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM handovers WHERE id = {} AND status = 'pending' AND to_code LIKE '632802%'",
+            f.v.handover
+        ))
+        .await,
+        1
+    );
     let followups = t.count("SELECT COUNT(*) FROM monitoring_followups").await;
     for (path, fields) in [
         (

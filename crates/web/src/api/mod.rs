@@ -6,6 +6,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod checkpoints;
 pub mod filings;
+pub mod handovers;
 pub mod mobilisation;
 pub mod monitoring;
 pub mod prevention;
@@ -124,6 +125,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(checkpoints::passages, checkpoints::register))
         .routes(routes!(checkpoints::get_passage))
         .routes(routes!(checkpoints::unmask))
+        .routes(routes!(handovers::staff))
+        .routes(routes!(handovers::list))
+        .routes(routes!(handovers::figures))
+        .routes(routes!(handovers::get))
+        .routes(routes!(handovers::acknowledge))
+        .routes(routes!(handovers::forward))
+        .routes(routes!(handovers::unmask))
+        .routes(routes!(handovers::outbound))
+        .routes(routes!(handovers::export_outbound))
+        .routes(routes!(handovers::resume))
         .routes(routes!(prevention::list_grids))
         .routes(routes!(prevention::get_grid))
         .routes(routes!(prevention::add_member))

@@ -15,7 +15,8 @@ use dualtrack_domain::checkpoints::{PassageOutcome, VehicleClass};
 use dualtrack_domain::role::Permission;
 use dualtrack_service::checkpoints::{
     CheckpointCounts, CheckpointDetail, CheckpointView, CountsQuery, CountsView, NumberOrText,
-    PassageInput, PassageView, PassagesQuery, ShiftView, ShiftsQuery, TextOrList, TravellerInput,
+    PassageInput, PassageView, PassagesQuery, ShiftView, ShiftsQuery, StaffInput, TextOrList,
+    TravellerInput,
 };
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
@@ -135,6 +136,8 @@ struct CheckpointPage {
     passages: Vec<PassageLine>,
     shifts: Vec<ShiftView>,
     can_register: bool,
+    can_manage: bool,
+    error: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -150,11 +153,50 @@ pub async fn page(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
     let date = blank_none(&q.date);
-    let d = st.app.checkpoint(&actor, id, date.as_deref()).await?;
+    Ok(render(&checkpoint_page(&st, &actor, id, date, None).await?))
+}
+
+/// Puts an account on the checkpoint or takes it off, from the form on its page.
+pub async fn staff(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<StaffForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let input = StaffInput {
+        username: form.username,
+        remove: Some(form.remove.as_deref() == Some("1")),
+    };
+    match st.app.set_checkpoint_staff(&actor, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/checkpoints/{id}")).into_response()),
+        Err(e) => {
+            let (status, message) = refused_on_form(e)?;
+            let page = checkpoint_page(&st, &actor, id, None, Some(message)).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StaffForm {
+    #[serde(default)]
+    username: String,
+    remove: Option<String>,
+}
+
+async fn checkpoint_page(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+    date: Option<String>,
+    error: Option<String>,
+) -> Result<CheckpointPage, PageError> {
+    let d = st.app.checkpoint(actor, id, date.as_deref()).await?;
     let passages = st
         .app
         .checkpoint_passages(
-            &actor,
+            actor,
             id,
             &PassagesQuery {
                 date: date.clone(),
@@ -174,7 +216,7 @@ pub async fn page(
     let shifts = st
         .app
         .checkpoint_shifts(
-            &actor,
+            actor,
             id,
             &ShiftsQuery {
                 from: Some(d.day.to_string()),
@@ -184,16 +226,17 @@ pub async fn page(
         .into_iter()
         .filter(|s| s.shift_date == d.day)
         .collect();
-    let page = CheckpointPage {
-        nav: Nav::of(&st, &actor).await,
+    Ok(CheckpointPage {
+        nav: Nav::of(st, actor).await,
         date: d.day.to_string(),
         date_given: date.is_some(),
         d,
         passages,
         shifts,
         can_register: actor.can(Permission::RegisterPassages),
-    };
-    Ok(render(&page))
+        can_manage: actor.can(Permission::ManageCheckpoints),
+        error,
+    })
 }
 
 // ---- the passage form ----

@@ -11,6 +11,7 @@ mod checkpoints;
 mod documents;
 mod fields;
 mod filings;
+mod handovers;
 mod home;
 mod mobilisation;
 mod monitoring;
@@ -72,6 +73,13 @@ pub fn routes() -> Router<AppState> {
             post(monitoring::follow_up),
         )
         .route("/monitoring/cases/{id}/release", post(monitoring::release))
+        .route("/monitoring/cases/{id}/resume", post(monitoring::resume))
+        .route("/handovers", get(handovers::list))
+        .route("/handovers/{id}", get(handovers::page))
+        .route("/handovers/{id}/acknowledge", post(handovers::acknowledge))
+        .route("/handovers/{id}/forward", post(handovers::forward))
+        .route("/outbound", get(handovers::outbound))
+        .route("/checkpoints/{id}/staff", post(checkpoints::staff))
         .route("/my-grid", get(prevention::my_grid))
         .route("/prevention", get(prevention::command))
         .route("/grids/{code}", get(prevention::grid_page))

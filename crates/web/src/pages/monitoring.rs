@@ -18,7 +18,7 @@ use dualtrack_domain::role::Permission;
 use dualtrack_domain::time::{display, reporting_day};
 use dualtrack_service::monitoring::{
     CaseDetail, CaseInput, CaseView, CasesQuery, FiguresQuery, FollowupInput, MonitoringFigures,
-    OverdueQuery, ReleaseInput, ResponsibleInput,
+    OverdueQuery, ReleaseInput, ResponsibleInput, ResumeInput,
 };
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
@@ -189,6 +189,7 @@ pub async fn page(
         Some("followup") => Some("随访已记录".to_string()),
         Some("release") => Some("已解除".to_string()),
         Some("created") => Some("已建立".to_string()),
+        Some("resumed") => Some("已恢复监测".to_string()),
         _ => None,
     };
     Ok(render(&case_page(&st, &actor, id, notice, None).await?))
@@ -249,6 +250,22 @@ pub async fn release(
     };
     match st.app.release_case(&actor, id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/monitoring/cases/{id}?done=release")).into_response()),
+        Err(e) => refused(&st, &actor, id, e).await,
+    }
+}
+
+pub async fn resume(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let input = ResumeInput {
+        finding: get(&pairs, "finding").to_string(),
+    };
+    match st.app.resume_case(&actor, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/monitoring/cases/{id}?done=resumed")).into_response()),
         Err(e) => refused(&st, &actor, id, e).await,
     }
 }

@@ -306,6 +306,90 @@ struct CommandPage {
     coverage: Vec<CoverageLine>,
     coverage_total: Option<CoverageLine>,
     error: Option<String>,
+    now: NowFigures,
+}
+
+/// The figures of the moment on the command page, each shown when the caller may read it.
+#[derive(Default)]
+pub struct NowFigures {
+    pub at: String,
+    pub persons: Option<i64>,
+    pub fevers: Option<i64>,
+    pub handovers_pending: Option<i64>,
+    pub handovers_overdue: Option<i64>,
+    pub under_monitoring: Option<i64>,
+    pub released_today: Option<i64>,
+    pub followups_overdue: Option<i64>,
+}
+
+/// Today's passages, hand-overs waiting, people under monitoring and overdue follow-ups in
+/// the caller's scope (or the place chosen).
+async fn now_figures(
+    st: &AppState,
+    actor: &dualtrack_service::Actor,
+    place: &Option<String>,
+) -> Result<NowFigures, PageError> {
+    use dualtrack_domain::role::Permission;
+    let now = st.app.now();
+    let today = dualtrack_domain::time::reporting_day(now).to_string();
+    let mut f = NowFigures {
+        at: display(now),
+        ..Default::default()
+    };
+    if actor.can(Permission::ReadCheckpoints) && place.is_none() {
+        let c = st
+            .app
+            .checkpoint_counts(
+                actor,
+                &dualtrack_service::checkpoints::CountsQuery {
+                    from: Some(today.clone()),
+                    to: Some(today.clone()),
+                },
+            )
+            .await?;
+        f.persons = Some(c.total.persons);
+        f.fevers = Some(c.total.fevers);
+    }
+    if actor.can(Permission::ReadGridWork) {
+        let h = st
+            .app
+            .handover_figures(
+                actor,
+                &dualtrack_service::handovers::HandoverFiguresQuery {
+                    date: Some(today.clone()),
+                    place: place.clone(),
+                },
+            )
+            .await?;
+        f.handovers_pending = Some(h.total.pending);
+        f.handovers_overdue = Some(h.total.overdue);
+    }
+    if actor.can(Permission::ReadMonitoring) {
+        let m = st
+            .app
+            .monitoring_figures(
+                actor,
+                &dualtrack_service::monitoring::FiguresQuery {
+                    as_of: Some(today),
+                    place: place.clone(),
+                },
+            )
+            .await?;
+        f.under_monitoring = Some(m.under);
+        f.released_today = Some(m.released);
+        let o = st
+            .app
+            .overdue_cases(
+                actor,
+                &dualtrack_service::monitoring::OverdueQuery {
+                    place: place.clone(),
+                    limit: Some(1),
+                },
+            )
+            .await?;
+        f.followups_overdue = Some(o.count);
+    }
+    Ok(f)
 }
 
 fn percent(r: &Option<f64>) -> String {
@@ -373,8 +457,10 @@ pub async fn command(
         }
         coverage_total = Some(c.total);
     }
+    let now = now_figures(&st, &actor, &code).await?;
     let page = CommandPage {
         nav: Nav::of(&st, &actor).await,
+        now,
         deadline: display(view.deadline),
         view,
         round,
