@@ -441,12 +441,22 @@ pub async fn passage_form(
     let mut notice = None;
     if let Some(done) = d.done.as_deref().and_then(|p| p.parse::<i64>().ok()) {
         if let Ok(p) = st.app.passage(&actor, done).await {
+            let handed = p
+                .travellers
+                .iter()
+                .filter(|t| t.handover_id.is_some())
+                .count();
             notice = Some(format!(
-                "已登记：{}，{} 人{}",
+                "已登记：{}，{} 人{}{}",
                 p.plate.as_deref().unwrap_or("步行"),
                 p.persons,
                 if p.fevers > 0 {
                     format!("，发热 {} 人", p.fevers)
+                } else {
+                    String::new()
+                },
+                if handed > 0 {
+                    format!("，已推送目的地落地交接 {handed} 人")
                 } else {
                     String::new()
                 }
