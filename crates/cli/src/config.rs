@@ -307,6 +307,12 @@ grid_report_due_hour = 12
 # 环境变量：DUALTRACK_PREVENTION__MONITORING_DAYS、DUALTRACK_PREVENTION__FOLLOWUP_INTERVAL_HOURS。
 monitoring_days = 14
 followup_interval_hours = 12
+# 卡口推送的落地交接几小时内未接收即超时（1–72）。
+# 环境变量：DUALTRACK_PREVENTION__HANDOVER_OVERDUE_HOURS。
+handover_overdue_hours = 2
+# 隔离或监测解除几天后删除其姓名、身份证号与电话（1–3650）。
+# 环境变量：DUALTRACK_PREVENTION__RETENTION_DAYS。
+retention_days = 30
 "#;
 
 #[cfg(test)]
