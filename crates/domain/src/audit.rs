@@ -143,6 +143,30 @@ pub enum Action {
     StabilityRecord,
     #[serde(rename = "grid_report.file")]
     GridReportFile,
+    #[serde(rename = "ticket.raise")]
+    TicketRaise,
+    #[serde(rename = "ticket.accept")]
+    TicketAccept,
+    #[serde(rename = "ticket.resolve")]
+    TicketResolve,
+    #[serde(rename = "ticket.confirm")]
+    TicketConfirm,
+    #[serde(rename = "ticket.reject")]
+    TicketReject,
+    #[serde(rename = "ticket.escalate")]
+    TicketEscalate,
+    #[serde(rename = "ticket.attach")]
+    TicketAttach,
+    #[serde(rename = "department.create")]
+    DepartmentCreate,
+    #[serde(rename = "department.member")]
+    DepartmentMember,
+    #[serde(rename = "routing_rule.set")]
+    RoutingRuleSet,
+    #[serde(rename = "webhook.create")]
+    WebhookCreate,
+    #[serde(rename = "notice.read")]
+    NoticeRead,
     #[serde(rename = "monitoring.create")]
     MonitoringCreate,
     #[serde(rename = "monitoring.followup")]
@@ -162,7 +186,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 75] = [
+    pub const ALL: [Action; 87] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -230,6 +254,18 @@ impl Action {
         Action::PublicityRecord,
         Action::StabilityRecord,
         Action::GridReportFile,
+        Action::TicketRaise,
+        Action::TicketAccept,
+        Action::TicketResolve,
+        Action::TicketConfirm,
+        Action::TicketReject,
+        Action::TicketEscalate,
+        Action::TicketAttach,
+        Action::DepartmentCreate,
+        Action::DepartmentMember,
+        Action::RoutingRuleSet,
+        Action::WebhookCreate,
+        Action::NoticeRead,
         Action::MonitoringCreate,
         Action::MonitoringFollowup,
         Action::MonitoringRelease,
@@ -309,6 +345,18 @@ impl Action {
             Action::PublicityRecord => "publicity.record",
             Action::StabilityRecord => "stability.record",
             Action::GridReportFile => "grid_report.file",
+            Action::TicketRaise => "ticket.raise",
+            Action::TicketAccept => "ticket.accept",
+            Action::TicketResolve => "ticket.resolve",
+            Action::TicketConfirm => "ticket.confirm",
+            Action::TicketReject => "ticket.reject",
+            Action::TicketEscalate => "ticket.escalate",
+            Action::TicketAttach => "ticket.attach",
+            Action::DepartmentCreate => "department.create",
+            Action::DepartmentMember => "department.member",
+            Action::RoutingRuleSet => "routing_rule.set",
+            Action::WebhookCreate => "webhook.create",
+            Action::NoticeRead => "notice.read",
             Action::MonitoringCreate => "monitoring.create",
             Action::MonitoringFollowup => "monitoring.followup",
             Action::MonitoringRelease => "monitoring.release",
@@ -389,6 +437,18 @@ impl Action {
             Action::PublicityRecord => "记录宣传教育",
             Action::StabilityRecord => "记录矛盾纠纷与事件",
             Action::GridReportFile => "网格日报",
+            Action::TicketRaise => "吹哨（发起工单）",
+            Action::TicketAccept => "部门报到",
+            Action::TicketResolve => "部门办结工单",
+            Action::TicketConfirm => "确认工单办结",
+            Action::TicketReject => "退回工单重办",
+            Action::TicketEscalate => "工单升级督办",
+            Action::TicketAttach => "上传工单附件",
+            Action::DepartmentCreate => "新建部门",
+            Action::DepartmentMember => "部门人员",
+            Action::RoutingRuleSet => "设置派单规则",
+            Action::WebhookCreate => "设置消息推送",
+            Action::NoticeRead => "阅读通知",
             Action::MonitoringCreate => "建立隔离或健康监测",
             Action::MonitoringFollowup => "隔离随访",
             Action::MonitoringRelease => "解除隔离或健康监测",

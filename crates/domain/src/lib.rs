@@ -21,4 +21,5 @@ pub mod resumption;
 pub mod role;
 pub mod supplies;
 pub mod time;
+pub mod whistle;
 pub mod workgroups;

@@ -81,6 +81,16 @@ pub enum Permission {
     ReadMonitoring,
     /// Open monitoring cases, record follow-ups, release.
     ManageMonitoring,
+    /// Read whistle tickets of the subtree (a department's responders: their department's).
+    ReadTickets,
+    /// Blow the whistle: raise a ticket, confirm or reject its resolution and rate it.
+    RaiseTickets,
+    /// Report (accept) and resolve tickets that call the caller's department.
+    RespondTickets,
+    /// Set up departments, their members, routing rules and webhooks.
+    ManageWhistle,
+    /// Read the whistle figures: response and resolution times, overdue rate, satisfaction.
+    ReadWhistleFigures,
     /// Read supplies: stores, balances, movements, needs, requests, deliveries, shortfalls,
     /// low-stock warnings and spring-farming progress.
     ReadSupplies,
@@ -149,8 +159,39 @@ impl Role {
         matches!(self, Role::SysAdmin | Role::SecAdmin | Role::Auditor)
     }
 
+    /// What each role may do with whistle tickets (吹哨报到): grid workers, operators and
+    /// enterprise liaisons raise; department responders accept and resolve within their
+    /// department; leaders and operators see the figures; operators and the system
+    /// administrator set up departments, routing rules and webhooks. `None` for any other
+    /// permission.
+    fn whistle_grant(self, p: Permission) -> Option<bool> {
+        use Permission::*;
+        let g = match p {
+            ReadTickets => matches!(
+                self,
+                Role::Leader
+                    | Role::Operator
+                    | Role::GridWorker
+                    | Role::EnterpriseLiaison
+                    | Role::DeptResponder
+            ),
+            RaiseTickets => matches!(
+                self,
+                Role::Operator | Role::GridWorker | Role::EnterpriseLiaison
+            ),
+            RespondTickets => self == Role::DeptResponder,
+            ManageWhistle => matches!(self, Role::Operator | Role::SysAdmin),
+            ReadWhistleFigures => matches!(self, Role::Leader | Role::Operator),
+            _ => return None,
+        };
+        Some(g)
+    }
+
     pub fn grants(self, p: Permission) -> bool {
         use Permission::*;
+        if let Some(g) = self.whistle_grant(p) {
+            return g;
+        }
         match self {
             Role::SysAdmin => matches!(
                 p,
@@ -325,6 +366,20 @@ mod tests {
         assert!(Role::GridWorker.grants(MoveStock) && !Role::GridWorker.grants(ManageSupplies));
         assert!(Role::SysAdmin.grants(ManageCatalogue) && !Role::SysAdmin.grants(MoveStock));
         assert!(!Role::Operator.grants(ManageCatalogue));
+    }
+
+    #[test]
+    fn whistle_is_raised_below_answered_by_departments_and_read_above() {
+        use Permission::*;
+        assert!(Role::GridWorker.grants(RaiseTickets));
+        assert!(!Role::GridWorker.grants(RespondTickets));
+        assert!(Role::DeptResponder.grants(RespondTickets));
+        assert!(Role::DeptResponder.grants(ReadTickets));
+        assert!(!Role::DeptResponder.grants(RaiseTickets));
+        assert!(Role::Leader.grants(ReadWhistleFigures));
+        assert!(!Role::Leader.grants(RaiseTickets));
+        assert!(!Role::Auditor.grants(ReadTickets));
+        assert!(Role::SysAdmin.grants(ManageWhistle) && !Role::SysAdmin.grants(ReadTickets));
     }
 
     #[test]

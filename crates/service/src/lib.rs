@@ -12,6 +12,7 @@ pub mod checkpoints;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod escalation;
 pub mod export_resumption;
 pub mod filings;
 pub mod handovers;
@@ -28,6 +29,8 @@ pub mod spreadsheet;
 pub mod supplies;
 pub mod tree;
 pub mod users;
+pub mod webhook;
+pub mod whistle;
 pub mod workgroups;
 
 pub use actor::Actor;
@@ -81,6 +84,8 @@ pub struct App {
     pub retention_days: u32,
     /// Where the time-dependent use cases read "now" from (settable in tests).
     pub clock: clock::Clock,
+    /// Whistle and report-back: deadlines by kind, attachment size, webhook attempts.
+    pub whistle: whistle::WhistleSettings,
 }
 
 impl App {
@@ -95,6 +100,7 @@ impl App {
             handover_overdue_hours: dualtrack_domain::checkpoints::DEFAULT_HANDOVER_OVERDUE_HOURS,
             retention_days: dualtrack_domain::checkpoints::DEFAULT_RETENTION_DAYS,
             clock: clock::Clock::default(),
+            whistle: whistle::WhistleSettings::default(),
         }
     }
 
@@ -125,6 +131,16 @@ impl App {
     /// Sets the days of monitoring after the last exposure (1–60).
     pub fn with_monitoring_days(mut self, days: u32) -> App {
         self.monitoring_days = days.clamp(1, 60);
+        self
+    }
+
+    /// Sets the whistle's deadlines, attachment size (capped) and webhook attempts.
+    pub fn with_whistle(mut self, mut w: whistle::WhistleSettings) -> App {
+        w.max_attachment_bytes = w
+            .max_attachment_bytes
+            .clamp(1024, whistle::ATTACHMENT_CEILING);
+        w.webhook_max_attempts = w.webhook_max_attempts.clamp(1, 50);
+        self.whistle = w;
         self
     }
 

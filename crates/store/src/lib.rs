@@ -22,6 +22,7 @@ pub mod resumption_io;
 pub mod session;
 pub mod supplies;
 pub mod user;
+pub mod whistle;
 pub mod workgroups;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};

@@ -56,6 +56,7 @@ struct Victims {
     supply_request: i64,
     supply_allocation: i64,
     farm_plan: i64,
+    whistle: WhistleVictims,
 }
 
 async fn fixture(engine: Engine) -> Fixture {
@@ -165,6 +166,8 @@ async fn fixture(engine: Engine) -> Fixture {
     // 物资保障: a store of 德令哈 and a station of 怀头他拉镇, a request of the station allocated
     // from the store, and a spring-farming plan of the township.
     let (supply_store, supply_request, supply_allocation, farm_plan) = delingha_supplies(&t).await;
+    // 吹哨报到: a ticket of 德令哈 with an attachment and notices, its department, a webhook.
+    let whistle = delingha_whistle(&t).await;
     Fixture {
         t,
         victim,
@@ -195,6 +198,7 @@ async fn fixture(engine: Engine) -> Fixture {
             supply_request,
             supply_allocation,
             farm_plan,
+            whistle,
         },
     }
 }
@@ -932,6 +936,7 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
             route.replace("{id}", &v.farm_plan.to_string()),
             Some(json!({"prepared_mu": 1})),
         ),
+        (_, r) if is_whistle_route(r) => whistle_case(method, route, &v.whistle),
         _ => panic!("no scope case for {method} {route}: add one to tests/scope.rs"),
     }
 }
@@ -1714,6 +1719,7 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         .await,
         0
     );
+    whistle_pages(t, &mut op, &f.v.whistle).await;
     assert_eq!(fingerprint(t, id).await, before);
 }
 
@@ -1776,6 +1782,241 @@ async fn roles_are_enforced_too(engine: Engine) {
         StatusCode::FORBIDDEN
     );
     assert_eq!(t.audit_count("auth.denied").await - denied_before, 9);
+}
+
+/// 吹哨报到 records of 德令哈.
+struct WhistleVictims {
+    ticket: i64,
+    department: i64,
+    attachment: i64,
+    notice: i64,
+    webhook: i64,
+}
+
+async fn delingha_whistle(t: &TestApp) -> WhistleVictims {
+    let tok = t.token("delingha_operator").await;
+    let r = t
+        .post("/api/v1/tickets", &tok, json!({"kind": "emergency", "category": "epidemic", "description": "德令哈发热人员需转运", "jurisdiction_code": DELINGHA_GRID}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let ticket = r.json()["ticket"]["id"].as_i64().expect("ticket");
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri(format!(
+            "/api/v1/tickets/{ticket}/attachments?name=scene.png"
+        ))
+        .header("authorization", format!("Bearer {tok}"))
+        .body(axum::body::Body::from(vec![
+            0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0,
+        ]))
+        .expect("request");
+    let r = t.send(req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let attachment = r.json()["id"].as_i64().expect("attachment");
+    let department = t
+        .count("SELECT MIN(id) FROM departments WHERE jurisdiction_code = '632802' AND name = '德令哈市卫健委'")
+        .await;
+    let notice = t
+        .count(&format!(
+            "SELECT MIN(id) FROM notices WHERE ticket_id = {ticket}"
+        ))
+        .await;
+    let r = t
+        .post("/api/v1/webhooks", &tok, json!({"name": "德令哈值班群", "jurisdiction_code": DELINGHA, "url": "http://127.0.0.1:9/hook", "secret": "delingha-robot-secret"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let webhook = r.json()["id"].as_i64().expect("webhook");
+    assert!(department > 0 && notice > 0);
+    WhistleVictims {
+        ticket,
+        department,
+        attachment,
+        notice,
+        webhook,
+    }
+}
+
+fn is_whistle_route(r: &str) -> bool {
+    [
+        "/api/v1/departments",
+        "/api/v1/routing-rules",
+        "/api/v1/tickets",
+        "/api/v1/attachments",
+        "/api/v1/inbox",
+        "/api/v1/webhooks",
+        "/api/v1/whistle/",
+    ]
+    .iter()
+    .any(|p| r.starts_with(p))
+}
+
+fn whistle_case(
+    method: &str,
+    route: &str,
+    w: &WhistleVictims,
+) -> (&'static str, String, Option<Value>) {
+    let ticket = |r: &str| r.replace("{id}", &w.ticket.to_string());
+    match (method, route) {
+        ("get", "/api/v1/departments")
+        | ("get", "/api/v1/routing-rules")
+        | ("get", "/api/v1/tickets")
+        | ("get", "/api/v1/inbox")
+        | ("get", "/api/v1/webhooks") => ("golmud_operator", route.into(), None),
+        ("get", "/api/v1/routing-rules/match") => (
+            "golmud_operator",
+            "/api/v1/routing-rules/match?category=epidemic&place=632801001001001".into(),
+            None,
+        ),
+        ("get", "/api/v1/whistle/figures") => (
+            "golmud_operator",
+            "/api/v1/whistle/figures?from=2020-02-01&to=2020-03-13".into(),
+            None,
+        ),
+        ("post", "/api/v1/departments") => (
+            "golmud_operator",
+            route.into(),
+            Some(json!({"name": "越权部门", "jurisdiction_code": DELINGHA})),
+        ),
+        ("get", "/api/v1/departments/{id}") => (
+            "golmud_operator",
+            route.replace("{id}", &w.department.to_string()),
+            None,
+        ),
+        ("post", "/api/v1/departments/{id}/members") => (
+            "golmud_operator",
+            route.replace("{id}", &w.department.to_string()),
+            Some(json!({"username": "golmud_health"})),
+        ),
+        ("post", "/api/v1/routing-rules") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"category": "epidemic", "jurisdiction_code": DELINGHA, "department_ids": [w.department]}),
+            ),
+        ),
+        ("post", "/api/v1/tickets") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"kind": "routine", "category": "epidemic", "description": "越权吹哨", "jurisdiction_code": DELINGHA_GRID}),
+            ),
+        ),
+        ("get", "/api/v1/tickets/{id}") | ("get", "/api/v1/tickets/{id}/attachments") => {
+            ("golmud_operator", ticket(route), None)
+        }
+        ("post", "/api/v1/tickets/{id}/attachments") => (
+            "golmud_operator",
+            format!("{}?name=x.png", ticket(route)),
+            Some(json!({})),
+        ),
+        ("post", "/api/v1/tickets/{id}/accept") => {
+            ("golmud_health", ticket(route), Some(json!({})))
+        }
+        ("post", "/api/v1/tickets/{id}/resolve") => (
+            "golmud_health",
+            ticket(route),
+            Some(json!({"resolution": "越权办结"})),
+        ),
+        ("post", "/api/v1/tickets/{id}/confirm") => {
+            ("golmud_operator", ticket(route), Some(json!({"rating": 5})))
+        }
+        ("post", "/api/v1/tickets/{id}/reject") => (
+            "golmud_operator",
+            ticket(route),
+            Some(json!({"reason": "越权退回"})),
+        ),
+        ("get", "/api/v1/attachments/{id}") => (
+            "golmud_operator",
+            route.replace("{id}", &w.attachment.to_string()),
+            None,
+        ),
+        ("post", "/api/v1/inbox/{id}/read") => (
+            "golmud_operator",
+            route.replace("{id}", &w.notice.to_string()),
+            None,
+        ),
+        ("post", "/api/v1/webhooks") => (
+            "golmud_operator",
+            route.into(),
+            Some(
+                json!({"name": "越权推送", "jurisdiction_code": DELINGHA, "url": "http://127.0.0.1:9/x", "secret": "0123456789abcdef"}),
+            ),
+        ),
+        ("get", "/api/v1/webhooks/{id}/deliveries") => (
+            "golmud_operator",
+            route.replace("{id}", &w.webhook.to_string()),
+            None,
+        ),
+        _ => panic!("no scope case for {method} {route}: add one to tests/scope.rs"),
+    }
+}
+
+/// The whistle pages of 德令哈 are not found, its forms refused, the lists hold none of it.
+async fn whistle_pages(t: &TestApp, op: &mut Browser<'_>, w: &WhistleVictims) {
+    for path in [
+        "/tickets",
+        "/tickets?supervised=1",
+        "/inbox",
+        "/whistle/departments",
+        "/whistle/figures?from=2020-02-01&to=2020-03-13",
+    ] {
+        let r = op.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        assert!(!r.text.contains("德令哈"), "{path}: {}", r.text);
+    }
+    for path in [
+        format!("/tickets/{}", w.ticket),
+        format!("/attachments/{}", w.attachment),
+    ] {
+        assert_eq!(op.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let calls = t.count("SELECT COUNT(*) FROM ticket_events").await;
+    for (path, fields) in [
+        (
+            format!("/tickets/{}/confirm", w.ticket),
+            vec![("rating", "5")],
+        ),
+        (
+            format!("/tickets/{}/reject", w.ticket),
+            vec![("reason", "越权")],
+        ),
+        (
+            "/tickets".to_string(),
+            vec![
+                ("kind", "routine"),
+                ("category", "epidemic"),
+                ("description", "越权"),
+                ("jurisdiction_code", DELINGHA_GRID),
+            ],
+        ),
+        (
+            "/whistle/webhooks".to_string(),
+            vec![
+                ("name", "越权"),
+                ("jurisdiction_code", DELINGHA),
+                ("url", "http://127.0.0.1:9/x"),
+                ("secret", "0123456789abcdef"),
+            ],
+        ),
+        (format!("/inbox/{}/read", w.notice), vec![]),
+    ] {
+        let r = op.post(&path, &fields, true).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+    }
+    let mut h = Browser::new(t);
+    h.login("golmud_health").await;
+    for path in [
+        format!("/tickets/{}/accept", w.ticket),
+        format!("/tickets/{}/resolve", w.ticket),
+    ] {
+        let r = h.post(&path, &[("resolution", "越权")], true).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+    }
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM ticket_events").await,
+        calls,
+        "nothing written"
+    );
 }
 
 on_both_engines!(

@@ -8,6 +8,7 @@ mod monitoring;
 mod prevention;
 mod projects;
 mod resumption;
+mod whistle;
 mod workgroups;
 
 use crate::users::NewUserInput;
@@ -64,6 +65,24 @@ pub const ACCOUNTS: &[(&str, &str, &str, &str)] = &[
     ),
     ("haixi_org", "海西州委组织部", "6328", "org_dept"),
     (
+        "golmud_health",
+        "格尔木市卫健委响应人",
+        "632801",
+        "dept_responder",
+    ),
+    (
+        "golmud_transport",
+        "格尔木市交通运输局响应人",
+        "632801",
+        "dept_responder",
+    ),
+    (
+        "delingha_health",
+        "德令哈市卫健委响应人",
+        "632802",
+        "dept_responder",
+    ),
+    (
         "checkpoint_worker",
         "格尔木南出口卡口工作人员",
         "632801",
@@ -111,6 +130,7 @@ impl App {
         checkpoints::load(&mut tx).await?;
         prevention::load(&mut tx).await?;
         monitoring::load(&mut tx).await?;
+        whistle::load(&mut tx).await?;
         let nodes = jurisdiction::count_all(&self.db).await?;
         let row = cli.audit(
             Action::DemoLoad,

@@ -16,6 +16,7 @@ pub mod resumption_io;
 pub mod supplies;
 pub mod tree;
 pub mod users;
+pub mod whistle;
 pub mod workgroups;
 
 use crate::state::AppState;
@@ -196,6 +197,30 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(resumption_io::export_problems))
         .routes(routes!(resumption_io::export_projects))
         .routes(routes!(resumption_io::export_key_production))
+        .routes(routes!(whistle::departments, whistle::create_department))
+        .routes(routes!(whistle::department))
+        .routes(routes!(whistle::add_member))
+        .routes(routes!(whistle::rules, whistle::set_rule))
+        .routes(routes!(whistle::route))
+        .routes(routes!(whistle::tickets, whistle::raise))
+        .routes(routes!(whistle::ticket))
+        .routes(routes!(whistle::accept))
+        .routes(routes!(whistle::resolve))
+        .routes(routes!(whistle::confirm))
+        .routes(routes!(whistle::reject))
+        .routes(routes!(whistle::download))
+        .routes(routes!(whistle::inbox))
+        .routes(routes!(whistle::read_notice))
+        .routes(routes!(whistle::webhooks, whistle::create_webhook))
+        .routes(routes!(whistle::deliveries))
+        .routes(routes!(whistle::figures))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(whistle::attachments, whistle::attach))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    whistle::ATTACHMENT_LIMIT,
+                )),
+        )
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(mobilisation::import_people))

@@ -22,6 +22,7 @@ mod projects;
 mod resumption;
 mod tree;
 mod users;
+mod whistle;
 mod workgroups;
 
 use crate::error::{status_of, PageError};
@@ -154,6 +155,24 @@ pub fn routes() -> Router<AppState> {
             "/organisations/{id}/members",
             post(organisations::add_member),
         )
+        .route("/tickets", get(whistle::list).post(whistle::create))
+        .route("/tickets/new", get(whistle::new_form))
+        .route("/tickets/{id}", get(whistle::page))
+        .route("/tickets/{id}/accept", post(whistle::accept))
+        .route("/tickets/{id}/resolve", post(whistle::resolve))
+        .route("/tickets/{id}/confirm", post(whistle::confirm))
+        .route("/tickets/{id}/reject", post(whistle::reject))
+        .route("/attachments/{id}", get(whistle::attachment))
+        .route("/inbox", get(whistle::inbox))
+        .route("/inbox/{id}/read", post(whistle::read))
+        .route("/whistle/figures", get(whistle::figures))
+        .route(
+            "/whistle/departments",
+            get(whistle::setup).post(whistle::create_department),
+        )
+        .route("/whistle/members", post(whistle::add_member))
+        .route("/whistle/rules", post(whistle::set_rule))
+        .route("/whistle/webhooks", post(whistle::create_webhook))
         .route("/applications", get(applications::list))
         .route("/applications/{id}/approve", post(applications::approve))
         .route("/applications/{id}/decline", post(applications::decline))
@@ -174,6 +193,10 @@ pub struct Nav {
     /// Checkpoint staff, who see no grid work, reach their checkpoints from the menu.
     pub show_checkpoints: bool,
     pub notice: Option<String>,
+    /// Whistle tickets (吹哨报到), with the caller's unread notices.
+    pub show_whistle: bool,
+    pub show_whistle_figures: bool,
+    pub whistle_unread: i64,
 }
 
 impl Nav {
@@ -200,6 +223,9 @@ impl Nav {
             show_checkpoints: actor.can(Permission::ReadCheckpoints)
                 && !actor.can(Permission::ReadGridWork),
             notice: None,
+            show_whistle: actor.can(Permission::ReadTickets),
+            show_whistle_figures: actor.can(Permission::ReadWhistleFigures),
+            whistle_unread: st.app.unread_notices(actor).await,
         }
     }
 
