@@ -55,6 +55,30 @@ enum Command {
     },
     /// 删除保存期已过的个人信息（解除隔离或监测满 prevention.retention_days 天）
     Retention,
+    /// 每日简报：某地截至某日的疫情防控和复工复产工作简报（默认 Markdown 打印到标准输出）
+    Brief {
+        /// 地区代码，如 6328
+        #[arg(long)]
+        jurisdiction: String,
+        /// 截至日期 年-月-日（默认今天）
+        #[arg(long)]
+        date: Option<String>,
+        /// 写成 Word 文件（.docx）或 Markdown 文件（.md），按扩展名
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// 某地截至某日的全部指标
+    Stats {
+        /// 地区代码，如 6328
+        #[arg(long)]
+        jurisdiction: String,
+        /// 截至日期 年-月-日（默认今天）
+        #[arg(long)]
+        date: Option<String>,
+        /// 以 JSON 打印
+        #[arg(long)]
+        json: bool,
+    },
     /// 打印带注释的配置文件示例
     DefaultConfig,
     /// 性能基准（打印数据）
@@ -124,6 +148,16 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::User(c) => cmd::user::run(&settings, c).await,
         Command::Backup { to } => cmd::backup(&settings, &to).await,
         Command::Retention => cmd::retention(&settings).await,
+        Command::Brief {
+            jurisdiction,
+            date,
+            out,
+        } => cmd::brief(&settings, &jurisdiction, date, out.as_deref()).await,
+        Command::Stats {
+            jurisdiction,
+            date,
+            json,
+        } => cmd::stats(&settings, &jurisdiction, date, json).await,
         Command::DefaultConfig => Ok(()),
         Command::Bench(c) => cmd::bench::run(c).await,
     }

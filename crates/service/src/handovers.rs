@@ -331,7 +331,10 @@ impl App {
         Ok(r)
     }
 
-    async fn handover_names(&self, codes: &[String]) -> ServiceResult<HashMap<String, String>> {
+    pub(crate) async fn handover_names(
+        &self,
+        codes: &[String],
+    ) -> ServiceResult<HashMap<String, String>> {
         let mut unique: Vec<String> = codes.to_vec();
         unique.sort();
         unique.dedup();
@@ -492,7 +495,13 @@ impl App {
             .await?;
         let h = self.own_handover(actor, id).await?;
         let now = self.now();
-        let note = text_of("note", "备注", input.note.as_deref().unwrap_or(""), 300, false)?;
+        let note = text_of(
+            "note",
+            "备注",
+            input.note.as_deref().unwrap_or(""),
+            300,
+            false,
+        )?;
         let measure = input
             .measure
             .as_deref()
@@ -602,7 +611,13 @@ impl App {
         let h = self.own_handover(actor, id).await?;
         let now = self.now();
         let to = self.place_in_scope(actor, "to", &input.to).await?;
-        let note = text_of("note", "备注", input.note.as_deref().unwrap_or(""), 300, false)?;
+        let note = text_of(
+            "note",
+            "备注",
+            input.note.as_deref().unwrap_or(""),
+            300,
+            false,
+        )?;
         let held = Code::parse(&h.to_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
         if to.as_str() == h.to_code || !to.is_within(&held) {
             return Err(ServiceError::invalid(
@@ -651,7 +666,9 @@ impl App {
         let row = store::handover(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("交接 {id} 未找到")))?;
-        let names = self.handover_names(std::slice::from_ref(&row.to_code)).await?;
+        let names = self
+            .handover_names(std::slice::from_ref(&row.to_code))
+            .await?;
         Ok(view(row, &names, now))
     }
 

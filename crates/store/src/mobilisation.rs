@@ -712,3 +712,17 @@ pub async fn registrations_of(db: &Db, person_id: i64) -> Result<Vec<i64>> {
         .bind(person_id).fetch_all(p).await?),
     )
 }
+
+/// Names of the organisations of a kind in a scope established on a day.
+pub async fn orgs_set_up_on(
+    db: &Db,
+    scope: &Scope,
+    kind: &str,
+    day: NaiveDate,
+) -> Result<Vec<String>> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => sqlx::query_scalar(
+        "SELECT name FROM organisations WHERE kind = $1 AND established_on = $2 \
+         AND jurisdiction_code >= $3 AND jurisdiction_code < $4 ORDER BY jurisdiction_code, id")
+        .bind(kind).bind(day).bind(&lo).bind(&hi).fetch_all(p).await?))
+}

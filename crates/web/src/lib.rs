@@ -91,6 +91,7 @@ async fn shutdown_signal() {
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "登录与会话"),
+        (name = "command", description = "指挥视图：指标目录、领导驾驶舱、指标数值、每日简报（网页、Markdown、Word）"),
         (name = "jurisdictions", description = "辖区树与网格"),
         (name = "users", description = "账户与角色"),
         (name = "audit", description = "审计日志"),

@@ -5,7 +5,6 @@ mod bench_mobilisation;
 mod bench_monitoring;
 mod bench_passages;
 mod bench_resumption;
-mod bench_supplies;
 pub mod region;
 pub mod serve;
 pub mod user;
@@ -34,6 +33,61 @@ pub async fn open(settings: &Settings) -> anyhow::Result<App> {
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let app = open(settings).await?;
     println!("数据库迁移完成（{}）", app.db.engine().name());
+    Ok(())
+}
+
+/// The daily briefing of a place as of a day: Markdown on standard output, or a Word or
+/// Markdown file by the extension of `out`.
+pub async fn brief(
+    settings: &Settings,
+    jurisdiction: &str,
+    date: Option<String>,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
+    let app = open(settings).await?;
+    let q = dualtrack_service::command::CommandQuery {
+        as_of: date,
+        place: Some(jurisdiction.to_string()),
+    };
+    let b = app.briefing(&Actor::cli(), &q).await?;
+    match out {
+        None => print!("{}", dualtrack_service::briefing::markdown(&b)),
+        Some(path) => {
+            let docx = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("docx"));
+            let bytes = if docx {
+                dualtrack_service::briefing::docx(&b)?
+            } else {
+                dualtrack_service::briefing::markdown(&b).into_bytes()
+            };
+            std::fs::write(path, bytes).with_context(|| format!("无法写入 {}", path.display()))?;
+            println!("已写入 {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// Every indicator of a place as of a day, as JSON or as lines of text.
+pub async fn stats(
+    settings: &Settings,
+    jurisdiction: &str,
+    date: Option<String>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let app = open(settings).await?;
+    let q = dualtrack_service::command::CommandQuery {
+        as_of: date,
+        place: Some(jurisdiction.to_string()),
+    };
+    let values = app.stats(&Actor::cli(), &q).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&values)?);
+    } else {
+        for v in values.values() {
+            println!("{}\t{}\t{}", v.id, v.name, v.text);
+        }
+    }
     Ok(())
 }
 

@@ -362,6 +362,33 @@ pub async fn load(tx: &mut Tx, villages: Vec<String>, grids: Vec<String>) -> Ser
         }
     }
 
+    // The standing first line: 35 township (street) party committees and 295 village
+    // (community) party organisations, taken in code order.
+    let standing = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap_or_default();
+    for (kind, len, take, suffix) in [
+        ("township_committee", 9, 35, "党委"),
+        ("village_party", 12, 295, "党支部"),
+    ] {
+        let places = dualtrack_store::handovers::places_under(tx, "6328", len).await?;
+        for (code, name) in places.iter().take(take) {
+            store::insert_org(
+                tx,
+                &NewOrg {
+                    kind,
+                    name: &format!("{name}{suffix}"),
+                    jurisdiction_code: code,
+                    site_kind: None,
+                    site_name: None,
+                    established_on: standing,
+                    dissolved_on: None,
+                    leader_id: None,
+                    at: now,
+                },
+            )
+            .await?;
+        }
+    }
+
     // 34 work groups of 102 cadres stationed in enterprises.
     for (n, (county, enterprise)) in ENTERPRISES.iter().enumerate() {
         let established = spread(day(2, 8), 12, n, ENTERPRISES.len());

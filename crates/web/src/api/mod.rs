@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod checkpoints;
+pub mod command;
 pub mod filings;
 pub mod handovers;
 pub mod mobilisation;
@@ -119,10 +120,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(supplies::farm_plans, supplies::set_farm_plan))
         .routes(routes!(supplies::report_progress))
         .routes(routes!(supplies::spring_farming))
-        .routes(routes!(supplies::items_template))
-        .routes(routes!(supplies::stock_count_template))
-        .routes(routes!(supplies::needs_template))
-        .routes(routes!(supplies::export_balances))
         .routes(routes!(checkpoints::list, checkpoints::create))
         .routes(routes!(checkpoints::counts))
         .routes(routes!(checkpoints::get))
@@ -130,6 +127,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(checkpoints::passages, checkpoints::register))
         .routes(routes!(checkpoints::get_passage))
         .routes(routes!(checkpoints::unmask))
+        .routes(routes!(command::indicators))
+        .routes(routes!(command::dashboard))
+        .routes(routes!(command::stats))
+        .routes(routes!(command::briefing))
+        .routes(routes!(command::briefing_markdown))
+        .routes(routes!(command::briefing_docx))
         .routes(routes!(handovers::staff))
         .routes(routes!(handovers::list))
         .routes(routes!(handovers::figures))
@@ -232,9 +235,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
                 .routes(routes!(mobilisation::import_deployments))
                 .routes(routes!(resumption_io::import_enterprises))
                 .routes(routes!(resumption_io::import_reports))
-                .routes(routes!(supplies::import_items))
-                .routes(routes!(supplies::import_stock_counts))
-                .routes(routes!(supplies::import_needs))
                 .layer(axum::extract::DefaultBodyLimit::max(
                     mobilisation::IMPORT_LIMIT,
                 )),

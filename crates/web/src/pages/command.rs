@@ -1,0 +1,150 @@
+//! The command pages: the leaders' dashboard (指挥视图) as of a day for a place, with
+//! drill-down from the prefecture to a county and a township, charts of four weeks and of
+//! the places side by side, and a full-screen mode for a wall display; the daily briefing,
+//! printable and downloadable as Word and Markdown; the indicator catalogue.
+
+use super::mobilisation::non_empty;
+use super::resumption::script_json;
+use super::{render, Nav};
+use crate::error::PageError;
+use crate::extract::PageUser;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use dualtrack_service::briefing::Briefing;
+use dualtrack_service::command::{CommandQuery, Dashboard, FigureValue, IndicatorView};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize, Default)]
+pub struct Params {
+    as_of: Option<String>,
+    place: Option<String>,
+    wall: Option<String>,
+}
+
+impl Params {
+    fn query(&self) -> CommandQuery {
+        CommandQuery {
+            as_of: non_empty(&self.as_of),
+            place: non_empty(&self.place),
+        }
+    }
+}
+
+/// How a figure moved from the day before, for the arrow beside it.
+pub fn change(f: &FigureValue) -> String {
+    match (f.value, f.previous) {
+        (Some(v), Some(p)) if (v - p).abs() < 0.05 => "持平".into(),
+        (Some(v), Some(p)) if f.unit == "%" => format!(
+            "{}{:.1} 个百分点",
+            if v > p { "↑" } else { "↓" },
+            (v - p).abs()
+        ),
+        (Some(v), Some(p)) => format!("{}{}", if v > p { "↑" } else { "↓" }, (v - p).abs()),
+        _ => String::new(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    nav: Nav,
+    d: Dashboard,
+    wall: bool,
+    trend_chart: String,
+    places_chart: String,
+    drill: bool,
+}
+
+impl DashboardPage {
+    fn change(&self, f: &FigureValue) -> String {
+        change(f)
+    }
+
+    /// The element id of a figure: its indicator id with dots as dashes.
+    fn dom_id(&self, f: &FigureValue) -> String {
+        f.id.replace('.', "-")
+    }
+}
+
+pub async fn dashboard(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Query(p): Query<Params>,
+) -> Result<Response, PageError> {
+    let d = st.app.dashboard(&actor, &p.query()).await?;
+    let x: Vec<String> = d
+        .series
+        .iter()
+        .map(|s| s.date.format("%m-%d").to_string())
+        .collect();
+    let trend = json!({
+        "x": x,
+        "unit": "",
+        "series": [
+            {"name": "开复工率（%）", "data": d.series.iter().map(|s| s.resumption).collect::<Vec<_>>()},
+            {"name": "在管隔离与监测（人）", "data": d.series.iter().map(|s| s.under_monitoring).collect::<Vec<_>>()},
+            {"name": "卡口登记（人次）", "data": d.series.iter().map(|s| s.passages).collect::<Vec<_>>()},
+        ],
+    });
+    let places = json!({
+        "x": d.children.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+        "unit": "%",
+        "series": [
+            {"name": "开复工率", "data": d.children.iter().map(|c| c.resumption.as_ref().and_then(|r| r.percent)).collect::<Vec<_>>()},
+        ],
+    });
+    let drill = d.place.code.len() < 9;
+    let page = DashboardPage {
+        nav: Nav::of(&st, &actor).await,
+        wall: p.wall.as_deref().is_some_and(|w| w == "1" || w == "true"),
+        trend_chart: script_json(&trend),
+        places_chart: script_json(&places),
+        drill,
+        d,
+    };
+    Ok(render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "briefing.html")]
+struct BriefingPage {
+    nav: Nav,
+    b: Briefing,
+    query: String,
+}
+
+pub async fn briefing(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Query(p): Query<Params>,
+) -> Result<Response, PageError> {
+    let b = st.app.briefing(&actor, &p.query()).await?;
+    let query = format!("as_of={}&place={}", b.as_of, b.place_code);
+    let page = BriefingPage {
+        nav: Nav::of(&st, &actor).await,
+        b,
+        query,
+    };
+    Ok(render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "indicators.html")]
+struct IndicatorsPage {
+    nav: Nav,
+    list: Vec<IndicatorView>,
+}
+
+pub async fn indicators(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+) -> Result<Response, PageError> {
+    let page = IndicatorsPage {
+        nav: Nav::of(&st, &actor).await,
+        list: dualtrack_service::command::indicators(),
+    };
+    Ok(render(&page))
+}
