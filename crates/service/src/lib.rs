@@ -29,6 +29,7 @@ pub mod punctuality;
 pub mod resumption;
 pub mod spreadsheet;
 pub mod supplies;
+pub mod supplies_io;
 pub mod tree;
 pub mod users;
 pub mod webhook;

@@ -821,9 +821,7 @@ impl App {
     async fn supplies_scope(&self, actor: &Actor, place: &Option<String>) -> ServiceResult<Scope> {
         match opt_text(place) {
             None => Ok(actor.scope.clone()),
-            Some(p) => Ok(Scope::Under(
-                self.place_in_scope(actor, "place", &p).await?,
-            )),
+            Some(p) => Ok(Scope::Under(self.place_in_scope(actor, "place", &p).await?)),
         }
     }
 
@@ -904,7 +902,11 @@ impl App {
     /// The catalogue.
     pub async fn supply_items(&self, actor: &Actor) -> ServiceResult<Vec<ItemView>> {
         self.require_any_supplies(actor, "catalogue").await?;
-        Ok(store::items(&self.db).await?.iter().map(item_view).collect())
+        Ok(store::items(&self.db)
+            .await?
+            .iter()
+            .map(item_view)
+            .collect())
     }
 
     /// Checks an item for the catalogue (shared with the import).
@@ -966,10 +968,7 @@ impl App {
         }
         let warn_days = input.warn_days.unwrap_or(DEFAULT_WARN_DAYS);
         if !(1..=365).contains(&warn_days) {
-            return Err(ServiceError::invalid(
-                "warn_days",
-                "预警天数应为 1 到 365",
-            ));
+            return Err(ServiceError::invalid("warn_days", "预警天数应为 1 到 365"));
         }
         if store::item_by_name(&self.db, &name).await?.is_some() {
             return Err(ServiceError::Conflict {
@@ -1134,7 +1133,7 @@ impl App {
         );
         let look = self.lookup(&actor.scope).await?;
         let mut balances = self.cover_lines(&scope, as_of, &look, Some(id)).await?;
-        balances.sort_by(|a, b| a.item_id.cmp(&b.item_id));
+        balances.sort_by_key(|b| b.item_id);
         let movements = store::movements_of_store(&self.db, id, PAGE, 0)
             .await?
             .into_iter()
@@ -1227,7 +1226,13 @@ impl App {
         }
     }
 
-    async fn put_in(tx: &mut Tx, store_id: i64, item_id: i64, day: NaiveDate, q: i64) -> ServiceResult<()> {
+    async fn put_in(
+        tx: &mut Tx,
+        store_id: i64,
+        item_id: i64,
+        day: NaiveDate,
+        q: i64,
+    ) -> ServiceResult<()> {
         store::apply(tx, store_id, item_id, day, q).await?;
         Ok(())
     }
@@ -1241,8 +1246,13 @@ impl App {
         store_id: i64,
         input: &MovementInput,
     ) -> ServiceResult<RecordedMovement> {
-        self.require(actor, Permission::MoveStock, "物资仓库", &store_id.to_string())
-            .await?;
+        self.require(
+            actor,
+            Permission::MoveStock,
+            "物资仓库",
+            &store_id.to_string(),
+        )
+        .await?;
         let s = self.own_store(actor, store_id).await?;
         let key = match opt_text(&input.idempotency_key) {
             Some(k) if k.chars().count() > 100 => {
@@ -1272,7 +1282,13 @@ impl App {
         let item = self.item_of("item_id", input.item_id).await?;
         let (q, typed_unit) = quantity_of(&item, input.quantity, &input.unit, "quantity")?;
         let day = self.movement_day("moved_on", &input.moved_on)?;
-        let counterparty = text("counterparty", "来源或领用单位", &input.counterparty, 100, false)?;
+        let counterparty = text(
+            "counterparty",
+            "来源或领用单位",
+            &input.counterparty,
+            100,
+            false,
+        )?;
         if kind == MovementKind::Issue && counterparty.is_empty() {
             return Err(ServiceError::invalid(
                 "counterparty",
@@ -1287,14 +1303,11 @@ impl App {
             ));
         }
         let target = if kind == MovementKind::Transfer {
-            let to = input.to_store_id.ok_or_else(|| {
-                ServiceError::invalid("to_store_id", "调拨请选择调入仓库")
-            })?;
+            let to = input
+                .to_store_id
+                .ok_or_else(|| ServiceError::invalid("to_store_id", "调拨请选择调入仓库"))?;
             if to == store_id {
-                return Err(ServiceError::invalid(
-                    "to_store_id",
-                    "调入仓库不能是本仓库",
-                ));
+                return Err(ServiceError::invalid("to_store_id", "调入仓库不能是本仓库"));
             }
             Some(self.target_store(actor, "to_store_id", to).await?)
         } else {
@@ -1538,7 +1551,11 @@ impl App {
 
     // ---- needs ----
 
-    pub async fn supply_needs(&self, actor: &Actor, q: &NeedsQuery) -> ServiceResult<Vec<NeedView>> {
+    pub async fn supply_needs(
+        &self,
+        actor: &Actor,
+        q: &NeedsQuery,
+    ) -> ServiceResult<Vec<NeedView>> {
         self.require(actor, Permission::ReadSupplies, "物资需求", "list")
             .await?;
         let on = opt_date("on", &q.on)?;
@@ -1698,10 +1715,13 @@ impl App {
         let reason = text("reason", "请领事由", &input.reason, 300, true)?;
         let needed_by = opt_date("needed_by", &input.needed_by)?;
         let requested_on = self.movement_day("requested_on", &input.requested_on)?;
-        let place = Code::parse(&s.jurisdiction_code)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let place =
+            Code::parse(&s.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let Some(above) = place.parent() else {
-            return Err(ServiceError::invalid("store_id", "省级仓库没有上一级可请领"));
+            return Err(ServiceError::invalid(
+                "store_id",
+                "省级仓库没有上一级可请领",
+            ));
         };
         let mut tx = self.db.begin().await?;
         let id = store::insert_request(
@@ -1772,8 +1792,13 @@ impl App {
         id: i64,
         input: &DeclineInput,
     ) -> ServiceResult<RequestView> {
-        self.require(actor, Permission::ManageSupplies, "物资请领", &id.to_string())
-            .await?;
+        self.require(
+            actor,
+            Permission::ManageSupplies,
+            "物资请领",
+            &id.to_string(),
+        )
+        .await?;
         let r = self.request_above(actor, id).await?;
         let note = text("note", "理由", &input.note, 300, true)?;
         let mut tx = self.db.begin().await?;
@@ -1782,7 +1807,9 @@ impl App {
                 field: "status",
                 message: format!(
                     "请领 {id} 已{}，不能再答复",
-                    RequestStatus::parse(&r.status).map(|s| s.zh()).unwrap_or("处理")
+                    RequestStatus::parse(&r.status)
+                        .map(|s| s.zh())
+                        .unwrap_or("处理")
                 ),
             });
         }
@@ -1855,7 +1882,9 @@ impl App {
                         field: "request_id",
                         message: format!(
                             "请领 {rid} {}，不能再分配",
-                            RequestStatus::parse(&r.status).map(|s| s.zh()).unwrap_or("")
+                            RequestStatus::parse(&r.status)
+                                .map(|s| s.zh())
+                                .unwrap_or("")
                         ),
                     });
                 }
@@ -1867,9 +1896,7 @@ impl App {
         let item_id = match (&request, input.item_id) {
             (Some(r), _) => r.item_id,
             (None, Some(i)) => i,
-            (None, None) => {
-                return Err(ServiceError::invalid("item_id", "请选择调运的物资"))
-            }
+            (None, None) => return Err(ServiceError::invalid("item_id", "请选择调运的物资")),
         };
         let item = self.item_of("item_id", item_id).await?;
         let (q, typed_unit) = quantity_of(&item, input.quantity, &input.unit, "quantity")?;
@@ -1888,9 +1915,7 @@ impl App {
         let to_id = match (&request, input.to_store_id) {
             (Some(r), _) => r.store_id,
             (None, Some(t)) => t,
-            (None, None) => {
-                return Err(ServiceError::invalid("to_store_id", "请选择收货仓库"))
-            }
+            (None, None) => return Err(ServiceError::invalid("to_store_id", "请选择收货仓库")),
         };
         if to_id == from.id {
             return Err(ServiceError::invalid(
@@ -2105,10 +2130,7 @@ impl App {
         let as_of = self.as_of(&q.as_of)?;
         let horizon = q.horizon_days.unwrap_or(DEFAULT_NEED_HORIZON_DAYS);
         if !(1..=366).contains(&horizon) {
-            return Err(ServiceError::invalid(
-                "horizon_days",
-                "天数应为 1 到 366",
-            ));
+            return Err(ServiceError::invalid("horizon_days", "天数应为 1 到 366"));
         }
         let look = self.lookup(&scope).await?;
         let needs = store::needs(&self.db, &scope, Some(as_of)).await?;
@@ -2262,11 +2284,18 @@ impl App {
         plan_id: i64,
         input: &FarmProgressInput,
     ) -> ServiceResult<FarmPlanView> {
-        self.require(actor, Permission::ManageSupplies, "春耕计划", &plan_id.to_string())
-            .await?;
+        self.require(
+            actor,
+            Permission::ManageSupplies,
+            "春耕计划",
+            &plan_id.to_string(),
+        )
+        .await?;
         let row = store::plan(&self.db, plan_id).await?;
         let p = self
-            .own(actor, "春耕计划", plan_id, row, |p| &p.jurisdiction_code)
+            .own(actor, "春耕计划", plan_id, row, |p| {
+                &p.jurisdiction_code
+            })
             .await?;
         let day = self.movement_day("reported_on", &input.reported_on)?;
         let limit = p.planned_mu.max(1) * 2;
@@ -2320,7 +2349,11 @@ impl App {
 
     /// Spring farming per township as of a day: planned, prepared and sown area by crop;
     /// farm inputs needed, stocked, delivered and in transit.
-    pub async fn spring_farming(&self, actor: &Actor, q: &FarmQuery) -> ServiceResult<SpringFarming> {
+    pub async fn spring_farming(
+        &self,
+        actor: &Actor,
+        q: &FarmQuery,
+    ) -> ServiceResult<SpringFarming> {
         self.require(actor, Permission::ReadSupplies, "春耕备耕", "list")
             .await?;
         let scope = self.supplies_scope(actor, &q.place).await?;
@@ -2402,7 +2435,10 @@ impl App {
         for town in townships.values_mut() {
             town.prepared_pct = pct(town.prepared_mu, town.planned_mu);
             let mut items: BTreeMap<i64, FarmInput> = BTreeMap::new();
-            for n in needs.iter().filter(|n| under(&n.jurisdiction_code, &town.code)) {
+            for n in needs
+                .iter()
+                .filter(|n| under(&n.jurisdiction_code, &town.code))
+            {
                 farm_input(&mut items, &look, n.item_id).needed += n.quantity;
             }
             for b in balances
@@ -2457,7 +2493,11 @@ impl App {
     }
 }
 
-fn farm_input<'a>(items: &'a mut BTreeMap<i64, FarmInput>, look: &Lookup, id: i64) -> &'a mut FarmInput {
+fn farm_input<'a>(
+    items: &'a mut BTreeMap<i64, FarmInput>,
+    look: &Lookup,
+    id: i64,
+) -> &'a mut FarmInput {
     items.entry(id).or_insert_with(|| FarmInput {
         item_id: id,
         item_name: look.item_name(id),

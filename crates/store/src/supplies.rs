@@ -53,7 +53,7 @@ pub async fn insert_item(tx: &mut Tx, i: &NewItem, at: DateTime<Utc>) -> Result<
 }
 
 pub async fn items(db: &Db) -> Result<Vec<ItemRow>> {
-    let sql = format!("{ITEM_SELECT} ORDER BY category DESC, kind, id");
+    let sql = format!("{ITEM_SELECT} ORDER BY id");
     Ok(on_db!(db, p => sqlx::query_as::<_, ItemRow>(&sql).fetch_all(p).await?))
 }
 
@@ -192,8 +192,10 @@ pub async fn movements_of_store(
          UNION SELECT id FROM stock_movements WHERE to_store_id = $1) \
          ORDER BY moved_on DESC, id DESC LIMIT $2 OFFSET $3"
     );
-    Ok(on_db!(db, p => sqlx::query_as::<_, MovementRow>(&sql).bind(store_id).bind(limit)
-        .bind(offset).fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, MovementRow>(&sql).bind(store_id).bind(limit)
+        .bind(offset).fetch_all(p).await?),
+    )
 }
 
 /// Writes the movement row only (the balances are moved by [`apply`]).
@@ -235,7 +237,9 @@ pub enum Applied {
     Done,
     /// Not enough stock: the most that could be taken out on that day (the balance then or
     /// the lowest balance of any later day).
-    Short { available: i64 },
+    Short {
+        available: i64,
+    },
 }
 
 /// Moves a pair's stock by `delta` on `day`, inside the movement's transaction: the balance
@@ -356,8 +360,10 @@ pub async fn balances_as_of(
          FROM stock_balances b JOIN supply_stores s ON s.id = b.store_id \
          WHERE s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 AND ($4 < 0 OR b.store_id = $4) \
        ) t WHERE balance IS NOT NULL ORDER BY store_id, item_id";
-    Ok(on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(day)
-        .bind(store.unwrap_or(-1)).fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(day)
+        .bind(store.unwrap_or(-1)).fetch_all(p).await?),
+    )
 }
 
 /// The same figures summed from the movements themselves (the check on the rollup, and the
@@ -377,8 +383,10 @@ pub async fn balances_from_movements(
          ) m JOIN supply_stores s ON s.id = m.store_id \
          WHERE s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 \
          GROUP BY m.store_id, m.item_id ORDER BY m.store_id, m.item_id";
-    Ok(on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(day)
-        .fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(day)
+        .fetch_all(p).await?),
+    )
 }
 
 /// Stock taken out of each pair of the scope's stores over the days after `from` up to and
@@ -394,8 +402,10 @@ pub async fn use_between(
          JOIN supply_stores s ON s.id = d.store_id \
          WHERE s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 AND d.day > $3 AND d.day <= $4 \
          GROUP BY d.store_id, d.item_id";
-    Ok(on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(from).bind(to)
-        .fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(from).bind(to)
+        .fetch_all(p).await?),
+    )
 }
 
 // ---- needs ----
@@ -432,7 +442,8 @@ pub struct NeedRow {
     pub created_by: String,
 }
 
-const NEED_SELECT: &str = "SELECT n.id, n.jurisdiction_code, j.name AS place_name, n.store_id, n.item_id, n.basis, \
+const NEED_SELECT: &str =
+    "SELECT n.id, n.jurisdiction_code, j.name AS place_name, n.store_id, n.item_id, n.basis, \
      n.quantity, n.crop, n.area_mu, n.from_on, n.until_on, n.note, n.created_by \
      FROM supply_needs n JOIN jurisdictions j ON j.code = n.jurisdiction_code";
 
@@ -463,7 +474,9 @@ pub async fn needs(db: &Db, scope: &Scope, on: Option<NaiveDate>) -> Result<Vec<
          AND ($3 IS NULL OR (n.from_on <= $3 AND (n.until_on IS NULL OR n.until_on >= $3))) \
          ORDER BY n.jurisdiction_code, n.item_id, n.id"
     );
-    Ok(on_db!(db, p => sqlx::query_as::<_, NeedRow>(&sql).bind(&lo).bind(&hi).bind(on).fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, NeedRow>(&sql).bind(&lo).bind(&hi).bind(on).fetch_all(p).await?),
+    )
 }
 
 // ---- requests ----
@@ -530,8 +543,10 @@ pub async fn requests(
         "{REQUEST_SELECT} WHERE r.jurisdiction_code >= $1 AND r.jurisdiction_code < $2 \
          AND ($3 IS NULL OR r.status = $3) ORDER BY r.id DESC LIMIT $4"
     );
-    Ok(on_db!(db, p => sqlx::query_as::<_, RequestRow>(&sql).bind(&lo).bind(&hi).bind(status)
-        .bind(limit).fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, RequestRow>(&sql).bind(&lo).bind(&hi).bind(status)
+        .bind(limit).fetch_all(p).await?),
+    )
 }
 
 /// Adds an allocated quantity to a request, guarded by the status it was read in.
@@ -621,8 +636,10 @@ pub async fn allocations(
         "{ALLOCATION_SELECT} WHERE ((jurisdiction_code >= $1 AND jurisdiction_code < $2) \
          OR (from_code >= $1 AND from_code < $2)) AND ($3 IS NULL OR status = $3) ORDER BY id DESC LIMIT $4"
     );
-    Ok(on_db!(db, p => sqlx::query_as::<_, AllocationRow>(&sql).bind(&lo).bind(&hi).bind(status)
-        .bind(limit).fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, AllocationRow>(&sql).bind(&lo).bind(&hi).bind(status)
+        .bind(limit).fetch_all(p).await?),
+    )
 }
 
 /// Marks an allocation received, if it is still in transit.
@@ -658,7 +675,9 @@ pub async fn transit_as_of(db: &Db, scope: &Scope, day: NaiveDate) -> Result<Vec
          CAST(SUM(CASE WHEN received_on IS NOT NULL AND received_on <= $3 THEN received_quantity ELSE 0 END) AS BIGINT) AS received \
          FROM supply_allocations WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 AND allocated_on <= $3 \
          GROUP BY to_store_id, item_id";
-    Ok(on_db!(db, p => sqlx::query_as::<_, TransitRow>(sql).bind(&lo).bind(&hi).bind(day).fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, TransitRow>(sql).bind(&lo).bind(&hi).bind(day).fetch_all(p).await?),
+    )
 }
 
 // ---- spring farming ----
@@ -673,7 +692,8 @@ pub struct PlanRow {
     pub planned_mu: i64,
 }
 
-const PLAN_SELECT: &str = "SELECT p.id, p.jurisdiction_code, j.name AS place_name, p.year, p.crop, p.planned_mu \
+const PLAN_SELECT: &str =
+    "SELECT p.id, p.jurisdiction_code, j.name AS place_name, p.year, p.crop, p.planned_mu \
      FROM farm_plans p JOIN jurisdictions j ON j.code = p.jurisdiction_code";
 
 /// Sets the planned area of a crop in a place for a year; returns the plan's id and the
@@ -720,7 +740,9 @@ pub async fn plans(db: &Db, scope: &Scope, year: i32) -> Result<Vec<PlanRow>> {
         "{PLAN_SELECT} WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.year = $3 \
          ORDER BY p.jurisdiction_code, p.crop"
     );
-    Ok(on_db!(db, p => sqlx::query_as::<_, PlanRow>(&sql).bind(&lo).bind(&hi).bind(year).fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, PlanRow>(&sql).bind(&lo).bind(&hi).bind(year).fetch_all(p).await?),
+    )
 }
 
 /// Records the prepared and sown area of a plan as of a day (a second report of the same
@@ -771,14 +793,20 @@ pub async fn progress_as_of(
          JOIN farm_plans p ON p.id = f.plan_id \
          WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.year = $3 \
          AND f.reported_on = (SELECT MAX(g.reported_on) FROM farm_progress g WHERE g.plan_id = f.plan_id AND g.reported_on <= $4)";
-    Ok(on_db!(db, p => sqlx::query_as::<_, ProgressRow>(sql).bind(&lo).bind(&hi).bind(year).bind(day)
-        .fetch_all(p).await?))
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, ProgressRow>(sql).bind(&lo).bind(&hi).bind(year).bind(day)
+        .fetch_all(p).await?),
+    )
 }
 
-/// Loads plans and their progress reports at once (demo): (place, year, crop, planned, reports).
+/// A plan to load with its progress reports: (place, year, crop, planned mu, reports of
+/// (day, prepared mu, sown mu)).
+pub type PlanLoad = (String, i32, String, i64, Vec<(NaiveDate, i64, i64)>);
+
+/// Loads plans and their progress reports at once (demo).
 pub async fn load_plans(
     tx: &mut Tx,
-    plans: &[(String, i32, String, i64, Vec<(NaiveDate, i64, i64)>)],
+    plans: &[PlanLoad],
     by: &str,
     at: DateTime<Utc>,
 ) -> Result<()> {
@@ -788,5 +816,80 @@ pub async fn load_plans(
             report_progress(tx, id, *on, *prepared, *sown, "", by, at).await?;
         }
     }
+    Ok(())
+}
+
+// ---- for loading data ----
+
+/// Towns and townships (镇、乡) under a code, inside a transaction: (code, name).
+pub async fn towns_in(tx: &mut Tx, under: &str) -> Result<Vec<(String, String)>> {
+    let hi = format!("{under}:");
+    Ok(on_tx!(tx, x => sqlx::query_as::<_, (String, String)>(
+        "SELECT code, name FROM jurisdictions WHERE code >= $1 AND code < $2 AND LENGTH(code) = 9 \
+         AND (name LIKE '%镇' OR name LIKE '%乡') ORDER BY code")
+        .bind(under).bind(&hi).fetch_all(&mut *x).await?))
+}
+
+/// Every checkpoint, inside a transaction: (id, name, place).
+pub async fn checkpoints_in(tx: &mut Tx) -> Result<Vec<(i64, String, String)>> {
+    Ok(on_tx!(tx, x => sqlx::query_as::<_, (i64, String, String)>(
+        "SELECT id, name, jurisdiction_code FROM checkpoints ORDER BY id")
+        .fetch_all(&mut *x).await?))
+}
+
+/// The first grids under a code, inside a transaction: (code, name).
+pub async fn grids_in(tx: &mut Tx, under: &str, limit: i64) -> Result<Vec<(String, String)>> {
+    let hi = format!("{under}:");
+    Ok(on_tx!(tx, x => sqlx::query_as::<_, (String, String)>(
+        "SELECT code, name FROM jurisdictions WHERE code >= $1 AND code < $2 AND LENGTH(code) = 15 \
+         ORDER BY code LIMIT $3")
+        .bind(under).bind(&hi).bind(limit).fetch_all(&mut *x).await?))
+}
+
+/// The balance of a pair as of the end of a day, inside a transaction (after its writes).
+pub async fn balance_in(tx: &mut Tx, store_id: i64, item_id: i64, day: NaiveDate) -> Result<i64> {
+    let v: Option<i64> = on_tx!(tx, x => sqlx::query_scalar(
+        "SELECT closing FROM stock_days WHERE store_id = $1 AND item_id = $2 AND day <= $3 ORDER BY day DESC LIMIT 1")
+        .bind(store_id).bind(item_id).bind(day).fetch_optional(&mut *x).await?);
+    Ok(v.unwrap_or(0))
+}
+
+/// One row of the per-day rollup, for bulk loads that compute it themselves.
+#[derive(Debug, Clone)]
+pub struct DayRow {
+    pub store_id: i64,
+    pub item_id: i64,
+    pub day: NaiveDate,
+    pub qty_in: i64,
+    pub qty_out: i64,
+    pub closing: i64,
+}
+
+/// Writes rollup rows and the balances they end on (bulk loads: the benchmark).
+pub async fn insert_days(tx: &mut Tx, rows: &[DayRow]) -> Result<()> {
+    for chunk in rows.chunks(5000) {
+        on_tx!(tx, x => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO stock_days (store_id, item_id, day, qty_in, qty_out, closing) ");
+            qb.push_values(chunk, |mut b, r| {
+                b.push_bind(r.store_id).push_bind(r.item_id).push_bind(r.day).push_bind(r.qty_in)
+                    .push_bind(r.qty_out).push_bind(r.closing);
+            });
+            qb.build().execute(&mut *x).await?;
+        });
+    }
+    Ok(())
+}
+
+/// Sets the balance rows from the latest rollup row of each pair (after [`insert_days`]).
+pub async fn balances_from_days(tx: &mut Tx) -> Result<()> {
+    on_tx!(tx, x => {
+        sqlx::query("DELETE FROM stock_balances").execute(&mut *x).await?;
+        sqlx::query(
+            "INSERT INTO stock_balances (store_id, item_id, balance) \
+             SELECT d.store_id, d.item_id, d.closing FROM stock_days d \
+             WHERE d.day = (SELECT MAX(x.day) FROM stock_days x WHERE x.store_id = d.store_id AND x.item_id = d.item_id)")
+            .execute(&mut *x).await?;
+    });
     Ok(())
 }

@@ -1165,7 +1165,8 @@ async fn spreadsheet_route(t: &TestApp, method: &str, route: &str) {
         | ("get", "/api/v1/filings/export.xlsx")
         | ("get", "/api/v1/production-problems/export.xlsx")
         | ("get", "/api/v1/projects/export.xlsx")
-        | ("get", "/api/v1/key-production/export.xlsx") => {
+        | ("get", "/api/v1/key-production/export.xlsx")
+        | ("get", "/api/v1/supplies/balances/export.xlsx") => {
             let path = match route {
                 "/api/v1/reports/export.xlsx" => format!("{route}?date=2020-02-27"),
                 "/api/v1/resumption/rates/export.xlsx" => format!("{route}?as_of=2020-02-27"),
@@ -1174,6 +1175,7 @@ async fn spreadsheet_route(t: &TestApp, method: &str, route: &str) {
                 }
                 "/api/v1/resumption/punctuality/export.xlsx" => format!("{route}?date=2020-02-27"),
                 "/api/v1/projects/export.xlsx" => format!("{route}?as_of=2020-03-13"),
+                "/api/v1/supplies/balances/export.xlsx" => format!("{route}?as_of=2020-03-13"),
                 "/api/v1/key-production/export.xlsx" => {
                     format!("{route}?as_of=2020-02-29&from=2020-02-01")
                 }
@@ -1236,6 +1238,49 @@ async fn spreadsheet_route(t: &TestApp, method: &str, route: &str) {
             for (_, cells) in &sheet.rows {
                 assert!(!cells[1].contains("德令哈"), "{path}: {cells:?}");
             }
+        }
+        ("get", "/api/v1/supplies/items/template.xlsx")
+        | ("get", "/api/v1/supplies/stock-counts/template.xlsx")
+        | ("get", "/api/v1/supplies/needs/template.xlsx") => {
+            let r = t.get(route, &token).await;
+            assert_eq!(r.status, StatusCode::OK, "{route}");
+        }
+        ("post", "/api/v1/supplies/items/import")
+        | ("post", "/api/v1/supplies/stock-counts/import")
+        | ("post", "/api/v1/supplies/needs/import") => {
+            use dualtrack_service::supplies_io::{COUNT_COLUMNS, ITEM_COLUMNS, NEED_COLUMNS};
+            let theirs = t
+                .count("SELECT MIN(id) FROM supply_stores WHERE jurisdiction_code LIKE '632802%'")
+                .await
+                .to_string();
+            let movements = t.count("SELECT COUNT(*) FROM stock_movements").await;
+            let needs = t.count("SELECT COUNT(*) FROM supply_needs").await;
+            let (columns, row, status): (&[(&str, bool)], Vec<String>, StatusCode) =
+                if route.contains("items") {
+                    let row = ["越权品目", "口罩", "", "", "个", "", "", ""];
+                    (ITEM_COLUMNS, row.iter().map(|s| s.to_string()).collect(), StatusCode::FORBIDDEN)
+                } else if route.contains("stock-counts") {
+                    let row = [theirs.as_str(), "范围测试口罩", "2020-03-01", "1", "", ""];
+                    (COUNT_COLUMNS, row.iter().map(|s| s.to_string()).collect(), StatusCode::UNPROCESSABLE_ENTITY)
+                } else {
+                    let row = [DELINGHA, "", "范围测试口罩", "每日需求", "1", "", "", "", "2020-03-01", "", ""];
+                    (NEED_COLUMNS, row.iter().map(|s| s.to_string()).collect(), StatusCode::UNPROCESSABLE_ENTITY)
+                };
+            let bytes = spreadsheet::write("x", columns, &[row], "").expect("xlsx");
+            let req = axum::http::Request::builder()
+                .method("POST")
+                .uri(route)
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", spreadsheet::XLSX)
+                .body(axum::body::Body::from(bytes))
+                .expect("request");
+            let r = t.send(req).await;
+            assert_eq!(r.status, status, "{route}: {}", r.text);
+            if status == StatusCode::UNPROCESSABLE_ENTITY {
+                assert!(r.text.contains("管辖范围"), "{}", r.text);
+            }
+            assert_eq!(t.count("SELECT COUNT(*) FROM stock_movements").await, movements);
+            assert_eq!(t.count("SELECT COUNT(*) FROM supply_needs").await, needs);
         }
         _ => panic!("no scope case for {method} {route}: add one to tests/scope.rs"),
     }
@@ -1734,6 +1779,51 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         0
     );
     whistle_pages(t, &mut op, &f.v.whistle).await;
+    // Supplies: 德令哈's store and its forms are not found; the overview and spring farming
+    // hold only 格尔木.
+    for path in [
+        "/supplies?as_of=2020-03-13",
+        "/supplies/spring-farming?as_of=2020-03-13",
+    ] {
+        let r = op.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        assert!(
+            !r.text.contains("德令哈") && !r.text.contains("范围测试"),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        op.get(&format!("/supplies/stores/{}", f.v.supply_store))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let movements = t.count("SELECT COUNT(*) FROM stock_movements").await;
+    for (path, fields) in [
+        (
+            format!("/supplies/stores/{}/movements", f.v.supply_store),
+            vec![("kind", "issue"), ("item_id", "1"), ("quantity", "1"), ("counterparty", "越权")],
+        ),
+        (
+            format!("/supplies/stores/{}/requests", f.v.supply_store),
+            vec![("req_item_id", "1"), ("req_quantity", "1"), ("req_reason", "越权")],
+        ),
+        (
+            format!("/supplies/requests/{}/allocate", f.v.supply_request),
+            vec![("from_store_id", "1"), ("quantity", "1")],
+        ),
+        (
+            format!("/supplies/allocations/{}/receive", f.v.supply_allocation),
+            vec![("quantity", "1")],
+        ),
+    ] {
+        let r = op.post(&path, &fields, true).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+    }
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM stock_movements").await,
+        movements
+    );
     assert_eq!(fingerprint(t, id).await, before);
 }
 

@@ -58,7 +58,7 @@ async fn kit(t: &TestApp) -> Kit {
     let station = new_store(
         t,
         "golmud_operator",
-        json!({"name": "测试郭勒木德站", "kind": "乡镇站点", "jurisdiction_code": "632801100"}),
+        json!({"name": "测试唐古拉站", "kind": "乡镇站点", "jurisdiction_code": "632801101"}),
     )
     .await;
     let delingha = new_store(
@@ -314,10 +314,12 @@ async fn stock_moves_only_as_movements(engine: Engine) {
         .get("/api/v1/supplies/balances?as_of=2020-03-01", &dl)
         .await
         .json();
-    assert!(
-        all["lines"].as_array().is_some_and(|l| l.is_empty()),
-        "{all}"
-    );
+    let theirs = all["lines"].as_array().map(|l| {
+        l.iter()
+            .filter(|x| x["store_id"] == k.county || x["store_id"] == k.station)
+            .count()
+    });
+    assert_eq!(theirs, Some(0), "{all}");
     assert_eq!(t.audit_count("stock.move").await, 5);
 }
 
@@ -486,7 +488,14 @@ async fn a_retry_with_the_same_key_is_recognised(engine: Engine) {
         b.text,
         c.text
     );
-    assert_eq!(t.count("SELECT COUNT(*) FROM stock_movements").await, 2);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM stock_movements WHERE to_store_id = {}",
+            k.county
+        ))
+        .await,
+        2
+    );
     assert_eq!(t.audit_count("stock.move").await, 2);
     assert_eq!(
         balance(&t, "golmud_operator", k.county, k.mask, "2020-02-01").await,
@@ -550,8 +559,11 @@ async fn two_clerks_cannot_both_issue_the_last_boxes(engine: Engine) {
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     }
     assert_eq!(
-        t.count("SELECT COUNT(*) FROM stock_movements WHERE kind = 'issue'")
-            .await,
+        t.count(&format!(
+            "SELECT COUNT(*) FROM stock_movements WHERE kind = 'issue' AND from_store_id = {}",
+            k.county
+        ))
+        .await,
         3
     );
     assert_eq!(
@@ -562,12 +574,779 @@ async fn two_clerks_cannot_both_issue_the_last_boxes(engine: Engine) {
     rollup_agrees(&t, &["2020-02-01", "2020-02-02", "2020-03-01"]).await;
 }
 
+async fn needs_requests_allocations_and_arrivals(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let k = kit(&t).await;
+    let op = t.token("golmud_operator").await;
+    // The county store holds 40 bags of urea; the station of 郭勒木德镇 needs 30 bags for
+    // its wolfberry and declares a checkpoint-style daily need of masks too.
+    let r = mv(
+        &t,
+        "golmud_operator",
+        k.county,
+        json!({"kind": "receipt", "item_id": k.urea, "quantity": 40, "unit": "袋",
+        "moved_on": "2020-02-10", "counterparty": "察尔汗钾肥厂"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = t
+        .post("/api/v1/supplies/needs", &op, json!({"jurisdiction_code": "632801101", "item_id": k.urea, "basis": "total",
+            "quantity": 30, "unit": "袋", "crop": "枸杞", "area_mu": 3000, "from_on": "2020-02-01", "until_on": "2020-04-30"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()["quantity"], 1500);
+    let r = t
+        .post(
+            "/api/v1/supplies/needs",
+            &op,
+            json!({"jurisdiction_code": "632801101", "store_id": k.station, "item_id": k.mask,
+            "basis": "daily", "quantity": 60, "from_on": "2020-02-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // A crop on a mask need, or a store outside the place, is refused naming the field.
+    let r = t
+        .post(
+            "/api/v1/supplies/needs",
+            &op,
+            json!({"jurisdiction_code": "632801101", "item_id": k.mask, "basis": "daily",
+            "quantity": 1, "crop": "青稞", "from_on": "2020-02-01"}),
+        )
+        .await;
+    assert_eq!(field(&r), ["crop"], "{}", r.text);
+    let r = t
+        .post(
+            "/api/v1/supplies/needs",
+            &op,
+            json!({"jurisdiction_code": "632801101", "store_id": k.county, "item_id": k.mask,
+            "basis": "daily", "quantity": 1, "from_on": "2020-02-01"}),
+        )
+        .await;
+    assert_eq!(field(&r), ["store_id"], "{}", r.text);
+    // Shortfalls as of 02-11: urea 1500 needed, none there; masks 60 × 7 = 420 needed.
+    let sf = t
+        .get("/api/v1/supplies/shortfalls?as_of=2020-02-11", &op)
+        .await;
+    assert_eq!(sf.status, StatusCode::OK, "{}", sf.text);
+    let line = |v: &Value, item: i64| -> Value {
+        v["lines"]
+            .as_array()
+            .and_then(|l| l.iter().find(|x| x["item_id"] == item).cloned())
+            .unwrap_or(Value::Null)
+    };
+    let u = line(&sf.json(), k.urea);
+    assert_eq!(
+        (
+            u["need"].as_i64(),
+            u["stock"].as_i64(),
+            u["shortfall"].as_i64()
+        ),
+        (Some(1500), Some(0), Some(1500)),
+        "{u}"
+    );
+    let m = line(&sf.json(), k.mask);
+    assert_eq!(m["need"], 420, "{m}");
+    // The township asks the county for 30 bags; the county allocates 20 on 02-12 (the
+    // rest later), which leaves the county store at once and is in transit.
+    let station_user = t.add_user("glmd_station", "operator", "632801101").await;
+    assert!(station_user > 0);
+    let st = t.token("glmd_station").await;
+    let r = t
+        .post(
+            "/api/v1/supplies/requests",
+            &st,
+            json!({"store_id": k.station, "item_id": k.urea, "quantity": 30, "unit": "袋",
+            "reason": "枸杞春季追肥", "needed_by": "2020-03-10", "requested_on": "2020-02-11"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()["to_code"], "632801");
+    let req = r.json()["id"].as_i64().expect("request");
+    // The township cannot allocate to its own request, nor see the county store.
+    let r = t
+        .post(
+            "/api/v1/supplies/allocations",
+            &st,
+            json!({"request_id": req, "from_store_id": k.station, "quantity": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = t
+        .post(
+            "/api/v1/supplies/allocations",
+            &op,
+            json!({"request_id": req, "from_store_id": k.county, "quantity": 20,
+            "unit": "袋", "allocated_on": "2020-02-12"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let alloc = r.json()["id"].as_i64().expect("allocation");
+    assert_eq!(r.json()["status"], "in_transit");
+    // More than the rest of the request, or than the store holds, is refused.
+    let r = t
+        .post(
+            "/api/v1/supplies/allocations",
+            &op,
+            json!({"request_id": req, "from_store_id": k.county, "quantity": 11,
+            "unit": "袋"}),
+        )
+        .await;
+    assert_eq!(field(&r), ["quantity"], "{}", r.text);
+    let reqs = t
+        .get("/api/v1/supplies/requests?status=partly", &st)
+        .await
+        .json();
+    assert_eq!(reqs[0]["allocated"], 1000, "{reqs}");
+    assert_eq!(
+        balance(&t, "golmud_operator", k.county, k.urea, "2020-02-12").await,
+        1000
+    );
+    let u = line(
+        &t.get("/api/v1/supplies/shortfalls?as_of=2020-02-12", &op)
+            .await
+            .json(),
+        k.urea,
+    );
+    assert_eq!(
+        (
+            u["stock"].as_i64(),
+            u["in_transit"].as_i64(),
+            u["shortfall"].as_i64()
+        ),
+        (Some(0), Some(1000), Some(500)),
+        "{u}"
+    );
+    // Arrival on 02-14, two bags short with the reason; confirmed once only.
+    let r = t
+        .post(
+            &format!("/api/v1/supplies/allocations/{alloc}/receive"),
+            &st,
+            json!({"received_on": "2020-02-14", "quantity": 900}),
+        )
+        .await;
+    assert_eq!(field(&r), ["note"], "{}", r.text);
+    let r = t
+        .post(
+            &format!("/api/v1/supplies/allocations/{alloc}/receive"),
+            &st,
+            json!({"received_on": "2020-02-14", "quantity": 900, "note": "途中破损 2 袋"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["status"], "received");
+    let r = t
+        .post(
+            &format!("/api/v1/supplies/allocations/{alloc}/receive"),
+            &st,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(
+        balance(&t, "glmd_station", k.station, k.urea, "2020-02-13").await,
+        0
+    );
+    assert_eq!(
+        balance(&t, "glmd_station", k.station, k.urea, "2020-02-14").await,
+        900
+    );
+    let u = line(
+        &t.get("/api/v1/supplies/shortfalls?as_of=2020-02-14", &op)
+            .await
+            .json(),
+        k.urea,
+    );
+    assert_eq!(
+        (
+            u["stock"].as_i64(),
+            u["in_transit"].as_i64(),
+            u["shortfall"].as_i64()
+        ),
+        (Some(900), Some(0), Some(600)),
+        "{u}"
+    );
+    // The county declines the rest.
+    let r = t
+        .post(
+            &format!("/api/v1/supplies/requests/{req}/decline"),
+            &op,
+            json!({"note": "县库已无尿素，请改用磷酸二铵"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["status"], "declined");
+    // Spring farming of 郭勒木德镇: planned and prepared wolfberry, the urea needed,
+    // stocked and delivered as of a day.
+    let r = t
+        .post(
+            "/api/v1/supplies/farm-plans",
+            &op,
+            json!({"jurisdiction_code": "632801101", "year": 2020, "crop": "wolfberry",
+            "planned_mu": 3000}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let plan = r.json()["id"].as_i64().expect("plan");
+    for (day, prepared) in [("2020-02-20", 600), ("2020-03-05", 1800)] {
+        let r = t
+            .post(
+                &format!("/api/v1/supplies/farm-plans/{plan}/progress"),
+                &st,
+                json!({"reported_on": day, "prepared_mu": prepared}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let r = t
+        .post(
+            &format!("/api/v1/supplies/farm-plans/{plan}/progress"),
+            &st,
+            json!({"prepared_mu": 10, "sown_mu": 20}),
+        )
+        .await;
+    assert_eq!(field(&r), ["sown_mu"], "{}", r.text);
+    let f = t
+        .get("/api/v1/supplies/spring-farming?as_of=2020-03-01", &op)
+        .await;
+    assert_eq!(f.status, StatusCode::OK, "{}", f.text);
+    let town = f.json()["townships"]
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["code"] == "632801101").cloned())
+        .unwrap_or(Value::Null);
+    assert_eq!(town["code"], "632801101", "{town}");
+    assert_eq!(town["crops"][0]["prepared_mu"], 600);
+    assert_eq!(town["crops"][0]["prepared_pct"], 20.0);
+    let urea = town["inputs"]
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["item_id"] == k.urea).cloned())
+        .unwrap_or(Value::Null);
+    assert_eq!(
+        (
+            urea["needed"].as_i64(),
+            urea["stocked"].as_i64(),
+            urea["delivered"].as_i64()
+        ),
+        (Some(1500), Some(900), Some(900)),
+        "{urea}"
+    );
+    let later = t
+        .get("/api/v1/supplies/spring-farming?as_of=2020-03-13", &op)
+        .await
+        .json();
+    let town = later["townships"]
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["code"] == "632801101").cloned())
+        .unwrap_or(Value::Null);
+    assert_eq!(town["crops"][0]["prepared_mu"], 1800);
+    // Each write is in the audit log.
+    for (action, n) in [
+        ("supply_need.declare", 2),
+        ("supply_request.submit", 1),
+        ("supply_allocation.create", 1),
+        ("supply_delivery.receive", 1),
+        ("supply_request.decline", 1),
+        ("farm_plan.set", 1),
+        ("farm_progress.report", 2),
+    ] {
+        assert_eq!(t.audit_count(action).await, n, "{action}");
+    }
+    rollup_agrees(
+        &t,
+        &[
+            "2020-02-11",
+            "2020-02-12",
+            "2020-02-13",
+            "2020-02-14",
+            "2020-03-13",
+        ],
+    )
+    .await;
+}
+
+async fn low_stock_is_warned_by_days_of_cover(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let k = kit(&t).await;
+    // 1400 masks in on 02-01, 100 a day issued from 02-02 to 02-11: 400 left, 100 a day
+    // over the last 14 days is 1000/14 ≈ 71.4 a day, about 5.6 days of cover (< 7).
+    let r = mv(
+        &t,
+        "golmud_operator",
+        k.station,
+        json!({"kind": "receipt", "item_id": k.mask, "quantity": 1400,
+        "moved_on": "2020-02-01"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    for d in 2..=11 {
+        let r = mv(
+            &t,
+            "golmud_operator",
+            k.station,
+            json!({"kind": "issue", "item_id": k.mask, "quantity": 100,
+            "moved_on": format!("2020-02-{d:02}"), "counterparty": "卡口值守"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let op = t.token("golmud_operator").await;
+    let low = t
+        .get("/api/v1/supplies/low-stock?as_of=2020-02-11", &op)
+        .await;
+    assert_eq!(low.status, StatusCode::OK, "{}", low.text);
+    let ours = |v: &Value| -> Vec<Value> {
+        v["lines"]
+            .as_array()
+            .map(|l| {
+                l.iter()
+                    .filter(|x| x["store_id"] == k.station)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let l = ours(&low.json()).first().cloned().unwrap_or(Value::Null);
+    assert_eq!(
+        (l["store_id"].as_i64(), l["balance"].as_i64()),
+        (Some(k.station), Some(400)),
+        "{l}"
+    );
+    assert_eq!(l["days_of_cover"], 5.6);
+    // Early on, with stock for weeks, no warning; the place itself and the level above see
+    // it, 德令哈 does not.
+    let early = t
+        .get("/api/v1/supplies/low-stock?as_of=2020-02-03", &op)
+        .await
+        .json();
+    assert!(ours(&early).is_empty(), "{early}");
+    t.add_user("glmd_station", "operator", "632801101").await;
+    for who in ["glmd_station", "haixi_leader"] {
+        let tok = t.token(who).await;
+        let r = t
+            .get("/api/v1/supplies/low-stock?as_of=2020-02-11", &tok)
+            .await
+            .json();
+        assert_eq!(ours(&r).len(), 1, "{who}: {r}");
+    }
+    let dl = t.token("delingha_operator").await;
+    let r = t
+        .get("/api/v1/supplies/low-stock?as_of=2020-02-11", &dl)
+        .await
+        .json();
+    assert_eq!(ours(&r).len(), 0, "{r}");
+}
+
+async fn the_demo_holds_supplies_across_haixi(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let tok = t.token("haixi_leader").await;
+    // A store in each county, the prefecture's reserve, stations and checkpoint boxes.
+    let stores = t.get("/api/v1/supplies/stores", &tok).await.json();
+    let stores = stores.as_array().cloned().unwrap_or_default();
+    for kind in ["prefecture", "county", "township", "checkpoint", "grid"] {
+        assert!(
+            stores.iter().any(|s| s["kind"] == kind),
+            "a {kind} store in the demo"
+        );
+    }
+    assert_eq!(stores.iter().filter(|s| s["kind"] == "county").count(), 7);
+    // The rollup agrees with the movements on every Monday of the demo and at its end.
+    rollup_agrees(
+        &t,
+        &[
+            "2020-01-27",
+            "2020-02-03",
+            "2020-02-10",
+            "2020-02-17",
+            "2020-02-24",
+            "2020-03-02",
+            "2020-03-09",
+            "2020-03-13",
+        ],
+    )
+    .await;
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM stock_days WHERE closing < 0")
+            .await,
+        0
+    );
+    // By mid-March some checkpoint boxes run low; deliveries are still on their way; the
+    // townships' fertiliser is short in places.
+    let low = t
+        .get("/api/v1/supplies/low-stock?as_of=2020-03-13", &tok)
+        .await
+        .json();
+    assert!(
+        low["lines"].as_array().is_some_and(|l| !l.is_empty()),
+        "{low}"
+    );
+    let short = t
+        .get("/api/v1/supplies/shortfalls?as_of=2020-03-13", &tok)
+        .await
+        .json();
+    assert!(
+        short["lines"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|x| x["shortfall"].as_i64() > Some(0))),
+        "{short}"
+    );
+    // Spring farming: the wolfberry of 诺木洪 (宗加镇) and 怀头他拉 with their inputs.
+    let f = t
+        .get("/api/v1/supplies/spring-farming?as_of=2020-03-13", &tok)
+        .await
+        .json();
+    for code in ["632822103", "632802101"] {
+        let town = f["townships"]
+            .as_array()
+            .and_then(|l| l.iter().find(|x| x["code"] == code).cloned())
+            .unwrap_or(Value::Null);
+        assert!(
+            town["crops"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|x| x["crop"] == "wolfberry")),
+            "{town}"
+        );
+        assert!(town["prepared_pct"].as_f64() > Some(30.0), "{town}");
+        let delivered: i64 = town["inputs"]
+            .as_array()
+            .map(|l| l.iter().filter_map(|x| x["delivered"].as_i64()).sum())
+            .unwrap_or(0);
+        assert!(delivered > 0, "{town}");
+    }
+    let early = t
+        .get("/api/v1/supplies/spring-farming?as_of=2020-02-21", &tok)
+        .await
+        .json();
+    assert!(
+        early["crops"][0]["prepared_mu"].as_i64() < f["crops"][0]["prepared_mu"].as_i64(),
+        "{early}"
+    );
+    // A county sees its own stores only.
+    let gm = t.token("golmud_leader").await;
+    let mine = t.get("/api/v1/supplies/stores", &gm).await.json();
+    assert!(mine.as_array().is_some_and(|l| !l.is_empty()
+        && l.iter().all(|s| s["jurisdiction_code"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("632801")))));
+}
+
+async fn the_pages_show_stock_and_the_phone_form_records(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = common::Browser::new(&t);
+    b.login("golmud_operator").await;
+    let r = b.get("/supplies?as_of=2020-03-13").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for words in [
+        "格尔木市应急物资储备库",
+        "低库存预警",
+        "物资缺口",
+        "在途调运",
+    ] {
+        assert!(r.text.contains(words), "{words}");
+    }
+    let r = b.get("/supplies/spring-farming?as_of=2020-03-13").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("郭勒木德镇") && r.text.contains("枸杞"));
+    let store = t
+        .count("SELECT MIN(id) FROM supply_stores WHERE kind = 'checkpoint' AND jurisdiction_code LIKE '632801%'")
+        .await;
+    let item = t
+        .count("SELECT id FROM supply_items WHERE name = '一次性医用外科口罩'")
+        .await;
+    let page = b.get(&format!("/supplies/stores/{store}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("登记出入库") && page.text.contains("结存"));
+    let key = regex::Regex::new(r#"name="idempotency_key" value="([^"]+)""#)
+        .expect("regex")
+        .captures(&page.text)
+        .map(|c| c[1].to_string())
+        .expect("a key in the form");
+    let before = t.count("SELECT COUNT(*) FROM stock_movements").await;
+    let item_s = item.to_string();
+    let form = [
+        ("idempotency_key", key.as_str()),
+        ("kind", "issue"),
+        ("item_id", item_s.as_str()),
+        ("quantity", "1"),
+        ("unit", ""),
+        ("counterparty", "夜班值守"),
+        ("moved_on", "2020-03-13"),
+        ("to_store_id", ""),
+        ("reason", ""),
+    ];
+    let path = format!("/supplies/stores/{store}/movements");
+    let r = b.post(&path, &form, true).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(r.location().ends_with("done=moved"), "{}", r.location());
+    // A double tap: recognised, nothing written twice.
+    let r = b.post(&path, &form, true).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(r.location().ends_with("done=repeat"), "{}", r.location());
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM stock_movements").await,
+        before + 1
+    );
+    // More than the box holds: the form again with the reason, nothing written.
+    let mut big = form;
+    big[0] = ("idempotency_key", "form-big");
+    big[3] = ("quantity", "999999");
+    let r = b.post(&path, &big, true).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(
+        r.text.contains("库存不足") && r.text.contains("999999"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM stock_movements").await,
+        before + 1
+    );
+    // A liaison has no supplies; a grid worker reads them.
+    let mut l = common::Browser::new(&t);
+    l.login("liaison").await;
+    assert_eq!(l.get("/supplies").await.status, StatusCode::FORBIDDEN);
+    let mut g = common::Browser::new(&t);
+    g.login("grid_worker").await;
+    assert_eq!(g.get("/supplies").await.status, StatusCode::OK);
+}
+
+async fn upload(
+    t: &TestApp,
+    user: &str,
+    path: &str,
+    columns: &[(&str, bool)],
+    rows: &[Vec<&str>],
+) -> common::Resp {
+    use dualtrack_service::spreadsheet;
+    let token = t.token(user).await;
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let bytes = spreadsheet::write("x", columns, &rows, "").expect("xlsx");
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", spreadsheet::XLSX)
+        .body(axum::body::Body::from(bytes))
+        .expect("request");
+    t.send(req).await
+}
+
+async fn excel_imports_are_all_or_nothing(engine: Engine) {
+    use dualtrack_service::supplies_io::{COUNT_COLUMNS, ITEM_COLUMNS, NEED_COLUMNS};
+    let t = TestApp::new(engine).await;
+    let admin = t.token("sysadmin").await;
+    for path in [
+        "/api/v1/supplies/items/template.xlsx",
+        "/api/v1/supplies/stock-counts/template.xlsx",
+        "/api/v1/supplies/needs/template.xlsx",
+    ] {
+        let r = t.get(path, &admin).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+    }
+    // The catalogue: a bad row rejects the file, listing every problem.
+    let items = t.count("SELECT COUNT(*) FROM supply_items").await;
+    let good = vec![
+        "导入测试手消毒凝胶",
+        "消毒用品",
+        "500 毫升",
+        "",
+        "瓶",
+        "箱",
+        "24",
+        "7",
+    ];
+    let r = upload(
+        &t,
+        "sysadmin",
+        "/api/v1/supplies/items/import",
+        ITEM_COLUMNS,
+        &[
+            good.clone(),
+            vec!["导入测试青稞", "种子", "", "玉米", "公斤", "", "", ""],
+            vec!["一次性医用外科口罩", "口罩", "", "", "个", "", "", ""],
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let fields = field(&r);
+    assert!(
+        fields.iter().any(|f| f == "第 3 行 作物") && fields.iter().any(|f| f == "第 4 行 品名"),
+        "{fields:?}"
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM supply_items").await, items);
+    let r = upload(
+        &t,
+        "sysadmin",
+        "/api/v1/supplies/items/import",
+        ITEM_COLUMNS,
+        &[good],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["imported"], 1);
+    let r = upload(
+        &t,
+        "golmud_operator",
+        "/api/v1/supplies/items/import",
+        ITEM_COLUMNS,
+        &[vec!["越权", "口罩", "", "", "个", "", "", ""]],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A stock count: the differences become adjustments; equal counts change nothing.
+    let store = t
+        .count("SELECT MIN(id) FROM supply_stores WHERE kind = 'county' AND jurisdiction_code = '632801'")
+        .await;
+    let book = balance(&t, "golmud_operator", store, 1, "2020-03-01").await;
+    let book2 = balance(&t, "golmud_operator", store, 4, "2020-03-01").await;
+    assert!(book > 10 && book2 > 0, "the demo stocks the county store");
+    let s = store.to_string();
+    let less = (book - 10).to_string();
+    let same = book2.to_string();
+    let before = t.count("SELECT COUNT(*) FROM stock_movements").await;
+    let r = upload(
+        &t,
+        "golmud_operator",
+        "/api/v1/supplies/stock-counts/import",
+        COUNT_COLUMNS,
+        &[
+            vec![&s, "1", "2020-03-01", &less, "", "月度盘点"],
+            vec![&s, "84 消毒液", "2020-03-01", &same, "", ""],
+            vec![&s, "不存在的物资", "2020-03-01", "1", "", ""],
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(field(&r), ["第 4 行 物资"]);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM stock_movements").await,
+        before
+    );
+    let r = upload(
+        &t,
+        "golmud_operator",
+        "/api/v1/supplies/stock-counts/import",
+        COUNT_COLUMNS,
+        &[
+            vec![&s, "1", "2020-03-01", &less, "", "月度盘点"],
+            vec![&s, "84 消毒液", "2020-03-01", &same, "", ""],
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (
+            r.json()["imported"].as_i64(),
+            r.json()["unchanged"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        balance(&t, "golmud_operator", store, 1, "2020-03-01").await,
+        book - 10
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM stock_movements WHERE kind = 'adjust_out' AND reason LIKE '盘点%'").await,
+        1
+    );
+    rollup_agrees(&t, &["2020-02-29", "2020-03-01", "2020-03-13"]).await;
+    // Needs: a place outside the scope rejects the file.
+    let needs = t.count("SELECT COUNT(*) FROM supply_needs").await;
+    let r = upload(
+        &t,
+        "golmud_operator",
+        "/api/v1/supplies/needs/import",
+        NEED_COLUMNS,
+        &[
+            vec![
+                "632801101",
+                "",
+                "尿素",
+                "总需求",
+                "40",
+                "袋",
+                "青稞",
+                "2000",
+                "2020-02-10",
+                "2020-04-30",
+                "",
+            ],
+            vec![
+                "632802",
+                "",
+                "尿素",
+                "总需求",
+                "40",
+                "袋",
+                "青稞",
+                "2000",
+                "2020-02-10",
+                "",
+                "",
+            ],
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("管辖范围"), "{}", r.text);
+    assert_eq!(t.count("SELECT COUNT(*) FROM supply_needs").await, needs);
+    let r = upload(
+        &t,
+        "golmud_operator",
+        "/api/v1/supplies/needs/import",
+        NEED_COLUMNS,
+        &[vec![
+            "632801101",
+            "",
+            "尿素",
+            "总需求",
+            "40",
+            "袋",
+            "青稞",
+            "2000",
+            "2020-02-10",
+            "2020-04-30",
+            "",
+        ]],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM supply_needs WHERE jurisdiction_code = '632801101' AND quantity = 2000").await,
+        1
+    );
+    // The balances as a sheet.
+    let op = t.token("golmud_operator").await;
+    let req = axum::http::Request::builder()
+        .uri("/api/v1/supplies/balances/export.xlsx?as_of=2020-03-13")
+        .header("authorization", format!("Bearer {op}"))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
+        .await
+        .expect("answer");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    let sheet = dualtrack_service::spreadsheet::read(&bytes).expect("xlsx");
+    assert!(sheet.rows.len() > 10, "{}", sheet.rows.len());
+    assert!(sheet.rows.iter().all(|(_, c)| c[2].starts_with("632801")));
+}
+
 on_both_engines!(
     the_catalogue_is_kept_by_the_administrator,
     stock_moves_only_as_movements,
     bad_input_is_refused_naming_the_field,
     a_retry_with_the_same_key_is_recognised,
     two_clerks_cannot_both_issue_the_last_boxes,
+    needs_requests_allocations_and_arrivals,
+    low_stock_is_warned_by_days_of_cover,
+    the_demo_holds_supplies_across_haixi,
+    the_pages_show_stock_and_the_phone_form_records,
+    excel_imports_are_all_or_nothing,
 );
 
 #[allow(dead_code)]

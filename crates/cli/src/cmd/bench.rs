@@ -7,6 +7,14 @@ use std::time::Instant;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// 五百万条出入库（全省仓库、一年）：各仓库各物资截至某日结存的耗时分位数，按日汇总与逐条汇总对比
+    Supplies {
+        #[arg(long, default_value_t = 5_000_000)]
+        movements: u64,
+        /// 每项查询计时的次数
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
     /// 导入海西州与全国区划到新的 SQLite 数据库，打印耗时
     RegionImport {
         /// 跳过全国（只测海西州）
@@ -70,6 +78,9 @@ async fn timed(app: &App, prefix: Option<&str>) -> anyhow::Result<(f64, u64, u64
 
 pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
     match c {
+        BenchCommand::Supplies { movements, runs } => {
+            super::bench_supplies::run(movements, runs).await?
+        }
         BenchCommand::Mobilisation {
             people,
             deployments,

@@ -5,6 +5,7 @@ mod bench_mobilisation;
 mod bench_monitoring;
 mod bench_passages;
 mod bench_resumption;
+mod bench_supplies;
 pub mod region;
 pub mod serve;
 pub mod user;

@@ -8,6 +8,7 @@ mod monitoring;
 mod prevention;
 mod projects;
 mod resumption;
+mod supplies;
 mod whistle;
 mod workgroups;
 
@@ -130,6 +131,7 @@ impl App {
         checkpoints::load(&mut tx).await?;
         prevention::load(&mut tx).await?;
         monitoring::load(&mut tx).await?;
+        supplies::load(&mut tx).await?;
         whistle::load(&mut tx).await?;
         let nodes = jurisdiction::count_all(&self.db).await?;
         let row = cli.audit(

@@ -120,6 +120,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(supplies::farm_plans, supplies::set_farm_plan))
         .routes(routes!(supplies::report_progress))
         .routes(routes!(supplies::spring_farming))
+        .routes(routes!(supplies::items_template))
+        .routes(routes!(supplies::stock_count_template))
+        .routes(routes!(supplies::needs_template))
+        .routes(routes!(supplies::export_balances))
         .routes(routes!(checkpoints::list, checkpoints::create))
         .routes(routes!(checkpoints::counts))
         .routes(routes!(checkpoints::get))
@@ -235,6 +239,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
                 .routes(routes!(mobilisation::import_deployments))
                 .routes(routes!(resumption_io::import_enterprises))
                 .routes(routes!(resumption_io::import_reports))
+                .routes(routes!(supplies::import_items))
+                .routes(routes!(supplies::import_stock_counts))
+                .routes(routes!(supplies::import_needs))
                 .layer(axum::extract::DefaultBodyLimit::max(
                     mobilisation::IMPORT_LIMIT,
                 )),

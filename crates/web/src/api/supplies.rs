@@ -368,3 +368,96 @@ pub async fn spring_farming(
 ) -> Result<Json<SpringFarming>, ApiError> {
     Ok(Json(st.app.spring_farming(&actor, &q).await?))
 }
+
+// ---- Excel ----
+
+use super::mobilisation::xlsx_file;
+use dualtrack_service::supplies_io::SuppliesImportOutcome;
+
+/// 物资目录导入模板（Excel，中文表头与填写说明）
+#[utoipa::path(get, path = "/api/v1/supplies/items/template.xlsx", tag = "supplies", security(("bearer" = [])),
+    responses((status = 200, description = "Excel 模板", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+pub async fn items_template(
+    State(st): State<AppState>,
+    ApiUser(_actor): ApiUser,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(xlsx_file(
+        st.app.supply_items_template()?,
+        "物资目录导入模板",
+    ))
+}
+
+/// 批量新增物资品目（系统管理员；请求体为 xlsx 文件）：逐行检查，任一行有误则整批不写入
+#[utoipa::path(post, path = "/api/v1/supplies/items/import", tag = "supplies", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, body = SuppliesImportOutcome), (status = 403, body = ErrorBody),
+        (status = 422, description = "有错误的行：fields 中逐行列出", body = ErrorBody)))]
+pub async fn import_items(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    body: axum::body::Bytes,
+) -> Result<Json<SuppliesImportOutcome>, ApiError> {
+    Ok(Json(st.app.import_supply_items(&actor, &body).await?))
+}
+
+/// 盘点导入模板（Excel）
+#[utoipa::path(get, path = "/api/v1/supplies/stock-counts/template.xlsx", tag = "supplies", security(("bearer" = [])),
+    responses((status = 200, description = "Excel 模板", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+pub async fn stock_count_template(
+    State(st): State<AppState>,
+    ApiUser(_actor): ApiUser,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(xlsx_file(st.app.stock_count_template()?, "盘点导入模板"))
+}
+
+/// 导入盘点（请求体为 xlsx 文件）：实盘与账面之差登记为盘盈、盘亏调整；任一行有误则整批不写入
+#[utoipa::path(post, path = "/api/v1/supplies/stock-counts/import", tag = "supplies", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, body = SuppliesImportOutcome), (status = 403, body = ErrorBody),
+        (status = 422, description = "有错误的行：fields 中逐行列出", body = ErrorBody)))]
+pub async fn import_stock_counts(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    body: axum::body::Bytes,
+) -> Result<Json<SuppliesImportOutcome>, ApiError> {
+    Ok(Json(st.app.import_stock_counts(&actor, &body).await?))
+}
+
+/// 物资需求导入模板（Excel）
+#[utoipa::path(get, path = "/api/v1/supplies/needs/template.xlsx", tag = "supplies", security(("bearer" = [])),
+    responses((status = 200, description = "Excel 模板", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+pub async fn needs_template(
+    State(st): State<AppState>,
+    ApiUser(_actor): ApiUser,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(xlsx_file(st.app.needs_template()?, "物资需求导入模板"))
+}
+
+/// 批量申报物资需求（请求体为 xlsx 文件）：逐行检查，任一行有误则整批不写入
+#[utoipa::path(post, path = "/api/v1/supplies/needs/import", tag = "supplies", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, body = SuppliesImportOutcome), (status = 403, body = ErrorBody),
+        (status = 422, description = "有错误的行：fields 中逐行列出", body = ErrorBody)))]
+pub async fn import_needs(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    body: axum::body::Bytes,
+) -> Result<Json<SuppliesImportOutcome>, ApiError> {
+    Ok(Json(st.app.import_needs(&actor, &body).await?))
+}
+
+/// 导出截至某日各仓库各物资结存（Excel）
+#[utoipa::path(get, path = "/api/v1/supplies/balances/export.xlsx", tag = "supplies", security(("bearer" = [])),
+    params(AsOf),
+    responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_balances(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<AsOf>,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(xlsx_file(
+        st.app.export_balances(&actor, &q.as_of).await?,
+        "物资结存",
+    ))
+}

@@ -21,6 +21,7 @@ mod people;
 mod prevention;
 mod projects;
 mod resumption;
+mod supplies;
 mod tree;
 mod users;
 mod whistle;
@@ -92,6 +93,13 @@ pub fn routes() -> Router<AppState> {
         .route("/grids/{code}/screen", post(prevention::screen))
         .route("/grids/{code}/report", post(prevention::file_report))
         .route("/resumption", get(resumption::rates))
+        .route("/supplies", get(supplies::page))
+        .route("/supplies/spring-farming", get(supplies::farming))
+        .route("/supplies/stores/{id}", get(supplies::store))
+        .route("/supplies/stores/{id}/movements", post(supplies::record))
+        .route("/supplies/stores/{id}/requests", post(supplies::request))
+        .route("/supplies/requests/{id}/allocate", post(supplies::allocate))
+        .route("/supplies/allocations/{id}/receive", post(supplies::receive))
         .route("/enterprises", get(resumption::list))
         .route("/enterprises/{id}", get(resumption::page))
         .route("/enterprises/{id}/reports", post(resumption::file_report))
@@ -194,6 +202,8 @@ pub struct Nav {
     pub show_mobilisation: bool,
     pub show_resumption: bool,
     pub show_prevention: bool,
+    /// Stores, stock, needs and deliveries of prevention materials and farm inputs.
+    pub show_supplies: bool,
     /// Checkpoint staff, who see no grid work, reach their checkpoints from the menu.
     pub show_checkpoints: bool,
     pub notice: Option<String>,
@@ -224,6 +234,7 @@ impl Nav {
             show_mobilisation: actor.can(Permission::ReadMobilisation),
             show_resumption: actor.can(Permission::ReadResumption),
             show_prevention: actor.can(Permission::ReadGridWork),
+            show_supplies: actor.can(Permission::ReadSupplies),
             show_checkpoints: actor.can(Permission::ReadCheckpoints)
                 && !actor.can(Permission::ReadGridWork),
             notice: None,

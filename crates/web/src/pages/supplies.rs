@@ -1,0 +1,567 @@
+//! The supplies pages: the overview of a place as of a day (low-stock warnings, shortfalls,
+//! deliveries in transit, requests waiting for the level above with the form to allocate,
+//! stores and totals), a store's page with the phone form for receipts, issues, transfers
+//! and adjustments, arrivals to confirm and the request to the level above, and the
+//! spring-farming progress of the townships.
+
+use super::mobilisation::{non_empty, refused_on_form};
+use super::{render, Nav};
+use crate::error::PageError;
+use crate::extract::{parse_id, PageForm, PageUser};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use dualtrack_domain::role::Permission;
+use dualtrack_domain::supplies::{MovementKind, RequestStatus};
+use dualtrack_service::supplies::{
+    AllocationInput, AllocationView, AllocationsQuery, Balances, BalancesQuery, FarmQuery,
+    ItemView, LowStock, LowStockQuery, MovementInput, MovementView, ReceiveInput, RequestInput,
+    RequestView, RequestsQuery, ShortfallQuery, Shortfalls, SpringFarming, StoreDetail, StoreView,
+};
+use dualtrack_service::{Actor, ServiceError};
+use serde::Deserialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+fn get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+fn opt(pairs: &[(String, String)], key: &str) -> Option<String> {
+    non_empty(&Some(get(pairs, key).to_string()))
+}
+
+/// A whole number typed in a form, or the field's refusal.
+fn number(pairs: &[(String, String)], key: &'static str, label: &str) -> Result<i64, ServiceError> {
+    let raw = get(pairs, key).trim();
+    raw.parse::<i64>()
+        .map_err(|_| ServiceError::invalid(key, format!("{label}应为整数，收到“{raw}”")))
+}
+
+fn opt_number(pairs: &[(String, String)], key: &'static str) -> Result<Option<i64>, ServiceError> {
+    match opt(pairs, key) {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ServiceError::invalid(key, format!("“{v}”应为编号"))),
+    }
+}
+
+/// A key for one filling-in of a form: a second submission of the same form (a double tap,
+/// a retry on a bad network) is recognised by it.
+fn new_key() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "form-{nanos:x}-{:x}",
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn days(v: Option<f64>) -> String {
+    match v {
+        Some(d) => format!("{d:.1}"),
+        None => "—".into(),
+    }
+}
+
+// ---- the overview ----
+
+#[derive(Deserialize, Default)]
+pub struct OverviewQuery {
+    as_of: Option<String>,
+    place: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "supplies.html")]
+struct OverviewPage {
+    nav: Nav,
+    as_of: String,
+    place: String,
+    low: LowStock,
+    /// The low-stock lines shown (the lowest first) and how many more there are.
+    low_lines: Vec<dualtrack_service::supplies::LowStockLine>,
+    low_more: usize,
+    short: Shortfalls,
+    short_count: usize,
+    /// The places short of something shown (the largest shortfalls first), and how many more.
+    short_lines: Vec<dualtrack_service::supplies::ShortfallLine>,
+    short_more: usize,
+    balances: Balances,
+    stores: Vec<StoreView>,
+    transit: Vec<AllocationView>,
+    waiting: Vec<RequestView>,
+    can_manage: bool,
+    error: Option<String>,
+}
+
+impl OverviewPage {
+    fn cover(&self, v: &Option<f64>) -> String {
+        days(*v)
+    }
+
+    /// The stores a request may be allocated from: the caller's own, not the requester's.
+    fn sources(&self, r: &RequestView) -> Vec<&StoreView> {
+        self.stores
+            .iter()
+            .filter(|s| {
+                s.id != r.store_id && !s.jurisdiction_code.starts_with(&r.jurisdiction_code)
+            })
+            .collect()
+    }
+}
+
+async fn overview(
+    st: &AppState,
+    actor: &Actor,
+    q: &OverviewQuery,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<(StatusCode, OverviewPage), PageError> {
+    let place = non_empty(&q.place);
+    let mut asked = non_empty(&q.as_of);
+    let mut error = error;
+    let mut status = StatusCode::OK;
+    let low = match st
+        .app
+        .low_stock(
+            actor,
+            &LowStockQuery {
+                as_of: asked.clone(),
+                place: place.clone(),
+            },
+        )
+        .await
+    {
+        Ok(l) => l,
+        Err(e @ ServiceError::Invalid { .. }) => {
+            status = crate::error::status_of(&e);
+            error = Some(e.to_string());
+            asked = None;
+            st.app
+                .low_stock(
+                    actor,
+                    &LowStockQuery {
+                        as_of: None,
+                        place: place.clone(),
+                    },
+                )
+                .await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let as_of = low.as_of.to_string();
+    let short = st
+        .app
+        .shortfalls(
+            actor,
+            &ShortfallQuery {
+                as_of: Some(as_of.clone()),
+                place: place.clone(),
+                horizon_days: None,
+            },
+        )
+        .await?;
+    let balances = st
+        .app
+        .supply_balances(
+            actor,
+            &BalancesQuery {
+                as_of: Some(as_of.clone()),
+                place: place.clone(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let stores = st.app.supply_stores(actor).await?;
+    let transit = st
+        .app
+        .supply_allocations(
+            actor,
+            &AllocationsQuery {
+                status: Some("in_transit".into()),
+            },
+        )
+        .await?;
+    let mut waiting = st
+        .app
+        .supply_requests(actor, &RequestsQuery::default())
+        .await?;
+    let own = actor.home_code().unwrap_or_default();
+    waiting.retain(|r| {
+        matches!(r.status, RequestStatus::Open | RequestStatus::Partly)
+            && r.jurisdiction_code.len() > own.len()
+    });
+    let _ = asked;
+    const SHOWN: usize = 12;
+    let low_lines: Vec<_> = low.lines.iter().take(SHOWN).cloned().collect();
+    let low_more = low.lines.len().saturating_sub(SHOWN);
+    let mut short_all: Vec<_> = short
+        .lines
+        .iter()
+        .filter(|l| l.shortfall > 0)
+        .cloned()
+        .collect();
+    short_all.sort_by_key(|l| std::cmp::Reverse(l.shortfall));
+    let short_more = short_all.len().saturating_sub(SHOWN);
+    short_all.truncate(SHOWN);
+    Ok((
+        status,
+        OverviewPage {
+            nav: Nav::of(st, actor).await.with_notice(notice),
+            short_count: short.lines.iter().filter(|l| l.shortfall > 0).count(),
+            low_lines,
+            low_more,
+            short_lines: short_all,
+            short_more,
+            as_of,
+            place: place.unwrap_or_default(),
+            low,
+            short,
+            balances,
+            stores,
+            transit,
+            waiting,
+            can_manage: actor.can(Permission::ManageSupplies),
+            error,
+        },
+    ))
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Query(q): Query<OverviewQuery>,
+) -> Result<Response, PageError> {
+    let notice = match q.done.as_deref() {
+        Some("allocated") => Some("已分配调运，物资已出库，到货确认前计为在途".to_string()),
+        Some("store") => Some("仓库已设立".to_string()),
+        _ => None,
+    };
+    let (status, page) = overview(&st, &actor, &q, notice, None).await?;
+    Ok((status, render(&page)).into_response())
+}
+
+/// Allocates (part of) a request from one of the caller's stores.
+pub async fn allocate(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let input = (|| -> Result<AllocationInput, ServiceError> {
+        Ok(AllocationInput {
+            request_id: Some(id),
+            from_store_id: number(&pairs, "from_store_id", "发出仓库")?,
+            to_store_id: None,
+            item_id: None,
+            quantity: number(&pairs, "quantity", "数量")?,
+            unit: opt(&pairs, "unit"),
+            allocated_on: opt(&pairs, "allocated_on"),
+            note: get(&pairs, "note").into(),
+        })
+    })();
+    let r = match input {
+        Ok(i) => st.app.allocate_supplies(&actor, &i).await,
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(_) => Ok(Redirect::to("/supplies?done=allocated").into_response()),
+        Err(e) => {
+            let (status, message) = refused_on_form(e)?;
+            let (_, page) =
+                overview(&st, &actor, &OverviewQuery::default(), None, Some(message)).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
+
+// ---- a store ----
+
+#[derive(Template)]
+#[template(path = "store.html")]
+struct StorePage {
+    nav: Nav,
+    d: StoreDetail,
+    items: Vec<ItemView>,
+    targets: Vec<StoreView>,
+    kinds: Vec<(&'static str, &'static str)>,
+    can_move: bool,
+    can_manage: bool,
+    today: String,
+    key: String,
+    form: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+impl StorePage {
+    fn value(&self, key: &str) -> String {
+        get(&self.form, key).to_string()
+    }
+    fn cover(&self, v: &Option<f64>) -> String {
+        days(*v)
+    }
+    /// `+` for stock coming in to this store, `−` for stock going out.
+    fn sign(&self, m: &MovementView) -> &'static str {
+        if m.to_store_id == Some(self.d.store.id) {
+            "+"
+        } else {
+            "−"
+        }
+    }
+    /// The store at the other end of a transfer, if any.
+    fn other(&self, m: &MovementView) -> String {
+        match (m.from_store_id, m.to_store_id) {
+            (Some(f), Some(_)) if f != self.d.store.id => {
+                format!("← {}", m.from_store_name.clone().unwrap_or_default())
+            }
+            (Some(_), Some(t)) if t != self.d.store.id => {
+                format!("→ {}", m.to_store_name.clone().unwrap_or_default())
+            }
+            _ => String::new(),
+        }
+    }
+    fn units(&self, i: &ItemView) -> String {
+        match (&i.pack_unit, i.pack_size) {
+            (Some(p), Some(n)) => format!("{}（每{p} {n}）", i.unit),
+            _ => i.unit.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct StoreQuery {
+    as_of: Option<String>,
+    done: Option<String>,
+}
+
+async fn store_page(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+    as_of: Option<String>,
+    notice: Option<String>,
+    form: Vec<(String, String)>,
+    error: Option<String>,
+) -> Result<StorePage, PageError> {
+    let d = st.app.supply_store(actor, id, &as_of).await?;
+    let items = st.app.supply_items(actor).await?;
+    let targets = st
+        .app
+        .supply_stores(actor)
+        .await?
+        .into_iter()
+        .filter(|s| s.id != id)
+        .collect();
+    let kinds = MovementKind::ALL
+        .iter()
+        .filter(|k| k.is_direct())
+        .map(|k| (k.as_str(), k.zh()))
+        .collect();
+    // A refused form keeps its key, so that resubmitting it after a fix is one movement.
+    let key = match get(&form, "idempotency_key") {
+        "" => new_key(),
+        k => k.to_string(),
+    };
+    Ok(StorePage {
+        nav: Nav::of(st, actor).await.with_notice(notice),
+        today: dualtrack_domain::time::reporting_day(st.app.now()).to_string(),
+        d,
+        items,
+        targets,
+        kinds,
+        can_move: actor.can(Permission::MoveStock),
+        can_manage: actor.can(Permission::ManageSupplies),
+        key,
+        form,
+        error,
+    })
+}
+
+pub async fn store(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<StoreQuery>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let notice = match q.done.as_deref() {
+        Some("moved") => Some("已登记".to_string()),
+        Some("repeat") => Some("此表单已提交过，未重复登记".to_string()),
+        Some("received") => Some("已确认到货并入库".to_string()),
+        Some("requested") => Some("已向上一级请领".to_string()),
+        _ => None,
+    };
+    let page = store_page(
+        &st,
+        &actor,
+        id,
+        non_empty(&q.as_of),
+        notice,
+        Vec::new(),
+        None,
+    )
+    .await?;
+    Ok(render(&page).into_response())
+}
+
+async fn store_refused(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+    pairs: Vec<(String, String)>,
+    e: ServiceError,
+) -> Result<Response, PageError> {
+    let (status, message) = refused_on_form(e)?;
+    let page = store_page(st, actor, id, None, None, pairs, Some(message)).await?;
+    Ok((status, render(&page)).into_response())
+}
+
+/// The phone form: a receipt, issue, transfer or adjustment.
+pub async fn record(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let input = (|| -> Result<MovementInput, ServiceError> {
+        Ok(MovementInput {
+            idempotency_key: opt(&pairs, "idempotency_key"),
+            kind: get(&pairs, "kind").into(),
+            item_id: number(&pairs, "item_id", "物资")?,
+            quantity: number(&pairs, "quantity", "数量")?,
+            unit: opt(&pairs, "unit"),
+            moved_on: opt(&pairs, "moved_on"),
+            to_store_id: opt_number(&pairs, "to_store_id")?,
+            counterparty: get(&pairs, "counterparty").into(),
+            reason: get(&pairs, "reason").into(),
+        })
+    })();
+    let r = match input {
+        Ok(i) => st.app.record_movement(&actor, id, &i).await,
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(m) => {
+            let done = if m.created { "moved" } else { "repeat" };
+            Ok(Redirect::to(&format!("/supplies/stores/{id}?done={done}")).into_response())
+        }
+        Err(e) => store_refused(&st, &actor, id, pairs, e).await,
+    }
+}
+
+/// A request to the level above, to be delivered to this store.
+pub async fn request(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let input = (|| -> Result<RequestInput, ServiceError> {
+        Ok(RequestInput {
+            store_id: id,
+            item_id: number(&pairs, "req_item_id", "物资")?,
+            quantity: number(&pairs, "req_quantity", "数量")?,
+            unit: opt(&pairs, "req_unit"),
+            needed_by: opt(&pairs, "needed_by"),
+            reason: get(&pairs, "req_reason").into(),
+            requested_on: None,
+        })
+    })();
+    let r = match input {
+        Ok(i) => st.app.request_supplies(&actor, &i).await,
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(_) => Ok(Redirect::to(&format!("/supplies/stores/{id}?done=requested")).into_response()),
+        Err(e) => store_refused(&st, &actor, id, pairs, e).await,
+    }
+}
+
+/// Confirms the arrival of a delivery at its store.
+pub async fn receive(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let store_id = number(&pairs, "store_id", "仓库").unwrap_or_default();
+    let input = opt_number(&pairs, "quantity").map(|quantity| ReceiveInput {
+        received_on: opt(&pairs, "received_on"),
+        quantity,
+        note: get(&pairs, "note").into(),
+    });
+    let r = match input {
+        Ok(i) => st.app.receive_allocation(&actor, id, &i).await,
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(a) => Ok(
+            Redirect::to(&format!("/supplies/stores/{}?done=received", a.to_store_id))
+                .into_response(),
+        ),
+        Err(e) if store_id > 0 => store_refused(&st, &actor, store_id, pairs, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- spring farming ----
+
+#[derive(Template)]
+#[template(path = "supplies_farming.html")]
+struct FarmingPage {
+    nav: Nav,
+    f: SpringFarming,
+    as_of: String,
+    error: Option<String>,
+}
+
+pub async fn farming(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Query(q): Query<OverviewQuery>,
+) -> Result<Response, PageError> {
+    let asked = FarmQuery {
+        as_of: non_empty(&q.as_of),
+        place: non_empty(&q.place),
+    };
+    let (f, error, status) = match st.app.spring_farming(&actor, &asked).await {
+        Ok(f) => (f, None, StatusCode::OK),
+        Err(e @ ServiceError::Invalid { .. }) => (
+            st.app
+                .spring_farming(
+                    &actor,
+                    &FarmQuery {
+                        as_of: None,
+                        place: non_empty(&q.place),
+                    },
+                )
+                .await?,
+            Some(e.to_string()),
+            crate::error::status_of(&e),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let page = FarmingPage {
+        nav: Nav::of(&st, &actor).await,
+        as_of: f.as_of.to_string(),
+        f,
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
