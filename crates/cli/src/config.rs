@@ -30,6 +30,8 @@ pub struct Settings {
     pub resumption: ResumptionSettings,
     /// `[prevention]`: settings of the prevention track.
     pub prevention: PreventionSettings,
+    /// `[whistle]`: deadlines of whistle tickets by kind, attachments, webhooks, scheduler.
+    pub whistle: WhistleConfig,
 }
 
 /// Settings of the prevention track (`[prevention]` in the file,
@@ -56,9 +58,108 @@ impl Default for PreventionSettings {
             grid_report_due_hour: dualtrack_service::prevention::DEFAULT_GRID_REPORT_DUE_HOUR,
             monitoring_days: dualtrack_domain::monitoring::DEFAULT_MONITORING_DAYS,
             followup_interval_hours: dualtrack_domain::monitoring::DEFAULT_FOLLOWUP_INTERVAL_HOURS,
-            handover_overdue_hours:
-                dualtrack_domain::checkpoints::DEFAULT_HANDOVER_OVERDUE_HOURS,
+            handover_overdue_hours: dualtrack_domain::checkpoints::DEFAULT_HANDOVER_OVERDUE_HOURS,
             retention_days: dualtrack_domain::checkpoints::DEFAULT_RETENTION_DAYS,
+        }
+    }
+}
+
+/// Settings of whistle and report-back (`[whistle]` in the file, `DUALTRACK_WHISTLE__*` in
+/// the environment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WhistleConfig {
+    /// Minutes a called department has to report on an emergency (紧急) ticket.
+    pub emergency_accept_minutes: u32,
+    /// … on a tough case (疑难).
+    pub tough_accept_minutes: u32,
+    /// … on a routine one (常规).
+    pub routine_accept_minutes: u32,
+    /// Hours the departments have to resolve an emergency ticket.
+    pub emergency_resolve_hours: u32,
+    pub tough_resolve_hours: u32,
+    pub routine_resolve_hours: u32,
+    /// The largest attachment accepted, in bytes.
+    pub max_attachment_bytes: usize,
+    /// Attempts at delivering a notice to a webhook before giving up.
+    pub webhook_max_attempts: u32,
+    /// Seconds between two rounds of the escalation scheduler.
+    pub scheduler_interval_seconds: u64,
+}
+
+impl Default for WhistleConfig {
+    fn default() -> Self {
+        let d = dualtrack_domain::whistle::Deadlines::default();
+        let w = dualtrack_service::whistle::WhistleSettings::default();
+        WhistleConfig {
+            emergency_accept_minutes: d.emergency_accept_minutes,
+            tough_accept_minutes: d.tough_accept_minutes,
+            routine_accept_minutes: d.routine_accept_minutes,
+            emergency_resolve_hours: d.emergency_resolve_hours,
+            tough_resolve_hours: d.tough_resolve_hours,
+            routine_resolve_hours: d.routine_resolve_hours,
+            max_attachment_bytes: w.max_attachment_bytes,
+            webhook_max_attempts: w.webhook_max_attempts,
+            scheduler_interval_seconds: 30,
+        }
+    }
+}
+
+impl WhistleConfig {
+    fn check(&self) -> anyhow::Result<()> {
+        for (name, v) in [
+            ("emergency_accept_minutes", self.emergency_accept_minutes),
+            ("tough_accept_minutes", self.tough_accept_minutes),
+            ("routine_accept_minutes", self.routine_accept_minutes),
+        ] {
+            if !(1..=10_080).contains(&v) {
+                anyhow::bail!("配置项 whistle.{name} 应为 1 到 10080（分钟内报到），当前为 {v}");
+            }
+        }
+        for (name, v) in [
+            ("emergency_resolve_hours", self.emergency_resolve_hours),
+            ("tough_resolve_hours", self.tough_resolve_hours),
+            ("routine_resolve_hours", self.routine_resolve_hours),
+        ] {
+            if !(1..=2_160).contains(&v) {
+                anyhow::bail!("配置项 whistle.{name} 应为 1 到 2160（小时内办结），当前为 {v}");
+            }
+        }
+        let ceiling = dualtrack_service::whistle::ATTACHMENT_CEILING;
+        if !(1024..=ceiling).contains(&self.max_attachment_bytes) {
+            anyhow::bail!(
+                "配置项 whistle.max_attachment_bytes 应为 1024 到 {ceiling}（附件字节数上限），当前为 {}",
+                self.max_attachment_bytes
+            );
+        }
+        if !(1..=50).contains(&self.webhook_max_attempts) {
+            anyhow::bail!(
+                "配置项 whistle.webhook_max_attempts 应为 1 到 50，当前为 {}",
+                self.webhook_max_attempts
+            );
+        }
+        if !(1..=3600).contains(&self.scheduler_interval_seconds) {
+            anyhow::bail!(
+                "配置项 whistle.scheduler_interval_seconds 应为 1 到 3600，当前为 {}",
+                self.scheduler_interval_seconds
+            );
+        }
+        Ok(())
+    }
+
+    /// The settings the use cases take.
+    pub fn settings(&self) -> dualtrack_service::whistle::WhistleSettings {
+        dualtrack_service::whistle::WhistleSettings {
+            deadlines: dualtrack_domain::whistle::Deadlines {
+                emergency_accept_minutes: self.emergency_accept_minutes,
+                tough_accept_minutes: self.tough_accept_minutes,
+                routine_accept_minutes: self.routine_accept_minutes,
+                emergency_resolve_hours: self.emergency_resolve_hours,
+                tough_resolve_hours: self.tough_resolve_hours,
+                routine_resolve_hours: self.routine_resolve_hours,
+            },
+            max_attachment_bytes: self.max_attachment_bytes,
+            webhook_max_attempts: self.webhook_max_attempts,
         }
     }
 }
@@ -96,6 +197,7 @@ impl Default for Settings {
             password_min_classes: 3,
             resumption: ResumptionSettings::default(),
             prevention: PreventionSettings::default(),
+            whistle: WhistleConfig::default(),
         }
     }
 }
@@ -116,6 +218,7 @@ impl fmt::Debug for Settings {
             .field("password_min_classes", &self.password_min_classes)
             .field("resumption", &self.resumption)
             .field("prevention", &self.prevention)
+            .field("whistle", &self.whistle)
             .finish()
     }
 }
@@ -151,6 +254,15 @@ const KEYS: &[&str] = &[
     "prevention.followup_interval_hours",
     "prevention.handover_overdue_hours",
     "prevention.retention_days",
+    "whistle.emergency_accept_minutes",
+    "whistle.tough_accept_minutes",
+    "whistle.routine_accept_minutes",
+    "whistle.emergency_resolve_hours",
+    "whistle.tough_resolve_hours",
+    "whistle.routine_resolve_hours",
+    "whistle.max_attachment_bytes",
+    "whistle.webhook_max_attempts",
+    "whistle.scheduler_interval_seconds",
 ];
 
 impl Settings {
@@ -173,6 +285,7 @@ impl Settings {
     }
 
     fn check(&self) -> anyhow::Result<()> {
+        self.whistle.check()?;
         let positive = [
             ("session_idle_minutes", self.session_idle_minutes),
             ("session_absolute_hours", self.session_absolute_hours),
@@ -313,12 +426,51 @@ handover_overdue_hours = 2
 # 隔离或监测解除几天后删除其姓名、身份证号与电话（1–3650）。
 # 环境变量：DUALTRACK_PREVENTION__RETENTION_DAYS。
 retention_days = 30
+
+[whistle]
+# 吹哨报到：被呼叫的部门须在几分钟内报到（紧急默认 30 分钟），几小时内办结；超时自动逐级升级督办。
+# 环境变量：DUALTRACK_WHISTLE__EMERGENCY_ACCEPT_MINUTES 等。
+emergency_accept_minutes = 30
+tough_accept_minutes = 120
+routine_accept_minutes = 240
+emergency_resolve_hours = 6
+tough_resolve_hours = 72
+routine_resolve_hours = 48
+# 附件（照片、PDF、Word、Excel）大小上限（字节），按内容判断类型；附件存于数据库，随数据库一并备份。
+max_attachment_bytes = 5242880
+# 消息推送（Webhook）失败后重试，至多尝试几次（间隔 30 秒起翻倍，至多 1 小时）。
+webhook_max_attempts = 8
+# 升级督办与消息推送的调度间隔（秒）。多个实例共用 PostgreSQL 时只有持有租约的一个执行。
+scheduler_interval_seconds = 30
 "#;
 
 #[cfg(test)]
 #[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
 mod tests {
     use super::*;
+
+    #[test]
+    fn whistle_deadlines_come_from_their_table_or_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "dt.toml",
+                "[whistle]\nemergency_accept_minutes = 15\nroutine_resolve_hours = 24\n",
+            )?;
+            jail.set_env("DUALTRACK_WHISTLE__TOUGH_ACCEPT_MINUTES", "90");
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .map_err(|e| figment::Error::from(e.to_string()))?;
+            let w = s.whistle.settings();
+            assert_eq!(w.deadlines.emergency_accept_minutes, 15);
+            assert_eq!(w.deadlines.tough_accept_minutes, 90);
+            assert_eq!(w.deadlines.routine_resolve_hours, 24);
+            assert_eq!(w.deadlines.tough_resolve_hours, 72, "default kept");
+            jail.create_file("bad.toml", "[whistle]\nemergency_accept_minutes = 0\n")?;
+            let e = Settings::load(Some(Path::new("bad.toml")), &Overrides::default())
+                .expect_err("refused");
+            assert!(e.to_string().contains("emergency_accept_minutes"), "{e}");
+            Ok(())
+        });
+    }
 
     #[test]
     fn example_is_the_defaults() {

@@ -36,6 +36,9 @@ enum Command {
         /// 数据库为空时载入海西州 2020 演示数据
         #[arg(long)]
         demo: bool,
+        /// 演练时钟（仅供演练与测试）：从该文件读取 RFC 3339 时间作为“现在”，文件改动即生效
+        #[arg(long)]
+        clock_file: Option<PathBuf>,
     },
     /// 向数据库载入海西州 2020 演示数据（不启动服务）
     Demo,
@@ -141,7 +144,9 @@ fn init_tracing(level: &str) {
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
-        Command::Serve { demo, .. } => cmd::serve::run(&settings, demo).await,
+        Command::Serve {
+            demo, clock_file, ..
+        } => cmd::serve::run(&settings, demo, clock_file.as_deref()).await,
         Command::Demo => cmd::serve::demo(&settings).await,
         Command::Migrate => cmd::migrate(&settings).await,
         Command::Region(c) => cmd::region::run(&settings, c).await,

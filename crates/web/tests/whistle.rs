@@ -753,6 +753,43 @@ async fn pages_work_on_a_phone(engine: Engine) {
     for path in ["/tickets", "/inbox"] {
         assert_eq!(b.get(path).await.status, StatusCode::OK, "{path}");
     }
+    // One click from a production problem: the button raises the ticket and links back.
+    let mut op = Browser::new(&t);
+    op.login("golmud_operator").await;
+    let list = op.get("/production-problems?status=open").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let problem = t
+        .count("SELECT MIN(id) FROM production_problems WHERE jurisdiction_code LIKE '632801%' AND status = 'open' AND ticket_id IS NULL")
+        .await;
+    assert!(
+        list.text
+            .contains(&format!("name=\"source_id\" value=\"{problem}\"")),
+        "the button is there"
+    );
+    let r = op
+        .post(
+            "/tickets",
+            &[
+                ("source", "production_problem"),
+                ("source_id", &problem.to_string()),
+                ("kind", "tough"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let ticket = r
+        .location()
+        .trim_start_matches("/tickets/")
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let list = op.get("/production-problems?status=open").await;
+    assert!(
+        list.text.contains(&format!("已吹哨：工单 {ticket}")),
+        "linked back"
+    );
     let mut l = Browser::new(&t);
     l.login("haixi_leader").await;
     for path in [

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub(crate) mod drill;
 mod bench_mobilisation;
 mod bench_monitoring;
 mod bench_passages;

@@ -5,8 +5,18 @@ use dualtrack_web::AppState;
 use std::io::Write;
 use tokio::net::TcpListener;
 
-pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
-    let app = open(settings).await?;
+pub async fn run(
+    settings: &Settings,
+    demo: bool,
+    clock_file: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let app = open(settings)
+        .await?
+        .with_whistle(settings.whistle.settings());
+    let drill = match clock_file {
+        Some(path) => Some(crate::cmd::drill::DrillClock::start(&app, path)?),
+        None => None,
+    };
     if demo && app.load_demo().await? {
         println!("已载入海西州 2020 演示数据。演示账户（密码均为 {DEMO_PASSWORD}）：");
         for (u, name, code, _) in ACCOUNTS {
@@ -23,6 +33,18 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     );
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, "serving");
+    // The whistle's scheduler: escalation of late tickets and the webhook outbox. Several
+    // instances sharing a database run it once (a lease row; keyed escalation steps).
+    let scheduler = dualtrack_service::escalation::Scheduler::new(
+        app.clone(),
+        format!("{addr}/{}", std::process::id()),
+        std::time::Duration::from_secs(settings.whistle.scheduler_interval_seconds),
+    );
+    if let Some(d) = &drill {
+        d.wake_on_change(scheduler.waker());
+    }
+    let stopper = scheduler.clone();
+    scheduler.spawn();
     if !demo {
         // Personal data past its retention period is erased hourly (the demo keeps its 2020
         // records as they were; `dualtrack retention` erases on demand).
@@ -33,7 +55,11 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
                 tick.tick().await;
                 match eraser.erase_expired(&dualtrack_service::Actor::cli()).await {
                     Ok(r) if r.cases + r.travellers > 0 => {
-                        tracing::info!(cases = r.cases, travellers = r.travellers, "personal data erased")
+                        tracing::info!(
+                            cases = r.cases,
+                            travellers = r.travellers,
+                            "personal data erased"
+                        )
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "erasing expired personal data failed"),
@@ -43,6 +69,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     }
     let state = AppState::new(app, settings.web());
     dualtrack_web::serve(listener, state).await?;
+    stopper.stop().await;
     Ok(())
 }
 

@@ -103,6 +103,8 @@ pub async fn due(
 // ---- a case ----
 
 pub struct FollowupLine {
+    /// The follow-up, to blow the whistle on it in one click.
+    pub id: i64,
     pub at: String,
     pub temperature: String,
     pub symptoms: String,
@@ -143,6 +145,7 @@ async fn case_page(
         .followups
         .iter()
         .map(|f| FollowupLine {
+            id: f.id,
             at: display(f.followed_at),
             temperature: format!("{:.1}", f.temperature),
             symptoms: f.symptom_names.join("、"),
