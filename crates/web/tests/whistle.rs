@@ -802,7 +802,97 @@ async fn pages_work_on_a_phone(engine: Engine) {
     }
 }
 
+/// A failure inside the acceptance's transaction (here a trigger refusing its notice, as a
+/// crash would cut it short) leaves nothing half-written: no acceptance, no event, no audit
+/// row; and the caller is not told it was accepted.
+async fn an_acceptance_is_all_or_nothing(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    t.app.clock.set(Some(t0()));
+    let gw = t.token("grid_worker").await;
+    let d = raise(
+        &t,
+        &gw,
+        json!({"kind": "emergency", "category": "epidemic", "description": "发热人员需转运", "jurisdiction_code": GRID}),
+    )
+    .await;
+    let id = d["ticket"]["id"].as_i64().expect("id");
+    let (create, drop) = match engine {
+        Engine::Sqlite => (
+            vec!["CREATE TRIGGER cut_short BEFORE INSERT ON notices WHEN NEW.event = 'accepted' \
+                  BEGIN SELECT RAISE(ABORT, 'cut short'); END"],
+            vec!["DROP TRIGGER cut_short"],
+        ),
+        Engine::Postgres => (
+            vec![
+                "CREATE FUNCTION cut_short() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.event = 'accepted' THEN RAISE EXCEPTION 'cut short'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER cut_short BEFORE INSERT ON notices FOR EACH ROW EXECUTE FUNCTION cut_short()",
+            ],
+            vec!["DROP TRIGGER cut_short ON notices", "DROP FUNCTION cut_short()"],
+        ),
+    };
+    let exec = |sql: &'static str| {
+        let db = t.db.db.clone();
+        async move {
+            dualtrack_store::on_db!(&db, p => sqlx::query(sql).execute(p).await.map(|_| ()).expect("ddl"))
+        }
+    };
+    for sql in create {
+        exec(sql).await;
+    }
+    let h = t.token("golmud_health").await;
+    let audits = t.audit_count("ticket.accept").await;
+    let r = t
+        .post(&format!("/api/v1/tickets/{id}/accept"), &h, json!({}))
+        .await;
+    assert!(!r.status.is_success(), "not acknowledged: {}", r.text);
+    assert!(
+        !r.text.contains("cut short"),
+        "inner failures are not shown: {}",
+        r.text
+    );
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM ticket_calls WHERE ticket_id = {id} AND status = 'called'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM ticket_events WHERE ticket_id = {id} AND event = 'accepted'"
+        ))
+        .await,
+        0
+    );
+    assert_eq!(t.audit_count("ticket.accept").await, audits);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM tickets WHERE id = {id} AND status = 'open'"
+        ))
+        .await,
+        1
+    );
+    // Once the fault is gone the same call goes through, whole.
+    for sql in drop {
+        exec(sql).await;
+    }
+    let r = t
+        .post(&format!("/api/v1/tickets/{id}/accept"), &h, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(t.audit_count("ticket.accept").await, audits + 1);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM notices WHERE ticket_id = {id} AND event = 'accepted'"
+        ))
+        .await,
+        1
+    );
+}
+
 on_both_engines!(
+    an_acceptance_is_all_or_nothing,
     a_ticket_goes_round_the_whole_cycle,
     bad_input_is_refused_naming_the_field,
     one_click_from_a_production_problem_links_back,
