@@ -15,6 +15,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         runs: usize,
     },
+    /// 海西州 2020 演示数据的载入耗时，指挥视图与每日简报经 HTTP 的耗时分位数
+    Dashboard {
+        /// 每个页面计时的次数
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
     /// 导入海西州与全国区划到新的 SQLite 数据库，打印耗时
     RegionImport {
         /// 跳过全国（只测海西州）
@@ -96,6 +102,7 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             followups,
             runs,
         } => super::bench_monitoring::run(cases, followups, runs).await?,
+        BenchCommand::Dashboard { runs } => super::bench_dashboard::run(runs).await?,
         BenchCommand::Resumption { enterprises, days } => {
             super::bench_resumption::run(enterprises, days).await?
         }

@@ -18,7 +18,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 const PASSWORD: &str = "Bench@2020pass";
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(super) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -33,13 +33,13 @@ fn id_number(area: &str, i: u64) -> String {
 }
 
 /// One keep-alive HTTP/1.1 connection, enough for JSON requests and answers with a length.
-struct Conn {
+pub(super) struct Conn {
     r: BufReader<tokio::net::tcp::OwnedReadHalf>,
     w: tokio::net::tcp::OwnedWriteHalf,
 }
 
 impl Conn {
-    async fn open(addr: std::net::SocketAddr) -> anyhow::Result<Conn> {
+    pub(super) async fn open(addr: std::net::SocketAddr) -> anyhow::Result<Conn> {
         let s = TcpStream::connect(addr).await?;
         s.set_nodelay(true)?;
         let (r, w) = s.into_split();
@@ -49,7 +49,7 @@ impl Conn {
         })
     }
 
-    async fn call(
+    pub(super) async fn call(
         &mut self,
         method: &str,
         path: &str,

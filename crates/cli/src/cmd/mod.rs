@@ -1,12 +1,13 @@
 //! One module per subcommand.
 
 pub mod bench;
-pub(crate) mod drill;
+mod bench_dashboard;
 mod bench_mobilisation;
 mod bench_monitoring;
 mod bench_passages;
 mod bench_resumption;
 mod bench_supplies;
+pub(crate) mod drill;
 pub mod region;
 pub mod serve;
 pub mod user;
