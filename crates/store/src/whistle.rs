@@ -511,7 +511,7 @@ pub async fn insert_event(
 pub async fn events(db: &Db, ticket_id: i64) -> Result<Vec<EventRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, EventRow>(
         "SELECT e.id, e.ticket_id, e.at, e.event, e.department_id, d.name AS department_name, e.actor, e.note \
-         FROM ticket_events e LEFT JOIN departments d ON d.id = e.department_id WHERE e.ticket_id = $1 ORDER BY e.id")
+         FROM ticket_events e LEFT JOIN departments d ON d.id = e.department_id WHERE e.ticket_id = $1 ORDER BY e.at, e.id")
         .bind(ticket_id).fetch_all(p).await?))
 }
 
