@@ -1567,12 +1567,18 @@ impl App {
         let limit = q.limit.unwrap_or(100).clamp(1, 500);
         let offset = q.offset.unwrap_or(0).max(0);
         let rows = store::tickets(&self.db, &scope, &f, limit, offset).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for t in rows {
-            let calls = store::calls(&self.db, t.id).await?;
-            out.push(ticket_view(t, Some(&calls), now));
+        let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
+        let mut calls: HashMap<i64, Vec<CallRow>> = HashMap::new();
+        for c in store::calls_of(&self.db, &ids).await? {
+            calls.entry(c.ticket_id).or_default().push(c);
         }
-        Ok(out)
+        Ok(rows
+            .into_iter()
+            .map(|t| {
+                let cs = calls.remove(&t.id).unwrap_or_default();
+                ticket_view(t, Some(&cs), now)
+            })
+            .collect())
     }
 
     // ---- report-back ----

@@ -375,6 +375,24 @@ pub async fn calls(db: &Db, ticket_id: i64) -> Result<Vec<CallRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, CallRow>(&sql).bind(ticket_id).fetch_all(p).await?))
 }
 
+/// The calls of several tickets at once (for a list).
+pub async fn calls_of(db: &Db, ticket_ids: &[i64]) -> Result<Vec<CallRow>> {
+    let mut out = Vec::new();
+    for chunk in ticket_ids.chunks(500) {
+        let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("{CALL_SELECT} WHERE c.ticket_id IN ({}) ORDER BY c.ticket_id, d.jurisdiction_code, d.name", ph.join(", "));
+        let rows: Vec<CallRow> = on_db!(db, p => {
+            let mut q = sqlx::query_as::<_, CallRow>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await?
+        });
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 pub async fn calls_in(tx: &mut Tx, ticket_id: i64) -> Result<Vec<CallRow>> {
     let sql = format!("{CALL_SELECT} WHERE c.ticket_id = $1 ORDER BY d.jurisdiction_code, d.name");
     Ok(
