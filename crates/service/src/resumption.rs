@@ -127,6 +127,8 @@ pub struct ReportInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReportView {
+    /// 日报编号（由日报反映的问题吹哨时作为来源）
+    pub id: i64,
     pub report_date: NaiveDate,
     /// 版本号：更正后递增，旧版本保留
     pub version: i64,
@@ -583,6 +585,7 @@ impl App {
                 let status =
                     OperatingStatus::parse(&r.status).unwrap_or(OperatingStatus::NotResumed);
                 ReportView {
+                    id: r.id,
                     report_date: r.report_date,
                     version: r.version,
                     is_current: r.is_current,

@@ -395,6 +395,20 @@ async fn one_click_from_a_production_problem_links_back(engine: Engine) {
         .await
         .json();
     assert_eq!(listed.as_array().map(|a| a.len()), Some(1));
+    // From an enterprise's daily report, by its liaison.
+    let li = t.token("liaison").await;
+    let report = t
+        .count("SELECT MIN(r.id) FROM daily_reports r JOIN enterprises e ON e.id = r.enterprise_id WHERE e.jurisdiction_code LIKE '632801%' AND r.is_current")
+        .await;
+    let d = raise(
+        &t,
+        &li,
+        json!({"source": "enterprise_report", "source_id": report, "category": "logistics"}),
+    )
+    .await;
+    assert_eq!(d["ticket"]["raiser_kind"], "enterprise");
+    assert_eq!(d["ticket"]["source"], "enterprise_report");
+    assert!(d["ticket"]["enterprise_id"].is_i64());
     // Another grid's report is not the grid worker's to raise from.
     let other = t
         .count(&format!(
