@@ -258,6 +258,43 @@ fn write(
         });
     }
 
+    if v.has("whistle.raised") {
+        let mut p = vec![format!(
+            "当日吹哨{}，当年累计未办结{}件、升级督办{}件",
+            v.count("whistle.raised"),
+            v.n("whistle.open").unwrap_or(0),
+            v.n("whistle.escalated").unwrap_or(0),
+        )];
+        if let Some(m) = v.n("whistle.response_median") {
+            p.push(format!("部门报到用时中位数{m}分钟"));
+        }
+        p.push(format!("超时率{}", v.rate("whistle.overdue_rate")));
+        p.push(format!("满意率{}", v.rate("whistle.satisfaction")));
+        sections.push(BriefSection {
+            heading: "吹哨报到".into(),
+            paragraphs: vec![join(p) + "。"],
+        });
+    }
+
+    if v.has("supplies.shortfalls") {
+        let mut ps = vec![format!(
+            "物资缺口{}项，低库存预警{}项；春耕备耕进度{}。",
+            v.n("supplies.shortfalls").unwrap_or(0),
+            v.n("supplies.low_stock").unwrap_or(0),
+            v.rate("supplies.farm_prepared"),
+        )];
+        if !today.shortfall_items.is_empty() {
+            ps.push(format!(
+                "缺口较大的有：{}。",
+                today.shortfall_items.join("；")
+            ));
+        }
+        sections.push(BriefSection {
+            heading: "物资保障".into(),
+            paragraphs: ps,
+        });
+    }
+
     let mut notable = Vec::new();
     if !today.new_branches.is_empty() {
         notable.push(format!(
@@ -276,6 +313,12 @@ fn write(
         notable.push(format!(
             "计划次日开工的重大项目：{}。",
             today.projects_planned_next.join("、")
+        ));
+    }
+    if today.escalated_today > 0 {
+        notable.push(format!(
+            "当日吹哨工单中有{}件因未按时报到或办结升级督办。",
+            today.escalated_today
         ));
     }
     if let Some(n) = v.n("prevention.handovers_overdue").filter(|n| *n > 0) {

@@ -14,9 +14,11 @@ use crate::mobilisation::parse_date;
 use crate::monitoring::FiguresQuery;
 use crate::prevention::RollupQuery;
 use crate::resumption::{Rate, RatesQuery, SeriesQuery};
+use crate::supplies::{FarmQuery, LowStockQuery, ShortfallQuery};
+use crate::whistle::WhistleFiguresQuery;
 use crate::workgroups::WorkGroupsQuery;
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use dualtrack_domain::jurisdiction::{Code, Level, Scope};
 use dualtrack_domain::mobilisation::OrgKind;
 use dualtrack_domain::monitoring::CaseKind;
@@ -417,13 +419,121 @@ pub const INDICATORS: &[Indicator] = &[
         levels: "州（市）、县",
         dates: ANY_DAY,
     },
+    Indicator {
+        id: "whistle.raised",
+        name: "当日吹哨",
+        section: "whistle",
+        definition: "当日由网格、村、乡镇、企业、工作组发起的吹哨工单数",
+        numerator: "发起日为当日、发起地在本地区的工单数",
+        denominator: "",
+        exclusions: "",
+        unit: "件",
+        levels: ALL_LEVELS,
+        dates: ANY_DAY,
+    },
+    Indicator {
+        id: "whistle.open",
+        name: "未办结工单",
+        section: "whistle",
+        definition: "当年截至当日发起、尚未办结（含待确认）的工单数",
+        numerator: "当年截至当日发起的工单数减已办结数",
+        denominator: "",
+        exclusions: "",
+        unit: "件",
+        levels: ALL_LEVELS,
+        dates: ANY_DAY,
+    },
+    Indicator {
+        id: "whistle.escalated",
+        name: "升级督办",
+        section: "whistle",
+        definition: "当年截至当日发起、因未按时报到或办结而升级的工单数",
+        numerator: "有升级记录的工单数",
+        denominator: "",
+        exclusions: "",
+        unit: "件",
+        levels: ALL_LEVELS,
+        dates: ANY_DAY,
+    },
+    Indicator {
+        id: "whistle.overdue_rate",
+        name: "报到办结超时率",
+        section: "whistle",
+        definition: "部门呼叫中报到或办结晚于时限（或至今仍超时）的比例",
+        numerator: "超时的呼叫数",
+        denominator: "呼叫数（部门 × 工单）",
+        exclusions: "",
+        unit: "%",
+        levels: ALL_LEVELS,
+        dates: ANY_DAY,
+    },
+    Indicator {
+        id: "whistle.response_median",
+        name: "报到用时中位数",
+        section: "whistle",
+        definition: "部门自被呼叫到报到的用时中位数",
+        numerator: "已报到呼叫的报到用时（分钟）的中位数",
+        denominator: "",
+        exclusions: "未报到的呼叫",
+        unit: "分钟",
+        levels: ALL_LEVELS,
+        dates: ANY_DAY,
+    },
+    Indicator {
+        id: "whistle.satisfaction",
+        name: "满意率",
+        section: "whistle",
+        definition: "已评价工单中 4–5 星的比例",
+        numerator: "评价 4–5 星的工单数",
+        denominator: "已评价的工单数",
+        exclusions: "未评价的工单",
+        unit: "%",
+        levels: ALL_LEVELS,
+        dates: ANY_DAY,
+    },
+    Indicator {
+        id: "supplies.shortfalls",
+        name: "物资缺口",
+        section: "supplies",
+        definition: "需求大于库存与在途之和的地区与物资数",
+        numerator: "缺口（需求 − 库存 − 在途）大于零的地区 × 物资数",
+        denominator: "",
+        exclusions: "",
+        unit: "项",
+        levels: ALL_LEVELS,
+        dates: ANY_DAY,
+    },
+    Indicator {
+        id: "supplies.low_stock",
+        name: "低库存预警",
+        section: "supplies",
+        definition: "按近期日均用量可用天数低于预警天数的仓库 × 物资数",
+        numerator: "可用天数低于预警线的仓库 × 物资数",
+        denominator: "",
+        exclusions: "近期无出库的物资",
+        unit: "项",
+        levels: ALL_LEVELS,
+        dates: ANY_DAY,
+    },
+    Indicator {
+        id: "supplies.farm_prepared",
+        name: "春耕备耕进度",
+        section: "supplies",
+        definition: "各乡镇计划播种面积中已完成整地备耕的比例",
+        numerator: "截至当日最近一次填报的已备耕面积（亩）之和",
+        denominator: "计划播种面积（亩）之和",
+        exclusions: "",
+        unit: "%",
+        levels: ALL_LEVELS,
+        dates: ANY_DAY,
+    },
 ];
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct IndicatorView {
     pub id: String,
     pub name: String,
-    /// prevention 疫情防控 / resumption 复工复产 / mobilisation 组织动员
+    /// prevention 疫情防控 / resumption 复工复产 / mobilisation 组织动员 / whistle 吹哨报到 / supplies 物资保障
     pub section: String,
     pub definition: String,
     pub numerator: String,
@@ -463,6 +573,8 @@ pub fn section_name(key: &str) -> &'static str {
         "prevention" => "疫情防控",
         "resumption" => "复工复产",
         "mobilisation" => "组织动员",
+        "whistle" => "吹哨报到",
+        "supplies" => "物资保障",
         _ => "其他",
     }
 }
@@ -554,6 +666,10 @@ pub struct Snapshot {
     pub projects_started: Vec<String>,
     /// Major projects planned to start the next day and not started yet.
     pub projects_planned_next: Vec<String>,
+    /// The largest shortfalls of supplies, as text.
+    pub shortfall_items: Vec<String>,
+    /// Tickets raised that day that were escalated.
+    pub escalated_today: i64,
 }
 
 fn count(id: &'static str, n: i64, link: String) -> (&'static str, FigureValue) {
@@ -902,6 +1018,111 @@ impl App {
                 ),
             ]);
             s.new_branches = self.branches_set_up(a, day).await?;
+        }
+        if a.can(Permission::ReadWhistleFigures) {
+            let day_q = WhistleFiguresQuery {
+                from: Some(d.clone()),
+                to: Some(d.clone()),
+                place: None,
+            };
+            let today = self.whistle_figures(a, &day_q).await?;
+            let year_start = NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap_or(day);
+            let year = self
+                .whistle_figures(
+                    a,
+                    &WhistleFiguresQuery {
+                        from: Some(year_start.to_string()),
+                        to: Some(d.clone()),
+                        place: None,
+                    },
+                )
+                .await?;
+            let link = format!("/whistle/figures?from={year_start}&to={d}");
+            let t = &year.total;
+            s.values.extend([
+                count("whistle.raised", today.tickets, link.clone()),
+                count("whistle.open", year.tickets - year.closed, link.clone()),
+                count("whistle.escalated", year.escalated, link.clone()),
+                ratio(
+                    "whistle.overdue_rate",
+                    &percent_of(t.overdue, t.calls),
+                    link.clone(),
+                ),
+                ratio(
+                    "whistle.satisfaction",
+                    &percent_of(
+                        (t.satisfaction_rate.unwrap_or(0.0) * t.rated as f64 / 100.0).round()
+                            as i64,
+                        t.rated,
+                    ),
+                    link.clone(),
+                ),
+            ]);
+            s.escalated_today = today.escalated;
+            if let Some(m) = t.response_median_minutes {
+                s.values.insert(
+                    "whistle.response_median",
+                    count("whistle.response_median", m, link).1,
+                );
+            }
+        }
+        if a.can(Permission::ReadSupplies) {
+            let short = self
+                .shortfalls(
+                    a,
+                    &ShortfallQuery {
+                        as_of: Some(d.clone()),
+                        place: None,
+                        horizon_days: None,
+                    },
+                )
+                .await?;
+            let low = self
+                .low_stock(
+                    a,
+                    &LowStockQuery {
+                        as_of: Some(d.clone()),
+                        place: None,
+                    },
+                )
+                .await?;
+            let farm = self
+                .spring_farming(
+                    a,
+                    &FarmQuery {
+                        as_of: Some(d.clone()),
+                        place: None,
+                    },
+                )
+                .await?;
+            let (prepared, planned) = farm
+                .townships
+                .iter()
+                .fold((0, 0), |(p, q), t| (p + t.prepared_mu, q + t.planned_mu));
+            s.values.extend([
+                count(
+                    "supplies.shortfalls",
+                    short.lines.iter().filter(|l| l.shortfall > 0).count() as i64,
+                    format!("/supplies?as_of={d}"),
+                ),
+                count(
+                    "supplies.low_stock",
+                    low.lines.len() as i64,
+                    format!("/supplies?as_of={d}"),
+                ),
+                ratio(
+                    "supplies.farm_prepared",
+                    &percent_of(prepared, planned),
+                    format!("/supplies/spring-farming?as_of={d}"),
+                ),
+            ]);
+            let mut largest: Vec<_> = short.lines.iter().filter(|l| l.shortfall > 0).collect();
+            largest.sort_by_key(|l| std::cmp::Reverse(l.shortfall));
+            s.shortfall_items = largest
+                .into_iter()
+                .take(5)
+                .map(|l| format!("{}{}缺{}{}", l.place_name, l.item_name, l.shortfall, l.unit))
+                .collect();
         }
         if a.can(Permission::ReadTree) {
             let grids = self.grids_in(a).await?;
