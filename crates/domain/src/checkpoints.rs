@@ -191,7 +191,10 @@ mod tests {
         let g = Code::parse(&grid).expect("code");
         assert_eq!(receiving_place(&g, &[]), grid);
         let town = Code::parse("632801100").expect("code");
-        assert_eq!(receiving_place(&town, &[grid.clone()]), "632801100");
+        assert_eq!(
+            receiving_place(&town, std::slice::from_ref(&grid)),
+            "632801100"
+        );
         assert!(!PassageOutcome::TurnedBack.goes_on());
         assert!(PassageOutcome::Quarantine.goes_on());
     }

@@ -28,7 +28,11 @@ pub struct ExportSheet {
     pub rows: Vec<Vec<String>>,
 }
 
-pub(crate) fn sheet(name: &'static str, columns: &[&'static str], rows: Vec<Vec<String>>) -> ExportSheet {
+pub(crate) fn sheet(
+    name: &'static str,
+    columns: &[&'static str],
+    rows: Vec<Vec<String>>,
+) -> ExportSheet {
     ExportSheet {
         name,
         columns: columns.to_vec(),

@@ -76,7 +76,8 @@ pub async fn assign_staff(tx: &mut Tx, user_id: i64, checkpoint_id: i64) -> Resu
 pub async fn remove_staff(tx: &mut Tx, user_id: i64, checkpoint_id: i64) -> Result<bool> {
     Ok(on_tx!(tx, x => sqlx::query(
         "DELETE FROM checkpoint_staff WHERE user_id = $1 AND checkpoint_id = $2")
-        .bind(user_id).bind(checkpoint_id).execute(&mut *x).await?.rows_affected()) == 1)
+        .bind(user_id).bind(checkpoint_id).execute(&mut *x).await?.rows_affected())
+        == 1)
 }
 
 /// Whether the account works at the checkpoint.
@@ -291,9 +292,16 @@ pub async fn insert_passage(tx: &mut Tx, r: &NewPassage, at: DateTime<Utc>) -> R
         .iter()
         .zip(&r.travellers)
         .filter_map(|(tid, t)| {
-            t.handover
-                .as_ref()
-                .map(|h| (*tid, id, r.jurisdiction_code.clone(), r.pass_date, r.passed_at, h))
+            t.handover.as_ref().map(|h| {
+                (
+                    *tid,
+                    id,
+                    r.jurisdiction_code.clone(),
+                    r.pass_date,
+                    r.passed_at,
+                    h,
+                )
+            })
         })
         .collect();
     crate::handovers::insert_for_travellers(tx, &handovers).await?;

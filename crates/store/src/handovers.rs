@@ -55,12 +55,13 @@ const HANDOVER_SELECT: &str = "SELECT h.id, h.traveller_id, h.passage_id, h.from
      FROM handovers h JOIN passage_travellers t ON t.id = h.traveller_id JOIN passages p ON p.id = h.passage_id \
      JOIN checkpoints c ON c.id = p.checkpoint_id";
 
-/// Writes the hand-overs of travellers just written (`(traveller id, hand-over)`), and
-/// points each traveller at its hand-over.
-pub(crate) async fn insert_for_travellers(
-    tx: &mut Tx,
-    rows: &[(i64, i64, String, NaiveDate, DateTime<Utc>, &NewHandover)],
-) -> Result<()> {
+/// A hand-over to write: traveller id, passage id, the checkpoint's place, the day and time
+/// of the passage, and the hand-over.
+pub(crate) type HandoverRowIn<'a> = (i64, i64, String, NaiveDate, DateTime<Utc>, &'a NewHandover);
+
+/// Writes the hand-overs of travellers just written, and points each traveller at its
+/// hand-over.
+pub(crate) async fn insert_for_travellers(tx: &mut Tx, rows: &[HandoverRowIn<'_>]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }

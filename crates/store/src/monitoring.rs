@@ -285,7 +285,8 @@ pub async fn insert_followup(
 pub async fn resume(tx: &mut Tx, id: i64, next_due_at: DateTime<Utc>) -> Result<bool> {
     Ok(on_tx!(tx, x => sqlx::query(
         "UPDATE monitoring_cases SET status = 'active', next_due_at = $2 WHERE id = $1 AND status = 'referred'")
-        .bind(id).bind(next_due_at).execute(&mut *x).await?.rows_affected()) == 1)
+        .bind(id).bind(next_due_at).execute(&mut *x).await?.rows_affected())
+        == 1)
 }
 
 pub async fn followups(db: &Db, case_id: i64) -> Result<Vec<FollowupRow>> {
