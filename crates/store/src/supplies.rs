@@ -360,10 +360,33 @@ pub async fn balances_as_of(
          FROM stock_balances b JOIN supply_stores s ON s.id = b.store_id \
          WHERE s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 AND ($4 < 0 OR b.store_id = $4) \
        ) t WHERE balance IS NOT NULL ORDER BY store_id, item_id";
-    Ok(
-        on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(day)
-        .bind(store.unwrap_or(-1)).fetch_all(p).await?),
-    )
+    match db {
+        Db::Sqlite(p) => {
+            // One leaf page of the rollup per pair: let SQLite map the file and keep more of
+            // it cached on this connection rather than read it page by page.
+            let mut c = p.acquire().await?;
+            sqlx::query("PRAGMA mmap_size = 268435456")
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("PRAGMA cache_size = -65536")
+                .execute(&mut *c)
+                .await?;
+            Ok(sqlx::query_as::<_, BalanceRow>(sql)
+                .bind(&lo)
+                .bind(&hi)
+                .bind(day)
+                .bind(store.unwrap_or(-1))
+                .fetch_all(&mut *c)
+                .await?)
+        }
+        Db::Postgres(p) => Ok(sqlx::query_as::<_, BalanceRow>(sql)
+            .bind(&lo)
+            .bind(&hi)
+            .bind(day)
+            .bind(store.unwrap_or(-1))
+            .fetch_all(p)
+            .await?),
+    }
 }
 
 /// The same figures summed from the movements themselves (the check on the rollup, and the
