@@ -5,8 +5,7 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::Value;
@@ -26,24 +25,6 @@ async fn get_ok(t: &TestApp, path: &str, token: &str) -> Value {
     let r = t.get(path, token).await;
     assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
     r.json()
-}
-
-async fn download(t: &TestApp, token: &str, path: &str) -> (StatusCode, Vec<u8>) {
-    let req = Request::builder()
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::empty())
-        .expect("request");
-    let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
-        .await
-        .expect("answer");
-    let status = resp.status();
-    let bytes = http_body_util::BodyExt::collect(resp.into_body())
-        .await
-        .expect("body")
-        .to_bytes()
-        .to_vec();
-    (status, bytes)
 }
 
 /// The text of a Word file's body.
@@ -216,11 +197,15 @@ async fn the_briefing_states_the_report_figures(engine: Engine) {
     assert!(stats["mobilisation.registrations"]["numerator"].as_i64() > Some(4000));
 
     // Markdown and Word carry the same text.
-    let (status, md) = download(&t, &tok, "/api/v1/briefing.md?as_of=2020-02-27").await;
+    let (status, md) = t
+        .download(&tok, "/api/v1/briefing.md?as_of=2020-02-27")
+        .await;
     assert_eq!(status, StatusCode::OK);
     let md = String::from_utf8(md).expect("utf-8");
     assert!(md.starts_with("# 海西蒙古族藏族自治州疫情防控和复工复产工作简报"));
-    let (status, docx) = download(&t, &tok, "/api/v1/briefing.docx?as_of=2020-02-27").await;
+    let (status, docx) = t
+        .download(&tok, "/api/v1/briefing.docx?as_of=2020-02-27")
+        .await;
     assert_eq!(status, StatusCode::OK);
     let body = docx_text(&docx);
     for w in &wanted {

@@ -9,8 +9,7 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::TestApp;
 use dualtrack_domain::resident_id::check_char;
@@ -372,24 +371,6 @@ async fn unacknowledged_turns_overdue_up_the_chain(engine: Engine) {
     assert_eq!(f["total"]["acknowledged_late"].as_i64(), Some(late0 + 1));
 }
 
-async fn download(t: &TestApp, token: &str, path: &str) -> (StatusCode, Vec<u8>) {
-    let req = Request::builder()
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::empty())
-        .expect("request");
-    let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
-        .await
-        .expect("answer");
-    let status = resp.status();
-    let bytes = http_body_util::BodyExt::collect(resp.into_body())
-        .await
-        .expect("body")
-        .to_bytes()
-        .to_vec();
-    (status, bytes)
-}
-
 async fn outbound_notices_list_and_export(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.clock.set(Some(morning()));
@@ -417,12 +398,9 @@ async fn outbound_notices_list_and_export(engine: Engine) {
     assert!(!theirs.to_string().contains("韩建国"));
     // The export has the same rows, masked, and is audited; unmasked only with the right.
     let e0 = t.audit_count("export").await;
-    let (status, bytes) = download(
-        &t,
-        &op,
-        "/api/v1/outbound-notices/export.xlsx?from=2020-03-14",
-    )
-    .await;
+    let (status, bytes) = t
+        .download(&op, "/api/v1/outbound-notices/export.xlsx?from=2020-03-14")
+        .await;
     assert_eq!(status, StatusCode::OK);
     let sheet = spreadsheet::read(&bytes).expect("reads");
     assert_eq!(sheet.rows.len(), rows.len());
@@ -434,12 +412,12 @@ async fn outbound_notices_list_and_export(engine: Engine) {
     assert!(row.1[4].contains("****"), "{:?}", row.1);
     assert_eq!(row.1[9], "西藏自治区拉萨市");
     assert_eq!(t.audit_count("export").await, e0 + 1);
-    let (status, bytes) = download(
-        &t,
-        &op,
-        "/api/v1/outbound-notices/export.xlsx?from=2020-03-14&unmask=true",
-    )
-    .await;
+    let (status, bytes) = t
+        .download(
+            &op,
+            "/api/v1/outbound-notices/export.xlsx?from=2020-03-14&unmask=true",
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let sheet = spreadsheet::read(&bytes).expect("reads");
     let full = sheet
@@ -449,12 +427,12 @@ async fn outbound_notices_list_and_export(engine: Engine) {
         .expect("row");
     assert_eq!(full.1[4], id_number("63280119800105003"));
     let worker = t.token("checkpoint_worker").await;
-    let (status, _) = download(
-        &t,
-        &worker,
-        "/api/v1/outbound-notices/export.xlsx?from=2020-03-14&unmask=true",
-    )
-    .await;
+    let (status, _) = t
+        .download(
+            &worker,
+            "/api/v1/outbound-notices/export.xlsx?from=2020-03-14&unmask=true",
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Bad dates name the field.
     let r = t

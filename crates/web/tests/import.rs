@@ -48,28 +48,10 @@ async fn upload_to(t: &TestApp, token: &str, path: &str, bytes: Vec<u8>) -> Resp
     t.send(req).await
 }
 
-async fn download(t: &TestApp, token: &str, path: &str) -> (StatusCode, Vec<u8>) {
-    let req = Request::builder()
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::empty())
-        .expect("request");
-    let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
-        .await
-        .expect("answer");
-    let status = resp.status();
-    let bytes = http_body_util::BodyExt::collect(resp.into_body())
-        .await
-        .expect("body")
-        .to_bytes()
-        .to_vec();
-    (status, bytes)
-}
-
 async fn a_good_file_is_imported_whole(engine: Engine) {
     let t = TestApp::new(engine).await;
     let op = t.token("golmud_operator").await;
-    let (status, template) = download(&t, &op, "/api/v1/people/template.xlsx").await;
+    let (status, template) = t.download(&op, "/api/v1/people/template.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     let sheet = spreadsheet::read(&template).expect("template reads");
     assert_eq!(sheet.headers[1], "身份证号*");
@@ -182,7 +164,9 @@ async fn one_bad_row_rejects_the_file_and_names_the_row(engine: Engine) {
 async fn exports_are_masked_unless_unmasked(engine: Engine) {
     let t = TestApp::new(engine).await;
     let op = t.token("golmud_operator").await;
-    let (status, bytes) = download(&t, &op, "/api/v1/people/export.xlsx?category=medical").await;
+    let (status, bytes) = t
+        .download(&op, "/api/v1/people/export.xlsx?category=medical")
+        .await;
     assert_eq!(status, StatusCode::OK);
     let sheet = spreadsheet::read(&bytes).expect("reads");
     assert!(!sheet.rows.is_empty());
@@ -193,12 +177,12 @@ async fn exports_are_masked_unless_unmasked(engine: Engine) {
     }
     assert_eq!(t.audit_count("export").await, 1);
     let before = t.audit_count("personal.unmask").await;
-    let (status, bytes) = download(
-        &t,
-        &op,
-        "/api/v1/people/export.xlsx?category=medical&unmask=true",
-    )
-    .await;
+    let (status, bytes) = t
+        .download(
+            &op,
+            "/api/v1/people/export.xlsx?category=medical&unmask=true",
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let sheet = spreadsheet::read(&bytes).expect("reads");
     assert!(sheet
@@ -207,15 +191,17 @@ async fn exports_are_masked_unless_unmasked(engine: Engine) {
         .all(|(_, c)| c[1].len() == 18 && !c[1].contains('*')));
     assert_eq!(t.audit_count("personal.unmask").await, before + 1);
     let leader = t.token("golmud_leader").await;
-    let (status, _) = download(&t, &leader, "/api/v1/people/export.xlsx?unmask=true").await;
+    let (status, _) = t
+        .download(&leader, "/api/v1/people/export.xlsx?unmask=true")
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Organisations standing on a day, and who was on duty that day, for a leader too.
-    let (status, bytes) = download(
-        &t,
-        &leader,
-        "/api/v1/organisations/export.xlsx?kind=temp_branch&as_of=2020-02-28",
-    )
-    .await;
+    let (status, bytes) = t
+        .download(
+            &leader,
+            "/api/v1/organisations/export.xlsx?kind=temp_branch&as_of=2020-02-28",
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let orgs = spreadsheet::read(&bytes).expect("reads");
     let api = t
@@ -233,12 +219,9 @@ async fn exports_are_masked_unless_unmasked(engine: Engine) {
         .rows
         .iter()
         .all(|(_, c)| c[0] == "临时党支部" && c[2].starts_with("632801")));
-    let (status, bytes) = download(
-        &t,
-        &leader,
-        "/api/v1/deployments/export.xlsx?on_day=2020-02-28",
-    )
-    .await;
+    let (status, bytes) = t
+        .download(&leader, "/api/v1/deployments/export.xlsx?on_day=2020-02-28")
+        .await;
     assert_eq!(status, StatusCode::OK);
     let deps = spreadsheet::read(&bytes).expect("reads");
     let on_duty = t
@@ -252,12 +235,9 @@ async fn exports_are_masked_unless_unmasked(engine: Engine) {
         "{} rows, {on_duty} on duty",
         deps.rows.len()
     );
-    let (status, _) = download(
-        &t,
-        &leader,
-        "/api/v1/deployments/export.xlsx?on_day=2020-02-30",
-    )
-    .await;
+    let (status, _) = t
+        .download(&leader, "/api/v1/deployments/export.xlsx?on_day=2020-02-30")
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(t.audit_count("export").await, 4);
 }
@@ -270,7 +250,7 @@ async fn organisations_and_deployments_import_whole_or_not_at_all(engine: Engine
         "/api/v1/organisations/template.xlsx",
         "/api/v1/deployments/template.xlsx",
     ] {
-        let (status, bytes) = download(&t, &op, path).await;
+        let (status, bytes) = t.download(&op, path).await;
         assert_eq!(status, StatusCode::OK);
         assert!(spreadsheet::read(&bytes)
             .expect("reads")

@@ -5,6 +5,7 @@
 //! the export. Phone-first.
 
 use super::mobilisation::{non_empty, refused_on_form};
+use super::monitoring::{delay_text, get};
 use super::{render, Nav};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
@@ -24,14 +25,6 @@ use dualtrack_service::monitoring::ResponsibleInput;
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
 
-fn get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
 /// A hand-over as a line of a list, its times in China Standard Time.
 pub struct Line {
     pub h: HandoverView,
@@ -47,12 +40,7 @@ fn line(h: HandoverView) -> Line {
         passed: display(h.passed_at),
         due: display(h.due_at),
         acknowledged: h.acknowledged_at.map(display).unwrap_or_default(),
-        delay: match m {
-            0 => String::new(),
-            m if m < 60 => format!("超时 {m} 分钟"),
-            m if m < 24 * 60 => format!("超时 {} 小时 {} 分", m / 60, m % 60),
-            m => format!("超时 {} 天 {} 小时", m / 1440, m % 1440 / 60),
-        },
+        delay: delay_text(m),
         h,
     }
 }

@@ -23,7 +23,7 @@ use dualtrack_service::monitoring::{
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
 
-fn get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+pub(super) fn get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
     pairs
         .iter()
         .find(|(k, _)| k == key)
@@ -47,7 +47,7 @@ pub struct Line {
     pub delay: String,
 }
 
-fn delay_text(minutes: i64) -> String {
+pub(super) fn delay_text(minutes: i64) -> String {
     match minutes {
         0 => String::new(),
         m if m < 60 => format!("超时 {m} 分钟"),
