@@ -193,10 +193,7 @@ impl Role {
             return g;
         }
         match self {
-            Role::SysAdmin => matches!(
-                p,
-                ReadTree | ManageGrids | ImportRegions | ManageCatalogue
-            ),
+            Role::SysAdmin => matches!(p, ReadTree | ManageGrids | ImportRegions | ManageCatalogue),
             Role::SecAdmin => matches!(p, ReadTree | ManageUsers),
             Role::Auditor => matches!(p, ReadTree | ReadAudit),
             Role::Leader => matches!(

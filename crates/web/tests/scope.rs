@@ -840,11 +840,9 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
         | ("get", "/api/v1/stats")
         | ("get", "/api/v1/briefing")
         | ("get", "/api/v1/briefing.md")
-        | ("get", "/api/v1/briefing.docx") => (
-            "golmud_operator",
-            format!("{route}?as_of=2020-02-27"),
-            None,
-        ),
+        | ("get", "/api/v1/briefing.docx") => {
+            ("golmud_operator", format!("{route}?as_of=2020-02-27"), None)
+        }
         ("get", "/api/v1/handovers") | ("get", "/api/v1/handovers/figures") => {
             ("golmud_operator", route.into(), None)
         }
@@ -1258,13 +1256,37 @@ async fn spreadsheet_route(t: &TestApp, method: &str, route: &str) {
             let (columns, row, status): (&[(&str, bool)], Vec<String>, StatusCode) =
                 if route.contains("items") {
                     let row = ["越权品目", "口罩", "", "", "个", "", "", ""];
-                    (ITEM_COLUMNS, row.iter().map(|s| s.to_string()).collect(), StatusCode::FORBIDDEN)
+                    (
+                        ITEM_COLUMNS,
+                        row.iter().map(|s| s.to_string()).collect(),
+                        StatusCode::FORBIDDEN,
+                    )
                 } else if route.contains("stock-counts") {
                     let row = [theirs.as_str(), "范围测试口罩", "2020-03-01", "1", "", ""];
-                    (COUNT_COLUMNS, row.iter().map(|s| s.to_string()).collect(), StatusCode::UNPROCESSABLE_ENTITY)
+                    (
+                        COUNT_COLUMNS,
+                        row.iter().map(|s| s.to_string()).collect(),
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
                 } else {
-                    let row = [DELINGHA, "", "范围测试口罩", "每日需求", "1", "", "", "", "2020-03-01", "", ""];
-                    (NEED_COLUMNS, row.iter().map(|s| s.to_string()).collect(), StatusCode::UNPROCESSABLE_ENTITY)
+                    let row = [
+                        DELINGHA,
+                        "",
+                        "范围测试口罩",
+                        "每日需求",
+                        "1",
+                        "",
+                        "",
+                        "",
+                        "2020-03-01",
+                        "",
+                        "",
+                    ];
+                    (
+                        NEED_COLUMNS,
+                        row.iter().map(|s| s.to_string()).collect(),
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
                 };
             let bytes = spreadsheet::write("x", columns, &[row], "").expect("xlsx");
             let req = axum::http::Request::builder()
@@ -1279,7 +1301,10 @@ async fn spreadsheet_route(t: &TestApp, method: &str, route: &str) {
             if status == StatusCode::UNPROCESSABLE_ENTITY {
                 assert!(r.text.contains("管辖范围"), "{}", r.text);
             }
-            assert_eq!(t.count("SELECT COUNT(*) FROM stock_movements").await, movements);
+            assert_eq!(
+                t.count("SELECT COUNT(*) FROM stock_movements").await,
+                movements
+            );
             assert_eq!(t.count("SELECT COUNT(*) FROM supply_needs").await, needs);
         }
         _ => panic!("no scope case for {method} {route}: add one to tests/scope.rs"),
@@ -1719,7 +1744,10 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
     for path in ["/handovers", "/handovers?which=overdue"] {
         let r = op.get(path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
-        assert!(!r.text.contains("德令哈市") && !r.text.contains(DELINGHA), "{path}");
+        assert!(
+            !r.text.contains("德令哈市") && !r.text.contains(DELINGHA),
+            "{path}"
+        );
     }
     // Outbound travellers may come from 德令哈, but only those of 格尔木's checkpoints show.
     let r = op.get("/outbound?from=2020-03-01&to=2020-03-13").await;
@@ -1736,10 +1764,22 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         assert_eq!(op.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
     for (path, fields) in [
-        (format!("/handovers/{}/acknowledge", f.v.handover), vec![("note", "越权")]),
-        (format!("/handovers/{}/forward", f.v.handover), vec![("to", DELINGHA_GRID)]),
-        (format!("/monitoring/cases/{}/resume", f.v.monitoring_case), vec![("finding", "越权")]),
-        (format!("/checkpoints/{}/staff", f.v.checkpoint), vec![("username", "checkpoint_worker")]),
+        (
+            format!("/handovers/{}/acknowledge", f.v.handover),
+            vec![("note", "越权")],
+        ),
+        (
+            format!("/handovers/{}/forward", f.v.handover),
+            vec![("to", DELINGHA_GRID)],
+        ),
+        (
+            format!("/monitoring/cases/{}/resume", f.v.monitoring_case),
+            vec![("finding", "越权")],
+        ),
+        (
+            format!("/checkpoints/{}/staff", f.v.checkpoint),
+            vec![("username", "checkpoint_worker")],
+        ),
     ] {
         let r = op.post(&path, &fields, true).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
@@ -1802,11 +1842,20 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
     for (path, fields) in [
         (
             format!("/supplies/stores/{}/movements", f.v.supply_store),
-            vec![("kind", "issue"), ("item_id", "1"), ("quantity", "1"), ("counterparty", "越权")],
+            vec![
+                ("kind", "issue"),
+                ("item_id", "1"),
+                ("quantity", "1"),
+                ("counterparty", "越权"),
+            ],
         ),
         (
             format!("/supplies/stores/{}/requests", f.v.supply_store),
-            vec![("req_item_id", "1"), ("req_quantity", "1"), ("req_reason", "越权")],
+            vec![
+                ("req_item_id", "1"),
+                ("req_quantity", "1"),
+                ("req_reason", "越权"),
+            ],
         ),
         (
             format!("/supplies/requests/{}/allocate", f.v.supply_request),

@@ -99,7 +99,10 @@ pub fn routes() -> Router<AppState> {
         .route("/supplies/stores/{id}/movements", post(supplies::record))
         .route("/supplies/stores/{id}/requests", post(supplies::request))
         .route("/supplies/requests/{id}/allocate", post(supplies::allocate))
-        .route("/supplies/allocations/{id}/receive", post(supplies::receive))
+        .route(
+            "/supplies/allocations/{id}/receive",
+            post(supplies::receive),
+        )
         .route("/enterprises", get(resumption::list))
         .route("/enterprises/{id}", get(resumption::page))
         .route("/enterprises/{id}/reports", post(resumption::file_report))
