@@ -248,9 +248,12 @@ const PASSAGE_SELECT: &str = "SELECT p.id, p.checkpoint_id, c.name AS checkpoint
      p.pass_date, p.plate, p.vehicle_class, p.origin_code, p.origin_text, p.travel_history, p.reason, p.persons, p.fevers, \
      p.recorded_by FROM passages p JOIN checkpoints c ON c.id = p.checkpoint_id";
 
+/// The hand-over of a traveller is found by its traveller id (one index seek), so writing a
+/// passage needs no second pass over its travellers.
 const TRAVELLER_SELECT: &str =
-    "SELECT passage_id, seq, is_driver, name, id_number, phone, temperature, fever, outcome, \
-     destination_code, destination_text, handover_id FROM passage_travellers";
+    "SELECT t.passage_id, t.seq, t.is_driver, t.name, t.id_number, t.phone, t.temperature, t.fever, t.outcome, \
+     t.destination_code, t.destination_text, h.id AS handover_id \
+     FROM passage_travellers t LEFT JOIN handovers h ON h.traveller_id = t.id";
 
 /// The passage an account registered under an idempotency key, if any.
 pub async fn passage_by_key(db: &Db, recorded_by: &str, key: &str) -> Result<Option<i64>> {
@@ -404,12 +407,12 @@ pub async fn travellers(db: &Db, passage_ids: &[i64]) -> Result<Vec<TravellerRow
         return Ok(Vec::new());
     }
     Ok(on_db!(db, p => {
-        let mut qb = sqlx::QueryBuilder::new(format!("{TRAVELLER_SELECT} WHERE passage_id IN ("));
+        let mut qb = sqlx::QueryBuilder::new(format!("{TRAVELLER_SELECT} WHERE t.passage_id IN ("));
         let mut sep = qb.separated(", ");
         for id in passage_ids {
             sep.push_bind(*id);
         }
-        qb.push(") ORDER BY passage_id, seq");
+        qb.push(") ORDER BY t.passage_id, t.seq");
         qb.build_query_as::<TravellerRow>().fetch_all(p).await?
     }))
 }

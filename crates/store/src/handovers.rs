@@ -59,8 +59,8 @@ const HANDOVER_SELECT: &str = "SELECT h.id, h.traveller_id, h.passage_id, h.from
 /// of the passage, and the hand-over.
 pub(crate) type HandoverRowIn<'a> = (i64, i64, String, NaiveDate, DateTime<Utc>, &'a NewHandover);
 
-/// Writes the hand-overs of travellers just written, and points each traveller at its
-/// hand-over.
+/// Writes the hand-overs of travellers just written (readers find a traveller's hand-over by
+/// its traveller id; `passage_travellers.handover_id` is not kept).
 pub(crate) async fn insert_for_travellers(tx: &mut Tx, rows: &[HandoverRowIn<'_>]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
@@ -82,12 +82,6 @@ pub(crate) async fn insert_for_travellers(tx: &mut Tx, rows: &[HandoverRowIn<'_>
             qb.build().execute(&mut *x).await?;
         });
     }
-    let lo = rows.iter().map(|r| r.1).min().unwrap_or_default();
-    let hi = rows.iter().map(|r| r.1).max().unwrap_or_default();
-    on_tx!(tx, x => sqlx::query(
-        "UPDATE passage_travellers SET handover_id = (SELECT h.id FROM handovers h WHERE h.traveller_id = passage_travellers.id) \
-         WHERE passage_id >= $1 AND passage_id <= $2 AND handover_id IS NULL AND destination_code IS NOT NULL")
-        .bind(lo).bind(hi).execute(&mut *x).await?.rows_affected());
     Ok(())
 }
 
