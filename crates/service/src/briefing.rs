@@ -102,19 +102,8 @@ impl App {
     pub async fn briefing(&self, actor: &Actor, q: &CommandQuery) -> ServiceResult<Briefing> {
         self.require(actor, Permission::ReadTree, "简报", "briefing")
             .await?;
-        let stats_day = match q.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => dualtrack_domain::time::reporting_day(self.now()),
-            Some(s) => crate::mobilisation::parse_date("as_of", s)?,
-        };
-        let a = match q.place.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => actor.clone(),
-            Some(p) => {
-                let code = self.place_in_scope(actor, "place", p).await?;
-                let mut a = actor.clone();
-                a.scope = dualtrack_domain::jurisdiction::Scope::Under(code);
-                a
-            }
-        };
+        let stats_day = self.as_of_of(&q.as_of)?;
+        let a = self.at_place(actor, &q.place).await?;
         let today = self.snapshot(&a, stats_day).await?;
         let before = self.snapshot(&a, stats_day - Duration::days(1)).await?;
         let (place_code, place_name) = match a.scope.code() {

@@ -19,7 +19,7 @@ use crate::whistle::WhistleFiguresQuery;
 use crate::workgroups::WorkGroupsQuery;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{Datelike, Duration, NaiveDate};
-use dualtrack_domain::jurisdiction::{Code, Level, Scope};
+use dualtrack_domain::jurisdiction::{Code, Level};
 use dualtrack_domain::mobilisation::OrgKind;
 use dualtrack_domain::monitoring::CaseKind;
 use dualtrack_domain::role::Permission;
@@ -717,19 +717,17 @@ fn percent_of(n: i64, d: i64) -> Rate {
 
 impl App {
     /// The caller narrowed to a place of its scope (itself when none is asked for).
-    async fn at_place(&self, actor: &Actor, place: &Option<String>) -> ServiceResult<Actor> {
-        match place.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(actor.clone()),
-            Some(p) => {
-                let code = self.place_in_scope(actor, "place", p).await?;
-                let mut a = actor.clone();
-                a.scope = Scope::Under(code);
-                Ok(a)
-            }
-        }
+    pub(crate) async fn at_place(
+        &self,
+        actor: &Actor,
+        place: &Option<String>,
+    ) -> ServiceResult<Actor> {
+        let mut a = actor.clone();
+        a.scope = self.narrowed(actor, place).await?;
+        Ok(a)
     }
 
-    fn as_of_of(&self, raw: &Option<String>) -> ServiceResult<NaiveDate> {
+    pub(crate) fn as_of_of(&self, raw: &Option<String>) -> ServiceResult<NaiveDate> {
         match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(reporting_day(self.now())),
             Some(s) => parse_date("as_of", s),

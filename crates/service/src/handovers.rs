@@ -364,7 +364,7 @@ impl App {
             Permission::ReadGridWork
         };
         self.require(actor, permission, KIND, "list").await?;
-        let scope = self.scope_of(actor, &q.place).await?;
+        let scope = self.narrowed(actor, &q.place).await?;
         let now = self.now();
         let limit = q.limit.unwrap_or(100).clamp(1, 500);
         let rows = match which {
@@ -396,13 +396,6 @@ impl App {
                 v
             })
             .collect())
-    }
-
-    async fn scope_of(&self, actor: &Actor, place: &Option<String>) -> ServiceResult<Scope> {
-        match place.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(actor.scope.clone()),
-            Some(p) => Ok(Scope::Under(self.place_in_scope(actor, "place", p).await?)),
-        }
     }
 
     /// One hand-over with its history and, while pending, the places it may be passed to.
@@ -717,7 +710,7 @@ impl App {
             None => reporting_day(now),
             Some(s) => parse_date("date", s)?,
         };
-        let scope = self.scope_of(actor, &q.place).await?;
+        let scope = self.narrowed(actor, &q.place).await?;
         let (len, by) = grouping(&scope);
         let rows = store::counts_by_place(&self.db, &scope, len, date, now).await?;
         let mut codes: Vec<String> = rows.iter().map(|r| r.place.clone()).collect();
@@ -790,7 +783,7 @@ impl App {
         self.require(actor, Permission::ReadCheckpoints, "外出通报", "list")
             .await?;
         let (from, to) = self.outbound_days(q)?;
-        let scope = self.scope_of(actor, &q.place).await?;
+        let scope = self.narrowed(actor, &q.place).await?;
         Ok(store::outbound(&self.db, &scope, from, to, OUTBOUND_MAX)
             .await?
             .into_iter()
@@ -813,7 +806,7 @@ impl App {
                 .await?;
         }
         let (from, to) = self.outbound_days(q)?;
-        let scope = self.scope_of(actor, &q.place).await?;
+        let scope = self.narrowed(actor, &q.place).await?;
         let rows: Vec<Vec<String>> = store::outbound(&self.db, &scope, from, to, OUTBOUND_MAX)
             .await?
             .into_iter()

@@ -408,7 +408,11 @@ impl App {
     }
 
     /// The scope a query asks for: the caller's, or a place within it.
-    async fn narrowed(&self, actor: &Actor, place: &Option<String>) -> ServiceResult<Scope> {
+    pub(crate) async fn narrowed(
+        &self,
+        actor: &Actor,
+        place: &Option<String>,
+    ) -> ServiceResult<Scope> {
         match place.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(actor.scope.clone()),
             Some(p) => Ok(Scope::Under(self.place_in_scope(actor, "place", p).await?)),
