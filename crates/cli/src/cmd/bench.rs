@@ -20,6 +20,24 @@ pub enum BenchCommand {
         /// 每个页面计时的次数
         #[arg(long, default_value_t = 50)]
         runs: usize,
+        /// 全省规模：各条线基准的数据（青海省 63）写入同一个 SQLite 文件，由全省领导计时
+        #[arg(long)]
+        province: bool,
+        /// 全省数据的 SQLite 文件：不存在则生成，已有的部分直接复用
+        #[arg(long, requires = "province")]
+        data: Option<std::path::PathBuf>,
+        /// 只生成这些部分（region、passages、monitoring、resumption、mobilisation、supplies），不计时
+        #[arg(long, requires = "province", value_delimiter = ',')]
+        only: Vec<String>,
+        /// 不含这些部分（计时时也不含）
+        #[arg(long, requires = "province", value_delimiter = ',')]
+        without: Vec<String>,
+        /// 各部分规模的倍数（1 为各条线基准的规模）
+        #[arg(long, default_value_t = 1.0, requires = "province")]
+        scale: f64,
+        /// 全省计时的日期
+        #[arg(long, default_value = "2020-03-31", requires = "province")]
+        as_of: String,
     },
     /// 导入海西州与全国区划到新的 SQLite 数据库，打印耗时
     RegionImport {
@@ -102,7 +120,24 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             followups,
             runs,
         } => super::bench_monitoring::run(cases, followups, runs).await?,
-        BenchCommand::Dashboard { runs } => super::bench_dashboard::run(runs).await?,
+        BenchCommand::Dashboard {
+            runs,
+            province,
+            data,
+            only,
+            scale,
+            without,
+            as_of,
+        } => {
+            let p = province.then_some(super::bench_dashboard::Province {
+                data,
+                only,
+                scale,
+                without,
+                as_of,
+            });
+            super::bench_dashboard::run(runs, p).await?
+        }
         BenchCommand::Resumption { enterprises, days } => {
             super::bench_resumption::run(enterprises, days).await?
         }

@@ -8,7 +8,7 @@ use dualtrack_domain::resident_id::check_char;
 use dualtrack_service::mobilisation::PeopleQuery;
 use dualtrack_service::{spreadsheet, Actor, App, Security};
 use dualtrack_store::mobilisation::{self as store, DeploymentRecord, NewOrg, PersonRecord};
-use dualtrack_store::{jurisdiction, Db};
+use dualtrack_store::{jurisdiction, on_db, Db};
 use std::time::Instant;
 
 const COUNTIES: [&str; 7] = [
@@ -23,11 +23,13 @@ const CATEGORIES: [&str; 5] = [
 ];
 const ORG_KINDS: [&str; 4] = ["temp_branch", "commando", "volunteer", "work_group"];
 
-fn id_number(i: usize) -> String {
-    let county = COUNTIES[i % 7];
+/// A valid identity number, unique for each `i`, registered in one of the counties.
+fn id_number<S: AsRef<str>>(i: usize, counties: &[S]) -> String {
+    let n = counties.len().max(1);
+    let county = counties.get(i % n).map(|c| c.as_ref()).unwrap_or("632801");
     let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default()
-        + Duration::days(((i / 7) % 20_000) as i64);
-    let seq = (i / 7 / 20_000) % 1000;
+        + Duration::days(((i / n) % 20_000) as i64);
+    let seq = (i / n / 20_000) % 1000;
     let first17 = format!("{county}{}{seq:03}", birth.format("%Y%m%d"));
     format!("{first17}{}", check_char(first17.as_bytes()).unwrap_or('0'))
 }
@@ -38,19 +40,24 @@ fn percentiles(mut ms: Vec<f64>) -> (f64, f64) {
     (at(0.5), at(0.95))
 }
 
-pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let db = Db::connect(&url).await?;
-    db.migrate().await?;
-    let app = App::new(db.clone(), Security::default());
-    let cli = Actor::cli();
-    app.import_region(&cli, Some("6328"), &|_, _| {}).await?;
-    let haixi = Code::parse("6328")?;
-    let villages = jurisdiction::codes_at_level(&db, &haixi, 5).await?;
+/// `people` people (identity numbers of `counties`, living in a village of their county
+/// within `region`) with a category each, `deployments` deployments over the villages of
+/// `region` from 2020-01-25, and ten thousand organisations.
+pub async fn populate<S: AsRef<str>>(
+    db: &Db,
+    region: &Code,
+    counties: &[S],
+    people: usize,
+    deployments: usize,
+) -> anyhow::Result<()> {
+    let villages = jurisdiction::codes_at_level(db, region, 5).await?;
+    anyhow::ensure!(!villages.is_empty(), "{region} 没有村级区划");
+    let mut by_county: std::collections::HashMap<&str, Vec<&String>> =
+        std::collections::HashMap::new();
+    for v in &villages {
+        by_county.entry(&v[..6]).or_default().push(v);
+    }
     let now = Utc::now();
-
-    println!("组织动员基准（SQLite，{people} 人，{deployments} 条派驻）");
     let t = Instant::now();
     let mut tx = db.begin().await?;
     let mut start = 0;
@@ -58,10 +65,9 @@ pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyho
         let end = (start + 50_000).min(people);
         let batch: Vec<PersonRecord> = (start..end)
             .map(|i| {
-                let id = id_number(i);
+                let id = id_number(i, counties);
                 let county = &id[..6];
-                let mine: Vec<&String> =
-                    villages.iter().filter(|v| v.starts_with(county)).collect();
+                let mine = by_county.get(county).map(Vec::as_slice).unwrap_or(&[]);
                 PersonRecord {
                     name: format!("人员{i}"),
                     sex: if i % 2 == 0 { "male" } else { "female" },
@@ -99,6 +105,7 @@ pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyho
     println!("  生成人员：{:.1} s", t.elapsed().as_secs_f64());
 
     let t = Instant::now();
+    let first_person: i64 = on_db!(db, p => sqlx::query_scalar("SELECT COALESCE(MIN(id), 1) FROM people").fetch_one(p).await?);
     let mut tx = db.begin().await?;
     let day0 = NaiveDate::from_ymd_opt(2020, 1, 25).unwrap_or_default();
     let mut start = 0;
@@ -106,7 +113,7 @@ pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyho
         let end = (start + 50_000).min(deployments);
         let batch: Vec<DeploymentRecord> = (start..end)
             .map(|k| {
-                let person = (k % people) as i64 + 1;
+                let person = first_person + (k % people.max(1)) as i64;
                 let village = &villages[k % villages.len()];
                 let begin = day0 + Duration::days((k % 45) as i64);
                 DeploymentRecord {
@@ -145,8 +152,24 @@ pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyho
         .await?;
     }
     tx.commit().await?;
-    dualtrack_store::on_db!(&db, p => { sqlx::query("ANALYZE").execute(p).await?; });
+    on_db!(db, p => { sqlx::query("ANALYZE").execute(p).await?; });
     println!("  生成派驻与组织：{:.1} s", t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
+    let app = App::new(db.clone(), Security::default());
+    let cli = Actor::cli();
+    app.import_region(&cli, Some("6328"), &|_, _| {}).await?;
+    let haixi = Code::parse("6328")?;
+    let villages = jurisdiction::codes_at_level(&db, &haixi, 5).await?;
+
+    println!("组织动员基准（SQLite，{people} 人，{deployments} 条派驻）");
+    populate(&db, &haixi, &COUNTIES, people, deployments).await?;
 
     // A county's operator lists its in-service party members, page 20, 50 a page.
     let mut op = cli.clone();
@@ -194,7 +217,7 @@ pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyho
             let i = people + k;
             vec![
                 format!("导入{i}"),
-                id_number(i),
+                id_number(i, &COUNTIES),
                 format!("138{:08}", i % 100_000_000),
                 "中共党员".into(),
                 "在职党员".into(),

@@ -136,34 +136,30 @@ fn case(
     }
 }
 
-pub async fn run(cases: u64, followups: usize, runs: usize) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let db = Db::connect(&url).await?;
-    db.migrate().await?;
-    let app = App::new(db.clone(), Security::default());
-    let cli = Actor::cli();
-    let t = Instant::now();
-    app.import_region(&cli, Some("63"), &|_, _| {}).await?;
-    println!("导入青海省区划：{:.1} s", t.elapsed().as_secs_f64());
-    let qinghai = Code::parse("63")?;
-    let villages = jurisdiction::codes_at_level(&db, &qinghai, 5).await?;
-    anyhow::ensure!(!villages.is_empty(), "青海省没有村级区划");
+/// The first day of the generated cases, the number of days they start over, and the
+/// moment they are generated as of (2020-12-31 15:00, Beijing time).
+pub fn period() -> (NaiveDate, u64, DateTime<Utc>) {
     let first = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
-    let days = 366u64;
     let now = at(
         NaiveDate::from_ymd_opt(2020, 12, 31).unwrap_or_default(),
         15,
         0,
     );
-    app.clock.set(Some(now));
-    println!(
-        "隔离与健康监测基准（SQLite，青海省 {} 个村级单位，{cases} 个对象，每个对象至多 {followups} 次随访，现在 {}）",
-        villages.len(),
-        dualtrack_domain::time::display(now)
-    );
+    (first, 366, now)
+}
 
-    let t = Instant::now();
+/// `cases` cases over the villages of `region` starting through 2020 (see [`period`]), each
+/// with at most `followups` follow-ups, and the per-day rollup. Returns the follow-ups
+/// written.
+pub async fn populate(
+    db: &Db,
+    region: &Code,
+    cases: u64,
+    followups: usize,
+) -> anyhow::Result<usize> {
+    let villages = jurisdiction::codes_at_level(db, region, 5).await?;
+    anyhow::ensure!(!villages.is_empty(), "{region} 没有村级区划");
+    let (first, days, now) = period();
     let mut rng = Lcg(20200101);
     let mut written = 0usize;
     let batch = 20_000u64;
@@ -181,6 +177,32 @@ pub async fn run(cases: u64, followups: usize, runs: usize) -> anyhow::Result<()
         tx.commit().await?;
         i += n;
     }
+    Ok(written)
+}
+
+pub async fn run(cases: u64, followups: usize, runs: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
+    let app = App::new(db.clone(), Security::default());
+    let cli = Actor::cli();
+    let t = Instant::now();
+    app.import_region(&cli, Some("63"), &|_, _| {}).await?;
+    println!("导入青海省区划：{:.1} s", t.elapsed().as_secs_f64());
+    let qinghai = Code::parse("63")?;
+    let villages = jurisdiction::codes_at_level(&db, &qinghai, 5).await?;
+    anyhow::ensure!(!villages.is_empty(), "青海省没有村级区划");
+    let (first, days, now) = period();
+    app.clock.set(Some(now));
+    println!(
+        "隔离与健康监测基准（SQLite，青海省 {} 个村级单位，{cases} 个对象，每个对象至多 {followups} 次随访，现在 {}）",
+        villages.len(),
+        dualtrack_domain::time::display(now)
+    );
+
+    let t = Instant::now();
+    let written = populate(&db, &qinghai, cases, followups).await?;
     println!(
         "写入 {cases} 个对象、{written} 次随访及按日汇总：{:.1} s",
         t.elapsed().as_secs_f64()

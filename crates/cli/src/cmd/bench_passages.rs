@@ -6,6 +6,7 @@
 //! once with its audit row.
 
 use chrono::NaiveDate;
+use dualtrack_domain::jurisdiction::Code;
 use dualtrack_domain::resident_id::check_char;
 use dualtrack_service::users::NewUserInput;
 use dualtrack_service::{Actor, App, Security};
@@ -148,16 +149,11 @@ async fn prefill(db: &Db, passages: u64, checkpoints: i64, first: i64) -> anyhow
     Ok(())
 }
 
-pub async fn run(prefilled: u64, requests: usize, clients: usize) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let db = Db::connect(&url).await?;
-    db.migrate().await?;
-    let app = App::new(db.clone(), Security::default());
-    let cli = Actor::cli();
-    app.import_region(&cli, Some("6328"), &|_, _| {}).await?;
-    let haixi = dualtrack_domain::jurisdiction::Code::parse("6328")?;
-    let townships = jurisdiction::codes_at_level(&db, &haixi, 4).await?;
+/// Two checkpoints in every township of `region` and `passages` passages of two travellers
+/// each spread over them, from 2020-01-25 over a year. Returns the checkpoints' ids.
+pub async fn populate(db: &Db, region: &Code, passages: u64) -> anyhow::Result<Vec<i64>> {
+    let townships = jurisdiction::codes_at_level(db, region, 4).await?;
+    anyhow::ensure!(!townships.is_empty(), "{region} 没有乡级区划");
     let now = chrono::Utc::now();
     let mut tx = db.begin().await?;
     let mut ids = Vec::new();
@@ -184,13 +180,26 @@ pub async fn run(prefilled: u64, requests: usize, clients: usize) -> anyhow::Res
     }
     tx.commit().await?;
     let first = ids.iter().copied().min().unwrap_or(1);
+    prefill(db, passages, ids.len() as i64, first).await?;
+    Ok(ids)
+}
+
+pub async fn run(prefilled: u64, requests: usize, clients: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
+    let app = App::new(db.clone(), Security::default());
+    let cli = Actor::cli();
+    app.import_region(&cli, Some("6328"), &|_, _| {}).await?;
+    let haixi = Code::parse("6328")?;
     println!(
         "卡口通行登记基准（SQLite，海西州 {} 个卡口，预置 {prefilled} 次通行、{} 人次）",
-        ids.len(),
+        jurisdiction::codes_at_level(&db, &haixi, 4).await?.len() * 2,
         prefilled * 2
     );
     let t = Instant::now();
-    prefill(&db, prefilled, ids.len() as i64, first).await?;
+    let ids = populate(&db, &haixi, prefilled).await?;
     println!("预置数据：{:.1} s", t.elapsed().as_secs_f64());
 
     app.create_user(

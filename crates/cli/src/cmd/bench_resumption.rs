@@ -60,24 +60,24 @@ fn report(i: usize, id: i64, day: NaiveDate, start: NaiveDate, headcount: i64) -
     }
 }
 
-pub async fn run(enterprises: usize, days: usize) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let db = Db::connect(&url).await?;
-    db.migrate().await?;
-    let app = App::new(db.clone(), Security::default());
-    let cli = Actor::cli();
-    app.import_region(&cli, Some("63"), &|_, _| {}).await?;
-    let qinghai = Code::parse("63")?;
-    let townships = jurisdiction::codes_at_level(&db, &qinghai, 4).await?;
-    let start = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
-    let now = Utc::now();
-    println!(
-        "复工复产基准（SQLite，青海省 {} 个乡级单位，{enterprises} 家规上企业，{days} 天日报共 {} 条）",
-        townships.len(),
-        enterprises * days
-    );
+/// The first day of the generated reports.
+pub fn first_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default()
+}
 
+/// `enterprises` enterprises above designated size over the townships of `region`, and
+/// their daily reports for `days` days from [`first_day`], filed a day at a time with the
+/// rollup kept current. Returns each enterprise's id and normal headcount.
+pub async fn populate(
+    db: &Db,
+    region: &Code,
+    enterprises: usize,
+    days: usize,
+) -> anyhow::Result<Vec<(i64, i64)>> {
+    let townships = jurisdiction::codes_at_level(db, region, 4).await?;
+    anyhow::ensure!(!townships.is_empty(), "{region} 没有乡级区划");
+    let start = first_day();
+    let now = Utc::now();
     let t = Instant::now();
     let mut tx = db.begin().await?;
     let mut ids = Vec::with_capacity(enterprises);
@@ -108,7 +108,7 @@ pub async fn run(enterprises: usize, days: usize) -> anyhow::Result<()> {
         ));
     }
     tx.commit().await?;
-    println!("登记企业：{:.1} s", t.elapsed().as_secs_f64());
+    println!("  登记企业：{:.1} s", t.elapsed().as_secs_f64());
 
     // A day at a time, as the reports come in: each day's batch widens the rollup by a day.
     let t = Instant::now();
@@ -125,9 +125,30 @@ pub async fn run(enterprises: usize, days: usize) -> anyhow::Result<()> {
     }
     let load = t.elapsed().as_secs_f64();
     println!(
-        "写入日报并逐日汇总：{load:.1} s（{:.0} 条/秒）",
+        "  写入日报并逐日汇总：{load:.1} s（{:.0} 条/秒）",
         (enterprises * days) as f64 / load
     );
+    Ok(ids)
+}
+
+pub async fn run(enterprises: usize, days: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
+    let app = App::new(db.clone(), Security::default());
+    let cli = Actor::cli();
+    app.import_region(&cli, Some("63"), &|_, _| {}).await?;
+    let qinghai = Code::parse("63")?;
+    let townships = jurisdiction::codes_at_level(&db, &qinghai, 4).await?;
+    let start = first_day();
+    let now = Utc::now();
+    println!(
+        "复工复产基准（SQLite，青海省 {} 个乡级单位，{enterprises} 家规上企业，{days} 天日报共 {} 条）",
+        townships.len(),
+        enterprises * days
+    );
+    let ids = populate(&db, &qinghai, enterprises, days).await?;
 
     let province = Filter::new(&Scope::Under(qinghai.clone()), None);
     let probe = |k: usize| start + Duration::days(((k * 53) % days) as i64);
