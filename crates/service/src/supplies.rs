@@ -802,6 +802,17 @@ impl App {
         reporting_day(self.clock.now())
     }
 
+    /// Closes the days of stock (日结) through yesterday by the application's clock: the
+    /// server does it hourly. The closings are derived from the movements, like the per-day
+    /// rollup, so closing writes no record of its own. Returns the number of days closed.
+    pub async fn close_stock_days(&self) -> ServiceResult<u64> {
+        let yesterday = self.supplies_today().pred_opt().unwrap_or(NaiveDate::MIN);
+        let mut tx = self.db.begin().await?;
+        let n = store::close_days(&mut tx, yesterday).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     async fn lookup(&self, scope: &Scope) -> ServiceResult<Lookup> {
         Ok(Lookup {
             items: store::items(&self.db)

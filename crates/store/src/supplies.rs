@@ -4,8 +4,10 @@
 //!
 //! A balance is a sum of movements. `stock_balances` (the balance now, one row per store and
 //! item) is what concurrent writers of a pair lock; `stock_days` (in, out and closing per
-//! pair and day) answers "the balance as of D" with one index seek per pair. See the
-//! migration `0015_supplies.sql`.
+//! pair and day) gives the balance of a pair as of any day with one index seek, and
+//! `stock_closings` (every pair's closing of every closed day) gives all of them as of a
+//! closed day in one range read. See the migrations `0015_supplies.sql` and
+//! `0017_stock_closings.sql`.
 
 use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -294,8 +296,98 @@ pub async fn apply(
         sqlx::query(
             "UPDATE stock_days SET closing = closing + $4 WHERE store_id = $1 AND item_id = $2 AND day >= $3")
             .bind(store_id).bind(item_id).bind(day).bind(delta).execute(&mut *x).await?;
-        Ok(Applied::Done)
-    })
+    });
+    // Read after the pair's row lock above: a day being closed meanwhile has either been
+    // closed already (and is seen here) or waits for this transaction.
+    if let Some(through) = closed_through(tx).await? {
+        if day <= through {
+            add_to_closings(tx, store_id, item_id, day, through, delta).await?;
+        }
+    }
+    Ok(Applied::Done)
+}
+
+/// The last closed day (日结), if any.
+pub async fn closed_through(tx: &mut Tx) -> Result<Option<NaiveDate>> {
+    Ok(
+        on_tx!(tx, x => sqlx::query_scalar::<_, Option<NaiveDate>>("SELECT MAX(day) FROM stock_closings")
+        .fetch_one(&mut *x).await?),
+    )
+}
+
+/// Adds `delta` to a pair's closing of every closed day from `from` through `through`. A day
+/// without a row for the pair is one before its first movement, when its balance was zero.
+async fn add_to_closings(
+    tx: &mut Tx,
+    store_id: i64,
+    item_id: i64,
+    from: NaiveDate,
+    through: NaiveDate,
+    delta: i64,
+) -> Result<()> {
+    let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= through).collect();
+    for chunk in days.chunks(1000) {
+        on_tx!(tx, x => {
+            if delta > 0 {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO stock_closings (day, store_id, item_id, closing) ");
+                qb.push_values(chunk, |mut b, d| {
+                    b.push_bind(*d).push_bind(store_id).push_bind(item_id).push_bind(delta);
+                });
+                qb.push(" ON CONFLICT (day, store_id, item_id) DO UPDATE SET closing = stock_closings.closing + excluded.closing");
+                qb.build().execute(&mut *x).await?;
+            } else {
+                // Stock taken out was there on each of these days: the rows exist.
+                let mut qb = sqlx::QueryBuilder::new("UPDATE stock_closings SET closing = closing + ");
+                qb.push_bind(delta).push(" WHERE store_id = ").push_bind(store_id)
+                    .push(" AND item_id = ").push_bind(item_id).push(" AND day IN (");
+                let mut sep = qb.separated(", ");
+                for d in chunk {
+                    sep.push_bind(*d);
+                }
+                qb.push(")");
+                qb.build().execute(&mut *x).await?;
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Closes the days after the last closed one through `through` (日结), no further than the
+/// last day with a movement: writes each pair's closing of each day from the rollup. Returns
+/// the number of days closed. On PostgreSQL the balance rows are locked in share mode first,
+/// so that movements in flight finish before and later ones wait and then see the new day.
+pub async fn close_days(tx: &mut Tx, through: NaiveDate) -> Result<u64> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("LOCK TABLE stock_balances IN SHARE MODE")
+            .execute(&mut **t)
+            .await?;
+    }
+    let closed = closed_through(tx).await?;
+    let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = on_tx!(tx, x => sqlx::query_as(
+        "SELECT (SELECT MIN(day) FROM stock_days), (SELECT MAX(day) FROM stock_days)")
+        .fetch_one(&mut *x).await?);
+    let (Some(first), Some(last)) = (first, last) else {
+        return Ok(0);
+    };
+    let start = match closed {
+        Some(c) => c.succ_opt().unwrap_or(c),
+        None => first,
+    };
+    let end = through.min(last);
+    let mut n = 0;
+    for day in start.iter_days().take_while(|d| *d <= end) {
+        on_tx!(tx, x => { sqlx::query(
+            "INSERT INTO stock_closings (day, store_id, item_id, closing) \
+             SELECT $1, store_id, item_id, closing FROM ( \
+               SELECT b.store_id, b.item_id, (SELECT d.closing FROM stock_days d WHERE d.store_id = b.store_id \
+                 AND d.item_id = b.item_id AND d.day <= $1 ORDER BY d.day DESC LIMIT 1) AS closing \
+               FROM stock_balances b \
+             ) t WHERE closing IS NOT NULL")
+            .bind(day).execute(&mut *x).await?; });
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// Locks a pair's balance row (creating it at zero), so that a transaction touching two
@@ -312,6 +404,7 @@ pub async fn touch(tx: &mut Tx, store_id: i64, item_id: i64) -> Result<()> {
 /// a bulk load).
 pub async fn rebuild_balances(tx: &mut Tx) -> Result<()> {
     on_tx!(tx, x => {
+        sqlx::query("DELETE FROM stock_closings").execute(&mut *x).await?;
         sqlx::query("DELETE FROM stock_days").execute(&mut *x).await?;
         sqlx::query("DELETE FROM stock_balances").execute(&mut *x).await?;
         sqlx::query(
@@ -332,6 +425,8 @@ pub async fn rebuild_balances(tx: &mut Tx) -> Result<()> {
              WHERE d.day = (SELECT MAX(x.day) FROM stock_days x WHERE x.store_id = d.store_id AND x.item_id = d.item_id)")
             .execute(&mut *x).await?;
     });
+    // Every day with a movement is in the past of a bulk load: close them all.
+    close_days(tx, NaiveDate::MAX).await?;
     Ok(())
 }
 
@@ -344,9 +439,12 @@ pub struct BalanceRow {
     pub balance: i64,
 }
 
-/// The balance of every pair of the scope's stores as of the end of `day`, from the rollup:
-/// the closing of each pair's latest day on or before `day` (pairs with no movement by then
-/// are left out). `store` narrows to one store.
+/// The balance of every pair of the scope's stores as of the end of `day` (pairs with no
+/// movement by then are left out). `store` narrows to one store.
+///
+/// A closed day is one range read of its closings. A day on or after the last day with a
+/// movement is the balance now. Any other day (not closed yet) is the closing of each pair's
+/// latest rollup day on or before it: one index seek per pair.
 pub async fn balances_as_of(
     db: &Db,
     scope: &Scope,
@@ -354,39 +452,35 @@ pub async fn balances_as_of(
     store: Option<i64>,
 ) -> Result<Vec<BalanceRow>> {
     let (lo, hi) = scope.range();
-    let sql = "SELECT store_id, item_id, balance FROM ( \
+    let (closed, last): (Option<NaiveDate>, Option<NaiveDate>) = on_db!(db, p => sqlx::query_as(
+        "SELECT (SELECT MAX(day) FROM stock_closings), (SELECT MAX(day) FROM stock_days)")
+        .fetch_one(p).await?);
+    let sql = if closed.is_some_and(|c| day <= c) {
+        "SELECT c.store_id, c.item_id, c.closing AS balance FROM stock_closings c \
+         JOIN supply_stores s ON s.id = c.store_id \
+         WHERE c.day = $3 AND s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 \
+           AND ($4 < 0 OR c.store_id = $4) \
+         ORDER BY c.store_id, c.item_id"
+    } else if last.is_none_or(|l| day >= l) {
+        // A pair whose row was only locked (never moved) is left out, as on any other day.
+        "SELECT b.store_id, b.item_id, b.balance FROM stock_balances b \
+         JOIN supply_stores s ON s.id = b.store_id \
+         WHERE s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 AND ($4 < 0 OR b.store_id = $4) \
+           AND (b.balance > 0 OR EXISTS (SELECT 1 FROM stock_days d \
+             WHERE d.store_id = b.store_id AND d.item_id = b.item_id AND d.day <= $3)) \
+         ORDER BY b.store_id, b.item_id"
+    } else {
+        "SELECT store_id, item_id, balance FROM ( \
          SELECT b.store_id, b.item_id, (SELECT d.closing FROM stock_days d WHERE d.store_id = b.store_id \
            AND d.item_id = b.item_id AND d.day <= $3 ORDER BY d.day DESC LIMIT 1) AS balance \
          FROM stock_balances b JOIN supply_stores s ON s.id = b.store_id \
          WHERE s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 AND ($4 < 0 OR b.store_id = $4) \
-       ) t WHERE balance IS NOT NULL ORDER BY store_id, item_id";
-    match db {
-        Db::Sqlite(p) => {
-            // One leaf page of the rollup per pair: let SQLite map the file and keep more of
-            // it cached on this connection rather than read it page by page.
-            let mut c = p.acquire().await?;
-            sqlx::query("PRAGMA mmap_size = 268435456")
-                .execute(&mut *c)
-                .await?;
-            sqlx::query("PRAGMA cache_size = -65536")
-                .execute(&mut *c)
-                .await?;
-            Ok(sqlx::query_as::<_, BalanceRow>(sql)
-                .bind(&lo)
-                .bind(&hi)
-                .bind(day)
-                .bind(store.unwrap_or(-1))
-                .fetch_all(&mut *c)
-                .await?)
-        }
-        Db::Postgres(p) => Ok(sqlx::query_as::<_, BalanceRow>(sql)
-            .bind(&lo)
-            .bind(&hi)
-            .bind(day)
-            .bind(store.unwrap_or(-1))
-            .fetch_all(p)
-            .await?),
-    }
+       ) t WHERE balance IS NOT NULL ORDER BY store_id, item_id"
+    };
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(day)
+            .bind(store.unwrap_or(-1)).fetch_all(p).await?),
+    )
 }
 
 /// The same figures summed from the movements themselves (the check on the rollup, and the

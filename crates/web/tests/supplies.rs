@@ -1336,6 +1336,122 @@ async fn excel_imports_are_all_or_nothing(engine: Engine) {
     assert!(sheet.rows.iter().all(|(_, c)| c[2].starts_with("632801")));
 }
 
+/// The days of stock are closed (日结) from the demo on; reads of closed days, of days not
+/// closed yet and of days after the last movement all agree with the movements, before and
+/// after back-dated movements (on an existing pair and on a pair first moved on a closed
+/// day) and after the next days are closed.
+async fn the_days_of_stock_are_closed(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let k = kit(&t).await;
+    let op = "golmud_operator";
+    let last_closed = || async {
+        t.count("SELECT COUNT(DISTINCT day) FROM stock_closings")
+            .await
+    };
+    let demo_days = last_closed().await;
+    assert!(demo_days > 30, "{demo_days} days closed by the demo");
+    assert_eq!(
+        t.count(
+            "SELECT COUNT(*) FROM stock_closings WHERE day = (SELECT MAX(day) FROM stock_days)"
+        )
+        .await,
+        t.count("SELECT COUNT(*) FROM stock_balances b WHERE EXISTS (SELECT 1 FROM stock_days d WHERE d.store_id = b.store_id AND d.item_id = b.item_id)")
+            .await,
+        "every pair that ever moved has a closing on the last day"
+    );
+    // A week after the demo: a receipt three days after its last day, not closed yet.
+    t.app.clock.set(Some(
+        chrono::DateTime::parse_from_rfc3339("2020-03-20T02:00:00Z")
+            .expect("time")
+            .to_utc(),
+    ));
+    let r = mv(
+        &t,
+        op,
+        k.county,
+        json!({"kind": "receipt", "item_id": k.mask, "quantity": 800, "moved_on": "2020-03-16"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let after = [
+        "2020-03-12",
+        "2020-03-13",
+        "2020-03-14",
+        "2020-03-15",
+        "2020-03-16",
+        "2020-03-19",
+    ];
+    rollup_agrees(&t, &after).await;
+    assert_eq!(balance(&t, op, k.county, k.mask, "2020-03-15").await, 0);
+    assert_eq!(balance(&t, op, k.county, k.mask, "2020-03-16").await, 800);
+    // Closing runs through yesterday but no further than the last movement.
+    let closed = t.app.close_stock_days().await.expect("close");
+    assert_eq!(closed, 3, "2020-03-14 through 2020-03-16");
+    assert_eq!(last_closed().await, demo_days + 3);
+    assert_eq!(t.app.close_stock_days().await.expect("close again"), 0);
+    rollup_agrees(&t, &after).await;
+    // Back-dated movements on closed days: an issue from the county store, and a transfer
+    // to a station that never held urea before.
+    let r = mv(
+        &t,
+        op,
+        k.county,
+        json!({"kind": "receipt", "item_id": k.urea, "quantity": 900, "moved_on": "2020-02-10"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = mv(
+        &t,
+        op,
+        k.county,
+        json!({"kind": "transfer", "item_id": k.urea, "quantity": 300, "to_store_id": k.station,
+        "moved_on": "2020-02-20"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = mv(
+        &t,
+        op,
+        k.county,
+        json!({"kind": "issue", "item_id": k.mask, "quantity": 200, "moved_on": "2020-03-16",
+        "counterparty": "补登"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    for (day, county, station) in [
+        ("2020-02-09", 0, 0),
+        ("2020-02-10", 900, 0),
+        ("2020-02-19", 900, 0),
+        ("2020-02-20", 600, 300),
+        ("2020-03-16", 600, 300),
+    ] {
+        assert_eq!(
+            balance(&t, op, k.county, k.urea, day).await,
+            county,
+            "{day}"
+        );
+        assert_eq!(
+            balance(&t, op, k.station, k.urea, day).await,
+            station,
+            "{day}"
+        );
+    }
+    assert_eq!(balance(&t, op, k.county, k.mask, "2020-03-16").await, 600);
+    let mut day = chrono::NaiveDate::from_ymd_opt(2020, 1, 20).expect("day");
+    let mut days = Vec::new();
+    while day <= chrono::NaiveDate::from_ymd_opt(2020, 3, 20).expect("day") {
+        days.push(day.to_string());
+        day += chrono::Duration::days(1);
+    }
+    let days: Vec<&str> = days.iter().map(String::as_str).collect();
+    rollup_agrees(&t, &days).await;
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM stock_closings WHERE closing < 0")
+            .await,
+        0
+    );
+}
+
 on_both_engines!(
     the_catalogue_is_kept_by_the_administrator,
     stock_moves_only_as_movements,
@@ -1347,6 +1463,7 @@ on_both_engines!(
     the_demo_holds_supplies_across_haixi,
     the_pages_show_stock_and_the_phone_form_records,
     excel_imports_are_all_or_nothing,
+    the_days_of_stock_are_closed,
 );
 
 #[allow(dead_code)]

@@ -95,6 +95,13 @@ async fn add_store(
     .await?)
 }
 
+/// What [`populate`] wrote: the store-item pairs (store, item, place, weight) and the days.
+pub struct Populated {
+    pub pairs: Vec<(i64, i64, String, u64)>,
+    pub first: NaiveDate,
+    pub days: u64,
+}
+
 pub async fn run(movements: u64, runs: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
@@ -105,9 +112,18 @@ pub async fn run(movements: u64, runs: usize) -> anyhow::Result<()> {
     let t = Instant::now();
     app.import_region(&cli, Some("63"), &|_, _| {}).await?;
     println!("导入青海省区划：{:.1} s", t.elapsed().as_secs_f64());
+    let Populated { pairs, first, days } = populate(&db, movements).await?;
+    measure(&app, &db, &pairs, first, days, runs).await
+}
+
+/// Fills a database that holds Qinghai's divisions (63) with the catalogue, a store in each
+/// county and township and at a third of the townships' checkpoints, and `movements` stock
+/// movements over 2020, with the per-pair balances, the per-day rollup and the closed days
+/// the movements would leave.
+pub async fn populate(db: &Db, movements: u64) -> anyhow::Result<Populated> {
     let qinghai = Code::parse("63")?;
-    let counties = jurisdiction::codes_at_level(&db, &qinghai, 3).await?;
-    let townships = jurisdiction::codes_at_level(&db, &qinghai, 4).await?;
+    let counties = jurisdiction::codes_at_level(db, &qinghai, 3).await?;
+    let townships = jurisdiction::codes_at_level(db, &qinghai, 4).await?;
     anyhow::ensure!(!townships.is_empty(), "青海省没有乡级区划");
     let now = Utc::now();
 
@@ -261,10 +277,31 @@ pub async fn run(movements: u64, runs: usize) -> anyhow::Result<()> {
         "写入 {written} 条出入库与 {day_rows} 行按日汇总：{:.1} s",
         t.elapsed().as_secs_f64()
     );
-    if let Db::Sqlite(p) = &db {
+    let t = Instant::now();
+    let mut tx = db.begin().await?;
+    let closed = store::close_days(&mut tx, first + Duration::days(days as i64)).await?;
+    tx.commit().await?;
+    println!(
+        "日结 {closed} 天（每天各仓库各物资一行）：{:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    if let Db::Sqlite(p) = db {
         sqlx::query("ANALYZE").execute(p).await?;
     }
+    Ok(Populated { pairs, first, days })
+}
 
+/// Times the balances as of a day and the recording of a movement.
+async fn measure(
+    app: &App,
+    db: &Db,
+    pairs: &[(i64, i64, String, u64)],
+    first: NaiveDate,
+    days: u64,
+    runs: usize,
+) -> anyhow::Result<()> {
+    let cli = Actor::cli();
+    let qinghai = Code::parse("63")?;
     // Balances of every store for every item as of a day.
     let province = Scope::Under(qinghai.clone());
     let mut rollup = Vec::new();
@@ -275,7 +312,7 @@ pub async fn run(movements: u64, runs: usize) -> anyhow::Result<()> {
     for k in 0..runs {
         let d = first + Duration::days(rng.next(days) as i64);
         let t = Instant::now();
-        let a = store::balances_as_of(&db, &province, d, None).await?;
+        let a = store::balances_as_of(db, &province, d, None).await?;
         rollup.push(ms_since(t));
         lines = lines.max(a.len());
         let t = Instant::now();
@@ -290,7 +327,7 @@ pub async fn run(movements: u64, runs: usize) -> anyhow::Result<()> {
         through_app.push(ms_since(t));
         if k < 5 {
             let t = Instant::now();
-            let b = store::balances_from_movements(&db, &province, d).await?;
+            let b = store::balances_from_movements(db, &province, d).await?;
             scan.push(ms_since(t));
             anyhow::ensure!(a == b, "按日汇总与逐条计算不一致（{d}）");
         }

@@ -45,6 +45,19 @@ pub async fn run(
     }
     let stopper = scheduler.clone();
     scheduler.spawn();
+    // The days of stock are closed (日结) hourly, through yesterday.
+    let closer = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match closer.close_stock_days().await {
+                Ok(0) => {}
+                Ok(days) => tracing::info!(days, "days of stock closed"),
+                Err(e) => tracing::warn!(error = %e, "closing the days of stock failed"),
+            }
+        }
+    });
     if !demo {
         // Personal data past its retention period is erased hourly (the demo keeps its 2020
         // records as they were; `dualtrack retention` erases on demand).
