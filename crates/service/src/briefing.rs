@@ -104,8 +104,10 @@ impl App {
             .await?;
         let stats_day = self.as_of_of(&q.as_of)?;
         let a = self.at_place(actor, &q.place).await?;
-        let today = self.snapshot(&a, stats_day).await?;
-        let before = self.snapshot(&a, stats_day - Duration::days(1)).await?;
+        let (today, before) = tokio::try_join!(
+            self.snapshot(&a, stats_day),
+            self.snapshot(&a, stats_day - Duration::days(1)),
+        )?;
         let (place_code, place_name) = match a.scope.code() {
             Some(c) => (
                 c.to_string(),

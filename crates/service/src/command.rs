@@ -8,7 +8,7 @@
 //! and day, with the same scope and permissions. A section the caller may not read is left
 //! out rather than refused.
 
-use crate::checkpoints::CountsQuery;
+use crate::checkpoints::{restricted_to, CountsQuery};
 use crate::handovers::HandoverFiguresQuery;
 use crate::mobilisation::parse_date;
 use crate::monitoring::FiguresQuery;
@@ -672,6 +672,25 @@ pub struct Snapshot {
     pub escalated_today: i64,
 }
 
+/// Checkpoint counts of a place on one day.
+struct PassageTotals {
+    day: NaiveDate,
+    persons: i64,
+    fevers: i64,
+    turned_back: i64,
+}
+
+impl PassageTotals {
+    fn on(day: NaiveDate) -> PassageTotals {
+        PassageTotals {
+            day,
+            persons: 0,
+            fevers: 0,
+            turned_back: 0,
+        }
+    }
+}
+
 fn count(id: &'static str, n: i64, link: String) -> (&'static str, FigureValue) {
     let ind = indicator(id);
     (
@@ -709,6 +728,17 @@ fn ratio(id: &'static str, r: &Rate, link: String) -> (&'static str, FigureValue
             link,
         },
     )
+}
+
+/// Logs (at debug level) how long a section of a snapshot took, and starts the next.
+fn lap(t: &mut std::time::Instant, day: NaiveDate, section: &str) {
+    tracing::debug!(
+        %day,
+        section,
+        ms = t.elapsed().as_secs_f64() * 1000.0,
+        "command view section"
+    );
+    *t = std::time::Instant::now();
 }
 
 fn percent_of(n: i64, d: i64) -> Rate {
@@ -756,6 +786,7 @@ impl App {
                 .clone()
         };
         let level = a.scope.code().map(|c| c.level());
+        let mut t = std::time::Instant::now();
         if a.can(Permission::ReadMonitoring) {
             let m = self
                 .monitoring_figures(
@@ -795,6 +826,7 @@ impl App {
                 }
             }
         }
+        lap(&mut t, day, "monitoring");
         if a.can(Permission::ReadCheckpoints)
             && matches!(
                 level,
@@ -802,21 +834,19 @@ impl App {
             )
         {
             let c = self
-                .checkpoint_counts(
-                    a,
-                    &CountsQuery {
-                        from: Some(d.clone()),
-                        to: Some(d.clone()),
-                    },
-                )
-                .await?;
+                .passage_totals(a, day, day)
+                .await?
+                .into_iter()
+                .next()
+                .unwrap_or(PassageTotals::on(day));
             let link = format!("/checkpoints?from={d}&to={d}");
             s.values.extend([
-                count("prevention.passages", c.total.persons, link.clone()),
-                count("prevention.fevers", c.total.fevers, link.clone()),
-                count("prevention.turned_back", c.total.turned_back, link),
+                count("prevention.passages", c.persons, link.clone()),
+                count("prevention.fevers", c.fevers, link.clone()),
+                count("prevention.turned_back", c.turned_back, link),
             ]);
         }
+        lap(&mut t, day, "checkpoints");
         if a.can(Permission::ReadGridWork) {
             let g = self
                 .grid_report_rollup(
@@ -867,6 +897,7 @@ impl App {
                 }
             }
         }
+        lap(&mut t, day, "grid reports and hand-overs");
         if a.can(Permission::ReadResumption) {
             let r = self
                 .resumption_rates_for(
@@ -958,6 +989,7 @@ impl App {
                 ]);
             }
         }
+        lap(&mut t, day, "resumption");
         if a.can(Permission::ReadMobilisation) {
             let m = self.mobilisation_figures(a, &d).await?;
             let by_kind = |k: OrgKind| -> i64 {
@@ -1017,6 +1049,7 @@ impl App {
             ]);
             s.new_branches = self.branches_set_up(a, day).await?;
         }
+        lap(&mut t, day, "mobilisation");
         if a.can(Permission::ReadWhistleFigures) {
             let day_q = WhistleFiguresQuery {
                 from: Some(d.clone()),
@@ -1064,6 +1097,7 @@ impl App {
                 );
             }
         }
+        lap(&mut t, day, "whistle");
         if a.can(Permission::ReadSupplies) {
             let short = self
                 .shortfalls(
@@ -1122,11 +1156,13 @@ impl App {
                 .map(|l| format!("{}{}缺{}{}", l.place_name, l.item_name, l.shortfall, l.unit))
                 .collect();
         }
+        lap(&mut t, day, "supplies");
         if a.can(Permission::ReadTree) {
             let grids = self.grids_in(a).await?;
             s.values
                 .extend([count("mobilisation.grids", grids, format!("/tree/{place}"))]);
         }
+        lap(&mut t, day, "grids");
         s.children = children.into_values().collect();
         Ok(s)
     }
@@ -1139,12 +1175,15 @@ impl App {
             .await?;
         let day = self.as_of_of(&q.as_of)?;
         let a = self.at_place(actor, &q.place).await?;
-        let today = self.snapshot(&a, day).await?;
-        let before = self.snapshot(&a, day - Duration::days(1)).await?;
+        // Independent reads, each on its own connection of the pool.
+        let (today, before, place, path, series) = tokio::try_join!(
+            self.snapshot(&a, day),
+            self.snapshot(&a, day - Duration::days(1)),
+            self.place_ref(&a),
+            self.path_of(actor, &a),
+            self.series_of(&a, day),
+        )?;
         let sections = sections_of(&today, &before);
-        let place = self.place_ref(&a).await?;
-        let path = self.path_of(actor, &a).await?;
-        let series = self.series_of(&a, day).await?;
         Ok(Dashboard {
             as_of: day,
             place,
@@ -1165,8 +1204,10 @@ impl App {
             .await?;
         let day = self.as_of_of(&q.as_of)?;
         let a = self.at_place(actor, &q.place).await?;
-        let today = self.snapshot(&a, day).await?;
-        let before = self.snapshot(&a, day - Duration::days(1)).await?;
+        let (today, before) = tokio::try_join!(
+            self.snapshot(&a, day),
+            self.snapshot(&a, day - Duration::days(1)),
+        )?;
         Ok(today
             .values
             .into_iter()
@@ -1220,6 +1261,7 @@ impl App {
                 )
             })
             .collect();
+        let mut t = std::time::Instant::now();
         if a.can(Permission::ReadResumption) {
             let s = self
                 .resumption_series(
@@ -1239,20 +1281,15 @@ impl App {
                 }
             }
         }
+        lap(&mut t, day, "series: resumption");
         if a.can(Permission::ReadMonitoring) {
-            for (d, p) in points.iter_mut() {
-                let m = self
-                    .monitoring_figures(
-                        a,
-                        &FiguresQuery {
-                            as_of: Some(d.to_string()),
-                            place: None,
-                        },
-                    )
-                    .await?;
-                p.under_monitoring = Some(m.under);
+            for (d, under) in self.monitoring_under_series(a, from, day).await? {
+                if let Some(p) = points.get_mut(&d) {
+                    p.under_monitoring = Some(under);
+                }
             }
         }
+        lap(&mut t, day, "series: monitoring");
         let level = a.scope.code().map(|c| c.level());
         if a.can(Permission::ReadCheckpoints)
             && matches!(
@@ -1260,22 +1297,61 @@ impl App {
                 None | Some(Level::Province | Level::Prefecture | Level::County)
             )
         {
+            for l in self.passage_totals(a, from, day).await? {
+                if let Some(p) = points.get_mut(&l.day) {
+                    p.passages = Some(l.persons);
+                }
+            }
+        }
+        lap(&mut t, day, "series: checkpoints");
+        Ok(points.into_values().collect())
+    }
+
+    /// The checkpoint counts of the (narrowed) scope for each day from `from` to `to` that
+    /// has passages: the totals of [`App::checkpoint_counts`] for those days, read from the
+    /// per-day rollup, or from the counts themselves for an account that sees only its own
+    /// checkpoints.
+    async fn passage_totals(
+        &self,
+        a: &Actor,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ServiceResult<Vec<PassageTotals>> {
+        if restricted_to(a).is_some() {
             let c = self
                 .checkpoint_counts(
                     a,
                     &CountsQuery {
                         from: Some(from.to_string()),
-                        to: Some(day.to_string()),
+                        to: Some(to.to_string()),
                     },
                 )
                 .await?;
+            let mut days: BTreeMap<NaiveDate, PassageTotals> = BTreeMap::new();
             for l in &c.by_day {
-                if let Some(p) = points.get_mut(&l.date) {
-                    *p.passages.get_or_insert(0) += l.counts.persons;
-                }
+                let t = days
+                    .entry(l.date)
+                    .or_insert_with(|| PassageTotals::on(l.date));
+                t.persons += l.counts.persons;
+                t.fevers += l.counts.fevers;
+                t.turned_back += l.counts.turned_back;
             }
+            return Ok(days.into_values().collect());
         }
-        Ok(points.into_values().collect())
+        self.require(a, Permission::ReadCheckpoints, "卡口", "counts")
+            .await?;
+        Ok(
+            dualtrack_store::passage_days::by_day(&self.db, &a.scope, from, to)
+                .await?
+                .into_iter()
+                .map(|r| PassageTotals {
+                    day: r.day,
+                    persons: r.persons,
+                    fevers: r.fevers,
+                    turned_back: r.turned_back,
+                })
+                .collect(),
+        )
     }
 
     /// The grids of the (narrowed) scope.

@@ -1065,6 +1065,51 @@ impl App {
         })
     }
 
+    /// People under monitoring in the caller's scope as of each day from `from` to `to`:
+    /// the `under` of [`App::monitoring_figures`] for each of those days, read from the
+    /// rollup in one pass where the figures come from it (a county and above).
+    pub async fn monitoring_under_series(
+        &self,
+        actor: &Actor,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ServiceResult<Vec<(NaiveDate, i64)>> {
+        self.require(actor, Permission::ReadMonitoring, "隔离监测对象", "figures")
+            .await?;
+        let days = (to - from).num_days();
+        if !(0..=400).contains(&days) {
+            return Err(ServiceError::invalid("to", "一次最多查询 400 天"));
+        }
+        let level = match actor.scope.code().map(|c| c.as_str().len()).unwrap_or(0) {
+            0..=4 => 6,
+            6 => 9,
+            _ => {
+                let mut out = Vec::new();
+                for i in 0..=days {
+                    let d = from + Duration::days(i);
+                    let q = FiguresQuery {
+                        as_of: Some(d.to_string()),
+                        place: None,
+                    };
+                    out.push((d, self.monitoring_figures(actor, &q).await?.under));
+                }
+                return Ok(out);
+            }
+        };
+        let deltas = store::under_deltas(&self.db, &actor.scope, level, to).await?;
+        let mut out = Vec::new();
+        let mut under = 0;
+        let mut next = deltas.iter().peekable();
+        for i in 0..=days {
+            let d = from + Duration::days(i);
+            while let Some((_, n)) = next.next_if(|(day, _)| *day <= d) {
+                under += n;
+            }
+            out.push((d, under));
+        }
+        Ok(out)
+    }
+
     async fn place_names(&self, codes: &[String]) -> ServiceResult<HashMap<String, String>> {
         Ok(store::names(&self.db, codes).await?.into_iter().collect())
     }

@@ -14,6 +14,7 @@ pub mod handovers;
 pub mod jurisdiction;
 pub mod mobilisation;
 pub mod monitoring;
+pub mod passage_days;
 pub mod prevention;
 pub mod projects;
 pub mod punctuality;
@@ -159,8 +160,11 @@ impl Db {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
+                // A connection to a local file does not go stale: no round trip to its
+                // worker thread to test it each time it is taken from the pool.
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(15))
                     .connect_with(opts)
                     .await

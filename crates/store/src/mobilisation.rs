@@ -308,12 +308,129 @@ pub struct NewDeployment<'a> {
 }
 
 pub async fn insert_deployment(tx: &mut Tx, d: &NewDeployment<'_>) -> Result<i64> {
-    Ok(on_tx!(tx, e => sqlx::query_scalar(
+    lock_people(tx, &[d.person_id]).await?;
+    let id: i64 = on_tx!(tx, e => sqlx::query_scalar(
         "INSERT INTO deployments (person_id, jurisdiction_code, org_id, site_kind, site_name, role, start_on, end_on, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
         .bind(d.person_id).bind(d.jurisdiction_code).bind(d.org_id).bind(d.site_kind).bind(d.site_name)
         .bind(d.role).bind(d.start_on).bind(d.end_on).bind(d.at)
-        .fetch_one(&mut *e).await?))
+        .fetch_one(&mut *e).await?);
+    add_to_on_duty(tx, &[id]).await?;
+    Ok(id)
+}
+
+/// The levels of the on-duty rollup: province, prefecture, county, township.
+const ON_DUTY_LEVELS: [usize; 4] = [2, 4, 6, 9];
+
+/// On PostgreSQL, holds the people whose deployments are being written until the
+/// transaction ends, so that two transactions never merge one person's stretches on duty
+/// each without the other's (SQLite writes one transaction at a time).
+async fn lock_people(tx: &mut Tx, people: &[i64]) -> Result<()> {
+    if let Tx::Postgres(t) = tx {
+        let mut ids = people.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        sqlx::query("SELECT id FROM people WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(&ids)
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The +1/-1 of one person's deployments in one place: overlapping deployments merged.
+fn stretches(mut spans: Vec<(NaiveDate, Option<NaiveDate>)>, out: &mut Vec<(NaiveDate, i64)>) {
+    spans.retain(|(s, e)| e.is_none_or(|e| e >= *s));
+    spans.sort();
+    let mut cur: Option<(NaiveDate, Option<NaiveDate>)> = None;
+    fn close((s, e): (NaiveDate, Option<NaiveDate>), out: &mut Vec<(NaiveDate, i64)>) {
+        out.push((s, 1));
+        if let Some(e) = e {
+            out.push((e + chrono::Duration::days(1), -1));
+        }
+    }
+    for (s, e) in spans {
+        cur = match cur {
+            Some((cs, ce)) if ce.is_none_or(|ce| s <= ce) => {
+                Some((cs, ce.and_then(|ce| e.map(|e| e.max(ce)))))
+            }
+            Some(c) => {
+                close(c, out);
+                Some((s, e))
+            }
+            None => Some((s, e)),
+        };
+    }
+    if let Some(c) = cur {
+        close(c, out);
+    }
+}
+
+/// Adds the deployments just written (`new`, in this transaction) to the on-duty rollup:
+/// for each of their people and each place of the rollup, the stretches on duty with and
+/// without them are merged and the difference is added.
+async fn add_to_on_duty(tx: &mut Tx, new: &[i64]) -> Result<()> {
+    use std::collections::{BTreeMap, HashSet};
+    type Row = (i64, i64, String, NaiveDate, Option<NaiveDate>);
+    let new_ids: HashSet<i64> = new.iter().copied().collect();
+    let mut rows: Vec<Row> = Vec::new();
+    for chunk in new.chunks(500) {
+        let got: Vec<Row> = on_tx!(tx, e => {
+            let mut qb = QueryBuilder::new(
+                "SELECT id, person_id, jurisdiction_code, start_on, end_on FROM deployments \
+                 WHERE person_id IN (SELECT person_id FROM deployments WHERE id IN (");
+            let mut sep = qb.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            qb.push("))");
+            qb.build_query_as::<Row>().fetch_all(&mut *e).await?
+        });
+        rows.extend(got);
+    }
+    rows.sort_by_key(|r| r.0);
+    rows.dedup_by_key(|r| r.0);
+    // By person and place: the stretches with all deployments (+) and without the new (-).
+    type Spans = Vec<(NaiveDate, Option<NaiveDate>)>;
+    let mut by: BTreeMap<(usize, String, i64), (Spans, Spans)> = BTreeMap::new();
+    for (id, person, code, s, e) in &rows {
+        for level in ON_DUTY_LEVELS {
+            if code.len() < level {
+                continue;
+            }
+            let entry = by
+                .entry((level, code[..level].to_string(), *person))
+                .or_default();
+            entry.0.push((*s, *e));
+            if !new_ids.contains(id) {
+                entry.1.push((*s, *e));
+            }
+        }
+    }
+    let mut deltas: BTreeMap<(usize, String, NaiveDate), i64> = BTreeMap::new();
+    for ((level, place, _), (with, without)) in by {
+        let (mut plus, mut minus) = (Vec::new(), Vec::new());
+        stretches(with, &mut plus);
+        stretches(without, &mut minus);
+        for (day, n) in plus {
+            *deltas.entry((level, place.clone(), day)).or_default() += n;
+        }
+        for (day, n) in minus {
+            *deltas.entry((level, place.clone(), day)).or_default() -= n;
+        }
+    }
+    let deltas: Vec<_> = deltas.into_iter().filter(|(_, n)| *n != 0).collect();
+    for chunk in deltas.chunks(1000) {
+        on_tx!(tx, e => {
+            let mut qb = QueryBuilder::new("INSERT INTO on_duty_days (level, place, day, delta) ");
+            qb.push_values(chunk, |mut b, ((level, place, day), n)| {
+                b.push_bind(*level as i32).push_bind(place.as_str()).push_bind(*day).push_bind(*n);
+            });
+            qb.push(" ON CONFLICT (level, place, day) DO UPDATE SET delta = on_duty_days.delta + excluded.delta");
+            qb.build().execute(&mut *e).await?;
+        });
+    }
+    Ok(())
 }
 
 /// Deployments in the scope: of one person, or on duty on a day, or all.
@@ -340,8 +457,21 @@ pub async fn list_deployments(
     }))
 }
 
-/// People on duty on a day in the scope, by county.
+/// People on duty on a day in the scope (each person once), from the on-duty rollup for a
+/// province, prefecture, county or township, otherwise from the deployments.
 pub async fn count_on_duty(db: &Db, scope: &Scope, day: NaiveDate) -> Result<i64> {
+    match scope.code() {
+        Some(c) if ON_DUTY_LEVELS.contains(&c.as_str().len()) => {
+            Ok(on_db!(db, p => sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT) FROM on_duty_days WHERE level = $1 AND place = $2 AND day <= $3")
+                .bind(c.as_str().len() as i32).bind(c.as_str()).bind(day).fetch_one(p).await?))
+        }
+        _ => count_on_duty_scanning(db, scope, day).await,
+    }
+}
+
+/// The same figure counted from the deployments themselves.
+pub async fn count_on_duty_scanning(db: &Db, scope: &Scope, day: NaiveDate) -> Result<i64> {
     let (lo, hi) = scope.range();
     Ok(on_db!(db, p => sqlx::query_scalar(
         "SELECT COUNT(DISTINCT person_id) FROM deployments WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 \
@@ -604,6 +734,9 @@ pub async fn insert_deployments(
     rows: &[DeploymentRecord],
     at: DateTime<Utc>,
 ) -> Result<()> {
+    let people: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
+    lock_people(tx, &people).await?;
+    let mut new = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(2000) {
         on_tx!(tx, e => {
             let mut qb = QueryBuilder::new(
@@ -617,9 +750,12 @@ pub async fn insert_deployments(
                     .push_bind(d.end_on)
                     .push_bind(at);
             });
-            qb.build().execute(&mut *e).await?;
+            qb.push(" RETURNING id");
+            let ids: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *e).await?;
+            new.extend(ids);
         });
     }
+    add_to_on_duty(tx, &new).await?;
     Ok(())
 }
 

@@ -370,6 +370,22 @@ pub async fn figures_from_rollup(
         .bind(level).bind(&lo).bind(&hi).bind(day).fetch_all(p).await?))
 }
 
+/// The change in people under monitoring (Σ started − Σ released, all kinds) on each day up
+/// to `to` that has rollup rows of a level within the scope, in day order: the running sum
+/// up to a day is the number under monitoring as of that day.
+pub async fn under_deltas(
+    db: &Db,
+    scope: &Scope,
+    level: i32,
+    to: NaiveDate,
+) -> Result<Vec<(NaiveDate, i64)>> {
+    let (lo, hi) = scope.range();
+    Ok(on_db!(db, p => sqlx::query_as::<_, (NaiveDate, i64)>(
+        "SELECT day, CAST(SUM(started) - SUM(released) AS BIGINT) FROM monitoring_days \
+         WHERE level = $1 AND place >= $2 AND place < $3 AND day <= $4 GROUP BY day ORDER BY day")
+        .bind(level).bind(&lo).bind(&hi).bind(to).fetch_all(p).await?))
+}
+
 /// The same figures counted from the cases themselves, grouped by the first `digits` of the
 /// place (for scopes below a county, and to compare with the rollup).
 pub async fn figures_from_cases(

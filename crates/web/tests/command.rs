@@ -252,7 +252,86 @@ async fn a_county_leader_sees_the_county_only(engine: Engine) {
     assert!(r.json()["error"]["fields"]["as_of"].is_string());
 }
 
+/// The figures the dashboard reads from rollups (people on duty, checkpoint counts, people
+/// under monitoring over four weeks) are those counted from the records, day by day.
+async fn rolled_up_figures_are_the_records(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let tok = t.token("haixi_leader").await;
+    for place in ["6328", "632801", "632802", "632801100"] {
+        for day in [
+            "2020-01-26",
+            "2020-02-05",
+            "2020-02-17",
+            "2020-02-27",
+            "2020-03-12",
+        ] {
+            let d = get_ok(
+                &t,
+                &format!("/api/v1/dashboard?as_of={day}&place={place}"),
+                &tok,
+            )
+            .await;
+            let (lo, hi) = (place.to_string(), format!("{place}:"));
+            let on_duty = t
+                .count(&format!(
+                    "SELECT COUNT(DISTINCT person_id) FROM deployments WHERE jurisdiction_code >= '{lo}' \
+                     AND jurisdiction_code < '{hi}' AND start_on <= '{day}' AND (end_on IS NULL OR end_on >= '{day}')"
+                ))
+                .await;
+            assert_eq!(
+                figure(&d, "mobilisation.on_duty")["numerator"].as_i64(),
+                Some(on_duty),
+                "{place} {day}"
+            );
+            if place.len() <= 6 {
+                let persons = t
+                    .count(&format!(
+                        "SELECT CAST(COALESCE(SUM(persons), 0) AS BIGINT) FROM passages \
+                         WHERE jurisdiction_code >= '{lo}' AND jurisdiction_code < '{hi}' AND pass_date = '{day}'"
+                    ))
+                    .await;
+                assert_eq!(
+                    figure(&d, "prevention.passages")["numerator"].as_i64(),
+                    Some(persons),
+                    "{place} {day}"
+                );
+                if place == "6328" {
+                    let c = get_ok(
+                        &t,
+                        &format!("/api/v1/checkpoints/counts?from={day}&to={day}"),
+                        &tok,
+                    )
+                    .await;
+                    assert_eq!(
+                        figure(&d, "prevention.passages")["numerator"],
+                        c["total"]["persons"]
+                    );
+                    assert_eq!(
+                        figure(&d, "prevention.fevers")["numerator"],
+                        c["total"]["fevers"]
+                    );
+                    assert_eq!(
+                        figure(&d, "prevention.turned_back")["numerator"],
+                        c["total"]["turned_back"]
+                    );
+                }
+            }
+            for point in d["series"].as_array().expect("series").iter().step_by(9) {
+                let date = point["date"].as_str().expect("date");
+                let m = get_ok(
+                    &t,
+                    &format!("/api/v1/monitoring/figures?as_of={date}&place={place}"),
+                    &tok,
+                )
+                .await;
+                assert_eq!(point["under_monitoring"], m["under"], "{place} {date}");
+            }
+        }
+    }
+}
+
 on_both_engines!(
+    rolled_up_figures_are_the_records,
     dashboard_figures_are_the_tracks_figures,
     the_briefing_states_the_report_figures,
     a_county_leader_sees_the_county_only,

@@ -300,6 +300,15 @@ async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
         println!("数据库文件：{:.2} GB", meta.len() as f64 / 1e9);
     }
 
+    if !p.without.iter().any(|w| w == "mobilisation") {
+        let places = [
+            Code::parse("63")?,
+            Code::parse("6328")?,
+            Code::parse("632801")?,
+        ];
+        super::bench_mobilisation::check_on_duty(&db, &places).await?;
+    }
+
     let exists = scalar_i64(
         &db,
         &format!("SELECT COUNT(*) FROM users WHERE username = '{LEADER}'"),

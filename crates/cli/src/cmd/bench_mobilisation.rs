@@ -157,6 +157,35 @@ pub async fn populate<S: AsRef<str>>(
     Ok(())
 }
 
+/// Checks the on-duty figures of the rollup against counting the deployments, for the
+/// places given and days from late January to April, and prints how long each way takes.
+pub async fn check_on_duty(db: &Db, places: &[Code]) -> anyhow::Result<()> {
+    let day0 = NaiveDate::from_ymd_opt(2020, 1, 20).unwrap_or_default();
+    let (mut rolled, mut scanned) = (Vec::new(), Vec::new());
+    for place in places {
+        let scope = Scope::Under(place.clone());
+        for k in 0..8 {
+            let d = day0 + Duration::days(k * 11);
+            let t = Instant::now();
+            let a = store::count_on_duty(db, &scope, d).await?;
+            rolled.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            let b = store::count_on_duty_scanning(db, &scope, d).await?;
+            scanned.push(t.elapsed().as_secs_f64() * 1000.0);
+            anyhow::ensure!(
+                a == b,
+                "在岗人数不一致（{place}，{d}）：按日汇总 {a}，逐条 {b}"
+            );
+        }
+    }
+    let (r50, r95) = percentiles(rolled);
+    let (s50, s95) = percentiles(scanned);
+    println!(
+        "  当日在岗人数：按日汇总 p50 {r50:.1} ms，p95 {r95:.1} ms；逐条计数 p50 {s50:.1} ms，p95 {s95:.1} ms（结果一致）"
+    );
+    Ok(())
+}
+
 pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
@@ -210,6 +239,7 @@ pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyho
     }
     let (p50, p95) = percentiles(times);
     println!("  当日在岗人数（格尔木市，2020-02-28）：p50 {p50:.1} ms，p95 {p95:.1} ms");
+    check_on_duty(&db, &[haixi.clone(), Code::parse("632801")?]).await?;
 
     // Excel import of new people.
     let rows: Vec<Vec<String>> = (0..import_rows)
