@@ -741,6 +741,18 @@ fn lap(t: &mut std::time::Instant, day: NaiveDate, section: &str) {
     *t = std::time::Instant::now();
 }
 
+/// Awaits a read, logging (at debug level) how long it took.
+async fn timed<T>(
+    day: NaiveDate,
+    what: &str,
+    f: impl std::future::Future<Output = ServiceResult<T>>,
+) -> ServiceResult<T> {
+    let mut t = std::time::Instant::now();
+    let r = f.await;
+    lap(&mut t, day, what);
+    r
+}
+
 fn percent_of(n: i64, d: i64) -> Rate {
     crate::resumption::rate(n, d)
 }
@@ -1099,34 +1111,29 @@ impl App {
         }
         lap(&mut t, day, "whistle");
         if a.can(Permission::ReadSupplies) {
-            let short = self
-                .shortfalls(
-                    a,
-                    &ShortfallQuery {
-                        as_of: Some(d.clone()),
-                        place: None,
-                        horizon_days: None,
-                    },
-                )
-                .await?;
-            let low = self
-                .low_stock(
-                    a,
-                    &LowStockQuery {
-                        as_of: Some(d.clone()),
-                        place: None,
-                    },
-                )
-                .await?;
-            let farm = self
-                .spring_farming(
-                    a,
-                    &FarmQuery {
-                        as_of: Some(d.clone()),
-                        place: None,
-                    },
-                )
-                .await?;
+            let short_q = ShortfallQuery {
+                as_of: Some(d.clone()),
+                place: None,
+                horizon_days: None,
+            };
+            let low_q = LowStockQuery {
+                as_of: Some(d.clone()),
+                place: None,
+            };
+            let farm_q = FarmQuery {
+                as_of: Some(d.clone()),
+                place: None,
+            };
+            // Three independent reads, each on its own connection of the pool.
+            let (short, low, farm) = tokio::try_join!(
+                timed(day, "supplies: shortfalls", self.shortfalls(a, &short_q)),
+                timed(day, "supplies: low stock", self.low_stock(a, &low_q)),
+                timed(
+                    day,
+                    "supplies: spring farming",
+                    self.spring_farming(a, &farm_q)
+                ),
+            )?;
             let (prepared, planned) = farm
                 .townships
                 .iter()

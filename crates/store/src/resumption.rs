@@ -348,10 +348,12 @@ pub async fn series(
         None => ("''", "day".to_string()),
     };
     // Without statistics SQLite would walk the day-first primary key for the ordering's sake,
-    // reading every place's rows; the place-first covering index reads only the place's.
+    // reading every place's rows; the place-first covering index reads only the place's. For
+    // a prefecture or the province most places' rows are wanted, and the days asked for are
+    // one range of the primary key.
     let hint = match db {
-        Db::Sqlite(_) => "INDEXED BY resumption_rollup_place",
-        Db::Postgres(_) => "",
+        Db::Sqlite(_) if filter.lo.len() >= 6 => "INDEXED BY resumption_rollup_place",
+        _ => "",
     };
     let sql = format!(
         "SELECT day, {key} AS key, {SUMS} FROM resumption_rollup {hint} WHERE place >= $1 AND place < $2 \

@@ -206,7 +206,12 @@ async fn make(db: &Db, app: &App, part: &str, scale: f64) -> anyhow::Result<Stri
         }
         "supplies" => {
             let n = scaled(5_000_000, scale);
-            anyhow::bail!("物资保障数据（{n} 条出入库）的生成尚未接入")
+            let r = super::bench_supplies::populate(db, n).await?;
+            format!(
+                "{} 个仓库-物资组合，{n} 条出入库（{} 天）",
+                r.pairs.len(),
+                r.days
+            )
         }
         other => anyhow::bail!("未知的部分：{other}"),
     })
