@@ -244,21 +244,19 @@ impl App {
     /// Finds the user behind a session token, enforcing the idle and absolute timeouts.
     pub async fn authenticate(&self, token: &str, source_addr: &str) -> ServiceResult<Actor> {
         let expired = || ServiceError::Unauthenticated("登录已过期，请重新登录".into());
-        let Some(s) = session::by_token_hash(&self.db, &token_hash(token)).await? else {
+        let Some(s) = session::authenticated(&self.db, &token_hash(token)).await? else {
             return Err(ServiceError::Unauthenticated(
                 "未登录或登录已失效，请重新登录".into(),
             ));
         };
         let now = Utc::now();
         if now - s.last_seen_at > self.security.session_idle
-            || now - s.created_at > self.security.session_absolute
+            || now - s.session_created_at > self.security.session_absolute
         {
-            session::delete_expired(&self.db, s.id).await?;
+            session::delete_expired(&self.db, s.session_id).await?;
             return Err(expired());
         }
-        let Some(u) = user::by_id(&self.db, s.user_id).await? else {
-            return Err(expired());
-        };
+        let u = &s.user;
         if u.disabled {
             return Err(ServiceError::Locked(
                 "账户已被管理员锁定，请联系安全管理员".into(),
@@ -266,11 +264,10 @@ impl App {
         }
         // Sliding expiry, written at most once a minute.
         if now - s.last_seen_at > chrono::Duration::minutes(1) {
-            session::touch(&self.db, s.id, now).await?;
+            session::touch(&self.db, s.session_id, now).await?;
         }
-        let roles = user::roles(&self.db, u.id).await?;
-        let mut actor = actor_of(&u, roles, source_addr)?;
-        actor.session_id = Some(s.id);
+        let mut actor = actor_of(u, s.roles(), source_addr)?;
+        actor.session_id = Some(s.session_id);
         actor.csrf_token = s.csrf_token;
         Ok(actor)
     }

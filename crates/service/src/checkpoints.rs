@@ -18,7 +18,7 @@ use crate::actor::audit_in;
 use crate::input::text_of as text;
 use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, SubsecRound, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::checkpoints::{
     is_fever, parse_plate, temperature_tenths, CheckpointKind, PassageOutcome, VehicleClass,
@@ -928,8 +928,8 @@ impl App {
             Db::Postgres(_) => None,
         };
         let mut tx = self.db.begin().await?;
-        let id = match store::insert_passage(&mut tx, &new, self.now()).await {
-            Ok(id) => id,
+        let written = match store::insert_passage(&mut tx, &new, self.now()).await {
+            Ok(w) => w,
             Err(StoreError::Unique(_)) if key.is_some() => {
                 // The same key came in twice at once: the other one wrote it.
                 drop(tx);
@@ -969,15 +969,18 @@ impl App {
                 Action::PassageRegister,
                 Outcome::Success,
                 "通行登记",
-                id.to_string(),
+                written.id.to_string(),
                 Some(c.jurisdiction_code.clone()),
                 detail,
             ),
         )
         .await?;
         tx.commit().await?;
+        // Answered from what was written rather than read back.
+        let (p, travellers) = new.rows(&written, &c.name);
+        let mut by = HashMap::from([(p.id, travellers.into_iter().map(traveller_view).collect())]);
         Ok(Registered {
-            passage: self.passage_of(id).await?,
+            passage: passage_view(p, &mut by),
             created: true,
         })
     }
@@ -1067,6 +1070,8 @@ impl App {
                 })?,
             None => now,
         };
+        // Kept to the microsecond, as both engines store it.
+        let passed_at = passed_at.trunc_subsecs(6);
         if passed_at > now + Duration::minutes(10) {
             return Err(ServiceError::invalid("passed_at", "通行时间不能晚于现在"));
         }

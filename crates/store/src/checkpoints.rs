@@ -263,7 +263,57 @@ pub async fn passage_by_key(db: &Db, recorded_by: &str, key: &str) -> Result<Opt
 }
 
 /// Writes a passage with its travellers.
-pub async fn insert_passage(tx: &mut Tx, r: &NewPassage, at: DateTime<Utc>) -> Result<i64> {
+/// A passage as written: its id and, for each traveller in order, the hand-over made.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub id: i64,
+    pub handovers: Vec<Option<i64>>,
+}
+
+impl NewPassage {
+    /// The rows a read of the passage just written would give, without reading it back.
+    pub fn rows(&self, w: &Written, checkpoint_name: &str) -> (PassageRow, Vec<TravellerRow>) {
+        let travellers = self
+            .travellers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TravellerRow {
+                passage_id: w.id,
+                seq: i as i32 + 1,
+                is_driver: t.is_driver,
+                name: t.name.clone(),
+                id_number: t.id_number.clone(),
+                phone: t.phone.clone(),
+                temperature: t.temperature,
+                fever: t.fever,
+                outcome: t.outcome.clone(),
+                destination_code: t.destination_code.clone(),
+                destination_text: t.destination_text.clone(),
+                handover_id: w.handovers.get(i).copied().flatten(),
+            })
+            .collect();
+        let passage = PassageRow {
+            id: w.id,
+            checkpoint_id: self.checkpoint_id,
+            checkpoint_name: checkpoint_name.to_string(),
+            jurisdiction_code: self.jurisdiction_code.clone(),
+            passed_at: self.passed_at,
+            pass_date: self.pass_date,
+            plate: self.plate.clone(),
+            vehicle_class: self.vehicle_class.clone(),
+            origin_code: self.origin_code.clone(),
+            origin_text: self.origin_text.clone(),
+            travel_history: self.travel_history.clone(),
+            reason: self.reason.clone(),
+            persons: self.travellers.len() as i32,
+            fevers: self.fevers(),
+            recorded_by: self.recorded_by.clone(),
+        };
+        (passage, travellers)
+    }
+}
+
+pub async fn insert_passage(tx: &mut Tx, r: &NewPassage, at: DateTime<Utc>) -> Result<Written> {
     let written = on_tx!(tx, x => {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO passages (checkpoint_id, jurisdiction_code, passed_at, pass_date, plate, vehicle_class, origin_code, \
@@ -307,8 +357,12 @@ pub async fn insert_passage(tx: &mut Tx, r: &NewPassage, at: DateTime<Utc>) -> R
             })
         })
         .collect();
-    crate::handovers::insert_for_travellers(tx, &handovers).await?;
-    Ok(id)
+    let made = crate::handovers::insert_for_travellers(tx, &handovers).await?;
+    let handovers = tids
+        .iter()
+        .map(|tid| made.iter().find(|(t, _)| t == tid).map(|(_, h)| *h))
+        .collect();
+    Ok(Written { id, handovers })
 }
 
 /// Writes many passages at once (for loading data); returns how many travellers were written.

@@ -61,10 +61,11 @@ pub(crate) type HandoverRowIn<'a> = (i64, i64, String, NaiveDate, DateTime<Utc>,
 
 /// Writes the hand-overs of travellers just written (readers find a traveller's hand-over by
 /// its traveller id; `passage_travellers.handover_id` is not kept).
-pub(crate) async fn insert_for_travellers(tx: &mut Tx, rows: &[HandoverRowIn<'_>]) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
+pub(crate) async fn insert_for_travellers(
+    tx: &mut Tx,
+    rows: &[HandoverRowIn<'_>],
+) -> Result<Vec<(i64, i64)>> {
+    let mut ids = Vec::new();
     for part in rows.chunks(1000) {
         on_tx!(tx, x => {
             let mut qb = sqlx::QueryBuilder::new(
@@ -79,10 +80,11 @@ pub(crate) async fn insert_for_travellers(tx: &mut Tx, rows: &[HandoverRowIn<'_>
                     .push_bind(if ack_at.is_some() { "acknowledged" } else { "pending" })
                     .push_bind(*on).push_bind(*at).push_bind(h.due_at).push_bind(ack_at).push_bind(ack_by);
             });
-            qb.build().execute(&mut *x).await?;
+            qb.push(" RETURNING traveller_id, id");
+            ids.extend(qb.build_query_as::<(i64, i64)>().fetch_all(&mut *x).await?);
         });
     }
-    Ok(())
+    Ok(ids)
 }
 
 pub async fn handover(db: &Db, id: i64) -> Result<Option<HandoverRow>> {

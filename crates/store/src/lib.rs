@@ -148,6 +148,36 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Copies the write-ahead log back into the database file once a second, beside the
+/// writers rather than inside one of their commits (a passive checkpoint waits for no one
+/// and nobody waits for it). Ends with the pool; the last connection to close checkpoints
+/// what is left.
+fn checkpoint_in_background(pool: &SqlitePool) {
+    let Ok(rt) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let pool = pool.clone();
+    rt.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if pool.is_closed() {
+                break;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                if pool.is_closed() {
+                    break;
+                }
+                tracing::warn!(error = %e, "checkpoint of the write-ahead log failed");
+            }
+        }
+    });
+}
+
 impl Db {
     /// Connects to the database the URL names, creating a SQLite file if needed.
     pub async fn connect(url: &str) -> Result<Db> {
@@ -159,7 +189,11 @@ impl Db {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10));
+                    .busy_timeout(Duration::from_secs(10))
+                    // The write-ahead log is copied back into the file by a task of its own
+                    // (below), not by whichever write happens to fill it: a checkpoint inside
+                    // a commit holds every other writer up while it copies and syncs.
+                    .pragma("wal_autocheckpoint", "0");
                 // A connection to a local file does not go stale: no round trip to its
                 // worker thread to test it each time it is taken from the pool.
                 let pool = SqlitePoolOptions::new()
@@ -172,6 +206,7 @@ impl Db {
                         engine: "SQLite",
                         reason: e.to_string(),
                     })?;
+                checkpoint_in_background(&pool);
                 Ok(Db::Sqlite(pool))
             }
             Engine::Postgres => {

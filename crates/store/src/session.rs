@@ -37,6 +37,51 @@ pub async fn by_token_hash(db: &Db, token_hash: &str) -> Result<Option<SessionRo
         .bind(token_hash).fetch_optional(p).await?))
 }
 
+/// A session with its account and the account's roles, found by the token's hash in one
+/// statement (every authenticated request asks this).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Authenticated {
+    pub session_id: i64,
+    pub csrf_token: String,
+    pub session_created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub user: crate::user::UserRow,
+    /// The role codes, comma-separated (codes hold no comma).
+    pub role_list: Option<String>,
+}
+
+impl Authenticated {
+    pub fn roles(&self) -> Vec<String> {
+        let mut r: Vec<String> = self
+            .role_list
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        r.sort();
+        r
+    }
+}
+
+pub async fn authenticated(db: &Db, token_hash: &str) -> Result<Option<Authenticated>> {
+    let roles = match db {
+        Db::Sqlite(_) => "group_concat(r.role, ',')",
+        Db::Postgres(_) => "string_agg(r.role, ',')",
+    };
+    let sql = format!(
+        "SELECT s.id AS session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, \
+         u.id, u.username, u.display_name, u.password_hash, u.jurisdiction_code, u.failed_logins, \
+         u.locked_until, u.disabled, u.created_at, u.password_changed_at, \
+         (SELECT {roles} FROM user_roles r WHERE r.user_id = u.id) AS role_list \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, Authenticated>(&sql)
+        .bind(token_hash).fetch_optional(p).await?))
+}
+
 /// Marks a session as used now. Not audited: it records no change of state that matters.
 pub async fn touch(db: &Db, id: i64, at: DateTime<Utc>) -> Result<()> {
     on_db!(db, p => sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")

@@ -105,6 +105,12 @@ async fn a_passage_is_written_whole_once(engine: Engine) {
     assert_eq!(again.status, StatusCode::OK, "{}", again.text);
     assert_eq!(again.json()["id"].as_i64(), Some(id));
     assert_eq!(written(&t).await, (p0 + 1, t0 + 2, a0 + 1));
+    // The first answer (made from what was written) is the passage as stored.
+    assert_eq!(again.json(), v);
+    assert_eq!(
+        t.get(&format!("/api/v1/passages/{id}"), &tok).await.json(),
+        v
+    );
     // The key in the body works the same way.
     let mut keyed = two_travellers();
     keyed["idempotency_key"] = json!("phone-7f3a-0002");
