@@ -408,6 +408,9 @@ pub struct AllocationInput {
     pub allocated_on: Option<String>,
     #[serde(default)]
     pub note: String,
+    /// 客户端为本次调运生成的幂等键：应答丢失后重发同一键只调运一次（不超过 100 字符）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -1878,13 +1881,30 @@ impl App {
     /// at once (a dispatch) and is in transit until the receiving place confirms arrival.
     /// With a request, its item and store are taken and it is marked (partly) allocated; all
     /// in one transaction with its audit row.
+    ///
+    /// With an idempotency key the dispatch carries it, so that the same key again (a retry
+    /// after a lost answer, a double tap) gives the allocation already made, with `false`.
     pub async fn allocate_supplies(
         &self,
         actor: &Actor,
         input: &AllocationInput,
-    ) -> ServiceResult<AllocationView> {
+    ) -> ServiceResult<(AllocationView, bool)> {
         self.require(actor, Permission::ManageSupplies, "物资调运", "new")
             .await?;
+        let key = match opt_text(&input.idempotency_key) {
+            Some(k) if k.chars().count() > 100 => {
+                return Err(ServiceError::invalid(
+                    "idempotency_key",
+                    "幂等键不超过 100 个字符",
+                ))
+            }
+            k => k,
+        };
+        if let Some(k) = &key {
+            if let Some(id) = store::movement_by_key(&self.db, &actor.username, k).await? {
+                return Ok((self.replayed_allocation(actor, id).await?, false));
+            }
+        }
         let request = match input.request_id {
             Some(rid) => {
                 let r = self.request_above(actor, rid).await?;
@@ -1955,7 +1975,7 @@ impl App {
             Utc::now(),
         )
         .await?;
-        store::insert_movement(
+        let written = store::insert_movement(
             &mut tx,
             &NewMovement {
                 kind: MovementKind::Dispatch.as_str().into(),
@@ -1973,12 +1993,25 @@ impl App {
                 allocation_id: Some(id),
                 entered_quantity: input.quantity,
                 entered_unit: typed_unit.clone(),
-                idempotency_key: None,
+                idempotency_key: key.clone(),
                 recorded_by: actor.username.clone(),
             },
             Utc::now(),
         )
-        .await?;
+        .await;
+        match written {
+            Ok(_) => {}
+            Err(StoreError::Unique(_)) if key.is_some() => {
+                // The same key came in twice at once: the other one wrote it.
+                drop(tx);
+                let k = key.as_deref().unwrap_or_default();
+                let mid = store::movement_by_key(&self.db, &actor.username, k)
+                    .await?
+                    .ok_or_else(|| ServiceError::Internal("幂等键冲突但未找到记录".into()))?;
+                return Ok((self.replayed_allocation(actor, mid).await?, false));
+            }
+            Err(e) => return Err(e.into()),
+        }
         Self::take_out(&mut tx, &from, &item, day, q).await?;
         if let Some(r) = &request {
             let status = if r.allocated + q >= r.quantity {
@@ -2015,6 +2048,29 @@ impl App {
         let row = store::allocation(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("调运未找到".into()))?;
+        Ok((look.allocation(row), true))
+    }
+
+    /// The allocation whose dispatch is the caller's movement `id` (found by its key).
+    async fn replayed_allocation(&self, actor: &Actor, id: i64) -> ServiceResult<AllocationView> {
+        let Some(aid) = store::movement(&self.db, id)
+            .await?
+            .and_then(|m| m.allocation_id)
+        else {
+            return Err(ServiceError::Conflict {
+                field: "idempotency_key",
+                message: "该幂等键已用于另一出入库登记，请重新生成".into(),
+            });
+        };
+        let row = store::allocation(&self.db, aid)
+            .await?
+            .ok_or_else(|| ServiceError::Internal("调运未找到".into()))?;
+        let mut look = self.lookup(&actor.scope).await?;
+        for sid in [row.from_store_id, row.to_store_id] {
+            if let Some(s) = store::store(&self.db, sid).await? {
+                look.stores.insert(s.id, s);
+            }
+        }
         Ok(look.allocation(row))
     }
 

@@ -671,17 +671,46 @@ async fn needs_requests_allocations_and_arrivals(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let dispatch = json!({"request_id": req, "from_store_id": k.county, "quantity": 20,
+    "unit": "袋", "allocated_on": "2020-02-12", "idempotency_key": "phone-alloc-0001"});
+    let (allocations, audits) = (
+        t.count("SELECT COUNT(*) FROM supply_allocations").await,
+        t.audit_count("supply_allocation.create").await,
+    );
     let r = t
-        .post(
-            "/api/v1/supplies/allocations",
-            &op,
-            json!({"request_id": req, "from_store_id": k.county, "quantity": 20,
-            "unit": "袋", "allocated_on": "2020-02-12"}),
-        )
+        .post("/api/v1/supplies/allocations", &op, dispatch.clone())
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let alloc = r.json()["id"].as_i64().expect("allocation");
     assert_eq!(r.json()["status"], "in_transit");
+    // The answer was lost and the phone sends it again: the same allocation, dispatched once.
+    let again = t
+        .post("/api/v1/supplies/allocations", &op, dispatch.clone())
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.json(), r.json());
+    assert_eq!(
+        (
+            t.count("SELECT COUNT(*) FROM supply_allocations").await,
+            t.audit_count("supply_allocation.create").await,
+        ),
+        (allocations + 1, audits + 1)
+    );
+    // A key already used for a plain movement is not taken for an allocation.
+    let r = mv(
+        &t,
+        "golmud_operator",
+        k.county,
+        json!({"kind": "receipt", "item_id": k.mask, "quantity": 5, "moved_on": "2020-02-12",
+        "idempotency_key": "phone-receipt-0001"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let mut reused = dispatch.clone();
+    reused["idempotency_key"] = json!("phone-receipt-0001");
+    let r = t.post("/api/v1/supplies/allocations", &op, reused).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(field(&r), ["idempotency_key"]);
     // More than the rest of the request, or than the store holds, is refused.
     let r = t
         .post(

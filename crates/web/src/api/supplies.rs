@@ -256,20 +256,25 @@ pub async fn allocations(
     Ok(Json(st.app.supply_allocations(&actor, &q).await?))
 }
 
-/// 上一级从本级仓库分配调运（按请领或直接调运）：即时出库，到货确认前计为在途；记入审计日志
+/// 上一级从本级仓库分配调运（按请领或直接调运）：即时出库，到货确认前计为在途；记入审计日志。
+/// 带幂等键重发时返回已作出的调运（200），不再出库
 #[utoipa::path(post, path = "/api/v1/supplies/allocations", tag = "supplies", security(("bearer" = [])),
     request_body = AllocationInput,
-    responses((status = 201, body = AllocationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = AllocationView), (status = 200, description = "同一幂等键已调运过：返回原调运", body = AllocationView),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn allocate(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     ApiJson(input): ApiJson<AllocationInput>,
 ) -> Result<(StatusCode, Json<AllocationView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.allocate_supplies(&actor, &input).await?),
-    ))
+    let (a, created) = st.app.allocate_supplies(&actor, &input).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(a)))
 }
 
 /// 收货单位确认到货（实收数量入库），记入审计日志

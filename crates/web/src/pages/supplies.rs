@@ -103,6 +103,8 @@ struct OverviewPage {
     transit: Vec<AllocationView>,
     waiting: Vec<RequestView>,
     can_manage: bool,
+    /// The key of this showing of the page's allocation forms (each form adds its request).
+    key: String,
     error: Option<String>,
 }
 
@@ -234,6 +236,7 @@ async fn overview(
             transit,
             waiting,
             can_manage: actor.can(Permission::ManageSupplies),
+            key: new_key(),
             error,
         },
     ))
@@ -271,6 +274,7 @@ pub async fn allocate(
             unit: opt(&pairs, "unit"),
             allocated_on: opt(&pairs, "allocated_on"),
             note: get(&pairs, "note").into(),
+            idempotency_key: opt(&pairs, "idempotency_key"),
         })
     })();
     let r = match input {
