@@ -1838,6 +1838,7 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
             .status,
         StatusCode::NOT_FOUND
     );
+    let needs = t.count("SELECT COUNT(*) FROM supply_needs").await;
     let movements = t.count("SELECT COUNT(*) FROM stock_movements").await;
     for (path, fields) in [
         (
@@ -1858,6 +1859,15 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
             ],
         ),
         (
+            format!("/supplies/stores/{}/needs", f.v.supply_store),
+            vec![
+                ("need_item_id", "1"),
+                ("basis", "daily"),
+                ("need_quantity", "1"),
+                ("from_on", "2020-03-01"),
+            ],
+        ),
+        (
             format!("/supplies/requests/{}/allocate", f.v.supply_request),
             vec![("from_store_id", "1"), ("quantity", "1")],
         ),
@@ -1873,6 +1883,7 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         t.count("SELECT COUNT(*) FROM stock_movements").await,
         movements
     );
+    assert_eq!(t.count("SELECT COUNT(*) FROM supply_needs").await, needs);
     assert_eq!(fingerprint(t, id).await, before);
 }
 

@@ -1128,6 +1128,44 @@ async fn the_pages_show_stock_and_the_phone_form_records(engine: Engine) {
         t.count("SELECT COUNT(*) FROM stock_movements").await,
         before + 1
     );
+    // The checkpoint declares its daily need of masks on the same page; it counts in the
+    // shortfalls of its place. A quantity that is not a number is refused, naming it.
+    assert!(page.text.contains("申报需求"));
+    let needs = t.count("SELECT COUNT(*) FROM supply_needs").await;
+    let need = [
+        ("need_item_id", item_s.as_str()),
+        ("basis", "daily"),
+        ("need_quantity", "三百"),
+        ("need_unit", ""),
+        ("crop", ""),
+        ("area_mu", ""),
+        ("from_on", "2020-03-10"),
+        ("until_on", ""),
+        ("need_note", "夜班加岗"),
+    ];
+    let need_path = format!("/supplies/stores/{store}/needs");
+    let r = b.post(&need_path, &need, true).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.text.contains("数量应为整数") && r.text.contains("三百"),
+        "{}",
+        r.text
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM supply_needs").await, needs);
+    let mut good = need;
+    good[2] = ("need_quantity", "300");
+    let r = b.post(&need_path, &good, true).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(r.location().ends_with("done=need"), "{}", r.location());
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM supply_needs WHERE store_id = {store} AND item_id = {item} \
+             AND basis = 'daily' AND quantity = 300 AND note = '夜班加岗'"
+        ))
+        .await,
+        1
+    );
+    assert!(t.audit_count("supply_need.declare").await > 0);
     // A liaison has no supplies; a grid worker reads them.
     let mut l = common::Browser::new(&t);
     l.login("liaison").await;

@@ -98,6 +98,7 @@ pub fn routes() -> Router<AppState> {
         .route("/supplies/stores/{id}", get(supplies::store))
         .route("/supplies/stores/{id}/movements", post(supplies::record))
         .route("/supplies/stores/{id}/requests", post(supplies::request))
+        .route("/supplies/stores/{id}/needs", post(supplies::need))
         .route("/supplies/requests/{id}/allocate", post(supplies::allocate))
         .route(
             "/supplies/allocations/{id}/receive",

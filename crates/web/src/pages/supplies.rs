@@ -14,11 +14,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::supplies::{MovementKind, RequestStatus};
+use dualtrack_domain::supplies::{Crop, MovementKind, RequestStatus};
 use dualtrack_service::supplies::{
     AllocationInput, AllocationView, AllocationsQuery, Balances, BalancesQuery, FarmQuery,
-    ItemView, LowStock, LowStockQuery, MovementInput, MovementView, ReceiveInput, RequestInput,
-    RequestView, RequestsQuery, ShortfallQuery, Shortfalls, SpringFarming, StoreDetail, StoreView,
+    ItemView, LowStock, LowStockQuery, MovementInput, MovementView, NeedInput, ReceiveInput,
+    RequestInput, RequestView, RequestsQuery, ShortfallQuery, Shortfalls, SpringFarming,
+    StoreDetail, StoreView,
 };
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
@@ -302,6 +303,7 @@ struct StorePage {
     items: Vec<ItemView>,
     targets: Vec<StoreView>,
     kinds: Vec<(&'static str, &'static str)>,
+    crops: Vec<(&'static str, &'static str)>,
     can_move: bool,
     can_manage: bool,
     today: String,
@@ -386,6 +388,7 @@ async fn store_page(
         items,
         targets,
         kinds,
+        crops: Crop::ALL.iter().map(|c| (c.as_str(), c.zh())).collect(),
         can_move: actor.can(Permission::MoveStock),
         can_manage: actor.can(Permission::ManageSupplies),
         key,
@@ -406,6 +409,7 @@ pub async fn store(
         Some("repeat") => Some("此表单已提交过，未重复登记".to_string()),
         Some("received") => Some("已确认到货并入库".to_string()),
         Some("requested") => Some("已向上一级请领".to_string()),
+        Some("need") => Some("已申报需求，计入缺口".to_string()),
         _ => None,
     };
     let page = store_page(
@@ -463,6 +467,47 @@ pub async fn record(
             let done = if m.created { "moved" } else { "repeat" };
             Ok(Redirect::to(&format!("/supplies/stores/{id}?done={done}")).into_response())
         }
+        Err(e) => store_refused(&st, &actor, id, pairs, e).await,
+    }
+}
+
+/// A need declared for this store's place and this store (a checkpoint's daily masks, a
+/// township's spring-farming fertiliser).
+pub async fn need(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    // The store as the caller may see it (404 outside the caller's scope).
+    let place = st
+        .app
+        .supply_store(&actor, id, &None)
+        .await?
+        .store
+        .jurisdiction_code;
+    let input = (|| -> Result<NeedInput, ServiceError> {
+        Ok(NeedInput {
+            jurisdiction_code: place,
+            store_id: Some(id),
+            item_id: number(&pairs, "need_item_id", "物资")?,
+            basis: get(&pairs, "basis").into(),
+            quantity: number(&pairs, "need_quantity", "数量")?,
+            unit: opt(&pairs, "need_unit"),
+            crop: opt(&pairs, "crop"),
+            area_mu: opt_number(&pairs, "area_mu")?,
+            from_on: get(&pairs, "from_on").into(),
+            until_on: opt(&pairs, "until_on"),
+            note: get(&pairs, "need_note").into(),
+        })
+    })();
+    let r = match input {
+        Ok(i) => st.app.declare_need(&actor, &i).await,
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(_) => Ok(Redirect::to(&format!("/supplies/stores/{id}?done=need")).into_response()),
         Err(e) => store_refused(&st, &actor, id, pairs, e).await,
     }
 }
