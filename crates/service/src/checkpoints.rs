@@ -900,21 +900,7 @@ impl App {
         )
         .await?;
         let c = self.cp_checkpoint(actor, checkpoint_id).await?;
-        let key = match input
-            .idempotency_key
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            Some(k) if k.chars().count() > 100 => {
-                return Err(ServiceError::invalid(
-                    "idempotency_key",
-                    "幂等键不超过 100 个字符",
-                ))
-            }
-            Some(k) => Some(k.to_string()),
-            None => None,
-        };
+        let key = crate::input::idempotency_key(&input.idempotency_key)?;
         if let Some(k) = &key {
             if let Some(id) = store::passage_by_key(&self.db, &actor.username, k).await? {
                 return self.replayed(actor, checkpoint_id, id).await;

@@ -33,3 +33,14 @@ pub(crate) fn text(
 ) -> ServiceResult<String> {
     text_of(field, label, raw, max, true)
 }
+
+/// A client's idempotency key: trimmed, empty as none, at most 100 characters.
+pub(crate) fn idempotency_key(raw: &Option<String>) -> ServiceResult<Option<String>> {
+    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(k) if k.chars().count() > 100 => Err(ServiceError::invalid(
+            "idempotency_key",
+            "幂等键不超过 100 个字符",
+        )),
+        k => Ok(k.map(str::to_string)),
+    }
+}

@@ -1268,15 +1268,7 @@ impl App {
         )
         .await?;
         let s = self.own_store(actor, store_id).await?;
-        let key = match opt_text(&input.idempotency_key) {
-            Some(k) if k.chars().count() > 100 => {
-                return Err(ServiceError::invalid(
-                    "idempotency_key",
-                    "幂等键不超过 100 个字符",
-                ))
-            }
-            k => k,
-        };
+        let key = crate::input::idempotency_key(&input.idempotency_key)?;
         if let Some(k) = &key {
             if let Some(id) = store::movement_by_key(&self.db, &actor.username, k).await? {
                 return self.replayed_movement(actor, id).await;
@@ -1891,15 +1883,7 @@ impl App {
     ) -> ServiceResult<(AllocationView, bool)> {
         self.require(actor, Permission::ManageSupplies, "物资调运", "new")
             .await?;
-        let key = match opt_text(&input.idempotency_key) {
-            Some(k) if k.chars().count() > 100 => {
-                return Err(ServiceError::invalid(
-                    "idempotency_key",
-                    "幂等键不超过 100 个字符",
-                ))
-            }
-            k => k,
-        };
+        let key = crate::input::idempotency_key(&input.idempotency_key)?;
         if let Some(k) = &key {
             if let Some(id) = store::movement_by_key(&self.db, &actor.username, k).await? {
                 return Ok((self.replayed_allocation(actor, id).await?, false));

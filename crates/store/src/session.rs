@@ -4,16 +4,6 @@
 use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, Utc};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SessionRow {
-    pub id: i64,
-    pub user_id: i64,
-    pub kind: String,
-    pub csrf_token: String,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-}
-
 pub struct NewSession<'a> {
     pub token_hash: &'a str,
     pub user_id: i64,
@@ -29,12 +19,6 @@ pub async fn insert(tx: &mut Tx, s: &NewSession<'_>) -> Result<i64> {
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id")
         .bind(s.token_hash).bind(s.user_id).bind(s.kind).bind(s.csrf_token).bind(s.source_addr).bind(s.at)
         .fetch_one(&mut *e).await?))
-}
-
-pub async fn by_token_hash(db: &Db, token_hash: &str) -> Result<Option<SessionRow>> {
-    Ok(on_db!(db, p => sqlx::query_as::<_, SessionRow>(
-        "SELECT id, user_id, kind, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = $1")
-        .bind(token_hash).fetch_optional(p).await?))
 }
 
 /// A session with its account and the account's roles, found by the token's hash in one
