@@ -284,18 +284,21 @@ pub async fn apply(
                  ON CONFLICT (store_id, item_id) DO UPDATE SET balance = stock_balances.balance + excluded.balance")
                 .bind(store_id).bind(item_id).bind(delta).execute(&mut *x).await?;
         }
+        // A new day starts from the pair's latest earlier day (or from nothing).
         sqlx::query(
-            "INSERT INTO stock_days (store_id, item_id, day, qty_in, qty_out, closing) VALUES ($1, $2, $3, 0, 0, \
-             COALESCE((SELECT d.closing FROM stock_days d WHERE d.store_id = $1 AND d.item_id = $2 AND d.day < $3 \
-             ORDER BY d.day DESC LIMIT 1), 0)) ON CONFLICT (store_id, item_id, day) DO NOTHING")
+            "INSERT INTO stock_days (store_id, item_id, day, qty_in, qty_out, closing, cum_out) \
+             SELECT $1, $2, $3, 0, 0, COALESCE(MAX(p.closing), 0), COALESCE(MAX(p.cum_out), 0) FROM ( \
+               SELECT d.closing, d.cum_out FROM stock_days d WHERE d.store_id = $1 AND d.item_id = $2 AND d.day < $3 \
+               ORDER BY d.day DESC LIMIT 1) p WHERE true \
+             ON CONFLICT (store_id, item_id, day) DO NOTHING")
             .bind(store_id).bind(item_id).bind(day).execute(&mut *x).await?;
         let (qin, qout) = if delta < 0 { (0, -delta) } else { (delta, 0) };
         sqlx::query(
             "UPDATE stock_days SET qty_in = qty_in + $4, qty_out = qty_out + $5 WHERE store_id = $1 AND item_id = $2 AND day = $3")
             .bind(store_id).bind(item_id).bind(day).bind(qin).bind(qout).execute(&mut *x).await?;
         sqlx::query(
-            "UPDATE stock_days SET closing = closing + $4 WHERE store_id = $1 AND item_id = $2 AND day >= $3")
-            .bind(store_id).bind(item_id).bind(day).bind(delta).execute(&mut *x).await?;
+            "UPDATE stock_days SET closing = closing + $4, cum_out = cum_out + $5 WHERE store_id = $1 AND item_id = $2 AND day >= $3")
+            .bind(store_id).bind(item_id).bind(day).bind(delta).bind(qout).execute(&mut *x).await?;
     });
     // Read after the pair's row lock above: a day being closed meanwhile has either been
     // closed already (and is seen here) or waits for this transaction.
@@ -315,8 +318,9 @@ pub async fn closed_through(tx: &mut Tx) -> Result<Option<NaiveDate>> {
     )
 }
 
-/// Adds `delta` to a pair's closing of every closed day from `from` through `through`. A day
-/// without a row for the pair is one before its first movement, when its balance was zero.
+/// Adds `delta` to a pair's closing of every closed day from `from` through `through` (and
+/// stock taken out to its cumulated use). A day without a row for the pair is one before its
+/// first movement, when its balance and use were zero.
 async fn add_to_closings(
     tx: &mut Tx,
     store_id: i64,
@@ -339,7 +343,8 @@ async fn add_to_closings(
             } else {
                 // Stock taken out was there on each of these days: the rows exist.
                 let mut qb = sqlx::QueryBuilder::new("UPDATE stock_closings SET closing = closing + ");
-                qb.push_bind(delta).push(" WHERE store_id = ").push_bind(store_id)
+                qb.push_bind(delta).push(", cum_out = cum_out - ").push_bind(delta)
+                    .push(" WHERE store_id = ").push_bind(store_id)
                     .push(" AND item_id = ").push_bind(item_id).push(" AND day IN (");
                 let mut sep = qb.separated(", ");
                 for d in chunk {
@@ -378,12 +383,12 @@ pub async fn close_days(tx: &mut Tx, through: NaiveDate) -> Result<u64> {
     let mut n = 0;
     for day in start.iter_days().take_while(|d| *d <= end) {
         on_tx!(tx, x => { sqlx::query(
-            "INSERT INTO stock_closings (day, store_id, item_id, closing) \
-             SELECT $1, store_id, item_id, closing FROM ( \
-               SELECT b.store_id, b.item_id, (SELECT d.closing FROM stock_days d WHERE d.store_id = b.store_id \
-                 AND d.item_id = b.item_id AND d.day <= $1 ORDER BY d.day DESC LIMIT 1) AS closing \
+            "INSERT INTO stock_closings (day, store_id, item_id, closing, cum_out) \
+             SELECT $1, d.store_id, d.item_id, d.closing, d.cum_out FROM ( \
+               SELECT b.store_id, b.item_id, (SELECT MAX(x.day) FROM stock_days x WHERE x.store_id = b.store_id \
+                 AND x.item_id = b.item_id AND x.day <= $1) AS last \
                FROM stock_balances b \
-             ) t WHERE closing IS NOT NULL")
+             ) t JOIN stock_days d ON d.store_id = t.store_id AND d.item_id = t.item_id AND d.day = t.last")
             .bind(day).execute(&mut *x).await?; });
         n += 1;
     }
@@ -408,9 +413,10 @@ pub async fn rebuild_balances(tx: &mut Tx) -> Result<()> {
         sqlx::query("DELETE FROM stock_days").execute(&mut *x).await?;
         sqlx::query("DELETE FROM stock_balances").execute(&mut *x).await?;
         sqlx::query(
-            "INSERT INTO stock_days (store_id, item_id, day, qty_in, qty_out, closing) \
+            "INSERT INTO stock_days (store_id, item_id, day, qty_in, qty_out, closing, cum_out) \
              SELECT store_id, item_id, day, qin, qout, \
-             CAST(SUM(qin - qout) OVER (PARTITION BY store_id, item_id ORDER BY day) AS BIGINT) FROM ( \
+             CAST(SUM(qin - qout) OVER (PARTITION BY store_id, item_id ORDER BY day) AS BIGINT), \
+             CAST(SUM(qout) OVER (PARTITION BY store_id, item_id ORDER BY day) AS BIGINT) FROM ( \
                SELECT store_id, item_id, day, CAST(SUM(qin) AS BIGINT) AS qin, CAST(SUM(qout) AS BIGINT) AS qout FROM ( \
                  SELECT to_store_id AS store_id, item_id, moved_on AS day, quantity AS qin, 0 AS qout \
                  FROM stock_movements WHERE to_store_id IS NOT NULL \
@@ -507,7 +513,10 @@ pub async fn balances_from_movements(
 }
 
 /// Stock taken out of each pair of the scope's stores over the days after `from` up to and
-/// including `to` (issues, transfers and dispatches: the store's use).
+/// including `to` (issues, transfers and dispatches: the store's use): the pair's cumulated
+/// use at the end of `to` less that at the end of `from`. When both days are closed, that is
+/// two range reads of their closings; otherwise one index seek per pair and day into the
+/// rollup. Pairs with no use are left out.
 pub async fn use_between(
     db: &Db,
     scope: &Scope,
@@ -515,10 +524,46 @@ pub async fn use_between(
     to: NaiveDate,
 ) -> Result<Vec<BalanceRow>> {
     let (lo, hi) = scope.range();
-    let sql = "SELECT d.store_id, d.item_id, CAST(SUM(d.qty_out) AS BIGINT) AS balance FROM stock_days d \
-         JOIN supply_stores s ON s.id = d.store_id \
-         WHERE s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 AND d.day > $3 AND d.day <= $4 \
-         GROUP BY d.store_id, d.item_id";
+    let closed: Option<NaiveDate> = on_db!(db, p => sqlx::query_scalar(
+        "SELECT MAX(day) FROM stock_closings").fetch_one(p).await?);
+    let sql = if closed.is_some_and(|c| to <= c && from <= c) {
+        "SELECT store_id, item_id, balance FROM ( \
+           SELECT c.store_id, c.item_id, c.cum_out - COALESCE(f.cum_out, 0) AS balance \
+           FROM stock_closings c JOIN supply_stores s ON s.id = c.store_id \
+           LEFT JOIN stock_closings f ON f.day = $3 AND f.store_id = c.store_id AND f.item_id = c.item_id \
+           WHERE c.day = $4 AND s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 \
+         ) t WHERE balance > 0 ORDER BY store_id, item_id"
+    } else {
+        "SELECT store_id, item_id, balance FROM ( \
+           SELECT b.store_id, b.item_id, \
+             COALESCE((SELECT d.cum_out FROM stock_days d WHERE d.store_id = b.store_id \
+               AND d.item_id = b.item_id AND d.day <= $4 ORDER BY d.day DESC LIMIT 1), 0) \
+             - COALESCE((SELECT d.cum_out FROM stock_days d WHERE d.store_id = b.store_id \
+               AND d.item_id = b.item_id AND d.day <= $3 ORDER BY d.day DESC LIMIT 1), 0) AS balance \
+           FROM stock_balances b JOIN supply_stores s ON s.id = b.store_id \
+           WHERE s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 \
+         ) t WHERE balance > 0 ORDER BY store_id, item_id"
+    };
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(from).bind(to)
+        .fetch_all(p).await?),
+    )
+}
+
+/// The same use summed from the movements themselves (the check on the cumulated use).
+pub async fn use_from_movements(
+    db: &Db,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<BalanceRow>> {
+    let (lo, hi) = scope.range();
+    let sql = "SELECT m.from_store_id AS store_id, m.item_id, CAST(SUM(m.quantity) AS BIGINT) AS balance \
+         FROM stock_movements m JOIN supply_stores s ON s.id = m.from_store_id \
+         WHERE m.from_store_id IS NOT NULL AND m.moved_on > $3 AND m.moved_on <= $4 \
+           AND s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 \
+         GROUP BY m.from_store_id, m.item_id HAVING SUM(m.quantity) > 0 \
+         ORDER BY m.from_store_id, m.item_id";
     Ok(
         on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(from).bind(to)
         .fetch_all(p).await?),
@@ -980,6 +1025,8 @@ pub struct DayRow {
     pub qty_in: i64,
     pub qty_out: i64,
     pub closing: i64,
+    /// Stock taken out of the pair through the end of the day.
+    pub cum_out: i64,
 }
 
 /// Writes rollup rows and the balances they end on (bulk loads: the benchmark).
@@ -987,10 +1034,10 @@ pub async fn insert_days(tx: &mut Tx, rows: &[DayRow]) -> Result<()> {
     for chunk in rows.chunks(5000) {
         on_tx!(tx, x => {
             let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO stock_days (store_id, item_id, day, qty_in, qty_out, closing) ");
+                "INSERT INTO stock_days (store_id, item_id, day, qty_in, qty_out, closing, cum_out) ");
             qb.push_values(chunk, |mut b, r| {
                 b.push_bind(r.store_id).push_bind(r.item_id).push_bind(r.day).push_bind(r.qty_in)
-                    .push_bind(r.qty_out).push_bind(r.closing);
+                    .push_bind(r.qty_out).push_bind(r.closing).push_bind(r.cum_out);
             });
             qb.build().execute(&mut *x).await?;
         });

@@ -104,6 +104,7 @@ async fn balance(t: &TestApp, user: &str, store: i64, item: i64, as_of: &str) ->
 
 /// The rollup agrees with the sum over the movements, for the whole tree, every day given.
 async fn rollup_agrees(t: &TestApp, days: &[&str]) {
+    let mut used = 0;
     for d in days {
         let day = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date");
         let a = dualtrack_store::supplies::balances_as_of(&t.db.db, &Scope::All, day, None)
@@ -113,7 +114,20 @@ async fn rollup_agrees(t: &TestApp, days: &[&str]) {
             .await
             .expect("movements");
         assert_eq!(a, b, "balances as of {d}");
+        // The use of the fortnight to the day, and of the day alone, from the cumulated use.
+        for back in [14, 1] {
+            let from = day - chrono::Duration::days(back);
+            let a = dualtrack_store::supplies::use_between(&t.db.db, &Scope::All, from, day)
+                .await
+                .expect("cumulated use");
+            let b = dualtrack_store::supplies::use_from_movements(&t.db.db, &Scope::All, from, day)
+                .await
+                .expect("use from movements");
+            assert_eq!(a, b, "use over the {back} days to {d}");
+            used += a.len();
+        }
     }
+    assert!(used > 0, "some stock was taken out over {days:?}");
 }
 
 fn field(r: &common::Resp) -> Vec<String> {

@@ -197,6 +197,7 @@ pub async fn populate(db: &Db, movements: u64) -> anyhow::Result<Populated> {
     let per_day = movements / days;
     let mut rng = Lcg(20200101);
     let mut bal: Vec<i64> = vec![0; pairs.len()];
+    let mut out: Vec<i64> = vec![0; pairs.len()];
     // Pairs drawn by weight: county stores move more than stations.
     let mut wheel: Vec<usize> = Vec::with_capacity(weight as usize);
     for (i, p) in pairs.iter().enumerate() {
@@ -233,6 +234,7 @@ pub async fn populate(db: &Db, movements: u64) -> anyhow::Result<Populated> {
                 e.0 += q;
             } else {
                 bal[i] -= q;
+                out[i] += q;
                 e.1 += q;
             }
             batch.push(NewMovement {
@@ -261,6 +263,7 @@ pub async fn populate(db: &Db, movements: u64) -> anyhow::Result<Populated> {
                 qty_in: qin,
                 qty_out: qout,
                 closing: bal[i],
+                cum_out: out[i],
             })
             .collect();
         day_rows += rows.len();
