@@ -14,7 +14,6 @@ use crate::mobilisation::parse_date;
 use crate::monitoring::FiguresQuery;
 use crate::prevention::RollupQuery;
 use crate::resumption::{Rate, RatesQuery, SeriesQuery};
-use crate::supplies::{FarmQuery, LowStockQuery, ShortfallQuery};
 use crate::whistle::WhistleFiguresQuery;
 use crate::workgroups::WorkGroupsQuery;
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -1111,29 +1110,8 @@ impl App {
         }
         lap(&mut t, day, "whistle");
         if a.can(Permission::ReadSupplies) {
-            let short_q = ShortfallQuery {
-                as_of: Some(d.clone()),
-                place: None,
-                horizon_days: None,
-            };
-            let low_q = LowStockQuery {
-                as_of: Some(d.clone()),
-                place: None,
-            };
-            let farm_q = FarmQuery {
-                as_of: Some(d.clone()),
-                place: None,
-            };
-            // Three independent reads, each on its own connection of the pool.
-            let (short, low, farm) = tokio::try_join!(
-                timed(day, "supplies: shortfalls", self.shortfalls(a, &short_q)),
-                timed(day, "supplies: low stock", self.low_stock(a, &low_q)),
-                timed(
-                    day,
-                    "supplies: spring farming",
-                    self.spring_farming(a, &farm_q)
-                ),
-            )?;
+            let (short, low, farm) =
+                timed(day, "supplies: figures", self.supply_figures(a, day)).await?;
             let (prepared, planned) = farm
                 .townships
                 .iter()

@@ -799,6 +799,78 @@ fn under(code: &str, place: &str) -> bool {
     code.starts_with(place)
 }
 
+/// The reads the supplies figures of a scope as of a day are computed from.
+struct SupplyState {
+    as_of: NaiveDate,
+    look: Lookup,
+    needs: Vec<NeedRow>,
+    balances: Vec<BalanceRow>,
+    transit: Vec<store::TransitRow>,
+}
+
+impl SupplyState {
+    /// Need less stock less deliveries in transit, by place (or store) and item. A daily
+    /// need counts for `horizon` days.
+    fn shortfalls(&self, horizon: i64) -> Shortfalls {
+        let (look, balances, transit) = (&self.look, &self.balances, &self.transit);
+        // (place, store, item) → (name, need)
+        let mut groups: BTreeMap<(String, Option<i64>, i64), (String, i64)> = BTreeMap::new();
+        for n in &self.needs {
+            let amount = if n.basis == NeedBasis::Daily.as_str() {
+                n.quantity.saturating_mul(horizon)
+            } else {
+                n.quantity
+            };
+            let e = groups
+                .entry((n.jurisdiction_code.clone(), n.store_id, n.item_id))
+                .or_insert((n.place_name.clone(), 0));
+            e.1 += amount;
+        }
+        let store_code = |sid: i64| look.stores.get(&sid).map(|s| s.jurisdiction_code.as_str());
+        let mut lines = Vec::new();
+        for ((place, sid, item_id), (place_name, need)) in groups {
+            let within = |s: i64| match sid {
+                Some(only) => s == only,
+                None => store_code(s).is_some_and(|c| under(c, &place)),
+            };
+            let stock: i64 = balances
+                .iter()
+                .filter(|b| b.item_id == item_id && within(b.store_id))
+                .map(|b| b.balance)
+                .sum();
+            let in_transit: i64 = transit
+                .iter()
+                .filter(|t| t.item_id == item_id && within(t.store_id))
+                .map(|t| t.in_transit)
+                .sum();
+            lines.push(ShortfallLine {
+                place_code: place,
+                place_name,
+                store_name: sid.map(|s| look.store_name(s)),
+                store_id: sid,
+                item_name: look.item_name(item_id),
+                unit: look.unit(item_id),
+                item_id,
+                need,
+                stock,
+                in_transit,
+                shortfall: shortfall(need, stock, in_transit),
+            });
+        }
+        lines.sort_by(|a, b| {
+            (b.shortfall > 0)
+                .cmp(&(a.shortfall > 0))
+                .then(a.place_code.cmp(&b.place_code))
+                .then(a.item_id.cmp(&b.item_id))
+        });
+        Shortfalls {
+            as_of: self.as_of,
+            horizon_days: horizon,
+            lines,
+        }
+    }
+}
+
 impl App {
     /// Today, China Standard Time, by the application's clock.
     fn supplies_today(&self) -> NaiveDate {
@@ -1146,7 +1218,8 @@ impl App {
             Code::parse(&s.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?,
         );
         let look = self.lookup(&actor.scope).await?;
-        let mut balances = self.cover_lines(&scope, as_of, &look, Some(id)).await?;
+        let rows = store::balances_as_of(&self.db, &scope, as_of, Some(id)).await?;
+        let mut balances = self.cover_lines(&scope, as_of, &look, &rows).await?;
         balances.sort_by_key(|b| b.item_id);
         let movements = store::movements_of_store(&self.db, id, PAGE, 0)
             .await?
@@ -1484,9 +1557,8 @@ impl App {
         scope: &Scope,
         as_of: NaiveDate,
         look: &Lookup,
-        only_store: Option<i64>,
+        balances: &[BalanceRow],
     ) -> ServiceResult<Vec<LowStockLine>> {
-        let balances = store::balances_as_of(&self.db, scope, as_of, only_store).await?;
         let used: HashMap<(i64, i64), i64> = store::use_between(
             &self.db,
             scope,
@@ -1498,7 +1570,7 @@ impl App {
         .map(|r| ((r.store_id, r.item_id), r.balance))
         .collect();
         let mut out = Vec::new();
-        for BalanceRow {
+        for &BalanceRow {
             store_id,
             item_id,
             balance,
@@ -1536,8 +1608,19 @@ impl App {
         let scope = self.supplies_scope(actor, &q.place).await?;
         let as_of = self.as_of(&q.as_of)?;
         let look = self.lookup(&scope).await?;
+        let balances = store::balances_as_of(&self.db, &scope, as_of, None).await?;
+        self.low_stock_of(&scope, as_of, &look, &balances).await
+    }
+
+    async fn low_stock_of(
+        &self,
+        scope: &Scope,
+        as_of: NaiveDate,
+        look: &Lookup,
+        balances: &[BalanceRow],
+    ) -> ServiceResult<LowStock> {
         let mut lines: Vec<LowStockLine> = self
-            .cover_lines(&scope, as_of, &look, None)
+            .cover_lines(scope, as_of, look, balances)
             .await?
             .into_iter()
             .filter(|l| l.low)
@@ -1553,6 +1636,36 @@ impl App {
             window_days: USE_WINDOW_DAYS,
             lines,
         })
+    }
+
+    /// What the supplies figures of a scope as of a day are computed from, read once.
+    async fn supply_state(&self, scope: &Scope, as_of: NaiveDate) -> ServiceResult<SupplyState> {
+        Ok(SupplyState {
+            as_of,
+            look: self.lookup(scope).await?,
+            needs: store::needs(&self.db, scope, Some(as_of)).await?,
+            balances: store::balances_as_of(&self.db, scope, as_of, None).await?,
+            transit: store::transit_as_of(&self.db, scope, as_of).await?,
+        })
+    }
+
+    /// The three supplies figures of the command view (shortfalls at the default horizon,
+    /// low stock and spring farming) for the caller's scope as of a day, from one read of
+    /// the balances, needs and deliveries.
+    pub(crate) async fn supply_figures(
+        &self,
+        actor: &Actor,
+        as_of: NaiveDate,
+    ) -> ServiceResult<(Shortfalls, LowStock, SpringFarming)> {
+        self.require(actor, Permission::ReadSupplies, "物资保障", "figures")
+            .await?;
+        let scope = actor.scope.clone();
+        let st = self.supply_state(&scope, as_of).await?;
+        let low = self
+            .low_stock_of(&scope, as_of, &st.look, &st.balances)
+            .await?;
+        let farm = self.spring_farming_of(&scope, &st).await?;
+        Ok((st.shortfalls(DEFAULT_NEED_HORIZON_DAYS), low, farm))
     }
 
     // ---- needs ----
@@ -2183,65 +2296,7 @@ impl App {
         if !(1..=366).contains(&horizon) {
             return Err(ServiceError::invalid("horizon_days", "天数应为 1 到 366"));
         }
-        let look = self.lookup(&scope).await?;
-        let needs = store::needs(&self.db, &scope, Some(as_of)).await?;
-        let balances = store::balances_as_of(&self.db, &scope, as_of, None).await?;
-        let transit = store::transit_as_of(&self.db, &scope, as_of).await?;
-        // (place, store, item) → (name, need)
-        let mut groups: BTreeMap<(String, Option<i64>, i64), (String, i64)> = BTreeMap::new();
-        for n in needs {
-            let amount = if n.basis == NeedBasis::Daily.as_str() {
-                n.quantity.saturating_mul(horizon)
-            } else {
-                n.quantity
-            };
-            let e = groups
-                .entry((n.jurisdiction_code.clone(), n.store_id, n.item_id))
-                .or_insert((n.place_name.clone(), 0));
-            e.1 += amount;
-        }
-        let store_code = |sid: i64| look.stores.get(&sid).map(|s| s.jurisdiction_code.as_str());
-        let mut lines = Vec::new();
-        for ((place, sid, item_id), (place_name, need)) in groups {
-            let within = |s: i64| match sid {
-                Some(only) => s == only,
-                None => store_code(s).is_some_and(|c| under(c, &place)),
-            };
-            let stock: i64 = balances
-                .iter()
-                .filter(|b| b.item_id == item_id && within(b.store_id))
-                .map(|b| b.balance)
-                .sum();
-            let in_transit: i64 = transit
-                .iter()
-                .filter(|t| t.item_id == item_id && within(t.store_id))
-                .map(|t| t.in_transit)
-                .sum();
-            lines.push(ShortfallLine {
-                place_code: place,
-                place_name,
-                store_name: sid.map(|s| look.store_name(s)),
-                store_id: sid,
-                item_name: look.item_name(item_id),
-                unit: look.unit(item_id),
-                item_id,
-                need,
-                stock,
-                in_transit,
-                shortfall: shortfall(need, stock, in_transit),
-            });
-        }
-        lines.sort_by(|a, b| {
-            (b.shortfall > 0)
-                .cmp(&(a.shortfall > 0))
-                .then(a.place_code.cmp(&b.place_code))
-                .then(a.item_id.cmp(&b.item_id))
-        });
-        Ok(Shortfalls {
-            as_of,
-            horizon_days: horizon,
-            lines,
-        })
+        Ok(self.supply_state(&scope, as_of).await?.shortfalls(horizon))
     }
 
     // ---- spring farming ----
@@ -2409,11 +2464,21 @@ impl App {
             .await?;
         let scope = self.supplies_scope(actor, &q.place).await?;
         let as_of = self.as_of(&q.as_of)?;
+        let st = self.supply_state(&scope, as_of).await?;
+        self.spring_farming_of(&scope, &st).await
+    }
+
+    async fn spring_farming_of(
+        &self,
+        scope: &Scope,
+        st: &SupplyState,
+    ) -> ServiceResult<SpringFarming> {
+        let as_of = st.as_of;
         let year = as_of.year();
-        let look = self.lookup(&scope).await?;
-        let plans = store::plans(&self.db, &scope, year).await?;
+        let look = &st.look;
+        let plans = store::plans(&self.db, scope, year).await?;
         let progress: HashMap<i64, store::ProgressRow> =
-            store::progress_as_of(&self.db, &scope, year, as_of)
+            store::progress_as_of(&self.db, scope, year, as_of)
                 .await?
                 .into_iter()
                 .map(|p| (p.plan_id, p))
@@ -2423,17 +2488,9 @@ impl App {
                 .get(&item_id)
                 .is_some_and(|i| i.category == ItemCategory::Farm.as_str())
         };
-        let needs: Vec<NeedRow> = store::needs(&self.db, &scope, Some(as_of))
-            .await?
-            .into_iter()
-            .filter(|n| farm(n.item_id))
-            .collect();
-        let balances: Vec<BalanceRow> = store::balances_as_of(&self.db, &scope, as_of, None)
-            .await?
-            .into_iter()
-            .filter(|b| farm(b.item_id))
-            .collect();
-        let transit = store::transit_as_of(&self.db, &scope, as_of).await?;
+        let needs: Vec<&NeedRow> = st.needs.iter().filter(|n| farm(n.item_id)).collect();
+        let balances: Vec<&BalanceRow> = st.balances.iter().filter(|b| farm(b.item_id)).collect();
+        let transit = &st.transit;
         let mut townships: BTreeMap<String, FarmTownship> = BTreeMap::new();
         let mut crop_totals: BTreeMap<usize, FarmCrop> = BTreeMap::new();
         for p in plans {
@@ -2490,18 +2547,18 @@ impl App {
                 .iter()
                 .filter(|n| under(&n.jurisdiction_code, &town.code))
             {
-                farm_input(&mut items, &look, n.item_id).needed += n.quantity;
+                farm_input(&mut items, look, n.item_id).needed += n.quantity;
             }
             for b in balances
                 .iter()
                 .filter(|b| store_code(b.store_id).is_some_and(|c| under(c, &town.code)))
             {
-                farm_input(&mut items, &look, b.item_id).stocked += b.balance;
+                farm_input(&mut items, look, b.item_id).stocked += b.balance;
             }
             for t in transit.iter().filter(|t| {
                 farm(t.item_id) && store_code(t.store_id).is_some_and(|c| under(c, &town.code))
             }) {
-                let e = farm_input(&mut items, &look, t.item_id);
+                let e = farm_input(&mut items, look, t.item_id);
                 e.delivered += t.received;
                 e.in_transit += t.in_transit;
             }

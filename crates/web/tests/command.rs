@@ -80,6 +80,56 @@ async fn dashboard_figures_are_the_tracks_figures(engine: Engine) {
         figure(&d, "prevention.under_monitoring")["numerator"],
         mon["under"]
     );
+    // Supplies: the dashboard's three figures are the supplies track's, today and the day
+    // before.
+    for (day, key) in [("2020-02-27", "numerator"), ("2020-02-26", "previous")] {
+        let low = get_ok(&t, &format!("/api/v1/supplies/low-stock?as_of={day}"), &tok).await;
+        let short = get_ok(
+            &t,
+            &format!("/api/v1/supplies/shortfalls?as_of={day}"),
+            &tok,
+        )
+        .await;
+        let farm = get_ok(
+            &t,
+            &format!("/api/v1/supplies/spring-farming?as_of={day}"),
+            &tok,
+        )
+        .await;
+        let n = |v: &Value, list: &str| v[list].as_array().map(Vec::len).unwrap_or(0) as f64;
+        assert_eq!(
+            figure(&d, "supplies.low_stock")[key].as_f64(),
+            Some(n(&low, "lines")),
+            "{day}"
+        );
+        let short_lines = short["lines"].as_array().expect("lines");
+        let short_count = short_lines
+            .iter()
+            .filter(|l| l["shortfall"].as_i64().unwrap_or(0) > 0)
+            .count();
+        assert!(!short_lines.is_empty(), "{day}: the demo declares needs");
+        assert_eq!(
+            figure(&d, "supplies.shortfalls")[key].as_f64(),
+            Some(short_count as f64),
+            "{day}"
+        );
+        let (prepared, planned) = farm["townships"]
+            .as_array()
+            .expect("townships")
+            .iter()
+            .fold((0, 0), |(p, q), t| {
+                (
+                    p + t["prepared_mu"].as_i64().unwrap_or(0),
+                    q + t["planned_mu"].as_i64().unwrap_or(0),
+                )
+            });
+        assert!(planned > 0, "{day}: the demo plans spring farming");
+        if key == "numerator" {
+            let f = figure(&d, "supplies.farm_prepared");
+            assert_eq!(f["numerator"].as_i64(), Some(prepared), "{day}");
+            assert_eq!(f["denominator"].as_i64(), Some(planned), "{day}");
+        }
+    }
     // The day before is the track's figure of the day before.
     let before = get_ok(&t, "/api/v1/monitoring/figures?as_of=2020-02-26", &tok).await;
     assert_eq!(

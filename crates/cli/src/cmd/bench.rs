@@ -161,3 +161,23 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The 50th and 95th percentiles of timings in milliseconds (none: zero).
+pub(super) fn percentiles(ms: Vec<f64>) -> (f64, f64) {
+    let mut ms = ms;
+    ms.sort_by(|a, b| a.total_cmp(b));
+    (percentile(&ms, 0.5), percentile(&ms, 0.95))
+}
+
+/// The value at `p` (0 to 1) of timings already sorted (none: zero).
+pub(super) fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Milliseconds since `t`.
+pub(super) fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}

@@ -9,7 +9,8 @@
 //! (`--data`) is kept, so later runs reuse what is already in it. The command view is then
 //! timed for a leader of the province, of a prefecture and of a county.
 
-use super::bench_passages::{percentile, Conn};
+use super::bench::percentile;
+use super::bench_passages::Conn;
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_service::demo::DEMO_PASSWORD;
 use dualtrack_service::users::NewUserInput;
@@ -312,6 +313,10 @@ async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
             Code::parse("632801")?,
         ];
         super::bench_mobilisation::check_on_duty(&db, &places).await?;
+    }
+    if !p.without.iter().any(|w| w == "supplies") {
+        let day = chrono::NaiveDate::parse_from_str(&p.as_of, "%Y-%m-%d")?;
+        super::bench_supplies::check_use(&db, day).await?;
     }
 
     let exists = scalar_i64(

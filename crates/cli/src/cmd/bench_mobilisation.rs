@@ -2,6 +2,7 @@
 //! filtered, paged list of people and counts by kind and county, timed at the 50th and 95th
 //! percentiles — and the import of an Excel file of people, in rows per second.
 
+use super::bench::percentiles;
 use chrono::{Duration, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::{Code, Scope};
 use dualtrack_domain::resident_id::check_char;
@@ -32,12 +33,6 @@ fn id_number<S: AsRef<str>>(i: usize, counties: &[S]) -> String {
     let seq = (i / n / 20_000) % 1000;
     let first17 = format!("{county}{}{seq:03}", birth.format("%Y%m%d"));
     format!("{first17}{}", check_char(first17.as_bytes()).unwrap_or('0'))
-}
-
-fn percentiles(mut ms: Vec<f64>) -> (f64, f64) {
-    ms.sort_by(|a, b| a.total_cmp(b));
-    let at = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
-    (at(0.5), at(0.95))
 }
 
 /// `people` people (identity numbers of `counties`, living in a village of their county

@@ -5,6 +5,7 @@
 //! the first page) for the province, a county and a township through the partial index on
 //! active cases, against scanning the cases. The figures of both ways are checked equal.
 
+use super::bench::{ms_since, percentiles};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use dualtrack_domain::jurisdiction::{Code, Scope};
 use dualtrack_domain::monitoring::{planned_end, CaseKind, DEFAULT_MONITORING_DAYS};
@@ -29,22 +30,12 @@ impl Lcg {
     }
 }
 
-fn percentiles(mut ms: Vec<f64>) -> (f64, f64) {
-    ms.sort_by(|a, b| a.total_cmp(b));
-    let at = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
-    (at(0.5), at(0.95))
-}
-
 fn at(d: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
     cst()
         .from_local_datetime(&d.and_hms_opt(h, m, 0).unwrap_or_default())
         .single()
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_default()
-}
-
-fn ms_since(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1000.0
 }
 
 /// One generated case: started on a day of the year, released fourteen days after the last

@@ -5,6 +5,7 @@
 //! the 50th and 99th percentile of the latency, and checks that every passage was written
 //! once with its audit row.
 
+use super::bench::percentile;
 use chrono::NaiveDate;
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_domain::resident_id::check_char;
@@ -18,13 +19,6 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 const PASSWORD: &str = "Bench@2020pass";
-
-pub(super) fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 fn id_number(area: &str, i: u64) -> String {
     let birth = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default()

@@ -4,6 +4,7 @@
 //! the same run), a county's daily series over the year, the same through the use case, and
 //! what filing one report costs with the rollup kept current.
 
+use super::bench::percentiles;
 use chrono::{Duration, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::{Code, Scope};
 use dualtrack_domain::resumption::credit_check_char;
@@ -14,12 +15,6 @@ use dualtrack_store::{jurisdiction, Db};
 use std::time::Instant;
 
 const SECTIONS: [&str; 6] = ["B", "C", "C", "D", "C", "B"];
-
-fn percentiles(mut ms: Vec<f64>) -> (f64, f64) {
-    ms.sort_by(|a, b| a.total_cmp(b));
-    let at = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
-    (at(0.5), at(0.95))
-}
 
 /// The day an enterprise resumes, and whether it resumes only partly at first.
 fn resumes_on(i: usize, start: NaiveDate) -> (NaiveDate, bool) {

@@ -5,6 +5,7 @@
 //! through the use case, with names) against summing the movements themselves, checks both
 //! give the same figures, and times recording one issue with the rollup kept current.
 
+use super::bench::{ms_since, percentiles};
 use chrono::{Duration, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::{Code, Scope};
 use dualtrack_domain::supplies::MovementKind;
@@ -26,16 +27,6 @@ impl Lcg {
             .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n.max(1)
     }
-}
-
-fn percentiles(mut ms: Vec<f64>) -> (f64, f64) {
-    ms.sort_by(|a, b| a.total_cmp(b));
-    let at = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
-    (at(0.5), at(0.95))
-}
-
-fn ms_since(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1000.0
 }
 
 /// (name, kind, unit): 12 prevention materials and 18 farm inputs.
@@ -292,6 +283,31 @@ pub async fn populate(db: &Db, movements: u64) -> anyhow::Result<Populated> {
         sqlx::query("ANALYZE").execute(p).await?;
     }
     Ok(Populated { pairs, first, days })
+}
+
+/// Times the use of the fortnight to `day` over the province (the low-stock warning's
+/// input), from the cumulated use of the closings, and checks it against summing the
+/// movements themselves.
+pub async fn check_use(db: &Db, day: NaiveDate) -> anyhow::Result<()> {
+    let province = Scope::Under(Code::parse("63")?);
+    let from = day - Duration::days(dualtrack_domain::supplies::USE_WINDOW_DAYS);
+    let mut cumulated = Vec::new();
+    let mut pairs = 0;
+    for _ in 0..20 {
+        let t = Instant::now();
+        pairs = store::use_between(db, &province, from, day).await?.len();
+        cumulated.push(ms_since(t));
+    }
+    let t = Instant::now();
+    let summed = store::use_from_movements(db, &province, from, day).await?;
+    let scan = ms_since(t);
+    let a = store::use_between(db, &province, from, day).await?;
+    anyhow::ensure!(a == summed, "累计出库与逐条汇总不一致（{from} 至 {day}）");
+    let (c50, c95) = percentiles(cumulated);
+    println!(
+        "  近 14 天出库（{pairs} 个仓库-物资组合）：累计出库相减 p50 {c50:.1} ms，p95 {c95:.1} ms；逐条汇总出入库 {scan:.0} ms（结果一致）"
+    );
+    Ok(())
 }
 
 /// Times the balances as of a day and the recording of a movement.
