@@ -1840,6 +1840,7 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
     );
     let needs = t.count("SELECT COUNT(*) FROM supply_needs").await;
     let movements = t.count("SELECT COUNT(*) FROM stock_movements").await;
+    let progress = t.count("SELECT COUNT(*) FROM farm_progress").await;
     for (path, fields) in [
         (
             format!("/supplies/stores/{}/movements", f.v.supply_store),
@@ -1875,6 +1876,10 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
             format!("/supplies/allocations/{}/receive", f.v.supply_allocation),
             vec![("quantity", "1")],
         ),
+        (
+            format!("/supplies/spring-farming/plans/{}/progress", f.v.farm_plan),
+            vec![("prepared_mu", "1"), ("sown_mu", "0")],
+        ),
     ] {
         let r = op.post(&path, &fields, true).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
@@ -1884,6 +1889,34 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         movements
     );
     assert_eq!(t.count("SELECT COUNT(*) FROM supply_needs").await, needs);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM farm_progress").await,
+        progress
+    );
+    // Nor may it plan a 德令哈 township's crops.
+    let r = op
+        .post(
+            "/supplies/spring-farming/plans",
+            &[
+                ("jurisdiction_code", "632802101"),
+                ("crop", "rape"),
+                ("year", "2020"),
+                ("planned_mu", "1"),
+            ],
+            true,
+        )
+        .await;
+    assert!(
+        matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+        "{}: {}",
+        r.status,
+        r.text
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM farm_plans WHERE jurisdiction_code = '632802101' AND crop = 'rape'")
+            .await,
+        0
+    );
     assert_eq!(fingerprint(t, id).await, before);
 }
 

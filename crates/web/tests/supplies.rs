@@ -1189,6 +1189,118 @@ async fn the_pages_show_stock_and_the_phone_form_records(engine: Engine) {
     assert_eq!(g.get("/supplies").await.status, StatusCode::OK);
 }
 
+/// A township's spring-farming plan is set, and its progress reported, on the page; bad
+/// figures are refused naming the field, and nothing is written; a grid worker sees no form.
+async fn spring_farming_is_planned_and_reported_on_the_page(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = common::Browser::new(&t);
+    b.login("golmud_operator").await;
+    let page = b.get("/supplies/spring-farming?as_of=2020-03-13").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("设定春耕计划") && page.text.contains("填报进度"));
+    let plan = t
+        .count("SELECT MIN(id) FROM farm_plans WHERE jurisdiction_code = '632801100' AND crop = 'wolfberry'")
+        .await;
+    assert!(page
+        .text
+        .contains(&format!("/supplies/spring-farming/plans/{plan}/progress")));
+    let reports = || async { t.count("SELECT COUNT(*) FROM farm_progress").await };
+    let before = reports().await;
+    let audited = t.audit_count("farm_progress.report").await;
+    let path = format!("/supplies/spring-farming/plans/{plan}/progress");
+    let form = |prepared: &'static str, sown: &'static str| {
+        vec![
+            ("as_of", "2020-03-13"),
+            ("prepared_mu", prepared),
+            ("sown_mu", sown),
+            ("reported_on", "2020-03-12"),
+            ("note", "翻地完成过半"),
+        ]
+    };
+    for (prepared, sown, words) in [
+        ("很多", "0", "已备耕面积应为整数"),
+        ("6000", "7000", "已播种面积应为 0 到已备耕面积"),
+        ("99999999", "0", "已备耕面积应为 0 到"),
+    ] {
+        let r = b.post(&path, &form(prepared, sown), true).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{prepared}");
+        assert!(r.text.contains(words), "{words}: {}", r.text);
+        // The refused form comes back open, with what was typed.
+        assert!(
+            r.text.contains(&format!("value=\"{prepared}\"")),
+            "{prepared}"
+        );
+    }
+    assert_eq!(reports().await, before);
+    let r = b.post(&path, &form("6000", "1500"), true).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(
+        r.location().contains("done=progress") && r.location().ends_with("#t632801100"),
+        "{}",
+        r.location()
+    );
+    assert_eq!(t.audit_count("farm_progress.report").await, audited + 1);
+    let after = reports().await;
+    let tok = t.token("golmud_operator").await;
+    let f = t
+        .get("/api/v1/supplies/spring-farming?as_of=2020-03-13", &tok)
+        .await
+        .json();
+    let line = f["townships"]
+        .as_array()
+        .expect("townships")
+        .iter()
+        .flat_map(|t| t["crops"].as_array().cloned().unwrap_or_default())
+        .find(|c| c["plan_id"].as_i64() == Some(plan))
+        .expect("the plan's line");
+    assert_eq!(line["prepared_mu"], 6000);
+    assert_eq!(line["sown_mu"], 1500);
+    assert_eq!(line["reported_on"], "2020-03-12");
+    // A new plan: rape in 郭勒木德镇, then a bad area refused.
+    let plans = || async {
+        t.count("SELECT COUNT(*) FROM farm_plans WHERE jurisdiction_code = '632801100' AND crop = 'rape'")
+            .await
+    };
+    assert_eq!(plans().await, 0);
+    let plan_form = |area: &'static str| {
+        vec![
+            ("as_of", "2020-03-13"),
+            ("jurisdiction_code", "632801100"),
+            ("crop", "rape"),
+            ("year", "2020"),
+            ("planned_mu", area),
+        ]
+    };
+    let r = b
+        .post("/supplies/spring-farming/plans", &plan_form("-5"), true)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("计划面积应为 0 到"), "{}", r.text);
+    assert_eq!(plans().await, 0);
+    let r = b
+        .post("/supplies/spring-farming/plans", &plan_form("1200"), true)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(r.location().contains("done=plan"), "{}", r.location());
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM farm_plans WHERE jurisdiction_code = '632801100' AND crop = 'rape' AND planned_mu = 1200")
+            .await,
+        1
+    );
+    let page = b.get(&r.location()).await;
+    assert!(page.text.contains("已保存春耕计划") && page.text.contains("油菜"));
+    // A grid worker reads the page but has no form, and may not report.
+    let mut g = common::Browser::new(&t);
+    g.login("grid_worker").await;
+    let page = g.get("/supplies/spring-farming?as_of=2020-03-13").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text.contains("填报进度") && !page.text.contains("设定春耕计划"));
+    let r = g.post(&path, &form("7000", "0"), true).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert_eq!(reports().await, after);
+    assert_eq!(t.audit_count("farm_progress.report").await, audited + 1);
+}
+
 async fn upload(
     t: &TestApp,
     user: &str,
@@ -1543,6 +1655,7 @@ on_both_engines!(
     low_stock_is_warned_by_days_of_cover,
     the_demo_holds_supplies_across_haixi,
     the_pages_show_stock_and_the_phone_form_records,
+    spring_farming_is_planned_and_reported_on_the_page,
     excel_imports_are_all_or_nothing,
     the_days_of_stock_are_closed,
 );

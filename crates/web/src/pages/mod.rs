@@ -95,6 +95,11 @@ pub fn routes() -> Router<AppState> {
         .route("/resumption", get(resumption::rates))
         .route("/supplies", get(supplies::page))
         .route("/supplies/spring-farming", get(supplies::farming))
+        .route("/supplies/spring-farming/plans", post(supplies::farm_plan))
+        .route(
+            "/supplies/spring-farming/plans/{id}/progress",
+            post(supplies::farm_progress),
+        )
         .route("/supplies/stores/{id}", get(supplies::store))
         .route("/supplies/stores/{id}/movements", post(supplies::record))
         .route("/supplies/stores/{id}/requests", post(supplies::request))
