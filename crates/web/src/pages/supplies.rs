@@ -608,6 +608,15 @@ pub struct FarmingQuery {
     done: Option<String>,
 }
 
+/// A refused form of the page: its status and message, which form (`plan`, or a plan's id),
+/// and what was typed.
+struct FarmRefusal {
+    status: StatusCode,
+    message: String,
+    form: String,
+    pairs: Vec<(String, String)>,
+}
+
 /// The page as of a day (a day refused falls back to today, with the refusal shown).
 async fn farming_page(
     st: &AppState,
@@ -615,7 +624,7 @@ async fn farming_page(
     as_of: Option<String>,
     place: Option<String>,
     notice: Option<String>,
-    refused: Option<(StatusCode, String, String, Vec<(String, String)>)>,
+    refused: Option<FarmRefusal>,
 ) -> Result<Response, PageError> {
     let asked = FarmQuery {
         as_of,
@@ -633,11 +642,11 @@ async fn farming_page(
         Err(e) => return Err(e.into()),
     };
     let (mut form, mut open) = (Vec::new(), String::new());
-    if let Some((s, message, which, pairs)) = refused {
-        status = s;
-        error = Some(message);
-        open = which;
-        form = pairs;
+    if let Some(r) = refused {
+        status = r.status;
+        error = Some(r.message);
+        open = r.form;
+        form = r.pairs;
     }
     let page = FarmingPage {
         nav: Nav::of(st, actor).await.with_notice(notice),
@@ -711,7 +720,12 @@ pub async fn farm_plan(
                 as_of,
                 None,
                 None,
-                Some((status, message, "plan".into(), pairs)),
+                Some(FarmRefusal {
+                    status,
+                    message,
+                    form: "plan".into(),
+                    pairs,
+                }),
             )
             .await
         }
@@ -752,7 +766,12 @@ pub async fn farm_progress(
                 as_of,
                 None,
                 None,
-                Some((status, message, id.to_string(), pairs)),
+                Some(FarmRefusal {
+                    status,
+                    message,
+                    form: id.to_string(),
+                    pairs,
+                }),
             )
             .await
         }
