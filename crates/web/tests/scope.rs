@@ -1893,6 +1893,26 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         t.count("SELECT COUNT(*) FROM farm_progress").await,
         progress
     );
+    // Nor set up a store in 德令哈.
+    let stores = t.count("SELECT COUNT(*) FROM supply_stores").await;
+    let r = op
+        .post(
+            "/supplies/stores",
+            &[
+                ("name", "越权仓库"),
+                ("kind", "township"),
+                ("jurisdiction_code", "632802101"),
+            ],
+            true,
+        )
+        .await;
+    assert!(
+        matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+        "{}: {}",
+        r.status,
+        r.text
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM supply_stores").await, stores);
     // Nor may it plan a 德令哈 township's crops.
     let r = op
         .post(

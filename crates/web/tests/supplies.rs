@@ -1189,6 +1189,82 @@ async fn the_pages_show_stock_and_the_phone_form_records(engine: Engine) {
     assert_eq!(g.get("/supplies").await.status, StatusCode::OK);
 }
 
+/// A store is set up from the overview page: a missing name or a name its place already
+/// has is refused naming the field, and nothing is written.
+async fn a_store_is_set_up_on_the_page(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = common::Browser::new(&t);
+    b.login("golmud_operator").await;
+    let page = b.get("/supplies").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("设立仓库（站点）"));
+    let stores = || async { t.count("SELECT COUNT(*) FROM supply_stores").await };
+    let before = stores().await;
+    let audited = t.audit_count("supply_store.create").await;
+    let form = |name: &'static str, code: &'static str| {
+        vec![
+            ("name", name),
+            ("kind", "township"),
+            ("jurisdiction_code", code),
+            ("checkpoint_id", ""),
+            ("address", "郭勒木德镇政府院内"),
+            ("keeper", "马建国"),
+        ]
+    };
+    let r = b
+        .post("/supplies/stores", &form("", "632801100"), true)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("仓库名称"), "{}", r.text);
+    // The refused form comes back open, with what was typed.
+    assert!(r.text.contains("郭勒木德镇政府院内"));
+    let existing = t
+        .count("SELECT COUNT(*) FROM supply_stores WHERE jurisdiction_code = '632801' AND name = '格尔木市应急物资储备库'")
+        .await;
+    assert_eq!(existing, 1);
+    let r = b
+        .post(
+            "/supplies/stores",
+            &form("格尔木市应急物资储备库", "632801"),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("已有名为"), "{}", r.text);
+    assert_eq!(stores().await, before);
+    let r = b
+        .post(
+            "/supplies/stores",
+            &form("郭勒木德镇物资站", "632801100"),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(r.location().ends_with("?done=created"), "{}", r.location());
+    assert_eq!(stores().await, before + 1);
+    assert_eq!(t.audit_count("supply_store.create").await, audited + 1);
+    let page = b.get(&r.location()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("仓库已设立") && page.text.contains("郭勒木德镇物资站"));
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM supply_stores WHERE name = '郭勒木德镇物资站' AND kind = 'township' \
+                 AND jurisdiction_code = '632801100' AND keeper = '马建国' AND created_by = 'golmud_operator'")
+            .await,
+        1
+    );
+    // A leader reads the overview but sets up nothing.
+    let mut l = common::Browser::new(&t);
+    l.login("golmud_leader").await;
+    let page = l.get("/supplies").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text.contains("设立仓库（站点）"));
+    let r = l
+        .post("/supplies/stores", &form("领导的仓库", "632801100"), true)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert_eq!(stores().await, before + 1);
+}
+
 /// A township's spring-farming plan is set, and its progress reported, on the page; bad
 /// figures are refused naming the field, and nothing is written; a grid worker sees no form.
 async fn spring_farming_is_planned_and_reported_on_the_page(engine: Engine) {
@@ -1656,6 +1732,7 @@ on_both_engines!(
     the_demo_holds_supplies_across_haixi,
     the_pages_show_stock_and_the_phone_form_records,
     spring_farming_is_planned_and_reported_on_the_page,
+    a_store_is_set_up_on_the_page,
     excel_imports_are_all_or_nothing,
     the_days_of_stock_are_closed,
 );

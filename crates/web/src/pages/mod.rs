@@ -100,6 +100,7 @@ pub fn routes() -> Router<AppState> {
             "/supplies/spring-farming/plans/{id}/progress",
             post(supplies::farm_progress),
         )
+        .route("/supplies/stores", post(supplies::new_store))
         .route("/supplies/stores/{id}", get(supplies::store))
         .route("/supplies/stores/{id}/movements", post(supplies::record))
         .route("/supplies/stores/{id}/requests", post(supplies::request))

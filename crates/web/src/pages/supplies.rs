@@ -14,12 +14,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::supplies::{Crop, MovementKind, RequestStatus};
+use dualtrack_domain::supplies::{Crop, MovementKind, RequestStatus, StoreKind};
+use dualtrack_service::checkpoints::CheckpointView;
 use dualtrack_service::supplies::{
     AllocationInput, AllocationView, AllocationsQuery, Balances, BalancesQuery, FarmPlanInput,
     FarmProgressInput, FarmQuery, ItemView, LowStock, LowStockQuery, MovementInput, MovementView,
     NeedInput, ReceiveInput, RequestInput, RequestView, RequestsQuery, ShortfallQuery, Shortfalls,
-    SpringFarming, StoreDetail, StoreView,
+    SpringFarming, StoreDetail, StoreInput, StoreView,
 };
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
@@ -106,10 +107,19 @@ struct OverviewPage {
     can_manage: bool,
     /// The key of this showing of the page's allocation forms (each form adds its request).
     key: String,
+    /// The form to set up a store: its kinds, the checkpoints a checkpoint box may belong
+    /// to, and the values of a refused submission.
+    store_kinds: Vec<(&'static str, &'static str)>,
+    checkpoints: Vec<CheckpointView>,
+    form: Vec<(String, String)>,
     error: Option<String>,
 }
 
 impl OverviewPage {
+    fn value(&self, key: &str) -> String {
+        get(&self.form, key).to_string()
+    }
+
     fn cover(&self, v: &Option<f64>) -> String {
         days(*v)
     }
@@ -131,6 +141,7 @@ async fn overview(
     q: &OverviewQuery,
     notice: Option<String>,
     error: Option<String>,
+    form: Vec<(String, String)>,
 ) -> Result<(StatusCode, OverviewPage), PageError> {
     let place = non_empty(&q.place);
     let mut asked = non_empty(&q.as_of);
@@ -207,6 +218,12 @@ async fn overview(
             && r.jurisdiction_code.len() > own.len()
     });
     let _ = asked;
+    let checkpoints =
+        if actor.can(Permission::ManageSupplies) && actor.can(Permission::ReadCheckpoints) {
+            st.app.checkpoints(actor).await?
+        } else {
+            Vec::new()
+        };
     const SHOWN: usize = 12;
     let low_lines: Vec<_> = low.lines.iter().take(SHOWN).cloned().collect();
     let low_more = low.lines.len().saturating_sub(SHOWN);
@@ -238,6 +255,12 @@ async fn overview(
             waiting,
             can_manage: actor.can(Permission::ManageSupplies),
             key: new_key(),
+            store_kinds: StoreKind::ALL
+                .iter()
+                .map(|k| (k.as_str(), k.zh()))
+                .collect(),
+            checkpoints,
+            form,
             error,
         },
     ))
@@ -253,8 +276,47 @@ pub async fn page(
         Some("store") => Some("仓库已设立".to_string()),
         _ => None,
     };
-    let (status, page) = overview(&st, &actor, &q, notice, None).await?;
+    let (status, page) = overview(&st, &actor, &q, notice, None, Vec::new()).await?;
     Ok((status, render(&page)).into_response())
+}
+
+/// Sets up a store (a warehouse, a township station, a checkpoint's box, a grid's stock
+/// point) in the caller's scope.
+pub async fn new_store(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let input = opt_number(&pairs, "checkpoint_id").map(|checkpoint_id| StoreInput {
+        name: get(&pairs, "name").into(),
+        kind: get(&pairs, "kind").into(),
+        jurisdiction_code: get(&pairs, "jurisdiction_code").into(),
+        checkpoint_id,
+        address: get(&pairs, "address").into(),
+        keeper: get(&pairs, "keeper").into(),
+    });
+    let r = match input {
+        Ok(i) => st.app.create_supply_store(&actor, &i).await,
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(s) => {
+            Ok(Redirect::to(&format!("/supplies/stores/{}?done=created", s.id)).into_response())
+        }
+        Err(e) => {
+            let (status, message) = refused_on_form(e)?;
+            let (_, page) = overview(
+                &st,
+                &actor,
+                &OverviewQuery::default(),
+                None,
+                Some(message),
+                pairs,
+            )
+            .await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
 }
 
 /// Allocates (part of) a request from one of the caller's stores.
@@ -286,8 +348,15 @@ pub async fn allocate(
         Ok(_) => Ok(Redirect::to("/supplies?done=allocated").into_response()),
         Err(e) => {
             let (status, message) = refused_on_form(e)?;
-            let (_, page) =
-                overview(&st, &actor, &OverviewQuery::default(), None, Some(message)).await?;
+            let (_, page) = overview(
+                &st,
+                &actor,
+                &OverviewQuery::default(),
+                None,
+                Some(message),
+                Vec::new(),
+            )
+            .await?;
             Ok((status, render(&page)).into_response())
         }
     }
@@ -410,6 +479,7 @@ pub async fn store(
         Some("received") => Some("已确认到货并入库".to_string()),
         Some("requested") => Some("已向上一级请领".to_string()),
         Some("need") => Some("已申报需求，计入缺口".to_string()),
+        Some("created") => Some("仓库已设立，可登记入库".to_string()),
         _ => None,
     };
     let page = store_page(
