@@ -1147,6 +1147,37 @@ impl App {
         let code = self
             .place_in_scope(actor, "jurisdiction_code", input.jurisdiction_code.trim())
             .await?;
+        // A store's kind goes with the level of its place.
+        let (fits, wanted) = match kind {
+            StoreKind::Prefecture => (
+                matches!(code.level(), Level::Province | Level::Prefecture),
+                "州（市）或省",
+            ),
+            StoreKind::County => (code.level() == Level::County, "县（市）"),
+            StoreKind::Township => (code.level() == Level::Township, "乡镇"),
+            StoreKind::Grid => (
+                matches!(code.level(), Level::Village | Level::Grid),
+                "村（社区）或网格",
+            ),
+            StoreKind::Checkpoint | StoreKind::Other => (true, ""),
+        };
+        if !fits {
+            return Err(ServiceError::invalid(
+                "kind",
+                format!(
+                    "{}应设在{}一级，{code} 是{}",
+                    kind.zh(),
+                    wanted,
+                    code.level().zh()
+                ),
+            ));
+        }
+        if kind == StoreKind::Checkpoint && input.checkpoint_id.is_none() {
+            return Err(ServiceError::invalid(
+                "checkpoint_id",
+                "卡口物资箱须选所在卡口",
+            ));
+        }
         if let Some(cp) = input.checkpoint_id {
             let row = dualtrack_store::checkpoints::checkpoint(&self.db, cp).await?;
             let ok = match &row {

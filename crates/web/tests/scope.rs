@@ -216,12 +216,15 @@ async fn delingha_supplies(t: &TestApp) -> (i64, i64, i64, i64) {
     let item = r.json()["id"].as_i64().expect("item");
     let tok = t.token("delingha_operator").await;
     let mut ids = Vec::new();
-    for (name, code) in [("范围测试县仓", DELINGHA), ("范围测试乡站", "632802101")] {
+    for (name, kind, code) in [
+        ("范围测试县仓", "county", DELINGHA),
+        ("范围测试乡站", "township", "632802101"),
+    ] {
         let r = t
             .post(
                 "/api/v1/supplies/stores",
                 &tok,
-                json!({"name": name, "kind": "county", "jurisdiction_code": code}),
+                json!({"name": name, "kind": kind, "jurisdiction_code": code}),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);

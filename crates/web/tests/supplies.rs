@@ -991,6 +991,18 @@ async fn the_demo_holds_supplies_across_haixi(engine: Engine) {
         );
     }
     assert_eq!(stores.iter().filter(|s| s["kind"] == "county").count(), 7);
+    // Each at the level its kind goes with, as a store set up on the page must be.
+    assert_eq!(
+        t.count(
+            "SELECT COUNT(*) FROM supply_stores WHERE (kind = 'prefecture' AND LENGTH(jurisdiction_code) > 4) \
+             OR (kind = 'county' AND LENGTH(jurisdiction_code) <> 6) \
+             OR (kind = 'township' AND LENGTH(jurisdiction_code) <> 9) \
+             OR (kind = 'grid' AND LENGTH(jurisdiction_code) < 12) \
+             OR (kind = 'checkpoint' AND checkpoint_id IS NULL)"
+        )
+        .await,
+        0
+    );
     // The rollup agrees with the movements on every Monday of the demo and at its end.
     rollup_agrees(
         &t,
@@ -1204,7 +1216,14 @@ async fn a_store_is_set_up_on_the_page(engine: Engine) {
     let form = |name: &'static str, code: &'static str| {
         vec![
             ("name", name),
-            ("kind", "township"),
+            (
+                "kind",
+                if code.len() == 6 {
+                    "county"
+                } else {
+                    "township"
+                },
+            ),
             ("jurisdiction_code", code),
             ("checkpoint_id", ""),
             ("address", "郭勒木德镇政府院内"),
@@ -1231,6 +1250,35 @@ async fn a_store_is_set_up_on_the_page(engine: Engine) {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert!(r.text.contains("已有名为"), "{}", r.text);
+    // A store's kind goes with its place's level; a checkpoint box names its checkpoint.
+    let tok = t.token("golmud_operator").await;
+    for (kind, code, f, words) in [
+        (
+            "prefecture",
+            "632801100",
+            "kind",
+            "州级储备库应设在州（市）或省一级",
+        ),
+        ("county", "632801100", "kind", "县级仓库应设在县（市）一级"),
+        ("township", "632801", "kind", "乡镇站点应设在乡镇一级"),
+        ("checkpoint", "632801100", "checkpoint_id", "须选所在卡口"),
+    ] {
+        let r = t
+            .post(
+                "/api/v1/supplies/stores",
+                &tok,
+                json!({"name": "级别不符的仓库", "kind": kind, "jurisdiction_code": code}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind}: {}",
+            r.text
+        );
+        assert_eq!(field(&r), vec![f.to_string()], "{kind}");
+        assert!(r.text.contains(words), "{kind}: {}", r.text);
+    }
     assert_eq!(stores().await, before);
     let r = b
         .post(
