@@ -116,7 +116,8 @@ pub struct StoreInput {
     /// 名称，如 格尔木市应急物资储备库
     pub name: String,
     /// prefecture 州级储备库、county 县级仓库、township 乡镇站点、checkpoint 卡口物资箱、
-    /// grid 网格（社区）物资点、other（或中文名）
+    /// grid 网格（社区）物资点、other（或中文名）；须与所属区划的级别相符（州级储备库设在州或省，
+    /// 县级仓库设在县，乡镇站点设在乡镇，网格物资点设在村或网格），卡口物资箱须填卡口
     pub kind: String,
     /// 所属区划（州、县、乡镇、村或网格）代码
     pub jurisdiction_code: String,
