@@ -45,6 +45,8 @@ pub enum Action {
     OrgMember,
     #[serde(rename = "deployment.create")]
     Deploy,
+    #[serde(rename = "deployment.end")]
+    DeploymentEnd,
     #[serde(rename = "return.record")]
     ReturnToPost,
     #[serde(rename = "application.submit")]
@@ -186,7 +188,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 87] = [
+    pub const ALL: [Action; 88] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -205,6 +207,7 @@ impl Action {
         Action::OrgCreate,
         Action::OrgMember,
         Action::Deploy,
+        Action::DeploymentEnd,
         Action::ReturnToPost,
         Action::ApplicationSubmit,
         Action::ApplicationDecide,
@@ -296,6 +299,7 @@ impl Action {
             Action::OrgCreate => "org.create",
             Action::OrgMember => "org.member",
             Action::Deploy => "deployment.create",
+            Action::DeploymentEnd => "deployment.end",
             Action::ReturnToPost => "return.record",
             Action::ApplicationSubmit => "application.submit",
             Action::ApplicationDecide => "application.decide",
@@ -388,6 +392,7 @@ impl Action {
             Action::OrgCreate => "新建组织",
             Action::OrgMember => "组织增加成员",
             Action::Deploy => "派驻人员",
+            Action::DeploymentEnd => "结束派驻",
             Action::ReturnToPost => "登记返岗",
             Action::ApplicationSubmit => "提交请战书",
             Action::ApplicationDecide => "审批请战书",

@@ -258,6 +258,15 @@ pub struct DeploymentInput {
     pub end_on: Option<String>,
 }
 
+/// The end of a deployment: its last day on duty (a rotation, a recall, the work done).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct DeploymentEndInput {
+    /// 最后在岗日期，如 2020-03-10（不早于开始日期）
+    pub end_on: String,
+    /// 原因，如 轮换、任务完成、因病撤回
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DeploymentView {
     pub id: i64,
@@ -884,6 +893,65 @@ impl App {
                 .await?;
         rows.into_iter()
             .find(|d| d.id == id)
+            .map(deployment_view)
+            .ok_or_else(|| ServiceError::Internal("派驻记录未找到".into()))
+    }
+
+    /// Ends a deployment (or moves its end) on its last day on duty, with the reason;
+    /// audited, and the people-on-duty figures follow in the same transaction.
+    pub async fn end_deployment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &DeploymentEndInput,
+    ) -> ServiceResult<DeploymentView> {
+        self.require(
+            actor,
+            Permission::ManageMobilisation,
+            "派驻",
+            &id.to_string(),
+        )
+        .await?;
+        let row = store::deployment(&self.db, id).await?;
+        let d = self
+            .own(actor, "派驻", id, row, |d| &d.jurisdiction_code)
+            .await?;
+        let end_on = parse_date("end_on", &input.end_on)?;
+        if end_on < d.start_on {
+            return Err(ServiceError::invalid(
+                "end_on",
+                format!("最后在岗日期不能早于开始日期 {}", d.start_on),
+            ));
+        }
+        if d.end_on == Some(end_on) {
+            return Err(ServiceError::invalid(
+                "end_on",
+                format!("该派驻已于 {end_on} 结束"),
+            ));
+        }
+        let reason = required("reason", "原因", &input.reason, 200)?;
+        let mut tx = self.db.begin().await?;
+        let had = store::end_deployment(&mut tx, id, end_on)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("未找到派驻 {id}")))?;
+        let row = actor.audit(
+            Action::DeploymentEnd,
+            Outcome::Success,
+            "派驻",
+            id.to_string(),
+            Some(d.jurisdiction_code.clone()),
+            format!(
+                "{}：{}，最后在岗 {end_on}（{}）：{reason}",
+                d.person_name,
+                d.role,
+                had.map(|h| format!("原定 {h}"))
+                    .unwrap_or_else(|| "原未定结束日期".into())
+            ),
+        );
+        audit_in(&mut tx, &row).await?;
+        tx.commit().await?;
+        store::deployment(&self.db, id)
+            .await?
             .map(deployment_view)
             .ok_or_else(|| ServiceError::Internal("派驻记录未找到".into()))
     }

@@ -366,16 +366,18 @@ fn stretches(mut spans: Vec<(NaiveDate, Option<NaiveDate>)>, out: &mut Vec<(Naiv
     }
 }
 
+/// One deployment as the on-duty rollup sees it: (id, person, place, start, end).
+type Span = (i64, i64, String, NaiveDate, Option<NaiveDate>);
+
 /// Adds the deployments just written (`new`, in this transaction) to the on-duty rollup:
 /// for each of their people and each place of the rollup, the stretches on duty with and
 /// without them are merged and the difference is added.
 async fn add_to_on_duty(tx: &mut Tx, new: &[i64]) -> Result<()> {
-    use std::collections::{BTreeMap, HashSet};
-    type Row = (i64, i64, String, NaiveDate, Option<NaiveDate>);
+    use std::collections::HashSet;
     let new_ids: HashSet<i64> = new.iter().copied().collect();
-    let mut rows: Vec<Row> = Vec::new();
+    let mut rows: Vec<Span> = Vec::new();
     for chunk in new.chunks(500) {
-        let got: Vec<Row> = on_tx!(tx, e => {
+        let got: Vec<Span> = on_tx!(tx, e => {
             let mut qb = QueryBuilder::new(
                 "SELECT id, person_id, jurisdiction_code, start_on, end_on FROM deployments \
                  WHERE person_id IN (SELECT person_id FROM deployments WHERE id IN (");
@@ -384,26 +386,41 @@ async fn add_to_on_duty(tx: &mut Tx, new: &[i64]) -> Result<()> {
                 sep.push_bind(*id);
             }
             qb.push("))");
-            qb.build_query_as::<Row>().fetch_all(&mut *e).await?
+            qb.build_query_as::<Span>().fetch_all(&mut *e).await?
         });
         rows.extend(got);
     }
     rows.sort_by_key(|r| r.0);
     rows.dedup_by_key(|r| r.0);
-    // By person and place: the stretches with all deployments (+) and without the new (-).
+    let before: Vec<Span> = rows
+        .iter()
+        .filter(|r| !new_ids.contains(&r.0))
+        .cloned()
+        .collect();
+    change_on_duty(tx, &before, &rows).await
+}
+
+/// Moves the on-duty rollup from one set of deployments of some people to another: for each
+/// person and each place of the rollup, the stretches on duty after (+) and before (-) are
+/// merged and the difference is added.
+async fn change_on_duty(tx: &mut Tx, before: &[Span], after: &[Span]) -> Result<()> {
+    use std::collections::BTreeMap;
     type Spans = Vec<(NaiveDate, Option<NaiveDate>)>;
     let mut by: BTreeMap<(usize, String, i64), (Spans, Spans)> = BTreeMap::new();
-    for (id, person, code, s, e) in &rows {
-        for level in ON_DUTY_LEVELS {
-            if code.len() < level {
-                continue;
-            }
-            let entry = by
-                .entry((level, code[..level].to_string(), *person))
-                .or_default();
-            entry.0.push((*s, *e));
-            if !new_ids.contains(id) {
-                entry.1.push((*s, *e));
+    for (side, rows) in [(0, after), (1, before)] {
+        for (_, person, code, s, e) in rows {
+            for level in ON_DUTY_LEVELS {
+                if code.len() < level {
+                    continue;
+                }
+                let entry = by
+                    .entry((level, code[..level].to_string(), *person))
+                    .or_default();
+                if side == 0 {
+                    entry.0.push((*s, *e));
+                } else {
+                    entry.1.push((*s, *e));
+                }
             }
         }
     }
@@ -431,6 +448,47 @@ async fn add_to_on_duty(tx: &mut Tx, new: &[i64]) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Sets the last day on duty of a deployment (ending it, or moving its end), keeping the
+/// on-duty rollup in the same transaction. Returns the end it had before, or `None` when
+/// there is no such deployment.
+pub async fn end_deployment(
+    tx: &mut Tx,
+    id: i64,
+    end_on: NaiveDate,
+) -> Result<Option<Option<NaiveDate>>> {
+    // The row is locked first, so that two ends of one deployment queue.
+    let person: Option<i64> = on_tx!(tx, e => sqlx::query_scalar(
+        "UPDATE deployments SET end_on = end_on WHERE id = $1 RETURNING person_id")
+        .bind(id).fetch_optional(&mut *e).await?);
+    let Some(person) = person else {
+        return Ok(None);
+    };
+    let before: Vec<Span> = on_tx!(tx, e => sqlx::query_as(
+        "SELECT id, person_id, jurisdiction_code, start_on, end_on FROM deployments WHERE person_id = $1 ORDER BY id")
+        .bind(person).fetch_all(&mut *e).await?);
+    let had = before.iter().find(|r| r.0 == id).and_then(|r| r.4);
+    on_tx!(tx, e => sqlx::query("UPDATE deployments SET end_on = $2 WHERE id = $1")
+        .bind(id).bind(end_on).execute(&mut *e).await.map(|_| ())?);
+    let after: Vec<Span> = before
+        .iter()
+        .map(|r| {
+            if r.0 == id {
+                (r.0, r.1, r.2.clone(), r.3, Some(end_on))
+            } else {
+                r.clone()
+            }
+        })
+        .collect();
+    change_on_duty(tx, &before, &after).await?;
+    Ok(Some(had))
+}
+
+/// One deployment by id.
+pub async fn deployment(db: &Db, id: i64) -> Result<Option<DeploymentRow>> {
+    let sql = format!("SELECT {DEPLOYMENT_COLUMNS} {DEPLOYMENT_FROM} WHERE d.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, DeploymentRow>(&sql).bind(id).fetch_optional(p).await?))
 }
 
 /// Deployments in the scope: of one person, or on duty on a day, or all.

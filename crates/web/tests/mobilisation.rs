@@ -561,11 +561,193 @@ async fn campaigns_and_documents(engine: Engine) {
     assert_eq!(t.audit_count("document.create").await, 1);
 }
 
+/// People on duty, from the rollup and counted from the deployments, agree for each place
+/// and day; returns the rollup's figures.
+async fn on_duty_agrees(t: &TestApp, days: &[&str]) -> Vec<i64> {
+    use dualtrack_domain::jurisdiction::{Code, Scope};
+    use dualtrack_store::mobilisation::{count_on_duty, count_on_duty_scanning};
+    let mut figures = Vec::new();
+    for place in ["63", "6328", "632802", "632802100"] {
+        let scope = Scope::Under(Code::parse(place).expect("code"));
+        for d in days {
+            let day = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("day");
+            let rolled = count_on_duty(&t.db.db, &scope, day).await.expect("rollup");
+            let counted = count_on_duty_scanning(&t.db.db, &scope, day)
+                .await
+                .expect("count");
+            assert_eq!(rolled, counted, "on duty in {place} on {d}");
+            figures.push(rolled);
+        }
+    }
+    figures
+}
+
+/// A deployment is ended (a rotation, a recall) on its last day on duty, or its end moved;
+/// the people on duty follow, overlapping deployments of the same person counted once; bad
+/// input is refused naming the field; the person's page ends one too.
+async fn a_deployment_is_ended_and_the_counts_follow(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let org = t.token("haixi_org").await;
+    let id = valid_id("63280219850505003");
+    let r = t
+        .post(
+            "/api/v1/people",
+            &org,
+            json!({"name": "马晓燕", "id_number": id, "political_status": "party_member",
+            "categories": ["cadre"], "jurisdiction_code": "632802100"}),
+        )
+        .await;
+    let pid = r.json()["person"]["id"].as_i64().expect("id");
+    let deploy = |place: &'static str, start: &'static str, end: Option<&'static str>| {
+        json!({"person_id": pid, "jurisdiction_code": place, "role": "卡口值守",
+            "start_on": start, "end_on": end})
+    };
+    let r = t
+        .post(
+            "/api/v1/deployments",
+            &org,
+            deploy("632802100", "2020-02-20", None),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let first = r.json()["id"].as_i64().expect("deployment");
+    // Overlapping it, in the same township, to 2020-03-03.
+    let r = t
+        .post(
+            "/api/v1/deployments",
+            &org,
+            deploy("632802100", "2020-02-25", Some("2020-03-03")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let days = [
+        "2020-02-19",
+        "2020-02-20",
+        "2020-02-27",
+        "2020-02-28",
+        "2020-03-03",
+        "2020-03-04",
+        "2020-03-07",
+        "2020-03-08",
+        "2020-03-09",
+        "2020-03-20",
+    ];
+    let before = on_duty_agrees(&t, &days).await;
+    let audited = t.audit_count("deployment.end").await;
+    let end = |id: i64, body: Value| {
+        let org = org.clone();
+        let t = &t;
+        async move {
+            t.post(&format!("/api/v1/deployments/{id}/end"), &org, body)
+                .await
+        }
+    };
+    // Refused, naming the field, and nothing changes.
+    for (body, f) in [
+        (json!({"end_on": "2020-02-10", "reason": "轮换"}), "end_on"),
+        (json!({"end_on": "2020-02-30", "reason": "轮换"}), "end_on"),
+        (json!({"end_on": "2020-02-27", "reason": " "}), "reason"),
+    ] {
+        let r = end(first, body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.text
+        );
+        assert!(
+            r.json()["error"]["fields"][f].is_string(),
+            "{body}: {}",
+            r.text
+        );
+    }
+    assert_eq!(on_duty_agrees(&t, &days).await, before);
+    assert_eq!(t.audit_count("deployment.end").await, audited);
+    // Ended on 2020-02-27: still on duty to 2020-03-03 through the second, then off.
+    let r = end(first, json!({"end_on": "2020-02-27", "reason": "轮换"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["end_on"], "2020-02-27");
+    assert_eq!(t.audit_count("deployment.end").await, audited + 1);
+    let after = on_duty_agrees(&t, &days).await;
+    for (i, d) in days.iter().enumerate() {
+        // Each place is a block of the days; 63, 6328, 632802 and 632802100 all hold it.
+        for block in 0..4 {
+            let k = block * days.len() + i;
+            let off = *d >= "2020-03-04";
+            assert_eq!(after[k], before[k] - i64::from(off), "{d}, place {block}");
+        }
+    }
+    let r = end(first, json!({"end_on": "2020-02-27", "reason": "再次"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    // Its end moved later, to 2020-03-08: on duty again to that day.
+    let r = end(first, json!({"end_on": "2020-03-08", "reason": "延期一周"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let moved = on_duty_agrees(&t, &days).await;
+    for (i, d) in days.iter().enumerate() {
+        let k = i;
+        let off = *d >= "2020-03-09";
+        assert_eq!(moved[k], before[k] - i64::from(off), "{d}");
+    }
+    // On the person's page: an open deployment has the form; a refusal shows the reason.
+    let r = t
+        .post(
+            "/api/v1/deployments",
+            &org,
+            deploy("632802", "2020-03-20", None),
+        )
+        .await;
+    let third = r.json()["id"].as_i64().expect("deployment");
+    let mut b = common::Browser::new(&t);
+    b.login("haixi_org").await;
+    let page = b.get(&format!("/people/{pid}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains(&format!("/deployments/{third}/end")));
+    assert!(!page.text.contains(&format!("/deployments/{first}/end")));
+    let pid_s = pid.to_string();
+    let path = format!("/deployments/{third}/end");
+    let r = b
+        .post(
+            &path,
+            &[
+                ("person_id", pid_s.as_str()),
+                ("end_on", "2020-03-25"),
+                ("reason", ""),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("原因"), "{}", r.text);
+    let r = b
+        .post(
+            &path,
+            &[
+                ("person_id", pid_s.as_str()),
+                ("end_on", "2020-03-25"),
+                ("reason", "任务完成"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(r.location(), format!("/people/{pid}?done=ended"));
+    assert_eq!(t.audit_count("deployment.end").await, audited + 3);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM deployments WHERE id = {third} AND end_on = '2020-03-25'"
+        ))
+        .await,
+        1
+    );
+    on_duty_agrees(&t, &["2020-03-24", "2020-03-25", "2020-03-26"]).await;
+}
+
 on_both_engines!(
     campaigns_and_documents,
     cadre_records_are_for_the_department_and_the_chain_of_command,
     the_report_figures_come_out_of_the_records,
     people_are_registered_once_and_masked,
     deployments_and_applications_move_the_counts,
+    a_deployment_is_ended_and_the_counts_follow,
     organisations_have_members_and_dates,
 );

@@ -32,6 +32,7 @@ struct Fixture {
 struct Victims {
     user: i64,
     person: i64,
+    deployment: i64,
     org: i64,
     application: i64,
     campaign: i64,
@@ -82,6 +83,11 @@ async fn fixture(engine: Engine) -> Fixture {
     let org = t
         .count("SELECT MIN(id) FROM organisations WHERE jurisdiction_code LIKE '632802%'")
         .await;
+    // A deployment of 德令哈 still open, if there is one.
+    let deployment = t
+        .count("SELECT COALESCE(MIN(CASE WHEN end_on IS NULL THEN id END), MIN(id)) FROM deployments WHERE jurisdiction_code LIKE '632802%'")
+        .await;
+    assert!(deployment > 0, "a deployment in 德令哈");
     let application = t.count("SELECT MIN(id) FROM applications WHERE jurisdiction_code LIKE '632802%' AND status = 'submitted'").await;
     // A campaign and a document of 德令哈's own.
     let tok = t.token("delingha_operator").await;
@@ -174,6 +180,7 @@ async fn fixture(engine: Engine) -> Fixture {
         v: Victims {
             user: victim,
             person,
+            deployment,
             org,
             application,
             campaign,
@@ -588,6 +595,11 @@ fn case(method: &str, route: &str, v: &Victims) -> (&'static str, String, Option
         ),
         ("get", "/api/v1/deployments") => ("golmud_operator", route.into(), None),
         ("post", "/api/v1/deployments") => ("golmud_operator", route.into(), Some(deployment)),
+        ("post", "/api/v1/deployments/{id}/end") => (
+            "golmud_operator",
+            format!("/api/v1/deployments/{}/end", v.deployment),
+            Some(json!({"end_on": "2020-03-01", "reason": "越权"})),
+        ),
         ("post", "/api/v1/returns") => (
             "golmud_operator",
             route.into(),
@@ -1332,6 +1344,10 @@ async fn fingerprint(t: &TestApp, victim: i64) -> Vec<i64> {
             "SELECT COUNT(*) FROM sessions WHERE user_id = {victim}"
         ))
         .await,
+        t.count("SELECT COUNT(*) FROM deployments WHERE jurisdiction_code LIKE '632802%' AND end_on IS NULL")
+            .await,
+        t.count("SELECT COUNT(*) FROM deployments WHERE jurisdiction_code LIKE '632802%' AND end_on = '2020-03-01'")
+            .await,
     ]
 }
 
@@ -1821,6 +1837,19 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         .await,
         0
     );
+    // A 德令哈 deployment is not ended from 格尔木's pages.
+    let r = op
+        .post(
+            &format!("/deployments/{}/end", f.v.deployment),
+            &[
+                ("person_id", f.v.person.to_string().as_str()),
+                ("end_on", "2020-03-01"),
+                ("reason", "越权"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     whistle_pages(t, &mut op, &f.v.whistle).await;
     // Supplies: 德令哈's store and its forms are not found; the overview and spring farming
     // hold only 格尔木.

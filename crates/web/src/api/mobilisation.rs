@@ -5,9 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use dualtrack_service::mobilisation::{
-    ApplicationInput, ApplicationView, DecisionInput, DeploymentInput, DeploymentQuery,
-    DeploymentView, MemberInput, MobilisationFigures, OrgDetail, OrgInput, OrgQuery, OrgView, Page,
-    PeopleQuery, PersonInput, PersonView, Registered, RegistrationInput, ReturnInput, Unmasked,
+    ApplicationInput, ApplicationView, DecisionInput, DeploymentEndInput, DeploymentInput,
+    DeploymentQuery, DeploymentView, MemberInput, MobilisationFigures, OrgDetail, OrgInput,
+    OrgQuery, OrgView, Page, PeopleQuery, PersonInput, PersonView, Registered, RegistrationInput,
+    ReturnInput, Unmasked,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -141,6 +142,23 @@ pub async fn deploy(
     Ok((
         StatusCode::CREATED,
         Json(st.app.deploy(&actor, &input).await?),
+    ))
+}
+
+/// 结束派驻（轮换、任务完成、撤回）：填最后在岗日期与原因；在岗人数随之变化
+#[utoipa::path(post, path = "/api/v1/deployments/{id}/end", tag = "mobilisation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "派驻编号")), request_body = DeploymentEndInput,
+    responses((status = 200, body = DeploymentView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn end_deployment(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DeploymentEndInput>,
+) -> Result<Json<DeploymentView>, ApiError> {
+    Ok(Json(
+        st.app
+            .end_deployment(&actor, parse_id(&id)?, &input)
+            .await?,
     ))
 }
 

@@ -56,6 +56,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
             mobilisation::list_deployments,
             mobilisation::deploy
         ))
+        .routes(routes!(mobilisation::end_deployment))
         .routes(routes!(mobilisation::record_return))
         .routes(routes!(
             mobilisation::list_applications,

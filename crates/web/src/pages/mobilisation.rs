@@ -120,6 +120,9 @@ pub(super) fn opt_date(d: Option<NaiveDate>) -> String {
 
 /// A deployment as lists show it.
 pub(super) struct DeploymentRow {
+    pub id: i64,
+    /// Still on duty today or later (no end, or an end not yet passed): it may be ended.
+    pub open: bool,
     pub person_id: i64,
     pub person_name: String,
     pub place: String,
@@ -143,6 +146,8 @@ pub(super) async fn deployment_rows(st: &AppState, ds: Vec<DeploymentView>) -> V
                 (None, None) => "—".into(),
             };
             DeploymentRow {
+                id: d.id,
+                open: d.end_on.is_none_or(|e| e.to_string() >= today()),
                 person_id: d.person_id,
                 person_name: d.person_name,
                 place: places.name(&d.jurisdiction_code),

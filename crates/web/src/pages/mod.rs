@@ -153,6 +153,7 @@ pub fn routes() -> Router<AppState> {
             post(people::log_service),
         )
         .route("/people/{id}/deployments", post(people::deploy))
+        .route("/deployments/{id}/end", post(people::end_deployment))
         .route("/people/{id}/return", post(people::record_return))
         .route(
             "/people/{id}/community",

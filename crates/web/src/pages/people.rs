@@ -16,7 +16,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use dualtrack_domain::mobilisation::{Category, PoliticalStatus, SiteKind};
 use dualtrack_domain::role::Permission;
 use dualtrack_service::mobilisation::{
-    DeploymentInput, DeploymentQuery, Page, PeopleQuery, PersonInput, PersonView, Unmasked,
+    DeploymentEndInput, DeploymentInput, DeploymentQuery, Page, PeopleQuery, PersonInput,
+    PersonView, Unmasked,
 };
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
@@ -279,6 +280,7 @@ struct PersonPage {
     registrations: Vec<dualtrack_service::mobilisation::ServiceRecord>,
     form: DeployForm,
     site_kinds: Choices,
+    today: String,
     error: Option<String>,
 }
 
@@ -319,6 +321,7 @@ async fn person_page(
         can_read_cadre: actor.can(Permission::ReadCadreRecords),
         registrations: st.app.registrations_of(actor, id).await?,
         site_kinds: SiteKind::choices(),
+        today: today(),
         unmasked,
         form,
         error,
@@ -341,6 +344,7 @@ pub async fn page(
         "registered" => "已登记".to_string(),
         "existing" => "该身份证号已登记，未重复建档".to_string(),
         "deployed" => "已派驻".to_string(),
+        "ended" => "已结束派驻，在岗人数随之更新".to_string(),
         "service" => "已记录服务".to_string(),
         "returned" => "已登记返岗".to_string(),
         "registered_in_community" => "已登记社区报到".to_string(),
@@ -393,6 +397,39 @@ pub async fn deploy(
         Err(e) => {
             let (status, message) = refused_on_form(e)?;
             let page = person_page(&st, &actor, id, None, Some(f), Some(message), None).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct EndForm {
+    #[serde(default)]
+    person_id: String,
+    #[serde(default)]
+    end_on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Ends a deployment from the person's page (a rotation, a recall, the work done).
+pub async fn end_deployment(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<EndForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let input = DeploymentEndInput {
+        end_on: f.end_on.clone(),
+        reason: f.reason.clone(),
+    };
+    match st.app.end_deployment(&actor, id, &input).await {
+        Ok(d) => Ok(Redirect::to(&format!("/people/{}?done=ended", d.person_id)).into_response()),
+        Err(e) => {
+            let (status, message) = refused_on_form(e)?;
+            let person = parse_id(&f.person_id)?;
+            let page = person_page(&st, &actor, person, None, None, Some(message), None).await?;
             Ok((status, render(&page)).into_response())
         }
     }
