@@ -828,22 +828,33 @@ impl SupplyState {
             e.1 += amount;
         }
         let store_code = |sid: i64| look.stores.get(&sid).map(|s| s.jurisdiction_code.as_str());
+        // Stock and deliveries by item, so that each need looks at its item's stores only.
+        let mut stock_of: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+        for b in balances {
+            stock_of
+                .entry(b.item_id)
+                .or_default()
+                .push((b.store_id, b.balance));
+        }
+        let mut transit_of: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+        for t in transit {
+            transit_of
+                .entry(t.item_id)
+                .or_default()
+                .push((t.store_id, t.in_transit));
+        }
+        let sum_within = |rows: Option<&Vec<(i64, i64)>>, within: &dyn Fn(i64) -> bool| -> i64 {
+            rows.map(|r| r.iter().filter(|(s, _)| within(*s)).map(|(_, q)| q).sum())
+                .unwrap_or(0)
+        };
         let mut lines = Vec::new();
         for ((place, sid, item_id), (place_name, need)) in groups {
             let within = |s: i64| match sid {
                 Some(only) => s == only,
                 None => store_code(s).is_some_and(|c| under(c, &place)),
             };
-            let stock: i64 = balances
-                .iter()
-                .filter(|b| b.item_id == item_id && within(b.store_id))
-                .map(|b| b.balance)
-                .sum();
-            let in_transit: i64 = transit
-                .iter()
-                .filter(|t| t.item_id == item_id && within(t.store_id))
-                .map(|t| t.in_transit)
-                .sum();
+            let stock = sum_within(stock_of.get(&item_id), &within);
+            let in_transit = sum_within(transit_of.get(&item_id), &within);
             lines.push(ShortfallLine {
                 place_code: place,
                 place_name,

@@ -515,8 +515,8 @@ pub async fn balances_from_movements(
 /// Stock taken out of each pair of the scope's stores over the days after `from` up to and
 /// including `to` (issues, transfers and dispatches: the store's use): the pair's cumulated
 /// use at the end of `to` less that at the end of `from`. When both days are closed, that is
-/// two range reads of their closings; otherwise one index seek per pair and day into the
-/// rollup. Pairs with no use are left out.
+/// two range reads of their closings; otherwise two index seeks per pair into the rollup.
+/// Pairs with no use are left out.
 pub async fn use_between(
     db: &Db,
     scope: &Scope,
@@ -526,15 +526,44 @@ pub async fn use_between(
     let (lo, hi) = scope.range();
     let closed: Option<NaiveDate> = on_db!(db, p => sqlx::query_scalar(
         "SELECT MAX(day) FROM stock_closings").fetch_one(p).await?);
-    let sql = if closed.is_some_and(|c| to <= c && from <= c) {
-        "SELECT store_id, item_id, balance FROM ( \
-           SELECT c.store_id, c.item_id, c.cum_out - COALESCE(f.cum_out, 0) AS balance \
-           FROM stock_closings c JOIN supply_stores s ON s.id = c.store_id \
-           LEFT JOIN stock_closings f ON f.day = $3 AND f.store_id = c.store_id AND f.item_id = c.item_id \
-           WHERE c.day = $4 AND s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 \
-         ) t WHERE balance > 0 ORDER BY store_id, item_id"
-    } else {
-        "SELECT store_id, item_id, balance FROM ( \
+    if closed.is_some_and(|c| to <= c && from <= c) {
+        // Two range reads, in (store, item) order, subtracted pair by pair.
+        let sql = "SELECT c.store_id, c.item_id, c.cum_out AS balance FROM stock_closings c \
+             JOIN supply_stores s ON s.id = c.store_id \
+             WHERE c.day = $3 AND s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 \
+             ORDER BY c.store_id, c.item_id";
+        let read = |day: NaiveDate| {
+            let (lo, hi) = (lo.clone(), hi.clone());
+            async move {
+                Ok::<_, crate::StoreError>(on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql)
+                    .bind(&lo).bind(&hi).bind(day).fetch_all(p).await?))
+            }
+        };
+        let (then, now) = (read(from).await?, read(to).await?);
+        let mut earlier = then.into_iter().peekable();
+        let mut out = Vec::new();
+        for r in now {
+            let key = (r.store_id, r.item_id);
+            while earlier
+                .peek()
+                .is_some_and(|e| (e.store_id, e.item_id) < key)
+            {
+                earlier.next();
+            }
+            let before = match earlier.peek() {
+                Some(e) if (e.store_id, e.item_id) == key => e.balance,
+                _ => 0,
+            };
+            if r.balance > before {
+                out.push(BalanceRow {
+                    balance: r.balance - before,
+                    ..r
+                });
+            }
+        }
+        return Ok(out);
+    }
+    let sql = "SELECT store_id, item_id, balance FROM ( \
            SELECT b.store_id, b.item_id, \
              COALESCE((SELECT d.cum_out FROM stock_days d WHERE d.store_id = b.store_id \
                AND d.item_id = b.item_id AND d.day <= $4 ORDER BY d.day DESC LIMIT 1), 0) \
@@ -542,8 +571,7 @@ pub async fn use_between(
                AND d.item_id = b.item_id AND d.day <= $3 ORDER BY d.day DESC LIMIT 1), 0) AS balance \
            FROM stock_balances b JOIN supply_stores s ON s.id = b.store_id \
            WHERE s.jurisdiction_code >= $1 AND s.jurisdiction_code < $2 \
-         ) t WHERE balance > 0 ORDER BY store_id, item_id"
-    };
+         ) t WHERE balance > 0 ORDER BY store_id, item_id";
     Ok(
         on_db!(db, p => sqlx::query_as::<_, BalanceRow>(sql).bind(&lo).bind(&hi).bind(from).bind(to)
         .fetch_all(p).await?),
@@ -1031,7 +1059,8 @@ pub struct DayRow {
 
 /// Writes rollup rows and the balances they end on (bulk loads: the benchmark).
 pub async fn insert_days(tx: &mut Tx, rows: &[DayRow]) -> Result<()> {
-    for chunk in rows.chunks(5000) {
+    // Seven values a row, under SQLite's 32,766 bound variables a statement.
+    for chunk in rows.chunks(4000) {
         on_tx!(tx, x => {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO stock_days (store_id, item_id, day, qty_in, qty_out, closing, cum_out) ");
