@@ -148,10 +148,17 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Frames of write-ahead log (64 MB at 4 KB pages) past which the log is started over.
+const WAL_RESTART_FRAMES: i64 = 16_384;
+
 /// Copies the write-ahead log back into the database file once a second, beside the
 /// writers rather than inside one of their commits (a passive checkpoint waits for no one
-/// and nobody waits for it). Ends with the pool; the last connection to close checkpoints
-/// what is left.
+/// and nobody waits for it). Under a steady stream of writes a passive checkpoint never
+/// finds the log wholly copied, so the log would never start over and would grow without
+/// end: once it passes [`WAL_RESTART_FRAMES`], a restarting checkpoint waits briefly for
+/// the writer in progress, copies the rest and has the next writer start the log from its
+/// beginning (and `journal_size_limit` trims the file). Ends with the pool; the last
+/// connection to close checkpoints what is left.
 fn checkpoint_in_background(pool: &SqlitePool) {
     let Ok(rt) = tokio::runtime::Handle::try_current() else {
         return;
@@ -165,10 +172,15 @@ fn checkpoint_in_background(pool: &SqlitePool) {
             if pool.is_closed() {
                 break;
             }
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&pool)
-                .await
-            {
+            let passive = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&pool)
+                .await;
+            let r = match passive {
+                Ok((_, log, _)) if log >= WAL_RESTART_FRAMES => restart_wal(&pool).await,
+                Ok(_) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = r {
                 if pool.is_closed() {
                     break;
                 }
@@ -177,6 +189,28 @@ fn checkpoint_in_background(pool: &SqlitePool) {
         }
     });
 }
+
+/// A restarting checkpoint that waits at most a quarter of a second for the writer in
+/// progress and for readers of the log (if they are not done, the next round tries again).
+async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> {
+    let mut c = pool.acquire().await?;
+    sqlx::query("PRAGMA busy_timeout = 250")
+        .execute(&mut *c)
+        .await?;
+    let r = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)")
+        .fetch_one(&mut *c)
+        .await;
+    sqlx::query(&format!(
+        "PRAGMA busy_timeout = {}",
+        BUSY_TIMEOUT.as_millis()
+    ))
+    .execute(&mut *c)
+    .await?;
+    r.map(|_| ())
+}
+
+/// How long a SQLite statement waits for a lock held by another connection.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Db {
     /// Connects to the database the URL names, creating a SQLite file if needed.
@@ -189,11 +223,13 @@ impl Db {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10))
+                    .busy_timeout(BUSY_TIMEOUT)
                     // The write-ahead log is copied back into the file by a task of its own
                     // (below), not by whichever write happens to fill it: a checkpoint inside
                     // a commit holds every other writer up while it copies and syncs.
-                    .pragma("wal_autocheckpoint", "0");
+                    .pragma("wal_autocheckpoint", "0")
+                    // A log started over is trimmed to 64 MB.
+                    .pragma("journal_size_limit", "67108864");
                 // A connection to a local file does not go stale: no round trip to its
                 // worker thread to test it each time it is taken from the pool.
                 let pool = SqlitePoolOptions::new()
@@ -308,5 +344,65 @@ mod tests {
         );
         assert_eq!(redact_url("sqlite://dualtrack.db"), "sqlite://dualtrack.db");
         assert!(Engine::from_url("mysql://x").is_err());
+    }
+
+    /// Under a steady stream of small write transactions the write-ahead log starts over
+    /// and stays bounded, instead of growing by everything written.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_starts_over_under_a_steady_stream_of_writes() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("log.db");
+        let db = Db::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("connect");
+        let Db::Sqlite(pool) = &db else {
+            panic!("a SQLite file");
+        };
+        sqlx::query("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+            .execute(pool)
+            .await
+            .expect("table");
+        let limit_bytes = WAL_RESTART_FRAMES * 4096;
+        // Four times the limit, written by two writers in transactions of 32 rows of 8 KB,
+        // each deleting what the one before wrote so that the file itself stays small.
+        let target = 4 * limit_bytes;
+        let written = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let mut writers = Vec::new();
+        for _ in 0..2 {
+            let (pool, written) = (pool.clone(), written.clone());
+            writers.push(tokio::spawn(async move {
+                while written.load(std::sync::atomic::Ordering::Relaxed) < target {
+                    let mut tx = pool.begin().await.expect("begin");
+                    sqlx::query("DELETE FROM blobs WHERE id < (SELECT COALESCE(MAX(id), 0) - 64 FROM blobs)")
+                        .execute(&mut *tx)
+                        .await
+                        .expect("delete");
+                    for _ in 0..32 {
+                        sqlx::query("INSERT INTO blobs (body) VALUES (randomblob(8192))")
+                            .execute(&mut *tx)
+                            .await
+                            .expect("insert");
+                    }
+                    tx.commit().await.expect("commit");
+                    written.fetch_add(32 * 8192, std::sync::atomic::Ordering::Relaxed);
+                }
+            }));
+        }
+        let log = dir.path().join("log.db-wal");
+        let mut largest = 0;
+        while writers.iter().any(|w| !w.is_finished()) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            largest = largest.max(std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0));
+        }
+        for w in writers {
+            w.await.expect("writer");
+        }
+        let written = written.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(written >= target, "{written} bytes written");
+        assert!(
+            (largest as i64) < 3 * limit_bytes,
+            "the log reached {largest} bytes for {written} bytes written"
+        );
+        db.close().await;
     }
 }

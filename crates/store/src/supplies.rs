@@ -384,11 +384,14 @@ pub async fn close_days(tx: &mut Tx, through: NaiveDate) -> Result<u64> {
     for day in start.iter_days().take_while(|d| *d <= end) {
         on_tx!(tx, x => { sqlx::query(
             "INSERT INTO stock_closings (day, store_id, item_id, closing, cum_out) \
-             SELECT $1, d.store_id, d.item_id, d.closing, d.cum_out FROM ( \
-               SELECT b.store_id, b.item_id, (SELECT MAX(x.day) FROM stock_days x WHERE x.store_id = b.store_id \
-                 AND x.item_id = b.item_id AND x.day <= $1) AS last \
+             SELECT $1, store_id, item_id, closing, cum_out FROM ( \
+               SELECT b.store_id, b.item_id, \
+                 (SELECT d.closing FROM stock_days d WHERE d.store_id = b.store_id \
+                   AND d.item_id = b.item_id AND d.day <= $1 ORDER BY d.day DESC LIMIT 1) AS closing, \
+                 (SELECT d.cum_out FROM stock_days d WHERE d.store_id = b.store_id \
+                   AND d.item_id = b.item_id AND d.day <= $1 ORDER BY d.day DESC LIMIT 1) AS cum_out \
                FROM stock_balances b \
-             ) t JOIN stock_days d ON d.store_id = t.store_id AND d.item_id = t.item_id AND d.day = t.last")
+             ) t WHERE closing IS NOT NULL")
             .bind(day).execute(&mut *x).await?; });
         n += 1;
     }
