@@ -458,13 +458,15 @@ pub async fn end_deployment(
     id: i64,
     end_on: NaiveDate,
 ) -> Result<Option<Option<NaiveDate>>> {
-    // The row is locked first, so that two ends of one deployment queue.
     let person: Option<i64> = on_tx!(tx, e => sqlx::query_scalar(
-        "UPDATE deployments SET end_on = end_on WHERE id = $1 RETURNING person_id")
+        "SELECT person_id FROM deployments WHERE id = $1")
         .bind(id).fetch_optional(&mut *e).await?);
     let Some(person) = person else {
         return Ok(None);
     };
+    // The person is locked first, as a new deployment does, so that changes to one person's
+    // deployments queue and each reads what the one before left.
+    lock_people(tx, &[person]).await?;
     let before: Vec<Span> = on_tx!(tx, e => sqlx::query_as(
         "SELECT id, person_id, jurisdiction_code, start_on, end_on FROM deployments WHERE person_id = $1 ORDER BY id")
         .bind(person).fetch_all(&mut *e).await?);
