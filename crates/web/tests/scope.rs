@@ -1925,45 +1925,38 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         t.count("SELECT COUNT(*) FROM farm_progress").await,
         progress
     );
-    // Nor set up a store in 德令哈.
-    let stores = t.count("SELECT COUNT(*) FROM supply_stores").await;
-    let r = op
-        .post(
+    // Nor set up a store in 德令哈, nor plan a 德令哈 township's crops.
+    for (path, fields, written) in [
+        (
             "/supplies/stores",
-            &[
+            vec![
                 ("name", "越权仓库"),
                 ("kind", "township"),
                 ("jurisdiction_code", "632802101"),
             ],
-            true,
-        )
-        .await;
-    assert!(
-        matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
-        "{}: {}",
-        r.status,
-        r.text
-    );
-    assert_eq!(t.count("SELECT COUNT(*) FROM supply_stores").await, stores);
-    // Nor may it plan a 德令哈 township's crops.
-    let r = op
-        .post(
+            "SELECT COUNT(*) FROM supply_stores",
+        ),
+        (
             "/supplies/spring-farming/plans",
-            &[
+            vec![
                 ("jurisdiction_code", "632802101"),
                 ("crop", "rape"),
                 ("year", "2020"),
                 ("planned_mu", "1"),
             ],
-            true,
-        )
-        .await;
-    assert!(
-        matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
-        "{}: {}",
-        r.status,
-        r.text
-    );
+            "SELECT COUNT(*) FROM farm_plans WHERE jurisdiction_code = '632802101' AND crop = 'rape'",
+        ),
+    ] {
+        let count = t.count(written).await;
+        let r = op.post(path, &fields, true).await;
+        assert!(
+            matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+            "{path}: {}: {}",
+            r.status,
+            r.text
+        );
+        assert_eq!(t.count(written).await, count, "{path}");
+    }
     assert_eq!(
         t.count("SELECT COUNT(*) FROM farm_plans WHERE jurisdiction_code = '632802101' AND crop = 'rape'")
             .await,

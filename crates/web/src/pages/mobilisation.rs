@@ -137,6 +137,7 @@ pub(super) struct DeploymentRow {
 
 pub(super) async fn deployment_rows(st: &AppState, ds: Vec<DeploymentView>) -> Vec<DeploymentRow> {
     let places = Places::of(st, ds.iter().map(|d| d.jurisdiction_code.as_str())).await;
+    let today = today();
     ds.into_iter()
         .map(|d| {
             let site = match (d.site_kind, d.site_name) {
@@ -147,7 +148,7 @@ pub(super) async fn deployment_rows(st: &AppState, ds: Vec<DeploymentView>) -> V
             };
             DeploymentRow {
                 id: d.id,
-                open: d.end_on.is_none_or(|e| e.to_string() >= today()),
+                open: d.end_on.is_none_or(|e| e.to_string() >= today),
                 person_id: d.person_id,
                 person_name: d.person_name,
                 place: places.name(&d.jurisdiction_code),

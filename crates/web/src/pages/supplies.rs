@@ -18,9 +18,9 @@ use dualtrack_domain::supplies::{Crop, MovementKind, RequestStatus, StoreKind};
 use dualtrack_service::checkpoints::CheckpointView;
 use dualtrack_service::supplies::{
     AllocationInput, AllocationView, AllocationsQuery, Balances, BalancesQuery, FarmPlanInput,
-    FarmProgressInput, FarmQuery, ItemView, LowStock, LowStockQuery, MovementInput, MovementView,
-    NeedInput, ReceiveInput, RequestInput, RequestView, RequestsQuery, ShortfallQuery, Shortfalls,
-    SpringFarming, StoreDetail, StoreInput, StoreView,
+    FarmPlanView, FarmProgressInput, FarmQuery, ItemView, LowStock, LowStockQuery, MovementInput,
+    MovementView, NeedInput, ReceiveInput, RequestInput, RequestView, RequestsQuery,
+    ShortfallQuery, Shortfalls, SpringFarming, StoreDetail, StoreInput, StoreView,
 };
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
@@ -753,10 +753,35 @@ pub async fn farming(
     .await
 }
 
-/// Back to the page after a form: the day it was showing, at the township's card.
-fn farming_done(as_of: &Option<String>, done: &str, township: &str) -> Response {
-    let q = query_of(&[("as_of", as_of.clone()), ("done", Some(done.into()))]);
-    Redirect::to(&format!("/supplies/spring-farming?{q}#t{township}")).into_response()
+/// The answer to one of the page's forms: back to the day it was showing, at the
+/// township's card; or the page again with the refusal and `form` (`plan`, or the plan's
+/// id) open, holding what was typed.
+async fn farm_answer(
+    st: &AppState,
+    actor: &Actor,
+    as_of: Option<String>,
+    r: Result<FarmPlanView, ServiceError>,
+    done: &str,
+    form: String,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    match r {
+        Ok(p) => {
+            let q = query_of(&[("as_of", as_of), ("done", Some(done.into()))]);
+            let township = p.jurisdiction_code;
+            Ok(Redirect::to(&format!("/supplies/spring-farming?{q}#t{township}")).into_response())
+        }
+        Err(e) => {
+            let (status, message) = refused_on_form(e)?;
+            let refusal = FarmRefusal {
+                status,
+                message,
+                form,
+                pairs,
+            };
+            farming_page(st, actor, as_of, None, None, Some(refusal)).await
+        }
+    }
 }
 
 /// Sets a township's (or village's) planned area of a crop for a year.
@@ -780,26 +805,7 @@ pub async fn farm_plan(
         Ok(i) => st.app.set_farm_plan(&actor, &i).await,
         Err(e) => Err(e),
     };
-    match r {
-        Ok(p) => Ok(farming_done(&as_of, "plan", &p.jurisdiction_code)),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            farming_page(
-                &st,
-                &actor,
-                as_of,
-                None,
-                None,
-                Some(FarmRefusal {
-                    status,
-                    message,
-                    form: "plan".into(),
-                    pairs,
-                }),
-            )
-            .await
-        }
-    }
+    farm_answer(&st, &actor, as_of, r, "plan", "plan".into(), pairs).await
 }
 
 /// A township's area prepared and sown for a crop, as of a day.
@@ -826,24 +832,5 @@ pub async fn farm_progress(
         Ok(i) => st.app.report_farm_progress(&actor, id, &i).await,
         Err(e) => Err(e),
     };
-    match r {
-        Ok(p) => Ok(farming_done(&as_of, "progress", &p.jurisdiction_code)),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            farming_page(
-                &st,
-                &actor,
-                as_of,
-                None,
-                None,
-                Some(FarmRefusal {
-                    status,
-                    message,
-                    form: id.to_string(),
-                    pairs,
-                }),
-            )
-            .await
-        }
-    }
+    farm_answer(&st, &actor, as_of, r, "progress", id.to_string(), pairs).await
 }
