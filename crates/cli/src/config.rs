@@ -32,6 +32,88 @@ pub struct Settings {
     pub prevention: PreventionSettings,
     /// `[whistle]`: deadlines of whistle tickets by kind, attachments, webhooks, scheduler.
     pub whistle: WhistleConfig,
+    /// `[server]`: connections, admission bounds, deadlines and shutdown.
+    pub server: ServerSettings,
+}
+
+/// Settings of the server under load (`[server]` in the file, `DUALTRACK_SERVER__*` in the
+/// environment). A count of 0 is chosen for the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Connections served at once (0: from the open-files limit).
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's head; also the longest idle keep-alive.
+    pub header_timeout_seconds: u64,
+    /// Seconds a client has to send a request's whole body.
+    pub body_timeout_seconds: u64,
+    /// Seconds a request may run once started.
+    pub request_timeout_seconds: u64,
+    /// Milliseconds a request may wait for its turn before it is refused (503).
+    pub queue_wait_ms: u64,
+    pub reads_in_flight: usize,
+    pub reads_queued: usize,
+    pub writes_in_flight: usize,
+    pub writes_queued: usize,
+    /// Requests one session or token may have at once (beyond: 429).
+    pub per_client_in_flight: usize,
+    /// Seconds requests in progress have to finish when the server stops.
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        let a = dualtrack_web::admission::AdmissionConfig::default();
+        let c = dualtrack_web::server::ServerConfig::default();
+        ServerSettings {
+            max_connections: c.max_connections,
+            header_timeout_seconds: c.header_timeout.as_secs(),
+            body_timeout_seconds: a.body_timeout.as_secs(),
+            request_timeout_seconds: a.request_timeout.as_secs(),
+            queue_wait_ms: a.queue_wait.as_millis() as u64,
+            reads_in_flight: a.reads_in_flight,
+            reads_queued: a.reads_queued,
+            writes_in_flight: a.writes_in_flight,
+            writes_queued: a.writes_queued,
+            per_client_in_flight: a.per_client,
+            shutdown_grace_seconds: c.shutdown_grace.as_secs(),
+        }
+    }
+}
+
+impl ServerSettings {
+    fn check(&self) -> anyhow::Result<()> {
+        for (name, v, lo, hi) in [
+            (
+                "header_timeout_seconds",
+                self.header_timeout_seconds,
+                1,
+                600,
+            ),
+            ("body_timeout_seconds", self.body_timeout_seconds, 1, 3600),
+            (
+                "request_timeout_seconds",
+                self.request_timeout_seconds,
+                1,
+                3600,
+            ),
+            ("queue_wait_ms", self.queue_wait_ms, 1, 60_000),
+            (
+                "shutdown_grace_seconds",
+                self.shutdown_grace_seconds,
+                0,
+                600,
+            ),
+        ] {
+            if !(lo..=hi).contains(&v) {
+                anyhow::bail!("配置项 server.{name} 应为 {lo} 到 {hi}，当前为 {v}");
+            }
+        }
+        if self.per_client_in_flight == 0 {
+            anyhow::bail!("配置项 server.per_client_in_flight 必须大于 0");
+        }
+        Ok(())
+    }
 }
 
 /// Settings of the prevention track (`[prevention]` in the file,
@@ -198,6 +280,7 @@ impl Default for Settings {
             resumption: ResumptionSettings::default(),
             prevention: PreventionSettings::default(),
             whistle: WhistleConfig::default(),
+            server: ServerSettings::default(),
         }
     }
 }
@@ -219,6 +302,7 @@ impl fmt::Debug for Settings {
             .field("resumption", &self.resumption)
             .field("prevention", &self.prevention)
             .field("whistle", &self.whistle)
+            .field("server", &self.server)
             .finish()
     }
 }
@@ -263,6 +347,17 @@ const KEYS: &[&str] = &[
     "whistle.max_attachment_bytes",
     "whistle.webhook_max_attempts",
     "whistle.scheduler_interval_seconds",
+    "server.max_connections",
+    "server.header_timeout_seconds",
+    "server.body_timeout_seconds",
+    "server.request_timeout_seconds",
+    "server.queue_wait_ms",
+    "server.reads_in_flight",
+    "server.reads_queued",
+    "server.writes_in_flight",
+    "server.writes_queued",
+    "server.per_client_in_flight",
+    "server.shutdown_grace_seconds",
 ];
 
 impl Settings {
@@ -286,6 +381,7 @@ impl Settings {
 
     fn check(&self) -> anyhow::Result<()> {
         self.whistle.check()?;
+        self.server.check()?;
         let positive = [
             ("session_idle_minutes", self.session_idle_minutes),
             ("session_absolute_hours", self.session_absolute_hours),
@@ -367,9 +463,27 @@ impl Settings {
     }
 
     pub fn web(&self) -> WebConfig {
+        use std::time::Duration;
+        let v = &self.server;
         WebConfig {
             body_limit: self.body_limit_bytes,
             secure_cookies: self.secure_cookies,
+            admission: dualtrack_web::admission::AdmissionConfig {
+                reads_in_flight: v.reads_in_flight,
+                reads_queued: v.reads_queued,
+                writes_in_flight: v.writes_in_flight,
+                writes_queued: v.writes_queued,
+                queue_wait: Duration::from_millis(v.queue_wait_ms),
+                request_timeout: Duration::from_secs(v.request_timeout_seconds),
+                body_timeout: Duration::from_secs(v.body_timeout_seconds),
+                per_client: v.per_client_in_flight,
+                ..Default::default()
+            },
+            server: dualtrack_web::server::ServerConfig {
+                max_connections: v.max_connections,
+                header_timeout: Duration::from_secs(v.header_timeout_seconds),
+                shutdown_grace: Duration::from_secs(v.shutdown_grace_seconds),
+            },
         }
     }
 }
@@ -442,6 +556,27 @@ max_attachment_bytes = 5242880
 webhook_max_attempts = 8
 # 升级督办与消息推送的调度间隔（秒）。多个实例共用 PostgreSQL 时只有持有租约的一个执行。
 scheduler_interval_seconds = 30
+
+[server]
+# 负载与故障：服务器只接它能及时办完的请求，其余立即以 503（附 Retry-After）婉拒，不排长队。
+# 同时服务的连接数（0：按进程可打开文件数上限自动确定）；超出的连接立即得到 503 并关闭。
+max_connections = 0
+# 客户端须在几秒内发完请求头（空闲的长连接也在此后关闭），几秒内发完请求体。
+header_timeout_seconds = 20
+body_timeout_seconds = 15
+# 请求开始处理后至多几秒；超时答 503，未提交的写入回滚。
+request_timeout_seconds = 30
+# 请求排队等候至多几毫秒；过时即 503，不再开始处理。
+queue_wait_ms = 2000
+# 同时处理与排队的读、写请求数（0：按数据库自动：SQLite 读 16/256、写 4/128；PostgreSQL 读 24/256、写 12/192）。
+reads_in_flight = 0
+reads_queued = 0
+writes_in_flight = 0
+writes_queued = 0
+# 同一会话或令牌同时至多几个请求（超出答 429）。
+per_client_in_flight = 32
+# 停止服务时，给进行中的请求几秒办完。
+shutdown_grace_seconds = 10
 "#;
 
 #[cfg(test)]

@@ -56,6 +56,15 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// 从备份恢复数据库（先停止服务；SQLite 整个替换数据库文件）
+    Restore {
+        /// 备份文件（由 backup 写出）
+        #[arg(long)]
+        from: PathBuf,
+        /// 数据库文件已存在时仍然替换
+        #[arg(long)]
+        force: bool,
+    },
     /// 删除保存期已过的个人信息（解除隔离或监测满 prevention.retention_days 天）
     Retention,
     /// 每日简报：某地截至某日的疫情防控和复工复产工作简报（默认 Markdown 打印到标准输出）
@@ -152,6 +161,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Region(c) => cmd::region::run(&settings, c).await,
         Command::User(c) => cmd::user::run(&settings, c).await,
         Command::Backup { to } => cmd::backup(&settings, &to).await,
+        Command::Restore { from, force } => cmd::restore(&settings, &from, force).await,
         Command::Retention => cmd::retention(&settings).await,
         Command::Brief {
             jurisdiction,

@@ -35,6 +35,8 @@ pub enum Action {
     Unmask,
     #[serde(rename = "system.backup")]
     Backup,
+    #[serde(rename = "system.restore")]
+    Restore,
     #[serde(rename = "system.demo")]
     DemoLoad,
     #[serde(rename = "person.register")]
@@ -188,7 +190,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 88] = [
+    pub const ALL: [Action; 89] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -202,6 +204,7 @@ impl Action {
         Action::UserUnlock,
         Action::Unmask,
         Action::Backup,
+        Action::Restore,
         Action::DemoLoad,
         Action::PersonRegister,
         Action::OrgCreate,
@@ -294,6 +297,7 @@ impl Action {
             Action::UserUnlock => "user.unlock",
             Action::Unmask => "personal.unmask",
             Action::Backup => "system.backup",
+            Action::Restore => "system.restore",
             Action::DemoLoad => "system.demo",
             Action::PersonRegister => "person.register",
             Action::OrgCreate => "org.create",
@@ -387,6 +391,7 @@ impl Action {
             Action::UserUnlock => "解锁账户",
             Action::Unmask => "查看个人信息明文",
             Action::Backup => "备份数据库",
+            Action::Restore => "从备份恢复数据库",
             Action::DemoLoad => "载入演示数据",
             Action::PersonRegister => "登记人员",
             Action::OrgCreate => "新建组织",

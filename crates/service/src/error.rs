@@ -61,6 +61,8 @@ impl ServiceError {
             ServiceError::Unauthenticated(_) => "unauthenticated",
             ServiceError::Locked(_) => "locked",
             ServiceError::Rejected { .. } => "import_rejected",
+            ServiceError::Store(StoreError::Busy(_)) => "busy",
+            ServiceError::Store(e) if e.is_transient() => "unavailable",
             ServiceError::Store(_) => "storage",
             ServiceError::Internal(_) => "internal",
         }

@@ -21,6 +21,7 @@ pub mod punctuality;
 pub mod resumption;
 pub mod resumption_io;
 pub mod session;
+pub mod startup;
 pub mod supplies;
 pub mod user;
 pub mod whistle;
@@ -49,18 +50,56 @@ pub enum StoreError {
     Migrate(String),
     #[error("唯一性冲突：{0}")]
     Unique(String),
+    /// The database cannot be reached now (down, restarting, no free connection in time):
+    /// the caller may retry shortly.
+    #[error("数据库暂不可用：{0}")]
+    Unavailable(String),
+    /// SQLite's write lock was not free within the wait allowed: the caller may retry.
+    #[error("数据库繁忙：{0}")]
+    Busy(String),
     #[error("数据库错误：{0}")]
     Sql(sqlx::Error),
 }
 
+impl StoreError {
+    /// Whether the failure is passing (the database unreachable or busy for now), so that
+    /// the caller should be told to retry rather than that something is broken.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Unavailable(_) | StoreError::Busy(_) | StoreError::Unreachable { .. }
+        )
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &e {
-            if db.is_unique_violation() {
-                return StoreError::Unique(db.message().to_string());
+        match &e {
+            sqlx::Error::Database(db) => {
+                if db.is_unique_violation() {
+                    return StoreError::Unique(db.message().to_string());
+                }
+                let code = db.code().unwrap_or_default();
+                // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6) with their extended codes.
+                let sqlite_busy = code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+                // PostgreSQL: connection exceptions (08…), shutting down or starting up
+                // (57P01–57P03), too many connections (53300).
+                let pg_down = code.starts_with("08") || code.starts_with("57P") || code == "53300";
+                if sqlite_busy {
+                    return StoreError::Busy(db.message().to_string());
+                }
+                if pg_down {
+                    return StoreError::Unavailable(db.message().to_string());
+                }
+                StoreError::Sql(e)
             }
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+            _ => StoreError::Sql(e),
         }
-        StoreError::Sql(e)
     }
 }
 
@@ -221,6 +260,26 @@ async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> 
     r.map(|_| ())
 }
 
+/// How long a request waits for a PostgreSQL connection before being told the database is
+/// unavailable.
+const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(750);
+
+/// Whether a connection coming back to the pool is still inside a transaction that nobody
+/// holds (a caller dropped between `BEGIN` and receiving its transaction). Such a
+/// connection is closed, not reused: closing rolls the transaction back and frees SQLite's
+/// write lock. The round trip first lets any `BEGIN` or `ROLLBACK` still queued on the
+/// connection finish, so the depth read after it is the connection's real state.
+async fn orphaned_transaction<C: Connection>(c: &mut C) -> bool {
+    if c.ping().await.is_err() {
+        return true;
+    }
+    if c.is_in_transaction() {
+        tracing::warn!("a connection came back inside a transaction; it is closed");
+        return true;
+    }
+    false
+}
+
 /// How long a SQLite statement waits for a lock held by another connection.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -248,9 +307,12 @@ impl Db {
                 // A connection to a local file does not go stale: no round trip to its
                 // worker thread to test it each time it is taken from the pool.
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(12)
                     .test_before_acquire(false)
-                    .acquire_timeout(Duration::from_secs(15))
+                    .acquire_timeout(Duration::from_secs(5))
+                    .after_release(|c, _| {
+                        Box::pin(async move { Ok(!orphaned_transaction(c).await) })
+                    })
                     .connect_with(opts)
                     .await
                     .map_err(|e| StoreError::Unreachable {
@@ -287,9 +349,14 @@ impl Db {
                         })
                     }
                 }
+                // A short wait for a connection: when the server is down, callers are told
+                // so within a second instead of hanging.
                 let pool = PgPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .max_connections(32)
+                    .acquire_timeout(PG_ACQUIRE_TIMEOUT)
+                    .after_release(|c, _| {
+                        Box::pin(async move { Ok(!orphaned_transaction(c).await) })
+                    })
                     .connect_with(opts)
                     .await
                     .map_err(|e| StoreError::Unreachable {
@@ -320,14 +387,34 @@ impl Db {
     /// Begins a write transaction. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so a transaction that reads before it writes waits for other
     /// writers instead of failing.
+    ///
+    /// The `BEGIN` runs to completion in a task of its own, so that a caller dropped while it
+    /// waits (a client that gave up, a request past its deadline) cannot leave a pooled
+    /// connection inside a transaction nobody holds: the task hands the transaction back, or
+    /// drops it, which rolls it back. (Without this, on SQLite a `BEGIN IMMEDIATE` that
+    /// completed after its caller left kept the write lock for good.)
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match self {
+        let begun = match self {
             Db::Sqlite(p) => {
                 drop(WAL_GATE.read().await);
-                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?)
+                let p = p.clone();
+                tokio::spawn(async move {
+                    p.begin_with("BEGIN IMMEDIATE")
+                        .await
+                        .map(Tx::Sqlite)
+                        .map_err(StoreError::from)
+                })
+                .await
             }
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
-        })
+            Db::Postgres(p) => {
+                let p = p.clone();
+                tokio::spawn(
+                    async move { p.begin().await.map(Tx::Postgres).map_err(StoreError::from) },
+                )
+                .await
+            }
+        };
+        begun.unwrap_or_else(|e| Err(StoreError::Unavailable(format!("事务未能开始：{e}"))))
     }
 
     /// Whether the database answers.
@@ -335,7 +422,18 @@ impl Db {
         on_db!(self, p => sqlx::query("SELECT 1").execute(p).await.is_ok())
     }
 
+    /// Closes the pool. On SQLite the write-ahead log is first copied into the database
+    /// file and emptied, so that after a clean stop the file alone holds every record (and a
+    /// copy of it is a whole database).
     pub async fn close(&self) {
+        if let Db::Sqlite(p) = self {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(p)
+                .await
+            {
+                tracing::warn!(error = %e, "the write-ahead log could not be copied back at close");
+            }
+        }
         on_db!(self, p => p.close().await)
     }
 }

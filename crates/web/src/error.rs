@@ -68,7 +68,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
         ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         ServiceError::Locked(_) => StatusCode::LOCKED,
-        ServiceError::Store(StoreError::Unreachable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+        ServiceError::Store(s) if s.is_transient() => StatusCode::SERVICE_UNAVAILABLE,
         // Two writers raced for the same key: the later one is told to retry.
         ServiceError::Store(StoreError::Unique(_)) => StatusCode::CONFLICT,
         ServiceError::Store(_) | ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -79,6 +79,15 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
 fn public_message(e: &ServiceError, status: StatusCode) -> String {
     if let ServiceError::Store(StoreError::Unique(_)) = e {
         return "记录已存在（与同时进行的操作冲突），请刷新后重试".into();
+    }
+    if let ServiceError::Store(s) = e {
+        if s.is_transient() {
+            tracing::warn!(error = %e, "database unavailable or busy");
+            return match s {
+                StoreError::Busy(_) => "服务器繁忙，请稍后重试".into(),
+                _ => "数据库暂不可用，请稍后重试".into(),
+            };
+        }
     }
     if status.is_server_error() {
         tracing::error!(error = %e, "request failed");
@@ -127,7 +136,20 @@ impl IntoResponse for ApiError {
                 fields,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut resp = (self.status, Json(body)).into_response();
+        retry_after(&mut resp);
+        resp
+    }
+}
+
+/// A 503 tells the client when to come back (`Retry-After`, seconds), so that phones and
+/// scripts back off instead of hammering a server that is shedding load.
+pub fn retry_after(resp: &mut Response) {
+    if resp.status() == StatusCode::SERVICE_UNAVAILABLE {
+        resp.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static(crate::admission::RETRY_AFTER_SECS),
+        );
     }
 }
 
@@ -244,6 +266,7 @@ impl IntoResponse for PageError {
             StatusCode::NOT_FOUND => "未找到",
             StatusCode::FORBIDDEN => "无权访问",
             StatusCode::UNAUTHORIZED => "请先登录",
+            StatusCode::SERVICE_UNAVAILABLE => "请稍后重试",
             s if s.is_server_error() => "服务器错误",
             _ => "请求有误",
         };
@@ -252,10 +275,12 @@ impl IntoResponse for PageError {
             title,
             message: &self.message,
         };
-        match page.render() {
+        let mut resp = match page.render() {
             Ok(html) => (self.status, Html(html)).into_response(),
             Err(_) => (self.status, self.message).into_response(),
-        }
+        };
+        retry_after(&mut resp);
+        resp
     }
 }
 

@@ -4,12 +4,14 @@
 //! Errors: handlers return [`error::ApiError`] (JSON) or [`error::PageError`] (HTML), both
 //! made from the service layer's `ServiceError`.
 
+pub mod admission;
 pub mod api;
 pub mod assets;
 pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod pages;
+pub mod server;
 pub mod session;
 pub mod state;
 
@@ -19,7 +21,6 @@ use api::BearerAuth;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::Router;
-use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use utoipa::OpenApi;
 
@@ -39,6 +40,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/assets/{*path}", axum::routing::get(assets::serve))
         .route("/healthz", axum::routing::get(metrics::healthz))
+        .route("/livez", axum::routing::get(metrics::livez))
+        .route("/readyz", axum::routing::get(metrics::readyz))
         .route("/metrics", axum::routing::get(metrics::render))
         .fallback(error::not_found)
         .layer(middleware::from_fn_with_state(
@@ -46,6 +49,10 @@ pub fn router(state: AppState) -> Router {
             session::resolve,
         ))
         .layer(DefaultBodyLimit::max(state.config.body_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            admission::admit,
+        ))
         .layer(middleware::from_fn(metrics::track))
         .with_state(state)
 }
@@ -56,33 +63,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// Serves the application on a bound listener until ctrl-c or SIGTERM.
+/// Serves the application on a bound listener until ctrl-c or SIGTERM, then drains (see
+/// [`server`]).
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+    server::serve_until(listener, state, server::shutdown_signal()).await
 }
 
 #[derive(OpenApi)]

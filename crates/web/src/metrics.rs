@@ -46,21 +46,58 @@ pub async fn track(req: Request, next: Next) -> Response {
 #[derive(serde::Serialize)]
 struct Health {
     status: &'static str,
+    /// The process answers.
+    live: bool,
+    /// It can serve: the database answered in time and the server is not shutting down.
+    ready: bool,
     database: &'static str,
+    /// `ok`, `unavailable` (no answer within the probe's time), or `draining`.
+    database_state: &'static str,
 }
 
-pub async fn healthz(State(st): State<AppState>) -> Response {
-    let ok = st.app.db.ping().await;
-    let body = Health {
-        status: if ok { "ok" } else { "degraded" },
+/// How long a probe waits for the database: a probe answers within a second either way.
+const PROBE_WAIT: std::time::Duration = std::time::Duration::from_millis(800);
+
+async fn health(st: &AppState) -> Health {
+    let draining = st.draining.load(std::sync::atomic::Ordering::SeqCst);
+    let db_ok = tokio::time::timeout(PROBE_WAIT, st.app.db.ping())
+        .await
+        .unwrap_or(false);
+    let ready = db_ok && !draining;
+    Health {
+        status: if ready { "ok" } else { "degraded" },
+        live: true,
+        ready,
         database: st.app.db.engine().name(),
-    };
-    let code = if ok {
+        database_state: if draining {
+            "draining"
+        } else if db_ok {
+            "ok"
+        } else {
+            "unavailable"
+        },
+    }
+}
+
+/// Live and ready: 200 when the server can serve, 503 (with what is wrong) when not.
+pub async fn healthz(State(st): State<AppState>) -> Response {
+    let h = health(&st).await;
+    let code = if h.ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (code, Json(body)).into_response()
+    (code, Json(h)).into_response()
+}
+
+/// Liveness: the process answers (a restart would not help a database that is down).
+pub async fn livez() -> Response {
+    Json(serde_json::json!({"status": "ok", "live": true})).into_response()
+}
+
+/// Readiness: the same as `/healthz`, for load balancers.
+pub async fn readyz(state: State<AppState>) -> Response {
+    healthz(state).await
 }
 
 pub async fn render(State(st): State<AppState>) -> Response {

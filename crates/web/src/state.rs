@@ -1,5 +1,9 @@
+use crate::admission::{Admission, AdmissionConfig};
+use crate::server::ServerConfig;
 use dualtrack_service::App;
 use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 /// Settings of the web edge.
 #[derive(Debug, Clone)]
@@ -8,6 +12,10 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// Mark cookies `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
+    /// Bounds on requests in flight and waiting, deadlines.
+    pub admission: AdmissionConfig,
+    /// Connections: how many, how long a client may take, how long shutdown may drain.
+    pub server: ServerConfig,
 }
 
 impl Default for WebConfig {
@@ -15,6 +23,8 @@ impl Default for WebConfig {
         WebConfig {
             body_limit: 1024 * 1024,
             secure_cookies: false,
+            admission: AdmissionConfig::default(),
+            server: ServerConfig::default(),
         }
     }
 }
@@ -24,14 +34,23 @@ pub struct AppState {
     pub app: App,
     pub config: WebConfig,
     pub metrics: PrometheusHandle,
+    pub admission: Arc<Admission>,
+    /// Set when the server has been asked to stop: `/readyz` then answers 503, so that a
+    /// load balancer sends new work elsewhere while the requests in progress finish.
+    pub draining: Arc<AtomicBool>,
 }
 
 impl AppState {
     pub fn new(app: App, config: WebConfig) -> AppState {
+        let admission = Arc::new(Admission::new(
+            config.admission.clone().for_engine(app.db.engine()),
+        ));
         AppState {
             app,
             config,
             metrics: crate::metrics::handle(),
+            admission,
+            draining: Arc::new(AtomicBool::new(false)),
         }
     }
 }

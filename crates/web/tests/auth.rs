@@ -198,7 +198,7 @@ async fn oversized_bodies_are_refused(engine: Engine) {
         engine,
         WebConfig {
             body_limit: 2048,
-            secure_cookies: false,
+            ..WebConfig::default()
         },
     )
     .await;

@@ -36,6 +36,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<App> {
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let app = open(settings).await?;
     println!("数据库迁移完成（{}）", app.db.engine().name());
+    app.db.close().await;
     Ok(())
 }
 
@@ -102,18 +103,23 @@ pub async fn retention(settings: &Settings) -> anyhow::Result<()> {
         "已删除个人信息：隔离监测对象 {} 人（{} 及以前解除），通行旅客 {} 人（{} 及以前通行）",
         r.cases, r.released_by, r.travellers, r.passed_by
     );
+    app.db.close().await;
     Ok(())
 }
 
+/// An online backup. A SQLite database that does not exist, or is not a Dualtrack
+/// database, is refused (a mistyped `--db` must not create an empty file and call it a
+/// backup), as is a target file that exists already.
 pub async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<()> {
-    let app = open(settings).await?;
-    match dualtrack_store::backup::backup(&app.db, to)
-        .await
-        .context("备份失败")?
-    {
-        BackupOutcome::Written => {
+    let db = match dualtrack_store::backup::sqlite_path(&settings.db) {
+        Some(path) => dualtrack_store::backup::open_existing_sqlite(&path).await?,
+        None => Db::connect(&settings.db).await?,
+    };
+    let outcome = dualtrack_store::backup::backup(&db, to).await;
+    let done = match outcome {
+        Ok(BackupOutcome::Written) => {
             let actor = Actor::cli();
-            let mut tx = app.db.begin().await?;
+            let mut tx = db.begin().await?;
             let row = actor.audit(
                 Action::Backup,
                 Outcome::Success,
@@ -125,8 +131,43 @@ pub async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<()> {
             dualtrack_store::audit::insert(&mut tx, &row).await?;
             tx.commit().await?;
             println!("已备份到 {}", to.display());
+            Ok(())
         }
-        BackupOutcome::UseEngineTool(how) => println!("{how}"),
+        Ok(BackupOutcome::UseEngineTool(how)) => {
+            println!("{how}");
+            Ok(())
+        }
+        Err(e) => Err(anyhow::anyhow!("备份失败：{e}")),
+    };
+    db.close().await;
+    done
+}
+
+/// Puts a backup in place of the configured database (the server stopped), brings its
+/// schema up to date and records the restore in its audit log.
+pub async fn restore(settings: &Settings, from: &Path, force: bool) -> anyhow::Result<()> {
+    match dualtrack_store::backup::restore(&settings.db, from, force)
+        .await
+        .map_err(|e| anyhow::anyhow!("恢复失败：{e}"))?
+    {
+        dualtrack_store::backup::RestoreOutcome::Restored => {
+            let app = open(settings).await?;
+            let actor = Actor::cli();
+            let mut tx = app.db.begin().await?;
+            let row = actor.audit(
+                Action::Restore,
+                Outcome::Success,
+                "数据库",
+                from.display().to_string(),
+                None,
+                String::new(),
+            );
+            dualtrack_store::audit::insert(&mut tx, &row).await?;
+            tx.commit().await?;
+            app.db.close().await;
+            println!("已从 {} 恢复数据库", from.display());
+        }
+        dualtrack_store::backup::RestoreOutcome::UseEngineTool(how) => println!("{how}"),
     }
     Ok(())
 }

@@ -73,5 +73,6 @@ pub async fn run(settings: &Settings, c: RegionCommand) -> anyhow::Result<()> {
             }
         }
     }
+    app.db.close().await;
     Ok(())
 }

@@ -44,10 +44,10 @@ pub async fn run(
         d.wake_on_change(scheduler.waker());
     }
     let stopper = scheduler.clone();
-    scheduler.spawn();
+    let scheduling = scheduler.spawn();
     // The days of stock are closed (日结) hourly, through yesterday.
     let closer = app.clone();
-    tokio::spawn(async move {
+    let closing = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
@@ -58,11 +58,12 @@ pub async fn run(
             }
         }
     });
+    let mut background = vec![scheduling, closing];
     if !demo {
         // Personal data past its retention period is erased hourly (the demo keeps its 2020
         // records as they were; `dualtrack retention` erases on demand).
         let eraser = app.clone();
-        tokio::spawn(async move {
+        background.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
             loop {
                 tick.tick().await;
@@ -78,11 +79,24 @@ pub async fn run(
                     Err(e) => tracing::warn!(error = %e, "erasing expired personal data failed"),
                 }
             }
-        });
+        }));
     }
+    let db = app.db.clone();
     let state = AppState::new(app, settings.web());
-    dualtrack_web::serve(listener, state).await?;
+    let served = dualtrack_web::serve(listener, state).await;
+    // Stopping: the background work ends (a job's transaction in progress rolls back), the
+    // scheduler's lease is given up so another instance takes over at once, and the log is
+    // copied into the database file.
+    for task in &background {
+        task.abort();
+    }
+    for task in background {
+        let _ = task.await;
+    }
     stopper.stop().await;
+    db.close().await;
+    tracing::info!("stopped");
+    served?;
     Ok(())
 }
 
@@ -96,5 +110,6 @@ pub async fn demo(settings: &Settings) -> anyhow::Result<()> {
     } else {
         println!("数据库中已有账户，未载入演示数据");
     }
+    app.db.close().await;
     Ok(())
 }

@@ -130,5 +130,6 @@ pub async fn run(settings: &Settings, c: UserCommand) -> anyhow::Result<()> {
             println!("已解锁 {username}");
         }
     }
+    app.db.close().await;
     Ok(())
 }

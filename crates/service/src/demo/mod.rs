@@ -13,9 +13,9 @@ mod whistle;
 mod workgroups;
 
 use crate::users::NewUserInput;
-use crate::{Actor, App, ServiceResult};
+use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
-use dualtrack_store::{jurisdiction, user};
+use dualtrack_store::{jurisdiction, startup, user};
 
 /// The password of every demo account (listed in the README).
 pub const DEMO_PASSWORD: &str = "Haixi@2020";
@@ -91,38 +91,89 @@ pub const ACCOUNTS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// Where a database stands with the demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoState {
+    /// No accounts: the demo may be loaded.
+    Empty,
+    /// The demo was loaded whole.
+    Loaded,
+    /// A load was cut off (only demo accounts, no completion record): it is resumed.
+    Interrupted,
+    /// The database holds other accounts: it is not a demo and is left alone.
+    OtherData,
+}
+
 impl App {
-    /// Fills an empty database with the demo; a database that has accounts is left alone.
-    /// Returns whether anything was loaded.
+    /// Where this database stands with the demo.
+    pub async fn demo_state(&self) -> ServiceResult<DemoState> {
+        if user::count(&self.db).await? == 0 {
+            return Ok(DemoState::Empty);
+        }
+        if startup::has_audit_action(&self.db, Action::DemoLoad.as_str()).await? {
+            return Ok(DemoState::Loaded);
+        }
+        let names = startup::usernames(&self.db).await?;
+        let only_demo = names.iter().all(|n| ACCOUNTS.iter().any(|(u, ..)| u == n));
+        Ok(if only_demo {
+            DemoState::Interrupted
+        } else {
+            DemoState::OtherData
+        })
+    }
+
+    /// Fills an empty database with the demo; a database that has other accounts is left
+    /// alone. Whole or nothing, whoever else is starting: instances starting at once on one
+    /// PostgreSQL database take turns (the later one finds the demo loaded); a load cut off
+    /// half-way (the process killed) is resumed by the next start, because every step
+    /// before the records is idempotent and the records, with the completion row of the
+    /// audit log, are one transaction. Returns whether anything was loaded.
     pub async fn load_demo(&self) -> ServiceResult<bool> {
-        if user::count(&self.db).await? > 0 {
-            return Ok(false);
+        let _turn = startup::startup_lock(&self.db).await?;
+        match self.demo_state().await? {
+            DemoState::Loaded | DemoState::OtherData => return Ok(false),
+            DemoState::Interrupted => {
+                tracing::warn!("an earlier load of the demo was cut off; it is resumed")
+            }
+            DemoState::Empty => {}
         }
         let cli = Actor::cli();
         self.import_region(&cli, Some(HAIXI), &|_, _| {}).await?;
         for (village, names) in GRIDS {
             for name in *names {
-                self.create_grid(&cli, village, name).await?;
+                match self.create_grid(&cli, village, name).await {
+                    Ok(_) | Err(ServiceError::Conflict { .. }) => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
         for (username, display_name, code, role) in ACCOUNTS {
-            self.create_user(
-                &cli,
-                &NewUserInput {
-                    username: username.to_string(),
-                    display_name: display_name.to_string(),
-                    password: DEMO_PASSWORD.into(),
-                    jurisdiction_code: code.to_string(),
-                    roles: vec![role.to_string()],
-                },
-            )
-            .await?;
+            let made = self
+                .create_user(
+                    &cli,
+                    &NewUserInput {
+                        username: username.to_string(),
+                        display_name: display_name.to_string(),
+                        password: DEMO_PASSWORD.into(),
+                        jurisdiction_code: code.to_string(),
+                        roles: vec![role.to_string()],
+                    },
+                )
+                .await;
+            match made {
+                Ok(_) | Err(ServiceError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
         let haixi = dualtrack_domain::jurisdiction::Code::parse(HAIXI)
             .map_err(|e| crate::ServiceError::Internal(e.to_string()))?;
         let villages = jurisdiction::codes_at_level(&self.db, &haixi, 5).await?;
         let grids = jurisdiction::codes_at_level(&self.db, &haixi, 6).await?;
         let mut tx = self.db.begin().await?;
+        // Checked again under the write lock: another process may have finished meanwhile.
+        if startup::has_audit_action_in(&mut tx, Action::DemoLoad.as_str()).await? {
+            return Ok(false);
+        }
         let people = mobilisation::load(&mut tx, villages, grids).await?;
         let enterprises = resumption::load(&mut tx).await?;
         filings::load(&mut tx).await?;
