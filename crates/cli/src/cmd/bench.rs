@@ -77,6 +77,30 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         runs: usize,
     },
+    /// 负载与故障：先测服务能力，再以其 10 倍冲击一分钟（客户端超时即断开），再回到正常负载；打印接受、拒绝、超时、5xx、延迟、内存与恢复时间
+    Load {
+        /// 数据库地址（默认临时 SQLite 文件；PostgreSQL 请给一个空库或已有演示数据的库）
+        #[arg(long = "url")]
+        db: Option<String>,
+        /// 冲击持续秒数
+        #[arg(long, default_value_t = 60)]
+        surge_seconds: u64,
+        /// 冲击速率为服务能力的几倍
+        #[arg(long, default_value_t = 10.0)]
+        factor: f64,
+        /// 客户端超时（毫秒），超时即断开连接
+        #[arg(long, default_value_t = 2_000)]
+        client_timeout_ms: u64,
+        /// 同时在途的客户端至多几个
+        #[arg(long, default_value_t = 3_000)]
+        max_clients: usize,
+        /// 冲击后以正常速率（能力的一半）继续几秒
+        #[arg(long, default_value_t = 20)]
+        after_seconds: u64,
+        /// 用另一个 dualtrack 程序提供服务（同一次运行中比较两个版本）
+        #[arg(long)]
+        server: Option<std::path::PathBuf>,
+    },
     /// 一万家规上企业、一年日报：按日汇总与逐条计算的复工率耗时对比，县全年序列
     Resumption {
         #[arg(long, default_value_t = 10_000)]
@@ -137,6 +161,26 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
                 as_of,
             });
             super::bench_dashboard::run(runs, p).await?
+        }
+        BenchCommand::Load {
+            db,
+            surge_seconds,
+            factor,
+            client_timeout_ms,
+            max_clients,
+            after_seconds,
+            server,
+        } => {
+            super::bench_load::run(super::bench_load::LoadOptions {
+                server,
+                db,
+                surge_seconds,
+                factor,
+                client_timeout_ms,
+                max_clients,
+                after_seconds,
+            })
+            .await?
         }
         BenchCommand::Resumption { enterprises, days } => {
             super::bench_resumption::run(enterprises, days).await?
