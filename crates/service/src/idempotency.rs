@@ -7,13 +7,14 @@
 //! same kind of request with the same fingerprint (SHA-256 of the request as parsed, without
 //! the key), the record written the first time is answered and nothing is written; used for
 //! anything else, the request is refused naming `idempotency_key`. Two requests with one key at
-//! once: the second fails on the key's primary key inside its transaction, which is rolled
-//! back, and is then answered like a retry.
+//! once: the second fails inside its transaction (on the key's primary key, or before it on
+//! what the first one wrote), which is rolled back, and finding the key written then it is
+//! answered like a retry.
 
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::Utc;
 use dualtrack_store::idempotency::{self as store, KeyRow};
-use dualtrack_store::{StoreError, Tx};
+use dualtrack_store::Tx;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -145,21 +146,21 @@ impl App {
                 record,
                 created: true,
             }),
-            // The same key came in twice at once and the other request committed first; its
-            // key row is there now. (Any other clash finds no row and is answered as it was.)
-            Err(ServiceError::Store(StoreError::Unique(m))) => {
-                match store::find(&self.db, &actor.username, &key).await? {
-                    Some(row) => {
-                        let id = replay_of(row, kind, &fingerprint)?;
-                        Ok(Written {
-                            record: replay(id).await?,
-                            created: false,
-                        })
-                    }
-                    None => Err(ServiceError::Store(StoreError::Unique(m))),
+            // Refused: if the same key came in twice at once, the other request committed
+            // first and its key row is there now. This one then failed on the key itself, or
+            // earlier on what the other one wrote (a day's report filed already, the stock it
+            // took, a unique column of the record); either way it is answered as a retry. Any
+            // other refusal finds no key row and is answered as it was.
+            Err(e) => match store::find(&self.db, &actor.username, &key).await? {
+                Some(row) => {
+                    let id = replay_of(row, kind, &fingerprint)?;
+                    Ok(Written {
+                        record: replay(id).await?,
+                        created: false,
+                    })
                 }
-            }
-            Err(e) => Err(e),
+                None => Err(e),
+            },
         }
     }
 }
