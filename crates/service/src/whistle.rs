@@ -10,6 +10,7 @@
 //! transaction, and the caller hears of it only after the commit.
 
 use crate::actor::audit_in;
+use crate::idempotency::{keep, Claim, Written};
 use crate::input::{text, text_of};
 use crate::monitoring::parse_time;
 use crate::tree::parse_code;
@@ -142,8 +143,11 @@ pub struct Routing {
     pub allowed: Vec<DepartmentView>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct TicketInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 类型：routine 常规 / tough 疑难 / emergency 紧急
     pub kind: Option<String>,
     /// 类别（见派单规则）；由记录发起时可省略
@@ -1226,6 +1230,23 @@ impl App {
         &self,
         actor: &Actor,
         input: &TicketInput,
+    ) -> ServiceResult<Written<TicketDetail>> {
+        self.once(
+            actor,
+            "ticket",
+            &input.idempotency_key,
+            &input,
+            |claim| self.write_raise_ticket(actor, input, claim),
+            |rid| self.ticket_detail(actor, rid),
+        )
+        .await
+    }
+
+    async fn write_raise_ticket(
+        &self,
+        actor: &Actor,
+        input: &TicketInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<TicketDetail> {
         self.require(actor, Permission::RaiseTickets, "工单", "new")
             .await?;
@@ -1365,6 +1386,7 @@ impl App {
         };
         let mut tx = self.db.begin().await?;
         let id = store::insert_ticket(&mut tx, &new, now).await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         for (dept, routed) in &called {
             store::insert_call(&mut tx, id, *dept, *routed, now, accept_due).await?;
         }
