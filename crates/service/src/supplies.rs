@@ -20,7 +20,7 @@
 //! found"; a transfer or allocation to a store outside it is refused naming the field.
 
 use crate::actor::audit_in;
-use crate::idempotency::{keep, Claim};
+use crate::idempotency::{keep, Claim, Written};
 use crate::input::text_of as text;
 use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -283,6 +283,9 @@ pub struct StoreDetail {
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct NeedInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 申报需求的区划代码（乡镇、卡口所在县等）
     pub jurisdiction_code: String,
     /// 需求落到的仓库（如卡口物资箱；可空：该区划下全部仓库）
@@ -338,6 +341,9 @@ pub struct NeedsQuery {
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct RequestInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 接收物资的本级仓库编号（请领发往上一级）
     pub store_id: i64,
     pub item_id: i64,
@@ -1483,7 +1489,7 @@ impl App {
                 Self::put_in(&mut tx, store_id, item.id, day, q).await?
             }
             MovementKind::Issue | MovementKind::AdjustOut => {
-                Self::take_out(&mut tx, &s, &item, day, q).await?
+                Self::take_out(&mut tx, s, &item, day, q).await?
             }
             MovementKind::Transfer => {
                 let to = target.as_ref().map(|t| t.id).unwrap_or_default();
@@ -1492,7 +1498,7 @@ impl App {
                 if to < store_id {
                     store::touch(&mut tx, to, item.id).await?;
                 }
-                Self::take_out(&mut tx, &s, &item, day, q).await?;
+                Self::take_out(&mut tx, s, &item, day, q).await?;
                 Self::put_in(&mut tx, to, item.id, day, q).await?;
             }
             MovementKind::Dispatch | MovementKind::Arrival => {
@@ -1810,7 +1816,34 @@ impl App {
     }
 
     /// Declares a place's need of an item; audited.
-    pub async fn declare_need(&self, actor: &Actor, input: &NeedInput) -> ServiceResult<NeedView> {
+    pub async fn declare_need(
+        &self,
+        actor: &Actor,
+        input: &NeedInput,
+    ) -> ServiceResult<Written<NeedView>> {
+        self.once(
+            actor,
+            "supply_need",
+            &input.idempotency_key,
+            &input,
+            |claim| self.write_declare_need(actor, input, claim),
+            |rid| async move {
+                let look = self.lookup(&actor.scope).await?;
+                let row = store::need(&self.db, rid)
+                    .await?
+                    .ok_or_else(|| ServiceError::Internal("需求未找到".into()))?;
+                Ok(look.need(row))
+            },
+        )
+        .await
+    }
+
+    async fn write_declare_need(
+        &self,
+        actor: &Actor,
+        input: &NeedInput,
+        claim: Option<Claim>,
+    ) -> ServiceResult<NeedView> {
         self.require(actor, Permission::ManageSupplies, "物资需求", "new")
             .await?;
         let place = self
@@ -1820,6 +1853,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let ids = store::insert_needs(&mut tx, std::slice::from_ref(&new), Utc::now()).await?;
         let id = ids.first().copied().unwrap_or_default();
+        keep(&mut tx, claim.as_ref(), id).await?;
         let look = self.lookup(&actor.scope).await?;
         audit_in(
             &mut tx,
@@ -1877,6 +1911,29 @@ impl App {
         &self,
         actor: &Actor,
         input: &RequestInput,
+    ) -> ServiceResult<Written<RequestView>> {
+        self.once(
+            actor,
+            "supply_request",
+            &input.idempotency_key,
+            &input,
+            |claim| self.write_request_supplies(actor, input, claim),
+            |rid| async move {
+                let look = self.lookup(&actor.scope).await?;
+                let row = store::request(&self.db, rid)
+                    .await?
+                    .ok_or_else(|| ServiceError::Internal("请领未找到".into()))?;
+                Ok(look.request(row))
+            },
+        )
+        .await
+    }
+
+    async fn write_request_supplies(
+        &self,
+        actor: &Actor,
+        input: &RequestInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<RequestView> {
         self.require(actor, Permission::ManageSupplies, "物资请领", "new")
             .await?;
@@ -1911,6 +1968,7 @@ impl App {
             Utc::now(),
         )
         .await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         audit_in(
             &mut tx,
             &actor.audit(

@@ -171,19 +171,20 @@ pub async fn needs(
 }
 
 /// 申报物资需求（如乡镇春耕用肥、卡口每日口罩），记入审计日志
-#[utoipa::path(post, path = "/api/v1/supplies/needs", tag = "supplies", security(("bearer" = [])),
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
+#[utoipa::path(post, path = "/api/v1/supplies/needs", tag = "supplies", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
     request_body = NeedInput,
-    responses((status = 201, body = NeedView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = NeedView, description = "已写入"), (status = 200, body = NeedView, description = "同一幂等键此前已提交，返回原记录"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn declare_need(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
-    ApiJson(input): ApiJson<NeedInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<NeedInput>,
 ) -> Result<(StatusCode, Json<NeedView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.declare_need(&actor, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.declare_need(&actor, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 物资请领（本级及下级向上一级），新的在前
@@ -199,19 +200,20 @@ pub async fn requests(
 }
 
 /// 向上一级请领物资，发往本级仓库，记入审计日志
-#[utoipa::path(post, path = "/api/v1/supplies/requests", tag = "supplies", security(("bearer" = [])),
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
+#[utoipa::path(post, path = "/api/v1/supplies/requests", tag = "supplies", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
     request_body = RequestInput,
-    responses((status = 201, body = RequestView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = RequestView, description = "已写入"), (status = 200, body = RequestView, description = "同一幂等键此前已提交，返回原记录"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn create_request(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
-    ApiJson(input): ApiJson<RequestInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<RequestInput>,
 ) -> Result<(StatusCode, Json<RequestView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.request_supplies(&actor, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.request_supplies(&actor, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 上一级对请领（余量）不予分配并说明理由，记入审计日志

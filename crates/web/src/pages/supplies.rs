@@ -544,6 +544,7 @@ pub async fn need(
         .jurisdiction_code;
     let input = (|| -> Result<NeedInput, ServiceError> {
         Ok(NeedInput {
+            idempotency_key: opt(&pairs, "idempotency_key"),
             jurisdiction_code: place,
             store_id: Some(id),
             item_id: number(&pairs, "need_item_id", "物资")?,
@@ -577,6 +578,7 @@ pub async fn request(
     let id = parse_id(&id)?;
     let input = (|| -> Result<RequestInput, ServiceError> {
         Ok(RequestInput {
+            idempotency_key: opt(&pairs, "idempotency_key"),
             store_id: id,
             item_id: number(&pairs, "req_item_id", "物资")?,
             quantity: number(&pairs, "req_quantity", "数量")?,
