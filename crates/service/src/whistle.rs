@@ -341,6 +341,9 @@ pub struct RejectInput {
 pub struct AttachQuery {
     /// 文件名（如 现场.jpg）
     pub name: String,
+    /// 客户端生成的幂等键：重传同一文件时只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -2022,13 +2025,35 @@ impl App {
 
     /// Attaches a photo or document: its type judged from its content, its size within the
     /// setting; kept in the database (so the backup holds it). Anyone who may see the
-    /// ticket and raise or answer tickets may attach.
+    /// ticket and raise or answer tickets may attach. A retry with the same idempotency key,
+    /// name and content answers with the attachment kept the first time.
     pub async fn attach(
         &self,
         actor: &Actor,
         id: i64,
         name: &str,
         bytes: &[u8],
+        key: &Option<String>,
+    ) -> ServiceResult<Written<AttachmentView>> {
+        let request = (id, name, hex::encode(Sha256::digest(bytes)));
+        self.once(
+            actor,
+            "ticket_attachment",
+            key,
+            &request,
+            |claim| self.write_attachment(actor, id, name, bytes, claim),
+            |rid| async move { self.attachment(actor, rid).await.map(|(a, _)| a) },
+        )
+        .await
+    }
+
+    async fn write_attachment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name: &str,
+        bytes: &[u8],
+        claim: Option<Claim>,
     ) -> ServiceResult<AttachmentView> {
         if !actor.can(Permission::RaiseTickets) && !actor.can(Permission::RespondTickets) {
             self.require(actor, Permission::RaiseTickets, "工单", &id.to_string())
@@ -2072,6 +2097,7 @@ impl App {
             now,
         )
         .await?;
+        keep(&mut tx, claim.as_ref(), aid).await?;
         store::insert_event(
             &mut tx,
             id,

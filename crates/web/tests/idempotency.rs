@@ -614,6 +614,60 @@ async fn other_field_records_take_a_key(engine: Engine) {
     .await;
 }
 
+/// A photo uploaded again on a bad network is kept once; another file under the key is refused.
+async fn a_reuploaded_attachment_is_kept_once(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let gw = t.token("grid_worker").await;
+    let r = t
+        .post(
+            "/api/v1/tickets",
+            &gw,
+            json!({"kind": "routine", "category": "residents", "description": "独居老人缺米面", "jurisdiction_code": GRID}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["ticket"]["id"].as_i64().expect("ticket");
+    let upload = |key: &str, bytes: Vec<u8>| {
+        Request::builder()
+            .method("POST")
+            .uri(format!("/api/v1/tickets/{id}/attachments?name=photo.png"))
+            .header(header::AUTHORIZATION, format!("Bearer {gw}"))
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .header("Idempotency-Key", key)
+            .body(Body::from(bytes))
+            .expect("request")
+    };
+    let png = |n: u8| vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, n];
+    let kept = format!("SELECT COUNT(*) FROM ticket_attachments WHERE ticket_id = {id}");
+    let first = t.send(upload("photo-0001", png(13))).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let again = t.send(upload("photo-0001", png(13))).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.json()["id"], first.json()["id"]);
+    assert_eq!(t.count(&kept).await, 1);
+    let other = t.send(upload("photo-0001", png(14))).await;
+    assert_eq!(
+        other.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        other.text
+    );
+    assert_eq!(other.json()["error"]["code"], "idempotency_mismatch");
+    assert_eq!(t.count(&kept).await, 1);
+    let (a, b, c) = tokio::join!(
+        t.send(upload("photo-0002", png(15))),
+        t.send(upload("photo-0002", png(15))),
+        t.send(upload("photo-0002", png(15)))
+    );
+    let mut statuses = [a.status, b.status, c.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::OK, StatusCode::CREATED]
+    );
+    assert_eq!(t.count(&kept).await, 2);
+}
+
 /// Keys given before the mechanism was general (passages, movements) are now compared too.
 async fn passages_compare_the_replayed_body(engine: Engine) {
     let t = TestApp::new(engine).await;
@@ -700,6 +754,7 @@ on_both_engines!(
     supplies_take_a_key,
     resumption_work_takes_a_key,
     other_field_records_take_a_key,
+    a_reuploaded_attachment_is_kept_once,
     passages_compare_the_replayed_body,
     a_double_tapped_report_form_files_once,
 );

@@ -248,27 +248,31 @@ pub async fn attachments(
 }
 
 /// 上传附件（请求体为文件本身，name 为文件名）：照片（JPEG、PNG、GIF、WebP）或文档（PDF、docx、xlsx），
-/// 按内容判断类型，大小受配置限制，记入审计日志
+/// 按内容判断类型，大小受配置限制，记入审计日志。
+/// 带幂等键（请求头 Idempotency-Key 或查询参数 idempotency_key）重传同一文件时返回首次上传的附件（200），不重复保存；
+/// 同一幂等键换了文件则拒绝（422）。
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "whistle", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "工单编号"), AttachQuery),
+    params(("id" = i64, Path, description = "工单编号"), AttachQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = AttachmentView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = AttachmentView, description = "已写入"),
+        (status = 200, body = AttachmentView, description = "同一幂等键此前已提交，返回原记录"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn attach(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<AttachQuery>,
+    key: KeyHeader,
+    ApiQuery(mut q): ApiQuery<AttachQuery>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<AttachmentView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            st.app
-                .attach(&actor, parse_id(&id)?, &q.name, &body)
-                .await?,
-        ),
-    ))
+    key.into_field(&mut q.idempotency_key);
+    let w = st
+        .app
+        .attach(&actor, parse_id(&id)?, &q.name, &body, &q.idempotency_key)
+        .await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 下载附件
