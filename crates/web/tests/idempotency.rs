@@ -712,6 +712,86 @@ async fn passages_compare_the_replayed_body(engine: Engine) {
     assert_eq!(r.json()["error"]["code"], "idempotency_mismatch");
 }
 
+/// Keys sent before the table existed (a passage's, a movement's) are carried over by the
+/// migration, with no fingerprint: a retry under one is answered with its record unchecked.
+async fn keys_from_before_the_table_are_carried_over(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let tok = t.token("golmud_operator").await;
+    let south = t
+        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
+        .await;
+    let passage = |reason: &str| {
+        json!({"plate": "青H12345", "vehicle_class": "car", "origin": "青海省西宁市",
+        "travel_history": ["西宁市城中区"], "destination": "632801100", "reason": reason,
+        "travellers": [{"name": "马海军", "id_number": id_number("63280119800101001"),
+            "temperature": 36.5, "outcome": "through"}]})
+    };
+    let path = format!("/api/v1/checkpoints/{south}/passages");
+    let r = t
+        .send(request(&path, &tok, Some("old-0001"), &passage("返岗复工")))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let pid = r.json()["id"].as_i64().expect("passage");
+    let store = t
+        .count("SELECT MIN(id) FROM supply_stores WHERE jurisdiction_code = '632801'")
+        .await;
+    let mask = t
+        .count("SELECT id FROM supply_items WHERE name = '一次性医用外科口罩'")
+        .await;
+    let moves = format!("/api/v1/supplies/stores/{store}/movements");
+    let receipt =
+        json!({"kind": "receipt", "item_id": mask, "quantity": 3, "moved_on": "2020-02-01"});
+    let r = t
+        .send(request(&moves, &tok, Some("old-0002"), &receipt))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let mid = r.json()["movement"]["id"].as_i64().expect("movement");
+    // As before migration 0020: the keys only in the records' own columns.
+    dualtrack_store::on_db!(&t.db.db, p => sqlx::query("DELETE FROM idempotency_keys WHERE account = 'golmud_operator'")
+        .execute(p).await.expect("delete").rows_affected());
+    let migration = match engine {
+        Engine::Sqlite => include_str!("../../store/migrations/sqlite/0020_idempotency.sql"),
+        Engine::Postgres => include_str!("../../store/migrations/postgres/0020_idempotency.sql"),
+    };
+    let copies: Vec<&str> = migration
+        .split(';')
+        .filter(|s| s.contains("INSERT INTO idempotency_keys"))
+        .collect();
+    assert_eq!(copies.len(), 2);
+    for sql in copies {
+        dualtrack_store::on_db!(&t.db.db, p => sqlx::query(sql).execute(p).await.expect("carry over").rows_affected());
+    }
+    let row = |key: &str| {
+        format!("SELECT record_id FROM idempotency_keys WHERE account = 'golmud_operator' AND idem_key = '{key}' AND fingerprint = ''")
+    };
+    assert_eq!(
+        t.count(&format!("{} AND kind = 'passage'", row("old-0001")))
+            .await,
+        pid
+    );
+    assert_eq!(
+        t.count(&format!("{} AND kind = 'stock_movement'", row("old-0002")))
+            .await,
+        mid
+    );
+    // Nothing to compare with: the first record, whatever the body.
+    let r = t
+        .send(request(&path, &tok, Some("old-0001"), &passage("探亲")))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["id"].as_i64(), Some(pid));
+    // Another kind of request under it is still refused.
+    let r = t
+        .send(request(&moves, &tok, Some("old-0001"), &receipt))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = t
+        .send(request(&moves, &tok, Some("old-0002"), &receipt))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["movement"]["id"].as_i64(), Some(mid));
+}
+
 /// The page form carries a key made when it is rendered: a double tap files one report.
 async fn a_double_tapped_report_form_files_once(engine: Engine) {
     let t = TestApp::new(engine).await;
@@ -756,5 +836,6 @@ on_both_engines!(
     other_field_records_take_a_key,
     a_reuploaded_attachment_is_kept_once,
     passages_compare_the_replayed_body,
+    keys_from_before_the_table_are_carried_over,
     a_double_tapped_report_form_files_once,
 );
