@@ -15,6 +15,7 @@
 //! and writes nothing.
 
 use crate::actor::audit_in;
+use crate::idempotency::{keep, Claim};
 use crate::input::text_of as text;
 use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -32,7 +33,7 @@ use dualtrack_store::checkpoints::{
     PassageRow, TravellerRow,
 };
 use dualtrack_store::handovers::NewHandover;
-use dualtrack_store::{jurisdiction, Db, StoreError};
+use dualtrack_store::{jurisdiction, Db};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
@@ -206,7 +207,7 @@ pub struct ShiftsQuery {
 }
 
 /// A number, or text holding one (as a form sends it).
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum NumberOrText {
     Number(f64),
@@ -214,7 +215,7 @@ pub enum NumberOrText {
 }
 
 /// Text, or a list of lines.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum TextOrList {
     Text(String),
@@ -227,7 +228,7 @@ impl Default for TextOrList {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct TravellerInput {
     pub name: String,
     /// 公民身份号码（18 位，GB 11643 校验）
@@ -244,7 +245,7 @@ pub struct TravellerInput {
     pub destination: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct PassageInput {
     /// 客户端生成的幂等键：网络不好重复提交时，同一键只登记一次（也可放在请求头 Idempotency-Key）
     #[serde(default)]
@@ -900,13 +901,31 @@ impl App {
         )
         .await?;
         let c = self.cp_checkpoint(actor, checkpoint_id).await?;
-        let key = crate::input::idempotency_key(&input.idempotency_key)?;
-        if let Some(k) = &key {
-            if let Some(id) = store::passage_by_key(&self.db, &actor.username, k).await? {
-                return self.replayed(actor, checkpoint_id, id).await;
-            }
-        }
-        let new = self.check_passage(actor, &c, input, key.clone()).await?;
+        let w = self
+            .once(
+                actor,
+                "passage",
+                &input.idempotency_key,
+                &(checkpoint_id, input),
+                |claim| self.write_passage(actor, &c, input, claim),
+                |id| self.passage_of(id),
+            )
+            .await?;
+        Ok(Registered {
+            passage: w.record,
+            created: w.created,
+        })
+    }
+
+    async fn write_passage(
+        &self,
+        actor: &Actor,
+        c: &CheckpointRow,
+        input: &PassageInput,
+        claim: Option<Claim>,
+    ) -> ServiceResult<PassageView> {
+        let key = claim.as_ref().map(|k| k.key().to_string());
+        let new = self.check_passage(actor, c, input, key).await?;
         // On SQLite one writer at a time: registrations queue here in order rather than in
         // SQLite's busy handler, whose growing sleeps would make a barrier wait for no reason.
         let _turn = match &self.db {
@@ -914,19 +933,8 @@ impl App {
             Db::Postgres(_) => None,
         };
         let mut tx = self.db.begin().await?;
-        let written = match store::insert_passage(&mut tx, &new, self.now()).await {
-            Ok(w) => w,
-            Err(StoreError::Unique(_)) if key.is_some() => {
-                // The same key came in twice at once: the other one wrote it.
-                drop(tx);
-                let k = key.as_deref().unwrap_or_default();
-                let id = store::passage_by_key(&self.db, &actor.username, k)
-                    .await?
-                    .ok_or_else(|| ServiceError::Internal("幂等键冲突但未找到登记".into()))?;
-                return self.replayed(actor, checkpoint_id, id).await;
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let written = store::insert_passage(&mut tx, &new, self.now()).await?;
+        keep(&mut tx, claim.as_ref(), written.id).await?;
         let fevers = new.travellers.iter().filter(|t| t.fever).count();
         let handed = new
             .travellers
@@ -965,30 +973,7 @@ impl App {
         // Answered from what was written rather than read back.
         let (p, travellers) = new.rows(&written, &c.name);
         let mut by = HashMap::from([(p.id, travellers.into_iter().map(traveller_view).collect())]);
-        Ok(Registered {
-            passage: passage_view(p, &mut by),
-            created: true,
-        })
-    }
-
-    async fn replayed(
-        &self,
-        actor: &Actor,
-        checkpoint_id: i64,
-        id: i64,
-    ) -> ServiceResult<Registered> {
-        let p = self.passage_of(id).await?;
-        if p.checkpoint_id != checkpoint_id {
-            let _ = actor;
-            return Err(ServiceError::Conflict {
-                field: "idempotency_key",
-                message: "该幂等键已用于另一卡口的登记，请重新生成".into(),
-            });
-        }
-        Ok(Registered {
-            passage: p,
-            created: false,
-        })
+        Ok(passage_view(p, &mut by))
     }
 
     async fn passage_of(&self, id: i64) -> ServiceResult<PassageView> {

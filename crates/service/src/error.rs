@@ -29,6 +29,10 @@ pub enum ServiceError {
     /// The account is locked.
     #[error("{0}")]
     Locked(String),
+    /// An idempotency key sent again with a request other than the one it was first used
+    /// for (another body, another record, another kind of request).
+    #[error("{0}")]
+    IdempotencyMismatch(String),
     /// An import refused whole: every row's problems, nothing written.
     #[error("{message}")]
     Rejected {
@@ -60,6 +64,7 @@ impl ServiceError {
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Unauthenticated(_) => "unauthenticated",
             ServiceError::Locked(_) => "locked",
+            ServiceError::IdempotencyMismatch(_) => "idempotency_mismatch",
             ServiceError::Rejected { .. } => "import_rejected",
             ServiceError::Store(StoreError::Busy(_)) => "busy",
             ServiceError::Store(e) if e.is_transient() => "unavailable",
@@ -74,6 +79,7 @@ impl ServiceError {
             ServiceError::Invalid { field, .. } | ServiceError::Conflict { field, .. } => {
                 Some(field)
             }
+            ServiceError::IdempotencyMismatch(_) => Some("idempotency_key"),
             _ => None,
         }
     }

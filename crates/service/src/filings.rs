@@ -3,6 +3,7 @@
 //! with a reason, and a returned filing is filed again as the next round.
 
 use crate::actor::audit_in;
+use crate::idempotency::{keep, Claim, Written};
 use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,8 +22,11 @@ pub const FILINGS_PAGE: i64 = 100;
 const KIND: &str = "复工备案";
 
 /// What the enterprise files.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct FilingInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 计划复工日期
     pub planned_on: String,
     /// 疫情防控方案
@@ -239,6 +243,24 @@ impl App {
         actor: &Actor,
         enterprise_id: i64,
         input: &FilingInput,
+    ) -> ServiceResult<Written<FilingView>> {
+        self.once(
+            actor,
+            "filing",
+            &input.idempotency_key,
+            &(enterprise_id, input),
+            |claim| self.write_file_filing(actor, enterprise_id, input, claim),
+            |rid| self.get_filing(actor, rid),
+        )
+        .await
+    }
+
+    async fn write_file_filing(
+        &self,
+        actor: &Actor,
+        enterprise_id: i64,
+        input: &FilingInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<FilingView> {
         self.require(
             actor,
@@ -314,6 +336,7 @@ impl App {
             }
             Err(err) => return Err(err.into()),
         };
+        keep(&mut tx, claim.as_ref(), id).await?;
         let ticked = new.checks.iter().filter(|c| c.0).count();
         audit_in(
             &mut tx,

@@ -535,6 +535,7 @@ impl App {
                     None => reporting_day(h.passed_at).to_string(),
                 };
                 let case_input = CaseInput {
+                    idempotency_key: None,
                     kind: kind.as_str().into(),
                     name: h.name.clone(),
                     id_number: h.id_number.clone(),

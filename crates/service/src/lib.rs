@@ -18,6 +18,7 @@ pub mod escalation;
 pub mod export_resumption;
 pub mod filings;
 pub mod handovers;
+pub mod idempotency;
 pub mod import;
 pub mod import_resumption;
 mod input;

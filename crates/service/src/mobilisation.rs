@@ -2,6 +2,7 @@
 //! at the front, community registrations — and the figures they add up to.
 
 use crate::actor::audit_in;
+use crate::idempotency::{keep, Claim, Written};
 use crate::tree::parse_code;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{NaiveDate, Utc};
@@ -1425,8 +1426,11 @@ impl App {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct ServiceLogInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     pub served_on: String,
     /// 服务时长（小时，1–24）
     pub hours: i64,
@@ -1505,6 +1509,24 @@ impl App {
         actor: &Actor,
         registration: i64,
         input: &ServiceLogInput,
+    ) -> ServiceResult<Written<ServiceRecord>> {
+        self.once(
+            actor,
+            "service_log",
+            &input.idempotency_key,
+            &(registration, input),
+            |claim| self.write_log_service(actor, registration, input, claim),
+            |_| self.service_record(actor, registration),
+        )
+        .await
+    }
+
+    async fn write_log_service(
+        &self,
+        actor: &Actor,
+        registration: i64,
+        input: &ServiceLogInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<ServiceRecord> {
         self.require(
             actor,
@@ -1529,6 +1551,7 @@ impl App {
             Utc::now(),
         )
         .await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         let detail = format!("{served_on} {} 小时：{description}", input.hours);
         audit_in(
             &mut tx,

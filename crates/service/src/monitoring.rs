@@ -10,6 +10,7 @@
 //! unmasked by a caller with the unmask permission, audited each time.
 
 use crate::actor::audit_in;
+use crate::idempotency::{keep, Claim, Written};
 use crate::input::text;
 use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -40,7 +41,7 @@ pub const DUE_SOON_MINUTES: i64 = 120;
 
 // ---- inputs and views ----
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct ResponsibleInput {
     /// 人员库中的人员编号
     pub person_id: i64,
@@ -48,8 +49,11 @@ pub struct ResponsibleInput {
     pub duty: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct CaseInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 类别：home 居家隔离 / central 集中隔离 / health 健康监测
     pub kind: String,
     pub name: String,
@@ -150,8 +154,11 @@ pub struct CaseDetail {
     pub alerts: Vec<AlertView>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct FollowupInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 随访时间（RFC 3339，或北京时间 年-月-日 时:分；默认现在）
     pub at: Option<String>,
     /// 体温 ℃（35.0–42.0，≥ 37.3 为异常）
@@ -429,13 +436,40 @@ impl App {
 
     /// Opens a case: home or central quarantine or health monitoring, with the planned end
     /// by rule and the people responsible; audited.
-    pub async fn open_case(&self, actor: &Actor, input: &CaseInput) -> ServiceResult<CaseView> {
+    pub async fn open_case(
+        &self,
+        actor: &Actor,
+        input: &CaseInput,
+    ) -> ServiceResult<Written<CaseView>> {
+        self.once(
+            actor,
+            "monitoring_case",
+            &input.idempotency_key,
+            &input,
+            |claim| self.write_open_case(actor, input, claim),
+            |rid| async move {
+                let row = store::case(&self.db, rid)
+                    .await?
+                    .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {rid} 未找到")))?;
+                Ok(case_view(row, self.now()))
+            },
+        )
+        .await
+    }
+
+    async fn write_open_case(
+        &self,
+        actor: &Actor,
+        input: &CaseInput,
+        claim: Option<Claim>,
+    ) -> ServiceResult<CaseView> {
         self.require(actor, Permission::ManageMonitoring, "隔离监测对象", "new")
             .await?;
         let now = self.now();
         let new = self.check_case(actor, input, now).await?;
         let mut tx = self.db.begin().await?;
         let id = self.write_case(&mut tx, actor, &new, now).await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         tx.commit().await?;
         let row = store::case(&self.db, id)
             .await?
@@ -708,6 +742,42 @@ impl App {
         actor: &Actor,
         id: i64,
         input: &FollowupInput,
+    ) -> ServiceResult<Written<FollowupResult>> {
+        self.once(
+            actor,
+            "followup",
+            &input.idempotency_key,
+            &(id, input),
+            |claim| self.write_followup(actor, id, input, claim),
+            |fid| self.followup_of(actor, id, fid),
+        )
+        .await
+    }
+
+    /// The follow-up `fid` of the case `id` as a result that wrote no alerts.
+    async fn followup_of(&self, actor: &Actor, id: i64, fid: i64) -> ServiceResult<FollowupResult> {
+        let followup = self
+            .case_followups(actor, id)
+            .await?
+            .into_iter()
+            .find(|f| f.id == fid)
+            .ok_or_else(|| ServiceError::Internal(format!("随访 {fid} 未找到")))?;
+        let row = store::case(&self.db, id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
+        Ok(FollowupResult {
+            followup,
+            case: case_view(row, self.now()),
+            alerts: 0,
+        })
+    }
+
+    async fn write_followup(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &FollowupInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<FollowupResult> {
         self.require(
             actor,
@@ -766,6 +836,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let (fid, alerts) =
             store::insert_followup(&mut tx, &new, due, referral.as_ref(), now).await?;
+        keep(&mut tx, claim.as_ref(), fid).await?;
         audit_in(
             &mut tx,
             &actor.audit(

@@ -9,6 +9,7 @@
 //! day's high-risk figure) are many, and a stored class can be counted in SQL.
 
 use crate::actor::audit_in;
+use crate::idempotency::{keep, Claim, Written};
 use crate::input::text;
 use crate::mobilisation::parse_date;
 use crate::tree::parse_code;
@@ -90,8 +91,11 @@ pub struct GridMemberInput {
     pub joined_on: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct HouseholdInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     pub address: String,
     /// 户主姓名
     pub head_name: String,
@@ -109,23 +113,29 @@ pub struct HouseholdView {
     pub last_visit: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct VisitInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 入户摸排日期
     pub visited_on: String,
     #[serde(default)]
     pub note: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct TravelInput {
     /// 区划代码（2 至 12 位）
     pub code: String,
     pub date: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct ScreenInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     pub name: String,
     /// 18 位居民身份证号
     pub id_number: String,
@@ -256,8 +266,11 @@ pub struct CoverageView {
     pub grids: Vec<CoverageLine>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct PublicityInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     pub delivered_on: String,
     /// 宣传内容（如“防控明白纸”“大喇叭广播”）
     pub what: String,
@@ -280,8 +293,11 @@ pub struct PublicityView {
     pub times: i64,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct StabilityInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     pub occurred_on: String,
     /// dispute（矛盾纠纷）、incident（突发事件）、rumour（谣言舆情）
     pub kind: String,
@@ -369,8 +385,11 @@ pub struct GridReportDraft {
     pub filed: Option<GridReportView>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct GridReportInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 报告日（截至当日 24 时）
     pub report_date: String,
     #[serde(default)]
@@ -776,6 +795,28 @@ impl App {
         actor: &Actor,
         raw: &str,
         input: &HouseholdInput,
+    ) -> ServiceResult<Written<HouseholdView>> {
+        self.once(
+            actor,
+            "household",
+            &input.idempotency_key,
+            &(raw, input),
+            |claim| self.write_add_household(actor, raw, input, claim),
+            |rid| async move {
+                self.household_in_scope(actor, rid)
+                    .await
+                    .map(household_view)
+            },
+        )
+        .await
+    }
+
+    async fn write_add_household(
+        &self,
+        actor: &Actor,
+        raw: &str,
+        input: &HouseholdInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<HouseholdView> {
         self.require(actor, Permission::WriteGridWork, "网格", raw)
             .await?;
@@ -784,6 +825,7 @@ impl App {
         let head = text("head_name", "户主姓名", &input.head_name, 30)?;
         let mut tx = self.db.begin().await?;
         let id = store::insert_household(&mut tx, &g.code, &address, &head, Utc::now()).await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         audit_in(
             &mut tx,
             &actor.audit(
@@ -815,6 +857,28 @@ impl App {
         actor: &Actor,
         id: i64,
         input: &VisitInput,
+    ) -> ServiceResult<Written<HouseholdView>> {
+        self.once(
+            actor,
+            "household_visit",
+            &input.idempotency_key,
+            &(id, input),
+            |claim| self.write_visit_household(actor, id, input, claim),
+            |rid| async move {
+                self.household_in_scope(actor, rid)
+                    .await
+                    .map(household_view)
+            },
+        )
+        .await
+    }
+
+    async fn write_visit_household(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &VisitInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<HouseholdView> {
         self.require(actor, Permission::WriteGridWork, "户", &id.to_string())
             .await?;
@@ -832,6 +896,7 @@ impl App {
             Utc::now(),
         )
         .await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         audit_in(
             &mut tx,
             &actor.audit(
@@ -864,6 +929,24 @@ impl App {
         actor: &Actor,
         household: i64,
         input: &ScreenInput,
+    ) -> ServiceResult<Written<ScreenedView>> {
+        self.once(
+            actor,
+            "screened_person",
+            &input.idempotency_key,
+            &(household, input),
+            |claim| self.write_screen_person(actor, household, input, claim),
+            |rid| self.get_screened(actor, rid),
+        )
+        .await
+    }
+
+    async fn write_screen_person(
+        &self,
+        actor: &Actor,
+        household: i64,
+        input: &ScreenInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<ScreenedView> {
         self.require(
             actor,
@@ -951,6 +1034,7 @@ impl App {
         };
         let now = Utc::now();
         let id = store::insert_screened(&mut tx, &row, now).await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         store::visit(
             &mut tx,
             h.id,
@@ -1318,6 +1402,24 @@ impl App {
         actor: &Actor,
         raw: &str,
         input: &PublicityInput,
+    ) -> ServiceResult<Written<Vec<PublicityView>>> {
+        self.once(
+            actor,
+            "publicity",
+            &input.idempotency_key,
+            &(raw, input),
+            |claim| self.write_record_publicity(actor, raw, input, claim),
+            |_| self.list_publicity(actor, raw),
+        )
+        .await
+    }
+
+    async fn write_record_publicity(
+        &self,
+        actor: &Actor,
+        raw: &str,
+        input: &PublicityInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<Vec<PublicityView>> {
         self.require(actor, Permission::WriteGridWork, "网格", raw)
             .await?;
@@ -1347,6 +1449,7 @@ impl App {
             Utc::now(),
         )
         .await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         audit_in(
             &mut tx,
             &actor.audit(
@@ -1397,6 +1500,24 @@ impl App {
         actor: &Actor,
         raw: &str,
         input: &StabilityInput,
+    ) -> ServiceResult<Written<Vec<StabilityView>>> {
+        self.once(
+            actor,
+            "stability",
+            &input.idempotency_key,
+            &(raw, input),
+            |claim| self.write_record_stability(actor, raw, input, claim),
+            |_| self.list_stability(actor, raw),
+        )
+        .await
+    }
+
+    async fn write_record_stability(
+        &self,
+        actor: &Actor,
+        raw: &str,
+        input: &StabilityInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<Vec<StabilityView>> {
         self.require(actor, Permission::WriteGridWork, "网格", raw)
             .await?;
@@ -1432,6 +1553,7 @@ impl App {
             Utc::now(),
         )
         .await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         audit_in(
             &mut tx,
             &actor.audit(
@@ -1517,6 +1639,30 @@ impl App {
         actor: &Actor,
         raw: &str,
         input: &GridReportInput,
+    ) -> ServiceResult<Written<GridReportView>> {
+        self.once(
+            actor,
+            "grid_report",
+            &input.idempotency_key,
+            &(raw, input),
+            |claim| self.write_file_grid_report(actor, raw, input, claim),
+            |rid| async move {
+                self.grid_reports(actor, raw)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.id == rid)
+                    .ok_or_else(|| ServiceError::Internal(format!("网格日报 {rid} 未找到")))
+            },
+        )
+        .await
+    }
+
+    async fn write_file_grid_report(
+        &self,
+        actor: &Actor,
+        raw: &str,
+        input: &GridReportInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<GridReportView> {
         self.require(actor, Permission::WriteGridWork, "网格", raw)
             .await?;
@@ -1559,6 +1705,7 @@ impl App {
                 message: format!("{} {date} 的日报已报送", g.name),
             });
         };
+        keep(&mut tx, claim.as_ref(), id).await?;
         audit_in(
             &mut tx,
             &actor.audit(

@@ -15,6 +15,7 @@
 //! enterprise liaison can file them as well as the operator.
 
 use crate::actor::audit_in;
+use crate::idempotency::{keep, Claim, Written};
 use crate::input::text_of as text;
 use crate::mobilisation::parse_date;
 use crate::resumption::{rate, Rate};
@@ -334,8 +335,11 @@ pub struct OutputFiled {
     pub replaced: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct ShipmentInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 发运日期，不晚于今天
     pub ship_date: String,
     /// 目的地省份：两位省级区划代码（GB/T 2260），如 23 黑龙江
@@ -975,6 +979,30 @@ impl App {
         actor: &Actor,
         id: i64,
         input: &ShipmentInput,
+    ) -> ServiceResult<Written<ShipmentView>> {
+        self.once(
+            actor,
+            "shipment",
+            &input.idempotency_key,
+            &(id, input),
+            |claim| self.write_record_shipment(actor, id, input, claim),
+            |rid| async move {
+                self.plant_shipments(actor, id, &PeriodQuery::default())
+                    .await?
+                    .into_iter()
+                    .find(|s| s.id == rid)
+                    .ok_or_else(|| ServiceError::Internal(format!("发运记录 {rid} 未找到")))
+            },
+        )
+        .await
+    }
+
+    async fn write_record_shipment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &ShipmentInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<ShipmentView> {
         self.require(
             actor,
@@ -1014,6 +1042,7 @@ impl App {
             Utc::now(),
         )
         .await?;
+        keep(&mut tx, claim.as_ref(), sid).await?;
         audit_in(
             &mut tx,
             &actor.audit(

@@ -3,6 +3,7 @@
 //! numerator, denominator and the exclusions applied.
 
 use crate::actor::audit_in;
+use crate::idempotency::{keep, Claim, Written};
 use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{NaiveDate, Utc};
@@ -99,8 +100,11 @@ pub struct ExclusionInput {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct ReportInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 报告日（截至当日 24 时）
     pub report_date: String,
     /// not_resumed、resumed、partly、shut_down
@@ -485,16 +489,46 @@ impl App {
         Ok(enterprise_view(e))
     }
 
-    /// Files (or corrects) a day's operating report; the earlier version is kept.
+    /// Files (or corrects) a day's operating report; the earlier version is kept. A retry
+    /// with the same idempotency key and report answers with the version filed the first time
+    /// and files nothing.
     pub async fn file_report(
         &self,
         actor: &Actor,
         id: i64,
         input: &ReportInput,
-    ) -> ServiceResult<ReportView> {
+    ) -> ServiceResult<Written<ReportView>> {
         self.require(actor, Permission::FileReports, "企业日报", &id.to_string())
             .await?;
         let e = self.enterprise_in_scope(actor, id).await?;
+        self.once(
+            actor,
+            "enterprise_report",
+            &input.idempotency_key,
+            &(id, input),
+            |claim| self.write_report(actor, &e, input, claim),
+            |rid| self.report_of(actor, id, rid),
+        )
+        .await
+    }
+
+    /// The report `rid` of the enterprise `id`.
+    async fn report_of(&self, actor: &Actor, id: i64, rid: i64) -> ServiceResult<ReportView> {
+        self.enterprise_reports(actor, id)
+            .await?
+            .into_iter()
+            .find(|x| x.id == rid)
+            .ok_or_else(|| ServiceError::Internal("日报未找到".into()))
+    }
+
+    async fn write_report(
+        &self,
+        actor: &Actor,
+        e: &EnterpriseRow,
+        input: &ReportInput,
+        claim: Option<Claim>,
+    ) -> ServiceResult<ReportView> {
+        let id = e.id;
         let report_date = parse_date("report_date", &input.report_date)?;
         let today = dualtrack_domain::time::reporting_day(Utc::now());
         if report_date > today {
@@ -538,7 +572,9 @@ impl App {
             filed_by: actor.username.clone(),
         };
         let mut tx = self.db.begin().await?;
-        let version = store::file_report(&mut tx, &r, Utc::now()).await?;
+        let filed = store::file_report(&mut tx, &r, Utc::now()).await?;
+        keep(&mut tx, claim.as_ref(), filed.id).await?;
+        let version = filed.version;
         let detail = format!(
             "{}：{report_date} {}（第 {version} 版）",
             e.name,
@@ -557,11 +593,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        let reports = self.enterprise_reports(actor, id).await?;
-        reports
-            .into_iter()
-            .find(|x| x.report_date == report_date && x.is_current)
-            .ok_or_else(|| ServiceError::Internal("日报未找到".into()))
+        self.report_of(actor, id, filed.id).await
     }
 
     /// Every version of an enterprise's reports, newest first.

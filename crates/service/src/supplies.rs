@@ -20,6 +20,7 @@
 //! found"; a transfer or allocation to a store outside it is refused naming the field.
 
 use crate::actor::audit_in;
+use crate::idempotency::{keep, Claim, Written};
 use crate::input::text_of as text;
 use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -37,7 +38,7 @@ use dualtrack_store::supplies::{
     self as store, AllocationRow, Applied, BalanceRow, ItemRow, MovementRow, NeedRow,
     NewAllocation, NewItem, NewMovement, NewNeed, NewRequest, NewStore, RequestRow, StoreRow,
 };
-use dualtrack_store::{StoreError, Tx};
+use dualtrack_store::Tx;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use utoipa::{IntoParams, ToSchema};
@@ -159,7 +160,7 @@ fn store_view(s: &StoreRow) -> StoreView {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct MovementInput {
     /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
     #[serde(default)]
@@ -280,8 +281,11 @@ pub struct StoreDetail {
     pub incoming: Vec<AllocationView>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct NeedInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 申报需求的区划代码（乡镇、卡口所在县等）
     pub jurisdiction_code: String,
     /// 需求落到的仓库（如卡口物资箱；可空：该区划下全部仓库）
@@ -335,8 +339,11 @@ pub struct NeedsQuery {
     pub on: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct RequestInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 接收物资的本级仓库编号（请领发往上一级）
     pub store_id: i64,
     pub item_id: i64,
@@ -388,7 +395,7 @@ pub struct DeclineInput {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct AllocationInput {
     /// 所分配的请领（可空：不经请领直接调运，须给出 to_store_id 与 item_id）
     #[serde(default)]
@@ -1384,12 +1391,31 @@ impl App {
         )
         .await?;
         let s = self.own_store(actor, store_id).await?;
-        let key = crate::input::idempotency_key(&input.idempotency_key)?;
-        if let Some(k) = &key {
-            if let Some(id) = store::movement_by_key(&self.db, &actor.username, k).await? {
-                return self.replayed_movement(actor, id).await;
-            }
-        }
+        let w = self
+            .once(
+                actor,
+                "stock_movement",
+                &input.idempotency_key,
+                &(store_id, input),
+                |claim| self.write_movement(actor, &s, input, claim),
+                |id| self.replayed_movement(actor, id),
+            )
+            .await?;
+        Ok(RecordedMovement {
+            created: w.created,
+            ..w.record
+        })
+    }
+
+    async fn write_movement(
+        &self,
+        actor: &Actor,
+        s: &StoreRow,
+        input: &MovementInput,
+        claim: Option<Claim>,
+    ) -> ServiceResult<RecordedMovement> {
+        let store_id = s.id;
+        let key = claim.as_ref().map(|c| c.key().to_string());
         let kind = MovementKind::parse(&input.kind)
             .filter(|k| k.is_direct())
             .ok_or_else(|| {
@@ -1456,25 +1482,14 @@ impl App {
             recorded_by: actor.username.clone(),
         };
         let mut tx = self.db.begin().await?;
-        let id = match store::insert_movement(&mut tx, &new, Utc::now()).await {
-            Ok(id) => id,
-            Err(StoreError::Unique(_)) if key.is_some() => {
-                // The same key came in twice at once: the other one wrote it.
-                drop(tx);
-                let k = key.as_deref().unwrap_or_default();
-                let id = store::movement_by_key(&self.db, &actor.username, k)
-                    .await?
-                    .ok_or_else(|| ServiceError::Internal("幂等键冲突但未找到记录".into()))?;
-                return self.replayed_movement(actor, id).await;
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let id = store::insert_movement(&mut tx, &new, Utc::now()).await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         match kind {
             MovementKind::Receipt | MovementKind::AdjustIn => {
                 Self::put_in(&mut tx, store_id, item.id, day, q).await?
             }
             MovementKind::Issue | MovementKind::AdjustOut => {
-                Self::take_out(&mut tx, &s, &item, day, q).await?
+                Self::take_out(&mut tx, s, &item, day, q).await?
             }
             MovementKind::Transfer => {
                 let to = target.as_ref().map(|t| t.id).unwrap_or_default();
@@ -1483,7 +1498,7 @@ impl App {
                 if to < store_id {
                     store::touch(&mut tx, to, item.id).await?;
                 }
-                Self::take_out(&mut tx, &s, &item, day, q).await?;
+                Self::take_out(&mut tx, s, &item, day, q).await?;
                 Self::put_in(&mut tx, to, item.id, day, q).await?;
             }
             MovementKind::Dispatch | MovementKind::Arrival => {
@@ -1801,7 +1816,34 @@ impl App {
     }
 
     /// Declares a place's need of an item; audited.
-    pub async fn declare_need(&self, actor: &Actor, input: &NeedInput) -> ServiceResult<NeedView> {
+    pub async fn declare_need(
+        &self,
+        actor: &Actor,
+        input: &NeedInput,
+    ) -> ServiceResult<Written<NeedView>> {
+        self.once(
+            actor,
+            "supply_need",
+            &input.idempotency_key,
+            &input,
+            |claim| self.write_declare_need(actor, input, claim),
+            |rid| async move {
+                let look = self.lookup(&actor.scope).await?;
+                let row = store::need(&self.db, rid)
+                    .await?
+                    .ok_or_else(|| ServiceError::Internal("需求未找到".into()))?;
+                Ok(look.need(row))
+            },
+        )
+        .await
+    }
+
+    async fn write_declare_need(
+        &self,
+        actor: &Actor,
+        input: &NeedInput,
+        claim: Option<Claim>,
+    ) -> ServiceResult<NeedView> {
         self.require(actor, Permission::ManageSupplies, "物资需求", "new")
             .await?;
         let place = self
@@ -1811,6 +1853,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let ids = store::insert_needs(&mut tx, std::slice::from_ref(&new), Utc::now()).await?;
         let id = ids.first().copied().unwrap_or_default();
+        keep(&mut tx, claim.as_ref(), id).await?;
         let look = self.lookup(&actor.scope).await?;
         audit_in(
             &mut tx,
@@ -1868,6 +1911,29 @@ impl App {
         &self,
         actor: &Actor,
         input: &RequestInput,
+    ) -> ServiceResult<Written<RequestView>> {
+        self.once(
+            actor,
+            "supply_request",
+            &input.idempotency_key,
+            &input,
+            |claim| self.write_request_supplies(actor, input, claim),
+            |rid| async move {
+                let look = self.lookup(&actor.scope).await?;
+                let row = store::request(&self.db, rid)
+                    .await?
+                    .ok_or_else(|| ServiceError::Internal("请领未找到".into()))?;
+                Ok(look.request(row))
+            },
+        )
+        .await
+    }
+
+    async fn write_request_supplies(
+        &self,
+        actor: &Actor,
+        input: &RequestInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<RequestView> {
         self.require(actor, Permission::ManageSupplies, "物资请领", "new")
             .await?;
@@ -1902,6 +1968,7 @@ impl App {
             Utc::now(),
         )
         .await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         audit_in(
             &mut tx,
             &actor.audit(
@@ -2039,12 +2106,26 @@ impl App {
     ) -> ServiceResult<(AllocationView, bool)> {
         self.require(actor, Permission::ManageSupplies, "物资调运", "new")
             .await?;
-        let key = crate::input::idempotency_key(&input.idempotency_key)?;
-        if let Some(k) = &key {
-            if let Some(id) = store::movement_by_key(&self.db, &actor.username, k).await? {
-                return Ok((self.replayed_allocation(actor, id).await?, false));
-            }
-        }
+        let w = self
+            .once(
+                actor,
+                "allocation",
+                &input.idempotency_key,
+                input,
+                |claim| self.write_allocation(actor, input, claim),
+                |id| self.replayed_allocation(actor, id),
+            )
+            .await?;
+        Ok((w.record, w.created))
+    }
+
+    async fn write_allocation(
+        &self,
+        actor: &Actor,
+        input: &AllocationInput,
+        claim: Option<Claim>,
+    ) -> ServiceResult<AllocationView> {
+        let key = claim.as_ref().map(|c| c.key().to_string());
         let request = match input.request_id {
             Some(rid) => {
                 let r = self.request_above(actor, rid).await?;
@@ -2115,7 +2196,7 @@ impl App {
             Utc::now(),
         )
         .await?;
-        let written = store::insert_movement(
+        store::insert_movement(
             &mut tx,
             &NewMovement {
                 kind: MovementKind::Dispatch.as_str().into(),
@@ -2138,20 +2219,8 @@ impl App {
             },
             Utc::now(),
         )
-        .await;
-        match written {
-            Ok(_) => {}
-            Err(StoreError::Unique(_)) if key.is_some() => {
-                // The same key came in twice at once: the other one wrote it.
-                drop(tx);
-                let k = key.as_deref().unwrap_or_default();
-                let mid = store::movement_by_key(&self.db, &actor.username, k)
-                    .await?
-                    .ok_or_else(|| ServiceError::Internal("幂等键冲突但未找到记录".into()))?;
-                return Ok((self.replayed_allocation(actor, mid).await?, false));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        .await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         Self::take_out(&mut tx, &from, &item, day, q).await?;
         if let Some(r) = &request {
             let status = if r.allocated + q >= r.quantity {
@@ -2188,21 +2257,12 @@ impl App {
         let row = store::allocation(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("调运未找到".into()))?;
-        Ok((look.allocation(row), true))
+        Ok(look.allocation(row))
     }
 
-    /// The allocation whose dispatch is the caller's movement `id` (found by its key).
+    /// The allocation `id`, made by an earlier call with the same key.
     async fn replayed_allocation(&self, actor: &Actor, id: i64) -> ServiceResult<AllocationView> {
-        let Some(aid) = store::movement(&self.db, id)
-            .await?
-            .and_then(|m| m.allocation_id)
-        else {
-            return Err(ServiceError::Conflict {
-                field: "idempotency_key",
-                message: "该幂等键已用于另一出入库登记，请重新生成".into(),
-            });
-        };
-        let row = store::allocation(&self.db, aid)
+        let row = store::allocation(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("调运未找到".into()))?;
         let mut look = self.lookup(&actor.scope).await?;

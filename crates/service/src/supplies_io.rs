@@ -540,6 +540,7 @@ impl App {
                 continue;
             };
             let input = NeedInput {
+                idempotency_key: None,
                 jurisdiction_code: place.to_string(),
                 store_id,
                 item_id: item.id,

@@ -10,6 +10,7 @@
 //! transaction, and the caller hears of it only after the commit.
 
 use crate::actor::audit_in;
+use crate::idempotency::{keep, Claim, Written};
 use crate::input::{text, text_of};
 use crate::monitoring::parse_time;
 use crate::tree::parse_code;
@@ -142,8 +143,11 @@ pub struct Routing {
     pub allowed: Vec<DepartmentView>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct TicketInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 类型：routine 常规 / tough 疑难 / emergency 紧急
     pub kind: Option<String>,
     /// 类别（见派单规则）；由记录发起时可省略
@@ -337,6 +341,9 @@ pub struct RejectInput {
 pub struct AttachQuery {
     /// 文件名（如 现场.jpg）
     pub name: String,
+    /// 客户端生成的幂等键：重传同一文件时只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -1226,6 +1233,23 @@ impl App {
         &self,
         actor: &Actor,
         input: &TicketInput,
+    ) -> ServiceResult<Written<TicketDetail>> {
+        self.once(
+            actor,
+            "ticket",
+            &input.idempotency_key,
+            &input,
+            |claim| self.write_raise_ticket(actor, input, claim),
+            |rid| self.ticket_detail(actor, rid),
+        )
+        .await
+    }
+
+    async fn write_raise_ticket(
+        &self,
+        actor: &Actor,
+        input: &TicketInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<TicketDetail> {
         self.require(actor, Permission::RaiseTickets, "工单", "new")
             .await?;
@@ -1365,6 +1389,7 @@ impl App {
         };
         let mut tx = self.db.begin().await?;
         let id = store::insert_ticket(&mut tx, &new, now).await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         for (dept, routed) in &called {
             store::insert_call(&mut tx, id, *dept, *routed, now, accept_due).await?;
         }
@@ -2000,13 +2025,35 @@ impl App {
 
     /// Attaches a photo or document: its type judged from its content, its size within the
     /// setting; kept in the database (so the backup holds it). Anyone who may see the
-    /// ticket and raise or answer tickets may attach.
+    /// ticket and raise or answer tickets may attach. A retry with the same idempotency key,
+    /// name and content answers with the attachment kept the first time.
     pub async fn attach(
         &self,
         actor: &Actor,
         id: i64,
         name: &str,
         bytes: &[u8],
+        key: &Option<String>,
+    ) -> ServiceResult<Written<AttachmentView>> {
+        let request = (id, name, hex::encode(Sha256::digest(bytes)));
+        self.once(
+            actor,
+            "ticket_attachment",
+            key,
+            &request,
+            |claim| self.write_attachment(actor, id, name, bytes, claim),
+            |rid| async move { self.attachment(actor, rid).await.map(|(a, _)| a) },
+        )
+        .await
+    }
+
+    async fn write_attachment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name: &str,
+        bytes: &[u8],
+        claim: Option<Claim>,
     ) -> ServiceResult<AttachmentView> {
         if !actor.can(Permission::RaiseTickets) && !actor.can(Permission::RespondTickets) {
             self.require(actor, Permission::RaiseTickets, "工单", &id.to_string())
@@ -2050,6 +2097,7 @@ impl App {
             now,
         )
         .await?;
+        keep(&mut tx, claim.as_ref(), aid).await?;
         store::insert_event(
             &mut tx,
             id,

@@ -13,6 +13,7 @@
 //! file an enterprise's reports: `FileReports`, which includes the enterprise liaison).
 
 use crate::actor::audit_in;
+use crate::idempotency::{keep, Claim, Written};
 use crate::input::text_of as text;
 use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -79,15 +80,18 @@ fn assignment_view(a: AssignmentRow) -> AssignmentView {
 }
 
 /// A problem noted on a visit, raised together with it.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct ProblemDraft {
     /// labour、materials、logistics、funds、orders、supplies、other（或中文名）
     pub category: String,
     pub description: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct VisitInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     /// 走访的工作组（须当日驻该企业）
     pub org_id: i64,
     /// 走访日期
@@ -160,8 +164,11 @@ fn visit_view(v: VisitRow, people: &[(i64, i64, String)]) -> VisitView {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct ProblemInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
     pub enterprise_id: i64,
     /// labour、materials、logistics、funds、orders、supplies、other（或中文名）
     pub category: String,
@@ -555,6 +562,24 @@ impl App {
         actor: &Actor,
         enterprise_id: i64,
         input: &VisitInput,
+    ) -> ServiceResult<Written<VisitView>> {
+        self.once(
+            actor,
+            "enterprise_visit",
+            &input.idempotency_key,
+            &(enterprise_id, input),
+            |claim| self.write_record_visit(actor, enterprise_id, input, claim),
+            |rid| self.get_visit(actor, rid),
+        )
+        .await
+    }
+
+    async fn write_record_visit(
+        &self,
+        actor: &Actor,
+        enterprise_id: i64,
+        input: &VisitInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<VisitView> {
         self.require(
             actor,
@@ -628,6 +653,7 @@ impl App {
             now,
         )
         .await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         let detail = format!(
             "{} 走访 {}（{visited_on}），五个到位 {}/5",
             group.name,
@@ -720,6 +746,23 @@ impl App {
         &self,
         actor: &Actor,
         input: &ProblemInput,
+    ) -> ServiceResult<Written<ProblemView>> {
+        self.once(
+            actor,
+            "production_problem",
+            &input.idempotency_key,
+            &input,
+            |claim| self.write_raise_problem(actor, input, claim),
+            |rid| self.get_problem(actor, rid),
+        )
+        .await
+    }
+
+    async fn write_raise_problem(
+        &self,
+        actor: &Actor,
+        input: &ProblemInput,
+        claim: Option<Claim>,
     ) -> ServiceResult<ProblemView> {
         self.require(
             actor,
@@ -772,6 +815,7 @@ impl App {
             Utc::now(),
         )
         .await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
         audit_in(
             &mut tx,
             &actor.audit(

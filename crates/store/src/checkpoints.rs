@@ -255,13 +255,6 @@ const TRAVELLER_SELECT: &str =
      t.destination_code, t.destination_text, h.id AS handover_id \
      FROM passage_travellers t LEFT JOIN handovers h ON h.traveller_id = t.id";
 
-/// The passage an account registered under an idempotency key, if any.
-pub async fn passage_by_key(db: &Db, recorded_by: &str, key: &str) -> Result<Option<i64>> {
-    Ok(on_db!(db, p => sqlx::query_scalar(
-        "SELECT id FROM passages WHERE recorded_by = $1 AND idempotency_key = $2")
-        .bind(recorded_by).bind(key).fetch_optional(p).await?))
-}
-
 /// Writes a passage with its travellers.
 /// A passage as written: its id and, for each traveller in order, the hand-over made.
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@ pub mod campaigns;
 pub mod checkpoints;
 pub mod filings;
 pub mod handovers;
+pub mod idempotency;
 pub mod jurisdiction;
 pub mod mobilisation;
 pub mod monitoring;

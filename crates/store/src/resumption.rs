@@ -138,26 +138,33 @@ pub struct NewReport {
 
 /// Files a report: a correction of a day already reported becomes the current version and
 /// keeps the earlier one. Returns the version.
-pub async fn file_report(tx: &mut Tx, r: &NewReport, at: DateTime<Utc>) -> Result<i64> {
-    let version = on_tx!(tx, x => {
+/// A report as filed: its id and its version for the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filed {
+    pub id: i64,
+    pub version: i64,
+}
+
+pub async fn file_report(tx: &mut Tx, r: &NewReport, at: DateTime<Utc>) -> Result<Filed> {
+    let filed = on_tx!(tx, x => {
         let last: Option<i64> = sqlx::query_scalar(
             "SELECT MAX(version) FROM daily_reports WHERE enterprise_id = $1 AND report_date = $2")
             .bind(r.enterprise_id).bind(r.report_date).fetch_one(&mut *x).await?;
         sqlx::query("UPDATE daily_reports SET is_current = FALSE WHERE enterprise_id = $1 AND report_date = $2")
             .bind(r.enterprise_id).bind(r.report_date).execute(&mut *x).await?;
         let version = last.unwrap_or(0) + 1;
-        sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO daily_reports (enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, \
              in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by, filed_at) \
-             VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
+             VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id")
             .bind(r.enterprise_id).bind(r.report_date).bind(version).bind(&r.status).bind(r.on_duty)
             .bind(r.back_from_outside).bind(r.in_quarantine).bind(r.abnormal_temps).bind(r.mask_days)
             .bind(r.disinfectant_days).bind(r.checks_passed).bind(r.output).bind(&r.problems).bind(&r.filed_by).bind(at)
-            .execute(&mut *x).await?;
-        version
+            .fetch_one(&mut *x).await?;
+        Filed { id, version }
     });
     rollup_report(tx, r.enterprise_id, r.report_date).await?;
-    Ok(version)
+    Ok(filed)
 }
 
 pub async fn reports(db: &Db, enterprise: i64) -> Result<Vec<ReportRow>> {

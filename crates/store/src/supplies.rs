@@ -170,13 +170,6 @@ const MOVEMENT_SELECT: &str = "SELECT id, kind, item_id, quantity, from_store_id
      moved_on, counterparty, reason, allocation_id, entered_quantity, entered_unit, recorded_by, created_at \
      FROM stock_movements";
 
-/// The movement an account recorded under an idempotency key, if any.
-pub async fn movement_by_key(db: &Db, recorded_by: &str, key: &str) -> Result<Option<i64>> {
-    Ok(on_db!(db, p => sqlx::query_scalar(
-        "SELECT id FROM stock_movements WHERE recorded_by = $1 AND idempotency_key = $2")
-        .bind(recorded_by).bind(key).fetch_optional(p).await?))
-}
-
 pub async fn movement(db: &Db, id: i64) -> Result<Option<MovementRow>> {
     let sql = format!("{MOVEMENT_SELECT} WHERE id = $1");
     Ok(on_db!(db, p => sqlx::query_as::<_, MovementRow>(&sql).bind(id).fetch_optional(p).await?))

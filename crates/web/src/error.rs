@@ -60,9 +60,9 @@ impl ApiError {
 
 pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
-        ServiceError::Invalid { .. } | ServiceError::Rejected { .. } => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        ServiceError::Invalid { .. }
+        | ServiceError::Rejected { .. }
+        | ServiceError::IdempotencyMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::Conflict { .. } => StatusCode::CONFLICT,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,

@@ -139,3 +139,47 @@ pub fn parse_id(raw: &str) -> Result<i64, dualtrack_service::ServiceError> {
         dualtrack_service::ServiceError::NotFound(format!("编号“{raw}”无效：应为整数"))
     })
 }
+
+/// The request header `Idempotency-Key`, if sent (trimmed, empty as none). It takes the place
+/// of a body field `idempotency_key`.
+pub struct KeyHeader(pub Option<String>);
+
+impl KeyHeader {
+    /// Puts the header's key, if any, in the body's field.
+    pub fn into_field(self, field: &mut Option<String>) {
+        if let Some(k) = self.0 {
+            *field = Some(k);
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for KeyHeader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.headers.get("idempotency-key") {
+            None => Ok(KeyHeader(None)),
+            Some(v) => match v.to_str() {
+                Ok(k) => Ok(KeyHeader(
+                    Some(k.trim().to_string()).filter(|k| !k.is_empty()),
+                )),
+                Err(_) => Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    "请求头 Idempotency-Key 只能含 ASCII 可见字符",
+                )
+                .field("idempotency_key")),
+            },
+        }
+    }
+}
+
+/// The status of a keyed create's answer: 201 when this call wrote the record, 200 when an
+/// earlier call with the same key did.
+pub fn created_status(created: bool) -> StatusCode {
+    if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    }
+}

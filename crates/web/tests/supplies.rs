@@ -723,7 +723,8 @@ async fn needs_requests_allocations_and_arrivals(engine: Engine) {
     let mut reused = dispatch.clone();
     reused["idempotency_key"] = json!("phone-receipt-0001");
     let r = t.post("/api/v1/supplies/allocations", &op, reused).await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.json()["error"]["code"], "idempotency_mismatch");
     assert_eq!(field(&r), ["idempotency_key"]);
     // More than the rest of the request, or than the store holds, is refused.
     let r = t

@@ -2,10 +2,10 @@
 //! and their counts.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
+use crate::extract::{created_status, parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use dualtrack_service::checkpoints::{
     CheckpointCounts, CheckpointDetail, CheckpointInput, CheckpointView, CountsQuery, PassageInput,
@@ -116,7 +116,8 @@ pub async fn passages(
 }
 
 /// 登记一次通行：车辆、驾乘人员及各自体温（≥ 37.3 ℃ 记为发热）与处置结果，一个事务、一条审计记录。
-/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次登记（200），不重复写入。
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次登记（200），不重复写入；
+/// 同一幂等键换了内容则拒绝（422）。
 #[utoipa::path(post, path = "/api/v1/checkpoints/{id}/passages", tag = "checkpoints", security(("bearer" = [])),
     params(("id" = i64, Path, description = "卡口编号"),
         ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
@@ -128,27 +129,15 @@ pub async fn register(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    key: KeyHeader,
     ApiJson(mut input): ApiJson<PassageInput>,
 ) -> Result<(StatusCode, Json<PassageView>), ApiError> {
-    if let Some(key) = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    {
-        input.idempotency_key = Some(key.to_string());
-    }
+    key.into_field(&mut input.idempotency_key);
     let r = st
         .app
         .register_passage(&actor, parse_id(&id)?, &input)
         .await?;
-    let status = if r.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(r.passage)))
+    Ok((created_status(r.created), Json(r.passage)))
 }
 
 /// 一次通行登记（脱敏）

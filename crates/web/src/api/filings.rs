@@ -1,7 +1,7 @@
 //! 复工备案 and late or missing daily reports.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
+use crate::extract::{created_status, parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -27,20 +27,21 @@ pub async fn of_enterprise(
 
 /// 提交复工备案：计划复工日期、防控方案、五个到位；被退回后可重新提交（原备案保留），
 /// 已有待审核或已同意的备案时答 409
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
 #[utoipa::path(post, path = "/api/v1/enterprises/{id}/filings", tag = "resumption", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "企业编号")), request_body = FilingInput,
-    responses((status = 201, body = FilingView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    params(("id" = i64, Path, description = "企业编号"), ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")), request_body = FilingInput,
+    responses((status = 201, body = FilingView, description = "已写入"), (status = 200, body = FilingView, description = "同一幂等键此前已提交，返回原记录"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn file(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<FilingInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<FilingInput>,
 ) -> Result<(StatusCode, Json<FilingView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.file_filing(&actor, parse_id(&id)?, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.file_filing(&actor, parse_id(&id)?, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 管辖范围内的复工备案（可按状态筛选），并给出各状态的数量

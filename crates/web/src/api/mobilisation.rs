@@ -1,5 +1,5 @@
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
+use crate::extract::{created_status, parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -455,14 +455,16 @@ pub async fn service_record(
 }
 
 /// 记录一次党员服务（日期、时长、内容）
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
 #[utoipa::path(post, path = "/api/v1/registrations/{id}/service-logs", tag = "mobilisation", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "报到记录编号")), request_body = dualtrack_service::mobilisation::ServiceLogInput,
-    responses((status = 201, body = dualtrack_service::mobilisation::ServiceRecord), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = i64, Path, description = "报到记录编号"), ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")), request_body = dualtrack_service::mobilisation::ServiceLogInput,
+    responses((status = 201, body = dualtrack_service::mobilisation::ServiceRecord, description = "已写入"), (status = 200, body = dualtrack_service::mobilisation::ServiceRecord, description = "同一幂等键此前已提交，返回原记录"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn log_service(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<dualtrack_service::mobilisation::ServiceLogInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<dualtrack_service::mobilisation::ServiceLogInput>,
 ) -> Result<
     (
         StatusCode,
@@ -470,10 +472,9 @@ pub async fn log_service(
     ),
     ApiError,
 > {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.log_service(&actor, parse_id(&id)?, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.log_service(&actor, parse_id(&id)?, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 导出组织列表（Excel，按类型、存续日期筛选）

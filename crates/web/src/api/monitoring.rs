@@ -2,7 +2,7 @@
 //! alerts to the responsible people, the figures by place and kind, and overdue follow-ups.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
+use crate::extract::{created_status, parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -26,19 +26,20 @@ pub async fn list(
 }
 
 /// 建立居家隔离、集中隔离或健康监测（计划解除日期按末次暴露日期推算），记入审计日志
-#[utoipa::path(post, path = "/api/v1/monitoring/cases", tag = "monitoring", security(("bearer" = [])),
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
+#[utoipa::path(post, path = "/api/v1/monitoring/cases", tag = "monitoring", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
     request_body = CaseInput,
-    responses((status = 201, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = CaseView, description = "已写入"), (status = 200, body = CaseView, description = "同一幂等键此前已提交，返回原记录"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
-    ApiJson(input): ApiJson<CaseInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<CaseInput>,
 ) -> Result<(StatusCode, Json<CaseView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.open_case(&actor, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.open_case(&actor, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 一名隔离监测对象：包保责任人、随访记录与提醒
@@ -66,21 +67,22 @@ pub async fn followups(
 }
 
 /// 记录一次随访（体温、症状）；异常时转诊发热门诊并提醒每名包保责任人，记入审计日志
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
 #[utoipa::path(post, path = "/api/v1/monitoring/cases/{id}/followups", tag = "monitoring", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "隔离监测对象编号")),
+    params(("id" = i64, Path, description = "隔离监测对象编号"), ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
     request_body = FollowupInput,
-    responses((status = 201, body = FollowupResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = FollowupResult, description = "已写入"), (status = 200, body = FollowupResult, description = "同一幂等键此前已提交，返回原记录"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn follow_up(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<FollowupInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<FollowupInput>,
 ) -> Result<(StatusCode, Json<FollowupResult>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.follow_up(&actor, parse_id(&id)?, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.follow_up(&actor, parse_id(&id)?, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 解除隔离或监测（计划日期前解除须填写理由），记入审计日志

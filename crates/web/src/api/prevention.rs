@@ -3,7 +3,7 @@
 //! grid daily reports with their roll-up.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
+use crate::extract::{created_status, parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -75,52 +75,54 @@ pub async fn list_households(
 }
 
 /// 登记一户
-#[utoipa::path(post, path = "/api/v1/grids/{code}/households", tag = "prevention", security(("bearer" = [])), params(("code" = String, Path, description = "网格代码（15 位）")), request_body = HouseholdInput,
-    responses((status = 201, body = HouseholdView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
+#[utoipa::path(post, path = "/api/v1/grids/{code}/households", tag = "prevention", security(("bearer" = [])), params(("code" = String, Path, description = "网格代码（15 位）"), ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")), request_body = HouseholdInput,
+    responses((status = 201, body = HouseholdView, description = "已写入"), (status = 200, body = HouseholdView, description = "同一幂等键此前已提交，返回原记录"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_household(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(code): Path<String>,
-    ApiJson(input): ApiJson<HouseholdInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<HouseholdInput>,
 ) -> Result<(StatusCode, Json<HouseholdView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.add_household(&actor, &code, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.add_household(&actor, &code, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 入户摸排（无新增人员时也记一次）
-#[utoipa::path(post, path = "/api/v1/households/{id}/visits", tag = "prevention", security(("bearer" = [])), params(("id" = i64, Path, description = "编号")), request_body = VisitInput,
-    responses((status = 201, body = HouseholdView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
+#[utoipa::path(post, path = "/api/v1/households/{id}/visits", tag = "prevention", security(("bearer" = [])), params(("id" = i64, Path, description = "编号"), ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")), request_body = VisitInput,
+    responses((status = 201, body = HouseholdView, description = "已写入"), (status = 200, body = HouseholdView, description = "同一幂等键此前已提交，返回原记录"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn visit_household(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<VisitInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<VisitInput>,
 ) -> Result<(StatusCode, Json<HouseholdView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            st.app
-                .visit_household(&actor, parse_id(&id)?, &input)
-                .await?,
-        ),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st
+        .app
+        .visit_household(&actor, parse_id(&id)?, &input)
+        .await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 摸排登记一名人员：身份证号校验，风险等级按风险地区规则得出
-#[utoipa::path(post, path = "/api/v1/households/{id}/persons", tag = "prevention", security(("bearer" = [])), params(("id" = i64, Path, description = "编号")), request_body = ScreenInput,
-    responses((status = 201, body = ScreenedView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
+#[utoipa::path(post, path = "/api/v1/households/{id}/persons", tag = "prevention", security(("bearer" = [])), params(("id" = i64, Path, description = "编号"), ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")), request_body = ScreenInput,
+    responses((status = 201, body = ScreenedView, description = "已写入"), (status = 200, body = ScreenedView, description = "同一幂等键此前已提交，返回原记录"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn screen_person(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<ScreenInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<ScreenInput>,
 ) -> Result<(StatusCode, Json<ScreenedView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.screen_person(&actor, parse_id(&id)?, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.screen_person(&actor, parse_id(&id)?, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 摸排人员（身份证号与电话脱敏），可按区划与风险等级筛选
@@ -243,18 +245,19 @@ pub async fn list_publicity(
 }
 
 /// 记录一次宣传（内容、地点、份数、次数）
-#[utoipa::path(post, path = "/api/v1/grids/{code}/publicity", tag = "prevention", security(("bearer" = [])), params(("code" = String, Path, description = "网格代码（15 位）")), request_body = PublicityInput,
-    responses((status = 201, body = [PublicityView]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
+#[utoipa::path(post, path = "/api/v1/grids/{code}/publicity", tag = "prevention", security(("bearer" = [])), params(("code" = String, Path, description = "网格代码（15 位）"), ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")), request_body = PublicityInput,
+    responses((status = 201, body = [PublicityView], description = "已写入"), (status = 200, body = [PublicityView], description = "同一幂等键此前已提交，返回原记录"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_publicity(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(code): Path<String>,
-    ApiJson(input): ApiJson<PublicityInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<PublicityInput>,
 ) -> Result<(StatusCode, Json<Vec<PublicityView>>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.record_publicity(&actor, &code, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.record_publicity(&actor, &code, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 包稳定：矛盾纠纷与事件
@@ -269,18 +272,19 @@ pub async fn list_stability(
 }
 
 /// 记录矛盾纠纷或事件及处置
-#[utoipa::path(post, path = "/api/v1/grids/{code}/stability", tag = "prevention", security(("bearer" = [])), params(("code" = String, Path, description = "网格代码（15 位）")), request_body = StabilityInput,
-    responses((status = 201, body = [StabilityView]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
+#[utoipa::path(post, path = "/api/v1/grids/{code}/stability", tag = "prevention", security(("bearer" = [])), params(("code" = String, Path, description = "网格代码（15 位）"), ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")), request_body = StabilityInput,
+    responses((status = 201, body = [StabilityView], description = "已写入"), (status = 200, body = [StabilityView], description = "同一幂等键此前已提交，返回原记录"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_stability(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(code): Path<String>,
-    ApiJson(input): ApiJson<StabilityInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<StabilityInput>,
 ) -> Result<(StatusCode, Json<Vec<StabilityView>>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.record_stability(&actor, &code, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.record_stability(&actor, &code, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 网格日报（新的在前），含是否按时
@@ -295,18 +299,19 @@ pub async fn grid_reports(
 }
 
 /// 报送网格日报：数字取自当日记录，无记录可报零报告
-#[utoipa::path(post, path = "/api/v1/grids/{code}/reports", tag = "prevention", security(("bearer" = [])), params(("code" = String, Path, description = "网格代码（15 位）")), request_body = GridReportInput,
-    responses((status = 201, body = GridReportView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
+#[utoipa::path(post, path = "/api/v1/grids/{code}/reports", tag = "prevention", security(("bearer" = [])), params(("code" = String, Path, description = "网格代码（15 位）"), ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")), request_body = GridReportInput,
+    responses((status = 201, body = GridReportView, description = "已写入"), (status = 200, body = GridReportView, description = "同一幂等键此前已提交，返回原记录"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn file_grid_report(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(code): Path<String>,
-    ApiJson(input): ApiJson<GridReportInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<GridReportInput>,
 ) -> Result<(StatusCode, Json<GridReportView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.file_grid_report(&actor, &code, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.file_grid_report(&actor, &code, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 某日日报的预填数字（取自记录）

@@ -2,7 +2,7 @@
 //! rates as of a day; key plants, their daily output and shipments, production as of a day.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
+use crate::extract::{created_status, parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -181,23 +181,23 @@ pub async fn shipments(
 }
 
 /// 登记一笔发运：目的地省份（两位省级区划代码）、数量、运输方式
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
 #[utoipa::path(post, path = "/api/v1/key-plants/{id}/shipments", tag = "projects", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "编号")), request_body = ShipmentInput,
-    responses((status = 201, body = ShipmentView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = i64, Path, description = "编号"), ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")), request_body = ShipmentInput,
+    responses((status = 201, body = ShipmentView, description = "已写入"), (status = 200, body = ShipmentView, description = "同一幂等键此前已提交，返回原记录"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_shipment(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<ShipmentInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<ShipmentInput>,
 ) -> Result<(StatusCode, Json<ShipmentView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            st.app
-                .record_shipment(&actor, parse_id(&id)?, &input)
-                .await?,
-        ),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st
+        .app
+        .record_shipment(&actor, parse_id(&id)?, &input)
+        .await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 重点生产（截至某日）：各厂当日产量与设计产能、起始日以来累计产量与发运量、按目的地省份的发运量

@@ -1,7 +1,7 @@
 //! The resumption track's API: enterprises, exclusions, daily reports and rates.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
+use crate::extract::{created_status, parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -89,20 +89,26 @@ pub async fn reports(
     ))
 }
 
-/// 填报（或更正）企业日报，截至当日 24 时；更正保留原版本
+/// 填报（或更正）企业日报，截至当日 24 时；更正保留原版本。
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次填报的版本（200），不再生成新版本；
+/// 同一幂等键换了内容则拒绝（422）。
 #[utoipa::path(post, path = "/api/v1/enterprises/{id}/reports", tag = "resumption", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "企业编号")), request_body = ReportInput,
-    responses((status = 201, body = ReportView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = i64, Path, description = "企业编号"),
+        ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
+    request_body = ReportInput,
+    responses((status = 201, body = ReportView, description = "已填报"),
+        (status = 200, body = ReportView, description = "同一幂等键此前已填报，返回原版本"),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn file_report(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<ReportInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<ReportInput>,
 ) -> Result<(StatusCode, Json<ReportView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.file_report(&actor, parse_id(&id)?, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.file_report(&actor, parse_id(&id)?, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 开复工率、复岗率、产能恢复率（截至某日，可限地区与行业；各县、各乡镇、各行业并列，均给出分子、分母与不计入企业数）

@@ -3,10 +3,10 @@
 //! low-stock warnings and spring-farming progress.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
+use crate::extract::{created_status, parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use dualtrack_service::supplies::{
     AllocationInput, AllocationView, AllocationsQuery, Balances, BalancesQuery, DeclineInput,
@@ -109,7 +109,8 @@ pub async fn movements(
 }
 
 /// 登记入库、发放、调拨或盘点调整（结存不能为负），与审计在同一事务中写入。
-/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次登记（200），不重复写入。
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次登记（200），不重复写入；
+/// 同一幂等键换了内容则拒绝（422）。
 #[utoipa::path(post, path = "/api/v1/supplies/stores/{id}/movements", tag = "supplies", security(("bearer" = [])),
     params(("id" = i64, Path, description = "仓库编号"),
         ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
@@ -122,27 +123,15 @@ pub async fn record_movement(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    key: KeyHeader,
     ApiJson(mut input): ApiJson<MovementInput>,
 ) -> Result<(StatusCode, Json<RecordedMovement>), ApiError> {
-    if let Some(key) = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    {
-        input.idempotency_key = Some(key.to_string());
-    }
+    key.into_field(&mut input.idempotency_key);
     let r = st
         .app
         .record_movement(&actor, parse_id(&id)?, &input)
         .await?;
-    let status = if r.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(r)))
+    Ok((created_status(r.created), Json(r)))
 }
 
 /// 截至某日各仓库各物资结存（由出入库记录算出，按日汇总）及各物资合计
@@ -182,19 +171,20 @@ pub async fn needs(
 }
 
 /// 申报物资需求（如乡镇春耕用肥、卡口每日口罩），记入审计日志
-#[utoipa::path(post, path = "/api/v1/supplies/needs", tag = "supplies", security(("bearer" = [])),
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
+#[utoipa::path(post, path = "/api/v1/supplies/needs", tag = "supplies", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
     request_body = NeedInput,
-    responses((status = 201, body = NeedView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = NeedView, description = "已写入"), (status = 200, body = NeedView, description = "同一幂等键此前已提交，返回原记录"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn declare_need(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
-    ApiJson(input): ApiJson<NeedInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<NeedInput>,
 ) -> Result<(StatusCode, Json<NeedView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.declare_need(&actor, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.declare_need(&actor, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 物资请领（本级及下级向上一级），新的在前
@@ -210,19 +200,20 @@ pub async fn requests(
 }
 
 /// 向上一级请领物资，发往本级仓库，记入审计日志
-#[utoipa::path(post, path = "/api/v1/supplies/requests", tag = "supplies", security(("bearer" = [])),
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
+#[utoipa::path(post, path = "/api/v1/supplies/requests", tag = "supplies", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
     request_body = RequestInput,
-    responses((status = 201, body = RequestView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = RequestView, description = "已写入"), (status = 200, body = RequestView, description = "同一幂等键此前已提交，返回原记录"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn create_request(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
-    ApiJson(input): ApiJson<RequestInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<RequestInput>,
 ) -> Result<(StatusCode, Json<RequestView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.request_supplies(&actor, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.request_supplies(&actor, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 上一级对请领（余量）不予分配并说明理由，记入审计日志
@@ -257,8 +248,10 @@ pub async fn allocations(
 }
 
 /// 上一级从本级仓库分配调运（按请领或直接调运）：即时出库，到货确认前计为在途；记入审计日志。
-/// 带幂等键重发时返回已作出的调运（200），不再出库
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重发时返回已作出的调运（200），不再出库；
+/// 同一幂等键换了内容则拒绝（422）
 #[utoipa::path(post, path = "/api/v1/supplies/allocations", tag = "supplies", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
     request_body = AllocationInput,
     responses((status = 201, body = AllocationView), (status = 200, description = "同一幂等键已调运过：返回原调运", body = AllocationView),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -266,15 +259,12 @@ pub async fn allocations(
 pub async fn allocate(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
-    ApiJson(input): ApiJson<AllocationInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<AllocationInput>,
 ) -> Result<(StatusCode, Json<AllocationView>), ApiError> {
+    key.into_field(&mut input.idempotency_key);
     let (a, created) = st.app.allocate_supplies(&actor, &input).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(a)))
+    Ok((created_status(created), Json(a)))
 }
 
 /// 收货单位确认到货（实收数量入库），记入审计日志

@@ -2,7 +2,7 @@
 //! rules, tickets and their report-back, attachments, the inbox, webhooks and the figures.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
+use crate::extract::{created_status, parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -130,19 +130,20 @@ pub async fn tickets(
 }
 
 /// 吹哨：发起工单（可由网格日报、随访、企业日报、生产难题一键发起并关联），按规则派单并通知各部门，记入审计日志
-#[utoipa::path(post, path = "/api/v1/tickets", tag = "whistle", security(("bearer" = [])),
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "whistle", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
     request_body = TicketInput,
-    responses((status = 201, body = TicketDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = TicketDetail, description = "已写入"), (status = 200, body = TicketDetail, description = "同一幂等键此前已提交，返回原记录"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn raise(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
-    ApiJson(input): ApiJson<TicketInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<TicketInput>,
 ) -> Result<(StatusCode, Json<TicketDetail>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.raise_ticket(&actor, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.raise_ticket(&actor, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 一张工单：各部门报到与办结、时间线、升级督办记录、附件
@@ -247,27 +248,31 @@ pub async fn attachments(
 }
 
 /// 上传附件（请求体为文件本身，name 为文件名）：照片（JPEG、PNG、GIF、WebP）或文档（PDF、docx、xlsx），
-/// 按内容判断类型，大小受配置限制，记入审计日志
+/// 按内容判断类型，大小受配置限制，记入审计日志。
+/// 带幂等键（请求头 Idempotency-Key 或查询参数 idempotency_key）重传同一文件时返回首次上传的附件（200），不重复保存；
+/// 同一幂等键换了文件则拒绝（422）。
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "whistle", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "工单编号"), AttachQuery),
+    params(("id" = i64, Path, description = "工单编号"), AttachQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = AttachmentView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = AttachmentView, description = "已写入"),
+        (status = 200, body = AttachmentView, description = "同一幂等键此前已提交，返回原记录"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn attach(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<AttachQuery>,
+    key: KeyHeader,
+    ApiQuery(mut q): ApiQuery<AttachQuery>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<AttachmentView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            st.app
-                .attach(&actor, parse_id(&id)?, &q.name, &body)
-                .await?,
-        ),
-    ))
+    key.into_field(&mut q.idempotency_key);
+    let w = st
+        .app
+        .attach(&actor, parse_id(&id)?, &q.name, &body, &q.idempotency_key)
+        .await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 下载附件

@@ -2,7 +2,7 @@
 //! problems.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
+use crate::extract::{created_status, parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -75,19 +75,20 @@ pub async fn visits(
 }
 
 /// 记录驻企工作组的一次走访（五个到位检查、发现的情况，可同时提出生产难题），记入审计日志
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
 #[utoipa::path(post, path = "/api/v1/enterprises/{id}/visits", tag = "workgroups", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "企业编号")), request_body = VisitInput,
-    responses((status = 201, body = VisitView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = i64, Path, description = "企业编号"), ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")), request_body = VisitInput,
+    responses((status = 201, body = VisitView, description = "已写入"), (status = 200, body = VisitView, description = "同一幂等键此前已提交，返回原记录"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_visit(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<VisitInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<VisitInput>,
 ) -> Result<(StatusCode, Json<VisitView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.record_visit(&actor, parse_id(&id)?, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.record_visit(&actor, parse_id(&id)?, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 一次走访
@@ -114,18 +115,19 @@ pub async fn problems(
 }
 
 /// 提出生产难题（用工、原材料、物流运输、资金、订单、防疫物资、其他），记入审计日志
-#[utoipa::path(post, path = "/api/v1/production-problems", tag = "workgroups", security(("bearer" = [])),
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回首次记录（200），不重复写入；同一幂等键换了内容则拒绝（422）。
+#[utoipa::path(post, path = "/api/v1/production-problems", tag = "workgroups", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
     request_body = ProblemInput,
-    responses((status = 201, body = ProblemView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = ProblemView, description = "已写入"), (status = 200, body = ProblemView, description = "同一幂等键此前已提交，返回原记录"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn raise(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
-    ApiJson(input): ApiJson<ProblemInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<ProblemInput>,
 ) -> Result<(StatusCode, Json<ProblemView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(st.app.raise_problem(&actor, &input).await?),
-    ))
+    key.into_field(&mut input.idempotency_key);
+    let w = st.app.raise_problem(&actor, &input).await?;
+    Ok((created_status(w.created), Json(w.record)))
 }
 
 /// 生产难题按类别计数（待解决、已解决；筛选条件同列表）

@@ -3,7 +3,7 @@
 //! passage form for a phone at the barrier.
 
 use super::mobilisation::{refused_on_form, today};
-use super::{render, Nav};
+use super::{new_key, render, Nav};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
 use crate::state::AppState;
@@ -21,7 +21,6 @@ use dualtrack_service::checkpoints::{
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 fn blank_none(v: &Option<String>) -> Option<String> {
     v.as_deref()
@@ -380,20 +379,6 @@ impl PassageForm {
             travellers,
         }
     }
-}
-
-/// A key for one filling-in of the form: a second submission of the same form (a double
-/// tap, a retry on a bad network) is recognised by it.
-fn new_key() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!(
-        "form-{nanos:x}-{:x}",
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 #[derive(Template)]

@@ -27,6 +27,8 @@ use serde::Deserialize;
 #[derive(Deserialize, Default, Clone)]
 pub struct FilingForm {
     #[serde(default)]
+    idempotency_key: Option<String>,
+    #[serde(default)]
     planned_on: String,
     #[serde(default)]
     employees_planned: String,
@@ -95,6 +97,7 @@ impl FilingForm {
                 .unwrap_or_default()
         };
         FilingForm {
+            idempotency_key: None,
             planned_on: f.planned_on.to_string(),
             employees_planned: f.employees_planned.to_string(),
             prevention_plan: f.prevention_plan.clone(),
@@ -125,6 +128,7 @@ impl FilingForm {
         })?;
         let note = |s: &String| Some(s.clone()).filter(|s| !s.trim().is_empty());
         Ok(FilingInput {
+            idempotency_key: self.idempotency_key.clone(),
             planned_on: self.planned_on.clone(),
             prevention_plan: self.prevention_plan.clone(),
             employees_planned,

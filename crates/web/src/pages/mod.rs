@@ -37,6 +37,7 @@ use axum::Router;
 use dualtrack_domain::role::Permission;
 use dualtrack_service::actor::role_names;
 use dualtrack_service::{Actor, ServiceError};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub const LOGIN_PATH: &str = "/login";
 
@@ -259,6 +260,26 @@ impl Nav {
         self.notice = notice;
         self
     }
+
+    /// A fresh idempotency key for a form of the page, made when the form is rendered
+    /// (`<input type="hidden" name="idempotency_key" value="{{ nav.form_key() }}">`).
+    pub fn form_key(&self) -> String {
+        new_key()
+    }
+}
+
+/// A key for one filling-in of a form: a second submission of the same form (a double tap,
+/// a retry on a bad network) is recognised by it and writes nothing more.
+pub fn new_key() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "form-{nanos:x}-{:x}",
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Sorts a refusal: one the user can put right on the form (bad input, a clash, wrong
@@ -268,6 +289,7 @@ pub fn correctable(e: ServiceError) -> Result<(StatusCode, String), PageError> {
     match e {
         ServiceError::Invalid { .. }
         | ServiceError::Conflict { .. }
+        | ServiceError::IdempotencyMismatch(_)
         | ServiceError::Unauthenticated(_)
         | ServiceError::Locked(_) => Ok((status_of(&e), e.to_string())),
         other => Err(other.into()),

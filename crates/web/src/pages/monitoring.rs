@@ -225,6 +225,7 @@ pub async fn follow_up(
         }
     };
     let input = FollowupInput {
+        idempotency_key: non_empty(&Some(get(&pairs, "idempotency_key").to_string())),
         at: non_empty(&Some(get(&pairs, "at").to_string())),
         temperature,
         symptoms: all(&pairs, "symptoms")
@@ -382,6 +383,7 @@ pub async fn create(
         }
     }
     let input = CaseInput {
+        idempotency_key: non_empty(&Some(get(&pairs, "idempotency_key").to_string())),
         kind: get(&pairs, "kind").into(),
         name: get(&pairs, "name").into(),
         id_number: get(&pairs, "id_number").into(),
@@ -396,9 +398,10 @@ pub async fn create(
         responsible,
     };
     match st.app.open_case(&actor, &input).await {
-        Ok(c) => {
-            Ok(Redirect::to(&format!("/monitoring/cases/{}?done=created", c.id)).into_response())
-        }
+        Ok(c) => Ok(
+            Redirect::to(&format!("/monitoring/cases/{}?done=created", c.record.id))
+                .into_response(),
+        ),
         Err(e) => {
             let (status, message) = refused_on_form(e)?;
             let page = list_page(&st, &actor, &ListQuery::default(), pairs, Some(message)).await?;

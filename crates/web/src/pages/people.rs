@@ -438,6 +438,8 @@ pub async fn end_deployment(
 #[derive(Deserialize, Default)]
 pub struct ServiceForm {
     #[serde(default)]
+    idempotency_key: Option<String>,
+    #[serde(default)]
     served_on: String,
     #[serde(default)]
     hours: String,
@@ -465,6 +467,7 @@ pub async fn log_service(
         }
     };
     let input = dualtrack_service::mobilisation::ServiceLogInput {
+        idempotency_key: f.idempotency_key,
         served_on: f.served_on,
         hours,
         description: f.description,

@@ -46,6 +46,8 @@ pub struct GridQuery {
 #[derive(Deserialize, Default, Clone)]
 pub struct ScreenForm {
     #[serde(default)]
+    idempotency_key: Option<String>,
+    #[serde(default)]
     household_id: String,
     #[serde(default)]
     name: String,
@@ -70,6 +72,8 @@ pub struct ScreenForm {
 #[derive(Deserialize, Default, Clone)]
 pub struct HouseholdForm {
     #[serde(default)]
+    idempotency_key: Option<String>,
+    #[serde(default)]
     address: String,
     #[serde(default)]
     head_name: String,
@@ -77,6 +81,8 @@ pub struct HouseholdForm {
 
 #[derive(Deserialize, Default, Clone)]
 pub struct ReportForm {
+    #[serde(default)]
+    idempotency_key: Option<String>,
     #[serde(default)]
     report_date: String,
     #[serde(default)]
@@ -175,6 +181,7 @@ pub async fn add_household(
     PageForm(f): PageForm<HouseholdForm>,
 ) -> Result<Response, PageError> {
     let input = HouseholdInput {
+        idempotency_key: f.idempotency_key,
         address: f.address,
         head_name: f.head_name,
     };
@@ -219,6 +226,7 @@ pub async fn screen(
 ) -> Result<Response, PageError> {
     let household = f.household_id.trim().parse::<i64>().unwrap_or(0);
     let input = ScreenInput {
+        idempotency_key: f.idempotency_key.clone(),
         name: f.name.clone(),
         id_number: f.id_number.clone(),
         phone: Some(f.phone.clone()),
@@ -264,15 +272,17 @@ pub async fn file_report(
     PageForm(f): PageForm<ReportForm>,
 ) -> Result<Response, PageError> {
     let input = GridReportInput {
+        idempotency_key: f.idempotency_key,
         report_date: f.report_date.clone(),
         remarks: f.remarks,
         zero_report: f.zero_report.is_some(),
     };
     match st.app.file_grid_report(&actor, &code, &input).await {
-        Ok(r) => Ok(
-            Redirect::to(&format!("/grids/{code}?done=report&date={}", r.report_date))
-                .into_response(),
-        ),
+        Ok(r) => Ok(Redirect::to(&format!(
+            "/grids/{code}?done=report&date={}",
+            r.record.report_date
+        ))
+        .into_response()),
         Err(e) => {
             let (status, message) = refused_on_form(e)?;
             let page = grid_page_of(

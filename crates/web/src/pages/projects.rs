@@ -651,6 +651,8 @@ pub async fn file_output(
 #[derive(Deserialize, Default)]
 pub struct ShipmentForm {
     #[serde(default)]
+    idempotency_key: Option<String>,
+    #[serde(default)]
     ship_date: String,
     #[serde(default)]
     province_code: String,
@@ -671,6 +673,7 @@ pub async fn record_shipment(
     let id = parse_id(&id)?;
     let done = async {
         let input = ShipmentInput {
+            idempotency_key: f.idempotency_key.clone(),
             ship_date: f.ship_date.clone(),
             province_code: f.province_code.clone(),
             quantity: int_field("quantity", "发运量", &f.quantity)?,

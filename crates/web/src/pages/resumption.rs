@@ -300,6 +300,8 @@ pub async fn list(
 #[derive(Deserialize, Default)]
 pub struct ReportForm {
     #[serde(default)]
+    idempotency_key: Option<String>,
+    #[serde(default)]
     report_date: String,
     #[serde(default)]
     status: String,
@@ -410,6 +412,7 @@ pub async fn file_report(
     let id = parse_id(&id)?;
     let filed = async {
         let input = ReportInput {
+            idempotency_key: f.idempotency_key.clone(),
             report_date: f.report_date.clone(),
             status: f.status.clone(),
             on_duty: count_field("on_duty", "在岗人数", &f.on_duty, true)?,

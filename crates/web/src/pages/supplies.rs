@@ -5,7 +5,7 @@
 //! spring-farming progress of the townships.
 
 use super::mobilisation::{non_empty, query_of, refused_on_form};
-use super::{render, Nav};
+use super::{new_key, render, Nav};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
 use crate::state::AppState;
@@ -24,7 +24,6 @@ use dualtrack_service::supplies::{
 };
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 fn get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
     pairs
@@ -53,20 +52,6 @@ fn opt_number(pairs: &[(String, String)], key: &'static str) -> Result<Option<i6
             .map(Some)
             .map_err(|_| ServiceError::invalid(key, format!("“{v}”应为编号"))),
     }
-}
-
-/// A key for one filling-in of a form: a second submission of the same form (a double tap,
-/// a retry on a bad network) is recognised by it.
-fn new_key() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!(
-        "form-{nanos:x}-{:x}",
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 fn days(v: Option<f64>) -> String {
@@ -559,6 +544,7 @@ pub async fn need(
         .jurisdiction_code;
     let input = (|| -> Result<NeedInput, ServiceError> {
         Ok(NeedInput {
+            idempotency_key: opt(&pairs, "idempotency_key"),
             jurisdiction_code: place,
             store_id: Some(id),
             item_id: number(&pairs, "need_item_id", "物资")?,
@@ -592,6 +578,7 @@ pub async fn request(
     let id = parse_id(&id)?;
     let input = (|| -> Result<RequestInput, ServiceError> {
         Ok(RequestInput {
+            idempotency_key: opt(&pairs, "idempotency_key"),
             store_id: id,
             item_id: number(&pairs, "req_item_id", "物资")?,
             quantity: number(&pairs, "req_quantity", "数量")?,

@@ -243,6 +243,7 @@ pub async fn create(
         }
     }
     let input = TicketInput {
+        idempotency_key: s(get(&pairs, "idempotency_key")),
         kind: s(get(&pairs, "kind")),
         category: s(get(&pairs, "category")),
         title: s(get(&pairs, "title")),
@@ -255,7 +256,9 @@ pub async fn create(
         source_id,
     };
     match st.app.raise_ticket(&actor, &input).await {
-        Ok(d) => Ok(Redirect::to(&format!("/tickets/{}?done=raised", d.ticket.id)).into_response()),
+        Ok(d) => Ok(
+            Redirect::to(&format!("/tickets/{}?done=raised", d.record.ticket.id)).into_response(),
+        ),
         Err(e) => {
             let (status, message) = refused_on_form(e)?;
             let page = new_page(&st, &actor, pairs, Some(message)).await?;

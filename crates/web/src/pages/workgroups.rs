@@ -109,6 +109,8 @@ fn county_of(code: &str) -> &str {
 #[derive(Deserialize, Default, Clone)]
 pub struct VisitForm {
     #[serde(default)]
+    idempotency_key: Option<String>,
+    #[serde(default)]
     org_id: String,
     #[serde(default)]
     visited_on: String,
@@ -257,6 +259,7 @@ pub async fn record_visit(
             }]
         };
         let input = VisitInput {
+            idempotency_key: f.idempotency_key.clone(),
             org_id,
             visited_on: f.visited_on.clone(),
             visitor_ids,
