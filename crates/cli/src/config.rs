@@ -45,7 +45,7 @@ pub struct ServerSettings {
     pub max_connections: usize,
     /// Seconds a client has to send a request's head; also the longest idle keep-alive.
     pub header_timeout_seconds: u64,
-    /// Seconds a client has to send a request's whole body.
+    /// Seconds a request's body may send nothing before it is given up.
     pub body_timeout_seconds: u64,
     /// Seconds a request may run once started.
     pub request_timeout_seconds: u64,
@@ -561,11 +561,11 @@ scheduler_interval_seconds = 30
 # 负载与故障：服务器只接它能及时办完的请求，其余立即以 503（附 Retry-After）婉拒，不排长队。
 # 同时服务的连接数（0：按进程可打开文件数上限自动确定）；超出的连接立即得到 503 并关闭。
 max_connections = 0
-# 客户端须在几秒内发完请求头（空闲的长连接也在此后关闭），几秒内发完请求体。
+# 客户端须在几秒内发完请求头（空闲的长连接也在此后关闭）；请求体几秒收不到数据即放弃（慢而不断的上传照收，至多 10 分钟）。
 header_timeout_seconds = 20
 body_timeout_seconds = 15
 # 请求开始处理后至多几秒；超时答 503，未提交的写入回滚。
-request_timeout_seconds = 30
+request_timeout_seconds = 120
 # 请求排队等候至多几毫秒；过时即 503，不再开始处理。
 queue_wait_ms = 2000
 # 同时处理与排队的读、写请求数（0：按数据库自动：SQLite 读 16/256、写 4/128；PostgreSQL 读 24/256、写 12/192）。

@@ -42,7 +42,7 @@ pub struct AdmissionConfig {
     /// The longest a request may run once started; past it the client is told (503) and
     /// the work is dropped (a write's transaction rolls back).
     pub request_timeout: Duration,
-    /// The time allowed to receive a request's whole body.
+    /// The longest a request's body may send nothing before it is given up (408).
     pub body_timeout: Duration,
     /// The largest body received, whatever the route (routes check their own limits after).
     pub max_body: usize,
@@ -58,7 +58,7 @@ impl Default for AdmissionConfig {
             writes_in_flight: 0,
             writes_queued: 0,
             queue_wait: Duration::from_millis(2_000),
-            request_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(120),
             body_timeout: Duration::from_secs(15),
             max_body: 64 * 1024 * 1024,
             per_client: 32,
@@ -261,6 +261,41 @@ fn refuse(api: bool, status: StatusCode, code: &'static str, message: &str) -> R
     resp
 }
 
+/// The longest a body may take in all, however steadily it arrives.
+const BODY_CEILING: Duration = Duration::from_secs(600);
+
+enum Received {
+    Whole(axum::body::Bytes),
+    TooLarge,
+    Stalled,
+}
+
+/// Receives a whole body. A slow but steady upload (a photo over a weak signal) is
+/// received, up to [`BODY_CEILING`]; one that sends nothing for `idle` is given up. Either
+/// way it holds no turn while it arrives.
+async fn receive(body: Body, max: usize, idle: Duration) -> Received {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut buf: Vec<u8> = Vec::new();
+    let deadline = tokio::time::Instant::now() + BODY_CEILING;
+    loop {
+        let wait = idle.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        match tokio::time::timeout(wait, body.frame()).await {
+            Err(_) => return Received::Stalled,
+            Ok(None) => return Received::Whole(buf.into()),
+            Ok(Some(Err(_))) => return Received::TooLarge,
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    if buf.len() + data.len() > max {
+                        return Received::TooLarge;
+                    }
+                    buf.extend_from_slice(&data);
+                }
+            }
+        }
+    }
+}
+
 /// The middleware: receive the body, take a turn (or refuse), run within the deadline.
 pub async fn admit(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
@@ -291,10 +326,9 @@ pub async fn admit(State(st): State<AppState>, req: Request, next: Next) -> Resp
     // The body first, whole, within its time: only then does the request take a turn.
     let req = if write {
         let (parts, body) = req.into_parts();
-        match tokio::time::timeout(cfg.body_timeout, axum::body::to_bytes(body, cfg.max_body)).await
-        {
-            Ok(Ok(bytes)) => Request::from_parts(parts, Body::from(bytes)),
-            Ok(Err(_)) => {
+        match receive(body, cfg.max_body, cfg.body_timeout).await {
+            Received::Whole(bytes) => Request::from_parts(parts, Body::from(bytes)),
+            Received::TooLarge => {
                 return refuse(
                     api,
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -302,7 +336,7 @@ pub async fn admit(State(st): State<AppState>, req: Request, next: Next) -> Resp
                     "请求体过大或未能完整接收",
                 )
             }
-            Err(_) => {
+            Received::Stalled => {
                 let mut r = refuse(
                     api,
                     StatusCode::REQUEST_TIMEOUT,

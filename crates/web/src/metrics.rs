@@ -102,6 +102,12 @@ pub async fn readyz(state: State<AppState>) -> Response {
 
 pub async fn render(State(st): State<AppState>) -> Response {
     metrics::gauge!("dualtrack_up").set(1.0);
+    let (reads, reads_waiting) = st.admission.reads();
+    let (writes, writes_waiting) = st.admission.writes();
+    metrics::gauge!("dualtrack_requests_in_flight", "kind" => "read").set(reads as f64);
+    metrics::gauge!("dualtrack_requests_in_flight", "kind" => "write").set(writes as f64);
+    metrics::gauge!("dualtrack_requests_waiting", "kind" => "read").set(reads_waiting as f64);
+    metrics::gauge!("dualtrack_requests_waiting", "kind" => "write").set(writes_waiting as f64);
     (
         [(
             header::CONTENT_TYPE,

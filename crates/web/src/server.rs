@@ -80,8 +80,24 @@ fn open_files_limit() -> u64 {
     8192
 }
 
-/// The short answer given to a connection beyond the cap.
-const FULL: &[u8] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\nRetry-After: 2\r\nConnection: close\r\nContent-Length: 115\r\n\r\n{\"error\":{\"code\":\"overloaded\",\"message\":\"服务器连接数已满，请稍后重试\",\"fields\":{}}}".as_bytes();
+/// The short answer given to a connection beyond the cap, made once.
+fn full() -> &'static [u8] {
+    static FULL: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    FULL.get_or_init(|| {
+        let body = serde_json::json!({"error": {
+            "code": "overloaded",
+            "message": "服务器连接数已满，请稍后重试",
+            "fields": {},
+        }})
+        .to_string();
+        format!(
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\nRetry-After: {}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            crate::admission::RETRY_AFTER_SECS,
+            body.len()
+        )
+        .into_bytes()
+    })
+}
 
 /// Serves until the future `stop` completes, then drains (see the module's notes).
 pub async fn serve_until(
@@ -160,7 +176,7 @@ pub async fn serve_until(
 /// Answers a connection beyond the cap and closes it, taking at most a second.
 async fn refuse(mut stream: TcpStream) {
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        let _ = stream.write_all(FULL).await;
+        let _ = stream.write_all(full()).await;
         let _ = stream.shutdown().await;
     })
     .await;
@@ -192,7 +208,7 @@ pub async fn shutdown_signal() {
 mod tests {
     #[test]
     fn the_refusal_says_its_own_length() {
-        let text = std::str::from_utf8(super::FULL).expect("utf-8");
+        let text = std::str::from_utf8(super::full()).expect("utf-8");
         let (head, body) = text.split_once("\r\n\r\n").expect("head and body");
         let declared: usize = head
             .lines()

@@ -704,6 +704,27 @@ async fn stalled_clients_are_closed_and_do_not_stop_the_server() {
     let r = read_all(&mut body).await;
     assert!(r.starts_with("HTTP/1.1 408"), "{r}");
     assert!(r.contains("请求体接收超时"), "{r}");
+    // A slow but steady body (a weak signal) is received, not cut off.
+    let login =
+        json!({"username": "golmud_operator", "password": dualtrack_testkit::DEMO_PASSWORD})
+            .to_string();
+    let mut steady = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    steady
+        .write_all(
+            format!(
+                "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                login.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .expect("head");
+    for chunk in login.as_bytes().chunks(login.len() / 3 + 1) {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        steady.write_all(chunk).await.expect("chunk");
+    }
+    let r = read_all(&mut steady).await;
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
     // Stopping with a client still stalled ends within the grace period.
     let mut last = tokio::net::TcpStream::connect(addr).await.expect("connect");
     last.write_all(b"GET /livez HTTP/1.1\r\n")
