@@ -909,11 +909,14 @@ impl App {
         let new = self.check_passage(actor, &c, input, key.clone()).await?;
         // On SQLite one writer at a time: registrations queue here in order rather than in
         // SQLite's busy handler, whose growing sleeps would make a barrier wait for no reason.
+        // Counted as waiting meanwhile, so that background jobs let it go first.
+        let waiting = self.db.writer_waiting();
         let _turn = match &self.db {
             Db::Sqlite(_) => Some(SQLITE_PASSAGE_WRITES.lock().await),
             Db::Postgres(_) => None,
         };
         let mut tx = self.db.begin().await?;
+        drop(waiting);
         let written = match store::insert_passage(&mut tx, &new, self.now()).await {
             Ok(w) => w,
             Err(StoreError::Unique(_)) if key.is_some() => {

@@ -33,6 +33,7 @@ use sqlx::sqlite::{
 use sqlx::Connection;
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Errors of the storage layer.
@@ -221,6 +222,29 @@ async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> 
     r.map(|_| ())
 }
 
+/// SQLite writers of this process between asking for a write transaction and having it.
+static WRITERS_WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// The longest a background job's next batch gives way to waiting writers: under a steady
+/// queue of writers, the job still writes a batch this often.
+pub const JOB_PATIENCE: Duration = Duration::from_millis(20);
+
+/// A writer counted as waiting for the write lock, until dropped.
+pub struct WaitingWriter(());
+
+impl WaitingWriter {
+    fn enter() -> WaitingWriter {
+        WRITERS_WAITING.fetch_add(1, Ordering::AcqRel);
+        WaitingWriter(())
+    }
+}
+
+impl Drop for WaitingWriter {
+    fn drop(&mut self) {
+        WRITERS_WAITING.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// How long a SQLite statement waits for a lock held by another connection.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -323,11 +347,38 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
             Db::Sqlite(p) => {
+                let _waiting = WaitingWriter::enter();
                 drop(WAL_GATE.read().await);
                 Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?)
             }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
+    }
+
+    /// Counts the caller as a writer waiting for its turn until the guard is dropped (on
+    /// SQLite; see [`Db::begin_job`]). For a writer that queues for its turn before it
+    /// calls [`Db::begin`].
+    pub fn writer_waiting(&self) -> Option<WaitingWriter> {
+        match self {
+            Db::Sqlite(_) => Some(WaitingWriter::enter()),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// Begins a write transaction of a background job, which writes in short batches. On
+    /// SQLite, writers of this process already waiting for the write lock go first (for at
+    /// most [`JOB_PATIENCE`]): SQLite's busy handler lets waiting writers sleep and poll, so
+    /// a job that began its next batch at once would take the lock again before them, batch
+    /// after batch. On PostgreSQL a transaction takes the locks of the rows it writes.
+    pub async fn begin_job(&self) -> Result<Tx> {
+        if let Db::Sqlite(_) = self {
+            let since = std::time::Instant::now();
+            tokio::task::yield_now().await;
+            while WRITERS_WAITING.load(Ordering::Acquire) > 0 && since.elapsed() < JOB_PATIENCE {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        self.begin().await
     }
 
     /// Whether the database answers.
