@@ -287,9 +287,12 @@ pub const ERASED_NAME: &str = "（已删除）";
 
 /// Whether a traveller's personal data may go: of a passage on or before `passed_by` (`$P`),
 /// or with a case released on or before `released_by` (`$R`); and with no case still open or
-/// released later, and no hand-over still pending.
+/// released later, and no hand-over still pending. Each a seek by the traveller's own keys
+/// (the passage a correlated `EXISTS`: an `IN` list would read every passage up to the day
+/// for each statement).
 const TRAVELLER_EXPIRED: &str = "erased_on IS NULL \
-     AND (passage_id IN (SELECT id FROM passages WHERE pass_date <= $P) \
+     AND (EXISTS (SELECT 1 FROM passages p WHERE p.id = passage_travellers.passage_id \
+                  AND p.pass_date <= $P) \
           OR EXISTS (SELECT 1 FROM monitoring_cases m WHERE m.traveller_id = passage_travellers.id \
                      AND m.status = 'released' AND m.released_on <= $R)) \
      AND NOT EXISTS (SELECT 1 FROM monitoring_cases m WHERE m.traveller_id = passage_travellers.id \
