@@ -32,14 +32,11 @@ use dualtrack_store::checkpoints::{
     PassageRow, TravellerRow,
 };
 use dualtrack_store::handovers::NewHandover;
-use dualtrack_store::{jurisdiction, Db, StoreError};
+use dualtrack_store::{jurisdiction, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 use utoipa::{IntoParams, ToSchema};
-
-/// Passage registrations waiting for SQLite's single writer, in turn.
-static SQLITE_PASSAGE_WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The most travellers one passage may carry (a full coach with its crew).
 pub const MAX_TRAVELLERS: usize = 80;
@@ -911,10 +908,7 @@ impl App {
         // SQLite's busy handler, whose growing sleeps would make a barrier wait for no reason.
         // Counted as waiting meanwhile, so that background jobs let it go first.
         let waiting = self.db.writer_waiting();
-        let _turn = match &self.db {
-            Db::Sqlite(_) => Some(SQLITE_PASSAGE_WRITES.lock().await),
-            Db::Postgres(_) => None,
-        };
+        let _turn = self.db.write_turn().await;
         let mut tx = self.db.begin().await?;
         drop(waiting);
         let written = match store::insert_passage(&mut tx, &new, self.now()).await {

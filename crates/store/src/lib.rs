@@ -202,12 +202,13 @@ fn checkpoint_in_background(pool: &SqlitePool) {
 static WAL_GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 /// A restarting checkpoint, with no new write transaction let in meanwhile: it waits at
-/// most a quarter of a second for the writers already in progress and for readers of the
-/// log (if they are not done, the next round tries again).
+/// most 50 ms for the writers already in progress and for readers of the log (if they are
+/// not done, the next round tries again), so that the writers it holds back wait no longer
+/// than a background job's batch would make them.
 async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> {
     let mut c = pool.acquire().await?;
     let _shut = WAL_GATE.write().await;
-    sqlx::query("PRAGMA busy_timeout = 250")
+    sqlx::query("PRAGMA busy_timeout = 50")
         .execute(&mut *c)
         .await?;
     let r = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)")
@@ -228,6 +229,12 @@ static WRITERS_WAITING: AtomicUsize = AtomicUsize::new(0);
 /// The longest a background job's next batch gives way to waiting writers: under a steady
 /// queue of writers, the job still writes a batch this often.
 pub const JOB_PATIENCE: Duration = Duration::from_millis(20);
+
+/// The queue of [`Db::write_turn`].
+static SQLITE_WRITE_TURNS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A writer's turn on SQLite (see [`Db::write_turn`]).
+pub type WriteTurn = tokio::sync::MutexGuard<'static, ()>;
 
 /// A writer counted as waiting for the write lock, until dropped.
 pub struct WaitingWriter(());
@@ -370,7 +377,10 @@ impl Db {
     /// most [`JOB_PATIENCE`]): SQLite's busy handler lets waiting writers sleep and poll, so
     /// a job that began its next batch at once would take the lock again before them, batch
     /// after batch. On PostgreSQL a transaction takes the locks of the rows it writes.
-    pub async fn begin_job(&self) -> Result<Tx> {
+    ///
+    /// The batch then takes its turn among the writers that queue in this process
+    /// ([`Db::write_turn`]), and keeps it until it is dropped with the transaction.
+    pub async fn begin_job(&self) -> Result<(Tx, Option<WriteTurn>)> {
         if let Db::Sqlite(_) = self {
             let since = std::time::Instant::now();
             tokio::task::yield_now().await;
@@ -378,7 +388,19 @@ impl Db {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         }
-        self.begin().await
+        let turn = self.write_turn().await;
+        Ok((self.begin().await?, turn))
+    }
+
+    /// On SQLite, a turn in the queue of this process's frequent writers (registrations at
+    /// the barrier, the batches of background jobs): they wait here in order rather than in
+    /// SQLite's busy handler, whose growing sleeps make a waiting writer miss the moments
+    /// the lock is free. Held until the transaction has ended.
+    pub async fn write_turn(&self) -> Option<WriteTurn> {
+        match self {
+            Db::Sqlite(_) => Some(SQLITE_WRITE_TURNS.lock().await),
+            Db::Postgres(_) => None,
+        }
     }
 
     /// Whether the database answers.
