@@ -202,13 +202,13 @@ fn checkpoint_in_background(pool: &SqlitePool) {
 static WAL_GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 /// A restarting checkpoint, with no new write transaction let in meanwhile: it waits at
-/// most 50 ms for the writers already in progress and for readers of the log (if they are
-/// not done, the next round tries again), so that the writers it holds back wait no longer
-/// than a background job's batch would make them.
+/// most 100 ms for the writers already in progress and for readers of the log (if they are
+/// not done, the next round tries again): the writers it holds back wait a tenth of a
+/// second at most before it starts.
 async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> {
     let mut c = pool.acquire().await?;
     let _shut = WAL_GATE.write().await;
-    sqlx::query("PRAGMA busy_timeout = 50")
+    sqlx::query("PRAGMA busy_timeout = 100")
         .execute(&mut *c)
         .await?;
     let r = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)")
