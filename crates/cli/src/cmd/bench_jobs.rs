@@ -70,10 +70,10 @@ async fn scalar(db: &Db, sql: &str) -> anyhow::Result<i64> {
 }
 
 async fn made(db: &Db, part: &str) -> anyhow::Result<bool> {
-    Ok(on_db!(db, p => sqlx::query_scalar::<_, f64>(
-        "SELECT seconds FROM bench_parts WHERE part = $1")
-        .bind(part).fetch_optional(p).await?)
-    .is_some())
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM bench_parts WHERE part = $1")
+        .bind(part).fetch_one(p).await?)
+        > 0)
 }
 
 /// Passages of two travellers at two checkpoints of every township of `region`, over a
