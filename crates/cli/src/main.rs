@@ -99,7 +99,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    // The jobs benchmark runs on the database the global --db names, if any.
+    if let Command::Bench(cmd::bench::BenchCommand::Jobs { db, .. }) = &mut cli.command {
+        db.clone_from(&cli.db);
+    }
     if let Command::DefaultConfig = cli.command {
         print!("{}", config::EXAMPLE);
         return ExitCode::SUCCESS;

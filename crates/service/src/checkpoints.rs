@@ -33,14 +33,11 @@ use dualtrack_store::checkpoints::{
     PassageRow, TravellerRow,
 };
 use dualtrack_store::handovers::NewHandover;
-use dualtrack_store::{jurisdiction, Db};
+use dualtrack_store::jurisdiction;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 use utoipa::{IntoParams, ToSchema};
-
-/// Passage registrations waiting for SQLite's single writer, in turn.
-static SQLITE_PASSAGE_WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The most travellers one passage may carry (a full coach with its crew).
 pub const MAX_TRAVELLERS: usize = 80;
@@ -928,11 +925,11 @@ impl App {
         let new = self.check_passage(actor, c, input, key).await?;
         // On SQLite one writer at a time: registrations queue here in order rather than in
         // SQLite's busy handler, whose growing sleeps would make a barrier wait for no reason.
-        let _turn = match &self.db {
-            Db::Sqlite(_) => Some(SQLITE_PASSAGE_WRITES.lock().await),
-            Db::Postgres(_) => None,
-        };
+        // Counted as waiting meanwhile, so that background jobs let it go first.
+        let waiting = self.db.writer_waiting();
+        let _turn = self.db.write_turn().await;
         let mut tx = self.db.begin().await?;
+        drop(waiting);
         let written = store::insert_passage(&mut tx, &new, self.now()).await?;
         keep(&mut tx, claim.as_ref(), written.id).await?;
         let fevers = new.travellers.iter().filter(|t| t.fever).count();

@@ -241,8 +241,18 @@ impl Scheduler {
     }
 
     /// Gives the lease up so that another instance takes over at once.
+    /// Gives the lease up, so that another instance takes the work over at once. Retried
+    /// a few times: a stop often comes while the database is busy.
     pub async fn stop(&self) {
-        let _ = store::release_lease(&self.app.db, LEASE, &self.holder).await;
+        for attempt in 1..=5 {
+            match store::release_lease(&self.app.db, LEASE, &self.holder).await {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, attempt, "giving up the scheduler's lease failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+            }
+        }
     }
 
     /// Ticks until the process ends.

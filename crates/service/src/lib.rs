@@ -90,7 +90,13 @@ pub struct App {
     pub clock: clock::Clock,
     /// Whistle and report-back: deadlines by kind, attachment size, webhook attempts.
     pub whistle: whistle::WhistleSettings,
+    /// Rows (or pairs of stock) a background job writes per transaction.
+    pub job_batch: usize,
 }
+
+/// Rows a background job writes per transaction unless set otherwise: a few milliseconds of
+/// the write lock on SQLite.
+pub const DEFAULT_JOB_BATCH: usize = 256;
 
 impl App {
     pub fn new(db: Db, security: Security) -> App {
@@ -105,7 +111,14 @@ impl App {
             retention_days: dualtrack_domain::checkpoints::DEFAULT_RETENTION_DAYS,
             clock: clock::Clock::default(),
             whistle: whistle::WhistleSettings::default(),
+            job_batch: DEFAULT_JOB_BATCH,
         }
+    }
+
+    /// Sets the rows a background job writes per transaction (at least one).
+    pub fn with_job_batch(mut self, rows: usize) -> App {
+        self.job_batch = rows.max(1);
+        self
     }
 
     /// Sets the hours a receiving place has to acknowledge a hand-over (1–72).

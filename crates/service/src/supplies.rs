@@ -890,6 +890,15 @@ impl SupplyState {
     }
 }
 
+/// What a run of closing the days of stock did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Closed {
+    /// Days closed.
+    pub days: u64,
+    /// Transactions written.
+    pub batches: u64,
+}
+
 impl App {
     /// Today, China Standard Time, by the application's clock.
     fn supplies_today(&self) -> NaiveDate {
@@ -900,11 +909,39 @@ impl App {
     /// server does it hourly. The closings are derived from the movements, like the per-day
     /// rollup, so closing writes no record of its own. Returns the number of days closed.
     pub async fn close_stock_days(&self) -> ServiceResult<u64> {
+        Ok(self.close_stock_days_in_batches().await?.days)
+    }
+
+    /// Closes the days of stock as [`App::close_stock_days`] does, a day at a time and each
+    /// day [`App::job_batch`] pairs per transaction, so that movements wait for a batch at
+    /// most; a day is recorded as closed in the transaction of its last batch.
+    pub async fn close_stock_days_in_batches(&self) -> ServiceResult<Closed> {
         let yesterday = self.supplies_today().pred_opt().unwrap_or(NaiveDate::MIN);
-        let mut tx = self.db.begin().await?;
-        let n = store::close_days(&mut tx, yesterday).await?;
-        tx.commit().await?;
-        Ok(n)
+        let mut closed = Closed::default();
+        let Some((first, last)) = store::days_to_close(&self.db, yesterday).await? else {
+            return Ok(closed);
+        };
+        let n = i64::try_from(self.job_batch.max(1)).unwrap_or(i64::MAX);
+        for day in first.iter_days().take_while(|d| *d <= last) {
+            let mut after = store::FIRST_PAIR;
+            loop {
+                // The last batch of the day runs to the end, pairs set up meanwhile with it.
+                let upto = store::pairs_after(&self.db, after, n).await?;
+                let (mut tx, _turn) = self.db.begin_job().await?;
+                store::close_pairs(&mut tx, day, after, upto.unwrap_or(store::LAST_PAIR)).await?;
+                if upto.is_none() {
+                    store::mark_closed(&mut tx, day).await?;
+                }
+                tx.commit().await?;
+                closed.batches += 1;
+                match upto {
+                    Some(u) => after = u,
+                    None => break,
+                }
+            }
+            closed.days += 1;
+        }
+        Ok(closed)
     }
 
     async fn lookup(&self, scope: &Scope) -> ServiceResult<Lookup> {

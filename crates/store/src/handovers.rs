@@ -285,31 +285,113 @@ pub struct Erased {
 /// The text that stands in for an erased name.
 pub const ERASED_NAME: &str = "（已删除）";
 
+/// Whether a traveller's personal data may go: of a passage on or before `passed_by` (`$P`),
+/// or with a case released on or before `released_by` (`$R`); and with no case still open or
+/// released later, and no hand-over still pending. Each a seek by the traveller's own keys
+/// (the passage a correlated `EXISTS`: an `IN` list would read every passage up to the day
+/// for each statement).
+const TRAVELLER_EXPIRED: &str = "erased_on IS NULL \
+     AND (EXISTS (SELECT 1 FROM passages p WHERE p.id = passage_travellers.passage_id \
+                  AND p.pass_date <= $P) \
+          OR EXISTS (SELECT 1 FROM monitoring_cases m WHERE m.traveller_id = passage_travellers.id \
+                     AND m.status = 'released' AND m.released_on <= $R)) \
+     AND NOT EXISTS (SELECT 1 FROM monitoring_cases m WHERE m.traveller_id = passage_travellers.id \
+                     AND (m.status <> 'released' OR m.released_on > $R)) \
+     AND NOT EXISTS (SELECT 1 FROM handovers h WHERE h.traveller_id = passage_travellers.id \
+                     AND h.status = 'pending')";
+
+fn traveller_expired(p: usize, r: usize) -> String {
+    TRAVELLER_EXPIRED
+        .replace("$P", &format!("${p}"))
+        .replace("$R", &format!("${r}"))
+}
+
 /// Erases the name, ID number and phone of cases released on or before `released_by` and of
 /// their travellers, and of travellers of passages on or before `passed_by` who have no case
-/// still open; records the day of erasure. Counts stay as they were.
+/// still open; records the day of erasure. Counts stay as they were. All in the one
+/// transaction: for a small database (the tests' comparison); the server erases in batches
+/// ([`erase_cases`], [`travellers_to_erase`], [`erase_travellers`]).
 pub async fn erase(
     tx: &mut Tx,
     released_by: NaiveDate,
     passed_by: NaiveDate,
     today: NaiveDate,
 ) -> Result<Erased> {
-    let cases = on_tx!(tx, x => sqlx::query(
-        "UPDATE monitoring_cases SET name = $1, id_number = '', phone = NULL, erased_on = $2 \
-         WHERE status = 'released' AND released_on <= $3 AND erased_on IS NULL")
-        .bind(ERASED_NAME).bind(today).bind(released_by).execute(&mut *x).await?.rows_affected());
-    let travellers = on_tx!(tx, x => sqlx::query(
-        "UPDATE passage_travellers SET name = $1, id_number = '', phone = NULL, erased_on = $2 \
-         WHERE erased_on IS NULL \
-         AND (passage_id IN (SELECT id FROM passages WHERE pass_date <= $3) \
-              OR EXISTS (SELECT 1 FROM monitoring_cases m WHERE m.traveller_id = passage_travellers.id \
-                         AND m.status = 'released' AND m.released_on <= $4)) \
-         AND NOT EXISTS (SELECT 1 FROM monitoring_cases m WHERE m.traveller_id = passage_travellers.id \
-                         AND (m.status <> 'released' OR m.released_on > $4)) \
-         AND NOT EXISTS (SELECT 1 FROM handovers h WHERE h.traveller_id = passage_travellers.id \
-                         AND h.status = 'pending')")
+    let cases = erase_cases(tx, released_by, today, i64::MAX).await?;
+    let sql = format!(
+        "UPDATE passage_travellers SET name = $1, id_number = '', phone = NULL, erased_on = $2 WHERE {}",
+        traveller_expired(3, 4)
+    );
+    let travellers = on_tx!(tx, x => sqlx::query(&sql)
         .bind(ERASED_NAME).bind(today).bind(passed_by).bind(released_by).execute(&mut *x).await?.rows_affected());
     Ok(Erased { cases, travellers })
+}
+
+/// Erases at most `limit` of the cases released on or before `released_by` and not erased
+/// yet, the earliest released first (a range of the index of cases still to erase). Returns
+/// how many; fewer than `limit` means none is left.
+pub async fn erase_cases(
+    tx: &mut Tx,
+    released_by: NaiveDate,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<u64> {
+    Ok(on_tx!(tx, x => sqlx::query(
+        "UPDATE monitoring_cases SET name = $1, id_number = '', phone = NULL, erased_on = $2 \
+         WHERE id IN (SELECT id FROM monitoring_cases \
+           WHERE status = 'released' AND released_on <= $3 AND erased_on IS NULL \
+           ORDER BY released_on, id LIMIT $4)")
+        .bind(ERASED_NAME).bind(today).bind(released_by).bind(limit).execute(&mut *x).await?.rows_affected()))
+}
+
+/// The end of the next stretch of travellers not erased yet after `after`, at most `span` of
+/// them, in id order (through the index of travellers not erased); `None` when there are no
+/// more. A read, outside any write transaction.
+pub async fn unerased_after(db: &Db, after: i64, span: i64) -> Result<Option<i64>> {
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT MAX(id) FROM (SELECT id FROM passage_travellers \
+         WHERE erased_on IS NULL AND id > $1 ORDER BY id LIMIT $2) w")
+        .bind(after).bind(span).fetch_one(p).await?))
+}
+
+/// The travellers with ids in `(after, upto]` whose personal data may go (see [`erase`]). A
+/// read, outside any write transaction; [`erase_travellers`] checks again as it writes.
+pub async fn travellers_to_erase(
+    db: &Db,
+    after: i64,
+    upto: i64,
+    released_by: NaiveDate,
+    passed_by: NaiveDate,
+) -> Result<Vec<i64>> {
+    let sql = format!(
+        "SELECT id FROM passage_travellers WHERE id > $1 AND id <= $2 AND {} ORDER BY id",
+        traveller_expired(3, 4)
+    );
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(&sql)
+        .bind(after).bind(upto).bind(passed_by).bind(released_by).fetch_all(p).await?))
+}
+
+/// Erases the travellers of `ids` whose personal data may still go (the check is made again
+/// under the write). Returns how many.
+pub async fn erase_travellers(
+    tx: &mut Tx,
+    ids: &[i64],
+    released_by: NaiveDate,
+    passed_by: NaiveDate,
+    today: NaiveDate,
+) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    // The ids are integers read from the table: written into the statement as they are.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "UPDATE passage_travellers SET name = $1, id_number = '', phone = NULL, erased_on = $2 \
+         WHERE id IN ({list}) AND {}",
+        traveller_expired(3, 4)
+    );
+    Ok(on_tx!(tx, x => sqlx::query(&sql)
+        .bind(ERASED_NAME).bind(today).bind(passed_by).bind(released_by).execute(&mut *x).await?.rows_affected()))
 }
 
 /// The places of one code length under a code, with their names (for loading data).

@@ -35,6 +35,7 @@ use sqlx::sqlite::{
 use sqlx::Connection;
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Errors of the storage layer.
@@ -241,12 +242,13 @@ fn checkpoint_in_background(pool: &SqlitePool) {
 static WAL_GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 /// A restarting checkpoint, with no new write transaction let in meanwhile: it waits at
-/// most a quarter of a second for the writers already in progress and for readers of the
-/// log (if they are not done, the next round tries again).
+/// most 100 ms for the writers already in progress and for readers of the log (if they are
+/// not done, the next round tries again): the writers it holds back wait a tenth of a
+/// second at most before it starts.
 async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> {
     let mut c = pool.acquire().await?;
     let _shut = WAL_GATE.write().await;
-    sqlx::query("PRAGMA busy_timeout = 250")
+    sqlx::query("PRAGMA busy_timeout = 100")
         .execute(&mut *c)
         .await?;
     let r = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)")
@@ -279,6 +281,35 @@ async fn orphaned_transaction<C: Connection>(c: &mut C) -> bool {
         return true;
     }
     false
+}
+
+/// SQLite writers of this process between asking for a write transaction and having it.
+static WRITERS_WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// The longest a background job's next batch gives way to waiting writers: under a steady
+/// queue of writers, the job still writes a batch this often.
+pub const JOB_PATIENCE: Duration = Duration::from_millis(20);
+
+/// The queue of [`Db::write_turn`].
+static SQLITE_WRITE_TURNS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A writer's turn on SQLite (see [`Db::write_turn`]).
+pub type WriteTurn = tokio::sync::MutexGuard<'static, ()>;
+
+/// A writer counted as waiting for the write lock, until dropped.
+pub struct WaitingWriter(());
+
+impl WaitingWriter {
+    fn enter() -> WaitingWriter {
+        WRITERS_WAITING.fetch_add(1, Ordering::AcqRel);
+        WaitingWriter(())
+    }
+}
+
+impl Drop for WaitingWriter {
+    fn drop(&mut self) {
+        WRITERS_WAITING.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// How long a SQLite statement waits for a lock held by another connection.
@@ -397,6 +428,7 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx> {
         let begun = match self {
             Db::Sqlite(p) => {
+                let _waiting = WaitingWriter::enter();
                 drop(WAL_GATE.read().await);
                 let p = p.clone();
                 tokio::spawn(async move {
@@ -416,6 +448,47 @@ impl Db {
             }
         };
         begun.unwrap_or_else(|e| Err(StoreError::Unavailable(format!("事务未能开始：{e}"))))
+    }
+
+    /// Counts the caller as a writer waiting for its turn until the guard is dropped (on
+    /// SQLite; see [`Db::begin_job`]). For a writer that queues for its turn before it
+    /// calls [`Db::begin`].
+    pub fn writer_waiting(&self) -> Option<WaitingWriter> {
+        match self {
+            Db::Sqlite(_) => Some(WaitingWriter::enter()),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// Begins a write transaction of a background job, which writes in short batches. On
+    /// SQLite, writers of this process already waiting for the write lock go first (for at
+    /// most [`JOB_PATIENCE`]): SQLite's busy handler lets waiting writers sleep and poll, so
+    /// a job that began its next batch at once would take the lock again before them, batch
+    /// after batch. On PostgreSQL a transaction takes the locks of the rows it writes.
+    ///
+    /// The batch then takes its turn among the writers that queue in this process
+    /// ([`Db::write_turn`]), and keeps it until it is dropped with the transaction.
+    pub async fn begin_job(&self) -> Result<(Tx, Option<WriteTurn>)> {
+        if let Db::Sqlite(_) = self {
+            let since = std::time::Instant::now();
+            tokio::task::yield_now().await;
+            while WRITERS_WAITING.load(Ordering::Acquire) > 0 && since.elapsed() < JOB_PATIENCE {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        let turn = self.write_turn().await;
+        Ok((self.begin().await?, turn))
+    }
+
+    /// On SQLite, a turn in the queue of this process's frequent writers (registrations at
+    /// the barrier, the batches of background jobs): they wait here in order rather than in
+    /// SQLite's busy handler, whose growing sleeps make a waiting writer miss the moments
+    /// the lock is free. Held until the transaction has ended.
+    pub async fn write_turn(&self) -> Option<WriteTurn> {
+        match self {
+            Db::Sqlite(_) => Some(SQLITE_WRITE_TURNS.lock().await),
+            Db::Postgres(_) => None,
+        }
     }
 
     /// Whether the database answers.

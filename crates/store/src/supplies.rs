@@ -303,7 +303,8 @@ pub async fn apply(
     Ok(Applied::Done)
 }
 
-/// The last closed day (日结), if any.
+/// The last day with closings (日结), if any: wholly closed, or being closed a range of pairs
+/// at a time. A movement dated on or before it keeps the pair's closings up to date.
 pub async fn closed_through(tx: &mut Tx) -> Result<Option<NaiveDate>> {
     Ok(
         on_tx!(tx, x => sqlx::query_scalar::<_, Option<NaiveDate>>("SELECT MAX(day) FROM stock_closings")
@@ -351,17 +352,96 @@ async fn add_to_closings(
     Ok(())
 }
 
-/// Closes the days after the last closed one through `through` (日结), no further than the
-/// last day with a movement: writes each pair's closing of each day from the rollup. Returns
-/// the number of days closed. On PostgreSQL the balance rows are locked in share mode first,
-/// so that movements in flight finish before and later ones wait and then see the new day.
-pub async fn close_days(tx: &mut Tx, through: NaiveDate) -> Result<u64> {
+/// The last day wholly closed (日结): readers take that day's closings and earlier ones as
+/// complete. (The day being closed meanwhile already has some of its closings, which
+/// movements keep up to date, see [`closed_through`].)
+pub async fn closed_day(db: &Db) -> Result<Option<NaiveDate>> {
+    Ok(
+        on_db!(db, p => sqlx::query_scalar::<_, NaiveDate>("SELECT day FROM stock_closed WHERE id = 1")
+        .fetch_optional(p).await?),
+    )
+}
+
+/// The days to close after the last closed one through `through`, no further than the last
+/// day with a movement: `(first, last)`, or `None` when there is none.
+pub async fn days_to_close(db: &Db, through: NaiveDate) -> Result<Option<(NaiveDate, NaiveDate)>> {
+    let closed = closed_day(db).await?;
+    let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = on_db!(db, p => sqlx::query_as(
+        "SELECT (SELECT MIN(day) FROM stock_days), (SELECT MAX(day) FROM stock_days)")
+        .fetch_one(p).await?);
+    let (Some(first), Some(last)) = (first, last) else {
+        return Ok(None);
+    };
+    let start = match closed {
+        Some(c) => c.succ_opt().unwrap_or(c),
+        None => first,
+    };
+    let end = through.min(last);
+    Ok((start <= end).then_some((start, end)))
+}
+
+/// A pair of stock, `(store, item)`: the key closings are written in the order of.
+pub type Pair = (i64, i64);
+
+/// The `n`th pair after `after`, in key order (the end of a batch of closings); `None` when
+/// fewer are left (the batch runs to the last pair). A read, outside any write transaction.
+pub async fn pairs_after(db: &Db, after: Pair, n: i64) -> Result<Option<Pair>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, (i64, i64)>(
+        "SELECT store_id, item_id FROM stock_balances \
+         WHERE store_id > $1 OR (store_id = $1 AND item_id > $2) \
+         ORDER BY store_id, item_id LIMIT 1 OFFSET $3")
+        .bind(after.0).bind(after.1).bind(n.saturating_sub(1).max(0)).fetch_optional(p).await?))
+}
+
+/// Writes the closings of `day` for the pairs after `after` up to and including `upto`, from
+/// the rollup (each pair's latest day on or before it). A closing already there (written by
+/// a movement dated on that day while the day was being closed) is overwritten by the
+/// rollup's, which counts that movement too. On PostgreSQL the balance rows are locked in
+/// share mode first, so that movements in flight finish before and later ones wait and then
+/// see the day's closings. Returns the rows written.
+pub async fn close_pairs(tx: &mut Tx, day: NaiveDate, after: Pair, upto: Pair) -> Result<u64> {
     if let Tx::Postgres(t) = tx {
         sqlx::query("LOCK TABLE stock_balances IN SHARE MODE")
             .execute(&mut **t)
             .await?;
     }
-    let closed = closed_through(tx).await?;
+    Ok(on_tx!(tx, x => sqlx::query(
+        "INSERT INTO stock_closings (day, store_id, item_id, closing, cum_out) \
+         SELECT $1, store_id, item_id, closing, cum_out FROM ( \
+           SELECT b.store_id, b.item_id, \
+             (SELECT d.closing FROM stock_days d WHERE d.store_id = b.store_id \
+               AND d.item_id = b.item_id AND d.day <= $1 ORDER BY d.day DESC LIMIT 1) AS closing, \
+             (SELECT d.cum_out FROM stock_days d WHERE d.store_id = b.store_id \
+               AND d.item_id = b.item_id AND d.day <= $1 ORDER BY d.day DESC LIMIT 1) AS cum_out \
+           FROM stock_balances b \
+           WHERE (b.store_id > $2 OR (b.store_id = $2 AND b.item_id > $3)) \
+             AND (b.store_id < $4 OR (b.store_id = $4 AND b.item_id <= $5)) \
+         ) t WHERE closing IS NOT NULL \
+         ON CONFLICT (day, store_id, item_id) DO UPDATE SET closing = excluded.closing, cum_out = excluded.cum_out")
+        .bind(day).bind(after.0).bind(after.1).bind(upto.0).bind(upto.1)
+        .execute(&mut *x).await?.rows_affected()))
+}
+
+/// Records `day` as wholly closed (in the transaction of its last batch).
+pub async fn mark_closed(tx: &mut Tx, day: NaiveDate) -> Result<()> {
+    on_tx!(tx, x => sqlx::query(
+        "INSERT INTO stock_closed (id, day) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET day = excluded.day")
+        .bind(day).execute(&mut *x).await.map(|_| ())?);
+    Ok(())
+}
+
+/// The pair before every pair.
+pub const FIRST_PAIR: Pair = (i64::MIN, i64::MIN);
+/// The pair after every pair.
+pub const LAST_PAIR: Pair = (i64::MAX, i64::MAX);
+
+/// Closes the days after the last closed one through `through` (日结), no further than the
+/// last day with a movement, all in the caller's transaction (after a bulk load; the
+/// server closes in batches of pairs, see `App::close_stock_days`). Returns the number of
+/// days closed.
+pub async fn close_days(tx: &mut Tx, through: NaiveDate) -> Result<u64> {
+    let closed: Option<NaiveDate> = on_tx!(tx, x => sqlx::query_scalar(
+        "SELECT day FROM stock_closed WHERE id = 1").fetch_optional(&mut *x).await?);
     let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = on_tx!(tx, x => sqlx::query_as(
         "SELECT (SELECT MIN(day) FROM stock_days), (SELECT MAX(day) FROM stock_days)")
         .fetch_one(&mut *x).await?);
@@ -375,20 +455,24 @@ pub async fn close_days(tx: &mut Tx, through: NaiveDate) -> Result<u64> {
     let end = through.min(last);
     let mut n = 0;
     for day in start.iter_days().take_while(|d| *d <= end) {
-        on_tx!(tx, x => { sqlx::query(
-            "INSERT INTO stock_closings (day, store_id, item_id, closing, cum_out) \
-             SELECT $1, store_id, item_id, closing, cum_out FROM ( \
-               SELECT b.store_id, b.item_id, \
-                 (SELECT d.closing FROM stock_days d WHERE d.store_id = b.store_id \
-                   AND d.item_id = b.item_id AND d.day <= $1 ORDER BY d.day DESC LIMIT 1) AS closing, \
-                 (SELECT d.cum_out FROM stock_days d WHERE d.store_id = b.store_id \
-                   AND d.item_id = b.item_id AND d.day <= $1 ORDER BY d.day DESC LIMIT 1) AS cum_out \
-               FROM stock_balances b \
-             ) t WHERE closing IS NOT NULL")
-            .bind(day).execute(&mut *x).await?; });
+        close_pairs(tx, day, FIRST_PAIR, LAST_PAIR).await?;
+        mark_closed(tx, day).await?;
         n += 1;
     }
     Ok(n)
+}
+
+/// Opens the closed days from `from` on again (their closings are deleted and the last
+/// closed day moves back), for the benchmark of closing.
+pub async fn reopen_days(tx: &mut Tx, from: NaiveDate) -> Result<()> {
+    on_tx!(tx, x => {
+        sqlx::query("DELETE FROM stock_closings WHERE day >= $1").bind(from).execute(&mut *x).await?;
+        sqlx::query("DELETE FROM stock_closed").execute(&mut *x).await?;
+        sqlx::query(
+            "INSERT INTO stock_closed (id, day) SELECT 1, MAX(day) FROM stock_closings HAVING MAX(day) IS NOT NULL")
+            .execute(&mut *x).await?;
+    });
+    Ok(())
 }
 
 /// Locks a pair's balance row (creating it at zero), so that a transaction touching two
@@ -406,6 +490,7 @@ pub async fn touch(tx: &mut Tx, store_id: i64, item_id: i64) -> Result<()> {
 pub async fn rebuild_balances(tx: &mut Tx) -> Result<()> {
     on_tx!(tx, x => {
         sqlx::query("DELETE FROM stock_closings").execute(&mut *x).await?;
+        sqlx::query("DELETE FROM stock_closed").execute(&mut *x).await?;
         sqlx::query("DELETE FROM stock_days").execute(&mut *x).await?;
         sqlx::query("DELETE FROM stock_balances").execute(&mut *x).await?;
         sqlx::query(
@@ -455,7 +540,7 @@ pub async fn balances_as_of(
 ) -> Result<Vec<BalanceRow>> {
     let (lo, hi) = scope.range();
     let (closed, last): (Option<NaiveDate>, Option<NaiveDate>) = on_db!(db, p => sqlx::query_as(
-        "SELECT (SELECT MAX(day) FROM stock_closings), (SELECT MAX(day) FROM stock_days)")
+        "SELECT (SELECT day FROM stock_closed WHERE id = 1), (SELECT MAX(day) FROM stock_days)")
         .fetch_one(p).await?);
     let sql = if closed.is_some_and(|c| day <= c) {
         "SELECT c.store_id, c.item_id, c.closing AS balance FROM stock_closings c \
@@ -520,8 +605,7 @@ pub async fn use_between(
     to: NaiveDate,
 ) -> Result<Vec<BalanceRow>> {
     let (lo, hi) = scope.range();
-    let closed: Option<NaiveDate> = on_db!(db, p => sqlx::query_scalar(
-        "SELECT MAX(day) FROM stock_closings").fetch_one(p).await?);
+    let closed = closed_day(db).await?;
     if closed.is_some_and(|c| to <= c && from <= c) {
         // Two range reads, in (store, item) order, subtracted pair by pair.
         let sql = "SELECT c.store_id, c.item_id, c.cum_out AS balance FROM stock_closings c \

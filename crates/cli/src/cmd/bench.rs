@@ -101,6 +101,27 @@ pub enum BenchCommand {
         #[arg(long)]
         server: Option<std::path::PathBuf>,
     },
+    /// 后台任务（删除到期个人信息、日结）与并发的通行登记：登记最长等待与 p99，任务用时与批数
+    Jobs {
+        /// 数据所在的 SQLite 文件：不存在则生成，已有的部分直接复用（可与 bench dashboard --province 共用）
+        #[arg(long)]
+        data: Option<std::path::PathBuf>,
+        /// 规模（1 为全省基准：五百万次通行、一百万个对象、五百万条出入库）
+        #[arg(long, default_value_t = 0.1)]
+        scale: f64,
+        /// 并发登记的卡口工作人员数
+        #[arg(long, default_value_t = 4)]
+        writers: usize,
+        /// 后台任务每个事务写入的行数（0：每个任务一个事务，即旧做法）
+        #[arg(long, default_value_t = dualtrack_service::DEFAULT_JOB_BATCH)]
+        batch: usize,
+        /// 先计时多少秒没有后台任务的登记，作为对照
+        #[arg(long, default_value_t = 10)]
+        quiet_seconds: u64,
+        /// 数据库地址（取自全局参数 --db；PostgreSQL 时用它代替 --data）
+        #[arg(skip)]
+        db: Option<String>,
+    },
     /// 一万家规上企业、一年日报：按日汇总与逐条计算的复工率耗时对比，县全年序列
     Resumption {
         #[arg(long, default_value_t = 10_000)]
@@ -179,6 +200,24 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
                 client_timeout_ms,
                 max_clients,
                 after_seconds,
+            })
+            .await?
+        }
+        BenchCommand::Jobs {
+            data,
+            scale,
+            writers,
+            batch,
+            quiet_seconds,
+            db,
+        } => {
+            super::bench_jobs::run(super::bench_jobs::Jobs {
+                data,
+                db,
+                scale,
+                writers,
+                batch,
+                quiet_seconds,
             })
             .await?
         }

@@ -20,7 +20,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 const PASSWORD: &str = "Bench@2020pass";
 
-fn id_number(area: &str, i: u64) -> String {
+pub(super) fn id_number(area: &str, i: u64) -> String {
     let birth = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default()
         + chrono::Duration::days((i * 37 % 15_000) as i64);
     let first17 = format!("{area}{}{:03}", birth.format("%Y%m%d"), i % 1000);

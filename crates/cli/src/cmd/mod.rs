@@ -2,6 +2,7 @@
 
 pub mod bench;
 mod bench_dashboard;
+mod bench_jobs;
 mod bench_load;
 mod bench_mobilisation;
 mod bench_monitoring;
