@@ -4,6 +4,11 @@
 mod cmd;
 mod config;
 
+/// An allocator that gives memory back to the system after a surge, rather than keeping
+/// every arena it grew.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use config::{Overrides, Settings};
 use std::path::PathBuf;

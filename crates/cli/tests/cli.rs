@@ -176,6 +176,11 @@ on_both_engines!(
 
 /// Counts the rows of a table in a SQLite file, opened read-only (nothing is created).
 async fn rows_in(path: &std::path::Path, table: &str) -> i64 {
+    count_in(path, &format!("SELECT COUNT(*) FROM {table}")).await
+}
+
+/// A count asked of a SQLite file opened read-only.
+async fn count_in(path: &std::path::Path, sql: &str) -> i64 {
     use sqlx::sqlite::SqliteConnectOptions;
     use sqlx::{ConnectOptions, Connection};
     let mut c = SqliteConnectOptions::new()
@@ -184,7 +189,7 @@ async fn rows_in(path: &std::path::Path, table: &str) -> i64 {
         .connect()
         .await
         .expect("the file opens");
-    let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+    let n: i64 = sqlx::query_scalar(sql)
         .fetch_one(&mut c)
         .await
         .expect("count");
@@ -313,23 +318,11 @@ async fn a_backup_is_restored_in_place_of_the_database() {
     let path = dualtrack_store::backup::sqlite_path(&t.url).expect("path");
     assert_eq!(rows_in(&path, "jurisdictions").await, before);
     // The restore is in the restored database's audit log.
-    let restores: i64 = {
-        use sqlx::sqlite::SqliteConnectOptions;
-        use sqlx::{ConnectOptions, Connection};
-        let mut c = SqliteConnectOptions::new()
-            .filename(&path)
-            .read_only(true)
-            .connect()
-            .await
-            .expect("open");
-        let n =
-            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'system.restore'")
-                .fetch_one(&mut c)
-                .await
-                .expect("count");
-        c.close().await.expect("close");
-        n
-    };
+    let restores = count_in(
+        &path,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'system.restore'",
+    )
+    .await;
     assert_eq!(restores, 1);
     // A file that is not a backup is refused, and the database is left as it was.
     let junk = dir.path().join("junk.db");

@@ -986,11 +986,12 @@ impl App {
             &input.idempotency_key,
             &(id, input),
             |claim| self.write_record_shipment(actor, id, input, claim),
+            // Found by its id: a retried shipment may be dated outside any default period.
             |rid| async move {
-                self.plant_shipments(actor, id, &PeriodQuery::default())
+                self.plant_in_scope(actor, id).await?;
+                store::shipment(&self.db, id, rid)
                     .await?
-                    .into_iter()
-                    .find(|s| s.id == rid)
+                    .map(shipment_view)
                     .ok_or_else(|| ServiceError::Internal(format!("发运记录 {rid} 未找到")))
             },
         )

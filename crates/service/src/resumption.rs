@@ -513,11 +513,19 @@ impl App {
     }
 
     /// The report `rid` of the enterprise `id`.
+    /// (Found by its id, not among the latest versions: a retry may come long after.)
     async fn report_of(&self, actor: &Actor, id: i64, rid: i64) -> ServiceResult<ReportView> {
-        self.enterprise_reports(actor, id)
+        self.require(
+            actor,
+            Permission::ReadResumption,
+            "企业日报",
+            &id.to_string(),
+        )
+        .await?;
+        self.enterprise_in_scope(actor, id).await?;
+        store::report(&self.db, id, rid)
             .await?
-            .into_iter()
-            .find(|x| x.id == rid)
+            .map(report_view)
             .ok_or_else(|| ServiceError::Internal("日报未找到".into()))
     }
 
@@ -613,28 +621,7 @@ impl App {
         Ok(store::reports(&self.db, id)
             .await?
             .into_iter()
-            .map(|r| {
-                let status =
-                    OperatingStatus::parse(&r.status).unwrap_or(OperatingStatus::NotResumed);
-                ReportView {
-                    id: r.id,
-                    report_date: r.report_date,
-                    version: r.version,
-                    is_current: r.is_current,
-                    status_name: status.zh().into(),
-                    status,
-                    on_duty: r.on_duty,
-                    back_from_outside: r.back_from_outside,
-                    in_quarantine: r.in_quarantine,
-                    abnormal_temps: r.abnormal_temps,
-                    mask_days: r.mask_days,
-                    disinfectant_days: r.disinfectant_days,
-                    checks_passed: r.checks_passed,
-                    output: r.output,
-                    problems: r.problems,
-                    filed_by: r.filed_by,
-                }
-            })
+            .map(report_view)
             .collect())
     }
 
@@ -774,5 +761,28 @@ impl App {
             industry,
             counties,
         })
+    }
+}
+
+/// A stored report as the API shows it.
+fn report_view(r: store::ReportRow) -> ReportView {
+    let status = OperatingStatus::parse(&r.status).unwrap_or(OperatingStatus::NotResumed);
+    ReportView {
+        id: r.id,
+        report_date: r.report_date,
+        version: r.version,
+        is_current: r.is_current,
+        status_name: status.zh().into(),
+        status,
+        on_duty: r.on_duty,
+        back_from_outside: r.back_from_outside,
+        in_quarantine: r.in_quarantine,
+        abnormal_temps: r.abnormal_temps,
+        mask_days: r.mask_days,
+        disinfectant_days: r.disinfectant_days,
+        checks_passed: r.checks_passed,
+        output: r.output,
+        problems: r.problems,
+        filed_by: r.filed_by,
     }
 }

@@ -270,10 +270,11 @@ const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(750);
 /// Whether a connection coming back to the pool is still inside a transaction that nobody
 /// holds (a caller dropped between `BEGIN` and receiving its transaction). Such a
 /// connection is closed, not reused: closing rolls the transaction back and frees SQLite's
-/// write lock. The round trip first lets any `BEGIN` or `ROLLBACK` still queued on the
-/// connection finish, so the depth read after it is the connection's real state.
-async fn orphaned_transaction<C: Connection>(c: &mut C) -> bool {
-    if c.ping().await.is_err() {
+/// write lock. On SQLite a round trip first lets any `BEGIN` or `ROLLBACK` still queued on
+/// the connection's worker finish, so the depth read after it is the connection's real
+/// state; PostgreSQL's depth is kept by the caller's side already (no round trip).
+async fn orphaned_transaction<C: Connection>(c: &mut C, settle: bool) -> bool {
+    if settle && c.ping().await.is_err() {
         return true;
     }
     if c.is_in_transaction() {
@@ -343,7 +344,7 @@ impl Db {
                     .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(5))
                     .after_release(|c, _| {
-                        Box::pin(async move { Ok(!orphaned_transaction(c).await) })
+                        Box::pin(async move { Ok(!orphaned_transaction(c, true).await) })
                     })
                     .connect_with(opts)
                     .await
@@ -387,7 +388,7 @@ impl Db {
                     .max_connections(32)
                     .acquire_timeout(PG_ACQUIRE_TIMEOUT)
                     .after_release(|c, _| {
-                        Box::pin(async move { Ok(!orphaned_transaction(c).await) })
+                        Box::pin(async move { Ok(!orphaned_transaction(c, false).await) })
                     })
                     .connect_with(opts)
                     .await

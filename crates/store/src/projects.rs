@@ -312,6 +312,14 @@ pub async fn insert_shipment(tx: &mut Tx, s: &NewShipment, at: DateTime<Utc>) ->
         .fetch_one(&mut *x).await?))
 }
 
+/// One shipment of a plant, by its id.
+pub async fn shipment(db: &Db, plant: i64, id: i64) -> Result<Option<ShipmentRow>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, ShipmentRow>(
+        "SELECT id, plant_id, ship_date, province_code, quantity, mode, note, filed_by FROM plant_shipments \
+         WHERE plant_id = $1 AND id = $2")
+        .bind(plant).bind(id).fetch_optional(p).await?))
+}
+
 /// A plant's shipments in `[from, to]`, newest first.
 pub async fn shipments(
     db: &Db,

@@ -167,6 +167,15 @@ pub async fn file_report(tx: &mut Tx, r: &NewReport, at: DateTime<Utc>) -> Resul
     Ok(filed)
 }
 
+/// One report of an enterprise, by its id, whatever its age.
+pub async fn report(db: &Db, enterprise: i64, id: i64) -> Result<Option<ReportRow>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, ReportRow>(
+        "SELECT id, enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, in_quarantine, \
+         abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by FROM daily_reports \
+         WHERE enterprise_id = $1 AND id = $2")
+        .bind(enterprise).bind(id).fetch_optional(p).await?))
+}
+
 pub async fn reports(db: &Db, enterprise: i64) -> Result<Vec<ReportRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, ReportRow>(
         "SELECT id, enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, in_quarantine, \

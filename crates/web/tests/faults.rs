@@ -342,6 +342,38 @@ async fn a_client_that_gives_up_while_its_write_waits_leaves_nothing_behind(engi
     }
 }
 
+/// A retry that comes after many later reports of the same enterprise (a phone that kept
+/// its outbox for days, a client library that resent on a reused connection) is answered
+/// with the first report, found by its id, not a 500 because it is no longer among the
+/// latest versions.
+async fn a_report_retried_after_many_later_ones_is_answered_with_the_first(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let liaison = t.token("liaison").await;
+    let enterprise = t
+        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code = '632801'")
+        .await;
+    let path = format!("/api/v1/enterprises/{enterprise}/reports");
+    let first = json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 77, "checks_passed": 5, "output": 300});
+    let r = t
+        .send(post(&path, &liaison, Some("first-of-many"), &first))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["id"].as_i64().expect("id");
+    // More than the latest 400 versions come after it.
+    for k in 0..420 {
+        let later = json!({"report_date": "2020-02-28", "status": "resumed", "on_duty": k, "checks_passed": 5, "output": 300});
+        let r = t
+            .send(post(&path, &liaison, Some(&format!("later-{k}")), &later))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let again = t
+        .send(post(&path, &liaison, Some("first-of-many"), &first))
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.json()["id"].as_i64(), Some(id));
+}
+
 /// Holds the database's write lock (SQLite) or the lock that passages need (PostgreSQL)
 /// from a connection of its own, so that a registration waits while holding its turn.
 enum Blocker {
@@ -813,6 +845,7 @@ on_both_engines!(
     a_transaction_begun_and_dropped_at_any_point_leaves_none_open,
     a_write_cancelled_at_any_point_leaves_the_server_writing,
     a_client_that_gives_up_while_its_write_waits_leaves_nothing_behind,
+    a_report_retried_after_many_later_ones_is_answered_with_the_first,
     beyond_its_bounds_a_write_is_refused_at_once_and_never_started,
     an_interrupted_demo_load_is_resumed_whole,
     two_instances_starting_at_once_load_the_demo_once,

@@ -240,16 +240,20 @@ impl Drop for Server {
     }
 }
 
-fn start_server(url: &str, exe: Option<&std::path::Path>) -> anyhow::Result<Server> {
+fn start_server(
+    url: &str,
+    exe: Option<&std::path::Path>,
+    log: &std::path::Path,
+) -> anyhow::Result<Server> {
     let exe = match exe {
         Some(e) => e.to_path_buf(),
         None => std::env::current_exe()?,
     };
     let mut child = Command::new(exe)
         .args(["--db", url, "serve", "--demo", "--listen", "127.0.0.1:0"])
-        .env("DUALTRACK_LOG", "error")
+        .env("DUALTRACK_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(log)?)
         .spawn()?;
     let stdout = child
         .stdout
@@ -310,10 +314,20 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
     let url =
         o.db.clone()
             .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("load.db").display()));
+    let log = dir.path().join("server.log");
+    // The demo is loaded by this program, or by the other server program (whose schema may
+    // be older than this one's), before the ids of its checkpoints and enterprises are read.
+    let server = match &o.server {
+        Some(_) => Some(start_server(&url, o.server.as_deref(), &log)?),
+        None => None,
+    };
     let db = Db::connect(&url).await?;
-    db.migrate().await?;
-    let app = App::new(db.clone(), Security::default());
-    app.load_demo().await?;
+    if server.is_none() {
+        db.migrate().await?;
+        App::new(db.clone(), Security::default())
+            .load_demo()
+            .await?;
+    }
     let checkpoints: Vec<i64> = on_db!(&db, p => sqlx::query_scalar(
         "SELECT id FROM checkpoints WHERE jurisdiction_code >= '632801' AND jurisdiction_code < '632801:' ORDER BY id")
         .fetch_all(p).await?);
@@ -325,8 +339,10 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
         !checkpoints.is_empty() && !enterprises.is_empty(),
         "演示数据中没有格尔木的卡口或企业"
     );
-
-    let server = start_server(&url, o.server.as_deref())?;
+    let server = match server {
+        Some(s) => s,
+        None => start_server(&url, None, &log)?,
+    };
     let rss = Rss {
         pid: server.child.id(),
         peak: AtomicU64::new(0),
@@ -456,5 +472,15 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
         .unwrap_or(0);
     println!("结束时 /healthz：{healthy}");
     drop(server);
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    let errors: Vec<&str> = logged.lines().filter(|l| l.contains("ERROR")).collect();
+    println!(
+        "服务日志：{} 行警告，{} 行错误",
+        logged.lines().count() - errors.len(),
+        errors.len()
+    );
+    for line in errors.iter().take(5) {
+        println!("  {line}");
+    }
     Ok(())
 }
