@@ -1646,11 +1646,14 @@ impl App {
             &input.idempotency_key,
             &(raw, input),
             |claim| self.write_file_grid_report(actor, raw, input, claim),
+            // Found by its id: the grid's list holds only its latest days.
             |rid| async move {
-                self.grid_reports(actor, raw)
+                self.require(actor, Permission::ReadGridWork, "网格", raw)
+                    .await?;
+                let g = self.grid_in_scope(actor, raw).await?;
+                store::report_of(&self.db, &g.code, rid)
                     .await?
-                    .into_iter()
-                    .find(|r| r.id == rid)
+                    .map(|r| self.report_view(r))
                     .ok_or_else(|| ServiceError::Internal(format!("网格日报 {rid} 未找到")))
             },
         )

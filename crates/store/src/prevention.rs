@@ -577,6 +577,14 @@ pub async fn insert_reports_many(tx: &mut Tx, rows: &[NewGridReport]) -> Result<
     Ok(())
 }
 
+/// One report of a grid, by its id, however old.
+pub async fn report_of(db: &Db, grid: &str, id: i64) -> Result<Option<GridReportRow>> {
+    let sql = format!("SELECT {REPORT_COLUMNS} FROM grid_reports WHERE grid_code = $1 AND id = $2");
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, GridReportRow>(&sql).bind(grid).bind(id).fetch_optional(p).await?),
+    )
+}
+
 pub async fn reports_of(db: &Db, grid: &str) -> Result<Vec<GridReportRow>> {
     let sql = format!("SELECT {REPORT_COLUMNS} FROM grid_reports WHERE grid_code = $1 ORDER BY report_date DESC LIMIT 120");
     Ok(on_db!(db, p => sqlx::query_as::<_, GridReportRow>(&sql).bind(grid).fetch_all(p).await?))
