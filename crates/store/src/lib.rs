@@ -267,18 +267,15 @@ async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> 
 /// unavailable.
 const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(750);
 
-/// Whether a connection coming back to the pool is still inside a transaction that nobody
-/// holds (a caller dropped between `BEGIN` and receiving its transaction). Such a
+/// Whether a pooled connection, about to be handed out, is still inside a transaction that
+/// nobody holds (a caller dropped between `BEGIN` and receiving its transaction). Such a
 /// connection is closed, not reused: closing rolls the transaction back and frees SQLite's
-/// write lock. On SQLite a round trip first lets any `BEGIN` or `ROLLBACK` still queued on
-/// the connection's worker finish, so the depth read after it is the connection's real
-/// state; PostgreSQL's depth is kept by the caller's side already (no round trip).
-async fn orphaned_transaction<C: Connection>(c: &mut C, settle: bool) -> bool {
-    if settle && c.ping().await.is_err() {
-        return true;
-    }
+/// write lock. Checked when the connection is taken, not when it is given back: by then the
+/// pool's own round trip on release has let any `BEGIN` or `ROLLBACK` still queued on it
+/// finish, so the depth read here is its real state, at no cost of a round trip.
+fn orphaned_transaction<C: Connection>(c: &C) -> bool {
     if c.is_in_transaction() {
-        tracing::warn!("a connection came back inside a transaction; it is closed");
+        tracing::warn!("a pooled connection was inside a transaction; it is closed");
         return true;
     }
     false
@@ -343,8 +340,9 @@ impl Db {
                     .max_connections(12)
                     .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(5))
-                    .after_release(|c, _| {
-                        Box::pin(async move { Ok(!orphaned_transaction(c, true).await) })
+                    .before_acquire(|c, _| {
+                        let fresh = !orphaned_transaction(c);
+                        Box::pin(async move { Ok(fresh) })
                     })
                     .connect_with(opts)
                     .await
@@ -387,8 +385,9 @@ impl Db {
                 let pool = PgPoolOptions::new()
                     .max_connections(32)
                     .acquire_timeout(PG_ACQUIRE_TIMEOUT)
-                    .after_release(|c, _| {
-                        Box::pin(async move { Ok(!orphaned_transaction(c, false).await) })
+                    .before_acquire(|c, _| {
+                        let fresh = !orphaned_transaction(c);
+                        Box::pin(async move { Ok(fresh) })
                     })
                     .connect_with(opts)
                     .await
