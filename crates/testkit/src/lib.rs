@@ -26,6 +26,32 @@ pub struct TestDb {
     pub db: Db,
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL database made for this test, dropped with it.
+    pg_name: Option<String>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // A runtime of its own on a thread of its own: the test's runtime may be ending.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let admin = Db::connect(&pg_admin_url()).await.ok()?;
+                on_db!(&admin, p => {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(p).await;
+                });
+                admin.close().await;
+                Some(())
+            })
+        });
+        let _ = dropped.join();
+    }
 }
 
 impl TestDb {
@@ -140,14 +166,16 @@ pub async fn demo_db(engine: Engine) -> TestDb {
                 db,
                 url,
                 _dir: Some(dir),
+                pg_name: None,
             }
         }
         Engine::Postgres => {
-            let (db, url, _) = create_pg("dt_test", Some(pg_template().await)).await;
+            let (db, url, name) = create_pg("dt_test", Some(pg_template().await)).await;
             TestDb {
                 db,
                 url,
                 _dir: None,
+                pg_name: Some(name),
             }
         }
     }
@@ -165,14 +193,16 @@ pub async fn empty_db(engine: Engine) -> TestDb {
                 db,
                 url,
                 _dir: Some(dir),
+                pg_name: None,
             }
         }
         Engine::Postgres => {
-            let (db, url, _) = create_pg("dt_empty", None).await;
+            let (db, url, name) = create_pg("dt_empty", None).await;
             TestDb {
                 db,
                 url,
                 _dir: None,
+                pg_name: Some(name),
             }
         }
     }
