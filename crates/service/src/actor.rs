@@ -52,6 +52,12 @@ impl Actor {
         self.is_cli || any_grants(&self.roles, p)
     }
 
+    /// Whether the actor may see in full the personal data of a record it reads under
+    /// `read`: the one rule of every unmasking, on pages, in the API and in exports.
+    pub fn may_unmask(&self, read: Permission) -> bool {
+        self.can(read) && self.can(Permission::Unmask)
+    }
+
     pub fn roles_text(&self) -> String {
         self.roles
             .iter()
@@ -180,6 +186,55 @@ impl App {
 }
 
 impl App {
+    /// Refuses, audited, an actor that may not unmask records it reads under `read`: it
+    /// needs the right to read them first, then the right to unmask.
+    pub async fn require_unmask(
+        &self,
+        actor: &Actor,
+        read: Permission,
+        target_kind: &str,
+        target_id: &str,
+    ) -> ServiceResult<()> {
+        self.require(actor, read, target_kind, target_id).await?;
+        self.require(actor, Permission::Unmask, target_kind, target_id)
+            .await
+    }
+
+    /// One record's personal data in full. The rule is the same for every kind of record:
+    /// the actor must be allowed to read the record (`read`, then `find`, which applies the
+    /// place and any narrower rule of the kind) and to unmask; each showing is audited in
+    /// its own transaction. `find` gives the record and its place.
+    pub(crate) async fn reveal<T, F, Fut>(
+        &self,
+        actor: &Actor,
+        read: Permission,
+        kind: &str,
+        target: &str,
+        find: F,
+    ) -> ServiceResult<T>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = ServiceResult<(T, String)>>,
+    {
+        self.require_unmask(actor, read, kind, target).await?;
+        let (record, place) = find().await?;
+        let mut tx = self.db.begin().await?;
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::Unmask,
+                Outcome::Success,
+                kind,
+                target.to_string(),
+                Some(place),
+                "查看身份证号与电话".into(),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
     /// A record found by id, if its place lies within the actor's scope; otherwise (or if
     /// there is none) "not found", the refusal audited.
     pub(crate) async fn own<T>(

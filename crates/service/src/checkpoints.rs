@@ -1283,30 +1283,25 @@ impl App {
         n: i64,
     ) -> ServiceResult<UnmaskedTraveller> {
         let target = format!("{id}/{n}");
-        self.require(actor, Permission::Unmask, "通行登记旅客", &target)
-            .await?;
-        let p = self.cp_passage(actor, id).await?;
-        let t = store::travellers(&self.db, &[id])
-            .await?
-            .into_iter()
-            .find(|t| i64::from(t.seq) == n)
-            .ok_or_else(|| {
-                ServiceError::NotFound(format!("通行登记 {id} 没有第 {n} 位驾乘人员"))
-            })?;
-        let mut tx = self.db.begin().await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Unmask,
-                Outcome::Success,
+        let t = self
+            .reveal(
+                actor,
+                Permission::ReadCheckpoints,
                 "通行登记旅客",
-                target,
-                Some(p.jurisdiction_code.clone()),
-                "查看身份证号与电话".into(),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+                &target,
+                || async {
+                    let p = self.cp_passage(actor, id).await?;
+                    let t = store::travellers(&self.db, &[id])
+                        .await?
+                        .into_iter()
+                        .find(|t| i64::from(t.seq) == n)
+                        .ok_or_else(|| {
+                            ServiceError::NotFound(format!("通行登记 {id} 没有第 {n} 位驾乘人员"))
+                        })?;
+                    Ok((t, p.jurisdiction_code))
+                },
+            )
+            .await?;
         Ok(UnmaskedTraveller {
             passage_id: id,
             n: t.seq,

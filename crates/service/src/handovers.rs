@@ -16,6 +16,7 @@
 //! erased once the monitoring period and the retention period have both passed.
 
 use crate::actor::audit_in;
+use crate::checkpoints::restricted_to;
 use crate::export_resumption::sheet;
 use crate::input::text_of;
 use crate::mobilisation::parse_date;
@@ -375,7 +376,7 @@ impl App {
             "acknowledged" => {
                 store::received(&self.db, &scope, Which::Acknowledged, now, limit).await?
             }
-            "sent" => store::sent(&self.db, &scope, limit).await?,
+            "sent" => store::sent(&self.db, &scope, restricted_to(actor), limit).await?,
             other => {
                 return Err(ServiceError::invalid(
                     "which",
@@ -674,23 +675,19 @@ impl App {
         actor: &Actor,
         id: i64,
     ) -> ServiceResult<UnmaskedTravellerOf> {
-        self.require(actor, Permission::Unmask, KIND, &id.to_string())
-            .await?;
-        let h = self.own_handover(actor, id).await?;
-        let mut tx = self.db.begin().await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Unmask,
-                Outcome::Success,
+        let h = self
+            .reveal(
+                actor,
+                Permission::ReadGridWork,
                 KIND,
-                id.to_string(),
-                Some(h.to_code.clone()),
-                "查看身份证号与电话".into(),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+                &id.to_string(),
+                || async {
+                    let h = self.own_handover(actor, id).await?;
+                    let place = h.to_code.clone();
+                    Ok((h, place))
+                },
+            )
+            .await?;
         Ok(UnmaskedTravellerOf {
             id,
             name: h.name,
@@ -787,11 +784,18 @@ impl App {
             .await?;
         let (from, to) = self.outbound_days(q)?;
         let scope = self.narrowed(actor, &q.place).await?;
-        Ok(store::outbound(&self.db, &scope, from, to, OUTBOUND_MAX)
-            .await?
-            .into_iter()
-            .map(outbound_view)
-            .collect())
+        Ok(store::outbound(
+            &self.db,
+            &scope,
+            restricted_to(actor),
+            from,
+            to,
+            OUTBOUND_MAX,
+        )
+        .await?
+        .into_iter()
+        .map(outbound_view)
+        .collect())
     }
 
     /// The outbound notices as a workbook for the places they go to; ID numbers and phones
@@ -805,38 +809,45 @@ impl App {
         self.require(actor, Permission::ReadCheckpoints, "外出通报", "export")
             .await?;
         if unmask {
-            self.require(actor, Permission::Unmask, "外出通报", "export")
+            self.require_unmask(actor, Permission::ReadCheckpoints, "外出通报", "export")
                 .await?;
         }
         let (from, to) = self.outbound_days(q)?;
         let scope = self.narrowed(actor, &q.place).await?;
-        let rows: Vec<Vec<String>> = store::outbound(&self.db, &scope, from, to, OUTBOUND_MAX)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let (id_number, phone) = if unmask {
-                    (r.id_number.clone(), r.phone.clone().unwrap_or_default())
-                } else {
-                    (
-                        mask_id(&r.id_number),
-                        r.phone.as_deref().map(mask_phone).unwrap_or_default(),
-                    )
-                };
-                vec![
-                    display(r.passed_at),
-                    r.checkpoint_name,
-                    r.plate.unwrap_or_default(),
-                    r.name,
-                    id_number,
-                    phone,
-                    format!("{:.1}", f64::from(r.temperature) / 10.0),
-                    outcome_of(&r.outcome).zh().to_string(),
-                    r.origin_text,
-                    r.destination_text,
-                    r.reason,
-                ]
-            })
-            .collect();
+        let rows: Vec<Vec<String>> = store::outbound(
+            &self.db,
+            &scope,
+            restricted_to(actor),
+            from,
+            to,
+            OUTBOUND_MAX,
+        )
+        .await?
+        .into_iter()
+        .map(|r| {
+            let (id_number, phone) = if unmask {
+                (r.id_number.clone(), r.phone.clone().unwrap_or_default())
+            } else {
+                (
+                    mask_id(&r.id_number),
+                    r.phone.as_deref().map(mask_phone).unwrap_or_default(),
+                )
+            };
+            vec![
+                display(r.passed_at),
+                r.checkpoint_name,
+                r.plate.unwrap_or_default(),
+                r.name,
+                id_number,
+                phone,
+                format!("{:.1}", f64::from(r.temperature) / 10.0),
+                outcome_of(&r.outcome).zh().to_string(),
+                r.origin_text,
+                r.destination_text,
+                r.reason,
+            ]
+        })
+        .collect();
         let kind = if unmask {
             "外出通报（明文）"
         } else {

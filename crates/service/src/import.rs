@@ -279,7 +279,7 @@ impl App {
         unmask: bool,
     ) -> ServiceResult<Vec<u8>> {
         if unmask {
-            self.require(actor, Permission::Unmask, "人员", "export")
+            self.require_unmask(actor, Permission::ReadMobilisation, "人员", "export")
                 .await?;
         }
         let (rows, _) = self.query_people(actor, q, EXPORT_LIMIT, 0).await?;

@@ -539,20 +539,19 @@ impl App {
 
     /// The full ID number and phone of a person: audited every time.
     pub async fn unmask_person(&self, actor: &Actor, id: i64) -> ServiceResult<Unmasked> {
-        self.require(actor, Permission::Unmask, "人员", &id.to_string())
+        let p = self
+            .reveal(
+                actor,
+                Permission::ReadMobilisation,
+                "人员",
+                &id.to_string(),
+                || async {
+                    let p = self.person_in_scope(actor, id).await?;
+                    let place = p.jurisdiction_code.clone();
+                    Ok((p, place))
+                },
+            )
             .await?;
-        let p = self.person_in_scope(actor, id).await?;
-        let mut tx = self.db.begin().await?;
-        let row = actor.audit(
-            Action::Unmask,
-            Outcome::Success,
-            "人员",
-            id.to_string(),
-            Some(p.jurisdiction_code.clone()),
-            "查看身份证号与电话".into(),
-        );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
         Ok(Unmasked {
             id,
             id_number: p.id_number,

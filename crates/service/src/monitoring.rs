@@ -1007,23 +1007,19 @@ impl App {
 
     /// A case's name, ID number and phone in full; audited.
     pub async fn unmask_case(&self, actor: &Actor, id: i64) -> ServiceResult<UnmaskedCase> {
-        self.require(actor, Permission::Unmask, "隔离监测对象", &id.to_string())
-            .await?;
-        let c = self.own_case(actor, id).await?;
-        let mut tx = self.db.begin().await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Unmask,
-                Outcome::Success,
+        let c = self
+            .reveal(
+                actor,
+                Permission::ReadMonitoring,
                 "隔离监测对象",
-                id.to_string(),
-                Some(c.jurisdiction_code.clone()),
-                "查看身份证号与电话".into(),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+                &id.to_string(),
+                || async {
+                    let c = self.own_case(actor, id).await?;
+                    let place = c.jurisdiction_code.clone();
+                    Ok((c, place))
+                },
+            )
+            .await?;
         Ok(UnmaskedCase {
             id,
             name: c.name,

@@ -1102,23 +1102,19 @@ impl App {
 
     /// The full ID number and phone of a screened person: audited every time.
     pub async fn unmask_screened(&self, actor: &Actor, id: i64) -> ServiceResult<ScreenedUnmasked> {
-        self.require(actor, Permission::Unmask, "摸排人员", &id.to_string())
-            .await?;
-        let s = self.screened_in_scope(actor, id).await?;
-        let mut tx = self.db.begin().await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Unmask,
-                Outcome::Success,
+        let s = self
+            .reveal(
+                actor,
+                Permission::ReadGridWork,
                 "摸排人员",
-                id.to_string(),
-                Some(s.grid_code.clone()),
-                "查看身份证号与电话".into(),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+                &id.to_string(),
+                || async {
+                    let s = self.screened_in_scope(actor, id).await?;
+                    let place = s.grid_code.clone();
+                    Ok((s, place))
+                },
+            )
+            .await?;
         Ok(ScreenedUnmasked {
             id,
             id_number: s.id_number,

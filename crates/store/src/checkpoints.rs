@@ -56,8 +56,8 @@ pub async fn checkpoints(db: &Db, scope: &Scope, staff: Option<i64>) -> Result<V
     let (lo, hi) = scope.range();
     let sql = format!(
         "{CHECKPOINT_SELECT} WHERE c.jurisdiction_code >= $1 AND c.jurisdiction_code < $2 \
-         AND ($3 < 0 OR c.id IN (SELECT s.checkpoint_id FROM checkpoint_staff s WHERE s.user_id = $3)) \
-         ORDER BY c.jurisdiction_code, c.id"
+         AND {} ORDER BY c.jurisdiction_code, c.id",
+        at_staff_checkpoints("c.id", 3)
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, CheckpointRow>(&sql).bind(&lo).bind(&hi)
@@ -499,8 +499,15 @@ const SUMS: &str = "COUNT(*) AS passages, \
      CAST(SUM(p.let_through) AS BIGINT) AS let_through, CAST(SUM(p.turned_back) AS BIGINT) AS turned_back, \
      CAST(SUM(p.observed) AS BIGINT) AS observed, CAST(SUM(p.quarantined) AS BIGINT) AS quarantined";
 
-const STAFF_FILTER: &str =
-    "($5 < 0 OR p.checkpoint_id IN (SELECT s.checkpoint_id FROM checkpoint_staff s WHERE s.user_id = $5))";
+/// The condition that keeps rows to the checkpoints of the account bound as parameter
+/// `$param` (a negative account: every checkpoint). Every read of checkpoint work — lists,
+/// counts, passages, hand-overs sent, outbound notices — goes through it, so an account
+/// bound to its checkpoints sees their work and no other.
+pub fn at_staff_checkpoints(column: &str, param: usize) -> String {
+    format!(
+        "(${param} < 0 OR {column} IN (SELECT s.checkpoint_id FROM checkpoint_staff s WHERE s.user_id = ${param}))"
+    )
+}
 
 /// Counts per checkpoint and day over a period (both ends included), within the scope and,
 /// with `staff`, the account's checkpoints.
@@ -515,7 +522,8 @@ pub async fn counts_by_day(
     let sql = format!(
         "SELECT p.checkpoint_id, p.pass_date, {SUMS} FROM passages p \
          WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 \
-         AND {STAFF_FILTER} GROUP BY p.checkpoint_id, p.pass_date ORDER BY p.pass_date DESC, p.checkpoint_id"
+         AND {} GROUP BY p.checkpoint_id, p.pass_date ORDER BY p.pass_date DESC, p.checkpoint_id",
+        at_staff_checkpoints("p.checkpoint_id", 5)
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, DayCounts>(&sql).bind(&lo).bind(&hi).bind(from).bind(to)
@@ -535,7 +543,8 @@ pub async fn counts_by_county(
     let sql = format!(
         "SELECT SUBSTR(p.jurisdiction_code, 1, 6) AS county, {SUMS} FROM passages p \
          WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 \
-         AND {STAFF_FILTER} GROUP BY SUBSTR(p.jurisdiction_code, 1, 6) ORDER BY county"
+         AND {} GROUP BY SUBSTR(p.jurisdiction_code, 1, 6) ORDER BY county",
+        at_staff_checkpoints("p.checkpoint_id", 5)
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, CountyCounts>(&sql).bind(&lo).bind(&hi).bind(from).bind(to)

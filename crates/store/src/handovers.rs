@@ -2,6 +2,7 @@
 //! history, outbound notices (destinations outside the region) and the erasure of personal
 //! data after the retention period.
 
+use crate::checkpoints::at_staff_checkpoints;
 use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::Scope;
@@ -128,14 +129,20 @@ pub async fn received(
 }
 
 /// Hand-overs made by the checkpoints of a scope, the latest first.
-pub async fn sent(db: &Db, scope: &Scope, limit: i64) -> Result<Vec<HandoverRow>> {
+pub async fn sent(
+    db: &Db,
+    scope: &Scope,
+    staff: Option<i64>,
+    limit: i64,
+) -> Result<Vec<HandoverRow>> {
     let (lo, hi) = scope.range();
     let sql = format!(
-        "{HANDOVER_SELECT} WHERE h.from_code >= $1 AND h.from_code < $2 ORDER BY h.id DESC LIMIT $3"
+        "{HANDOVER_SELECT} WHERE h.from_code >= $1 AND h.from_code < $2 AND {} ORDER BY h.id DESC LIMIT $3",
+        at_staff_checkpoints("p.checkpoint_id", 4)
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, HandoverRow>(&sql).bind(&lo).bind(&hi).bind(limit)
-        .fetch_all(p).await?),
+        .bind(staff.unwrap_or(-1)).fetch_all(p).await?),
     )
 }
 
@@ -257,20 +264,24 @@ pub struct OutboundRow {
 pub async fn outbound(
     db: &Db,
     scope: &Scope,
+    staff: Option<i64>,
     from: NaiveDate,
     to: NaiveDate,
     limit: i64,
 ) -> Result<Vec<OutboundRow>> {
     let (lo, hi) = scope.range();
-    Ok(on_db!(db, p => sqlx::query_as::<_, OutboundRow>(
+    let sql = format!(
         "SELECT t.id AS traveller_id, p.id AS passage_id, c.name AS checkpoint_name, p.jurisdiction_code, p.passed_at, \
          p.pass_date, p.plate, p.origin_text, p.reason, t.name, t.id_number, t.phone, t.temperature, t.fever, t.outcome, \
          t.destination_text \
          FROM passages p JOIN passage_travellers t ON t.passage_id = p.id JOIN checkpoints c ON c.id = p.checkpoint_id \
          WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 \
-         AND t.destination_code IS NULL AND t.outcome <> 'turned_back' \
-         ORDER BY p.passed_at, t.id LIMIT $5")
-        .bind(&lo).bind(&hi).bind(from).bind(to).bind(limit).fetch_all(p).await?))
+         AND t.destination_code IS NULL AND t.outcome <> 'turned_back' AND {} \
+         ORDER BY p.passed_at, t.id LIMIT $5",
+        at_staff_checkpoints("p.checkpoint_id", 6)
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, OutboundRow>(&sql)
+        .bind(&lo).bind(&hi).bind(from).bind(to).bind(limit).bind(staff.unwrap_or(-1)).fetch_all(p).await?))
 }
 
 // ---- retention ----

@@ -307,7 +307,7 @@ pub async fn outbound(
         rows,
         from,
         to,
-        can_unmask: actor.can(Permission::Unmask),
+        can_unmask: actor.may_unmask(Permission::ReadCheckpoints),
     };
     Ok(render(&page))
 }

@@ -317,7 +317,7 @@ async fn person_page(
         categories: categories_text(&p),
         deployments: deployment_rows(st, ds).await,
         can_manage: actor.can(Permission::ManageMobilisation),
-        can_unmask: actor.can(Permission::Unmask),
+        can_unmask: actor.may_unmask(Permission::ReadMobilisation),
         can_read_cadre: actor.can(Permission::ReadCadreRecords),
         registrations: st.app.registrations_of(actor, id).await?,
         site_kinds: SiteKind::choices(),

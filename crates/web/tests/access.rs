@@ -1,0 +1,214 @@
+//! Access rules that hold whatever door a request comes through: unmasking needs the right
+//! to read the record first; an account bound to its checkpoints sees their work and no
+//! other's; ids and codes in a body are checked like ids in a path; only the raiser's side
+//! closes the loop of a ticket.
+
+mod common;
+
+use axum::http::StatusCode;
+use chrono::{DateTime, TimeZone, Utc};
+use common::TestApp;
+use dualtrack_domain::resident_id::check_char;
+use dualtrack_service::spreadsheet;
+use dualtrack_testkit::{on_both_engines, Engine};
+use serde_json::{json, Value};
+
+fn evening() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2020, 3, 14, 10, 0, 0)
+        .single()
+        .expect("time")
+}
+
+fn id_number(first17: &str) -> String {
+    format!(
+        "{first17}{}",
+        check_char(first17.as_bytes()).expect("17 digits")
+    )
+}
+
+async fn checkpoint(t: &TestApp, name: &str) -> i64 {
+    t.count(&format!("SELECT id FROM checkpoints WHERE name = '{name}'"))
+        .await
+}
+
+/// Registers, as 格尔木's operator, one traveller at a checkpoint bound for `destination`;
+/// gives the passage id and the hand-over id, if one was made.
+async fn register_at(
+    t: &TestApp,
+    checkpoint_name: &str,
+    destination: &str,
+    traveller: &str,
+    n: u32,
+) -> (i64, Option<i64>) {
+    let op = t.token("golmud_operator").await;
+    let cp = checkpoint(t, checkpoint_name).await;
+    let r = t
+        .post(
+            &format!("/api/v1/checkpoints/{cp}/passages"),
+            &op,
+            json!({
+                "plate": "青H55555",
+                "vehicle_class": "car",
+                "origin": "青海省西宁市",
+                "travel_history": "西宁市城东区",
+                "destination": destination,
+                "reason": "返岗复工",
+                "travellers": [
+                    {"name": traveller, "id_number": id_number(&format!("632801198002{n:02}004")),
+                     "phone": "13897005678", "temperature": 36.5, "outcome": "through"}
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let v = r.json();
+    (
+        v["id"].as_i64().expect("passage id"),
+        v["travellers"][0]["handover_id"].as_i64(),
+    )
+}
+
+/// The organisation department reads people (and unmasks them), but not monitoring cases,
+/// hand-overs, passages or screened persons: unmasking those is refused as reading them
+/// is, and no unmasking is audited. The same rule for exports.
+async fn unmasking_needs_the_right_to_read(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    t.app.clock.set(Some(evening()));
+    let org = t.token("haixi_org").await;
+    let (passage, handover) = register_at(&t, "格尔木南出口", "632801001001001", "柴达木", 1).await;
+    let handover = handover.expect("a hand-over inside the region");
+    let case = t.count("SELECT MIN(id) FROM monitoring_cases").await;
+    let screened = t.count("SELECT MIN(id) FROM screened_persons").await;
+    let person = t.count("SELECT MIN(id) FROM people").await;
+    assert!(case > 0 && screened > 0 && person > 0);
+
+    let before = t.audit_count("personal.unmask").await;
+    for (read, unmask) in [
+        (
+            format!("/api/v1/monitoring/cases/{case}"),
+            format!("/api/v1/monitoring/cases/{case}/unmask"),
+        ),
+        (
+            format!("/api/v1/handovers/{handover}"),
+            format!("/api/v1/handovers/{handover}/unmask"),
+        ),
+        (
+            format!("/api/v1/passages/{passage}"),
+            format!("/api/v1/passages/{passage}/travellers/1/unmask"),
+        ),
+        (
+            format!("/api/v1/screened-persons/{screened}"),
+            format!("/api/v1/screened-persons/{screened}/unmask"),
+        ),
+    ] {
+        assert_eq!(
+            t.get(&read, &org).await.status,
+            StatusCode::FORBIDDEN,
+            "{read}"
+        );
+        let r = t.post(&unmask, &org, json!({})).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{unmask}: {}", r.text);
+        assert!(!r.text.contains("13897005678"), "{unmask}: {}", r.text);
+    }
+    let (status, _) = t
+        .download(
+            &org,
+            "/api/v1/outbound-notices/export.xlsx?from=2020-03-14&unmask=true",
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(t.audit_count("personal.unmask").await, before);
+
+    // What it reads, it may still unmask, audited.
+    let r = t
+        .post(&format!("/api/v1/people/{person}/unmask"), &org, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(t.audit_count("personal.unmask").await, before + 1);
+}
+
+fn names(v: &Value, key: &str) -> Vec<String> {
+    v.as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|r| r[key].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The checkpoint worker of 格尔木南出口 sees the outbound notices and the hand-overs sent of
+/// its checkpoint only — in the lists, the export and the page — though its account is
+/// bound to the whole county.
+async fn a_checkpoint_worker_sees_only_its_checkpoints_work(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    t.app.clock.set(Some(evening()));
+    register_at(&t, "格尔木南出口", "湖北省武汉市", "南口甲", 2).await;
+    register_at(&t, "格尔木东出口", "湖北省武汉市", "东口乙", 3).await;
+    let (_, south_handover) = register_at(&t, "格尔木南出口", "632801001001001", "南口丙", 4).await;
+    let (_, east_handover) = register_at(&t, "格尔木东出口", "632801001001001", "东口丁", 5).await;
+    let (south_handover, east_handover) = (
+        south_handover.expect("hand-over"),
+        east_handover.expect("hand-over"),
+    );
+
+    // The county's operator sees both checkpoints.
+    let op = t.token("golmud_operator").await;
+    let all = t
+        .get("/api/v1/outbound-notices?from=2020-03-14", &op)
+        .await
+        .json();
+    let all = names(&all, "name");
+    assert!(all.contains(&"南口甲".to_string()) && all.contains(&"东口乙".to_string()));
+
+    let worker = t.token("checkpoint_worker").await;
+    let list = t
+        .get("/api/v1/outbound-notices?from=2020-03-14", &worker)
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let list = list.json();
+    assert!(names(&list, "name").contains(&"南口甲".to_string()));
+    assert!(
+        names(&list, "checkpoint_name")
+            .iter()
+            .all(|c| c == "格尔木南出口"),
+        "{list}"
+    );
+    let (status, xlsx) = t
+        .download(
+            &worker,
+            "/api/v1/outbound-notices/export.xlsx?from=2020-03-14",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let sheet = spreadsheet::read(&xlsx).expect("reads");
+    let travellers: Vec<&str> = sheet.rows.iter().map(|(_, c)| c[3].as_str()).collect();
+    assert!(travellers.contains(&"南口甲"), "{travellers:?}");
+    assert!(!travellers.contains(&"东口乙"), "{travellers:?}");
+
+    let sent = t.get("/api/v1/handovers?which=sent", &worker).await.json();
+    let ids: Vec<i64> = sent
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|h| h["id"].as_i64())
+        .collect();
+    assert!(ids.contains(&south_handover), "{sent}");
+    assert!(!ids.contains(&east_handover), "{sent}");
+    assert!(
+        names(&sent, "checkpoint_name")
+            .iter()
+            .all(|c| c == "格尔木南出口"),
+        "{sent}"
+    );
+
+    // The pages say the same.
+    let mut b = common::Browser::new(&t);
+    b.login("checkpoint_worker").await;
+    let page = b.get("/outbound?from=2020-03-14").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("南口甲") && !page.text.contains("东口乙"));
+}
+
+on_both_engines!(
+    unmasking_needs_the_right_to_read,
+    a_checkpoint_worker_sees_only_its_checkpoints_work,
+);
