@@ -1870,10 +1870,56 @@ impl App {
         self.detail_of(self.reload(id).await?).await
     }
 
+    /// Whether the actor speaks for the side that raised the ticket, which alone closes
+    /// its loop (confirms, rejects, rates): the raising account itself, or an account of
+    /// its unit — bound to the same place as the raising account (for a ticket raised from
+    /// the command line or an import, to the ticket's place) — that may raise tickets.
+    async fn speaks_for_whistler(&self, actor: &Actor, t: &TicketRow) -> ServiceResult<bool> {
+        if actor.is_cli {
+            return Ok(true);
+        }
+        if !actor.can(Permission::RaiseTickets) {
+            return Ok(false);
+        }
+        if t.raised_by_user.is_some() && t.raised_by_user == actor.user_id {
+            return Ok(true);
+        }
+        let unit = match t.raised_by_user {
+            Some(u) => dualtrack_store::user::by_id(&self.db, u)
+                .await?
+                .map(|r| r.jurisdiction_code),
+            None => Some(t.jurisdiction_code.clone()),
+        };
+        Ok(unit.is_some_and(|u| actor.scope.code().is_some_and(|c| c.as_str() == u)))
+    }
+
+    /// Whether the actor may confirm or reject the ticket's resolution now (for pages:
+    /// the forms are shown only to those who may use them).
+    pub async fn may_close_ticket(&self, actor: &Actor, id: i64) -> ServiceResult<bool> {
+        let Some(t) = store::ticket(&self.db, id).await? else {
+            return Ok(false);
+        };
+        Ok(t.status == "resolved" && self.speaks_for_whistler(actor, &t).await?)
+    }
+
     async fn whistler_check(&self, actor: &Actor, id: i64) -> ServiceResult<TicketRow> {
         self.require(actor, Permission::RaiseTickets, "工单", &id.to_string())
             .await?;
         let t = self.own_ticket(actor, id).await?;
+        if !self.speaks_for_whistler(actor, &t).await? {
+            return Err(self
+                .refuse(
+                    actor,
+                    "工单",
+                    &id.to_string(),
+                    Some(t.jurisdiction_code.clone()),
+                    ServiceError::Forbidden(format!(
+                        "只有吹哨人（{}）或其所在单位的账户可以确认、退回和评价此工单",
+                        t.raised_by
+                    )),
+                )
+                .await);
+        }
         if t.status != "resolved" {
             let s = TicketStatus::parse(&t.status).map(|s| s.zh()).unwrap_or("");
             return Err(ServiceError::Conflict {

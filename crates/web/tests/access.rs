@@ -208,7 +208,86 @@ async fn a_checkpoint_worker_sees_only_its_checkpoints_work(engine: Engine) {
     assert!(page.text.contains("南口甲") && !page.text.contains("东口乙"));
 }
 
+const GRID: &str = "632801001001001";
+
+async fn resolved_ticket(t: &TestApp) -> i64 {
+    let gw = t.token("grid_worker").await;
+    let r = t
+        .post(
+            "/api/v1/tickets",
+            &gw,
+            json!({"kind": "routine", "category": "epidemic", "title": "隔离点缺少测温枪",
+                   "description": "博爱巷隔离点测温枪损坏", "jurisdiction_code": GRID}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["ticket"]["id"].as_i64().expect("id");
+    let health = t.token("golmud_health").await;
+    for (step, body) in [
+        ("accept", json!({"note": "已派员"})),
+        ("resolve", json!({"resolution": "已补发测温枪两把"})),
+    ] {
+        let r = t
+            .post(&format!("/api/v1/tickets/{id}/{step}"), &health, body)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{step}: {}", r.text);
+    }
+    id
+}
+
+/// Only the whistler's side closes the loop: the county's operator, who may raise tickets
+/// and sees this one, can neither confirm, reject nor rate it (so cannot move 满意率), and
+/// its page offers no such form; an account of the whistler's own grid can.
+async fn only_the_whistlers_side_closes_a_ticket(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let id = resolved_ticket(&t).await;
+    let op = t.token("golmud_operator").await;
+    assert_eq!(
+        t.get(&format!("/api/v1/tickets/{id}"), &op).await.status,
+        StatusCode::OK
+    );
+    for (step, body) in [
+        ("confirm", json!({"rating": 1})),
+        ("reject", json!({"reason": "不满意", "rating": 1})),
+    ] {
+        let r = t
+            .post(&format!("/api/v1/tickets/{id}/{step}"), &op, body)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{step}: {}", r.text);
+        assert!(r.text.contains("吹哨人"), "{}", r.text);
+    }
+    let status =
+        t.get(&format!("/api/v1/tickets/{id}"), &op).await.json()["ticket"]["status"].clone();
+    assert_eq!(status, "resolved");
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM tickets WHERE id = {id} AND rating IS NOT NULL"
+        ))
+        .await,
+        0
+    );
+    let mut b = common::Browser::new(&t);
+    b.login("golmud_operator").await;
+    let page = b.get(&format!("/tickets/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text.contains("confirm-form"), "{}", page.text);
+
+    // Another grid worker of the same grid speaks for the whistler's unit.
+    t.add_user("grid_worker_2", "grid_worker", GRID).await;
+    let mate = t.token("grid_worker_2").await;
+    let r = t
+        .post(
+            &format!("/api/v1/tickets/{id}/confirm"),
+            &mate,
+            json!({"rating": 5}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["ticket"]["status"], "closed");
+}
+
 on_both_engines!(
     unmasking_needs_the_right_to_read,
     a_checkpoint_worker_sees_only_its_checkpoints_work,
+    only_the_whistlers_side_closes_a_ticket,
 );

@@ -392,8 +392,7 @@ async fn ticket_page(
         steps,
         my_call,
         my_department: mine.map(|m| m.name).unwrap_or_default(),
-        can_confirm: actor.can(Permission::RaiseTickets)
-            && d.ticket.status == dualtrack_domain::whistle::TicketStatus::Resolved,
+        can_confirm: st.app.may_close_ticket(actor, d.ticket.id).await?,
         can_attach: actor.can(Permission::RaiseTickets) || actor.can(Permission::RespondTickets),
         source_link,
         d,
