@@ -205,14 +205,14 @@ impl App {
         let person = mobilisation::person(&self.db, input.person_id)
             .await?
             .ok_or_else(|| {
-                ServiceError::invalid("person_id", format!("人员 {} 不存在", input.person_id))
+                ServiceError::unknown("person_id", format!("人员 {} 不存在", input.person_id))
             })?;
         let home = Code::parse(&person.jurisdiction_code)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         if !actor.scope.contains(&home) {
-            return Err(ServiceError::invalid(
+            return Err(ServiceError::unknown(
                 "person_id",
-                format!("人员 {} 不在您的管辖范围内", input.person_id),
+                format!("人员 {} 不存在或不在您的管辖范围内", input.person_id),
             ));
         }
         let place = self
@@ -283,7 +283,7 @@ impl App {
                 .map(|c| actor.scope.contains(&c))
                 .unwrap_or(false);
             if !inside {
-                return Err(ServiceError::invalid(
+                return Err(ServiceError::unknown(
                     "organisation_ids",
                     format!("组织 {id} 不存在或不在您的管辖范围内"),
                 ));
@@ -291,7 +291,7 @@ impl App {
         }
         for id in &input.campaign_ids {
             self.campaign_in_scope(actor, *id).await.map_err(|_| {
-                ServiceError::invalid(
+                ServiceError::unknown(
                     "campaign_ids",
                     format!("活动 {id} 不存在或不在您的管辖范围内"),
                 )

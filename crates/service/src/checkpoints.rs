@@ -835,7 +835,7 @@ impl App {
                 None => false,
             };
             if !ok {
-                return Err(ServiceError::invalid(
+                return Err(ServiceError::unknown(
                     "person_ids",
                     format!("人员 {pid} 不存在或不在您的管辖范围内"),
                 ));

@@ -20,6 +20,14 @@ pub enum ServiceError {
     /// No such record, or not within the caller's jurisdiction: the two look the same.
     #[error("{0}")]
     NotFound(String),
+    /// A record the input refers to (by id or code, in `field`) does not exist or lies
+    /// outside the caller's jurisdiction: answered as an id in the path would be, as not
+    /// found, naming the field.
+    #[error("{message}")]
+    Unknown {
+        field: &'static str,
+        message: String,
+    },
     /// The caller's role does not allow this.
     #[error("{0}")]
     Forbidden(String),
@@ -55,12 +63,30 @@ impl ServiceError {
         }
     }
 
+    /// A record referred to by `field` of the input that does not exist or lies outside the
+    /// caller's jurisdiction.
+    pub fn unknown(field: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Unknown {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// Turns "not found" into "the record `field` refers to was not found": for records
+    /// looked up by an id given in the body rather than the path.
+    pub fn referred_by(self, field: &'static str) -> Self {
+        match self {
+            ServiceError::NotFound(message) => ServiceError::Unknown { field, message },
+            other => other,
+        }
+    }
+
     /// A short machine-readable code for the API.
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::Invalid { .. } => "invalid",
             ServiceError::Conflict { .. } => "conflict",
-            ServiceError::NotFound(_) => "not_found",
+            ServiceError::NotFound(_) | ServiceError::Unknown { .. } => "not_found",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Unauthenticated(_) => "unauthenticated",
             ServiceError::Locked(_) => "locked",
@@ -76,9 +102,9 @@ impl ServiceError {
     /// The field the error is about, if any.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            ServiceError::Invalid { field, .. } | ServiceError::Conflict { field, .. } => {
-                Some(field)
-            }
+            ServiceError::Invalid { field, .. }
+            | ServiceError::Conflict { field, .. }
+            | ServiceError::Unknown { field, .. } => Some(field),
             ServiceError::IdempotencyMismatch(_) => Some("idempotency_key"),
             _ => None,
         }

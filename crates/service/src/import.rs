@@ -223,7 +223,7 @@ impl App {
                     errors.push(RowError {
                         row: *row,
                         column: "身份证号".into(),
-                        message: "该身份证号已由其他辖区登记".into(),
+                        message: crate::mobilisation::PERSON_ELSEWHERE.into(),
                     });
                 }
             }

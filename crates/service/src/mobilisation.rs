@@ -29,6 +29,12 @@ pub struct Page<T> {
     pub page_size: i64,
 }
 
+/// Said when a person cannot be registered because the ID number is held outside the
+/// caller's jurisdiction: what to do, without telling another county that the person is
+/// registered there.
+pub const PERSON_ELSEWHERE: &str =
+    "此身份证号不能在本辖区登记：请核对号码；如确属本辖区人员，请联系上级组织部门办理";
+
 pub const PAGE_SIZE: i64 = 50;
 
 /// A person as lists show them: ID number and phone masked.
@@ -473,7 +479,7 @@ impl App {
                 if !actor.scope.contains(&home) {
                     return Err(ServiceError::Conflict {
                         field: "id_number",
-                        message: "该身份证号已由其他辖区登记，请联系上级组织部门调整".into(),
+                        message: PERSON_ELSEWHERE.into(),
                     });
                 }
                 store::add_categories(&mut tx, existing.id, &names).await?;
@@ -662,7 +668,10 @@ impl App {
         }
         if let Some(l) = input.leader_id {
             self.person_in_scope(actor, l).await.map_err(|_| {
-                ServiceError::invalid("leader_id", format!("负责人 {l} 不存在或不在管辖范围内"))
+                ServiceError::unknown(
+                    "leader_id",
+                    format!("负责人 {l} 不存在或不在您的管辖范围内"),
+                )
             })?;
         }
         let code = self
@@ -740,7 +749,9 @@ impl App {
         )
         .await?;
         let o = self.org_in_scope(actor, org_id).await?;
-        self.person_in_scope(actor, input.person_id).await?;
+        self.person_in_scope(actor, input.person_id)
+            .await
+            .map_err(|e| e.referred_by("person_id"))?;
         let role = required("role", "职务", &input.role, 30)?;
         let joined_on = parse_date("joined_on", &input.joined_on)?;
         let mut tx = self.db.begin().await?;
@@ -823,7 +834,7 @@ impl App {
             .await?;
         if let Some(o) = input.org_id {
             self.org_in_scope(actor, o).await.map_err(|_| {
-                ServiceError::invalid("org_id", format!("组织 {o} 不存在或不在管辖范围内"))
+                ServiceError::unknown("org_id", format!("组织 {o} 不存在或不在您的管辖范围内"))
             })?;
         }
         let site_kind = site_kind.or(if code.level() == Level::Grid {
@@ -873,7 +884,10 @@ impl App {
             &input.person_id.to_string(),
         )
         .await?;
-        let person = self.person_in_scope(actor, input.person_id).await?;
+        let person = self
+            .person_in_scope(actor, input.person_id)
+            .await
+            .map_err(|e| e.referred_by("person_id"))?;
         let prepared = self.prepare_deployment(actor, input).await?;
         let code = prepared.code.clone();
         let mut tx = self.db.begin().await?;
@@ -992,7 +1006,10 @@ impl App {
             &input.person_id.to_string(),
         )
         .await?;
-        let person = self.person_in_scope(actor, input.person_id).await?;
+        let person = self
+            .person_in_scope(actor, input.person_id)
+            .await
+            .map_err(|e| e.referred_by("person_id"))?;
         let post = required("post", "岗位", &input.post, 40)?;
         let returned_on = parse_date("returned_on", &input.returned_on)?;
         let expected_on = parse_date("expected_on", &input.expected_on)?;
@@ -1050,7 +1067,10 @@ impl App {
             &input.person_id.to_string(),
         )
         .await?;
-        let person = self.person_in_scope(actor, input.person_id).await?;
+        let person = self
+            .person_in_scope(actor, input.person_id)
+            .await
+            .map_err(|e| e.referred_by("person_id"))?;
         let wish = required("wish", "请战内容", &input.wish, 500)?;
         let submitted_on = parse_date("submitted_on", &input.submitted_on)?;
         let code = self
@@ -1207,7 +1227,10 @@ impl App {
             &input.person_id.to_string(),
         )
         .await?;
-        let person = self.person_in_scope(actor, input.person_id).await?;
+        let person = self
+            .person_in_scope(actor, input.person_id)
+            .await
+            .map_err(|e| e.referred_by("person_id"))?;
         let registered_on = parse_date("registered_on", &input.registered_on)?;
         let community = self
             .place_in_scope(actor, "community_code", &input.community_code)

@@ -17,7 +17,7 @@ use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::checkpoints::temperature_tenths;
-use dualtrack_domain::jurisdiction::{Level, Scope};
+use dualtrack_domain::jurisdiction::{Code, Level, Scope};
 use dualtrack_domain::monitoring::{
     is_abnormal, next_due, parse_symptoms, planned_end, symptoms_from_text, symptoms_text,
     CaseKind, CaseStatus, Duty, Symptom, MAX_RESPONSIBLE,
@@ -587,6 +587,26 @@ impl App {
         let code = self
             .place_in_scope(actor, "jurisdiction_code", &input.jurisdiction_code)
             .await?;
+        // The records a case is linked to are checked as ids in a path are: they decide
+        // when a traveller's or a screened person's details are erased.
+        if let Some(t) = input.traveller_id {
+            let places = dualtrack_store::handovers::traveller_places(&self.db, t).await?;
+            let inside = places
+                .iter()
+                .filter_map(|p| Code::parse(p).ok())
+                .any(|c| actor.scope.contains(&c));
+            if !inside {
+                return Err(ServiceError::unknown(
+                    "traveller_id",
+                    format!("未找到通行登记的驾乘人员 {t}，或其不在您的管辖范围内"),
+                ));
+            }
+        }
+        if let Some(s) = input.screened_person_id {
+            self.screened_in_scope(actor, s)
+                .await
+                .map_err(|e| e.referred_by("screened_person_id"))?;
+        }
         if !matches!(code.level(), Level::Village | Level::Grid) {
             return Err(ServiceError::invalid(
                 "jurisdiction_code",
@@ -604,7 +624,7 @@ impl App {
             match found.get(id) {
                 Some(home) if home.starts_with(county) => {}
                 _ => {
-                    return Err(ServiceError::invalid(
+                    return Err(ServiceError::unknown(
                         "responsible",
                         format!("人员库中没有本县的人员 {id}"),
                     ))

@@ -744,7 +744,7 @@ impl App {
             })
             .await
             .map_err(|_| {
-                ServiceError::invalid(
+                ServiceError::unknown(
                     "person_id",
                     format!(
                         "人员库中没有编号为 {} 的人员，或不在您的管辖范围内",
@@ -1061,7 +1061,11 @@ impl App {
         self.get_screened(actor, id).await
     }
 
-    async fn screened_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<store::ScreenedRow> {
+    pub(crate) async fn screened_in_scope(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<store::ScreenedRow> {
         let row = store::screened(&self.db, id).await?;
         self.own(actor, "摸排人员", id, row, |s| &s.grid_code).await
     }

@@ -838,7 +838,8 @@ impl App {
         if let Some(e) = input.enterprise_id {
             let row = dualtrack_store::resumption::enterprise(&self.db, e).await?;
             self.own(actor, "企业", e, row, |r| &r.jurisdiction_code)
-                .await?;
+                .await
+                .map_err(|e| e.referred_by("enterprise_id"))?;
         }
         let mut tx = self.db.begin().await?;
         let id = store::insert_plant(

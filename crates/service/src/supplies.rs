@@ -1012,7 +1012,7 @@ impl App {
         let row = store::store(&self.db, id).await?;
         let msg = format!("调入仓库 {id} 不存在或不在您的管辖范围内，不能调往该仓库");
         match row {
-            None => Err(ServiceError::invalid(field, msg)),
+            None => Err(ServiceError::unknown(field, msg)),
             Some(s) => {
                 let code = Code::parse(&s.jurisdiction_code)
                     .map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -1025,7 +1025,7 @@ impl App {
                             "物资仓库",
                             &id.to_string(),
                             Some(s.jurisdiction_code.clone()),
-                            ServiceError::invalid(field, msg),
+                            ServiceError::unknown(field, msg),
                         )
                         .await)
                 }
@@ -1243,7 +1243,7 @@ impl App {
                 None => false,
             };
             if !ok {
-                return Err(ServiceError::invalid(
+                return Err(ServiceError::unknown(
                     "checkpoint_id",
                     format!("卡口 {cp} 不存在或不在您的管辖范围内"),
                 ));
@@ -1800,7 +1800,7 @@ impl App {
                 match s {
                     Some(s) if under(&s.jurisdiction_code, place.as_str()) => Some(sid),
                     _ => {
-                        return Err(ServiceError::invalid(
+                        return Err(ServiceError::unknown(
                             "store_id",
                             format!("仓库 {sid} 不存在或不在 {place} 之下"),
                         ))
@@ -1974,7 +1974,10 @@ impl App {
     ) -> ServiceResult<RequestView> {
         self.require(actor, Permission::ManageSupplies, "物资请领", "new")
             .await?;
-        let s = self.own_store(actor, input.store_id).await?;
+        let s = self
+            .own_store(actor, input.store_id)
+            .await
+            .map_err(|e| e.referred_by("store_id"))?;
         let item = self.item_of("item_id", input.item_id).await?;
         let (q, _) = quantity_of(&item, input.quantity, &input.unit, "quantity")?;
         let reason = text("reason", "请领事由", &input.reason, 300, true)?;
@@ -2165,7 +2168,10 @@ impl App {
         let key = claim.as_ref().map(|c| c.key().to_string());
         let request = match input.request_id {
             Some(rid) => {
-                let r = self.request_above(actor, rid).await?;
+                let r = self
+                    .request_above(actor, rid)
+                    .await
+                    .map_err(|e| e.referred_by("request_id"))?;
                 if !matches!(r.status.as_str(), "open" | "partly") {
                     return Err(ServiceError::Conflict {
                         field: "request_id",
@@ -2181,7 +2187,10 @@ impl App {
             }
             None => None,
         };
-        let from = self.own_store(actor, input.from_store_id).await?;
+        let from = self
+            .own_store(actor, input.from_store_id)
+            .await
+            .map_err(|e| e.referred_by("from_store_id"))?;
         let item_id = match (&request, input.item_id) {
             (Some(r), _) => r.item_id,
             (None, Some(i)) => i,

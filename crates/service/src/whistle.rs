@@ -1264,7 +1264,11 @@ impl App {
                         format!("来源“{s}”无效，应为 网格日报、隔离监测随访、企业日报 或 生产难题"),
                     )
                 })?;
-                Some(self.source_record(actor, k, id).await?)
+                Some(
+                    self.source_record(actor, k, id)
+                        .await
+                        .map_err(|e| e.referred_by("source_id"))?,
+                )
             }
             (Some(_), None) => {
                 return Err(ServiceError::invalid("source_id", "请填写来源记录的编号"))

@@ -390,7 +390,10 @@ impl App {
         )
         .await?;
         let group = self.wg_group(actor, org_id).await?;
-        let e = self.wg_enterprise(actor, input.enterprise_id).await?;
+        let e = self
+            .wg_enterprise(actor, input.enterprise_id)
+            .await
+            .map_err(|e| e.referred_by("enterprise_id"))?;
         if !code_of(&e.jurisdiction_code)?.is_within(&code_of(&group.jurisdiction_code)?) {
             return Err(ServiceError::invalid(
                 "enterprise_id",
@@ -589,7 +592,10 @@ impl App {
         )
         .await?;
         let e = self.wg_enterprise(actor, enterprise_id).await?;
-        let group = self.wg_group(actor, input.org_id).await?;
+        let group = self
+            .wg_group(actor, input.org_id)
+            .await
+            .map_err(|e| e.referred_by("org_id"))?;
         let visited_on = parse_date("visited_on", &input.visited_on)?;
         if !store::stationed_on(&self.db, group.id, e.id, visited_on).await? {
             return Err(ServiceError::invalid(
@@ -771,17 +777,28 @@ impl App {
             &input.enterprise_id.to_string(),
         )
         .await?;
-        let e = self.wg_enterprise(actor, input.enterprise_id).await?;
+        let e = self
+            .wg_enterprise(actor, input.enterprise_id)
+            .await
+            .map_err(|e| e.referred_by("enterprise_id"))?;
         let c = category("category", &input.category)?;
         let description = text("description", "难题描述", &input.description, 1000, true)?;
         let raised_on = parse_date("raised_on", &input.raised_on)?;
         let mut org_id = match input.org_id {
-            Some(g) => Some(self.wg_group(actor, g).await?.id),
+            Some(g) => Some(
+                self.wg_group(actor, g)
+                    .await
+                    .map_err(|e| e.referred_by("org_id"))?
+                    .id,
+            ),
             None => None,
         };
         let visit_id = match input.visit_id {
             Some(v) => {
-                let visit = self.wg_visit(actor, v).await?;
+                let visit = self
+                    .wg_visit(actor, v)
+                    .await
+                    .map_err(|e| e.referred_by("visit_id"))?;
                 if visit.enterprise_id != e.id {
                     return Err(ServiceError::invalid(
                         "visit_id",

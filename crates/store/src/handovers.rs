@@ -146,6 +146,15 @@ pub async fn sent(
     )
 }
 
+/// The places a traveller belongs to: the place of the checkpoint it passed, and those its
+/// hand-overs were sent to. Empty when there is no such traveller.
+pub async fn traveller_places(db: &Db, traveller_id: i64) -> Result<Vec<String>> {
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, String>(
+        "SELECT p.jurisdiction_code FROM passage_travellers t JOIN passages p ON p.id = t.passage_id WHERE t.id = $1 \
+         UNION SELECT h.to_code FROM handovers h WHERE h.traveller_id = $1")
+        .bind(traveller_id).fetch_all(p).await?))
+}
+
 /// Counts of one place (a child of the scope, by code prefix).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PlaceCounts {

@@ -98,21 +98,62 @@ async fn load_demo(db: &Db) {
     app.load_demo().await.expect("demo loads");
 }
 
-static SQLITE_TEMPLATE: OnceCell<(tempfile::TempDir, PathBuf)> = OnceCell::const_new();
+static SQLITE_TEMPLATE: OnceCell<(PathBuf, PathBuf)> = OnceCell::const_new();
 static PG_TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+/// Where this process keeps its SQLite template. A static is never dropped, so the
+/// directory outlives the process; the next process removes those of processes gone.
+fn template_dir() -> PathBuf {
+    let root = std::env::temp_dir();
+    if let Ok(entries) = std::fs::read_dir(&root) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            let Some(pid) = name.strip_prefix("dualtrack-template-") else {
+                continue;
+            };
+            if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    root.join(format!("dualtrack-template-{}", std::process::id()))
+}
+
+/// Drops the PostgreSQL databases left by test processes that are gone (their names carry
+/// the process id), so repeated runs do not fill the disk.
+async fn drop_stale_pg(admin: &Db) {
+    let names: Vec<String> = on_db!(admin, p => sqlx::query_scalar::<_, String>(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'dt\\_%'").fetch_all(p).await.unwrap_or_default());
+    for name in names {
+        let pid = name.split('_').nth(2).unwrap_or("");
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            on_db!(admin, p => {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(p).await;
+            });
+        }
+    }
+}
 
 async fn sqlite_template() -> &'static PathBuf {
     let (_, path) = SQLITE_TEMPLATE
         .get_or_init(|| async {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let build = dir.path().join("build.db");
+            let dir = template_dir();
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("template dir");
+            let build = dir.join("build.db");
             let db = Db::connect(&format!("sqlite://{}", build.display())).await.expect("sqlite opens");
             load_demo(&db).await;
-            let template = dir.path().join("template.db");
+            let template = dir.join("template.db");
             on_db!(&db, p => {
                 sqlx::query("VACUUM INTO $1").bind(template.display().to_string()).execute(p).await.expect("vacuum into");
             });
             db.close().await;
+            for f in ["build.db", "build.db-wal", "build.db-shm"] {
+                let _ = std::fs::remove_file(dir.join(f));
+            }
             (dir, template)
         })
         .await;
@@ -122,6 +163,11 @@ async fn sqlite_template() -> &'static PathBuf {
 async fn pg_template() -> &'static String {
     PG_TEMPLATE
         .get_or_init(|| async {
+            let admin = Db::connect(&pg_admin_url())
+                .await
+                .expect("PostgreSQL at DUALTRACK_TEST_PG answers");
+            drop_stale_pg(&admin).await;
+            admin.close().await;
             let (db, _, name) = create_pg("dt_tpl", None).await;
             load_demo(&db).await;
             db.close().await;

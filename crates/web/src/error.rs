@@ -64,7 +64,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         | ServiceError::Rejected { .. }
         | ServiceError::IdempotencyMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::Conflict { .. } => StatusCode::CONFLICT,
-        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        ServiceError::NotFound(_) | ServiceError::Unknown { .. } => StatusCode::NOT_FOUND,
         ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
         ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         ServiceError::Locked(_) => StatusCode::LOCKED,

@@ -286,7 +286,161 @@ async fn only_the_whistlers_side_closes_a_ticket(engine: Engine) {
     assert_eq!(r.json()["ticket"]["status"], "closed");
 }
 
+fn fields(r: &common::Resp) -> Vec<String> {
+    r.json()["error"]["fields"]
+        .as_object()
+        .map(|f| f.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn case_with(link: &str, id: i64, person: i64) -> Value {
+    json!({
+        "kind": "home",
+        "name": "李海燕",
+        "id_number": id_number("42010619850312004"),
+        "jurisdiction_code": GRID,
+        "place": "格尔木市博爱巷 12 号院",
+        "reason": "自湖北省武汉市返回",
+        "last_exposure": "2020-03-10",
+        "start_date": "2020-03-11",
+        "responsible": [{"person_id": person, "duty": "cadre"}],
+        link: id,
+    })
+}
+
+/// An id in a body is checked as an id in a path is: one of another county, one that does
+/// not exist and a negative one are all "not found", naming the field, and nothing is
+/// written — for the records a monitoring case links (which decide when a traveller's
+/// details are erased), the source of a ticket, and the people, stores and organisations
+/// other records refer to.
+async fn ids_in_a_body_are_checked_like_ids_in_a_path(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    t.app.clock.set(Some(evening()));
+    let op = t.token("golmud_operator").await;
+    let person = t
+        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632801%'")
+        .await;
+    // 德令哈's records, as 格尔木's operator sees them: not at all.
+    let (delingha_passage, _) = {
+        let d = t.token("delingha_operator").await;
+        let cp = t
+            .count("SELECT MIN(id) FROM checkpoints WHERE jurisdiction_code LIKE '632802%'")
+            .await;
+        let r = t
+            .post(
+                &format!("/api/v1/checkpoints/{cp}/passages"),
+                &d,
+                json!({"plate": "青H66666", "vehicle_class": "car", "origin": "青海省西宁市",
+                       "destination": "湖北省武汉市", "reason": "探亲",
+                       "travellers": [{"name": "德令哈旅客", "id_number": id_number("63280219800301005"),
+                                       "temperature": 36.5, "outcome": "through"}]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        (r.json()["id"].as_i64().expect("id"), ())
+    };
+    let their_traveller = t
+        .count(&format!(
+            "SELECT MIN(id) FROM passage_travellers WHERE passage_id = {delingha_passage}"
+        ))
+        .await;
+    let their_screened = t
+        .count("SELECT MIN(id) FROM screened_persons WHERE grid_code NOT LIKE '632801%'")
+        .await;
+    assert!(their_traveller > 0 && their_screened > 0);
+
+    let cases = t.count("SELECT COUNT(*) FROM monitoring_cases").await;
+    for (field, id) in [
+        ("traveller_id", their_traveller),
+        ("traveller_id", 99_999_999),
+        ("traveller_id", -1),
+        ("screened_person_id", their_screened),
+        ("screened_person_id", 99_999_999),
+        ("screened_person_id", -1),
+    ] {
+        let r = t
+            .post(
+                "/api/v1/monitoring/cases",
+                &op,
+                case_with(field, id, person),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{field}={id}: {}", r.text);
+        assert_eq!(fields(&r), vec![field.to_string()], "{}", r.text);
+        assert!(!r.text.contains("德令哈旅客"));
+    }
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM monitoring_cases").await,
+        cases
+    );
+    // One of its own links as before.
+    let (_, _) = register_at(&t, "格尔木南出口", "湖北省武汉市", "本县旅客", 6).await;
+    let own = t
+        .count("SELECT MAX(id) FROM passage_travellers WHERE name = '本县旅客'")
+        .await;
+    let r = t
+        .post(
+            "/api/v1/monitoring/cases",
+            &op,
+            case_with("traveller_id", own, person),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    // The source of a ticket.
+    let their_report = t
+        .count("SELECT MIN(id) FROM grid_reports WHERE grid_code NOT LIKE '632801%'")
+        .await;
+    assert!(their_report > 0);
+    let tickets = t.count("SELECT COUNT(*) FROM tickets").await;
+    for id in [their_report, 99_999_999, -5] {
+        let r = t
+            .post(
+                "/api/v1/tickets",
+                &op,
+                json!({"source": "grid_report", "source_id": id, "kind": "routine"}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "source_id={id}: {}",
+            r.text
+        );
+        assert_eq!(fields(&r), vec!["source_id".to_string()], "{}", r.text);
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM tickets").await, tickets);
+
+    // A supplies store at another county's checkpoint, an organisation led by another
+    // county's person.
+    let their_cp = t
+        .count("SELECT MIN(id) FROM checkpoints WHERE jurisdiction_code LIKE '632802%'")
+        .await;
+    let r = t
+        .post(
+            "/api/v1/supplies/stores",
+            &op,
+            json!({"name": "卡口物资点", "kind": "checkpoint", "jurisdiction_code": "632801", "checkpoint_id": their_cp}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(fields(&r), vec!["checkpoint_id".to_string()]);
+    let their_person = t
+        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632802%'")
+        .await;
+    let r = t
+        .post(
+            "/api/v1/organisations",
+            &op,
+            json!({"name": "临时党支部", "kind": "temp_branch", "jurisdiction_code": "632801", "established_on": "2020-03-01", "leader_id": their_person}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(fields(&r), vec!["leader_id".to_string()]);
+}
+
 on_both_engines!(
+    ids_in_a_body_are_checked_like_ids_in_a_path,
     unmasking_needs_the_right_to_read,
     a_checkpoint_worker_sees_only_its_checkpoints_work,
     only_the_whistlers_side_closes_a_ticket,

@@ -371,7 +371,7 @@ async fn bad_input_is_refused_naming_the_field(engine: Engine) {
         // A transfer to a store outside the scope.
         (
             json!({"kind": "transfer", "item_id": k.urea, "quantity": 50, "to_store_id": k.delingha}),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::NOT_FOUND,
             "to_store_id",
             "管辖范围",
         ),
