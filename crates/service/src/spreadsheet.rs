@@ -2,7 +2,7 @@
 //! sheet with Chinese headers (templates and exports).
 
 use crate::{ServiceError, ServiceResult};
-use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use calamine::{open_workbook_from_rs, Data, DataType, Reader, Xlsx};
 use rust_xlsxwriter::{Format, Workbook};
 use serde::Serialize;
 use std::io::{Cursor, Read};
@@ -524,6 +524,36 @@ fn too_many_cells() -> ServiceError {
         MAX_CELLS / 10_000,
         mb(MAX_TEXT)
     ))
+}
+
+/// Opens a workbook after [`guard`] and checks that the non-empty cells of each sheet span
+/// no more than the bounds, so that reading a sheet as a range (dense over that span) stays
+/// bounded too.
+pub fn open_bounded(bytes: &[u8]) -> ServiceResult<Xlsx<Cursor<&[u8]>>> {
+    guard(bytes)?;
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(read_error)?;
+    for name in wb.sheet_names() {
+        let mut reader = wb.worksheet_cells_reader(&name).map_err(read_error)?;
+        let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0, u32::MAX, 0);
+        while let Some(c) = reader.next_cell().map_err(read_error)? {
+            if c.get_value().is_empty() {
+                continue;
+            }
+            let (r, col) = c.get_position();
+            (top, bottom) = (top.min(r), bottom.max(r));
+            (left, right) = (left.min(col), right.max(col));
+        }
+        if top != u32::MAX {
+            let span = u64::from(bottom - top + 1) * u64::from(right - left + 1);
+            if bottom > MAX_ROWS || right >= MAX_COLUMNS || span > MAX_CELLS {
+                return Err(bad(format!(
+                    "工作表“{name}”超过 {} 行 / {MAX_COLUMNS} 列，请删去多余的行列",
+                    MAX_ROWS + 1
+                )));
+            }
+        }
+    }
+    Ok(wb)
 }
 
 /// Reads the first sheet of an uploaded workbook: headers and the data rows, refused in
