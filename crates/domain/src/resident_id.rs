@@ -93,13 +93,19 @@ impl ResidentId {
         if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
             return Err(ResidentIdError::Characters);
         }
-        if !province_exists(&s[..2]) {
-            return Err(ResidentIdError::Province(s[..2].to_string()));
-        }
         let birth = &s[6..14];
         let Ok(born) = NaiveDate::parse_from_str(birth, "%Y%m%d") else {
             return Err(ResidentIdError::BirthDate(birth.to_string()));
         };
+        let expected = check_char(&b[..17]).ok_or(ResidentIdError::Characters)?;
+        let actual = b[17] as char;
+        if expected != actual {
+            return Err(ResidentIdError::Check { expected, actual });
+        }
+        // A number whose check character agrees may still name no real province or birth.
+        if !province_exists(&s[..2]) {
+            return Err(ResidentIdError::Province(s[..2].to_string()));
+        }
         if born.year() < 1900 {
             return Err(ResidentIdError::BornTooEarly(birth.to_string()));
         }
@@ -109,11 +115,6 @@ impl ResidentId {
             .date_naive();
         if born > today {
             return Err(ResidentIdError::BornInFuture(birth.to_string()));
-        }
-        let expected = check_char(&b[..17]).ok_or(ResidentIdError::Characters)?;
-        let actual = b[17] as char;
-        if expected != actual {
-            return Err(ResidentIdError::Check { expected, actual });
         }
         Ok(ResidentId(s))
     }
