@@ -1,7 +1,7 @@
 //! Resident identity card numbers (GB 11643-1999): 6-digit area code, 8-digit birth date,
 //! 3-digit sequence (odd for men), and a check character.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use std::fmt;
 use utoipa::ToSchema;
@@ -38,8 +38,35 @@ pub enum ResidentIdError {
     Characters,
     #[error("身份证号中的出生日期 {0} 不是有效日期")]
     BirthDate(String),
+    #[error("身份证号中的出生日期 {0} 早于 1900 年，请核对号码")]
+    BornTooEarly(String),
+    #[error("身份证号中的出生日期 {0} 晚于今天，请核对号码")]
+    BornInFuture(String),
+    #[error("身份证号前两位 {0} 不是任何省、自治区、直辖市的代码，请核对号码")]
+    Province(String),
     #[error("身份证号校验位不符：末位应为 {expected}，实为 {actual}，请核对号码")]
     Check { expected: char, actual: char },
+}
+
+/// Province-level codes that stand on cards and permits but not in the statistical codes:
+/// Taiwan (71), Hong Kong (81), Macao (82) and the residence permits of Taiwan residents (83).
+const OUTSIDE_STATISTICS: [&str; 4] = ["71", "81", "82", "83"];
+
+/// Whether a two-digit province code exists: the embedded national division codes, and the
+/// codes above. Only the province is checked: the codes of counties abolished or renumbered
+/// since a card was issued stay valid on it.
+pub fn province_exists(code: &str) -> bool {
+    static PROVINCES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let known = PROVINCES.get_or_init(|| {
+        crate::divisions::provinces()
+            .map(|ps| ps.into_iter().map(|p| p.code.to_string()).collect())
+            .unwrap_or_default()
+    });
+    OUTSIDE_STATISTICS.contains(&code)
+        || known.iter().any(|p| p == code)
+        // Should the embedded codes be unreadable, the ranges of GB/T 2260 stand in.
+        || (known.is_empty()
+            && matches!(code.parse::<u8>(), Ok(11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65)))
 }
 
 /// The check character for the first 17 digits.
@@ -67,13 +94,27 @@ impl ResidentId {
             return Err(ResidentIdError::Characters);
         }
         let birth = &s[6..14];
-        if NaiveDate::parse_from_str(birth, "%Y%m%d").is_err() {
+        let Ok(born) = NaiveDate::parse_from_str(birth, "%Y%m%d") else {
             return Err(ResidentIdError::BirthDate(birth.to_string()));
-        }
+        };
         let expected = check_char(&b[..17]).ok_or(ResidentIdError::Characters)?;
         let actual = b[17] as char;
         if expected != actual {
             return Err(ResidentIdError::Check { expected, actual });
+        }
+        // A number whose check character agrees may still name no real province or birth.
+        if !province_exists(&s[..2]) {
+            return Err(ResidentIdError::Province(s[..2].to_string()));
+        }
+        if born.year() < 1900 {
+            return Err(ResidentIdError::BornTooEarly(birth.to_string()));
+        }
+        // Today where the card was issued (China Standard Time), whatever the server's zone.
+        let today = chrono::Utc::now()
+            .with_timezone(&crate::time::cst())
+            .date_naive();
+        if born > today {
+            return Err(ResidentIdError::BornInFuture(birth.to_string()));
         }
         Ok(ResidentId(s))
     }
@@ -203,6 +244,40 @@ mod tests {
                 actual: '1'
             })
         );
+    }
+
+    #[test]
+    fn refuses_births_before_1900_or_after_today_and_unknown_provinces() {
+        assert!(matches!(
+            ResidentId::parse(&with_check("63280118991231001")),
+            Err(ResidentIdError::BornTooEarly(_))
+        ));
+        assert!(ResidentId::parse(&with_check("63280119000101001")).is_ok());
+        let tomorrow = chrono::Utc::now()
+            .with_timezone(&crate::time::cst())
+            .date_naive()
+            + chrono::Days::new(2);
+        let future = format!("632801{}001", tomorrow.format("%Y%m%d"));
+        assert!(matches!(
+            ResidentId::parse(&with_check(&future)),
+            Err(ResidentIdError::BornInFuture(_))
+        ));
+        assert!(matches!(
+            ResidentId::parse(&with_check("99280119850312001")),
+            Err(ResidentIdError::Province(p)) if p == "99"
+        ));
+        for bad in [
+            "00", "10", "16", "20", "39", "47", "55", "66", "70", "80", "84", "90",
+        ] {
+            assert!(!province_exists(bad), "{bad}");
+        }
+        // Every province, Hong Kong, Macao, Taiwan and a Taiwan resident's permit; and a
+        // county code no longer in use (巢湖市 3414 was abolished in 2011) on an old card.
+        for ok in ["11", "46", "50", "65", "71", "81", "82", "83"] {
+            assert!(province_exists(ok), "{ok}");
+        }
+        assert!(ResidentId::parse(&with_check("34140119700101001")).is_ok());
+        assert!(ResidentId::parse(&with_check("83000019900101001")).is_ok());
     }
 
     #[test]

@@ -66,12 +66,10 @@ pub fn workbook(sheets: &[ExportSheet]) -> ServiceResult<Vec<u8>> {
 }
 
 /// Reads every sheet of a workbook back as (name, rows of text, the header row first), as a
-/// clerk or a check sees an export.
+/// clerk or a check sees an export; within the bounds of an upload.
 pub fn read_workbook(bytes: &[u8]) -> ServiceResult<Vec<(String, Vec<Vec<String>>)>> {
-    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
-    let bad = |m: String| ServiceError::invalid("file", m);
-    let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| bad(format!("无法读取 Excel 文件（须为 .xlsx 格式）：{e}")))?;
+    use calamine::{Data, Reader};
+    let mut wb = crate::spreadsheet::open_bounded(bytes)?;
     let mut out = Vec::new();
     for (name, range) in wb.worksheets() {
         let rows = range

@@ -81,7 +81,7 @@ impl App {
         columns: &[(&str, bool)],
     ) -> ServiceResult<(spreadsheet::Sheet, Vec<Option<usize>>, HashSet<String>)> {
         self.require(actor, permission, kind, "import").await?;
-        let sheet = spreadsheet::read(bytes)?;
+        let sheet = spreadsheet::read_upload(bytes).await?;
         let cols = sheet.columns(columns)?;
         if sheet.rows.is_empty() {
             return Err(ServiceError::invalid("file", "文件中没有数据行"));

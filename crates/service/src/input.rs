@@ -15,6 +15,18 @@ pub(crate) fn text_of(
     if required && v.is_empty() {
         return Err(ServiceError::invalid(field, format!("请填写{label}")));
     }
+    if let Some(c) = v
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(ServiceError::invalid(
+            field,
+            format!(
+                "{label}含有不可见的控制字符（U+{:04X}），请删除后重试",
+                c as u32
+            ),
+        ));
+    }
     if v.chars().count() > max {
         return Err(ServiceError::invalid(
             field,

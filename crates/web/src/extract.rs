@@ -1,7 +1,10 @@
 //! Extractors: who the caller is (API and pages), and request bodies whose rejections
 //! speak Chinese.
 
-use crate::error::{form_rejection, json_rejection, query_rejection, ApiError, PageError};
+use crate::error::{
+    bad_value, control_character, field_of, first_control, malformed_json, not_json, too_large,
+    ApiError, PageError,
+};
 use crate::session::Caller;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -74,18 +77,117 @@ fn form_urlencoded_encode(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A JSON body; bad JSON is a 4xx in the API's error shape.
+/// A JSON body; bad JSON is a 4xx in the API's error shape, in Chinese, naming the field (its
+/// path in the body) whose value is of the wrong type, missing, or holds a control character.
 pub struct ApiJson<T>(pub T);
+
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The first text in a JSON value holding a control character, with its path.
+fn control_in(v: &serde_json::Value, path: &mut String) -> Option<(String, char)> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => first_control(s).map(|c| (path.clone(), c)),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = control_in(item, path);
+            path.truncate(len);
+            found
+        }),
+        Value::Object(map) => map.iter().find_map(|(k, item)| {
+            if let Some(c) = first_control(k) {
+                return Some((path.clone(), c));
+            }
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(k);
+            let found = control_in(item, path);
+            path.truncate(len);
+            found
+        }),
+        _ => None,
+    }
+}
+
+/// Reads a JSON body as `T`, every refusal in Chinese and naming the field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            malformed_json(&e)
+        } else {
+            bad_value(None, &e.to_string())
+        }
+    })?;
+    if let Some((field, c)) = control_in(&value, &mut String::new()) {
+        return Err(control_character(&field, c));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let raw = e.inner().to_string();
+        bad_value(field_of(&path, &raw).as_deref(), &raw)
+    })
+}
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Json::<T>::from_request(req, state)
+        if !is_json(req.headers()) {
+            return Err(not_json());
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map(|j| ApiJson(j.0))
-            .map_err(json_rejection)
+            .map_err(|r| {
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large()
+                } else {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        "请求体无法完整读取，请重试",
+                    )
+                }
+            })?;
+        parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// Reads a query string or form as `T`: a control character or a value of the wrong type is
+/// refused naming the parameter.
+fn parse_pairs<T: DeserializeOwned>(raw: &[u8], html_form: bool) -> Result<T, ApiError> {
+    for (k, v) in form_urlencoded::parse(raw) {
+        if let Some(c) = first_control(&k).or_else(|| first_control(&v)) {
+            return Err(control_character(&k, c));
+        }
+    }
+    let result = if html_form {
+        serde_path_to_error::deserialize(serde_html_form::Deserializer::from_bytes(raw))
+            .map_err(|e| (e.path().to_string(), e.inner().to_string()))
+    } else {
+        serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(
+            form_urlencoded::parse(raw),
+        ))
+        .map_err(|e| (e.path().to_string(), e.inner().to_string()))
+    };
+    result.map_err(|(path, raw)| bad_value(field_of(&path, &raw).as_deref(), &raw))
 }
 
 /// Query parameters of the API.
@@ -94,11 +196,9 @@ pub struct ApiQuery<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| ApiQuery(q.0))
-            .map_err(query_rejection)
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let raw = parts.uri.query().unwrap_or("");
+        parse_pairs(raw.as_bytes(), false).map(ApiQuery)
     }
 }
 
@@ -109,10 +209,40 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum_extra::extract::Form::<T>::from_request(req, state)
-            .await
-            .map(|f| PageForm(f.0))
-            .map_err(form_rejection)
+        let form = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                ct.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        let get =
+            req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD;
+        let bytes = if get {
+            axum::body::Bytes::from(req.uri().query().unwrap_or("").to_string())
+        } else if !form {
+            return Err(PageError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "表单应以 application/x-www-form-urlencoded 提交，请从页面上的表单提交",
+            ));
+        } else {
+            axum::body::Bytes::from_request(req, state)
+                .await
+                .map_err(|r| {
+                    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "提交的内容过大")
+                    } else {
+                        PageError::new(StatusCode::BAD_REQUEST, "提交的内容无法完整读取，请重试")
+                    }
+                })?
+        };
+        parse_pairs(&bytes, true)
+            .map(PageForm)
+            .map_err(|e| PageError::new(e.status, format!("表单内容有误：{}", e.message)))
     }
 }
 
@@ -133,10 +263,34 @@ impl<S: Send + Sync> FromRequestParts<S> for SourceAddr {
     }
 }
 
+/// A record id from the path that is not a number: no such record, a 404 in Chinese that
+/// names the path parameter.
+#[derive(Debug)]
+pub struct BadId(String);
+
+impl From<BadId> for ApiError {
+    fn from(e: BadId) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", e.0).field("id")
+    }
+}
+
+impl From<BadId> for PageError {
+    fn from(e: BadId) -> Self {
+        PageError::new(StatusCode::NOT_FOUND, e.0)
+    }
+}
+
+impl From<BadId> for dualtrack_service::ServiceError {
+    fn from(e: BadId) -> Self {
+        dualtrack_service::ServiceError::NotFound(e.0)
+    }
+}
+
 /// A record id from the path: a bad one is a 404 in Chinese, not a parser's message.
-pub fn parse_id(raw: &str) -> Result<i64, dualtrack_service::ServiceError> {
+pub fn parse_id(raw: &str) -> Result<i64, BadId> {
     raw.trim().parse::<i64>().map_err(|_| {
-        dualtrack_service::ServiceError::NotFound(format!("编号“{raw}”无效：应为整数"))
+        let shown: String = raw.chars().filter(|c| !c.is_control()).take(40).collect();
+        BadId(format!("编号“{shown}”无效：应为整数"))
     })
 }
 

@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
             admission::admit,
         ))
         .layer(middleware::from_fn(metrics::track))
+        .layer(middleware::from_fn(error::in_chinese))
         .with_state(state)
 }
 
