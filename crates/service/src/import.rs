@@ -97,7 +97,7 @@ impl App {
     pub fn people_template(&self) -> ServiceResult<Vec<u8>> {
         let example = vec![
             "王海燕".to_string(),
-            "632801198802140038".to_string(),
+            "632801198802140036".to_string(),
             "13897001234".to_string(),
             "中共党员".to_string(),
             "在职党员、志愿者".to_string(),
@@ -479,7 +479,7 @@ impl App {
     pub fn deployments_template(&self) -> ServiceResult<Vec<u8>> {
         use dualtrack_domain::mobilisation::SiteKind;
         let example: Vec<String> = [
-            "632801198802140038",
+            "632801198802140036",
             "632801001001",
             "卡口",
             "G109 格尔木南卡口",

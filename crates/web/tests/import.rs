@@ -356,7 +356,31 @@ async fn organisations_and_deployments_import_whole_or_not_at_all(engine: Engine
     );
 }
 
+/// Each template, sent back as it was downloaded, imports its example row: the example
+/// teaches what a good row is, so it must be one.
+async fn templates_import_as_they_come(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let op = t.token("golmud_operator").await;
+    for (template, import) in [
+        ("/api/v1/people/template.xlsx", "/api/v1/people/import"),
+        (
+            "/api/v1/organisations/template.xlsx",
+            "/api/v1/organisations/import",
+        ),
+        (
+            "/api/v1/deployments/template.xlsx",
+            "/api/v1/deployments/import",
+        ),
+    ] {
+        let (status, bytes) = t.download(&op, template).await;
+        assert_eq!(status, StatusCode::OK, "{template}");
+        let r = upload_to(&t, &op, import, bytes).await;
+        assert_eq!(r.status, StatusCode::OK, "{import}: {}", r.text);
+    }
+}
+
 on_both_engines!(
+    templates_import_as_they_come,
     organisations_and_deployments_import_whole_or_not_at_all,
     a_good_file_is_imported_whole,
     one_bad_row_rejects_the_file_and_names_the_row,
