@@ -458,6 +458,8 @@ impl Settings {
             password_policy: PasswordPolicy {
                 min_length: self.password_min_length,
                 min_classes: self.password_min_classes,
+                // Only `serve --demo` allows the published demo password.
+                allow_demo_password: false,
             },
         }
     }

@@ -10,9 +10,11 @@ pub async fn run(
     demo: bool,
     clock_file: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
-    let app = open(settings)
+    let mut app = open(settings)
         .await?
         .with_whistle(settings.whistle.settings());
+    // A demo server's accounts share the published demo password; no other server's may.
+    app.security.password_policy.allow_demo_password = demo;
     let drill = match clock_file {
         Some(path) => Some(crate::cmd::drill::DrillClock::start(&app, path)?),
         None => None,
