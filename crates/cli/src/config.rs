@@ -455,6 +455,7 @@ impl Settings {
             session_absolute: chrono::Duration::hours(self.session_absolute_hours),
             lockout_threshold: self.lockout_threshold,
             lockout_duration: chrono::Duration::minutes(self.lockout_minutes),
+            login_delay_step: std::time::Duration::from_millis(500),
             password_policy: PasswordPolicy {
                 min_length: self.password_min_length,
                 min_classes: self.password_min_classes,
@@ -515,7 +516,9 @@ secure_cookies = false
 session_idle_minutes = 30
 session_absolute_hours = 12
 
-# 连续登录失败多少次锁定账户，锁定多少分钟。
+# 登录失败的限制（不会锁定账户）：同一用户名从同一地址失败多少次后，该地址对该用户名暂停登录
+# （先 1 分钟，之后每次失败加倍），最长暂停多少分钟；同一用户名各处失败累计超过该次数后，
+# 每次尝试都会延迟几秒（曾成功登录的地址除外）。
 lockout_threshold = 5
 lockout_minutes = 30
 

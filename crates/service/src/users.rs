@@ -386,6 +386,9 @@ impl App {
         .await?;
         let mut tx = self.db.begin().await?;
         store::set_disabled(&mut tx, id, locked).await?;
+        if !locked {
+            self.login_throttle.forget(&u.username);
+        }
         let detail = if locked {
             let ended = session::delete_for_user(&mut tx, id).await?;
             format!("锁定，结束 {ended} 个会话")

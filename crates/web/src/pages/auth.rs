@@ -19,7 +19,6 @@ struct LoginPage {
     username: String,
     error: Option<String>,
     expired: bool,
-    threshold: i64,
 }
 
 #[derive(Deserialize, Default)]
@@ -58,7 +57,6 @@ pub async fn login_page(
         username: String::new(),
         error: None,
         expired: q.expired.is_some(),
-        threshold: st.app.security.lockout_threshold,
     };
     (jar, render(&page)).into_response()
 }
@@ -103,7 +101,6 @@ pub async fn login(
                 username: f.username,
                 error: Some(message),
                 expired: false,
-                threshold: st.app.security.lockout_threshold,
             };
             (status, render(&page)).into_response()
         }
