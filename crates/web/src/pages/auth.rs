@@ -27,13 +27,80 @@ pub struct LoginQuery {
     expired: Option<String>,
 }
 
-/// Only a path on this site may follow a login.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next.to_string()
-    } else {
-        "/".to_string()
+/// Where a login may go on to: a path on this site, or else `/`. Refused: anything that
+/// does not start with a single `/` (`//host`, `/\\host`, `https:`…), and anything with a
+/// backslash, a control character or white space, as sent or once percent-decoded (a
+/// browser drops a tab or a newline and would read `/%09/evil.example` as `//evil.example`).
+/// What is kept is a valid `Location` as it stands, so the redirect can never fail.
+pub(crate) fn safe_next(next: &str) -> String {
+    fn local(s: &str) -> bool {
+        s.starts_with('/')
+            && !s.starts_with("//")
+            && !s
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
     }
+    let fallback = || "/".to_string();
+    let mut current = next.to_string();
+    for _ in 0..4 {
+        if !local(&current) {
+            return fallback();
+        }
+        let decoded = percent_decode(&current);
+        if decoded == current {
+            break;
+        }
+        current = decoded;
+    }
+    if !local(&current) {
+        return fallback();
+    }
+    let out = encode_non_ascii(next);
+    let valid = out
+        .parse::<axum::http::Uri>()
+        .is_ok_and(|u| u.scheme().is_none() && u.host().is_none())
+        && axum::http::HeaderValue::from_str(&out).is_ok();
+    if valid {
+        out
+    } else {
+        fallback()
+    }
+}
+
+/// Decodes `%XX` sequences (anything else is kept as it is).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Percent-encodes what is not ASCII, so that the path is a valid header value.
+fn encode_non_ascii(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 pub async fn login_page(
