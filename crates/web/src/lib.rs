@@ -9,6 +9,7 @@ pub mod api;
 pub mod assets;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod metrics;
 pub mod pages;
 pub mod server;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
             admission::admit,
         ))
         .layer(middleware::from_fn(metrics::track))
+        .layer(middleware::from_fn(headers::security_headers))
         .with_state(state)
 }
 

@@ -5,7 +5,7 @@ use crate::session::{login_csrf_cookie, session_cookie, LOGIN_CSRF_COOKIE, SESSI
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use dualtrack_service::auth::{random_token, SessionKind};
@@ -103,8 +103,14 @@ fn encode_non_ascii(s: &str) -> String {
     out
 }
 
+/// Whether cookies go with `Secure`: as configured, and always over HTTPS.
+fn secure(st: &AppState, headers: &HeaderMap) -> bool {
+    st.config.secure_cookies || crate::headers::came_over_https(headers)
+}
+
 pub async fn login_page(
     State(st): State<AppState>,
+    headers: HeaderMap,
     jar: CookieJar,
     Query(q): Query<LoginQuery>,
 ) -> Response {
@@ -113,7 +119,7 @@ pub async fn login_page(
         None => {
             let t = random_token();
             (
-                jar.add(login_csrf_cookie(t.clone(), st.config.secure_cookies)),
+                jar.add(login_csrf_cookie(t.clone(), secure(&st, &headers))),
                 t,
             )
         }
@@ -142,6 +148,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(st): State<AppState>,
+    headers: HeaderMap,
     jar: CookieJar,
     SourceAddr(source): SourceAddr,
     PageForm(f): PageForm<LoginForm>,
@@ -154,7 +161,7 @@ pub async fn login(
         Ok(out) => {
             let jar = jar
                 .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
-                .add(session_cookie(out.token, st.config.secure_cookies));
+                .add(session_cookie(out.token, secure(&st, &headers)));
             (jar, Redirect::to(&safe_next(&f.next))).into_response()
         }
         Err(e) => {
