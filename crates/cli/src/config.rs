@@ -19,7 +19,11 @@ pub struct Settings {
     pub listen: String,
     pub log: String,
     pub body_limit_bytes: usize,
-    pub secure_cookies: bool,
+    /// Cookies with `Secure`. Unset: on, except for `serve --demo` listening on loopback.
+    pub secure_cookies: Option<bool>,
+    /// A bearer token for metrics scrapers on `/metrics` (unset: only the sessions of system
+    /// administrators and auditors may read them). Never printed.
+    pub metrics_token: Option<String>,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub lockout_threshold: i64,
@@ -270,7 +274,8 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".into(),
             log: "info".into(),
             body_limit_bytes: 1024 * 1024,
-            secure_cookies: false,
+            secure_cookies: None,
+            metrics_token: None,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             lockout_threshold: 5,
@@ -293,6 +298,10 @@ impl fmt::Debug for Settings {
             .field("log", &self.log)
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("secure_cookies", &self.secure_cookies)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "(set)"),
+            )
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("session_absolute_hours", &self.session_absolute_hours)
             .field("lockout_threshold", &self.lockout_threshold)
@@ -326,6 +335,7 @@ const KEYS: &[&str] = &[
     "log",
     "body_limit_bytes",
     "secure_cookies",
+    "metrics_token",
     "session_idle_minutes",
     "session_absolute_hours",
     "lockout_threshold",
@@ -455,19 +465,33 @@ impl Settings {
             session_absolute: chrono::Duration::hours(self.session_absolute_hours),
             lockout_threshold: self.lockout_threshold,
             lockout_duration: chrono::Duration::minutes(self.lockout_minutes),
+            login_delay_step: std::time::Duration::from_millis(500),
             password_policy: PasswordPolicy {
                 min_length: self.password_min_length,
                 min_classes: self.password_min_classes,
+                // Only `serve --demo` allows the published demo password.
+                allow_demo_password: false,
             },
         }
     }
 
-    pub fn web(&self) -> WebConfig {
+    /// Whether cookies go with `Secure`: as configured; unset, on unless this is the demo
+    /// served on a loopback address (plain HTTP on the presenter's own machine).
+    pub fn secure_cookies(&self, demo: bool) -> bool {
+        let loopback = self
+            .listen
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_loopback());
+        self.secure_cookies.unwrap_or(!(demo && loopback))
+    }
+
+    pub fn web(&self, demo: bool) -> WebConfig {
         use std::time::Duration;
         let v = &self.server;
         WebConfig {
             body_limit: self.body_limit_bytes,
-            secure_cookies: self.secure_cookies,
+            secure_cookies: self.secure_cookies(demo),
+            metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
             admission: dualtrack_web::admission::AdmissionConfig {
                 reads_in_flight: v.reads_in_flight,
                 reads_queued: v.reads_queued,
@@ -506,14 +530,22 @@ log = "info"
 # 请求体上限（字节）。
 body_limit_bytes = 1048576
 
-# 经 HTTPS 提供服务时设为 true，Cookie 将带 Secure 标志。
-secure_cookies = false
+# 会话 Cookie 默认带 Secure 标志（只经 HTTPS 发送）：应经 HTTPS 或终结 TLS 的反向代理提供服务
+# （代理带 X-Forwarded-Proto: https 时也总带 Secure）。只在纯 HTTP 的内网里才设为 false；
+# 不设置时，仅 serve --demo 且监听回环地址（本机演示）不带 Secure。
+# secure_cookies = false
+
+# 指标抓取令牌：Prometheus 等以 Authorization: Bearer <令牌> 读取 /metrics。不设置时，
+# 只有系统管理员、审计员登录后可以读取。
+# metrics_token = "一串足够长的随机字符"
 
 # 会话闲置超时（分钟）与绝对超时（小时）。
 session_idle_minutes = 30
 session_absolute_hours = 12
 
-# 连续登录失败多少次锁定账户，锁定多少分钟。
+# 登录失败的限制（不会锁定账户）：同一用户名从同一地址失败多少次后，该地址对该用户名暂停登录
+# （先 1 分钟，之后每次失败加倍），最长暂停多少分钟；同一用户名各处失败累计超过该次数后，
+# 每次尝试都会延迟几秒（曾成功登录的地址除外）。
 lockout_threshold = 5
 lockout_minutes = 30
 

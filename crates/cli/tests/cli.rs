@@ -169,9 +169,67 @@ async fn backup_is_a_consistent_copy_or_says_how(engine: Engine) {
     }
 }
 
+/// The three administrators' accounts are made and changed on the command line, each change
+/// audited; one account never holds two of the three, nor one with a business role.
+async fn administrator_roles_are_granted_on_the_command_line(engine: Engine) {
+    let t = empty_db(engine).await;
+    let db = t.url.as_str();
+    let o = dualtrack(db, &["region", "import", "632802"], &[], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let add = |name: &str, role: &str| {
+        dualtrack(
+            db,
+            &[
+                "user",
+                "add",
+                "--username",
+                name,
+                "--role",
+                role,
+                "--jurisdiction",
+                "632802",
+            ],
+            &[("DUALTRACK_PASSWORD", "Bayin#2020x")],
+            None,
+        )
+    };
+    let o = add("dlh_audit", "auditor");
+    assert!(o.status.success(), "{}", text(&o));
+    let o = add("dlh_clerk", "operator");
+    assert!(o.status.success(), "{}", text(&o));
+    let o = dualtrack(
+        db,
+        &["user", "roles", "dlh_clerk", "--role", "sec_admin"],
+        &[],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("安全管理员"), "{}", text(&o));
+    for roles in [
+        &["--role", "sec_admin", "--role", "auditor"][..],
+        &["--role", "auditor", "--role", "leader"][..],
+    ] {
+        let mut args = vec!["user", "roles", "dlh_audit"];
+        args.extend_from_slice(roles);
+        let o = dualtrack(db, &args, &[], None);
+        assert!(!o.status.success(), "{roles:?}: {}", text(&o));
+        assert!(text(&o).contains("兼任"), "{}", text(&o));
+    }
+    let audited = dualtrack_store::on_db!(&t.db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'user.roles' AND username LIKE 'cli:%'"
+    ).fetch_one(p).await.expect("count"));
+    assert_eq!(audited, 1, "the one change made is audited");
+    let list = text(&dualtrack(db, &["user", "list"], &[], None));
+    assert!(
+        list.contains("安全管理员") && list.contains("审计员"),
+        "{list}"
+    );
+}
+
 on_both_engines!(
     regions_and_accounts_from_the_command_line,
-    backup_is_a_consistent_copy_or_says_how
+    backup_is_a_consistent_copy_or_says_how,
+    administrator_roles_are_granted_on_the_command_line
 );
 
 /// Counts the rows of a table in a SQLite file, opened read-only (nothing is created).

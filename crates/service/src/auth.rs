@@ -4,6 +4,7 @@
 //! 1 lane). Session tokens are 32 random bytes; only their SHA-256 is stored.
 
 use crate::actor::audit_in;
+use crate::login_throttle;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -16,6 +17,7 @@ use dualtrack_store::audit::NewAudit;
 use dualtrack_store::user::UserRow;
 use dualtrack_store::{session, user};
 use sha2::{Digest, Sha256};
+use std::time::Instant;
 
 /// Where a session is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +66,16 @@ pub async fn hash_password(password: &str) -> ServiceResult<String> {
     .map_err(|e| ServiceError::Internal(e.to_string()))?
 }
 
+/// The hash checked for a user name that does not exist, so that its answer takes as long
+/// as a wrong password's: made once, of a random password.
+async fn dummy_hash() -> ServiceResult<String> {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY
+        .get_or_try_init(|| async { hash_password(&random_token()).await })
+        .await
+        .cloned()
+}
+
 pub(crate) async fn verify(password: &str, hash: &str) -> bool {
     let password = password.to_string();
     let hash = hash.to_string();
@@ -104,7 +116,66 @@ pub(crate) fn actor_of(u: &UserRow, roles: Vec<String>, source_addr: &str) -> Se
 }
 
 impl App {
+    /// The one answer to a failed login, whatever failed: an unknown name, a wrong
+    /// password, or too many tries from here.
+    pub const LOGIN_REFUSED: &'static str = "用户名或密码错误（多次失败后需稍候再试）";
+
+    fn login_limits(&self) -> login_throttle::Limits {
+        login_throttle::Limits {
+            threshold: u32::try_from(self.security.lockout_threshold.max(1)).unwrap_or(5),
+            longest: self
+                .security
+                .lockout_duration
+                .to_std()
+                .unwrap_or(std::time::Duration::from_secs(30 * 60)),
+            delay_step: self.security.login_delay_step,
+        }
+    }
+
+    /// Records a failed login under the name typed (and the account, if there is one).
+    async fn audit_failed_login(
+        &self,
+        username: &str,
+        account: Option<&Actor>,
+        source_addr: &str,
+        outcome: Outcome,
+        detail: &str,
+    ) -> ServiceResult<()> {
+        let row = match account {
+            Some(actor) => actor.audit(
+                Action::LoginFailed,
+                outcome,
+                "账户",
+                actor.user_id.map(|i| i.to_string()).unwrap_or_default(),
+                None,
+                detail.into(),
+            ),
+            None => NewAudit {
+                at: Utc::now(),
+                user_id: None,
+                username: username.into(),
+                roles: String::new(),
+                action: Action::LoginFailed.as_str().into(),
+                target_kind: "账户".into(),
+                target_id: username.into(),
+                jurisdiction_code: None,
+                source_addr: source_addr.into(),
+                outcome: outcome.as_str().into(),
+                detail: detail.into(),
+            },
+        };
+        let mut tx = self.db.begin().await?;
+        audit_in(&mut tx, &row).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Checks a user name and password and opens a session.
+    ///
+    /// Every failure gets the same answer, in about the same time (a name that does not
+    /// exist has a password hash checked all the same), and no number of failures locks
+    /// an account: they slow the attempts instead (see [`login_throttle`]). An account
+    /// locked by an administrator says so only to someone who gave its password.
     pub async fn login(
         &self,
         username: &str,
@@ -119,90 +190,66 @@ impl App {
         if password.is_empty() {
             return Err(ServiceError::invalid("password", "请输入密码"));
         }
-        let now = Utc::now();
-        let Some(u) = user::by_username(&self.db, &username).await? else {
-            // Spend the same time as for a known name, so that names cannot be probed.
-            hash_password(password).await?;
-            let mut tx = self.db.begin().await?;
-            let row = NewAudit {
-                at: now,
-                user_id: None,
-                username: username.clone(),
-                roles: String::new(),
-                action: Action::LoginFailed.as_str().into(),
-                target_kind: "账户".into(),
-                target_id: username.clone(),
-                jurisdiction_code: None,
-                source_addr: source_addr.into(),
-                outcome: Outcome::Failure.as_str().into(),
-                detail: "用户名不存在".into(),
-            };
-            audit_in(&mut tx, &row).await?;
-            tx.commit().await?;
-            return Err(ServiceError::Unauthenticated("用户名或密码错误".into()));
-        };
-        let roles = user::roles(&self.db, u.id).await?;
-        let actor = actor_of(&u, roles, source_addr)?;
-        let locked_why = if u.disabled {
-            Some("账户已被管理员锁定，请联系安全管理员".to_string())
-        } else {
-            u.locked_until.filter(|t| *t > now).map(|until| {
-                format!(
-                    "连续登录失败次数过多，账户已锁定至 {}，请稍后再试",
-                    dualtrack_domain::time::display(until)
+        let refused = || ServiceError::Unauthenticated(Self::LOGIN_REFUSED.into());
+        let limits = self.login_limits();
+        match self
+            .login_throttle
+            .before(&username, source_addr, &limits, Instant::now())
+        {
+            login_throttle::Verdict::Refuse => {
+                self.audit_failed_login(
+                    &username,
+                    None,
+                    source_addr,
+                    Outcome::Denied,
+                    "失败次数过多，暂停从该地址登录，未核对密码",
                 )
-            })
-        };
-        if let Some(why) = locked_why {
-            let mut tx = self.db.begin().await?;
-            let row = actor.audit(
-                Action::LoginFailed,
-                Outcome::Denied,
-                "账户",
-                u.id.to_string(),
-                None,
-                why.clone(),
-            );
-            audit_in(&mut tx, &row).await?;
-            tx.commit().await?;
-            return Err(ServiceError::Locked(why));
+                .await?;
+                return Err(refused());
+            }
+            login_throttle::Verdict::Check(wait) if !wait.is_zero() => {
+                tokio::time::sleep(wait).await
+            }
+            login_throttle::Verdict::Check(_) => {}
         }
-        if !verify(password, &u.password_hash).await {
-            let threshold = self.security.lockout_threshold;
-            let lock_until = now + self.security.lockout_duration;
-            let mut tx = self.db.begin().await?;
-            let failures = user::record_failed_login(&mut tx, u.id, threshold, lock_until).await?;
-            let locked = failures >= threshold;
-            let detail = if locked {
-                format!(
-                    "密码错误（第 {failures} 次），账户锁定至 {}",
-                    dualtrack_domain::time::display(lock_until)
-                )
+        let now = Utc::now();
+        let found = user::by_username(&self.db, &username).await?;
+        let hash = match &found {
+            Some(u) => u.password_hash.clone(),
+            None => dummy_hash().await?,
+        };
+        let right = verify(password, &hash).await && found.is_some();
+        let account = match &found {
+            Some(u) => Some(actor_of(
+                u,
+                user::roles(&self.db, u.id).await?,
+                source_addr,
+            )?),
+            None => None,
+        };
+        let (Some(u), Some(actor), true) = (found, account.clone(), right) else {
+            self.login_throttle
+                .failed(&username, source_addr, &limits, Instant::now());
+            let detail = if account.is_some() {
+                "密码错误"
             } else {
-                format!("密码错误（第 {failures} 次）")
+                "用户名不存在"
             };
-            let row = actor.audit(
-                Action::LoginFailed,
+            self.audit_failed_login(
+                &username,
+                account.as_ref(),
+                source_addr,
                 Outcome::Failure,
-                "账户",
-                u.id.to_string(),
-                None,
                 detail,
-            );
-            audit_in(&mut tx, &row).await?;
-            tx.commit().await?;
-            return Err(if locked {
-                ServiceError::Locked(format!(
-                    "密码连续错误 {failures} 次，账户已锁定 {} 分钟（至 {}）",
-                    self.security.lockout_duration.num_minutes(),
-                    dualtrack_domain::time::display(lock_until)
-                ))
-            } else {
-                ServiceError::Unauthenticated(format!(
-                    "用户名或密码错误，再错 {} 次账户将被锁定",
-                    threshold - failures
-                ))
-            });
+            )
+            .await?;
+            return Err(refused());
+        };
+        if u.disabled {
+            let why = "账户已被管理员锁定，请联系安全管理员";
+            self.audit_failed_login(&username, Some(&actor), source_addr, Outcome::Denied, why)
+                .await?;
+            return Err(ServiceError::Locked(why.into()));
         }
         let token = random_token();
         let csrf_token = random_token();
@@ -230,6 +277,7 @@ impl App {
         );
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
+        self.login_throttle.succeeded(&username, source_addr);
         let mut actor = actor;
         actor.session_id = Some(sid);
         actor.csrf_token = csrf_token.clone();

@@ -22,6 +22,7 @@ pub mod idempotency;
 pub mod import;
 pub mod import_resumption;
 mod input;
+pub mod login_throttle;
 pub mod mobilisation;
 pub mod monitoring;
 pub mod prevention;
@@ -48,8 +49,14 @@ use dualtrack_store::Db;
 pub struct Security {
     pub session_idle: chrono::Duration,
     pub session_absolute: chrono::Duration,
+    /// Failed logins for one user name from one address before that address is refused
+    /// for the name for a while (and before attempts on the name from elsewhere are slowed).
     pub lockout_threshold: i64,
+    /// The longest such refusal; failures older than this are forgotten.
     pub lockout_duration: chrono::Duration,
+    /// The wait added to each attempt on a much-tried name, per failure beyond the threshold
+    /// (at most 5 seconds).
+    pub login_delay_step: std::time::Duration,
     pub password_policy: PasswordPolicy,
 }
 
@@ -60,6 +67,7 @@ impl Default for Security {
             session_absolute: chrono::Duration::hours(12),
             lockout_threshold: 5,
             lockout_duration: chrono::Duration::minutes(30),
+            login_delay_step: std::time::Duration::from_millis(500),
             password_policy: PasswordPolicy::default(),
         }
     }
@@ -92,6 +100,8 @@ pub struct App {
     pub whistle: whistle::WhistleSettings,
     /// Rows (or pairs of stock) a background job writes per transaction.
     pub job_batch: usize,
+    /// Failed logins counted by name and address (shared by the clones of one server).
+    pub login_throttle: std::sync::Arc<login_throttle::LoginThrottle>,
 }
 
 /// Rows a background job writes per transaction unless set otherwise: a few milliseconds of
@@ -112,6 +122,7 @@ impl App {
             clock: clock::Clock::default(),
             whistle: whistle::WhistleSettings::default(),
             job_batch: DEFAULT_JOB_BATCH,
+            login_throttle: Default::default(),
         }
     }
 

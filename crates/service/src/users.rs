@@ -1,5 +1,12 @@
 //! Accounts: created, granted roles, locked and unlocked by the security administrator of
 //! a jurisdiction, each bound to one node of the tree.
+//!
+//! The accounts of the three administrators (三员: system administrator, security
+//! administrator, auditor) are another matter: they are created, granted, reset, locked and
+//! unlocked only on the server's command line (`dualtrack user …`), which none of the three
+//! can drive through the web or the API. So the security administrator, who grants rights,
+//! can neither make an auditor nor take over the auditor's account, and no one account ends
+//! up both granting rights and reading the audit log.
 
 use crate::actor::{audit_in, role_names};
 use crate::auth::hash_password;
@@ -99,7 +106,56 @@ fn parse_roles_stored(raw: &[String]) -> Vec<Role> {
     raw.iter().filter_map(|r| Role::parse(r)).collect()
 }
 
+/// Why the web and the API may not touch an administrator's account.
+const ADMIN_ACCOUNTS_ON_CLI: &str = "系统管理员、安全管理员、审计员（三员）账户只能在服务器上用命令行 dualtrack user 新建、授予角色、重置密码、锁定或解锁，网页和接口不能办理";
+
 impl App {
+    /// Refuses (and records the refusal) when anyone but the command line would create,
+    /// change, reset, lock or unlock an administrator's account, or grant an administrative
+    /// role: `roles` are the roles the account has or would get.
+    async fn admin_accounts_on_cli(
+        &self,
+        actor: &Actor,
+        target: &str,
+        jurisdiction: Option<String>,
+        roles: &[Role],
+    ) -> ServiceResult<()> {
+        if actor.is_cli || !roles.iter().any(|r| r.is_administrative()) {
+            return Ok(());
+        }
+        Err(self
+            .refuse(
+                actor,
+                "账户",
+                target,
+                jurisdiction,
+                ServiceError::Forbidden(ADMIN_ACCOUNTS_ON_CLI.into()),
+            )
+            .await)
+    }
+
+    /// The one check of a new password: the configured policy (length, kinds of characters,
+    /// common passwords, the user name, the demo password), and not the current password
+    /// when there is one. `field` is the form field the refusal names.
+    pub async fn check_new_password(
+        &self,
+        field: &'static str,
+        password: &str,
+        username: &str,
+        current_hash: Option<&str>,
+    ) -> ServiceResult<()> {
+        self.security
+            .password_policy
+            .check(password, username)
+            .map_err(|m| ServiceError::invalid(field, m))?;
+        if let Some(hash) = current_hash {
+            if crate::auth::verify(password, hash).await {
+                return Err(ServiceError::invalid(field, "新密码不能与当前密码相同"));
+            }
+        }
+        Ok(())
+    }
+
     /// The account with this id, if it lies within the actor's scope.
     async fn user_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<UserRow> {
         let row = store::by_id(&self.db, id).await?;
@@ -131,10 +187,10 @@ impl App {
         self.require_in_scope(actor, &code, "区划", code.as_str())
             .await?;
         let roles = parse_roles(&input.roles)?;
-        self.security
-            .password_policy
-            .check(&input.password, &username)
-            .map_err(|m| ServiceError::invalid("password", m))?;
+        self.admin_accounts_on_cli(actor, &username, Some(code.to_string()), &roles)
+            .await?;
+        self.check_new_password("password", &input.password, &username, None)
+            .await?;
         let hash = hash_password(&input.password).await?;
         let now = Utc::now();
         let mut tx = self.db.begin().await?;
@@ -239,6 +295,15 @@ impl App {
         if actor.user_id == Some(id) {
             return Err(ServiceError::Forbidden("不能变更自己的角色".into()));
         }
+        let mut touched = self.roles_of(id).await?;
+        touched.extend(roles.iter().copied());
+        self.admin_accounts_on_cli(
+            actor,
+            &id.to_string(),
+            Some(u.jurisdiction_code.clone()),
+            &touched,
+        )
+        .await?;
         let mut tx = self.db.begin().await?;
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         store::set_roles(&mut tx, id, &names).await?;
@@ -272,10 +337,18 @@ impl App {
                 return Err(ServiceError::invalid("current_password", "当前密码不正确"));
             }
         }
-        self.security
-            .password_policy
-            .check(new, &u.username)
-            .map_err(|m| ServiceError::invalid("new_password", m))?;
+        if !own {
+            let roles = self.roles_of(id).await?;
+            self.admin_accounts_on_cli(
+                actor,
+                &id.to_string(),
+                Some(u.jurisdiction_code.clone()),
+                &roles,
+            )
+            .await?;
+        }
+        self.check_new_password("new_password", new, &u.username, Some(&u.password_hash))
+            .await?;
         let hash = hash_password(new).await?;
         let mut tx = self.db.begin().await?;
         store::set_password(&mut tx, id, &hash, Utc::now()).await?;
@@ -303,8 +376,19 @@ impl App {
         if locked && actor.user_id == Some(id) {
             return Err(ServiceError::Forbidden("不能锁定自己的账户".into()));
         }
+        let roles = self.roles_of(id).await?;
+        self.admin_accounts_on_cli(
+            actor,
+            &id.to_string(),
+            Some(u.jurisdiction_code.clone()),
+            &roles,
+        )
+        .await?;
         let mut tx = self.db.begin().await?;
         store::set_disabled(&mut tx, id, locked).await?;
+        if !locked {
+            self.login_throttle.forget(&u.username);
+        }
         let detail = if locked {
             let ended = session::delete_for_user(&mut tx, id).await?;
             format!("锁定，结束 {ended} 个会话")
@@ -319,6 +403,11 @@ impl App {
         audit_account(&mut tx, actor, action, &u, detail).await?;
         tx.commit().await?;
         self.get_user(actor, id).await
+    }
+
+    /// The roles an account holds.
+    async fn roles_of(&self, id: i64) -> ServiceResult<Vec<Role>> {
+        Ok(parse_roles_stored(&store::roles(&self.db, id).await?))
     }
 
     /// Finds an account by user name (for the command line).

@@ -55,9 +55,12 @@ impl Drop for TestDb {
 }
 
 impl TestDb {
-    /// An application on this database with default security settings.
+    /// An application on this database with default security settings, as a demo server
+    /// runs it (accounts may be given the demo password).
     pub fn app(&self) -> App {
-        App::new(self.db.clone(), Security::default())
+        let mut security = Security::default();
+        security.password_policy.allow_demo_password = true;
+        App::new(self.db.clone(), security)
     }
 }
 

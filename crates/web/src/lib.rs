@@ -9,6 +9,7 @@ pub mod api;
 pub mod assets;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod metrics;
 pub mod pages;
 pub mod server;
@@ -55,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn(error::in_chinese))
+        // Outermost, so that every answer carries them, those rewritten above included.
+        .layer(middleware::from_fn(headers::security_headers))
         .with_state(state)
 }
 

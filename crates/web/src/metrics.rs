@@ -1,11 +1,13 @@
 //! `GET /healthz` for probes and `GET /metrics` in Prometheus text format.
 
+use crate::session::Caller;
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use dualtrack_domain::role::Role;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -100,7 +102,61 @@ pub async fn readyz(state: State<AppState>) -> Response {
     healthz(state).await
 }
 
-pub async fn render(State(st): State<AppState>) -> Response {
+/// Whether the caller may read the metrics: a system administrator's or an auditor's
+/// session, or the configured scraper token.
+fn may_read_metrics(
+    st: &AppState,
+    req_headers: &axum::http::HeaderMap,
+    caller: Option<&Caller>,
+) -> bool {
+    if let Some(Caller::User(a, _)) = caller {
+        if a.has(Role::SysAdmin) || a.has(Role::Auditor) {
+            return true;
+        }
+    }
+    let Some(expected) = st.config.metrics_token.as_deref().filter(|t| !t.is_empty()) else {
+        return false;
+    };
+    let sent = req_headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .unwrap_or("");
+    sent.len() == expected.len()
+        && sent
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Prometheus text: for system administrators, auditors and the configured scraper token.
+pub async fn render(
+    State(st): State<AppState>,
+    req_headers: axum::http::HeaderMap,
+    caller: Option<axum::Extension<Caller>>,
+) -> Response {
+    let caller = caller.map(|c| c.0);
+    if !may_read_metrics(&st, &req_headers, caller.as_ref()) {
+        if let Some(Caller::User(..)) = caller {
+            return crate::error::ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "运行指标只有系统管理员和审计员可以读取",
+            )
+            .into_response();
+        }
+        return crate::error::ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "读取运行指标需要系统管理员或审计员登录，或带上配置的 metrics_token（Authorization: Bearer <token>）",
+        )
+        .into_response();
+    }
     metrics::gauge!("dualtrack_up").set(1.0);
     let (reads, reads_waiting) = st.admission.reads();
     let (writes, writes_waiting) = st.admission.writes();

@@ -10,8 +10,12 @@ use std::sync::Arc;
 pub struct WebConfig {
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
-    /// Mark cookies `Secure` (when served over HTTPS).
+    /// Mark cookies `Secure` (on by default: off only for plain-HTTP intranets and the demo
+    /// on loopback). A request that a proxy says came over HTTPS gets `Secure` either way.
     pub secure_cookies: bool,
+    /// A bearer token a metrics scraper may use for `/metrics` (besides the sessions of
+    /// system administrators and auditors). None: no scraper token.
+    pub metrics_token: Option<String>,
     /// Bounds on requests in flight and waiting, deadlines.
     pub admission: AdmissionConfig,
     /// Connections: how many, how long a client may take, how long shutdown may drain.
@@ -22,7 +26,8 @@ impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {
             body_limit: 1024 * 1024,
-            secure_cookies: false,
+            secure_cookies: true,
+            metrics_token: None,
             admission: AdmissionConfig::default(),
             server: ServerConfig::default(),
         }

@@ -3,7 +3,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::TestApp;
+use common::{Browser, TestApp};
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::json;
 
@@ -199,8 +199,210 @@ async fn lock_roles_and_reset(engine: Engine) {
     }
 }
 
+/// 三员分立: the security administrator can neither make an auditor (nor any other
+/// administrator) nor take over, change, lock or unlock an administrator's account, through
+/// the API or the pages; each refusal is audited and changes nothing.
+async fn administrator_accounts_are_out_of_reach_of_the_web(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let sec = t.token("secadmin").await;
+    let auditor = t.user_id("auditor").await;
+    let sysadmin = t.user_id("sysadmin").await;
+    let leader = t.user_id("golmud_leader").await;
+    let users = t.count("SELECT COUNT(*) FROM users").await;
+    let denied = t.audit_count("auth.denied").await;
+    for role in ["auditor", "sys_admin", "sec_admin"] {
+        let r = t
+            .post(
+                "/api/v1/users",
+                &sec,
+                json!({"username": format!("my_{role}"), "password": "Chaka#2020x", "jurisdiction_code": "6328", "roles": [role]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{role}: {}", r.text);
+        assert!(r.text.contains("命令行"), "{}", r.text);
+    }
+    let attempts: Vec<(&str, String, serde_json::Value)> = vec![
+        (
+            "PUT",
+            format!("/api/v1/users/{leader}/roles"),
+            json!({"roles": ["auditor"]}),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/users/{auditor}/roles"),
+            json!({"roles": ["leader"]}),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/users/{sysadmin}/roles"),
+            json!({"roles": ["operator"]}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/users/{auditor}/password"),
+            json!({"new_password": "Qaidam#2020x"}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/users/{sysadmin}/password"),
+            json!({"new_password": "Qaidam#2020x"}),
+        ),
+        ("POST", format!("/api/v1/users/{auditor}/lock"), json!({})),
+        ("POST", format!("/api/v1/users/{auditor}/unlock"), json!({})),
+    ];
+    for (method, path, body) in &attempts {
+        let r = t.call(method, path, Some(&sec), Some(body.clone())).await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path}: {}",
+            r.text
+        );
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM users").await, users);
+    assert_eq!(
+        t.audit_count("auth.denied").await,
+        denied + 3 + attempts.len() as i64,
+        "every refusal is recorded"
+    );
+    // Nothing changed: the leader is a leader, the auditor logs in and reads the log.
+    let r = t.get(&format!("/api/v1/users/{leader}"), &sec).await;
+    assert_eq!(r.json()["roles"], json!(["leader"]));
+    let aud = t.token("auditor").await;
+    assert_eq!(t.get("/api/v1/audit", &aud).await.status, StatusCode::OK);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE id = {auditor} AND disabled"
+        ))
+        .await,
+        0
+    );
+
+    // The pages offer no administrative role, and refuse one sent anyway.
+    let mut b = Browser::new(&t);
+    b.login("secadmin").await;
+    let page = b.get("/users").await;
+    assert!(
+        page.text.contains("value=\"leader\"") && !page.text.contains("value=\"auditor\""),
+        "{}",
+        page.text
+    );
+    let r = b
+        .post(
+            "/users",
+            &[
+                ("username", "page_auditor"),
+                ("password", "Chaka#2020x"),
+                ("jurisdiction_code", "6328"),
+                ("roles", "auditor"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let page = b.get(&format!("/users/{auditor}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("dualtrack user") && !page.text.contains("/password\""),
+        "no forms on an administrator's account: {}",
+        page.text
+    );
+    let r = b
+        .post(
+            &format!("/users/{auditor}/password"),
+            &[("new_password", "Qaidam#2020x")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    t.token("auditor").await;
+}
+
+/// Weak passwords are refused on creation, on reset and on change, each naming the field.
+async fn weak_passwords_are_refused(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let sec = t.token("secadmin").await;
+    for weak in ["Password1!", "Qwerty123!", "Admin@1234", "P@ssw0rd2020"] {
+        let r = t
+            .post(
+                "/api/v1/users",
+                &sec,
+                json!({"username": "newbie", "password": weak, "jurisdiction_code": "632821", "roles": ["operator"]}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{weak}: {}",
+            r.text
+        );
+        let msg = r.json()["error"]["fields"]["password"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        assert!(
+            msg.contains("密码") && msg.contains("常见"),
+            "{weak}: {msg}"
+        );
+    }
+    let op = t.user_id("golmud_operator").await;
+    let r = t
+        .post(
+            &format!("/api/v1/users/{op}/password"),
+            &sec,
+            json!({"new_password": "Qwerty123!"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.json()["error"]["fields"]["new_password"].is_string());
+    // The same password again is no change.
+    let me = t.token("golmud_operator").await;
+    let r = t
+        .post(
+            "/api/v1/me/password",
+            &me,
+            json!({"current_password": "Haixi@2020", "new_password": "Haixi@2020"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.json()["error"]["fields"]["new_password"]
+        .as_str()
+        .unwrap_or("")
+        .contains("当前密码相同"));
+    assert_eq!(t.audit_count("user.password").await, 0);
+
+    // On a server that is not a demo, the published demo password is refused too.
+    let mut app = t.app.clone();
+    app.security.password_policy.allow_demo_password = false;
+    let router = dualtrack_web::router(dualtrack_web::AppState::new(
+        app,
+        dualtrack_web::WebConfig::default(),
+    ));
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/users")
+        .header("authorization", format!("Bearer {sec}"))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            json!({"username": "newbie", "password": "Haixi@2020", "jurisdiction_code": "632821", "roles": ["operator"]}).to_string(),
+        ))
+        .expect("request");
+    let resp = tower::ServiceExt::oneshot(router, req)
+        .await
+        .expect("answer");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    let text = String::from_utf8_lossy(&body);
+    assert!(text.contains("演示密码"), "{text}");
+}
+
 on_both_engines!(
     security_admin_creates_scoped_accounts,
     bad_accounts_are_refused_whole,
-    lock_roles_and_reset
+    lock_roles_and_reset,
+    administrator_accounts_are_out_of_reach_of_the_web,
+    weak_passwords_are_refused
 );

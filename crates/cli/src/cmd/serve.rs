@@ -10,9 +10,11 @@ pub async fn run(
     demo: bool,
     clock_file: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
-    let app = open(settings)
+    let mut app = open(settings)
         .await?
         .with_whistle(settings.whistle.settings());
+    // A demo server's accounts share the published demo password; no other server's may.
+    app.security.password_policy.allow_demo_password = demo;
     let drill = match clock_file {
         Some(path) => Some(crate::cmd::drill::DrillClock::start(&app, path)?),
         None => None,
@@ -82,7 +84,13 @@ pub async fn run(
         }));
     }
     let db = app.db.clone();
-    let state = AppState::new(app, settings.web());
+    let web = settings.web(demo);
+    if web.secure_cookies && !addr.ip().is_loopback() {
+        println!(
+            "会话 Cookie 带 Secure 标志：请经 HTTPS（或终结 TLS 的反向代理）访问；纯 HTTP 内网请在配置中设 secure_cookies = false"
+        );
+    }
+    let state = AppState::new(app, web);
     let served = dualtrack_web::serve(listener, state).await;
     // Stopping: the background work ends (a job's transaction in progress rolls back), the
     // scheduler's lease is given up so another instance takes over at once, and the log is

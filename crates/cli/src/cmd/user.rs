@@ -6,13 +6,15 @@ use dualtrack_service::users::NewUserInput;
 use dualtrack_service::Actor;
 use std::io::{BufRead, IsTerminal};
 
+/// Accounts on the server's command line: the only way to create or change the accounts of
+/// the three administrators (系统管理员、安全管理员、审计员); each change is audited.
 #[derive(Subcommand)]
 pub enum UserCommand {
-    /// 新建账户。密码取自环境变量 DUALTRACK_PASSWORD，或从标准输入读一行
+    /// 新建账户（三员账户只能在此新建）。密码取自环境变量 DUALTRACK_PASSWORD，或从标准输入读一行
     Add {
         #[arg(long)]
         username: String,
-        /// 角色，可多次给出：sys_admin、sec_admin、auditor、leader、operator、grid_worker、enterprise_liaison、dept_responder
+        /// 角色，可多次给出：sys_admin、sec_admin、auditor（三员，各自独占一个账户）；leader、operator、grid_worker、enterprise_liaison、dept_responder、org_dept、checkpoint_worker
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
         /// 所属区划代码
@@ -27,6 +29,13 @@ pub enum UserCommand {
         /// 只列出该区划及其下级的账户
         #[arg(long)]
         jurisdiction: Option<String>,
+    },
+    /// 变更账户的角色（整组替换；三员角色只能在此授予或收回）
+    Roles {
+        username: String,
+        /// 新的角色，可多次给出
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
     },
     /// 重置密码（新密码取自 DUALTRACK_PASSWORD 或标准输入）
     Passwd { username: String },
@@ -112,6 +121,11 @@ pub async fn run(settings: &Settings, c: UserCommand) -> anyhow::Result<()> {
                 );
             }
             println!("共 {} 个账户", users.len());
+        }
+        UserCommand::Roles { username, roles } => {
+            let id = app.user_id_by_name(&username).await?;
+            let u = app.set_user_roles(&actor, id, &roles).await?;
+            println!("{username} 的角色已改为：{}", u.role_names.join("、"));
         }
         UserCommand::Passwd { username } => {
             let id = app.user_id_by_name(&username).await?;

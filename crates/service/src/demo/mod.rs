@@ -18,7 +18,7 @@ use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_store::{jurisdiction, startup, user};
 
 /// The password of every demo account (listed in the README).
-pub const DEMO_PASSWORD: &str = "Haixi@2020";
+pub use dualtrack_domain::password::DEMO_PASSWORD;
 
 /// The prefecture the demo is built on.
 pub const HAIXI: &str = "6328";
@@ -138,6 +138,12 @@ impl App {
             DemoState::Empty => {}
         }
         let cli = Actor::cli();
+        // The demo accounts have the published password, which no other account may have.
+        let mut with_demo_password = self.clone();
+        with_demo_password
+            .security
+            .password_policy
+            .allow_demo_password = true;
         self.import_region(&cli, Some(HAIXI), &|_, _| {}).await?;
         for (village, names) in GRIDS {
             for name in *names {
@@ -148,7 +154,7 @@ impl App {
             }
         }
         for (username, display_name, code, role) in ACCOUNTS {
-            let made = self
+            let made = with_demo_password
                 .create_user(
                     &cli,
                     &NewUserInput {

@@ -5,7 +5,7 @@ use crate::session::{login_csrf_cookie, session_cookie, LOGIN_CSRF_COOKIE, SESSI
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use dualtrack_service::auth::{random_token, SessionKind};
@@ -19,7 +19,6 @@ struct LoginPage {
     username: String,
     error: Option<String>,
     expired: bool,
-    threshold: i64,
 }
 
 #[derive(Deserialize, Default)]
@@ -28,17 +27,90 @@ pub struct LoginQuery {
     expired: Option<String>,
 }
 
-/// Only a path on this site may follow a login.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next.to_string()
-    } else {
-        "/".to_string()
+/// Where a login may go on to: a path on this site, or else `/`. Refused: anything that
+/// does not start with a single `/` (`//host`, `/\\host`, `https:`…), and anything with a
+/// backslash, a control character or white space, as sent or once percent-decoded (a
+/// browser drops a tab or a newline and would read `/%09/evil.example` as `//evil.example`).
+/// What is kept is a valid `Location` as it stands, so the redirect can never fail.
+pub(crate) fn safe_next(next: &str) -> String {
+    fn local(s: &str) -> bool {
+        s.starts_with('/')
+            && !s.starts_with("//")
+            && !s
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
     }
+    let fallback = || "/".to_string();
+    let mut current = next.to_string();
+    for _ in 0..4 {
+        if !local(&current) {
+            return fallback();
+        }
+        let decoded = percent_decode(&current);
+        if decoded == current {
+            break;
+        }
+        current = decoded;
+    }
+    if !local(&current) {
+        return fallback();
+    }
+    let out = encode_non_ascii(next);
+    let valid = out
+        .parse::<axum::http::Uri>()
+        .is_ok_and(|u| u.scheme().is_none() && u.host().is_none())
+        && axum::http::HeaderValue::from_str(&out).is_ok();
+    if valid {
+        out
+    } else {
+        fallback()
+    }
+}
+
+/// Decodes `%XX` sequences (anything else is kept as it is).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Percent-encodes what is not ASCII, so that the path is a valid header value.
+fn encode_non_ascii(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// Whether cookies go with `Secure`: as configured, and always over HTTPS.
+fn secure(st: &AppState, headers: &HeaderMap) -> bool {
+    st.config.secure_cookies || crate::headers::came_over_https(headers)
 }
 
 pub async fn login_page(
     State(st): State<AppState>,
+    headers: HeaderMap,
     jar: CookieJar,
     Query(q): Query<LoginQuery>,
 ) -> Response {
@@ -47,7 +119,7 @@ pub async fn login_page(
         None => {
             let t = random_token();
             (
-                jar.add(login_csrf_cookie(t.clone(), st.config.secure_cookies)),
+                jar.add(login_csrf_cookie(t.clone(), secure(&st, &headers))),
                 t,
             )
         }
@@ -58,7 +130,6 @@ pub async fn login_page(
         username: String::new(),
         error: None,
         expired: q.expired.is_some(),
-        threshold: st.app.security.lockout_threshold,
     };
     (jar, render(&page)).into_response()
 }
@@ -77,6 +148,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(st): State<AppState>,
+    headers: HeaderMap,
     jar: CookieJar,
     SourceAddr(source): SourceAddr,
     PageForm(f): PageForm<LoginForm>,
@@ -89,7 +161,7 @@ pub async fn login(
         Ok(out) => {
             let jar = jar
                 .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
-                .add(session_cookie(out.token, st.config.secure_cookies));
+                .add(session_cookie(out.token, secure(&st, &headers)));
             (jar, Redirect::to(&safe_next(&f.next))).into_response()
         }
         Err(e) => {
@@ -103,7 +175,6 @@ pub async fn login(
                 username: f.username,
                 error: Some(message),
                 expired: false,
-                threshold: st.app.security.lockout_threshold,
             };
             (status, render(&page)).into_response()
         }

@@ -11,8 +11,14 @@ use dualtrack_service::users::{NewUserInput, UserView};
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
 
+/// The roles the pages may grant: the business roles. The three administrative roles are
+/// granted on the server's command line only.
 fn all_roles() -> Vec<(&'static str, &'static str)> {
-    Role::ALL.iter().map(|r| (r.as_str(), r.zh())).collect()
+    Role::ALL
+        .iter()
+        .filter(|r| !r.is_administrative())
+        .map(|r| (r.as_str(), r.zh()))
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -119,7 +125,8 @@ pub async fn create(
 struct UserPage {
     nav: Nav,
     user_roles: Vec<&'static str>,
-    locked_until: Option<String>,
+    /// An administrator's account: changed on the command line only, so no forms.
+    admin_account: bool,
     created_at: String,
     user: UserView,
     roles: Vec<(&'static str, &'static str)>,
@@ -137,7 +144,7 @@ async fn user_page(
     Ok(UserPage {
         nav: Nav::of(st, actor).await.with_notice(notice),
         user_roles: user.roles.iter().map(|r| r.as_str()).collect(),
-        locked_until: user.locked_until.map(display),
+        admin_account: user.roles.iter().any(|r| r.is_administrative()),
         created_at: display(user.created_at),
         user,
         roles: all_roles(),
