@@ -30,6 +30,7 @@ pub struct AuditEntry {
 
 /// Filters of the audit log; dates are reporting days (China Standard Time).
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// 起始日期（含），如 2020-02-01
     pub from: Option<String>,

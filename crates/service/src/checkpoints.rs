@@ -198,6 +198,7 @@ pub struct ShiftView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct ShiftsQuery {
     /// 自该日起（默认 7 天前）
     pub from: Option<String>,
@@ -365,6 +366,7 @@ pub struct Registered {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct PassagesQuery {
     /// 只看该日（可空：全部，新的在前）
     pub date: Option<String>,
@@ -381,6 +383,7 @@ pub struct UnmaskedTraveller {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct CountsQuery {
     /// 起始日期（含），默认今天
     pub from: Option<String>,

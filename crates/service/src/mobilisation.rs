@@ -83,6 +83,7 @@ pub struct Registered {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct PeopleQuery {
     /// 姓名中的字
     pub name: Option<String>,
@@ -224,6 +225,7 @@ pub struct OrgDetail {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct OrgQuery {
     pub kind: Option<String>,
     /// 只列该日仍存续的组织，如 2020-02-28
@@ -300,6 +302,7 @@ fn deployment_view(d: store::DeploymentRow) -> DeploymentView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct DeploymentQuery {
     pub person_id: Option<i64>,
     /// 当日在岗，如 2020-02-28

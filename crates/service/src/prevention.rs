@@ -114,6 +114,7 @@ pub struct HouseholdView {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[schema(as = HouseholdVisitInput)]
 pub struct VisitInput {
     /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
     #[serde(default)]
@@ -190,6 +191,7 @@ pub struct ScreenedUnmasked {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct ScreenedQuery {
     /// 区划或网格代码（默认本人管辖范围）
     pub code: Option<String>,
@@ -368,6 +370,7 @@ impl GridFigures {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct DayQuery {
     /// 报告日，如 2020-02-27
     pub date: String,
@@ -413,6 +416,7 @@ pub struct GridReportView {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct RollupQuery {
     /// 报告日，如 2020-02-27
     pub date: String,

@@ -203,6 +203,7 @@ pub struct RatesView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct RatesQuery {
     /// 截至日期（含当日），如 2020-02-27
     pub as_of: String,
@@ -246,6 +247,7 @@ pub struct SeriesView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct SeriesQuery {
     /// 起始日期，如 2020-02-01
     pub from: String,

@@ -240,6 +240,7 @@ pub struct ResolveInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct ProblemsQuery {
     /// 类别：labour、materials、logistics、funds、orders、supplies、other
     pub category: Option<String>,
@@ -272,6 +273,7 @@ pub struct ProblemCounts {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct WorkGroupsQuery {
     /// 截至日期（含当日），默认今天
     pub as_of: Option<String>,

@@ -81,8 +81,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Json::<T>::from_request(req, state)
+        // Read as JSON first (content type, syntax), then whole numbers as integers (see
+        // `json_numbers`), then into the type, so that its errors still name the field.
+        let axum::Json(mut v) = axum::Json::<serde_json::Value>::from_request(req, state)
             .await
+            .map_err(json_rejection)?;
+        crate::json_numbers::whole_numbers_as_integers(&mut v);
+        let bytes = serde_json::to_vec(&v)
+            .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "请求体无法读取"))?;
+        axum::Json::<T>::from_bytes(&bytes)
             .map(|j| ApiJson(j.0))
             .map_err(json_rejection)
     }

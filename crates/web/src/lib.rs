@@ -9,6 +9,7 @@ pub mod api;
 pub mod assets;
 pub mod error;
 pub mod extract;
+pub mod json_numbers;
 pub mod metrics;
 pub mod pages;
 pub mod server;
@@ -26,7 +27,8 @@ use utoipa::OpenApi;
 
 /// The whole application: pages, API, assets, health and metrics.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = api::routes().split_for_parts();
+    let (api, mut openapi) = api::routes().split_for_parts();
+    api::document_common_errors(&mut openapi);
     let openapi_json = std::sync::Arc::new(openapi);
     Router::new()
         .merge(api)
@@ -59,7 +61,8 @@ pub fn router(state: AppState) -> Router {
 
 /// The OpenAPI document of the JSON API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, doc) = api::routes().split_for_parts();
+    let (_, mut doc) = api::routes().split_for_parts();
+    api::document_common_errors(&mut doc);
     doc
 }
 

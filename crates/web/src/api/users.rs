@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 pub const PAGE_SIZE: i64 = 50;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// 用户名或姓名中的字
     pub q: Option<String>,
