@@ -127,7 +127,7 @@ impl App {
         if page < 1 {
             return Err(ServiceError::invalid("page", "页码从 1 开始"));
         }
-        f.offset = (page - 1) * PAGE_SIZE;
+        f.offset = crate::page_offset(page, PAGE_SIZE);
         let rows = store::list(&self.db, &actor.scope, actor.sees_unplaced(), &f).await?;
         Ok(rows.into_iter().map(entry).collect())
     }

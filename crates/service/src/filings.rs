@@ -412,7 +412,7 @@ impl App {
             &actor.scope,
             status.map(|s| s.as_str()),
             FILINGS_PAGE,
-            (page - 1) * FILINGS_PAGE,
+            crate::page_offset(page, FILINGS_PAGE),
         )
         .await?;
         let mut counts = FilingCounts::default();

@@ -570,7 +570,7 @@ impl App {
     ) -> ServiceResult<Page<PersonView>> {
         let page = page_of(q.page)?;
         let (items, total) = self
-            .query_people(actor, q, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            .query_people(actor, q, PAGE_SIZE, crate::page_offset(page, PAGE_SIZE))
             .await?;
         Ok(Page {
             items,
@@ -769,7 +769,7 @@ impl App {
 
     pub async fn list_orgs(&self, actor: &Actor, q: &OrgQuery) -> ServiceResult<Vec<OrgView>> {
         let page = page_of(q.page)?;
-        self.query_orgs(actor, q, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        self.query_orgs(actor, q, PAGE_SIZE, crate::page_offset(page, PAGE_SIZE))
             .await
     }
 
@@ -966,7 +966,7 @@ impl App {
         q: &DeploymentQuery,
     ) -> ServiceResult<Vec<DeploymentView>> {
         let page = page_of(q.page)?;
-        self.query_deployments(actor, q, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        self.query_deployments(actor, q, PAGE_SIZE, crate::page_offset(page, PAGE_SIZE))
             .await
     }
 
@@ -1192,7 +1192,7 @@ impl App {
             &actor.scope,
             status.map(|s| s.as_str()),
             PAGE_SIZE,
-            (page - 1) * PAGE_SIZE,
+            crate::page_offset(page, PAGE_SIZE),
         )
         .await?;
         Ok(rows.into_iter().map(application_view).collect())

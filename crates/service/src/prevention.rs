@@ -655,7 +655,13 @@ impl App {
             .await?;
         let scope = self.scope_at(actor, code).await?;
         let page = page.unwrap_or(1).max(1);
-        let rows = store::grids(&self.db, &scope, GRIDS_PAGE, (page - 1) * GRIDS_PAGE).await?;
+        let rows = store::grids(
+            &self.db,
+            &scope,
+            GRIDS_PAGE,
+            crate::page_offset(page, GRIDS_PAGE),
+        )
+        .await?;
         Ok(rows.into_iter().map(summary).collect())
     }
 
@@ -1098,7 +1104,7 @@ impl App {
             &scope,
             risk.map(|r| r.as_str()),
             SCREENED_PAGE,
-            (page - 1) * SCREENED_PAGE,
+            crate::page_offset(page, SCREENED_PAGE),
         )
         .await?;
         Ok(rows.into_iter().map(screened_view).collect())

@@ -1348,7 +1348,7 @@ impl App {
         let page = q.page.unwrap_or(1).max(1);
         let look = self.lookup(&actor.scope).await?;
         Ok(
-            store::movements_of_store(&self.db, id, PAGE, (page - 1) * PAGE)
+            store::movements_of_store(&self.db, id, PAGE, crate::page_offset(page, PAGE))
                 .await?
                 .into_iter()
                 .map(|m| look.movement(m))

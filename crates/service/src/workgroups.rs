@@ -979,7 +979,7 @@ impl App {
         }
         let (scope, f) = self.problem_filter(actor, q).await?;
         Ok(
-            store::list_problems(&self.db, &scope, &f, PAGE, (page - 1) * PAGE)
+            store::list_problems(&self.db, &scope, &f, PAGE, crate::page_offset(page, PAGE))
                 .await?
                 .into_iter()
                 .map(problem_view)

@@ -148,7 +148,81 @@ async fn whole_valued_numbers_are_integers(engine: Engine) {
     );
 }
 
+/// A page number is any integer the document allows: the first page for 0 and below, an
+/// empty page far beyond the end, never an overflow or a database error.
+async fn any_page_number_is_answered(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let doc = serde_json::to_value(dualtrack_web::openapi()).expect("document");
+    let tokens = [
+        t.token("golmud_operator").await,
+        t.token("haixi_org").await,
+        t.token("auditor").await,
+        t.token("secadmin").await,
+    ];
+    let mut paged = 0;
+    for (template, item) in doc["paths"].as_object().expect("paths") {
+        let Some(op) = item.get("get") else { continue };
+        let has_page = op["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["name"] == "page" && p["in"] == "query"));
+        if !has_page {
+            continue;
+        }
+        paged += 1;
+        let path = fill(template, &Value::Null);
+        for page in [i64::MAX, i64::MAX - 1, 0, -1, i64::MIN] {
+            for token in &tokens {
+                let r = t.get(&format!("{path}?page={page}"), token).await;
+                assert!(
+                    !r.status.is_server_error(),
+                    "{path}?page={page}: {} {}",
+                    r.status,
+                    r.text
+                );
+            }
+        }
+    }
+    assert!(paged >= 10, "{paged} paged lists");
+    // The pages' own lists too.
+    let mut b = common::Browser::new(&t);
+    b.login("haixi_org").await;
+    for list in ["/people", "/organisations", "/applications", "/deployments"] {
+        for page in [i64::MAX, 1_000_000_000, 0] {
+            let r = b.get(&format!("{list}?page={page}")).await;
+            assert!(
+                !r.status.is_server_error(),
+                "{list}?page={page}: {}",
+                r.status
+            );
+        }
+    }
+}
+
+/// A method a path does not have is 405 with `Allow` and a Chinese error body, not an empty
+/// answer.
+async fn a_method_not_allowed_is_explained(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let tok = t.token("golmud_operator").await;
+    for (method, path) in [
+        ("DELETE", "/api/v1/people"),
+        ("PUT", "/api/v1/monitoring/cases/1"),
+        ("TRACE", "/api/v1/audit"),
+        ("PATCH", "/api/v1/auth/login"),
+    ] {
+        let r = t.call(method, path, Some(&tok), None).await;
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert!(r.headers.contains_key("allow"), "{method} {path}");
+        let message = r.json()["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        assert!(message.contains("不支持"), "{method} {path}: {}", r.text);
+    }
+}
+
 on_both_engines!(
     every_operation_answers_as_documented,
-    whole_valued_numbers_are_integers
+    whole_valued_numbers_are_integers,
+    any_page_number_is_answered,
+    a_method_not_allowed_is_explained
 );

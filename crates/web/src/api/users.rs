@@ -30,7 +30,12 @@ pub async fn list(
     let page = q.page.unwrap_or(1).max(1);
     Ok(Json(
         st.app
-            .list_users(&actor, q.q.as_deref(), PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            .list_users(
+                &actor,
+                q.q.as_deref(),
+                PAGE_SIZE,
+                dualtrack_service::page_offset(page, PAGE_SIZE),
+            )
             .await?,
     ))
 }
