@@ -28,7 +28,7 @@ use utoipa::OpenApi;
 /// The whole application: pages, API, assets, health and metrics.
 pub fn router(state: AppState) -> Router {
     let (api, mut openapi) = api::routes().split_for_parts();
-    api::document_common_errors(&mut openapi);
+    api::finish_document(&mut openapi);
     let openapi_json = std::sync::Arc::new(openapi);
     Router::new()
         .merge(api)
@@ -84,7 +84,7 @@ async fn method_not_allowed(
 /// The OpenAPI document of the JSON API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = api::routes().split_for_parts();
-    api::document_common_errors(&mut doc);
+    api::finish_document(&mut doc);
     doc
 }
 

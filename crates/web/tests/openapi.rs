@@ -290,3 +290,26 @@ fn every_operation_documents_its_errors() {
         problems.join("\n")
     );
 }
+
+/// A client generated from the document names each method after its operation id: two
+/// operations with the same id cannot both be called.
+#[test]
+fn operation_ids_are_unique() {
+    let doc = document();
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (method, path, op) in operations(&doc) {
+        let id = op["operationId"].as_str().unwrap_or("").to_string();
+        assert!(!id.is_empty(), "{method} {path} has no operation id");
+        seen.entry(id).or_default().push(format!("{method} {path}"));
+    }
+    let shared: Vec<String> = seen
+        .iter()
+        .filter(|(_, ops)| ops.len() > 1)
+        .map(|(id, ops)| format!("{id}: {}", ops.join(", ")))
+        .collect();
+    assert!(
+        shared.is_empty(),
+        "shared operation ids:\n{}",
+        shared.join("\n")
+    );
+}

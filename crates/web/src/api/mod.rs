@@ -262,11 +262,77 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Finishes the document generated from the route table: unique operation ids, and the
+/// errors every operation can answer with.
+pub fn finish_document(doc: &mut utoipa::openapi::OpenApi) {
+    unique_operation_ids(doc);
+    document_common_errors(doc);
+}
+
+/// An operation id is the handler's name, which several modules share (`list`, `get`…); a
+/// client generated from the document needs each to be unique, so a shared one is prefixed
+/// with the fixed part of its path (`monitoring_cases_list`).
+fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    use std::collections::HashMap;
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for item in doc.paths.paths.values() {
+        for op in operations(item).into_iter().flatten() {
+            if let Some(id) = &op.operation_id {
+                *uses.entry(id.clone()).or_default() += 1;
+            }
+        }
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let place: Vec<String> = path
+            .trim_start_matches("/api/v1/")
+            .split('/')
+            .filter(|s| !s.is_empty() && !s.starts_with('{'))
+            .map(|s| {
+                s.chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect()
+            })
+            .collect();
+        for op in operations_mut(item).into_iter().flatten() {
+            let Some(id) = op.operation_id.as_ref() else {
+                continue;
+            };
+            if uses.get(id).copied().unwrap_or(0) > 1 {
+                op.operation_id = Some(format!("{}_{id}", place.join("_")));
+            }
+        }
+    }
+}
+
+fn operations(item: &utoipa::openapi::PathItem) -> [Option<&utoipa::openapi::path::Operation>; 6] {
+    [
+        item.get.as_ref(),
+        item.head.as_ref(),
+        item.post.as_ref(),
+        item.put.as_ref(),
+        item.patch.as_ref(),
+        item.delete.as_ref(),
+    ]
+}
+
+fn operations_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> [Option<&mut utoipa::openapi::path::Operation>; 6] {
+    [
+        item.get.as_mut(),
+        item.head.as_mut(),
+        item.post.as_mut(),
+        item.put.as_mut(),
+        item.patch.as_mut(),
+        item.delete.as_mut(),
+    ]
+}
+
 /// Completes the document with the errors every operation can answer with, whatever its
 /// handler: they come from the layers around it (login, the admission of requests, the
 /// extractors of path, query and body). Each error response gets the error body. Statuses
 /// an operation declares itself (with their own description) are kept.
-pub fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
+fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{Operation, ParameterIn};
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
