@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: unit and integration tests on SQLite and on PostgreSQL, then the
-# browser test in headless Chromium.
+# The whole test suite: unit and integration tests on SQLite and on PostgreSQL, the schema
+# fuzzer against the running server (bounded, about 4 minutes per role), then the browser
+# test in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,4 +11,5 @@ if [ -z "${DUALTRACK_TEST_PG:-}" ]; then
 fi
 
 cargo test --workspace --all-targets
+bash scripts/fuzz.sh
 bash scripts/e2e.sh

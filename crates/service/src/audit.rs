@@ -30,6 +30,7 @@ pub struct AuditEntry {
 
 /// Filters of the audit log; dates are reporting days (China Standard Time).
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// 起始日期（含），如 2020-02-01
     pub from: Option<String>,
@@ -126,7 +127,7 @@ impl App {
         if page < 1 {
             return Err(ServiceError::invalid("page", "页码从 1 开始"));
         }
-        f.offset = (page - 1) * PAGE_SIZE;
+        f.offset = crate::page_offset(page, PAGE_SIZE);
         let rows = store::list(&self.db, &actor.scope, actor.sees_unplaced(), &f).await?;
         Ok(rows.into_iter().map(entry).collect())
     }

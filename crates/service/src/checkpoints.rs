@@ -198,6 +198,7 @@ pub struct ShiftView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct ShiftsQuery {
     /// 自该日起（默认 7 天前）
     pub from: Option<String>,
@@ -365,6 +366,7 @@ pub struct Registered {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct PassagesQuery {
     /// 只看该日（可空：全部，新的在前）
     pub date: Option<String>,
@@ -381,6 +383,7 @@ pub struct UnmaskedTraveller {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct CountsQuery {
     /// 起始日期（含），默认今天
     pub from: Option<String>,
@@ -1255,7 +1258,7 @@ impl App {
         if !(1..=100_000).contains(&page) {
             return Err(ServiceError::invalid("page", "页码应为正整数"));
         }
-        let rows = store::passages(&self.db, id, day, PAGE, (page - 1) * PAGE).await?;
+        let rows = store::passages(&self.db, id, day, PAGE, crate::page_offset(page, PAGE)).await?;
         let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
         let mut t = self.travellers_by_passage(&ids).await?;
         Ok(rows.into_iter().map(|p| passage_view(p, &mut t)).collect())

@@ -647,6 +647,7 @@ pub struct Dashboard {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct CommandQuery {
     /// 日期 年-月-日（默认今天）
     pub as_of: Option<String>,

@@ -198,6 +198,7 @@ pub struct FilingList {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct FilingQuery {
     /// submitted（待审核）、approved（已同意）、returned（已退回）；不填为全部
     pub status: Option<String>,
@@ -411,7 +412,7 @@ impl App {
             &actor.scope,
             status.map(|s| s.as_str()),
             FILINGS_PAGE,
-            (page - 1) * FILINGS_PAGE,
+            crate::page_offset(page, FILINGS_PAGE),
         )
         .await?;
         let mut counts = FilingCounts::default();

@@ -109,6 +109,7 @@ pub struct HandoverDetail {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HandoversQuery {
     /// pending 待接收（默认）/ overdue 超时未接收 / acknowledged 已接收 / sent 本辖区卡口推送的
     pub which: Option<String>,
@@ -149,6 +150,7 @@ pub struct UnmaskedTravellerOf {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HandoverFiguresQuery {
     /// 日期 年-月-日（默认今天）：当日推送数；待接收、超时按现在计
     pub date: Option<String>,
@@ -184,6 +186,7 @@ pub struct HandoverFigures {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OutboundQuery {
     /// 起始日 年-月-日（默认今天）
     pub from: Option<String>,

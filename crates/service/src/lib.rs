@@ -178,3 +178,21 @@ impl App {
         self
     }
 }
+
+/// The offset of a page of `size` rows: pages count from 1 (0 and below are the first), and
+/// a page far beyond the end is an offset past every row, not an overflow.
+pub fn page_offset(page: i64, size: i64) -> i64 {
+    page.max(1).saturating_sub(1).saturating_mul(size.max(0))
+}
+
+#[cfg(test)]
+mod page_tests {
+    #[test]
+    fn any_page_number_is_an_offset() {
+        assert_eq!(super::page_offset(1, 50), 0);
+        assert_eq!(super::page_offset(3, 50), 100);
+        assert_eq!(super::page_offset(0, 50), 0);
+        assert_eq!(super::page_offset(i64::MIN, 50), 0);
+        assert_eq!(super::page_offset(i64::MAX, 50), i64::MAX);
+    }
+}

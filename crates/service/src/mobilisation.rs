@@ -89,6 +89,7 @@ pub struct Registered {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct PeopleQuery {
     /// 姓名中的字
     pub name: Option<String>,
@@ -230,6 +231,7 @@ pub struct OrgDetail {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct OrgQuery {
     pub kind: Option<String>,
     /// 只列该日仍存续的组织，如 2020-02-28
@@ -306,6 +308,7 @@ fn deployment_view(d: store::DeploymentRow) -> DeploymentView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct DeploymentQuery {
     pub person_id: Option<i64>,
     /// 当日在岗，如 2020-02-28
@@ -572,7 +575,7 @@ impl App {
     ) -> ServiceResult<Page<PersonView>> {
         let page = page_of(q.page)?;
         let (items, total) = self
-            .query_people(actor, q, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            .query_people(actor, q, PAGE_SIZE, crate::page_offset(page, PAGE_SIZE))
             .await?;
         Ok(Page {
             items,
@@ -776,7 +779,7 @@ impl App {
 
     pub async fn list_orgs(&self, actor: &Actor, q: &OrgQuery) -> ServiceResult<Vec<OrgView>> {
         let page = page_of(q.page)?;
-        self.query_orgs(actor, q, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        self.query_orgs(actor, q, PAGE_SIZE, crate::page_offset(page, PAGE_SIZE))
             .await
     }
 
@@ -976,7 +979,7 @@ impl App {
         q: &DeploymentQuery,
     ) -> ServiceResult<Vec<DeploymentView>> {
         let page = page_of(q.page)?;
-        self.query_deployments(actor, q, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        self.query_deployments(actor, q, PAGE_SIZE, crate::page_offset(page, PAGE_SIZE))
             .await
     }
 
@@ -1208,7 +1211,7 @@ impl App {
             &actor.scope,
             status.map(|s| s.as_str()),
             PAGE_SIZE,
-            (page - 1) * PAGE_SIZE,
+            crate::page_offset(page, PAGE_SIZE),
         )
         .await?;
         Ok(rows.into_iter().map(application_view).collect())

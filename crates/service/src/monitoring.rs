@@ -203,6 +203,7 @@ pub struct UnmaskedCase {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CasesQuery {
     /// 类别 home / central / health
     pub kind: Option<String>,
@@ -217,6 +218,7 @@ pub struct CasesQuery {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FiguresQuery {
     /// 截至日期 年-月-日（默认今天）
     pub as_of: Option<String>,
@@ -261,6 +263,7 @@ pub struct MonitoringFigures {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OverdueQuery {
     /// 区划代码（辖区内）
     pub place: Option<String>,

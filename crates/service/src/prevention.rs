@@ -114,6 +114,7 @@ pub struct HouseholdView {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[schema(as = HouseholdVisitInput)]
 pub struct VisitInput {
     /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
     #[serde(default)]
@@ -190,6 +191,7 @@ pub struct ScreenedUnmasked {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct ScreenedQuery {
     /// 区划或网格代码（默认本人管辖范围）
     pub code: Option<String>,
@@ -368,6 +370,7 @@ impl GridFigures {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct DayQuery {
     /// 报告日，如 2020-02-27
     pub date: String,
@@ -413,6 +416,7 @@ pub struct GridReportView {
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct RollupQuery {
     /// 报告日，如 2020-02-27
     pub date: String,
@@ -651,7 +655,13 @@ impl App {
             .await?;
         let scope = self.scope_at(actor, code).await?;
         let page = page.unwrap_or(1).max(1);
-        let rows = store::grids(&self.db, &scope, GRIDS_PAGE, (page - 1) * GRIDS_PAGE).await?;
+        let rows = store::grids(
+            &self.db,
+            &scope,
+            GRIDS_PAGE,
+            crate::page_offset(page, GRIDS_PAGE),
+        )
+        .await?;
         Ok(rows.into_iter().map(summary).collect())
     }
 
@@ -1098,7 +1108,7 @@ impl App {
             &scope,
             risk.map(|r| r.as_str()),
             SCREENED_PAGE,
-            (page - 1) * SCREENED_PAGE,
+            crate::page_offset(page, SCREENED_PAGE),
         )
         .await?;
         Ok(rows.into_iter().map(screened_view).collect())

@@ -192,12 +192,14 @@ pub struct ProgressInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct ProjectListQuery {
     /// 计划年度，默认今年
     pub year: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
     /// 截至日期（含当日），如 2020-02-28
     pub as_of: String,
@@ -385,6 +387,7 @@ fn shipment_view(s: store::ShipmentRow) -> ShipmentView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// 起始日期（含），默认不限
     pub from: Option<String>,
@@ -393,6 +396,7 @@ pub struct PeriodQuery {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct ProductionQuery {
     /// 截至日期（含当日），如 2020-02-27
     pub as_of: String,

@@ -203,6 +203,7 @@ pub struct RatesView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct RatesQuery {
     /// 截至日期（含当日），如 2020-02-27
     pub as_of: String,
@@ -246,6 +247,7 @@ pub struct SeriesView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct SeriesQuery {
     /// 起始日期，如 2020-02-01
     pub from: String,
@@ -422,7 +424,9 @@ impl App {
         if page < 1 {
             return Err(ServiceError::invalid("page", "页码从 1 开始"));
         }
-        let rows = store::list_enterprises(&self.db, &actor.scope, 100, (page - 1) * 100).await?;
+        let rows =
+            store::list_enterprises(&self.db, &actor.scope, 100, crate::page_offset(page, 100))
+                .await?;
         Ok(rows.into_iter().map(enterprise_view).collect())
     }
 

@@ -223,11 +223,13 @@ pub struct RecordedMovement {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct MovementsQuery {
     pub page: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct BalancesQuery {
     /// 截至日期（含，默认今天）
     pub as_of: Option<String>,
@@ -334,6 +336,7 @@ pub struct NeedView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct NeedsQuery {
     /// 只看该日有效的需求
     pub on: Option<String>,
@@ -384,6 +387,7 @@ pub struct RequestView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct RequestsQuery {
     /// open 待分配、partly 部分分配、allocated 已分配、declined 未予分配
     pub status: Option<String>,
@@ -444,6 +448,7 @@ pub struct AllocationView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct AllocationsQuery {
     /// in_transit 在途 或 received 已到货
     pub status: Option<String>,
@@ -463,6 +468,7 @@ pub struct ReceiveInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct ShortfallQuery {
     /// 截至日期（默认今天）
     pub as_of: Option<String>,
@@ -500,6 +506,7 @@ pub struct Shortfalls {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct LowStockQuery {
     /// 截至日期（默认今天）
     pub as_of: Option<String>,
@@ -571,6 +578,7 @@ pub struct FarmPlanView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct FarmQuery {
     /// 截至日期（默认今天；年度取其年份）
     pub as_of: Option<String>,
@@ -1340,7 +1348,7 @@ impl App {
         let page = q.page.unwrap_or(1).max(1);
         let look = self.lookup(&actor.scope).await?;
         Ok(
-            store::movements_of_store(&self.db, id, PAGE, (page - 1) * PAGE)
+            store::movements_of_store(&self.db, id, PAGE, crate::page_offset(page, PAGE))
                 .await?
                 .into_iter()
                 .map(|m| look.movement(m))

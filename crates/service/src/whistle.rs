@@ -84,6 +84,7 @@ pub struct DepartmentView {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DepartmentMemberView)]
 pub struct MemberView {
     pub user_id: i64,
     pub username: String,
@@ -98,6 +99,7 @@ pub struct DepartmentDetail {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[schema(as = DepartmentMemberInput)]
 pub struct MemberInput {
     /// 部门响应人账户的用户名
     pub username: String,
@@ -126,6 +128,7 @@ pub struct RuleView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RouteQuery {
     /// 类别
     pub category: String,
@@ -281,6 +284,7 @@ pub struct TicketDetail {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TicketsQuery {
     /// 状态 open 待报到 / working 处置中 / resolved 待确认 / closed 已办结
     pub status: Option<String>,
@@ -314,6 +318,7 @@ pub struct AcceptInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[schema(as = TicketResolveInput)]
 pub struct ResolveInput {
     /// 办结的部门（默认本人所在部门）
     pub department_id: Option<i64>,
@@ -338,6 +343,7 @@ pub struct RejectInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AttachQuery {
     /// 文件名（如 现场.jpg）
     pub name: String,
@@ -366,6 +372,7 @@ pub struct Inbox {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     /// 只看未读
     pub unread: Option<bool>,
@@ -412,6 +419,7 @@ pub struct DeliveryView {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WhistleFiguresQuery {
     /// 起始日期（含）年-月-日，默认 30 天前
     pub from: Option<String>,

@@ -240,6 +240,7 @@ pub struct ResolveInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct ProblemsQuery {
     /// 类别：labour、materials、logistics、funds、orders、supplies、other
     pub category: Option<String>,
@@ -272,6 +273,7 @@ pub struct ProblemCounts {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct WorkGroupsQuery {
     /// 截至日期（含当日），默认今天
     pub as_of: Option<String>,
@@ -994,7 +996,7 @@ impl App {
         }
         let (scope, f) = self.problem_filter(actor, q).await?;
         Ok(
-            store::list_problems(&self.db, &scope, &f, PAGE, (page - 1) * PAGE)
+            store::list_problems(&self.db, &scope, &f, PAGE, crate::page_offset(page, PAGE))
                 .await?
                 .into_iter()
                 .map(problem_view)

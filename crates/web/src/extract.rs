@@ -129,7 +129,7 @@ fn control_in(v: &serde_json::Value, path: &mut String) -> Option<(String, char)
 
 /// Reads a JSON body as `T`, every refusal in Chinese and naming the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
             malformed_json(&e)
         } else {
@@ -139,6 +139,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Some((field, c)) = control_in(&value, &mut String::new()) {
         return Err(control_character(&field, c));
     }
+    // A whole number written as 2.0 is the integer 2, as the document's `integer` allows.
+    crate::json_numbers::whole_numbers_as_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let raw = e.inner().to_string();

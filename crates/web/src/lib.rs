@@ -10,6 +10,7 @@ pub mod assets;
 pub mod error;
 pub mod extract;
 pub mod headers;
+pub mod json_numbers;
 pub mod metrics;
 pub mod pages;
 pub mod server;
@@ -27,7 +28,8 @@ use utoipa::OpenApi;
 
 /// The whole application: pages, API, assets, health and metrics.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = api::routes().split_for_parts();
+    let (api, mut openapi) = api::routes().split_for_parts();
+    api::finish_document(&mut openapi);
     let openapi_json = std::sync::Arc::new(openapi);
     Router::new()
         .merge(api)
@@ -44,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/livez", axum::routing::get(metrics::livez))
         .route("/readyz", axum::routing::get(metrics::readyz))
         .route("/metrics", axum::routing::get(metrics::render))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(error::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -61,9 +64,31 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A known path asked with a method it does not have: 405 (with `Allow`) in the form the
+/// caller reads, JSON under `/api/`, a page elsewhere.
+async fn method_not_allowed(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let message = format!("{} 不支持 {method} 请求", uri.path());
+    if uri.path().starts_with("/api/") {
+        error::ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            message,
+        )
+        .into_response()
+    } else {
+        error::PageError::new(StatusCode::METHOD_NOT_ALLOWED, message).into_response()
+    }
+}
+
 /// The OpenAPI document of the JSON API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, doc) = api::routes().split_for_parts();
+    let (_, mut doc) = api::routes().split_for_parts();
+    api::finish_document(&mut doc);
     doc
 }
 

@@ -41,6 +41,7 @@ pub async fn create(
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayQuery {
     /// 统计日期（默认今天）
     pub date: Option<String>,

@@ -117,6 +117,7 @@ pub async fn outbound(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OutboundExportQuery {
     /// 起始日 年-月-日（默认今天）
     pub from: Option<String>,

@@ -184,6 +184,7 @@ pub async fn record_return(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ApplicationQuery {
     /// submitted、approved、declined
     pub status: Option<String>,
@@ -253,6 +254,7 @@ pub async fn register_in_community(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FiguresQuery {
     /// 截至日期（含当日），如 2020-02-28
     pub as_of: String,
@@ -328,6 +330,7 @@ pub async fn import_people(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     pub name: Option<String>,
     pub category: Option<String>,

@@ -261,3 +261,189 @@ impl utoipa::Modify for BearerAuth {
         );
     }
 }
+
+/// Finishes the document generated from the route table: unique operation ids, and the
+/// errors every operation can answer with.
+pub fn finish_document(doc: &mut utoipa::openapi::OpenApi) {
+    unique_operation_ids(doc);
+    document_common_errors(doc);
+}
+
+/// An operation id is the handler's name, which several modules share (`list`, `get`…); a
+/// client generated from the document needs each to be unique, so a shared one is prefixed
+/// with the fixed part of its path (`monitoring_cases_list`).
+fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    use std::collections::HashMap;
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for item in doc.paths.paths.values() {
+        for op in operations(item).into_iter().flatten() {
+            if let Some(id) = &op.operation_id {
+                *uses.entry(id.clone()).or_default() += 1;
+            }
+        }
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let place: Vec<String> = path
+            .trim_start_matches("/api/v1/")
+            .split('/')
+            .filter(|s| !s.is_empty() && !s.starts_with('{'))
+            .map(|s| {
+                s.chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect()
+            })
+            .collect();
+        for op in operations_mut(item).into_iter().flatten() {
+            let Some(id) = op.operation_id.as_ref() else {
+                continue;
+            };
+            if uses.get(id).copied().unwrap_or(0) > 1 {
+                op.operation_id = Some(format!("{}_{id}", place.join("_")));
+            }
+        }
+    }
+}
+
+fn operations(item: &utoipa::openapi::PathItem) -> [Option<&utoipa::openapi::path::Operation>; 6] {
+    [
+        item.get.as_ref(),
+        item.head.as_ref(),
+        item.post.as_ref(),
+        item.put.as_ref(),
+        item.patch.as_ref(),
+        item.delete.as_ref(),
+    ]
+}
+
+fn operations_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> [Option<&mut utoipa::openapi::path::Operation>; 6] {
+    [
+        item.get.as_mut(),
+        item.head.as_mut(),
+        item.post.as_mut(),
+        item.put.as_mut(),
+        item.patch.as_mut(),
+        item.delete.as_mut(),
+    ]
+}
+
+/// Completes the document with the errors every operation can answer with, whatever its
+/// handler: they come from the layers around it (login, the admission of requests, the
+/// extractors of path, query and body). Each error response gets the error body. Statuses
+/// an operation declares itself (with their own description) are kept.
+fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{Operation, ParameterIn};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+    fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build(),
+        )
+    }
+
+    fn complete(op: &mut Operation, path: &str, write: bool) {
+        let params = op.parameters.as_deref().unwrap_or_default();
+        let in_path = params
+            .iter()
+            .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+        let in_query = params
+            .iter()
+            .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+        let body = op.request_body.is_some();
+        let json_body = op
+            .request_body
+            .as_ref()
+            .is_some_and(|b| b.content.contains_key("application/json"));
+        let secured = op.security.is_some();
+        // Only these two need nothing but a login.
+        let own_session = matches!(
+            (path, write),
+            ("/api/v1/me", false) | ("/api/v1/auth/logout", true)
+        );
+        let mut add: Vec<(&str, &str)> = vec![];
+        if in_query || json_body {
+            add.push(("400", "请求有误：查询参数或 JSON 请求体无法解析"));
+        }
+        if secured {
+            add.push(("401", "未登录、令牌无效或已过期"));
+        }
+        if secured && !own_session {
+            add.push((
+                "403",
+                "您的角色无权执行此操作（网页会话的写操作还须带 CSRF 令牌）",
+            ));
+        }
+        if secured && (in_path || in_query || body) {
+            add.push((
+                "404",
+                "路径、查询参数或请求体中的记录不存在、不在您的管辖范围内，或编号无效",
+            ));
+        }
+        if write {
+            add.push(("408", "请求体接收超时"));
+        }
+        if write && body {
+            add.push(("409", "与现有记录或同时进行的操作冲突"));
+        }
+        if write {
+            add.push(("413", "请求体过大"));
+        }
+        if json_body {
+            add.push(("415", "请求头 Content-Type 应为 application/json"));
+        }
+        if in_path || in_query || body {
+            add.push(("422", "请求内容不符合要求：fields 中列出出错的字段"));
+        }
+        if secured {
+            add.push(("429", "同一账户同时发出的请求过多，请稍后重试"));
+        }
+        add.push(("500", "服务器内部错误（详情只记入服务器日志）"));
+        add.push(("503", "服务器繁忙、处理超时或数据库暂不可用，请稍后重试"));
+        let responses = &mut op.responses.responses;
+        for (status, description) in add {
+            responses
+                .entry(status.to_string())
+                .or_insert_with(|| error_response(description));
+        }
+        // An error declared without a body gets the error body.
+        for (status, r) in responses.iter_mut() {
+            if !(status.starts_with('4') || status.starts_with('5')) {
+                continue;
+            }
+            if let RefOr::T(resp) = r {
+                if resp.content.is_empty() {
+                    let description = if resp.description.is_empty() {
+                        "请求有误".to_string()
+                    } else {
+                        resp.description.clone()
+                    };
+                    *r = error_response(&description);
+                }
+            }
+        }
+    }
+
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (op, write) in [
+            (&mut item.get, false),
+            (&mut item.head, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.patch, true),
+            (&mut item.delete, true),
+        ] {
+            if let Some(op) = op {
+                complete(op, path, write);
+            }
+        }
+    }
+}

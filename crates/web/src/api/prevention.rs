@@ -18,6 +18,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GridListQuery {
     /// 区划代码（默认本人管辖范围）
     pub code: Option<String>,

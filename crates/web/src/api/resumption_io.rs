@@ -79,6 +79,7 @@ pub async fn import_reports(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportDay {
     /// 报告日期，如 2020-02-27
     pub date: String,
@@ -148,6 +149,7 @@ pub async fn export_punctuality(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FilingExportQuery {
     /// submitted（待审核）、approved（已同意）、returned（已退回）；不填为全部
     pub status: Option<String>,
@@ -169,6 +171,7 @@ pub async fn export_filings(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProblemsExportQuery {
     /// 类别：labour、materials、logistics、funds、orders、supplies、other
     pub category: Option<String>,

@@ -71,6 +71,7 @@ pub async fn create_store(
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AsOf {
     /// 截至日期（含，默认今天）
     pub as_of: Option<String>,
@@ -299,6 +300,7 @@ pub async fn shortfalls(
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Year {
     /// 年度（默认今年）
     pub year: Option<i32>,

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 pub const PAGE_SIZE: i64 = 50;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// 用户名或姓名中的字
     pub q: Option<String>,
@@ -29,7 +30,12 @@ pub async fn list(
     let page = q.page.unwrap_or(1).max(1);
     Ok(Json(
         st.app
-            .list_users(&actor, q.q.as_deref(), PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            .list_users(
+                &actor,
+                q.q.as_deref(),
+                PAGE_SIZE,
+                dualtrack_service::page_offset(page, PAGE_SIZE),
+            )
             .await?,
     ))
 }

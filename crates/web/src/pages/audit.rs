@@ -46,7 +46,7 @@ pub async fn page(
     PageUser(actor): PageUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, super::mobilisation::MAX_PAGE);
     let (entries, error, status) = match st.app.list_audit(&actor, &q).await {
         Ok(rows) => (rows, None, axum::http::StatusCode::OK),
         Err(e @ ServiceError::Invalid { .. }) => {

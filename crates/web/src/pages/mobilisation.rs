@@ -32,12 +32,22 @@ pub(super) fn non_empty(v: &Option<String>) -> Option<String> {
 }
 
 /// The page number of a list (`page=`), 1 when absent.
+/// The highest page number a list page takes (its links add one to it).
+pub(super) const MAX_PAGE: i64 = 1_000_000_000;
+
 pub(super) fn page_number(raw: &Option<String>) -> Result<i64, ServiceError> {
     match non_empty(raw) {
         None => Ok(1),
-        Some(p) => p.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-            ServiceError::invalid("page", format!("页码“{p}”无效：应为从 1 开始的整数"))
-        }),
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    "page",
+                    format!("页码“{p}”无效：应为 1 至 {MAX_PAGE} 的整数"),
+                )
+            }),
     }
 }
 

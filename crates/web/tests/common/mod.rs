@@ -1,6 +1,8 @@
 //! In-process requests against the whole router, on a real database per test.
 #![allow(dead_code)]
 
+pub mod conform;
+
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
@@ -62,7 +64,11 @@ impl TestApp {
         TestApp { app, router, db }
     }
 
+    /// Sends a request; an API answer that does not match the OpenAPI document fails the
+    /// test (see [`conform`]).
     pub async fn send(&self, req: Request<Body>) -> Resp {
+        let method = req.method().to_string();
+        let path = req.uri().path().to_string();
         let resp = self
             .router
             .clone()
@@ -72,6 +78,13 @@ impl TestApp {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        conform::check(
+            &method,
+            &path,
+            status.as_u16(),
+            content_type(&headers),
+            &bytes,
+        );
         Resp {
             status,
             headers,
@@ -102,6 +115,7 @@ impl TestApp {
 
     /// A file download (Excel, Word…): the status and the bytes as sent.
     pub async fn download(&self, token: &str, path: &str) -> (StatusCode, Vec<u8>) {
+        let uri_path = path.split('?').next().unwrap_or(path).to_string();
         let req = Request::builder()
             .uri(path)
             .header(header::AUTHORIZATION, format!("Bearer {token}"))
@@ -109,6 +123,7 @@ impl TestApp {
             .expect("request");
         let resp = self.router.clone().oneshot(req).await.expect("answer");
         let status = resp.status();
+        let headers = resp.headers().clone();
         let bytes = resp
             .into_body()
             .collect()
@@ -116,6 +131,13 @@ impl TestApp {
             .expect("body")
             .to_bytes()
             .to_vec();
+        conform::check(
+            "GET",
+            &uri_path,
+            status.as_u16(),
+            content_type(&headers),
+            &bytes,
+        );
         (status, bytes)
     }
 
@@ -180,6 +202,12 @@ impl TestApp {
         ))
         .await
     }
+}
+
+fn content_type(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
 }
 
 /// A browser-like session on the pages: cookies and the CSRF token.
