@@ -370,8 +370,11 @@ fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
             ("/api/v1/me", false) | ("/api/v1/auth/logout", true)
         );
         let mut add: Vec<(&str, &str)> = vec![];
-        if in_query || json_body {
-            add.push(("400", "请求有误：查询参数或 JSON 请求体无法解析"));
+        if in_path || in_query || json_body {
+            add.push((
+                "400",
+                "请求有误：地址中的参数、查询参数或 JSON 请求体无法解析",
+            ));
         }
         if secured {
             add.push(("401", "未登录、令牌无效或已过期"));
