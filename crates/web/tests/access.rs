@@ -439,7 +439,38 @@ async fn ids_in_a_body_are_checked_like_ids_in_a_path(engine: Engine) {
     assert_eq!(fields(&r), vec!["leader_id".to_string()]);
 }
 
+/// A county that registers a person whose ID number another county holds is told what to do,
+/// not that the person is registered elsewhere; nothing is written.
+async fn a_refusal_does_not_tell_where_a_person_is(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let theirs: String = dualtrack_store::on_db!(&t.db.db, p => sqlx::query_scalar::<_, String>(
+        "SELECT id_number FROM people WHERE jurisdiction_code LIKE '632801%' ORDER BY id LIMIT 1")
+        .fetch_one(p).await.expect("a person of 格尔木"));
+    let delingha = t.token("delingha_operator").await;
+    let people = t.count("SELECT COUNT(*) FROM people").await;
+    let r = t
+        .post(
+            "/api/v1/people",
+            &delingha,
+            json!({"name": "某人", "id_number": theirs, "political_status": "masses",
+                   "categories": ["volunteer"], "jurisdiction_code": "632802"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(fields(&r), vec!["id_number".to_string()]);
+    let message = r.json()["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(message.contains("核对"), "{message}");
+    for telling in ["已由", "其他辖区", "已登记", "格尔木"] {
+        assert!(!message.contains(telling), "{message}");
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM people").await, people);
+}
+
 on_both_engines!(
+    a_refusal_does_not_tell_where_a_person_is,
     ids_in_a_body_are_checked_like_ids_in_a_path,
     unmasking_needs_the_right_to_read,
     a_checkpoint_worker_sees_only_its_checkpoints_work,
