@@ -1,6 +1,8 @@
 //! The `dualtrack` command line, run as a user runs it, on a real SQLite file and a real
 //! PostgreSQL database.
 
+mod common;
+
 use dualtrack_testkit::{empty_db, on_both_engines, Engine};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -438,15 +440,7 @@ async fn sigterm_stops_the_server_while_a_slow_client_holds_a_connection() {
         .expect("serve starts");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("the server says where it listens")
-            .expect("line");
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap_or_default().to_string();
-        }
-    };
+    let addr = common::listening_address(&mut lines);
     // The scheduler takes its lease.
     let mut leased = 0;
     for _ in 0..100 {

@@ -2,8 +2,10 @@
 //! running, and its peak memory (read from /proc) stays bounded.
 #![cfg(target_os = "linux")]
 
-use dualtrack_testkit::{demo_db, on_both_engines, Engine, DEMO_PASSWORD};
-use std::io::{BufRead, BufReader, Cursor, Write};
+mod common;
+
+use dualtrack_testkit::{craft_workbook, demo_db, on_both_engines, Engine, DEMO_PASSWORD};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 /// Peak resident memory the server may reach while refusing the uploads.
@@ -32,15 +34,7 @@ fn serve(db: &str) -> Server {
         .expect("serve starts");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("the server says where it listens")
-            .expect("line");
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap_or_default().to_string();
-        }
-    };
+    let addr = common::listening_address(&mut lines);
     // Keep reading what it prints, so that it never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     Server {
@@ -59,27 +53,6 @@ fn status_kb(pid: u32, field: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {field} for the server (has it stopped?)"))
 }
 
-/// A real workbook with some of its parts replaced.
-fn craft(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let base =
-        dualtrack_service::spreadsheet::write("人员", &[("姓名", true)], &[], "").expect("xlsx");
-    let mut from = zip::ZipArchive::new(Cursor::new(base)).expect("zip");
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for i in 0..from.len() {
-        let f = from.by_index_raw(i).expect("entry");
-        let name = f.name().expect("name").to_string();
-        if !parts.iter().any(|(n, _)| *n == name) {
-            out.raw_copy_file(f).expect("copied");
-        }
-    }
-    for (name, data) in parts {
-        out.start_file(*name, zip::write::SimpleFileOptions::default())
-            .expect("started");
-        out.write_all(data).expect("written");
-    }
-    out.finish().expect("finished").into_inner()
-}
-
 const SHEET: &str = r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#;
 
 fn crafted() -> Vec<(&'static str, Vec<u8>)> {
@@ -87,7 +60,7 @@ fn crafted() -> Vec<(&'static str, Vec<u8>)> {
     let mut zeros = format!(r#"{SHEET}<row r="1"><c r="A1" t="inlineStr"><is><t>"#).into_bytes();
     zeros.resize(zeros.len() + 600 * 1024 * 1024, b'0');
     zeros.extend_from_slice(b"</t></is></c></row></sheetData></worksheet>");
-    let bomb = craft(&[("xl/worksheets/sheet1.xml", zeros)]);
+    let bomb = craft_workbook(&[("xl/worksheets/sheet1.xml", zeros)]);
     assert!(bomb.len() < 2 * 1024 * 1024, "{}", bomb.len());
     // Parts each within their bound, together over the total.
     let part = |n: usize| {
@@ -96,15 +69,15 @@ fn crafted() -> Vec<(&'static str, Vec<u8>)> {
         x.extend_from_slice(b"</sheetData></worksheet>");
         x
     };
-    let spread = craft(&[
+    let spread = craft_workbook(&[
         ("xl/worksheets/sheet2.xml", part(2)),
         ("xl/worksheets/sheet3.xml", part(3)),
     ]);
-    let huge_count = craft(&[(
+    let huge_count = craft_workbook(&[(
         "xl/sharedStrings.xml",
         br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1000000000000"><si><t>x</t></si></sst>"#.to_vec(),
     )]);
-    let far = craft(&[(
+    let far = craft_workbook(&[(
         "xl/worksheets/sheet1.xml",
         format!(r#"{SHEET}<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>"#).into_bytes(),
     )]);

@@ -650,6 +650,7 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dualtrack_testkit::craft_workbook;
 
     #[test]
     fn writes_and_reads_back() {
@@ -676,27 +677,6 @@ mod tests {
         assert!(read(b"not a workbook").is_err());
     }
 
-    /// The template with some parts replaced or added.
-    fn craft(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
-        use std::io::Write;
-        let base = write("人员", &[("姓名", true)], &[vec!["张三".into()]], "").expect("xlsx");
-        let mut from = zip::ZipArchive::new(Cursor::new(base)).expect("zip");
-        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        for i in 0..from.len() {
-            let f = from.by_index_raw(i).expect("entry");
-            let name = f.name().expect("name").to_string();
-            if !parts.iter().any(|(n, _)| *n == name) {
-                out.raw_copy_file(f).expect("copied");
-            }
-        }
-        for (name, data) in parts {
-            out.start_file(*name, zip::write::SimpleFileOptions::default())
-                .expect("started");
-            out.write_all(data).expect("written");
-        }
-        out.finish().expect("finished").into_inner()
-    }
-
     fn refusal(bytes: &[u8]) -> String {
         match read(bytes) {
             Err(ServiceError::Invalid { field, message }) => {
@@ -717,19 +697,19 @@ mod tests {
 
     #[test]
     fn crafted_workbooks_are_refused_in_chinese_before_they_cost_memory() {
-        let huge = craft(&[(
+        let huge = craft_workbook(&[(
             "xl/sharedStrings.xml",
             br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1000000000000"><si><t>name</t></si></sst>"#.to_vec(),
         )]);
         assert!(refusal(&huge).contains("不同的文字超过"));
-        let far = craft(&[(
+        let far = craft_workbook(&[(
             "xl/worksheets/sheet1.xml",
             sheet_with(
                 r#"<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>"#,
             ),
         )]);
         assert!(refusal(&far).contains("行"), "{}", refusal(&far));
-        let wide = craft(&[(
+        let wide = craft_workbook(&[(
             "xl/worksheets/sheet1.xml",
             sheet_with(
                 r#"<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c><c r="XFD1"><v>1</v></c></row>"#,
@@ -737,7 +717,7 @@ mod tests {
         )]);
         assert!(refusal(&wide).contains("超过 100 列"), "{}", refusal(&wide));
         // Far cells that are empty cost nothing and are not refused.
-        let styled = craft(&[(
+        let styled = craft_workbook(&[(
             "xl/worksheets/sheet1.xml",
             sheet_with(
                 r#"<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c><c r="XFD1" s="0"/></row><row r="2"><c r="A2" t="inlineStr"><is><t>张三</t></is></c></row><row r="1048576"><c r="XFD1048576" s="0"/></row>"#,
@@ -750,10 +730,10 @@ mod tests {
         let mut bomb = br#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>"#.to_vec();
         bomb.resize(bomb.len() + 200 * 1024 * 1024, b'0');
         bomb.extend_from_slice(b"</t></is></c></row></sheetData></worksheet>");
-        let bomb = craft(&[("xl/worksheets/sheet1.xml", bomb)]);
+        let bomb = craft_workbook(&[("xl/worksheets/sheet1.xml", bomb)]);
         assert!(bomb.len() < 2 * 1024 * 1024, "{}", bomb.len());
         assert!(refusal(&bomb).contains("解压后超过"), "{}", refusal(&bomb));
-        let styles = craft(&[(
+        let styles = craft_workbook(&[(
             "xl/styles.xml",
             format!(
                 r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs>{}</cellXfs></styleSheet>"#,
@@ -766,7 +746,7 @@ mod tests {
             "{}",
             refusal(&styles)
         );
-        let nul = craft(&[(
+        let nul = craft_workbook(&[(
             "xl/worksheets/sheet1.xml",
             sheet_with(r#"<row r="1"><c r="A1" t="inlineStr"><is><t>姓&#0;名</t></is></c></row>"#),
         )]);
@@ -774,7 +754,7 @@ mod tests {
         assert!(!m.is_empty());
         // Not a zip, a truncated one, one with a lying directory.
         assert!(refusal(b"name,id\n").contains("不是 .xlsx"));
-        let whole = craft(&[]);
+        let whole = craft_workbook(&[]);
         assert!(refusal(&whole[..whole.len() / 2]).contains("损坏"));
         assert!(refusal(&whole[..whole.len() - 3]).contains("损坏"));
         let mut lying = whole.clone();
@@ -786,7 +766,7 @@ mod tests {
 
     #[test]
     fn a_sheet_that_starts_lower_and_further_right_keeps_its_row_numbers() {
-        let offset = craft(&[(
+        let offset = craft_workbook(&[(
             "xl/worksheets/sheet1.xml",
             sheet_with(
                 r#"<row r="3"><c r="B3" t="inlineStr"><is><t>姓名</t></is></c><c r="C3" t="inlineStr"><is><t>电话</t></is></c></row><row r="5"><c r="C5"><v>13897001234</v></c><c r="H5"><v>1</v></c></row>"#,

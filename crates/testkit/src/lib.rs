@@ -257,6 +257,34 @@ pub async fn empty_db(engine: Engine) -> TestDb {
     }
 }
 
+/// A real workbook (one sheet, column 姓名, one row) with some of its parts replaced or
+/// added: the ground from which tests build hostile uploads.
+pub fn craft_workbook(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::{Cursor, Write};
+    let base = dualtrack_service::spreadsheet::write(
+        "人员",
+        &[("姓名", true)],
+        &[vec!["张三".into()]],
+        "",
+    )
+    .expect("xlsx");
+    let mut from = zip::ZipArchive::new(Cursor::new(base)).expect("zip");
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..from.len() {
+        let f = from.by_index_raw(i).expect("entry");
+        let name = f.name().expect("name").to_string();
+        if !parts.iter().any(|(n, _)| *n == name) {
+            out.raw_copy_file(f).expect("copied");
+        }
+    }
+    for (name, data) in parts {
+        out.start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("started");
+        out.write_all(data).expect("written");
+    }
+    out.finish().expect("finished").into_inner()
+}
+
 /// Runs each listed `async fn name(engine: Engine)` as two tests, one per engine:
 /// `sqlite::name` and `postgres::name`.
 #[macro_export]

@@ -10,8 +10,7 @@ use common::{Resp, TestApp};
 use dualtrack_domain::resident_id::check_char;
 use dualtrack_service::import::PEOPLE_COLUMNS;
 use dualtrack_service::spreadsheet;
-use dualtrack_testkit::{on_both_engines, Engine};
-use std::io::{Cursor, Write};
+use dualtrack_testkit::{craft_workbook, on_both_engines, Engine};
 
 /// Every import endpoint and an account that may use it.
 const IMPORTS: &[(&str, &str)] = &[
@@ -25,27 +24,6 @@ const IMPORTS: &[(&str, &str)] = &[
     ("/api/v1/supplies/needs/import", "golmud_operator"),
 ];
 
-/// A real workbook with some of its parts replaced.
-pub fn craft(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let base =
-        spreadsheet::write("人员", &[("姓名", true)], &[vec!["张三".into()]], "").expect("xlsx");
-    let mut from = zip::ZipArchive::new(Cursor::new(base)).expect("zip");
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for i in 0..from.len() {
-        let f = from.by_index_raw(i).expect("entry");
-        let name = f.name().expect("name").to_string();
-        if !parts.iter().any(|(n, _)| *n == name) {
-            out.raw_copy_file(f).expect("copied");
-        }
-    }
-    for (name, data) in parts {
-        out.start_file(*name, zip::write::SimpleFileOptions::default())
-            .expect("started");
-        out.write_all(data).expect("written");
-    }
-    out.finish().expect("finished").into_inner()
-}
-
 fn sheet_with(cells: &str) -> Vec<u8> {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{cells}</sheetData></worksheet>"#
@@ -55,11 +33,11 @@ fn sheet_with(cells: &str) -> Vec<u8> {
 
 /// The crafted files, each with a word its refusal must contain.
 fn crafted() -> Vec<(&'static str, Vec<u8>, &'static str)> {
-    let huge_count = craft(&[(
+    let huge_count = craft_workbook(&[(
         "xl/sharedStrings.xml",
         br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1000000000000"><si><t>x</t></si></sst>"#.to_vec(),
     )]);
-    let far = craft(&[(
+    let far = craft_workbook(&[(
         "xl/worksheets/sheet1.xml",
         sheet_with(
             r#"<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>"#,
@@ -68,9 +46,9 @@ fn crafted() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     let mut zeros = br#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>"#.to_vec();
     zeros.resize(zeros.len() + 300 * 1024 * 1024, b'0');
     zeros.extend_from_slice(b"</t></is></c></row></sheetData></worksheet>");
-    let bomb = craft(&[("xl/worksheets/sheet1.xml", zeros)]);
+    let bomb = craft_workbook(&[("xl/worksheets/sheet1.xml", zeros)]);
     assert!(bomb.len() < 2 * 1024 * 1024, "a bomb compresses small");
-    let whole = craft(&[]);
+    let whole = craft_workbook(&[]);
     let truncated = whole[..whole.len() * 2 / 3].to_vec();
     vec![
         ("huge declared count", huge_count, "文字超过"),
