@@ -218,14 +218,7 @@ fn checkpoint_in_background(pool: &SqlitePool) {
             if pool.is_closed() {
                 break;
             }
-            let passive = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
-                .fetch_one(&pool)
-                .await;
-            let r = match passive {
-                Ok((_, log, _)) if log >= WAL_RESTART_FRAMES => restart_wal(&pool).await,
-                Ok(_) => Ok(()),
-                Err(e) => Err(e),
-            };
+            let r = checkpoint_round(&pool).await;
             if let Err(e) = r {
                 if pool.is_closed() {
                     break;
@@ -234,6 +227,46 @@ fn checkpoint_in_background(pool: &SqlitePool) {
             }
         }
     });
+}
+
+/// One round of the background checkpoint: passive checkpoints, each copying what was
+/// written during the one before, until one is quick; then, if the log is long, a restart,
+/// which has little left to copy. A round that does not catch up leaves the restart to a
+/// later one (the log grows meanwhile, the writers are never held for a backlog).
+async fn checkpoint_round(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> {
+    for _ in 0..4 {
+        let began = std::time::Instant::now();
+        let (_, log, copied) =
+            sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(pool)
+                .await?;
+        if log < WAL_RESTART_FRAMES {
+            return Ok(());
+        }
+        if time_to_restart(log, copied, began.elapsed()) {
+            return restart_wal(pool).await;
+        }
+    }
+    Ok(())
+}
+
+/// The most frames a restarting checkpoint may find still to copy: it holds every writer
+/// while it copies them and syncs the file, so it should copy what a passive one left over
+/// (a few megabytes), never a backlog. A log the passive checkpoints have not caught up
+/// with (after a bulk import, say) is left to them until they have.
+const WAL_RESTART_BACKLOG: i64 = 2_048;
+
+/// The longest the passive checkpoint before a restart may have taken: what was written
+/// meanwhile is what the restart copies with the writers held.
+const WAL_RESTART_AFTER_PASSIVE: Duration = Duration::from_millis(100);
+
+/// Whether the log is long enough to start over and the passive checkpoint just done
+/// (`took`) copied nearly all of it, quickly: then a restart holds the writers a moment
+/// only. Otherwise the passive checkpoints go on alone until they catch up.
+fn time_to_restart(log: i64, copied: i64, took: Duration) -> bool {
+    log >= WAL_RESTART_FRAMES
+        && log - copied <= WAL_RESTART_BACKLOG
+        && took <= WAL_RESTART_AFTER_PASSIVE
 }
 
 /// Write transactions on SQLite pass here before they begin; a restart of the log holds it
@@ -525,6 +558,21 @@ impl Tx {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn restarts_the_log_only_when_the_writers_are_held_a_moment() {
+        let quick = Duration::from_millis(5);
+        let full = WAL_RESTART_FRAMES;
+        assert!(time_to_restart(full, full, quick));
+        assert!(time_to_restart(full + 100, full, quick));
+        // A short log is left to grow.
+        assert!(!time_to_restart(full - 1, full - 1, quick));
+        // A backlog the passive checkpoints have not copied: the restart would copy it all
+        // with every writer held.
+        assert!(!time_to_restart(full * 8, full, quick));
+        // A slow passive checkpoint: what was written meanwhile is a backlog too.
+        assert!(!time_to_restart(full, full, Duration::from_millis(400)));
+    }
 
     #[test]
     fn redacts_passwords() {
