@@ -1,0 +1,7 @@
+//! The integration tests of the command-line program, in one test binary: each module is
+//! one area, and they share `common`.
+
+mod common;
+
+mod cli;
+mod uploads;
