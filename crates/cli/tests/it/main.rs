@@ -3,5 +3,6 @@
 
 mod common;
 
+mod bench_data;
 mod cli;
 mod uploads;

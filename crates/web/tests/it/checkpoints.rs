@@ -515,9 +515,41 @@ async fn the_passage_form_on_a_phone(engine: Engine) {
     );
 }
 
+/// Registrations sent at the same time, each with a key of its own, are each written once
+/// with their travellers and their audit row (what `dualtrack bench passages` times).
+async fn concurrent_registrations_are_each_written_once(engine: Engine) {
+    let t = std::sync::Arc::new(TestApp::new(engine).await);
+    let tok = t.token("golmud_operator").await;
+    let south = checkpoint(&t, "格尔木南出口").await;
+    let path = format!("/api/v1/checkpoints/{south}/passages");
+    let (p0, t0, a0) = written(&t).await;
+    let mut clients = Vec::new();
+    for k in 0..4 {
+        let (t, tok, path) = (t.clone(), tok.clone(), path.clone());
+        clients.push(tokio::spawn(async move {
+            for j in 0..5 {
+                let r = post_with_key(
+                    &t,
+                    &path,
+                    &tok,
+                    &format!("bench-{k}-{j}"),
+                    &two_travellers(),
+                )
+                .await;
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            }
+        }));
+    }
+    for c in clients {
+        c.await.expect("client");
+    }
+    assert_eq!(written(&t).await, (p0 + 20, t0 + 40, a0 + 20));
+}
+
 on_both_engines!(
     the_passage_form_on_a_phone,
     a_passage_is_written_whole_once,
+    concurrent_registrations_are_each_written_once,
     bad_input_writes_nothing,
     lists_are_masked_and_unmasking_is_audited,
     the_checkpoint_worker_keeps_to_its_checkpoint,

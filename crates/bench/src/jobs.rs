@@ -11,7 +11,7 @@
 //! erased and opens the last month of closed days again, so that both jobs have their work.
 //! `--batch 0` runs each job in one transaction, as it used to be.
 
-use super::bench::percentile;
+use crate::stats::percentile;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_service::auth::SessionKind;
@@ -80,7 +80,7 @@ async fn made(db: &Db, part: &str) -> anyhow::Result<bool> {
 /// year from 2020-01-25, written through the store's bulk insert (either engine).
 async fn passages(db: &Db, region: &Code, n: u64) -> anyhow::Result<()> {
     if let Db::Sqlite(_) = db {
-        super::bench_passages::populate(db, region, n).await?;
+        crate::passages::populate(db, region, n).await?;
         return Ok(());
     }
     let townships = jurisdiction::codes_at_level(db, region, 4).await?;
@@ -119,7 +119,7 @@ async fn passages(db: &Db, region: &Code, n: u64) -> anyhow::Result<()> {
                 let traveller = |seq: u64| NewTraveller {
                     is_driver: seq == 1,
                     name: "旅客".into(),
-                    id_number: super::bench_passages::id_number("632801", i * 2 + seq),
+                    id_number: crate::passages::id_number("632801", i * 2 + seq),
                     phone: Some("13900000000".into()),
                     temperature: 365,
                     fever: false,
@@ -172,12 +172,12 @@ async fn make(db: &Db, app: &App, part: &str, scale: f64) -> anyhow::Result<Stri
         }
         "monitoring" => {
             let n = scaled(1_000_000, scale);
-            let f = super::bench_monitoring::populate(db, &qinghai, n, 2).await?;
+            let f = crate::monitoring::populate(db, &qinghai, n, 2).await?;
             format!("{n} 个对象，{f} 次随访")
         }
         "supplies" => {
             let n = scaled(5_000_000, scale);
-            let r = super::bench_supplies::populate(db, n).await?;
+            let r = crate::supplies::populate(db, n).await?;
             format!(
                 "{} 个仓库-物资组合，{n} 条出入库（{} 天）",
                 r.pairs.len(),
@@ -236,9 +236,9 @@ fn clerks(
                         "destination": "632801100",
                         "reason": "运输物资",
                         "travellers": [
-                            {"name": "马海军", "id_number": super::bench_passages::id_number("620982", i * 2),
+                            {"name": "马海军", "id_number": crate::passages::id_number("620982", i * 2),
                              "phone": "13897001234", "temperature": 36.6, "outcome": "through"},
-                            {"name": "才让卓玛", "id_number": super::bench_passages::id_number("632801", i * 2 + 1),
+                            {"name": "才让卓玛", "id_number": crate::passages::id_number("632801", i * 2 + 1),
                              "temperature": 36.4, "outcome": "through"}
                         ]
                     }))?;

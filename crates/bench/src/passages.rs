@@ -2,88 +2,29 @@
 //! already holding millions of them. The app is served on a local port in this process;
 //! several clients, each on its own keep-alive connection with a bearer token, post
 //! passages of two travellers with fresh idempotency keys. Prints passages per second and
-//! the 50th and 99th percentile of the latency, and checks that every passage was written
-//! once with its audit row.
+//! the 50th and 99th percentile of the latency. (That each registration is written once is a
+//! test of the web crate, `checkpoints`.)
 
-use super::bench::percentile;
+use crate::http::Conn;
+use crate::stats::percentile;
 use chrono::NaiveDate;
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_domain::resident_id::check_char;
 use dualtrack_service::users::NewUserInput;
-use dualtrack_service::{Actor, App, Security};
+use dualtrack_service::Actor;
 use dualtrack_store::checkpoints::{self as store, NewCheckpoint};
-use dualtrack_store::{jurisdiction, on_db, Db};
+use dualtrack_store::{bulk, jurisdiction, Db};
 use dualtrack_web::{AppState, WebConfig};
 use std::time::Instant;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 const PASSWORD: &str = "Bench@2020pass";
 
-pub(super) fn id_number(area: &str, i: u64) -> String {
+pub fn id_number(area: &str, i: u64) -> String {
     let birth = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default()
         + chrono::Duration::days((i * 37 % 15_000) as i64);
     let first17 = format!("{area}{}{:03}", birth.format("%Y%m%d"), i % 1000);
     format!("{first17}{}", check_char(first17.as_bytes()).unwrap_or('0'))
-}
-
-/// One keep-alive HTTP/1.1 connection, enough for JSON requests and answers with a length.
-pub(super) struct Conn {
-    r: BufReader<tokio::net::tcp::OwnedReadHalf>,
-    w: tokio::net::tcp::OwnedWriteHalf,
-}
-
-impl Conn {
-    pub(super) async fn open(addr: std::net::SocketAddr) -> anyhow::Result<Conn> {
-        let s = TcpStream::connect(addr).await?;
-        s.set_nodelay(true)?;
-        let (r, w) = s.into_split();
-        Ok(Conn {
-            r: BufReader::new(r),
-            w,
-        })
-    }
-
-    pub(super) async fn call(
-        &mut self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: &str,
-    ) -> anyhow::Result<(u16, String)> {
-        let auth = token
-            .map(|t| format!("Authorization: Bearer {t}\r\n"))
-            .unwrap_or_default();
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: bench\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        self.w.write_all(req.as_bytes()).await?;
-        let mut line = String::new();
-        self.r.read_line(&mut line).await?;
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| anyhow::anyhow!("无效的响应行：{line}"))?;
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            self.r.read_line(&mut line).await?;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut buf = vec![0u8; length];
-        self.r.read_exact(&mut buf).await?;
-        Ok((status, String::from_utf8_lossy(&buf).into_owned()))
-    }
 }
 
 /// Fills the database with `passages` passages of two travellers each at the checkpoints,
@@ -92,45 +33,13 @@ async fn prefill(db: &Db, passages: u64, checkpoints: i64, first: i64) -> anyhow
     let batch = 500_000u64;
     let mut done = 0u64;
     let t = Instant::now();
+    let Db::Sqlite(pool) = db else {
+        anyhow::bail!("基准只在 SQLite 上运行");
+    };
     while done < passages {
         let n = batch.min(passages - done);
         let from = done as i64;
-        let sql_passages = "WITH RECURSIVE n(i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM n WHERE i < $2) \
-             INSERT INTO passages (checkpoint_id, jurisdiction_code, passed_at, pass_date, plate, vehicle_class, origin_code, \
-               origin_text, travel_history, reason, persons, fevers, let_through, turned_back, observed, quarantined, \
-               idempotency_key, recorded_by, created_at) \
-             SELECT c.id, c.jurisdiction_code, \
-               datetime('2020-01-25', '+' || (n.i * 37 % 31536000) || ' seconds') || '+00:00', \
-               date('2020-01-25', '+' || (n.i * 37 % 31536000 / 86400) || ' days'), \
-               '青H·' || printf('%05d', n.i % 100000), 'car', NULL, '青海省西宁市', '', '返岗复工', 2, \
-               CASE WHEN n.i % 500 = 0 THEN 1 ELSE 0 END, 2, 0, 0, 0, NULL, 'prefill', '2020-03-13T00:00:00+00:00' \
-             FROM n JOIN checkpoints c ON c.id = $3 + n.i % $4";
-        let sql_travellers = "INSERT INTO passage_travellers (passage_id, seq, is_driver, name, id_number, phone, temperature, \
-               fever, outcome, destination_code, destination_text) \
-             SELECT p.id, s.seq, s.seq = 1, '旅客', '632801' || printf('%012d', p.id * 2 + s.seq), '13900000000', \
-               CASE WHEN p.fevers = 1 AND s.seq = 2 THEN 381 ELSE 365 END, p.fevers = 1 AND s.seq = 2, 'through', \
-               '632801100', '郭勒木德镇' \
-             FROM passages p CROSS JOIN (SELECT 1 AS seq UNION ALL SELECT 2) s WHERE p.id > $1";
-        if let Db::Sqlite(pool) = db {
-            let mut tx = pool.begin().await?;
-            let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM passages")
-                .fetch_one(&mut *tx)
-                .await?;
-            sqlx::query(sql_passages)
-                .bind(from + 1)
-                .bind(from + n as i64)
-                .bind(first)
-                .bind(checkpoints)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(sql_travellers)
-                .bind(before)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        } else {
-            anyhow::bail!("基准只在 SQLite 上运行");
-        }
+        bulk::generate_passages(pool, from + 1, from + n as i64, first, checkpoints).await?;
         done += n;
         println!(
             "  已写入 {done} 次通行（{} 人次），{:.0} s",
@@ -138,8 +47,8 @@ async fn prefill(db: &Db, passages: u64, checkpoints: i64, first: i64) -> anyhow
             t.elapsed().as_secs_f64()
         );
     }
-    on_db!(db, p => sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await.map(|_| ())?);
-    on_db!(db, p => sqlx::query("ANALYZE").execute(p).await.map(|_| ())?);
+    bulk::checkpoint_wal(db).await?;
+    bulk::analyze(db).await?;
     Ok(())
 }
 
@@ -179,11 +88,7 @@ pub async fn populate(db: &Db, region: &Code, passages: u64) -> anyhow::Result<V
 }
 
 pub async fn run(prefilled: u64, requests: usize, clients: usize) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let db = Db::connect(&url).await?;
-    db.migrate().await?;
-    let app = App::new(db.clone(), Security::default());
+    let (_dir, db, app) = crate::fresh_sqlite("bench.db").await?;
     let cli = Actor::cli();
     app.import_region(&cli, Some("6328"), &|_, _| {}).await?;
     let haixi = Code::parse("6328")?;
@@ -213,22 +118,10 @@ pub async fn run(prefilled: u64, requests: usize, clients: usize) -> anyhow::Res
     let state = AppState::new(app, WebConfig::default());
     let server = tokio::spawn(async move { dualtrack_web::serve(listener, state).await });
 
-    let mut c = Conn::open(addr).await?;
-    let (status, body) = c
-        .call(
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            &serde_json::json!({"username": "bench_operator", "password": PASSWORD}).to_string(),
-        )
+    let token = Conn::open(addr)
+        .await?
+        .login("bench_operator", PASSWORD)
         .await?;
-    anyhow::ensure!(status == 200, "登录失败：{status} {body}");
-    let token: String = serde_json::from_str::<serde_json::Value>(&body)?["token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let before: i64 =
-        on_db!(&db, p => sqlx::query_scalar("SELECT COUNT(*) FROM passages").fetch_one(p).await?);
 
     // Bodies made in advance, so the clients measure the server.
     let per_client = requests.div_ceil(clients.max(1));
@@ -281,14 +174,6 @@ pub async fn run(prefilled: u64, requests: usize, clients: usize) -> anyhow::Res
     }
     let secs = t.elapsed().as_secs_f64();
     all.sort_by(|a, b| a.total_cmp(b));
-    let after: i64 =
-        on_db!(&db, p => sqlx::query_scalar("SELECT COUNT(*) FROM passages").fetch_one(p).await?);
-    anyhow::ensure!(
-        after - before == all.len() as i64,
-        "写入的登记数 {} 与请求数 {} 不符",
-        after - before,
-        all.len()
-    );
     println!(
         "经 HTTP 登记通行（{clients} 个并发客户端，每次 2 人，带幂等键与审计）：{} 次，{secs:.1} s，{:.0} 次/秒（目标 ≥ 1000）",
         all.len(),

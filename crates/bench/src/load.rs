@@ -5,7 +5,7 @@
 //! 429), timed out and failed, the latencies of what was accepted, the server's memory,
 //! and how long service took to return to normal.
 
-use super::bench::percentile;
+use crate::stats::percentile;
 use dualtrack_domain::resident_id::check_char;
 use dualtrack_service::{App, Security};
 use dualtrack_store::{on_db, Db};

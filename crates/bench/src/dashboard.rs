@@ -9,13 +9,13 @@
 //! (`--data`) is kept, so later runs reuse what is already in it. The command view is then
 //! timed for a leader of the province, of a prefecture and of a county.
 
-use super::bench::percentile;
-use super::bench_passages::Conn;
+use crate::http::Conn;
+use crate::stats::percentiles;
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_service::demo::DEMO_PASSWORD;
 use dualtrack_service::users::NewUserInput;
 use dualtrack_service::{Actor, App, Security};
-use dualtrack_store::{on_db, Db};
+use dualtrack_store::{bulk, Db};
 use dualtrack_web::{AppState, WebConfig};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -39,11 +39,7 @@ pub async fn run(runs: usize, province: Option<Province>) -> anyhow::Result<()> 
     if let Some(p) = province {
         return run_province(runs, p).await;
     }
-    let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let db = Db::connect(&url).await?;
-    db.migrate().await?;
-    let app = App::new(db, Security::default());
+    let (_dir, _db, app) = crate::fresh_sqlite("bench.db").await?;
     let t = Instant::now();
     app.load_demo().await?;
     println!(
@@ -85,19 +81,7 @@ async fn serve_and_time(
     let state = AppState::new(app, WebConfig::default());
     let server = tokio::spawn(async move { dualtrack_web::serve(listener, state).await });
     let mut c = Conn::open(addr).await?;
-    let (status, body) = c
-        .call(
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            &serde_json::json!({"username": username, "password": password}).to_string(),
-        )
-        .await?;
-    anyhow::ensure!(status == 200, "登录失败：{status} {body}");
-    let token: String = serde_json::from_str::<serde_json::Value>(&body)?["token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let token = c.login(username, password).await?;
 
     for (what, path) in pages {
         let mut ms = Vec::with_capacity(runs);
@@ -109,11 +93,9 @@ async fn serve_and_time(
                 ms.push(s.elapsed().as_secs_f64() * 1000.0);
             }
         }
-        ms.sort_by(|a, b| a.total_cmp(b));
+        let (p50, p95) = percentiles(ms);
         println!(
-            "{what}：{runs} 次，p50 {:.1} ms，p95 {:.1} ms（目标 p95 < {target_ms:.0} ms）",
-            percentile(&ms, 0.5),
-            percentile(&ms, 0.95)
+            "{what}：{runs} 次，p50 {p50:.1} ms，p95 {p95:.1} ms（目标 p95 < {target_ms:.0} ms）"
         );
     }
     server.abort();
@@ -153,22 +135,6 @@ const TABLES: [(&str, &str); 16] = [
     ("supply_stores", "仓库"),
 ];
 
-async fn scalar_i64(db: &Db, sql: &str) -> anyhow::Result<i64> {
-    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await?))
-}
-
-async fn exec(db: &Db, sql: &str) -> anyhow::Result<()> {
-    on_db!(db, p => sqlx::query(sql).execute(p).await.map(|_| ())?);
-    Ok(())
-}
-
-/// The generation time recorded for a part, if it was made whole.
-async fn made(db: &Db, part: &str) -> anyhow::Result<Option<f64>> {
-    Ok(on_db!(db, p => sqlx::query_scalar::<_, f64>(
-        "SELECT seconds FROM bench_parts WHERE part = $1")
-        .bind(part).fetch_optional(p).await?))
-}
-
 fn scaled(n: u64, scale: f64) -> u64 {
     ((n as f64 * scale).round() as u64).max(1)
 }
@@ -184,30 +150,29 @@ async fn make(db: &Db, app: &App, part: &str, scale: f64) -> anyhow::Result<Stri
         }
         "passages" => {
             let n = scaled(5_000_000, scale);
-            let ids = super::bench_passages::populate(db, &qinghai, n).await?;
+            let ids = crate::passages::populate(db, &qinghai, n).await?;
             format!("{} 个卡口，{n} 次通行（每次 2 人）", ids.len())
         }
         "monitoring" => {
             let n = scaled(1_000_000, scale);
-            let f = super::bench_monitoring::populate(db, &qinghai, n, 4).await?;
+            let f = crate::monitoring::populate(db, &qinghai, n, 4).await?;
             format!("{n} 个对象，{f} 次随访")
         }
         "resumption" => {
             let n = scaled(10_000, scale) as usize;
-            let ids = super::bench_resumption::populate(db, &qinghai, n, 365).await?;
+            let ids = crate::resumption::populate(db, &qinghai, n, 365).await?;
             format!("{} 家企业，365 天日报", ids.len())
         }
         "mobilisation" => {
             let people = scaled(1_000_000, scale) as usize;
             let deployments = scaled(3_000_000, scale) as usize;
             let counties = dualtrack_store::jurisdiction::codes_at_level(db, &qinghai, 3).await?;
-            super::bench_mobilisation::populate(db, &qinghai, &counties, people, deployments)
-                .await?;
+            crate::mobilisation::populate(db, &qinghai, &counties, people, deployments).await?;
             format!("{people} 人，{deployments} 条派驻，10000 个组织")
         }
         "supplies" => {
             let n = scaled(5_000_000, scale);
-            let r = super::bench_supplies::populate(db, n).await?;
+            let r = crate::supplies::populate(db, n).await?;
             format!(
                 "{} 个仓库-物资组合，{n} 条出入库（{} 天）",
                 r.pairs.len(),
@@ -238,11 +203,7 @@ async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
     };
     let db = Db::connect(&format!("sqlite://{}", path.display())).await?;
     db.migrate().await?;
-    exec(
-        &db,
-        "CREATE TABLE IF NOT EXISTS bench_parts (part TEXT PRIMARY KEY, seconds REAL NOT NULL, detail TEXT NOT NULL)",
-    )
-    .await?;
+    bulk::ensure_parts_table(&db).await?;
     let app = App::new(db.clone(), Security::default());
     println!(
         "指挥视图全省基准（SQLite 文件 {}，规模 ×{}）",
@@ -257,9 +218,7 @@ async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
             println!("  {part}：不含（--without）");
             continue;
         }
-        if let Some(secs) = made(&db, part).await? {
-            let detail: String = on_db!(&db, x => sqlx::query_scalar(
-                "SELECT detail FROM bench_parts WHERE part = $1").bind(part).fetch_one(x).await?);
+        if let Some((secs, detail)) = bulk::part(&db, part).await? {
             println!("  {part}：已有（生成用时 {secs:.1} s；{detail}）");
             continue;
         }
@@ -271,20 +230,17 @@ async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
         let t = Instant::now();
         let detail = make(&db, &app, part, p.scale).await?;
         let secs = t.elapsed().as_secs_f64();
-        on_db!(&db, x => sqlx::query(
-            "INSERT INTO bench_parts (part, seconds, detail) VALUES ($1, $2, $3)")
-            .bind(part).bind(secs).bind(&detail).execute(x).await.map(|_| ())?);
+        bulk::record_part(&db, part, secs, &detail).await?;
         println!("  {part}：生成 {secs:.1} s（{detail}）");
         generated = true;
     }
     if generated {
         let t = Instant::now();
-        exec(&db, "ANALYZE").await?;
-        exec(&db, "PRAGMA wal_checkpoint(TRUNCATE)").await?;
+        bulk::analyze(&db).await?;
+        bulk::checkpoint_wal(&db).await?;
         println!("  ANALYZE：{:.1} s", t.elapsed().as_secs_f64());
     }
-    let total: f64 = on_db!(&db, x => sqlx::query_scalar::<_, f64>(
-        "SELECT COALESCE(SUM(seconds), 0.0) FROM bench_parts").fetch_one(x).await?);
+    let total = bulk::parts_seconds(&db).await?;
     println!("数据生成合计：{total:.1} s");
     if !missing.is_empty() || !p.only.is_empty() {
         if !missing.is_empty() {
@@ -298,7 +254,7 @@ async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
 
     let mut counts = Vec::new();
     for (table, what) in TABLES {
-        let n = scalar_i64(&db, &format!("SELECT COUNT(*) FROM {table}")).await?;
+        let n = bulk::count_rows(&db, table).await?;
         counts.push(format!("{what} {n}"));
     }
     println!("行数：{}", counts.join("，"));
@@ -312,19 +268,17 @@ async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
             Code::parse("6328")?,
             Code::parse("632801")?,
         ];
-        super::bench_mobilisation::check_on_duty(&db, &places).await?;
+        crate::mobilisation::time_on_duty(&db, &places).await?;
     }
     if !p.without.iter().any(|w| w == "supplies") {
         let day = chrono::NaiveDate::parse_from_str(&p.as_of, "%Y-%m-%d")?;
-        super::bench_supplies::check_use(&db, day).await?;
+        crate::supplies::time_use(&db, day).await?;
     }
 
-    let exists = scalar_i64(
-        &db,
-        &format!("SELECT COUNT(*) FROM users WHERE username = '{LEADER}'"),
-    )
-    .await?;
-    if exists == 0 {
+    if dualtrack_store::user::by_username(&db, LEADER)
+        .await?
+        .is_none()
+    {
         app.create_user(
             &Actor::cli(),
             &NewUserInput {
