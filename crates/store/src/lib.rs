@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod bulk;
 pub mod campaigns;
 pub mod checkpoints;
 pub mod filings;

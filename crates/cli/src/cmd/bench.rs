@@ -1,9 +1,8 @@
-//! Benchmarks that print figures. Run on demand: `dualtrack bench region-import`.
+//! Benchmarks that print figures. Run on demand: `dualtrack bench region-import`. The
+//! arguments are parsed here; the benchmarks themselves are the `dualtrack-bench` crate.
 
 use clap::Subcommand;
-use dualtrack_service::{Actor, App, Security};
-use dualtrack_store::Db;
-use std::time::Instant;
+use dualtrack_bench as bench;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -131,40 +130,24 @@ pub enum BenchCommand {
     },
 }
 
-async fn fresh() -> anyhow::Result<(tempfile::TempDir, App)> {
-    let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let db = Db::connect(&url).await?;
-    db.migrate().await?;
-    Ok((dir, App::new(db, Security::default())))
-}
-
-async fn timed(app: &App, prefix: Option<&str>) -> anyhow::Result<(f64, u64, u64)> {
-    let t = Instant::now();
-    let r = app.import_region(&Actor::cli(), prefix, &|_, _| {}).await?;
-    Ok((t.elapsed().as_secs_f64(), r.total, r.inserted))
-}
-
 pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
     match c {
-        BenchCommand::Supplies { movements, runs } => {
-            super::bench_supplies::run(movements, runs).await?
-        }
+        BenchCommand::Supplies { movements, runs } => bench::supplies::run(movements, runs).await?,
         BenchCommand::Mobilisation {
             people,
             deployments,
             import_rows,
-        } => super::bench_mobilisation::run(people, deployments, import_rows).await?,
+        } => bench::mobilisation::run(people, deployments, import_rows).await?,
         BenchCommand::Passages {
             prefilled,
             requests,
             clients,
-        } => super::bench_passages::run(prefilled, requests, clients).await?,
+        } => bench::passages::run(prefilled, requests, clients).await?,
         BenchCommand::Monitoring {
             cases,
             followups,
             runs,
-        } => super::bench_monitoring::run(cases, followups, runs).await?,
+        } => bench::monitoring::run(cases, followups, runs).await?,
         BenchCommand::Dashboard {
             runs,
             province,
@@ -174,14 +157,14 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             without,
             as_of,
         } => {
-            let p = province.then_some(super::bench_dashboard::Province {
+            let p = province.then_some(bench::dashboard::Province {
                 data,
                 only,
                 scale,
                 without,
                 as_of,
             });
-            super::bench_dashboard::run(runs, p).await?
+            bench::dashboard::run(runs, p).await?
         }
         BenchCommand::Load {
             db,
@@ -192,7 +175,7 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             after_seconds,
             server,
         } => {
-            super::bench_load::run(super::bench_load::LoadOptions {
+            bench::load::run(bench::load::LoadOptions {
                 server,
                 db,
                 surge_seconds,
@@ -211,7 +194,7 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             quiet_seconds,
             db,
         } => {
-            super::bench_jobs::run(super::bench_jobs::Jobs {
+            bench::jobs::run(bench::jobs::Jobs {
                 data,
                 db,
                 scale,
@@ -222,45 +205,9 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             .await?
         }
         BenchCommand::Resumption { enterprises, days } => {
-            super::bench_resumption::run(enterprises, days).await?
+            bench::resumption::run(enterprises, days).await?
         }
-        BenchCommand::RegionImport { skip_country } => {
-            println!("区划导入基准（SQLite，新数据库，WAL）");
-            let mut cases: Vec<(&str, Option<&str>)> = vec![("海西州 6328", Some("6328"))];
-            if !skip_country {
-                cases.push(("全国", None));
-            }
-            for (label, prefix) in cases {
-                let (_dir, app) = fresh().await?;
-                let (secs, total, inserted) = timed(&app, prefix).await?;
-                println!(
-                    "{label}：首次导入 {total} 个单位（新增 {inserted}），{secs:.2} s，{:.0} 个/秒",
-                    total as f64 / secs
-                );
-                let (secs2, _, inserted2) = timed(&app, prefix).await?;
-                println!("{label}：重复导入（新增 {inserted2}），{secs2:.2} s");
-            }
-        }
+        BenchCommand::RegionImport { skip_country } => bench::region::run(skip_country).await?,
     }
     Ok(())
-}
-
-/// The 50th and 95th percentiles of timings in milliseconds (none: zero).
-pub(super) fn percentiles(ms: Vec<f64>) -> (f64, f64) {
-    let mut ms = ms;
-    ms.sort_by(|a, b| a.total_cmp(b));
-    (percentile(&ms, 0.5), percentile(&ms, 0.95))
-}
-
-/// The value at `p` (0 to 1) of timings already sorted (none: zero).
-pub(super) fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-/// Milliseconds since `t`.
-pub(super) fn ms_since(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1000.0
 }

@@ -1,14 +1,6 @@
 //! One module per subcommand.
 
 pub mod bench;
-mod bench_dashboard;
-mod bench_jobs;
-mod bench_load;
-mod bench_mobilisation;
-mod bench_monitoring;
-mod bench_passages;
-mod bench_resumption;
-mod bench_supplies;
 pub(crate) mod drill;
 pub mod region;
 pub mod serve;

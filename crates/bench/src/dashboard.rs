@@ -1,0 +1,315 @@
+//! `dualtrack bench dashboard`: the Haixi 2020 demo built into a fresh SQLite file (timed),
+//! then the command view served over HTTP as the prefecture's leader would open it — the
+//! dashboard of the prefecture and of a county as of 2020-02-27, the briefing page and its
+//! Word file — each timed over repeated requests, with the 50th and 95th percentiles.
+//!
+//! With `--province`, one SQLite file holds the province-scale data of the track benchmarks
+//! over Qinghai (63) — passages, monitoring cases, enterprises and their reports, people and
+//! deployments, stock movements — each made by that benchmark's own `populate`; the file
+//! (`--data`) is kept, so later runs reuse what is already in it. The command view is then
+//! timed for a leader of the province, of a prefecture and of a county.
+
+use crate::http::Conn;
+use crate::stats::percentiles;
+use dualtrack_domain::jurisdiction::Code;
+use dualtrack_service::demo::DEMO_PASSWORD;
+use dualtrack_service::users::NewUserInput;
+use dualtrack_service::{Actor, App, Security};
+use dualtrack_store::{bulk, Db};
+use dualtrack_web::{AppState, WebConfig};
+use std::path::PathBuf;
+use std::time::Instant;
+use tokio::net::TcpListener;
+
+/// What `--province` is asked to do.
+pub struct Province {
+    /// The SQLite file to fill or reuse (a temporary one when not given).
+    pub data: Option<PathBuf>,
+    /// Generate only these parts (when missing) and stop without timing.
+    pub only: Vec<String>,
+    /// Multiplies every benchmark's size (1.0: the sizes of the track benchmarks).
+    pub scale: f64,
+    /// Leave these parts out altogether (timed without them).
+    pub without: Vec<String>,
+    /// The day the command view is read as of.
+    pub as_of: String,
+}
+
+pub async fn run(runs: usize, province: Option<Province>) -> anyhow::Result<()> {
+    if let Some(p) = province {
+        return run_province(runs, p).await;
+    }
+    let (_dir, _db, app) = crate::fresh_sqlite("bench.db").await?;
+    let t = Instant::now();
+    app.load_demo().await?;
+    println!(
+        "海西州 2020 演示数据载入新的 SQLite 文件：{:.1} s（目标 < 30 s）",
+        t.elapsed().as_secs_f64()
+    );
+    let pages = [
+        (
+            "指挥视图页面（海西州，截至 2020-02-27）",
+            "/dashboard?as_of=2020-02-27".to_string(),
+        ),
+        (
+            "指挥视图页面（格尔木市）",
+            "/dashboard?as_of=2020-02-27&place=632801".to_string(),
+        ),
+        (
+            "每日简报页面（海西州）",
+            "/briefing?as_of=2020-02-27".to_string(),
+        ),
+        (
+            "每日简报 Word 文件（海西州）",
+            "/api/v1/briefing.docx?as_of=2020-02-27".to_string(),
+        ),
+    ];
+    serve_and_time(app, "haixi_leader", DEMO_PASSWORD, &pages, runs, 200.0).await
+}
+
+/// Logs in over HTTP and times each page `runs` times (after two warm-up requests).
+async fn serve_and_time(
+    app: App,
+    username: &str,
+    password: &str,
+    pages: &[(&str, String)],
+    runs: usize,
+    target_ms: f64,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(app, WebConfig::default());
+    let server = tokio::spawn(async move { dualtrack_web::serve(listener, state).await });
+    let mut c = Conn::open(addr).await?;
+    let token = c.login(username, password).await?;
+
+    for (what, path) in pages {
+        let mut ms = Vec::with_capacity(runs);
+        for i in 0..runs + 2 {
+            let s = Instant::now();
+            let (status, text) = c.call("GET", path, Some(&token), "").await?;
+            anyhow::ensure!(status == 200, "{path}：{status} {text}");
+            if i >= 2 {
+                ms.push(s.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        let (p50, p95) = percentiles(ms);
+        println!(
+            "{what}：{runs} 次，p50 {p50:.1} ms，p95 {p95:.1} ms（目标 p95 < {target_ms:.0} ms）"
+        );
+    }
+    server.abort();
+    Ok(())
+}
+
+const LEADER: &str = "province_leader";
+const LEADER_PASSWORD: &str = "Bench@2020pass";
+
+/// The parts of the province data, in the order they are made.
+const PARTS: [&str; 6] = [
+    "region",
+    "passages",
+    "monitoring",
+    "resumption",
+    "mobilisation",
+    "supplies",
+];
+
+/// Tables counted after generation, with what they hold.
+const TABLES: [(&str, &str); 16] = [
+    ("jurisdictions", "区划单位"),
+    ("checkpoints", "卡口"),
+    ("passages", "通行登记"),
+    ("passage_travellers", "驾乘人员"),
+    ("monitoring_cases", "隔离与监测对象"),
+    ("monitoring_followups", "随访"),
+    ("monitoring_days", "在管按日汇总"),
+    ("enterprises", "规上企业"),
+    ("daily_reports", "企业日报"),
+    ("resumption_rollup", "复工率按日汇总"),
+    ("people", "人员"),
+    ("deployments", "派驻"),
+    ("organisations", "组织"),
+    ("stock_movements", "出入库"),
+    ("stock_days", "结存按日汇总"),
+    ("supply_stores", "仓库"),
+];
+
+fn scaled(n: u64, scale: f64) -> u64 {
+    ((n as f64 * scale).round() as u64).max(1)
+}
+
+async fn make(db: &Db, app: &App, part: &str, scale: f64) -> anyhow::Result<String> {
+    let qinghai = Code::parse("63")?;
+    Ok(match part {
+        "region" => {
+            let r = app
+                .import_region(&Actor::cli(), Some("63"), &|_, _| {})
+                .await?;
+            format!("青海省区划 {} 个单位", r.total)
+        }
+        "passages" => {
+            let n = scaled(5_000_000, scale);
+            let ids = crate::passages::populate(db, &qinghai, n).await?;
+            format!("{} 个卡口，{n} 次通行（每次 2 人）", ids.len())
+        }
+        "monitoring" => {
+            let n = scaled(1_000_000, scale);
+            let f = crate::monitoring::populate(db, &qinghai, n, 4).await?;
+            format!("{n} 个对象，{f} 次随访")
+        }
+        "resumption" => {
+            let n = scaled(10_000, scale) as usize;
+            let ids = crate::resumption::populate(db, &qinghai, n, 365).await?;
+            format!("{} 家企业，365 天日报", ids.len())
+        }
+        "mobilisation" => {
+            let people = scaled(1_000_000, scale) as usize;
+            let deployments = scaled(3_000_000, scale) as usize;
+            let counties = dualtrack_store::jurisdiction::codes_at_level(db, &qinghai, 3).await?;
+            crate::mobilisation::populate(db, &qinghai, &counties, people, deployments).await?;
+            format!("{people} 人，{deployments} 条派驻，10000 个组织")
+        }
+        "supplies" => {
+            let n = scaled(5_000_000, scale);
+            let r = crate::supplies::populate(db, n).await?;
+            format!(
+                "{} 个仓库-物资组合，{n} 条出入库（{} 天）",
+                r.pairs.len(),
+                r.days
+            )
+        }
+        other => anyhow::bail!("未知的部分：{other}"),
+    })
+}
+
+async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
+    for o in p.only.iter().chain(&p.without) {
+        anyhow::ensure!(
+            PARTS.contains(&o.as_str()),
+            "--only、--without 只能是 {}",
+            PARTS.join("、")
+        );
+    }
+    let _tmp;
+    let path = match &p.data {
+        Some(path) => path.clone(),
+        None => {
+            let dir = tempfile::tempdir()?;
+            let path = dir.path().join("province.db");
+            _tmp = dir;
+            path
+        }
+    };
+    let db = Db::connect(&format!("sqlite://{}", path.display())).await?;
+    db.migrate().await?;
+    bulk::ensure_parts_table(&db).await?;
+    let app = App::new(db.clone(), Security::default());
+    println!(
+        "指挥视图全省基准（SQLite 文件 {}，规模 ×{}）",
+        path.display(),
+        p.scale
+    );
+
+    let mut generated = false;
+    let mut missing = Vec::new();
+    for part in PARTS {
+        if p.without.iter().any(|w| w == part) {
+            println!("  {part}：不含（--without）");
+            continue;
+        }
+        if let Some((secs, detail)) = bulk::part(&db, part).await? {
+            println!("  {part}：已有（生成用时 {secs:.1} s；{detail}）");
+            continue;
+        }
+        if !p.only.is_empty() && !p.only.iter().any(|o| o == part) && part != "region" {
+            missing.push(part);
+            continue;
+        }
+        println!("  {part}：生成中……");
+        let t = Instant::now();
+        let detail = make(&db, &app, part, p.scale).await?;
+        let secs = t.elapsed().as_secs_f64();
+        bulk::record_part(&db, part, secs, &detail).await?;
+        println!("  {part}：生成 {secs:.1} s（{detail}）");
+        generated = true;
+    }
+    if generated {
+        let t = Instant::now();
+        bulk::analyze(&db).await?;
+        bulk::checkpoint_wal(&db).await?;
+        println!("  ANALYZE：{:.1} s", t.elapsed().as_secs_f64());
+    }
+    let total = bulk::parts_seconds(&db).await?;
+    println!("数据生成合计：{total:.1} s");
+    if !missing.is_empty() || !p.only.is_empty() {
+        if !missing.is_empty() {
+            println!(
+                "尚未生成：{}（不加 --only 再运行以生成并计时）",
+                missing.join("、")
+            );
+        }
+        return Ok(());
+    }
+
+    let mut counts = Vec::new();
+    for (table, what) in TABLES {
+        let n = bulk::count_rows(&db, table).await?;
+        counts.push(format!("{what} {n}"));
+    }
+    println!("行数：{}", counts.join("，"));
+    if let Ok(meta) = std::fs::metadata(&path) {
+        println!("数据库文件：{:.2} GB", meta.len() as f64 / 1e9);
+    }
+
+    if !p.without.iter().any(|w| w == "mobilisation") {
+        let places = [
+            Code::parse("63")?,
+            Code::parse("6328")?,
+            Code::parse("632801")?,
+        ];
+        crate::mobilisation::time_on_duty(&db, &places).await?;
+    }
+    if !p.without.iter().any(|w| w == "supplies") {
+        let day = chrono::NaiveDate::parse_from_str(&p.as_of, "%Y-%m-%d")?;
+        crate::supplies::time_use(&db, day).await?;
+    }
+
+    if dualtrack_store::user::by_username(&db, LEADER)
+        .await?
+        .is_none()
+    {
+        app.create_user(
+            &Actor::cli(),
+            &NewUserInput {
+                username: LEADER.into(),
+                display_name: "全省领导".into(),
+                password: LEADER_PASSWORD.into(),
+                jurisdiction_code: "63".into(),
+                roles: vec!["leader".into()],
+            },
+        )
+        .await?;
+    }
+    let d = &p.as_of;
+    let pages = [
+        (
+            format!("指挥视图页面（青海省，截至 {d}）"),
+            format!("/dashboard?as_of={d}"),
+        ),
+        (
+            "指挥视图页面（下钻：海西州 6328）".to_string(),
+            format!("/dashboard?as_of={d}&place=6328"),
+        ),
+        (
+            "指挥视图页面（下钻：格尔木市 632801）".to_string(),
+            format!("/dashboard?as_of={d}&place=632801"),
+        ),
+        (
+            "每日简报页面（青海省）".to_string(),
+            format!("/briefing?as_of={d}"),
+        ),
+    ];
+    let pages: Vec<(&str, String)> = pages.iter().map(|(w, p)| (w.as_str(), p.clone())).collect();
+    serve_and_time(app, LEADER, LEADER_PASSWORD, &pages, runs, 500.0).await
+}

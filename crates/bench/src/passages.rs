@@ -1,0 +1,190 @@
+//! `dualtrack bench passages`: registering passages over real HTTP against a SQLite database
+//! already holding millions of them. The app is served on a local port in this process;
+//! several clients, each on its own keep-alive connection with a bearer token, post
+//! passages of two travellers with fresh idempotency keys. Prints passages per second and
+//! the 50th and 99th percentile of the latency. (That each registration is written once is a
+//! test of the web crate, `checkpoints`.)
+
+use crate::http::Conn;
+use crate::stats::percentile;
+use chrono::NaiveDate;
+use dualtrack_domain::jurisdiction::Code;
+use dualtrack_domain::resident_id::check_char;
+use dualtrack_service::users::NewUserInput;
+use dualtrack_service::Actor;
+use dualtrack_store::checkpoints::{self as store, NewCheckpoint};
+use dualtrack_store::{bulk, jurisdiction, Db};
+use dualtrack_web::{AppState, WebConfig};
+use std::time::Instant;
+use tokio::net::TcpListener;
+
+const PASSWORD: &str = "Bench@2020pass";
+
+pub fn id_number(area: &str, i: u64) -> String {
+    let birth = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default()
+        + chrono::Duration::days((i * 37 % 15_000) as i64);
+    let first17 = format!("{area}{}{:03}", birth.format("%Y%m%d"), i % 1000);
+    format!("{first17}{}", check_char(first17.as_bytes()).unwrap_or('0'))
+}
+
+/// Fills the database with `passages` passages of two travellers each at the checkpoints,
+/// in batches, straight in SQL.
+async fn prefill(db: &Db, passages: u64, checkpoints: i64, first: i64) -> anyhow::Result<()> {
+    let batch = 500_000u64;
+    let mut done = 0u64;
+    let t = Instant::now();
+    let Db::Sqlite(pool) = db else {
+        anyhow::bail!("基准只在 SQLite 上运行");
+    };
+    while done < passages {
+        let n = batch.min(passages - done);
+        let from = done as i64;
+        bulk::generate_passages(pool, from + 1, from + n as i64, first, checkpoints).await?;
+        done += n;
+        println!(
+            "  已写入 {done} 次通行（{} 人次），{:.0} s",
+            done * 2,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    bulk::checkpoint_wal(db).await?;
+    bulk::analyze(db).await?;
+    Ok(())
+}
+
+/// Two checkpoints in every township of `region` and `passages` passages of two travellers
+/// each spread over them, from 2020-01-25 over a year. Returns the checkpoints' ids.
+pub async fn populate(db: &Db, region: &Code, passages: u64) -> anyhow::Result<Vec<i64>> {
+    let townships = jurisdiction::codes_at_level(db, region, 4).await?;
+    anyhow::ensure!(!townships.is_empty(), "{region} 没有乡级区划");
+    let now = chrono::Utc::now();
+    let mut tx = db.begin().await?;
+    let mut ids = Vec::new();
+    for (i, code) in townships.iter().enumerate() {
+        for k in 0..2 {
+            ids.push(
+                store::insert_checkpoint(
+                    &mut tx,
+                    &NewCheckpoint {
+                        name: format!("基准卡口{i}-{k}"),
+                        road: "G109".into(),
+                        place: String::new(),
+                        jurisdiction_code: code.clone(),
+                        kind: "road".into(),
+                        active_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default(),
+                        active_until: None,
+                        created_by: "bench".into(),
+                    },
+                    now,
+                )
+                .await?,
+            );
+        }
+    }
+    tx.commit().await?;
+    let first = ids.iter().copied().min().unwrap_or(1);
+    prefill(db, passages, ids.len() as i64, first).await?;
+    Ok(ids)
+}
+
+pub async fn run(prefilled: u64, requests: usize, clients: usize) -> anyhow::Result<()> {
+    let (_dir, db, app) = crate::fresh_sqlite("bench.db").await?;
+    let cli = Actor::cli();
+    app.import_region(&cli, Some("6328"), &|_, _| {}).await?;
+    let haixi = Code::parse("6328")?;
+    println!(
+        "卡口通行登记基准（SQLite，海西州 {} 个卡口，预置 {prefilled} 次通行、{} 人次）",
+        jurisdiction::codes_at_level(&db, &haixi, 4).await?.len() * 2,
+        prefilled * 2
+    );
+    let t = Instant::now();
+    let ids = populate(&db, &haixi, prefilled).await?;
+    println!("预置数据：{:.1} s", t.elapsed().as_secs_f64());
+
+    app.create_user(
+        &cli,
+        &NewUserInput {
+            username: "bench_operator".into(),
+            display_name: "基准操作员".into(),
+            password: PASSWORD.into(),
+            jurisdiction_code: "6328".into(),
+            roles: vec!["operator".into()],
+        },
+    )
+    .await?;
+
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(app, WebConfig::default());
+    let server = tokio::spawn(async move { dualtrack_web::serve(listener, state).await });
+
+    let token = Conn::open(addr)
+        .await?
+        .login("bench_operator", PASSWORD)
+        .await?;
+
+    // Bodies made in advance, so the clients measure the server.
+    let per_client = requests.div_ceil(clients.max(1));
+    let mut work = Vec::new();
+    for k in 0..clients.max(1) {
+        let mut bodies = Vec::with_capacity(per_client);
+        for j in 0..per_client {
+            let n = (k * per_client + j) as u64;
+            let cp = ids[(n as usize * 7) % ids.len()];
+            let body = serde_json::json!({
+                "idempotency_key": format!("bench-{k}-{j}"),
+                "plate": format!("青H{:05}", n % 100_000),
+                "vehicle_class": "truck",
+                "origin": "甘肃省敦煌市",
+                "travel_history": "敦煌；柳园",
+                "destination": "632801100",
+                "reason": "运输物资",
+                "travellers": [
+                    {"name": "马海军", "id_number": id_number("620982", n * 2), "phone": "13897001234",
+                     "temperature": 36.6, "outcome": "through"},
+                    {"name": "才让卓玛", "id_number": id_number("632801", n * 2 + 1),
+                     "temperature": if n.is_multiple_of(200) { 37.8 } else { 36.4 }, "outcome": "through"}
+                ]
+            })
+            .to_string();
+            bodies.push((format!("/api/v1/checkpoints/{cp}/passages"), body));
+        }
+        work.push(bodies);
+    }
+
+    let t = Instant::now();
+    let mut handles = Vec::new();
+    for bodies in work {
+        let token = token.clone();
+        handles.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await?;
+            let mut ms = Vec::with_capacity(bodies.len());
+            for (path, body) in bodies {
+                let s = Instant::now();
+                let (status, text) = conn.call("POST", &path, Some(&token), &body).await?;
+                ms.push(s.elapsed().as_secs_f64() * 1000.0);
+                anyhow::ensure!(status == 201, "登记失败：{status} {text}");
+            }
+            Ok::<Vec<f64>, anyhow::Error>(ms)
+        }));
+    }
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await??);
+    }
+    let secs = t.elapsed().as_secs_f64();
+    all.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "经 HTTP 登记通行（{clients} 个并发客户端，每次 2 人，带幂等键与审计）：{} 次，{secs:.1} s，{:.0} 次/秒（目标 ≥ 1000）",
+        all.len(),
+        all.len() as f64 / secs
+    );
+    println!(
+        "延迟：p50 {:.2} ms，p99 {:.2} ms，最长 {:.2} ms（目标 p99 < 50 ms）",
+        percentile(&all, 0.5),
+        percentile(&all, 0.99),
+        all.last().copied().unwrap_or_default()
+    );
+    server.abort();
+    Ok(())
+}

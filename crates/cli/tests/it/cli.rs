@@ -1,0 +1,530 @@
+//! The `dualtrack` command line, run as a user runs it, on a real SQLite file and a real
+//! PostgreSQL database.
+
+use crate::common;
+
+use dualtrack_testkit::{empty_db, on_both_engines, Engine};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn dualtrack(db: &str, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dualtrack"));
+    cmd.arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("DUALTRACK_PASSWORD")
+        .env_remove("DUALTRACK_DB");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("binary runs");
+    if let Some(mut s) = child.stdin.take() {
+        s.write_all(stdin.unwrap_or("").as_bytes()).expect("stdin");
+    }
+    child.wait_with_output().expect("binary ends")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+async fn regions_and_accounts_from_the_command_line(engine: Engine) {
+    let t = empty_db(engine).await;
+    let db = t.url.as_str();
+    let o = dualtrack(db, &["region", "import", "632802"], &[], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("新增 "), "{}", text(&o));
+    let again = dualtrack(db, &["region", "import", "632802"], &[], None);
+    assert!(
+        text(&again).contains("新增 0"),
+        "importing again changes nothing: {}",
+        text(&again)
+    );
+    let bad = dualtrack(db, &["region", "import", "632899"], &[], None);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("没有“632899”"), "{}", text(&bad));
+
+    let o = dualtrack(
+        db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "dlh_leader",
+            "--role",
+            "leader",
+            "--jurisdiction",
+            "632802",
+        ],
+        &[("DUALTRACK_PASSWORD", "Bayin#2020x")],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        !text(&o).contains("Bayin#2020x"),
+        "the password is never printed"
+    );
+    // From standard input.
+    let o = dualtrack(
+        db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "dlh_op",
+            "--role",
+            "operator",
+            "--jurisdiction",
+            "632802001",
+        ],
+        &[],
+        Some("Bayin#2020y\n"),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let dup = dualtrack(
+        db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "dlh_op",
+            "--role",
+            "operator",
+            "--jurisdiction",
+            "632802",
+        ],
+        &[("DUALTRACK_PASSWORD", "Bayin#2020y")],
+        None,
+    );
+    assert!(!dup.status.success());
+    assert!(text(&dup).contains("已被使用"), "{}", text(&dup));
+    let weak = dualtrack(
+        db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "weak",
+            "--role",
+            "leader",
+            "--jurisdiction",
+            "632802",
+        ],
+        &[("DUALTRACK_PASSWORD", "123")],
+        None,
+    );
+    assert!(text(&weak).contains("密码至少"), "{}", text(&weak));
+
+    let list = dualtrack(
+        db,
+        &["user", "list", "--jurisdiction", "632802001"],
+        &[],
+        None,
+    );
+    let out = text(&list);
+    assert!(
+        out.contains("dlh_op") && !out.contains("dlh_leader"),
+        "scoped list: {out}"
+    );
+    let o = dualtrack(db, &["user", "lock", "dlh_op"], &[], None);
+    assert!(o.status.success());
+    let list = text(&dualtrack(db, &["user", "list"], &[], None));
+    assert!(list.contains("已锁定"), "{list}");
+    let o = dualtrack(
+        db,
+        &["user", "passwd", "dlh_leader"],
+        &[("DUALTRACK_PASSWORD", "Bayin#2021z")],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = dualtrack(db, &["user", "unlock", "nobody"], &[], None);
+    assert!(!o.status.success() && text(&o).contains("未找到用户"));
+}
+
+async fn backup_is_a_consistent_copy_or_says_how(engine: Engine) {
+    let t = empty_db(engine).await;
+    dualtrack(&t.url, &["region", "import", "632857"], &[], None);
+    let dir = tempfile::tempdir().expect("dir");
+    let to = dir.path().join("copy.db");
+    let o = dualtrack(
+        &t.url,
+        &["backup", "--to", &to.display().to_string()],
+        &[],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    match engine {
+        Engine::Sqlite => {
+            assert!(to.exists());
+            let copy = format!("sqlite://{}", to.display());
+            let shown = text(&dualtrack(&copy, &["region", "show", "632857"], &[], None));
+            assert!(shown.contains("大柴旦行政委员会"), "{shown}");
+        }
+        Engine::Postgres => assert!(text(&o).contains("pg_dump"), "{}", text(&o)),
+    }
+}
+
+/// The three administrators' accounts are made and changed on the command line, each change
+/// audited; one account never holds two of the three, nor one with a business role.
+async fn administrator_roles_are_granted_on_the_command_line(engine: Engine) {
+    let t = empty_db(engine).await;
+    let db = t.url.as_str();
+    let o = dualtrack(db, &["region", "import", "632802"], &[], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let add = |name: &str, role: &str| {
+        dualtrack(
+            db,
+            &[
+                "user",
+                "add",
+                "--username",
+                name,
+                "--role",
+                role,
+                "--jurisdiction",
+                "632802",
+            ],
+            &[("DUALTRACK_PASSWORD", "Bayin#2020x")],
+            None,
+        )
+    };
+    let o = add("dlh_audit", "auditor");
+    assert!(o.status.success(), "{}", text(&o));
+    let o = add("dlh_clerk", "operator");
+    assert!(o.status.success(), "{}", text(&o));
+    let o = dualtrack(
+        db,
+        &["user", "roles", "dlh_clerk", "--role", "sec_admin"],
+        &[],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("安全管理员"), "{}", text(&o));
+    for roles in [
+        &["--role", "sec_admin", "--role", "auditor"][..],
+        &["--role", "auditor", "--role", "leader"][..],
+    ] {
+        let mut args = vec!["user", "roles", "dlh_audit"];
+        args.extend_from_slice(roles);
+        let o = dualtrack(db, &args, &[], None);
+        assert!(!o.status.success(), "{roles:?}: {}", text(&o));
+        assert!(text(&o).contains("兼任"), "{}", text(&o));
+    }
+    let audited = dualtrack_store::on_db!(&t.db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'user.roles' AND username LIKE 'cli:%'"
+    ).fetch_one(p).await.expect("count"));
+    assert_eq!(audited, 1, "the one change made is audited");
+    let list = text(&dualtrack(db, &["user", "list"], &[], None));
+    assert!(
+        list.contains("安全管理员") && list.contains("审计员"),
+        "{list}"
+    );
+}
+
+on_both_engines!(
+    regions_and_accounts_from_the_command_line,
+    backup_is_a_consistent_copy_or_says_how,
+    administrator_roles_are_granted_on_the_command_line
+);
+
+/// Counts the rows of a table in a SQLite file, opened read-only (nothing is created).
+async fn rows_in(path: &std::path::Path, table: &str) -> i64 {
+    count_in(path, &format!("SELECT COUNT(*) FROM {table}")).await
+}
+
+/// A count asked of a SQLite file opened read-only.
+async fn count_in(path: &std::path::Path, sql: &str) -> i64 {
+    use sqlx::sqlite::SqliteConnectOptions;
+    use sqlx::{ConnectOptions, Connection};
+    let mut c = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .connect()
+        .await
+        .expect("the file opens");
+    let n: i64 = sqlx::query_scalar(sql)
+        .fetch_one(&mut c)
+        .await
+        .expect("count");
+    c.close().await.expect("close");
+    n
+}
+
+#[tokio::test]
+async fn backup_refuses_a_missing_or_foreign_database_and_an_existing_target() {
+    let dir = tempfile::tempdir().expect("dir");
+    // A mistyped --db: refused, and no empty file left behind.
+    let missing = dir.path().join("dualtrak.db");
+    let to = dir.path().join("copy.db");
+    let o = dualtrack(
+        &format!("sqlite://{}", missing.display()),
+        &["backup", "--to", &to.display().to_string()],
+        &[],
+        None,
+    );
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("数据库文件不存在"), "{}", text(&o));
+    assert!(!missing.exists(), "no database was created");
+    assert!(!to.exists(), "no backup was written");
+
+    // A SQLite file of something else.
+    let foreign = dir.path().join("other.db");
+    {
+        use sqlx::sqlite::SqliteConnectOptions;
+        use sqlx::{ConnectOptions, Connection};
+        let mut c = SqliteConnectOptions::new()
+            .filename(&foreign)
+            .create_if_missing(true)
+            .connect()
+            .await
+            .expect("create");
+        sqlx::query("CREATE TABLE notes (body TEXT)")
+            .execute(&mut c)
+            .await
+            .expect("table");
+        c.close().await.expect("close");
+    }
+    let o = dualtrack(
+        &format!("sqlite://{}", foreign.display()),
+        &["backup", "--to", &to.display().to_string()],
+        &[],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("不是双线指挥平台的数据库"),
+        "{}",
+        text(&o)
+    );
+    assert!(!to.exists());
+
+    // A real database, to a file that exists: refused for that reason.
+    let t = empty_db(Engine::Sqlite).await;
+    std::fs::write(&to, b"keep me").expect("write");
+    let o = dualtrack(
+        &t.url,
+        &["backup", "--to", &to.display().to_string()],
+        &[],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("备份文件已存在") && !text(&o).contains("数据库地址无效"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(std::fs::read(&to).expect("read"), b"keep me");
+}
+
+#[tokio::test]
+async fn a_backup_is_restored_in_place_of_the_database() {
+    let t = empty_db(Engine::Sqlite).await;
+    dualtrack(&t.url, &["region", "import", "632857"], &[], None);
+    let dir = tempfile::tempdir().expect("dir");
+    let to = dir.path().join("before.db");
+    let o = dualtrack(
+        &t.url,
+        &["backup", "--to", &to.display().to_string()],
+        &[],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let before = rows_in(&to, "jurisdictions").await;
+    // Work after the backup, then a restore into a new file and over the old one.
+    dualtrack(&t.url, &["region", "import", "632802"], &[], None);
+    let target = dir.path().join("restored.db");
+    let restored = format!("sqlite://{}", target.display());
+    let o = dualtrack(
+        &restored,
+        &["restore", "--from", &to.display().to_string()],
+        &[],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(rows_in(&target, "jurisdictions").await, before);
+    let shown = text(&dualtrack(
+        &restored,
+        &["region", "show", "632802"],
+        &[],
+        None,
+    ));
+    assert!(
+        shown.contains("未找到") || shown.contains("不存在"),
+        "not in the backup: {shown}"
+    );
+    // Over an existing database only when told so.
+    let o = dualtrack(
+        &t.url,
+        &["restore", "--from", &to.display().to_string()],
+        &[],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("--force"), "{}", text(&o));
+    let o = dualtrack(
+        &t.url,
+        &["restore", "--from", &to.display().to_string(), "--force"],
+        &[],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let path = dualtrack_store::backup::sqlite_path(&t.url).expect("path");
+    assert_eq!(rows_in(&path, "jurisdictions").await, before);
+    // The restore is in the restored database's audit log.
+    let restores = count_in(
+        &path,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'system.restore'",
+    )
+    .await;
+    assert_eq!(restores, 1);
+    // A file that is not a backup is refused, and the database is left as it was.
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"not a database at all").expect("write");
+    let o = dualtrack(
+        &t.url,
+        &["restore", "--from", &junk.display().to_string(), "--force"],
+        &[],
+        None,
+    );
+    assert!(!o.status.success(), "{}", text(&o));
+    assert_eq!(rows_in(&path, "jurisdictions").await, before);
+}
+
+#[tokio::test]
+async fn after_a_clean_stop_the_database_file_alone_holds_every_record() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("demo.db");
+    let o = dualtrack(
+        &format!("sqlite://{}", file.display()),
+        &["demo"],
+        &[],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let wal = dir.path().join("demo.db-wal");
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal_len, 0, "the log was copied into the file at the stop");
+    // The main file copied alone is the whole database.
+    let copy_dir = tempfile::tempdir().expect("dir");
+    let copy = copy_dir.path().join("copy.db");
+    std::fs::copy(&file, &copy).expect("copy");
+    assert_eq!(rows_in(&copy, "users").await, 15);
+    assert!(rows_in(&copy, "passages").await > 1_000);
+}
+
+/// A server stopped with SIGTERM while a client holds a connection half-sent: it stops
+/// within its grace period, gives up the scheduler's lease and leaves the log copied back.
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_stops_the_server_while_a_slow_client_holds_a_connection() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("serve.db");
+    let url = format!("sqlite://{}", file.display());
+    let o = dualtrack(&url, &["demo"], &[], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+        .args(["--db", &url, "serve", "--listen", "127.0.0.1:0"])
+        .env("DUALTRACK_SERVER__SHUTDOWN_GRACE_SECONDS", "2")
+        .env("DUALTRACK_WHISTLE__SCHEDULER_INTERVAL_SECONDS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = common::listening_address(&mut lines);
+    // The scheduler takes its lease.
+    let mut leased = 0;
+    for _ in 0..100 {
+        leased = rows_in(&file, "scheduler_leases").await;
+        if leased > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(leased, 1, "the scheduler holds its lease");
+    // A client that sends half a request head and stalls.
+    let mut slow = std::net::TcpStream::connect(&addr).expect("connect");
+    std::io::Write::write_all(&mut slow, b"GET /livez HTTP/1.1\r\nHost: x\r\n").expect("send");
+    let pid = child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    // A hang guard, not a timing: the server must end on its own.
+    let mut ended = None;
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().expect("wait") {
+            ended = Some(status);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let Some(status) = ended else {
+        let _ = child.kill();
+        panic!("the server did not stop on SIGTERM");
+    };
+    assert!(status.success(), "{status:?}");
+    assert_eq!(
+        rows_in(&file, "scheduler_leases").await,
+        0,
+        "the lease was given up"
+    );
+    let wal = dir.path().join("serve.db-wal");
+    assert_eq!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0), 0);
+    drop(slow);
+}
+
+#[test]
+fn default_config_is_commented_toml() {
+    let o = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+        .arg("default-config")
+        .output()
+        .expect("runs");
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("# 数据库地址") && s.contains("session_idle_minutes = 30"));
+}
+
+#[test]
+fn an_unreachable_database_is_one_clear_line() {
+    let o = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+        .args([
+            "--db",
+            "postgres://dt:secret-pw@127.0.0.1:1/none",
+            "migrate",
+        ])
+        .output()
+        .expect("runs");
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("无法连接数据库") && !err.contains("secret-pw") && !err.contains("panicked"),
+        "{err}"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+        .args(["--db", "mysql://x", "migrate"])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("数据库地址无效"));
+}
+
+#[test]
+fn a_bad_setting_is_named() {
+    let o = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+        .args(["migrate"])
+        .env("DUALTRACK_SESSION_IDLE_MINUTES", "-5")
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("session_idle_minutes"));
+}

@@ -1,0 +1,8 @@
+//! The integration tests of the command-line program, in one test binary: each module is
+//! one area, and they share `common`.
+
+mod common;
+
+mod bench_data;
+mod cli;
+mod uploads;

@@ -1,0 +1,40 @@
+//! The integration tests of the web crate, in one test binary: each module is one area
+//! (a former test file of its own), and they share `common` (the in-process router on a
+//! real database per test, with every API answer held against the OpenAPI document) and
+//! the demo template `dualtrack_testkit` builds once per process.
+
+mod common;
+
+mod access;
+mod audit;
+mod auth;
+mod campaign_pages;
+mod checkpoints;
+mod command;
+mod contract;
+mod faults;
+mod filings;
+mod handovers;
+mod hardening;
+mod idempotency;
+mod import;
+mod input_checks;
+mod jobs;
+mod mobilisation;
+mod mobilisation_pages;
+mod monitoring;
+mod openapi;
+mod pages;
+mod prevention;
+mod projects;
+mod resumption;
+mod resumption_exports;
+mod resumption_import;
+mod resumption_rollup;
+mod scope;
+mod supplies;
+mod tree;
+mod uploads;
+mod users;
+mod whistle;
+mod workgroups;
