@@ -4,10 +4,10 @@
 //! and adjustments, arrivals to confirm and the request to the level above, and the
 //! spring-farming progress of the townships.
 
-use super::mobilisation::{non_empty, query_of, refused_on_form};
-use super::{new_key, render, Nav};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::{non_empty, query_of, refused_on_form};
+use crate::shell::{new_key, render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};

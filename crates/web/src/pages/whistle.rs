@@ -5,10 +5,10 @@
 //! inbox, the leader's figures, and the page where departments, routing rules and webhooks
 //! are set up.
 
-use super::mobilisation::{non_empty, refused_on_form};
-use super::{render, Nav};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::{non_empty, refused_on_form};
+use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -615,7 +615,7 @@ pub async fn figures(
         .await?;
     // Only places with tickets are drawn, so the labels fit on a phone.
     let drawn: Vec<_> = f.places.iter().filter(|p| p.tickets > 0).collect();
-    let place_chart = super::resumption::script_json(&serde_json::json!({
+    let place_chart = crate::display::script_json(&serde_json::json!({
         "x": drawn.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
         "series": [
             {"name": "报到用时中位数", "data": drawn.iter().map(|p| p.figure.response_median_minutes).collect::<Vec<_>>()},
