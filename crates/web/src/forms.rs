@@ -66,6 +66,15 @@ pub fn get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
         .unwrap_or("")
 }
 
+/// Every value of a field of a form read as pairs (a field ticked or chosen more than once).
+pub fn all<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
 /// The page number of a list (`page=`), 1 when absent.
 /// The highest page number a list page takes (its links add one to it).
 pub const MAX_PAGE: i64 = 1_000_000_000;

@@ -6,7 +6,7 @@
 use crate::display::{delay_text, script_json};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{get, non_empty, refused_on_form};
+use crate::forms::{all, get, non_empty, refused_on_form};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -22,14 +22,6 @@ use dualtrack_service::monitoring::{
 };
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
-
-fn all<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .collect()
-}
 
 /// A case as a line of a list, its times shown in China Standard Time.
 pub struct Line {
