@@ -63,7 +63,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageUser {
                 let expired = matches!(other, Some(Caller::Refused(..)));
                 Err(ToLogin(format!(
                     "{}?next={next}{}",
-                    crate::pages::LOGIN_PATH,
+                    crate::shell::LOGIN_PATH,
                     if expired { "&expired=1" } else { "" }
                 )))
             }

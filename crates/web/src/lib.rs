@@ -7,15 +7,19 @@
 pub mod admission;
 pub mod api;
 pub mod assets;
+pub mod display;
 pub mod error;
 pub mod extract;
+pub mod forms;
 pub mod headers;
 pub mod json_numbers;
 pub mod metrics;
 pub mod pages;
 pub mod server;
 pub mod session;
+pub mod shell;
 pub mod state;
+pub mod views;
 
 pub use state::{AppState, WebConfig};
 

@@ -118,7 +118,7 @@ pub async fn resolve(
     let cookie_user = matches!(caller, Caller::User(_, Via::Cookie));
     let needs_csrf = unsafe_method
         && !via_bearer
-        && (cookie_user || (!is_api && req.uri().path() == crate::pages::LOGIN_PATH));
+        && (cookie_user || (!is_api && req.uri().path() == crate::shell::LOGIN_PATH));
     let mut req = req;
     if needs_csrf {
         let expected = match &caller {

@@ -1,13 +1,13 @@
 //! 请战书: the list by status; a submitted one is declined, or approved together with the
 //! deployment of the applicant.
 
-use super::mobilisation::{
-    non_empty, number_field, opt_date, page_number, query_of, refused_on_form, today, Places,
-};
-use super::{correctable, render, Nav};
+use crate::display::{opt_date, today};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::{correctable, non_empty, number_field, page_number, query_of, refused_on_form};
+use crate::shell::{render, Nav};
 use crate::state::AppState;
+use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -1,6 +1,6 @@
-use super::{render, Nav};
 use crate::error::PageError;
 use crate::extract::PageUser;
+use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -46,7 +46,7 @@ pub async fn page(
     PageUser(actor): PageUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    let page = q.page.unwrap_or(1).clamp(1, super::mobilisation::MAX_PAGE);
+    let page = q.page.unwrap_or(1).clamp(1, crate::forms::MAX_PAGE);
     let (entries, error, status) = match st.app.list_audit(&actor, &q).await {
         Ok(rows) => (rows, None, axum::http::StatusCode::OK),
         Err(e @ ServiceError::Invalid { .. }) => {

@@ -1,7 +1,8 @@
-use super::{correctable, render, Nav, LOGIN_PATH};
 use crate::error::PageError;
 use crate::extract::{PageForm, PageUser, SourceAddr};
+use crate::forms::correctable;
 use crate::session::{login_csrf_cookie, session_cookie, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::shell::{render, Nav, LOGIN_PATH};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};

@@ -2,12 +2,13 @@
 //! command — who they are (masked), where they served, and what was recorded of them; the
 //! department adds records.
 
-use super::fields::labelled;
-use super::mobilisation::{deployment_rows, refused_on_form, today, DeploymentRow, Places};
-use super::{render, Nav};
+use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::{labelled, refused_on_form};
+use crate::shell::{render, Nav};
 use crate::state::AppState;
+use crate::views::{deployment_rows, DeploymentRow, Places};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};

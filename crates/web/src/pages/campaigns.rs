@@ -1,12 +1,13 @@
 //! 活动: campaigns such as 千名干部下乡 — the list with people sent and villages covered,
 //! starting one, and sending people to villages and communities by it.
 
-use super::fields::labelled;
-use super::mobilisation::{number_field, opt_date, refused_on_form, today, Places};
-use super::{render, Nav};
+use crate::display::{opt_date, today};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::{labelled, number_field, refused_on_form};
+use crate::shell::{render, Nav};
 use crate::state::AppState;
+use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};

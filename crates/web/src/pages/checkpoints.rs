@@ -2,10 +2,11 @@
 //! checkpoint's page with the day's counts, shifts and recent passages (masked), and the
 //! passage form for a phone at the barrier.
 
-use super::mobilisation::{refused_on_form, today};
-use super::{new_key, render, Nav};
+use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::refused_on_form;
+use crate::shell::{new_key, render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};

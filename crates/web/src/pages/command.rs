@@ -3,11 +3,11 @@
 //! the places side by side, and a full-screen mode for a wall display; the daily briefing,
 //! printable and downloadable as Word and Markdown; the indicator catalogue.
 
-use super::mobilisation::non_empty;
-use super::resumption::script_json;
-use super::{render, Nav};
+use crate::display::script_json;
 use crate::error::PageError;
 use crate::extract::PageUser;
+use crate::forms::non_empty;
+use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};

@@ -1,12 +1,13 @@
 //! 政策文件: the documents that set up the work, the organisations and campaigns each set
 //! up, and recording one.
 
-use super::fields::labelled;
-use super::mobilisation::{refused_on_form, today, Places};
-use super::{render, Nav};
+use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::{labelled, refused_on_form};
+use crate::shell::{render, Nav};
 use crate::state::AppState;
+use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -2,11 +2,12 @@
 //! county's queue with counts by status and the approve and return buttons. Also the day's
 //! late and missing daily reports.
 
-use super::mobilisation::{non_empty, page_number, query_of, refused_on_form, Places};
-use super::{correctable, render, Nav};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::{correctable, non_empty, page_number, query_of, refused_on_form};
+use crate::shell::{render, Nav};
 use crate::state::AppState;
+use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

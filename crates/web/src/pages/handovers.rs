@@ -4,11 +4,11 @@
 //! for) or pass it down to a grid; and "外出通报", travellers bound outside the region, with
 //! the export. Phone-first.
 
-use super::mobilisation::{non_empty, refused_on_form};
-use super::monitoring::{delay_text, get};
-use super::{render, Nav};
+use crate::display::delay_text;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::{get, non_empty, refused_on_form};
+use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};

@@ -1,8 +1,9 @@
-use super::mobilisation::{today, KindRow, OrgTable};
-use super::{render, Nav};
+use crate::display::today;
 use crate::error::PageError;
 use crate::extract::PageUser;
+use crate::shell::{render, Nav};
 use crate::state::AppState;
+use crate::views::{KindRow, OrgTable};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;

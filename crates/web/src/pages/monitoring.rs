@@ -3,11 +3,11 @@
 //! and release form, the list of cases with the form to open one, and the command page with
 //! the people under monitoring by place and kind as of a day, drawn as a chart.
 
-use super::mobilisation::{non_empty, refused_on_form};
-use super::resumption::script_json;
-use super::{render, Nav};
+use crate::display::{delay_text, script_json};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::{all, get, non_empty, refused_on_form};
+use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -23,37 +23,12 @@ use dualtrack_service::monitoring::{
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
 
-pub(super) fn get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-fn all<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .collect()
-}
-
 /// A case as a line of a list, its times shown in China Standard Time.
 pub struct Line {
     pub c: CaseView,
     pub due: String,
     pub last: String,
     pub delay: String,
-}
-
-pub(super) fn delay_text(minutes: i64) -> String {
-    match minutes {
-        0 => String::new(),
-        m if m < 60 => format!("超时 {m} 分钟"),
-        m if m < 24 * 60 => format!("超时 {} 小时 {} 分", m / 60, m % 60),
-        m => format!("超时 {} 天 {} 小时", m / 1440, m % 1440 / 60),
-    }
 }
 
 fn line(c: CaseView) -> Line {

@@ -1,14 +1,15 @@
 //! Organisations: the list by kind and day, one organisation with its members, setting one
 //! up, and adding members.
 
-use super::mobilisation::{
-    non_empty, number_field, opt_date, opt_number_field, page_number, query_of, refused_on_form,
-    today, Places,
-};
-use super::{correctable, render, Nav};
+use crate::display::{opt_date, today};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::{
+    correctable, non_empty, number_field, opt_number_field, page_number, query_of, refused_on_form,
+};
+use crate::shell::{render, Nav};
 use crate::state::AppState;
+use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -1,14 +1,13 @@
 //! People: the list (masked), registration, a person's page with their deployments, the
 //! audited unmasking, and deploying them.
 
-use super::mobilisation::{
-    deployment_rows, non_empty, page_number, query_of, refused_on_form, today, DeploymentRow,
-    Places,
-};
-use super::{correctable, render, Nav};
+use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::{correctable, non_empty, page_number, query_of, refused_on_form};
+use crate::shell::{render, Nav};
 use crate::state::AppState;
+use crate::views::{deployment_rows, DeploymentRow, Places};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};

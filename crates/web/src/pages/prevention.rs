@@ -3,10 +3,11 @@
 //! zero report), and 网格与摸排 for those who command: the day's grid reports rolled up by
 //! place with the grids that have not reported, and the latest screening round's coverage.
 
-use super::mobilisation::{non_empty, refused_on_form, today};
-use super::{render, Nav};
+use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{PageForm, PageUser};
+use crate::forms::{non_empty, refused_on_form};
+use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};

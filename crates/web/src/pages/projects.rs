@@ -2,12 +2,13 @@
 //! side; a project with its start and investment forms; key plants' output against capacity
 //! and shipments by province; a plant with its daily output and shipment forms.
 
-use super::mobilisation::{refused_on_form, today, Places};
-use super::resumption::{script_json, shown, Shown};
-use super::{render, Nav};
+use crate::display::{script_json, shown, today, Shown};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::refused_on_form;
+use crate::shell::{render, Nav};
 use crate::state::AppState;
+use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -1,11 +1,13 @@
 //! The resumption pages: the rates as of a day, counties side by side; the enterprise
 //! registry; an enterprise's reports with the liaison's daily form.
 
-use super::mobilisation::{refused_on_form, today, Places};
-use super::{render, Nav};
+use crate::display::{script_json, shown, today, Shown};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::refused_on_form;
+use crate::shell::{render, Nav};
 use crate::state::AppState;
+use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -13,27 +15,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use dualtrack_domain::resumption::{IndustrySection, OperatingStatus};
 use dualtrack_domain::role::Permission;
 use dualtrack_service::resumption::{
-    DayRates, EnterpriseView, PlaceRates, Rate, RatesQuery, ReportInput, ReportView, SeriesQuery,
+    DayRates, EnterpriseView, PlaceRates, RatesQuery, ReportInput, ReportView, SeriesQuery,
     SeriesView,
 };
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
-
-/// A rate as a cadre reads it: `73.1%（117/160）`.
-pub struct Shown {
-    pub percent: String,
-    pub parts: String,
-}
-
-pub(super) fn shown(r: &Rate) -> Shown {
-    Shown {
-        percent: r
-            .percent
-            .map(|p| format!("{p:.1}%"))
-            .unwrap_or_else(|| "—".into()),
-        parts: format!("{}/{}", r.numerator, r.denominator),
-    }
-}
 
 pub struct RateLine {
     pub name: String,
@@ -84,14 +70,6 @@ pub struct AsOf {
     as_of: Option<String>,
     place: Option<String>,
     industry: Option<String>,
-}
-
-/// JSON for a `<script type="application/json">` element: nothing in it can close the element.
-pub(super) fn script_json(v: &serde_json::Value) -> String {
-    v.to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
 }
 
 /// The trend as a chart: the total and each county's 开复工率 day by day.

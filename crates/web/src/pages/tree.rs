@@ -1,6 +1,7 @@
-use super::{correctable, render, Nav};
 use crate::error::PageError;
 use crate::extract::{PageForm, PageUser};
+use crate::forms::correctable;
+use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};

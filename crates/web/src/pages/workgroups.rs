@@ -2,12 +2,13 @@
 //! figure, an enterprise's visit form (for a phone) with its visits and problems, and the
 //! production problems counted by category, with the county's resolve form.
 
-use super::mobilisation::{refused_on_form, today, Places};
-use super::resumption::script_json;
-use super::{render, Nav};
+use crate::display::{script_json, today};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::refused_on_form;
+use crate::shell::{render, Nav};
 use crate::state::AppState;
+use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -1,14 +1,12 @@
-//! The whistle pages (吹哨报到): the list (the whistler's tickets, a department's work list,
-//! the tickets a level supervises), the phone form that blows the whistle (also reached in
-//! one click from a grid report, a follow-up, an enterprise report or a production
-//! problem), a ticket's page with the report-back, confirmation and attachment forms, the
-//! inbox, the leader's figures, and the page where departments, routing rules and webhooks
-//! are set up.
+//! Tickets: the list (the whistler's tickets, a department's work list, the tickets a level
+//! supervises), the phone form that blows the whistle, and a ticket's page with the
+//! report-back, confirmation and attachment forms.
 
-use super::mobilisation::{non_empty, refused_on_form};
-use super::{render, Nav};
+use super::{line, s, Done, Line};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::{all, get, non_empty, refused_on_form};
+use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -17,53 +15,11 @@ use dualtrack_domain::role::Permission;
 use dualtrack_domain::time::display;
 use dualtrack_domain::whistle::{TicketCategory, TicketKind};
 use dualtrack_service::whistle::{
-    AcceptInput, ConfirmInput, DepartmentInput, DepartmentView, InboxQuery, MemberInput,
-    NoticeView, RejectInput, ResolveInput, RuleInput, RuleView, TicketDetail, TicketInput,
-    TicketView, TicketsQuery, WebhookInput, WebhookView, WhistleFigures, WhistleFiguresQuery,
+    AcceptInput, ConfirmInput, DepartmentView, RejectInput, ResolveInput, TicketDetail,
+    TicketInput, TicketsQuery,
 };
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
-
-fn get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-fn all<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .collect()
-}
-
-fn s(v: &str) -> Option<String> {
-    non_empty(&Some(v.to_string()))
-}
-
-/// A ticket as a line of a list.
-pub struct Line {
-    pub t: TicketView,
-    pub raised: String,
-    pub due: String,
-}
-
-fn line(t: TicketView) -> Line {
-    Line {
-        raised: display(t.raised_at),
-        due: if t.status == dualtrack_domain::whistle::TicketStatus::Open {
-            format!("报到时限 {}", display(t.accept_due_at))
-        } else {
-            format!("办结时限 {}", display(t.resolve_due_at))
-        },
-        t,
-    }
-}
-
-// ---- the list ----
 
 #[derive(Template)]
 #[template(path = "tickets.html")]
@@ -400,11 +356,6 @@ async fn ticket_page(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn page(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
@@ -509,253 +460,4 @@ pub async fn attachment(
 ) -> Result<Response, PageError> {
     let (a, bytes) = st.app.attachment(&actor, parse_id(&id)?).await?;
     Ok(crate::api::whistle::file_response(&a, bytes))
-}
-
-// ---- the inbox ----
-
-pub struct NoticeLine {
-    pub n: NoticeView,
-    pub at: String,
-}
-
-#[derive(Template)]
-#[template(path = "inbox.html")]
-struct InboxPage {
-    nav: Nav,
-    unread: i64,
-    lines: Vec<NoticeLine>,
-}
-
-pub async fn inbox(
-    State(st): State<AppState>,
-    PageUser(actor): PageUser,
-) -> Result<Response, PageError> {
-    let inbox = st
-        .app
-        .inbox(
-            &actor,
-            &InboxQuery {
-                unread: None,
-                limit: Some(200),
-            },
-        )
-        .await?;
-    let page = InboxPage {
-        nav: Nav::of(&st, &actor).await,
-        unread: inbox.unread,
-        lines: inbox
-            .notices
-            .into_iter()
-            .map(|n| NoticeLine {
-                at: display(n.created_at),
-                n,
-            })
-            .collect(),
-    };
-    Ok(render(&page))
-}
-
-/// Marks a notice read and opens its ticket.
-pub async fn read(
-    State(st): State<AppState>,
-    PageUser(actor): PageUser,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    let n = st.app.mark_notice_read(&actor, parse_id(&id)?).await?;
-    Ok(Redirect::to(&format!("/tickets/{}", n.ticket_id)).into_response())
-}
-
-// ---- figures ----
-
-#[derive(Template)]
-#[template(path = "whistle_figures.html")]
-struct FiguresPage {
-    nav: Nav,
-    f: WhistleFigures,
-    /// Response times by place, drawn as bars (the table beside it holds the same).
-    place_chart: String,
-    from: String,
-    to: String,
-}
-
-fn opt_num<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref()
-        .map(|x| x.to_string())
-        .unwrap_or_else(|| "—".into())
-}
-
-impl FiguresPage {
-    fn n<T: std::fmt::Display>(&self, v: &Option<T>) -> String {
-        opt_num(v)
-    }
-}
-
-#[derive(Deserialize, Default)]
-pub struct FiguresParams {
-    from: Option<String>,
-    to: Option<String>,
-    place: Option<String>,
-}
-
-pub async fn figures(
-    State(st): State<AppState>,
-    PageUser(actor): PageUser,
-    Query(q): Query<FiguresParams>,
-) -> Result<Response, PageError> {
-    let f = st
-        .app
-        .whistle_figures(
-            &actor,
-            &WhistleFiguresQuery {
-                from: non_empty(&q.from),
-                to: non_empty(&q.to),
-                place: non_empty(&q.place),
-            },
-        )
-        .await?;
-    // Only places with tickets are drawn, so the labels fit on a phone.
-    let drawn: Vec<_> = f.places.iter().filter(|p| p.tickets > 0).collect();
-    let place_chart = super::resumption::script_json(&serde_json::json!({
-        "x": drawn.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
-        "series": [
-            {"name": "报到用时中位数", "data": drawn.iter().map(|p| p.figure.response_median_minutes).collect::<Vec<_>>()},
-            {"name": "报到用时 90 分位", "data": drawn.iter().map(|p| p.figure.response_p90_minutes).collect::<Vec<_>>()},
-        ],
-        "unit": " 分钟",
-    }));
-    let page = FiguresPage {
-        nav: Nav::of(&st, &actor).await,
-        place_chart,
-        from: f.from.to_string(),
-        to: f.to.to_string(),
-        f,
-    };
-    Ok(render(&page))
-}
-
-// ---- departments, rules, webhooks ----
-
-#[derive(Template)]
-#[template(path = "whistle_departments.html")]
-struct SetupPage {
-    nav: Nav,
-    departments: Vec<DepartmentView>,
-    rules: Vec<RuleView>,
-    hooks: Vec<WebhookView>,
-    categories: Vec<(&'static str, &'static str)>,
-    can_manage: bool,
-    error: Option<String>,
-}
-
-async fn setup_page(
-    st: &AppState,
-    actor: &Actor,
-    notice: Option<String>,
-    error: Option<String>,
-) -> Result<SetupPage, PageError> {
-    let can_manage = actor.can(Permission::ManageWhistle);
-    Ok(SetupPage {
-        nav: Nav::of(st, actor).await.with_notice(notice),
-        departments: st.app.departments(actor).await?,
-        rules: st.app.rules(actor).await?,
-        hooks: if can_manage {
-            st.app.webhooks(actor).await?
-        } else {
-            vec![]
-        },
-        categories: TicketCategory::choices(),
-        can_manage,
-        error,
-    })
-}
-
-pub async fn setup(
-    State(st): State<AppState>,
-    PageUser(actor): PageUser,
-    Query(q): Query<Done>,
-) -> Result<Response, PageError> {
-    let notice = q.done.map(|_| "已保存".to_string());
-    Ok(render(&setup_page(&st, &actor, notice, None).await?))
-}
-
-async fn saved<T>(
-    st: &AppState,
-    actor: &Actor,
-    r: Result<T, ServiceError>,
-) -> Result<Response, PageError> {
-    match r {
-        Ok(_) => Ok(Redirect::to("/whistle/departments?done=1").into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = setup_page(st, actor, None, Some(message)).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
-}
-
-pub async fn create_department(
-    State(st): State<AppState>,
-    PageUser(actor): PageUser,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let input = DepartmentInput {
-        name: get(&pairs, "name").into(),
-        jurisdiction_code: get(&pairs, "jurisdiction_code").into(),
-        duty: s(get(&pairs, "duty")),
-        phone: s(get(&pairs, "phone")),
-    };
-    let r = st.app.create_department(&actor, &input).await;
-    saved(&st, &actor, r).await
-}
-
-pub async fn add_member(
-    State(st): State<AppState>,
-    PageUser(actor): PageUser,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let id = match get(&pairs, "department_id").trim().parse::<i64>() {
-        Ok(i) => i,
-        Err(_) => {
-            let e = ServiceError::invalid("department_id", "请选择部门");
-            return saved::<()>(&st, &actor, Err(e)).await;
-        }
-    };
-    let input = MemberInput {
-        username: get(&pairs, "username").into(),
-    };
-    let r = st.app.add_department_member(&actor, id, &input).await;
-    saved(&st, &actor, r).await
-}
-
-pub async fn set_rule(
-    State(st): State<AppState>,
-    PageUser(actor): PageUser,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let input = RuleInput {
-        category: get(&pairs, "category").into(),
-        jurisdiction_code: get(&pairs, "jurisdiction_code").into(),
-        department_ids: all(&pairs, "department_ids")
-            .into_iter()
-            .filter_map(|v| v.trim().parse().ok())
-            .collect(),
-    };
-    let r = st.app.set_rule(&actor, &input).await;
-    saved(&st, &actor, r).await
-}
-
-pub async fn create_webhook(
-    State(st): State<AppState>,
-    PageUser(actor): PageUser,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let input = WebhookInput {
-        name: get(&pairs, "name").into(),
-        jurisdiction_code: get(&pairs, "jurisdiction_code").into(),
-        department_id: get(&pairs, "department_id").trim().parse().ok(),
-        url: get(&pairs, "url").into(),
-        secret: get(&pairs, "secret").into(),
-    };
-    let r = st.app.create_webhook(&actor, &input).await;
-    saved(&st, &actor, r).await
 }

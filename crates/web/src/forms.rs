@@ -1,0 +1,130 @@
+//! What the pages' forms share: the sorting of a refusal into one the form can show and one
+//! that becomes an error page, the labelling of bad input with the field's name, and the
+//! reading of typed-in fields, page numbers and query strings.
+
+use crate::error::{status_of, PageError};
+use axum::http::StatusCode;
+use dualtrack_service::ServiceError;
+
+/// Sorts a refusal: one the user can put right on the form (bad input, a clash, wrong
+/// credentials) gives the status and message to show with the form again; any other
+/// becomes an error page.
+pub fn correctable(e: ServiceError) -> Result<(StatusCode, String), PageError> {
+    match e {
+        ServiceError::Invalid { .. }
+        | ServiceError::Conflict { .. }
+        | ServiceError::IdempotencyMismatch(_)
+        | ServiceError::Unauthenticated(_)
+        | ServiceError::Locked(_) => Ok((status_of(&e), e.to_string())),
+        other => Err(other.into()),
+    }
+}
+
+/// Like [`correctable`], and "not found" too: on these forms it is a place or a person typed
+/// in that lies outside the user's jurisdiction, which the form can say and keep the input.
+/// (The record the form belongs to is fetched again to show the form, and is refused there
+/// if it is the one out of reach.)
+pub fn refused_on_form(e: ServiceError) -> Result<(StatusCode, String), PageError> {
+    match e {
+        ServiceError::NotFound(m) => Ok((StatusCode::NOT_FOUND, m)),
+        other => correctable(other),
+    }
+}
+
+/// Refusals on the newer mobilisation forms name the field they are about: the service says
+/// what is wrong (“日期格式应为 年-月-日…”), the form puts the field's label in front.
+///
+/// Puts the label of the field in front of the message of bad input, unless the message
+/// names it already.
+pub fn labelled(e: ServiceError, labels: &[(&str, &str)]) -> ServiceError {
+    match e {
+        ServiceError::Invalid { field, message } => {
+            let label = labels.iter().find(|(f, _)| *f == field).map(|(_, l)| *l);
+            let message = match label {
+                Some(l) if !message.contains(l) => format!("{l}：{message}"),
+                _ => message,
+            };
+            ServiceError::Invalid { field, message }
+        }
+        other => other,
+    }
+}
+
+pub fn non_empty(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The value of a field of a form read as pairs, empty when absent.
+pub fn get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// Every value of a field of a form read as pairs (a field ticked or chosen more than once).
+pub fn all<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// The page number of a list (`page=`), 1 when absent.
+/// The highest page number a list page takes (its links add one to it).
+pub const MAX_PAGE: i64 = 1_000_000_000;
+
+pub fn page_number(raw: &Option<String>) -> Result<i64, ServiceError> {
+    match non_empty(raw) {
+        None => Ok(1),
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    "page",
+                    format!("页码“{p}”无效：应为 1 至 {MAX_PAGE} 的整数"),
+                )
+            }),
+    }
+}
+
+/// A record number typed into a form field.
+pub fn number_field(field: &'static str, label: &str, raw: &str) -> Result<i64, ServiceError> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err(ServiceError::invalid(field, format!("请填写{label}")));
+    }
+    v.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ServiceError::invalid(field, format!("{label}“{v}”无效：应为正整数")))
+}
+
+/// An optional record number typed into a form field.
+pub fn opt_number_field(
+    field: &'static str,
+    label: &str,
+    raw: &str,
+) -> Result<Option<i64>, ServiceError> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        number_field(field, label, raw).map(Some)
+    }
+}
+
+/// A query string of the non-empty pairs.
+pub fn query_of(pairs: &[(&str, Option<String>)]) -> String {
+    let kept: Vec<(&str, String)> = pairs
+        .iter()
+        .filter_map(|(k, v)| non_empty(v).map(|v| (*k, v)))
+        .collect();
+    serde_urlencoded::to_string(kept).unwrap_or_default()
+}
