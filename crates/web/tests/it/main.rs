@@ -24,6 +24,7 @@ mod mobilisation;
 mod mobilisation_pages;
 mod monitoring;
 mod openapi;
+mod page_layering;
 mod pages;
 mod prevention;
 mod projects;
