@@ -268,13 +268,32 @@ fn summary(label: &str, timed: &[Timed], secs: f64) {
     let mut ms: Vec<f64> = timed.iter().map(|t| t.1).collect();
     ms.sort_by(|a, b| a.total_cmp(b));
     println!(
-        "{label}：{} 次登记，{:.0} 次/秒；用时 p50 {:.1} ms，p99 {:.1} ms，最长 {:.1} ms",
+        "{label}：{} 次登记，{:.0} 次/秒；用时 p50 {:.1} ms，p99 {:.1} ms，p99.9 {:.1} ms，最长 {:.1} ms；超过 100 ms 的 {} 次",
         ms.len(),
         ms.len() as f64 / secs.max(1e-9),
         percentile(&ms, 0.5),
         percentile(&ms, 0.99),
-        ms.last().copied().unwrap_or_default()
+        percentile(&ms, 0.999),
+        ms.last().copied().unwrap_or_default(),
+        ms.iter().filter(|m| **m >= 100.0).count()
     );
+    // When the longest began, to be read beside the server's log (UTC).
+    let mut longest: Vec<Timed> = timed.to_vec();
+    longest.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let now = std::time::SystemTime::now();
+    let run_ended = timed.iter().map(|t| t.0).fold(0.0, f64::max);
+    let at = |t: &Timed| {
+        let back = std::time::Duration::from_secs_f64((run_ended - t.0 + t.1 / 1e3).max(0.0));
+        chrono::DateTime::<chrono::Utc>::from(now - back)
+            .format("%H:%M:%S%.3f")
+            .to_string()
+    };
+    let shown: Vec<String> = longest
+        .iter()
+        .take(5)
+        .map(|t| format!("{} 起 {:.0} ms", at(t), t.1))
+        .collect();
+    println!("  最长的几次：{}", shown.join("，"));
 }
 
 pub async fn run(o: Jobs) -> anyhow::Result<()> {

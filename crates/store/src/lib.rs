@@ -235,7 +235,7 @@ fn checkpoint_in_background(pool: &SqlitePool) {
 /// which has little left to copy. A round that does not catch up leaves the restart to a
 /// later one (the log grows meanwhile, the writers are never held for a backlog).
 async fn checkpoint_round(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> {
-    for _ in 0..4 {
+    for _ in 0..8 {
         let began = std::time::Instant::now();
         let (_, log, copied) =
             sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
@@ -244,8 +244,17 @@ async fn checkpoint_round(pool: &SqlitePool) -> std::result::Result<(), sqlx::Er
         if log < WAL_RESTART_FRAMES {
             return Ok(());
         }
-        if time_to_restart(log, copied, began.elapsed()) {
-            return restart_wal(pool).await;
+        let took = began.elapsed();
+        tracing::debug!(log, copied, ms = took.as_millis() as u64, "passive checkpoint");
+        if time_to_restart(log, copied, took) {
+            let began = std::time::Instant::now();
+            let r = restart_wal(pool).await;
+            tracing::info!(
+                log,
+                ms = began.elapsed().as_millis() as u64,
+                "the write-ahead log started over (writers held meanwhile)"
+            );
+            return r;
         }
     }
     Ok(())
@@ -259,7 +268,7 @@ const WAL_RESTART_BACKLOG: i64 = 2_048;
 
 /// The longest the passive checkpoint before a restart may have taken: what was written
 /// meanwhile is what the restart copies with the writers held.
-const WAL_RESTART_AFTER_PASSIVE: Duration = Duration::from_millis(100);
+const WAL_RESTART_AFTER_PASSIVE: Duration = Duration::from_millis(25);
 
 /// Whether the log is long enough to start over and the passive checkpoint just done
 /// (`took`) copied nearly all of it, quickly: then a restart holds the writers a moment
@@ -281,13 +290,30 @@ static WAL_GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 /// second at most before it starts.
 async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> {
     let mut c = pool.acquire().await?;
+    let t0 = std::time::Instant::now();
     let _shut = WAL_GATE.write().await;
-    sqlx::query("PRAGMA busy_timeout = 100")
+    // The waiting is done here, a millisecond at a time, not by SQLite's busy handler,
+    // whose sleeps grow to 25, 50 and 100 ms and would hold the writers that much longer
+    // than the lock it waits for.
+    sqlx::query("PRAGMA busy_timeout = 0")
         .execute(&mut *c)
         .await?;
-    let r = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)")
-        .fetch_one(&mut *c)
-        .await;
+    let mut tries = 0;
+    let r = loop {
+        tries += 1;
+        let r = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)")
+            .fetch_one(&mut *c)
+            .await;
+        let busy = match &r {
+            Ok((busy, _, _)) => *busy != 0,
+            Err(e) => is_busy(e),
+        };
+        if !busy || t0.elapsed() >= WAL_RESTART_PATIENCE {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    };
+    tracing::info!(tries, all = ?t0.elapsed(), r = ?r.as_ref().ok(), "restart parts");
     sqlx::query(&format!(
         "PRAGMA busy_timeout = {}",
         BUSY_TIMEOUT.as_millis()
@@ -295,6 +321,18 @@ async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> 
     .execute(&mut *c)
     .await?;
     r.map(|_| ())
+}
+
+/// The longest a restart of the log waits for the writer in progress and the readers of
+/// the log; if they are not done by then, a later round tries again.
+const WAL_RESTART_PATIENCE: Duration = Duration::from_millis(100);
+
+/// Whether SQLite answered "busy" or "locked".
+fn is_busy(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .and_then(|c| c.parse::<i64>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
 }
 
 /// How long a request waits for a PostgreSQL connection before being told the database is
