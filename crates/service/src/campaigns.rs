@@ -3,8 +3,8 @@
 //! created.
 
 use crate::actor::audit_in;
+use crate::input::parse_date;
 use crate::input::text;
-use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};

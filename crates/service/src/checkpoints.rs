@@ -16,8 +16,7 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim};
-use crate::input::text_of as text;
-use crate::mobilisation::parse_date;
+use crate::input::{parse_date, stored_code as code_of, text_of as text};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, SubsecRound, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -458,10 +457,6 @@ fn time_of_day(field: &'static str, raw: &str) -> ServiceResult<String> {
                 format!("时间应为 时:分，如 08:00，收到“{}”", raw.trim()),
             )
         })
-}
-
-fn code_of(raw: &str) -> ServiceResult<Code> {
-    Code::parse(raw).map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
 fn who(i: usize, has_vehicle: bool) -> String {

@@ -8,7 +8,7 @@
 
 use crate::actor::audit_in;
 use crate::import::{choices, date_cell, rejected, EXPORT_LIMIT};
-use crate::mobilisation::parse_date;
+use crate::input::parse_date;
 use crate::spreadsheet::{self, cell, RowError};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{NaiveDate, Utc};

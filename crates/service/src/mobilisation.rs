@@ -3,7 +3,7 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::tree::parse_code;
+use crate::input::{non_empty, parse_code, parse_date, parse_opt_date, required};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -98,40 +98,6 @@ pub struct PeopleQuery {
     /// 只看该区划及其下级
     pub jurisdiction: Option<String>,
     pub page: Option<i64>,
-}
-
-fn non_empty(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-pub fn parse_date(field: &'static str, raw: &str) -> ServiceResult<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
-        ServiceError::invalid(
-            field,
-            format!("日期格式应为 年-月-日，如 2020-02-28，收到“{raw}”"),
-        )
-    })
-}
-
-fn parse_opt_date(field: &'static str, raw: &Option<String>) -> ServiceResult<Option<NaiveDate>> {
-    non_empty(raw).map(|r| parse_date(field, &r)).transpose()
-}
-
-fn required(field: &'static str, label: &str, raw: &str, max: usize) -> ServiceResult<String> {
-    let v = raw.trim();
-    if v.is_empty() {
-        return Err(ServiceError::invalid(field, format!("请填写{label}")));
-    }
-    if v.chars().count() > max {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{label}不能超过 {max} 个字"),
-        ));
-    }
-    Ok(v.to_string())
 }
 
 fn person_view(p: PersonRow, mut categories: Vec<Category>) -> PersonView {

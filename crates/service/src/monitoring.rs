@@ -11,10 +11,9 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::input::text;
-use crate::mobilisation::parse_date;
+use crate::input::{opt_text, parse_date, parse_time, text, whole_seconds};
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::checkpoints::temperature_tenths;
 use dualtrack_domain::jurisdiction::{Code, Level, Scope};
@@ -24,7 +23,7 @@ use dualtrack_domain::monitoring::{
 };
 use dualtrack_domain::resident_id::{mask_id, mask_phone, validate_phone, ResidentId};
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::time::{cst, reporting_day};
+use dualtrack_domain::time::reporting_day;
 use dualtrack_store::monitoring::{
     self as store, AlertRow, CaseFilter, CaseRow, FollowupRow, NewCase, NewFollowup,
     NewResponsible, PlaceKindFigure, Referral, ResponsibleRow,
@@ -280,41 +279,6 @@ pub struct OverdueList {
 }
 
 // ---- helpers ----
-fn opt_text(
-    field: &'static str,
-    label: &str,
-    raw: &Option<String>,
-    max: usize,
-) -> ServiceResult<Option<String>> {
-    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(v) => text(field, label, v, max).map(Some),
-    }
-}
-
-fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.with_nanosecond(0).unwrap_or(t)
-}
-
-/// A time given as RFC 3339 or as China Standard Time `年-月-日 时:分`.
-pub fn parse_time(field: &'static str, raw: &str) -> ServiceResult<DateTime<Utc>> {
-    let s = raw.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(whole_seconds(t.with_timezone(&Utc)));
-    }
-    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
-        if let Ok(n) = NaiveDateTime::parse_from_str(s, f) {
-            if let Some(t) = cst().from_local_datetime(&n).single() {
-                return Ok(t.with_timezone(&Utc));
-            }
-        }
-    }
-    Err(ServiceError::invalid(
-        field,
-        format!("时间格式应为 年-月-日 时:分，如 2020-02-28 08:30，收到“{s}”"),
-    ))
-}
-
 fn case_view(c: CaseRow, now: DateTime<Utc>) -> CaseView {
     let kind = CaseKind::parse(&c.kind).unwrap_or(CaseKind::Home);
     let status = CaseStatus::parse(&c.status).unwrap_or(CaseStatus::Active);

@@ -10,9 +10,7 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::input::text;
-use crate::mobilisation::parse_date;
-use crate::tree::parse_code;
+use crate::input::{non_empty as opt_text, parse_code, parse_date, text};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -461,13 +459,6 @@ pub struct RollupView {
     /// 迟报的网格
     pub late: Vec<GridDue>,
 }
-fn opt_text(raw: &Option<String>) -> Option<String> {
-    raw.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
 /// A division code of another place (where someone came from, a risk area): 2 to 12
 /// digits of a province that exists.
 fn region_code(field: &'static str, label: &str, raw: &str) -> ServiceResult<String> {

@@ -16,8 +16,8 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
+use crate::input::parse_date;
 use crate::input::text_of as text;
-use crate::mobilisation::parse_date;
 use crate::resumption::{rate, Rate};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{Datelike, NaiveDate, Utc};

@@ -4,7 +4,7 @@
 //! by the deadline (on time), after it (late), or not at all (missing), by county, with the
 //! liaison to chase (phone masked).
 
-use crate::mobilisation::parse_date;
+use crate::input::parse_date;
 use crate::{Actor, App, ServiceResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::filings::{report_deadline, Punctuality};

@@ -4,7 +4,7 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::mobilisation::parse_date;
+use crate::input::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};

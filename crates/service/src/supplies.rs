@@ -21,8 +21,9 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::input::text_of as text;
-use crate::mobilisation::parse_date;
+use crate::input::{
+    non_empty as opt_text, parse_date, parse_opt_date as opt_date, text_of as text,
+};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -647,17 +648,6 @@ fn pct(part: i64, whole: i64) -> f64 {
 
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
-}
-
-fn opt_text(raw: &Option<String>) -> Option<String> {
-    raw.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-fn opt_date(field: &'static str, raw: &Option<String>) -> ServiceResult<Option<NaiveDate>> {
-    opt_text(raw).map(|d| parse_date(field, &d)).transpose()
 }
 
 /// A quantity typed in a unit, in the item's unit: the quantity field for a bad number, the

@@ -1,6 +1,7 @@
 //! The jurisdiction tree: browsing, search, grids, and import from the national codes.
 
 use crate::actor::audit_in;
+use crate::input::parse_code;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::Utc;
 use dualtrack_domain::audit::{Action, Outcome};
@@ -84,11 +85,6 @@ fn level_counts(pairs: impl IntoIterator<Item = (Level, i64)>) -> Vec<LevelCount
             count,
         })
         .collect()
-}
-
-/// Parses a code from input, naming the field.
-pub fn parse_code(field: &'static str, raw: &str) -> ServiceResult<Code> {
-    Code::parse(raw).map_err(|e| ServiceError::invalid(field, e.to_string()))
 }
 
 impl App {

@@ -10,7 +10,7 @@
 
 use crate::actor::{audit_in, role_names};
 use crate::auth::hash_password;
-use crate::tree::parse_code;
+use crate::input::parse_code;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Utc};
 use dualtrack_domain::audit::{Action, Outcome};

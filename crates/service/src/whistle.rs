@@ -11,9 +11,9 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
+use crate::input::parse_code;
+use crate::input::parse_time;
 use crate::input::{text, text_of};
-use crate::monitoring::parse_time;
-use crate::tree::parse_code;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -2414,11 +2414,11 @@ impl App {
         let today = reporting_day(now);
         let to = match opt(&q.to) {
             None => today,
-            Some(s) => crate::mobilisation::parse_date("to", s)?,
+            Some(s) => crate::input::parse_date("to", s)?,
         };
         let from = match opt(&q.from) {
             None => to - Duration::days(29),
-            Some(s) => crate::mobilisation::parse_date("from", s)?,
+            Some(s) => crate::input::parse_date("from", s)?,
         };
         if from > to {
             return Err(ServiceError::invalid("from", "起始日期不能晚于截止日期"));

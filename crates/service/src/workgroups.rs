@@ -14,12 +14,13 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::input::text_of as text;
-use crate::mobilisation::parse_date;
+use crate::input::{
+    parse_date, parse_opt_date as opt_date, stored_code as code_of, text_of as text,
+};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
-use dualtrack_domain::jurisdiction::{Code, Scope};
+use dualtrack_domain::jurisdiction::Scope;
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::time::reporting_day;
 use dualtrack_domain::workgroups::{Checks, PreventionCheck, ProblemCategory, ProblemStatus};
@@ -335,17 +336,6 @@ fn category(field: &'static str, raw: &str) -> ServiceResult<ProblemCategory> {
             format!("难题类别“{}”无效，应为：{}", raw.trim(), names.join("、")),
         )
     })
-}
-
-fn opt_date(field: &'static str, raw: &Option<String>) -> ServiceResult<Option<NaiveDate>> {
-    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(d) => Ok(Some(parse_date(field, d)?)),
-        None => Ok(None),
-    }
-}
-
-fn code_of(raw: &str) -> ServiceResult<Code> {
-    Code::parse(raw).map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
 impl App {
