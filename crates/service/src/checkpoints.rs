@@ -602,7 +602,7 @@ impl App {
                 active_until,
                 created_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(
@@ -649,7 +649,7 @@ impl App {
         let c = self.cp_checkpoint(actor, id).await?;
         let day = match day.map(str::trim).filter(|s| !s.is_empty()) {
             Some(d) => parse_date("date", d)?,
-            None => reporting_day(Utc::now()),
+            None => self.today(),
         };
         let counts = store::counts_by_day(&self.db, &actor.scope, None, day, day)
             .await?
@@ -767,7 +767,7 @@ impl App {
         self.cp_checkpoint(actor, id).await?;
         let from = match q.from.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(d) => parse_date("from", d)?,
-            None => reporting_day(Utc::now()) - Duration::days(7),
+            None => self.today() - Duration::days(7),
         };
         self.shifts_from(id, from).await
     }
@@ -851,7 +851,7 @@ impl App {
                 created_by: actor.username.clone(),
                 people: input.person_ids.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(
@@ -1141,7 +1141,7 @@ impl App {
         for (i, t) in input.travellers.iter().enumerate() {
             let w = who(i, has_vehicle);
             let name = text(tfield(i, 0), &format!("{w}的姓名"), &t.name, 50, true)?;
-            let id = ResidentId::parse(&t.id_number)
+            let id = ResidentId::parse(&t.id_number, self.today())
                 .map_err(|e| ServiceError::invalid(tfield(i, 1), format!("{w}（{name}）：{e}")))?;
             if !seen.insert(id.as_str().to_string()) {
                 return Err(ServiceError::invalid(
@@ -1321,7 +1321,7 @@ impl App {
             .await?;
         let from = match q.from.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(d) => parse_date("from", d)?,
-            None => reporting_day(Utc::now()),
+            None => self.today(),
         };
         let to = match q.to.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(d) => parse_date("to", d)?,

@@ -313,7 +313,7 @@ impl App {
             created_by: actor.username.clone(),
         };
         let mut tx = self.db.begin().await?;
-        let id = match store::insert(&mut tx, &new, Utc::now()).await {
+        let id = match store::insert(&mut tx, &new, self.clock.now()).await {
             Ok(id) => id,
             Err(StoreError::Unique(_)) => {
                 return Err(ServiceError::Conflict {
@@ -494,7 +494,7 @@ impl App {
             status.as_str(),
             &actor.username,
             note.as_deref(),
-            Utc::now(),
+            self.clock.now(),
         )
         .await?
         {

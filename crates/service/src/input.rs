@@ -1,8 +1,9 @@
 //! Checks on typed input shared by the use cases: each refusal names the field and says,
 //! in Chinese, what was wrong.
 
+use crate::clock::whole_seconds;
 use crate::{ServiceError, ServiceResult};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_domain::time::cst;
 
@@ -80,11 +81,6 @@ pub(crate) fn parse_opt_date(
     raw: &Option<String>,
 ) -> ServiceResult<Option<NaiveDate>> {
     trimmed(raw).map(|r| parse_date(field, r)).transpose()
-}
-
-/// A time without its fraction of a second.
-pub(crate) fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.with_nanosecond(0).unwrap_or(t)
 }
 
 /// A time given as RFC 3339 or as China Standard Time `年-月-日 时:分`.

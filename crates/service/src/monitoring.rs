@@ -11,7 +11,7 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::input::{opt_text, parse_date, parse_time, text, whole_seconds};
+use crate::input::{opt_text, parse_date, parse_time, text};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -376,11 +376,6 @@ fn kind_figures(rows: &[&PlaceKindFigure]) -> Vec<KindFigure> {
 }
 
 impl App {
-    /// The time now, from the application's clock, to the second.
-    pub fn now(&self) -> DateTime<Utc> {
-        whole_seconds(self.clock.now())
-    }
-
     /// The scope a query asks for: the caller's, or a place within it.
     pub(crate) async fn narrowed(
         &self,
@@ -488,7 +483,7 @@ impl App {
             )
         })?;
         let name = text("name", "姓名", &input.name, 30)?;
-        let id_number = ResidentId::parse(&input.id_number)
+        let id_number = ResidentId::parse(&input.id_number, self.today())
             .map_err(|e| ServiceError::invalid("id_number", format!("身份证号无效：{e}")))?;
         let phone = match input
             .phone

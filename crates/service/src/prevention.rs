@@ -22,7 +22,7 @@ use dualtrack_domain::prevention::{
 };
 use dualtrack_domain::resident_id::{mask_id, mask_phone, validate_phone, ResidentId};
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::time::{display, reporting_day};
+use dualtrack_domain::time::display;
 use dualtrack_store::prevention::{self as store, DayFigures};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -736,7 +736,7 @@ impl App {
         })?;
         let joined_on = match opt_text(&input.joined_on) {
             Some(d) => parse_date("joined_on", &d)?,
-            None => reporting_day(Utc::now()),
+            None => self.today(),
         };
         let person = dualtrack_store::mobilisation::person(&self.db, input.person_id).await?;
         let person = self
@@ -825,7 +825,8 @@ impl App {
         let address = text("address", "住址", &input.address, 100)?;
         let head = text("head_name", "户主姓名", &input.head_name, 30)?;
         let mut tx = self.db.begin().await?;
-        let id = store::insert_household(&mut tx, &g.code, &address, &head, Utc::now()).await?;
+        let id =
+            store::insert_household(&mut tx, &g.code, &address, &head, self.clock.now()).await?;
         keep(&mut tx, claim.as_ref(), id).await?;
         audit_in(
             &mut tx,
@@ -894,7 +895,7 @@ impl App {
             on,
             &note,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), id).await?;
@@ -917,7 +918,7 @@ impl App {
     /// A day that has begun (not in the future), China Standard Time.
     fn past_day(&self, field: &'static str, raw: &str) -> ServiceResult<NaiveDate> {
         let d = parse_date(field, raw)?;
-        if d > reporting_day(Utc::now()) {
+        if d > self.today() {
             return Err(ServiceError::invalid(field, format!("日期 {d} 还没到")));
         }
         Ok(d)
@@ -958,7 +959,7 @@ impl App {
         .await?;
         let h = self.household_in_scope(actor, household).await?;
         let name = text("name", "姓名", &input.name, 30)?;
-        let id_number = ResidentId::parse(&input.id_number)
+        let id_number = ResidentId::parse(&input.id_number, self.today())
             .map_err(|e| ServiceError::invalid("id_number", e.to_string()))?;
         let phone = opt_text(&input.phone)
             .map(|p| validate_phone(&p).map_err(|e| ServiceError::invalid("phone", e)))
@@ -1033,7 +1034,7 @@ impl App {
             screened_on,
             screened_by: actor.username.clone(),
         };
-        let now = Utc::now();
+        let now = self.clock.now();
         let id = store::insert_screened(&mut tx, &row, now).await?;
         keep(&mut tx, claim.as_ref(), id).await?;
         store::visit(
@@ -1193,7 +1194,7 @@ impl App {
             .await?;
         let new = self.risk_input(actor, input)?;
         let mut tx = self.db.begin().await?;
-        let id = store::insert_risk_area(&mut tx, &new, Utc::now()).await?;
+        let id = store::insert_risk_area(&mut tx, &new, self.clock.now()).await?;
         let moved = reclassify(&mut tx, code.as_str()).await?;
         audit_in(
             &mut tx,
@@ -1239,7 +1240,7 @@ impl App {
             .await?;
         let new = self.risk_input(actor, input)?;
         let mut tx = self.db.begin().await?;
-        store::update_risk_area(&mut tx, id, &new, Utc::now()).await?;
+        store::update_risk_area(&mut tx, id, &new, self.clock.now()).await?;
         let moved = reclassify(&mut tx, &old.jurisdiction_code).await?;
         audit_in(
             &mut tx,
@@ -1300,7 +1301,7 @@ impl App {
             start_on,
             due_on,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(
@@ -1447,7 +1448,7 @@ impl App {
             input.copies,
             input.times,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), id).await?;
@@ -1551,7 +1552,7 @@ impl App {
             &handling,
             status.as_str(),
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), id).await?;
@@ -1672,7 +1673,7 @@ impl App {
             .await?;
         let g = self.grid_in_scope(actor, raw).await?;
         let date = parse_date("report_date", &input.report_date)?;
-        if date >= reporting_day(Utc::now()) {
+        if date >= self.today() {
             return Err(ServiceError::invalid(
                 "report_date",
                 format!("{date} 还没过完：日报截至当日 24 时，次日报送"),
@@ -1701,7 +1702,7 @@ impl App {
             zero_report: f.is_zero(),
             remarks,
             filed_by: actor.username.clone(),
-            filed_at: Utc::now(),
+            filed_at: self.clock.now(),
         };
         let Some(id) = store::insert_report(&mut tx, &row).await? else {
             return Err(ServiceError::Conflict {
@@ -1831,7 +1832,7 @@ impl App {
             due_hour: self.grid_report_due_hour,
             deadline,
             deadline_local: display(deadline),
-            deadline_passed: Utc::now() > deadline,
+            deadline_passed: self.clock.now() > deadline,
             total,
             places,
             missing,

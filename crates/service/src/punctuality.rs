@@ -134,7 +134,7 @@ impl App {
             due_hour: self.report_due_hour,
             deadline,
             deadline_local: display(deadline),
-            deadline_passed: Utc::now() > deadline,
+            deadline_passed: self.clock.now() > deadline,
             missing: list(Punctuality::Missing),
             late: list(Punctuality::Late),
             total,

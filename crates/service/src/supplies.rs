@@ -34,7 +34,6 @@ use dualtrack_domain::supplies::{
     MovementKind, NeedBasis, RequestStatus, StoreKind, DEFAULT_NEED_HORIZON_DAYS,
     DEFAULT_WARN_DAYS, MAX_QUANTITY, USE_WINDOW_DAYS,
 };
-use dualtrack_domain::time::reporting_day;
 use dualtrack_store::supplies::{
     self as store, AllocationRow, Applied, BalanceRow, ItemRow, MovementRow, NeedRow,
     NewAllocation, NewItem, NewMovement, NewNeed, NewRequest, NewStore, RequestRow, StoreRow,
@@ -900,7 +899,7 @@ pub struct Closed {
 impl App {
     /// Today, China Standard Time, by the application's clock.
     fn supplies_today(&self) -> NaiveDate {
-        reporting_day(self.clock.now())
+        self.today()
     }
 
     /// Closes the days of stock (日结) through yesterday by the application's clock: the
@@ -1141,7 +1140,7 @@ impl App {
         let mut new = self.check_item(input).await?;
         new.created_by = actor.username.clone();
         let mut tx = self.db.begin().await?;
-        let id = store::insert_item(&mut tx, &new, Utc::now()).await?;
+        let id = store::insert_item(&mut tx, &new, self.clock.now()).await?;
         audit_in(
             &mut tx,
             &actor.audit(
@@ -1265,7 +1264,7 @@ impl App {
                 keeper,
                 created_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(
@@ -1517,7 +1516,7 @@ impl App {
             recorded_by: actor.username.clone(),
         };
         let mut tx = self.db.begin().await?;
-        let id = store::insert_movement(&mut tx, &new, Utc::now()).await?;
+        let id = store::insert_movement(&mut tx, &new, self.clock.now()).await?;
         keep(&mut tx, claim.as_ref(), id).await?;
         match kind {
             MovementKind::Receipt | MovementKind::AdjustIn => {
@@ -1886,7 +1885,8 @@ impl App {
             .await?;
         let new = self.check_need(actor, &place, input).await?;
         let mut tx = self.db.begin().await?;
-        let ids = store::insert_needs(&mut tx, std::slice::from_ref(&new), Utc::now()).await?;
+        let ids =
+            store::insert_needs(&mut tx, std::slice::from_ref(&new), self.clock.now()).await?;
         let id = ids.first().copied().unwrap_or_default();
         keep(&mut tx, claim.as_ref(), id).await?;
         let look = self.lookup(&actor.scope).await?;
@@ -2003,7 +2003,7 @@ impl App {
                 reason,
                 created_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), id).await?;
@@ -2237,7 +2237,7 @@ impl App {
                 note,
                 created_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         store::insert_movement(
@@ -2261,7 +2261,7 @@ impl App {
                 idempotency_key: key.clone(),
                 recorded_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), id).await?;
@@ -2392,7 +2392,7 @@ impl App {
                     idempotency_key: None,
                     recorded_by: actor.username.clone(),
                 },
-                Utc::now(),
+                self.clock.now(),
             )
             .await?;
             Self::put_in(&mut tx, a.to_store_id, a.item_id, day, q).await?;
@@ -2488,7 +2488,7 @@ impl App {
             crop.as_str(),
             input.planned_mu,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(
@@ -2574,7 +2574,7 @@ impl App {
             input.sown_mu,
             &note,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(

@@ -3,7 +3,6 @@
 use crate::actor::audit_in;
 use crate::input::parse_code;
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::Utc;
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::divisions;
 use dualtrack_domain::jurisdiction::{validate_grid_name, Code, Level, Scope};
@@ -200,7 +199,7 @@ impl App {
                 "该村（社区）的网格编号已用完（最多 999 个）",
             ));
         };
-        store::insert_grid(&mut tx, &code, &name, Utc::now()).await?;
+        store::insert_grid(&mut tx, &code, &name, self.clock.now()).await?;
         let row = actor.audit(
             Action::GridCreate,
             Outcome::Success,

@@ -2435,7 +2435,7 @@ impl App {
                 .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
                 .single()
                 .map(|t| t.with_timezone(&Utc))
-                .unwrap_or_else(Utc::now)
+                .unwrap_or_else(|| self.clock.now())
         };
         let (a, b) = (start(from), start(to + Duration::days(1)));
         let rows = store::figure_rows(&self.db, &scope, a, b).await?;

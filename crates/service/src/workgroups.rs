@@ -18,11 +18,10 @@ use crate::input::{
     parse_date, parse_opt_date as opt_date, stored_code as code_of, text_of as text,
 };
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::Scope;
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::time::reporting_day;
 use dualtrack_domain::workgroups::{Checks, PreventionCheck, ProblemCategory, ProblemStatus};
 use dualtrack_store::mobilisation::{self as orgs, OrgRow};
 use dualtrack_store::resumption::{self as enterprises, EnterpriseRow};
@@ -428,7 +427,7 @@ impl App {
                 note,
                 assigned_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         let detail = format!("{} 驻 {}，自 {from_on}", group.name, e.name);
@@ -482,7 +481,7 @@ impl App {
     ) -> ServiceResult<WorkGroupsView> {
         self.require(actor, Permission::ReadResumption, "工作组", "list")
             .await?;
-        let as_of = opt_date("as_of", &q.as_of)?.unwrap_or_else(|| reporting_day(Utc::now()));
+        let as_of = opt_date("as_of", &q.as_of)?.unwrap_or_else(|| self.today());
         let (groups_stationed, cadres_stationed, enterprises_stationed) =
             store::stationed_figure(&self.db, &actor.scope, as_of).await?;
         let mut running: BTreeMap<i64, Vec<EnterpriseRef>> = BTreeMap::new();
@@ -634,7 +633,7 @@ impl App {
             let description = text("problems", "难题描述", &d.description, 1000, true)?;
             drafts.push((c, description));
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         let id = store::insert_visit(
             &mut tx,
@@ -821,7 +820,7 @@ impl App {
                 raised_on,
                 raised_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), id).await?;
@@ -891,7 +890,7 @@ impl App {
             &resolution,
             resolved_on,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?
         {

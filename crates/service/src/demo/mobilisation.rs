@@ -6,7 +6,7 @@
 //! stationed in enterprises. Names are made up; ID numbers are valid but belong to no one.
 
 use crate::ServiceResult;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dualtrack_domain::resident_id::check_char;
 use dualtrack_store::mobilisation::{self as store, NewDeployment, NewOrg, NewPerson};
 use dualtrack_store::Tx;
@@ -155,6 +155,8 @@ struct People {
     villages: Vec<String>,
     used: HashSet<String>,
     next: usize,
+    /// When the demo is loaded.
+    at: DateTime<Utc>,
 }
 
 impl People {
@@ -236,7 +238,7 @@ impl People {
                 political_status,
                 jurisdiction_code: &home,
                 employer,
-                at: Utc::now(),
+                at: self.at,
             },
         )
         .await?;
@@ -254,13 +256,18 @@ struct OrgPlan {
 }
 
 /// Loads the mobilisation records into the demo, in the caller's transaction.
-pub async fn load(tx: &mut Tx, villages: Vec<String>, grids: Vec<String>) -> ServiceResult<usize> {
+pub async fn load(
+    tx: &mut Tx,
+    villages: Vec<String>,
+    grids: Vec<String>,
+    now: DateTime<Utc>,
+) -> ServiceResult<usize> {
     let mut people = People {
         villages,
         used: HashSet::new(),
         next: 0,
+        at: now,
     };
-    let now = Utc::now();
 
     // Organisations: those standing by 2020-02-28 make the figures; a few set up in March
     // show that the count depends on the date.

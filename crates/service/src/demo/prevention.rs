@@ -9,7 +9,7 @@
 
 use crate::prevention::classify;
 use crate::ServiceResult;
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use dualtrack_domain::divisions::Division;
 use dualtrack_domain::filings::report_deadline;
 use dualtrack_domain::jurisdiction::{Code, Level};
@@ -68,8 +68,7 @@ fn id_number(county: &str, i: u64) -> String {
 }
 
 /// Loads the prevention demo; returns the number of grids in the tree.
-pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
-    let now = Utc::now();
+pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
     let existing = store::nodes_at_level_tx(tx, super::HAIXI, Level::Grid.rank()).await?;
     // Villages that have grids already keep them as they are.
     let villages: Vec<(String, String)> =

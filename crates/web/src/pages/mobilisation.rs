@@ -9,9 +9,8 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use dualtrack_domain::mobilisation::OrgKind;
-use dualtrack_domain::time::reporting_day;
 use dualtrack_service::mobilisation::{DeploymentQuery, DeploymentView, MobilisationFigures};
 use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
@@ -20,8 +19,8 @@ use std::collections::{BTreeSet, HashMap};
 // ---- shared helpers ----
 
 /// Today as a reporting day (China Standard Time), `YYYY-MM-DD`.
-pub(super) fn today() -> String {
-    reporting_day(Utc::now()).format("%Y-%m-%d").to_string()
+pub(super) fn today(app: &dualtrack_service::App) -> String {
+    app.today().format("%Y-%m-%d").to_string()
 }
 
 pub(super) fn non_empty(v: &Option<String>) -> Option<String> {
@@ -147,7 +146,7 @@ pub(super) struct DeploymentRow {
 
 pub(super) async fn deployment_rows(st: &AppState, ds: Vec<DeploymentView>) -> Vec<DeploymentRow> {
     let places = Places::of(st, ds.iter().map(|d| d.jurisdiction_code.as_str())).await;
-    let today = today();
+    let today = today(&st.app);
     ds.into_iter()
         .map(|d| {
             let site = match (d.site_kind, d.site_name) {
@@ -269,7 +268,7 @@ pub async fn figures(
     PageUser(actor): PageUser,
     Query(q): Query<FiguresQuery>,
 ) -> Result<Response, PageError> {
-    let today = today();
+    let today = today(&st.app);
     let as_of = non_empty(&q.as_of).unwrap_or_else(|| today.clone());
     let (figures, error, status) = match st.app.mobilisation_figures(&actor, &as_of).await {
         Ok(f) => (Some(f), None, StatusCode::OK),
@@ -338,7 +337,7 @@ pub async fn deployments(
     PageUser(actor): PageUser,
     Query(q): Query<DeploymentsQuery>,
 ) -> Result<Response, PageError> {
-    let on_day = non_empty(&q.on_day).unwrap_or_else(today);
+    let on_day = non_empty(&q.on_day).unwrap_or_else(|| today(&st.app));
     let (page, found, error, status) = match on_duty(&st, &actor, &on_day, &q.page).await {
         Ok((page, ds)) => (page, ds, None, StatusCode::OK),
         Err(e) => {
