@@ -1000,8 +1000,8 @@ impl App {
     ) -> ServiceResult<(Option<String>, String)> {
         let v = text(field, label, raw, 200, true)?;
         if looks_like_code(&v) {
-            match jurisdiction::get(&self.db, &v).await? {
-                Some(n) => Ok((Some(n.code), n.name)),
+            match self.name_of(&v).await? {
+                Some(name) => Ok((Some(v), name)),
                 None => Err(ServiceError::invalid(
                     field,
                     format!("{label}区划代码“{v}”不在本平台区域内；区域外的目的地请填写地名"),
@@ -1099,9 +1099,9 @@ impl App {
                     format!("来源区划代码“{origin}”无效：应为 2、4、6、9 或 12 位，或直接填写地名"),
                 ));
             }
-            let name = jurisdiction::get(&self.db, &origin)
+            let name = self
+                .name_of(&origin)
                 .await?
-                .map(|n| n.name)
                 .unwrap_or_else(|| origin.clone());
             (Some(origin.clone()), name)
         } else {
@@ -1355,11 +1355,14 @@ impl App {
                     }
                 })
                 .collect();
+        let rows = store::counts_by_county(&self.db, &actor.scope, staff, from, to).await?;
+        let counties: Vec<&str> = rows.iter().map(|r| r.county.as_str()).collect();
+        let names = jurisdiction::names_of(&self.db, &counties).await?;
         let mut by_county = Vec::new();
-        for r in store::counts_by_county(&self.db, &actor.scope, staff, from, to).await? {
-            let county_name = self
-                .name_of(&r.county)
-                .await?
+        for r in rows {
+            let county_name = names
+                .get(&r.county)
+                .cloned()
                 .unwrap_or_else(|| r.county.clone());
             by_county.push(CountyCountView {
                 county_code: r.county,

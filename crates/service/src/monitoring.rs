@@ -1085,7 +1085,7 @@ impl App {
             grouped.entry(r.place.clone()).or_default().push(r);
         }
         let codes: Vec<String> = grouped.keys().cloned().collect();
-        let names = self.place_names(&codes).await?;
+        let names = dualtrack_store::jurisdiction::names_of(&self.db, &codes).await?;
         let places: Vec<PlaceFigures> = grouped
             .iter()
             .map(|(code, rs)| {
@@ -1157,9 +1157,5 @@ impl App {
             out.push((d, under));
         }
         Ok(out)
-    }
-
-    async fn place_names(&self, codes: &[String]) -> ServiceResult<HashMap<String, String>> {
-        Ok(store::names(&self.db, codes).await?.into_iter().collect())
     }
 }

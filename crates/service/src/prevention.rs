@@ -1818,8 +1818,7 @@ impl App {
         }
         let mut codes: Vec<String> = places.iter().map(|p| p.code.clone()).collect();
         codes.push(top.clone());
-        let names: HashMap<String, String> =
-            store::names(&self.db, &codes).await?.into_iter().collect();
+        let names = dualtrack_store::jurisdiction::names_of(&self.db, &codes).await?;
         for p in places.iter_mut() {
             p.name = names
                 .get(&p.code)

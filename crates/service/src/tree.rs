@@ -110,7 +110,7 @@ impl App {
 
     /// The name of a node, for labels (the caller's own node, in the layout).
     pub async fn name_of(&self, code: &str) -> ServiceResult<Option<String>> {
-        Ok(store::get(&self.db, code).await?.map(|r| r.name))
+        Ok(store::names_of(&self.db, &[code]).await?.remove(code))
     }
 
     pub async fn node(&self, actor: &Actor, raw_code: &str) -> ServiceResult<NodeView> {

@@ -2508,11 +2508,11 @@ impl App {
         }
         let mut codes: BTreeSet<String> = by_place.keys().cloned().collect();
         codes.extend(place_grids.keys().cloned());
-        let names: HashMap<String, String> =
-            store::names(&self.db, &codes.iter().cloned().collect::<Vec<_>>())
-                .await?
-                .into_iter()
-                .collect();
+        let names = dualtrack_store::jurisdiction::names_of(
+            &self.db,
+            &codes.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+        .await?;
         let rate = |n: i64, d: i64| (d > 0).then(|| (n as f64 / d as f64 * 100.0).round() / 100.0);
         let places = codes
             .into_iter()

@@ -50,22 +50,6 @@ pub async fn grid_names(db: &Db, scope: &Scope) -> Result<Vec<(String, String)>>
         .bind(&lo).bind(&hi).fetch_all(p).await?))
 }
 
-/// Names of the nodes with these codes.
-pub async fn names(db: &Db, codes: &[String]) -> Result<Vec<(String, String)>> {
-    if codes.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(on_db!(db, p => {
-        let mut qb = QueryBuilder::new("SELECT code, name FROM jurisdictions WHERE code IN (");
-        let mut sep = qb.separated(", ");
-        for c in codes {
-            sep.push_bind(c.as_str());
-        }
-        qb.push(")");
-        qb.build_query_as::<(String, String)>().fetch_all(p).await?
-    }))
-}
-
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MemberRow {
     pub person_id: i64,
