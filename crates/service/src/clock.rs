@@ -32,8 +32,9 @@ impl Clock {
 }
 
 /// The system's time, whatever the application's clock is set to: for what records or
-/// coordinates real time across instances even in a drill — the time of an audit row, the
-/// lease of the scheduler, the claim on a webhook delivery and its signed timestamp.
+/// coordinates real time even in a drill — the time of an audit row, sessions, logins and
+/// lock-outs and accounts' passwords, the lease of the scheduler, the claim on a webhook
+/// delivery and its signed timestamp.
 #[allow(clippy::disallowed_methods)]
 pub fn wall() -> DateTime<Utc> {
     Utc::now()

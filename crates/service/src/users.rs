@@ -192,7 +192,7 @@ impl App {
         self.check_new_password("password", &input.password, &username, None)
             .await?;
         let hash = hash_password(&input.password).await?;
-        let now = self.clock.now();
+        let now = crate::clock::wall();
         let mut tx = self.db.begin().await?;
         if !jurisdiction::exists(&mut tx, code.as_str()).await? {
             return Err(ServiceError::invalid(
@@ -247,7 +247,7 @@ impl App {
         }
         let u = self.user_in_scope(actor, id).await?;
         let roles = parse_roles_stored(&store::roles(&self.db, id).await?);
-        Ok(view(u, roles, self.clock.now()))
+        Ok(view(u, roles, crate::clock::wall()))
     }
 
     pub async fn list_users(
@@ -269,7 +269,7 @@ impl App {
         .await?;
         let ids: Vec<i64> = rows.iter().map(|u| u.id).collect();
         let pairs = store::roles_of(&self.db, &ids).await?;
-        let now = self.clock.now();
+        let now = crate::clock::wall();
         Ok(rows
             .into_iter()
             .map(|u| {
@@ -352,7 +352,7 @@ impl App {
             .await?;
         let hash = hash_password(new).await?;
         let mut tx = self.db.begin().await?;
-        store::set_password(&mut tx, id, &hash, self.clock.now()).await?;
+        store::set_password(&mut tx, id, &hash, crate::clock::wall()).await?;
         let ended = session::delete_for_user(&mut tx, id).await?;
         let detail = if own {
             format!("本人修改，结束 {ended} 个会话")
