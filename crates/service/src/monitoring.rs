@@ -16,6 +16,7 @@ use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::checkpoints::temperature_tenths;
+use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_domain::jurisdiction::{Code, Level, Scope};
 use dualtrack_domain::monitoring::{
     is_abnormal, next_due, parse_symptoms, planned_end, symptoms_from_text, symptoms_text,
@@ -584,7 +585,7 @@ impl App {
         let county = &code.as_str()[..6];
         for id in &ids {
             match found.get(id) {
-                Some(home) if home.starts_with(county) => {}
+                Some(home) if in_subtree(home, county) => {}
                 _ => {
                     return Err(ServiceError::unknown(
                         "responsible",

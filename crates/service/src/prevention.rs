@@ -15,6 +15,7 @@ use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::filings::{report_deadline, Punctuality};
+use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_domain::jurisdiction::{Code, Level, Scope};
 use dualtrack_domain::prevention::{
     risk_of, Exposure, GridDuty, GridRole, PersonKind, RiskLevel, RiskRule, StabilityKind,
@@ -516,7 +517,7 @@ fn rule_of(r: &store::RiskAreaRow) -> RiskRule {
 /// The rules that apply to a grid: those set for it or a place above it.
 fn rules_for(all: &[store::RiskAreaRow], grid: &str) -> Vec<RiskRule> {
     all.iter()
-        .filter(|r| grid.starts_with(&r.jurisdiction_code))
+        .filter(|r| in_subtree(grid, &r.jurisdiction_code))
         .map(rule_of)
         .collect()
 }
@@ -615,7 +616,7 @@ fn rate(households: i64, screened: i64) -> Option<f64> {
 fn concerns(actor: &Actor, code: &str) -> bool {
     match &actor.scope {
         Scope::All => true,
-        Scope::Under(c) => code.starts_with(c.as_str()) || c.as_str().starts_with(code),
+        Scope::Under(c) => in_subtree(code, c.as_str()) || in_subtree(c.as_str(), code),
     }
 }
 

@@ -27,6 +27,7 @@ use crate::input::{
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
+use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_domain::jurisdiction::{Code, Level, Scope};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::supplies::{
@@ -801,7 +802,7 @@ impl Lookup {
 
 /// Whether a code lies in the subtree of `place`.
 fn under(code: &str, place: &str) -> bool {
-    code.starts_with(place)
+    in_subtree(code, place)
 }
 
 /// The reads the supplies figures of a scope as of a day are computed from.

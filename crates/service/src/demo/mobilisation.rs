@@ -7,6 +7,7 @@
 
 use crate::ServiceResult;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_domain::resident_id::check_char;
 use dualtrack_store::mobilisation::{self as store, NewDeployment, NewOrg, NewPerson};
 use dualtrack_store::Tx;
@@ -210,7 +211,7 @@ impl People {
             let mine: Vec<&String> = self
                 .villages
                 .iter()
-                .filter(|v| v.starts_with(&county))
+                .filter(|v| in_subtree(v, &county))
                 .collect();
             mine.get(i % mine.len().max(1))
                 .map(|s| s.to_string())
@@ -579,7 +580,7 @@ pub async fn load(
         } else {
             spread(day(2, 29), 14, n - 4126, 318)
         };
-        let grid = grids.iter().find(|g| g.starts_with(&home));
+        let grid = grids.iter().find(|g| in_subtree(g, &home));
         store::insert_registration(tx, id, &home, registered, grid.map(String::as_str), now)
             .await?;
         if n % 4 == 0 && sent < 1000 {

@@ -12,6 +12,7 @@ use crate::ServiceResult;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use dualtrack_domain::divisions::Division;
 use dualtrack_domain::filings::report_deadline;
+use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_domain::jurisdiction::{Code, Level};
 use dualtrack_domain::prevention::{RiskLevel, RiskRule, TravelStop};
 use dualtrack_domain::resident_id::check_char;
@@ -75,7 +76,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
         store::nodes_at_level_tx(tx, super::HAIXI, Level::Village.rank())
             .await?
             .into_iter()
-            .filter(|(v, _)| !existing.iter().any(|(g, _)| g.starts_with(v.as_str())))
+            .filter(|(v, _)| !existing.iter().any(|(g, _)| in_subtree(g, v.as_str())))
             .collect();
     let mut next: BTreeMap<String, u16> = villages.iter().map(|(c, _)| (c.clone(), 1)).collect();
     for (g, _) in &existing {

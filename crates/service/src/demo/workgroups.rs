@@ -6,6 +6,7 @@
 
 use crate::ServiceResult;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_store::workgroups::{self as store, NewAssignment, NewProblem, NewVisit};
 use dualtrack_store::Tx;
 use std::collections::{BTreeMap, HashSet};
@@ -122,7 +123,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
     for (org, county, established, site) in &groups {
         let of_county: Vec<&(i64, String, String)> = enterprises
             .iter()
-            .filter(|(_, code, _)| code.starts_with(county.as_str()))
+            .filter(|(_, code, _)| in_subtree(code, county.as_str()))
             .collect();
         let groups_here = groups.iter().filter(|g| &g.1 == county).count().max(1);
         let share = (of_county.len() / groups_here).clamp(1, 3);
