@@ -144,7 +144,7 @@ impl Code {
 
     /// Whether `self` is `scope` or lies under it.
     pub fn is_within(&self, scope: &Code) -> bool {
-        self.0.starts_with(&scope.0)
+        in_subtree(&self.0, &scope.0)
     }
 
     /// The code of the `n`th grid (1..=999) under this village.
@@ -161,8 +161,20 @@ impl Code {
     /// before `p` followed by `:` (the byte after `9`). A range is served by the primary key
     /// index on both engines, whatever their `LIKE` settings.
     pub fn subtree_range(&self) -> (String, String) {
-        (self.0.clone(), format!("{}:", self.0))
+        subtree_range_of(&self.0)
     }
+}
+
+/// The half-open range of codes `[lo, hi)` in the subtree of the node `top` (a code as
+/// stored): the one computation of jurisdiction scope, see [`Code::subtree_range`].
+pub fn subtree_range_of(top: &str) -> (String, String) {
+    (top.to_string(), format!("{top}:"))
+}
+
+/// Whether the code `code` (as stored) lies in the subtree of `top`, `top` itself included.
+pub fn in_subtree(code: &str, top: &str) -> bool {
+    let (lo, hi) = subtree_range_of(top);
+    code >= lo.as_str() && code < hi.as_str()
 }
 
 impl fmt::Display for Code {

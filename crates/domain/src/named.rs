@@ -4,12 +4,13 @@
 /// Declares such an enumeration with `ALL`, `as_str`, `zh`, `parse` (either form) and
 /// `choices` (for forms).
 macro_rules! named_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $id:literal, $zh:literal;)* }) => {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $id:tt, $zh:literal;)* }) => {
         $(#[$m])*
+        // Each value is written and read as its identifier, the one `as_str` gives and
+        // `parse` takes, so that what the API writes it also reads back.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($variant,)*
+            $(#[serde(rename = $id)] $variant,)*
         }
 
         impl $name {

@@ -83,7 +83,9 @@ pub fn check_char(first17: &[u8]) -> Option<char> {
 }
 
 impl ResidentId {
-    pub fn parse(raw: &str) -> Result<ResidentId, ResidentIdError> {
+    /// A resident ID number as typed; `today` is the day in China Standard Time (a birth
+    /// after it is refused).
+    pub fn parse(raw: &str, today: chrono::NaiveDate) -> Result<ResidentId, ResidentIdError> {
         let s: String = raw.trim().to_uppercase();
         let n = s.chars().count();
         if n != 18 {
@@ -109,10 +111,6 @@ impl ResidentId {
         if born.year() < 1900 {
             return Err(ResidentIdError::BornTooEarly(birth.to_string()));
         }
-        // Today where the card was issued (China Standard Time), whatever the server's zone.
-        let today = chrono::Utc::now()
-            .with_timezone(&crate::time::cst())
-            .date_naive();
         if born > today {
             return Err(ResidentIdError::BornInFuture(birth.to_string()));
         }
@@ -197,6 +195,11 @@ impl fmt::Debug for ResidentId {
 mod tests {
     use super::*;
 
+    /// The day the tests are run "on".
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2020, 2, 28).expect("date")
+    }
+
     /// Builds a valid number from its first 17 digits.
     fn with_check(first17: &str) -> String {
         format!(
@@ -208,18 +211,18 @@ mod tests {
     #[test]
     fn accepts_valid_numbers_and_derives_sex_and_birth() {
         // The standard's own example.
-        let id = ResidentId::parse("11010519491231002X").expect("valid");
+        let id = ResidentId::parse("11010519491231002X", today()).expect("valid");
         assert_eq!(
             id.birth_date(),
             NaiveDate::from_ymd_opt(1949, 12, 31).expect("date")
         );
         assert_eq!(id.sex(), Sex::Female);
         let haixi = with_check("63280119850312001");
-        let id = ResidentId::parse(&haixi).expect("valid");
+        let id = ResidentId::parse(&haixi, today()).expect("valid");
         assert_eq!(id.sex(), Sex::Male);
         assert_eq!(id.area_code(), "632801");
         assert_eq!(
-            ResidentId::parse(&haixi.to_lowercase())
+            ResidentId::parse(&haixi.to_lowercase(), today())
                 .expect("lower x ok")
                 .as_str(),
             haixi
@@ -228,17 +231,20 @@ mod tests {
 
     #[test]
     fn refuses_bad_numbers_with_a_reason() {
-        assert_eq!(ResidentId::parse("123"), Err(ResidentIdError::Length(3)));
         assert_eq!(
-            ResidentId::parse("11010519491231002A"),
+            ResidentId::parse("123", today()),
+            Err(ResidentIdError::Length(3))
+        );
+        assert_eq!(
+            ResidentId::parse("11010519491231002A", today()),
             Err(ResidentIdError::Characters)
         );
         assert!(matches!(
-            ResidentId::parse(&with_check("63280119850230001")),
+            ResidentId::parse(&with_check("63280119850230001"), today()),
             Err(ResidentIdError::BirthDate(_))
         ));
         assert_eq!(
-            ResidentId::parse("110105194912310021"),
+            ResidentId::parse("110105194912310021", today()),
             Err(ResidentIdError::Check {
                 expected: 'X',
                 actual: '1'
@@ -249,21 +255,18 @@ mod tests {
     #[test]
     fn refuses_births_before_1900_or_after_today_and_unknown_provinces() {
         assert!(matches!(
-            ResidentId::parse(&with_check("63280118991231001")),
+            ResidentId::parse(&with_check("63280118991231001"), today()),
             Err(ResidentIdError::BornTooEarly(_))
         ));
-        assert!(ResidentId::parse(&with_check("63280119000101001")).is_ok());
-        let tomorrow = chrono::Utc::now()
-            .with_timezone(&crate::time::cst())
-            .date_naive()
-            + chrono::Days::new(2);
+        assert!(ResidentId::parse(&with_check("63280119000101001"), today()).is_ok());
+        let tomorrow = today() + chrono::Days::new(2);
         let future = format!("632801{}001", tomorrow.format("%Y%m%d"));
         assert!(matches!(
-            ResidentId::parse(&with_check(&future)),
+            ResidentId::parse(&with_check(&future), today()),
             Err(ResidentIdError::BornInFuture(_))
         ));
         assert!(matches!(
-            ResidentId::parse(&with_check("99280119850312001")),
+            ResidentId::parse(&with_check("99280119850312001"), today()),
             Err(ResidentIdError::Province(p)) if p == "99"
         ));
         for bad in [
@@ -276,15 +279,15 @@ mod tests {
         for ok in ["11", "46", "50", "65", "71", "81", "82", "83"] {
             assert!(province_exists(ok), "{ok}");
         }
-        assert!(ResidentId::parse(&with_check("34140119700101001")).is_ok());
-        assert!(ResidentId::parse(&with_check("83000019900101001")).is_ok());
+        assert!(ResidentId::parse(&with_check("34140119700101001"), today()).is_ok());
+        assert!(ResidentId::parse(&with_check("83000019900101001"), today()).is_ok());
     }
 
     #[test]
     fn masks() {
         assert_eq!(mask_id("11010519491231002X"), "110105********002X");
         assert_eq!(mask_phone("13897001234"), "138****1234");
-        let id = ResidentId::parse("11010519491231002X").expect("valid");
+        let id = ResidentId::parse("11010519491231002X", today()).expect("valid");
         assert!(!format!("{id:?}").contains("19491231"));
         assert!(validate_phone("0977-8221234").is_ok());
         assert!(validate_phone("abc").is_err());

@@ -139,6 +139,17 @@ mod tests {
         assert!(OperatingStatus::Partly.counts_as_resumed());
         assert!(!OperatingStatus::ShutDown.counts_as_resumed());
         assert_eq!(IndustrySection::parse("采矿业"), Some(IndustrySection::B));
+        // Written as read: the upper-case letter of GB/T 4754.
+        let b = serde_json::to_value(IndustrySection::B).expect("serialise");
+        assert_eq!(b, serde_json::json!("B"));
+        assert_eq!(
+            b.as_str().and_then(IndustrySection::parse),
+            Some(IndustrySection::B)
+        );
+        assert_eq!(
+            serde_json::from_value::<IndustrySection>(b).ok(),
+            Some(IndustrySection::B)
+        );
         assert!(validate_division("26").is_ok());
         assert!(validate_division("99").is_err());
     }

@@ -1,7 +1,6 @@
 //! Who is acting: a logged-in user, or the command line.
 
 use crate::{App, ServiceError, ServiceResult};
-use chrono::Utc;
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Code, Level, Scope};
 use dualtrack_domain::role::{any_grants, Permission, Role};
@@ -91,7 +90,7 @@ impl Actor {
         detail: String,
     ) -> NewAudit {
         NewAudit {
-            at: Utc::now(),
+            at: crate::clock::wall(),
             user_id: self.user_id,
             username: self.username.clone(),
             roles: self.roles_text(),

@@ -1,5 +1,6 @@
 //! Reading the audit log: auditors only, within their jurisdiction.
 
+use crate::input::trimmed as non_empty;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -59,10 +60,6 @@ fn day_start(field: &'static str, raw: &str) -> Result<DateTime<Utc>, ServiceErr
         .single()
         .map(|t| t.with_timezone(&Utc))
         .ok_or_else(|| ServiceError::invalid(field, "日期无效"))
-}
-
-fn non_empty(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 pub const PAGE_SIZE: i64 = 100;

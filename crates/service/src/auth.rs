@@ -151,7 +151,7 @@ impl App {
                 detail.into(),
             ),
             None => NewAudit {
-                at: Utc::now(),
+                at: crate::clock::wall(),
                 user_id: None,
                 username: username.into(),
                 roles: String::new(),
@@ -212,7 +212,7 @@ impl App {
             }
             login_throttle::Verdict::Check(_) => {}
         }
-        let now = Utc::now();
+        let now = crate::clock::wall();
         let found = user::by_username(&self.db, &username).await?;
         let hash = match &found {
             Some(u) => u.password_hash.clone(),
@@ -297,7 +297,7 @@ impl App {
                 "未登录或登录已失效，请重新登录".into(),
             ));
         };
-        let now = Utc::now();
+        let now = crate::clock::wall();
         if now - s.last_seen_at > self.security.session_idle
             || now - s.session_created_at > self.security.session_absolute
         {

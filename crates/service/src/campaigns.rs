@@ -3,10 +3,10 @@
 //! created.
 
 use crate::actor::audit_in;
+use crate::input::parse_date;
 use crate::input::text;
-use crate::mobilisation::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Code, Level};
 use dualtrack_domain::role::Permission;
@@ -152,7 +152,7 @@ impl App {
             code.as_str(),
             start_on,
             end_on,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(
@@ -306,7 +306,7 @@ impl App {
             issued_on,
             &measures,
             code.as_str(),
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         for o in &input.organisation_ids {

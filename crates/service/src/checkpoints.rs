@@ -16,8 +16,7 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim};
-use crate::input::text_of as text;
-use crate::mobilisation::parse_date;
+use crate::input::{parse_date, stored_code as code_of, text_of as text};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, SubsecRound, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -460,10 +459,6 @@ fn time_of_day(field: &'static str, raw: &str) -> ServiceResult<String> {
         })
 }
 
-fn code_of(raw: &str) -> ServiceResult<Code> {
-    Code::parse(raw).map_err(|e| ServiceError::Internal(e.to_string()))
-}
-
 fn who(i: usize, has_vehicle: bool) -> String {
     if i == 0 && has_vehicle {
         "第 1 位（驾驶员）".into()
@@ -607,7 +602,7 @@ impl App {
                 active_until,
                 created_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(
@@ -654,7 +649,7 @@ impl App {
         let c = self.cp_checkpoint(actor, id).await?;
         let day = match day.map(str::trim).filter(|s| !s.is_empty()) {
             Some(d) => parse_date("date", d)?,
-            None => reporting_day(Utc::now()),
+            None => self.today(),
         };
         let counts = store::counts_by_day(&self.db, &actor.scope, None, day, day)
             .await?
@@ -772,7 +767,7 @@ impl App {
         self.cp_checkpoint(actor, id).await?;
         let from = match q.from.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(d) => parse_date("from", d)?,
-            None => reporting_day(Utc::now()) - Duration::days(7),
+            None => self.today() - Duration::days(7),
         };
         self.shifts_from(id, from).await
     }
@@ -856,7 +851,7 @@ impl App {
                 created_by: actor.username.clone(),
                 people: input.person_ids.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(
@@ -1005,8 +1000,8 @@ impl App {
     ) -> ServiceResult<(Option<String>, String)> {
         let v = text(field, label, raw, 200, true)?;
         if looks_like_code(&v) {
-            match jurisdiction::get(&self.db, &v).await? {
-                Some(n) => Ok((Some(n.code), n.name)),
+            match self.name_of(&v).await? {
+                Some(name) => Ok((Some(v), name)),
                 None => Err(ServiceError::invalid(
                     field,
                     format!("{label}区划代码“{v}”不在本平台区域内；区域外的目的地请填写地名"),
@@ -1104,9 +1099,9 @@ impl App {
                     format!("来源区划代码“{origin}”无效：应为 2、4、6、9 或 12 位，或直接填写地名"),
                 ));
             }
-            let name = jurisdiction::get(&self.db, &origin)
+            let name = self
+                .name_of(&origin)
                 .await?
-                .map(|n| n.name)
                 .unwrap_or_else(|| origin.clone());
             (Some(origin.clone()), name)
         } else {
@@ -1146,7 +1141,7 @@ impl App {
         for (i, t) in input.travellers.iter().enumerate() {
             let w = who(i, has_vehicle);
             let name = text(tfield(i, 0), &format!("{w}的姓名"), &t.name, 50, true)?;
-            let id = ResidentId::parse(&t.id_number)
+            let id = ResidentId::parse(&t.id_number, self.today())
                 .map_err(|e| ServiceError::invalid(tfield(i, 1), format!("{w}（{name}）：{e}")))?;
             if !seen.insert(id.as_str().to_string()) {
                 return Err(ServiceError::invalid(
@@ -1326,7 +1321,7 @@ impl App {
             .await?;
         let from = match q.from.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(d) => parse_date("from", d)?,
-            None => reporting_day(Utc::now()),
+            None => self.today(),
         };
         let to = match q.to.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(d) => parse_date("to", d)?,
@@ -1360,11 +1355,14 @@ impl App {
                     }
                 })
                 .collect();
+        let rows = store::counts_by_county(&self.db, &actor.scope, staff, from, to).await?;
+        let counties: Vec<&str> = rows.iter().map(|r| r.county.as_str()).collect();
+        let names = jurisdiction::names_of(&self.db, &counties).await?;
         let mut by_county = Vec::new();
-        for r in store::counts_by_county(&self.db, &actor.scope, staff, from, to).await? {
-            let county_name = self
-                .name_of(&r.county)
-                .await?
+        for r in rows {
+            let county_name = names
+                .get(&r.county)
+                .cloned()
                 .unwrap_or_else(|| r.county.clone());
             by_county.push(CountyCountView {
                 county_code: r.county,

@@ -10,7 +10,7 @@
 
 use crate::checkpoints::{restricted_to, CountsQuery};
 use crate::handovers::HandoverFiguresQuery;
-use crate::mobilisation::parse_date;
+use crate::input::parse_date;
 use crate::monitoring::FiguresQuery;
 use crate::prevention::RollupQuery;
 use crate::resumption::{Rate, RatesQuery, SeriesQuery};

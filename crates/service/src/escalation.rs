@@ -14,7 +14,7 @@
 use crate::actor::audit_in;
 use crate::whistle::{write_notices, Note};
 use crate::{Actor, App, ServiceResult};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Code, Scope};
 use dualtrack_domain::time::cst;
@@ -187,7 +187,7 @@ impl App {
                 Some(t.jurisdiction_code.clone()),
                 format!("第 {step} 级：{} → {}，{}", level, up, reason.zh()),
             );
-            row.at = Utc::now();
+            row.at = crate::clock::wall();
             audit_in(&mut tx, &row).await?;
             tx.commit().await?;
             recorded += 1;
@@ -225,7 +225,7 @@ impl Scheduler {
     /// One round: take (or renew) the lease; if held, escalate what is due and deliver the
     /// outbox.
     pub async fn tick(&self) -> ServiceResult<Tick> {
-        let wall = Utc::now();
+        let wall = crate::clock::wall();
         let lease = Duration::seconds((self.interval.as_secs() as i64 * 3).max(30));
         if !store::take_lease(&self.app.db, LEASE, &self.holder, wall, wall + lease).await? {
             return Ok(Tick::default());

@@ -142,12 +142,9 @@ impl App {
 
     /// Names of the places (jurisdiction codes), looked up once each.
     async fn names(&self, codes: &[&str]) -> ServiceResult<HashMap<String, String>> {
-        let mut out = HashMap::new();
+        let mut out = dualtrack_store::jurisdiction::names_of(&self.db, codes).await?;
         for c in codes {
-            if !out.contains_key(*c) {
-                let name = self.name_of(c).await?.unwrap_or_default();
-                out.insert(c.to_string(), name);
-            }
+            out.entry(c.to_string()).or_default();
         }
         Ok(out)
     }

@@ -4,7 +4,7 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::mobilisation::parse_date;
+use crate::input::{opt_note, parse_date};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -205,20 +205,6 @@ pub struct FilingQuery {
     pub page: Option<i64>,
 }
 
-fn optional_text(
-    field: &'static str,
-    raw: &Option<String>,
-    max: usize,
-) -> ServiceResult<Option<String>> {
-    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) if s.chars().count() > max => {
-            Err(ServiceError::invalid(field, format!("说明不超过 {max} 字")))
-        }
-        Some(s) => Ok(Some(s.to_string())),
-        None => Ok(None),
-    }
-}
-
 impl App {
     /// An enterprise found by id within the actor's scope ("not found" otherwise, audited).
     async fn filing_enterprise(
@@ -297,7 +283,7 @@ impl App {
         let mut checks: [(bool, Option<String>); 5] = Default::default();
         for (slot, c) in checks.iter_mut().zip(FilingCheck::ALL) {
             let (done, note) = input.check(c);
-            *slot = (done, optional_text(c.note_field(), note, 500)?);
+            *slot = (done, opt_note(c.note_field(), note, 500)?);
         }
         let open = store::of_enterprise(&self.db, enterprise_id)
             .await?
@@ -327,7 +313,7 @@ impl App {
             created_by: actor.username.clone(),
         };
         let mut tx = self.db.begin().await?;
-        let id = match store::insert(&mut tx, &new, Utc::now()).await {
+        let id = match store::insert(&mut tx, &new, self.clock.now()).await {
             Ok(id) => id,
             Err(StoreError::Unique(_)) => {
                 return Err(ServiceError::Conflict {
@@ -466,7 +452,7 @@ impl App {
                 ),
             ));
         }
-        let note = optional_text("note", &input.note, 500)?;
+        let note = opt_note("note", &input.note, 500)?;
         self.decide_filing(actor, f, FilingStatus::Approved, note)
             .await
     }
@@ -508,7 +494,7 @@ impl App {
             status.as_str(),
             &actor.username,
             note.as_deref(),
-            Utc::now(),
+            self.clock.now(),
         )
         .await?
         {

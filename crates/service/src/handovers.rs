@@ -18,8 +18,8 @@
 use crate::actor::audit_in;
 use crate::checkpoints::restricted_to;
 use crate::export_resumption::sheet;
+use crate::input::parse_date;
 use crate::input::text_of;
-use crate::mobilisation::parse_date;
 use crate::monitoring::{CaseInput, ResponsibleInput};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -31,7 +31,7 @@ use dualtrack_domain::resident_id::{mask_id, mask_phone};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::time::{display, reporting_day};
 use dualtrack_store::handovers::{self as store, HandoverRow, OutboundRow, Which};
-use dualtrack_store::{jurisdiction, monitoring};
+use dualtrack_store::jurisdiction;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
@@ -341,13 +341,7 @@ impl App {
         &self,
         codes: &[String],
     ) -> ServiceResult<HashMap<String, String>> {
-        let mut unique: Vec<String> = codes.to_vec();
-        unique.sort();
-        unique.dedup();
-        Ok(monitoring::names(&self.db, &unique)
-            .await?
-            .into_iter()
-            .collect())
+        Ok(jurisdiction::names_of(&self.db, codes).await?)
     }
 
     /// A hand-over the actor's place has received; elsewhere "not found", audited.

@@ -12,7 +12,7 @@
 //! answered like a retry.
 
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use dualtrack_store::idempotency::{self as store, KeyRow};
 use dualtrack_store::Tx;
 use serde::Serialize;
@@ -35,6 +35,8 @@ pub struct Claim {
     key: String,
     kind: &'static str,
     fingerprint: String,
+    /// When the request came in, on the application's clock.
+    at: DateTime<Utc>,
 }
 
 impl Claim {
@@ -56,7 +58,7 @@ pub(crate) async fn keep(tx: &mut Tx, claim: Option<&Claim>, record_id: i64) -> 
                 fingerprint: c.fingerprint.clone(),
                 record_id,
             },
-            Utc::now(),
+            c.at,
         )
         .await?;
     }
@@ -140,6 +142,7 @@ impl App {
             key: key.clone(),
             kind,
             fingerprint: fingerprint.clone(),
+            at: self.clock.now(),
         };
         match write(Some(claim)).await {
             Ok(record) => Ok(Written {

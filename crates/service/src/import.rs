@@ -8,7 +8,6 @@ use crate::actor::audit_in;
 use crate::mobilisation::PeopleQuery;
 use crate::spreadsheet::{self, cell, RowError};
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::Utc;
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_domain::mobilisation::{Category, PoliticalStatus};
@@ -132,7 +131,7 @@ impl App {
             } else if name.chars().count() > 30 {
                 err("姓名", "姓名不能超过 30 个字".into());
             }
-            let id = match ResidentId::parse(cell(cells, cols[1])) {
+            let id = match ResidentId::parse(cell(cells, cols[1]), self.today()) {
                 Ok(id) => {
                     if let Some(first) = seen.insert(id.as_str().to_string(), row) {
                         err("身份证号", format!("与第 {first} 行的身份证号重复"));
@@ -236,7 +235,7 @@ impl App {
         let new_records: Vec<PersonRecord> = new.iter().map(|i| records[*i].clone()).collect();
         let mut tx = self.db.begin().await?;
         let inserted: HashMap<String, i64> =
-            store::insert_people(&mut tx, &new_records, Utc::now())
+            store::insert_people(&mut tx, &new_records, self.clock.now())
                 .await?
                 .into_iter()
                 .collect();
@@ -619,7 +618,7 @@ impl App {
             }
             let leader = match cell(cells, cols[7]) {
                 "" => None,
-                raw => match ResidentId::parse(raw) {
+                raw => match ResidentId::parse(raw, self.today()) {
                     Ok(id) => {
                         leaders.push((row, id.as_str().to_string(), "负责人身份证号"));
                         Some(id.as_str().to_string())
@@ -652,7 +651,7 @@ impl App {
         if !errors.is_empty() {
             return Err(rejected(errors));
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         for (kind, name, place, site_kind, site_name, established, dissolved, leader) in &rows {
             let leader_id = leader.as_ref().and_then(|n| leader_ids.get(n)).copied();
@@ -701,7 +700,7 @@ impl App {
         let mut rows = Vec::new();
         for (row, cells) in &sheet.rows {
             let row = *row;
-            let number = match ResidentId::parse(cell(cells, cols[0])) {
+            let number = match ResidentId::parse(cell(cells, cols[0]), self.today()) {
                 Ok(id) => {
                     people.push((row, id.as_str().to_string(), "身份证号"));
                     Some(id.as_str().to_string())
@@ -760,7 +759,7 @@ impl App {
         if !errors.is_empty() {
             return Err(rejected(errors));
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         for (number, place, site_kind, site_name, role, start, end) in &rows {
             let Some(person_id) = ids.get(number).copied() else {

@@ -8,10 +8,10 @@
 
 use crate::actor::audit_in;
 use crate::import::{choices, date_cell, rejected, EXPORT_LIMIT};
-use crate::mobilisation::parse_date;
+use crate::input::parse_date;
 use crate::spreadsheet::{self, cell, RowError};
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::resident_id::{mask_phone, validate_phone};
 use dualtrack_domain::resumption::{
@@ -326,7 +326,7 @@ impl App {
         if !errors.is_empty() {
             return Err(rejected(errors));
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         for (_, e) in &rows {
             let id = match store::insert_enterprise(&mut tx, e, now).await {
@@ -551,7 +551,7 @@ impl App {
         if !errors.is_empty() {
             return Err(rejected(errors));
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut corrected = 0;
         let mut tx = self.db.begin().await?;
         for (r, e) in &reports {

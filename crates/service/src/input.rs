@@ -1,7 +1,116 @@
 //! Checks on typed input shared by the use cases: each refusal names the field and says,
 //! in Chinese, what was wrong.
 
+use crate::clock::whole_seconds;
 use crate::{ServiceError, ServiceResult};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use dualtrack_domain::jurisdiction::Code;
+use dualtrack_domain::time::cst;
+
+/// Trimmed text of an optional field, `None` when absent or blank.
+pub(crate) fn trimmed(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Owned trimmed text of an optional field, `None` when absent or blank.
+pub(crate) fn non_empty(raw: &Option<String>) -> Option<String> {
+    trimmed(raw).map(str::to_string)
+}
+
+/// Trimmed text that must be given, of at most `max` characters (no other check).
+pub(crate) fn required(
+    field: &'static str,
+    label: &str,
+    raw: &str,
+    max: usize,
+) -> ServiceResult<String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err(ServiceError::invalid(field, format!("请填写{label}")));
+    }
+    if v.chars().count() > max {
+        return Err(ServiceError::invalid(
+            field,
+            format!("{label}不能超过 {max} 个字"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// Optional text checked as [`text`] when given; blank is `None`.
+pub(crate) fn opt_text(
+    field: &'static str,
+    label: &str,
+    raw: &Option<String>,
+    max: usize,
+) -> ServiceResult<Option<String>> {
+    match trimmed(raw) {
+        None => Ok(None),
+        Some(v) => text(field, label, v, max).map(Some),
+    }
+}
+
+/// An optional note (说明) of at most `max` characters; blank is `None`.
+pub(crate) fn opt_note(
+    field: &'static str,
+    raw: &Option<String>,
+    max: usize,
+) -> ServiceResult<Option<String>> {
+    match trimmed(raw) {
+        Some(s) if s.chars().count() > max => {
+            Err(ServiceError::invalid(field, format!("说明不超过 {max} 字")))
+        }
+        Some(s) => Ok(Some(s.to_string())),
+        None => Ok(None),
+    }
+}
+
+/// A date typed as `年-月-日`.
+pub(crate) fn parse_date(field: &'static str, raw: &str) -> ServiceResult<NaiveDate> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+        ServiceError::invalid(
+            field,
+            format!("日期格式应为 年-月-日，如 2020-02-28，收到“{raw}”"),
+        )
+    })
+}
+
+/// An optional date typed as `年-月-日`; blank is `None`.
+pub(crate) fn parse_opt_date(
+    field: &'static str,
+    raw: &Option<String>,
+) -> ServiceResult<Option<NaiveDate>> {
+    trimmed(raw).map(|r| parse_date(field, r)).transpose()
+}
+
+/// A time given as RFC 3339 or as China Standard Time `年-月-日 时:分`.
+pub(crate) fn parse_time(field: &'static str, raw: &str) -> ServiceResult<DateTime<Utc>> {
+    let s = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(whole_seconds(t.with_timezone(&Utc)));
+    }
+    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(s, f) {
+            if let Some(t) = cst().from_local_datetime(&n).single() {
+                return Ok(t.with_timezone(&Utc));
+            }
+        }
+    }
+    Err(ServiceError::invalid(
+        field,
+        format!("时间格式应为 年-月-日 时:分，如 2020-02-28 08:30，收到“{s}”"),
+    ))
+}
+
+/// A division code typed by the user.
+pub(crate) fn parse_code(field: &'static str, raw: &str) -> ServiceResult<Code> {
+    Code::parse(raw).map_err(|e| ServiceError::invalid(field, e.to_string()))
+}
+
+/// A division code read back from the database (a bad one is an internal error).
+pub(crate) fn stored_code(raw: &str) -> ServiceResult<Code> {
+    Code::parse(raw).map_err(|e| ServiceError::Internal(e.to_string()))
+}
 
 /// Trimmed text of at most `max` characters; `required` refuses it empty.
 pub(crate) fn text_of(

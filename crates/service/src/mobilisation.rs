@@ -3,9 +3,9 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::tree::parse_code;
+use crate::input::{non_empty, parse_code, parse_date, parse_opt_date, required};
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Code, Level};
 use dualtrack_domain::mobilisation::{
@@ -98,40 +98,6 @@ pub struct PeopleQuery {
     /// 只看该区划及其下级
     pub jurisdiction: Option<String>,
     pub page: Option<i64>,
-}
-
-fn non_empty(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-pub fn parse_date(field: &'static str, raw: &str) -> ServiceResult<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
-        ServiceError::invalid(
-            field,
-            format!("日期格式应为 年-月-日，如 2020-02-28，收到“{raw}”"),
-        )
-    })
-}
-
-fn parse_opt_date(field: &'static str, raw: &Option<String>) -> ServiceResult<Option<NaiveDate>> {
-    non_empty(raw).map(|r| parse_date(field, &r)).transpose()
-}
-
-fn required(field: &'static str, label: &str, raw: &str, max: usize) -> ServiceResult<String> {
-    let v = raw.trim();
-    if v.is_empty() {
-        return Err(ServiceError::invalid(field, format!("请填写{label}")));
-    }
-    if v.chars().count() > max {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{label}不能超过 {max} 个字"),
-        ));
-    }
-    Ok(v.to_string())
 }
 
 fn person_view(p: PersonRow, mut categories: Vec<Category>) -> PersonView {
@@ -449,7 +415,7 @@ impl App {
         self.require(actor, Permission::ManageMobilisation, "人员", &input.name)
             .await?;
         let name = required("name", "姓名", &input.name, 30)?;
-        let id = ResidentId::parse(&input.id_number)
+        let id = ResidentId::parse(&input.id_number, self.today())
             .map_err(|e| ServiceError::invalid("id_number", e.to_string()))?;
         let phone = non_empty(&input.phone)
             .map(|p| validate_phone(&p))
@@ -504,7 +470,7 @@ impl App {
                         political_status: status.as_str(),
                         jurisdiction_code: code.as_str(),
                         employer: employer.as_deref(),
-                        at: Utc::now(),
+                        at: self.clock.now(),
                     },
                 )
                 .await?;
@@ -692,7 +658,7 @@ impl App {
                 established_on,
                 dissolved_on,
                 leader_id: input.leader_id,
-                at: Utc::now(),
+                at: self.clock.now(),
             },
         )
         .await?;
@@ -857,7 +823,7 @@ impl App {
         })
     }
 
-    async fn write_deployment(tx: &mut Tx, d: &PreparedDeployment) -> ServiceResult<i64> {
+    async fn write_deployment(&self, tx: &mut Tx, d: &PreparedDeployment) -> ServiceResult<i64> {
         Ok(store::insert_deployment(
             tx,
             &NewDeployment {
@@ -869,7 +835,7 @@ impl App {
                 role: &d.role,
                 start_on: d.start_on,
                 end_on: d.end_on,
-                at: Utc::now(),
+                at: self.clock.now(),
             },
         )
         .await?)
@@ -894,7 +860,7 @@ impl App {
         let prepared = self.prepare_deployment(actor, input).await?;
         let code = prepared.code.clone();
         let mut tx = self.db.begin().await?;
-        let id = Self::write_deployment(&mut tx, &prepared).await?;
+        let id = self.write_deployment(&mut tx, &prepared).await?;
         let row = actor.audit(
             Action::Deploy,
             Outcome::Success,
@@ -1027,7 +993,7 @@ impl App {
             &post,
             returned_on,
             expected_on,
-            Utc::now(),
+            self.clock.now(),
         )
         .await
         {
@@ -1086,7 +1052,7 @@ impl App {
             code.as_str(),
             submitted_on,
             &wish,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         let row = actor.audit(
@@ -1157,7 +1123,7 @@ impl App {
         let (status, deployment_id) = match &prepared {
             Some(p) => (
                 ApplicationStatus::Approved,
-                Some(Self::write_deployment(&mut tx, p).await?),
+                Some(self.write_deployment(&mut tx, p).await?),
             ),
             None => (ApplicationStatus::Declined, None),
         };
@@ -1261,7 +1227,7 @@ impl App {
             community.as_str(),
             registered_on,
             grid.as_ref().map(|g| g.as_str()),
-            Utc::now(),
+            self.clock.now(),
         )
         .await
         {
@@ -1389,7 +1355,7 @@ impl App {
             recorded_on,
             &content,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         let row = actor.audit(
@@ -1573,7 +1539,7 @@ impl App {
             served_on,
             input.hours,
             &description,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), id).await?;

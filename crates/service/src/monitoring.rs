@@ -11,12 +11,12 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::input::text;
-use crate::mobilisation::parse_date;
+use crate::input::{opt_text, parse_date, parse_time, text};
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::checkpoints::temperature_tenths;
+use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_domain::jurisdiction::{Code, Level, Scope};
 use dualtrack_domain::monitoring::{
     is_abnormal, next_due, parse_symptoms, planned_end, symptoms_from_text, symptoms_text,
@@ -24,7 +24,7 @@ use dualtrack_domain::monitoring::{
 };
 use dualtrack_domain::resident_id::{mask_id, mask_phone, validate_phone, ResidentId};
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::time::{cst, reporting_day};
+use dualtrack_domain::time::reporting_day;
 use dualtrack_store::monitoring::{
     self as store, AlertRow, CaseFilter, CaseRow, FollowupRow, NewCase, NewFollowup,
     NewResponsible, PlaceKindFigure, Referral, ResponsibleRow,
@@ -280,41 +280,6 @@ pub struct OverdueList {
 }
 
 // ---- helpers ----
-fn opt_text(
-    field: &'static str,
-    label: &str,
-    raw: &Option<String>,
-    max: usize,
-) -> ServiceResult<Option<String>> {
-    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(v) => text(field, label, v, max).map(Some),
-    }
-}
-
-fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.with_nanosecond(0).unwrap_or(t)
-}
-
-/// A time given as RFC 3339 or as China Standard Time `年-月-日 时:分`.
-pub fn parse_time(field: &'static str, raw: &str) -> ServiceResult<DateTime<Utc>> {
-    let s = raw.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(whole_seconds(t.with_timezone(&Utc)));
-    }
-    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
-        if let Ok(n) = NaiveDateTime::parse_from_str(s, f) {
-            if let Some(t) = cst().from_local_datetime(&n).single() {
-                return Ok(t.with_timezone(&Utc));
-            }
-        }
-    }
-    Err(ServiceError::invalid(
-        field,
-        format!("时间格式应为 年-月-日 时:分，如 2020-02-28 08:30，收到“{s}”"),
-    ))
-}
-
 fn case_view(c: CaseRow, now: DateTime<Utc>) -> CaseView {
     let kind = CaseKind::parse(&c.kind).unwrap_or(CaseKind::Home);
     let status = CaseStatus::parse(&c.status).unwrap_or(CaseStatus::Active);
@@ -412,11 +377,6 @@ fn kind_figures(rows: &[&PlaceKindFigure]) -> Vec<KindFigure> {
 }
 
 impl App {
-    /// The time now, from the application's clock, to the second.
-    pub fn now(&self) -> DateTime<Utc> {
-        whole_seconds(self.clock.now())
-    }
-
     /// The scope a query asks for: the caller's, or a place within it.
     pub(crate) async fn narrowed(
         &self,
@@ -524,7 +484,7 @@ impl App {
             )
         })?;
         let name = text("name", "姓名", &input.name, 30)?;
-        let id_number = ResidentId::parse(&input.id_number)
+        let id_number = ResidentId::parse(&input.id_number, self.today())
             .map_err(|e| ServiceError::invalid("id_number", format!("身份证号无效：{e}")))?;
         let phone = match input
             .phone
@@ -625,7 +585,7 @@ impl App {
         let county = &code.as_str()[..6];
         for id in &ids {
             match found.get(id) {
-                Some(home) if home.starts_with(county) => {}
+                Some(home) if in_subtree(home, county) => {}
                 _ => {
                     return Err(ServiceError::unknown(
                         "responsible",
@@ -1126,7 +1086,7 @@ impl App {
             grouped.entry(r.place.clone()).or_default().push(r);
         }
         let codes: Vec<String> = grouped.keys().cloned().collect();
-        let names = self.place_names(&codes).await?;
+        let names = dualtrack_store::jurisdiction::names_of(&self.db, &codes).await?;
         let places: Vec<PlaceFigures> = grouped
             .iter()
             .map(|(code, rs)| {
@@ -1198,9 +1158,5 @@ impl App {
             out.push((d, under));
         }
         Ok(out)
-    }
-
-    async fn place_names(&self, codes: &[String]) -> ServiceResult<HashMap<String, String>> {
-        Ok(store::names(&self.db, codes).await?.into_iter().collect())
     }
 }

@@ -10,13 +10,12 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::input::text;
-use crate::mobilisation::parse_date;
-use crate::tree::parse_code;
+use crate::input::{non_empty as opt_text, parse_code, parse_date, text};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::filings::{report_deadline, Punctuality};
+use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_domain::jurisdiction::{Code, Level, Scope};
 use dualtrack_domain::prevention::{
     risk_of, Exposure, GridDuty, GridRole, PersonKind, RiskLevel, RiskRule, StabilityKind,
@@ -24,7 +23,7 @@ use dualtrack_domain::prevention::{
 };
 use dualtrack_domain::resident_id::{mask_id, mask_phone, validate_phone, ResidentId};
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::time::{display, reporting_day};
+use dualtrack_domain::time::display;
 use dualtrack_store::prevention::{self as store, DayFigures};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -461,13 +460,6 @@ pub struct RollupView {
     /// 迟报的网格
     pub late: Vec<GridDue>,
 }
-fn opt_text(raw: &Option<String>) -> Option<String> {
-    raw.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
 /// A division code of another place (where someone came from, a risk area): 2 to 12
 /// digits of a province that exists.
 fn region_code(field: &'static str, label: &str, raw: &str) -> ServiceResult<String> {
@@ -525,7 +517,7 @@ fn rule_of(r: &store::RiskAreaRow) -> RiskRule {
 /// The rules that apply to a grid: those set for it or a place above it.
 fn rules_for(all: &[store::RiskAreaRow], grid: &str) -> Vec<RiskRule> {
     all.iter()
-        .filter(|r| grid.starts_with(&r.jurisdiction_code))
+        .filter(|r| in_subtree(grid, &r.jurisdiction_code))
         .map(rule_of)
         .collect()
 }
@@ -624,7 +616,7 @@ fn rate(households: i64, screened: i64) -> Option<f64> {
 fn concerns(actor: &Actor, code: &str) -> bool {
     match &actor.scope {
         Scope::All => true,
-        Scope::Under(c) => code.starts_with(c.as_str()) || c.as_str().starts_with(code),
+        Scope::Under(c) => in_subtree(code, c.as_str()) || in_subtree(c.as_str(), code),
     }
 }
 
@@ -745,7 +737,7 @@ impl App {
         })?;
         let joined_on = match opt_text(&input.joined_on) {
             Some(d) => parse_date("joined_on", &d)?,
-            None => reporting_day(Utc::now()),
+            None => self.today(),
         };
         let person = dualtrack_store::mobilisation::person(&self.db, input.person_id).await?;
         let person = self
@@ -834,7 +826,8 @@ impl App {
         let address = text("address", "住址", &input.address, 100)?;
         let head = text("head_name", "户主姓名", &input.head_name, 30)?;
         let mut tx = self.db.begin().await?;
-        let id = store::insert_household(&mut tx, &g.code, &address, &head, Utc::now()).await?;
+        let id =
+            store::insert_household(&mut tx, &g.code, &address, &head, self.clock.now()).await?;
         keep(&mut tx, claim.as_ref(), id).await?;
         audit_in(
             &mut tx,
@@ -903,7 +896,7 @@ impl App {
             on,
             &note,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), id).await?;
@@ -926,7 +919,7 @@ impl App {
     /// A day that has begun (not in the future), China Standard Time.
     fn past_day(&self, field: &'static str, raw: &str) -> ServiceResult<NaiveDate> {
         let d = parse_date(field, raw)?;
-        if d > reporting_day(Utc::now()) {
+        if d > self.today() {
             return Err(ServiceError::invalid(field, format!("日期 {d} 还没到")));
         }
         Ok(d)
@@ -967,7 +960,7 @@ impl App {
         .await?;
         let h = self.household_in_scope(actor, household).await?;
         let name = text("name", "姓名", &input.name, 30)?;
-        let id_number = ResidentId::parse(&input.id_number)
+        let id_number = ResidentId::parse(&input.id_number, self.today())
             .map_err(|e| ServiceError::invalid("id_number", e.to_string()))?;
         let phone = opt_text(&input.phone)
             .map(|p| validate_phone(&p).map_err(|e| ServiceError::invalid("phone", e)))
@@ -1042,7 +1035,7 @@ impl App {
             screened_on,
             screened_by: actor.username.clone(),
         };
-        let now = Utc::now();
+        let now = self.clock.now();
         let id = store::insert_screened(&mut tx, &row, now).await?;
         keep(&mut tx, claim.as_ref(), id).await?;
         store::visit(
@@ -1202,7 +1195,7 @@ impl App {
             .await?;
         let new = self.risk_input(actor, input)?;
         let mut tx = self.db.begin().await?;
-        let id = store::insert_risk_area(&mut tx, &new, Utc::now()).await?;
+        let id = store::insert_risk_area(&mut tx, &new, self.clock.now()).await?;
         let moved = reclassify(&mut tx, code.as_str()).await?;
         audit_in(
             &mut tx,
@@ -1248,7 +1241,7 @@ impl App {
             .await?;
         let new = self.risk_input(actor, input)?;
         let mut tx = self.db.begin().await?;
-        store::update_risk_area(&mut tx, id, &new, Utc::now()).await?;
+        store::update_risk_area(&mut tx, id, &new, self.clock.now()).await?;
         let moved = reclassify(&mut tx, &old.jurisdiction_code).await?;
         audit_in(
             &mut tx,
@@ -1309,7 +1302,7 @@ impl App {
             start_on,
             due_on,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(
@@ -1456,7 +1449,7 @@ impl App {
             input.copies,
             input.times,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), id).await?;
@@ -1560,7 +1553,7 @@ impl App {
             &handling,
             status.as_str(),
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), id).await?;
@@ -1681,7 +1674,7 @@ impl App {
             .await?;
         let g = self.grid_in_scope(actor, raw).await?;
         let date = parse_date("report_date", &input.report_date)?;
-        if date >= reporting_day(Utc::now()) {
+        if date >= self.today() {
             return Err(ServiceError::invalid(
                 "report_date",
                 format!("{date} 还没过完：日报截至当日 24 时，次日报送"),
@@ -1710,7 +1703,7 @@ impl App {
             zero_report: f.is_zero(),
             remarks,
             filed_by: actor.username.clone(),
-            filed_at: Utc::now(),
+            filed_at: self.clock.now(),
         };
         let Some(id) = store::insert_report(&mut tx, &row).await? else {
             return Err(ServiceError::Conflict {
@@ -1826,8 +1819,7 @@ impl App {
         }
         let mut codes: Vec<String> = places.iter().map(|p| p.code.clone()).collect();
         codes.push(top.clone());
-        let names: HashMap<String, String> =
-            store::names(&self.db, &codes).await?.into_iter().collect();
+        let names = dualtrack_store::jurisdiction::names_of(&self.db, &codes).await?;
         for p in places.iter_mut() {
             p.name = names
                 .get(&p.code)
@@ -1840,7 +1832,7 @@ impl App {
             due_hour: self.grid_report_due_hour,
             deadline,
             deadline_local: display(deadline),
-            deadline_passed: Utc::now() > deadline,
+            deadline_passed: self.clock.now() > deadline,
             total,
             places,
             missing,

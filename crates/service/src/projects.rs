@@ -16,17 +16,16 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
+use crate::input::parse_date;
 use crate::input::text_of as text;
-use crate::mobilisation::parse_date;
 use crate::resumption::{rate, Rate};
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::projects::{
     parse_province, province_name, ProjectCategory, ProjectStatus, ShipMode, MAX_INVESTMENT,
 };
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::time::reporting_day;
 use dualtrack_store::projects::{
     self as store, NewPlant, NewProject, NewShipment, PlantRow, ProjectRow,
 };
@@ -37,12 +36,13 @@ use utoipa::{IntoParams, ToSchema};
 /// The largest daily quantity accepted for output, capacity and shipments.
 const MAX_QUANTITY: i64 = 10_000_000;
 
-fn today() -> NaiveDate {
-    reporting_day(Utc::now())
-}
-
-fn not_future(field: &'static str, label: &str, d: NaiveDate) -> ServiceResult<NaiveDate> {
-    if d > today() {
+fn not_future(
+    field: &'static str,
+    label: &str,
+    d: NaiveDate,
+    today: NaiveDate,
+) -> ServiceResult<NaiveDate> {
+    if d > today {
         return Err(ServiceError::invalid(
             field,
             format!("{label}{d}晚于今天，不能预先填报"),
@@ -540,7 +540,7 @@ impl App {
             is_restart: input.is_restart,
             status: ProjectStatus::Planned.as_str().into(),
         };
-        let id = store::insert_project(&mut tx, &row, Utc::now()).await?;
+        let id = store::insert_project(&mut tx, &row, self.clock.now()).await?;
         audit_in(
             &mut tx,
             &actor.audit(
@@ -594,7 +594,7 @@ impl App {
     ) -> ServiceResult<Vec<ProjectView>> {
         self.require(actor, Permission::ReadResumption, "重大项目", "list")
             .await?;
-        let year = year.unwrap_or(today().year() as i64);
+        let year = year.unwrap_or(self.today().year() as i64);
         if !(2000..=2100).contains(&year) {
             return Err(ServiceError::invalid(
                 "year",
@@ -621,7 +621,7 @@ impl App {
         .await?;
         let p = self.project_in_scope(actor, id).await?;
         let on = parse_date("actual_start", &input.actual_start)?;
-        not_future("actual_start", "实际开工日期", on)?;
+        not_future("actual_start", "实际开工日期", on, self.today())?;
         if (on.year() as i64) < p.plan_year {
             return Err(ServiceError::invalid(
                 "actual_start",
@@ -672,7 +672,7 @@ impl App {
         .await?;
         let p = self.project_in_scope(actor, id).await?;
         let as_of = parse_date("as_of", &input.as_of)?;
-        not_future("as_of", "截至日期", as_of)?;
+        not_future("as_of", "截至日期", as_of, self.today())?;
         if as_of.year() as i64 != p.plan_year {
             return Err(ServiceError::invalid(
                 "as_of",
@@ -732,7 +732,7 @@ impl App {
             completed,
             &note,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         let detail = match old {
@@ -856,7 +856,7 @@ impl App {
                 unit: unit.clone(),
                 design_capacity: capacity,
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(
@@ -913,7 +913,7 @@ impl App {
         .await?;
         let p = self.plant_in_scope(actor, id).await?;
         let day = parse_date("output_date", &input.output_date)?;
-        not_future("output_date", "生产日期", day)?;
+        not_future("output_date", "生产日期", day, self.today())?;
         let output = quantity("output", "当日产量", input.output, 0)?;
         if output > p.design_capacity * 2 {
             return Err(ServiceError::invalid(
@@ -926,7 +926,7 @@ impl App {
         }
         let mut tx = self.db.begin().await?;
         let replaced =
-            store::put_output(&mut tx, id, day, output, &actor.username, Utc::now()).await?;
+            store::put_output(&mut tx, id, day, output, &actor.username, self.clock.now()).await?;
         let detail = match replaced {
             Some(o) => format!("{}：{day} 产量 {output} {}（更正，原 {o}）", p.name, p.unit),
             None => format!("{}：{day} 产量 {output} {}", p.name, p.unit),
@@ -1019,7 +1019,7 @@ impl App {
         .await?;
         let p = self.plant_in_scope(actor, id).await?;
         let day = parse_date("ship_date", &input.ship_date)?;
-        not_future("ship_date", "发运日期", day)?;
+        not_future("ship_date", "发运日期", day, self.today())?;
         let province = parse_province(&input.province_code)
             .map_err(|m| ServiceError::invalid("province_code", m))?;
         let qty = quantity("quantity", "发运量", input.quantity, 1)?;
@@ -1045,7 +1045,7 @@ impl App {
                 note: note.clone(),
                 filed_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), sid).await?;

@@ -4,7 +4,7 @@
 //! by the deadline (on time), after it (late), or not at all (missing), by county, with the
 //! liaison to chase (phone masked).
 
-use crate::mobilisation::parse_date;
+use crate::input::parse_date;
 use crate::{Actor, App, ServiceResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::filings::{report_deadline, Punctuality};
@@ -134,7 +134,7 @@ impl App {
             due_hour: self.report_due_hour,
             deadline,
             deadline_local: display(deadline),
-            deadline_passed: Utc::now() > deadline,
+            deadline_passed: self.clock.now() > deadline,
             missing: list(Punctuality::Missing),
             late: list(Punctuality::Late),
             total,

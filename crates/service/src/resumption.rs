@@ -4,9 +4,9 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::mobilisation::parse_date;
+use crate::input::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::Scope;
 use dualtrack_domain::resident_id::{mask_phone, validate_phone};
@@ -381,7 +381,7 @@ impl App {
                 .map(str::to_string),
             contact_phone: phone,
         };
-        let id = match store::insert_enterprise(&mut tx, &row, Utc::now()).await {
+        let id = match store::insert_enterprise(&mut tx, &row, self.clock.now()).await {
             Ok(id) => id,
             Err(StoreError::Unique(_)) => {
                 return Err(ServiceError::Conflict {
@@ -473,7 +473,7 @@ impl App {
             until_on,
             input.note.trim(),
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         let detail = format!("{}：{}，自 {from_on}", e.name, reason.zh());
@@ -542,7 +542,7 @@ impl App {
     ) -> ServiceResult<ReportView> {
         let id = e.id;
         let report_date = parse_date("report_date", &input.report_date)?;
-        let today = dualtrack_domain::time::reporting_day(Utc::now());
+        let today = self.today();
         if report_date > today {
             return Err(ServiceError::invalid(
                 "report_date",
@@ -584,7 +584,7 @@ impl App {
             filed_by: actor.username.clone(),
         };
         let mut tx = self.db.begin().await?;
-        let filed = store::file_report(&mut tx, &r, Utc::now()).await?;
+        let filed = store::file_report(&mut tx, &r, self.clock.now()).await?;
         keep(&mut tx, claim.as_ref(), filed.id).await?;
         let version = filed.version;
         let detail = format!(

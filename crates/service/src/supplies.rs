@@ -21,11 +21,13 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::input::text_of as text;
-use crate::mobilisation::parse_date;
+use crate::input::{
+    non_empty as opt_text, parse_date, parse_opt_date as opt_date, text_of as text,
+};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
+use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_domain::jurisdiction::{Code, Level, Scope};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::supplies::{
@@ -33,7 +35,6 @@ use dualtrack_domain::supplies::{
     MovementKind, NeedBasis, RequestStatus, StoreKind, DEFAULT_NEED_HORIZON_DAYS,
     DEFAULT_WARN_DAYS, MAX_QUANTITY, USE_WINDOW_DAYS,
 };
-use dualtrack_domain::time::reporting_day;
 use dualtrack_store::supplies::{
     self as store, AllocationRow, Applied, BalanceRow, ItemRow, MovementRow, NeedRow,
     NewAllocation, NewItem, NewMovement, NewNeed, NewRequest, NewStore, RequestRow, StoreRow,
@@ -649,17 +650,6 @@ fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-fn opt_text(raw: &Option<String>) -> Option<String> {
-    raw.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-fn opt_date(field: &'static str, raw: &Option<String>) -> ServiceResult<Option<NaiveDate>> {
-    opt_text(raw).map(|d| parse_date(field, &d)).transpose()
-}
-
 /// A quantity typed in a unit, in the item's unit: the quantity field for a bad number, the
 /// unit field for a unit the item is not counted in.
 fn quantity_of(
@@ -812,7 +802,7 @@ impl Lookup {
 
 /// Whether a code lies in the subtree of `place`.
 fn under(code: &str, place: &str) -> bool {
-    code.starts_with(place)
+    in_subtree(code, place)
 }
 
 /// The reads the supplies figures of a scope as of a day are computed from.
@@ -910,7 +900,7 @@ pub struct Closed {
 impl App {
     /// Today, China Standard Time, by the application's clock.
     fn supplies_today(&self) -> NaiveDate {
-        reporting_day(self.clock.now())
+        self.today()
     }
 
     /// Closes the days of stock (日结) through yesterday by the application's clock: the
@@ -1151,7 +1141,7 @@ impl App {
         let mut new = self.check_item(input).await?;
         new.created_by = actor.username.clone();
         let mut tx = self.db.begin().await?;
-        let id = store::insert_item(&mut tx, &new, Utc::now()).await?;
+        let id = store::insert_item(&mut tx, &new, self.clock.now()).await?;
         audit_in(
             &mut tx,
             &actor.audit(
@@ -1275,7 +1265,7 @@ impl App {
                 keeper,
                 created_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(
@@ -1527,7 +1517,7 @@ impl App {
             recorded_by: actor.username.clone(),
         };
         let mut tx = self.db.begin().await?;
-        let id = store::insert_movement(&mut tx, &new, Utc::now()).await?;
+        let id = store::insert_movement(&mut tx, &new, self.clock.now()).await?;
         keep(&mut tx, claim.as_ref(), id).await?;
         match kind {
             MovementKind::Receipt | MovementKind::AdjustIn => {
@@ -1896,7 +1886,8 @@ impl App {
             .await?;
         let new = self.check_need(actor, &place, input).await?;
         let mut tx = self.db.begin().await?;
-        let ids = store::insert_needs(&mut tx, std::slice::from_ref(&new), Utc::now()).await?;
+        let ids =
+            store::insert_needs(&mut tx, std::slice::from_ref(&new), self.clock.now()).await?;
         let id = ids.first().copied().unwrap_or_default();
         keep(&mut tx, claim.as_ref(), id).await?;
         let look = self.lookup(&actor.scope).await?;
@@ -2013,7 +2004,7 @@ impl App {
                 reason,
                 created_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), id).await?;
@@ -2247,7 +2238,7 @@ impl App {
                 note,
                 created_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         store::insert_movement(
@@ -2271,7 +2262,7 @@ impl App {
                 idempotency_key: key.clone(),
                 recorded_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), id).await?;
@@ -2402,7 +2393,7 @@ impl App {
                     idempotency_key: None,
                     recorded_by: actor.username.clone(),
                 },
-                Utc::now(),
+                self.clock.now(),
             )
             .await?;
             Self::put_in(&mut tx, a.to_store_id, a.item_id, day, q).await?;
@@ -2498,7 +2489,7 @@ impl App {
             crop.as_str(),
             input.planned_mu,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(
@@ -2584,7 +2575,7 @@ impl App {
             input.sown_mu,
             &note,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         audit_in(

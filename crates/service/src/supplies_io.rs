@@ -12,11 +12,10 @@ use crate::import::{date_cell, rejected};
 use crate::spreadsheet::{self, cell, RowError};
 use crate::supplies::{ItemInput, NeedInput};
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::supplies::{to_base_units, Crop, ItemKind, MovementKind, NeedBasis};
-use dualtrack_domain::time::reporting_day;
 use dualtrack_store::supplies::{self as store, Applied, ItemRow, NewMovement};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -228,7 +227,7 @@ impl App {
         }
         let mut tx = self.db.begin().await?;
         for new in &rows {
-            store::insert_item(&mut tx, new, Utc::now()).await?;
+            store::insert_item(&mut tx, new, self.clock.now()).await?;
         }
         audit_in(
             &mut tx,
@@ -284,7 +283,7 @@ impl App {
             .into_iter()
             .map(|s| (s.id, s))
             .collect();
-        let today = reporting_day(self.clock.now());
+        let today = self.today();
         let mut errors = Vec::new();
         let mut counts = Vec::new();
         let mut seen: HashSet<(i64, i64, NaiveDate)> = HashSet::new();
@@ -386,7 +385,7 @@ impl App {
                     idempotency_key: None,
                     recorded_by: actor.username.clone(),
                 },
-                Utc::now(),
+                self.clock.now(),
             )
             .await?;
             if let Applied::Short { available } =
@@ -562,7 +561,7 @@ impl App {
             return Err(rejected(errors));
         }
         let mut tx = self.db.begin().await?;
-        store::insert_needs(&mut tx, &rows, Utc::now()).await?;
+        store::insert_needs(&mut tx, &rows, self.clock.now()).await?;
         audit_in(
             &mut tx,
             &actor.audit(

@@ -1,8 +1,8 @@
 //! The jurisdiction tree: browsing, search, grids, and import from the national codes.
 
 use crate::actor::audit_in;
+use crate::input::parse_code;
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::Utc;
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::divisions;
 use dualtrack_domain::jurisdiction::{validate_grid_name, Code, Level, Scope};
@@ -86,11 +86,6 @@ fn level_counts(pairs: impl IntoIterator<Item = (Level, i64)>) -> Vec<LevelCount
         .collect()
 }
 
-/// Parses a code from input, naming the field.
-pub fn parse_code(field: &'static str, raw: &str) -> ServiceResult<Code> {
-    Code::parse(raw).map_err(|e| ServiceError::invalid(field, e.to_string()))
-}
-
 impl App {
     /// The node the actor is bound to (the top of what it may see).
     pub fn home(&self, actor: &Actor) -> Option<Code> {
@@ -115,7 +110,7 @@ impl App {
 
     /// The name of a node, for labels (the caller's own node, in the layout).
     pub async fn name_of(&self, code: &str) -> ServiceResult<Option<String>> {
-        Ok(store::get(&self.db, code).await?.map(|r| r.name))
+        Ok(store::names_of(&self.db, &[code]).await?.remove(code))
     }
 
     pub async fn node(&self, actor: &Actor, raw_code: &str) -> ServiceResult<NodeView> {
@@ -204,7 +199,7 @@ impl App {
                 "该村（社区）的网格编号已用完（最多 999 个）",
             ));
         };
-        store::insert_grid(&mut tx, &code, &name, Utc::now()).await?;
+        store::insert_grid(&mut tx, &code, &name, self.clock.now()).await?;
         let row = actor.audit(
             Action::GridCreate,
             Outcome::Success,

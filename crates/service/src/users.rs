@@ -10,7 +10,7 @@
 
 use crate::actor::{audit_in, role_names};
 use crate::auth::hash_password;
-use crate::tree::parse_code;
+use crate::input::parse_code;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -51,7 +51,7 @@ pub struct NewUserInput {
     pub roles: Vec<String>,
 }
 
-fn view(u: UserRow, roles: Vec<Role>) -> UserView {
+fn view(u: UserRow, roles: Vec<Role>, now: DateTime<Utc>) -> UserView {
     UserView {
         id: u.id,
         username: u.username,
@@ -60,7 +60,7 @@ fn view(u: UserRow, roles: Vec<Role>) -> UserView {
         role_names: roles.iter().map(|r| r.zh().to_string()).collect(),
         roles,
         disabled: u.disabled,
-        locked_until: u.locked_until.filter(|t| *t > Utc::now()),
+        locked_until: u.locked_until.filter(|t| *t > now),
         created_at: u.created_at,
     }
 }
@@ -192,7 +192,7 @@ impl App {
         self.check_new_password("password", &input.password, &username, None)
             .await?;
         let hash = hash_password(&input.password).await?;
-        let now = Utc::now();
+        let now = crate::clock::wall();
         let mut tx = self.db.begin().await?;
         if !jurisdiction::exists(&mut tx, code.as_str()).await? {
             return Err(ServiceError::invalid(
@@ -247,7 +247,7 @@ impl App {
         }
         let u = self.user_in_scope(actor, id).await?;
         let roles = parse_roles_stored(&store::roles(&self.db, id).await?);
-        Ok(view(u, roles))
+        Ok(view(u, roles, crate::clock::wall()))
     }
 
     pub async fn list_users(
@@ -269,6 +269,7 @@ impl App {
         .await?;
         let ids: Vec<i64> = rows.iter().map(|u| u.id).collect();
         let pairs = store::roles_of(&self.db, &ids).await?;
+        let now = crate::clock::wall();
         Ok(rows
             .into_iter()
             .map(|u| {
@@ -277,7 +278,7 @@ impl App {
                     .filter(|(id, _)| *id == u.id)
                     .map(|(_, r)| r.clone())
                     .collect();
-                view(u, parse_roles_stored(&roles))
+                view(u, parse_roles_stored(&roles), now)
             })
             .collect())
     }
@@ -351,7 +352,7 @@ impl App {
             .await?;
         let hash = hash_password(new).await?;
         let mut tx = self.db.begin().await?;
-        store::set_password(&mut tx, id, &hash, Utc::now()).await?;
+        store::set_password(&mut tx, id, &hash, crate::clock::wall()).await?;
         let ended = session::delete_for_user(&mut tx, id).await?;
         let detail = if own {
             format!("本人修改，结束 {ended} 个会话")

@@ -13,7 +13,7 @@
 //! idempotency key: a crash between sending and recording the answer sends it again.
 
 use crate::{App, ServiceResult};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use dualtrack_store::whistle as store;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -54,7 +54,7 @@ impl App {
         let due = store::due_deliveries(&self.db, now, 50).await?;
         let (mut attempted, mut delivered) = (0, 0);
         for d in due {
-            let wall = Utc::now();
+            let wall = crate::clock::wall();
             if !store::claim_delivery(&self.db, d.id, wall, wall + Duration::seconds(60)).await? {
                 continue;
             }

@@ -11,9 +11,9 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
+use crate::input::parse_code;
+use crate::input::parse_time;
 use crate::input::{text, text_of};
-use crate::monitoring::parse_time;
-use crate::tree::parse_code;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -2414,11 +2414,11 @@ impl App {
         let today = reporting_day(now);
         let to = match opt(&q.to) {
             None => today,
-            Some(s) => crate::mobilisation::parse_date("to", s)?,
+            Some(s) => crate::input::parse_date("to", s)?,
         };
         let from = match opt(&q.from) {
             None => to - Duration::days(29),
-            Some(s) => crate::mobilisation::parse_date("from", s)?,
+            Some(s) => crate::input::parse_date("from", s)?,
         };
         if from > to {
             return Err(ServiceError::invalid("from", "起始日期不能晚于截止日期"));
@@ -2435,7 +2435,7 @@ impl App {
                 .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
                 .single()
                 .map(|t| t.with_timezone(&Utc))
-                .unwrap_or_else(Utc::now)
+                .unwrap_or_else(|| self.clock.now())
         };
         let (a, b) = (start(from), start(to + Duration::days(1)));
         let rows = store::figure_rows(&self.db, &scope, a, b).await?;
@@ -2508,11 +2508,11 @@ impl App {
         }
         let mut codes: BTreeSet<String> = by_place.keys().cloned().collect();
         codes.extend(place_grids.keys().cloned());
-        let names: HashMap<String, String> =
-            store::names(&self.db, &codes.iter().cloned().collect::<Vec<_>>())
-                .await?
-                .into_iter()
-                .collect();
+        let names = dualtrack_store::jurisdiction::names_of(
+            &self.db,
+            &codes.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+        .await?;
         let rate = |n: i64, d: i64| (d > 0).then(|| (n as f64 / d as f64 * 100.0).round() / 100.0);
         let places = codes
             .into_iter()

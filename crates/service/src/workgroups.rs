@@ -14,14 +14,14 @@
 
 use crate::actor::audit_in;
 use crate::idempotency::{keep, Claim, Written};
-use crate::input::text_of as text;
-use crate::mobilisation::parse_date;
+use crate::input::{
+    parse_date, parse_opt_date as opt_date, stored_code as code_of, text_of as text,
+};
 use crate::{Actor, App, ServiceError, ServiceResult};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use dualtrack_domain::audit::{Action, Outcome};
-use dualtrack_domain::jurisdiction::{Code, Scope};
+use dualtrack_domain::jurisdiction::Scope;
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::time::reporting_day;
 use dualtrack_domain::workgroups::{Checks, PreventionCheck, ProblemCategory, ProblemStatus};
 use dualtrack_store::mobilisation::{self as orgs, OrgRow};
 use dualtrack_store::resumption::{self as enterprises, EnterpriseRow};
@@ -337,17 +337,6 @@ fn category(field: &'static str, raw: &str) -> ServiceResult<ProblemCategory> {
     })
 }
 
-fn opt_date(field: &'static str, raw: &Option<String>) -> ServiceResult<Option<NaiveDate>> {
-    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(d) => Ok(Some(parse_date(field, d)?)),
-        None => Ok(None),
-    }
-}
-
-fn code_of(raw: &str) -> ServiceResult<Code> {
-    Code::parse(raw).map_err(|e| ServiceError::Internal(e.to_string()))
-}
-
 impl App {
     async fn wg_enterprise(&self, actor: &Actor, id: i64) -> ServiceResult<EnterpriseRow> {
         let row = enterprises::enterprise(&self.db, id).await?;
@@ -438,7 +427,7 @@ impl App {
                 note,
                 assigned_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         let detail = format!("{} 驻 {}，自 {from_on}", group.name, e.name);
@@ -492,7 +481,7 @@ impl App {
     ) -> ServiceResult<WorkGroupsView> {
         self.require(actor, Permission::ReadResumption, "工作组", "list")
             .await?;
-        let as_of = opt_date("as_of", &q.as_of)?.unwrap_or_else(|| reporting_day(Utc::now()));
+        let as_of = opt_date("as_of", &q.as_of)?.unwrap_or_else(|| self.today());
         let (groups_stationed, cadres_stationed, enterprises_stationed) =
             store::stationed_figure(&self.db, &actor.scope, as_of).await?;
         let mut running: BTreeMap<i64, Vec<EnterpriseRef>> = BTreeMap::new();
@@ -644,7 +633,7 @@ impl App {
             let description = text("problems", "难题描述", &d.description, 1000, true)?;
             drafts.push((c, description));
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         let id = store::insert_visit(
             &mut tx,
@@ -831,7 +820,7 @@ impl App {
                 raised_on,
                 raised_by: actor.username.clone(),
             },
-            Utc::now(),
+            self.clock.now(),
         )
         .await?;
         keep(&mut tx, claim.as_ref(), id).await?;
@@ -901,7 +890,7 @@ impl App {
             &resolution,
             resolved_on,
             &actor.username,
-            Utc::now(),
+            self.clock.now(),
         )
         .await?
         {

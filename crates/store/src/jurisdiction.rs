@@ -149,3 +149,28 @@ pub async fn codes_in(db: &Db, scope: &Scope) -> Result<Vec<String>> {
         .bind(&lo).bind(&hi).fetch_all(p).await?),
     )
 }
+
+/// The names of the places with these codes, by code: the one lookup of place names. A code
+/// that names no place is left out; each code is looked up once however often it is given.
+pub async fn names_of<S: AsRef<str>>(
+    db: &Db,
+    codes: &[S],
+) -> Result<std::collections::HashMap<String, String>> {
+    let mut wanted: Vec<&str> = codes.iter().map(AsRef::as_ref).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut out = std::collections::HashMap::with_capacity(wanted.len());
+    for chunk in wanted.chunks(200) {
+        let rows: Vec<(String, String)> = on_db!(db, p => {
+            let mut qb = QueryBuilder::new("SELECT code, name FROM jurisdictions WHERE code IN (");
+            let mut sep = qb.separated(", ");
+            for c in chunk {
+                sep.push_bind(*c);
+            }
+            qb.push(")");
+            qb.build_query_as::<(String, String)>().fetch_all(p).await?
+        });
+        out.extend(rows);
+    }
+    Ok(out)
+}

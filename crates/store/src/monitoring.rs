@@ -549,22 +549,6 @@ pub async fn load_cases(tx: &mut Tx, rows: &[LoadCase], at: DateTime<Utc>) -> Re
     Ok(written)
 }
 
-/// The names of some divisions: (code, name).
-pub async fn names(db: &Db, codes: &[String]) -> Result<Vec<(String, String)>> {
-    if codes.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(on_db!(db, p => {
-        let mut qb = sqlx::QueryBuilder::new("SELECT code, name FROM jurisdictions WHERE code IN (");
-        let mut sep = qb.separated(", ");
-        for c in codes {
-            sep.push_bind(c.as_str());
-        }
-        qb.push(")");
-        qb.build_query_as::<(String, String)>().fetch_all(p).await?
-    }))
-}
-
 /// The grids (or, lacking grids, the villages) under a code, for loading data.
 pub async fn owning_places(tx: &mut Tx, under: &str) -> Result<Vec<String>> {
     let (lo, hi) = (under.to_string(), format!("{under}:"));

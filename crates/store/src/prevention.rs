@@ -3,6 +3,7 @@
 
 use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
+use dualtrack_domain::jurisdiction::subtree_range_of;
 use dualtrack_domain::jurisdiction::Scope;
 use sqlx::QueryBuilder;
 
@@ -48,22 +49,6 @@ pub async fn grid_names(db: &Db, scope: &Scope) -> Result<Vec<(String, String)>>
     Ok(on_db!(db, p => sqlx::query_as::<_, (String, String)>(
         "SELECT code, name FROM jurisdictions WHERE level = 6 AND code >= $1 AND code < $2 ORDER BY code")
         .bind(&lo).bind(&hi).fetch_all(p).await?))
-}
-
-/// Names of the nodes with these codes.
-pub async fn names(db: &Db, codes: &[String]) -> Result<Vec<(String, String)>> {
-    if codes.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(on_db!(db, p => {
-        let mut qb = QueryBuilder::new("SELECT code, name FROM jurisdictions WHERE code IN (");
-        let mut sep = qb.separated(", ");
-        for c in codes {
-            sep.push_bind(c.as_str());
-        }
-        qb.push(")");
-        qb.build_query_as::<(String, String)>().fetch_all(p).await?
-    }))
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -638,18 +623,18 @@ pub async fn nodes_at_level_tx(
     prefix: &str,
     level: i64,
 ) -> Result<Vec<(String, String)>> {
-    let like = format!("{prefix}%");
+    let (lo, hi) = subtree_range_of(prefix);
     Ok(on_tx!(tx, x => sqlx::query_as::<_, (String, String)>(
-        "SELECT code, name FROM jurisdictions WHERE code LIKE $1 AND level = $2 ORDER BY code")
-        .bind(&like).bind(level).fetch_all(&mut *x).await?))
+        "SELECT code, name FROM jurisdictions WHERE code >= $1 AND code < $2 AND level = $3 ORDER BY code")
+        .bind(&lo).bind(&hi).bind(level).fetch_all(&mut *x).await?))
 }
 
 /// People of the registry with their place, in a subtree (the demo picks grid members).
 pub async fn people_in_tx(tx: &mut Tx, prefix: &str) -> Result<Vec<(i64, String)>> {
-    let like = format!("{prefix}%");
+    let (lo, hi) = subtree_range_of(prefix);
     Ok(on_tx!(tx, x => sqlx::query_as::<_, (i64, String)>(
-        "SELECT id, jurisdiction_code FROM people WHERE jurisdiction_code LIKE $1 ORDER BY id")
-        .bind(&like).fetch_all(&mut *x).await?))
+        "SELECT id, jurisdiction_code FROM people WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 ORDER BY id")
+        .bind(&lo).bind(&hi).fetch_all(&mut *x).await?))
 }
 
 /// Households in bulk: (grid, address, head); returns their ids in order.

@@ -1019,27 +1019,6 @@ pub async fn grid_codes(db: &Db, scope: &Scope) -> Result<Vec<String>> {
         .bind(&lo).bind(&hi).fetch_all(p).await?))
 }
 
-/// Names of some places.
-pub async fn names(db: &Db, codes: &[String]) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for chunk in codes.chunks(200) {
-        let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT code, name FROM jurisdictions WHERE code IN ({})",
-            ph.join(", ")
-        );
-        let rows: Vec<(String, String)> = on_db!(db, p => {
-            let mut q = sqlx::query_as::<_, (String, String)>(&sql);
-            for c in chunk {
-                q = q.bind(c);
-            }
-            q.fetch_all(p).await?
-        });
-        out.extend(rows);
-    }
-    Ok(out)
-}
-
 /// Users whose home node is exactly `code` and who hold one of the roles, for notices.
 pub async fn users_at(db: &Db, code: &str) -> Result<Vec<i64>> {
     Ok(on_db!(db, p => sqlx::query_scalar(

@@ -1,12 +1,11 @@
 //! How the pages show days, dates, delays, rates and chart figures.
 
-use chrono::{NaiveDate, Utc};
-use dualtrack_domain::time::reporting_day;
+use chrono::NaiveDate;
 use dualtrack_service::resumption::Rate;
 
 /// Today as a reporting day (China Standard Time), `YYYY-MM-DD`.
-pub fn today() -> String {
-    reporting_day(Utc::now()).format("%Y-%m-%d").to_string()
+pub fn today(app: &dualtrack_service::App) -> String {
+    app.today().format("%Y-%m-%d").to_string()
 }
 
 /// A date shown in a list, or a dash.

@@ -49,7 +49,7 @@ pub struct DeploymentRow {
 
 pub async fn deployment_rows(st: &AppState, ds: Vec<DeploymentView>) -> Vec<DeploymentRow> {
     let places = Places::of(st, ds.iter().map(|d| d.jurisdiction_code.as_str())).await;
-    let today = today();
+    let today = today(&st.app);
     ds.into_iter()
         .map(|d| {
             let site = match (d.site_kind, d.site_name) {

@@ -2,7 +2,7 @@
 //! the Haixi demo (the stock on the divisions of Haixi alone), the figures read from each rollup equal those counted from the rows
 //! (what the benchmarks time against each other, `dualtrack bench …`).
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use dualtrack_domain::jurisdiction::{Code, Scope};
 use dualtrack_store::{mobilisation, monitoring, resumption, supplies};
 use dualtrack_testkit::{demo_db, empty_db, on_both_engines, Engine};
@@ -41,12 +41,16 @@ async fn resumption_rates_agree_with_the_reports(engine: Engine) {
     let haixi = resumption::Filter::new(&Scope::Under(code("6328")), None);
     rates_agree(db, &haixi, probe, "loaded").await;
     // Corrected reports keep the rollup current.
+    let filed_at = (start + Duration::days(days as i64))
+        .and_hms_opt(12, 0, 0)
+        .expect("noon")
+        .and_utc();
     for k in 0..10 {
         let (id, headcount) = ids[(k * 197) % ids.len()];
         let mut r = dualtrack_bench::resumption::report(k, id, probe(k), start, headcount);
         r.status = "shut_down".into();
         let mut tx = db.begin().await.expect("tx");
-        resumption::file_report(&mut tx, &r, Utc::now())
+        resumption::file_report(&mut tx, &r, filed_at)
             .await
             .expect("filed");
         tx.commit().await.expect("commit");

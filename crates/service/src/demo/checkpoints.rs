@@ -10,7 +10,7 @@
 //! `checkpoint_worker` works at 格尔木南出口. Deterministic.
 
 use crate::ServiceResult;
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use dualtrack_domain::checkpoints::{is_fever, receiving_place, FEVER_TENTHS};
 use dualtrack_domain::jurisdiction::{Code, Scope};
 use dualtrack_domain::resident_id::check_char;
@@ -213,8 +213,7 @@ fn id_number(area: &str, i: u64) -> String {
 }
 
 /// Loads the checkpoints, shifts and passages; returns the number of passages.
-pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
-    let now = Utc::now();
+pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
     let first = day(1, 25);
     let last = day(3, 13);
     let mut ids = Vec::new();

@@ -6,7 +6,8 @@
 //! stationed in enterprises. Names are made up; ID numbers are valid but belong to no one.
 
 use crate::ServiceResult;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_domain::resident_id::check_char;
 use dualtrack_store::mobilisation::{self as store, NewDeployment, NewOrg, NewPerson};
 use dualtrack_store::Tx;
@@ -155,6 +156,8 @@ struct People {
     villages: Vec<String>,
     used: HashSet<String>,
     next: usize,
+    /// When the demo is loaded.
+    at: DateTime<Utc>,
 }
 
 impl People {
@@ -208,7 +211,7 @@ impl People {
             let mine: Vec<&String> = self
                 .villages
                 .iter()
-                .filter(|v| v.starts_with(&county))
+                .filter(|v| in_subtree(v, &county))
                 .collect();
             mine.get(i % mine.len().max(1))
                 .map(|s| s.to_string())
@@ -236,7 +239,7 @@ impl People {
                 political_status,
                 jurisdiction_code: &home,
                 employer,
-                at: Utc::now(),
+                at: self.at,
             },
         )
         .await?;
@@ -254,13 +257,18 @@ struct OrgPlan {
 }
 
 /// Loads the mobilisation records into the demo, in the caller's transaction.
-pub async fn load(tx: &mut Tx, villages: Vec<String>, grids: Vec<String>) -> ServiceResult<usize> {
+pub async fn load(
+    tx: &mut Tx,
+    villages: Vec<String>,
+    grids: Vec<String>,
+    now: DateTime<Utc>,
+) -> ServiceResult<usize> {
     let mut people = People {
         villages,
         used: HashSet::new(),
         next: 0,
+        at: now,
     };
-    let now = Utc::now();
 
     // Organisations: those standing by 2020-02-28 make the figures; a few set up in March
     // show that the count depends on the date.
@@ -572,7 +580,7 @@ pub async fn load(tx: &mut Tx, villages: Vec<String>, grids: Vec<String>) -> Ser
         } else {
             spread(day(2, 29), 14, n - 4126, 318)
         };
-        let grid = grids.iter().find(|g| g.starts_with(&home));
+        let grid = grids.iter().find(|g| in_subtree(g, &home));
         store::insert_registration(tx, id, &home, registered, grid.map(String::as_str), now)
             .await?;
         if n % 4 == 0 && sent < 1000 {

@@ -175,20 +175,21 @@ impl App {
             .map_err(|e| crate::ServiceError::Internal(e.to_string()))?;
         let villages = jurisdiction::codes_at_level(&self.db, &haixi, 5).await?;
         let grids = jurisdiction::codes_at_level(&self.db, &haixi, 6).await?;
+        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         // Checked again under the write lock: another process may have finished meanwhile.
         if startup::has_audit_action_in(&mut tx, Action::DemoLoad.as_str()).await? {
             return Ok(false);
         }
-        let people = mobilisation::load(&mut tx, villages, grids).await?;
-        let enterprises = resumption::load(&mut tx).await?;
+        let people = mobilisation::load(&mut tx, villages, grids, now).await?;
+        let enterprises = resumption::load(&mut tx, now).await?;
         filings::load(&mut tx).await?;
-        workgroups::load(&mut tx).await?;
-        projects::load(&mut tx).await?;
-        checkpoints::load(&mut tx).await?;
-        prevention::load(&mut tx).await?;
+        workgroups::load(&mut tx, now).await?;
+        projects::load(&mut tx, now).await?;
+        checkpoints::load(&mut tx, now).await?;
+        prevention::load(&mut tx, now).await?;
         monitoring::load(&mut tx).await?;
-        supplies::load(&mut tx).await?;
+        supplies::load(&mut tx, now).await?;
         whistle::load(&mut tx).await?;
         let nodes = jurisdiction::count_all(&self.db).await?;
         let row = cli.audit(

@@ -9,9 +9,10 @@
 
 use crate::prevention::classify;
 use crate::ServiceResult;
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use dualtrack_domain::divisions::Division;
 use dualtrack_domain::filings::report_deadline;
+use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_domain::jurisdiction::{Code, Level};
 use dualtrack_domain::prevention::{RiskLevel, RiskRule, TravelStop};
 use dualtrack_domain::resident_id::check_char;
@@ -68,15 +69,14 @@ fn id_number(county: &str, i: u64) -> String {
 }
 
 /// Loads the prevention demo; returns the number of grids in the tree.
-pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
-    let now = Utc::now();
+pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
     let existing = store::nodes_at_level_tx(tx, super::HAIXI, Level::Grid.rank()).await?;
     // Villages that have grids already keep them as they are.
     let villages: Vec<(String, String)> =
         store::nodes_at_level_tx(tx, super::HAIXI, Level::Village.rank())
             .await?
             .into_iter()
-            .filter(|(v, _)| !existing.iter().any(|(g, _)| g.starts_with(v.as_str())))
+            .filter(|(v, _)| !existing.iter().any(|(g, _)| in_subtree(g, v.as_str())))
             .collect();
     let mut next: BTreeMap<String, u16> = villages.iter().map(|(c, _)| (c.clone(), 1)).collect();
     for (g, _) in &existing {

@@ -13,7 +13,7 @@
 //! spring ploughing (Hubei from March).
 
 use crate::ServiceResult;
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use dualtrack_store::projects::{self as store, NewPlant, NewProject, NewShipment};
 use dualtrack_store::Tx;
 
@@ -408,8 +408,7 @@ fn is_road(province: &str) -> bool {
 }
 
 /// Loads the projects and plants; returns how many of each.
-pub async fn load(tx: &mut Tx) -> ServiceResult<(usize, usize)> {
-    let now = Utc::now();
+pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<(usize, usize)> {
     let mut progress = Vec::new();
     for (name, place, category, owner, total, annual, planned, actual, restart) in PROJECTS {
         let actual_start = actual.map(|(m, d)| day(m, d));

@@ -4,7 +4,7 @@
 //! the records as 117 ÷ 160 = 73.1%, with 163 in the registry. Names are made up.
 
 use crate::ServiceResult;
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use dualtrack_domain::resumption::credit_check_char;
 use dualtrack_store::resumption::{self as store, NewEnterprise, NewReport};
 use dualtrack_store::Tx;
@@ -116,8 +116,7 @@ fn credit_code(county: &str, n: usize) -> String {
     format!("{first17}{}", credit_check_char(&first17).unwrap_or('0'))
 }
 
-pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
-    let now = Utc::now();
+pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
     let mut n = 0usize;
     let mut reports = Vec::new();
     for (county, short, count, industries) in COUNTIES {

@@ -14,7 +14,7 @@
 //! and the per-day rollup rebuilt from them once. Deterministic.
 
 use crate::ServiceResult;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dualtrack_domain::supplies::{Crop, MovementKind, NeedBasis};
 use dualtrack_store::supplies::{
     self as store, NewAllocation, NewItem, NewMovement, NewNeed, NewRequest, NewStore,
@@ -322,6 +322,8 @@ struct Sim {
     moves: Vec<NewMovement>,
     pending: Vec<Alloc>,
     received: Vec<(i64, NaiveDate, i64)>,
+    /// When the demo is loaded.
+    at: DateTime<Utc>,
 }
 
 impl Sim {
@@ -431,7 +433,7 @@ impl Sim {
                 note: String::new(),
                 created_by: BY.into(),
             },
-            Utc::now(),
+            self.at,
         )
         .await?;
         *self.bal.entry((from, item)).or_default() -= q;
@@ -499,7 +501,7 @@ async fn new_store(
             keeper: keeper.into(),
             created_by: BY.into(),
         },
-        Utc::now(),
+        sim.at,
     )
     .await?;
     sim.codes.insert(id, code.into());
@@ -519,8 +521,7 @@ const KEEPERS: &[&str] = &[
 ];
 
 /// Loads the supplies demo; returns the number of movements.
-pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
-    let at = Utc::now();
+pub async fn load(tx: &mut Tx, at: DateTime<Utc>) -> ServiceResult<usize> {
     let mut items = Vec::new();
     for (name, kind, spec, crop, unit, pack, size, warn) in ITEMS {
         let category = dualtrack_domain::supplies::ItemKind::parse(kind)
@@ -555,6 +556,7 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
         moves: Vec::new(),
         pending: Vec::new(),
         received: Vec::new(),
+        at,
     };
     let mut rng = Lcg(20200128);
 

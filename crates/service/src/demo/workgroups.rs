@@ -5,7 +5,8 @@
 //! the weeks, and raise production problems, most of them solved within days. Deterministic.
 
 use crate::ServiceResult;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_store::workgroups::{self as store, NewAssignment, NewProblem, NewVisit};
 use dualtrack_store::Tx;
 use std::collections::{BTreeMap, HashSet};
@@ -103,8 +104,7 @@ fn findings(missing: &[&str]) -> String {
 const CHECK_NAMES: [&str; 5] = ["防控机制", "员工排查", "设施物资", "内部管理", "宣传教育"];
 
 /// Loads the stationings, visits and problems; returns the number of visits and problems.
-pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
-    let now = Utc::now();
+pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
     let groups = store::groups_in_tx(tx).await?;
     let mut members: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for (org, person) in store::members_in_tx(tx).await? {
@@ -123,7 +123,7 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
     for (org, county, established, site) in &groups {
         let of_county: Vec<&(i64, String, String)> = enterprises
             .iter()
-            .filter(|(_, code, _)| code.starts_with(county.as_str()))
+            .filter(|(_, code, _)| in_subtree(code, county.as_str()))
             .collect();
         let groups_here = groups.iter().filter(|g| &g.1 == county).count().max(1);
         let share = (of_county.len() / groups_here).clamp(1, 3);

@@ -115,7 +115,7 @@ async fn apps_page(
                     ApproveForm {
                         person_id: a.person_id.to_string(),
                         jurisdiction_code: a.jurisdiction_code.clone(),
-                        start_on: today(),
+                        start_on: today(&st.app),
                         status: status.clone(),
                         ..Default::default()
                     },
@@ -213,7 +213,7 @@ pub async fn approve(
     let result = async {
         let input = DecisionInput {
             approve: true,
-            decided_on: today(),
+            decided_on: today(&st.app),
             deployment: Some(DeploymentInput {
                 person_id: number_field("person_id", "请战人编号", &f.person_id)?,
                 jurisdiction_code: f.jurisdiction_code.clone(),
@@ -248,7 +248,7 @@ pub async fn decline(
     let id = parse_id(&id)?;
     let input = DecisionInput {
         approve: false,
-        decided_on: today(),
+        decided_on: today(&st.app),
         deployment: None,
     };
     let result = st.app.decide_application(&actor, id, &input).await;

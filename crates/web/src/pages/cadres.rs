@@ -84,7 +84,7 @@ async fn cadre_page(
         can_write: actor.can(Permission::WriteCadreRecords),
         kinds: CadreRecordKind::choices(),
         form: form.unwrap_or_else(|| RecordForm {
-            recorded_on: today(),
+            recorded_on: today(&st.app),
             ..Default::default()
         }),
         error,

@@ -120,7 +120,7 @@ pub async fn new_form(
         .await?;
     let form = CampaignForm {
         jurisdiction_code: actor.home_code().unwrap_or_default(),
-        start_on: today(),
+        start_on: today(&st.app),
         ..Default::default()
     };
     Ok(render(&NewCampaignPage {
@@ -199,7 +199,7 @@ async fn campaign_page(
         nav: Nav::of(st, actor).await.with_notice(notice),
         can_manage: actor.can(Permission::ManageMobilisation),
         form: form.unwrap_or_else(|| SendForm {
-            sent_on: today(),
+            sent_on: today(&st.app),
             ..Default::default()
         }),
         error,

@@ -60,7 +60,7 @@ pub async fn list(
     PageUser(actor): PageUser,
     Query(q): Query<Range>,
 ) -> Result<Response, PageError> {
-    let to = blank_none(&q.to).unwrap_or_else(today);
+    let to = blank_none(&q.to).unwrap_or_else(|| today(&st.app));
     let from = blank_none(&q.from).unwrap_or_else(|| {
         chrono::NaiveDate::parse_from_str(&to, "%Y-%m-%d")
             .map(|d| (d - chrono::Duration::days(6)).to_string())

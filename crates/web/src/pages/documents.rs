@@ -136,7 +136,7 @@ pub async fn new_form(
         .await?;
     let form = DocumentForm {
         jurisdiction_code: actor.home_code().unwrap_or_default(),
-        issued_on: today(),
+        issued_on: today(&st.app),
         ..Default::default()
     };
     Ok(render(&NewDocumentPage {

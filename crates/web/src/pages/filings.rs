@@ -12,10 +12,10 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use dualtrack_domain::filings::{FilingCheck, FilingStatus};
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::time::{display, reporting_day};
+use dualtrack_domain::time::display;
 use dualtrack_service::filings::{
     FilingApproveInput, FilingCounts, FilingInput, FilingReturnInput, FilingView, FILINGS_PAGE,
 };
@@ -458,8 +458,8 @@ fn county_of(code: &str) -> &str {
 }
 
 /// Yesterday in China Standard Time: the latest day whose report is due today.
-fn yesterday() -> String {
-    (reporting_day(Utc::now()) - Duration::days(1))
+fn yesterday(app: &dualtrack_service::App) -> String {
+    (app.today() - Duration::days(1))
         .format("%Y-%m-%d")
         .to_string()
 }
@@ -469,13 +469,15 @@ pub async fn punctuality(
     PageUser(actor): PageUser,
     Query(q): Query<DateQuery>,
 ) -> Result<Response, PageError> {
-    let date = non_empty(&q.date).unwrap_or_else(yesterday);
+    let date = non_empty(&q.date).unwrap_or_else(|| yesterday(&st.app));
     let (view, error, status) = match st.app.report_punctuality(&actor, &date).await {
         Ok(v) => (v, None, StatusCode::OK),
         Err(e @ ServiceError::Invalid { .. }) => {
             let status = crate::error::status_of(&e);
             (
-                st.app.report_punctuality(&actor, &yesterday()).await?,
+                st.app
+                    .report_punctuality(&actor, &yesterday(&st.app))
+                    .await?,
                 Some(e.to_string()),
                 status,
             )

@@ -37,7 +37,10 @@ pub async fn page(
         None => vec![],
     };
     let mobilisation = if actor.can(Permission::ReadMobilisation) {
-        st.app.mobilisation_figures(&actor, &today()).await.ok()
+        st.app
+            .mobilisation_figures(&actor, &today(&st.app))
+            .await
+            .ok()
     } else {
         None
     };

@@ -37,7 +37,7 @@ pub async fn figures(
     PageUser(actor): PageUser,
     Query(q): Query<FiguresQuery>,
 ) -> Result<Response, PageError> {
-    let today = today();
+    let today = today(&st.app);
     let as_of = non_empty(&q.as_of).unwrap_or_else(|| today.clone());
     let (figures, error, status) = match st.app.mobilisation_figures(&actor, &as_of).await {
         Ok(f) => (Some(f), None, StatusCode::OK),
@@ -106,7 +106,7 @@ pub async fn deployments(
     PageUser(actor): PageUser,
     Query(q): Query<DeploymentsQuery>,
 ) -> Result<Response, PageError> {
-    let on_day = non_empty(&q.on_day).unwrap_or_else(today);
+    let on_day = non_empty(&q.on_day).unwrap_or_else(|| today(&st.app));
     let (page, found, error, status) = match on_duty(&st, &actor, &on_day, &q.page).await {
         Ok((page, ds)) => (page, ds, None, StatusCode::OK),
         Err(e) => {

@@ -201,7 +201,7 @@ pub async fn new_form(
     let form = OrgForm {
         kind: non_empty(&q.kind).unwrap_or_default(),
         jurisdiction_code: actor.home_code().unwrap_or_default(),
-        established_on: today(),
+        established_on: today(&st.app),
         ..Default::default()
     };
     Ok(render(&new_org_page(&st, &actor, form, None).await))
@@ -289,7 +289,7 @@ async fn org_page(
         leader,
         can_manage: actor.can(Permission::ManageMobilisation),
         form: form.unwrap_or_else(|| MemberForm {
-            joined_on: today(),
+            joined_on: today(&st.app),
             ..Default::default()
         }),
         error,

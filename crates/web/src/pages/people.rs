@@ -307,7 +307,7 @@ async fn person_page(
     let places = Places::of(st, [p.jurisdiction_code.as_str()]).await;
     let form = form.unwrap_or_else(|| DeployForm {
         jurisdiction_code: p.jurisdiction_code.clone(),
-        start_on: today(),
+        start_on: today(&st.app),
         ..Default::default()
     });
     Ok(PersonPage {
@@ -320,7 +320,7 @@ async fn person_page(
         can_read_cadre: actor.can(Permission::ReadCadreRecords),
         registrations: st.app.registrations_of(actor, id).await?,
         site_kinds: SiteKind::choices(),
-        today: today(),
+        today: today(&st.app),
         unmasked,
         form,
         error,

@@ -12,11 +12,11 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use dualtrack_domain::jurisdiction::Level;
 use dualtrack_domain::prevention::PersonKind;
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::time::{display, reporting_day};
+use dualtrack_domain::time::display;
 use dualtrack_service::prevention::{
     CoverageLine, GridReportDraft, GridReportInput, GridView, HouseholdInput, HouseholdView,
     RollupQuery, RollupView, RoundView, ScreenInput, ScreenedQuery, ScreenedView, TravelInput,
@@ -24,8 +24,8 @@ use dualtrack_service::prevention::{
 use dualtrack_service::Actor;
 use serde::Deserialize;
 
-fn yesterday() -> String {
-    (reporting_day(Utc::now()) - Duration::days(1))
+fn yesterday(app: &dualtrack_service::App) -> String {
+    (app.today() - Duration::days(1))
         .format("%Y-%m-%d")
         .to_string()
 }
@@ -127,14 +127,18 @@ async fn grid_page_of(
             },
         )
         .await?;
-    let date = date.unwrap_or_else(yesterday);
+    let date = date.unwrap_or_else(|| yesterday(&st.app));
     let draft = match st.app.grid_report_draft(actor, code, &date).await {
         Ok(d) => d,
-        Err(_) => st.app.grid_report_draft(actor, code, &yesterday()).await?,
+        Err(_) => {
+            st.app
+                .grid_report_draft(actor, code, &yesterday(&st.app))
+                .await?
+        }
     };
     let mut form = form;
     if form.screened_on.is_empty() {
-        form.screened_on = today();
+        form.screened_on = today(&st.app);
     }
     Ok(GridPage {
         nav: Nav::of(st, actor).await,
@@ -419,7 +423,7 @@ pub async fn command(
     PageUser(actor): PageUser,
     Query(q): Query<CommandQuery>,
 ) -> Result<Response, PageError> {
-    let date = non_empty(&q.date).unwrap_or_else(yesterday);
+    let date = non_empty(&q.date).unwrap_or_else(|| yesterday(&st.app));
     let code = non_empty(&q.code);
     let (view, error) = match st
         .app
@@ -438,7 +442,7 @@ pub async fn command(
                 .grid_report_rollup(
                     &actor,
                     &RollupQuery {
-                        date: yesterday(),
+                        date: yesterday(&st.app),
                         code: None,
                     },
                 )

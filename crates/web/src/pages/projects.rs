@@ -38,12 +38,12 @@ pub struct AsOf {
     from: Option<String>,
 }
 
-fn as_of_or_today(raw: &Option<String>) -> String {
+fn as_of_or_today(app: &dualtrack_service::App, raw: &Option<String>) -> String {
     raw.as_deref()
         .map(str::trim)
         .filter(|d| !d.is_empty())
         .map(str::to_string)
-        .unwrap_or_else(today)
+        .unwrap_or_else(|| today(app))
 }
 
 // ---- 重大项目 ----
@@ -153,13 +153,13 @@ pub async fn rates(
     PageUser(actor): PageUser,
     Query(q): Query<AsOf>,
 ) -> Result<Response, PageError> {
-    let as_of = as_of_or_today(&q.as_of);
+    let as_of = as_of_or_today(&st.app, &q.as_of);
     let (view, error, status) = match st.app.project_rates(&actor, &as_of).await {
         Ok(v) => (v, None, StatusCode::OK),
         Err(e @ ServiceError::Invalid { .. }) => {
             let status = crate::error::status_of(&e);
             (
-                st.app.project_rates(&actor, &today()).await?,
+                st.app.project_rates(&actor, &today(&st.app)).await?,
                 Some(e.to_string()),
                 status,
             )
@@ -240,7 +240,7 @@ async fn project_page(
         place: places.name(&d.project.jurisdiction_code),
         investment: shown(&d.investment_rate),
         can_manage: actor.can(Permission::ManageEnterprises),
-        today: today(),
+        today: today(&st.app),
         d,
         error,
     })
@@ -520,14 +520,14 @@ pub async fn production(
     PageUser(actor): PageUser,
     Query(q): Query<AsOf>,
 ) -> Result<Response, PageError> {
-    let as_of = as_of_or_today(&q.as_of);
+    let as_of = as_of_or_today(&st.app, &q.as_of);
     let from = q.from.clone().filter(|f| !f.trim().is_empty());
     let (view, error, status) = match st.app.key_production(&actor, &as_of, from.as_deref()).await {
         Ok(v) => (v, None, StatusCode::OK),
         Err(e @ ServiceError::Invalid { .. }) => {
             let status = crate::error::status_of(&e);
             (
-                st.app.key_production(&actor, &today(), None).await?,
+                st.app.key_production(&actor, &today(&st.app), None).await?,
                 Some(e.to_string()),
                 status,
             )
@@ -595,7 +595,7 @@ async fn plant_page(
         can_file: actor.can(Permission::FileReports),
         provinces: provinces(),
         modes: ShipMode::choices(),
-        today: today(),
+        today: today(&st.app),
         p,
         error,
     })

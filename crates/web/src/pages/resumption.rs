@@ -139,7 +139,7 @@ pub async fn rates(
     let as_of = q
         .as_of
         .filter(|d| !d.trim().is_empty())
-        .unwrap_or_else(today);
+        .unwrap_or_else(|| today(&st.app));
     let query = RatesQuery {
         as_of: as_of.clone(),
         place: q.place.clone().filter(|p| !p.trim().is_empty()),
@@ -150,7 +150,7 @@ pub async fn rates(
         Err(e @ ServiceError::Invalid { .. }) => {
             let status = crate::error::status_of(&e);
             (
-                st.app.resumption_rates(&actor, &today()).await?,
+                st.app.resumption_rates(&actor, &today(&st.app)).await?,
                 Some(e.to_string()),
                 status,
             )
@@ -271,7 +271,7 @@ pub async fn list(
         enterprises,
         can_import: actor.can(Permission::ManageEnterprises),
         can_file: actor.can(Permission::FileReports),
-        today: today(),
+        today: today(&st.app),
     }))
 }
 
@@ -334,7 +334,7 @@ async fn enterprise_page(
             .iter()
             .map(|s| (s.as_str(), s.zh()))
             .collect(),
-        today: today(),
+        today: today(&st.app),
         error,
     })
 }

@@ -58,7 +58,7 @@ pub async fn groups(
     PageUser(actor): PageUser,
     Query(q): Query<AsOf>,
 ) -> Result<Response, PageError> {
-    let as_of = blank_none(&q.as_of).unwrap_or_else(today);
+    let as_of = blank_none(&q.as_of).unwrap_or_else(|| today(&st.app));
     let asked = WorkGroupsQuery {
         as_of: Some(as_of.clone()),
     };
@@ -67,7 +67,7 @@ pub async fn groups(
         Err(e @ ServiceError::Invalid { .. }) => {
             let status = crate::error::status_of(&e);
             let fallback = WorkGroupsQuery {
-                as_of: Some(today()),
+                as_of: Some(today(&st.app)),
             };
             (
                 st.app.work_groups(&actor, &fallback).await?,
@@ -93,7 +93,7 @@ pub async fn groups(
     let page = GroupsPage {
         nav: Nav::of(&st, &actor).await,
         as_of: view.as_of.to_string(),
-        today: today(),
+        today: today(&st.app),
         view,
         lines,
         error,
@@ -187,7 +187,7 @@ async fn visit_page(
             .first()
             .map(|g| g.org_id.to_string())
             .unwrap_or_default(),
-        visited_on: today(),
+        visited_on: today(&st.app),
         ..Default::default()
     });
     Ok(VisitPage {
@@ -201,7 +201,7 @@ async fn visit_page(
         checks: PreventionCheck::choices(),
         categories: ProblemCategory::choices(),
         form,
-        today: today(),
+        today: today(&st.app),
         error,
     })
 }
@@ -417,7 +417,7 @@ async fn problems_page(
             statuses: ProblemStatus::choices(),
             counties,
             can_resolve: actor.can(Permission::ManageEnterprises),
-            today: today(),
+            today: today(&st.app),
             error,
         },
     ))

@@ -60,7 +60,7 @@ async fn auditors_filter_the_log(engine: Engine) {
         .unwrap_or("")
         .contains("密码错误"));
     // Dates are reporting days; bad filters are named.
-    let today = dualtrack_domain::time::reporting_day(chrono::Utc::now()).to_string();
+    let today = dualtrack_domain::time::reporting_day(dualtrack_service::clock::wall()).to_string();
     let r = t
         .get(
             &format!("/api/v1/audit?from={today}&to={today}&action=auth.login"),

@@ -136,7 +136,7 @@ async fn idle_and_absolute_timeouts_end_sessions(engine: Engine) {
     let t = TestApp::new(engine).await;
     let token = t.token("golmud_leader").await;
     // Pretend the session was last used 31 minutes ago.
-    let ago = chrono::Utc::now() - chrono::Duration::minutes(31);
+    let ago = dualtrack_service::clock::wall() - chrono::Duration::minutes(31);
     dualtrack_store::on_db!(&t.db.db, p => sqlx::query("UPDATE sessions SET last_seen_at = $1").bind(ago).execute(p).await.expect("update").rows_affected());
     let r = t.get("/api/v1/me", &token).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
@@ -146,7 +146,7 @@ async fn idle_and_absolute_timeouts_end_sessions(engine: Engine) {
         .contains("过期"));
     // A session used a minute ago but opened 13 hours ago is over too.
     let token = t.token("golmud_leader").await;
-    let opened = chrono::Utc::now() - chrono::Duration::hours(13);
+    let opened = dualtrack_service::clock::wall() - chrono::Duration::hours(13);
     dualtrack_store::on_db!(&t.db.db, p => sqlx::query("UPDATE sessions SET created_at = $1").bind(opened).execute(p).await.expect("update").rows_affected());
     assert_eq!(
         t.get("/api/v1/me", &token).await.status,

@@ -246,7 +246,7 @@ async fn a_transaction_begun_and_dropped_at_any_point_leaves_none_open(engine: E
         dualtrack_store::on_tx!(&mut tx, x => {
             sqlx::query("INSERT INTO scheduler_leases (name, holder, until) VALUES ($1, 'test', $2)")
                 .bind(format!("round-{round}"))
-                .bind(chrono::Utc::now())
+                .bind(dualtrack_service::clock::wall())
                 .execute(&mut *x)
                 .await
                 .unwrap_or_else(|e| panic!("round {round}: {e}"));

@@ -32,10 +32,8 @@ fn id_in(location: &str) -> i64 {
         .unwrap_or_else(|| panic!("no id in {location}"))
 }
 
-fn today() -> String {
-    dualtrack_domain::time::reporting_day(chrono::Utc::now())
-        .format("%Y-%m-%d")
-        .to_string()
+fn today(t: &TestApp) -> String {
+    t.app.today().format("%Y-%m-%d").to_string()
 }
 
 /// Registers a person through the form; the response is the redirect.
@@ -112,7 +110,7 @@ async fn the_figures_page_shows_the_report(engine: Engine) {
     // Without a day: today.
     let r = b.get("/mobilisation").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.text.contains(&format!(r#"value="{}""#, today())));
+    assert!(r.text.contains(&format!(r#"value="{}""#, today(&t))));
     // A 格尔木 leader sees 格尔木 only.
     let mut gm = Browser::new(&t);
     gm.login("golmud_leader").await;
@@ -400,7 +398,7 @@ async fn deployments_from_the_person_page_move_the_figures(engine: Engine) {
     b.login("golmud_operator").await;
     let id = valid_id("63280119990101003");
     let pid = id_in(&register(&mut b, "才让青松", &id, "cadre").await.location());
-    let today = today();
+    let today = today(&t);
     let before = figure(&b.get("/mobilisation").await.text, "on-duty");
     let page = b.get(&format!("/people/{pid}")).await;
     assert!(page

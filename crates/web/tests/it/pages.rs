@@ -145,7 +145,7 @@ async fn expired_sessions_go_back_to_login(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = Browser::new(&t);
     b.login("haixi_leader").await;
-    let ago = chrono::Utc::now() - chrono::Duration::minutes(45);
+    let ago = dualtrack_service::clock::wall() - chrono::Duration::minutes(45);
     dualtrack_store::on_db!(&t.db.db, p => sqlx::query("UPDATE sessions SET last_seen_at = $1").bind(ago).execute(p).await.expect("update").rows_affected());
     let r = b.get("/tree/6328").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
