@@ -83,8 +83,7 @@ impl From<sqlx::Error> for StoreError {
                     return StoreError::Unique(db.message().to_string());
                 }
                 let code = db.code().unwrap_or_default();
-                // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6) with their extended codes.
-                let sqlite_busy = code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+                let sqlite_busy = sqlite_busy_code(&code);
                 // PostgreSQL: connection exceptions (08…), shutting down or starting up
                 // (57P01–57P03), too many connections (53300).
                 let pg_down = code.starts_with("08") || code.starts_with("57P") || code == "53300";
@@ -245,16 +244,14 @@ async fn checkpoint_round(pool: &SqlitePool) -> std::result::Result<(), sqlx::Er
             return Ok(());
         }
         let took = began.elapsed();
-        tracing::debug!(log, copied, ms = took.as_millis() as u64, "passive checkpoint");
+        tracing::debug!(
+            log,
+            copied,
+            ms = took.as_millis() as u64,
+            "passive checkpoint"
+        );
         if time_to_restart(log, copied, took) {
-            let began = std::time::Instant::now();
-            let r = restart_wal(pool).await;
-            tracing::info!(
-                log,
-                ms = began.elapsed().as_millis() as u64,
-                "the write-ahead log started over (writers held meanwhile)"
-            );
-            return r;
+            return restart_wal(pool).await;
         }
     }
     Ok(())
@@ -313,7 +310,7 @@ async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> 
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     };
-    tracing::info!(tries, all = ?t0.elapsed(), r = ?r.as_ref().ok(), "restart parts");
+    tracing::debug!(tries, ms = t0.elapsed().as_millis() as u64, "log restart");
     sqlx::query(&format!(
         "PRAGMA busy_timeout = {}",
         BUSY_TIMEOUT.as_millis()
@@ -331,8 +328,12 @@ const WAL_RESTART_PATIENCE: Duration = Duration::from_millis(100);
 fn is_busy(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .and_then(|d| d.code())
-        .and_then(|c| c.parse::<i64>().ok())
-        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+        .is_some_and(|c| sqlite_busy_code(&c))
+}
+
+/// SQLite's SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+fn sqlite_busy_code(code: &str) -> bool {
+    code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
 }
 
 /// How long a request waits for a PostgreSQL connection before being told the database is
