@@ -146,6 +146,15 @@ pub struct Filed {
 }
 
 pub async fn file_report(tx: &mut Tx, r: &NewReport, at: DateTime<Utc>) -> Result<Filed> {
+    // Two filings of one enterprise at once on PostgreSQL (a retry racing the request it
+    // retries, two liaisons) take turns, so the second numbers its version after the first
+    // instead of colliding with it. SQLite's write transactions take turns already.
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("SELECT id FROM enterprises WHERE id = $1 FOR UPDATE")
+            .bind(r.enterprise_id)
+            .execute(&mut **t)
+            .await?;
+    }
     let filed = on_tx!(tx, x => {
         let last: Option<i64> = sqlx::query_scalar(
             "SELECT MAX(version) FROM daily_reports WHERE enterprise_id = $1 AND report_date = $2")

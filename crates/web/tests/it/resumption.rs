@@ -318,7 +318,53 @@ async fn an_enterprise_read_through_the_api_is_accepted_back(engine: Engine) {
     assert_eq!(r.json()["industry_division"], read["industry_division"]);
 }
 
+/// Reports of one enterprise and day filed at the same moment (a retry racing the request
+/// it retries, two liaisons) are all taken, each as the next version.
+async fn reports_filed_at_once_each_become_the_next_version(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let liaison = t.token("liaison").await;
+    let id = t
+        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code = '632801'")
+        .await;
+    let before = t
+        .count(&format!(
+            "SELECT COALESCE(MAX(version), 0) FROM daily_reports WHERE enterprise_id = {id} AND report_date = '2020-02-27'"
+        ))
+        .await;
+    let path = format!("/api/v1/enterprises/{id}/reports");
+    let filings: Vec<_> = (0..8)
+        .map(|n| {
+            let body = json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 100 + n, "checks_passed": 5, "output": 300});
+            let req = axum::http::Request::builder()
+                .method("POST")
+                .uri(&path)
+                .header("authorization", format!("Bearer {liaison}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body.to_string()))
+                .expect("request");
+            tokio::spawn(tower::ServiceExt::oneshot(t.router.clone(), req))
+        })
+        .collect();
+    for f in filings {
+        let r = f.await.expect("joined").expect("answered");
+        assert!(r.status().is_success(), "a filing refused: {}", r.status());
+    }
+    let versions = t
+        .count(&format!(
+            "SELECT COUNT(DISTINCT version) FROM daily_reports WHERE enterprise_id = {id} AND report_date = '2020-02-27' AND version > {before}"
+        ))
+        .await;
+    assert_eq!(versions, 8, "eight filings, eight versions");
+    let current = t
+        .count(&format!(
+            "SELECT COUNT(*) FROM daily_reports WHERE enterprise_id = {id} AND report_date = '2020-02-27' AND is_current"
+        ))
+        .await;
+    assert_eq!(current, 1, "one current version");
+}
+
 on_both_engines!(
+    reports_filed_at_once_each_become_the_next_version,
     the_pages_show_the_rate_and_take_the_liaisons_report,
     the_report_rate_comes_out_of_the_records,
     a_filed_report_moves_the_rate_and_a_correction_keeps_the_first,
