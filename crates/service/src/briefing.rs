@@ -145,147 +145,187 @@ fn write(
         before: &before.values,
     };
     let at = cn_date(day);
-    let mut sections = Vec::new();
+    let mut sections: Vec<BriefSection> = [
+        prevention_section(&v, &at, &place_name),
+        resumption_section(&v, &place_code),
+        mobilisation_section(&v),
+        whistle_section(&v),
+        supplies_section(&v, today),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    sections.push(notable_section(&v, today));
 
-    if v.has("prevention.under_monitoring") || v.has("prevention.passages") {
-        let mut ps = Vec::new();
-        if v.has("prevention.under_monitoring") {
-            ps.push(format!(
-                "截至{at}，{place_name}在管隔离与健康监测对象{}，其中居家隔离{}人、集中隔离{}人、健康监测{}人；当日新增{}，解除{}。",
-                v.count("prevention.under_monitoring"),
-                v.n("prevention.home").unwrap_or(0),
-                v.n("prevention.central").unwrap_or(0),
-                v.n("prevention.health").unwrap_or(0),
-                v.count("prevention.started"),
-                v.count("prevention.released"),
-            ));
-        }
-        if v.has("prevention.passages") {
-            ps.push(format!(
-                "各卡口当日登记{}，发现发热{}，劝返{}。",
-                v.count("prevention.passages"),
-                v.count("prevention.fevers"),
-                v.count("prevention.turned_back"),
-            ));
-        }
-        if v.has("prevention.grid_on_time") {
-            ps.push(format!(
-                "{}个网格落实包排查、包布控、包宣传教育、包稳定、包信息畅通“五包”责任，当日网格日报按时报送率{}；卡口推送落地交接{}。",
-                v.n("mobilisation.grids").unwrap_or(0),
-                v.rate("prevention.grid_on_time"),
-                v.count("prevention.handovers_made"),
-            ));
-        }
-        sections.push(BriefSection {
-            heading: "疫情防控".into(),
-            paragraphs: ps,
-        });
+    for (i, s) in sections.iter_mut().enumerate() {
+        s.heading = format!("{}、{}", NUMBERS[i.min(9)], s.heading);
     }
-
-    if v.has("resumption.rate") {
-        let mut ps = vec![format!(
-            "全{}{}家规模以上工业企业中，开复工率{}；复岗率{}；产能恢复率{}。",
-            if place_code.len() <= 4 { "州" } else { "地" },
-            v.n("resumption.registered").unwrap_or(0),
-            v.rate("resumption.rate"),
-            v.rate("resumption.return_to_work"),
-            v.rate("resumption.capacity"),
-        )];
-        if v.has("resumption.projects_started") {
-            ps.push(
-                join(vec![
-                    format!(
-                        "{}个年度重大项目已开（复）工{}个，开工率{}",
-                        v.today
-                            .get("resumption.projects_started")
-                            .and_then(|f| f.denominator)
-                            .unwrap_or(0),
-                        v.n("resumption.projects_started").unwrap_or(0),
-                        v.rate("resumption.projects_started"),
-                    ),
-                    format!("投资完成率{}", v.rate("resumption.investment")),
-                ]) + "。",
-            );
-        }
-        if v.has("resumption.key_capacity") {
-            ps.push(format!(
-                "重点企业（厂）当日产能利用率{}。",
-                v.rate("resumption.key_capacity")
-            ));
-        }
-        sections.push(BriefSection {
-            heading: "复工复产".into(),
-            paragraphs: ps,
-        });
+    Briefing {
+        title: format!("{place_name}疫情防控和复工复产工作简报"),
+        subtitle: format!("（截至{at}24时）"),
+        as_of: day,
+        place_code,
+        place_name,
+        sections,
     }
+}
 
-    if v.has("mobilisation.temp_branches") {
-        let mut ps = vec![format!(
-            "{}个乡镇（街道）党（工）委、{}个村（社区）党组织冲在一线，{}个网格全覆盖；在防控一线成立临时党支部{}、党员突击队{}支、志愿服务队{}支。",
-            v.n("mobilisation.township_committees").unwrap_or(0),
-            v.n("mobilisation.village_parties").unwrap_or(0),
-            v.n("mobilisation.grids").unwrap_or(0),
-            v.count("mobilisation.temp_branches"),
-            v.n("mobilisation.commandos").unwrap_or(0),
-            v.n("mobilisation.volunteer_teams").unwrap_or(0),
-        )];
+fn prevention_section(v: &Values, at: &str, place_name: &str) -> Option<BriefSection> {
+    if !(v.has("prevention.under_monitoring") || v.has("prevention.passages")) {
+        return None;
+    }
+    let mut ps = Vec::new();
+    if v.has("prevention.under_monitoring") {
         ps.push(format!(
-            "{}名第一书记和驻村工作队员提前返岗；收到请战书{}份；在职党员到社区报到{}；当日在岗{}。",
-            v.n("mobilisation.returned_early").unwrap_or(0),
-            v.n("mobilisation.applications").unwrap_or(0),
-            v.count("mobilisation.registrations"),
-            v.count("mobilisation.on_duty"),
+            "截至{at}，{place_name}在管隔离与健康监测对象{}，其中居家隔离{}人、集中隔离{}人、健康监测{}人；当日新增{}，解除{}。",
+            v.count("prevention.under_monitoring"),
+            v.n("prevention.home").unwrap_or(0),
+            v.n("prevention.central").unwrap_or(0),
+            v.n("prevention.health").unwrap_or(0),
+            v.count("prevention.started"),
+            v.count("prevention.released"),
         ));
-        if v.has("mobilisation.work_groups") {
-            ps.push(format!(
-                "{}个工作组{}名干部驻企服务，帮助企业解决用工、原材料、物流等难题。",
-                v.n("mobilisation.work_groups").unwrap_or(0),
-                v.n("mobilisation.work_group_cadres").unwrap_or(0),
-            ));
-        }
-        sections.push(BriefSection {
-            heading: "组织动员".into(),
-            paragraphs: ps,
-        });
     }
-
-    if v.has("whistle.raised") {
-        let mut p = vec![format!(
-            "当日吹哨{}，当年累计未办结{}件、升级督办{}件",
-            v.count("whistle.raised"),
-            v.n("whistle.open").unwrap_or(0),
-            v.n("whistle.escalated").unwrap_or(0),
-        )];
-        if let Some(m) = v.n("whistle.response_median") {
-            p.push(format!("部门报到用时中位数{m}分钟"));
-        }
-        p.push(format!("超时率{}", v.rate("whistle.overdue_rate")));
-        p.push(format!("满意率{}", v.rate("whistle.satisfaction")));
-        sections.push(BriefSection {
-            heading: "吹哨报到".into(),
-            paragraphs: vec![join(p) + "。"],
-        });
+    if v.has("prevention.passages") {
+        ps.push(format!(
+            "各卡口当日登记{}，发现发热{}，劝返{}。",
+            v.count("prevention.passages"),
+            v.count("prevention.fevers"),
+            v.count("prevention.turned_back"),
+        ));
     }
-
-    if v.has("supplies.shortfalls") {
-        let mut ps = vec![format!(
-            "物资缺口{}项，低库存预警{}项；春耕备耕进度{}。",
-            v.n("supplies.shortfalls").unwrap_or(0),
-            v.n("supplies.low_stock").unwrap_or(0),
-            v.rate("supplies.farm_prepared"),
-        )];
-        if !today.shortfall_items.is_empty() {
-            ps.push(format!(
-                "缺口较大的有：{}。",
-                today.shortfall_items.join("；")
-            ));
-        }
-        sections.push(BriefSection {
-            heading: "物资保障".into(),
-            paragraphs: ps,
-        });
+    if v.has("prevention.grid_on_time") {
+        ps.push(format!(
+            "{}个网格落实包排查、包布控、包宣传教育、包稳定、包信息畅通“五包”责任，当日网格日报按时报送率{}；卡口推送落地交接{}。",
+            v.n("mobilisation.grids").unwrap_or(0),
+            v.rate("prevention.grid_on_time"),
+            v.count("prevention.handovers_made"),
+        ));
     }
+    Some(BriefSection {
+        heading: "疫情防控".into(),
+        paragraphs: ps,
+    })
+}
 
+fn resumption_section(v: &Values, place_code: &str) -> Option<BriefSection> {
+    if !(v.has("resumption.rate")) {
+        return None;
+    }
+    let mut ps = vec![format!(
+        "全{}{}家规模以上工业企业中，开复工率{}；复岗率{}；产能恢复率{}。",
+        if place_code.len() <= 4 { "州" } else { "地" },
+        v.n("resumption.registered").unwrap_or(0),
+        v.rate("resumption.rate"),
+        v.rate("resumption.return_to_work"),
+        v.rate("resumption.capacity"),
+    )];
+    if v.has("resumption.projects_started") {
+        ps.push(
+            join(vec![
+                format!(
+                    "{}个年度重大项目已开（复）工{}个，开工率{}",
+                    v.today
+                        .get("resumption.projects_started")
+                        .and_then(|f| f.denominator)
+                        .unwrap_or(0),
+                    v.n("resumption.projects_started").unwrap_or(0),
+                    v.rate("resumption.projects_started"),
+                ),
+                format!("投资完成率{}", v.rate("resumption.investment")),
+            ]) + "。",
+        );
+    }
+    if v.has("resumption.key_capacity") {
+        ps.push(format!(
+            "重点企业（厂）当日产能利用率{}。",
+            v.rate("resumption.key_capacity")
+        ));
+    }
+    Some(BriefSection {
+        heading: "复工复产".into(),
+        paragraphs: ps,
+    })
+}
+
+fn mobilisation_section(v: &Values) -> Option<BriefSection> {
+    if !(v.has("mobilisation.temp_branches")) {
+        return None;
+    }
+    let mut ps = vec![format!(
+        "{}个乡镇（街道）党（工）委、{}个村（社区）党组织冲在一线，{}个网格全覆盖；在防控一线成立临时党支部{}、党员突击队{}支、志愿服务队{}支。",
+        v.n("mobilisation.township_committees").unwrap_or(0),
+        v.n("mobilisation.village_parties").unwrap_or(0),
+        v.n("mobilisation.grids").unwrap_or(0),
+        v.count("mobilisation.temp_branches"),
+        v.n("mobilisation.commandos").unwrap_or(0),
+        v.n("mobilisation.volunteer_teams").unwrap_or(0),
+    )];
+    ps.push(format!(
+        "{}名第一书记和驻村工作队员提前返岗；收到请战书{}份；在职党员到社区报到{}；当日在岗{}。",
+        v.n("mobilisation.returned_early").unwrap_or(0),
+        v.n("mobilisation.applications").unwrap_or(0),
+        v.count("mobilisation.registrations"),
+        v.count("mobilisation.on_duty"),
+    ));
+    if v.has("mobilisation.work_groups") {
+        ps.push(format!(
+            "{}个工作组{}名干部驻企服务，帮助企业解决用工、原材料、物流等难题。",
+            v.n("mobilisation.work_groups").unwrap_or(0),
+            v.n("mobilisation.work_group_cadres").unwrap_or(0),
+        ));
+    }
+    Some(BriefSection {
+        heading: "组织动员".into(),
+        paragraphs: ps,
+    })
+}
+
+fn whistle_section(v: &Values) -> Option<BriefSection> {
+    if !(v.has("whistle.raised")) {
+        return None;
+    }
+    let mut p = vec![format!(
+        "当日吹哨{}，当年累计未办结{}件、升级督办{}件",
+        v.count("whistle.raised"),
+        v.n("whistle.open").unwrap_or(0),
+        v.n("whistle.escalated").unwrap_or(0),
+    )];
+    if let Some(m) = v.n("whistle.response_median") {
+        p.push(format!("部门报到用时中位数{m}分钟"));
+    }
+    p.push(format!("超时率{}", v.rate("whistle.overdue_rate")));
+    p.push(format!("满意率{}", v.rate("whistle.satisfaction")));
+    Some(BriefSection {
+        heading: "吹哨报到".into(),
+        paragraphs: vec![join(p) + "。"],
+    })
+}
+
+fn supplies_section(v: &Values, today: &Snapshot) -> Option<BriefSection> {
+    if !(v.has("supplies.shortfalls")) {
+        return None;
+    }
+    let mut ps = vec![format!(
+        "物资缺口{}项，低库存预警{}项；春耕备耕进度{}。",
+        v.n("supplies.shortfalls").unwrap_or(0),
+        v.n("supplies.low_stock").unwrap_or(0),
+        v.rate("supplies.farm_prepared"),
+    )];
+    if !today.shortfall_items.is_empty() {
+        ps.push(format!(
+            "缺口较大的有：{}。",
+            today.shortfall_items.join("；")
+        ));
+    }
+    Some(BriefSection {
+        heading: "物资保障".into(),
+        paragraphs: ps,
+    })
+}
+
+/// What deserves attention today, or a line saying nothing does.
+fn notable_section(v: &Values, today: &Snapshot) -> BriefSection {
     let mut notable = Vec::new();
     if !today.new_branches.is_empty() {
         notable.push(format!(
@@ -320,21 +360,9 @@ fn write(
     if notable.is_empty() {
         notable.push("当日无需特别关注的事项。".into());
     }
-    sections.push(BriefSection {
+    BriefSection {
         heading: "值得关注的情况".into(),
         paragraphs: notable,
-    });
-
-    for (i, s) in sections.iter_mut().enumerate() {
-        s.heading = format!("{}、{}", NUMBERS[i.min(9)], s.heading);
-    }
-    Briefing {
-        title: format!("{place_name}疫情防控和复工复产工作简报"),
-        subtitle: format!("（截至{at}24时）"),
-        as_of: day,
-        place_code,
-        place_name,
-        sections,
     }
 }
 
