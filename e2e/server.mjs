@@ -2,7 +2,7 @@
 // Debian's headless Chromium, and a login on the form.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,8 @@ export function startServer(extra = []) {
   const proc = spawn(bin, ['serve', '--demo', '--db', `sqlite://${join(dir, 'e2e.db')}`, '--listen', '127.0.0.1:0', ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // The database lives as long as the server: nothing is left behind in the temporary folder.
+  proc.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60000);

@@ -5,7 +5,7 @@
 // binary, real SQLite file, Debian's headless Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shots, startServer, launchBrowser, login } from './server.mjs';
@@ -13,7 +13,8 @@ import { shots, startServer, launchBrowser, login } from './server.mjs';
 let server;
 let base;
 let browser;
-const clockFile = join(mkdtempSync(join(tmpdir(), 'dualtrack-clock-')), 'now.txt');
+const clockDir = mkdtempSync(join(tmpdir(), 'dualtrack-clock-'));
+const clockFile = join(clockDir, 'now.txt');
 
 /** Sets the drill clock (China Standard Time). */
 function setClock(local) {
@@ -29,6 +30,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill('SIGTERM');
+  rmSync(clockDir, { recursive: true, force: true });
 });
 
 const phone = { viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true };
