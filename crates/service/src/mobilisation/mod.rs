@@ -1586,3 +1586,5 @@ impl App {
         Ok(out)
     }
 }
+
+pub mod import;
