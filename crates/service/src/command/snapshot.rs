@@ -272,7 +272,7 @@ impl App {
                 level,
                 None | Some(Level::Province | Level::Prefecture | Level::County)
             ) {
-                let p = self.project_rates(a, &d).await?;
+                let p = self.project_rates(a, d).await?;
                 let link = format!("/projects?as_of={d}");
                 s.values.extend([
                     ratio(
@@ -296,7 +296,7 @@ impl App {
                     })
                     .map(|l| l.name.clone())
                     .collect();
-                let k = self.key_production(a, &d, None).await?;
+                let k = self.key_production(a, d, None).await?;
                 let (out, cap) = k.plants.iter().fold((0, 0), |(o, c), p| {
                     (o + p.day_output.unwrap_or(0), c + p.design_capacity)
                 });
@@ -329,7 +329,7 @@ impl App {
     async fn snapshot_mobilisation(&self, at: &At<'_>, s: &mut Snapshot) -> ServiceResult<()> {
         let (a, day, d) = (at.a, at.day, &at.d);
         if a.can(Permission::ReadMobilisation) {
-            let m = self.mobilisation_figures(a, &d).await?;
+            let m = self.mobilisation_figures(a, d).await?;
             let by_kind = |k: OrgKind| -> i64 {
                 m.organisations
                     .iter()
