@@ -19,7 +19,7 @@ pub mod export_resumption;
 pub mod filings;
 pub mod handovers;
 pub mod idempotency;
-pub mod import;
+pub use mobilisation::import;
 pub mod import_resumption;
 mod input;
 pub mod login_throttle;

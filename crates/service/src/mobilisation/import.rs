@@ -1,11 +1,9 @@
-//! Excel templates, imports and exports of mobilisation records.
+//! Excel templates and imports of mobilisation records (people, organisations, deployments).
 //!
 //! An import checks every row first and writes all of them or none: any problem rejects the
-//! file with a list of (row, column, message) a clerk can fix. Exports are masked unless the
-//! caller asks to unmask (a role that may, audited).
+//! file with a list of (row, column, message) a clerk can fix. Exports are in `export`.
 
 use crate::actor::audit_in;
-use crate::mobilisation::PeopleQuery;
 use crate::spreadsheet::{self, cell, RowError};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -106,6 +104,109 @@ impl App {
         spreadsheet::write("人员", PEOPLE_COLUMNS, &[example], &people_note())
     }
 
+    /// Checks one row of the people sheet: its record and categories when the row is valid,
+    /// its problems added to `errors` otherwise.
+    fn person_row(
+        &self,
+        actor: &Actor,
+        places: &HashSet<String>,
+        line: &(usize, Vec<String>),
+        cols: &[Option<usize>],
+        seen: &mut HashMap<String, usize>,
+        errors: &mut Vec<RowError>,
+    ) -> Option<(PersonRecord, Vec<&'static str>)> {
+        let (row, cells) = (line.0, line.1.as_slice());
+        let mut err = |column: &str, message: String| {
+            errors.push(RowError {
+                row,
+                column: column.into(),
+                message,
+            })
+        };
+        let name = cell(cells, cols[0]);
+        if name.is_empty() {
+            err("姓名", "请填写姓名".into());
+        } else if name.chars().count() > 30 {
+            err("姓名", "姓名不能超过 30 个字".into());
+        }
+        let id = match ResidentId::parse(cell(cells, cols[1]), self.today()) {
+            Ok(id) => {
+                if let Some(first) = seen.insert(id.as_str().to_string(), row) {
+                    err("身份证号", format!("与第 {first} 行的身份证号重复"));
+                }
+                Some(id)
+            }
+            Err(e) => {
+                err("身份证号", e.to_string());
+                None
+            }
+        };
+        let phone = match cell(cells, cols[2]) {
+            "" => None,
+            p => match validate_phone(p) {
+                Ok(p) => Some(p),
+                Err(m) => {
+                    err("电话", m);
+                    None
+                }
+            },
+        };
+        let status = PoliticalStatus::parse(cell(cells, cols[3]));
+        if status.is_none() {
+            err(
+                "政治面貌",
+                format!("政治面貌“{}”无效", cell(cells, cols[3])),
+            );
+        }
+        let mut cats = Vec::new();
+        for c in cell(cells, cols[4])
+            .split(['、', ',', '，', ';', '；'])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            match Category::parse(c) {
+                Some(c) if !cats.contains(&c.as_str()) => cats.push(c.as_str()),
+                Some(_) => {}
+                None => err("人员类别", format!("人员类别“{c}”无效")),
+            }
+        }
+        let place = cell(cells, cols[5]);
+        let code_ok = match Code::parse(place) {
+            Ok(code) if !actor.scope.contains(&code) => {
+                err("所属区划代码", format!("区划“{code}”不在您的管辖范围内"));
+                false
+            }
+            Ok(code) if !places.contains(code.as_str()) => {
+                err("所属区划代码", format!("区划“{code}”不存在"));
+                false
+            }
+            Ok(_) => true,
+            Err(e) => {
+                err("所属区划代码", e.to_string());
+                false
+            }
+        };
+        let (Some(id), Some(status), true, false) = (id, status, code_ok, name.is_empty()) else {
+            return None;
+        };
+        Some((
+            PersonRecord {
+                name: name.to_string(),
+                sex: match id.sex() {
+                    Sex::Male => "male",
+                    Sex::Female => "female",
+                },
+                birth_date: id.birth_date(),
+                id_number: id.as_str().to_string(),
+                phone,
+                political_status: status.as_str(),
+                jurisdiction_code: place.to_string(),
+                employer: Some(cell(cells, cols[6]).to_string()).filter(|e| !e.is_empty()),
+            },
+            cats,
+        ))
+    }
+
     /// Imports people from an xlsx file: all rows or none.
     pub async fn import_people(&self, actor: &Actor, bytes: &[u8]) -> ServiceResult<ImportOutcome> {
         let (sheet, cols, places) = self
@@ -116,94 +217,13 @@ impl App {
         let mut categories: Vec<Vec<&'static str>> = Vec::new();
         let mut rows_of: Vec<usize> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
-        for (row, cells) in &sheet.rows {
-            let row = *row;
-            let mut err = |column: &str, message: String| {
-                errors.push(RowError {
-                    row,
-                    column: column.into(),
-                    message,
-                })
-            };
-            let name = cell(cells, cols[0]);
-            if name.is_empty() {
-                err("姓名", "请填写姓名".into());
-            } else if name.chars().count() > 30 {
-                err("姓名", "姓名不能超过 30 个字".into());
-            }
-            let id = match ResidentId::parse(cell(cells, cols[1]), self.today()) {
-                Ok(id) => {
-                    if let Some(first) = seen.insert(id.as_str().to_string(), row) {
-                        err("身份证号", format!("与第 {first} 行的身份证号重复"));
-                    }
-                    Some(id)
-                }
-                Err(e) => {
-                    err("身份证号", e.to_string());
-                    None
-                }
-            };
-            let phone = match cell(cells, cols[2]) {
-                "" => None,
-                p => match validate_phone(p) {
-                    Ok(p) => Some(p),
-                    Err(m) => {
-                        err("电话", m);
-                        None
-                    }
-                },
-            };
-            let status = PoliticalStatus::parse(cell(cells, cols[3]));
-            if status.is_none() {
-                err(
-                    "政治面貌",
-                    format!("政治面貌“{}”无效", cell(cells, cols[3])),
-                );
-            }
-            let mut cats = Vec::new();
-            for c in cell(cells, cols[4])
-                .split(['、', ',', '，', ';', '；'])
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
+        for line in &sheet.rows {
+            if let Some((record, cats)) =
+                self.person_row(actor, &places, line, &cols, &mut seen, &mut errors)
             {
-                match Category::parse(c) {
-                    Some(c) if !cats.contains(&c.as_str()) => cats.push(c.as_str()),
-                    Some(_) => {}
-                    None => err("人员类别", format!("人员类别“{c}”无效")),
-                }
-            }
-            let place = cell(cells, cols[5]);
-            let code_ok = match Code::parse(place) {
-                Ok(code) if !actor.scope.contains(&code) => {
-                    err("所属区划代码", format!("区划“{code}”不在您的管辖范围内"));
-                    false
-                }
-                Ok(code) if !places.contains(code.as_str()) => {
-                    err("所属区划代码", format!("区划“{code}”不存在"));
-                    false
-                }
-                Ok(_) => true,
-                Err(e) => {
-                    err("所属区划代码", e.to_string());
-                    false
-                }
-            };
-            if let (Some(id), Some(status), true, false) = (id, status, code_ok, name.is_empty()) {
-                records.push(PersonRecord {
-                    name: name.to_string(),
-                    sex: match id.sex() {
-                        Sex::Male => "male",
-                        Sex::Female => "female",
-                    },
-                    birth_date: id.birth_date(),
-                    id_number: id.as_str().to_string(),
-                    phone,
-                    political_status: status.as_str(),
-                    jurisdiction_code: place.to_string(),
-                    employer: Some(cell(cells, cols[6]).to_string()).filter(|e| !e.is_empty()),
-                });
+                records.push(record);
                 categories.push(cats);
-                rows_of.push(row);
+                rows_of.push(line.0);
             }
         }
         // Known numbers: found, not duplicated — unless registered outside the caller's scope.
@@ -268,91 +288,6 @@ impl App {
             created: new.len(),
             existing: old.len(),
         })
-    }
-
-    /// The people of a filtered list as an xlsx file: masked, unless `unmask` (audited).
-    pub async fn export_people(
-        &self,
-        actor: &Actor,
-        q: &PeopleQuery,
-        unmask: bool,
-    ) -> ServiceResult<Vec<u8>> {
-        if unmask {
-            self.require_unmask(actor, Permission::ReadMobilisation, "人员", "export")
-                .await?;
-        }
-        let (rows, _) = self.query_people(actor, q, EXPORT_LIMIT, 0).await?;
-        let full: HashMap<i64, (String, Option<String>)> = if unmask {
-            let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
-            store::people_by_ids(&self.db, &ids)
-                .await?
-                .into_iter()
-                .map(|(id, n, ph)| (id, (n, ph)))
-                .collect()
-        } else {
-            HashMap::new()
-        };
-        let table: Vec<Vec<String>> = rows
-            .iter()
-            .map(|p| {
-                let (id_number, phone) = match full.get(&p.id) {
-                    Some((n, ph)) => (n.clone(), ph.clone().unwrap_or_default()),
-                    None => (p.id_number.clone(), p.phone.clone().unwrap_or_default()),
-                };
-                vec![
-                    p.name.clone(),
-                    id_number,
-                    phone,
-                    p.political_status.zh().to_string(),
-                    p.categories
-                        .iter()
-                        .map(|c| c.zh())
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                    p.jurisdiction_code.clone(),
-                    p.employer.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        let bytes = spreadsheet::write("人员", PEOPLE_COLUMNS, &table, "")?;
-        let mut tx = self.db.begin().await?;
-        let detail = format!(
-            "导出人员 {} 人{}",
-            table.len(),
-            if unmask {
-                "（明文）"
-            } else {
-                "（脱敏）"
-            }
-        );
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Export,
-                Outcome::Success,
-                "人员",
-                "xlsx",
-                None,
-                detail.clone(),
-            ),
-        )
-        .await?;
-        if unmask {
-            audit_in(
-                &mut tx,
-                &actor.audit(
-                    Action::Unmask,
-                    Outcome::Success,
-                    "人员",
-                    "xlsx",
-                    None,
-                    detail,
-                ),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(bytes)
     }
 }
 
@@ -796,83 +731,5 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(rows.len())
-    }
-}
-
-impl App {
-    /// Writes an export and its audit row.
-    pub(crate) async fn audited_export(
-        &self,
-        actor: &Actor,
-        kind: &str,
-        sheet: &str,
-        columns: &[(&str, bool)],
-        table: Vec<Vec<String>>,
-    ) -> ServiceResult<Vec<u8>> {
-        let bytes = spreadsheet::write(sheet, columns, &table, "")?;
-        let mut tx = self.db.begin().await?;
-        let detail = format!("导出{kind} {} 条", table.len());
-        audit_in(
-            &mut tx,
-            &actor.audit(Action::Export, Outcome::Success, kind, "xlsx", None, detail),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(bytes)
-    }
-
-    /// The organisations of a filtered list as an xlsx file.
-    pub async fn export_organisations(
-        &self,
-        actor: &Actor,
-        q: &crate::mobilisation::OrgQuery,
-    ) -> ServiceResult<Vec<u8>> {
-        let rows = self.query_orgs(actor, q, EXPORT_LIMIT, 0).await?;
-        let table = rows
-            .into_iter()
-            .map(|o| {
-                vec![
-                    o.kind_name,
-                    o.name,
-                    o.jurisdiction_code,
-                    o.site_kind.map(|k| k.zh().to_string()).unwrap_or_default(),
-                    o.site_name.unwrap_or_default(),
-                    o.established_on.to_string(),
-                    o.dissolved_on.map(|d| d.to_string()).unwrap_or_default(),
-                    o.member_count.to_string(),
-                ]
-            })
-            .collect();
-        let mut columns = ORG_COLUMNS[..7].to_vec();
-        columns.push(("成员人数", false));
-        self.audited_export(actor, "组织", "组织", &columns, table)
-            .await
-    }
-
-    /// The deployments of a filtered list (of a person, or on duty on a day) as xlsx.
-    pub async fn export_deployments(
-        &self,
-        actor: &Actor,
-        q: &crate::mobilisation::DeploymentQuery,
-    ) -> ServiceResult<Vec<u8>> {
-        let rows = self.query_deployments(actor, q, EXPORT_LIMIT, 0).await?;
-        let table = rows
-            .into_iter()
-            .map(|d| {
-                vec![
-                    d.person_name,
-                    d.jurisdiction_code,
-                    d.site_kind.map(|k| k.zh().to_string()).unwrap_or_default(),
-                    d.site_name.or(d.org_name).unwrap_or_default(),
-                    d.role,
-                    d.start_on.to_string(),
-                    d.end_on.map(|e| e.to_string()).unwrap_or_default(),
-                ]
-            })
-            .collect();
-        let mut columns = vec![("姓名", true)];
-        columns.extend_from_slice(&DEPLOYMENT_COLUMNS[1..]);
-        self.audited_export(actor, "派驻", "派驻", &columns, table)
-            .await
     }
 }

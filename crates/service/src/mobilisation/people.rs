@@ -1,0 +1,225 @@
+//! The registry of people: registration, detail, audited unmasking and lists.
+
+use super::*;
+
+impl App {
+    pub(super) async fn person_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<PersonRow> {
+        let row = store::person(&self.db, id).await?;
+        self.own(actor, "人员", id, row, |p| &p.jurisdiction_code)
+            .await
+    }
+
+    pub(super) async fn categories(&self, ids: &[i64]) -> ServiceResult<Vec<(i64, Category)>> {
+        Ok(store::categories_of(&self.db, ids)
+            .await?
+            .into_iter()
+            .filter_map(|(id, c)| Category::parse(&c).map(|c| (id, c)))
+            .collect())
+    }
+
+    /// Registers a person; a known ID number finds the person instead of duplicating them.
+    pub async fn register_person(
+        &self,
+        actor: &Actor,
+        input: &PersonInput,
+    ) -> ServiceResult<Registered> {
+        self.require(actor, Permission::ManageMobilisation, "人员", &input.name)
+            .await?;
+        let name = required("name", "姓名", &input.name, 30)?;
+        let id = ResidentId::parse(&input.id_number, self.today())
+            .map_err(|e| ServiceError::invalid("id_number", e.to_string()))?;
+        let phone = non_empty(&input.phone)
+            .map(|p| validate_phone(&p))
+            .transpose()
+            .map_err(|m| ServiceError::invalid("phone", m))?;
+        let status = PoliticalStatus::parse(&input.political_status).ok_or_else(|| {
+            ServiceError::invalid(
+                "political_status",
+                format!("政治面貌“{}”无效", input.political_status),
+            )
+        })?;
+        let mut categories = Vec::new();
+        for c in &input.categories {
+            let cat = Category::parse(c)
+                .ok_or_else(|| ServiceError::invalid("categories", format!("人员类别“{c}”无效")))?;
+            if !categories.contains(&cat) {
+                categories.push(cat);
+            }
+        }
+        let employer = non_empty(&input.employer);
+        let code = self
+            .place_in_scope(actor, "jurisdiction_code", &input.jurisdiction_code)
+            .await?;
+        let mut tx = self.db.begin().await?;
+        let names: Vec<&str> = categories.iter().map(|c| c.as_str()).collect();
+        let (person_id, created) = match store::person_by_id_number(&mut tx, id.as_str()).await? {
+            Some(existing) => {
+                let home = Code::parse(&existing.jurisdiction_code)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                if !actor.scope.contains(&home) {
+                    return Err(ServiceError::Conflict {
+                        field: "id_number",
+                        message: PERSON_ELSEWHERE.into(),
+                    });
+                }
+                store::add_categories(&mut tx, existing.id, &names).await?;
+                (existing.id, false)
+            }
+            None => {
+                let sex = match id.sex() {
+                    Sex::Male => "male",
+                    Sex::Female => "female",
+                };
+                let pid = store::insert_person(
+                    &mut tx,
+                    &NewPerson {
+                        name: &name,
+                        id_number: id.as_str(),
+                        sex,
+                        birth_date: id.birth_date(),
+                        phone: phone.as_deref(),
+                        political_status: status.as_str(),
+                        jurisdiction_code: code.as_str(),
+                        employer: employer.as_deref(),
+                        at: self.clock.now(),
+                    },
+                )
+                .await?;
+                store::add_categories(&mut tx, pid, &names).await?;
+                (pid, true)
+            }
+        };
+        let detail = if created {
+            format!("登记 {name}（{}）", id.masked())
+        } else {
+            format!("已登记，补充类别：{}", names.join("、"))
+        };
+        let row = actor.audit(
+            Action::PersonRegister,
+            Outcome::Success,
+            "人员",
+            person_id.to_string(),
+            Some(code.to_string()),
+            detail,
+        );
+        audit_in(&mut tx, &row).await?;
+        tx.commit().await?;
+        Ok(Registered {
+            person: self.get_person(actor, person_id).await?,
+            created,
+        })
+    }
+
+    pub async fn get_person(&self, actor: &Actor, id: i64) -> ServiceResult<PersonView> {
+        self.require(actor, Permission::ReadMobilisation, "人员", &id.to_string())
+            .await?;
+        let p = self.person_in_scope(actor, id).await?;
+        let cats = self
+            .categories(&[id])
+            .await?
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
+        Ok(person_view(p, cats))
+    }
+
+    /// The full ID number and phone of a person: audited every time.
+    pub async fn unmask_person(&self, actor: &Actor, id: i64) -> ServiceResult<Unmasked> {
+        let p = self
+            .reveal(
+                actor,
+                Permission::ReadMobilisation,
+                "人员",
+                &id.to_string(),
+                || async {
+                    let p = self.person_in_scope(actor, id).await?;
+                    let place = p.jurisdiction_code.clone();
+                    Ok((p, place))
+                },
+            )
+            .await?;
+        Ok(Unmasked {
+            id,
+            id_number: p.id_number,
+            phone: p.phone,
+        })
+    }
+
+    pub async fn list_people(
+        &self,
+        actor: &Actor,
+        q: &PeopleQuery,
+    ) -> ServiceResult<Page<PersonView>> {
+        let page = page_of(q.page)?;
+        let (items, total) = self
+            .query_people(actor, q, PAGE_SIZE, crate::page_offset(page, PAGE_SIZE))
+            .await?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            page_size: PAGE_SIZE,
+        })
+    }
+
+    /// People matching a query in the actor's scope (masked), and how many match in all.
+    pub(crate) async fn query_people(
+        &self,
+        actor: &Actor,
+        q: &PeopleQuery,
+        limit: i64,
+        offset: i64,
+    ) -> ServiceResult<(Vec<PersonView>, i64)> {
+        self.require(actor, Permission::ReadMobilisation, "人员", "list")
+            .await?;
+        let mut scope = actor.scope.clone();
+        if let Some(j) = non_empty(&q.jurisdiction) {
+            let code = parse_code("jurisdiction", &j)?;
+            self.require_in_scope(actor, &code, "区划", &j).await?;
+            scope = dualtrack_domain::jurisdiction::Scope::Under(code);
+        }
+        let category = match non_empty(&q.category) {
+            Some(c) => Some(
+                Category::parse(&c)
+                    .ok_or_else(|| ServiceError::invalid("category", format!("人员类别“{c}”无效")))?
+                    .as_str()
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let political_status = match non_empty(&q.political_status) {
+            Some(s) => Some(
+                PoliticalStatus::parse(&s)
+                    .ok_or_else(|| {
+                        ServiceError::invalid("political_status", format!("政治面貌“{s}”无效"))
+                    })?
+                    .as_str()
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let f = PeopleFilter {
+            name: non_empty(&q.name),
+            category,
+            political_status,
+        };
+        let rows = store::list_people(&self.db, &scope, &f, limit, offset).await?;
+        let total = store::count_people(&self.db, &scope, &f).await?;
+        let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+        let mut cats: std::collections::HashMap<i64, Vec<Category>> =
+            std::collections::HashMap::new();
+        for (id, c) in self.categories(&ids).await? {
+            cats.entry(id).or_default().push(c);
+        }
+        let items = rows
+            .into_iter()
+            .map(|p| {
+                let mine = cats.remove(&p.id).unwrap_or_default();
+                person_view(p, mine)
+            })
+            .collect();
+        Ok((items, total))
+    }
+
+    // ---- organisations ----
+}

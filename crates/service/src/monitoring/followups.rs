@@ -1,0 +1,146 @@
+//! Follow-ups of a case: temperature and symptoms, and the alerts they raise.
+
+use super::*;
+
+impl App {
+    /// Records a follow-up; the case's next follow-up falls due an interval later. An
+    /// abnormal one refers the person to a fever clinic and alerts each responsible person,
+    /// all in one audited transaction.
+    pub async fn follow_up(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &FollowupInput,
+    ) -> ServiceResult<Written<FollowupResult>> {
+        self.once(
+            actor,
+            "followup",
+            &input.idempotency_key,
+            &(id, input),
+            |claim| self.write_followup(actor, id, input, claim),
+            |fid| self.followup_of(actor, id, fid),
+        )
+        .await
+    }
+
+    /// The follow-up `fid` of the case `id` as a result that wrote no alerts.
+    pub(super) async fn followup_of(
+        &self,
+        actor: &Actor,
+        id: i64,
+        fid: i64,
+    ) -> ServiceResult<FollowupResult> {
+        let followup = self
+            .case_followups(actor, id)
+            .await?
+            .into_iter()
+            .find(|f| f.id == fid)
+            .ok_or_else(|| ServiceError::Internal(format!("随访 {fid} 未找到")))?;
+        let row = store::case(&self.db, id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
+        Ok(FollowupResult {
+            followup,
+            case: case_view(row, self.now()),
+            alerts: 0,
+        })
+    }
+
+    pub(super) async fn write_followup(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &FollowupInput,
+        claim: Option<Claim>,
+    ) -> ServiceResult<FollowupResult> {
+        self.require(
+            actor,
+            Permission::ManageMonitoring,
+            "隔离监测对象",
+            &id.to_string(),
+        )
+        .await?;
+        let now = self.now();
+        let c = self.own_case(actor, id).await?;
+        let temperature = temperature_tenths(input.temperature)
+            .map_err(|e| ServiceError::invalid("temperature", e))?;
+        let symptoms =
+            parse_symptoms(&input.symptoms).map_err(|e| ServiceError::invalid("symptoms", e))?;
+        let note = opt_text("note", "备注", &input.note, 500)?.unwrap_or_default();
+        let clinic = opt_text("clinic", "发热门诊", &input.clinic, 60)?
+            .unwrap_or_else(|| DEFAULT_CLINIC.to_string());
+        let at = match input.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => now,
+            Some(s) => parse_time("at", s)?,
+        };
+        if at > now + Duration::minutes(5) {
+            return Err(ServiceError::invalid("at", "随访时间不能晚于现在"));
+        }
+        if reporting_day(at) < c.start_date {
+            return Err(ServiceError::invalid("at", "随访时间不能早于开始日期"));
+        }
+        if c.status == CaseStatus::Released.as_str() {
+            return Err(ServiceError::Conflict {
+                field: "status",
+                message: "该对象已解除隔离或监测，不再随访".into(),
+            });
+        }
+        let abnormal = is_abnormal(temperature, &symptoms);
+        let names: Vec<&str> = symptoms.iter().map(|s| s.zh()).collect();
+        let referral = abnormal.then(|| Referral {
+            message: format!(
+                "{}（{}）随访异常：体温 {:.1} ℃，症状 {}，已转诊至{clinic}",
+                c.name,
+                CaseKind::parse(&c.kind).map(|k| k.zh()).unwrap_or(""),
+                f64::from(temperature) / 10.0,
+                names.join("、"),
+            ),
+            clinic: clinic.clone(),
+        });
+        let new = NewFollowup {
+            case_id: id,
+            followed_at: at,
+            temperature,
+            symptoms: symptoms_text(&symptoms),
+            abnormal,
+            note,
+            recorded_by: actor.username.clone(),
+        };
+        let due = next_due(at, self.followup_interval_hours);
+        let mut tx = self.db.begin().await?;
+        let (fid, alerts) =
+            store::insert_followup(&mut tx, &new, due, referral.as_ref(), now).await?;
+        keep(&mut tx, claim.as_ref(), fid).await?;
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::MonitoringFollowup,
+                Outcome::Success,
+                "隔离监测对象",
+                id.to_string(),
+                Some(c.jurisdiction_code.clone()),
+                if abnormal {
+                    format!("随访异常，转诊至{clinic}，提醒 {alerts} 名包保责任人")
+                } else {
+                    "随访正常".into()
+                },
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        let row = store::case(&self.db, id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
+        let followup = store::followups(&self.db, id)
+            .await?
+            .into_iter()
+            .find(|f| f.id == fid)
+            .map(followup_view)
+            .ok_or_else(|| ServiceError::Internal(format!("随访 {fid} 写入后未找到")))?;
+        Ok(FollowupResult {
+            followup,
+            case: case_view(row, now),
+            alerts,
+        })
+    }
+}

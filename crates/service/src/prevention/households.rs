@@ -1,0 +1,144 @@
+//! Households of a grid and their visits.
+
+use super::*;
+
+impl App {
+    pub async fn list_households(
+        &self,
+        actor: &Actor,
+        raw: &str,
+    ) -> ServiceResult<Vec<HouseholdView>> {
+        self.require(actor, Permission::ReadGridWork, "网格", raw)
+            .await?;
+        let g = self.grid_in_scope(actor, raw).await?;
+        Ok(store::households(&self.db, &g.code)
+            .await?
+            .into_iter()
+            .map(household_view)
+            .collect())
+    }
+
+    pub async fn add_household(
+        &self,
+        actor: &Actor,
+        raw: &str,
+        input: &HouseholdInput,
+    ) -> ServiceResult<Written<HouseholdView>> {
+        self.once(
+            actor,
+            "household",
+            &input.idempotency_key,
+            &(raw, input),
+            |claim| self.write_add_household(actor, raw, input, claim),
+            |rid| async move {
+                self.household_in_scope(actor, rid)
+                    .await
+                    .map(household_view)
+            },
+        )
+        .await
+    }
+
+    pub(super) async fn write_add_household(
+        &self,
+        actor: &Actor,
+        raw: &str,
+        input: &HouseholdInput,
+        claim: Option<Claim>,
+    ) -> ServiceResult<HouseholdView> {
+        self.require(actor, Permission::WriteGridWork, "网格", raw)
+            .await?;
+        let g = self.grid_in_scope(actor, raw).await?;
+        let address = text("address", "住址", &input.address, 100)?;
+        let head = text("head_name", "户主姓名", &input.head_name, 30)?;
+        let mut tx = self.db.begin().await?;
+        let id =
+            store::insert_household(&mut tx, &g.code, &address, &head, self.clock.now()).await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::HouseholdCreate,
+                Outcome::Success,
+                "户",
+                id.to_string(),
+                Some(g.code.clone()),
+                address,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.household_in_scope(actor, id).await.map(household_view)
+    }
+
+    pub(super) async fn household_in_scope(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<store::HouseholdRow> {
+        let row = store::household(&self.db, id).await?;
+        self.own(actor, "户", id, row, |h| &h.grid_code).await
+    }
+
+    /// Records a household screened on a day (a visit with nobody to add, say).
+    pub async fn visit_household(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &VisitInput,
+    ) -> ServiceResult<Written<HouseholdView>> {
+        self.once(
+            actor,
+            "household_visit",
+            &input.idempotency_key,
+            &(id, input),
+            |claim| self.write_visit_household(actor, id, input, claim),
+            |rid| async move {
+                self.household_in_scope(actor, rid)
+                    .await
+                    .map(household_view)
+            },
+        )
+        .await
+    }
+
+    pub(super) async fn write_visit_household(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &VisitInput,
+        claim: Option<Claim>,
+    ) -> ServiceResult<HouseholdView> {
+        self.require(actor, Permission::WriteGridWork, "户", &id.to_string())
+            .await?;
+        let h = self.household_in_scope(actor, id).await?;
+        let on = self.past_day("visited_on", &input.visited_on)?;
+        let note: String = input.note.trim().chars().take(200).collect();
+        let mut tx = self.db.begin().await?;
+        store::visit(
+            &mut tx,
+            id,
+            &h.grid_code,
+            on,
+            &note,
+            &actor.username,
+            self.clock.now(),
+        )
+        .await?;
+        keep(&mut tx, claim.as_ref(), id).await?;
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::HouseholdVisit,
+                Outcome::Success,
+                "户",
+                id.to_string(),
+                Some(h.grid_code.clone()),
+                on.to_string(),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.household_in_scope(actor, id).await.map(household_view)
+    }
+}
