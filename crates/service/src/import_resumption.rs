@@ -307,14 +307,31 @@ impl App {
                 ));
             }
         }
-        // Codes already in the registry (anywhere: a code is registered once).
+        self.refuse_registered(&rows, &mut errors).await?;
+        if !errors.is_empty() {
+            return Err(rejected(errors));
+        }
+        self.write_enterprises(actor, &rows).await?;
+        Ok(EnterpriseImportOutcome {
+            imported: rows.len(),
+            warnings,
+        })
+    }
+
+    /// An error for each row whose code is in the registry already (anywhere: a code is
+    /// registered once).
+    async fn refuse_registered(
+        &self,
+        rows: &[(usize, NewEnterprise)],
+        errors: &mut Vec<RowError>,
+    ) -> ServiceResult<()> {
         let codes: Vec<String> = rows.iter().map(|(_, e)| e.credit_code.clone()).collect();
         let known: HashSet<String> = lookups::enterprise_keys(&self.db, &codes, &[])
             .await?
             .into_iter()
             .map(|k| k.credit_code)
             .collect();
-        for (row, e) in &rows {
+        for (row, e) in rows {
             if known.contains(&e.credit_code) {
                 errors.push(RowError {
                     row: *row,
@@ -323,12 +340,19 @@ impl App {
                 });
             }
         }
-        if !errors.is_empty() {
-            return Err(rejected(errors));
-        }
+        Ok(())
+    }
+
+    /// Writes the enterprises of a checked file, each with its audit row, in one
+    /// transaction: all or none.
+    async fn write_enterprises(
+        &self,
+        actor: &Actor,
+        rows: &[(usize, NewEnterprise)],
+    ) -> ServiceResult<()> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        for (_, e) in &rows {
+        for (_, e) in rows {
             let id = match store::insert_enterprise(&mut tx, e, now).await {
                 Ok(id) => id,
                 // Registered meanwhile by someone else: the whole file is refused.
@@ -369,10 +393,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(EnterpriseImportOutcome {
-            imported: rows.len(),
-            warnings,
-        })
+        Ok(())
     }
 
     /// The empty daily-report template, with its instructions.
@@ -528,33 +549,28 @@ impl App {
         let enterprises = self
             .enterprises_for_rows(actor, &named, &mut errors)
             .await?;
-        let mut reports: Vec<(NewReport, EnterpriseKey)> = Vec::new();
-        let mut seen: HashMap<(i64, NaiveDate), usize> = HashMap::new();
-        for (row, mut r) in parsed {
-            let Some(e) = enterprises.get(&row) else {
-                continue;
-            };
-            if let Some(first) = seen.insert((e.id, r.report_date), row) {
-                errors.push(RowError {
-                    row,
-                    column: "报告日期".into(),
-                    message: format!(
-                        "与第 {first} 行是同一企业同一日期（{}），每家企业每天只能有一行",
-                        r.report_date
-                    ),
-                });
-                continue;
-            }
-            r.enterprise_id = e.id;
-            reports.push((r, e.clone()));
-        }
+        let reports = reports_of_enterprises(parsed, &enterprises, &mut errors);
         if !errors.is_empty() {
             return Err(rejected(errors));
         }
+        let corrected = self.write_reports(actor, &reports).await?;
+        Ok(ReportImportOutcome {
+            imported: reports.len(),
+            corrected,
+        })
+    }
+
+    /// Files the reports of a checked file, each with its audit row, in one transaction:
+    /// all or none. Returns how many corrected an earlier report.
+    async fn write_reports(
+        &self,
+        actor: &Actor,
+        reports: &[(NewReport, EnterpriseKey)],
+    ) -> ServiceResult<usize> {
         let now = self.clock.now();
         let mut corrected = 0;
         let mut tx = self.db.begin().await?;
-        for (r, e) in &reports {
+        for (r, e) in reports {
             let version = store::file_report(&mut tx, r, now).await?.version;
             if version > 1 {
                 corrected += 1;
@@ -589,10 +605,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(ReportImportOutcome {
-            imported: reports.len(),
-            corrected,
-        })
+        Ok(corrected)
     }
 
     /// The enterprise each row names, in the actor's scope (by row), with errors for the
@@ -754,3 +767,33 @@ pub const RATE_COLUMNS: &[(&str, bool)] = &[
     ("正常基数", false),
     ("产能恢复率（%）", false),
 ];
+
+/// Each parsed report with the enterprise its row names; an error for a second row of one
+/// enterprise and day.
+fn reports_of_enterprises(
+    parsed: Vec<(usize, NewReport)>,
+    enterprises: &HashMap<usize, EnterpriseKey>,
+    errors: &mut Vec<RowError>,
+) -> Vec<(NewReport, EnterpriseKey)> {
+    let mut reports: Vec<(NewReport, EnterpriseKey)> = Vec::new();
+    let mut seen: HashMap<(i64, NaiveDate), usize> = HashMap::new();
+    for (row, mut r) in parsed {
+        let Some(e) = enterprises.get(&row) else {
+            continue;
+        };
+        if let Some(first) = seen.insert((e.id, r.report_date), row) {
+            errors.push(RowError {
+                row,
+                column: "报告日期".into(),
+                message: format!(
+                    "与第 {first} 行是同一企业同一日期（{}），每家企业每天只能有一行",
+                    r.report_date
+                ),
+            });
+            continue;
+        }
+        r.enterprise_id = e.id;
+        reports.push((r, e.clone()));
+    }
+    reports
+}
