@@ -10,7 +10,7 @@
 use crate::actor::audit_in;
 use crate::import::{date_cell, rejected};
 use crate::spreadsheet::{self, cell, RowError};
-use crate::supplies::{ItemInput, NeedInput};
+use super::{ItemInput, NeedInput};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::NaiveDate;
 use dualtrack_domain::audit::{Action, Outcome};
@@ -590,7 +590,7 @@ impl App {
         let b = self
             .supply_balances(
                 actor,
-                &crate::supplies::BalancesQuery {
+                &super::BalancesQuery {
                     as_of: as_of.clone(),
                     ..Default::default()
                 },

@@ -44,6 +44,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use utoipa::{IntoParams, ToSchema};
 
+pub mod import;
+
 const PAGE: i64 = 50;
 
 // ---- views and inputs ----

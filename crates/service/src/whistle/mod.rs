@@ -35,6 +35,9 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use utoipa::{IntoParams, ToSchema};
 
+pub mod escalation;
+pub mod webhook;
+
 /// The settings of the whistle (`[whistle]` in the configuration).
 #[derive(Debug, Clone)]
 pub struct WhistleSettings {
