@@ -245,7 +245,12 @@ async fn checkpoint_round(pool: &SqlitePool) -> std::result::Result<(), sqlx::Er
             return Ok(());
         }
         let took = began.elapsed();
-        tracing::debug!(log, copied, ms = took.as_millis() as u64, "passive checkpoint");
+        tracing::debug!(
+            log,
+            copied,
+            ms = took.as_millis() as u64,
+            "passive checkpoint"
+        );
         if time_to_restart(log, copied, took) {
             let began = std::time::Instant::now();
             let r = restart_wal(pool).await;

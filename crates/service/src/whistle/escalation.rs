@@ -11,8 +11,8 @@
 //! ticket, writes its notices and audits it — the second insert does nothing and its
 //! transaction is dropped.
 
-use crate::actor::audit_in;
 use super::{write_notices, Note};
+use crate::actor::audit_in;
 use crate::{Actor, App, ServiceResult};
 use chrono::Duration;
 use dualtrack_domain::audit::{Action, Outcome};
