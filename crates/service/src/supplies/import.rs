@@ -9,29 +9,17 @@
 
 use super::{ItemInput, NeedInput};
 use crate::actor::audit_in;
-
 use crate::import::{date_cell, rejected};
-
 use crate::spreadsheet::{self, cell, RowError};
-
 use crate::{Actor, App, ServiceError, ServiceResult};
-
 use chrono::NaiveDate;
-
 use dualtrack_domain::audit::{Action, Outcome};
-
 use dualtrack_domain::role::Permission;
-
 use dualtrack_domain::supplies::{to_base_units, Crop, ItemKind, MovementKind, NeedBasis};
-
 use dualtrack_store::supplies::{self as store, Applied, ItemRow, NewMovement};
-
 use dualtrack_store::Tx;
-
 use serde::Serialize;
-
 use std::collections::{HashMap, HashSet};
-
 use utoipa::ToSchema;
 
 /// The columns of the catalogue sheet: (header, required).

@@ -20,17 +20,12 @@
 //! found"; a transfer or allocation to a store outside it is refused naming the field.
 
 use crate::actor::audit_in;
-
 use chrono::{DateTime, NaiveDate, Utc};
-
 use dualtrack_domain::supplies::{
     Crop, DeliveryStatus, ItemCategory, ItemKind, MovementKind, NeedBasis, RequestStatus, StoreKind,
 };
-
 use dualtrack_store::supplies::{ItemRow, StoreRow};
-
 use serde::{Deserialize, Serialize};
-
 use utoipa::{IntoParams, ToSchema};
 
 mod balances;
