@@ -93,20 +93,7 @@ impl App {
             .await?;
         let now = self.now();
         let today = reporting_day(now);
-        let to = match opt(&q.to) {
-            None => today,
-            Some(s) => crate::input::parse_date("to", s)?,
-        };
-        let from = match opt(&q.from) {
-            None => to - Duration::days(29),
-            Some(s) => crate::input::parse_date("from", s)?,
-        };
-        if from > to {
-            return Err(ServiceError::invalid("from", "起始日期不能晚于截止日期"));
-        }
-        if (to - from).num_days() > 3660 {
-            return Err(ServiceError::invalid("from", "统计期间至多十年"));
-        }
+        let (from, to) = period_of(q, today)?;
         let scope = match opt(&q.place) {
             None => actor.scope.clone(),
             Some(p) => Scope::Under(self.place_in_scope(actor, "place", p).await?),
@@ -238,4 +225,24 @@ impl App {
             places,
         })
     }
+}
+
+/// The days a query asks for: up to today by default, the 30 days before the last; at most
+/// ten years.
+fn period_of(q: &WhistleFiguresQuery, today: NaiveDate) -> ServiceResult<(NaiveDate, NaiveDate)> {
+    let to = match opt(&q.to) {
+        None => today,
+        Some(s) => crate::input::parse_date("to", s)?,
+    };
+    let from = match opt(&q.from) {
+        None => to - Duration::days(29),
+        Some(s) => crate::input::parse_date("from", s)?,
+    };
+    if from > to {
+        return Err(ServiceError::invalid("from", "起始日期不能晚于截止日期"));
+    }
+    if (to - from).num_days() > 3660 {
+        return Err(ServiceError::invalid("from", "统计期间至多十年"));
+    }
+    Ok((from, to))
 }

@@ -8,7 +8,7 @@ use crate::input::parse_time;
 use crate::input::{text, text_of};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
-use dualtrack_domain::jurisdiction::Level;
+use dualtrack_domain::jurisdiction::{Code, Level};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::time::display;
 use dualtrack_domain::whistle::{
@@ -199,26 +199,7 @@ impl App {
             .await?;
         let now = self.now();
         let kind = parse_kind(opt(&input.kind))?;
-        let source = match (opt(&input.source), input.source_id) {
-            (None, None) => None,
-            (Some(s), Some(id)) => {
-                let k = SourceKind::parse(s).ok_or_else(|| {
-                    ServiceError::invalid(
-                        "source",
-                        format!("来源“{s}”无效，应为 网格日报、隔离监测随访、企业日报 或 生产难题"),
-                    )
-                })?;
-                Some(
-                    self.source_record(actor, k, id)
-                        .await
-                        .map_err(|e| e.referred_by("source_id"))?,
-                )
-            }
-            (Some(_), None) => {
-                return Err(ServiceError::invalid("source_id", "请填写来源记录的编号"))
-            }
-            (None, Some(_)) => return Err(ServiceError::invalid("source", "请填写来源记录的类别")),
-        };
+        let source = self.ticket_source(actor, input).await?;
         let category = match (opt(&input.category), &source) {
             (Some(c), _) => parse_category(c)?,
             (None, Some(s)) => s.category,
@@ -240,75 +221,14 @@ impl App {
             100,
             false,
         )?;
-        let deadline = match opt(&input.deadline) {
-            None => None,
-            Some(raw) => {
-                let t = parse_time("deadline", raw)?;
-                if t <= now {
-                    return Err(ServiceError::invalid(
-                        "deadline",
-                        format!(
-                            "要求办结时间 {} 已经过去（现在是 {}），请填写以后的时间",
-                            display(t),
-                            display(now)
-                        ),
-                    ));
-                }
-                Some(t)
-            }
-        };
-        let place = match (opt(&input.jurisdiction_code), &source) {
-            (Some(c), _) => self.place_in_scope(actor, "jurisdiction_code", c).await?,
-            (None, Some(s)) => parse_code("jurisdiction_code", &s.place)?,
-            (None, None) => {
-                return Err(ServiceError::invalid(
-                    "jurisdiction_code",
-                    "请选择事发地（网格、村或乡镇）",
-                ))
-            }
-        };
-        if let Some(s) = &source {
-            if !place.as_str().starts_with(&s.place) && !s.place.starts_with(place.as_str()) {
-                return Err(ServiceError::invalid(
-                    "jurisdiction_code",
-                    "事发地应为来源记录所在的地方",
-                ));
-            }
-        }
-        if place.level() < Level::County {
-            return Err(ServiceError::invalid(
-                "jurisdiction_code",
-                "事发地应为县、乡镇、村（社区）或网格",
-            ));
-        }
+        let deadline = deadline_of(&input.deadline, now)?;
+        let place = self.ticket_place(actor, input, &source).await?;
         let routing = self.routing_of(category, &place).await?;
         let allowed: HashMap<i64, &DepartmentView> =
             routing.allowed.iter().map(|d| (d.id, d)).collect();
-        let mut called: Vec<(i64, bool)> = routing.routed.iter().map(|d| (d.id, true)).collect();
-        for id in &input.department_ids {
-            if !allowed.contains_key(id) {
-                return Err(ServiceError::invalid(
-                    "department_ids",
-                    format!(
-                        "部门 {id} 不在派单规则范围内：只能呼叫负责 {}（{}）的部门",
-                        place,
-                        self.name_of(place.as_str()).await?.unwrap_or_default()
-                    ),
-                ));
-            }
-            if !called.iter().any(|(d, _)| d == id) {
-                called.push((*id, false));
-            }
-        }
-        if called.is_empty() {
-            return Err(ServiceError::invalid(
-                "department_ids",
-                format!(
-                    "“{}”类在此地没有派单规则，请选择要呼叫的部门",
-                    category.zh()
-                ),
-            ));
-        }
+        let called = self
+            .called_departments(input, &routing, &allowed, category, &place)
+            .await?;
         let place_name = self.name_of(place.as_str()).await?.unwrap_or_default();
         let (raiser_kind, raiser_name) = match source.as_ref().and_then(|s| s.raiser.clone()) {
             Some(r) => r,
@@ -401,4 +321,127 @@ impl App {
         tx.commit().await?;
         self.ticket_detail(actor, id).await
     }
+
+    /// The record a ticket is raised from, if the form names one: both its kind and its id.
+    async fn ticket_source(
+        &self,
+        actor: &Actor,
+        input: &TicketInput,
+    ) -> ServiceResult<Option<FromSource>> {
+        Ok(match (opt(&input.source), input.source_id) {
+            (None, None) => None,
+            (Some(s), Some(id)) => {
+                let k = SourceKind::parse(s).ok_or_else(|| {
+                    ServiceError::invalid(
+                        "source",
+                        format!("来源“{s}”无效，应为 网格日报、隔离监测随访、企业日报 或 生产难题"),
+                    )
+                })?;
+                Some(
+                    self.source_record(actor, k, id)
+                        .await
+                        .map_err(|e| e.referred_by("source_id"))?,
+                )
+            }
+            (Some(_), None) => {
+                return Err(ServiceError::invalid("source_id", "请填写来源记录的编号"))
+            }
+            (None, Some(_)) => return Err(ServiceError::invalid("source", "请填写来源记录的类别")),
+        })
+    }
+
+    /// The place of a ticket: the one the form names (within the caller's scope) or the
+    /// source's, a county or below, and on the source's line when there is one.
+    async fn ticket_place(
+        &self,
+        actor: &Actor,
+        input: &TicketInput,
+        source: &Option<FromSource>,
+    ) -> ServiceResult<Code> {
+        let place = match (opt(&input.jurisdiction_code), source) {
+            (Some(c), _) => self.place_in_scope(actor, "jurisdiction_code", c).await?,
+            (None, Some(s)) => parse_code("jurisdiction_code", &s.place)?,
+            (None, None) => {
+                return Err(ServiceError::invalid(
+                    "jurisdiction_code",
+                    "请选择事发地（网格、村或乡镇）",
+                ))
+            }
+        };
+        if let Some(s) = source {
+            if !place.as_str().starts_with(&s.place) && !s.place.starts_with(place.as_str()) {
+                return Err(ServiceError::invalid(
+                    "jurisdiction_code",
+                    "事发地应为来源记录所在的地方",
+                ));
+            }
+        }
+        if place.level() < Level::County {
+            return Err(ServiceError::invalid(
+                "jurisdiction_code",
+                "事发地应为县、乡镇、村（社区）或网格",
+            ));
+        }
+        Ok(place)
+    }
+
+    /// The departments a ticket calls: those its routing rules name, then those the form adds
+    /// from the departments the rules allow; (department, routed by a rule).
+    async fn called_departments(
+        &self,
+        input: &TicketInput,
+        routing: &Routing,
+        allowed: &HashMap<i64, &DepartmentView>,
+        category: TicketCategory,
+        place: &Code,
+    ) -> ServiceResult<Vec<(i64, bool)>> {
+        let mut called: Vec<(i64, bool)> = routing.routed.iter().map(|d| (d.id, true)).collect();
+        for id in &input.department_ids {
+            if !allowed.contains_key(id) {
+                return Err(ServiceError::invalid(
+                    "department_ids",
+                    format!(
+                        "部门 {id} 不在派单规则范围内：只能呼叫负责 {}（{}）的部门",
+                        place,
+                        self.name_of(place.as_str()).await?.unwrap_or_default()
+                    ),
+                ));
+            }
+            if !called.iter().any(|(d, _)| d == id) {
+                called.push((*id, false));
+            }
+        }
+        if called.is_empty() {
+            return Err(ServiceError::invalid(
+                "department_ids",
+                format!(
+                    "“{}”类在此地没有派单规则，请选择要呼叫的部门",
+                    category.zh()
+                ),
+            ));
+        }
+        Ok(called)
+    }
+}
+
+/// The deadline a form asks for, if any: after now.
+fn deadline_of(raw: &Option<String>, now: DateTime<Utc>) -> ServiceResult<Option<DateTime<Utc>>> {
+    let deadline = match opt(raw) {
+        None => None,
+        Some(raw) => {
+            let t = parse_time("deadline", raw)?;
+            if t <= now {
+                return Err(ServiceError::invalid(
+                    "deadline",
+                    format!(
+                        "要求办结时间 {} 已经过去（现在是 {}），请填写以后的时间",
+                        display(t),
+                        display(now)
+                    ),
+                ));
+            }
+            Some(t)
+        }
+    };
+    Ok(deadline)
 }
