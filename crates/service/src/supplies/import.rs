@@ -163,7 +163,7 @@ fn check_counts(
                 None
             }
         };
-        let item = item_cell(&items, c(1), row, &mut errors);
+        let item = item_cell(items, c(1), row, &mut errors);
         let day = date_cell(c(2), "盘点日期", row, &mut errors);
         if day.is_some_and(|d| d > today) {
             err(&mut errors, row, "盘点日期", "盘点日期不能晚于今天");
