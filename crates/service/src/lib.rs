@@ -14,7 +14,6 @@ pub mod clock;
 pub mod command;
 pub mod demo;
 pub mod error;
-pub mod escalation;
 pub mod export_resumption;
 pub mod filings;
 pub mod handovers;
@@ -31,10 +30,8 @@ pub mod punctuality;
 pub mod resumption;
 pub mod spreadsheet;
 pub mod supplies;
-pub mod supplies_io;
 pub mod tree;
 pub mod users;
-pub mod webhook;
 pub mod whistle;
 pub mod workgroups;
 

@@ -37,7 +37,7 @@ pub async fn run(
     tracing::info!(%addr, "serving");
     // The whistle's scheduler: escalation of late tickets and the webhook outbox. Several
     // instances sharing a database run it once (a lease row; keyed escalation steps).
-    let scheduler = dualtrack_service::escalation::Scheduler::new(
+    let scheduler = dualtrack_service::whistle::escalation::Scheduler::new(
         app.clone(),
         format!("{addr}/{}", std::process::id()),
         std::time::Duration::from_secs(settings.whistle.scheduler_interval_seconds),

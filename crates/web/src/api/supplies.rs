@@ -369,7 +369,7 @@ pub async fn spring_farming(
 // ---- Excel ----
 
 use super::mobilisation::xlsx_file;
-use dualtrack_service::supplies_io::SuppliesImportOutcome;
+use dualtrack_service::supplies::import::SuppliesImportOutcome;
 
 /// 物资目录导入模板（Excel，中文表头与填写说明）
 #[utoipa::path(get, path = "/api/v1/supplies/items/template.xlsx", tag = "supplies", security(("bearer" = [])),

@@ -1261,7 +1261,7 @@ async fn spreadsheet_route(t: &TestApp, method: &str, route: &str) {
         ("post", "/api/v1/supplies/items/import")
         | ("post", "/api/v1/supplies/stock-counts/import")
         | ("post", "/api/v1/supplies/needs/import") => {
-            use dualtrack_service::supplies_io::{COUNT_COLUMNS, ITEM_COLUMNS, NEED_COLUMNS};
+            use dualtrack_service::supplies::import::{COUNT_COLUMNS, ITEM_COLUMNS, NEED_COLUMNS};
             let theirs = t
                 .count("SELECT MIN(id) FROM supply_stores WHERE jurisdiction_code LIKE '632802%'")
                 .await

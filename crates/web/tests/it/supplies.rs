@@ -1451,7 +1451,7 @@ async fn upload(
 }
 
 async fn excel_imports_are_all_or_nothing(engine: Engine) {
-    use dualtrack_service::supplies_io::{COUNT_COLUMNS, ITEM_COLUMNS, NEED_COLUMNS};
+    use dualtrack_service::supplies::import::{COUNT_COLUMNS, ITEM_COLUMNS, NEED_COLUMNS};
     let t = TestApp::new(engine).await;
     let admin = t.token("sysadmin").await;
     for path in [

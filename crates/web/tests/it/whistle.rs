@@ -8,7 +8,7 @@ use crate::common;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::{Browser, TestApp};
-use dualtrack_service::escalation::Scheduler;
+use dualtrack_service::whistle::escalation::Scheduler;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -622,7 +622,7 @@ async fn webhooks_deliver_signed_with_retries(engine: Engine) {
             .await,
         1
     );
-    let client = dualtrack_service::webhook::client();
+    let client = dualtrack_service::whistle::webhook::client();
     // Attempt 1 fails (503); not due again until the backoff has passed.
     assert_eq!(t.app.deliver_due(&client).await.expect("deliver"), (1, 0));
     assert_eq!(t.app.deliver_due(&client).await.expect("deliver"), (0, 0));
@@ -650,11 +650,11 @@ async fn webhooks_deliver_signed_with_retries(engine: Engine) {
         .expect("number");
     assert_eq!(
         headers["x-dualtrack-signature"].to_str().expect("sig"),
-        dualtrack_service::webhook::signature(secret, ts, body)
+        dualtrack_service::whistle::webhook::signature(secret, ts, body)
     );
     assert_ne!(
         headers["x-dualtrack-signature"].to_str().expect("sig"),
-        dualtrack_service::webhook::signature("another-secret-entirely", ts, body)
+        dualtrack_service::whistle::webhook::signature("another-secret-entirely", ts, body)
     );
     // The same delivery each time: one id for the receiver to drop repeats.
     let ids: std::collections::BTreeSet<String> = got

@@ -1,22 +1,23 @@
-//! Excel templates, imports and exports of supplies: the catalogue (a system administrator),
+//! Excel templates and imports of supplies: the catalogue (a system administrator),
 //! stock counts (盘点: the counted quantity of an item in a store on a day, written as an
-//! adjustment of the difference) and needs; the balances of every store as of a day.
+//! adjustment of the difference) and needs.
 //!
 //! Imports follow the others: every row is checked first and any problem rejects the whole
 //! file with (row, column, message) for each; nothing is written. Stock counts are checked
 //! again inside the transaction against the balances of that day (an earlier row may have
 //! moved them); a count that would take a later day below zero rejects the file too.
 
+use super::{ItemInput, NeedInput};
 use crate::actor::audit_in;
 use crate::import::{date_cell, rejected};
 use crate::spreadsheet::{self, cell, RowError};
-use crate::supplies::{ItemInput, NeedInput};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::NaiveDate;
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::supplies::{to_base_units, Crop, ItemKind, MovementKind, NeedBasis};
 use dualtrack_store::supplies::{self as store, Applied, ItemRow, NewMovement};
+use dualtrack_store::Tx;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
@@ -56,17 +57,6 @@ pub const NEED_COLUMNS: &[(&str, bool)] = &[
     ("起始日期", true),
     ("截止日期", false),
     ("说明", false),
-];
-
-/// The columns of the balances export.
-pub const BALANCE_COLUMNS: &[(&str, bool)] = &[
-    ("仓库编号", true),
-    ("仓库", true),
-    ("区划代码", true),
-    ("所属", true),
-    ("物资", true),
-    ("单位", true),
-    ("结存", true),
 ];
 
 /// What an import did.
@@ -134,6 +124,94 @@ fn row_error(e: ServiceError, row: usize, columns: &[(&str, &str)], errors: &mut
         .and_then(|f| columns.iter().find(|(k, _)| *k == f).map(|(_, c)| *c))
         .unwrap_or("行");
     err(errors, row, column, e.to_string());
+}
+
+/// A row of a stock count, checked: the counted quantity in the item's unit.
+struct Count {
+    row: usize,
+    store_id: i64,
+    item: ItemRow,
+    day: NaiveDate,
+    counted: i64,
+    note: String,
+}
+
+/// The rows of a stock count, each checked against the catalogue and the caller's stores;
+/// every problem of every row rejects the file.
+fn check_counts(
+    sheet: &spreadsheet::Sheet,
+    cols: &[Option<usize>],
+    items: &[ItemRow],
+    stores: &HashMap<i64, store::StoreRow>,
+    today: NaiveDate,
+) -> ServiceResult<Vec<Count>> {
+    let mut errors = Vec::new();
+    let mut counts = Vec::new();
+    let mut seen: HashSet<(i64, i64, NaiveDate)> = HashSet::new();
+    for (row, cells) in &sheet.rows {
+        let row = *row;
+        let c = |i: usize| cell(cells, cols[i]);
+        let store_id = match c(0).trim().parse::<i64>() {
+            Ok(id) if stores.contains_key(&id) => Some(id),
+            _ => {
+                err(
+                    &mut errors,
+                    row,
+                    "仓库编号",
+                    format!("仓库“{}”不存在或不在您的管辖范围内", c(0).trim()),
+                );
+                None
+            }
+        };
+        let item = item_cell(items, c(1), row, &mut errors);
+        let day = date_cell(c(2), "盘点日期", row, &mut errors);
+        if day.is_some_and(|d| d > today) {
+            err(&mut errors, row, "盘点日期", "盘点日期不能晚于今天");
+        }
+        let counted = whole(c(3), "实盘数量", row, &mut errors);
+        let note = c(5).trim().to_string();
+        if note.chars().count() > 300 {
+            err(&mut errors, row, "说明", "说明不超过 300 字");
+        }
+        let (Some(store_id), Some(item), Some(day), Some(counted)) = (store_id, item, day, counted)
+        else {
+            continue;
+        };
+        let base = if counted == 0 {
+            Ok(0)
+        } else {
+            to_base_units(
+                counted,
+                c(4),
+                &item.unit,
+                item.pack_unit.as_deref(),
+                item.pack_size,
+            )
+        };
+        let base = match base {
+            Ok(b) => b,
+            Err(m) => {
+                err(&mut errors, row, "单位", format!("{}：{m}", item.name));
+                continue;
+            }
+        };
+        if !seen.insert((store_id, item.id, day)) {
+            err(&mut errors, row, "物资", "同一仓库、物资、日期重复盘点");
+            continue;
+        }
+        counts.push(Count {
+            row,
+            store_id,
+            item: item.clone(),
+            day,
+            counted: base,
+            note,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(rejected(errors));
+    }
+    Ok(counts)
 }
 
 impl App {
@@ -283,143 +361,21 @@ impl App {
             .into_iter()
             .map(|s| (s.id, s))
             .collect();
-        let today = self.today();
-        let mut errors = Vec::new();
-        let mut counts = Vec::new();
-        let mut seen: HashSet<(i64, i64, NaiveDate)> = HashSet::new();
-        for (row, cells) in &sheet.rows {
-            let row = *row;
-            let c = |i: usize| cell(cells, cols[i]);
-            let store_id = match c(0).trim().parse::<i64>() {
-                Ok(id) if stores.contains_key(&id) => Some(id),
-                _ => {
-                    err(
-                        &mut errors,
-                        row,
-                        "仓库编号",
-                        format!("仓库“{}”不存在或不在您的管辖范围内", c(0).trim()),
-                    );
-                    None
-                }
-            };
-            let item = item_cell(&items, c(1), row, &mut errors);
-            let day = date_cell(c(2), "盘点日期", row, &mut errors);
-            if day.is_some_and(|d| d > today) {
-                err(&mut errors, row, "盘点日期", "盘点日期不能晚于今天");
-            }
-            let counted = whole(c(3), "实盘数量", row, &mut errors);
-            let note = c(5).trim().to_string();
-            if note.chars().count() > 300 {
-                err(&mut errors, row, "说明", "说明不超过 300 字");
-            }
-            let (Some(store_id), Some(item), Some(day), Some(counted)) =
-                (store_id, item, day, counted)
-            else {
-                continue;
-            };
-            let base = if counted == 0 {
-                Ok(0)
-            } else {
-                to_base_units(
-                    counted,
-                    c(4),
-                    &item.unit,
-                    item.pack_unit.as_deref(),
-                    item.pack_size,
-                )
-            };
-            let base = match base {
-                Ok(b) => b,
-                Err(m) => {
-                    err(&mut errors, row, "单位", format!("{}：{m}", item.name));
-                    continue;
-                }
-            };
-            if !seen.insert((store_id, item.id, day)) {
-                err(&mut errors, row, "物资", "同一仓库、物资、日期重复盘点");
-                continue;
-            }
-            counts.push((row, store_id, item.clone(), day, base, note));
-        }
-        if !errors.is_empty() {
-            return Err(rejected(errors));
-        }
+        let mut counts = check_counts(&sheet, &cols, &items, &stores, self.today())?;
         // In date order, so that each row is compared with the balance after the earlier ones.
-        counts.sort_by_key(|c| (c.3, c.0));
+        counts.sort_by_key(|c| (c.day, c.row));
         let mut tx = self.db.begin().await?;
         let mut written = 0;
         let mut unchanged = 0;
-        for (row, store_id, item, day, counted, note) in &counts {
-            let s = &stores[store_id];
-            let book = store::balance_in(&mut tx, *store_id, item.id, *day).await?;
-            let diff = counted - book;
-            if diff == 0 {
-                unchanged += 1;
-                continue;
-            }
-            let kind = if diff > 0 {
-                MovementKind::AdjustIn
-            } else {
-                MovementKind::AdjustOut
-            };
-            let reason = if note.is_empty() {
-                format!("盘点：账面 {book}，实盘 {counted}")
-            } else {
-                format!("盘点：账面 {book}，实盘 {counted}；{note}")
-            };
-            let id = store::insert_movement(
-                &mut tx,
-                &NewMovement {
-                    kind: kind.as_str().into(),
-                    item_id: item.id,
-                    quantity: diff.abs(),
-                    from_store_id: (diff < 0).then_some(*store_id),
-                    to_store_id: (diff > 0).then_some(*store_id),
-                    jurisdiction_code: s.jurisdiction_code.clone(),
-                    moved_on: *day,
-                    counterparty: String::new(),
-                    reason: reason.clone(),
-                    allocation_id: None,
-                    entered_quantity: diff.abs(),
-                    entered_unit: item.unit.clone(),
-                    idempotency_key: None,
-                    recorded_by: actor.username.clone(),
-                },
-                self.clock.now(),
-            )
-            .await?;
-            if let Applied::Short { available } =
-                store::apply(&mut tx, *store_id, item.id, *day, diff).await?
+        for count in &counts {
+            if self
+                .write_count(&mut tx, actor, count, &stores[&count.store_id])
+                .await?
             {
-                drop(tx);
-                return Err(rejected(vec![RowError {
-                    row: *row,
-                    column: "实盘数量".into(),
-                    message: format!(
-                        "盘亏 {} {} 后，{} 的{}此后某日结存将为负（最多可减 {available}）",
-                        -diff, item.unit, s.name, item.name
-                    ),
-                }]));
+                written += 1;
+            } else {
+                unchanged += 1;
             }
-            audit_in(
-                &mut tx,
-                &actor.audit(
-                    Action::StockMove,
-                    Outcome::Success,
-                    "出入库",
-                    id.to_string(),
-                    Some(s.jurisdiction_code.clone()),
-                    format!(
-                        "{} {} {}（{}）{reason}",
-                        kind.zh(),
-                        item.name,
-                        diff.abs(),
-                        s.name
-                    ),
-                ),
-            )
-            .await?;
-            written += 1;
         }
         audit_in(
             &mut tx,
@@ -438,6 +394,92 @@ impl App {
             imported: written,
             unchanged,
         })
+    }
+
+    /// Writes the difference of a counted row from the balance of its day as an adjustment;
+    /// false when there is none.
+    async fn write_count(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        count: &Count,
+        s: &store::StoreRow,
+    ) -> ServiceResult<bool> {
+        let Count {
+            row,
+            store_id,
+            item,
+            day,
+            counted,
+            note,
+        } = count;
+        let book = store::balance_in(&mut *tx, *store_id, item.id, *day).await?;
+        let diff = counted - book;
+        if diff == 0 {
+            return Ok(false);
+        }
+        let kind = if diff > 0 {
+            MovementKind::AdjustIn
+        } else {
+            MovementKind::AdjustOut
+        };
+        let reason = if note.is_empty() {
+            format!("盘点：账面 {book}，实盘 {counted}")
+        } else {
+            format!("盘点：账面 {book}，实盘 {counted}；{note}")
+        };
+        let id = store::insert_movement(
+            tx,
+            &NewMovement {
+                kind: kind.as_str().into(),
+                item_id: item.id,
+                quantity: diff.abs(),
+                from_store_id: (diff < 0).then_some(*store_id),
+                to_store_id: (diff > 0).then_some(*store_id),
+                jurisdiction_code: s.jurisdiction_code.clone(),
+                moved_on: *day,
+                counterparty: String::new(),
+                reason: reason.clone(),
+                allocation_id: None,
+                entered_quantity: diff.abs(),
+                entered_unit: item.unit.clone(),
+                idempotency_key: None,
+                recorded_by: actor.username.clone(),
+            },
+            self.clock.now(),
+        )
+        .await?;
+        if let Applied::Short { available } =
+            store::apply(tx, *store_id, item.id, *day, diff).await?
+        {
+            return Err(rejected(vec![RowError {
+                row: *row,
+                column: "实盘数量".into(),
+                message: format!(
+                    "盘亏 {} {} 后，{} 的{}此后某日结存将为负（最多可减 {available}）",
+                    -diff, item.unit, s.name, item.name
+                ),
+            }]));
+        }
+        audit_in(
+            tx,
+            &actor.audit(
+                Action::StockMove,
+                Outcome::Success,
+                "出入库",
+                id.to_string(),
+                Some(s.jurisdiction_code.clone()),
+                format!(
+                    "{} {} {}（{}）{reason}",
+                    kind.zh(),
+                    item.name,
+                    diff.abs(),
+                    s.name
+                ),
+            ),
+        )
+        .await?;
+        Ok(true)
     }
 
     /// The needs template, with its instructions.
@@ -579,45 +621,5 @@ impl App {
             imported: rows.len(),
             unchanged: 0,
         })
-    }
-
-    /// The balances of every store and item of the caller's scope as of a day, as a sheet.
-    pub async fn export_balances(
-        &self,
-        actor: &Actor,
-        as_of: &Option<String>,
-    ) -> ServiceResult<Vec<u8>> {
-        let b = self
-            .supply_balances(
-                actor,
-                &crate::supplies::BalancesQuery {
-                    as_of: as_of.clone(),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        let table = b
-            .lines
-            .into_iter()
-            .map(|l| {
-                vec![
-                    l.store_id.to_string(),
-                    l.store_name,
-                    l.jurisdiction_code,
-                    l.place_name,
-                    l.item_name,
-                    l.unit,
-                    l.balance.to_string(),
-                ]
-            })
-            .collect();
-        self.audited_export(
-            actor,
-            &format!("物资结存（截至 {}）", b.as_of),
-            "结存",
-            BALANCE_COLUMNS,
-            table,
-        )
-        .await
     }
 }

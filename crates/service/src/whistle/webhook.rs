@@ -1,4 +1,5 @@
-//! Webhooks: notices forwarded to a place's or a department's own messaging robot.
+//! Webhooks: notices forwarded to a place's or a department's own messaging robot, registered
+//! by those who manage the whistle.
 //!
 //! A delivery is a row of the outbox (`webhook_deliveries`) written in the transaction of the
 //! notice, so a crash loses none. The scheduler sends each due one as a JSON POST signed with
@@ -12,9 +13,15 @@
 //! up ("failed", kept with its last error). A receiver should treat the delivery id as an
 //! idempotency key: a crash between sending and recording the answer sends it again.
 
-use crate::{App, ServiceResult};
+use super::views::hook_view;
+use super::*;
+use crate::input::parse_code;
+use crate::input::text;
+use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::Duration;
-use dualtrack_store::whistle as store;
+use dualtrack_domain::audit::{Action, Outcome};
+use dualtrack_domain::role::Permission;
+use dualtrack_store::whistle::{self as store, NewWebhook};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -114,6 +121,119 @@ impl App {
             }
         }
         Ok((attempted, delivered))
+    }
+}
+
+impl App {
+    pub async fn create_webhook(
+        &self,
+        actor: &Actor,
+        input: &WebhookInput,
+    ) -> ServiceResult<WebhookView> {
+        self.require(actor, Permission::ManageWhistle, "消息推送", "new")
+            .await?;
+        let name = text("name", "名称", &input.name, 50)?;
+        let url = text("url", "接收地址", &input.url, 500)?;
+        let lower = url.to_lowercase();
+        if !lower.starts_with("http://") {
+            return Err(ServiceError::invalid(
+                "url",
+                "接收地址应以 http:// 开头（平台部署于政务内网，推送到内网的消息机器人或网关）",
+            ));
+        }
+        if url.chars().any(char::is_whitespace) || url.len() < 12 {
+            return Err(ServiceError::invalid("url", "接收地址无效"));
+        }
+        let secret = input.secret.trim().to_string();
+        if secret.chars().count() < 16 || secret.chars().count() > 200 {
+            return Err(ServiceError::invalid(
+                "secret",
+                "签名密钥应为 16 到 200 个字符",
+            ));
+        }
+        let code = match input.department_id {
+            Some(d) => {
+                let row = store::department(&self.db, d).await?;
+                let row = self
+                    .own(actor, "部门", d, row, |r| &r.jurisdiction_code)
+                    .await?;
+                parse_code("department_id", &row.jurisdiction_code)?
+            }
+            None => {
+                self.place_in_scope(actor, "jurisdiction_code", &input.jurisdiction_code)
+                    .await?
+            }
+        };
+        let now = self.now();
+        let w = NewWebhook {
+            jurisdiction_code: code.to_string(),
+            department_id: input.department_id,
+            name,
+            url,
+            secret,
+            created_by: actor.username.clone(),
+        };
+        let mut tx = self.db.begin().await?;
+        let id = store::insert_webhook(&mut tx, &w, now).await?;
+        audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::WebhookCreate,
+                Outcome::Success,
+                "消息推送",
+                id.to_string(),
+                Some(code.to_string()),
+                format!("{} → {}", w.name, w.url),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        let row = store::webhook(&self.db, id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal("推送未写入".into()))?;
+        Ok(hook_view(row))
+    }
+
+    pub async fn webhooks(&self, actor: &Actor) -> ServiceResult<Vec<WebhookView>> {
+        self.require(actor, Permission::ManageWhistle, "消息推送", "list")
+            .await?;
+        Ok(store::webhooks(&self.db, &actor.scope)
+            .await?
+            .into_iter()
+            .map(hook_view)
+            .collect())
+    }
+
+    pub async fn webhook_deliveries(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<Vec<DeliveryView>> {
+        self.require(
+            actor,
+            Permission::ManageWhistle,
+            "消息推送",
+            &id.to_string(),
+        )
+        .await?;
+        let w = store::webhook(&self.db, id).await?;
+        self.own(actor, "消息推送", id, w, |r| &r.jurisdiction_code)
+            .await?;
+        Ok(store::deliveries(&self.db, id, 200)
+            .await?
+            .into_iter()
+            .map(|d| DeliveryView {
+                id: d.id,
+                notice_id: d.notice_id,
+                status: d.status,
+                attempts: d.attempts,
+                next_attempt_at: d.next_attempt_at,
+                last_status: d.last_status,
+                last_error: d.last_error,
+                delivered_at: d.delivered_at,
+                created_at: d.created_at,
+            })
+            .collect())
     }
 }
 

@@ -11,8 +11,8 @@
 //! ticket, writes its notices and audits it — the second insert does nothing and its
 //! transaction is dropped.
 
+use super::{write_notices, Note};
 use crate::actor::audit_in;
-use crate::whistle::{write_notices, Note};
 use crate::{Actor, App, ServiceResult};
 use chrono::Duration;
 use dualtrack_domain::audit::{Action, Outcome};
@@ -213,7 +213,7 @@ impl Scheduler {
             holder: holder.into(),
             interval,
             wake: Arc::new(Notify::new()),
-            client: crate::webhook::client(),
+            client: super::webhook::client(),
         }
     }
 

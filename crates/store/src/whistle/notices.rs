@@ -1,0 +1,225 @@
+//! Notices and the webhook outbox.
+
+use crate::{on_db, on_tx, Db, Result, Tx};
+use chrono::{DateTime, Utc};
+use dualtrack_domain::jurisdiction::Scope;
+
+#[derive(Debug, Clone)]
+pub struct NewNotice {
+    pub ticket_id: i64,
+    pub event: String,
+    pub message: String,
+    pub user_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub jurisdiction_code: Option<String>,
+    pub place_code: String,
+}
+
+/// Writes a notice to an inbox and, for every active webhook of that inbox (the
+/// department's, or the place's), a delivery in the outbox with the body to send — in the
+/// caller's transaction, so a notice and its deliveries stand or fall together.
+pub async fn insert_notice(
+    tx: &mut Tx,
+    n: &NewNotice,
+    at: DateTime<Utc>,
+    body: &(dyn Fn(i64) -> String + Sync),
+) -> Result<i64> {
+    on_tx!(tx, x => {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO notices (ticket_id, event, message, user_id, department_id, jurisdiction_code, place_code, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
+            .bind(n.ticket_id).bind(&n.event).bind(&n.message).bind(n.user_id).bind(n.department_id)
+            .bind(&n.jurisdiction_code).bind(&n.place_code).bind(at).fetch_one(&mut *x).await?;
+        let hooks: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM webhooks WHERE active AND ((department_id IS NOT NULL AND department_id = $1) \
+             OR (department_id IS NULL AND jurisdiction_code = $2)) ORDER BY id")
+            .bind(n.department_id).bind(&n.jurisdiction_code).fetch_all(&mut *x).await?;
+        if !hooks.is_empty() {
+            let text = body(id);
+            for h in hooks {
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (webhook_id, notice_id, body, status, attempts, next_attempt_at, created_at) \
+                     VALUES ($1, $2, $3, 'pending', 0, $4, $4) ON CONFLICT (webhook_id, notice_id) DO NOTHING")
+                    .bind(h).bind(id).bind(&text).bind(at).execute(&mut *x).await?;
+            }
+        }
+        Ok(id)
+    })
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NoticeRow {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub event: String,
+    pub message: String,
+    pub user_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub jurisdiction_code: Option<String>,
+    pub place_code: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+    pub read_by: Option<String>,
+}
+
+const NOTICE_SELECT: &str =
+    "SELECT id, ticket_id, event, message, user_id, department_id, jurisdiction_code, \
+     place_code, created_at, read_at, read_by FROM notices";
+
+/// The inbox of a user: notices to the user, to its department, and to its place.
+pub async fn inbox(
+    db: &Db,
+    user_id: i64,
+    department_id: Option<i64>,
+    place: &str,
+    unread_only: bool,
+    limit: i64,
+) -> Result<Vec<NoticeRow>> {
+    let sql = format!(
+        "{NOTICE_SELECT} WHERE (user_id = $1 OR ($2 IS NOT NULL AND department_id = $2) OR jurisdiction_code = $3) \
+         AND ($4 = 0 OR read_at IS NULL) ORDER BY id DESC LIMIT $5"
+    );
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, NoticeRow>(&sql).bind(user_id).bind(department_id).bind(place)
+        .bind(i32::from(unread_only)).bind(limit).fetch_all(p).await?),
+    )
+}
+
+pub async fn unread_count(
+    db: &Db,
+    user_id: i64,
+    department_id: Option<i64>,
+    place: &str,
+) -> Result<i64> {
+    Ok(on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notices WHERE (user_id = $1 OR ($2 IS NOT NULL AND department_id = $2) OR jurisdiction_code = $3) \
+         AND read_at IS NULL")
+        .bind(user_id).bind(department_id).bind(place).fetch_one(p).await?))
+}
+
+pub async fn notice(db: &Db, id: i64) -> Result<Option<NoticeRow>> {
+    let sql = format!("{NOTICE_SELECT} WHERE id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, NoticeRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+pub async fn mark_read(tx: &mut Tx, id: i64, by: &str, at: DateTime<Utc>) -> Result<bool> {
+    Ok(on_tx!(tx, x => sqlx::query(
+        "UPDATE notices SET read_at = $2, read_by = $3 WHERE id = $1 AND read_at IS NULL")
+        .bind(id).bind(at).bind(by).execute(&mut *x).await?.rows_affected() == 1))
+}
+
+#[derive(Debug, Clone)]
+pub struct NewWebhook {
+    pub jurisdiction_code: String,
+    pub department_id: Option<i64>,
+    pub name: String,
+    pub url: String,
+    pub secret: String,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WebhookRow {
+    pub id: i64,
+    pub jurisdiction_code: String,
+    pub department_id: Option<i64>,
+    pub department_name: Option<String>,
+    pub name: String,
+    pub url: String,
+    pub secret: String,
+    pub active: bool,
+}
+
+const HOOK_SELECT: &str =
+    "SELECT w.id, w.jurisdiction_code, w.department_id, d.name AS department_name, w.name, w.url, \
+     w.secret, w.active FROM webhooks w LEFT JOIN departments d ON d.id = w.department_id";
+
+pub async fn insert_webhook(tx: &mut Tx, w: &NewWebhook, at: DateTime<Utc>) -> Result<i64> {
+    Ok(on_tx!(tx, x => sqlx::query_scalar(
+        "INSERT INTO webhooks (jurisdiction_code, department_id, name, url, secret, active, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7) RETURNING id")
+        .bind(&w.jurisdiction_code).bind(w.department_id).bind(&w.name).bind(&w.url).bind(&w.secret)
+        .bind(&w.created_by).bind(at).fetch_one(&mut *x).await?))
+}
+
+pub async fn webhook(db: &Db, id: i64) -> Result<Option<WebhookRow>> {
+    let sql = format!("{HOOK_SELECT} WHERE w.id = $1");
+    Ok(on_db!(db, p => sqlx::query_as::<_, WebhookRow>(&sql).bind(id).fetch_optional(p).await?))
+}
+
+pub async fn webhooks(db: &Db, scope: &Scope) -> Result<Vec<WebhookRow>> {
+    let (lo, hi) = scope.range();
+    let sql = format!(
+        "{HOOK_SELECT} WHERE w.jurisdiction_code >= $1 AND w.jurisdiction_code < $2 ORDER BY w.id"
+    );
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, WebhookRow>(&sql).bind(&lo).bind(&hi).fetch_all(p).await?),
+    )
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub notice_id: i64,
+    pub body: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+const DELIVERY_SELECT: &str =
+    "SELECT id, webhook_id, notice_id, body, status, attempts, next_attempt_at, last_status, \
+     last_error, delivered_at, created_at FROM webhook_deliveries";
+
+pub async fn deliveries(db: &Db, webhook_id: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
+    let sql = format!("{DELIVERY_SELECT} WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2");
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, DeliveryRow>(&sql).bind(webhook_id).bind(limit).fetch_all(p).await?),
+    )
+}
+
+/// Pending deliveries due by `now`, the oldest first.
+pub async fn due_deliveries(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<DeliveryRow>> {
+    let sql = format!(
+        "{DELIVERY_SELECT} WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
+    );
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, DeliveryRow>(&sql).bind(now).bind(limit).fetch_all(p).await?),
+    )
+}
+
+/// Takes a delivery for one attempt: only one instance gets it until `until` (wall time).
+pub async fn claim_delivery(
+    db: &Db,
+    id: i64,
+    wall_now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool> {
+    Ok(on_db!(db, p => sqlx::query(
+        "UPDATE webhook_deliveries SET lease_until = $3 WHERE id = $1 AND status = 'pending' \
+         AND (lease_until IS NULL OR lease_until < $2)")
+        .bind(id).bind(wall_now).bind(until).execute(p).await?.rows_affected() == 1))
+}
+
+/// Records the outcome of an attempt: delivered, or the next attempt (or given up).
+pub async fn finish_attempt(
+    db: &Db,
+    id: i64,
+    status: &str,
+    http_status: Option<i32>,
+    error: Option<&str>,
+    next_attempt_at: DateTime<Utc>,
+    delivered_at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    on_db!(db, p => sqlx::query(
+        "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, last_status = $3, last_error = $4, \
+         next_attempt_at = $5, delivered_at = $6, lease_until = NULL WHERE id = $1")
+        .bind(id).bind(status).bind(http_status).bind(error).bind(next_attempt_at).bind(delivered_at)
+        .execute(p).await.map(|_| ())?);
+    Ok(())
+}
