@@ -20,6 +20,7 @@ mod idempotency;
 mod import;
 mod input_checks;
 mod jobs;
+mod layout;
 mod mobilisation;
 mod mobilisation_pages;
 mod monitoring;
