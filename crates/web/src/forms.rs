@@ -128,3 +128,21 @@ pub fn query_of(pairs: &[(&str, Option<String>)]) -> String {
         .collect();
     serde_urlencoded::to_string(kept).unwrap_or_default()
 }
+
+/// The `?done=` a page is sent back with after a write, shown on it as a notice.
+#[derive(serde::Deserialize, Default)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
+impl Done {
+    /// The notice for what was done: the text listed for its key, or `otherwise`.
+    pub fn notice(&self, said: &[(&str, &str)], otherwise: &str) -> Option<String> {
+        self.done.as_deref().map(|k| {
+            said.iter()
+                .find(|(key, _)| *key == k)
+                .map_or(otherwise, |(_, text)| text)
+                .to_string()
+        })
+    }
+}

@@ -5,7 +5,7 @@
 use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{labelled, refused_on_form};
+use crate::forms::{labelled, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::{deployment_rows, DeploymentRow, Places};
@@ -91,18 +91,13 @@ async fn cadre_page(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn page(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
     Path(id): Path<String>,
     Query(d): Query<Done>,
 ) -> Result<Response, PageError> {
-    let notice = d.done.map(|_| "考察记录已保存".to_string());
+    let notice = d.notice(&[], "考察记录已保存");
     let page = cadre_page(&st, &actor, parse_id(&id)?, None, None, notice).await?;
     Ok(render(&page))
 }

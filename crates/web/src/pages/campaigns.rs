@@ -4,7 +4,7 @@
 use crate::display::{opt_date, today};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{labelled, number_field, refused_on_form};
+use crate::forms::{labelled, number_field, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
@@ -207,22 +207,16 @@ async fn campaign_page(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn page(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
     Path(id): Path<String>,
     Query(d): Query<Done>,
 ) -> Result<Response, PageError> {
-    let notice = d.done.map(|d| match d.as_str() {
-        "created" => "活动已建立".to_string(),
-        "sent" => "已记入下派名单".to_string(),
-        _ => "已保存".to_string(),
-    });
+    let notice = d.notice(
+        &[("created", "活动已建立"), ("sent", "已记入下派名单")],
+        "已保存",
+    );
     let page = campaign_page(&st, &actor, parse_id(&id)?, None, None, notice).await?;
     Ok(render(&page))
 }

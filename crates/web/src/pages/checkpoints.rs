@@ -5,7 +5,7 @@
 use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::refused_on_form;
+use crate::forms::{refused_on_form, Done};
 use crate::shell::{new_key, render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -410,11 +410,6 @@ async fn form_page(
         outcomes: PassageOutcome::choices(),
         error,
     })
-}
-
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
 }
 
 pub async fn passage_form(

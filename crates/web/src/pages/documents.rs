@@ -4,7 +4,7 @@
 use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{labelled, refused_on_form};
+use crate::forms::{labelled, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
@@ -196,11 +196,6 @@ struct DocumentPage {
     campaigns: Vec<DocumentLink>,
 }
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn page(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
@@ -218,7 +213,7 @@ pub async fn page(
     let tpl = DocumentPage {
         nav: Nav::of(&st, &actor)
             .await
-            .with_notice(q.done.map(|_| "政策文件已登记".to_string())),
+            .with_notice(q.notice(&[], "政策文件已登记")),
         doc_number: d.doc_number.clone().unwrap_or_else(|| "—".into()),
         place: places.name(&d.jurisdiction_code),
         organisations,

@@ -4,7 +4,7 @@
 
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{correctable, non_empty, page_number, query_of, refused_on_form};
+use crate::forms::{correctable, non_empty, page_number, query_of, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
@@ -210,18 +210,13 @@ async fn filing_page(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn page(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
     Path(id): Path<String>,
     Query(d): Query<Done>,
 ) -> Result<Response, PageError> {
-    let notice = d.done.map(|_| "复工备案已提交，等待县级审核".to_string());
+    let notice = d.notice(&[], "复工备案已提交，等待县级审核");
     Ok(render(
         &filing_page(&st, &actor, parse_id(&id)?, None, None, notice).await?,
     ))

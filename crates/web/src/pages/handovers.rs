@@ -7,7 +7,7 @@
 use crate::display::delay_text;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{get, non_empty, refused_on_form};
+use crate::forms::{get, non_empty, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -164,11 +164,6 @@ async fn one_page(
         d,
         error,
     })
-}
-
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
 }
 
 pub async fn page(

@@ -6,7 +6,7 @@
 use crate::display::{delay_text, script_json};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{all, get, non_empty, refused_on_form};
+use crate::forms::{all, get, non_empty, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -149,11 +149,6 @@ async fn case_page(
         today: reporting_day(st.app.now()).to_string(),
         error,
     })
-}
-
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
 }
 
 pub async fn page(

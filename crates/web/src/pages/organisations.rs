@@ -6,6 +6,7 @@ use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
 use crate::forms::{
     correctable, non_empty, number_field, opt_number_field, page_number, query_of, refused_on_form,
+    Done,
 };
 use crate::shell::{render, Nav};
 use crate::state::AppState;
@@ -297,22 +298,16 @@ async fn org_page(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn page(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
     Path(id): Path<String>,
     Query(d): Query<Done>,
 ) -> Result<Response, PageError> {
-    let notice = d.done.map(|d| match d.as_str() {
-        "created" => "组织已建立".to_string(),
-        "member" => "已增加成员".to_string(),
-        _ => "已保存".to_string(),
-    });
+    let notice = d.notice(
+        &[("created", "组织已建立"), ("member", "已增加成员")],
+        "已保存",
+    );
     let page = org_page(&st, &actor, parse_id(&id)?, None, None, notice).await?;
     Ok(render(&page))
 }

@@ -4,7 +4,7 @@
 use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{correctable, non_empty, page_number, query_of, refused_on_form};
+use crate::forms::{correctable, non_empty, page_number, query_of, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::{deployment_rows, DeploymentRow, Places};
@@ -328,28 +328,25 @@ async fn person_page(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn page(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
     Path(id): Path<String>,
     Query(d): Query<Done>,
 ) -> Result<Response, PageError> {
-    let notice = d.done.map(|d| match d.as_str() {
-        "registered" => "已登记".to_string(),
-        "existing" => "该身份证号已登记，未重复建档".to_string(),
-        "deployed" => "已派驻".to_string(),
-        "ended" => "已结束派驻，在岗人数随之更新".to_string(),
-        "service" => "已记录服务".to_string(),
-        "returned" => "已登记返岗".to_string(),
-        "registered_in_community" => "已登记社区报到".to_string(),
-        "applied" => "请战书已提交，待审批".to_string(),
-        _ => "已保存".to_string(),
-    });
+    let notice = d.notice(
+        &[
+            ("registered", "已登记"),
+            ("existing", "该身份证号已登记，未重复建档"),
+            ("deployed", "已派驻"),
+            ("ended", "已结束派驻，在岗人数随之更新"),
+            ("service", "已记录服务"),
+            ("returned", "已登记返岗"),
+            ("registered_in_community", "已登记社区报到"),
+            ("applied", "请战书已提交，待审批"),
+        ],
+        "已保存",
+    );
     let page = person_page(&st, &actor, parse_id(&id)?, None, None, None, notice).await?;
     Ok(render(&page))
 }

@@ -5,7 +5,7 @@
 use crate::display::{script_json, shown, today, Shown};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::refused_on_form;
+use crate::forms::{refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
@@ -246,21 +246,13 @@ async fn project_page(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn project(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
     Path(id): Path<String>,
     Query(d): Query<Done>,
 ) -> Result<Response, PageError> {
-    let notice = d.done.map(|k| match k.as_str() {
-        "start" => "已登记开工（复工）".to_string(),
-        _ => "投资进度已填报".to_string(),
-    });
+    let notice = d.notice(&[("start", "已登记开工（复工）")], "投资进度已填报");
     Ok(render(
         &project_page(&st, &actor, parse_id(&id)?, None, notice).await?,
     ))
@@ -607,10 +599,7 @@ pub async fn plant(
     Path(id): Path<String>,
     Query(d): Query<Done>,
 ) -> Result<Response, PageError> {
-    let notice = d.done.map(|k| match k.as_str() {
-        "output" => "日产量已填报".to_string(),
-        _ => "发运已登记".to_string(),
-    });
+    let notice = d.notice(&[("output", "日产量已填报")], "发运已登记");
     Ok(render(
         &plant_page(&st, &actor, parse_id(&id)?, None, notice).await?,
     ))

@@ -4,7 +4,7 @@
 use crate::display::{script_json, shown, today, Shown};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::refused_on_form;
+use crate::forms::{refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
@@ -339,18 +339,13 @@ async fn enterprise_page(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn page(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
     Path(id): Path<String>,
     Query(d): Query<Done>,
 ) -> Result<Response, PageError> {
-    let notice = d.done.map(|_| "日报已提交".to_string());
+    let notice = d.notice(&[], "日报已提交");
     Ok(render(
         &enterprise_page(&st, &actor, parse_id(&id)?, None, notice).await?,
     ))

@@ -1,6 +1,6 @@
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::correctable;
+use crate::forms::{correctable, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -153,24 +153,21 @@ async fn user_page(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn page(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
     Path(id): Path<String>,
     Query(d): Query<Done>,
 ) -> Result<Response, PageError> {
-    let notice = d.done.map(|d| match d.as_str() {
-        "roles" => "角色已保存".to_string(),
-        "lock" => "账户已锁定".to_string(),
-        "unlock" => "账户已解锁".to_string(),
-        "password" => "密码已重置".to_string(),
-        _ => "已保存".to_string(),
-    });
+    let notice = d.notice(
+        &[
+            ("roles", "角色已保存"),
+            ("lock", "账户已锁定"),
+            ("unlock", "账户已解锁"),
+            ("password", "密码已重置"),
+        ],
+        "已保存",
+    );
     Ok(render(
         &user_page(&st, &actor, parse_id(&id)?, None, notice).await?,
     ))

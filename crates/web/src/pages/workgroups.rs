@@ -5,7 +5,7 @@
 use crate::display::{script_json, today};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::refused_on_form;
+use crate::forms::{refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
@@ -206,24 +206,13 @@ async fn visit_page(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn visit_form(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
     Path(id): Path<String>,
     Query(d): Query<Done>,
 ) -> Result<Response, PageError> {
-    let notice = d.done.map(|k| {
-        if k == "resolved" {
-            "已记录解决情况".to_string()
-        } else {
-            "走访已记录".to_string()
-        }
-    });
+    let notice = d.notice(&[("resolved", "已记录解决情况")], "走访已记录");
     Ok(render(
         &visit_page(&st, &actor, parse_id(&id)?, None, None, notice).await?,
     ))

@@ -17,7 +17,6 @@ pub use tickets::{accept, attachment, confirm, create, list, new_form, page, rej
 use crate::forms::non_empty;
 use dualtrack_domain::time::display;
 use dualtrack_service::whistle::TicketView;
-use serde::Deserialize;
 
 fn s(v: &str) -> Option<String> {
     non_empty(&Some(v.to_string()))
@@ -40,10 +39,4 @@ fn line(t: TicketView) -> Line {
         },
         t,
     }
-}
-
-/// `?done=`: what the page just did, said once above it.
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
 }

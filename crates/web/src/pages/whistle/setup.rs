@@ -1,8 +1,9 @@
 //! The page where departments, their members, routing rules and webhooks are set up.
 
-use super::{s, Done};
+use super::s;
 use crate::error::PageError;
 use crate::extract::{PageForm, PageUser};
+use crate::forms::Done;
 use crate::forms::{all, get, refused_on_form};
 use crate::shell::{render, Nav};
 use crate::state::AppState;

@@ -2,9 +2,10 @@
 //! supervises), the phone form that blows the whistle, and a ticket's page with the
 //! report-back, confirmation and attachment forms.
 
-use super::{line, s, Done, Line};
+use super::{line, s, Line};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
+use crate::forms::Done;
 use crate::forms::{all, get, non_empty, refused_on_form};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
