@@ -2,6 +2,7 @@
 //! change from the day before and the notable items of the day, in the manner of a
 //! government briefing; rendered as Markdown and as Word (DOCX), the format the offices edit.
 
+use crate::command::tracks::{prevention, IndicatorId, TRACKS};
 use crate::command::{CommandQuery, FigureValue, Snapshot};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{Datelike, Duration, NaiveDate};
@@ -36,27 +37,41 @@ fn cn_date(d: NaiveDate) -> String {
 const NUMBERS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
 
 /// The values of one day with the day before, read by indicator id.
-struct Values<'a> {
-    today: &'a BTreeMap<&'static str, FigureValue>,
-    before: &'a BTreeMap<&'static str, FigureValue>,
+pub(crate) struct Values<'a> {
+    today: &'a BTreeMap<IndicatorId, FigureValue>,
+    before: &'a BTreeMap<IndicatorId, FigureValue>,
+}
+
+/// The place and day a briefing is written for, and the snapshot of the day.
+pub(crate) struct BriefContext<'a> {
+    /// The day in Chinese, as 2020年2月27日.
+    pub at: &'a str,
+    pub place_code: &'a str,
+    pub place_name: &'a str,
+    pub today: &'a Snapshot,
 }
 
 impl Values<'_> {
-    fn n(&self, id: &str) -> Option<i64> {
-        self.today.get(id).and_then(|v| v.numerator)
+    pub(crate) fn n(&self, id: IndicatorId) -> Option<i64> {
+        self.today.get(&id).and_then(|v| v.numerator)
     }
 
-    fn has(&self, id: &str) -> bool {
-        self.today.contains_key(id)
+    /// The denominator of a ratio.
+    pub(crate) fn d(&self, id: IndicatorId) -> Option<i64> {
+        self.today.get(&id).and_then(|v| v.denominator)
+    }
+
+    pub(crate) fn has(&self, id: IndicatorId) -> bool {
+        self.today.contains_key(&id)
     }
 
     /// A count with its unit and the change from the day before.
-    fn count(&self, id: &str) -> String {
-        let Some(v) = self.today.get(id) else {
+    pub(crate) fn count(&self, id: IndicatorId) -> String {
+        let Some(v) = self.today.get(&id) else {
             return String::new();
         };
         let n = v.numerator.unwrap_or(0);
-        let change = match self.before.get(id).and_then(|b| b.numerator) {
+        let change = match self.before.get(&id).and_then(|b| b.numerator) {
             Some(b) if n > b => format!("（较前一日增加{}）", n - b),
             Some(b) if n < b => format!("（较前一日减少{}）", b - n),
             Some(_) => "（与前一日持平）".into(),
@@ -66,14 +81,14 @@ impl Values<'_> {
     }
 
     /// A rate as "73.1%（117/160）" with the change in percentage points.
-    fn rate(&self, id: &str) -> String {
-        let Some(v) = self.today.get(id) else {
+    pub(crate) fn rate(&self, id: IndicatorId) -> String {
+        let Some(v) = self.today.get(&id) else {
             return String::new();
         };
         let Some(p) = v.value else {
             return "—".into();
         };
-        let change = match self.before.get(id).and_then(|b| b.value) {
+        let change = match self.before.get(&id).and_then(|b| b.value) {
             Some(b) if (p - b).abs() >= 0.05 && p > b => {
                 format!("，较前一日提高{:.1}个百分点", p - b)
             }
@@ -89,7 +104,7 @@ impl Values<'_> {
     }
 }
 
-fn join(parts: Vec<String>) -> String {
+pub(crate) fn join(parts: Vec<String>) -> String {
     parts
         .into_iter()
         .filter(|p| !p.is_empty())
@@ -145,16 +160,13 @@ fn write(
         before: &before.values,
     };
     let at = cn_date(day);
-    let mut sections: Vec<BriefSection> = [
-        prevention_section(&v, &at, &place_name),
-        resumption_section(&v, &place_code),
-        mobilisation_section(&v),
-        whistle_section(&v),
-        supplies_section(&v, today),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let c = BriefContext {
+        at: &at,
+        place_code: &place_code,
+        place_name: &place_name,
+        today,
+    };
+    let mut sections: Vec<BriefSection> = TRACKS.iter().filter_map(|t| (t.brief)(&v, &c)).collect();
     sections.push(notable_section(&v, today));
 
     for (i, s) in sections.iter_mut().enumerate() {
@@ -168,160 +180,6 @@ fn write(
         place_name,
         sections,
     }
-}
-
-fn prevention_section(v: &Values, at: &str, place_name: &str) -> Option<BriefSection> {
-    if !(v.has("prevention.under_monitoring") || v.has("prevention.passages")) {
-        return None;
-    }
-    let mut ps = Vec::new();
-    if v.has("prevention.under_monitoring") {
-        ps.push(format!(
-            "截至{at}，{place_name}在管隔离与健康监测对象{}，其中居家隔离{}人、集中隔离{}人、健康监测{}人；当日新增{}，解除{}。",
-            v.count("prevention.under_monitoring"),
-            v.n("prevention.home").unwrap_or(0),
-            v.n("prevention.central").unwrap_or(0),
-            v.n("prevention.health").unwrap_or(0),
-            v.count("prevention.started"),
-            v.count("prevention.released"),
-        ));
-    }
-    if v.has("prevention.passages") {
-        ps.push(format!(
-            "各卡口当日登记{}，发现发热{}，劝返{}。",
-            v.count("prevention.passages"),
-            v.count("prevention.fevers"),
-            v.count("prevention.turned_back"),
-        ));
-    }
-    if v.has("prevention.grid_on_time") {
-        ps.push(format!(
-            "{}个网格落实包排查、包布控、包宣传教育、包稳定、包信息畅通“五包”责任，当日网格日报按时报送率{}；卡口推送落地交接{}。",
-            v.n("mobilisation.grids").unwrap_or(0),
-            v.rate("prevention.grid_on_time"),
-            v.count("prevention.handovers_made"),
-        ));
-    }
-    Some(BriefSection {
-        heading: "疫情防控".into(),
-        paragraphs: ps,
-    })
-}
-
-fn resumption_section(v: &Values, place_code: &str) -> Option<BriefSection> {
-    if !(v.has("resumption.rate")) {
-        return None;
-    }
-    let mut ps = vec![format!(
-        "全{}{}家规模以上工业企业中，开复工率{}；复岗率{}；产能恢复率{}。",
-        if place_code.len() <= 4 { "州" } else { "地" },
-        v.n("resumption.registered").unwrap_or(0),
-        v.rate("resumption.rate"),
-        v.rate("resumption.return_to_work"),
-        v.rate("resumption.capacity"),
-    )];
-    if v.has("resumption.projects_started") {
-        ps.push(
-            join(vec![
-                format!(
-                    "{}个年度重大项目已开（复）工{}个，开工率{}",
-                    v.today
-                        .get("resumption.projects_started")
-                        .and_then(|f| f.denominator)
-                        .unwrap_or(0),
-                    v.n("resumption.projects_started").unwrap_or(0),
-                    v.rate("resumption.projects_started"),
-                ),
-                format!("投资完成率{}", v.rate("resumption.investment")),
-            ]) + "。",
-        );
-    }
-    if v.has("resumption.key_capacity") {
-        ps.push(format!(
-            "重点企业（厂）当日产能利用率{}。",
-            v.rate("resumption.key_capacity")
-        ));
-    }
-    Some(BriefSection {
-        heading: "复工复产".into(),
-        paragraphs: ps,
-    })
-}
-
-fn mobilisation_section(v: &Values) -> Option<BriefSection> {
-    if !(v.has("mobilisation.temp_branches")) {
-        return None;
-    }
-    let mut ps = vec![format!(
-        "{}个乡镇（街道）党（工）委、{}个村（社区）党组织冲在一线，{}个网格全覆盖；在防控一线成立临时党支部{}、党员突击队{}支、志愿服务队{}支。",
-        v.n("mobilisation.township_committees").unwrap_or(0),
-        v.n("mobilisation.village_parties").unwrap_or(0),
-        v.n("mobilisation.grids").unwrap_or(0),
-        v.count("mobilisation.temp_branches"),
-        v.n("mobilisation.commandos").unwrap_or(0),
-        v.n("mobilisation.volunteer_teams").unwrap_or(0),
-    )];
-    ps.push(format!(
-        "{}名第一书记和驻村工作队员提前返岗；收到请战书{}份；在职党员到社区报到{}；当日在岗{}。",
-        v.n("mobilisation.returned_early").unwrap_or(0),
-        v.n("mobilisation.applications").unwrap_or(0),
-        v.count("mobilisation.registrations"),
-        v.count("mobilisation.on_duty"),
-    ));
-    if v.has("mobilisation.work_groups") {
-        ps.push(format!(
-            "{}个工作组{}名干部驻企服务，帮助企业解决用工、原材料、物流等难题。",
-            v.n("mobilisation.work_groups").unwrap_or(0),
-            v.n("mobilisation.work_group_cadres").unwrap_or(0),
-        ));
-    }
-    Some(BriefSection {
-        heading: "组织动员".into(),
-        paragraphs: ps,
-    })
-}
-
-fn whistle_section(v: &Values) -> Option<BriefSection> {
-    if !(v.has("whistle.raised")) {
-        return None;
-    }
-    let mut p = vec![format!(
-        "当日吹哨{}，当年累计未办结{}件、升级督办{}件",
-        v.count("whistle.raised"),
-        v.n("whistle.open").unwrap_or(0),
-        v.n("whistle.escalated").unwrap_or(0),
-    )];
-    if let Some(m) = v.n("whistle.response_median") {
-        p.push(format!("部门报到用时中位数{m}分钟"));
-    }
-    p.push(format!("超时率{}", v.rate("whistle.overdue_rate")));
-    p.push(format!("满意率{}", v.rate("whistle.satisfaction")));
-    Some(BriefSection {
-        heading: "吹哨报到".into(),
-        paragraphs: vec![join(p) + "。"],
-    })
-}
-
-fn supplies_section(v: &Values, today: &Snapshot) -> Option<BriefSection> {
-    if !(v.has("supplies.shortfalls")) {
-        return None;
-    }
-    let mut ps = vec![format!(
-        "物资缺口{}项，低库存预警{}项；春耕备耕进度{}。",
-        v.n("supplies.shortfalls").unwrap_or(0),
-        v.n("supplies.low_stock").unwrap_or(0),
-        v.rate("supplies.farm_prepared"),
-    )];
-    if !today.shortfall_items.is_empty() {
-        ps.push(format!(
-            "缺口较大的有：{}。",
-            today.shortfall_items.join("；")
-        ));
-    }
-    Some(BriefSection {
-        heading: "物资保障".into(),
-        paragraphs: ps,
-    })
 }
 
 /// What deserves attention today, or a line saying nothing does.
@@ -352,7 +210,7 @@ fn notable_section(v: &Values, today: &Snapshot) -> BriefSection {
             today.escalated_today
         ));
     }
-    if let Some(n) = v.n("prevention.handovers_overdue").filter(|n| *n > 0) {
+    if let Some(n) = v.n(prevention::HANDOVERS_OVERDUE).filter(|n| *n > 0) {
         notable.push(format!(
             "落地交接超时未接收{n}人，请相关网格和村（社区）立即对接。"
         ));

@@ -49,8 +49,8 @@ impl App {
             .values
             .into_iter()
             .map(|(k, mut v)| {
-                v.previous = before.values.get(k).and_then(|b| b.value);
-                (k.to_string(), v)
+                v.previous = before.values.get(&k).and_then(|b| b.value);
+                (k.0.to_string(), v)
             })
             .collect())
     }

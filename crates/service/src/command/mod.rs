@@ -27,11 +27,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
-mod catalogue;
 mod dashboard;
 mod snapshot;
+pub mod tracks;
 
-pub use catalogue::*;
+pub use tracks::{
+    catalogue, indicator, indicators, section_name, Indicator, IndicatorId, IndicatorView, Track,
+    TRACKS,
+};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FigureValue {
@@ -111,7 +114,7 @@ pub struct CommandQuery {
 /// The values of one place and day, each by indicator id.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
-    pub values: BTreeMap<&'static str, FigureValue>,
+    pub values: BTreeMap<IndicatorId, FigureValue>,
     pub children: Vec<ChildLine>,
     /// Names of temporary branches set up that day.
     pub new_branches: Vec<String>,
@@ -144,13 +147,13 @@ impl PassageTotals {
     }
 }
 
-fn count(id: &'static str, n: i64, link: String) -> (&'static str, FigureValue) {
+fn count(id: IndicatorId, n: i64, link: String) -> (IndicatorId, FigureValue) {
     let ind = indicator(id);
     (
         id,
         FigureValue {
-            id: id.into(),
-            name: ind.map(|i| i.name).unwrap_or(id).into(),
+            id: id.0.into(),
+            name: ind.map(|i| i.name).unwrap_or(id.0).into(),
             unit: ind.map(|i| i.unit).unwrap_or("").into(),
             value: Some(n as f64),
             numerator: Some(n),
@@ -162,13 +165,13 @@ fn count(id: &'static str, n: i64, link: String) -> (&'static str, FigureValue) 
     )
 }
 
-fn ratio(id: &'static str, r: &Rate, link: String) -> (&'static str, FigureValue) {
+fn ratio(id: IndicatorId, r: &Rate, link: String) -> (IndicatorId, FigureValue) {
     let ind = indicator(id);
     (
         id,
         FigureValue {
-            id: id.into(),
-            name: ind.map(|i| i.name).unwrap_or(id).into(),
+            id: id.0.into(),
+            name: ind.map(|i| i.name).unwrap_or(id.0).into(),
             unit: "%".into(),
             value: r.percent,
             numerator: Some(r.numerator),
@@ -211,23 +214,25 @@ fn percent_of(n: i64, d: i64) -> Rate {
 }
 
 fn sections_of(today: &Snapshot, before: &Snapshot) -> Vec<SectionValues> {
-    let mut out: Vec<SectionValues> = Vec::new();
-    for ind in INDICATORS {
-        let Some(v) = today.values.get(ind.id) else {
-            continue;
-        };
-        let mut v = v.clone();
-        v.previous = before.values.get(ind.id).and_then(|b| b.value);
-        match out.iter_mut().find(|s| s.key == ind.section) {
-            Some(s) => s.figures.push(v),
-            None => out.push(SectionValues {
-                key: ind.section.into(),
-                title: section_name(ind.section).into(),
-                figures: vec![v],
-            }),
-        }
-    }
-    out
+    TRACKS
+        .iter()
+        .filter_map(|t| {
+            let figures: Vec<FigureValue> = t
+                .indicators
+                .iter()
+                .filter_map(|ind| {
+                    let mut v = today.values.get(&ind.id)?.clone();
+                    v.previous = before.values.get(&ind.id).and_then(|b| b.value);
+                    Some(v)
+                })
+                .collect();
+            (!figures.is_empty()).then(|| SectionValues {
+                key: t.key.into(),
+                title: t.title.into(),
+                figures,
+            })
+        })
+        .collect()
 }
 
 /// Whether a raw code names a place at all (for the command line's early check).

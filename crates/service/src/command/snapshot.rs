@@ -1,6 +1,7 @@
 //! The values of every indicator the caller may read, for a place and a day, section by section.
 
 use super::*;
+use tracks::{mobilisation, prevention, resumption, supplies, whistle};
 
 /// The place and day a snapshot is taken for, as each section reads them.
 struct At<'a> {
@@ -79,7 +80,7 @@ impl App {
         if a.can(Permission::ReadTree) {
             let grids = self.grids_in(a).await?;
             s.values
-                .extend([count("mobilisation.grids", grids, format!("/tree/{place}"))]);
+                .extend([count(mobilisation::GRIDS, grids, format!("/tree/{place}"))]);
         }
         lap(&mut t, day, "grids");
         s.children = children.into_values().collect();
@@ -106,15 +107,15 @@ impl App {
                 .await?;
             let link = format!("/monitoring?as_of={d}&place={place}");
             s.values.extend([
-                count("prevention.under_monitoring", m.under, link.clone()),
-                count("prevention.started", m.started, link.clone()),
-                count("prevention.released", m.released, link.clone()),
+                count(prevention::UNDER_MONITORING, m.under, link.clone()),
+                count(prevention::STARTED, m.started, link.clone()),
+                count(prevention::RELEASED, m.released, link.clone()),
             ]);
             for k in &m.totals {
                 let id = match k.kind {
-                    CaseKind::Home => "prevention.home",
-                    CaseKind::Central => "prevention.central",
-                    CaseKind::Health => "prevention.health",
+                    CaseKind::Home => prevention::HOME,
+                    CaseKind::Central => prevention::CENTRAL,
+                    CaseKind::Health => prevention::HEALTH,
                 };
                 s.values.insert(
                     id,
@@ -153,9 +154,9 @@ impl App {
                 .unwrap_or(PassageTotals::on(day));
             let link = format!("/checkpoints?from={d}&to={d}");
             s.values.extend([
-                count("prevention.passages", c.persons, link.clone()),
-                count("prevention.fevers", c.fevers, link.clone()),
-                count("prevention.turned_back", c.turned_back, link),
+                count(prevention::PASSAGES, c.persons, link.clone()),
+                count(prevention::FEVERS, c.fevers, link.clone()),
+                count(prevention::TURNED_BACK, c.turned_back, link),
             ]);
         }
         Ok(())
@@ -180,7 +181,7 @@ impl App {
                 )
                 .await?;
             s.values.extend([ratio(
-                "prevention.grid_on_time",
+                prevention::GRID_ON_TIME,
                 &percent_of(g.total.on_time, g.total.expected),
                 format!("/prevention?date={d}&code={place}"),
             )]);
@@ -202,12 +203,12 @@ impl App {
                 .await?;
             s.values.extend([
                 count(
-                    "prevention.handovers_made",
+                    prevention::HANDOVERS_MADE,
                     h.total.made,
                     format!("/handovers?place={place}"),
                 ),
                 count(
-                    "prevention.handovers_overdue",
+                    prevention::HANDOVERS_OVERDUE,
                     h.total.overdue,
                     format!("/handovers?which=overdue&place={place}"),
                 ),
@@ -244,14 +245,14 @@ impl App {
                 .await?;
             let link = format!("/resumption?as_of={d}&place={place}");
             s.values.extend([
-                ratio("resumption.rate", &r.total.resumption, link.clone()),
+                ratio(resumption::RATE, &r.total.resumption, link.clone()),
                 ratio(
-                    "resumption.return_to_work",
+                    resumption::RETURN_TO_WORK,
                     &r.total.return_to_work,
                     link.clone(),
                 ),
-                ratio("resumption.capacity", &r.total.capacity, link.clone()),
-                count("resumption.registered", r.total.registered, link),
+                ratio(resumption::CAPACITY, &r.total.capacity, link.clone()),
+                count(resumption::REGISTERED, r.total.registered, link),
             ]);
             let lines = if matches!(level, Some(Level::County)) {
                 &r.townships
@@ -276,11 +277,11 @@ impl App {
                 let link = format!("/projects?as_of={d}");
                 s.values.extend([
                     ratio(
-                        "resumption.projects_started",
+                        resumption::PROJECTS_STARTED,
                         &p.total.start_rate_all,
                         link.clone(),
                     ),
-                    ratio("resumption.investment", &p.total.investment_rate, link),
+                    ratio(resumption::INVESTMENT, &p.total.investment_rate, link),
                 ]);
                 s.projects_started = p
                     .projects
@@ -302,7 +303,7 @@ impl App {
                 });
                 if !k.plants.is_empty() {
                     s.values.extend([ratio(
-                        "resumption.key_capacity",
+                        resumption::KEY_CAPACITY,
                         &percent_of(out, cap),
                         format!("/key-production?as_of={d}"),
                     )]);
@@ -317,8 +318,8 @@ impl App {
                     .await?;
                 let link = format!("/work-groups?as_of={d}");
                 s.values.extend([
-                    count("mobilisation.work_groups", w.groups_stationed, link.clone()),
-                    count("mobilisation.work_group_cadres", w.cadres_stationed, link),
+                    count(mobilisation::WORK_GROUPS, w.groups_stationed, link.clone()),
+                    count(mobilisation::WORK_GROUP_CADRES, w.cadres_stationed, link),
                 ]);
             }
         }
@@ -340,47 +341,47 @@ impl App {
             let org_link = |k: OrgKind| format!("/organisations?kind={}&as_of={d}", k.as_str());
             s.values.extend([
                 count(
-                    "mobilisation.township_committees",
+                    mobilisation::TOWNSHIP_COMMITTEES,
                     by_kind(OrgKind::TownshipCommittee),
                     org_link(OrgKind::TownshipCommittee),
                 ),
                 count(
-                    "mobilisation.village_parties",
+                    mobilisation::VILLAGE_PARTIES,
                     by_kind(OrgKind::VillageParty),
                     org_link(OrgKind::VillageParty),
                 ),
                 count(
-                    "mobilisation.temp_branches",
+                    mobilisation::TEMP_BRANCHES,
                     by_kind(OrgKind::TempBranch),
                     org_link(OrgKind::TempBranch),
                 ),
                 count(
-                    "mobilisation.commandos",
+                    mobilisation::COMMANDOS,
                     by_kind(OrgKind::Commando),
                     org_link(OrgKind::Commando),
                 ),
                 count(
-                    "mobilisation.volunteer_teams",
+                    mobilisation::VOLUNTEER_TEAMS,
                     by_kind(OrgKind::Volunteer),
                     org_link(OrgKind::Volunteer),
                 ),
                 count(
-                    "mobilisation.on_duty",
+                    mobilisation::ON_DUTY,
                     m.on_duty,
                     format!("/mobilisation?as_of={d}"),
                 ),
                 count(
-                    "mobilisation.returned_early",
+                    mobilisation::RETURNED_EARLY,
                     m.returned_early,
                     format!("/mobilisation?as_of={d}"),
                 ),
                 count(
-                    "mobilisation.applications",
+                    mobilisation::APPLICATIONS,
                     m.applications,
                     "/applications".into(),
                 ),
                 count(
-                    "mobilisation.registrations",
+                    mobilisation::REGISTRATIONS,
                     m.registrations,
                     format!("/mobilisation?as_of={d}"),
                 ),
@@ -414,16 +415,16 @@ impl App {
             let link = format!("/whistle/figures?from={year_start}&to={d}");
             let t = &year.total;
             s.values.extend([
-                count("whistle.raised", today.tickets, link.clone()),
-                count("whistle.open", year.tickets - year.closed, link.clone()),
-                count("whistle.escalated", year.escalated, link.clone()),
+                count(whistle::RAISED, today.tickets, link.clone()),
+                count(whistle::OPEN, year.tickets - year.closed, link.clone()),
+                count(whistle::ESCALATED, year.escalated, link.clone()),
                 ratio(
-                    "whistle.overdue_rate",
+                    whistle::OVERDUE_RATE,
                     &percent_of(t.overdue, t.calls),
                     link.clone(),
                 ),
                 ratio(
-                    "whistle.satisfaction",
+                    whistle::SATISFACTION,
                     &percent_of(
                         (t.satisfaction_rate.unwrap_or(0.0) * t.rated as f64 / 100.0).round()
                             as i64,
@@ -435,8 +436,8 @@ impl App {
             s.escalated_today = today.escalated;
             if let Some(m) = t.response_median_minutes {
                 s.values.insert(
-                    "whistle.response_median",
-                    count("whistle.response_median", m, link).1,
+                    whistle::RESPONSE_MEDIAN,
+                    count(whistle::RESPONSE_MEDIAN, m, link).1,
                 );
             }
         }
@@ -455,17 +456,17 @@ impl App {
                 .fold((0, 0), |(p, q), t| (p + t.prepared_mu, q + t.planned_mu));
             s.values.extend([
                 count(
-                    "supplies.shortfalls",
+                    supplies::SHORTFALLS,
                     short.lines.iter().filter(|l| l.shortfall > 0).count() as i64,
                     format!("/supplies?as_of={d}"),
                 ),
                 count(
-                    "supplies.low_stock",
+                    supplies::LOW_STOCK,
                     low.lines.len() as i64,
                     format!("/supplies?as_of={d}"),
                 ),
                 ratio(
-                    "supplies.farm_prepared",
+                    supplies::FARM_PREPARED,
                     &percent_of(prepared, planned),
                     format!("/supplies/spring-farming?as_of={d}"),
                 ),

@@ -386,3 +386,71 @@ on_both_engines!(
     the_briefing_states_the_report_figures,
     a_county_leader_sees_the_county_only,
 );
+
+/// The files of a folder (not below it) whose names end in one of `exts`.
+fn files_in(dir: &std::path::Path, exts: &[&str]) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("a folder entry").path())
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| exts.iter().any(|x| n.ends_with(x)))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn the_catalogue_has_each_id_once() {
+    let ids: Vec<String> = dualtrack_service::command::indicators()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "an id twice in {ids:?}");
+    assert!(!ids.is_empty());
+}
+
+/// Indicator ids named as text outside the service's constants (the templates, the scripts,
+/// these tests and the browser tests, as `"track.name"` or as the dashboard's element id
+/// `fig-track-name`) are all in the catalogue.
+#[test]
+fn every_indicator_id_named_in_pages_scripts_and_tests_is_in_the_catalogue() {
+    let catalogue: std::collections::BTreeSet<String> = dualtrack_service::command::indicators()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files: Vec<_> = [
+        files_in(&web.join("templates"), &[".html"]),
+        files_in(&web.join("assets"), &[".js"]),
+        files_in(&web.join("tests/it"), &[".rs"]),
+        files_in(&web.join("../../e2e"), &[".mjs", ".js"]),
+    ]
+    .concat();
+    assert!(files.len() > 10, "{files:?}");
+    let tracks = "prevention|resumption|mobilisation|whistle|supplies";
+    let quoted = regex::Regex::new(&format!(r#""((?:{tracks})\.[a-z_]+)""#)).expect("regex");
+    let element = regex::Regex::new(&format!(r"\bfig-((?:{tracks})-[a-z_]+)")).expect("regex");
+    let mut named = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let ids = quoted.captures_iter(&text).map(|c| c[1].to_string()).chain(
+            element
+                .captures_iter(&text)
+                .map(|c| c[1].replacen('-', ".", 1)),
+        );
+        for id in ids {
+            named += 1;
+            assert!(
+                catalogue.contains(&id),
+                "{} names {id}, which is not in the catalogue",
+                f.display()
+            );
+        }
+    }
+    assert!(named > 20, "only {named} ids found");
+}
