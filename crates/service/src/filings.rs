@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::filings::{FilingCheck, FilingStatus};
 use dualtrack_domain::role::Permission;
+use dualtrack_store::decode;
 use dualtrack_store::filings::{self as store, FilingRow, NewFiling};
 use dualtrack_store::resumption as enterprises;
 use dualtrack_store::StoreError;
@@ -122,7 +123,7 @@ pub struct FilingView {
     pub created_at: DateTime<Utc>,
 }
 
-fn view(f: FilingRow) -> FilingView {
+fn view(f: FilingRow) -> ServiceResult<FilingView> {
     let ticks = [
         (
             FilingCheck::Mechanism,
@@ -159,8 +160,13 @@ fn view(f: FilingRow) -> FilingView {
             note,
         })
         .collect();
-    let status = FilingStatus::parse(&f.status).unwrap_or(FilingStatus::Submitted);
-    FilingView {
+    let status = decode(
+        "resumption_filings",
+        "status",
+        &f.status,
+        FilingStatus::parse,
+    )?;
+    Ok(FilingView {
         id: f.id,
         enterprise_id: f.enterprise_id,
         enterprise_name: f.enterprise_name,
@@ -179,7 +185,7 @@ fn view(f: FilingRow) -> FilingView {
         decision_note: f.decision_note,
         created_by: f.created_by,
         created_at: f.created_at,
-    }
+    })
 }
 
 /// How many filings of each status.
@@ -347,7 +353,7 @@ impl App {
     pub async fn get_filing(&self, actor: &Actor, id: i64) -> ServiceResult<FilingView> {
         self.require(actor, Permission::ReadResumption, KIND, &id.to_string())
             .await?;
-        Ok(view(self.filing_in_scope(actor, id).await?))
+        view(self.filing_in_scope(actor, id).await?)
     }
 
     /// Every round of an enterprise's filings, newest first.
@@ -364,11 +370,11 @@ impl App {
         )
         .await?;
         self.filing_enterprise(actor, enterprise_id).await?;
-        Ok(store::of_enterprise(&self.db, enterprise_id)
+        store::of_enterprise(&self.db, enterprise_id)
             .await?
             .into_iter()
             .map(view)
-            .collect())
+            .collect()
     }
 
     /// Filings in the actor's scope, optionally of one status, with the counts by status.
@@ -412,7 +418,7 @@ impl App {
         }
         Ok(FilingList {
             counts,
-            filings: rows.into_iter().map(view).collect(),
+            filings: rows.into_iter().map(view).collect::<ServiceResult<_>>()?,
         })
     }
 
@@ -435,7 +441,7 @@ impl App {
         input: &FilingApproveInput,
     ) -> ServiceResult<FilingView> {
         let f = self.decidable(actor, id).await?;
-        let v = view(f.clone());
+        let v = view(f.clone())?;
         if let Some(missing) = v.checks.iter().find(|c| !c.done) {
             let all: Vec<&str> = v
                 .checks
@@ -527,8 +533,7 @@ impl App {
         .await?;
         tx.commit().await?;
         let row = store::filing(&self.db, f.id).await?;
-        row.map(view)
-            .ok_or_else(|| ServiceError::Internal("复工备案未找到".into()))
+        view(row.ok_or_else(|| ServiceError::Internal("复工备案未找到".into()))?)
     }
 }
 

@@ -14,6 +14,7 @@ use dualtrack_domain::resumption::{
     validate_division, CreditCode, ExclusionReason, IndustrySection, OperatingStatus,
 };
 use dualtrack_domain::role::Permission;
+use dualtrack_store::decode;
 use dualtrack_store::resumption::{self as store, EnterpriseRow, NewEnterprise, NewReport};
 use dualtrack_store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -41,9 +42,14 @@ pub struct EnterpriseView {
     pub contact_phone: Option<String>,
 }
 
-fn enterprise_view(e: EnterpriseRow) -> EnterpriseView {
-    let section = IndustrySection::parse(&e.industry_section).unwrap_or(IndustrySection::C);
-    EnterpriseView {
+fn enterprise_view(e: EnterpriseRow) -> ServiceResult<EnterpriseView> {
+    let section = decode(
+        "enterprises",
+        "industry_section",
+        &e.industry_section,
+        IndustrySection::parse,
+    )?;
+    Ok(EnterpriseView {
         id: e.id,
         name: e.name,
         credit_warning: e
@@ -61,7 +67,7 @@ fn enterprise_view(e: EnterpriseRow) -> EnterpriseView {
         output_unit: e.output_unit,
         contact_name: e.contact_name,
         contact_phone: e.contact_phone.as_deref().map(mask_phone),
-    }
+    })
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -410,7 +416,7 @@ impl App {
     pub async fn get_enterprise(&self, actor: &Actor, id: i64) -> ServiceResult<EnterpriseView> {
         self.require(actor, Permission::ReadResumption, "企业", &id.to_string())
             .await?;
-        Ok(enterprise_view(self.enterprise_in_scope(actor, id).await?))
+        enterprise_view(self.enterprise_in_scope(actor, id).await?)
     }
 
     pub async fn list_enterprises(
@@ -427,7 +433,7 @@ impl App {
         let rows =
             store::list_enterprises(&self.db, &actor.scope, 100, crate::page_offset(page, 100))
                 .await?;
-        Ok(rows.into_iter().map(enterprise_view).collect())
+        rows.into_iter().map(enterprise_view).collect()
     }
 
     /// Leaves an enterprise out of the resumption count for a time, with a reason; audited.
@@ -490,7 +496,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(enterprise_view(e))
+        enterprise_view(e)
     }
 
     /// Files (or corrects) a day's operating report; the earlier version is kept. A retry
@@ -529,8 +535,8 @@ impl App {
         self.enterprise_in_scope(actor, id).await?;
         store::report(&self.db, id, rid)
             .await?
-            .map(report_view)
             .ok_or_else(|| ServiceError::Internal("日报未找到".into()))
+            .and_then(report_view)
     }
 
     async fn write_report(
@@ -622,11 +628,11 @@ impl App {
         )
         .await?;
         self.enterprise_in_scope(actor, id).await?;
-        Ok(store::reports(&self.db, id)
+        store::reports(&self.db, id)
             .await?
             .into_iter()
             .map(report_view)
-            .collect())
+            .collect()
     }
 
     /// The filter a rates or series query asks for: a place within the actor's scope (their
@@ -769,9 +775,9 @@ impl App {
 }
 
 /// A stored report as the API shows it.
-fn report_view(r: store::ReportRow) -> ReportView {
-    let status = OperatingStatus::parse(&r.status).unwrap_or(OperatingStatus::NotResumed);
-    ReportView {
+fn report_view(r: store::ReportRow) -> ServiceResult<ReportView> {
+    let status = decode("daily_reports", "status", &r.status, OperatingStatus::parse)?;
+    Ok(ReportView {
         id: r.id,
         report_date: r.report_date,
         version: r.version,
@@ -788,5 +794,5 @@ fn report_view(r: store::ReportRow) -> ReportView {
         output: r.output,
         problems: r.problems,
         filed_by: r.filed_by,
-    }
+    })
 }

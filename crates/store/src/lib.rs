@@ -62,6 +62,14 @@ pub enum StoreError {
     Busy(String),
     #[error("数据库错误：{0}")]
     Sql(sqlx::Error),
+    /// A stored value its domain type does not know (an unknown status, say): the data is
+    /// damaged, which is a failure of storage, not something to read as a default.
+    #[error("数据库中的值无效：{table}.{column} = {value:?}")]
+    BadValue {
+        table: &'static str,
+        column: &'static str,
+        value: String,
+    },
 }
 
 impl StoreError {
@@ -106,6 +114,21 @@ impl From<sqlx::Error> for StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Reads the text stored in `table`.`column` as its domain type with `parse`: a value
+/// `parse` does not know is [`StoreError::BadValue`] naming where it sits and what it is.
+pub fn decode<T>(
+    table: &'static str,
+    column: &'static str,
+    raw: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T> {
+    parse(raw).ok_or_else(|| StoreError::BadValue {
+        table,
+        column,
+        value: raw.to_string(),
+    })
+}
 
 /// A pool on one of the two engines.
 #[derive(Clone, Debug)]

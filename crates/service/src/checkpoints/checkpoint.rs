@@ -141,20 +141,18 @@ impl App {
         let row = store::checkpoint(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("卡口未找到".into()))?;
-        Ok(checkpoint_view(row))
+        checkpoint_view(row)
     }
 
     /// The checkpoints the caller may see.
     pub async fn checkpoints(&self, actor: &Actor) -> ServiceResult<Vec<CheckpointView>> {
         self.require(actor, Permission::ReadCheckpoints, "卡口", "list")
             .await?;
-        Ok(
-            store::checkpoints(&self.db, &actor.scope, restricted_to(actor))
-                .await?
-                .into_iter()
-                .map(checkpoint_view)
-                .collect(),
-        )
+        store::checkpoints(&self.db, &actor.scope, restricted_to(actor))
+            .await?
+            .into_iter()
+            .map(checkpoint_view)
+            .collect()
     }
 
     /// A checkpoint with its staff and the counts of a day (today by default).
@@ -183,7 +181,7 @@ impl App {
             .map(|(_, u, d)| format!("{d}（{u}）"))
             .collect();
         Ok(CheckpointDetail {
-            checkpoint: checkpoint_view(c),
+            checkpoint: checkpoint_view(c)?,
             staff,
             day,
             counts,

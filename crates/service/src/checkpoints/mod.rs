@@ -31,6 +31,7 @@ use dualtrack_store::checkpoints::{
     self as store, CheckpointRow, Counts, NewCheckpoint, NewPassage, NewShift, NewTraveller,
     PassageRow, TravellerRow,
 };
+use dualtrack_store::decode;
 use dualtrack_store::handovers::NewHandover;
 use dualtrack_store::jurisdiction;
 use serde::{Deserialize, Serialize};
@@ -83,9 +84,9 @@ pub struct CheckpointView {
     pub active_until: Option<NaiveDate>,
 }
 
-fn checkpoint_view(c: CheckpointRow) -> CheckpointView {
-    let kind = CheckpointKind::parse(&c.kind).unwrap_or(CheckpointKind::Road);
-    CheckpointView {
+fn checkpoint_view(c: CheckpointRow) -> ServiceResult<CheckpointView> {
+    let kind = decode("checkpoints", "kind", &c.kind, CheckpointKind::parse)?;
+    Ok(CheckpointView {
         id: c.id,
         name: c.name,
         road: c.road,
@@ -95,7 +96,7 @@ fn checkpoint_view(c: CheckpointRow) -> CheckpointView {
         kind,
         active_from: c.active_from,
         active_until: c.active_until,
-    }
+    })
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
@@ -321,9 +322,14 @@ pub struct PassageView {
     pub travellers: Vec<TravellerView>,
 }
 
-fn traveller_view(t: TravellerRow) -> TravellerView {
-    let outcome = PassageOutcome::parse(&t.outcome).unwrap_or(PassageOutcome::Through);
-    TravellerView {
+fn traveller_view(t: TravellerRow) -> ServiceResult<TravellerView> {
+    let outcome = decode(
+        "passage_travellers",
+        "outcome",
+        &t.outcome,
+        PassageOutcome::parse,
+    )?;
+    Ok(TravellerView {
         n: t.seq,
         is_driver: t.is_driver,
         name: t.name,
@@ -336,7 +342,7 @@ fn traveller_view(t: TravellerRow) -> TravellerView {
         destination_code: t.destination_code,
         destination_text: t.destination_text,
         handover_id: t.handover_id,
-    }
+    })
 }
 
 fn passage_view(p: PassageRow, travellers: &mut HashMap<i64, Vec<TravellerView>>) -> PassageView {

@@ -90,7 +90,13 @@ impl App {
         tx.commit().await?;
         // Answered from what was written rather than read back.
         let (p, travellers) = new.rows(&written, &c.name);
-        let mut by = HashMap::from([(p.id, travellers.into_iter().map(traveller_view).collect())]);
+        let mut by = HashMap::from([(
+            p.id,
+            travellers
+                .into_iter()
+                .map(traveller_view)
+                .collect::<ServiceResult<_>>()?,
+        )]);
         Ok(passage_view(p, &mut by))
     }
 
@@ -108,7 +114,7 @@ impl App {
     ) -> ServiceResult<HashMap<i64, Vec<TravellerView>>> {
         let mut by: HashMap<i64, Vec<TravellerView>> = HashMap::new();
         for t in store::travellers(&self.db, ids).await? {
-            by.entry(t.passage_id).or_default().push(traveller_view(t));
+            by.entry(t.passage_id).or_default().push(traveller_view(t)?);
         }
         Ok(by)
     }

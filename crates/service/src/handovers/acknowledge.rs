@@ -75,7 +75,7 @@ impl App {
                         "自{}经{}入境（{}），落地交接",
                         h.origin_text,
                         h.checkpoint_name,
-                        outcome_of(&h.outcome).zh()
+                        outcome_of(&h.outcome)?.zh()
                     ),
                     last_exposure,
                     start_date: None,
@@ -190,7 +190,7 @@ impl App {
         let names = self
             .handover_names(std::slice::from_ref(&row.to_code))
             .await?;
-        Ok(view(row, &names, now))
+        view(row, &names, now)
     }
 
     /// The person of a hand-over in full (name, ID number, phone); audited.

@@ -30,6 +30,7 @@ use dualtrack_domain::monitoring::CaseKind;
 use dualtrack_domain::resident_id::{mask_id, mask_phone};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::time::{display, reporting_day};
+use dualtrack_store::decode;
 use dualtrack_store::handovers::{self as store, HandoverRow, OutboundRow, Which};
 use dualtrack_store::jurisdiction;
 use serde::{Deserialize, Serialize};
@@ -242,15 +243,24 @@ const OUTBOUND_MAX: i64 = 50_000;
 /// At most this many days in one outbound list or export.
 const OUTBOUND_DAYS: i64 = 62;
 
-fn outcome_of(raw: &str) -> PassageOutcome {
-    PassageOutcome::parse(raw).unwrap_or(PassageOutcome::Through)
+fn outcome_of(raw: &str) -> ServiceResult<PassageOutcome> {
+    Ok(decode(
+        "passage_travellers",
+        "outcome",
+        raw,
+        PassageOutcome::parse,
+    )?)
 }
 
-fn view(h: HandoverRow, names: &HashMap<String, String>, now: DateTime<Utc>) -> HandoverView {
-    let status = HandoverStatus::parse(&h.status).unwrap_or(HandoverStatus::Pending);
+fn view(
+    h: HandoverRow,
+    names: &HashMap<String, String>,
+    now: DateTime<Utc>,
+) -> ServiceResult<HandoverView> {
+    let status = decode("handovers", "status", &h.status, HandoverStatus::parse)?;
     let overdue = status == HandoverStatus::Pending && h.due_at < now;
-    let outcome = outcome_of(&h.outcome);
-    HandoverView {
+    let outcome = outcome_of(&h.outcome)?;
+    Ok(HandoverView {
         id: h.id,
         status_name: status.zh().into(),
         status,
@@ -286,11 +296,11 @@ fn view(h: HandoverRow, names: &HashMap<String, String>, now: DateTime<Utc>) -> 
         reason: h.reason,
         plate: h.plate,
         destination: h.destination_text,
-    }
+    })
 }
 
-fn outbound_view(r: OutboundRow) -> OutboundView {
-    OutboundView {
+fn outbound_view(r: OutboundRow) -> ServiceResult<OutboundView> {
+    Ok(OutboundView {
         traveller_id: r.traveller_id,
         passage_id: r.passage_id,
         checkpoint_name: r.checkpoint_name,
@@ -303,9 +313,9 @@ fn outbound_view(r: OutboundRow) -> OutboundView {
         phone: r.phone.as_deref().map(mask_phone),
         temperature: f64::from(r.temperature) / 10.0,
         fever: r.fever,
-        outcome_name: outcome_of(&r.outcome).zh().into(),
+        outcome_name: outcome_of(&r.outcome)?.zh().into(),
         destination: r.destination_text,
-    }
+    })
 }
 
 /// The length of the codes a scope's counts are grouped by, and its name.

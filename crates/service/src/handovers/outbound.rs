@@ -36,7 +36,7 @@ impl App {
             .await?;
         let (from, to) = self.outbound_days(q)?;
         let scope = self.narrowed(actor, &q.place).await?;
-        Ok(store::outbound(
+        store::outbound(
             &self.db,
             &scope,
             restricted_to(actor),
@@ -47,7 +47,7 @@ impl App {
         .await?
         .into_iter()
         .map(outbound_view)
-        .collect())
+        .collect()
     }
 
     /// The outbound notices as a workbook for the places they go to; ID numbers and phones
@@ -85,7 +85,7 @@ impl App {
                     r.phone.as_deref().map(mask_phone).unwrap_or_default(),
                 )
             };
-            vec![
+            Ok(vec![
                 display(r.passed_at),
                 r.checkpoint_name,
                 r.plate.unwrap_or_default(),
@@ -93,13 +93,13 @@ impl App {
                 id_number,
                 phone,
                 format!("{:.1}", f64::from(r.temperature) / 10.0),
-                outcome_of(&r.outcome).zh().to_string(),
+                outcome_of(&r.outcome)?.zh().to_string(),
                 r.origin_text,
                 r.destination_text,
                 r.reason,
-            ]
+            ])
         })
-        .collect();
+        .collect::<ServiceResult<_>>()?;
         let kind = if unmask {
             "外出通报（明文）"
         } else {

@@ -74,18 +74,17 @@ impl App {
         let codes: Vec<String> = rows.iter().map(|r| r.to_code.clone()).collect();
         let names = self.handover_names(&codes).await?;
         let sent = which == "sent";
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(|r| {
-                let mut v = view(r, &names, now);
+                let mut v = view(r, &names, now)?;
                 if sent {
                     // The sending side sees how its hand-overs stand, not the person's details.
                     v.phone = None;
                     v.travel_history = String::new();
                 }
-                v
+                Ok(v)
             })
-            .collect())
+            .collect()
     }
 
     /// One hand-over with its history and, while pending, the places it may be passed to.
@@ -139,7 +138,7 @@ impl App {
         };
         let can_open_case = h.to_code.len() >= 12;
         Ok(HandoverDetail {
-            handover: view(h, &names, now),
+            handover: view(h, &names, now)?,
             history,
             places_below,
             can_open_case,

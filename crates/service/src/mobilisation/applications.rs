@@ -45,8 +45,7 @@ impl App {
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
         let a = store::application(&self.db, id).await?;
-        a.map(application_view)
-            .ok_or_else(|| ServiceError::Internal("请战书未找到".into()))
+        application_view(a.ok_or_else(|| ServiceError::Internal("请战书未找到".into()))?)
     }
 
     /// Approves or declines an application; an approved one becomes a deployment.
@@ -131,8 +130,7 @@ impl App {
         audit_in(&mut tx, &row).await?;
         tx.commit().await?;
         let a = store::application(&self.db, id).await?;
-        a.map(application_view)
-            .ok_or_else(|| ServiceError::Internal("请战书未找到".into()))
+        application_view(a.ok_or_else(|| ServiceError::Internal("请战书未找到".into()))?)
     }
 
     pub async fn list_applications(
@@ -159,7 +157,7 @@ impl App {
             crate::page_offset(page, PAGE_SIZE),
         )
         .await?;
-        Ok(rows.into_iter().map(application_view).collect())
+        rows.into_iter().map(application_view).collect()
     }
 
     /// An in-service party member registers with their residential community.

@@ -1,6 +1,7 @@
 //! Cadre records: the file of a person's performance at the front line.
 
 use super::*;
+use dualtrack_store::decode;
 
 impl App {
     /// Records an observation, commendation or assessment of a cadre (organization
@@ -75,17 +76,17 @@ impl App {
             .await?
             .into_iter()
             .map(|r| {
-                let kind = CadreRecordKind::parse(&r.kind).unwrap_or(CadreRecordKind::Observation);
-                CadreRecordView {
+                let kind = decode("cadre_records", "kind", &r.kind, CadreRecordKind::parse)?;
+                Ok(CadreRecordView {
                     id: r.id,
                     kind,
                     kind_name: kind.zh().into(),
                     recorded_on: r.recorded_on,
                     content: r.content,
                     recorded_by: r.recorded_by,
-                }
+                })
             })
-            .collect();
+            .collect::<ServiceResult<_>>()?;
         Ok(CadreFile {
             person: person_view(p, cats),
             deployments,

@@ -13,6 +13,7 @@ use dualtrack_domain::mobilisation::{
 };
 use dualtrack_domain::resident_id::{mask_id, mask_phone, validate_phone, ResidentId, Sex};
 use dualtrack_domain::role::Permission;
+use dualtrack_store::decode;
 use dualtrack_store::mobilisation::{
     self as store, NewDeployment, NewOrg, NewPerson, PeopleFilter, PersonRow,
 };
@@ -148,9 +149,9 @@ pub struct OrgView {
     pub member_count: i64,
 }
 
-fn org_view(o: store::OrgRow) -> OrgView {
-    let kind = OrgKind::parse(&o.kind).unwrap_or(OrgKind::WorkGroup);
-    OrgView {
+fn org_view(o: store::OrgRow) -> ServiceResult<OrgView> {
+    let kind = decode("organisations", "kind", &o.kind, OrgKind::parse)?;
+    Ok(OrgView {
         id: o.id,
         kind,
         kind_name: kind.zh().into(),
@@ -162,7 +163,7 @@ fn org_view(o: store::OrgRow) -> OrgView {
         dissolved_on: o.dissolved_on,
         leader_id: o.leader_id,
         member_count: o.member_count,
-    }
+    })
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -347,9 +348,14 @@ pub struct ApplicationView {
     pub deployment_id: Option<i64>,
 }
 
-fn application_view(a: store::ApplicationRow) -> ApplicationView {
-    let status = ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::Submitted);
-    ApplicationView {
+fn application_view(a: store::ApplicationRow) -> ServiceResult<ApplicationView> {
+    let status = decode(
+        "applications",
+        "status",
+        &a.status,
+        ApplicationStatus::parse,
+    )?;
+    Ok(ApplicationView {
         id: a.id,
         person_id: a.person_id,
         person_name: a.person_name,
@@ -360,7 +366,7 @@ fn application_view(a: store::ApplicationRow) -> ApplicationView {
         status_name: status.zh().into(),
         decided_on: a.decided_on,
         deployment_id: a.deployment_id,
-    }
+    })
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

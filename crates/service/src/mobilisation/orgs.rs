@@ -94,7 +94,7 @@ impl App {
             })
             .collect();
         Ok(OrgDetail {
-            org: org_view(o),
+            org: org_view(o)?,
             members,
         })
     }
@@ -170,7 +170,7 @@ impl App {
             offset,
         )
         .await?;
-        Ok(rows.into_iter().map(org_view).collect())
+        rows.into_iter().map(org_view).collect()
     }
 
     // ---- deployments ----

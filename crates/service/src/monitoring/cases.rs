@@ -40,7 +40,7 @@ impl App {
                 let row = store::case(&self.db, rid)
                     .await?
                     .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {rid} 未找到")))?;
-                Ok(case_view(row, self.now()))
+                case_view(row, self.now())
             },
         )
         .await
@@ -63,7 +63,7 @@ impl App {
         let row = store::case(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 写入后未找到")))?;
-        Ok(case_view(row, now))
+        case_view(row, now)
     }
 
     /// Writes a checked case with its audit row in the caller's transaction.
@@ -277,7 +277,7 @@ impl App {
             q.offset.unwrap_or(0).max(0),
         )
         .await?;
-        Ok(rows.into_iter().map(|r| case_view(r, now)).collect())
+        rows.into_iter().map(|r| case_view(r, now)).collect()
     }
 
     /// A case with its responsible people, follow-ups and alerts.
@@ -292,12 +292,12 @@ impl App {
         let now = self.now();
         let c = self.own_case(actor, id).await?;
         Ok(CaseDetail {
-            case: case_view(c, now),
+            case: case_view(c, now)?,
             responsible: store::responsible(&self.db, id)
                 .await?
                 .into_iter()
                 .map(responsible_view)
-                .collect(),
+                .collect::<ServiceResult<_>>()?,
             followups: store::followups(&self.db, id)
                 .await?
                 .into_iter()

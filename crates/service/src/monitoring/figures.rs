@@ -18,7 +18,10 @@ impl App {
         Ok(OverdueList {
             at: now,
             count,
-            cases: rows.into_iter().map(|r| case_view(r, now)).collect(),
+            cases: rows
+                .into_iter()
+                .map(|r| case_view(r, now))
+                .collect::<ServiceResult<_>>()?,
         })
     }
 
@@ -35,7 +38,7 @@ impl App {
             limit.clamp(1, 500),
         )
         .await?;
-        Ok(rows.into_iter().map(|r| case_view(r, now)).collect())
+        rows.into_iter().map(|r| case_view(r, now)).collect()
     }
 
     /// People under monitoring as of a day by place and kind, with those started and

@@ -1,6 +1,7 @@
 //! Follow-ups of a case: temperature and symptoms, and the alerts they raise.
 
 use super::*;
+use dualtrack_store::decode;
 
 impl App {
     /// Records a follow-up; the case's next follow-up falls due an interval later. An
@@ -41,7 +42,7 @@ impl App {
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
         Ok(FollowupResult {
             followup,
-            case: case_view(row, self.now()),
+            case: case_view(row, self.now())?,
             alerts: 0,
         })
     }
@@ -87,11 +88,12 @@ impl App {
         }
         let abnormal = is_abnormal(temperature, &symptoms);
         let names: Vec<&str> = symptoms.iter().map(|s| s.zh()).collect();
+        let kind = decode("monitoring_cases", "kind", &c.kind, CaseKind::parse)?.zh();
         let referral = abnormal.then(|| Referral {
             message: format!(
                 "{}（{}）随访异常：体温 {:.1} ℃，症状 {}，已转诊至{clinic}",
                 c.name,
-                CaseKind::parse(&c.kind).map(|k| k.zh()).unwrap_or(""),
+                kind,
                 f64::from(temperature) / 10.0,
                 names.join("、"),
             ),
@@ -139,7 +141,7 @@ impl App {
             .ok_or_else(|| ServiceError::Internal(format!("随访 {fid} 写入后未找到")))?;
         Ok(FollowupResult {
             followup,
-            case: case_view(row, now),
+            case: case_view(row, now)?,
             alerts,
         })
     }

@@ -25,6 +25,7 @@ use dualtrack_domain::monitoring::{
 use dualtrack_domain::resident_id::{mask_id, mask_phone, validate_phone, ResidentId};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::time::reporting_day;
+use dualtrack_store::decode;
 use dualtrack_store::monitoring::{
     self as store, AlertRow, CaseFilter, CaseRow, FollowupRow, NewCase, NewFollowup,
     NewResponsible, PlaceKindFigure, Referral, ResponsibleRow,
@@ -285,11 +286,11 @@ pub struct OverdueList {
 }
 
 // ---- helpers ----
-fn case_view(c: CaseRow, now: DateTime<Utc>) -> CaseView {
-    let kind = CaseKind::parse(&c.kind).unwrap_or(CaseKind::Home);
-    let status = CaseStatus::parse(&c.status).unwrap_or(CaseStatus::Active);
+fn case_view(c: CaseRow, now: DateTime<Utc>) -> ServiceResult<CaseView> {
+    let kind = decode("monitoring_cases", "kind", &c.kind, CaseKind::parse)?;
+    let status = decode("monitoring_cases", "status", &c.status, CaseStatus::parse)?;
     let overdue = status == CaseStatus::Active && c.next_due_at < now;
-    CaseView {
+    Ok(CaseView {
         id: c.id,
         kind_name: kind.zh().into(),
         kind,
@@ -319,7 +320,7 @@ fn case_view(c: CaseRow, now: DateTime<Utc>) -> CaseView {
         released_on: c.released_on,
         released_by: c.released_by,
         release_reason: c.release_reason,
-    }
+    })
 }
 
 fn followup_view(f: FollowupRow) -> FollowupView {
@@ -336,14 +337,14 @@ fn followup_view(f: FollowupRow) -> FollowupView {
     }
 }
 
-fn responsible_view(r: ResponsibleRow) -> ResponsibleView {
-    let duty = Duty::parse(&r.duty).unwrap_or(Duty::Volunteer);
-    ResponsibleView {
+fn responsible_view(r: ResponsibleRow) -> ServiceResult<ResponsibleView> {
+    let duty = decode("monitoring_responsible", "duty", &r.duty, Duty::parse)?;
+    Ok(ResponsibleView {
         person_id: r.person_id,
         name: r.person_name,
         duty_name: duty.zh().into(),
         duty,
-    }
+    })
 }
 
 fn alert_view(a: AlertRow) -> AlertView {

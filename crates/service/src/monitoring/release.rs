@@ -83,7 +83,7 @@ impl App {
         let row = store::case(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
-        Ok(case_view(row, now))
+        case_view(row, now)
     }
 
     /// Puts a referred case back under monitoring when the fever clinic has ruled the person
@@ -135,7 +135,7 @@ impl App {
         let row = store::case(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
-        Ok(case_view(row, now))
+        case_view(row, now)
     }
 
     /// A case's name, ID number and phone in full; audited.

@@ -1,6 +1,7 @@
 //! Grids in scope, their detail with the five duties, and their members.
 
 use super::*;
+use dualtrack_store::decode;
 
 impl App {
     /// A grid in the actor's scope, by code; "not found" (audited) otherwise.
@@ -59,17 +60,17 @@ impl App {
             .await?
             .into_iter()
             .map(|m| {
-                let role = GridRole::parse(&m.role).unwrap_or(GridRole::Worker);
-                GridMemberView {
+                let role = decode("grid_members", "role", &m.role, GridRole::parse)?;
+                Ok(GridMemberView {
                     person_id: m.person_id,
                     name: m.name,
                     phone: m.phone.as_deref().map(mask_phone),
                     role,
                     role_zh: role.zh().into(),
                     joined_on: m.joined_on,
-                }
+                })
             })
-            .collect();
+            .collect::<ServiceResult<_>>()?;
         let scope = Scope::Under(parse_code("code", &g.code)?);
         let high = store::list_screened(&self.db, &scope, Some("high"), 100_000, 0)
             .await?

@@ -24,6 +24,7 @@ use dualtrack_domain::prevention::{
 use dualtrack_domain::resident_id::{mask_id, mask_phone, validate_phone, ResidentId};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::time::display;
+use dualtrack_store::decode;
 use dualtrack_store::prevention::{self as store, DayFigures};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -510,21 +511,22 @@ fn parse_level(field: &'static str, raw: &str) -> ServiceResult<RiskLevel> {
     })
 }
 
-fn level_of(raw: &str) -> RiskLevel {
-    RiskLevel::parse(raw).unwrap_or(RiskLevel::Low)
+/// A risk level stored in `table`.`column`.
+fn level_of(table: &'static str, column: &'static str, raw: &str) -> ServiceResult<RiskLevel> {
+    Ok(decode(table, column, raw, RiskLevel::parse)?)
 }
 
-fn rule_of(r: &store::RiskAreaRow) -> RiskRule {
-    RiskRule {
+fn rule_of(r: &store::RiskAreaRow) -> ServiceResult<RiskRule> {
+    Ok(RiskRule {
         region_code: r.region_code.clone(),
         from_on: r.from_on,
         until_on: r.until_on,
-        level: level_of(&r.level),
-    }
+        level: level_of("risk_areas", "level", &r.level)?,
+    })
 }
 
 /// The rules that apply to a grid: those set for it or a place above it.
-fn rules_for(all: &[store::RiskAreaRow], grid: &str) -> Vec<RiskRule> {
+fn rules_for(all: &[store::RiskAreaRow], grid: &str) -> ServiceResult<Vec<RiskRule>> {
     all.iter()
         .filter(|r| in_subtree(grid, &r.jurisdiction_code))
         .map(rule_of)
@@ -546,10 +548,10 @@ fn class_of(s: &store::ScreenedRow, rules: &[RiskRule]) -> RiskLevel {
     risk_of(&e, rules)
 }
 
-fn screened_view(s: store::ScreenedRow) -> ScreenedView {
-    let kind = PersonKind::parse(&s.kind).unwrap_or(PersonKind::Resident);
-    let level = level_of(&s.risk_level);
-    ScreenedView {
+fn screened_view(s: store::ScreenedRow) -> ServiceResult<ScreenedView> {
+    let kind = decode("screened_persons", "kind", &s.kind, PersonKind::parse)?;
+    let level = level_of("screened_persons", "risk_level", &s.risk_level)?;
+    Ok(ScreenedView {
         id: s.id,
         household_id: s.household_id,
         grid_code: s.grid_code,
@@ -565,12 +567,12 @@ fn screened_view(s: store::ScreenedRow) -> ScreenedView {
         risk_level: level,
         risk_zh: level.zh().into(),
         screened_on: s.screened_on,
-    }
+    })
 }
 
-fn risk_view(r: store::RiskAreaRow, reclassified: i64) -> RiskAreaView {
-    let level = level_of(&r.level);
-    RiskAreaView {
+fn risk_view(r: store::RiskAreaRow, reclassified: i64) -> ServiceResult<RiskAreaView> {
+    let level = level_of("risk_areas", "level", &r.level)?;
+    Ok(RiskAreaView {
         id: r.id,
         jurisdiction_code: r.jurisdiction_code,
         region_code: r.region_code,
@@ -582,7 +584,7 @@ fn risk_view(r: store::RiskAreaRow, reclassified: i64) -> RiskAreaView {
         set_by: r.set_by,
         updated_at: r.updated_at,
         reclassified,
-    }
+    })
 }
 
 fn round_view(r: &store::RoundRow) -> RoundView {

@@ -1,18 +1,19 @@
 //! Risk areas and the reclassification of the persons screened under them.
 
 use super::*;
+use std::collections::hash_map::Entry;
 
 impl App {
     /// Risk areas that concern the actor: set in its subtree or above it.
     pub async fn list_risk_areas(&self, actor: &Actor) -> ServiceResult<Vec<RiskAreaView>> {
         self.require(actor, Permission::ReadGridWork, "风险地区", "list")
             .await?;
-        Ok(store::risk_areas(&self.db)
+        store::risk_areas(&self.db)
             .await?
             .into_iter()
             .filter(|r| concerns(actor, &r.jurisdiction_code))
             .map(|r| risk_view(r, 0))
-            .collect())
+            .collect()
     }
 
     pub(super) fn risk_input(
@@ -83,7 +84,7 @@ impl App {
                     "{} {} 起 {}，{moved} 人改变等级",
                     new.region_name,
                     new.from_on,
-                    level_of(&new.level).zh()
+                    level_of("risk_areas", "level", &new.level)?.zh()
                 ),
             ),
         )
@@ -92,7 +93,7 @@ impl App {
         let row = store::risk_area(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("risk area vanished".into()))?;
-        Ok(risk_view(row, moved))
+        risk_view(row, moved)
     }
 
     /// Changes a risk area (its place, days or level); persons are reclassified.
@@ -128,8 +129,8 @@ impl App {
                 format!(
                     "{} {} → {}，{moved} 人改变等级",
                     new.region_name,
-                    level_of(&old.level).zh(),
-                    level_of(&new.level).zh()
+                    level_of("risk_areas", "level", &old.level)?.zh(),
+                    level_of("risk_areas", "level", &new.level)?.zh()
                 ),
             ),
         )
@@ -138,7 +139,7 @@ impl App {
         let row = store::risk_area(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("risk area vanished".into()))?;
-        Ok(risk_view(row, moved))
+        risk_view(row, moved)
     }
 }
 
@@ -152,9 +153,10 @@ pub(super) async fn reclassify(tx: &mut dualtrack_store::Tx, code: &str) -> Serv
     let mut by_grid: HashMap<String, Vec<RiskRule>> = HashMap::new();
     let mut moved = 0;
     for p in &persons {
-        let rules = by_grid
-            .entry(p.grid_code.clone())
-            .or_insert_with(|| rules_for(&all, &p.grid_code));
+        let rules = match by_grid.entry(p.grid_code.clone()) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(rules_for(&all, &p.grid_code)?),
+        };
         let level = class_of(p, rules);
         if level.as_str() != p.risk_level {
             store::set_risk(tx, p.id, level.as_str()).await?;

@@ -97,7 +97,7 @@ impl App {
         let travel_json =
             serde_json::to_string(&travel).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let mut tx = self.db.begin().await?;
-        let rules = rules_for(&store::risk_areas_tx(&mut tx).await?, &h.grid_code);
+        let rules = rules_for(&store::risk_areas_tx(&mut tx).await?, &h.grid_code)?;
         let level = risk_of(
             &Exposure {
                 came_from: came_from.as_deref().zip(arrived_on),
@@ -163,7 +163,7 @@ impl App {
     pub async fn get_screened(&self, actor: &Actor, id: i64) -> ServiceResult<ScreenedView> {
         self.require(actor, Permission::ReadGridWork, "摸排人员", &id.to_string())
             .await?;
-        Ok(screened_view(self.screened_in_scope(actor, id).await?))
+        screened_view(self.screened_in_scope(actor, id).await?)
     }
 
     /// Screened persons in the actor's scope (or a place of it), ID numbers and phones masked.
@@ -191,7 +191,7 @@ impl App {
             crate::page_offset(page, SCREENED_PAGE),
         )
         .await?;
-        Ok(rows.into_iter().map(screened_view).collect())
+        rows.into_iter().map(screened_view).collect()
     }
 
     /// The full ID number and phone of a screened person: audited every time.

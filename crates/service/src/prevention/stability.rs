@@ -1,6 +1,7 @@
 //! Stability records of the grids: disputes, incidents and rumours.
 
 use super::*;
+use dualtrack_store::decode;
 
 impl App {
     pub async fn list_stability(
@@ -11,13 +12,18 @@ impl App {
         self.require(actor, Permission::ReadGridWork, "网格", raw)
             .await?;
         let g = self.grid_in_scope(actor, raw).await?;
-        Ok(store::stability(&self.db, &g.code)
+        store::stability(&self.db, &g.code)
             .await?
             .into_iter()
             .map(|s| {
-                let kind = StabilityKind::parse(&s.kind).unwrap_or(StabilityKind::Dispute);
-                let status = StabilityStatus::parse(&s.status).unwrap_or(StabilityStatus::Open);
-                StabilityView {
+                let kind = decode("stability_records", "kind", &s.kind, StabilityKind::parse)?;
+                let status = decode(
+                    "stability_records",
+                    "status",
+                    &s.status,
+                    StabilityStatus::parse,
+                )?;
+                Ok(StabilityView {
                     id: s.id,
                     grid_code: s.grid_code,
                     occurred_on: s.occurred_on,
@@ -27,9 +33,9 @@ impl App {
                     handling: s.handling,
                     status,
                     status_zh: status.zh().into(),
-                }
+                })
             })
-            .collect())
+            .collect()
     }
 
     pub async fn record_stability(

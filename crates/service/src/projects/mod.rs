@@ -26,6 +26,7 @@ use dualtrack_domain::projects::{
     parse_province, province_name, ProjectCategory, ProjectStatus, ShipMode, MAX_INVESTMENT,
 };
 use dualtrack_domain::role::Permission;
+use dualtrack_store::decode;
 use dualtrack_store::projects::{
     self as store, NewPlant, NewProject, NewShipment, PlantRow, ProjectRow,
 };
@@ -118,10 +119,15 @@ pub struct ProjectView {
     pub status_name: String,
 }
 
-fn project_view(p: ProjectRow) -> ProjectView {
-    let category = ProjectCategory::parse(&p.category).unwrap_or(ProjectCategory::Industry);
-    let status = ProjectStatus::parse(&p.status).unwrap_or(ProjectStatus::Planned);
-    ProjectView {
+fn project_view(p: ProjectRow) -> ServiceResult<ProjectView> {
+    let category = decode(
+        "major_projects",
+        "category",
+        &p.category,
+        ProjectCategory::parse,
+    )?;
+    let status = decode("major_projects", "status", &p.status, ProjectStatus::parse)?;
+    Ok(ProjectView {
         id: p.id,
         name: p.name,
         jurisdiction_code: p.jurisdiction_code,
@@ -136,7 +142,7 @@ fn project_view(p: ProjectRow) -> ProjectView {
         is_restart: p.is_restart,
         status_name: status.zh().into(),
         status,
-    }
+    })
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -373,9 +379,9 @@ pub struct ShipmentView {
     pub filed_by: String,
 }
 
-fn shipment_view(s: store::ShipmentRow) -> ShipmentView {
-    let mode = ShipMode::parse(&s.mode).unwrap_or(ShipMode::Road);
-    ShipmentView {
+fn shipment_view(s: store::ShipmentRow) -> ServiceResult<ShipmentView> {
+    let mode = decode("plant_shipments", "mode", &s.mode, ShipMode::parse)?;
+    Ok(ShipmentView {
         id: s.id,
         plant_id: s.plant_id,
         ship_date: s.ship_date,
@@ -388,7 +394,7 @@ fn shipment_view(s: store::ShipmentRow) -> ShipmentView {
         mode,
         note: s.note,
         filed_by: s.filed_by,
-    }
+    })
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]

@@ -1,6 +1,7 @@
 //! Major projects: creating, detail, lists, start, progress, and the rates of a place.
 
 use super::*;
+use dualtrack_store::decode;
 
 impl App {
     pub(super) async fn project_in_scope(
@@ -112,7 +113,7 @@ impl App {
         Ok(ProjectDetail {
             investment_rate: rate(completed, p.annual_plan),
             completed,
-            project: project_view(p),
+            project: project_view(p)?,
             progress,
         })
     }
@@ -132,7 +133,7 @@ impl App {
             ));
         }
         let rows = store::list_projects(&self.db, &actor.scope, year).await?;
-        Ok(rows.into_iter().map(project_view).collect())
+        rows.into_iter().map(project_view).collect()
     }
 
     /// Records the day a project started (or, for one carried over, restarted).
@@ -320,9 +321,13 @@ impl App {
         let projects = with
             .iter()
             .map(|(p, c)| {
-                let category =
-                    ProjectCategory::parse(&p.category).unwrap_or(ProjectCategory::Industry);
-                ProjectLine {
+                let category = decode(
+                    "major_projects",
+                    "category",
+                    &p.category,
+                    ProjectCategory::parse,
+                )?;
+                Ok(ProjectLine {
                     id: p.id,
                     name: p.name.clone(),
                     jurisdiction_code: p.jurisdiction_code.clone(),
@@ -333,9 +338,9 @@ impl App {
                     annual_plan: p.annual_plan,
                     completed: *c,
                     investment_rate: rate(*c, p.annual_plan),
-                }
+                })
             })
-            .collect();
+            .collect::<ServiceResult<_>>()?;
         Ok(ProjectRatesView {
             as_of,
             plan_year: year as i64,

@@ -20,8 +20,8 @@ impl App {
                 self.plant_in_scope(actor, id).await?;
                 store::shipment(&self.db, id, rid)
                     .await?
-                    .map(shipment_view)
                     .ok_or_else(|| ServiceError::Internal(format!("发运记录 {rid} 未找到")))
+                    .and_then(shipment_view)
             },
         )
         .await
@@ -121,10 +121,10 @@ impl App {
         .await?;
         self.plant_in_scope(actor, id).await?;
         let (from, to) = period(q)?;
-        Ok(store::shipments(&self.db, id, from, to)
+        store::shipments(&self.db, id, from, to)
             .await?
             .into_iter()
             .map(shipment_view)
-            .collect())
+            .collect()
     }
 }

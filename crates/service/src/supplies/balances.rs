@@ -194,15 +194,17 @@ impl App {
         let totals = totals
             .into_iter()
             .filter_map(|(id, balance)| {
-                look.items.get(&id).map(|i| ItemTotal {
-                    item_id: id,
-                    item_name: i.name.clone(),
-                    category: item_view(i).category,
-                    unit: i.unit.clone(),
-                    balance,
+                look.items.get(&id).map(|i| {
+                    Ok(ItemTotal {
+                        item_id: id,
+                        item_name: i.name.clone(),
+                        category: item_view(i)?.category,
+                        unit: i.unit.clone(),
+                        balance,
+                    })
                 })
             })
-            .collect();
+            .collect::<ServiceResult<_>>()?;
         Ok(Balances {
             as_of,
             lines,

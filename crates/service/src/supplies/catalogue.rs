@@ -14,11 +14,11 @@ impl App {
     /// The catalogue.
     pub async fn supply_items(&self, actor: &Actor) -> ServiceResult<Vec<ItemView>> {
         self.require_any_supplies(actor, "catalogue").await?;
-        Ok(store::items(&self.db)
+        store::items(&self.db)
             .await?
             .iter()
             .map(item_view)
-            .collect())
+            .collect()
     }
 
     /// Checks an item for the catalogue (shared with the import).
@@ -130,17 +130,17 @@ impl App {
         let row = store::item(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("物资品目未找到".into()))?;
-        Ok(item_view(&row))
+        item_view(&row)
     }
 
     pub async fn supply_stores(&self, actor: &Actor) -> ServiceResult<Vec<StoreView>> {
         self.require(actor, Permission::ReadSupplies, "物资仓库", "list")
             .await?;
-        Ok(store::stores(&self.db, &actor.scope)
+        store::stores(&self.db, &actor.scope)
             .await?
             .iter()
             .map(store_view)
-            .collect())
+            .collect()
     }
 
     /// Sets up a store at a place of the caller's scope; audited.
@@ -254,7 +254,7 @@ impl App {
         let row = store::store(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("仓库未找到".into()))?;
-        Ok(store_view(&row))
+        store_view(&row)
     }
 
     /// A store with its balances as of a day (with days of cover), recent movements and
@@ -280,15 +280,15 @@ impl App {
             .await?
             .into_iter()
             .map(|m| look.movement(m))
-            .collect();
+            .collect::<ServiceResult<_>>()?;
         let incoming = store::allocations(&self.db, &scope, Some("in_transit"), 200)
             .await?
             .into_iter()
             .filter(|a| a.to_store_id == id)
             .map(|a| look.allocation(a))
-            .collect();
+            .collect::<ServiceResult<_>>()?;
         Ok(StoreDetail {
-            store: store_view(&s),
+            store: store_view(&s)?,
             as_of,
             balances,
             movements,

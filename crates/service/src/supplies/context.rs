@@ -11,6 +11,7 @@ use dualtrack_domain::role::Permission;
 use dualtrack_domain::supplies::{
     to_base_units, Crop, DeliveryStatus, MovementKind, NeedBasis, RequestStatus, MAX_QUANTITY,
 };
+use dualtrack_store::decode;
 use dualtrack_store::supplies::{
     self as store, AllocationRow, ItemRow, MovementRow, NeedRow, RequestRow, StoreRow,
 };
@@ -83,9 +84,9 @@ impl Lookup {
             .unwrap_or_else(|| format!("仓库 {id}"))
     }
 
-    pub(super) fn movement(&self, m: MovementRow) -> MovementView {
-        let kind = MovementKind::parse(&m.kind).unwrap_or(MovementKind::Receipt);
-        MovementView {
+    pub(super) fn movement(&self, m: MovementRow) -> ServiceResult<MovementView> {
+        let kind = decode("stock_movements", "kind", &m.kind, MovementKind::parse)?;
+        Ok(MovementView {
             id: m.id,
             kind,
             kind_name: kind.zh().into(),
@@ -104,12 +105,17 @@ impl Lookup {
             allocation_id: m.allocation_id,
             recorded_by: m.recorded_by,
             created_at: m.created_at,
-        }
+        })
     }
 
-    pub(super) fn allocation(&self, a: AllocationRow) -> AllocationView {
-        let status = DeliveryStatus::parse(&a.status).unwrap_or(DeliveryStatus::InTransit);
-        AllocationView {
+    pub(super) fn allocation(&self, a: AllocationRow) -> ServiceResult<AllocationView> {
+        let status = decode(
+            "supply_allocations",
+            "status",
+            &a.status,
+            DeliveryStatus::parse,
+        )?;
+        Ok(AllocationView {
             id: a.id,
             request_id: a.request_id,
             item_name: self.item_name(a.item_id),
@@ -128,12 +134,12 @@ impl Lookup {
             received_quantity: a.received_quantity,
             received_by: a.received_by,
             note: a.note,
-        }
+        })
     }
 
-    pub(super) fn request(&self, r: RequestRow) -> RequestView {
-        let status = RequestStatus::parse(&r.status).unwrap_or(RequestStatus::Open);
-        RequestView {
+    pub(super) fn request(&self, r: RequestRow) -> ServiceResult<RequestView> {
+        let status = decode("supply_requests", "status", &r.status, RequestStatus::parse)?;
+        Ok(RequestView {
             id: r.id,
             jurisdiction_code: r.jurisdiction_code,
             place_name: r.place_name,
@@ -151,13 +157,13 @@ impl Lookup {
             status_name: status.zh().into(),
             decision_note: r.decision_note,
             created_by: r.created_by,
-        }
+        })
     }
 
-    pub(super) fn need(&self, n: NeedRow) -> NeedView {
-        let basis = NeedBasis::parse(&n.basis).unwrap_or(NeedBasis::Total);
+    pub(super) fn need(&self, n: NeedRow) -> ServiceResult<NeedView> {
+        let basis = decode("supply_needs", "basis", &n.basis, NeedBasis::parse)?;
         let crop = n.crop.as_deref().and_then(Crop::parse);
-        NeedView {
+        Ok(NeedView {
             id: n.id,
             jurisdiction_code: n.jurisdiction_code,
             place_name: n.place_name,
@@ -174,7 +180,7 @@ impl Lookup {
             from_on: n.from_on,
             until_on: n.until_on,
             note: n.note,
-        }
+        })
     }
 }
 

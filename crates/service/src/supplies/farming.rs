@@ -10,6 +10,7 @@ use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Level, Scope};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::supplies::{shortfall, Crop, ItemCategory};
+use dualtrack_store::decode;
 use dualtrack_store::supplies::{self as store, BalanceRow, NeedRow};
 use std::collections::{BTreeMap, HashMap};
 
@@ -108,7 +109,7 @@ impl App {
         let p = store::plan(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("春耕计划未找到".into()))?;
-        let crop = Crop::parse(&p.crop).unwrap_or(Crop::Wolfberry);
+        let crop = decode("farm_plans", "crop", &p.crop, Crop::parse)?;
         Ok(FarmPlanView {
             id: p.id,
             jurisdiction_code: p.jurisdiction_code,
@@ -232,7 +233,7 @@ impl App {
         let mut townships: BTreeMap<String, FarmTownship> = BTreeMap::new();
         let mut crop_totals: BTreeMap<usize, FarmCrop> = BTreeMap::new();
         for p in plans {
-            let crop = Crop::parse(&p.crop).unwrap_or(Crop::Wolfberry);
+            let crop = decode("farm_plans", "crop", &p.crop, Crop::parse)?;
             let pr = progress.get(&p.id);
             let line = FarmCrop {
                 plan_id: Some(p.id),
@@ -320,12 +321,12 @@ impl App {
     pub async fn farm_plans(&self, actor: &Actor, year: i32) -> ServiceResult<Vec<FarmPlanView>> {
         self.require(actor, Permission::ReadSupplies, "春耕计划", "list")
             .await?;
-        Ok(store::plans(&self.db, &actor.scope, year)
+        store::plans(&self.db, &actor.scope, year)
             .await?
             .into_iter()
             .map(|p| {
-                let crop = Crop::parse(&p.crop).unwrap_or(Crop::Wolfberry);
-                FarmPlanView {
+                let crop = decode("farm_plans", "crop", &p.crop, Crop::parse)?;
+                Ok(FarmPlanView {
                     id: p.id,
                     jurisdiction_code: p.jurisdiction_code,
                     place_name: p.place_name,
@@ -333,8 +334,8 @@ impl App {
                     crop,
                     crop_name: crop.zh().into(),
                     planned_mu: p.planned_mu,
-                }
+                })
             })
-            .collect())
+            .collect()
     }
 }

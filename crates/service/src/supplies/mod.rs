@@ -20,10 +20,12 @@
 //! found"; a transfer or allocation to a store outside it is refused naming the field.
 
 use crate::actor::audit_in;
+use crate::ServiceResult;
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::supplies::{
     Crop, DeliveryStatus, ItemCategory, ItemKind, MovementKind, NeedBasis, RequestStatus, StoreKind,
 };
+use dualtrack_store::decode;
 use dualtrack_store::supplies::{ItemRow, StoreRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -89,11 +91,11 @@ pub struct ItemView {
     pub warn_days: i64,
 }
 
-fn item_view(i: &ItemRow) -> ItemView {
-    let kind = ItemKind::parse(&i.kind).unwrap_or(ItemKind::OtherPrevention);
+fn item_view(i: &ItemRow) -> ServiceResult<ItemView> {
+    let kind = decode("supply_items", "kind", &i.kind, ItemKind::parse)?;
     let category = kind.category();
     let crop = i.crop.as_deref().and_then(Crop::parse);
-    ItemView {
+    Ok(ItemView {
         id: i.id,
         name: i.name.clone(),
         category,
@@ -107,7 +109,7 @@ fn item_view(i: &ItemRow) -> ItemView {
         pack_unit: i.pack_unit.clone(),
         pack_size: i.pack_size,
         warn_days: i.warn_days,
-    }
+    })
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -143,9 +145,9 @@ pub struct StoreView {
     pub keeper: String,
 }
 
-fn store_view(s: &StoreRow) -> StoreView {
-    let kind = StoreKind::parse(&s.kind).unwrap_or(StoreKind::Other);
-    StoreView {
+fn store_view(s: &StoreRow) -> ServiceResult<StoreView> {
+    let kind = decode("supply_stores", "kind", &s.kind, StoreKind::parse)?;
+    Ok(StoreView {
         id: s.id,
         name: s.name.clone(),
         kind,
@@ -155,7 +157,7 @@ fn store_view(s: &StoreRow) -> StoreView {
         checkpoint_id: s.checkpoint_id,
         address: s.address.clone(),
         keeper: s.keeper.clone(),
-    }
+    })
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]

@@ -25,13 +25,11 @@ impl App {
         self.own_store(actor, id).await?;
         let page = q.page.unwrap_or(1).max(1);
         let look = self.lookup(&actor.scope).await?;
-        Ok(
-            store::movements_of_store(&self.db, id, PAGE, crate::page_offset(page, PAGE))
-                .await?
-                .into_iter()
-                .map(|m| look.movement(m))
-                .collect(),
-        )
+        store::movements_of_store(&self.db, id, PAGE, crate::page_offset(page, PAGE))
+            .await?
+            .into_iter()
+            .map(|m| look.movement(m))
+            .collect()
     }
 
     async fn replayed_movement(&self, actor: &Actor, id: i64) -> ServiceResult<RecordedMovement> {
@@ -42,7 +40,7 @@ impl App {
         let at = m.from_store_id.or(m.to_store_id).unwrap_or(0);
         let balance = self.balance_now(at, m.item_id).await?;
         Ok(RecordedMovement {
-            movement: look.movement(m),
+            movement: look.movement(m)?,
             balance,
             created: false,
         })
@@ -258,7 +256,7 @@ impl App {
         let look = self.lookup(&actor.scope).await?;
         Ok(RecordedMovement {
             balance: self.balance_now(store_id, item.id).await?,
-            movement: look.movement(m),
+            movement: look.movement(m)?,
             created: true,
         })
     }

@@ -24,11 +24,11 @@ impl App {
             .await?;
         let on = opt_date("on", &q.on)?;
         let look = self.lookup(&actor.scope).await?;
-        Ok(store::needs(&self.db, &actor.scope, on)
+        store::needs(&self.db, &actor.scope, on)
             .await?
             .into_iter()
             .map(|n| look.need(n))
-            .collect())
+            .collect()
     }
 
     /// Checks a need (shared with the import); the place is checked by the caller.
@@ -119,7 +119,7 @@ impl App {
                 let row = store::need(&self.db, rid)
                     .await?
                     .ok_or_else(|| ServiceError::Internal("需求未找到".into()))?;
-                Ok(look.need(row))
+                look.need(row)
             },
         )
         .await
@@ -165,6 +165,6 @@ impl App {
         let row = store::need(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("需求未找到".into()))?;
-        Ok(look.need(row))
+        look.need(row)
     }
 }

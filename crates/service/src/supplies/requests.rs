@@ -31,11 +31,11 @@ impl App {
             ),
         };
         let look = self.lookup(&actor.scope).await?;
-        Ok(store::requests(&self.db, &actor.scope, status, 500)
+        store::requests(&self.db, &actor.scope, status, 500)
             .await?
             .into_iter()
             .map(|r| look.request(r))
-            .collect())
+            .collect()
     }
 
     /// A place short of an item asks the level above for it, to be delivered to one of its
@@ -56,7 +56,7 @@ impl App {
                 let row = store::request(&self.db, rid)
                     .await?
                     .ok_or_else(|| ServiceError::Internal("请领未找到".into()))?;
-                Ok(look.request(row))
+                look.request(row)
             },
         )
         .await
@@ -122,7 +122,7 @@ impl App {
         let row = store::request(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("请领未找到".into()))?;
-        Ok(look.request(row))
+        look.request(row)
     }
 
     /// A request the actor may act on as the level above: in scope (else not found), and
@@ -195,7 +195,7 @@ impl App {
         let row = store::request(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("请领未找到".into()))?;
-        Ok(look.request(row))
+        look.request(row)
     }
 
     pub async fn supply_allocations(
@@ -223,7 +223,7 @@ impl App {
                 }
             }
         }
-        Ok(rows.into_iter().map(|a| look.allocation(a)).collect())
+        rows.into_iter().map(|a| look.allocation(a)).collect()
     }
 
     /// The level above allocates from one of its stores: the stock leaves the source store
@@ -397,7 +397,7 @@ impl App {
         let row = store::allocation(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("调运未找到".into()))?;
-        Ok(look.allocation(row))
+        look.allocation(row)
     }
 
     /// The allocation `id`, made by an earlier call with the same key.
@@ -411,7 +411,7 @@ impl App {
                 look.stores.insert(s.id, s);
             }
         }
-        Ok(look.allocation(row))
+        look.allocation(row)
     }
 
     /// The receiving place confirms arrival: the quantity received enters its store (an
@@ -523,6 +523,6 @@ impl App {
         let row = store::allocation(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("调运未找到".into()))?;
-        Ok(look.allocation(row))
+        look.allocation(row)
     }
 }

@@ -19,6 +19,7 @@ use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Code, Scope};
 use dualtrack_domain::time::cst;
 use dualtrack_domain::whistle::{next_level, next_step_due, Overdue, TicketEvent, TicketKind};
+use dualtrack_store::decode;
 use dualtrack_store::whistle::{self as store, NewStep};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -77,7 +78,7 @@ impl App {
             }
             let calls = store::calls(&self.db, id).await?;
             let steps = store::steps(&self.db, id).await?;
-            let kind = TicketKind::parse(&t.kind).unwrap_or(TicketKind::Routine);
+            let kind = decode("tickets", "kind", &t.kind, TicketKind::parse)?;
             let o = Overdue {
                 accept_due: calls
                     .iter()

@@ -114,7 +114,10 @@ impl App {
         let rows = store::inbox(&self.db, uid, dept, &place, q.unread == Some(true), limit).await?;
         Ok(Inbox {
             unread: store::unread_count(&self.db, uid, dept, &place).await?,
-            notices: rows.into_iter().map(|n| notice_view(n, uid)).collect(),
+            notices: rows
+                .into_iter()
+                .map(|n| notice_view(n, uid))
+                .collect::<ServiceResult<_>>()?,
         })
     }
 
@@ -171,6 +174,6 @@ impl App {
         }
         tx.commit().await?;
         let n = store::notice(&self.db, id).await?.ok_or_else(not_found)?;
-        Ok(notice_view(n, uid))
+        notice_view(n, uid)
     }
 }

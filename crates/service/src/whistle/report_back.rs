@@ -9,6 +9,7 @@ use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::time::display;
 use dualtrack_domain::whistle::{check_rating, TicketEvent, TicketKind, TicketStatus};
+use dualtrack_store::decode;
 use dualtrack_store::whistle::{self as store, CallRow, TicketRow};
 
 impl App {
@@ -325,7 +326,7 @@ impl App {
                 .await);
         }
         if t.status != "resolved" {
-            let s = TicketStatus::parse(&t.status).map(|s| s.zh()).unwrap_or("");
+            let s = decode("tickets", "status", &t.status, TicketStatus::parse)?.zh();
             return Err(ServiceError::Conflict {
                 field: "status",
                 message: format!("工单当前为“{s}”，各部门办结后才能确认或退回"),
@@ -418,7 +419,7 @@ impl App {
         };
         let t = self.whistler_check(actor, id).await?;
         let now = self.now();
-        let kind = TicketKind::parse(&t.kind).unwrap_or(TicketKind::Routine);
+        let kind = decode("tickets", "kind", &t.kind, TicketKind::parse)?;
         let due = now + self.whistle.deadlines.resolve(kind);
         let mut tx = self.db.begin().await?;
         if !store::reopen_ticket(&mut tx, id, rating, &reason, due, now).await? {

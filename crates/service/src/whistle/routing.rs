@@ -68,24 +68,22 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(
-            store::rules_over(&self.db, category.as_str(), code.as_str())
-                .await?
-                .into_iter()
-                .filter(|r| r.jurisdiction_code == code.as_str())
-                .map(rule_view)
-                .collect(),
-        )
+        store::rules_over(&self.db, category.as_str(), code.as_str())
+            .await?
+            .into_iter()
+            .filter(|r| r.jurisdiction_code == code.as_str())
+            .map(rule_view)
+            .collect()
     }
 
     pub async fn rules(&self, actor: &Actor) -> ServiceResult<Vec<RuleView>> {
         self.require(actor, Permission::ReadTree, "派单规则", "list")
             .await?;
-        Ok(store::rules_visible(&self.db, &actor.scope)
+        store::rules_visible(&self.db, &actor.scope)
             .await?
             .into_iter()
             .map(rule_view)
-            .collect())
+            .collect()
     }
 
     /// The departments a ticket of a category at a place calls by rule (those of the rule

@@ -60,20 +60,23 @@ impl App {
         let now = self.now();
         let id = t.id;
         let calls = store::calls(&self.db, id).await?;
-        let ticket = ticket_view(t, Some(&calls), now);
+        let ticket = ticket_view(t, Some(&calls), now)?;
         Ok(TicketDetail {
             ticket,
-            calls: calls.into_iter().map(|c| call_view(c, now)).collect(),
+            calls: calls
+                .into_iter()
+                .map(|c| call_view(c, now))
+                .collect::<ServiceResult<_>>()?,
             events: store::events(&self.db, id)
                 .await?
                 .into_iter()
                 .map(event_view)
-                .collect(),
+                .collect::<ServiceResult<_>>()?,
             escalations: store::steps(&self.db, id)
                 .await?
                 .into_iter()
                 .map(step_view)
-                .collect(),
+                .collect::<ServiceResult<_>>()?,
             attachments: store::attachments(&self.db, id)
                 .await?
                 .into_iter()
@@ -152,12 +155,11 @@ impl App {
         for c in store::calls_of(&self.db, &ids).await? {
             calls.entry(c.ticket_id).or_default().push(c);
         }
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(|t| {
                 let cs = calls.remove(&t.id).unwrap_or_default();
                 ticket_view(t, Some(&cs), now)
             })
-            .collect())
+            .collect()
     }
 }

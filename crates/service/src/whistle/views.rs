@@ -1,12 +1,14 @@
 //! Rows of the store as the views the service answers with.
 
 use super::*;
+use crate::ServiceResult;
 use chrono::{DateTime, Utc};
 use dualtrack_domain::time::cst;
 use dualtrack_domain::whistle::{
     CallStatus, EscalationReason, RaiserKind, SourceKind, TicketCategory, TicketEvent, TicketKind,
     TicketStatus,
 };
+use dualtrack_store::decode;
 use dualtrack_store::whistle::{
     AttachmentRow, CallRow, DepartmentRow, EventRow, NoticeRow, RuleRow, StepRow, TicketRow,
     WebhookRow,
@@ -26,27 +28,32 @@ pub(crate) fn dept_view(d: DepartmentRow) -> DepartmentView {
     }
 }
 
-pub(super) fn rule_view(r: RuleRow) -> RuleView {
-    let c = TicketCategory::parse(&r.category).unwrap_or(TicketCategory::Other);
-    RuleView {
+pub(super) fn rule_view(r: RuleRow) -> ServiceResult<RuleView> {
+    let c = decode(
+        "routing_rules",
+        "category",
+        &r.category,
+        TicketCategory::parse,
+    )?;
+    Ok(RuleView {
         id: r.id,
         category: c,
         category_name: c.zh().into(),
         jurisdiction_code: r.jurisdiction_code,
         department_id: r.department_id,
         department_name: r.department_name,
-    }
+    })
 }
 
 pub(crate) fn ticket_view(
     t: TicketRow,
     calls: Option<&[CallRow]>,
     now: DateTime<Utc>,
-) -> TicketView {
-    let kind = TicketKind::parse(&t.kind).unwrap_or(TicketKind::Routine);
-    let category = TicketCategory::parse(&t.category).unwrap_or(TicketCategory::Other);
-    let raiser = RaiserKind::parse(&t.raiser_kind).unwrap_or(RaiserKind::Grid);
-    let status = TicketStatus::parse(&t.status).unwrap_or(TicketStatus::Open);
+) -> ServiceResult<TicketView> {
+    let kind = decode("tickets", "kind", &t.kind, TicketKind::parse)?;
+    let category = decode("tickets", "category", &t.category, TicketCategory::parse)?;
+    let raiser = decode("tickets", "raiser_kind", &t.raiser_kind, RaiserKind::parse)?;
+    let status = decode("tickets", "status", &t.status, TicketStatus::parse)?;
     let source = t.source_kind.as_deref().and_then(SourceKind::parse);
     let live = matches!(status, TicketStatus::Open | TicketStatus::Working);
     let accept_late =
@@ -54,7 +61,7 @@ pub(crate) fn ticket_view(
             cs.iter()
                 .any(|c| c.status == "called" && c.accept_due_at < now)
         }) || (calls.is_none() && status == TicketStatus::Open && t.accept_due_at < now);
-    TicketView {
+    Ok(TicketView {
         id: t.id,
         kind_name: kind.zh().into(),
         kind,
@@ -88,12 +95,12 @@ pub(crate) fn ticket_view(
         rating: t.rating,
         feedback: t.feedback,
         reopened: t.reopened,
-    }
+    })
 }
 
-pub(super) fn call_view(c: CallRow, now: DateTime<Utc>) -> CallView {
-    let status = CallStatus::parse(&c.status).unwrap_or(CallStatus::Called);
-    CallView {
+pub(super) fn call_view(c: CallRow, now: DateTime<Utc>) -> ServiceResult<CallView> {
+    let status = decode("ticket_calls", "status", &c.status, CallStatus::parse)?;
+    Ok(CallView {
         department_id: c.department_id,
         department_name: c.department_name,
         department_code: c.department_code,
@@ -109,24 +116,29 @@ pub(super) fn call_view(c: CallRow, now: DateTime<Utc>) -> CallView {
         resolved_at: c.resolved_at,
         resolved_by: c.resolved_by,
         resolution: c.resolution,
-    }
+    })
 }
 
-pub(super) fn event_view(e: EventRow) -> EventView {
-    let ev = TicketEvent::parse(&e.event).unwrap_or(TicketEvent::Raised);
-    EventView {
+pub(super) fn event_view(e: EventRow) -> ServiceResult<EventView> {
+    let ev = decode("ticket_events", "event", &e.event, TicketEvent::parse)?;
+    Ok(EventView {
         at: e.at,
         event_name: ev.zh().into(),
         event: ev,
         department_name: e.department_name,
         actor: e.actor,
         note: e.note,
-    }
+    })
 }
 
-pub(super) fn step_view(s: StepRow) -> EscalationView {
-    let r = EscalationReason::parse(&s.reason).unwrap_or(EscalationReason::NotAccepted);
-    EscalationView {
+pub(super) fn step_view(s: StepRow) -> ServiceResult<EscalationView> {
+    let r = decode(
+        "ticket_escalations",
+        "reason",
+        &s.reason,
+        EscalationReason::parse,
+    )?;
+    Ok(EscalationView {
         step: s.step,
         from_code: s.from_code,
         from_name: s.from_name,
@@ -136,7 +148,7 @@ pub(super) fn step_view(s: StepRow) -> EscalationView {
         reason: r,
         due_at: s.due_at,
         created_at: s.created_at,
-    }
+    })
 }
 
 pub(super) fn attachment_view(a: AttachmentRow) -> AttachmentView {
@@ -151,9 +163,9 @@ pub(super) fn attachment_view(a: AttachmentRow) -> AttachmentView {
     }
 }
 
-pub(super) fn notice_view(n: NoticeRow, user_id: i64) -> NoticeView {
-    let ev = TicketEvent::parse(&n.event).unwrap_or(TicketEvent::Raised);
-    NoticeView {
+pub(super) fn notice_view(n: NoticeRow, user_id: i64) -> ServiceResult<NoticeView> {
+    let ev = decode("notices", "event", &n.event, TicketEvent::parse)?;
+    Ok(NoticeView {
         id: n.id,
         ticket_id: n.ticket_id,
         event_name: ev.zh().into(),
@@ -168,7 +180,7 @@ pub(super) fn notice_view(n: NoticeRow, user_id: i64) -> NoticeView {
         },
         created_at: n.created_at,
         read_at: n.read_at,
-    }
+    })
 }
 
 pub(super) fn hook_view(w: WebhookRow) -> WebhookView {

@@ -23,6 +23,7 @@ use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::Scope;
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::workgroups::{Checks, PreventionCheck, ProblemCategory, ProblemStatus};
+use dualtrack_store::decode;
 use dualtrack_store::mobilisation::{self as orgs, OrgRow};
 use dualtrack_store::resumption::{self as enterprises, EnterpriseRow};
 use dualtrack_store::workgroups::{
@@ -210,10 +211,20 @@ pub struct ProblemView {
     pub ticket_id: Option<i64>,
 }
 
-fn problem_view(q: ProblemRow) -> ProblemView {
-    let category = ProblemCategory::parse(&q.category).unwrap_or(ProblemCategory::Other);
-    let status = ProblemStatus::parse(&q.status).unwrap_or(ProblemStatus::Open);
-    ProblemView {
+fn problem_view(q: ProblemRow) -> ServiceResult<ProblemView> {
+    let category = decode(
+        "production_problems",
+        "category",
+        &q.category,
+        ProblemCategory::parse,
+    )?;
+    let status = decode(
+        "production_problems",
+        "status",
+        &q.status,
+        ProblemStatus::parse,
+    )?;
+    Ok(ProblemView {
         id: q.id,
         enterprise_id: q.enterprise_id,
         enterprise_name: q.enterprise_name,
@@ -232,7 +243,7 @@ fn problem_view(q: ProblemRow) -> ProblemView {
         resolved_on: q.resolved_on,
         resolved_by: q.resolved_by,
         ticket_id: q.ticket_id,
-    }
+    })
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -1,6 +1,7 @@
 //! Production problems raised by enterprises, their resolution, lists and counts.
 
 use super::*;
+use dualtrack_store::decode;
 
 impl App {
     /// Raises a production problem of an enterprise (from a group, a visit, or the
@@ -114,7 +115,7 @@ impl App {
             &id.to_string(),
         )
         .await?;
-        Ok(problem_view(self.wg_problem(actor, id).await?))
+        problem_view(self.wg_problem(actor, id).await?)
     }
 
     /// Records how an open problem was solved; audited. A problem is resolved once.
@@ -165,7 +166,12 @@ impl App {
                 message: "该难题已解决".into(),
             });
         }
-        let category = ProblemCategory::parse(&q.category).unwrap_or(ProblemCategory::Other);
+        let category = decode(
+            "production_problems",
+            "category",
+            &q.category,
+            ProblemCategory::parse,
+        )?;
         audit_in(
             &mut tx,
             &actor.audit(
@@ -250,13 +256,11 @@ impl App {
             return Err(ServiceError::invalid("page", "页码从 1 开始"));
         }
         let (scope, f) = self.problem_filter(actor, q).await?;
-        Ok(
-            store::list_problems(&self.db, &scope, &f, PAGE, crate::page_offset(page, PAGE))
-                .await?
-                .into_iter()
-                .map(problem_view)
-                .collect(),
-        )
+        store::list_problems(&self.db, &scope, &f, PAGE, crate::page_offset(page, PAGE))
+            .await?
+            .into_iter()
+            .map(problem_view)
+            .collect()
     }
 
     /// Problems of the scope counted by category, open and resolved (same filters as the

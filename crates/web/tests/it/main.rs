@@ -34,6 +34,7 @@ mod resumption_exports;
 mod resumption_import;
 mod resumption_rollup;
 mod scope;
+mod stored_values;
 mod supplies;
 mod tree;
 mod uploads;
