@@ -77,8 +77,8 @@ pub async fn parts_seconds(db: &Db) -> Result<f64> {
 
 /// Generates the passages numbered `from..=to` (SQLite), in one transaction, each of two
 /// travellers: at the `checkpoints` checkpoints whose ids follow `first_checkpoint`, spread
-/// over a year from 2020-01-25, one in 500 with a fever. The per-day counts follow through
-/// the triggers of `passages`.
+/// over a year from 2020-01-25, one in 500 with a fever. Their per-day counts are added to
+/// the rollup in the same transaction, in one statement over the new passages.
 pub async fn generate_passages(
     pool: &SqlitePool,
     from: i64,
@@ -117,6 +117,7 @@ pub async fn generate_passages(
         .bind(before)
         .execute(&mut *tx)
         .await?;
+    crate::passage_days::add_passages_after(&mut tx, before).await?;
     tx.commit().await?;
     Ok(())
 }

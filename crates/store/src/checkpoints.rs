@@ -1,8 +1,10 @@
 //! Checkpoints (卡口), their shifts and staff, and the passages registered at them with
 //! their travellers. A passage carries its checkpoint's jurisdiction code and its own counts
 //! (persons, fevers, outcomes), so scoped lists are index ranges and the counts per
-//! checkpoint and day are sums over passages.
+//! checkpoint and day are sums over passages; the writes here add each passage's counts to
+//! the rollup of `passage_days` in their transaction.
 
+use crate::passage_days::{self, Contribution, DayKey, PassageCounts};
 use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::Scope;
@@ -207,6 +209,27 @@ impl NewPassage {
     fn fevers(&self) -> i32 {
         self.travellers.iter().filter(|t| t.fever).count() as i32
     }
+
+    /// What the passage adds to the per-checkpoint, per-day rollup.
+    pub fn contribution(&self) -> Contribution {
+        Contribution {
+            key: DayKey {
+                checkpoint_id: self.checkpoint_id,
+                jurisdiction_code: self.jurisdiction_code.clone(),
+                day: self.pass_date,
+            },
+            counts: PassageCounts {
+                passages: 1,
+                vehicles: i64::from(self.plate.is_some()),
+                persons: self.travellers.len() as i64,
+                fevers: i64::from(self.fevers()),
+                let_through: i64::from(self.count("through")),
+                turned_back: i64::from(self.count("turned_back")),
+                observed: i64::from(self.count("observation")),
+                quarantined: i64::from(self.count("quarantine")),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -334,6 +357,7 @@ pub async fn insert_passage(tx: &mut Tx, r: &NewPassage, at: DateTime<Utc>) -> R
         (id, tids)
     });
     let (id, tids) = written;
+    passage_days::add(tx, &[r.contribution()]).await?;
     let handovers: Vec<_> = tids
         .iter()
         .zip(&r.travellers)
@@ -380,6 +404,8 @@ pub async fn insert_passages(tx: &mut Tx, rows: &[NewPassage], at: DateTime<Utc>
             qb.push(" RETURNING id");
             qb.build_query_scalar::<i64>().fetch_all(&mut *x).await?
         });
+        let contributions: Vec<Contribution> = chunk.iter().map(NewPassage::contribution).collect();
+        passage_days::add(tx, &contributions).await?;
         // Identities are handed out in the order of the rows of one statement.
         ids.sort_unstable();
         let by_id: std::collections::HashMap<i64, &NewPassage> =

@@ -2,9 +2,10 @@
 //! spells its own way normalised, the two folders hold the same files and, file by file,
 //! the same statements in the same order. The few places where the engines need different
 //! SQL are listed in [`ALLOWED`] with the reason; triggers, whose bodies are written in each
-//! engine's own language, are compared by what fires them (table, timing, event).
+//! engine's own language, are compared by what fires them (table, timing, event), and the
+//! triggers dropped by what still fires after each file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Statements that may differ between the engines: (file, start of the normalised
@@ -31,7 +32,15 @@ const ALLOWED: &[(&str, &str, &str)] = &[
 /// Functions are PostgreSQL's way to give a trigger its body (SQLite writes the body in
 /// the trigger): they are left out, and the triggers compared by what fires them.
 fn is_function(stmt: &str) -> bool {
-    stmt.starts_with("CREATE FUNCTION") || stmt.starts_with("CREATE OR REPLACE FUNCTION")
+    stmt.starts_with("CREATE FUNCTION")
+        || stmt.starts_with("CREATE OR REPLACE FUNCTION")
+        || stmt.starts_with("DROP FUNCTION")
+}
+
+/// Statements about triggers, compared by what fires them rather than one by one (one
+/// PostgreSQL trigger may do the work of several SQLite ones).
+fn is_trigger(stmt: &str) -> bool {
+    stmt.starts_with("CREATE TRIGGER") || stmt.starts_with("DROP TRIGGER")
 }
 
 fn dir(engine: &str) -> PathBuf {
@@ -231,30 +240,66 @@ fn normalise(toks: &[Tok]) -> String {
     out.join(" ")
 }
 
-/// What fires the triggers of a file: (table, BEFORE/AFTER, event).
-fn trigger_events(stmts: &[String]) -> BTreeSet<(String, String, String)> {
-    let mut out = BTreeSet::new();
-    for s in stmts.iter().filter(|s| s.starts_with("CREATE TRIGGER")) {
-        let words: Vec<&str> = s.split(' ').collect();
-        let timing = words
-            .iter()
-            .position(|w| *w == "BEFORE" || *w == "AFTER")
-            .expect("trigger timing");
-        let on = words
-            .iter()
-            .position(|w| *w == "ON")
-            .expect("trigger table");
-        let table = words[on + 1].to_string();
-        let events = words[timing + 1..on].join(" ");
-        for e in events.split(" OR ") {
-            out.insert((
+type Event = (String, String, String);
+
+/// What fires the triggers created by a file: (table, BEFORE/AFTER, event).
+fn trigger_events(stmts: &[String]) -> BTreeSet<Event> {
+    stmts
+        .iter()
+        .filter(|s| s.starts_with("CREATE TRIGGER"))
+        .flat_map(|s| events_of(s))
+        .collect()
+}
+
+/// The name a `CREATE TRIGGER` or `DROP TRIGGER` statement gives.
+fn trigger_name(stmt: &str) -> String {
+    let words: Vec<&str> = stmt.split(' ').collect();
+    let at = if words.get(2) == Some(&"IF") { 4 } else { 2 };
+    words.get(at).expect("trigger name").to_string()
+}
+
+/// The triggers in place after the statements of a file, by name, from those before; the
+/// names dropped that were not in place.
+fn apply_triggers(live: &mut BTreeMap<String, BTreeSet<Event>>, stmts: &[String]) -> Vec<String> {
+    let mut unknown = Vec::new();
+    for s in stmts {
+        if s.starts_with("CREATE TRIGGER") {
+            live.insert(trigger_name(s), events_of(s));
+        } else if s.starts_with("DROP TRIGGER") && live.remove(&trigger_name(s)).is_none() {
+            unknown.push(trigger_name(s));
+        }
+    }
+    unknown
+}
+
+/// What fires the triggers in place.
+fn live_events(live: &BTreeMap<String, BTreeSet<Event>>) -> BTreeSet<Event> {
+    live.values().flatten().cloned().collect()
+}
+
+/// What fires a `CREATE TRIGGER` statement: (table, BEFORE/AFTER, event).
+fn events_of(s: &str) -> BTreeSet<Event> {
+    let words: Vec<&str> = s.split(' ').collect();
+    let timing = words
+        .iter()
+        .position(|w| *w == "BEFORE" || *w == "AFTER")
+        .expect("trigger timing");
+    let on = words
+        .iter()
+        .position(|w| *w == "ON")
+        .expect("trigger table");
+    let table = words[on + 1].to_string();
+    let events = words[timing + 1..on].join(" ");
+    events
+        .split(" OR ")
+        .map(|e| {
+            (
                 table.clone(),
                 words[timing].to_string(),
                 e.trim().to_string(),
-            ));
-        }
-    }
-    out
+            )
+        })
+        .collect()
 }
 
 fn files(engine: &str) -> Vec<String> {
@@ -271,6 +316,7 @@ fn files(engine: &str) -> Vec<String> {
 fn drift() -> Vec<String> {
     let mut problems = Vec::new();
     let (sqlite, postgres) = (files("sqlite"), files("postgres"));
+    let (mut live_s, mut live_p) = (BTreeMap::new(), BTreeMap::new());
     if sqlite != postgres {
         problems.push(format!(
             "the folders hold different files: sqlite {sqlite:?}, postgres {postgres:?}"
@@ -288,9 +334,20 @@ fn drift() -> Vec<String> {
                 "{f}: triggers differ: sqlite {ts:?}, postgres {tp:?}"
             ));
         }
+        for (engine, live, stmts) in [("sqlite", &mut live_s, &s), ("postgres", &mut live_p, &p)] {
+            for name in apply_triggers(live, stmts) {
+                problems.push(format!("{f}: {engine} drops a trigger {name} not created"));
+            }
+        }
+        let (ls, lp) = (live_events(&live_s), live_events(&live_p));
+        if ls != lp {
+            problems.push(format!(
+                "{f}: after it, different triggers fire: sqlite {ls:?}, postgres {lp:?}"
+            ));
+        }
         let plain = |v: &[String]| -> Vec<String> {
             v.iter()
-                .filter(|x| !x.starts_with("CREATE TRIGGER") && !is_function(x))
+                .filter(|x| !is_trigger(x) && !is_function(x))
                 .cloned()
                 .collect()
         };

@@ -4,7 +4,7 @@
 
 use chrono::{Duration, NaiveDate};
 use dualtrack_domain::jurisdiction::{Code, Scope};
-use dualtrack_store::{mobilisation, monitoring, resumption, supplies};
+use dualtrack_store::{checkpoints, mobilisation, monitoring, passage_days, resumption, supplies};
 use dualtrack_testkit::{demo_db, empty_db, on_both_engines, Engine};
 
 fn code(s: &str) -> Code {
@@ -160,6 +160,56 @@ async fn stock_figures_agree_with_the_movements(engine: Engine) {
             .await
             .expect("summed");
         assert_eq!(a, b, "use from {from} to {d}");
+    }
+}
+
+/// The passages the benchmark generates in SQL (SQLite only) are added to the per-day
+/// checkpoint counts: a second batch at the same checkpoints adds to the days the first
+/// wrote.
+#[tokio::test]
+async fn passage_counts_agree_with_the_passages() {
+    let t = demo_db(Engine::Sqlite).await;
+    let db = &t.db;
+    let ids = dualtrack_bench::passages::populate(db, &code("6328"), 3_000)
+        .await
+        .expect("populated");
+    let dualtrack_store::Db::Sqlite(pool) = db else {
+        panic!("SQLite");
+    };
+    let first = ids.iter().copied().min().expect("checkpoints");
+    dualtrack_store::bulk::generate_passages(pool, 3_001, 6_000, first, ids.len() as i64)
+        .await
+        .expect("second batch");
+    let (from, to) = (
+        NaiveDate::from_ymd_opt(2020, 1, 1).expect("day"),
+        NaiveDate::from_ymd_opt(2021, 2, 1).expect("day"),
+    );
+    for place in ["63", "632801"] {
+        let scope = Scope::Under(code(place));
+        let rolled: Vec<_> = passage_days::by_day(db, &scope, from, to)
+            .await
+            .expect("rollup")
+            .into_iter()
+            .map(|d| (d.day, d.passages, d.persons, d.fevers, d.turned_back))
+            .collect();
+        let mut counted = std::collections::BTreeMap::new();
+        for c in checkpoints::counts_by_day(db, &scope, None, from, to)
+            .await
+            .expect("counted")
+        {
+            let e = counted.entry(c.pass_date).or_insert((0, 0, 0, 0));
+            e.0 += c.counts.passages;
+            e.1 += c.counts.persons;
+            e.2 += c.counts.fevers;
+            e.3 += c.counts.turned_back;
+        }
+        let counted: Vec<_> = counted
+            .into_iter()
+            .map(|(d, (a, b, c, e))| (d, a, b, c, e))
+            .collect();
+        let total: i64 = rolled.iter().map(|r| r.1).sum();
+        assert!(total >= 6_000 || place != "63", "63: both batches counted");
+        assert_eq!(rolled, counted, "{place}: rollup and passages differ");
     }
 }
 
