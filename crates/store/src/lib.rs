@@ -241,8 +241,7 @@ fn checkpoint_in_background(pool: &SqlitePool) {
             if pool.is_closed() {
                 break;
             }
-            let r = checkpoint_round(&pool).await;
-            if let Err(e) = r {
+            if let Err(e) = checkpoint_round(&pool).await {
                 if pool.is_closed() {
                     break;
                 }
