@@ -39,6 +39,8 @@ pub enum Action {
     Restore,
     #[serde(rename = "system.demo")]
     DemoLoad,
+    #[serde(rename = "system.demo_clock")]
+    DemoClock,
     #[serde(rename = "person.register")]
     PersonRegister,
     #[serde(rename = "org.create")]
@@ -190,7 +192,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 89] = [
+    pub const ALL: [Action; 90] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -206,6 +208,7 @@ impl Action {
         Action::Backup,
         Action::Restore,
         Action::DemoLoad,
+        Action::DemoClock,
         Action::PersonRegister,
         Action::OrgCreate,
         Action::OrgMember,
@@ -299,6 +302,7 @@ impl Action {
             Action::Backup => "system.backup",
             Action::Restore => "system.restore",
             Action::DemoLoad => "system.demo",
+            Action::DemoClock => "system.demo_clock",
             Action::PersonRegister => "person.register",
             Action::OrgCreate => "org.create",
             Action::OrgMember => "org.member",
@@ -393,6 +397,7 @@ impl Action {
             Action::Backup => "备份数据库",
             Action::Restore => "从备份恢复数据库",
             Action::DemoLoad => "载入演示数据",
+            Action::DemoClock => "调整演示日期",
             Action::PersonRegister => "登记人员",
             Action::OrgCreate => "新建组织",
             Action::OrgMember => "组织增加成员",

@@ -6,27 +6,61 @@
 //! This is the one place that reads the system's time (`clippy.toml` forbids it elsewhere).
 
 use crate::App;
-use chrono::{DateTime, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Timelike, Utc};
 use dualtrack_domain::time::reporting_day;
 use std::sync::{Arc, RwLock};
 
 #[derive(Clone, Debug, Default)]
-pub struct Clock(Arc<RwLock<Option<DateTime<Utc>>>>);
+pub struct Clock(Arc<RwLock<Setting>>);
+
+/// What the clock reads "now" from.
+#[derive(Clone, Copy, Debug, Default)]
+enum Setting {
+    /// The system's clock.
+    #[default]
+    System,
+    /// A time that stands still until it is set again (tests, drills).
+    At(DateTime<Utc>),
+    /// The system's clock moved by a fixed span: time runs on from a chosen moment. The
+    /// demo's clock, so that a demo server lives on the day of its story.
+    Shifted(TimeDelta),
+}
 
 impl Clock {
     /// The time now: the set time, or the system's.
     #[allow(clippy::disallowed_methods)]
     pub fn now(&self) -> DateTime<Utc> {
-        match self.0.read() {
-            Ok(g) => g.unwrap_or_else(Utc::now),
-            Err(_) => Utc::now(),
+        let setting = self.0.read().map(|g| *g).unwrap_or_default();
+        match setting {
+            Setting::System => Utc::now(),
+            Setting::At(t) => t,
+            Setting::Shifted(by) => Utc::now() + by,
         }
     }
 
     /// Stops the clock at `at` (or, with `None`, lets it follow the system clock again).
     pub fn set(&self, at: Option<DateTime<Utc>>) {
+        self.put(at.map_or(Setting::System, Setting::At));
+    }
+
+    /// Puts the clock at `at` and lets it run on from there, a second a second.
+    #[allow(clippy::disallowed_methods)]
+    pub fn run_from(&self, at: DateTime<Utc>) {
+        self.put(Setting::Shifted(at - Utc::now()));
+    }
+
+    /// Whether the clock runs on from a chosen moment (a demo server's clock), rather than
+    /// following the system's or standing still.
+    pub fn runs_from_a_chosen_moment(&self) -> bool {
+        matches!(
+            self.0.read().map(|g| *g).unwrap_or_default(),
+            Setting::Shifted(_)
+        )
+    }
+
+    fn put(&self, setting: Setting) {
         if let Ok(mut g) = self.0.write() {
-            *g = at;
+            *g = setting;
         }
     }
 }
@@ -54,5 +88,28 @@ impl App {
     /// The reporting day now (China Standard Time), from the application's clock.
     pub fn today(&self) -> NaiveDate {
         reporting_day(self.clock.now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clock_run_from_a_moment_goes_on_from_it() {
+        let clock = Clock::default();
+        assert!(!clock.runs_from_a_chosen_moment());
+        let at = DateTime::parse_from_rfc3339("2020-02-27T20:00:00+08:00")
+            .expect("time")
+            .with_timezone(&Utc);
+        clock.run_from(at);
+        assert!(clock.runs_from_a_chosen_moment());
+        let first = clock.now();
+        assert!(first >= at && first - at < TimeDelta::seconds(60));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(clock.now() > first, "the clock runs on");
+        clock.set(Some(at));
+        assert_eq!(clock.now(), at);
+        assert!(!clock.runs_from_a_chosen_moment());
     }
 }

@@ -159,7 +159,12 @@ pub fn bad_value(field: Option<&str>, raw: &str) -> ApiError {
         Some(f) => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",
-            format!("字段 {f} {what}"),
+            // "缺少字段 as_of" names the field already.
+            if what.contains(f) {
+                what
+            } else {
+                format!("字段 {f} {what}")
+            },
         )
         .field(f),
         None => ApiError::new(

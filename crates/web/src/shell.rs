@@ -34,6 +34,41 @@ pub struct Nav {
     pub show_whistle: bool,
     pub show_whistle_figures: bool,
     pub whistle_unread: i64,
+    /// On a demo server, the demo's own day and time (its clock runs on from a day of
+    /// 2020), shown in a banner with a form to move it.
+    pub demo_now: Option<DemoNow>,
+}
+
+/// The demo's "now", as the banner shows it.
+pub struct DemoNow {
+    /// `2020-02-27`, the value of the banner's date field.
+    pub day: String,
+    /// `2020年2月27日 星期四 20:05`.
+    pub shown: String,
+    pub first: &'static str,
+    pub last: &'static str,
+}
+
+impl DemoNow {
+    fn of(st: &AppState) -> Option<DemoNow> {
+        if !st.app.clock.runs_from_a_chosen_moment() {
+            return None;
+        }
+        let now = st.app.now().with_timezone(&dualtrack_domain::time::cst());
+        let weekday = ["一", "二", "三", "四", "五", "六", "日"]
+            [chrono::Datelike::weekday(&now).num_days_from_monday() as usize];
+        let (first, last) = dualtrack_service::demo::STORY_DAYS;
+        Some(DemoNow {
+            day: now.format("%Y-%m-%d").to_string(),
+            shown: format!(
+                "{} 星期{weekday} {}",
+                now.format("%Y年%-m月%-d日"),
+                now.format("%H:%M")
+            ),
+            first,
+            last,
+        })
+    }
 }
 
 impl Nav {
@@ -64,6 +99,7 @@ impl Nav {
             show_whistle: actor.can(Permission::ReadTickets),
             show_whistle_figures: actor.can(Permission::ReadWhistleFigures),
             whistle_unread: st.app.unread_notices(actor).await,
+            demo_now: DemoNow::of(st),
         }
     }
 

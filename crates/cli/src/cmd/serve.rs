@@ -19,6 +19,14 @@ pub async fn run(
         Some(path) => Some(crate::cmd::drill::DrillClock::start(&app, path)?),
         None => None,
     };
+    if demo && drill.is_none() {
+        // A demo server lives on the day of its story, its clock running on from there.
+        app.open_on_demo_day();
+        println!(
+            "演示时钟：从 {} 晚 8 时起走（页面顶部横幅可换一天）",
+            dualtrack_service::demo::DEMO_DAY
+        );
+    }
     if demo && app.load_demo().await? {
         println!("已载入海西州 2020 演示数据。演示账户（密码均为 {DEMO_PASSWORD}）：");
         for (u, name, code, _) in ACCOUNTS {

@@ -484,6 +484,66 @@ async fn sigterm_stops_the_server_while_a_slow_client_holds_a_connection() {
     drop(slow);
 }
 
+/// `serve --demo` opens on the demo's own day: "today" is 2020-02-27 for every use case,
+/// so the day's figures are the field report's and a later day is still to come.
+#[tokio::test]
+async fn serve_demo_opens_on_the_day_of_the_story() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+        .args(["--db", &url, "serve", "--demo", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut said = Vec::new();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the server says where it listens")
+            .expect("line");
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap_or_default().to_string();
+        }
+        said.push(line);
+    };
+    assert!(
+        said.iter()
+            .any(|l| l.contains("演示时钟") && l.contains("2020-02-27")),
+        "{said:?}"
+    );
+    let http = reqwest::Client::new();
+    let login = http
+        .post(format!("http://{addr}/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(r#"{"username": "haixi_leader", "password": "Haixi@2020"}"#)
+        .send()
+        .await
+        .expect("login")
+        .text()
+        .await
+        .expect("body");
+    let login: serde_json::Value = serde_json::from_str(&login).expect("json");
+    let token = login["token"].as_str().expect("token").to_string();
+    let groups = http
+        .get(format!("http://{addr}/api/v1/work-groups"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("work groups")
+        .text()
+        .await
+        .expect("body");
+    let groups: serde_json::Value = serde_json::from_str(&groups).expect("json");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(groups["as_of"], "2020-02-27", "{groups}");
+    assert!(groups["groups_stationed"].as_i64() > Some(0), "{groups}");
+}
+
 #[test]
 fn default_config_is_commented_toml() {
     let o = Command::new(env!("CARGO_BIN_EXE_dualtrack"))

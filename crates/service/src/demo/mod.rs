@@ -208,3 +208,67 @@ impl App {
         Ok(true)
     }
 }
+
+/// The first and last day of the demo's story: its records run from the first cases at the
+/// checkpoints to the middle of March.
+pub const STORY_DAYS: (&str, &str) = ("2020-01-25", "2020-03-13");
+
+/// The hour (China Standard Time) a demo server's day is set to: the evening, when the
+/// day's reports are in and the next morning's work is waiting.
+const DEMO_HOUR: u32 = 20;
+
+/// The day a demo server opens on: the day of the field report's figures.
+pub const DEMO_DAY: &str = "2020-02-27";
+
+/// The evening of a day of the story, as the moment the demo's clock runs on from.
+pub fn evening_of(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    day.and_hms_opt(DEMO_HOUR, 0, 0)
+        .and_then(|t| t.and_local_timezone(dualtrack_domain::time::cst()).single())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|| day.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+impl App {
+    /// Sets a demo server's clock to the evening of the day its story opens on.
+    pub fn open_on_demo_day(&self) {
+        if let Ok(day) = chrono::NaiveDate::parse_from_str(DEMO_DAY, "%Y-%m-%d") {
+            self.clock.run_from(evening_of(day));
+        }
+    }
+
+    /// Moves a demo server's clock to the evening of `raw` (a day of the story), for every
+    /// user of the server; audited. Only a demo server's clock moves.
+    pub async fn move_demo_day(
+        &self,
+        actor: &Actor,
+        raw: &str,
+    ) -> ServiceResult<chrono::NaiveDate> {
+        if !self.clock.runs_from_a_chosen_moment() {
+            return Err(ServiceError::Forbidden("只有演示服务器可以调整日期".into()));
+        }
+        let day = crate::input::parse_date("日期", raw)?;
+        let (first, last) = STORY_DAYS;
+        if day.to_string().as_str() < first || day.to_string().as_str() > last {
+            return Err(ServiceError::invalid(
+                "日期",
+                format!("演示数据的日期在 {first} 至 {last} 之间，收到“{raw}”"),
+            ));
+        }
+        let mut tx = self.db.begin().await?;
+        crate::actor::audit_in(
+            &mut tx,
+            &actor.audit(
+                Action::DemoClock,
+                Outcome::Success,
+                "演示日期",
+                day.to_string(),
+                None,
+                format!("演示日期调到 {day} {DEMO_HOUR}:00"),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.clock.run_from(evening_of(day));
+        Ok(day)
+    }
+}

@@ -9,6 +9,7 @@ mod cadres;
 mod campaigns;
 mod checkpoints;
 mod command;
+mod demo;
 mod documents;
 mod filings;
 mod handovers;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route("/me/password", post(auth::change_password))
+        .route("/demo/day", post(demo::move_day))
         .route("/tree", get(tree::home))
         .route("/checkpoints", get(checkpoints::list))
         .route("/checkpoints/{id}", get(checkpoints::page))

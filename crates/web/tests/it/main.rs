@@ -12,6 +12,7 @@ mod campaign_pages;
 mod checkpoints;
 mod command;
 mod contract;
+mod demo_day;
 mod faults;
 mod filings;
 mod handovers;
