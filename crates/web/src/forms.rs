@@ -3,8 +3,12 @@
 //! reading of typed-in fields, page numbers and query strings.
 
 use crate::error::{status_of, PageError};
+use crate::shell::render;
+use askama::Template;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use dualtrack_service::ServiceError;
+use std::future::Future;
 
 /// Sorts a refusal: one the user can put right on the form (bad input, a clash, wrong
 /// credentials) gives the status and message to show with the form again; any other
@@ -29,6 +33,40 @@ pub fn refused_on_form(e: ServiceError) -> Result<(StatusCode, String), PageErro
         ServiceError::NotFound(m) => Ok((StatusCode::NOT_FOUND, m)),
         other => correctable(other),
     }
+}
+
+/// The answer to a form's write: on success a redirect to where `to` says; on a refusal that
+/// `sort` lets the form show, the page again as `again` builds it with the message.
+pub async fn redirect_or_again<T, P, Fut>(
+    written: Result<T, ServiceError>,
+    to: impl FnOnce(T) -> String,
+    sort: impl FnOnce(ServiceError) -> Result<(StatusCode, String), PageError>,
+    again: impl FnOnce(String) -> Fut,
+) -> Result<Response, PageError>
+where
+    Fut: Future<Output = Result<P, PageError>>,
+    P: Template,
+{
+    match written {
+        Ok(v) => Ok(Redirect::to(&to(v)).into_response()),
+        Err(e) => refused_page(e, sort, again).await,
+    }
+}
+
+/// A refusal shown on the form's page: `sort` gives the status and message of one the form
+/// can show (any other is an error page), `again` builds the page with the message.
+pub async fn refused_page<P, Fut>(
+    e: ServiceError,
+    sort: impl FnOnce(ServiceError) -> Result<(StatusCode, String), PageError>,
+    again: impl FnOnce(String) -> Fut,
+) -> Result<Response, PageError>
+where
+    Fut: Future<Output = Result<P, PageError>>,
+    P: Template,
+{
+    let (status, message) = sort(e)?;
+    let page = again(message).await?;
+    Ok((status, render(&page)).into_response())
 }
 
 /// Refusals on the newer mobilisation forms name the field they are about: the service says
@@ -129,6 +167,16 @@ pub fn query_of(pairs: &[(&str, Option<String>)]) -> String {
     serde_urlencoded::to_string(kept).unwrap_or_default()
 }
 
+/// The notice for the `done` key a page is sent back with: the text listed for it, none for
+/// another key.
+pub fn said(done: Option<&str>, texts: &[(&str, &str)]) -> Option<String> {
+    let k = done?;
+    texts
+        .iter()
+        .find(|(key, _)| *key == k)
+        .map(|(_, text)| text.to_string())
+}
+
 /// The `?done=` a page is sent back with after a write, shown on it as a notice.
 #[derive(serde::Deserialize, Default)]
 pub struct Done {
@@ -136,13 +184,14 @@ pub struct Done {
 }
 
 impl Done {
+    /// The notice for what was done: the text listed for its key, none for another key.
+    pub fn said(&self, texts: &[(&str, &str)]) -> Option<String> {
+        said(self.done.as_deref(), texts)
+    }
+
     /// The notice for what was done: the text listed for its key, or `otherwise`.
     pub fn notice(&self, said: &[(&str, &str)], otherwise: &str) -> Option<String> {
-        self.done.as_deref().map(|k| {
-            said.iter()
-                .find(|(key, _)| *key == k)
-                .map_or(otherwise, |(_, text)| text)
-                .to_string()
-        })
+        self.done.as_ref()?;
+        Some(self.said(said).unwrap_or_else(|| otherwise.to_string()))
     }
 }

@@ -1,8 +1,11 @@
 //! Rows and tables more than one page shows: the names of places, deployments as lists show
-//! them, and the organisations of the mobilisation figures by kind and county.
+//! them, and the organisations of the mobilisation figures by kind and county; and the files
+//! pages and API give as downloads (spreadsheets, briefings, attachments).
 
 use crate::display::today;
 use crate::state::AppState;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use dualtrack_domain::mobilisation::OrgKind;
 use dualtrack_service::mobilisation::{DeploymentView, MobilisationFigures};
 use std::collections::{BTreeSet, HashMap};
@@ -145,4 +148,43 @@ impl OrgTable {
             column_totals,
         }
     }
+}
+
+/// A file given as a download: its bytes, its type and its `Content-Disposition`.
+pub fn download(bytes: Vec<u8>, content_type: String, disposition: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A file name for `filename*=UTF-8''…`: every byte percent-encoded but ASCII letters, digits
+/// and those in `kept`.
+pub fn encoded_name(name: &str, kept: &[u8]) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || kept.contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A spreadsheet (`.xlsx`) given as a download named `name`.
+pub fn xlsx_file(bytes: Vec<u8>, name: &str) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{name}.xlsx\"; filename*=UTF-8''{}.xlsx",
+        encoded_name(name, b"")
+    );
+    download(
+        bytes,
+        dualtrack_service::spreadsheet::XLSX.to_string(),
+        disposition,
+    )
 }

@@ -4,9 +4,9 @@
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiQuery, ApiUser};
 use crate::state::AppState;
+use crate::views::{download, encoded_name};
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use dualtrack_service::briefing::Briefing;
 use dualtrack_service::command::{CommandQuery, Dashboard, FigureValue, IndicatorView};
@@ -59,29 +59,10 @@ pub async fn briefing(
 }
 
 fn attachment(bytes: Vec<u8>, content_type: &str, name: &str, ext: &str) -> Response {
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"briefing.{ext}\"; filename*=UTF-8''{encoded}.{ext}"
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    let encoded = encoded_name(name, b"-");
+    let disposition =
+        format!("attachment; filename=\"briefing.{ext}\"; filename*=UTF-8''{encoded}.{ext}");
+    download(bytes, content_type.to_string(), disposition)
 }
 
 /// 每日简报（Markdown）

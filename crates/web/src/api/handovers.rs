@@ -3,10 +3,10 @@
 //! outbound notices for destinations outside the region; also the accounts that work at a
 //! checkpoint and a referred case's return under monitoring.
 
-use super::mobilisation::xlsx_file;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
 use crate::state::AppState;
+use crate::views::xlsx_file;
 use axum::extract::{Path, State};
 use axum::Json;
 use dualtrack_service::checkpoints::{StaffInput, StaffView};

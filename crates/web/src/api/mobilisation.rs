@@ -1,6 +1,7 @@
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{created_status, parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
+use crate::views::xlsx_file;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -273,38 +274,6 @@ pub async fn figures(
 
 /// The largest spreadsheet an import accepts.
 pub const IMPORT_LIMIT: usize = 32 * 1024 * 1024;
-
-pub(crate) fn xlsx_file(bytes: Vec<u8>, name: &str) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    let disposition = format!(
-        "attachment; filename=\"{name}.xlsx\"; filename*=UTF-8''{}.xlsx",
-        percent(name)
-    );
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                dualtrack_service::spreadsheet::XLSX.to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-fn percent(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 /// 人员导入模板（Excel，中文表头与填写说明）
 #[utoipa::path(get, path = "/api/v1/people/template.xlsx", tag = "mobilisation", security(("bearer" = [])),

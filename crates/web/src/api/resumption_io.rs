@@ -2,10 +2,10 @@
 //! daily reports in a batch, the rates table and daily series, late and missing reports,
 //! filings, production problems, major projects and key production.
 
-use super::mobilisation::xlsx_file;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiQuery, ApiUser};
 use crate::state::AppState;
+use crate::views::xlsx_file;
 use axum::extract::State;
 use axum::Json;
 use dualtrack_service::import_resumption::{EnterpriseImportOutcome, ReportImportOutcome};

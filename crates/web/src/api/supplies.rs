@@ -368,7 +368,7 @@ pub async fn spring_farming(
 
 // ---- Excel ----
 
-use super::mobilisation::xlsx_file;
+use crate::views::xlsx_file;
 use dualtrack_service::supplies::import::SuppliesImportOutcome;
 
 /// 物资目录导入模板（Excel，中文表头与填写说明）

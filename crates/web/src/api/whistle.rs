@@ -4,9 +4,10 @@
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{created_status, parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
+use crate::views::{self, encoded_name};
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
 use axum::Json;
 use dualtrack_service::whistle::{
     AcceptInput, AttachQuery, AttachmentView, ConfirmInput, DeliveryView, DepartmentDetail,
@@ -290,33 +291,24 @@ pub async fn download(
 
 /// The file as a download (images shown inline), never sniffed by the browser.
 pub(crate) fn file_response(a: &AttachmentView, bytes: Vec<u8>) -> Response {
-    let encoded: String = a
-        .file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = encoded_name(&a.file_name, b".");
     let inline = a.content_type.starts_with("image/") || a.content_type == "application/pdf";
     let disposition = format!(
         "{}; filename=\"attachment-{}\"; filename*=UTF-8''{encoded}",
         if inline { "inline" } else { "attachment" },
         a.id
     );
-    (
-        [
-            (header::CONTENT_TYPE, a.content_type.clone()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
+    let mut r = views::download(bytes, a.content_type.clone(), disposition);
+    let h = r.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    r
 }
 
 /// 我的通知：发给本人、本部门与本级的通知，未读数

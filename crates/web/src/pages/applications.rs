@@ -4,14 +4,16 @@
 use crate::display::{opt_date, today};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{correctable, non_empty, number_field, page_number, query_of, refused_on_form};
+use crate::forms::{
+    correctable, non_empty, number_field, page_number, query_of, redirect_or_again, refused_on_form,
+};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dualtrack_domain::mobilisation::{ApplicationStatus, SiteKind};
 use dualtrack_domain::role::Permission;
 use dualtrack_service::mobilisation::{ApplicationView, DecisionInput, DeploymentInput, PAGE_SIZE};
@@ -181,14 +183,16 @@ async fn decided(
     result: Result<ApplicationView, ServiceError>,
     done: &str,
 ) -> Result<Response, PageError> {
-    match result {
-        Ok(_) => {
-            let q = query_of(&[("status", Some(status)), ("done", Some(done.to_string()))]);
-            Ok(Redirect::to(&format!("/applications?{q}")).into_response())
-        }
-        Err(e) => {
-            let (code, message) = refused_on_form(e)?;
-            let (_, page) = apps_page(
+    let q = query_of(&[
+        ("status", Some(status.clone())),
+        ("done", Some(done.to_string())),
+    ]);
+    redirect_or_again(
+        result,
+        |_| format!("/applications?{q}"),
+        refused_on_form,
+        |message| async move {
+            Ok(apps_page(
                 st,
                 actor,
                 status,
@@ -197,10 +201,11 @@ async fn decided(
                 Some(format!("请战书 {id}：{message}")),
                 None,
             )
-            .await?;
-            Ok((code, render(&page)).into_response())
-        }
-    }
+            .await?
+            .1)
+        },
+    )
+    .await
 }
 
 pub async fn approve(

@@ -5,13 +5,13 @@
 use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{labelled, refused_on_form, Done};
+use crate::forms::{labelled, redirect_or_again, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::{deployment_rows, DeploymentRow, Places};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use dualtrack_domain::mobilisation::CadreRecordKind;
 use dualtrack_domain::role::Permission;
 use dualtrack_service::mobilisation::{CadreFile, CadreRecordInput, CadreRecordView};
@@ -102,6 +102,12 @@ pub async fn page(
     Ok(render(&page))
 }
 
+const RECORD_LABELS: &[(&str, &str)] = &[
+    ("kind", "记录类型"),
+    ("recorded_on", "记录日期"),
+    ("content", "考察内容"),
+];
+
 pub async fn record(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
@@ -114,20 +120,11 @@ pub async fn record(
         recorded_on: f.recorded_on.clone(),
         content: f.content.clone(),
     };
-    match st.app.record_cadre(&actor, id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/people/{id}/cadre?done=recorded")).into_response()),
-        Err(e) => {
-            let e = labelled(
-                e,
-                &[
-                    ("kind", "记录类型"),
-                    ("recorded_on", "记录日期"),
-                    ("content", "考察内容"),
-                ],
-            );
-            let (status, message) = refused_on_form(e)?;
-            let page = cadre_page(&st, &actor, id, Some(f), Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        st.app.record_cadre(&actor, id, &input).await,
+        |_| format!("/people/{id}/cadre?done=recorded"),
+        |e| refused_on_form(labelled(e, RECORD_LABELS)),
+        |message| cadre_page(&st, &actor, id, Some(f), Some(message), None),
+    )
+    .await
 }

@@ -4,13 +4,13 @@
 use crate::display::{opt_date, today};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{labelled, number_field, refused_on_form, Done};
+use crate::forms::{labelled, number_field, redirect_or_again, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use dualtrack_domain::role::Permission;
 use dualtrack_service::campaigns::{CampaignInput, CampaignView, SendInput};
 use dualtrack_service::{Actor, ServiceError};
@@ -142,18 +142,19 @@ pub async fn create(
         start_on: f.start_on.clone(),
         end_on: Some(f.end_on.clone()),
     };
-    match st.app.create_campaign(&actor, &input).await {
-        Ok(c) => Ok(Redirect::to(&format!("/campaigns/{}?done=created", c.id)).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(labelled(e, CAMPAIGN_LABELS))?;
-            let page = NewCampaignPage {
+    redirect_or_again(
+        st.app.create_campaign(&actor, &input).await,
+        |c| format!("/campaigns/{}?done=created", c.id),
+        |e| refused_on_form(labelled(e, CAMPAIGN_LABELS)),
+        |message| async {
+            Ok(NewCampaignPage {
                 nav: Nav::of(&st, &actor).await,
                 form: f,
                 error: Some(message),
-            };
-            Ok((status, render(&page)).into_response())
-        }
-    }
+            })
+        },
+    )
+    .await
 }
 
 // ---- one campaign ----
@@ -237,12 +238,11 @@ pub async fn send(
         st.app.send_by_campaign(&actor, id, &input).await
     }
     .await;
-    match sent {
-        Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}?done=sent")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(labelled(e, SEND_LABELS))?;
-            let page = campaign_page(&st, &actor, id, Some(f), Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        sent,
+        |_| format!("/campaigns/{id}?done=sent"),
+        |e| refused_on_form(labelled(e, SEND_LABELS)),
+        |message| campaign_page(&st, &actor, id, Some(f), Some(message), None),
+    )
+    .await
 }

@@ -5,13 +5,13 @@
 use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{refused_on_form, Done};
+use crate::forms::{redirect_or_again, refused_on_form, Done};
 use crate::shell::{new_key, render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dualtrack_domain::checkpoints::{PassageOutcome, VehicleClass};
 use dualtrack_domain::role::Permission;
 use dualtrack_service::checkpoints::{
@@ -168,14 +168,13 @@ pub async fn staff(
         username: form.username,
         remove: Some(form.remove.as_deref() == Some("1")),
     };
-    match st.app.set_checkpoint_staff(&actor, id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/checkpoints/{id}")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = checkpoint_page(&st, &actor, id, None, Some(message)).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        st.app.set_checkpoint_staff(&actor, id, &input).await,
+        |_| format!("/checkpoints/{id}"),
+        refused_on_form,
+        |message| checkpoint_page(&st, &actor, id, None, Some(message)),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -456,15 +455,11 @@ pub async fn register(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
     let form = PassageForm::from_pairs(&pairs);
-    match st.app.register_passage(&actor, id, &form.input()).await {
-        Ok(r) => Ok(
-            Redirect::to(&format!("/checkpoints/{id}/passage?done={}", r.passage.id))
-                .into_response(),
-        ),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = form_page(&st, &actor, id, form, Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        st.app.register_passage(&actor, id, &form.input()).await,
+        |r| format!("/checkpoints/{id}/passage?done={}", r.passage.id),
+        refused_on_form,
+        |message| form_page(&st, &actor, id, form, Some(message), None),
+    )
+    .await
 }

@@ -4,13 +4,13 @@
 use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{labelled, refused_on_form, Done};
+use crate::forms::{labelled, redirect_or_again, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use dualtrack_domain::role::Permission;
 use dualtrack_service::campaigns::{DocumentInput, DocumentLink, DocumentView};
 use dualtrack_service::{Actor, ServiceError};
@@ -169,18 +169,19 @@ pub async fn create(
     PageUser(actor): PageUser,
     PageForm(f): PageForm<DocumentForm>,
 ) -> Result<Response, PageError> {
-    match create_from(&st, &actor, &f).await {
-        Ok(d) => Ok(Redirect::to(&format!("/documents/{}?done=created", d.id)).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(labelled(e, LABELS))?;
-            let page = NewDocumentPage {
+    redirect_or_again(
+        create_from(&st, &actor, &f).await,
+        |d| format!("/documents/{}?done=created", d.id),
+        |e| refused_on_form(labelled(e, LABELS)),
+        |message| async {
+            Ok(NewDocumentPage {
                 nav: Nav::of(&st, &actor).await,
                 form: f,
                 error: Some(message),
-            };
-            Ok((status, render(&page)).into_response())
-        }
-    }
+            })
+        },
+    )
+    .await
 }
 
 // ---- one document ----

@@ -4,14 +4,16 @@
 
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{correctable, non_empty, page_number, query_of, refused_on_form, Done};
+use crate::forms::{
+    correctable, non_empty, page_number, query_of, redirect_or_again, refused_on_form, Done,
+};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use dualtrack_domain::filings::{FilingCheck, FilingStatus};
 use dualtrack_domain::role::Permission;
@@ -230,14 +232,13 @@ pub async fn file(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
     let filed = async { st.app.file_filing(&actor, id, &f.input()?).await }.await;
-    match filed {
-        Ok(_) => Ok(Redirect::to(&format!("/enterprises/{id}/filing?done=filed")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = filing_page(&st, &actor, id, Some(f), Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        filed,
+        |_| format!("/enterprises/{id}/filing?done=filed"),
+        refused_on_form,
+        |message| filing_page(&st, &actor, id, Some(f), Some(message), None),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -357,14 +358,16 @@ async fn decided(
     result: Result<FilingView, ServiceError>,
     done: &str,
 ) -> Result<Response, PageError> {
-    match result {
-        Ok(_) => {
-            let q = query_of(&[("status", Some(status)), ("done", Some(done.to_string()))]);
-            Ok(Redirect::to(&format!("/filings?{q}")).into_response())
-        }
-        Err(e) => {
-            let (code, message) = refused_on_form(e)?;
-            let (_, page) = queue_page(
+    let q = query_of(&[
+        ("status", Some(status.clone())),
+        ("done", Some(done.to_string())),
+    ]);
+    redirect_or_again(
+        result,
+        |_| format!("/filings?{q}"),
+        refused_on_form,
+        |message| async move {
+            Ok(queue_page(
                 st,
                 actor,
                 status,
@@ -372,10 +375,11 @@ async fn decided(
                 Some(format!("复工备案 {id}：{message}")),
                 None,
             )
-            .await?;
-            Ok((code, render(&page)).into_response())
-        }
-    }
+            .await?
+            .1)
+        },
+    )
+    .await
 }
 
 pub async fn approve(

@@ -7,7 +7,7 @@
 use crate::display::delay_text;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{get, non_empty, refused_on_form, Done};
+use crate::forms::{get, non_empty, refused_on_form, refused_page, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -173,11 +173,7 @@ pub async fn page(
     Query(q): Query<Done>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let notice = match q.done.as_deref() {
-        Some("acknowledged") => Some("已接收".to_string()),
-        Some("forwarded") => Some("已转派".to_string()),
-        _ => None,
-    };
+    let notice = q.said(&[("acknowledged", "已接收"), ("forwarded", "已转派")]);
     Ok(render(&one_page(&st, &actor, id, notice, None).await?))
 }
 
@@ -187,9 +183,10 @@ async fn refused(
     id: i64,
     e: ServiceError,
 ) -> Result<Response, PageError> {
-    let (status, message) = refused_on_form(e)?;
-    let page = one_page(st, actor, id, None, Some(message)).await?;
-    Ok((status, render(&page)).into_response())
+    refused_page(e, refused_on_form, |message| {
+        one_page(st, actor, id, None, Some(message))
+    })
+    .await
 }
 
 pub async fn acknowledge(

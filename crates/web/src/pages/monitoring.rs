@@ -6,7 +6,7 @@
 use crate::display::{delay_text, script_json};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{all, get, non_empty, refused_on_form, Done};
+use crate::forms::{all, get, non_empty, redirect_or_again, refused_on_form, refused_page, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -158,13 +158,12 @@ pub async fn page(
     Query(q): Query<Done>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let notice = match q.done.as_deref() {
-        Some("followup") => Some("随访已记录".to_string()),
-        Some("release") => Some("已解除".to_string()),
-        Some("created") => Some("已建立".to_string()),
-        Some("resumed") => Some("已恢复监测".to_string()),
-        _ => None,
-    };
+    let notice = q.said(&[
+        ("followup", "随访已记录"),
+        ("release", "已解除"),
+        ("created", "已建立"),
+        ("resumed", "已恢复监测"),
+    ]);
     Ok(render(&case_page(&st, &actor, id, notice, None).await?))
 }
 
@@ -174,9 +173,10 @@ async fn refused(
     id: i64,
     e: ServiceError,
 ) -> Result<Response, PageError> {
-    let (status, message) = refused_on_form(e)?;
-    let page = case_page(st, actor, id, None, Some(message)).await?;
-    Ok((status, render(&page)).into_response())
+    refused_page(e, refused_on_form, |message| {
+        case_page(st, actor, id, None, Some(message))
+    })
+    .await
 }
 
 pub async fn follow_up(
@@ -345,10 +345,10 @@ pub async fn create(
             }),
             Err(_) => {
                 let e = ServiceError::invalid("responsible", format!("人员编号“{p}”应为数字"));
-                let (status, message) = refused_on_form(e)?;
-                let page =
-                    list_page(&st, &actor, &ListQuery::default(), pairs, Some(message)).await?;
-                return Ok((status, render(&page)).into_response());
+                return refused_page(e, refused_on_form, |message| async {
+                    list_page(&st, &actor, &ListQuery::default(), pairs, Some(message)).await
+                })
+                .await;
             }
         }
     }
@@ -367,17 +367,15 @@ pub async fn create(
         start_date: non_empty(&Some(get(&pairs, "start_date").to_string())),
         responsible,
     };
-    match st.app.open_case(&actor, &input).await {
-        Ok(c) => Ok(
-            Redirect::to(&format!("/monitoring/cases/{}?done=created", c.record.id))
-                .into_response(),
-        ),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = list_page(&st, &actor, &ListQuery::default(), pairs, Some(message)).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        st.app.open_case(&actor, &input).await,
+        |c| format!("/monitoring/cases/{}?done=created", c.record.id),
+        refused_on_form,
+        |message| async {
+            list_page(&st, &actor, &ListQuery::default(), pairs, Some(message)).await
+        },
+    )
+    .await
 }
 
 // ---- the command page ----

@@ -5,8 +5,8 @@ use crate::display::{opt_date, today};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
 use crate::forms::{
-    correctable, non_empty, number_field, opt_number_field, page_number, query_of, refused_on_form,
-    Done,
+    correctable, non_empty, number_field, opt_number_field, page_number, query_of,
+    redirect_or_again, refused_on_form, Done,
 };
 use crate::shell::{render, Nav};
 use crate::state::AppState;
@@ -14,7 +14,7 @@ use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dualtrack_domain::mobilisation::{OrgKind, SiteKind};
 use dualtrack_domain::role::Permission;
 use dualtrack_service::mobilisation::{
@@ -227,14 +227,13 @@ pub async fn create(
     PageUser(actor): PageUser,
     PageForm(f): PageForm<OrgForm>,
 ) -> Result<Response, PageError> {
-    match create_from(&st, &actor, &f).await {
-        Ok(o) => Ok(Redirect::to(&format!("/organisations/{}?done=created", o.id)).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = new_org_page(&st, &actor, f, Some(message)).await;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        create_from(&st, &actor, &f).await,
+        |o| format!("/organisations/{}?done=created", o.id),
+        refused_on_form,
+        |message| async { Ok(new_org_page(&st, &actor, f, Some(message)).await) },
+    )
+    .await
 }
 
 // ---- one organisation ----
@@ -328,12 +327,11 @@ pub async fn add_member(
         st.app.add_org_member(&actor, id, &input).await
     }
     .await;
-    match added {
-        Ok(_) => Ok(Redirect::to(&format!("/organisations/{id}?done=member")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = org_page(&st, &actor, id, Some(f), Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        added,
+        |_| format!("/organisations/{id}?done=member"),
+        refused_on_form,
+        |message| org_page(&st, &actor, id, Some(f), Some(message), None),
+    )
+    .await
 }

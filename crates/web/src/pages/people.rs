@@ -4,14 +4,16 @@
 use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{correctable, non_empty, page_number, query_of, refused_on_form, Done};
+use crate::forms::{
+    correctable, non_empty, page_number, query_of, redirect_or_again, refused_on_form, Done,
+};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::{deployment_rows, DeploymentRow, Places};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dualtrack_domain::mobilisation::{Category, PoliticalStatus, SiteKind};
 use dualtrack_domain::role::Permission;
 use dualtrack_service::mobilisation::{
@@ -233,17 +235,16 @@ pub async fn register(
         jurisdiction_code: f.jurisdiction_code.clone(),
         employer: Some(f.employer.clone()),
     };
-    match st.app.register_person(&actor, &input).await {
-        Ok(r) => {
+    redirect_or_again(
+        st.app.register_person(&actor, &input).await,
+        |r| {
             let done = if r.created { "registered" } else { "existing" };
-            Ok(Redirect::to(&format!("/people/{}?done={done}", r.person.id)).into_response())
-        }
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = new_person_page(&st, &actor, f, Some(message)).await;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+            format!("/people/{}?done={done}", r.person.id)
+        },
+        refused_on_form,
+        |message| async { Ok(new_person_page(&st, &actor, f, Some(message)).await) },
+    )
+    .await
 }
 
 // ---- a person ----
@@ -388,14 +389,13 @@ pub async fn deploy(
         start_on: f.start_on.clone(),
         end_on: Some(f.end_on.clone()),
     };
-    match st.app.deploy(&actor, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/people/{id}?done=deployed")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = person_page(&st, &actor, id, None, Some(f), Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        st.app.deploy(&actor, &input).await,
+        |_| format!("/people/{id}?done=deployed"),
+        refused_on_form,
+        |message| person_page(&st, &actor, id, None, Some(f), Some(message), None),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -420,15 +420,16 @@ pub async fn end_deployment(
         end_on: f.end_on.clone(),
         reason: f.reason.clone(),
     };
-    match st.app.end_deployment(&actor, id, &input).await {
-        Ok(d) => Ok(Redirect::to(&format!("/people/{}?done=ended", d.person_id)).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
+    redirect_or_again(
+        st.app.end_deployment(&actor, id, &input).await,
+        |d| format!("/people/{}?done=ended", d.person_id),
+        refused_on_form,
+        |message| async {
             let person = parse_id(&f.person_id)?;
-            let page = person_page(&st, &actor, person, None, None, Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+            person_page(&st, &actor, person, None, None, Some(message), None).await
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -468,16 +469,13 @@ pub async fn log_service(
         hours,
         description: f.description,
     };
-    match st.app.log_service(&actor, registration, &input).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/people/{id}?done=service#registrations")).into_response())
-        }
-        Err(e) => {
-            let (status, message) = correctable(e)?;
-            let page = person_page(&st, &actor, id, None, None, Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        st.app.log_service(&actor, registration, &input).await,
+        |_| format!("/people/{id}?done=service#registrations"),
+        correctable,
+        |message| person_page(&st, &actor, id, None, None, Some(message), None),
+    )
+    .await
 }
 
 /// The three forms of a person's own front-line steps: back at post, registered with a
@@ -509,14 +507,13 @@ async fn step_done(
     what: &str,
     result: Result<(), ServiceError>,
 ) -> Result<Response, PageError> {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/people/{id}?done={what}")).into_response()),
-        Err(e) => {
-            let (status, message) = correctable(e)?;
-            let page = person_page(st, actor, id, None, None, Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        result,
+        |()| format!("/people/{id}?done={what}"),
+        correctable,
+        |message| person_page(st, actor, id, None, None, Some(message), None),
+    )
+    .await
 }
 
 /// 返岗登记: a first secretary or work-team member back at their post.

@@ -6,7 +6,7 @@
 use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{PageForm, PageUser};
-use crate::forms::{non_empty, refused_on_form};
+use crate::forms::{non_empty, redirect_or_again, refused_on_form};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -190,11 +190,12 @@ pub async fn add_household(
         address: f.address,
         head_name: f.head_name,
     };
-    match st.app.add_household(&actor, &code, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/grids/{code}?done=household")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = grid_page_of(
+    redirect_or_again(
+        st.app.add_household(&actor, &code, &input).await,
+        |_| format!("/grids/{code}?done=household"),
+        refused_on_form,
+        |message| {
+            grid_page_of(
                 &st,
                 &actor,
                 &code,
@@ -203,10 +204,9 @@ pub async fn add_household(
                 Some(message),
                 None,
             )
-            .await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+        },
+    )
+    .await
 }
 
 fn travel_of(raw: &str) -> Vec<TravelInput> {
@@ -260,14 +260,13 @@ pub async fn screen(
             Err(e) => Err(e),
         }
     };
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/grids/{code}?done=screen")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = grid_page_of(&st, &actor, &code, None, f, Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        result,
+        |_| format!("/grids/{code}?done=screen"),
+        refused_on_form,
+        |message| grid_page_of(&st, &actor, &code, None, f, Some(message), None),
+    )
+    .await
 }
 
 pub async fn file_report(
@@ -282,15 +281,12 @@ pub async fn file_report(
         remarks: f.remarks,
         zero_report: f.zero_report.is_some(),
     };
-    match st.app.file_grid_report(&actor, &code, &input).await {
-        Ok(r) => Ok(Redirect::to(&format!(
-            "/grids/{code}?done=report&date={}",
-            r.record.report_date
-        ))
-        .into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = grid_page_of(
+    redirect_or_again(
+        st.app.file_grid_report(&actor, &code, &input).await,
+        |r| format!("/grids/{code}?done=report&date={}", r.record.report_date),
+        refused_on_form,
+        |message| {
+            grid_page_of(
                 &st,
                 &actor,
                 &code,
@@ -299,10 +295,9 @@ pub async fn file_report(
                 Some(message),
                 None,
             )
-            .await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]

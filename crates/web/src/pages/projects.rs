@@ -5,14 +5,14 @@
 use crate::display::{script_json, shown, today, Shown};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{refused_on_form, Done};
+use crate::forms::{redirect_or_again, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dualtrack_domain::projects::{provinces, ShipMode};
 use dualtrack_domain::role::Permission;
 use dualtrack_service::projects::{
@@ -274,14 +274,13 @@ pub async fn start(
     let input = StartInput {
         actual_start: f.actual_start,
     };
-    match st.app.start_project(&actor, id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?done=start")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = project_page(&st, &actor, id, Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        st.app.start_project(&actor, id, &input).await,
+        |_| format!("/projects/{id}?done=start"),
+        refused_on_form,
+        |message| project_page(&st, &actor, id, Some(message), None),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -310,14 +309,13 @@ pub async fn progress(
         st.app.record_progress(&actor, id, &input).await
     }
     .await;
-    match done {
-        Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?done=progress")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = project_page(&st, &actor, id, Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        done,
+        |_| format!("/projects/{id}?done=progress"),
+        refused_on_form,
+        |message| project_page(&st, &actor, id, Some(message), None),
+    )
+    .await
 }
 
 // ---- 重点生产 ----
@@ -628,14 +626,13 @@ pub async fn file_output(
         st.app.file_output(&actor, id, &input).await
     }
     .await;
-    match done {
-        Ok(_) => Ok(Redirect::to(&format!("/key-plants/{id}?done=output")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = plant_page(&st, &actor, id, Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        done,
+        |_| format!("/key-plants/{id}?done=output"),
+        refused_on_form,
+        |message| plant_page(&st, &actor, id, Some(message), None),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -673,12 +670,11 @@ pub async fn record_shipment(
         st.app.record_shipment(&actor, id, &input).await
     }
     .await;
-    match done {
-        Ok(_) => Ok(Redirect::to(&format!("/key-plants/{id}?done=shipment")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = plant_page(&st, &actor, id, Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        done,
+        |_| format!("/key-plants/{id}?done=shipment"),
+        refused_on_form,
+        |message| plant_page(&st, &actor, id, Some(message), None),
+    )
+    .await
 }

@@ -4,14 +4,14 @@
 use crate::display::{script_json, shown, today, Shown};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{refused_on_form, Done};
+use crate::forms::{redirect_or_again, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dualtrack_domain::resumption::{IndustrySection, OperatingStatus};
 use dualtrack_domain::role::Permission;
 use dualtrack_service::resumption::{
@@ -405,12 +405,11 @@ pub async fn file_report(
         st.app.file_report(&actor, id, &input).await
     }
     .await;
-    match filed {
-        Ok(_) => Ok(Redirect::to(&format!("/enterprises/{id}?done=filed")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = enterprise_page(&st, &actor, id, Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        filed,
+        |_| format!("/enterprises/{id}?done=filed"),
+        refused_on_form,
+        |message| enterprise_page(&st, &actor, id, Some(message), None),
+    )
+    .await
 }

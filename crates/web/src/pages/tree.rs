@@ -1,6 +1,6 @@
 use crate::error::PageError;
 use crate::extract::{PageForm, PageUser};
-use crate::forms::correctable;
+use crate::forms::{correctable, redirect_or_again};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -122,14 +122,11 @@ pub async fn create_grid(
     Path(code): Path<String>,
     PageForm(f): PageForm<GridForm>,
 ) -> Result<Response, PageError> {
-    match st.app.create_grid(&actor, &code, &f.name).await {
-        Ok(grid) => {
-            Ok(Redirect::to(&format!("/tree/{code}?created={}", grid.code)).into_response())
-        }
-        Err(e) => {
-            let (status, message) = correctable(e)?;
-            let page = tree_page(&st, &actor, &code, Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        st.app.create_grid(&actor, &code, &f.name).await,
+        |grid| format!("/tree/{code}?created={}", grid.code),
+        correctable,
+        |message| tree_page(&st, &actor, &code, Some(message), None),
+    )
+    .await
 }

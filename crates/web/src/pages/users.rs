@@ -1,11 +1,11 @@
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{correctable, Done};
+use crate::forms::{correctable, redirect_or_again, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use dualtrack_domain::role::Role;
 use dualtrack_domain::time::display;
 use dualtrack_service::users::{NewUserInput, UserView};
@@ -101,11 +101,12 @@ pub async fn create(
         jurisdiction_code: f.jurisdiction_code.clone(),
         roles: f.roles.clone(),
     };
-    match st.app.create_user(&actor, &input).await {
-        Ok(u) => Ok(Redirect::to(&format!("/users/{}", u.id)).into_response()),
-        Err(e) => {
-            let (status, message) = correctable(e)?;
-            let page = users_page(
+    redirect_or_again(
+        st.app.create_user(&actor, &input).await,
+        |u| format!("/users/{}", u.id),
+        correctable,
+        |message| {
+            users_page(
                 &st,
                 &actor,
                 String::new(),
@@ -115,10 +116,9 @@ pub async fn create(
                 },
                 Some(message),
             )
-            .await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -185,14 +185,13 @@ where
     F: AsyncFnOnce(i64) -> Result<(), ServiceError>,
 {
     let id = parse_id(raw_id)?;
-    match f(id).await {
-        Ok(()) => Ok(Redirect::to(&format!("/users/{id}?done={what}")).into_response()),
-        Err(e) => {
-            let (status, message) = correctable(e)?;
-            let page = user_page(st, actor, id, Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        f(id).await,
+        |()| format!("/users/{id}?done={what}"),
+        correctable,
+        |message| user_page(st, actor, id, Some(message), None),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]

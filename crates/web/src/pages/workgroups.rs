@@ -5,14 +5,14 @@
 use crate::display::{script_json, today};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{refused_on_form, Done};
+use crate::forms::{redirect_or_again, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::workgroups::{PreventionCheck, ProblemCategory, ProblemStatus};
 use dualtrack_service::resumption::EnterpriseView;
@@ -260,14 +260,13 @@ pub async fn record_visit(
         st.app.record_visit(&actor, id, &input).await
     }
     .await;
-    match recorded {
-        Ok(_) => Ok(Redirect::to(&format!("/enterprises/{id}/visit?done=visit")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = visit_page(&st, &actor, id, Some(f), Some(message), None).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        recorded,
+        |_| format!("/enterprises/{id}/visit?done=visit"),
+        refused_on_form,
+        |message| visit_page(&st, &actor, id, Some(f), Some(message), None),
+    )
+    .await
 }
 
 // ---- problems ----
@@ -445,20 +444,20 @@ pub async fn resolve(
         resolution: f.resolution.clone(),
         resolved_on: f.resolved_on.clone(),
     };
-    match st.app.resolve_problem(&actor, id, &input).await {
-        Ok(p) => {
-            let to = if f.back == "enterprise" {
+    redirect_or_again(
+        st.app.resolve_problem(&actor, id, &input).await,
+        |p| {
+            if f.back == "enterprise" {
                 format!("/enterprises/{}/visit?done=resolved", p.enterprise_id)
             } else {
                 "/production-problems?done=resolved".to_string()
-            };
-            Ok(Redirect::to(&to).into_response())
-        }
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let (_, page) =
-                problems_page(&st, &actor, &ProblemFilterForm::default(), Some(message)).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+            }
+        },
+        refused_on_form,
+        |message| async {
+            let filter = ProblemFilterForm::default();
+            Ok(problems_page(&st, &actor, &filter, Some(message)).await?.1)
+        },
+    )
+    .await
 }

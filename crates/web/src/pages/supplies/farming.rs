@@ -3,7 +3,7 @@
 use super::{number, opt};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{get, non_empty, query_of, refused_on_form};
+use crate::forms::{get, non_empty, query_of, refused_on_form, said};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -114,11 +114,10 @@ pub async fn farming(
     PageUser(actor): PageUser,
     Query(q): Query<FarmingQuery>,
 ) -> Result<Response, PageError> {
-    let notice = match q.done.as_deref() {
-        Some("plan") => Some("已保存春耕计划".to_string()),
-        Some("progress") => Some("已填报备耕进度".to_string()),
-        _ => None,
-    };
+    let notice = said(
+        q.done.as_deref(),
+        &[("plan", "已保存春耕计划"), ("progress", "已填报备耕进度")],
+    );
     farming_page(
         &st,
         &actor,

@@ -5,13 +5,13 @@
 use super::{days, number, opt, opt_number};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{get, non_empty, refused_on_form};
+use crate::forms::{get, non_empty, redirect_or_again, refused_on_form, said};
 use crate::shell::{new_key, render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::supplies::{RequestStatus, StoreKind};
 use dualtrack_service::checkpoints::CheckpointView;
@@ -215,11 +215,13 @@ pub async fn page(
     PageUser(actor): PageUser,
     Query(q): Query<OverviewQuery>,
 ) -> Result<Response, PageError> {
-    let notice = match q.done.as_deref() {
-        Some("allocated") => Some("已分配调运，物资已出库，到货确认前计为在途".to_string()),
-        Some("store") => Some("仓库已设立".to_string()),
-        _ => None,
-    };
+    let notice = said(
+        q.done.as_deref(),
+        &[
+            ("allocated", "已分配调运，物资已出库，到货确认前计为在途"),
+            ("store", "仓库已设立"),
+        ],
+    );
     let (status, page) = overview(&st, &actor, &q, notice, None, Vec::new()).await?;
     Ok((status, render(&page)).into_response())
 }
@@ -243,13 +245,12 @@ pub async fn new_store(
         Ok(i) => st.app.create_supply_store(&actor, &i).await,
         Err(e) => Err(e),
     };
-    match r {
-        Ok(s) => {
-            Ok(Redirect::to(&format!("/supplies/stores/{}?done=created", s.id)).into_response())
-        }
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let (_, page) = overview(
+    redirect_or_again(
+        r,
+        |s| format!("/supplies/stores/{}?done=created", s.id),
+        refused_on_form,
+        |message| async move {
+            Ok(overview(
                 &st,
                 &actor,
                 &OverviewQuery::default(),
@@ -257,10 +258,11 @@ pub async fn new_store(
                 Some(message),
                 pairs,
             )
-            .await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+            .await?
+            .1)
+        },
+    )
+    .await
 }
 
 /// Allocates (part of) a request from one of the caller's stores.
@@ -288,11 +290,12 @@ pub async fn allocate(
         Ok(i) => st.app.allocate_supplies(&actor, &i).await,
         Err(e) => Err(e),
     };
-    match r {
-        Ok(_) => Ok(Redirect::to("/supplies?done=allocated").into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let (_, page) = overview(
+    redirect_or_again(
+        r,
+        |_| "/supplies?done=allocated".to_string(),
+        refused_on_form,
+        |message| async move {
+            Ok(overview(
                 &st,
                 &actor,
                 &OverviewQuery::default(),
@@ -300,8 +303,9 @@ pub async fn allocate(
                 Some(message),
                 Vec::new(),
             )
-            .await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+            .await?
+            .1)
+        },
+    )
+    .await
 }

@@ -4,7 +4,7 @@
 use super::{days, number, opt, opt_number};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{get, non_empty, refused_on_form};
+use crate::forms::{get, non_empty, refused_on_form, refused_page, said};
 use crate::shell::{new_key, render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -128,15 +128,17 @@ pub async fn store(
     Query(q): Query<StoreQuery>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let notice = match q.done.as_deref() {
-        Some("moved") => Some("已登记".to_string()),
-        Some("repeat") => Some("此表单已提交过，未重复登记".to_string()),
-        Some("received") => Some("已确认到货并入库".to_string()),
-        Some("requested") => Some("已向上一级请领".to_string()),
-        Some("need") => Some("已申报需求，计入缺口".to_string()),
-        Some("created") => Some("仓库已设立，可登记入库".to_string()),
-        _ => None,
-    };
+    let notice = said(
+        q.done.as_deref(),
+        &[
+            ("moved", "已登记"),
+            ("repeat", "此表单已提交过，未重复登记"),
+            ("received", "已确认到货并入库"),
+            ("requested", "已向上一级请领"),
+            ("need", "已申报需求，计入缺口"),
+            ("created", "仓库已设立，可登记入库"),
+        ],
+    );
     let page = store_page(
         &st,
         &actor,
@@ -157,9 +159,10 @@ async fn store_refused(
     pairs: Vec<(String, String)>,
     e: ServiceError,
 ) -> Result<Response, PageError> {
-    let (status, message) = refused_on_form(e)?;
-    let page = store_page(st, actor, id, None, None, pairs, Some(message)).await?;
-    Ok((status, render(&page)).into_response())
+    refused_page(e, refused_on_form, |message| {
+        store_page(st, actor, id, None, None, pairs, Some(message))
+    })
+    .await
 }
 
 /// The phone form: a receipt, issue, transfer or adjustment.

@@ -4,12 +4,12 @@ use super::s;
 use crate::error::PageError;
 use crate::extract::{PageForm, PageUser};
 use crate::forms::Done;
-use crate::forms::{all, get, refused_on_form};
+use crate::forms::{all, get, redirect_or_again, refused_on_form};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::whistle::TicketCategory;
 use dualtrack_service::whistle::{
@@ -65,14 +65,13 @@ async fn saved<T>(
     actor: &Actor,
     r: Result<T, ServiceError>,
 ) -> Result<Response, PageError> {
-    match r {
-        Ok(_) => Ok(Redirect::to("/whistle/departments?done=1").into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = setup_page(st, actor, None, Some(message)).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        r,
+        |_| "/whistle/departments?done=1".to_string(),
+        refused_on_form,
+        |message| setup_page(st, actor, None, Some(message)),
+    )
+    .await
 }
 
 pub async fn create_department(

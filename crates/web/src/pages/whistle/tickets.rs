@@ -6,12 +6,12 @@ use super::{line, s, Line};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
 use crate::forms::Done;
-use crate::forms::{all, get, non_empty, refused_on_form};
+use crate::forms::{all, get, non_empty, redirect_or_again, refused_on_form};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::time::display;
 use dualtrack_domain::whistle::{TicketCategory, TicketKind};
@@ -212,16 +212,13 @@ pub async fn create(
         source: s(get(&pairs, "source")),
         source_id,
     };
-    match st.app.raise_ticket(&actor, &input).await {
-        Ok(d) => Ok(
-            Redirect::to(&format!("/tickets/{}?done=raised", d.record.ticket.id)).into_response(),
-        ),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = new_page(&st, &actor, pairs, Some(message)).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        st.app.raise_ticket(&actor, &input).await,
+        |d| format!("/tickets/{}?done=raised", d.record.ticket.id),
+        refused_on_form,
+        |message| new_page(&st, &actor, pairs, Some(message)),
+    )
+    .await
 }
 
 // ---- a ticket ----
@@ -364,14 +361,13 @@ pub async fn page(
     Query(q): Query<Done>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let notice = match q.done.as_deref() {
-        Some("raised") => Some("已吹哨，已通知被呼叫的部门".to_string()),
-        Some("accept") => Some("已报到".to_string()),
-        Some("resolve") => Some("已办结，等待吹哨人确认".to_string()),
-        Some("confirm") => Some("已确认办结".to_string()),
-        Some("reject") => Some("已退回重办".to_string()),
-        _ => None,
-    };
+    let notice = q.said(&[
+        ("raised", "已吹哨，已通知被呼叫的部门"),
+        ("accept", "已报到"),
+        ("resolve", "已办结，等待吹哨人确认"),
+        ("confirm", "已确认办结"),
+        ("reject", "已退回重办"),
+    ]);
     Ok(render(&ticket_page(&st, &actor, id, notice, None).await?))
 }
 
@@ -382,14 +378,13 @@ async fn after(
     done: &str,
     r: Result<TicketDetail, ServiceError>,
 ) -> Result<Response, PageError> {
-    match r {
-        Ok(_) => Ok(Redirect::to(&format!("/tickets/{id}?done={done}")).into_response()),
-        Err(e) => {
-            let (status, message) = refused_on_form(e)?;
-            let page = ticket_page(st, actor, id, None, Some(message)).await?;
-            Ok((status, render(&page)).into_response())
-        }
-    }
+    redirect_or_again(
+        r,
+        |_| format!("/tickets/{id}?done={done}"),
+        refused_on_form,
+        |message| ticket_page(st, actor, id, None, Some(message)),
+    )
+    .await
 }
 
 pub async fn accept(
