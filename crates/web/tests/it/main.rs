@@ -8,6 +8,7 @@ mod common;
 mod access;
 mod audit;
 mod auth;
+mod briefing_word;
 mod campaign_pages;
 mod checkpoints;
 mod command;
