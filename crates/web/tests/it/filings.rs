@@ -6,8 +6,7 @@ use crate::common;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, TimeZone, Utc};
-use common::{Browser, TestApp};
-use dualtrack_domain::resumption::credit_check_char;
+use common::{credit_code, Browser, TestApp};
 use dualtrack_testkit::{on_both_engines, Engine};
 use dualtrack_web::{AppState, WebConfig};
 use serde_json::{json, Value};
@@ -16,10 +15,7 @@ use serde_json::{json, Value};
 async fn new_enterprise(t: &TestApp, operator: &str, county: &str, n: u32, phone: &str) -> i64 {
     let token = t.token(operator).await;
     let first17 = format!("91{county}MA7Q{n:03}XY");
-    let code = format!(
-        "{first17}{}",
-        credit_check_char(&first17).expect("check character")
-    );
+    let code = credit_code(&first17);
     let r = t
         .post(
             "/api/v1/enterprises",

@@ -4,25 +4,17 @@
 //! one record. The key comes in the `Idempotency-Key` header or the `idempotency_key` field.
 
 use crate::common;
+use common::id_number;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{Browser, TestApp};
-use dualtrack_domain::resident_id::check_char;
-use dualtrack_domain::resumption::credit_check_char;
+use common::{credit_code, Browser, TestApp};
 use dualtrack_testkit::{on_both_engines, Engine};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
 const GRID: &str = "632801001001001";
-
-fn id_number(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
-}
 
 /// One keyed create: who sends it, where, the body, another body, and what to count.
 struct Keyed {
@@ -178,10 +170,7 @@ async fn new_household(t: &TestApp, address: &str) -> i64 {
 async fn new_enterprise(t: &TestApp, n: u32) -> i64 {
     let token = t.token("golmud_operator").await;
     let first17 = format!("91632801MA7K{n:03}XY");
-    let code = format!(
-        "{first17}{}",
-        credit_check_char(&first17).expect("check character")
-    );
+    let code = credit_code(&first17);
     let r = t
         .post(
             "/api/v1/enterprises",

@@ -5,12 +5,12 @@
 //! checkpoint commits while a long erasure is still going.
 
 use crate::common;
+use common::id_number;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use common::TestApp;
 use dualtrack_domain::jurisdiction::Scope;
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_domain::time::reporting_day;
 use dualtrack_service::Actor;
 use dualtrack_store::{handovers, on_tx, supplies};
@@ -242,13 +242,6 @@ async fn closing_in_batches_gives_the_closings_of_one_transaction(engine: Engine
             .await,
         0
     );
-}
-
-fn id_number(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
 }
 
 /// While an erasure of thousands of rows, one or two a transaction, is going, passages are

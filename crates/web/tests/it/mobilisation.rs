@@ -2,20 +2,13 @@
 //! registered once and masked, deployments and applications move the counts.
 
 use crate::common;
+use common::id_number;
 
 use axum::http::StatusCode;
 use common::TestApp;
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-
-fn valid_id(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
-}
 
 fn org_totals(figures: &Value) -> BTreeMap<String, i64> {
     let mut m = BTreeMap::new();
@@ -91,7 +84,7 @@ async fn the_report_figures_come_out_of_the_records(engine: Engine) {
 async fn people_are_registered_once_and_masked(engine: Engine) {
     let t = TestApp::new(engine).await;
     let op = t.token("golmud_operator").await;
-    let id = valid_id("63280119880214003");
+    let id = id_number("63280119880214003");
     let body = json!({"name": "马海燕", "id_number": id, "phone": "13897001234", "political_status": "party_member",
         "categories": ["medical"], "jurisdiction_code": "632801001001", "employer": "格尔木市人民医院"});
     let r = t.post("/api/v1/people", &op, body.clone()).await;
@@ -172,7 +165,7 @@ async fn people_are_registered_once_and_masked(engine: Engine) {
 async fn deployments_and_applications_move_the_counts(engine: Engine) {
     let t = TestApp::new(engine).await;
     let org = t.token("haixi_org").await;
-    let id = valid_id("63280219900101002");
+    let id = id_number("63280219900101002");
     let r = t
         .post(
             "/api/v1/people",
@@ -588,7 +581,7 @@ async fn on_duty_agrees(t: &TestApp, days: &[&str]) -> Vec<i64> {
 async fn a_deployment_is_ended_and_the_counts_follow(engine: Engine) {
     let t = TestApp::new(engine).await;
     let org = t.token("haixi_org").await;
-    let id = valid_id("63280219850505003");
+    let id = id_number("63280219850505003");
     let r = t
         .post(
             "/api/v1/people",
