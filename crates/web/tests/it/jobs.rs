@@ -220,15 +220,13 @@ async fn closing_in_batches_gives_the_closings_of_one_transaction(engine: Engine
         .await;
     }
     // A pair first moved on the half-closed day: a new store's receipt.
-    let r = t
-        .post(
+    let store = t
+        .created(
             "/api/v1/supplies/stores",
             &op,
             json!({"name": "补登测试仓", "kind": "county", "jurisdiction_code": "632801"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let store = r.json()["id"].as_i64().expect("store");
     mv(
         store,
         json!({"kind": "receipt", "item_id": p.1, "quantity": 40, "moved_on": "2020-02-15"}),

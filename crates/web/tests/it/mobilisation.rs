@@ -336,12 +336,8 @@ async fn deployments_and_applications_move_the_counts(engine: Engine) {
 async fn organisations_have_members_and_dates(engine: Engine) {
     let t = TestApp::new(engine).await;
     let op = t.token("golmud_operator").await;
-    let r = t
-        .post("/api/v1/organisations", &op, json!({"kind": "temp_branch", "name": "G109 格尔木南卡口临时党支部（二）", "jurisdiction_code": "632801",
-            "site_kind": "checkpoint", "site_name": "G109 格尔木南卡口", "established_on": "2020-02-27", "dissolved_on": "2020-03-10"}))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let oid = r.json()["id"].as_i64().expect("id");
+    let oid = t.created("/api/v1/organisations", &op, json!({"kind": "temp_branch", "name": "G109 格尔木南卡口临时党支部（二）", "jurisdiction_code": "632801",
+            "site_kind": "checkpoint", "site_name": "G109 格尔木南卡口", "established_on": "2020-02-27", "dissolved_on": "2020-03-10"})).await;
     let count = |v: &Value| org_totals(v).get("temp_branch").copied().unwrap_or(0);
     let on = |d: &str| format!("/api/v1/mobilisation/figures?as_of={d}");
     let f26 = t.get(&on("2020-02-26"), &op).await.json();
@@ -485,9 +481,7 @@ async fn campaigns_and_documents(engine: Engine) {
         "28 branches by 02-28 and 3 set up in March"
     );
     // A new campaign sends people; twice is refused; places must be villages.
-    let r = t.post("/api/v1/campaigns", &org, json!({"name": "春耕帮扶", "theme": "稳产保供", "jurisdiction_code": "632822", "start_on": "2020-03-01"})).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let cid = r.json()["id"].as_i64().expect("id");
+    let cid = t.created("/api/v1/campaigns", &org, json!({"name": "春耕帮扶", "theme": "稳产保供", "jurisdiction_code": "632822", "start_on": "2020-03-01"})).await;
     let pid = t
         .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632822%'")
         .await;
@@ -595,15 +589,13 @@ async fn a_deployment_is_ended_and_the_counts_follow(engine: Engine) {
         json!({"person_id": pid, "jurisdiction_code": place, "role": "卡口值守",
             "start_on": start, "end_on": end})
     };
-    let r = t
-        .post(
+    let first = t
+        .created(
             "/api/v1/deployments",
             &org,
             deploy("632802100", "2020-02-20", None),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let first = r.json()["id"].as_i64().expect("deployment");
     // Overlapping it, in the same township, to 2020-03-03.
     let r = t
         .post(

@@ -15,15 +15,12 @@ const GRID: &str = "632801001001001";
 const NEIGHBOUR: &str = "632801001001002";
 
 async fn household(t: &TestApp, tok: &str, grid: &str) -> i64 {
-    let r = t
-        .post(
-            &format!("/api/v1/grids/{grid}/households"),
-            tok,
-            json!({"address": "昆仑路 8 号 2 单元", "head_name": "马海军"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.json()["id"].as_i64().expect("household id")
+    t.created(
+        &format!("/api/v1/grids/{grid}/households"),
+        tok,
+        json!({"address": "昆仑路 8 号 2 单元", "head_name": "马海军"}),
+    )
+    .await
 }
 
 async fn screen(t: &TestApp, tok: &str, household: i64, body: Value) -> (StatusCode, Value) {

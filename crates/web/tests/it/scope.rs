@@ -159,16 +159,8 @@ async fn fixture(engine: Engine) -> Fixture {
         screened > 0 && household > 0,
         "德令哈 screening in the demo"
     );
-    let r = t
-        .post("/api/v1/risk-areas", &tok, json!({"jurisdiction_code": DELINGHA, "region_code": "4201", "from_on": "2020-01-20", "level": "high"}))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let risk_area = r.json()["id"].as_i64().expect("risk area");
-    let r = t
-        .post("/api/v1/screening-rounds", &tok, json!({"jurisdiction_code": DELINGHA, "name": "专项摸排", "start_on": "2020-02-01", "due_on": "2020-02-10"}))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let round = r.json()["id"].as_i64().expect("round");
+    let risk_area = t.created("/api/v1/risk-areas", &tok, json!({"jurisdiction_code": DELINGHA, "region_code": "4201", "from_on": "2020-01-20", "level": "high"})).await;
+    let round = t.created("/api/v1/screening-rounds", &tok, json!({"jurisdiction_code": DELINGHA, "name": "专项摸排", "start_on": "2020-02-01", "due_on": "2020-02-10"})).await;
     // 物资保障: a store of 德令哈 and a station of 怀头他拉镇, a request of the station allocated
     // from the store, and a spring-farming plan of the township.
     let (supply_store, supply_request, supply_allocation, farm_plan) = delingha_supplies(&t).await;
@@ -212,15 +204,13 @@ async fn fixture(engine: Engine) -> Fixture {
 
 async fn delingha_supplies(t: &TestApp) -> (i64, i64, i64, i64) {
     let admin = t.token("sysadmin").await;
-    let r = t
-        .post(
+    let item = t
+        .created(
             "/api/v1/supplies/items",
             &admin,
             json!({"name": "范围测试口罩", "kind": "mask", "unit": "个"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let item = r.json()["id"].as_i64().expect("item");
     let tok = t.token("delingha_operator").await;
     let mut ids = Vec::new();
     for (name, kind, code) in [
@@ -245,21 +235,14 @@ async fn delingha_supplies(t: &TestApp) -> (i64, i64, i64, i64) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let r = t
-        .post(
+    let request = t
+        .created(
             "/api/v1/supplies/requests",
             &tok,
             json!({"store_id": ids[1], "item_id": item, "quantity": 80, "reason": "卡口缺口罩"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let request = r.json()["id"].as_i64().expect("request");
-    let r = t
-        .post("/api/v1/supplies/allocations", &tok,
-            json!({"request_id": request, "from_store_id": ids[0], "quantity": 40, "allocated_on": "2020-02-02"}))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let allocation = r.json()["id"].as_i64().expect("allocation");
+    let allocation = t.created("/api/v1/supplies/allocations", &tok, json!({"request_id": request, "from_store_id": ids[0], "quantity": 40, "allocated_on": "2020-02-02"})).await;
     let r = t
         .post("/api/v1/supplies/farm-plans", &tok,
             json!({"jurisdiction_code": "632802101", "year": 2020, "crop": "枸杞", "planned_mu": 1000}))
@@ -1679,11 +1662,7 @@ async fn delingha_whistle(t: &TestApp) -> WhistleVictims {
             "SELECT MIN(id) FROM notices WHERE ticket_id = {ticket}"
         ))
         .await;
-    let r = t
-        .post("/api/v1/webhooks", &tok, json!({"name": "德令哈值班群", "jurisdiction_code": DELINGHA, "url": "http://127.0.0.1:9/hook", "secret": "delingha-robot-secret"}))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let webhook = r.json()["id"].as_i64().expect("webhook");
+    let webhook = t.created("/api/v1/webhooks", &tok, json!({"name": "德令哈值班群", "jurisdiction_code": DELINGHA, "url": "http://127.0.0.1:9/hook", "secret": "delingha-robot-secret"})).await;
     assert!(department > 0 && notice > 0);
     WhistleVictims {
         ticket,

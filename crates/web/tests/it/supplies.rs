@@ -26,16 +26,12 @@ struct Kit {
 
 async fn item(t: &TestApp, body: Value) -> i64 {
     let admin = t.token("sysadmin").await;
-    let r = t.post("/api/v1/supplies/items", &admin, body).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.json()["id"].as_i64().expect("item id")
+    t.created("/api/v1/supplies/items", &admin, body).await
 }
 
 async fn new_store(t: &TestApp, user: &str, body: Value) -> i64 {
     let tok = t.token(user).await;
-    let r = t.post("/api/v1/supplies/stores", &tok, body).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.json()["id"].as_i64().expect("store id")
+    t.created("/api/v1/supplies/stores", &tok, body).await
 }
 
 async fn kit(t: &TestApp) -> Kit {

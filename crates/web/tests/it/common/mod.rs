@@ -168,6 +168,15 @@ impl TestApp {
         self.call("POST", path, Some(token), Some(body)).await
     }
 
+    /// Posts as `token` and expects 201 Created; the new record's id.
+    pub async fn created(&self, path: &str, token: &str, body: Value) -> i64 {
+        let r = self.post(path, token, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json()["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("the id of what {path} created: {}", r.text))
+    }
+
     /// Logs in through the API with the demo password; returns the bearer token.
     pub async fn token(&self, username: &str) -> String {
         self.token_with(username, DEMO_PASSWORD).await
