@@ -1,23 +1,12 @@
 // The pages run under the content security policy: every page answers with it, and the
 // browser blocks nothing on them (charts, tooltips, ticket attachments, print buttons).
 // Real binary, real SQLite file, Debian's headless Chromium.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, login } from './server.mjs';
+import { liveDemo, login } from './server.mjs';
 
-let server;
-let base;
-let browser;
 
-before(async () => {
-  ({ proc: server, url: base } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-});
+const live = liveDemo();
 
 test('the pages work under the content security policy, with nothing blocked', async () => {
   const problems = [];
@@ -26,15 +15,15 @@ test('the pages work under the content security policy, with nothing blocked', a
     ['haixi_leader', ['/dashboard', '/key-production', '/monitoring', '/whistle/figures', '/production-problems', '/projects', '/resumption']],
   ];
   for (const [who, paths] of visits) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    const context = await live.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     const page = await context.newPage();
     page.on('console', (m) => {
       if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`${who} ${page.url()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`${who} ${page.url()}: ${e.message}`));
-    await login(page, base, who);
+    await login(page, live.base, who);
     for (const path of paths) {
-      const resp = await page.goto(`${base}${path}`);
+      const resp = await page.goto(`${live.base}${path}`);
       const csp = (await resp.allHeaders())['content-security-policy'] ?? '';
       assert.match(csp, /script-src 'self'/, `${path} has a content security policy`);
       await page.mouse.move(400, 420);

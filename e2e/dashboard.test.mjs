@@ -2,33 +2,20 @@
 // 163 enterprises and the 73.1% resumption rate, drills down into 格尔木, and downloads the
 // Word briefing, whose text is read back here; a county leader sees only the county.
 // Real binary, real SQLite file, Debian's headless Chromium.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import JSZip from 'jszip';
-import { shots, startServer, launchBrowser, login } from './server.mjs';
+import { shots, liveDemo } from './server.mjs';
 
-let server;
-let base;
-let browser;
 
-before(async () => {
-  ({ proc: server, url: base } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-});
+const live = liveDemo();
 
 test('a leader sees the day of the report, drills into a county and downloads the briefing', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', acceptDownloads: true });
-  const page = await context.newPage();
-  await login(page, base, 'haixi_leader');
+  const { context, page } = await live.loggedIn('haixi_leader', { viewport: { width: 1280, height: 900 }, locale: 'zh-CN', acceptDownloads: true });
   await page.click('#nav-dashboard');
-  await page.waitForURL(`${base}/dashboard`);
+  await page.waitForURL(`${live.base}/dashboard`);
   await page.fill('#as-of', '2020-02-27');
   await page.click('form.filters button[type=submit]');
   await page.waitForURL(/as_of=2020-02-27/);
@@ -50,12 +37,12 @@ test('a leader sees the day of the report, drills into a county and downloads th
   await page.screenshot({ path: join(shots, '31-dashboard-golmud.png'), fullPage: true });
 
   // The wall display.
-  await page.goto(`${base}/dashboard?as_of=2020-02-27&wall=1`);
+  await page.goto(`${live.base}/dashboard?as_of=2020-02-27&wall=1`);
   assert.equal(await page.isVisible('header.top'), false);
   await page.screenshot({ path: join(shots, '32-dashboard-wall.png') });
 
   // The briefing for the prefecture, downloaded as Word and read back.
-  await page.goto(`${base}/briefing?as_of=2020-02-27&place=6328`);
+  await page.goto(`${live.base}/briefing?as_of=2020-02-27&place=6328`);
   await page.screenshot({ path: join(shots, '33-briefing.png'), fullPage: true });
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-docx')]);
   const zip = await JSZip.loadAsync(await readFile(await download.path()));
@@ -69,16 +56,14 @@ test('a leader sees the day of the report, drills into a county and downloads th
 });
 
 test('a county leader sees only the county, and its briefing', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
-  const page = await context.newPage();
-  await login(page, base, 'golmud_leader');
-  await page.goto(`${base}/dashboard?as_of=2020-02-27`);
+  const { context, page } = await live.loggedIn('golmud_leader', { viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  await page.goto(`${live.base}/dashboard?as_of=2020-02-27`);
   assert.match(await page.textContent('#place-name'), /格尔木市/);
-  const resp = await page.goto(`${base}/dashboard?as_of=2020-02-27&place=6328`);
+  const resp = await page.goto(`${live.base}/dashboard?as_of=2020-02-27&place=6328`);
   assert.equal(resp.status(), 404);
-  const other = await page.goto(`${base}/briefing?as_of=2020-02-27&place=632802`);
+  const other = await page.goto(`${live.base}/briefing?as_of=2020-02-27&place=632802`);
   assert.equal(other.status(), 404);
-  await page.goto(`${base}/briefing?as_of=2020-02-27`);
+  await page.goto(`${live.base}/briefing?as_of=2020-02-27`);
   const body = await page.textContent('#briefing');
   assert.match(body, /格尔木市疫情防控和复工复产工作简报/);
   assert.doesNotMatch(body, /海西蒙古族藏族自治州/);

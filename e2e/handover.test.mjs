@@ -2,30 +2,19 @@
 // bound for a grid of 格尔木; the hand-over arrives at the grid, whose worker acknowledges it
 // with home quarantine, records two follow-ups and releases the case; the county leader's
 // command page counts each step. Real binary, real SQLite file, Debian's headless Chromium.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { shots, startServer, launchBrowser, login } from './server.mjs';
+import { shots, liveDemo } from './server.mjs';
 
-let server;
-let base;
-let browser;
 
-before(async () => {
-  ({ proc: server, url: base } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-});
+const live = liveDemo();
 
 const phone = { viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true };
 
 /** The leader's command figures of the moment, read off /prevention. */
 async function commandFigures(page) {
-  await page.goto(`${base}/prevention`);
+  await page.goto(`${live.base}/prevention`);
   const n = async (id) => Number((await page.textContent(`#${id}`)).trim());
   return {
     persons: await n('now-persons'),
@@ -36,16 +25,12 @@ async function commandFigures(page) {
 }
 
 test('a passage at the barrier is handed over to the grid, acknowledged, followed up twice and released', async () => {
-  const leaderCtx = await browser.newContext(phone);
-  const leader = await leaderCtx.newPage();
-  await login(leader, base, 'golmud_leader');
+  const { context: leaderCtx, page: leader } = await live.loggedIn('golmud_leader', phone);
   const f0 = await commandFigures(leader);
 
   // The checkpoint worker registers one traveller bound for 博爱巷第一网格.
-  const workerCtx = await browser.newContext(phone);
-  const worker = await workerCtx.newPage();
-  await login(worker, base, 'checkpoint_worker');
-  await worker.goto(`${base}/checkpoints`);
+  const { context: workerCtx, page: worker } = await live.loggedIn('checkpoint_worker', phone);
+  await worker.goto(`${live.base}/checkpoints`);
   await worker.click('td a:text-is("格尔木南出口")');
   await worker.click('a.button:has-text("登记通行")');
   await worker.fill('input[name=plate]', '青H·52013');
@@ -70,10 +55,8 @@ test('a passage at the barrier is handed over to the grid, acknowledged, followe
   assert.equal(f1.pending, f0.pending + 1, 'the hand-over waits');
 
   // The grid worker finds it waiting and acknowledges it with home quarantine.
-  const gridCtx = await browser.newContext(phone);
-  const grid = await gridCtx.newPage();
-  await login(grid, base, 'grid_worker');
-  await grid.goto(`${base}/handovers`);
+  const { context: gridCtx, page: grid } = await live.loggedIn('grid_worker', phone);
+  await grid.goto(`${live.base}/handovers`);
   await grid.screenshot({ path: join(shots, '22-handovers.png'), fullPage: true });
   await grid.click('#handover-list a:has-text("马建新")');
   assert.match(await grid.textContent('#handover-status'), /待接收/);
@@ -110,7 +93,7 @@ test('a passage at the barrier is handed over to the grid, acknowledged, followe
   await leader.screenshot({ path: join(shots, '25-command.png'), fullPage: true });
 
   // The checkpoint's worker sees the hand-over acknowledged, not the case.
-  await worker.goto(`${base}/handovers?which=sent`);
+  await worker.goto(`${live.base}/handovers?which=sent`);
   assert.match(await worker.textContent('#handover-list'), /马建新[\s\S]*已接收/);
   const r = await worker.goto(caseUrl);
   assert.equal(r.status(), 403);

@@ -1,5 +1,6 @@
 // What every browser test needs: the real binary serving the demo on a fresh SQLite file,
 // Debian's headless Chromium, and a login on the form.
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
@@ -53,4 +54,30 @@ export async function login(page, base, username) {
   await page.fill('input[name=password]', 'Haixi@2020');
   await page.click('button[type=submit]');
   await page.waitForURL(`${base}/`);
+}
+
+/**
+ * The demo served and the browser open for the tests of one file: started before them and
+ * stopped after. The returned object holds `base` (the server's address) and `browser` once
+ * they run, and opens pages logged in.
+ */
+export function liveDemo(extra = []) {
+  const live = {
+    /** A new browser context with these options and a page in it, logged in as `username`. */
+    async loggedIn(username, options) {
+      const context = await live.browser.newContext(options);
+      const page = await context.newPage();
+      await login(page, live.base, username);
+      return { context, page };
+    },
+  };
+  before(async () => {
+    ({ proc: live.server, url: live.base } = await startServer(extra));
+    live.browser = await launchBrowser();
+  });
+  after(async () => {
+    await live.browser?.close();
+    live.server?.kill('SIGTERM');
+  });
+  return live;
 }

@@ -1,42 +1,28 @@
 // Logs in as a prefecture leader and walks down the tree from 海西州 to a grid, on a phone-
 // sized screen; then checks that a grid worker sees only its grid. Real binary, real
 // SQLite file, Debian's headless Chromium.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { shots, startServer, launchBrowser, login as loginAt } from './server.mjs';
+import { shots, liveDemo, login as loginAt } from './server.mjs';
 
-let server;
-let base;
-let browser;
+const live = liveDemo();
 
-before(async () => {
-  ({ proc: server, url: base } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-});
-
-const login = (page, username) => loginAt(page, base, username);
+const login = (page, username) => loginAt(page, live.base, username);
 
 test('a prefecture leader walks from 海西州 down to a grid on a phone', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
-  const page = await context.newPage();
-  await login(page, 'haixi_leader');
+  const { context, page } = await live.loggedIn('haixi_leader', { viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
   await page.screenshot({ path: join(shots, '01-home.png'), fullPage: true });
   assert.match(await page.textContent('h1'), /海西蒙古族藏族自治州/);
 
   await page.click('text=浏览辖区');
-  await page.waitForURL(`${base}/tree/6328`);
+  await page.waitForURL(`${live.base}/tree/6328`);
   assert.equal((await page.textContent('#node-name')).trim(), '海西蒙古族藏族自治州');
   await page.screenshot({ path: join(shots, '02-haixi.png'), fullPage: true });
 
   for (const [name, code] of [['格尔木市', '632801'], ['昆仑路街道', '632801001'], ['博爱巷社区居委会', '632801001001'], ['博爱巷第一网格', '632801001001001']]) {
     await page.click(`ul.children a:text-is("${name}")`);
-    await page.waitForURL(`${base}/tree/${code}`);
+    await page.waitForURL(`${live.base}/tree/${code}`);
     assert.equal((await page.textContent('#node-name')).trim(), name);
   }
   const crumbs = await page.textContent('nav.crumbs');
@@ -47,7 +33,7 @@ test('a prefecture leader walks from 海西州 down to a grid on a phone', async
   await page.screenshot({ path: join(shots, '03-grid.png'), fullPage: true });
 
   // Search as you type (htmx) finds 德令哈 within the prefecture.
-  await page.goto(`${base}/tree/6328`);
+  await page.goto(`${live.base}/tree/6328`);
   await page.fill('input[name=q]', '德令哈');
   await page.waitForSelector('#search-results li');
   assert.match(await page.textContent('#search-results'), /德令哈市/);
@@ -56,13 +42,11 @@ test('a prefecture leader walks from 海西州 down to a grid on a phone', async
 });
 
 test('a grid worker sees its grid and nothing of a sibling city', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
-  const page = await context.newPage();
-  await login(page, 'grid_worker');
-  await page.goto(`${base}/tree`);
-  await page.waitForURL(`${base}/tree/632801001001001`);
+  const { context, page } = await live.loggedIn('grid_worker', { viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  await page.goto(`${live.base}/tree`);
+  await page.waitForURL(`${live.base}/tree/632801001001001`);
   assert.equal((await page.textContent('#node-name')).trim(), '博爱巷第一网格');
-  const resp = await page.goto(`${base}/tree/632802`);
+  const resp = await page.goto(`${live.base}/tree/632802`);
   assert.equal(resp.status(), 404);
   assert.doesNotMatch(await page.textContent('body'), /德令哈市（632802/);
   await page.screenshot({ path: join(shots, '05-grid-worker-404.png'), fullPage: true });
@@ -70,13 +54,13 @@ test('a grid worker sees its grid and nothing of a sibling city', async () => {
 });
 
 test('a security administrator creates an account and the auditor finds it in the log', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const context = await live.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
   const page = await context.newPage();
-  await page.goto(`${base}/login`);
+  await page.goto(`${live.base}/login`);
   await page.screenshot({ path: join(shots, '06-login.png') });
   await login(page, 'secadmin');
   await page.click('header >> text=账户管理');
-  await page.waitForURL(`${base}/users`);
+  await page.waitForURL(`${live.base}/users`);
   await page.fill('input[name=username]', 'wulan_clerk');
   await page.fill('input[name=display_name]', '乌兰县办事员');
   await page.fill('input[name=jurisdiction_code]', '632821');
@@ -88,12 +72,12 @@ test('a security administrator creates an account and the auditor finds it in th
   assert.match(await page.textContent('h1'), /乌兰县办事员/);
   await page.screenshot({ path: join(shots, '08-user.png'), fullPage: true });
   await page.click('text=退出');
-  await page.waitForURL(`${base}/login`);
+  await page.waitForURL(`${live.base}/login`);
 
   await login(page, 'auditor');
-  await page.goto(`${base}/audit?action=user.create`);
+  await page.goto(`${live.base}/audit?action=user.create`);
   assert.match(await page.textContent('table.audit'), /乌兰县办事员/);
-  await page.goto(`${base}/audit`);
+  await page.goto(`${live.base}/audit`);
   await page.screenshot({ path: join(shots, '09-audit.png'), fullPage: true });
   await context.close();
 });
@@ -111,14 +95,12 @@ function todayCst() {
 }
 
 test('an operator registers a person on a phone, deploys them, and the on-duty count goes up', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
-  const page = await context.newPage();
-  await login(page, 'golmud_operator');
+  const { context, page } = await live.loggedIn('golmud_operator', { viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
   assert.match(await page.textContent('#mobilisation-card'), /当日在岗人数/);
   await page.screenshot({ path: join(shots, '10-home-mobilisation.png'), fullPage: true });
 
   await page.click('header >> text=组织动员');
-  await page.waitForURL(`${base}/mobilisation`);
+  await page.waitForURL(`${live.base}/mobilisation`);
   const today = todayCst();
   assert.equal(await page.inputValue('input[name=as_of]'), today);
   const before = Number((await page.textContent('#on-duty')).trim());
@@ -126,7 +108,7 @@ test('an operator registers a person on a phone, deploys them, and the on-duty c
   await page.screenshot({ path: join(shots, '11-mobilisation.png'), fullPage: true });
 
   await page.click('nav.subnav >> text=登记人员');
-  await page.waitForURL(`${base}/people/new`);
+  await page.waitForURL(`${live.base}/people/new`);
   const idNumber = validId('63280120030715123');
   await page.fill('input[name=name]', '巴图长青');
   await page.fill('input[name=id_number]', idNumber);
@@ -157,21 +139,21 @@ test('an operator registers a person on a phone, deploys them, and the on-duty c
   await page.screenshot({ path: join(shots, '14-deployed.png'), fullPage: true });
 
   await page.click('header >> text=组织动员');
-  await page.waitForURL(`${base}/mobilisation`);
+  await page.waitForURL(`${live.base}/mobilisation`);
   assert.equal(Number((await page.textContent('#on-duty')).trim()), before + 1);
   await page.screenshot({ path: join(shots, '15-mobilisation-after.png'), fullPage: true });
 
   // The lists behind the figures, as they look on a phone.
-  await page.goto(`${base}/mobilisation?as_of=2020-02-28`);
+  await page.goto(`${live.base}/mobilisation?as_of=2020-02-28`);
   await page.screenshot({ path: join(shots, '16-mobilisation-2020-02-28.png'), fullPage: true });
   await page.click('a:has(#org-temp_branch)');
   await page.waitForURL(/\/organisations\?kind=temp_branch&as_of=2020-02-28$/);
   assert.match(await page.textContent('h1'), /临时党支部/);
   await page.screenshot({ path: join(shots, '17-temp-branches.png') });
-  await page.goto(`${base}/people?name=巴图长青`);
+  await page.goto(`${live.base}/people?name=巴图长青`);
   assert.match(await page.textContent('table.people'), /139\*\*\*\*1234/);
   await page.screenshot({ path: join(shots, '18-people.png') });
-  await page.goto(`${base}/applications?status=submitted`);
+  await page.goto(`${live.base}/applications?status=submitted`);
   await page.click('details.approve >> nth=0 >> summary');
   await page.screenshot({ path: join(shots, '19-applications.png') });
   await context.close();
@@ -180,7 +162,7 @@ test('an operator registers a person on a phone, deploys them, and the on-duty c
 test('an enterprise liaison files a daily report on a phone and the county rate moves', async () => {
   // Find, through the API, a 格尔木 enterprise not yet resumed on 2020-02-27.
   const api = async (path, token, init = {}) => {
-    const r = await fetch(`${base}${path}`, { ...init, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    const r = await fetch(`${live.base}${path}`, { ...init, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
     return r.json();
   };
   const { token } = await api('/api/v1/auth/login', null, { method: 'POST', body: JSON.stringify({ username: 'liaison', password: 'Haixi@2020' }) });
@@ -194,16 +176,12 @@ test('an enterprise liaison files a daily report on a phone and the county rate 
   }
   assert.ok(target, 'a Golmud enterprise not resumed on 2020-02-27');
 
-  const leaderCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
-  const leader = await leaderCtx.newPage();
-  await login(leader, 'golmud_leader');
-  await leader.goto(`${base}/resumption?as_of=2020-02-27`);
+  const { context: leaderCtx, page: leader } = await live.loggedIn('golmud_leader', { viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  await leader.goto(`${live.base}/resumption?as_of=2020-02-27`);
   const [before] = (await leader.textContent('#resumption-parts')).split('/').map(Number);
 
-  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
-  const page = await ctx.newPage();
-  await login(page, 'liaison');
-  await page.goto(`${base}/enterprises/${target.id}`);
+  const { context: ctx, page } = await live.loggedIn('liaison', { viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  await page.goto(`${live.base}/enterprises/${target.id}`);
   await page.fill('input[name=report_date]', '2020-02-27');
   await page.selectOption('select[name=status]', 'resumed');
   await page.fill('input[name=on_duty]', '150');
@@ -213,7 +191,7 @@ test('an enterprise liaison files a daily report on a phone and the county rate 
   await page.waitForURL(/done=filed/);
   assert.match(await page.textContent('main'), /日报已提交/);
 
-  await leader.goto(`${base}/resumption?as_of=2020-02-27`);
+  await leader.goto(`${live.base}/resumption?as_of=2020-02-27`);
   const [after] = (await leader.textContent('#resumption-parts')).split('/').map(Number);
   assert.equal(after, before + 1);
   // The charts are drawn from the embedded ECharts, and the trend ends on the rate shown.

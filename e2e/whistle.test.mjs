@@ -3,16 +3,13 @@
 // it up to the township; the county health commission's responder then reports and resolves
 // it, the grid worker confirms it with five stars, and the leader's figures count it. Real
 // binary, real SQLite file, Debian's headless Chromium.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { shots, startServer, launchBrowser, login } from './server.mjs';
+import { shots, liveDemo } from './server.mjs';
 
-let server;
-let base;
-let browser;
 const clockDir = mkdtempSync(join(tmpdir(), 'dualtrack-clock-'));
 const clockFile = join(clockDir, 'now.txt');
 
@@ -21,15 +18,10 @@ function setClock(local) {
   writeFileSync(clockFile, `${local}+08:00\n`);
 }
 
-before(async () => {
-  setClock('2020-03-13T10:00:00');
-  ({ proc: server, url: base } = await startServer(['--clock-file', clockFile]));
-  browser = await launchBrowser();
-});
+setClock('2020-03-13T10:00:00');
+const live = liveDemo(['--clock-file', clockFile]);
 
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
+after(() => {
   rmSync(clockDir, { recursive: true, force: true });
 });
 
@@ -46,21 +38,17 @@ async function until(page, url, check, what) {
 }
 
 async function figures(page) {
-  await page.goto(`${base}/whistle/figures?from=2020-03-13&to=2020-03-13`);
+  await page.goto(`${live.base}/whistle/figures?from=2020-03-13&to=2020-03-13`);
   const n = async (id) => Number((await page.textContent(`#${id}`)).trim());
   return { tickets: await n('fig-tickets'), closed: await n('fig-closed'), escalated: await n('fig-escalated') };
 }
 
 test('an emergency whistle escalates when nobody reports, then is accepted, resolved and confirmed', async () => {
-  const leaderCtx = await browser.newContext(phone);
-  const leader = await leaderCtx.newPage();
-  await login(leader, base, 'golmud_leader');
+  const { context: leaderCtx, page: leader } = await live.loggedIn('golmud_leader', phone);
   const f0 = await figures(leader);
 
   // The grid worker blows the whistle from the phone.
-  const gridCtx = await browser.newContext(phone);
-  const grid = await gridCtx.newPage();
-  await login(grid, base, 'grid_worker');
+  const { context: gridCtx, page: grid } = await live.loggedIn('grid_worker', phone);
   await grid.click('#nav-whistle');
   await grid.click('#raise');
   await grid.check('input[name=kind][value=emergency]');
@@ -88,10 +76,8 @@ test('an emergency whistle escalates when nobody reports, then is accepted, reso
 
   // The county health commission's responder finds it in the inbox, reports and resolves it.
   setClock('2020-03-13T11:05:00');
-  const healthCtx = await browser.newContext(phone);
-  const health = await healthCtx.newPage();
-  await login(health, base, 'golmud_health');
-  await health.goto(`${base}/inbox`);
+  const { context: healthCtx, page: health } = await live.loggedIn('golmud_health', phone);
+  await health.goto(`${live.base}/inbox`);
   assert.match(await health.textContent('main'), /督办/);
   await health.screenshot({ path: join(shots, 'whistle-4-inbox.png'), fullPage: true });
   await health.goto(ticketUrl);

@@ -200,60 +200,50 @@ async fn create_pg(prefix: &str, template: Option<&str>) -> (Db, String, String)
     (db, url, name)
 }
 
+/// A migrated SQLite file of its own in a new temporary directory, a copy of `template`
+/// if one is given.
+async fn sqlite_db(file: &str, template: Option<&PathBuf>) -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(file);
+    if let Some(template) = template {
+        std::fs::copy(template, &path).expect("copy template");
+    }
+    let url = format!("sqlite://{}", path.display());
+    let db = Db::connect(&url).await.expect("sqlite opens");
+    db.migrate().await.expect("migrations run");
+    TestDb {
+        db,
+        url,
+        _dir: Some(dir),
+        pg_name: None,
+    }
+}
+
+/// A migrated PostgreSQL database of its own, dropped with the value, a copy of `template`
+/// if one is given.
+async fn pg_db(prefix: &str, template: Option<&str>) -> TestDb {
+    let (db, url, name) = create_pg(prefix, template).await;
+    TestDb {
+        db,
+        url,
+        _dir: None,
+        pg_name: Some(name),
+    }
+}
+
 /// A fresh database holding the Haixi demo.
 pub async fn demo_db(engine: Engine) -> TestDb {
     match engine {
-        Engine::Sqlite => {
-            let template = sqlite_template().await;
-            let dir = tempfile::tempdir().expect("temp dir");
-            let path = dir.path().join("test.db");
-            std::fs::copy(template, &path).expect("copy template");
-            let url = format!("sqlite://{}", path.display());
-            let db = Db::connect(&url).await.expect("sqlite opens");
-            db.migrate().await.expect("migrations run");
-            TestDb {
-                db,
-                url,
-                _dir: Some(dir),
-                pg_name: None,
-            }
-        }
-        Engine::Postgres => {
-            let (db, url, name) = create_pg("dt_test", Some(pg_template().await)).await;
-            TestDb {
-                db,
-                url,
-                _dir: None,
-                pg_name: Some(name),
-            }
-        }
+        Engine::Sqlite => sqlite_db("test.db", Some(sqlite_template().await)).await,
+        Engine::Postgres => pg_db("dt_test", Some(pg_template().await)).await,
     }
 }
 
 /// An empty, migrated database.
 pub async fn empty_db(engine: Engine) -> TestDb {
     match engine {
-        Engine::Sqlite => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}", dir.path().join("empty.db").display());
-            let db = Db::connect(&url).await.expect("sqlite opens");
-            db.migrate().await.expect("migrations run");
-            TestDb {
-                db,
-                url,
-                _dir: Some(dir),
-                pg_name: None,
-            }
-        }
-        Engine::Postgres => {
-            let (db, url, name) = create_pg("dt_empty", None).await;
-            TestDb {
-                db,
-                url,
-                _dir: None,
-                pg_name: Some(name),
-            }
-        }
+        Engine::Sqlite => sqlite_db("empty.db", None).await,
+        Engine::Postgres => pg_db("dt_empty", None).await,
     }
 }
 

@@ -27,6 +27,26 @@ fn dualtrack(db: &str, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>)
     child.wait_with_output().expect("binary ends")
 }
 
+/// `dualtrack user add` of one account: its name, role and jurisdiction.
+fn user_add(
+    db: &str,
+    [name, role, place]: [&str; 3],
+    env: &[(&str, &str)],
+    stdin: Option<&str>,
+) -> Output {
+    let args = [
+        "user",
+        "add",
+        "--username",
+        name,
+        "--role",
+        role,
+        "--jurisdiction",
+        place,
+    ];
+    dualtrack(db, &args, env, stdin)
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -51,18 +71,9 @@ async fn regions_and_accounts_from_the_command_line(engine: Engine) {
     assert!(!bad.status.success());
     assert!(text(&bad).contains("没有“632899”"), "{}", text(&bad));
 
-    let o = dualtrack(
+    let o = user_add(
         db,
-        &[
-            "user",
-            "add",
-            "--username",
-            "dlh_leader",
-            "--role",
-            "leader",
-            "--jurisdiction",
-            "632802",
-        ],
+        ["dlh_leader", "leader", "632802"],
         &[("DUALTRACK_PASSWORD", "Bayin#2020x")],
         None,
     );
@@ -72,51 +83,24 @@ async fn regions_and_accounts_from_the_command_line(engine: Engine) {
         "the password is never printed"
     );
     // From standard input.
-    let o = dualtrack(
+    let o = user_add(
         db,
-        &[
-            "user",
-            "add",
-            "--username",
-            "dlh_op",
-            "--role",
-            "operator",
-            "--jurisdiction",
-            "632802001",
-        ],
+        ["dlh_op", "operator", "632802001"],
         &[],
         Some("Bayin#2020y\n"),
     );
     assert!(o.status.success(), "{}", text(&o));
-    let dup = dualtrack(
+    let dup = user_add(
         db,
-        &[
-            "user",
-            "add",
-            "--username",
-            "dlh_op",
-            "--role",
-            "operator",
-            "--jurisdiction",
-            "632802",
-        ],
+        ["dlh_op", "operator", "632802"],
         &[("DUALTRACK_PASSWORD", "Bayin#2020y")],
         None,
     );
     assert!(!dup.status.success());
     assert!(text(&dup).contains("已被使用"), "{}", text(&dup));
-    let weak = dualtrack(
+    let weak = user_add(
         db,
-        &[
-            "user",
-            "add",
-            "--username",
-            "weak",
-            "--role",
-            "leader",
-            "--jurisdiction",
-            "632802",
-        ],
+        ["weak", "leader", "632802"],
         &[("DUALTRACK_PASSWORD", "123")],
         None,
     );
@@ -148,18 +132,25 @@ async fn regions_and_accounts_from_the_command_line(engine: Engine) {
     assert!(!o.status.success() && text(&o).contains("未找到用户"));
 }
 
-async fn backup_is_a_consistent_copy_or_says_how(engine: Engine) {
-    let t = empty_db(engine).await;
-    dualtrack(&t.url, &["region", "import", "632857"], &[], None);
+/// Imports 大柴旦 into the database and backs it up (successfully) to `file` in a new
+/// directory: the directory, the backup's path and what the command said.
+fn import_and_back_up(url: &str, file: &str) -> (tempfile::TempDir, std::path::PathBuf, Output) {
+    dualtrack(url, &["region", "import", "632857"], &[], None);
     let dir = tempfile::tempdir().expect("dir");
-    let to = dir.path().join("copy.db");
+    let to = dir.path().join(file);
     let o = dualtrack(
-        &t.url,
+        url,
         &["backup", "--to", &to.display().to_string()],
         &[],
         None,
     );
     assert!(o.status.success(), "{}", text(&o));
+    (dir, to, o)
+}
+
+async fn backup_is_a_consistent_copy_or_says_how(engine: Engine) {
+    let t = empty_db(engine).await;
+    let (_dir, to, o) = import_and_back_up(&t.url, "copy.db");
     match engine {
         Engine::Sqlite => {
             assert!(to.exists());
@@ -326,16 +317,7 @@ async fn backup_refuses_a_missing_or_foreign_database_and_an_existing_target() {
 #[tokio::test]
 async fn a_backup_is_restored_in_place_of_the_database() {
     let t = empty_db(Engine::Sqlite).await;
-    dualtrack(&t.url, &["region", "import", "632857"], &[], None);
-    let dir = tempfile::tempdir().expect("dir");
-    let to = dir.path().join("before.db");
-    let o = dualtrack(
-        &t.url,
-        &["backup", "--to", &to.display().to_string()],
-        &[],
-        None,
-    );
-    assert!(o.status.success(), "{}", text(&o));
+    let (dir, to, _) = import_and_back_up(&t.url, "before.db");
     let before = rows_in(&to, "jurisdictions").await;
     // Work after the backup, then a restore into a new file and over the old one.
     dualtrack(&t.url, &["region", "import", "632802"], &[], None);
@@ -424,23 +406,18 @@ async fn after_a_clean_stop_the_database_file_alone_holds_every_record() {
 #[cfg(unix)]
 #[tokio::test]
 async fn sigterm_stops_the_server_while_a_slow_client_holds_a_connection() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("serve.db");
     let url = format!("sqlite://{}", file.display());
     let o = dualtrack(&url, &["demo"], &[], None);
     assert!(o.status.success(), "{}", text(&o));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
-        .args(["--db", &url, "serve", "--listen", "127.0.0.1:0"])
-        .env("DUALTRACK_SERVER__SHUTDOWN_GRACE_SECONDS", "2")
-        .env("DUALTRACK_WHISTLE__SCHEDULER_INTERVAL_SECONDS", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = common::listening_address(&mut lines);
+    let (mut child, addr) = common::spawn_server(
+        &url,
+        &[
+            ("DUALTRACK_SERVER__SHUTDOWN_GRACE_SECONDS", "2"),
+            ("DUALTRACK_WHISTLE__SCHEDULER_INTERVAL_SECONDS", "1"),
+        ],
+    );
     // The scheduler takes its lease.
     let mut leased = 0;
     for _ in 0..100 {

@@ -5,8 +5,7 @@
 use crate::common;
 
 use dualtrack_testkit::{craft_workbook, demo_db, on_both_engines, Engine, DEMO_PASSWORD};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 /// Peak resident memory the server may reach while refusing the uploads.
 const BOUND_KB: u64 = 300 * 1024;
@@ -25,18 +24,7 @@ impl Drop for Server {
 }
 
 fn serve(db: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
-        .args(["--db", db, "serve", "--listen", "127.0.0.1:0"])
-        .env_remove("DUALTRACK_DB")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = common::listening_address(&mut lines);
-    // Keep reading what it prints, so that it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let (child, addr) = common::spawn_server(db, &[]);
     Server {
         child,
         base: format!("http://{addr}"),

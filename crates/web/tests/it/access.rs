@@ -4,11 +4,11 @@
 //! closes the loop of a ticket.
 
 use crate::common;
+use common::id_number;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, TimeZone, Utc};
 use common::TestApp;
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_service::spreadsheet;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
@@ -17,13 +17,6 @@ fn evening() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2020, 3, 14, 10, 0, 0)
         .single()
         .expect("time")
-}
-
-fn id_number(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
 }
 
 async fn checkpoint(t: &TestApp, name: &str) -> i64 {

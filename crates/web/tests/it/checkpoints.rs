@@ -4,20 +4,13 @@
 //! unmasking audited; the checkpoint worker kept to its own checkpoint, 格尔木 to its county.
 
 use crate::common;
+use common::id_number;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::{Browser, TestApp};
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
-
-fn id_number(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
-}
 
 async fn checkpoint(t: &TestApp, name: &str) -> i64 {
     t.count(&format!("SELECT id FROM checkpoints WHERE name = '{name}'"))
@@ -224,15 +217,13 @@ async fn lists_are_masked_and_unmasking_is_audited(engine: Engine) {
     let worker = t.token("checkpoint_worker").await;
     let south = checkpoint(&t, "格尔木南出口").await;
     let body = two_travellers();
-    let r = t
-        .post(
+    let id = t
+        .created(
             &format!("/api/v1/checkpoints/{south}/passages"),
             &worker,
             body.clone(),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let id = r.json()["id"].as_i64().expect("id");
     let full = body["travellers"][0]["id_number"]
         .as_str()
         .expect("id")

@@ -5,11 +5,11 @@
 //! itself; the demo is loaded whole, once, whoever starts at the same time.
 
 use crate::common;
+use common::id_number;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::TestApp;
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_service::demo::DemoState;
 use dualtrack_service::{App, Security};
 use dualtrack_store::{on_db, Db};
@@ -25,13 +25,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
-
-fn id_number(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
-}
 
 fn passage() -> Value {
     json!({

@@ -6,8 +6,7 @@ use crate::common;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, TimeZone, Utc};
-use common::{Browser, TestApp};
-use dualtrack_domain::resumption::credit_check_char;
+use common::{credit_code, Browser, TestApp};
 use dualtrack_testkit::{on_both_engines, Engine};
 use dualtrack_web::{AppState, WebConfig};
 use serde_json::{json, Value};
@@ -16,21 +15,10 @@ use serde_json::{json, Value};
 async fn new_enterprise(t: &TestApp, operator: &str, county: &str, n: u32, phone: &str) -> i64 {
     let token = t.token(operator).await;
     let first17 = format!("91{county}MA7Q{n:03}XY");
-    let code = format!(
-        "{first17}{}",
-        credit_check_char(&first17).expect("check character")
-    );
-    let r = t
-        .post(
-            "/api/v1/enterprises",
-            &token,
-            json!({"name": format!("备案测试企业{n}有限公司"), "credit_code": code, "jurisdiction_code": county,
+    let code = credit_code(&first17);
+    t.created("/api/v1/enterprises", &token, json!({"name": format!("备案测试企业{n}有限公司"), "credit_code": code, "jurisdiction_code": county,
                 "industry_section": "C", "above_size": true, "normal_headcount": 200, "normal_output": 1000,
-                "output_unit": "吨/日", "contact_name": "张联络", "contact_phone": phone}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.json()["id"].as_i64().expect("id")
+                "output_unit": "吨/日", "contact_name": "张联络", "contact_phone": phone})).await
 }
 
 fn filing(all_checks: bool) -> Value {
@@ -298,15 +286,13 @@ async fn a_golmud_user_cannot_reach_delingha_filings(engine: Engine) {
     let t = TestApp::new(engine).await;
     let dl = new_enterprise(&t, "delingha_operator", "632802", 4, "13897004444").await;
     let dl_token = t.token("delingha_operator").await;
-    let r = t
-        .post(
+    let fid = t
+        .created(
             &format!("/api/v1/enterprises/{dl}/filings"),
             &dl_token,
             filing(true),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let fid = r.json()["id"].as_i64().expect("id");
 
     let gm = t.token("golmud_operator").await;
     let denied = t.audit_count("auth.denied").await;

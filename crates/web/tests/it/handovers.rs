@@ -8,22 +8,15 @@
 //! accounts that work at a checkpoint are set through the API.
 
 use crate::common;
+use common::id_number;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::TestApp;
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_service::spreadsheet;
 use dualtrack_service::Actor;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
-
-fn id_number(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
-}
 
 /// 2020-03-14 10:00 China Standard Time: the morning after the demo's last day.
 fn morning() -> DateTime<Utc> {

@@ -4,25 +4,17 @@
 //! one record. The key comes in the `Idempotency-Key` header or the `idempotency_key` field.
 
 use crate::common;
+use common::id_number;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{Browser, TestApp};
-use dualtrack_domain::resident_id::check_char;
-use dualtrack_domain::resumption::credit_check_char;
+use common::{credit_code, Browser, TestApp};
 use dualtrack_testkit::{on_both_engines, Engine};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
 const GRID: &str = "632801001001001";
-
-fn id_number(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
-}
 
 /// One keyed create: who sends it, where, the body, another body, and what to count.
 struct Keyed {
@@ -163,36 +155,22 @@ async fn check(t: &TestApp, c: Keyed) {
 
 async fn new_household(t: &TestApp, address: &str) -> i64 {
     let tok = t.token("grid_worker").await;
-    let r = t
-        .post(
-            &format!("/api/v1/grids/{GRID}/households"),
-            &tok,
-            json!({"address": address, "head_name": "马海军"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.json()["id"].as_i64().expect("household")
+    t.created(
+        &format!("/api/v1/grids/{GRID}/households"),
+        &tok,
+        json!({"address": address, "head_name": "马海军"}),
+    )
+    .await
 }
 
 /// A new enterprise of 格尔木, without a filing.
 async fn new_enterprise(t: &TestApp, n: u32) -> i64 {
     let token = t.token("golmud_operator").await;
     let first17 = format!("91632801MA7K{n:03}XY");
-    let code = format!(
-        "{first17}{}",
-        credit_check_char(&first17).expect("check character")
-    );
-    let r = t
-        .post(
-            "/api/v1/enterprises",
-            &token,
-            json!({"name": format!("幂等测试企业{n}有限公司"), "credit_code": code, "jurisdiction_code": "632801",
+    let code = credit_code(&first17);
+    t.created("/api/v1/enterprises", &token, json!({"name": format!("幂等测试企业{n}有限公司"), "credit_code": code, "jurisdiction_code": "632801",
                 "industry_section": "C", "above_size": true, "normal_headcount": 200, "normal_output": 1000,
-                "output_unit": "吨/日", "contact_name": "张联络", "contact_phone": format!("1389700{n:04}")}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.json()["id"].as_i64().expect("id")
+                "output_unit": "吨/日", "contact_name": "张联络", "contact_phone": format!("1389700{n:04}")})).await
 }
 
 /// Without a key the old behaviour stays: a second report is a second version. With one, a

@@ -2,21 +2,13 @@
 //! report, masked exports.
 
 use crate::common;
+use common::id_number;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use common::{Resp, TestApp};
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_service::import::PEOPLE_COLUMNS;
 use dualtrack_service::spreadsheet;
 use dualtrack_testkit::{on_both_engines, Engine};
-
-fn valid_id(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
-}
 
 fn row(name: &str, id: &str, place: &str) -> Vec<String> {
     [
@@ -34,18 +26,7 @@ fn row(name: &str, id: &str, place: &str) -> Vec<String> {
 }
 
 async fn upload(t: &TestApp, token: &str, bytes: Vec<u8>) -> Resp {
-    upload_to(t, token, "/api/v1/people/import", bytes).await
-}
-
-async fn upload_to(t: &TestApp, token: &str, path: &str, bytes: Vec<u8>) -> Resp {
-    let req = Request::builder()
-        .method("POST")
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, spreadsheet::XLSX)
-        .body(Body::from(bytes))
-        .expect("request");
-    t.send(req).await
+    t.upload(token, "/api/v1/people/import", bytes).await
 }
 
 async fn a_good_file_is_imported_whole(engine: Engine) {
@@ -60,8 +41,8 @@ async fn a_good_file_is_imported_whole(engine: Engine) {
         .await;
     let known_id: String = dualtrack_store::on_db!(&t.db.db, p => sqlx::query_scalar::<_, String>(&format!("SELECT id_number FROM people WHERE id = {known}")).fetch_one(p).await.expect("id"));
     let rows = vec![
-        row("马建国", &valid_id("63280119750101003"), "632801001001"),
-        row("韩秀兰", &valid_id("63280119800202004"), "632801001002"),
+        row("马建国", &id_number("63280119750101003"), "632801001001"),
+        row("韩秀兰", &id_number("63280119800202004"), "632801001002"),
         row("已登记", &known_id, "632801001001"),
     ];
     let people = t.count("SELECT COUNT(*) FROM people").await;
@@ -82,14 +63,14 @@ async fn a_good_file_is_imported_whole(engine: Engine) {
 async fn one_bad_row_rejects_the_file_and_names_the_row(engine: Engine) {
     let t = TestApp::new(engine).await;
     let op = t.token("golmud_operator").await;
-    let good = valid_id("63280119750101003");
-    let mut bad = valid_id("63280119800202004");
+    let good = id_number("63280119750101003");
+    let mut bad = id_number("63280119800202004");
     let last = if bad.ends_with('1') { "2" } else { "1" };
     bad.replace_range(17..18, last);
     let rows = vec![
         row("马建国", &good, "632801001001"),
         row("韩秀兰", &bad, "632801001002"),
-        row("越界", &valid_id("63280219900303005"), "632802001001"),
+        row("越界", &id_number("63280219900303005"), "632802001001"),
         row("重复", &good, "632801001001"),
     ];
     let people = t.count("SELECT COUNT(*) FROM people").await;
@@ -284,13 +265,13 @@ async fn organisations_and_deployments_import_whole_or_not_at_all(engine: Engine
         ]),
     ];
     let before = t.count("SELECT COUNT(*) FROM organisations").await;
-    let r = upload_to(
-        &t,
-        &op,
-        "/api/v1/organisations/import",
-        spreadsheet::write("组织", ORG_COLUMNS, &orgs, "").expect("xlsx"),
-    )
-    .await;
+    let r = t
+        .upload(
+            &op,
+            "/api/v1/organisations/import",
+            spreadsheet::write("组织", ORG_COLUMNS, &orgs, "").expect("xlsx"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.json()["error"]["fields"]["第 3 行 成立日期"].is_string(),
@@ -298,20 +279,20 @@ async fn organisations_and_deployments_import_whole_or_not_at_all(engine: Engine
         r.text
     );
     assert_eq!(t.count("SELECT COUNT(*) FROM organisations").await, before);
-    let r = upload_to(
-        &t,
-        &op,
-        "/api/v1/organisations/import",
-        spreadsheet::write("组织", ORG_COLUMNS, &orgs[..1], "").expect("xlsx"),
-    )
-    .await;
+    let r = t
+        .upload(
+            &op,
+            "/api/v1/organisations/import",
+            spreadsheet::write("组织", ORG_COLUMNS, &orgs[..1], "").expect("xlsx"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["imported"], 1);
     assert_eq!(
         t.count("SELECT COUNT(*) FROM organisations").await,
         before + 1
     );
-    let unknown = valid_id("63280119991231001");
+    let unknown = id_number("63280119991231001");
     let deps = vec![
         strings(&[
             &known,
@@ -325,13 +306,13 @@ async fn organisations_and_deployments_import_whole_or_not_at_all(engine: Engine
         strings(&[&unknown, "632801001001", "", "", "值守", "2020-02-05", ""]),
     ];
     let before = t.count("SELECT COUNT(*) FROM deployments").await;
-    let r = upload_to(
-        &t,
-        &op,
-        "/api/v1/deployments/import",
-        spreadsheet::write("派驻", DEPLOYMENT_COLUMNS, &deps, "").expect("xlsx"),
-    )
-    .await;
+    let r = t
+        .upload(
+            &op,
+            "/api/v1/deployments/import",
+            spreadsheet::write("派驻", DEPLOYMENT_COLUMNS, &deps, "").expect("xlsx"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.json()["error"]["fields"]["第 3 行 身份证号"]
@@ -342,13 +323,13 @@ async fn organisations_and_deployments_import_whole_or_not_at_all(engine: Engine
         r.text
     );
     assert_eq!(t.count("SELECT COUNT(*) FROM deployments").await, before);
-    let r = upload_to(
-        &t,
-        &op,
-        "/api/v1/deployments/import",
-        spreadsheet::write("派驻", DEPLOYMENT_COLUMNS, &deps[..1], "").expect("xlsx"),
-    )
-    .await;
+    let r = t
+        .upload(
+            &op,
+            "/api/v1/deployments/import",
+            spreadsheet::write("派驻", DEPLOYMENT_COLUMNS, &deps[..1], "").expect("xlsx"),
+        )
+        .await;
     assert_eq!(r.json()["imported"], 1);
     assert_eq!(
         t.count("SELECT COUNT(*) FROM deployments").await,
@@ -374,7 +355,7 @@ async fn templates_import_as_they_come(engine: Engine) {
     ] {
         let (status, bytes) = t.download(&op, template).await;
         assert_eq!(status, StatusCode::OK, "{template}");
-        let r = upload_to(&t, &op, import, bytes).await;
+        let r = t.upload(&op, import, bytes).await;
         assert_eq!(r.status, StatusCode::OK, "{import}: {}", r.text);
     }
 }

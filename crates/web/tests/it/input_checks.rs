@@ -3,20 +3,13 @@
 //! Chinese 4xx naming the field, and nothing is stored.
 
 use crate::common;
+use common::id_number;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::{Browser, Resp, TestApp};
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
-
-fn valid_id(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
-}
 
 fn has_chinese(s: &str) -> bool {
     s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
@@ -64,7 +57,7 @@ async fn impossible_id_numbers_are_refused_naming_the_field(engine: Engine) {
     ];
     for (first17, word) in cases {
         let r = t
-            .post("/api/v1/people", &op, person("马建国", &valid_id(first17)))
+            .post("/api/v1/people", &op, person("马建国", &id_number(first17)))
             .await;
         assert_eq!(
             r.status,
@@ -84,7 +77,7 @@ async fn impossible_id_numbers_are_refused_naming_the_field(engine: Engine) {
         .post(
             "/api/v1/people",
             &op,
-            person("马建国", &valid_id("34140119750101003")),
+            person("马建国", &id_number("34140119750101003")),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -94,7 +87,7 @@ async fn control_characters_are_refused_and_nothing_is_stored(engine: Engine) {
     let t = TestApp::new(engine).await;
     let op = t.token("golmud_operator").await;
     let people = t.count("SELECT COUNT(*) FROM people").await;
-    let id = valid_id("63280119750101003");
+    let id = id_number("63280119750101003");
     for name in ["张\u{0}三", "张三\u{7}", "\u{1b}[31m张三"] {
         let r = t.post("/api/v1/people", &op, person(name, &id)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
@@ -125,7 +118,7 @@ async fn control_characters_are_refused_and_nothing_is_stored(engine: Engine) {
             "/people",
             &[
                 ("name", "李\u{0}四"),
-                ("id_number", &valid_id("63280119800202004")),
+                ("id_number", &id_number("63280119800202004")),
                 ("political_status", "masses"),
                 ("jurisdiction_code", "632801001001"),
             ],
@@ -150,7 +143,7 @@ async fn values_of_the_wrong_type_are_named_in_chinese(engine: Engine) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(names(&r, "person_id").contains("整数"), "{}", r.text);
-    let mut p = person("张三", &valid_id("63280119750101003"));
+    let mut p = person("张三", &id_number("63280119750101003"));
     p["categories"] = json!("volunteer");
     let r = t.post("/api/v1/people", &op, p).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
@@ -179,7 +172,7 @@ async fn values_of_the_wrong_type_are_named_in_chinese(engine: Engine) {
         .uri("/api/v1/people")
         .header(header::AUTHORIZATION, format!("Bearer {op}"))
         .body(Body::from(
-            person("张三", &valid_id("63280119750101003")).to_string(),
+            person("张三", &id_number("63280119750101003")).to_string(),
         ))
         .expect("request");
     let r = t.send(req).await;

@@ -5,12 +5,12 @@
 //! checkpoint commits while a long erasure is still going.
 
 use crate::common;
+use common::id_number;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use common::TestApp;
 use dualtrack_domain::jurisdiction::Scope;
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_domain::time::reporting_day;
 use dualtrack_service::Actor;
 use dualtrack_store::{handovers, on_tx, supplies};
@@ -220,15 +220,13 @@ async fn closing_in_batches_gives_the_closings_of_one_transaction(engine: Engine
         .await;
     }
     // A pair first moved on the half-closed day: a new store's receipt.
-    let r = t
-        .post(
+    let store = t
+        .created(
             "/api/v1/supplies/stores",
             &op,
             json!({"name": "补登测试仓", "kind": "county", "jurisdiction_code": "632801"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let store = r.json()["id"].as_i64().expect("store");
     mv(
         store,
         json!({"kind": "receipt", "item_id": p.1, "quantity": 40, "moved_on": "2020-02-15"}),
@@ -242,13 +240,6 @@ async fn closing_in_batches_gives_the_closings_of_one_transaction(engine: Engine
             .await,
         0
     );
-}
-
-fn id_number(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
 }
 
 /// While an erasure of thousands of rows, one or two a transaction, is going, passages are

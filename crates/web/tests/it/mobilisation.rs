@@ -2,20 +2,13 @@
 //! registered once and masked, deployments and applications move the counts.
 
 use crate::common;
+use common::id_number;
 
 use axum::http::StatusCode;
 use common::TestApp;
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-
-fn valid_id(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
-}
 
 fn org_totals(figures: &Value) -> BTreeMap<String, i64> {
     let mut m = BTreeMap::new();
@@ -91,7 +84,7 @@ async fn the_report_figures_come_out_of_the_records(engine: Engine) {
 async fn people_are_registered_once_and_masked(engine: Engine) {
     let t = TestApp::new(engine).await;
     let op = t.token("golmud_operator").await;
-    let id = valid_id("63280119880214003");
+    let id = id_number("63280119880214003");
     let body = json!({"name": "马海燕", "id_number": id, "phone": "13897001234", "political_status": "party_member",
         "categories": ["medical"], "jurisdiction_code": "632801001001", "employer": "格尔木市人民医院"});
     let r = t.post("/api/v1/people", &op, body.clone()).await;
@@ -172,7 +165,7 @@ async fn people_are_registered_once_and_masked(engine: Engine) {
 async fn deployments_and_applications_move_the_counts(engine: Engine) {
     let t = TestApp::new(engine).await;
     let org = t.token("haixi_org").await;
-    let id = valid_id("63280219900101002");
+    let id = id_number("63280219900101002");
     let r = t
         .post(
             "/api/v1/people",
@@ -343,12 +336,8 @@ async fn deployments_and_applications_move_the_counts(engine: Engine) {
 async fn organisations_have_members_and_dates(engine: Engine) {
     let t = TestApp::new(engine).await;
     let op = t.token("golmud_operator").await;
-    let r = t
-        .post("/api/v1/organisations", &op, json!({"kind": "temp_branch", "name": "G109 格尔木南卡口临时党支部（二）", "jurisdiction_code": "632801",
-            "site_kind": "checkpoint", "site_name": "G109 格尔木南卡口", "established_on": "2020-02-27", "dissolved_on": "2020-03-10"}))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let oid = r.json()["id"].as_i64().expect("id");
+    let oid = t.created("/api/v1/organisations", &op, json!({"kind": "temp_branch", "name": "G109 格尔木南卡口临时党支部（二）", "jurisdiction_code": "632801",
+            "site_kind": "checkpoint", "site_name": "G109 格尔木南卡口", "established_on": "2020-02-27", "dissolved_on": "2020-03-10"})).await;
     let count = |v: &Value| org_totals(v).get("temp_branch").copied().unwrap_or(0);
     let on = |d: &str| format!("/api/v1/mobilisation/figures?as_of={d}");
     let f26 = t.get(&on("2020-02-26"), &op).await.json();
@@ -492,9 +481,7 @@ async fn campaigns_and_documents(engine: Engine) {
         "28 branches by 02-28 and 3 set up in March"
     );
     // A new campaign sends people; twice is refused; places must be villages.
-    let r = t.post("/api/v1/campaigns", &org, json!({"name": "春耕帮扶", "theme": "稳产保供", "jurisdiction_code": "632822", "start_on": "2020-03-01"})).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let cid = r.json()["id"].as_i64().expect("id");
+    let cid = t.created("/api/v1/campaigns", &org, json!({"name": "春耕帮扶", "theme": "稳产保供", "jurisdiction_code": "632822", "start_on": "2020-03-01"})).await;
     let pid = t
         .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632822%'")
         .await;
@@ -588,7 +575,7 @@ async fn on_duty_agrees(t: &TestApp, days: &[&str]) -> Vec<i64> {
 async fn a_deployment_is_ended_and_the_counts_follow(engine: Engine) {
     let t = TestApp::new(engine).await;
     let org = t.token("haixi_org").await;
-    let id = valid_id("63280219850505003");
+    let id = id_number("63280219850505003");
     let r = t
         .post(
             "/api/v1/people",
@@ -602,15 +589,13 @@ async fn a_deployment_is_ended_and_the_counts_follow(engine: Engine) {
         json!({"person_id": pid, "jurisdiction_code": place, "role": "卡口值守",
             "start_on": start, "end_on": end})
     };
-    let r = t
-        .post(
+    let first = t
+        .created(
             "/api/v1/deployments",
             &org,
             deploy("632802100", "2020-02-20", None),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let first = r.json()["id"].as_i64().expect("deployment");
     // Overlapping it, in the same township, to 2020-03-03.
     let r = t
         .post(

@@ -3,18 +3,11 @@
 //! organisations and applications — within the user's jurisdiction only.
 
 use crate::common;
+use common::id_number;
 
 use axum::http::{header, StatusCode};
 use common::{Browser, Resp, TestApp};
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_testkit::{on_both_engines, Engine};
-
-fn valid_id(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
-}
 
 /// The number shown in the element with this id.
 fn figure(html: &str, id: &str) -> i64 {
@@ -136,7 +129,7 @@ async fn people_are_registered_once_through_the_form(engine: Engine) {
         .text
         .contains(r#"name="jurisdiction_code" value="632801""#));
     assert!(form.text.contains(r#"name="csrf_token""#));
-    let id = valid_id("63280120010504001");
+    let id = id_number("63280120010504001");
     let before = t.count("SELECT COUNT(*) FROM people").await;
     let r = register(&mut b, "马海燕", &id, "medical").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
@@ -194,7 +187,7 @@ async fn people_are_registered_once_through_the_form(engine: Engine) {
             "/people",
             &[
                 ("name", "王立新"),
-                ("id_number", &valid_id("63280120010504013")),
+                ("id_number", &id_number("63280120010504013")),
                 ("political_status", "大众"),
                 ("jurisdiction_code", "632801"),
             ],
@@ -211,7 +204,7 @@ async fn people_are_registered_once_through_the_form(engine: Engine) {
             "/people",
             &[
                 ("name", "无令牌"),
-                ("id_number", &valid_id("63280120010504021")),
+                ("id_number", &id_number("63280120010504021")),
                 ("political_status", "masses"),
                 ("jurisdiction_code", "632801"),
             ],
@@ -235,7 +228,7 @@ async fn lists_mask_and_the_detail_page_unmasks_with_an_audit(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = Browser::new(&t);
     b.login("haixi_org").await;
-    let id = valid_id("63280120020611002");
+    let id = id_number("63280120020611002");
     let r = register(&mut b, "索南卓玛", &id, "medical").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let pid = id_in(&r.location());
@@ -396,7 +389,7 @@ async fn deployments_from_the_person_page_move_the_figures(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = Browser::new(&t);
     b.login("golmud_operator").await;
-    let id = valid_id("63280119990101003");
+    let id = id_number("63280119990101003");
     let pid = id_in(&register(&mut b, "才让青松", &id, "cadre").await.location());
     let today = today(&t);
     let before = figure(&b.get("/mobilisation").await.text, "on-duty");
@@ -530,7 +523,7 @@ async fn organisations_and_applications_through_the_pages(engine: Engine) {
         &register(
             &mut b,
             "格日勒宝音",
-            &valid_id("63280120000229005"),
+            &id_number("63280120000229005"),
             "volunteer",
         )
         .await

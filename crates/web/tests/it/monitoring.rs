@@ -6,24 +6,17 @@
 //! audited unmasking; the grid worker kept to its grid and 格尔木 kept from 德令哈.
 
 use crate::common;
+use common::id_number;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::{Browser, TestApp};
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_testkit::{on_both_engines, Engine};
 use dualtrack_web::{AppState, WebConfig};
 use serde_json::{json, Value};
 
 const GRID: &str = "632801001001001";
 const OTHER_GRID: &str = "632801001001002";
-
-fn id_number(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    )
-}
 
 fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)

@@ -4,33 +4,23 @@
 //! and scope by grid and by county.
 
 use crate::common;
+use common::id_number;
 
 use axum::http::StatusCode;
 use common::{Browser, TestApp};
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 
 const GRID: &str = "632801001001001";
 const NEIGHBOUR: &str = "632801001001002";
 
-fn id_number(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("digits")
-    )
-}
-
 async fn household(t: &TestApp, tok: &str, grid: &str) -> i64 {
-    let r = t
-        .post(
-            &format!("/api/v1/grids/{grid}/households"),
-            tok,
-            json!({"address": "昆仑路 8 号 2 单元", "head_name": "马海军"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.json()["id"].as_i64().expect("household id")
+    t.created(
+        &format!("/api/v1/grids/{grid}/households"),
+        tok,
+        json!({"address": "昆仑路 8 号 2 单元", "head_name": "马海军"}),
+    )
+    .await
 }
 
 async fn screen(t: &TestApp, tok: &str, household: i64, body: Value) -> (StatusCode, Value) {

@@ -5,7 +5,7 @@
 use crate::common;
 
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{Request, StatusCode};
 use common::{Browser, TestApp};
 use dualtrack_service::export_resumption::read_workbook;
 use dualtrack_testkit::{on_both_engines, Engine};
@@ -13,28 +13,10 @@ use serde_json::Value;
 
 type Book = Vec<(String, Vec<Vec<String>>)>;
 
-async fn download(t: &TestApp, token: &str, path: &str) -> (StatusCode, Vec<u8>) {
-    let req = Request::builder()
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::empty())
-        .expect("request");
-    let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
-        .await
-        .expect("answer");
-    let status = resp.status();
-    let bytes = http_body_util::BodyExt::collect(resp.into_body())
-        .await
-        .expect("body")
-        .to_bytes()
-        .to_vec();
-    (status, bytes)
-}
-
 /// Downloads an export (200 expected, one more audit row) and reads every sheet.
 async fn export(t: &TestApp, token: &str, path: &str) -> Book {
     let before = t.audit_count("export").await;
-    let (status, bytes) = download(t, token, path).await;
+    let (status, bytes) = t.download(token, path).await;
     assert_eq!(
         status,
         StatusCode::OK,
@@ -234,12 +216,12 @@ async fn series_export_matches_the_api_day_by_day(engine: Engine) {
     }
     // Bad input: a 4xx naming the field, and no audit row.
     let before = t.audit_count("export").await;
-    let (status, body) = download(
-        &t,
-        &tok,
-        "/api/v1/resumption/series/export.xlsx?from=2020-02-27&to=2020-02-01",
-    )
-    .await;
+    let (status, body) = t
+        .download(
+            &tok,
+            "/api/v1/resumption/series/export.xlsx?from=2020-02-27&to=2020-02-01",
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(String::from_utf8_lossy(&body).contains("to"));
     assert_eq!(t.audit_count("export").await, before);
@@ -507,7 +489,7 @@ async fn a_county_exports_only_its_own(engine: Engine) {
         "/api/v1/resumption/series/export.xlsx?from=2020-02-15&to=2020-02-27&place=632802",
         "/api/v1/production-problems/export.xlsx?county=632802",
     ] {
-        let (status, body) = download(&t, &tok, path).await;
+        let (status, body) = t.download(&tok, path).await;
         assert!(
             status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
             "{path}: {status}"

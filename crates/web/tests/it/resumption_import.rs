@@ -6,28 +6,17 @@ use crate::common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{Browser, Resp, TestApp};
+use common::{credit_code, strings, Browser, Resp, TestApp};
 use dualtrack_domain::resumption::credit_check_char;
 use dualtrack_service::import_resumption::{ENTERPRISE_COLUMNS, REPORT_COLUMNS};
 use dualtrack_service::spreadsheet;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::Value;
 
-fn credit(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        credit_check_char(first17).expect("17 characters")
-    )
-}
-
 /// The same code with a check character that does not match.
 fn credit_failing(first17: &str) -> String {
     let good = credit_check_char(first17).expect("17 characters");
     format!("{first17}{}", if good == '0' { '1' } else { '0' })
-}
-
-fn strings(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
 }
 
 fn enterprise_row(name: &str, code: &str, place: &str) -> Vec<String> {
@@ -51,35 +40,6 @@ fn report_row(code: &str, number: &str, date: &str, status: &str, on_duty: &str)
     strings(&[
         code, number, date, status, on_duty, "3", "1", "0", "12", "15", "5", "640", "",
     ])
-}
-
-async fn upload(t: &TestApp, token: &str, path: &str, bytes: Vec<u8>) -> Resp {
-    let req = Request::builder()
-        .method("POST")
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, spreadsheet::XLSX)
-        .body(Body::from(bytes))
-        .expect("request");
-    t.send(req).await
-}
-
-async fn download(t: &TestApp, token: &str, path: &str) -> (StatusCode, Vec<u8>) {
-    let req = Request::builder()
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::empty())
-        .expect("request");
-    let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
-        .await
-        .expect("answer");
-    let status = resp.status();
-    let bytes = http_body_util::BodyExt::collect(resp.into_body())
-        .await
-        .expect("body")
-        .to_bytes()
-        .to_vec();
-    (status, bytes)
 }
 
 fn xlsx(columns: &[(&str, bool)], rows: &[Vec<String>]) -> Vec<u8> {
@@ -116,11 +76,11 @@ async fn golmud_report(t: &TestApp) -> (i64, String, String) {
 async fn template_round_trip_imports(engine: Engine) {
     let t = TestApp::new(engine).await;
     let op = t.token("golmud_operator").await;
-    let (status, template) = download(&t, &op, "/api/v1/enterprises/template.xlsx").await;
+    let (status, template) = t.download(&op, "/api/v1/enterprises/template.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     let headers = spreadsheet::read(&template).expect("reads").headers;
     assert_eq!(headers[1], "统一社会信用代码*");
-    let good = credit("91632801MA7K10001");
+    let good = credit_code("91632801MA7K10001");
     let warned = credit_failing("91632801MA7K10002");
     let rows = vec![
         enterprise_row("格尔木新材料有限公司", &good, "632801"),
@@ -128,13 +88,9 @@ async fn template_round_trip_imports(engine: Engine) {
     ];
     let before = t.count("SELECT COUNT(*) FROM enterprises").await;
     let created = t.audit_count("enterprise.create").await;
-    let r = upload(
-        &t,
-        &op,
-        "/api/v1/enterprises/import",
-        filled(&template, &rows),
-    )
-    .await;
+    let r = t
+        .upload(&op, "/api/v1/enterprises/import", filled(&template, &rows))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["imported"], 2);
     let warnings = r.json()["warnings"].clone();
@@ -162,13 +118,15 @@ async fn template_round_trip_imports(engine: Engine) {
     assert_eq!(e["contact_phone"], "138****5678");
 
     // Their first reports through the report template: one named by code, one by number.
-    let (status, template) = download(&t, &op, "/api/v1/reports/template.xlsx").await;
+    let (status, template) = t.download(&op, "/api/v1/reports/template.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     let rows = vec![
         report_row(&good, "", "2020-03-02", "已复工", "180"),
         report_row("", &id.to_string(), "2020-03-02", "partly", "90"),
     ];
-    let r = upload(&t, &op, "/api/v1/reports/import", filled(&template, &rows)).await;
+    let r = t
+        .upload(&op, "/api/v1/reports/import", filled(&template, &rows))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["imported"], 2);
     assert_eq!(r.json()["corrected"], 0);
@@ -186,28 +144,28 @@ async fn one_bad_row_writes_nothing(engine: Engine) {
     let t = TestApp::new(engine).await;
     let op = t.token("golmud_operator").await;
     let (_, known, _) = golmud_report(&t).await;
-    let a = credit("91632801MA7K20001");
-    let mut bad_section = enterprise_row("门类有误", &credit("91632801MA7K20002"), "632801");
+    let a = credit_code("91632801MA7K20001");
+    let mut bad_section = enterprise_row("门类有误", &credit_code("91632801MA7K20002"), "632801");
     bad_section[3] = "Z".into();
-    let mut bad_headcount = enterprise_row("用工有误", &credit("91632801MA7K20003"), "632801");
+    let mut bad_headcount = enterprise_row("用工有误", &credit_code("91632801MA7K20003"), "632801");
     bad_headcount[7] = "三百".into();
     let rows = vec![
         enterprise_row("格尔木甲公司", &a, "632801"),
         bad_section,
         enterprise_row("重复", &a, "632801"),
         enterprise_row("已登记", &known, "632801"),
-        enterprise_row("越界", &credit("91632802MA7K20004"), "632802"),
+        enterprise_row("越界", &credit_code("91632802MA7K20004"), "632802"),
         bad_headcount,
-        enterprise_row("格尔木乙公司", &credit("91632801MA7K20005"), "632801"),
+        enterprise_row("格尔木乙公司", &credit_code("91632801MA7K20005"), "632801"),
     ];
     let before = t.count("SELECT COUNT(*) FROM enterprises").await;
-    let r = upload(
-        &t,
-        &op,
-        "/api/v1/enterprises/import",
-        xlsx(ENTERPRISE_COLUMNS, &rows),
-    )
-    .await;
+    let r = t
+        .upload(
+            &op,
+            "/api/v1/enterprises/import",
+            xlsx(ENTERPRISE_COLUMNS, &rows),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert_eq!(r.json()["error"]["code"], "import_rejected");
     assert!(r.json()["error"]["message"]
@@ -248,13 +206,9 @@ async fn one_bad_row_writes_nothing(engine: Engine) {
         report_row("", &id.to_string(), &day, "停产", "0"),
         report_row(&code, "", "2020/03/02", "已复工", ""),
     ];
-    let r = upload(
-        &t,
-        &op,
-        "/api/v1/reports/import",
-        xlsx(REPORT_COLUMNS, &rows),
-    )
-    .await;
+    let r = t
+        .upload(&op, "/api/v1/reports/import", xlsx(REPORT_COLUMNS, &rows))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(
         field(&r, "第 3 行 经营状态").contains("未复工"),
@@ -278,25 +232,27 @@ async fn one_bad_row_writes_nothing(engine: Engine) {
     );
     assert_eq!(t.count("SELECT COUNT(*) FROM daily_reports").await, reports);
     // Not a spreadsheet; a leader may not import.
-    let r = upload(&t, &op, "/api/v1/reports/import", b"hello".to_vec()).await;
+    let r = t
+        .upload(&op, "/api/v1/reports/import", b"hello".to_vec())
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field(&r, "file").contains("xlsx"), "{}", r.text);
     let leader = t.token("golmud_leader").await;
-    let r = upload(
-        &t,
-        &leader,
-        "/api/v1/reports/import",
-        xlsx(REPORT_COLUMNS, &rows[..1]),
-    )
-    .await;
+    let r = t
+        .upload(
+            &leader,
+            "/api/v1/reports/import",
+            xlsx(REPORT_COLUMNS, &rows[..1]),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = upload(
-        &t,
-        &leader,
-        "/api/v1/enterprises/import",
-        xlsx(ENTERPRISE_COLUMNS, &[enterprise_row("x", &a, "632801")]),
-    )
-    .await;
+    let r = t
+        .upload(
+            &leader,
+            "/api/v1/enterprises/import",
+            xlsx(ENTERPRISE_COLUMNS, &[enterprise_row("x", &a, "632801")]),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(t.count("SELECT COUNT(*) FROM daily_reports").await, reports);
 }
@@ -323,13 +279,9 @@ async fn a_correction_by_import_keeps_the_earlier_version(engine: Engine) {
         "部分复工",
         &on_duty.to_string(),
     )];
-    let r = upload(
-        &t,
-        &op,
-        "/api/v1/reports/import",
-        xlsx(REPORT_COLUMNS, &rows),
-    )
-    .await;
+    let r = t
+        .upload(&op, "/api/v1/reports/import", xlsx(REPORT_COLUMNS, &rows))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["imported"], 1);
     assert_eq!(r.json()["corrected"], 1);
@@ -373,13 +325,9 @@ async fn a_sibling_countys_enterprise_is_refused_per_row(engine: Engine) {
         report_row(&their_code, "", &day, "已复工", "50"),
     ];
     let reports = t.count("SELECT COUNT(*) FROM daily_reports").await;
-    let r = upload(
-        &t,
-        &op,
-        "/api/v1/reports/import",
-        xlsx(REPORT_COLUMNS, &rows),
-    )
-    .await;
+    let r = t
+        .upload(&op, "/api/v1/reports/import", xlsx(REPORT_COLUMNS, &rows))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(
         field(&r, "第 3 行 企业编号").contains("管辖范围"),
@@ -401,7 +349,7 @@ async fn exports_mask_phones_and_match_the_api(engine: Engine) {
     let t = TestApp::new(engine).await;
     let op = t.token("golmud_operator").await;
     // The registry: every enterprise of the scope, phones masked.
-    let (status, bytes) = download(&t, &op, "/api/v1/enterprises/export.xlsx").await;
+    let (status, bytes) = t.download(&op, "/api/v1/enterprises/export.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     let sheet = spreadsheet::read(&bytes).expect("reads");
     let phone = sheet
@@ -425,12 +373,12 @@ async fn exports_mask_phones_and_match_the_api(engine: Engine) {
     // The rates as of a day: the API's figures, county by county and in total.
     let leader = t.token("haixi_leader").await;
     let day = "2020-02-27";
-    let (status, bytes) = download(
-        &t,
-        &leader,
-        &format!("/api/v1/resumption/rates/export.xlsx?as_of={day}"),
-    )
-    .await;
+    let (status, bytes) = t
+        .download(
+            &leader,
+            &format!("/api/v1/resumption/rates/export.xlsx?as_of={day}"),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let sheet = spreadsheet::read(&bytes).expect("reads");
     let api = t
@@ -468,18 +416,19 @@ async fn exports_mask_phones_and_match_the_api(engine: Engine) {
             .unwrap_or_default();
         assert_eq!(cells[col("开复工率（%）")], pct);
     }
-    let (status, _) = download(
-        &t,
-        &leader,
-        "/api/v1/resumption/rates/export.xlsx?as_of=2020-02-30",
-    )
-    .await;
+    let (status, _) = t
+        .download(
+            &leader,
+            "/api/v1/resumption/rates/export.xlsx?as_of=2020-02-30",
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // A day's reports: one row per enterprise of the scope that reported, the current
     // version; the file goes back in as corrections of the same figures.
-    let (status, bytes) =
-        download(&t, &op, &format!("/api/v1/reports/export.xlsx?date={day}")).await;
+    let (status, bytes) = t
+        .download(&op, &format!("/api/v1/reports/export.xlsx?date={day}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let sheet = spreadsheet::read(&bytes).expect("reads");
     let reported = t
@@ -511,7 +460,7 @@ async fn exports_mask_phones_and_match_the_api(engine: Engine) {
         .get(&format!("/api/v1/resumption/rates?as_of={day}"), &op)
         .await
         .json();
-    let r = upload(&t, &op, "/api/v1/reports/import", bytes).await;
+    let r = t.upload(&op, "/api/v1/reports/import", bytes).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["imported"], reported);
     assert_eq!(r.json()["corrected"], reported);

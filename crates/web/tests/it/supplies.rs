@@ -26,16 +26,12 @@ struct Kit {
 
 async fn item(t: &TestApp, body: Value) -> i64 {
     let admin = t.token("sysadmin").await;
-    let r = t.post("/api/v1/supplies/items", &admin, body).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.json()["id"].as_i64().expect("item id")
+    t.created("/api/v1/supplies/items", &admin, body).await
 }
 
 async fn new_store(t: &TestApp, user: &str, body: Value) -> i64 {
     let tok = t.token(user).await;
-    let r = t.post("/api/v1/supplies/stores", &tok, body).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.json()["id"].as_i64().expect("store id")
+    t.created("/api/v1/supplies/stores", &tok, body).await
 }
 
 async fn kit(t: &TestApp) -> Kit {
@@ -1433,21 +1429,10 @@ async fn upload(
     columns: &[(&str, bool)],
     rows: &[Vec<&str>],
 ) -> common::Resp {
-    use dualtrack_service::spreadsheet;
     let token = t.token(user).await;
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect();
-    let bytes = spreadsheet::write("x", columns, &rows, "").expect("xlsx");
-    let req = axum::http::Request::builder()
-        .method("POST")
-        .uri(path)
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", spreadsheet::XLSX)
-        .body(axum::body::Body::from(bytes))
-        .expect("request");
-    t.send(req).await
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| common::strings(r)).collect();
+    let bytes = dualtrack_service::spreadsheet::write("x", columns, &rows, "").expect("xlsx");
+    t.upload(&token, path, bytes).await
 }
 
 async fn excel_imports_are_all_or_nothing(engine: Engine) {
@@ -1636,20 +1621,12 @@ async fn excel_imports_are_all_or_nothing(engine: Engine) {
     );
     // The balances as a sheet.
     let op = t.token("golmud_operator").await;
-    let req = axum::http::Request::builder()
-        .uri("/api/v1/supplies/balances/export.xlsx?as_of=2020-03-13")
-        .header("authorization", format!("Bearer {op}"))
-        .body(axum::body::Body::empty())
-        .expect("request");
-    let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
-        .await
-        .expect("answer");
-    assert_eq!(resp.status(), StatusCode::OK);
-    let bytes = http_body_util::BodyExt::collect(resp.into_body())
-        .await
-        .expect("body")
-        .to_bytes();
-    let sheet = dualtrack_service::spreadsheet::read(&bytes).expect("xlsx");
+    let sheet = t
+        .sheet(
+            &op,
+            "/api/v1/supplies/balances/export.xlsx?as_of=2020-03-13",
+        )
+        .await;
     assert!(sheet.rows.len() > 10, "{}", sheet.rows.len());
     assert!(sheet.rows.iter().all(|(_, c)| c[2].starts_with("632801")));
 }

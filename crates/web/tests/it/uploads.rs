@@ -4,10 +4,8 @@
 
 use crate::common;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
-use common::{Resp, TestApp};
-use dualtrack_domain::resident_id::check_char;
+use axum::http::StatusCode;
+use common::TestApp;
 use dualtrack_service::import::PEOPLE_COLUMNS;
 use dualtrack_service::spreadsheet;
 use dualtrack_testkit::{craft_workbook, on_both_engines, Engine};
@@ -63,17 +61,6 @@ fn crafted() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     ]
 }
 
-async fn upload(t: &TestApp, token: &str, path: &str, bytes: Vec<u8>) -> Resp {
-    let req = Request::builder()
-        .method("POST")
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, spreadsheet::XLSX)
-        .body(Body::from(bytes))
-        .expect("request");
-    t.send(req).await
-}
-
 fn has_chinese(s: &str) -> bool {
     s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
 }
@@ -104,7 +91,7 @@ async fn crafted_workbooks_are_refused_in_chinese_by_every_import(engine: Engine
     for (path, user) in IMPORTS {
         let token = t.token(user).await;
         for (what, bytes, word) in &files {
-            let r = upload(&t, &token, path, bytes.clone()).await;
+            let r = t.upload(&token, path, bytes.clone()).await;
             assert!(
                 r.status == StatusCode::UNPROCESSABLE_ENTITY
                     || r.status == StatusCode::PAYLOAD_TOO_LARGE,
@@ -131,10 +118,7 @@ async fn crafted_workbooks_are_refused_in_chinese_by_every_import(engine: Engine
     // The server still answers, and a good file still goes in.
     let op = t.token("golmud_operator").await;
     let first17 = "63280119750101003";
-    let id = format!(
-        "{first17}{}",
-        check_char(first17.as_bytes()).expect("17 digits")
-    );
+    let id = common::id_number(first17);
     let row: Vec<String> = [
         "马建国",
         id.as_str(),
@@ -148,7 +132,7 @@ async fn crafted_workbooks_are_refused_in_chinese_by_every_import(engine: Engine
     .map(|s| s.to_string())
     .collect();
     let good = spreadsheet::write("人员", PEOPLE_COLUMNS, &[row], "").expect("xlsx");
-    let r = upload(&t, &op, "/api/v1/people/import", good).await;
+    let r = t.upload(&op, "/api/v1/people/import", good).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
@@ -156,13 +140,9 @@ async fn crafted_workbooks_are_refused_in_chinese_by_every_import(engine: Engine
 async fn an_upload_over_the_limit_is_a_chinese_413(engine: Engine) {
     let t = TestApp::new(engine).await;
     let op = t.token("golmud_operator").await;
-    let r = upload(
-        &t,
-        &op,
-        "/api/v1/people/import",
-        vec![b'P'; 33 * 1024 * 1024],
-    )
-    .await;
+    let r = t
+        .upload(&op, "/api/v1/people/import", vec![b'P'; 33 * 1024 * 1024])
+        .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
     let e = r.json()["error"].clone();
     assert!(e["message"].as_str().is_some_and(has_chinese), "{}", r.text);

@@ -141,12 +141,40 @@ impl TestApp {
         (status, bytes)
     }
 
+    /// Posts a workbook (`.xlsx`) as an upload.
+    pub async fn upload(&self, token: &str, path: &str, bytes: Vec<u8>) -> Resp {
+        let req = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, dualtrack_service::spreadsheet::XLSX)
+            .body(Body::from(bytes))
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// Downloads a workbook (200 expected) and reads its first sheet.
+    pub async fn sheet(&self, token: &str, path: &str) -> dualtrack_service::spreadsheet::Sheet {
+        let (status, bytes) = self.download(token, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        dualtrack_service::spreadsheet::read(&bytes).expect("xlsx")
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Resp {
         self.call("GET", path, Some(token), None).await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
         self.call("POST", path, Some(token), Some(body)).await
+    }
+
+    /// Posts as `token` and expects 201 Created; the new record's id.
+    pub async fn created(&self, path: &str, token: &str, body: Value) -> i64 {
+        let r = self.post(path, token, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json()["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("the id of what {path} created: {}", r.text))
     }
 
     /// Logs in through the API with the demo password; returns the bearer token.
@@ -202,6 +230,23 @@ impl TestApp {
         ))
         .await
     }
+}
+
+/// A resident identity number: the 17 digits given and their check character.
+pub fn id_number(first17: &str) -> String {
+    let check = dualtrack_domain::resident_id::check_char(first17.as_bytes()).expect("17 digits");
+    format!("{first17}{check}")
+}
+
+/// A unified social credit code: the 17 characters given and their check character.
+pub fn credit_code(first17: &str) -> String {
+    let check = dualtrack_domain::resumption::credit_check_char(first17).expect("17 characters");
+    format!("{first17}{check}")
+}
+
+/// Each cell as an owned string (a row for a workbook).
+pub fn strings(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|c| c.to_string()).collect()
 }
 
 fn content_type(headers: &axum::http::HeaderMap) -> Option<&str> {
