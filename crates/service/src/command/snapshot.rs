@@ -83,7 +83,17 @@ impl App {
                 .extend([count(mobilisation::GRIDS, grids, format!("/tree/{place}"))]);
         }
         lap(&mut t, day, "grids");
-        s.children = children.into_values().collect();
+        s.children = children
+            .into_values()
+            .map(|mut c| {
+                // Records kept at the place itself rather than at a place below (enterprises
+                // registered with the county, say) are its "本级", as offices write it.
+                if &c.code == place {
+                    c.name = format!("{}本级", c.name);
+                }
+                c
+            })
+            .collect();
         Ok(s)
     }
 

@@ -47,6 +47,66 @@ pub fn change(f: &FigureValue) -> String {
     }
 }
 
+/// One line or set of bars of a chart: a rate (percent, on an axis of its own from 0 to
+/// 100) or a count with its unit.
+struct Series {
+    name: &'static str,
+    unit: &'static str,
+    rate: bool,
+    data: Vec<Option<f64>>,
+}
+
+impl Series {
+    fn rate(name: &'static str, data: Vec<Option<f64>>) -> Series {
+        let data = data
+            .into_iter()
+            .map(|v| v.map(|p| (p * 10.0).round() / 10.0))
+            .collect();
+        Series {
+            name,
+            unit: "%",
+            rate: true,
+            data,
+        }
+    }
+
+    fn count(name: &'static str, unit: &'static str, data: Vec<Option<f64>>) -> Series {
+        Series {
+            name,
+            unit,
+            rate: false,
+            data,
+        }
+    }
+}
+
+/// A chart's figures for `charts.js`: counts on the left axis, rates on a percent axis of
+/// their own on the right; a series with no figure at all is left out (a township has no
+/// rates of its villages), and a chart with none says so instead of drawing nothing.
+fn chart(x: Vec<String>, series: Vec<Series>) -> serde_json::Value {
+    let series: Vec<Series> = series
+        .into_iter()
+        .filter(|s| s.data.iter().any(Option::is_some))
+        .collect();
+    let counts: Vec<&str> = series.iter().filter(|s| !s.rate).map(|s| s.unit).collect();
+    let mut units = counts.clone();
+    units.dedup();
+    json!({
+        "x": x,
+        "empty": "这一级地区还没有可并列的数字",
+        "axes": [
+            {"name": units.join("、"), "unit": ""},
+            {"name": "%", "unit": "%", "max": 100},
+        ],
+        "series": series.iter().map(|s| json!({
+            "name": format!("{}（{}）", s.name, s.unit),
+            "unit": s.unit,
+            "axis": if s.rate { 1 } else { 0 },
+            "data": s.data,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
@@ -80,22 +140,47 @@ pub async fn dashboard(
         .iter()
         .map(|s| s.date.format("%m-%d").to_string())
         .collect();
-    let trend = json!({
-        "x": x,
-        "unit": "",
-        "series": [
-            {"name": "开复工率（%）", "data": d.series.iter().map(|s| s.resumption).collect::<Vec<_>>()},
-            {"name": "在管隔离与监测（人）", "data": d.series.iter().map(|s| s.under_monitoring).collect::<Vec<_>>()},
-            {"name": "卡口登记（人次）", "data": d.series.iter().map(|s| s.passages).collect::<Vec<_>>()},
+    let trend = chart(
+        x,
+        vec![
+            Series::rate(
+                "开复工率",
+                d.series.iter().map(|s| s.resumption).collect(),
+            ),
+            Series::count(
+                "在管隔离与监测",
+                "人",
+                d.series.iter().map(|s| s.under_monitoring.map(|n| n as f64)).collect(),
+            ),
+            Series::count(
+                "卡口登记",
+                "人次",
+                d.series.iter().map(|s| s.passages.map(|n| n as f64)).collect(),
+            ),
         ],
-    });
-    let places = json!({
-        "x": d.children.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
-        "unit": "%",
-        "series": [
-            {"name": "开复工率", "data": d.children.iter().map(|c| c.resumption.as_ref().and_then(|r| r.percent)).collect::<Vec<_>>()},
+    );
+    let c = &d.children;
+    let places = chart(
+        c.iter().map(|c| c.name.clone()).collect(),
+        vec![
+            Series::rate(
+                "开复工率",
+                c.iter()
+                    .map(|c| c.resumption.as_ref().and_then(|r| r.percent))
+                    .collect(),
+            ),
+            Series::count(
+                "在管隔离与监测",
+                "人",
+                c.iter().map(|c| c.under_monitoring.map(|n| n as f64)).collect(),
+            ),
+            Series::count(
+                "交接待接收",
+                "人",
+                c.iter().map(|c| c.handovers_pending.map(|n| n as f64)).collect(),
+            ),
         ],
-    });
+    );
     let drill = d.place.code.len() < 9;
     let page = DashboardPage {
         nav: Nav::of(&st, &actor).await,
