@@ -11,28 +11,24 @@ use dualtrack_domain::jurisdiction::Scope;
 
 // ---- checkpoints ----
 
-#[derive(Debug, Clone)]
-pub struct NewCheckpoint {
-    pub name: String,
-    pub road: String,
-    pub place: String,
-    pub jurisdiction_code: String,
-    pub kind: String,
-    pub active_from: NaiveDate,
-    pub active_until: Option<NaiveDate>,
-    pub created_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CheckpointRow {
-    pub id: i64,
-    pub name: String,
-    pub road: String,
-    pub place: String,
-    pub jurisdiction_code: String,
-    pub kind: String,
-    pub active_from: NaiveDate,
-    pub active_until: Option<NaiveDate>,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct CheckpointRow {
+        pub id: i64,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewCheckpoint {
+        pub created_by: String,
+    }
+    both {
+        pub name: String,
+        pub road: String,
+        pub place: String,
+        pub jurisdiction_code: String,
+        pub kind: String,
+        pub active_from: NaiveDate,
+        pub active_until: Option<NaiveDate>,
+    }
 }
 
 const CHECKPOINT_SELECT: &str =
@@ -100,25 +96,23 @@ pub async fn staff(db: &Db, checkpoint_id: i64) -> Result<Vec<(i64, String, Stri
 
 // ---- shifts ----
 
-#[derive(Debug, Clone)]
-pub struct NewShift {
-    pub checkpoint_id: i64,
-    pub shift_date: NaiveDate,
-    pub starts_at: String,
-    pub ends_at: String,
-    pub note: String,
-    pub created_by: String,
-    pub people: Vec<i64>,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ShiftRow {
-    pub id: i64,
-    pub checkpoint_id: i64,
-    pub shift_date: NaiveDate,
-    pub starts_at: String,
-    pub ends_at: String,
-    pub note: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct ShiftRow {
+        pub id: i64,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewShift {
+        pub created_by: String,
+        pub people: Vec<i64>,
+    }
+    both {
+        pub checkpoint_id: i64,
+        pub shift_date: NaiveDate,
+        pub starts_at: String,
+        pub ends_at: String,
+        pub note: String,
+    }
 }
 
 pub async fn insert_shift(tx: &mut Tx, s: &NewShift, at: DateTime<Utc>) -> Result<i64> {
@@ -164,38 +158,59 @@ pub async fn shift_people(
 
 // ---- passages ----
 
-#[derive(Debug, Clone)]
-pub struct NewTraveller {
-    pub is_driver: bool,
-    pub name: String,
-    pub id_number: String,
-    pub phone: Option<String>,
-    /// Tenths of °C.
-    pub temperature: i32,
-    pub fever: bool,
-    pub outcome: String,
-    pub destination_code: Option<String>,
-    pub destination_text: String,
-    /// The hand-over to make to the destination's place, when it lies inside the region and
-    /// the traveller goes on.
-    pub handover: Option<crate::handovers::NewHandover>,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct TravellerRow {
+        pub passage_id: i64,
+        pub seq: i32,
+        pub handover_id: Option<i64>,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewTraveller {
+        /// The hand-over to make to the destination's place, when it lies inside the region and
+        /// the traveller goes on.
+        pub handover: Option<crate::handovers::NewHandover>,
+    }
+    both {
+        pub is_driver: bool,
+        pub name: String,
+        pub id_number: String,
+        pub phone: Option<String>,
+        /// Tenths of °C.
+        pub temperature: i32,
+        pub fever: bool,
+        pub outcome: String,
+        pub destination_code: Option<String>,
+        pub destination_text: String,
+    }
 }
 
-#[derive(Debug, Clone)]
-pub struct NewPassage {
-    pub checkpoint_id: i64,
-    pub jurisdiction_code: String,
-    pub passed_at: DateTime<Utc>,
-    pub pass_date: NaiveDate,
-    pub plate: Option<String>,
-    pub vehicle_class: Option<String>,
-    pub origin_code: Option<String>,
-    pub origin_text: String,
-    pub travel_history: String,
-    pub reason: String,
-    pub idempotency_key: Option<String>,
-    pub recorded_by: String,
-    pub travellers: Vec<NewTraveller>,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct PassageRow {
+        pub id: i64,
+        pub checkpoint_name: String,
+        pub persons: i32,
+        pub fevers: i32,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewPassage {
+        pub idempotency_key: Option<String>,
+        pub travellers: Vec<NewTraveller>,
+    }
+    both {
+        pub checkpoint_id: i64,
+        pub jurisdiction_code: String,
+        pub passed_at: DateTime<Utc>,
+        pub pass_date: NaiveDate,
+        pub plate: Option<String>,
+        pub vehicle_class: Option<String>,
+        pub origin_code: Option<String>,
+        pub origin_text: String,
+        pub travel_history: String,
+        pub reason: String,
+        pub recorded_by: String,
+    }
 }
 
 impl NewPassage {
@@ -230,41 +245,6 @@ impl NewPassage {
             },
         }
     }
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PassageRow {
-    pub id: i64,
-    pub checkpoint_id: i64,
-    pub checkpoint_name: String,
-    pub jurisdiction_code: String,
-    pub passed_at: DateTime<Utc>,
-    pub pass_date: NaiveDate,
-    pub plate: Option<String>,
-    pub vehicle_class: Option<String>,
-    pub origin_code: Option<String>,
-    pub origin_text: String,
-    pub travel_history: String,
-    pub reason: String,
-    pub persons: i32,
-    pub fevers: i32,
-    pub recorded_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TravellerRow {
-    pub passage_id: i64,
-    pub seq: i32,
-    pub is_driver: bool,
-    pub name: String,
-    pub id_number: String,
-    pub phone: Option<String>,
-    pub temperature: i32,
-    pub fever: bool,
-    pub outcome: String,
-    pub destination_code: Option<String>,
-    pub destination_text: String,
-    pub handover_id: Option<i64>,
 }
 
 const PASSAGE_SELECT: &str = "SELECT p.id, p.checkpoint_id, c.name AS checkpoint_name, p.jurisdiction_code, p.passed_at, \

@@ -5,6 +5,9 @@
 //! same statement against whichever engine the URL chose. Only the migrations are written
 //! per engine, because the column types differ.
 
+#[macro_use]
+mod rows;
+
 pub mod audit;
 pub mod backup;
 pub mod bulk;
