@@ -178,6 +178,13 @@ pub async fn reports(db: &Db, enterprise: i64) -> Result<Vec<ReportRow>> {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RateRow {
     pub key: String,
+    #[sqlx(flatten)]
+    pub counts: RateCounts,
+}
+
+/// The counts behind the rates, as summed by [`SUMS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct RateCounts {
     pub registered: i64,
     pub excluded: i64,
     pub resumed: i64,
@@ -193,13 +200,8 @@ pub struct SeriesRow {
     pub day: NaiveDate,
     /// The group (see [`Grouping`]); empty for the total.
     pub key: String,
-    pub registered: i64,
-    pub excluded: i64,
-    pub resumed: i64,
-    pub headcount: i64,
-    pub on_duty: i64,
-    pub baseline: i64,
-    pub output: i64,
+    #[sqlx(flatten)]
+    pub counts: RateCounts,
 }
 
 /// How the counts are grouped.
