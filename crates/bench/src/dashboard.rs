@@ -10,11 +10,11 @@
 //! timed for a leader of the province, of a prefecture and of a county.
 
 use crate::http::Conn;
+use crate::scaled;
 use crate::stats::percentiles;
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_service::demo::DEMO_PASSWORD;
-use dualtrack_service::users::NewUserInput;
-use dualtrack_service::{Actor, App, Security};
+use dualtrack_service::{App, Security};
 use dualtrack_store::{bulk, Db};
 use dualtrack_web::{AppState, WebConfig};
 use std::path::PathBuf;
@@ -135,29 +135,16 @@ const TABLES: [(&str, &str); 16] = [
     ("supply_stores", "仓库"),
 ];
 
-fn scaled(n: u64, scale: f64) -> u64 {
-    ((n as f64 * scale).round() as u64).max(1)
-}
-
 async fn make(db: &Db, app: &App, part: &str, scale: f64) -> anyhow::Result<String> {
     let qinghai = Code::parse("63")?;
     Ok(match part {
-        "region" => {
-            let r = app
-                .import_region(&Actor::cli(), Some("63"), &|_, _| {})
-                .await?;
-            format!("青海省区划 {} 个单位", r.total)
-        }
+        "region" => crate::make_region(app).await?,
         "passages" => {
             let n = scaled(5_000_000, scale);
             let ids = crate::passages::populate(db, &qinghai, n).await?;
             format!("{} 个卡口，{n} 次通行（每次 2 人）", ids.len())
         }
-        "monitoring" => {
-            let n = scaled(1_000_000, scale);
-            let f = crate::monitoring::populate(db, &qinghai, n, 4).await?;
-            format!("{n} 个对象，{f} 次随访")
-        }
+        "monitoring" => crate::make_monitoring(db, scale, 4).await?,
         "resumption" => {
             let n = scaled(10_000, scale) as usize;
             let ids = crate::resumption::populate(db, &qinghai, n, 365).await?;
@@ -170,15 +157,7 @@ async fn make(db: &Db, app: &App, part: &str, scale: f64) -> anyhow::Result<Stri
             crate::mobilisation::populate(db, &qinghai, &counties, people, deployments).await?;
             format!("{people} 人，{deployments} 条派驻，10000 个组织")
         }
-        "supplies" => {
-            let n = scaled(5_000_000, scale);
-            let r = crate::supplies::populate(db, n).await?;
-            format!(
-                "{} 个仓库-物资组合，{n} 条出入库（{} 天）",
-                r.pairs.len(),
-                r.days
-            )
-        }
+        "supplies" => crate::make_supplies(db, scale).await?,
         other => anyhow::bail!("未知的部分：{other}"),
     })
 }
@@ -275,22 +254,7 @@ async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
         crate::supplies::time_use(&db, day).await?;
     }
 
-    if dualtrack_store::user::by_username(&db, LEADER)
-        .await?
-        .is_none()
-    {
-        app.create_user(
-            &Actor::cli(),
-            &NewUserInput {
-                username: LEADER.into(),
-                display_name: "全省领导".into(),
-                password: LEADER_PASSWORD.into(),
-                jurisdiction_code: "63".into(),
-                roles: vec!["leader".into()],
-            },
-        )
-        .await?;
-    }
+    crate::ensure_user(&db, &app, LEADER, "全省领导", LEADER_PASSWORD, "leader").await?;
     let d = &p.as_of;
     let pages = [
         (

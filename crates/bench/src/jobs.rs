@@ -11,15 +11,15 @@
 //! erased and opens the last month of closed days again, so that both jobs have their work.
 //! `--batch 0` runs each job in one transaction, as it used to be.
 
+use crate::scaled;
 use crate::stats::percentile;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_service::auth::SessionKind;
 use dualtrack_service::checkpoints::PassageInput;
-use dualtrack_service::users::NewUserInput;
 use dualtrack_service::{Actor, App, Security};
 use dualtrack_store::checkpoints::{self as cp, NewPassage, NewTraveller};
-use dualtrack_store::{jurisdiction, on_db, supplies, Db};
+use dualtrack_store::{on_db, supplies, Db};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -57,10 +57,6 @@ fn reopened() -> NaiveDate {
     NaiveDate::from_ymd_opt(2020, 8, 1).unwrap_or_default()
 }
 
-fn scaled(n: u64, scale: f64) -> u64 {
-    ((n as f64 * scale).round() as u64).max(1)
-}
-
 async fn exec(db: &Db, sql: &str) -> anyhow::Result<u64> {
     Ok(on_db!(db, p => sqlx::query(sql).execute(p).await?.rows_affected()))
 }
@@ -83,29 +79,10 @@ async fn passages(db: &Db, region: &Code, n: u64) -> anyhow::Result<()> {
         crate::passages::populate(db, region, n).await?;
         return Ok(());
     }
-    let townships = jurisdiction::codes_at_level(db, region, 4).await?;
-    anyhow::ensure!(!townships.is_empty(), "{region} 没有乡级区划");
+    let ids = crate::passages::township_checkpoints(db, region).await?;
     // A benchmark stamps its rows with the time it runs.
     #[allow(clippy::disallowed_methods)]
     let at = Utc::now();
-    let mut tx = db.begin().await?;
-    let mut ids = Vec::new();
-    for (i, code) in townships.iter().enumerate() {
-        for k in 0..2 {
-            let c = cp::NewCheckpoint {
-                name: format!("基准卡口{i}-{k}"),
-                road: "G109".into(),
-                place: String::new(),
-                jurisdiction_code: code.clone(),
-                kind: "road".into(),
-                active_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default(),
-                active_until: None,
-                created_by: "bench".into(),
-            };
-            ids.push((cp::insert_checkpoint(&mut tx, &c, at).await?, code.clone()));
-        }
-    }
-    tx.commit().await?;
     let first = Utc
         .with_ymd_and_hms(2020, 1, 25, 0, 0, 0)
         .single()
@@ -161,31 +138,14 @@ async fn passages(db: &Db, region: &Code, n: u64) -> anyhow::Result<()> {
 async fn make(db: &Db, app: &App, part: &str, scale: f64) -> anyhow::Result<String> {
     let qinghai = Code::parse("63")?;
     Ok(match part {
-        "region" => {
-            let r = app
-                .import_region(&Actor::cli(), Some("63"), &|_, _| {})
-                .await?;
-            format!("青海省区划 {} 个单位", r.total)
-        }
+        "region" => crate::make_region(app).await?,
         "passages" => {
             let n = scaled(5_000_000, scale);
             passages(db, &qinghai, n).await?;
             format!("{n} 次通行（每次 2 人）")
         }
-        "monitoring" => {
-            let n = scaled(1_000_000, scale);
-            let f = crate::monitoring::populate(db, &qinghai, n, 2).await?;
-            format!("{n} 个对象，{f} 次随访")
-        }
-        "supplies" => {
-            let n = scaled(5_000_000, scale);
-            let r = crate::supplies::populate(db, n).await?;
-            format!(
-                "{} 个仓库-物资组合，{n} 条出入库（{} 天）",
-                r.pairs.len(),
-                r.days
-            )
-        }
+        "monitoring" => crate::make_monitoring(db, scale, 2).await?,
+        "supplies" => crate::make_supplies(db, scale).await?,
         "case-travellers" => {
             // A third of the cases came from a traveller: spread over the travellers.
             let n = exec(
@@ -230,24 +190,15 @@ fn clerks(
                 let mut n = 0u64;
                 while !stop.load(Ordering::Relaxed) {
                     let i = (w as u64) << 40 | n;
-                    let input: PassageInput = serde_json::from_value(serde_json::json!({
-                        "plate": format!("青H{:05}", n % 100_000),
-                        "vehicle_class": "truck",
-                        "origin": "甘肃省敦煌市",
-                        "travel_history": "敦煌；柳园",
-                        "destination": "632801100",
-                        "reason": "运输物资",
-                        "travellers": [
-                            {"name": "马海军", "id_number": crate::passages::id_number("620982", i * 2),
-                             "phone": "13897001234", "temperature": 36.6, "outcome": "through"},
-                            {"name": "才让卓玛", "id_number": crate::passages::id_number("632801", i * 2 + 1),
-                             "temperature": 36.4, "outcome": "through"}
-                        ]
-                    }))?;
+                    let input: PassageInput =
+                        serde_json::from_value(crate::passages::registration(n, i, false))?;
                     let cp = checkpoints[(n as usize * 7 + w) % checkpoints.len()];
                     let t = Instant::now();
                     app.register_passage(&actor, cp, &input).await?;
-                    out.push((start.elapsed().as_secs_f64(), t.elapsed().as_secs_f64() * 1e3));
+                    out.push((
+                        start.elapsed().as_secs_f64(),
+                        t.elapsed().as_secs_f64() * 1e3,
+                    ));
                     n += 1;
                 }
                 Ok(out)
@@ -388,25 +339,15 @@ pub async fn run(o: Jobs) -> anyhow::Result<()> {
     println!("行数：{}", counts.join("，"));
 
     // The clerk who registers.
-    if scalar(
+    crate::ensure_user(
         &db,
-        &format!("SELECT COUNT(*) FROM users WHERE username = '{CLERK}'"),
+        &app,
+        CLERK,
+        "基准卡口登记员",
+        CLERK_PASSWORD,
+        "operator",
     )
-    .await?
-        == 0
-    {
-        app.create_user(
-            &Actor::cli(),
-            &NewUserInput {
-                username: CLERK.into(),
-                display_name: "基准卡口登记员".into(),
-                password: CLERK_PASSWORD.into(),
-                jurisdiction_code: "63".into(),
-                roles: vec!["operator".into()],
-            },
-        )
-        .await?;
-    }
+    .await?;
     let actor = app
         .login(CLERK, CLERK_PASSWORD, SessionKind::Api, "127.0.0.1")
         .await?

@@ -18,7 +18,7 @@ pub mod resumption;
 pub mod stats;
 pub mod supplies;
 
-use dualtrack_service::{App, Security};
+use dualtrack_service::{Actor, App, Security};
 use dualtrack_store::Db;
 
 /// A new, migrated SQLite database in a temporary directory (removed with the directory),
@@ -44,4 +44,63 @@ impl Lcg {
             .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n.max(1)
     }
+}
+
+/// `n` at `scale`, at least 1: the size of a part of the data sets of the province.
+pub fn scaled(n: u64, scale: f64) -> u64 {
+    ((n as f64 * scale).round() as u64).max(1)
+}
+
+/// Makes the region of Qinghai, as imported; says what was made.
+pub async fn make_region(app: &App) -> anyhow::Result<String> {
+    let r = app
+        .import_region(&Actor::cli(), Some("63"), &|_, _| {})
+        .await?;
+    Ok(format!("青海省区划 {} 个单位", r.total))
+}
+
+/// Makes the monitored persons of Qinghai at `scale` (a million at 1), each with
+/// `followups` follow-ups; says what was made.
+pub async fn make_monitoring(db: &Db, scale: f64, followups: usize) -> anyhow::Result<String> {
+    let n = scaled(1_000_000, scale);
+    let qinghai = dualtrack_domain::jurisdiction::Code::parse("63")?;
+    let f = monitoring::populate(db, &qinghai, n, followups).await?;
+    Ok(format!("{n} 个对象，{f} 次随访"))
+}
+
+/// Makes the supplies at `scale` (five million movements at 1); says what was made.
+pub async fn make_supplies(db: &Db, scale: f64) -> anyhow::Result<String> {
+    let n = scaled(5_000_000, scale);
+    let r = supplies::populate(db, n).await?;
+    Ok(format!(
+        "{} 个仓库-物资组合，{n} 条出入库（{} 天）",
+        r.pairs.len(),
+        r.days
+    ))
+}
+
+/// Creates the account a benchmark signs in as, with one role at the province, unless it
+/// is there already.
+pub async fn ensure_user(
+    db: &Db,
+    app: &App,
+    username: &str,
+    display_name: &str,
+    password: &str,
+    role: &str,
+) -> anyhow::Result<()> {
+    if dualtrack_store::user::by_username(db, username)
+        .await?
+        .is_none()
+    {
+        let input = dualtrack_service::users::NewUserInput {
+            username: username.into(),
+            display_name: display_name.into(),
+            password: password.into(),
+            jurisdiction_code: "63".into(),
+            roles: vec![role.into()],
+        };
+        app.create_user(&Actor::cli(), &input).await?;
+    }
+    Ok(())
 }

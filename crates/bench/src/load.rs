@@ -69,6 +69,22 @@ fn id_number(prefix6: &str, n: u64) -> String {
     format!("{first17}{c}")
 }
 
+/// The n-th request of the mix, posting `body` to `url` as the holder of `token`.
+fn post(
+    client: &reqwest::Client,
+    url: String,
+    token: &str,
+    n: u64,
+    body: &serde_json::Value,
+) -> reqwest::RequestBuilder {
+    client
+        .post(url)
+        .bearer_auth(token)
+        .header("Idempotency-Key", format!("load-{n}"))
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+}
+
 /// The n-th request of the mix: a passage at a Golmud checkpoint or an enterprise's daily
 /// report, each with an idempotency key of its own.
 fn request(client: &reqwest::Client, t: &Target, n: u64) -> reqwest::RequestBuilder {
@@ -85,12 +101,13 @@ fn request(client: &reqwest::Client, t: &Target, n: u64) -> reqwest::RequestBuil
                  "temperature": 36.6, "outcome": "through"}
             ]
         });
-        client
-            .post(format!("{}/api/v1/checkpoints/{cp}/passages", t.base))
-            .bearer_auth(&t.operator)
-            .header("Idempotency-Key", format!("load-{n}"))
-            .header("Content-Type", "application/json")
-            .body(body.to_string())
+        post(
+            client,
+            format!("{}/api/v1/checkpoints/{cp}/passages", t.base),
+            &t.operator,
+            n,
+            &body,
+        )
     } else {
         let e = t.enterprises[(n as usize / 2) % t.enterprises.len()];
         let day = 1 + (n / 2) % 28;
@@ -101,12 +118,13 @@ fn request(client: &reqwest::Client, t: &Target, n: u64) -> reqwest::RequestBuil
             "checks_passed": 5,
             "output": 100 + n % 100,
         });
-        client
-            .post(format!("{}/api/v1/enterprises/{e}/reports", t.base))
-            .bearer_auth(&t.liaison)
-            .header("Idempotency-Key", format!("load-{n}"))
-            .header("Content-Type", "application/json")
-            .body(body.to_string())
+        post(
+            client,
+            format!("{}/api/v1/enterprises/{e}/reports", t.base),
+            &t.liaison,
+            n,
+            &body,
+        )
     }
 }
 

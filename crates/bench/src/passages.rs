@@ -52,9 +52,41 @@ async fn prefill(db: &Db, passages: u64, checkpoints: i64, first: i64) -> anyhow
     Ok(())
 }
 
+/// The body of a registration of a passage: a truck from Dunhuang (plate from `n`) with
+/// its driver and a passenger, whose id numbers are the pair `serial`; the passenger with a
+/// fever when `fever`.
+pub fn registration(n: u64, serial: u64, fever: bool) -> serde_json::Value {
+    serde_json::json!({
+        "plate": format!("青H{:05}", n % 100_000),
+        "vehicle_class": "truck",
+        "origin": "甘肃省敦煌市",
+        "travel_history": "敦煌；柳园",
+        "destination": "632801100",
+        "reason": "运输物资",
+        "travellers": [
+            {"name": "马海军", "id_number": id_number("620982", serial * 2), "phone": "13897001234",
+             "temperature": 36.6, "outcome": "through"},
+            {"name": "才让卓玛", "id_number": id_number("632801", serial * 2 + 1),
+             "temperature": if fever { 37.8 } else { 36.4 }, "outcome": "through"}
+        ]
+    })
+}
+
 /// Two checkpoints in every township of `region` and `passages` passages of two travellers
 /// each spread over them, from 2020-01-25 over a year. Returns the checkpoints' ids.
 pub async fn populate(db: &Db, region: &Code, passages: u64) -> anyhow::Result<Vec<i64>> {
+    let ids: Vec<i64> = township_checkpoints(db, region)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let first = ids.iter().copied().min().unwrap_or(1);
+    prefill(db, passages, ids.len() as i64, first).await?;
+    Ok(ids)
+}
+
+/// Writes two checkpoints in every township of `region`; their ids and townships.
+pub async fn township_checkpoints(db: &Db, region: &Code) -> anyhow::Result<Vec<(i64, String)>> {
     let townships = jurisdiction::codes_at_level(db, region, 4).await?;
     anyhow::ensure!(!townships.is_empty(), "{region} 没有乡级区划");
     // A benchmark stamps its rows with the time it runs.
@@ -64,28 +96,23 @@ pub async fn populate(db: &Db, region: &Code, passages: u64) -> anyhow::Result<V
     let mut ids = Vec::new();
     for (i, code) in townships.iter().enumerate() {
         for k in 0..2 {
-            ids.push(
-                store::insert_checkpoint(
-                    &mut tx,
-                    &NewCheckpoint {
-                        name: format!("基准卡口{i}-{k}"),
-                        road: "G109".into(),
-                        place: String::new(),
-                        jurisdiction_code: code.clone(),
-                        kind: "road".into(),
-                        active_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default(),
-                        active_until: None,
-                        created_by: "bench".into(),
-                    },
-                    now,
-                )
-                .await?,
-            );
+            let c = NewCheckpoint {
+                name: format!("基准卡口{i}-{k}"),
+                road: "G109".into(),
+                place: String::new(),
+                jurisdiction_code: code.clone(),
+                kind: "road".into(),
+                active_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default(),
+                active_until: None,
+                created_by: "bench".into(),
+            };
+            ids.push((
+                store::insert_checkpoint(&mut tx, &c, now).await?,
+                code.clone(),
+            ));
         }
     }
     tx.commit().await?;
-    let first = ids.iter().copied().min().unwrap_or(1);
-    prefill(db, passages, ids.len() as i64, first).await?;
     Ok(ids)
 }
 
@@ -133,22 +160,9 @@ pub async fn run(prefilled: u64, requests: usize, clients: usize) -> anyhow::Res
         for j in 0..per_client {
             let n = (k * per_client + j) as u64;
             let cp = ids[(n as usize * 7) % ids.len()];
-            let body = serde_json::json!({
-                "idempotency_key": format!("bench-{k}-{j}"),
-                "plate": format!("青H{:05}", n % 100_000),
-                "vehicle_class": "truck",
-                "origin": "甘肃省敦煌市",
-                "travel_history": "敦煌；柳园",
-                "destination": "632801100",
-                "reason": "运输物资",
-                "travellers": [
-                    {"name": "马海军", "id_number": id_number("620982", n * 2), "phone": "13897001234",
-                     "temperature": 36.6, "outcome": "through"},
-                    {"name": "才让卓玛", "id_number": id_number("632801", n * 2 + 1),
-                     "temperature": if n.is_multiple_of(200) { 37.8 } else { 36.4 }, "outcome": "through"}
-                ]
-            })
-            .to_string();
+            let mut body = registration(n, n, n.is_multiple_of(200));
+            body["idempotency_key"] = format!("bench-{k}-{j}").into();
+            let body = body.to_string();
             bodies.push((format!("/api/v1/checkpoints/{cp}/passages"), body));
         }
         work.push(bodies);

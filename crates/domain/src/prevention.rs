@@ -5,44 +5,6 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-macro_rules! named_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $id:literal, $zh:literal;)* }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($variant,)*
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $id,)*
-                }
-            }
-
-            pub fn zh(self) -> &'static str {
-                match self {
-                    $($name::$variant => $zh,)*
-                }
-            }
-
-            /// Accepts the identifier or the Chinese name.
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                $name::ALL.iter().copied().find(|v| v.as_str() == s || v.zh() == s)
-            }
-
-            /// Every value as `(identifier, Chinese name)`, for forms.
-            pub fn choices() -> Vec<(&'static str, &'static str)> {
-                $name::ALL.iter().map(|v| (v.as_str(), v.zh())).collect()
-            }
-        }
-    };
-}
-
 named_enum!(
     /// The five duties a grid carries (五包).
     GridDuty {

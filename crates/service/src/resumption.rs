@@ -269,7 +269,7 @@ pub struct SeriesQuery {
 }
 
 fn counts_rates(code: String, r: &[&store::RateRow]) -> PlaceRates {
-    let sum = |f: fn(&store::RateRow) -> i64| r.iter().map(|x| f(x)).sum::<i64>();
+    let sum = |f: fn(&store::RateCounts) -> i64| r.iter().map(|x| f(&x.counts)).sum::<i64>();
     let registered = sum(|x| x.registered);
     let excluded = sum(|x| x.excluded);
     PlaceRates {
@@ -282,9 +282,10 @@ fn counts_rates(code: String, r: &[&store::RateRow]) -> PlaceRates {
     }
 }
 
-fn day_rates(r: &store::SeriesRow) -> DayRates {
+fn day_rates(row: &store::SeriesRow) -> DayRates {
+    let r = &row.counts;
     DayRates {
-        day: r.day,
+        day: row.day,
         registered: r.registered,
         excluded: r.excluded,
         resumption: rate(r.resumed, r.registered - r.excluded),

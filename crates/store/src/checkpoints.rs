@@ -11,28 +11,24 @@ use dualtrack_domain::jurisdiction::Scope;
 
 // ---- checkpoints ----
 
-#[derive(Debug, Clone)]
-pub struct NewCheckpoint {
-    pub name: String,
-    pub road: String,
-    pub place: String,
-    pub jurisdiction_code: String,
-    pub kind: String,
-    pub active_from: NaiveDate,
-    pub active_until: Option<NaiveDate>,
-    pub created_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CheckpointRow {
-    pub id: i64,
-    pub name: String,
-    pub road: String,
-    pub place: String,
-    pub jurisdiction_code: String,
-    pub kind: String,
-    pub active_from: NaiveDate,
-    pub active_until: Option<NaiveDate>,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct CheckpointRow {
+        pub id: i64,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewCheckpoint {
+        pub created_by: String,
+    }
+    both {
+        pub name: String,
+        pub road: String,
+        pub place: String,
+        pub jurisdiction_code: String,
+        pub kind: String,
+        pub active_from: NaiveDate,
+        pub active_until: Option<NaiveDate>,
+    }
 }
 
 const CHECKPOINT_SELECT: &str =
@@ -100,25 +96,23 @@ pub async fn staff(db: &Db, checkpoint_id: i64) -> Result<Vec<(i64, String, Stri
 
 // ---- shifts ----
 
-#[derive(Debug, Clone)]
-pub struct NewShift {
-    pub checkpoint_id: i64,
-    pub shift_date: NaiveDate,
-    pub starts_at: String,
-    pub ends_at: String,
-    pub note: String,
-    pub created_by: String,
-    pub people: Vec<i64>,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ShiftRow {
-    pub id: i64,
-    pub checkpoint_id: i64,
-    pub shift_date: NaiveDate,
-    pub starts_at: String,
-    pub ends_at: String,
-    pub note: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct ShiftRow {
+        pub id: i64,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewShift {
+        pub created_by: String,
+        pub people: Vec<i64>,
+    }
+    both {
+        pub checkpoint_id: i64,
+        pub shift_date: NaiveDate,
+        pub starts_at: String,
+        pub ends_at: String,
+        pub note: String,
+    }
 }
 
 pub async fn insert_shift(tx: &mut Tx, s: &NewShift, at: DateTime<Utc>) -> Result<i64> {
@@ -164,38 +158,59 @@ pub async fn shift_people(
 
 // ---- passages ----
 
-#[derive(Debug, Clone)]
-pub struct NewTraveller {
-    pub is_driver: bool,
-    pub name: String,
-    pub id_number: String,
-    pub phone: Option<String>,
-    /// Tenths of °C.
-    pub temperature: i32,
-    pub fever: bool,
-    pub outcome: String,
-    pub destination_code: Option<String>,
-    pub destination_text: String,
-    /// The hand-over to make to the destination's place, when it lies inside the region and
-    /// the traveller goes on.
-    pub handover: Option<crate::handovers::NewHandover>,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct TravellerRow {
+        pub passage_id: i64,
+        pub seq: i32,
+        pub handover_id: Option<i64>,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewTraveller {
+        /// The hand-over to make to the destination's place, when it lies inside the region and
+        /// the traveller goes on.
+        pub handover: Option<crate::handovers::NewHandover>,
+    }
+    both {
+        pub is_driver: bool,
+        pub name: String,
+        pub id_number: String,
+        pub phone: Option<String>,
+        /// Tenths of °C.
+        pub temperature: i32,
+        pub fever: bool,
+        pub outcome: String,
+        pub destination_code: Option<String>,
+        pub destination_text: String,
+    }
 }
 
-#[derive(Debug, Clone)]
-pub struct NewPassage {
-    pub checkpoint_id: i64,
-    pub jurisdiction_code: String,
-    pub passed_at: DateTime<Utc>,
-    pub pass_date: NaiveDate,
-    pub plate: Option<String>,
-    pub vehicle_class: Option<String>,
-    pub origin_code: Option<String>,
-    pub origin_text: String,
-    pub travel_history: String,
-    pub reason: String,
-    pub idempotency_key: Option<String>,
-    pub recorded_by: String,
-    pub travellers: Vec<NewTraveller>,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct PassageRow {
+        pub id: i64,
+        pub checkpoint_name: String,
+        pub persons: i32,
+        pub fevers: i32,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewPassage {
+        pub idempotency_key: Option<String>,
+        pub travellers: Vec<NewTraveller>,
+    }
+    both {
+        pub checkpoint_id: i64,
+        pub jurisdiction_code: String,
+        pub passed_at: DateTime<Utc>,
+        pub pass_date: NaiveDate,
+        pub plate: Option<String>,
+        pub vehicle_class: Option<String>,
+        pub origin_code: Option<String>,
+        pub origin_text: String,
+        pub travel_history: String,
+        pub reason: String,
+        pub recorded_by: String,
+    }
 }
 
 impl NewPassage {
@@ -230,41 +245,6 @@ impl NewPassage {
             },
         }
     }
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PassageRow {
-    pub id: i64,
-    pub checkpoint_id: i64,
-    pub checkpoint_name: String,
-    pub jurisdiction_code: String,
-    pub passed_at: DateTime<Utc>,
-    pub pass_date: NaiveDate,
-    pub plate: Option<String>,
-    pub vehicle_class: Option<String>,
-    pub origin_code: Option<String>,
-    pub origin_text: String,
-    pub travel_history: String,
-    pub reason: String,
-    pub persons: i32,
-    pub fevers: i32,
-    pub recorded_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TravellerRow {
-    pub passage_id: i64,
-    pub seq: i32,
-    pub is_driver: bool,
-    pub name: String,
-    pub id_number: String,
-    pub phone: Option<String>,
-    pub temperature: i32,
-    pub fever: bool,
-    pub outcome: String,
-    pub destination_code: Option<String>,
-    pub destination_text: String,
-    pub handover_id: Option<i64>,
 }
 
 const PASSAGE_SELECT: &str = "SELECT p.id, p.checkpoint_id, c.name AS checkpoint_name, p.jurisdiction_code, p.passed_at, \
@@ -330,33 +310,18 @@ impl NewPassage {
 }
 
 pub async fn insert_passage(tx: &mut Tx, r: &NewPassage, at: DateTime<Utc>) -> Result<Written> {
-    let written = on_tx!(tx, x => {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO passages (checkpoint_id, jurisdiction_code, passed_at, pass_date, plate, vehicle_class, origin_code, \
-             origin_text, travel_history, reason, persons, fevers, let_through, turned_back, observed, quarantined, \
-             idempotency_key, recorded_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id")
-            .bind(r.checkpoint_id).bind(&r.jurisdiction_code).bind(r.passed_at).bind(r.pass_date)
-            .bind(&r.plate).bind(&r.vehicle_class).bind(&r.origin_code).bind(&r.origin_text)
-            .bind(&r.travel_history).bind(&r.reason).bind(r.travellers.len() as i32).bind(r.fevers())
-            .bind(r.count("through")).bind(r.count("turned_back")).bind(r.count("observation"))
-            .bind(r.count("quarantine")).bind(&r.idempotency_key).bind(&r.recorded_by).bind(at)
-            .fetch_one(&mut *x).await?;
-        let mut qb = sqlx::QueryBuilder::new(
-            "INSERT INTO passage_travellers (passage_id, seq, is_driver, name, id_number, phone, temperature, fever, \
-             outcome, destination_code, destination_text) ");
-        qb.push_values(r.travellers.iter().enumerate(), |mut b, (i, t)| {
-            b.push_bind(id).push_bind(i as i32 + 1).push_bind(t.is_driver).push_bind(t.name.as_str())
-                .push_bind(t.id_number.as_str()).push_bind(t.phone.as_deref()).push_bind(t.temperature)
-                .push_bind(t.fever).push_bind(t.outcome.as_str()).push_bind(t.destination_code.as_deref())
-                .push_bind(t.destination_text.as_str());
-        });
-        qb.push(" RETURNING id");
-        let mut tids: Vec<i64> = qb.build_query_scalar::<i64>().fetch_all(&mut *x).await?;
-        tids.sort_unstable();
-        (id, tids)
-    });
-    let (id, tids) = written;
+    let id = write_passages(tx, std::slice::from_ref(r), at)
+        .await?
+        .first()
+        .copied()
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let travellers: Vec<(i64, usize, &NewTraveller)> = r
+        .travellers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (id, i, t))
+        .collect();
+    let tids = write_travellers(tx, &travellers).await?;
     passage_days::add(tx, &[r.contribution()]).await?;
     let handovers: Vec<_> = tids
         .iter()
@@ -382,32 +347,59 @@ pub async fn insert_passage(tx: &mut Tx, r: &NewPassage, at: DateTime<Utc>) -> R
     Ok(Written { id, handovers })
 }
 
+/// Writes the rows of passages (not their travellers) in one statement; their ids, in the
+/// order of `rows`.
+async fn write_passages(tx: &mut Tx, rows: &[NewPassage], at: DateTime<Utc>) -> Result<Vec<i64>> {
+    let mut ids: Vec<i64> = on_tx!(tx, x => {
+        let mut qb = sqlx::QueryBuilder::new(
+            "INSERT INTO passages (checkpoint_id, jurisdiction_code, passed_at, pass_date, plate, vehicle_class, origin_code, \
+             origin_text, travel_history, reason, persons, fevers, let_through, turned_back, observed, quarantined, \
+             idempotency_key, recorded_by, created_at) ");
+        qb.push_values(rows, |mut b, r| {
+            b.push_bind(r.checkpoint_id).push_bind(r.jurisdiction_code.as_str()).push_bind(r.passed_at)
+                .push_bind(r.pass_date).push_bind(r.plate.as_deref()).push_bind(r.vehicle_class.as_deref())
+                .push_bind(r.origin_code.as_deref()).push_bind(r.origin_text.as_str())
+                .push_bind(r.travel_history.as_str()).push_bind(r.reason.as_str())
+                .push_bind(r.travellers.len() as i32).push_bind(r.fevers()).push_bind(r.count("through"))
+                .push_bind(r.count("turned_back")).push_bind(r.count("observation"))
+                .push_bind(r.count("quarantine")).push_bind(r.idempotency_key.as_deref())
+                .push_bind(r.recorded_by.as_str()).push_bind(at);
+        });
+        qb.push(" RETURNING id");
+        qb.build_query_scalar::<i64>().fetch_all(&mut *x).await?
+    });
+    // Identities are handed out in the order of the rows of one statement.
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Writes travellers (their passage, their place in it from 0, the traveller) in one
+/// statement; their ids, in the order of `rows`.
+async fn write_travellers(tx: &mut Tx, rows: &[(i64, usize, &NewTraveller)]) -> Result<Vec<i64>> {
+    let mut tids: Vec<i64> = on_tx!(tx, x => {
+        let mut qb = sqlx::QueryBuilder::new(
+            "INSERT INTO passage_travellers (passage_id, seq, is_driver, name, id_number, phone, temperature, fever, \
+             outcome, destination_code, destination_text) ");
+        qb.push_values(rows, |mut b, (id, i, t)| {
+            b.push_bind(*id).push_bind(*i as i32 + 1).push_bind(t.is_driver).push_bind(t.name.as_str())
+                .push_bind(t.id_number.as_str()).push_bind(t.phone.as_deref()).push_bind(t.temperature)
+                .push_bind(t.fever).push_bind(t.outcome.as_str()).push_bind(t.destination_code.as_deref())
+                .push_bind(t.destination_text.as_str());
+        });
+        qb.push(" RETURNING id");
+        qb.build_query_scalar::<i64>().fetch_all(&mut *x).await?
+    });
+    tids.sort_unstable();
+    Ok(tids)
+}
+
 /// Writes many passages at once (for loading data); returns how many travellers were written.
 pub async fn insert_passages(tx: &mut Tx, rows: &[NewPassage], at: DateTime<Utc>) -> Result<usize> {
     let mut written = 0;
     for chunk in rows.chunks(1000) {
-        let mut ids: Vec<i64> = on_tx!(tx, x => {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO passages (checkpoint_id, jurisdiction_code, passed_at, pass_date, plate, vehicle_class, origin_code, \
-                 origin_text, travel_history, reason, persons, fevers, let_through, turned_back, observed, quarantined, \
-                 idempotency_key, recorded_by, created_at) ");
-            qb.push_values(chunk, |mut b, r| {
-                b.push_bind(r.checkpoint_id).push_bind(r.jurisdiction_code.as_str()).push_bind(r.passed_at)
-                    .push_bind(r.pass_date).push_bind(r.plate.as_deref()).push_bind(r.vehicle_class.as_deref())
-                    .push_bind(r.origin_code.as_deref()).push_bind(r.origin_text.as_str())
-                    .push_bind(r.travel_history.as_str()).push_bind(r.reason.as_str())
-                    .push_bind(r.travellers.len() as i32).push_bind(r.fevers()).push_bind(r.count("through"))
-                    .push_bind(r.count("turned_back")).push_bind(r.count("observation"))
-                    .push_bind(r.count("quarantine")).push_bind(r.idempotency_key.as_deref())
-                    .push_bind(r.recorded_by.as_str()).push_bind(at);
-            });
-            qb.push(" RETURNING id");
-            qb.build_query_scalar::<i64>().fetch_all(&mut *x).await?
-        });
+        let ids = write_passages(tx, chunk, at).await?;
         let contributions: Vec<Contribution> = chunk.iter().map(NewPassage::contribution).collect();
         passage_days::add(tx, &contributions).await?;
-        // Identities are handed out in the order of the rows of one statement.
-        ids.sort_unstable();
         let by_id: std::collections::HashMap<i64, &NewPassage> =
             ids.iter().copied().zip(chunk).collect();
         let mut handovers = Vec::new();
@@ -422,27 +414,21 @@ pub async fn insert_passages(tx: &mut Tx, rows: &[NewPassage], at: DateTime<Utc>
             })
             .collect();
         for part in travellers.chunks(2000) {
-            on_tx!(tx, x => {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO passage_travellers (passage_id, seq, is_driver, name, id_number, phone, temperature, fever, \
-                     outcome, destination_code, destination_text) ");
-                qb.push_values(part, |mut b, (id, i, t)| {
-                    b.push_bind(*id).push_bind(*i as i32 + 1).push_bind(t.is_driver).push_bind(t.name.as_str())
-                        .push_bind(t.id_number.as_str()).push_bind(t.phone.as_deref()).push_bind(t.temperature)
-                        .push_bind(t.fever).push_bind(t.outcome.as_str()).push_bind(t.destination_code.as_deref())
-                        .push_bind(t.destination_text.as_str());
-                });
-                qb.push(" RETURNING id");
-                let mut tids: Vec<i64> = qb.build_query_scalar::<i64>().fetch_all(&mut *x).await?;
-                tids.sort_unstable();
-                for (tid, (id, _, t)) in tids.iter().zip(part) {
-                    if let Some(h) = &t.handover {
-                        if let Some(r) = by_id.get(id) {
-                            handovers.push((*tid, *id, r.jurisdiction_code.clone(), r.pass_date, r.passed_at, h));
-                        }
+            let tids = write_travellers(tx, part).await?;
+            for (tid, (id, _, t)) in tids.iter().zip(part) {
+                if let Some(h) = &t.handover {
+                    if let Some(r) = by_id.get(id) {
+                        handovers.push((
+                            *tid,
+                            *id,
+                            r.jurisdiction_code.clone(),
+                            r.pass_date,
+                            r.passed_at,
+                            h,
+                        ));
                     }
                 }
-            });
+            }
             written += part.len();
         }
         crate::handovers::insert_for_travellers(tx, &handovers).await?;
@@ -492,17 +478,8 @@ pub async fn travellers(db: &Db, passage_ids: &[i64]) -> Result<Vec<TravellerRow
 
 // ---- counts ----
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
-pub struct Counts {
-    pub passages: i64,
-    pub vehicles: i64,
-    pub persons: i64,
-    pub fevers: i64,
-    pub let_through: i64,
-    pub turned_back: i64,
-    pub observed: i64,
-    pub quarantined: i64,
-}
+/// The counts of passages, as the rollup keeps them.
+pub use crate::passage_days::PassageCounts as Counts;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DayCounts {

@@ -6,33 +6,43 @@ use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::Scope;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct FilingRow {
-    pub id: i64,
-    pub enterprise_id: i64,
-    pub enterprise_name: String,
-    pub jurisdiction_code: String,
-    pub round: i64,
-    pub previous_id: Option<i64>,
-    pub planned_on: NaiveDate,
-    pub prevention_plan: String,
-    pub employees_planned: i64,
-    pub check_mechanism: bool,
-    pub check_mechanism_note: Option<String>,
-    pub check_screening: bool,
-    pub check_screening_note: Option<String>,
-    pub check_supplies: bool,
-    pub check_supplies_note: Option<String>,
-    pub check_management: bool,
-    pub check_management_note: Option<String>,
-    pub check_publicity: bool,
-    pub check_publicity_note: Option<String>,
-    pub status: String,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub decision_note: Option<String>,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct FilingRow {
+        pub id: i64,
+        pub enterprise_name: String,
+        pub round: i64,
+        pub previous_id: Option<i64>,
+        pub check_mechanism: bool,
+        pub check_mechanism_note: Option<String>,
+        pub check_screening: bool,
+        pub check_screening_note: Option<String>,
+        pub check_supplies: bool,
+        pub check_supplies_note: Option<String>,
+        pub check_management: bool,
+        pub check_management_note: Option<String>,
+        pub check_publicity: bool,
+        pub check_publicity_note: Option<String>,
+        pub status: String,
+        pub decided_by: Option<String>,
+        pub decided_at: Option<DateTime<Utc>>,
+        pub decision_note: Option<String>,
+        pub created_at: DateTime<Utc>,
+    }
+    /// A filing as written; the round and the previous round are found when it is inserted.
+    #[derive(Debug, Clone)]
+    pub struct NewFiling {
+        /// The five checks in the order of `FilingCheck::ALL`: ticked, and a note.
+        pub checks: [(bool, Option<String>); 5],
+    }
+    both {
+        pub enterprise_id: i64,
+        pub jurisdiction_code: String,
+        pub planned_on: NaiveDate,
+        pub prevention_plan: String,
+        pub employees_planned: i64,
+        pub created_by: String,
+    }
 }
 
 const COLUMNS: &str = "f.id, f.enterprise_id, e.name AS enterprise_name, f.jurisdiction_code, f.round, f.previous_id, \
@@ -40,19 +50,6 @@ const COLUMNS: &str = "f.id, f.enterprise_id, e.name AS enterprise_name, f.juris
      f.check_screening_note, f.check_supplies, f.check_supplies_note, f.check_management, f.check_management_note, \
      f.check_publicity, f.check_publicity_note, f.status, f.decided_by, f.decided_at, f.decision_note, f.created_by, \
      f.created_at";
-
-/// A filing as written; the round and the previous round are found when it is inserted.
-#[derive(Debug, Clone)]
-pub struct NewFiling {
-    pub enterprise_id: i64,
-    pub jurisdiction_code: String,
-    pub planned_on: NaiveDate,
-    pub prevention_plan: String,
-    pub employees_planned: i64,
-    /// The five checks in the order of `FilingCheck::ALL`: ticked, and a note.
-    pub checks: [(bool, Option<String>); 5],
-    pub created_by: String,
-}
 
 /// Inserts a filing as the enterprise's next round, waiting for a decision. Fails with
 /// `StoreError::Unique` if a round is already waiting or approved.

@@ -5,6 +5,9 @@
 //! same statement against whichever engine the URL chose. Only the migrations are written
 //! per engine, because the column types differ.
 
+#[macro_use]
+mod rows;
+
 pub mod audit;
 pub mod backup;
 pub mod bulk;
@@ -196,6 +199,14 @@ impl Engine {
             Engine::Postgres => "PostgreSQL",
         }
     }
+
+    /// The database of this engine could not be reached, for `reason`.
+    fn unreachable(self, reason: impl ToString) -> StoreError {
+        StoreError::Unreachable {
+            engine: self.name(),
+            reason: reason.to_string(),
+        }
+    }
 }
 
 /// A database URL with any password replaced by `***`, safe to print or log.
@@ -376,6 +387,18 @@ fn orphaned_transaction<C: Connection>(c: &C) -> bool {
     false
 }
 
+/// Both pools' check before a connection is handed out: it is kept unless
+/// [`orphaned_transaction`].
+fn not_orphaned<C: Connection>(
+    c: &mut C,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = std::result::Result<bool, sqlx::Error>> + Send + '_>,
+> {
+    let fresh = !orphaned_transaction(c);
+    Box::pin(async move { Ok(fresh) })
+}
+
 /// SQLite writers of this process between asking for a write transaction and having it.
 static WRITERS_WAITING: AtomicUsize = AtomicUsize::new(0);
 
@@ -435,16 +458,10 @@ impl Db {
                     .max_connections(12)
                     .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(5))
-                    .before_acquire(|c, _| {
-                        let fresh = !orphaned_transaction(c);
-                        Box::pin(async move { Ok(fresh) })
-                    })
+                    .before_acquire(not_orphaned)
                     .connect_with(opts)
                     .await
-                    .map_err(|e| StoreError::Unreachable {
-                        engine: "SQLite",
-                        reason: e.to_string(),
-                    })?;
+                    .map_err(|e| Engine::Sqlite.unreachable(e))?;
                 checkpoint_in_background(&pool);
                 Ok(Db::Sqlite(pool))
             }
@@ -462,34 +479,18 @@ impl Db {
                     Ok(Ok(c)) => {
                         let _ = c.close().await;
                     }
-                    Ok(Err(e)) => {
-                        return Err(StoreError::Unreachable {
-                            engine: "PostgreSQL",
-                            reason: e.to_string(),
-                        })
-                    }
-                    Err(_) => {
-                        return Err(StoreError::Unreachable {
-                            engine: "PostgreSQL",
-                            reason: "10 秒内无响应".into(),
-                        })
-                    }
+                    Ok(Err(e)) => return Err(Engine::Postgres.unreachable(e)),
+                    Err(_) => return Err(Engine::Postgres.unreachable("10 秒内无响应")),
                 }
                 // A short wait for a connection: when the server is down, callers are told
                 // so within a second instead of hanging.
                 let pool = PgPoolOptions::new()
                     .max_connections(32)
                     .acquire_timeout(PG_ACQUIRE_TIMEOUT)
-                    .before_acquire(|c, _| {
-                        let fresh = !orphaned_transaction(c);
-                        Box::pin(async move { Ok(fresh) })
-                    })
+                    .before_acquire(not_orphaned)
                     .connect_with(opts)
                     .await
-                    .map_err(|e| StoreError::Unreachable {
-                        engine: "PostgreSQL",
-                        reason: e.to_string(),
-                    })?;
+                    .map_err(|e| Engine::Postgres.unreachable(e))?;
                 Ok(Db::Postgres(pool))
             }
         }

@@ -14,49 +14,38 @@ pub struct NewResponsible {
     pub duty: String,
 }
 
-#[derive(Debug, Clone)]
-pub struct NewCase {
-    pub kind: String,
-    pub name: String,
-    pub id_number: String,
-    pub phone: Option<String>,
-    pub screened_person_id: Option<i64>,
-    pub traveller_id: Option<i64>,
-    pub jurisdiction_code: String,
-    pub place: String,
-    pub reason: String,
-    pub last_exposure: NaiveDate,
-    pub start_date: NaiveDate,
-    pub planned_end: NaiveDate,
-    pub next_due_at: DateTime<Utc>,
-    pub created_by: String,
-    pub responsible: Vec<NewResponsible>,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CaseRow {
-    pub id: i64,
-    pub kind: String,
-    pub name: String,
-    pub id_number: String,
-    pub phone: Option<String>,
-    pub screened_person_id: Option<i64>,
-    pub traveller_id: Option<i64>,
-    pub jurisdiction_code: String,
-    pub place: String,
-    pub reason: String,
-    pub last_exposure: NaiveDate,
-    pub start_date: NaiveDate,
-    pub planned_end: NaiveDate,
-    pub status: String,
-    pub last_followup_at: Option<DateTime<Utc>>,
-    pub next_due_at: DateTime<Utc>,
-    pub referral_clinic: Option<String>,
-    pub referred_at: Option<DateTime<Utc>>,
-    pub released_on: Option<NaiveDate>,
-    pub released_by: Option<String>,
-    pub release_reason: Option<String>,
-    pub created_by: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct CaseRow {
+        pub id: i64,
+        pub status: String,
+        pub last_followup_at: Option<DateTime<Utc>>,
+        pub referral_clinic: Option<String>,
+        pub referred_at: Option<DateTime<Utc>>,
+        pub released_on: Option<NaiveDate>,
+        pub released_by: Option<String>,
+        pub release_reason: Option<String>,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewCase {
+        pub responsible: Vec<NewResponsible>,
+    }
+    both {
+        pub kind: String,
+        pub name: String,
+        pub id_number: String,
+        pub phone: Option<String>,
+        pub screened_person_id: Option<i64>,
+        pub traveller_id: Option<i64>,
+        pub jurisdiction_code: String,
+        pub place: String,
+        pub reason: String,
+        pub last_exposure: NaiveDate,
+        pub start_date: NaiveDate,
+        pub planned_end: NaiveDate,
+        pub next_due_at: DateTime<Utc>,
+        pub created_by: String,
+    }
 }
 
 const CASE_SELECT: &str = "SELECT id, kind, name, id_number, phone, screened_person_id, traveller_id, \
@@ -213,27 +202,22 @@ pub async fn people_places(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String)>> {
 
 // ---- follow-ups ----
 
-#[derive(Debug, Clone)]
-pub struct NewFollowup {
-    pub case_id: i64,
-    pub followed_at: DateTime<Utc>,
-    pub temperature: i32,
-    pub symptoms: String,
-    pub abnormal: bool,
-    pub note: String,
-    pub recorded_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct FollowupRow {
-    pub id: i64,
-    pub case_id: i64,
-    pub followed_at: DateTime<Utc>,
-    pub temperature: i32,
-    pub symptoms: String,
-    pub abnormal: bool,
-    pub note: String,
-    pub recorded_by: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct FollowupRow {
+        pub id: i64,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewFollowup {}
+    both {
+        pub case_id: i64,
+        pub followed_at: DateTime<Utc>,
+        pub temperature: i32,
+        pub symptoms: String,
+        pub abnormal: bool,
+        pub note: String,
+        pub recorded_by: String,
+    }
 }
 
 /// A referral made with a follow-up: the clinic and the alert text for each responsible

@@ -44,8 +44,9 @@ pub struct DayKey {
 }
 
 /// What passages add to their row of the rollup: one passage's (`passages` = 1, `vehicles`
-/// 1 when it has a plate) or the sum of several of one row.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// 1 when it has a plate) or the sum of several of one row; as read, the counts of a
+/// checkpoint, a place or a day (`checkpoints::Counts`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct PassageCounts {
     pub passages: i64,
     pub vehicles: i64,
@@ -111,16 +112,7 @@ pub async fn add(tx: &mut Tx, contributions: &[Contribution]) -> Result<()> {
                     .push_bind(c.let_through).push_bind(c.turned_back).push_bind(c.observed)
                     .push_bind(c.quarantined);
             });
-            qb.push(
-                " ON CONFLICT (checkpoint_id, day, jurisdiction_code) DO UPDATE SET \
-                 passages = passage_days.passages + excluded.passages, \
-                 vehicles = passage_days.vehicles + excluded.vehicles, \
-                 persons = passage_days.persons + excluded.persons, \
-                 fevers = passage_days.fevers + excluded.fevers, \
-                 let_through = passage_days.let_through + excluded.let_through, \
-                 turned_back = passage_days.turned_back + excluded.turned_back, \
-                 observed = passage_days.observed + excluded.observed, \
-                 quarantined = passage_days.quarantined + excluded.quarantined");
+            qb.push(ADD_TO_ROW);
             qb.build().execute(&mut *x).await.map(|_| ())?
         });
     }

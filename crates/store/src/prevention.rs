@@ -156,44 +156,33 @@ pub async fn visit(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ScreenedRow {
-    pub id: i64,
-    pub household_id: i64,
-    pub grid_code: String,
-    pub name: String,
-    pub id_number: String,
-    pub phone: Option<String>,
-    pub kind: String,
-    pub came_from: Option<String>,
-    pub arrived_on: Option<NaiveDate>,
-    pub travel: String,
-    pub risk_contact: bool,
-    pub risk_level: String,
-    pub screened_on: NaiveDate,
-    pub screened_by: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct ScreenedRow {
+        pub id: i64,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewScreened {}
+    both {
+        pub household_id: i64,
+        pub grid_code: String,
+        pub name: String,
+        pub id_number: String,
+        pub phone: Option<String>,
+        pub kind: String,
+        pub came_from: Option<String>,
+        pub arrived_on: Option<NaiveDate>,
+        pub travel: String,
+        pub risk_contact: bool,
+        pub risk_level: String,
+        pub screened_on: NaiveDate,
+        pub screened_by: String,
+    }
 }
 
 const SCREENED_COLUMNS: &str =
     "id, household_id, grid_code, name, id_number, phone, kind, came_from, arrived_on, travel, \
      risk_contact, risk_level, screened_on, screened_by";
-
-#[derive(Debug, Clone)]
-pub struct NewScreened {
-    pub household_id: i64,
-    pub grid_code: String,
-    pub name: String,
-    pub id_number: String,
-    pub phone: Option<String>,
-    pub kind: String,
-    pub came_from: Option<String>,
-    pub arrived_on: Option<NaiveDate>,
-    pub travel: String,
-    pub risk_contact: bool,
-    pub risk_level: String,
-    pub screened_on: NaiveDate,
-    pub screened_by: String,
-}
 
 pub async fn insert_screened(tx: &mut Tx, s: &NewScreened, at: DateTime<Utc>) -> Result<i64> {
     Ok(on_tx!(tx, x => sqlx::query_scalar(
@@ -270,32 +259,27 @@ pub async fn set_risk(tx: &mut Tx, id: i64, level: &str) -> Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct RiskAreaRow {
-    pub id: i64,
-    pub jurisdiction_code: String,
-    pub region_code: String,
-    pub region_name: String,
-    pub from_on: NaiveDate,
-    pub until_on: Option<NaiveDate>,
-    pub level: String,
-    pub set_by: String,
-    pub updated_at: DateTime<Utc>,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct RiskAreaRow {
+        pub id: i64,
+        pub updated_at: DateTime<Utc>,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewRiskArea {}
+    both {
+        pub jurisdiction_code: String,
+        pub region_code: String,
+        pub region_name: String,
+        pub from_on: NaiveDate,
+        pub until_on: Option<NaiveDate>,
+        pub level: String,
+        pub set_by: String,
+    }
 }
 
 const RISK_COLUMNS: &str =
     "id, jurisdiction_code, region_code, region_name, from_on, until_on, level, set_by, updated_at";
-
-#[derive(Debug, Clone)]
-pub struct NewRiskArea {
-    pub jurisdiction_code: String,
-    pub region_code: String,
-    pub region_name: String,
-    pub from_on: NaiveDate,
-    pub until_on: Option<NaiveDate>,
-    pub level: String,
-    pub set_by: String,
-}
 
 pub async fn insert_risk_area(tx: &mut Tx, r: &NewRiskArea, at: DateTime<Utc>) -> Result<i64> {
     Ok(on_tx!(tx, x => sqlx::query_scalar(
@@ -502,35 +486,32 @@ pub async fn figures_tx(tx: &mut Tx, grid: &str, day: NaiveDate) -> Result<DayFi
     )
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct GridReportRow {
-    pub id: i64,
-    pub grid_code: String,
-    pub report_date: NaiveDate,
-    pub screened: i64,
-    pub arrivals: i64,
-    pub high_risk: i64,
-    pub publicity: i64,
-    pub incidents: i64,
-    pub zero_report: bool,
-    pub remarks: String,
-    pub filed_by: String,
-    pub filed_at: DateTime<Utc>,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct GridReportRow {
+        pub id: i64,
+        pub screened: i64,
+        pub arrivals: i64,
+        pub high_risk: i64,
+        pub publicity: i64,
+        pub incidents: i64,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewGridReport {
+        pub figures: DayFigures,
+    }
+    both {
+        pub grid_code: String,
+        pub report_date: NaiveDate,
+        pub zero_report: bool,
+        pub remarks: String,
+        pub filed_by: String,
+        pub filed_at: DateTime<Utc>,
+    }
 }
 
 const REPORT_COLUMNS: &str = "id, grid_code, report_date, screened, arrivals, high_risk, publicity, incidents, zero_report, \
      remarks, filed_by, filed_at";
-
-#[derive(Debug, Clone)]
-pub struct NewGridReport {
-    pub grid_code: String,
-    pub report_date: NaiveDate,
-    pub figures: DayFigures,
-    pub zero_report: bool,
-    pub remarks: String,
-    pub filed_by: String,
-    pub filed_at: DateTime<Utc>,
-}
 
 /// Files a grid's report; None if the day is already reported.
 pub async fn insert_report(tx: &mut Tx, r: &NewGridReport) -> Result<Option<i64>> {

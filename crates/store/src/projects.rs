@@ -5,40 +5,31 @@ use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::Scope;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ProjectRow {
-    pub id: i64,
-    pub name: String,
-    pub jurisdiction_code: String,
-    pub category: String,
-    pub owner: String,
-    pub plan_year: i64,
-    pub total_investment: i64,
-    pub annual_plan: i64,
-    pub planned_start: NaiveDate,
-    pub actual_start: Option<NaiveDate>,
-    pub is_restart: bool,
-    pub status: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct ProjectRow {
+        pub id: i64,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewProject {}
+    both {
+        pub name: String,
+        pub jurisdiction_code: String,
+        pub category: String,
+        pub owner: String,
+        pub plan_year: i64,
+        pub total_investment: i64,
+        pub annual_plan: i64,
+        pub planned_start: NaiveDate,
+        pub actual_start: Option<NaiveDate>,
+        pub is_restart: bool,
+        pub status: String,
+    }
 }
 
 const PROJECT_COLUMNS: &str =
     "id, name, jurisdiction_code, category, owner, plan_year, total_investment, annual_plan, \
      planned_start, actual_start, is_restart, status";
-
-#[derive(Debug, Clone)]
-pub struct NewProject {
-    pub name: String,
-    pub jurisdiction_code: String,
-    pub category: String,
-    pub owner: String,
-    pub plan_year: i64,
-    pub total_investment: i64,
-    pub annual_plan: i64,
-    pub planned_start: NaiveDate,
-    pub actual_start: Option<NaiveDate>,
-    pub is_restart: bool,
-    pub status: String,
-}
 
 pub async fn insert_project(tx: &mut Tx, p: &NewProject, at: DateTime<Utc>) -> Result<i64> {
     Ok(on_tx!(tx, x => sqlx::query_scalar(
@@ -181,29 +172,25 @@ pub async fn insert_progress_rows(
 
 // ---- key plants ----
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PlantRow {
-    pub id: i64,
-    pub name: String,
-    pub enterprise_id: Option<i64>,
-    pub jurisdiction_code: String,
-    pub product: String,
-    pub unit: String,
-    pub design_capacity: i64,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct PlantRow {
+        pub id: i64,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewPlant {}
+    both {
+        pub name: String,
+        pub enterprise_id: Option<i64>,
+        pub jurisdiction_code: String,
+        pub product: String,
+        pub unit: String,
+        pub design_capacity: i64,
+    }
 }
 
 const PLANT_COLUMNS: &str =
     "id, name, enterprise_id, jurisdiction_code, product, unit, design_capacity";
-
-#[derive(Debug, Clone)]
-pub struct NewPlant {
-    pub name: String,
-    pub enterprise_id: Option<i64>,
-    pub jurisdiction_code: String,
-    pub product: String,
-    pub unit: String,
-    pub design_capacity: i64,
-}
 
 pub async fn insert_plant(tx: &mut Tx, p: &NewPlant, at: DateTime<Utc>) -> Result<i64> {
     Ok(on_tx!(tx, x => sqlx::query_scalar(
@@ -280,27 +267,22 @@ pub async fn outputs(
         .bind(plant).bind(from).bind(to).fetch_all(p).await?))
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ShipmentRow {
-    pub id: i64,
-    pub plant_id: i64,
-    pub ship_date: NaiveDate,
-    pub province_code: String,
-    pub quantity: i64,
-    pub mode: String,
-    pub note: String,
-    pub filed_by: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewShipment {
-    pub plant_id: i64,
-    pub ship_date: NaiveDate,
-    pub province_code: String,
-    pub quantity: i64,
-    pub mode: String,
-    pub note: String,
-    pub filed_by: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct ShipmentRow {
+        pub id: i64,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewShipment {}
+    both {
+        pub plant_id: i64,
+        pub ship_date: NaiveDate,
+        pub province_code: String,
+        pub quantity: i64,
+        pub mode: String,
+        pub note: String,
+        pub filed_by: String,
+    }
 }
 
 pub async fn insert_shipment(tx: &mut Tx, s: &NewShipment, at: DateTime<Utc>) -> Result<i64> {

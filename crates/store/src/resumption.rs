@@ -5,43 +5,32 @@ use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::Scope;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct EnterpriseRow {
-    pub id: i64,
-    pub name: String,
-    pub credit_code: String,
-    pub credit_check_failed: bool,
-    pub jurisdiction_code: String,
-    pub industry_section: String,
-    pub industry_division: Option<String>,
-    pub above_size: bool,
-    pub key_enterprise: bool,
-    pub normal_headcount: i64,
-    pub normal_output: i64,
-    pub output_unit: String,
-    pub contact_name: Option<String>,
-    pub contact_phone: Option<String>,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct EnterpriseRow {
+        pub id: i64,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewEnterprise {}
+    both {
+        pub name: String,
+        pub credit_code: String,
+        pub credit_check_failed: bool,
+        pub jurisdiction_code: String,
+        pub industry_section: String,
+        pub industry_division: Option<String>,
+        pub above_size: bool,
+        pub key_enterprise: bool,
+        pub normal_headcount: i64,
+        pub normal_output: i64,
+        pub output_unit: String,
+        pub contact_name: Option<String>,
+        pub contact_phone: Option<String>,
+    }
 }
 
 const ENTERPRISE_COLUMNS: &str = "id, name, credit_code, credit_check_failed, jurisdiction_code, industry_section, \
      industry_division, above_size, key_enterprise, normal_headcount, normal_output, output_unit, contact_name, contact_phone";
-
-#[derive(Debug, Clone)]
-pub struct NewEnterprise {
-    pub name: String,
-    pub credit_code: String,
-    pub credit_check_failed: bool,
-    pub jurisdiction_code: String,
-    pub industry_section: String,
-    pub industry_division: Option<String>,
-    pub above_size: bool,
-    pub key_enterprise: bool,
-    pub normal_headcount: i64,
-    pub normal_output: i64,
-    pub output_unit: String,
-    pub contact_name: Option<String>,
-    pub contact_phone: Option<String>,
-}
 
 pub async fn insert_enterprise(tx: &mut Tx, e: &NewEnterprise, at: DateTime<Utc>) -> Result<i64> {
     let id: i64 = on_tx!(tx, x => sqlx::query_scalar(
@@ -98,42 +87,31 @@ pub async fn insert_exclusion(
     Ok(id)
 }
 
-/// A day's report as filed.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ReportRow {
-    pub id: i64,
-    pub enterprise_id: i64,
-    pub report_date: NaiveDate,
-    pub version: i64,
-    pub is_current: bool,
-    pub status: String,
-    pub on_duty: i64,
-    pub back_from_outside: i64,
-    pub in_quarantine: i64,
-    pub abnormal_temps: i64,
-    pub mask_days: i64,
-    pub disinfectant_days: i64,
-    pub checks_passed: i64,
-    pub output: i64,
-    pub problems: String,
-    pub filed_by: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewReport {
-    pub enterprise_id: i64,
-    pub report_date: NaiveDate,
-    pub status: String,
-    pub on_duty: i64,
-    pub back_from_outside: i64,
-    pub in_quarantine: i64,
-    pub abnormal_temps: i64,
-    pub mask_days: i64,
-    pub disinfectant_days: i64,
-    pub checks_passed: i64,
-    pub output: i64,
-    pub problems: String,
-    pub filed_by: String,
+row_and_new! {
+    /// A day's report as filed.
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct ReportRow {
+        pub id: i64,
+        pub version: i64,
+        pub is_current: bool,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewReport {}
+    both {
+        pub enterprise_id: i64,
+        pub report_date: NaiveDate,
+        pub status: String,
+        pub on_duty: i64,
+        pub back_from_outside: i64,
+        pub in_quarantine: i64,
+        pub abnormal_temps: i64,
+        pub mask_days: i64,
+        pub disinfectant_days: i64,
+        pub checks_passed: i64,
+        pub output: i64,
+        pub problems: String,
+        pub filed_by: String,
+    }
 }
 
 /// Files a report: a correction of a day already reported becomes the current version and
@@ -200,6 +178,13 @@ pub async fn reports(db: &Db, enterprise: i64) -> Result<Vec<ReportRow>> {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RateRow {
     pub key: String,
+    #[sqlx(flatten)]
+    pub counts: RateCounts,
+}
+
+/// The counts behind the rates, as summed by [`SUMS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct RateCounts {
     pub registered: i64,
     pub excluded: i64,
     pub resumed: i64,
@@ -215,13 +200,8 @@ pub struct SeriesRow {
     pub day: NaiveDate,
     /// The group (see [`Grouping`]); empty for the total.
     pub key: String,
-    pub registered: i64,
-    pub excluded: i64,
-    pub resumed: i64,
-    pub headcount: i64,
-    pub on_duty: i64,
-    pub baseline: i64,
-    pub output: i64,
+    #[sqlx(flatten)]
+    pub counts: RateCounts,
 }
 
 /// How the counts are grouped.

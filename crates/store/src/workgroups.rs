@@ -10,29 +10,24 @@ use sqlx::QueryBuilder;
 
 // ---- stationing ----
 
-#[derive(Debug, Clone)]
-pub struct NewAssignment {
-    pub org_id: i64,
-    pub enterprise_id: i64,
-    pub jurisdiction_code: String,
-    pub from_on: NaiveDate,
-    pub until_on: Option<NaiveDate>,
-    pub note: String,
-    pub assigned_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct AssignmentRow {
-    pub id: i64,
-    pub org_id: i64,
-    pub org_name: String,
-    pub enterprise_id: i64,
-    pub enterprise_name: String,
-    pub jurisdiction_code: String,
-    pub from_on: NaiveDate,
-    pub until_on: Option<NaiveDate>,
-    pub note: String,
-    pub assigned_by: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct AssignmentRow {
+        pub id: i64,
+        pub org_name: String,
+        pub enterprise_name: String,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewAssignment {}
+    both {
+        pub org_id: i64,
+        pub enterprise_id: i64,
+        pub jurisdiction_code: String,
+        pub from_on: NaiveDate,
+        pub until_on: Option<NaiveDate>,
+        pub note: String,
+        pub assigned_by: String,
+    }
 }
 
 const ASSIGNMENT_SELECT: &str = "SELECT a.id, a.org_id, o.name AS org_name, a.enterprise_id, e.name AS enterprise_name, \
@@ -176,35 +171,32 @@ pub async fn running(db: &Db, scope: &Scope, as_of: NaiveDate) -> Result<Vec<(i6
 
 // ---- visits ----
 
-#[derive(Debug, Clone)]
-pub struct NewVisit {
-    pub org_id: i64,
-    pub enterprise_id: i64,
-    pub jurisdiction_code: String,
-    pub visited_on: NaiveDate,
-    /// In the order of `PreventionCheck::ALL`.
-    pub checks: [bool; 5],
-    pub findings: String,
-    pub recorded_by: String,
-    pub visitors: Vec<i64>,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct VisitRow {
-    pub id: i64,
-    pub org_id: i64,
-    pub org_name: String,
-    pub enterprise_id: i64,
-    pub enterprise_name: String,
-    pub jurisdiction_code: String,
-    pub visited_on: NaiveDate,
-    pub check_mechanism: bool,
-    pub check_staff: bool,
-    pub check_facilities: bool,
-    pub check_management: bool,
-    pub check_publicity: bool,
-    pub findings: String,
-    pub recorded_by: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct VisitRow {
+        pub id: i64,
+        pub org_name: String,
+        pub enterprise_name: String,
+        pub check_mechanism: bool,
+        pub check_staff: bool,
+        pub check_facilities: bool,
+        pub check_management: bool,
+        pub check_publicity: bool,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewVisit {
+        /// In the order of `PreventionCheck::ALL`.
+        pub checks: [bool; 5],
+        pub visitors: Vec<i64>,
+    }
+    both {
+        pub org_id: i64,
+        pub enterprise_id: i64,
+        pub jurisdiction_code: String,
+        pub visited_on: NaiveDate,
+        pub findings: String,
+        pub recorded_by: String,
+    }
 }
 
 const VISIT_SELECT: &str = "SELECT v.id, v.org_id, o.name AS org_name, v.enterprise_id, e.name AS enterprise_name, \
@@ -279,36 +271,30 @@ pub async fn group_members(db: &Db, org_id: i64) -> Result<Vec<(i64, String)>> {
 
 // ---- production problems ----
 
-#[derive(Debug, Clone)]
-pub struct NewProblem {
-    pub enterprise_id: i64,
-    pub jurisdiction_code: String,
-    pub org_id: Option<i64>,
-    pub visit_id: Option<i64>,
-    pub category: String,
-    pub description: String,
-    pub raised_on: NaiveDate,
-    pub raised_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ProblemRow {
-    pub id: i64,
-    pub enterprise_id: i64,
-    pub enterprise_name: String,
-    pub jurisdiction_code: String,
-    pub org_id: Option<i64>,
-    pub org_name: Option<String>,
-    pub visit_id: Option<i64>,
-    pub category: String,
-    pub description: String,
-    pub raised_on: NaiveDate,
-    pub raised_by: String,
-    pub status: String,
-    pub resolution: Option<String>,
-    pub resolved_on: Option<NaiveDate>,
-    pub resolved_by: Option<String>,
-    pub ticket_id: Option<i64>,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct ProblemRow {
+        pub id: i64,
+        pub enterprise_name: String,
+        pub org_name: Option<String>,
+        pub status: String,
+        pub resolution: Option<String>,
+        pub resolved_on: Option<NaiveDate>,
+        pub resolved_by: Option<String>,
+        pub ticket_id: Option<i64>,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewProblem {}
+    both {
+        pub enterprise_id: i64,
+        pub jurisdiction_code: String,
+        pub org_id: Option<i64>,
+        pub visit_id: Option<i64>,
+        pub category: String,
+        pub description: String,
+        pub raised_on: NaiveDate,
+        pub raised_by: String,
+    }
 }
 
 const PROBLEM_SELECT: &str = "SELECT q.id, q.enterprise_id, e.name AS enterprise_name, q.jurisdiction_code, q.org_id, \

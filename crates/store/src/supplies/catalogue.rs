@@ -4,32 +4,26 @@ use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, Utc};
 use dualtrack_domain::jurisdiction::Scope;
 
-#[derive(Debug, Clone)]
-pub struct NewItem {
-    pub name: String,
-    pub category: String,
-    pub kind: String,
-    pub spec: String,
-    pub crop: Option<String>,
-    pub unit: String,
-    pub pack_unit: Option<String>,
-    pub pack_size: Option<i64>,
-    pub warn_days: i64,
-    pub created_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ItemRow {
-    pub id: i64,
-    pub name: String,
-    pub category: String,
-    pub kind: String,
-    pub spec: String,
-    pub crop: Option<String>,
-    pub unit: String,
-    pub pack_unit: Option<String>,
-    pub pack_size: Option<i64>,
-    pub warn_days: i64,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct ItemRow {
+        pub id: i64,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewItem {
+        pub created_by: String,
+    }
+    both {
+        pub name: String,
+        pub category: String,
+        pub kind: String,
+        pub spec: String,
+        pub crop: Option<String>,
+        pub unit: String,
+        pub pack_unit: Option<String>,
+        pub pack_size: Option<i64>,
+        pub warn_days: i64,
+    }
 }
 
 const ITEM_SELECT: &str = "SELECT id, name, category, kind, spec, crop, unit, pack_unit, pack_size, warn_days FROM supply_items";
@@ -58,27 +52,24 @@ pub async fn item_by_name(db: &Db, name: &str) -> Result<Option<ItemRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, ItemRow>(&sql).bind(name).fetch_optional(p).await?))
 }
 
-#[derive(Debug, Clone)]
-pub struct NewStore {
-    pub name: String,
-    pub kind: String,
-    pub jurisdiction_code: String,
-    pub checkpoint_id: Option<i64>,
-    pub address: String,
-    pub keeper: String,
-    pub created_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct StoreRow {
-    pub id: i64,
-    pub name: String,
-    pub kind: String,
-    pub jurisdiction_code: String,
-    pub place_name: String,
-    pub checkpoint_id: Option<i64>,
-    pub address: String,
-    pub keeper: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct StoreRow {
+        pub id: i64,
+        pub place_name: String,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewStore {
+        pub created_by: String,
+    }
+    both {
+        pub name: String,
+        pub kind: String,
+        pub jurisdiction_code: String,
+        pub checkpoint_id: Option<i64>,
+        pub address: String,
+        pub keeper: String,
+    }
 }
 
 const STORE_SELECT: &str = "SELECT s.id, s.name, s.kind, s.jurisdiction_code, j.name AS place_name, \

@@ -5,41 +5,31 @@ use super::*;
 use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 
-#[derive(Debug, Clone)]
-pub struct NewMovement {
-    pub kind: String,
-    pub item_id: i64,
-    pub quantity: i64,
-    pub from_store_id: Option<i64>,
-    pub to_store_id: Option<i64>,
-    pub jurisdiction_code: String,
-    pub moved_on: NaiveDate,
-    pub counterparty: String,
-    pub reason: String,
-    pub allocation_id: Option<i64>,
-    pub entered_quantity: i64,
-    pub entered_unit: String,
-    pub idempotency_key: Option<String>,
-    pub recorded_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct MovementRow {
-    pub id: i64,
-    pub kind: String,
-    pub item_id: i64,
-    pub quantity: i64,
-    pub from_store_id: Option<i64>,
-    pub to_store_id: Option<i64>,
-    pub jurisdiction_code: String,
-    pub moved_on: NaiveDate,
-    pub counterparty: String,
-    pub reason: String,
-    pub allocation_id: Option<i64>,
-    pub entered_quantity: i64,
-    pub entered_unit: String,
-    pub recorded_by: String,
-    pub created_at: DateTime<Utc>,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct MovementRow {
+        pub id: i64,
+        pub created_at: DateTime<Utc>,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewMovement {
+        pub idempotency_key: Option<String>,
+    }
+    both {
+        pub kind: String,
+        pub item_id: i64,
+        pub quantity: i64,
+        pub from_store_id: Option<i64>,
+        pub to_store_id: Option<i64>,
+        pub jurisdiction_code: String,
+        pub moved_on: NaiveDate,
+        pub counterparty: String,
+        pub reason: String,
+        pub allocation_id: Option<i64>,
+        pub entered_quantity: i64,
+        pub entered_unit: String,
+        pub recorded_by: String,
+    }
 }
 
 const MOVEMENT_SELECT: &str = "SELECT id, kind, item_id, quantity, from_store_id, to_store_id, jurisdiction_code, \

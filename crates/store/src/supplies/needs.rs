@@ -4,36 +4,27 @@ use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::Scope;
 
-#[derive(Debug, Clone)]
-pub struct NewNeed {
-    pub jurisdiction_code: String,
-    pub store_id: Option<i64>,
-    pub item_id: i64,
-    pub basis: String,
-    pub quantity: i64,
-    pub crop: Option<String>,
-    pub area_mu: Option<i64>,
-    pub from_on: NaiveDate,
-    pub until_on: Option<NaiveDate>,
-    pub note: String,
-    pub created_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct NeedRow {
-    pub id: i64,
-    pub jurisdiction_code: String,
-    pub place_name: String,
-    pub store_id: Option<i64>,
-    pub item_id: i64,
-    pub basis: String,
-    pub quantity: i64,
-    pub crop: Option<String>,
-    pub area_mu: Option<i64>,
-    pub from_on: NaiveDate,
-    pub until_on: Option<NaiveDate>,
-    pub note: String,
-    pub created_by: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct NeedRow {
+        pub id: i64,
+        pub place_name: String,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewNeed {}
+    both {
+        pub jurisdiction_code: String,
+        pub store_id: Option<i64>,
+        pub item_id: i64,
+        pub basis: String,
+        pub quantity: i64,
+        pub crop: Option<String>,
+        pub area_mu: Option<i64>,
+        pub from_on: NaiveDate,
+        pub until_on: Option<NaiveDate>,
+        pub note: String,
+        pub created_by: String,
+    }
 }
 
 const NEED_SELECT: &str =

@@ -4,35 +4,28 @@ use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::Scope;
 
-#[derive(Debug, Clone)]
-pub struct NewRequest {
-    pub jurisdiction_code: String,
-    pub to_code: String,
-    pub store_id: i64,
-    pub item_id: i64,
-    pub quantity: i64,
-    pub requested_on: NaiveDate,
-    pub needed_by: Option<NaiveDate>,
-    pub reason: String,
-    pub created_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct RequestRow {
-    pub id: i64,
-    pub jurisdiction_code: String,
-    pub place_name: String,
-    pub to_code: String,
-    pub store_id: i64,
-    pub item_id: i64,
-    pub quantity: i64,
-    pub allocated: i64,
-    pub requested_on: NaiveDate,
-    pub needed_by: Option<NaiveDate>,
-    pub reason: String,
-    pub status: String,
-    pub decision_note: String,
-    pub created_by: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct RequestRow {
+        pub id: i64,
+        pub place_name: String,
+        pub allocated: i64,
+        pub status: String,
+        pub decision_note: String,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewRequest {}
+    both {
+        pub jurisdiction_code: String,
+        pub to_code: String,
+        pub store_id: i64,
+        pub item_id: i64,
+        pub quantity: i64,
+        pub requested_on: NaiveDate,
+        pub needed_by: Option<NaiveDate>,
+        pub reason: String,
+        pub created_by: String,
+    }
 }
 
 const REQUEST_SELECT: &str = "SELECT r.id, r.jurisdiction_code, j.name AS place_name, r.to_code, r.store_id, r.item_id, \
@@ -93,37 +86,29 @@ pub async fn decline_request(tx: &mut Tx, id: i64, note: &str) -> Result<bool> {
     Ok(n == 1)
 }
 
-#[derive(Debug, Clone)]
-pub struct NewAllocation {
-    pub request_id: Option<i64>,
-    pub item_id: i64,
-    pub quantity: i64,
-    pub from_store_id: i64,
-    pub to_store_id: i64,
-    pub from_code: String,
-    pub jurisdiction_code: String,
-    pub allocated_on: NaiveDate,
-    pub note: String,
-    pub created_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct AllocationRow {
-    pub id: i64,
-    pub request_id: Option<i64>,
-    pub item_id: i64,
-    pub quantity: i64,
-    pub from_store_id: i64,
-    pub to_store_id: i64,
-    pub from_code: String,
-    pub jurisdiction_code: String,
-    pub allocated_on: NaiveDate,
-    pub status: String,
-    pub received_on: Option<NaiveDate>,
-    pub received_quantity: Option<i64>,
-    pub received_by: Option<String>,
-    pub note: String,
-    pub created_by: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct AllocationRow {
+        pub id: i64,
+        pub status: String,
+        pub received_on: Option<NaiveDate>,
+        pub received_quantity: Option<i64>,
+        pub received_by: Option<String>,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewAllocation {}
+    both {
+        pub request_id: Option<i64>,
+        pub item_id: i64,
+        pub quantity: i64,
+        pub from_store_id: i64,
+        pub to_store_id: i64,
+        pub from_code: String,
+        pub jurisdiction_code: String,
+        pub allocated_on: NaiveDate,
+        pub note: String,
+        pub created_by: String,
+    }
 }
 
 const ALLOCATION_SELECT: &str = "SELECT id, request_id, item_id, quantity, from_store_id, to_store_id, from_code, \

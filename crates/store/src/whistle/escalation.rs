@@ -3,29 +3,24 @@
 use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, Utc};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct StepRow {
-    pub ticket_id: i64,
-    pub step: i32,
-    pub from_code: String,
-    pub from_name: String,
-    pub to_code: String,
-    pub to_name: String,
-    pub reason: String,
-    pub due_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewStep {
-    pub ticket_id: i64,
-    pub step: i32,
-    pub from_code: String,
-    pub to_code: String,
-    pub reason: String,
-    pub due_at: DateTime<Utc>,
-    pub created_by: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct StepRow {
+        pub from_name: String,
+        pub to_name: String,
+        pub created_at: DateTime<Utc>,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewStep {}
+    both {
+        pub ticket_id: i64,
+        pub step: i32,
+        pub from_code: String,
+        pub to_code: String,
+        pub reason: String,
+        pub due_at: DateTime<Utc>,
+        pub created_by: String,
+    }
 }
 
 /// Records an escalation step and moves the ticket up to its level. The key (ticket, step)

@@ -4,15 +4,25 @@ use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, Utc};
 use dualtrack_domain::jurisdiction::Scope;
 
-#[derive(Debug, Clone)]
-pub struct NewNotice {
-    pub ticket_id: i64,
-    pub event: String,
-    pub message: String,
-    pub user_id: Option<i64>,
-    pub department_id: Option<i64>,
-    pub jurisdiction_code: Option<String>,
-    pub place_code: String,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct NoticeRow {
+        pub id: i64,
+        pub created_at: DateTime<Utc>,
+        pub read_at: Option<DateTime<Utc>>,
+        pub read_by: Option<String>,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewNotice {}
+    both {
+        pub ticket_id: i64,
+        pub event: String,
+        pub message: String,
+        pub user_id: Option<i64>,
+        pub department_id: Option<i64>,
+        pub jurisdiction_code: Option<String>,
+        pub place_code: String,
+    }
 }
 
 /// Writes a notice to an inbox and, for every active webhook of that inbox (the
@@ -45,21 +55,6 @@ pub async fn insert_notice(
         }
         Ok(id)
     })
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct NoticeRow {
-    pub id: i64,
-    pub ticket_id: i64,
-    pub event: String,
-    pub message: String,
-    pub user_id: Option<i64>,
-    pub department_id: Option<i64>,
-    pub jurisdiction_code: Option<String>,
-    pub place_code: String,
-    pub created_at: DateTime<Utc>,
-    pub read_at: Option<DateTime<Utc>>,
-    pub read_by: Option<String>,
 }
 
 const NOTICE_SELECT: &str =
@@ -108,26 +103,24 @@ pub async fn mark_read(tx: &mut Tx, id: i64, by: &str, at: DateTime<Utc>) -> Res
         .bind(id).bind(at).bind(by).execute(&mut *x).await?.rows_affected() == 1))
 }
 
-#[derive(Debug, Clone)]
-pub struct NewWebhook {
-    pub jurisdiction_code: String,
-    pub department_id: Option<i64>,
-    pub name: String,
-    pub url: String,
-    pub secret: String,
-    pub created_by: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct WebhookRow {
-    pub id: i64,
-    pub jurisdiction_code: String,
-    pub department_id: Option<i64>,
-    pub department_name: Option<String>,
-    pub name: String,
-    pub url: String,
-    pub secret: String,
-    pub active: bool,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct WebhookRow {
+        pub id: i64,
+        pub department_name: Option<String>,
+        pub active: bool,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewWebhook {
+        pub created_by: String,
+    }
+    both {
+        pub jurisdiction_code: String,
+        pub department_id: Option<i64>,
+        pub name: String,
+        pub url: String,
+        pub secret: String,
+    }
 }
 
 const HOOK_SELECT: &str =

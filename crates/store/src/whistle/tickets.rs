@@ -4,56 +4,42 @@ use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, Utc};
 use dualtrack_domain::jurisdiction::Scope;
 
-#[derive(Debug, Clone)]
-pub struct NewTicket {
-    pub kind: String,
-    pub category: String,
-    pub title: String,
-    pub description: String,
-    pub jurisdiction_code: String,
-    pub address: String,
-    pub raiser_kind: String,
-    pub raiser_name: String,
-    pub source_kind: Option<String>,
-    pub source_id: Option<i64>,
-    pub enterprise_id: Option<i64>,
-    pub org_id: Option<i64>,
-    pub accept_due_at: DateTime<Utc>,
-    pub resolve_due_at: DateTime<Utc>,
-    pub raised_by: String,
-    pub raised_by_user: Option<i64>,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TicketRow {
-    pub id: i64,
-    pub kind: String,
-    pub category: String,
-    pub title: String,
-    pub description: String,
-    pub jurisdiction_code: String,
-    pub place_name: String,
-    pub address: String,
-    pub raiser_kind: String,
-    pub raiser_name: String,
-    pub source_kind: Option<String>,
-    pub source_id: Option<i64>,
-    pub enterprise_id: Option<i64>,
-    pub org_id: Option<i64>,
-    pub status: String,
-    pub level_code: String,
-    pub level_name: String,
-    pub escalations: i32,
-    pub accept_due_at: DateTime<Utc>,
-    pub resolve_due_at: DateTime<Utc>,
-    pub raised_by: String,
-    pub raised_by_user: Option<i64>,
-    pub raised_at: DateTime<Utc>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub closed_at: Option<DateTime<Utc>>,
-    pub rating: Option<i32>,
-    pub feedback: Option<String>,
-    pub reopened: i32,
+row_and_new! {
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct TicketRow {
+        pub id: i64,
+        pub place_name: String,
+        pub status: String,
+        pub level_code: String,
+        pub level_name: String,
+        pub escalations: i32,
+        pub raised_at: DateTime<Utc>,
+        pub resolved_at: Option<DateTime<Utc>>,
+        pub closed_at: Option<DateTime<Utc>>,
+        pub rating: Option<i32>,
+        pub feedback: Option<String>,
+        pub reopened: i32,
+    }
+    #[derive(Debug, Clone)]
+    pub struct NewTicket {}
+    both {
+        pub kind: String,
+        pub category: String,
+        pub title: String,
+        pub description: String,
+        pub jurisdiction_code: String,
+        pub address: String,
+        pub raiser_kind: String,
+        pub raiser_name: String,
+        pub source_kind: Option<String>,
+        pub source_id: Option<i64>,
+        pub enterprise_id: Option<i64>,
+        pub org_id: Option<i64>,
+        pub accept_due_at: DateTime<Utc>,
+        pub resolve_due_at: DateTime<Utc>,
+        pub raised_by: String,
+        pub raised_by_user: Option<i64>,
+    }
 }
 
 const TICKET_SELECT: &str = "SELECT t.id, t.kind, t.category, t.title, t.description, t.jurisdiction_code, \
