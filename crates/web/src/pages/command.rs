@@ -143,19 +143,22 @@ pub async fn dashboard(
     let trend = chart(
         x,
         vec![
-            Series::rate(
-                "开复工率",
-                d.series.iter().map(|s| s.resumption).collect(),
-            ),
+            Series::rate("开复工率", d.series.iter().map(|s| s.resumption).collect()),
             Series::count(
                 "在管隔离与监测",
                 "人",
-                d.series.iter().map(|s| s.under_monitoring.map(|n| n as f64)).collect(),
+                d.series
+                    .iter()
+                    .map(|s| s.under_monitoring.map(|n| n as f64))
+                    .collect(),
             ),
             Series::count(
                 "卡口登记",
                 "人次",
-                d.series.iter().map(|s| s.passages.map(|n| n as f64)).collect(),
+                d.series
+                    .iter()
+                    .map(|s| s.passages.map(|n| n as f64))
+                    .collect(),
             ),
         ],
     );
@@ -172,12 +175,16 @@ pub async fn dashboard(
             Series::count(
                 "在管隔离与监测",
                 "人",
-                c.iter().map(|c| c.under_monitoring.map(|n| n as f64)).collect(),
+                c.iter()
+                    .map(|c| c.under_monitoring.map(|n| n as f64))
+                    .collect(),
             ),
             Series::count(
                 "交接待接收",
                 "人",
-                c.iter().map(|c| c.handovers_pending.map(|n| n as f64)).collect(),
+                c.iter()
+                    .map(|c| c.handovers_pending.map(|n| n as f64))
+                    .collect(),
             ),
         ],
     );

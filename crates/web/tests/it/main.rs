@@ -13,6 +13,7 @@ mod campaign_pages;
 mod checkpoints;
 mod command;
 mod contract;
+mod dashboard_charts;
 mod demo_day;
 mod faults;
 mod filings;
