@@ -9,21 +9,17 @@
 //! after the two hours allowed); those of the last evening still wait. The account
 //! `checkpoint_worker` works at 格尔木南出口. Deterministic.
 
+use super::gen::{day, resident_id, Lcg};
 use crate::ServiceResult;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use dualtrack_domain::checkpoints::{is_fever, receiving_place, FEVER_TENTHS};
 use dualtrack_domain::jurisdiction::{Code, Scope};
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_store::checkpoints::{
     self as store, NewCheckpoint, NewPassage, NewShift, NewTraveller,
 };
 use dualtrack_store::handovers::{self, NewHandover};
 use dualtrack_store::Tx;
 use std::collections::HashMap;
-
-fn day(m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2020, m, d).unwrap_or_default()
-}
 
 /// (name, road, place, jurisdiction, kind, weight of traffic)
 pub const CHECKPOINTS: &[(&str, &str, &str, &str, &str, u32)] = &[
@@ -192,24 +188,10 @@ const REASONS: &[&str] = &[
 ];
 const PROVINCE_PLATES: &[&str] = &["青H", "青H", "青H", "青A", "藏A", "新M", "甘F", "青B"];
 
-/// A small deterministic generator.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
-
 fn id_number(area: &str, i: u64) -> String {
     let birth = NaiveDate::from_ymd_opt(1955, 1, 1).unwrap_or_default()
         + Duration::days((i * 2_731 % 20_000) as i64);
-    let first17 = format!("{area}{}{:03}", birth.format("%Y%m%d"), i % 1000);
-    format!("{first17}{}", check_char(first17.as_bytes()).unwrap_or('0'))
+    resident_id(area, birth, i)
 }
 
 /// Loads the checkpoints, shifts and passages; returns the number of passages.

@@ -3,6 +3,7 @@
 
 mod checkpoints;
 mod filings;
+mod gen;
 mod mobilisation;
 mod monitoring;
 mod prevention;

@@ -8,11 +8,11 @@
 //! confirmation. None is left open, so the scheduler finds nothing to escalate in the demo.
 //! Deterministic.
 
+use super::gen::{at, Lcg};
 use crate::whistle::{write_notices, Note};
 use crate::{ServiceError, ServiceResult};
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::Code;
-use dualtrack_domain::time::cst;
 use dualtrack_domain::whistle::{
     next_level, Deadlines, RaiserKind, SourceKind, TicketCategory, TicketEvent, TicketKind,
 };
@@ -191,26 +191,6 @@ const PIXEL_PNG: [u8; 68] = [
     0, 0, 181, 28, 12, 2, 0, 0, 0, 11, 73, 68, 65, 84, 120, 218, 99, 100, 96, 0, 0, 0, 6, 0, 2, 48,
     129, 208, 47, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
 ];
-
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
-
-fn at(d: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
-    cst()
-        .from_local_datetime(&d.and_hms_opt(h, m, 0).unwrap_or_default())
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
-}
 
 fn err(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Internal(e.to_string())
