@@ -81,6 +81,18 @@ impl ServiceError {
         }
     }
 
+    /// A write the store refused: where it broke a unique rule (the record is there already),
+    /// a conflict on `field` saying `message`; any other error as it is.
+    pub fn taken(err: StoreError, field: &'static str, message: impl FnOnce() -> String) -> Self {
+        match err {
+            StoreError::Unique(_) => ServiceError::Conflict {
+                field,
+                message: message(),
+            },
+            other => other.into(),
+        }
+    }
+
     /// A short machine-readable code for the API.
     pub fn code(&self) -> &'static str {
         match self {

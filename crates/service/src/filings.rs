@@ -13,7 +13,6 @@ use dualtrack_domain::role::Permission;
 use dualtrack_store::decode;
 use dualtrack_store::filings::{self as store, FilingRow, NewFiling};
 use dualtrack_store::resumption as enterprises;
-use dualtrack_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -319,16 +318,13 @@ impl App {
             created_by: actor.username.clone(),
         };
         let mut tx = self.db.begin().await?;
-        let id = match store::insert(&mut tx, &new, self.clock.now()).await {
-            Ok(id) => id,
-            Err(StoreError::Unique(_)) => {
-                return Err(ServiceError::Conflict {
-                    field: "enterprise_id",
-                    message: format!("{}已有待审核或已同意的复工备案，不能重复提交", e.name),
+        let id = store::insert(&mut tx, &new, self.clock.now())
+            .await
+            .map_err(|err| {
+                ServiceError::taken(err, "enterprise_id", || {
+                    format!("{}已有待审核或已同意的复工备案，不能重复提交", e.name)
                 })
-            }
-            Err(err) => return Err(err.into()),
-        };
+            })?;
         keep(&mut tx, claim.as_ref(), id).await?;
         let ticked = new.checks.iter().filter(|c| c.0).count();
         audit_in(

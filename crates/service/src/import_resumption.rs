@@ -353,20 +353,17 @@ impl App {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         for (_, e) in rows {
-            let id = match store::insert_enterprise(&mut tx, e, now).await {
-                Ok(id) => id,
-                // Registered meanwhile by someone else: the whole file is refused.
-                Err(dualtrack_store::StoreError::Unique(_)) => {
-                    return Err(ServiceError::Conflict {
-                        field: "file",
-                        message: format!(
+            // Registered meanwhile by someone else: the whole file is refused.
+            let id = store::insert_enterprise(&mut tx, e, now)
+                .await
+                .map_err(|err| {
+                    ServiceError::taken(err, "file", || {
+                        format!(
                             "统一社会信用代码 {} 刚被登记，本次未写入任何数据，请重新导入",
                             e.credit_code
-                        ),
+                        )
                     })
-                }
-                Err(err) => return Err(err.into()),
-            };
+                })?;
             audit_in(
                 &mut tx,
                 &actor.audit(

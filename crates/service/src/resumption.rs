@@ -16,7 +16,6 @@ use dualtrack_domain::resumption::{
 use dualtrack_domain::role::Permission;
 use dualtrack_store::decode;
 use dualtrack_store::resumption::{self as store, EnterpriseRow, NewEnterprise, NewReport};
-use dualtrack_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -387,16 +386,13 @@ impl App {
                 .map(str::to_string),
             contact_phone: phone,
         };
-        let id = match store::insert_enterprise(&mut tx, &row, self.clock.now()).await {
-            Ok(id) => id,
-            Err(StoreError::Unique(_)) => {
-                return Err(ServiceError::Conflict {
-                    field: "credit_code",
-                    message: format!("统一社会信用代码 {} 已登记", credit.code),
+        let id = store::insert_enterprise(&mut tx, &row, self.clock.now())
+            .await
+            .map_err(|err| {
+                ServiceError::taken(err, "credit_code", || {
+                    format!("统一社会信用代码 {} 已登记", credit.code)
                 })
-            }
-            Err(e) => return Err(e.into()),
-        };
+            })?;
         audit_in(
             &mut tx,
             &actor.audit(

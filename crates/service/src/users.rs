@@ -17,7 +17,7 @@ use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::password::validate_username;
 use dualtrack_domain::role::{check_role_set, Permission, Role};
 use dualtrack_store::user::{self as store, NewUser, UserRow};
-use dualtrack_store::{jurisdiction, session, StoreError, Tx};
+use dualtrack_store::{jurisdiction, session, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -200,7 +200,7 @@ impl App {
                 format!("区划“{code}”不存在，请先导入"),
             ));
         }
-        let id = match store::insert(
+        let id = store::insert(
             &mut tx,
             &NewUser {
                 username: &username,
@@ -211,16 +211,9 @@ impl App {
             },
         )
         .await
-        {
-            Ok(id) => id,
-            Err(StoreError::Unique(_)) => {
-                return Err(ServiceError::Conflict {
-                    field: "username",
-                    message: format!("用户名“{username}”已被使用"),
-                })
-            }
-            Err(e) => return Err(e.into()),
-        };
+        .map_err(|err| {
+            ServiceError::taken(err, "username", || format!("用户名“{username}”已被使用"))
+        })?;
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         store::set_roles(&mut tx, id, &names).await?;
         let detail = format!("{display_name}，{}，角色：{}", code, role_names(&roles));

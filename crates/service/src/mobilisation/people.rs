@@ -9,6 +9,27 @@ impl App {
             .await
     }
 
+    /// Refuses unless the actor manages mobilisation (the refusal names `target_kind` and
+    /// the person), then finds the person `person_id` of a record being written, in the
+    /// actor's jurisdiction (else refused naming `person_id`).
+    pub(super) async fn person_to_manage(
+        &self,
+        actor: &Actor,
+        target_kind: &str,
+        person_id: i64,
+    ) -> ServiceResult<PersonRow> {
+        self.require(
+            actor,
+            Permission::ManageMobilisation,
+            target_kind,
+            &person_id.to_string(),
+        )
+        .await?;
+        self.person_in_scope(actor, person_id)
+            .await
+            .map_err(|e| e.referred_by("person_id"))
+    }
+
     pub(super) async fn categories(&self, ids: &[i64]) -> ServiceResult<Vec<(i64, Category)>> {
         Ok(store::categories_of(&self.db, ids)
             .await?
