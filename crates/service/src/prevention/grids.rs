@@ -5,6 +5,17 @@ use dualtrack_store::decode;
 
 impl App {
     /// A grid in the actor's scope, by code; "not found" (audited) otherwise.
+    /// The grid `raw` for an actor whose roles grant `p`, in the actor's jurisdiction.
+    pub(crate) async fn grid_with(
+        &self,
+        actor: &Actor,
+        p: Permission,
+        raw: &str,
+    ) -> ServiceResult<store::GridRow> {
+        self.require(actor, p, "网格", raw).await?;
+        self.grid_in_scope(actor, raw).await
+    }
+
     pub async fn grid_in_scope(&self, actor: &Actor, raw: &str) -> ServiceResult<store::GridRow> {
         let code = parse_code("code", raw)?;
         if code.level() != Level::Grid {
@@ -53,9 +64,7 @@ impl App {
     }
 
     pub async fn get_grid(&self, actor: &Actor, raw: &str) -> ServiceResult<GridView> {
-        self.require(actor, Permission::ReadGridWork, "网格", raw)
-            .await?;
-        let g = self.grid_in_scope(actor, raw).await?;
+        let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
         let members = store::members(&self.db, &g.code)
             .await?
             .into_iter()

@@ -8,9 +8,7 @@ impl App {
         actor: &Actor,
         raw: &str,
     ) -> ServiceResult<Vec<HouseholdView>> {
-        self.require(actor, Permission::ReadGridWork, "网格", raw)
-            .await?;
-        let g = self.grid_in_scope(actor, raw).await?;
+        let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
         Ok(store::households(&self.db, &g.code)
             .await?
             .into_iter()
@@ -46,9 +44,9 @@ impl App {
         input: &HouseholdInput,
         claim: Option<Claim>,
     ) -> ServiceResult<HouseholdView> {
-        self.require(actor, Permission::WriteGridWork, "网格", raw)
+        let g = self
+            .grid_with(actor, Permission::WriteGridWork, raw)
             .await?;
-        let g = self.grid_in_scope(actor, raw).await?;
         let address = text("address", "住址", &input.address, 100)?;
         let head = text("head_name", "户主姓名", &input.head_name, 30)?;
         let mut tx = self.db.begin().await?;
