@@ -2,8 +2,9 @@
 //! checks (五个到位); the county approves it — only with all five in place — or returns it
 //! with a reason, and a returned filing is filed again as the next round.
 
-use crate::actor::audit_in;
-use crate::idempotency::{keep, Claim, Written};
+use crate::actor::commit_audited;
+use crate::idempotency::commit_created;
+use crate::idempotency::{Claim, Written};
 use crate::input::{opt_note, parse_date};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -325,24 +326,19 @@ impl App {
                     format!("{}已有待审核或已同意的复工备案，不能重复提交", e.name)
                 })
             })?;
-        keep(&mut tx, claim.as_ref(), id).await?;
         let ticked = new.checks.iter().filter(|c| c.0).count();
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::FilingSubmit,
-                Outcome::Success,
-                KIND,
-                id.to_string(),
-                Some(e.jurisdiction_code.clone()),
-                format!(
-                    "{}：计划 {planned_on} 复工 {} 人，五个到位 {ticked}/5",
-                    e.name, new.employees_planned
-                ),
+        let audit = actor.audit(
+            Action::FilingSubmit,
+            Outcome::Success,
+            KIND,
+            id.to_string(),
+            Some(e.jurisdiction_code.clone()),
+            format!(
+                "{}：计划 {planned_on} 复工 {} 人，五个到位 {ticked}/5",
+                e.name, new.employees_planned
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.get_filing(actor, id).await
     }
 
@@ -515,19 +511,15 @@ impl App {
         if let Some(n) = &note {
             detail.push_str(&format!("，{n}"));
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                action,
-                Outcome::Success,
-                KIND,
-                f.id.to_string(),
-                Some(f.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            action,
+            Outcome::Success,
+            KIND,
+            f.id.to_string(),
+            Some(f.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::filing(&self.db, f.id).await?;
         view(row.ok_or_else(|| ServiceError::Internal("复工备案未找到".into()))?)
     }

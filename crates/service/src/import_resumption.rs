@@ -7,6 +7,7 @@
 //! correction keeps the earlier version exactly as a correction through the API does.
 
 use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use crate::import::{choices, date_cell, rejected, EXPORT_LIMIT};
 use crate::input::parse_date;
 use crate::spreadsheet::{self, cell, RowError};
@@ -377,19 +378,15 @@ impl App {
             )
             .await?;
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Import,
-                Outcome::Success,
-                "企业",
-                "xlsx",
-                None,
-                format!("导入企业 {} 家", rows.len()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::Import,
+            Outcome::Success,
+            "企业",
+            "xlsx",
+            None,
+            format!("导入企业 {} 家", rows.len()),
+        );
+        commit_audited(tx, &audit).await?;
         Ok(())
     }
 
@@ -589,19 +586,15 @@ impl App {
             )
             .await?;
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Import,
-                Outcome::Success,
-                "企业日报",
-                "xlsx",
-                None,
-                format!("导入企业日报 {} 条，其中更正 {corrected} 条", reports.len()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::Import,
+            Outcome::Success,
+            "企业日报",
+            "xlsx",
+            None,
+            format!("导入企业日报 {} 条，其中更正 {corrected} 条", reports.len()),
+        );
+        commit_audited(tx, &audit).await?;
         Ok(corrected)
     }
 

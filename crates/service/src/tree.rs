@@ -1,6 +1,6 @@
 //! The jurisdiction tree: browsing, search, grids, and import from the national codes.
 
-use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use crate::input::parse_code;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -208,8 +208,7 @@ impl App {
             Some(code.to_string()),
             name.clone(),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         let created = store::get(&self.db, code.as_str()).await?;
         created
             .map(|r| node(r, &actor.scope))
@@ -278,8 +277,7 @@ impl App {
             code.as_ref().map(|c| c.to_string()),
             detail,
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         let counts = Level::ALL.into_iter().filter_map(|l| {
             let n = data.iter().filter(|d| d.level == l).count() as i64;
             (n > 0).then_some((l, n))

@@ -8,6 +8,7 @@
 //! can neither make an auditor nor take over the auditor's account, and no one account ends
 //! up both granting rights and reading the audit log.
 
+use crate::actor::commit_audited;
 use crate::actor::{audit_in, role_names};
 use crate::auth::hash_password;
 use crate::input::parse_code;
@@ -217,19 +218,15 @@ impl App {
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         store::set_roles(&mut tx, id, &names).await?;
         let detail = format!("{display_name}，{}，角色：{}", code, role_names(&roles));
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::UserCreate,
-                Outcome::Success,
-                "账户",
-                id.to_string(),
-                Some(code.to_string()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::UserCreate,
+            Outcome::Success,
+            "账户",
+            id.to_string(),
+            Some(code.to_string()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         self.get_user(actor, id).await
     }
 

@@ -125,19 +125,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::CheckpointCreate,
-                Outcome::Success,
-                "卡口",
-                id.to_string(),
-                Some(code.to_string()),
-                name,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::CheckpointCreate,
+            Outcome::Success,
+            "卡口",
+            id.to_string(),
+            Some(code.to_string()),
+            name,
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::checkpoint(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("卡口未找到".into()))?;
@@ -244,23 +240,19 @@ impl App {
         } else {
             store::assign_staff(&mut tx, user.id, checkpoint_id).await?;
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::CheckpointStaff,
-                Outcome::Success,
-                "卡口",
-                checkpoint_id.to_string(),
-                Some(c.jurisdiction_code),
-                if remove {
-                    format!("{username} 不再在此卡口工作")
-                } else {
-                    format!("{username} 在此卡口工作")
-                },
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::CheckpointStaff,
+            Outcome::Success,
+            "卡口",
+            checkpoint_id.to_string(),
+            Some(c.jurisdiction_code),
+            if remove {
+                format!("{username} 不再在此卡口工作")
+            } else {
+                format!("{username} 在此卡口工作")
+            },
+        );
+        commit_audited(tx, &audit).await?;
         Ok(store::staff(&self.db, checkpoint_id)
             .await?
             .into_iter()

@@ -75,19 +75,15 @@ impl App {
                 String::new()
             }
         );
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::PassageRegister,
-                Outcome::Success,
-                "通行登记",
-                written.id.to_string(),
-                Some(c.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::PassageRegister,
+            Outcome::Success,
+            "通行登记",
+            written.id.to_string(),
+            Some(c.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         // Answered from what was written rather than read back.
         let (p, travellers) = new.rows(&written, &c.name);
         let mut by = HashMap::from([(

@@ -105,23 +105,19 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::CheckpointShift,
-                Outcome::Success,
-                "卡口",
-                id.to_string(),
-                Some(c.jurisdiction_code),
-                format!(
-                    "{} {shift_date} {starts_at}–{ends_at}，{} 人值守",
-                    c.name,
-                    input.person_ids.len()
-                ),
+        let audit = actor.audit(
+            Action::CheckpointShift,
+            Outcome::Success,
+            "卡口",
+            id.to_string(),
+            Some(c.jurisdiction_code),
+            format!(
+                "{} {shift_date} {starts_at}–{ends_at}，{} 人值守",
+                c.name,
+                input.person_ids.len()
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         self.shifts_from(id, shift_date)
             .await?
             .into_iter()

@@ -204,8 +204,7 @@ impl App {
                 ACCOUNTS.len()
             ),
         );
-        crate::actor::audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        crate::actor::commit_audited(tx, &row).await?;
         Ok(true)
     }
 }

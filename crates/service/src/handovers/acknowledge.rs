@@ -97,25 +97,21 @@ impl App {
         } else {
             String::new()
         };
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::HandoverAcknowledge,
-                Outcome::Success,
-                KIND,
-                id.to_string(),
-                Some(h.to_code.clone()),
-                match (&case, case_id) {
-                    (Some(c), Some(cid)) => format!(
-                        "接收{late}，建立{} {cid}",
-                        CaseKind::parse(&c.kind).map(|k| k.zh()).unwrap_or("")
-                    ),
-                    _ => format!("接收{late}"),
-                },
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::HandoverAcknowledge,
+            Outcome::Success,
+            KIND,
+            id.to_string(),
+            Some(h.to_code.clone()),
+            match (&case, case_id) {
+                (Some(c), Some(cid)) => format!(
+                    "接收{late}，建立{} {cid}",
+                    CaseKind::parse(&c.kind).map(|k| k.zh()).unwrap_or("")
+                ),
+                _ => format!("接收{late}"),
+            },
+        );
+        commit_audited(tx, &audit).await?;
         self.handover(actor, id).await
     }
 
@@ -171,19 +167,15 @@ impl App {
                 message: "该交接刚刚被接收或转派，请刷新".into(),
             });
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::HandoverForward,
-                Outcome::Success,
-                KIND,
-                id.to_string(),
-                Some(to.to_string()),
-                format!("自 {} 转派至 {to}", h.to_code),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::HandoverForward,
+            Outcome::Success,
+            KIND,
+            id.to_string(),
+            Some(to.to_string()),
+            format!("自 {} 转派至 {to}", h.to_code),
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::handover(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("交接 {id} 未找到")))?;

@@ -34,8 +34,7 @@ impl App {
             Some(code.to_string()),
             person.name.clone(),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         let a = store::application(&self.db, id).await?;
         application_view(a.ok_or_else(|| ServiceError::Internal("请战书未找到".into()))?)
     }
@@ -119,8 +118,7 @@ impl App {
             Some(code.to_string()),
             detail,
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         let a = store::application(&self.db, id).await?;
         application_view(a.ok_or_else(|| ServiceError::Internal("请战书未找到".into()))?)
     }
@@ -204,8 +202,7 @@ impl App {
             Some(community.to_string()),
             person.name.clone(),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         Ok(id)
     }
 }

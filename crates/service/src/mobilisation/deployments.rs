@@ -88,8 +88,7 @@ impl App {
             Some(code.to_string()),
             format!("{}：{}", person.name, input.role.trim()),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         let rows =
             store::list_deployments(&self.db, &actor.scope, Some(input.person_id), None, 500, 0)
                 .await?;
@@ -150,8 +149,7 @@ impl App {
                     .unwrap_or_else(|| "原未定结束日期".into())
             ),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         store::deployment(&self.db, id)
             .await?
             .map(deployment_view)
@@ -225,8 +223,7 @@ impl App {
             Some(code.to_string()),
             format!("{}：{post}，{returned_on}{early}", person.name),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         Ok(id)
     }
 }

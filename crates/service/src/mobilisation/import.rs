@@ -3,7 +3,7 @@
 //! An import checks every row first and writes all of them or none: any problem rejects the
 //! file with a list of (row, column, message) a clerk can fix. Exports are in `export`.
 
-use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use crate::spreadsheet::{self, cell, RowError};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -282,8 +282,7 @@ impl App {
             None,
             detail,
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         Ok(ImportOutcome {
             created: new.len(),
             existing: old.len(),
@@ -610,19 +609,15 @@ impl App {
             }
         }
         let detail = format!("导入组织 {} 个", rows.len());
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Import,
-                Outcome::Success,
-                "组织",
-                "xlsx",
-                None,
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::Import,
+            Outcome::Success,
+            "组织",
+            "xlsx",
+            None,
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         Ok(rows.len())
     }
 
@@ -717,19 +712,15 @@ impl App {
             .await?;
         }
         let detail = format!("导入派驻 {} 条", rows.len());
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Import,
-                Outcome::Success,
-                "派驻",
-                "xlsx",
-                None,
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::Import,
+            Outcome::Success,
+            "派驻",
+            "xlsx",
+            None,
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         Ok(rows.len())
     }
 }

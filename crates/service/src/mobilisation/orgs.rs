@@ -64,8 +64,7 @@ impl App {
             Some(code.to_string()),
             format!("{}：{name}", kind.zh()),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         Ok(self.get_org(actor, id).await?.org)
     }
 
@@ -133,8 +132,7 @@ impl App {
             Some(o.jurisdiction_code.clone()),
             format!("人员 {} 任{role}", input.person_id),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         self.get_org(actor, org_id).await
     }
 

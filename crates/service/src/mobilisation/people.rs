@@ -123,8 +123,7 @@ impl App {
             Some(code.to_string()),
             detail,
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         Ok(Registered {
             person: self.get_person(actor, person_id).await?,
             created,

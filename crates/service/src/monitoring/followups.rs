@@ -112,24 +112,19 @@ impl App {
         let mut tx = self.db.begin().await?;
         let (fid, alerts) =
             store::insert_followup(&mut tx, &new, due, referral.as_ref(), now).await?;
-        keep(&mut tx, claim.as_ref(), fid).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::MonitoringFollowup,
-                Outcome::Success,
-                "隔离监测对象",
-                id.to_string(),
-                Some(c.jurisdiction_code.clone()),
-                if abnormal {
-                    format!("随访异常，转诊至{clinic}，提醒 {alerts} 名包保责任人")
-                } else {
-                    "随访正常".into()
-                },
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::MonitoringFollowup,
+            Outcome::Success,
+            "隔离监测对象",
+            id.to_string(),
+            Some(c.jurisdiction_code.clone()),
+            if abnormal {
+                format!("随访异常，转诊至{clinic}，提醒 {alerts} 名包保责任人")
+            } else {
+                "随访正常".into()
+            },
+        );
+        commit_created(tx, claim.as_ref(), fid, &audit).await?;
         let row = store::case(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;

@@ -10,6 +10,8 @@
 //! unmasked by a caller with the unmask permission, audited each time.
 
 use crate::actor::audit_in;
+use crate::actor::commit_audited;
+use crate::idempotency::commit_created;
 use crate::idempotency::{keep, Claim, Written};
 use crate::input::{opt_text, parse_date, parse_time, text};
 use crate::{Actor, App, ServiceError, ServiceResult};

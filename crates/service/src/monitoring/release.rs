@@ -62,24 +62,20 @@ impl App {
                 message: "该对象已经解除".into(),
             });
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::MonitoringRelease,
-                Outcome::Success,
-                "隔离监测对象",
-                id.to_string(),
-                Some(c.jurisdiction_code.clone()),
-                match &reason {
-                    Some(r) if on < c.planned_end => {
-                        format!("{on} 提前解除（计划 {}）：{r}", c.planned_end)
-                    }
-                    _ => format!("{on} 解除"),
-                },
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::MonitoringRelease,
+            Outcome::Success,
+            "隔离监测对象",
+            id.to_string(),
+            Some(c.jurisdiction_code.clone()),
+            match &reason {
+                Some(r) if on < c.planned_end => {
+                    format!("{on} 提前解除（计划 {}）：{r}", c.planned_end)
+                }
+                _ => format!("{on} 解除"),
+            },
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::case(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
@@ -116,22 +112,18 @@ impl App {
         if !store::resume(&mut tx, id, next_due(now, self.followup_interval_hours)).await? {
             return Err(not_referred());
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::MonitoringResume,
-                Outcome::Success,
-                "隔离监测对象",
-                id.to_string(),
-                Some(c.jurisdiction_code.clone()),
-                format!(
-                    "自{}返回，恢复监测：{finding}",
-                    c.referral_clinic.as_deref().unwrap_or("发热门诊")
-                ),
+        let audit = actor.audit(
+            Action::MonitoringResume,
+            Outcome::Success,
+            "隔离监测对象",
+            id.to_string(),
+            Some(c.jurisdiction_code.clone()),
+            format!(
+                "自{}返回，恢复监测：{finding}",
+                c.referral_clinic.as_deref().unwrap_or("发热门诊")
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::case(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;

@@ -153,19 +153,15 @@ impl App {
                 message: format!("{}已是本网格成员", person.name),
             });
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::GridMember,
-                Outcome::Success,
-                "网格",
-                g.code.clone(),
-                Some(g.code.clone()),
-                format!("{}：{}", role.zh(), person.name),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::GridMember,
+            Outcome::Success,
+            "网格",
+            g.code.clone(),
+            Some(g.code.clone()),
+            format!("{}：{}", role.zh(), person.name),
+        );
+        commit_audited(tx, &audit).await?;
         self.get_grid(actor, raw).await
     }
 }

@@ -52,20 +52,15 @@ impl App {
         let mut tx = self.db.begin().await?;
         let id =
             store::insert_household(&mut tx, &g.code, &address, &head, self.clock.now()).await?;
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::HouseholdCreate,
-                Outcome::Success,
-                "户",
-                id.to_string(),
-                Some(g.code.clone()),
-                address,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::HouseholdCreate,
+            Outcome::Success,
+            "户",
+            id.to_string(),
+            Some(g.code.clone()),
+            address,
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.household_in_scope(actor, id).await.map(household_view)
     }
 
@@ -123,20 +118,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::HouseholdVisit,
-                Outcome::Success,
-                "户",
-                id.to_string(),
-                Some(h.grid_code.clone()),
-                on.to_string(),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::HouseholdVisit,
+            Outcome::Success,
+            "户",
+            id.to_string(),
+            Some(h.grid_code.clone()),
+            on.to_string(),
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.household_in_scope(actor, id).await.map(household_view)
     }
 }

@@ -76,20 +76,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::PublicityRecord,
-                Outcome::Success,
-                "宣传记录",
-                id.to_string(),
-                Some(g.code.clone()),
-                format!("{on} {what}（{place}）"),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::PublicityRecord,
+            Outcome::Success,
+            "宣传记录",
+            id.to_string(),
+            Some(g.code.clone()),
+            format!("{on} {what}（{place}）"),
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.list_publicity(actor, raw).await
     }
 }

@@ -135,24 +135,19 @@ impl App {
                 message: format!("{} {date} 的日报已报送", g.name),
             });
         };
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::GridReportFile,
-                Outcome::Success,
-                "网格日报",
-                id.to_string(),
-                Some(g.code.clone()),
-                if row.zero_report {
-                    format!("{date} 零报告")
-                } else {
-                    format!("{date} 摸排 {} 人，高风险 {} 人", f.screened, f.high_risk)
-                },
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::GridReportFile,
+            Outcome::Success,
+            "网格日报",
+            id.to_string(),
+            Some(g.code.clone()),
+            if row.zero_report {
+                format!("{date} 零报告")
+            } else {
+                format!("{date} 摸排 {} 人，高风险 {} 人", f.screened, f.high_risk)
+            },
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         Ok(self.report_view(store::GridReportRow {
             id,
             grid_code: row.grid_code,

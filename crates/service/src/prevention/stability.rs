@@ -94,20 +94,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::StabilityRecord,
-                Outcome::Success,
-                "稳定记录",
-                id.to_string(),
-                Some(g.code.clone()),
-                format!("{on} {}：{summary}", kind.zh()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::StabilityRecord,
+            Outcome::Success,
+            "稳定记录",
+            id.to_string(),
+            Some(g.code.clone()),
+            format!("{on} {}：{summary}", kind.zh()),
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.list_stability(actor, raw).await
     }
 }

@@ -72,21 +72,17 @@ impl App {
             status: ProjectStatus::Planned.as_str().into(),
         };
         let id = store::insert_project(&mut tx, &row, self.clock.now()).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ProjectCreate,
-                Outcome::Success,
-                "重大项目",
-                id.to_string(),
-                Some(code.to_string()),
-                format!(
-                    "{name}：总投资 {total} 万元，年度计划 {annual} 万元，计划开工 {planned_start}"
-                ),
+        let audit = actor.audit(
+            Action::ProjectCreate,
+            Outcome::Success,
+            "重大项目",
+            id.to_string(),
+            Some(code.to_string()),
+            format!(
+                "{name}：总投资 {total} 万元，年度计划 {annual} 万元，计划开工 {planned_start}"
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         self.get_project(actor, id).await
     }
 
@@ -171,19 +167,15 @@ impl App {
         let word = if p.is_restart { "复工" } else { "开工" };
         let mut tx = self.db.begin().await?;
         store::set_start(&mut tx, id, on).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ProjectStart,
-                Outcome::Success,
-                "重大项目",
-                id.to_string(),
-                Some(p.jurisdiction_code.clone()),
-                format!("{}：{on} {word}", p.name),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::ProjectStart,
+            Outcome::Success,
+            "重大项目",
+            id.to_string(),
+            Some(p.jurisdiction_code.clone()),
+            format!("{}：{on} {word}", p.name),
+        );
+        commit_audited(tx, &audit).await?;
         self.get_project(actor, id).await
     }
 
@@ -273,19 +265,15 @@ impl App {
             ),
             None => format!("{}：截至 {as_of} 年度累计完成投资 {completed} 万元", p.name),
         };
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ProjectProgress,
-                Outcome::Success,
-                "重大项目",
-                id.to_string(),
-                Some(p.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::ProjectProgress,
+            Outcome::Success,
+            "重大项目",
+            id.to_string(),
+            Some(p.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         self.get_project(actor, id).await
     }
 

@@ -114,19 +114,15 @@ impl App {
         new.created_by = actor.username.clone();
         let mut tx = self.db.begin().await?;
         let id = store::insert_item(&mut tx, &new, self.clock.now()).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyItemCreate,
-                Outcome::Success,
-                "物资品目",
-                id.to_string(),
-                None,
-                format!("{}（{}）", new.name, new.unit),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::SupplyItemCreate,
+            Outcome::Success,
+            "物资品目",
+            id.to_string(),
+            None,
+            format!("{}（{}）", new.name, new.unit),
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::item(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("物资品目未找到".into()))?;
@@ -238,19 +234,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyStoreCreate,
-                Outcome::Success,
-                "物资仓库",
-                id.to_string(),
-                Some(code.to_string()),
-                format!("{}：{name}", kind.zh()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::SupplyStoreCreate,
+            Outcome::Success,
+            "物资仓库",
+            id.to_string(),
+            Some(code.to_string()),
+            format!("{}：{name}", kind.zh()),
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::store(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("仓库未找到".into()))?;

@@ -83,25 +83,21 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::FarmPlanSet,
-                Outcome::Success,
-                "春耕计划",
-                id.to_string(),
-                Some(place.to_string()),
-                format!(
-                    "{} {} 计划 {} 亩{}",
-                    input.year,
-                    crop.zh(),
-                    input.planned_mu,
-                    before.map(|b| format!("（原 {b} 亩）")).unwrap_or_default()
-                ),
+        let audit = actor.audit(
+            Action::FarmPlanSet,
+            Outcome::Success,
+            "春耕计划",
+            id.to_string(),
+            Some(place.to_string()),
+            format!(
+                "{} {} 计划 {} 亩{}",
+                input.year,
+                crop.zh(),
+                input.planned_mu,
+                before.map(|b| format!("（原 {b} 亩）")).unwrap_or_default()
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         self.farm_plan_view(id).await
     }
 
@@ -169,26 +165,22 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::FarmProgressReport,
-                Outcome::Success,
-                "春耕计划",
-                plan_id.to_string(),
-                Some(p.jurisdiction_code.clone()),
-                format!(
-                    "{day} 已备耕 {} 亩、已播种 {} 亩{}",
-                    input.prepared_mu,
-                    input.sown_mu,
-                    before
-                        .map(|(a, b)| format!("（更正，原 {a}、{b} 亩）"))
-                        .unwrap_or_default()
-                ),
+        let audit = actor.audit(
+            Action::FarmProgressReport,
+            Outcome::Success,
+            "春耕计划",
+            plan_id.to_string(),
+            Some(p.jurisdiction_code.clone()),
+            format!(
+                "{day} 已备耕 {} 亩、已播种 {} 亩{}",
+                input.prepared_mu,
+                input.sown_mu,
+                before
+                    .map(|(a, b)| format!("（更正，原 {a}、{b} 亩）"))
+                    .unwrap_or_default()
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         self.farm_plan_view(plan_id).await
     }
 

@@ -237,19 +237,15 @@ impl App {
                 None => format!("，{counterparty}"),
             }
         );
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::StockMove,
-                Outcome::Success,
-                "出入库",
-                id.to_string(),
-                Some(s.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::StockMove,
+            Outcome::Success,
+            "出入库",
+            id.to_string(),
+            Some(s.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         let m = store::movement(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("出入库记录未找到".into()))?;

@@ -3,7 +3,7 @@
 use super::context::{quantity_of, under};
 use super::farming::crop_list;
 use super::*;
-use crate::idempotency::{keep, Claim, Written};
+use crate::idempotency::{Claim, Written};
 use crate::input::{
     non_empty as opt_text, parse_date, parse_opt_date as opt_date, text_of as text,
 };
@@ -141,27 +141,22 @@ impl App {
         let ids =
             store::insert_needs(&mut tx, std::slice::from_ref(&new), self.clock.now()).await?;
         let id = ids.first().copied().unwrap_or_default();
-        keep(&mut tx, claim.as_ref(), id).await?;
         let look = self.lookup(&actor.scope).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyNeedDeclare,
-                Outcome::Success,
-                "物资需求",
-                id.to_string(),
-                Some(place.to_string()),
-                format!(
-                    "{} {} {}{}",
-                    NeedBasis::parse(&new.basis).map(|b| b.zh()).unwrap_or(""),
-                    look.item_name(new.item_id),
-                    new.quantity,
-                    look.unit(new.item_id)
-                ),
+        let audit = actor.audit(
+            Action::SupplyNeedDeclare,
+            Outcome::Success,
+            "物资需求",
+            id.to_string(),
+            Some(place.to_string()),
+            format!(
+                "{} {} {}{}",
+                NeedBasis::parse(&new.basis).map(|b| b.zh()).unwrap_or(""),
+                look.item_name(new.item_id),
+                new.quantity,
+                look.unit(new.item_id)
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         let row = store::need(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("需求未找到".into()))?;

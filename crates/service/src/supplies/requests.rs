@@ -104,20 +104,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyRequest,
-                Outcome::Success,
-                "物资请领",
-                id.to_string(),
-                Some(s.jurisdiction_code.clone()),
-                format!("{} 向 {above} 请领{} {q}{}", s.name, item.name, item.unit),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::SupplyRequest,
+            Outcome::Success,
+            "物资请领",
+            id.to_string(),
+            Some(s.jurisdiction_code.clone()),
+            format!("{} 向 {above} 请领{} {q}{}", s.name, item.name, item.unit),
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         let look = self.lookup(&actor.scope).await?;
         let row = store::request(&self.db, id)
             .await?
@@ -178,19 +173,15 @@ impl App {
                 ),
             });
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyRequestDecline,
-                Outcome::Success,
-                "物资请领",
-                id.to_string(),
-                Some(r.jurisdiction_code.clone()),
-                note,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::SupplyRequestDecline,
+            Outcome::Success,
+            "物资请领",
+            id.to_string(),
+            Some(r.jurisdiction_code.clone()),
+            note,
+        );
+        commit_audited(tx, &audit).await?;
         let look = self.lookup(&actor.scope).await?;
         let row = store::request(&self.db, id)
             .await?
@@ -375,22 +366,18 @@ impl App {
                 });
             }
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyAllocate,
-                Outcome::Success,
-                "物资调运",
-                id.to_string(),
-                Some(to.jurisdiction_code.clone()),
-                format!(
-                    "{} {}{} {} → {}",
-                    item.name, input.quantity, typed_unit, from.name, to.name
-                ),
+        let audit = actor.audit(
+            Action::SupplyAllocate,
+            Outcome::Success,
+            "物资调运",
+            id.to_string(),
+            Some(to.jurisdiction_code.clone()),
+            format!(
+                "{} {}{} {} → {}",
+                item.name, input.quantity, typed_unit, from.name, to.name
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         let mut look = self.lookup(&actor.scope).await?;
         look.stores.insert(from.id, from);
         look.stores.insert(to.id, to);
@@ -493,29 +480,25 @@ impl App {
             .await?;
             Self::put_in(&mut tx, a.to_store_id, a.item_id, day, q).await?;
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyReceive,
-                Outcome::Success,
-                "物资调运",
-                id.to_string(),
-                Some(a.jurisdiction_code.clone()),
-                format!(
-                    "{} 实收 {q}/{} {}{}",
-                    item.name,
-                    a.quantity,
-                    item.unit,
-                    if note.is_empty() {
-                        String::new()
-                    } else {
-                        format!("：{note}")
-                    }
-                ),
+        let audit = actor.audit(
+            Action::SupplyReceive,
+            Outcome::Success,
+            "物资调运",
+            id.to_string(),
+            Some(a.jurisdiction_code.clone()),
+            format!(
+                "{} 实收 {q}/{} {}{}",
+                item.name,
+                a.quantity,
+                item.unit,
+                if note.is_empty() {
+                    String::new()
+                } else {
+                    format!("：{note}")
+                }
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         let mut look = self.lookup(&actor.scope).await?;
         if let Some(s) = store::store(&self.db, a.from_store_id).await? {
             look.stores.insert(s.id, s);

@@ -306,19 +306,15 @@ impl App {
             })
             .collect();
         write_notices(&mut tx, &t, notes, now).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::TicketRaise,
-                Outcome::Success,
-                "工单",
-                id.to_string(),
-                Some(place.to_string()),
-                format!("{} {} → {}", kind.zh(), category.zh(), names.join("、")),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::TicketRaise,
+            Outcome::Success,
+            "工单",
+            id.to_string(),
+            Some(place.to_string()),
+            format!("{} {} → {}", kind.zh(), category.zh(), names.join("、")),
+        );
+        commit_audited(tx, &audit).await?;
         self.ticket_detail(actor, id).await
     }
 

@@ -151,23 +151,19 @@ impl App {
             now,
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::TicketAccept,
-                Outcome::Success,
-                "工单",
-                id.to_string(),
-                Some(t.jurisdiction_code.clone()),
-                format!(
-                    "{}报到{}",
-                    call.department_name,
-                    if late { "（超时）" } else { "" }
-                ),
+        let audit = actor.audit(
+            Action::TicketAccept,
+            Outcome::Success,
+            "工单",
+            id.to_string(),
+            Some(t.jurisdiction_code.clone()),
+            format!(
+                "{}报到{}",
+                call.department_name,
+                if late { "（超时）" } else { "" }
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         self.detail_of(self.reload(id).await?).await
     }
 
@@ -259,19 +255,15 @@ impl App {
             ));
         }
         write_notices(&mut tx, &t, notes, now).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::TicketResolve,
-                Outcome::Success,
-                "工单",
-                id.to_string(),
-                Some(t.jurisdiction_code.clone()),
-                format!("{}办结", call.department_name),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::TicketResolve,
+            Outcome::Success,
+            "工单",
+            id.to_string(),
+            Some(t.jurisdiction_code.clone()),
+            format!("{}办结", call.department_name),
+        );
+        commit_audited(tx, &audit).await?;
         self.detail_of(self.reload(id).await?).await
     }
 
@@ -388,19 +380,15 @@ impl App {
             })
             .collect();
         write_notices(&mut tx, &t, notes, now).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::TicketConfirm,
-                Outcome::Success,
-                "工单",
-                id.to_string(),
-                Some(t.jurisdiction_code.clone()),
-                format!("{rating} 星"),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::TicketConfirm,
+            Outcome::Success,
+            "工单",
+            id.to_string(),
+            Some(t.jurisdiction_code.clone()),
+            format!("{rating} 星"),
+        );
+        commit_audited(tx, &audit).await?;
         self.detail_of(self.reload(id).await?).await
     }
 
@@ -456,19 +444,15 @@ impl App {
             })
             .collect();
         write_notices(&mut tx, &t, notes, now).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::TicketReject,
-                Outcome::Success,
-                "工单",
-                id.to_string(),
-                Some(t.jurisdiction_code.clone()),
-                reason,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::TicketReject,
+            Outcome::Success,
+            "工单",
+            id.to_string(),
+            Some(t.jurisdiction_code.clone()),
+            reason,
+        );
+        commit_audited(tx, &audit).await?;
         self.detail_of(self.reload(id).await?).await
     }
 }

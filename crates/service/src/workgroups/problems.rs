@@ -90,20 +90,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ProblemRaise,
-                Outcome::Success,
-                "生产难题",
-                id.to_string(),
-                Some(e.jurisdiction_code.clone()),
-                format!("{}：{}（{raised_on}）", e.name, c.zh()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::ProblemRaise,
+            Outcome::Success,
+            "生产难题",
+            id.to_string(),
+            Some(e.jurisdiction_code.clone()),
+            format!("{}：{}（{raised_on}）", e.name, c.zh()),
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.get_problem(actor, id).await
     }
 
@@ -172,23 +167,19 @@ impl App {
             &q.category,
             ProblemCategory::parse,
         )?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ProblemResolve,
-                Outcome::Success,
-                "生产难题",
-                id.to_string(),
-                Some(q.jurisdiction_code.clone()),
-                format!(
-                    "{}：{}，{resolved_on} 解决",
-                    q.enterprise_name,
-                    category.zh()
-                ),
+        let audit = actor.audit(
+            Action::ProblemResolve,
+            Outcome::Success,
+            "生产难题",
+            id.to_string(),
+            Some(q.jurisdiction_code.clone()),
+            format!(
+                "{}：{}，{resolved_on} 解决",
+                q.enterprise_name,
+                category.zh()
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         self.get_problem(actor, id).await
     }
 

@@ -98,19 +98,15 @@ impl App {
         )
         .await?;
         let detail = format!("{} 驻 {}，自 {from_on}", group.name, e.name);
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::WorkGroupAssign,
-                Outcome::Success,
-                "工作组",
-                org_id.to_string(),
-                Some(e.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::WorkGroupAssign,
+            Outcome::Success,
+            "工作组",
+            org_id.to_string(),
+            Some(e.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         let all = store::assignments_of_group(&self.db, org_id, &actor.scope).await?;
         all.into_iter()
             .find(|a| a.id == id)
