@@ -23,6 +23,18 @@ impl App {
         .await
     }
 
+    /// The case `id` for an actor whose roles grant `p`, in the actor's jurisdiction.
+    pub(super) async fn case_with(
+        &self,
+        actor: &Actor,
+        p: Permission,
+        id: i64,
+    ) -> ServiceResult<CaseRow> {
+        self.require(actor, p, "隔离监测对象", &id.to_string())
+            .await?;
+        self.own_case(actor, id).await
+    }
+
     /// Opens a case: home or central quarantine or health monitoring, with the planned end
     /// by rule and the people responsible; audited.
     pub async fn open_case(
@@ -282,15 +294,10 @@ impl App {
 
     /// A case with its responsible people, follow-ups and alerts.
     pub async fn case_detail(&self, actor: &Actor, id: i64) -> ServiceResult<CaseDetail> {
-        self.require(
-            actor,
-            Permission::ReadMonitoring,
-            "隔离监测对象",
-            &id.to_string(),
-        )
-        .await?;
         let now = self.now();
-        let c = self.own_case(actor, id).await?;
+        let c = self
+            .case_with(actor, Permission::ReadMonitoring, id)
+            .await?;
         Ok(CaseDetail {
             case: case_view(c, now)?,
             responsible: store::responsible(&self.db, id)
@@ -312,14 +319,8 @@ impl App {
     }
 
     pub async fn case_followups(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<FollowupView>> {
-        self.require(
-            actor,
-            Permission::ReadMonitoring,
-            "隔离监测对象",
-            &id.to_string(),
-        )
-        .await?;
-        self.own_case(actor, id).await?;
+        self.case_with(actor, Permission::ReadMonitoring, id)
+            .await?;
         Ok(store::followups(&self.db, id)
             .await?
             .into_iter()
@@ -328,14 +329,8 @@ impl App {
     }
 
     pub async fn case_alerts(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<AlertView>> {
-        self.require(
-            actor,
-            Permission::ReadMonitoring,
-            "隔离监测对象",
-            &id.to_string(),
-        )
-        .await?;
-        self.own_case(actor, id).await?;
+        self.case_with(actor, Permission::ReadMonitoring, id)
+            .await?;
         Ok(store::alerts(&self.db, id)
             .await?
             .into_iter()

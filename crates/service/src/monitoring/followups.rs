@@ -54,15 +54,10 @@ impl App {
         input: &FollowupInput,
         claim: Option<Claim>,
     ) -> ServiceResult<FollowupResult> {
-        self.require(
-            actor,
-            Permission::ManageMonitoring,
-            "隔离监测对象",
-            &id.to_string(),
-        )
-        .await?;
         let now = self.now();
-        let c = self.own_case(actor, id).await?;
+        let c = self
+            .case_with(actor, Permission::ManageMonitoring, id)
+            .await?;
         let temperature = temperature_tenths(input.temperature)
             .map_err(|e| ServiceError::invalid("temperature", e))?;
         let symptoms =

@@ -11,16 +11,11 @@ impl App {
         id: i64,
         input: &ReleaseInput,
     ) -> ServiceResult<CaseView> {
-        self.require(
-            actor,
-            Permission::ManageMonitoring,
-            "隔离监测对象",
-            &id.to_string(),
-        )
-        .await?;
         let now = self.now();
         let today = reporting_day(now);
-        let c = self.own_case(actor, id).await?;
+        let c = self
+            .case_with(actor, Permission::ManageMonitoring, id)
+            .await?;
         let on = match input
             .released_on
             .as_deref()
@@ -91,15 +86,10 @@ impl App {
         id: i64,
         input: &ResumeInput,
     ) -> ServiceResult<CaseView> {
-        self.require(
-            actor,
-            Permission::ManageMonitoring,
-            "隔离监测对象",
-            &id.to_string(),
-        )
-        .await?;
         let now = self.now();
-        let c = self.own_case(actor, id).await?;
+        let c = self
+            .case_with(actor, Permission::ManageMonitoring, id)
+            .await?;
         let finding = text("finding", "发热门诊结论", &input.finding, 200)?;
         let not_referred = || ServiceError::Conflict {
             field: "status",
