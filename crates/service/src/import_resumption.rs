@@ -88,11 +88,7 @@ struct RowCheck<'a> {
 
 impl RowCheck<'_> {
     fn err(&mut self, column: &str, message: impl Into<String>) {
-        self.errors.push(RowError {
-            row: self.row,
-            column: column.into(),
-            message: message.into(),
-        });
+        self.errors.push(RowError::new(self.row, column, message));
     }
 
     /// A whole number 0..=MAX_COUNT; blank is `blank` (None: required).
@@ -219,14 +215,14 @@ impl App {
                         );
                     }
                     if c.check_failed {
-                        warnings.push(RowError {
+                        warnings.push(RowError::new(
                             row,
-                            column: "统一社会信用代码".into(),
-                            message: format!(
+                            "统一社会信用代码",
+                            format!(
                                 "{} 校验位不符，已照常登记，请核对（早期代码可能如此）",
                                 c.code
                             ),
-                        });
+                        ));
                     }
                     Some(c)
                 }
@@ -334,11 +330,11 @@ impl App {
             .collect();
         for (row, e) in rows {
             if known.contains(&e.credit_code) {
-                errors.push(RowError {
-                    row: *row,
-                    column: "统一社会信用代码".into(),
-                    message: format!("统一社会信用代码 {} 已登记", e.credit_code),
-                });
+                errors.push(RowError::new(
+                    *row,
+                    "统一社会信用代码",
+                    format!("统一社会信用代码 {} 已登记", e.credit_code),
+                ));
             }
         }
         Ok(())
@@ -625,11 +621,11 @@ impl App {
                 (Some((c, ka)), Some((n, kb))) => match (ka, kb) {
                     (Some(x), Some(y)) if x.id == y.id => ("统一社会信用代码", c.to_string(), ka),
                     (Some(x), Some(y)) if in_scope(x) && in_scope(y) => {
-                        errors.push(RowError {
-                            row: *row,
-                            column: "企业编号".into(),
-                            message: "企业编号与统一社会信用代码不是同一家企业".into(),
-                        });
+                        errors.push(RowError::new(
+                            *row,
+                            "企业编号",
+                            "企业编号与统一社会信用代码不是同一家企业",
+                        ));
                         continue;
                     }
                     (Some(_), _) => ("企业编号", n.to_string(), None),
@@ -644,11 +640,11 @@ impl App {
                 Some(k) if in_scope(k) => {
                     out.insert(*row, k.clone());
                 }
-                _ => errors.push(RowError {
-                    row: *row,
-                    column: column.into(),
-                    message: format!("企业 {shown} 未登记或不在您的管辖范围内"),
-                }),
+                _ => errors.push(RowError::new(
+                    *row,
+                    column,
+                    format!("企业 {shown} 未登记或不在您的管辖范围内"),
+                )),
             }
         }
         Ok(out)
@@ -772,14 +768,14 @@ fn reports_of_enterprises(
             continue;
         };
         if let Some(first) = seen.insert((e.id, r.report_date), row) {
-            errors.push(RowError {
+            errors.push(RowError::new(
                 row,
-                column: "报告日期".into(),
-                message: format!(
+                "报告日期",
+                format!(
                     "与第 {first} 行是同一企业同一日期（{}），每家企业每天只能有一行",
                     r.report_date
                 ),
-            });
+            ));
             continue;
         }
         r.enterprise_id = e.id;

@@ -74,11 +74,7 @@ fn strings(cells: &[&str]) -> Vec<String> {
 }
 
 fn err(errors: &mut Vec<RowError>, row: usize, column: &str, message: impl Into<String>) {
-    errors.push(RowError {
-        row,
-        column: column.into(),
-        message: message.into(),
-    });
+    errors.push(RowError::new(row, column, message));
 }
 
 /// An item named in a cell by its name or its number.
@@ -445,14 +441,14 @@ impl App {
         if let Applied::Short { available } =
             store::apply(tx, *store_id, item.id, *day, diff).await?
         {
-            return Err(rejected(vec![RowError {
-                row: *row,
-                column: "实盘数量".into(),
-                message: format!(
+            return Err(rejected(vec![RowError::new(
+                *row,
+                "实盘数量",
+                format!(
                     "盘亏 {} {} 后，{} 的{}此后某日结存将为负（最多可减 {available}）",
                     -diff, item.unit, s.name, item.name
                 ),
-            }]));
+            )]));
         }
         audit_in(
             tx,
