@@ -225,10 +225,10 @@ impl App {
         if !store::add_campaign_person(&mut tx, campaign, input.person_id, place.as_str(), sent_on)
             .await?
         {
-            return Err(ServiceError::Conflict {
-                field: "person_id",
-                message: format!("{}已在本次活动名单中", person.name),
-            });
+            return Err(ServiceError::conflict(
+                "person_id",
+                format!("{}已在本次活动名单中", person.name),
+            ));
         }
         let detail = format!("{}下派至 {place}", person.name);
         let audit = actor.audit(

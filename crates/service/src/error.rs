@@ -63,6 +63,15 @@ impl ServiceError {
         }
     }
 
+    /// A request that the records as they are refuse (written already, decided already),
+    /// naming the field to change.
+    pub fn conflict(field: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Conflict {
+            field,
+            message: message.into(),
+        }
+    }
+
     /// A record referred to by `field` of the input that does not exist or lies outside the
     /// caller's jurisdiction.
     pub fn unknown(field: &'static str, message: impl Into<String>) -> Self {
@@ -85,10 +94,7 @@ impl ServiceError {
     /// a conflict on `field` saying `message`; any other error as it is.
     pub fn taken(err: StoreError, field: &'static str, message: impl FnOnce() -> String) -> Self {
         match err {
-            StoreError::Unique(_) => ServiceError::Conflict {
-                field,
-                message: message(),
-            },
+            StoreError::Unique(_) => ServiceError::conflict(field, message()),
             other => other.into(),
         }
     }

@@ -295,16 +295,18 @@ impl App {
             .await?
             .into_iter()
             .find(|f| f.status != FilingStatus::Returned.as_str());
-        let conflict = |f: &FilingRow| ServiceError::Conflict {
-            field: "enterprise_id",
-            message: format!(
-                "{}已有{}的复工备案（第 {} 次），不能重复提交",
-                e.name,
-                FilingStatus::parse(&f.status)
-                    .map(|s| s.zh())
-                    .unwrap_or("待审核"),
-                f.round
-            ),
+        let conflict = |f: &FilingRow| {
+            ServiceError::conflict(
+                "enterprise_id",
+                format!(
+                    "{}已有{}的复工备案（第 {} 次），不能重复提交",
+                    e.name,
+                    FilingStatus::parse(&f.status)
+                        .map(|s| s.zh())
+                        .unwrap_or("待审核"),
+                    f.round
+                ),
+            )
         };
         if let Some(f) = &open {
             return Err(conflict(f));
@@ -530,8 +532,5 @@ fn already(status: Option<FilingStatus>) -> ServiceError {
         Some(s) => format!("该复工备案已审核（{}），不能再次审核", s.zh()),
         None => "该复工备案已审核，不能再次审核".to_string(),
     };
-    ServiceError::Conflict {
-        field: "status",
-        message,
-    }
+    ServiceError::conflict("status", message)
 }

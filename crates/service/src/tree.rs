@@ -187,10 +187,10 @@ impl App {
             )));
         }
         if store::grid_name_taken(&mut tx, &village, &name).await? {
-            return Err(ServiceError::Conflict {
-                field: "name",
-                message: format!("该村（社区）已有名为“{name}”的网格"),
-            });
+            return Err(ServiceError::conflict(
+                "name",
+                format!("该村（社区）已有名为“{name}”的网格"),
+            ));
         }
         let next = store::last_grid_number(&mut tx, &village).await? + 1;
         let Some(code) = village.grid(next) else {

@@ -27,10 +27,7 @@ impl App {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty() && *s != "none" && *s != "无需管控");
-        let already = || ServiceError::Conflict {
-            field: "status",
-            message: "该交接已经接收".into(),
-        };
+        let already = || ServiceError::conflict("status", "该交接已经接收");
         if h.status != HandoverStatus::Pending.as_str() {
             return Err(already());
         }
@@ -143,10 +140,10 @@ impl App {
             ));
         }
         if h.status != HandoverStatus::Pending.as_str() {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "该交接已经接收，不能再转派".into(),
-            });
+            return Err(ServiceError::conflict(
+                "status",
+                "该交接已经接收，不能再转派",
+            ));
         }
         let due_at = now + Duration::hours(i64::from(self.handover_overdue_hours));
         let mut tx = self.db.begin().await?;
@@ -162,10 +159,10 @@ impl App {
         )
         .await?
         {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "该交接刚刚被接收或转派，请刷新".into(),
-            });
+            return Err(ServiceError::conflict(
+                "status",
+                "该交接刚刚被接收或转派，请刷新",
+            ));
         }
         let audit = actor.audit(
             Action::HandoverForward,

@@ -64,10 +64,7 @@ impl App {
         self.require_in_scope(actor, &code, "请战书", &id.to_string())
             .await
             .map_err(|_| not_found())?;
-        let already = || ServiceError::Conflict {
-            field: "approve",
-            message: "该请战书已审批".into(),
-        };
+        let already = || ServiceError::conflict("approve", "该请战书已审批");
         if a.status != ApplicationStatus::Submitted.as_str() {
             return Err(already());
         }

@@ -119,10 +119,7 @@ impl App {
         let joined_on = parse_date("joined_on", &input.joined_on)?;
         let mut tx = self.db.begin().await?;
         if !store::add_member(&mut tx, org_id, input.person_id, &role, joined_on).await? {
-            return Err(ServiceError::Conflict {
-                field: "person_id",
-                message: "此人已是该组织成员".into(),
-            });
+            return Err(ServiceError::conflict("person_id", "此人已是该组织成员"));
         }
         let row = actor.audit(
             Action::OrgMember,

@@ -78,10 +78,7 @@ impl App {
                 let home = Code::parse(&existing.jurisdiction_code)
                     .map_err(|e| ServiceError::Internal(e.to_string()))?;
                 if !actor.scope.contains(&home) {
-                    return Err(ServiceError::Conflict {
-                        field: "id_number",
-                        message: PERSON_ELSEWHERE.into(),
-                    });
+                    return Err(ServiceError::conflict("id_number", PERSON_ELSEWHERE));
                 }
                 store::add_categories(&mut tx, existing.id, &names).await?;
                 (existing.id, false)

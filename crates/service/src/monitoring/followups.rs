@@ -76,10 +76,10 @@ impl App {
             return Err(ServiceError::invalid("at", "随访时间不能早于开始日期"));
         }
         if c.status == CaseStatus::Released.as_str() {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "该对象已解除隔离或监测，不再随访".into(),
-            });
+            return Err(ServiceError::conflict(
+                "status",
+                "该对象已解除隔离或监测，不再随访",
+            ));
         }
         let abnormal = is_abnormal(temperature, &symptoms);
         let names: Vec<&str> = symptoms.iter().map(|s| s.zh()).collect();

@@ -45,17 +45,11 @@ impl App {
             ));
         }
         if c.status == CaseStatus::Released.as_str() {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "该对象已经解除".into(),
-            });
+            return Err(ServiceError::conflict("status", "该对象已经解除"));
         }
         let mut tx = self.db.begin().await?;
         if !store::release(&mut tx, &c, on, &actor.username, reason.as_deref()).await? {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "该对象已经解除".into(),
-            });
+            return Err(ServiceError::conflict("status", "该对象已经解除"));
         }
         let audit = actor.audit(
             Action::MonitoringRelease,
@@ -91,10 +85,7 @@ impl App {
             .case_with(actor, Permission::ManageMonitoring, id)
             .await?;
         let finding = text("finding", "发热门诊结论", &input.finding, 200)?;
-        let not_referred = || ServiceError::Conflict {
-            field: "status",
-            message: "该对象不在转诊中，无需恢复监测".into(),
-        };
+        let not_referred = || ServiceError::conflict("status", "该对象不在转诊中，无需恢复监测");
         if c.status != CaseStatus::Referred.as_str() {
             return Err(not_referred());
         }

@@ -148,10 +148,10 @@ impl App {
             })?;
         let mut tx = self.db.begin().await?;
         if !store::add_member(&mut tx, &g.code, person.id, role.as_str(), joined_on).await? {
-            return Err(ServiceError::Conflict {
-                field: "person_id",
-                message: format!("{}已是本网格成员", person.name),
-            });
+            return Err(ServiceError::conflict(
+                "person_id",
+                format!("{}已是本网格成员", person.name),
+            ));
         }
         let audit = actor.audit(
             Action::GridMember,

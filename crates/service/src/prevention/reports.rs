@@ -130,10 +130,10 @@ impl App {
             filed_at: self.clock.now(),
         };
         let Some(id) = store::insert_report(&mut tx, &row).await? else {
-            return Err(ServiceError::Conflict {
-                field: "report_date",
-                message: format!("{} {date} 的日报已报送", g.name),
-            });
+            return Err(ServiceError::conflict(
+                "report_date",
+                format!("{} {date} 的日报已报送", g.name),
+            ));
         };
         let audit = actor.audit(
             Action::GridReportFile,

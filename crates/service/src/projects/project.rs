@@ -159,10 +159,10 @@ impl App {
             ));
         }
         if let Some(d) = p.actual_start {
-            return Err(ServiceError::Conflict {
-                field: "actual_start",
-                message: format!("该项目已于 {d} 开工，不能重复登记"),
-            });
+            return Err(ServiceError::conflict(
+                "actual_start",
+                format!("该项目已于 {d} 开工，不能重复登记"),
+            ));
         }
         let word = if p.is_restart { "复工" } else { "开工" };
         let mut tx = self.db.begin().await?;

@@ -83,10 +83,10 @@ impl App {
             return Err(ServiceError::invalid("warn_days", "预警天数应为 1 到 365"));
         }
         if store::item_by_name(&self.db, &name).await?.is_some() {
-            return Err(ServiceError::Conflict {
-                field: "name",
-                message: format!("物资“{name}”已在目录中"),
-            });
+            return Err(ServiceError::conflict(
+                "name",
+                format!("物资“{name}”已在目录中"),
+            ));
         }
         Ok(NewItem {
             name,
@@ -214,10 +214,10 @@ impl App {
             }
         }
         if store::store_name_taken(&self.db, code.as_str(), &name).await? {
-            return Err(ServiceError::Conflict {
-                field: "name",
-                message: format!("{code} 已有名为“{name}”的仓库"),
-            });
+            return Err(ServiceError::conflict(
+                "name",
+                format!("{code} 已有名为“{name}”的仓库"),
+            ));
         }
         let mut tx = self.db.begin().await?;
         let id = store::insert_store(

@@ -163,15 +163,15 @@ impl App {
         let note = text("note", "理由", &input.note, 300, true)?;
         let mut tx = self.db.begin().await?;
         if !store::decline_request(&mut tx, id, &note).await? {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: format!(
+            return Err(ServiceError::conflict(
+                "status",
+                format!(
                     "请领 {id} 已{}，不能再答复",
                     RequestStatus::parse(&r.status)
                         .map(|s| s.zh())
                         .unwrap_or("处理")
                 ),
-            });
+            ));
         }
         let audit = actor.audit(
             Action::SupplyRequestDecline,
@@ -258,15 +258,15 @@ impl App {
                     .await
                     .map_err(|e| e.referred_by("request_id"))?;
                 if !matches!(r.status.as_str(), "open" | "partly") {
-                    return Err(ServiceError::Conflict {
-                        field: "request_id",
-                        message: format!(
+                    return Err(ServiceError::conflict(
+                        "request_id",
+                        format!(
                             "请领 {rid} {}，不能再分配",
                             RequestStatus::parse(&r.status)
                                 .map(|s| s.zh())
                                 .unwrap_or("")
                         ),
-                    });
+                    ));
                 }
                 Some(r)
             }
@@ -360,10 +360,10 @@ impl App {
                 RequestStatus::Partly
             };
             if !store::add_allocated(&mut tx, r.id, q, status.as_str(), &r.status).await? {
-                return Err(ServiceError::Conflict {
-                    field: "request_id",
-                    message: format!("请领 {} 刚被他人处理，请刷新后重试", r.id),
-                });
+                return Err(ServiceError::conflict(
+                    "request_id",
+                    format!("请领 {} 刚被他人处理，请刷新后重试", r.id),
+                ));
             }
         }
         let audit = actor.audit(
@@ -416,13 +416,13 @@ impl App {
             .own(actor, "物资调运", id, row, |a| &a.jurisdiction_code)
             .await?;
         if a.status != DeliveryStatus::InTransit.as_str() {
-            return Err(ServiceError::Conflict {
-                field: "allocation",
-                message: format!(
+            return Err(ServiceError::conflict(
+                "allocation",
+                format!(
                     "调运 {id} 已于 {} 确认到货，不能重复确认",
                     a.received_on.map(|d| d.to_string()).unwrap_or_default()
                 ),
-            });
+            ));
         }
         let day = self.movement_day("received_on", &input.received_on)?;
         if day < a.allocated_on {
@@ -451,10 +451,10 @@ impl App {
         let item = self.item_of("item_id", a.item_id).await?;
         let mut tx = self.db.begin().await?;
         if !store::mark_received(&mut tx, id, day, q, &actor.username, &note).await? {
-            return Err(ServiceError::Conflict {
-                field: "allocation",
-                message: format!("调运 {id} 刚已确认到货"),
-            });
+            return Err(ServiceError::conflict(
+                "allocation",
+                format!("调运 {id} 刚已确认到货"),
+            ));
         }
         if q > 0 {
             store::insert_movement(

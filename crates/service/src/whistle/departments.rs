@@ -50,10 +50,10 @@ impl App {
             .await?
             .is_some()
         {
-            return Err(ServiceError::Conflict {
-                field: "name",
-                message: format!("{code} 已有部门“{name}”"),
-            });
+            return Err(ServiceError::conflict(
+                "name",
+                format!("{code} 已有部门“{name}”"),
+            ));
         }
         let now = self.now();
         let d = NewDepartment {

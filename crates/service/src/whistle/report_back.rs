@@ -97,28 +97,25 @@ impl App {
             false,
         )?;
         if call.status != "called" {
-            return Err(ServiceError::Conflict {
-                field: "department_id",
-                message: format!(
+            return Err(ServiceError::conflict(
+                "department_id",
+                format!(
                     "{}已于 {} 报到，不能重复报到",
                     call.department_name,
                     call.accepted_at.map(display).unwrap_or_default()
                 ),
-            });
+            ));
         }
         if t.status == "closed" {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "工单已办结".into(),
-            });
+            return Err(ServiceError::conflict("status", "工单已办结"));
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
         if !store::accept_call(&mut tx, id, call.department_id, &actor.username, now).await? {
-            return Err(ServiceError::Conflict {
-                field: "department_id",
-                message: format!("{}已报到，不能重复报到", call.department_name),
-            });
+            return Err(ServiceError::conflict(
+                "department_id",
+                format!("{}已报到，不能重复报到", call.department_name),
+            ));
         }
         store::set_status(&mut tx, id, &["open"], "working", now).await?;
         store::insert_event(
@@ -190,16 +187,16 @@ impl App {
         let resolution = text("resolution", "处置情况", &input.resolution, 2000)?;
         match call.status.as_str() {
             "called" => {
-                return Err(ServiceError::Conflict {
-                    field: "department_id",
-                    message: format!("{}尚未报到，请先报到再办结", call.department_name),
-                })
+                return Err(ServiceError::conflict(
+                    "department_id",
+                    format!("{}尚未报到，请先报到再办结", call.department_name),
+                ))
             }
             "resolved" => {
-                return Err(ServiceError::Conflict {
-                    field: "department_id",
-                    message: format!("{}已办结，等待吹哨人确认", call.department_name),
-                })
+                return Err(ServiceError::conflict(
+                    "department_id",
+                    format!("{}已办结，等待吹哨人确认", call.department_name),
+                ))
             }
             _ => {}
         }
@@ -215,10 +212,10 @@ impl App {
         )
         .await?
         {
-            return Err(ServiceError::Conflict {
-                field: "department_id",
-                message: format!("{}的办结状态已变化，请刷新", call.department_name),
-            });
+            return Err(ServiceError::conflict(
+                "department_id",
+                format!("{}的办结状态已变化，请刷新", call.department_name),
+            ));
         }
         store::insert_event(
             &mut tx,
@@ -319,10 +316,10 @@ impl App {
         }
         if t.status != "resolved" {
             let s = decode("tickets", "status", &t.status, TicketStatus::parse)?.zh();
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: format!("工单当前为“{s}”，各部门办结后才能确认或退回"),
-            });
+            return Err(ServiceError::conflict(
+                "status",
+                format!("工单当前为“{s}”，各部门办结后才能确认或退回"),
+            ));
         }
         Ok(t)
     }
@@ -346,10 +343,7 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         if !store::close_ticket(&mut tx, id, rating, &feedback, now).await? {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "工单状态已变化，请刷新".into(),
-            });
+            return Err(ServiceError::conflict("status", "工单状态已变化，请刷新"));
         }
         store::insert_event(
             &mut tx,
@@ -411,10 +405,7 @@ impl App {
         let due = now + self.whistle.deadlines.resolve(kind);
         let mut tx = self.db.begin().await?;
         if !store::reopen_ticket(&mut tx, id, rating, &reason, due, now).await? {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "工单状态已变化，请刷新".into(),
-            });
+            return Err(ServiceError::conflict("status", "工单状态已变化，请刷新"));
         }
         store::insert_event(
             &mut tx,

@@ -137,13 +137,13 @@ impl App {
             ));
         }
         if q.status != ProblemStatus::Open.as_str() {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: format!(
+            return Err(ServiceError::conflict(
+                "status",
+                format!(
                     "该难题已于 {} 解决",
                     q.resolved_on.map(|d| d.to_string()).unwrap_or_default()
                 ),
-            });
+            ));
         }
         let mut tx = self.db.begin().await?;
         if !store::resolve_problem(
@@ -156,10 +156,7 @@ impl App {
         )
         .await?
         {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "该难题已解决".into(),
-            });
+            return Err(ServiceError::conflict("status", "该难题已解决"));
         }
         let category = decode(
             "production_problems",

@@ -77,10 +77,10 @@ impl App {
         }
         let note = text("note", "备注", &input.note, 500, false)?;
         if store::overlaps(&self.db, org_id, e.id, from_on, until_on).await? {
-            return Err(ServiceError::Conflict {
-                field: "from_on",
-                message: format!("{}在这段时间已驻“{}”", group.name, e.name),
-            });
+            return Err(ServiceError::conflict(
+                "from_on",
+                format!("{}在这段时间已驻“{}”", group.name, e.name),
+            ));
         }
         let mut tx = self.db.begin().await?;
         let id = store::insert_assignment(
