@@ -1,7 +1,7 @@
 //! The jurisdiction tree: browsing, search, grids, and import from the national codes.
 
 use crate::actor::commit_audited;
-use crate::input::parse_code;
+use crate::input::{parse_code, trimmed};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::divisions;
@@ -90,6 +90,18 @@ impl App {
     /// The node the actor is bound to (the top of what it may see).
     pub fn home(&self, actor: &Actor) -> Option<Code> {
         actor.scope.code().cloned()
+    }
+
+    /// The scope a query asks for: the caller's, or a place within it (`place`).
+    pub(crate) async fn narrowed(
+        &self,
+        actor: &Actor,
+        place: &Option<String>,
+    ) -> ServiceResult<Scope> {
+        match trimmed(place) {
+            None => Ok(actor.scope.clone()),
+            Some(p) => Ok(Scope::Under(self.place_in_scope(actor, "place", p).await?)),
+        }
     }
 
     /// A place in the actor's scope that exists. Checked before any write transaction

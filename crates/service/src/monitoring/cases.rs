@@ -3,18 +3,6 @@
 use super::*;
 
 impl App {
-    /// The scope a query asks for: the caller's, or a place within it.
-    pub(crate) async fn narrowed(
-        &self,
-        actor: &Actor,
-        place: &Option<String>,
-    ) -> ServiceResult<Scope> {
-        match place.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(actor.scope.clone()),
-            Some(p) => Ok(Scope::Under(self.place_in_scope(actor, "place", p).await?)),
-        }
-    }
-
     pub(super) async fn own_case(&self, actor: &Actor, id: i64) -> ServiceResult<CaseRow> {
         let row = store::case(&self.db, id).await?;
         self.own(actor, "隔离监测对象", id, row, |r| {

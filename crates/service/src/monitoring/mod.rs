@@ -19,7 +19,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::checkpoints::temperature_tenths;
 use dualtrack_domain::jurisdiction::in_subtree;
-use dualtrack_domain::jurisdiction::{Code, Level, Scope};
+use dualtrack_domain::jurisdiction::{Code, Level};
 use dualtrack_domain::monitoring::{
     is_abnormal, next_due, parse_symptoms, planned_end, symptoms_from_text, symptoms_text,
     CaseKind, CaseStatus, Duty, Symptom, MAX_RESPONSIBLE,

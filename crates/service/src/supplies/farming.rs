@@ -193,7 +193,7 @@ impl App {
     ) -> ServiceResult<SpringFarming> {
         self.require(actor, Permission::ReadSupplies, "春耕备耕", "list")
             .await?;
-        let scope = self.supplies_scope(actor, &q.place).await?;
+        let scope = self.narrowed(actor, &q.place).await?;
         let as_of = self.as_of(&q.as_of)?;
         let st = self.supply_state(&scope, as_of).await?;
         self.spring_farming_of(&scope, &st).await

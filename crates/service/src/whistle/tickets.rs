@@ -4,7 +4,6 @@ use super::raising::{parse_category, parse_kind};
 use super::views::{attachment_view, call_view, event_view, opt, step_view, ticket_view};
 use super::*;
 use crate::{Actor, App, ServiceError, ServiceResult};
-use dualtrack_domain::jurisdiction::Scope;
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::whistle::{SourceKind, TicketStatus};
 use dualtrack_store::whistle::{self as store, CallRow, TicketFilter, TicketRow};
@@ -91,10 +90,7 @@ impl App {
         self.require(actor, Permission::ReadTickets, "工单", "list")
             .await?;
         let now = self.now();
-        let scope = match opt(&q.place) {
-            None => actor.scope.clone(),
-            Some(p) => Scope::Under(self.place_in_scope(actor, "place", p).await?),
-        };
+        let scope = self.narrowed(actor, &q.place).await?;
         let status = match opt(&q.status) {
             None => None,
             Some(s) => Some(
