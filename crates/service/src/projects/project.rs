@@ -4,11 +4,14 @@ use super::*;
 use dualtrack_store::decode;
 
 impl App {
+    /// The project `id` for an actor whose roles grant `p`, in the actor's jurisdiction.
     pub(super) async fn project_in_scope(
         &self,
         actor: &Actor,
+        p: Permission,
         id: i64,
     ) -> ServiceResult<ProjectRow> {
+        self.require(actor, p, "重大项目", &id.to_string()).await?;
         let row = store::project(&self.db, id).await?;
         self.own(actor, "重大项目", id, row, |p| &p.jurisdiction_code)
             .await
@@ -87,14 +90,9 @@ impl App {
     }
 
     pub async fn get_project(&self, actor: &Actor, id: i64) -> ServiceResult<ProjectDetail> {
-        self.require(
-            actor,
-            Permission::ReadResumption,
-            "重大项目",
-            &id.to_string(),
-        )
-        .await?;
-        let p = self.project_in_scope(actor, id).await?;
+        let p = self
+            .project_in_scope(actor, Permission::ReadResumption, id)
+            .await?;
         let progress: Vec<ProgressView> = store::progress(&self.db, id)
             .await?
             .into_iter()
@@ -139,14 +137,9 @@ impl App {
         id: i64,
         input: &StartInput,
     ) -> ServiceResult<ProjectDetail> {
-        self.require(
-            actor,
-            Permission::ManageEnterprises,
-            "重大项目",
-            &id.to_string(),
-        )
-        .await?;
-        let p = self.project_in_scope(actor, id).await?;
+        let p = self
+            .project_in_scope(actor, Permission::ManageEnterprises, id)
+            .await?;
         let on = parse_date("actual_start", &input.actual_start)?;
         not_future("actual_start", "实际开工日期", on, self.today())?;
         if (on.year() as i64) < p.plan_year {
@@ -186,14 +179,9 @@ impl App {
         id: i64,
         input: &ProgressInput,
     ) -> ServiceResult<ProjectDetail> {
-        self.require(
-            actor,
-            Permission::ManageEnterprises,
-            "重大项目",
-            &id.to_string(),
-        )
-        .await?;
-        let p = self.project_in_scope(actor, id).await?;
+        let p = self
+            .project_in_scope(actor, Permission::ManageEnterprises, id)
+            .await?;
         let as_of = parse_date("as_of", &input.as_of)?;
         not_future("as_of", "截至日期", as_of, self.today())?;
         if as_of.year() as i64 != p.plan_year {
