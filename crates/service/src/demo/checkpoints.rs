@@ -289,7 +289,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                 let (origin, area) = if rng.next(250) == 0 {
                     ("湖北省武汉市", "420106")
                 } else {
-                    ORIGINS[rng.next(ORIGINS.len() as u64) as usize]
+                    *rng.pick(ORIGINS)
                 };
                 // At the stations and the airport most come on foot.
                 let walking = *kind != "road" && rng.next(4) > 0;
@@ -304,7 +304,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                 };
                 let inside = rng.next(3) > 0;
                 let (dest_code, dest_text) = if inside {
-                    let (code, name) = TOWNS[rng.next(TOWNS.len() as u64) as usize];
+                    let (code, name) = *rng.pick(TOWNS);
                     let (villages, grids) = &places[code];
                     let pick = |list: &[(String, String)], n: u64| {
                         list.get(n as usize % list.len().max(1)).cloned()
@@ -319,10 +319,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                         None => (Some(code.to_string()), name.to_string()),
                     }
                 } else {
-                    (
-                        None,
-                        OUTSIDE[rng.next(OUTSIDE.len() as u64) as usize].to_string(),
-                    )
+                    (None, rng.pick(OUTSIDE).to_string())
                 };
                 let mut travellers = Vec::new();
                 for j in 0..persons {
@@ -347,11 +344,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                     } else {
                         "through"
                     };
-                    let name = format!(
-                        "{}{}",
-                        SURNAMES[rng.next(SURNAMES.len() as u64) as usize],
-                        GIVEN[rng.next(GIVEN.len() as u64) as usize]
-                    );
+                    let name = rng.name(SURNAMES, GIVEN);
                     // Acknowledged within minutes to a few hours (some late); the last
                     // evening's still waiting.
                     let handover = match &dest_code {
@@ -401,13 +394,8 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                         handover,
                     });
                 }
-                let plate = vehicle.then(|| {
-                    format!(
-                        "{}·{:05}",
-                        PROVINCE_PLATES[rng.next(PROVINCE_PLATES.len() as u64) as usize],
-                        rng.next(100_000)
-                    )
-                });
+                let plate = vehicle
+                    .then(|| format!("{}·{:05}", rng.pick(PROVINCE_PLATES), rng.next(100_000)));
                 let origin_code = area.starts_with("6328").then(|| area.to_string());
                 passages.push(NewPassage {
                     checkpoint_id: *id,
@@ -419,7 +407,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                     origin_code,
                     origin_text: origin.to_string(),
                     travel_history: format!("14 天内在{origin}"),
-                    reason: REASONS[rng.next(REASONS.len() as u64) as usize].into(),
+                    reason: rng.pick(REASONS).to_string(),
                     idempotency_key: None,
                     recorded_by: "demo".into(),
                     travellers,

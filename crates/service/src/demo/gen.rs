@@ -31,6 +31,18 @@ impl Lcg {
             .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n.max(1)
     }
+
+    /// One of the items (the list must not be empty).
+    pub(super) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.next(items.len() as u64) as usize]
+    }
+
+    /// A name: a surname, then a given name, each picked from its list.
+    pub(super) fn name(&mut self, surnames: &[&str], given: &[&str]) -> String {
+        let surname = self.pick(surnames);
+        let given = self.pick(given);
+        format!("{surname}{given}")
+    }
 }
 
 /// A valid resident identity number of the area `area` (six digits), born on `birth`, with

@@ -86,13 +86,13 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
             let offset = rng.next(span + 1).min(rng.next(span + 1));
             let start = first + Duration::days(offset as i64);
             let last_exposure = start - Duration::days(rng.next(4) as i64);
-            let (reason, area) = REASONS[rng.next(REASONS.len() as u64) as usize];
+            let (reason, area) = *rng.pick(REASONS);
             let kind = match rng.next(20) {
                 0..=10 => CaseKind::Home,
                 11..=14 => CaseKind::Central,
                 _ => CaseKind::Health,
             };
-            let code = places[rng.next(places.len() as u64) as usize].clone();
+            let code = rng.pick(&places).clone();
             let place = match kind {
                 CaseKind::Central => site.to_string(),
                 _ => format!(
@@ -110,7 +110,7 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
             if !people.is_empty() {
                 let k = 3 + rng.next(3) as usize;
                 for duty in DUTIES.iter().take(k) {
-                    let person = people[rng.next(people.len() as u64) as usize];
+                    let person = *rng.pick(&people);
                     if responsible
                         .iter()
                         .any(|r: &NewResponsible| r.person_id == person)
@@ -184,11 +184,7 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
             } else {
                 "active"
             };
-            let name = format!(
-                "{}{}",
-                SURNAMES[rng.next(SURNAMES.len() as u64) as usize],
-                GIVEN[rng.next(GIVEN.len() as u64) as usize]
-            );
+            let name = rng.name(SURNAMES, GIVEN);
             rows.push(LoadCase {
                 case: NewCase {
                     kind: kind.as_str().into(),

@@ -278,8 +278,7 @@ pub(super) async fn load(tx: &mut Tx) -> ServiceResult<usize> {
     if !grids.is_empty() {
         for i in 0..96u64 {
             let (code, name) = &grids[((i * 97 + rng.next(40)) as usize) % grids.len()];
-            let (category, heat, title, text) =
-                GRID_CASES[rng.next(GRID_CASES.len() as u64) as usize];
+            let (category, heat, title, text) = *rng.pick(GRID_CASES);
             let r = rng.next(10);
             let hot = heat.min(9) / 2;
             let kind = if r < hot {
@@ -534,7 +533,7 @@ pub(super) async fn load(tx: &mut Tx) -> ServiceResult<usize> {
             let r =
                 last_accept + Duration::minutes(30 + rng.next((resolve_hours * 50) as u64) as i64);
             resolved_at = resolved_at.max(r);
-            let text = RESOLUTIONS[rng.next(RESOLUTIONS.len() as u64) as usize];
+            let text = *rng.pick(RESOLUTIONS);
             store::resolve_call(tx, id, *dept, text, &format!("{name}值班员"), r).await?;
             store::insert_event(
                 tx,
