@@ -1,13 +1,13 @@
 //! The catalogue of items (extended by a system administrator) and the stores of each place.
 
-use super::farming::crop_list;
+use super::farming::parse_crop;
 use super::*;
 use crate::input::{non_empty as opt_text, text_of as text};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Code, Level, Scope};
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::supplies::{Crop, ItemKind, StoreKind, DEFAULT_WARN_DAYS};
+use dualtrack_domain::supplies::{ItemKind, StoreKind, DEFAULT_WARN_DAYS};
 use dualtrack_store::supplies::{self as store, NewItem, NewStore};
 
 impl App {
@@ -42,9 +42,7 @@ impl App {
         let crop = match opt_text(&input.crop) {
             None => None,
             Some(c) => {
-                let crop = Crop::parse(&c).ok_or_else(|| {
-                    ServiceError::invalid("crop", format!("作物“{c}”无效，应为：{}", crop_list()))
-                })?;
+                let crop = parse_crop(&c)?;
                 if !kind.is_farm_input() {
                     return Err(ServiceError::invalid("crop", "防疫物资不填作物"));
                 }

@@ -1,7 +1,7 @@
 //! Needs declared by places: a quantity once, or a quantity a day.
 
 use super::context::{quantity_of, under};
-use super::farming::crop_list;
+use super::farming::parse_crop;
 use super::*;
 use crate::idempotency::{Claim, Written};
 use crate::input::{
@@ -11,7 +11,7 @@ use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::supplies::{Crop, ItemCategory, NeedBasis};
+use dualtrack_domain::supplies::{ItemCategory, NeedBasis};
 use dualtrack_store::supplies::{self as store, NewNeed};
 
 impl App {
@@ -61,9 +61,7 @@ impl App {
         let crop = match opt_text(&input.crop) {
             None => None,
             Some(c) => {
-                let crop = Crop::parse(&c).ok_or_else(|| {
-                    ServiceError::invalid("crop", format!("作物“{c}”无效，应为：{}", crop_list()))
-                })?;
+                let crop = parse_crop(&c)?;
                 if item.category != ItemCategory::Farm.as_str() {
                     return Err(ServiceError::invalid("crop", "防疫物资的需求不填作物"));
                 }
