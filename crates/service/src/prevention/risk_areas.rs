@@ -86,10 +86,7 @@ impl App {
             ),
         );
         commit_audited(tx, &audit).await?;
-        let row = store::risk_area(&self.db, id)
-            .await?
-            .ok_or_else(|| ServiceError::Internal("risk area vanished".into()))?;
-        risk_view(row, moved)
+        self.written_risk_area(id, moved).await
     }
 
     /// Changes a risk area (its place, days or level); persons are reclassified.
@@ -128,6 +125,11 @@ impl App {
             ),
         );
         commit_audited(tx, &audit).await?;
+        self.written_risk_area(id, moved).await
+    }
+
+    /// A risk area as just written, with the number of persons whose level it changed.
+    async fn written_risk_area(&self, id: i64, moved: i64) -> ServiceResult<RiskAreaView> {
         let row = store::risk_area(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("risk area vanished".into()))?;

@@ -28,15 +28,7 @@ impl App {
                 "department_id",
                 "您的账户尚未归属任何部门，请联系管理员在“部门与派单”中添加",
             );
-            return Err(self
-                .refuse(
-                    actor,
-                    "工单",
-                    &t.id.to_string(),
-                    Some(t.jurisdiction_code.clone()),
-                    e,
-                )
-                .await);
+            return Err(self.refuse_ticket(actor, t, e).await);
         };
         let dept = given.unwrap_or(mine.id);
         let calls = store::calls(&self.db, t.id).await?;
@@ -45,15 +37,7 @@ impl App {
                 "department_id",
                 format!("您只能代表本部门（{}）{what}", mine.name),
             );
-            return Err(self
-                .refuse(
-                    actor,
-                    "工单",
-                    &t.id.to_string(),
-                    Some(t.jurisdiction_code.clone()),
-                    e,
-                )
-                .await);
+            return Err(self.refuse_ticket(actor, t, e).await);
         }
         match calls.into_iter().find(|c| c.department_id == dept) {
             Some(c) => Ok(c),
@@ -62,15 +46,7 @@ impl App {
                     "department_id",
                     format!("本工单未呼叫您所在的部门（{}），不能{what}", mine.name),
                 );
-                Err(self
-                    .refuse(
-                        actor,
-                        "工单",
-                        &t.id.to_string(),
-                        Some(t.jurisdiction_code.clone()),
-                        e,
-                    )
-                    .await)
+                Err(self.refuse_ticket(actor, t, e).await)
             }
         }
     }
@@ -302,11 +278,9 @@ impl App {
         let t = self.own_ticket(actor, id).await?;
         if !self.speaks_for_whistler(actor, &t).await? {
             return Err(self
-                .refuse(
+                .refuse_ticket(
                     actor,
-                    "工单",
-                    &id.to_string(),
-                    Some(t.jurisdiction_code.clone()),
+                    &t,
                     ServiceError::Forbidden(format!(
                         "只有吹哨人（{}）或其所在单位的账户可以确认、退回和评价此工单",
                         t.raised_by
