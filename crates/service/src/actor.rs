@@ -217,20 +217,16 @@ impl App {
     {
         self.require_unmask(actor, read, kind, target).await?;
         let (record, place) = find().await?;
-        let mut tx = self.db.begin().await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Unmask,
-                Outcome::Success,
-                kind,
-                target.to_string(),
-                Some(place),
-                "查看身份证号与电话".into(),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let tx = self.db.begin().await?;
+        let audit = actor.audit(
+            Action::Unmask,
+            Outcome::Success,
+            kind,
+            target.to_string(),
+            Some(place),
+            "查看身份证号与电话".into(),
+        );
+        commit_audited(tx, &audit).await?;
         Ok(record)
     }
 
@@ -258,6 +254,13 @@ impl App {
 /// Writes an audit row inside the transaction of the change.
 pub async fn audit_in(tx: &mut Tx, row: &NewAudit) -> ServiceResult<()> {
     dualtrack_store::audit::insert(tx, row).await?;
+    Ok(())
+}
+
+/// Ends a write: its audit row, in its transaction, then the commit.
+pub async fn commit_audited(mut tx: Tx, row: &NewAudit) -> ServiceResult<()> {
+    audit_in(&mut tx, row).await?;
+    tx.commit().await?;
     Ok(())
 }
 

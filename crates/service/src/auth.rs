@@ -3,7 +3,7 @@
 //! Passwords are hashed with argon2id at the OWASP minimum parameters (19 MiB, 2 passes,
 //! 1 lane). Session tokens are 32 random bytes; only their SHA-256 is stored.
 
-use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use crate::login_throttle;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -164,9 +164,8 @@ impl App {
                 detail: detail.into(),
             },
         };
-        let mut tx = self.db.begin().await?;
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        let tx = self.db.begin().await?;
+        commit_audited(tx, &row).await?;
         Ok(())
     }
 
@@ -275,8 +274,7 @@ impl App {
             None,
             kind.as_str().into(),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         self.login_throttle.succeeded(&username, source_addr);
         let mut actor = actor;
         actor.session_id = Some(sid);
@@ -334,8 +332,7 @@ impl App {
             None,
             String::new(),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         Ok(())
     }
 }

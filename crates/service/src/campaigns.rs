@@ -2,7 +2,7 @@
 //! policy documents that set up the work, linked to the organisations and campaigns they
 //! created.
 
-use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use crate::input::parse_date;
 use crate::input::text;
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -155,19 +155,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::CampaignCreate,
-                Outcome::Success,
-                "活动",
-                id.to_string(),
-                Some(code.to_string()),
-                name,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::CampaignCreate,
+            Outcome::Success,
+            "活动",
+            id.to_string(),
+            Some(code.to_string()),
+            name,
+        );
+        commit_audited(tx, &audit).await?;
         self.get_campaign(actor, id).await
     }
 
@@ -229,25 +225,21 @@ impl App {
         if !store::add_campaign_person(&mut tx, campaign, input.person_id, place.as_str(), sent_on)
             .await?
         {
-            return Err(ServiceError::Conflict {
-                field: "person_id",
-                message: format!("{}已在本次活动名单中", person.name),
-            });
+            return Err(ServiceError::conflict(
+                "person_id",
+                format!("{}已在本次活动名单中", person.name),
+            ));
         }
         let detail = format!("{}下派至 {place}", person.name);
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::CampaignSend,
-                Outcome::Success,
-                "活动",
-                campaign.to_string(),
-                Some(c.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::CampaignSend,
+            Outcome::Success,
+            "活动",
+            campaign.to_string(),
+            Some(c.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         self.get_campaign(actor, campaign).await
     }
 
@@ -315,19 +307,15 @@ impl App {
         for c in &input.campaign_ids {
             store::link_document(&mut tx, id, "campaign", *c).await?;
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::DocumentCreate,
-                Outcome::Success,
-                "政策文件",
-                id.to_string(),
-                Some(code.to_string()),
-                title,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::DocumentCreate,
+            Outcome::Success,
+            "政策文件",
+            id.to_string(),
+            Some(code.to_string()),
+            title,
+        );
+        commit_audited(tx, &audit).await?;
         self.get_document(actor, id).await
     }
 

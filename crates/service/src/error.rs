@@ -63,6 +63,15 @@ impl ServiceError {
         }
     }
 
+    /// A request that the records as they are refuse (written already, decided already),
+    /// naming the field to change.
+    pub fn conflict(field: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Conflict {
+            field,
+            message: message.into(),
+        }
+    }
+
     /// A record referred to by `field` of the input that does not exist or lies outside the
     /// caller's jurisdiction.
     pub fn unknown(field: &'static str, message: impl Into<String>) -> Self {
@@ -78,6 +87,15 @@ impl ServiceError {
         match self {
             ServiceError::NotFound(message) => ServiceError::Unknown { field, message },
             other => other,
+        }
+    }
+
+    /// A write the store refused: where it broke a unique rule (the record is there already),
+    /// a conflict on `field` saying `message`; any other error as it is.
+    pub fn taken(err: StoreError, field: &'static str, message: impl FnOnce() -> String) -> Self {
+        match err {
+            StoreError::Unique(_) => ServiceError::conflict(field, message()),
+            other => other.into(),
         }
     }
 

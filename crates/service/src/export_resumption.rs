@@ -5,7 +5,7 @@
 //! mirrors, so the scope and permissions are the same; personal data stays masked, and every
 //! export writes an audit row.
 
-use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use crate::filings::FILINGS_PAGE;
 use crate::import_resumption::RATE_COLUMNS;
 use crate::projects::{ProductionQuery, ProjectPlaceRates};
@@ -129,15 +129,20 @@ impl App {
     ) -> ServiceResult<Vec<u8>> {
         let bytes = workbook(sheets)?;
         let rows: usize = sheets.iter().map(|s| s.rows.len()).sum();
-        let mut tx = self.db.begin().await?;
-        let detail = format!("导出{kind} {rows} 行");
-        audit_in(
-            &mut tx,
-            &actor.audit(Action::Export, Outcome::Success, kind, "xlsx", None, detail),
-        )
-        .await?;
-        tx.commit().await?;
+        self.audit_export(actor, kind, format!("导出{kind} {rows} 行"))
+            .await?;
         Ok(bytes)
+    }
+
+    /// Records an export of `kind` in the audit log, in a transaction of its own.
+    pub(crate) async fn audit_export(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        detail: String,
+    ) -> ServiceResult<()> {
+        let row = actor.audit(Action::Export, Outcome::Success, kind, "xlsx", None, detail);
+        commit_audited(self.db.begin().await?, &row).await
     }
 
     /// Names of the places (jurisdiction codes), looked up once each.

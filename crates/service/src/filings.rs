@@ -2,8 +2,9 @@
 //! checks (五个到位); the county approves it — only with all five in place — or returns it
 //! with a reason, and a returned filing is filed again as the next round.
 
-use crate::actor::audit_in;
-use crate::idempotency::{keep, Claim, Written};
+use crate::actor::commit_audited;
+use crate::idempotency::commit_created;
+use crate::idempotency::{Claim, Written};
 use crate::input::{opt_note, parse_date};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,7 +14,6 @@ use dualtrack_domain::role::Permission;
 use dualtrack_store::decode;
 use dualtrack_store::filings::{self as store, FilingRow, NewFiling};
 use dualtrack_store::resumption as enterprises;
-use dualtrack_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -295,16 +295,18 @@ impl App {
             .await?
             .into_iter()
             .find(|f| f.status != FilingStatus::Returned.as_str());
-        let conflict = |f: &FilingRow| ServiceError::Conflict {
-            field: "enterprise_id",
-            message: format!(
-                "{}已有{}的复工备案（第 {} 次），不能重复提交",
-                e.name,
-                FilingStatus::parse(&f.status)
-                    .map(|s| s.zh())
-                    .unwrap_or("待审核"),
-                f.round
-            ),
+        let conflict = |f: &FilingRow| {
+            ServiceError::conflict(
+                "enterprise_id",
+                format!(
+                    "{}已有{}的复工备案（第 {} 次），不能重复提交",
+                    e.name,
+                    FilingStatus::parse(&f.status)
+                        .map(|s| s.zh())
+                        .unwrap_or("待审核"),
+                    f.round
+                ),
+            )
         };
         if let Some(f) = &open {
             return Err(conflict(f));
@@ -319,34 +321,26 @@ impl App {
             created_by: actor.username.clone(),
         };
         let mut tx = self.db.begin().await?;
-        let id = match store::insert(&mut tx, &new, self.clock.now()).await {
-            Ok(id) => id,
-            Err(StoreError::Unique(_)) => {
-                return Err(ServiceError::Conflict {
-                    field: "enterprise_id",
-                    message: format!("{}已有待审核或已同意的复工备案，不能重复提交", e.name),
+        let id = store::insert(&mut tx, &new, self.clock.now())
+            .await
+            .map_err(|err| {
+                ServiceError::taken(err, "enterprise_id", || {
+                    format!("{}已有待审核或已同意的复工备案，不能重复提交", e.name)
                 })
-            }
-            Err(err) => return Err(err.into()),
-        };
-        keep(&mut tx, claim.as_ref(), id).await?;
+            })?;
         let ticked = new.checks.iter().filter(|c| c.0).count();
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::FilingSubmit,
-                Outcome::Success,
-                KIND,
-                id.to_string(),
-                Some(e.jurisdiction_code.clone()),
-                format!(
-                    "{}：计划 {planned_on} 复工 {} 人，五个到位 {ticked}/5",
-                    e.name, new.employees_planned
-                ),
+        let audit = actor.audit(
+            Action::FilingSubmit,
+            Outcome::Success,
+            KIND,
+            id.to_string(),
+            Some(e.jurisdiction_code.clone()),
+            format!(
+                "{}：计划 {planned_on} 复工 {} 人，五个到位 {ticked}/5",
+                e.name, new.employees_planned
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.get_filing(actor, id).await
     }
 
@@ -519,19 +513,15 @@ impl App {
         if let Some(n) = &note {
             detail.push_str(&format!("，{n}"));
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                action,
-                Outcome::Success,
-                KIND,
-                f.id.to_string(),
-                Some(f.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            action,
+            Outcome::Success,
+            KIND,
+            f.id.to_string(),
+            Some(f.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::filing(&self.db, f.id).await?;
         view(row.ok_or_else(|| ServiceError::Internal("复工备案未找到".into()))?)
     }
@@ -542,8 +532,5 @@ fn already(status: Option<FilingStatus>) -> ServiceError {
         Some(s) => format!("该复工备案已审核（{}），不能再次审核", s.zh()),
         None => "该复工备案已审核，不能再次审核".to_string(),
     };
-    ServiceError::Conflict {
-        field: "status",
-        message,
-    }
+    ServiceError::conflict("status", message)
 }

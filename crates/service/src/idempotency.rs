@@ -11,8 +11,10 @@
 //! what the first one wrote), which is rolled back, and finding the key written then it is
 //! answered like a retry.
 
+use crate::actor::commit_audited;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Utc};
+use dualtrack_store::audit::NewAudit;
 use dualtrack_store::idempotency::{self as store, KeyRow};
 use dualtrack_store::Tx;
 use serde::Serialize;
@@ -63,6 +65,18 @@ pub(crate) async fn keep(tx: &mut Tx, claim: Option<&Claim>, record_id: i64) -> 
         .await?;
     }
     Ok(())
+}
+
+/// Ends a keyed create: the key of the record `record_id` just written in `tx` (if the
+/// request had one), the audit row, then the commit.
+pub(crate) async fn commit_created(
+    mut tx: Tx,
+    claim: Option<&Claim>,
+    record_id: i64,
+    row: &NewAudit,
+) -> ServiceResult<()> {
+    keep(&mut tx, claim, record_id).await?;
+    commit_audited(tx, row).await
 }
 
 /// SHA-256 (hex) of the canonical JSON of a request: object keys in order (serde_json's map

@@ -7,6 +7,7 @@
 //! correction keeps the earlier version exactly as a correction through the API does.
 
 use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use crate::import::{choices, date_cell, rejected, EXPORT_LIMIT};
 use crate::input::parse_date;
 use crate::spreadsheet::{self, cell, RowError};
@@ -87,11 +88,7 @@ struct RowCheck<'a> {
 
 impl RowCheck<'_> {
     fn err(&mut self, column: &str, message: impl Into<String>) {
-        self.errors.push(RowError {
-            row: self.row,
-            column: column.into(),
-            message: message.into(),
-        });
+        self.errors.push(RowError::new(self.row, column, message));
     }
 
     /// A whole number 0..=MAX_COUNT; blank is `blank` (None: required).
@@ -218,14 +215,14 @@ impl App {
                         );
                     }
                     if c.check_failed {
-                        warnings.push(RowError {
+                        warnings.push(RowError::new(
                             row,
-                            column: "统一社会信用代码".into(),
-                            message: format!(
+                            "统一社会信用代码",
+                            format!(
                                 "{} 校验位不符，已照常登记，请核对（早期代码可能如此）",
                                 c.code
                             ),
-                        });
+                        ));
                     }
                     Some(c)
                 }
@@ -333,11 +330,11 @@ impl App {
             .collect();
         for (row, e) in rows {
             if known.contains(&e.credit_code) {
-                errors.push(RowError {
-                    row: *row,
-                    column: "统一社会信用代码".into(),
-                    message: format!("统一社会信用代码 {} 已登记", e.credit_code),
-                });
+                errors.push(RowError::new(
+                    *row,
+                    "统一社会信用代码",
+                    format!("统一社会信用代码 {} 已登记", e.credit_code),
+                ));
             }
         }
         Ok(())
@@ -353,20 +350,17 @@ impl App {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         for (_, e) in rows {
-            let id = match store::insert_enterprise(&mut tx, e, now).await {
-                Ok(id) => id,
-                // Registered meanwhile by someone else: the whole file is refused.
-                Err(dualtrack_store::StoreError::Unique(_)) => {
-                    return Err(ServiceError::Conflict {
-                        field: "file",
-                        message: format!(
+            // Registered meanwhile by someone else: the whole file is refused.
+            let id = store::insert_enterprise(&mut tx, e, now)
+                .await
+                .map_err(|err| {
+                    ServiceError::taken(err, "file", || {
+                        format!(
                             "统一社会信用代码 {} 刚被登记，本次未写入任何数据，请重新导入",
                             e.credit_code
-                        ),
+                        )
                     })
-                }
-                Err(err) => return Err(err.into()),
-            };
+                })?;
             audit_in(
                 &mut tx,
                 &actor.audit(
@@ -380,19 +374,15 @@ impl App {
             )
             .await?;
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Import,
-                Outcome::Success,
-                "企业",
-                "xlsx",
-                None,
-                format!("导入企业 {} 家", rows.len()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::Import,
+            Outcome::Success,
+            "企业",
+            "xlsx",
+            None,
+            format!("导入企业 {} 家", rows.len()),
+        );
+        commit_audited(tx, &audit).await?;
         Ok(())
     }
 
@@ -592,19 +582,15 @@ impl App {
             )
             .await?;
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Import,
-                Outcome::Success,
-                "企业日报",
-                "xlsx",
-                None,
-                format!("导入企业日报 {} 条，其中更正 {corrected} 条", reports.len()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::Import,
+            Outcome::Success,
+            "企业日报",
+            "xlsx",
+            None,
+            format!("导入企业日报 {} 条，其中更正 {corrected} 条", reports.len()),
+        );
+        commit_audited(tx, &audit).await?;
         Ok(corrected)
     }
 
@@ -635,11 +621,11 @@ impl App {
                 (Some((c, ka)), Some((n, kb))) => match (ka, kb) {
                     (Some(x), Some(y)) if x.id == y.id => ("统一社会信用代码", c.to_string(), ka),
                     (Some(x), Some(y)) if in_scope(x) && in_scope(y) => {
-                        errors.push(RowError {
-                            row: *row,
-                            column: "企业编号".into(),
-                            message: "企业编号与统一社会信用代码不是同一家企业".into(),
-                        });
+                        errors.push(RowError::new(
+                            *row,
+                            "企业编号",
+                            "企业编号与统一社会信用代码不是同一家企业",
+                        ));
                         continue;
                     }
                     (Some(_), _) => ("企业编号", n.to_string(), None),
@@ -654,11 +640,11 @@ impl App {
                 Some(k) if in_scope(k) => {
                     out.insert(*row, k.clone());
                 }
-                _ => errors.push(RowError {
-                    row: *row,
-                    column: column.into(),
-                    message: format!("企业 {shown} 未登记或不在您的管辖范围内"),
-                }),
+                _ => errors.push(RowError::new(
+                    *row,
+                    column,
+                    format!("企业 {shown} 未登记或不在您的管辖范围内"),
+                )),
             }
         }
         Ok(out)
@@ -782,14 +768,14 @@ fn reports_of_enterprises(
             continue;
         };
         if let Some(first) = seen.insert((e.id, r.report_date), row) {
-            errors.push(RowError {
+            errors.push(RowError::new(
                 row,
-                column: "报告日期".into(),
-                message: format!(
+                "报告日期",
+                format!(
                     "与第 {first} 行是同一企业同一日期（{}），每家企业每天只能有一行",
                     r.report_date
                 ),
-            });
+            ));
             continue;
         }
         r.enterprise_id = e.id;

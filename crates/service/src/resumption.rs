@@ -2,7 +2,7 @@
 //! daily operating reports, and the rates — 开复工率, 复岗率, 产能恢复率 — each with its
 //! numerator, denominator and the exclusions applied.
 
-use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use crate::idempotency::{keep, Claim, Written};
 use crate::input::parse_date;
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -16,7 +16,6 @@ use dualtrack_domain::resumption::{
 use dualtrack_domain::role::Permission;
 use dualtrack_store::decode;
 use dualtrack_store::resumption::{self as store, EnterpriseRow, NewEnterprise, NewReport};
-use dualtrack_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -388,29 +387,22 @@ impl App {
                 .map(str::to_string),
             contact_phone: phone,
         };
-        let id = match store::insert_enterprise(&mut tx, &row, self.clock.now()).await {
-            Ok(id) => id,
-            Err(StoreError::Unique(_)) => {
-                return Err(ServiceError::Conflict {
-                    field: "credit_code",
-                    message: format!("统一社会信用代码 {} 已登记", credit.code),
+        let id = store::insert_enterprise(&mut tx, &row, self.clock.now())
+            .await
+            .map_err(|err| {
+                ServiceError::taken(err, "credit_code", || {
+                    format!("统一社会信用代码 {} 已登记", credit.code)
                 })
-            }
-            Err(e) => return Err(e.into()),
-        };
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::EnterpriseCreate,
-                Outcome::Success,
-                "企业",
-                id.to_string(),
-                Some(code.to_string()),
-                name,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+            })?;
+        let audit = actor.audit(
+            Action::EnterpriseCreate,
+            Outcome::Success,
+            "企业",
+            id.to_string(),
+            Some(code.to_string()),
+            name,
+        );
+        commit_audited(tx, &audit).await?;
         self.get_enterprise(actor, id).await
     }
 
@@ -484,19 +476,15 @@ impl App {
         )
         .await?;
         let detail = format!("{}：{}，自 {from_on}", e.name, reason.zh());
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::EnterpriseExclude,
-                Outcome::Success,
-                "企业",
-                id.to_string(),
-                Some(e.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::EnterpriseExclude,
+            Outcome::Success,
+            "企业",
+            id.to_string(),
+            Some(e.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         enterprise_view(e)
     }
 
@@ -599,19 +587,15 @@ impl App {
             e.name,
             status.zh()
         );
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ReportFile,
-                Outcome::Success,
-                "企业日报",
-                id.to_string(),
-                Some(e.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::ReportFile,
+            Outcome::Success,
+            "企业日报",
+            id.to_string(),
+            Some(e.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         self.report_of(actor, id, filed.id).await
     }
 

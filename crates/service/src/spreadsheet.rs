@@ -21,6 +21,16 @@ pub struct RowError {
     pub message: String,
 }
 
+impl RowError {
+    pub fn new(row: usize, column: impl Into<String>, message: impl Into<String>) -> Self {
+        RowError {
+            row,
+            column: column.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// The first sheet of a workbook: headers and the data rows with their Excel row numbers.
 pub struct Sheet {
     pub headers: Vec<String>,

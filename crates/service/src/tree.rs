@@ -1,7 +1,7 @@
 //! The jurisdiction tree: browsing, search, grids, and import from the national codes.
 
-use crate::actor::audit_in;
-use crate::input::parse_code;
+use crate::actor::commit_audited;
+use crate::input::{parse_code, trimmed};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::divisions;
@@ -90,6 +90,18 @@ impl App {
     /// The node the actor is bound to (the top of what it may see).
     pub fn home(&self, actor: &Actor) -> Option<Code> {
         actor.scope.code().cloned()
+    }
+
+    /// The scope a query asks for: the caller's, or a place within it (`place`).
+    pub(crate) async fn narrowed(
+        &self,
+        actor: &Actor,
+        place: &Option<String>,
+    ) -> ServiceResult<Scope> {
+        match trimmed(place) {
+            None => Ok(actor.scope.clone()),
+            Some(p) => Ok(Scope::Under(self.place_in_scope(actor, "place", p).await?)),
+        }
     }
 
     /// A place in the actor's scope that exists. Checked before any write transaction
@@ -187,10 +199,10 @@ impl App {
             )));
         }
         if store::grid_name_taken(&mut tx, &village, &name).await? {
-            return Err(ServiceError::Conflict {
-                field: "name",
-                message: format!("该村（社区）已有名为“{name}”的网格"),
-            });
+            return Err(ServiceError::conflict(
+                "name",
+                format!("该村（社区）已有名为“{name}”的网格"),
+            ));
         }
         let next = store::last_grid_number(&mut tx, &village).await? + 1;
         let Some(code) = village.grid(next) else {
@@ -208,8 +220,7 @@ impl App {
             Some(code.to_string()),
             name.clone(),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         let created = store::get(&self.db, code.as_str()).await?;
         created
             .map(|r| node(r, &actor.scope))
@@ -278,8 +289,7 @@ impl App {
             code.as_ref().map(|c| c.to_string()),
             detail,
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         let counts = Level::ALL.into_iter().filter_map(|l| {
             let n = data.iter().filter(|d| d.level == l).count() as i64;
             (n > 0).then_some((l, n))

@@ -8,6 +8,7 @@
 //! can neither make an auditor nor take over the auditor's account, and no one account ends
 //! up both granting rights and reading the audit log.
 
+use crate::actor::commit_audited;
 use crate::actor::{audit_in, role_names};
 use crate::auth::hash_password;
 use crate::input::parse_code;
@@ -17,7 +18,7 @@ use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::password::validate_username;
 use dualtrack_domain::role::{check_role_set, Permission, Role};
 use dualtrack_store::user::{self as store, NewUser, UserRow};
-use dualtrack_store::{jurisdiction, session, StoreError, Tx};
+use dualtrack_store::{jurisdiction, session, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -200,7 +201,7 @@ impl App {
                 format!("区划“{code}”不存在，请先导入"),
             ));
         }
-        let id = match store::insert(
+        let id = store::insert(
             &mut tx,
             &NewUser {
                 username: &username,
@@ -211,32 +212,21 @@ impl App {
             },
         )
         .await
-        {
-            Ok(id) => id,
-            Err(StoreError::Unique(_)) => {
-                return Err(ServiceError::Conflict {
-                    field: "username",
-                    message: format!("用户名“{username}”已被使用"),
-                })
-            }
-            Err(e) => return Err(e.into()),
-        };
+        .map_err(|err| {
+            ServiceError::taken(err, "username", || format!("用户名“{username}”已被使用"))
+        })?;
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         store::set_roles(&mut tx, id, &names).await?;
         let detail = format!("{display_name}，{}，角色：{}", code, role_names(&roles));
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::UserCreate,
-                Outcome::Success,
-                "账户",
-                id.to_string(),
-                Some(code.to_string()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::UserCreate,
+            Outcome::Success,
+            "账户",
+            id.to_string(),
+            Some(code.to_string()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         self.get_user(actor, id).await
     }
 

@@ -3,13 +3,15 @@
 use super::*;
 
 impl App {
-    /// A checkpoint the actor may reach: in its scope and, for a checkpoint worker, one of
-    /// its own; otherwise "not found", the refusal audited.
+    /// A checkpoint the actor may reach, its roles granting `p`: in its scope and, for a
+    /// checkpoint worker, one of its own; otherwise "not found", the refusal audited.
     pub(super) async fn cp_checkpoint(
         &self,
         actor: &Actor,
+        p: Permission,
         id: i64,
     ) -> ServiceResult<CheckpointRow> {
+        self.require(actor, p, "卡口", &id.to_string()).await?;
         let row = store::checkpoint(&self.db, id).await?;
         let c = self
             .own(actor, "卡口", id, row, |c| &c.jurisdiction_code)
@@ -125,19 +127,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::CheckpointCreate,
-                Outcome::Success,
-                "卡口",
-                id.to_string(),
-                Some(code.to_string()),
-                name,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::CheckpointCreate,
+            Outcome::Success,
+            "卡口",
+            id.to_string(),
+            Some(code.to_string()),
+            name,
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::checkpoint(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("卡口未找到".into()))?;
@@ -162,9 +160,9 @@ impl App {
         id: i64,
         day: Option<&str>,
     ) -> ServiceResult<CheckpointDetail> {
-        self.require(actor, Permission::ReadCheckpoints, "卡口", &id.to_string())
+        let c = self
+            .cp_checkpoint(actor, Permission::ReadCheckpoints, id)
             .await?;
-        let c = self.cp_checkpoint(actor, id).await?;
         let day = match day.map(str::trim).filter(|s| !s.is_empty()) {
             Some(d) => parse_date("date", d)?,
             None => self.today(),
@@ -196,14 +194,9 @@ impl App {
         checkpoint_id: i64,
         input: &StaffInput,
     ) -> ServiceResult<Vec<StaffView>> {
-        self.require(
-            actor,
-            Permission::ManageCheckpoints,
-            "卡口",
-            &checkpoint_id.to_string(),
-        )
-        .await?;
-        let c = self.cp_checkpoint(actor, checkpoint_id).await?;
+        let c = self
+            .cp_checkpoint(actor, Permission::ManageCheckpoints, checkpoint_id)
+            .await?;
         let username = text("username", "账户名", &input.username, 64, true)?;
         let not_found = || {
             ServiceError::invalid(
@@ -244,23 +237,19 @@ impl App {
         } else {
             store::assign_staff(&mut tx, user.id, checkpoint_id).await?;
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::CheckpointStaff,
-                Outcome::Success,
-                "卡口",
-                checkpoint_id.to_string(),
-                Some(c.jurisdiction_code),
-                if remove {
-                    format!("{username} 不再在此卡口工作")
-                } else {
-                    format!("{username} 在此卡口工作")
-                },
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::CheckpointStaff,
+            Outcome::Success,
+            "卡口",
+            checkpoint_id.to_string(),
+            Some(c.jurisdiction_code),
+            if remove {
+                format!("{username} 不再在此卡口工作")
+            } else {
+                format!("{username} 在此卡口工作")
+            },
+        );
+        commit_audited(tx, &audit).await?;
         Ok(store::staff(&self.db, checkpoint_id)
             .await?
             .into_iter()

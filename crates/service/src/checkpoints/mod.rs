@@ -14,7 +14,7 @@
 //! with the same key (a retry on a bad network) returns the passage written the first time
 //! and writes nothing.
 
-use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use crate::idempotency::{keep, Claim};
 use crate::input::{parse_date, stored_code as code_of, text_of as text};
 use crate::{Actor, App, ServiceError, ServiceResult};

@@ -11,14 +11,9 @@ impl App {
         checkpoint_id: i64,
         input: &PassageInput,
     ) -> ServiceResult<Registered> {
-        self.require(
-            actor,
-            Permission::RegisterPassages,
-            "卡口",
-            &checkpoint_id.to_string(),
-        )
-        .await?;
-        let c = self.cp_checkpoint(actor, checkpoint_id).await?;
+        let c = self
+            .cp_checkpoint(actor, Permission::RegisterPassages, checkpoint_id)
+            .await?;
         let w = self
             .once(
                 actor,
@@ -75,19 +70,15 @@ impl App {
                 String::new()
             }
         );
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::PassageRegister,
-                Outcome::Success,
-                "通行登记",
-                written.id.to_string(),
-                Some(c.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::PassageRegister,
+            Outcome::Success,
+            "通行登记",
+            written.id.to_string(),
+            Some(c.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         // Answered from what was written rather than read back.
         let (p, travellers) = new.rows(&written, &c.name);
         let mut by = HashMap::from([(
@@ -128,9 +119,8 @@ impl App {
         id: i64,
         q: &PassagesQuery,
     ) -> ServiceResult<Vec<PassageView>> {
-        self.require(actor, Permission::ReadCheckpoints, "卡口", &id.to_string())
+        self.cp_checkpoint(actor, Permission::ReadCheckpoints, id)
             .await?;
-        self.cp_checkpoint(actor, id).await?;
         let day = match q.date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(d) => Some(parse_date("date", d)?),
             None => None,

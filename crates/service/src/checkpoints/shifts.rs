@@ -9,9 +9,8 @@ impl App {
         id: i64,
         q: &ShiftsQuery,
     ) -> ServiceResult<Vec<ShiftView>> {
-        self.require(actor, Permission::ReadCheckpoints, "卡口", &id.to_string())
+        self.cp_checkpoint(actor, Permission::ReadCheckpoints, id)
             .await?;
-        self.cp_checkpoint(actor, id).await?;
         let from = match q.from.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(d) => parse_date("from", d)?,
             None => self.today() - Duration::days(7),
@@ -53,14 +52,9 @@ impl App {
         id: i64,
         input: &ShiftInput,
     ) -> ServiceResult<ShiftView> {
-        self.require(
-            actor,
-            Permission::ManageCheckpoints,
-            "卡口",
-            &id.to_string(),
-        )
-        .await?;
-        let c = self.cp_checkpoint(actor, id).await?;
+        let c = self
+            .cp_checkpoint(actor, Permission::ManageCheckpoints, id)
+            .await?;
         let shift_date = parse_date("shift_date", &input.shift_date)?;
         let starts_at = time_of_day("starts_at", &input.starts_at)?;
         let ends_at = time_of_day("ends_at", &input.ends_at)?;
@@ -105,23 +99,19 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::CheckpointShift,
-                Outcome::Success,
-                "卡口",
-                id.to_string(),
-                Some(c.jurisdiction_code),
-                format!(
-                    "{} {shift_date} {starts_at}–{ends_at}，{} 人值守",
-                    c.name,
-                    input.person_ids.len()
-                ),
+        let audit = actor.audit(
+            Action::CheckpointShift,
+            Outcome::Success,
+            "卡口",
+            id.to_string(),
+            Some(c.jurisdiction_code),
+            format!(
+                "{} {shift_date} {starts_at}–{ends_at}，{} 人值守",
+                c.name,
+                input.person_ids.len()
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         self.shifts_from(id, shift_date)
             .await?
             .into_iter()

@@ -14,8 +14,12 @@ struct At<'a> {
     level: Option<Level>,
 }
 
-/// The line of a place one level down, added the first time it is met; returns its code.
-fn child(children: &mut BTreeMap<String, ChildLine>, code: &str, name: &str) -> String {
+/// The line of the place `code` below, added (named `name`) if it is not there yet.
+fn child<'a>(
+    children: &'a mut BTreeMap<String, ChildLine>,
+    code: &str,
+    name: &str,
+) -> &'a mut ChildLine {
     children
         .entry(code.to_string())
         .or_insert_with(|| ChildLine {
@@ -27,8 +31,6 @@ fn child(children: &mut BTreeMap<String, ChildLine>, code: &str, name: &str) -> 
             grid_on_time: None,
             handovers_pending: None,
         })
-        .code
-        .clone()
 }
 
 impl App {
@@ -138,10 +140,8 @@ impl App {
                 );
             }
             for p in &m.places {
-                let c = child(children, &p.code, &p.name);
-                if let Some(l) = children.get_mut(&c) {
-                    l.under_monitoring = Some(p.under);
-                }
+                let line = child(children, &p.code, &p.name);
+                line.under_monitoring = Some(p.under);
             }
         }
         Ok(())
@@ -196,11 +196,9 @@ impl App {
                 format!("/prevention?date={d}&code={place}"),
             )]);
             for p in &g.places {
-                let c = child(children, &p.code, &p.name);
-                if let Some(l) = children.get_mut(&c) {
-                    l.grid_expected = Some(p.expected);
-                    l.grid_on_time = Some(p.on_time);
-                }
+                let line = child(children, &p.code, &p.name);
+                line.grid_expected = Some(p.expected);
+                line.grid_on_time = Some(p.on_time);
             }
             let h = self
                 .handover_figures(
@@ -224,10 +222,8 @@ impl App {
                 ),
             ]);
             for p in &h.places {
-                let c = child(children, &p.code, &p.name);
-                if let Some(l) = children.get_mut(&c) {
-                    l.handovers_pending = Some(p.pending);
-                }
+                let line = child(children, &p.code, &p.name);
+                line.handovers_pending = Some(p.pending);
             }
         }
         Ok(())
@@ -274,10 +270,8 @@ impl App {
                 .await?;
             for l in lines {
                 let name = names.get(&l.code).cloned().unwrap_or_default();
-                let c = child(children, &l.code, &name);
-                if let Some(x) = children.get_mut(&c) {
-                    x.resumption = Some(l.resumption.clone());
-                }
+                let line = child(children, &l.code, &name);
+                line.resumption = Some(l.resumption.clone());
             }
             if matches!(
                 level,
@@ -349,52 +343,32 @@ impl App {
                     .sum()
             };
             let org_link = |k: OrgKind| format!("/organisations?kind={}&as_of={d}", k.as_str());
-            s.values.extend([
-                count(
+            let orgs = [
+                (
                     mobilisation::TOWNSHIP_COMMITTEES,
-                    by_kind(OrgKind::TownshipCommittee),
-                    org_link(OrgKind::TownshipCommittee),
+                    OrgKind::TownshipCommittee,
                 ),
-                count(
-                    mobilisation::VILLAGE_PARTIES,
-                    by_kind(OrgKind::VillageParty),
-                    org_link(OrgKind::VillageParty),
-                ),
-                count(
-                    mobilisation::TEMP_BRANCHES,
-                    by_kind(OrgKind::TempBranch),
-                    org_link(OrgKind::TempBranch),
-                ),
-                count(
-                    mobilisation::COMMANDOS,
-                    by_kind(OrgKind::Commando),
-                    org_link(OrgKind::Commando),
-                ),
-                count(
-                    mobilisation::VOLUNTEER_TEAMS,
-                    by_kind(OrgKind::Volunteer),
-                    org_link(OrgKind::Volunteer),
-                ),
-                count(
-                    mobilisation::ON_DUTY,
-                    m.on_duty,
-                    format!("/mobilisation?as_of={d}"),
-                ),
+                (mobilisation::VILLAGE_PARTIES, OrgKind::VillageParty),
+                (mobilisation::TEMP_BRANCHES, OrgKind::TempBranch),
+                (mobilisation::COMMANDOS, OrgKind::Commando),
+                (mobilisation::VOLUNTEER_TEAMS, OrgKind::Volunteer),
+            ];
+            s.values
+                .extend(orgs.map(|(id, k)| count(id, by_kind(k), org_link(k))));
+            let people_link = format!("/mobilisation?as_of={d}");
+            s.values.extend([
+                count(mobilisation::ON_DUTY, m.on_duty, people_link.clone()),
                 count(
                     mobilisation::RETURNED_EARLY,
                     m.returned_early,
-                    format!("/mobilisation?as_of={d}"),
+                    people_link.clone(),
                 ),
                 count(
                     mobilisation::APPLICATIONS,
                     m.applications,
                     "/applications".into(),
                 ),
-                count(
-                    mobilisation::REGISTRATIONS,
-                    m.registrations,
-                    format!("/mobilisation?as_of={d}"),
-                ),
+                count(mobilisation::REGISTRATIONS, m.registrations, people_link),
             ]);
             s.new_branches = self.branches_set_up(a, day).await?;
         }

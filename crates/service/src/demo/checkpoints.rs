@@ -9,21 +9,17 @@
 //! after the two hours allowed); those of the last evening still wait. The account
 //! `checkpoint_worker` works at 格尔木南出口. Deterministic.
 
+use super::gen::{day, resident_id, Lcg};
 use crate::ServiceResult;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use dualtrack_domain::checkpoints::{is_fever, receiving_place, FEVER_TENTHS};
 use dualtrack_domain::jurisdiction::{Code, Scope};
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_store::checkpoints::{
     self as store, NewCheckpoint, NewPassage, NewShift, NewTraveller,
 };
 use dualtrack_store::handovers::{self, NewHandover};
 use dualtrack_store::Tx;
 use std::collections::HashMap;
-
-fn day(m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2020, m, d).unwrap_or_default()
-}
 
 /// (name, road, place, jurisdiction, kind, weight of traffic)
 pub const CHECKPOINTS: &[(&str, &str, &str, &str, &str, u32)] = &[
@@ -192,24 +188,10 @@ const REASONS: &[&str] = &[
 ];
 const PROVINCE_PLATES: &[&str] = &["青H", "青H", "青H", "青A", "藏A", "新M", "甘F", "青B"];
 
-/// A small deterministic generator.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
-
 fn id_number(area: &str, i: u64) -> String {
     let birth = NaiveDate::from_ymd_opt(1955, 1, 1).unwrap_or_default()
         + Duration::days((i * 2_731 % 20_000) as i64);
-    let first17 = format!("{area}{}{:03}", birth.format("%Y%m%d"), i % 1000);
-    format!("{first17}{}", check_char(first17.as_bytes()).unwrap_or('0'))
+    resident_id(area, birth, i)
 }
 
 /// Loads the checkpoints, shifts and passages; returns the number of passages.
@@ -307,7 +289,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                 let (origin, area) = if rng.next(250) == 0 {
                     ("湖北省武汉市", "420106")
                 } else {
-                    ORIGINS[rng.next(ORIGINS.len() as u64) as usize]
+                    *rng.pick(ORIGINS)
                 };
                 // At the stations and the airport most come on foot.
                 let walking = *kind != "road" && rng.next(4) > 0;
@@ -322,7 +304,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                 };
                 let inside = rng.next(3) > 0;
                 let (dest_code, dest_text) = if inside {
-                    let (code, name) = TOWNS[rng.next(TOWNS.len() as u64) as usize];
+                    let (code, name) = *rng.pick(TOWNS);
                     let (villages, grids) = &places[code];
                     let pick = |list: &[(String, String)], n: u64| {
                         list.get(n as usize % list.len().max(1)).cloned()
@@ -337,10 +319,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                         None => (Some(code.to_string()), name.to_string()),
                     }
                 } else {
-                    (
-                        None,
-                        OUTSIDE[rng.next(OUTSIDE.len() as u64) as usize].to_string(),
-                    )
+                    (None, rng.pick(OUTSIDE).to_string())
                 };
                 let mut travellers = Vec::new();
                 for j in 0..persons {
@@ -365,11 +344,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                     } else {
                         "through"
                     };
-                    let name = format!(
-                        "{}{}",
-                        SURNAMES[rng.next(SURNAMES.len() as u64) as usize],
-                        GIVEN[rng.next(GIVEN.len() as u64) as usize]
-                    );
+                    let name = rng.name(SURNAMES, GIVEN);
                     // Acknowledged within minutes to a few hours (some late); the last
                     // evening's still waiting.
                     let handover = match &dest_code {
@@ -419,13 +394,8 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                         handover,
                     });
                 }
-                let plate = vehicle.then(|| {
-                    format!(
-                        "{}·{:05}",
-                        PROVINCE_PLATES[rng.next(PROVINCE_PLATES.len() as u64) as usize],
-                        rng.next(100_000)
-                    )
-                });
+                let plate = vehicle
+                    .then(|| format!("{}·{:05}", rng.pick(PROVINCE_PLATES), rng.next(100_000)));
                 let origin_code = area.starts_with("6328").then(|| area.to_string());
                 passages.push(NewPassage {
                     checkpoint_id: *id,
@@ -437,7 +407,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                     origin_code,
                     origin_text: origin.to_string(),
                     travel_history: format!("14 天内在{origin}"),
-                    reason: REASONS[rng.next(REASONS.len() as u64) as usize].into(),
+                    reason: rng.pick(REASONS).to_string(),
                     idempotency_key: None,
                     recorded_by: "demo".into(),
                     travellers,

@@ -3,17 +3,12 @@
 //! (the staff screening not in place) and approved when filed again; in each county the
 //! enterprise resuming last still waits for a decision.
 
+use super::gen::at;
 use crate::ServiceResult;
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{Duration, NaiveDate};
 use dualtrack_store::filings::{self as store, NewFiling};
 use dualtrack_store::Tx;
 use std::collections::HashMap;
-
-/// A time of a day, China Standard Time, as an instant.
-fn at(day: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
-    let time = NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or(NaiveTime::MIN);
-    (day.and_time(time) - Duration::hours(8)).and_utc()
-}
 
 fn plan(headcount: i64, n: usize) -> String {
     format!(

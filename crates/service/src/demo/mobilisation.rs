@@ -5,6 +5,7 @@
 //! in-service party members registered with their communities, 102 cadres in 34 work groups
 //! stationed in enterprises. Names are made up; ID numbers are valid but belong to no one.
 
+use super::gen::day;
 use crate::ServiceResult;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::in_subtree;
@@ -141,10 +142,6 @@ const HOSPITALS: &[(&str, &str)] = &[
     ("632822", "都兰县人民医院"),
     ("632821", "乌兰县人民医院"),
 ];
-
-fn day(m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2020, m, d).unwrap_or_default()
-}
 
 /// The `n`th of `count` days spread evenly from `from` over `span` days.
 fn spread(from: NaiveDate, span: i64, n: usize, count: usize) -> NaiveDate {

@@ -3,6 +3,7 @@
 
 mod checkpoints;
 mod filings;
+mod gen;
 mod mobilisation;
 mod monitoring;
 mod prevention;
@@ -203,8 +204,7 @@ impl App {
                 ACCOUNTS.len()
             ),
         );
-        crate::actor::audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        crate::actor::commit_audited(tx, &row).await?;
         Ok(true)
     }
 }

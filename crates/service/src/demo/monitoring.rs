@@ -6,20 +6,15 @@
 //! ones referred to the fever clinic with alerts; releases fourteen days after the last
 //! exposure up to 2020-03-13, the later cases still open. Deterministic.
 
+use super::gen::{at, day, resident_id, Lcg};
 use crate::ServiceResult;
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate};
 use dualtrack_domain::checkpoints::FEVER_TENTHS;
 use dualtrack_domain::monitoring::{
     planned_end, symptoms_text, CaseKind, Duty, Symptom, DEFAULT_MONITORING_DAYS,
 };
-use dualtrack_domain::resident_id::check_char;
-use dualtrack_domain::time::cst;
 use dualtrack_store::monitoring::{self as store, LoadCase, NewCase, NewFollowup, NewResponsible};
 use dualtrack_store::Tx;
-
-fn day(m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2020, m, d).unwrap_or_default()
-}
 
 /// (county, name, weight, central quarantine site)
 const COUNTIES: &[(&str, &str, u64, &str)] = &[
@@ -62,34 +57,10 @@ const DUTIES: [Duty; 5] = [
     Duty::Volunteer,
 ];
 
-/// A small deterministic generator.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
-
 fn id_number(area: &str, i: u64) -> String {
     let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default()
         + Duration::days((i * 3_917 % 22_000) as i64);
-    let first17 = format!("{area}{}{:03}", birth.format("%Y%m%d"), i % 1000);
-    format!("{first17}{}", check_char(first17.as_bytes()).unwrap_or('0'))
-}
-
-/// An instant on a day at an hour and minute, China Standard Time.
-fn at(d: NaiveDate, h: u32, m: u32) -> chrono::DateTime<Utc> {
-    let local = d.and_hms_opt(h, m, 0).unwrap_or_default();
-    cst()
-        .from_local_datetime(&local)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
+    resident_id(area, birth, i)
 }
 
 /// Loads the cases, their follow-ups, referrals and releases; returns the number of cases.
@@ -115,13 +86,13 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
             let offset = rng.next(span + 1).min(rng.next(span + 1));
             let start = first + Duration::days(offset as i64);
             let last_exposure = start - Duration::days(rng.next(4) as i64);
-            let (reason, area) = REASONS[rng.next(REASONS.len() as u64) as usize];
+            let (reason, area) = *rng.pick(REASONS);
             let kind = match rng.next(20) {
                 0..=10 => CaseKind::Home,
                 11..=14 => CaseKind::Central,
                 _ => CaseKind::Health,
             };
-            let code = places[rng.next(places.len() as u64) as usize].clone();
+            let code = rng.pick(&places).clone();
             let place = match kind {
                 CaseKind::Central => site.to_string(),
                 _ => format!(
@@ -139,7 +110,7 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
             if !people.is_empty() {
                 let k = 3 + rng.next(3) as usize;
                 for duty in DUTIES.iter().take(k) {
-                    let person = people[rng.next(people.len() as u64) as usize];
+                    let person = *rng.pick(&people);
                     if responsible
                         .iter()
                         .any(|r: &NewResponsible| r.person_id == person)
@@ -213,11 +184,7 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
             } else {
                 "active"
             };
-            let name = format!(
-                "{}{}",
-                SURNAMES[rng.next(SURNAMES.len() as u64) as usize],
-                GIVEN[rng.next(GIVEN.len() as u64) as usize]
-            );
+            let name = rng.name(SURNAMES, GIVEN);
             rows.push(LoadCase {
                 case: NewCase {
                     kind: kind.as_str().into(),

@@ -7,6 +7,7 @@
 //! each grid's daily reports from 2020-01-25 to 2020-03-13 with some late and some missing.
 //! Deterministic: the same records every time.
 
+use super::gen::resident_id;
 use crate::prevention::classify;
 use crate::ServiceResult;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -15,7 +16,6 @@ use dualtrack_domain::filings::report_deadline;
 use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_domain::jurisdiction::{Code, Level};
 use dualtrack_domain::prevention::{RiskLevel, RiskRule, TravelStop};
-use dualtrack_domain::resident_id::check_char;
 use dualtrack_store::prevention::{self as store, DayFigures, NewGridReport, NewScreened};
 use dualtrack_store::Tx;
 use std::collections::{BTreeMap, HashMap};
@@ -63,9 +63,7 @@ fn day(s: &str) -> NaiveDate {
 
 fn id_number(county: &str, i: u64) -> String {
     let birth = day("1950-01-01") + Duration::days((mix(i, 7) % 21_000) as i64);
-    let first17 = format!("{county}{}{:03}", birth.format("%Y%m%d"), mix(i, 11) % 1000);
-    let check = check_char(first17.as_bytes()).unwrap_or('0');
-    format!("{first17}{check}")
+    resident_id(county, birth, mix(i, 11))
 }
 
 /// Loads the prevention demo; returns the number of grids in the tree.

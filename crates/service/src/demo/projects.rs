@@ -12,14 +12,11 @@
 //! output from 2020-02-01 to 2020-03-13 and shipments to the provinces preparing for
 //! spring ploughing (Hubei from March).
 
+use super::gen::day;
 use crate::ServiceResult;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use dualtrack_store::projects::{self as store, NewPlant, NewProject, NewShipment};
 use dualtrack_store::Tx;
-
-fn day(m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2020, m, d).unwrap_or_default()
-}
 
 /// (name, place, category, owner, total 万元, annual plan 万元, planned start, actual start,
 /// carried over and restarted).

@@ -3,8 +3,9 @@
 //! seasonal shutdown and left out of the count, so that as of 2020-02-27 the rate comes out of
 //! the records as 117 ÷ 160 = 73.1%, with 163 in the registry. Names are made up.
 
+use super::gen::day;
 use crate::ServiceResult;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use dualtrack_domain::resumption::credit_check_char;
 use dualtrack_store::resumption::{self as store, NewEnterprise, NewReport};
 use dualtrack_store::Tx;
@@ -98,10 +99,6 @@ const NAMES: &[&str] = &[
     "华泰",
 ];
 const CREDIT: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-
-fn day(m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2020, m, d).unwrap_or_default()
-}
 
 fn credit_code(county: &str, n: usize) -> String {
     let chars: Vec<char> = CREDIT.chars().collect();

@@ -13,6 +13,7 @@
 //! movement takes a store below zero; the movements are written in bulk and the balances
 //! and the per-day rollup rebuilt from them once. Deterministic.
 
+use super::gen::{day, Lcg};
 use crate::ServiceResult;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dualtrack_domain::supplies::{Crop, MovementKind, NeedBasis};
@@ -21,23 +22,6 @@ use dualtrack_store::supplies::{
 };
 use dualtrack_store::Tx;
 use std::collections::{BTreeMap, HashMap};
-
-fn day(m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2020, m, d).unwrap_or_default()
-}
-
-/// A small deterministic generator.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
 
 const BY: &str = "demo";
 

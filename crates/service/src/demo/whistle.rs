@@ -8,11 +8,11 @@
 //! confirmation. None is left open, so the scheduler finds nothing to escalate in the demo.
 //! Deterministic.
 
+use super::gen::{at, Lcg};
 use crate::whistle::{write_notices, Note};
 use crate::{ServiceError, ServiceResult};
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::Code;
-use dualtrack_domain::time::cst;
 use dualtrack_domain::whistle::{
     next_level, Deadlines, RaiserKind, SourceKind, TicketCategory, TicketEvent, TicketKind,
 };
@@ -192,26 +192,6 @@ const PIXEL_PNG: [u8; 68] = [
     129, 208, 47, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
 ];
 
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
-
-fn at(d: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
-    cst()
-        .from_local_datetime(&d.and_hms_opt(h, m, 0).unwrap_or_default())
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
-}
-
 fn err(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Internal(e.to_string())
 }
@@ -298,8 +278,7 @@ pub(super) async fn load(tx: &mut Tx) -> ServiceResult<usize> {
     if !grids.is_empty() {
         for i in 0..96u64 {
             let (code, name) = &grids[((i * 97 + rng.next(40)) as usize) % grids.len()];
-            let (category, heat, title, text) =
-                GRID_CASES[rng.next(GRID_CASES.len() as u64) as usize];
+            let (category, heat, title, text) = *rng.pick(GRID_CASES);
             let r = rng.next(10);
             let hot = heat.min(9) / 2;
             let kind = if r < hot {
@@ -554,7 +533,7 @@ pub(super) async fn load(tx: &mut Tx) -> ServiceResult<usize> {
             let r =
                 last_accept + Duration::minutes(30 + rng.next((resolve_hours * 50) as u64) as i64);
             resolved_at = resolved_at.max(r);
-            let text = RESOLUTIONS[rng.next(RESOLUTIONS.len() as u64) as usize];
+            let text = *rng.pick(RESOLUTIONS);
             store::resolve_call(tx, id, *dept, text, &format!("{name}值班员"), r).await?;
             store::insert_event(
                 tx,

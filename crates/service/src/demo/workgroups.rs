@@ -4,16 +4,13 @@
 //! its cadres visit every few days up to 2020-03-13, the five checks coming into place over
 //! the weeks, and raise production problems, most of them solved within days. Deterministic.
 
+use super::gen::day;
 use crate::ServiceResult;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_store::workgroups::{self as store, NewAssignment, NewProblem, NewVisit};
 use dualtrack_store::Tx;
 use std::collections::{BTreeMap, HashSet};
-
-fn day(m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2020, m, d).unwrap_or_default()
-}
 
 /// What a group's name says about the enterprise, and the words of the demo's enterprise
 /// names that go with it.

@@ -27,10 +27,7 @@ impl App {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty() && *s != "none" && *s != "无需管控");
-        let already = || ServiceError::Conflict {
-            field: "status",
-            message: "该交接已经接收".into(),
-        };
+        let already = || ServiceError::conflict("status", "该交接已经接收");
         if h.status != HandoverStatus::Pending.as_str() {
             return Err(already());
         }
@@ -97,25 +94,21 @@ impl App {
         } else {
             String::new()
         };
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::HandoverAcknowledge,
-                Outcome::Success,
-                KIND,
-                id.to_string(),
-                Some(h.to_code.clone()),
-                match (&case, case_id) {
-                    (Some(c), Some(cid)) => format!(
-                        "接收{late}，建立{} {cid}",
-                        CaseKind::parse(&c.kind).map(|k| k.zh()).unwrap_or("")
-                    ),
-                    _ => format!("接收{late}"),
-                },
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::HandoverAcknowledge,
+            Outcome::Success,
+            KIND,
+            id.to_string(),
+            Some(h.to_code.clone()),
+            match (&case, case_id) {
+                (Some(c), Some(cid)) => format!(
+                    "接收{late}，建立{} {cid}",
+                    CaseKind::parse(&c.kind).map(|k| k.zh()).unwrap_or("")
+                ),
+                _ => format!("接收{late}"),
+            },
+        );
+        commit_audited(tx, &audit).await?;
         self.handover(actor, id).await
     }
 
@@ -147,10 +140,10 @@ impl App {
             ));
         }
         if h.status != HandoverStatus::Pending.as_str() {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "该交接已经接收，不能再转派".into(),
-            });
+            return Err(ServiceError::conflict(
+                "status",
+                "该交接已经接收，不能再转派",
+            ));
         }
         let due_at = now + Duration::hours(i64::from(self.handover_overdue_hours));
         let mut tx = self.db.begin().await?;
@@ -166,24 +159,20 @@ impl App {
         )
         .await?
         {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "该交接刚刚被接收或转派，请刷新".into(),
-            });
+            return Err(ServiceError::conflict(
+                "status",
+                "该交接刚刚被接收或转派，请刷新",
+            ));
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::HandoverForward,
-                Outcome::Success,
-                KIND,
-                id.to_string(),
-                Some(to.to_string()),
-                format!("自 {} 转派至 {to}", h.to_code),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::HandoverForward,
+            Outcome::Success,
+            KIND,
+            id.to_string(),
+            Some(to.to_string()),
+            format!("自 {} 转派至 {to}", h.to_code),
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::handover(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("交接 {id} 未找到")))?;

@@ -29,10 +29,8 @@ impl App {
         } else {
             Outcome::Failure
         };
-        let mut tx = self.db.begin().await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
+        let tx = self.db.begin().await?;
+        let audit = actor.audit(
                 Action::RetentionErase,
                 outcome,
                 "个人信息",
@@ -46,10 +44,8 @@ impl App {
                     report.batches,
                     if run.is_ok() { "" } else { "，中途出错" }
                 ),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         run?;
         Ok(report)
     }

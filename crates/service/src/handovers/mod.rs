@@ -15,7 +15,7 @@
 //! erased a configured number of days after release; travellers who never became a case are
 //! erased once the monitoring period and the retention period have both passed.
 
-use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use crate::checkpoints::restricted_to;
 use crate::export_resumption::sheet;
 use crate::input::parse_date;

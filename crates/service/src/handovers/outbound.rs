@@ -1,15 +1,28 @@
 //! Notices of persons going out of the region, and their export.
 
 use super::*;
+use crate::input::trimmed;
 
 impl App {
-    pub(super) fn outbound_days(&self, q: &OutboundQuery) -> ServiceResult<(NaiveDate, NaiveDate)> {
+    /// The outbound notices of the query's days and place (whose checks come first).
+    async fn outbound_rows(
+        &self,
+        actor: &Actor,
+        q: &OutboundQuery,
+    ) -> ServiceResult<Vec<store::OutboundRow>> {
+        let (from, to) = self.outbound_days(q)?;
+        let scope = self.narrowed(actor, &q.place).await?;
+        let restricted = restricted_to(actor);
+        Ok(store::outbound(&self.db, &scope, restricted, from, to, OUTBOUND_MAX).await?)
+    }
+
+    fn outbound_days(&self, q: &OutboundQuery) -> ServiceResult<(NaiveDate, NaiveDate)> {
         let today = reporting_day(self.now());
-        let from = match q.from.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let from = match trimmed(&q.from) {
             None => today,
             Some(s) => parse_date("from", s)?,
         };
-        let to = match q.to.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let to = match trimmed(&q.to) {
             None => from,
             Some(s) => parse_date("to", s)?,
         };
@@ -34,20 +47,11 @@ impl App {
     ) -> ServiceResult<Vec<OutboundView>> {
         self.require(actor, Permission::ReadCheckpoints, "外出通报", "list")
             .await?;
-        let (from, to) = self.outbound_days(q)?;
-        let scope = self.narrowed(actor, &q.place).await?;
-        store::outbound(
-            &self.db,
-            &scope,
-            restricted_to(actor),
-            from,
-            to,
-            OUTBOUND_MAX,
-        )
-        .await?
-        .into_iter()
-        .map(outbound_view)
-        .collect()
+        self.outbound_rows(actor, q)
+            .await?
+            .into_iter()
+            .map(outbound_view)
+            .collect()
     }
 
     /// The outbound notices as a workbook for the places they go to; ID numbers and phones
@@ -64,42 +68,34 @@ impl App {
             self.require_unmask(actor, Permission::ReadCheckpoints, "外出通报", "export")
                 .await?;
         }
-        let (from, to) = self.outbound_days(q)?;
-        let scope = self.narrowed(actor, &q.place).await?;
-        let rows: Vec<Vec<String>> = store::outbound(
-            &self.db,
-            &scope,
-            restricted_to(actor),
-            from,
-            to,
-            OUTBOUND_MAX,
-        )
-        .await?
-        .into_iter()
-        .map(|r| {
-            let (id_number, phone) = if unmask {
-                (r.id_number.clone(), r.phone.clone().unwrap_or_default())
-            } else {
-                (
-                    mask_id(&r.id_number),
-                    r.phone.as_deref().map(mask_phone).unwrap_or_default(),
-                )
-            };
-            Ok(vec![
-                display(r.passed_at),
-                r.checkpoint_name,
-                r.plate.unwrap_or_default(),
-                r.name,
-                id_number,
-                phone,
-                format!("{:.1}", f64::from(r.temperature) / 10.0),
-                outcome_of(&r.outcome)?.zh().to_string(),
-                r.origin_text,
-                r.destination_text,
-                r.reason,
-            ])
-        })
-        .collect::<ServiceResult<_>>()?;
+        let rows: Vec<Vec<String>> = self
+            .outbound_rows(actor, q)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let (id_number, phone) = if unmask {
+                    (r.id_number.clone(), r.phone.clone().unwrap_or_default())
+                } else {
+                    (
+                        mask_id(&r.id_number),
+                        r.phone.as_deref().map(mask_phone).unwrap_or_default(),
+                    )
+                };
+                Ok(vec![
+                    display(r.passed_at),
+                    r.checkpoint_name,
+                    r.plate.unwrap_or_default(),
+                    r.name,
+                    id_number,
+                    phone,
+                    format!("{:.1}", f64::from(r.temperature) / 10.0),
+                    outcome_of(&r.outcome)?.zh().to_string(),
+                    r.origin_text,
+                    r.destination_text,
+                    r.reason,
+                ])
+            })
+            .collect::<ServiceResult<_>>()?;
         let kind = if unmask {
             "外出通报（明文）"
         } else {

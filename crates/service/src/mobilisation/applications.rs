@@ -8,17 +8,9 @@ impl App {
         actor: &Actor,
         input: &ApplicationInput,
     ) -> ServiceResult<ApplicationView> {
-        self.require(
-            actor,
-            Permission::ManageMobilisation,
-            "请战书",
-            &input.person_id.to_string(),
-        )
-        .await?;
         let person = self
-            .person_in_scope(actor, input.person_id)
-            .await
-            .map_err(|e| e.referred_by("person_id"))?;
+            .person_to_manage(actor, "请战书", input.person_id)
+            .await?;
         let wish = required("wish", "请战内容", &input.wish, 500)?;
         let submitted_on = parse_date("submitted_on", &input.submitted_on)?;
         let code = self
@@ -42,8 +34,7 @@ impl App {
             Some(code.to_string()),
             person.name.clone(),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         let a = store::application(&self.db, id).await?;
         application_view(a.ok_or_else(|| ServiceError::Internal("请战书未找到".into()))?)
     }
@@ -73,10 +64,7 @@ impl App {
         self.require_in_scope(actor, &code, "请战书", &id.to_string())
             .await
             .map_err(|_| not_found())?;
-        let already = || ServiceError::Conflict {
-            field: "approve",
-            message: "该请战书已审批".into(),
-        };
+        let already = || ServiceError::conflict("approve", "该请战书已审批");
         if a.status != ApplicationStatus::Submitted.as_str() {
             return Err(already());
         }
@@ -127,8 +115,7 @@ impl App {
             Some(code.to_string()),
             detail,
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         let a = store::application(&self.db, id).await?;
         application_view(a.ok_or_else(|| ServiceError::Internal("请战书未找到".into()))?)
     }
@@ -166,17 +153,9 @@ impl App {
         actor: &Actor,
         input: &RegistrationInput,
     ) -> ServiceResult<i64> {
-        self.require(
-            actor,
-            Permission::ManageMobilisation,
-            "社区报到",
-            &input.person_id.to_string(),
-        )
-        .await?;
         let person = self
-            .person_in_scope(actor, input.person_id)
-            .await
-            .map_err(|e| e.referred_by("person_id"))?;
+            .person_to_manage(actor, "社区报到", input.person_id)
+            .await?;
         let registered_on = parse_date("registered_on", &input.registered_on)?;
         let community = self
             .place_in_scope(actor, "community_code", &input.community_code)
@@ -198,7 +177,7 @@ impl App {
             None => None,
         };
         let mut tx = self.db.begin().await?;
-        let id = match store::insert_registration(
+        let id = store::insert_registration(
             &mut tx,
             input.person_id,
             community.as_str(),
@@ -207,16 +186,11 @@ impl App {
             self.clock.now(),
         )
         .await
-        {
-            Ok(id) => id,
-            Err(dualtrack_store::StoreError::Unique(_)) => {
-                return Err(ServiceError::Conflict {
-                    field: "community_code",
-                    message: format!("{}已在该社区报到", person.name),
-                })
-            }
-            Err(e) => return Err(e.into()),
-        };
+        .map_err(|err| {
+            ServiceError::taken(err, "community_code", || {
+                format!("{}已在该社区报到", person.name)
+            })
+        })?;
         let row = actor.audit(
             Action::CommunityRegister,
             Outcome::Success,
@@ -225,8 +199,7 @@ impl App {
             Some(community.to_string()),
             person.name.clone(),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         Ok(id)
     }
 }

@@ -44,8 +44,7 @@ impl App {
             Some(person.jurisdiction_code.clone()),
             format!("{}：{}", person.name, kind.zh()),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         self.cadre_file(actor, person_id).await
     }
 

@@ -73,17 +73,9 @@ impl App {
         actor: &Actor,
         input: &DeploymentInput,
     ) -> ServiceResult<DeploymentView> {
-        self.require(
-            actor,
-            Permission::ManageMobilisation,
-            "派驻",
-            &input.person_id.to_string(),
-        )
-        .await?;
         let person = self
-            .person_in_scope(actor, input.person_id)
-            .await
-            .map_err(|e| e.referred_by("person_id"))?;
+            .person_to_manage(actor, "派驻", input.person_id)
+            .await?;
         let prepared = self.prepare_deployment(actor, input).await?;
         let code = prepared.code.clone();
         let mut tx = self.db.begin().await?;
@@ -96,8 +88,7 @@ impl App {
             Some(code.to_string()),
             format!("{}：{}", person.name, input.role.trim()),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         let rows =
             store::list_deployments(&self.db, &actor.scope, Some(input.person_id), None, 500, 0)
                 .await?;
@@ -158,8 +149,7 @@ impl App {
                     .unwrap_or_else(|| "原未定结束日期".into())
             ),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         store::deployment(&self.db, id)
             .await?
             .map(deployment_view)
@@ -195,17 +185,9 @@ impl App {
     // ---- returns, applications, registrations ----
 
     pub async fn record_return(&self, actor: &Actor, input: &ReturnInput) -> ServiceResult<i64> {
-        self.require(
-            actor,
-            Permission::ManageMobilisation,
-            "返岗",
-            &input.person_id.to_string(),
-        )
-        .await?;
         let person = self
-            .person_in_scope(actor, input.person_id)
-            .await
-            .map_err(|e| e.referred_by("person_id"))?;
+            .person_to_manage(actor, "返岗", input.person_id)
+            .await?;
         let post = required("post", "岗位", &input.post, 40)?;
         let returned_on = parse_date("returned_on", &input.returned_on)?;
         let expected_on = parse_date("expected_on", &input.expected_on)?;
@@ -213,7 +195,7 @@ impl App {
             .place_in_scope(actor, "jurisdiction_code", &input.jurisdiction_code)
             .await?;
         let mut tx = self.db.begin().await?;
-        let id = match store::insert_return(
+        let id = store::insert_return(
             &mut tx,
             input.person_id,
             code.as_str(),
@@ -223,16 +205,11 @@ impl App {
             self.clock.now(),
         )
         .await
-        {
-            Ok(id) => id,
-            Err(dualtrack_store::StoreError::Unique(_)) => {
-                return Err(ServiceError::Conflict {
-                    field: "post",
-                    message: format!("{}的“{post}”返岗已登记", person.name),
-                })
-            }
-            Err(e) => return Err(e.into()),
-        };
+        .map_err(|err| {
+            ServiceError::taken(err, "post", || {
+                format!("{}的“{post}”返岗已登记", person.name)
+            })
+        })?;
         let early = if returned_on < expected_on {
             "，提前返岗"
         } else {
@@ -246,8 +223,7 @@ impl App {
             Some(code.to_string()),
             format!("{}：{post}，{returned_on}{early}", person.name),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         Ok(id)
     }
 }

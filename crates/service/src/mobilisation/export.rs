@@ -107,14 +107,8 @@ impl App {
         table: Vec<Vec<String>>,
     ) -> ServiceResult<Vec<u8>> {
         let bytes = spreadsheet::write(sheet, columns, &table, "")?;
-        let mut tx = self.db.begin().await?;
-        let detail = format!("导出{kind} {} 条", table.len());
-        audit_in(
-            &mut tx,
-            &actor.audit(Action::Export, Outcome::Success, kind, "xlsx", None, detail),
-        )
-        .await?;
-        tx.commit().await?;
+        self.audit_export(actor, kind, format!("导出{kind} {} 条", table.len()))
+            .await?;
         Ok(bytes)
     }
 

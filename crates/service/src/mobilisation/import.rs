@@ -3,7 +3,7 @@
 //! An import checks every row first and writes all of them or none: any problem rejects the
 //! file with a list of (row, column, message) a clerk can fix. Exports are in `export`.
 
-use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use crate::spreadsheet::{self, cell, RowError};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
@@ -116,13 +116,8 @@ impl App {
         errors: &mut Vec<RowError>,
     ) -> Option<(PersonRecord, Vec<&'static str>)> {
         let (row, cells) = (line.0, line.1.as_slice());
-        let mut err = |column: &str, message: String| {
-            errors.push(RowError {
-                row,
-                column: column.into(),
-                message,
-            })
-        };
+        let mut err =
+            |column: &str, message: String| errors.push(RowError::new(row, column, message));
         let name = cell(cells, cols[0]);
         if name.is_empty() {
             err("姓名", "请填写姓名".into());
@@ -239,11 +234,11 @@ impl App {
                     .map(|c| actor.scope.contains(&c))
                     .unwrap_or(false);
                 if !inside {
-                    errors.push(RowError {
-                        row: *row,
-                        column: "身份证号".into(),
-                        message: crate::mobilisation::PERSON_ELSEWHERE.into(),
-                    });
+                    errors.push(RowError::new(
+                        *row,
+                        "身份证号",
+                        crate::mobilisation::PERSON_ELSEWHERE,
+                    ));
                 }
             }
         }
@@ -282,8 +277,7 @@ impl App {
             None,
             detail,
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         Ok(ImportOutcome {
             created: new.len(),
             existing: old.len(),
@@ -327,11 +321,11 @@ pub(crate) fn date_cell(
     match chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
         Ok(d) => Some(d),
         Err(_) => {
-            errors.push(RowError {
+            errors.push(RowError::new(
                 row,
-                column: column.into(),
-                message: format!("日期应为 年-月-日，如 2020-02-28，收到“{raw}”"),
-            });
+                column,
+                format!("日期应为 年-月-日，如 2020-02-28，收到“{raw}”"),
+            ));
             None
         }
     }
@@ -362,11 +356,11 @@ fn site_kind_cell(
     }
     let kind = dualtrack_domain::mobilisation::SiteKind::parse(raw);
     if kind.is_none() {
-        errors.push(RowError {
+        errors.push(RowError::new(
             row,
-            column: "服务场所类型".into(),
-            message: format!("服务场所类型“{raw}”无效"),
-        });
+            "服务场所类型",
+            format!("服务场所类型“{raw}”无效"),
+        ));
     }
     kind
 }
@@ -455,14 +449,14 @@ impl App {
                 {
                     ids.insert(number.clone(), *id);
                 }
-                _ => errors.push(RowError {
-                    row: *row,
-                    column: column.to_string(),
-                    message: format!(
+                _ => errors.push(RowError::new(
+                    *row,
+                    *column,
+                    format!(
                         "身份证号 {} 未登记或不在您的管辖范围内",
                         dualtrack_domain::resident_id::mask_id(number)
                     ),
-                }),
+                )),
             }
         }
         Ok((ids, errors))
@@ -480,28 +474,20 @@ impl App {
     ) -> Option<Code> {
         match Code::parse(raw) {
             Ok(c) if !actor.scope.contains(&c) => {
-                errors.push(RowError {
+                errors.push(RowError::new(
                     row,
-                    column: column.into(),
-                    message: format!("区划“{c}”不在您的管辖范围内"),
-                });
+                    column,
+                    format!("区划“{c}”不在您的管辖范围内"),
+                ));
                 None
             }
             Ok(c) if !places.contains(c.as_str()) => {
-                errors.push(RowError {
-                    row,
-                    column: column.into(),
-                    message: format!("区划“{c}”不存在"),
-                });
+                errors.push(RowError::new(row, column, format!("区划“{c}”不存在")));
                 None
             }
             Ok(c) => Some(c),
             Err(e) => {
-                errors.push(RowError {
-                    row,
-                    column: column.into(),
-                    message: e.to_string(),
-                });
+                errors.push(RowError::new(row, column, e.to_string()));
                 None
             }
         }
@@ -517,19 +503,19 @@ impl App {
             let row = *row;
             let kind = OrgKind::parse(cell(cells, cols[0]));
             if kind.is_none() {
-                errors.push(RowError {
+                errors.push(RowError::new(
                     row,
-                    column: "组织类型".into(),
-                    message: format!("组织类型“{}”无效", cell(cells, cols[0])),
-                });
+                    "组织类型",
+                    format!("组织类型“{}”无效", cell(cells, cols[0])),
+                ));
             }
             let name = cell(cells, cols[1]).to_string();
             if name.is_empty() || name.chars().count() > 60 {
-                errors.push(RowError {
+                errors.push(RowError::new(
                     row,
-                    column: "组织名称".into(),
-                    message: "请填写组织名称（不超过 60 字）".into(),
-                });
+                    "组织名称",
+                    "请填写组织名称（不超过 60 字）",
+                ));
             }
             let place = self.place_cell(
                 actor,
@@ -544,11 +530,7 @@ impl App {
             let dissolved = opt_date_cell(cell(cells, cols[6]), "撤销日期", row, &mut errors);
             if let (Some(e), Some(d)) = (established, dissolved) {
                 if d < e {
-                    errors.push(RowError {
-                        row,
-                        column: "撤销日期".into(),
-                        message: "撤销日期不能早于成立日期".into(),
-                    });
+                    errors.push(RowError::new(row, "撤销日期", "撤销日期不能早于成立日期"));
                 }
             }
             let leader = match cell(cells, cols[7]) {
@@ -559,11 +541,7 @@ impl App {
                         Some(id.as_str().to_string())
                     }
                     Err(e) => {
-                        errors.push(RowError {
-                            row,
-                            column: "负责人身份证号".into(),
-                            message: e.to_string(),
-                        });
+                        errors.push(RowError::new(row, "负责人身份证号", e.to_string()));
                         None
                     }
                 },
@@ -610,19 +588,15 @@ impl App {
             }
         }
         let detail = format!("导入组织 {} 个", rows.len());
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Import,
-                Outcome::Success,
-                "组织",
-                "xlsx",
-                None,
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::Import,
+            Outcome::Success,
+            "组织",
+            "xlsx",
+            None,
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         Ok(rows.len())
     }
 
@@ -641,11 +615,7 @@ impl App {
                     Some(id.as_str().to_string())
                 }
                 Err(e) => {
-                    errors.push(RowError {
-                        row,
-                        column: "身份证号".into(),
-                        message: e.to_string(),
-                    });
+                    errors.push(RowError::new(row, "身份证号", e.to_string()));
                     None
                 }
             };
@@ -660,21 +630,13 @@ impl App {
             let site_kind = site_kind_cell(cell(cells, cols[2]), row, &mut errors);
             let role = cell(cells, cols[4]).to_string();
             if role.is_empty() || role.chars().count() > 40 {
-                errors.push(RowError {
-                    row,
-                    column: "岗位".into(),
-                    message: "请填写岗位（不超过 40 字）".into(),
-                });
+                errors.push(RowError::new(row, "岗位", "请填写岗位（不超过 40 字）"));
             }
             let start = date_cell(cell(cells, cols[5]), "开始日期", row, &mut errors);
             let end = opt_date_cell(cell(cells, cols[6]), "结束日期", row, &mut errors);
             if let (Some(s), Some(e)) = (start, end) {
                 if e < s {
-                    errors.push(RowError {
-                        row,
-                        column: "结束日期".into(),
-                        message: "结束日期不能早于开始日期".into(),
-                    });
+                    errors.push(RowError::new(row, "结束日期", "结束日期不能早于开始日期"));
                 }
             }
             if let (Some(number), Some(place), Some(start)) = (number, place, start) {
@@ -717,19 +679,15 @@ impl App {
             .await?;
         }
         let detail = format!("导入派驻 {} 条", rows.len());
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Import,
-                Outcome::Success,
-                "派驻",
-                "xlsx",
-                None,
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::Import,
+            Outcome::Success,
+            "派驻",
+            "xlsx",
+            None,
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         Ok(rows.len())
     }
 }

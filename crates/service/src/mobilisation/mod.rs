@@ -1,8 +1,9 @@
 //! Mobilisation: people, organisations, deployments, returns to post, applications to serve
 //! at the front, community registrations — and the figures they add up to.
 
-use crate::actor::audit_in;
-use crate::idempotency::{keep, Claim, Written};
+use crate::actor::commit_audited;
+use crate::idempotency::commit_created;
+use crate::idempotency::{Claim, Written};
 use crate::input::{non_empty, parse_code, parse_date, parse_opt_date, required};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::NaiveDate;

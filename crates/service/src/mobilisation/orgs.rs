@@ -64,8 +64,7 @@ impl App {
             Some(code.to_string()),
             format!("{}：{name}", kind.zh()),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         Ok(self.get_org(actor, id).await?.org)
     }
 
@@ -120,10 +119,7 @@ impl App {
         let joined_on = parse_date("joined_on", &input.joined_on)?;
         let mut tx = self.db.begin().await?;
         if !store::add_member(&mut tx, org_id, input.person_id, &role, joined_on).await? {
-            return Err(ServiceError::Conflict {
-                field: "person_id",
-                message: "此人已是该组织成员".into(),
-            });
+            return Err(ServiceError::conflict("person_id", "此人已是该组织成员"));
         }
         let row = actor.audit(
             Action::OrgMember,
@@ -133,8 +129,7 @@ impl App {
             Some(o.jurisdiction_code.clone()),
             format!("人员 {} 任{role}", input.person_id),
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         self.get_org(actor, org_id).await
     }
 

@@ -9,6 +9,27 @@ impl App {
             .await
     }
 
+    /// Refuses unless the actor manages mobilisation (the refusal names `target_kind` and
+    /// the person), then finds the person `person_id` of a record being written, in the
+    /// actor's jurisdiction (else refused naming `person_id`).
+    pub(super) async fn person_to_manage(
+        &self,
+        actor: &Actor,
+        target_kind: &str,
+        person_id: i64,
+    ) -> ServiceResult<PersonRow> {
+        self.require(
+            actor,
+            Permission::ManageMobilisation,
+            target_kind,
+            &person_id.to_string(),
+        )
+        .await?;
+        self.person_in_scope(actor, person_id)
+            .await
+            .map_err(|e| e.referred_by("person_id"))
+    }
+
     pub(super) async fn categories(&self, ids: &[i64]) -> ServiceResult<Vec<(i64, Category)>> {
         Ok(store::categories_of(&self.db, ids)
             .await?
@@ -57,10 +78,7 @@ impl App {
                 let home = Code::parse(&existing.jurisdiction_code)
                     .map_err(|e| ServiceError::Internal(e.to_string()))?;
                 if !actor.scope.contains(&home) {
-                    return Err(ServiceError::Conflict {
-                        field: "id_number",
-                        message: PERSON_ELSEWHERE.into(),
-                    });
+                    return Err(ServiceError::conflict("id_number", PERSON_ELSEWHERE));
                 }
                 store::add_categories(&mut tx, existing.id, &names).await?;
                 (existing.id, false)
@@ -102,8 +120,7 @@ impl App {
             Some(code.to_string()),
             detail,
         );
-        audit_in(&mut tx, &row).await?;
-        tx.commit().await?;
+        commit_audited(tx, &row).await?;
         Ok(Registered {
             person: self.get_person(actor, person_id).await?,
             created,

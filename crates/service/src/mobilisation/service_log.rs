@@ -95,21 +95,16 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        keep(&mut tx, claim.as_ref(), id).await?;
         let detail = format!("{served_on} {} 小时：{description}", input.hours);
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ServiceLog,
-                Outcome::Success,
-                "社区报到",
-                id.to_string(),
-                Some(community),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::ServiceLog,
+            Outcome::Success,
+            "社区报到",
+            id.to_string(),
+            Some(community),
+            detail,
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.service_record(actor, registration).await
     }
 }

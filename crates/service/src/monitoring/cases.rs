@@ -3,24 +3,24 @@
 use super::*;
 
 impl App {
-    /// The scope a query asks for: the caller's, or a place within it.
-    pub(crate) async fn narrowed(
-        &self,
-        actor: &Actor,
-        place: &Option<String>,
-    ) -> ServiceResult<Scope> {
-        match place.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(actor.scope.clone()),
-            Some(p) => Ok(Scope::Under(self.place_in_scope(actor, "place", p).await?)),
-        }
-    }
-
     pub(super) async fn own_case(&self, actor: &Actor, id: i64) -> ServiceResult<CaseRow> {
         let row = store::case(&self.db, id).await?;
         self.own(actor, "隔离监测对象", id, row, |r| {
             &r.jurisdiction_code
         })
         .await
+    }
+
+    /// The case `id` for an actor whose roles grant `p`, in the actor's jurisdiction.
+    pub(super) async fn case_with(
+        &self,
+        actor: &Actor,
+        p: Permission,
+        id: i64,
+    ) -> ServiceResult<CaseRow> {
+        self.require(actor, p, "隔离监测对象", &id.to_string())
+            .await?;
+        self.own_case(actor, id).await
     }
 
     /// Opens a case: home or central quarantine or health monitoring, with the planned end
@@ -282,15 +282,10 @@ impl App {
 
     /// A case with its responsible people, follow-ups and alerts.
     pub async fn case_detail(&self, actor: &Actor, id: i64) -> ServiceResult<CaseDetail> {
-        self.require(
-            actor,
-            Permission::ReadMonitoring,
-            "隔离监测对象",
-            &id.to_string(),
-        )
-        .await?;
         let now = self.now();
-        let c = self.own_case(actor, id).await?;
+        let c = self
+            .case_with(actor, Permission::ReadMonitoring, id)
+            .await?;
         Ok(CaseDetail {
             case: case_view(c, now)?,
             responsible: store::responsible(&self.db, id)
@@ -312,14 +307,8 @@ impl App {
     }
 
     pub async fn case_followups(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<FollowupView>> {
-        self.require(
-            actor,
-            Permission::ReadMonitoring,
-            "隔离监测对象",
-            &id.to_string(),
-        )
-        .await?;
-        self.own_case(actor, id).await?;
+        self.case_with(actor, Permission::ReadMonitoring, id)
+            .await?;
         Ok(store::followups(&self.db, id)
             .await?
             .into_iter()
@@ -328,14 +317,8 @@ impl App {
     }
 
     pub async fn case_alerts(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<AlertView>> {
-        self.require(
-            actor,
-            Permission::ReadMonitoring,
-            "隔离监测对象",
-            &id.to_string(),
-        )
-        .await?;
-        self.own_case(actor, id).await?;
+        self.case_with(actor, Permission::ReadMonitoring, id)
+            .await?;
         Ok(store::alerts(&self.db, id)
             .await?
             .into_iter()

@@ -54,15 +54,10 @@ impl App {
         input: &FollowupInput,
         claim: Option<Claim>,
     ) -> ServiceResult<FollowupResult> {
-        self.require(
-            actor,
-            Permission::ManageMonitoring,
-            "隔离监测对象",
-            &id.to_string(),
-        )
-        .await?;
         let now = self.now();
-        let c = self.own_case(actor, id).await?;
+        let c = self
+            .case_with(actor, Permission::ManageMonitoring, id)
+            .await?;
         let temperature = temperature_tenths(input.temperature)
             .map_err(|e| ServiceError::invalid("temperature", e))?;
         let symptoms =
@@ -81,10 +76,10 @@ impl App {
             return Err(ServiceError::invalid("at", "随访时间不能早于开始日期"));
         }
         if c.status == CaseStatus::Released.as_str() {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "该对象已解除隔离或监测，不再随访".into(),
-            });
+            return Err(ServiceError::conflict(
+                "status",
+                "该对象已解除隔离或监测，不再随访",
+            ));
         }
         let abnormal = is_abnormal(temperature, &symptoms);
         let names: Vec<&str> = symptoms.iter().map(|s| s.zh()).collect();
@@ -112,24 +107,19 @@ impl App {
         let mut tx = self.db.begin().await?;
         let (fid, alerts) =
             store::insert_followup(&mut tx, &new, due, referral.as_ref(), now).await?;
-        keep(&mut tx, claim.as_ref(), fid).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::MonitoringFollowup,
-                Outcome::Success,
-                "隔离监测对象",
-                id.to_string(),
-                Some(c.jurisdiction_code.clone()),
-                if abnormal {
-                    format!("随访异常，转诊至{clinic}，提醒 {alerts} 名包保责任人")
-                } else {
-                    "随访正常".into()
-                },
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::MonitoringFollowup,
+            Outcome::Success,
+            "隔离监测对象",
+            id.to_string(),
+            Some(c.jurisdiction_code.clone()),
+            if abnormal {
+                format!("随访异常，转诊至{clinic}，提醒 {alerts} 名包保责任人")
+            } else {
+                "随访正常".into()
+            },
+        );
+        commit_created(tx, claim.as_ref(), fid, &audit).await?;
         let row = store::case(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;

@@ -10,6 +10,8 @@
 //! unmasked by a caller with the unmask permission, audited each time.
 
 use crate::actor::audit_in;
+use crate::actor::commit_audited;
+use crate::idempotency::commit_created;
 use crate::idempotency::{keep, Claim, Written};
 use crate::input::{opt_text, parse_date, parse_time, text};
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -17,7 +19,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::checkpoints::temperature_tenths;
 use dualtrack_domain::jurisdiction::in_subtree;
-use dualtrack_domain::jurisdiction::{Code, Level, Scope};
+use dualtrack_domain::jurisdiction::{Code, Level};
 use dualtrack_domain::monitoring::{
     is_abnormal, next_due, parse_symptoms, planned_end, symptoms_from_text, symptoms_text,
     CaseKind, CaseStatus, Duty, Symptom, MAX_RESPONSIBLE,

@@ -11,16 +11,11 @@ impl App {
         id: i64,
         input: &ReleaseInput,
     ) -> ServiceResult<CaseView> {
-        self.require(
-            actor,
-            Permission::ManageMonitoring,
-            "隔离监测对象",
-            &id.to_string(),
-        )
-        .await?;
         let now = self.now();
         let today = reporting_day(now);
-        let c = self.own_case(actor, id).await?;
+        let c = self
+            .case_with(actor, Permission::ManageMonitoring, id)
+            .await?;
         let on = match input
             .released_on
             .as_deref()
@@ -50,36 +45,26 @@ impl App {
             ));
         }
         if c.status == CaseStatus::Released.as_str() {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "该对象已经解除".into(),
-            });
+            return Err(ServiceError::conflict("status", "该对象已经解除"));
         }
         let mut tx = self.db.begin().await?;
         if !store::release(&mut tx, &c, on, &actor.username, reason.as_deref()).await? {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "该对象已经解除".into(),
-            });
+            return Err(ServiceError::conflict("status", "该对象已经解除"));
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::MonitoringRelease,
-                Outcome::Success,
-                "隔离监测对象",
-                id.to_string(),
-                Some(c.jurisdiction_code.clone()),
-                match &reason {
-                    Some(r) if on < c.planned_end => {
-                        format!("{on} 提前解除（计划 {}）：{r}", c.planned_end)
-                    }
-                    _ => format!("{on} 解除"),
-                },
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::MonitoringRelease,
+            Outcome::Success,
+            "隔离监测对象",
+            id.to_string(),
+            Some(c.jurisdiction_code.clone()),
+            match &reason {
+                Some(r) if on < c.planned_end => {
+                    format!("{on} 提前解除（计划 {}）：{r}", c.planned_end)
+                }
+                _ => format!("{on} 解除"),
+            },
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::case(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
@@ -95,20 +80,12 @@ impl App {
         id: i64,
         input: &ResumeInput,
     ) -> ServiceResult<CaseView> {
-        self.require(
-            actor,
-            Permission::ManageMonitoring,
-            "隔离监测对象",
-            &id.to_string(),
-        )
-        .await?;
         let now = self.now();
-        let c = self.own_case(actor, id).await?;
+        let c = self
+            .case_with(actor, Permission::ManageMonitoring, id)
+            .await?;
         let finding = text("finding", "发热门诊结论", &input.finding, 200)?;
-        let not_referred = || ServiceError::Conflict {
-            field: "status",
-            message: "该对象不在转诊中，无需恢复监测".into(),
-        };
+        let not_referred = || ServiceError::conflict("status", "该对象不在转诊中，无需恢复监测");
         if c.status != CaseStatus::Referred.as_str() {
             return Err(not_referred());
         }
@@ -116,22 +93,18 @@ impl App {
         if !store::resume(&mut tx, id, next_due(now, self.followup_interval_hours)).await? {
             return Err(not_referred());
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::MonitoringResume,
-                Outcome::Success,
-                "隔离监测对象",
-                id.to_string(),
-                Some(c.jurisdiction_code.clone()),
-                format!(
-                    "自{}返回，恢复监测：{finding}",
-                    c.referral_clinic.as_deref().unwrap_or("发热门诊")
-                ),
+        let audit = actor.audit(
+            Action::MonitoringResume,
+            Outcome::Success,
+            "隔离监测对象",
+            id.to_string(),
+            Some(c.jurisdiction_code.clone()),
+            format!(
+                "自{}返回，恢复监测：{finding}",
+                c.referral_clinic.as_deref().unwrap_or("发热门诊")
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::case(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;

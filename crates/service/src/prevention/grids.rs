@@ -5,6 +5,17 @@ use dualtrack_store::decode;
 
 impl App {
     /// A grid in the actor's scope, by code; "not found" (audited) otherwise.
+    /// The grid `raw` for an actor whose roles grant `p`, in the actor's jurisdiction.
+    pub(crate) async fn grid_with(
+        &self,
+        actor: &Actor,
+        p: Permission,
+        raw: &str,
+    ) -> ServiceResult<store::GridRow> {
+        self.require(actor, p, "网格", raw).await?;
+        self.grid_in_scope(actor, raw).await
+    }
+
     pub async fn grid_in_scope(&self, actor: &Actor, raw: &str) -> ServiceResult<store::GridRow> {
         let code = parse_code("code", raw)?;
         if code.level() != Level::Grid {
@@ -53,9 +64,7 @@ impl App {
     }
 
     pub async fn get_grid(&self, actor: &Actor, raw: &str) -> ServiceResult<GridView> {
-        self.require(actor, Permission::ReadGridWork, "网格", raw)
-            .await?;
-        let g = self.grid_in_scope(actor, raw).await?;
+        let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
         let members = store::members(&self.db, &g.code)
             .await?
             .into_iter()
@@ -139,24 +148,20 @@ impl App {
             })?;
         let mut tx = self.db.begin().await?;
         if !store::add_member(&mut tx, &g.code, person.id, role.as_str(), joined_on).await? {
-            return Err(ServiceError::Conflict {
-                field: "person_id",
-                message: format!("{}已是本网格成员", person.name),
-            });
+            return Err(ServiceError::conflict(
+                "person_id",
+                format!("{}已是本网格成员", person.name),
+            ));
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::GridMember,
-                Outcome::Success,
-                "网格",
-                g.code.clone(),
-                Some(g.code.clone()),
-                format!("{}：{}", role.zh(), person.name),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::GridMember,
+            Outcome::Success,
+            "网格",
+            g.code.clone(),
+            Some(g.code.clone()),
+            format!("{}：{}", role.zh(), person.name),
+        );
+        commit_audited(tx, &audit).await?;
         self.get_grid(actor, raw).await
     }
 }

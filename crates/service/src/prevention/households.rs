@@ -8,9 +8,7 @@ impl App {
         actor: &Actor,
         raw: &str,
     ) -> ServiceResult<Vec<HouseholdView>> {
-        self.require(actor, Permission::ReadGridWork, "网格", raw)
-            .await?;
-        let g = self.grid_in_scope(actor, raw).await?;
+        let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
         Ok(store::households(&self.db, &g.code)
             .await?
             .into_iter()
@@ -46,28 +44,23 @@ impl App {
         input: &HouseholdInput,
         claim: Option<Claim>,
     ) -> ServiceResult<HouseholdView> {
-        self.require(actor, Permission::WriteGridWork, "网格", raw)
+        let g = self
+            .grid_with(actor, Permission::WriteGridWork, raw)
             .await?;
-        let g = self.grid_in_scope(actor, raw).await?;
         let address = text("address", "住址", &input.address, 100)?;
         let head = text("head_name", "户主姓名", &input.head_name, 30)?;
         let mut tx = self.db.begin().await?;
         let id =
             store::insert_household(&mut tx, &g.code, &address, &head, self.clock.now()).await?;
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::HouseholdCreate,
-                Outcome::Success,
-                "户",
-                id.to_string(),
-                Some(g.code.clone()),
-                address,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::HouseholdCreate,
+            Outcome::Success,
+            "户",
+            id.to_string(),
+            Some(g.code.clone()),
+            address,
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.household_in_scope(actor, id).await.map(household_view)
     }
 
@@ -125,20 +118,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::HouseholdVisit,
-                Outcome::Success,
-                "户",
-                id.to_string(),
-                Some(h.grid_code.clone()),
-                on.to_string(),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::HouseholdVisit,
+            Outcome::Success,
+            "户",
+            id.to_string(),
+            Some(h.grid_code.clone()),
+            on.to_string(),
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.household_in_scope(actor, id).await.map(household_view)
     }
 }

@@ -8,7 +8,8 @@
 //! risk area is set or changed: rule changes are rare and reads (lists, counts by class, the
 //! day's high-risk figure) are many, and a stored class can be counted in SQL.
 
-use crate::actor::audit_in;
+use crate::actor::commit_audited;
+use crate::idempotency::commit_created;
 use crate::idempotency::{keep, Claim, Written};
 use crate::input::{non_empty as opt_text, parse_code, parse_date, text};
 use crate::{Actor, App, ServiceError, ServiceResult};

@@ -8,9 +8,7 @@ impl App {
         actor: &Actor,
         raw: &str,
     ) -> ServiceResult<Vec<PublicityView>> {
-        self.require(actor, Permission::ReadGridWork, "网格", raw)
-            .await?;
-        let g = self.grid_in_scope(actor, raw).await?;
+        let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
         Ok(store::publicity(&self.db, &g.code)
             .await?
             .into_iter()
@@ -50,9 +48,9 @@ impl App {
         input: &PublicityInput,
         claim: Option<Claim>,
     ) -> ServiceResult<Vec<PublicityView>> {
-        self.require(actor, Permission::WriteGridWork, "网格", raw)
+        let g = self
+            .grid_with(actor, Permission::WriteGridWork, raw)
             .await?;
-        let g = self.grid_in_scope(actor, raw).await?;
         let on = self.past_day("delivered_on", &input.delivered_on)?;
         let what = text("what", "宣传内容", &input.what, 100)?;
         let place = text("place", "宣传地点", &input.place, 100)?;
@@ -78,20 +76,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::PublicityRecord,
-                Outcome::Success,
-                "宣传记录",
-                id.to_string(),
-                Some(g.code.clone()),
-                format!("{on} {what}（{place}）"),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::PublicityRecord,
+            Outcome::Success,
+            "宣传记录",
+            id.to_string(),
+            Some(g.code.clone()),
+            format!("{on} {what}（{place}）"),
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.list_publicity(actor, raw).await
     }
 }

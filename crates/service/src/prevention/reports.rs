@@ -29,9 +29,7 @@ impl App {
         actor: &Actor,
         raw: &str,
     ) -> ServiceResult<Vec<GridReportView>> {
-        self.require(actor, Permission::ReadGridWork, "网格", raw)
-            .await?;
-        let g = self.grid_in_scope(actor, raw).await?;
+        let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
         Ok(store::reports_of(&self.db, &g.code)
             .await?
             .into_iter()
@@ -46,9 +44,7 @@ impl App {
         raw: &str,
         raw_date: &str,
     ) -> ServiceResult<GridReportDraft> {
-        self.require(actor, Permission::ReadGridWork, "网格", raw)
-            .await?;
-        let g = self.grid_in_scope(actor, raw).await?;
+        let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
         let date = parse_date("date", raw_date)?;
         let figures = GridFigures::from(store::figures(&self.db, &g.code, date).await?);
         let filed = store::reports_of(&self.db, &g.code)
@@ -81,9 +77,7 @@ impl App {
             |claim| self.write_file_grid_report(actor, raw, input, claim),
             // Found by its id: the grid's list holds only its latest days.
             |rid| async move {
-                self.require(actor, Permission::ReadGridWork, "网格", raw)
-                    .await?;
-                let g = self.grid_in_scope(actor, raw).await?;
+                let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
                 store::report_of(&self.db, &g.code, rid)
                     .await?
                     .map(|r| self.report_view(r))
@@ -100,9 +94,9 @@ impl App {
         input: &GridReportInput,
         claim: Option<Claim>,
     ) -> ServiceResult<GridReportView> {
-        self.require(actor, Permission::WriteGridWork, "网格", raw)
+        let g = self
+            .grid_with(actor, Permission::WriteGridWork, raw)
             .await?;
-        let g = self.grid_in_scope(actor, raw).await?;
         let date = parse_date("report_date", &input.report_date)?;
         if date >= self.today() {
             return Err(ServiceError::invalid(
@@ -136,29 +130,24 @@ impl App {
             filed_at: self.clock.now(),
         };
         let Some(id) = store::insert_report(&mut tx, &row).await? else {
-            return Err(ServiceError::Conflict {
-                field: "report_date",
-                message: format!("{} {date} 的日报已报送", g.name),
-            });
+            return Err(ServiceError::conflict(
+                "report_date",
+                format!("{} {date} 的日报已报送", g.name),
+            ));
         };
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::GridReportFile,
-                Outcome::Success,
-                "网格日报",
-                id.to_string(),
-                Some(g.code.clone()),
-                if row.zero_report {
-                    format!("{date} 零报告")
-                } else {
-                    format!("{date} 摸排 {} 人，高风险 {} 人", f.screened, f.high_risk)
-                },
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::GridReportFile,
+            Outcome::Success,
+            "网格日报",
+            id.to_string(),
+            Some(g.code.clone()),
+            if row.zero_report {
+                format!("{date} 零报告")
+            } else {
+                format!("{date} 摸排 {} 人，高风险 {} 人", f.screened, f.high_risk)
+            },
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         Ok(self.report_view(store::GridReportRow {
             id,
             grid_code: row.grid_code,

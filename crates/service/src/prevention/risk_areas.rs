@@ -72,28 +72,21 @@ impl App {
         let mut tx = self.db.begin().await?;
         let id = store::insert_risk_area(&mut tx, &new, self.clock.now()).await?;
         let moved = reclassify(&mut tx, code.as_str()).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::RiskAreaSet,
-                Outcome::Success,
-                "风险地区",
-                id.to_string(),
-                Some(code.to_string()),
-                format!(
-                    "{} {} 起 {}，{moved} 人改变等级",
-                    new.region_name,
-                    new.from_on,
-                    level_of("risk_areas", "level", &new.level)?.zh()
-                ),
+        let audit = actor.audit(
+            Action::RiskAreaSet,
+            Outcome::Success,
+            "风险地区",
+            id.to_string(),
+            Some(code.to_string()),
+            format!(
+                "{} {} 起 {}，{moved} 人改变等级",
+                new.region_name,
+                new.from_on,
+                level_of("risk_areas", "level", &new.level)?.zh()
             ),
-        )
-        .await?;
-        tx.commit().await?;
-        let row = store::risk_area(&self.db, id)
-            .await?
-            .ok_or_else(|| ServiceError::Internal("risk area vanished".into()))?;
-        risk_view(row, moved)
+        );
+        commit_audited(tx, &audit).await?;
+        self.written_risk_area(id, moved).await
     }
 
     /// Changes a risk area (its place, days or level); persons are reclassified.
@@ -118,24 +111,25 @@ impl App {
         let mut tx = self.db.begin().await?;
         store::update_risk_area(&mut tx, id, &new, self.clock.now()).await?;
         let moved = reclassify(&mut tx, &old.jurisdiction_code).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::RiskAreaSet,
-                Outcome::Success,
-                "风险地区",
-                id.to_string(),
-                Some(old.jurisdiction_code.clone()),
-                format!(
-                    "{} {} → {}，{moved} 人改变等级",
-                    new.region_name,
-                    level_of("risk_areas", "level", &old.level)?.zh(),
-                    level_of("risk_areas", "level", &new.level)?.zh()
-                ),
+        let audit = actor.audit(
+            Action::RiskAreaSet,
+            Outcome::Success,
+            "风险地区",
+            id.to_string(),
+            Some(old.jurisdiction_code.clone()),
+            format!(
+                "{} {} → {}，{moved} 人改变等级",
+                new.region_name,
+                level_of("risk_areas", "level", &old.level)?.zh(),
+                level_of("risk_areas", "level", &new.level)?.zh()
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
+        self.written_risk_area(id, moved).await
+    }
+
+    /// A risk area as just written, with the number of persons whose level it changed.
+    async fn written_risk_area(&self, id: i64, moved: i64) -> ServiceResult<RiskAreaView> {
         let row = store::risk_area(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("risk area vanished".into()))?;

@@ -41,19 +41,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ScreeningRoundCreate,
-                Outcome::Success,
-                "摸排轮次",
-                id.to_string(),
-                Some(code.to_string()),
-                format!("{name}：{start_on} 至 {due_on}"),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::ScreeningRoundCreate,
+            Outcome::Success,
+            "摸排轮次",
+            id.to_string(),
+            Some(code.to_string()),
+            format!("{name}：{start_on} 至 {due_on}"),
+        );
+        commit_audited(tx, &audit).await?;
         Ok(RoundView {
             id,
             jurisdiction_code: code.to_string(),

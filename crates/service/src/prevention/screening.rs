@@ -135,19 +135,15 @@ impl App {
             now,
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ScreeningRecord,
-                Outcome::Success,
-                "摸排人员",
-                id.to_string(),
-                Some(h.grid_code.clone()),
-                format!("{name}，{}，{}", kind.zh(), level.zh()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::ScreeningRecord,
+            Outcome::Success,
+            "摸排人员",
+            id.to_string(),
+            Some(h.grid_code.clone()),
+            format!("{name}，{}，{}", kind.zh(), level.zh()),
+        );
+        commit_audited(tx, &audit).await?;
         self.get_screened(actor, id).await
     }
 

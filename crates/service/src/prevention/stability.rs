@@ -9,9 +9,7 @@ impl App {
         actor: &Actor,
         raw: &str,
     ) -> ServiceResult<Vec<StabilityView>> {
-        self.require(actor, Permission::ReadGridWork, "网格", raw)
-            .await?;
-        let g = self.grid_in_scope(actor, raw).await?;
+        let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
         store::stability(&self.db, &g.code)
             .await?
             .into_iter()
@@ -62,9 +60,9 @@ impl App {
         input: &StabilityInput,
         claim: Option<Claim>,
     ) -> ServiceResult<Vec<StabilityView>> {
-        self.require(actor, Permission::WriteGridWork, "网格", raw)
+        let g = self
+            .grid_with(actor, Permission::WriteGridWork, raw)
             .await?;
-        let g = self.grid_in_scope(actor, raw).await?;
         let on = self.past_day("occurred_on", &input.occurred_on)?;
         let kind = StabilityKind::parse(&input.kind).ok_or_else(|| {
             ServiceError::invalid(
@@ -96,20 +94,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::StabilityRecord,
-                Outcome::Success,
-                "稳定记录",
-                id.to_string(),
-                Some(g.code.clone()),
-                format!("{on} {}：{summary}", kind.zh()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::StabilityRecord,
+            Outcome::Success,
+            "稳定记录",
+            id.to_string(),
+            Some(g.code.clone()),
+            format!("{on} {}：{summary}", kind.zh()),
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.list_stability(actor, raw).await
     }
 }

@@ -14,8 +14,9 @@
 //! and shipments are daily filings like an enterprise's daily report (`FileReports`), so the
 //! enterprise liaison can file them as well as the operator.
 
-use crate::actor::audit_in;
-use crate::idempotency::{keep, Claim, Written};
+use crate::actor::commit_audited;
+use crate::idempotency::commit_created;
+use crate::idempotency::{Claim, Written};
 use crate::input::parse_date;
 use crate::input::text_of as text;
 use crate::resumption::{rate, Rate};

@@ -42,19 +42,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::PlantCreate,
-                Outcome::Success,
-                "重点企业（厂）",
-                id.to_string(),
-                Some(code.to_string()),
-                format!("{name}：{product}，设计日产能 {capacity} {unit}"),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::PlantCreate,
+            Outcome::Success,
+            "重点企业（厂）",
+            id.to_string(),
+            Some(code.to_string()),
+            format!("{name}：{product}，设计日产能 {capacity} {unit}"),
+        );
+        commit_audited(tx, &audit).await?;
         self.get_plant(actor, id).await
     }
 
@@ -114,19 +110,15 @@ impl App {
             Some(o) => format!("{}：{day} 产量 {output} {}（更正，原 {o}）", p.name, p.unit),
             None => format!("{}：{day} 产量 {output} {}", p.name, p.unit),
         };
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::PlantOutput,
-                Outcome::Success,
-                "重点企业（厂）",
-                id.to_string(),
-                Some(p.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::PlantOutput,
+            Outcome::Success,
+            "重点企业（厂）",
+            id.to_string(),
+            Some(p.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         Ok(OutputFiled {
             plant_id: id,
             output_date: day,

@@ -4,11 +4,14 @@ use super::*;
 use dualtrack_store::decode;
 
 impl App {
+    /// The project `id` for an actor whose roles grant `p`, in the actor's jurisdiction.
     pub(super) async fn project_in_scope(
         &self,
         actor: &Actor,
+        p: Permission,
         id: i64,
     ) -> ServiceResult<ProjectRow> {
+        self.require(actor, p, "重大项目", &id.to_string()).await?;
         let row = store::project(&self.db, id).await?;
         self.own(actor, "重大项目", id, row, |p| &p.jurisdiction_code)
             .await
@@ -72,33 +75,24 @@ impl App {
             status: ProjectStatus::Planned.as_str().into(),
         };
         let id = store::insert_project(&mut tx, &row, self.clock.now()).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ProjectCreate,
-                Outcome::Success,
-                "重大项目",
-                id.to_string(),
-                Some(code.to_string()),
-                format!(
-                    "{name}：总投资 {total} 万元，年度计划 {annual} 万元，计划开工 {planned_start}"
-                ),
+        let audit = actor.audit(
+            Action::ProjectCreate,
+            Outcome::Success,
+            "重大项目",
+            id.to_string(),
+            Some(code.to_string()),
+            format!(
+                "{name}：总投资 {total} 万元，年度计划 {annual} 万元，计划开工 {planned_start}"
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         self.get_project(actor, id).await
     }
 
     pub async fn get_project(&self, actor: &Actor, id: i64) -> ServiceResult<ProjectDetail> {
-        self.require(
-            actor,
-            Permission::ReadResumption,
-            "重大项目",
-            &id.to_string(),
-        )
-        .await?;
-        let p = self.project_in_scope(actor, id).await?;
+        let p = self
+            .project_in_scope(actor, Permission::ReadResumption, id)
+            .await?;
         let progress: Vec<ProgressView> = store::progress(&self.db, id)
             .await?
             .into_iter()
@@ -143,14 +137,9 @@ impl App {
         id: i64,
         input: &StartInput,
     ) -> ServiceResult<ProjectDetail> {
-        self.require(
-            actor,
-            Permission::ManageEnterprises,
-            "重大项目",
-            &id.to_string(),
-        )
-        .await?;
-        let p = self.project_in_scope(actor, id).await?;
+        let p = self
+            .project_in_scope(actor, Permission::ManageEnterprises, id)
+            .await?;
         let on = parse_date("actual_start", &input.actual_start)?;
         not_future("actual_start", "实际开工日期", on, self.today())?;
         if (on.year() as i64) < p.plan_year {
@@ -163,27 +152,23 @@ impl App {
             ));
         }
         if let Some(d) = p.actual_start {
-            return Err(ServiceError::Conflict {
-                field: "actual_start",
-                message: format!("该项目已于 {d} 开工，不能重复登记"),
-            });
+            return Err(ServiceError::conflict(
+                "actual_start",
+                format!("该项目已于 {d} 开工，不能重复登记"),
+            ));
         }
         let word = if p.is_restart { "复工" } else { "开工" };
         let mut tx = self.db.begin().await?;
         store::set_start(&mut tx, id, on).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ProjectStart,
-                Outcome::Success,
-                "重大项目",
-                id.to_string(),
-                Some(p.jurisdiction_code.clone()),
-                format!("{}：{on} {word}", p.name),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::ProjectStart,
+            Outcome::Success,
+            "重大项目",
+            id.to_string(),
+            Some(p.jurisdiction_code.clone()),
+            format!("{}：{on} {word}", p.name),
+        );
+        commit_audited(tx, &audit).await?;
         self.get_project(actor, id).await
     }
 
@@ -194,14 +179,9 @@ impl App {
         id: i64,
         input: &ProgressInput,
     ) -> ServiceResult<ProjectDetail> {
-        self.require(
-            actor,
-            Permission::ManageEnterprises,
-            "重大项目",
-            &id.to_string(),
-        )
-        .await?;
-        let p = self.project_in_scope(actor, id).await?;
+        let p = self
+            .project_in_scope(actor, Permission::ManageEnterprises, id)
+            .await?;
         let as_of = parse_date("as_of", &input.as_of)?;
         not_future("as_of", "截至日期", as_of, self.today())?;
         if as_of.year() as i64 != p.plan_year {
@@ -273,19 +253,15 @@ impl App {
             ),
             None => format!("{}：截至 {as_of} 年度累计完成投资 {completed} 万元", p.name),
         };
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ProjectProgress,
-                Outcome::Success,
-                "重大项目",
-                id.to_string(),
-                Some(p.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::ProjectProgress,
+            Outcome::Success,
+            "重大项目",
+            id.to_string(),
+            Some(p.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         self.get_project(actor, id).await
     }
 

@@ -72,26 +72,21 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        keep(&mut tx, claim.as_ref(), sid).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::PlantShipment,
-                Outcome::Success,
-                "重点企业（厂）",
-                id.to_string(),
-                Some(p.jurisdiction_code.clone()),
-                format!(
-                    "{}：{day} {}运往{} {qty} {}",
-                    p.name,
-                    mode.zh(),
-                    province_name(&province).unwrap_or_default(),
-                    p.unit
-                ),
+        let audit = actor.audit(
+            Action::PlantShipment,
+            Outcome::Success,
+            "重点企业（厂）",
+            id.to_string(),
+            Some(p.jurisdiction_code.clone()),
+            format!(
+                "{}：{day} {}运往{} {qty} {}",
+                p.name,
+                mode.zh(),
+                province_name(&province).unwrap_or_default(),
+                p.unit
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_created(tx, claim.as_ref(), sid, &audit).await?;
         Ok(ShipmentView {
             id: sid,
             plant_id: id,

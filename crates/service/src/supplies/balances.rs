@@ -154,7 +154,7 @@ impl App {
     ) -> ServiceResult<Balances> {
         self.require(actor, Permission::ReadSupplies, "物资结存", "list")
             .await?;
-        let scope = self.supplies_scope(actor, &q.place).await?;
+        let scope = self.narrowed(actor, &q.place).await?;
         let as_of = self.as_of(&q.as_of)?;
         let category = match opt_text(&q.category) {
             None => None,
@@ -266,7 +266,7 @@ impl App {
     pub async fn low_stock(&self, actor: &Actor, q: &LowStockQuery) -> ServiceResult<LowStock> {
         self.require(actor, Permission::ReadSupplies, "物资预警", "list")
             .await?;
-        let scope = self.supplies_scope(actor, &q.place).await?;
+        let scope = self.narrowed(actor, &q.place).await?;
         let as_of = self.as_of(&q.as_of)?;
         let look = self.lookup(&scope).await?;
         let balances = store::balances_as_of(&self.db, &scope, as_of, None).await?;
@@ -338,7 +338,7 @@ impl App {
     pub async fn shortfalls(&self, actor: &Actor, q: &ShortfallQuery) -> ServiceResult<Shortfalls> {
         self.require(actor, Permission::ReadSupplies, "物资缺口", "list")
             .await?;
-        let scope = self.supplies_scope(actor, &q.place).await?;
+        let scope = self.narrowed(actor, &q.place).await?;
         let as_of = self.as_of(&q.as_of)?;
         let horizon = q.horizon_days.unwrap_or(DEFAULT_NEED_HORIZON_DAYS);
         if !(1..=366).contains(&horizon) {

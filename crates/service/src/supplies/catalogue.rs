@@ -1,13 +1,13 @@
 //! The catalogue of items (extended by a system administrator) and the stores of each place.
 
-use super::farming::crop_list;
+use super::farming::parse_crop;
 use super::*;
 use crate::input::{non_empty as opt_text, text_of as text};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Code, Level, Scope};
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::supplies::{Crop, ItemKind, StoreKind, DEFAULT_WARN_DAYS};
+use dualtrack_domain::supplies::{ItemKind, StoreKind, DEFAULT_WARN_DAYS};
 use dualtrack_store::supplies::{self as store, NewItem, NewStore};
 
 impl App {
@@ -42,9 +42,7 @@ impl App {
         let crop = match opt_text(&input.crop) {
             None => None,
             Some(c) => {
-                let crop = Crop::parse(&c).ok_or_else(|| {
-                    ServiceError::invalid("crop", format!("作物“{c}”无效，应为：{}", crop_list()))
-                })?;
+                let crop = parse_crop(&c)?;
                 if !kind.is_farm_input() {
                     return Err(ServiceError::invalid("crop", "防疫物资不填作物"));
                 }
@@ -83,10 +81,10 @@ impl App {
             return Err(ServiceError::invalid("warn_days", "预警天数应为 1 到 365"));
         }
         if store::item_by_name(&self.db, &name).await?.is_some() {
-            return Err(ServiceError::Conflict {
-                field: "name",
-                message: format!("物资“{name}”已在目录中"),
-            });
+            return Err(ServiceError::conflict(
+                "name",
+                format!("物资“{name}”已在目录中"),
+            ));
         }
         Ok(NewItem {
             name,
@@ -114,19 +112,15 @@ impl App {
         new.created_by = actor.username.clone();
         let mut tx = self.db.begin().await?;
         let id = store::insert_item(&mut tx, &new, self.clock.now()).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyItemCreate,
-                Outcome::Success,
-                "物资品目",
-                id.to_string(),
-                None,
-                format!("{}（{}）", new.name, new.unit),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::SupplyItemCreate,
+            Outcome::Success,
+            "物资品目",
+            id.to_string(),
+            None,
+            format!("{}（{}）", new.name, new.unit),
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::item(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("物资品目未找到".into()))?;
@@ -218,10 +212,10 @@ impl App {
             }
         }
         if store::store_name_taken(&self.db, code.as_str(), &name).await? {
-            return Err(ServiceError::Conflict {
-                field: "name",
-                message: format!("{code} 已有名为“{name}”的仓库"),
-            });
+            return Err(ServiceError::conflict(
+                "name",
+                format!("{code} 已有名为“{name}”的仓库"),
+            ));
         }
         let mut tx = self.db.begin().await?;
         let id = store::insert_store(
@@ -238,19 +232,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyStoreCreate,
-                Outcome::Success,
-                "物资仓库",
-                id.to_string(),
-                Some(code.to_string()),
-                format!("{}：{name}", kind.zh()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::SupplyStoreCreate,
+            Outcome::Success,
+            "物资仓库",
+            id.to_string(),
+            Some(code.to_string()),
+            format!("{}：{name}", kind.zh()),
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::store(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("仓库未找到".into()))?;

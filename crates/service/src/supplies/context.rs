@@ -211,17 +211,6 @@ impl App {
     }
 
     /// The scope a query asks for: the caller's, or a place within it.
-    pub(super) async fn supplies_scope(
-        &self,
-        actor: &Actor,
-        place: &Option<String>,
-    ) -> ServiceResult<Scope> {
-        match opt_text(place) {
-            None => Ok(actor.scope.clone()),
-            Some(p) => Ok(Scope::Under(self.place_in_scope(actor, "place", &p).await?)),
-        }
-    }
-
     pub(super) fn as_of(&self, raw: &Option<String>) -> ServiceResult<NaiveDate> {
         Ok(opt_date("as_of", raw)?.unwrap_or_else(|| self.supplies_today()))
     }

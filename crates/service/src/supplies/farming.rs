@@ -31,12 +31,26 @@ fn farm_input<'a>(
     })
 }
 
-pub(super) fn crop_list() -> String {
-    Crop::ALL
-        .iter()
-        .map(|c| c.zh())
-        .collect::<Vec<_>>()
-        .join("、")
+/// A crop as typed in the field `crop` (refused naming the crops there are).
+pub(super) fn parse_crop(raw: &str) -> ServiceResult<Crop> {
+    Crop::parse(raw).ok_or_else(|| {
+        let crops = Crop::ALL.iter().map(|c| c.zh()).collect::<Vec<_>>();
+        let message = format!("作物“{}”无效，应为：{}", raw.trim(), crops.join("、"));
+        ServiceError::invalid("crop", message)
+    })
+}
+
+fn plan_view(p: store::PlanRow) -> ServiceResult<FarmPlanView> {
+    let crop = decode("farm_plans", "crop", &p.crop, Crop::parse)?;
+    Ok(FarmPlanView {
+        id: p.id,
+        jurisdiction_code: p.jurisdiction_code,
+        place_name: p.place_name,
+        year: p.year,
+        crop,
+        crop_name: crop.zh().into(),
+        planned_mu: p.planned_mu,
+    })
 }
 
 impl App {
@@ -57,12 +71,7 @@ impl App {
                 "春耕计划按乡镇（或村）填报",
             ));
         }
-        let crop = Crop::parse(&input.crop).ok_or_else(|| {
-            ServiceError::invalid(
-                "crop",
-                format!("作物“{}”无效，应为：{}", input.crop.trim(), crop_list()),
-            )
-        })?;
+        let crop = parse_crop(&input.crop)?;
         if !(2000..=2100).contains(&input.year) {
             return Err(ServiceError::invalid("year", "年度应为 2000 到 2100"));
         }
@@ -83,25 +92,21 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::FarmPlanSet,
-                Outcome::Success,
-                "春耕计划",
-                id.to_string(),
-                Some(place.to_string()),
-                format!(
-                    "{} {} 计划 {} 亩{}",
-                    input.year,
-                    crop.zh(),
-                    input.planned_mu,
-                    before.map(|b| format!("（原 {b} 亩）")).unwrap_or_default()
-                ),
+        let audit = actor.audit(
+            Action::FarmPlanSet,
+            Outcome::Success,
+            "春耕计划",
+            id.to_string(),
+            Some(place.to_string()),
+            format!(
+                "{} {} 计划 {} 亩{}",
+                input.year,
+                crop.zh(),
+                input.planned_mu,
+                before.map(|b| format!("（原 {b} 亩）")).unwrap_or_default()
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         self.farm_plan_view(id).await
     }
 
@@ -109,16 +114,7 @@ impl App {
         let p = store::plan(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("春耕计划未找到".into()))?;
-        let crop = decode("farm_plans", "crop", &p.crop, Crop::parse)?;
-        Ok(FarmPlanView {
-            id: p.id,
-            jurisdiction_code: p.jurisdiction_code,
-            place_name: p.place_name,
-            year: p.year,
-            crop,
-            crop_name: crop.zh().into(),
-            planned_mu: p.planned_mu,
-        })
+        plan_view(p)
     }
 
     /// Reports the prepared and sown area of a plan as of a day (cumulative; a second report
@@ -169,26 +165,22 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::FarmProgressReport,
-                Outcome::Success,
-                "春耕计划",
-                plan_id.to_string(),
-                Some(p.jurisdiction_code.clone()),
-                format!(
-                    "{day} 已备耕 {} 亩、已播种 {} 亩{}",
-                    input.prepared_mu,
-                    input.sown_mu,
-                    before
-                        .map(|(a, b)| format!("（更正，原 {a}、{b} 亩）"))
-                        .unwrap_or_default()
-                ),
+        let audit = actor.audit(
+            Action::FarmProgressReport,
+            Outcome::Success,
+            "春耕计划",
+            plan_id.to_string(),
+            Some(p.jurisdiction_code.clone()),
+            format!(
+                "{day} 已备耕 {} 亩、已播种 {} 亩{}",
+                input.prepared_mu,
+                input.sown_mu,
+                before
+                    .map(|(a, b)| format!("（更正，原 {a}、{b} 亩）"))
+                    .unwrap_or_default()
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         self.farm_plan_view(plan_id).await
     }
 
@@ -201,7 +193,7 @@ impl App {
     ) -> ServiceResult<SpringFarming> {
         self.require(actor, Permission::ReadSupplies, "春耕备耕", "list")
             .await?;
-        let scope = self.supplies_scope(actor, &q.place).await?;
+        let scope = self.narrowed(actor, &q.place).await?;
         let as_of = self.as_of(&q.as_of)?;
         let st = self.supply_state(&scope, as_of).await?;
         self.spring_farming_of(&scope, &st).await
@@ -324,18 +316,7 @@ impl App {
         store::plans(&self.db, &actor.scope, year)
             .await?
             .into_iter()
-            .map(|p| {
-                let crop = decode("farm_plans", "crop", &p.crop, Crop::parse)?;
-                Ok(FarmPlanView {
-                    id: p.id,
-                    jurisdiction_code: p.jurisdiction_code,
-                    place_name: p.place_name,
-                    year: p.year,
-                    crop,
-                    crop_name: crop.zh().into(),
-                    planned_mu: p.planned_mu,
-                })
-            })
+            .map(plan_view)
             .collect()
     }
 }

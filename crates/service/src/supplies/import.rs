@@ -9,6 +9,7 @@
 
 use super::{ItemInput, NeedInput};
 use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use crate::import::{date_cell, rejected};
 use crate::spreadsheet::{self, cell, RowError};
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -73,11 +74,7 @@ fn strings(cells: &[&str]) -> Vec<String> {
 }
 
 fn err(errors: &mut Vec<RowError>, row: usize, column: &str, message: impl Into<String>) {
-    errors.push(RowError {
-        row,
-        column: column.into(),
-        message: message.into(),
-    });
+    errors.push(RowError::new(row, column, message));
 }
 
 /// An item named in a cell by its name or its number.
@@ -307,19 +304,15 @@ impl App {
         for new in &rows {
             store::insert_item(&mut tx, new, self.clock.now()).await?;
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Import,
-                Outcome::Success,
-                "物资目录",
-                "xlsx",
-                None,
-                format!("导入物资品目 {} 个", rows.len()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::Import,
+            Outcome::Success,
+            "物资目录",
+            "xlsx",
+            None,
+            format!("导入物资品目 {} 个", rows.len()),
+        );
+        commit_audited(tx, &audit).await?;
         Ok(SuppliesImportOutcome {
             imported: rows.len(),
             unchanged: 0,
@@ -377,19 +370,15 @@ impl App {
                 unchanged += 1;
             }
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::Import,
-                Outcome::Success,
-                "盘点",
-                "xlsx",
-                None,
-                format!("导入盘点 {} 行，调整 {written} 条", counts.len()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::Import,
+            Outcome::Success,
+            "盘点",
+            "xlsx",
+            None,
+            format!("导入盘点 {} 行，调整 {written} 条", counts.len()),
+        );
+        commit_audited(tx, &audit).await?;
         Ok(SuppliesImportOutcome {
             imported: written,
             unchanged,
@@ -452,14 +441,14 @@ impl App {
         if let Applied::Short { available } =
             store::apply(tx, *store_id, item.id, *day, diff).await?
         {
-            return Err(rejected(vec![RowError {
-                row: *row,
-                column: "实盘数量".into(),
-                message: format!(
+            return Err(rejected(vec![RowError::new(
+                *row,
+                "实盘数量",
+                format!(
                     "盘亏 {} {} 后，{} 的{}此后某日结存将为负（最多可减 {available}）",
                     -diff, item.unit, s.name, item.name
                 ),
-            }]));
+            )]));
         }
         audit_in(
             tx,
@@ -604,19 +593,15 @@ impl App {
         }
         let mut tx = self.db.begin().await?;
         store::insert_needs(&mut tx, &rows, self.clock.now()).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyNeedDeclare,
-                Outcome::Success,
-                "物资需求",
-                "xlsx",
-                None,
-                format!("导入物资需求 {} 条", rows.len()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::SupplyNeedDeclare,
+            Outcome::Success,
+            "物资需求",
+            "xlsx",
+            None,
+            format!("导入物资需求 {} 条", rows.len()),
+        );
+        commit_audited(tx, &audit).await?;
         Ok(SuppliesImportOutcome {
             imported: rows.len(),
             unchanged: 0,

@@ -19,7 +19,8 @@
 //! destination (and is seen by its source). Outside the caller's subtree each answers "not
 //! found"; a transfer or allocation to a store outside it is refused naming the field.
 
-use crate::actor::audit_in;
+use crate::actor::commit_audited;
+use crate::idempotency::commit_created;
 use crate::ServiceResult;
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::supplies::{

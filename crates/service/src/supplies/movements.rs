@@ -72,13 +72,10 @@ impl App {
     ) -> ServiceResult<()> {
         match store::apply(tx, s.id, item.id, day, -q).await? {
             Applied::Done => Ok(()),
-            Applied::Short { available } => Err(ServiceError::Conflict {
-                field: "quantity",
-                message: format!(
+            Applied::Short { available } => Err(ServiceError::conflict("quantity", format!(
                     "库存不足：{} 的{}截至 {day} 可用 {available} {}，不能出库 {q} {}（结存不能为负，本次未登记）",
                     s.name, item.name, item.unit, item.unit
-                ),
-            }),
+                ))),
         }
     }
 
@@ -237,19 +234,15 @@ impl App {
                 None => format!("，{counterparty}"),
             }
         );
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::StockMove,
-                Outcome::Success,
-                "出入库",
-                id.to_string(),
-                Some(s.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::StockMove,
+            Outcome::Success,
+            "出入库",
+            id.to_string(),
+            Some(s.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         let m = store::movement(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("出入库记录未找到".into()))?;

@@ -1,9 +1,9 @@
 //! Needs declared by places: a quantity once, or a quantity a day.
 
 use super::context::{quantity_of, under};
-use super::farming::crop_list;
+use super::farming::parse_crop;
 use super::*;
-use crate::idempotency::{keep, Claim, Written};
+use crate::idempotency::{Claim, Written};
 use crate::input::{
     non_empty as opt_text, parse_date, parse_opt_date as opt_date, text_of as text,
 };
@@ -11,7 +11,7 @@ use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::supplies::{Crop, ItemCategory, NeedBasis};
+use dualtrack_domain::supplies::{ItemCategory, NeedBasis};
 use dualtrack_store::supplies::{self as store, NewNeed};
 
 impl App {
@@ -61,9 +61,7 @@ impl App {
         let crop = match opt_text(&input.crop) {
             None => None,
             Some(c) => {
-                let crop = Crop::parse(&c).ok_or_else(|| {
-                    ServiceError::invalid("crop", format!("作物“{c}”无效，应为：{}", crop_list()))
-                })?;
+                let crop = parse_crop(&c)?;
                 if item.category != ItemCategory::Farm.as_str() {
                     return Err(ServiceError::invalid("crop", "防疫物资的需求不填作物"));
                 }
@@ -141,27 +139,22 @@ impl App {
         let ids =
             store::insert_needs(&mut tx, std::slice::from_ref(&new), self.clock.now()).await?;
         let id = ids.first().copied().unwrap_or_default();
-        keep(&mut tx, claim.as_ref(), id).await?;
         let look = self.lookup(&actor.scope).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyNeedDeclare,
-                Outcome::Success,
-                "物资需求",
-                id.to_string(),
-                Some(place.to_string()),
-                format!(
-                    "{} {} {}{}",
-                    NeedBasis::parse(&new.basis).map(|b| b.zh()).unwrap_or(""),
-                    look.item_name(new.item_id),
-                    new.quantity,
-                    look.unit(new.item_id)
-                ),
+        let audit = actor.audit(
+            Action::SupplyNeedDeclare,
+            Outcome::Success,
+            "物资需求",
+            id.to_string(),
+            Some(place.to_string()),
+            format!(
+                "{} {} {}{}",
+                NeedBasis::parse(&new.basis).map(|b| b.zh()).unwrap_or(""),
+                look.item_name(new.item_id),
+                new.quantity,
+                look.unit(new.item_id)
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         let row = store::need(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("需求未找到".into()))?;

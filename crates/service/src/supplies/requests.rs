@@ -104,20 +104,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyRequest,
-                Outcome::Success,
-                "物资请领",
-                id.to_string(),
-                Some(s.jurisdiction_code.clone()),
-                format!("{} 向 {above} 请领{} {q}{}", s.name, item.name, item.unit),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::SupplyRequest,
+            Outcome::Success,
+            "物资请领",
+            id.to_string(),
+            Some(s.jurisdiction_code.clone()),
+            format!("{} 向 {above} 请领{} {q}{}", s.name, item.name, item.unit),
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         let look = self.lookup(&actor.scope).await?;
         let row = store::request(&self.db, id)
             .await?
@@ -168,29 +163,25 @@ impl App {
         let note = text("note", "理由", &input.note, 300, true)?;
         let mut tx = self.db.begin().await?;
         if !store::decline_request(&mut tx, id, &note).await? {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: format!(
+            return Err(ServiceError::conflict(
+                "status",
+                format!(
                     "请领 {id} 已{}，不能再答复",
                     RequestStatus::parse(&r.status)
                         .map(|s| s.zh())
                         .unwrap_or("处理")
                 ),
-            });
+            ));
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyRequestDecline,
-                Outcome::Success,
-                "物资请领",
-                id.to_string(),
-                Some(r.jurisdiction_code.clone()),
-                note,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::SupplyRequestDecline,
+            Outcome::Success,
+            "物资请领",
+            id.to_string(),
+            Some(r.jurisdiction_code.clone()),
+            note,
+        );
+        commit_audited(tx, &audit).await?;
         let look = self.lookup(&actor.scope).await?;
         let row = store::request(&self.db, id)
             .await?
@@ -267,15 +258,15 @@ impl App {
                     .await
                     .map_err(|e| e.referred_by("request_id"))?;
                 if !matches!(r.status.as_str(), "open" | "partly") {
-                    return Err(ServiceError::Conflict {
-                        field: "request_id",
-                        message: format!(
+                    return Err(ServiceError::conflict(
+                        "request_id",
+                        format!(
                             "请领 {rid} {}，不能再分配",
                             RequestStatus::parse(&r.status)
                                 .map(|s| s.zh())
                                 .unwrap_or("")
                         ),
-                    });
+                    ));
                 }
                 Some(r)
             }
@@ -369,28 +360,24 @@ impl App {
                 RequestStatus::Partly
             };
             if !store::add_allocated(&mut tx, r.id, q, status.as_str(), &r.status).await? {
-                return Err(ServiceError::Conflict {
-                    field: "request_id",
-                    message: format!("请领 {} 刚被他人处理，请刷新后重试", r.id),
-                });
+                return Err(ServiceError::conflict(
+                    "request_id",
+                    format!("请领 {} 刚被他人处理，请刷新后重试", r.id),
+                ));
             }
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyAllocate,
-                Outcome::Success,
-                "物资调运",
-                id.to_string(),
-                Some(to.jurisdiction_code.clone()),
-                format!(
-                    "{} {}{} {} → {}",
-                    item.name, input.quantity, typed_unit, from.name, to.name
-                ),
+        let audit = actor.audit(
+            Action::SupplyAllocate,
+            Outcome::Success,
+            "物资调运",
+            id.to_string(),
+            Some(to.jurisdiction_code.clone()),
+            format!(
+                "{} {}{} {} → {}",
+                item.name, input.quantity, typed_unit, from.name, to.name
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         let mut look = self.lookup(&actor.scope).await?;
         look.stores.insert(from.id, from);
         look.stores.insert(to.id, to);
@@ -429,13 +416,13 @@ impl App {
             .own(actor, "物资调运", id, row, |a| &a.jurisdiction_code)
             .await?;
         if a.status != DeliveryStatus::InTransit.as_str() {
-            return Err(ServiceError::Conflict {
-                field: "allocation",
-                message: format!(
+            return Err(ServiceError::conflict(
+                "allocation",
+                format!(
                     "调运 {id} 已于 {} 确认到货，不能重复确认",
                     a.received_on.map(|d| d.to_string()).unwrap_or_default()
                 ),
-            });
+            ));
         }
         let day = self.movement_day("received_on", &input.received_on)?;
         if day < a.allocated_on {
@@ -464,10 +451,10 @@ impl App {
         let item = self.item_of("item_id", a.item_id).await?;
         let mut tx = self.db.begin().await?;
         if !store::mark_received(&mut tx, id, day, q, &actor.username, &note).await? {
-            return Err(ServiceError::Conflict {
-                field: "allocation",
-                message: format!("调运 {id} 刚已确认到货"),
-            });
+            return Err(ServiceError::conflict(
+                "allocation",
+                format!("调运 {id} 刚已确认到货"),
+            ));
         }
         if q > 0 {
             store::insert_movement(
@@ -493,29 +480,25 @@ impl App {
             .await?;
             Self::put_in(&mut tx, a.to_store_id, a.item_id, day, q).await?;
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::SupplyReceive,
-                Outcome::Success,
-                "物资调运",
-                id.to_string(),
-                Some(a.jurisdiction_code.clone()),
-                format!(
-                    "{} 实收 {q}/{} {}{}",
-                    item.name,
-                    a.quantity,
-                    item.unit,
-                    if note.is_empty() {
-                        String::new()
-                    } else {
-                        format!("：{note}")
-                    }
-                ),
+        let audit = actor.audit(
+            Action::SupplyReceive,
+            Outcome::Success,
+            "物资调运",
+            id.to_string(),
+            Some(a.jurisdiction_code.clone()),
+            format!(
+                "{} 实收 {q}/{} {}{}",
+                item.name,
+                a.quantity,
+                item.unit,
+                if note.is_empty() {
+                    String::new()
+                } else {
+                    format!("：{note}")
+                }
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         let mut look = self.lookup(&actor.scope).await?;
         if let Some(s) = store::store(&self.db, a.from_store_id).await? {
             look.stores.insert(s.id, s);

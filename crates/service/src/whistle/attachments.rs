@@ -96,19 +96,15 @@ impl App {
             &name,
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::TicketAttach,
-                Outcome::Success,
-                "工单",
-                id.to_string(),
-                Some(t.jurisdiction_code.clone()),
-                format!("{name}（{} 字节，sha256 {}）", bytes.len(), &sha[..12]),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::TicketAttach,
+            Outcome::Success,
+            "工单",
+            id.to_string(),
+            Some(t.jurisdiction_code.clone()),
+            format!("{name}（{} 字节，sha256 {}）", bytes.len(), &sha[..12]),
+        );
+        commit_audited(tx, &audit).await?;
         Ok(AttachmentView {
             id: aid,
             file_name: name,

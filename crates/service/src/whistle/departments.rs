@@ -50,10 +50,10 @@ impl App {
             .await?
             .is_some()
         {
-            return Err(ServiceError::Conflict {
-                field: "name",
-                message: format!("{code} 已有部门“{name}”"),
-            });
+            return Err(ServiceError::conflict(
+                "name",
+                format!("{code} 已有部门“{name}”"),
+            ));
         }
         let now = self.now();
         let d = NewDepartment {
@@ -65,19 +65,15 @@ impl App {
         };
         let mut tx = self.db.begin().await?;
         let id = store::insert_department(&mut tx, &d, now).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::DepartmentCreate,
-                Outcome::Success,
-                "部门",
-                id.to_string(),
-                Some(code.to_string()),
-                name.clone(),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::DepartmentCreate,
+            Outcome::Success,
+            "部门",
+            id.to_string(),
+            Some(code.to_string()),
+            name.clone(),
+        );
+        commit_audited(tx, &audit).await?;
         Ok(DepartmentView {
             id,
             name,
@@ -188,19 +184,15 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         store::set_member(&mut tx, user.id, id, now).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::DepartmentMember,
-                Outcome::Success,
-                "部门",
-                id.to_string(),
-                Some(d.jurisdiction_code.clone()),
-                format!("{username} 归属 {}", d.name),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::DepartmentMember,
+            Outcome::Success,
+            "部门",
+            id.to_string(),
+            Some(d.jurisdiction_code.clone()),
+            format!("{username} 归属 {}", d.name),
+        );
+        commit_audited(tx, &audit).await?;
         self.department_detail(actor, id).await
     }
 }

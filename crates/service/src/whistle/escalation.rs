@@ -12,7 +12,7 @@
 //! transaction is dropped.
 
 use super::{write_notices, Note};
-use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use crate::{Actor, App, ServiceResult};
 use chrono::Duration;
 use dualtrack_domain::audit::{Action, Outcome};
@@ -189,8 +189,7 @@ impl App {
                 format!("第 {step} 级：{} → {}，{}", level, up, reason.zh()),
             );
             row.at = crate::clock::wall();
-            audit_in(&mut tx, &row).await?;
-            tx.commit().await?;
+            commit_audited(tx, &row).await?;
             recorded += 1;
         }
     }

@@ -4,7 +4,7 @@ use super::views::opt;
 use super::*;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use dualtrack_domain::jurisdiction::{Level, Scope};
+use dualtrack_domain::jurisdiction::Level;
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::time::{cst, reporting_day};
 use dualtrack_domain::whistle::{percentiles, satisfied};
@@ -94,10 +94,7 @@ impl App {
         let now = self.now();
         let today = reporting_day(now);
         let (from, to) = period_of(q, today)?;
-        let scope = match opt(&q.place) {
-            None => actor.scope.clone(),
-            Some(p) => Scope::Under(self.place_in_scope(actor, "place", p).await?),
-        };
+        let scope = self.narrowed(actor, &q.place).await?;
         let start = |d: NaiveDate| {
             cst()
                 .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())

@@ -10,6 +10,7 @@
 //! transaction, and the caller hears of it only after the commit.
 
 use crate::actor::audit_in;
+use crate::actor::commit_audited;
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::whistle::{
     CallStatus, Deadlines, EscalationReason, RaiserKind, SourceKind, TicketCategory, TicketEvent,

@@ -147,10 +147,10 @@ impl App {
                     .own(actor, label, id, q, |r| &r.jurisdiction_code)
                     .await?;
                 if let Some(t) = q.ticket_id {
-                    return Err(ServiceError::Conflict {
-                        field: "source_id",
-                        message: format!("该生产难题已吹哨（工单 {t}），请到工单跟进"),
-                    });
+                    return Err(ServiceError::conflict(
+                        "source_id",
+                        format!("该生产难题已吹哨（工单 {t}），请到工单跟进"),
+                    ));
                 }
                 let raiser = match &q.org_name {
                     Some(o) => (RaiserKind::WorkGroup, o.clone()),
@@ -265,10 +265,10 @@ impl App {
             if s.kind == SourceKind::ProductionProblem
                 && !store::link_problem(&mut tx, s.id, id).await?
             {
-                return Err(ServiceError::Conflict {
-                    field: "source_id",
-                    message: "该生产难题已吹哨，请到工单跟进".into(),
-                });
+                return Err(ServiceError::conflict(
+                    "source_id",
+                    "该生产难题已吹哨，请到工单跟进",
+                ));
             }
         }
         let names: Vec<String> = called
@@ -306,19 +306,15 @@ impl App {
             })
             .collect();
         write_notices(&mut tx, &t, notes, now).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::TicketRaise,
-                Outcome::Success,
-                "工单",
-                id.to_string(),
-                Some(place.to_string()),
-                format!("{} {} → {}", kind.zh(), category.zh(), names.join("、")),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::TicketRaise,
+            Outcome::Success,
+            "工单",
+            id.to_string(),
+            Some(place.to_string()),
+            format!("{} {} → {}", kind.zh(), category.zh(), names.join("、")),
+        );
+        commit_audited(tx, &audit).await?;
         self.ticket_detail(actor, id).await
     }
 

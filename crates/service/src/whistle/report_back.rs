@@ -28,15 +28,7 @@ impl App {
                 "department_id",
                 "您的账户尚未归属任何部门，请联系管理员在“部门与派单”中添加",
             );
-            return Err(self
-                .refuse(
-                    actor,
-                    "工单",
-                    &t.id.to_string(),
-                    Some(t.jurisdiction_code.clone()),
-                    e,
-                )
-                .await);
+            return Err(self.refuse_ticket(actor, t, e).await);
         };
         let dept = given.unwrap_or(mine.id);
         let calls = store::calls(&self.db, t.id).await?;
@@ -45,15 +37,7 @@ impl App {
                 "department_id",
                 format!("您只能代表本部门（{}）{what}", mine.name),
             );
-            return Err(self
-                .refuse(
-                    actor,
-                    "工单",
-                    &t.id.to_string(),
-                    Some(t.jurisdiction_code.clone()),
-                    e,
-                )
-                .await);
+            return Err(self.refuse_ticket(actor, t, e).await);
         }
         match calls.into_iter().find(|c| c.department_id == dept) {
             Some(c) => Ok(c),
@@ -62,15 +46,7 @@ impl App {
                     "department_id",
                     format!("本工单未呼叫您所在的部门（{}），不能{what}", mine.name),
                 );
-                Err(self
-                    .refuse(
-                        actor,
-                        "工单",
-                        &t.id.to_string(),
-                        Some(t.jurisdiction_code.clone()),
-                        e,
-                    )
-                    .await)
+                Err(self.refuse_ticket(actor, t, e).await)
             }
         }
     }
@@ -97,28 +73,25 @@ impl App {
             false,
         )?;
         if call.status != "called" {
-            return Err(ServiceError::Conflict {
-                field: "department_id",
-                message: format!(
+            return Err(ServiceError::conflict(
+                "department_id",
+                format!(
                     "{}已于 {} 报到，不能重复报到",
                     call.department_name,
                     call.accepted_at.map(display).unwrap_or_default()
                 ),
-            });
+            ));
         }
         if t.status == "closed" {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "工单已办结".into(),
-            });
+            return Err(ServiceError::conflict("status", "工单已办结"));
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
         if !store::accept_call(&mut tx, id, call.department_id, &actor.username, now).await? {
-            return Err(ServiceError::Conflict {
-                field: "department_id",
-                message: format!("{}已报到，不能重复报到", call.department_name),
-            });
+            return Err(ServiceError::conflict(
+                "department_id",
+                format!("{}已报到，不能重复报到", call.department_name),
+            ));
         }
         store::set_status(&mut tx, id, &["open"], "working", now).await?;
         store::insert_event(
@@ -151,23 +124,19 @@ impl App {
             now,
         )
         .await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::TicketAccept,
-                Outcome::Success,
-                "工单",
-                id.to_string(),
-                Some(t.jurisdiction_code.clone()),
-                format!(
-                    "{}报到{}",
-                    call.department_name,
-                    if late { "（超时）" } else { "" }
-                ),
+        let audit = actor.audit(
+            Action::TicketAccept,
+            Outcome::Success,
+            "工单",
+            id.to_string(),
+            Some(t.jurisdiction_code.clone()),
+            format!(
+                "{}报到{}",
+                call.department_name,
+                if late { "（超时）" } else { "" }
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         self.detail_of(self.reload(id).await?).await
     }
 
@@ -194,16 +163,16 @@ impl App {
         let resolution = text("resolution", "处置情况", &input.resolution, 2000)?;
         match call.status.as_str() {
             "called" => {
-                return Err(ServiceError::Conflict {
-                    field: "department_id",
-                    message: format!("{}尚未报到，请先报到再办结", call.department_name),
-                })
+                return Err(ServiceError::conflict(
+                    "department_id",
+                    format!("{}尚未报到，请先报到再办结", call.department_name),
+                ))
             }
             "resolved" => {
-                return Err(ServiceError::Conflict {
-                    field: "department_id",
-                    message: format!("{}已办结，等待吹哨人确认", call.department_name),
-                })
+                return Err(ServiceError::conflict(
+                    "department_id",
+                    format!("{}已办结，等待吹哨人确认", call.department_name),
+                ))
             }
             _ => {}
         }
@@ -219,10 +188,10 @@ impl App {
         )
         .await?
         {
-            return Err(ServiceError::Conflict {
-                field: "department_id",
-                message: format!("{}的办结状态已变化，请刷新", call.department_name),
-            });
+            return Err(ServiceError::conflict(
+                "department_id",
+                format!("{}的办结状态已变化，请刷新", call.department_name),
+            ));
         }
         store::insert_event(
             &mut tx,
@@ -259,19 +228,15 @@ impl App {
             ));
         }
         write_notices(&mut tx, &t, notes, now).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::TicketResolve,
-                Outcome::Success,
-                "工单",
-                id.to_string(),
-                Some(t.jurisdiction_code.clone()),
-                format!("{}办结", call.department_name),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::TicketResolve,
+            Outcome::Success,
+            "工单",
+            id.to_string(),
+            Some(t.jurisdiction_code.clone()),
+            format!("{}办结", call.department_name),
+        );
+        commit_audited(tx, &audit).await?;
         self.detail_of(self.reload(id).await?).await
     }
 
@@ -313,11 +278,9 @@ impl App {
         let t = self.own_ticket(actor, id).await?;
         if !self.speaks_for_whistler(actor, &t).await? {
             return Err(self
-                .refuse(
+                .refuse_ticket(
                     actor,
-                    "工单",
-                    &id.to_string(),
-                    Some(t.jurisdiction_code.clone()),
+                    &t,
                     ServiceError::Forbidden(format!(
                         "只有吹哨人（{}）或其所在单位的账户可以确认、退回和评价此工单",
                         t.raised_by
@@ -327,10 +290,10 @@ impl App {
         }
         if t.status != "resolved" {
             let s = decode("tickets", "status", &t.status, TicketStatus::parse)?.zh();
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: format!("工单当前为“{s}”，各部门办结后才能确认或退回"),
-            });
+            return Err(ServiceError::conflict(
+                "status",
+                format!("工单当前为“{s}”，各部门办结后才能确认或退回"),
+            ));
         }
         Ok(t)
     }
@@ -354,10 +317,7 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         if !store::close_ticket(&mut tx, id, rating, &feedback, now).await? {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "工单状态已变化，请刷新".into(),
-            });
+            return Err(ServiceError::conflict("status", "工单状态已变化，请刷新"));
         }
         store::insert_event(
             &mut tx,
@@ -388,19 +348,15 @@ impl App {
             })
             .collect();
         write_notices(&mut tx, &t, notes, now).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::TicketConfirm,
-                Outcome::Success,
-                "工单",
-                id.to_string(),
-                Some(t.jurisdiction_code.clone()),
-                format!("{rating} 星"),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::TicketConfirm,
+            Outcome::Success,
+            "工单",
+            id.to_string(),
+            Some(t.jurisdiction_code.clone()),
+            format!("{rating} 星"),
+        );
+        commit_audited(tx, &audit).await?;
         self.detail_of(self.reload(id).await?).await
     }
 
@@ -423,10 +379,7 @@ impl App {
         let due = now + self.whistle.deadlines.resolve(kind);
         let mut tx = self.db.begin().await?;
         if !store::reopen_ticket(&mut tx, id, rating, &reason, due, now).await? {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "工单状态已变化，请刷新".into(),
-            });
+            return Err(ServiceError::conflict("status", "工单状态已变化，请刷新"));
         }
         store::insert_event(
             &mut tx,
@@ -456,19 +409,15 @@ impl App {
             })
             .collect();
         write_notices(&mut tx, &t, notes, now).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::TicketReject,
-                Outcome::Success,
-                "工单",
-                id.to_string(),
-                Some(t.jurisdiction_code.clone()),
-                reason,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::TicketReject,
+            Outcome::Success,
+            "工单",
+            id.to_string(),
+            Some(t.jurisdiction_code.clone()),
+            reason,
+        );
+        commit_audited(tx, &audit).await?;
         self.detail_of(self.reload(id).await?).await
     }
 }

@@ -55,19 +55,15 @@ impl App {
                 names.push(d.name.clone());
             }
         }
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::RoutingRuleSet,
-                Outcome::Success,
-                "派单规则",
-                format!("{}:{code}", category.as_str()),
-                Some(code.to_string()),
-                format!("{} → {}", category.zh(), names.join("、")),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::RoutingRuleSet,
+            Outcome::Success,
+            "派单规则",
+            format!("{}:{code}", category.as_str()),
+            Some(code.to_string()),
+            format!("{} → {}", category.zh(), names.join("、")),
+        );
+        commit_audited(tx, &audit).await?;
         store::rules_over(&self.db, category.as_str(), code.as_str())
             .await?
             .into_iter()

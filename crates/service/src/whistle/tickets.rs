@@ -4,13 +4,24 @@ use super::raising::{parse_category, parse_kind};
 use super::views::{attachment_view, call_view, event_view, opt, step_view, ticket_view};
 use super::*;
 use crate::{Actor, App, ServiceError, ServiceResult};
-use dualtrack_domain::jurisdiction::Scope;
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::whistle::{SourceKind, TicketStatus};
 use dualtrack_store::whistle::{self as store, CallRow, TicketFilter, TicketRow};
 use std::collections::HashMap;
 
 impl App {
+    /// Refuses `e` about the ticket `t` (audited) and returns the error to give the caller.
+    pub(super) async fn refuse_ticket(
+        &self,
+        actor: &Actor,
+        t: &TicketRow,
+        e: ServiceError,
+    ) -> ServiceError {
+        let id = t.id.to_string();
+        self.refuse(actor, "工单", &id, Some(t.jurisdiction_code.clone()), e)
+            .await
+    }
+
     /// A ticket the caller may see: in its scope and, for a department's responder, calling
     /// its department. Otherwise "not found", the refusal audited.
     pub(super) async fn own_ticket(&self, actor: &Actor, id: i64) -> ServiceResult<TicketRow> {
@@ -27,15 +38,7 @@ impl App {
             let mine = dept.is_some_and(|d| calls.iter().any(|c| c.department_id == d.id));
             if !mine && !actor.has(dualtrack_domain::role::Role::Leader) {
                 let e = ServiceError::NotFound(format!("未找到工单 {id}，或其未呼叫您所在的部门"));
-                return Err(self
-                    .refuse(
-                        actor,
-                        "工单",
-                        &id.to_string(),
-                        Some(t.jurisdiction_code.clone()),
-                        e,
-                    )
-                    .await);
+                return Err(self.refuse_ticket(actor, &t, e).await);
             }
         }
         Ok(t)
@@ -91,10 +94,7 @@ impl App {
         self.require(actor, Permission::ReadTickets, "工单", "list")
             .await?;
         let now = self.now();
-        let scope = match opt(&q.place) {
-            None => actor.scope.clone(),
-            Some(p) => Scope::Under(self.place_in_scope(actor, "place", p).await?),
-        };
+        let scope = self.narrowed(actor, &q.place).await?;
         let status = match opt(&q.status) {
             None => None,
             Some(s) => Some(

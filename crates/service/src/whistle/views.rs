@@ -14,9 +14,7 @@ use dualtrack_store::whistle::{
     WebhookRow,
 };
 
-pub(super) fn opt(raw: &Option<String>) -> Option<&str> {
-    raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
+pub(super) use crate::input::trimmed as opt;
 
 pub(crate) fn dept_view(d: DepartmentRow) -> DepartmentView {
     DepartmentView {

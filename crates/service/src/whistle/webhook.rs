@@ -175,19 +175,15 @@ impl App {
         };
         let mut tx = self.db.begin().await?;
         let id = store::insert_webhook(&mut tx, &w, now).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::WebhookCreate,
-                Outcome::Success,
-                "消息推送",
-                id.to_string(),
-                Some(code.to_string()),
-                format!("{} → {}", w.name, w.url),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::WebhookCreate,
+            Outcome::Success,
+            "消息推送",
+            id.to_string(),
+            Some(code.to_string()),
+            format!("{} → {}", w.name, w.url),
+        );
+        commit_audited(tx, &audit).await?;
         let row = store::webhook(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("推送未写入".into()))?;

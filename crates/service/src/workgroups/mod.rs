@@ -13,6 +13,8 @@
 //! file an enterprise's reports: `FileReports`, which includes the enterprise liaison).
 
 use crate::actor::audit_in;
+use crate::actor::commit_audited;
+use crate::idempotency::commit_created;
 use crate::idempotency::{keep, Claim, Written};
 use crate::input::{
     parse_date, parse_opt_date as opt_date, stored_code as code_of, text_of as text,

@@ -90,20 +90,15 @@ impl App {
             self.clock.now(),
         )
         .await?;
-        keep(&mut tx, claim.as_ref(), id).await?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ProblemRaise,
-                Outcome::Success,
-                "生产难题",
-                id.to_string(),
-                Some(e.jurisdiction_code.clone()),
-                format!("{}：{}（{raised_on}）", e.name, c.zh()),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::ProblemRaise,
+            Outcome::Success,
+            "生产难题",
+            id.to_string(),
+            Some(e.jurisdiction_code.clone()),
+            format!("{}：{}（{raised_on}）", e.name, c.zh()),
+        );
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.get_problem(actor, id).await
     }
 
@@ -142,13 +137,13 @@ impl App {
             ));
         }
         if q.status != ProblemStatus::Open.as_str() {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: format!(
+            return Err(ServiceError::conflict(
+                "status",
+                format!(
                     "该难题已于 {} 解决",
                     q.resolved_on.map(|d| d.to_string()).unwrap_or_default()
                 ),
-            });
+            ));
         }
         let mut tx = self.db.begin().await?;
         if !store::resolve_problem(
@@ -161,10 +156,7 @@ impl App {
         )
         .await?
         {
-            return Err(ServiceError::Conflict {
-                field: "status",
-                message: "该难题已解决".into(),
-            });
+            return Err(ServiceError::conflict("status", "该难题已解决"));
         }
         let category = decode(
             "production_problems",
@@ -172,23 +164,19 @@ impl App {
             &q.category,
             ProblemCategory::parse,
         )?;
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::ProblemResolve,
-                Outcome::Success,
-                "生产难题",
-                id.to_string(),
-                Some(q.jurisdiction_code.clone()),
-                format!(
-                    "{}：{}，{resolved_on} 解决",
-                    q.enterprise_name,
-                    category.zh()
-                ),
+        let audit = actor.audit(
+            Action::ProblemResolve,
+            Outcome::Success,
+            "生产难题",
+            id.to_string(),
+            Some(q.jurisdiction_code.clone()),
+            format!(
+                "{}：{}，{resolved_on} 解决",
+                q.enterprise_name,
+                category.zh()
             ),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        commit_audited(tx, &audit).await?;
         self.get_problem(actor, id).await
     }
 

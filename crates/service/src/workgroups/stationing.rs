@@ -77,10 +77,10 @@ impl App {
         }
         let note = text("note", "备注", &input.note, 500, false)?;
         if store::overlaps(&self.db, org_id, e.id, from_on, until_on).await? {
-            return Err(ServiceError::Conflict {
-                field: "from_on",
-                message: format!("{}在这段时间已驻“{}”", group.name, e.name),
-            });
+            return Err(ServiceError::conflict(
+                "from_on",
+                format!("{}在这段时间已驻“{}”", group.name, e.name),
+            ));
         }
         let mut tx = self.db.begin().await?;
         let id = store::insert_assignment(
@@ -98,19 +98,15 @@ impl App {
         )
         .await?;
         let detail = format!("{} 驻 {}，自 {from_on}", group.name, e.name);
-        audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::WorkGroupAssign,
-                Outcome::Success,
-                "工作组",
-                org_id.to_string(),
-                Some(e.jurisdiction_code.clone()),
-                detail,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = actor.audit(
+            Action::WorkGroupAssign,
+            Outcome::Success,
+            "工作组",
+            org_id.to_string(),
+            Some(e.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
         let all = store::assignments_of_group(&self.db, org_id, &actor.scope).await?;
         all.into_iter()
             .find(|a| a.id == id)
