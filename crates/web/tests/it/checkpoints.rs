@@ -12,7 +12,7 @@ use dualtrack_domain::resident_id::check_char;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 
-fn id_number(first17: &str) -> String {
+pub(crate) fn id_number(first17: &str) -> String {
     format!(
         "{first17}{}",
         check_char(first17.as_bytes()).expect("17 digits")

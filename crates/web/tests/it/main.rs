@@ -15,6 +15,7 @@ mod contract;
 mod demo_day;
 mod faults;
 mod filings;
+mod first_minutes;
 mod handovers;
 mod hardening;
 mod idempotency;
