@@ -9,7 +9,7 @@ mod config;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::{Parser, Subcommand};
+use clap::{Arg, ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 use config::{Overrides, Settings};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -103,8 +103,64 @@ enum Command {
     Bench(cmd::bench::BenchCommand),
 }
 
+/// The help in Chinese: clap's own headings, help and version flags and default-value notes
+/// are English, so each command gets a template, headings and flags of its own.
+fn in_chinese(cmd: clap::Command, top: bool) -> clap::Command {
+    let mut cmd = cmd
+        .help_template("{before-help}{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}")
+        .subcommand_help_heading("命令")
+        .subcommand_value_name("命令")
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .mut_args(|a| {
+            let heading = if a.is_positional() {
+                "参数"
+            } else {
+                "选项"
+            };
+            let a = match a.get_help_heading() {
+                Some(_) => a,
+                None => a.help_heading(heading),
+            };
+            let defaults: Vec<String> = a
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            if defaults.is_empty() || a.is_hide_default_value_set() {
+                return a;
+            }
+            let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+            a.hide_default_value(true)
+                .help(format!("{help}（默认 {}）", defaults.join("、")))
+        })
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("打印帮助")
+                .help_heading("选项"),
+        );
+    if top {
+        cmd = cmd.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("打印版本号")
+                .help_heading("选项"),
+        );
+    }
+    cmd.mut_subcommands(|c| in_chinese(c, false))
+}
+
 fn main() -> ExitCode {
-    let mut cli = Cli::parse();
+    let matches = in_chinese(Cli::command(), true).get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     // The jobs benchmark runs on the database the global --db names, if any.
     if let Command::Bench(cmd::bench::BenchCommand::Jobs { db, .. }) = &mut cli.command {
         db.clone_from(&cli.db);

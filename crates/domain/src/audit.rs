@@ -380,6 +380,40 @@ impl Action {
         }
     }
 
+    /// The area of work an operation belongs to, for grouping the operations in a list.
+    pub fn area(self) -> &'static str {
+        use Action::*;
+        match self {
+            Login | LoginFailed | Logout | Denied | UserCreate | UserRoles | UserPassword
+            | UserLock | UserUnlock | Unmask => "账户与安全",
+            RegionImport | Backup | Restore | DemoLoad | DemoClock | Import | Export
+            | RetentionErase => "系统与数据",
+            PersonRegister | OrgCreate | OrgMember | Deploy | DeploymentEnd | ReturnToPost
+            | ApplicationSubmit | ApplicationDecide | CommunityRegister | CadreRecord
+            | CampaignCreate | CampaignSend | DocumentCreate | ServiceLog => "组织动员",
+            EnterpriseCreate | EnterpriseExclude | ReportFile | FilingSubmit | FilingApprove
+            | FilingReturn | WorkGroupAssign | VisitRecord | ProblemRaise | ProblemResolve => {
+                "复工复产"
+            }
+            ProjectCreate | ProjectStart | ProjectProgress | PlantCreate | PlantOutput
+            | PlantShipment => "重大项目与重点生产",
+            CheckpointCreate | CheckpointShift | CheckpointStaff | PassageRegister
+            | HandoverAcknowledge | HandoverForward => "卡口与落地交接",
+            SupplyItemCreate | SupplyStoreCreate | StockMove | SupplyNeedDeclare
+            | SupplyRequest | SupplyRequestDecline | SupplyAllocate | SupplyReceive
+            | FarmPlanSet | FarmProgressReport => "物资保障与春耕",
+            GridCreate | GridMember | HouseholdCreate | HouseholdVisit | ScreeningRecord
+            | RiskAreaSet | ScreeningRoundCreate | PublicityRecord | StabilityRecord
+            | GridReportFile => "网格与摸排",
+            MonitoringCreate | MonitoringFollowup | MonitoringRelease | MonitoringResume => {
+                "隔离监测"
+            }
+            TicketRaise | TicketAccept | TicketResolve | TicketConfirm | TicketReject
+            | TicketEscalate | TicketAttach | DepartmentCreate | DepartmentMember
+            | RoutingRuleSet | WebhookCreate | NoticeRead => "吹哨报到",
+        }
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             Action::Login => "登录",

@@ -242,3 +242,39 @@ mod tests {
         assert_eq!(shortfall(100, 90, 20), 0);
     }
 }
+
+/// A quantity in the unit an office speaks of it in: kilograms from a thousand on as tonnes
+/// ("93.2 吨"), counts from a hundred thousand on in 万 ("12.5 万只"); smaller ones as they are.
+pub fn quantity_text(quantity: i64, unit: &str) -> String {
+    let trimmed = |v: f64| {
+        let s = format!("{v:.1}");
+        s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+    };
+    match unit {
+        "公斤" | "千克" if quantity.abs() >= 1000 => {
+            format!("{} 吨", trimmed(quantity as f64 / 1000.0))
+        }
+        "克" | "公斤" | "千克" | "吨" | "升" | "毫升" | "亩" => {
+            format!("{quantity} {unit}")
+        }
+        _ if quantity.abs() >= 100_000 => {
+            format!("{} 万{unit}", trimmed(quantity as f64 / 10_000.0))
+        }
+        _ => format!("{quantity} {unit}"),
+    }
+}
+
+#[cfg(test)]
+mod quantity_tests {
+    use super::quantity_text;
+
+    #[test]
+    fn large_quantities_read_in_the_office_unit() {
+        assert_eq!(quantity_text(93_200, "公斤"), "93.2 吨");
+        assert_eq!(quantity_text(5_000, "公斤"), "5 吨");
+        assert_eq!(quantity_text(800, "公斤"), "800 公斤");
+        assert_eq!(quantity_text(1_250_000, "只"), "125 万只");
+        assert_eq!(quantity_text(3_000, "只"), "3000 只");
+        assert_eq!(quantity_text(120_000, "升"), "120000 升");
+    }
+}

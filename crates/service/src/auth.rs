@@ -35,6 +35,14 @@ impl SessionKind {
             SessionKind::Api => "api",
         }
     }
+
+    /// How the person logged in, in words, for the audit log.
+    fn zh(self) -> &'static str {
+        match self {
+            SessionKind::Web => "网页登录",
+            SessionKind::Api => "接口登录",
+        }
+    }
 }
 
 /// A new session: the token is shown once and never stored.
@@ -272,7 +280,7 @@ impl App {
             "会话",
             sid.to_string(),
             None,
-            kind.as_str().into(),
+            kind.zh().into(),
         );
         commit_audited(tx, &row).await?;
         self.login_throttle.succeeded(&username, source_addr);

@@ -110,6 +110,48 @@ fn parse_roles_stored(raw: &[String]) -> Vec<Role> {
 /// Why the web and the API may not touch an administrator's account.
 const ADMIN_ACCOUNTS_ON_CLI: &str = "系统管理员、安全管理员、审计员（三员）账户只能在服务器上用命令行 dualtrack user 新建、授予角色、重置密码、锁定或解锁，网页和接口不能办理";
 
+/// How the accounts named in records (who filed, who acted) are shown to people: by
+/// display name, with the role where it helps, never by the login name.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleNames {
+    by_username: std::collections::HashMap<String, (String, Vec<Role>)>,
+}
+
+impl PeopleNames {
+    /// The display name of an account; the command line and the scheduler by what they
+    /// are; an account no longer known as "已删除的账户".
+    pub fn name(&self, username: &str) -> String {
+        if let Some((name, _)) = self.by_username.get(username) {
+            return if name.trim().is_empty() {
+                "未具名账户".into()
+            } else {
+                name.clone()
+            };
+        }
+        if username.starts_with("cli:") {
+            "服务器命令行".into()
+        } else if username.starts_with("system:scheduler") {
+            "督办调度（系统）".into()
+        } else if username.starts_with("system") {
+            "系统".into()
+        } else if username.trim().is_empty() {
+            "—".into()
+        } else {
+            "已删除的账户".into()
+        }
+    }
+
+    /// The display name with the account's roles, as "海西州领导（领导）".
+    pub fn name_and_role(&self, username: &str) -> String {
+        match self.by_username.get(username) {
+            Some((_, roles)) if !roles.is_empty() => {
+                format!("{}（{}）", self.name(username), role_names(roles))
+            }
+            _ => self.name(username),
+        }
+    }
+}
+
 impl App {
     /// Refuses (and records the refusal) when anyone but the command line would create,
     /// change, reset, lock or unlock an administrator's account, or grant an administrative
@@ -399,6 +441,27 @@ impl App {
     /// The roles an account holds.
     async fn roles_of(&self, id: i64) -> ServiceResult<Vec<Role>> {
         Ok(parse_roles_stored(&store::roles(&self.db, id).await?))
+    }
+
+    /// The names to show for the accounts that records name by login name.
+    pub async fn people_names<'a>(
+        &self,
+        usernames: impl IntoIterator<Item = &'a str>,
+    ) -> ServiceResult<PeopleNames> {
+        let mut wanted: Vec<String> = usernames.into_iter().map(str::to_string).collect();
+        wanted.sort();
+        wanted.dedup();
+        let mut by_username: std::collections::HashMap<String, (String, Vec<Role>)> =
+            std::collections::HashMap::new();
+        for (username, display_name, role) in store::names_of(&self.db, &wanted).await? {
+            let e = by_username
+                .entry(username)
+                .or_insert_with(|| (display_name, vec![]));
+            if let Some(r) = role.as_deref().and_then(Role::parse) {
+                e.1.push(r);
+            }
+        }
+        Ok(PeopleNames { by_username })
     }
 
     /// Finds an account by user name (for the command line).

@@ -450,9 +450,9 @@ pub async fn passages(
     offset: i64,
 ) -> Result<Vec<PassageRow>> {
     let sql = if day.is_some() {
-        format!("{PASSAGE_SELECT} WHERE p.checkpoint_id = $1 AND p.pass_date = $2 ORDER BY p.id DESC LIMIT $3 OFFSET $4")
+        format!("{PASSAGE_SELECT} WHERE p.checkpoint_id = $1 AND p.pass_date = $2 ORDER BY p.passed_at DESC, p.id DESC LIMIT $3 OFFSET $4")
     } else {
-        format!("{PASSAGE_SELECT} WHERE p.checkpoint_id = $1 AND $2 IS NULL ORDER BY p.id DESC LIMIT $3 OFFSET $4")
+        format!("{PASSAGE_SELECT} WHERE p.checkpoint_id = $1 AND $2 IS NULL ORDER BY p.passed_at DESC, p.id DESC LIMIT $3 OFFSET $4")
     };
     Ok(
         on_db!(db, p => sqlx::query_as::<_, PassageRow>(&sql).bind(checkpoint_id).bind(day)

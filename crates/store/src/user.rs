@@ -72,6 +72,29 @@ pub async fn roles_of(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String)>> {
     }))
 }
 
+/// Display names and roles of many accounts at once, by user name: `(username,
+/// display_name, role)` rows, one per role (an account without roles has one row with no
+/// role).
+pub async fn names_of(
+    db: &Db,
+    usernames: &[String],
+) -> Result<Vec<(String, String, Option<String>)>> {
+    if usernames.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(on_db!(db, p => {
+        let mut qb = sqlx::QueryBuilder::new(
+            "SELECT u.username, u.display_name, r.role FROM users u \
+             LEFT JOIN user_roles r ON r.user_id = u.id WHERE u.username IN (");
+        let mut sep = qb.separated(", ");
+        for n in usernames {
+            sep.push_bind(n.as_str());
+        }
+        qb.push(") ORDER BY u.username, r.role");
+        qb.build_query_as::<(String, String, Option<String>)>().fetch_all(p).await?
+    }))
+}
+
 pub async fn by_username(db: &Db, username: &str) -> Result<Option<UserRow>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE username = $1");
     Ok(on_db!(db, p => sqlx::query_as::<_, UserRow>(&sql).bind(username).fetch_optional(p).await?))
@@ -92,10 +115,16 @@ pub async fn list(
     offset: i64,
 ) -> Result<Vec<UserRow>> {
     let (lo, hi) = scope.range();
-    let pattern = format!("%{}%", q.unwrap_or("").replace(['%', '_', '\\'], ""));
+    // The words are matched as written: "_" and "%" in a user name are not wildcards.
+    let escaped = q
+        .unwrap_or("")
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
     let sql = format!(
         "SELECT {COLUMNS} FROM users WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 \
-         AND (username LIKE $3 OR display_name LIKE $3) ORDER BY jurisdiction_code, username LIMIT $4 OFFSET $5"
+         AND (username LIKE $3 ESCAPE '\\' OR display_name LIKE $3 ESCAPE '\\') ORDER BY jurisdiction_code, username LIMIT $4 OFFSET $5"
     );
     Ok(on_db!(db, p => sqlx::query_as::<_, UserRow>(&sql)
         .bind(&lo).bind(&hi).bind(&pattern).bind(limit).bind(offset).fetch_all(p).await?))

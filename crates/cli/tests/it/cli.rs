@@ -565,3 +565,56 @@ fn a_bad_setting_is_named() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("session_idle_minutes"));
 }
+
+/// The help speaks Chinese: clap's English headings, flags and default notes are replaced.
+#[test]
+fn the_help_is_in_chinese() {
+    for args in [
+        &["--help"][..],
+        &["brief", "--help"],
+        &["bench", "-h"],
+        &["bench", "supplies", "--help"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+            .args(args)
+            .output()
+            .expect("binary runs");
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+        let help = text(&o);
+        for english in [
+            "Usage",
+            "Options",
+            "Commands",
+            "Arguments",
+            "Print help",
+            "Print version",
+            "[default:",
+        ] {
+            assert!(!help.contains(english), "{args:?} says {english}: {help}");
+        }
+        assert!(
+            help.contains("用法：") && help.contains("打印帮助"),
+            "{help}"
+        );
+    }
+    let top = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+        .arg("--help")
+        .output()
+        .expect("binary runs");
+    let top = text(&top);
+    assert!(top.contains("命令") && top.contains("打印版本号"), "{top}");
+    let supplies = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+        .args(["bench", "supplies", "--help"])
+        .output()
+        .expect("binary runs");
+    assert!(
+        text(&supplies).contains("（默认 50）"),
+        "{}",
+        text(&supplies)
+    );
+    let version = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+        .arg("--version")
+        .output()
+        .expect("binary runs");
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("dualtrack "));
+}

@@ -460,7 +460,14 @@ impl App {
             s.shortfall_items = largest
                 .into_iter()
                 .take(5)
-                .map(|l| format!("{}{}缺{}{}", l.place_name, l.item_name, l.shortfall, l.unit))
+                .map(|l| {
+                    format!(
+                        "{}{}缺 {}",
+                        l.place_name,
+                        l.item_name,
+                        dualtrack_domain::supplies::quantity_text(l.shortfall, &l.unit)
+                    )
+                })
                 .collect();
         }
         Ok(())

@@ -69,7 +69,7 @@ impl App {
                     jurisdiction_code: h.to_code.clone(),
                     place,
                     reason: format!(
-                        "自{}经{}入境（{}），落地交接",
+                        "自{}经{}来青（{}），落地交接",
                         h.origin_text,
                         h.checkpoint_name,
                         outcome_of(&h.outcome)?.zh()

@@ -27,17 +27,19 @@ impl App {
 
     /// The work list: active cases due within the next two hours or overdue, the longest
     /// overdue first.
+    /// The day's work list: active cases of the scope overdue or due before the end of
+    /// today (China Standard Time), the longest overdue first.
     pub async fn due_cases(&self, actor: &Actor, limit: i64) -> ServiceResult<Vec<CaseView>> {
         self.require(actor, Permission::ReadMonitoring, "隔离监测对象", "due")
             .await?;
         let now = self.now();
-        let rows = store::due(
-            &self.db,
-            &actor.scope,
-            now + Duration::minutes(DUE_SOON_MINUTES),
-            limit.clamp(1, 500),
-        )
-        .await?;
+        let tomorrow = dualtrack_domain::time::reporting_day(now) + Duration::days(1);
+        let end_of_today = tomorrow
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(dualtrack_domain::time::cst()).single())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or(now);
+        let rows = store::due(&self.db, &actor.scope, end_of_today, limit.clamp(1, 500)).await?;
         rows.into_iter().map(|r| case_view(r, now)).collect()
     }
 

@@ -44,9 +44,6 @@ mod release;
 /// The clinic a referral goes to when the follow-up names none.
 pub const DEFAULT_CLINIC: &str = "定点医院发热门诊";
 
-/// Cases due within this many minutes count as due on the work list.
-pub const DUE_SOON_MINUTES: i64 = 120;
-
 // ---- inputs and views ----
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]

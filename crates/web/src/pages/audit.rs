@@ -15,8 +15,10 @@ use dualtrack_service::ServiceError;
 struct AuditPage {
     nav: Nav,
     q: AuditQuery,
-    entries: Vec<(String, AuditEntry)>,
-    actions: Vec<(&'static str, &'static str)>,
+    /// Each entry with its time, who acted (by name and role) and where from.
+    entries: Vec<(String, AuditEntry, String, String)>,
+    /// The operations by area, for the filter.
+    actions: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
     outcomes: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     page: i64,
@@ -41,6 +43,17 @@ fn query_for(q: &AuditQuery, page: i64) -> String {
     serde_urlencoded::to_string(kept).unwrap_or_default()
 }
 
+/// Where an action came from, in words: an address as it is, the server's own command
+/// line and scheduler by name.
+fn source_name(addr: &str) -> String {
+    match addr {
+        "local" => "服务器命令行".into(),
+        "scheduler" => "系统调度".into(),
+        "" => "—".into(),
+        a => a.to_string(),
+    }
+}
+
 pub async fn page(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
@@ -55,10 +68,29 @@ pub async fn page(
         Err(e) => return Err(e.into()),
     };
     let has_next = entries.len() as i64 == PAGE_SIZE;
+    let names = st
+        .app
+        .people_names(entries.iter().map(|e| e.username.as_str()))
+        .await?;
+    let mut actions: Vec<(&'static str, Vec<(&'static str, &'static str)>)> = vec![];
+    for a in Action::ALL {
+        let item = (a.as_str(), a.zh());
+        match actions.iter_mut().find(|(area, _)| *area == a.area()) {
+            Some((_, list)) => list.push(item),
+            None => actions.push((a.area(), vec![item])),
+        }
+    }
     let tpl = AuditPage {
         nav: Nav::of(&st, &actor).await,
-        entries: entries.into_iter().map(|e| (display(e.at), e)).collect(),
-        actions: Action::ALL.iter().map(|a| (a.as_str(), a.zh())).collect(),
+        entries: entries
+            .into_iter()
+            .map(|e| {
+                let who = names.name_and_role(&e.username);
+                let from = source_name(&e.source_addr);
+                (display(e.at), e, who, from)
+            })
+            .collect(),
+        actions,
         outcomes: [Outcome::Success, Outcome::Failure, Outcome::Denied]
             .iter()
             .map(|o| (o.as_str(), o.zh()))

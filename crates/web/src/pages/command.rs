@@ -107,6 +107,22 @@ fn chart(x: Vec<String>, series: Vec<Series>) -> serde_json::Value {
     })
 }
 
+/// What the two counts behind a rate count, by indicator.
+fn parts_unit(id: &str) -> &'static str {
+    match id {
+        "prevention.grid_on_time" => "个网格",
+        "resumption.rate" => "家",
+        "resumption.return_to_work" => "人",
+        "resumption.projects_started" => "个项目",
+        "resumption.investment" => "万元",
+        "resumption.key_capacity" => "吨",
+        "supplies.farm_prepared" => "亩",
+        "whistle.overdue_rate" => "次呼叫",
+        "whistle.satisfaction" => "件",
+        _ => "",
+    }
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
@@ -121,6 +137,18 @@ struct DashboardPage {
 impl DashboardPage {
     fn change(&self, f: &FigureValue) -> String {
         change(f)
+    }
+
+    /// The two counts behind a rate, with what they count: "0 / 1004000 万元".
+    fn parts(&self, f: &FigureValue) -> String {
+        let Some(n) = f.denominator else {
+            return String::new();
+        };
+        let m = f.numerator.map(|m| m.to_string()).unwrap_or_default();
+        match parts_unit(&f.id) {
+            "" => format!("{m} / {n}"),
+            unit => format!("{m} / {n} {unit}"),
+        }
     }
 
     /// The element id of a figure: its indicator id with dots as dashes.

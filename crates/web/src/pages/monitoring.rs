@@ -116,6 +116,10 @@ async fn case_page(
     error: Option<String>,
 ) -> Result<CasePage, PageError> {
     let d = st.app.case_detail(actor, id).await?;
+    let names = st
+        .app
+        .people_names(d.followups.iter().map(|f| f.recorded_by.as_str()))
+        .await?;
     let followups = d
         .followups
         .iter()
@@ -126,7 +130,7 @@ async fn case_page(
             symptoms: f.symptom_names.join("、"),
             abnormal: f.abnormal,
             note: f.note.clone(),
-            by: f.recorded_by.clone(),
+            by: names.name(&f.recorded_by),
         })
         .collect();
     let alerts = d

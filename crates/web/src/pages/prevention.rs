@@ -99,6 +99,8 @@ struct GridPage {
     households: Vec<HouseholdView>,
     persons: Vec<ScreenedView>,
     draft: GridReportDraft,
+    /// Who filed the day's report, by name and role.
+    filed_by: String,
     can_write: bool,
     kinds: Vec<(&'static str, &'static str)>,
     form: ScreenForm,
@@ -140,12 +142,21 @@ async fn grid_page_of(
     if form.screened_on.is_empty() {
         form.screened_on = today(&st.app);
     }
+    let filed_by = match &draft.filed {
+        Some(f) => st
+            .app
+            .people_names([f.filed_by.as_str()])
+            .await?
+            .name_and_role(&f.filed_by),
+        None => String::new(),
+    };
     Ok(GridPage {
         nav: Nav::of(st, actor).await,
         g,
         households,
         persons,
         draft,
+        filed_by,
         can_write: actor.can(Permission::WriteGridWork),
         kinds: PersonKind::choices(),
         form,

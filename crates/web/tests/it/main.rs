@@ -17,6 +17,7 @@ mod dashboard_charts;
 mod demo_day;
 mod faults;
 mod filings;
+mod first_minutes;
 mod handovers;
 mod hardening;
 mod idempotency;

@@ -255,6 +255,8 @@ struct TicketPage {
     nav: Nav,
     d: TicketDetail,
     raised: String,
+    /// Who raised the ticket, by name and role.
+    raised_by: String,
     accept_due: String,
     resolve_due: String,
     calls: Vec<CallLine>,
@@ -301,6 +303,16 @@ async fn ticket_page(
             late: c.accept_overdue || c.accepted_at.is_some_and(|a| a > c.accept_due_at),
         })
         .collect();
+    let names = st
+        .app
+        .people_names(
+            d.events
+                .iter()
+                .map(|e| e.actor.as_str())
+                .chain([d.ticket.raised_by.as_str()]),
+        )
+        .await?;
+    let raised_by = names.name_and_role(&d.ticket.raised_by);
     let events = d
         .events
         .iter()
@@ -310,7 +322,7 @@ async fn ticket_page(
                 Some(n) => format!("{}{}", n, e.event_name),
                 None => e.event_name.clone(),
             },
-            who: e.actor.clone(),
+            who: names.name_and_role(&e.actor),
             note: e.note.clone(),
         })
         .collect();
@@ -339,6 +351,7 @@ async fn ticket_page(
     Ok(TicketPage {
         nav: Nav::of(st, actor).await.with_notice(notice),
         raised: display(d.ticket.raised_at),
+        raised_by,
         accept_due: display(d.ticket.accept_due_at),
         resolve_due: display(d.ticket.resolve_due_at),
         calls,
