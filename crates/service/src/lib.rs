@@ -18,6 +18,7 @@ pub mod export_resumption;
 pub mod filings;
 pub mod handovers;
 pub mod idempotency;
+mod links;
 pub use mobilisation::import;
 pub mod import_resumption;
 mod input;
