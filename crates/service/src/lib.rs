@@ -17,6 +17,7 @@ pub mod error;
 pub mod export_resumption;
 pub mod filings;
 pub mod handovers;
+pub mod home;
 pub mod idempotency;
 mod links;
 pub use mobilisation::import;

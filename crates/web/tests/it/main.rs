@@ -17,6 +17,7 @@ mod faults;
 mod filings;
 mod handovers;
 mod hardening;
+mod home;
 mod idempotency;
 mod import;
 mod input_checks;
