@@ -169,8 +169,9 @@ impl App {
             code: g.grid.code,
             name: g.grid.name,
             yesterday,
-            yesterday_filed: y.filed.is_some(),
-            today_filed: t.filed.is_some(),
+            // A report counts from when it was filed (a demo holds its whole story).
+            yesterday_filed: y.filed.is_some_and(|f| f.filed_at <= self.now()),
+            today_filed: t.filed.is_some_and(|f| f.filed_at <= self.now()),
         })
     }
 
