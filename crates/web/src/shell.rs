@@ -25,10 +25,14 @@ pub struct Nav {
     pub show_mobilisation: bool,
     pub show_resumption: bool,
     pub show_prevention: bool,
+    /// A grid worker on its own grid reaches it (我的网格) from the menu.
+    pub show_my_grid: bool,
     /// Stores, stock, needs and deliveries of prevention materials and farm inputs.
     pub show_supplies: bool,
     /// Checkpoint staff, who see no grid work, reach their checkpoints from the menu.
     pub show_checkpoints: bool,
+    /// Whether the checkpoints (卡口通行) may be read at all, for links within pages.
+    pub read_checkpoints: bool,
     pub notice: Option<String>,
     /// Whistle tickets (吹哨报到), with the caller's unread notices.
     pub show_whistle: bool,
@@ -92,9 +96,15 @@ impl Nav {
             show_mobilisation: actor.can(Permission::ReadMobilisation),
             show_resumption: actor.can(Permission::ReadResumption),
             show_prevention: actor.can(Permission::ReadGridWork),
+            show_my_grid: actor.can(Permission::WriteGridWork)
+                && actor
+                    .scope
+                    .code()
+                    .is_some_and(|c| c.level() == dualtrack_domain::jurisdiction::Level::Grid),
             show_supplies: actor.can(Permission::ReadSupplies),
             show_checkpoints: actor.can(Permission::ReadCheckpoints)
                 && !actor.can(Permission::ReadGridWork),
+            read_checkpoints: actor.can(Permission::ReadCheckpoints),
             notice: None,
             show_whistle: actor.can(Permission::ReadTickets),
             show_whistle_figures: actor.can(Permission::ReadWhistleFigures),

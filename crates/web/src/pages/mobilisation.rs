@@ -73,11 +73,20 @@ struct DeploymentsPage {
     nav: Nav,
     on_day: String,
     rows: Vec<DeploymentRow>,
+    /// The people of the rows whose page the viewer may open (some serve here and are
+    /// registered elsewhere): only they are links.
+    openable: std::collections::HashSet<i64>,
     error: Option<String>,
     page: i64,
     has_next: bool,
     prev_query: String,
     next_query: String,
+}
+
+impl DeploymentsPage {
+    fn may_open(&self, person: &i64) -> bool {
+        self.openable.contains(person)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -121,8 +130,11 @@ pub async fn deployments(
             ("page", Some(p.to_string())),
         ])
     };
+    let ids: Vec<i64> = found.iter().map(|d| d.person_id).collect();
+    let openable = st.app.people_the_caller_may_open(&actor, &ids).await?;
     let tpl = DeploymentsPage {
         nav: Nav::of(&st, &actor).await,
+        openable,
         rows: deployment_rows(&st, found).await,
         error,
         page,

@@ -20,6 +20,7 @@ mod filings;
 mod first_minutes;
 mod handovers;
 mod hardening;
+mod home;
 mod idempotency;
 mod import;
 mod input_checks;

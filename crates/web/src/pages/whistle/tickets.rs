@@ -336,14 +336,22 @@ async fn ticket_page(
             at: display(s.due_at),
         })
         .collect();
+    // The record the ticket came from, linked only for those who may read it (a
+    // department's responder reads the ticket, not the grid's or the enterprise's records).
     let source_link = match (d.ticket.source, d.ticket.source_id) {
-        (Some(dualtrack_domain::whistle::SourceKind::ProductionProblem), Some(_)) => {
+        (Some(dualtrack_domain::whistle::SourceKind::ProductionProblem), Some(_))
+            if actor.can(Permission::ReadResumption) =>
+        {
             Some("/production-problems".to_string())
         }
-        (Some(dualtrack_domain::whistle::SourceKind::GridReport), Some(_)) => {
+        (Some(dualtrack_domain::whistle::SourceKind::GridReport), Some(_))
+            if actor.can(Permission::ReadGridWork) =>
+        {
             Some(format!("/grids/{}", d.ticket.jurisdiction_code))
         }
-        (Some(dualtrack_domain::whistle::SourceKind::EnterpriseReport), Some(_)) => {
+        (Some(dualtrack_domain::whistle::SourceKind::EnterpriseReport), Some(_))
+            if actor.can(Permission::ReadResumption) =>
+        {
             d.ticket.enterprise_id.map(|e| format!("/enterprises/{e}"))
         }
         _ => None,
