@@ -79,7 +79,10 @@ async fn serve_and_time(
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let state = AppState::new(app, WebConfig::default());
-    let server = tokio::spawn(async move { dualtrack_web::serve(listener, state).await });
+    let server =
+        tokio::spawn(
+            async move { dualtrack_web::serve(listener, state, std::future::pending()).await },
+        );
     let mut c = Conn::open(addr).await?;
     let token = c.login(username, password).await?;
 

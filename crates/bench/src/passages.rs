@@ -145,7 +145,10 @@ pub async fn run(prefilled: u64, requests: usize, clients: usize) -> anyhow::Res
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let state = AppState::new(app, WebConfig::default());
-    let server = tokio::spawn(async move { dualtrack_web::serve(listener, state).await });
+    let server =
+        tokio::spawn(
+            async move { dualtrack_web::serve(listener, state, std::future::pending()).await },
+        );
 
     let token = Conn::open(addr)
         .await?

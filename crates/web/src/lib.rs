@@ -96,11 +96,17 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// Serves the application on a bound listener until ctrl-c or SIGTERM, then drains (see
-/// [`server`]).
-pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    server::serve_until(listener, state, server::shutdown_signal()).await
+/// Serves the application on a bound listener until `stop` (see
+/// [`server::shutdown_signal`]: ctrl-c or SIGTERM), then drains (see [`server`]).
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    stop: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    server::serve_until(listener, state, stop).await
 }
+
+pub use server::shutdown_signal;
 
 #[derive(OpenApi)]
 #[openapi(

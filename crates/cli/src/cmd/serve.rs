@@ -10,6 +10,9 @@ pub async fn run(
     demo: bool,
     clock_file: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
+    // Listening for a stop from the start: one asked for while the server starts is
+    // carried out once it serves.
+    let stop = dualtrack_web::shutdown_signal();
     let mut app = open(settings)
         .await?
         .with_whistle(settings.whistle.settings());
@@ -99,7 +102,7 @@ pub async fn run(
         );
     }
     let state = AppState::new(app, web);
-    let served = dualtrack_web::serve(listener, state).await;
+    let served = dualtrack_web::serve(listener, state, stop).await;
     // Stopping: the background work ends (a job's transaction in progress rolls back), the
     // scheduler's lease is given up so another instance takes over at once, and the log is
     // copied into the database file.

@@ -461,6 +461,50 @@ async fn sigterm_stops_the_server_while_a_slow_client_holds_a_connection() {
     drop(slow);
 }
 
+/// A stop asked for while the server is still starting (here: loading the demo) is not
+/// lost to the signal's default action: the server starts, then stops as asked, cleanly.
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_while_starting_is_a_clean_stop() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("starting.db");
+    let url = format!("sqlite://{}", file.display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+        .args(["--db", &url, "serve", "--demo", "--listen", "127.0.0.1:0"])
+        .env_remove("DUALTRACK_DB")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    // The database exists once the server has opened it: it is starting.
+    for _ in 0..600 {
+        if file.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(file.exists(), "the server opened its database");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    // A hang guard, not a timing.
+    let mut ended = None;
+    for _ in 0..1200 {
+        if let Some(status) = child.try_wait().expect("wait") {
+            ended = Some(status);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let Some(status) = ended else {
+        let _ = child.kill();
+        panic!("the server did not stop on SIGTERM");
+    };
+    assert!(status.success(), "a clean stop, not the signal's: {status:?}");
+}
+
 /// `serve --demo` opens on the demo's own day: "today" is 2020-02-27 for every use case,
 /// so the day's figures are the field report's and a later day is still to come.
 #[tokio::test]
