@@ -13,7 +13,9 @@ const login = (page, username) => loginAt(page, live.base, username);
 test('a prefecture leader walks from 海西州 down to a grid on a phone', async () => {
   const { context, page } = await live.loggedIn('haixi_leader', { viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
   await page.screenshot({ path: join(shots, '01-home.png'), fullPage: true });
-  assert.match(await page.textContent('h1'), /海西蒙古族藏族自治州/);
+  // The demo lives on its own day, said on every page.
+  assert.match(await page.textContent('.demo-day'), /演示数据 · 当前日期 2020年2月27日 星期四/);
+  assert.match(await page.textContent('h1'), /今日工作 2020-02-27/);
 
   await page.click('text=浏览辖区');
   await page.waitForURL(`${live.base}/tree/6328`);
@@ -89,11 +91,6 @@ function validId(first17) {
   return first17 + '10X98765432'[sum % 11];
 }
 
-/** Today as a reporting day, China Standard Time. */
-function todayCst() {
-  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
-}
-
 test('an operator registers a person on a phone, deploys them, and the on-duty count goes up', async () => {
   const { context, page } = await live.loggedIn('golmud_operator', { viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
   assert.match(await page.textContent('#mobilisation-card'), /当日在岗人数/);
@@ -101,7 +98,9 @@ test('an operator registers a person on a phone, deploys them, and the on-duty c
 
   await page.click('header >> text=组织动员');
   await page.waitForURL(`${live.base}/mobilisation`);
-  const today = todayCst();
+  // "Today" is the demo's day, as its banner says.
+  const today = await page.inputValue('.demo-day input[name=day]');
+  assert.equal(today, '2020-02-27');
   assert.equal(await page.inputValue('input[name=as_of]'), today);
   const before = Number((await page.textContent('#on-duty')).trim());
   assert.ok(Number.isInteger(before), 'on-duty count is a number');
