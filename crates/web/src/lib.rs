@@ -46,6 +46,12 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/assets/{*path}", axum::routing::get(assets::serve))
+        .route(
+            "/favicon.ico",
+            axum::routing::get(|| async {
+                axum::response::Redirect::permanent("/assets/favicon.svg")
+            }),
+        )
         .route("/healthz", axum::routing::get(metrics::healthz))
         .route("/livez", axum::routing::get(metrics::livez))
         .route("/readyz", axum::routing::get(metrics::readyz))

@@ -502,7 +502,10 @@ async fn sigterm_while_starting_is_a_clean_stop() {
         let _ = child.kill();
         panic!("the server did not stop on SIGTERM");
     };
-    assert!(status.success(), "a clean stop, not the signal's: {status:?}");
+    assert!(
+        status.success(),
+        "a clean stop, not the signal's: {status:?}"
+    );
 }
 
 /// `serve --demo` opens on the demo's own day: "today" is 2020-02-27 for every use case,

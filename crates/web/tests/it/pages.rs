@@ -258,7 +258,15 @@ async fn health_metrics_assets_and_openapi(engine: Engine) {
     let r = t.call("GET", "/healthz", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["status"], "ok");
-    t.call("GET", "/login", None, None).await;
+    let login = t.call("GET", "/login", None, None).await;
+    // The icon of the tab, embedded, also where a browser asks for /favicon.ico.
+    assert!(login.text.contains("/assets/favicon.svg"));
+    let icon = t.call("GET", "/assets/favicon.svg", None, None).await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert!(icon.text.starts_with("<svg"));
+    let ico = t.call("GET", "/favicon.ico", None, None).await;
+    assert_eq!(ico.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(ico.location(), "/assets/favicon.svg");
     // The metrics are read by the system administrator (see hardening.rs for the rest).
     let sys = t.token("sysadmin").await;
     let r = t.get("/metrics", &sys).await;
