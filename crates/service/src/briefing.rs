@@ -291,6 +291,22 @@ fn on_the_grid(p: Paragraph) -> Paragraph {
     )
 }
 
+/// A paragraph of the text: on the grid, its first line indented two characters.
+fn indented(r: Run) -> Paragraph {
+    on_the_grid(
+        Paragraph::new()
+            .indent(
+                None,
+                Some(docx_rs::SpecialIndentType::FirstLine(
+                    2 * SIZE_TEXT as i32 * 10,
+                )),
+                None,
+                None,
+            )
+            .add_run(r),
+    )
+}
+
 /// The page number as offices print it, "— 1 —", on the outer side of the page.
 fn page_number(align: AlignmentType) -> docx_rs::Footer {
     docx_rs::Footer::new().add_paragraph(
@@ -342,27 +358,9 @@ pub fn docx(b: &Briefing) -> ServiceResult<Vec<u8>> {
             .char_space(page::CHAR_SPACE),
     );
     for s in &b.sections {
-        doc = doc.add_paragraph(on_the_grid(
-            Paragraph::new()
-                .indent(
-                    None,
-                    Some(docx_rs::SpecialIndentType::FirstLine(640)),
-                    None,
-                    None,
-                )
-                .add_run(run(&s.heading, FONT_HEADING, SIZE_TEXT)),
-        ));
+        doc = doc.add_paragraph(indented(run(&s.heading, FONT_HEADING, SIZE_TEXT)));
         for p in &s.paragraphs {
-            doc = doc.add_paragraph(on_the_grid(
-                Paragraph::new()
-                    .indent(
-                        None,
-                        Some(docx_rs::SpecialIndentType::FirstLine(640)),
-                        None,
-                        None,
-                    )
-                    .add_run(run(p, FONT_TEXT, SIZE_TEXT)),
-            ));
+            doc = doc.add_paragraph(indented(run(p, FONT_TEXT, SIZE_TEXT)));
         }
     }
     let mut buf = std::io::Cursor::new(Vec::new());

@@ -401,6 +401,20 @@ async fn after_a_clean_stop_the_database_file_alone_holds_every_record() {
     assert!(rows_in(&copy, "passages").await > 1_000);
 }
 
+/// The exit status of a server sent SIGTERM, waited for at most `tenths` tenths of a second:
+/// a hang guard, not a timing (the server must end on its own).
+#[cfg(unix)]
+async fn stopped(child: &mut std::process::Child, tenths: u32) -> std::process::ExitStatus {
+    for _ in 0..tenths {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    panic!("the server did not stop on SIGTERM");
+}
+
 /// A server stopped with SIGTERM while a client holds a connection half-sent: it stops
 /// within its grace period, gives up the scheduler's lease and leaves the log copied back.
 #[cfg(unix)]
@@ -437,19 +451,7 @@ async fn sigterm_stops_the_server_while_a_slow_client_holds_a_connection() {
         .status()
         .expect("kill");
     assert!(killed.success());
-    // A hang guard, not a timing: the server must end on its own.
-    let mut ended = None;
-    for _ in 0..300 {
-        if let Some(status) = child.try_wait().expect("wait") {
-            ended = Some(status);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let Some(status) = ended else {
-        let _ = child.kill();
-        panic!("the server did not stop on SIGTERM");
-    };
+    let status = stopped(&mut child, 300).await;
     assert!(status.success(), "{status:?}");
     assert_eq!(
         rows_in(&file, "scheduler_leases").await,
@@ -489,19 +491,7 @@ async fn sigterm_while_starting_is_a_clean_stop() {
         .status()
         .expect("kill");
     assert!(killed.success());
-    // A hang guard, not a timing.
-    let mut ended = None;
-    for _ in 0..1200 {
-        if let Some(status) = child.try_wait().expect("wait") {
-            ended = Some(status);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let Some(status) = ended else {
-        let _ = child.kill();
-        panic!("the server did not stop on SIGTERM");
-    };
+    let status = stopped(&mut child, 1200).await;
     assert!(
         status.success(),
         "a clean stop, not the signal's: {status:?}"
