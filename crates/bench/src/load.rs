@@ -473,6 +473,23 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
         "恢复正常（此后每秒的请求全部在 500 ms 内被接受）：冲击结束后 {recovered}（测得于冲击结束 {:.1} 秒后）",
         surge_end.elapsed().as_secs_f64()
     );
+    // The seconds that were not normal, to read beside the server's log.
+    let slow: Vec<String> = (0..o.after_seconds)
+        .filter(|&s| bad_second(s))
+        .map(|s| {
+            let n = lat.iter().filter(|(sec, ms)| *sec == s && *ms >= 500.0).count();
+            let worst = lat
+                .iter()
+                .filter(|(sec, _)| *sec == s)
+                .map(|(_, ms)| *ms)
+                .fold(0.0, f64::max);
+            let failed = fails.iter().filter(|f| **f == s).count();
+            format!("第 {s} 秒：{n} 次超过 500 ms（最长 {worst:.0} ms），{failed} 次未被接受")
+        })
+        .collect();
+    if !slow.is_empty() {
+        println!("  冲击之后不正常的秒：{}", slow.join("；"));
+    }
 
     // Memory, a few seconds after the load.
     tokio::time::sleep(Duration::from_secs(5)).await;
