@@ -477,7 +477,10 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
     let slow: Vec<String> = (0..o.after_seconds)
         .filter(|&s| bad_second(s))
         .map(|s| {
-            let n = lat.iter().filter(|(sec, ms)| *sec == s && *ms >= 500.0).count();
+            let n = lat
+                .iter()
+                .filter(|(sec, ms)| *sec == s && *ms >= 500.0)
+                .count();
             let worst = lat
                 .iter()
                 .filter(|(sec, _)| *sec == s)
