@@ -142,7 +142,9 @@ pub enum Db {
 
 /// A write transaction on one of the two engines.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// On SQLite the transaction holds the process's turn to write (see [`Db::begin`])
+    /// until it ends.
+    Sqlite(Transaction<'static, Sqlite>, WriteTurn),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -163,7 +165,7 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, $e:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t, _) => {
                 let $e = &mut **t;
                 $body
             }
@@ -406,14 +408,14 @@ static WRITERS_WAITING: AtomicUsize = AtomicUsize::new(0);
 /// queue of writers, the job still writes a batch this often.
 pub const JOB_PATIENCE: Duration = Duration::from_millis(20);
 
-/// The queue of [`Db::write_turn`].
+/// The queue of SQLite writers of this process (see [`Db::begin`]).
 static SQLITE_WRITE_TURNS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// A writer's turn on SQLite (see [`Db::write_turn`]).
+/// A writer's turn on SQLite (see [`Db::begin`]).
 pub type WriteTurn = tokio::sync::MutexGuard<'static, ()>;
 
 /// A writer counted as waiting for the write lock, until dropped.
-pub struct WaitingWriter(());
+struct WaitingWriter(());
 
 impl WaitingWriter {
     fn enter() -> WaitingWriter {
@@ -514,7 +516,11 @@ impl Db {
 
     /// Begins a write transaction. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so a transaction that reads before it writes waits for other
-    /// writers instead of failing.
+    /// writers instead of failing; and the writers of this process take it in turn, in the
+    /// order they asked, waiting in a queue here rather than in SQLite's busy handler, whose
+    /// growing sleeps let one writer miss the moments the lock is free again and again (a
+    /// report filed among a stream of registrations waited most of a second). The turn is
+    /// held by the transaction until it ends.
     ///
     /// The `BEGIN` runs to completion in a task of its own, so that a caller dropped while it
     /// waits (a client that gave up, a request past its deadline) cannot leave a pooled
@@ -524,16 +530,14 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx> {
         let begun = match self {
             Db::Sqlite(p) => {
-                let _waiting = WaitingWriter::enter();
+                let waiting = WaitingWriter::enter();
                 drop(WAL_GATE.read().await);
+                let turn = SQLITE_WRITE_TURNS.lock().await;
+                drop(waiting);
                 let p = p.clone();
-                tokio::spawn(async move {
-                    p.begin_with("BEGIN IMMEDIATE")
-                        .await
-                        .map(Tx::Sqlite)
-                        .map_err(StoreError::from)
-                })
-                .await
+                tokio::spawn(async move { p.begin_with("BEGIN IMMEDIATE").await })
+                    .await
+                    .map(|r| r.map(|t| Tx::Sqlite(t, turn)).map_err(StoreError::from))
             }
             Db::Postgres(p) => {
                 let p = p.clone();
@@ -546,25 +550,12 @@ impl Db {
         begun.unwrap_or_else(|e| Err(StoreError::Unavailable(format!("事务未能开始：{e}"))))
     }
 
-    /// Counts the caller as a writer waiting for its turn until the guard is dropped (on
-    /// SQLite; see [`Db::begin_job`]). For a writer that queues for its turn before it
-    /// calls [`Db::begin`].
-    pub fn writer_waiting(&self) -> Option<WaitingWriter> {
-        match self {
-            Db::Sqlite(_) => Some(WaitingWriter::enter()),
-            Db::Postgres(_) => None,
-        }
-    }
-
     /// Begins a write transaction of a background job, which writes in short batches. On
-    /// SQLite, writers of this process already waiting for the write lock go first (for at
-    /// most [`JOB_PATIENCE`]): SQLite's busy handler lets waiting writers sleep and poll, so
-    /// a job that began its next batch at once would take the lock again before them, batch
-    /// after batch. On PostgreSQL a transaction takes the locks of the rows it writes.
-    ///
-    /// The batch then takes its turn among the writers that queue in this process
-    /// ([`Db::write_turn`]), and keeps it until it is dropped with the transaction.
-    pub async fn begin_job(&self) -> Result<(Tx, Option<WriteTurn>)> {
+    /// SQLite, writers of this process already waiting for their turn go first (for at most
+    /// [`JOB_PATIENCE`]), so that a job that began its next batch at once does not take the
+    /// turn again before them, batch after batch. On PostgreSQL a transaction takes the locks
+    /// of the rows it writes.
+    pub async fn begin_job(&self) -> Result<Tx> {
         if let Db::Sqlite(_) = self {
             let since = std::time::Instant::now();
             tokio::task::yield_now().await;
@@ -572,19 +563,7 @@ impl Db {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         }
-        let turn = self.write_turn().await;
-        Ok((self.begin().await?, turn))
-    }
-
-    /// On SQLite, a turn in the queue of this process's frequent writers (registrations at
-    /// the barrier, the batches of background jobs): they wait here in order rather than in
-    /// SQLite's busy handler, whose growing sleeps make a waiting writer miss the moments
-    /// the lock is free. Held until the transaction has ended.
-    pub async fn write_turn(&self) -> Option<WriteTurn> {
-        match self {
-            Db::Sqlite(_) => Some(SQLITE_WRITE_TURNS.lock().await),
-            Db::Postgres(_) => None,
-        }
+        self.begin().await
     }
 
     /// Whether the database answers.
@@ -611,7 +590,7 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _turn) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())

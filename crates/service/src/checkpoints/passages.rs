@@ -39,13 +39,8 @@ impl App {
     ) -> ServiceResult<PassageView> {
         let key = claim.as_ref().map(|k| k.key().to_string());
         let new = self.check_passage(actor, c, input, key).await?;
-        // On SQLite one writer at a time: registrations queue here in order rather than in
-        // SQLite's busy handler, whose growing sleeps would make a barrier wait for no reason.
-        // Counted as waiting meanwhile, so that background jobs let it go first.
-        let waiting = self.db.writer_waiting();
-        let _turn = self.db.write_turn().await;
+        // On SQLite one writer at a time, in the order they asked (see `Db::begin`).
         let mut tx = self.db.begin().await?;
-        drop(waiting);
         let written = store::insert_passage(&mut tx, &new, self.now()).await?;
         keep(&mut tx, claim.as_ref(), written.id).await?;
         let fevers = new.travellers.iter().filter(|t| t.fever).count();

@@ -60,7 +60,7 @@ impl App {
         let batch = self.job_batch.max(1);
         let limit = i64::try_from(batch).unwrap_or(i64::MAX);
         loop {
-            let (mut tx, _turn) = self.db.begin_job().await?;
+            let mut tx = self.db.begin_job().await?;
             let n = store::erase_cases(&mut tx, r.released_by, today, limit).await?;
             tx.commit().await?;
             r.cases += n;
@@ -75,7 +75,7 @@ impl App {
             let ids = store::travellers_to_erase(&self.db, after, upto, r.released_by, r.passed_by)
                 .await?;
             for chunk in ids.chunks(batch) {
-                let (mut tx, _turn) = self.db.begin_job().await?;
+                let mut tx = self.db.begin_job().await?;
                 let n = store::erase_travellers(&mut tx, chunk, r.released_by, r.passed_by, today)
                     .await?;
                 tx.commit().await?;

@@ -128,7 +128,7 @@ impl App {
             loop {
                 // The last batch of the day runs to the end, pairs set up meanwhile with it.
                 let upto = store::pairs_after(&self.db, after, n).await?;
-                let (mut tx, _turn) = self.db.begin_job().await?;
+                let mut tx = self.db.begin_job().await?;
                 store::close_pairs(&mut tx, day, after, upto.unwrap_or(store::LAST_PAIR)).await?;
                 if upto.is_none() {
                     store::mark_closed(&mut tx, day).await?;
