@@ -25,8 +25,6 @@ impl App {
         })
     }
 
-    /// The work list: active cases due within the next two hours or overdue, the longest
-    /// overdue first.
     /// The day's work list: active cases of the scope overdue or due before the end of
     /// today (China Standard Time), the longest overdue first.
     pub async fn due_cases(&self, actor: &Actor, limit: i64) -> ServiceResult<Vec<CaseView>> {

@@ -647,6 +647,49 @@ async fn golmud_gets_nothing_of_delingha(engine: Engine) {
     assert!(!figures.to_string().contains("632802"));
 }
 
+/// 我的随访 is the day's work: a case whose next follow-up falls later today is on it, hours
+/// ahead; one due tomorrow is not yet.
+async fn the_work_list_is_everything_due_today(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    t.app.clock.set(Some(utc("2020-02-10T00:00:00Z")));
+    let op = t.token("golmud_operator").await;
+    let case = open(&t, &op, case_body(GRID, "2020-02-08", "2020-02-09", &[])).await;
+    let id = case["id"].as_i64().expect("id");
+    let due: DateTime<Utc> = case["next_due_at"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("next_due_at");
+    let cst = dualtrack_domain::time::cst();
+    let due_day = due.with_timezone(&cst).date_naive();
+    let start_of_due_day = due_day
+        .and_hms_opt(0, 0, 0)
+        .and_then(|d| d.and_local_timezone(cst).single())
+        .expect("midnight")
+        .with_timezone(&Utc);
+    let mut b = Browser::new(&t);
+    b.login("grid_worker").await;
+    let listed = |html: &str| {
+        ["#", "\"", "?"]
+            .iter()
+            .any(|end| html.contains(&format!("/monitoring/cases/{id}{end}")))
+    };
+    // The evening before the day it is due: not on the list.
+    t.app.clock.set(Some(start_of_due_day - Duration::hours(1)));
+    let r = b.get("/monitoring/due").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!listed(&r.text), "{}", r.text);
+    // Early on the day it is due, more than two hours ahead: on the list.
+    let early = (start_of_due_day + Duration::minutes(1)).min(due - Duration::hours(3));
+    assert_eq!(
+        early.with_timezone(&cst).date_naive(),
+        due_day,
+        "due at {due}"
+    );
+    t.app.clock.set(Some(early));
+    let r = b.get("/monitoring/due").await;
+    assert!(listed(&r.text), "{}", r.text);
+}
+
 async fn the_pages_on_a_phone(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.clock.set(Some(utc("2020-02-10T00:00:00Z")));
@@ -703,4 +746,5 @@ on_both_engines!(
     the_grid_worker_sees_only_its_grid,
     golmud_gets_nothing_of_delingha,
     the_pages_on_a_phone,
+    the_work_list_is_everything_due_today,
 );
