@@ -76,6 +76,9 @@ async fn every_role_opens_on_its_work_of_the_day(engine: Engine) {
     b.login("grid_worker").await;
     let home = b.get("/").await;
     assert!(home.text.contains("没有待接收的交接"), "{}", home.text);
+    // A grid has no places below it: a sentence, not an empty table.
+    assert!(home.text.contains("之下没有再分的区划"), "{}", home.text);
+    assert!(!home.text.contains("<th>层级</th>"), "{}", home.text);
     assert!(home.text.contains("报送 2020-02-26 日报") || home.text.contains("打开我的网格"));
     let worker = t.token("checkpoint_worker").await;
     let south = t
