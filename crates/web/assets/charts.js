@@ -6,8 +6,7 @@
   const palette = ['#b71c1c', '#1565c0', '#2e7d32', '#ef6c00', '#6a1b9a', '#00838f', '#5d4037', '#455a64'];
   const charts = [];
   // Colours that read on the page and on the dark wall display alike.
-  function ink(el) {
-    const wall = el.closest('.wall') !== null;
+  function ink(wall) {
     return wall
       ? { text: '#e0e6ee', line: '#3a5573', split: '#1f3a57' }
       : { text: '#333', line: '#999', split: '#e5e5e5' };
@@ -29,8 +28,8 @@
     el.append(box);
     const chart = echarts.init(box, null, { renderer: 'svg' });
     const line = el.dataset.kind === 'line';
-    const c = ink(el);
     const big = el.closest('.wall') !== null;
+    const c = ink(big);
     const font = big ? 16 : 12;
     // Counts on the left axis; rates on a percent axis of their own on the right. A chart
     // with one kind of figure has one axis.

@@ -49,8 +49,9 @@ pub struct DemoNow {
     pub day: String,
     /// `2020年2月27日 星期四 20:05`.
     pub shown: String,
-    pub first: &'static str,
-    pub last: &'static str,
+    /// The first and last day of the story, the bounds of the date field.
+    pub first: String,
+    pub last: String,
 }
 
 impl DemoNow {
@@ -61,7 +62,7 @@ impl DemoNow {
         let now = st.app.now().with_timezone(&dualtrack_domain::time::cst());
         let weekday = ["一", "二", "三", "四", "五", "六", "日"]
             [chrono::Datelike::weekday(&now).num_days_from_monday() as usize];
-        let (first, last) = dualtrack_service::demo::STORY_DAYS;
+        let story = dualtrack_service::demo::story_days();
         Some(DemoNow {
             day: now.format("%Y-%m-%d").to_string(),
             shown: format!(
@@ -69,8 +70,8 @@ impl DemoNow {
                 now.format("%Y年%-m月%-d日"),
                 now.format("%H:%M")
             ),
-            first,
-            last,
+            first: story.start().to_string(),
+            last: story.end().to_string(),
         })
     }
 }

@@ -27,7 +27,7 @@ pub async fn run(
         app.open_on_demo_day();
         println!(
             "演示时钟：从 {} 晚 8 时起走（页面顶部横幅可换一天）",
-            dualtrack_service::demo::DEMO_DAY
+            dualtrack_service::demo::demo_day()
         );
     }
     if demo && app.load_demo().await? {

@@ -209,16 +209,20 @@ impl App {
     }
 }
 
-/// The first and last day of the demo's story: its records run from the first cases at the
-/// checkpoints to the middle of March.
-pub const STORY_DAYS: (&str, &str) = ("2020-01-25", "2020-03-13");
+/// The days of the demo's story: its records run from the first cases at the checkpoints to
+/// the middle of March.
+pub fn story_days() -> std::ops::RangeInclusive<chrono::NaiveDate> {
+    gen::day(1, 25)..=gen::day(3, 13)
+}
 
 /// The hour (China Standard Time) a demo server's day is set to: the evening, when the
 /// day's reports are in and the next morning's work is waiting.
 const DEMO_HOUR: u32 = 20;
 
 /// The day a demo server opens on: the day of the field report's figures.
-pub const DEMO_DAY: &str = "2020-02-27";
+pub fn demo_day() -> chrono::NaiveDate {
+    gen::day(2, 27)
+}
 
 /// The evening of a day of the story, as the moment the demo's clock runs on from.
 pub fn evening_of(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
@@ -231,9 +235,7 @@ pub fn evening_of(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
 impl App {
     /// Sets a demo server's clock to the evening of the day its story opens on.
     pub fn open_on_demo_day(&self) {
-        if let Ok(day) = chrono::NaiveDate::parse_from_str(DEMO_DAY, "%Y-%m-%d") {
-            self.clock.run_from(evening_of(day));
-        }
+        self.clock.run_from(evening_of(demo_day()));
     }
 
     /// Moves a demo server's clock to the evening of `raw` (a day of the story), for every
@@ -247,27 +249,27 @@ impl App {
             return Err(ServiceError::Forbidden("只有演示服务器可以调整日期".into()));
         }
         let day = crate::input::parse_date("日期", raw)?;
-        let (first, last) = STORY_DAYS;
-        if day.to_string().as_str() < first || day.to_string().as_str() > last {
+        let story = story_days();
+        if !story.contains(&day) {
             return Err(ServiceError::invalid(
                 "日期",
-                format!("演示数据的日期在 {first} 至 {last} 之间，收到“{raw}”"),
+                format!(
+                    "演示数据的日期在 {} 至 {} 之间，收到“{raw}”",
+                    story.start(),
+                    story.end()
+                ),
             ));
         }
-        let mut tx = self.db.begin().await?;
-        crate::actor::audit_in(
-            &mut tx,
-            &actor.audit(
-                Action::DemoClock,
-                Outcome::Success,
-                "演示日期",
-                day.to_string(),
-                None,
-                format!("演示日期调到 {day} {DEMO_HOUR}:00"),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let tx = self.db.begin().await?;
+        let audit = actor.audit(
+            Action::DemoClock,
+            Outcome::Success,
+            "演示日期",
+            day.to_string(),
+            None,
+            format!("演示日期调到 {day} {DEMO_HOUR}:00"),
+        );
+        crate::actor::commit_audited(tx, &audit).await?;
         self.clock.run_from(evening_of(day));
         Ok(day)
     }

@@ -88,9 +88,12 @@ fn chart(x: Vec<String>, series: Vec<Series>) -> serde_json::Value {
         .into_iter()
         .filter(|s| s.data.iter().any(Option::is_some))
         .collect();
-    let counts: Vec<&str> = series.iter().filter(|s| !s.rate).map(|s| s.unit).collect();
-    let mut units = counts.clone();
-    units.dedup();
+    let mut units: Vec<&str> = Vec::new();
+    for s in series.iter().filter(|s| !s.rate) {
+        if !units.contains(&s.unit) {
+            units.push(s.unit);
+        }
+    }
     json!({
         "x": x,
         "empty": "这一级地区还没有可并列的数字",
