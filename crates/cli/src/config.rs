@@ -24,6 +24,9 @@ pub struct Settings {
     /// A bearer token for metrics scrapers on `/metrics` (unset: only the sessions of system
     /// administrators and auditors may read them). Never printed.
     pub metrics_token: Option<String>,
+    /// The key file of the audit log's hash chain (unset: beside a SQLite database file,
+    /// made on first start; none on PostgreSQL, where every instance needs the same file).
+    pub audit_key_file: Option<std::path::PathBuf>,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub lockout_threshold: i64,
@@ -276,6 +279,7 @@ impl Default for Settings {
             body_limit_bytes: 1024 * 1024,
             secure_cookies: None,
             metrics_token: None,
+            audit_key_file: None,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             lockout_threshold: 5,
@@ -302,6 +306,7 @@ impl fmt::Debug for Settings {
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "(set)"),
             )
+            .field("audit_key_file", &self.audit_key_file)
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("session_absolute_hours", &self.session_absolute_hours)
             .field("lockout_threshold", &self.lockout_threshold)
@@ -336,6 +341,7 @@ const KEYS: &[&str] = &[
     "body_limit_bytes",
     "secure_cookies",
     "metrics_token",
+    "audit_key_file",
     "session_idle_minutes",
     "session_absolute_hours",
     "lockout_threshold",
@@ -538,6 +544,11 @@ body_limit_bytes = 1048576
 # 指标抓取令牌：Prometheus 等以 Authorization: Bearer <令牌> 读取 /metrics。不设置时，
 # 只有系统管理员、审计员登录后可以读取。
 # metrics_token = "一串足够长的随机字符"
+
+# 审计链密钥文件：每条审计记录写入后几秒内以 HMAC-SM3 封存，链接成链，密钥放在数据库之外。
+# 不设置时：SQLite 数据库文件旁的“<数据库文件>.audit-key”（首次启动自动生成）；PostgreSQL
+# 不设置则不封存——多个实例须使用同一个密钥文件。密钥丢失则无法再校验已封存的记录，请备份。
+# audit_key_file = "/etc/dualtrack/audit.key"
 
 # 会话闲置超时（分钟）与绝对超时（小时）。
 session_idle_minutes = 30

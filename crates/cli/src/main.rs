@@ -70,6 +70,9 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// 审计日志的封存链
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// 删除保存期已过的个人信息（解除隔离或监测满 prevention.retention_days 天）
     Retention,
     /// 每日简报：某地截至某日的疫情防控和复工复产工作简报（默认 Markdown 打印到标准输出）
@@ -101,6 +104,14 @@ enum Command {
     /// 性能基准（打印数据）
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// 校验审计链：逐条核对封存，指出第一处断裂（断裂或未启用时退出码非零）
+    Verify,
+    /// 立即封存尚未封存的审计记录（服务运行时每几秒自动封存）
+    Seal,
 }
 
 /// The help in Chinese: clap's own headings, help and version flags and default-value notes
@@ -228,6 +239,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Backup { to } => cmd::backup(&settings, &to).await,
         Command::Restore { from, force } => cmd::restore(&settings, &from, force).await,
         Command::Retention => cmd::retention(&settings).await,
+        Command::Audit(AuditCommand::Verify) => cmd::audit_verify(&settings).await,
+        Command::Audit(AuditCommand::Seal) => cmd::audit_seal(&settings).await,
         Command::Brief {
             jurisdiction,
             date,

@@ -6,6 +6,7 @@
 
 pub mod actor;
 pub mod audit;
+pub mod audit_chain;
 pub mod auth;
 pub mod briefing;
 pub mod campaigns;
@@ -101,6 +102,8 @@ pub struct App {
     pub job_batch: usize,
     /// Failed logins counted by name and address (shared by the clones of one server).
     pub login_throttle: std::sync::Arc<login_throttle::LoginThrottle>,
+    /// The key of the audit log's hash chain (none: the log is not sealed).
+    pub audit_key: Option<std::sync::Arc<audit_chain::AuditKey>>,
 }
 
 /// Rows a background job writes per transaction unless set otherwise: a few milliseconds of
@@ -122,6 +125,7 @@ impl App {
             whistle: whistle::WhistleSettings::default(),
             job_batch: DEFAULT_JOB_BATCH,
             login_throttle: Default::default(),
+            audit_key: None,
         }
     }
 

@@ -14,11 +14,27 @@ use dualtrack_store::backup::BackupOutcome;
 use dualtrack_store::Db;
 use std::path::Path;
 
+/// Where the audit chain's key is kept: as configured, or beside a SQLite database file.
+fn audit_key_file(settings: &Settings) -> Option<std::path::PathBuf> {
+    if let Some(p) = &settings.audit_key_file {
+        return Some(p.clone());
+    }
+    let mut p = dualtrack_store::backup::sqlite_path(&settings.db)?.into_os_string();
+    p.push(".audit-key");
+    Some(p.into())
+}
+
 /// Connects to the configured database and brings its schema up to date.
 pub async fn open(settings: &Settings) -> anyhow::Result<App> {
     let db = Db::connect(&settings.db).await?;
     db.migrate().await?;
-    Ok(App::new(db, settings.security())
+    let mut app = App::new(db, settings.security());
+    if let Some(path) = audit_key_file(settings) {
+        let key = dualtrack_service::audit_chain::AuditKey::load(&path, true)
+            .map_err(anyhow::Error::msg)?;
+        app = app.with_audit_key(key);
+    }
+    Ok(app
         .with_report_due_hour(settings.resumption.report_due_hour)
         .with_grid_report_due_hour(settings.prevention.grid_report_due_hour)
         .with_monitoring_days(settings.prevention.monitoring_days)
@@ -145,6 +161,13 @@ pub async fn restore(settings: &Settings, from: &Path, force: bool) -> anyhow::R
         .map_err(|e| anyhow::anyhow!("恢复失败：{e}"))?
     {
         dualtrack_store::backup::RestoreOutcome::Restored => {
+            // The chain's head recorded beside the key is further on than the restored log:
+            // the restore starts it again from what the backup holds.
+            if let Some(key) = audit_key_file(settings) {
+                let mut head = key.into_os_string();
+                head.push(".head");
+                let _ = std::fs::remove_file(head);
+            }
             let app = open(settings).await?;
             let actor = Actor::cli();
             let mut tx = app.db.begin().await?;
@@ -163,5 +186,33 @@ pub async fn restore(settings: &Settings, from: &Path, force: bool) -> anyhow::R
         }
         dualtrack_store::backup::RestoreOutcome::UseEngineTool(how) => println!("{how}"),
     }
+    Ok(())
+}
+
+/// `dualtrack audit seal`: seals what is not sealed yet.
+pub async fn audit_seal(settings: &Settings) -> anyhow::Result<()> {
+    let app = open(settings).await?;
+    anyhow::ensure!(
+        app.audit_key.is_some(),
+        "未配置审计密钥文件（audit_key_file），无法封存审计记录"
+    );
+    let n = app.seal_audit().await?;
+    println!("已封存 {n} 条审计记录");
+    app.db.close().await;
+    Ok(())
+}
+
+/// `dualtrack audit verify`: walks the chain; a break is an error naming its place.
+pub async fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
+    let app = open(settings).await?;
+    let check = app.check_audit_chain().await?;
+    app.db.close().await;
+    if let Some(id) = &check.key_id {
+        println!("密钥标识 {id}；审计记录 {} 条", check.rows);
+    }
+    if check.broken.is_some() || !check.keyed {
+        anyhow::bail!(check.summary());
+    }
+    println!("{}", check.summary());
     Ok(())
 }

@@ -71,7 +71,23 @@ pub async fn run(
             }
         }
     });
-    let mut background = vec![scheduling, closing];
+    // Audit rows are sealed into the chain a few seconds after their commit.
+    let sealer = app.clone();
+    let sealing = tokio::spawn(async move {
+        if sealer.audit_key.is_none() {
+            tracing::warn!("no audit key file configured: the audit log is not sealed");
+            return;
+        }
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = sealer.seal_audit().await {
+                tracing::warn!(error = %e, "sealing the audit log failed");
+            }
+        }
+    });
+    let mut background = vec![scheduling, closing, sealing];
     if !demo {
         // Personal data past its retention period is erased hourly (the demo keeps its 2020
         // records as they were; `dualtrack retention` erases on demand).
@@ -95,6 +111,7 @@ pub async fn run(
         }));
     }
     let db = app.db.clone();
+    let last_sealer = app.clone();
     let web = settings.web(demo);
     if web.secure_cookies && !addr.ip().is_loopback() {
         println!(
@@ -113,6 +130,10 @@ pub async fn run(
         let _ = task.await;
     }
     stopper.stop().await;
+    // What was written since the last round is sealed before the database closes.
+    if let Err(e) = last_sealer.seal_audit().await {
+        tracing::warn!(error = %e, "sealing the audit log failed");
+    }
     db.close().await;
     tracing::info!("stopped");
     served?;

@@ -219,7 +219,48 @@ async fn administrator_roles_are_granted_on_the_command_line(engine: Engine) {
     );
 }
 
+/// `audit seal` and `audit verify` with a key file from the settings: an untouched log
+/// passes, a row changed in the database is named, and the exit status says which.
+async fn audit_verify_names_a_row_changed_after_its_seal(engine: Engine) {
+    let t = empty_db(engine).await;
+    let db = t.url.as_str();
+    let dir = tempfile::tempdir().expect("dir");
+    let key = dir.path().join("audit.key");
+    let key_s = key.display().to_string();
+    let env = [("DUALTRACK_AUDIT_KEY_FILE", key_s.as_str())];
+    let o = dualtrack(db, &["region", "import", "632802"], &env, None);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = dualtrack(db, &["audit", "seal"], &env, None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("已封存"), "{}", text(&o));
+    assert!(key.exists(), "the key file was made");
+    let o = dualtrack(db, &["audit", "verify"], &env, None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("审计链完整"), "{}", text(&o));
+    let id: i64 = dualtrack_store::on_db!(&t.db, p => sqlx::query_scalar("SELECT MIN(id) FROM audit_log").fetch_one(p).await.expect("id"));
+    let lift: &[&str] = match engine {
+        Engine::Sqlite => &["DROP TRIGGER audit_log_no_update"],
+        Engine::Postgres => &["ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change"],
+    };
+    for sql in lift
+        .iter()
+        .copied()
+        .chain([format!("UPDATE audit_log SET username = 'x' WHERE id = {id}").as_str()])
+    {
+        dualtrack_store::on_db!(&t.db, p => sqlx::query(sql).execute(p).await.map(|_| ()))
+            .expect("tamper");
+    }
+    let o = dualtrack(db, &["audit", "verify"], &env, None);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("审计记录 #{id}")),
+        "{}",
+        text(&o)
+    );
+}
+
 on_both_engines!(
+    audit_verify_names_a_row_changed_after_its_seal,
     regions_and_accounts_from_the_command_line,
     backup_is_a_consistent_copy_or_says_how,
     administrator_roles_are_granted_on_the_command_line

@@ -43,6 +43,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::unlock))
         .routes(routes!(users::reset_password))
         .routes(routes!(audit::list))
+        .routes(routes!(audit::chain))
         .routes(routes!(
             mobilisation::list_people,
             mobilisation::register_person

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::time::display;
 use dualtrack_service::audit::{AuditEntry, AuditQuery, PAGE_SIZE};
+use dualtrack_service::audit_chain::ChainCheck;
 use dualtrack_service::ServiceError;
 
 #[derive(Template)]
@@ -103,4 +104,26 @@ pub async fn page(
         q,
     };
     Ok((status, render(&tpl)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "audit_chain.html")]
+struct ChainPage {
+    nav: Nav,
+    check: ChainCheck,
+    checked_at: String,
+}
+
+/// The chain walked now, for an auditor.
+pub async fn chain(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+) -> Result<Response, PageError> {
+    let check = st.app.audit_chain_for(&actor).await?;
+    let tpl = ChainPage {
+        nav: Nav::of(&st, &actor).await,
+        checked_at: display(check.checked_at),
+        check,
+    };
+    Ok(render(&tpl))
 }

@@ -62,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/unlock", post(users::unlock))
         .route("/users/{id}/password", post(users::reset_password))
         .route("/audit", get(audit::page))
+        .route("/audit/chain", get(audit::chain))
         .route("/monitoring", get(monitoring::command))
         .route("/monitoring/due", get(monitoring::due))
         .route(

@@ -7,6 +7,7 @@ mod common;
 
 mod access;
 mod audit;
+mod audit_chain;
 mod auth;
 mod briefing_word;
 mod campaign_pages;

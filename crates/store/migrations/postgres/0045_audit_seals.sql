@@ -1,0 +1,15 @@
+-- The audit log's seals: a hash chain over the log, kept beside it. Each seal is an HMAC-SM3,
+-- under a key held outside the database, over one audit row and the seal before it; rows are
+-- sealed in the order the sealer finds them committed (`seq`), shortly after their commit.
+-- An audit row changed or removed after its seal, or a seal changed or removed, breaks the
+-- chain at that point (`dualtrack audit verify`). Like the log, seals are only ever inserted.
+CREATE TABLE audit_seals (
+    seq       BIGINT PRIMARY KEY,
+    audit_id  BIGINT NOT NULL UNIQUE,
+    key_id    TEXT NOT NULL,
+    mac       TEXT NOT NULL,
+    sealed_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TRIGGER audit_seals_no_change BEFORE UPDATE OR DELETE ON audit_seals
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
