@@ -128,20 +128,34 @@ impl AuditKey {
         hex::encode(m.finalize().into_bytes())
     }
 
-    fn record_head(&self, seq: i64, mac: &str) {
+    fn record_head(&self, head: &Head) {
         if let Some(f) = &self.head_file {
-            if let Err(e) = write_private(f, &format!("{seq} {mac}\n")) {
+            let text = format!("{} {} {}\n", head.seq, head.mac, head.first);
+            if let Err(e) = write_private(f, &text) {
                 tracing::warn!(error = %e, file = %f.display(), "the audit chain's head was not recorded");
             }
         }
     }
 
-    fn recorded_head(&self) -> Option<(i64, String)> {
+    fn recorded_head(&self) -> Option<Head> {
         let text = std::fs::read_to_string(self.head_file.as_ref()?).ok()?;
         let mut it = text.split_whitespace();
-        let seq = it.next()?.parse().ok()?;
-        Some((seq, it.next()?.to_string()))
+        Some(Head {
+            seq: it.next()?.parse().ok()?,
+            mac: it.next()?.to_string(),
+            first: it.next()?.to_string(),
+        })
     }
+}
+
+/// The head of a chain as recorded outside the database: its last seal, and its first,
+/// which tells one chain from another (a new database starts a chain of its own; the
+/// seals of unchanged rows come out the same when sealed again).
+#[derive(Debug, Clone, PartialEq)]
+struct Head {
+    seq: i64,
+    mac: String,
+    first: String,
 }
 
 /// Writes a file readable and writable by its owner only (replacing it whole).
@@ -191,6 +205,8 @@ pub struct ChainCheck {
     pub broken: Option<ChainBreak>,
     /// 校验时间
     pub checked_at: DateTime<Utc>,
+    /// 说明（如库外链头记录属于另一条链）
+    pub note: Option<String>,
 }
 
 impl ChainCheck {
@@ -242,30 +258,12 @@ impl App {
                 Some(s) => (s.seq, s.mac),
                 None => (0, String::new()),
             };
-            // The chain must still hold the head this installation last sealed; if it was
-            // cut short or rewritten, sealing on would cover that up.
-            if let Some((head_seq, head_mac)) = key.recorded_head() {
-                let at_head = if head_seq == seq {
-                    Some(prev.clone())
-                } else if head_seq < seq {
-                    store::seal_at(&mut tx, head_seq).await?.map(|s| s.mac)
-                } else {
-                    None
-                };
-                if at_head.as_deref() != Some(head_mac.as_str()) {
-                    return Err(ServiceError::conflict(
-                        "audit_seals",
-                        format!(
-                            "审计链与库外记录的链头（第 {head_seq} 个封存）不符，已停止封存：请运行 dualtrack audit verify 查明"
-                        ),
-                    ));
-                }
-            }
             let rows = store::unsealed(&mut tx, SEAL_BATCH).await?;
             if rows.is_empty() {
                 return Ok(total);
             }
             let at = self.now();
+            let mut made = Vec::with_capacity(rows.len());
             for row in &rows {
                 seq += 1;
                 let mac = key.mac(seq, &prev, row);
@@ -276,10 +274,53 @@ impl App {
                     mac,
                 };
                 store::insert_seal(&mut tx, &seal, at).await?;
-                prev = seal.mac;
+                prev = seal.mac.clone();
+                made.push(seal);
             }
+            let first = match made.first() {
+                Some(s) if s.seq == 1 => Some(s.mac.clone()),
+                _ => store::seal_at(&mut tx, 1).await?.map(|s| s.mac),
+            };
+            let head = Head {
+                seq,
+                mac: prev.clone(),
+                first: first.unwrap_or_default(),
+            };
+            // The chain must still pass through the head this installation last sealed: a
+            // chain cut short and sealed again from a changed row would not, and sealing on
+            // would cover that up. Until the chain reaches that head again (sealing anew
+            // seals unchanged rows the same), the recorded head is kept as it is.
+            let record = match key.recorded_head() {
+                Some(h) if h.first == head.first => {
+                    if head.seq < h.seq {
+                        false
+                    } else {
+                        let at_head = match made.iter().find(|s| s.seq == h.seq) {
+                            Some(s) => Some(s.mac.clone()),
+                            None => store::seal_at(&mut tx, h.seq).await?.map(|s| s.mac),
+                        };
+                        if at_head.as_deref() != Some(h.mac.as_str()) {
+                            return Err(ServiceError::conflict(
+                                "audit_seals",
+                                format!(
+                                    "审计链与库外记录的链头（第 {} 个封存）不符，已停止封存：请运行 dualtrack audit verify 查明",
+                                    h.seq
+                                ),
+                            ));
+                        }
+                        true
+                    }
+                }
+                Some(_) => {
+                    tracing::warn!("the recorded audit chain head belongs to another chain (a new database?): recording this one's");
+                    true
+                }
+                None => true,
+            };
             tx.commit().await?;
-            key.record_head(seq, &prev);
+            if record {
+                key.record_head(&head);
+            }
             total += rows.len() as u64;
             if (rows.len() as i64) < SEAL_BATCH {
                 return Ok(total);
@@ -300,11 +341,12 @@ impl App {
             unsealed_late,
             broken: None,
             checked_at: now,
+            note: None,
         };
         let Some(key) = self.audit_key.clone() else {
             return Ok(check);
         };
-        let recorded = key.recorded_head();
+        let mut recorded = key.recorded_head();
         let mut prev = String::new();
         let mut last = 0i64;
         'walk: loop {
@@ -346,8 +388,16 @@ impl App {
                     )));
                     break 'walk;
                 }
-                if let Some((head_seq, head_mac)) = &recorded {
-                    if *head_seq == s.seal.seq && *head_mac != s.seal.mac {
+                if s.seal.seq == 1 {
+                    if let Some(h) = &recorded {
+                        if h.first != s.seal.mac {
+                            check.note = Some("库外记录的链头属于另一条链（数据库已更换或从头改写），本次未与之核对".into());
+                            recorded = None;
+                        }
+                    }
+                }
+                if let Some(h) = &recorded {
+                    if h.seq == s.seal.seq && h.mac != s.seal.mac {
                         check.broken = Some(brk(
                             "封存与库外记录的链头不符：链从此处起被截断后重新封存".into(),
                         ));
@@ -359,8 +409,16 @@ impl App {
                 check.sealed += 1;
             }
         }
-        if check.broken.is_none() {
-            if let Some((head_seq, _)) = recorded {
+        if last == 0 {
+            if let Some(h) = &recorded {
+                check.note = Some(format!(
+                    "库中尚无封存，库外记录的链头是第 {} 个封存：若不是新数据库，则封存已被全部删除",
+                    h.seq
+                ));
+            }
+        }
+        if check.broken.is_none() && last > 0 {
+            if let Some(Head { seq: head_seq, .. }) = recorded {
                 if head_seq > last {
                     check.broken = Some(ChainBreak {
                         seq: last + 1,

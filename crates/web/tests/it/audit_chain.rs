@@ -152,7 +152,7 @@ async fn a_chain_cut_short_and_sealed_again_is_caught(engine: Engine) {
     lift_append_only(&t).await;
     exec(
         &t,
-        &format!("UPDATE audit_log SET outcome = 'success' WHERE id = {victim}"),
+        &format!("UPDATE audit_log SET detail = detail || '（改）' WHERE id = {victim}"),
     )
     .await;
     exec(&t, &format!("DELETE FROM audit_seals WHERE seq >= {from}")).await;
@@ -171,6 +171,20 @@ async fn a_chain_cut_short_and_sealed_again_is_caught(engine: Engine) {
         .expect("the recorded head no longer matches");
     assert_eq!(b.seq, from, "{}", b.reason);
     assert!(b.reason.contains("链尾被删除"), "{}", b.reason);
+
+    // The same key on a new database (the demo started again): a chain of its own, sealed
+    // and checked without complaint.
+    let fresh = keyed(engine, AuditKey::load(&path, false).expect("key")).await;
+    let head = dir.path().join("audit.key.head");
+    std::fs::write(&head, "999999 aa bb\n").expect("another chain's head");
+    assert!(fresh.app.seal_audit().await.expect("a new chain is sealed") > 0);
+    let check = fresh.app.check_audit_chain().await.expect("check");
+    assert!(check.intact(), "{}", check.summary());
+    let recorded = std::fs::read_to_string(&head).expect("head");
+    assert!(
+        !recorded.starts_with("999999"),
+        "the new chain's head replaced it"
+    );
 
     // A key file that is not a key is refused with its reason.
     std::fs::write(&path, "not a key").expect("write");
