@@ -33,6 +33,10 @@ pub struct Settings {
     pub lockout_minutes: i64,
     pub password_min_length: usize,
     pub password_min_classes: usize,
+    /// Who must log in with a second factor: "privileged" (the three administrators and the
+    /// roles that may see personal data in full), "all" or "optional". Unset: "privileged",
+    /// and "optional" on `serve --demo`.
+    pub second_factor: Option<dualtrack_service::second_factor::Policy>,
     /// `[resumption]`: settings of the resumption track.
     pub resumption: ResumptionSettings,
     /// `[prevention]`: settings of the prevention track.
@@ -286,6 +290,7 @@ impl Default for Settings {
             lockout_minutes: 30,
             password_min_length: 10,
             password_min_classes: 3,
+            second_factor: None,
             resumption: ResumptionSettings::default(),
             prevention: PreventionSettings::default(),
             whistle: WhistleConfig::default(),
@@ -313,6 +318,7 @@ impl fmt::Debug for Settings {
             .field("lockout_minutes", &self.lockout_minutes)
             .field("password_min_length", &self.password_min_length)
             .field("password_min_classes", &self.password_min_classes)
+            .field("second_factor", &self.second_factor)
             .field("resumption", &self.resumption)
             .field("prevention", &self.prevention)
             .field("whistle", &self.whistle)
@@ -348,6 +354,7 @@ const KEYS: &[&str] = &[
     "lockout_minutes",
     "password_min_length",
     "password_min_classes",
+    "second_factor",
     "resumption.report_due_hour",
     "prevention.grid_report_due_hour",
     "prevention.monitoring_days",
@@ -478,6 +485,7 @@ impl Settings {
                 // Only `serve --demo` allows the published demo password.
                 allow_demo_password: false,
             },
+            second_factor: self.second_factor.unwrap_or_default(),
         }
     }
 
@@ -563,6 +571,11 @@ lockout_minutes = 30
 # 密码策略：最短长度；至少包含小写、大写、数字、其他符号中的几类。
 password_min_length = 10
 password_min_classes = 3
+
+# 双因素认证（验证器上的 6 位动态口令）：privileged——系统管理员、安全管理员、审计员和可查看明文的角色
+# 必须启用（未启用者登录后只能先设置）；all——所有账户必须启用；optional——都可自愿启用。
+# 不设置时为 privileged；serve --demo 不设置时为 optional。
+# second_factor = "privileged"
 
 [resumption]
 # 企业日报截至当日 24 时，次日几时（北京时间，0–23）前报送；晚于此为迟报。

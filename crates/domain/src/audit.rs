@@ -27,6 +27,10 @@ pub enum Action {
     UserRoles,
     #[serde(rename = "user.password")]
     UserPassword,
+    #[serde(rename = "user.second_factor")]
+    SecondFactorEnrol,
+    #[serde(rename = "user.second_factor_reset")]
+    SecondFactorReset,
     #[serde(rename = "user.lock")]
     UserLock,
     #[serde(rename = "user.unlock")]
@@ -192,7 +196,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 90] = [
+    pub const ALL: [Action; 92] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -202,6 +206,8 @@ impl Action {
         Action::UserCreate,
         Action::UserRoles,
         Action::UserPassword,
+        Action::SecondFactorEnrol,
+        Action::SecondFactorReset,
         Action::UserLock,
         Action::UserUnlock,
         Action::Unmask,
@@ -296,6 +302,8 @@ impl Action {
             Action::UserCreate => "user.create",
             Action::UserRoles => "user.roles",
             Action::UserPassword => "user.password",
+            Action::SecondFactorEnrol => "user.second_factor",
+            Action::SecondFactorReset => "user.second_factor_reset",
             Action::UserLock => "user.lock",
             Action::UserUnlock => "user.unlock",
             Action::Unmask => "personal.unmask",
@@ -385,7 +393,9 @@ impl Action {
         use Action::*;
         match self {
             Login | LoginFailed | Logout | Denied | UserCreate | UserRoles | UserPassword
-            | UserLock | UserUnlock | Unmask => "账户与安全",
+            | SecondFactorEnrol | SecondFactorReset | UserLock | UserUnlock | Unmask => {
+                "账户与安全"
+            }
             RegionImport | Backup | Restore | DemoLoad | DemoClock | Import | Export
             | RetentionErase => "系统与数据",
             PersonRegister | OrgCreate | OrgMember | Deploy | DeploymentEnd | ReturnToPost
@@ -425,6 +435,8 @@ impl Action {
             Action::UserCreate => "新建账户",
             Action::UserRoles => "变更角色",
             Action::UserPassword => "修改密码",
+            Action::SecondFactorEnrol => "启用双因素认证",
+            Action::SecondFactorReset => "重置双因素认证",
             Action::UserLock => "锁定账户",
             Action::UserUnlock => "解锁账户",
             Action::Unmask => "查看个人信息明文",

@@ -20,6 +20,9 @@ pub struct Actor {
     pub csrf_token: String,
     /// The command line, run by whoever holds the server's shell.
     pub is_cli: bool,
+    /// The account's roles require a second factor it has not set up: the session may do
+    /// nothing else until it is.
+    pub must_enrol: bool,
 }
 
 impl Actor {
@@ -38,6 +41,7 @@ impl Actor {
             session_id: None,
             csrf_token: String::new(),
             is_cli: true,
+            must_enrol: false,
         }
     }
 

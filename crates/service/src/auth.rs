@@ -120,6 +120,7 @@ pub(crate) fn actor_of(u: &UserRow, roles: Vec<String>, source_addr: &str) -> Se
         session_id: None,
         csrf_token: String::new(),
         is_cli: false,
+        must_enrol: false,
     })
 }
 
@@ -187,6 +188,20 @@ impl App {
         &self,
         username: &str,
         password: &str,
+        kind: SessionKind,
+        source_addr: &str,
+    ) -> ServiceResult<LoginOutcome> {
+        self.login_with(username, password, None, kind, source_addr)
+            .await
+    }
+
+    /// [`App::login`] with the second factor, for accounts that have one: a code from the
+    /// authenticator app or a recovery code.
+    pub async fn login_with(
+        &self,
+        username: &str,
+        password: &str,
+        second_factor: Option<&str>,
         kind: SessionKind,
         source_addr: &str,
     ) -> ServiceResult<LoginOutcome> {
@@ -261,6 +276,34 @@ impl App {
         let token = random_token();
         let csrf_token = random_token();
         let mut tx = self.db.begin().await?;
+        let proved = match self
+            .check_second_factor(&mut tx, u.id, &u.username, &actor.roles, second_factor)
+            .await?
+        {
+            Ok(p) => p,
+            Err(why) => {
+                drop(tx);
+                if second_factor.is_none_or(|c| c.trim().is_empty()) {
+                    return Err(ServiceError::invalid(
+                        "totp_code",
+                        "该账户已启用双因素认证：请输入验证器上的 6 位动态口令（或一个恢复码）",
+                    ));
+                }
+                self.login_throttle
+                    .failed(&username, source_addr, &limits, Instant::now());
+                self.audit_failed_login(
+                    &username,
+                    Some(&actor),
+                    source_addr,
+                    Outcome::Failure,
+                    why,
+                )
+                .await?;
+                return Err(ServiceError::Unauthenticated(format!(
+                    "{why}：请输入验证器当前显示的 6 位动态口令（或一个未用过的恢复码）"
+                )));
+            }
+        };
         user::clear_failed_logins(&mut tx, u.id).await?;
         let sid = session::insert(
             &mut tx,
@@ -271,6 +314,7 @@ impl App {
                 csrf_token: &csrf_token,
                 source_addr,
                 at: now,
+                second_factor: proved,
             },
         )
         .await?;
@@ -287,6 +331,7 @@ impl App {
         let mut actor = actor;
         actor.session_id = Some(sid);
         actor.csrf_token = csrf_token.clone();
+        actor.must_enrol = proved == crate::second_factor::SESSION_ENROL;
         Ok(LoginOutcome {
             token,
             csrf_token,
@@ -323,6 +368,7 @@ impl App {
         let mut actor = actor_of(u, s.roles(), source_addr)?;
         actor.session_id = Some(s.session_id);
         actor.csrf_token = s.csrf_token;
+        actor.must_enrol = s.second_factor == crate::second_factor::SESSION_ENROL;
         Ok(actor)
     }
 

@@ -31,6 +31,7 @@ pub mod prevention;
 pub mod projects;
 pub mod punctuality;
 pub mod resumption;
+pub mod second_factor;
 pub mod spreadsheet;
 pub mod supplies;
 pub mod tree;
@@ -58,6 +59,8 @@ pub struct Security {
     /// (at most 5 seconds).
     pub login_delay_step: std::time::Duration,
     pub password_policy: PasswordPolicy,
+    /// Which accounts must log in with a second factor.
+    pub second_factor: second_factor::Policy,
 }
 
 impl Default for Security {
@@ -69,6 +72,7 @@ impl Default for Security {
             lockout_duration: chrono::Duration::minutes(30),
             login_delay_step: std::time::Duration::from_millis(500),
             password_policy: PasswordPolicy::default(),
+            second_factor: second_factor::Policy::default(),
         }
     }
 }

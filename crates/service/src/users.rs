@@ -397,6 +397,40 @@ impl App {
     }
 
     /// Locks (or unlocks) an account. Locking ends its sessions.
+    /// Removes an account's second factor (the security administrator; an administrator's
+    /// account on the command line), ending its sessions: at its next login it enrols again
+    /// if its roles require it.
+    pub async fn reset_second_factor(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        self.require(actor, Permission::ManageUsers, "账户", &id.to_string())
+            .await?;
+        let u = self.user_in_scope(actor, id).await?;
+        let roles = self.roles_of(id).await?;
+        self.admin_accounts_on_cli(
+            actor,
+            &id.to_string(),
+            Some(u.jurisdiction_code.clone()),
+            &roles,
+        )
+        .await?;
+        let mut tx = self.db.begin().await?;
+        if !dualtrack_store::second_factor::reset(&mut tx, id).await? {
+            return Err(ServiceError::conflict(
+                "second_factor",
+                "该账户没有启用双因素认证",
+            ));
+        }
+        audit_account(
+            &mut tx,
+            actor,
+            Action::SecondFactorReset,
+            &u,
+            "重置双因素认证，结束其全部会话".into(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn set_user_locked(
         &self,
         actor: &Actor,

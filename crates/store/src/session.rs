@@ -11,13 +11,16 @@ pub struct NewSession<'a> {
     pub csrf_token: &'a str,
     pub source_addr: &'a str,
     pub at: DateTime<Utc>,
+    /// 'none', 'verified' or 'enrol' (see migration 0046).
+    pub second_factor: &'a str,
 }
 
 pub async fn insert(tx: &mut Tx, s: &NewSession<'_>) -> Result<i64> {
     Ok(on_tx!(tx, e => sqlx::query_scalar(
-        "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, source_addr, created_at, last_seen_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id")
+        "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, source_addr, created_at, last_seen_at, second_factor) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id")
         .bind(s.token_hash).bind(s.user_id).bind(s.kind).bind(s.csrf_token).bind(s.source_addr).bind(s.at)
+        .bind(s.second_factor)
         .fetch_one(&mut *e).await?))
 }
 
@@ -29,6 +32,7 @@ pub struct Authenticated {
     pub csrf_token: String,
     pub session_created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
+    pub second_factor: String,
     #[sqlx(flatten)]
     pub user: crate::user::UserRow,
     /// The role codes, comma-separated (codes hold no comma).
@@ -56,7 +60,7 @@ pub async fn authenticated(db: &Db, token_hash: &str) -> Result<Option<Authentic
         Db::Postgres(_) => "string_agg(r.role, ',')",
     };
     let sql = format!(
-        "SELECT s.id AS session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, \
+        "SELECT s.id AS session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.second_factor, \
          u.id, u.username, u.display_name, u.password_hash, u.jurisdiction_code, u.failed_logins, \
          u.locked_until, u.disabled, u.created_at, u.password_changed_at, \
          (SELECT {roles} FROM user_roles r WHERE r.user_id = u.id) AS role_list \

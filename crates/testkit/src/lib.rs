@@ -60,6 +60,7 @@ impl TestDb {
     pub fn app(&self) -> App {
         let mut security = Security::default();
         security.password_policy.allow_demo_password = true;
+        security.second_factor = dualtrack_service::second_factor::Policy::Optional;
         App::new(self.db.clone(), security)
     }
 }

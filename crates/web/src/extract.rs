@@ -21,6 +21,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Caller>() {
+            Some(Caller::User(a, _)) if a.must_enrol && !enrolment_may(parts) => {
+                Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "second_factor_required",
+                    "该账户的角色须启用双因素认证：请先在网页“我的账户 → 双因素认证”中设置，再重新登录",
+                ))
+            }
             Some(Caller::User(a, _)) => Ok(ApiUser((**a).clone())),
             Some(Caller::Refused(msg, _)) => Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -34,6 +41,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
             )),
         }
     }
+}
+
+/// What a session that must set up its second factor may still do: set it up, or leave.
+fn enrolment_may(parts: &Parts) -> bool {
+    let p = parts.uri.path();
+    p.starts_with(crate::pages::auth::SECOND_FACTOR_PATH)
+        || p == "/logout"
+        || p == "/api/v1/auth/logout"
+        || p == "/api/v1/me"
 }
 
 /// A logged-in user of the pages; others are sent to the login page.
@@ -52,6 +68,9 @@ impl<S: Send + Sync> FromRequestParts<S> for PageUser {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Caller>() {
+            Some(Caller::User(a, _)) if a.must_enrol && !enrolment_may(parts) => {
+                Err(ToLogin(crate::pages::auth::SECOND_FACTOR_PATH.to_string()))
+            }
             Some(Caller::User(a, _)) => Ok(PageUser((**a).clone())),
             other => {
                 let next = parts

@@ -18,6 +18,11 @@ pub async fn run(
         .with_whistle(settings.whistle.settings());
     // A demo server's accounts share the published demo password; no other server's may.
     app.security.password_policy.allow_demo_password = demo;
+    // A demo's accounts are shared by everyone trying it: none must enrol a second factor
+    // (any may), unless the configuration says otherwise.
+    if demo && settings.second_factor.is_none() {
+        app.security.second_factor = dualtrack_service::second_factor::Policy::Optional;
+    }
     let drill = match clock_file {
         Some(path) => Some(crate::cmd::drill::DrillClock::start(&app, path)?),
         None => None,

@@ -43,6 +43,8 @@ pub enum UserCommand {
     Lock { username: String },
     /// 解锁账户
     Unlock { username: String },
+    /// 重置账户的双因素认证（手机丢失时），并结束其会话
+    ResetSecondFactor { username: String },
 }
 
 /// The password from `DUALTRACK_PASSWORD`, or one line of standard input.
@@ -142,6 +144,11 @@ pub async fn run(settings: &Settings, c: UserCommand) -> anyhow::Result<()> {
             let id = app.user_id_by_name(&username).await?;
             app.set_user_locked(&actor, id, false).await?;
             println!("已解锁 {username}");
+        }
+        UserCommand::ResetSecondFactor { username } => {
+            let id = app.user_id_by_name(&username).await?;
+            app.reset_second_factor(&actor, id).await?;
+            println!("已重置 {username} 的双因素认证，其会话已结束");
         }
     }
     app.db.close().await;

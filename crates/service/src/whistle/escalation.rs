@@ -39,6 +39,7 @@ pub fn scheduler_actor(holder: &str) -> Actor {
         session_id: None,
         csrf_token: String::new(),
         is_cli: false,
+        must_enrol: false,
     }
 }
 

@@ -15,6 +15,9 @@ use utoipa::ToSchema;
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// 动态口令（6 位）或恢复码：启用了双因素认证的账户必填
+    #[serde(default)]
+    pub totp_code: Option<String>,
 }
 
 /// The logged-in account.
@@ -65,7 +68,13 @@ pub async fn login(
 ) -> Result<Json<LoginResponse>, ApiError> {
     let out = st
         .app
-        .login(&req.username, &req.password, SessionKind::Api, &source)
+        .login_with(
+            &req.username,
+            &req.password,
+            req.totp_code.as_deref(),
+            SessionKind::Api,
+            &source,
+        )
         .await?;
     Ok(Json(LoginResponse {
         token: out.token,

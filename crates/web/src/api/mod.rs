@@ -41,6 +41,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::set_roles))
         .routes(routes!(users::lock))
         .routes(routes!(users::unlock))
+        .routes(routes!(users::reset_second_factor))
         .routes(routes!(users::reset_password))
         .routes(routes!(audit::list))
         .routes(routes!(audit::chain))

@@ -119,6 +119,19 @@ pub async fn unlock(
     ))
 }
 
+/// 重置账户的双因素认证（安全管理员），其会话随之结束；下次登录按策略重新启用
+#[utoipa::path(post, path = "/api/v1/users/{id}/second-factor/reset", tag = "users", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "账户编号")),
+    responses((status = 204, description = "已重置"), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reset_second_factor(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    st.app.reset_second_factor(&actor, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct PasswordReset {
     pub new_password: String,

@@ -10,6 +10,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use dualtrack_service::auth::{random_token, SessionKind};
+use dualtrack_service::second_factor::{Enrolment, SecondFactorState};
+use dualtrack_service::Actor;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -142,6 +144,8 @@ pub struct LoginForm {
     #[serde(default)]
     password: String,
     #[serde(default)]
+    totp_code: String,
+    #[serde(default)]
     next: String,
     #[serde(default)]
     csrf_token: String,
@@ -156,14 +160,25 @@ pub async fn login(
 ) -> Response {
     match st
         .app
-        .login(&f.username, &f.password, SessionKind::Web, &source)
+        .login_with(
+            &f.username,
+            &f.password,
+            Some(f.totp_code.as_str()),
+            SessionKind::Web,
+            &source,
+        )
         .await
     {
         Ok(out) => {
             let jar = jar
                 .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
                 .add(session_cookie(out.token, secure(&st, &headers)));
-            (jar, Redirect::to(&safe_next(&f.next))).into_response()
+            let to = if out.actor.must_enrol {
+                SECOND_FACTOR_PATH.to_string()
+            } else {
+                safe_next(&f.next)
+            };
+            (jar, Redirect::to(&to)).into_response()
         }
         Err(e) => {
             let (status, message) = match correctable(e) {
@@ -200,6 +215,7 @@ struct MePage {
     nav: Nav,
     username: String,
     error: Option<String>,
+    second_factor: Option<SecondFactorState>,
 }
 
 pub async fn me(State(st): State<AppState>, PageUser(actor): PageUser) -> Response {
@@ -208,7 +224,97 @@ pub async fn me(State(st): State<AppState>, PageUser(actor): PageUser) -> Respon
         nav,
         username: actor.username.clone(),
         error: None,
+        second_factor: st.app.second_factor_state(&actor).await.ok(),
     })
+}
+
+/// Where an account sets up its second factor.
+pub const SECOND_FACTOR_PATH: &str = "/me/second-factor";
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct SecondFactorPage {
+    nav: Nav,
+    state: SecondFactorState,
+    must: bool,
+    enrolment: Option<Enrolment>,
+    codes: Vec<String>,
+    error: Option<String>,
+}
+
+async fn second_factor_page(
+    st: &AppState,
+    actor: &Actor,
+    enrolment: Option<Enrolment>,
+    codes: Vec<String>,
+    error: Option<String>,
+) -> Result<SecondFactorPage, PageError> {
+    Ok(SecondFactorPage {
+        nav: Nav::of(st, actor).await,
+        state: st.app.second_factor_state(actor).await?,
+        must: actor.must_enrol && codes.is_empty(),
+        enrolment,
+        codes,
+        error,
+    })
+}
+
+pub async fn second_factor(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+) -> Result<Response, PageError> {
+    Ok(render(
+        &second_factor_page(&st, &actor, None, vec![], None).await?,
+    ))
+}
+
+/// Starts an enrolment: the QR code and the secret for the app.
+pub async fn second_factor_begin(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    PageForm(_f): PageForm<CsrfOnly>,
+) -> Result<Response, PageError> {
+    match st.app.begin_second_factor(&actor).await {
+        Ok(e) => Ok(render(
+            &second_factor_page(&st, &actor, Some(e), vec![], None).await?,
+        )),
+        Err(e) => {
+            let (status, message) = correctable(e)?;
+            let page = second_factor_page(&st, &actor, None, vec![], Some(message)).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {}
+
+/// Confirms an enrolment with a code from the app; shows the recovery codes once.
+pub async fn second_factor_confirm(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    PageForm(f): PageForm<ConfirmForm>,
+) -> Result<Response, PageError> {
+    match st.app.confirm_second_factor(&actor, &f.code).await {
+        Ok(codes) => {
+            let mut actor = actor;
+            actor.must_enrol = false;
+            Ok(render(
+                &second_factor_page(&st, &actor, None, codes, None).await?,
+            ))
+        }
+        Err(e) => {
+            let (status, message) = correctable(e)?;
+            let page = second_factor_page(&st, &actor, None, vec![], Some(message)).await?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -247,6 +353,7 @@ pub async fn change_password(
                 nav,
                 username: actor.username.clone(),
                 error: Some(message),
+                second_factor: st.app.second_factor_state(&actor).await.ok(),
             };
             (status, render(&page)).into_response()
         }

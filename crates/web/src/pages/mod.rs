@@ -4,7 +4,7 @@
 
 mod applications;
 mod audit;
-mod auth;
+pub(crate) mod auth;
 mod cadres;
 mod campaigns;
 mod checkpoints;
@@ -43,6 +43,12 @@ pub fn routes() -> Router<AppState> {
         .route(LOGIN_PATH, get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/me", get(auth::me))
+        .route(auth::SECOND_FACTOR_PATH, get(auth::second_factor))
+        .route("/me/second-factor/begin", post(auth::second_factor_begin))
+        .route(
+            "/me/second-factor/confirm",
+            post(auth::second_factor_confirm),
+        )
         .route("/me/password", post(auth::change_password))
         .route("/demo/day", post(demo::move_day))
         .route("/tree", get(tree::home))
@@ -60,6 +66,10 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/roles", post(users::set_roles))
         .route("/users/{id}/lock", post(users::lock))
         .route("/users/{id}/unlock", post(users::unlock))
+        .route(
+            "/users/{id}/second-factor/reset",
+            post(users::reset_second_factor),
+        )
         .route("/users/{id}/password", post(users::reset_password))
         .route("/audit", get(audit::page))
         .route("/audit/chain", get(audit::chain))

@@ -237,6 +237,17 @@ pub async fn unlock(
     .await
 }
 
+pub async fn reset_second_factor(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    change(&st, &actor, &id, "second_factor", async |id| {
+        st.app.reset_second_factor(&actor, id).await
+    })
+    .await
+}
+
 #[derive(Deserialize, Default)]
 pub struct ResetForm {
     #[serde(default)]

@@ -40,6 +40,7 @@ mod resumption_exports;
 mod resumption_import;
 mod resumption_rollup;
 mod scope;
+mod second_factor;
 mod stored_values;
 mod supplies;
 mod tree;
