@@ -113,6 +113,7 @@ impl App {
                 which: Some("pending".into()),
                 place: None,
                 limit: Some(100),
+                offset: None,
             };
             w.handovers = Some(Listed::of(self.handovers(actor, &q).await?));
         }

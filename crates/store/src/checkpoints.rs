@@ -441,22 +441,24 @@ pub async fn passage(db: &Db, id: i64) -> Result<Option<PassageRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, PassageRow>(&sql).bind(id).fetch_optional(p).await?))
 }
 
-/// A checkpoint's passages, the latest first; with `day`, only that day's.
+/// A checkpoint's passages up to `until` (the app's now: a later passage has not happened
+/// yet), the latest first; with `day`, only that day's.
 pub async fn passages(
     db: &Db,
     checkpoint_id: i64,
     day: Option<NaiveDate>,
+    until: DateTime<Utc>,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<PassageRow>> {
     let sql = if day.is_some() {
-        format!("{PASSAGE_SELECT} WHERE p.checkpoint_id = $1 AND p.pass_date = $2 ORDER BY p.passed_at DESC, p.id DESC LIMIT $3 OFFSET $4")
+        format!("{PASSAGE_SELECT} WHERE p.checkpoint_id = $1 AND p.pass_date = $2 AND p.passed_at <= $5 ORDER BY p.passed_at DESC, p.id DESC LIMIT $3 OFFSET $4")
     } else {
-        format!("{PASSAGE_SELECT} WHERE p.checkpoint_id = $1 AND $2 IS NULL ORDER BY p.passed_at DESC, p.id DESC LIMIT $3 OFFSET $4")
+        format!("{PASSAGE_SELECT} WHERE p.checkpoint_id = $1 AND $2 IS NULL AND p.passed_at <= $5 ORDER BY p.passed_at DESC, p.id DESC LIMIT $3 OFFSET $4")
     };
     Ok(
         on_db!(db, p => sqlx::query_as::<_, PassageRow>(&sql).bind(checkpoint_id).bind(day)
-        .bind(limit).bind(offset).fetch_all(p).await?),
+        .bind(limit).bind(offset).bind(until).fetch_all(p).await?),
     )
 }
 
@@ -513,45 +515,47 @@ pub fn at_staff_checkpoints(column: &str, param: usize) -> String {
 }
 
 /// Counts per checkpoint and day over a period (both ends included), within the scope and,
-/// with `staff`, the account's checkpoints.
+/// with `staff`, the account's checkpoints; of the passages up to `until` (the app's now).
 pub async fn counts_by_day(
     db: &Db,
     scope: &Scope,
     staff: Option<i64>,
     from: NaiveDate,
     to: NaiveDate,
+    until: DateTime<Utc>,
 ) -> Result<Vec<DayCounts>> {
     let (lo, hi) = scope.range();
     let sql = format!(
         "SELECT p.checkpoint_id, p.pass_date, {SUMS} FROM passages p \
-         WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 \
+         WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 AND p.passed_at <= $6 \
          AND {} GROUP BY p.checkpoint_id, p.pass_date ORDER BY p.pass_date DESC, p.checkpoint_id",
         at_staff_checkpoints("p.checkpoint_id", 5)
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, DayCounts>(&sql).bind(&lo).bind(&hi).bind(from).bind(to)
-        .bind(staff.unwrap_or(-1)).fetch_all(p).await?),
+        .bind(staff.unwrap_or(-1)).bind(until).fetch_all(p).await?),
     )
 }
 
-/// Counts per county over a period.
+/// Counts per county over a period, of the passages up to `until`.
 pub async fn counts_by_county(
     db: &Db,
     scope: &Scope,
     staff: Option<i64>,
     from: NaiveDate,
     to: NaiveDate,
+    until: DateTime<Utc>,
 ) -> Result<Vec<CountyCounts>> {
     let (lo, hi) = scope.range();
     let sql = format!(
         "SELECT SUBSTR(p.jurisdiction_code, 1, 6) AS county, {SUMS} FROM passages p \
-         WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 \
+         WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 AND p.passed_at <= $6 \
          AND {} GROUP BY SUBSTR(p.jurisdiction_code, 1, 6) ORDER BY county",
         at_staff_checkpoints("p.checkpoint_id", 5)
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, CountyCounts>(&sql).bind(&lo).bind(&hi).bind(from).bind(to)
-        .bind(staff.unwrap_or(-1)).fetch_all(p).await?),
+        .bind(staff.unwrap_or(-1)).bind(until).fetch_all(p).await?),
     )
 }
 

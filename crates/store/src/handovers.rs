@@ -111,38 +111,43 @@ pub async fn received(
     which: Which,
     now: DateTime<Utc>,
     limit: i64,
+    offset: i64,
 ) -> Result<Vec<HandoverRow>> {
     let (lo, hi) = scope.range();
     let cond = match which {
         Which::Pending => "h.status = 'pending' AND h.made_at <= $3 ORDER BY h.due_at, h.id",
-        Which::Overdue => "h.status = 'pending' AND h.due_at < $3 ORDER BY h.due_at, h.id",
+        Which::Overdue => "h.status = 'pending' AND h.due_at < $3 AND h.made_at <= $3 ORDER BY h.due_at, h.id",
         Which::Acknowledged => {
             "h.status = 'acknowledged' AND h.made_at <= $3 ORDER BY h.acknowledged_at DESC, h.id DESC"
         }
     };
-    let sql =
-        format!("{HANDOVER_SELECT} WHERE h.to_code >= $1 AND h.to_code < $2 AND {cond} LIMIT $4");
+    let sql = format!(
+        "{HANDOVER_SELECT} WHERE h.to_code >= $1 AND h.to_code < $2 AND {cond} LIMIT $4 OFFSET $5"
+    );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, HandoverRow>(&sql).bind(&lo).bind(&hi).bind(now).bind(limit)
-        .fetch_all(p).await?),
+        .bind(offset).fetch_all(p).await?),
     )
 }
 
-/// Hand-overs made by the checkpoints of a scope, the latest first.
+/// Hand-overs made by the checkpoints of a scope up to `now`, the latest first.
 pub async fn sent(
     db: &Db,
     scope: &Scope,
     staff: Option<i64>,
+    now: DateTime<Utc>,
     limit: i64,
+    offset: i64,
 ) -> Result<Vec<HandoverRow>> {
     let (lo, hi) = scope.range();
     let sql = format!(
-        "{HANDOVER_SELECT} WHERE h.from_code >= $1 AND h.from_code < $2 AND {} ORDER BY h.id DESC LIMIT $3",
+        "{HANDOVER_SELECT} WHERE h.from_code >= $1 AND h.from_code < $2 AND {} AND h.made_at <= $5 \
+         ORDER BY h.id DESC LIMIT $3 OFFSET $6",
         at_staff_checkpoints("p.checkpoint_id", 4)
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, HandoverRow>(&sql).bind(&lo).bind(&hi).bind(limit)
-        .bind(staff.unwrap_or(-1)).fetch_all(p).await?),
+        .bind(staff.unwrap_or(-1)).bind(now).bind(offset).fetch_all(p).await?),
     )
 }
 

@@ -167,7 +167,7 @@ impl App {
             Some(d) => parse_date("date", d)?,
             None => self.today(),
         };
-        let counts = store::counts_by_day(&self.db, &actor.scope, None, day, day)
+        let counts = store::counts_by_day(&self.db, &actor.scope, None, day, day, self.now())
             .await?
             .into_iter()
             .find(|r| r.checkpoint_id == id)

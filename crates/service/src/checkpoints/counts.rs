@@ -33,7 +33,7 @@ impl App {
             .collect();
         let mut total = CountsView::default();
         let by_day: Vec<DayCountView> =
-            store::counts_by_day(&self.db, &actor.scope, staff, from, to)
+            store::counts_by_day(&self.db, &actor.scope, staff, from, to, self.now())
                 .await?
                 .into_iter()
                 .map(|r| {
@@ -47,7 +47,8 @@ impl App {
                     }
                 })
                 .collect();
-        let rows = store::counts_by_county(&self.db, &actor.scope, staff, from, to).await?;
+        let rows =
+            store::counts_by_county(&self.db, &actor.scope, staff, from, to, self.now()).await?;
         let counties: Vec<&str> = rows.iter().map(|r| r.county.as_str()).collect();
         let names = jurisdiction::names_of(&self.db, &counties).await?;
         let mut by_county = Vec::new();

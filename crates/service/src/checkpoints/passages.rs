@@ -124,7 +124,8 @@ impl App {
         if !(1..=100_000).contains(&page) {
             return Err(ServiceError::invalid("page", "页码应为正整数"));
         }
-        let rows = store::passages(&self.db, id, day, PAGE, crate::page_offset(page, PAGE)).await?;
+        let offset = crate::page_offset(page, PAGE);
+        let rows = store::passages(&self.db, id, day, self.now(), PAGE, offset).await?;
         let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
         let mut t = self.travellers_by_passage(&ids).await?;
         Ok(rows.into_iter().map(|p| passage_view(p, &mut t)).collect())

@@ -415,6 +415,92 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
             }
         }
     }
+    passages.extend(evening_arrivals(ids[0].0, ids[0].1, person));
     store::insert_passages(tx, &passages, now).await?;
     Ok(passages.len())
+}
+
+/// Travellers registered at 格尔木南出口 on the evening of the demo's day for 博爱巷第一网格:
+/// (hour, minute, name, origin, area of the ID number, plate, temperature in tenths, reason).
+/// Their hand-overs are what the grid worker has to acknowledge on that day; the story's
+/// records stop before the grid worker does.
+type Arrival = (
+    u32,
+    u32,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i32,
+    &'static str,
+);
+
+const EVENING_ARRIVALS: &[Arrival] = &[
+    (
+        19,
+        12,
+        "马永福",
+        "青海省西宁市",
+        "630102",
+        "青A·37215",
+        364,
+        "返岗复工",
+    ),
+    (
+        19,
+        41,
+        "韩玉兰",
+        "甘肃省敦煌市",
+        "620982",
+        "甘F·20871",
+        366,
+        "探亲",
+    ),
+];
+
+fn evening_arrivals(checkpoint_id: i64, code: &str, person: u64) -> Vec<NewPassage> {
+    let date = super::demo_day();
+    let grid = super::monitoring::DEMO_GRID;
+    EVENING_ARRIVALS
+        .iter()
+        .enumerate()
+        .map(
+            |(i, (hour, minute, name, origin, area, plate, temperature, reason))| {
+                let passed_at = super::gen::at(date, *hour, *minute);
+                NewPassage {
+                    checkpoint_id,
+                    jurisdiction_code: code.to_string(),
+                    passed_at,
+                    pass_date: date,
+                    plate: Some(plate.to_string()),
+                    vehicle_class: Some("car".into()),
+                    origin_code: None,
+                    origin_text: origin.to_string(),
+                    travel_history: format!("14 天内在{origin}"),
+                    reason: reason.to_string(),
+                    idempotency_key: None,
+                    recorded_by: "checkpoint_worker".into(),
+                    travellers: vec![NewTraveller {
+                        is_driver: true,
+                        name: name.to_string(),
+                        id_number: id_number(area, person + 1 + i as u64),
+                        phone: Some(format!(
+                            "138{:08}",
+                            (person + 1 + i as u64) * 7_919 % 100_000_000
+                        )),
+                        temperature: *temperature,
+                        fever: is_fever(*temperature),
+                        outcome: "through".into(),
+                        destination_code: Some(grid.to_string()),
+                        destination_text: "昆仑路街道博爱巷第一网格".into(),
+                        handover: Some(NewHandover {
+                            to_code: grid.to_string(),
+                            due_at: passed_at + Duration::hours(2),
+                            acknowledged: None,
+                        }),
+                    }],
+                }
+            },
+        )
+        .collect()
 }

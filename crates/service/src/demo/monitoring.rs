@@ -215,6 +215,70 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
             });
         }
     }
+    rows.push(evening_case(tx, serial + 1).await?);
     store::load_cases(tx, &rows, at(end, 20, 0)).await?;
     Ok(rows.len())
+}
+
+/// The demo's grid, 博爱巷第一网格, where the grid worker of the demo works.
+pub const DEMO_GRID: &str = "632801001001001";
+
+/// A close contact of 博爱巷第一网格 in home quarantine since 2020-02-26, followed up that
+/// evening and on the morning of 02-27; the evening's follow-up of 02-27 is the grid's work
+/// waiting on the demo's day (the story's records stop there for this case).
+async fn evening_case(tx: &mut Tx, serial: u64) -> ServiceResult<LoadCase> {
+    let start = day(2, 26);
+    let last_exposure = day(2, 24);
+    let mut people = store::people_under(tx, DEMO_GRID, 3).await?;
+    if people.is_empty() {
+        people = store::people_under(tx, &DEMO_GRID[..12], 3).await?;
+    }
+    let responsible = people
+        .iter()
+        .zip([Duty::GridWorker, Duty::Doctor, Duty::Cadre])
+        .map(|(p, duty)| NewResponsible {
+            person_id: *p,
+            duty: duty.as_str().into(),
+        })
+        .collect();
+    let followups: Vec<NewFollowup> = [(start, 18, 10, 364), (day(2, 27), 8, 25, 362)]
+        .into_iter()
+        .map(|(d, h, m, temperature)| NewFollowup {
+            case_id: 0,
+            followed_at: at(d, h, m),
+            temperature,
+            symptoms: symptoms_text(&[Symptom::None]),
+            abnormal: false,
+            note: String::new(),
+            recorded_by: "grid_worker".into(),
+        })
+        .collect();
+    let last = followups.last().map(|f| f.followed_at);
+    Ok(LoadCase {
+        case: NewCase {
+            kind: CaseKind::Home.as_str().into(),
+            name: "冶秀兰".into(),
+            id_number: id_number("630102", serial),
+            phone: Some(format!("139970{:05}", 10_000 + serial)),
+            screened_person_id: None,
+            traveller_id: None,
+            jurisdiction_code: DEMO_GRID.into(),
+            place: "格尔木市博爱巷12号院3单元".into(),
+            reason: "确诊病例密切接触者".into(),
+            last_exposure,
+            start_date: start,
+            planned_end: planned_end(last_exposure, DEFAULT_MONITORING_DAYS),
+            next_due_at: last.unwrap_or_else(|| at(start, 18, 0)) + Duration::hours(12),
+            created_by: "grid_worker".into(),
+            responsible,
+        },
+        status: "active".into(),
+        last_followup_at: last,
+        referral_clinic: None,
+        referred_at: None,
+        released_on: None,
+        released_by: None,
+        followups,
+        alerts: vec![],
+    })
 }

@@ -124,6 +124,8 @@ pub struct HandoversQuery {
     pub place: Option<String>,
     /// 至多返回条数（默认 100，至多 500）
     pub limit: Option<i64>,
+    /// 跳过的条数（分页，默认 0）
+    pub offset: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

@@ -57,13 +57,24 @@ impl App {
         let scope = self.narrowed(actor, &q.place).await?;
         let now = self.now();
         let limit = q.limit.unwrap_or(100).clamp(1, 500);
+        let offset = q.offset.unwrap_or(0);
+        if !(0..=10_000_000).contains(&offset) {
+            return Err(ServiceError::invalid("offset", "跳过条数应为非负整数"));
+        }
         let rows = match which {
-            "pending" | "" => store::received(&self.db, &scope, Which::Pending, now, limit).await?,
-            "overdue" => store::received(&self.db, &scope, Which::Overdue, now, limit).await?,
-            "acknowledged" => {
-                store::received(&self.db, &scope, Which::Acknowledged, now, limit).await?
+            "pending" | "" => {
+                store::received(&self.db, &scope, Which::Pending, now, limit, offset).await?
             }
-            "sent" => store::sent(&self.db, &scope, restricted_to(actor), limit).await?,
+            "overdue" => {
+                store::received(&self.db, &scope, Which::Overdue, now, limit, offset).await?
+            }
+            "acknowledged" => {
+                store::received(&self.db, &scope, Which::Acknowledged, now, limit, offset).await?
+            }
+            "sent" => {
+                let staff = restricted_to(actor);
+                store::sent(&self.db, &scope, staff, now, limit, offset).await?
+            }
             other => {
                 return Err(ServiceError::invalid(
                     "which",

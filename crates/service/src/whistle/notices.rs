@@ -111,9 +111,11 @@ impl App {
         let dept = self.department_of(actor).await?.map(|d| d.id);
         let place = actor.home_code().unwrap_or_default();
         let limit = q.limit.unwrap_or(100).clamp(1, 500);
-        let rows = store::inbox(&self.db, uid, dept, &place, q.unread == Some(true), limit).await?;
+        let now = self.now();
+        let unread_only = q.unread == Some(true);
+        let rows = store::inbox(&self.db, uid, dept, &place, unread_only, now, limit).await?;
         Ok(Inbox {
-            unread: store::unread_count(&self.db, uid, dept, &place).await?,
+            unread: store::unread_count(&self.db, uid, dept, &place, now).await?,
             notices: rows
                 .into_iter()
                 .map(|n| notice_view(n, uid))
@@ -129,7 +131,7 @@ impl App {
         let Some(uid) = actor.user_id else { return 0 };
         let dept = self.department_of(actor).await.ok().flatten().map(|d| d.id);
         let place = actor.home_code().unwrap_or_default();
-        store::unread_count(&self.db, uid, dept, &place)
+        store::unread_count(&self.db, uid, dept, &place, self.now())
             .await
             .unwrap_or(0)
     }

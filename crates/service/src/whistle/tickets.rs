@@ -146,6 +146,7 @@ impl App {
                 .and_then(SourceKind::parse)
                 .map(|s| s.as_str().to_string()),
             source_id: q.source_id,
+            raised_until: Some(now),
         };
         let limit = q.limit.unwrap_or(100).clamp(1, 500);
         let offset = q.offset.unwrap_or(0).max(0);

@@ -61,35 +61,39 @@ const NOTICE_SELECT: &str =
     "SELECT id, ticket_id, event, message, user_id, department_id, jurisdiction_code, \
      place_code, created_at, read_at, read_by FROM notices";
 
-/// The inbox of a user: notices to the user, to its department, and to its place.
+/// The inbox of a user: notices to the user, to its department, and to its place, written
+/// up to `until` (the app's now).
 pub async fn inbox(
     db: &Db,
     user_id: i64,
     department_id: Option<i64>,
     place: &str,
     unread_only: bool,
+    until: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<NoticeRow>> {
     let sql = format!(
         "{NOTICE_SELECT} WHERE (user_id = $1 OR ($2 IS NOT NULL AND department_id = $2) OR jurisdiction_code = $3) \
-         AND ($4 = 0 OR read_at IS NULL) ORDER BY id DESC LIMIT $5"
+         AND ($4 = 0 OR read_at IS NULL) AND created_at <= $6 ORDER BY id DESC LIMIT $5"
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, NoticeRow>(&sql).bind(user_id).bind(department_id).bind(place)
-        .bind(i32::from(unread_only)).bind(limit).fetch_all(p).await?),
+        .bind(i32::from(unread_only)).bind(limit).bind(until).fetch_all(p).await?),
     )
 }
 
+/// How many notices of the inbox, written up to `until`, are unread.
 pub async fn unread_count(
     db: &Db,
     user_id: i64,
     department_id: Option<i64>,
     place: &str,
+    until: DateTime<Utc>,
 ) -> Result<i64> {
     Ok(on_db!(db, p => sqlx::query_scalar(
         "SELECT COUNT(*) FROM notices WHERE (user_id = $1 OR ($2 IS NOT NULL AND department_id = $2) OR jurisdiction_code = $3) \
-         AND read_at IS NULL")
-        .bind(user_id).bind(department_id).bind(place).fetch_one(p).await?))
+         AND read_at IS NULL AND created_at <= $4")
+        .bind(user_id).bind(department_id).bind(place).bind(until).fetch_one(p).await?))
 }
 
 pub async fn notice(db: &Db, id: i64) -> Result<Option<NoticeRow>> {

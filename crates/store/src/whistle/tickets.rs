@@ -107,6 +107,8 @@ pub struct TicketFilter {
     /// Only tickets raised from this record.
     pub source_kind: Option<String>,
     pub source_id: Option<i64>,
+    /// Only tickets raised up to this time (the app's now: a later one is not raised yet).
+    pub raised_until: Option<DateTime<Utc>>,
 }
 
 pub async fn tickets(
@@ -125,13 +127,14 @@ pub async fn tickets(
          AND ($9 IS NULL OR (t.status IN ('open', 'working') AND (t.resolve_due_at < $9 OR EXISTS \
               (SELECT 1 FROM ticket_calls c WHERE c.ticket_id = t.id AND c.status = 'called' AND c.accept_due_at < $9)))) \
          AND ($10 IS NULL OR t.source_kind = $10) AND ($11 IS NULL OR t.source_id = $11) \
+         AND ($14 IS NULL OR t.raised_at <= $14) \
          ORDER BY t.id DESC LIMIT $12 OFFSET $13"
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, TicketRow>(&sql).bind(&lo).bind(&hi)
         .bind(&f.status).bind(&f.kind).bind(&f.category).bind(f.department_id).bind(&f.level_code)
         .bind(f.raised_by_user).bind(f.overdue_at).bind(&f.source_kind).bind(f.source_id)
-        .bind(limit).bind(offset).fetch_all(p).await?),
+        .bind(limit).bind(offset).bind(f.raised_until).fetch_all(p).await?),
     )
 }
 

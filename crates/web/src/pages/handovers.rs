@@ -7,7 +7,7 @@
 use crate::display::delay_text;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{get, non_empty, refused_on_form, refused_page, Done};
+use crate::forms::{get, non_empty, page_number, query_of, refused_on_form, refused_page, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -56,13 +56,21 @@ struct ListPage {
     which: String,
     place: String,
     now: String,
+    page: i64,
+    has_next: bool,
+    prev_query: String,
+    next_query: String,
 }
+
+/// Hand-overs a page of the list shows (a phone scrolls through fifty at most).
+const PAGE_SIZE: i64 = 50;
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     which: Option<String>,
     place: Option<String>,
     date: Option<String>,
+    page: Option<String>,
 }
 
 pub async fn list(
@@ -93,27 +101,42 @@ pub async fn list(
         Some(w) => w,
         None => "pending".into(),
     };
-    let lines = st
+    let page = page_number(&q.page)?;
+    // One more than a page, to know whether there is a next one.
+    let mut found = st
         .app
         .handovers(
             &actor,
             &HandoversQuery {
                 which: Some(which.clone()),
                 place: place.clone(),
-                limit: Some(200),
+                limit: Some(PAGE_SIZE + 1),
+                offset: Some(dualtrack_service::page_offset(page, PAGE_SIZE)),
             },
         )
-        .await?
-        .into_iter()
-        .map(line)
-        .collect();
+        .await?;
+    let has_next = found.len() as i64 > PAGE_SIZE;
+    found.truncate(PAGE_SIZE as usize);
+    let lines = found.into_iter().map(line).collect();
+    let query = |p: i64| {
+        query_of(&[
+            ("which", Some(which.clone())),
+            ("place", place.clone()),
+            ("date", non_empty(&q.date)),
+            ("page", Some(p.to_string())),
+        ])
+    };
     let page = ListPage {
         nav: Nav::of(&st, &actor).await,
         f,
         lines,
+        prev_query: query(page - 1),
+        next_query: query(page + 1),
         which,
         place: place.unwrap_or_default(),
         now: display(st.app.now()),
+        page,
+        has_next,
     };
     Ok(render(&page))
 }

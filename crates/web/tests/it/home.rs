@@ -68,14 +68,14 @@ async fn every_role_opens_on_its_work_of_the_day(engine: Engine) {
             );
         }
     }
-    // A grid worker's lists are its records: on the demo's evening every hand-over to
-    // 博爱巷第一网格 was acknowledged and its cases released, so they say so; a traveller
-    // registered at a checkpoint for the grid is on the grid worker's home at once, with
-    // the link that acknowledges it.
+    // A grid worker's lists are its records: on the demo's evening two travellers for
+    // 博爱巷第一网格 wait to be acknowledged (see `demo_work`); a traveller registered at a
+    // checkpoint for the grid is on the grid worker's home at once, with the link that
+    // acknowledges it.
     let mut b = Browser::new(&t);
     b.login("grid_worker").await;
     let home = b.get("/").await;
-    assert!(home.text.contains("没有待接收的交接"), "{}", home.text);
+    assert!(home.text.contains("id=\"task-handovers\""), "{}", home.text);
     // A grid has no places below it: a sentence, not an empty table.
     assert!(home.text.contains("之下没有再分的区划"), "{}", home.text);
     assert!(!home.text.contains("<th>层级</th>"), "{}", home.text);
