@@ -14,7 +14,7 @@ use crate::scaled;
 use crate::stats::percentiles;
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_service::demo::DEMO_PASSWORD;
-use dualtrack_service::{App, Security};
+use dualtrack_service::App;
 use dualtrack_store::{bulk, Db};
 use dualtrack_web::{AppState, WebConfig};
 use std::path::PathBuf;
@@ -186,7 +186,7 @@ async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
     let db = Db::connect(&format!("sqlite://{}", path.display())).await?;
     db.migrate().await?;
     bulk::ensure_parts_table(&db).await?;
-    let app = App::new(db.clone(), Security::default());
+    let app = App::new(db.clone(), crate::bench_security());
     println!(
         "指挥视图全省基准（SQLite 文件 {}，规模 ×{}）",
         path.display(),

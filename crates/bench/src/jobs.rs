@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_service::auth::SessionKind;
 use dualtrack_service::checkpoints::PassageInput;
-use dualtrack_service::{Actor, App, Security};
+use dualtrack_service::{Actor, App};
 use dualtrack_store::checkpoints::{self as cp, NewPassage, NewTraveller};
 use dualtrack_store::{on_db, supplies, Db};
 use std::path::PathBuf;
@@ -269,7 +269,7 @@ pub async fn run(o: Jobs) -> anyhow::Result<()> {
     )
     .await?;
     let batch = if o.batch == 0 { usize::MAX } else { o.batch };
-    let app = App::new(db.clone(), Security::default()).with_job_batch(batch);
+    let app = App::new(db.clone(), crate::bench_security()).with_job_batch(batch);
     println!(
         "后台任务基准（{}，{}，规模 ×{}，{} 个并发登记，{}）",
         db.engine().name(),

@@ -28,7 +28,7 @@ pub async fn fresh_sqlite(file: &str) -> anyhow::Result<(tempfile::TempDir, Db, 
     let url = format!("sqlite://{}", dir.path().join(file).display());
     let db = Db::connect(&url).await?;
     db.migrate().await?;
-    let app = App::new(db.clone(), Security::default());
+    let app = App::new(db.clone(), crate::bench_security());
     Ok((dir, db, app))
 }
 
@@ -77,6 +77,17 @@ pub async fn make_supplies(db: &Db, scale: f64) -> anyhow::Result<String> {
         r.pairs.len(),
         r.days
     ))
+}
+
+/// The security settings of a benchmark's application: its own accounts sign in with
+/// their password alone and keep it (what is measured is the work, not the login).
+pub fn bench_security() -> Security {
+    let mut s = Security {
+        second_factor: dualtrack_service::second_factor::Policy::Optional,
+        ..Security::default()
+    };
+    s.password_policy.change_when_set_by_admin = false;
+    s
 }
 
 /// Creates the account a benchmark signs in as, with one role at the province, unless it

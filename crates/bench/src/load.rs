@@ -7,7 +7,7 @@
 
 use crate::stats::percentile;
 use dualtrack_domain::resident_id::check_char;
-use dualtrack_service::{App, Security};
+use dualtrack_service::App;
 use dualtrack_store::{on_db, Db};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -344,7 +344,7 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
     let db = Db::connect(&url).await?;
     if server.is_none() {
         db.migrate().await?;
-        App::new(db.clone(), Security::default())
+        App::new(db.clone(), crate::bench_security())
             .load_demo()
             .await?;
     }

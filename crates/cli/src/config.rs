@@ -33,6 +33,12 @@ pub struct Settings {
     pub lockout_minutes: i64,
     pub password_min_length: usize,
     pub password_min_classes: usize,
+    /// How many previous passwords of an account may not be used again (0: none).
+    pub password_history: usize,
+    /// Days after which a password must be changed (0: never).
+    pub password_max_age_days: u32,
+    /// A password set by an administrator is changed at the next login.
+    pub password_change_when_set_by_admin: bool,
     /// Who must log in with a second factor: "privileged" (the three administrators and the
     /// roles that may see personal data in full), "all" or "optional". Unset: "privileged",
     /// and "optional" on `serve --demo`.
@@ -290,6 +296,9 @@ impl Default for Settings {
             lockout_minutes: 30,
             password_min_length: 10,
             password_min_classes: 3,
+            password_history: 5,
+            password_max_age_days: 0,
+            password_change_when_set_by_admin: true,
             second_factor: None,
             resumption: ResumptionSettings::default(),
             prevention: PreventionSettings::default(),
@@ -318,6 +327,12 @@ impl fmt::Debug for Settings {
             .field("lockout_minutes", &self.lockout_minutes)
             .field("password_min_length", &self.password_min_length)
             .field("password_min_classes", &self.password_min_classes)
+            .field("password_history", &self.password_history)
+            .field("password_max_age_days", &self.password_max_age_days)
+            .field(
+                "password_change_when_set_by_admin",
+                &self.password_change_when_set_by_admin,
+            )
             .field("second_factor", &self.second_factor)
             .field("resumption", &self.resumption)
             .field("prevention", &self.prevention)
@@ -354,6 +369,9 @@ const KEYS: &[&str] = &[
     "lockout_minutes",
     "password_min_length",
     "password_min_classes",
+    "password_history",
+    "password_max_age_days",
+    "password_change_when_set_by_admin",
     "second_factor",
     "resumption.report_due_hour",
     "prevention.grid_report_due_hour",
@@ -484,6 +502,9 @@ impl Settings {
                 min_classes: self.password_min_classes,
                 // Only `serve --demo` allows the published demo password.
                 allow_demo_password: false,
+                history: self.password_history,
+                max_age_days: self.password_max_age_days,
+                change_when_set_by_admin: self.password_change_when_set_by_admin,
             },
             second_factor: self.second_factor.unwrap_or_default(),
         }
@@ -571,6 +592,12 @@ lockout_minutes = 30
 # 密码策略：最短长度；至少包含小写、大写、数字、其他符号中的几类。
 password_min_length = 10
 password_min_classes = 3
+# 不得与最近几个用过的密码相同（0 表示不限）。
+password_history = 5
+# 密码使用期限（天）：超过后登录须先修改（0 表示不限；等级保护常要求 90）。
+password_max_age_days = 0
+# 管理员设置的密码（新建账户、重置密码）在下次登录时须由本人修改。
+password_change_when_set_by_admin = true
 
 # 双因素认证（验证器上的 6 位动态口令）：privileged——系统管理员、安全管理员、审计员和可查看明文的角色
 # 必须启用（未启用者登录后只能先设置）；all——所有账户必须启用；optional——都可自愿启用。

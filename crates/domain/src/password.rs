@@ -74,6 +74,16 @@ pub struct PasswordPolicy {
     /// The demo password may be set (a server run with `--demo` only).
     #[serde(default)]
     pub allow_demo_password: bool,
+    /// How many of an account's previous passwords may not be used again (0: none).
+    #[serde(default)]
+    pub history: usize,
+    /// Days after which a password must be changed (0: never).
+    #[serde(default)]
+    pub max_age_days: u32,
+    /// A password set by an administrator (a new account, a reset) is changed at the next
+    /// login.
+    #[serde(default)]
+    pub change_when_set_by_admin: bool,
 }
 
 impl Default for PasswordPolicy {
@@ -82,6 +92,9 @@ impl Default for PasswordPolicy {
             min_length: 10,
             min_classes: 3,
             allow_demo_password: false,
+            history: 5,
+            max_age_days: 0,
+            change_when_set_by_admin: true,
         }
     }
 }

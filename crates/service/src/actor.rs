@@ -23,6 +23,9 @@ pub struct Actor {
     /// The account's roles require a second factor it has not set up: the session may do
     /// nothing else until it is.
     pub must_enrol: bool,
+    /// The account's password was set by an administrator or is past its age: the session
+    /// may do nothing but change it.
+    pub must_change_password: bool,
 }
 
 impl Actor {
@@ -42,6 +45,7 @@ impl Actor {
             csrf_token: String::new(),
             is_cli: true,
             must_enrol: false,
+            must_change_password: false,
         }
     }
 

@@ -121,6 +121,7 @@ pub(crate) fn actor_of(u: &UserRow, roles: Vec<String>, source_addr: &str) -> Se
         csrf_token: String::new(),
         is_cli: false,
         must_enrol: false,
+        must_change_password: false,
     })
 }
 
@@ -332,6 +333,7 @@ impl App {
         actor.session_id = Some(sid);
         actor.csrf_token = csrf_token.clone();
         actor.must_enrol = proved == crate::second_factor::SESSION_ENROL;
+        actor.must_change_password = self.password_to_change(&u);
         Ok(LoginOutcome {
             token,
             csrf_token,
@@ -369,7 +371,18 @@ impl App {
         actor.session_id = Some(s.session_id);
         actor.csrf_token = s.csrf_token;
         actor.must_enrol = s.second_factor == crate::second_factor::SESSION_ENROL;
+        actor.must_change_password = self.password_to_change(u);
         Ok(actor)
+    }
+
+    /// Whether an account must change its password before anything else: set by an
+    /// administrator, or older than the policy allows.
+    pub fn password_to_change(&self, u: &UserRow) -> bool {
+        let max = self.security.password_policy.max_age_days;
+        u.must_change_password
+            || (max > 0
+                && crate::clock::wall() - u.password_changed_at
+                    > chrono::Duration::days(i64::from(max)))
     }
 
     pub async fn logout(&self, actor: &Actor) -> ServiceResult<()> {

@@ -259,6 +259,9 @@ impl App {
         })?;
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         store::set_roles(&mut tx, id, &names).await?;
+        if self.security.password_policy.change_when_set_by_admin {
+            store::set_must_change(&mut tx, id, true).await?;
+        }
         let detail = format!("{display_name}，{}，角色：{}", code, role_names(&roles));
         let audit = actor.audit(
             Action::UserCreate,
@@ -382,9 +385,22 @@ impl App {
         }
         self.check_new_password("new_password", new, &u.username, Some(&u.password_hash))
             .await?;
+        let history = self.security.password_policy.history;
+        if history > 1 {
+            let n = i64::try_from(history - 1).unwrap_or(i64::MAX);
+            for old in store::previous_hashes(&self.db, id, n).await? {
+                if crate::auth::verify(new, &old).await {
+                    return Err(ServiceError::invalid(
+                        "new_password",
+                        format!("新密码不能与最近用过的 {history} 个密码相同"),
+                    ));
+                }
+            }
+        }
         let hash = hash_password(new).await?;
+        let must_change = !own && self.security.password_policy.change_when_set_by_admin;
         let mut tx = self.db.begin().await?;
-        store::set_password(&mut tx, id, &hash, crate::clock::wall()).await?;
+        store::set_password(&mut tx, id, &hash, crate::clock::wall(), must_change).await?;
         let ended = session::delete_for_user(&mut tx, id).await?;
         let detail = if own {
             format!("本人修改，结束 {ended} 个会话")
@@ -396,7 +412,6 @@ impl App {
         Ok(())
     }
 
-    /// Locks (or unlocks) an account. Locking ends its sessions.
     /// Removes an account's second factor (the security administrator; an administrator's
     /// account on the command line), ending its sessions: at its next login it enrols again
     /// if its roles require it.
@@ -431,6 +446,7 @@ impl App {
         Ok(())
     }
 
+    /// Locks (or unlocks) an account. Locking ends its sessions.
     pub async fn set_user_locked(
         &self,
         actor: &Actor,

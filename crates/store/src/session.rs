@@ -62,7 +62,7 @@ pub async fn authenticated(db: &Db, token_hash: &str) -> Result<Option<Authentic
     let sql = format!(
         "SELECT s.id AS session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.second_factor, \
          u.id, u.username, u.display_name, u.password_hash, u.jurisdiction_code, u.failed_logins, \
-         u.locked_until, u.disabled, u.created_at, u.password_changed_at, \
+         u.locked_until, u.disabled, u.created_at, u.password_changed_at, u.must_change_password, \
          (SELECT {roles} FROM user_roles r WHERE r.user_id = u.id) AS role_list \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
     );

@@ -16,11 +16,13 @@ pub struct UserRow {
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub password_changed_at: DateTime<Utc>,
+    /// Set by an administrator's password: to be changed at the next login.
+    pub must_change_password: bool,
 }
 
 const COLUMNS: &str =
     "id, username, display_name, password_hash, jurisdiction_code, failed_logins, \
-     locked_until, disabled, created_at, password_changed_at";
+     locked_until, disabled, created_at, password_changed_at, must_change_password";
 
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -155,10 +157,37 @@ pub async fn clear_failed_logins(tx: &mut Tx, id: i64) -> Result<()> {
     Ok(())
 }
 
-pub async fn set_password(tx: &mut Tx, id: i64, hash: &str, at: DateTime<Utc>) -> Result<()> {
-    on_tx!(tx, e => sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1")
-        .bind(id).bind(hash).bind(at).execute(&mut *e).await?.rows_affected());
+/// Sets a new password, keeping the one it replaces in the account's history; `must_change`
+/// when an administrator set it.
+pub async fn set_password(
+    tx: &mut Tx,
+    id: i64,
+    hash: &str,
+    at: DateTime<Utc>,
+    must_change: bool,
+) -> Result<()> {
+    on_tx!(tx, e => {
+        sqlx::query("INSERT INTO password_history (user_id, password_hash, replaced_at) \
+                     SELECT id, password_hash, $2 FROM users WHERE id = $1")
+            .bind(id).bind(at).execute(&mut *e).await?;
+        sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3, must_change_password = $4 WHERE id = $1")
+            .bind(id).bind(hash).bind(at).bind(must_change).execute(&mut *e).await?.rows_affected()
+    });
     Ok(())
+}
+
+/// Marks an account's password as one to change at its next login.
+pub async fn set_must_change(tx: &mut Tx, id: i64, must: bool) -> Result<()> {
+    on_tx!(tx, e => sqlx::query("UPDATE users SET must_change_password = $2 WHERE id = $1")
+        .bind(id).bind(must).execute(&mut *e).await?.rows_affected());
+    Ok(())
+}
+
+/// The hashes of the passwords an account had before, newest first.
+pub async fn previous_hashes(db: &Db, id: i64, n: i64) -> Result<Vec<String>> {
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, String>(
+        "SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
+        .bind(id).bind(n).fetch_all(p).await?))
 }
 
 pub async fn set_disabled(tx: &mut Tx, id: i64, disabled: bool) -> Result<()> {

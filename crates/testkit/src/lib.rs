@@ -61,6 +61,7 @@ impl TestDb {
         let mut security = Security::default();
         security.password_policy.allow_demo_password = true;
         security.second_factor = dualtrack_service::second_factor::Policy::Optional;
+        security.password_policy.change_when_set_by_admin = false;
         App::new(self.db.clone(), security)
     }
 }

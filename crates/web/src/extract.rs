@@ -21,7 +21,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Caller>() {
-            Some(Caller::User(a, _)) if a.must_enrol && !enrolment_may(parts) => {
+            Some(Caller::User(a, _)) if a.must_change_password && !restricted_may(parts) => {
+                Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "password_change_required",
+                    "须先修改密码（密码由管理员设置或已过期）：POST /api/v1/me/password",
+                ))
+            }
+            Some(Caller::User(a, _)) if a.must_enrol && !restricted_may(parts) => {
                 Err(ApiError::new(
                     StatusCode::FORBIDDEN,
                     "second_factor_required",
@@ -43,10 +50,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
     }
 }
 
-/// What a session that must set up its second factor may still do: set it up, or leave.
-fn enrolment_may(parts: &Parts) -> bool {
+/// What a session that must change its password or set up its second factor may still do:
+/// that, or leave.
+fn restricted_may(parts: &Parts) -> bool {
     let p = parts.uri.path();
     p.starts_with(crate::pages::auth::SECOND_FACTOR_PATH)
+        || p == "/me"
+        || p == "/me/password"
+        || p == "/api/v1/me/password"
         || p == "/logout"
         || p == "/api/v1/auth/logout"
         || p == "/api/v1/me"
@@ -68,7 +79,10 @@ impl<S: Send + Sync> FromRequestParts<S> for PageUser {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Caller>() {
-            Some(Caller::User(a, _)) if a.must_enrol && !enrolment_may(parts) => {
+            Some(Caller::User(a, _)) if a.must_change_password && !restricted_may(parts) => {
+                Err(ToLogin("/me?change=1".to_string()))
+            }
+            Some(Caller::User(a, _)) if a.must_enrol && !restricted_may(parts) => {
                 Err(ToLogin(crate::pages::auth::SECOND_FACTOR_PATH.to_string()))
             }
             Some(Caller::User(a, _)) => Ok(PageUser((**a).clone())),

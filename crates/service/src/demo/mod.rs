@@ -145,6 +145,11 @@ impl App {
             .security
             .password_policy
             .allow_demo_password = true;
+        // Its accounts share the published password; nobody is made to change it.
+        with_demo_password
+            .security
+            .password_policy
+            .change_when_set_by_admin = false;
         self.import_region(&cli, Some(HAIXI), &|_, _| {}).await?;
         for (village, names) in GRIDS {
             for name in *names {

@@ -40,6 +40,7 @@ pub fn scheduler_actor(holder: &str) -> Actor {
         csrf_token: String::new(),
         is_cli: false,
         must_enrol: false,
+        must_change_password: false,
     }
 }
 

@@ -173,7 +173,9 @@ pub async fn login(
             let jar = jar
                 .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
                 .add(session_cookie(out.token, secure(&st, &headers)));
-            let to = if out.actor.must_enrol {
+            let to = if out.actor.must_change_password {
+                "/me?change=1".to_string()
+            } else if out.actor.must_enrol {
                 SECOND_FACTOR_PATH.to_string()
             } else {
                 safe_next(&f.next)
@@ -216,6 +218,7 @@ struct MePage {
     username: String,
     error: Option<String>,
     second_factor: Option<SecondFactorState>,
+    must_change: bool,
 }
 
 pub async fn me(State(st): State<AppState>, PageUser(actor): PageUser) -> Response {
@@ -225,6 +228,7 @@ pub async fn me(State(st): State<AppState>, PageUser(actor): PageUser) -> Respon
         username: actor.username.clone(),
         error: None,
         second_factor: st.app.second_factor_state(&actor).await.ok(),
+        must_change: actor.must_change_password,
     })
 }
 
@@ -354,6 +358,7 @@ pub async fn change_password(
                 username: actor.username.clone(),
                 error: Some(message),
                 second_factor: st.app.second_factor_state(&actor).await.ok(),
+                must_change: actor.must_change_password,
             };
             (status, render(&page)).into_response()
         }

@@ -34,6 +34,7 @@ mod monitoring;
 mod openapi;
 mod page_layering;
 mod pages;
+mod password_rules;
 mod prevention;
 mod projects;
 mod resumption;

@@ -1,0 +1,168 @@
+//! Password rules of 等级保护: a password set by an administrator is changed at the next
+//! login before anything else; the last passwords may not come back; a password past its
+//! age is changed at the next login too.
+
+use crate::common;
+
+use axum::http::StatusCode;
+use common::{Browser, TestApp};
+use dualtrack_service::users::NewUserInput;
+use dualtrack_service::Actor;
+use dualtrack_testkit::{on_both_engines, Engine};
+use dualtrack_web::{AppState, WebConfig};
+use serde_json::json;
+
+/// The demo under the production password rules (history 5, change when set by an
+/// administrator), with a maximum age of `max_age_days`.
+async fn ruled(engine: Engine, max_age_days: u32) -> TestApp {
+    let t = TestApp::new(engine).await;
+    let mut app = t.app.clone();
+    app.security.password_policy.change_when_set_by_admin = true;
+    app.security.password_policy.history = 5;
+    app.security.password_policy.max_age_days = max_age_days;
+    let router = dualtrack_web::router(AppState::new(app.clone(), WebConfig::default()));
+    TestApp {
+        app,
+        router,
+        db: t.db,
+    }
+}
+
+async fn login(t: &TestApp, user: &str, password: &str) -> String {
+    let r = t
+        .call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": user, "password": password})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.json()["token"].as_str().expect("token").to_string()
+}
+
+async fn change(t: &TestApp, token: &str, from: &str, to: &str) -> common::Resp {
+    t.post(
+        "/api/v1/me/password",
+        token,
+        json!({"current_password": from, "new_password": to}),
+    )
+    .await
+}
+
+async fn a_password_set_by_an_administrator_is_changed_first(engine: Engine) {
+    let t = ruled(engine, 0).await;
+    t.app
+        .create_user(
+            &Actor::cli(),
+            &NewUserInput {
+                username: "new_worker".into(),
+                display_name: "新网格员".into(),
+                password: "Given#Pass2020".into(),
+                jurisdiction_code: "632801001001".into(),
+                roles: vec!["grid_worker".into()],
+            },
+        )
+        .await
+        .expect("made");
+    let tok = login(&t, "new_worker", "Given#Pass2020").await;
+    let r = t.get("/api/v1/monitoring/cases", &tok).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert_eq!(r.json()["error"]["code"], "password_change_required");
+    // On the pages too: every page leads to the password form.
+    let mut b = Browser::new(&t);
+    b.get("/login").await;
+    let r = b
+        .post(
+            "/login",
+            &[
+                ("username", "new_worker"),
+                ("password", "Given#Pass2020"),
+                ("next", "/"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.location(), "/me?change=1");
+    let r = b.get("/my-grid").await;
+    assert_eq!(r.location(), "/me?change=1");
+    let me = b.get("/me?change=1").await;
+    assert!(me.text.contains("请先修改密码"), "{}", me.text);
+
+    // Changed, the account is free; the old password is refused as new.
+    let r = change(&t, &tok, "Given#Pass2020", "Mine#Own2020a").await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let tok = login(&t, "new_worker", "Mine#Own2020a").await;
+    assert_eq!(
+        t.get("/api/v1/monitoring/cases", &tok).await.status,
+        StatusCode::OK
+    );
+    let r = change(&t, &tok, "Mine#Own2020a", "Given#Pass2020").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.json()["error"]["fields"]["new_password"]
+        .as_str()
+        .unwrap_or("")
+        .contains("最近用过"));
+
+    // Reset by the security administrator: changed first again.
+    let id = t.user_id("new_worker").await;
+    let sec = t.token("secadmin").await;
+    let r = t
+        .post(
+            &format!("/api/v1/users/{id}/password"),
+            &sec,
+            json!({"new_password": "Reset#Pass2020"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let tok = login(&t, "new_worker", "Reset#Pass2020").await;
+    let r = t.get("/api/v1/monitoring/cases", &tok).await;
+    assert_eq!(r.json()["error"]["code"], "password_change_required");
+}
+
+async fn the_last_passwords_do_not_come_back(engine: Engine) {
+    let t = ruled(engine, 0).await;
+    let pw = dualtrack_service::demo::DEMO_PASSWORD;
+    let mut current = pw.to_string();
+    let mut tok = t.token("grid_worker").await;
+    for n in 1..=4 {
+        let next = format!("Round#{n}Pass2020");
+        let r = change(&t, &tok, &current, &next).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+        current = next;
+        tok = login(&t, "grid_worker", &current).await;
+    }
+    // The four before the current one are refused; none is a fifth.
+    for n in 1..=3 {
+        let r = change(&t, &tok, &current, &format!("Round#{n}Pass2020")).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{n}: {}",
+            r.text
+        );
+    }
+}
+
+async fn a_password_past_its_age_is_changed_first(engine: Engine) {
+    let t = ruled(engine, 90).await;
+    let tok = t.token("grid_worker").await;
+    assert_eq!(
+        t.get("/api/v1/monitoring/cases", &tok).await.status,
+        StatusCode::OK
+    );
+    let id = t.user_id("grid_worker").await;
+    let old = dualtrack_service::clock::wall() - chrono::Duration::days(91);
+    dualtrack_store::on_db!(&t.db.db, p => sqlx::query("UPDATE users SET password_changed_at = $1 WHERE id = $2")
+        .bind(old).bind(id).execute(p).await.map(|_| ()))
+    .expect("aged");
+    let r = t.get("/api/v1/monitoring/cases", &tok).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert_eq!(r.json()["error"]["code"], "password_change_required");
+}
+
+on_both_engines!(
+    a_password_set_by_an_administrator_is_changed_first,
+    the_last_passwords_do_not_come_back,
+    a_password_past_its_age_is_changed_first
+);
