@@ -26,6 +26,7 @@ mod input;
 pub mod login_throttle;
 pub mod mobilisation;
 pub mod monitoring;
+pub mod places;
 pub mod prevention;
 pub mod projects;
 pub mod punctuality;
@@ -101,6 +102,8 @@ pub struct App {
     pub job_batch: usize,
     /// Failed logins counted by name and address (shared by the clones of one server).
     pub login_throttle: std::sync::Arc<login_throttle::LoginThrottle>,
+    /// The index of place names for search (shared by the clones of one server).
+    pub places: std::sync::Arc<places::PlaceCache>,
 }
 
 /// Rows a background job writes per transaction unless set otherwise: a few milliseconds of
@@ -122,6 +125,7 @@ impl App {
             whistle: whistle::WhistleSettings::default(),
             job_batch: DEFAULT_JOB_BATCH,
             login_throttle: Default::default(),
+            places: Default::default(),
         }
     }
 

@@ -32,6 +32,7 @@ mod monitoring;
 mod openapi;
 mod page_layering;
 mod pages;
+mod places;
 mod prevention;
 mod projects;
 mod resumption;
