@@ -75,8 +75,15 @@ pub struct PlaceList {
     /// 用户的管辖范围（全部时为空）
     pub home: String,
     #[schema(value_type = Vec<Vec<serde_json::Value>>)]
-    pub places: Vec<(String, String, i64, i64, u8, String, String, String)>,
+    pub places: Vec<PlaceRow>,
 }
+
+/// One place of [`PlaceList`]: code, name, level, parent, in region, pinyin, short name and
+/// its pinyin.
+pub type PlaceRow = (String, String, i64, i64, u8, String, String, String);
+
+/// The order of a place found: recent choice, match, outside the context, level, name length.
+type Rank = (usize, Tier, bool, Level, usize);
 
 #[derive(Debug)]
 struct Entry {
@@ -303,7 +310,7 @@ impl App {
             return Ok(Vec::new());
         }
         let ix = self.place_index().await?;
-        let mut found: Vec<((usize, Tier, bool, Level, usize), &Entry)> = ix
+        let mut found: Vec<(Rank, &Entry)> = ix
             .entries
             .iter()
             .filter(|e| offered(e, &actor.scope))

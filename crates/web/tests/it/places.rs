@@ -276,6 +276,75 @@ async fn an_origin_code_outside_the_region_is_named(engine: Engine) {
     assert_eq!(v["origin"], "湖北省武汉市");
 }
 
+/// Every input of a template that asks for a place code is a place picker: a new form that
+/// asks for a code without it fails here.
+#[test]
+fn every_place_code_input_is_a_picker() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let input = regex::Regex::new(r"<input[^>]*>").expect("regex");
+    let name = regex::Regex::new(r#"name="([a-z_]+)""#).expect("regex");
+    let place_names = [
+        "jurisdiction_code",
+        "place_code",
+        "grid_code",
+        "came_from",
+        "origin",
+        "destination",
+    ];
+    let mut missing = vec![];
+    let mut pickers = 0;
+    for entry in std::fs::read_dir(&dir).expect("templates") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("template");
+        for line in text.lines() {
+            for m in input.find_iter(line) {
+                let tag = m.as_str();
+                if tag.contains("type=\"hidden\"") {
+                    continue;
+                }
+                let n = name
+                    .captures(tag)
+                    .map(|c| c[1].to_string())
+                    .unwrap_or_default();
+                let label_asks_code =
+                    line[..m.start()].ends_with("代码") || line[..m.start()].contains("区划代码");
+                if tag.contains("data-place") {
+                    pickers += 1;
+                } else if place_names.contains(&n.as_str()) || label_asks_code {
+                    missing.push(format!("{}: {tag}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "place codes without the picker:\n{}",
+        missing.join("\n")
+    );
+    assert!(pickers >= 20, "only {pickers} pickers");
+}
+
+async fn the_passage_form_carries_the_picker(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let south = t
+        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
+        .await;
+    let mut b = common::Browser::new(&t);
+    b.login("checkpoint_worker").await;
+    let form = b.get(&format!("/checkpoints/{south}/passage")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text.contains("/assets/picker.js"), "{}", form.text);
+    assert!(form
+        .text
+        .contains(r#"name="origin" value="" data-place="china""#));
+    assert!(form
+        .text
+        .contains(r#"data-place-outside="name" data-place-context="632801""#));
+    let js = b.get("/assets/picker.js").await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(js.text.contains("formdata"));
+}
+
 on_both_engines!(
     wuhan_by_initials_name_and_pinyin,
     a_grid_by_name_in_the_subtree_only,
@@ -283,4 +352,5 @@ on_both_engines!(
     empty_garbage_and_bad_queries_never_fail,
     the_names_list_is_cacheable_and_scoped,
     an_origin_code_outside_the_region_is_named,
+    the_passage_form_carries_the_picker,
 );
