@@ -100,7 +100,7 @@ test('with no signal the picker searches the names kept on the phone', async () 
   await context.close();
 });
 
-test('the picker on a desktop form, and a code shown again by its name', async () => {
+test('the picker on a desktop form, and a code shown again is named underneath', async () => {
   const { context, page } = await live.loggedIn('golmud_operator', { viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
   await page.goto(`${live.base}/organisations/new`);
   const field = page.locator('input[name=jurisdiction_code][data-place]');
@@ -123,8 +123,8 @@ test('the picker on a desktop form, and a code shown again by its name', async (
   await page.click('button[type=submit]:has-text("提交登记")');
   await page.waitForSelector('.error');
   const dest = page.locator('input[name=destination]');
-  await page.waitForFunction(() => document.querySelector('input[name=destination]').dataset.placeCode === '632801100');
-  assert.equal(await dest.inputValue(), '郭勒木德镇');
+  await page.locator('.picker-chosen', { hasText: '郭勒木德镇 · 632801100' }).waitFor();
+  assert.equal(await dest.inputValue(), '632801100');
   assert.equal(await page.evaluate(() => new FormData(document.getElementById('passage-form')).get('destination')), '632801100');
   await page.screenshot({ path: join(shots, '63-picker-desktop.png'), fullPage: false });
   await context.close();

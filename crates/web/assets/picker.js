@@ -252,18 +252,14 @@
       else if (e.key === "Escape") { close(); e.preventDefault(); }
     });
     input.addEventListener("blur", function () { setTimeout(close, 150); });
-    // A code already in the field (a form shown again) is shown by its name.
+    // A code already in the field (given beforehand, or a form shown again) stays as it is,
+    // named underneath.
     var start = input.value.trim();
     if (/^[0-9]{2,15}$/.test(start)) {
       search({ within: "china", levels: [], context: "" }, start).then(function (r) {
         var h = r.hits.filter(function (x) { return x.code === start; })[0];
-        if (h && input.value.trim() === start) {
-          input.value = h.name;
-          input.dataset.placeCode = h.code;
-          input.dataset.placeLabel = h.name;
-          chosen.textContent = h.path + " · " + h.code;
-        }
-      }, function () { /* the code stays as typed */ });
+        if (h && input.value.trim() === start) chosen.textContent = h.path + " · " + h.code;
+      }, function () { /* the code stays unnamed */ });
     }
   }
 
