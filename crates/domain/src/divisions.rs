@@ -44,6 +44,19 @@ pub fn under(prefix: &str) -> Result<Vec<Division>, DivisionError> {
     Ok(out)
 }
 
+/// The provinces, prefectures and counties of the whole country, parents first.
+pub fn to_county() -> Result<Vec<Division>, DivisionError> {
+    let mut out = Vec::new();
+    for (bytes, level) in [
+        (PROVINCES, Level::Province),
+        (CITIES, Level::Prefecture),
+        (AREAS, Level::County),
+    ] {
+        read_level(bytes, level, "", &mut out)?;
+    }
+    Ok(out)
+}
+
 /// The provinces alone (2-digit codes), for checking a province code without reading the
 /// lower levels.
 pub fn provinces() -> Result<Vec<Division>, DivisionError> {

@@ -14,6 +14,7 @@ pub mod jurisdiction;
 pub mod mobilisation;
 pub mod monitoring;
 pub mod password;
+pub mod places;
 pub mod prevention;
 pub mod projects;
 pub mod resident_id;

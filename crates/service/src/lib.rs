@@ -27,6 +27,7 @@ mod input;
 pub mod login_throttle;
 pub mod mobilisation;
 pub mod monitoring;
+pub mod places;
 pub mod prevention;
 pub mod projects;
 pub mod punctuality;
@@ -108,6 +109,8 @@ pub struct App {
     pub login_throttle: std::sync::Arc<login_throttle::LoginThrottle>,
     /// The key of the audit log's hash chain (none: the log is not sealed).
     pub audit_key: Option<std::sync::Arc<audit_chain::AuditKey>>,
+    /// The index of place names for search (shared by the clones of one server).
+    pub places: std::sync::Arc<places::PlaceCache>,
 }
 
 /// Rows a background job writes per transaction unless set otherwise: a few milliseconds of
@@ -130,6 +133,7 @@ impl App {
             job_batch: DEFAULT_JOB_BATCH,
             login_throttle: Default::default(),
             audit_key: None,
+            places: Default::default(),
         }
     }
 

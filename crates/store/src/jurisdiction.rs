@@ -174,3 +174,11 @@ pub async fn names_of<S: AsRef<str>>(
     }
     Ok(out)
 }
+
+/// Every node of the tree as (code, name, level), in code order (parents before children),
+/// and how many there are: the one read behind place search.
+pub async fn all_named(db: &Db) -> Result<Vec<(String, String, i64)>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, (String, String, i64)>(
+        "SELECT code, name, level FROM jurisdictions ORDER BY code")
+        .fetch_all(p).await?))
+}

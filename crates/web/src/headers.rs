@@ -8,7 +8,8 @@
 //! - `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`.
 //! - `Cache-Control: no-store` on everything but the embedded assets (which keep their own
 //!   caching): pages and API answers carry personal data and must not be kept by browsers or
-//!   proxies.
+//!   proxies. An answer that states its own caching keeps it (the list of place names,
+//!   `private`, which a phone keeps to pick places with no signal).
 
 use axum::extract::Request;
 use axum::http::header::{self, HeaderValue};
@@ -37,7 +38,7 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    if !asset {
+    if !asset && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     resp

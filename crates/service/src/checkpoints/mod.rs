@@ -84,6 +84,16 @@ pub struct CheckpointView {
     pub active_until: Option<NaiveDate>,
 }
 
+impl CheckpointView {
+    /// The county the checkpoint stands in (its code's first six digits): destinations there
+    /// come first in the place picker.
+    pub fn county_code(&self) -> &str {
+        self.jurisdiction_code
+            .get(..6)
+            .unwrap_or(&self.jurisdiction_code)
+    }
+}
+
 fn checkpoint_view(c: CheckpointRow) -> ServiceResult<CheckpointView> {
     let kind = decode("checkpoints", "kind", &c.kind, CheckpointKind::parse)?;
     Ok(CheckpointView {

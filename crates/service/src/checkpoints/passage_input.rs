@@ -167,10 +167,15 @@ impl App {
                     format!("来源区划代码“{origin}”无效：应为 2、4、6、9 或 12 位，或直接填写地名"),
                 ));
             }
-            let name = self
-                .name_of(&origin)
-                .await?
-                .unwrap_or_else(|| origin.clone());
+            // A place of the region by its name; one outside by its full national name
+            // (420100 → 湖北省武汉市).
+            let name = match self.name_of(&origin).await? {
+                Some(name) => name,
+                None => self
+                    .place_path(&origin)
+                    .await?
+                    .unwrap_or_else(|| origin.clone()),
+            };
             Ok((Some(origin.clone()), name))
         } else {
             Ok((None, origin))

@@ -10,6 +10,7 @@ pub mod filings;
 pub mod handovers;
 pub mod mobilisation;
 pub mod monitoring;
+pub mod places;
 pub mod prevention;
 pub mod projects;
 pub mod resumption;
@@ -36,6 +37,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tree::node))
         .routes(routes!(tree::create_grid))
         .routes(routes!(tree::import_region))
+        .routes(routes!(places::search_places))
+        .routes(routes!(places::place_names))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get))
         .routes(routes!(users::set_roles))

@@ -35,6 +35,7 @@ mod openapi;
 mod page_layering;
 mod pages;
 mod password_rules;
+mod places;
 mod prevention;
 mod projects;
 mod resumption;
