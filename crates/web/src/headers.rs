@@ -6,8 +6,8 @@
 //!   allowed because the charts' tooltips are drawn with them.
 //! - `X-Frame-Options: DENY` for browsers without `frame-ancestors`.
 //! - `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`.
-//! - `Cache-Control: no-store` on everything but the embedded assets (which keep their own
-//!   caching): pages and API answers carry personal data and must not be kept by browsers or
+//! - `Cache-Control: no-store` on everything but the embedded assets, the manifest and the
+//!   service worker (which keep their own caching): pages and API answers carry personal data and must not be kept by browsers or
 //!   proxies.
 
 use axum::extract::Request;
@@ -21,7 +21,8 @@ font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
 form-action 'self'; frame-ancestors 'none'";
 
 pub async fn security_headers(req: Request, next: Next) -> Response {
-    let asset = req.uri().path().starts_with("/assets/");
+    let path = req.uri().path();
+    let asset = path.starts_with("/assets/") || path == "/manifest.webmanifest" || path == "/sw.js";
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     h.insert(

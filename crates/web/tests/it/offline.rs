@@ -1,0 +1,139 @@
+//! The phone's side of the platform: content-hashed static files with long caching,
+//! compressed answers, the web app manifest, the service worker and the outbox's API.
+
+use crate::common::*;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use dualtrack_testkit::{on_both_engines, Engine};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+fn head(r: &Resp, name: header::HeaderName) -> String {
+    r.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The raw answer to a GET with the given `Accept-Encoding`, its body as sent.
+async fn raw(t: &TestApp, path: &str, encoding: &str) -> (axum::http::HeaderMap, Vec<u8>) {
+    let req = Request::builder()
+        .uri(path)
+        .header(header::ACCEPT_ENCODING, encoding)
+        .body(Body::empty())
+        .expect("request");
+    let resp = t.router.clone().oneshot(req).await.expect("answer");
+    let headers = resp.headers().clone();
+    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+    (headers, bytes.to_vec())
+}
+
+async fn pages_link_hashed_files_cached_for_a_year(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = Browser::new(&t);
+    let home = b.login("haixi_leader").await;
+    let css = dualtrack_web::assets::url("app.css");
+    let re = regex::Regex::new(r"^/assets/app\.[0-9a-f]{10}\.css$").expect("regex");
+    assert!(re.is_match(&css), "{css}");
+    assert!(home.text.contains(&css), "{}", home.text);
+    assert!(!home.text.contains("\"/assets/app.css\""));
+    let hashed = t.call("GET", &css, None, None).await;
+    assert_eq!(hashed.status, StatusCode::OK);
+    assert_eq!(
+        head(&hashed, header::CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    assert!(head(&hashed, header::CONTENT_TYPE).starts_with("text/css"));
+    // The old name still answers, with the same bytes, for a short while.
+    let plain = t.call("GET", "/assets/app.css", None, None).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert_eq!(plain.text, hashed.text);
+    assert_eq!(head(&plain, header::CACHE_CONTROL), "public, max-age=3600");
+    // A made-up hash is not a file.
+    let wrong = t
+        .call("GET", "/assets/app.0000000000.css", None, None)
+        .await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    // Asked again with its tag: not modified.
+    let req = Request::builder()
+        .uri(&css)
+        .header(header::IF_NONE_MATCH, head(&hashed, header::ETAG))
+        .body(Body::empty())
+        .expect("request");
+    let again = t.send(req).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    // Pages themselves are never kept.
+    let page = b.get("/tree").await;
+    assert_eq!(head(&page, header::CACHE_CONTROL), "no-store");
+}
+
+async fn answers_are_compressed(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let js = dualtrack_web::assets::url("vendor/htmx.min.js");
+    let (plain_h, plain) = raw(&t, &js, "identity").await;
+    assert!(plain_h.get(header::CONTENT_ENCODING).is_none());
+    let (gz_h, gz) = raw(&t, &js, "gzip").await;
+    assert_eq!(gz_h[header::CONTENT_ENCODING], "gzip");
+    assert!(
+        gz.len() * 2 < plain.len(),
+        "{} of {}",
+        gz.len(),
+        plain.len()
+    );
+    let (br_h, br) = raw(&t, &js, "br, gzip").await;
+    assert_eq!(br_h[header::CONTENT_ENCODING], "br");
+    assert!(br.len() * 2 < plain.len(), "{} of {}", br.len(), plain.len());
+    // Pages too.
+    let (login_h, _) = raw(&t, "/login", "gzip").await;
+    assert_eq!(login_h[header::CONTENT_ENCODING], "gzip");
+}
+
+async fn the_app_can_be_installed(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = Browser::new(&t);
+    let home = b.login("checkpoint_worker").await;
+    assert!(home
+        .text
+        .contains("<link rel=\"manifest\" href=\"/manifest.webmanifest\">"));
+    let m = t.call("GET", "/manifest.webmanifest", None, None).await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert!(head(&m, header::CONTENT_TYPE).starts_with("application/manifest+json"));
+    let v = m.json();
+    assert_eq!(v["name"], "双线指挥平台");
+    assert_eq!(v["lang"], "zh-CN");
+    assert_eq!(v["start_url"], "/");
+    let icons = v["icons"].as_array().expect("icons");
+    assert!(icons.iter().any(|i| i["sizes"] == "512x512"));
+    for i in icons {
+        let src = i["src"].as_str().expect("src");
+        let r = t.call("GET", src, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{src}");
+        assert_eq!(
+            head(&r, header::CONTENT_TYPE),
+            i["type"].as_str().unwrap_or("")
+        );
+    }
+}
+
+async fn the_charts_script_only_where_charts_are(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = Browser::new(&t);
+    let home = b.login("haixi_leader").await;
+    let charts = dualtrack_web::assets::url("vendor/echarts.min.js");
+    assert!(!home.text.contains(&charts));
+    assert!(b.get("/dashboard").await.text.contains(&charts));
+    let mut c = Browser::new(&t);
+    c.login("checkpoint_worker").await;
+    for page in ["/", "/checkpoints"] {
+        let r = c.get(page).await;
+        assert!(!r.text.contains("echarts"), "{page}");
+    }
+}
+
+on_both_engines!(
+    pages_link_hashed_files_cached_for_a_year,
+    answers_are_compressed,
+    the_app_can_be_installed,
+    the_charts_script_only_where_charts_are,
+);
