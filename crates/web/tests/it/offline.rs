@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use dualtrack_testkit::{on_both_engines, Engine};
 use http_body_util::BodyExt;
+use serde_json::{json, Value};
 use tower::ServiceExt;
 
 fn head(r: &Resp, name: header::HeaderName) -> String {
@@ -83,7 +84,12 @@ async fn answers_are_compressed(engine: Engine) {
     );
     let (br_h, br) = raw(&t, &js, "br, gzip").await;
     assert_eq!(br_h[header::CONTENT_ENCODING], "br");
-    assert!(br.len() * 2 < plain.len(), "{} of {}", br.len(), plain.len());
+    assert!(
+        br.len() * 2 < plain.len(),
+        "{} of {}",
+        br.len(),
+        plain.len()
+    );
     // Pages too.
     let (login_h, _) = raw(&t, "/login", "gzip").await;
     assert_eq!(login_h[header::CONTENT_ENCODING], "gzip");
@@ -131,7 +137,123 @@ async fn the_charts_script_only_where_charts_are(engine: Engine) {
     }
 }
 
+/// A JSON post as the outbox sends it: the page's session cookie, its CSRF token in the
+/// header, and the record's own key.
+async fn send_as_outbox(b: &Browser<'_>, path: &str, key: &str, body: &Value) -> Resp {
+    let req = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::COOKIE, b.cookie_header())
+        .header("X-CSRF-Token", &b.csrf)
+        .header("Idempotency-Key", key)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    b.t.send(req).await
+}
+
+fn passage(passed_at: &str, id: &str) -> Value {
+    json!({
+        "passed_at": passed_at,
+        "plate": "青H12345",
+        "vehicle_class": "car",
+        "origin": "青海省西宁市",
+        "destination": "西藏自治区拉萨市",
+        "reason": "运输物资",
+        "travellers": [
+            {"name": "马海军", "id_number": id, "temperature": "36.5", "outcome": "through"}
+        ]
+    })
+}
+
+async fn a_replayed_outbox_record_is_written_once_at_the_phones_time(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = Browser::new(&t);
+    b.login("checkpoint_worker").await;
+    let cp = t
+        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
+        .await;
+    let path = format!("/api/v1/checkpoints/{cp}/passages");
+    let now = t.app.clock.now();
+    let id = id_number("63280119800101001");
+    let before = t.count("SELECT COUNT(*) FROM passages").await;
+    let audits = t.audit_count("passage.register").await;
+
+    // Made two hours ago on the phone, sent now: the event is dated by the phone, the row
+    // keeps the server's own time of writing beside it.
+    let made = (now - chrono::Duration::hours(2)).to_rfc3339();
+    let body = passage(&made, &id);
+    let first = send_as_outbox(&b, &path, "5b0e8a4e-1d7c-4a57-9a43-0c1f2b3e4d5f", &body).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let pid = first.json()["id"].as_i64().expect("id");
+    let stored = t
+        .count(&format!(
+            "SELECT COUNT(*) FROM passages WHERE id = {pid} AND passed_at < created_at"
+        ))
+        .await;
+    assert_eq!(stored, 1, "the phone's time and the server's are both kept");
+    // The same record sent again (the answer was lost on the way back): nothing more.
+    for _ in 0..3 {
+        let again = send_as_outbox(&b, &path, "5b0e8a4e-1d7c-4a57-9a43-0c1f2b3e4d5f", &body).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+        assert_eq!(again.json()["id"].as_i64(), Some(pid));
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM passages").await, before + 1);
+    assert_eq!(t.audit_count("passage.register").await, audits + 1);
+    // The same key on another body is refused, naming the key.
+    let mut other = body.clone();
+    other["reason"] = json!("就医");
+    let r = send_as_outbox(&b, &path, "5b0e8a4e-1d7c-4a57-9a43-0c1f2b3e4d5f", &other).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.json()["error"]["fields"]["idempotency_key"].is_string(),
+        "{}",
+        r.text
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM passages").await, before + 1);
+}
+
+async fn a_phone_time_out_of_bounds_is_refused(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = Browser::new(&t);
+    b.login("checkpoint_worker").await;
+    let cp = t
+        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
+        .await;
+    let path = format!("/api/v1/checkpoints/{cp}/passages");
+    let now = t.app.clock.now();
+    let id = id_number("63280119800101001");
+    let before = t.count("SELECT COUNT(*) FROM passages").await;
+    let cases = [
+        (now - chrono::Duration::hours(73), "72 小时"),
+        (now + chrono::Duration::hours(1), "不能晚于现在"),
+    ];
+    for (i, (at, says)) in cases.iter().enumerate() {
+        let key = format!("0b9c1c52-7f0e-4a3b-8f65-00000000000{i}");
+        let r = send_as_outbox(&b, &path, &key, &passage(&at.to_rfc3339(), &id)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let v = r.json();
+        let msg = v["error"]["fields"]["passed_at"].as_str().unwrap_or("");
+        assert!(msg.contains(says) && msg.contains("通行时间"), "{}", r.text);
+    }
+    // Inside the bounds by a little: accepted (a phone's clock may run a few minutes ahead).
+    let r = send_as_outbox(
+        &b,
+        &path,
+        "0b9c1c52-7f0e-4a3b-8f65-000000000009",
+        &passage(&(now + chrono::Duration::minutes(5)).to_rfc3339(), &id),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(t.count("SELECT COUNT(*) FROM passages").await, before + 1);
+    // The bound is configurable.
+    let short = t.app.clone().with_phone_time_max_hours(1);
+    assert_eq!(short.phone_time_max_hours, 1);
+}
+
 on_both_engines!(
+    a_replayed_outbox_record_is_written_once_at_the_phones_time,
+    a_phone_time_out_of_bounds_is_refused,
     pages_link_hashed_files_cached_for_a_year,
     answers_are_compressed,
     the_app_can_be_installed,
