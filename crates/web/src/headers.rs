@@ -22,7 +22,10 @@ form-action 'self'; frame-ancestors 'none'";
 
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let asset = path.starts_with("/assets/") || path == "/manifest.webmanifest" || path == "/sw.js";
+    let asset = path.starts_with("/assets/")
+        || path == "/manifest.webmanifest"
+        || path == "/sw.js"
+        || path == "/offline";
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     h.insert(

@@ -51,6 +51,12 @@ pub fn router(state: AppState) -> Router {
             "/manifest.webmanifest",
             axum::routing::get(offline::manifest),
         )
+        .route("/sw.js", axum::routing::get(offline::service_worker))
+        .route(
+            offline::OFFLINE_PAGE,
+            axum::routing::get(offline::offline_page),
+        )
+        .route("/outbox/session", axum::routing::get(offline::session))
         .route(
             "/favicon.ico",
             axum::routing::get(|| async {

@@ -252,6 +252,8 @@ async fn a_phone_time_out_of_bounds_is_refused(engine: Engine) {
 }
 
 on_both_engines!(
+    the_service_worker_keeps_only_the_shell_and_the_forms,
+    the_outbox_asks_the_session_before_it_sends,
     a_replayed_outbox_record_is_written_once_at_the_phones_time,
     a_phone_time_out_of_bounds_is_refused,
     pages_link_hashed_files_cached_for_a_year,
@@ -259,3 +261,63 @@ on_both_engines!(
     the_app_can_be_installed,
     the_charts_script_only_where_charts_are,
 );
+
+async fn the_service_worker_keeps_only_the_shell_and_the_forms(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let sw = t.call("GET", "/sw.js", None, None).await;
+    assert_eq!(sw.status, StatusCode::OK);
+    assert!(head(&sw, header::CONTENT_TYPE).starts_with("text/javascript"));
+    // Checked by the browser on every visit: never kept long.
+    assert_eq!(head(&sw, header::CACHE_CONTROL), "no-cache");
+    for name in ["app.css", "outbox.js", "passage.js", "vendor/htmx.min.js"] {
+        assert!(
+            sw.text.contains(&dualtrack_web::assets::url(name)),
+            "{name}"
+        );
+    }
+    assert!(!sw.text.contains("echarts"));
+    assert!(!sw.text.contains("__SHELL__") && !sw.text.contains("__VERSION__"));
+    assert!(sw.text.contains(dualtrack_web::assets::version()));
+    // No API answer and no page but the listed forms is kept.
+    assert!(
+        sw.text
+            .contains(r#"["^/checkpoints/\\d+/passage$","^/tickets/new$"]"#),
+        "{}",
+        sw.text
+    );
+    // The page shown with no signal holds no one's data and needs no login.
+    let off = t.call("GET", "/offline", None, None).await;
+    assert_eq!(off.status, StatusCode::OK);
+    assert!(off.text.contains("当前无网络"));
+    assert!(off.text.contains(&dualtrack_web::assets::url("outbox.js")));
+    // Every page loads the outbox.
+    let mut b = Browser::new(&t);
+    let home = b.login("checkpoint_worker").await;
+    assert!(home.text.contains(&dualtrack_web::assets::url("outbox.js")));
+    let cp = t
+        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
+        .await;
+    let form = b.get(&format!("/checkpoints/{cp}/passage")).await;
+    assert!(form.text.contains(&format!(
+        r#"data-outbox="passage" data-api="/api/v1/checkpoints/{cp}/passages""#
+    )));
+}
+
+async fn the_outbox_asks_the_session_before_it_sends(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    // Not logged in (or the session ended while offline): 401, so the phone asks for the
+    // password again and keeps its records.
+    let r = t.call("GET", "/outbox/session", None, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let mut b = Browser::new(&t);
+    b.login("checkpoint_worker").await;
+    let r = b.get("/outbox/session").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(head(&r, header::CACHE_CONTROL), "no-store");
+    let v = r.json();
+    assert_eq!(v["user"], "checkpoint_worker");
+    assert_eq!(v["csrf"], b.csrf.as_str());
+    let now = v["now"].as_str().expect("now");
+    let at = chrono::DateTime::parse_from_rfc3339(now).expect("time");
+    assert_eq!(at.with_timezone(&chrono::Utc), t.app.now());
+}
