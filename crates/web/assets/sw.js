@@ -57,12 +57,16 @@ self.addEventListener("fetch", function (e) {
   }
   if (req.mode !== "navigate") return;
   if (isForm(url)) {
-    // The network first (a fresh form carries a fresh key and token); the kept copy when
-    // there is no signal.
-    e.respondWith(fromNetworkKeeping(req, PAGES).catch(function () {
-      return caches.match(url.pathname).then(function (hit) {
-        return hit || caches.match(OFFLINE);
-      });
+    // The kept copy at once (a form opens in no time on a slow network, and with none),
+    // renewed from the network behind it; the outbox sends with its own key and the
+    // session's token of the moment, not the copy's. Not kept yet: the network.
+    var fresh = fromNetworkKeeping(req, PAGES);
+    e.respondWith(caches.match(url.pathname).then(function (hit) {
+      if (hit) {
+        e.waitUntil(fresh.catch(function () {}));
+        return hit;
+      }
+      return fresh.catch(function () { return caches.match(OFFLINE); });
     }));
     return;
   }
