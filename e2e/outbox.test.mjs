@@ -73,6 +73,15 @@ test('twenty passages registered with no signal arrive once each; the refused on
   await page.waitForSelector('#passage-form');
   await page.waitForSelector('#outbox');
   await page.screenshot({ path: join(shots, '60-offline-passage-form.png'), fullPage: true });
+  // A page not kept: the page for no signal, with the checkpoint's shifts as of the last
+  // visit and the way back to the kept form.
+  await page.goto(`${live.base}/checkpoints/${checkpoint}`);
+  await page.waitForSelector('text=当前无网络');
+  await page.waitForSelector('#worklists h2:has-text("当日班次")');
+  assert.match(await page.textContent('#worklists'), /截至 \d\d:\d\d 同步/);
+  await page.screenshot({ path: join(shots, '63-offline-page.png'), fullPage: true });
+  await page.click('#offline-forms a:has-text("打开通行登记")');
+  await page.waitForSelector('#passage-form');
 
   for (let k = 1; k <= 20; k++) {
     await page.fill('input[name=plate]', `青H7${String(k).padStart(4, '0')}`);

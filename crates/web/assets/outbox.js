@@ -498,18 +498,39 @@
         title: l.getAttribute("data-worklist-title") || "", html: l.outerHTML, at: new Date().toISOString() });
     }));
   }
+  var FORM_NAMES = [[/\/passage$/, "通行登记"], [/^\/tickets\/new$/, "发起吹哨"]];
+  function showForms() {
+    var box = document.getElementById("offline-forms");
+    if (!box || !window.caches) return Promise.resolve();
+    return caches.open("dt-forms").then(function (c) { return c.keys(); }).then(function (reqs) {
+      if (!reqs.length) return;
+      var ul = el("ul", "offline-forms");
+      reqs.forEach(function (r) {
+        var path = new URL(r.url).pathname;
+        var name = FORM_NAMES.filter(function (f) { return f[0].test(path); }).map(function (f) { return f[1]; })[0] || path;
+        var li = el("li");
+        var a = el("a", "button", "打开" + name);
+        a.href = path;
+        li.appendChild(a);
+        ul.appendChild(li);
+      });
+      box.appendChild(ul);
+    });
+  }
   function showLists() {
     var box = document.getElementById("worklists");
     if (!box) return Promise.resolve();
     var u = user();
     return all(LISTS).then(function (ls) {
       ls.filter(function (l) { return l.user === u; }).forEach(function (l) {
-        var s = el("section", "card");
-        s.appendChild(el("h2", "", l.title));
-        s.appendChild(el("p", "muted small", "截至 " + hhmm(l.at).slice(6) + " 同步"));
-        var inner = el("div");
-        inner.innerHTML = l.html;
-        s.appendChild(inner);
+        var holder = el("div");
+        holder.innerHTML = l.html;
+        var s = holder.firstElementChild;
+        if (!s) return;
+        var h = s.querySelector("h2");
+        if (h) h.textContent = l.title;
+        var when = el("p", "muted small synced", "截至 " + hhmm(l.at).slice(6) + " 同步");
+        if (h && h.nextSibling) s.insertBefore(when, h.nextSibling); else s.appendChild(when);
         box.appendChild(s);
       });
     });
@@ -541,7 +562,7 @@
     var known = navigator.onLine ? session().then(function (s) {
       if (!s.expired) return keepLists();
     }, function () {}) : Promise.resolve();
-    known.then(expireLists).then(showLists).then(render).then(function () {
+    known.then(expireLists).then(showLists).then(showForms).then(render).then(function () {
       if (navigator.onLine) syncNow(false);
     });
     window.addEventListener("online", function () { syncNow(true); });
