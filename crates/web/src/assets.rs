@@ -90,6 +90,11 @@ pub fn url(name: &str) -> String {
     }
 }
 
+/// The URL of the style sheet `<name>.css` (see [`url`]).
+pub fn style(name: &str) -> String {
+    url(&format!("{name}.css"))
+}
+
 /// A name for this build's set of assets (changes when any file does).
 pub fn version() -> &'static str {
     &names().version
