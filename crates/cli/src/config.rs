@@ -149,6 +149,8 @@ pub struct PreventionSettings {
     pub handover_overdue_hours: u32,
     /// Personal data of a released case is erased this many days after its release.
     pub retention_days: u32,
+    /// A record sent from a phone's outbox may be dated by the phone this many hours back.
+    pub phone_time_max_hours: u32,
 }
 
 impl Default for PreventionSettings {
@@ -159,6 +161,7 @@ impl Default for PreventionSettings {
             followup_interval_hours: dualtrack_domain::monitoring::DEFAULT_FOLLOWUP_INTERVAL_HOURS,
             handover_overdue_hours: dualtrack_domain::checkpoints::DEFAULT_HANDOVER_OVERDUE_HOURS,
             retention_days: dualtrack_domain::checkpoints::DEFAULT_RETENTION_DAYS,
+            phone_time_max_hours: dualtrack_service::input::DEFAULT_PHONE_TIME_MAX_HOURS,
         }
     }
 }
@@ -379,6 +382,7 @@ const KEYS: &[&str] = &[
     "prevention.followup_interval_hours",
     "prevention.handover_overdue_hours",
     "prevention.retention_days",
+    "prevention.phone_time_max_hours",
     "whistle.emergency_accept_minutes",
     "whistle.tough_accept_minutes",
     "whistle.routine_accept_minutes",
@@ -462,6 +466,12 @@ impl Settings {
             anyhow::bail!(
                 "配置项 prevention.followup_interval_hours 应为 1 到 24（两次随访间隔几小时），当前为 {}",
                 self.prevention.followup_interval_hours
+            );
+        }
+        if !(1..=720).contains(&self.prevention.phone_time_max_hours) {
+            anyhow::bail!(
+                "配置项 prevention.phone_time_max_hours 应为 1 到 720（离线登记最多补报几小时前的记录），当前为 {}",
+                self.prevention.phone_time_max_hours
             );
         }
         if !(1..=72).contains(&self.prevention.handover_overdue_hours) {
@@ -623,6 +633,9 @@ handover_overdue_hours = 2
 # 隔离或监测解除几天后删除其姓名、身份证号与电话（1–3650）。
 # 环境变量：DUALTRACK_PREVENTION__RETENTION_DAYS。
 retention_days = 30
+# 手机离线时登记、联网后补报的记录，以手机上的登记时间为准，最多可早于现在几小时（1–720）。
+# 环境变量：DUALTRACK_PREVENTION__PHONE_TIME_MAX_HOURS。
+phone_time_max_hours = 72
 
 [whistle]
 # 吹哨报到：被呼叫的部门须在几分钟内报到（紧急默认 30 分钟），几小时内办结；超时自动逐级升级督办。

@@ -3,7 +3,7 @@
 
 use crate::clock::whole_seconds;
 use crate::{ServiceError, ServiceResult};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, TimeZone, Utc};
 use dualtrack_domain::jurisdiction::Code;
 use dualtrack_domain::time::cst;
 
@@ -153,6 +153,51 @@ pub(crate) fn text(
     max: usize,
 ) -> ServiceResult<String> {
     text_of(field, label, raw, max, true)
+}
+
+/// How many hours back a phone's time may date a record unless configured otherwise: three
+/// days, the longest a field post is expected to go without signal.
+pub const DEFAULT_PHONE_TIME_MAX_HOURS: u32 = 72;
+
+/// How far ahead of the server's clock a phone's time may run (clocks of phones drift).
+pub const PHONE_CLOCK_SKEW_MINUTES: i64 = 10;
+
+/// The time a record was made on a phone (RFC 3339), as the event time of what it records:
+/// none when not given; refused, naming `field`, when it is not a time, is ahead of the
+/// server's clock by more than the skew, or is more than `max_hours` old.
+pub(crate) fn phone_time(
+    field: &'static str,
+    label: &str,
+    raw: Option<&str>,
+    now: DateTime<Utc>,
+    max_hours: u32,
+) -> ServiceResult<Option<DateTime<Utc>>> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let at = DateTime::parse_from_rfc3339(raw)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| {
+            ServiceError::invalid(
+                field,
+                format!("{label}格式应如 2020-02-10T08:30:00+08:00，收到“{raw}”"),
+            )
+        })?;
+    // Kept to the microsecond, as both engines store it.
+    let at = at.trunc_subsecs(6);
+    if at > now + chrono::Duration::minutes(PHONE_CLOCK_SKEW_MINUTES) {
+        return Err(ServiceError::invalid(
+            field,
+            format!("{label}不能晚于现在：请核对手机的日期和时间"),
+        ));
+    }
+    if at < now - chrono::Duration::hours(i64::from(max_hours)) {
+        return Err(ServiceError::invalid(
+            field,
+            format!("{label}早于 {max_hours} 小时前，超出离线补报时限：请核对手机的日期和时间，或按实际时间重新登记"),
+        ));
+    }
+    Ok(Some(at))
 }
 
 /// A client's idempotency key: trimmed, empty as none, at most 100 characters.

@@ -23,7 +23,7 @@ pub mod idempotency;
 mod links;
 pub use mobilisation::import;
 pub mod import_resumption;
-mod input;
+pub mod input;
 pub mod login_throttle;
 pub mod mobilisation;
 pub mod monitoring;
@@ -105,6 +105,9 @@ pub struct App {
     pub whistle: whistle::WhistleSettings,
     /// Rows (or pairs of stock) a background job writes per transaction.
     pub job_batch: usize,
+    /// A record made on a phone with no signal (its outbox) may carry its phone's time as
+    /// its event time at most this many hours back.
+    pub phone_time_max_hours: u32,
     /// Failed logins counted by name and address (shared by the clones of one server).
     pub login_throttle: std::sync::Arc<login_throttle::LoginThrottle>,
     /// The key of the audit log's hash chain (none: the log is not sealed).
@@ -131,6 +134,7 @@ impl App {
             clock: clock::Clock::default(),
             whistle: whistle::WhistleSettings::default(),
             job_batch: DEFAULT_JOB_BATCH,
+            phone_time_max_hours: input::DEFAULT_PHONE_TIME_MAX_HOURS,
             login_throttle: Default::default(),
             audit_key: None,
             places: Default::default(),
@@ -140,6 +144,12 @@ impl App {
     /// Sets the rows a background job writes per transaction (at least one).
     pub fn with_job_batch(mut self, rows: usize) -> App {
         self.job_batch = rows.max(1);
+        self
+    }
+
+    /// Sets how many hours back a phone's time may date a record sent from its outbox (1–720).
+    pub fn with_phone_time_max_hours(mut self, hours: u32) -> App {
+        self.phone_time_max_hours = hours.clamp(1, 720);
         self
     }
 

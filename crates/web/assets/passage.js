@@ -79,7 +79,9 @@
   }
 
   // One submission per filling-in: a second tap waits for the first.
-  form.addEventListener("submit", function () {
+  // (The outbox, when it takes the form, sends it itself and says so.)
+  form.addEventListener("submit", function (e) {
+    if (e.defaultPrevented) return;
     var b = form.querySelector("button[type=submit]");
     setTimeout(function () { b.disabled = true; b.textContent = "提交中……"; }, 0);
   });

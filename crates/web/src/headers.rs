@@ -6,10 +6,11 @@
 //!   allowed because the charts' tooltips are drawn with them.
 //! - `X-Frame-Options: DENY` for browsers without `frame-ancestors`.
 //! - `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`.
-//! - `Cache-Control: no-store` on everything but the embedded assets (which keep their own
-//!   caching): pages and API answers carry personal data and must not be kept by browsers or
-//!   proxies. An answer that states its own caching keeps it (the list of place names,
-//!   `private`, which a phone keeps to pick places with no signal).
+//! - `Cache-Control: no-store` on everything but the embedded assets, the manifest and the
+//!   service worker (which keep their own caching): pages and API answers carry personal
+//!   data and must not be kept by browsers or proxies. An answer that states its own caching
+//!   keeps it (the list of place names, `private`, which a phone keeps to pick places with no
+//!   signal).
 
 use axum::extract::Request;
 use axum::http::header::{self, HeaderValue};
@@ -22,7 +23,11 @@ font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
 form-action 'self'; frame-ancestors 'none'";
 
 pub async fn security_headers(req: Request, next: Next) -> Response {
-    let asset = req.uri().path().starts_with("/assets/");
+    let path = req.uri().path();
+    let asset = path.starts_with("/assets/")
+        || path == "/manifest.webmanifest"
+        || path == "/sw.js"
+        || path == "/offline";
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     h.insert(

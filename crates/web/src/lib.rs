@@ -14,6 +14,7 @@ pub mod forms;
 pub mod headers;
 pub mod json_numbers;
 pub mod metrics;
+pub mod offline;
 pub mod pages;
 pub mod server;
 pub mod session;
@@ -47,6 +48,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/assets/{*path}", axum::routing::get(assets::serve))
         .route(
+            "/manifest.webmanifest",
+            axum::routing::get(offline::manifest),
+        )
+        .route("/sw.js", axum::routing::get(offline::service_worker))
+        .route(
+            offline::OFFLINE_PAGE,
+            axum::routing::get(offline::offline_page),
+        )
+        .route("/outbox/session", axum::routing::get(offline::session))
+        .route(
             "/favicon.ico",
             axum::routing::get(|| async {
                 axum::response::Redirect::permanent("/assets/favicon.svg")
@@ -69,6 +80,8 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn(error::in_chinese))
+        // gzip or brotli, as the browser accepts; images and tiny answers as they are.
+        .layer(tower_http::compression::CompressionLayer::new())
         // Outermost, so that every answer carries them, those rewritten above included.
         .layer(middleware::from_fn(headers::security_headers))
         .with_state(state)

@@ -40,7 +40,8 @@ pub async fn open(settings: &Settings) -> anyhow::Result<App> {
         .with_monitoring_days(settings.prevention.monitoring_days)
         .with_followup_interval_hours(settings.prevention.followup_interval_hours)
         .with_handover_overdue_hours(settings.prevention.handover_overdue_hours)
-        .with_retention_days(settings.prevention.retention_days))
+        .with_retention_days(settings.prevention.retention_days)
+        .with_phone_time_max_hours(settings.prevention.phone_time_max_hours))
 }
 
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {

@@ -34,7 +34,7 @@ impl App {
         key: Option<String>,
     ) -> ServiceResult<NewPassage> {
         let now = self.now();
-        let (passed_at, pass_date) = passed_at_of(c, input, now)?;
+        let (passed_at, pass_date) = passed_at_of(c, input, now, self.phone_time_max_hours)?;
         let (plate, vehicle_class) = vehicle_of(input)?;
         let (origin_code, origin_text) = self.origin_of(input).await?;
         let travel_history = travel_history_of(input)?;
@@ -183,34 +183,23 @@ impl App {
     }
 }
 
-/// The time of a passage (now when not given) and its reporting day, in the checkpoint's
-/// active days and not in the future.
+/// The time of a passage (now when not given; the phone's time when it comes from its
+/// outbox, within the bounds of [`crate::input::phone_time`]) and its reporting day, in the
+/// checkpoint's active days. The server's own time of the writing is kept beside it.
 fn passed_at_of(
     c: &CheckpointRow,
     input: &PassageInput,
     now: DateTime<Utc>,
+    max_hours: u32,
 ) -> ServiceResult<(DateTime<Utc>, NaiveDate)> {
-    let passed_at = match input
-        .passed_at
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(raw) => DateTime::parse_from_rfc3339(raw)
-            .map(|d| d.with_timezone(&Utc))
-            .map_err(|_| {
-                ServiceError::invalid(
-                    "passed_at",
-                    format!("通行时间格式应如 2020-02-10T08:30:00+08:00，收到“{raw}”"),
-                )
-            })?,
-        None => now,
-    };
-    // Kept to the microsecond, as both engines store it.
-    let passed_at = passed_at.trunc_subsecs(6);
-    if passed_at > now + Duration::minutes(10) {
-        return Err(ServiceError::invalid("passed_at", "通行时间不能晚于现在"));
-    }
+    let passed_at = crate::input::phone_time(
+        "passed_at",
+        "通行时间",
+        input.passed_at.as_deref(),
+        now,
+        max_hours,
+    )?
+    .unwrap_or_else(|| now.trunc_subsecs(6));
     let pass_date = reporting_day(passed_at);
     if pass_date < c.active_from || matches!(c.active_until, Some(u) if pass_date > u) {
         return Err(ServiceError::invalid(

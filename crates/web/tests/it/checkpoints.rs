@@ -425,7 +425,11 @@ async fn the_passage_form_on_a_phone(engine: Engine) {
     assert!(list.text.contains("格尔木南出口") && !list.text.contains("格尔木东出口"));
     let form = b.get(&format!("/checkpoints/{south}/passage")).await;
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form.text.contains("/assets/passage.js") && form.text.contains("outcome_1"));
+    assert!(
+        form.text
+            .contains(&dualtrack_web::assets::url("passage.js"))
+            && form.text.contains("outcome_1")
+    );
     let key = form
         .text
         .split("name=\"idempotency_key\" value=\"")

@@ -113,12 +113,12 @@ async fn the_wall_display_turns_its_sections(engine: Engine) {
     let p = b.get("/dashboard?as_of=2020-02-27&wall=1").await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.text.contains("dashboard wall"));
-    assert!(p.text.contains("/assets/wall.js"));
+    assert!(p.text.contains(&dualtrack_web::assets::url("wall.js")));
     let js = b.get("/assets/wall.js").await;
     assert_eq!(js.status, StatusCode::OK);
     assert!(js.text.contains("section.card"));
     let plain = b.get("/dashboard?as_of=2020-02-27").await;
-    assert!(!plain.text.contains("/assets/wall.js"));
+    assert!(!plain.text.contains(&dualtrack_web::assets::url("wall.js")));
 }
 
 on_both_engines!(

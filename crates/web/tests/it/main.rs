@@ -31,6 +31,7 @@ mod layout;
 mod mobilisation;
 mod mobilisation_pages;
 mod monitoring;
+mod offline;
 mod openapi;
 mod page_layering;
 mod pages;

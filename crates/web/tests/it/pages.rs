@@ -260,7 +260,9 @@ async fn health_metrics_assets_and_openapi(engine: Engine) {
     assert_eq!(r.json()["status"], "ok");
     let login = t.call("GET", "/login", None, None).await;
     // The icon of the tab, embedded, also where a browser asks for /favicon.ico.
-    assert!(login.text.contains("/assets/favicon.svg"));
+    assert!(login
+        .text
+        .contains(&dualtrack_web::assets::url("favicon.svg")));
     let icon = t.call("GET", "/assets/favicon.svg", None, None).await;
     assert_eq!(icon.status, StatusCode::OK);
     assert!(icon.text.starts_with("<svg"));

@@ -333,7 +333,11 @@ async fn the_passage_form_carries_the_picker(engine: Engine) {
     b.login("checkpoint_worker").await;
     let form = b.get(&format!("/checkpoints/{south}/passage")).await;
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form.text.contains("/assets/picker.js"), "{}", form.text);
+    assert!(
+        form.text.contains(&dualtrack_web::assets::url("picker.js")),
+        "{}",
+        form.text
+    );
     assert!(form
         .text
         .contains(r#"name="origin" value="" data-place="china""#));

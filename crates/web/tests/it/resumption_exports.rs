@@ -530,7 +530,11 @@ async fn command_pages_draw_the_api_figures_and_link_exports(engine: Engine) {
     let tok = t.token("haixi_leader").await;
     let mut b = Browser::new(&t);
     b.login("haixi_leader").await;
-    let scripts = "<script src=\"/assets/vendor/echarts.min.js\"></script>";
+    let scripts = format!(
+        "<script src=\"{}\"></script>",
+        dualtrack_web::assets::url("vendor/echarts.min.js")
+    );
+    let scripts = scripts.as_str();
 
     // 重点生产: shipments by province and each plant's daily utilisation.
     let query = "as_of=2020-02-29&from=2020-02-01";

@@ -484,7 +484,7 @@ async fn pages_offer_imports_to_those_who_may_and_exports_to_all(engine: Engine)
         r#"data-import="/api/v1/enterprises/import""#,
         r#"data-import="/api/v1/reports/import""#,
         "/api/v1/reports/template.xlsx",
-        "/assets/import.js",
+        &dualtrack_web::assets::url("import.js"),
     ] {
         assert!(page.text.contains(marker), "{marker}");
     }

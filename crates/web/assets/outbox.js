@@ -1,0 +1,574 @@
+// The outbox: what a phone form records is kept on the phone (IndexedDB) before it is sent,
+// and sent when there is signal: at once, on reconnecting, on each page load and by the
+// 立即同步 button. Each record carries its own idempotency key and the phone's time it was
+// made, so a record sent twice is written once, dated when it was made.
+// States: 待发送 (pending), 已发送 (sent), 被退回 (refused: listed under 待处理 with the
+// server's message, to be corrected and sent again, or discarded; never dropped).
+// Records belong to the account that made them; logging out keeps them for that account.
+// Also: registers the service worker, keeps the work lists a role takes offline, and clears
+// what the phone holds at logout.
+(function () {
+  "use strict";
+  var DB = "dualtrack", OUT = "outbox", LISTS = "worklists";
+  var SENT_KEPT = 20;
+  // Work lists older than this many hours are deleted from the phone.
+  var LIST_HOURS = parseInt(document.documentElement.getAttribute("data-offline-hours") || "24", 10);
+  var STATES = { pending: "待发送", sent: "已发送", refused: "被退回" };
+
+  // ---- storage ----
+  function open() {
+    return new Promise(function (ok, fail) {
+      var r = indexedDB.open(DB, 1);
+      r.onupgradeneeded = function () {
+        var db = r.result;
+        if (!db.objectStoreNames.contains(OUT)) db.createObjectStore(OUT, { keyPath: "key" });
+        if (!db.objectStoreNames.contains(LISTS)) db.createObjectStore(LISTS, { keyPath: "id" });
+      };
+      r.onsuccess = function () { ok(r.result); };
+      r.onerror = function () { fail(r.error); };
+    });
+  }
+  function tx(store, mode, fn) {
+    return open().then(function (db) {
+      return new Promise(function (ok, fail) {
+        var t = db.transaction(store, mode);
+        var res = fn(t.objectStore(store));
+        t.oncomplete = function () { ok(res && res.result !== undefined ? res.result : res); };
+        t.onerror = function () { fail(t.error); };
+      });
+    });
+  }
+  function all(store) { return tx(store, "readonly", function (s) { return s.getAll(); }); }
+  function put(store, v) { return tx(store, "readwrite", function (s) { s.put(v); }); }
+  function del(store, k) { return tx(store, "readwrite", function (s) { s["delete"](k); }); }
+  function get(store, k) { return tx(store, "readonly", function (s) { return s.get(k); }); }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  function user() { return localStorage.getItem("dt-user") || ""; }
+  function hhmm(iso) {
+    var d = new Date(iso);
+    function p(n) { return (n < 10 ? "0" : "") + n; }
+    return p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " + p(d.getHours()) + ":" + p(d.getMinutes());
+  }
+
+  // ---- the kinds of form ----
+  function pairs(form) {
+    var out = [];
+    var els = form.elements;
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      if (!el.name || el.name === "csrf_token" || el.name === "idempotency_key" || el.disabled) continue;
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) continue;
+      if (el.type === "submit" || el.type === "button" || el.type === "file") continue;
+      out.push([el.name, el.value]);
+    }
+    return out;
+  }
+  function first(ps, name) {
+    for (var i = 0; i < ps.length; i++) if (ps[i][0] === name) return ps[i][1];
+    return "";
+  }
+  function every(ps, name) {
+    return ps.filter(function (p) { return p[0] === name; }).map(function (p) { return p[1]; });
+  }
+  function opt(v) { v = (v || "").trim(); return v ? v : null; }
+
+  var KINDS = {
+    passage: {
+      label: "通行登记",
+      timeField: "passed_at",
+      body: function (form, ps) {
+        var rows = form.querySelectorAll("fieldset.traveller");
+        var travellers = [];
+        for (var i = 0; i < rows.length; i++) {
+          var row = rows[i];
+          function v(n) { var el = row.querySelector("input[name=" + n + "]"); return el ? el.value.trim() : ""; }
+          var o = row.querySelector("input[type=radio]:checked");
+          var t = { name: v("name"), id_number: v("id_number").toUpperCase(), phone: opt(v("phone")),
+            temperature: v("temperature"), outcome: o ? o.value : "" };
+          if (i > 0 && !t.name && !t.id_number && !t.temperature) continue;
+          travellers.push(t);
+        }
+        var plate = opt(first(ps, "plate"));
+        return {
+          plate: plate ? plate.toUpperCase() : null,
+          vehicle_class: plate ? opt(first(ps, "vehicle_class")) : null,
+          origin: first(ps, "origin").trim(),
+          travel_history: first(ps, "travel_history").trim(),
+          destination: first(ps, "destination").trim(),
+          reason: first(ps, "reason").trim(),
+          travellers: travellers
+        };
+      },
+      summary: function (body) {
+        return (body.plate || "步行") + " · " + body.travellers.length + " 人";
+      },
+      rows: function (ps) { return every(ps, "name").length; },
+      reset: function (form) {
+        var rows = form.querySelectorAll("fieldset.traveller");
+        for (var i = 1; i < rows.length; i++) rows[i].parentNode.removeChild(rows[i]);
+        form.reset();
+        var fev = form.querySelectorAll(".has-fever");
+        for (var j = 0; j < fev.length; j++) fev[j].classList.remove("has-fever");
+      }
+    }
+  };
+
+  // Puts a record's fields back into its form (rows added as needed), in order by name.
+  function fill(form, kind, ps) {
+    var add = document.getElementById("add-traveller");
+    var want = kind.rows ? kind.rows(ps) : 0;
+    while (add && want > form.querySelectorAll("fieldset.traveller").length) add.click();
+    var seen = {};
+    ps.forEach(function (p) {
+      var name = p[0], value = p[1];
+      var els = form.querySelectorAll("[name='" + name + "']");
+      var radios = Array.prototype.filter.call(els, function (e) { return e.type === "radio" || e.type === "checkbox"; });
+      if (radios.length) {
+        radios.forEach(function (r) { if (r.value === value) r.checked = true; });
+        return;
+      }
+      var i = seen[name] || 0;
+      seen[name] = i + 1;
+      if (els[i]) {
+        els[i].value = value;
+        els[i].dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    });
+  }
+
+  // ---- sending ----
+  var syncing = false;
+  function timed(url, init, ms) {
+    var c = window.AbortController ? new AbortController() : null;
+    if (c) init.signal = c.signal;
+    var t = setTimeout(function () { if (c) c.abort(); }, ms || 20000);
+    return fetch(url, init).then(function (r) { clearTimeout(t); return r; },
+      function (e) { clearTimeout(t); throw e; });
+  }
+  function session() {
+    return timed("/outbox/session", { credentials: "same-origin", cache: "no-store" }, 10000)
+      .then(function (r) {
+        if (r.status === 401) return { expired: true };
+        if (!r.ok) throw new Error("session " + r.status);
+        return r.json().then(function (s) {
+          localStorage.setItem("dt-user", s.user);
+          return s;
+        });
+      });
+  }
+  function refusal(resp) {
+    return resp.json().then(function (j) {
+      var e = (j && j.error) || {};
+      var msg = e.message || ("服务器退回（" + resp.status + "）");
+      var fields = e.fields || {};
+      var details = Object.keys(fields).map(function (k) { return fields[k]; })
+        .filter(function (m) { return typeof m === "string" && m !== msg; });
+      return { message: msg + (details.length ? "：" + details.join("；") : ""), code: e.code || "" };
+    }, function () { return { message: "服务器退回（" + resp.status + "）", code: "" }; });
+  }
+  function retryAfter(resp) {
+    var s = parseInt(resp.headers.get("Retry-After") || "", 10);
+    return Date.now() + (isNaN(s) ? 30 : Math.min(s, 3600)) * 1000;
+  }
+
+  // Sends one record: "sent", "refused", "expired", or "later" (no signal, or the server
+  // asked to wait).
+  function sendOne(rec, s) {
+    var csrf = s.csrf;
+    var field = (KINDS[rec.kind] || {}).timeField;
+    if (field && !rec.body[field] && s.now) {
+      // Dated once, at the first attempt: how long ago the phone made it, back from the
+      // server's time (a retry sends the very same body).
+      var ago = Math.max(0, Date.now() - Date.parse(rec.made_at));
+      rec.body[field] = new Date(Math.floor((Date.parse(s.now) - ago) / 1000) * 1000).toISOString();
+    }
+    return put(OUT, rec).then(function () { return timed(rec.api, {
+      method: "POST", credentials: "same-origin", cache: "no-store",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Idempotency-Key": rec.key },
+      body: JSON.stringify(rec.body)
+    }).then(function (resp) {
+      if (resp.ok) {
+        return resp.json().then(function (j) {
+          rec.state = "sent"; rec.sent_at = new Date().toISOString(); rec.id = j && j.id;
+          // What was sent is on the server now: the phone keeps only the line of the list.
+          delete rec.body; delete rec.fields;
+          return put(OUT, rec).then(function () { return "sent"; });
+        });
+      }
+      if (resp.status === 401) return "expired";
+      if (resp.status === 503 || resp.status === 429 || resp.status >= 500) {
+        rec.next_at = retryAfter(resp);
+        return put(OUT, rec).then(function () { return "later"; });
+      }
+      return refusal(resp).then(function (r) {
+        if (r.code === "csrf") return "expired";
+        rec.state = "refused"; rec.message = r.message;
+        return put(OUT, rec).then(function () { return "refused"; });
+      });
+    }, function () { return "later"; }); });
+  }
+
+  function mine() {
+    var u = user();
+    return all(OUT).then(function (rs) {
+      return rs.filter(function (r) { return r.user === u; })
+        .sort(function (a, b) { return a.made_at < b.made_at ? -1 : 1; });
+    });
+  }
+
+  function syncNow(force) {
+    if (syncing) return Promise.resolve();
+    syncing = true;
+    var run = function () {
+      return mine().then(function (rs) {
+        var now = Date.now();
+        var due = rs.filter(function (r) { return r.state === "pending" && (force || !r.next_at || r.next_at <= now); });
+        if (!due.length) return;
+        return session().then(function (s) {
+          if (s.expired) { askPassword(); return; }
+          var i = 0;
+          function next() {
+            if (i >= due.length) return;
+            var rec = due[i++];
+            return sendOne(rec, s).then(function (res) {
+              if (res === "expired") { askPassword(); return; }
+              if (res === "later") return;
+              return next();
+            });
+          }
+          return next();
+        }, function () { /* no signal */ });
+      });
+    };
+    var p = navigator.locks ? navigator.locks.request("dt-outbox", run) : run();
+    return p.then(trim, function () {}).then(function () { syncing = false; render(); },
+      function () { syncing = false; render(); });
+  }
+
+  // Sent records: only the last few lines are kept.
+  function trim() {
+    return mine().then(function (rs) {
+      var sent = rs.filter(function (r) { return r.state === "sent"; });
+      return Promise.all(sent.slice(0, Math.max(0, sent.length - SENT_KEPT)).map(function (r) { return del(OUT, r.key); }));
+    });
+  }
+
+  // ---- the panel ----
+  var panel = null;
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function render() {
+    var main = document.querySelector("main");
+    if (!main) return Promise.resolve();
+    return mine().then(function (rs) {
+      var onForm = !!document.querySelector("form[data-outbox]");
+      if (!rs.length && !onForm) { if (panel) panel.hidden = true; return; }
+      if (!panel) {
+        panel = el("section", "outbox");
+        panel.id = "outbox";
+        panel.setAttribute("aria-live", "polite");
+        main.insertBefore(panel, main.firstChild);
+      }
+      panel.hidden = false;
+      panel.textContent = "";
+      var n = { pending: 0, sent: 0, refused: 0 };
+      rs.forEach(function (r) { n[r.state]++; });
+      // "Saved for later" said of records that have gone since.
+      if (!n.pending) {
+        Array.prototype.forEach.call(document.querySelectorAll(".outbox-notice.later"), function (p) {
+          p.parentNode.removeChild(p);
+        });
+      }
+      var head = el("p", "outbox-head");
+      head.appendChild(el("strong", "", "离线记录"));
+      head.appendChild(el("span", "count pending", " 待发送 " + n.pending));
+      head.appendChild(el("span", "count refused", " · 待处理 " + n.refused));
+      head.appendChild(el("span", "count sent", " · 已发送 " + n.sent));
+      head.appendChild(el("span", "net", navigator.onLine ? "" : " · 无信号"));
+      var b = el("button", "secondary small", "立即同步");
+      b.type = "button"; b.id = "outbox-sync";
+      b.addEventListener("click", function () { syncNow(true); });
+      head.appendChild(b);
+      panel.appendChild(head);
+      var refused = rs.filter(function (r) { return r.state === "refused"; });
+      if (refused.length) {
+        var h = el("h2", "small", "待处理（服务器退回，请修改后重新发送或丢弃）");
+        panel.appendChild(h);
+        var ul = el("ul", "outbox-list refused");
+        refused.forEach(function (r) { ul.appendChild(line(r, true)); });
+        panel.appendChild(ul);
+      }
+      var rest = rs.filter(function (r) { return r.state !== "refused"; }).reverse();
+      if (rest.length) {
+        var d = el("details", "outbox-all");
+        d.appendChild(el("summary", "", "全部记录（" + rest.length + "）"));
+        var ul2 = el("ul", "outbox-list");
+        rest.forEach(function (r) { ul2.appendChild(line(r, false)); });
+        d.appendChild(ul2);
+        panel.appendChild(d);
+      }
+    });
+  }
+  function line(r, actions) {
+    var li = el("li", "state-" + r.state);
+    li.setAttribute("data-key", r.key);
+    li.appendChild(el("span", "what", r.label + " · " + r.summary));
+    li.appendChild(el("span", "muted small", " " + hhmm(r.made_at) + " "));
+    li.appendChild(el("b", "state", STATES[r.state]));
+    if (actions) {
+      li.appendChild(el("p", "error small", r.message || ""));
+      var fix = el("button", "small", "修改");
+      fix.type = "button";
+      fix.addEventListener("click", function () {
+        sessionStorage.setItem("dt-edit", r.key);
+        location.href = r.page;
+      });
+      var drop = el("button", "secondary small", "丢弃");
+      drop.type = "button";
+      drop.addEventListener("click", function () {
+        if (confirm("丢弃这条记录？丢弃后无法恢复：" + r.label + " · " + r.summary)) {
+          del(OUT, r.key).then(render);
+        }
+      });
+      li.appendChild(fix);
+      li.appendChild(drop);
+    }
+    return li;
+  }
+
+  // A session that ended while there was no signal: the password again, the outbox kept.
+  var asking = false;
+  function askPassword() {
+    if (asking || !panel) return;
+    asking = true;
+    var f = el("form", "outbox-login");
+    f.appendChild(el("p", "error", "登录已过期。记录仍保存在本机，请输入密码后继续发送。"));
+    var pw = el("input");
+    pw.type = "password"; pw.name = "password"; pw.required = true; pw.autocomplete = "current-password";
+    var lab = el("label", "", "密码");
+    lab.appendChild(pw);
+    f.appendChild(lab);
+    var go = el("button", "", "登录并发送");
+    go.type = "submit";
+    f.appendChild(go);
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      fetch("/login", { credentials: "same-origin", cache: "no-store" }).then(function (r) { return r.text(); })
+        .then(function (html) {
+          var m = /name="csrf_token" value="([0-9a-f]+)"/.exec(html);
+          var body = new URLSearchParams();
+          body.set("username", user()); body.set("password", pw.value);
+          body.set("csrf_token", m ? m[1] : ""); body.set("next", "/");
+          return fetch("/login", { method: "POST", credentials: "same-origin", body: body });
+        }).then(function () { return session(); })
+        .then(function (s) {
+          if (s.expired) { pw.value = ""; f.querySelector("p").textContent = "密码不正确，请重试。"; return; }
+          asking = false;
+          f.parentNode.removeChild(f);
+          return syncNow(true);
+        }, function () { f.querySelector("p").textContent = "仍无信号，请稍后再试。"; });
+    });
+    panel.appendChild(f);
+    pw.focus();
+  }
+
+  // ---- the forms ----
+  function notice(form, text, cls) {
+    var p = form.parentNode.querySelector(".outbox-notice");
+    if (!p) {
+      p = el("p", "outbox-notice");
+      p.setAttribute("role", "status");
+      form.parentNode.insertBefore(p, form);
+    }
+    p.className = "outbox-notice " + (cls || "notice");
+    p.textContent = text;
+  }
+
+  function wire(form) {
+    var kind = KINDS[form.getAttribute("data-outbox")];
+    if (!kind) return;
+    var editing = sessionStorage.getItem("dt-edit");
+    if (editing) {
+      sessionStorage.removeItem("dt-edit");
+      get(OUT, editing).then(function (r) {
+        if (!r || !r.fields) return;
+        fill(form, kind, r.fields);
+        form.setAttribute("data-replaces", r.key);
+        form.setAttribute("data-made-at", r.made_at);
+        notice(form, "正在修改被退回的记录：" + (r.message || ""), "error");
+      });
+    }
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!form.reportValidity()) return;
+      // A corrected record keeps the time the first one was made.
+      var madeAt = form.getAttribute("data-made-at") || new Date().toISOString();
+      var ps = pairs(form);
+      var body = kind.body(form, ps);
+      var rec = {
+        key: uuid(), user: user(), kind: form.getAttribute("data-outbox"), label: kind.label,
+        api: form.getAttribute("data-api"), page: location.pathname, made_at: madeAt,
+        body: body, fields: ps, summary: kind.summary(body), state: "pending"
+      };
+      var replaces = form.getAttribute("data-replaces");
+      var button = form.querySelector("button[type=submit]");
+      if (button) button.disabled = true;
+      // Kept on the phone first: whatever happens to the network or the page, it is not lost.
+      put(OUT, rec).then(function () {
+        return replaces ? del(OUT, replaces) : null;
+      }).then(function () {
+        form.removeAttribute("data-replaces");
+        form.removeAttribute("data-made-at");
+        if (!navigator.onLine) return "later";
+        return session().then(function (s) {
+          return s.expired ? "expired" : sendOne(rec, s);
+        }, function () { return "later"; });
+      }).then(function (res) {
+        if (button) button.disabled = false;
+        if (res === "sent" && form.getAttribute("data-done") && rec.id) {
+          location.href = form.getAttribute("data-done") + rec.id;
+          return;
+        }
+        if (res === "refused") {
+          // Refused while the user is at the form: said here, the form keeps what was typed.
+          notice(form, rec.message, "error");
+          return del(OUT, rec.key).then(render);
+        }
+        kind.reset(form);
+        if (res === "sent") notice(form, kind.label + "已提交：" + rec.summary);
+        else notice(form, "无信号：已存入待发送，有信号后自动发送。" + rec.summary, "notice later");
+        if (res === "expired") { render().then(askPassword); return; }
+        return render();
+      }, function (err) {
+        if (button) button.disabled = false;
+        notice(form, "无法保存到本机：" + err, "error");
+      });
+    });
+  }
+
+  // ---- logout: warn of unsent records, keep them, forget the rest ----
+  function clearPhone() {
+    var jobs = [all(LISTS).then(function (ls) {
+      return Promise.all(ls.map(function (l) { return del(LISTS, l.id); }));
+    })];
+    if (window.caches) jobs.push(caches.delete("dt-forms"));
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type: "clear" });
+    }
+    return Promise.all(jobs)["catch"](function () {});
+  }
+  function wireLogout() {
+    var forms = document.querySelectorAll("form[action='/logout']");
+    Array.prototype.forEach.call(forms, function (f) {
+      f.addEventListener("submit", function (e) {
+        if (f.getAttribute("data-cleared")) return;
+        e.preventDefault();
+        mine().then(function (rs) {
+          var unsent = rs.filter(function (r) { return r.state !== "sent"; }).length;
+          if (unsent && !confirm("还有 " + unsent + " 条记录未发送。退出后它们仍保存在本机，您再次登录后发送。确定退出？")) return;
+          return clearPhone().then(function () {
+            f.setAttribute("data-cleared", "1");
+            f.submit();
+          });
+        });
+      });
+    });
+  }
+
+  // ---- work lists that travel ----
+  // A page marks a list with data-worklist="<id>" and data-worklist-title: kept as shown
+  // (masked as on screen), with the time of keeping, for the offline page.
+  function keepLists() {
+    var lists = document.querySelectorAll("[data-worklist]");
+    var u = user();
+    return Promise.all(Array.prototype.map.call(lists, function (l) {
+      return put(LISTS, { id: u + ":" + l.getAttribute("data-worklist"), user: u,
+        title: l.getAttribute("data-worklist-title") || "", html: l.outerHTML, at: new Date().toISOString() });
+    }));
+  }
+  var FORM_NAMES = [[/\/passage$/, "通行登记"], [/^\/tickets\/new$/, "发起吹哨"]];
+  function showForms() {
+    var box = document.getElementById("offline-forms");
+    if (!box || !window.caches) return Promise.resolve();
+    return caches.open("dt-forms").then(function (c) { return c.keys(); }).then(function (reqs) {
+      if (!reqs.length) return;
+      var ul = el("ul", "offline-forms");
+      reqs.forEach(function (r) {
+        var path = new URL(r.url).pathname;
+        var name = FORM_NAMES.filter(function (f) { return f[0].test(path); }).map(function (f) { return f[1]; })[0] || path;
+        var li = el("li");
+        var a = el("a", "button", "打开" + name);
+        a.href = path;
+        li.appendChild(a);
+        ul.appendChild(li);
+      });
+      box.appendChild(ul);
+    });
+  }
+  function showLists() {
+    var box = document.getElementById("worklists");
+    if (!box) return Promise.resolve();
+    var u = user();
+    return all(LISTS).then(function (ls) {
+      ls.filter(function (l) { return l.user === u; }).forEach(function (l) {
+        var holder = el("div");
+        holder.innerHTML = l.html;
+        var s = holder.firstElementChild;
+        if (!s) return;
+        var h = s.querySelector("h2");
+        if (h) h.textContent = l.title;
+        var when = el("p", "muted small synced", "截至 " + hhmm(l.at).slice(6) + " 同步");
+        if (h && h.nextSibling) s.insertBefore(when, h.nextSibling); else s.appendChild(when);
+        box.appendChild(s);
+      });
+    });
+  }
+  function expireLists() {
+    var limit = Date.now() - LIST_HOURS * 3600 * 1000;
+    return all(LISTS).then(function (ls) {
+      return Promise.all(ls.filter(function (l) { return Date.parse(l.at) < limit; })
+        .map(function (l) { return del(LISTS, l.id); }));
+    });
+  }
+
+  // ---- start ----
+  function warm() {
+    if (!navigator.serviceWorker || !navigator.onLine) return;
+    var urls = Array.prototype.map.call(document.querySelectorAll("a[href]"), function (a) { return a.href; });
+    if (document.querySelector("form[data-outbox]")) urls.push(location.href);
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.active) reg.active.postMessage({ type: "warm", urls: urls });
+    });
+  }
+  function start() {
+    if (!window.indexedDB) return;
+    if (navigator.serviceWorker && location.protocol !== "file:") {
+      navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(warm, function () {});
+    }
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-outbox]"), wire);
+    wireLogout();
+    var known = navigator.onLine ? session().then(function (s) {
+      if (!s.expired) return keepLists();
+    }, function () {}) : Promise.resolve();
+    known.then(expireLists).then(showLists).then(showForms).then(render).then(function () {
+      if (navigator.onLine) syncNow(false);
+    });
+    window.addEventListener("online", function () { syncNow(true); });
+    window.addEventListener("offline", render);
+  }
+  window.dtOutbox = { sync: syncNow, all: mine };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

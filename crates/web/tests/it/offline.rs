@@ -1,0 +1,323 @@
+//! The phone's side of the platform: content-hashed static files with long caching,
+//! compressed answers, the web app manifest, the service worker and the outbox's API.
+
+use crate::common::*;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use dualtrack_testkit::{on_both_engines, Engine};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+fn head(r: &Resp, name: header::HeaderName) -> String {
+    r.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The raw answer to a GET with the given `Accept-Encoding`, its body as sent.
+async fn raw(t: &TestApp, path: &str, encoding: &str) -> (axum::http::HeaderMap, Vec<u8>) {
+    let req = Request::builder()
+        .uri(path)
+        .header(header::ACCEPT_ENCODING, encoding)
+        .body(Body::empty())
+        .expect("request");
+    let resp = t.router.clone().oneshot(req).await.expect("answer");
+    let headers = resp.headers().clone();
+    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+    (headers, bytes.to_vec())
+}
+
+async fn pages_link_hashed_files_cached_for_a_year(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = Browser::new(&t);
+    let home = b.login("haixi_leader").await;
+    let css = dualtrack_web::assets::url("app.css");
+    let re = regex::Regex::new(r"^/assets/app\.[0-9a-f]{10}\.css$").expect("regex");
+    assert!(re.is_match(&css), "{css}");
+    assert!(home.text.contains(&css), "{}", home.text);
+    assert!(!home.text.contains("\"/assets/app.css\""));
+    let hashed = t.call("GET", &css, None, None).await;
+    assert_eq!(hashed.status, StatusCode::OK);
+    assert_eq!(
+        head(&hashed, header::CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    assert!(head(&hashed, header::CONTENT_TYPE).starts_with("text/css"));
+    // The old name still answers, with the same bytes, for a short while.
+    let plain = t.call("GET", "/assets/app.css", None, None).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert_eq!(plain.text, hashed.text);
+    assert_eq!(head(&plain, header::CACHE_CONTROL), "public, max-age=3600");
+    // A made-up hash is not a file.
+    let wrong = t
+        .call("GET", "/assets/app.0000000000.css", None, None)
+        .await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    // Asked again with its tag: not modified.
+    let req = Request::builder()
+        .uri(&css)
+        .header(header::IF_NONE_MATCH, head(&hashed, header::ETAG))
+        .body(Body::empty())
+        .expect("request");
+    let again = t.send(req).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    // Pages themselves are never kept.
+    let page = b.get("/tree").await;
+    assert_eq!(head(&page, header::CACHE_CONTROL), "no-store");
+}
+
+async fn answers_are_compressed(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let js = dualtrack_web::assets::url("vendor/htmx.min.js");
+    let (plain_h, plain) = raw(&t, &js, "identity").await;
+    assert!(plain_h.get(header::CONTENT_ENCODING).is_none());
+    let (gz_h, gz) = raw(&t, &js, "gzip").await;
+    assert_eq!(gz_h[header::CONTENT_ENCODING], "gzip");
+    assert!(
+        gz.len() * 2 < plain.len(),
+        "{} of {}",
+        gz.len(),
+        plain.len()
+    );
+    let (br_h, br) = raw(&t, &js, "br, gzip").await;
+    assert_eq!(br_h[header::CONTENT_ENCODING], "br");
+    assert!(
+        br.len() * 2 < plain.len(),
+        "{} of {}",
+        br.len(),
+        plain.len()
+    );
+    // Pages too.
+    let (login_h, _) = raw(&t, "/login", "gzip").await;
+    assert_eq!(login_h[header::CONTENT_ENCODING], "gzip");
+}
+
+async fn the_app_can_be_installed(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = Browser::new(&t);
+    let home = b.login("checkpoint_worker").await;
+    assert!(home
+        .text
+        .contains("<link rel=\"manifest\" href=\"/manifest.webmanifest\">"));
+    let m = t.call("GET", "/manifest.webmanifest", None, None).await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert!(head(&m, header::CONTENT_TYPE).starts_with("application/manifest+json"));
+    let v = m.json();
+    assert_eq!(v["name"], "双线指挥平台");
+    assert_eq!(v["lang"], "zh-CN");
+    assert_eq!(v["start_url"], "/");
+    let icons = v["icons"].as_array().expect("icons");
+    assert!(icons.iter().any(|i| i["sizes"] == "512x512"));
+    for i in icons {
+        let src = i["src"].as_str().expect("src");
+        let r = t.call("GET", src, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{src}");
+        assert_eq!(
+            head(&r, header::CONTENT_TYPE),
+            i["type"].as_str().unwrap_or("")
+        );
+    }
+}
+
+async fn the_charts_script_only_where_charts_are(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = Browser::new(&t);
+    let home = b.login("haixi_leader").await;
+    let charts = dualtrack_web::assets::url("vendor/echarts.min.js");
+    assert!(!home.text.contains(&charts));
+    assert!(b.get("/dashboard").await.text.contains(&charts));
+    let mut c = Browser::new(&t);
+    c.login("checkpoint_worker").await;
+    for page in ["/", "/checkpoints"] {
+        let r = c.get(page).await;
+        assert!(!r.text.contains("echarts"), "{page}");
+    }
+}
+
+/// A JSON post as the outbox sends it: the page's session cookie, its CSRF token in the
+/// header, and the record's own key.
+async fn send_as_outbox(b: &Browser<'_>, path: &str, key: &str, body: &Value) -> Resp {
+    let req = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::COOKIE, b.cookie_header())
+        .header("X-CSRF-Token", &b.csrf)
+        .header("Idempotency-Key", key)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    b.t.send(req).await
+}
+
+fn passage(passed_at: &str, id: &str) -> Value {
+    json!({
+        "passed_at": passed_at,
+        "plate": "青H12345",
+        "vehicle_class": "car",
+        "origin": "青海省西宁市",
+        "destination": "西藏自治区拉萨市",
+        "reason": "运输物资",
+        "travellers": [
+            {"name": "马海军", "id_number": id, "temperature": "36.5", "outcome": "through"}
+        ]
+    })
+}
+
+async fn a_replayed_outbox_record_is_written_once_at_the_phones_time(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = Browser::new(&t);
+    b.login("checkpoint_worker").await;
+    let cp = t
+        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
+        .await;
+    let path = format!("/api/v1/checkpoints/{cp}/passages");
+    let now = t.app.clock.now();
+    let id = id_number("63280119800101001");
+    let before = t.count("SELECT COUNT(*) FROM passages").await;
+    let audits = t.audit_count("passage.register").await;
+
+    // Made two hours ago on the phone, sent now: the event is dated by the phone, the row
+    // keeps the server's own time of writing beside it.
+    let made = (now - chrono::Duration::hours(2)).to_rfc3339();
+    let body = passage(&made, &id);
+    let first = send_as_outbox(&b, &path, "5b0e8a4e-1d7c-4a57-9a43-0c1f2b3e4d5f", &body).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let pid = first.json()["id"].as_i64().expect("id");
+    let stored = t
+        .count(&format!(
+            "SELECT COUNT(*) FROM passages WHERE id = {pid} AND passed_at < created_at"
+        ))
+        .await;
+    assert_eq!(stored, 1, "the phone's time and the server's are both kept");
+    // The same record sent again (the answer was lost on the way back): nothing more.
+    for _ in 0..3 {
+        let again = send_as_outbox(&b, &path, "5b0e8a4e-1d7c-4a57-9a43-0c1f2b3e4d5f", &body).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+        assert_eq!(again.json()["id"].as_i64(), Some(pid));
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM passages").await, before + 1);
+    assert_eq!(t.audit_count("passage.register").await, audits + 1);
+    // The same key on another body is refused, naming the key.
+    let mut other = body.clone();
+    other["reason"] = json!("就医");
+    let r = send_as_outbox(&b, &path, "5b0e8a4e-1d7c-4a57-9a43-0c1f2b3e4d5f", &other).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.json()["error"]["fields"]["idempotency_key"].is_string(),
+        "{}",
+        r.text
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM passages").await, before + 1);
+}
+
+async fn a_phone_time_out_of_bounds_is_refused(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = Browser::new(&t);
+    b.login("checkpoint_worker").await;
+    let cp = t
+        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
+        .await;
+    let path = format!("/api/v1/checkpoints/{cp}/passages");
+    let now = t.app.clock.now();
+    let id = id_number("63280119800101001");
+    let before = t.count("SELECT COUNT(*) FROM passages").await;
+    let cases = [
+        (now - chrono::Duration::hours(73), "72 小时"),
+        (now + chrono::Duration::hours(1), "不能晚于现在"),
+    ];
+    for (i, (at, says)) in cases.iter().enumerate() {
+        let key = format!("0b9c1c52-7f0e-4a3b-8f65-00000000000{i}");
+        let r = send_as_outbox(&b, &path, &key, &passage(&at.to_rfc3339(), &id)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let v = r.json();
+        let msg = v["error"]["fields"]["passed_at"].as_str().unwrap_or("");
+        assert!(msg.contains(says) && msg.contains("通行时间"), "{}", r.text);
+    }
+    // Inside the bounds by a little: accepted (a phone's clock may run a few minutes ahead).
+    let r = send_as_outbox(
+        &b,
+        &path,
+        "0b9c1c52-7f0e-4a3b-8f65-000000000009",
+        &passage(&(now + chrono::Duration::minutes(5)).to_rfc3339(), &id),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(t.count("SELECT COUNT(*) FROM passages").await, before + 1);
+    // The bound is configurable.
+    let short = t.app.clone().with_phone_time_max_hours(1);
+    assert_eq!(short.phone_time_max_hours, 1);
+}
+
+on_both_engines!(
+    the_service_worker_keeps_only_the_shell_and_the_forms,
+    the_outbox_asks_the_session_before_it_sends,
+    a_replayed_outbox_record_is_written_once_at_the_phones_time,
+    a_phone_time_out_of_bounds_is_refused,
+    pages_link_hashed_files_cached_for_a_year,
+    answers_are_compressed,
+    the_app_can_be_installed,
+    the_charts_script_only_where_charts_are,
+);
+
+async fn the_service_worker_keeps_only_the_shell_and_the_forms(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let sw = t.call("GET", "/sw.js", None, None).await;
+    assert_eq!(sw.status, StatusCode::OK);
+    assert!(head(&sw, header::CONTENT_TYPE).starts_with("text/javascript"));
+    // Checked by the browser on every visit: never kept long.
+    assert_eq!(head(&sw, header::CACHE_CONTROL), "no-cache");
+    for name in ["app.css", "outbox.js", "passage.js", "vendor/htmx.min.js"] {
+        assert!(
+            sw.text.contains(&dualtrack_web::assets::url(name)),
+            "{name}"
+        );
+    }
+    assert!(!sw.text.contains("echarts"));
+    assert!(!sw.text.contains("__SHELL__") && !sw.text.contains("__VERSION__"));
+    assert!(sw.text.contains(dualtrack_web::assets::version()));
+    // No API answer and no page but the listed forms is kept.
+    assert!(
+        sw.text
+            .contains(r#"["^/checkpoints/\\d+/passage$","^/tickets/new$"]"#),
+        "{}",
+        sw.text
+    );
+    // The page shown with no signal holds no one's data and needs no login.
+    let off = t.call("GET", "/offline", None, None).await;
+    assert_eq!(off.status, StatusCode::OK);
+    assert!(off.text.contains("当前无网络"));
+    assert!(off.text.contains(&dualtrack_web::assets::url("outbox.js")));
+    // Every page loads the outbox.
+    let mut b = Browser::new(&t);
+    let home = b.login("checkpoint_worker").await;
+    assert!(home.text.contains(&dualtrack_web::assets::url("outbox.js")));
+    let cp = t
+        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
+        .await;
+    let form = b.get(&format!("/checkpoints/{cp}/passage")).await;
+    assert!(form.text.contains(&format!(
+        r#"data-outbox="passage" data-api="/api/v1/checkpoints/{cp}/passages""#
+    )));
+}
+
+async fn the_outbox_asks_the_session_before_it_sends(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    // Not logged in (or the session ended while offline): 401, so the phone asks for the
+    // password again and keeps its records.
+    let r = t.call("GET", "/outbox/session", None, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let mut b = Browser::new(&t);
+    b.login("checkpoint_worker").await;
+    let r = b.get("/outbox/session").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(head(&r, header::CACHE_CONTROL), "no-store");
+    let v = r.json();
+    assert_eq!(v["user"], "checkpoint_worker");
+    assert_eq!(v["csrf"], b.csrf.as_str());
+    let now = v["now"].as_str().expect("now");
+    let at = chrono::DateTime::parse_from_rfc3339(now).expect("time");
+    assert_eq!(at.with_timezone(&chrono::Utc), t.app.now());
+}
