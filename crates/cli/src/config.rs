@@ -43,6 +43,8 @@ pub struct Settings {
     /// roles that may see personal data in full), "all" or "optional". Unset: "privileged",
     /// and "optional" on `serve --demo`.
     pub second_factor: Option<dualtrack_service::second_factor::Policy>,
+    /// One session per account: a login ends the account's other sessions.
+    pub single_session: bool,
     /// `[resumption]`: settings of the resumption track.
     pub resumption: ResumptionSettings,
     /// `[prevention]`: settings of the prevention track.
@@ -303,6 +305,7 @@ impl Default for Settings {
             password_max_age_days: 0,
             password_change_when_set_by_admin: true,
             second_factor: None,
+            single_session: false,
             resumption: ResumptionSettings::default(),
             prevention: PreventionSettings::default(),
             whistle: WhistleConfig::default(),
@@ -337,6 +340,7 @@ impl fmt::Debug for Settings {
                 &self.password_change_when_set_by_admin,
             )
             .field("second_factor", &self.second_factor)
+            .field("single_session", &self.single_session)
             .field("resumption", &self.resumption)
             .field("prevention", &self.prevention)
             .field("whistle", &self.whistle)
@@ -376,6 +380,7 @@ const KEYS: &[&str] = &[
     "password_max_age_days",
     "password_change_when_set_by_admin",
     "second_factor",
+    "single_session",
     "resumption.report_due_hour",
     "prevention.grid_report_due_hour",
     "prevention.monitoring_days",
@@ -517,6 +522,7 @@ impl Settings {
                 change_when_set_by_admin: self.password_change_when_set_by_admin,
             },
             second_factor: self.second_factor.unwrap_or_default(),
+            single_session: self.single_session,
         }
     }
 
@@ -613,6 +619,9 @@ password_change_when_set_by_admin = true
 # 必须启用（未启用者登录后只能先设置）；all——所有账户必须启用；optional——都可自愿启用。
 # 不设置时为 privileged；serve --demo 不设置时为 optional。
 # second_factor = "privileged"
+
+# 一个账户只保留一个会话：新的登录结束该账户此前的全部会话（网页、接口都算）。
+single_session = false
 
 [resumption]
 # 企业日报截至当日 24 时，次日几时（北京时间，0–23）前报送；晚于此为迟报。

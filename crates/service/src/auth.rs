@@ -45,6 +45,19 @@ impl SessionKind {
     }
 }
 
+/// One of an account's sessions, as it sees them.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct SessionView {
+    pub id: i64,
+    /// 网页登录、接口登录
+    pub kind: String,
+    pub source_addr: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// 即本次请求所用的会话
+    pub current: bool,
+}
+
 /// A new session: the token is shown once and never stored.
 #[derive(Debug, Clone)]
 pub struct LoginOutcome {
@@ -306,6 +319,7 @@ impl App {
             }
         };
         user::clear_failed_logins(&mut tx, u.id).await?;
+        let mut ended = 0;
         let sid = session::insert(
             &mut tx,
             &session::NewSession {
@@ -319,13 +333,23 @@ impl App {
             },
         )
         .await?;
+        if self.security.single_session {
+            ended = session::delete_others(&mut tx, u.id, sid).await?;
+        }
         let row = actor.audit(
             Action::Login,
             Outcome::Success,
             "会话",
             sid.to_string(),
             None,
-            kind.zh().into(),
+            if ended > 0 {
+                format!(
+                    "{}，结束此前的 {ended} 个会话（一个账户只保留一个会话）",
+                    kind.zh()
+                )
+            } else {
+                kind.zh().into()
+            },
         );
         commit_audited(tx, &row).await?;
         self.login_throttle.succeeded(&username, source_addr);
@@ -383,6 +407,50 @@ impl App {
             || (max > 0
                 && crate::clock::wall() - u.password_changed_at
                     > chrono::Duration::days(i64::from(max)))
+    }
+
+    /// The account's own sessions, the latest used first.
+    pub async fn my_sessions(&self, actor: &Actor) -> ServiceResult<Vec<SessionView>> {
+        let Some(uid) = actor.user_id else {
+            return Ok(vec![]);
+        };
+        Ok(session::list_for_user(&self.db, uid)
+            .await?
+            .into_iter()
+            .map(|s| SessionView {
+                current: actor.session_id == Some(s.id),
+                kind: if s.kind == SessionKind::Api.as_str() {
+                    SessionKind::Api.zh()
+                } else {
+                    SessionKind::Web.zh()
+                }
+                .to_string(),
+                id: s.id,
+                source_addr: s.source_addr,
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+            })
+            .collect())
+    }
+
+    /// Ends one of the account's own sessions (a phone left logged in elsewhere).
+    pub async fn end_my_session(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        let Some(uid) = actor.user_id else {
+            return Err(ServiceError::NotFound("没有这个会话".into()));
+        };
+        let mut tx = self.db.begin().await?;
+        if !session::delete_of_user(&mut tx, uid, id).await? {
+            return Err(ServiceError::NotFound("没有这个会话，或它已结束".into()));
+        }
+        let row = actor.audit(
+            Action::Logout,
+            Outcome::Success,
+            "会话",
+            id.to_string(),
+            None,
+            "本人结束该会话".into(),
+        );
+        commit_audited(tx, &row).await
     }
 
     pub async fn logout(&self, actor: &Actor) -> ServiceResult<()> {

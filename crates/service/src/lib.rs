@@ -62,6 +62,8 @@ pub struct Security {
     pub password_policy: PasswordPolicy,
     /// Which accounts must log in with a second factor.
     pub second_factor: second_factor::Policy,
+    /// One session per account: a login ends the account's other sessions.
+    pub single_session: bool,
 }
 
 impl Default for Security {
@@ -74,6 +76,7 @@ impl Default for Security {
             login_delay_step: std::time::Duration::from_millis(500),
             password_policy: PasswordPolicy::default(),
             second_factor: second_factor::Policy::default(),
+            single_session: false,
         }
     }
 }

@@ -94,3 +94,38 @@ pub async fn delete_for_user(tx: &mut Tx, user_id: i64) -> Result<u64> {
         .bind(user_id).execute(&mut *e).await?.rows_affected()),
     )
 }
+
+/// A session as its account sees it in its list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: i64,
+    pub kind: String,
+    pub source_addr: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// An account's sessions, the latest used first.
+pub async fn list_for_user(db: &Db, user_id: i64) -> Result<Vec<SessionRow>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, SessionRow>(
+        "SELECT id, kind, source_addr, created_at, last_seen_at FROM sessions \
+         WHERE user_id = $1 ORDER BY last_seen_at DESC, id DESC")
+        .bind(user_id).fetch_all(p).await?))
+}
+
+/// Ends one session of an account; false when the account has no such session.
+pub async fn delete_of_user(tx: &mut Tx, user_id: i64, id: i64) -> Result<bool> {
+    Ok(
+        on_tx!(tx, e => sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+        .bind(id).bind(user_id).execute(&mut *e).await?.rows_affected())
+            == 1,
+    )
+}
+
+/// Ends every session of an account but one.
+pub async fn delete_others(tx: &mut Tx, user_id: i64, keep: i64) -> Result<u64> {
+    Ok(
+        on_tx!(tx, e => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id).bind(keep).execute(&mut *e).await?.rows_affected()),
+    )
+}

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use dualtrack_domain::role::Role;
-use dualtrack_service::auth::SessionKind;
+use dualtrack_service::auth::{SessionKind, SessionView};
 use dualtrack_service::Actor;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -121,5 +121,31 @@ pub async fn change_password(
     st.app
         .set_password(&actor, id, Some(&req.current_password), &req.new_password)
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 本人的会话（各处登录），最近使用的在前
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = [SessionView]), (status = 401, body = ErrorBody)))]
+pub async fn sessions(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+) -> Result<Json<Vec<SessionView>>, ApiError> {
+    Ok(Json(st.app.my_sessions(&actor).await?))
+}
+
+/// 结束本人的一个会话（如别处忘记退出的手机）
+#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "auth", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "会话编号")),
+    responses((status = 204, description = "已结束"), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn end_session(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个会话"))?;
+    st.app.end_my_session(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

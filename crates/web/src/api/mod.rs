@@ -33,6 +33,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(auth::change_password))
+        .routes(routes!(auth::sessions))
+        .routes(routes!(auth::end_session))
         .routes(routes!(tree::search))
         .routes(routes!(tree::node))
         .routes(routes!(tree::create_grid))

@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
-use dualtrack_service::auth::{random_token, SessionKind};
+use dualtrack_service::auth::{random_token, SessionKind, SessionView};
 use dualtrack_service::second_factor::{Enrolment, SecondFactorState};
 use dualtrack_service::Actor;
 use serde::Deserialize;
@@ -219,6 +219,35 @@ struct MePage {
     error: Option<String>,
     second_factor: Option<SecondFactorState>,
     must_change: bool,
+    /// The account's sessions, each with when it was last used.
+    sessions: Vec<(SessionView, String)>,
+}
+
+async fn sessions_of(st: &AppState, actor: &Actor) -> Vec<(SessionView, String)> {
+    st.app
+        .my_sessions(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| {
+            let seen = dualtrack_domain::time::display(s.last_seen_at);
+            (s, seen)
+        })
+        .collect()
+}
+
+/// Ends one of the account's own sessions, back to the account page.
+pub async fn end_session(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    PageForm(_f): PageForm<CsrfOnly>,
+) -> Result<Response, PageError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| PageError::new(StatusCode::NOT_FOUND, "没有这个会话"))?;
+    st.app.end_my_session(&actor, id).await?;
+    Ok(Redirect::to("/me").into_response())
 }
 
 pub async fn me(State(st): State<AppState>, PageUser(actor): PageUser) -> Response {
@@ -229,6 +258,7 @@ pub async fn me(State(st): State<AppState>, PageUser(actor): PageUser) -> Respon
         error: None,
         second_factor: st.app.second_factor_state(&actor).await.ok(),
         must_change: actor.must_change_password,
+        sessions: sessions_of(&st, &actor).await,
     })
 }
 
@@ -359,6 +389,7 @@ pub async fn change_password(
                 error: Some(message),
                 second_factor: st.app.second_factor_state(&actor).await.ok(),
                 must_change: actor.must_change_password,
+                sessions: sessions_of(&st, &actor).await,
             };
             (status, render(&page)).into_response()
         }

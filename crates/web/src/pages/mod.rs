@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(auth::me))
         .route(auth::SECOND_FACTOR_PATH, get(auth::second_factor))
         .route("/me/second-factor/begin", post(auth::second_factor_begin))
+        .route("/me/sessions/{id}/end", post(auth::end_session))
         .route(
             "/me/second-factor/confirm",
             post(auth::second_factor_confirm),

@@ -161,7 +161,72 @@ async fn a_password_past_its_age_is_changed_first(engine: Engine) {
     assert_eq!(r.json()["error"]["code"], "password_change_required");
 }
 
+async fn an_account_lists_and_ends_its_sessions(engine: Engine) {
+    let t = ruled(engine, 0).await;
+    let phone = t.token("grid_worker").await;
+    let desk = t.token("grid_worker").await;
+    let list = t.get("/api/v1/me/sessions", &desk).await.json();
+    let list = list.as_array().cloned().unwrap_or_default();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(list.iter().filter(|s| s["current"] == true).count(), 1);
+    let other = list
+        .iter()
+        .find(|s| s["current"] == false)
+        .and_then(|s| s["id"].as_i64())
+        .expect("the other session");
+    let r = t
+        .call(
+            "DELETE",
+            &format!("/api/v1/me/sessions/{other}"),
+            Some(&desk),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(
+        t.get("/api/v1/me", &phone).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the phone's session ended"
+    );
+    // Someone else's session is not found.
+    let op = t.token("golmud_operator").await;
+    let mine = t.get("/api/v1/me/sessions", &desk).await.json()[0]["id"]
+        .as_i64()
+        .expect("id");
+    let r = t
+        .call(
+            "DELETE",
+            &format!("/api/v1/me/sessions/{mine}"),
+            Some(&op),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.get("/api/v1/me", &desk).await.status, StatusCode::OK);
+
+    // One session per account when the policy asks: a login ends the others.
+    let mut app = t.app.clone();
+    app.security.single_session = true;
+    let one = TestApp {
+        router: dualtrack_web::router(AppState::new(app.clone(), WebConfig::default())),
+        app,
+        db: t.db,
+    };
+    let first = one.token("grid_worker").await;
+    let second = one.token("grid_worker").await;
+    assert_eq!(
+        one.get("/api/v1/me", &first).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(one.get("/api/v1/me", &second).await.status, StatusCode::OK);
+    let n = one
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login' AND detail LIKE '%只保留一个会话%'")
+        .await;
+    assert!(n >= 1);
+}
+
 on_both_engines!(
+    an_account_lists_and_ends_its_sessions,
     a_password_set_by_an_administrator_is_changed_first,
     the_last_passwords_do_not_come_back,
     a_password_past_its_age_is_changed_first

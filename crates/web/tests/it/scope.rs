@@ -30,6 +30,8 @@ struct Fixture {
 
 /// Records of 德令哈 that a 格尔木 user tries to reach.
 struct Victims {
+    /// A session of 德令哈's operator.
+    session: i64,
     user: i64,
     person: i64,
     deployment: i64,
@@ -166,10 +168,16 @@ async fn fixture(engine: Engine) -> Fixture {
     let (supply_store, supply_request, supply_allocation, farm_plan) = delingha_supplies(&t).await;
     // 吹哨报到: a ticket of 德令哈 with an attachment and notices, its department, a webhook.
     let whistle = delingha_whistle(&t).await;
+    let session = t
+        .count(&format!(
+            "SELECT MAX(id) FROM sessions WHERE user_id = {victim}"
+        ))
+        .await;
     Fixture {
         t,
         victim,
         v: Victims {
+            session,
             user: victim,
             person,
             deployment,
@@ -321,6 +329,9 @@ fn case(method: &str, route: &str, v: &Victims) -> Case {
             Some(json!({"new_password": "Qaidam#2020x"})),
         ),
         ("get", "/api/v1/audit") => by("gm_auditor", route, None),
+        // Another account's session is not one's own to list or end.
+        ("get", "/api/v1/me/sessions") => op(route),
+        ("delete", "/api/v1/me/sessions/{id}") => op(at(route, v.session)),
         // The chain's state names rows by number only, never their content or place.
         ("get", "/api/v1/audit/chain") => by("gm_auditor", route, None),
         ("get", "/api/v1/people")
