@@ -59,16 +59,14 @@
   }
 
   // ---- the kinds of form ----
+  // The form's fields as the browser would send them (so that a place chosen by name goes
+  // as its code: the picker sets it in the form data).
   function pairs(form) {
     var out = [];
-    var els = form.elements;
-    for (var i = 0; i < els.length; i++) {
-      var el = els[i];
-      if (!el.name || el.name === "csrf_token" || el.name === "idempotency_key" || el.disabled) continue;
-      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) continue;
-      if (el.type === "submit" || el.type === "button" || el.type === "file") continue;
-      out.push([el.name, el.value]);
-    }
+    new FormData(form).forEach(function (value, name) {
+      if (name === "csrf_token" || name === "idempotency_key" || typeof value !== "string") return;
+      out.push([name, value]);
+    });
     return out;
   }
   function first(ps, name) {

@@ -252,15 +252,18 @@
       else if (e.key === "Escape") { close(); e.preventDefault(); }
     });
     input.addEventListener("blur", function () { setTimeout(close, 150); });
-    // A code already in the field (given beforehand, or a form shown again) stays as it is,
-    // named underneath.
-    var start = input.value.trim();
-    if (/^[0-9]{2,15}$/.test(start)) {
+    // A code in the field (given beforehand, a form shown again, or typed as a code) stays
+    // as it is, named underneath.
+    function nameTheCode() {
+      var start = input.value.trim();
+      if (!/^[0-9]{2,15}$/.test(start)) return;
       search({ within: "china", levels: [], context: "" }, start).then(function (r) {
         var h = r.hits.filter(function (x) { return x.code === start; })[0];
         if (h && input.value.trim() === start) chosen.textContent = h.path + " · " + h.code;
       }, function () { /* the code stays unnamed */ });
     }
+    input.addEventListener("change", nameTheCode);
+    nameTheCode();
   }
 
   // The field is sent as the chosen code, whatever name is shown.
