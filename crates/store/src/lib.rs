@@ -306,11 +306,19 @@ const WAL_RESTART_AFTER_PASSIVE: Duration = Duration::from_millis(25);
 /// Whether the log is long enough to start over and the passive checkpoint just done
 /// (`took`) copied nearly all of it, quickly: then a restart holds the writers a moment
 /// only. Otherwise the passive checkpoints go on alone until they catch up.
+///
+/// A log that has grown to several times the size it restarts at is restarted once the
+/// backlog is small, however long the passive checkpoint took: on a busy machine every
+/// checkpoint is slow, and waiting for a quick one would let the log grow without bound.
 fn time_to_restart(log: i64, copied: i64, took: Duration) -> bool {
     log >= WAL_RESTART_FRAMES
         && log - copied <= WAL_RESTART_BACKLOG
-        && took <= WAL_RESTART_AFTER_PASSIVE
+        && (took <= WAL_RESTART_AFTER_PASSIVE || log >= WAL_RESTART_FRAMES * WAL_OVERGROWN)
 }
+
+/// How many times its restart size the log may grow before a slow passive checkpoint no
+/// longer holds its restart back.
+const WAL_OVERGROWN: i64 = 4;
 
 /// Write transactions on SQLite pass here before they begin; a restart of the log holds it
 /// shut meanwhile, so that it is not starved by a queue of writers (the lock is fair: once
@@ -615,6 +623,15 @@ mod tests {
         assert!(!time_to_restart(full * 8, full, quick));
         // A slow passive checkpoint: what was written meanwhile is a backlog too.
         assert!(!time_to_restart(full, full, Duration::from_millis(400)));
+        // Unless the log has grown far past its size: on a busy machine every checkpoint is
+        // slow, and the log would never start over.
+        let big = full * WAL_OVERGROWN;
+        assert!(time_to_restart(big, big - 10, Duration::from_millis(400)));
+        assert!(!time_to_restart(
+            big,
+            big - WAL_RESTART_BACKLOG - 1,
+            Duration::from_millis(400)
+        ));
     }
 
     #[test]
