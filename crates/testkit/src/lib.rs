@@ -58,12 +58,21 @@ impl TestDb {
     /// An application on this database with default security settings, as a demo server
     /// runs it (accounts may be given the demo password).
     pub fn app(&self) -> App {
-        let mut security = Security::default();
-        security.password_policy.allow_demo_password = true;
-        security.second_factor = dualtrack_service::second_factor::Policy::Optional;
-        security.password_policy.change_when_set_by_admin = false;
-        App::new(self.db.clone(), security)
+        App::new(self.db.clone(), demo_security())
     }
+}
+
+/// Security settings as a demo server runs with them: the demo's accounts have the demo
+/// password, which they keep, and sign in without a second factor. The rules that differ
+/// (second factor, passwords set by an administrator) are tested with their own settings.
+pub fn demo_security() -> Security {
+    let mut security = Security {
+        second_factor: dualtrack_service::second_factor::Policy::Optional,
+        ..Security::default()
+    };
+    security.password_policy.allow_demo_password = true;
+    security.password_policy.change_when_set_by_admin = false;
+    security
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);

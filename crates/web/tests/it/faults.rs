@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::TestApp;
 use dualtrack_service::demo::DemoState;
-use dualtrack_service::{App, Security};
+use dualtrack_service::App;
 use dualtrack_store::{on_db, Db};
 use dualtrack_testkit::{demo_db, empty_db, on_both_engines, Engine};
 use dualtrack_web::admission::AdmissionConfig;
@@ -582,7 +582,7 @@ async fn a_postgres_outage_is_a_quick_503_and_service_comes_back_by_itself() {
     let mut relay = Relay::start("127.0.0.1:0", hostport.to_string()).await;
     let url = format!("{scheme_user}@{}/{dbpart}", relay.addr);
     let db = Db::connect(&url).await.expect("through the relay");
-    let app = App::new(db, Security::default());
+    let app = App::new(db, dualtrack_testkit::demo_security());
     let router = dualtrack_web::router(AppState::new(app.clone(), WebConfig::default()));
     let login = |router: axum::Router| async move {
         let req = Request::builder()
@@ -826,8 +826,14 @@ async fn an_interrupted_demo_load_is_resumed_whole(engine: Engine) {
 async fn two_instances_starting_at_once_load_the_demo_once(engine: Engine) {
     let whole = counts(&demo_db(engine).await.db).await;
     let t = empty_db(engine).await;
-    let a = App::new(Db::connect(&t.url).await.expect("a"), Security::default());
-    let b = App::new(Db::connect(&t.url).await.expect("b"), Security::default());
+    let a = App::new(
+        Db::connect(&t.url).await.expect("a"),
+        dualtrack_testkit::demo_security(),
+    );
+    let b = App::new(
+        Db::connect(&t.url).await.expect("b"),
+        dualtrack_testkit::demo_security(),
+    );
     let (ra, rb) = tokio::join!(a.load_demo(), b.load_demo());
     let (ra, rb) = (ra.expect("first instance"), rb.expect("second instance"));
     assert!(ra ^ rb, "exactly one loaded ({ra}, {rb})");

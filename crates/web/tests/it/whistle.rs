@@ -442,7 +442,7 @@ async fn late_tickets_climb_the_tree_once_whatever_the_instances(engine: Engine)
     let db2 = dualtrack_store::Db::connect(&t.db.url)
         .await
         .expect("second pool");
-    let mut app2 = dualtrack_service::App::new(db2, dualtrack_service::Security::default());
+    let mut app2 = dualtrack_service::App::new(db2, dualtrack_testkit::demo_security());
     app2.clock = t.app.clock.clone();
     // Not yet due.
     assert_eq!(t.app.escalate_due("a").await.expect("tick"), 0);
