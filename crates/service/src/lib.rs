@@ -30,6 +30,7 @@ pub mod monitoring;
 pub mod prevention;
 pub mod projects;
 pub mod punctuality;
+pub mod report_checks;
 pub mod resumption;
 pub mod second_factor;
 pub mod spreadsheet;

@@ -36,6 +36,7 @@ mod page_layering;
 mod pages;
 mod prevention;
 mod projects;
+mod report_plausibility;
 mod resumption;
 mod resumption_exports;
 mod resumption_import;
