@@ -16,6 +16,7 @@ mod command;
 mod contract;
 mod dashboard_charts;
 mod demo_day;
+mod demo_lists;
 mod demo_work;
 mod faults;
 mod filings;
