@@ -370,6 +370,13 @@ async fn enterprise_page(
         .filter(|r| r.is_current && r.confirmed_implausible)
         .count();
     reports.truncate(30);
+    let names = st
+        .app
+        .people_names(reports.iter().map(|r| r.filed_by.as_str()))
+        .await?;
+    for r in &mut reports {
+        r.filed_by = names.name(&r.filed_by);
+    }
     let can_file = actor.can(Permission::FileReports);
     let day = today(&st.app);
     let (form, prefilled_from) = match state.sent {

@@ -156,4 +156,43 @@ async fn lists_stop_at_the_demo_evening(engine: Engine) {
     assert!(list(&g).len() >= grid_reports.len());
 }
 
-on_both_engines!(lists_stop_at_the_demo_evening);
+/// People are shown by their names: who filed an enterprise's reports (the demo's own are
+/// 演示数据), and who did what on the auditor's home.
+async fn people_are_named_not_logged_in_on_reports_and_the_auditors_home(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    t.app.open_on_demo_day();
+    let enterprise = t
+        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632801%'")
+        .await;
+    let liaison = t.token("liaison").await;
+    let r = t
+        .post(
+            &format!("/api/v1/enterprises/{enterprise}/reports"),
+            &liaison,
+            serde_json::json!({"report_date": "2020-02-27", "status": "shut_down", "on_duty": 0}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let mut b = common::Browser::new(&t);
+    b.login("golmud_leader").await;
+    let page = b.get(&format!("/enterprises/{enterprise}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("格尔木市企业联络员"), "{}", page.text);
+    assert!(page.text.contains("演示数据"), "{}", page.text);
+    assert!(!page.text.contains(">liaison<"), "{}", page.text);
+    assert!(!page.text.contains(">demo<"), "{}", page.text);
+
+    let mut b = common::Browser::new(&t);
+    b.login("auditor").await;
+    let home = b.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.text.contains("格尔木市领导"), "{}", home.text);
+    for login in ["golmud_leader ·", "liaison ·", "auditor ·"] {
+        assert!(!home.text.contains(login), "{login}: {}", home.text);
+    }
+}
+
+on_both_engines!(
+    lists_stop_at_the_demo_evening,
+    people_are_named_not_logged_in_on_reports_and_the_auditors_home,
+);
