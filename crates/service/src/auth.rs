@@ -192,6 +192,31 @@ impl App {
         Ok(())
     }
 
+    /// The answer to a login whose password was right but whose second factor was missing
+    /// (a field to fill) or wrong (a failure, audited and counted like a wrong password).
+    async fn second_factor_refused(
+        &self,
+        username: &str,
+        actor: &Actor,
+        source_addr: &str,
+        given: bool,
+        why: &str,
+    ) -> ServiceResult<ServiceError> {
+        if !given {
+            return Ok(ServiceError::invalid(
+                "totp_code",
+                "该账户已启用双因素认证：请输入验证器上的 6 位动态口令（或一个恢复码）",
+            ));
+        }
+        self.login_throttle
+            .failed(username, source_addr, &self.login_limits(), Instant::now());
+        self.audit_failed_login(username, Some(actor), source_addr, Outcome::Failure, why)
+            .await?;
+        Ok(ServiceError::Unauthenticated(format!(
+            "{why}：请输入验证器当前显示的 6 位动态口令（或一个未用过的恢复码）"
+        )))
+    }
+
     /// Checks a user name and password and opens a session.
     ///
     /// Every failure gets the same answer, in about the same time (a name that does not
@@ -297,25 +322,10 @@ impl App {
             Ok(p) => p,
             Err(why) => {
                 drop(tx);
-                if second_factor.is_none_or(|c| c.trim().is_empty()) {
-                    return Err(ServiceError::invalid(
-                        "totp_code",
-                        "该账户已启用双因素认证：请输入验证器上的 6 位动态口令（或一个恢复码）",
-                    ));
-                }
-                self.login_throttle
-                    .failed(&username, source_addr, &limits, Instant::now());
-                self.audit_failed_login(
-                    &username,
-                    Some(&actor),
-                    source_addr,
-                    Outcome::Failure,
-                    why,
-                )
-                .await?;
-                return Err(ServiceError::Unauthenticated(format!(
-                    "{why}：请输入验证器当前显示的 6 位动态口令（或一个未用过的恢复码）"
-                )));
+                let given = second_factor.is_some_and(|c| !c.trim().is_empty());
+                return Err(self
+                    .second_factor_refused(&username, &actor, source_addr, given, why)
+                    .await?);
             }
         };
         user::clear_failed_logins(&mut tx, u.id).await?;
