@@ -132,6 +132,10 @@ pub struct ReportInput {
     pub output: i64,
     #[serde(default)]
     pub problems: String,
+    /// 手机上填报的时间（RFC 3339，离线填报由手机发件箱带上）：不得晚于现在，也不得早于
+    /// 72 小时前（可配置）；服务器另记收到的时间
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -536,6 +540,13 @@ impl App {
         claim: Option<Claim>,
     ) -> ServiceResult<ReportView> {
         let id = e.id;
+        let made_at = crate::input::phone_time(
+            "made_at",
+            "填报时间",
+            input.made_at.as_deref(),
+            self.now(),
+            self.phone_time_max_hours,
+        )?;
         let report_date = parse_date("report_date", &input.report_date)?;
         let today = self.today();
         if report_date > today {
@@ -579,7 +590,7 @@ impl App {
             filed_by: actor.username.clone(),
         };
         let mut tx = self.db.begin().await?;
-        let filed = store::file_report(&mut tx, &r, self.clock.now()).await?;
+        let filed = store::file_report(&mut tx, &r, self.clock.now(), made_at).await?;
         keep(&mut tx, claim.as_ref(), filed.id).await?;
         let version = filed.version;
         let detail = format!(

@@ -123,7 +123,13 @@ pub struct Filed {
     pub version: i64,
 }
 
-pub async fn file_report(tx: &mut Tx, r: &NewReport, at: DateTime<Utc>) -> Result<Filed> {
+/// `at` is the server's time of filing; `made_at` the phone's, when it comes from an outbox.
+pub async fn file_report(
+    tx: &mut Tx,
+    r: &NewReport,
+    at: DateTime<Utc>,
+    made_at: Option<DateTime<Utc>>,
+) -> Result<Filed> {
     // Two filings of one enterprise at once on PostgreSQL (a retry racing the request it
     // retries, two liaisons) take turns, so the second numbers its version after the first
     // instead of colliding with it. SQLite's write transactions take turns already.
@@ -142,12 +148,12 @@ pub async fn file_report(tx: &mut Tx, r: &NewReport, at: DateTime<Utc>) -> Resul
         let version = last.unwrap_or(0) + 1;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO daily_reports (enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, \
-             in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by, filed_at) \
-             VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id")
+             in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by, filed_at, made_at) \
+             VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id")
             .bind(r.enterprise_id).bind(r.report_date).bind(version).bind(&r.status).bind(r.on_duty)
             .bind(r.back_from_outside).bind(r.in_quarantine).bind(r.abnormal_temps).bind(r.mask_days)
             .bind(r.disinfectant_days).bind(r.checks_passed).bind(r.output).bind(&r.problems).bind(&r.filed_by).bind(at)
-            .fetch_one(&mut *x).await?;
+            .bind(made_at).fetch_one(&mut *x).await?;
         Filed { id, version }
     });
     rollup_report(tx, r.enterprise_id, r.report_date).await?;

@@ -401,6 +401,7 @@ pub async fn file_report(
             checks_passed: zero_or("checks_passed", "五个到位", &f.checks_passed)?,
             output: zero_or("output", "产量", &f.output)?,
             problems: f.problems.clone(),
+            made_at: None,
         };
         st.app.file_report(&actor, id, &input).await
     }
