@@ -53,8 +53,15 @@ pub const SHELL: &[&str] = &[
 ];
 
 /// The phone forms a service worker keeps, as patterns of their paths (a query is never
-/// kept): pages that hold a form and no personal data of anyone else.
-pub const FORMS: &[&str] = &[r"^/checkpoints/\d+/passage$", r"^/tickets/new$"];
+/// kept): pages that hold a form and no personal data of anyone else. An enterprise's page
+/// (its daily report form) is kept; a monitoring case's page (its follow-up form) is not: it
+/// shows the person's name, ID number and telephone. Its form still goes through the outbox
+/// when the signal drops while it is open.
+pub const FORMS: &[&str] = &[
+    r"^/checkpoints/\d+/passage$",
+    r"^/tickets/new$",
+    r"^/enterprises/\d+$",
+];
 
 /// The page a phone is shown when it asks with no signal for a page it has not kept.
 pub const OFFLINE_PAGE: &str = "/offline";

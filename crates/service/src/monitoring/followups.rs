@@ -76,11 +76,14 @@ impl App {
         )?;
         let at = match input.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => made_at.unwrap_or(now),
-            Some(s) => parse_time("at", s)?,
+            Some(s) => {
+                let at = parse_time("at", s)?;
+                if at > now + Duration::minutes(5) {
+                    return Err(ServiceError::invalid("at", "随访时间不能晚于现在"));
+                }
+                at
+            }
         };
-        if at > now + Duration::minutes(5) {
-            return Err(ServiceError::invalid("at", "随访时间不能晚于现在"));
-        }
         if reporting_day(at) < c.start_date {
             return Err(ServiceError::invalid("at", "随访时间不能早于开始日期"));
         }

@@ -468,7 +468,7 @@ async fn the_service_worker_keeps_only_the_shell_and_the_forms(engine: Engine) {
     // No API answer and no page but the listed forms is kept.
     assert!(
         sw.text
-            .contains(r#"["^/checkpoints/\\d+/passage$","^/tickets/new$"]"#),
+            .contains(r#"["^/checkpoints/\\d+/passage$","^/tickets/new$","^/enterprises/\\d+$"]"#),
         "{}",
         sw.text
     );
@@ -487,6 +487,23 @@ async fn the_service_worker_keeps_only_the_shell_and_the_forms(engine: Engine) {
     let form = b.get(&format!("/checkpoints/{cp}/passage")).await;
     assert!(form.text.contains(&format!(
         r#"data-outbox="passage" data-api="/api/v1/checkpoints/{cp}/passages""#
+    )));
+    // The grid worker's follow-up form and the liaison's daily report form go through the
+    // outbox too; the case's page (the person's name, ID number, telephone) is never kept.
+    assert!(!sw.text.contains("monitoring"));
+    let mut gw = Browser::new(&t);
+    gw.login("grid_worker").await;
+    let case = open_case(&t).await;
+    let page = gw.get(&format!("/monitoring/cases/{case}")).await;
+    assert!(page.text.contains(&format!(
+        r#"data-outbox="followup" data-api="/api/v1/monitoring/cases/{case}/followups""#
+    )));
+    let mut li = Browser::new(&t);
+    li.login("liaison").await;
+    let (e, _) = enterprise_and_day(&t).await;
+    let page = li.get(&format!("/enterprises/{e}")).await;
+    assert!(page.text.contains(&format!(
+        r#"data-outbox="report" data-api="/api/v1/enterprises/{e}/reports""#
     )));
 }
 
