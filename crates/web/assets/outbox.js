@@ -613,9 +613,9 @@
   function warm() {
     if (!navigator.serviceWorker || !navigator.onLine) return;
     var urls = Array.prototype.map.call(document.querySelectorAll("a[href]"), function (a) { return a.href; });
-    if (document.querySelector("form[data-outbox]")) urls.push(location.href);
+    var here = document.querySelector("form[data-outbox]") ? location.href : null;
     navigator.serviceWorker.ready.then(function (reg) {
-      if (reg.active) reg.active.postMessage({ type: "warm", urls: urls });
+      if (reg.active) reg.active.postMessage({ type: "warm", urls: urls, page: here });
     });
   }
   function start() {
