@@ -268,7 +268,6 @@ impl App {
             kind,
             status,
             overdue_at: q.overdue.unwrap_or(false).then_some(now),
-            started_by: Some(self.today()),
         };
         let rows = store::cases(
             &self.db,
@@ -294,12 +293,12 @@ impl App {
                 .into_iter()
                 .map(responsible_view)
                 .collect::<ServiceResult<_>>()?,
-            followups: store::followups(&self.db, id, self.now())
+            followups: store::followups(&self.db, id)
                 .await?
                 .into_iter()
                 .map(followup_view)
                 .collect(),
-            alerts: store::alerts(&self.db, id, self.now())
+            alerts: store::alerts(&self.db, id)
                 .await?
                 .into_iter()
                 .map(alert_view)
@@ -310,7 +309,7 @@ impl App {
     pub async fn case_followups(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<FollowupView>> {
         self.case_with(actor, Permission::ReadMonitoring, id)
             .await?;
-        Ok(store::followups(&self.db, id, self.now())
+        Ok(store::followups(&self.db, id)
             .await?
             .into_iter()
             .map(followup_view)
@@ -320,7 +319,7 @@ impl App {
     pub async fn case_alerts(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<AlertView>> {
         self.case_with(actor, Permission::ReadMonitoring, id)
             .await?;
-        Ok(store::alerts(&self.db, id, self.now())
+        Ok(store::alerts(&self.db, id)
             .await?
             .into_iter()
             .map(alert_view)
