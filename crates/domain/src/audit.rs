@@ -27,6 +27,8 @@ pub enum Action {
     UserRoles,
     #[serde(rename = "user.password")]
     UserPassword,
+    #[serde(rename = "user.second_factor_begin")]
+    SecondFactorBegin,
     #[serde(rename = "user.second_factor")]
     SecondFactorEnrol,
     #[serde(rename = "user.second_factor_reset")]
@@ -196,7 +198,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 92] = [
+    pub const ALL: [Action; 93] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -206,6 +208,7 @@ impl Action {
         Action::UserCreate,
         Action::UserRoles,
         Action::UserPassword,
+        Action::SecondFactorBegin,
         Action::SecondFactorEnrol,
         Action::SecondFactorReset,
         Action::UserLock,
@@ -302,6 +305,7 @@ impl Action {
             Action::UserCreate => "user.create",
             Action::UserRoles => "user.roles",
             Action::UserPassword => "user.password",
+            Action::SecondFactorBegin => "user.second_factor_begin",
             Action::SecondFactorEnrol => "user.second_factor",
             Action::SecondFactorReset => "user.second_factor_reset",
             Action::UserLock => "user.lock",
@@ -393,9 +397,8 @@ impl Action {
         use Action::*;
         match self {
             Login | LoginFailed | Logout | Denied | UserCreate | UserRoles | UserPassword
-            | SecondFactorEnrol | SecondFactorReset | UserLock | UserUnlock | Unmask => {
-                "账户与安全"
-            }
+            | SecondFactorBegin | SecondFactorEnrol | SecondFactorReset | UserLock | UserUnlock
+            | Unmask => "账户与安全",
             RegionImport | Backup | Restore | DemoLoad | DemoClock | Import | Export
             | RetentionErase => "系统与数据",
             PersonRegister | OrgCreate | OrgMember | Deploy | DeploymentEnd | ReturnToPost
@@ -435,6 +438,7 @@ impl Action {
             Action::UserCreate => "新建账户",
             Action::UserRoles => "变更角色",
             Action::UserPassword => "修改密码",
+            Action::SecondFactorBegin => "开始启用双因素认证",
             Action::SecondFactorEnrol => "启用双因素认证",
             Action::SecondFactorReset => "重置双因素认证",
             Action::UserLock => "锁定账户",

@@ -177,7 +177,15 @@ impl App {
             .build();
         let mut tx = self.db.begin().await?;
         store::begin(&mut tx, uid, &secret).await?;
-        tx.commit().await?;
+        let row = actor.audit(
+            Action::SecondFactorBegin,
+            Outcome::Success,
+            "账户",
+            uid.to_string(),
+            None,
+            "生成新的动态口令密钥，待验证器确认".into(),
+        );
+        commit_audited(tx, &row).await?;
         Ok(Enrolment {
             secret,
             uri,

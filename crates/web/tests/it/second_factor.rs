@@ -132,6 +132,7 @@ async fn privileged_accounts_enrol_before_anything_else(engine: Engine) {
     let (mut b, secret, codes) = enrol(&t, "auditor").await;
     assert_eq!(b.get("/audit").await.status, StatusCode::OK);
     assert_eq!(t.audit_count("user.second_factor").await, 1);
+    assert_eq!(t.audit_count("user.second_factor_begin").await, 1);
 
     // A login now needs the code: missing (named), wrong, right, used again.
     let r = api_login(&t, "auditor", None).await;
