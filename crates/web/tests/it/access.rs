@@ -19,11 +19,6 @@ fn evening() -> DateTime<Utc> {
         .expect("time")
 }
 
-async fn checkpoint(t: &TestApp, name: &str) -> i64 {
-    t.count(&format!("SELECT id FROM checkpoints WHERE name = '{name}'"))
-        .await
-}
-
 /// Registers, as 格尔木's operator, one traveller at a checkpoint bound for `destination`;
 /// gives the passage id and the hand-over id, if one was made.
 async fn register_at(
@@ -34,7 +29,7 @@ async fn register_at(
     n: u32,
 ) -> (i64, Option<i64>) {
     let op = t.token("golmud_operator").await;
-    let cp = checkpoint(t, checkpoint_name).await;
+    let cp = t.checkpoint(checkpoint_name).await;
     let r = t
         .post(
             &format!("/api/v1/checkpoints/{cp}/passages"),
@@ -194,8 +189,7 @@ async fn a_checkpoint_worker_sees_only_its_checkpoints_work(engine: Engine) {
     );
 
     // The pages say the same.
-    let mut b = common::Browser::new(&t);
-    b.login("checkpoint_worker").await;
+    let mut b = t.browser("checkpoint_worker").await;
     let page = b.get("/outbound?from=2020-03-14").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("南口甲") && !page.text.contains("东口乙"));
@@ -259,8 +253,7 @@ async fn only_the_whistlers_side_closes_a_ticket(engine: Engine) {
         .await,
         0
     );
-    let mut b = common::Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let page = b.get(&format!("/tickets/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.text.contains("confirm-form"), "{}", page.text);

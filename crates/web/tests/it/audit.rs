@@ -17,8 +17,7 @@ async fn next_grid(t: &TestApp) -> String {
 }
 
 async fn auditors_filter_the_log(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let next = next_grid(&t).await;
     t.post(
         "/api/v1/jurisdictions/632801001001/grids",
@@ -95,8 +94,7 @@ async fn the_log_cannot_be_changed(engine: Engine) {
 }
 
 async fn a_failed_write_leaves_no_audit_row_and_no_record(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let before = t
         .count("SELECT COUNT(*) FROM audit_log WHERE action = 'grid.create'")
         .await;

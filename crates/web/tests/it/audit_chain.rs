@@ -4,7 +4,7 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_service::audit_chain::AuditKey;
 use dualtrack_testkit::{on_both_engines, Engine};
 use dualtrack_web::{AppState, WebConfig};
@@ -94,8 +94,7 @@ async fn every_row_is_sealed_and_a_changed_one_is_named(engine: Engine) {
     assert_eq!(b.audit_id, Some(victim));
     assert!(b.reason.contains(&format!("#{victim}")), "{}", b.reason);
     assert_eq!(check.sealed, 4);
-    let mut b = Browser::new(&t);
-    b.login("auditor").await;
+    let mut b = t.browser("auditor").await;
     let page = b.get("/audit/chain").await.text;
     assert!(page.contains("审计链断裂"), "{page}");
     assert!(page.contains(&format!("审计记录 #{victim}")), "{page}");

@@ -133,8 +133,7 @@ async fn unknown_user_is_the_same_refusal(engine: Engine) {
 }
 
 async fn idle_and_absolute_timeouts_end_sessions(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let token = t.token("golmud_leader").await;
+    let (t, token) = TestApp::as_user(engine, "golmud_leader").await;
     // Pretend the session was last used 31 minutes ago.
     let ago = dualtrack_service::clock::wall() - chrono::Duration::minutes(31);
     dualtrack_store::on_db!(&t.db.db, p => sqlx::query("UPDATE sessions SET last_seen_at = $1").bind(ago).execute(p).await.expect("update").rows_affected());
@@ -234,8 +233,7 @@ async fn oversized_bodies_are_refused(engine: Engine) {
 }
 
 async fn changing_own_password_ends_other_sessions(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let a = t.token("golmud_operator").await;
+    let (t, a) = TestApp::as_user(engine, "golmud_operator").await;
     let b = t.token("golmud_operator").await;
     let r = t
         .post(

@@ -56,8 +56,7 @@ fn run_style(xml: &str, text: &str) -> (String, String) {
 }
 
 async fn the_word_briefing_is_laid_out_as_an_official_document(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let (status, docx) = t
         .download(&tok, "/api/v1/briefing.docx?as_of=2020-02-27")
         .await;

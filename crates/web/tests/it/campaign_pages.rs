@@ -6,7 +6,7 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 
 /// The record id at the end of a redirect such as `/campaigns/12?done=created`.
@@ -54,8 +54,7 @@ async fn golmud_cadre(t: &TestApp) -> i64 {
 
 async fn the_demo_campaign_and_documents_are_listed(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("haixi_org").await;
+    let mut b = t.browser("haixi_org").await;
     let m = b.get("/mobilisation").await;
     assert_eq!(m.status, StatusCode::OK, "{}", m.text);
     assert!(m.text.contains(r#"href="/campaigns""#), "{}", m.text);
@@ -112,8 +111,7 @@ async fn the_demo_campaign_and_documents_are_listed(engine: Engine) {
     );
 
     // A leader reads but is offered no forms.
-    let mut leader = Browser::new(&t);
-    leader.login("golmud_leader").await;
+    let mut leader = t.browser("golmud_leader").await;
     let r = leader.get("/campaigns").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(!r.text.contains("/campaigns/new"));
@@ -135,8 +133,7 @@ async fn the_demo_campaign_and_documents_are_listed(engine: Engine) {
 
 async fn campaigns_and_documents_through_the_forms(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("delingha_operator").await;
+    let mut b = t.browser("delingha_operator").await;
     let form = b.get("/campaigns/new").await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.text);
     assert!(form.text.contains(r#"name="csrf_token""#));
@@ -288,8 +285,7 @@ async fn campaigns_and_documents_through_the_forms(engine: Engine) {
     assert!(page.text.contains(&format!(r#"href="/campaigns/{cid}""#)));
 
     // 格尔木 does not see 德令哈's campaign or document.
-    let mut gm = Browser::new(&t);
-    gm.login("golmud_operator").await;
+    let mut gm = t.browser("golmud_operator").await;
     assert_eq!(
         gm.get(&format!("/campaigns/{cid}")).await.status,
         StatusCode::NOT_FOUND
@@ -319,8 +315,7 @@ async fn cadre_files_for_the_department_and_the_chain_of_command(engine: Engine)
     let cadre = golmud_cadre(&t).await;
     assert!(cadre > 0, "a cadre in a 格尔木 work group");
     let path = format!("/people/{cadre}/cadre");
-    let mut org = Browser::new(&t);
-    org.login("haixi_org").await;
+    let mut org = t.browser("haixi_org").await;
     let person = org.get(&format!("/people/{cadre}")).await;
     assert!(
         person.text.contains(&format!(r#"href="{path}""#)),
@@ -388,8 +383,7 @@ async fn cadre_files_for_the_department_and_the_chain_of_command(engine: Engine)
     );
 
     // The cadre's chain of command reads, without the form.
-    let mut leader = Browser::new(&t);
-    leader.login("golmud_leader").await;
+    let mut leader = t.browser("golmud_leader").await;
     let person = leader.get(&format!("/people/{cadre}")).await;
     assert!(person.text.contains(&format!(r#"href="{path}""#)));
     let page = leader.get(&path).await;
@@ -401,8 +395,7 @@ async fn cadre_files_for_the_department_and_the_chain_of_command(engine: Engine)
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // An operator: no link, and the page is forbidden.
-    let mut op = Browser::new(&t);
-    op.login("golmud_operator").await;
+    let mut op = t.browser("golmud_operator").await;
     let person = op.get(&format!("/people/{cadre}")).await;
     assert_eq!(person.status, StatusCode::OK);
     assert!(!person.text.contains(&format!(r#"href="{path}""#)));
@@ -419,8 +412,7 @@ async fn cadre_files_for_the_department_and_the_chain_of_command(engine: Engine)
     // Another county's leader: not found.
     let dlh_leader = t.add_user("dlh_leader2", "leader", "632802").await;
     assert!(dlh_leader > 0);
-    let mut other = Browser::new(&t);
-    other.login("dlh_leader2").await;
+    let mut other = t.browser("dlh_leader2").await;
     assert_eq!(other.get(&path).await.status, StatusCode::NOT_FOUND);
 }
 
@@ -436,8 +428,7 @@ async fn registered_members_have_their_service_logged_from_their_page(engine: En
             "SELECT MIN(id) FROM registrations WHERE person_id = {pid}"
         ))
         .await;
-    let mut b = Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let page = b.get(&format!("/people/{pid}")).await;
     assert!(
         page.text.contains("社区报到与服务")
@@ -488,8 +479,7 @@ async fn registered_members_have_their_service_logged_from_their_page(engine: En
         page.text.contains("累计服务 <strong>3</strong> 小时") && page.text.contains("入户排查")
     );
     // The demo campaign's page lists the people it sent.
-    let mut org = Browser::new(&t);
-    org.login("haixi_org").await;
+    let mut org = t.browser("haixi_org").await;
     let cid = t.count("SELECT MIN(id) FROM campaigns").await;
     let page = org.get(&format!("/campaigns/{cid}")).await;
     assert!(
@@ -509,8 +499,7 @@ async fn return_registration_and_application_from_the_person_page(engine: Engine
     let tok = t.token("golmud_operator").await;
     let figures = "/api/v1/mobilisation/figures?as_of=2020-02-28";
     let before = t.get(figures, &tok).await.json();
-    let mut b = Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let page = b.get(&format!("/people/{pid}")).await;
     assert!(page.text.contains("登记返岗") && page.text.contains("提交请战书"));
     let r = b
@@ -561,8 +550,7 @@ async fn return_registration_and_application_from_the_person_page(engine: Engine
         before["applications"].as_i64().map(|n| n + 1)
     );
     // A leader sees no such forms; a 德令哈 person cannot be reached.
-    let mut leader = Browser::new(&t);
-    leader.login("golmud_leader").await;
+    let mut leader = t.browser("golmud_leader").await;
     assert!(!leader
         .get(&format!("/people/{pid}"))
         .await

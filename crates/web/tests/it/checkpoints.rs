@@ -8,14 +8,9 @@ use common::id_number;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
-
-async fn checkpoint(t: &TestApp, name: &str) -> i64 {
-    t.count(&format!("SELECT id FROM checkpoints WHERE name = '{name}'"))
-        .await
-}
 
 /// What a passage writes, counted straight from the tables.
 async fn written(t: &TestApp) -> (i64, i64, i64) {
@@ -62,9 +57,8 @@ async fn post_with_key(
 }
 
 async fn a_passage_is_written_whole_once(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("golmud_operator").await;
-    let south = checkpoint(&t, "格尔木南出口").await;
+    let (t, tok) = TestApp::as_user(engine, "golmud_operator").await;
+    let south = t.checkpoint("格尔木南出口").await;
     let path = format!("/api/v1/checkpoints/{south}/passages");
     let (p0, t0, a0) = written(&t).await;
     let body = two_travellers();
@@ -142,9 +136,8 @@ async fn a_passage_is_written_whole_once(engine: Engine) {
 type Change = Box<dyn Fn(&mut Value)>;
 
 async fn bad_input_writes_nothing(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("golmud_operator").await;
-    let south = checkpoint(&t, "格尔木南出口").await;
+    let (t, tok) = TestApp::as_user(engine, "golmud_operator").await;
+    let south = t.checkpoint("格尔木南出口").await;
     let path = format!("/api/v1/checkpoints/{south}/passages");
     let before = written(&t).await;
     let cases: Vec<(&str, Change, &str)> = vec![
@@ -212,10 +205,9 @@ async fn bad_input_writes_nothing(engine: Engine) {
 }
 
 async fn lists_are_masked_and_unmasking_is_audited(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let worker = t.token("checkpoint_worker").await;
-    let south = checkpoint(&t, "格尔木南出口").await;
+    let south = t.checkpoint("格尔木南出口").await;
     let body = two_travellers();
     let id = t
         .created(
@@ -260,10 +252,9 @@ async fn lists_are_masked_and_unmasking_is_audited(engine: Engine) {
 }
 
 async fn the_checkpoint_worker_keeps_to_its_checkpoint(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let worker = t.token("checkpoint_worker").await;
-    let south = checkpoint(&t, "格尔木南出口").await;
-    let east = checkpoint(&t, "格尔木东出口").await;
+    let (t, worker) = TestApp::as_user(engine, "checkpoint_worker").await;
+    let south = t.checkpoint("格尔木南出口").await;
+    let east = t.checkpoint("格尔木东出口").await;
     // Its list: its own checkpoint only, though its account is bound to 格尔木.
     let list = t.get("/api/v1/checkpoints", &worker).await.json();
     let ids: Vec<i64> = list
@@ -347,9 +338,8 @@ async fn the_checkpoint_worker_keeps_to_its_checkpoint(engine: Engine) {
 }
 
 async fn golmud_and_delingha_keep_apart(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let gm = t.token("golmud_operator").await;
-    let dl = checkpoint(&t, "德令哈东出口").await;
+    let (t, gm) = TestApp::as_user(engine, "golmud_operator").await;
+    let dl = t.checkpoint("德令哈东出口").await;
     for path in [
         format!("/api/v1/checkpoints/{dl}"),
         format!("/api/v1/checkpoints/{dl}/passages"),
@@ -417,9 +407,8 @@ async fn golmud_and_delingha_keep_apart(engine: Engine) {
 
 async fn the_passage_form_on_a_phone(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let south = checkpoint(&t, "格尔木南出口").await;
-    let mut b = Browser::new(&t);
-    b.login("checkpoint_worker").await;
+    let south = t.checkpoint("格尔木南出口").await;
+    let mut b = t.browser("checkpoint_worker").await;
     let list = b.get("/checkpoints?from=2020-03-01&to=2020-03-13").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.text.contains("格尔木南出口") && !list.text.contains("格尔木东出口"));
@@ -515,7 +504,7 @@ async fn the_passage_form_on_a_phone(engine: Engine) {
 async fn concurrent_registrations_are_each_written_once(engine: Engine) {
     let t = std::sync::Arc::new(TestApp::new(engine).await);
     let tok = t.token("golmud_operator").await;
-    let south = checkpoint(&t, "格尔木南出口").await;
+    let south = t.checkpoint("格尔木南出口").await;
     let path = format!("/api/v1/checkpoints/{south}/passages");
     let (p0, t0, a0) = written(&t).await;
     let mut clients = Vec::new();

@@ -41,8 +41,7 @@ fn docx_text(bytes: &[u8]) -> String {
 }
 
 async fn dashboard_figures_are_the_tracks_figures(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let d = get_ok(&t, "/api/v1/dashboard?as_of=2020-02-27", &tok).await;
     assert_eq!(d["place"]["code"], "6328");
     let rates = get_ok(&t, "/api/v1/resumption/rates?as_of=2020-02-27", &tok).await;
@@ -189,8 +188,7 @@ async fn dashboard_figures_are_the_tracks_figures(engine: Engine) {
 }
 
 async fn the_briefing_states_the_report_figures(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let b = get_ok(&t, "/api/v1/briefing?as_of=2020-02-27", &tok).await;
     assert_eq!(b["place_code"], "6328");
     let stats = get_ok(&t, "/api/v1/stats?as_of=2020-02-27", &tok).await;
@@ -264,8 +262,7 @@ async fn the_briefing_states_the_report_figures(engine: Engine) {
 }
 
 async fn a_county_leader_sees_the_county_only(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("golmud_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "golmud_leader").await;
     let d = get_ok(&t, "/api/v1/dashboard?as_of=2020-02-27", &tok).await;
     assert_eq!(d["place"]["code"], "632801");
     for place in ["6328", "632802"] {
@@ -305,8 +302,7 @@ async fn a_county_leader_sees_the_county_only(engine: Engine) {
 /// The figures the dashboard reads from rollups (people on duty, checkpoint counts, people
 /// under monitoring over four weeks) are those counted from the records, day by day.
 async fn rolled_up_figures_are_the_records(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     for place in ["6328", "632801", "632802", "632801100"] {
         for day in [
             "2020-01-26",

@@ -89,8 +89,7 @@ async fn every_operation_answers_as_documented(engine: Engine) {
 /// `2.0`: a client may send that, and it is read as 2. A fraction is still refused, naming
 /// the field.
 async fn whole_valued_numbers_are_integers(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let org = t.token("haixi_org").await;
+    let (t, org) = TestApp::as_user(engine, "haixi_org").await;
     let reg = t
         .count("SELECT MIN(id) FROM registrations WHERE jurisdiction_code LIKE '632801%'")
         .await;
@@ -182,8 +181,7 @@ async fn any_page_number_is_answered(engine: Engine) {
     }
     assert!(paged >= 10, "{paged} paged lists");
     // The pages' own lists too.
-    let mut b = common::Browser::new(&t);
-    b.login("haixi_org").await;
+    let mut b = t.browser("haixi_org").await;
     for list in ["/people", "/organisations", "/applications", "/deployments"] {
         for page in [i64::MAX, 1_000_000_000, 0] {
             let r = b.get(&format!("{list}?page={page}")).await;
@@ -199,8 +197,7 @@ async fn any_page_number_is_answered(engine: Engine) {
 /// A method a path does not have is 405 with `Allow` and a Chinese error body, not an empty
 /// answer.
 async fn a_method_not_allowed_is_explained(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("golmud_operator").await;
+    let (t, tok) = TestApp::as_user(engine, "golmud_operator").await;
     for (method, path) in [
         ("DELETE", "/api/v1/people"),
         ("PUT", "/api/v1/monitoring/cases/1"),

@@ -4,7 +4,7 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::Value;
 
@@ -32,8 +32,7 @@ fn names(spec: &Value) -> Vec<String> {
 
 async fn rates_have_their_own_axis_and_levels_chart_what_they_have(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("haixi_leader").await;
+    let mut b = t.browser("haixi_leader").await;
 
     // The prefecture: the rate on the percent axis, head counts on the other.
     let p = b.get("/dashboard?as_of=2020-02-27").await;
@@ -108,8 +107,7 @@ async fn rates_have_their_own_axis_and_levels_chart_what_they_have(engine: Engin
 
 async fn the_wall_display_turns_its_sections(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("haixi_leader").await;
+    let mut b = t.browser("haixi_leader").await;
     let p = b.get("/dashboard?as_of=2020-02-27&wall=1").await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.text.contains("dashboard wall"));

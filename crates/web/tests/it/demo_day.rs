@@ -6,7 +6,7 @@ use crate::common;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use chrono::NaiveDate;
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 
 fn day(s: &str) -> NaiveDate {
@@ -17,8 +17,7 @@ async fn a_demo_server_opens_on_the_day_of_its_story(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.open_on_demo_day();
     assert_eq!(t.app.today(), day("2020-02-27"));
-    let mut b = Browser::new(&t);
-    b.login("haixi_leader").await;
+    let mut b = t.browser("haixi_leader").await;
     let home = b.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.text.contains("演示数据"), "{}", home.text);
@@ -42,8 +41,7 @@ async fn a_demo_server_opens_on_the_day_of_its_story(engine: Engine) {
 async fn the_banner_moves_the_demo_day_and_goes_back(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.open_on_demo_day();
-    let mut b = Browser::new(&t);
-    b.login("grid_worker").await;
+    let mut b = t.browser("grid_worker").await;
     b.get("/prevention").await;
     let body = serde_urlencoded::to_string([("day", "2020-03-05"), ("csrf_token", &b.csrf)])
         .expect("form");
@@ -97,8 +95,7 @@ async fn the_banner_moves_the_demo_day_and_goes_back(engine: Engine) {
 
 async fn only_a_demo_server_has_a_demo_day(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("haixi_leader").await;
+    let mut b = t.browser("haixi_leader").await;
     let home = b.get("/").await;
     assert!(!home.text.contains("演示数据 · 当前日期") && !home.text.contains("/demo/day"));
     let before = t.app.today();

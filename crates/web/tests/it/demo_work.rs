@@ -6,7 +6,7 @@ use crate::common;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, TimeZone, Utc};
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 
@@ -34,8 +34,7 @@ async fn the_grid_worker_finds_work_waiting_on_the_demo_day(engine: Engine) {
     for h in waiting {
         assert!(instant(&h["passed_at"]) <= now, "{h}");
     }
-    let mut b = Browser::new(&t);
-    b.login("grid_worker").await;
+    let mut b = t.browser("grid_worker").await;
     let home = b.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
     let handover = waiting[0]["id"].as_i64().expect("id");
@@ -53,17 +52,14 @@ async fn the_grid_worker_finds_work_waiting_on_the_demo_day(engine: Engine) {
     assert_eq!(due.status, StatusCode::OK);
     assert!(due.text.contains("冶秀兰"), "{}", due.text);
     // The checkpoint worker's day has its counts and the hand-overs it sent.
-    let mut b = Browser::new(&t);
-    b.login("checkpoint_worker").await;
+    let mut b = t.browser("checkpoint_worker").await;
     let sent = b.get("/handovers").await;
     assert!(sent.text.contains("马永福"), "{}", sent.text);
 }
 
 async fn later_records_are_not_shown_on_an_earlier_day(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let south = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
+    let south = t.checkpoint("格尔木南出口").await;
     assert!(
         t.count(&format!(
             "SELECT COUNT(*) FROM passages WHERE checkpoint_id = {south} AND pass_date = '2020-02-28'"
@@ -159,8 +155,7 @@ async fn later_records_are_not_shown_on_an_earlier_day(engine: Engine) {
 
 async fn the_checkpoint_workers_hand_overs_come_fifty_a_page(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("checkpoint_worker").await;
+    let mut b = t.browser("checkpoint_worker").await;
     let first = b.get("/handovers").await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text);
     let items = |html: &str| html.matches("<li class=\"handover").count();
@@ -206,8 +201,7 @@ async fn people_are_named_not_logged_in(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let mut b = Browser::new(&t);
-    b.login("grid_worker").await;
+    let mut b = t.browser("grid_worker").await;
     let page = b.get(&format!("/grids/{GRID}?date=2020-03-19")).await;
     assert_eq!(page.status, StatusCode::OK);
     let notice = page

@@ -133,9 +133,7 @@ async fn a_write_cancelled_at_any_point_leaves_the_server_writing(engine: Engine
     let t = TestApp::new(engine).await;
     // Passages: a passage with two travellers, its hand-over and its audit row.
     let op = t.token("golmud_operator").await;
-    let south = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
+    let south = t.checkpoint("格尔木南出口").await;
     let path = format!("/api/v1/checkpoints/{south}/passages");
     let body = passage();
     cancel_at_every_suspension(
@@ -264,12 +262,9 @@ async fn a_transaction_begun_and_dropped_at_any_point_leaves_none_open(engine: E
 /// IMMEDIATE` completed after its caller had left and its connection went back to the pool
 /// holding the write lock: every later write failed with "database is locked".)
 async fn a_client_that_gives_up_while_its_write_waits_leaves_nothing_behind(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let liaison = t.token("liaison").await;
-    let south = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
+    let south = t.checkpoint("格尔木南出口").await;
     let store = t
         .count("SELECT MIN(id) FROM supply_stores WHERE kind = 'county' AND jurisdiction_code = '632801'")
         .await;
@@ -340,8 +335,7 @@ async fn a_client_that_gives_up_while_its_write_waits_leaves_nothing_behind(engi
 /// with the first report, found by its id, not a 500 because it is no longer among the
 /// latest versions.
 async fn a_report_retried_after_many_later_ones_is_answered_with_the_first(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let liaison = t.token("liaison").await;
+    let (t, liaison) = TestApp::as_user(engine, "liaison").await;
     let enterprise = t
         .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code = '632801'")
         .await;
@@ -444,8 +438,7 @@ async fn until(what: &str, mut ok: impl FnMut() -> bool) {
 }
 
 async fn beyond_its_bounds_a_write_is_refused_at_once_and_never_started(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let other = t.token("checkpoint_worker").await;
     let third = t.token("golmud_leader").await;
     let config = WebConfig {
@@ -460,9 +453,7 @@ async fn beyond_its_bounds_a_write_is_refused_at_once_and_never_started(engine: 
     };
     let state = AppState::new(t.app.clone(), config);
     let router = dualtrack_web::router(state.clone());
-    let south = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
+    let south = t.checkpoint("格尔木南出口").await;
     let path = format!("/api/v1/checkpoints/{south}/passages");
     let before = t.count("SELECT COUNT(*) FROM passages").await;
 

@@ -6,7 +6,7 @@ use crate::common;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, TimeZone, Utc};
-use common::{credit_code, Browser, TestApp};
+use common::{credit_code, TestApp};
 use dualtrack_testkit::{on_both_engines, Engine};
 use dualtrack_web::{AppState, WebConfig};
 use serde_json::{json, Value};
@@ -489,8 +489,7 @@ async fn late_and_missing_reports_are_counted(engine: Engine) {
 async fn the_pages_file_decide_and_show_the_late(engine: Engine) {
     let t = TestApp::new(engine).await;
     let id = new_enterprise(&t, "golmud_operator", "632801", 6, "13897006666").await;
-    let mut liaison = Browser::new(&t);
-    liaison.login("liaison").await;
+    let mut liaison = t.browser("liaison").await;
     let e = liaison.get(&format!("/enterprises/{id}")).await;
     assert!(e
         .text
@@ -524,8 +523,7 @@ async fn the_pages_file_decide_and_show_the_late(engine: Engine) {
             "SELECT MAX(id) FROM resumption_filings WHERE enterprise_id = {id}"
         ))
         .await;
-    let mut op = Browser::new(&t);
-    op.login("golmud_operator").await;
+    let mut op = t.browser("golmud_operator").await;
     let queue = op.get("/filings").await;
     assert_eq!(queue.status, StatusCode::OK);
     assert!(queue.text.contains(&format!("filing-{fid}")), "waiting");

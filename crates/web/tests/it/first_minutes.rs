@@ -4,14 +4,13 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use regex::Regex;
 
 async fn the_audit_log_names_people_and_groups_its_operations(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("auditor").await;
+    let mut b = t.browser("auditor").await;
     let page = b.get("/audit").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     // Who acted, by display name and role; how they logged in, in words.
@@ -44,8 +43,7 @@ async fn the_audit_log_names_people_and_groups_its_operations(engine: Engine) {
 async fn pages_speak_plain_chinese(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.open_on_demo_day();
-    let mut b = Browser::new(&t);
-    b.login("haixi_leader").await;
+    let mut b = t.browser("haixi_leader").await;
     let ind = b.get("/indicators").await;
     assert_eq!(ind.status, StatusCode::OK);
     assert!(
@@ -75,8 +73,7 @@ async fn pages_speak_plain_chinese(engine: Engine) {
 async fn rates_show_what_their_parts_count(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.open_on_demo_day();
-    let mut b = Browser::new(&t);
-    b.login("haixi_leader").await;
+    let mut b = t.browser("haixi_leader").await;
     let d = b.get("/dashboard").await;
     assert_eq!(d.status, StatusCode::OK);
     for unit in ["万元", "吨"] {
@@ -100,11 +97,8 @@ async fn rates_show_what_their_parts_count(engine: Engine) {
 
 async fn temperatures_keep_one_decimal(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let south = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
-    let mut b = Browser::new(&t);
-    b.login("checkpoint_worker").await;
+    let south = t.checkpoint("格尔木南出口").await;
+    let mut b = t.browser("checkpoint_worker").await;
     let form = b.get(&format!("/checkpoints/{south}/passage")).await;
     let key = form
         .text
@@ -145,9 +139,7 @@ async fn temperatures_keep_one_decimal(engine: Engine) {
 
 async fn the_newest_passages_come_first(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let south = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
+    let south = t.checkpoint("格尔木南出口").await;
     // A passage recorded later but of an earlier time (entered after the fact).
     let newest = t
         .count(&format!(
@@ -185,8 +177,7 @@ async fn the_newest_passages_come_first(engine: Engine) {
 
 async fn an_account_is_found_by_its_full_name(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("secadmin").await;
+    let mut b = t.browser("secadmin").await;
     let page = b.get("/users?q=grid_worker").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     assert!(page.text.contains("博爱巷第一网格网格员"), "{}", page.text);

@@ -25,11 +25,6 @@ fn morning() -> DateTime<Utc> {
         .expect("time")
 }
 
-async fn checkpoint(t: &TestApp, name: &str) -> i64 {
-    t.count(&format!("SELECT id FROM checkpoints WHERE name = '{name}'"))
-        .await
-}
-
 fn one_traveller(destination: &str, outcome: &str, n: u32) -> Value {
     json!({
         "plate": "青H23456",
@@ -49,7 +44,7 @@ fn one_traveller(destination: &str, outcome: &str, n: u32) -> Value {
 /// its traveller, if one was made.
 async fn register(t: &TestApp, destination: &str, outcome: &str, n: u32) -> Option<i64> {
     let worker = t.token("checkpoint_worker").await;
-    let south = checkpoint(t, "格尔木南出口").await;
+    let south = t.checkpoint("格尔木南出口").await;
     let r = t
         .post(
             &format!("/api/v1/checkpoints/{south}/passages"),
@@ -538,10 +533,9 @@ async fn referred_comes_back_and_personal_data_is_erased(engine: Engine) {
 }
 
 async fn checkpoint_staff_through_the_api(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let worker = t.token("checkpoint_worker").await;
-    let station = checkpoint(&t, "格尔木东出口").await;
+    let station = t.checkpoint("格尔木东出口").await;
     assert_eq!(
         t.get(&format!("/api/v1/checkpoints/{station}"), &worker)
             .await

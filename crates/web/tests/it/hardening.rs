@@ -70,10 +70,8 @@ fn header(r: &common::Resp, name: &str) -> String {
 /// Pages, API answers, errors and assets all carry the security headers; what is not an
 /// embedded asset is never stored.
 async fn every_answer_has_security_headers(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let token = t.token("golmud_operator").await;
-    let mut b = Browser::new(&t);
-    b.login("golmud_operator").await;
+    let (t, token) = TestApp::as_user(engine, "golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let answers = [
         ("login page", Browser::new(&t).get("/login").await, true),
         ("page", b.get("/monitoring/due").await, true),
@@ -111,8 +109,7 @@ async fn every_answer_has_security_headers(engine: Engine) {
 /// handler attribute, no `javascript:` link.
 async fn pages_need_no_inline_script(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let list = b.get("/tickets").await;
     let ticket = regex::Regex::new(r#"href="(/tickets/\d+)""#)
         .expect("regex")

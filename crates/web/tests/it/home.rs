@@ -72,8 +72,7 @@ async fn every_role_opens_on_its_work_of_the_day(engine: Engine) {
     // 博爱巷第一网格 wait to be acknowledged (see `demo_work`); a traveller registered at a
     // checkpoint for the grid is on the grid worker's home at once, with the link that
     // acknowledges it.
-    let mut b = Browser::new(&t);
-    b.login("grid_worker").await;
+    let mut b = t.browser("grid_worker").await;
     let home = b.get("/").await;
     assert!(home.text.contains("id=\"task-handovers\""), "{}", home.text);
     // A grid has no places below it: a sentence, not an empty table.
@@ -81,9 +80,7 @@ async fn every_role_opens_on_its_work_of_the_day(engine: Engine) {
     assert!(!home.text.contains("<th>层级</th>"), "{}", home.text);
     assert!(home.text.contains("报送 2020-02-26 日报") || home.text.contains("打开我的网格"));
     let worker = t.token("checkpoint_worker").await;
-    let south = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
+    let south = t.checkpoint("格尔木南出口").await;
     let first17 = "63280119800101003";
     let id_number = format!(
         "{first17}{}",
@@ -113,8 +110,7 @@ async fn every_role_opens_on_its_work_of_the_day(engine: Engine) {
         home.text
     );
     assert!(home.text.contains("韩建国"), "{}", home.text);
-    let mut b = Browser::new(&t);
-    b.login("checkpoint_worker").await;
+    let mut b = t.browser("checkpoint_worker").await;
     let home = b.get("/").await;
     let re = regex::Regex::new(r#"href="/checkpoints/(\d+)/passage""#).expect("regex");
     let id = re
@@ -125,8 +121,7 @@ async fn every_role_opens_on_its_work_of_the_day(engine: Engine) {
         b.get(&format!("/checkpoints/{id}/passage")).await.status,
         StatusCode::OK
     );
-    let mut b = Browser::new(&t);
-    b.login("auditor").await;
+    let mut b = t.browser("auditor").await;
     let home = b.get("/").await;
     assert!(
         home.text.contains("<li><a href=\"/audit?action="),

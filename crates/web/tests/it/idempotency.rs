@@ -8,7 +8,7 @@ use common::id_number;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{credit_code, Browser, TestApp};
+use common::{credit_code, TestApp};
 use dualtrack_testkit::{on_both_engines, Engine};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
@@ -594,8 +594,7 @@ async fn other_field_records_take_a_key(engine: Engine) {
 
 /// A photo uploaded again on a bad network is kept once; another file under the key is refused.
 async fn a_reuploaded_attachment_is_kept_once(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let gw = t.token("grid_worker").await;
+    let (t, gw) = TestApp::as_user(engine, "grid_worker").await;
     let r = t
         .post(
             "/api/v1/tickets",
@@ -649,9 +648,7 @@ async fn a_reuploaded_attachment_is_kept_once(engine: Engine) {
 /// Keys given before the mechanism was general (passages, movements) are now compared too.
 async fn passages_compare_the_replayed_body(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let south = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
+    let south = t.checkpoint("格尔木南出口").await;
     let passage = |reason: &str, plate: &str| {
         json!({"plate": plate, "vehicle_class": "car", "origin": "青海省西宁市",
         "travel_history": ["西宁市城中区"], "destination": "632801100", "reason": reason,
@@ -674,9 +671,7 @@ async fn passages_compare_the_replayed_body(engine: Engine) {
     )
     .await;
     // The same key at another checkpoint is another request.
-    let east = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木东出口'")
-        .await;
+    let east = t.checkpoint("格尔木东出口").await;
     let tok = t.token("golmud_operator").await;
     let r = t
         .send(request(
@@ -693,11 +688,8 @@ async fn passages_compare_the_replayed_body(engine: Engine) {
 /// Keys sent before the table existed (a passage's, a movement's) are carried over by the
 /// migration, with no fingerprint: a retry under one is answered with its record unchecked.
 async fn keys_from_before_the_table_are_carried_over(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("golmud_operator").await;
-    let south = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
+    let (t, tok) = TestApp::as_user(engine, "golmud_operator").await;
+    let south = t.checkpoint("格尔木南出口").await;
     let passage = |reason: &str| {
         json!({"plate": "青H12345", "vehicle_class": "car", "origin": "青海省西宁市",
         "travel_history": ["西宁市城中区"], "destination": "632801100", "reason": reason,
@@ -776,8 +768,7 @@ async fn a_double_tapped_report_form_files_once(engine: Engine) {
     let e = t
         .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632801%'")
         .await;
-    let mut b = Browser::new(&t);
-    b.login("liaison").await;
+    let mut b = t.browser("liaison").await;
     let page = b.get(&format!("/enterprises/{e}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     let key = regex::Regex::new(r#"name="idempotency_key" value="([^"]+)""#)

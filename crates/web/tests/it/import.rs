@@ -30,8 +30,7 @@ async fn upload(t: &TestApp, token: &str, bytes: Vec<u8>) -> Resp {
 }
 
 async fn a_good_file_is_imported_whole(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let (status, template) = t.download(&op, "/api/v1/people/template.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     let sheet = spreadsheet::read(&template).expect("template reads");
@@ -61,8 +60,7 @@ async fn a_good_file_is_imported_whole(engine: Engine) {
 }
 
 async fn one_bad_row_rejects_the_file_and_names_the_row(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let good = id_number("63280119750101003");
     let mut bad = id_number("63280119800202004");
     let last = if bad.ends_with('1') { "2" } else { "1" };
@@ -143,8 +141,7 @@ async fn one_bad_row_rejects_the_file_and_names_the_row(engine: Engine) {
 }
 
 async fn exports_are_masked_unless_unmasked(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let (status, bytes) = t
         .download(&op, "/api/v1/people/export.xlsx?category=medical")
         .await;
@@ -225,8 +222,7 @@ async fn exports_are_masked_unless_unmasked(engine: Engine) {
 
 async fn organisations_and_deployments_import_whole_or_not_at_all(engine: Engine) {
     use dualtrack_service::import::{DEPLOYMENT_COLUMNS, ORG_COLUMNS};
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     for path in [
         "/api/v1/organisations/template.xlsx",
         "/api/v1/deployments/template.xlsx",
@@ -340,8 +336,7 @@ async fn organisations_and_deployments_import_whole_or_not_at_all(engine: Engine
 /// Each template, sent back as it was downloaded, imports its example row: the example
 /// teaches what a good row is, so it must be one.
 async fn templates_import_as_they_come(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     for (template, import) in [
         ("/api/v1/people/template.xlsx", "/api/v1/people/import"),
         (

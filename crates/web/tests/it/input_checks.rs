@@ -7,7 +7,7 @@ use common::id_number;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{Browser, Resp, TestApp};
+use common::{Resp, TestApp};
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 
@@ -46,8 +46,7 @@ fn person(name: &str, id: &str) -> Value {
 }
 
 async fn impossible_id_numbers_are_refused_naming_the_field(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let people = t.count("SELECT COUNT(*) FROM people").await;
     let cases = [
         ("63280120990101003", "晚于今天"),
@@ -84,8 +83,7 @@ async fn impossible_id_numbers_are_refused_naming_the_field(engine: Engine) {
 }
 
 async fn control_characters_are_refused_and_nothing_is_stored(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let people = t.count("SELECT COUNT(*) FROM people").await;
     let id = id_number("63280119750101003");
     for name in ["张\u{0}三", "张三\u{7}", "\u{1b}[31m张三"] {
@@ -110,8 +108,7 @@ async fn control_characters_are_refused_and_nothing_is_stored(engine: Engine) {
     let r = t.post("/api/v1/people", &op, p).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     // In a page form: a Chinese page, nothing stored.
-    let mut b = Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let before = t.count("SELECT COUNT(*) FROM people").await;
     let r = b
         .post(
@@ -131,8 +128,7 @@ async fn control_characters_are_refused_and_nothing_is_stored(engine: Engine) {
 }
 
 async fn values_of_the_wrong_type_are_named_in_chinese(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     // A body.
     let r = t
         .post(
@@ -188,8 +184,7 @@ async fn values_of_the_wrong_type_are_named_in_chinese(engine: Engine) {
         r.text
     );
     // A page's path that cannot be read is a Chinese page.
-    let mut b = Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let r = b.get("/supplies/stores/%FF").await;
     assert!(r.status.is_client_error(), "{} {}", r.status, r.text);
     assert!(

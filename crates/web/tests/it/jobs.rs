@@ -250,9 +250,7 @@ async fn a_registration_commits_while_a_long_erasure_runs(engine: Engine) {
     t.app.clock.set(Some(late_april()));
     let app = t.app.clone().with_job_batch(2);
     let worker = t.token("checkpoint_worker").await;
-    let south = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
+    let south = t.checkpoint("格尔木南出口").await;
     let to_erase = t.count("SELECT COUNT(*) FROM passage_travellers").await;
     assert!(to_erase > 5000, "{to_erase} travellers");
     let eraser = tokio::spawn(async move { app.erase_expired(&Actor::cli()).await });

@@ -20,8 +20,7 @@ fn org_totals(figures: &Value) -> BTreeMap<String, i64> {
 }
 
 async fn the_report_figures_come_out_of_the_records(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let f = t
         .get("/api/v1/mobilisation/figures?as_of=2020-02-28", &tok)
         .await
@@ -82,8 +81,7 @@ async fn the_report_figures_come_out_of_the_records(engine: Engine) {
 }
 
 async fn people_are_registered_once_and_masked(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let id = id_number("63280119880214003");
     let body = json!({"name": "马海燕", "id_number": id, "phone": "13897001234", "political_status": "party_member",
         "categories": ["medical"], "jurisdiction_code": "632801001001", "employer": "格尔木市人民医院"});
@@ -163,8 +161,7 @@ async fn people_are_registered_once_and_masked(engine: Engine) {
 }
 
 async fn deployments_and_applications_move_the_counts(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let org = t.token("haixi_org").await;
+    let (t, org) = TestApp::as_user(engine, "haixi_org").await;
     let id = id_number("63280219900101002");
     let r = t
         .post(
@@ -334,8 +331,7 @@ async fn deployments_and_applications_move_the_counts(engine: Engine) {
 }
 
 async fn organisations_have_members_and_dates(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let oid = t.created("/api/v1/organisations", &op, json!({"kind": "temp_branch", "name": "G109 格尔木南卡口临时党支部（二）", "jurisdiction_code": "632801",
             "site_kind": "checkpoint", "site_name": "G109 格尔木南卡口", "established_on": "2020-02-27", "dissolved_on": "2020-03-10"})).await;
     let count = |v: &Value| org_totals(v).get("temp_branch").copied().unwrap_or(0);
@@ -456,8 +452,7 @@ async fn cadre_records_are_for_the_department_and_the_chain_of_command(engine: E
 }
 
 async fn campaigns_and_documents(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let org = t.token("haixi_org").await;
+    let (t, org) = TestApp::as_user(engine, "haixi_org").await;
     let list = t.get("/api/v1/campaigns", &org).await.json();
     let qian = list
         .as_array()
@@ -573,8 +568,7 @@ async fn on_duty_agrees(t: &TestApp, days: &[&str]) -> Vec<i64> {
 /// the people on duty follow, overlapping deployments of the same person counted once; bad
 /// input is refused naming the field; the person's page ends one too.
 async fn a_deployment_is_ended_and_the_counts_follow(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let org = t.token("haixi_org").await;
+    let (t, org) = TestApp::as_user(engine, "haixi_org").await;
     let id = id_number("63280219850505003");
     let r = t
         .post(
@@ -682,8 +676,7 @@ async fn a_deployment_is_ended_and_the_counts_follow(engine: Engine) {
         )
         .await;
     let third = r.json()["id"].as_i64().expect("deployment");
-    let mut b = common::Browser::new(&t);
-    b.login("haixi_org").await;
+    let mut b = t.browser("haixi_org").await;
     let page = b.get(&format!("/people/{pid}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains(&format!("/deployments/{third}/end")));

@@ -105,8 +105,7 @@ async fn the_figures_page_shows_the_report(engine: Engine) {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.contains(&format!(r#"value="{}""#, today(&t))));
     // A 格尔木 leader sees 格尔木 only.
-    let mut gm = Browser::new(&t);
-    gm.login("golmud_leader").await;
+    let mut gm = t.browser("golmud_leader").await;
     let r = gm.get("/mobilisation?as_of=2020-02-28").await;
     assert!(figure(&r.text, "org-total") < by_kind);
     assert!(!r.text.contains("德令哈市"));
@@ -121,8 +120,7 @@ async fn the_figures_page_shows_the_report(engine: Engine) {
 
 async fn people_are_registered_once_through_the_form(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let form = b.get("/people/new").await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form
@@ -215,8 +213,7 @@ async fn people_are_registered_once_through_the_form(engine: Engine) {
     assert_eq!(t.count("SELECT COUNT(*) FROM people").await, before + 1);
 
     // Leaders read, they do not register.
-    let mut leader = Browser::new(&t);
-    leader.login("golmud_leader").await;
+    let mut leader = t.browser("golmud_leader").await;
     assert_eq!(
         leader.get("/people/new").await.status,
         StatusCode::FORBIDDEN
@@ -226,8 +223,7 @@ async fn people_are_registered_once_through_the_form(engine: Engine) {
 
 async fn lists_mask_and_the_detail_page_unmasks_with_an_audit(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("haixi_org").await;
+    let mut b = t.browser("haixi_org").await;
     let id = id_number("63280120020611002");
     let r = register(&mut b, "索南卓玛", &id, "medical").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
@@ -301,8 +297,7 @@ async fn lists_mask_and_the_detail_page_unmasks_with_an_audit(engine: Engine) {
     assert!(!b.get("/people?name=索南卓玛").await.text.contains(&id));
 
     // A leader reads the masked page, without the button, and may not unmask.
-    let mut leader = Browser::new(&t);
-    leader.login("golmud_leader").await;
+    let mut leader = t.browser("golmud_leader").await;
     let page = leader.get(&format!("/people/{pid}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.text.contains("/unmask") && !page.text.contains(&id));
@@ -319,8 +314,7 @@ async fn another_countys_people_are_not_found(engine: Engine) {
     let theirs = t
         .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632802%'")
         .await;
-    let mut b = Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let audits = t.audit_count("personal.unmask").await;
     let deployments = t.count("SELECT COUNT(*) FROM deployments").await;
     let r = b.get(&format!("/people/{theirs}")).await;
@@ -387,8 +381,7 @@ async fn another_countys_people_are_not_found(engine: Engine) {
 
 async fn deployments_from_the_person_page_move_the_figures(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let id = id_number("63280119990101003");
     let pid = id_in(&register(&mut b, "才让青松", &id, "cadre").await.location());
     let today = today(&t);
@@ -485,8 +478,7 @@ async fn deployments_from_the_person_page_move_the_figures(engine: Engine) {
 
 async fn organisations_and_applications_through_the_pages(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let list = b.get("/organisations?kind=commando&as_of=2020-02-28").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.text.contains("党员突击队"));
@@ -641,8 +633,7 @@ async fn organisations_and_applications_through_the_pages(engine: Engine) {
     let r = b.get("/applications?status=bogus").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Leaders see the list without the buttons.
-    let mut leader = Browser::new(&t);
-    leader.login("golmud_leader").await;
+    let mut leader = t.browser("golmud_leader").await;
     let page = leader.get("/applications?status=submitted").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.text.contains("/approve") && !page.text.contains("/decline"));

@@ -10,7 +10,7 @@ use common::id_number;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use dualtrack_web::{AppState, WebConfig};
 use serde_json::{json, Value};
@@ -666,8 +666,7 @@ async fn the_work_list_is_everything_due_today(engine: Engine) {
         .and_then(|d| d.and_local_timezone(cst).single())
         .expect("midnight")
         .with_timezone(&Utc);
-    let mut b = Browser::new(&t);
-    b.login("grid_worker").await;
+    let mut b = t.browser("grid_worker").await;
     let listed = |html: &str| {
         ["#", "\"", "?"]
             .iter()
@@ -698,8 +697,7 @@ async fn the_pages_on_a_phone(engine: Engine) {
         .as_i64()
         .expect("id");
     t.app.clock.set(Some(utc("2020-02-10T13:00:00Z")));
-    let mut b = Browser::new(&t);
-    b.login("grid_worker").await;
+    let mut b = t.browser("grid_worker").await;
     let r = b.get("/monitoring/due").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.text.contains("我的随访") && r.text.contains(&format!("/monitoring/cases/{id}")));
@@ -729,8 +727,7 @@ async fn the_pages_on_a_phone(engine: Engine) {
         )
         .await;
     assert!(r.text.contains("体温"), "{}", r.text);
-    let mut l = Browser::new(&t);
-    l.login("haixi_leader").await;
+    let mut l = t.browser("haixi_leader").await;
     let r = l.get("/monitoring?as_of=2020-02-10").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.text.contains("data-kind=\"bar\"") && r.text.contains("格尔木市"));

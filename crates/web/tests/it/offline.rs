@@ -129,8 +129,7 @@ async fn the_charts_script_only_where_charts_are(engine: Engine) {
     let charts = dualtrack_web::assets::url("vendor/echarts.min.js");
     assert!(!home.text.contains(&charts));
     assert!(b.get("/dashboard").await.text.contains(&charts));
-    let mut c = Browser::new(&t);
-    c.login("checkpoint_worker").await;
+    let mut c = t.browser("checkpoint_worker").await;
     for page in ["/", "/checkpoints"] {
         let r = c.get(page).await;
         assert!(!r.text.contains("echarts"), "{page}");
@@ -168,11 +167,8 @@ fn passage(passed_at: &str, id: &str) -> Value {
 
 async fn a_replayed_outbox_record_is_written_once_at_the_phones_time(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("checkpoint_worker").await;
-    let cp = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
+    let b = t.browser("checkpoint_worker").await;
+    let cp = t.checkpoint("格尔木南出口").await;
     let path = format!("/api/v1/checkpoints/{cp}/passages");
     let now = t.app.clock.now();
     let id = id_number("63280119800101001");
@@ -215,11 +211,8 @@ async fn a_replayed_outbox_record_is_written_once_at_the_phones_time(engine: Eng
 
 async fn a_phone_time_out_of_bounds_is_refused(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("checkpoint_worker").await;
-    let cp = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
+    let b = t.browser("checkpoint_worker").await;
+    let cp = t.checkpoint("格尔木南出口").await;
     let path = format!("/api/v1/checkpoints/{cp}/passages");
     let now = t.app.clock.now();
     let id = id_number("63280119800101001");
@@ -294,9 +287,7 @@ async fn the_service_worker_keeps_only_the_shell_and_the_forms(engine: Engine) {
     let mut b = Browser::new(&t);
     let home = b.login("checkpoint_worker").await;
     assert!(home.text.contains(&dualtrack_web::assets::url("outbox.js")));
-    let cp = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
+    let cp = t.checkpoint("格尔木南出口").await;
     let form = b.get(&format!("/checkpoints/{cp}/passage")).await;
     assert!(form.text.contains(&format!(
         r#"data-outbox="passage" data-api="/api/v1/checkpoints/{cp}/passages""#
@@ -309,8 +300,7 @@ async fn the_outbox_asks_the_session_before_it_sends(engine: Engine) {
     // password again and keeps its records.
     let r = t.call("GET", "/outbox/session", None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let mut b = Browser::new(&t);
-    b.login("checkpoint_worker").await;
+    let mut b = t.browser("checkpoint_worker").await;
     let r = b.get("/outbox/session").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(head(&r, header::CACHE_CONTROL), "no-store");

@@ -88,8 +88,7 @@ async fn login_needs_the_form_token(engine: Engine) {
 
 async fn forms_need_the_session_token(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let page = b.get("/tree/632801001001").await;
     assert!(page.text.contains("新建网格"));
     let grids = t
@@ -143,8 +142,7 @@ async fn forms_need_the_session_token(engine: Engine) {
 
 async fn expired_sessions_go_back_to_login(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("haixi_leader").await;
+    let mut b = t.browser("haixi_leader").await;
     let ago = dualtrack_service::clock::wall() - chrono::Duration::minutes(45);
     dualtrack_store::on_db!(&t.db.db, p => sqlx::query("UPDATE sessions SET last_seen_at = $1").bind(ago).execute(p).await.expect("update").rows_affected());
     let r = b.get("/tree/6328").await;
@@ -212,8 +210,7 @@ async fn each_role_sees_its_pages(engine: Engine) {
     assert!(r.text.contains("日期格式"));
     assert_eq!(aud.get("/users").await.status, StatusCode::FORBIDDEN);
 
-    let mut leader = Browser::new(&t);
-    leader.login("golmud_leader").await;
+    let mut leader = t.browser("golmud_leader").await;
     let page = leader.get("/tree/632801001001").await;
     assert!(!page.text.contains("新建网格"), "leaders only read");
     let r = leader
@@ -228,8 +225,7 @@ async fn each_role_sees_its_pages(engine: Engine) {
 
 async fn own_password_from_the_page(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("grid_worker").await;
+    let mut b = t.browser("grid_worker").await;
     let r = b
         .post(
             "/me/password",
@@ -308,8 +304,7 @@ async fn health_metrics_assets_and_openapi(engine: Engine) {
 /// their checkpoints in the menu, and others do not get that entry.
 async fn prevention_pages_link_up(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut leader = Browser::new(&t);
-    leader.login("haixi_leader").await;
+    let mut leader = t.browser("haixi_leader").await;
     let r = leader.get("/prevention").await;
     assert_eq!(r.status, StatusCode::OK);
     for href in ["/checkpoints", "/monitoring", "/monitoring/due"] {
@@ -319,8 +314,7 @@ async fn prevention_pages_link_up(engine: Engine) {
         !r.text.contains(">卡口</a>"),
         "no checkpoint entry for a leader"
     );
-    let mut worker = Browser::new(&t);
-    worker.login("checkpoint_worker").await;
+    let mut worker = t.browser("checkpoint_worker").await;
     let r = worker.get("/").await;
     assert!(
         r.text.contains("<a href=\"/checkpoints\">卡口</a>"),

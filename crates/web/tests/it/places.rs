@@ -30,8 +30,7 @@ async fn search(t: &TestApp, tok: &str, query: &str) -> Value {
 }
 
 async fn wuhan_by_initials_name_and_pinyin(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("checkpoint_worker").await;
+    let (t, tok) = TestApp::as_user(engine, "checkpoint_worker").await;
     let by_initials = search(&t, &tok, "q=wh&within=china").await;
     let first = codes(&by_initials);
     assert!(
@@ -75,8 +74,7 @@ async fn wuhan_by_initials_name_and_pinyin(engine: Engine) {
 }
 
 async fn a_grid_by_name_in_the_subtree_only(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let golmud = t.token("golmud_operator").await;
+    let (t, golmud) = TestApp::as_user(engine, "golmud_operator").await;
     let found = search(&t, &golmud, &format!("q={}", enc("博爱巷第二"))).await;
     let grid = found
         .as_array()
@@ -119,8 +117,7 @@ async fn a_grid_by_name_in_the_subtree_only(engine: Engine) {
 }
 
 async fn context_and_levels_order_and_narrow(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let q = format!("q={}&levels=county", enc("市"));
     let golmud_first = codes(&search(&t, &tok, &format!("{q}&context=632801")).await);
     assert_eq!(
@@ -141,8 +138,7 @@ async fn context_and_levels_order_and_narrow(engine: Engine) {
 }
 
 async fn empty_garbage_and_bad_queries_never_fail(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("checkpoint_worker").await;
+    let (t, tok) = TestApp::as_user(engine, "checkpoint_worker").await;
     for q in [
         "",
         "q=",
@@ -188,8 +184,7 @@ async fn empty_garbage_and_bad_queries_never_fail(engine: Engine) {
 }
 
 async fn the_names_list_is_cacheable_and_scoped(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("golmud_operator").await;
+    let (t, tok) = TestApp::as_user(engine, "golmud_operator").await;
     let r = t.get("/api/v1/places/names", &tok).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let cache = r
@@ -254,11 +249,8 @@ async fn the_names_list_is_cacheable_and_scoped(engine: Engine) {
 /// A passage whose origin is given as a national code outside the region is stored with the
 /// place's full name, not the bare code.
 async fn an_origin_code_outside_the_region_is_named(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("golmud_operator").await;
-    let south = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
+    let (t, tok) = TestApp::as_user(engine, "golmud_operator").await;
+    let south = t.checkpoint("格尔木南出口").await;
     let body = json!({
         "plate": "鄂A12345",
         "vehicle_class": "car",
@@ -326,11 +318,8 @@ fn every_place_code_input_is_a_picker() {
 
 async fn the_passage_form_carries_the_picker(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let south = t
-        .count("SELECT id FROM checkpoints WHERE name = '格尔木南出口'")
-        .await;
-    let mut b = common::Browser::new(&t);
-    b.login("checkpoint_worker").await;
+    let south = t.checkpoint("格尔木南出口").await;
+    let mut b = t.browser("checkpoint_worker").await;
     let form = b.get(&format!("/checkpoints/{south}/passage")).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(

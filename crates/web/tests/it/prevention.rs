@@ -7,7 +7,7 @@ use crate::common;
 use common::id_number;
 
 use axum::http::StatusCode;
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 
@@ -94,8 +94,7 @@ async fn the_demo_has_815_grids_with_leaders_and_reports(engine: Engine) {
 }
 
 async fn the_risk_class_follows_the_rules(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let h = household(&t, &op, NEIGHBOUR).await;
     let (status, wuhan) = screen(
         &t,
@@ -193,8 +192,7 @@ async fn the_risk_class_follows_the_rules(engine: Engine) {
 }
 
 async fn bad_input_names_the_field_and_writes_nothing(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let gw = t.token("grid_worker").await;
+    let (t, gw) = TestApp::as_user(engine, "grid_worker").await;
     let h = household(&t, &gw, GRID).await;
     let before = t.count("SELECT COUNT(*) FROM screened_persons").await;
     let visits = t.count("SELECT COUNT(*) FROM household_visits").await;
@@ -250,8 +248,7 @@ async fn bad_input_names_the_field_and_writes_nothing(engine: Engine) {
 }
 
 async fn lists_are_masked_and_unmasking_is_audited(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let h = household(&t, &op, GRID).await;
     let number = id_number("63280119900505002");
     let (status, v) = screen(
@@ -300,8 +297,7 @@ async fn lists_are_masked_and_unmasking_is_audited(engine: Engine) {
 }
 
 async fn the_grid_report_comes_from_the_records(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let gw = t.token("grid_worker").await;
+    let (t, gw) = TestApp::as_user(engine, "grid_worker").await;
     let op = t.token("golmud_operator").await;
     let day = "2020-03-20";
     let before = rollup_on(&t, &op, day).await;
@@ -412,8 +408,7 @@ async fn rollup_on(t: &TestApp, tok: &str, day: &str) -> Value {
 }
 
 async fn a_grid_worker_sees_only_their_grid(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let h = household(&t, &op, NEIGHBOUR).await;
     let (status, v) = screen(
         &t,
@@ -464,8 +459,7 @@ async fn a_grid_worker_sees_only_their_grid(engine: Engine) {
 }
 
 async fn golmud_gets_nothing_of_delingha(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let theirs = t
         .count("SELECT MIN(id) FROM screened_persons WHERE grid_code LIKE '632802%'")
         .await;
@@ -507,8 +501,7 @@ async fn golmud_gets_nothing_of_delingha(engine: Engine) {
 
 async fn the_pages_serve_the_grid_worker_and_the_command(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = Browser::new(&t);
-    b.login("grid_worker").await;
+    let mut b = t.browser("grid_worker").await;
     let r = b.get("/my-grid").await;
     assert_eq!(r.location(), format!("/grids/{GRID}"));
     let r = b.get(&format!("/grids/{GRID}?date=2020-03-22")).await;
@@ -558,8 +551,7 @@ async fn the_pages_serve_the_grid_worker_and_the_command(engine: Engine) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("身份证号"), "{}", r.text);
-    let mut l = Browser::new(&t);
-    l.login("haixi_leader").await;
+    let mut l = t.browser("haixi_leader").await;
     let r = l.get("/prevention?date=2020-02-20").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(

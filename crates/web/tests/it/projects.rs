@@ -5,7 +5,7 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -41,8 +41,7 @@ fn n(v: &Value) -> i64 {
 }
 
 async fn the_roads_start_moves_the_start_rate(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let road = id_of(&t, "major_projects", ROAD).await;
     assert!(road > 0);
     let before = t.get("/api/v1/projects/rates?as_of=2020-02-27", &tok).await;
@@ -126,8 +125,7 @@ async fn the_roads_start_moves_the_start_rate(engine: Engine) {
 }
 
 async fn starts_progress_output_and_shipments_move_the_figures(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     // A 格尔木 project not started yet.
     let project = t
         .count(
@@ -379,8 +377,7 @@ async fn starts_progress_output_and_shipments_move_the_figures(engine: Engine) {
 }
 
 async fn bad_input_is_named_and_nothing_is_written(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let fingerprint = || async {
         vec![
             t.count("SELECT COUNT(*) FROM major_projects").await,
@@ -595,8 +592,7 @@ async fn bad_input_is_named_and_nothing_is_written(engine: Engine) {
 }
 
 async fn a_golmud_user_cannot_reach_delingha(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let dlh_project = t
         .count("SELECT MIN(id) FROM major_projects WHERE jurisdiction_code LIKE '632802%'")
         .await;
@@ -715,10 +711,8 @@ async fn a_golmud_user_cannot_reach_delingha(engine: Engine) {
 }
 
 async fn the_pages_show_the_rates_and_take_the_forms(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
-    let mut leader = Browser::new(&t);
-    leader.login("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
+    let mut leader = t.browser("haixi_leader").await;
     let res = leader.get("/resumption?as_of=2020-02-27").await;
     assert!(
         res.text.contains(r#"href="/projects""#) && res.text.contains(r#"href="/key-production""#)
@@ -761,8 +755,7 @@ async fn the_pages_show_the_rates_and_take_the_forms(engine: Engine) {
     let id = t
         .count("SELECT MIN(id) FROM major_projects WHERE jurisdiction_code = '632801' AND actual_start IS NULL")
         .await;
-    let mut op = Browser::new(&t);
-    op.login("golmud_operator").await;
+    let mut op = t.browser("golmud_operator").await;
     let page = op.get(&format!("/projects/{id}")).await;
     assert!(page.text.contains("登记开工") || page.text.contains("登记复工"));
     let r = op
@@ -818,8 +811,7 @@ async fn the_pages_show_the_rates_and_take_the_forms(engine: Engine) {
 
     // The liaison files a plant's output and a shipment from a phone.
     let plant = id_of(&t, "key_plants", "察尔汗钾肥三厂").await;
-    let mut liaison = Browser::new(&t);
-    liaison.login("liaison").await;
+    let mut liaison = t.browser("liaison").await;
     let page = liaison.get(&format!("/key-plants/{plant}")).await;
     assert!(page.text.contains("填报日产量") && page.text.contains("登记发运"));
     let r = liaison
@@ -876,8 +868,7 @@ async fn the_pages_show_the_rates_and_take_the_forms(engine: Engine) {
         op.get(&format!("/projects/{dlh}")).await.status,
         StatusCode::NOT_FOUND
     );
-    let mut gm = Browser::new(&t);
-    gm.login("golmud_leader").await;
+    let mut gm = t.browser("golmud_leader").await;
     assert!(!gm
         .get(&format!("/key-plants/{plant}"))
         .await

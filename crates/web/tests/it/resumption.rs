@@ -4,14 +4,13 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::{credit_code, Browser, TestApp};
+use common::{credit_code, TestApp};
 use dualtrack_domain::resumption::credit_check_char;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::json;
 
 async fn the_report_rate_comes_out_of_the_records(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let r = t
         .get("/api/v1/resumption/rates?as_of=2020-02-27", &tok)
         .await;
@@ -53,8 +52,7 @@ async fn the_report_rate_comes_out_of_the_records(engine: Engine) {
 }
 
 async fn a_filed_report_moves_the_rate_and_a_correction_keeps_the_first(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let liaison = t.token("liaison").await;
+    let (t, liaison) = TestApp::as_user(engine, "liaison").await;
     // An enterprise of 格尔木 not yet resumed on 2020-02-27.
     let id = t
         .count(
@@ -140,8 +138,7 @@ async fn a_filed_report_moves_the_rate_and_a_correction_keeps_the_first(engine: 
 }
 
 async fn the_registry_checks_codes_and_audits_exclusions(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let first17 = "91632801MA7Q2X0A1";
     let check = credit_check_char(first17).expect("check");
     let wrong = if check == '0' { '1' } else { '0' };
@@ -228,8 +225,7 @@ async fn the_registry_checks_codes_and_audits_exclusions(engine: Engine) {
 
 async fn the_pages_show_the_rate_and_take_the_liaisons_report(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut leader = Browser::new(&t);
-    leader.login("haixi_leader").await;
+    let mut leader = t.browser("haixi_leader").await;
     let page = leader.get("/resumption?as_of=2020-02-27").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
@@ -242,8 +238,7 @@ async fn the_pages_show_the_rate_and_take_the_liaisons_report(engine: Engine) {
     let id = t
         .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code = '632801'")
         .await;
-    let mut liaison = Browser::new(&t);
-    liaison.login("liaison").await;
+    let mut liaison = t.browser("liaison").await;
     let page = liaison.get(&format!("/enterprises/{id}")).await;
     assert!(page.text.contains("填报日报"));
     let fields = [
@@ -271,8 +266,7 @@ async fn the_pages_show_the_rate_and_take_the_liaisons_report(engine: Engine) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert!(liaison.get(&r.location()).await.text.contains("日报已提交"));
     // A leader reads but has no form; another county's enterprise is not found.
-    let mut gm = Browser::new(&t);
-    gm.login("golmud_leader").await;
+    let mut gm = t.browser("golmud_leader").await;
     assert!(!gm
         .get(&format!("/enterprises/{id}"))
         .await
@@ -298,8 +292,7 @@ async fn the_pages_show_the_rate_and_take_the_liaisons_report(engine: Engine) {
 /// credit code and name, since those are unique, and without the phone, which comes
 /// masked): what the API writes, it reads.
 async fn an_enterprise_read_through_the_api_is_accepted_back(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let id = t
         .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code = '632801'")
         .await;
@@ -320,8 +313,7 @@ async fn an_enterprise_read_through_the_api_is_accepted_back(engine: Engine) {
 /// Reports of one enterprise and day filed at the same moment (a retry racing the request
 /// it retries, two liaisons) are all taken, each as the next version.
 async fn reports_filed_at_once_each_become_the_next_version(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let liaison = t.token("liaison").await;
+    let (t, liaison) = TestApp::as_user(engine, "liaison").await;
     let id = t
         .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code = '632801'")
         .await;

@@ -6,7 +6,7 @@ use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_service::export_resumption::read_workbook;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::Value;
@@ -105,8 +105,7 @@ fn list(v: &Value) -> &Vec<Value> {
 }
 
 async fn rates_export_follows_place_and_industry(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     for query in [
         "as_of=2020-02-27",
         "as_of=2020-02-27&industry=C",
@@ -166,8 +165,7 @@ async fn rates_export_follows_place_and_industry(engine: Engine) {
 }
 
 async fn series_export_matches_the_api_day_by_day(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     for query in [
         "from=2020-02-15&to=2020-02-27&by=county",
         "from=2020-02-15&to=2020-02-27&industry=C",
@@ -228,8 +226,7 @@ async fn series_export_matches_the_api_day_by_day(engine: Engine) {
 }
 
 async fn list_exports_match_the_api_and_mask_phones(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
 
     // 日报迟报漏报
     let api = t
@@ -466,8 +463,7 @@ const EXPORTS: &[&str] = &[
 ];
 
 async fn a_county_exports_only_its_own(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("golmud_operator").await;
+    let (t, tok) = TestApp::as_user(engine, "golmud_operator").await;
     for path in EXPORTS {
         let book = export(&t, &tok, path).await;
         let cells: usize = book.iter().map(|(_, rows)| rows.len()).sum();
@@ -526,10 +522,8 @@ fn series_sum(c: &Value) -> i64 {
 }
 
 async fn command_pages_draw_the_api_figures_and_link_exports(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
-    let mut b = Browser::new(&t);
-    b.login("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
+    let mut b = t.browser("haixi_leader").await;
     let scripts = format!(
         "<script src=\"{}\"></script>",
         dualtrack_web::assets::url("vendor/echarts.min.js")

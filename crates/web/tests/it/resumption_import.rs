@@ -6,7 +6,7 @@ use crate::common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{credit_code, strings, Browser, Resp, TestApp};
+use common::{credit_code, strings, Resp, TestApp};
 use dualtrack_domain::resumption::credit_check_char;
 use dualtrack_service::import_resumption::{ENTERPRISE_COLUMNS, REPORT_COLUMNS};
 use dualtrack_service::spreadsheet;
@@ -74,8 +74,7 @@ async fn golmud_report(t: &TestApp) -> (i64, String, String) {
 }
 
 async fn template_round_trip_imports(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let (status, template) = t.download(&op, "/api/v1/enterprises/template.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     let headers = spreadsheet::read(&template).expect("reads").headers;
@@ -141,8 +140,7 @@ async fn template_round_trip_imports(engine: Engine) {
 }
 
 async fn one_bad_row_writes_nothing(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let (_, known, _) = golmud_report(&t).await;
     let a = credit_code("91632801MA7K20001");
     let mut bad_section = enterprise_row("门类有误", &credit_code("91632801MA7K20002"), "632801");
@@ -258,8 +256,7 @@ async fn one_bad_row_writes_nothing(engine: Engine) {
 }
 
 async fn a_correction_by_import_keeps_the_earlier_version(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let (id, code, day) = golmud_report(&t).await;
     let path = format!("/api/v1/enterprises/{id}/reports");
     let before = t.get(&path, &op).await.json();
@@ -311,8 +308,7 @@ async fn a_correction_by_import_keeps_the_earlier_version(engine: Engine) {
 }
 
 async fn a_sibling_countys_enterprise_is_refused_per_row(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let (mine, _, day) = golmud_report(&t).await;
     let theirs = t
         .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632802%'")
@@ -346,8 +342,7 @@ async fn a_sibling_countys_enterprise_is_refused_per_row(engine: Engine) {
 }
 
 async fn exports_mask_phones_and_match_the_api(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     // The registry: every enterprise of the scope, phones masked.
     let (status, bytes) = t.download(&op, "/api/v1/enterprises/export.xlsx").await;
     assert_eq!(status, StatusCode::OK);
@@ -474,8 +469,7 @@ async fn exports_mask_phones_and_match_the_api(engine: Engine) {
 
 async fn pages_offer_imports_to_those_who_may_and_exports_to_all(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut op = Browser::new(&t);
-    op.login("golmud_operator").await;
+    let mut op = t.browser("golmud_operator").await;
     let page = op.get("/enterprises").await;
     assert_eq!(page.status, StatusCode::OK);
     for marker in [
@@ -535,8 +529,7 @@ async fn pages_offer_imports_to_those_who_may_and_exports_to_all(engine: Engine)
         "export link next to the date"
     );
     assert_eq!(op.get("/assets/import.js").await.status, StatusCode::OK);
-    let mut leader = Browser::new(&t);
-    leader.login("golmud_leader").await;
+    let mut leader = t.browser("golmud_leader").await;
     let page = leader.get("/enterprises").await;
     assert!(page.text.contains("/api/v1/enterprises/export.xlsx"));
     assert!(

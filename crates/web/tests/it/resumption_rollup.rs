@@ -111,8 +111,7 @@ async fn the_rollup_agrees_with_the_records_through_every_write(engine: Engine) 
 }
 
 async fn the_series_and_filters_read_the_rollup(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let leader = t.token("haixi_leader").await;
+    let (t, leader) = TestApp::as_user(engine, "haixi_leader").await;
     let r = t
         .get(
             "/api/v1/resumption/series?from=2020-02-01&to=2020-02-29&by=county",

@@ -13,8 +13,7 @@ async fn execute(t: &TestApp, sql: &str) {
 }
 
 async fn an_unknown_ticket_status_is_a_storage_error(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let id = t.count("SELECT MAX(id) FROM tickets").await;
     let path = format!("/api/v1/tickets/{id}");
     let r = t.get(&path, &tok).await;
@@ -39,8 +38,7 @@ async fn an_unknown_ticket_status_is_a_storage_error(engine: Engine) {
 }
 
 async fn an_unknown_item_kind_is_a_storage_error(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let r = t.get("/api/v1/supplies/items", &tok).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 

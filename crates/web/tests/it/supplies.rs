@@ -976,8 +976,7 @@ async fn low_stock_is_warned_by_days_of_cover(engine: Engine) {
 }
 
 async fn the_demo_holds_supplies_across_haixi(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     // A store in each county, the prefecture's reserve, stations and checkpoint boxes.
     let stores = t.get("/api/v1/supplies/stores", &tok).await.json();
     let stores = stores.as_array().cloned().unwrap_or_default();
@@ -1082,8 +1081,7 @@ async fn the_demo_holds_supplies_across_haixi(engine: Engine) {
 
 async fn the_pages_show_stock_and_the_phone_form_records(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = common::Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let r = b.get("/supplies?as_of=2020-03-13").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     for words in [
@@ -1190,11 +1188,9 @@ async fn the_pages_show_stock_and_the_phone_form_records(engine: Engine) {
     );
     assert!(t.audit_count("supply_need.declare").await > 0);
     // A liaison has no supplies; a grid worker reads them.
-    let mut l = common::Browser::new(&t);
-    l.login("liaison").await;
+    let mut l = t.browser("liaison").await;
     assert_eq!(l.get("/supplies").await.status, StatusCode::FORBIDDEN);
-    let mut g = common::Browser::new(&t);
-    g.login("grid_worker").await;
+    let mut g = t.browser("grid_worker").await;
     assert_eq!(g.get("/supplies").await.status, StatusCode::OK);
 }
 
@@ -1202,8 +1198,7 @@ async fn the_pages_show_stock_and_the_phone_form_records(engine: Engine) {
 /// has is refused naming the field, and nothing is written.
 async fn a_store_is_set_up_on_the_page(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = common::Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let page = b.get("/supplies").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     assert!(page.text.contains("设立仓库（站点）"));
@@ -1298,8 +1293,7 @@ async fn a_store_is_set_up_on_the_page(engine: Engine) {
         1
     );
     // A leader reads the overview but sets up nothing.
-    let mut l = common::Browser::new(&t);
-    l.login("golmud_leader").await;
+    let mut l = t.browser("golmud_leader").await;
     let page = l.get("/supplies").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.text.contains("设立仓库（站点）"));
@@ -1314,8 +1308,7 @@ async fn a_store_is_set_up_on_the_page(engine: Engine) {
 /// figures are refused naming the field, and nothing is written; a grid worker sees no form.
 async fn spring_farming_is_planned_and_reported_on_the_page(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let mut b = common::Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let page = b.get("/supplies/spring-farming?as_of=2020-03-13").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     assert!(page.text.contains("设定春耕计划") && page.text.contains("填报进度"));
@@ -1411,8 +1404,7 @@ async fn spring_farming_is_planned_and_reported_on_the_page(engine: Engine) {
     let page = b.get(&r.location()).await;
     assert!(page.text.contains("已保存春耕计划") && page.text.contains("油菜"));
     // A grid worker reads the page but has no form, and may not report.
-    let mut g = common::Browser::new(&t);
-    g.login("grid_worker").await;
+    let mut g = t.browser("grid_worker").await;
     let page = g.get("/supplies/spring-farming?as_of=2020-03-13").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.text.contains("填报进度") && !page.text.contains("设定春耕计划"));
@@ -1437,8 +1429,7 @@ async fn upload(
 
 async fn excel_imports_are_all_or_nothing(engine: Engine) {
     use dualtrack_service::supplies::import::{COUNT_COLUMNS, ITEM_COLUMNS, NEED_COLUMNS};
-    let t = TestApp::new(engine).await;
-    let admin = t.token("sysadmin").await;
+    let (t, admin) = TestApp::as_user(engine, "sysadmin").await;
     for path in [
         "/api/v1/supplies/items/template.xlsx",
         "/api/v1/supplies/stock-counts/template.xlsx",

@@ -8,8 +8,7 @@ use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::json;
 
 async fn a_node_shows_children_path_and_counts(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let r = t.get("/api/v1/jurisdictions/6328", &tok).await;
     assert_eq!(r.status, StatusCode::OK);
     let v = r.json();
@@ -79,8 +78,7 @@ async fn a_node_shows_children_path_and_counts(engine: Engine) {
 }
 
 async fn search_by_name_or_code(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let r = t.get("/api/v1/jurisdictions?q=诺木洪", &tok).await.json();
     assert!(
         r.as_array()
@@ -98,8 +96,7 @@ async fn search_by_name_or_code(engine: Engine) {
 }
 
 async fn grids_are_numbered_under_their_village(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("golmud_operator").await;
+    let (t, tok) = TestApp::as_user(engine, "golmud_operator").await;
     let before = t.audit_count("grid.create").await;
     let r = t
         .post(
@@ -161,8 +158,7 @@ async fn grids_are_numbered_under_their_village(engine: Engine) {
 }
 
 async fn import_is_idempotent_and_checks_codes(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("sysadmin").await;
+    let (t, tok) = TestApp::as_user(engine, "sysadmin").await;
     let total = t.count("SELECT COUNT(*) FROM jurisdictions").await;
     let r = t
         .post("/api/v1/regions/import", &tok, json!({"code": "6328"}))

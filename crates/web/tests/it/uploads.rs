@@ -138,8 +138,7 @@ async fn crafted_workbooks_are_refused_in_chinese_by_every_import(engine: Engine
 
 /// A body over the upload limit is a Chinese 413, not the framework's English text.
 async fn an_upload_over_the_limit_is_a_chinese_413(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let r = t
         .upload(&op, "/api/v1/people/import", vec![b'P'; 33 * 1024 * 1024])
         .await;

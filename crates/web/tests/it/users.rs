@@ -3,13 +3,12 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::json;
 
 async fn security_admin_creates_scoped_accounts(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let sec = t.token("secadmin").await;
+    let (t, sec) = TestApp::as_user(engine, "secadmin").await;
     let r = t
         .post(
             "/api/v1/users",
@@ -40,8 +39,7 @@ async fn security_admin_creates_scoped_accounts(engine: Engine) {
 }
 
 async fn bad_accounts_are_refused_whole(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let sec = t.token("secadmin").await;
+    let (t, sec) = TestApp::as_user(engine, "secadmin").await;
     let users = t.count("SELECT COUNT(*) FROM users").await;
     let audits = t
         .count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.create'")
@@ -115,8 +113,7 @@ async fn bad_accounts_are_refused_whole(engine: Engine) {
 }
 
 async fn lock_roles_and_reset(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let sec = t.token("secadmin").await;
+    let (t, sec) = TestApp::as_user(engine, "secadmin").await;
     let id = t.user_id("golmud_operator").await;
     let victim = t.token("golmud_operator").await;
     let r = t
@@ -203,8 +200,7 @@ async fn lock_roles_and_reset(engine: Engine) {
 /// administrator) nor take over, change, lock or unlock an administrator's account, through
 /// the API or the pages; each refusal is audited and changes nothing.
 async fn administrator_accounts_are_out_of_reach_of_the_web(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let sec = t.token("secadmin").await;
+    let (t, sec) = TestApp::as_user(engine, "secadmin").await;
     let auditor = t.user_id("auditor").await;
     let sysadmin = t.user_id("sysadmin").await;
     let leader = t.user_id("golmud_leader").await;
@@ -279,8 +275,7 @@ async fn administrator_accounts_are_out_of_reach_of_the_web(engine: Engine) {
     );
 
     // The pages offer no administrative role, and refuse one sent anyway.
-    let mut b = Browser::new(&t);
-    b.login("secadmin").await;
+    let mut b = t.browser("secadmin").await;
     let page = b.get("/users").await;
     assert!(
         page.text.contains("value=\"leader\"") && !page.text.contains("value=\"auditor\""),
@@ -320,8 +315,7 @@ async fn administrator_accounts_are_out_of_reach_of_the_web(engine: Engine) {
 
 /// Weak passwords are refused on creation, on reset and on change, each naming the field.
 async fn weak_passwords_are_refused(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let sec = t.token("secadmin").await;
+    let (t, sec) = TestApp::as_user(engine, "secadmin").await;
     for weak in ["Password1!", "Qwerty123!", "Admin@1234", "P@ssw0rd2020"] {
         let r = t
             .post(

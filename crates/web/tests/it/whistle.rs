@@ -7,7 +7,7 @@ use crate::common;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_service::whistle::escalation::Scheduler;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
@@ -723,8 +723,7 @@ async fn the_demo_has_departments_tickets_and_escalations(engine: Engine) {
 async fn pages_work_on_a_phone(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.clock.set(Some(t0()));
-    let mut b = Browser::new(&t);
-    b.login("grid_worker").await;
+    let mut b = t.browser("grid_worker").await;
     let r = b.get("/tickets/new").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.text.contains("吹哨"), "{}", r.text);
@@ -768,8 +767,7 @@ async fn pages_work_on_a_phone(engine: Engine) {
         assert_eq!(b.get(path).await.status, StatusCode::OK, "{path}");
     }
     // One click from a production problem: the button raises the ticket and links back.
-    let mut op = Browser::new(&t);
-    op.login("golmud_operator").await;
+    let mut op = t.browser("golmud_operator").await;
     let list = op.get("/production-problems?status=open").await;
     assert_eq!(list.status, StatusCode::OK);
     let problem = t
@@ -804,8 +802,7 @@ async fn pages_work_on_a_phone(engine: Engine) {
         list.text.contains(&format!("已吹哨：工单 {ticket}")),
         "linked back"
     );
-    let mut l = Browser::new(&t);
-    l.login("haixi_leader").await;
+    let mut l = t.browser("haixi_leader").await;
     for path in [
         "/whistle/figures?from=2020-02-01&to=2020-03-13",
         "/tickets?supervised=1",

@@ -5,7 +5,7 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::{Browser, TestApp};
+use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 
@@ -21,8 +21,7 @@ async fn cadres_by_sql(t: &TestApp, prefix: &str, day: &str) -> i64 {
 }
 
 async fn the_report_figure_comes_out_of_the_records(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let tok = t.token("haixi_leader").await;
+    let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let r = t.get("/api/v1/work-groups?as_of=2020-02-28", &tok).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let v = r.json();
@@ -112,8 +111,7 @@ async fn golmud_stationing(t: &TestApp) -> (i64, i64, Vec<i64>) {
 }
 
 async fn a_visit_and_its_problems_are_written_with_audit_rows(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let (org, enterprise, members) = golmud_stationing(&t).await;
     let visits_before = t.audit_count("visit.record").await;
     let raised_before = t.audit_count("problem.raise").await;
@@ -298,8 +296,7 @@ fn field_error(r: &common::Resp, status: StatusCode, field: &str, words: &str) {
 }
 
 async fn bad_input_is_refused_with_the_field_named_and_nothing_written(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let (org, enterprise, members) = golmud_stationing(&t).await;
     let delingha = t
         .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632802%'")
@@ -471,8 +468,7 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_written(engine: E
 }
 
 async fn golmud_cannot_reach_delingha_visits_or_problems(engine: Engine) {
-    let t = TestApp::new(engine).await;
-    let op = t.token("golmud_operator").await;
+    let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let visit = t
         .count("SELECT MIN(id) FROM enterprise_visits WHERE jurisdiction_code LIKE '632802%'")
         .await;
@@ -537,8 +533,7 @@ async fn golmud_cannot_reach_delingha_visits_or_problems(engine: Engine) {
     assert!(!groups.text.contains("632802"), "{}", groups.text);
     assert_eq!(written(&t).await, before);
     // The pages too.
-    let mut b = Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     for path in ["/work-groups", "/production-problems"] {
         let r = b.get(path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
@@ -563,8 +558,7 @@ async fn golmud_cannot_reach_delingha_visits_or_problems(engine: Engine) {
 async fn the_visit_form_on_a_phone(engine: Engine) {
     let t = TestApp::new(engine).await;
     let (org, enterprise, members) = golmud_stationing(&t).await;
-    let mut b = Browser::new(&t);
-    b.login("golmud_operator").await;
+    let mut b = t.browser("golmud_operator").await;
     let page = b.get(&format!("/enterprises/{enterprise}/visit")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     assert!(page.text.contains("防控机制") && page.text.contains("宣传教育"));

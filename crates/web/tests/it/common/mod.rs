@@ -113,6 +113,26 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// A test's app with a demo account logged in through the API: the app and the token.
+    pub async fn as_user(engine: Engine, username: &str) -> (TestApp, String) {
+        let t = TestApp::new(engine).await;
+        let token = t.token(username).await;
+        (t, token)
+    }
+
+    /// A browser on this app with a demo account logged in through the form.
+    pub async fn browser(&self, username: &str) -> Browser<'_> {
+        let mut b = Browser::new(self);
+        b.login(username).await;
+        b
+    }
+
+    /// The id of a demo checkpoint, by its name.
+    pub async fn checkpoint(&self, name: &str) -> i64 {
+        self.count(&format!("SELECT id FROM checkpoints WHERE name = '{name}'"))
+            .await
+    }
+
     /// A file download (Excel, Word…): the status and the bytes as sent.
     pub async fn download(&self, token: &str, path: &str) -> (StatusCode, Vec<u8>) {
         let uri_path = path.split('?').next().unwrap_or(path).to_string();
