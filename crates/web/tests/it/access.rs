@@ -173,12 +173,7 @@ async fn a_checkpoint_worker_sees_only_its_checkpoints_work(engine: Engine) {
     assert!(!travellers.contains(&"东口乙"), "{travellers:?}");
 
     let sent = t.get("/api/v1/handovers?which=sent", &worker).await.json();
-    let ids: Vec<i64> = sent
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(|h| h["id"].as_i64())
-        .collect();
+    let ids = common::each_i64(&sent, "id");
     assert!(ids.contains(&south_handover), "{sent}");
     assert!(!ids.contains(&east_handover), "{sent}");
     assert!(
@@ -272,13 +267,6 @@ async fn only_the_whistlers_side_closes_a_ticket(engine: Engine) {
     assert_eq!(r.json()["ticket"]["status"], "closed");
 }
 
-fn fields(r: &common::Resp) -> Vec<String> {
-    r.json()["error"]["fields"]
-        .as_object()
-        .map(|f| f.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
 fn case_with(link: &str, id: i64, person: i64) -> Value {
     json!({
         "kind": "home",
@@ -303,15 +291,11 @@ async fn ids_in_a_body_are_checked_like_ids_in_a_path(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.clock.set(Some(evening()));
     let op = t.token("golmud_operator").await;
-    let person = t
-        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632801%'")
-        .await;
+    let person = t.first_in("people", "632801").await;
     // 德令哈's records, as 格尔木's operator sees them: not at all.
     let (delingha_passage, _) = {
         let d = t.token("delingha_operator").await;
-        let cp = t
-            .count("SELECT MIN(id) FROM checkpoints WHERE jurisdiction_code LIKE '632802%'")
-            .await;
+        let cp = t.first_in("checkpoints", "632802").await;
         let r = t
             .post(
                 &format!("/api/v1/checkpoints/{cp}/passages"),
@@ -352,7 +336,7 @@ async fn ids_in_a_body_are_checked_like_ids_in_a_path(engine: Engine) {
             )
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{field}={id}: {}", r.text);
-        assert_eq!(fields(&r), vec![field.to_string()], "{}", r.text);
+        assert_eq!(r.error_fields(), vec![field.to_string()], "{}", r.text);
         assert!(!r.text.contains("德令哈旅客"));
     }
     assert_eq!(
@@ -393,15 +377,18 @@ async fn ids_in_a_body_are_checked_like_ids_in_a_path(engine: Engine) {
             "source_id={id}: {}",
             r.text
         );
-        assert_eq!(fields(&r), vec!["source_id".to_string()], "{}", r.text);
+        assert_eq!(
+            r.error_fields(),
+            vec!["source_id".to_string()],
+            "{}",
+            r.text
+        );
     }
     assert_eq!(t.count("SELECT COUNT(*) FROM tickets").await, tickets);
 
     // A supplies store at another county's checkpoint, an organisation led by another
     // county's person.
-    let their_cp = t
-        .count("SELECT MIN(id) FROM checkpoints WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let their_cp = t.first_in("checkpoints", "632802").await;
     let r = t
         .post(
             "/api/v1/supplies/stores",
@@ -410,10 +397,8 @@ async fn ids_in_a_body_are_checked_like_ids_in_a_path(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
-    assert_eq!(fields(&r), vec!["checkpoint_id".to_string()]);
-    let their_person = t
-        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    assert_eq!(r.error_fields(), vec!["checkpoint_id".to_string()]);
+    let their_person = t.first_in("people", "632802").await;
     let r = t
         .post(
             "/api/v1/organisations",
@@ -422,7 +407,7 @@ async fn ids_in_a_body_are_checked_like_ids_in_a_path(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
-    assert_eq!(fields(&r), vec!["leader_id".to_string()]);
+    assert_eq!(r.error_fields(), vec!["leader_id".to_string()]);
 }
 
 /// A county that registers a person whose ID number another county holds is told what to do,
@@ -443,11 +428,8 @@ async fn a_refusal_does_not_tell_where_a_person_is(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    assert_eq!(fields(&r), vec!["id_number".to_string()]);
-    let message = r.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+    assert_eq!(r.error_fields(), vec!["id_number".to_string()]);
+    let message = r.error_message();
     assert!(message.contains("核对"), "{message}");
     for telling in ["已由", "其他辖区", "已登记", "格尔木"] {
         assert!(!message.contains(telling), "{message}");

@@ -35,10 +35,7 @@ async fn login_returns_a_working_token(engine: Engine) {
     );
     let after = t.get("/api/v1/me", &token).await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
-    assert!(after.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("登录"));
+    assert!(after.error_message().contains("登录"));
 }
 
 /// A login attempt from a given address.
@@ -139,10 +136,7 @@ async fn idle_and_absolute_timeouts_end_sessions(engine: Engine) {
     dualtrack_store::on_db!(&t.db.db, p => sqlx::query("UPDATE sessions SET last_seen_at = $1").bind(ago).execute(p).await.expect("update").rows_affected());
     let r = t.get("/api/v1/me", &token).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert!(r.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("过期"));
+    assert!(r.error_message().contains("过期"));
     // A session used a minute ago but opened 13 hours ago is over too.
     let token = t.token("golmud_leader").await;
     let opened = dualtrack_service::clock::wall() - chrono::Duration::hours(13);
@@ -165,10 +159,7 @@ async fn malformed_requests_get_chinese_4xx(engine: Engine) {
     let r = t.send(req).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.json()["error"]["code"], "malformed_json");
-    assert!(r.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("JSON"));
+    assert!(r.error_message().contains("JSON"));
     // A missing field is named.
     let r = t
         .call(
@@ -194,10 +185,7 @@ async fn malformed_requests_get_chinese_4xx(engine: Engine) {
     // Unknown API path.
     let r = t.call("GET", "/api/v1/nothing", None, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert!(r.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("接口不存在"));
+    assert!(r.error_message().contains("接口不存在"));
     // No token.
     let r = t.call("GET", "/api/v1/me", None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
@@ -219,10 +207,7 @@ async fn oversized_bodies_are_refused(engine: Engine) {
     let big = "x".repeat(10_000);
     let r = t.post("/api/v1/users", &token, json!({"username": "big", "password": big, "jurisdiction_code": "6328", "roles": ["leader"]})).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
-    assert!(r.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("过大"));
+    assert!(r.error_message().contains("过大"));
     assert_eq!(
         t.count("SELECT COUNT(*) FROM users WHERE username = 'big'")
             .await,
@@ -252,10 +237,7 @@ async fn changing_own_password_ends_other_sessions(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["error"]["fields"]["new_password"]
-        .as_str()
-        .unwrap_or("")
-        .contains("至少需要"));
+    assert!(r.field_error("new_password").contains("至少需要"));
     let r = t
         .post(
             "/api/v1/me/password",

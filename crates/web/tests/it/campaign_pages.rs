@@ -172,9 +172,7 @@ async fn campaigns_and_documents_through_the_forms(engine: Engine) {
     assert_eq!(figure(&page.text, "people-sent"), 0);
 
     // Sending a person to a village of 德令哈.
-    let pid = t
-        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let pid = t.first_in("people", "632802").await;
     let village = t
         .count("SELECT MIN(CAST(code AS BIGINT)) FROM jurisdictions WHERE code LIKE '632802%' AND level = 5")
         .await
@@ -237,9 +235,7 @@ async fn campaigns_and_documents_through_the_forms(engine: Engine) {
     assert!(r.text.contains("已在本次活动名单中"));
 
     // A document that set up an organisation and the campaign.
-    let org = t
-        .count("SELECT MIN(id) FROM organisations WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let org = t.first_in("organisations", "632802").await;
     let ids = format!("{org}，");
     let cids = cid.to_string();
     let mut doc = vec![
@@ -491,9 +487,7 @@ async fn registered_members_have_their_service_logged_from_their_page(engine: En
 
 async fn return_registration_and_application_from_the_person_page(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let pid = t
-        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632801001%'")
-        .await;
+    let pid = t.first_in("people", "632801001").await;
     let home: String = dualtrack_store::on_db!(&t.db.db, p => sqlx::query_scalar::<_, String>(
         &format!("SELECT jurisdiction_code FROM people WHERE id = {pid}")).fetch_one(p).await.expect("home"));
     let tok = t.token("golmud_operator").await;
@@ -556,9 +550,7 @@ async fn return_registration_and_application_from_the_person_page(engine: Engine
         .await
         .text
         .contains("登记返岗"));
-    let dlh = t
-        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let dlh = t.first_in("people", "632802").await;
     let r = b
         .post(
             &format!("/people/{dlh}/application"),

@@ -257,12 +257,7 @@ async fn the_checkpoint_worker_keeps_to_its_checkpoint(engine: Engine) {
     let east = t.checkpoint("格尔木东出口").await;
     // Its list: its own checkpoint only, though its account is bound to 格尔木.
     let list = t.get("/api/v1/checkpoints", &worker).await.json();
-    let ids: Vec<i64> = list
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(|c| c["id"].as_i64())
-        .collect();
+    let ids = common::each_i64(&list, "id");
     assert_eq!(ids, vec![south]);
     for path in [
         format!("/api/v1/checkpoints/{east}"),
@@ -368,12 +363,7 @@ async fn golmud_and_delingha_keep_apart(engine: Engine) {
         )
         .await
         .json();
-    let counties: Vec<&str> = c["by_county"]
-        .as_array()
-        .expect("by_county")
-        .iter()
-        .filter_map(|r| r["county_code"].as_str())
-        .collect();
+    let counties = common::each_str(&c["by_county"], "county_code");
     assert_eq!(counties, vec!["632801"]);
     // The prefecture sees every county, and the figures add up to the tables'.
     let leader = t.token("haixi_leader").await;

@@ -137,12 +137,7 @@ async fn dashboard_figures_are_the_tracks_figures(engine: Engine) {
     );
     // Every figure is defined in the catalogue and links to its records.
     let catalogue = get_ok(&t, "/api/v1/indicators", &tok).await;
-    let ids: Vec<&str> = catalogue
-        .as_array()
-        .expect("catalogue")
-        .iter()
-        .filter_map(|i| i["id"].as_str())
-        .collect();
+    let ids = common::each_str(&catalogue, "id");
     for s in d["sections"].as_array().expect("sections") {
         for f in s["figures"].as_array().expect("figures") {
             assert!(ids.contains(&f["id"].as_str().unwrap_or("")), "{f}");
@@ -161,12 +156,7 @@ async fn dashboard_figures_are_the_tracks_figures(engine: Engine) {
         figure(&g, "resumption.rate")["numerator"],
         gr["total"]["resumption"]["numerator"]
     );
-    let path: Vec<&str> = g["path"]
-        .as_array()
-        .expect("path")
-        .iter()
-        .filter_map(|p| p["code"].as_str())
-        .collect();
+    let path = common::each_str(&g["path"], "code");
     assert_eq!(path, vec!["6328", "632801"]);
     assert!(g["children"]
         .as_array()

@@ -90,9 +90,7 @@ async fn every_operation_answers_as_documented(engine: Engine) {
 /// the field.
 async fn whole_valued_numbers_are_integers(engine: Engine) {
     let (t, org) = TestApp::as_user(engine, "haixi_org").await;
-    let reg = t
-        .count("SELECT MIN(id) FROM registrations WHERE jurisdiction_code LIKE '632801%'")
-        .await;
+    let reg = t.first_in("registrations", "632801").await;
     let path = format!("/api/v1/registrations/{reg}/service-logs");
     let before = t
         .get(&format!("/api/v1/registrations/{reg}/service-logs"), &org)
@@ -120,9 +118,7 @@ async fn whole_valued_numbers_are_integers(engine: Engine) {
 
     // An id in a body, sent as a whole-valued float, is the same id.
     let op = t.token("golmud_operator").await;
-    let person = t
-        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632801%'")
-        .await;
+    let person = t.first_in("people", "632801").await;
     let returns = t.count("SELECT COUNT(*) FROM returns_to_post").await;
     let id = t
         .created(
@@ -207,10 +203,7 @@ async fn a_method_not_allowed_is_explained(engine: Engine) {
         let r = t.call(method, path, Some(&tok), None).await;
         assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
         assert!(r.headers.contains_key("allow"), "{method} {path}");
-        let message = r.json()["error"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .to_string();
+        let message = r.error_message();
         assert!(message.contains("不支持"), "{method} {path}: {}", r.text);
     }
 }

@@ -229,12 +229,7 @@ async fn a_missing_check_blocks_approval_and_a_return_needs_a_reason(engine: Eng
         .get(&format!("/api/v1/enterprises/{id}/filings"), &liaison)
         .await
         .json();
-    let statuses: Vec<&str> = rounds
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(|f| f["status"].as_str())
-        .collect();
+    let statuses = common::each_str(&rounds, "status");
     assert_eq!(statuses, vec!["submitted", "returned"]);
     let sid = second["id"].as_i64().expect("id");
     let r = t

@@ -251,12 +251,7 @@ async fn a_village_passes_it_down_and_access_follows(engine: Engine) {
         StatusCode::NOT_FOUND
     );
     let d = t.get(&format!("/api/v1/handovers/{id}"), &op).await.json();
-    let below: Vec<&str> = d["places_below"]
-        .as_array()
-        .expect("places")
-        .iter()
-        .filter_map(|p| p["code"].as_str())
-        .collect();
+    let below = common::each_str(&d["places_below"], "code");
     assert!(below.contains(&"632801001001002"), "{d}");
     // Not outside the village, nor to itself.
     for to in ["632801001002001", "632801001001", "632802001001001"] {
@@ -295,12 +290,7 @@ async fn a_village_passes_it_down_and_access_follows(engine: Engine) {
     );
     // Its history shows the forward; the due time started again.
     let d = t.get(&format!("/api/v1/handovers/{id}"), &op).await.json();
-    let kinds: Vec<&str> = d["history"]
-        .as_array()
-        .expect("history")
-        .iter()
-        .filter_map(|s| s["kind"].as_str())
-        .collect();
+    let kinds = common::each_str(&d["history"], "kind");
     assert_eq!(kinds, vec!["made", "forward"]);
     assert_eq!(t.audit_count("handover.forward").await, 1);
     // The checkpoint registered a traveller turned back: no hand-over for them.

@@ -225,10 +225,7 @@ async fn metrics_need_a_login(engine: Engine) {
     .await;
     let anon = t.call("GET", "/metrics", None, None).await;
     assert_eq!(anon.status, StatusCode::UNAUTHORIZED, "{}", anon.text);
-    assert!(anon.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("登录"));
+    assert!(anon.error_message().contains("登录"));
     let wrong = t.get("/metrics", "scrape-0123456789abcdeX").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     let leader = t.token("golmud_leader").await;

@@ -177,9 +177,7 @@ async fn new_enterprise(t: &TestApp, n: u32) -> i64 {
 /// retried report is filed once (before keys, a lost answer and a retry made two versions).
 async fn a_retried_enterprise_report_is_filed_once(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let e = t
-        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632801%'")
-        .await;
+    let e = t.first_in("enterprises", "632801").await;
     let report = json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 120,
         "checks_passed": 5, "output": 300, "idempotency_key": "liaison-phone-0227"});
     let liaison = t.token("liaison").await;
@@ -231,9 +229,7 @@ async fn a_retried_enterprise_report_is_filed_once(engine: Engine) {
 
 async fn reports_and_follow_ups_take_a_key(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let e = t
-        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632801%'")
-        .await;
+    let e = t.first_in("enterprises", "632801").await;
     let report = |day: &str, on_duty: i64| json!({"report_date": day, "status": "resumed", "on_duty": on_duty});
     check(
         &t,
@@ -571,9 +567,7 @@ async fn other_field_records_take_a_key(engine: Engine) {
         },
     )
     .await;
-    let reg = t
-        .count("SELECT MIN(id) FROM registrations WHERE jurisdiction_code LIKE '632801%'")
-        .await;
+    let reg = t.first_in("registrations", "632801").await;
     let log = |hours: i64| json!({"served_on": "2020-02-14", "hours": hours, "description": "协助卡口测温登记"});
     check(
         &t,
@@ -765,9 +759,7 @@ async fn keys_from_before_the_table_are_carried_over(engine: Engine) {
 /// The page form carries a key made when it is rendered: a double tap files one report.
 async fn a_double_tapped_report_form_files_once(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let e = t
-        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632801%'")
-        .await;
+    let e = t.first_in("enterprises", "632801").await;
     let mut b = t.browser("liaison").await;
     let page = b.get(&format!("/enterprises/{e}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);

@@ -35,9 +35,7 @@ async fn a_good_file_is_imported_whole(engine: Engine) {
     assert_eq!(status, StatusCode::OK);
     let sheet = spreadsheet::read(&template).expect("template reads");
     assert_eq!(sheet.headers[1], "身份证号*");
-    let known = t
-        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632801%'")
-        .await;
+    let known = t.first_in("people", "632801").await;
     let known_id: String = dualtrack_store::on_db!(&t.db.db, p => sqlx::query_scalar::<_, String>(&format!("SELECT id_number FROM people WHERE id = {known}")).fetch_one(p).await.expect("id"));
     let rows = vec![
         row("马建国", &id_number("63280119750101003"), "632801001001"),
@@ -115,20 +113,14 @@ async fn one_bad_row_rejects_the_file_and_names_the_row(engine: Engine) {
     // Not a spreadsheet at all; a sheet without the required columns.
     let r = upload(&t, &op, b"hello".to_vec()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["error"]["fields"]["file"]
-        .as_str()
-        .unwrap_or("")
-        .contains("xlsx"));
+    assert!(r.field_error("file").contains("xlsx"));
     let r = upload(
         &t,
         &op,
         spreadsheet::write("x", &[("姓名", true)], &[vec!["张三".into()]], "").expect("xlsx"),
     )
     .await;
-    assert!(r.json()["error"]["fields"]["file"]
-        .as_str()
-        .unwrap_or("")
-        .contains("身份证号"));
+    assert!(r.field_error("file").contains("身份证号"));
     // A leader may not import.
     let leader = t.token("golmud_leader").await;
     let r = upload(
@@ -311,10 +303,7 @@ async fn organisations_and_deployments_import_whole_or_not_at_all(engine: Engine
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        r.json()["error"]["fields"]["第 3 行 身份证号"]
-            .as_str()
-            .unwrap_or("")
-            .contains("未登记"),
+        r.field_error("第 3 行 身份证号").contains("未登记"),
         "{}",
         r.text
     );

@@ -118,21 +118,11 @@ async fn people_are_registered_once_and_masked(engine: Engine) {
     );
     let r = t.post("/api/v1/people", &op, bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        r.json()["error"]["fields"]["id_number"]
-            .as_str()
-            .unwrap_or("")
-            .contains("校验位"),
-        "{}",
-        r.text
-    );
+    assert!(r.field_error("id_number").contains("校验位"), "{}", r.text);
     let mut short = body.clone();
     short["id_number"] = json!("6328011988");
     let r = t.post("/api/v1/people", &op, short).await;
-    assert!(r.json()["error"]["fields"]["id_number"]
-        .as_str()
-        .unwrap_or("")
-        .contains("18 位"));
+    assert!(r.field_error("id_number").contains("18 位"));
     // Lists are masked too; unmasking is audited.
     let list = t.get("/api/v1/people?name=马海燕", &op).await;
     assert!(list.text.contains("********") && !list.text.contains(&id));
@@ -344,9 +334,7 @@ async fn organisations_have_members_and_dates(engine: Engine) {
         count(&f310) <= count(&f27) - 1 + 3,
         "dissolved on 03-10 no longer counts"
     );
-    let pid = t
-        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632801%'")
-        .await;
+    let pid = t.first_in("people", "632801").await;
     let r = t
         .post(
             &format!("/api/v1/organisations/{oid}/members"),
@@ -477,9 +465,7 @@ async fn campaigns_and_documents(engine: Engine) {
     );
     // A new campaign sends people; twice is refused; places must be villages.
     let cid = t.created("/api/v1/campaigns", &org, json!({"name": "春耕帮扶", "theme": "稳产保供", "jurisdiction_code": "632822", "start_on": "2020-03-01"})).await;
-    let pid = t
-        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632822%'")
-        .await;
+    let pid = t.first_in("people", "632822").await;
     let send =
         |place: &str| json!({"person_id": pid, "place_code": place, "sent_on": "2020-03-02"});
     let first_village = t.count("SELECT MIN(CAST(code AS BIGINT)) FROM jurisdictions WHERE code LIKE '632822%' AND level = 5").await.to_string();
@@ -521,9 +507,7 @@ async fn campaigns_and_documents(engine: Engine) {
         t.add_user("gm_org2", "org_dept", "632801").await;
         t.token("gm_org2").await
     };
-    let dlh_org = t
-        .count("SELECT MIN(id) FROM organisations WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let dlh_org = t.first_in("organisations", "632802").await;
     let r = t
         .post("/api/v1/documents", &gm_org, json!({"title": "格尔木市复工复产工作方案", "issuer": "格尔木市委", "issued_on": "2020-02-15",
             "measures": "驻企服务", "jurisdiction_code": "632801", "organisation_ids": [dlh_org]}))

@@ -311,9 +311,7 @@ async fn lists_mask_and_the_detail_page_unmasks_with_an_audit(engine: Engine) {
 
 async fn another_countys_people_are_not_found(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let theirs = t
-        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let theirs = t.first_in("people", "632802").await;
     let mut b = t.browser("golmud_operator").await;
     let audits = t.audit_count("personal.unmask").await;
     let deployments = t.count("SELECT COUNT(*) FROM deployments").await;
@@ -340,9 +338,7 @@ async fn another_countys_people_are_not_found(engine: Engine) {
         deployments
     );
     // Their organisations and applications neither.
-    let org = t
-        .count("SELECT MIN(id) FROM organisations WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let org = t.first_in("organisations", "632802").await;
     assert_eq!(
         b.get(&format!("/organisations/{org}")).await.status,
         StatusCode::NOT_FOUND

@@ -586,9 +586,7 @@ async fn the_grid_worker_sees_only_its_grid(engine: Engine) {
 
 async fn golmud_gets_nothing_of_delingha(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let victim = t
-        .count("SELECT MIN(id) FROM monitoring_cases WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let victim = t.first_in("monitoring_cases", "632802").await;
     assert!(victim > 0, "德令哈 cases in the demo");
     let op = t.token("golmud_operator").await;
     let list = t

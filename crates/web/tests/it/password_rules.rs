@@ -99,10 +99,7 @@ async fn a_password_set_by_an_administrator_is_changed_first(engine: Engine) {
     );
     let r = change(&t, &tok, "Mine#Own2020a", "Given#Pass2020").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    assert!(r.json()["error"]["fields"]["new_password"]
-        .as_str()
-        .unwrap_or("")
-        .contains("最近用过"));
+    assert!(r.field_error("new_password").contains("最近用过"));
 
     // Reset by the security administrator: changed first again.
     let id = t.user_id("new_worker").await;

@@ -219,10 +219,7 @@ async fn starts_progress_output_and_shipments_move_the_figures(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["error"]["fields"]["completed"]
-        .as_str()
-        .unwrap_or("")
-        .contains("累计"));
+    assert!(r.field_error("completed").contains("累计"));
     assert_eq!(t.audit_count("project.progress").await, progress + 2);
     let audit = t
         .count("SELECT COUNT(*) FROM audit_log WHERE action = 'project.progress' AND detail LIKE '%原 1234%'")
@@ -593,12 +590,8 @@ async fn bad_input_is_named_and_nothing_is_written(engine: Engine) {
 
 async fn a_golmud_user_cannot_reach_delingha(engine: Engine) {
     let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
-    let dlh_project = t
-        .count("SELECT MIN(id) FROM major_projects WHERE jurisdiction_code LIKE '632802%'")
-        .await;
-    let dlh_plant = t
-        .count("SELECT MIN(id) FROM key_plants WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let dlh_project = t.first_in("major_projects", "632802").await;
+    let dlh_plant = t.first_in("key_plants", "632802").await;
     assert!(dlh_project > 0 && dlh_plant > 0);
     let before = (
         t.count("SELECT COUNT(*) FROM project_progress").await,
@@ -861,9 +854,7 @@ async fn the_pages_show_the_rates_and_take_the_forms(engine: Engine) {
         .contains("日产量已填报"));
 
     // Another county's records are not found; a leader has no forms.
-    let dlh = t
-        .count("SELECT MIN(id) FROM major_projects WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let dlh = t.first_in("major_projects", "632802").await;
     assert_eq!(
         op.get(&format!("/projects/{dlh}")).await.status,
         StatusCode::NOT_FOUND

@@ -171,10 +171,7 @@ async fn the_registry_checks_codes_and_audits_exclusions(engine: Engine) {
     let r = t
         .post("/api/v1/enterprises", &op, body("9163280".into()))
         .await;
-    assert!(r.json()["error"]["fields"]["credit_code"]
-        .as_str()
-        .unwrap_or("")
-        .contains("18 位"));
+    assert!(r.field_error("credit_code").contains("18 位"));
     let r = t
         .post(
             "/api/v1/enterprises",
@@ -272,9 +269,7 @@ async fn the_pages_show_the_rate_and_take_the_liaisons_report(engine: Engine) {
         .await
         .text
         .contains("填报日报"));
-    let dlh = t
-        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let dlh = t.first_in("enterprises", "632802").await;
     assert_eq!(
         gm.get(&format!("/enterprises/{dlh}")).await.status,
         StatusCode::NOT_FOUND

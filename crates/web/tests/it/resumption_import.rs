@@ -6,7 +6,7 @@ use crate::common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{credit_code, strings, Resp, TestApp};
+use common::{credit_code, strings, TestApp};
 use dualtrack_domain::resumption::credit_check_char;
 use dualtrack_service::import_resumption::{ENTERPRISE_COLUMNS, REPORT_COLUMNS};
 use dualtrack_service::spreadsheet;
@@ -51,13 +51,6 @@ fn filled(template: &[u8], rows: &[Vec<String>]) -> Vec<u8> {
     let sheet = spreadsheet::read(template).expect("template reads");
     let headers: Vec<(&str, bool)> = sheet.headers.iter().map(|h| (h.as_str(), false)).collect();
     xlsx(&headers, rows)
-}
-
-fn field(r: &Resp, key: &str) -> String {
-    r.json()["error"]["fields"][key]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// An enterprise of 格尔木 and a day it reported on, from the demo data.
@@ -170,24 +163,36 @@ async fn one_bad_row_writes_nothing(engine: Engine) {
         .as_str()
         .unwrap_or_default()
         .contains("第 3 行"));
-    assert!(field(&r, "第 3 行 行业门类").contains("无效"), "{}", r.text);
     assert!(
-        field(&r, "第 4 行 统一社会信用代码").contains("第 2 行"),
+        r.field_error("第 3 行 行业门类").contains("无效"),
         "{}",
         r.text
     );
     assert!(
-        field(&r, "第 5 行 统一社会信用代码").contains("已登记"),
+        r.field_error("第 4 行 统一社会信用代码")
+            .contains("第 2 行"),
         "{}",
         r.text
     );
     assert!(
-        field(&r, "第 6 行 所在区划代码").contains("管辖范围"),
+        r.field_error("第 5 行 统一社会信用代码").contains("已登记"),
         "{}",
         r.text
     );
-    assert!(field(&r, "第 7 行 正常用工").contains("整数"), "{}", r.text);
-    assert!(field(&r, "第 2 行 企业名称").is_empty() && field(&r, "第 8 行 企业名称").is_empty());
+    assert!(
+        r.field_error("第 6 行 所在区划代码").contains("管辖范围"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.field_error("第 7 行 正常用工").contains("整数"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.field_error("第 2 行 企业名称").is_empty()
+            && r.field_error("第 8 行 企业名称").is_empty()
+    );
     assert_eq!(
         t.count("SELECT COUNT(*) FROM enterprises").await,
         before,
@@ -209,22 +214,22 @@ async fn one_bad_row_writes_nothing(engine: Engine) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(
-        field(&r, "第 3 行 经营状态").contains("未复工"),
+        r.field_error("第 3 行 经营状态").contains("未复工"),
         "{}",
         r.text
     );
     assert!(
-        field(&r, "第 4 行 报告日期").contains("第 2 行"),
+        r.field_error("第 4 行 报告日期").contains("第 2 行"),
         "{}",
         r.text
     );
     assert!(
-        field(&r, "第 5 行 报告日期").contains("2020-02-28"),
+        r.field_error("第 5 行 报告日期").contains("2020-02-28"),
         "{}",
         r.text
     );
     assert!(
-        field(&r, "第 5 行 在岗人数").contains("请填写"),
+        r.field_error("第 5 行 在岗人数").contains("请填写"),
         "{}",
         r.text
     );
@@ -234,7 +239,7 @@ async fn one_bad_row_writes_nothing(engine: Engine) {
         .upload(&op, "/api/v1/reports/import", b"hello".to_vec())
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field(&r, "file").contains("xlsx"), "{}", r.text);
+    assert!(r.field_error("file").contains("xlsx"), "{}", r.text);
     let leader = t.token("golmud_leader").await;
     let r = t
         .upload(
@@ -310,9 +315,7 @@ async fn a_correction_by_import_keeps_the_earlier_version(engine: Engine) {
 async fn a_sibling_countys_enterprise_is_refused_per_row(engine: Engine) {
     let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let (mine, _, day) = golmud_report(&t).await;
-    let theirs = t
-        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let theirs = t.first_in("enterprises", "632802").await;
     let their_code: String = dualtrack_store::on_db!(&t.db.db, p => sqlx::query_scalar::<_, String>(
         "SELECT credit_code FROM enterprises WHERE id = $1").bind(theirs).fetch_one(p).await.expect("code"));
     let rows = vec![
@@ -326,16 +329,17 @@ async fn a_sibling_countys_enterprise_is_refused_per_row(engine: Engine) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(
-        field(&r, "第 3 行 企业编号").contains("管辖范围"),
+        r.field_error("第 3 行 企业编号").contains("管辖范围"),
         "{}",
         r.text
     );
     assert!(
-        field(&r, "第 4 行 统一社会信用代码").contains("管辖范围"),
+        r.field_error("第 4 行 统一社会信用代码")
+            .contains("管辖范围"),
         "{}",
         r.text
     );
-    assert!(field(&r, "第 2 行 企业编号").is_empty(), "{}", r.text);
+    assert!(r.field_error("第 2 行 企业编号").is_empty(), "{}", r.text);
     assert!(!r.text.contains("德令哈"), "{}", r.text);
     assert_eq!(t.count("SELECT COUNT(*) FROM daily_reports").await, reports);
     assert_eq!(t.audit_count("report.file").await, 0);

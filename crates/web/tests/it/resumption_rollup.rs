@@ -241,9 +241,7 @@ async fn the_series_and_filters_read_the_rollup(engine: Engine) {
         assert!(!r.text.contains("德令哈"), "{}", r.text);
     }
     // A report for a day not yet over is refused, and nothing is written.
-    let id = t
-        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632801%'")
-        .await;
+    let id = t.first_in("enterprises", "632801").await;
     let before = t.count("SELECT COUNT(*) FROM daily_reports").await;
     let r = t
         .post(

@@ -79,12 +79,8 @@ async fn fixture(engine: Engine) -> Fixture {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let person = t
-        .count("SELECT MIN(id) FROM people WHERE jurisdiction_code LIKE '632802%'")
-        .await;
-    let org = t
-        .count("SELECT MIN(id) FROM organisations WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let person = t.first_in("people", "632802").await;
+    let org = t.first_in("organisations", "632802").await;
     // A deployment of 德令哈 still open, if there is one.
     let deployment = t
         .count("SELECT COALESCE(MIN(CASE WHEN end_on IS NULL THEN id END), MIN(id)) FROM deployments WHERE jurisdiction_code LIKE '632802%'")
@@ -101,18 +97,10 @@ async fn fixture(engine: Engine) -> Fixture {
         .post("/api/v1/documents", &tok, json!({"title": "德令哈文件", "issuer": "x", "issued_on": "2020-02-01", "measures": "x", "jurisdiction_code": DELINGHA}))
         .await;
     let document = r.json()["id"].as_i64().expect("document");
-    let enterprise = t
-        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632802%'")
-        .await;
-    let registration = t
-        .count("SELECT MIN(id) FROM registrations WHERE jurisdiction_code LIKE '632802%'")
-        .await;
-    let project = t
-        .count("SELECT MIN(id) FROM major_projects WHERE jurisdiction_code LIKE '632802%'")
-        .await;
-    let plant = t
-        .count("SELECT MIN(id) FROM key_plants WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let enterprise = t.first_in("enterprises", "632802").await;
+    let registration = t.first_in("registrations", "632802").await;
+    let project = t.first_in("major_projects", "632802").await;
+    let plant = t.first_in("key_plants", "632802").await;
     let filing = t
         .count("SELECT MIN(id) FROM resumption_filings WHERE jurisdiction_code LIKE '632802%' AND status = 'submitted'")
         .await;
@@ -120,9 +108,7 @@ async fn fixture(engine: Engine) -> Fixture {
     let work_group = t
         .count("SELECT MIN(id) FROM organisations WHERE kind = 'work_group' AND jurisdiction_code LIKE '632802%'")
         .await;
-    let visit = t
-        .count("SELECT MIN(id) FROM enterprise_visits WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let visit = t.first_in("enterprise_visits", "632802").await;
     let problem = t
         .count("SELECT MIN(id) FROM production_problems WHERE jurisdiction_code LIKE '632802%' AND status = 'open'")
         .await;
@@ -131,21 +117,15 @@ async fn fixture(engine: Engine) -> Fixture {
         "德令哈 work groups in the demo"
     );
     // 隔离与健康监测: a case of 德令哈 from the demo.
-    let monitoring_case = t
-        .count("SELECT MIN(id) FROM monitoring_cases WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let monitoring_case = t.first_in("monitoring_cases", "632802").await;
     assert!(monitoring_case > 0, "德令哈 monitoring cases in the demo");
     // 落地交接: one pending at a 德令哈 place.
     let handover = t
         .count("SELECT MIN(id) FROM handovers WHERE to_code LIKE '632802%' AND status = 'pending'")
         .await;
     assert!(handover > 0, "德令哈 hand-overs waiting in the demo");
-    let checkpoint = t
-        .count("SELECT MIN(id) FROM checkpoints WHERE jurisdiction_code LIKE '632802%'")
-        .await;
-    let passage = t
-        .count("SELECT MIN(id) FROM passages WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let checkpoint = t.first_in("checkpoints", "632802").await;
+    let passage = t.first_in("passages", "632802").await;
     assert!(
         checkpoint > 0 && passage > 0,
         "德令哈 checkpoints and passages in the demo"
@@ -806,9 +786,7 @@ async fn spreadsheet_route(t: &TestApp, method: &str, route: &str) {
         }
         ("post", "/api/v1/enterprises/import") | ("post", "/api/v1/reports/import") => {
             use dualtrack_service::import_resumption::{ENTERPRISE_COLUMNS, REPORT_COLUMNS};
-            let theirs = t
-                .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632802%'")
-                .await;
+            let theirs = t.first_in("enterprises", "632802").await;
             let before = t.count("SELECT COUNT(*) FROM daily_reports").await;
             let (columns, row): (&[(&str, bool)], Vec<String>) = if route.contains("enterprises") {
                 let code = credit_code("91632802MA7K30001");
@@ -904,10 +882,7 @@ async fn spreadsheet_route(t: &TestApp, method: &str, route: &str) {
         | ("post", "/api/v1/supplies/stock-counts/import")
         | ("post", "/api/v1/supplies/needs/import") => {
             use dualtrack_service::supplies::import::{COUNT_COLUMNS, ITEM_COLUMNS, NEED_COLUMNS};
-            let theirs = t
-                .count("SELECT MIN(id) FROM supply_stores WHERE jurisdiction_code LIKE '632802%'")
-                .await
-                .to_string();
+            let theirs = t.first_in("supply_stores", "632802").await.to_string();
             let movements = t.count("SELECT COUNT(*) FROM stock_movements").await;
             let needs = t.count("SELECT COUNT(*) FROM supply_needs").await;
             if route.contains("items") {
@@ -1098,12 +1073,7 @@ async fn the_same_holds_by_grid_and_for_the_grid_worker(engine: Engine) {
         StatusCode::NOT_FOUND
     );
     let found = t.get("/api/v1/jurisdictions?q=博爱巷", &gw).await.json();
-    let codes: Vec<&str> = found
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(|n| n["code"].as_str())
-        .collect();
+    let codes = common::each_str(&found, "code");
     assert_eq!(codes, vec!["632801001001001"]);
 }
 
@@ -1608,10 +1578,7 @@ async fn roles_are_enforced_too(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("领导"));
+    assert!(r.error_message().contains("领导"));
     let gw = t.token("grid_worker").await;
     assert_eq!(
         t.get("/api/v1/users", &gw).await.status,

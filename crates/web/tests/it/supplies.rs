@@ -126,13 +126,6 @@ async fn rollup_agrees(t: &TestApp, days: &[&str]) {
     assert!(used > 0, "some stock was taken out over {days:?}");
 }
 
-fn field(r: &common::Resp) -> Vec<String> {
-    r.json()["error"]["fields"]
-        .as_object()
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
 async fn the_catalogue_is_kept_by_the_administrator(engine: Engine) {
     let t = TestApp::new(engine).await;
     let before = t.audit_count("supply_item.create").await;
@@ -167,7 +160,7 @@ async fn the_catalogue_is_kept_by_the_administrator(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    assert_eq!(field(&r), ["name"]);
+    assert_eq!(r.error_fields(), ["name"]);
     for (body, f) in [
         (
             json!({"name": "a", "kind": "mask", "unit": "个", "pack_unit": "箱"}),
@@ -182,7 +175,7 @@ async fn the_catalogue_is_kept_by_the_administrator(engine: Engine) {
     ] {
         let r = t.post("/api/v1/supplies/items", &admin, body).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-        assert_eq!(field(&r), [f], "{}", r.text);
+        assert_eq!(r.error_fields(), [f], "{}", r.text);
     }
     assert_eq!(t.audit_count("supply_item.create").await, before + 1);
 }
@@ -233,7 +226,7 @@ async fn stock_moves_only_as_movements(engine: Engine) {
     )
     .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    assert_eq!(field(&r), ["quantity"]);
+    assert_eq!(r.error_fields(), ["quantity"]);
     // 500 would fit on 02-02 (700 left then) and after (500 on 02-05 → 0): allowed.
     let r = mv(
         &t,
@@ -273,7 +266,7 @@ async fn stock_moves_only_as_movements(engine: Engine) {
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(field(&r), ["reason"]);
+    assert_eq!(r.error_fields(), ["reason"]);
     let r = mv(
         &t,
         op,
@@ -405,11 +398,8 @@ async fn bad_input_is_refused_naming_the_field(engine: Engine) {
     for (body, status, f, words) in cases {
         let r = mv(&t, op, k.county, body.clone()).await;
         assert_eq!(r.status, status, "{body}: {}", r.text);
-        assert_eq!(field(&r), [f], "{body}: {}", r.text);
-        let msg = r.json()["error"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .to_string();
+        assert_eq!(r.error_fields(), [f], "{body}: {}", r.text);
+        let msg = r.error_message();
         assert!(msg.contains(words), "{body}: {msg}");
     }
     // Nothing written; the attempt on 德令哈's store is in the audit log.
@@ -549,7 +539,7 @@ async fn two_clerks_cannot_both_issue_the_last_boxes(engine: Engine) {
             .count();
         let refused = all
             .iter()
-            .filter(|r| r.status == StatusCode::CONFLICT && field(r) == ["quantity"])
+            .filter(|r| r.status == StatusCode::CONFLICT && r.error_fields() == ["quantity"])
             .count();
         let texts: Vec<&str> = all.iter().map(|r| r.text.as_str()).collect();
         assert_eq!((won, refused), (1, 3), "round {round}: {texts:?}");
@@ -623,7 +613,7 @@ async fn needs_requests_allocations_and_arrivals(engine: Engine) {
             "quantity": 1, "crop": "青稞", "from_on": "2020-02-01"}),
         )
         .await;
-    assert_eq!(field(&r), ["crop"], "{}", r.text);
+    assert_eq!(r.error_fields(), ["crop"], "{}", r.text);
     let r = t
         .post(
             "/api/v1/supplies/needs",
@@ -632,7 +622,7 @@ async fn needs_requests_allocations_and_arrivals(engine: Engine) {
             "basis": "daily", "quantity": 1, "from_on": "2020-02-01"}),
         )
         .await;
-    assert_eq!(field(&r), ["store_id"], "{}", r.text);
+    assert_eq!(r.error_fields(), ["store_id"], "{}", r.text);
     // Shortfalls as of 02-11: urea 1500 needed, none there; masks 60 × 7 = 420 needed.
     let sf = t
         .get("/api/v1/supplies/shortfalls?as_of=2020-02-11", &op)
@@ -721,7 +711,7 @@ async fn needs_requests_allocations_and_arrivals(engine: Engine) {
     let r = t.post("/api/v1/supplies/allocations", &op, reused).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert_eq!(r.json()["error"]["code"], "idempotency_mismatch");
-    assert_eq!(field(&r), ["idempotency_key"]);
+    assert_eq!(r.error_fields(), ["idempotency_key"]);
     // More than the rest of the request, or than the store holds, is refused.
     let r = t
         .post(
@@ -731,7 +721,7 @@ async fn needs_requests_allocations_and_arrivals(engine: Engine) {
             "unit": "袋"}),
         )
         .await;
-    assert_eq!(field(&r), ["quantity"], "{}", r.text);
+    assert_eq!(r.error_fields(), ["quantity"], "{}", r.text);
     let reqs = t
         .get("/api/v1/supplies/requests?status=partly", &st)
         .await
@@ -764,7 +754,7 @@ async fn needs_requests_allocations_and_arrivals(engine: Engine) {
             json!({"received_on": "2020-02-14", "quantity": 900}),
         )
         .await;
-    assert_eq!(field(&r), ["note"], "{}", r.text);
+    assert_eq!(r.error_fields(), ["note"], "{}", r.text);
     let r = t
         .post(
             &format!("/api/v1/supplies/allocations/{alloc}/receive"),
@@ -844,7 +834,7 @@ async fn needs_requests_allocations_and_arrivals(engine: Engine) {
             json!({"prepared_mu": 10, "sown_mu": 20}),
         )
         .await;
-    assert_eq!(field(&r), ["sown_mu"], "{}", r.text);
+    assert_eq!(r.error_fields(), ["sown_mu"], "{}", r.text);
     let f = t
         .get("/api/v1/supplies/spring-farming?as_of=2020-03-01", &op)
         .await;
@@ -1268,7 +1258,7 @@ async fn a_store_is_set_up_on_the_page(engine: Engine) {
             "{kind}: {}",
             r.text
         );
-        assert_eq!(field(&r), vec![f.to_string()], "{kind}");
+        assert_eq!(r.error_fields(), vec![f.to_string()], "{kind}");
         assert!(r.text.contains(words), "{kind}: {}", r.text);
     }
     assert_eq!(stores().await, before);
@@ -1463,7 +1453,7 @@ async fn excel_imports_are_all_or_nothing(engine: Engine) {
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    let fields = field(&r);
+    let fields = r.error_fields();
     assert!(
         fields.iter().any(|f| f == "第 3 行 作物") && fields.iter().any(|f| f == "第 4 行 品名"),
         "{fields:?}"
@@ -1512,7 +1502,7 @@ async fn excel_imports_are_all_or_nothing(engine: Engine) {
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    assert_eq!(field(&r), ["第 4 行 物资"]);
+    assert_eq!(r.error_fields(), ["第 4 行 物资"]);
     assert_eq!(
         t.count("SELECT COUNT(*) FROM stock_movements").await,
         before

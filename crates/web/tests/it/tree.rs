@@ -14,12 +14,7 @@ async fn a_node_shows_children_path_and_counts(engine: Engine) {
     let v = r.json();
     assert_eq!(v["node"]["name"], "海西蒙古族藏族自治州");
     assert_eq!(v["node"]["level"], "prefecture");
-    let children: Vec<&str> = v["children"]
-        .as_array()
-        .expect("children")
-        .iter()
-        .filter_map(|c| c["name"].as_str())
-        .collect();
+    let children = common::each_str(&v["children"], "name");
     assert_eq!(
         children,
         [
@@ -32,12 +27,7 @@ async fn a_node_shows_children_path_and_counts(engine: Engine) {
             "大柴旦行政委员会"
         ]
     );
-    let path: Vec<&str> = v["path"]
-        .as_array()
-        .expect("path")
-        .iter()
-        .filter_map(|c| c["name"].as_str())
-        .collect();
+    let path = common::each_str(&v["path"], "name");
     assert_eq!(path, ["青海省", "海西蒙古族藏族自治州"]);
     assert_eq!(
         v["path"][0]["in_scope"], false,
@@ -69,10 +59,7 @@ async fn a_node_shows_children_path_and_counts(engine: Engine) {
     // Malformed and unknown codes.
     let r = t.get("/api/v1/jurisdictions/63a8", &tok).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["error"]["fields"]["code"]
-        .as_str()
-        .unwrap_or("")
-        .contains("数字"));
+    assert!(r.field_error("code").contains("数字"));
     let r = t.get("/api/v1/jurisdictions/632899", &tok).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
@@ -129,10 +116,7 @@ async fn grids_are_numbered_under_their_village(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("村（社区）"));
+    assert!(r.error_message().contains("村（社区）"));
     let r = t
         .post(
             "/api/v1/jurisdictions/632801001002/grids",
@@ -171,10 +155,7 @@ async fn import_is_idempotent_and_checks_codes(engine: Engine) {
         .post("/api/v1/regions/import", &tok, json!({"code": "632899"}))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("没有"));
+    assert!(r.error_message().contains("没有"));
     let r = t
         .post("/api/v1/regions/import", &tok, json!({"code": "abc"}))
         .await;

@@ -135,10 +135,7 @@ async fn lock_roles_and_reset(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::LOCKED);
-    assert!(r.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("管理员"));
+    assert!(r.error_message().contains("管理员"));
     t.post(&format!("/api/v1/users/{id}/unlock"), &sec, json!({}))
         .await;
     // Roles: separation holds on change too.
@@ -330,10 +327,7 @@ async fn weak_passwords_are_refused(engine: Engine) {
             "{weak}: {}",
             r.text
         );
-        let msg = r.json()["error"]["fields"]["password"]
-            .as_str()
-            .unwrap_or("")
-            .to_string();
+        let msg = r.field_error("password");
         assert!(
             msg.contains("密码") && msg.contains("常见"),
             "{weak}: {msg}"
@@ -359,10 +353,7 @@ async fn weak_passwords_are_refused(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    assert!(r.json()["error"]["fields"]["new_password"]
-        .as_str()
-        .unwrap_or("")
-        .contains("当前密码相同"));
+    assert!(r.field_error("new_password").contains("当前密码相同"));
     assert_eq!(t.audit_count("user.password").await, 0);
 
     // On a server that is not a demo, the published demo password is refused too.

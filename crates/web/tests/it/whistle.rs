@@ -39,10 +39,7 @@ async fn raise(t: &TestApp, tok: &str, body: Value) -> Value {
 }
 
 fn field(r: &common::Resp) -> String {
-    r.json()["error"]["fields"]
-        .as_object()
-        .map(|f| f.keys().cloned().collect::<Vec<_>>().join(","))
-        .unwrap_or_default()
+    r.error_fields().join(",")
 }
 
 async fn a_ticket_goes_round_the_whole_cycle(engine: Engine) {
@@ -189,12 +186,7 @@ async fn a_ticket_goes_round_the_whole_cycle(engine: Engine) {
     let d = r.json();
     assert_eq!(d["ticket"]["status"], "closed");
     assert_eq!(d["ticket"]["rating"], 5);
-    let events: Vec<&str> = d["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .filter_map(|e| e["event"].as_str())
-        .collect();
+    let events = common::each_str(&d["events"], "event");
     assert_eq!(
         events,
         [
@@ -265,10 +257,7 @@ async fn bad_input_is_refused_naming_the_field(engine: Engine) {
             r.text
         );
         assert_eq!(field(&r), want, "{}", r.text);
-        let msg = r.json()["error"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .to_string();
+        let msg = r.error_message();
         assert!(
             msg.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
             "Chinese: {msg}"

@@ -298,9 +298,7 @@ fn field_error(r: &common::Resp, status: StatusCode, field: &str, words: &str) {
 async fn bad_input_is_refused_with_the_field_named_and_nothing_written(engine: Engine) {
     let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
     let (org, enterprise, members) = golmud_stationing(&t).await;
-    let delingha = t
-        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let delingha = t.first_in("enterprises", "632802").await;
     let before = written(&t).await;
     let visit = |over: Value| {
         let mut v = json!({"org_id": org, "visited_on": "2020-03-01", "visitor_ids": [members[0]],
@@ -469,9 +467,7 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_written(engine: E
 
 async fn golmud_cannot_reach_delingha_visits_or_problems(engine: Engine) {
     let (t, op) = TestApp::as_user(engine, "golmud_operator").await;
-    let visit = t
-        .count("SELECT MIN(id) FROM enterprise_visits WHERE jurisdiction_code LIKE '632802%'")
-        .await;
+    let visit = t.first_in("enterprise_visits", "632802").await;
     let problem = t
         .count("SELECT MIN(id) FROM production_problems WHERE jurisdiction_code LIKE '632802%' AND status = 'open'")
         .await;

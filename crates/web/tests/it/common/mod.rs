@@ -31,6 +31,30 @@ impl Resp {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
+    /// The error's message (empty when there is none).
+    pub fn error_message(&self) -> String {
+        self.json()["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// What the error says of one field (empty when it names no such field).
+    pub fn field_error(&self, field: &str) -> String {
+        self.json()["error"]["fields"][field]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// The fields the error names.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.json()["error"]["fields"]
+            .as_object()
+            .map(|f| f.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.headers
             .get_all(header::SET_COOKIE)
@@ -244,6 +268,14 @@ impl TestApp {
         dualtrack_store::on_db!(&self.db.db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.expect("count"))
     }
 
+    /// The first record (lowest id) of `table` at or under the place `code`.
+    pub async fn first_in(&self, table: &str, code: &str) -> i64 {
+        self.count(&format!(
+            "SELECT MIN(id) FROM {table} WHERE jurisdiction_code LIKE '{code}%'"
+        ))
+        .await
+    }
+
     pub async fn audit_count(&self, action: &str) -> i64 {
         self.count(&format!(
             "SELECT COUNT(*) FROM audit_log WHERE action = '{action}'"
@@ -267,6 +299,24 @@ pub fn credit_code(first17: &str) -> String {
 /// Each cell as an owned string (a row for a workbook).
 pub fn strings(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|c| c.to_string()).collect()
+}
+
+/// The text at `key` of each element of a JSON list.
+pub fn each_str<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("a list of {key}: {list}"))
+        .iter()
+        .filter_map(|v| v[key].as_str())
+        .collect()
+}
+
+/// The whole number at `key` of each element of a JSON list.
+pub fn each_i64(list: &Value, key: &str) -> Vec<i64> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("a list of {key}: {list}"))
+        .iter()
+        .filter_map(|v| v[key].as_i64())
+        .collect()
 }
 
 fn content_type(headers: &axum::http::HeaderMap) -> Option<&str> {
