@@ -149,9 +149,8 @@ async fn a_checkpoint_worker_sees_only_its_checkpoints_work(engine: Engine) {
 
     let worker = t.token("checkpoint_worker").await;
     let list = t
-        .get("/api/v1/outbound-notices?from=2020-03-14", &worker)
+        .get_ok("/api/v1/outbound-notices?from=2020-03-14", &worker)
         .await;
-    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
     let list = list.json();
     assert!(names(&list, "name").contains(&"南口甲".to_string()));
     assert!(
@@ -185,8 +184,7 @@ async fn a_checkpoint_worker_sees_only_its_checkpoints_work(engine: Engine) {
 
     // The pages say the same.
     let mut b = t.browser("checkpoint_worker").await;
-    let page = b.get("/outbound?from=2020-03-14").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page("/outbound?from=2020-03-14").await;
     assert!(page.text.contains("南口甲") && !page.text.contains("东口乙"));
 }
 
@@ -249,8 +247,7 @@ async fn only_the_whistlers_side_closes_a_ticket(engine: Engine) {
         0
     );
     let mut b = t.browser("golmud_operator").await;
-    let page = b.get(&format!("/tickets/{id}")).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page(&format!("/tickets/{id}")).await;
     assert!(!page.text.contains("confirm-form"), "{}", page.text);
 
     // Another grid worker of the same grid speaks for the whistler's unit.

@@ -72,8 +72,7 @@ async fn every_row_is_sealed_and_a_changed_one_is_named(engine: Engine) {
     );
 
     // Auditors read the chain's state; others may not.
-    let r = t.get("/api/v1/audit/chain", &aud).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.get_ok("/api/v1/audit/chain", &aud).await;
     assert!(r.json()["broken"].is_null(), "{}", r.text);
     let r = t.get("/api/v1/audit/chain", &op).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);

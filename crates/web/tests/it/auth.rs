@@ -21,8 +21,7 @@ async fn login_returns_a_working_token(engine: Engine) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let token = r.json()["token"].as_str().expect("token").to_string();
-    let me = t.get("/api/v1/me", &token).await;
-    assert_eq!(me.status, StatusCode::OK);
+    let me = t.get_ok("/api/v1/me", &token).await;
     assert_eq!(me.json()["jurisdiction_code"], "632801");
     assert_eq!(me.json()["roles"], json!(["leader"]));
     assert_eq!(t.audit_count("auth.login").await, 1);

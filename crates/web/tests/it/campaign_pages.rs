@@ -55,16 +55,14 @@ async fn golmud_cadre(t: &TestApp) -> i64 {
 async fn the_demo_campaign_and_documents_are_listed(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = t.browser("haixi_org").await;
-    let m = b.get("/mobilisation").await;
-    assert_eq!(m.status, StatusCode::OK, "{}", m.text);
+    let m = b.page("/mobilisation").await;
     assert!(m.text.contains(r#"href="/campaigns""#), "{}", m.text);
     assert!(m.text.contains(r#"href="/documents""#), "{}", m.text);
 
     let qian = t
         .count("SELECT MIN(id) FROM campaigns WHERE name = '千名干部下乡活动'")
         .await;
-    let list = b.get("/campaigns").await;
-    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let list = b.page("/campaigns").await;
     assert!(list.text.contains("千名干部下乡活动"));
     assert!(list.text.contains("下派人数") && list.text.contains("覆盖村（社区）"));
     assert_eq!(figure(&list.text, &format!("sent-{qian}")), 1000);
@@ -74,16 +72,14 @@ async fn the_demo_campaign_and_documents_are_listed(engine: Engine) {
         ))
         .await;
     assert_eq!(figure(&list.text, &format!("covered-{qian}")), covered);
-    let page = b.get(&format!("/campaigns/{qian}")).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let page = b.page(&format!("/campaigns/{qian}")).await;
     assert_eq!(figure(&page.text, "people-sent"), 1000);
     assert_eq!(figure(&page.text, "places-covered"), covered);
     assert!(page
         .text
         .contains(&format!(r#"action="/campaigns/{qian}/people""#)));
 
-    let docs = b.get("/documents").await;
-    assert_eq!(docs.status, StatusCode::OK, "{}", docs.text);
+    let docs = b.page("/documents").await;
     let tok = t.token("haixi_org").await;
     let api = t.get("/api/v1/documents", &tok).await.json();
     let api = api.as_array().cloned().unwrap_or_default();
@@ -101,8 +97,7 @@ async fn the_demo_campaign_and_documents_are_listed(engine: Engine) {
         })
         .and_then(|d| d["id"].as_i64())
         .expect("a document that set up organisations");
-    let doc = b.get(&format!("/documents/{linked}")).await;
-    assert_eq!(doc.status, StatusCode::OK, "{}", doc.text);
+    let doc = b.page(&format!("/documents/{linked}")).await;
     assert!(doc.text.contains("据此设立的组织"));
     assert!(
         doc.text.contains(r#"<a href="/organisations/"#),
@@ -112,8 +107,7 @@ async fn the_demo_campaign_and_documents_are_listed(engine: Engine) {
 
     // A leader reads but is offered no forms.
     let mut leader = t.browser("golmud_leader").await;
-    let r = leader.get("/campaigns").await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = leader.page("/campaigns").await;
     assert!(!r.text.contains("/campaigns/new"));
     assert_eq!(
         leader.get("/campaigns/new").await.status,
@@ -134,8 +128,7 @@ async fn the_demo_campaign_and_documents_are_listed(engine: Engine) {
 async fn campaigns_and_documents_through_the_forms(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = t.browser("delingha_operator").await;
-    let form = b.get("/campaigns/new").await;
-    assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+    let form = b.page("/campaigns/new").await;
     assert!(form.text.contains(r#"name="csrf_token""#));
     assert!(form
         .text
@@ -272,8 +265,7 @@ async fn campaigns_and_documents_through_the_forms(engine: Engine) {
     let r = b.post("/documents", &doc, true).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let did = id_in(&r.location());
-    let page = b.get(&r.location()).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page(&r.location()).await;
     assert!(page.text.contains("德令哈市春耕生产工作方案"));
     assert!(page
         .text
@@ -319,8 +311,7 @@ async fn cadre_files_for_the_department_and_the_chain_of_command(engine: Engine)
         person.text
     );
     assert!(person.text.contains("一线考察档案"));
-    let page = org.get(&path).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let page = org.page(&path).await;
     assert!(page.text.contains(&format!(r#"action="{path}""#)));
     assert!(page.text.contains("表扬嘉奖") && page.text.contains("一线观察"));
     // The ID number is masked.
@@ -382,8 +373,7 @@ async fn cadre_files_for_the_department_and_the_chain_of_command(engine: Engine)
     let mut leader = t.browser("golmud_leader").await;
     let person = leader.get(&format!("/people/{cadre}")).await;
     assert!(person.text.contains(&format!(r#"href="{path}""#)));
-    let page = leader.get(&path).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let page = leader.page(&path).await;
     assert!(page.text.contains("连续值守卡口二十天，表现突出"));
     assert!(!page.text.contains(&format!(r#"action="{path}""#)));
     assert!(!page.text.contains("新增考察记录"));
@@ -392,8 +382,7 @@ async fn cadre_files_for_the_department_and_the_chain_of_command(engine: Engine)
 
     // An operator: no link, and the page is forbidden.
     let mut op = t.browser("golmud_operator").await;
-    let person = op.get(&format!("/people/{cadre}")).await;
-    assert_eq!(person.status, StatusCode::OK);
+    let person = op.page(&format!("/people/{cadre}")).await;
     assert!(!person.text.contains(&format!(r#"href="{path}""#)));
     assert_eq!(op.get(&path).await.status, StatusCode::FORBIDDEN);
     assert_eq!(

@@ -221,9 +221,8 @@ async fn lists_are_masked_and_unmasking_is_audited(engine: Engine) {
         .expect("id")
         .to_string();
     let list = t
-        .get(&format!("/api/v1/checkpoints/{south}/passages"), &op)
+        .get_ok(&format!("/api/v1/checkpoints/{south}/passages"), &op)
         .await;
-    assert_eq!(list.status, StatusCode::OK);
     assert!(list.text.contains("马海军"));
     assert!(!list.text.contains(&full) && !list.text.contains("13897001234"));
     assert!(list.text.contains("138****1234"));
@@ -321,12 +320,11 @@ async fn the_checkpoint_worker_keeps_to_its_checkpoint(engine: Engine) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let shifts = t
-        .get(
+        .get_ok(
             &format!("/api/v1/checkpoints/{south}/shifts?from=2020-03-01"),
             &worker,
         )
         .await;
-    assert_eq!(shifts.status, StatusCode::OK);
     assert!(shifts.json()[0]["on_duty"]
         .as_array()
         .is_some_and(|a| !a.is_empty()));
@@ -399,11 +397,9 @@ async fn the_passage_form_on_a_phone(engine: Engine) {
     let t = TestApp::new(engine).await;
     let south = t.checkpoint("格尔木南出口").await;
     let mut b = t.browser("checkpoint_worker").await;
-    let list = b.get("/checkpoints?from=2020-03-01&to=2020-03-13").await;
-    assert_eq!(list.status, StatusCode::OK);
+    let list = b.page("/checkpoints?from=2020-03-01&to=2020-03-13").await;
     assert!(list.text.contains("格尔木南出口") && !list.text.contains("格尔木东出口"));
-    let form = b.get(&format!("/checkpoints/{south}/passage")).await;
-    assert_eq!(form.status, StatusCode::OK);
+    let form = b.page(&format!("/checkpoints/{south}/passage")).await;
     assert!(
         form.text
             .contains(&dualtrack_web::assets::url("passage.js"))

@@ -21,12 +21,6 @@ fn figure<'a>(d: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{id} on the dashboard: {d}"))
 }
 
-async fn get_ok(t: &TestApp, path: &str, token: &str) -> Value {
-    let r = t.get(path, token).await;
-    assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
-    r.json()
-}
-
 /// The text of a Word file's body.
 fn docx_text(bytes: &[u8]) -> String {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip file");
@@ -42,9 +36,11 @@ fn docx_text(bytes: &[u8]) -> String {
 
 async fn dashboard_figures_are_the_tracks_figures(engine: Engine) {
     let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
-    let d = get_ok(&t, "/api/v1/dashboard?as_of=2020-02-27", &tok).await;
+    let d = t.get_json("/api/v1/dashboard?as_of=2020-02-27", &tok).await;
     assert_eq!(d["place"]["code"], "6328");
-    let rates = get_ok(&t, "/api/v1/resumption/rates?as_of=2020-02-27", &tok).await;
+    let rates = t
+        .get_json("/api/v1/resumption/rates?as_of=2020-02-27", &tok)
+        .await;
     let rate = figure(&d, "resumption.rate");
     assert_eq!(rate["numerator"], rates["total"]["resumption"]["numerator"]);
     assert_eq!(
@@ -58,7 +54,9 @@ async fn dashboard_figures_are_the_tracks_figures(engine: Engine) {
     // The field report's figures, from the demo's records.
     assert_eq!(figure(&d, "resumption.registered")["text"], "163");
     assert_eq!(rate["text"], "73.1%");
-    let mob = get_ok(&t, "/api/v1/mobilisation/figures?as_of=2020-02-27", &tok).await;
+    let mob = t
+        .get_json("/api/v1/mobilisation/figures?as_of=2020-02-27", &tok)
+        .await;
     let temp: i64 = mob["organisations"]
         .as_array()
         .expect("orgs")
@@ -74,7 +72,9 @@ async fn dashboard_figures_are_the_tracks_figures(engine: Engine) {
         figure(&d, "mobilisation.registrations")["numerator"],
         mob["registrations"]
     );
-    let mon = get_ok(&t, "/api/v1/monitoring/figures?as_of=2020-02-27", &tok).await;
+    let mon = t
+        .get_json("/api/v1/monitoring/figures?as_of=2020-02-27", &tok)
+        .await;
     assert_eq!(
         figure(&d, "prevention.under_monitoring")["numerator"],
         mon["under"]
@@ -82,19 +82,18 @@ async fn dashboard_figures_are_the_tracks_figures(engine: Engine) {
     // Supplies: the dashboard's three figures are the supplies track's, today and the day
     // before.
     for (day, key) in [("2020-02-27", "numerator"), ("2020-02-26", "previous")] {
-        let low = get_ok(&t, &format!("/api/v1/supplies/low-stock?as_of={day}"), &tok).await;
-        let short = get_ok(
-            &t,
-            &format!("/api/v1/supplies/shortfalls?as_of={day}"),
-            &tok,
-        )
-        .await;
-        let farm = get_ok(
-            &t,
-            &format!("/api/v1/supplies/spring-farming?as_of={day}"),
-            &tok,
-        )
-        .await;
+        let low = t
+            .get_json(&format!("/api/v1/supplies/low-stock?as_of={day}"), &tok)
+            .await;
+        let short = t
+            .get_json(&format!("/api/v1/supplies/shortfalls?as_of={day}"), &tok)
+            .await;
+        let farm = t
+            .get_json(
+                &format!("/api/v1/supplies/spring-farming?as_of={day}"),
+                &tok,
+            )
+            .await;
         let n = |v: &Value, list: &str| v[list].as_array().map(Vec::len).unwrap_or(0) as f64;
         assert_eq!(
             figure(&d, "supplies.low_stock")[key].as_f64(),
@@ -130,13 +129,15 @@ async fn dashboard_figures_are_the_tracks_figures(engine: Engine) {
         }
     }
     // The day before is the track's figure of the day before.
-    let before = get_ok(&t, "/api/v1/monitoring/figures?as_of=2020-02-26", &tok).await;
+    let before = t
+        .get_json("/api/v1/monitoring/figures?as_of=2020-02-26", &tok)
+        .await;
     assert_eq!(
         figure(&d, "prevention.under_monitoring")["previous"].as_f64(),
         before["under"].as_f64()
     );
     // Every figure is defined in the catalogue and links to its records.
-    let catalogue = get_ok(&t, "/api/v1/indicators", &tok).await;
+    let catalogue = t.get_json("/api/v1/indicators", &tok).await;
     let ids = common::each_str(&catalogue, "id");
     for s in d["sections"].as_array().expect("sections") {
         for f in s["figures"].as_array().expect("figures") {
@@ -145,13 +146,15 @@ async fn dashboard_figures_are_the_tracks_figures(engine: Engine) {
         }
     }
     // Drill-down: 格尔木 is the track's 格尔木.
-    let g = get_ok(&t, "/api/v1/dashboard?as_of=2020-02-27&place=632801", &tok).await;
-    let gr = get_ok(
-        &t,
-        "/api/v1/resumption/rates?as_of=2020-02-27&place=632801",
-        &tok,
-    )
-    .await;
+    let g = t
+        .get_json("/api/v1/dashboard?as_of=2020-02-27&place=632801", &tok)
+        .await;
+    let gr = t
+        .get_json(
+            "/api/v1/resumption/rates?as_of=2020-02-27&place=632801",
+            &tok,
+        )
+        .await;
     assert_eq!(
         figure(&g, "resumption.rate")["numerator"],
         gr["total"]["resumption"]["numerator"]
@@ -164,11 +167,11 @@ async fn dashboard_figures_are_the_tracks_figures(engine: Engine) {
         .iter()
         .all(|c| c["code"].as_str().unwrap_or("").starts_with("632801")));
     // stats gives the same values by id.
-    let stats = get_ok(&t, "/api/v1/stats?as_of=2020-02-27", &tok).await;
+    let stats = t.get_json("/api/v1/stats?as_of=2020-02-27", &tok).await;
     assert_eq!(stats["resumption.rate"]["numerator"], rate["numerator"]);
     assert_eq!(stats["mobilisation.grids"]["text"], "815");
     // A day later the figures move with the records: the road to Lao Mangya starts.
-    let next = get_ok(&t, "/api/v1/dashboard?as_of=2020-02-28", &tok).await;
+    let next = t.get_json("/api/v1/dashboard?as_of=2020-02-28", &tok).await;
     assert_eq!(
         figure(&next, "resumption.projects_started")["numerator"].as_i64(),
         figure(&d, "resumption.projects_started")["numerator"]
@@ -179,9 +182,9 @@ async fn dashboard_figures_are_the_tracks_figures(engine: Engine) {
 
 async fn the_briefing_states_the_report_figures(engine: Engine) {
     let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
-    let b = get_ok(&t, "/api/v1/briefing?as_of=2020-02-27", &tok).await;
+    let b = t.get_json("/api/v1/briefing?as_of=2020-02-27", &tok).await;
     assert_eq!(b["place_code"], "6328");
-    let stats = get_ok(&t, "/api/v1/stats?as_of=2020-02-27", &tok).await;
+    let stats = t.get_json("/api/v1/stats?as_of=2020-02-27", &tok).await;
     let n = |id: &str| stats[id]["numerator"].as_i64().expect(id).to_string();
     let text: String = b["sections"]
         .as_array()
@@ -253,7 +256,7 @@ async fn the_briefing_states_the_report_figures(engine: Engine) {
 
 async fn a_county_leader_sees_the_county_only(engine: Engine) {
     let (t, tok) = TestApp::as_user(engine, "golmud_leader").await;
-    let d = get_ok(&t, "/api/v1/dashboard?as_of=2020-02-27", &tok).await;
+    let d = t.get_json("/api/v1/dashboard?as_of=2020-02-27", &tok).await;
     assert_eq!(d["place"]["code"], "632801");
     for place in ["6328", "632802"] {
         for path in [
@@ -268,14 +271,14 @@ async fn a_county_leader_sees_the_county_only(engine: Engine) {
             );
         }
     }
-    let b = get_ok(&t, "/api/v1/briefing?as_of=2020-02-27", &tok).await;
+    let b = t.get_json("/api/v1/briefing?as_of=2020-02-27", &tok).await;
     assert_eq!(b["place_code"], "632801");
     let text = b.to_string();
     assert!(text.contains("格尔木市"));
     assert!(!text.contains("海西蒙古族藏族自治州"));
     // 格尔木's count is its own, below the prefecture's.
     let top = t.token("haixi_leader").await;
-    let all = get_ok(&t, "/api/v1/dashboard?as_of=2020-02-27", &top).await;
+    let all = t.get_json("/api/v1/dashboard?as_of=2020-02-27", &top).await;
     let mine = figure(&d, "resumption.registered")["numerator"]
         .as_i64()
         .expect("n");
@@ -301,12 +304,12 @@ async fn rolled_up_figures_are_the_records(engine: Engine) {
             "2020-02-27",
             "2020-03-12",
         ] {
-            let d = get_ok(
-                &t,
-                &format!("/api/v1/dashboard?as_of={day}&place={place}"),
-                &tok,
-            )
-            .await;
+            let d = t
+                .get_json(
+                    &format!("/api/v1/dashboard?as_of={day}&place={place}"),
+                    &tok,
+                )
+                .await;
             let (lo, hi) = (place.to_string(), format!("{place}:"));
             let on_duty = t
                 .count(&format!(
@@ -332,12 +335,12 @@ async fn rolled_up_figures_are_the_records(engine: Engine) {
                     "{place} {day}"
                 );
                 if place == "6328" {
-                    let c = get_ok(
-                        &t,
-                        &format!("/api/v1/checkpoints/counts?from={day}&to={day}"),
-                        &tok,
-                    )
-                    .await;
+                    let c = t
+                        .get_json(
+                            &format!("/api/v1/checkpoints/counts?from={day}&to={day}"),
+                            &tok,
+                        )
+                        .await;
                     assert_eq!(
                         figure(&d, "prevention.passages")["numerator"],
                         c["total"]["persons"]
@@ -354,12 +357,12 @@ async fn rolled_up_figures_are_the_records(engine: Engine) {
             }
             for point in d["series"].as_array().expect("series").iter().step_by(9) {
                 let date = point["date"].as_str().expect("date");
-                let m = get_ok(
-                    &t,
-                    &format!("/api/v1/monitoring/figures?as_of={date}&place={place}"),
-                    &tok,
-                )
-                .await;
+                let m = t
+                    .get_json(
+                        &format!("/api/v1/monitoring/figures?as_of={date}&place={place}"),
+                        &tok,
+                    )
+                    .await;
                 assert_eq!(point["under_monitoring"], m["under"], "{place} {date}");
             }
         }

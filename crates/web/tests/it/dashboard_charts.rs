@@ -3,7 +3,6 @@
 
 use crate::common;
 
-use axum::http::StatusCode;
 use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::Value;
@@ -35,8 +34,7 @@ async fn rates_have_their_own_axis_and_levels_chart_what_they_have(engine: Engin
     let mut b = t.browser("haixi_leader").await;
 
     // The prefecture: the rate on the percent axis, head counts on the other.
-    let p = b.get("/dashboard?as_of=2020-02-27").await;
-    assert_eq!(p.status, StatusCode::OK);
+    let p = b.page("/dashboard?as_of=2020-02-27").await;
     let trend = chart(&p.text, "trend-chart");
     for s in trend["series"].as_array().expect("series") {
         let rate = s["unit"] == "%";
@@ -57,8 +55,7 @@ async fn rates_have_their_own_axis_and_levels_chart_what_they_have(engine: Engin
 
     // A county: enterprises registered with the county itself are its 本级, not a child
     // named as the county.
-    let g = b.get("/dashboard?as_of=2020-02-27&place=632801").await;
-    assert_eq!(g.status, StatusCode::OK);
+    let g = b.page("/dashboard?as_of=2020-02-27&place=632801").await;
     let x: Vec<String> = chart(&g.text, "places-chart")["x"]
         .as_array()
         .expect("x")
@@ -82,9 +79,8 @@ async fn rates_have_their_own_axis_and_levels_chart_what_they_have(engine: Engin
         .find(|c| c.len() == 9)
         .expect("a township");
     let w = b
-        .get(&format!("/dashboard?as_of=2020-02-27&place={township}"))
+        .page(&format!("/dashboard?as_of=2020-02-27&place={township}"))
         .await;
-    assert_eq!(w.status, StatusCode::OK);
     if w.text.contains("id=\"places-chart\"") {
         let spec = chart(&w.text, "places-chart");
         assert!(
@@ -108,12 +104,10 @@ async fn rates_have_their_own_axis_and_levels_chart_what_they_have(engine: Engin
 async fn the_wall_display_turns_its_sections(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = t.browser("haixi_leader").await;
-    let p = b.get("/dashboard?as_of=2020-02-27&wall=1").await;
-    assert_eq!(p.status, StatusCode::OK);
+    let p = b.page("/dashboard?as_of=2020-02-27&wall=1").await;
     assert!(p.text.contains("dashboard wall"));
     assert!(p.text.contains(&dualtrack_web::assets::url("wall.js")));
-    let js = b.get("/assets/wall.js").await;
-    assert_eq!(js.status, StatusCode::OK);
+    let js = b.page("/assets/wall.js").await;
     assert!(js.text.contains("section.card"));
     let plain = b.get("/dashboard?as_of=2020-02-27").await;
     assert!(!plain.text.contains(&dualtrack_web::assets::url("wall.js")));

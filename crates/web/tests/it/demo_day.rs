@@ -18,8 +18,7 @@ async fn a_demo_server_opens_on_the_day_of_its_story(engine: Engine) {
     t.app.open_on_demo_day();
     assert_eq!(t.app.today(), day("2020-02-27"));
     let mut b = t.browser("haixi_leader").await;
-    let home = b.get("/").await;
-    assert_eq!(home.status, StatusCode::OK);
+    let home = b.page("/").await;
     assert!(home.text.contains("演示数据"), "{}", home.text);
     assert!(
         home.text.contains("2020年2月27日 星期四 20:"),
@@ -27,8 +26,7 @@ async fn a_demo_server_opens_on_the_day_of_its_story(engine: Engine) {
         home.text
     );
     // The figures of "today" are the report's, with no date asked for.
-    let page = b.get("/resumption").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page("/resumption").await;
     assert!(page.text.contains("2020-02-27"), "{}", page.text);
     assert!(page.text.contains("73.1"), "{}", page.text);
     // The API asks for its date, and says so once.

@@ -35,8 +35,7 @@ async fn the_grid_worker_finds_work_waiting_on_the_demo_day(engine: Engine) {
         assert!(instant(&h["passed_at"]) <= now, "{h}");
     }
     let mut b = t.browser("grid_worker").await;
-    let home = b.get("/").await;
-    assert_eq!(home.status, StatusCode::OK);
+    let home = b.page("/").await;
     let handover = waiting[0]["id"].as_i64().expect("id");
     assert!(
         home.text
@@ -48,8 +47,7 @@ async fn the_grid_worker_finds_work_waiting_on_the_demo_day(engine: Engine) {
     assert!(home.text.contains("马永福"), "{}", home.text);
     // The follow-up due this evening.
     assert!(home.text.contains("冶秀兰"), "{}", home.text);
-    let due = b.get("/monitoring/due").await;
-    assert_eq!(due.status, StatusCode::OK);
+    let due = b.page("/monitoring/due").await;
     assert!(due.text.contains("冶秀兰"), "{}", due.text);
     // The checkpoint worker's day has its counts and the hand-overs it sent.
     let mut b = t.browser("checkpoint_worker").await;
@@ -74,8 +72,7 @@ async fn later_records_are_not_shown_on_an_earlier_day(engine: Engine) {
 
     // Passages: none of the next day, and the latest is of the evening, not later.
     let path = format!("/api/v1/checkpoints/{south}/passages");
-    let next_day = t.get(&format!("{path}?date=2020-02-28"), &op).await;
-    assert_eq!(next_day.status, StatusCode::OK, "{}", next_day.text);
+    let next_day = t.get_ok(&format!("{path}?date=2020-02-28"), &op).await;
     assert_eq!(next_day.json(), json!([]));
     let latest = t.get(&path, &op).await.json();
     let latest = latest.as_array().expect("a list");
@@ -156,14 +153,12 @@ async fn later_records_are_not_shown_on_an_earlier_day(engine: Engine) {
 async fn the_checkpoint_workers_hand_overs_come_fifty_a_page(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = t.browser("checkpoint_worker").await;
-    let first = b.get("/handovers").await;
-    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let first = b.page("/handovers").await;
     let items = |html: &str| html.matches("<li class=\"handover").count();
     assert_eq!(items(&first.text), 50, "{}", first.text);
     assert!(first.text.contains("下一页"), "{}", first.text);
     assert!(!first.text.contains("上一页"), "{}", first.text);
-    let next = b.get("/handovers?which=sent&page=2").await;
-    assert_eq!(next.status, StatusCode::OK, "{}", next.text);
+    let next = b.page("/handovers?which=sent&page=2").await;
     assert_eq!(items(&next.text), 50);
     assert!(next.text.contains("上一页"), "{}", next.text);
     // No hand-over is on both pages.
@@ -176,8 +171,7 @@ async fn the_checkpoint_workers_hand_overs_come_fifty_a_page(engine: Engine) {
     let (a, c) = (ids(&first.text), ids(&next.text));
     assert!(a.iter().all(|x| !c.contains(x)));
     // A page past the end is empty, and a bad page number is refused naming the field.
-    let far = b.get("/handovers?which=sent&page=100000").await;
-    assert_eq!(far.status, StatusCode::OK);
+    let far = b.page("/handovers?which=sent&page=100000").await;
     assert_eq!(items(&far.text), 0);
     let bad = b.get("/handovers?which=sent&page=abc").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
@@ -202,8 +196,7 @@ async fn people_are_named_not_logged_in(engine: Engine) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let mut b = t.browser("grid_worker").await;
-    let page = b.get(&format!("/grids/{GRID}?date=2020-03-19")).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page(&format!("/grids/{GRID}?date=2020-03-19")).await;
     let notice = page
         .text
         .split("id=\"filed\">")
@@ -234,8 +227,7 @@ async fn people_are_named_not_logged_in(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let page = b.get(&format!("/tickets/{id}")).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page(&format!("/tickets/{id}")).await;
     let timeline = page
         .text
         .split("id=\"timeline\">")

@@ -310,9 +310,8 @@ async fn a_golmud_user_cannot_reach_delingha_filings(engine: Engine) {
     assert!(t.audit_count("auth.denied").await >= denied + 4);
     for status in ["", "submitted", "approved", "returned"] {
         let list = t
-            .get(&format!("/api/v1/filings?status={status}"), &gm)
+            .get_ok(&format!("/api/v1/filings?status={status}"), &gm)
             .await;
-        assert_eq!(list.status, StatusCode::OK);
         for f in list.json()["filings"].as_array().expect("list") {
             assert!(
                 f["jurisdiction_code"]
@@ -383,8 +382,7 @@ async fn late_and_missing_reports_are_counted(engine: Engine) {
     let expected_gm = expected_gm + 1;
     let leader = t.token("golmud_leader").await;
     let url = format!("/api/v1/resumption/punctuality?date={day}");
-    let r = t.get(&url, &leader).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.get_ok(&url, &leader).await;
     let v = r.json();
     assert_eq!(v["due_hour"], 12);
     assert_eq!(v["deadline_local"], "2020-03-21 12:00:00");
@@ -489,8 +487,7 @@ async fn the_pages_file_decide_and_show_the_late(engine: Engine) {
     assert!(e
         .text
         .contains(&format!("href=\"/enterprises/{id}/filing\"")));
-    let page = liaison.get(&format!("/enterprises/{id}/filing")).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = liaison.page(&format!("/enterprises/{id}/filing")).await;
     assert!(page.text.contains("五个到位") && page.text.contains("员工排查到位"));
     // One check left unticked.
     let r = liaison
@@ -519,8 +516,7 @@ async fn the_pages_file_decide_and_show_the_late(engine: Engine) {
         ))
         .await;
     let mut op = t.browser("golmud_operator").await;
-    let queue = op.get("/filings").await;
-    assert_eq!(queue.status, StatusCode::OK);
+    let queue = op.page("/filings").await;
     assert!(queue.text.contains(&format!("filing-{fid}")), "waiting");
     let r = op.post(&format!("/filings/{fid}/approve"), &[], true).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -543,8 +539,7 @@ async fn the_pages_file_decide_and_show_the_late(engine: Engine) {
         resumption.text.contains("href=\"/filings\"")
             && resumption.text.contains("href=\"/resumption/punctuality\"")
     );
-    let p = op.get("/resumption/punctuality?date=2020-03-20").await;
-    assert_eq!(p.status, StatusCode::OK);
+    let p = op.page("/resumption/punctuality?date=2020-03-20").await;
     assert!(p.text.contains("备案测试企业6有限公司") && p.text.contains("138****6666"));
     assert!(!p.text.contains("13897006666"));
     let p = op.get("/resumption/punctuality?date=bad").await;

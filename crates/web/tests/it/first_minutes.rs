@@ -3,7 +3,6 @@
 
 use crate::common;
 
-use axum::http::StatusCode;
 use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use regex::Regex;
@@ -11,8 +10,7 @@ use regex::Regex;
 async fn the_audit_log_names_people_and_groups_its_operations(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = t.browser("auditor").await;
-    let page = b.get("/audit").await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let page = b.page("/audit").await;
     // Who acted, by display name and role; how they logged in, in words.
     assert!(
         page.text.contains("海西州审计员（审计员）"),
@@ -44,20 +42,17 @@ async fn pages_speak_plain_chinese(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.open_on_demo_day();
     let mut b = t.browser("haixi_leader").await;
-    let ind = b.get("/indicators").await;
-    assert_eq!(ind.status, StatusCode::OK);
+    let ind = b.page("/indicators").await;
     assert!(
         !ind.text.contains(">resumption.investment<"),
         "{}",
         ind.text
     );
     assert!(!ind.text.contains("<code"), "{}", ind.text);
-    let figs = b.get("/whistle/figures").await;
-    assert_eq!(figs.status, StatusCode::OK, "{}", figs.text);
+    let figs = b.page("/whistle/figures").await;
     assert!(!figs.text.contains("P90"), "{}", figs.text);
     assert!(figs.text.contains("报到用时（九成在此之内）"));
-    let brief = b.get("/briefing").await;
-    assert_eq!(brief.status, StatusCode::OK);
+    let brief = b.page("/briefing").await;
     assert!(!brief.text.contains("Markdown"), "{}", brief.text);
     assert!(brief.text.contains("下载纯文本稿"));
     // Large shortfalls in tonnes, not tens of thousands of kilograms.
@@ -74,18 +69,15 @@ async fn rates_show_what_their_parts_count(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.open_on_demo_day();
     let mut b = t.browser("haixi_leader").await;
-    let d = b.get("/dashboard").await;
-    assert_eq!(d.status, StatusCode::OK);
+    let d = b.page("/dashboard").await;
     for unit in ["万元", "吨"] {
         let re = Regex::new(&format!(r"\d+ / \d+ {unit}")).expect("re");
         assert!(re.is_match(&d.text), "{unit}: {}", d.text);
     }
-    let p = b.get("/projects").await;
-    assert_eq!(p.status, StatusCode::OK);
+    let p = b.page("/projects").await;
     let county = Regex::new(r#"<span class="muted small">\d+/\d+ 万元</span>"#).expect("re");
     assert!(county.is_match(&p.text), "{}", p.text);
-    let s = b.get("/supplies").await;
-    assert_eq!(s.status, StatusCode::OK);
+    let s = b.page("/supplies").await;
     let daily =
         Regex::new(r#"data-label="日均用量" class="num">\d+\.\d [^<\s]+</td>"#).expect("re");
     let bare = Regex::new(r#"data-label="日均用量" class="num">[\d.]+</td>"#).expect("re");
@@ -130,8 +122,7 @@ async fn temperatures_keep_one_decimal(engine: Engine) {
         "{}",
         r.text
     );
-    let page = b.get(&format!("/checkpoints/{south}")).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page(&format!("/checkpoints/{south}")).await;
     assert!(page.text.contains("王五"), "{}", page.text);
     assert!(page.text.contains("36.0℃"), "{}", page.text);
     assert!(!Regex::new(r"[ >]\d{2}℃").expect("re").is_match(&page.text));
@@ -162,9 +153,8 @@ async fn the_newest_passages_come_first(engine: Engine) {
         .await;
     let tok = t.token("haixi_leader").await;
     let r = t
-        .get(&format!("/api/v1/checkpoints/{south}/passages"), &tok)
+        .get_ok(&format!("/api/v1/checkpoints/{south}/passages"), &tok)
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let list = r.json();
     let first = list
         .as_array()
@@ -178,8 +168,7 @@ async fn the_newest_passages_come_first(engine: Engine) {
 async fn an_account_is_found_by_its_full_name(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = t.browser("secadmin").await;
-    let page = b.get("/users?q=grid_worker").await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let page = b.page("/users?q=grid_worker").await;
     assert!(page.text.contains("博爱巷第一网格网格员"), "{}", page.text);
     // "_" is a letter, not a wildcard: "grid_" does not find "gridXworker".
     t.add_user("gridxworker", "operator", "632801").await;

@@ -58,12 +58,11 @@ async fn register(t: &TestApp, destination: &str, outcome: &str, n: u32) -> Opti
 
 async fn figures(t: &TestApp, token: &str, place: &str) -> Value {
     let r = t
-        .get(
+        .get_ok(
             &format!("/api/v1/handovers/figures?date=2020-03-14&place={place}"),
             token,
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     r.json()
 }
 
@@ -77,12 +76,11 @@ fn ids(v: &Value) -> Vec<i64> {
 
 async fn under(t: &TestApp, token: &str) -> i64 {
     let r = t
-        .get(
+        .get_ok(
             "/api/v1/monitoring/figures?as_of=2020-03-14&place=632801001001001",
             token,
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     r.json()["under"].as_i64().expect("under")
 }
 

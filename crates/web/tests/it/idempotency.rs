@@ -761,8 +761,7 @@ async fn a_double_tapped_report_form_files_once(engine: Engine) {
     let t = TestApp::new(engine).await;
     let e = t.first_in("enterprises", "632801").await;
     let mut b = t.browser("liaison").await;
-    let page = b.get(&format!("/enterprises/{e}")).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let page = b.page(&format!("/enterprises/{e}")).await;
     let key = regex::Regex::new(r#"name="idempotency_key" value="([^"]+)""#)
         .expect("regex")
         .captures(&page.text)

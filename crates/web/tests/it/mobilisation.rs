@@ -399,9 +399,8 @@ async fn cadre_records_are_for_the_department_and_the_chain_of_command(engine: E
     // The cadre's chain of command reads it; others do not.
     let gm = t.token("golmud_leader").await;
     let r = t
-        .get(&format!("/api/v1/people/{cadre}/cadre-file"), &gm)
+        .get_ok(&format!("/api/v1/people/{cadre}/cadre-file"), &gm)
         .await;
-    assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.contains("企业提前复工"));
     let dlh = t.token("dlh_leader").await;
     assert_eq!(
@@ -661,8 +660,7 @@ async fn a_deployment_is_ended_and_the_counts_follow(engine: Engine) {
         .await;
     let third = r.json()["id"].as_i64().expect("deployment");
     let mut b = t.browser("haixi_org").await;
-    let page = b.get(&format!("/people/{pid}")).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page(&format!("/people/{pid}")).await;
     assert!(page.text.contains(&format!("/deployments/{third}/end")));
     assert!(!page.text.contains(&format!("/deployments/{first}/end")));
     let pid_s = pid.to_string();

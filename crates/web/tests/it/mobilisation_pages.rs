@@ -57,8 +57,7 @@ async fn the_figures_page_shows_the_report(engine: Engine) {
         home.text
     );
     assert!(home.text.contains("查看组织动员"));
-    let page = b.get("/mobilisation?as_of=2020-02-28").await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let page = b.page("/mobilisation?as_of=2020-02-28").await;
     assert_eq!(figure(&page.text, "org-temp_branch"), 28);
     assert_eq!(figure(&page.text, "org-commando"), 132);
     assert_eq!(figure(&page.text, "org-volunteer"), 336);
@@ -90,19 +89,16 @@ async fn the_figures_page_shows_the_report(engine: Engine) {
     let link = "/organisations?kind=temp_branch&amp;as_of=2020-02-28";
     assert!(page.text.contains(link), "{}", page.text);
     let list = b
-        .get("/organisations?kind=temp_branch&as_of=2020-02-28")
+        .page("/organisations?kind=temp_branch&as_of=2020-02-28")
         .await;
-    assert_eq!(list.status, StatusCode::OK);
     assert!(list.text.contains("临时党支部") && list.text.contains("2020-02-28 存续"));
-    let on_duty = b.get("/deployments?on_day=2020-02-28").await;
-    assert_eq!(on_duty.status, StatusCode::OK);
+    let _on_duty = b.page("/deployments?on_day=2020-02-28").await;
     // A day that does not exist is refused, naming what is wrong.
     let r = b.get("/mobilisation?as_of=2020-02-30").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("日期格式"), "{}", r.text);
     // Without a day: today.
-    let r = b.get("/mobilisation").await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = b.page("/mobilisation").await;
     assert!(r.text.contains(&format!(r#"value="{}""#, today(&t))));
     // A 格尔木 leader sees 格尔木 only.
     let mut gm = t.browser("golmud_leader").await;
@@ -121,8 +117,7 @@ async fn the_figures_page_shows_the_report(engine: Engine) {
 async fn people_are_registered_once_through_the_form(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = t.browser("golmud_operator").await;
-    let form = b.get("/people/new").await;
-    assert_eq!(form.status, StatusCode::OK);
+    let form = b.page("/people/new").await;
     assert!(form
         .text
         .contains(r#"name="jurisdiction_code" value="632801""#));
@@ -137,8 +132,7 @@ async fn people_are_registered_once_through_the_form(engine: Engine) {
         r.location()
     );
     let pid = id_in(&r.location());
-    let page = b.get(&r.location()).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page(&r.location()).await;
     assert!(page.text.contains("已登记") && page.text.contains("马海燕"));
     assert!(page.text.contains(&format!("632801********{}", &id[14..])));
     assert!(page.text.contains("138****1234") && page.text.contains("医务人员"));
@@ -232,9 +226,8 @@ async fn lists_mask_and_the_detail_page_unmasks_with_an_audit(engine: Engine) {
 
     // Lists: masked, with filters and paging.
     let list = b
-        .get("/people?name=索南卓玛&category=medical&political_status=party_member")
+        .page("/people?name=索南卓玛&category=medical&political_status=party_member")
         .await;
-    assert_eq!(list.status, StatusCode::OK);
     assert!(
         list.text.contains(&format!("/people/{pid}")),
         "{}",
@@ -249,8 +242,7 @@ async fn lists_mask_and_the_detail_page_unmasks_with_an_audit(engine: Engine) {
     let total = figure(&all.text, "people-total");
     assert_eq!(total, t.count("SELECT COUNT(*) FROM people").await);
     assert!(all.text.contains("?page=2"), "more than one page");
-    let second = b.get("/people?page=2").await;
-    assert_eq!(second.status, StatusCode::OK);
+    let second = b.page("/people?page=2").await;
     assert!(second.text.contains("第 2 /"));
     for (path, word) in [
         ("/people?page=abc", "页码"),
@@ -298,8 +290,7 @@ async fn lists_mask_and_the_detail_page_unmasks_with_an_audit(engine: Engine) {
 
     // A leader reads the masked page, without the button, and may not unmask.
     let mut leader = t.browser("golmud_leader").await;
-    let page = leader.get(&format!("/people/{pid}")).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = leader.page(&format!("/people/{pid}")).await;
     assert!(!page.text.contains("/unmask") && !page.text.contains(&id));
     let r = leader
         .post(&format!("/people/{pid}/unmask"), &[], true)
@@ -475,16 +466,16 @@ async fn deployments_from_the_person_page_move_the_figures(engine: Engine) {
 async fn organisations_and_applications_through_the_pages(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = t.browser("golmud_operator").await;
-    let list = b.get("/organisations?kind=commando&as_of=2020-02-28").await;
-    assert_eq!(list.status, StatusCode::OK);
+    let list = b
+        .page("/organisations?kind=commando&as_of=2020-02-28")
+        .await;
     assert!(list.text.contains("党员突击队"));
     let r = b.get("/organisations?kind=bogus").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("组织类型"));
 
     // Set one up, with a member.
-    let form = b.get("/organisations/new?kind=commando").await;
-    assert_eq!(form.status, StatusCode::OK);
+    let form = b.page("/organisations/new?kind=commando").await;
     assert!(form.text.contains(r#"<option value="commando" selected>"#));
     let fields = [
         ("kind", "commando"),
@@ -574,8 +565,7 @@ async fn organisations_and_applications_through_the_pages(engine: Engine) {
             "SELECT person_id FROM applications WHERE id = {first}"
         ))
         .await;
-    let page = b.get("/applications?status=submitted").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page("/applications?status=submitted").await;
     assert!(page
         .text
         .contains(&format!(r#"action="/applications/{first}/approve""#)));
@@ -630,8 +620,7 @@ async fn organisations_and_applications_through_the_pages(engine: Engine) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Leaders see the list without the buttons.
     let mut leader = t.browser("golmud_leader").await;
-    let page = leader.get("/applications?status=submitted").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = leader.page("/applications?status=submitted").await;
     assert!(!page.text.contains("/approve") && !page.text.contains("/decline"));
     assert_eq!(
         leader.get("/organisations/new").await.status,

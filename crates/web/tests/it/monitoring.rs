@@ -113,9 +113,8 @@ async fn figures_follow(t: &TestApp, from: NaiveDate, to: NaiveDate) {
     let mut d = from;
     while d <= to {
         let r = t
-            .get(&format!("/api/v1/monitoring/figures?as_of={d}"), &leader)
+            .get_ok(&format!("/api/v1/monitoring/figures?as_of={d}"), &leader)
             .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         let f = r.json();
         assert_eq!(f["by"], "county");
         assert_eq!(
@@ -481,8 +480,7 @@ async fn masked_and_unmasked_with_audit(engine: Engine) {
     let c = open(&t, &op, case_body(GRID, "2020-02-08", "2020-02-09", &[])).await;
     let id = c["id"].as_i64().expect("id");
     let full = id_number("42010619850312004");
-    let list = t.get("/api/v1/monitoring/cases?kind=home", &op).await;
-    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let list = t.get_ok("/api/v1/monitoring/cases?kind=home", &op).await;
     assert!(!list.text.contains(&full) && !list.text.contains("13997001234"));
     let mine = list
         .json()
@@ -672,8 +670,7 @@ async fn the_work_list_is_everything_due_today(engine: Engine) {
     };
     // The evening before the day it is due: not on the list.
     t.app.clock.set(Some(start_of_due_day - Duration::hours(1)));
-    let r = b.get("/monitoring/due").await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = b.page("/monitoring/due").await;
     assert!(!listed(&r.text), "{}", r.text);
     // Early on the day it is due, more than two hours ahead: on the list.
     let early = (start_of_due_day + Duration::minutes(1)).min(due - Duration::hours(3));
@@ -696,11 +693,9 @@ async fn the_pages_on_a_phone(engine: Engine) {
         .expect("id");
     t.app.clock.set(Some(utc("2020-02-10T13:00:00Z")));
     let mut b = t.browser("grid_worker").await;
-    let r = b.get("/monitoring/due").await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = b.page("/monitoring/due").await;
     assert!(r.text.contains("我的随访") && r.text.contains(&format!("/monitoring/cases/{id}")));
-    let r = b.get(&format!("/monitoring/cases/{id}")).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = b.page(&format!("/monitoring/cases/{id}")).await;
     assert!(r.text.contains("李海燕") && !r.text.contains(&id_number("42010619850312004")));
     let r = b
         .post(
@@ -726,8 +721,7 @@ async fn the_pages_on_a_phone(engine: Engine) {
         .await;
     assert!(r.text.contains("体温"), "{}", r.text);
     let mut l = t.browser("haixi_leader").await;
-    let r = l.get("/monitoring?as_of=2020-02-10").await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = l.page("/monitoring?as_of=2020-02-10").await;
     assert!(r.text.contains("data-kind=\"bar\"") && r.text.contains("格尔木市"));
 }
 

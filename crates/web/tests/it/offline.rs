@@ -301,8 +301,7 @@ async fn the_outbox_asks_the_session_before_it_sends(engine: Engine) {
     let r = t.call("GET", "/outbox/session", None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let mut b = t.browser("checkpoint_worker").await;
-    let r = b.get("/outbox/session").await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = b.page("/outbox/session").await;
     assert_eq!(head(&r, header::CACHE_CONTROL), "no-store");
     let v = r.json();
     assert_eq!(v["user"], "checkpoint_worker");

@@ -267,8 +267,7 @@ async fn health_metrics_assets_and_openapi(engine: Engine) {
     assert_eq!(ico.location(), "/assets/favicon.svg");
     // The metrics are read by the system administrator (see hardening.rs for the rest).
     let sys = t.token("sysadmin").await;
-    let r = t.get("/metrics", &sys).await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = t.get_ok("/metrics", &sys).await;
     assert!(
         r.text.contains("dualtrack_http_requests_total"),
         "{}",
@@ -305,8 +304,7 @@ async fn health_metrics_assets_and_openapi(engine: Engine) {
 async fn prevention_pages_link_up(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut leader = t.browser("haixi_leader").await;
-    let r = leader.get("/prevention").await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = leader.page("/prevention").await;
     for href in ["/checkpoints", "/monitoring", "/monitoring/due"] {
         assert!(r.text.contains(&format!("href=\"{href}\"")), "{href}");
     }

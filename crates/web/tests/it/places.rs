@@ -185,8 +185,7 @@ async fn empty_garbage_and_bad_queries_never_fail(engine: Engine) {
 
 async fn the_names_list_is_cacheable_and_scoped(engine: Engine) {
     let (t, tok) = TestApp::as_user(engine, "golmud_operator").await;
-    let r = t.get("/api/v1/places/names", &tok).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.get_ok("/api/v1/places/names", &tok).await;
     let cache = r
         .headers
         .get(header::CACHE_CONTROL)
@@ -320,8 +319,7 @@ async fn the_passage_form_carries_the_picker(engine: Engine) {
     let t = TestApp::new(engine).await;
     let south = t.checkpoint("格尔木南出口").await;
     let mut b = t.browser("checkpoint_worker").await;
-    let form = b.get(&format!("/checkpoints/{south}/passage")).await;
-    assert_eq!(form.status, StatusCode::OK);
+    let form = b.page(&format!("/checkpoints/{south}/passage")).await;
     assert!(
         form.text.contains(&dualtrack_web::assets::url("picker.js")),
         "{}",
@@ -333,8 +331,7 @@ async fn the_passage_form_carries_the_picker(engine: Engine) {
     assert!(form
         .text
         .contains(r#"data-place-outside="name" data-place-context="632801""#));
-    let js = b.get("/assets/picker.js").await;
-    assert_eq!(js.status, StatusCode::OK);
+    let js = b.page("/assets/picker.js").await;
     assert!(js.text.contains("formdata"));
 }
 

@@ -56,9 +56,8 @@ async fn the_demo_has_815_grids_with_leaders_and_reports(engine: Engine) {
     // report that day missing.
     let tok = t.token("haixi_leader").await;
     let r = t
-        .get("/api/v1/grid-reports/rollup?date=2020-02-20", &tok)
+        .get_ok("/api/v1/grid-reports/rollup?date=2020-02-20", &tok)
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let v = r.json();
     assert_eq!(v["total"]["expected"], grids);
     let filed = t
@@ -261,9 +260,8 @@ async fn lists_are_masked_and_unmasking_is_audited(engine: Engine) {
     assert_eq!(status, StatusCode::CREATED, "{v}");
     let id = v["id"].as_i64().expect("id");
     let list = t
-        .get(&format!("/api/v1/screened-persons?code={GRID}"), &op)
+        .get_ok(&format!("/api/v1/screened-persons?code={GRID}"), &op)
         .await;
-    assert_eq!(list.status, StatusCode::OK);
     assert!(!list.text.contains(&number) && !list.text.contains("13897001234"));
     let mine = list
         .json()
@@ -426,8 +424,7 @@ async fn a_grid_worker_sees_only_their_grid(engine: Engine) {
             .status,
         StatusCode::NOT_FOUND
     );
-    let mine = t.get("/api/v1/screened-persons", &gw).await;
-    assert_eq!(mine.status, StatusCode::OK);
+    let mine = t.get_ok("/api/v1/screened-persons", &gw).await;
     assert!(mine
         .json()
         .as_array()
@@ -494,8 +491,7 @@ async fn golmud_gets_nothing_of_delingha(engine: Engine) {
         assert!(!r.text.contains("632802"), "{path}");
     }
     let dl = t.token("delingha_operator").await;
-    let r = t.get("/api/v1/screened-persons?code=632802", &dl).await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = t.get_ok("/api/v1/screened-persons?code=632802", &dl).await;
     assert!(r.json().as_array().is_some_and(|a| !a.is_empty()));
 }
 
@@ -504,8 +500,7 @@ async fn the_pages_serve_the_grid_worker_and_the_command(engine: Engine) {
     let mut b = t.browser("grid_worker").await;
     let r = b.get("/my-grid").await;
     assert_eq!(r.location(), format!("/grids/{GRID}"));
-    let r = b.get(&format!("/grids/{GRID}?date=2020-03-22")).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = b.page(&format!("/grids/{GRID}?date=2020-03-22")).await;
     assert!(r.text.contains("零报告") && r.text.contains("摸排登记") && r.text.contains("包排查"));
     let r = b
         .post(
@@ -552,8 +547,7 @@ async fn the_pages_serve_the_grid_worker_and_the_command(engine: Engine) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("身份证号"), "{}", r.text);
     let mut l = t.browser("haixi_leader").await;
-    let r = l.get("/prevention?date=2020-02-20").await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = l.page("/prevention?date=2020-02-20").await;
     assert!(
         r.text.contains("未报网格") && r.text.contains("格尔木市") && r.text.contains("摸排覆盖")
     );

@@ -44,8 +44,9 @@ async fn the_roads_start_moves_the_start_rate(engine: Engine) {
     let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let road = id_of(&t, "major_projects", ROAD).await;
     assert!(road > 0);
-    let before = t.get("/api/v1/projects/rates?as_of=2020-02-27", &tok).await;
-    assert_eq!(before.status, StatusCode::OK, "{}", before.text);
+    let before = t
+        .get_ok("/api/v1/projects/rates?as_of=2020-02-27", &tok)
+        .await;
     let before = before.json();
     let after = t
         .get("/api/v1/projects/rates?as_of=2020-02-28", &tok)
@@ -717,8 +718,7 @@ async fn the_pages_show_the_rates_and_take_the_forms(engine: Engine) {
             .json();
         let all = &api["total"]["start_rate_all"];
         let parts = format!("{}/{}", all["numerator"], all["denominator"]);
-        let page = leader.get(&format!("/projects?as_of={day}")).await;
-        assert_eq!(page.status, StatusCode::OK);
+        let page = leader.page(&format!("/projects?as_of={day}")).await;
         assert!(
             page.text
                 .contains(&format!(r#"id="start-all-parts">{parts}<"#)),
@@ -731,9 +731,8 @@ async fn the_pages_show_the_rates_and_take_the_forms(engine: Engine) {
         StatusCode::UNPROCESSABLE_ENTITY
     );
     let prod = leader
-        .get("/key-production?as_of=2020-02-27&from=2020-02-01")
+        .page("/key-production?as_of=2020-02-27&from=2020-02-01")
         .await;
-    assert_eq!(prod.status, StatusCode::OK);
     for word in [
         "察尔汗钾肥一厂",
         "黑龙江省",

@@ -12,9 +12,8 @@ use serde_json::json;
 async fn the_report_rate_comes_out_of_the_records(engine: Engine) {
     let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
     let r = t
-        .get("/api/v1/resumption/rates?as_of=2020-02-27", &tok)
+        .get_ok("/api/v1/resumption/rates?as_of=2020-02-27", &tok)
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let total = r.json()["total"].clone();
     assert_eq!(total["registered"], 163);
     assert_eq!(total["excluded"], 3);
@@ -223,8 +222,7 @@ async fn the_registry_checks_codes_and_audits_exclusions(engine: Engine) {
 async fn the_pages_show_the_rate_and_take_the_liaisons_report(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut leader = t.browser("haixi_leader").await;
-    let page = leader.get("/resumption?as_of=2020-02-27").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = leader.page("/resumption?as_of=2020-02-27").await;
     assert!(
         page.text.contains("73.1%") && page.text.contains("117/160"),
         "the report's rate on the page"
@@ -291,8 +289,7 @@ async fn an_enterprise_read_through_the_api_is_accepted_back(engine: Engine) {
     let id = t
         .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code = '632801'")
         .await;
-    let r = t.get(&format!("/api/v1/enterprises/{id}"), &op).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.get_ok(&format!("/api/v1/enterprises/{id}"), &op).await;
     let read = r.json();
     let mut back = read.clone();
     let first17 = "91632801MA7R3T0B2";

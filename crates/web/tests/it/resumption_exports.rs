@@ -536,8 +536,7 @@ async fn command_pages_draw_the_api_figures_and_link_exports(engine: Engine) {
         .get(&format!("/api/v1/key-production?{query}"), &tok)
         .await
         .json();
-    let page = b.get(&format!("/key-production?{query}")).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page(&format!("/key-production?{query}")).await;
     assert!(page.text.contains(scripts));
     assert!(page.text.contains(
         "href=\"/api/v1/key-production/export.xlsx?as_of=2020-02-29&amp;from=2020-02-01\""
@@ -605,8 +604,7 @@ async fn command_pages_draw_the_api_figures_and_link_exports(engine: Engine) {
         .get("/api/v1/projects/rates?as_of=2020-03-13", &tok)
         .await
         .json();
-    let page = b.get("/projects?as_of=2020-03-13").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page("/projects?as_of=2020-03-13").await;
     assert!(page.text.contains(scripts));
     assert!(page
         .text
@@ -636,8 +634,7 @@ async fn command_pages_draw_the_api_figures_and_link_exports(engine: Engine) {
         .get("/api/v1/production-problems/counts", &tok)
         .await
         .json();
-    let page = b.get("/production-problems").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page("/production-problems").await;
     assert!(page.text.contains(scripts));
     assert!(page.text.contains("id=\"problems-export\""));
     let c = chart(&page.text, "category-chart");
@@ -652,9 +649,8 @@ async fn command_pages_draw_the_api_figures_and_link_exports(engine: Engine) {
 
     // The rates page's export carries the place and industry asked for.
     let page = b
-        .get("/resumption?as_of=2020-02-27&place=632801&industry=C")
+        .page("/resumption?as_of=2020-02-27&place=632801&industry=C")
         .await;
-    assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains(
         "href=\"/api/v1/resumption/rates/export.xlsx?as_of=2020-02-27&amp;place=632801&amp;industry=C\""
     ), "{}", page.text);

@@ -1093,8 +1093,7 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert!(!r.text.contains("德令哈市"), "{path}: {}", r.text);
     }
-    let r = op.get("/tree/search?q=德令哈").await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = op.page("/tree/search?q=德令哈").await;
     assert!(
         !r.text.contains(DELINGHA) && r.text.contains("没有找到"),
         "{}",
@@ -1162,8 +1161,7 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert!(!r.text.contains("德令哈市"), "{path}: {}", r.text);
     }
-    let r = op.get("/prevention?date=2020-02-20").await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = op.page("/prevention?date=2020-02-20").await;
     assert!(
         !r.text.contains("德令哈") && !r.text.contains(DELINGHA),
         "{}",
@@ -1218,8 +1216,7 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
 
     let mut sec = Browser::new(t);
     sec.login("gm_secadmin").await;
-    let r = sec.get("/users").await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = sec.page("/users").await;
     assert!(
         r.text.contains("golmud_operator") && !r.text.contains("delingha_operator"),
         "{}",
@@ -1257,8 +1254,7 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
 
     let mut aud = Browser::new(t);
     aud.login("gm_auditor").await;
-    let r = aud.get("/audit").await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = aud.page("/audit").await;
     assert!(
         r.text.contains("gm_auditor") || r.text.contains("golmud"),
         "own rows shown"
@@ -1313,8 +1309,7 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         1
     );
     // Checkpoints: 德令哈's checkpoint, its passages and its passage form.
-    let r = op.get("/checkpoints?from=2020-01-25&to=2020-03-13").await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = op.page("/checkpoints?from=2020-01-25&to=2020-03-13").await;
     assert!(
         !r.text.contains("德令哈东出口") && !r.text.contains(DELINGHA),
         "{}",
@@ -1370,8 +1365,7 @@ async fn page_routes_keep_to_the_subtree(engine: Engine) {
         );
     }
     // Outbound travellers may come from 德令哈, but only those of 格尔木's checkpoints show.
-    let r = op.get("/outbound?from=2020-03-01&to=2020-03-13").await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = op.page("/outbound?from=2020-03-01&to=2020-03-13").await;
     assert!(r.text.contains("格尔木南出口"));
     assert!(!r.text.contains("德令哈东出口") && !r.text.contains("德令哈火车站"));
     for path in [

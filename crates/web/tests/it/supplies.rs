@@ -85,12 +85,11 @@ async fn mv(t: &TestApp, user: &str, store: i64, body: Value) -> common::Resp {
 async fn balance(t: &TestApp, user: &str, store: i64, item: i64, as_of: &str) -> i64 {
     let tok = t.token(user).await;
     let r = t
-        .get(
+        .get_ok(
             &format!("/api/v1/supplies/balances?as_of={as_of}&store_id={store}&item_id={item}"),
             &tok,
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     r.json()["lines"]
         .as_array()
         .and_then(|l| l.first())
@@ -136,8 +135,7 @@ async fn the_catalogue_is_kept_by_the_administrator(engine: Engine) {
     .await;
     assert_eq!(t.audit_count("supply_item.create").await, before + 1);
     let op = t.token("golmud_operator").await;
-    let list = t.get("/api/v1/supplies/items", &op).await;
-    assert_eq!(list.status, StatusCode::OK);
+    let list = t.get_ok("/api/v1/supplies/items", &op).await;
     let found = list.json().as_array().expect("list").iter().any(|i| {
         i["id"] == id && i["category"] == "farm" && i["crop_name"] == "枸杞" && i["unit"] == "株"
     });
@@ -294,12 +292,11 @@ async fn stock_moves_only_as_movements(engine: Engine) {
     // The store page and the movement list; 德令哈 sees none of it.
     let tok = t.token(op).await;
     let r = t
-        .get(
+        .get_ok(
             &format!("/api/v1/supplies/stores/{}?as_of=2020-02-03", k.county),
             &tok,
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["balances"][0]["balance"], 200);
     let r = t
         .get(
@@ -625,9 +622,8 @@ async fn needs_requests_allocations_and_arrivals(engine: Engine) {
     assert_eq!(r.error_fields(), ["store_id"], "{}", r.text);
     // Shortfalls as of 02-11: urea 1500 needed, none there; masks 60 × 7 = 420 needed.
     let sf = t
-        .get("/api/v1/supplies/shortfalls?as_of=2020-02-11", &op)
+        .get_ok("/api/v1/supplies/shortfalls?as_of=2020-02-11", &op)
         .await;
-    assert_eq!(sf.status, StatusCode::OK, "{}", sf.text);
     let line = |v: &Value, item: i64| -> Value {
         v["lines"]
             .as_array()
@@ -836,9 +832,8 @@ async fn needs_requests_allocations_and_arrivals(engine: Engine) {
         .await;
     assert_eq!(r.error_fields(), ["sown_mu"], "{}", r.text);
     let f = t
-        .get("/api/v1/supplies/spring-farming?as_of=2020-03-01", &op)
+        .get_ok("/api/v1/supplies/spring-farming?as_of=2020-03-01", &op)
         .await;
-    assert_eq!(f.status, StatusCode::OK, "{}", f.text);
     let town = f.json()["townships"]
         .as_array()
         .and_then(|l| l.iter().find(|x| x["code"] == "632801101").cloned())
@@ -920,9 +915,8 @@ async fn low_stock_is_warned_by_days_of_cover(engine: Engine) {
     }
     let op = t.token("golmud_operator").await;
     let low = t
-        .get("/api/v1/supplies/low-stock?as_of=2020-02-11", &op)
+        .get_ok("/api/v1/supplies/low-stock?as_of=2020-02-11", &op)
         .await;
-    assert_eq!(low.status, StatusCode::OK, "{}", low.text);
     let ours = |v: &Value| -> Vec<Value> {
         v["lines"]
             .as_array()
@@ -1072,8 +1066,7 @@ async fn the_demo_holds_supplies_across_haixi(engine: Engine) {
 async fn the_pages_show_stock_and_the_phone_form_records(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = t.browser("golmud_operator").await;
-    let r = b.get("/supplies?as_of=2020-03-13").await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = b.page("/supplies?as_of=2020-03-13").await;
     for words in [
         "格尔木市应急物资储备库",
         "低库存预警",
@@ -1082,8 +1075,7 @@ async fn the_pages_show_stock_and_the_phone_form_records(engine: Engine) {
     ] {
         assert!(r.text.contains(words), "{words}");
     }
-    let r = b.get("/supplies/spring-farming?as_of=2020-03-13").await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = b.page("/supplies/spring-farming?as_of=2020-03-13").await;
     assert!(r.text.contains("郭勒木德镇") && r.text.contains("枸杞"));
     let store = t
         .count("SELECT MIN(id) FROM supply_stores WHERE kind = 'checkpoint' AND jurisdiction_code LIKE '632801%'")
@@ -1091,8 +1083,7 @@ async fn the_pages_show_stock_and_the_phone_form_records(engine: Engine) {
     let item = t
         .count("SELECT id FROM supply_items WHERE name = '一次性医用外科口罩'")
         .await;
-    let page = b.get(&format!("/supplies/stores/{store}")).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let page = b.page(&format!("/supplies/stores/{store}")).await;
     assert!(page.text.contains("登记出入库") && page.text.contains("结存"));
     let key = regex::Regex::new(r#"name="idempotency_key" value="([^"]+)""#)
         .expect("regex")
@@ -1189,8 +1180,7 @@ async fn the_pages_show_stock_and_the_phone_form_records(engine: Engine) {
 async fn a_store_is_set_up_on_the_page(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = t.browser("golmud_operator").await;
-    let page = b.get("/supplies").await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let page = b.page("/supplies").await;
     assert!(page.text.contains("设立仓库（站点）"));
     let stores = || async { t.count("SELECT COUNT(*) FROM supply_stores").await };
     let before = stores().await;
@@ -1273,8 +1263,7 @@ async fn a_store_is_set_up_on_the_page(engine: Engine) {
     assert!(r.location().ends_with("?done=created"), "{}", r.location());
     assert_eq!(stores().await, before + 1);
     assert_eq!(t.audit_count("supply_store.create").await, audited + 1);
-    let page = b.get(&r.location()).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page(&r.location()).await;
     assert!(page.text.contains("仓库已设立") && page.text.contains("郭勒木德镇物资站"));
     assert_eq!(
         t.count("SELECT COUNT(*) FROM supply_stores WHERE name = '郭勒木德镇物资站' AND kind = 'township' \
@@ -1284,8 +1273,7 @@ async fn a_store_is_set_up_on_the_page(engine: Engine) {
     );
     // A leader reads the overview but sets up nothing.
     let mut l = t.browser("golmud_leader").await;
-    let page = l.get("/supplies").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = l.page("/supplies").await;
     assert!(!page.text.contains("设立仓库（站点）"));
     let r = l
         .post("/supplies/stores", &form("领导的仓库", "632801100"), true)
@@ -1299,8 +1287,7 @@ async fn a_store_is_set_up_on_the_page(engine: Engine) {
 async fn spring_farming_is_planned_and_reported_on_the_page(engine: Engine) {
     let t = TestApp::new(engine).await;
     let mut b = t.browser("golmud_operator").await;
-    let page = b.get("/supplies/spring-farming?as_of=2020-03-13").await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let page = b.page("/supplies/spring-farming?as_of=2020-03-13").await;
     assert!(page.text.contains("设定春耕计划") && page.text.contains("填报进度"));
     let plan = t
         .count("SELECT MIN(id) FROM farm_plans WHERE jurisdiction_code = '632801100' AND crop = 'wolfberry'")
@@ -1395,8 +1382,7 @@ async fn spring_farming_is_planned_and_reported_on_the_page(engine: Engine) {
     assert!(page.text.contains("已保存春耕计划") && page.text.contains("油菜"));
     // A grid worker reads the page but has no form, and may not report.
     let mut g = t.browser("grid_worker").await;
-    let page = g.get("/supplies/spring-farming?as_of=2020-03-13").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = g.page("/supplies/spring-farming?as_of=2020-03-13").await;
     assert!(!page.text.contains("填报进度") && !page.text.contains("设定春耕计划"));
     let r = g.post(&path, &form("7000", "0"), true).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);

@@ -9,8 +9,7 @@ use serde_json::json;
 
 async fn a_node_shows_children_path_and_counts(engine: Engine) {
     let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
-    let r = t.get("/api/v1/jurisdictions/6328", &tok).await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = t.get_ok("/api/v1/jurisdictions/6328", &tok).await;
     let v = r.json();
     assert_eq!(v["node"]["name"], "海西蒙古族藏族自治州");
     assert_eq!(v["node"]["level"], "prefecture");

@@ -23,8 +23,7 @@ fn t0() -> DateTime<Utc> {
 
 async fn dept(t: &TestApp, name: &str) -> i64 {
     let tok = t.token("haixi_leader").await;
-    let r = t.get("/api/v1/departments", &tok).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.get_ok("/api/v1/departments", &tok).await;
     r.json()
         .as_array()
         .and_then(|a| a.iter().find(|d| d["name"] == name))
@@ -302,8 +301,7 @@ async fn bad_input_is_refused_naming_the_field(engine: Engine) {
     let r = t.send(send("现场.png", png.clone())).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let aid = r.json()["id"].as_i64().expect("attachment id");
-    let r = t.get(&format!("/api/v1/attachments/{aid}"), &gw).await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = t.get_ok(&format!("/api/v1/attachments/{aid}"), &gw).await;
     assert_eq!(r.headers["content-type"], "image/png");
     assert_eq!(r.headers["x-content-type-options"], "nosniff");
     assert_eq!(t.audit_count("ticket.attach").await, 1);
@@ -713,8 +711,7 @@ async fn pages_work_on_a_phone(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.clock.set(Some(t0()));
     let mut b = t.browser("grid_worker").await;
-    let r = b.get("/tickets/new").await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = b.page("/tickets/new").await;
     assert!(r.text.contains("吹哨"), "{}", r.text);
     let r = b
         .post(
@@ -731,8 +728,7 @@ async fn pages_work_on_a_phone(engine: Engine) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let loc = r.location();
     assert!(loc.starts_with("/tickets/"), "{loc}");
-    let page = b.get(&loc).await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = b.page(&loc).await;
     assert!(
         page.text.contains("格尔木市卫健委") && page.text.contains("待报到"),
         "{}",
@@ -757,8 +753,7 @@ async fn pages_work_on_a_phone(engine: Engine) {
     }
     // One click from a production problem: the button raises the ticket and links back.
     let mut op = t.browser("golmud_operator").await;
-    let list = op.get("/production-problems?status=open").await;
-    assert_eq!(list.status, StatusCode::OK);
+    let list = op.page("/production-problems?status=open").await;
     let problem = t
         .count("SELECT MIN(id) FROM production_problems WHERE jurisdiction_code LIKE '632801%' AND status = 'open' AND ticket_id IS NULL")
         .await;

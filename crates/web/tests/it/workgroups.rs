@@ -22,8 +22,7 @@ async fn cadres_by_sql(t: &TestApp, prefix: &str, day: &str) -> i64 {
 
 async fn the_report_figure_comes_out_of_the_records(engine: Engine) {
     let (t, tok) = TestApp::as_user(engine, "haixi_leader").await;
-    let r = t.get("/api/v1/work-groups?as_of=2020-02-28", &tok).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.get_ok("/api/v1/work-groups?as_of=2020-02-28", &tok).await;
     let v = r.json();
     // The field report: 102 cadres in 34 work groups stationed in enterprises.
     assert_eq!(v["groups_stationed"], 34);
@@ -72,8 +71,7 @@ async fn the_report_figure_comes_out_of_the_records(engine: Engine) {
             .starts_with("632801"));
     }
     // Problems by category add up to the list.
-    let counts = t.get("/api/v1/production-problems/counts", &tok).await;
-    assert_eq!(counts.status, StatusCode::OK, "{}", counts.text);
+    let counts = t.get_ok("/api/v1/production-problems/counts", &tok).await;
     let c = counts.json();
     let all = t.count("SELECT COUNT(*) FROM production_problems").await;
     assert_eq!(c["total"].as_i64(), Some(all));
@@ -508,8 +506,7 @@ async fn golmud_cannot_reach_delingha_visits_or_problems(engine: Engine) {
         1
     );
     // Lists hold 格尔木 alone.
-    let list = t.get("/api/v1/production-problems", &op).await;
-    assert_eq!(list.status, StatusCode::OK);
+    let list = t.get_ok("/api/v1/production-problems", &op).await;
     let rows = list.json();
     let rows = rows.as_array().expect("list");
     assert!(!rows.is_empty());
@@ -555,8 +552,7 @@ async fn the_visit_form_on_a_phone(engine: Engine) {
     let t = TestApp::new(engine).await;
     let (org, enterprise, members) = golmud_stationing(&t).await;
     let mut b = t.browser("golmud_operator").await;
-    let page = b.get(&format!("/enterprises/{enterprise}/visit")).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let page = b.page(&format!("/enterprises/{enterprise}/visit")).await;
     assert!(page.text.contains("防控机制") && page.text.contains("宣传教育"));
     assert!(page
         .text
@@ -618,11 +614,9 @@ async fn the_visit_form_on_a_phone(engine: Engine) {
     assert!(r.text.contains("日期格式"), "{}", r.text);
     assert_eq!(t.audit_count("visit.record").await, before + 1);
     // The lists.
-    let groups = b.get("/work-groups?as_of=2020-02-28").await;
-    assert_eq!(groups.status, StatusCode::OK);
+    let groups = b.page("/work-groups?as_of=2020-02-28").await;
     assert!(groups.text.contains("驻企工作组"));
-    let problems = b.get("/production-problems?category=supplies").await;
-    assert_eq!(problems.status, StatusCode::OK);
+    let problems = b.page("/production-problems?category=supplies").await;
     assert!(problems.text.contains("口罩只够两天"));
     let rates = b.get("/resumption").await;
     assert!(

@@ -208,6 +208,18 @@ impl TestApp {
         self.call("GET", path, Some(token), None).await
     }
 
+    /// Reads `path` as `token` and expects 200 OK; the answer.
+    pub async fn get_ok(&self, path: &str, token: &str) -> Resp {
+        let r = self.get(path, token).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        r
+    }
+
+    /// Reads `path` as `token`, expects 200 OK and gives the JSON.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        self.get_ok(path, token).await.json()
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
         self.call("POST", path, Some(token), Some(body)).await
     }
@@ -377,6 +389,13 @@ impl<'a> Browser<'a> {
             .expect("request");
         let r = self.t.send(req).await;
         self.keep(&r);
+        r
+    }
+
+    /// Opens a page and expects 200 OK; the page.
+    pub async fn page(&mut self, path: &str) -> Resp {
+        let r = self.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
         r
     }
 
