@@ -258,17 +258,16 @@ async fn the_checkpoint_worker_keeps_to_its_checkpoint(engine: Engine) {
     let list = t.get("/api/v1/checkpoints", &worker).await.json();
     let ids = common::each_i64(&list, "id");
     assert_eq!(ids, vec![south]);
-    for path in [
-        format!("/api/v1/checkpoints/{east}"),
-        format!("/api/v1/checkpoints/{east}/passages"),
-        format!("/api/v1/checkpoints/{east}/shifts"),
-    ] {
-        assert_eq!(
-            t.get(&path, &worker).await.status,
-            StatusCode::NOT_FOUND,
-            "{path}"
-        );
-    }
+    t.each_answers(
+        &[
+            format!("/api/v1/checkpoints/{east}"),
+            format!("/api/v1/checkpoints/{east}/passages"),
+            format!("/api/v1/checkpoints/{east}/shifts"),
+        ],
+        &worker,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     let east_passage = t
         .count(&format!(
             "SELECT MIN(id) FROM passages WHERE checkpoint_id = {east}"
@@ -333,12 +332,15 @@ async fn the_checkpoint_worker_keeps_to_its_checkpoint(engine: Engine) {
 async fn golmud_and_delingha_keep_apart(engine: Engine) {
     let (t, gm) = TestApp::as_user(engine, "golmud_operator").await;
     let dl = t.checkpoint("德令哈东出口").await;
-    for path in [
-        format!("/api/v1/checkpoints/{dl}"),
-        format!("/api/v1/checkpoints/{dl}/passages"),
-    ] {
-        assert_eq!(t.get(&path, &gm).await.status, StatusCode::NOT_FOUND);
-    }
+    t.each_answers(
+        &[
+            format!("/api/v1/checkpoints/{dl}"),
+            format!("/api/v1/checkpoints/{dl}/passages"),
+        ],
+        &gm,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     let r = t
         .post(
             &format!("/api/v1/checkpoints/{dl}/passages"),

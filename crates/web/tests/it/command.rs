@@ -259,17 +259,16 @@ async fn a_county_leader_sees_the_county_only(engine: Engine) {
     let d = t.get_json("/api/v1/dashboard?as_of=2020-02-27", &tok).await;
     assert_eq!(d["place"]["code"], "632801");
     for place in ["6328", "632802"] {
-        for path in [
-            format!("/api/v1/dashboard?as_of=2020-02-27&place={place}"),
-            format!("/api/v1/briefing?as_of=2020-02-27&place={place}"),
-            format!("/api/v1/stats?as_of=2020-02-27&place={place}"),
-        ] {
-            assert_eq!(
-                t.get(&path, &tok).await.status,
-                StatusCode::NOT_FOUND,
-                "{path}"
-            );
-        }
+        t.each_answers(
+            &[
+                format!("/api/v1/dashboard?as_of=2020-02-27&place={place}"),
+                format!("/api/v1/briefing?as_of=2020-02-27&place={place}"),
+                format!("/api/v1/stats?as_of=2020-02-27&place={place}"),
+            ],
+            &tok,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
     }
     let b = t.get_json("/api/v1/briefing?as_of=2020-02-27", &tok).await;
     assert_eq!(b["place_code"], "632801");

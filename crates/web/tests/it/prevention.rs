@@ -431,17 +431,16 @@ async fn a_grid_worker_sees_only_their_grid(engine: Engine) {
         .expect("list")
         .iter()
         .all(|p| p["grid_code"] == GRID));
-    for path in [
-        format!("/api/v1/screened-persons?code={NEIGHBOUR}"),
-        format!("/api/v1/grids/{NEIGHBOUR}"),
-        format!("/api/v1/grids/{NEIGHBOUR}/households"),
-    ] {
-        assert_eq!(
-            t.get(&path, &gw).await.status,
-            StatusCode::NOT_FOUND,
-            "{path}"
-        );
-    }
+    t.each_answers(
+        &[
+            format!("/api/v1/screened-persons?code={NEIGHBOUR}"),
+            format!("/api/v1/grids/{NEIGHBOUR}"),
+            format!("/api/v1/grids/{NEIGHBOUR}/households"),
+        ],
+        &gw,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     let r = t
         .post(
             &format!("/api/v1/households/{h}/persons"),
@@ -461,18 +460,17 @@ async fn golmud_gets_nothing_of_delingha(engine: Engine) {
         .count("SELECT MIN(id) FROM screened_persons WHERE grid_code LIKE '632802%'")
         .await;
     assert!(theirs > 0);
-    for path in [
-        format!("/api/v1/screened-persons/{theirs}"),
-        "/api/v1/grids/632802001001001".to_string(),
-        "/api/v1/grid-reports/rollup?date=2020-02-20&code=632802".to_string(),
-        "/api/v1/screened-persons?code=632802".to_string(),
-    ] {
-        assert_eq!(
-            t.get(&path, &op).await.status,
-            StatusCode::NOT_FOUND,
-            "{path}"
-        );
-    }
+    t.each_answers(
+        &[
+            format!("/api/v1/screened-persons/{theirs}"),
+            "/api/v1/grids/632802001001001".to_string(),
+            "/api/v1/grid-reports/rollup?date=2020-02-20&code=632802".to_string(),
+            "/api/v1/screened-persons?code=632802".to_string(),
+        ],
+        &op,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     let r = t
         .post(
             &format!("/api/v1/screened-persons/{theirs}/unmask"),

@@ -605,14 +605,7 @@ async fn a_golmud_user_cannot_reach_delingha(engine: Engine) {
     );
     let list = t.get("/api/v1/projects?year=2020", &op).await.json();
     assert!(!list.as_array().expect("list").is_empty());
-    assert!(list
-        .as_array()
-        .expect("list")
-        .iter()
-        .all(|p| p["jurisdiction_code"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("632801")));
+    assert!(common::all_within(&list, "632801"));
     let plants = t.get("/api/v1/key-plants", &op).await.json();
     assert!(plants
         .as_array()

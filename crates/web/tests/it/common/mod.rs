@@ -220,6 +220,14 @@ impl TestApp {
         self.get_ok(path, token).await.json()
     }
 
+    /// Each path, read as `token`, answers `status`.
+    pub async fn each_answers(&self, paths: &[String], token: &str, status: StatusCode) {
+        for path in paths {
+            let r = self.get(path, token).await;
+            assert_eq!(r.status, status, "{path}: {}", r.text);
+        }
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
         self.call("POST", path, Some(token), Some(body)).await
     }
@@ -329,6 +337,19 @@ pub fn each_i64(list: &Value, key: &str) -> Vec<i64> {
         .iter()
         .filter_map(|v| v[key].as_i64())
         .collect()
+}
+
+/// Whether each element of a JSON list stands at or under the place `code`.
+pub fn all_within(list: &Value, code: &str) -> bool {
+    list.as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .all(|v| {
+            v["jurisdiction_code"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with(code)
+        })
 }
 
 fn content_type(headers: &axum::http::HeaderMap) -> Option<&str> {
