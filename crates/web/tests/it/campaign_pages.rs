@@ -6,24 +6,8 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::TestApp;
+use common::{figure_in, id_in, TestApp};
 use dualtrack_testkit::{on_both_engines, Engine};
-
-/// The record id at the end of a redirect such as `/campaigns/12?done=created`.
-fn id_in(location: &str) -> i64 {
-    let re = regex::Regex::new(r"/(\d+)(\?|$)").expect("regex");
-    re.captures(location)
-        .and_then(|c| c[1].parse().ok())
-        .unwrap_or_else(|| panic!("no id in {location}"))
-}
-
-/// The number shown in the element with this id.
-fn figure(html: &str, id: &str) -> i64 {
-    let re = regex::Regex::new(&format!(r#"id="{id}">(\d+)<"#)).expect("regex");
-    re.captures(html)
-        .and_then(|c| c[1].parse().ok())
-        .unwrap_or_else(|| panic!("no figure {id} in {html}"))
-}
 
 /// The message of the form's error box.
 fn alert(html: &str) -> String {
@@ -65,16 +49,16 @@ async fn the_demo_campaign_and_documents_are_listed(engine: Engine) {
     let list = b.page("/campaigns").await;
     assert!(list.text.contains("千名干部下乡活动"));
     assert!(list.text.contains("下派人数") && list.text.contains("覆盖村（社区）"));
-    assert_eq!(figure(&list.text, &format!("sent-{qian}")), 1000);
+    assert_eq!(figure_in(&list.text, &format!("sent-{qian}")), 1000);
     let covered = t
         .count(&format!(
             "SELECT COUNT(DISTINCT place_code) FROM campaign_people WHERE campaign_id = {qian}"
         ))
         .await;
-    assert_eq!(figure(&list.text, &format!("covered-{qian}")), covered);
+    assert_eq!(figure_in(&list.text, &format!("covered-{qian}")), covered);
     let page = b.page(&format!("/campaigns/{qian}")).await;
-    assert_eq!(figure(&page.text, "people-sent"), 1000);
-    assert_eq!(figure(&page.text, "places-covered"), covered);
+    assert_eq!(figure_in(&page.text, "people-sent"), 1000);
+    assert_eq!(figure_in(&page.text, "places-covered"), covered);
     assert!(page
         .text
         .contains(&format!(r#"action="/campaigns/{qian}/people""#)));
@@ -162,7 +146,7 @@ async fn campaigns_and_documents_through_the_forms(engine: Engine) {
     let cid = id_in(&r.location());
     let page = b.get(&r.location()).await;
     assert!(page.text.contains("活动已建立") && page.text.contains("德令哈春耕帮扶"));
-    assert_eq!(figure(&page.text, "people-sent"), 0);
+    assert_eq!(figure_in(&page.text, "people-sent"), 0);
 
     // Sending a person to a village of 德令哈.
     let pid = t.first_in("people", "632802").await;
@@ -221,8 +205,8 @@ async fn campaigns_and_documents_through_the_forms(engine: Engine) {
     let r = b.post(&path, &send, true).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let page = b.get(&r.location()).await;
-    assert_eq!(figure(&page.text, "people-sent"), 1);
-    assert_eq!(figure(&page.text, "places-covered"), 1);
+    assert_eq!(figure_in(&page.text, "people-sent"), 1);
+    assert_eq!(figure_in(&page.text, "places-covered"), 1);
     let r = b.post(&path, &send, true).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert!(r.text.contains("已在本次活动名单中"));

@@ -6,8 +6,7 @@
 use crate::common;
 use common::id_number;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use common::TestApp;
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
@@ -45,15 +44,8 @@ async fn post_with_key(
     key: &str,
     body: &Value,
 ) -> common::Resp {
-    let req = Request::builder()
-        .method("POST")
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("Idempotency-Key", key)
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    t.send(req).await
+    t.send(common::keyed_post(path, token, Some(key), body))
+        .await
 }
 
 async fn a_passage_is_written_whole_once(engine: Engine) {

@@ -5,7 +5,7 @@
 //! itself; the demo is loaded whole, once, whoever starts at the same time.
 
 use crate::common;
-use common::id_number;
+use common::{id_number, keyed_post};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -40,18 +40,6 @@ fn passage() -> Value {
              "temperature": 36.8, "outcome": "through", "destination": "西藏自治区拉萨市"}
         ]
     })
-}
-
-fn post(path: &str, token: &str, key: Option<&str>, body: &Value) -> Request<Body> {
-    let mut b = Request::builder()
-        .method("POST")
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some(k) = key {
-        b = b.header("Idempotency-Key", k);
-    }
-    b.body(Body::from(body.to_string())).expect("request")
 }
 
 /// Drives a future and drops it at its `n`-th suspension: `None` if it was cut off there,
@@ -139,7 +127,7 @@ async fn a_write_cancelled_at_any_point_leaves_the_server_writing(engine: Engine
     cancel_at_every_suspension(
         &t,
         "passage",
-        |n| post(&path, &op, Some(&format!("cancel-{n}")), &body),
+        |n| keyed_post(&path, &op, Some(&format!("cancel-{n}")), &body),
         "SELECT COUNT(*) FROM passage_travellers",
         2,
     )
@@ -163,7 +151,7 @@ async fn a_write_cancelled_at_any_point_leaves_the_server_writing(engine: Engine
     cancel_at_every_suspension(
         &t,
         "stock movement",
-        |n| post(&path, &op, Some(&format!("mv-{n}")), &body),
+        |n| keyed_post(&path, &op, Some(&format!("mv-{n}")), &body),
         "SELECT COUNT(*) FROM stock_movements",
         1,
     )
@@ -192,7 +180,7 @@ async fn a_write_cancelled_at_any_point_leaves_the_server_writing(engine: Engine
         &t,
         "enterprise report",
         |n| {
-            post(
+            keyed_post(
                 &path,
                 &liaison,
                 None,
@@ -305,7 +293,7 @@ async fn a_client_that_gives_up_while_its_write_waits_leaves_nothing_behind(engi
             let key = format!("gave-up-{table}-{round}");
             let gave_up = tokio::time::timeout(
                 Duration::from_millis(300),
-                t.send(post(path, token, Some(&key), body)),
+                t.send(keyed_post(path, token, Some(&key), body)),
             )
             .await;
             assert!(gave_up.is_err(), "{table}: the write waited for the lock");
@@ -321,7 +309,12 @@ async fn a_client_that_gives_up_while_its_write_waits_leaves_nothing_behind(engi
         for k in 0..3 {
             let r = tokio::time::timeout(
                 Duration::from_secs(30),
-                t.send(post(path, token, Some(&format!("after-{table}-{k}")), body)),
+                t.send(keyed_post(
+                    path,
+                    token,
+                    Some(&format!("after-{table}-{k}")),
+                    body,
+                )),
             )
             .await
             .unwrap_or_else(|_| panic!("{table}: the server hangs"));
@@ -342,7 +335,7 @@ async fn a_report_retried_after_many_later_ones_is_answered_with_the_first(engin
     let path = format!("/api/v1/enterprises/{enterprise}/reports");
     let first = json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 77, "checks_passed": 5, "output": 300});
     let r = t
-        .send(post(&path, &liaison, Some("first-of-many"), &first))
+        .send(keyed_post(&path, &liaison, Some("first-of-many"), &first))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let id = r.json()["id"].as_i64().expect("id");
@@ -350,12 +343,17 @@ async fn a_report_retried_after_many_later_ones_is_answered_with_the_first(engin
     for k in 0..420 {
         let later = json!({"report_date": "2020-02-28", "status": "resumed", "on_duty": k, "checks_passed": 5, "output": 300});
         let r = t
-            .send(post(&path, &liaison, Some(&format!("later-{k}")), &later))
+            .send(keyed_post(
+                &path,
+                &liaison,
+                Some(&format!("later-{k}")),
+                &later,
+            ))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     }
     let again = t
-        .send(post(&path, &liaison, Some("first-of-many"), &first))
+        .send(keyed_post(&path, &liaison, Some("first-of-many"), &first))
         .await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.text);
     assert_eq!(again.json()["id"].as_i64(), Some(id));
@@ -460,7 +458,10 @@ async fn beyond_its_bounds_a_write_is_refused_at_once_and_never_started(engine: 
     let blocker = block_passages(&t.db.url).await;
     // The first write takes the one turn and waits on the database.
     let first = tokio::spawn({
-        let (router, req) = (router.clone(), post(&path, &op, Some("first"), &passage()));
+        let (router, req) = (
+            router.clone(),
+            keyed_post(&path, &op, Some("first"), &passage()),
+        );
         async move { answer(&router, req).await }
     });
     until("the first write holds the turn", || {
@@ -471,14 +472,17 @@ async fn beyond_its_bounds_a_write_is_refused_at_once_and_never_started(engine: 
     let second = tokio::spawn({
         let (router, req) = (
             router.clone(),
-            post(&path, &other, Some("second"), &passage()),
+            keyed_post(&path, &other, Some("second"), &passage()),
         );
         async move { answer(&router, req).await }
     });
     until("the second write waits", || state.admission.writes().1 == 1).await;
     // A third finds the line full: refused at once, told when to come back, in Chinese.
-    let (status, headers, body) =
-        answer(&router, post(&path, &third, Some("third"), &passage())).await;
+    let (status, headers, body) = answer(
+        &router,
+        keyed_post(&path, &third, Some("third"), &passage()),
+    )
+    .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "overloaded");
     assert!(body["error"]["message"]
@@ -488,7 +492,7 @@ async fn beyond_its_bounds_a_write_is_refused_at_once_and_never_started(engine: 
     assert!(headers.get(header::RETRY_AFTER).is_some());
     // One client with its fill of requests is asked to slow down.
     let (status, headers, body) =
-        answer(&router, post(&path, &op, Some("fourth"), &passage())).await;
+        answer(&router, keyed_post(&path, &op, Some("fourth"), &passage())).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(headers.get(header::RETRY_AFTER).is_some());
     // The second's wait runs out before the lock is freed: refused, never started.
@@ -622,7 +626,10 @@ async fn a_postgres_outage_is_a_quick_503_and_service_comes_back_by_itself() {
     // A write: 503 in Chinese with Retry-After, not a 500 after a long hang.
     let (status, headers, body) = tokio::time::timeout(
         Duration::from_secs(5),
-        answer(&router, post(&path, &token, Some("outage-1"), &passage())),
+        answer(
+            &router,
+            keyed_post(&path, &token, Some("outage-1"), &passage()),
+        ),
     )
     .await
     .expect("answered, not hung");
@@ -634,7 +641,11 @@ async fn a_postgres_outage_is_a_quick_503_and_service_comes_back_by_itself() {
     let relay = Relay::start(&relay.addr.to_string(), hostport.to_string()).await;
     let mut status = StatusCode::SERVICE_UNAVAILABLE;
     for _ in 0..100 {
-        let (s, _, _) = answer(&router, post(&path, &token, Some("outage-2"), &passage())).await;
+        let (s, _, _) = answer(
+            &router,
+            keyed_post(&path, &token, Some("outage-2"), &passage()),
+        )
+        .await;
         status = s;
         if status == StatusCode::CREATED {
             break;

@@ -4,7 +4,7 @@
 //! one record. The key comes in the `Idempotency-Key` header or the `idempotency_key` field.
 
 use crate::common;
-use common::id_number;
+use common::{id_number, keyed_post};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -43,18 +43,6 @@ fn id_of(v: &Value, at: &[&str]) -> Option<i64> {
     }
 }
 
-fn request(path: &str, token: &str, key: Option<&str>, body: &Value) -> Request<Body> {
-    let mut b = Request::builder()
-        .method("POST")
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some(k) = key {
-        b = b.header("Idempotency-Key", k);
-    }
-    b.body(Body::from(body.to_string())).expect("request")
-}
-
 async fn keys_of(t: &TestApp, user: &str, key: &str) -> i64 {
     t.count(&format!(
         "SELECT COUNT(*) FROM idempotency_keys WHERE account = '{user}' AND idem_key = '{key}'"
@@ -71,7 +59,7 @@ async fn check(t: &TestApp, c: Keyed) {
 
     // The first submission, the key in the header.
     assert_eq!(keys_of(t, c.user, &key).await, 0, "{what}: a fresh key");
-    let first = t.send(request(&c.path, &tok, Some(&key), &c.body)).await;
+    let first = t.send(keyed_post(&c.path, &tok, Some(&key), &c.body)).await;
     assert_eq!(first.status, StatusCode::CREATED, "{what}: {}", first.text);
     let id =
         id_of(&first.json(), c.id_at).unwrap_or_else(|| panic!("{what}: id in {}", first.text));
@@ -95,7 +83,9 @@ async fn check(t: &TestApp, c: Keyed) {
     );
 
     // The same key with another body: refused, naming the key.
-    let r = t.send(request(&c.path, &tok, Some(&key), &c.other)).await;
+    let r = t
+        .send(keyed_post(&c.path, &tok, Some(&key), &c.other))
+        .await;
     assert_eq!(
         r.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -121,7 +111,7 @@ async fn check(t: &TestApp, c: Keyed) {
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..8 {
         let router = t.router.clone();
-        let req = request(&c.burst_path, &tok, Some(&burst_key), &c.burst);
+        let req = keyed_post(&c.burst_path, &tok, Some(&burst_key), &c.burst);
         set.spawn(async move {
             let resp = router.oneshot(req).await.expect("router answers");
             let status = resp.status();
@@ -668,7 +658,7 @@ async fn passages_compare_the_replayed_body(engine: Engine) {
     let east = t.checkpoint("格尔木东出口").await;
     let tok = t.token("golmud_operator").await;
     let r = t
-        .send(request(
+        .send(keyed_post(
             &format!("/api/v1/checkpoints/{east}/passages"),
             &tok,
             Some("retry-passage-0001"),
@@ -692,7 +682,12 @@ async fn keys_from_before_the_table_are_carried_over(engine: Engine) {
     };
     let path = format!("/api/v1/checkpoints/{south}/passages");
     let r = t
-        .send(request(&path, &tok, Some("old-0001"), &passage("返岗复工")))
+        .send(keyed_post(
+            &path,
+            &tok,
+            Some("old-0001"),
+            &passage("返岗复工"),
+        ))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let pid = r.json()["id"].as_i64().expect("passage");
@@ -706,7 +701,7 @@ async fn keys_from_before_the_table_are_carried_over(engine: Engine) {
     let receipt =
         json!({"kind": "receipt", "item_id": mask, "quantity": 3, "moved_on": "2020-02-01"});
     let r = t
-        .send(request(&moves, &tok, Some("old-0002"), &receipt))
+        .send(keyed_post(&moves, &tok, Some("old-0002"), &receipt))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let mid = r.json()["movement"]["id"].as_i64().expect("movement");
@@ -740,17 +735,17 @@ async fn keys_from_before_the_table_are_carried_over(engine: Engine) {
     );
     // Nothing to compare with: the first record, whatever the body.
     let r = t
-        .send(request(&path, &tok, Some("old-0001"), &passage("探亲")))
+        .send(keyed_post(&path, &tok, Some("old-0001"), &passage("探亲")))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["id"].as_i64(), Some(pid));
     // Another kind of request under it is still refused.
     let r = t
-        .send(request(&moves, &tok, Some("old-0001"), &receipt))
+        .send(keyed_post(&moves, &tok, Some("old-0001"), &receipt))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     let r = t
-        .send(request(&moves, &tok, Some("old-0002"), &receipt))
+        .send(keyed_post(&moves, &tok, Some("old-0002"), &receipt))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["movement"]["id"].as_i64(), Some(mid));

@@ -2,7 +2,7 @@
 //! 800 lines (route tables and unit tests aside), no function over 150 lines (route tables
 //! and demo data tables aside). Big areas are folders of smaller files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const MAX_FILE_LINES: usize = 800;
 const MAX_FN_LINES: usize = 150;
@@ -17,17 +17,6 @@ fn exempt_file(path: &str) -> bool {
 
 fn exempt_fn(path: &str, name: &str) -> bool {
     exempt_file(path) || name == "routes"
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("a readable folder") {
-        let path = entry.expect("a folder entry").path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// The lines of a file before its unit tests.
@@ -75,7 +64,7 @@ fn no_file_or_function_outgrows_its_room() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
     for krate in ["service", "store", "web"] {
-        rust_files(&root.join(krate).join("src"), &mut files);
+        crate::common::rust_files(&root.join(krate).join("src"), &mut files);
     }
     assert!(files.len() > 50, "the sources were found");
     let mut over = Vec::new();

@@ -6,24 +6,8 @@ use crate::common;
 use common::id_number;
 
 use axum::http::{header, StatusCode};
-use common::{Browser, Resp, TestApp};
+use common::{figure_in, id_in, Browser, Resp, TestApp};
 use dualtrack_testkit::{on_both_engines, Engine};
-
-/// The number shown in the element with this id.
-fn figure(html: &str, id: &str) -> i64 {
-    let re = regex::Regex::new(&format!(r#"id="{id}">(\d+)<"#)).expect("regex");
-    re.captures(html)
-        .and_then(|c| c[1].parse().ok())
-        .unwrap_or_else(|| panic!("no figure {id} in {html}"))
-}
-
-/// The record id at the end of a redirect such as `/people/12?done=registered`.
-fn id_in(location: &str) -> i64 {
-    let re = regex::Regex::new(r"/(\d+)(\?|$)").expect("regex");
-    re.captures(location)
-        .and_then(|c| c[1].parse().ok())
-        .unwrap_or_else(|| panic!("no id in {location}"))
-}
 
 fn today(t: &TestApp) -> String {
     t.app.today().format("%Y-%m-%d").to_string()
@@ -58,9 +42,9 @@ async fn the_figures_page_shows_the_report(engine: Engine) {
     );
     assert!(home.text.contains("查看组织动员"));
     let page = b.page("/mobilisation?as_of=2020-02-28").await;
-    assert_eq!(figure(&page.text, "org-temp_branch"), 28);
-    assert_eq!(figure(&page.text, "org-commando"), 132);
-    assert_eq!(figure(&page.text, "org-volunteer"), 336);
+    assert_eq!(figure_in(&page.text, "org-temp_branch"), 28);
+    assert_eq!(figure_in(&page.text, "org-commando"), 132);
+    assert_eq!(figure_in(&page.text, "org-volunteer"), 336);
     // The other figures are the service's, as the API gives them.
     let tok = t.token("haixi_leader").await;
     let api = t
@@ -75,7 +59,7 @@ async fn the_figures_page_shows_the_report(engine: Engine) {
         ("applications-approved", "applications_approved"),
         ("registrations", "registrations"),
     ] {
-        assert_eq!(Some(figure(&page.text, id)), api[key].as_i64(), "{id}");
+        assert_eq!(Some(figure_in(&page.text, id)), api[key].as_i64(), "{id}");
     }
     let by_kind: i64 = api["organisations"]
         .as_array()
@@ -83,7 +67,7 @@ async fn the_figures_page_shows_the_report(engine: Engine) {
         .iter()
         .map(|o| o["count"].as_i64().unwrap_or(0))
         .sum();
-    assert_eq!(figure(&page.text, "org-total"), by_kind);
+    assert_eq!(figure_in(&page.text, "org-total"), by_kind);
     // Counties by name; each kind links to its list as of the day.
     assert!(page.text.contains("格尔木市") && page.text.contains("德令哈市"));
     let link = "/organisations?kind=temp_branch&amp;as_of=2020-02-28";
@@ -103,7 +87,7 @@ async fn the_figures_page_shows_the_report(engine: Engine) {
     // A 格尔木 leader sees 格尔木 only.
     let mut gm = t.browser("golmud_leader").await;
     let r = gm.get("/mobilisation?as_of=2020-02-28").await;
-    assert!(figure(&r.text, "org-total") < by_kind);
+    assert!(figure_in(&r.text, "org-total") < by_kind);
     assert!(!r.text.contains("德令哈市"));
     // Roles without mobilisation: no link, no figures.
     let mut sec = Browser::new(&t);
@@ -239,7 +223,7 @@ async fn lists_mask_and_the_detail_page_unmasks_with_an_audit(engine: Engine) {
     assert!(!none.text.contains(&format!("/people/{pid}")));
     assert!(none.text.contains("没有符合条件的人员"));
     let all = b.get("/people").await;
-    let total = figure(&all.text, "people-total");
+    let total = figure_in(&all.text, "people-total");
     assert_eq!(total, t.count("SELECT COUNT(*) FROM people").await);
     assert!(all.text.contains("?page=2"), "more than one page");
     let second = b.page("/people?page=2").await;
@@ -372,7 +356,7 @@ async fn deployments_from_the_person_page_move_the_figures(engine: Engine) {
     let id = id_number("63280119990101003");
     let pid = id_in(&register(&mut b, "才让青松", &id, "cadre").await.location());
     let today = today(&t);
-    let before = figure(&b.get("/mobilisation").await.text, "on-duty");
+    let before = figure_in(&b.get("/mobilisation").await.text, "on-duty");
     let page = b.get(&format!("/people/{pid}")).await;
     assert!(page
         .text
@@ -458,7 +442,7 @@ async fn deployments_from_the_person_page_move_the_figures(engine: Engine) {
     assert!(page.text.contains("已派驻") && page.text.contains("G109 格尔木南卡口"));
     assert!(page.text.contains("博爱巷社区居委会"), "{}", page.text);
     let after = b.get("/mobilisation").await;
-    assert_eq!(figure(&after.text, "on-duty"), before + 1);
+    assert_eq!(figure_in(&after.text, "on-duty"), before + 1);
     let list = b.get(&format!("/deployments?on_day={today}")).await;
     assert!(list.text.contains("才让青松"));
 }

@@ -175,20 +175,6 @@ fn schema_types_in(source: &str) -> Vec<String> {
     out
 }
 
-fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 /// Two types with the same schema name overwrite each other among the components, so one of
 /// them is documented with the other's fields (a request refused by its own schema, a
 /// response that fails it). Every schema of the document must come from one type only.
@@ -204,7 +190,7 @@ fn schema_names_are_unique() {
     let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = vec![];
     for krate in ["domain", "store", "service", "web"] {
-        rust_files(&crates.join(krate).join("src"), &mut files);
+        crate::common::rust_files(&crates.join(krate).join("src"), &mut files);
     }
     assert!(files.len() > 20, "sources found: {}", files.len());
     let mut defined: BTreeMap<String, Vec<String>> = BTreeMap::new();

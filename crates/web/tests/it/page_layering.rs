@@ -3,7 +3,7 @@
 //! another. A page area may be a folder (`pages/supplies/…`) whose files use each other.
 
 use regex::Regex;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The page areas: every file and folder directly under `src/pages` but `mod.rs`.
 fn areas(pages: &Path) -> Vec<String> {
@@ -21,17 +21,6 @@ fn areas(pages: &Path) -> Vec<String> {
     }
     names.sort();
     names
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("a readable folder") {
-        let path = entry.expect("a folder entry").path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// The module path of a file under `src/pages`, without `pages`: `supplies.rs` and
@@ -151,7 +140,7 @@ fn no_page_module_uses_another_page_module() {
     let areas = areas(&pages);
     assert!(areas.len() > 10, "the page areas were not found: {areas:?}");
     let mut files = Vec::new();
-    rust_files(&pages, &mut files);
+    crate::common::rust_files(&pages, &mut files);
     files.sort();
     let mut crossings = Vec::new();
     for file in files {

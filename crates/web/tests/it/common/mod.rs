@@ -12,6 +12,7 @@ use dualtrack_testkit::{demo_db, Engine, TestDb, DEMO_PASSWORD};
 use dualtrack_web::{AppState, WebConfig};
 use http_body_util::BodyExt;
 use serde_json::Value;
+use std::path::{Path, PathBuf};
 use tower::ServiceExt;
 
 pub struct TestApp {
@@ -350,6 +351,47 @@ pub fn all_within(list: &Value, code: &str) -> bool {
                 .unwrap_or("")
                 .starts_with(code)
         })
+}
+
+/// The Rust files under `dir`, through every folder.
+pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("a readable folder") {
+        let path = entry.expect("a folder entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// A JSON POST as `token`, with an idempotency key when one is given.
+pub fn keyed_post(path: &str, token: &str, key: Option<&str>, body: &Value) -> Request<Body> {
+    let mut b = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(k) = key {
+        b = b.header("Idempotency-Key", k);
+    }
+    b.body(Body::from(body.to_string())).expect("request")
+}
+
+/// The number a page shows in the element with this id.
+pub fn figure_in(html: &str, id: &str) -> i64 {
+    let re = regex::Regex::new(&format!(r#"id="{id}">(\d+)<"#)).expect("regex");
+    re.captures(html)
+        .and_then(|c| c[1].parse().ok())
+        .unwrap_or_else(|| panic!("no figure {id} in {html}"))
+}
+
+/// The record id at the end of a redirect such as `/people/12?done=registered`.
+pub fn id_in(location: &str) -> i64 {
+    let re = regex::Regex::new(r"/(\d+)(\?|$)").expect("regex");
+    re.captures(location)
+        .and_then(|c| c[1].parse().ok())
+        .unwrap_or_else(|| panic!("no id in {location}"))
 }
 
 fn content_type(headers: &axum::http::HeaderMap) -> Option<&str> {
