@@ -141,8 +141,7 @@ async fn campaigns_and_documents_through_the_forms(engine: Engine) {
     );
     assert!(r.text.contains(r#"value="德令哈春耕帮扶""#));
     assert_eq!(t.count("SELECT COUNT(*) FROM campaigns").await, before);
-    let r = b.post("/campaigns", &campaign, true).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = b.submit("/campaigns", &campaign).await;
     let cid = id_in(&r.location());
     let page = b.get(&r.location()).await;
     assert!(page.text.contains("活动已建立") && page.text.contains("德令哈春耕帮扶"));
@@ -202,8 +201,7 @@ async fn campaigns_and_documents_through_the_forms(engine: Engine) {
     ];
     let r = b.post(&path, &send, false).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = b.post(&path, &send, true).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = b.submit(&path, &send).await;
     let page = b.get(&r.location()).await;
     assert_eq!(figure_in(&page.text, "people-sent"), 1);
     assert_eq!(figure_in(&page.text, "places-covered"), 1);
@@ -246,8 +244,7 @@ async fn campaigns_and_documents_through_the_forms(engine: Engine) {
         docs_before
     );
     doc[6] = ("organisation_ids", ids.as_str());
-    let r = b.post("/documents", &doc, true).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = b.submit("/documents", &doc).await;
     let did = id_in(&r.location());
     let page = b.page(&r.location()).await;
     assert!(page.text.contains("德令哈市春耕生产工作方案"));
@@ -342,8 +339,7 @@ async fn cadre_files_for_the_department_and_the_chain_of_command(engine: Engine)
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(alert(&r.text).contains("记录类型"), "{}", r.text);
     assert_eq!(t.count("SELECT COUNT(*) FROM cadre_records").await, before);
-    let r = org.post(&path, &record, true).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = org.submit(&path, &record).await;
     let page = org.get(&r.location()).await;
     assert!(page.text.contains("考察记录已保存"));
     assert!(page.text.contains("连续值守卡口二十天，表现突出"));
@@ -431,18 +427,15 @@ async fn registered_members_have_their_service_logged_from_their_page(engine: En
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = b
-        .post(
-            &path,
-            &[
-                ("served_on", "2020-02-15"),
-                ("hours", "3"),
-                ("description", "入户排查"),
-            ],
-            true,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    b.submit(
+        &path,
+        &[
+            ("served_on", "2020-02-15"),
+            ("hours", "3"),
+            ("description", "入户排查"),
+        ],
+    )
+    .await;
     let page = b.get(&format!("/people/{pid}")).await;
     assert!(
         page.text.contains("累计服务 <strong>3</strong> 小时") && page.text.contains("入户排查")
@@ -469,19 +462,16 @@ async fn return_registration_and_application_from_the_person_page(engine: Engine
     let mut b = t.browser("golmud_operator").await;
     let page = b.get(&format!("/people/{pid}")).await;
     assert!(page.text.contains("登记返岗") && page.text.contains("提交请战书"));
-    let r = b
-        .post(
-            &format!("/people/{pid}/return"),
-            &[
-                ("jurisdiction_code", &home),
-                ("post", "驻村工作队员"),
-                ("returned_on", "2020-01-30"),
-                ("expected_on", "2020-02-03"),
-            ],
-            true,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    b.submit(
+        &format!("/people/{pid}/return"),
+        &[
+            ("jurisdiction_code", &home),
+            ("post", "驻村工作队员"),
+            ("returned_on", "2020-01-30"),
+            ("expected_on", "2020-02-03"),
+        ],
+    )
+    .await;
     let r = b
         .post(
             &format!("/people/{pid}/community"),
@@ -495,18 +485,15 @@ async fn return_registration_and_application_from_the_person_page(engine: Engine
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("网格须属于报到的社区"));
-    let r = b
-        .post(
-            &format!("/people/{pid}/application"),
-            &[
-                ("jurisdiction_code", &home),
-                ("submitted_on", "2020-02-11"),
-                ("wish", "请求到卡口值守"),
-            ],
-            true,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    b.submit(
+        &format!("/people/{pid}/application"),
+        &[
+            ("jurisdiction_code", &home),
+            ("submitted_on", "2020-02-11"),
+            ("wish", "请求到卡口值守"),
+        ],
+    )
+    .await;
     let after = t.get(figures, &tok).await.json();
     assert_eq!(
         after["returned_early"].as_i64(),

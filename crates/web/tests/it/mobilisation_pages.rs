@@ -423,7 +423,7 @@ async fn deployments_from_the_person_page_move_the_figures(engine: Engine) {
     );
     // Deployed from today: on the page, on duty today.
     let r = b
-        .post(
+        .submit(
             &path,
             &[
                 ("jurisdiction_code", "632801001001"),
@@ -433,10 +433,8 @@ async fn deployments_from_the_person_page_move_the_figures(engine: Engine) {
                 ("start_on", &today),
                 ("end_on", ""),
             ],
-            true,
         )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert_eq!(r.location(), format!("/people/{pid}?done=deployed"));
     let page = b.get(&r.location()).await;
     assert!(page.text.contains("已派驻") && page.text.contains("G109 格尔木南卡口"));
@@ -477,8 +475,7 @@ async fn organisations_and_applications_through_the_pages(engine: Engine) {
     assert!(r.text.contains(r#"value="博爱巷党员突击队""#));
     let mut ok = fields;
     ok[7] = ("leader_id", "");
-    let r = b.post("/organisations", &ok, true).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = b.submit("/organisations", &ok).await;
     let oid = id_in(&r.location());
     let page = b.get(&r.location()).await;
     assert!(page.text.contains("组织已建立") && page.text.contains("尚无成员"));
@@ -508,17 +505,15 @@ async fn organisations_and_applications_through_the_pages(engine: Engine) {
     assert!(r.text.contains("人员编号“abc”无效"), "{}", r.text);
     let p = pid.to_string();
     let r = b
-        .post(
+        .submit(
             &path,
             &[
                 ("person_id", &p),
                 ("role", "队员"),
                 ("joined_on", "2020-02-21"),
             ],
-            true,
         )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let page = b.get(&r.location()).await;
     assert!(page.text.contains("已增加成员") && page.text.contains("格日勒宝音"));
     let r = b
@@ -570,8 +565,7 @@ async fn organisations_and_applications_through_the_pages(engine: Engine) {
     assert!(r.text.contains("岗位"), "{}", r.text);
     assert!(r.text.contains(&format!("请战书 {first}")));
     fields[4] = ("role", "发热门诊医生");
-    let r = b.post(&approve, &fields, true).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = b.submit(&approve, &fields).await;
     assert_eq!(r.location(), "/applications?status=submitted&done=approved");
     let page = b.get(&r.location()).await;
     assert!(page.text.contains("已批准，并已派驻请战人"));
@@ -589,10 +583,8 @@ async fn organisations_and_applications_through_the_pages(engine: Engine) {
     let r = b.post(&approve, &fields, true).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.text.contains("该请战书已审批"));
-    let r = b
-        .post(&format!("/applications/{second}/decline"), &[], true)
+    b.submit(&format!("/applications/{second}/decline"), &[])
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert_eq!(
         t.count(&format!(
             "SELECT COUNT(*) FROM applications WHERE id = {second} AND status = 'declined'"

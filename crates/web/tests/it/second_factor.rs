@@ -56,14 +56,11 @@ async fn api_login(t: &TestApp, user: &str, code: Option<&str>) -> Resp {
 async fn enrol<'a>(t: &'a TestApp, user: &str) -> (Browser<'a>, String, Vec<String>) {
     let mut b = Browser::new(t);
     b.get("/login").await;
-    let r = b
-        .post(
-            "/login",
-            &[("username", user), ("password", PASSWORD), ("next", "/")],
-            true,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    b.submit(
+        "/login",
+        &[("username", user), ("password", PASSWORD), ("next", "/")],
+    )
+    .await;
     b.get("/me/second-factor").await;
     let page = b.post("/me/second-factor/begin", &[], true).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);

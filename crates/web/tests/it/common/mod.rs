@@ -484,6 +484,13 @@ impl<'a> Browser<'a> {
         r
     }
 
+    /// Posts a form with its CSRF token and expects the redirect (303) of a form accepted.
+    pub async fn submit(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let r = self.post(path, fields, true).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}: {}", r.text);
+        r
+    }
+
     pub async fn login(&mut self, username: &str) -> Resp {
         let page = self.get("/login").await;
         assert_eq!(page.status, StatusCode::OK);
