@@ -31,8 +31,8 @@ async fn register_at(
     let op = t.token("golmud_operator").await;
     let cp = t.checkpoint(checkpoint_name).await;
     let r = t
-        .post(
-            &format!("/api/v1/checkpoints/{cp}/passages"),
+        .register_passage(
+            cp,
             &op,
             json!({
                 "plate": "青H55555",
@@ -253,13 +253,7 @@ async fn only_the_whistlers_side_closes_a_ticket(engine: Engine) {
     // Another grid worker of the same grid speaks for the whistler's unit.
     t.add_user("grid_worker_2", "grid_worker", GRID).await;
     let mate = t.token("grid_worker_2").await;
-    let r = t
-        .post(
-            &format!("/api/v1/tickets/{id}/confirm"),
-            &mate,
-            json!({"rating": 5}),
-        )
-        .await;
+    let r = t.confirm_ticket(id, &mate, json!({"rating": 5})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["ticket"]["status"], "closed");
 }
@@ -293,15 +287,10 @@ async fn ids_in_a_body_are_checked_like_ids_in_a_path(engine: Engine) {
     let (delingha_passage, _) = {
         let d = t.token("delingha_operator").await;
         let cp = t.first_in("checkpoints", "632802").await;
-        let r = t
-            .post(
-                &format!("/api/v1/checkpoints/{cp}/passages"),
-                &d,
-                json!({"plate": "青H66666", "vehicle_class": "car", "origin": "青海省西宁市",
+        let r = t.register_passage(cp, &d, json!({"plate": "青H66666", "vehicle_class": "car", "origin": "青海省西宁市",
                        "destination": "湖北省武汉市", "reason": "探亲",
                        "travellers": [{"name": "德令哈旅客", "id_number": id_number("63280219800301005"),
-                                       "temperature": 36.5, "outcome": "through"}]}),
-            )
+                                       "temperature": 36.5, "outcome": "through"}]}))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         (r.json()["id"].as_i64().expect("id"), ())

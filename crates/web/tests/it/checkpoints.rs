@@ -272,13 +272,7 @@ async fn the_checkpoint_worker_keeps_to_its_checkpoint(engine: Engine) {
         StatusCode::NOT_FOUND
     );
     let before = written(&t).await;
-    let r = t
-        .post(
-            &format!("/api/v1/checkpoints/{east}/passages"),
-            &worker,
-            two_travellers(),
-        )
-        .await;
+    let r = t.register_passage(east, &worker, two_travellers()).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     assert_eq!(written(&t).await, before);
     // Its counts: its checkpoint's only.
@@ -302,13 +296,7 @@ async fn the_checkpoint_worker_keeps_to_its_checkpoint(engine: Engine) {
         )
     );
     // Its own: registered and readable.
-    let r = t
-        .post(
-            &format!("/api/v1/checkpoints/{south}/passages"),
-            &worker,
-            two_travellers(),
-        )
-        .await;
+    let r = t.register_passage(south, &worker, two_travellers()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let shifts = t
         .get_ok(
@@ -333,13 +321,7 @@ async fn golmud_and_delingha_keep_apart(engine: Engine) {
         StatusCode::NOT_FOUND,
     )
     .await;
-    let r = t
-        .post(
-            &format!("/api/v1/checkpoints/{dl}/passages"),
-            &gm,
-            two_travellers(),
-        )
-        .await;
+    let r = t.register_passage(dl, &gm, two_travellers()).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let list = t.get("/api/v1/checkpoints", &gm).await.json();
     let list = list.as_array().expect("list");

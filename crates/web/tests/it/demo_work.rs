@@ -188,8 +188,8 @@ async fn people_are_named_not_logged_in(engine: Engine) {
     let gw = t.token("grid_worker").await;
     // The grid report notice.
     let r = t
-        .post(
-            &format!("/api/v1/grids/{GRID}/reports"),
+        .report_grid(
+            GRID,
             &gw,
             json!({"report_date": "2020-03-19", "zero_report": true}),
         )
@@ -220,11 +220,7 @@ async fn people_are_named_not_logged_in(engine: Engine) {
     let id = r.json()["ticket"]["id"].as_i64().expect("id");
     let health = t.token("golmud_health").await;
     let r = t
-        .post(
-            &format!("/api/v1/tickets/{id}/accept"),
-            &health,
-            json!({"note": "已派员赶赴现场"}),
-        )
+        .accept_ticket(id, &health, json!({"note": "已派员赶赴现场"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let page = b.page(&format!("/tickets/{id}")).await;

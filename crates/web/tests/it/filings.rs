@@ -44,13 +44,7 @@ async fn a_filing_is_approved_once_with_its_audit_rows(engine: Engine) {
     let approved = t.audit_count("filing.approve").await;
     let returned = t.audit_count("filing.return").await;
 
-    let r = t
-        .post(
-            &format!("/api/v1/enterprises/{id}/filings"),
-            &liaison,
-            filing(true),
-        )
-        .await;
+    let r = t.file_filing(id, &liaison, filing(true)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let f = r.json();
     let fid = f["id"].as_i64().expect("id");
@@ -74,31 +68,15 @@ async fn a_filing_is_approved_once_with_its_audit_rows(engine: Engine) {
     let waiting_before = q["counts"]["submitted"].as_i64().expect("count");
 
     // Filing again while one waits is a clash.
-    let again = t
-        .post(
-            &format!("/api/v1/enterprises/{id}/filings"),
-            &liaison,
-            filing(true),
-        )
-        .await;
+    let again = t.file_filing(id, &liaison, filing(true)).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
 
     // The liaison files but does not decide.
-    let r = t
-        .post(
-            &format!("/api/v1/filings/{fid}/approve"),
-            &liaison,
-            json!({}),
-        )
-        .await;
+    let r = t.approve_filing(fid, &liaison, json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
 
     let r = t
-        .post(
-            &format!("/api/v1/filings/{fid}/approve"),
-            &operator,
-            json!({"note": "同意"}),
-        )
+        .approve_filing(fid, &operator, json!({"note": "同意"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let f = r.json();
@@ -134,13 +112,7 @@ async fn a_filing_is_approved_once_with_its_audit_rows(engine: Engine) {
         .json();
     assert_eq!(q["counts"]["submitted"].as_i64(), Some(waiting_before - 1));
     // Approved: no new filing while it stands.
-    let again = t
-        .post(
-            &format!("/api/v1/enterprises/{id}/filings"),
-            &liaison,
-            filing(true),
-        )
-        .await;
+    let again = t.file_filing(id, &liaison, filing(true)).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
     let bad = t.get("/api/v1/filings?status=pending", &operator).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -151,25 +123,13 @@ async fn a_missing_check_blocks_approval_and_a_return_needs_a_reason(engine: Eng
     let id = new_enterprise(&t, "golmud_operator", "632801", 2, "13897002222").await;
     let liaison = t.token("liaison").await;
     let operator = t.token("golmud_operator").await;
-    let r = t
-        .post(
-            &format!("/api/v1/enterprises/{id}/filings"),
-            &liaison,
-            filing(false),
-        )
-        .await;
+    let r = t.file_filing(id, &liaison, filing(false)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let first = r.json()["id"].as_i64().expect("id");
     assert_eq!(r.json()["all_checks_done"], false);
 
     let approved = t.audit_count("filing.approve").await;
-    let r = t
-        .post(
-            &format!("/api/v1/filings/{first}/approve"),
-            &operator,
-            json!({}),
-        )
-        .await;
+    let r = t.approve_filing(first, &operator, json!({})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     let err = r.json()["error"].clone();
     assert!(
@@ -214,13 +174,7 @@ async fn a_missing_check_blocks_approval_and_a_return_needs_a_reason(engine: Eng
     assert_eq!(t.audit_count("filing.return").await, returned + 1);
 
     // Filed again: a new round, the returned one kept.
-    let r = t
-        .post(
-            &format!("/api/v1/enterprises/{id}/filings"),
-            &liaison,
-            filing(true),
-        )
-        .await;
+    let r = t.file_filing(id, &liaison, filing(true)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let second = r.json();
     assert_eq!(second["round"], 2);
@@ -232,13 +186,7 @@ async fn a_missing_check_blocks_approval_and_a_return_needs_a_reason(engine: Eng
     let statuses = common::each_str(&rounds, "status");
     assert_eq!(statuses, vec!["submitted", "returned"]);
     let sid = second["id"].as_i64().expect("id");
-    let r = t
-        .post(
-            &format!("/api/v1/filings/{sid}/approve"),
-            &operator,
-            json!({}),
-        )
-        .await;
+    let r = t.approve_filing(sid, &operator, json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(t.audit_count("filing.approve").await, approved + 1);
 
@@ -258,13 +206,7 @@ async fn a_missing_check_blocks_approval_and_a_return_needs_a_reason(engine: Eng
             json!({"planned_on": "2020-02-20", "prevention_plan": "防控方案写得足够长的一段文字", "employees_planned": 0}),
         ),
     ] {
-        let r = t
-            .post(
-                &format!("/api/v1/enterprises/{other}/filings"),
-                &liaison,
-                body,
-            )
-            .await;
+        let r = t.file_filing(other, &liaison, body).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
         assert!(r.json()["error"]["fields"][field].is_string(), "{}", r.text);
     }
@@ -341,13 +283,7 @@ async fn a_golmud_user_cannot_reach_delingha_filings(engine: Engine) {
         .await,
         1
     );
-    let r = t
-        .post(
-            &format!("/api/v1/filings/{fid}/approve"),
-            &dl_token,
-            json!({}),
-        )
-        .await;
+    let r = t.approve_filing(fid, &dl_token, json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
@@ -406,8 +342,8 @@ async fn late_and_missing_reports_are_counted(engine: Engine) {
     // Filed now, long after the deadline: late, and off the missing list.
     let liaison = t.token("liaison").await;
     let r = t
-        .post(
-            &format!("/api/v1/enterprises/{id}/reports"),
+        .report_daily(
+            id,
             &liaison,
             json!({"report_date": day, "status": "resumed", "on_duty": 150, "checks_passed": 5}),
         )

@@ -46,11 +46,7 @@ async fn register(t: &TestApp, destination: &str, outcome: &str, n: u32) -> Opti
     let worker = t.token("checkpoint_worker").await;
     let south = t.checkpoint("格尔木南出口").await;
     let r = t
-        .post(
-            &format!("/api/v1/checkpoints/{south}/passages"),
-            &worker,
-            one_traveller(destination, outcome, n),
-        )
+        .register_passage(south, &worker, one_traveller(destination, outcome, n))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     r.json()["travellers"][0]["handover_id"].as_i64()
@@ -159,8 +155,8 @@ async fn from_checkpoint_to_grid_to_release(engine: Engine) {
     // Acknowledged with home quarantine: a case in the grid, linked to the traveller.
     let a0 = t.audit_count("handover.acknowledge").await;
     let r = t
-        .post(
-            &format!("/api/v1/handovers/{id}/acknowledge"),
+        .acknowledge_handover(
+            id,
             &grid,
             json!({"measure": "home", "place": "博爱巷 12 号", "note": "已电话联系"}),
         )
@@ -185,13 +181,7 @@ async fn from_checkpoint_to_grid_to_release(engine: Engine) {
         before["total"]["pending"].as_i64()
     );
     // A second acknowledgement is refused and writes nothing.
-    let again = t
-        .post(
-            &format!("/api/v1/handovers/{id}/acknowledge"),
-            &grid,
-            json!({}),
-        )
-        .await;
+    let again = t.acknowledge_handover(id, &grid, json!({})).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
     assert_eq!(t.audit_count("handover.acknowledge").await, a0 + 1);
 
@@ -199,8 +189,8 @@ async fn from_checkpoint_to_grid_to_release(engine: Engine) {
     for (h, temp) in [(1, 36.5), (13, 36.7)] {
         t.app.clock.set(Some(morning() + Duration::hours(h)));
         let r = t
-            .post(
-                &format!("/api/v1/monitoring/cases/{case}/followups"),
+            .follow_up(
+                case,
                 &grid,
                 json!({"temperature": temp, "symptoms": ["none"]}),
             )
@@ -215,11 +205,7 @@ async fn from_checkpoint_to_grid_to_release(engine: Engine) {
         2
     );
     let r = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{case}/release"),
-            &grid,
-            json!({"reason": "经医生评估提前解除"}),
-        )
+        .release_case(case, &grid, json!({"reason": "经医生评估提前解除"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(under(&t, &grid).await, under0);
@@ -334,13 +320,7 @@ async fn unacknowledged_turns_overdue_up_the_chain(engine: Engine) {
     let late0 = figures(&t, &leader, "632801").await["total"]["acknowledged_late"]
         .as_i64()
         .expect("late");
-    let r = t
-        .post(
-            &format!("/api/v1/handovers/{id}/acknowledge"),
-            &grid,
-            json!({}),
-        )
-        .await;
+    let r = t.acknowledge_handover(id, &grid, json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let f = figures(&t, &leader, "632801").await;
     assert_eq!(f["total"]["overdue"].as_i64(), Some(base));
@@ -429,8 +409,8 @@ async fn referred_comes_back_and_personal_data_is_erased(engine: Engine) {
         .await
         .expect("hand-over");
     let d = t
-        .post(
-            &format!("/api/v1/handovers/{id}/acknowledge"),
+        .acknowledge_handover(
+            id,
             &grid,
             json!({"measure": "health", "place": "博爱巷 3 号"}),
         )
@@ -440,8 +420,8 @@ async fn referred_comes_back_and_personal_data_is_erased(engine: Engine) {
     // A fever refers the person; the clinic rules them out and they come back.
     t.app.clock.set(Some(morning() + Duration::hours(1)));
     let r = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{case}/followups"),
+        .follow_up(
+            case,
             &grid,
             json!({"temperature": 37.8, "symptoms": ["fever"]}),
         )
@@ -477,11 +457,7 @@ async fn referred_comes_back_and_personal_data_is_erased(engine: Engine) {
     assert_eq!(again.status, StatusCode::CONFLICT);
     // Released on 2020-03-14; kept for the retention period, then erased.
     let r = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{case}/release"),
-            &grid,
-            json!({"reason": "经医生评估提前解除"}),
-        )
+        .release_case(case, &grid, json!({"reason": "经医生评估提前解除"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let cases = t.count("SELECT COUNT(*) FROM monitoring_cases").await;

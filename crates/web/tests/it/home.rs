@@ -86,17 +86,12 @@ async fn every_role_opens_on_its_work_of_the_day(engine: Engine) {
         "{first17}{}",
         check_char(first17.as_bytes()).expect("17 digits")
     );
-    let r = t
-        .post(
-            &format!("/api/v1/checkpoints/{south}/passages"),
-            &worker,
-            json!({
+    let r = t.register_passage(south, &worker, json!({
                 "plate": "青H23456", "vehicle_class": "car", "origin": "青海省西宁市",
                 "travel_history": "西宁市城东区", "destination": "632801001001001", "reason": "返岗复工",
                 "travellers": [{"name": "韩建国", "id_number": id_number, "phone": "13897004321",
                     "temperature": 36.4, "outcome": "through"}]
-            }),
-        )
+            }))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let handover = r.json()["travellers"][0]["handover_id"]

@@ -269,8 +269,8 @@ async fn a_registration_commits_while_a_long_erasure_runs(engine: Engine) {
     // …registrations go through while it goes on.
     for n in 0..5u32 {
         let r = t
-            .post(
-                &format!("/api/v1/checkpoints/{south}/passages"),
+            .register_passage(
+                south,
                 &worker,
                 json!({
                     "plate": "青H23456",

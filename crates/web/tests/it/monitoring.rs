@@ -171,11 +171,7 @@ async fn a_case_is_followed_up_and_released(engine: Engine) {
     ] {
         t.app.clock.set(Some(utc(now)));
         let r = t
-            .post(
-                &format!("/api/v1/monitoring/cases/{id}/followups"),
-                &op,
-                json!({"temperature": temp, "symptoms": ["none"]}),
-            )
+            .follow_up(id, &op, json!({"temperature": temp, "symptoms": ["none"]}))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         let v = r.json();
@@ -197,11 +193,7 @@ async fn a_case_is_followed_up_and_released(engine: Engine) {
     // Release before the planned end needs a reason.
     t.app.clock.set(Some(utc("2020-02-23T02:00:00Z")));
     let r = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{id}/release"),
-            &op,
-            json!({"released_on": "2020-02-20"}),
-        )
+        .release_case(id, &op, json!({"released_on": "2020-02-20"}))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(
@@ -210,11 +202,7 @@ async fn a_case_is_followed_up_and_released(engine: Engine) {
         r.text
     );
     let r = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{id}/release"),
-            &op,
-            json!({"released_on": "2020-02-22"}),
-        )
+        .release_case(id, &op, json!({"released_on": "2020-02-22"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let v = r.json();
@@ -223,11 +211,7 @@ async fn a_case_is_followed_up_and_released(engine: Engine) {
     assert_eq!(v["released_by"], "golmud_operator");
     assert_eq!(t.audit_count("monitoring.release").await, 1);
     let r = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{id}/release"),
-            &op,
-            json!({"released_on": "2020-02-22"}),
-        )
+        .release_case(id, &op, json!({"released_on": "2020-02-22"}))
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     figures_follow(&t, date("2020-02-20"), date("2020-02-24")).await;
@@ -241,8 +225,8 @@ async fn a_case_is_followed_up_and_released(engine: Engine) {
     .await;
     let id2 = c2["id"].as_i64().expect("id");
     let r = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{id2}/release"),
+        .release_case(
+            id2,
             &op,
             json!({"released_on": "2020-02-23", "reason": "经医生评估，核酸检测阴性，提前解除"}),
         )
@@ -311,13 +295,7 @@ async fn a_missed_follow_up_is_overdue_until_the_next(engine: Engine) {
         .json();
     assert!(list.as_array().expect("list").iter().any(|c| c["id"] == id));
 
-    let r = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{id}/followups"),
-            &gw,
-            json!({"temperature": 36.5}),
-        )
-        .await;
+    let r = t.follow_up(id, &gw, json!({"temperature": 36.5})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let v = t.get("/api/v1/monitoring/overdue", &gw).await.json();
     assert!(!overdue_ids(&v).contains(&id), "cleared by the follow-up");
@@ -339,12 +317,7 @@ async fn an_abnormal_follow_up_refers_and_alerts(engine: Engine) {
     )
     .await;
     let id = c["id"].as_i64().expect("id");
-    let r = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{id}/followups"),
-            &op,
-            json!({"temperature": 37.6, "symptoms": ["咳嗽"], "clinic": "格尔木市人民医院发热门诊"}),
-        )
+    let r = t.follow_up(id, &op, json!({"temperature": 37.6, "symptoms": ["咳嗽"], "clinic": "格尔木市人民医院发热门诊"}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let v = r.json();
@@ -554,13 +527,7 @@ async fn the_grid_worker_sees_only_its_grid(engine: Engine) {
         StatusCode::NOT_FOUND,
     )
     .await;
-    let r = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{other}/followups"),
-            &gw,
-            json!({"temperature": 36.5}),
-        )
-        .await;
+    let r = t.follow_up(other, &gw, json!({"temperature": 36.5})).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = t
         .post(

@@ -258,9 +258,7 @@ async fn an_origin_code_outside_the_region_is_named(engine: Engine) {
         "travellers": [{"name": "张武", "id_number": id_number("42010219800101001"),
             "temperature": 36.5, "outcome": "through"}]
     });
-    let r = t
-        .post(&format!("/api/v1/checkpoints/{south}/passages"), &tok, body)
-        .await;
+    let r = t.register_passage(south, &tok, body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let v = r.json();
     assert_eq!(v["origin_code"], "420100");

@@ -236,11 +236,7 @@ async fn bad_input_names_the_field_and_writes_nothing(engine: Engine) {
     let (status, v) = screen(&t, &gw, h, good).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
     let r = t
-        .post(
-            &format!("/api/v1/grids/{GRID}/reports"),
-            &gw,
-            json!({"report_date": "2020/03/01"}),
-        )
+        .report_grid(GRID, &gw, json!({"report_date": "2020/03/01"}))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("report_date"), "{}", r.text);
@@ -340,17 +336,13 @@ async fn the_grid_report_comes_from_the_records(engine: Engine) {
     assert_eq!(draft["nothing_happened"], false);
     // Not a zero report: there are records.
     let r = t
-        .post(
-            &format!("/api/v1/grids/{GRID}/reports"),
-            &gw,
-            json!({"report_date": day, "zero_report": true}),
-        )
+        .report_grid(GRID, &gw, json!({"report_date": day, "zero_report": true}))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.text.contains("零报告"));
     let r = t
-        .post(
-            &format!("/api/v1/grids/{GRID}/reports"),
+        .report_grid(
+            GRID,
             &gw,
             json!({"report_date": day, "remarks": "已落实居家观察"}),
         )
@@ -359,13 +351,7 @@ async fn the_grid_report_comes_from_the_records(engine: Engine) {
     assert_eq!(r.json()["figures"], draft["figures"]);
     assert_eq!(r.json()["zero_report"], false);
     assert_eq!(r.json()["punctuality"], "late", "filed years after the day");
-    let r = t
-        .post(
-            &format!("/api/v1/grids/{GRID}/reports"),
-            &gw,
-            json!({"report_date": day}),
-        )
-        .await;
+    let r = t.report_grid(GRID, &gw, json!({"report_date": day})).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let after = rollup_on(&t, &op, day).await;
     assert_eq!(after["total"]["missing"].as_i64(), Some(missing_before - 1));
@@ -377,8 +363,8 @@ async fn the_grid_report_comes_from_the_records(engine: Engine) {
     assert_eq!(after["total"]["figures"]["screened"], 2);
     // A zero report on a quiet day.
     let r = t
-        .post(
-            &format!("/api/v1/grids/{GRID}/reports"),
+        .report_grid(
+            GRID,
             &gw,
             json!({"report_date": "2020-03-21", "zero_report": true}),
         )
@@ -389,11 +375,7 @@ async fn the_grid_report_comes_from_the_records(engine: Engine) {
     assert_eq!(quiet["total"]["zero_reports"], 1);
     // A day not yet over is refused.
     let r = t
-        .post(
-            &format!("/api/v1/grids/{GRID}/reports"),
-            &gw,
-            json!({"report_date": "2099-01-01"}),
-        )
+        .report_grid(GRID, &gw, json!({"report_date": "2099-01-01"}))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(t.audit_count("grid_report.file").await >= 2);

@@ -147,11 +147,7 @@ async fn starts_progress_output_and_shipments_move_the_figures(engine: Engine) {
     let before = rates("2020-03-10").await;
     let starts = t.audit_count("project.start").await;
     let r = t
-        .post(
-            &format!("/api/v1/projects/{project}/start"),
-            &op,
-            json!({"actual_start": "2020-03-01"}),
-        )
+        .start_project(project, &op, json!({"actual_start": "2020-03-01"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["project"]["actual_start"], "2020-03-01");
@@ -164,11 +160,7 @@ async fn starts_progress_output_and_shipments_move_the_figures(engine: Engine) {
     );
     // Started twice: refused, named.
     let r = t
-        .post(
-            &format!("/api/v1/projects/{project}/start"),
-            &op,
-            json!({"actual_start": "2020-03-02"}),
-        )
+        .start_project(project, &op, json!({"actual_start": "2020-03-02"}))
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.json()["error"]["fields"]["actual_start"].is_string());
@@ -176,8 +168,8 @@ async fn starts_progress_output_and_shipments_move_the_figures(engine: Engine) {
     let nine_before = rates("2020-03-09").await;
     let progress = t.audit_count("project.progress").await;
     let r = t
-        .post(
-            &format!("/api/v1/projects/{project}/progress"),
+        .report_progress(
+            project,
             &op,
             json!({"as_of": "2020-03-10", "completed": 1234, "note": "首批设备进场"}),
         )
@@ -200,8 +192,8 @@ async fn starts_progress_output_and_shipments_move_the_figures(engine: Engine) {
     );
     // A correction of the day replaces the figure; a later figure may not be smaller.
     let r = t
-        .post(
-            &format!("/api/v1/projects/{project}/progress"),
+        .report_progress(
+            project,
             &op,
             json!({"as_of": "2020-03-10", "completed": 1500}),
         )
@@ -213,8 +205,8 @@ async fn starts_progress_output_and_shipments_move_the_figures(engine: Engine) {
         n(&after["investment_rate"]["numerator"]) + 1500
     );
     let r = t
-        .post(
-            &format!("/api/v1/projects/{project}/progress"),
+        .report_progress(
+            project,
             &op,
             json!({"as_of": "2020-03-20", "completed": 1000}),
         )
@@ -365,8 +357,8 @@ async fn starts_progress_output_and_shipments_move_the_figures(engine: Engine) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = t
-        .post(
-            &format!("/api/v1/projects/{project}/progress"),
+        .report_progress(
+            project,
             &liaison,
             json!({"as_of": "2020-03-11", "completed": 1600}),
         )
@@ -460,17 +452,11 @@ async fn bad_input_is_named_and_nothing_is_written(engine: Engine) {
             "日期",
         ),
     ] {
-        let r = t
-            .post(&format!("/api/v1/projects/{id}/start"), &op, body)
-            .await;
+        let r = t.start_project(id, &op, body).await;
         assert!(field_of(&r, field).contains(words), "{}", r.text);
     }
     let r = t
-        .post(
-            &format!("/api/v1/projects/{road}/start"),
-            &op,
-            json!({"actual_start": "2020-03-01"}),
-        )
+        .start_project(road, &op, json!({"actual_start": "2020-03-01"}))
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(field_of(&r, "actual_start").contains("2020-02-28"));
@@ -506,9 +492,7 @@ async fn bad_input_is_named_and_nothing_is_written(engine: Engine) {
             "尚未",
         ),
     ] {
-        let r = t
-            .post(&format!("/api/v1/projects/{id}/progress"), &op, body)
-            .await;
+        let r = t.report_progress(id, &op, body).await;
         assert!(field_of(&r, field).contains(words), "{}", r.text);
     }
     let plant = id_of(&t, "key_plants", "察尔汗钾肥二厂").await;

@@ -68,13 +68,7 @@ async fn a_filed_report_moves_the_rate_and_a_correction_keeps_the_first(engine: 
         .json()["total"]["resumption"]
         .clone();
     let report = |status: &str| json!({"report_date": "2020-02-27", "status": status, "on_duty": 120, "checks_passed": 5, "output": 300});
-    let r = t
-        .post(
-            &format!("/api/v1/enterprises/{id}/reports"),
-            &liaison,
-            report("resumed"),
-        )
-        .await;
+    let r = t.report_daily(id, &liaison, report("resumed")).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(
         r.json()["version"],
@@ -92,12 +86,7 @@ async fn a_filed_report_moves_the_rate_and_a_correction_keeps_the_first(engine: 
     );
     assert_eq!(after["denominator"], before["denominator"]);
     // A correction back: the rate returns, every version is kept.
-    t.post(
-        &format!("/api/v1/enterprises/{id}/reports"),
-        &liaison,
-        report("not_resumed"),
-    )
-    .await;
+    t.report_daily(id, &liaison, report("not_resumed")).await;
     let again = t
         .get("/api/v1/resumption/rates?as_of=2020-02-27", &leader)
         .await
@@ -118,16 +107,16 @@ async fn a_filed_report_moves_the_rate_and_a_correction_keeps_the_first(engine: 
     assert_eq!(of_day.iter().filter(|r| r["is_current"] == true).count(), 1);
     // Bad reports are named.
     let r = t
-        .post(
-            &format!("/api/v1/enterprises/{id}/reports"),
+        .report_daily(
+            id,
             &liaison,
             json!({"report_date": "2020-02-27", "status": "open", "on_duty": 1}),
         )
         .await;
     assert!(r.json()["error"]["fields"]["status"].is_string());
     let r = t
-        .post(
-            &format!("/api/v1/enterprises/{id}/reports"),
+        .report_daily(
+            id,
             &liaison,
             json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": -1}),
         )

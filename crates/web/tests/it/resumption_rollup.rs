@@ -60,8 +60,8 @@ async fn the_rollup_agrees_with_the_records_through_every_write(engine: Engine) 
     // A report in the middle of the run, then a correction of it.
     for status in ["shut_down", "resumed"] {
         let r = t
-            .post(
-                &format!("/api/v1/enterprises/{id}/reports"),
+            .report_daily(
+                id,
                 &liaison,
                 json!({"report_date": "2020-02-20", "status": status, "on_duty": 7, "output": 3}),
             )
@@ -72,8 +72,8 @@ async fn the_rollup_agrees_with_the_records_through_every_write(engine: Engine) 
 
     // A report after the last day covered widens the run.
     let r = t
-        .post(
-            &format!("/api/v1/enterprises/{id}/reports"),
+        .report_daily(
+            id,
             &liaison,
             json!({"report_date": "2020-03-15", "status": "partly", "on_duty": 2}),
         )
@@ -243,8 +243,8 @@ async fn the_series_and_filters_read_the_rollup(engine: Engine) {
     let id = t.first_in("enterprises", "632801").await;
     let before = t.count("SELECT COUNT(*) FROM daily_reports").await;
     let r = t
-        .post(
-            &format!("/api/v1/enterprises/{id}/reports"),
+        .report_daily(
+            id,
             &t.token("liaison").await,
             json!({"report_date": "2999-01-01", "status": "resumed", "on_duty": 1}),
         )

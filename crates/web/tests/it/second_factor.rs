@@ -177,22 +177,10 @@ async fn the_security_administrator_resets_a_second_factor(engine: Engine) {
     let gw_id = t.user_id("grid_worker").await;
     // Not by anyone else; an administrator's account only on the command line.
     let op = t.token("golmud_operator").await;
-    let r = t
-        .post(
-            &format!("/api/v1/users/{gw_id}/second-factor/reset"),
-            &op,
-            json!({}),
-        )
-        .await;
+    let r = t.reset_second_factor(gw_id, &op, json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
     let sec = t.token("secadmin").await;
-    let r = t
-        .post(
-            &format!("/api/v1/users/{gw_id}/second-factor/reset"),
-            &sec,
-            json!({}),
-        )
-        .await;
+    let r = t.reset_second_factor(gw_id, &sec, json!({})).await;
     assert_eq!(
         r.status,
         StatusCode::FORBIDDEN,
@@ -206,33 +194,15 @@ async fn the_security_administrator_resets_a_second_factor(engine: Engine) {
         r.json()["token"].as_str().expect("token").to_string()
     };
     let aud_id = t.user_id("auditor").await;
-    let r = t
-        .post(
-            &format!("/api/v1/users/{aud_id}/second-factor/reset"),
-            &sec,
-            json!({}),
-        )
-        .await;
+    let r = t.reset_second_factor(aud_id, &sec, json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
-    let r = t
-        .post(
-            &format!("/api/v1/users/{gw_id}/second-factor/reset"),
-            &sec,
-            json!({}),
-        )
-        .await;
+    let r = t.reset_second_factor(gw_id, &sec, json!({})).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     assert_eq!(t.audit_count("user.second_factor_reset").await, 1);
     // The password alone again; a second reset has nothing to reset.
     let r = api_login(&t, "grid_worker", None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let r = t
-        .post(
-            &format!("/api/v1/users/{gw_id}/second-factor/reset"),
-            &sec,
-            json!({}),
-        )
-        .await;
+    let r = t.reset_second_factor(gw_id, &sec, json!({})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
 }
 

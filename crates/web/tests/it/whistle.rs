@@ -98,11 +98,7 @@ async fn a_ticket_goes_round_the_whole_cycle(engine: Engine) {
     t.app.clock.set(Some(t0() + Duration::minutes(12)));
     let accepts = t.audit_count("ticket.accept").await;
     let r = t
-        .post(
-            &format!("/api/v1/tickets/{id}/accept"),
-            &h,
-            json!({"note": "已派员赶赴现场"}),
-        )
+        .accept_ticket(id, &h, json!({"note": "已派员赶赴现场"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let d = r.json();
@@ -119,20 +115,12 @@ async fn a_ticket_goes_round_the_whole_cycle(engine: Engine) {
         1
     );
     // A double acceptance is a conflict naming the department.
-    let r = t
-        .post(&format!("/api/v1/tickets/{id}/accept"), &h, json!({}))
-        .await;
+    let r = t.accept_ticket(id, &h, json!({})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert_eq!(field(&r), "department_id");
     assert!(r.text.contains("重复报到"), "{}", r.text);
     // Confirming before the departments resolve is refused.
-    let r = t
-        .post(
-            &format!("/api/v1/tickets/{id}/confirm"),
-            &gw,
-            json!({"rating": 5}),
-        )
-        .await;
+    let r = t.confirm_ticket(id, &gw, json!({"rating": 5})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     // Resolve; the whistler rejects; resolve again; confirm with a rating.
     t.app.clock.set(Some(t0() + Duration::minutes(90)));
@@ -165,21 +153,11 @@ async fn a_ticket_goes_round_the_whole_cycle(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let r = t
-        .post(
-            &format!("/api/v1/tickets/{id}/confirm"),
-            &gw,
-            json!({"rating": 9}),
-        )
-        .await;
+    let r = t.confirm_ticket(id, &gw, json!({"rating": 9})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field(&r), "rating");
     let r = t
-        .post(
-            &format!("/api/v1/tickets/{id}/confirm"),
-            &gw,
-            json!({"rating": 5, "feedback": "处置及时"}),
-        )
+        .confirm_ticket(id, &gw, json!({"rating": 5, "feedback": "处置及时"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let d = r.json();
@@ -518,9 +496,7 @@ async fn late_tickets_climb_the_tree_once_whatever_the_instances(engine: Engine)
     );
     // Accepted and resolved late, the figures count it overdue and escalated.
     let h = t.token("golmud_health").await;
-    let r = t
-        .post(&format!("/api/v1/tickets/{id}/accept"), &h, json!({}))
-        .await;
+    let r = t.accept_ticket(id, &h, json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(
         r.json()["calls"]
@@ -833,9 +809,7 @@ async fn an_acceptance_is_all_or_nothing(engine: Engine) {
     }
     let h = t.token("golmud_health").await;
     let audits = t.audit_count("ticket.accept").await;
-    let r = t
-        .post(&format!("/api/v1/tickets/{id}/accept"), &h, json!({}))
-        .await;
+    let r = t.accept_ticket(id, &h, json!({})).await;
     assert!(!r.status.is_success(), "not acknowledged: {}", r.text);
     assert!(
         !r.text.contains("cut short"),
@@ -868,9 +842,7 @@ async fn an_acceptance_is_all_or_nothing(engine: Engine) {
     for sql in drop {
         exec(sql).await;
     }
-    let r = t
-        .post(&format!("/api/v1/tickets/{id}/accept"), &h, json!({}))
-        .await;
+    let r = t.accept_ticket(id, &h, json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(t.audit_count("ticket.accept").await, audits + 1);
     assert_eq!(

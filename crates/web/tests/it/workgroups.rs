@@ -185,32 +185,14 @@ async fn a_visit_and_its_problems_are_written_with_audit_rows(engine: Engine) {
     assert_eq!(r.json()["status"], "open");
     assert_eq!(t.audit_count("problem.raise").await, raised_before + 2);
     let resolve = json!({"resolution": "交通运输部门开通绿色通道", "resolved_on": "2020-03-04"});
-    let r = t
-        .post(
-            &format!("/api/v1/production-problems/{pid}/resolve"),
-            &liaison,
-            resolve.clone(),
-        )
-        .await;
+    let r = t.resolve_problem(pid, &liaison, resolve.clone()).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
-    let r = t
-        .post(
-            &format!("/api/v1/production-problems/{pid}/resolve"),
-            &op,
-            resolve.clone(),
-        )
-        .await;
+    let r = t.resolve_problem(pid, &op, resolve.clone()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["status"], "resolved");
     assert_eq!(r.json()["resolved_by"], "golmud_operator");
     assert_eq!(t.audit_count("problem.resolve").await, 1);
-    let again = t
-        .post(
-            &format!("/api/v1/production-problems/{pid}/resolve"),
-            &op,
-            resolve,
-        )
-        .await;
+    let again = t.resolve_problem(pid, &op, resolve).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
     assert_eq!(t.audit_count("problem.resolve").await, 1);
 
@@ -222,19 +204,11 @@ async fn a_visit_and_its_problems_are_written_with_audit_rows(engine: Engine) {
         ))
         .await;
     let body = json!({"enterprise_id": other, "from_on": "2020-03-05", "note": "协助复产"});
-    let r = t
-        .post(
-            &format!("/api/v1/work-groups/{org}/assignments"),
-            &op,
-            body.clone(),
-        )
-        .await;
+    let r = t.assign_to_group(org, &op, body.clone()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json()["enterprise_id"], other);
     assert_eq!(t.audit_count("work_group.assign").await, 1);
-    let twice = t
-        .post(&format!("/api/v1/work-groups/{org}/assignments"), &op, body)
-        .await;
+    let twice = t.assign_to_group(org, &op, body).await;
     assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.text);
     let list = t
         .get(&format!("/api/v1/work-groups/{org}/assignments"), &op)
@@ -400,8 +374,8 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_written(engine: E
         .await;
     field_error(&r, StatusCode::NOT_FOUND, "", "未找到企业");
     let r = t
-        .post(
-            &format!("/api/v1/work-groups/{org}/assignments"),
+        .assign_to_group(
+            org,
             &op,
             json!({"enterprise_id": delingha, "from_on": "2020-03-01"}),
         )
@@ -411,8 +385,8 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_written(engine: E
     t.add_user("haixi_operator", "operator", "6328").await;
     let pref = t.token("haixi_operator").await;
     let r = t
-        .post(
-            &format!("/api/v1/work-groups/{org}/assignments"),
+        .assign_to_group(
+            org,
             &pref,
             json!({"enterprise_id": delingha, "from_on": "2020-03-01"}),
         )
@@ -424,8 +398,8 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_written(engine: E
         "不在",
     );
     let r = t
-        .post(
-            &format!("/api/v1/work-groups/{org}/assignments"),
+        .assign_to_group(
+            org,
             &pref,
             json!({"enterprise_id": enterprise, "from_on": "2020-03-09", "until_on": "2020-03-01"}),
         )
@@ -447,13 +421,7 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_written(engine: E
             "早于",
         ),
     ] {
-        let r = t
-            .post(
-                &format!("/api/v1/production-problems/{open}/resolve"),
-                &op,
-                body,
-            )
-            .await;
+        let r = t.resolve_problem(open, &op, body).await;
         field_error(&r, StatusCode::UNPROCESSABLE_ENTITY, field, words);
     }
     let r = t
@@ -491,8 +459,8 @@ async fn golmud_cannot_reach_delingha_visits_or_problems(engine: Engine) {
         assert!(!r.text.contains("德令哈"), "{path}: {}", r.text);
     }
     let r = t
-        .post(
-            &format!("/api/v1/production-problems/{problem}/resolve"),
+        .resolve_problem(
+            problem,
             &op,
             json!({"resolution": "越权办结", "resolved_on": "2020-03-10"}),
         )

@@ -1,6 +1,7 @@
 //! In-process requests against the whole router, on a real database per test.
 #![allow(dead_code)]
 
+pub mod actions;
 pub mod conform;
 
 use axum::body::Body;
