@@ -61,9 +61,7 @@ async fn failures_neither_tell_nor_lock(engine: Engine) {
     let op = t.user_id("golmud_operator").await;
     let admin = t.token("secadmin").await;
     assert_eq!(
-        t.post(&format!("/api/v1/users/{op}/lock"), &admin, json!({}))
-            .await
-            .status,
+        t.lock_user(op, &admin, json!({})).await.status,
         StatusCode::OK
     );
     let mut answers = Vec::new();

@@ -148,9 +148,7 @@ async fn a_missing_check_blocks_approval_and_a_return_needs_a_reason(engine: Eng
     // A return without a reason is refused.
     let returned = t.audit_count("filing.return").await;
     for body in [json!({}), json!({"reason": "   "})] {
-        let r = t
-            .post(&format!("/api/v1/filings/{first}/return"), &operator, body)
-            .await;
+        let r = t.return_filing(first, &operator, body).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
         assert!(r.json()["error"]["fields"]["reason"].is_string());
     }
@@ -162,11 +160,7 @@ async fn a_missing_check_blocks_approval_and_a_return_needs_a_reason(engine: Eng
         1
     );
     let r = t
-        .post(
-            &format!("/api/v1/filings/{first}/return"),
-            &operator,
-            json!({"reason": "员工排查台账不全"}),
-        )
+        .return_filing(first, &operator, json!({"reason": "员工排查台账不全"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["status"], "returned");

@@ -428,31 +428,17 @@ async fn referred_comes_back_and_personal_data_is_erased(engine: Engine) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json()["case"]["status"], "referred");
-    let blank = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{case}/resume"),
-            &grid,
-            json!({"finding": " "}),
-        )
-        .await;
+    let blank = t.resume_case(case, &grid, json!({"finding": " "})).await;
     assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(blank.json()["error"]["fields"]["finding"].is_string());
     let r = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{case}/resume"),
-            &grid,
-            json!({"finding": "核酸阴性，排除"}),
-        )
+        .resume_case(case, &grid, json!({"finding": "核酸阴性，排除"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["status"], "active");
     assert_eq!(t.audit_count("monitoring.resume").await, 1);
     let again = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{case}/resume"),
-            &grid,
-            json!({"finding": "核酸阴性"}),
-        )
+        .resume_case(case, &grid, json!({"finding": "核酸阴性"}))
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     // Released on 2020-03-14; kept for the retention period, then erased.
@@ -507,11 +493,7 @@ async fn checkpoint_staff_through_the_api(engine: Engine) {
         StatusCode::NOT_FOUND
     );
     let r = t
-        .post(
-            &format!("/api/v1/checkpoints/{station}/staff"),
-            &op,
-            json!({"username": "checkpoint_worker"}),
-        )
+        .staff_checkpoint(station, &op, json!({"username": "checkpoint_worker"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.text.contains("checkpoint_worker"));
@@ -525,11 +507,7 @@ async fn checkpoint_staff_through_the_api(engine: Engine) {
     // An account that is not a checkpoint worker, one that does not exist, one outside scope.
     for who in ["grid_worker", "nobody", "delingha_operator"] {
         let r = t
-            .post(
-                &format!("/api/v1/checkpoints/{station}/staff"),
-                &op,
-                json!({"username": who}),
-            )
+            .staff_checkpoint(station, &op, json!({"username": who}))
             .await;
         assert_eq!(
             r.status,
@@ -540,8 +518,8 @@ async fn checkpoint_staff_through_the_api(engine: Engine) {
         assert!(r.json()["error"]["fields"]["username"].is_string());
     }
     let r = t
-        .post(
-            &format!("/api/v1/checkpoints/{station}/staff"),
+        .staff_checkpoint(
+            station,
             &op,
             json!({"username": "checkpoint_worker", "remove": true}),
         )

@@ -128,18 +128,14 @@ async fn people_are_registered_once_and_masked(engine: Engine) {
     assert!(list.text.contains("********") && !list.text.contains(&id));
     let before = t.audit_count("personal.unmask").await;
     let pid = p["id"].as_i64().expect("id");
-    let r = t
-        .post(&format!("/api/v1/people/{pid}/unmask"), &op, json!({}))
-        .await;
+    let r = t.unmask_person(pid, &op, json!({})).await;
     assert_eq!(r.json()["id_number"], id.as_str());
     assert_eq!(r.json()["phone"], "13897001234");
     assert_eq!(t.audit_count("personal.unmask").await, before + 1);
     // A leader reads, but may not unmask.
     let leader = t.token("golmud_leader").await;
     assert_eq!(
-        t.post(&format!("/api/v1/people/{pid}/unmask"), &leader, json!({}))
-            .await
-            .status,
+        t.unmask_person(pid, &leader, json!({})).await.status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
@@ -204,8 +200,8 @@ async fn deployments_and_applications_move_the_counts(engine: Engine) {
     assert_eq!(r.status, StatusCode::CREATED);
     let app = r.json()["id"].as_i64().expect("id");
     let r = t
-        .post(
-            &format!("/api/v1/applications/{app}/decision"),
+        .decide_application(
+            app,
             &org,
             json!({"approve": true, "decided_on": "2020-02-22"}),
         )
@@ -214,16 +210,15 @@ async fn deployments_and_applications_move_the_counts(engine: Engine) {
         r.json()["error"]["fields"]["deployment"].is_string(),
         "approving needs a deployment"
     );
-    let r = t
-        .post(&format!("/api/v1/applications/{app}/decision"), &org, json!({"approve": true, "decided_on": "2020-02-22",
+    let r = t.decide_application(app, &org, json!({"approve": true, "decided_on": "2020-02-22",
             "deployment": {"person_id": pid, "jurisdiction_code": "632802", "site_kind": "hospital", "site_name": "海西州人民医院", "role": "一线医疗保障", "start_on": "2020-02-23"}}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["status"], "approved");
     assert!(r.json()["deployment_id"].is_i64());
     let r = t
-        .post(
-            &format!("/api/v1/applications/{app}/decision"),
+        .decide_application(
+            app,
             &org,
             json!({"approve": false, "decided_on": "2020-02-23"}),
         )
@@ -284,29 +279,11 @@ async fn deployments_and_applications_move_the_counts(engine: Engine) {
         ))
         .await;
     let log = |hours: i64| json!({"served_on": "2020-02-14", "hours": hours, "description": "协助卡口测温登记"});
-    let r = t
-        .post(
-            &format!("/api/v1/registrations/{reg}/service-logs"),
-            &org,
-            log(3),
-        )
-        .await;
+    let r = t.log_service(reg, &org, log(3)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let r = t
-        .post(
-            &format!("/api/v1/registrations/{reg}/service-logs"),
-            &org,
-            log(2),
-        )
-        .await;
+    let r = t.log_service(reg, &org, log(2)).await;
     assert_eq!(r.json()["total_hours"], 5);
-    let r = t
-        .post(
-            &format!("/api/v1/registrations/{reg}/service-logs"),
-            &org,
-            log(30),
-        )
-        .await;
+    let r = t.log_service(reg, &org, log(30)).await;
     assert!(r.json()["error"]["fields"]["hours"].is_string());
     for action in [
         "deployment.create",
@@ -378,8 +355,8 @@ async fn cadre_records_are_for_the_department_and_the_chain_of_command(engine: E
     let org = t.token("haixi_org").await;
     let cadre = t.count("SELECT MIN(p.id) FROM people p JOIN org_members m ON m.person_id = p.id JOIN organisations o ON o.id = m.org_id WHERE o.kind = 'work_group' AND o.jurisdiction_code = '632801'").await;
     let r = t
-        .post(
-            &format!("/api/v1/people/{cadre}/cadre-records"),
+        .add_cadre_record(
+            cadre,
             &org,
             json!({"kind": "commendation", "recorded_on": "2020-02-25",
             "content": "驻企期间协调解决用工和物资运输问题，企业提前复工"}),
@@ -421,16 +398,16 @@ async fn cadre_records_are_for_the_department_and_the_chain_of_command(engine: E
     }
     let op = t.token("golmud_operator").await;
     let r = t
-        .post(
-            &format!("/api/v1/people/{cadre}/cadre-records"),
+        .add_cadre_record(
+            cadre,
             &op,
             json!({"kind": "observation", "recorded_on": "2020-02-25", "content": "x"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = t
-        .post(
-            &format!("/api/v1/people/{cadre}/cadre-records"),
+        .add_cadre_record(
+            cadre,
             &org,
             json!({"kind": "praise", "recorded_on": "2020-02-25", "content": "x"}),
         )
@@ -468,21 +445,9 @@ async fn campaigns_and_documents(engine: Engine) {
     let send =
         |place: &str| json!({"person_id": pid, "place_code": place, "sent_on": "2020-03-02"});
     let first_village = t.count("SELECT MIN(CAST(code AS BIGINT)) FROM jurisdictions WHERE code LIKE '632822%' AND level = 5").await.to_string();
-    let r = t
-        .post(
-            &format!("/api/v1/campaigns/{cid}/people"),
-            &org,
-            send("632822"),
-        )
-        .await;
+    let r = t.enlist_in_campaign(cid, &org, send("632822")).await;
     assert!(r.json()["error"]["fields"]["place_code"].is_string());
-    let r = t
-        .post(
-            &format!("/api/v1/campaigns/{cid}/people"),
-            &org,
-            send(&first_village),
-        )
-        .await;
+    let r = t.enlist_in_campaign(cid, &org, send(&first_village)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["people_sent"], 1);
     let sent = t
@@ -492,13 +457,9 @@ async fn campaigns_and_documents(engine: Engine) {
     assert_eq!(sent[0]["person_id"], pid);
     assert_eq!(sent[0]["place_code"], first_village.as_str());
     assert_eq!(
-        t.post(
-            &format!("/api/v1/campaigns/{cid}/people"),
-            &org,
-            send(&first_village)
-        )
-        .await
-        .status,
+        t.enlist_in_campaign(cid, &org, send(&first_village))
+            .await
+            .status,
         StatusCode::CONFLICT
     );
     // A document links what it set up, within scope only.

@@ -105,11 +105,7 @@ async fn a_password_set_by_an_administrator_is_changed_first(engine: Engine) {
     let id = t.user_id("new_worker").await;
     let sec = t.token("secadmin").await;
     let r = t
-        .post(
-            &format!("/api/v1/users/{id}/password"),
-            &sec,
-            json!({"new_password": "Reset#Pass2020"}),
-        )
+        .reset_password(id, &sec, json!({"new_password": "Reset#Pass2020"}))
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     let tok = login(&t, "new_worker", "Reset#Pass2020").await;

@@ -266,26 +266,14 @@ async fn lists_are_masked_and_unmasking_is_audited(engine: Engine) {
         .expect("listed");
     assert!(mine["id_number"].as_str().is_some_and(|s| s.contains('*')));
     let before = t.audit_count("personal.unmask").await;
-    let r = t
-        .post(
-            &format!("/api/v1/screened-persons/{id}/unmask"),
-            &op,
-            json!({}),
-        )
-        .await;
+    let r = t.unmask_screened(id, &op, json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["id_number"], number);
     assert_eq!(r.json()["phone"], "13897001234");
     assert_eq!(t.audit_count("personal.unmask").await, before + 1);
     // The grid worker reads the masked list but may not unmask.
     let gw = t.token("grid_worker").await;
-    let r = t
-        .post(
-            &format!("/api/v1/screened-persons/{id}/unmask"),
-            &gw,
-            json!({}),
-        )
-        .await;
+    let r = t.unmask_screened(id, &gw, json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(t.audit_count("personal.unmask").await, before + 1);
 }
@@ -453,13 +441,7 @@ async fn golmud_gets_nothing_of_delingha(engine: Engine) {
         StatusCode::NOT_FOUND,
     )
     .await;
-    let r = t
-        .post(
-            &format!("/api/v1/screened-persons/{theirs}/unmask"),
-            &op,
-            json!({}),
-        )
-        .await;
+    let r = t.unmask_screened(theirs, &op, json!({})).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     for path in [
         "/api/v1/screened-persons?risk=high",

@@ -255,8 +255,8 @@ async fn starts_progress_output_and_shipments_move_the_figures(engine: Engine) {
     let outputs = t.audit_count("plant.output").await;
     let new_output = capacity - 100;
     let r = t
-        .post(
-            &format!("/api/v1/key-plants/{plant}/output"),
+        .report_output(
+            plant,
             &liaison,
             json!({"output_date": "2020-03-13", "output": new_output}),
         )
@@ -349,8 +349,8 @@ async fn starts_progress_output_and_shipments_move_the_figures(engine: Engine) {
     // A leader reads but does not file.
     let leader = t.token("golmud_leader").await;
     let r = t
-        .post(
-            &format!("/api/v1/key-plants/{plant}/output"),
+        .report_output(
+            plant,
             &leader,
             json!({"output_date": "2020-03-12", "output": 1}),
         )
@@ -518,9 +518,7 @@ async fn bad_input_is_named_and_nothing_is_written(engine: Engine) {
             "今天",
         ),
     ] {
-        let r = t
-            .post(&format!("/api/v1/key-plants/{plant}/output"), &op, body)
-            .await;
+        let r = t.report_output(plant, &op, body).await;
         assert!(field_of(&r, field).contains(words), "{}", r.text);
     }
     let ship = |over: Value| {

@@ -1610,9 +1610,7 @@ async fn roles_are_enforced_too(engine: Engine) {
     );
     let id = t.user_id("golmud_leader").await;
     assert_eq!(
-        t.post(&format!("/api/v1/users/{id}/lock"), &aud, json!({}))
-            .await
-            .status,
+        t.lock_user(id, &aud, json!({})).await.status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(t.audit_count("auth.denied").await - denied_before, 9);

@@ -744,29 +744,23 @@ async fn needs_requests_allocations_and_arrivals(engine: Engine) {
     );
     // Arrival on 02-14, two bags short with the reason; confirmed once only.
     let r = t
-        .post(
-            &format!("/api/v1/supplies/allocations/{alloc}/receive"),
+        .receive_allocation(
+            alloc,
             &st,
             json!({"received_on": "2020-02-14", "quantity": 900}),
         )
         .await;
     assert_eq!(r.error_fields(), ["note"], "{}", r.text);
     let r = t
-        .post(
-            &format!("/api/v1/supplies/allocations/{alloc}/receive"),
+        .receive_allocation(
+            alloc,
             &st,
             json!({"received_on": "2020-02-14", "quantity": 900, "note": "途中破损 2 袋"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["status"], "received");
-    let r = t
-        .post(
-            &format!("/api/v1/supplies/allocations/{alloc}/receive"),
-            &st,
-            json!({}),
-        )
-        .await;
+    let r = t.receive_allocation(alloc, &st, json!({})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert_eq!(
         balance(&t, "glmd_station", k.station, k.urea, "2020-02-13").await,

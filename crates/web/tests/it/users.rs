@@ -116,9 +116,7 @@ async fn lock_roles_and_reset(engine: Engine) {
     let (t, sec) = TestApp::as_user(engine, "secadmin").await;
     let id = t.user_id("golmud_operator").await;
     let victim = t.token("golmud_operator").await;
-    let r = t
-        .post(&format!("/api/v1/users/{id}/lock"), &sec, json!({}))
-        .await;
+    let r = t.lock_user(id, &sec, json!({})).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["disabled"], true);
     assert_eq!(
@@ -171,11 +169,7 @@ async fn lock_roles_and_reset(engine: Engine) {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Reset.
     let r = t
-        .post(
-            &format!("/api/v1/users/{id}/password"),
-            &sec,
-            json!({"new_password": "Golmud#2020x"}),
-        )
+        .reset_password(id, &sec, json!({"new_password": "Golmud#2020x"}))
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     t.token_with("golmud_operator", "Golmud#2020x").await;
@@ -334,11 +328,7 @@ async fn weak_passwords_are_refused(engine: Engine) {
     }
     let op = t.user_id("golmud_operator").await;
     let r = t
-        .post(
-            &format!("/api/v1/users/{op}/password"),
-            &sec,
-            json!({"new_password": "Qwerty123!"}),
-        )
+        .reset_password(op, &sec, json!({"new_password": "Qwerty123!"}))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.json()["error"]["fields"]["new_password"].is_string());

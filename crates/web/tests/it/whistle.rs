@@ -85,11 +85,7 @@ async fn a_ticket_goes_round_the_whole_cycle(engine: Engine) {
     );
     // A resolution by someone not called: refused, naming the department.
     let r = t
-        .post(
-            &format!("/api/v1/tickets/{id}/resolve"),
-            &tr,
-            json!({"resolution": "越权办结"}),
-        )
+        .resolve_ticket(id, &tr, json!({"resolution": "越权办结"}))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert_eq!(field(&r), "department_id");
@@ -125,11 +121,7 @@ async fn a_ticket_goes_round_the_whole_cycle(engine: Engine) {
     // Resolve; the whistler rejects; resolve again; confirm with a rating.
     t.app.clock.set(Some(t0() + Duration::minutes(90)));
     let r = t
-        .post(
-            &format!("/api/v1/tickets/{id}/resolve"),
-            &h,
-            json!({"resolution": "已转运至定点医院发热门诊"}),
-        )
+        .resolve_ticket(id, &h, json!({"resolution": "已转运至定点医院发热门诊"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["ticket"]["status"], "resolved");
@@ -146,11 +138,7 @@ async fn a_ticket_goes_round_the_whole_cycle(engine: Engine) {
     assert_eq!(d["ticket"]["reopened"], 1);
     assert_eq!(d["calls"][0]["status"], "accepted");
     let r = t
-        .post(
-            &format!("/api/v1/tickets/{id}/resolve"),
-            &h,
-            json!({"resolution": "家属已集中隔离"}),
-        )
+        .resolve_ticket(id, &h, json!({"resolution": "家属已集中隔离"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = t.confirm_ticket(id, &gw, json!({"rating": 9})).await;

@@ -113,14 +113,9 @@ async fn a_visit_and_its_problems_are_written_with_audit_rows(engine: Engine) {
     let (org, enterprise, members) = golmud_stationing(&t).await;
     let visits_before = t.audit_count("visit.record").await;
     let raised_before = t.audit_count("problem.raise").await;
-    let r = t
-        .post(
-            &format!("/api/v1/enterprises/{enterprise}/visits"),
-            &op,
-            json!({"org_id": org, "visited_on": "2020-03-01", "visitor_ids": [members[0], members[2]],
+    let r = t.record_visit(enterprise, &op, json!({"org_id": org, "visited_on": "2020-03-01", "visitor_ids": [members[0], members[2]],
                    "checks": ["防控机制", "staff", "设施物资"], "findings": "内部管理制度未上墙",
-                   "problems": [{"category": "物流运输", "description": "产品外运车辆通行证未办下"}]}),
-        )
+                   "problems": [{"category": "物流运输", "description": "产品外运车辆通行证未办下"}]}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let visit = r.json();
@@ -221,12 +216,7 @@ async fn a_visit_and_its_problems_are_written_with_audit_rows(engine: Engine) {
         .any(|a| a["enterprise_id"] == other));
     // A leader reads but does not write.
     let leader = t.token("golmud_leader").await;
-    let r = t
-        .post(
-            &format!("/api/v1/enterprises/{enterprise}/visits"),
-            &leader,
-            json!({"org_id": org, "visited_on": "2020-03-01", "visitor_ids": [members[0]], "findings": "正常"}),
-        )
+    let r = t.record_visit(enterprise, &leader, json!({"org_id": org, "visited_on": "2020-03-01", "visitor_ids": [members[0]], "findings": "正常"}))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
@@ -365,13 +355,7 @@ async fn bad_input_is_refused_with_the_field_named_and_nothing_written(engine: E
         )
         .await;
     field_error(&r, StatusCode::NOT_FOUND, "", "未找到企业");
-    let r = t
-        .post(
-            &format!("/api/v1/enterprises/{delingha}/visits"),
-            &op,
-            visit(json!({})),
-        )
-        .await;
+    let r = t.record_visit(delingha, &op, visit(json!({}))).await;
     field_error(&r, StatusCode::NOT_FOUND, "", "未找到企业");
     let r = t
         .assign_to_group(
