@@ -1,253 +1,81 @@
-//! Writes through the API that many areas make: one method a route, posting as a token.
+//! Writes through the API that many areas make: one method a route, each posting a JSON
+//! body as the given token to the route's path, with the record's id (or grid code) in it.
 
 use super::{Resp, TestApp};
 use serde_json::Value;
 
-impl TestApp {
+macro_rules! writes {
+    ($($(#[$doc:meta])* $name:ident($arg:ident: $ty:ty) => $path:tt;)*) => {
+        impl TestApp {
+            $(
+                $(#[$doc])*
+                pub async fn $name(&self, $arg: $ty, token: &str, body: Value) -> Resp {
+                    self.post(&format!($path), token, body).await
+                }
+            )*
+        }
+    };
+}
+
+writes! {
     /// Registers a passage at a checkpoint as `token`.
-    pub async fn register_passage(&self, checkpoint: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/checkpoints/{checkpoint}/passages"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    register_passage(checkpoint: i64) => "/api/v1/checkpoints/{checkpoint}/passages";
     /// Files an enterprise's daily report as `token`.
-    pub async fn report_daily(&self, enterprise: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/enterprises/{enterprise}/reports"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    report_daily(enterprise: i64) => "/api/v1/enterprises/{enterprise}/reports";
     /// Files an enterprise's resumption filing as `token`.
-    pub async fn file_filing(&self, enterprise: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/enterprises/{enterprise}/filings"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    file_filing(enterprise: i64) => "/api/v1/enterprises/{enterprise}/filings";
     /// Approves a filing as `token`.
-    pub async fn approve_filing(&self, filing: i64, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/filings/{filing}/approve"), token, body)
-            .await
-    }
-
+    approve_filing(filing: i64) => "/api/v1/filings/{filing}/approve";
     /// Files a grid's daily report as `token`.
-    pub async fn report_grid(&self, grid: &str, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/grids/{grid}/reports"), token, body)
-            .await
-    }
-
+    report_grid(grid: &str) => "/api/v1/grids/{grid}/reports";
     /// Records a follow-up of a monitoring case as `token`.
-    pub async fn follow_up(&self, case: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/monitoring/cases/{case}/followups"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    follow_up(case: i64) => "/api/v1/monitoring/cases/{case}/followups";
     /// Releases a monitoring case as `token`.
-    pub async fn release_case(&self, case: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/monitoring/cases/{case}/release"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    release_case(case: i64) => "/api/v1/monitoring/cases/{case}/release";
     /// Accepts a ticket as `token`.
-    pub async fn accept_ticket(&self, ticket: i64, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/tickets/{ticket}/accept"), token, body)
-            .await
-    }
-
+    accept_ticket(ticket: i64) => "/api/v1/tickets/{ticket}/accept";
     /// Confirms a ticket's resolution as `token`.
-    pub async fn confirm_ticket(&self, ticket: i64, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/tickets/{ticket}/confirm"), token, body)
-            .await
-    }
-
+    confirm_ticket(ticket: i64) => "/api/v1/tickets/{ticket}/confirm";
     /// Resolves a production problem as `token`.
-    pub async fn resolve_problem(&self, problem: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/production-problems/{problem}/resolve"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    resolve_problem(problem: i64) => "/api/v1/production-problems/{problem}/resolve";
     /// Assigns to a work group as `token`.
-    pub async fn assign_to_group(&self, group: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/work-groups/{group}/assignments"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    assign_to_group(group: i64) => "/api/v1/work-groups/{group}/assignments";
     /// Resets a user's second factor as `token`.
-    pub async fn reset_second_factor(&self, user: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/users/{user}/second-factor/reset"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    reset_second_factor(user: i64) => "/api/v1/users/{user}/second-factor/reset";
     /// Reports a project's progress as `token`.
-    pub async fn report_progress(&self, project: i64, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/projects/{project}/progress"), token, body)
-            .await
-    }
-
+    report_progress(project: i64) => "/api/v1/projects/{project}/progress";
     /// Starts a project as `token`.
-    pub async fn start_project(&self, project: i64, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/projects/{project}/start"), token, body)
-            .await
-    }
-
+    start_project(project: i64) => "/api/v1/projects/{project}/start";
     /// Acknowledges a hand-over as `token`.
-    pub async fn acknowledge_handover(&self, handover: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/handovers/{handover}/acknowledge"),
-            token,
-            body,
-        )
-        .await
-    }
+    acknowledge_handover(handover: i64) => "/api/v1/handovers/{handover}/acknowledge";
     /// Records a visit to an enterprise as `token`.
-    pub async fn record_visit(&self, enterprise: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/enterprises/{enterprise}/visits"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    record_visit(enterprise: i64) => "/api/v1/enterprises/{enterprise}/visits";
     /// Unmasks a screened person's particulars as `token`.
-    pub async fn unmask_screened(&self, person: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/screened-persons/{person}/unmask"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    unmask_screened(person: i64) => "/api/v1/screened-persons/{person}/unmask";
     /// Confirms the arrival of an allocation as `token`.
-    pub async fn receive_allocation(&self, allocation: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/supplies/allocations/{allocation}/receive"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    receive_allocation(allocation: i64) => "/api/v1/supplies/allocations/{allocation}/receive";
     /// Unmasks a person's particulars as `token`.
-    pub async fn unmask_person(&self, person: i64, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/people/{person}/unmask"), token, body)
-            .await
-    }
-
+    unmask_person(person: i64) => "/api/v1/people/{person}/unmask";
     /// Decides an application as `token`.
-    pub async fn decide_application(&self, application: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/applications/{application}/decision"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    decide_application(application: i64) => "/api/v1/applications/{application}/decision";
     /// Logs a registered member's service as `token`.
-    pub async fn log_service(&self, registration: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/registrations/{registration}/service-logs"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    log_service(registration: i64) => "/api/v1/registrations/{registration}/service-logs";
     /// Adds to a cadre's record as `token`.
-    pub async fn add_cadre_record(&self, person: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/people/{person}/cadre-records"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    add_cadre_record(person: i64) => "/api/v1/people/{person}/cadre-records";
     /// Enlists a person in a campaign as `token`.
-    pub async fn enlist_in_campaign(&self, campaign: i64, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/campaigns/{campaign}/people"), token, body)
-            .await
-    }
-
+    enlist_in_campaign(campaign: i64) => "/api/v1/campaigns/{campaign}/people";
     /// Locks an account as `token`.
-    pub async fn lock_user(&self, user: i64, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/users/{user}/lock"), token, body)
-            .await
-    }
-
+    lock_user(user: i64) => "/api/v1/users/{user}/lock";
     /// Resets an account's password as `token`.
-    pub async fn reset_password(&self, user: i64, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/users/{user}/password"), token, body)
-            .await
-    }
-
+    reset_password(user: i64) => "/api/v1/users/{user}/password";
     /// Reports a key plant's output as `token`.
-    pub async fn report_output(&self, plant: i64, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/key-plants/{plant}/output"), token, body)
-            .await
-    }
-
+    report_output(plant: i64) => "/api/v1/key-plants/{plant}/output";
     /// Resolves a ticket as `token`.
-    pub async fn resolve_ticket(&self, ticket: i64, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/tickets/{ticket}/resolve"), token, body)
-            .await
-    }
-
+    resolve_ticket(ticket: i64) => "/api/v1/tickets/{ticket}/resolve";
     /// Resumes a monitoring case as `token`.
-    pub async fn resume_case(&self, case: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/monitoring/cases/{case}/resume"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    resume_case(case: i64) => "/api/v1/monitoring/cases/{case}/resume";
     /// Puts staff on a checkpoint as `token`.
-    pub async fn staff_checkpoint(&self, checkpoint: i64, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/checkpoints/{checkpoint}/staff"),
-            token,
-            body,
-        )
-        .await
-    }
-
+    staff_checkpoint(checkpoint: i64) => "/api/v1/checkpoints/{checkpoint}/staff";
     /// Returns a filing as `token`.
-    pub async fn return_filing(&self, filing: i64, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/filings/{filing}/return"), token, body)
-            .await
-    }
+    return_filing(filing: i64) => "/api/v1/filings/{filing}/return";
 }
