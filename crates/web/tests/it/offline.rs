@@ -165,14 +165,29 @@ fn passage(passed_at: &str, id: &str) -> Value {
     })
 }
 
-async fn a_replayed_outbox_record_is_written_once_at_the_phones_time(engine: Engine) {
-    let t = TestApp::new(engine).await;
+/// The checkpoint worker's browser at 格尔木南出口: the browser, the checkpoint's passages
+/// path, the server's now, a traveller's identity number and the passages written so far.
+async fn at_the_south_exit(
+    t: &TestApp,
+) -> (
+    Browser<'_>,
+    String,
+    chrono::DateTime<chrono::Utc>,
+    String,
+    i64,
+) {
     let b = t.browser("checkpoint_worker").await;
     let cp = t.checkpoint("格尔木南出口").await;
     let path = format!("/api/v1/checkpoints/{cp}/passages");
     let now = t.app.clock.now();
     let id = id_number("63280119800101001");
     let before = t.count("SELECT COUNT(*) FROM passages").await;
+    (b, path, now, id, before)
+}
+
+async fn a_replayed_outbox_record_is_written_once_at_the_phones_time(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let (b, path, now, id, before) = at_the_south_exit(&t).await;
     let audits = t.audit_count("passage.register").await;
 
     // Made two hours ago on the phone, sent now: the event is dated by the phone, the row
@@ -211,12 +226,7 @@ async fn a_replayed_outbox_record_is_written_once_at_the_phones_time(engine: Eng
 
 async fn a_phone_time_out_of_bounds_is_refused(engine: Engine) {
     let t = TestApp::new(engine).await;
-    let b = t.browser("checkpoint_worker").await;
-    let cp = t.checkpoint("格尔木南出口").await;
-    let path = format!("/api/v1/checkpoints/{cp}/passages");
-    let now = t.app.clock.now();
-    let id = id_number("63280119800101001");
-    let before = t.count("SELECT COUNT(*) FROM passages").await;
+    let (b, path, now, id, before) = at_the_south_exit(&t).await;
     let cases = [
         (now - chrono::Duration::hours(73), "72 小时"),
         (now + chrono::Duration::hours(1), "不能晚于现在"),
