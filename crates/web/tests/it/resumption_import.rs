@@ -53,6 +53,13 @@ fn filled(template: &[u8], rows: &[Vec<String>]) -> Vec<u8> {
     xlsx(&headers, rows)
 }
 
+/// The refusal names each field with words that say what is wrong with it.
+fn fields_say(r: &crate::common::Resp, expected: &[(&str, &str)]) {
+    for (field, says) in expected {
+        assert!(r.field_error(field).contains(says), "{field}: {}", r.text);
+    }
+}
+
 /// An enterprise of 格尔木 and a day it reported on, from the demo data.
 async fn golmud_report(t: &TestApp) -> (i64, String, String) {
     let id = t
@@ -163,31 +170,15 @@ async fn one_bad_row_writes_nothing(engine: Engine) {
         .as_str()
         .unwrap_or_default()
         .contains("第 3 行"));
-    assert!(
-        r.field_error("第 3 行 行业门类").contains("无效"),
-        "{}",
-        r.text
-    );
-    assert!(
-        r.field_error("第 4 行 统一社会信用代码")
-            .contains("第 2 行"),
-        "{}",
-        r.text
-    );
-    assert!(
-        r.field_error("第 5 行 统一社会信用代码").contains("已登记"),
-        "{}",
-        r.text
-    );
-    assert!(
-        r.field_error("第 6 行 所在区划代码").contains("管辖范围"),
-        "{}",
-        r.text
-    );
-    assert!(
-        r.field_error("第 7 行 正常用工").contains("整数"),
-        "{}",
-        r.text
+    fields_say(
+        &r,
+        &[
+            ("第 3 行 行业门类", "无效"),
+            ("第 4 行 统一社会信用代码", "第 2 行"),
+            ("第 5 行 统一社会信用代码", "已登记"),
+            ("第 6 行 所在区划代码", "管辖范围"),
+            ("第 7 行 正常用工", "整数"),
+        ],
     );
     assert!(
         r.field_error("第 2 行 企业名称").is_empty()
@@ -213,25 +204,14 @@ async fn one_bad_row_writes_nothing(engine: Engine) {
         .upload(&op, "/api/v1/reports/import", xlsx(REPORT_COLUMNS, &rows))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    assert!(
-        r.field_error("第 3 行 经营状态").contains("未复工"),
-        "{}",
-        r.text
-    );
-    assert!(
-        r.field_error("第 4 行 报告日期").contains("第 2 行"),
-        "{}",
-        r.text
-    );
-    assert!(
-        r.field_error("第 5 行 报告日期").contains("2020-02-28"),
-        "{}",
-        r.text
-    );
-    assert!(
-        r.field_error("第 5 行 在岗人数").contains("请填写"),
-        "{}",
-        r.text
+    fields_say(
+        &r,
+        &[
+            ("第 3 行 经营状态", "未复工"),
+            ("第 4 行 报告日期", "第 2 行"),
+            ("第 5 行 报告日期", "2020-02-28"),
+            ("第 5 行 在岗人数", "请填写"),
+        ],
     );
     assert_eq!(t.count("SELECT COUNT(*) FROM daily_reports").await, reports);
     // Not a spreadsheet; a leader may not import.
@@ -328,16 +308,12 @@ async fn a_sibling_countys_enterprise_is_refused_per_row(engine: Engine) {
         .upload(&op, "/api/v1/reports/import", xlsx(REPORT_COLUMNS, &rows))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    assert!(
-        r.field_error("第 3 行 企业编号").contains("管辖范围"),
-        "{}",
-        r.text
-    );
-    assert!(
-        r.field_error("第 4 行 统一社会信用代码")
-            .contains("管辖范围"),
-        "{}",
-        r.text
+    fields_say(
+        &r,
+        &[
+            ("第 3 行 企业编号", "管辖范围"),
+            ("第 4 行 统一社会信用代码", "管辖范围"),
+        ],
     );
     assert!(r.field_error("第 2 行 企业编号").is_empty(), "{}", r.text);
     assert!(!r.text.contains("德令哈"), "{}", r.text);
