@@ -132,6 +132,9 @@ pub struct ReportInput {
     pub output: i64,
     #[serde(default)]
     pub problems: String,
+    /// 确认无误、仍然报送：数字看似异常（人数多于正常用工、较上次报告超过 3 倍或降为 0、产能利用率超过 100%）时，不确认则不予报送（422，逐项说明），确认后报送并标记
+    #[serde(default)]
+    pub confirm_implausible: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -154,6 +157,8 @@ pub struct ReportView {
     pub output: i64,
     pub problems: String,
     pub filed_by: String,
+    /// 数字看似异常，经填报人确认后报送
+    pub confirmed_implausible: bool,
 }
 
 /// A rate with what it is made of.
@@ -304,7 +309,11 @@ fn count(field: &'static str, label: &str, v: i64) -> ServiceResult<i64> {
 }
 
 impl App {
-    async fn enterprise_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<EnterpriseRow> {
+    pub(crate) async fn enterprise_in_scope(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<EnterpriseRow> {
         let row = store::enterprise(&self.db, id).await?;
         self.own(actor, "企业", id, row, |e| &e.jurisdiction_code)
             .await
@@ -578,14 +587,21 @@ impl App {
             problems: input.problems.trim().chars().take(1000).collect(),
             filed_by: actor.username.clone(),
         };
+        let last = store::last_report(&self.db, id, Some(report_date), self.now()).await?;
+        let confirmed = crate::report_checks::confirmed(e, last.as_ref(), &r, status, input)?;
         let mut tx = self.db.begin().await?;
-        let filed = store::file_report(&mut tx, &r, self.clock.now()).await?;
+        let filed = store::file_report(&mut tx, &r, confirmed, self.now()).await?;
         keep(&mut tx, claim.as_ref(), filed.id).await?;
         let version = filed.version;
         let detail = format!(
-            "{}：{report_date} {}（第 {version} 版）",
+            "{}：{report_date} {}（第 {version} 版）{}",
             e.name,
-            status.zh()
+            status.zh(),
+            if confirmed {
+                "，异常数字经确认"
+            } else {
+                ""
+            }
         );
         let audit = actor.audit(
             Action::ReportFile,
@@ -613,7 +629,7 @@ impl App {
         )
         .await?;
         self.enterprise_in_scope(actor, id).await?;
-        store::reports(&self.db, id)
+        store::reports(&self.db, id, self.now())
             .await?
             .into_iter()
             .map(report_view)
@@ -760,7 +776,7 @@ impl App {
 }
 
 /// A stored report as the API shows it.
-fn report_view(r: store::ReportRow) -> ServiceResult<ReportView> {
+pub(crate) fn report_view(r: store::ReportRow) -> ServiceResult<ReportView> {
     let status = decode("daily_reports", "status", &r.status, OperatingStatus::parse)?;
     Ok(ReportView {
         id: r.id,
@@ -779,5 +795,6 @@ fn report_view(r: store::ReportRow) -> ServiceResult<ReportView> {
         output: r.output,
         problems: r.problems,
         filed_by: r.filed_by,
+        confirmed_implausible: r.confirmed_implausible,
     })
 }

@@ -551,9 +551,16 @@ pub async fn report_of(db: &Db, grid: &str, id: i64) -> Result<Option<GridReport
     )
 }
 
-pub async fn reports_of(db: &Db, grid: &str) -> Result<Vec<GridReportRow>> {
-    let sql = format!("SELECT {REPORT_COLUMNS} FROM grid_reports WHERE grid_code = $1 ORDER BY report_date DESC LIMIT 120");
-    Ok(on_db!(db, p => sqlx::query_as::<_, GridReportRow>(&sql).bind(grid).fetch_all(p).await?))
+/// A grid's reports filed up to `until` (the app's now: a report filed later has not been
+/// filed yet), the latest day first.
+pub async fn reports_of(db: &Db, grid: &str, until: DateTime<Utc>) -> Result<Vec<GridReportRow>> {
+    let sql = format!(
+        "SELECT {REPORT_COLUMNS} FROM grid_reports WHERE grid_code = $1 AND filed_at <= $2 \
+         ORDER BY report_date DESC LIMIT 120"
+    );
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, GridReportRow>(&sql).bind(grid).bind(until).fetch_all(p).await?),
+    )
 }
 
 pub async fn reports_on(db: &Db, scope: &Scope, day: NaiveDate) -> Result<Vec<GridReportRow>> {

@@ -94,6 +94,8 @@ row_and_new! {
         pub id: i64,
         pub version: i64,
         pub is_current: bool,
+        /// Filed with figures that looked implausible, after the liaison confirmed them.
+        pub confirmed_implausible: bool,
     }
     #[derive(Debug, Clone)]
     pub struct NewReport {}
@@ -114,8 +116,6 @@ row_and_new! {
     }
 }
 
-/// Files a report: a correction of a day already reported becomes the current version and
-/// keeps the earlier one. Returns the version.
 /// A report as filed: its id and its version for the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Filed {
@@ -123,7 +123,15 @@ pub struct Filed {
     pub version: i64,
 }
 
-pub async fn file_report(tx: &mut Tx, r: &NewReport, at: DateTime<Utc>) -> Result<Filed> {
+/// Files a report: a correction of a day already reported becomes the current version and
+/// keeps the earlier one. `confirmed_implausible` marks figures the liaison confirmed after
+/// being told they looked implausible.
+pub async fn file_report(
+    tx: &mut Tx,
+    r: &NewReport,
+    confirmed_implausible: bool,
+    at: DateTime<Utc>,
+) -> Result<Filed> {
     // Two filings of one enterprise at once on PostgreSQL (a retry racing the request it
     // retries, two liaisons) take turns, so the second numbers its version after the first
     // instead of colliding with it. SQLite's write transactions take turns already.
@@ -142,11 +150,13 @@ pub async fn file_report(tx: &mut Tx, r: &NewReport, at: DateTime<Utc>) -> Resul
         let version = last.unwrap_or(0) + 1;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO daily_reports (enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, \
-             in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by, filed_at) \
-             VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id")
+             in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by, filed_at, \
+             confirmed_implausible) \
+             VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id")
             .bind(r.enterprise_id).bind(r.report_date).bind(version).bind(&r.status).bind(r.on_duty)
             .bind(r.back_from_outside).bind(r.in_quarantine).bind(r.abnormal_temps).bind(r.mask_days)
             .bind(r.disinfectant_days).bind(r.checks_passed).bind(r.output).bind(&r.problems).bind(&r.filed_by).bind(at)
+            .bind(confirmed_implausible)
             .fetch_one(&mut *x).await?;
         Filed { id, version }
     });
@@ -154,21 +164,44 @@ pub async fn file_report(tx: &mut Tx, r: &NewReport, at: DateTime<Utc>) -> Resul
     Ok(filed)
 }
 
+const REPORT_COLUMNS: &str = "id, enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, \
+     in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by, \
+     confirmed_implausible";
+
 /// One report of an enterprise, by its id, whatever its age.
 pub async fn report(db: &Db, enterprise: i64, id: i64) -> Result<Option<ReportRow>> {
-    Ok(on_db!(db, p => sqlx::query_as::<_, ReportRow>(
-        "SELECT id, enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, in_quarantine, \
-         abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by FROM daily_reports \
-         WHERE enterprise_id = $1 AND id = $2")
+    let sql =
+        format!("SELECT {REPORT_COLUMNS} FROM daily_reports WHERE enterprise_id = $1 AND id = $2");
+    Ok(on_db!(db, p => sqlx::query_as::<_, ReportRow>(&sql)
         .bind(enterprise).bind(id).fetch_optional(p).await?))
 }
 
-pub async fn reports(db: &Db, enterprise: i64) -> Result<Vec<ReportRow>> {
-    Ok(on_db!(db, p => sqlx::query_as::<_, ReportRow>(
-        "SELECT id, enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, in_quarantine, \
-         abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by FROM daily_reports \
-         WHERE enterprise_id = $1 ORDER BY report_date DESC, version DESC LIMIT 400")
-        .bind(enterprise).fetch_all(p).await?))
+/// Every version of an enterprise's reports filed up to `until` (the app's now: a report
+/// filed later has not been filed yet), the latest day first.
+pub async fn reports(db: &Db, enterprise: i64, until: DateTime<Utc>) -> Result<Vec<ReportRow>> {
+    let sql = format!(
+        "SELECT {REPORT_COLUMNS} FROM daily_reports WHERE enterprise_id = $1 AND filed_at <= $2 \
+         ORDER BY report_date DESC, version DESC LIMIT 400"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, ReportRow>(&sql)
+        .bind(enterprise).bind(until).fetch_all(p).await?))
+}
+
+/// An enterprise's current report of the latest day before `before` (any day when `None`),
+/// among those filed up to `until`: the figures a new report is set against.
+pub async fn last_report(
+    db: &Db,
+    enterprise: i64,
+    before: Option<NaiveDate>,
+    until: DateTime<Utc>,
+) -> Result<Option<ReportRow>> {
+    let sql = format!(
+        "SELECT {REPORT_COLUMNS} FROM daily_reports WHERE enterprise_id = $1 AND is_current \
+         AND ($2 IS NULL OR report_date < $2) AND filed_at <= $3 \
+         ORDER BY report_date DESC, version DESC LIMIT 1"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, ReportRow>(&sql)
+        .bind(enterprise).bind(before).bind(until).fetch_optional(p).await?))
 }
 
 /// The counts behind the rates for one group (a county, a township or an industry section)

@@ -123,10 +123,8 @@ impl App {
         let row = store::case(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
-        let followup = store::followups(&self.db, id)
+        let followup = store::followup(&self.db, id, fid)
             .await?
-            .into_iter()
-            .find(|f| f.id == fid)
             .map(followup_view)
             .ok_or_else(|| ServiceError::Internal(format!("随访 {fid} 写入后未找到")))?;
         Ok(FollowupResult {

@@ -30,7 +30,7 @@ impl App {
         raw: &str,
     ) -> ServiceResult<Vec<GridReportView>> {
         let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
-        Ok(store::reports_of(&self.db, &g.code)
+        Ok(store::reports_of(&self.db, &g.code, self.now())
             .await?
             .into_iter()
             .map(|r| self.report_view(r))
@@ -47,7 +47,7 @@ impl App {
         let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
         let date = parse_date("date", raw_date)?;
         let figures = GridFigures::from(store::figures(&self.db, &g.code, date).await?);
-        let filed = store::reports_of(&self.db, &g.code)
+        let filed = store::reports_of(&self.db, &g.code, self.now())
             .await?
             .into_iter()
             .find(|r| r.report_date == date)
