@@ -561,7 +561,9 @@ impl App {
         let mut corrected = 0;
         let mut tx = self.db.begin().await?;
         for (r, e) in reports {
-            let version = store::file_report(&mut tx, r, false, now).await?.version;
+            let version = store::file_report(&mut tx, r, false, now, None)
+                .await?
+                .version;
             if version > 1 {
                 corrected += 1;
             }

@@ -135,6 +135,10 @@ pub struct ReportInput {
     /// 确认无误、仍然报送：数字看似异常（人数多于正常用工、较上次报告超过 3 倍或降为 0、产能利用率超过 100%）时，不确认则不予报送（422，逐项说明），确认后报送并标记
     #[serde(default)]
     pub confirm_implausible: bool,
+    /// 手机上填报的时间（RFC 3339，离线填报由手机发件箱带上）：不得晚于现在，也不得早于
+    /// 72 小时前（可配置）；服务器另记收到的时间
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -545,6 +549,13 @@ impl App {
         claim: Option<Claim>,
     ) -> ServiceResult<ReportView> {
         let id = e.id;
+        let made_at = crate::input::phone_time(
+            "made_at",
+            "填报时间",
+            input.made_at.as_deref(),
+            self.now(),
+            self.phone_time_max_hours,
+        )?;
         let report_date = parse_date("report_date", &input.report_date)?;
         let today = self.today();
         if report_date > today {
@@ -590,7 +601,7 @@ impl App {
         let last = store::last_report(&self.db, id, Some(report_date), self.now()).await?;
         let confirmed = crate::report_checks::confirmed(e, last.as_ref(), &r, status, input)?;
         let mut tx = self.db.begin().await?;
-        let filed = store::file_report(&mut tx, &r, confirmed, self.now()).await?;
+        let filed = store::file_report(&mut tx, &r, confirmed, self.now(), made_at).await?;
         keep(&mut tx, claim.as_ref(), filed.id).await?;
         let version = filed.version;
         let detail = format!(

@@ -125,12 +125,14 @@ pub struct Filed {
 
 /// Files a report: a correction of a day already reported becomes the current version and
 /// keeps the earlier one. `confirmed_implausible` marks figures the liaison confirmed after
-/// being told they looked implausible.
+/// being told they looked implausible; `at` is the server's time of filing, `made_at` the
+/// phone's, when it comes from an outbox.
 pub async fn file_report(
     tx: &mut Tx,
     r: &NewReport,
     confirmed_implausible: bool,
     at: DateTime<Utc>,
+    made_at: Option<DateTime<Utc>>,
 ) -> Result<Filed> {
     // Two filings of one enterprise at once on PostgreSQL (a retry racing the request it
     // retries, two liaisons) take turns, so the second numbers its version after the first
@@ -151,12 +153,13 @@ pub async fn file_report(
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO daily_reports (enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, \
              in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by, filed_at, \
-             confirmed_implausible) \
-             VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id")
+             confirmed_implausible, made_at) \
+             VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id")
             .bind(r.enterprise_id).bind(r.report_date).bind(version).bind(&r.status).bind(r.on_duty)
             .bind(r.back_from_outside).bind(r.in_quarantine).bind(r.abnormal_temps).bind(r.mask_days)
             .bind(r.disinfectant_days).bind(r.checks_passed).bind(r.output).bind(&r.problems).bind(&r.filed_by).bind(at)
             .bind(confirmed_implausible)
+            .bind(made_at)
             .fetch_one(&mut *x).await?;
         Filed { id, version }
     });

@@ -78,7 +78,68 @@
   }
   function opt(v) { v = (v || "").trim(); return v ? v : null; }
 
+  // A whole number as typed, or the text itself (the server names what is wrong with it).
+  function whole(v, dflt) {
+    v = (v || "").trim();
+    if (!v) return dflt;
+    return /^-?\d+$/.test(v) ? parseInt(v, 10) : v;
+  }
+  function optionText(form, name) {
+    var s = form.querySelector("select[name='" + name + "']");
+    return s && s.selectedIndex >= 0 ? s.options[s.selectedIndex].text : "";
+  }
+
   var KINDS = {
+    // A monitoring case's follow-up. Nothing of the person is kept with it: the line reads
+    // by temperature and time only.
+    followup: {
+      label: "随访",
+      timeField: "made_at",
+      body: function (form, ps) {
+        var raw = first(ps, "temperature").trim();
+        var t = /^\d+(\.\d+)?$/.test(raw) ? parseFloat(raw) : raw;
+        return {
+          at: opt(first(ps, "at")),
+          temperature: t,
+          symptoms: every(ps, "symptoms"),
+          clinic: opt(first(ps, "clinic")),
+          note: opt(first(ps, "note"))
+        };
+      },
+      summary: function (body) { return "体温 " + body.temperature + " ℃"; },
+      reset: function (form) { form.reset(); }
+    },
+    // An enterprise's daily report (figures left empty are 0, as on the page).
+    report: {
+      label: "企业日报",
+      timeField: "made_at",
+      body: function (form, ps) {
+        return {
+          report_date: first(ps, "report_date").trim(),
+          status: first(ps, "status"),
+          on_duty: whole(first(ps, "on_duty"), ""),
+          back_from_outside: whole(first(ps, "back_from_outside"), 0),
+          in_quarantine: whole(first(ps, "in_quarantine"), 0),
+          abnormal_temps: whole(first(ps, "abnormal_temps"), 0),
+          mask_days: whole(first(ps, "mask_days"), 0),
+          disinfectant_days: whole(first(ps, "disinfectant_days"), 0),
+          checks_passed: whole(first(ps, "checks_passed"), 0),
+          output: whole(first(ps, "output"), 0),
+          problems: first(ps, "problems"),
+          // Figures that looked odd, confirmed by the liaison (after the server asked).
+          confirm_implausible: first(ps, "confirm_implausible") === "1"
+        };
+      },
+      summary: function (body) {
+        return (document.title.split(" · ")[0] || "") + " " + body.report_date + " · 在岗 " + body.on_duty;
+      },
+      reset: function (form) {
+        var day = form.querySelector("input[name=report_date]");
+        var keep = day ? day.value : "";
+        form.reset();
+        if (day) day.value = keep;
+      }
+    },
     passage: {
       label: "通行登记",
       timeField: "passed_at",
@@ -124,6 +185,8 @@
     var add = document.getElementById("add-traveller");
     var want = kind.rows ? kind.rows(ps) : 0;
     while (add && want > form.querySelectorAll("fieldset.traveller").length) add.click();
+    // Boxes not ticked in the record were not kept: all unticked first.
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=checkbox]"), function (c) { c.checked = false; });
     var seen = {};
     ps.forEach(function (p) {
       var name = p[0], value = p[1];
@@ -195,7 +258,8 @@
     }).then(function (resp) {
       if (resp.ok) {
         return resp.json().then(function (j) {
-          rec.state = "sent"; rec.sent_at = new Date().toISOString(); rec.id = j && j.id;
+          rec.state = "sent"; rec.sent_at = new Date().toISOString();
+          rec.id = j && (j.id || (j.followup && j.followup.id));
           // What was sent is on the server now: the phone keeps only the line of the list.
           delete rec.body; delete rec.fields;
           return put(OUT, rec).then(function () { return "sent"; });
@@ -435,8 +499,11 @@
         }, function () { return "later"; });
       }).then(function (res) {
         if (button) button.disabled = false;
-        if (res === "sent" && form.getAttribute("data-done") && rec.id) {
-          location.href = form.getAttribute("data-done") + rec.id;
+        // Sent at once: on to the page the form names (with the new record's id when it
+        // ends in "=").
+        var done = form.getAttribute("data-done");
+        if (res === "sent" && done && (rec.id || !/=$/.test(done))) {
+          location.href = /=$/.test(done) ? done + rec.id : done;
           return;
         }
         if (res === "refused") {
@@ -496,7 +563,8 @@
         title: l.getAttribute("data-worklist-title") || "", html: l.outerHTML, at: new Date().toISOString() });
     }));
   }
-  var FORM_NAMES = [[/\/passage$/, "通行登记"], [/^\/tickets\/new$/, "发起吹哨"]];
+  var FORM_NAMES = [[/\/passage$/, "通行登记"], [/^\/tickets\/new$/, "发起吹哨"],
+    [/^\/enterprises\/\d+$/, "企业日报"]];
   function showForms() {
     var box = document.getElementById("offline-forms");
     if (!box || !window.caches) return Promise.resolve();
@@ -545,9 +613,9 @@
   function warm() {
     if (!navigator.serviceWorker || !navigator.onLine) return;
     var urls = Array.prototype.map.call(document.querySelectorAll("a[href]"), function (a) { return a.href; });
-    if (document.querySelector("form[data-outbox]")) urls.push(location.href);
+    var here = document.querySelector("form[data-outbox]") ? location.href : null;
     navigator.serviceWorker.ready.then(function (reg) {
-      if (reg.active) reg.active.postMessage({ type: "warm", urls: urls });
+      if (reg.active) reg.active.postMessage({ type: "warm", urls: urls, page: here });
     });
   }
   function start() {

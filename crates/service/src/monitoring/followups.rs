@@ -65,13 +65,25 @@ impl App {
         let note = opt_text("note", "备注", &input.note, 500)?.unwrap_or_default();
         let clinic = opt_text("clinic", "发热门诊", &input.clinic, 60)?
             .unwrap_or_else(|| DEFAULT_CLINIC.to_string());
+        // The phone's time of recording (from its outbox) dates the follow-up unless a time
+        // was typed; the row keeps the server's own time of writing beside it.
+        let made_at = crate::input::phone_time(
+            "made_at",
+            "随访记录时间",
+            input.made_at.as_deref(),
+            now,
+            self.phone_time_max_hours,
+        )?;
         let at = match input.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => now,
-            Some(s) => parse_time("at", s)?,
+            None => made_at.unwrap_or(now),
+            Some(s) => {
+                let at = parse_time("at", s)?;
+                if at > now + Duration::minutes(5) {
+                    return Err(ServiceError::invalid("at", "随访时间不能晚于现在"));
+                }
+                at
+            }
         };
-        if at > now + Duration::minutes(5) {
-            return Err(ServiceError::invalid("at", "随访时间不能晚于现在"));
-        }
         if reporting_day(at) < c.start_date {
             return Err(ServiceError::invalid("at", "随访时间不能早于开始日期"));
         }

@@ -477,6 +477,7 @@ pub async fn file_report(
             output: zero_or("output", "产量", &f.output)?,
             problems: f.problems.clone(),
             confirm_implausible: f.confirm_implausible.as_deref() == Some("1"),
+            made_at: None,
         };
         st.app.file_report(&actor, id, &input).await
     }

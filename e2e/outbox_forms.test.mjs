@@ -1,0 +1,136 @@
+// The outbox beyond the checkpoint: the grid worker records a follow-up with no signal and it
+// arrives exactly once when the signal is back (a second sync sends nothing); the liaison
+// files a daily report with no signal with one figure wrong, it waits in 待处理 with the
+// server's message, is corrected on its form and arrives. Real binary, real SQLite file,
+// Debian's headless Chromium with network emulation.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { shots, liveDemo } from './server.mjs';
+
+const live = liveDemo();
+
+const phone = { viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true };
+
+/** The outbox's records of this account, by state. */
+async function outbox(page) {
+  return page.evaluate(async () => {
+    const rs = await window.dtOutbox.all();
+    const n = { pending: 0, sent: 0, refused: 0 };
+    rs.forEach((r) => { n[r.state]++; });
+    return n;
+  });
+}
+
+async function waitFor(fn, what, ms = 30000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`waited in vain for ${what}: ${JSON.stringify(last)}`);
+}
+
+/** How many records of a list API answer carry `value` in `field` (asked as the page). */
+async function onServer(page, path, field, value) {
+  return page.evaluate(async ([p, f, v]) => {
+    const list = await (await fetch(p, { cache: 'no-store' })).json();
+    return list.filter((x) => x[f] === v).length;
+  }, [path, field, value]);
+}
+
+test('a follow-up recorded with no signal arrives once; a second sync sends nothing', async () => {
+  const { context, page } = await live.loggedIn('grid_worker', phone);
+  await page.goto(`${live.base}/monitoring/due`);
+  await page.click('a.due-item');
+  await page.waitForSelector('#followup-form');
+  const caseId = Number(new URL(page.url()).pathname.split('/')[3]);
+  const api = `/api/v1/monitoring/cases/${caseId}/followups`;
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  const note = `离线随访测试 ${Date.now()}`;
+
+  // No signal: the record waits on the phone.
+  await context.setOffline(true);
+  await page.fill('#followup-form input[name=temperature]', '36.6');
+  await page.fill('#followup-form input[name=note]', note);
+  await page.click('#followup-form button[type=submit]');
+  await page.waitForFunction(() => {
+    const el = document.querySelector('#outbox .count.pending');
+    return el && el.textContent.includes('待发送 1');
+  });
+  assert.deepEqual(await outbox(page), { pending: 1, sent: 0, refused: 0 });
+  await page.screenshot({ path: join(shots, '64-offline-followup.png'), fullPage: true });
+
+  // Signal again: sent on reconnecting, once.
+  await context.setOffline(false);
+  await waitFor(async () => (await outbox(page)).pending === 0, 'the outbox sent');
+  assert.deepEqual(await outbox(page), { pending: 0, sent: 1, refused: 0 });
+  assert.equal(await onServer(page, api, 'note', note), 1, 'the follow-up arrives');
+
+  // A second sync sends nothing more.
+  const posts = [];
+  page.on('request', (r) => { if (r.method() === 'POST') posts.push(r.url()); });
+  await page.click('#outbox-sync');
+  await page.waitForTimeout(1000);
+  assert.deepEqual(posts, []);
+  assert.equal(await onServer(page, api, 'note', note), 1, 'nothing written twice');
+  await context.close();
+});
+
+test('a daily report filed with no signal and a wrong figure is refused, corrected and arrives', async () => {
+  const { context, page } = await live.loggedIn('liaison', phone);
+  await page.goto(`${live.base}/enterprises`);
+  const href = await page.getAttribute('td a[href^="/enterprises/"]', 'href');
+  const enterprise = Number(href.split('/')[2]);
+  const formPath = `/enterprises/${enterprise}`;
+  await page.goto(`${live.base}${formPath}`);
+  await page.waitForSelector('#report-form');
+  const api = `/api/v1/enterprises/${enterprise}/reports`;
+  // The service worker takes the page and keeps the form.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await waitFor(() => page.evaluate(async (p) => !!(await caches.match(p)), formPath), 'the form kept');
+  const problems = `离线日报测试 ${Date.now()}`;
+
+  // No signal: the page still opens, and the report waits on the phone.
+  await context.setOffline(true);
+  await page.reload();
+  await page.waitForSelector('#report-form');
+  await page.fill('#report-form input[name=on_duty]', '80');
+  await page.fill('#report-form input[name=checks_passed]', '7');
+  await page.fill('#report-form input[name=output]', '120');
+  await page.fill('#report-form input[name=problems]', problems);
+  await page.click('#report-form button[type=submit]');
+  await page.waitForFunction(() => {
+    const el = document.querySelector('#outbox .count.pending');
+    return el && el.textContent.includes('待发送 1');
+  });
+  await page.screenshot({ path: join(shots, '65-offline-report.png'), fullPage: true });
+
+  // Signal again: refused, waiting with the server's message.
+  await context.setOffline(false);
+  await waitFor(async () => (await outbox(page)).pending === 0, 'the outbox sent');
+  assert.deepEqual(await outbox(page), { pending: 0, sent: 0, refused: 1 });
+  assert.equal(await onServer(page, api, 'problems', problems), 0);
+  const waiting = page.locator('#outbox .outbox-list.refused li');
+  assert.equal(await waiting.count(), 1);
+  assert.match(await waiting.locator('p.error').textContent(), /五个到位/);
+  await page.screenshot({ path: join(shots, '66-report-refused.png'), fullPage: true });
+
+  // Corrected on its form, prefilled, and sent.
+  await waiting.locator('button:has-text("修改")').click();
+  await page.waitForSelector('#report-form[data-replaces]');
+  assert.equal(await page.inputValue('#report-form input[name=checks_passed]'), '7');
+  assert.equal(await page.inputValue('#report-form input[name=on_duty]'), '80');
+  await page.fill('#report-form input[name=checks_passed]', '5');
+  await page.click('#report-form button[type=submit]');
+  await page.waitForURL(/done=filed/);
+  assert.equal(await onServer(page, api, 'problems', problems), 1, 'the corrected one arrives');
+  const left = await outbox(page);
+  assert.equal(left.pending + left.refused, 0, JSON.stringify(left));
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: join(shots, '67-report-filed-desktop.png'), fullPage: true });
+  await context.close();
+});
