@@ -3,10 +3,11 @@
 //! why (nothing written); confirmed, the report is filed and marked. And the figures the
 //! daily form starts from: the enterprise's last report.
 
-use crate::resumption::{report_view, ReportInput, ReportView};
+use crate::resumption::{ReportInput, ReportView};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::resumption::OperatingStatus;
 use dualtrack_domain::role::Permission;
+use dualtrack_store::decode;
 use dualtrack_store::resumption::{self as store, EnterpriseRow, NewReport};
 
 /// Whether the report is filed with figures confirmed after a warning; refused (with each
@@ -131,4 +132,28 @@ pub fn implausible_figures(
         }
     }
     found
+}
+
+/// A stored report as the API shows it.
+pub(crate) fn report_view(r: store::ReportRow) -> ServiceResult<ReportView> {
+    let status = decode("daily_reports", "status", &r.status, OperatingStatus::parse)?;
+    Ok(ReportView {
+        id: r.id,
+        report_date: r.report_date,
+        version: r.version,
+        is_current: r.is_current,
+        status_name: status.zh().into(),
+        status,
+        on_duty: r.on_duty,
+        back_from_outside: r.back_from_outside,
+        in_quarantine: r.in_quarantine,
+        abnormal_temps: r.abnormal_temps,
+        mask_days: r.mask_days,
+        disinfectant_days: r.disinfectant_days,
+        checks_passed: r.checks_passed,
+        output: r.output,
+        problems: r.problems,
+        filed_by: r.filed_by,
+        confirmed_implausible: r.confirmed_implausible,
+    })
 }

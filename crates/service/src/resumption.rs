@@ -5,6 +5,7 @@
 use crate::actor::commit_audited;
 use crate::idempotency::{keep, Claim, Written};
 use crate::input::parse_date;
+pub(crate) use crate::report_checks::report_view;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::NaiveDate;
 use dualtrack_domain::audit::{Action, Outcome};
@@ -784,28 +785,4 @@ impl App {
             counties,
         })
     }
-}
-
-/// A stored report as the API shows it.
-pub(crate) fn report_view(r: store::ReportRow) -> ServiceResult<ReportView> {
-    let status = decode("daily_reports", "status", &r.status, OperatingStatus::parse)?;
-    Ok(ReportView {
-        id: r.id,
-        report_date: r.report_date,
-        version: r.version,
-        is_current: r.is_current,
-        status_name: status.zh().into(),
-        status,
-        on_duty: r.on_duty,
-        back_from_outside: r.back_from_outside,
-        in_quarantine: r.in_quarantine,
-        abnormal_temps: r.abnormal_temps,
-        mask_days: r.mask_days,
-        disinfectant_days: r.disinfectant_days,
-        checks_passed: r.checks_passed,
-        output: r.output,
-        problems: r.problems,
-        filed_by: r.filed_by,
-        confirmed_implausible: r.confirmed_implausible,
-    })
 }
