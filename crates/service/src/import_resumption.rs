@@ -561,7 +561,7 @@ impl App {
         let mut corrected = 0;
         let mut tx = self.db.begin().await?;
         for (r, e) in reports {
-            let version = store::file_report(&mut tx, r, false, now, None)
+            let version = store::file_report(&mut tx, &store::Filing::plain(r, now))
                 .await?
                 .version;
             if version > 1 {

@@ -602,7 +602,13 @@ impl App {
         let last = store::last_report(&self.db, id, Some(report_date), self.now()).await?;
         let confirmed = crate::report_checks::confirmed(e, last.as_ref(), &r, status, input)?;
         let mut tx = self.db.begin().await?;
-        let filed = store::file_report(&mut tx, &r, confirmed, self.now(), made_at).await?;
+        let filing = store::Filing {
+            report: &r,
+            confirmed_implausible: confirmed,
+            filed_at: self.now(),
+            made_at,
+        };
+        let filed = store::file_report(&mut tx, &filing).await?;
         keep(&mut tx, claim.as_ref(), filed.id).await?;
         let version = filed.version;
         let detail = format!(

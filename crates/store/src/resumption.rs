@@ -123,17 +123,64 @@ pub struct Filed {
     pub version: i64,
 }
 
+/// A report to file, and how it came: the figures the liaison confirmed after being told
+/// they looked implausible, the server's time of filing, and the phone's time of making it
+/// when it comes from an outbox.
+#[derive(Debug, Clone, Copy)]
+pub struct Filing<'a> {
+    pub report: &'a NewReport,
+    pub confirmed_implausible: bool,
+    pub filed_at: DateTime<Utc>,
+    pub made_at: Option<DateTime<Utc>>,
+}
+
+impl<'a> Filing<'a> {
+    /// A report filed at `filed_at` as it is, not from a phone, with nothing to confirm.
+    pub fn plain(report: &'a NewReport, filed_at: DateTime<Utc>) -> Filing<'a> {
+        Filing {
+            report,
+            confirmed_implausible: false,
+            filed_at,
+            made_at: None,
+        }
+    }
+}
+
+/// The columns a report is inserted with, in the order [`push_filing!`] binds them.
+const INSERT_COLUMNS: &str = "INSERT INTO daily_reports (enterprise_id, report_date, version, is_current, status, \
+     on_duty, back_from_outside, in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, \
+     problems, filed_by, filed_at, confirmed_implausible, made_at) ";
+
+/// Binds a filing as the current version `version` of its day, in [`INSERT_COLUMNS`]' order.
+macro_rules! push_filing {
+    ($b:expr, $f:expr, $version:expr) => {{
+        let f: &Filing<'_> = $f;
+        let r = f.report;
+        $b.push_bind(r.enterprise_id)
+            .push_bind(r.report_date)
+            .push_bind($version)
+            .push_bind(true)
+            .push_bind(r.status.as_str())
+            .push_bind(r.on_duty)
+            .push_bind(r.back_from_outside)
+            .push_bind(r.in_quarantine)
+            .push_bind(r.abnormal_temps)
+            .push_bind(r.mask_days)
+            .push_bind(r.disinfectant_days)
+            .push_bind(r.checks_passed)
+            .push_bind(r.output)
+            .push_bind(r.problems.as_str())
+            .push_bind(r.filed_by.as_str())
+            .push_bind(f.filed_at)
+            .push_bind(f.confirmed_implausible)
+            .push_bind(f.made_at);
+    }};
+}
+
 /// Files a report: a correction of a day already reported becomes the current version and
-/// keeps the earlier one. `confirmed_implausible` marks figures the liaison confirmed after
-/// being told they looked implausible; `at` is the server's time of filing, `made_at` the
-/// phone's, when it comes from an outbox.
-pub async fn file_report(
-    tx: &mut Tx,
-    r: &NewReport,
-    confirmed_implausible: bool,
-    at: DateTime<Utc>,
-    made_at: Option<DateTime<Utc>>,
-) -> Result<Filed> {
+/// keeps the earlier one.
+pub async fn file_report(tx: &mut Tx, f: &Filing<'_>) -> Result<Filed> {
+    let r = f.report;
     // Two filings of one enterprise at once on PostgreSQL (a retry racing the request it
     // retries, two liaisons) take turns, so the second numbers its version after the first
     // instead of colliding with it. SQLite's write transactions take turns already.
@@ -150,17 +197,10 @@ pub async fn file_report(
         sqlx::query("UPDATE daily_reports SET is_current = FALSE WHERE enterprise_id = $1 AND report_date = $2")
             .bind(r.enterprise_id).bind(r.report_date).execute(&mut *x).await?;
         let version = last.unwrap_or(0) + 1;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO daily_reports (enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, \
-             in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by, filed_at, \
-             confirmed_implausible, made_at) \
-             VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id")
-            .bind(r.enterprise_id).bind(r.report_date).bind(version).bind(&r.status).bind(r.on_duty)
-            .bind(r.back_from_outside).bind(r.in_quarantine).bind(r.abnormal_temps).bind(r.mask_days)
-            .bind(r.disinfectant_days).bind(r.checks_passed).bind(r.output).bind(&r.problems).bind(&r.filed_by).bind(at)
-            .bind(confirmed_implausible)
-            .bind(made_at)
-            .fetch_one(&mut *x).await?;
+        let mut qb = sqlx::QueryBuilder::new(INSERT_COLUMNS);
+        qb.push_values([f], |mut b, f| push_filing!(b, f, version));
+        qb.push(" RETURNING id");
+        let id: i64 = qb.build_query_scalar().fetch_one(&mut *x).await?;
         Filed { id, version }
     });
     rollup_report(tx, r.enterprise_id, r.report_date).await?;
@@ -560,16 +600,8 @@ pub async fn insert_reports(
 ) -> Result<()> {
     for chunk in rows.chunks(1000) {
         on_tx!(tx, x => {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO daily_reports (enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, \
-                 in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by, filed_at) ");
-            qb.push_values(chunk, |mut b, r| {
-                b.push_bind(r.enterprise_id).push_bind(r.report_date).push_bind(1i64).push_bind(true)
-                    .push_bind(r.status.as_str()).push_bind(r.on_duty).push_bind(r.back_from_outside)
-                    .push_bind(r.in_quarantine).push_bind(r.abnormal_temps).push_bind(r.mask_days)
-                    .push_bind(r.disinfectant_days).push_bind(r.checks_passed).push_bind(r.output)
-                    .push_bind(r.problems.as_str()).push_bind(r.filed_by.as_str()).push_bind(filed_at(r));
-            });
+            let mut qb = sqlx::QueryBuilder::new(INSERT_COLUMNS);
+            qb.push_values(chunk, |mut b, r| push_filing!(b, &Filing::plain(r, filed_at(r)), 1i64));
             qb.build().execute(&mut *x).await?;
         });
     }
