@@ -97,10 +97,19 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['deskt
     assert.match(await page.textContent('#report'), /已按上次日报（\d{4}-\d{2}-\d{2}）预填/);
     const last = await page.inputValue('input[name=on_duty]');
     assert.match(last, /^\d+$/);
+    // The confirmation is offered but not asked for until the figures look odd.
+    assert.equal(await page.getAttribute('input[name=confirm_implausible]', 'required'), null);
     await page.fill('input[name=on_duty]', '999999');
-    await Promise.all([page.waitForNavigation(), page.click('#report button[type=submit]')]);
+    // The form goes through the phone's outbox: the server's doubts are listed on the page,
+    // which stays, and the confirmation is now asked for.
+    await page.click('#report button[type=submit]');
+    await page.waitForSelector('#doubts');
     assert.match(await page.textContent('#doubts'), /多于登记的正常用工/);
     assert.equal(await page.inputValue('input[name=on_duty]'), '999999');
+    assert.notEqual(await page.getAttribute('input[name=confirm_implausible]', 'required'), null);
+    assert.match(await page.textContent('#report button[type=submit]'), /确认无误，仍然报送/);
+    // Nothing was filed, and nothing waits in the outbox to be sent again.
+    assert.deepEqual(await page.evaluate(async () => (await window.dtOutbox.all()).map((r) => r.state)), []);
     await page.screenshot({ path: join(shots, `report-doubts-${label}.png`), fullPage: true });
     await page.check('input[name=confirm_implausible]');
     await Promise.all([page.waitForNavigation(), page.click('#report button[type=submit]')]);

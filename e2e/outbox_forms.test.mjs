@@ -93,14 +93,15 @@ test('a daily report filed with no signal and a wrong figure is refused, correct
   await page.reload();
   await waitFor(() => page.evaluate(async (p) => !!(await caches.match(p)), formPath), 'the form kept');
   const problems = `离线日报测试 ${Date.now()}`;
+  // One more on duty than the last report the form starts from: nothing odd about it.
+  const onDuty = String(Number(await page.inputValue('#report-form input[name=on_duty]')) + 1);
 
   // No signal: the page still opens, and the report waits on the phone.
   await context.setOffline(true);
   await page.reload();
   await page.waitForSelector('#report-form');
-  await page.fill('#report-form input[name=on_duty]', '80');
+  await page.fill('#report-form input[name=on_duty]', onDuty);
   await page.fill('#report-form input[name=checks_passed]', '7');
-  await page.fill('#report-form input[name=output]', '120');
   await page.fill('#report-form input[name=problems]', problems);
   await page.click('#report-form button[type=submit]');
   await page.waitForFunction(() => {
@@ -123,7 +124,7 @@ test('a daily report filed with no signal and a wrong figure is refused, correct
   await waiting.locator('button:has-text("修改")').click();
   await page.waitForSelector('#report-form[data-replaces]');
   assert.equal(await page.inputValue('#report-form input[name=checks_passed]'), '7');
-  assert.equal(await page.inputValue('#report-form input[name=on_duty]'), '80');
+  assert.equal(await page.inputValue('#report-form input[name=on_duty]'), onDuty);
   await page.fill('#report-form input[name=checks_passed]', '5');
   await page.click('#report-form button[type=submit]');
   await page.waitForURL(/done=filed/);
@@ -132,5 +133,68 @@ test('a daily report filed with no signal and a wrong figure is refused, correct
   assert.equal(left.pending + left.refused, 0, JSON.stringify(left));
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.screenshot({ path: join(shots, '67-report-filed-desktop.png'), fullPage: true });
+  await context.close();
+});
+
+test('a daily report with odd figures sent from the outbox is asked about, confirmed on its form and arrives once', async () => {
+  const { context, page } = await live.loggedIn('liaison', phone);
+  await page.goto(`${live.base}/enterprises`);
+  const href = await page.getAttribute('td a[href^="/enterprises/"] >> nth=1', 'href');
+  const enterprise = Number(href.split('/')[2]);
+  const formPath = `/enterprises/${enterprise}`;
+  await page.goto(`${live.base}${formPath}`);
+  await page.waitForSelector('#report-form');
+  const api = `/api/v1/enterprises/${enterprise}/reports`;
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await waitFor(() => page.evaluate(async (p) => !!(await caches.match(p)), formPath), 'the form kept');
+  const problems = `离线异常日报测试 ${Date.now()}`;
+
+  // No signal: more on duty than the enterprise employs, kept on the phone.
+  await context.setOffline(true);
+  await page.reload();
+  await page.waitForSelector('#report-form');
+  await page.fill('#report-form input[name=on_duty]', '999999');
+  await page.fill('#report-form input[name=problems]', problems);
+  await page.click('#report-form button[type=submit]');
+  await page.waitForFunction(() => {
+    const el = document.querySelector('#outbox .count.pending');
+    return el && el.textContent.includes('待发送 1');
+  });
+
+  // Signal again: the server asks about the figure; the record waits with the doubt, is not
+  // sent again by itself, and nothing is filed.
+  await context.setOffline(false);
+  await waitFor(async () => (await outbox(page)).pending === 0, 'the outbox sent');
+  assert.deepEqual(await outbox(page), { pending: 0, sent: 0, refused: 1 });
+  const waiting = page.locator('#outbox .outbox-list.refused li');
+  assert.match(await waiting.locator('p.error').textContent(), /多于登记的正常用工/);
+  const posts = [];
+  page.on('request', (r) => { if (r.method() === 'POST') posts.push(r.url()); });
+  await page.click('#outbox-sync');
+  await page.waitForTimeout(1000);
+  assert.deepEqual(posts, [], 'a refused record is not sent again by itself');
+  assert.equal(await onServer(page, api, 'problems', problems), 0);
+  await page.screenshot({ path: join(shots, '68-report-doubt-waiting.png'), fullPage: true });
+
+  // On its form: the doubt listed, the figure kept, the confirmation asked for.
+  await waiting.locator('button:has-text("修改")').click();
+  await page.waitForSelector('#report-form[data-replaces]');
+  await page.waitForSelector('#doubts');
+  assert.match(await page.textContent('#doubts'), /多于登记的正常用工/);
+  assert.equal(await page.inputValue('#report-form input[name=on_duty]'), '999999');
+  assert.notEqual(await page.getAttribute('#report-form input[name=confirm_implausible]', 'required'), null);
+  await page.screenshot({ path: join(shots, '69-report-doubt-form.png'), fullPage: true });
+  await page.check('#report-form input[name=confirm_implausible]');
+  await Promise.all([page.waitForNavigation(), page.click('#report-form button[type=submit]')]);
+  await page.waitForURL(/done=filed/);
+  assert.equal(await onServer(page, api, 'problems', problems), 1, 'it arrives once');
+  const list = await page.evaluate(async (p) => (await (await fetch(p, { cache: 'no-store' })).json()), api);
+  const filed = list.find((r) => r.problems === problems);
+  assert.equal(filed.confirmed_implausible, true);
+  assert.equal(filed.on_duty, 999999);
+  const left = await outbox(page);
+  assert.equal(left.pending + left.refused, 0, JSON.stringify(left));
+  assert.match(await page.textContent('main'), /经确认的异常数/);
   await context.close();
 });

@@ -89,6 +89,15 @@
     return s && s.selectedIndex >= 0 ? s.options[s.selectedIndex].text : "";
   }
 
+  // The daily report's form asking to confirm figures found odd (the box required, the
+  // button saying so), or not.
+  function askToConfirm(form, on) {
+    var box = form.querySelector("input[name=confirm_implausible]");
+    if (box) box.required = on;
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.textContent = on ? "确认无误，仍然报送" : "提交日报";
+  }
+
   var KINDS = {
     // A monitoring case's follow-up. Nothing of the person is kept with it: the line reads
     // by temperature and time only.
@@ -133,11 +142,33 @@
       summary: function (body) {
         return (document.title.split(" · ")[0] || "") + " " + body.report_date + " · 在岗 " + body.on_duty;
       },
+      // Figures the server found odd: listed above the form, which then asks to confirm them.
+      doubts: function (form, doubts) {
+        var box = document.getElementById("doubts");
+        if (!box) {
+          box = el("div", "error");
+          box.id = "doubts";
+          box.setAttribute("role", "alert");
+          form.parentNode.insertBefore(box, form);
+        }
+        box.textContent = "";
+        box.appendChild(el("p", "", "以下数字看似异常，请核对："));
+        var ul = el("ul");
+        doubts.forEach(function (d) { ul.appendChild(el("li", "", d)); });
+        box.appendChild(ul);
+        box.appendChild(el("p", "", "如确属实际情况，请勾选“确认无误，仍然报送”后再提交。"));
+        askToConfirm(form, true);
+        box.scrollIntoView({ block: "start" });
+      },
       reset: function (form) {
         var day = form.querySelector("input[name=report_date]");
         var keep = day ? day.value : "";
         form.reset();
         if (day) day.value = keep;
+        // The figures asked about are gone with them.
+        var box = document.getElementById("doubts");
+        if (box) box.parentNode.removeChild(box);
+        askToConfirm(form, false);
       }
     },
     passage: {
@@ -232,6 +263,9 @@
       var fields = e.fields || {};
       var details = Object.keys(fields).map(function (k) { return fields[k]; })
         .filter(function (m) { return typeof m === "string" && m !== msg; });
+      // Figures that look odd: the message lists them already; each is kept to be shown
+      // on the form, where the user confirms them or corrects them.
+      if (e.code === "implausible") return { message: msg, code: e.code, doubts: details };
       return { message: msg + (details.length ? "：" + details.join("；") : ""), code: e.code || "" };
     }, function () { return { message: "服务器退回（" + resp.status + "）", code: "" }; });
   }
@@ -272,7 +306,7 @@
       }
       return refusal(resp).then(function (r) {
         if (r.code === "csrf") return "expired";
-        rec.state = "refused"; rec.message = r.message;
+        rec.state = "refused"; rec.message = r.message; rec.doubts = r.doubts || null;
         return put(OUT, rec).then(function () { return "refused"; });
       });
     }, function () { return "later"; }); });
@@ -469,7 +503,12 @@
         fill(form, kind, r.fields);
         form.setAttribute("data-replaces", r.key);
         form.setAttribute("data-made-at", r.made_at);
-        notice(form, "正在修改被退回的记录：" + (r.message || ""), "error");
+        if (r.doubts && r.doubts.length && kind.doubts) {
+          notice(form, "正在核对被退回的记录：数字看似异常。", "error");
+          kind.doubts(form, r.doubts);
+        } else {
+          notice(form, "正在修改被退回的记录：" + (r.message || ""), "error");
+        }
       });
     }
     form.addEventListener("submit", function (e) {
@@ -507,9 +546,17 @@
           return;
         }
         if (res === "refused") {
-          // Refused while the user is at the form: said here, the form keeps what was typed.
-          notice(form, rec.message, "error");
-          return del(OUT, rec.key).then(render);
+          // Refused while the user is at the form: said here, the form keeps what was typed;
+          // figures found odd are listed, to be confirmed or corrected.
+          return del(OUT, rec.key).then(function () {
+            if (rec.doubts && rec.doubts.length && kind.doubts) {
+              var said = form.parentNode.querySelector(".outbox-notice");
+              if (said) said.parentNode.removeChild(said);
+              kind.doubts(form, rec.doubts);
+            } else {
+              notice(form, rec.message, "error");
+            }
+          }).then(render);
         }
         kind.reset(form);
         if (res === "sent") notice(form, kind.label + "已提交：" + rec.summary);
