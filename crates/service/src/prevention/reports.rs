@@ -127,7 +127,9 @@ impl App {
             zero_report: f.is_zero(),
             remarks,
             filed_by: actor.username.clone(),
-            filed_at: self.clock.now(),
+            // To the second, as the lists bounded by the app's now read it: a report is not
+            // "of a later time" for the rest of the second it was filed in.
+            filed_at: self.now(),
         };
         let Some(id) = store::insert_report(&mut tx, &row).await? else {
             return Err(ServiceError::conflict(
