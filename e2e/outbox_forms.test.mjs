@@ -198,3 +198,54 @@ test('a daily report with odd figures sent from the outbox is asked about, confi
   assert.match(await page.textContent('main'), /经确认的异常数/);
   await context.close();
 });
+
+test('a grid\'s zero report recorded with no signal waits through a reload and arrives once', async () => {
+  const { context, page } = await live.loggedIn('grid_worker', phone);
+  const grid = '632801001001001';
+  // A day before the demo's story: nothing recorded, no report yet, so the form offers the
+  // zero report.
+  const day = '2020-01-20';
+  const api = `/api/v1/grids/${grid}/reports`;
+  await page.goto(`${live.base}/grids/${grid}?date=${day}`);
+  await page.waitForSelector('#grid-report-form button[name=zero_report]');
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  const remarks = `离线零报告测试 ${Date.now()}`;
+
+  // No signal: the report waits on the phone, and still waits after a reload (the grid's
+  // page is not kept: the reload shows the offline page, with the outbox).
+  await context.setOffline(true);
+  await page.fill('#grid-report-form textarea[name=remarks]', remarks);
+  await page.click('#grid-report-form button[type=submit]');
+  await page.waitForFunction(() => {
+    const el = document.querySelector('#outbox .count.pending');
+    return el && el.textContent.includes('待发送 1');
+  });
+  await page.screenshot({ path: join(shots, '70-offline-zero-report.png'), fullPage: true });
+  await page.reload();
+  await page.waitForFunction(() => {
+    const el = document.querySelector('#outbox .count.pending');
+    return el && el.textContent.includes('待发送 1');
+  });
+  assert.deepEqual(await outbox(page), { pending: 1, sent: 0, refused: 0 });
+
+  // Signal again: sent once, a zero report of that day, dated by the phone.
+  await context.setOffline(false);
+  await waitFor(async () => (await outbox(page)).pending === 0, 'the outbox sent');
+  assert.deepEqual(await outbox(page), { pending: 0, sent: 1, refused: 0 });
+  assert.equal(await onServer(page, api, 'remarks', remarks), 1, 'the report arrives');
+  const list = await page.evaluate(async (p) => (await (await fetch(p, { cache: 'no-store' })).json()), api);
+  const filed = list.find((r) => r.remarks === remarks);
+  assert.equal(filed.report_date, day);
+  assert.equal(filed.zero_report, true);
+
+  // A second sync sends nothing more.
+  const posts = [];
+  page.on('request', (r) => { if (r.method() === 'POST') posts.push(r.url()); });
+  await page.click('#outbox-sync');
+  await page.waitForTimeout(1000);
+  assert.deepEqual(posts, []);
+  assert.equal(await onServer(page, api, 'remarks', remarks), 1, 'nothing written twice');
+  await page.goto(`${live.base}/grids/${grid}?date=${day}`);
+  assert.match(await page.textContent('#filed'), /已报送（零报告）/);
+  await context.close();
+});

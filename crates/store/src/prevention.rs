@@ -499,6 +499,8 @@ row_and_new! {
     #[derive(Debug, Clone)]
     pub struct NewGridReport {
         pub figures: DayFigures,
+        /// The phone's time of filing, when it came from an outbox.
+        pub made_at: Option<DateTime<Utc>>,
     }
     both {
         pub grid_code: String,
@@ -517,11 +519,11 @@ const REPORT_COLUMNS: &str = "id, grid_code, report_date, screened, arrivals, hi
 pub async fn insert_report(tx: &mut Tx, r: &NewGridReport) -> Result<Option<i64>> {
     let id: Option<i64> = on_tx!(tx, x => sqlx::query_scalar(
         "INSERT INTO grid_reports (grid_code, report_date, screened, arrivals, high_risk, publicity, incidents, zero_report, \
-         remarks, filed_by, filed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         remarks, filed_by, filed_at, made_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (grid_code, report_date) DO NOTHING RETURNING id")
         .bind(&r.grid_code).bind(r.report_date).bind(r.figures.screened).bind(r.figures.arrivals)
         .bind(r.figures.high_risk).bind(r.figures.publicity).bind(r.figures.incidents).bind(r.zero_report)
-        .bind(&r.remarks).bind(&r.filed_by).bind(r.filed_at).fetch_optional(&mut *x).await?);
+        .bind(&r.remarks).bind(&r.filed_by).bind(r.filed_at).bind(r.made_at).fetch_optional(&mut *x).await?);
     Ok(id)
 }
 

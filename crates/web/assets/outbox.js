@@ -171,6 +171,21 @@
         askToConfirm(form, false);
       }
     },
+    // A grid's daily report, or its zero report (the form offers the one the day allows):
+    // the day and the remarks; the figures are counted by the server from the day's records.
+    gridreport: {
+      label: "网格日报",
+      timeField: "made_at",
+      body: function (form, ps) {
+        return {
+          report_date: first(ps, "report_date").trim(),
+          remarks: first(ps, "remarks"),
+          zero_report: !!form.querySelector("button[name=zero_report]")
+        };
+      },
+      summary: function (body) { return body.report_date + (body.zero_report ? " · 零报告" : ""); },
+      reset: function (form) { form.reset(); }
+    },
     passage: {
       label: "通行登记",
       timeField: "passed_at",

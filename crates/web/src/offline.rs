@@ -59,8 +59,9 @@ pub const FORMS: &[&str] = &[r"^/checkpoints/\d+/passage$", r"^/tickets/new$"];
 
 /// Phone forms kept only once opened (many pages link to them, a list to hundreds): an
 /// enterprise's page, with its daily report form. A monitoring case's page (its follow-up
-/// form) is not kept at all: it shows the person's name, ID number and telephone; its form
-/// still goes through the outbox when the signal drops while it is open.
+/// form) and a grid's page (its daily report form) are not kept at all: they show people's
+/// names, ID numbers and telephones; their forms still go through the outbox when the
+/// signal drops while they are open.
 pub const FORMS_OPENED: &[&str] = &[r"^/enterprises/\d+$"];
 
 /// The page a phone is shown when it asks with no signal for a page it has not kept.

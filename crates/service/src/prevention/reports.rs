@@ -97,6 +97,13 @@ impl App {
         let g = self
             .grid_with(actor, Permission::WriteGridWork, raw)
             .await?;
+        let made_at = crate::input::phone_time(
+            "made_at",
+            "报送时间",
+            input.made_at.as_deref(),
+            self.now(),
+            self.phone_time_max_hours,
+        )?;
         let date = parse_date("report_date", &input.report_date)?;
         if date >= self.today() {
             return Err(ServiceError::invalid(
@@ -130,6 +137,7 @@ impl App {
             // To the second, as the lists bounded by the app's now read it: a report is not
             // "of a later time" for the rest of the second it was filed in.
             filed_at: self.now(),
+            made_at,
         };
         let Some(id) = store::insert_report(&mut tx, &row).await? else {
             return Err(ServiceError::conflict(

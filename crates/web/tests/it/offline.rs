@@ -274,6 +274,42 @@ async fn enterprise_and_day(t: &TestApp) -> (i64, String) {
     (e, day)
 }
 
+/// A record sent as the outbox sends it: where, with which key and body; the table it is
+/// written to (with the phone's `made_at` and the server's `filed_at`) and its audit action.
+struct Sent<'a> {
+    path: &'a str,
+    key: &'a str,
+    body: &'a Value,
+    table: &'a str,
+    action: &'a str,
+}
+
+/// Sends a record as the outbox does, then again as a retry would: written and audited
+/// once, with the phone's time kept beside (and before) the server's; answers each retry
+/// with the record written.
+async fn written_once_at_the_phones_time(t: &TestApp, b: &Browser<'_>, s: &Sent<'_>) {
+    let all = format!("SELECT COUNT(*) FROM {}", s.table);
+    let before = t.count(&all).await;
+    let audits = t.audit_count(s.action).await;
+    let first = send_as_outbox(b, s.path, s.key, s.body).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let id = first.json()["id"].as_i64().expect("id");
+    let stored = t
+        .count(&format!(
+            "SELECT COUNT(*) FROM {} WHERE id = {id} AND made_at IS NOT NULL AND made_at < filed_at",
+            s.table
+        ))
+        .await;
+    assert_eq!(stored, 1, "the phone's time and the server's are both kept");
+    for _ in 0..3 {
+        let again = send_as_outbox(b, s.path, s.key, s.body).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+        assert_eq!(again.json()["id"].as_i64(), Some(id));
+    }
+    assert_eq!(t.count(&all).await, before + 1);
+    assert_eq!(t.audit_count(s.action).await, audits + 1);
+}
+
 /// A day's report; its figures are confirmed, as they are not what is tried here.
 fn report(made_at: &str, day: &str, on_duty: i64) -> Value {
     json!({"made_at": made_at, "report_date": day, "status": "resumed", "on_duty": on_duty,
@@ -336,30 +372,17 @@ async fn a_replayed_report_is_written_once_at_the_phones_time(engine: Engine) {
     let path = format!("/api/v1/enterprises/{e}/reports");
     let now = t.app.clock.now();
     let before = t.count("SELECT COUNT(*) FROM daily_reports").await;
-    let audits = t.audit_count("report.file").await;
     let key = "2a4c6e80-9b1d-4f3a-8c5e-7d9f1b3d5f70";
     let made = (now - chrono::Duration::hours(5)).to_rfc3339();
     let body = report(&made, &day, 120);
-    let first = send_as_outbox(&b, &path, key, &body).await;
-    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
-    let rid = first.json()["id"].as_i64().expect("id");
-    // The phone's time of filing kept beside the server's.
-    let stored = t
-        .count(&format!(
-            "SELECT COUNT(*) FROM daily_reports WHERE id = {rid} AND made_at IS NOT NULL AND made_at < filed_at"
-        ))
-        .await;
-    assert_eq!(stored, 1, "the phone's time and the server's are both kept");
-    for _ in 0..3 {
-        let again = send_as_outbox(&b, &path, key, &body).await;
-        assert_eq!(again.status, StatusCode::OK, "{}", again.text);
-        assert_eq!(again.json()["id"].as_i64(), Some(rid));
-    }
-    assert_eq!(
-        t.count("SELECT COUNT(*) FROM daily_reports").await,
-        before + 1
-    );
-    assert_eq!(t.audit_count("report.file").await, audits + 1);
+    let sent = Sent {
+        path: &path,
+        key,
+        body: &body,
+        table: "daily_reports",
+        action: "report.file",
+    };
+    written_once_at_the_phones_time(&t, &b, &sent).await;
     // The same key on another body: refused, naming the key, no new version.
     let r = send_as_outbox(&b, &path, key, &report(&made, &day, 121)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
@@ -436,8 +459,53 @@ async fn a_followup_or_report_phone_time_out_of_bounds_is_refused(engine: Engine
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 }
 
+/// A grid's daily report sent by the phone's outbox: dated by the phone beside the server's
+/// time of receiving it, written once however often it is sent, and refused (naming the
+/// field, nothing written) when the phone's time is out of bounds.
+async fn a_grid_report_from_the_outbox_is_written_once_at_the_phones_time(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut gw = Browser::new(&t);
+    gw.login("grid_worker").await;
+    let grid = "632801001001001";
+    let path = format!("/api/v1/grids/{grid}/reports");
+    let now = t.app.clock.now();
+    let day = (now + chrono::Duration::hours(8) - chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    let reports = t.count("SELECT COUNT(*) FROM grid_reports").await;
+    let body = |at: chrono::DateTime<chrono::Utc>| json!({"made_at": at.to_rfc3339(), "report_date": day, "remarks": "离线报送"});
+    for (i, (at, says)) in [
+        (now - chrono::Duration::hours(73), "72 小时"),
+        (now + chrono::Duration::hours(1), "不能晚于现在"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let key = format!("5b2e1d3c-7a4f-4b6e-8d90-00000000000{i}");
+        let r = send_as_outbox(&gw, &path, &key, &body(*at)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let msg = r.json()["error"]["fields"]["made_at"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        assert!(msg.contains(says) && msg.contains("报送时间"), "{}", r.text);
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM grid_reports").await, reports);
+
+    let made = body(now - chrono::Duration::hours(4));
+    let sent = Sent {
+        path: &path,
+        key: "5b2e1d3c-7a4f-4b6e-8d90-000000000010",
+        body: &made,
+        table: "grid_reports",
+        action: "grid_report.file",
+    };
+    written_once_at_the_phones_time(&t, &gw, &sent).await;
+}
+
 on_both_engines!(
     a_replayed_followup_is_written_once_at_the_phones_time,
+    a_grid_report_from_the_outbox_is_written_once_at_the_phones_time,
     a_replayed_report_is_written_once_at_the_phones_time,
     a_followup_or_report_phone_time_out_of_bounds_is_refused,
     the_service_worker_keeps_only_the_shell_and_the_forms,
