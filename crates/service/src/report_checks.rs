@@ -6,7 +6,6 @@
 use crate::resumption::{ReportInput, ReportView};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::resumption::OperatingStatus;
-use dualtrack_domain::role::Permission;
 use dualtrack_store::decode;
 use dualtrack_store::resumption::{self as store, EnterpriseRow, NewReport};
 
@@ -43,14 +42,7 @@ impl App {
         actor: &Actor,
         id: i64,
     ) -> ServiceResult<Option<ReportView>> {
-        self.require(
-            actor,
-            Permission::ReadResumption,
-            "企业日报",
-            &id.to_string(),
-        )
-        .await?;
-        self.enterprise_in_scope(actor, id).await?;
+        self.reports_readable(actor, id).await?;
         store::last_report(&self.db, id, None, self.now())
             .await?
             .map(report_view)

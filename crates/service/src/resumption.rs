@@ -314,6 +314,23 @@ fn count(field: &'static str, label: &str, v: i64) -> ServiceResult<i64> {
 }
 
 impl App {
+    /// An enterprise whose reports the actor may read: the permission to read them, then the
+    /// enterprise in the actor's scope.
+    pub(crate) async fn reports_readable(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<EnterpriseRow> {
+        self.require(
+            actor,
+            Permission::ReadResumption,
+            "企业日报",
+            &id.to_string(),
+        )
+        .await?;
+        self.enterprise_in_scope(actor, id).await
+    }
+
     pub(crate) async fn enterprise_in_scope(
         &self,
         actor: &Actor,
@@ -528,14 +545,7 @@ impl App {
     /// The report `rid` of the enterprise `id`.
     /// (Found by its id, not among the latest versions: a retry may come long after.)
     async fn report_of(&self, actor: &Actor, id: i64, rid: i64) -> ServiceResult<ReportView> {
-        self.require(
-            actor,
-            Permission::ReadResumption,
-            "企业日报",
-            &id.to_string(),
-        )
-        .await?;
-        self.enterprise_in_scope(actor, id).await?;
+        self.reports_readable(actor, id).await?;
         store::report(&self.db, id, rid)
             .await?
             .ok_or_else(|| ServiceError::Internal("日报未找到".into()))
@@ -639,14 +649,7 @@ impl App {
         actor: &Actor,
         id: i64,
     ) -> ServiceResult<Vec<ReportView>> {
-        self.require(
-            actor,
-            Permission::ReadResumption,
-            "企业日报",
-            &id.to_string(),
-        )
-        .await?;
-        self.enterprise_in_scope(actor, id).await?;
+        self.reports_readable(actor, id).await?;
         store::reports(&self.db, id, self.now())
             .await?
             .into_iter()
