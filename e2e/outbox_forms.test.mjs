@@ -7,31 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { shots, liveDemo } from './server.mjs';
+import { outbox, waitFor, pendingShown, keptReportForm } from './outbox_helpers.mjs';
 
 const live = liveDemo();
 
 const phone = { viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true };
-
-/** The outbox's records of this account, by state. */
-async function outbox(page) {
-  return page.evaluate(async () => {
-    const rs = await window.dtOutbox.all();
-    const n = { pending: 0, sent: 0, refused: 0 };
-    rs.forEach((r) => { n[r.state]++; });
-    return n;
-  });
-}
-
-async function waitFor(fn, what, ms = 30000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`waited in vain for ${what}: ${JSON.stringify(last)}`);
-}
 
 /** How many records of a list API answer carry `value` in `field` (asked as the page). */
 async function onServer(page, path, field, value) {
@@ -56,10 +36,7 @@ test('a follow-up recorded with no signal arrives once; a second sync sends noth
   await page.fill('#followup-form input[name=temperature]', '36.6');
   await page.fill('#followup-form input[name=note]', note);
   await page.click('#followup-form button[type=submit]');
-  await page.waitForFunction(() => {
-    const el = document.querySelector('#outbox .count.pending');
-    return el && el.textContent.includes('待发送 1');
-  });
+  await pendingShown(page, 1);
   assert.deepEqual(await outbox(page), { pending: 1, sent: 0, refused: 0 });
   await page.screenshot({ path: join(shots, '64-offline-followup.png'), fullPage: true });
 
@@ -81,17 +58,7 @@ test('a follow-up recorded with no signal arrives once; a second sync sends noth
 
 test('a daily report filed with no signal and a wrong figure is refused, corrected and arrives', async () => {
   const { context, page } = await live.loggedIn('liaison', phone);
-  await page.goto(`${live.base}/enterprises`);
-  const href = await page.getAttribute('td a[href^="/enterprises/"]', 'href');
-  const enterprise = Number(href.split('/')[2]);
-  const formPath = `/enterprises/${enterprise}`;
-  await page.goto(`${live.base}${formPath}`);
-  await page.waitForSelector('#report-form');
-  const api = `/api/v1/enterprises/${enterprise}/reports`;
-  // The service worker takes the page and keeps the form.
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  await page.reload();
-  await waitFor(() => page.evaluate(async (p) => !!(await caches.match(p)), formPath), 'the form kept');
+  const { api } = await keptReportForm(live, page, 0);
   const problems = `离线日报测试 ${Date.now()}`;
   // One more on duty than the last report the form starts from: nothing odd about it.
   const onDuty = String(Number(await page.inputValue('#report-form input[name=on_duty]')) + 1);
@@ -104,10 +71,7 @@ test('a daily report filed with no signal and a wrong figure is refused, correct
   await page.fill('#report-form input[name=checks_passed]', '7');
   await page.fill('#report-form input[name=problems]', problems);
   await page.click('#report-form button[type=submit]');
-  await page.waitForFunction(() => {
-    const el = document.querySelector('#outbox .count.pending');
-    return el && el.textContent.includes('待发送 1');
-  });
+  await pendingShown(page, 1);
   await page.screenshot({ path: join(shots, '65-offline-report.png'), fullPage: true });
 
   // Signal again: refused, waiting with the server's message.
@@ -138,16 +102,7 @@ test('a daily report filed with no signal and a wrong figure is refused, correct
 
 test('a daily report with odd figures sent from the outbox is asked about, confirmed on its form and arrives once', async () => {
   const { context, page } = await live.loggedIn('liaison', phone);
-  await page.goto(`${live.base}/enterprises`);
-  const href = await page.getAttribute('td a[href^="/enterprises/"] >> nth=1', 'href');
-  const enterprise = Number(href.split('/')[2]);
-  const formPath = `/enterprises/${enterprise}`;
-  await page.goto(`${live.base}${formPath}`);
-  await page.waitForSelector('#report-form');
-  const api = `/api/v1/enterprises/${enterprise}/reports`;
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  await page.reload();
-  await waitFor(() => page.evaluate(async (p) => !!(await caches.match(p)), formPath), 'the form kept');
+  const { api } = await keptReportForm(live, page, 1);
   const problems = `离线异常日报测试 ${Date.now()}`;
 
   // No signal: more on duty than the enterprise employs, kept on the phone.
@@ -157,10 +112,7 @@ test('a daily report with odd figures sent from the outbox is asked about, confi
   await page.fill('#report-form input[name=on_duty]', '999999');
   await page.fill('#report-form input[name=problems]', problems);
   await page.click('#report-form button[type=submit]');
-  await page.waitForFunction(() => {
-    const el = document.querySelector('#outbox .count.pending');
-    return el && el.textContent.includes('待发送 1');
-  });
+  await pendingShown(page, 1);
 
   // Signal again: the server asks about the figure; the record waits with the doubt, is not
   // sent again by itself, and nothing is filed.
@@ -216,16 +168,10 @@ test('a grid\'s zero report recorded with no signal waits through a reload and a
   await context.setOffline(true);
   await page.fill('#grid-report-form textarea[name=remarks]', remarks);
   await page.click('#grid-report-form button[type=submit]');
-  await page.waitForFunction(() => {
-    const el = document.querySelector('#outbox .count.pending');
-    return el && el.textContent.includes('待发送 1');
-  });
+  await pendingShown(page, 1);
   await page.screenshot({ path: join(shots, '70-offline-zero-report.png'), fullPage: true });
   await page.reload();
-  await page.waitForFunction(() => {
-    const el = document.querySelector('#outbox .count.pending');
-    return el && el.textContent.includes('待发送 1');
-  });
+  await pendingShown(page, 1);
   assert.deepEqual(await outbox(page), { pending: 1, sent: 0, refused: 0 });
 
   // Signal again: sent once, a zero report of that day, dated by the phone.

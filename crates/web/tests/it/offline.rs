@@ -310,6 +310,26 @@ async fn written_once_at_the_phones_time(t: &TestApp, b: &Browser<'_>, s: &Sent<
     assert_eq!(t.audit_count(s.action).await, audits + 1);
 }
 
+/// A key sent again with another body (to the path and key given): refused, naming the key;
+/// `all` still counts `n`.
+async fn another_body_is_refused(
+    t: &TestApp,
+    b: &Browser<'_>,
+    (path, key): (&str, &str),
+    other: &Value,
+    all: &str,
+    n: i64,
+) {
+    let r = send_as_outbox(b, path, key, other).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.json()["error"]["fields"]["idempotency_key"].is_string(),
+        "{}",
+        r.text
+    );
+    assert_eq!(t.count(all).await, n);
+}
+
 /// A day's report; its figures are confirmed, as they are not what is tried here.
 fn report(made_at: &str, day: &str, on_duty: i64) -> Value {
     json!({"made_at": made_at, "report_date": day, "status": "resumed", "on_duty": on_duty,
@@ -351,17 +371,8 @@ async fn a_replayed_followup_is_written_once_at_the_phones_time(engine: Engine) 
     // The same key on another body: refused, naming the key.
     let mut other = body.clone();
     other["temperature"] = json!(36.9);
-    let r = send_as_outbox(&b, &path, key, &other).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    assert!(
-        r.json()["error"]["fields"]["idempotency_key"].is_string(),
-        "{}",
-        r.text
-    );
-    assert_eq!(
-        t.count("SELECT COUNT(*) FROM monitoring_followups").await,
-        before + 1
-    );
+    let all = "SELECT COUNT(*) FROM monitoring_followups";
+    another_body_is_refused(&t, &b, (&path, key), &other, all, before + 1).await;
 }
 
 async fn a_replayed_report_is_written_once_at_the_phones_time(engine: Engine) {
@@ -384,17 +395,9 @@ async fn a_replayed_report_is_written_once_at_the_phones_time(engine: Engine) {
     };
     written_once_at_the_phones_time(&t, &b, &sent).await;
     // The same key on another body: refused, naming the key, no new version.
-    let r = send_as_outbox(&b, &path, key, &report(&made, &day, 121)).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    assert!(
-        r.json()["error"]["fields"]["idempotency_key"].is_string(),
-        "{}",
-        r.text
-    );
-    assert_eq!(
-        t.count("SELECT COUNT(*) FROM daily_reports").await,
-        before + 1
-    );
+    let other = report(&made, &day, 121);
+    let all = "SELECT COUNT(*) FROM daily_reports";
+    another_body_is_refused(&t, &b, (&path, key), &other, all, before + 1).await;
 }
 
 async fn a_followup_or_report_phone_time_out_of_bounds_is_refused(engine: Engine) {

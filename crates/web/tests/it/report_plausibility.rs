@@ -191,22 +191,11 @@ async fn the_daily_form_starts_from_the_last_report_and_asks_to_confirm(engine: 
         "{}",
         page.text
     );
-    assert!(
-        page.text.contains(&format!(
-            "name=\"on_duty\" inputmode=\"numeric\" value=\"{}\"",
-            last["on_duty"]
-        )),
-        "{}",
-        page.text
-    );
-    assert!(
-        page.text.contains(&format!(
-            "name=\"output\" inputmode=\"numeric\" value=\"{}\"",
-            last["output"]
-        )),
-        "{}",
-        page.text
-    );
+    for field in ["on_duty", "output"] {
+        let value = &last[field];
+        let input = format!("name=\"{field}\" inputmode=\"numeric\" value=\"{value}\"");
+        assert!(page.text.contains(&input), "{input}: {}", page.text);
+    }
     assert!(
         page.text.contains("value=\"resumed\" selected"),
         "{}",
