@@ -173,6 +173,9 @@ test('a grid\'s zero report recorded with no signal waits through a reload and a
   await page.reload();
   await pendingShown(page, 1);
   assert.deepEqual(await outbox(page), { pending: 1, sent: 0, refused: 0 });
+  // Were it refused, it would be corrected on the grid's page of that day.
+  const kept = await page.evaluate(async () => (await window.dtOutbox.all()).map((r) => r.page));
+  assert.deepEqual(kept, [`/grids/${grid}?date=${day}`]);
 
   // Signal again: sent once, a zero report of that day, dated by the phone.
   await context.setOffline(false);

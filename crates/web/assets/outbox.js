@@ -184,6 +184,8 @@
         };
       },
       summary: function (body) { return body.report_date + (body.zero_report ? " · 零报告" : ""); },
+      // The grid's page of that day, where a refused report is corrected.
+      page: function (body) { return location.pathname + "?date=" + encodeURIComponent(body.report_date); },
       reset: function (form) { form.reset(); }
     },
     passage: {
@@ -535,7 +537,7 @@
       var body = kind.body(form, ps);
       var rec = {
         key: uuid(), user: user(), kind: form.getAttribute("data-outbox"), label: kind.label,
-        api: form.getAttribute("data-api"), page: location.pathname, made_at: madeAt,
+        api: form.getAttribute("data-api"), page: kind.page ? kind.page(body) : location.pathname, made_at: madeAt,
         body: body, fields: ps, summary: kind.summary(body), state: "pending"
       };
       var replaces = form.getAttribute("data-replaces");
