@@ -31,6 +31,7 @@ pub mod places;
 pub mod prevention;
 pub mod projects;
 pub mod punctuality;
+pub mod report_checks;
 pub mod resumption;
 pub mod second_factor;
 pub mod spreadsheet;

@@ -130,6 +130,8 @@ impl PeopleNames {
         }
         if username.starts_with("cli:") {
             "服务器命令行".into()
+        } else if username == "demo" {
+            "演示数据".into()
         } else if username.starts_with("system:scheduler") {
             "督办调度（系统）".into()
         } else if username.starts_with("system") {

@@ -17,6 +17,7 @@ pub fn correctable(e: ServiceError) -> Result<(StatusCode, String), PageError> {
     match e {
         ServiceError::Invalid { .. }
         | ServiceError::Conflict { .. }
+        | ServiceError::Unconfirmed { .. }
         | ServiceError::IdempotencyMismatch(_)
         | ServiceError::Unauthenticated(_)
         | ServiceError::Locked(_) => Ok((status_of(&e), e.to_string())),

@@ -201,6 +201,7 @@ pub async fn follow_up(
     let input = FollowupInput {
         idempotency_key: non_empty(&Some(get(&pairs, "idempotency_key").to_string())),
         at: non_empty(&Some(get(&pairs, "at").to_string())),
+        made_at: None,
         temperature,
         symptoms: all(&pairs, "symptoms")
             .into_iter()

@@ -291,6 +291,7 @@ pub async fn file_report(
         report_date: f.report_date.clone(),
         remarks: f.remarks,
         zero_report: f.zero_report.is_some(),
+        made_at: None,
     };
     redirect_or_again(
         st.app.file_grid_report(&actor, &code, &input).await,

@@ -351,7 +351,9 @@ fn case(method: &str, route: &str, v: &Victims) -> Case {
         ("post", "/api/v1/enterprises/{id}/reports") => by(
             "liaison",
             at(route, v.enterprise),
-            Some(json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 1})),
+            Some(
+                json!({"report_date": "2020-02-27", "status": "resumed", "confirm_implausible": true, "on_duty": 1}),
+            ),
         ),
         ("get", "/api/v1/checkpoints") => op(route),
         ("post", "/api/v1/checkpoints") => op_send(
