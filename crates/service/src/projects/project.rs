@@ -17,6 +17,18 @@ impl App {
             .await
     }
 
+    /// A plant of the actor's scope, for one who holds the permission.
+    pub(super) async fn plant_for(
+        &self,
+        actor: &Actor,
+        p: Permission,
+        id: i64,
+    ) -> ServiceResult<PlantRow> {
+        self.require(actor, p, "重点企业（厂）", &id.to_string())
+            .await?;
+        self.plant_in_scope(actor, id).await
+    }
+
     pub(super) async fn plant_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<PlantRow> {
         let row = store::plant(&self.db, id).await?;
         self.own(actor, "重点企业（厂）", id, row, |p| {
