@@ -167,6 +167,35 @@ pub fn query_of(pairs: &[(&str, Option<String>)]) -> String {
     serde_urlencoded::to_string(kept).unwrap_or_default()
 }
 
+/// The links of a list to the pages before and after the one shown.
+pub struct Pager {
+    pub page: i64,
+    pub has_next: bool,
+    pub prev_query: String,
+    pub next_query: String,
+}
+
+impl Pager {
+    /// Page `page` of a list; `query` gives the query string of any page.
+    pub fn new(page: i64, has_next: bool, query: impl Fn(i64) -> String) -> Pager {
+        Pager {
+            page,
+            has_next,
+            prev_query: query(page - 1),
+            next_query: query(page + 1),
+        }
+    }
+
+    /// Page `page` of a list filtered by the non-empty `filters`, the page number last.
+    pub fn of(page: i64, has_next: bool, filters: &[(&str, Option<String>)]) -> Pager {
+        Pager::new(page, has_next, |p| {
+            let mut pairs = filters.to_vec();
+            pairs.push(("page", Some(p.to_string())));
+            query_of(&pairs)
+        })
+    }
+}
+
 /// The notice for the `done` key a page is sent back with: the text listed for it, none for
 /// another key.
 pub fn said(done: Option<&str>, texts: &[(&str, &str)]) -> Option<String> {

@@ -5,7 +5,7 @@
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
 use crate::forms::{
-    correctable, non_empty, page_number, query_of, redirect_or_again, refused_on_form, Done,
+    correctable, non_empty, page_number, query_of, redirect_or_again, refused_on_form, Done, Pager,
 };
 use crate::shell::{render, Nav};
 use crate::state::AppState;
@@ -257,10 +257,7 @@ struct QueuePage {
     counts: FilingCounts,
     cards: Vec<FilingCard>,
     can_decide: bool,
-    page: i64,
-    has_next: bool,
-    prev_query: String,
-    next_query: String,
+    pager: Pager,
     error: Option<String>,
 }
 
@@ -291,12 +288,7 @@ async fn queue_page(
     };
     let places = Places::of(st, filings.iter().map(|f| f.jurisdiction_code.as_str())).await;
     let has_next = filings.len() as i64 == FILINGS_PAGE;
-    let query = |p: i64| {
-        query_of(&[
-            ("status", Some(status.clone())),
-            ("page", Some(p.to_string())),
-        ])
-    };
+    let pager = Pager::of(page, has_next, &[("status", Some(status.clone()))]);
     Ok((
         code,
         QueuePage {
@@ -308,10 +300,7 @@ async fn queue_page(
             counts,
             cards: filings.into_iter().map(|f| card(f, &places)).collect(),
             can_decide: actor.can(Permission::ManageEnterprises),
-            page,
-            has_next,
-            prev_query: query(page - 1),
-            next_query: query(page + 1),
+            pager,
             error: error.or(list_error),
             status: FilingStatus::parse(&status)
                 .map(|s| s.as_str().to_string())
