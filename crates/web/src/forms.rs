@@ -104,6 +104,11 @@ pub fn get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
         .unwrap_or("")
 }
 
+/// A field of a form read as pairs, trimmed, when it is not empty.
+pub fn get_opt(pairs: &[(String, String)], key: &str) -> Option<String> {
+    non_empty(&Some(get(pairs, key).to_string()))
+}
+
 /// Every value of a field of a form read as pairs (a field ticked or chosen more than once).
 pub fn all<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
     pairs

@@ -7,7 +7,9 @@
 use crate::display::delay_text;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{get, non_empty, page_number, refused_on_form, refused_page, Done, Pager};
+use crate::forms::{
+    get, get_opt, non_empty, page_number, refused_on_form, refused_page, Done, Pager,
+};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -235,10 +237,10 @@ pub async fn acknowledge(
         }
     }
     let input = AcknowledgeInput {
-        note: non_empty(&Some(get(&pairs, "note").to_string())),
-        measure: non_empty(&Some(get(&pairs, "measure").to_string())),
-        place: non_empty(&Some(get(&pairs, "place").to_string())),
-        last_exposure: non_empty(&Some(get(&pairs, "last_exposure").to_string())),
+        note: get_opt(&pairs, "note"),
+        measure: get_opt(&pairs, "measure"),
+        place: get_opt(&pairs, "place"),
+        last_exposure: get_opt(&pairs, "last_exposure"),
         responsible,
     };
     match st.app.acknowledge_handover(&actor, id, &input).await {
@@ -260,7 +262,7 @@ pub async fn forward(
     let id = parse_id(&id)?;
     let input = ForwardInput {
         to: get(&pairs, "to").to_string(),
-        note: non_empty(&Some(get(&pairs, "note").to_string())),
+        note: get_opt(&pairs, "note"),
     };
     match st.app.forward_handover(&actor, id, &input).await {
         // After passing it down the caller may no longer hold it: back to the list.
