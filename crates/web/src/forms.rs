@@ -24,6 +24,25 @@ pub fn correctable(e: ServiceError) -> Result<(StatusCode, String), PageError> {
     }
 }
 
+/// A page's view as asked; when the asking is refused as invalid (a date not yet come, say),
+/// the view `fallback` gives, with the refusal to show and its status.
+pub async fn asked_or_fallback<V, Fut>(
+    asked: Result<V, ServiceError>,
+    fallback: impl FnOnce() -> Fut,
+) -> Result<(V, Option<String>, StatusCode), PageError>
+where
+    Fut: Future<Output = Result<V, ServiceError>>,
+{
+    match asked {
+        Ok(v) => Ok((v, None, StatusCode::OK)),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let status = status_of(&e);
+            Ok((fallback().await?, Some(e.to_string()), status))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Like [`correctable`], and "not found" too: on these forms it is a place or a person typed
 /// in that lies outside the user's jurisdiction, which the form can say and keep the input.
 /// (The record the form belongs to is fetched again to show the form, and is refused there

@@ -5,7 +5,8 @@
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
 use crate::forms::{
-    correctable, non_empty, page_number, query_of, redirect_or_again, refused_on_form, Done, Pager,
+    asked_or_fallback, correctable, non_empty, page_number, query_of, redirect_or_again,
+    refused_on_form, Done, Pager,
 };
 use crate::shell::{render, Nav};
 use crate::state::AppState;
@@ -458,20 +459,11 @@ pub async fn punctuality(
     Query(q): Query<DateQuery>,
 ) -> Result<Response, PageError> {
     let date = non_empty(&q.date).unwrap_or_else(|| yesterday(&st.app));
-    let (view, error, status) = match st.app.report_punctuality(&actor, &date).await {
-        Ok(v) => (v, None, StatusCode::OK),
-        Err(e @ ServiceError::Invalid { .. }) => {
-            let status = crate::error::status_of(&e);
-            (
-                st.app
-                    .report_punctuality(&actor, &yesterday(&st.app))
-                    .await?,
-                Some(e.to_string()),
-                status,
-            )
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (view, error, status) =
+        asked_or_fallback(st.app.report_punctuality(&actor, &date).await, || async {
+            st.app.report_punctuality(&actor, &yesterday(&st.app)).await
+        })
+        .await?;
     let places = Places::of(
         &st,
         view.counties

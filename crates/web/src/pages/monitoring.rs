@@ -7,13 +7,13 @@ use crate::display::{delay_text, script_json};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
 use crate::forms::{
-    all, get, get_opt, non_empty, redirect_or_again, refused_on_form, refused_page, Done,
+    all, asked_or_fallback, get, get_opt, non_empty, redirect_or_again, refused_on_form,
+    refused_page, Done,
 };
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dualtrack_domain::monitoring::{CaseKind, CaseStatus, Duty, Symptom};
 use dualtrack_domain::role::Permission;
@@ -435,20 +435,13 @@ pub async fn command(
         as_of: non_empty(&q.as_of),
         place: non_empty(&q.place),
     };
-    let (f, error, status) = match st.app.monitoring_figures(&actor, &asked).await {
-        Ok(f) => (f, None, StatusCode::OK),
-        Err(e @ ServiceError::Invalid { .. }) => {
-            let status = crate::error::status_of(&e);
-            (
-                st.app
-                    .monitoring_figures(&actor, &FiguresQuery::default())
-                    .await?,
-                Some(e.to_string()),
-                status,
-            )
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (f, error, status) =
+        asked_or_fallback(st.app.monitoring_figures(&actor, &asked).await, || async {
+            st.app
+                .monitoring_figures(&actor, &FiguresQuery::default())
+                .await
+        })
+        .await?;
     let overdue = st
         .app
         .overdue_cases(

@@ -3,7 +3,7 @@
 use super::number;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{get, get_opt, non_empty, query_of, refused_on_form, said};
+use crate::forms::{asked_or_fallback, get, get_opt, non_empty, query_of, refused_on_form, said};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -77,17 +77,13 @@ async fn farming_page(
         as_of,
         place: place.clone(),
     };
-    let (f, mut error, mut status) = match st.app.spring_farming(actor, &asked).await {
-        Ok(f) => (f, None, StatusCode::OK),
-        Err(e @ ServiceError::Invalid { .. }) => (
+    let (f, mut error, mut status) =
+        asked_or_fallback(st.app.spring_farming(actor, &asked).await, || async {
             st.app
                 .spring_farming(actor, &FarmQuery { as_of: None, place })
-                .await?,
-            Some(e.to_string()),
-            crate::error::status_of(&e),
-        ),
-        Err(e) => return Err(e.into()),
-    };
+                .await
+        })
+        .await?;
     let (mut form, mut open) = (Vec::new(), String::new());
     if let Some(r) = refused {
         status = r.status;
