@@ -1,7 +1,6 @@
 //! Major projects: creating, detail, lists, start, progress, and the rates of a place.
 
 use super::*;
-use dualtrack_store::decode;
 
 impl App {
     /// The project `id` for an actor whose roles grant `p`, in the actor's jurisdiction.
@@ -309,12 +308,7 @@ impl App {
         let projects = with
             .iter()
             .map(|(p, c)| {
-                let category = decode(
-                    "major_projects",
-                    "category",
-                    &p.category,
-                    ProjectCategory::parse,
-                )?;
+                let category = project_category(p)?;
                 Ok(ProjectLine {
                     id: p.id,
                     name: p.name.clone(),

@@ -3,6 +3,7 @@
 use super::views::{hm, opt, short};
 use super::*;
 use crate::idempotency::{keep, Claim, Written};
+use crate::import::choices;
 use crate::input::parse_code;
 use crate::input::parse_time;
 use crate::input::{optional_text, text};
@@ -28,10 +29,13 @@ pub(super) fn parse_kind(raw: Option<&str>) -> ServiceResult<TicketKind> {
 
 pub(super) fn parse_category(raw: &str) -> ServiceResult<TicketCategory> {
     TicketCategory::parse(raw).ok_or_else(|| {
-        let names: Vec<&str> = TicketCategory::ALL.iter().map(|c| c.zh()).collect();
         ServiceError::invalid(
             "category",
-            format!("类别“{}”无效，应为 {}", raw.trim(), names.join("、")),
+            format!(
+                "类别“{}”无效，应为 {}",
+                raw.trim(),
+                choices(TicketCategory::ALL, TicketCategory::zh)
+            ),
         )
     })
 }
