@@ -69,11 +69,10 @@ pub async fn list(
         from: Some(from.clone()),
         to: Some(to.clone()),
     };
+    let fallback = CountsQuery::default();
     let (counts, error, status) =
-        asked_or_fallback(st.app.checkpoint_counts(&actor, &asked).await, || async {
-            st.app
-                .checkpoint_counts(&actor, &CountsQuery::default())
-                .await
+        asked_or_fallback(st.app.checkpoint_counts(&actor, &asked).await, || {
+            st.app.checkpoint_counts(&actor, &fallback)
         })
         .await?;
     let mut totals: BTreeMap<i64, CountsView> = BTreeMap::new();

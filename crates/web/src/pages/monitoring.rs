@@ -435,11 +435,10 @@ pub async fn command(
         as_of: non_empty(&q.as_of),
         place: non_empty(&q.place),
     };
+    let fallback = FiguresQuery::default();
     let (f, error, status) =
-        asked_or_fallback(st.app.monitoring_figures(&actor, &asked).await, || async {
-            st.app
-                .monitoring_figures(&actor, &FiguresQuery::default())
-                .await
+        asked_or_fallback(st.app.monitoring_figures(&actor, &asked).await, || {
+            st.app.monitoring_figures(&actor, &fallback)
         })
         .await?;
     let overdue = st
