@@ -175,7 +175,7 @@ async fn fixture(engine: Engine) -> Fixture {
             "SELECT MAX(id) FROM sessions WHERE user_id = {victim}"
         ))
         .await;
-    let token = delingha_token(&t, victim).await;
+    let token = dualtrack_testkit::api_token(&t.db.db, victim, "德令哈同步").await;
     Fixture {
         t,
         victim,
@@ -212,29 +212,6 @@ async fn fixture(engine: Engine) -> Fixture {
             whistle,
         },
     }
-}
-
-/// A token of 德令哈's operator (made in the store: its making has tests of its own).
-async fn delingha_token(t: &TestApp, victim: i64) -> i64 {
-    let now = dualtrack_service::clock::wall();
-    let mut tx = t.db.db.begin().await.expect("tx");
-    let id = dualtrack_store::api_tokens::insert(
-        &mut tx,
-        &dualtrack_store::api_tokens::NewToken {
-            user_id: victim,
-            name: "德令哈同步",
-            token_hash: "0000",
-            token_prefix: "dt_0000",
-            scope: "read",
-            jurisdiction_code: None,
-            created_at: now,
-            expires_at: now + chrono::Duration::days(30),
-        },
-    )
-    .await
-    .expect("token");
-    tx.commit().await.expect("commit");
-    id
 }
 
 async fn delingha_supplies(t: &TestApp) -> (i64, i64, i64, i64) {
