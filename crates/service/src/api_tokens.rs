@@ -174,7 +174,7 @@ impl App {
                 let code = r.jurisdiction_code.clone().unwrap_or_else(|| home.into());
                 let place = match (names.get(&code), &r.jurisdiction_code) {
                     (Some(n), Some(_)) => format!("{n}（{code}）"),
-                    (Some(n), None) => format!("{n}（{code}，账户的管辖范围）"),
+                    (Some(n), None) => format!("{n}（整个管辖范围）"),
                     (None, _) => code,
                 };
                 TokenView {
