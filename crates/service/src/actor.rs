@@ -164,15 +164,25 @@ impl App {
             return Ok(());
         }
         let msg = format!("您的角色（{}）无权进行此操作", role_names(&actor.roles));
-        Err(self
-            .refuse(
-                actor,
-                target_kind,
-                target_id,
-                None,
-                ServiceError::Forbidden(msg),
-            )
-            .await)
+        Err(self.forbid(actor, target_kind, target_id, msg).await)
+    }
+
+    /// Records a refusal as forbidden (403) in the audit log and returns it.
+    pub(crate) async fn forbid(
+        &self,
+        actor: &Actor,
+        target_kind: &str,
+        target_id: &str,
+        msg: String,
+    ) -> ServiceError {
+        self.refuse(
+            actor,
+            target_kind,
+            target_id,
+            None,
+            ServiceError::Forbidden(msg),
+        )
+        .await
     }
 
     /// Refuses, as "not found", a record outside the actor's jurisdiction.

@@ -145,15 +145,7 @@ impl App {
             return Ok(());
         }
         let msg = format!("接口令牌不能{what}：须本人登录后操作");
-        Err(self
-            .refuse(
-                actor,
-                target_kind,
-                target_id,
-                None,
-                ServiceError::Forbidden(msg),
-            )
-            .await)
+        Err(self.forbid(actor, target_kind, target_id, msg).await)
     }
 
     async fn views(&self, rows: Vec<TokenRow>, home: &str) -> ServiceResult<Vec<TokenView>> {
@@ -216,15 +208,7 @@ impl App {
             } else {
                 "新建接口令牌须先启用双因素认证：请在“我的账户 → 双因素认证”中设置，再新建"
             };
-            return Err(self
-                .refuse(
-                    actor,
-                    "接口令牌",
-                    "new",
-                    None,
-                    ServiceError::Forbidden(msg.into()),
-                )
-                .await);
+            return Err(self.forbid(actor, "接口令牌", "new", msg.into()).await);
         }
         let name = text("name", "令牌名称", &input.name, NAME_MAX)?;
         if !(1..=DAYS_MAX).contains(&input.expires_in_days) {

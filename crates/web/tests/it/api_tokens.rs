@@ -16,12 +16,17 @@ const USER: &str = "golmud_operator";
 /// An API session of `USER` that gave its second factor (enrolled on the pages first).
 async fn verified_session(t: &TestApp) -> String {
     let (_b, secret, _codes) = enrol(t, USER).await;
+    login_with_code(t, &secret).await
+}
+
+/// An API session of `USER`, logged in with a code of its authenticator.
+async fn login_with_code(t: &TestApp, secret: &str) -> String {
     let r = t
         .call(
             "POST",
             "/api/v1/auth/login",
             None,
-            Some(json!({"username": USER, "password": DEMO_PASSWORD, "totp_code": code_at(&secret, USER, 1)})),
+            Some(json!({"username": USER, "password": DEMO_PASSWORD, "totp_code": code_at(secret, USER, 1)})),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -85,15 +90,7 @@ async fn a_token_needs_the_second_factor_and_is_shown_once(engine: Engine) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
     assert!(r.text.contains("动态口令重新登录"), "{}", r.text);
-    let r = t
-        .call(
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": USER, "password": DEMO_PASSWORD, "totp_code": code_at(&secret, USER, 1)})),
-        )
-        .await;
-    let session = r.json()["token"].as_str().expect("token").to_string();
+    let session = login_with_code(&t, &secret).await;
     let (id, api_secret) = make(&t, &session, read_token("同步")).await;
     assert!(api_secret.starts_with("dt_") && api_secret.len() == 67);
 
@@ -247,28 +244,21 @@ async fn what_a_token_may_do(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
-    for tok in [&read, &write] {
-        let r = t
-            .send(
-                Request::builder()
-                    .uri("/me")
-                    .header(header::AUTHORIZATION, format!("Bearer {tok}"))
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "a page: {}", r.text);
-    }
-    // Nor is it a cookie.
-    let r = t
-        .send(
+    let get = |path: &'static str, name, value: String| {
+        t.send(
             Request::builder()
-                .uri("/api/v1/me")
-                .header(header::COOKIE, format!("dt_session={write}"))
+                .uri(path)
+                .header(name, value)
                 .body(Body::empty())
                 .expect("request"),
         )
-        .await;
+    };
+    for tok in [&read, &write] {
+        let r = get("/me", header::AUTHORIZATION, format!("Bearer {tok}")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "a page: {}", r.text);
+    }
+    // Nor is it a cookie.
+    let r = get("/api/v1/me", header::COOKIE, format!("dt_session={write}")).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
     assert_eq!(tokens_of(&t).await, 3);
 
