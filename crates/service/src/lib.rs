@@ -5,6 +5,7 @@
 //! live here as well as in the web extractors, so no entry point can go round them.
 
 pub mod actor;
+pub mod api_tokens;
 pub mod audit;
 pub mod audit_chain;
 pub mod auth;

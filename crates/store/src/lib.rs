@@ -8,6 +8,7 @@
 #[macro_use]
 mod rows;
 
+pub mod api_tokens;
 pub mod audit;
 pub mod backup;
 pub mod bulk;

@@ -6,6 +6,7 @@
 mod common;
 
 mod access;
+mod api_tokens;
 mod audit;
 mod audit_chain;
 mod auth;
