@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { shots, liveDemo } from './server.mjs';
+import { outbox, waitFor } from './outbox_helpers.mjs';
 
 const live = liveDemo();
 
@@ -30,27 +31,6 @@ async function arrived(page, checkpoint) {
     }
     return n;
   }, [checkpoint, REASON]);
-}
-
-/** The outbox's records of this account, by state. */
-async function outbox(page) {
-  return page.evaluate(async () => {
-    const rs = await window.dtOutbox.all();
-    const n = { pending: 0, sent: 0, refused: 0 };
-    rs.forEach((r) => { n[r.state]++; });
-    return n;
-  });
-}
-
-async function waitFor(fn, what, ms = 30000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`waited in vain for ${what}: ${JSON.stringify(last)}`);
 }
 
 test('twenty passages registered with no signal arrive once each; the refused one is corrected', async () => {

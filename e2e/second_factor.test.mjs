@@ -1,7 +1,8 @@
 // The second factor as a user meets it: enrol an authenticator from the QR page (the test
 // reads the secret shown beside the code and computes the codes as an app would), log out,
 // and log in again with the password alone (refused, asking for the code) and then with a
-// code. Real binary, real SQLite file, Debian's headless Chromium.
+// code; then make an API token on the account page (shown once), use it and revoke it.
+// Real binary, real SQLite file, Debian's headless Chromium.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -60,5 +61,24 @@ test('an authenticator is enrolled from the QR page, and a login then needs its 
   await page.waitForURL(`${live.base}/`);
   await page.goto(`${live.base}/audit`);
   assert.ok((await page.textContent('h1')).includes('审计日志'));
+
+  // Logged in with the code, an API token: made on the account page, shown once, revoked.
+  await page.goto(`${live.base}/me`);
+  await page.fill('#tokens input[name=name]', '审计抽查');
+  await page.selectOption('#tokens select[name=scope]', 'read');
+  await page.click('#tokens button:has-text("新建令牌")');
+  const token = (await page.textContent('.token-secret')).trim();
+  assert.match(token, /^dt_[0-9a-f]{64}$/);
+  await page.screenshot({ path: join(shots, '61-api-token-made.png'), fullPage: true });
+  const me = (t) => fetch(`${live.base}/api/v1/me`, { headers: { Authorization: `Bearer ${t}` } });
+  assert.equal((await me(token)).status, 200);
+  await page.goto(`${live.base}/me`);
+  assert.ok(!(await page.content()).includes(token), 'the token is shown once');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: join(shots, '62-api-tokens-listed.png'), fullPage: true });
+  await page.click('#tokens form[action$="/revoke"] button');
+  await page.waitForURL(`${live.base}/me`);
+  assert.ok((await page.textContent('#tokens')).includes('还没有接口令牌'));
+  assert.equal((await me(token)).status, 401);
   await context.close();
 });

@@ -26,6 +26,10 @@ pub struct LoadOptions {
     pub server: Option<std::path::PathBuf>,
 }
 
+/// How long the server is left with nothing to do before its memory is read at rest: longer
+/// than the pool keeps an unused connection, and its reaper's round.
+const QUIET: Duration = Duration::from_secs(45);
+
 /// What one phase saw.
 #[derive(Default)]
 struct Tally {
@@ -419,6 +423,10 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
     anyhow::ensure!(capacity > 0.0, "服务在稳定负载下没有接受任何请求");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let start_rss = rss.sample();
+    // And once the server has been quiet long enough to close the connections it no longer
+    // needs, to compare with the same quiet after the surge.
+    tokio::time::sleep(QUIET).await;
+    let start_quiet = rss.sample();
 
     // The surge: ten times that, clients that give up after the timeout.
     let surge_rate = capacity * o.factor;
@@ -497,12 +505,20 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
     // Memory, a few seconds after the load.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let end_rss = rss.sample();
+    tokio::time::sleep(QUIET).await;
+    let end_quiet = rss.sample();
+    let growth = |a: u64, b: u64| (b as f64 / a.max(1) as f64 - 1.0) * 100.0;
     println!(
-        "服务内存（RSS）：开始 {:.1} MB，峰值 {:.1} MB，结束 {:.1} MB（较开始 {:+.0}%）",
+        "服务内存（RSS）：开始 {:.1} MB，峰值 {:.1} MB，结束 {:.1} MB（较开始 {:+.0}%）；\
+         静置 {} 秒后：冲击前 {:.1} MB，冲击后 {:.1} MB（{:+.0}%）",
         mb(start_rss),
         mb(rss.peak.load(Ordering::Relaxed)),
         mb(end_rss),
-        (end_rss as f64 / start_rss.max(1) as f64 - 1.0) * 100.0
+        growth(start_rss, end_rss),
+        QUIET.as_secs(),
+        mb(start_quiet),
+        mb(end_quiet),
+        growth(start_quiet, end_quiet)
     );
     let healthy = client
         .get(format!("{}/healthz", server.base))

@@ -215,7 +215,7 @@ pub async fn run(enterprises: usize, days: usize) -> anyhow::Result<()> {
         r.status = "shut_down".into();
         let t = Instant::now();
         let mut tx = db.begin().await?;
-        store::file_report(&mut tx, &r, now).await?;
+        store::file_report(&mut tx, &store::Filing::plain(&r, now)).await?;
         tx.commit().await?;
         filing.push(t.elapsed().as_secs_f64() * 1000.0);
     }

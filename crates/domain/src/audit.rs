@@ -33,6 +33,10 @@ pub enum Action {
     SecondFactorEnrol,
     #[serde(rename = "user.second_factor_reset")]
     SecondFactorReset,
+    #[serde(rename = "user.token_create")]
+    TokenCreate,
+    #[serde(rename = "user.token_revoke")]
+    TokenRevoke,
     #[serde(rename = "user.lock")]
     UserLock,
     #[serde(rename = "user.unlock")]
@@ -198,7 +202,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 93] = [
+    pub const ALL: [Action; 95] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -211,6 +215,8 @@ impl Action {
         Action::SecondFactorBegin,
         Action::SecondFactorEnrol,
         Action::SecondFactorReset,
+        Action::TokenCreate,
+        Action::TokenRevoke,
         Action::UserLock,
         Action::UserUnlock,
         Action::Unmask,
@@ -308,6 +314,8 @@ impl Action {
             Action::SecondFactorBegin => "user.second_factor_begin",
             Action::SecondFactorEnrol => "user.second_factor",
             Action::SecondFactorReset => "user.second_factor_reset",
+            Action::TokenCreate => "user.token_create",
+            Action::TokenRevoke => "user.token_revoke",
             Action::UserLock => "user.lock",
             Action::UserUnlock => "user.unlock",
             Action::Unmask => "personal.unmask",
@@ -397,8 +405,8 @@ impl Action {
         use Action::*;
         match self {
             Login | LoginFailed | Logout | Denied | UserCreate | UserRoles | UserPassword
-            | SecondFactorBegin | SecondFactorEnrol | SecondFactorReset | UserLock | UserUnlock
-            | Unmask => "账户与安全",
+            | SecondFactorBegin | SecondFactorEnrol | SecondFactorReset | TokenCreate
+            | TokenRevoke | UserLock | UserUnlock | Unmask => "账户与安全",
             RegionImport | Backup | Restore | DemoLoad | DemoClock | Import | Export
             | RetentionErase => "系统与数据",
             PersonRegister | OrgCreate | OrgMember | Deploy | DeploymentEnd | ReturnToPost
@@ -441,6 +449,8 @@ impl Action {
             Action::SecondFactorBegin => "开始启用双因素认证",
             Action::SecondFactorEnrol => "启用双因素认证",
             Action::SecondFactorReset => "重置双因素认证",
+            Action::TokenCreate => "新建接口令牌",
+            Action::TokenRevoke => "撤销接口令牌",
             Action::UserLock => "锁定账户",
             Action::UserUnlock => "解锁账户",
             Action::Unmask => "查看个人信息明文",

@@ -26,6 +26,9 @@ pub struct Actor {
     /// The account's password was set by an administrator or is past its age: the session
     /// may do nothing but change it.
     pub must_change_password: bool,
+    /// The API token the request was made with, if any: the actor is then its account,
+    /// narrowed to the token's scope.
+    pub token: Option<crate::api_tokens::TokenGrant>,
 }
 
 impl Actor {
@@ -46,6 +49,7 @@ impl Actor {
             is_cli: true,
             must_enrol: false,
             must_change_password: false,
+            token: None,
         }
     }
 
@@ -62,7 +66,7 @@ impl Actor {
     /// Whether the actor may see in full the personal data of a record it reads under
     /// `read`: the one rule of every unmasking, on pages, in the API and in exports.
     pub fn may_unmask(&self, read: Permission) -> bool {
-        self.can(read) && self.can(Permission::Unmask)
+        self.token.is_none() && self.can(read) && self.can(Permission::Unmask)
     }
 
     pub fn roles_text(&self) -> String {
@@ -87,7 +91,7 @@ impl Actor {
         }
     }
 
-    /// An audit row for this actor.
+    /// An audit row for this actor; a request made with an API token names the token.
     pub fn audit(
         &self,
         action: Action,
@@ -108,7 +112,10 @@ impl Actor {
             jurisdiction_code: jurisdiction.or_else(|| self.home_code()),
             source_addr: self.source_addr.clone(),
             outcome: outcome.as_str().into(),
-            detail,
+            detail: match &self.token {
+                Some(t) => t.note(&detail),
+                None => detail,
+            },
         }
     }
 }
@@ -157,15 +164,25 @@ impl App {
             return Ok(());
         }
         let msg = format!("您的角色（{}）无权进行此操作", role_names(&actor.roles));
-        Err(self
-            .refuse(
-                actor,
-                target_kind,
-                target_id,
-                None,
-                ServiceError::Forbidden(msg),
-            )
-            .await)
+        Err(self.forbid(actor, target_kind, target_id, msg).await)
+    }
+
+    /// Records a refusal as forbidden (403) in the audit log and returns it.
+    pub(crate) async fn forbid(
+        &self,
+        actor: &Actor,
+        target_kind: &str,
+        target_id: &str,
+        msg: String,
+    ) -> ServiceError {
+        self.refuse(
+            actor,
+            target_kind,
+            target_id,
+            None,
+            ServiceError::Forbidden(msg),
+        )
+        .await
     }
 
     /// Refuses, as "not found", a record outside the actor's jurisdiction.
@@ -202,6 +219,8 @@ impl App {
         target_kind: &str,
         target_id: &str,
     ) -> ServiceResult<()> {
+        self.refuse_token(actor, "查看个人信息明文", target_kind, target_id)
+            .await?;
         self.require(actor, read, target_kind, target_id).await?;
         self.require(actor, Permission::Unmask, target_kind, target_id)
             .await

@@ -135,6 +135,7 @@ pub(crate) fn actor_of(u: &UserRow, roles: Vec<String>, source_addr: &str) -> Se
         is_cli: false,
         must_enrol: false,
         must_change_password: false,
+        token: None,
     })
 }
 
@@ -377,7 +378,11 @@ impl App {
     }
 
     /// Finds the user behind a session token, enforcing the idle and absolute timeouts.
+    /// An API token (`dt_…`) is checked as such (see [`crate::api_tokens`]).
     pub async fn authenticate(&self, token: &str, source_addr: &str) -> ServiceResult<Actor> {
+        if token.starts_with(crate::api_tokens::PREFIX) {
+            return self.authenticate_token(token, source_addr).await;
+        }
         let expired = || ServiceError::Unauthenticated("登录已过期，请重新登录".into());
         let Some(s) = session::authenticated(&self.db, &token_hash(token)).await? else {
             return Err(ServiceError::Unauthenticated(

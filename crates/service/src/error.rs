@@ -47,6 +47,13 @@ pub enum ServiceError {
         message: String,
         rows: Vec<crate::spreadsheet::RowError>,
     },
+    /// Figures that look implausible, sent without confirming them: each field with why.
+    /// Nothing is written; the same figures sent again with the confirmation are.
+    #[error("{message}")]
+    Unconfirmed {
+        message: String,
+        fields: Vec<(&'static str, String)>,
+    },
     /// The database failed.
     #[error("{0}")]
     Store(#[from] StoreError),
@@ -110,6 +117,7 @@ impl ServiceError {
             ServiceError::Locked(_) => "locked",
             ServiceError::IdempotencyMismatch(_) => "idempotency_mismatch",
             ServiceError::Rejected { .. } => "import_rejected",
+            ServiceError::Unconfirmed { .. } => "implausible",
             ServiceError::Store(StoreError::Busy(_)) => "busy",
             ServiceError::Store(e) if e.is_transient() => "unavailable",
             ServiceError::Store(_) => "storage",

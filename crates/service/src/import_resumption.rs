@@ -557,11 +557,13 @@ impl App {
         actor: &Actor,
         reports: &[(NewReport, EnterpriseKey)],
     ) -> ServiceResult<usize> {
-        let now = self.clock.now();
+        let now = self.now();
         let mut corrected = 0;
         let mut tx = self.db.begin().await?;
         for (r, e) in reports {
-            let version = store::file_report(&mut tx, r, now).await?.version;
+            let version = store::file_report(&mut tx, &store::Filing::plain(r, now))
+                .await?
+                .version;
             if version > 1 {
                 corrected += 1;
             }

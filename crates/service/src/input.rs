@@ -145,6 +145,16 @@ pub(crate) fn text_of(
     Ok(v.to_string())
 }
 
+/// Trimmed text that may be left out (then empty), of at most `max` characters.
+pub(crate) fn optional_text(
+    field: &'static str,
+    label: &str,
+    raw: &Option<String>,
+    max: usize,
+) -> ServiceResult<String> {
+    text_of(field, label, raw.as_deref().unwrap_or(""), max, false)
+}
+
 /// Trimmed text that must be given, of at most `max` characters.
 pub(crate) fn text(
     field: &'static str,

@@ -5,6 +5,7 @@
 //! live here as well as in the web extractors, so no entry point can go round them.
 
 pub mod actor;
+pub mod api_tokens;
 pub mod audit;
 pub mod audit_chain;
 pub mod auth;
@@ -31,6 +32,7 @@ pub mod places;
 pub mod prevention;
 pub mod projects;
 pub mod punctuality;
+pub mod report_checks;
 pub mod resumption;
 pub mod second_factor;
 pub mod spreadsheet;

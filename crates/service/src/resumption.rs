@@ -5,6 +5,7 @@
 use crate::actor::commit_audited;
 use crate::idempotency::{keep, Claim, Written};
 use crate::input::parse_date;
+pub(crate) use crate::report_checks::report_view;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::NaiveDate;
 use dualtrack_domain::audit::{Action, Outcome};
@@ -132,6 +133,13 @@ pub struct ReportInput {
     pub output: i64,
     #[serde(default)]
     pub problems: String,
+    /// 确认无误、仍然报送：数字看似异常（人数多于正常用工、较上次报告超过 3 倍或降为 0、产能利用率超过 100%）时，不确认则不予报送（422，逐项说明），确认后报送并标记
+    #[serde(default)]
+    pub confirm_implausible: bool,
+    /// 手机上填报的时间（RFC 3339，离线填报由手机发件箱带上）：不得晚于现在，也不得早于
+    /// 72 小时前（可配置）；服务器另记收到的时间
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -154,6 +162,8 @@ pub struct ReportView {
     pub output: i64,
     pub problems: String,
     pub filed_by: String,
+    /// 数字看似异常，经填报人确认后报送
+    pub confirmed_implausible: bool,
 }
 
 /// A rate with what it is made of.
@@ -304,7 +314,28 @@ fn count(field: &'static str, label: &str, v: i64) -> ServiceResult<i64> {
 }
 
 impl App {
-    async fn enterprise_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<EnterpriseRow> {
+    /// An enterprise whose reports the actor may read: the permission to read them, then the
+    /// enterprise in the actor's scope.
+    pub(crate) async fn reports_readable(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<EnterpriseRow> {
+        self.require(
+            actor,
+            Permission::ReadResumption,
+            "企业日报",
+            &id.to_string(),
+        )
+        .await?;
+        self.enterprise_in_scope(actor, id).await
+    }
+
+    pub(crate) async fn enterprise_in_scope(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<EnterpriseRow> {
         let row = store::enterprise(&self.db, id).await?;
         self.own(actor, "企业", id, row, |e| &e.jurisdiction_code)
             .await
@@ -514,14 +545,7 @@ impl App {
     /// The report `rid` of the enterprise `id`.
     /// (Found by its id, not among the latest versions: a retry may come long after.)
     async fn report_of(&self, actor: &Actor, id: i64, rid: i64) -> ServiceResult<ReportView> {
-        self.require(
-            actor,
-            Permission::ReadResumption,
-            "企业日报",
-            &id.to_string(),
-        )
-        .await?;
-        self.enterprise_in_scope(actor, id).await?;
+        self.reports_readable(actor, id).await?;
         store::report(&self.db, id, rid)
             .await?
             .ok_or_else(|| ServiceError::Internal("日报未找到".into()))
@@ -536,6 +560,13 @@ impl App {
         claim: Option<Claim>,
     ) -> ServiceResult<ReportView> {
         let id = e.id;
+        let made_at = crate::input::phone_time(
+            "made_at",
+            "填报时间",
+            input.made_at.as_deref(),
+            self.now(),
+            self.phone_time_max_hours,
+        )?;
         let report_date = parse_date("report_date", &input.report_date)?;
         let today = self.today();
         if report_date > today {
@@ -578,14 +609,27 @@ impl App {
             problems: input.problems.trim().chars().take(1000).collect(),
             filed_by: actor.username.clone(),
         };
+        let last = store::last_report(&self.db, id, Some(report_date), self.now()).await?;
+        let confirmed = crate::report_checks::confirmed(e, last.as_ref(), &r, status, input)?;
         let mut tx = self.db.begin().await?;
-        let filed = store::file_report(&mut tx, &r, self.clock.now()).await?;
+        let filing = store::Filing {
+            report: &r,
+            confirmed_implausible: confirmed,
+            filed_at: self.now(),
+            made_at,
+        };
+        let filed = store::file_report(&mut tx, &filing).await?;
         keep(&mut tx, claim.as_ref(), filed.id).await?;
         let version = filed.version;
         let detail = format!(
-            "{}：{report_date} {}（第 {version} 版）",
+            "{}：{report_date} {}（第 {version} 版）{}",
             e.name,
-            status.zh()
+            status.zh(),
+            if confirmed {
+                "，异常数字经确认"
+            } else {
+                ""
+            }
         );
         let audit = actor.audit(
             Action::ReportFile,
@@ -605,15 +649,8 @@ impl App {
         actor: &Actor,
         id: i64,
     ) -> ServiceResult<Vec<ReportView>> {
-        self.require(
-            actor,
-            Permission::ReadResumption,
-            "企业日报",
-            &id.to_string(),
-        )
-        .await?;
-        self.enterprise_in_scope(actor, id).await?;
-        store::reports(&self.db, id)
+        self.reports_readable(actor, id).await?;
+        store::reports(&self.db, id, self.now())
             .await?
             .into_iter()
             .map(report_view)
@@ -757,27 +794,4 @@ impl App {
             counties,
         })
     }
-}
-
-/// A stored report as the API shows it.
-fn report_view(r: store::ReportRow) -> ServiceResult<ReportView> {
-    let status = decode("daily_reports", "status", &r.status, OperatingStatus::parse)?;
-    Ok(ReportView {
-        id: r.id,
-        report_date: r.report_date,
-        version: r.version,
-        is_current: r.is_current,
-        status_name: status.zh().into(),
-        status,
-        on_duty: r.on_duty,
-        back_from_outside: r.back_from_outside,
-        in_quarantine: r.in_quarantine,
-        abnormal_temps: r.abnormal_temps,
-        mask_days: r.mask_days,
-        disinfectant_days: r.disinfectant_days,
-        checks_passed: r.checks_passed,
-        output: r.output,
-        problems: r.problems,
-        filed_by: r.filed_by,
-    })
 }

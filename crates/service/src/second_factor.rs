@@ -155,6 +155,8 @@ impl App {
     /// it reset by the security administrator first.
     pub async fn begin_second_factor(&self, actor: &Actor) -> ServiceResult<Enrolment> {
         let uid = own_account(actor)?;
+        self.refuse_token(actor, "设置双因素认证", "账户", &uid.to_string())
+            .await?;
         if let Some(t) = store::totp_of(&self.db, uid).await? {
             if t.confirmed_at.is_some() {
                 return Err(ServiceError::conflict(
@@ -201,6 +203,8 @@ impl App {
         code: &str,
     ) -> ServiceResult<Vec<String>> {
         let uid = own_account(actor)?;
+        self.refuse_token(actor, "设置双因素认证", "账户", &uid.to_string())
+            .await?;
         let code = code.trim();
         if code.is_empty() {
             return Err(ServiceError::invalid(

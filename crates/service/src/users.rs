@@ -130,6 +130,8 @@ impl PeopleNames {
         }
         if username.starts_with("cli:") {
             "服务器命令行".into()
+        } else if username == "demo" {
+            "演示数据".into()
         } else if username.starts_with("system:scheduler") {
             "督办调度（系统）".into()
         } else if username.starts_with("system") {
@@ -200,7 +202,7 @@ impl App {
     }
 
     /// The account with this id, if it lies within the actor's scope.
-    async fn user_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<UserRow> {
+    pub(crate) async fn user_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<UserRow> {
         let row = store::by_id(&self.db, id).await?;
         self.own(actor, "账户", id, row, |u| &u.jurisdiction_code)
             .await
@@ -359,6 +361,8 @@ impl App {
         new: &str,
     ) -> ServiceResult<()> {
         let own = actor.user_id == Some(id);
+        self.refuse_token(actor, "修改密码", "账户", &id.to_string())
+            .await?;
         if !own {
             self.require(actor, Permission::ManageUsers, "账户", &id.to_string())
                 .await?;
@@ -405,7 +409,9 @@ impl App {
         let detail = if own {
             format!("本人修改，结束 {ended} 个会话")
         } else {
-            format!("管理员重置，结束 {ended} 个会话")
+            let revoked =
+                dualtrack_store::api_tokens::revoke_all(&mut tx, id, crate::clock::wall()).await?;
+            format!("管理员重置，结束 {ended} 个会话，撤销 {revoked} 个接口令牌")
         };
         audit_account(&mut tx, actor, Action::UserPassword, &u, detail).await?;
         tx.commit().await?;
@@ -416,6 +422,8 @@ impl App {
     /// account on the command line), ending its sessions: at its next login it enrols again
     /// if its roles require it.
     pub async fn reset_second_factor(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        self.refuse_token(actor, "重置双因素认证", "账户", &id.to_string())
+            .await?;
         self.require(actor, Permission::ManageUsers, "账户", &id.to_string())
             .await?;
         let u = self.user_in_scope(actor, id).await?;

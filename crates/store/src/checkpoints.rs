@@ -514,6 +514,18 @@ pub fn at_staff_checkpoints(column: &str, param: usize) -> String {
     )
 }
 
+/// The counts of the passages grouped by `group`, each group named by `keys`: within the
+/// scope (`$1`, `$2`), over a period (`$3` to `$4`, both included), at the checkpoints of
+/// the account `$5` and up to `$6` (the app's now).
+fn counts_sql(keys: &str, group: &str) -> String {
+    format!(
+        "SELECT {keys}, {SUMS} FROM passages p \
+         WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 AND p.passed_at <= $6 \
+         AND {} GROUP BY {group}",
+        at_staff_checkpoints("p.checkpoint_id", 5)
+    )
+}
+
 /// Counts per checkpoint and day over a period (both ends included), within the scope and,
 /// with `staff`, the account's checkpoints; of the passages up to `until` (the app's now).
 pub async fn counts_by_day(
@@ -525,11 +537,9 @@ pub async fn counts_by_day(
     until: DateTime<Utc>,
 ) -> Result<Vec<DayCounts>> {
     let (lo, hi) = scope.range();
-    let sql = format!(
-        "SELECT p.checkpoint_id, p.pass_date, {SUMS} FROM passages p \
-         WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 AND p.passed_at <= $6 \
-         AND {} GROUP BY p.checkpoint_id, p.pass_date ORDER BY p.pass_date DESC, p.checkpoint_id",
-        at_staff_checkpoints("p.checkpoint_id", 5)
+    let sql = counts_sql(
+        "p.checkpoint_id, p.pass_date",
+        "p.checkpoint_id, p.pass_date ORDER BY p.pass_date DESC, p.checkpoint_id",
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, DayCounts>(&sql).bind(&lo).bind(&hi).bind(from).bind(to)
@@ -547,11 +557,9 @@ pub async fn counts_by_county(
     until: DateTime<Utc>,
 ) -> Result<Vec<CountyCounts>> {
     let (lo, hi) = scope.range();
-    let sql = format!(
-        "SELECT SUBSTR(p.jurisdiction_code, 1, 6) AS county, {SUMS} FROM passages p \
-         WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 AND p.passed_at <= $6 \
-         AND {} GROUP BY SUBSTR(p.jurisdiction_code, 1, 6) ORDER BY county",
-        at_staff_checkpoints("p.checkpoint_id", 5)
+    let sql = counts_sql(
+        "SUBSTR(p.jurisdiction_code, 1, 6) AS county",
+        "SUBSTR(p.jurisdiction_code, 1, 6) ORDER BY county",
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, CountyCounts>(&sql).bind(&lo).bind(&hi).bind(from).bind(to)

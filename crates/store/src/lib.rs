@@ -8,6 +8,7 @@
 #[macro_use]
 mod rows;
 
+pub mod api_tokens;
 pub mod audit;
 pub mod backup;
 pub mod bulk;
@@ -442,6 +443,14 @@ impl Drop for WaitingWriter {
 /// How long a SQLite statement waits for a lock held by another connection.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Connections a surge opened beyond those kept warm are closed after this long unused,
+/// and with them what each holds (its page cache on SQLite, its prepared statements):
+/// the memory of a surge goes back after it.
+const POOL_IDLE: Duration = Duration::from_secs(20);
+
+/// Connections kept open when nothing happens.
+const POOL_WARM: u32 = 2;
+
 impl Db {
     /// Connects to the database the URL names, creating a SQLite file if needed.
     pub async fn connect(url: &str) -> Result<Db> {
@@ -467,6 +476,8 @@ impl Db {
                 // worker thread to test it each time it is taken from the pool.
                 let pool = SqlitePoolOptions::new()
                     .max_connections(12)
+                    .min_connections(POOL_WARM)
+                    .idle_timeout(POOL_IDLE)
                     .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(5))
                     .before_acquire(not_orphaned)
@@ -497,6 +508,8 @@ impl Db {
                 // so within a second instead of hanging.
                 let pool = PgPoolOptions::new()
                     .max_connections(32)
+                    .min_connections(POOL_WARM)
+                    .idle_timeout(POOL_IDLE)
                     .acquire_timeout(PG_ACQUIRE_TIMEOUT)
                     .before_acquire(not_orphaned)
                     .connect_with(opts)

@@ -117,6 +117,9 @@ pub struct CaseFilter {
     pub status: Option<String>,
     /// Only active cases whose next follow-up was due before this time.
     pub overdue_at: Option<DateTime<Utc>>,
+    /// Only cases started by this day (the app's today: a case of a later day has not
+    /// started yet).
+    pub started_by: Option<NaiveDate>,
 }
 
 /// Cases of the scope, the latest first.
@@ -132,11 +135,13 @@ pub async fn cases(
         "{CASE_SELECT} WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 \
          AND ($3 IS NULL OR kind = $3) AND ($4 IS NULL OR status = $4) \
          AND ($5 IS NULL OR (status = 'active' AND next_due_at < $5)) \
+         AND ($8 IS NULL OR start_date <= $8) \
          ORDER BY id DESC LIMIT $6 OFFSET $7"
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, CaseRow>(&sql).bind(&lo).bind(&hi)
-        .bind(&f.kind).bind(&f.status).bind(f.overdue_at).bind(limit).bind(offset).fetch_all(p).await?),
+        .bind(&f.kind).bind(&f.status).bind(f.overdue_at).bind(limit).bind(offset)
+        .bind(f.started_by).fetch_all(p).await?),
     )
 }
 
@@ -273,11 +278,21 @@ pub async fn resume(tx: &mut Tx, id: i64, next_due_at: DateTime<Utc>) -> Result<
         == 1)
 }
 
-pub async fn followups(db: &Db, case_id: i64) -> Result<Vec<FollowupRow>> {
+/// A case's follow-ups made up to `until` (the app's now: a later one has not been made
+/// yet), the latest first.
+pub async fn followups(db: &Db, case_id: i64, until: DateTime<Utc>) -> Result<Vec<FollowupRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, FollowupRow>(
         "SELECT id, case_id, followed_at, temperature, symptoms, abnormal, note, recorded_by FROM monitoring_followups \
-         WHERE case_id = $1 ORDER BY followed_at DESC, id DESC")
-        .bind(case_id).fetch_all(p).await?))
+         WHERE case_id = $1 AND followed_at <= $2 ORDER BY followed_at DESC, id DESC")
+        .bind(case_id).bind(until).fetch_all(p).await?))
+}
+
+/// One follow-up of a case, by its id, whenever it was made.
+pub async fn followup(db: &Db, case_id: i64, id: i64) -> Result<Option<FollowupRow>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, FollowupRow>(
+        "SELECT id, case_id, followed_at, temperature, symptoms, abnormal, note, recorded_by FROM monitoring_followups \
+         WHERE case_id = $1 AND id = $2")
+        .bind(case_id).bind(id).fetch_optional(p).await?))
 }
 
 // ---- alerts ----
@@ -295,11 +310,13 @@ pub struct AlertRow {
     pub read_at: Option<DateTime<Utc>>,
 }
 
-pub async fn alerts(db: &Db, case_id: i64) -> Result<Vec<AlertRow>> {
+/// A case's alerts written up to `until` (the app's now), the latest first.
+pub async fn alerts(db: &Db, case_id: i64, until: DateTime<Utc>) -> Result<Vec<AlertRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, AlertRow>(
         "SELECT a.id, a.case_id, a.person_id, pe.name AS person_name, a.followup_id, a.kind, a.message, a.created_at, \
-         a.read_at FROM monitoring_alerts a JOIN people pe ON pe.id = a.person_id WHERE a.case_id = $1 ORDER BY a.id DESC")
-        .bind(case_id).fetch_all(p).await?))
+         a.read_at FROM monitoring_alerts a JOIN people pe ON pe.id = a.person_id WHERE a.case_id = $1 \
+         AND a.created_at <= $2 ORDER BY a.id DESC")
+        .bind(case_id).bind(until).fetch_all(p).await?))
 }
 
 // ---- release ----

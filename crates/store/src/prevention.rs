@@ -499,6 +499,8 @@ row_and_new! {
     #[derive(Debug, Clone)]
     pub struct NewGridReport {
         pub figures: DayFigures,
+        /// The phone's time of filing, when it came from an outbox.
+        pub made_at: Option<DateTime<Utc>>,
     }
     both {
         pub grid_code: String,
@@ -517,11 +519,11 @@ const REPORT_COLUMNS: &str = "id, grid_code, report_date, screened, arrivals, hi
 pub async fn insert_report(tx: &mut Tx, r: &NewGridReport) -> Result<Option<i64>> {
     let id: Option<i64> = on_tx!(tx, x => sqlx::query_scalar(
         "INSERT INTO grid_reports (grid_code, report_date, screened, arrivals, high_risk, publicity, incidents, zero_report, \
-         remarks, filed_by, filed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         remarks, filed_by, filed_at, made_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (grid_code, report_date) DO NOTHING RETURNING id")
         .bind(&r.grid_code).bind(r.report_date).bind(r.figures.screened).bind(r.figures.arrivals)
         .bind(r.figures.high_risk).bind(r.figures.publicity).bind(r.figures.incidents).bind(r.zero_report)
-        .bind(&r.remarks).bind(&r.filed_by).bind(r.filed_at).fetch_optional(&mut *x).await?);
+        .bind(&r.remarks).bind(&r.filed_by).bind(r.filed_at).bind(r.made_at).fetch_optional(&mut *x).await?);
     Ok(id)
 }
 
@@ -551,9 +553,16 @@ pub async fn report_of(db: &Db, grid: &str, id: i64) -> Result<Option<GridReport
     )
 }
 
-pub async fn reports_of(db: &Db, grid: &str) -> Result<Vec<GridReportRow>> {
-    let sql = format!("SELECT {REPORT_COLUMNS} FROM grid_reports WHERE grid_code = $1 ORDER BY report_date DESC LIMIT 120");
-    Ok(on_db!(db, p => sqlx::query_as::<_, GridReportRow>(&sql).bind(grid).fetch_all(p).await?))
+/// A grid's reports filed up to `until` (the app's now: a report filed later has not been
+/// filed yet), the latest day first.
+pub async fn reports_of(db: &Db, grid: &str, until: DateTime<Utc>) -> Result<Vec<GridReportRow>> {
+    let sql = format!(
+        "SELECT {REPORT_COLUMNS} FROM grid_reports WHERE grid_code = $1 AND filed_at <= $2 \
+         ORDER BY report_date DESC LIMIT 120"
+    );
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, GridReportRow>(&sql).bind(grid).bind(until).fetch_all(p).await?),
+    )
 }
 
 pub async fn reports_on(db: &Db, scope: &Scope, day: NaiveDate) -> Result<Vec<GridReportRow>> {

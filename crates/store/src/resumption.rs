@@ -94,6 +94,8 @@ row_and_new! {
         pub id: i64,
         pub version: i64,
         pub is_current: bool,
+        /// Filed with figures that looked implausible, after the liaison confirmed them.
+        pub confirmed_implausible: bool,
     }
     #[derive(Debug, Clone)]
     pub struct NewReport {}
@@ -114,8 +116,6 @@ row_and_new! {
     }
 }
 
-/// Files a report: a correction of a day already reported becomes the current version and
-/// keeps the earlier one. Returns the version.
 /// A report as filed: its id and its version for the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Filed {
@@ -123,7 +123,64 @@ pub struct Filed {
     pub version: i64,
 }
 
-pub async fn file_report(tx: &mut Tx, r: &NewReport, at: DateTime<Utc>) -> Result<Filed> {
+/// A report to file, and how it came: the figures the liaison confirmed after being told
+/// they looked implausible, the server's time of filing, and the phone's time of making it
+/// when it comes from an outbox.
+#[derive(Debug, Clone, Copy)]
+pub struct Filing<'a> {
+    pub report: &'a NewReport,
+    pub confirmed_implausible: bool,
+    pub filed_at: DateTime<Utc>,
+    pub made_at: Option<DateTime<Utc>>,
+}
+
+impl<'a> Filing<'a> {
+    /// A report filed at `filed_at` as it is, not from a phone, with nothing to confirm.
+    pub fn plain(report: &'a NewReport, filed_at: DateTime<Utc>) -> Filing<'a> {
+        Filing {
+            report,
+            confirmed_implausible: false,
+            filed_at,
+            made_at: None,
+        }
+    }
+}
+
+/// The columns a report is inserted with, in the order [`push_filing!`] binds them.
+const INSERT_COLUMNS: &str = "INSERT INTO daily_reports (enterprise_id, report_date, version, is_current, status, \
+     on_duty, back_from_outside, in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, \
+     problems, filed_by, filed_at, confirmed_implausible, made_at) ";
+
+/// Binds a filing as the current version `version` of its day, in [`INSERT_COLUMNS`]' order.
+macro_rules! push_filing {
+    ($b:expr, $f:expr, $version:expr) => {{
+        let f: &Filing<'_> = $f;
+        let r = f.report;
+        $b.push_bind(r.enterprise_id)
+            .push_bind(r.report_date)
+            .push_bind($version)
+            .push_bind(true)
+            .push_bind(r.status.as_str())
+            .push_bind(r.on_duty)
+            .push_bind(r.back_from_outside)
+            .push_bind(r.in_quarantine)
+            .push_bind(r.abnormal_temps)
+            .push_bind(r.mask_days)
+            .push_bind(r.disinfectant_days)
+            .push_bind(r.checks_passed)
+            .push_bind(r.output)
+            .push_bind(r.problems.as_str())
+            .push_bind(r.filed_by.as_str())
+            .push_bind(f.filed_at)
+            .push_bind(f.confirmed_implausible)
+            .push_bind(f.made_at);
+    }};
+}
+
+/// Files a report: a correction of a day already reported becomes the current version and
+/// keeps the earlier one.
+pub async fn file_report(tx: &mut Tx, f: &Filing<'_>) -> Result<Filed> {
+    let r = f.report;
     // Two filings of one enterprise at once on PostgreSQL (a retry racing the request it
     // retries, two liaisons) take turns, so the second numbers its version after the first
     // instead of colliding with it. SQLite's write transactions take turns already.
@@ -140,35 +197,54 @@ pub async fn file_report(tx: &mut Tx, r: &NewReport, at: DateTime<Utc>) -> Resul
         sqlx::query("UPDATE daily_reports SET is_current = FALSE WHERE enterprise_id = $1 AND report_date = $2")
             .bind(r.enterprise_id).bind(r.report_date).execute(&mut *x).await?;
         let version = last.unwrap_or(0) + 1;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO daily_reports (enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, \
-             in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by, filed_at) \
-             VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id")
-            .bind(r.enterprise_id).bind(r.report_date).bind(version).bind(&r.status).bind(r.on_duty)
-            .bind(r.back_from_outside).bind(r.in_quarantine).bind(r.abnormal_temps).bind(r.mask_days)
-            .bind(r.disinfectant_days).bind(r.checks_passed).bind(r.output).bind(&r.problems).bind(&r.filed_by).bind(at)
-            .fetch_one(&mut *x).await?;
+        let mut qb = sqlx::QueryBuilder::new(INSERT_COLUMNS);
+        qb.push_values([f], |mut b, f| push_filing!(b, f, version));
+        qb.push(" RETURNING id");
+        let id: i64 = qb.build_query_scalar().fetch_one(&mut *x).await?;
         Filed { id, version }
     });
     rollup_report(tx, r.enterprise_id, r.report_date).await?;
     Ok(filed)
 }
 
+const REPORT_COLUMNS: &str = "id, enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, \
+     in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by, \
+     confirmed_implausible";
+
 /// One report of an enterprise, by its id, whatever its age.
 pub async fn report(db: &Db, enterprise: i64, id: i64) -> Result<Option<ReportRow>> {
-    Ok(on_db!(db, p => sqlx::query_as::<_, ReportRow>(
-        "SELECT id, enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, in_quarantine, \
-         abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by FROM daily_reports \
-         WHERE enterprise_id = $1 AND id = $2")
+    let sql =
+        format!("SELECT {REPORT_COLUMNS} FROM daily_reports WHERE enterprise_id = $1 AND id = $2");
+    Ok(on_db!(db, p => sqlx::query_as::<_, ReportRow>(&sql)
         .bind(enterprise).bind(id).fetch_optional(p).await?))
 }
 
-pub async fn reports(db: &Db, enterprise: i64) -> Result<Vec<ReportRow>> {
-    Ok(on_db!(db, p => sqlx::query_as::<_, ReportRow>(
-        "SELECT id, enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, in_quarantine, \
-         abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by FROM daily_reports \
-         WHERE enterprise_id = $1 ORDER BY report_date DESC, version DESC LIMIT 400")
-        .bind(enterprise).fetch_all(p).await?))
+/// Every version of an enterprise's reports filed up to `until` (the app's now: a report
+/// filed later has not been filed yet), the latest day first.
+pub async fn reports(db: &Db, enterprise: i64, until: DateTime<Utc>) -> Result<Vec<ReportRow>> {
+    let sql = format!(
+        "SELECT {REPORT_COLUMNS} FROM daily_reports WHERE enterprise_id = $1 AND filed_at <= $2 \
+         ORDER BY report_date DESC, version DESC LIMIT 400"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, ReportRow>(&sql)
+        .bind(enterprise).bind(until).fetch_all(p).await?))
+}
+
+/// An enterprise's current report of the latest day before `before` (any day when `None`),
+/// among those filed up to `until`: the figures a new report is set against.
+pub async fn last_report(
+    db: &Db,
+    enterprise: i64,
+    before: Option<NaiveDate>,
+    until: DateTime<Utc>,
+) -> Result<Option<ReportRow>> {
+    let sql = format!(
+        "SELECT {REPORT_COLUMNS} FROM daily_reports WHERE enterprise_id = $1 AND is_current \
+         AND ($2 IS NULL OR report_date < $2) AND filed_at <= $3 \
+         ORDER BY report_date DESC, version DESC LIMIT 1"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, ReportRow>(&sql)
+        .bind(enterprise).bind(before).bind(until).fetch_optional(p).await?))
 }
 
 /// The counts behind the rates for one group (a county, a township or an industry section)
@@ -524,16 +600,8 @@ pub async fn insert_reports(
 ) -> Result<()> {
     for chunk in rows.chunks(1000) {
         on_tx!(tx, x => {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO daily_reports (enterprise_id, report_date, version, is_current, status, on_duty, back_from_outside, \
-                 in_quarantine, abnormal_temps, mask_days, disinfectant_days, checks_passed, output, problems, filed_by, filed_at) ");
-            qb.push_values(chunk, |mut b, r| {
-                b.push_bind(r.enterprise_id).push_bind(r.report_date).push_bind(1i64).push_bind(true)
-                    .push_bind(r.status.as_str()).push_bind(r.on_duty).push_bind(r.back_from_outside)
-                    .push_bind(r.in_quarantine).push_bind(r.abnormal_temps).push_bind(r.mask_days)
-                    .push_bind(r.disinfectant_days).push_bind(r.checks_passed).push_bind(r.output)
-                    .push_bind(r.problems.as_str()).push_bind(r.filed_by.as_str()).push_bind(filed_at(r));
-            });
+            let mut qb = sqlx::QueryBuilder::new(INSERT_COLUMNS);
+            qb.push_values(chunk, |mut b, r| push_filing!(b, &Filing::plain(r, filed_at(r)), 1i64));
             qb.build().execute(&mut *x).await?;
         });
     }

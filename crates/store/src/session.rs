@@ -41,33 +41,52 @@ pub struct Authenticated {
 
 impl Authenticated {
     pub fn roles(&self) -> Vec<String> {
-        let mut r: Vec<String> = self
-            .role_list
-            .as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-        r.sort();
-        r
+        role_list(self.role_list.as_deref())
     }
 }
 
-pub async fn authenticated(db: &Db, token_hash: &str) -> Result<Option<Authenticated>> {
+/// The role codes of a comma-separated list, sorted.
+pub fn role_list(list: Option<&str>) -> Vec<String> {
+    let mut r: Vec<String> = list
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    r.sort();
+    r
+}
+
+/// The columns of an account (`users u`) and its roles as `role_list`, for a request's
+/// one statement.
+pub(crate) fn account_columns(db: &Db) -> String {
     let roles = match db {
         Db::Sqlite(_) => "group_concat(r.role, ',')",
         Db::Postgres(_) => "string_agg(r.role, ',')",
     };
+    format!(
+        "u.id, u.username, u.display_name, u.password_hash, u.jurisdiction_code, u.failed_logins, \
+         u.locked_until, u.disabled, u.created_at, u.password_changed_at, u.must_change_password, \
+         (SELECT {roles} FROM user_roles r WHERE r.user_id = u.id) AS role_list"
+    )
+}
+
+pub async fn authenticated(db: &Db, token_hash: &str) -> Result<Option<Authenticated>> {
     let sql = format!(
         "SELECT s.id AS session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.second_factor, \
-         u.id, u.username, u.display_name, u.password_hash, u.jurisdiction_code, u.failed_logins, \
-         u.locked_until, u.disabled, u.created_at, u.password_changed_at, u.must_change_password, \
-         (SELECT {roles} FROM user_roles r WHERE r.user_id = u.id) AS role_list \
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
+         {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+        account_columns(db)
     );
     Ok(on_db!(db, p => sqlx::query_as::<_, Authenticated>(&sql)
         .bind(token_hash).fetch_optional(p).await?))
+}
+
+/// What a session proved at login (see migration 0046).
+pub async fn second_factor_of(db: &Db, id: i64) -> Result<Option<String>> {
+    Ok(
+        on_db!(db, p => sqlx::query_scalar("SELECT second_factor FROM sessions WHERE id = $1")
+        .bind(id).fetch_optional(p).await?),
+    )
 }
 
 /// Marks a session as used now. Not audited: it records no change of state that matters.

@@ -310,6 +310,32 @@ macro_rules! on_both_engines {
     };
 }
 
+/// An API token of an account, read-only for 30 days, written straight to the store (its
+/// making through the service has tests of its own); its id. Its secret is unknown.
+pub async fn api_token(db: &Db, user_id: i64, name: &str) -> i64 {
+    use dualtrack_store::api_tokens::{insert, NewToken};
+    let now = dualtrack_service::clock::wall();
+    let hash = format!("{user_id}:{name}");
+    let mut tx = db.begin().await.expect("begin");
+    let id = insert(
+        &mut tx,
+        &NewToken {
+            user_id,
+            name,
+            token_hash: &hash,
+            token_prefix: "dt_test",
+            scope: "read",
+            jurisdiction_code: None,
+            created_at: now,
+            expires_at: now + chrono::Duration::days(30),
+        },
+    )
+    .await
+    .expect("token");
+    tx.commit().await.expect("commit");
+    id
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,7 +78,116 @@
   }
   function opt(v) { v = (v || "").trim(); return v ? v : null; }
 
+  // A whole number as typed, or the text itself (the server names what is wrong with it).
+  function whole(v, dflt) {
+    v = (v || "").trim();
+    if (!v) return dflt;
+    return /^-?\d+$/.test(v) ? parseInt(v, 10) : v;
+  }
+  function optionText(form, name) {
+    var s = form.querySelector("select[name='" + name + "']");
+    return s && s.selectedIndex >= 0 ? s.options[s.selectedIndex].text : "";
+  }
+
+  // The daily report's form asking to confirm figures found odd (the box required, the
+  // button saying so), or not.
+  function askToConfirm(form, on) {
+    var box = form.querySelector("input[name=confirm_implausible]");
+    if (box) box.required = on;
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.textContent = on ? "确认无误，仍然报送" : "提交日报";
+  }
+
   var KINDS = {
+    // A monitoring case's follow-up. Nothing of the person is kept with it: the line reads
+    // by temperature and time only.
+    followup: {
+      label: "随访",
+      timeField: "made_at",
+      body: function (form, ps) {
+        var raw = first(ps, "temperature").trim();
+        var t = /^\d+(\.\d+)?$/.test(raw) ? parseFloat(raw) : raw;
+        return {
+          at: opt(first(ps, "at")),
+          temperature: t,
+          symptoms: every(ps, "symptoms"),
+          clinic: opt(first(ps, "clinic")),
+          note: opt(first(ps, "note"))
+        };
+      },
+      summary: function (body) { return "体温 " + body.temperature + " ℃"; },
+      reset: function (form) { form.reset(); }
+    },
+    // An enterprise's daily report (figures left empty are 0, as on the page).
+    report: {
+      label: "企业日报",
+      timeField: "made_at",
+      body: function (form, ps) {
+        return {
+          report_date: first(ps, "report_date").trim(),
+          status: first(ps, "status"),
+          on_duty: whole(first(ps, "on_duty"), ""),
+          back_from_outside: whole(first(ps, "back_from_outside"), 0),
+          in_quarantine: whole(first(ps, "in_quarantine"), 0),
+          abnormal_temps: whole(first(ps, "abnormal_temps"), 0),
+          mask_days: whole(first(ps, "mask_days"), 0),
+          disinfectant_days: whole(first(ps, "disinfectant_days"), 0),
+          checks_passed: whole(first(ps, "checks_passed"), 0),
+          output: whole(first(ps, "output"), 0),
+          problems: first(ps, "problems"),
+          // Figures that looked odd, confirmed by the liaison (after the server asked).
+          confirm_implausible: first(ps, "confirm_implausible") === "1"
+        };
+      },
+      summary: function (body) {
+        return (document.title.split(" · ")[0] || "") + " " + body.report_date + " · 在岗 " + body.on_duty;
+      },
+      // Figures the server found odd: listed above the form, which then asks to confirm them.
+      doubts: function (form, doubts) {
+        var box = document.getElementById("doubts");
+        if (!box) {
+          box = el("div", "error");
+          box.id = "doubts";
+          box.setAttribute("role", "alert");
+          form.parentNode.insertBefore(box, form);
+        }
+        box.textContent = "";
+        box.appendChild(el("p", "", "以下数字看似异常，请核对："));
+        var ul = el("ul");
+        doubts.forEach(function (d) { ul.appendChild(el("li", "", d)); });
+        box.appendChild(ul);
+        box.appendChild(el("p", "", "如确属实际情况，请勾选“确认无误，仍然报送”后再提交。"));
+        askToConfirm(form, true);
+        box.scrollIntoView({ block: "start" });
+      },
+      reset: function (form) {
+        var day = form.querySelector("input[name=report_date]");
+        var keep = day ? day.value : "";
+        form.reset();
+        if (day) day.value = keep;
+        // The figures asked about are gone with them.
+        var box = document.getElementById("doubts");
+        if (box) box.parentNode.removeChild(box);
+        askToConfirm(form, false);
+      }
+    },
+    // A grid's daily report, or its zero report (the form offers the one the day allows):
+    // the day and the remarks; the figures are counted by the server from the day's records.
+    gridreport: {
+      label: "网格日报",
+      timeField: "made_at",
+      body: function (form, ps) {
+        return {
+          report_date: first(ps, "report_date").trim(),
+          remarks: first(ps, "remarks"),
+          zero_report: !!form.querySelector("button[name=zero_report]")
+        };
+      },
+      summary: function (body) { return body.report_date + (body.zero_report ? " · 零报告" : ""); },
+      // The grid's page of that day, where a refused report is corrected.
+      page: function (body) { return location.pathname + "?date=" + encodeURIComponent(body.report_date); },
+      reset: function (form) { form.reset(); }
+    },
     passage: {
       label: "通行登记",
       timeField: "passed_at",
@@ -124,6 +233,8 @@
     var add = document.getElementById("add-traveller");
     var want = kind.rows ? kind.rows(ps) : 0;
     while (add && want > form.querySelectorAll("fieldset.traveller").length) add.click();
+    // Boxes not ticked in the record were not kept: all unticked first.
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=checkbox]"), function (c) { c.checked = false; });
     var seen = {};
     ps.forEach(function (p) {
       var name = p[0], value = p[1];
@@ -169,6 +280,9 @@
       var fields = e.fields || {};
       var details = Object.keys(fields).map(function (k) { return fields[k]; })
         .filter(function (m) { return typeof m === "string" && m !== msg; });
+      // Figures that look odd: the message lists them already; each is kept to be shown
+      // on the form, where the user confirms them or corrects them.
+      if (e.code === "implausible") return { message: msg, code: e.code, doubts: details };
       return { message: msg + (details.length ? "：" + details.join("；") : ""), code: e.code || "" };
     }, function () { return { message: "服务器退回（" + resp.status + "）", code: "" }; });
   }
@@ -195,7 +309,8 @@
     }).then(function (resp) {
       if (resp.ok) {
         return resp.json().then(function (j) {
-          rec.state = "sent"; rec.sent_at = new Date().toISOString(); rec.id = j && j.id;
+          rec.state = "sent"; rec.sent_at = new Date().toISOString();
+          rec.id = j && (j.id || (j.followup && j.followup.id));
           // What was sent is on the server now: the phone keeps only the line of the list.
           delete rec.body; delete rec.fields;
           return put(OUT, rec).then(function () { return "sent"; });
@@ -208,7 +323,7 @@
       }
       return refusal(resp).then(function (r) {
         if (r.code === "csrf") return "expired";
-        rec.state = "refused"; rec.message = r.message;
+        rec.state = "refused"; rec.message = r.message; rec.doubts = r.doubts || null;
         return put(OUT, rec).then(function () { return "refused"; });
       });
     }, function () { return "later"; }); });
@@ -405,7 +520,12 @@
         fill(form, kind, r.fields);
         form.setAttribute("data-replaces", r.key);
         form.setAttribute("data-made-at", r.made_at);
-        notice(form, "正在修改被退回的记录：" + (r.message || ""), "error");
+        if (r.doubts && r.doubts.length && kind.doubts) {
+          notice(form, "正在核对被退回的记录：数字看似异常。", "error");
+          kind.doubts(form, r.doubts);
+        } else {
+          notice(form, "正在修改被退回的记录：" + (r.message || ""), "error");
+        }
       });
     }
     form.addEventListener("submit", function (e) {
@@ -417,7 +537,7 @@
       var body = kind.body(form, ps);
       var rec = {
         key: uuid(), user: user(), kind: form.getAttribute("data-outbox"), label: kind.label,
-        api: form.getAttribute("data-api"), page: location.pathname, made_at: madeAt,
+        api: form.getAttribute("data-api"), page: kind.page ? kind.page(body) : location.pathname, made_at: madeAt,
         body: body, fields: ps, summary: kind.summary(body), state: "pending"
       };
       var replaces = form.getAttribute("data-replaces");
@@ -435,14 +555,25 @@
         }, function () { return "later"; });
       }).then(function (res) {
         if (button) button.disabled = false;
-        if (res === "sent" && form.getAttribute("data-done") && rec.id) {
-          location.href = form.getAttribute("data-done") + rec.id;
+        // Sent at once: on to the page the form names (with the new record's id when it
+        // ends in "=").
+        var done = form.getAttribute("data-done");
+        if (res === "sent" && done && (rec.id || !/=$/.test(done))) {
+          location.href = /=$/.test(done) ? done + rec.id : done;
           return;
         }
         if (res === "refused") {
-          // Refused while the user is at the form: said here, the form keeps what was typed.
-          notice(form, rec.message, "error");
-          return del(OUT, rec.key).then(render);
+          // Refused while the user is at the form: said here, the form keeps what was typed;
+          // figures found odd are listed, to be confirmed or corrected.
+          return del(OUT, rec.key).then(function () {
+            if (rec.doubts && rec.doubts.length && kind.doubts) {
+              var said = form.parentNode.querySelector(".outbox-notice");
+              if (said) said.parentNode.removeChild(said);
+              kind.doubts(form, rec.doubts);
+            } else {
+              notice(form, rec.message, "error");
+            }
+          }).then(render);
         }
         kind.reset(form);
         if (res === "sent") notice(form, kind.label + "已提交：" + rec.summary);
@@ -496,7 +627,8 @@
         title: l.getAttribute("data-worklist-title") || "", html: l.outerHTML, at: new Date().toISOString() });
     }));
   }
-  var FORM_NAMES = [[/\/passage$/, "通行登记"], [/^\/tickets\/new$/, "发起吹哨"]];
+  var FORM_NAMES = [[/\/passage$/, "通行登记"], [/^\/tickets\/new$/, "发起吹哨"],
+    [/^\/enterprises\/\d+$/, "企业日报"]];
   function showForms() {
     var box = document.getElementById("offline-forms");
     if (!box || !window.caches) return Promise.resolve();
@@ -545,9 +677,9 @@
   function warm() {
     if (!navigator.serviceWorker || !navigator.onLine) return;
     var urls = Array.prototype.map.call(document.querySelectorAll("a[href]"), function (a) { return a.href; });
-    if (document.querySelector("form[data-outbox]")) urls.push(location.href);
+    var here = document.querySelector("form[data-outbox]") ? location.href : null;
     navigator.serviceWorker.ready.then(function (reg) {
-      if (reg.active) reg.active.postMessage({ type: "warm", urls: urls });
+      if (reg.active) reg.active.postMessage({ type: "warm", urls: urls, page: here });
     });
   }
   function start() {

@@ -6,13 +6,18 @@
 var VERSION = "__VERSION__";
 var SHELL = ["__SHELL__"];
 var FORMS = ["__FORMS__"].map(function (p) { return new RegExp(p); });
+// Kept once opened, never ahead of time from a page's links.
+var OPENED = ["__FORMS_OPENED__"].map(function (p) { return new RegExp(p); });
 var STATIC = "dt-static-" + VERSION;
 var PAGES = "dt-forms";
 var OFFLINE = "/offline";
 var HASHED = /\.[0-9a-f]{10}\.[a-z0-9]+$/;
 
-function isForm(url) {
+function isLinkedForm(url) {
   return !url.search && FORMS.some(function (re) { return re.test(url.pathname); });
+}
+function isForm(url) {
+  return isLinkedForm(url) || (!url.search && OPENED.some(function (re) { return re.test(url.pathname); }));
 }
 
 // A page is kept only when it is a form, answered whole, and not the login page.
@@ -77,14 +82,17 @@ self.addEventListener("fetch", function (e) {
   }));
 });
 
-// From the pages: keep the forms a page links to ("warm"), or forget every kept page
-// ("clear", at logout).
+// From the pages: keep the forms a page links to and the form page itself ("warm"), or
+// forget every kept page ("clear", at logout).
 self.addEventListener("message", function (e) {
   var msg = e.data || {};
   if (msg.type === "warm" && Array.isArray(msg.urls)) {
     var urls = msg.urls.filter(function (u) {
-      try { return isForm(new URL(u, self.location.origin)); } catch (err) { return false; }
+      try { return isLinkedForm(new URL(u, self.location.origin)); } catch (err) { return false; }
     }).slice(0, 20);
+    try {
+      if (msg.page && isForm(new URL(msg.page, self.location.origin))) urls.push(msg.page);
+    } catch (err) { /* not a page of this site */ }
     e.waitUntil(caches.open(PAGES).then(function (c) {
       return Promise.all(urls.map(function (u) {
         return fetch(u, { credentials: "same-origin" }).then(function (resp) {

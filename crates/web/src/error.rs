@@ -60,6 +60,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::Invalid { .. }
         | ServiceError::Rejected { .. }
+        | ServiceError::Unconfirmed { .. }
         | ServiceError::IdempotencyMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::Conflict { .. } => StatusCode::CONFLICT,
         ServiceError::NotFound(_) | ServiceError::Unknown { .. } => StatusCode::NOT_FOUND,
@@ -102,6 +103,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::Rejected { rows, .. } => rows
                 .iter()
                 .map(|r| (format!("第 {} 行 {}", r.row, r.column), r.message.clone()))
+                .collect(),
+            ServiceError::Unconfirmed { fields, .. } => fields
+                .iter()
+                .map(|(f, m)| (f.to_string(), m.clone()))
                 .collect(),
             _ => vec![],
         };

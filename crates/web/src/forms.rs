@@ -17,10 +17,30 @@ pub fn correctable(e: ServiceError) -> Result<(StatusCode, String), PageError> {
     match e {
         ServiceError::Invalid { .. }
         | ServiceError::Conflict { .. }
+        | ServiceError::Unconfirmed { .. }
         | ServiceError::IdempotencyMismatch(_)
         | ServiceError::Unauthenticated(_)
         | ServiceError::Locked(_) => Ok((status_of(&e), e.to_string())),
         other => Err(other.into()),
+    }
+}
+
+/// A page's view as asked; when the asking is refused as invalid (a date not yet come, say),
+/// the view `fallback` gives, with the refusal to show and its status.
+pub async fn asked_or_fallback<V, Fut>(
+    asked: Result<V, ServiceError>,
+    fallback: impl FnOnce() -> Fut,
+) -> Result<(V, Option<String>, StatusCode), PageError>
+where
+    Fut: Future<Output = Result<V, ServiceError>>,
+{
+    match asked {
+        Ok(v) => Ok((v, None, StatusCode::OK)),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let status = status_of(&e);
+            Ok((fallback().await?, Some(e.to_string()), status))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -104,6 +124,11 @@ pub fn get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
         .unwrap_or("")
 }
 
+/// A field of a form read as pairs, trimmed, when it is not empty.
+pub fn get_opt(pairs: &[(String, String)], key: &str) -> Option<String> {
+    non_empty(&Some(get(pairs, key).to_string()))
+}
+
 /// Every value of a field of a form read as pairs (a field ticked or chosen more than once).
 pub fn all<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
     pairs
@@ -165,6 +190,35 @@ pub fn query_of(pairs: &[(&str, Option<String>)]) -> String {
         .filter_map(|(k, v)| non_empty(v).map(|v| (*k, v)))
         .collect();
     serde_urlencoded::to_string(kept).unwrap_or_default()
+}
+
+/// The links of a list to the pages before and after the one shown.
+pub struct Pager {
+    pub page: i64,
+    pub has_next: bool,
+    pub prev_query: String,
+    pub next_query: String,
+}
+
+impl Pager {
+    /// Page `page` of a list; `query` gives the query string of any page.
+    pub fn new(page: i64, has_next: bool, query: impl Fn(i64) -> String) -> Pager {
+        Pager {
+            page,
+            has_next,
+            prev_query: query(page - 1),
+            next_query: query(page + 1),
+        }
+    }
+
+    /// Page `page` of a list filtered by the non-empty `filters`, the page number last.
+    pub fn of(page: i64, has_next: bool, filters: &[(&str, Option<String>)]) -> Pager {
+        Pager::new(page, has_next, |p| {
+            let mut pairs = filters.to_vec();
+            pairs.push(("page", Some(p.to_string())));
+            query_of(&pairs)
+        })
+    }
 }
 
 /// The notice for the `done` key a page is sent back with: the text listed for it, none for

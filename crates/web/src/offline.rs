@@ -53,8 +53,16 @@ pub const SHELL: &[&str] = &[
 ];
 
 /// The phone forms a service worker keeps, as patterns of their paths (a query is never
-/// kept): pages that hold a form and no personal data of anyone else.
+/// kept): pages that hold a form and no personal data of anyone else. Kept when opened, and
+/// ahead of time when a page links to them.
 pub const FORMS: &[&str] = &[r"^/checkpoints/\d+/passage$", r"^/tickets/new$"];
+
+/// Phone forms kept only once opened (many pages link to them, a list to hundreds): an
+/// enterprise's page, with its daily report form. A monitoring case's page (its follow-up
+/// form) and a grid's page (its daily report form) are not kept at all: they show people's
+/// names, ID numbers and telephones; their forms still go through the outbox when the
+/// signal drops while they are open.
+pub const FORMS_OPENED: &[&str] = &[r"^/enterprises/\d+$"];
 
 /// The page a phone is shown when it asks with no signal for a page it has not kept.
 pub const OFFLINE_PAGE: &str = "/offline";
@@ -74,7 +82,11 @@ pub async fn service_worker() -> Response {
             &format!("\"{}\"", crate::assets::version()),
         )
         .replace("[\"__SHELL__\"]", &serde_json::json!(shell).to_string())
-        .replace("[\"__FORMS__\"]", &serde_json::json!(FORMS).to_string());
+        .replace("[\"__FORMS__\"]", &serde_json::json!(FORMS).to_string())
+        .replace(
+            "[\"__FORMS_OPENED__\"]",
+            &serde_json::json!(FORMS_OPENED).to_string(),
+        );
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),

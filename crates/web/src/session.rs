@@ -98,6 +98,10 @@ pub async fn resolve(
         }
     } else if let Some(c) = jar.get(SESSION_COOKIE) {
         match st.app.authenticate(c.value(), &source).await {
+            Ok(a) if a.token.is_some() => Caller::Refused(
+                "接口令牌只能放在请求头 Authorization 中".into(),
+                Via::Cookie,
+            ),
             Ok(a) => Caller::User(Box::new(a), Via::Cookie),
             Err(ServiceError::Store(e)) => {
                 return PageError::from(ServiceError::Store(e)).into_response()
@@ -109,6 +113,12 @@ pub async fn resolve(
     };
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if let Caller::User(a, _) = &caller {
+        if let Some(refusal) = token_refusal(&st, a, is_api, unsafe_method, req.uri().path()).await
+        {
+            return refusal;
+        }
+    }
     let via_bearer = matches!(
         caller,
         Caller::User(_, Via::Bearer) | Caller::Refused(_, Via::Bearer)
@@ -170,6 +180,49 @@ pub async fn resolve(
     }
     req.extensions_mut().insert(caller);
     next.run(req).await
+}
+
+/// What an API token may not do, whatever its account may: open a page (any path outside
+/// the API), or write when it is read-only. Refusals are audited.
+async fn token_refusal(
+    st: &AppState,
+    actor: &Actor,
+    is_api: bool,
+    unsafe_method: bool,
+    path: &str,
+) -> Option<Response> {
+    let grant = actor.token.as_ref()?;
+    let (code, msg) = if !is_api {
+        (
+            "token_not_for_pages",
+            "接口令牌只能用于接口（/api/v1/…），不能打开网页",
+        )
+    } else if grant.read_only && unsafe_method && path != "/api/v1/auth/logout" {
+        (
+            "token_read_only",
+            "该接口令牌只读（read），不能进行写操作：请改用读写（write）令牌",
+        )
+    } else {
+        return None;
+    };
+    let err = st
+        .app
+        .refuse(
+            actor,
+            "请求",
+            path,
+            None,
+            ServiceError::Forbidden(msg.into()),
+        )
+        .await;
+    Some(match err {
+        ServiceError::Forbidden(_) if is_api => {
+            ApiError::new(StatusCode::FORBIDDEN, code, msg).into_response()
+        }
+        ServiceError::Forbidden(_) => PageError::new(StatusCode::FORBIDDEN, msg).into_response(),
+        e if is_api => ApiError::from(e).into_response(),
+        e => PageError::from(e).into_response(),
+    })
 }
 
 fn form_urlencoded_field(bytes: &[u8], name: &str) -> Option<String> {

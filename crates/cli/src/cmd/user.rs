@@ -45,6 +45,14 @@ pub enum UserCommand {
     Unlock { username: String },
     /// 重置账户的双因素认证（手机丢失时），并结束其会话
     ResetSecondFactor { username: String },
+    /// 列出账户的接口令牌（未撤销的；不含令牌本身）
+    Tokens { username: String },
+    /// 撤销账户的一个接口令牌
+    RevokeToken {
+        username: String,
+        /// 令牌编号（见 user tokens）
+        id: i64,
+    },
 }
 
 /// The password from `DUALTRACK_PASSWORD`, or one line of standard input.
@@ -149,6 +157,30 @@ pub async fn run(settings: &Settings, c: UserCommand) -> anyhow::Result<()> {
             let id = app.user_id_by_name(&username).await?;
             app.reset_second_factor(&actor, id).await?;
             println!("已重置 {username} 的双因素认证，其会话已结束");
+        }
+        UserCommand::Tokens { username } => {
+            let id = app.user_id_by_name(&username).await?;
+            let tokens = app.user_tokens(&actor, id).await?;
+            let shown = |t: chrono::DateTime<chrono::Utc>| dualtrack_domain::time::display(t);
+            for t in &tokens {
+                println!(
+                    "{:<4} {:<20} {:<12} {} {} 到期 {}{} 最近使用 {}",
+                    t.id,
+                    t.name,
+                    format!("{}…", t.prefix),
+                    t.scope_name,
+                    t.place,
+                    shown(t.expires_at),
+                    if t.expired { "（已过期）" } else { "" },
+                    t.last_used_at.map(shown).unwrap_or_else(|| "从未".into())
+                );
+            }
+            println!("{username} 共 {} 个接口令牌", tokens.len());
+        }
+        UserCommand::RevokeToken { username, id } => {
+            let uid = app.user_id_by_name(&username).await?;
+            app.revoke_user_token(&actor, uid, id).await?;
+            println!("已撤销 {username} 的接口令牌 {id}");
         }
     }
     app.db.close().await;

@@ -50,7 +50,7 @@ async fn resumption_rates_agree_with_the_reports(engine: Engine) {
         let mut r = dualtrack_bench::resumption::report(k, id, probe(k), start, headcount);
         r.status = "shut_down".into();
         let mut tx = db.begin().await.expect("tx");
-        resumption::file_report(&mut tx, &r, filed_at)
+        resumption::file_report(&mut tx, &resumption::Filing::plain(&r, filed_at))
             .await
             .expect("filed");
         tx.commit().await.expect("commit");

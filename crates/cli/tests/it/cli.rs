@@ -130,6 +130,25 @@ async fn regions_and_accounts_from_the_command_line(engine: Engine) {
     assert!(o.status.success(), "{}", text(&o));
     let o = dualtrack(db, &["user", "unlock", "nobody"], &[], None);
     assert!(!o.status.success() && text(&o).contains("未找到用户"));
+
+    // API tokens: listed, never their secret, and revoked.
+    let uid: i64 = dualtrack_store::on_db!(&t.db, p => sqlx::query_scalar("SELECT id FROM users WHERE username = 'dlh_op'")
+        .fetch_one(p).await.expect("account"));
+    let token = dualtrack_testkit::api_token(&t.db, uid, "数据同步").await;
+    let list = text(&dualtrack(db, &["user", "tokens", "dlh_op"], &[], None));
+    assert!(
+        list.contains("数据同步") && list.contains("只读") && list.contains("共 1 个"),
+        "{list}"
+    );
+    let o = dualtrack(
+        db,
+        &["user", "revoke-token", "dlh_op", &token.to_string()],
+        &[],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let list = text(&dualtrack(db, &["user", "tokens", "dlh_op"], &[], None));
+    assert!(list.contains("共 0 个"), "{list}");
 }
 
 /// Imports 大柴旦 into the database and backs it up (successfully) to `file` in a new

@@ -339,6 +339,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                 remarks: String::new(),
                 filed_by: "demo".into(),
                 filed_at,
+                made_at: None,
             });
         }
         d += Duration::days(1);

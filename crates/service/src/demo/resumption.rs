@@ -208,18 +208,17 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
             n += 1;
         }
     }
-    // Filed the next morning between 08:00 and 11:20 China time, one in about twenty-five
-    // after the noon deadline.
+    // Filed on the day's evening between 17:00 and 19:19 China time, before the evening the
+    // demo's clock stands on (a report is in when its day is shown); one in about twenty-five
+    // the next afternoon, after the noon deadline.
     store::insert_reports(tx, &reports, |r| {
-        let morning = r.report_date + Duration::days(1);
         let key = r.enterprise_id as u32 * 13 + r.report_date.ordinal();
-        let minutes = if key.is_multiple_of(25) {
-            14 * 60 + (key % 180)
+        let (on, minutes) = if key.is_multiple_of(25) {
+            (r.report_date + Duration::days(1), 14 * 60 + (key % 180))
         } else {
-            8 * 60 + (key % 200)
+            (r.report_date, 17 * 60 + (key % 140))
         };
-        let local =
-            morning.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minutes as i64);
+        let local = on.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minutes as i64);
         local.and_utc() - Duration::hours(8)
     })
     .await?;

@@ -3,6 +3,13 @@
 use super::*;
 
 impl App {
+    /// A hand-over the actor's place has received, for one who may act on it.
+    async fn handover_to_act_on(&self, actor: &Actor, id: i64) -> ServiceResult<HandoverRow> {
+        self.require(actor, Permission::WriteGridWork, KIND, &id.to_string())
+            .await?;
+        self.own_handover(actor, id).await
+    }
+
     /// Acknowledges a hand-over; with a measure, opens the case (home or central
     /// quarantine, or health monitoring) for the person in the same transaction. Audited.
     pub async fn acknowledge_handover(
@@ -11,17 +18,9 @@ impl App {
         id: i64,
         input: &AcknowledgeInput,
     ) -> ServiceResult<HandoverDetail> {
-        self.require(actor, Permission::WriteGridWork, KIND, &id.to_string())
-            .await?;
-        let h = self.own_handover(actor, id).await?;
+        let h = self.handover_to_act_on(actor, id).await?;
         let now = self.now();
-        let note = text_of(
-            "note",
-            "备注",
-            input.note.as_deref().unwrap_or(""),
-            300,
-            false,
-        )?;
+        let note = optional_text("note", "备注", &input.note, 300)?;
         let measure = input
             .measure
             .as_deref()
@@ -120,18 +119,10 @@ impl App {
         id: i64,
         input: &ForwardInput,
     ) -> ServiceResult<HandoverView> {
-        self.require(actor, Permission::WriteGridWork, KIND, &id.to_string())
-            .await?;
-        let h = self.own_handover(actor, id).await?;
+        let h = self.handover_to_act_on(actor, id).await?;
         let now = self.now();
         let to = self.place_in_scope(actor, "to", &input.to).await?;
-        let note = text_of(
-            "note",
-            "备注",
-            input.note.as_deref().unwrap_or(""),
-            300,
-            false,
-        )?;
+        let note = optional_text("note", "备注", &input.note, 300)?;
         let held = Code::parse(&h.to_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
         if to.as_str() == h.to_code || !to.is_within(&held) {
             return Err(ServiceError::invalid(

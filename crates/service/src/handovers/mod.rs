@@ -18,8 +18,8 @@
 use crate::actor::commit_audited;
 use crate::checkpoints::restricted_to;
 use crate::export_resumption::sheet;
+use crate::input::optional_text;
 use crate::input::parse_date;
-use crate::input::text_of;
 use crate::monitoring::{CaseInput, ResponsibleInput};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, Utc};

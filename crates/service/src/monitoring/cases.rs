@@ -268,6 +268,7 @@ impl App {
             kind,
             status,
             overdue_at: q.overdue.unwrap_or(false).then_some(now),
+            started_by: Some(self.today()),
         };
         let rows = store::cases(
             &self.db,
@@ -293,12 +294,12 @@ impl App {
                 .into_iter()
                 .map(responsible_view)
                 .collect::<ServiceResult<_>>()?,
-            followups: store::followups(&self.db, id)
+            followups: store::followups(&self.db, id, self.now())
                 .await?
                 .into_iter()
                 .map(followup_view)
                 .collect(),
-            alerts: store::alerts(&self.db, id)
+            alerts: store::alerts(&self.db, id, self.now())
                 .await?
                 .into_iter()
                 .map(alert_view)
@@ -309,7 +310,7 @@ impl App {
     pub async fn case_followups(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<FollowupView>> {
         self.case_with(actor, Permission::ReadMonitoring, id)
             .await?;
-        Ok(store::followups(&self.db, id)
+        Ok(store::followups(&self.db, id, self.now())
             .await?
             .into_iter()
             .map(followup_view)
@@ -319,7 +320,7 @@ impl App {
     pub async fn case_alerts(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<AlertView>> {
         self.case_with(actor, Permission::ReadMonitoring, id)
             .await?;
-        Ok(store::alerts(&self.db, id)
+        Ok(store::alerts(&self.db, id, self.now())
             .await?
             .into_iter()
             .map(alert_view)

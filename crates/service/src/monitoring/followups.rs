@@ -65,13 +65,25 @@ impl App {
         let note = opt_text("note", "备注", &input.note, 500)?.unwrap_or_default();
         let clinic = opt_text("clinic", "发热门诊", &input.clinic, 60)?
             .unwrap_or_else(|| DEFAULT_CLINIC.to_string());
+        // The phone's time of recording (from its outbox) dates the follow-up unless a time
+        // was typed; the row keeps the server's own time of writing beside it.
+        let made_at = crate::input::phone_time(
+            "made_at",
+            "随访记录时间",
+            input.made_at.as_deref(),
+            now,
+            self.phone_time_max_hours,
+        )?;
         let at = match input.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => now,
-            Some(s) => parse_time("at", s)?,
+            None => made_at.unwrap_or(now),
+            Some(s) => {
+                let at = parse_time("at", s)?;
+                if at > now + Duration::minutes(5) {
+                    return Err(ServiceError::invalid("at", "随访时间不能晚于现在"));
+                }
+                at
+            }
         };
-        if at > now + Duration::minutes(5) {
-            return Err(ServiceError::invalid("at", "随访时间不能晚于现在"));
-        }
         if reporting_day(at) < c.start_date {
             return Err(ServiceError::invalid("at", "随访时间不能早于开始日期"));
         }
@@ -123,10 +135,8 @@ impl App {
         let row = store::case(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
-        let followup = store::followups(&self.db, id)
+        let followup = store::followup(&self.db, id, fid)
             .await?
-            .into_iter()
-            .find(|f| f.id == fid)
             .map(followup_view)
             .ok_or_else(|| ServiceError::Internal(format!("随访 {fid} 写入后未找到")))?;
         Ok(FollowupResult {

@@ -164,8 +164,12 @@ pub struct FollowupInput {
     /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
     #[serde(default)]
     pub idempotency_key: Option<String>,
-    /// 随访时间（RFC 3339，或北京时间 年-月-日 时:分；默认现在）
+    /// 随访时间（RFC 3339，或北京时间 年-月-日 时:分；默认手机记录的时间，再默认现在）
     pub at: Option<String>,
+    /// 手机上记录随访的时间（RFC 3339，离线记录由手机发件箱带上）：不得晚于现在，也不得早于
+    /// 72 小时前（可配置）；服务器另记收到的时间
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<String>,
     /// 体温 ℃（35.0–42.0，≥ 37.3 为异常）
     pub temperature: f64,
     /// 症状：fever 发热 / cough 咳嗽 / fatigue 乏力 / sore_throat 咽痛 / diarrhoea 腹泻 /

@@ -86,7 +86,9 @@ impl App {
             .len() as i64;
         let publicity = store::publicity(&self.db, &g.code).await?.len() as i64;
         let stability = store::stability(&self.db, &g.code).await?.len() as i64;
-        let reports = store::reports_of(&self.db, &g.code).await?.len() as i64;
+        let reports = store::reports_of(&self.db, &g.code, self.now())
+            .await?
+            .len() as i64;
         let duties = GridDuty::ALL
             .iter()
             .map(|d| DutyFigure {

@@ -410,6 +410,10 @@ pub struct GridReportInput {
     /// 零报告：当日无摸排、无新抵达、无宣传、无事件
     #[serde(default)]
     pub zero_report: bool,
+    /// 手机上报送的时间（RFC 3339，离线报送由手机发件箱带上）：不得晚于现在，也不得早于
+    /// 72 小时前（可配置）；服务器另记收到的时间
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

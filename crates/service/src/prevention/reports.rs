@@ -30,7 +30,7 @@ impl App {
         raw: &str,
     ) -> ServiceResult<Vec<GridReportView>> {
         let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
-        Ok(store::reports_of(&self.db, &g.code)
+        Ok(store::reports_of(&self.db, &g.code, self.now())
             .await?
             .into_iter()
             .map(|r| self.report_view(r))
@@ -47,7 +47,7 @@ impl App {
         let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
         let date = parse_date("date", raw_date)?;
         let figures = GridFigures::from(store::figures(&self.db, &g.code, date).await?);
-        let filed = store::reports_of(&self.db, &g.code)
+        let filed = store::reports_of(&self.db, &g.code, self.now())
             .await?
             .into_iter()
             .find(|r| r.report_date == date)
@@ -97,6 +97,13 @@ impl App {
         let g = self
             .grid_with(actor, Permission::WriteGridWork, raw)
             .await?;
+        let made_at = crate::input::phone_time(
+            "made_at",
+            "报送时间",
+            input.made_at.as_deref(),
+            self.now(),
+            self.phone_time_max_hours,
+        )?;
         let date = parse_date("report_date", &input.report_date)?;
         if date >= self.today() {
             return Err(ServiceError::invalid(
@@ -127,7 +134,10 @@ impl App {
             zero_report: f.is_zero(),
             remarks,
             filed_by: actor.username.clone(),
-            filed_at: self.clock.now(),
+            // To the second, as the lists bounded by the app's now read it: a report is not
+            // "of a later time" for the rest of the second it was filed in.
+            filed_at: self.now(),
+            made_at,
         };
         let Some(id) = store::insert_report(&mut tx, &row).await? else {
             return Err(ServiceError::conflict(

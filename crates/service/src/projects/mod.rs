@@ -120,13 +120,18 @@ pub struct ProjectView {
     pub status_name: String,
 }
 
-fn project_view(p: ProjectRow) -> ServiceResult<ProjectView> {
-    let category = decode(
+/// The category of a stored project.
+fn project_category(p: &ProjectRow) -> ServiceResult<ProjectCategory> {
+    Ok(decode(
         "major_projects",
         "category",
         &p.category,
         ProjectCategory::parse,
-    )?;
+    )?)
+}
+
+fn project_view(p: ProjectRow) -> ServiceResult<ProjectView> {
+    let category = project_category(&p)?;
     let status = decode("major_projects", "status", &p.status, ProjectStatus::parse)?;
     Ok(ProjectView {
         id: p.id,

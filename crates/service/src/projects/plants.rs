@@ -55,14 +55,10 @@ impl App {
     }
 
     pub async fn get_plant(&self, actor: &Actor, id: i64) -> ServiceResult<PlantView> {
-        self.require(
-            actor,
-            Permission::ReadResumption,
-            "重点企业（厂）",
-            &id.to_string(),
-        )
-        .await?;
-        Ok(plant_view(self.plant_in_scope(actor, id).await?))
+        Ok(plant_view(
+            self.plant_for(actor, Permission::ReadResumption, id)
+                .await?,
+        ))
     }
 
     pub async fn list_plants(&self, actor: &Actor) -> ServiceResult<Vec<PlantView>> {
@@ -83,14 +79,7 @@ impl App {
         id: i64,
         input: &OutputInput,
     ) -> ServiceResult<OutputFiled> {
-        self.require(
-            actor,
-            Permission::FileReports,
-            "重点企业（厂）",
-            &id.to_string(),
-        )
-        .await?;
-        let p = self.plant_in_scope(actor, id).await?;
+        let p = self.plant_for(actor, Permission::FileReports, id).await?;
         let day = parse_date("output_date", &input.output_date)?;
         not_future("output_date", "生产日期", day, self.today())?;
         let output = quantity("output", "当日产量", input.output, 0)?;
@@ -133,14 +122,9 @@ impl App {
         id: i64,
         q: &PeriodQuery,
     ) -> ServiceResult<Vec<OutputView>> {
-        self.require(
-            actor,
-            Permission::ReadResumption,
-            "重点企业（厂）",
-            &id.to_string(),
-        )
-        .await?;
-        let p = self.plant_in_scope(actor, id).await?;
+        let p = self
+            .plant_for(actor, Permission::ReadResumption, id)
+            .await?;
         let (from, to) = period(q)?;
         Ok(store::outputs(&self.db, id, from, to)
             .await?

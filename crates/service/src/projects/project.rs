@@ -1,7 +1,6 @@
 //! Major projects: creating, detail, lists, start, progress, and the rates of a place.
 
 use super::*;
-use dualtrack_store::decode;
 
 impl App {
     /// The project `id` for an actor whose roles grant `p`, in the actor's jurisdiction.
@@ -15,6 +14,18 @@ impl App {
         let row = store::project(&self.db, id).await?;
         self.own(actor, "重大项目", id, row, |p| &p.jurisdiction_code)
             .await
+    }
+
+    /// A plant of the actor's scope, for one who holds the permission.
+    pub(super) async fn plant_for(
+        &self,
+        actor: &Actor,
+        p: Permission,
+        id: i64,
+    ) -> ServiceResult<PlantRow> {
+        self.require(actor, p, "重点企业（厂）", &id.to_string())
+            .await?;
+        self.plant_in_scope(actor, id).await
     }
 
     pub(super) async fn plant_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<PlantRow> {
@@ -297,12 +308,7 @@ impl App {
         let projects = with
             .iter()
             .map(|(p, c)| {
-                let category = decode(
-                    "major_projects",
-                    "category",
-                    &p.category,
-                    ProjectCategory::parse,
-                )?;
+                let category = project_category(p)?;
                 Ok(ProjectLine {
                     id: p.id,
                     name: p.name.clone(),

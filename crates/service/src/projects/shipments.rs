@@ -34,14 +34,7 @@ impl App {
         input: &ShipmentInput,
         claim: Option<Claim>,
     ) -> ServiceResult<ShipmentView> {
-        self.require(
-            actor,
-            Permission::FileReports,
-            "重点企业（厂）",
-            &id.to_string(),
-        )
-        .await?;
-        let p = self.plant_in_scope(actor, id).await?;
+        let p = self.plant_for(actor, Permission::FileReports, id).await?;
         let day = parse_date("ship_date", &input.ship_date)?;
         not_future("ship_date", "发运日期", day, self.today())?;
         let province = parse_province(&input.province_code)
@@ -107,14 +100,8 @@ impl App {
         id: i64,
         q: &PeriodQuery,
     ) -> ServiceResult<Vec<ShipmentView>> {
-        self.require(
-            actor,
-            Permission::ReadResumption,
-            "重点企业（厂）",
-            &id.to_string(),
-        )
-        .await?;
-        self.plant_in_scope(actor, id).await?;
+        self.plant_for(actor, Permission::ReadResumption, id)
+            .await?;
         let (from, to) = period(q)?;
         store::shipments(&self.db, id, from, to)
             .await?

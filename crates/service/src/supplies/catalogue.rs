@@ -266,7 +266,7 @@ impl App {
         let rows = store::balances_as_of(&self.db, &scope, as_of, Some(id)).await?;
         let mut balances = self.cover_lines(&scope, as_of, &look, &rows).await?;
         balances.sort_by_key(|b| b.item_id);
-        let movements = store::movements_of_store(&self.db, id, PAGE, 0)
+        let movements = store::movements_of_store(&self.db, id, self.today(), PAGE, 0)
             .await?
             .into_iter()
             .map(|m| look.movement(m))

@@ -10,6 +10,7 @@
 use super::{ItemInput, NeedInput};
 use crate::actor::audit_in;
 use crate::actor::commit_audited;
+use crate::import::choices;
 use crate::import::{date_cell, rejected};
 use crate::spreadsheet::{self, cell, RowError};
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -231,8 +232,8 @@ impl App {
              计量单位：出入库与结存所用的单位，如 个、瓶、公斤、升；包装单位与每包装数量可空，如 箱、2000（出入库可按箱填写，自动折算）。\n\
              预警天数：按近 14 天用量可用天数低于此数时预警，默认 7。\n\
              导入时逐行检查，任何一行有误则整批不写入，并列出每行的问题。",
-            ItemKind::ALL.iter().map(|k| k.zh()).collect::<Vec<_>>().join("、"),
-            Crop::ALL.iter().map(|c| c.zh()).collect::<Vec<_>>().join("、"),
+            choices(ItemKind::ALL, ItemKind::zh),
+            choices(Crop::ALL, Crop::zh),
         );
         spreadsheet::write("物资目录", ITEM_COLUMNS, &[example], &note)
     }
@@ -493,7 +494,7 @@ impl App {
              数量与单位：单位可填计量单位或包装单位（如 袋），空即计量单位。\n\
              作物（仅农资）：{}；面积以亩计。日期为 年-月-日。\n\
              导入时逐行检查，任何一行有误则整批不写入，并列出每行的问题。",
-            Crop::ALL.iter().map(|c| c.zh()).collect::<Vec<_>>().join("、")
+            choices(Crop::ALL, Crop::zh)
         );
         spreadsheet::write("物资需求", NEED_COLUMNS, &[example], &note)
     }

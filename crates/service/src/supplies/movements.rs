@@ -25,11 +25,17 @@ impl App {
         self.own_store(actor, id).await?;
         let page = q.page.unwrap_or(1).max(1);
         let look = self.lookup(&actor.scope).await?;
-        store::movements_of_store(&self.db, id, PAGE, crate::page_offset(page, PAGE))
-            .await?
-            .into_iter()
-            .map(|m| look.movement(m))
-            .collect()
+        store::movements_of_store(
+            &self.db,
+            id,
+            self.today(),
+            PAGE,
+            crate::page_offset(page, PAGE),
+        )
+        .await?
+        .into_iter()
+        .map(|m| look.movement(m))
+        .collect()
     }
 
     async fn replayed_movement(&self, actor: &Actor, id: i64) -> ServiceResult<RecordedMovement> {

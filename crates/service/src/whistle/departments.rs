@@ -2,7 +2,7 @@
 
 use super::views::{dept_view, opt};
 use super::*;
-use crate::input::{text, text_of};
+use crate::input::{optional_text, text};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Code, Level, Scope};
@@ -26,13 +26,7 @@ impl App {
         self.require(actor, Permission::ManageWhistle, "部门", "new")
             .await?;
         let name = text("name", "部门名称", &input.name, 50)?;
-        let duty = text_of(
-            "duty",
-            "职责",
-            input.duty.as_deref().unwrap_or(""),
-            200,
-            false,
-        )?;
+        let duty = optional_text("duty", "职责", &input.duty, 200)?;
         let phone = match opt(&input.phone) {
             None => None,
             Some(p) => Some(text("phone", "值班电话", p, 30)?),

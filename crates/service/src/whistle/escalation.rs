@@ -41,6 +41,7 @@ pub fn scheduler_actor(holder: &str) -> Actor {
         is_cli: false,
         must_enrol: false,
         must_change_password: false,
+        token: None,
     }
 }
 

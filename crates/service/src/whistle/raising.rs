@@ -3,9 +3,10 @@
 use super::views::{hm, opt, short};
 use super::*;
 use crate::idempotency::{keep, Claim, Written};
+use crate::import::choices;
 use crate::input::parse_code;
 use crate::input::parse_time;
-use crate::input::{text, text_of};
+use crate::input::{optional_text, text};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Code, Level};
@@ -28,10 +29,13 @@ pub(super) fn parse_kind(raw: Option<&str>) -> ServiceResult<TicketKind> {
 
 pub(super) fn parse_category(raw: &str) -> ServiceResult<TicketCategory> {
     TicketCategory::parse(raw).ok_or_else(|| {
-        let names: Vec<&str> = TicketCategory::ALL.iter().map(|c| c.zh()).collect();
         ServiceError::invalid(
             "category",
-            format!("类别“{}”无效，应为 {}", raw.trim(), names.join("、")),
+            format!(
+                "类别“{}”无效，应为 {}",
+                raw.trim(),
+                choices(TicketCategory::ALL, TicketCategory::zh)
+            ),
         )
     })
 }
@@ -214,13 +218,7 @@ impl App {
             Some(t) => text("title", "标题", t, 60)?,
             None => short(description.lines().next().unwrap_or(&description), 30),
         };
-        let address = text_of(
-            "address",
-            "具体地点",
-            input.address.as_deref().unwrap_or(""),
-            100,
-            false,
-        )?;
+        let address = optional_text("address", "具体地点", &input.address, 100)?;
         let deadline = deadline_of(&input.deadline, now)?;
         let place = self.ticket_place(actor, input, &source).await?;
         let routing = self.routing_of(category, &place).await?;

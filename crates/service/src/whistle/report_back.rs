@@ -3,7 +3,7 @@
 
 use super::views::{hm, short};
 use super::*;
-use crate::input::{text, text_of};
+use crate::input::{optional_text, text};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::role::Permission;
@@ -13,8 +13,22 @@ use dualtrack_store::decode;
 use dualtrack_store::whistle::{self as store, CallRow, TicketRow};
 
 impl App {
-    /// The department a responder acts for on a ticket: the one given, or its own; it must
-    /// be the caller's own department and called on the ticket.
+    /// A ticket a responder acts on, and the call of the department it acts for: the one
+    /// given, or its own; it must be the caller's own department and called on the ticket.
+    async fn responder_call(
+        &self,
+        actor: &Actor,
+        id: i64,
+        given: Option<i64>,
+        what: &str,
+    ) -> ServiceResult<(TicketRow, CallRow)> {
+        self.require(actor, Permission::RespondTickets, "工单", &id.to_string())
+            .await?;
+        let t = self.ticket_in_scope(actor, id).await?;
+        let call = self.acting_department(actor, &t, given, what).await?;
+        Ok((t, call))
+    }
+
     async fn acting_department(
         &self,
         actor: &Actor,
@@ -59,19 +73,10 @@ impl App {
         id: i64,
         input: &AcceptInput,
     ) -> ServiceResult<TicketDetail> {
-        self.require(actor, Permission::RespondTickets, "工单", &id.to_string())
+        let (t, call) = self
+            .responder_call(actor, id, input.department_id, "报到")
             .await?;
-        let t = self.ticket_in_scope(actor, id).await?;
-        let call = self
-            .acting_department(actor, &t, input.department_id, "报到")
-            .await?;
-        let note = text_of(
-            "note",
-            "说明",
-            input.note.as_deref().unwrap_or(""),
-            500,
-            false,
-        )?;
+        let note = optional_text("note", "说明", &input.note, 500)?;
         if call.status != "called" {
             return Err(ServiceError::conflict(
                 "department_id",
@@ -111,11 +116,7 @@ impl App {
             hm(now),
             (now - call.called_at).num_minutes(),
             if late { "，超时" } else { "" },
-            if note.is_empty() {
-                String::new()
-            } else {
-                format!("：{note}")
-            }
+            after_colon(&note)
         );
         write_notices(
             &mut tx,
@@ -124,26 +125,42 @@ impl App {
             now,
         )
         .await?;
-        let audit = actor.audit(
+        self.commit_ticket(
+            tx,
+            actor,
             Action::TicketAccept,
-            Outcome::Success,
-            "工单",
-            id.to_string(),
-            Some(t.jurisdiction_code.clone()),
+            &t,
             format!(
                 "{}报到{}",
                 call.department_name,
                 if late { "（超时）" } else { "" }
             ),
-        );
-        commit_audited(tx, &audit).await?;
-        self.detail_of(self.reload(id).await?).await
+        )
+        .await
     }
 
-    async fn reload(&self, id: i64) -> ServiceResult<TicketRow> {
-        store::ticket(&self.db, id)
+    /// Commits a change to a ticket with its audit row, and answers the ticket as it now is.
+    async fn commit_ticket(
+        &self,
+        tx: dualtrack_store::Tx,
+        actor: &Actor,
+        action: Action,
+        t: &TicketRow,
+        detail: String,
+    ) -> ServiceResult<TicketDetail> {
+        let audit = actor.audit(
+            action,
+            Outcome::Success,
+            "工单",
+            t.id.to_string(),
+            Some(t.jurisdiction_code.clone()),
+            detail,
+        );
+        commit_audited(tx, &audit).await?;
+        let t = store::ticket(&self.db, t.id)
             .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("未找到工单 {id}")))
+            .ok_or_else(|| ServiceError::NotFound(format!("未找到工单 {}", t.id)))?;
+        self.detail_of(t).await
     }
 
     /// A department that reported resolves, saying what it did. When every called
@@ -154,11 +171,8 @@ impl App {
         id: i64,
         input: &ResolveInput,
     ) -> ServiceResult<TicketDetail> {
-        self.require(actor, Permission::RespondTickets, "工单", &id.to_string())
-            .await?;
-        let t = self.ticket_in_scope(actor, id).await?;
-        let call = self
-            .acting_department(actor, &t, input.department_id, "办结")
+        let (t, call) = self
+            .responder_call(actor, id, input.department_id, "办结")
             .await?;
         let resolution = text("resolution", "处置情况", &input.resolution, 2000)?;
         match call.status.as_str() {
@@ -228,16 +242,14 @@ impl App {
             ));
         }
         write_notices(&mut tx, &t, notes, now).await?;
-        let audit = actor.audit(
+        self.commit_ticket(
+            tx,
+            actor,
             Action::TicketResolve,
-            Outcome::Success,
-            "工单",
-            id.to_string(),
-            Some(t.jurisdiction_code.clone()),
+            &t,
             format!("{}办结", call.department_name),
-        );
-        commit_audited(tx, &audit).await?;
-        self.detail_of(self.reload(id).await?).await
+        )
+        .await
     }
 
     /// Whether the actor speaks for the side that raised the ticket, which alone closes
@@ -306,13 +318,7 @@ impl App {
         input: &ConfirmInput,
     ) -> ServiceResult<TicketDetail> {
         let rating = check_rating(input.rating).map_err(|e| ServiceError::invalid("rating", e))?;
-        let feedback = text_of(
-            "feedback",
-            "评价",
-            input.feedback.as_deref().unwrap_or(""),
-            500,
-            false,
-        )?;
+        let feedback = optional_text("feedback", "评价", &input.feedback, 500)?;
         let t = self.whistler_check(actor, id).await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -326,38 +332,13 @@ impl App {
             TicketEvent::Confirmed.as_str(),
             None,
             &actor.username,
-            &format!(
-                "{rating} 星{}",
-                if feedback.is_empty() {
-                    String::new()
-                } else {
-                    format!("：{feedback}")
-                }
-            ),
+            &format!("{rating} 星{}", after_colon(&feedback)),
         )
         .await?;
-        let calls = store::calls_in(&mut tx, id).await?;
-        let notes = calls
-            .iter()
-            .map(|c| {
-                Note::to_department(
-                    TicketEvent::Confirmed,
-                    c.department_id,
-                    format!("工单 {}“{}”吹哨人确认办结，评价 {rating} 星", id, t.title),
-                )
-            })
-            .collect();
-        write_notices(&mut tx, &t, notes, now).await?;
-        let audit = actor.audit(
-            Action::TicketConfirm,
-            Outcome::Success,
-            "工单",
-            id.to_string(),
-            Some(t.jurisdiction_code.clone()),
-            format!("{rating} 星"),
-        );
-        commit_audited(tx, &audit).await?;
-        self.detail_of(self.reload(id).await?).await
+        let msg = format!("工单 {}“{}”吹哨人确认办结，评价 {rating} 星", id, t.title);
+        notify_departments(&mut tx, &t, TicketEvent::Confirmed, &msg, now).await?;
+        self.commit_ticket(tx, actor, Action::TicketConfirm, &t, format!("{rating} 星"))
+            .await
     }
 
     /// The whistler rejects the resolution: the ticket reopens with a new resolution
@@ -391,33 +372,40 @@ impl App {
             &reason,
         )
         .await?;
-        let calls = store::calls_in(&mut tx, id).await?;
-        let notes = calls
-            .iter()
-            .map(|c| {
-                Note::to_department(
-                    TicketEvent::Rejected,
-                    c.department_id,
-                    format!(
-                        "工单 {}“{}”被退回重办：{}，请于 {} 前办结",
-                        id,
-                        t.title,
-                        reason,
-                        hm(due)
-                    ),
-                )
-            })
-            .collect();
-        write_notices(&mut tx, &t, notes, now).await?;
-        let audit = actor.audit(
-            Action::TicketReject,
-            Outcome::Success,
-            "工单",
-            id.to_string(),
-            Some(t.jurisdiction_code.clone()),
+        let msg = format!(
+            "工单 {}“{}”被退回重办：{}，请于 {} 前办结",
+            id,
+            t.title,
             reason,
+            hm(due)
         );
-        commit_audited(tx, &audit).await?;
-        self.detail_of(self.reload(id).await?).await
+        notify_departments(&mut tx, &t, TicketEvent::Rejected, &msg, now).await?;
+        self.commit_ticket(tx, actor, Action::TicketReject, &t, reason)
+            .await
     }
+}
+
+/// "：text" after a message, or nothing when the text is empty.
+fn after_colon(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!("：{text}")
+    }
+}
+
+/// The same notice to every department called on the ticket.
+async fn notify_departments(
+    tx: &mut dualtrack_store::Tx,
+    t: &TicketRow,
+    event: TicketEvent,
+    msg: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<()> {
+    let calls = store::calls_in(tx, t.id).await?;
+    let notes = calls
+        .iter()
+        .map(|c| Note::to_department(event, c.department_id, msg.to_string()))
+        .collect();
+    write_notices(tx, t, notes, now).await
 }

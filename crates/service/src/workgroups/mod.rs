@@ -213,13 +213,18 @@ pub struct ProblemView {
     pub ticket_id: Option<i64>,
 }
 
-fn problem_view(q: ProblemRow) -> ServiceResult<ProblemView> {
-    let category = decode(
+/// The category of a stored problem.
+fn problem_category(q: &ProblemRow) -> ServiceResult<ProblemCategory> {
+    Ok(decode(
         "production_problems",
         "category",
         &q.category,
         ProblemCategory::parse,
-    )?;
+    )?)
+}
+
+fn problem_view(q: ProblemRow) -> ServiceResult<ProblemView> {
+    let category = problem_category(&q)?;
     let status = decode(
         "production_problems",
         "status",
@@ -346,10 +351,13 @@ pub struct StationedGroup {
 // ---- checks on input ----
 fn category(field: &'static str, raw: &str) -> ServiceResult<ProblemCategory> {
     ProblemCategory::parse(raw).ok_or_else(|| {
-        let names: Vec<&str> = ProblemCategory::ALL.iter().map(|c| c.zh()).collect();
         ServiceError::invalid(
             field,
-            format!("难题类别“{}”无效，应为：{}", raw.trim(), names.join("、")),
+            format!(
+                "难题类别“{}”无效，应为：{}",
+                raw.trim(),
+                crate::import::choices(ProblemCategory::ALL, ProblemCategory::zh)
+            ),
         )
     })
 }

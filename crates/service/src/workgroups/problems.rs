@@ -1,7 +1,6 @@
 //! Production problems raised by enterprises, their resolution, lists and counts.
 
 use super::*;
-use dualtrack_store::decode;
 
 impl App {
     /// Raises a production problem of an enterprise (from a group, a visit, or the
@@ -158,12 +157,7 @@ impl App {
         {
             return Err(ServiceError::conflict("status", "该难题已解决"));
         }
-        let category = decode(
-            "production_problems",
-            "category",
-            &q.category,
-            ProblemCategory::parse,
-        )?;
+        let category = problem_category(&q)?;
         let audit = actor.audit(
             Action::ProblemResolve,
             Outcome::Success,

@@ -1,6 +1,7 @@
 //! Visits of a work group to an enterprise.
 
 use super::*;
+use crate::import::choices;
 
 impl App {
     /// Records a group's visit to an enterprise, with any problems it raised; audited.
@@ -67,10 +68,12 @@ impl App {
             }
         }
         let checks = Checks::from_names(&input.checks).map_err(|bad| {
-            let names: Vec<&str> = PreventionCheck::ALL.iter().map(|c| c.zh()).collect();
             ServiceError::invalid(
                 "checks",
-                format!("检查项“{bad}”无效，应为：{}", names.join("、")),
+                format!(
+                    "检查项“{bad}”无效，应为：{}",
+                    choices(PreventionCheck::ALL, PreventionCheck::zh)
+                ),
             )
         })?;
         let findings = text(

@@ -41,21 +41,23 @@ pub async fn movement(db: &Db, id: i64) -> Result<Option<MovementRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, MovementRow>(&sql).bind(id).fetch_optional(p).await?))
 }
 
-/// The movements in or out of a store, the latest first.
+/// The movements in or out of a store up to the day `until` (the app's today: a movement
+/// of a later day has not happened yet), the latest first.
 pub async fn movements_of_store(
     db: &Db,
     store_id: i64,
+    until: NaiveDate,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<MovementRow>> {
     let sql = format!(
         "{MOVEMENT_SELECT} WHERE id IN (SELECT id FROM stock_movements WHERE from_store_id = $1 \
-         UNION SELECT id FROM stock_movements WHERE to_store_id = $1) \
+         UNION SELECT id FROM stock_movements WHERE to_store_id = $1) AND moved_on <= $4 \
          ORDER BY moved_on DESC, id DESC LIMIT $2 OFFSET $3"
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, MovementRow>(&sql).bind(store_id).bind(limit)
-        .bind(offset).fetch_all(p).await?),
+        .bind(offset).bind(until).fetch_all(p).await?),
     )
 }
 

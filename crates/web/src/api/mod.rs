@@ -16,6 +16,7 @@ pub mod projects;
 pub mod resumption;
 pub mod resumption_io;
 pub mod supplies;
+pub mod tokens;
 pub mod tree;
 pub mod users;
 pub mod whistle;
@@ -35,6 +36,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::change_password))
         .routes(routes!(auth::sessions))
         .routes(routes!(auth::end_session))
+        .routes(routes!(tokens::my_tokens, tokens::create_token))
+        .routes(routes!(tokens::revoke_my_token))
         .routes(routes!(tree::search))
         .routes(routes!(tree::node))
         .routes(routes!(tree::create_grid))
@@ -48,6 +51,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::unlock))
         .routes(routes!(users::reset_second_factor))
         .routes(routes!(users::reset_password))
+        .routes(routes!(tokens::user_tokens))
+        .routes(routes!(tokens::revoke_user_token))
         .routes(routes!(audit::list))
         .routes(routes!(audit::chain))
         .routes(routes!(

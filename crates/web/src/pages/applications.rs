@@ -5,7 +5,8 @@ use crate::display::{opt_date, today};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
 use crate::forms::{
-    correctable, non_empty, number_field, page_number, query_of, redirect_or_again, refused_on_form,
+    correctable, non_empty, number_field, page_number, query_of, redirect_or_again,
+    refused_on_form, Pager,
 };
 use crate::shell::{render, Nav};
 use crate::state::AppState;
@@ -66,10 +67,7 @@ struct AppsPage {
     statuses: Choices,
     site_kinds: Choices,
     rows: Vec<AppRow>,
-    page: i64,
-    has_next: bool,
-    prev_query: String,
-    next_query: String,
+    pager: Pager,
     can_manage: bool,
     error: Option<String>,
 }
@@ -134,21 +132,13 @@ async fn apps_page(
             }
         })
         .collect();
-    let query = |p: i64| {
-        query_of(&[
-            ("status", Some(status.clone())),
-            ("page", Some(p.to_string())),
-        ])
-    };
+    let pager = Pager::of(page, has_next, &[("status", Some(status.clone()))]);
     let tpl = AppsPage {
         nav: Nav::of(st, actor).await.with_notice(notice),
         statuses: ApplicationStatus::choices(),
         site_kinds: SiteKind::choices(),
         rows,
-        page,
-        has_next,
-        prev_query: query(page - 1),
-        next_query: query(page + 1),
+        pager,
         can_manage: actor.can(Permission::ManageMobilisation),
         error: error.or(list_error),
         status: ApplicationStatus::parse(&status)

@@ -1,5 +1,6 @@
 use crate::error::PageError;
 use crate::extract::PageUser;
+use crate::forms::Pager;
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -22,10 +23,7 @@ struct AuditPage {
     actions: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
     outcomes: Vec<(&'static str, &'static str)>,
     error: Option<String>,
-    page: i64,
-    has_next: bool,
-    prev_query: String,
-    next_query: String,
+    pager: Pager,
 }
 
 fn query_for(q: &AuditQuery, page: i64) -> String {
@@ -97,10 +95,7 @@ pub async fn page(
             .map(|o| (o.as_str(), o.zh()))
             .collect(),
         error,
-        page,
-        has_next,
-        prev_query: query_for(&q, page - 1),
-        next_query: query_for(&q, page + 1),
+        pager: Pager::new(page, has_next, |p| query_for(&q, p)),
         q,
     };
     Ok((status, render(&tpl)).into_response())

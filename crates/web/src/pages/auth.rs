@@ -1,6 +1,7 @@
 use crate::error::PageError;
+use crate::extract::parse_id;
 use crate::extract::{PageForm, PageUser, SourceAddr};
-use crate::forms::correctable;
+use crate::forms::{correctable, refused_on_form};
 use crate::session::{login_csrf_cookie, session_cookie, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::shell::{render, Nav, LOGIN_PATH};
 use crate::state::AppState;
@@ -9,9 +10,10 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
+use dualtrack_service::api_tokens::{CreatedToken, NewTokenInput, TokenView};
 use dualtrack_service::auth::{random_token, SessionKind, SessionView};
 use dualtrack_service::second_factor::{Enrolment, SecondFactorState};
-use dualtrack_service::Actor;
+use dualtrack_service::{Actor, ServiceError};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -221,10 +223,21 @@ struct MePage {
     must_change: bool,
     /// The account's sessions, each with when it was last used.
     sessions: Vec<(SessionView, String)>,
+    /// The account's API tokens, each with its times as shown.
+    tokens: Vec<(TokenView, String, String)>,
+    /// A token just made, its secret shown this once.
+    new_token: Option<CreatedToken>,
+    /// Why a token was not made.
+    token_error: Option<String>,
 }
 
-async fn sessions_of(st: &AppState, actor: &Actor) -> Vec<(SessionView, String)> {
-    st.app
+async fn me_page(st: &AppState, actor: &Actor) -> MePage {
+    let shown = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(dualtrack_domain::time::display)
+            .unwrap_or_else(|| "从未".into())
+    };
+    let sessions = st
+        .app
         .my_sessions(actor)
         .await
         .unwrap_or_default()
@@ -233,7 +246,29 @@ async fn sessions_of(st: &AppState, actor: &Actor) -> Vec<(SessionView, String)>
             let seen = dualtrack_domain::time::display(s.last_seen_at);
             (s, seen)
         })
-        .collect()
+        .collect();
+    let tokens = st
+        .app
+        .my_tokens(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| {
+            let (expires, used) = (shown(Some(t.expires_at)), shown(t.last_used_at));
+            (t, expires, used)
+        })
+        .collect();
+    MePage {
+        nav: Nav::of(st, actor).await,
+        username: actor.username.clone(),
+        error: None,
+        second_factor: st.app.second_factor_state(actor).await.ok(),
+        must_change: actor.must_change_password,
+        sessions,
+        tokens,
+        new_token: None,
+        token_error: None,
+    }
 }
 
 /// Ends one of the account's own sessions, back to the account page.
@@ -251,15 +286,66 @@ pub async fn end_session(
 }
 
 pub async fn me(State(st): State<AppState>, PageUser(actor): PageUser) -> Response {
-    let nav = Nav::of(&st, &actor).await;
-    render(&MePage {
-        nav,
-        username: actor.username.clone(),
-        error: None,
-        second_factor: st.app.second_factor_state(&actor).await.ok(),
-        must_change: actor.must_change_password,
-        sessions: sessions_of(&st, &actor).await,
-    })
+    render(&me_page(&st, &actor).await)
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    expires_in_days: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    jurisdiction_code: Option<String>,
+}
+
+/// Makes an API token; the account page again, with its secret shown this once.
+pub async fn create_token(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    PageForm(f): PageForm<TokenForm>,
+) -> Result<Response, PageError> {
+    let made = match f.expires_in_days.trim().parse::<i64>() {
+        Ok(days) => {
+            let input = NewTokenInput {
+                name: f.name,
+                expires_in_days: days,
+                scope: f.scope,
+                jurisdiction_code: f.jurisdiction_code,
+            };
+            st.app.create_token(&actor, &input).await
+        }
+        Err(_) => Err(ServiceError::invalid(
+            "expires_in_days",
+            "有效天数应为 1 至 365 之间的整数",
+        )),
+    };
+    let (status, message) = match made {
+        Ok(created) => {
+            let mut page = me_page(&st, &actor).await;
+            page.new_token = Some(created);
+            return Ok(render(&page));
+        }
+        Err(ServiceError::Forbidden(m)) => (StatusCode::FORBIDDEN, m),
+        Err(ServiceError::Unknown { message, .. }) => (StatusCode::NOT_FOUND, message),
+        Err(e) => refused_on_form(e)?,
+    };
+    let mut page = me_page(&st, &actor).await;
+    page.token_error = Some(message);
+    Ok((status, render(&page)).into_response())
+}
+
+/// Revokes one of the account's own tokens, back to the account page.
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    PageUser(actor): PageUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    PageForm(_f): PageForm<CsrfOnly>,
+) -> Result<Response, PageError> {
+    st.app.revoke_my_token(&actor, parse_id(&id)?).await?;
+    Ok(Redirect::to("/me").into_response())
 }
 
 /// Where an account sets up its second factor.
@@ -382,15 +468,8 @@ pub async fn change_password(
                 Ok(shown) => shown,
                 Err(page) => return page.into_response(),
             };
-            let nav = Nav::of(&st, &actor).await;
-            let page = MePage {
-                nav,
-                username: actor.username.clone(),
-                error: Some(message),
-                second_factor: st.app.second_factor_state(&actor).await.ok(),
-                must_change: actor.must_change_password,
-                sessions: sessions_of(&st, &actor).await,
-            };
+            let mut page = me_page(&st, &actor).await;
+            page.error = Some(message);
             (status, render(&page)).into_response()
         }
     }

@@ -5,12 +5,11 @@
 use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{redirect_or_again, refused_on_form, Done};
+use crate::forms::{asked_or_fallback, redirect_or_again, refused_on_form, Done};
 use crate::shell::{new_key, render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dualtrack_domain::checkpoints::{PassageOutcome, VehicleClass};
 use dualtrack_domain::role::Permission;
@@ -19,7 +18,7 @@ use dualtrack_service::checkpoints::{
     PassageInput, PassageView, PassagesQuery, ShiftView, ShiftsQuery, StaffInput, TextOrList,
     TravellerInput,
 };
-use dualtrack_service::{Actor, ServiceError};
+use dualtrack_service::Actor;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -70,20 +69,12 @@ pub async fn list(
         from: Some(from.clone()),
         to: Some(to.clone()),
     };
-    let (counts, error, status) = match st.app.checkpoint_counts(&actor, &asked).await {
-        Ok(c) => (c, None, StatusCode::OK),
-        Err(e @ ServiceError::Invalid { .. }) => {
-            let status = crate::error::status_of(&e);
-            (
-                st.app
-                    .checkpoint_counts(&actor, &CountsQuery::default())
-                    .await?,
-                Some(e.to_string()),
-                status,
-            )
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let fallback = CountsQuery::default();
+    let (counts, error, status) =
+        asked_or_fallback(st.app.checkpoint_counts(&actor, &asked).await, || {
+            st.app.checkpoint_counts(&actor, &fallback)
+        })
+        .await?;
     let mut totals: BTreeMap<i64, CountsView> = BTreeMap::new();
     for d in &counts.by_day {
         let t = totals.entry(d.checkpoint_id).or_default();

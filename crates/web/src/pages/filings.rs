@@ -5,7 +5,8 @@
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
 use crate::forms::{
-    correctable, non_empty, page_number, query_of, redirect_or_again, refused_on_form, Done,
+    asked_or_fallback, correctable, non_empty, page_number, query_of, redirect_or_again,
+    refused_on_form, Done, Pager,
 };
 use crate::shell::{render, Nav};
 use crate::state::AppState;
@@ -257,10 +258,7 @@ struct QueuePage {
     counts: FilingCounts,
     cards: Vec<FilingCard>,
     can_decide: bool,
-    page: i64,
-    has_next: bool,
-    prev_query: String,
-    next_query: String,
+    pager: Pager,
     error: Option<String>,
 }
 
@@ -291,12 +289,7 @@ async fn queue_page(
     };
     let places = Places::of(st, filings.iter().map(|f| f.jurisdiction_code.as_str())).await;
     let has_next = filings.len() as i64 == FILINGS_PAGE;
-    let query = |p: i64| {
-        query_of(&[
-            ("status", Some(status.clone())),
-            ("page", Some(p.to_string())),
-        ])
-    };
+    let pager = Pager::of(page, has_next, &[("status", Some(status.clone()))]);
     Ok((
         code,
         QueuePage {
@@ -308,10 +301,7 @@ async fn queue_page(
             counts,
             cards: filings.into_iter().map(|f| card(f, &places)).collect(),
             can_decide: actor.can(Permission::ManageEnterprises),
-            page,
-            has_next,
-            prev_query: query(page - 1),
-            next_query: query(page + 1),
+            pager,
             error: error.or(list_error),
             status: FilingStatus::parse(&status)
                 .map(|s| s.as_str().to_string())
@@ -469,20 +459,11 @@ pub async fn punctuality(
     Query(q): Query<DateQuery>,
 ) -> Result<Response, PageError> {
     let date = non_empty(&q.date).unwrap_or_else(|| yesterday(&st.app));
-    let (view, error, status) = match st.app.report_punctuality(&actor, &date).await {
-        Ok(v) => (v, None, StatusCode::OK),
-        Err(e @ ServiceError::Invalid { .. }) => {
-            let status = crate::error::status_of(&e);
-            (
-                st.app
-                    .report_punctuality(&actor, &yesterday(&st.app))
-                    .await?,
-                Some(e.to_string()),
-                status,
-            )
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (view, error, status) =
+        asked_or_fallback(st.app.report_punctuality(&actor, &date).await, || async {
+            st.app.report_punctuality(&actor, &yesterday(&st.app)).await
+        })
+        .await?;
     let places = Places::of(
         &st,
         view.counties

@@ -7,7 +7,9 @@
 use crate::display::delay_text;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{get, non_empty, page_number, query_of, refused_on_form, refused_page, Done};
+use crate::forms::{
+    get, get_opt, non_empty, page_number, refused_on_form, refused_page, Done, Pager,
+};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -56,10 +58,7 @@ struct ListPage {
     which: String,
     place: String,
     now: String,
-    page: i64,
-    has_next: bool,
-    prev_query: String,
-    next_query: String,
+    pager: Pager,
 }
 
 /// Hand-overs a page of the list shows (a phone scrolls through fifty at most).
@@ -118,25 +117,23 @@ pub async fn list(
     let has_next = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
     let lines = found.into_iter().map(line).collect();
-    let query = |p: i64| {
-        query_of(&[
+    let pager = Pager::of(
+        page,
+        has_next,
+        &[
             ("which", Some(which.clone())),
             ("place", place.clone()),
             ("date", non_empty(&q.date)),
-            ("page", Some(p.to_string())),
-        ])
-    };
+        ],
+    );
     let page = ListPage {
         nav: Nav::of(&st, &actor).await,
         f,
         lines,
-        prev_query: query(page - 1),
-        next_query: query(page + 1),
+        pager,
         which,
         place: place.unwrap_or_default(),
         now: display(st.app.now()),
-        page,
-        has_next,
     };
     Ok(render(&page))
 }
@@ -240,10 +237,10 @@ pub async fn acknowledge(
         }
     }
     let input = AcknowledgeInput {
-        note: non_empty(&Some(get(&pairs, "note").to_string())),
-        measure: non_empty(&Some(get(&pairs, "measure").to_string())),
-        place: non_empty(&Some(get(&pairs, "place").to_string())),
-        last_exposure: non_empty(&Some(get(&pairs, "last_exposure").to_string())),
+        note: get_opt(&pairs, "note"),
+        measure: get_opt(&pairs, "measure"),
+        place: get_opt(&pairs, "place"),
+        last_exposure: get_opt(&pairs, "last_exposure"),
         responsible,
     };
     match st.app.acknowledge_handover(&actor, id, &input).await {
@@ -265,7 +262,7 @@ pub async fn forward(
     let id = parse_id(&id)?;
     let input = ForwardInput {
         to: get(&pairs, "to").to_string(),
-        note: non_empty(&Some(get(&pairs, "note").to_string())),
+        note: get_opt(&pairs, "note"),
     };
     match st.app.forward_handover(&actor, id, &input).await {
         // After passing it down the caller may no longer hold it: back to the list.

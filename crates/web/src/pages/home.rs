@@ -119,7 +119,17 @@ pub async fn page(
     PageUser(actor): PageUser,
 ) -> Result<Response, PageError> {
     let nav = Nav::of(&st, &actor).await;
-    let work = st.app.day_work(&actor).await?;
+    let mut work = st.app.day_work(&actor).await?;
+    // The audit entries name people by their names, not the names they log in with.
+    if let Some(entries) = work.audit.as_mut() {
+        let names = st
+            .app
+            .people_names(entries.iter().map(|e| e.username.as_str()))
+            .await?;
+        for e in entries.iter_mut() {
+            e.username = names.name(&e.username);
+        }
+    }
     let counts = match actor.home_code() {
         Some(code) => st
             .app

@@ -3,7 +3,7 @@
 use crate::display::today;
 use crate::error::PageError;
 use crate::extract::PageUser;
-use crate::forms::{correctable, non_empty, page_number, query_of};
+use crate::forms::{correctable, non_empty, page_number, Pager};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::{deployment_rows, DeploymentRow, OrgTable};
@@ -77,10 +77,7 @@ struct DeploymentsPage {
     /// registered elsewhere): only they are links.
     openable: std::collections::HashSet<i64>,
     error: Option<String>,
-    page: i64,
-    has_next: bool,
-    prev_query: String,
-    next_query: String,
+    pager: Pager,
 }
 
 impl DeploymentsPage {
@@ -124,12 +121,7 @@ pub async fn deployments(
         }
     };
     let has_next = found.len() as i64 == dualtrack_service::mobilisation::PAGE_SIZE;
-    let query = |p: i64| {
-        query_of(&[
-            ("on_day", Some(on_day.clone())),
-            ("page", Some(p.to_string())),
-        ])
-    };
+    let pager = Pager::of(page, has_next, &[("on_day", Some(on_day.clone()))]);
     let ids: Vec<i64> = found.iter().map(|d| d.person_id).collect();
     let openable = st.app.people_the_caller_may_open(&actor, &ids).await?;
     let tpl = DeploymentsPage {
@@ -137,10 +129,7 @@ pub async fn deployments(
         openable,
         rows: deployment_rows(&st, found).await,
         error,
-        page,
-        has_next,
-        prev_query: query(page - 1),
-        next_query: query(page + 1),
+        pager,
         on_day,
     };
     Ok((status, render(&tpl)).into_response())

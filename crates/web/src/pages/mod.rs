@@ -46,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route(auth::SECOND_FACTOR_PATH, get(auth::second_factor))
         .route("/me/second-factor/begin", post(auth::second_factor_begin))
         .route("/me/sessions/{id}/end", post(auth::end_session))
+        .route("/me/tokens", post(auth::create_token))
+        .route("/me/tokens/{id}/revoke", post(auth::revoke_token))
         .route(
             "/me/second-factor/confirm",
             post(auth::second_factor_confirm),

@@ -6,12 +6,14 @@
 use crate::display::{delay_text, script_json};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{all, get, non_empty, redirect_or_again, refused_on_form, refused_page, Done};
+use crate::forms::{
+    all, asked_or_fallback, get, get_opt, non_empty, redirect_or_again, refused_on_form,
+    refused_page, Done,
+};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dualtrack_domain::monitoring::{CaseKind, CaseStatus, Duty, Symptom};
 use dualtrack_domain::role::Permission;
@@ -183,6 +185,20 @@ async fn refused(
     .await
 }
 
+/// After a write on the case: back to its page with the notice, or the refusal shown there.
+async fn after<T>(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+    done: &str,
+    r: Result<T, ServiceError>,
+) -> Result<Response, PageError> {
+    match r {
+        Ok(_) => Ok(Redirect::to(&format!("/monitoring/cases/{id}?done={done}")).into_response()),
+        Err(e) => refused(st, actor, id, e).await,
+    }
+}
+
 pub async fn follow_up(
     State(st): State<AppState>,
     PageUser(actor): PageUser,
@@ -199,20 +215,19 @@ pub async fn follow_up(
         }
     };
     let input = FollowupInput {
-        idempotency_key: non_empty(&Some(get(&pairs, "idempotency_key").to_string())),
-        at: non_empty(&Some(get(&pairs, "at").to_string())),
+        idempotency_key: get_opt(&pairs, "idempotency_key"),
+        at: get_opt(&pairs, "at"),
+        made_at: None,
         temperature,
         symptoms: all(&pairs, "symptoms")
             .into_iter()
             .map(str::to_string)
             .collect(),
-        note: non_empty(&Some(get(&pairs, "note").to_string())),
-        clinic: non_empty(&Some(get(&pairs, "clinic").to_string())),
+        note: get_opt(&pairs, "note"),
+        clinic: get_opt(&pairs, "clinic"),
     };
-    match st.app.follow_up(&actor, id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/monitoring/cases/{id}?done=followup")).into_response()),
-        Err(e) => refused(&st, &actor, id, e).await,
-    }
+    let r = st.app.follow_up(&actor, id, &input).await;
+    after(&st, &actor, id, "followup", r).await
 }
 
 pub async fn release(
@@ -223,13 +238,11 @@ pub async fn release(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
     let input = ReleaseInput {
-        released_on: non_empty(&Some(get(&pairs, "released_on").to_string())),
-        reason: non_empty(&Some(get(&pairs, "reason").to_string())),
+        released_on: get_opt(&pairs, "released_on"),
+        reason: get_opt(&pairs, "reason"),
     };
-    match st.app.release_case(&actor, id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/monitoring/cases/{id}?done=release")).into_response()),
-        Err(e) => refused(&st, &actor, id, e).await,
-    }
+    let r = st.app.release_case(&actor, id, &input).await;
+    after(&st, &actor, id, "release", r).await
 }
 
 pub async fn resume(
@@ -242,10 +255,8 @@ pub async fn resume(
     let input = ResumeInput {
         finding: get(&pairs, "finding").to_string(),
     };
-    match st.app.resume_case(&actor, id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/monitoring/cases/{id}?done=resumed")).into_response()),
-        Err(e) => refused(&st, &actor, id, e).await,
-    }
+    let r = st.app.resume_case(&actor, id, &input).await;
+    after(&st, &actor, id, "resumed", r).await
 }
 
 // ---- the list and the form to open a case ----
@@ -357,18 +368,18 @@ pub async fn create(
         }
     }
     let input = CaseInput {
-        idempotency_key: non_empty(&Some(get(&pairs, "idempotency_key").to_string())),
+        idempotency_key: get_opt(&pairs, "idempotency_key"),
         kind: get(&pairs, "kind").into(),
         name: get(&pairs, "name").into(),
         id_number: get(&pairs, "id_number").into(),
-        phone: non_empty(&Some(get(&pairs, "phone").to_string())),
+        phone: get_opt(&pairs, "phone"),
         screened_person_id: get(&pairs, "screened_person_id").trim().parse().ok(),
         traveller_id: get(&pairs, "traveller_id").trim().parse().ok(),
         jurisdiction_code: get(&pairs, "jurisdiction_code").into(),
         place: get(&pairs, "place").into(),
         reason: get(&pairs, "reason").into(),
         last_exposure: get(&pairs, "last_exposure").into(),
-        start_date: non_empty(&Some(get(&pairs, "start_date").to_string())),
+        start_date: get_opt(&pairs, "start_date"),
         responsible,
     };
     redirect_or_again(
@@ -425,20 +436,12 @@ pub async fn command(
         as_of: non_empty(&q.as_of),
         place: non_empty(&q.place),
     };
-    let (f, error, status) = match st.app.monitoring_figures(&actor, &asked).await {
-        Ok(f) => (f, None, StatusCode::OK),
-        Err(e @ ServiceError::Invalid { .. }) => {
-            let status = crate::error::status_of(&e);
-            (
-                st.app
-                    .monitoring_figures(&actor, &FiguresQuery::default())
-                    .await?,
-                Some(e.to_string()),
-                status,
-            )
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let fallback = FiguresQuery::default();
+    let (f, error, status) =
+        asked_or_fallback(st.app.monitoring_figures(&actor, &asked).await, || {
+            st.app.monitoring_figures(&actor, &fallback)
+        })
+        .await?;
     let overdue = st
         .app
         .overdue_cases(

@@ -5,8 +5,8 @@ use crate::display::{opt_date, today};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
 use crate::forms::{
-    correctable, non_empty, number_field, opt_number_field, page_number, query_of,
-    redirect_or_again, refused_on_form, Done,
+    correctable, non_empty, number_field, opt_number_field, page_number, redirect_or_again,
+    refused_on_form, Done, Pager,
 };
 use crate::shell::{render, Nav};
 use crate::state::AppState;
@@ -61,10 +61,7 @@ struct OrgsPage {
     as_of: String,
     kinds: Choices,
     rows: Vec<OrgRow>,
-    page: i64,
-    has_next: bool,
-    prev_query: String,
-    next_query: String,
+    pager: Pager,
     can_manage: bool,
     error: Option<String>,
 }
@@ -110,13 +107,11 @@ pub async fn list(
             member_count: o.member_count,
         })
         .collect();
-    let query = |p: i64| {
-        query_of(&[
-            ("kind", q.kind.clone()),
-            ("as_of", q.as_of.clone()),
-            ("page", Some(p.to_string())),
-        ])
-    };
+    let pager = Pager::of(
+        page,
+        has_next,
+        &[("kind", q.kind.clone()), ("as_of", q.as_of.clone())],
+    );
     let kind = non_empty(&q.kind).unwrap_or_default();
     let tpl = OrgsPage {
         nav: Nav::of(&st, &actor).await,
@@ -129,10 +124,7 @@ pub async fn list(
         as_of: non_empty(&q.as_of).unwrap_or_default(),
         kinds: OrgKind::choices(),
         rows,
-        page,
-        has_next,
-        prev_query: query(page - 1),
-        next_query: query(page + 1),
+        pager,
         can_manage: actor.can(Permission::ManageMobilisation),
         error,
     };

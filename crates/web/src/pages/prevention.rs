@@ -6,7 +6,7 @@
 use crate::display::today;
 use crate::error::PageError;
 use crate::extract::{PageForm, PageUser};
-use crate::forms::{non_empty, redirect_or_again, refused_on_form};
+use crate::forms::{asked_or_fallback, non_empty, redirect_or_again, refused_on_form};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -291,6 +291,7 @@ pub async fn file_report(
         report_date: f.report_date.clone(),
         remarks: f.remarks,
         zero_report: f.zero_report.is_some(),
+        made_at: None,
     };
     redirect_or_again(
         st.app.file_grid_report(&actor, &code, &input).await,
@@ -431,32 +432,19 @@ pub async fn command(
 ) -> Result<Response, PageError> {
     let date = non_empty(&q.date).unwrap_or_else(|| yesterday(&st.app));
     let code = non_empty(&q.code);
-    let (view, error) = match st
-        .app
-        .grid_report_rollup(
-            &actor,
-            &RollupQuery {
-                date: date.clone(),
-                code: code.clone(),
-            },
-        )
-        .await
-    {
-        Ok(v) => (v, None),
-        Err(e @ dualtrack_service::ServiceError::Invalid { .. }) => (
-            st.app
-                .grid_report_rollup(
-                    &actor,
-                    &RollupQuery {
-                        date: yesterday(&st.app),
-                        code: None,
-                    },
-                )
-                .await?,
-            Some(e.to_string()),
-        ),
-        Err(e) => return Err(e.into()),
+    let asked = RollupQuery {
+        date: date.clone(),
+        code: code.clone(),
     };
+    let (view, error, _) =
+        asked_or_fallback(st.app.grid_report_rollup(&actor, &asked).await, || async {
+            let fallback = RollupQuery {
+                date: yesterday(&st.app),
+                code: None,
+            };
+            st.app.grid_report_rollup(&actor, &fallback).await
+        })
+        .await?;
     let round = st.app.list_rounds(&actor).await?.into_iter().next();
     let (mut coverage, mut coverage_total) = (Vec::new(), None);
     if let Some(r) = &round {

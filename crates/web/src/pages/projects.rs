@@ -5,13 +5,12 @@
 use crate::display::{script_json, shown, today, Shown};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{redirect_or_again, refused_on_form, Done};
+use crate::forms::{asked_or_fallback, redirect_or_again, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dualtrack_domain::projects::{provinces, ShipMode};
 use dualtrack_domain::role::Permission;
@@ -154,18 +153,11 @@ pub async fn rates(
     Query(q): Query<AsOf>,
 ) -> Result<Response, PageError> {
     let as_of = as_of_or_today(&st.app, &q.as_of);
-    let (view, error, status) = match st.app.project_rates(&actor, &as_of).await {
-        Ok(v) => (v, None, StatusCode::OK),
-        Err(e @ ServiceError::Invalid { .. }) => {
-            let status = crate::error::status_of(&e);
-            (
-                st.app.project_rates(&actor, &today(&st.app)).await?,
-                Some(e.to_string()),
-                status,
-            )
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (view, error, status) =
+        asked_or_fallback(st.app.project_rates(&actor, &as_of).await, || async {
+            st.app.project_rates(&actor, &today(&st.app)).await
+        })
+        .await?;
     let places = Places::of(
         &st,
         view.counties
@@ -512,18 +504,11 @@ pub async fn production(
 ) -> Result<Response, PageError> {
     let as_of = as_of_or_today(&st.app, &q.as_of);
     let from = q.from.clone().filter(|f| !f.trim().is_empty());
-    let (view, error, status) = match st.app.key_production(&actor, &as_of, from.as_deref()).await {
-        Ok(v) => (v, None, StatusCode::OK),
-        Err(e @ ServiceError::Invalid { .. }) => {
-            let status = crate::error::status_of(&e);
-            (
-                st.app.key_production(&actor, &today(&st.app), None).await?,
-                Some(e.to_string()),
-                status,
-            )
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (view, error, status) = asked_or_fallback(
+        st.app.key_production(&actor, &as_of, from.as_deref()).await,
+        || async { st.app.key_production(&actor, &today(&st.app), None).await },
+    )
+    .await?;
     let places = Places::of(
         &st,
         view.plants.iter().map(|p| p.jurisdiction_code.as_str()),

@@ -275,7 +275,7 @@ pub async fn list(
     }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct ReportForm {
     #[serde(default)]
     idempotency_key: Option<String>,
@@ -301,6 +301,41 @@ pub struct ReportForm {
     output: String,
     #[serde(default)]
     problems: String,
+    /// The box “确认无误，仍然报送”, ticked.
+    #[serde(default)]
+    confirm_implausible: Option<String>,
+}
+
+impl ReportForm {
+    /// The form as the enterprise's last report left it, for the day given.
+    fn from_last(last: &ReportView, day: String) -> ReportForm {
+        ReportForm {
+            idempotency_key: None,
+            report_date: day,
+            status: last.status.as_str().into(),
+            on_duty: last.on_duty.to_string(),
+            back_from_outside: last.back_from_outside.to_string(),
+            in_quarantine: last.in_quarantine.to_string(),
+            abnormal_temps: last.abnormal_temps.to_string(),
+            mask_days: last.mask_days.to_string(),
+            disinfectant_days: last.disinfectant_days.to_string(),
+            checks_passed: last.checks_passed.to_string(),
+            output: last.output.to_string(),
+            problems: String::new(),
+            confirm_implausible: None,
+        }
+    }
+}
+
+/// What the daily form shows besides its fields.
+#[derive(Default)]
+struct FormState {
+    /// A refusal to show.
+    error: Option<String>,
+    /// The figures that look implausible, each with why: the form asks to confirm them.
+    doubts: Vec<String>,
+    /// The values sent, shown again; none: the form starts from the last report.
+    sent: Option<ReportForm>,
 }
 
 #[derive(Template)]
@@ -311,31 +346,70 @@ struct EnterprisePage {
     reports: Vec<ReportView>,
     can_file: bool,
     statuses: Vec<(&'static str, &'static str)>,
-    today: String,
     error: Option<String>,
+    /// The values in the daily form.
+    form: ReportForm,
+    /// The day of the last report the form was filled from, if it was.
+    prefilled_from: Option<String>,
+    doubts: Vec<String>,
+    /// Current reports filed with figures confirmed after a warning.
+    confirmed_doubts: usize,
 }
 
 async fn enterprise_page(
     st: &AppState,
     actor: &Actor,
     id: i64,
-    error: Option<String>,
+    state: FormState,
     notice: Option<String>,
 ) -> Result<EnterprisePage, PageError> {
     let e = st.app.get_enterprise(actor, id).await?;
     let mut reports = st.app.enterprise_reports(actor, id).await?;
+    let confirmed_doubts = reports
+        .iter()
+        .filter(|r| r.is_current && r.confirmed_implausible)
+        .count();
     reports.truncate(30);
+    let names = st
+        .app
+        .people_names(reports.iter().map(|r| r.filed_by.as_str()))
+        .await?;
+    for r in &mut reports {
+        r.filed_by = names.name(&r.filed_by);
+    }
+    let can_file = actor.can(Permission::FileReports);
+    let day = today(&st.app);
+    let (form, prefilled_from) = match state.sent {
+        Some(sent) => (sent, None),
+        None if can_file => match st.app.last_enterprise_report(actor, id).await? {
+            Some(last) => (
+                ReportForm::from_last(&last, day),
+                Some(last.report_date.to_string()),
+            ),
+            None => (
+                ReportForm {
+                    report_date: day,
+                    ..ReportForm::default()
+                },
+                None,
+            ),
+        },
+        None => (ReportForm::default(), None),
+    };
     Ok(EnterprisePage {
         nav: Nav::of(st, actor).await.with_notice(notice),
         e,
         reports,
-        can_file: actor.can(Permission::FileReports),
+        can_file,
         statuses: OperatingStatus::ALL
             .iter()
             .map(|s| (s.as_str(), s.zh()))
             .collect(),
-        today: today(&st.app),
-        error,
+        error: state.error,
+        form,
+        prefilled_from,
+        doubts: state.doubts,
+        confirmed_doubts,
     })
 }
 
@@ -346,8 +420,9 @@ pub async fn page(
     Query(d): Query<Done>,
 ) -> Result<Response, PageError> {
     let notice = d.notice(&[], "日报已提交");
+    let id = parse_id(&id)?;
     Ok(render(
-        &enterprise_page(&st, &actor, parse_id(&id)?, None, notice).await?,
+        &enterprise_page(&st, &actor, id, FormState::default(), notice).await?,
     ))
 }
 
@@ -401,15 +476,37 @@ pub async fn file_report(
             checks_passed: zero_or("checks_passed", "五个到位", &f.checks_passed)?,
             output: zero_or("output", "产量", &f.output)?,
             problems: f.problems.clone(),
+            confirm_implausible: f.confirm_implausible.as_deref() == Some("1"),
+            made_at: None,
         };
         st.app.file_report(&actor, id, &input).await
     }
     .await;
+    // Figures that look implausible: the form again with each warning and the box to
+    // confirm them; nothing was filed.
+    if let Err(ServiceError::Unconfirmed { fields, .. }) = filed {
+        let mut sent = f.clone();
+        sent.confirm_implausible = None;
+        let state = FormState {
+            error: None,
+            doubts: fields.into_iter().map(|(_, why)| why).collect(),
+            sent: Some(sent),
+        };
+        let page = enterprise_page(&st, &actor, id, state, None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+    }
     redirect_or_again(
         filed,
         |_| format!("/enterprises/{id}?done=filed"),
         refused_on_form,
-        |message| enterprise_page(&st, &actor, id, Some(message), None),
+        |message| {
+            let state = FormState {
+                error: Some(message),
+                doubts: vec![],
+                sent: Some(f.clone()),
+            };
+            enterprise_page(&st, &actor, id, state, None)
+        },
     )
     .await
 }

@@ -5,7 +5,7 @@
 use crate::display::{script_json, today};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{redirect_or_again, refused_on_form, Done};
+use crate::forms::{asked_or_fallback, redirect_or_again, refused_on_form, Done};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use crate::views::Places;
@@ -62,21 +62,14 @@ pub async fn groups(
     let asked = WorkGroupsQuery {
         as_of: Some(as_of.clone()),
     };
-    let (view, error, status) = match st.app.work_groups(&actor, &asked).await {
-        Ok(v) => (v, None, StatusCode::OK),
-        Err(e @ ServiceError::Invalid { .. }) => {
-            let status = crate::error::status_of(&e);
+    let (view, error, status) =
+        asked_or_fallback(st.app.work_groups(&actor, &asked).await, || async {
             let fallback = WorkGroupsQuery {
                 as_of: Some(today(&st.app)),
             };
-            (
-                st.app.work_groups(&actor, &fallback).await?,
-                Some(e.to_string()),
-                status,
-            )
-        }
-        Err(e) => return Err(e.into()),
-    };
+            st.app.work_groups(&actor, &fallback).await
+        })
+        .await?;
     let places = Places::of(
         &st,
         view.groups.iter().map(|g| county_of(&g.jurisdiction_code)),

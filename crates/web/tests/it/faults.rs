@@ -184,7 +184,7 @@ async fn a_write_cancelled_at_any_point_leaves_the_server_writing(engine: Engine
                 &path,
                 &liaison,
                 None,
-                &json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 100 + n as i64, "checks_passed": 5, "output": 300}),
+                &json!({"report_date": "2020-02-27", "status": "resumed", "confirm_implausible": true, "on_duty": 100 + n as i64, "checks_passed": 5, "output": 300}),
             )
         },
         "SELECT COUNT(*) FROM daily_reports",
@@ -281,7 +281,7 @@ async fn a_client_that_gives_up_while_its_write_waits_leaves_nothing_behind(engi
             "daily_reports",
             format!("/api/v1/enterprises/{enterprise}/reports"),
             liaison.as_str(),
-            json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 90, "checks_passed": 5, "output": 300}),
+            json!({"report_date": "2020-02-27", "status": "resumed", "confirm_implausible": true, "on_duty": 90, "checks_passed": 5, "output": 300}),
             "SELECT COUNT(*) FROM daily_reports",
         ),
     ];
@@ -333,7 +333,7 @@ async fn a_report_retried_after_many_later_ones_is_answered_with_the_first(engin
         .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code = '632801'")
         .await;
     let path = format!("/api/v1/enterprises/{enterprise}/reports");
-    let first = json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 77, "checks_passed": 5, "output": 300});
+    let first = json!({"report_date": "2020-02-27", "status": "resumed", "confirm_implausible": true, "on_duty": 77, "checks_passed": 5, "output": 300});
     let r = t
         .send(keyed_post(&path, &liaison, Some("first-of-many"), &first))
         .await;
@@ -341,7 +341,7 @@ async fn a_report_retried_after_many_later_ones_is_answered_with_the_first(engin
     let id = r.json()["id"].as_i64().expect("id");
     // More than the latest 400 versions come after it.
     for k in 0..420 {
-        let later = json!({"report_date": "2020-02-28", "status": "resumed", "on_duty": k, "checks_passed": 5, "output": 300});
+        let later = json!({"report_date": "2020-02-28", "status": "resumed", "confirm_implausible": true, "on_duty": k, "checks_passed": 5, "output": 300});
         let r = t
             .send(keyed_post(
                 &path,

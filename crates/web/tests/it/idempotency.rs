@@ -168,7 +168,7 @@ async fn new_enterprise(t: &TestApp, n: u32) -> i64 {
 async fn a_retried_enterprise_report_is_filed_once(engine: Engine) {
     let t = TestApp::new(engine).await;
     let e = t.first_in("enterprises", "632801").await;
-    let report = json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 120,
+    let report = json!({"report_date": "2020-02-27", "status": "resumed", "confirm_implausible": true, "on_duty": 120,
         "checks_passed": 5, "output": 300, "idempotency_key": "liaison-phone-0227"});
     let liaison = t.token("liaison").await;
     let path = format!("/api/v1/enterprises/{e}/reports");
@@ -201,7 +201,7 @@ async fn a_retried_enterprise_report_is_filed_once(engine: Engine) {
     assert_eq!(t.count(&versions).await, before + 2);
     // Another account's key of the same text is its own.
     let op = t.token("golmud_operator").await;
-    let theirs = json!({"report_date": "2020-02-26", "status": "resumed", "on_duty": 3,
+    let theirs = json!({"report_date": "2020-02-26", "status": "resumed", "confirm_implausible": true, "on_duty": 3,
         "idempotency_key": "liaison-phone-0227"});
     let r = t.post(&path, &op, theirs).await;
     assert!(
@@ -210,7 +210,7 @@ async fn a_retried_enterprise_report_is_filed_once(engine: Engine) {
         r.text
     );
     // A key too long is refused naming the field.
-    let long = json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 1,
+    let long = json!({"report_date": "2020-02-27", "status": "resumed", "confirm_implausible": true, "on_duty": 1,
         "idempotency_key": "k".repeat(101)});
     let r = t.post(&path, &liaison, long).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -220,7 +220,7 @@ async fn a_retried_enterprise_report_is_filed_once(engine: Engine) {
 async fn reports_and_follow_ups_take_a_key(engine: Engine) {
     let t = TestApp::new(engine).await;
     let e = t.first_in("enterprises", "632801").await;
-    let report = |day: &str, on_duty: i64| json!({"report_date": day, "status": "resumed", "on_duty": on_duty});
+    let report = |day: &str, on_duty: i64| json!({"report_date": day, "status": "resumed", "confirm_implausible": true, "on_duty": on_duty});
     check(
         &t,
         Keyed {
@@ -769,6 +769,7 @@ async fn a_double_tapped_report_form_files_once(engine: Engine) {
         ("report_date", "2020-02-27"),
         ("status", "resumed"),
         ("on_duty", "40"),
+        ("confirm_implausible", "1"),
     ];
     for _ in 0..2 {
         b.submit(&format!("/enterprises/{e}/reports"), &fields)

@@ -6,6 +6,7 @@
 mod common;
 
 mod access;
+mod api_tokens;
 mod audit;
 mod audit_chain;
 mod auth;
@@ -16,6 +17,7 @@ mod command;
 mod contract;
 mod dashboard_charts;
 mod demo_day;
+mod demo_lists;
 mod demo_work;
 mod faults;
 mod filings;
@@ -39,6 +41,7 @@ mod password_rules;
 mod places;
 mod prevention;
 mod projects;
+mod report_plausibility;
 mod resumption;
 mod resumption_exports;
 mod resumption_import;

@@ -254,7 +254,266 @@ async fn a_phone_time_out_of_bounds_is_refused(engine: Engine) {
     assert_eq!(short.phone_time_max_hours, 1);
 }
 
+/// An open case of the grid worker's grid in the demo.
+async fn open_case(t: &TestApp) -> i64 {
+    t.count(
+        "SELECT MIN(id) FROM monitoring_cases WHERE jurisdiction_code = '632801001001001' AND status = 'active'",
+    )
+    .await
+}
+
+fn followup(made_at: &str) -> Value {
+    json!({"made_at": made_at, "temperature": 36.6, "symptoms": ["none"], "note": "入户随访"})
+}
+
+/// The liaison's enterprise in the demo, and a finished day to report on (China Standard Time).
+async fn enterprise_and_day(t: &TestApp) -> (i64, String) {
+    let e = t
+        .count("SELECT MIN(id) FROM enterprises WHERE jurisdiction_code = '632801'")
+        .await;
+    let day = (t.app.clock.now() + chrono::Duration::hours(8) - chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    (e, day)
+}
+
+/// A record sent as the outbox sends it: where, with which key and body; the table it is
+/// written to (with the phone's `made_at` and the server's `filed_at`) and its audit action.
+struct Sent<'a> {
+    path: &'a str,
+    key: &'a str,
+    body: &'a Value,
+    table: &'a str,
+    action: &'a str,
+}
+
+/// Sends a record as the outbox does, then again as a retry would: written and audited
+/// once, with the phone's time kept beside (and before) the server's; answers each retry
+/// with the record written.
+async fn written_once_at_the_phones_time(t: &TestApp, b: &Browser<'_>, s: &Sent<'_>) {
+    let all = format!("SELECT COUNT(*) FROM {}", s.table);
+    let before = t.count(&all).await;
+    let audits = t.audit_count(s.action).await;
+    let first = send_as_outbox(b, s.path, s.key, s.body).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let id = first.json()["id"].as_i64().expect("id");
+    let stored = t
+        .count(&format!(
+            "SELECT COUNT(*) FROM {} WHERE id = {id} AND made_at IS NOT NULL AND made_at < filed_at",
+            s.table
+        ))
+        .await;
+    assert_eq!(stored, 1, "the phone's time and the server's are both kept");
+    for _ in 0..3 {
+        let again = send_as_outbox(b, s.path, s.key, s.body).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+        assert_eq!(again.json()["id"].as_i64(), Some(id));
+    }
+    assert_eq!(t.count(&all).await, before + 1);
+    assert_eq!(t.audit_count(s.action).await, audits + 1);
+}
+
+/// A key sent again with another body (to the path and key given): refused, naming the key;
+/// `all` still counts `n`.
+async fn another_body_is_refused(
+    t: &TestApp,
+    b: &Browser<'_>,
+    (path, key): (&str, &str),
+    other: &Value,
+    all: &str,
+    n: i64,
+) {
+    let r = send_as_outbox(b, path, key, other).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.json()["error"]["fields"]["idempotency_key"].is_string(),
+        "{}",
+        r.text
+    );
+    assert_eq!(t.count(all).await, n);
+}
+
+/// A day's report; its figures are confirmed, as they are not what is tried here.
+fn report(made_at: &str, day: &str, on_duty: i64) -> Value {
+    json!({"made_at": made_at, "report_date": day, "status": "resumed", "on_duty": on_duty,
+        "checks_passed": 5, "output": 300, "problems": "", "confirm_implausible": true})
+}
+
+async fn a_replayed_followup_is_written_once_at_the_phones_time(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = Browser::new(&t);
+    b.login("grid_worker").await;
+    let case = open_case(&t).await;
+    let path = format!("/api/v1/monitoring/cases/{case}/followups");
+    let now = t.app.clock.now();
+    let before = t.count("SELECT COUNT(*) FROM monitoring_followups").await;
+    let audits = t.audit_count("monitoring.followup").await;
+    let key = "7d3f9a10-2b4c-4e5f-8a6b-1c2d3e4f5a6b";
+    let made = (now - chrono::Duration::hours(3)).to_rfc3339();
+    let body = followup(&made);
+    let first = send_as_outbox(&b, &path, key, &body).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let fid = first.json()["followup"]["id"].as_i64().expect("id");
+    // Dated by the phone; the server's time of writing kept beside it.
+    let stored = t
+        .count(&format!(
+            "SELECT COUNT(*) FROM monitoring_followups WHERE id = {fid} AND followed_at < created_at"
+        ))
+        .await;
+    assert_eq!(stored, 1, "the phone's time and the server's are both kept");
+    for _ in 0..3 {
+        let again = send_as_outbox(&b, &path, key, &body).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+        assert_eq!(again.json()["followup"]["id"].as_i64(), Some(fid));
+    }
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM monitoring_followups").await,
+        before + 1
+    );
+    assert_eq!(t.audit_count("monitoring.followup").await, audits + 1);
+    // The same key on another body: refused, naming the key.
+    let mut other = body.clone();
+    other["temperature"] = json!(36.9);
+    let all = "SELECT COUNT(*) FROM monitoring_followups";
+    another_body_is_refused(&t, &b, (&path, key), &other, all, before + 1).await;
+}
+
+async fn a_replayed_report_is_written_once_at_the_phones_time(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = Browser::new(&t);
+    b.login("liaison").await;
+    let (e, day) = enterprise_and_day(&t).await;
+    let path = format!("/api/v1/enterprises/{e}/reports");
+    let now = t.app.clock.now();
+    let before = t.count("SELECT COUNT(*) FROM daily_reports").await;
+    let key = "2a4c6e80-9b1d-4f3a-8c5e-7d9f1b3d5f70";
+    let made = (now - chrono::Duration::hours(5)).to_rfc3339();
+    let body = report(&made, &day, 120);
+    let sent = Sent {
+        path: &path,
+        key,
+        body: &body,
+        table: "daily_reports",
+        action: "report.file",
+    };
+    written_once_at_the_phones_time(&t, &b, &sent).await;
+    // The same key on another body: refused, naming the key, no new version.
+    let other = report(&made, &day, 121);
+    let all = "SELECT COUNT(*) FROM daily_reports";
+    another_body_is_refused(&t, &b, (&path, key), &other, all, before + 1).await;
+}
+
+async fn a_followup_or_report_phone_time_out_of_bounds_is_refused(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let now = t.app.clock.now();
+    let cases = [
+        (now - chrono::Duration::hours(73), "72 小时"),
+        (now + chrono::Duration::hours(1), "不能晚于现在"),
+    ];
+    let mut gw = Browser::new(&t);
+    gw.login("grid_worker").await;
+    let case = open_case(&t).await;
+    let path = format!("/api/v1/monitoring/cases/{case}/followups");
+    let followups = t.count("SELECT COUNT(*) FROM monitoring_followups").await;
+    for (i, (at, says)) in cases.iter().enumerate() {
+        let key = format!("4e1f0c2a-6b3d-4c5e-9f70-00000000000{i}");
+        let r = send_as_outbox(&gw, &path, &key, &followup(&at.to_rfc3339())).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let v = r.json();
+        let msg = v["error"]["fields"]["made_at"].as_str().unwrap_or("");
+        assert!(
+            msg.contains(says) && msg.contains("随访记录时间"),
+            "{}",
+            r.text
+        );
+    }
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM monitoring_followups").await,
+        followups
+    );
+    let mut li = Browser::new(&t);
+    li.login("liaison").await;
+    let (e, day) = enterprise_and_day(&t).await;
+    let path = format!("/api/v1/enterprises/{e}/reports");
+    let reports = t.count("SELECT COUNT(*) FROM daily_reports").await;
+    for (i, (at, says)) in cases.iter().enumerate() {
+        let key = format!("4e1f0c2a-6b3d-4c5e-9f70-00000000001{i}");
+        let r = send_as_outbox(&li, &path, &key, &report(&at.to_rfc3339(), &day, 90)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let v = r.json();
+        let msg = v["error"]["fields"]["made_at"].as_str().unwrap_or("");
+        assert!(msg.contains(says) && msg.contains("填报时间"), "{}", r.text);
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM daily_reports").await, reports);
+    // Inside the bounds by a little (a phone's clock a few minutes ahead): accepted.
+    let soon = (now + chrono::Duration::minutes(5)).to_rfc3339();
+    let r = send_as_outbox(
+        &li,
+        &path,
+        "4e1f0c2a-6b3d-4c5e-9f70-000000000029",
+        &report(&soon, &day, 90),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = send_as_outbox(
+        &gw,
+        &format!("/api/v1/monitoring/cases/{case}/followups"),
+        "4e1f0c2a-6b3d-4c5e-9f70-000000000039",
+        &followup(&soon),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}
+
+/// A grid's daily report sent by the phone's outbox: dated by the phone beside the server's
+/// time of receiving it, written once however often it is sent, and refused (naming the
+/// field, nothing written) when the phone's time is out of bounds.
+async fn a_grid_report_from_the_outbox_is_written_once_at_the_phones_time(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut gw = Browser::new(&t);
+    gw.login("grid_worker").await;
+    let grid = "632801001001001";
+    let path = format!("/api/v1/grids/{grid}/reports");
+    let now = t.app.clock.now();
+    let day = (now + chrono::Duration::hours(8) - chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    let reports = t.count("SELECT COUNT(*) FROM grid_reports").await;
+    let body = |at: chrono::DateTime<chrono::Utc>| json!({"made_at": at.to_rfc3339(), "report_date": day, "remarks": "离线报送"});
+    for (i, (at, says)) in [
+        (now - chrono::Duration::hours(73), "72 小时"),
+        (now + chrono::Duration::hours(1), "不能晚于现在"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let key = format!("5b2e1d3c-7a4f-4b6e-8d90-00000000000{i}");
+        let r = send_as_outbox(&gw, &path, &key, &body(*at)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let msg = r.json()["error"]["fields"]["made_at"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        assert!(msg.contains(says) && msg.contains("报送时间"), "{}", r.text);
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM grid_reports").await, reports);
+
+    let made = body(now - chrono::Duration::hours(4));
+    let sent = Sent {
+        path: &path,
+        key: "5b2e1d3c-7a4f-4b6e-8d90-000000000010",
+        body: &made,
+        table: "grid_reports",
+        action: "grid_report.file",
+    };
+    written_once_at_the_phones_time(&t, &gw, &sent).await;
+}
+
 on_both_engines!(
+    a_replayed_followup_is_written_once_at_the_phones_time,
+    a_grid_report_from_the_outbox_is_written_once_at_the_phones_time,
+    a_replayed_report_is_written_once_at_the_phones_time,
+    a_followup_or_report_phone_time_out_of_bounds_is_refused,
     the_service_worker_keeps_only_the_shell_and_the_forms,
     the_outbox_asks_the_session_before_it_sends,
     a_replayed_outbox_record_is_written_once_at_the_phones_time,
@@ -301,6 +560,30 @@ async fn the_service_worker_keeps_only_the_shell_and_the_forms(engine: Engine) {
     let form = b.get(&format!("/checkpoints/{cp}/passage")).await;
     assert!(form.text.contains(&format!(
         r#"data-outbox="passage" data-api="/api/v1/checkpoints/{cp}/passages""#
+    )));
+    // The grid worker's follow-up form and the liaison's daily report form go through the
+    // outbox too; the case's page (the person's name, ID number, telephone) is never kept.
+    assert!(!sw.text.contains("monitoring"));
+    // An enterprise's page (its daily report form) is kept once opened, not from the
+    // hundreds of links of a list.
+    assert!(
+        sw.text.contains(r#"var OPENED = ["^/enterprises/\\d+$"]"#),
+        "{}",
+        sw.text
+    );
+    let mut gw = Browser::new(&t);
+    gw.login("grid_worker").await;
+    let case = open_case(&t).await;
+    let page = gw.get(&format!("/monitoring/cases/{case}")).await;
+    assert!(page.text.contains(&format!(
+        r#"data-outbox="followup" data-api="/api/v1/monitoring/cases/{case}/followups""#
+    )));
+    let mut li = Browser::new(&t);
+    li.login("liaison").await;
+    let (e, _) = enterprise_and_day(&t).await;
+    let page = li.get(&format!("/enterprises/{e}")).await;
+    assert!(page.text.contains(&format!(
+        r#"data-outbox="report" data-api="/api/v1/enterprises/{e}/reports""#
     )));
 }
 

@@ -7,7 +7,7 @@ use crate::common;
 use common::id_number;
 
 use axum::http::StatusCode;
-use common::TestApp;
+use common::{Browser, TestApp};
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 
@@ -513,7 +513,44 @@ async fn the_pages_serve_the_grid_worker_and_the_command(engine: Engine) {
     assert!(r.text.contains("疫情防控"), "nav entry");
 }
 
+/// A grid's report shows in its list and on its page at once, even filed within a second
+/// whose end the app's now (to the second) has not reached: nothing filed is "of a later time".
+async fn a_grid_report_shows_at_once_when_filed_within_a_second(engine: Engine) {
+    use chrono::TimeZone;
+    let t = TestApp::new(engine).await;
+    let at = chrono::Utc
+        .with_ymd_and_hms(2020, 3, 25, 2, 30, 15)
+        .single()
+        .expect("valid")
+        + chrono::Duration::milliseconds(640);
+    t.app.clock.set(Some(at));
+    let gw = t.token("grid_worker").await;
+    let r = t
+        .post(
+            &format!("/api/v1/grids/{GRID}/reports"),
+            &gw,
+            json!({"report_date": "2020-03-22", "zero_report": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let listed = t
+        .get(&format!("/api/v1/grids/{GRID}/reports"), &gw)
+        .await
+        .json();
+    assert!(
+        listed
+            .as_array()
+            .is_some_and(|l| l.iter().any(|x| x["report_date"] == "2020-03-22")),
+        "{listed}"
+    );
+    let mut b = Browser::new(&t);
+    b.login("grid_worker").await;
+    let page = b.get(&format!("/grids/{GRID}?date=2020-03-22")).await;
+    assert!(page.text.contains("id=\"filed\""), "{}", page.text);
+}
+
 on_both_engines!(
+    a_grid_report_shows_at_once_when_filed_within_a_second,
     the_demo_has_815_grids_with_leaders_and_reports,
     the_risk_class_follows_the_rules,
     bad_input_names_the_field_and_writes_nothing,

@@ -67,7 +67,7 @@ async fn a_filed_report_moves_the_rate_and_a_correction_keeps_the_first(engine: 
         .await
         .json()["total"]["resumption"]
         .clone();
-    let report = |status: &str| json!({"report_date": "2020-02-27", "status": status, "on_duty": 120, "checks_passed": 5, "output": 300});
+    let report = |status: &str| json!({"report_date": "2020-02-27", "status": status, "confirm_implausible": true, "on_duty": 120, "checks_passed": 5, "output": 300});
     let r = t.report_daily(id, &liaison, report("resumed")).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(
@@ -110,7 +110,7 @@ async fn a_filed_report_moves_the_rate_and_a_correction_keeps_the_first(engine: 
         .report_daily(
             id,
             &liaison,
-            json!({"report_date": "2020-02-27", "status": "open", "on_duty": 1}),
+            json!({"report_date": "2020-02-27", "status": "open", "confirm_implausible": true, "on_duty": 1}),
         )
         .await;
     assert!(r.json()["error"]["fields"]["status"].is_string());
@@ -118,7 +118,7 @@ async fn a_filed_report_moves_the_rate_and_a_correction_keeps_the_first(engine: 
         .report_daily(
             id,
             &liaison,
-            json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": -1}),
+            json!({"report_date": "2020-02-27", "status": "resumed", "confirm_implausible": true, "on_duty": -1}),
         )
         .await;
     assert!(r.json()["error"]["fields"]["on_duty"].is_string());
@@ -239,6 +239,7 @@ async fn the_pages_show_the_rate_and_take_the_liaisons_report(engine: Engine) {
         ("report_date", "2020-02-27"),
         ("status", "resumed"),
         ("on_duty", "90"),
+        ("confirm_implausible", "1"),
     ];
     let r = liaison
         .post(&format!("/enterprises/{id}/reports"), &fields, false)
@@ -305,7 +306,7 @@ async fn reports_filed_at_once_each_become_the_next_version(engine: Engine) {
     let path = format!("/api/v1/enterprises/{id}/reports");
     let filings: Vec<_> = (0..8)
         .map(|n| {
-            let body = json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 100 + n, "checks_passed": 5, "output": 300});
+            let body = json!({"report_date": "2020-02-27", "status": "resumed", "confirm_implausible": true, "on_duty": 100 + n, "checks_passed": 5, "output": 300});
             let req = axum::http::Request::builder()
                 .method("POST")
                 .uri(&path)

@@ -63,7 +63,7 @@ async fn the_rollup_agrees_with_the_records_through_every_write(engine: Engine) 
             .report_daily(
                 id,
                 &liaison,
-                json!({"report_date": "2020-02-20", "status": status, "on_duty": 7, "output": 3}),
+                json!({"report_date": "2020-02-20", "status": status, "confirm_implausible": true, "on_duty": 7, "output": 3}),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -75,7 +75,7 @@ async fn the_rollup_agrees_with_the_records_through_every_write(engine: Engine) 
         .report_daily(
             id,
             &liaison,
-            json!({"report_date": "2020-03-15", "status": "partly", "on_duty": 2}),
+            json!({"report_date": "2020-03-15", "status": "partly", "confirm_implausible": true, "on_duty": 2}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -246,7 +246,7 @@ async fn the_series_and_filters_read_the_rollup(engine: Engine) {
         .report_daily(
             id,
             &t.token("liaison").await,
-            json!({"report_date": "2999-01-01", "status": "resumed", "on_duty": 1}),
+            json!({"report_date": "2999-01-01", "status": "resumed", "confirm_implausible": true, "on_duty": 1}),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);

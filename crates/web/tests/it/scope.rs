@@ -32,6 +32,8 @@ struct Fixture {
 struct Victims {
     /// A session of 德令哈's operator.
     session: i64,
+    /// An API token of 德令哈's operator.
+    token: i64,
     user: i64,
     person: i64,
     deployment: i64,
@@ -153,11 +155,13 @@ async fn fixture(engine: Engine) -> Fixture {
             "SELECT MAX(id) FROM sessions WHERE user_id = {victim}"
         ))
         .await;
+    let token = dualtrack_testkit::api_token(&t.db.db, victim, "德令哈同步").await;
     Fixture {
         t,
         victim,
         v: Victims {
             session,
+            token,
             user: victim,
             person,
             deployment,
@@ -312,6 +316,19 @@ fn case(method: &str, route: &str, v: &Victims) -> Case {
         // Another account's session is not one's own to list or end.
         ("get", "/api/v1/me/sessions") => op(route),
         ("delete", "/api/v1/me/sessions/{id}") => op(at(route, v.session)),
+        // Nor another account's token; making one for a place of 德令哈 is refused.
+        ("get", "/api/v1/me/tokens") => op(route),
+        ("post", "/api/v1/me/tokens") => op_send(
+            route,
+            json!({"name": "越权令牌", "expires_in_days": 30, "scope": "read", "jurisdiction_code": DELINGHA}),
+        ),
+        ("delete", "/api/v1/me/tokens/{id}") => op(at(route, v.token)),
+        ("get", "/api/v1/users/{id}/tokens") => by("gm_secadmin", at(route, id), None),
+        ("delete", "/api/v1/users/{id}/tokens/{token_id}") => by(
+            "gm_secadmin",
+            at(route, id).replace("{token_id}", &v.token.to_string()),
+            None,
+        ),
         // The chain's state names rows by number only, never their content or place.
         ("get", "/api/v1/audit/chain") => by("gm_auditor", route, None),
         ("get", "/api/v1/people")
@@ -331,7 +348,9 @@ fn case(method: &str, route: &str, v: &Victims) -> Case {
         ("post", "/api/v1/enterprises/{id}/reports") => by(
             "liaison",
             at(route, v.enterprise),
-            Some(json!({"report_date": "2020-02-27", "status": "resumed", "on_duty": 1})),
+            Some(
+                json!({"report_date": "2020-02-27", "status": "resumed", "confirm_implausible": true, "on_duty": 1}),
+            ),
         ),
         ("get", "/api/v1/checkpoints") => op(route),
         ("post", "/api/v1/checkpoints") => op_send(
@@ -938,6 +957,8 @@ async fn fingerprint(t: &TestApp, victim: i64) -> Vec<i64> {
             "SELECT COUNT(*) FROM sessions WHERE user_id = {victim}"
         ))
         .await,
+        t.count("SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL")
+            .await,
         t.count("SELECT COUNT(*) FROM deployments WHERE jurisdiction_code LIKE '632802%' AND end_on IS NULL")
             .await,
         t.count("SELECT COUNT(*) FROM deployments WHERE jurisdiction_code LIKE '632802%' AND end_on = '2020-03-01'")

@@ -5,12 +5,11 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::{Browser, Resp, TestApp};
+use common::{code_at, enrol, Browser, Resp, TestApp};
 use dualtrack_service::second_factor::Policy;
 use dualtrack_testkit::{on_both_engines, Engine};
 use dualtrack_web::{AppState, WebConfig};
 use serde_json::json;
-use totp_rs::{Algorithm, Secret, TOTP};
 
 const PASSWORD: &str = dualtrack_service::demo::DEMO_PASSWORD;
 
@@ -27,70 +26,12 @@ async fn privileged(engine: Engine) -> TestApp {
     }
 }
 
-fn code_at(secret: &str, account: &str, offset_steps: i64) -> String {
-    let bytes = Secret::Encoded(secret.into()).to_bytes().expect("secret");
-    let t = TOTP::new(
-        Algorithm::SHA1,
-        6,
-        1,
-        30,
-        bytes,
-        Some("双线指挥平台".into()),
-        account.into(),
-    )
-    .expect("totp");
-    let now = dualtrack_service::clock::wall().timestamp() + offset_steps * 30;
-    t.generate(now as u64)
-}
-
 async fn api_login(t: &TestApp, user: &str, code: Option<&str>) -> Resp {
     let mut body = json!({"username": user, "password": PASSWORD});
     if let Some(c) = code {
         body["totp_code"] = json!(c);
     }
     t.call("POST", "/api/v1/auth/login", None, Some(body)).await
-}
-
-/// Logs in on the pages (no code) and enrols; returns the browser, the secret and the
-/// recovery codes.
-async fn enrol<'a>(t: &'a TestApp, user: &str) -> (Browser<'a>, String, Vec<String>) {
-    let mut b = Browser::new(t);
-    b.get("/login").await;
-    b.submit(
-        "/login",
-        &[("username", user), ("password", PASSWORD), ("next", "/")],
-    )
-    .await;
-    b.get("/me/second-factor").await;
-    let page = b.post("/me/second-factor/begin", &[], true).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-    assert!(page.text.contains("<svg"), "a QR code drawn here");
-    let secret = regex::Regex::new(r#"class="totp-secret">([A-Z2-7]+)<"#)
-        .expect("re")
-        .captures(&page.text)
-        .and_then(|c| c.get(1))
-        .map(|m| m.as_str().to_string())
-        .expect("the secret is shown");
-    let wrong = b
-        .post("/me/second-factor/confirm", &[("code", "000000")], true)
-        .await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.text.contains("动态口令不对"), "{}", wrong.text);
-    let done = b
-        .post(
-            "/me/second-factor/confirm",
-            &[("code", &code_at(&secret, user, 0))],
-            true,
-        )
-        .await;
-    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
-    let codes: Vec<String> = regex::Regex::new(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code>")
-        .expect("re")
-        .captures_iter(&done.text)
-        .map(|c| c[1].to_string())
-        .collect();
-    assert_eq!(codes.len(), 10, "{}", done.text);
-    (b, secret, codes)
 }
 
 async fn privileged_accounts_enrol_before_anything_else(engine: Engine) {

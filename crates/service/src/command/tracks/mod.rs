@@ -44,6 +44,39 @@ pub struct Indicator {
     pub dates: &'static str,
 }
 
+impl Indicator {
+    /// A count: no denominator and nothing excluded, at every level, on any day.
+    pub const fn count(
+        id: IndicatorId,
+        name: &'static str,
+        definition: &'static str,
+        numerator: &'static str,
+        unit: &'static str,
+    ) -> Indicator {
+        Indicator {
+            id,
+            name,
+            definition,
+            numerator,
+            denominator: "",
+            exclusions: "",
+            unit,
+            levels: ALL_LEVELS,
+            dates: ANY_DAY,
+        }
+    }
+
+    /// The same at these levels only.
+    pub const fn levels(self, levels: &'static str) -> Indicator {
+        Indicator { levels, ..self }
+    }
+
+    /// The same on these dates only.
+    pub const fn dates(self, dates: &'static str) -> Indicator {
+        Indicator { dates, ..self }
+    }
+}
+
 /// A track (a section of the dashboard and the briefing) and its indicators.
 pub struct Track {
     /// The section's key: prevention, resumption, mobilisation, whistle, supplies.

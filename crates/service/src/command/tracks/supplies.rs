@@ -14,17 +14,13 @@ pub const FARM_PREPARED: IndicatorId = IndicatorId("supplies.farm_prepared");
 
 /// The indicators of the track, in the order the dashboard shows them.
 pub const INDICATORS: &[Indicator] = &[
-    Indicator {
-        id: SHORTFALLS,
-        name: "物资缺口",
-        definition: "需求大于库存与在途之和的地区与物资数",
-        numerator: "缺口（需求 − 库存 − 在途）大于零的地区 × 物资数",
-        denominator: "",
-        exclusions: "",
-        unit: "项",
-        levels: ALL_LEVELS,
-        dates: ANY_DAY,
-    },
+    Indicator::count(
+        SHORTFALLS,
+        "物资缺口",
+        "需求大于库存与在途之和的地区与物资数",
+        "缺口（需求 − 库存 − 在途）大于零的地区 × 物资数",
+        "项",
+    ),
     Indicator {
         id: LOW_STOCK,
         name: "低库存预警",

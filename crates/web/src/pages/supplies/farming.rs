@@ -1,9 +1,9 @@
 //! The spring-farming progress of the townships, with the forms for a plan and its progress.
 
-use super::{number, opt};
+use super::number;
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{get, non_empty, query_of, refused_on_form, said};
+use crate::forms::{asked_or_fallback, get, get_opt, non_empty, query_of, refused_on_form, said};
 use crate::shell::{render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -77,17 +77,13 @@ async fn farming_page(
         as_of,
         place: place.clone(),
     };
-    let (f, mut error, mut status) = match st.app.spring_farming(actor, &asked).await {
-        Ok(f) => (f, None, StatusCode::OK),
-        Err(e @ ServiceError::Invalid { .. }) => (
+    let (f, mut error, mut status) =
+        asked_or_fallback(st.app.spring_farming(actor, &asked).await, || async {
             st.app
                 .spring_farming(actor, &FarmQuery { as_of: None, place })
-                .await?,
-            Some(e.to_string()),
-            crate::error::status_of(&e),
-        ),
-        Err(e) => return Err(e.into()),
-    };
+                .await
+        })
+        .await?;
     let (mut form, mut open) = (Vec::new(), String::new());
     if let Some(r) = refused {
         status = r.status;
@@ -166,7 +162,7 @@ pub async fn farm_plan(
     PageUser(actor): PageUser,
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let as_of = opt(&pairs, "as_of");
+    let as_of = get_opt(&pairs, "as_of");
     let input = (|| -> Result<FarmPlanInput, ServiceError> {
         let year = number(&pairs, "year", "年度")?;
         Ok(FarmPlanInput {
@@ -192,12 +188,12 @@ pub async fn farm_progress(
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let as_of = opt(&pairs, "as_of");
+    let as_of = get_opt(&pairs, "as_of");
     let input = (|| -> Result<FarmProgressInput, ServiceError> {
         Ok(FarmProgressInput {
-            reported_on: opt(&pairs, "reported_on"),
+            reported_on: get_opt(&pairs, "reported_on"),
             prepared_mu: number(&pairs, "prepared_mu", "已备耕面积")?,
-            sown_mu: match opt(&pairs, "sown_mu") {
+            sown_mu: match get_opt(&pairs, "sown_mu") {
                 None => 0,
                 Some(_) => number(&pairs, "sown_mu", "已播种面积")?,
             },

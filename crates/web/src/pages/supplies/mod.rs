@@ -12,12 +12,8 @@ pub use farming::{farm_plan, farm_progress, farming};
 pub use overview::{allocate, new_store, page};
 pub use stores::{need, receive, record, request, store};
 
-use crate::forms::{get, non_empty};
+use crate::forms::{get, get_opt};
 use dualtrack_service::ServiceError;
-
-fn opt(pairs: &[(String, String)], key: &str) -> Option<String> {
-    non_empty(&Some(get(pairs, key).to_string()))
-}
 
 /// A whole number typed in a form, or the field's refusal.
 fn number(pairs: &[(String, String)], key: &'static str, label: &str) -> Result<i64, ServiceError> {
@@ -27,7 +23,7 @@ fn number(pairs: &[(String, String)], key: &'static str, label: &str) -> Result<
 }
 
 fn opt_number(pairs: &[(String, String)], key: &'static str) -> Result<Option<i64>, ServiceError> {
-    match opt(pairs, key) {
+    match get_opt(pairs, key) {
         None => Ok(None),
         Some(v) => v
             .parse::<i64>()

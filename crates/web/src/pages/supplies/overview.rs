@@ -2,10 +2,10 @@
 //! transit, requests waiting for the level above with the form to allocate, stores and totals;
 //! and the forms that set up a store and allocate a request.
 
-use super::{days, number, opt, opt_number};
+use super::{days, number, opt_number};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{get, non_empty, redirect_or_again, refused_on_form, said};
+use crate::forms::{get, get_opt, non_empty, redirect_or_again, refused_on_form, said};
 use crate::shell::{new_key, render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -280,10 +280,10 @@ pub async fn allocate(
             to_store_id: None,
             item_id: None,
             quantity: number(&pairs, "quantity", "数量")?,
-            unit: opt(&pairs, "unit"),
-            allocated_on: opt(&pairs, "allocated_on"),
+            unit: get_opt(&pairs, "unit"),
+            allocated_on: get_opt(&pairs, "allocated_on"),
             note: get(&pairs, "note").into(),
-            idempotency_key: opt(&pairs, "idempotency_key"),
+            idempotency_key: get_opt(&pairs, "idempotency_key"),
         })
     })();
     let r = match input {

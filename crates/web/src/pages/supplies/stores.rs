@@ -1,10 +1,10 @@
 //! A store's page: the phone form for receipts, issues, transfers and adjustments, arrivals
 //! to confirm, needs, and the request to the level above.
 
-use super::{days, number, opt, opt_number};
+use super::{days, number, opt_number};
 use crate::error::PageError;
 use crate::extract::{parse_id, PageForm, PageUser};
-use crate::forms::{get, non_empty, refused_on_form, refused_page, said};
+use crate::forms::{get, get_opt, non_empty, refused_on_form, refused_page, said};
 use crate::shell::{new_key, render, Nav};
 use crate::state::AppState;
 use askama::Template;
@@ -165,6 +165,21 @@ async fn store_refused(
     .await
 }
 
+/// After a write at the store: back to its page with the notice `done` names, or the
+/// refusal shown there with the form as sent.
+async fn back_to_store(
+    st: &AppState,
+    actor: &Actor,
+    id: i64,
+    pairs: Vec<(String, String)>,
+    done: Result<&str, ServiceError>,
+) -> Result<Response, PageError> {
+    match done {
+        Ok(done) => Ok(Redirect::to(&format!("/supplies/stores/{id}?done={done}")).into_response()),
+        Err(e) => store_refused(st, actor, id, pairs, e).await,
+    }
+}
+
 /// The phone form: a receipt, issue, transfer or adjustment.
 pub async fn record(
     State(st): State<AppState>,
@@ -175,12 +190,12 @@ pub async fn record(
     let id = parse_id(&id)?;
     let input = (|| -> Result<MovementInput, ServiceError> {
         Ok(MovementInput {
-            idempotency_key: opt(&pairs, "idempotency_key"),
+            idempotency_key: get_opt(&pairs, "idempotency_key"),
             kind: get(&pairs, "kind").into(),
             item_id: number(&pairs, "item_id", "物资")?,
             quantity: number(&pairs, "quantity", "数量")?,
-            unit: opt(&pairs, "unit"),
-            moved_on: opt(&pairs, "moved_on"),
+            unit: get_opt(&pairs, "unit"),
+            moved_on: get_opt(&pairs, "moved_on"),
             to_store_id: opt_number(&pairs, "to_store_id")?,
             counterparty: get(&pairs, "counterparty").into(),
             reason: get(&pairs, "reason").into(),
@@ -190,13 +205,8 @@ pub async fn record(
         Ok(i) => st.app.record_movement(&actor, id, &i).await,
         Err(e) => Err(e),
     };
-    match r {
-        Ok(m) => {
-            let done = if m.created { "moved" } else { "repeat" };
-            Ok(Redirect::to(&format!("/supplies/stores/{id}?done={done}")).into_response())
-        }
-        Err(e) => store_refused(&st, &actor, id, pairs, e).await,
-    }
+    let done = r.map(|m| if m.created { "moved" } else { "repeat" });
+    back_to_store(&st, &actor, id, pairs, done).await
 }
 
 /// A need declared for this store's place and this store (a checkpoint's daily masks, a
@@ -217,17 +227,17 @@ pub async fn need(
         .jurisdiction_code;
     let input = (|| -> Result<NeedInput, ServiceError> {
         Ok(NeedInput {
-            idempotency_key: opt(&pairs, "idempotency_key"),
+            idempotency_key: get_opt(&pairs, "idempotency_key"),
             jurisdiction_code: place,
             store_id: Some(id),
             item_id: number(&pairs, "need_item_id", "物资")?,
             basis: get(&pairs, "basis").into(),
             quantity: number(&pairs, "need_quantity", "数量")?,
-            unit: opt(&pairs, "need_unit"),
-            crop: opt(&pairs, "crop"),
+            unit: get_opt(&pairs, "need_unit"),
+            crop: get_opt(&pairs, "crop"),
             area_mu: opt_number(&pairs, "area_mu")?,
             from_on: get(&pairs, "from_on").into(),
-            until_on: opt(&pairs, "until_on"),
+            until_on: get_opt(&pairs, "until_on"),
             note: get(&pairs, "need_note").into(),
         })
     })();
@@ -235,10 +245,7 @@ pub async fn need(
         Ok(i) => st.app.declare_need(&actor, &i).await,
         Err(e) => Err(e),
     };
-    match r {
-        Ok(_) => Ok(Redirect::to(&format!("/supplies/stores/{id}?done=need")).into_response()),
-        Err(e) => store_refused(&st, &actor, id, pairs, e).await,
-    }
+    back_to_store(&st, &actor, id, pairs, r.map(|_| "need")).await
 }
 
 /// A request to the level above, to be delivered to this store.
@@ -251,12 +258,12 @@ pub async fn request(
     let id = parse_id(&id)?;
     let input = (|| -> Result<RequestInput, ServiceError> {
         Ok(RequestInput {
-            idempotency_key: opt(&pairs, "idempotency_key"),
+            idempotency_key: get_opt(&pairs, "idempotency_key"),
             store_id: id,
             item_id: number(&pairs, "req_item_id", "物资")?,
             quantity: number(&pairs, "req_quantity", "数量")?,
-            unit: opt(&pairs, "req_unit"),
-            needed_by: opt(&pairs, "needed_by"),
+            unit: get_opt(&pairs, "req_unit"),
+            needed_by: get_opt(&pairs, "needed_by"),
             reason: get(&pairs, "req_reason").into(),
             requested_on: None,
         })
@@ -265,10 +272,7 @@ pub async fn request(
         Ok(i) => st.app.request_supplies(&actor, &i).await,
         Err(e) => Err(e),
     };
-    match r {
-        Ok(_) => Ok(Redirect::to(&format!("/supplies/stores/{id}?done=requested")).into_response()),
-        Err(e) => store_refused(&st, &actor, id, pairs, e).await,
-    }
+    back_to_store(&st, &actor, id, pairs, r.map(|_| "requested")).await
 }
 
 /// Confirms the arrival of a delivery at its store.
@@ -281,7 +285,7 @@ pub async fn receive(
     let id = parse_id(&id)?;
     let store_id = number(&pairs, "store_id", "仓库").unwrap_or_default();
     let input = opt_number(&pairs, "quantity").map(|quantity| ReceiveInput {
-        received_on: opt(&pairs, "received_on"),
+        received_on: get_opt(&pairs, "received_on"),
         quantity,
         note: get(&pairs, "note").into(),
     });

@@ -517,3 +517,70 @@ impl<'a> Browser<'a> {
         home
     }
 }
+
+/// The TOTP code of `secret` now, `offset_steps` steps of 30 seconds away.
+pub fn code_at(secret: &str, account: &str, offset_steps: i64) -> String {
+    use totp_rs::{Algorithm, Secret, TOTP};
+    let bytes = Secret::Encoded(secret.into()).to_bytes().expect("secret");
+    let t = TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        Some("双线指挥平台".into()),
+        account.into(),
+    )
+    .expect("totp");
+    let now = dualtrack_service::clock::wall().timestamp() + offset_steps * 30;
+    t.generate(now as u64)
+}
+
+/// Logs in on the pages (no code) and enrols; returns the browser, the secret and the
+/// recovery codes.
+pub async fn enrol<'a>(t: &'a TestApp, user: &str) -> (Browser<'a>, String, Vec<String>) {
+    let mut b = Browser::new(t);
+    b.get("/login").await;
+    let r = b
+        .post(
+            "/login",
+            &[
+                ("username", user),
+                ("password", DEMO_PASSWORD),
+                ("next", "/"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    b.get("/me/second-factor").await;
+    let page = b.post("/me/second-factor/begin", &[], true).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("<svg"), "a QR code drawn here");
+    let secret = regex::Regex::new(r#"class="totp-secret">([A-Z2-7]+)<"#)
+        .expect("re")
+        .captures(&page.text)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_string())
+        .expect("the secret is shown");
+    let wrong = b
+        .post("/me/second-factor/confirm", &[("code", "000000")], true)
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text.contains("动态口令不对"), "{}", wrong.text);
+    let done = b
+        .post(
+            "/me/second-factor/confirm",
+            &[("code", &code_at(&secret, user, 0))],
+            true,
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let codes: Vec<String> = regex::Regex::new(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code>")
+        .expect("re")
+        .captures_iter(&done.text)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert_eq!(codes.len(), 10, "{}", done.text);
+    (b, secret, codes)
+}
