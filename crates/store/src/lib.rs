@@ -9,6 +9,7 @@
 mod rows;
 
 pub mod audit;
+pub mod audit_archive;
 pub mod backup;
 pub mod bulk;
 pub mod campaigns;
