@@ -11,7 +11,7 @@ use dualtrack_web::{AppState, WebConfig};
 use serde_json::json;
 
 /// The demo's application with a chain key (`key`), its router rebuilt on it.
-async fn keyed(engine: Engine, key: AuditKey) -> TestApp {
+pub(crate) async fn keyed(engine: Engine, key: AuditKey) -> TestApp {
     let t = TestApp::new(engine).await;
     let app = t.app.clone().with_audit_key(key);
     let router = dualtrack_web::router(AppState::new(app.clone(), WebConfig::default()));
@@ -22,7 +22,7 @@ async fn keyed(engine: Engine, key: AuditKey) -> TestApp {
     }
 }
 
-async fn exec(t: &TestApp, sql: &str) {
+pub(crate) async fn exec(t: &TestApp, sql: &str) {
     dualtrack_store::on_db!(&t.db.db, p => sqlx::query(sql).execute(p).await.map(|_| ()))
         .expect("statement");
 }

@@ -7,6 +7,7 @@ mod common;
 
 mod access;
 mod audit;
+mod audit_archive;
 mod audit_chain;
 mod auth;
 mod briefing_word;
