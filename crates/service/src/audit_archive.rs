@@ -426,6 +426,67 @@ impl Writer {
     }
 }
 
+/// Ends the file with its signature, puts it on disk under its name, and makes the record of
+/// the run.
+fn sign_and_finish(
+    key: &AuditKey,
+    mut w: Writer,
+    dir: &Path,
+    report: &ArchiveReport,
+    made_at: DateTime<Utc>,
+    first_mac: String,
+    last_mac: String,
+) -> ServiceResult<(PathBuf, Archive)> {
+    let rows = report.rows as i64;
+    let pos = (
+        report.first_seq,
+        report.last_seq,
+        report.first_audit_id,
+        report.last_audit_id,
+        last_mac.as_str(),
+        rows,
+    );
+    let sig = signature(key, &w.body, pos);
+    w.line(&Line::Signature {
+        first_seq: report.first_seq,
+        last_seq: report.last_seq,
+        first_audit_id: report.first_audit_id,
+        last_audit_id: report.last_audit_id,
+        last_mac: last_mac.clone(),
+        rows,
+        signature: sig,
+    })
+    .map_err(io)?;
+    let name = format!(
+        "audit-{:010}-{:010}-{}.jsonl.gz",
+        report.first_seq,
+        report.last_seq,
+        made_at.format("%Y%m%dT%H%M%SZ")
+    );
+    let path = dir.join(&name);
+    let tmp = w.tmp.clone();
+    let sm3 = w.finish(&path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })?;
+    let mut record = Archive {
+        file_name: name,
+        file_sm3: sm3,
+        first_seq: report.first_seq,
+        last_seq: report.last_seq,
+        first_audit_id: report.first_audit_id,
+        last_audit_id: report.last_audit_id,
+        first_mac,
+        last_mac,
+        rows,
+        key_id: key.id().into(),
+        made_at,
+        mac: String::new(),
+    };
+    record.mac = record_mac(key, &record);
+    Ok((path, record))
+}
+
 fn io(e: std::io::Error) -> ServiceError {
     ServiceError::Internal(format!("写归档文件失败：{e}"))
 }
@@ -535,52 +596,7 @@ impl App {
             return Ok(report);
         }
         let rows = report.rows as i64;
-        let pos = (
-            report.first_seq,
-            report.last_seq,
-            report.first_audit_id,
-            report.last_audit_id,
-            prev.as_str(),
-            rows,
-        );
-        let sig = signature(&key, &w.body, pos);
-        w.line(&Line::Signature {
-            first_seq: report.first_seq,
-            last_seq: report.last_seq,
-            first_audit_id: report.first_audit_id,
-            last_audit_id: report.last_audit_id,
-            last_mac: prev.clone(),
-            rows,
-            signature: sig,
-        })
-        .map_err(io)?;
-        let name = format!(
-            "audit-{:010}-{:010}-{}.jsonl.gz",
-            report.first_seq,
-            report.last_seq,
-            made_at.format("%Y%m%dT%H%M%SZ")
-        );
-        let path = dir.join(&name);
-        let tmp = w.tmp.clone();
-        let sm3 = w.finish(&path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io(e)
-        })?;
-        let mut record = Archive {
-            file_name: name,
-            file_sm3: sm3,
-            first_seq: report.first_seq,
-            last_seq: report.last_seq,
-            first_audit_id: report.first_audit_id,
-            last_audit_id: report.last_audit_id,
-            first_mac,
-            last_mac: prev,
-            rows,
-            key_id: key.id().into(),
-            made_at,
-            mac: String::new(),
-        };
-        record.mac = record_mac(&key, &record);
+        let (path, record) = sign_and_finish(&key, w, dir, &report, made_at, first_mac, prev)?;
         let mut tx = self.db.begin().await?;
         log::lock_sealer(&mut tx).await?;
         let now_last = store::last(&mut tx).await?.map(|a| a.last_seq);
