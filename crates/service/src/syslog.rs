@@ -82,7 +82,7 @@ impl Forwarder {
     pub fn offer(&self, seq: i64, row: &AuditRow) {
         if self.queue.try_send(message(&self.host, seq, row)).is_err() {
             let n = self.counts.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-            if n == 1 || n % 1000 == 0 {
+            if n == 1 || n.is_multiple_of(1000) {
                 tracing::warn!(dropped = n, target = %self.target, "syslog queue full: audit messages dropped (the database keeps every row)");
             }
         }
@@ -169,7 +169,7 @@ async fn run(target: String, mut rx: mpsc::Receiver<String>, counts: Arc<Counts>
             Ok(Ok(c)) => c,
             _ => {
                 failures += 1;
-                if failures == 1 || failures % 20 == 0 {
+                if failures == 1 || failures.is_multiple_of(20) {
                     tracing::warn!(target = %target, dropped = counts.dropped.load(Ordering::Relaxed), "the syslog server cannot be reached; retrying");
                 }
                 if rx.is_closed() && rx.is_empty() {
