@@ -95,23 +95,7 @@ enum Line {
         /// The mac of the seal before the first in this file (empty at the chain's start).
         prev_mac: String,
     },
-    Row {
-        seq: i64,
-        key_id: String,
-        mac: String,
-        id: i64,
-        at: String,
-        user_id: Option<i64>,
-        username: String,
-        roles: String,
-        action: String,
-        target_kind: String,
-        target_id: String,
-        jurisdiction_code: Option<String>,
-        source_addr: String,
-        outcome: String,
-        detail: String,
-    },
+    Row(RowLine),
     Signature {
         first_seq: i64,
         last_seq: i64,
@@ -123,26 +107,69 @@ enum Line {
     },
 }
 
-impl Line {
-    fn row(seq: i64, key_id: &str, mac: &str, r: &AuditRow) -> Line {
-        let e = &r.entry;
-        Line::Row {
+/// A row of the log with its seal, as a line of the file.
+#[derive(Debug, Serialize, Deserialize)]
+struct RowLine {
+    seq: i64,
+    key_id: String,
+    mac: String,
+    id: i64,
+    at: String,
+    user_id: Option<i64>,
+    username: String,
+    roles: String,
+    action: String,
+    target_kind: String,
+    target_id: String,
+    jurisdiction_code: Option<String>,
+    source_addr: String,
+    outcome: String,
+    detail: String,
+}
+
+impl RowLine {
+    fn of(seq: i64, key_id: &str, mac: &str, r: &AuditRow) -> Line {
+        let e = r.entry.clone();
+        Line::Row(RowLine {
             seq,
             key_id: key_id.into(),
             mac: mac.into(),
             id: r.id,
             at: e.at.to_rfc3339_opts(SecondsFormat::Nanos, true),
             user_id: e.user_id,
-            username: e.username.clone(),
-            roles: e.roles.clone(),
-            action: e.action.clone(),
-            target_kind: e.target_kind.clone(),
-            target_id: e.target_id.clone(),
-            jurisdiction_code: e.jurisdiction_code.clone(),
-            source_addr: e.source_addr.clone(),
-            outcome: e.outcome.clone(),
-            detail: e.detail.clone(),
-        }
+            username: e.username,
+            roles: e.roles,
+            action: e.action,
+            target_kind: e.target_kind,
+            target_id: e.target_id,
+            jurisdiction_code: e.jurisdiction_code,
+            source_addr: e.source_addr,
+            outcome: e.outcome,
+            detail: e.detail,
+        })
+    }
+
+    /// The row as the log held it.
+    fn row(self) -> Result<AuditRow, String> {
+        let at = DateTime::parse_from_rfc3339(&self.at)
+            .map_err(|_| format!("时间“{}”无效", self.at))?
+            .with_timezone(&Utc);
+        Ok(AuditRow {
+            id: self.id,
+            entry: NewAudit {
+                at,
+                user_id: self.user_id,
+                username: self.username,
+                roles: self.roles,
+                action: self.action,
+                target_kind: self.target_kind,
+                target_id: self.target_id,
+                jurisdiction_code: self.jurisdiction_code,
+                source_addr: self.source_addr,
+                outcome: self.outcome,
+                detail: self.detail,
+            },
+        })
     }
 }
 
@@ -265,50 +292,15 @@ pub fn verify_file(key: &AuditKey, path: &Path) -> Result<FileCheck, String> {
                 }
                 prev = Some(prev_mac);
             }
-            (
-                Line::Row {
-                    seq,
-                    key_id,
-                    mac,
-                    id,
-                    at,
-                    user_id,
-                    username,
-                    roles,
-                    action,
-                    target_kind,
-                    target_id,
-                    jurisdiction_code,
-                    source_addr,
-                    outcome,
-                    detail,
-                },
-                Some(p),
-            ) => {
+            (Line::Row(r), Some(p)) => {
+                let (seq, id) = (r.seq, r.id);
                 let expected = if check.rows == 0 {
                     seq
                 } else {
                     check.last_seq + 1
                 };
-                let at = DateTime::parse_from_rfc3339(&at)
-                    .map_err(|_| format!("第 {n} 行：时间“{at}”无效"))?
-                    .with_timezone(&Utc);
-                let row = AuditRow {
-                    id,
-                    entry: NewAudit {
-                        at,
-                        user_id,
-                        username,
-                        roles,
-                        action,
-                        target_kind,
-                        target_id,
-                        jurisdiction_code,
-                        source_addr,
-                        outcome,
-                        detail,
-                    },
-                };
+                let (key_id, mac) = (r.key_id.clone(), r.mac.clone());
+                let row = r.row().map_err(|e| format!("第 {n} 行：{e}"))?;
                 if seq != expected || key_id != key.id() || key.mac(seq, p, &row) != mac {
                     return Err(format!(
                         "第 {n} 行（审计记录 #{id}，第 {seq} 个封存）与封存链不符：该行在归档后被改动"
@@ -576,7 +568,7 @@ impl App {
                         ),
                     ));
                 }
-                w.line(&Line::row(s.seal.seq, &s.seal.key_id, &s.seal.mac, &row))
+                w.line(&RowLine::of(s.seal.seq, &s.seal.key_id, &s.seal.mac, &row))
                     .map_err(io)?;
                 if report.rows == 0 {
                     report.first_seq = s.seal.seq;

@@ -27,6 +27,16 @@ pub(crate) async fn exec(t: &TestApp, sql: &str) {
         .expect("statement");
 }
 
+/// Where the chain breaks (it must).
+pub(crate) async fn first_break(t: &TestApp) -> dualtrack_service::audit_chain::ChainBreak {
+    t.app
+        .check_audit_chain()
+        .await
+        .expect("check")
+        .broken
+        .expect("broken")
+}
+
 /// Lets the test change the log as someone with the database alone could.
 async fn lift_append_only(t: &TestApp) {
     let stmts: &[&str] = match t.db.db.engine() {
@@ -109,25 +119,13 @@ async fn a_removed_row_or_seal_breaks_the_chain(engine: Engine) {
         .count("SELECT audit_id FROM audit_seals WHERE seq = 3")
         .await;
     exec(&t, &format!("DELETE FROM audit_log WHERE id = {victim}")).await;
-    let b = t
-        .app
-        .check_audit_chain()
-        .await
-        .expect("check")
-        .broken
-        .expect("broken");
+    let b = first_break(&t).await;
     assert_eq!((b.seq, b.audit_id), (3, Some(victim)));
     assert!(b.reason.contains("删除"), "{}", b.reason);
 
     // A seal removed from the middle.
     exec(&t, "DELETE FROM audit_seals WHERE seq = 2").await;
-    let b = t
-        .app
-        .check_audit_chain()
-        .await
-        .expect("check")
-        .broken
-        .expect("broken");
+    let b = first_break(&t).await;
     assert_eq!((b.seq, b.audit_id), (2, None));
 }
 
