@@ -32,6 +32,17 @@ END;
 
 -- The log and its seals stay append-only, with one exception: a row whose seal lies in a
 -- recorded archive's stretch may be removed (the row first, then its seal).
+-- (The update triggers are made again as they were, as PostgreSQL's one trigger a table is.)
+DROP TRIGGER audit_log_no_update;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+DROP TRIGGER audit_seals_no_update;
+CREATE TRIGGER audit_seals_no_update BEFORE UPDATE ON audit_seals
+BEGIN
+    SELECT RAISE(ABORT, 'audit_seals is append-only');
+END;
 DROP TRIGGER audit_log_no_delete;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 WHEN NOT EXISTS (SELECT 1 FROM audit_seals s JOIN audit_archives r
