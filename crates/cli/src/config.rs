@@ -53,6 +53,53 @@ pub struct Settings {
     pub whistle: WhistleConfig,
     /// `[server]`: connections, admission bounds, deadlines and shutdown.
     pub server: ServerSettings,
+    /// `[audit]`: retention and archive of the audit log, forwarding to syslog.
+    pub audit: AuditSettings,
+}
+
+/// Settings of the audit log (`[audit]` in the file, `DUALTRACK_AUDIT__*` in the
+/// environment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditSettings {
+    /// Days audit rows stay in the database before they are archived (at least 180).
+    pub retention_days: u32,
+    /// Where archive files are written (unset: beside a SQLite database file; on
+    /// PostgreSQL nothing is archived unless it is set).
+    pub archive_dir: Option<std::path::PathBuf>,
+    /// A syslog server ("host:port") sealed audit rows are forwarded to over TCP.
+    pub syslog: Option<String>,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        AuditSettings {
+            retention_days: dualtrack_service::audit_archive::MIN_RETENTION_DAYS,
+            archive_dir: None,
+            syslog: None,
+        }
+    }
+}
+
+impl AuditSettings {
+    fn check(&self) -> anyhow::Result<()> {
+        let min = dualtrack_service::audit_archive::MIN_RETENTION_DAYS;
+        if !(min..=36_500).contains(&self.retention_days) {
+            anyhow::bail!(
+                "配置项 audit.retention_days 应为 {min} 到 36500（审计记录在库中至少保存 {min} 天），当前为 {}",
+                self.retention_days
+            );
+        }
+        if let Some(s) = self.syslog.as_deref().filter(|s| !s.is_empty()) {
+            let ok = s
+                .rsplit_once(':')
+                .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok_and(|p| p > 0));
+            if !ok {
+                anyhow::bail!("配置项 audit.syslog 应为 主机:端口，如 10.0.0.5:514，当前为“{s}”");
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Settings of the server under load (`[server]` in the file, `DUALTRACK_SERVER__*` in the
@@ -310,6 +357,7 @@ impl Default for Settings {
             prevention: PreventionSettings::default(),
             whistle: WhistleConfig::default(),
             server: ServerSettings::default(),
+            audit: AuditSettings::default(),
         }
     }
 }
@@ -345,6 +393,7 @@ impl fmt::Debug for Settings {
             .field("prevention", &self.prevention)
             .field("whistle", &self.whistle)
             .field("server", &self.server)
+            .field("audit", &self.audit)
             .finish()
     }
 }
@@ -408,6 +457,9 @@ const KEYS: &[&str] = &[
     "server.writes_queued",
     "server.per_client_in_flight",
     "server.shutdown_grace_seconds",
+    "audit.retention_days",
+    "audit.archive_dir",
+    "audit.syslog",
 ];
 
 impl Settings {
@@ -432,6 +484,7 @@ impl Settings {
     fn check(&self) -> anyhow::Result<()> {
         self.whistle.check()?;
         self.server.check()?;
+        self.audit.check()?;
         let positive = [
             ("session_idle_minutes", self.session_idle_minutes),
             ("session_absolute_hours", self.session_absolute_hours),
@@ -682,6 +735,19 @@ writes_queued = 0
 per_client_in_flight = 32
 # 停止服务时，给进行中的请求几秒办完。
 shutdown_grace_seconds = 10
+
+[audit]
+# 审计记录在库中保存几天（不少于 180，等级保护要求至少六个月）。到期且已封存的记录每日归档：
+# 连同封存写入一个签名的归档文件（JSON Lines，gzip 压缩，末行为 HMAC-SM3 签名），文件落盘后
+# 才从库中移除。dualtrack audit archive 立即归档；dualtrack audit verify-archive 文件 校验。
+# 环境变量：DUALTRACK_AUDIT__RETENTION_DAYS。
+retention_days = 180
+# 归档文件目录。不设置时：SQLite 数据库文件旁的“<数据库文件>.audit-archive”；PostgreSQL
+# 不设置则不归档（记录一直留在库中）。
+# archive_dir = "/var/lib/dualtrack/audit-archive"
+# 转发到单位的日志服务器（syslog，RFC 5424 经 TCP，local0）：每条审计记录封存后发送。
+# 尽力而为：日志服务器不可达时不影响业务，队列满则丢弃并计数；以数据库中的审计记录为准。
+# syslog = "10.0.0.5:514"
 "#;
 
 #[cfg(test)]
@@ -799,6 +865,29 @@ mod tests {
             jail.set_env("DUALTRACK_PREVENTION__GRID_REPORT_DUE_HOUR", "24");
             let e = Settings::load(None, &Overrides::default()).expect_err("refused");
             assert!(e.to_string().contains("grid_report_due_hour"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn audit_retention_below_180_days_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("dt.toml", "[audit]\nretention_days = 365\n")?;
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.audit.retention_days, 365, "upward is fine");
+            jail.create_file("bad.toml", "[audit]\nretention_days = 90\n")?;
+            let e = Settings::load(Some(Path::new("bad.toml")), &Overrides::default())
+                .expect_err("refused");
+            assert!(e.to_string().contains("audit.retention_days"), "{e}");
+            assert!(e.to_string().contains("180"), "{e}");
+            jail.set_env("DUALTRACK_AUDIT__RETENTION_DAYS", "179");
+            let e = Settings::load(None, &Overrides::default()).expect_err("refused");
+            assert!(e.to_string().contains("audit.retention_days"), "{e}");
+            jail.set_env("DUALTRACK_AUDIT__RETENTION_DAYS", "180");
+            jail.set_env("DUALTRACK_AUDIT__SYSLOG", "no-port");
+            let e = Settings::load(None, &Overrides::default()).expect_err("refused");
+            assert!(e.to_string().contains("audit.syslog"), "{e}");
             Ok(())
         });
     }

@@ -112,6 +112,13 @@ enum AuditCommand {
     Verify,
     /// 立即封存尚未封存的审计记录（服务运行时每几秒自动封存）
     Seal,
+    /// 立即归档超过保存期的已封存审计记录（服务运行时每日自动归档）：写入签名的归档文件后从库中移除
+    Archive,
+    /// 校验一个归档文件：逐行核对封存链与文件签名，指出被改动的行（不符时退出码非零）
+    VerifyArchive {
+        /// 归档文件（.jsonl.gz）
+        file: std::path::PathBuf,
+    },
 }
 
 /// The help in Chinese: clap's own headings, help and version flags and default-value notes
@@ -239,8 +246,12 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Backup { to } => cmd::backup(&settings, &to).await,
         Command::Restore { from, force } => cmd::restore(&settings, &from, force).await,
         Command::Retention => cmd::retention(&settings).await,
-        Command::Audit(AuditCommand::Verify) => cmd::audit_verify(&settings).await,
-        Command::Audit(AuditCommand::Seal) => cmd::audit_seal(&settings).await,
+        Command::Audit(AuditCommand::Verify) => cmd::audit::verify(&settings).await,
+        Command::Audit(AuditCommand::Seal) => cmd::audit::seal(&settings).await,
+        Command::Audit(AuditCommand::Archive) => cmd::audit::archive(&settings).await,
+        Command::Audit(AuditCommand::VerifyArchive { file }) => {
+            cmd::audit::verify_archive(&settings, &file)
+        }
         Command::Brief {
             jurisdiction,
             date,

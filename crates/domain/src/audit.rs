@@ -199,10 +199,12 @@ pub enum Action {
     RetentionErase,
     #[serde(rename = "checkpoint.staff")]
     CheckpointStaff,
+    #[serde(rename = "audit.archive")]
+    AuditArchive,
 }
 
 impl Action {
-    pub const ALL: [Action; 95] = [
+    pub const ALL: [Action; 96] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -298,6 +300,7 @@ impl Action {
         Action::MonitoringResume,
         Action::RetentionErase,
         Action::CheckpointStaff,
+        Action::AuditArchive,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -397,6 +400,7 @@ impl Action {
             Action::MonitoringResume => "monitoring.resume",
             Action::RetentionErase => "retention.erase",
             Action::CheckpointStaff => "checkpoint.staff",
+            Action::AuditArchive => "audit.archive",
         }
     }
 
@@ -408,7 +412,7 @@ impl Action {
             | SecondFactorBegin | SecondFactorEnrol | SecondFactorReset | TokenCreate
             | TokenRevoke | UserLock | UserUnlock | Unmask => "账户与安全",
             RegionImport | Backup | Restore | DemoLoad | DemoClock | Import | Export
-            | RetentionErase => "系统与数据",
+            | RetentionErase | AuditArchive => "系统与数据",
             PersonRegister | OrgCreate | OrgMember | Deploy | DeploymentEnd | ReturnToPost
             | ApplicationSubmit | ApplicationDecide | CommunityRegister | CadreRecord
             | CampaignCreate | CampaignSend | DocumentCreate | ServiceLog => "组织动员",
@@ -532,6 +536,7 @@ impl Action {
             Action::MonitoringResume => "转诊后恢复监测",
             Action::RetentionErase => "到期删除个人信息",
             Action::CheckpointStaff => "调整卡口工作人员",
+            Action::AuditArchive => "审计记录到期归档",
         }
     }
 

@@ -15,6 +15,7 @@
 use crate::{App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use dualtrack_store::audit::{self as store, AuditRow, Seal};
+use dualtrack_store::audit_archive as archives;
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sm3::{Digest, Sm3};
@@ -93,8 +94,18 @@ impl AuditKey {
         &self.id
     }
 
+    /// An HMAC-SM3 under the key over `parts`, each prefixed by its length.
+    pub(crate) fn sign(&self, parts: &[&[u8]]) -> String {
+        let mut m = <HmacSm3 as Mac>::new_from_slice(&self.key).expect("HMAC takes any key");
+        for p in parts {
+            m.update(&(p.len() as u64).to_be_bytes());
+            m.update(p);
+        }
+        hex::encode(m.finalize().into_bytes())
+    }
+
     /// The seal of `row` at place `seq`, after the seal `prev` (empty for the first).
-    fn mac(&self, seq: i64, prev: &str, row: &AuditRow) -> String {
+    pub(crate) fn mac(&self, seq: i64, prev: &str, row: &AuditRow) -> String {
         let mut m = <HmacSm3 as Mac>::new_from_slice(&self.key).expect("HMAC takes any key");
         let e = &row.entry;
         let at = e.at.to_rfc3339_opts(SecondsFormat::Nanos, true);
@@ -207,6 +218,10 @@ pub struct ChainCheck {
     pub checked_at: DateTime<Utc>,
     /// 说明（如库外链头记录属于另一条链）
     pub note: Option<String>,
+    /// 已归档（到期移出数据库）的审计记录
+    pub archives: crate::audit_archive::ArchiveSummary,
+    /// 向日志服务器（syslog）转发的情况（未配置则无）
+    pub forwarding: Option<crate::syslog::ForwardingState>,
 }
 
 impl ChainCheck {
@@ -254,9 +269,13 @@ impl App {
         loop {
             let mut tx = self.db.begin_job().await?;
             store::lock_sealer(&mut tx).await?;
+            // With every seal archived, the chain goes on from the last archive's.
             let (mut seq, mut prev) = match store::last_seal(&mut tx).await? {
                 Some(s) => (s.seq, s.mac),
-                None => (0, String::new()),
+                None => match archives::last(&mut tx).await? {
+                    Some(a) => (a.last_seq, a.last_mac),
+                    None => (0, String::new()),
+                },
             };
             let rows = store::unsealed(&mut tx, SEAL_BATCH).await?;
             if rows.is_empty() {
@@ -279,7 +298,10 @@ impl App {
             }
             let first = match made.first() {
                 Some(s) if s.seq == 1 => Some(s.mac.clone()),
-                _ => store::seal_at(&mut tx, 1).await?.map(|s| s.mac),
+                _ => match store::seal_at(&mut tx, 1).await? {
+                    Some(s) => Some(s.mac),
+                    None => archives::first(&mut tx).await?.map(|a| a.first_mac),
+                },
             };
             let head = Head {
                 seq,
@@ -321,6 +343,11 @@ impl App {
             if record {
                 key.record_head(&head);
             }
+            if let Some(f) = &self.syslog {
+                for (seal, row) in made.iter().zip(&rows) {
+                    f.offer(seal.seq, row);
+                }
+            }
             total += rows.len() as u64;
             if (rows.len() as i64) < SEAL_BATCH {
                 return Ok(total);
@@ -342,13 +369,31 @@ impl App {
             broken: None,
             checked_at: now,
             note: None,
+            archives: Default::default(),
+            forwarding: self.syslog.as_ref().map(|f| f.state()),
         };
+        let archived = archives::all(&self.db).await?;
+        check.archives = crate::audit_archive::ArchiveSummary::of(&archived);
         let Some(key) = self.audit_key.clone() else {
             return Ok(check);
         };
         let mut recorded = key.recorded_head();
-        let mut prev = String::new();
-        let mut last = 0i64;
+        // The chain starts where the archives end, after their records are checked.
+        let (mut last, mut prev) = match crate::audit_archive::check_records(&key, &archived) {
+            Ok(end) => end,
+            Err(b) => {
+                check.broken = Some(b);
+                return Ok(check);
+            }
+        };
+        if let (Some(a), Some(h)) = (archived.first(), &recorded) {
+            if a.first_mac != h.first {
+                check.note = Some(
+                    "库外记录的链头属于另一条链（数据库已更换或从头改写），本次未与之核对".into(),
+                );
+                recorded = None;
+            }
+        }
         'walk: loop {
             let page = store::seals_after(&self.db, last, CHECK_PAGE).await?;
             if page.is_empty() {

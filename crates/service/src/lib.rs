@@ -7,6 +7,7 @@
 pub mod actor;
 pub mod api_tokens;
 pub mod audit;
+pub mod audit_archive;
 pub mod audit_chain;
 pub mod auth;
 pub mod briefing;
@@ -37,6 +38,7 @@ pub mod resumption;
 pub mod second_factor;
 pub mod spreadsheet;
 pub mod supplies;
+pub mod syslog;
 pub mod tree;
 pub mod users;
 pub mod whistle;
@@ -117,6 +119,10 @@ pub struct App {
     pub login_throttle: std::sync::Arc<login_throttle::LoginThrottle>,
     /// The key of the audit log's hash chain (none: the log is not sealed).
     pub audit_key: Option<std::sync::Arc<audit_chain::AuditKey>>,
+    /// Days audit rows stay in the database before they are archived (at least 180).
+    pub audit_retention_days: u32,
+    /// Where sealed audit rows are forwarded (none: not forwarded).
+    pub syslog: Option<std::sync::Arc<syslog::Forwarder>>,
     /// The index of place names for search (shared by the clones of one server).
     pub places: std::sync::Arc<places::PlaceCache>,
 }
@@ -142,6 +148,8 @@ impl App {
             phone_time_max_hours: input::DEFAULT_PHONE_TIME_MAX_HOURS,
             login_throttle: Default::default(),
             audit_key: None,
+            audit_retention_days: audit_archive::MIN_RETENTION_DAYS,
+            syslog: None,
             places: Default::default(),
         }
     }

@@ -10,6 +10,7 @@ mod rows;
 
 pub mod api_tokens;
 pub mod audit;
+pub mod audit_archive;
 pub mod backup;
 pub mod bulk;
 pub mod campaigns;

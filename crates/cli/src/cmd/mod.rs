@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod bench;
 pub(crate) mod drill;
 pub mod region;
@@ -15,7 +16,7 @@ use dualtrack_store::Db;
 use std::path::Path;
 
 /// Where the audit chain's key is kept: as configured, or beside a SQLite database file.
-fn audit_key_file(settings: &Settings) -> Option<std::path::PathBuf> {
+pub(crate) fn audit_key_file(settings: &Settings) -> Option<std::path::PathBuf> {
     if let Some(p) = &settings.audit_key_file {
         return Some(p.clone());
     }
@@ -34,6 +35,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<App> {
             .map_err(anyhow::Error::msg)?;
         app = app.with_audit_key(key);
     }
+    let app = app.with_audit_retention_days(settings.audit.retention_days);
     Ok(app
         .with_report_due_hour(settings.resumption.report_due_hour)
         .with_grid_report_due_hour(settings.prevention.grid_report_due_hour)
@@ -187,33 +189,5 @@ pub async fn restore(settings: &Settings, from: &Path, force: bool) -> anyhow::R
         }
         dualtrack_store::backup::RestoreOutcome::UseEngineTool(how) => println!("{how}"),
     }
-    Ok(())
-}
-
-/// `dualtrack audit seal`: seals what is not sealed yet.
-pub async fn audit_seal(settings: &Settings) -> anyhow::Result<()> {
-    let app = open(settings).await?;
-    anyhow::ensure!(
-        app.audit_key.is_some(),
-        "未配置审计密钥文件（audit_key_file），无法封存审计记录"
-    );
-    let n = app.seal_audit().await?;
-    println!("已封存 {n} 条审计记录");
-    app.db.close().await;
-    Ok(())
-}
-
-/// `dualtrack audit verify`: walks the chain; a break is an error naming its place.
-pub async fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
-    let app = open(settings).await?;
-    let check = app.check_audit_chain().await?;
-    app.db.close().await;
-    if let Some(id) = &check.key_id {
-        println!("密钥标识 {id}；审计记录 {} 条", check.rows);
-    }
-    if check.broken.is_some() || !check.keyed {
-        anyhow::bail!(check.summary());
-    }
-    println!("{}", check.summary());
     Ok(())
 }

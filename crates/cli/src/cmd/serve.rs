@@ -23,6 +23,12 @@ pub async fn run(
     if demo && settings.second_factor.is_none() {
         app.security.second_factor = dualtrack_service::second_factor::Policy::Optional;
     }
+    if let Some(target) = settings.audit.syslog.as_deref().filter(|s| !s.is_empty()) {
+        if app.audit_key.is_none() {
+            println!("注意：未配置审计密钥文件，审计记录不封存，也就不转发到日志服务器 {target}");
+        }
+        app = app.with_syslog(dualtrack_service::syslog::Forwarder::start(target));
+    }
     let drill = match clock_file {
         Some(path) => Some(crate::cmd::drill::DrillClock::start(&app, path)?),
         None => None,
@@ -114,6 +120,33 @@ pub async fn run(
                 }
             }
         }));
+    }
+    // Sealed rows past their retention go to a signed archive file daily.
+    match crate::cmd::audit::archive_dir(settings) {
+        Some(dir) if app.audit_key.is_some() => {
+            let archiver = app.clone();
+            background.push(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(86_400));
+                loop {
+                    tick.tick().await;
+                    match archiver
+                        .archive_audit(&dualtrack_service::Actor::cli(), &dir)
+                        .await
+                    {
+                        Ok(r) if r.rows > 0 => tracing::info!(
+                            rows = r.rows,
+                            file = %r.file.as_deref().unwrap_or(&dir).display(),
+                            "audit rows archived"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "archiving the audit log failed"),
+                    }
+                }
+            }));
+        }
+        _ => tracing::warn!(
+            "audit rows are not archived: no archive_dir (or no audit key) configured"
+        ),
     }
     let db = app.db.clone();
     let last_sealer = app.clone();

@@ -278,7 +278,90 @@ async fn audit_verify_names_a_row_changed_after_its_seal(engine: Engine) {
     );
 }
 
+/// `audit archive` moves sealed rows past their retention to a signed file, which
+/// `audit verify-archive` checks; the chain still verifies; a changed line is named; a
+/// retention below 180 days is refused.
+async fn audit_archive_and_verify_archive(engine: Engine) {
+    use std::io::Read;
+    let t = empty_db(engine).await;
+    let db = t.url.as_str();
+    let dir = tempfile::tempdir().expect("dir");
+    let key = dir.path().join("audit.key").display().to_string();
+    let archives = dir.path().join("archives");
+    let archives_s = archives.display().to_string();
+    let env = [
+        ("DUALTRACK_AUDIT_KEY_FILE", key.as_str()),
+        ("DUALTRACK_AUDIT__ARCHIVE_DIR", archives_s.as_str()),
+    ];
+    // Three rows from long ago, then today's.
+    let mut tx = t.db.begin().await.expect("tx");
+    for day in 1..=3 {
+        let at = chrono::DateTime::parse_from_rfc3339(&format!("2020-01-0{day}T08:00:00Z"))
+            .expect("time")
+            .to_utc();
+        let row = dualtrack_store::audit::NewAudit {
+            at,
+            user_id: None,
+            username: "cli:old".into(),
+            roles: String::new(),
+            action: "system.backup".into(),
+            target_kind: "数据库".into(),
+            target_id: format!("old-{day}"),
+            jurisdiction_code: None,
+            source_addr: "local".into(),
+            outcome: "success".into(),
+            detail: String::new(),
+        };
+        dualtrack_store::audit::insert(&mut tx, &row)
+            .await
+            .expect("row");
+    }
+    tx.commit().await.expect("commit");
+    let o = dualtrack(db, &["region", "import", "632802"], &env, None);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = dualtrack(db, &["audit", "archive"], &env, None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("已归档 3 条审计记录"), "{}", text(&o));
+    let files: Vec<_> = std::fs::read_dir(&archives)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let file = files[0].display().to_string();
+    let o = dualtrack(db, &["audit", "verify-archive", &file], &env, None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("归档文件完整：3 条"), "{}", text(&o));
+    let o = dualtrack(db, &["audit", "verify"], &env, None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("已归档 1 个文件"), "{}", text(&o));
+    let left: i64 = dualtrack_store::on_db!(&t.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE target_id LIKE 'old-%'").fetch_one(p).await.expect("count"));
+    assert_eq!(left, 0, "the archived rows left the database");
+
+    // The second row of the archive (line 3) changed.
+    let mut content = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&files[0]).expect("open"))
+        .read_to_string(&mut content)
+        .expect("gzip");
+    let changed = content.replacen("old-2", "old-X", 1);
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&files[0]).expect("create"),
+        Default::default(),
+    );
+    gz.write_all(changed.as_bytes()).expect("write");
+    gz.finish().expect("gzip");
+    let o = dualtrack(db, &["audit", "verify-archive", &file], &env, None);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("第 3 行"), "{}", text(&o));
+
+    let short = [env[0], env[1], ("DUALTRACK_AUDIT__RETENTION_DAYS", "90")];
+    let o = dualtrack(db, &["audit", "archive"], &short, None);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("audit.retention_days"), "{}", text(&o));
+}
+
 on_both_engines!(
+    audit_archive_and_verify_archive,
     audit_verify_names_a_row_changed_after_its_seal,
     regions_and_accounts_from_the_command_line,
     backup_is_a_consistent_copy_or_says_how,

@@ -107,6 +107,7 @@ struct ChainPage {
     nav: Nav,
     check: ChainCheck,
     checked_at: String,
+    archived_at: Option<String>,
 }
 
 /// The chain walked now, for an auditor.
@@ -118,6 +119,7 @@ pub async fn chain(
     let tpl = ChainPage {
         nav: Nav::of(&st, &actor).await,
         checked_at: display(check.checked_at),
+        archived_at: check.archives.last_at.map(display),
         check,
     };
     Ok(render(&tpl))

@@ -11,7 +11,7 @@ use dualtrack_web::{AppState, WebConfig};
 use serde_json::json;
 
 /// The demo's application with a chain key (`key`), its router rebuilt on it.
-async fn keyed(engine: Engine, key: AuditKey) -> TestApp {
+pub(crate) async fn keyed(engine: Engine, key: AuditKey) -> TestApp {
     let t = TestApp::new(engine).await;
     let app = t.app.clone().with_audit_key(key);
     let router = dualtrack_web::router(AppState::new(app.clone(), WebConfig::default()));
@@ -22,9 +22,19 @@ async fn keyed(engine: Engine, key: AuditKey) -> TestApp {
     }
 }
 
-async fn exec(t: &TestApp, sql: &str) {
+pub(crate) async fn exec(t: &TestApp, sql: &str) {
     dualtrack_store::on_db!(&t.db.db, p => sqlx::query(sql).execute(p).await.map(|_| ()))
         .expect("statement");
+}
+
+/// Where the chain breaks (it must).
+pub(crate) async fn first_break(t: &TestApp) -> dualtrack_service::audit_chain::ChainBreak {
+    t.app
+        .check_audit_chain()
+        .await
+        .expect("check")
+        .broken
+        .expect("broken")
 }
 
 /// Lets the test change the log as someone with the database alone could.
@@ -107,25 +117,13 @@ async fn a_removed_row_or_seal_breaks_the_chain(engine: Engine) {
         .count("SELECT audit_id FROM audit_seals WHERE seq = 3")
         .await;
     exec(&t, &format!("DELETE FROM audit_log WHERE id = {victim}")).await;
-    let b = t
-        .app
-        .check_audit_chain()
-        .await
-        .expect("check")
-        .broken
-        .expect("broken");
+    let b = first_break(&t).await;
     assert_eq!((b.seq, b.audit_id), (3, Some(victim)));
     assert!(b.reason.contains("删除"), "{}", b.reason);
 
     // A seal removed from the middle.
     exec(&t, "DELETE FROM audit_seals WHERE seq = 2").await;
-    let b = t
-        .app
-        .check_audit_chain()
-        .await
-        .expect("check")
-        .broken
-        .expect("broken");
+    let b = first_break(&t).await;
     assert_eq!((b.seq, b.audit_id), (2, None));
 }
 

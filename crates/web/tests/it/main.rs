@@ -8,6 +8,7 @@ mod common;
 mod access;
 mod api_tokens;
 mod audit;
+mod audit_archive;
 mod audit_chain;
 mod auth;
 mod briefing_word;
