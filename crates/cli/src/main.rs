@@ -207,6 +207,7 @@ fn main() -> ExitCode {
     init_tracing(&settings.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_park(return_freed_memory)
         .build()
     {
         Ok(r) => r,
@@ -222,6 +223,39 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// How often at most a worker going idle asks the allocator to give back what it freed.
+const COLLECT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+thread_local! {
+    static LAST_COLLECT: std::cell::Cell<Option<std::time::Instant>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Called when a worker thread goes idle. A request's memory is often freed on another
+/// worker than the one that allocated it; the allocator hands such pages back only when
+/// their owning thread collects, and an idle worker never would. So a worker going idle
+/// collects, at most once a second, and memory grown in a surge goes back once it is over.
+fn return_freed_memory() {
+    let now = std::time::Instant::now();
+    let due = LAST_COLLECT.with(|c| {
+        let due = collect_due(c.get(), now);
+        if due {
+            c.set(Some(now));
+        }
+        due
+    });
+    if due {
+        // SAFETY: `mi_collect` takes no pointers and only tidies the calling thread's heap
+        // (and pages abandoned by threads that ended); it is safe to call at any time.
+        unsafe { libmimalloc_sys::mi_collect(false) };
+    }
+}
+
+/// Whether a worker that last collected at `last` collects again `now`.
+fn collect_due(last: Option<std::time::Instant>, now: std::time::Instant) -> bool {
+    last.is_none_or(|t| now.duration_since(t) >= COLLECT_EVERY)
 }
 
 fn init_tracing(level: &str) {
@@ -264,5 +298,46 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         } => cmd::stats(&settings, &jurisdiction, date, json).await,
         Command::DefaultConfig => Ok(()),
         Command::Bench(c) => cmd::bench::run(c).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn an_idle_worker_collects_at_most_once_a_second() {
+        let now = Instant::now();
+        assert!(collect_due(None, now), "a worker that never collected does");
+        assert!(!collect_due(Some(now), now), "not again at once");
+        assert!(!collect_due(Some(now), now + Duration::from_millis(999)));
+        assert!(collect_due(Some(now), now + COLLECT_EVERY));
+    }
+
+    #[test]
+    fn collecting_on_a_worker_keeps_the_runtime_working() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .on_thread_park(return_freed_memory)
+            .build()
+            .expect("runtime");
+        let sum: usize = rt.block_on(async {
+            let mut tasks = Vec::new();
+            for i in 0..64usize {
+                tasks.push(tokio::spawn(async move {
+                    let v = vec![i; 10_000];
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    v.iter().sum::<usize>()
+                }));
+            }
+            let mut sum = 0;
+            for t in tasks {
+                sum += t.await.expect("task");
+            }
+            sum
+        });
+        assert_eq!(sum, (0..64usize).map(|i| i * 10_000).sum::<usize>());
     }
 }
