@@ -231,17 +231,28 @@ struct Rss {
 }
 
 impl Rss {
-    fn now(&self) -> u64 {
+    /// A figure of the process's status, in bytes.
+    fn status(&self, key: &str) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.pid))
             .ok()
             .and_then(|s| {
                 s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
+                    .find(|l| l.starts_with(key))
                     .and_then(|l| l.split_whitespace().nth(1))
                     .and_then(|k| k.parse::<u64>().ok())
             })
             .unwrap_or(0)
             * 1024
+    }
+
+    fn now(&self) -> u64 {
+        self.status("VmRSS:")
+    }
+
+    /// The part of resident memory that is not pages of files (the program's own code):
+    /// the heap, stacks and buffers.
+    fn anon(&self) -> u64 {
+        self.status("RssAnon:")
     }
 
     fn sample(&self) -> u64 {
@@ -430,6 +441,7 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
     // needs, to compare with the same quiet after the surge.
     tokio::time::sleep(QUIET).await;
     let start_quiet = rss.sample();
+    let start_anon = rss.anon();
 
     // The surge: ten times that, clients that give up after the timeout.
     let surge_rate = capacity * o.factor;
@@ -510,6 +522,7 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
     let end_rss = rss.sample();
     tokio::time::sleep(QUIET).await;
     let end_quiet = rss.sample();
+    let end_anon = rss.anon();
     let growth = |a: u64, b: u64| (b as f64 / a.max(1) as f64 - 1.0) * 100.0;
     println!(
         "服务内存（RSS）：开始 {:.1} MB，峰值 {:.1} MB，结束 {:.1} MB（较开始 {:+.0}%）；\
@@ -522,6 +535,12 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
         mb(start_quiet),
         mb(end_quiet),
         growth(start_quiet, end_quiet)
+    );
+    println!(
+        "  其中程序文件以外的内存（RssAnon，堆、栈与缓冲）：冲击前 {:.1} MB，冲击后 {:.1} MB（{:+.0}%）",
+        mb(start_anon),
+        mb(end_anon),
+        growth(start_anon, end_anon)
     );
     let healthy = client
         .get(format!("{}/healthz", server.base))
