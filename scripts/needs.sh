@@ -2,8 +2,9 @@
 # What the test suite needs besides the Rust toolchain, checked before anything is built:
 # PostgreSQL (Debian's cluster, or a server named by DUALTRACK_TEST_PG), Chromium and a
 # Chinese font for the browser test, Node.js with npm for its driver, Python with venv for the
-# schema fuzzer. As root on Debian what is missing is installed with apt-get; otherwise the
-# script stops at once with one line naming what is missing and the command that installs it.
+# schema fuzzer, PgBouncer and HAProxy for the failover drill of several instances. As root
+# on Debian what is missing is installed with apt-get; otherwise the script stops at once
+# with one line naming what is missing and the command that installs it.
 set -euo pipefail
 
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
@@ -27,6 +28,9 @@ if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
 fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   need "Node.js 与 npm" nodejs npm
+fi
+if ! command -v pgbouncer >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1; then
+  need "PgBouncer 与 HAProxy（多实例故障演练）" pgbouncer haproxy
 fi
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   need "Python 3 的 venv" python3 python3-venv

@@ -7,6 +7,7 @@
 //! are tests of the command-line crate (`crates/cli/tests/it/bench_data.rs`).
 
 pub mod dashboard;
+pub mod drill;
 pub mod http;
 pub mod jobs;
 pub mod load;

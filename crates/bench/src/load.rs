@@ -67,7 +67,7 @@ struct Target {
     enterprises: Vec<i64>,
 }
 
-fn id_number(prefix6: &str, n: u64) -> String {
+pub(crate) fn id_number(prefix6: &str, n: u64) -> String {
     let first17 = format!("{prefix6}19800101{:03}", n % 1000);
     let c = check_char(first17.as_bytes()).unwrap_or('0');
     format!("{first17}{c}")
@@ -312,7 +312,11 @@ fn start_server(
     Ok(Server { child, base })
 }
 
-async fn login(client: &reqwest::Client, base: &str, user: &str) -> anyhow::Result<String> {
+pub(crate) async fn login(
+    client: &reqwest::Client,
+    base: &str,
+    user: &str,
+) -> anyhow::Result<String> {
     let r = client
         .post(format!("{base}/api/v1/auth/login"))
         .header("Content-Type", "application/json")

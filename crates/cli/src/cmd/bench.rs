@@ -100,6 +100,21 @@ pub enum BenchCommand {
         #[arg(long)]
         server: Option<std::path::PathBuf>,
     },
+    /// 故障演练：经负载均衡持续登记通行（未确认的以同一幂等键重发），其间由 scripts/cluster.sh 杀掉实例、提升备库；最后核对已确认的登记无缺无重、无 503 以外的 5xx
+    Drill {
+        /// 负载均衡的地址
+        #[arg(long)]
+        url: String,
+        /// 数据库地址（开始时读卡口，结束时核对）
+        #[arg(long = "db-url")]
+        db: String,
+        /// 持续秒数
+        #[arg(long, default_value_t = 40)]
+        seconds: u64,
+        /// 并发客户端数
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+    },
     /// 后台任务（删除到期个人信息、日结）与并发的通行登记：登记最长等待与 p99，任务用时与批数
     Jobs {
         /// 数据所在的 SQLite 文件：不存在则生成，已有的部分直接复用（可与 bench dashboard --province 共用）
@@ -183,6 +198,20 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
                 client_timeout_ms,
                 max_clients,
                 after_seconds,
+            })
+            .await?
+        }
+        BenchCommand::Drill {
+            url,
+            db,
+            seconds,
+            clients,
+        } => {
+            bench::drill::run(bench::drill::DrillOptions {
+                url,
+                db,
+                seconds,
+                clients,
             })
             .await?
         }
