@@ -149,6 +149,9 @@ defaults
   timeout server 30s
   retries 2
   option redispatch
+  # A request whose instance died before answering goes to another one: safe for writes too,
+  # since each carries its idempotency key and is never applied twice.
+  retry-on all-retryable-errors
 frontend dualtrack
   bind 127.0.0.1:$BALANCER
   default_backend apps
