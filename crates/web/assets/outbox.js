@@ -188,6 +188,114 @@
       page: function (body) { return location.pathname + "?date=" + encodeURIComponent(body.report_date); },
       reset: function (form) { form.reset(); }
     },
+    // A person screened in a household: the summary names the kind and the day only (the
+    // person's name and ID number go with the record, never into the list's line).
+    screening: {
+      label: "摸排登记",
+      timeField: "made_at",
+      body: function (form, ps) {
+        // Each line of the travel box: a place's code and a day.
+        var travel = first(ps, "travel").split(/[;；\n]/).map(function (l) { return l.trim(); })
+          .filter(function (l) { return l; }).map(function (l) {
+            var w = l.split(/\s+/);
+            return { code: w[0] || "", date: w[1] || "" };
+          });
+        return {
+          household_id: whole(first(ps, "household_id"), ""),
+          name: first(ps, "name").trim(),
+          id_number: first(ps, "id_number").trim().toUpperCase(),
+          phone: opt(first(ps, "phone")),
+          kind: first(ps, "kind"),
+          came_from: opt(first(ps, "came_from")),
+          arrived_on: opt(first(ps, "arrived_on")),
+          travel: travel,
+          risk_contact: first(ps, "risk_contact") !== "",
+          screened_on: first(ps, "screened_on").trim()
+        };
+      },
+      summary: function (body, form) { return optionText(form, "kind") + " · " + body.screened_on; },
+      reset: function (form) {
+        var day = form.querySelector("input[name=screened_on]");
+        var keep = day ? day.value : "";
+        form.reset();
+        if (day) day.value = keep;
+      }
+    },
+    // A hand-over acknowledged, with the measure taken (and its case's place and carers).
+    ack: {
+      label: "交接接收",
+      timeField: "made_at",
+      body: function (form, ps) {
+        var responsible = [];
+        for (var i = 1; i <= 5; i++) {
+          var person = first(ps, "person_" + i).trim();
+          if (person) responsible.push({ person_id: whole(person, person), duty: first(ps, "duty_" + i) });
+        }
+        return {
+          measure: opt(first(ps, "measure")),
+          place: opt(first(ps, "place")),
+          last_exposure: opt(first(ps, "last_exposure")),
+          note: opt(first(ps, "note")),
+          responsible: responsible
+        };
+      },
+      summary: function (body, form) {
+        var m = form.querySelector("input[name=measure]:checked");
+        var label = m && m.parentNode ? m.parentNode.textContent.trim() : "";
+        return "交接 " + (form.getAttribute("data-id") || "") + (label ? " · " + label : "");
+      },
+      reset: function (form) { form.reset(); }
+    },
+    // A store's receipt, issue, transfer or count adjustment.
+    movement: {
+      label: "出入库",
+      timeField: "made_at",
+      body: function (form, ps) {
+        var to = first(ps, "to_store_id");
+        return {
+          kind: first(ps, "kind"),
+          item_id: whole(first(ps, "item_id"), ""),
+          quantity: whole(first(ps, "quantity"), ""),
+          unit: opt(first(ps, "unit")),
+          moved_on: opt(first(ps, "moved_on")),
+          to_store_id: to ? whole(to, to) : null,
+          counterparty: first(ps, "counterparty").trim(),
+          reason: first(ps, "reason").trim()
+        };
+      },
+      summary: function (body, form) {
+        return optionText(form, "kind") + " · " + optionText(form, "item_id").split(" · ")[0] + " " +
+          body.quantity + (body.unit || "");
+      },
+      reset: function (form) {
+        var day = form.querySelector("input[name=moved_on]");
+        var keep = day ? day.value : "";
+        form.reset();
+        if (day) day.value = keep;
+      }
+    },
+    // A whistle raised: the summary is its category and place.
+    ticket: {
+      label: "吹哨",
+      timeField: "made_at",
+      body: function (form, ps) {
+        var source = whole(first(ps, "source_id"), null);
+        return {
+          kind: opt(first(ps, "kind")),
+          category: opt(first(ps, "category")),
+          title: opt(first(ps, "title")),
+          description: opt(first(ps, "description")),
+          jurisdiction_code: opt(first(ps, "jurisdiction_code")),
+          address: opt(first(ps, "address")),
+          department_ids: every(ps, "department_ids").map(function (d) { return whole(d, d); }),
+          deadline: opt(first(ps, "deadline")),
+          source: opt(first(ps, "source")),
+          source_id: source
+        };
+      },
+      summary: function (body, form) { return optionText(form, "category") + " · " + (body.jurisdiction_code || ""); },
+      reset: function (form) { form.reset(); }
+    },
     passage: {
       label: "通行登记",
       timeField: "passed_at",
@@ -310,7 +418,9 @@
       if (resp.ok) {
         return resp.json().then(function (j) {
           rec.state = "sent"; rec.sent_at = new Date().toISOString();
-          rec.id = j && (j.id || (j.followup && j.followup.id));
+          rec.id = j && (j.id || ["followup", "ticket", "movement", "handover"].map(function (k) {
+            return j[k] && j[k].id;
+          }).filter(function (v) { return v; })[0]);
           // What was sent is on the server now: the phone keeps only the line of the list.
           delete rec.body; delete rec.fields;
           return put(OUT, rec).then(function () { return "sent"; });
@@ -509,6 +619,14 @@
     p.textContent = text;
   }
 
+  // Where a form's record goes: its data-api, with a {field} taken from the record (the
+  // household a person is screened in).
+  function apiOf(form, body) {
+    return form.getAttribute("data-api").replace(/\{(\w+)\}/g, function (_, f) {
+      return encodeURIComponent(body[f] === undefined || body[f] === null ? "" : body[f]);
+    });
+  }
+
   function wire(form) {
     var kind = KINDS[form.getAttribute("data-outbox")];
     if (!kind) return;
@@ -537,8 +655,8 @@
       var body = kind.body(form, ps);
       var rec = {
         key: uuid(), user: user(), kind: form.getAttribute("data-outbox"), label: kind.label,
-        api: form.getAttribute("data-api"), page: kind.page ? kind.page(body) : location.pathname, made_at: madeAt,
-        body: body, fields: ps, summary: kind.summary(body), state: "pending"
+        api: apiOf(form, body), page: kind.page ? kind.page(body) : location.pathname, made_at: madeAt,
+        body: body, fields: ps, summary: kind.summary(body, form), state: "pending"
       };
       var replaces = form.getAttribute("data-replaces");
       var button = form.querySelector("button[type=submit]");
@@ -556,10 +674,10 @@
       }).then(function (res) {
         if (button) button.disabled = false;
         // Sent at once: on to the page the form names (with the new record's id when it
-        // ends in "=").
+        // ends in "=" or names "{id}").
         var done = form.getAttribute("data-done");
-        if (res === "sent" && done && (rec.id || !/=$/.test(done))) {
-          location.href = /=$/.test(done) ? done + rec.id : done;
+        if (res === "sent" && done && (rec.id || !/=$|\{id\}/.test(done))) {
+          location.href = /=$/.test(done) ? done + rec.id : done.replace("{id}", rec.id);
           return;
         }
         if (res === "refused") {

@@ -138,7 +138,7 @@ async fn the_charts_script_only_where_charts_are(engine: Engine) {
 
 /// A JSON post as the outbox sends it: the page's session cookie, its CSRF token in the
 /// header, and the record's own key.
-async fn send_as_outbox(b: &Browser<'_>, path: &str, key: &str, body: &Value) -> Resp {
+pub(crate) async fn send_as_outbox(b: &Browser<'_>, path: &str, key: &str, body: &Value) -> Resp {
     let req = Request::builder()
         .method("POST")
         .uri(path)
