@@ -11,8 +11,11 @@
   "use strict";
   var DB = "dualtrack", OUT = "outbox", LISTS = "worklists";
   var SENT_KEPT = 20;
-  // Work lists older than this many hours are deleted from the phone.
-  var LIST_HOURS = parseInt(document.documentElement.getAttribute("data-offline-hours") || "24", 10);
+  // Work lists and the lines of records sent older than this many hours are deleted from the
+  // phone: set by the server (its configuration's [offline] keep_hours) on every page.
+  var KEEP_HOURS = parseInt(document.documentElement.getAttribute("data-offline-hours") || "24", 10);
+  if (!(KEEP_HOURS > 0)) KEEP_HOURS = 24;
+  function keptSince() { return Date.now() - KEEP_HOURS * 3600 * 1000; }
   var STATES = { pending: "待发送", sent: "已发送", refused: "被退回" };
 
   // ---- storage ----
@@ -476,11 +479,16 @@
       function () { syncing = false; render(); });
   }
 
-  // Sent records: only the last few lines are kept.
+  // Sent records: only the last few lines are kept, and none older than the hours set by the
+  // server. Records not sent are never deleted but by their owner.
   function trim() {
+    var since = keptSince();
     return mine().then(function (rs) {
       var sent = rs.filter(function (r) { return r.state === "sent"; });
-      return Promise.all(sent.slice(0, Math.max(0, sent.length - SENT_KEPT)).map(function (r) { return del(OUT, r.key); }));
+      var old = sent.slice(0, Math.max(0, sent.length - SENT_KEPT)).concat(sent.filter(function (r) {
+        return Date.parse(r.sent_at || r.made_at) < since;
+      }));
+      return Promise.all(old.map(function (r) { return del(OUT, r.key); }));
     });
   }
 
@@ -736,14 +744,26 @@
 
   // ---- work lists that travel ----
   // A page marks a list with data-worklist="<id>" and data-worklist-title: kept as shown
-  // (masked as on screen), with the time of keeping, for the offline page.
+  // (masked as on screen: a grid worker's follow-ups due today and hand-overs waiting, a
+  // checkpoint worker's checkpoint and shift), without its forms, with the time of keeping,
+  // for the offline page.
   function keepLists() {
     var lists = document.querySelectorAll("[data-worklist]");
     var u = user();
     return Promise.all(Array.prototype.map.call(lists, function (l) {
+      var copy = l.cloneNode(true);
+      Array.prototype.forEach.call(copy.querySelectorAll("form, input, button, script"), function (f) {
+        f.parentNode.removeChild(f);
+      });
       return put(LISTS, { id: u + ":" + l.getAttribute("data-worklist"), user: u,
-        title: l.getAttribute("data-worklist-title") || "", html: l.outerHTML, at: new Date().toISOString() });
+        title: l.getAttribute("data-worklist-title") || "", html: copy.outerHTML, at: new Date().toISOString() });
     }));
+  }
+  // "数据同步于 14:05" (with the day when it was not today).
+  function syncedAt(iso) {
+    var when = hhmm(iso);
+    var today = hhmm(new Date().toISOString()).slice(0, 5) === when.slice(0, 5);
+    return "数据同步于 " + (today ? when.slice(6) : when);
   }
   var FORM_NAMES = [[/\/passage$/, "通行登记"], [/^\/tickets\/new$/, "发起吹哨"],
     [/^\/enterprises\/\d+$/, "企业日报"]];
@@ -776,15 +796,17 @@
         var s = holder.firstElementChild;
         if (!s) return;
         var h = s.querySelector("h2");
-        if (h) h.textContent = l.title;
-        var when = el("p", "muted small synced", "截至 " + hhmm(l.at).slice(6) + " 同步");
-        if (h && h.nextSibling) s.insertBefore(when, h.nextSibling); else s.appendChild(when);
+        if (!h) { h = el("h2"); s.insertBefore(h, s.firstChild); }
+        h.textContent = l.title;
+        s.classList.add("card");
+        var when = el("p", "muted small synced", syncedAt(l.at));
+        s.insertBefore(when, h.nextSibling);
         box.appendChild(s);
       });
     });
   }
   function expireLists() {
-    var limit = Date.now() - LIST_HOURS * 3600 * 1000;
+    var limit = keptSince();
     return all(LISTS).then(function (ls) {
       return Promise.all(ls.filter(function (l) { return Date.parse(l.at) < limit; })
         .map(function (l) { return del(LISTS, l.id); }));
@@ -810,13 +832,13 @@
     var known = navigator.onLine ? session().then(function (s) {
       if (!s.expired) return keepLists();
     }, function () {}) : Promise.resolve();
-    known.then(expireLists).then(showLists).then(showForms).then(render).then(function () {
+    known.then(expireLists).then(trim).then(showLists).then(showForms).then(render).then(function () {
       if (navigator.onLine) syncNow(false);
     });
     window.addEventListener("online", function () { syncNow(true); });
     window.addEventListener("offline", render);
   }
-  window.dtOutbox = { sync: syncNow, all: mine };
+  window.dtOutbox = { sync: syncNow, all: mine, keepHours: KEEP_HOURS };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
