@@ -1,14 +1,20 @@
 // Work lists that travel: a grid worker's follow-ups due today and hand-overs waiting are
 // kept on the phone (IndexedDB, masked as on screen) as of the last visit, shown with no
-// signal with the time of that sync, deleted at logout; nothing of them is in the service worker's cache. Real binary, real SQLite
+// signal with the time of that sync, deleted after the hours the server's configuration sets
+// and at logout; nothing of them is in the service worker's cache. Real binary, real SQLite
 // file, Debian's headless Chromium with network emulation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { shots, liveDemo } from './server.mjs';
 import { waitFor } from './outbox_helpers.mjs';
 
-const live = liveDemo();
+// The server keeps personal data on phones for 3 hours (not the default 24).
+const config = join(mkdtempSync(join(tmpdir(), 'dualtrack-e2e-config-')), 'dualtrack.toml');
+writeFileSync(config, '[offline]\nkeep_hours = 3\n');
+const live = liveDemo(['--config', config]);
 
 const phone = { viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true };
 
@@ -60,20 +66,24 @@ async function cachedText(page) {
   });
 }
 
-test('a grid worker\'s lists are there with no signal as of the last sync, and gone at logout', async () => {
+test('a grid worker\'s lists are there with no signal as of the last sync, for the hours set, and gone at logout', async () => {
   const { context, page } = await live.loggedIn('grid_worker', phone);
+  // The hours come from the server's configuration, on every page.
+  assert.equal(await page.getAttribute('html', 'data-offline-hours'), '3');
+
   await page.goto(`${live.base}/monitoring/due`);
   const person = (await page.textContent('.due-item strong')).trim();
   assert.ok(person, 'someone is due today');
   await page.evaluate(() => navigator.serviceWorker.ready);
+  assert.equal(await page.evaluate(() => window.dtOutbox.keepHours), 3);
   await waitFor(async () => (await keptLists(page)).some((l) => l.id.endsWith(':followups-due')), 'the follow-ups kept');
   await page.goto(`${live.base}/handovers?which=pending`);
   await waitFor(async () => (await keptLists(page)).some((l) => l.id.endsWith(':handovers-pending')), 'the hand-overs kept');
   // Kept without the page's forms and tokens.
   const kept = await keptLists(page);
   assert.ok(kept.every((l) => !/csrf_token|<form/.test(l.html)), JSON.stringify(kept.map((l) => l.html.slice(0, 200))));
-  // Lists kept 25 hours ago are past the day a phone keeps them; 2 hours ago, not yet.
-  await keepOld(page, '一天前的清单', 25);
+  // Lists kept 4 hours ago are past the 3 hours set; 2 hours ago, not yet.
+  await keepOld(page, '四小时前的清单', 4);
   await keepOld(page, '两小时前的清单', 2);
 
   // No signal: a page not kept shows the lists as of the last sync.
@@ -86,8 +96,8 @@ test('a grid worker\'s lists are there with no signal as of the last sync, and g
   assert.match(shown, /数据同步于 \d\d:\d\d/);
   assert.ok(shown.includes(person), 'the person due, as shown on screen');
   assert.ok(shown.includes('两小时前的清单'));
-  assert.ok(!shown.includes('一天前的清单'), 'deleted after a day');
-  assert.ok(!(await keptLists(page)).some((l) => l.title === '一天前的清单'));
+  assert.ok(!shown.includes('四小时前的清单'), 'deleted after the hours set');
+  assert.ok(!(await keptLists(page)).some((l) => l.title === '四小时前的清单'));
   await page.screenshot({ path: join(shots, '74-offline-worklists.png'), fullPage: true });
   // Nothing personal in the service worker's cache.
   assert.ok(!(await cachedText(page)).includes(person), 'the lists are not in Cache Storage');
