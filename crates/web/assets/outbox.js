@@ -92,6 +92,14 @@
     return s && s.selectedIndex >= 0 ? s.options[s.selectedIndex].text : "";
   }
 
+  // Empties a form for the next record, keeping the day it is for.
+  function resetKeeping(form, name) {
+    var day = form.querySelector("input[name=" + name + "]");
+    var keep = day ? day.value : "";
+    form.reset();
+    if (day) day.value = keep;
+  }
+
   // The daily report's form asking to confirm figures found odd (the box required, the
   // button saying so), or not.
   function askToConfirm(form, on) {
@@ -164,10 +172,7 @@
         box.scrollIntoView({ block: "start" });
       },
       reset: function (form) {
-        var day = form.querySelector("input[name=report_date]");
-        var keep = day ? day.value : "";
-        form.reset();
-        if (day) day.value = keep;
+        resetKeeping(form, "report_date");
         // The figures asked about are gone with them.
         var box = document.getElementById("doubts");
         if (box) box.parentNode.removeChild(box);
@@ -217,12 +222,7 @@
         };
       },
       summary: function (body, form) { return optionText(form, "kind") + " · " + body.screened_on; },
-      reset: function (form) {
-        var day = form.querySelector("input[name=screened_on]");
-        var keep = day ? day.value : "";
-        form.reset();
-        if (day) day.value = keep;
-      }
+      reset: function (form) { resetKeeping(form, "screened_on"); }
     },
     // A hand-over acknowledged, with the measure taken (and its case's place and carers).
     ack: {
@@ -270,12 +270,7 @@
         return optionText(form, "kind") + " · " + optionText(form, "item_id").split(" · ")[0] + " " +
           body.quantity + (body.unit || "");
       },
-      reset: function (form) {
-        var day = form.querySelector("input[name=moved_on]");
-        var keep = day ? day.value : "";
-        form.reset();
-        if (day) day.value = keep;
-      }
+      reset: function (form) { resetKeeping(form, "moved_on"); }
     },
     // A whistle raised: the summary is its category and place.
     ticket: {
