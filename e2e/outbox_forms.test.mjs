@@ -201,12 +201,13 @@ test('a grid\'s zero report recorded with no signal waits through a reload and a
 
 /** Goes offline, submits `form` as filled by `fill`, reloads (the page is not kept on the
  *  phone: the offline page shows the outbox), then back online until it is sent. */
-async function offlineReloadOnline(context, page, form, fill, shot) {
+async function offlineReloadOnline(context, page, form, fill, shot, queued = async () => {}) {
   await page.evaluate(() => navigator.serviceWorker.ready);
   await context.setOffline(true);
   await fill();
   await page.click(`${form} button[type=submit]`);
   await pendingShown(page, 1);
+  await queued();
   await page.screenshot({ path: join(shots, shot), fullPage: true });
   await page.reload();
   await pendingShown(page, 1);
@@ -269,7 +270,10 @@ test('a hand-over acknowledged with no signal waits through a reload and arrives
   const note = `离线接收测试 ${Date.now()}`;
   await offlineReloadOnline(context, page, '#ack-form', async () => {
     await page.fill('#ack-form input[name=note]', note);
-  }, '72-offline-acknowledge.png');
+  }, '72-offline-acknowledge.png', async () => {
+    // Not offered twice.
+    assert.equal(await page.isHidden('#ack-form'), true);
+  });
   const d = await page.evaluate(async (id) => (await (await fetch(`/api/v1/handovers/${id}`, { cache: 'no-store' })).json()), handover);
   assert.equal(d.handover.status, 'acknowledged');
   assert.equal(await onServer(page, '/api/v1/handovers?which=acknowledged', 'id', handover), 1, 'acknowledged once');

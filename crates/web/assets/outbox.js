@@ -247,7 +247,9 @@
         var label = m && m.parentNode ? m.parentNode.textContent.trim() : "";
         return "交接 " + (form.getAttribute("data-id") || "") + (label ? " · " + label : "");
       },
-      reset: function (form) { form.reset(); }
+      // Acknowledged once: the form is not offered again on this page (a second one would
+      // only be refused).
+      reset: function (form) { form.reset(); form.hidden = true; }
     },
     // A store's receipt, issue, transfer or count adjustment.
     movement: {
