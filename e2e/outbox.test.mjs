@@ -58,7 +58,7 @@ test('twenty passages registered with no signal arrive once each; the refused on
   await page.goto(`${live.base}/checkpoints/${checkpoint}`);
   await page.waitForSelector('text=当前无网络');
   await page.waitForSelector('#worklists h2:has-text("当日班次")');
-  assert.match(await page.textContent('#worklists'), /截至 \d\d:\d\d 同步/);
+  assert.match(await page.textContent('#worklists'), /数据同步于 \d\d:\d\d/);
   await page.screenshot({ path: join(shots, '63-offline-page.png'), fullPage: true });
   await page.click('#offline-forms a:has-text("打开通行登记")');
   await page.waitForSelector('#passage-form');

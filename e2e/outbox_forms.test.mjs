@@ -198,3 +198,87 @@ test('a grid\'s zero report recorded with no signal waits through a reload and a
   assert.match(await page.textContent('#filed'), /已报送（零报告）/);
   await context.close();
 });
+
+/** Goes offline, submits `form` as filled by `fill`, reloads (the page is not kept on the
+ *  phone: the offline page shows the outbox), then back online until it is sent. */
+async function offlineReloadOnline(context, page, form, fill, shot, queued = async () => {}) {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await context.setOffline(true);
+  await fill();
+  await page.click(`${form} button[type=submit]`);
+  await pendingShown(page, 1);
+  await queued();
+  await page.screenshot({ path: join(shots, shot), fullPage: true });
+  await page.reload();
+  await pendingShown(page, 1);
+  assert.deepEqual(await outbox(page), { pending: 1, sent: 0, refused: 0 });
+  await context.setOffline(false);
+  await waitFor(async () => (await outbox(page)).pending === 0, 'the outbox sent');
+  const said = await page.evaluate(async () => (await window.dtOutbox.all()).map((r) => r.message || ''));
+  assert.deepEqual(await outbox(page), { pending: 0, sent: 1, refused: 0 }, JSON.stringify(said));
+  // A second sync sends nothing more.
+  const posts = [];
+  page.on('request', (r) => { if (r.method() === 'POST') posts.push(r.url()); });
+  await page.click('#outbox-sync');
+  await page.waitForTimeout(1000);
+  assert.deepEqual(posts, []);
+}
+
+test('a person screened with no signal waits through a reload and arrives once', async () => {
+  const { context, page } = await live.loggedIn('grid_worker', phone);
+  const grid = '632801001001001';
+  await page.goto(`${live.base}/grids/${grid}`);
+  await page.waitForSelector('#screen-form');
+  const name = `离线摸${String(Date.now()).slice(-4)}`;
+  const api = `/api/v1/screened-persons?code=${grid}`;
+  await offlineReloadOnline(context, page, '#screen-form', async () => {
+    await page.selectOption('#screen-form select[name=household_id]', { index: 1 });
+    await page.fill('#screen-form input[name=name]', name);
+    await page.fill('#screen-form input[name=id_number]', '632801198503150031');
+    // The day the form offers: the server's today.
+    await page.selectOption('#screen-form select[name=kind]', 'resident');
+  }, '71-offline-screening.png');
+  assert.equal(await onServer(page, api, 'name', name), 1, 'the person arrives once');
+  // The line kept on the phone names no one.
+  const lines = await page.evaluate(async () => (await window.dtOutbox.all()).map((r) => r.summary + JSON.stringify(r.body || {})));
+  assert.ok(lines.every((l) => !l.includes('离线摸')), JSON.stringify(lines));
+  await context.close();
+});
+
+test('a hand-over acknowledged with no signal waits through a reload and arrives once', async () => {
+  // The checkpoint worker sends a traveller to the grid.
+  const { context: wctx, page: worker } = await live.loggedIn('checkpoint_worker', phone);
+  await worker.goto(`${live.base}/checkpoints`);
+  await worker.click('td a:text-is("格尔木南出口")');
+  const cp = Number(new URL(worker.url()).pathname.split('/')[2]);
+  const handover = await worker.evaluate(async (cpId) => {
+    const s = await (await fetch('/outbox/session', { cache: 'no-store' })).json();
+    const r = await fetch(`/api/v1/checkpoints/${cpId}/passages`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf },
+      body: JSON.stringify({ plate: '青H23456', vehicle_class: 'car', origin: '青海省西宁市',
+        travel_history: '西宁市城东区', destination: '632801001001001', reason: '返岗复工',
+        travellers: [{ name: '韩建国', id_number: '632801198001010039', temperature: '36.4', outcome: 'through' }] }),
+    });
+    return (await r.json()).travellers[0].handover_id;
+  }, cp);
+  assert.ok(handover, 'a hand-over is made');
+  await wctx.close();
+
+  const { context, page } = await live.loggedIn('grid_worker', phone);
+  await page.goto(`${live.base}/handovers/${handover}`);
+  await page.waitForSelector('#ack-form');
+  const note = `离线接收测试 ${Date.now()}`;
+  await offlineReloadOnline(context, page, '#ack-form', async () => {
+    await page.fill('#ack-form input[name=note]', note);
+  }, '72-offline-acknowledge.png', async () => {
+    // Not offered twice.
+    assert.equal(await page.isHidden('#ack-form'), true);
+  });
+  const d = await page.evaluate(async (id) => (await (await fetch(`/api/v1/handovers/${id}`, { cache: 'no-store' })).json()), handover);
+  assert.equal(d.handover.status, 'acknowledged');
+  assert.equal(await onServer(page, '/api/v1/handovers?which=acknowledged', 'id', handover), 1, 'acknowledged once');
+  await page.goto(`${live.base}/handovers/${handover}`);
+  assert.match(await page.textContent('#history'), /接收/);
+  await page.screenshot({ path: join(shots, '73-acknowledged.png'), fullPage: true });
+  await context.close();
+});

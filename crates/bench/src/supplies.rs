@@ -349,6 +349,7 @@ async fn measure(
     for k in 0..runs {
         let input = MovementInput {
             idempotency_key: None,
+            made_at: None,
             kind: "issue".into(),
             item_id,
             quantity: 1,

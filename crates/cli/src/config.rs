@@ -55,6 +55,37 @@ pub struct Settings {
     pub server: ServerSettings,
     /// `[audit]`: retention and archive of the audit log, forwarding to syslog.
     pub audit: AuditSettings,
+    /// `[offline]`: what a phone keeps with no signal, and for how long.
+    pub offline: OfflineSettings,
+}
+
+/// Settings of phones used with no signal (`[offline]` in the file, `DUALTRACK_OFFLINE__*`
+/// in the environment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OfflineSettings {
+    /// Hours a phone keeps work lists and the lines of records sent before deleting them.
+    pub keep_hours: u32,
+}
+
+impl Default for OfflineSettings {
+    fn default() -> Self {
+        OfflineSettings {
+            keep_hours: dualtrack_web::offline::DEFAULT_KEEP_HOURS,
+        }
+    }
+}
+
+impl OfflineSettings {
+    fn check(&self) -> anyhow::Result<()> {
+        if !(1..=168).contains(&self.keep_hours) {
+            anyhow::bail!(
+                "配置项 offline.keep_hours 应为 1 到 168（手机上的工作清单与已发送记录保存几小时），当前为 {}",
+                self.keep_hours
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Settings of the audit log (`[audit]` in the file, `DUALTRACK_AUDIT__*` in the
@@ -358,6 +389,7 @@ impl Default for Settings {
             whistle: WhistleConfig::default(),
             server: ServerSettings::default(),
             audit: AuditSettings::default(),
+            offline: OfflineSettings::default(),
         }
     }
 }
@@ -460,6 +492,7 @@ const KEYS: &[&str] = &[
     "audit.retention_days",
     "audit.archive_dir",
     "audit.syslog",
+    "offline.keep_hours",
 ];
 
 impl Settings {
@@ -485,6 +518,7 @@ impl Settings {
         self.whistle.check()?;
         self.server.check()?;
         self.audit.check()?;
+        self.offline.check()?;
         let positive = [
             ("session_idle_minutes", self.session_idle_minutes),
             ("session_absolute_hours", self.session_absolute_hours),
@@ -612,6 +646,7 @@ impl Settings {
                 header_timeout: Duration::from_secs(v.header_timeout_seconds),
                 shutdown_grace: Duration::from_secs(v.shutdown_grace_seconds),
             },
+            offline_keep_hours: self.offline.keep_hours,
         }
     }
 }
@@ -748,6 +783,12 @@ retention_days = 180
 # 转发到单位的日志服务器（syslog，RFC 5424 经 TCP，local0）：每条审计记录封存后发送。
 # 尽力而为：日志服务器不可达时不影响业务，队列满则丢弃并计数；以数据库中的审计记录为准。
 # syslog = "10.0.0.5:514"
+
+[offline]
+# 手机离线使用：随身工作清单（今天要随访、待接收的交接、卡口班次，按屏幕上的脱敏样式）与已发送记录的
+# 摘要在手机上保存几小时（1–168），到时自动删除；退出登录时立即删除。未发送的记录不在此列。
+# 环境变量：DUALTRACK_OFFLINE__KEEP_HOURS。
+keep_hours = 24
 "#;
 
 #[cfg(test)]
@@ -888,6 +929,22 @@ mod tests {
             jail.set_env("DUALTRACK_AUDIT__SYSLOG", "no-port");
             let e = Settings::load(None, &Overrides::default()).expect_err("refused");
             assert!(e.to_string().contains("audit.syslog"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_hours_a_phone_keeps_data_come_from_the_file_or_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            let s = Settings::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(s.web(false).offline_keep_hours, 24);
+            jail.create_file("dt.toml", "[offline]\nkeep_hours = 8\n")?;
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.web(false).offline_keep_hours, 8);
+            jail.set_env("DUALTRACK_OFFLINE__KEEP_HOURS", "0");
+            let e = Settings::load(None, &Overrides::default()).expect_err("refused");
+            assert!(e.to_string().contains("offline.keep_hours"), "{e}");
             Ok(())
         });
     }

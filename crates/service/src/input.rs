@@ -210,6 +210,25 @@ pub(crate) fn phone_time(
     Ok(Some(at))
 }
 
+impl crate::App {
+    /// The phone's time of making a record (see [`phone_time`]), bounded by this server's
+    /// clock and its configured limit.
+    pub(crate) fn phone_time(
+        &self,
+        field: &'static str,
+        label: &str,
+        raw: &Option<String>,
+    ) -> ServiceResult<Option<DateTime<Utc>>> {
+        phone_time(
+            field,
+            label,
+            raw.as_deref(),
+            self.now(),
+            self.phone_time_max_hours,
+        )
+    }
+}
+
 /// A client's idempotency key: trimmed, empty as none, at most 100 characters.
 pub(crate) fn idempotency_key(raw: &Option<String>) -> ServiceResult<Option<String>> {
     match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

@@ -22,6 +22,7 @@ pub mod jurisdiction;
 pub mod mobilisation;
 pub mod monitoring;
 pub mod passage_days;
+pub mod phone_time;
 pub mod prevention;
 pub mod projects;
 pub mod punctuality;

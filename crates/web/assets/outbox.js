@@ -11,8 +11,11 @@
   "use strict";
   var DB = "dualtrack", OUT = "outbox", LISTS = "worklists";
   var SENT_KEPT = 20;
-  // Work lists older than this many hours are deleted from the phone.
-  var LIST_HOURS = parseInt(document.documentElement.getAttribute("data-offline-hours") || "24", 10);
+  // Work lists and the lines of records sent older than this many hours are deleted from the
+  // phone: set by the server (its configuration's [offline] keep_hours) on every page.
+  var KEEP_HOURS = parseInt(document.documentElement.getAttribute("data-offline-hours") || "24", 10);
+  if (!(KEEP_HOURS > 0)) KEEP_HOURS = 24;
+  function keptSince() { return Date.now() - KEEP_HOURS * 3600 * 1000; }
   var STATES = { pending: "待发送", sent: "已发送", refused: "被退回" };
 
   // ---- storage ----
@@ -89,6 +92,14 @@
     return s && s.selectedIndex >= 0 ? s.options[s.selectedIndex].text : "";
   }
 
+  // Empties a form for the next record, keeping the day it is for.
+  function resetKeeping(form, name) {
+    var day = form.querySelector("input[name=" + name + "]");
+    var keep = day ? day.value : "";
+    form.reset();
+    if (day) day.value = keep;
+  }
+
   // The daily report's form asking to confirm figures found odd (the box required, the
   // button saying so), or not.
   function askToConfirm(form, on) {
@@ -161,10 +172,7 @@
         box.scrollIntoView({ block: "start" });
       },
       reset: function (form) {
-        var day = form.querySelector("input[name=report_date]");
-        var keep = day ? day.value : "";
-        form.reset();
-        if (day) day.value = keep;
+        resetKeeping(form, "report_date");
         // The figures asked about are gone with them.
         var box = document.getElementById("doubts");
         if (box) box.parentNode.removeChild(box);
@@ -186,6 +194,106 @@
       summary: function (body) { return body.report_date + (body.zero_report ? " · 零报告" : ""); },
       // The grid's page of that day, where a refused report is corrected.
       page: function (body) { return location.pathname + "?date=" + encodeURIComponent(body.report_date); },
+      reset: function (form) { form.reset(); }
+    },
+    // A person screened in a household: the summary names the kind and the day only (the
+    // person's name and ID number go with the record, never into the list's line).
+    screening: {
+      label: "摸排登记",
+      timeField: "made_at",
+      body: function (form, ps) {
+        // Each line of the travel box: a place's code and a day.
+        var travel = first(ps, "travel").split(/[;；\n]/).map(function (l) { return l.trim(); })
+          .filter(function (l) { return l; }).map(function (l) {
+            var w = l.split(/\s+/);
+            return { code: w[0] || "", date: w[1] || "" };
+          });
+        return {
+          household_id: whole(first(ps, "household_id"), ""),
+          name: first(ps, "name").trim(),
+          id_number: first(ps, "id_number").trim().toUpperCase(),
+          phone: opt(first(ps, "phone")),
+          kind: first(ps, "kind"),
+          came_from: opt(first(ps, "came_from")),
+          arrived_on: opt(first(ps, "arrived_on")),
+          travel: travel,
+          risk_contact: first(ps, "risk_contact") !== "",
+          screened_on: first(ps, "screened_on").trim()
+        };
+      },
+      summary: function (body, form) { return optionText(form, "kind") + " · " + body.screened_on; },
+      reset: function (form) { resetKeeping(form, "screened_on"); }
+    },
+    // A hand-over acknowledged, with the measure taken (and its case's place and carers).
+    ack: {
+      label: "交接接收",
+      timeField: "made_at",
+      body: function (form, ps) {
+        var responsible = [];
+        for (var i = 1; i <= 5; i++) {
+          var person = first(ps, "person_" + i).trim();
+          if (person) responsible.push({ person_id: whole(person, person), duty: first(ps, "duty_" + i) });
+        }
+        return {
+          measure: opt(first(ps, "measure")),
+          place: opt(first(ps, "place")),
+          last_exposure: opt(first(ps, "last_exposure")),
+          note: opt(first(ps, "note")),
+          responsible: responsible
+        };
+      },
+      summary: function (body, form) {
+        var m = form.querySelector("input[name=measure]:checked");
+        var label = m && m.parentNode ? m.parentNode.textContent.trim() : "";
+        return "交接 " + (form.getAttribute("data-id") || "") + (label ? " · " + label : "");
+      },
+      // Acknowledged once: the form is not offered again on this page (a second one would
+      // only be refused).
+      reset: function (form) { form.reset(); form.hidden = true; }
+    },
+    // A store's receipt, issue, transfer or count adjustment.
+    movement: {
+      label: "出入库",
+      timeField: "made_at",
+      body: function (form, ps) {
+        var to = first(ps, "to_store_id");
+        return {
+          kind: first(ps, "kind"),
+          item_id: whole(first(ps, "item_id"), ""),
+          quantity: whole(first(ps, "quantity"), ""),
+          unit: opt(first(ps, "unit")),
+          moved_on: opt(first(ps, "moved_on")),
+          to_store_id: to ? whole(to, to) : null,
+          counterparty: first(ps, "counterparty").trim(),
+          reason: first(ps, "reason").trim()
+        };
+      },
+      summary: function (body, form) {
+        return optionText(form, "kind") + " · " + optionText(form, "item_id").split(" · ")[0] + " " +
+          body.quantity + (body.unit || "");
+      },
+      reset: function (form) { resetKeeping(form, "moved_on"); }
+    },
+    // A whistle raised: the summary is its category and place.
+    ticket: {
+      label: "吹哨",
+      timeField: "made_at",
+      body: function (form, ps) {
+        var source = whole(first(ps, "source_id"), null);
+        return {
+          kind: opt(first(ps, "kind")),
+          category: opt(first(ps, "category")),
+          title: opt(first(ps, "title")),
+          description: opt(first(ps, "description")),
+          jurisdiction_code: opt(first(ps, "jurisdiction_code")),
+          address: opt(first(ps, "address")),
+          department_ids: every(ps, "department_ids").map(function (d) { return whole(d, d); }),
+          deadline: opt(first(ps, "deadline")),
+          source: opt(first(ps, "source")),
+          source_id: source
+        };
+      },
+      summary: function (body, form) { return optionText(form, "category") + " · " + (body.jurisdiction_code || ""); },
       reset: function (form) { form.reset(); }
     },
     passage: {
@@ -310,7 +418,9 @@
       if (resp.ok) {
         return resp.json().then(function (j) {
           rec.state = "sent"; rec.sent_at = new Date().toISOString();
-          rec.id = j && (j.id || (j.followup && j.followup.id));
+          rec.id = j && (j.id || ["followup", "ticket", "movement", "handover"].map(function (k) {
+            return j[k] && j[k].id;
+          }).filter(function (v) { return v; })[0]);
           // What was sent is on the server now: the phone keeps only the line of the list.
           delete rec.body; delete rec.fields;
           return put(OUT, rec).then(function () { return "sent"; });
@@ -366,11 +476,16 @@
       function () { syncing = false; render(); });
   }
 
-  // Sent records: only the last few lines are kept.
+  // Sent records: only the last few lines are kept, and none older than the hours set by the
+  // server. Records not sent are never deleted but by their owner.
   function trim() {
+    var since = keptSince();
     return mine().then(function (rs) {
       var sent = rs.filter(function (r) { return r.state === "sent"; });
-      return Promise.all(sent.slice(0, Math.max(0, sent.length - SENT_KEPT)).map(function (r) { return del(OUT, r.key); }));
+      var old = sent.slice(0, Math.max(0, sent.length - SENT_KEPT)).concat(sent.filter(function (r) {
+        return Date.parse(r.sent_at || r.made_at) < since;
+      }));
+      return Promise.all(old.map(function (r) { return del(OUT, r.key); }));
     });
   }
 
@@ -509,6 +624,14 @@
     p.textContent = text;
   }
 
+  // Where a form's record goes: its data-api, with a {field} taken from the record (the
+  // household a person is screened in).
+  function apiOf(form, body) {
+    return form.getAttribute("data-api").replace(/\{(\w+)\}/g, function (_, f) {
+      return encodeURIComponent(body[f] === undefined || body[f] === null ? "" : body[f]);
+    });
+  }
+
   function wire(form) {
     var kind = KINDS[form.getAttribute("data-outbox")];
     if (!kind) return;
@@ -537,8 +660,8 @@
       var body = kind.body(form, ps);
       var rec = {
         key: uuid(), user: user(), kind: form.getAttribute("data-outbox"), label: kind.label,
-        api: form.getAttribute("data-api"), page: kind.page ? kind.page(body) : location.pathname, made_at: madeAt,
-        body: body, fields: ps, summary: kind.summary(body), state: "pending"
+        api: apiOf(form, body), page: kind.page ? kind.page(body) : location.pathname, made_at: madeAt,
+        body: body, fields: ps, summary: kind.summary(body, form), state: "pending"
       };
       var replaces = form.getAttribute("data-replaces");
       var button = form.querySelector("button[type=submit]");
@@ -556,10 +679,10 @@
       }).then(function (res) {
         if (button) button.disabled = false;
         // Sent at once: on to the page the form names (with the new record's id when it
-        // ends in "=").
+        // ends in "=" or names "{id}").
         var done = form.getAttribute("data-done");
-        if (res === "sent" && done && (rec.id || !/=$/.test(done))) {
-          location.href = /=$/.test(done) ? done + rec.id : done;
+        if (res === "sent" && done && (rec.id || !/=$|\{id\}/.test(done))) {
+          location.href = /=$/.test(done) ? done + rec.id : done.replace("{id}", rec.id);
           return;
         }
         if (res === "refused") {
@@ -618,14 +741,26 @@
 
   // ---- work lists that travel ----
   // A page marks a list with data-worklist="<id>" and data-worklist-title: kept as shown
-  // (masked as on screen), with the time of keeping, for the offline page.
+  // (masked as on screen: a grid worker's follow-ups due today and hand-overs waiting, a
+  // checkpoint worker's checkpoint and shift), without its forms, with the time of keeping,
+  // for the offline page.
   function keepLists() {
     var lists = document.querySelectorAll("[data-worklist]");
     var u = user();
     return Promise.all(Array.prototype.map.call(lists, function (l) {
+      var copy = l.cloneNode(true);
+      Array.prototype.forEach.call(copy.querySelectorAll("form, input, button, script"), function (f) {
+        f.parentNode.removeChild(f);
+      });
       return put(LISTS, { id: u + ":" + l.getAttribute("data-worklist"), user: u,
-        title: l.getAttribute("data-worklist-title") || "", html: l.outerHTML, at: new Date().toISOString() });
+        title: l.getAttribute("data-worklist-title") || "", html: copy.outerHTML, at: new Date().toISOString() });
     }));
+  }
+  // "数据同步于 14:05" (with the day when it was not today).
+  function syncedAt(iso) {
+    var when = hhmm(iso);
+    var today = hhmm(new Date().toISOString()).slice(0, 5) === when.slice(0, 5);
+    return "数据同步于 " + (today ? when.slice(6) : when);
   }
   var FORM_NAMES = [[/\/passage$/, "通行登记"], [/^\/tickets\/new$/, "发起吹哨"],
     [/^\/enterprises\/\d+$/, "企业日报"]];
@@ -658,15 +793,17 @@
         var s = holder.firstElementChild;
         if (!s) return;
         var h = s.querySelector("h2");
-        if (h) h.textContent = l.title;
-        var when = el("p", "muted small synced", "截至 " + hhmm(l.at).slice(6) + " 同步");
-        if (h && h.nextSibling) s.insertBefore(when, h.nextSibling); else s.appendChild(when);
+        if (!h) { h = el("h2"); s.insertBefore(h, s.firstChild); }
+        h.textContent = l.title;
+        s.classList.add("card");
+        var when = el("p", "muted small synced", syncedAt(l.at));
+        s.insertBefore(when, h.nextSibling);
         box.appendChild(s);
       });
     });
   }
   function expireLists() {
-    var limit = Date.now() - LIST_HOURS * 3600 * 1000;
+    var limit = keptSince();
     return all(LISTS).then(function (ls) {
       return Promise.all(ls.filter(function (l) { return Date.parse(l.at) < limit; })
         .map(function (l) { return del(LISTS, l.id); }));
@@ -692,13 +829,13 @@
     var known = navigator.onLine ? session().then(function (s) {
       if (!s.expired) return keepLists();
     }, function () {}) : Promise.resolve();
-    known.then(expireLists).then(showLists).then(showForms).then(render).then(function () {
+    known.then(expireLists).then(trim).then(showLists).then(showForms).then(render).then(function () {
       if (navigator.onLine) syncNow(false);
     });
     window.addEventListener("online", function () { syncNow(true); });
     window.addEventListener("offline", render);
   }
-  window.dtOutbox = { sync: syncNow, all: mine };
+  window.dtOutbox = { sync: syncNow, all: mine, keepHours: KEEP_HOURS };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

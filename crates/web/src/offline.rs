@@ -64,6 +64,10 @@ pub const FORMS: &[&str] = &[r"^/checkpoints/\d+/passage$", r"^/tickets/new$"];
 /// signal drops while they are open.
 pub const FORMS_OPENED: &[&str] = &[r"^/enterprises/\d+$"];
 
+/// Hours a phone keeps personal data (work lists, lines of records sent) unless configured
+/// otherwise: a day, a shift and the next.
+pub const DEFAULT_KEEP_HOURS: u32 = 24;
+
 /// The page a phone is shown when it asks with no signal for a page it has not kept.
 pub const OFFLINE_PAGE: &str = "/offline";
 
@@ -99,13 +103,16 @@ pub async fn service_worker() -> Response {
 
 /// `/offline`: what a phone with no signal is shown for a page it has not kept: the outbox
 /// and the work lists it holds (drawn by `outbox.js`). No one's data is in it.
-pub async fn offline_page() -> Response {
+pub async fn offline_page(
+    axum::extract::State(st): axum::extract::State<crate::AppState>,
+) -> Response {
+    let hours = st.config.offline_keep_hours;
     let css = crate::assets::url("app.css");
     let js = crate::assets::url("outbox.js");
     let icon = crate::assets::url("favicon.svg");
     let body = format!(
         r#"<!doctype html>
-<html lang="zh-CN">
+<html lang="zh-CN" data-offline-hours="{hours}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -41,6 +41,8 @@ pub struct Nav {
     /// On a demo server, the demo's own day and time (its clock runs on from a day of
     /// 2020), shown in a banner with a form to move it.
     pub demo_now: Option<DemoNow>,
+    /// Hours the phone keeps work lists and lines of records sent (see `outbox.js`).
+    pub offline_hours: u32,
 }
 
 /// The demo's "now", as the banner shows it.
@@ -111,6 +113,7 @@ impl Nav {
             show_whistle_figures: actor.can(Permission::ReadWhistleFigures),
             whistle_unread: st.app.unread_notices(actor).await,
             demo_now: DemoNow::of(st),
+            offline_hours: st.config.offline_keep_hours,
         }
     }
 

@@ -20,6 +20,9 @@ pub struct WebConfig {
     pub admission: AdmissionConfig,
     /// Connections: how many, how long a client may take, how long shutdown may drain.
     pub server: ServerConfig,
+    /// Hours a phone keeps the work lists and the lines of records sent (personal data as
+    /// shown on screen) before it deletes them; given to each page, used by `outbox.js`.
+    pub offline_keep_hours: u32,
 }
 
 impl Default for WebConfig {
@@ -30,6 +33,7 @@ impl Default for WebConfig {
             metrics_token: None,
             admission: AdmissionConfig::default(),
             server: ServerConfig::default(),
+            offline_keep_hours: crate::offline::DEFAULT_KEEP_HOURS,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Acknowledging a hand-over, forwarding it, and the audited unmasking.
 
 use super::*;
+use crate::idempotency::{commit_created, Claim};
+use dualtrack_store::phone_time::{self, PhoneTimed};
 
 impl App {
     /// A hand-over the actor's place has received, for one who may act on it.
@@ -12,15 +14,38 @@ impl App {
 
     /// Acknowledges a hand-over; with a measure, opens the case (home or central
     /// quarantine, or health monitoring) for the person in the same transaction. Audited.
+    /// With a client's idempotency key, an acknowledgement sent again (a phone's outbox
+    /// after a lost answer) answers the hand-over and writes nothing more.
     pub async fn acknowledge_handover(
         &self,
         actor: &Actor,
         id: i64,
         input: &AcknowledgeInput,
     ) -> ServiceResult<HandoverDetail> {
+        let w = self
+            .once(
+                actor,
+                "handover_acknowledge",
+                &input.idempotency_key,
+                &(id, input),
+                |claim| self.write_acknowledgement(actor, id, input, claim),
+                |rid| self.handover(actor, rid),
+            )
+            .await?;
+        Ok(w.record)
+    }
+
+    async fn write_acknowledgement(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &AcknowledgeInput,
+        claim: Option<Claim>,
+    ) -> ServiceResult<HandoverDetail> {
         let h = self.handover_to_act_on(actor, id).await?;
         let now = self.now();
         let note = optional_text("note", "备注", &input.note, 300)?;
+        let made_at = self.phone_time("made_at", "接收时间", &input.made_at)?;
         let measure = input
             .measure
             .as_deref()
@@ -88,6 +113,7 @@ impl App {
         if !store::acknowledge(&mut tx, id, &actor.username, &note, case_id, now).await? {
             return Err(already());
         }
+        phone_time::keep(&mut tx, PhoneTimed::HandoverAcknowledged, id, made_at).await?;
         let late = if h.due_at < now {
             format!("，超时 {} 分钟", (now - h.due_at).num_minutes())
         } else {
@@ -107,7 +133,7 @@ impl App {
                 _ => format!("接收{late}"),
             },
         );
-        commit_audited(tx, &audit).await?;
+        commit_created(tx, claim.as_ref(), id, &audit).await?;
         self.handover(actor, id).await
     }
 

@@ -128,8 +128,14 @@ pub struct HandoversQuery {
     pub offset: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct AcknowledgeInput {
+    /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+    /// 手机上确认接收的时间（RFC 3339，离线待发送箱发送时带上；不能晚于现在，不能早于补报时限）
+    #[serde(default)]
+    pub made_at: Option<String>,
     /// 备注（如 已电话联系，人已到家）
     pub note: Option<String>,
     /// 管控措施：none 无需管控（默认）/ home 居家隔离 / central 集中隔离 / health 健康监测

@@ -147,6 +147,9 @@ pub struct ScreenInput {
     /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// 手机上登记的时间（RFC 3339，离线待发送箱发送时带上；不能晚于现在，不能早于补报时限）
+    #[serde(default)]
+    pub made_at: Option<String>,
     pub name: String,
     /// 18 位居民身份证号
     pub id_number: String,

@@ -1,6 +1,7 @@
 //! Persons screened in a household (摸排), their list and the audited unmasking.
 
 use super::*;
+use dualtrack_store::phone_time::PhoneTimed;
 
 impl App {
     /// A day that has begun (not in the future), China Standard Time.
@@ -59,6 +60,7 @@ impl App {
             )
         })?;
         let screened_on = self.past_day("screened_on", &input.screened_on)?;
+        let made_at = self.phone_time("made_at", "摸排登记时间", &input.made_at)?;
         let came_from = opt_text(&input.came_from)
             .map(|c| region_code("came_from", "来源地", &c))
             .transpose()?;
@@ -124,6 +126,7 @@ impl App {
         };
         let now = self.clock.now();
         let id = store::insert_screened(&mut tx, &row, now).await?;
+        dualtrack_store::phone_time::keep(&mut tx, PhoneTimed::Screened, id, made_at).await?;
         keep(&mut tx, claim.as_ref(), id).await?;
         store::visit(
             &mut tx,

@@ -166,6 +166,9 @@ pub struct MovementInput {
     /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// 手机上登记的时间（RFC 3339，离线待发送箱发送时带上；不能晚于现在，不能早于补报时限）
+    #[serde(default)]
+    pub made_at: Option<String>,
     /// receipt 入库、issue 发放、transfer 调拨、adjust_in 盘盈调整、adjust_out 盘亏调整（或中文名）
     pub kind: String,
     /// 物资品目编号

@@ -10,6 +10,7 @@ use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::Scope;
 use dualtrack_domain::role::Permission;
 use dualtrack_domain::supplies::MovementKind;
+use dualtrack_store::phone_time::{self, PhoneTimed};
 use dualtrack_store::supplies::{self as store, Applied, ItemRow, NewMovement, StoreRow};
 use dualtrack_store::Tx;
 
@@ -152,6 +153,7 @@ impl App {
         let item = self.item_of("item_id", input.item_id).await?;
         let (q, typed_unit) = quantity_of(&item, input.quantity, &input.unit, "quantity")?;
         let day = self.movement_day("moved_on", &input.moved_on)?;
+        let made_at = self.phone_time("made_at", "出入库登记时间", &input.made_at)?;
         let counterparty = text(
             "counterparty",
             "来源或领用单位",
@@ -205,6 +207,7 @@ impl App {
         };
         let mut tx = self.db.begin().await?;
         let id = store::insert_movement(&mut tx, &new, self.clock.now()).await?;
+        phone_time::keep(&mut tx, PhoneTimed::StockMovement, id, made_at).await?;
         keep(&mut tx, claim.as_ref(), id).await?;
         match kind {
             MovementKind::Receipt | MovementKind::AdjustIn => {

@@ -151,6 +151,9 @@ pub struct TicketInput {
     /// 客户端生成的幂等键：重复提交时同一键只记一次（也可放在请求头 Idempotency-Key）
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// 手机上吹哨的时间（RFC 3339，离线待发送箱发送时带上；不能晚于现在，不能早于补报时限）
+    #[serde(default)]
+    pub made_at: Option<String>,
     /// 类型：routine 常规 / tough 疑难 / emergency 紧急
     pub kind: Option<String>,
     /// 类别（见派单规则）；由记录发起时可省略

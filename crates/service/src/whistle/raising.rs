@@ -15,6 +15,7 @@ use dualtrack_domain::time::display;
 use dualtrack_domain::whistle::{
     raiser_of_place, RaiserKind, SourceKind, TicketCategory, TicketEvent, TicketKind,
 };
+use dualtrack_store::phone_time::PhoneTimed;
 use dualtrack_store::whistle::{self as store, NewTicket};
 use std::collections::HashMap;
 
@@ -220,6 +221,7 @@ impl App {
         };
         let address = optional_text("address", "具体地点", &input.address, 100)?;
         let deadline = deadline_of(&input.deadline, now)?;
+        let made_at = self.phone_time("made_at", "吹哨时间", &input.made_at)?;
         let place = self.ticket_place(actor, input, &source).await?;
         let routing = self.routing_of(category, &place).await?;
         let allowed: HashMap<i64, &DepartmentView> =
@@ -255,6 +257,7 @@ impl App {
         };
         let mut tx = self.db.begin().await?;
         let id = store::insert_ticket(&mut tx, &new, now).await?;
+        dualtrack_store::phone_time::keep(&mut tx, PhoneTimed::Ticket, id, made_at).await?;
         keep(&mut tx, claim.as_ref(), id).await?;
         for (dept, routed) in &called {
             store::insert_call(&mut tx, id, *dept, *routed, now, accept_due).await?;

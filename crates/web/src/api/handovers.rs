@@ -4,7 +4,7 @@
 //! checkpoint and a referred case's return under monitoring.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
+use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
 use crate::views::xlsx_file;
 use axum::extract::{Path, State};
@@ -55,8 +55,9 @@ pub async fn get(
 }
 
 /// 接收落地交接；可同时建立居家隔离、集中隔离或健康监测，记入审计日志
+/// 带幂等键（请求头 Idempotency-Key 或字段 idempotency_key）重复提交时返回该交接（200），不重复写入；同一幂等键换了内容则拒绝（422）。
 #[utoipa::path(post, path = "/api/v1/handovers/{id}/acknowledge", tag = "prevention", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "交接编号")),
+    params(("id" = i64, Path, description = "交接编号"), ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的幂等键")),
     request_body = AcknowledgeInput,
     responses((status = 200, body = HandoverDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -64,8 +65,10 @@ pub async fn acknowledge(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<AcknowledgeInput>,
+    key: KeyHeader,
+    ApiJson(mut input): ApiJson<AcknowledgeInput>,
 ) -> Result<Json<HandoverDetail>, ApiError> {
+    key.into_field(&mut input.idempotency_key);
     Ok(Json(
         st.app
             .acknowledge_handover(&actor, parse_id(&id)?, &input)

@@ -237,6 +237,8 @@ pub async fn acknowledge(
         }
     }
     let input = AcknowledgeInput {
+        idempotency_key: get_opt(&pairs, "idempotency_key"),
+        made_at: None,
         note: get_opt(&pairs, "note"),
         measure: get_opt(&pairs, "measure"),
         place: get_opt(&pairs, "place"),

@@ -243,6 +243,7 @@ pub async fn screen(
     let household = f.household_id.trim().parse::<i64>().unwrap_or(0);
     let input = ScreenInput {
         idempotency_key: f.idempotency_key.clone(),
+        made_at: None,
         name: f.name.clone(),
         id_number: f.id_number.clone(),
         phone: Some(f.phone.clone()),

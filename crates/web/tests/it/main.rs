@@ -36,6 +36,7 @@ mod mobilisation_pages;
 mod monitoring;
 mod offline;
 mod openapi;
+mod outbox_kinds;
 mod page_layering;
 mod pages;
 mod password_rules;

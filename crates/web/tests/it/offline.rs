@@ -138,7 +138,7 @@ async fn the_charts_script_only_where_charts_are(engine: Engine) {
 
 /// A JSON post as the outbox sends it: the page's session cookie, its CSRF token in the
 /// header, and the record's own key.
-async fn send_as_outbox(b: &Browser<'_>, path: &str, key: &str, body: &Value) -> Resp {
+pub(crate) async fn send_as_outbox(b: &Browser<'_>, path: &str, key: &str, body: &Value) -> Resp {
     let req = Request::builder()
         .method("POST")
         .uri(path)
@@ -509,7 +509,58 @@ async fn a_grid_report_from_the_outbox_is_written_once_at_the_phones_time(engine
     written_once_at_the_phones_time(&t, &gw, &sent).await;
 }
 
+/// The hours a phone keeps work lists and lines of records sent come from the server's
+/// configuration, on every page and on the page shown with no signal, where `outbox.js`
+/// reads them.
+async fn the_hours_a_phone_keeps_data_are_set_by_the_server(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let mut b = Browser::new(&t);
+    let home = b.login("grid_worker").await;
+    assert!(
+        home.text
+            .contains(r#"<html lang="zh-CN" data-offline-hours="24">"#),
+        "the default"
+    );
+    let t = TestApp::with_config(
+        engine,
+        dualtrack_web::WebConfig {
+            offline_keep_hours: 5,
+            ..dualtrack_web::WebConfig::default()
+        },
+    )
+    .await;
+    let mut b = Browser::new(&t);
+    for page in ["/", "/monitoring/due", "/handovers"] {
+        let r = if page == "/" {
+            b.login("grid_worker").await
+        } else {
+            b.get(page).await
+        };
+        assert!(
+            r.text.contains(r#"data-offline-hours="5""#),
+            "{page}: {}",
+            r.text
+        );
+    }
+    let off = t.call("GET", "/offline", None, None).await;
+    assert!(
+        off.text.contains(r#"data-offline-hours="5""#),
+        "{}",
+        off.text
+    );
+    // The lists a grid worker takes offline are marked on their pages.
+    let due = b.get("/monitoring/due").await;
+    assert!(due.text.contains(r#"data-worklist="followups-due""#));
+    let waiting = b.get("/handovers?which=pending").await;
+    assert!(waiting
+        .text
+        .contains(r#"data-worklist="handovers-pending""#));
+    let done = b.get("/handovers?which=acknowledged").await;
+    assert!(!done.text.contains("data-worklist"));
+}
+
 on_both_engines!(
+    the_hours_a_phone_keeps_data_are_set_by_the_server,
     a_replayed_followup_is_written_once_at_the_phones_time,
     a_grid_report_from_the_outbox_is_written_once_at_the_phones_time,
     a_replayed_report_is_written_once_at_the_phones_time,

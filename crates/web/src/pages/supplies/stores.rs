@@ -191,6 +191,7 @@ pub async fn record(
     let input = (|| -> Result<MovementInput, ServiceError> {
         Ok(MovementInput {
             idempotency_key: get_opt(&pairs, "idempotency_key"),
+            made_at: None,
             kind: get(&pairs, "kind").into(),
             item_id: number(&pairs, "item_id", "物资")?,
             quantity: number(&pairs, "quantity", "数量")?,

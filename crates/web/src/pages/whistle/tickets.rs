@@ -201,6 +201,7 @@ pub async fn create(
     }
     let input = TicketInput {
         idempotency_key: s(get(&pairs, "idempotency_key")),
+        made_at: None,
         kind: s(get(&pairs, "kind")),
         category: s(get(&pairs, "category")),
         title: s(get(&pairs, "title")),
