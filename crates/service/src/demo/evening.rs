@@ -7,8 +7,14 @@
 //! report and some are overdue and escalated. The days before are played out the next
 //! morning (accepted, resolved and confirmed), as a county's departments would have done.
 //! The field report's figures are of records loaded with the demo and do not count these.
+//!
+//! A day after the demo's own (whose arrivals are loaded with the demo) also has two
+//! travellers registered at 格尔木南出口 that evening for 博爱巷第一网格, through the
+//! checkpoint's own registration, so the grid worker has hand-overs to acknowledge; the
+//! field report's days keep exactly the records loaded with the demo.
 
 use super::gen::at;
+use crate::checkpoints::{NumberOrText, PassageInput, TextOrList, TravellerInput};
 use crate::clock::Clock;
 use crate::whistle::{AcceptInput, ConfirmInput, ResolveInput, TicketInput};
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -108,6 +114,59 @@ const PLAN: &[Planned] = &[
     },
 ];
 
+/// Travellers coming home to 博爱巷第一网格 through 格尔木南出口 of an evening: (name,
+/// origin, area of the ID number, birth year, plate, temperature, reason); two a day, in turn.
+const ARRIVALS: &[(&str, &str, &str, i32, &str, f64, &str)] = &[
+    (
+        "李春梅",
+        "青海省西宁市",
+        "630104",
+        1986,
+        "青A·51862",
+        36.4,
+        "返岗复工",
+    ),
+    (
+        "马国庆",
+        "甘肃省敦煌市",
+        "620982",
+        1979,
+        "甘F·33017",
+        36.6,
+        "返岗复工",
+    ),
+    (
+        "祁海燕",
+        "青海省海东市",
+        "630202",
+        1992,
+        "青B·20733",
+        36.3,
+        "探亲",
+    ),
+    (
+        "张建军",
+        "甘肃省酒泉市",
+        "620902",
+        1975,
+        "甘F·71254",
+        36.5,
+        "运送物资",
+    ),
+    (
+        "韩晓东",
+        "青海省西宁市",
+        "630105",
+        1990,
+        "青A·86120",
+        36.7,
+        "返岗复工",
+    ),
+];
+
+/// When the day's two arrivals pass the checkpoint.
+const ARRIVAL_TIMES: [(u32, u32); 2] = [(19, 6), (19, 37)];
+
 /// How often the scheduler is played through an evening, and its last round.
 const TICK_MINUTES: i64 = 10;
 const LAST_ROUND: (u32, u32) = (19, 58);
@@ -143,6 +202,7 @@ impl App {
     async fn demo_cast(&self) -> ServiceResult<Cast> {
         let mut names: Vec<&'static str> = RESPONDERS.to_vec();
         names.extend(PLAN.iter().map(|p| p.raiser));
+        names.push("checkpoint_worker");
         let mut cast = Cast {
             actors: HashMap::new(),
             departments: HashMap::new(),
@@ -181,6 +241,9 @@ impl App {
             }
         }
         steps.sort_by_key(|s| s.0);
+        if day > super::demo_day() {
+            self.demo_arrivals(&cast, day).await?;
+        }
         let mut ids: HashMap<usize, (i64, bool)> = HashMap::new();
         let mut round = start;
         for (when, n, accepting) in steps {
@@ -206,6 +269,44 @@ impl App {
         while round <= last {
             self.standing_at(round).escalate_due("demo").await?;
             round += Duration::minutes(TICK_MINUTES);
+        }
+        Ok(())
+    }
+
+    /// The day's travellers for the demo's grid, registered at the checkpoint worker's
+    /// checkpoint at their moments; a retry (the same day again) registers nothing.
+    async fn demo_arrivals(&self, cast: &Cast, day: NaiveDate) -> ServiceResult<()> {
+        let worker = cast.get("checkpoint_worker")?;
+        let Some(checkpoint) = self.checkpoints(worker).await?.into_iter().next() else {
+            return Ok(());
+        };
+        let nth = (day - *super::story_days().start()).num_days().max(0) as usize;
+        for (i, (h, m)) in ARRIVAL_TIMES.iter().enumerate() {
+            let k = (nth * ARRIVAL_TIMES.len() + i) % ARRIVALS.len();
+            let (name, origin, area, year, plate, temperature, reason) = ARRIVALS[k];
+            let birth = NaiveDate::from_ymd_opt(year, 1 + (nth % 12) as u32, 1 + (i as u32 * 9))
+                .unwrap_or_default();
+            let input = PassageInput {
+                idempotency_key: Some(format!("demo-evening-{day}-arrival-{}", i + 1)),
+                passed_at: None,
+                plate: Some(plate.into()),
+                vehicle_class: Some("car".into()),
+                origin: origin.into(),
+                travel_history: TextOrList::Text(format!("14 天内在{origin}")),
+                destination: super::monitoring::DEMO_GRID.into(),
+                reason: reason.into(),
+                travellers: vec![TravellerInput {
+                    name: name.into(),
+                    id_number: super::gen::resident_id(area, birth, 100 + nth as u64),
+                    phone: None,
+                    temperature: NumberOrText::Number(temperature),
+                    outcome: "through".into(),
+                    destination: None,
+                }],
+            };
+            self.standing_at(at(day, *h, *m))
+                .register_passage(worker, checkpoint.id, &input)
+                .await?;
         }
         Ok(())
     }

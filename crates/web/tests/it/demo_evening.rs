@@ -11,6 +11,7 @@ use dualtrack_domain::whistle::TicketStatus;
 use dualtrack_service::home::DayWork;
 use dualtrack_service::Actor;
 use dualtrack_testkit::{on_both_engines, Engine};
+use serde_json::Value;
 
 async fn actor(t: &TestApp, username: &str) -> Actor {
     let tok = t.token(username).await;
@@ -29,7 +30,23 @@ fn day(s: &str) -> NaiveDate {
 async fn every_role_finds_work_waiting_on_the_demo_evening(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.open_on_demo_day();
+    // The field report's figures are the same with the evening's work made; the whistle's
+    // of the day count the evening's tickets.
+    let tok = t.token("haixi_leader").await;
+    let report = "/api/v1/stats?as_of=2020-02-27";
+    let figures = |mut v: Value| {
+        let open = v["whistle.open"]["numerator"].as_i64();
+        v.as_object_mut()
+            .expect("figures")
+            .retain(|k, _| !k.starts_with("whistle."));
+        (v, open)
+    };
+    let (stats, open) = figures(t.get_json(report, &tok).await);
+    assert_eq!(open, Some(0));
     t.app.make_demo_day_work().await.expect("the day's work");
+    let (again, open) = figures(t.get_json(report, &tok).await);
+    assert_eq!(again, stats);
+    assert_eq!(open, Some(6));
     let now = t.app.now();
 
     // The departments: tickets calling them, new, in hand, near the deadline, overdue.
