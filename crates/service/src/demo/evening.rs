@@ -167,6 +167,9 @@ const ARRIVALS: &[(&str, &str, &str, i32, &str, f64, &str)] = &[
 /// When the day's two arrivals pass the checkpoint.
 const ARRIVAL_TIMES: [(u32, u32); 2] = [(19, 6), (19, 37)];
 
+/// Where the evening's writes come from, in the audit log and the scheduler's rounds.
+const BY: &str = "演示数据";
+
 /// How often the scheduler is played through an evening, and its last round.
 const TICK_MINUTES: i64 = 10;
 const LAST_ROUND: (u32, u32) = (19, 58);
@@ -212,7 +215,7 @@ impl App {
                 continue;
             };
             let roles = dualtrack_store::user::roles(&self.db, u.id).await?;
-            let actor = crate::auth::actor_of(&u, roles, "demo")?;
+            let actor = crate::auth::actor_of(&u, roles, BY)?;
             if RESPONDERS.contains(&name) {
                 if let Some(d) = self.department_of(&actor).await? {
                     cast.departments.insert(d.id, name);
@@ -248,7 +251,7 @@ impl App {
         let mut round = start;
         for (when, n, accepting) in steps {
             while round < when {
-                self.standing_at(round).escalate_due("demo").await?;
+                self.standing_at(round).escalate_due(BY).await?;
                 round += Duration::minutes(TICK_MINUTES);
             }
             let app = self.standing_at(when);
@@ -267,7 +270,7 @@ impl App {
             }
         }
         while round <= last {
-            self.standing_at(round).escalate_due("demo").await?;
+            self.standing_at(round).escalate_due(BY).await?;
             round += Duration::minutes(TICK_MINUTES);
         }
         Ok(())
@@ -364,9 +367,7 @@ impl App {
         if live.is_empty() {
             return Ok(());
         }
-        self.standing_at(at(morning, 8, 0))
-            .escalate_due("demo")
-            .await?;
+        self.standing_at(at(morning, 8, 0)).escalate_due(BY).await?;
         for (p, t) in live {
             let id = t.ticket.id;
             for (i, call) in t.calls.iter().enumerate() {
