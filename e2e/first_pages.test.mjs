@@ -119,3 +119,21 @@ for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['deskt
     await context.close();
   });
 }
+
+for (const [label, viewport] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 800 }]]) {
+  test(`the responder's inbox calls it to an open ticket on the demo's evening on a ${label}`, async () => {
+    const { context, page } = await live.loggedIn('responder', { viewport, locale: 'zh-CN' });
+    // The home lists the tickets waiting for the department, new ones among them.
+    assert.match(await page.textContent('body'), /待报到/);
+    await page.goto(`${live.base}/inbox`);
+    const call = page.locator('li.card', { hasText: '发热人员需转运' }).first();
+    await call.waitFor();
+    await page.screenshot({ path: join(shots, `responder-inbox-${label}.png`), fullPage: true });
+    await Promise.all([page.waitForNavigation(), call.locator('button').click()]);
+    assert.match(new URL(page.url()).pathname, /^\/tickets\/\d+$/);
+    const body = await page.textContent('body');
+    assert.match(body, /发热人员需转运/);
+    assert.match(body, /待报到/);
+    await context.close();
+  });
+}

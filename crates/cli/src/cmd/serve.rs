@@ -47,6 +47,10 @@ pub async fn run(
             println!("  {u:<18} {name}（{code}）");
         }
     }
+    if demo && drill.is_none() {
+        // The tickets waiting on the demo's evening, made once per day.
+        app.make_demo_day_work().await?;
+    }
     let listener = TcpListener::bind(&settings.listen)
         .await
         .map_err(|e| anyhow::anyhow!("无法监听 {}：{e}", settings.listen))?;

@@ -2,6 +2,7 @@
 //! Later parts of the product add their records to the same demo.
 
 mod checkpoints;
+mod evening;
 mod filings;
 mod gen;
 mod mobilisation;
@@ -243,8 +244,18 @@ impl App {
         self.clock.run_from(evening_of(demo_day()));
     }
 
+    /// Makes the work waiting on the evening of a demo server's day (the tickets calling the
+    /// demo's departments), once per day; a day outside the story has none.
+    pub async fn make_demo_day_work(&self) -> ServiceResult<()> {
+        let day = self.today();
+        if story_days().contains(&day) {
+            self.demo_evening(day).await?;
+        }
+        Ok(())
+    }
+
     /// Moves a demo server's clock to the evening of `raw` (a day of the story), for every
-    /// user of the server; audited. Only a demo server's clock moves.
+    /// user of the server, with the work waiting that evening; audited. Only a demo server's clock moves.
     pub async fn move_demo_day(
         &self,
         actor: &Actor,
@@ -265,6 +276,8 @@ impl App {
                 ),
             ));
         }
+        // The day's work is made on clocks of its own before this one moves.
+        self.demo_evening(day).await?;
         let tx = self.db.begin().await?;
         let audit = actor.audit(
             Action::DemoClock,

@@ -44,6 +44,18 @@ impl Home {
         t.with_timezone(&cst()).format("%m-%d %H:%M").to_string()
     }
 
+    /// Whether nothing of 组织动员 is recorded in the caller's place (a grid has none of its
+    /// own): the card then says so instead of listing zeros.
+    fn mobilisation_empty(&self) -> bool {
+        self.mobilisation.as_ref().is_some_and(|f| {
+            self.org_kinds.is_empty()
+                && f.on_duty == 0
+                && f.returned == 0
+                && f.applications == 0
+                && f.registrations == 0
+        })
+    }
+
     /// Whether the work of the day has anything to show.
     fn has_work(&self) -> bool {
         let w = &self.work;

@@ -78,6 +78,13 @@ async fn every_role_opens_on_its_work_of_the_day(engine: Engine) {
     // A grid has no places below it: a sentence, not an empty table.
     assert!(home.text.contains("之下没有再分的区划"), "{}", home.text);
     assert!(!home.text.contains("<th>层级</th>"), "{}", home.text);
+    // Nothing of 组织动员 is recorded at a grid: a sentence, not a list of zeros.
+    assert!(
+        home.text.contains("本辖区没有组织动员记录"),
+        "{}",
+        home.text
+    );
+    assert!(!home.text.contains("当日在岗人数"), "{}", home.text);
     assert!(home.text.contains("报送 2020-02-26 日报") || home.text.contains("打开我的网格"));
     let worker = t.token("checkpoint_worker").await;
     let south = t.checkpoint("格尔木南出口").await;

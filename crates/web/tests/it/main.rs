@@ -18,6 +18,7 @@ mod command;
 mod contract;
 mod dashboard_charts;
 mod demo_day;
+mod demo_evening;
 mod demo_lists;
 mod demo_work;
 mod faults;
