@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use dualtrack_domain::password::PasswordPolicy;
+use dualtrack_service::passwords::{self, PasswordScheme};
 use dualtrack_service::Security;
 use dualtrack_web::WebConfig;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -55,6 +56,47 @@ pub struct Settings {
     pub server: ServerSettings,
     /// `[audit]`: retention and archive of the audit log, forwarding to syslog.
     pub audit: AuditSettings,
+    /// `[security]`: how passwords are hashed.
+    pub security: SecuritySettings,
+}
+
+/// Settings of password hashing (`[security]` in the file, `DUALTRACK_SECURITY__*` in the
+/// environment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// "argon2id" or "pbkdf2-sm3" (PBKDF2-HMAC-SM3, where a policy asks for 国密).
+    pub password_hash: String,
+    /// Iterations of PBKDF2-HMAC-SM3.
+    pub pbkdf2_iterations: u32,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            password_hash: "argon2id".into(),
+            pbkdf2_iterations: passwords::DEFAULT_PBKDF2_ITERATIONS,
+        }
+    }
+}
+
+impl SecuritySettings {
+    /// The scheme new passwords are hashed with.
+    pub fn scheme(&self) -> anyhow::Result<PasswordScheme> {
+        let min = passwords::MIN_PBKDF2_ITERATIONS;
+        if !(min..=10_000_000).contains(&self.pbkdf2_iterations) {
+            anyhow::bail!(
+                "配置项 security.pbkdf2_iterations 应为 {min} 到 10000000，当前为 {}",
+                self.pbkdf2_iterations
+            );
+        }
+        PasswordScheme::parse(&self.password_hash, self.pbkdf2_iterations).ok_or_else(|| {
+            anyhow::anyhow!(
+                "配置项 security.password_hash 应为 argon2id 或 pbkdf2-sm3，当前为“{}”",
+                self.password_hash
+            )
+        })
+    }
 }
 
 /// Settings of the audit log (`[audit]` in the file, `DUALTRACK_AUDIT__*` in the
@@ -358,6 +400,7 @@ impl Default for Settings {
             whistle: WhistleConfig::default(),
             server: ServerSettings::default(),
             audit: AuditSettings::default(),
+            security: SecuritySettings::default(),
         }
     }
 }
@@ -394,6 +437,7 @@ impl fmt::Debug for Settings {
             .field("whistle", &self.whistle)
             .field("server", &self.server)
             .field("audit", &self.audit)
+            .field("security", &self.security)
             .finish()
     }
 }
@@ -460,6 +504,8 @@ const KEYS: &[&str] = &[
     "audit.retention_days",
     "audit.archive_dir",
     "audit.syslog",
+    "security.password_hash",
+    "security.pbkdf2_iterations",
 ];
 
 impl Settings {
@@ -485,6 +531,7 @@ impl Settings {
         self.whistle.check()?;
         self.server.check()?;
         self.audit.check()?;
+        self.security.scheme()?;
         let positive = [
             ("session_idle_minutes", self.session_idle_minutes),
             ("session_absolute_hours", self.session_absolute_hours),
@@ -576,6 +623,7 @@ impl Settings {
             },
             second_factor: self.second_factor.unwrap_or_default(),
             single_session: self.single_session,
+            password_scheme: self.security.scheme().unwrap_or_default(),
         }
     }
 
@@ -748,6 +796,14 @@ retention_days = 180
 # 转发到单位的日志服务器（syslog，RFC 5424 经 TCP，local0）：每条审计记录封存后发送。
 # 尽力而为：日志服务器不可达时不影响业务，队列满则丢弃并计数；以数据库中的审计记录为准。
 # syslog = "10.0.0.5:514"
+
+[security]
+# 密码哈希算法：argon2id（默认）；pbkdf2-sm3——PBKDF2-HMAC-SM3，用于要求全部采用国密算法的场合。
+# 两种哈希都能登录：改换算法后，原有密码照常登录，并在登录成功时改存为新算法的哈希。
+# 环境变量：DUALTRACK_SECURITY__PASSWORD_HASH、DUALTRACK_SECURITY__PBKDF2_ITERATIONS。
+password_hash = "argon2id"
+# PBKDF2-HMAC-SM3 的迭代次数（10000–10000000）。
+pbkdf2_iterations = 100000
 "#;
 
 #[cfg(test)]
@@ -888,6 +944,36 @@ mod tests {
             jail.set_env("DUALTRACK_AUDIT__SYSLOG", "no-port");
             let e = Settings::load(None, &Overrides::default()).expect_err("refused");
             assert!(e.to_string().contains("audit.syslog"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_password_scheme_comes_from_the_security_table() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(
+                Settings::default().security().password_scheme,
+                PasswordScheme::Argon2id
+            );
+            jail.create_file(
+                "dt.toml",
+                "[security]\npassword_hash = \"pbkdf2-sm3\"\npbkdf2_iterations = 200000\n",
+            )?;
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.security().password_scheme,
+                PasswordScheme::Pbkdf2Sm3 {
+                    iterations: 200_000
+                }
+            );
+            jail.set_env("DUALTRACK_SECURITY__PASSWORD_HASH", "md5");
+            let e = Settings::load(None, &Overrides::default()).expect_err("refused");
+            assert!(e.to_string().contains("security.password_hash"), "{e}");
+            jail.set_env("DUALTRACK_SECURITY__PASSWORD_HASH", "pbkdf2-sm3");
+            jail.set_env("DUALTRACK_SECURITY__PBKDF2_ITERATIONS", "1000");
+            let e = Settings::load(None, &Overrides::default()).expect_err("refused");
+            assert!(e.to_string().contains("security.pbkdf2_iterations"), "{e}");
             Ok(())
         });
     }

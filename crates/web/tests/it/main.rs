@@ -38,6 +38,7 @@ mod offline;
 mod openapi;
 mod page_layering;
 mod pages;
+mod password_hashes;
 mod password_rules;
 mod places;
 mod prevention;
