@@ -167,6 +167,10 @@ pub struct ServerSettings {
     pub per_client_in_flight: usize,
     /// Seconds requests in progress have to finish when the server stops.
     pub shutdown_grace_seconds: u64,
+    /// HTTPS: the certificate chain (PEM); with `tls_key`, the server speaks TLS itself.
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// HTTPS: the certificate's private key (PEM).
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerSettings {
@@ -185,12 +189,39 @@ impl Default for ServerSettings {
             writes_queued: a.writes_queued,
             per_client_in_flight: a.per_client,
             shutdown_grace_seconds: c.shutdown_grace.as_secs(),
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
 
 impl ServerSettings {
+    /// Whether the server speaks HTTPS itself.
+    pub fn tls_on(&self) -> bool {
+        self.tls_cert.is_some() && self.tls_key.is_some()
+    }
+
+    /// The certificate and key read from their files (none: plain HTTP); an error names the
+    /// setting at fault.
+    pub fn tls(&self) -> anyhow::Result<Option<dualtrack_web::tls::TlsConfig>> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => dualtrack_web::tls::load(cert, key)
+                .map(Some)
+                .map_err(anyhow::Error::msg),
+            _ => Ok(None),
+        }
+    }
+
     fn check(&self) -> anyhow::Result<()> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => anyhow::bail!(
+                "配置项 server.tls_key 未设置：设了证书 server.tls_cert 也须设其私钥文件"
+            ),
+            (None, Some(_)) => anyhow::bail!(
+                "配置项 server.tls_cert 未设置：设了私钥 server.tls_key 也须设证书文件"
+            ),
+            _ => {}
+        }
         for (name, v, lo, hi) in [
             (
                 "header_timeout_seconds",
@@ -501,6 +532,8 @@ const KEYS: &[&str] = &[
     "server.writes_queued",
     "server.per_client_in_flight",
     "server.shutdown_grace_seconds",
+    "server.tls_cert",
+    "server.tls_key",
     "audit.retention_days",
     "audit.archive_dir",
     "audit.syslog",
@@ -634,7 +667,8 @@ impl Settings {
             .listen
             .parse::<std::net::SocketAddr>()
             .is_ok_and(|a| a.ip().is_loopback());
-        self.secure_cookies.unwrap_or(!(demo && loopback))
+        // Served over HTTPS, cookies are always `Secure`.
+        self.server.tls_on() || self.secure_cookies.unwrap_or(!(demo && loopback))
     }
 
     pub fn web(&self, demo: bool) -> WebConfig {
@@ -659,6 +693,8 @@ impl Settings {
                 max_connections: v.max_connections,
                 header_timeout: Duration::from_secs(v.header_timeout_seconds),
                 shutdown_grace: Duration::from_secs(v.shutdown_grace_seconds),
+                // Read from their files when the server starts (`ServerSettings::tls`).
+                tls: None,
             },
         }
     }
@@ -783,6 +819,11 @@ writes_queued = 0
 per_client_in_flight = 32
 # 停止服务时，给进行中的请求几秒办完。
 shutdown_grace_seconds = 10
+# HTTPS：同时设证书链与私钥（PEM 文件）时，服务器自己以 TLS（1.2、1.3）提供服务，会话 Cookie 总带 Secure。
+# 国密 TLCP 须在前面部署支持国密的网关（见 README“传输加密”一节）。
+# 环境变量：DUALTRACK_SERVER__TLS_CERT、DUALTRACK_SERVER__TLS_KEY。
+# tls_cert = "/etc/dualtrack/tls/fullchain.pem"
+# tls_key = "/etc/dualtrack/tls/privkey.pem"
 
 [audit]
 # 审计记录在库中保存几天（不少于 180，等级保护要求至少六个月）。到期且已封存的记录每日归档：
@@ -974,6 +1015,27 @@ mod tests {
             jail.set_env("DUALTRACK_SECURITY__PBKDF2_ITERATIONS", "1000");
             let e = Settings::load(None, &Overrides::default()).expect_err("refused");
             assert!(e.to_string().contains("security.pbkdf2_iterations"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_makes_cookies_secure() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("dt.toml", "[server]\ntls_cert = \"cert.pem\"\n")?;
+            let e = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .expect_err("refused");
+            assert!(e.to_string().contains("server.tls_key"), "{e}");
+            jail.create_file(
+                "dt.toml",
+                "secure_cookies = false\nlisten = \"127.0.0.1:8443\"\n[server]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n",
+            )?;
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert!(s.server.tls_on());
+            assert!(s.web(true).secure_cookies, "over HTTPS cookies are Secure");
+            let e = s.server.tls().expect_err("no such files");
+            assert!(e.to_string().contains("server.tls_cert"), "{e}");
             Ok(())
         });
     }

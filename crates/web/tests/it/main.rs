@@ -26,6 +26,7 @@ mod first_minutes;
 mod handovers;
 mod hardening;
 mod home;
+mod https;
 mod idempotency;
 mod import;
 mod input_checks;
