@@ -15,6 +15,7 @@ pub mod campaigns;
 pub mod checkpoints;
 pub mod clock;
 pub mod command;
+pub mod compliance;
 pub mod demo;
 pub mod error;
 pub mod export_resumption;
