@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use dualtrack_domain::password::PasswordPolicy;
+use dualtrack_service::passwords::{self, PasswordScheme};
 use dualtrack_service::Security;
 use dualtrack_web::WebConfig;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -57,6 +58,8 @@ pub struct Settings {
     pub audit: AuditSettings,
     /// `[offline]`: what a phone keeps with no signal, and for how long.
     pub offline: OfflineSettings,
+    /// `[security]`: how passwords are hashed.
+    pub security: SecuritySettings,
 }
 
 /// Settings of phones used with no signal (`[offline]` in the file, `DUALTRACK_OFFLINE__*`
@@ -76,6 +79,26 @@ impl Default for OfflineSettings {
     }
 }
 
+/// Settings of password hashing (`[security]` in the file, `DUALTRACK_SECURITY__*` in the
+/// environment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// "argon2id" or "pbkdf2-sm3" (PBKDF2-HMAC-SM3, where a policy asks for 国密).
+    pub password_hash: String,
+    /// Iterations of PBKDF2-HMAC-SM3.
+    pub pbkdf2_iterations: u32,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            password_hash: "argon2id".into(),
+            pbkdf2_iterations: passwords::DEFAULT_PBKDF2_ITERATIONS,
+        }
+    }
+}
+
 impl OfflineSettings {
     fn check(&self) -> anyhow::Result<()> {
         if !(1..=168).contains(&self.keep_hours) {
@@ -85,6 +108,25 @@ impl OfflineSettings {
             );
         }
         Ok(())
+    }
+}
+
+impl SecuritySettings {
+    /// The scheme new passwords are hashed with.
+    pub fn scheme(&self) -> anyhow::Result<PasswordScheme> {
+        let min = passwords::MIN_PBKDF2_ITERATIONS;
+        if !(min..=10_000_000).contains(&self.pbkdf2_iterations) {
+            anyhow::bail!(
+                "配置项 security.pbkdf2_iterations 应为 {min} 到 10000000，当前为 {}",
+                self.pbkdf2_iterations
+            );
+        }
+        PasswordScheme::parse(&self.password_hash, self.pbkdf2_iterations).ok_or_else(|| {
+            anyhow::anyhow!(
+                "配置项 security.password_hash 应为 argon2id 或 pbkdf2-sm3，当前为“{}”",
+                self.password_hash
+            )
+        })
     }
 }
 
@@ -156,6 +198,10 @@ pub struct ServerSettings {
     pub per_client_in_flight: usize,
     /// Seconds requests in progress have to finish when the server stops.
     pub shutdown_grace_seconds: u64,
+    /// HTTPS: the certificate chain (PEM); with `tls_key`, the server speaks TLS itself.
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// HTTPS: the certificate's private key (PEM).
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerSettings {
@@ -174,12 +220,39 @@ impl Default for ServerSettings {
             writes_queued: a.writes_queued,
             per_client_in_flight: a.per_client,
             shutdown_grace_seconds: c.shutdown_grace.as_secs(),
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
 
 impl ServerSettings {
+    /// Whether the server speaks HTTPS itself.
+    pub fn tls_on(&self) -> bool {
+        self.tls_cert.is_some() && self.tls_key.is_some()
+    }
+
+    /// The certificate and key read from their files (none: plain HTTP); an error names the
+    /// setting at fault.
+    pub fn tls(&self) -> anyhow::Result<Option<dualtrack_web::tls::TlsConfig>> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => dualtrack_web::tls::load(cert, key)
+                .map(Some)
+                .map_err(anyhow::Error::msg),
+            _ => Ok(None),
+        }
+    }
+
     fn check(&self) -> anyhow::Result<()> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => anyhow::bail!(
+                "配置项 server.tls_key 未设置：设了证书 server.tls_cert 也须设其私钥文件"
+            ),
+            (None, Some(_)) => anyhow::bail!(
+                "配置项 server.tls_cert 未设置：设了私钥 server.tls_key 也须设证书文件"
+            ),
+            _ => {}
+        }
         for (name, v, lo, hi) in [
             (
                 "header_timeout_seconds",
@@ -390,6 +463,7 @@ impl Default for Settings {
             server: ServerSettings::default(),
             audit: AuditSettings::default(),
             offline: OfflineSettings::default(),
+            security: SecuritySettings::default(),
         }
     }
 }
@@ -426,6 +500,7 @@ impl fmt::Debug for Settings {
             .field("whistle", &self.whistle)
             .field("server", &self.server)
             .field("audit", &self.audit)
+            .field("security", &self.security)
             .finish()
     }
 }
@@ -489,10 +564,14 @@ const KEYS: &[&str] = &[
     "server.writes_queued",
     "server.per_client_in_flight",
     "server.shutdown_grace_seconds",
+    "server.tls_cert",
+    "server.tls_key",
     "audit.retention_days",
     "audit.archive_dir",
     "audit.syslog",
     "offline.keep_hours",
+    "security.password_hash",
+    "security.pbkdf2_iterations",
 ];
 
 impl Settings {
@@ -519,6 +598,7 @@ impl Settings {
         self.server.check()?;
         self.audit.check()?;
         self.offline.check()?;
+        self.security.scheme()?;
         let positive = [
             ("session_idle_minutes", self.session_idle_minutes),
             ("session_absolute_hours", self.session_absolute_hours),
@@ -610,6 +690,7 @@ impl Settings {
             },
             second_factor: self.second_factor.unwrap_or_default(),
             single_session: self.single_session,
+            password_scheme: self.security.scheme().unwrap_or_default(),
         }
     }
 
@@ -620,7 +701,8 @@ impl Settings {
             .listen
             .parse::<std::net::SocketAddr>()
             .is_ok_and(|a| a.ip().is_loopback());
-        self.secure_cookies.unwrap_or(!(demo && loopback))
+        // Served over HTTPS, cookies are always `Secure`.
+        self.server.tls_on() || self.secure_cookies.unwrap_or(!(demo && loopback))
     }
 
     pub fn web(&self, demo: bool) -> WebConfig {
@@ -645,6 +727,8 @@ impl Settings {
                 max_connections: v.max_connections,
                 header_timeout: Duration::from_secs(v.header_timeout_seconds),
                 shutdown_grace: Duration::from_secs(v.shutdown_grace_seconds),
+                // Read from their files when the server starts (`ServerSettings::tls`).
+                tls: None,
             },
             offline_keep_hours: self.offline.keep_hours,
         }
@@ -770,6 +854,11 @@ writes_queued = 0
 per_client_in_flight = 32
 # 停止服务时，给进行中的请求几秒办完。
 shutdown_grace_seconds = 10
+# HTTPS：同时设证书链与私钥（PEM 文件）时，服务器自己以 TLS（1.2、1.3）提供服务，会话 Cookie 总带 Secure。
+# 国密 TLCP 须在前面部署支持国密的网关（见 README“传输加密”一节）。
+# 环境变量：DUALTRACK_SERVER__TLS_CERT、DUALTRACK_SERVER__TLS_KEY。
+# tls_cert = "/etc/dualtrack/tls/fullchain.pem"
+# tls_key = "/etc/dualtrack/tls/privkey.pem"
 
 [audit]
 # 审计记录在库中保存几天（不少于 180，等级保护要求至少六个月）。到期且已封存的记录每日归档：
@@ -789,6 +878,13 @@ retention_days = 180
 # 摘要在手机上保存几小时（1–168），到时自动删除；退出登录时立即删除。未发送的记录不在此列。
 # 环境变量：DUALTRACK_OFFLINE__KEEP_HOURS。
 keep_hours = 24
+[security]
+# 密码哈希算法：argon2id（默认）；pbkdf2-sm3——PBKDF2-HMAC-SM3，用于要求全部采用国密算法的场合。
+# 两种哈希都能登录：改换算法后，原有密码照常登录，并在登录成功时改存为新算法的哈希。
+# 环境变量：DUALTRACK_SECURITY__PASSWORD_HASH、DUALTRACK_SECURITY__PBKDF2_ITERATIONS。
+password_hash = "argon2id"
+# PBKDF2-HMAC-SM3 的迭代次数（10000–10000000）。
+pbkdf2_iterations = 100000
 "#;
 
 #[cfg(test)]
@@ -945,6 +1041,52 @@ mod tests {
             jail.set_env("DUALTRACK_OFFLINE__KEEP_HOURS", "0");
             let e = Settings::load(None, &Overrides::default()).expect_err("refused");
             assert!(e.to_string().contains("offline.keep_hours"), "{e}");
+    fn the_password_scheme_comes_from_the_security_table() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(
+                Settings::default().security().password_scheme,
+                PasswordScheme::Argon2id
+            );
+            jail.create_file(
+                "dt.toml",
+                "[security]\npassword_hash = \"pbkdf2-sm3\"\npbkdf2_iterations = 200000\n",
+            )?;
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.security().password_scheme,
+                PasswordScheme::Pbkdf2Sm3 {
+                    iterations: 200_000
+                }
+            );
+            jail.set_env("DUALTRACK_SECURITY__PASSWORD_HASH", "md5");
+            let e = Settings::load(None, &Overrides::default()).expect_err("refused");
+            assert!(e.to_string().contains("security.password_hash"), "{e}");
+            jail.set_env("DUALTRACK_SECURITY__PASSWORD_HASH", "pbkdf2-sm3");
+            jail.set_env("DUALTRACK_SECURITY__PBKDF2_ITERATIONS", "1000");
+            let e = Settings::load(None, &Overrides::default()).expect_err("refused");
+            assert!(e.to_string().contains("security.pbkdf2_iterations"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_makes_cookies_secure() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("dt.toml", "[server]\ntls_cert = \"cert.pem\"\n")?;
+            let e = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .expect_err("refused");
+            assert!(e.to_string().contains("server.tls_key"), "{e}");
+            jail.create_file(
+                "dt.toml",
+                "secure_cookies = false\nlisten = \"127.0.0.1:8443\"\n[server]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n",
+            )?;
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert!(s.server.tls_on());
+            assert!(s.web(true).secure_cookies, "over HTTPS cookies are Secure");
+            let e = s.server.tls().expect_err("no such files");
+            assert!(e.to_string().contains("server.tls_cert"), "{e}");
             Ok(())
         });
     }

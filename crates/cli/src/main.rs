@@ -87,6 +87,12 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// 等级保护三级应用安全说明（按现行配置生成，供测评）
+    Compliance {
+        /// 写成 Word 文件（.docx）；不给时在屏幕上列出
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// 某地截至某日的全部指标
     Stats {
         /// 地区代码，如 6328
@@ -291,6 +297,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             date,
             out,
         } => cmd::brief(&settings, &jurisdiction, date, out.as_deref()).await,
+        Command::Compliance { out } => cmd::compliance::run(&settings, out.as_deref()).await,
         Command::Stats {
             jurisdiction,
             date,

@@ -1,14 +1,12 @@
 //! Logging in and out, sessions and passwords.
 //!
-//! Passwords are hashed with argon2id at the OWASP minimum parameters (19 MiB, 2 passes,
-//! 1 lane). Session tokens are 32 random bytes; only their SHA-256 is stored.
+//! Passwords are hashed as configured (see [`crate::passwords`]). Session tokens are 32 random bytes; only their SHA-256 is stored.
 
 use crate::actor::commit_audited;
 use crate::login_throttle;
+use crate::passwords::{self, PasswordScheme};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Code, Scope};
@@ -67,46 +65,27 @@ pub struct LoginOutcome {
     pub expires_at: DateTime<Utc>,
 }
 
-fn argon2() -> Argon2<'static> {
-    // OWASP minimum for argon2id: m = 19 MiB, t = 2, p = 1.
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
-
-/// Hashes a password (slow by design: run off the async threads).
-pub async fn hash_password(password: &str) -> ServiceResult<String> {
-    let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| ServiceError::Internal(format!("密码哈希失败：{e}")))
-    })
-    .await
-    .map_err(|e| ServiceError::Internal(e.to_string()))?
+impl App {
+    /// Hashes a password under the configured scheme (slow by design: run off the async
+    /// threads).
+    pub async fn hash_password(&self, password: &str) -> ServiceResult<String> {
+        passwords::hash(self.security.password_scheme, password).await
+    }
 }
 
 /// The hash checked for a user name that does not exist, so that its answer takes as long
 /// as a wrong password's: made once, of a random password.
-async fn dummy_hash() -> ServiceResult<String> {
-    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    DUMMY
-        .get_or_try_init(|| async { hash_password(&random_token()).await })
+/// One for each scheme, so that it costs what the accounts' hashes cost.
+async fn dummy_hash(scheme: PasswordScheme) -> ServiceResult<String> {
+    static ARGON2ID: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    static PBKDF2_SM3: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let cell = match scheme {
+        PasswordScheme::Argon2id => &ARGON2ID,
+        PasswordScheme::Pbkdf2Sm3 { .. } => &PBKDF2_SM3,
+    };
+    cell.get_or_try_init(|| async { passwords::hash(scheme, &random_token()).await })
         .await
         .cloned()
-}
-
-pub(crate) async fn verify(password: &str, hash: &str) -> bool {
-    let password = password.to_string();
-    let hash = hash.to_string();
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
 }
 
 /// A fresh random token, hex-encoded.
@@ -278,9 +257,9 @@ impl App {
         let found = user::by_username(&self.db, &username).await?;
         let hash = match &found {
             Some(u) => u.password_hash.clone(),
-            None => dummy_hash().await?,
+            None => dummy_hash(self.security.password_scheme).await?,
         };
-        let right = verify(password, &hash).await && found.is_some();
+        let right = passwords::verify(password, &hash).await && found.is_some();
         let account = match &found {
             Some(u) => Some(actor_of(
                 u,
@@ -313,6 +292,12 @@ impl App {
                 .await?;
             return Err(ServiceError::Locked(why.into()));
         }
+        let scheme = self.security.password_scheme;
+        let rehashed = if scheme.is_current(&u.password_hash) {
+            None
+        } else {
+            Some(passwords::hash(scheme, password).await?)
+        };
         let token = random_token();
         let csrf_token = random_token();
         let mut tx = self.db.begin().await?;
@@ -347,20 +332,21 @@ impl App {
         if self.security.single_session {
             ended = session::delete_others(&mut tx, u.id, sid).await?;
         }
+        let mut detail = kind.zh().to_string();
+        if ended > 0 {
+            detail += &format!("，结束此前的 {ended} 个会话（一个账户只保留一个会话）");
+        }
+        if let Some(new) = &rehashed {
+            user::rehash_password(&mut tx, u.id, &u.password_hash, new).await?;
+            detail += &format!("，密码哈希改为 {}", scheme.name());
+        }
         let row = actor.audit(
             Action::Login,
             Outcome::Success,
             "会话",
             sid.to_string(),
             None,
-            if ended > 0 {
-                format!(
-                    "{}，结束此前的 {ended} 个会话（一个账户只保留一个会话）",
-                    kind.zh()
-                )
-            } else {
-                kind.zh().into()
-            },
+            detail,
         );
         commit_audited(tx, &row).await?;
         self.login_throttle.succeeded(&username, source_addr);
@@ -490,14 +476,6 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn hashes_are_argon2id_at_owasp_minimum() {
-        let h = hash_password("Haixi@2020x").await.expect("hash");
-        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        assert!(verify("Haixi@2020x", &h).await);
-        assert!(!verify("Haixi@2020y", &h).await);
-    }
 
     #[test]
     fn tokens_are_random_and_hashed() {

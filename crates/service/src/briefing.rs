@@ -324,6 +324,15 @@ fn page_number(align: AlignmentType) -> docx_rs::Footer {
 /// page numbers in 四号宋体 on the outer side. Every run names its typeface, so that WPS,
 /// which most offices use, does not fall back to its own.
 pub fn docx(b: &Briefing) -> ServiceResult<Vec<u8>> {
+    official_docx(&b.title, &b.subtitle, &b.sections)
+}
+
+/// A titled document of headed sections laid out as an official document (see [`docx`]).
+pub(crate) fn official_docx(
+    title: &str,
+    subtitle: &str,
+    sections: &[BriefSection],
+) -> ServiceResult<Vec<u8>> {
     let mut doc = Docx::new()
         .page_size(page::WIDTH, page::HEIGHT)
         .page_margin(
@@ -342,14 +351,12 @@ pub fn docx(b: &Briefing) -> ServiceResult<Vec<u8>> {
         .add_paragraph(on_the_grid(
             Paragraph::new()
                 .align(AlignmentType::Center)
-                .add_run(run(&b.title, FONT_TITLE, SIZE_TITLE)),
+                .add_run(run(title, FONT_TITLE, SIZE_TITLE)),
         ))
         .add_paragraph(on_the_grid(
-            Paragraph::new().align(AlignmentType::Center).add_run(run(
-                &b.subtitle,
-                FONT_TEXT,
-                SIZE_TEXT,
-            )),
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .add_run(run(subtitle, FONT_TEXT, SIZE_TEXT)),
         ));
     doc.document = doc.document.doc_grid(
         docx_rs::DocGrid::new()
@@ -357,7 +364,7 @@ pub fn docx(b: &Briefing) -> ServiceResult<Vec<u8>> {
             .line_pitch(page::LINE_PITCH)
             .char_space(page::CHAR_SPACE),
     );
-    for s in &b.sections {
+    for s in sections {
         doc = doc.add_paragraph(indented(run(&s.heading, FONT_HEADING, SIZE_TEXT)));
         for p in &s.paragraphs {
             doc = doc.add_paragraph(indented(run(p, FONT_TEXT, SIZE_TEXT)));

@@ -15,6 +15,7 @@ pub mod campaigns;
 pub mod checkpoints;
 pub mod clock;
 pub mod command;
+pub mod compliance;
 pub mod demo;
 pub mod error;
 pub mod export_resumption;
@@ -29,6 +30,7 @@ pub mod input;
 pub mod login_throttle;
 pub mod mobilisation;
 pub mod monitoring;
+pub mod passwords;
 pub mod places;
 pub mod prevention;
 pub mod projects;
@@ -68,6 +70,8 @@ pub struct Security {
     pub second_factor: second_factor::Policy,
     /// One session per account: a login ends the account's other sessions.
     pub single_session: bool,
+    /// How new passwords are hashed (hashes of either scheme are accepted at login).
+    pub password_scheme: passwords::PasswordScheme,
 }
 
 impl Default for Security {
@@ -81,6 +85,7 @@ impl Default for Security {
             password_policy: PasswordPolicy::default(),
             second_factor: second_factor::Policy::default(),
             single_session: false,
+            password_scheme: passwords::PasswordScheme::default(),
         }
     }
 }

@@ -10,7 +10,6 @@
 
 use crate::actor::commit_audited;
 use crate::actor::{audit_in, role_names};
-use crate::auth::hash_password;
 use crate::input::parse_code;
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Utc};
@@ -194,7 +193,7 @@ impl App {
             .check(password, username)
             .map_err(|m| ServiceError::invalid(field, m))?;
         if let Some(hash) = current_hash {
-            if crate::auth::verify(password, hash).await {
+            if crate::passwords::verify(password, hash).await {
                 return Err(ServiceError::invalid(field, "新密码不能与当前密码相同"));
             }
         }
@@ -236,7 +235,7 @@ impl App {
             .await?;
         self.check_new_password("password", &input.password, &username, None)
             .await?;
-        let hash = hash_password(&input.password).await?;
+        let hash = self.hash_password(&input.password).await?;
         let now = crate::clock::wall();
         let mut tx = self.db.begin().await?;
         if !jurisdiction::exists(&mut tx, code.as_str()).await? {
@@ -370,7 +369,7 @@ impl App {
         let u = self.user_in_scope(actor, id).await?;
         if own && actor.user_id.is_some() {
             let ok = match current {
-                Some(c) => crate::auth::verify(c, &u.password_hash).await,
+                Some(c) => crate::passwords::verify(c, &u.password_hash).await,
                 None => false,
             };
             if !ok {
@@ -393,7 +392,7 @@ impl App {
         if history > 1 {
             let n = i64::try_from(history - 1).unwrap_or(i64::MAX);
             for old in store::previous_hashes(&self.db, id, n).await? {
-                if crate::auth::verify(new, &old).await {
+                if crate::passwords::verify(new, &old).await {
                     return Err(ServiceError::invalid(
                         "new_password",
                         format!("新密码不能与最近用过的 {history} 个密码相同"),
@@ -401,7 +400,7 @@ impl App {
                 }
             }
         }
-        let hash = hash_password(new).await?;
+        let hash = self.hash_password(new).await?;
         let must_change = !own && self.security.password_policy.change_when_set_by_admin;
         let mut tx = self.db.begin().await?;
         store::set_password(&mut tx, id, &hash, crate::clock::wall(), must_change).await?;

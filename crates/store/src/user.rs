@@ -176,6 +176,14 @@ pub async fn set_password(
     Ok(())
 }
 
+/// Replaces a password's hash by another of the same password (a new scheme), unless the
+/// password was changed meanwhile; neither its history nor its age changes.
+pub async fn rehash_password(tx: &mut Tx, id: i64, old: &str, new: &str) -> Result<()> {
+    on_tx!(tx, e => sqlx::query("UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2")
+        .bind(id).bind(old).bind(new).execute(&mut *e).await?.rows_affected());
+    Ok(())
+}
+
 /// Marks an account's password as one to change at its next login.
 pub async fn set_must_change(tx: &mut Tx, id: i64, must: bool) -> Result<()> {
     on_tx!(tx, e => sqlx::query("UPDATE users SET must_change_password = $2 WHERE id = $1")

@@ -20,6 +20,7 @@ pub mod server;
 pub mod session;
 pub mod shell;
 pub mod state;
+pub mod tls;
 pub mod views;
 
 pub use state::{AppState, WebConfig};

@@ -8,6 +8,9 @@
 //! - **Stalled clients are closed.** A connection that has not sent a whole request head
 //!   within the header timeout — partial headers, or idle between two requests — is closed;
 //!   a body is received whole within its own time by admission (see [`crate::admission`]).
+//! - **HTTPS when configured.** With a certificate (see [`crate::tls`]) each connection's
+//!   TLS handshake runs in its own task within the header timeout, so a client that stalls
+//!   in it holds one slot for that long and never holds up the accepting loop.
 //! - **Shutdown drains.** On the signal the listener closes, `/readyz` turns 503, requests in
 //!   progress may finish for the grace period, and then the server returns whatever is left,
 //!   so the caller can give up its scheduler lease and close the database.
@@ -35,6 +38,8 @@ pub struct ServerConfig {
     pub header_timeout: Duration,
     /// Time requests in progress have to finish once shutdown begins.
     pub shutdown_grace: Duration,
+    /// HTTPS: the certificate and key (none: plain HTTP).
+    pub tls: Option<crate::tls::TlsConfig>,
 }
 
 impl Default for ServerConfig {
@@ -43,6 +48,7 @@ impl Default for ServerConfig {
             max_connections: 0,
             header_timeout: Duration::from_secs(20),
             shutdown_grace: Duration::from_secs(10),
+            tls: None,
         }
     }
 }
@@ -117,6 +123,8 @@ pub async fn serve_until(
     http.timer(TokioTimer::new())
         .header_read_timeout(cfg.header_timeout)
         .keep_alive(true);
+    let http = Arc::new(http);
+    let tls = cfg.tls.clone().map(tokio_rustls::TlsAcceptor::from);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(stop);
     loop {
@@ -154,9 +162,35 @@ pub async fn serve_until(
             req.extensions_mut().insert(ConnectInfo(remote));
             app.clone().oneshot(req.map(axum::body::Body::new))
         });
-        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+        let watcher = graceful.watcher();
+        let http = http.clone();
+        let tls = tls.clone();
+        let handshake_within = cfg.header_timeout;
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let served = match tls {
+                None => {
+                    watcher
+                        .watch(http.serve_connection(TokioIo::new(stream), svc))
+                        .await
+                }
+                Some(tls) => match tokio::time::timeout(handshake_within, tls.accept(stream)).await
+                {
+                    Ok(Ok(stream)) => {
+                        watcher
+                            .watch(http.serve_connection(TokioIo::new(stream), svc))
+                            .await
+                    }
+                    Ok(Err(e)) => {
+                        tracing::debug!(error = %e, "TLS handshake failed");
+                        Ok(())
+                    }
+                    Err(_) => {
+                        tracing::debug!("TLS handshake not finished within the header timeout");
+                        Ok(())
+                    }
+                },
+            };
+            if let Err(e) = served {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
             drop(slot);

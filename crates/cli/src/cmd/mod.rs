@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod compliance;
 pub(crate) mod drill;
 pub mod region;
 pub mod serve;

@@ -13,6 +13,8 @@ pub async fn run(
     // Listening for a stop from the start: one asked for while the server starts is
     // carried out once it serves.
     let stop = dualtrack_web::shutdown_signal();
+    // A certificate that cannot be used stops the start before anything else.
+    let tls = settings.server.tls()?;
     let mut app = open(settings)
         .await?
         .with_whistle(settings.whistle.settings());
@@ -56,7 +58,8 @@ pub async fn run(
         .map_err(|e| anyhow::anyhow!("无法监听 {}：{e}", settings.listen))?;
     let addr = listener.local_addr()?;
     println!(
-        "双线指挥平台已启动：http://{addr}/ （数据库：{}）",
+        "双线指挥平台已启动：{}://{addr}/ （数据库：{}）",
+        if tls.is_some() { "https" } else { "http" },
         app.db.engine().name()
     );
     let _ = std::io::stdout().flush();
@@ -154,8 +157,9 @@ pub async fn run(
     }
     let db = app.db.clone();
     let last_sealer = app.clone();
-    let web = settings.web(demo);
-    if web.secure_cookies && !addr.ip().is_loopback() {
+    let mut web = settings.web(demo);
+    web.server.tls = tls;
+    if web.secure_cookies && web.server.tls.is_none() && !addr.ip().is_loopback() {
         println!(
             "会话 Cookie 带 Secure 标志：请经 HTTPS（或终结 TLS 的反向代理）访问；纯 HTTP 内网请在配置中设 secure_cookies = false"
         );

@@ -5,4 +5,5 @@ mod common;
 
 mod bench_data;
 mod cli;
+mod compliance;
 mod uploads;

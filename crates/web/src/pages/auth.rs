@@ -108,9 +108,12 @@ fn encode_non_ascii(s: &str) -> String {
     out
 }
 
-/// Whether cookies go with `Secure`: as configured, and always over HTTPS.
+/// Whether cookies go with `Secure`: as configured, and always over HTTPS (served by this
+/// server or by a proxy in front).
 fn secure(st: &AppState, headers: &HeaderMap) -> bool {
-    st.config.secure_cookies || crate::headers::came_over_https(headers)
+    st.config.secure_cookies
+        || st.config.server.tls.is_some()
+        || crate::headers::came_over_https(headers)
 }
 
 pub async fn login_page(

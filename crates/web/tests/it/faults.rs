@@ -677,6 +677,7 @@ async fn stalled_clients_are_closed_and_do_not_stop_the_server() {
             max_connections: 4,
             header_timeout: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(1),
+            ..ServerConfig::default()
         },
         ..WebConfig::default()
     };
