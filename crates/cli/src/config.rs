@@ -55,6 +55,20 @@ pub struct Settings {
     pub server: ServerSettings,
     /// `[audit]`: retention and archive of the audit log, forwarding to syslog.
     pub audit: AuditSettings,
+    /// `[crypto]`: the data keys personal fields are encrypted under.
+    pub crypto: CryptoSettings,
+}
+
+/// Settings of the encryption of personal data (`[crypto]` in the file). The keys may come
+/// instead from `DUALTRACK_DATA_KEY` (the key file's text), which wins over the file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CryptoSettings {
+    /// The key file (`bidx:<hex>` and `k1:<hex>` lines; the last key encrypts). Unset and
+    /// no `DUALTRACK_DATA_KEY`: personal data is stored unencrypted (a warning at every
+    /// start and on the auditor's page), except on `serve --demo`, which makes a key file
+    /// beside its database.
+    pub key_file: Option<std::path::PathBuf>,
 }
 
 /// Settings of the audit log (`[audit]` in the file, `DUALTRACK_AUDIT__*` in the
@@ -358,6 +372,7 @@ impl Default for Settings {
             whistle: WhistleConfig::default(),
             server: ServerSettings::default(),
             audit: AuditSettings::default(),
+            crypto: CryptoSettings::default(),
         }
     }
 }
@@ -394,6 +409,7 @@ impl fmt::Debug for Settings {
             .field("whistle", &self.whistle)
             .field("server", &self.server)
             .field("audit", &self.audit)
+            .field("crypto", &self.crypto)
             .finish()
     }
 }
@@ -460,6 +476,7 @@ const KEYS: &[&str] = &[
     "audit.retention_days",
     "audit.archive_dir",
     "audit.syslog",
+    "crypto.key_file",
 ];
 
 impl Settings {
@@ -748,6 +765,13 @@ retention_days = 180
 # 转发到单位的日志服务器（syslog，RFC 5424 经 TCP，local0）：每条审计记录封存后发送。
 # 尽力而为：日志服务器不可达时不影响业务，队列满则丢弃并计数；以数据库中的审计记录为准。
 # syslog = "10.0.0.5:514"
+
+[crypto]
+# 个人信息（身份证号、电话、被监测人员姓名等）以 SM4-GCM 加密存储的数据密钥文件：每行“标识:十六进制”，
+# bidx 行为盲索引密钥，最后一个 k 行加密新数据。密钥不入库；丢失密钥即丢失相应数据，务必离线备份。
+# 也可用环境变量 DUALTRACK_DATA_KEY 给出密钥文件的内容。都不设置时个人信息不加密（启动时告警）；
+# serve --demo 在演示数据库旁自动生成密钥文件。dualtrack keys rotate 轮换，keys status 查看。
+# key_file = "/etc/dualtrack/data.key"
 "#;
 
 #[cfg(test)]
