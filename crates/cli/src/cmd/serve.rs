@@ -48,6 +48,13 @@ pub async fn run(
             println!("  {u:<18} {name}（{code}）");
         }
     }
+    // Rows written before encryption (or a key) was configured are sealed, and given the
+    // blind index lookups use, before the server answers.
+    match app.reseal_pass(&dualtrack_service::Actor::cli()).await {
+        Ok(0) => {}
+        Ok(rows) => println!("已将 {rows} 行既有个人信息以当前密钥加密（或补全盲索引）"),
+        Err(e) => println!("警告：个人信息未能全部以当前密钥加密：{e}"),
+    }
     let listener = TcpListener::bind(&settings.listen)
         .await
         .map_err(|e| anyhow::anyhow!("无法监听 {}：{e}", settings.listen))?;
@@ -204,13 +211,12 @@ fn with_data_keys(
     Ok(app)
 }
 
-/// Rows written plain (before encryption was turned on, or loaded in bulk) are sealed at
-/// start; the key file is read again every few seconds, so a key added by `dualtrack keys
-/// rotate` seals new rows at once, and a pass seals what is left.
+/// The key file is read again every few seconds, so a key added by `dualtrack keys rotate`
+/// seals new rows at once, and a pass seals what is left.
 fn keys_task(app: dualtrack_service::App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let actor = dualtrack_service::Actor::cli();
-        let mut reseal = true;
+        let mut reseal = false;
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

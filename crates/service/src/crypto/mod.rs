@@ -41,7 +41,10 @@ pub enum CryptoError {
 
 impl From<CryptoError> for crate::ServiceError {
     fn from(e: CryptoError) -> Self {
-        crate::ServiceError::Internal(e.to_string())
+        match e {
+            CryptoError::BadKeys(_) => crate::ServiceError::Internal(e.to_string()),
+            _ => crate::ServiceError::Undecryptable(e.to_string()),
+        }
     }
 }
 

@@ -20,6 +20,7 @@ mod dashboard_charts;
 mod demo_day;
 mod demo_lists;
 mod demo_work;
+mod encryption;
 mod faults;
 mod filings;
 mod first_minutes;
