@@ -8,13 +8,10 @@ use crate::stats::{percentile, percentiles};
 use dualtrack_domain::jurisdiction::{Code, Scope};
 use dualtrack_service::crypto::FieldCrypto;
 use dualtrack_service::mobilisation::PeopleQuery;
-use dualtrack_service::users::NewUserInput;
 use dualtrack_service::{Actor, App};
 use dualtrack_web::{AppState, WebConfig};
 use std::time::Instant;
 use tokio::net::TcpListener;
-
-const PASSWORD: &str = "Bench@2020pass";
 
 /// What one mode measured.
 struct Figures {
@@ -41,7 +38,7 @@ async fn measure(
         );
     let token = Conn::open(addr)
         .await?
-        .login("bench_operator", PASSWORD)
+        .login("bench_operator", crate::passages::PASSWORD)
         .await?;
     let (ms, secs) =
         crate::passages::post_passages(addr, &token, checkpoints, requests, clients, keys).await?;
@@ -91,18 +88,7 @@ pub async fn run(
     crate::mobilisation::populate(&db, &haixi, &crate::mobilisation::COUNTIES, people, people)
         .await?;
     plain.reseal_pass(&cli).await?;
-    plain
-        .create_user(
-            &cli,
-            &NewUserInput {
-                username: "bench_operator".into(),
-                display_name: "基准操作员".into(),
-                password: PASSWORD.into(),
-                jurisdiction_code: "6328".into(),
-                roles: vec!["operator".into()],
-            },
-        )
-        .await?;
+    crate::passages::add_operator(&plain).await?;
     println!(
         "个人信息加密基准（SQLite，{people} 人；{requests} 次通行登记经 HTTP，{clients} 个并发客户端，每次 2 人；人员列表 {runs} 次）"
     );

@@ -18,7 +18,7 @@ use dualtrack_web::{AppState, WebConfig};
 use std::time::Instant;
 use tokio::net::TcpListener;
 
-const PASSWORD: &str = "Bench@2020pass";
+pub const PASSWORD: &str = "Bench@2020pass";
 
 pub fn id_number(area: &str, i: u64) -> String {
     let birth = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default()
@@ -116,6 +116,22 @@ pub async fn township_checkpoints(db: &Db, region: &Code) -> anyhow::Result<Vec<
     Ok(ids)
 }
 
+/// The prefecture's operator the benchmarks log in as (`bench_operator`, [`PASSWORD`]).
+pub async fn add_operator(app: &dualtrack_service::App) -> anyhow::Result<()> {
+    app.create_user(
+        &Actor::cli(),
+        &NewUserInput {
+            username: "bench_operator".into(),
+            display_name: "基准操作员".into(),
+            password: PASSWORD.into(),
+            jurisdiction_code: "6328".into(),
+            roles: vec!["operator".into()],
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn run(prefilled: u64, requests: usize, clients: usize) -> anyhow::Result<()> {
     let (_dir, db, app) = crate::fresh_sqlite("bench.db").await?;
     let cli = Actor::cli();
@@ -130,17 +146,7 @@ pub async fn run(prefilled: u64, requests: usize, clients: usize) -> anyhow::Res
     let ids = populate(&db, &haixi, prefilled).await?;
     println!("预置数据：{:.1} s", t.elapsed().as_secs_f64());
 
-    app.create_user(
-        &cli,
-        &NewUserInput {
-            username: "bench_operator".into(),
-            display_name: "基准操作员".into(),
-            password: PASSWORD.into(),
-            jurisdiction_code: "6328".into(),
-            roles: vec!["operator".into()],
-        },
-    )
-    .await?;
+    add_operator(&app).await?;
 
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

@@ -37,6 +37,17 @@ fn passage(name: &str, id: &str, phone: &str) -> Value {
     })
 }
 
+/// The first traveller's ID number in full, through the audited unmasking.
+async fn unmasked_id(t: &TestApp, op: &str, pid: i64) -> String {
+    let path = format!("/api/v1/passages/{pid}/travellers/1/unmask");
+    let full = t.post(&path, op, json!({})).await;
+    assert_eq!(full.status, StatusCode::OK, "{}", full.text);
+    full.json()["id_number"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Every value of `column` in `table`, as stored.
 async fn raw(t: &TestApp, table: &str, column: &str) -> Vec<String> {
     let sql = format!("SELECT COALESCE({column}, '') FROM {table}");
@@ -61,14 +72,7 @@ async fn raw_tables_hold_no_plaintext_and_the_id_number_still_finds_the_person(e
     // Shown masked, opened for the audited unmasking.
     assert_eq!(r.json()["travellers"][0]["name"], "马秘密");
     assert_eq!(r.json()["travellers"][0]["phone"], "138****7777");
-    let full = t
-        .post(
-            &format!("/api/v1/passages/{pid}/travellers/1/unmask"),
-            &op,
-            json!({}),
-        )
-        .await;
-    assert_eq!(full.json()["id_number"], id.as_str(), "{}", full.text);
+    assert_eq!(unmasked_id(&t, &op, pid).await, id);
     // The raw tables: every ID number, phone and (monitored or travelling) name sealed.
     for (table, columns) in [
         ("passage_travellers", &["name", "id_number", "phone"][..]),
@@ -235,14 +239,7 @@ async fn rotation_under_load_loses_nothing_and_leaves_nothing_under_the_old_key(
     for (pid, name, id) in &written {
         let v = t.get_json(&format!("/api/v1/passages/{pid}"), &op).await;
         assert_eq!(v["travellers"][0]["name"], name.as_str(), "{v}");
-        let full = t
-            .post(
-                &format!("/api/v1/passages/{pid}/travellers/1/unmask"),
-                &op,
-                json!({}),
-            )
-            .await;
-        assert_eq!(full.json()["id_number"], id.as_str());
+        assert_eq!(&unmasked_id(&t, &op, *pid).await, id);
     }
     assert!(t.audit_count("keys.reseal").await > 0);
 }
