@@ -106,6 +106,8 @@ async fn passages(db: &Db, region: &Code, n: u64) -> anyhow::Result<()> {
                     destination_code: Some("632801100".into()),
                     destination_text: "郭勒木德镇".into(),
                     handover: None,
+                    id_bidx: None,
+                    enc_key: None,
                 };
                 NewPassage {
                     checkpoint_id: *id,

@@ -6,6 +6,7 @@
 //! inserts); the checks that the figures of the rollups equal those counted from the rows
 //! are tests of the command-line crate (`crates/cli/tests/it/bench_data.rs`).
 
+pub mod crypto;
 pub mod dashboard;
 pub mod drill;
 pub mod http;

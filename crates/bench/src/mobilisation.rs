@@ -78,6 +78,8 @@ pub async fn populate<S: AsRef<str>>(
                         .map(|s| s.to_string())
                         .unwrap_or_else(|| county.to_string()),
                     employer: None,
+                    id_bidx: None,
+                    enc_key: None,
                 }
             })
             .collect();

@@ -104,6 +104,8 @@ fn case(
             next_due_at: next_due,
             created_by: "bench".into(),
             responsible: Vec::new(),
+            id_bidx: None,
+            enc_key: None,
         },
         status: if released { "released" } else { "active" }.into(),
         last_followup_at: last_at,

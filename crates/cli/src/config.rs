@@ -60,6 +60,8 @@ pub struct Settings {
     pub offline: OfflineSettings,
     /// `[security]`: how passwords are hashed.
     pub security: SecuritySettings,
+    /// `[crypto]`: the data keys personal fields are encrypted under.
+    pub crypto: CryptoSettings,
 }
 
 /// Settings of phones used with no signal (`[offline]` in the file, `DUALTRACK_OFFLINE__*`
@@ -128,6 +130,18 @@ impl SecuritySettings {
             )
         })
     }
+}
+
+/// Settings of the encryption of personal data (`[crypto]` in the file). The keys may come
+/// instead from `DUALTRACK_DATA_KEY` (the key file's text), which wins over the file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CryptoSettings {
+    /// The key file (`bidx:<hex>` and `k1:<hex>` lines; the last key encrypts). Unset and
+    /// no `DUALTRACK_DATA_KEY`: personal data is stored unencrypted (a warning at every
+    /// start and on the auditor's page), except on `serve --demo`, which makes a key file
+    /// beside its database.
+    pub key_file: Option<std::path::PathBuf>,
 }
 
 /// Settings of the audit log (`[audit]` in the file, `DUALTRACK_AUDIT__*` in the
@@ -464,6 +478,7 @@ impl Default for Settings {
             audit: AuditSettings::default(),
             offline: OfflineSettings::default(),
             security: SecuritySettings::default(),
+            crypto: CryptoSettings::default(),
         }
     }
 }
@@ -501,6 +516,7 @@ impl fmt::Debug for Settings {
             .field("server", &self.server)
             .field("audit", &self.audit)
             .field("security", &self.security)
+            .field("crypto", &self.crypto)
             .finish()
     }
 }
@@ -572,6 +588,7 @@ const KEYS: &[&str] = &[
     "offline.keep_hours",
     "security.password_hash",
     "security.pbkdf2_iterations",
+    "crypto.key_file",
 ];
 
 impl Settings {
@@ -885,6 +902,12 @@ keep_hours = 24
 password_hash = "argon2id"
 # PBKDF2-HMAC-SM3 的迭代次数（10000–10000000）。
 pbkdf2_iterations = 100000
+[crypto]
+# 个人信息（身份证号、电话、被监测人员姓名等）以 SM4-GCM 加密存储的数据密钥文件：每行“标识:十六进制”，
+# bidx 行为盲索引密钥，最后一个 k 行加密新数据。密钥不入库；丢失密钥即丢失相应数据，务必离线备份。
+# 也可用环境变量 DUALTRACK_DATA_KEY 给出密钥文件的内容。都不设置时个人信息不加密（启动时告警）；
+# serve --demo 在演示数据库旁自动生成密钥文件。dualtrack keys rotate 轮换，keys status 查看。
+# key_file = "/etc/dualtrack/data.key"
 "#;
 
 #[cfg(test)]

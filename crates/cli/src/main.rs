@@ -73,6 +73,9 @@ enum Command {
     /// 审计日志的封存链
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// 个人信息的数据密钥（SM4）
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// 删除保存期已过的个人信息（解除隔离或监测满 prevention.retention_days 天）
     Retention,
     /// 每日简报：某地截至某日的疫情防控和复工复产工作简报（默认 Markdown 打印到标准输出）
@@ -110,6 +113,18 @@ enum Command {
     /// 性能基准（打印数据）
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// 各表按密钥统计行数
+    Status,
+    /// 生成新密钥（追加到密钥文件），服务运行中分批将全部个人信息以新密钥重新加密
+    Rotate {
+        /// 等待其他服务实例读入新密钥的秒数，之后再检查一遍
+        #[arg(long, default_value_t = 15)]
+        grace_seconds: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -286,6 +301,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Backup { to } => cmd::backup(&settings, &to).await,
         Command::Restore { from, force } => cmd::restore(&settings, &from, force).await,
         Command::Retention => cmd::retention(&settings).await,
+        Command::Keys(KeysCommand::Status) => cmd::keys::status(&settings).await,
+        Command::Keys(KeysCommand::Rotate { grace_seconds }) => {
+            cmd::keys::rotate(&settings, grace_seconds).await
+        }
         Command::Audit(AuditCommand::Verify) => cmd::audit::verify(&settings).await,
         Command::Audit(AuditCommand::Seal) => cmd::audit::seal(&settings).await,
         Command::Audit(AuditCommand::Archive) => cmd::audit::archive(&settings).await,

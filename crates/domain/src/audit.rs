@@ -201,10 +201,12 @@ pub enum Action {
     CheckpointStaff,
     #[serde(rename = "audit.archive")]
     AuditArchive,
+    #[serde(rename = "keys.reseal")]
+    KeysReseal,
 }
 
 impl Action {
-    pub const ALL: [Action; 96] = [
+    pub const ALL: [Action; 97] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -301,6 +303,7 @@ impl Action {
         Action::RetentionErase,
         Action::CheckpointStaff,
         Action::AuditArchive,
+        Action::KeysReseal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -401,6 +404,7 @@ impl Action {
             Action::RetentionErase => "retention.erase",
             Action::CheckpointStaff => "checkpoint.staff",
             Action::AuditArchive => "audit.archive",
+            Action::KeysReseal => "keys.reseal",
         }
     }
 
@@ -412,7 +416,7 @@ impl Action {
             | SecondFactorBegin | SecondFactorEnrol | SecondFactorReset | TokenCreate
             | TokenRevoke | UserLock | UserUnlock | Unmask => "账户与安全",
             RegionImport | Backup | Restore | DemoLoad | DemoClock | Import | Export
-            | RetentionErase | AuditArchive => "系统与数据",
+            | RetentionErase | AuditArchive | KeysReseal => "系统与数据",
             PersonRegister | OrgCreate | OrgMember | Deploy | DeploymentEnd | ReturnToPost
             | ApplicationSubmit | ApplicationDecide | CommunityRegister | CadreRecord
             | CampaignCreate | CampaignSend | DocumentCreate | ServiceLog => "组织动员",
@@ -537,6 +541,7 @@ impl Action {
             Action::RetentionErase => "到期删除个人信息",
             Action::CheckpointStaff => "调整卡口工作人员",
             Action::AuditArchive => "审计记录到期归档",
+            Action::KeysReseal => "个人信息重新加密（密钥轮换）",
         }
     }
 

@@ -57,6 +57,10 @@ pub enum ServiceError {
     /// The database failed.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// A stored value cannot be opened (its key is not configured, or the value or key file
+    /// was changed): the message names the key, for the administrator to act on.
+    #[error("{0}")]
+    Undecryptable(String),
     /// Something else failed inside.
     #[error("内部错误：{0}")]
     Internal(String),
@@ -121,7 +125,7 @@ impl ServiceError {
             ServiceError::Store(StoreError::Busy(_)) => "busy",
             ServiceError::Store(e) if e.is_transient() => "unavailable",
             ServiceError::Store(_) => "storage",
-            ServiceError::Internal(_) => "internal",
+            ServiceError::Internal(_) | ServiceError::Undecryptable(_) => "internal",
         }
     }
 

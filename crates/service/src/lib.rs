@@ -16,6 +16,7 @@ pub mod checkpoints;
 pub mod clock;
 pub mod command;
 pub mod compliance;
+pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod export_resumption;
@@ -130,6 +131,9 @@ pub struct App {
     pub syslog: Option<std::sync::Arc<syslog::Forwarder>>,
     /// The index of place names for search (shared by the clones of one server).
     pub places: std::sync::Arc<places::PlaceCache>,
+    /// The encryption of personal fields (shared by the clones of one server; off unless
+    /// keys are configured).
+    pub crypto: std::sync::Arc<crypto::FieldCrypto>,
 }
 
 /// Rows a background job writes per transaction unless set otherwise: a few milliseconds of
@@ -156,7 +160,14 @@ impl App {
             audit_retention_days: audit_archive::MIN_RETENTION_DAYS,
             syslog: None,
             places: Default::default(),
+            crypto: Default::default(),
         }
+    }
+
+    /// Encrypts personal fields under these keys.
+    pub fn with_crypto(mut self, crypto: crypto::FieldCrypto) -> App {
+        self.crypto = std::sync::Arc::new(crypto);
+        self
     }
 
     /// Sets the rows a background job writes per transaction (at least one).

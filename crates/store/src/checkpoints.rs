@@ -170,6 +170,10 @@ row_and_new! {
         /// The hand-over to make to the destination's place, when it lies inside the region and
         /// the traveller goes on.
         pub handover: Option<crate::handovers::NewHandover>,
+        /// The blind index of the ID number (see `sealing`).
+        pub id_bidx: Option<String>,
+        /// The key the name, ID number and phone are sealed under (none: stored plain).
+        pub enc_key: Option<String>,
     }
     both {
         pub is_driver: bool,
@@ -379,12 +383,13 @@ async fn write_travellers(tx: &mut Tx, rows: &[(i64, usize, &NewTraveller)]) -> 
     let mut tids: Vec<i64> = on_tx!(tx, x => {
         let mut qb = sqlx::QueryBuilder::new(
             "INSERT INTO passage_travellers (passage_id, seq, is_driver, name, id_number, phone, temperature, fever, \
-             outcome, destination_code, destination_text) ");
+             outcome, destination_code, destination_text, id_bidx, enc_key) ");
         qb.push_values(rows, |mut b, (id, i, t)| {
             b.push_bind(*id).push_bind(*i as i32 + 1).push_bind(t.is_driver).push_bind(t.name.as_str())
                 .push_bind(t.id_number.as_str()).push_bind(t.phone.as_deref()).push_bind(t.temperature)
                 .push_bind(t.fever).push_bind(t.outcome.as_str()).push_bind(t.destination_code.as_deref())
-                .push_bind(t.destination_text.as_str());
+                .push_bind(t.destination_text.as_str()).push_bind(t.id_bidx.as_deref())
+                .push_bind(t.enc_key.as_deref());
         });
         qb.push(" RETURNING id");
         qb.build_query_scalar::<i64>().fetch_all(&mut *x).await?

@@ -28,6 +28,7 @@ pub mod projects;
 pub mod punctuality;
 pub mod resumption;
 pub mod resumption_io;
+pub mod sealing;
 pub mod second_factor;
 pub mod session;
 pub mod startup;

@@ -29,6 +29,10 @@ row_and_new! {
     #[derive(Debug, Clone)]
     pub struct NewCase {
         pub responsible: Vec<NewResponsible>,
+        /// The blind index of the ID number (see `sealing`).
+        pub id_bidx: Option<String>,
+        /// The key the name, ID number and phone are sealed under (none: stored plain).
+        pub enc_key: Option<String>,
     }
     both {
         pub kind: String,
@@ -88,12 +92,12 @@ pub async fn insert_case(tx: &mut Tx, c: &NewCase, at: DateTime<Utc>) -> Result<
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO monitoring_cases (kind, name, id_number, phone, screened_person_id, traveller_id, \
              jurisdiction_code, place, reason, last_exposure, start_date, planned_end, status, next_due_at, \
-             created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13, $14, $15) RETURNING id")
+             created_by, created_at, id_bidx, enc_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13, $14, $15, $16, $17) RETURNING id")
             .bind(&c.kind).bind(&c.name).bind(&c.id_number).bind(&c.phone).bind(c.screened_person_id)
             .bind(c.traveller_id).bind(&c.jurisdiction_code).bind(&c.place).bind(&c.reason)
             .bind(c.last_exposure).bind(c.start_date).bind(c.planned_end).bind(c.next_due_at)
-            .bind(&c.created_by).bind(at)
+            .bind(&c.created_by).bind(at).bind(&c.id_bidx).bind(&c.enc_key)
             .fetch_one(&mut *x).await?;
         for (i, r) in c.responsible.iter().enumerate() {
             sqlx::query("INSERT INTO monitoring_responsible (case_id, seq, person_id, duty) VALUES ($1, $2, $3, $4)")
@@ -120,6 +124,8 @@ pub struct CaseFilter {
     /// Only cases started by this day (the app's today: a case of a later day has not
     /// started yet).
     pub started_by: Option<NaiveDate>,
+    /// Only cases of the ID number with this blind index.
+    pub id_bidx: Option<String>,
 }
 
 /// Cases of the scope, the latest first.
@@ -135,13 +141,13 @@ pub async fn cases(
         "{CASE_SELECT} WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 \
          AND ($3 IS NULL OR kind = $3) AND ($4 IS NULL OR status = $4) \
          AND ($5 IS NULL OR (status = 'active' AND next_due_at < $5)) \
-         AND ($8 IS NULL OR start_date <= $8) \
+         AND ($8 IS NULL OR start_date <= $8) AND ($9 IS NULL OR id_bidx = $9) \
          ORDER BY id DESC LIMIT $6 OFFSET $7"
     );
     Ok(
         on_db!(db, p => sqlx::query_as::<_, CaseRow>(&sql).bind(&lo).bind(&hi)
         .bind(&f.kind).bind(&f.status).bind(f.overdue_at).bind(limit).bind(offset)
-        .bind(f.started_by).fetch_all(p).await?),
+        .bind(f.started_by).bind(&f.id_bidx).fetch_all(p).await?),
     )
 }
 

@@ -70,7 +70,9 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::Store(s) if s.is_transient() => StatusCode::SERVICE_UNAVAILABLE,
         // Two writers raced for the same key: the later one is told to retry.
         ServiceError::Store(StoreError::Unique(_)) => StatusCode::CONFLICT,
-        ServiceError::Store(_) | ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        ServiceError::Store(_) | ServiceError::Internal(_) | ServiceError::Undecryptable(_) => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
     }
 }
 
@@ -87,6 +89,11 @@ fn public_message(e: &ServiceError, status: StatusCode) -> String {
                 _ => "数据库暂不可用，请稍后重试".into(),
             };
         }
+    }
+    if let ServiceError::Undecryptable(m) = e {
+        // Names the missing key (an id, not the key): the administrator must restore it.
+        tracing::error!(error = %e, "personal data cannot be decrypted");
+        return m.clone();
     }
     if status.is_server_error() {
         tracing::error!(error = %e, "request failed");

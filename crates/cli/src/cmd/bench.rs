@@ -53,6 +53,21 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         import_rows: usize,
     },
+    /// 个人信息加密的代价：同一库上不加密与 SM4 加密各登记一批通行、各读人员列表，打印速率、p95 与比值
+    Crypto {
+        /// 人员数
+        #[arg(long, default_value_t = 100_000)]
+        people: usize,
+        /// 每种方式计时的登记请求数
+        #[arg(long, default_value_t = 4_000)]
+        requests: usize,
+        /// 并发客户端数
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// 每种方式读人员列表的次数
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
     /// 卡口通行登记：预置数百万次通行的 SQLite 上，经 HTTP 并发登记的吞吐量与延迟分位数
     Passages {
         /// 预置的通行次数（每次 2 人）
@@ -153,6 +168,12 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             deployments,
             import_rows,
         } => bench::mobilisation::run(people, deployments, import_rows).await?,
+        BenchCommand::Crypto {
+            people,
+            requests,
+            clients,
+            runs,
+        } => bench::crypto::run(people, requests, clients, runs).await?,
         BenchCommand::Passages {
             prefilled,
             requests,

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bench;
 pub mod compliance;
 pub(crate) mod drill;
+pub mod keys;
 pub mod region;
 pub mod serve;
 pub mod user;
@@ -35,6 +36,9 @@ pub async fn open(settings: &Settings) -> anyhow::Result<App> {
         let key = dualtrack_service::audit_chain::AuditKey::load(&path, true)
             .map_err(anyhow::Error::msg)?;
         app = app.with_audit_key(key);
+    }
+    if let Some(crypto) = keys::data_keys(settings)? {
+        app = app.with_crypto(crypto);
     }
     let app = app.with_audit_retention_days(settings.audit.retention_days);
     Ok(app

@@ -18,6 +18,7 @@ pub async fn run(
     let mut app = open(settings)
         .await?
         .with_whistle(settings.whistle.settings());
+    app = with_data_keys(settings, app, demo)?;
     // A demo server's accounts share the published demo password; no other server's may.
     app.security.password_policy.allow_demo_password = demo;
     // A demo's accounts are shared by everyone trying it: none must enrol a second factor
@@ -52,6 +53,13 @@ pub async fn run(
     if demo && drill.is_none() {
         // The tickets waiting on the demo's evening, made once per day.
         app.make_demo_day_work().await?;
+    }
+    // Rows written before encryption (or a key) was configured are sealed, and given the
+    // blind index lookups use, before the server answers.
+    match app.reseal_pass(&dualtrack_service::Actor::cli()).await {
+        Ok(0) => {}
+        Ok(rows) => println!("已将 {rows} 行既有个人信息以当前密钥加密（或补全盲索引）"),
+        Err(e) => println!("警告：个人信息未能全部以当前密钥加密：{e}"),
     }
     let listener = TcpListener::bind(&settings.listen)
         .await
@@ -105,7 +113,7 @@ pub async fn run(
             }
         }
     });
-    let mut background = vec![scheduling, closing, sealing];
+    let mut background = vec![scheduling, closing, sealing, keys_task(app.clone())];
     if !demo {
         // Personal data past its retention period is erased hourly (the demo keeps its 2020
         // records as they were; `dualtrack retention` erases on demand).
@@ -186,9 +194,68 @@ pub async fn run(
     Ok(())
 }
 
+/// The demo runs encrypted: with no key configured, it makes one beside its database. Any
+/// other server without keys stores personal data unencrypted, and says so loudly.
+fn with_data_keys(
+    settings: &Settings,
+    app: dualtrack_service::App,
+    demo: bool,
+) -> anyhow::Result<dualtrack_service::App> {
+    if app.crypto.enabled() {
+        return Ok(app);
+    }
+    if let (true, Some(path)) = (demo, crate::cmd::keys::demo_key_file(settings)) {
+        let crypto = dualtrack_service::crypto::FieldCrypto::load(&path, true)?;
+        println!(
+            "演示数据密钥：{}（个人信息以 SM4 加密存储）",
+            path.display()
+        );
+        return Ok(app.with_crypto(crypto));
+    }
+    println!(
+        "警告：未配置数据密钥（[crypto] key_file 或 DUALTRACK_DATA_KEY），身份证号、电话等个人信息将不加密存储，不符合等级保护与密评要求"
+    );
+    tracing::warn!("no data key configured: personal data is stored unencrypted");
+    Ok(app)
+}
+
+/// The key file is read again every few seconds, so a key added by `dualtrack keys rotate`
+/// seals new rows at once, and a pass seals what is left.
+fn keys_task(app: dualtrack_service::App) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let actor = dualtrack_service::Actor::cli();
+        let mut reseal = false;
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match app.crypto.reload() {
+                Ok(true) => {
+                    tracing::info!(key = ?app.crypto.current_key(), "data keys reloaded");
+                    reseal = true;
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "reading the data keys failed"),
+            }
+            if reseal {
+                match app.reseal_pass(&actor).await {
+                    Ok(rows) => {
+                        reseal = false;
+                        if rows > 0 {
+                            tracing::info!(rows, "personal data sealed under the newest key");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "sealing personal data failed"),
+                }
+            }
+        }
+    })
+}
+
 pub async fn demo(settings: &Settings) -> anyhow::Result<()> {
-    let app = open(settings).await?;
+    let app = with_data_keys(settings, open(settings).await?, true)?;
     if app.load_demo().await? {
+        app.reseal_pass(&dualtrack_service::Actor::cli()).await?;
         println!(
             "已载入海西州 2020 演示数据（{} 个演示账户，密码 {DEMO_PASSWORD}）",
             ACCOUNTS.len()

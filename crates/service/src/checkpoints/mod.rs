@@ -15,6 +15,7 @@
 //! and writes nothing.
 
 use crate::actor::commit_audited;
+use crate::crypto::FieldCrypto;
 use crate::idempotency::{keep, Claim};
 use crate::input::{parse_date, stored_code as code_of, text_of as text};
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -332,7 +333,9 @@ pub struct PassageView {
     pub travellers: Vec<TravellerView>,
 }
 
-fn traveller_view(t: TravellerRow) -> ServiceResult<TravellerView> {
+/// A traveller as shown (masked), its sealed fields opened.
+fn traveller_view(crypto: &FieldCrypto, mut t: TravellerRow) -> ServiceResult<TravellerView> {
+    open_traveller(crypto, &mut t)?;
     let outcome = decode(
         "passage_travellers",
         "outcome",
@@ -353,6 +356,14 @@ fn traveller_view(t: TravellerRow) -> ServiceResult<TravellerView> {
         destination_text: t.destination_text,
         handover_id: t.handover_id,
     })
+}
+
+/// Opens a traveller's sealed name, ID number and phone.
+fn open_traveller(crypto: &FieldCrypto, t: &mut TravellerRow) -> ServiceResult<()> {
+    crypto.open_in_place(&mut t.name)?;
+    crypto.open_in_place(&mut t.id_number)?;
+    crypto.open_opt_in_place(&mut t.phone)?;
+    Ok(())
 }
 
 fn passage_view(p: PassageRow, travellers: &mut HashMap<i64, Vec<TravellerView>>) -> PassageView {

@@ -126,11 +126,15 @@ impl App {
                 }),
                 _ => None,
             };
+            // Sealed under one key per traveller (see `crypto`), with the ID number's blind index.
+            let sealer = self.crypto.sealer();
             travellers.push(NewTraveller {
                 is_driver: i == 0 && has_vehicle,
-                name,
-                id_number: id.as_str().to_string(),
-                phone,
+                name: sealer.seal(&name),
+                id_number: sealer.seal(id.as_str()),
+                phone: sealer.seal_opt(phone.as_deref()),
+                id_bidx: Some(self.crypto.blind_index(id.as_str())),
+                enc_key: sealer.key_id(),
                 temperature,
                 fever: is_fever(temperature),
                 outcome: outcome.as_str().into(),

@@ -80,7 +80,7 @@ impl App {
             p.id,
             travellers
                 .into_iter()
-                .map(traveller_view)
+                .map(|t| traveller_view(&self.crypto, t))
                 .collect::<ServiceResult<_>>()?,
         )]);
         Ok(passage_view(p, &mut by))
@@ -100,7 +100,9 @@ impl App {
     ) -> ServiceResult<HashMap<i64, Vec<TravellerView>>> {
         let mut by: HashMap<i64, Vec<TravellerView>> = HashMap::new();
         for t in store::travellers(&self.db, ids).await? {
-            by.entry(t.passage_id).or_default().push(traveller_view(t)?);
+            by.entry(t.passage_id)
+                .or_default()
+                .push(traveller_view(&self.crypto, t)?);
         }
         Ok(by)
     }
@@ -161,13 +163,14 @@ impl App {
                 &target,
                 || async {
                     let p = self.cp_passage(actor, id).await?;
-                    let t = store::travellers(&self.db, &[id])
+                    let mut t = store::travellers(&self.db, &[id])
                         .await?
                         .into_iter()
                         .find(|t| i64::from(t.seq) == n)
                         .ok_or_else(|| {
                             ServiceError::NotFound(format!("通行登记 {id} 没有第 {n} 位驾乘人员"))
                         })?;
+                    open_traveller(&self.crypto, &mut t)?;
                     Ok((t, p.jurisdiction_code))
                 },
             )

@@ -392,6 +392,9 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                         destination_code: dest_code.clone(),
                         destination_text: dest_text.clone(),
                         handover,
+                        // Sealed after loading, with the rest of the demo's rows.
+                        id_bidx: None,
+                        enc_key: None,
                     });
                 }
                 let plate = vehicle
@@ -493,6 +496,8 @@ fn evening_arrivals(checkpoint_id: i64, code: &str, person: u64) -> Vec<NewPassa
                         outcome: "through".into(),
                         destination_code: Some(grid.to_string()),
                         destination_text: "昆仑路街道博爱巷第一网格".into(),
+                        id_bidx: None,
+                        enc_key: None,
                         handover: Some(NewHandover {
                             to_code: grid.to_string(),
                             due_at: passed_at + Duration::hours(2),

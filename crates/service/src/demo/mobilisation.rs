@@ -237,6 +237,9 @@ impl People {
                 jurisdiction_code: &home,
                 employer,
                 at: self.at,
+                // Sealed after loading, with the rest of the demo's rows.
+                id_bidx: None,
+                enc_key: None,
             },
         )
         .await?;

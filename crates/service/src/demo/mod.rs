@@ -211,6 +211,9 @@ impl App {
             ),
         );
         crate::actor::commit_audited(tx, &row).await?;
+        // The demo's people, travellers and cases were written plain, in bulk: sealed now
+        // (with encryption off, given their blind indexes).
+        self.reseal_pass(&cli).await?;
         Ok(true)
     }
 }

@@ -190,8 +190,9 @@ impl App {
             format!("自 {} 转派至 {to}", h.to_code),
         );
         commit_audited(tx, &audit).await?;
-        let row = store::handover(&self.db, id)
-            .await?
+        let row = self
+            .crypto
+            .opened_opt(store::handover(&self.db, id).await?)?
             .ok_or_else(|| ServiceError::Internal(format!("交接 {id} 未找到")))?;
         let names = self
             .handover_names(std::slice::from_ref(&row.to_code))

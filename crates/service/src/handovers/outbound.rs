@@ -13,7 +13,8 @@ impl App {
         let (from, to) = self.outbound_days(q)?;
         let scope = self.narrowed(actor, &q.place).await?;
         let restricted = restricted_to(actor);
-        Ok(store::outbound(&self.db, &scope, restricted, from, to, OUTBOUND_MAX).await?)
+        let rows = store::outbound(&self.db, &scope, restricted, from, to, OUTBOUND_MAX).await?;
+        Ok(self.crypto.opened_all(rows)?)
     }
 
     fn outbound_days(&self, q: &OutboundQuery) -> ServiceResult<(NaiveDate, NaiveDate)> {

@@ -36,7 +36,9 @@ impl App {
 
     /// A hand-over the actor's place has received; elsewhere "not found", audited.
     pub(super) async fn own_handover(&self, actor: &Actor, id: i64) -> ServiceResult<HandoverRow> {
-        let row = store::handover(&self.db, id).await?;
+        let row = self
+            .crypto
+            .opened_opt(store::handover(&self.db, id).await?)?;
         self.own(actor, KIND, id, row, |h| &h.to_code).await
     }
 
@@ -61,7 +63,7 @@ impl App {
         if !(0..=10_000_000).contains(&offset) {
             return Err(ServiceError::invalid("offset", "跳过条数应为非负整数"));
         }
-        let rows = match which {
+        let rows = self.crypto.opened_all(match which {
             "pending" | "" => {
                 store::received(&self.db, &scope, Which::Pending, now, limit, offset).await?
             }
@@ -81,7 +83,7 @@ impl App {
                     format!("列表“{other}”无效，应为 pending、overdue、acknowledged 或 sent"),
                 ))
             }
-        };
+        })?;
         let codes: Vec<String> = rows.iter().map(|r| r.to_code.clone()).collect();
         let names = self.handover_names(&codes).await?;
         let sent = which == "sent";

@@ -26,11 +26,14 @@ impl App {
         let (rows, _) = self.query_people(actor, q, EXPORT_LIMIT, 0).await?;
         let full: HashMap<i64, (String, Option<String>)> = if unmask {
             let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
-            store::people_by_ids(&self.db, &ids)
-                .await?
-                .into_iter()
-                .map(|(id, n, ph)| (id, (n, ph)))
-                .collect()
+            let mut full = HashMap::new();
+            for (id, n, ph) in store::people_by_ids(&self.db, &ids).await? {
+                full.insert(
+                    id,
+                    (self.crypto.open(&n)?, self.crypto.open_opt(ph.as_deref())?),
+                );
+            }
+            full
         } else {
             HashMap::new()
         };

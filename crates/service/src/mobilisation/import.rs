@@ -197,9 +197,41 @@ impl App {
                 political_status: status.as_str(),
                 jurisdiction_code: place.to_string(),
                 employer: Some(cell(cells, cols[6]).to_string()).filter(|e| !e.is_empty()),
+                id_bidx: None,
+                enc_key: None,
             },
             cats,
         ))
+    }
+
+    /// People registered under these ID numbers, found by their blind indexes: (number →
+    /// id, jurisdiction).
+    async fn people_by_numbers(
+        &self,
+        numbers: &[String],
+    ) -> ServiceResult<HashMap<String, (i64, String)>> {
+        let mut number_of: HashMap<String, String> = numbers
+            .iter()
+            .map(|n| (self.crypto.blind_index(n), n.clone()))
+            .collect();
+        let indexes: Vec<String> = number_of.keys().cloned().collect();
+        Ok(store::people_by_id_bidx(&self.db, &indexes)
+            .await?
+            .into_iter()
+            .filter_map(|(b, id, code)| Some((number_of.remove(&b)?, (id, code))))
+            .collect())
+    }
+
+    /// A person to write, the ID number and phone sealed under one key, with the blind index.
+    fn seal_person(&self, r: &PersonRecord) -> PersonRecord {
+        let sealer = self.crypto.sealer();
+        PersonRecord {
+            id_number: sealer.seal(&r.id_number),
+            phone: sealer.seal_opt(r.phone.as_deref()),
+            id_bidx: Some(self.crypto.blind_index(&r.id_number)),
+            enc_key: sealer.key_id(),
+            ..r.clone()
+        }
     }
 
     /// Imports people from an xlsx file: all rows or none.
@@ -223,11 +255,7 @@ impl App {
         }
         // Known numbers: found, not duplicated — unless registered outside the caller's scope.
         let numbers: Vec<String> = records.iter().map(|r| r.id_number.clone()).collect();
-        let known: HashMap<String, (i64, String)> = store::people_by_id_numbers(&self.db, &numbers)
-            .await?
-            .into_iter()
-            .map(|(n, id, code)| (n, (id, code)))
-            .collect();
+        let known = self.people_by_numbers(&numbers).await?;
         for (r, row) in records.iter().zip(&rows_of) {
             if let Some((_, code)) = known.get(&r.id_number) {
                 let inside = Code::parse(code)
@@ -247,12 +275,22 @@ impl App {
         }
         let (new, old): (Vec<usize>, Vec<usize>) =
             (0..records.len()).partition(|i| !known.contains_key(&records[*i].id_number));
-        let new_records: Vec<PersonRecord> = new.iter().map(|i| records[*i].clone()).collect();
+        // Sealed for writing; the numbers as written lead back to the numbers read.
+        let mut plain_of: HashMap<String, String> = HashMap::new();
+        let new_records: Vec<PersonRecord> = new
+            .iter()
+            .map(|i| {
+                let r = self.seal_person(&records[*i]);
+                plain_of.insert(r.id_number.clone(), records[*i].id_number.clone());
+                r
+            })
+            .collect();
         let mut tx = self.db.begin().await?;
         let inserted: HashMap<String, i64> =
             store::insert_people(&mut tx, &new_records, self.clock.now())
                 .await?
                 .into_iter()
+                .filter_map(|(sealed, id)| Some((plain_of.remove(&sealed)?, id)))
                 .collect();
         let mut pairs = Vec::new();
         for (i, r) in records.iter().enumerate() {
@@ -433,11 +471,7 @@ impl App {
         wanted: &[(usize, String, &str)],
     ) -> ServiceResult<(HashMap<String, i64>, Vec<RowError>)> {
         let numbers: Vec<String> = wanted.iter().map(|(_, n, _)| n.clone()).collect();
-        let found: HashMap<String, (i64, String)> = store::people_by_id_numbers(&self.db, &numbers)
-            .await?
-            .into_iter()
-            .map(|(n, id, c)| (n, (id, c)))
-            .collect();
+        let found = self.people_by_numbers(&numbers).await?;
         let mut ids = HashMap::new();
         let mut errors = Vec::new();
         for (row, number, column) in wanted {

@@ -4,7 +4,7 @@ use super::*;
 
 impl App {
     pub(super) async fn person_in_scope(&self, actor: &Actor, id: i64) -> ServiceResult<PersonRow> {
-        let row = store::person(&self.db, id).await?;
+        let row = self.crypto.opened_opt(store::person(&self.db, id).await?)?;
         self.own(actor, "人员", id, row, |p| &p.jurisdiction_code)
             .await
     }
@@ -73,7 +73,8 @@ impl App {
             .await?;
         let mut tx = self.db.begin().await?;
         let names: Vec<&str> = categories.iter().map(|c| c.as_str()).collect();
-        let (person_id, created) = match store::person_by_id_number(&mut tx, id.as_str()).await? {
+        let bidx = self.crypto.blind_index(id.as_str());
+        let (person_id, created) = match store::person_by_id_bidx(&mut tx, &bidx).await? {
             Some(existing) => {
                 let home = Code::parse(&existing.jurisdiction_code)
                     .map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -88,14 +89,20 @@ impl App {
                     Sex::Male => "male",
                     Sex::Female => "female",
                 };
+                let sealer = self.crypto.sealer();
+                let (sealed_id, sealed_phone) =
+                    (sealer.seal(id.as_str()), sealer.seal_opt(phone.as_deref()));
+                let key = sealer.key_id();
                 let pid = store::insert_person(
                     &mut tx,
                     &NewPerson {
                         name: &name,
-                        id_number: id.as_str(),
+                        id_number: &sealed_id,
                         sex,
                         birth_date: id.birth_date(),
-                        phone: phone.as_deref(),
+                        phone: sealed_phone.as_deref(),
+                        id_bidx: Some(&bidx),
+                        enc_key: key.as_deref(),
                         political_status: status.as_str(),
                         jurisdiction_code: code.as_str(),
                         employer: employer.as_deref(),
@@ -221,6 +228,7 @@ impl App {
             political_status,
         };
         let rows = store::list_people(&self.db, &scope, &f, limit, offset).await?;
+        let rows = self.crypto.opened_all(rows)?;
         let total = store::count_people(&self.db, &scope, &f).await?;
         let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
         let mut cats: std::collections::HashMap<i64, Vec<Category>> =

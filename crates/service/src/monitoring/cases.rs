@@ -4,7 +4,7 @@ use super::*;
 
 impl App {
     pub(super) async fn own_case(&self, actor: &Actor, id: i64) -> ServiceResult<CaseRow> {
-        let row = store::case(&self.db, id).await?;
+        let row = self.stored_case(id).await?;
         self.own(actor, "隔离监测对象", id, row, |r| {
             &r.jurisdiction_code
         })
@@ -37,7 +37,8 @@ impl App {
             &input,
             |claim| self.write_open_case(actor, input, claim),
             |rid| async move {
-                let row = store::case(&self.db, rid)
+                let row = self
+                    .stored_case(rid)
                     .await?
                     .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {rid} 未找到")))?;
                 case_view(row, self.now())
@@ -60,10 +61,30 @@ impl App {
         let id = self.write_case(&mut tx, actor, &new, now).await?;
         keep(&mut tx, claim.as_ref(), id).await?;
         tx.commit().await?;
-        let row = store::case(&self.db, id)
+        let row = self
+            .stored_case(id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 写入后未找到")))?;
         case_view(row, now)
+    }
+
+    /// A case to write with its name, ID number and phone sealed under one key, and the blind
+    /// index of the ID number.
+    fn seal_case(&self, new: &NewCase) -> NewCase {
+        let sealer = self.crypto.sealer();
+        NewCase {
+            name: sealer.seal(&new.name),
+            id_number: sealer.seal(&new.id_number),
+            phone: sealer.seal_opt(new.phone.as_deref()),
+            id_bidx: Some(self.crypto.blind_index(&new.id_number)),
+            enc_key: sealer.key_id(),
+            ..new.clone()
+        }
+    }
+
+    /// Fetches a case, its sealed fields opened.
+    pub(super) async fn stored_case(&self, id: i64) -> ServiceResult<Option<CaseRow>> {
+        Ok(self.crypto.opened_opt(store::case(&self.db, id).await?)?)
     }
 
     /// Writes a checked case with its audit row in the caller's transaction.
@@ -74,7 +95,7 @@ impl App {
         new: &NewCase,
         now: DateTime<Utc>,
     ) -> ServiceResult<i64> {
-        let id = store::insert_case(tx, new, now).await?;
+        let id = store::insert_case(tx, &self.seal_case(new), now).await?;
         let kind = CaseKind::parse(&new.kind).map(|k| k.zh()).unwrap_or("");
         audit_in(
             tx,
@@ -236,6 +257,8 @@ impl App {
             next_due_at: next_due(now, self.followup_interval_hours),
             created_by: actor.username.clone(),
             responsible,
+            id_bidx: None,
+            enc_key: None,
         };
         Ok(new)
     }
@@ -269,6 +292,12 @@ impl App {
             status,
             overdue_at: q.overdue.unwrap_or(false).then_some(now),
             started_by: Some(self.today()),
+            id_bidx: q
+                .id_number
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|n| self.crypto.blind_index(n)),
         };
         let rows = store::cases(
             &self.db,
@@ -278,6 +307,7 @@ impl App {
             q.offset.unwrap_or(0).max(0),
         )
         .await?;
+        let rows = self.crypto.opened_all(rows)?;
         rows.into_iter().map(|r| case_view(r, now)).collect()
     }
 

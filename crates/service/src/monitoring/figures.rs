@@ -15,6 +15,7 @@ impl App {
         let scope = self.narrowed(actor, &q.place).await?;
         let count = store::count_due(&self.db, &scope, now).await?;
         let rows = store::due(&self.db, &scope, now, q.limit.unwrap_or(50).clamp(1, 500)).await?;
+        let rows = self.crypto.opened_all(rows)?;
         Ok(OverdueList {
             at: now,
             count,
@@ -38,6 +39,7 @@ impl App {
             .map(|t| t.with_timezone(&chrono::Utc))
             .unwrap_or(now);
         let rows = store::due(&self.db, &actor.scope, end_of_today, limit.clamp(1, 500)).await?;
+        let rows = self.crypto.opened_all(rows)?;
         rows.into_iter().map(|r| case_view(r, now)).collect()
     }
 

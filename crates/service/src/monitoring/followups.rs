@@ -37,7 +37,8 @@ impl App {
             .into_iter()
             .find(|f| f.id == fid)
             .ok_or_else(|| ServiceError::Internal(format!("随访 {fid} 未找到")))?;
-        let row = store::case(&self.db, id)
+        let row = self
+            .stored_case(id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
         Ok(FollowupResult {
@@ -132,7 +133,8 @@ impl App {
             },
         );
         commit_created(tx, claim.as_ref(), fid, &audit).await?;
-        let row = store::case(&self.db, id)
+        let row = self
+            .stored_case(id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
         let followup = store::followup(&self.db, id, fid)

@@ -222,6 +222,8 @@ pub struct CasesQuery {
     pub overdue: Option<bool>,
     /// 区划代码（辖区内）
     pub place: Option<String>,
+    /// 身份证号（精确查找，经盲索引）
+    pub id_number: Option<String>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }

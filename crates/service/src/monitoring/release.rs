@@ -65,7 +65,8 @@ impl App {
             },
         );
         commit_audited(tx, &audit).await?;
-        let row = store::case(&self.db, id)
+        let row = self
+            .stored_case(id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
         case_view(row, now)
@@ -105,7 +106,8 @@ impl App {
             ),
         );
         commit_audited(tx, &audit).await?;
-        let row = store::case(&self.db, id)
+        let row = self
+            .stored_case(id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
         case_view(row, now)

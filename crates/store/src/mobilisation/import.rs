@@ -13,17 +13,19 @@ pub struct PersonRecord {
     pub political_status: &'static str,
     pub jurisdiction_code: String,
     pub employer: Option<String>,
+    /// The blind index of the ID number (see `sealing`).
+    pub id_bidx: Option<String>,
+    /// The key the ID number and phone are sealed under (none: stored plain).
+    pub enc_key: Option<String>,
 }
 
-/// People already registered under these ID numbers: (ID number, id, jurisdiction).
-pub async fn people_by_id_numbers(
-    db: &Db,
-    numbers: &[String],
-) -> Result<Vec<(String, i64, String)>> {
+/// People already registered under the ID numbers of these blind indexes: (blind index, id,
+/// jurisdiction).
+pub async fn people_by_id_bidx(db: &Db, indexes: &[String]) -> Result<Vec<(String, i64, String)>> {
     let mut out = Vec::new();
-    for chunk in numbers.chunks(500) {
+    for chunk in indexes.chunks(500) {
         let rows = on_db!(db, p => {
-            let mut qb = QueryBuilder::new("SELECT id_number, id, jurisdiction_code FROM people WHERE id_number IN (");
+            let mut qb = QueryBuilder::new("SELECT id_bidx, id, jurisdiction_code FROM people WHERE id_bidx IN (");
             let mut sep = qb.separated(", ");
             for n in chunk {
                 sep.push_bind(n.as_str());
@@ -43,11 +45,12 @@ pub async fn insert_people(
     at: DateTime<Utc>,
 ) -> Result<Vec<(String, i64)>> {
     let mut out = Vec::with_capacity(people.len());
-    // 9 binds a row: well under both engines' limits.
+    // 11 binds a row: well under both engines' limits.
     for chunk in people.chunks(1000) {
         let rows = on_tx!(tx, e => {
             let mut qb = QueryBuilder::new(
-                "INSERT INTO people (name, id_number, sex, birth_date, phone, political_status, jurisdiction_code, employer, created_at) ");
+                "INSERT INTO people (name, id_number, sex, birth_date, phone, political_status, jurisdiction_code, employer, created_at, \
+                 id_bidx, enc_key) ");
             qb.push_values(chunk, |mut b, p| {
                 b.push_bind(p.name.as_str())
                     .push_bind(p.id_number.as_str())
@@ -57,7 +60,9 @@ pub async fn insert_people(
                     .push_bind(p.political_status)
                     .push_bind(p.jurisdiction_code.as_str())
                     .push_bind(p.employer.as_deref())
-                    .push_bind(at);
+                    .push_bind(at)
+                    .push_bind(p.id_bidx.as_deref())
+                    .push_bind(p.enc_key.as_deref());
             });
             qb.push(" RETURNING id_number, id");
             qb.build_query_as::<(String, i64)>().fetch_all(&mut *e).await?

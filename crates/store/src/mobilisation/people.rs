@@ -29,21 +29,26 @@ pub struct NewPerson<'a> {
     pub jurisdiction_code: &'a str,
     pub employer: Option<&'a str>,
     pub at: DateTime<Utc>,
+    /// The blind index of the ID number (see `sealing`).
+    pub id_bidx: Option<&'a str>,
+    /// The key the ID number and phone are sealed under (none: stored plain).
+    pub enc_key: Option<&'a str>,
 }
 
 pub async fn insert_person(tx: &mut Tx, p: &NewPerson<'_>) -> Result<i64> {
     Ok(on_tx!(tx, e => sqlx::query_scalar(
-        "INSERT INTO people (name, id_number, sex, birth_date, phone, political_status, jurisdiction_code, employer, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+        "INSERT INTO people (name, id_number, sex, birth_date, phone, political_status, jurisdiction_code, employer, created_at, \
+         id_bidx, enc_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
         .bind(p.name).bind(p.id_number).bind(p.sex).bind(p.birth_date).bind(p.phone).bind(p.political_status)
-        .bind(p.jurisdiction_code).bind(p.employer).bind(p.at)
+        .bind(p.jurisdiction_code).bind(p.employer).bind(p.at).bind(p.id_bidx).bind(p.enc_key)
         .fetch_one(&mut *e).await?))
 }
 
-pub async fn person_by_id_number(tx: &mut Tx, id_number: &str) -> Result<Option<PersonRow>> {
-    let sql = format!("SELECT {PERSON_COLUMNS} FROM people p WHERE p.id_number = $1");
+/// The person registered under the ID number whose blind index is `id_bidx`.
+pub async fn person_by_id_bidx(tx: &mut Tx, id_bidx: &str) -> Result<Option<PersonRow>> {
+    let sql = format!("SELECT {PERSON_COLUMNS} FROM people p WHERE p.id_bidx = $1");
     Ok(
-        on_tx!(tx, e => sqlx::query_as::<_, PersonRow>(&sql).bind(id_number).fetch_optional(&mut *e).await?),
+        on_tx!(tx, e => sqlx::query_as::<_, PersonRow>(&sql).bind(id_bidx).fetch_optional(&mut *e).await?),
     )
 }
 

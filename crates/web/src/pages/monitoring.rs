@@ -307,6 +307,7 @@ async fn list_page(
         status: non_empty(&q.status),
         overdue: Some(overdue),
         place: None,
+        id_number: None,
         limit: Some(200),
         offset: None,
     };

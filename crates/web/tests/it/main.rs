@@ -21,6 +21,7 @@ mod demo_day;
 mod demo_evening;
 mod demo_lists;
 mod demo_work;
+mod encryption;
 mod faults;
 mod filings;
 mod first_minutes;
