@@ -1064,6 +1064,11 @@ mod tests {
             jail.set_env("DUALTRACK_OFFLINE__KEEP_HOURS", "0");
             let e = Settings::load(None, &Overrides::default()).expect_err("refused");
             assert!(e.to_string().contains("offline.keep_hours"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn the_password_scheme_comes_from_the_security_table() {
         figment::Jail::expect_with(|jail| {
             assert_eq!(
