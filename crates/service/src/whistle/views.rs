@@ -190,6 +190,14 @@ pub(super) fn hook_view(w: WebhookRow) -> WebhookView {
         department_name: w.department_name,
         url: w.url,
         active: w.active,
+        kind_name: ChannelKind::parse(&w.kind)
+            .unwrap_or(ChannelKind::Generic)
+            .zh()
+            .into(),
+        kind: ChannelKind::parse(&w.kind).unwrap_or(ChannelKind::Generic),
+        events: w.events,
+        mentions: dualtrack_domain::resident_id::mask_in_text(&w.mentions),
+        per_minute: w.per_minute,
     }
 }
 

@@ -136,6 +136,14 @@ pub async fn create_webhook(
         department_id: get(&pairs, "department_id").trim().parse().ok(),
         url: get(&pairs, "url").into(),
         secret: get(&pairs, "secret").into(),
+        kind: Some(get(&pairs, "kind").into()),
+        events: Some(get(&pairs, "events").into()),
+        mentions: Some(get(&pairs, "mentions").into()),
+        sms_signature: Some(get(&pairs, "sms_signature").into()),
+        sms_templates: Some(get(&pairs, "sms_templates").into()),
+        per_minute: Some(get(&pairs, "per_minute").trim())
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse().unwrap_or(0)),
     };
     let r = st.app.create_webhook(&actor, &input).await;
     saved(&st, &actor, r).await
