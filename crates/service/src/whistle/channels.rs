@@ -38,6 +38,8 @@ pub struct Item {
     pub ticket_id: i64,
     pub title: String,
     pub place_name: String,
+    /// The record's page, a path.
+    pub path: String,
     /// The delivery's body as stored (the generic webhook's JSON).
     pub body: String,
 }
@@ -46,12 +48,14 @@ impl Item {
     pub fn from_body(delivery_id: i64, body: &str) -> Item {
         let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
         let s = |x: &Value| x.as_str().unwrap_or_default().to_string();
+        let ticket_id = v["ticket"]["id"].as_i64().unwrap_or_default();
         Item {
             delivery_id,
             event: s(&v["event"]),
             event_name: s(&v["event_name"]),
             message: mask_in_text(&s(&v["message"])),
-            ticket_id: v["ticket"]["id"].as_i64().unwrap_or_default(),
+            ticket_id,
+            path: format!("/tickets/{ticket_id}"),
             title: mask_in_text(&s(&v["ticket"]["title"])),
             place_name: s(&v["ticket"]["place_name"]),
             body: mask_in_text(body),
@@ -64,14 +68,33 @@ impl Item {
             self.event_name,
             self.message,
             self.place_name,
-            link(base, self.ticket_id)
+            link(base, &self.path)
         )
+    }
+
+    /// A message that only shows a channel works, written by `by`.
+    pub fn test(hook_name: &str, by: &str) -> Item {
+        let message = format!("这是一条测试消息：{hook_name}已接通（{by}发送）");
+        let body =
+            serde_json::json!({"event": "test", "event_name": "测试消息", "message": message})
+                .to_string();
+        Item {
+            delivery_id: 0,
+            event: "test".into(),
+            event_name: "测试消息".into(),
+            message,
+            ticket_id: 0,
+            title: "测试消息".into(),
+            place_name: "双线指挥平台".into(),
+            path: "/whistle/departments".into(),
+            body,
+        }
     }
 }
 
 /// The record's page (the platform asks for a login first).
-pub fn link(base: &str, ticket_id: i64) -> String {
-    format!("{}/tickets/{ticket_id}", base.trim_end_matches('/'))
+pub fn link(base: &str, path: &str) -> String {
+    format!("{}{path}", base.trim_end_matches('/'))
 }
 
 /// A request ready to send.
@@ -137,7 +160,7 @@ fn plain_of(items: &[Item], base: &str) -> String {
             it.event_name,
             it.message,
             it.place_name,
-            link(base, it.ticket_id)
+            link(base, &it.path)
         ));
     }
     s
@@ -215,7 +238,7 @@ pub fn render(hook: &WebhookRow, items: &[Item], base: &str, wall_ms: i64) -> Ou
             let body = match items {
                 [one] => json!({"msgtype": "actionCard", "actionCard": {
                     "title": title_of(items), "text": markdown_of(items, base),
-                    "singleTitle": "查看工单", "singleURL": link(base, one.ticket_id)}, "at": at}),
+                    "singleTitle": "查看工单", "singleURL": link(base, &one.path)}, "at": at}),
                 _ => json!({"msgtype": "markdown", "markdown": {
                     "title": title_of(items), "text": markdown_of(items, base)}, "at": at}),
             };
@@ -228,7 +251,7 @@ pub fn render(hook: &WebhookRow, items: &[Item], base: &str, wall_ms: i64) -> Ou
                 .map(|it| {
                     json!([
                         {"tag": "text", "text": format!("【{}】{}（{}）", it.event_name, it.message, it.place_name)},
-                        {"tag": "a", "text": "查看工单", "href": link(base, it.ticket_id)}
+                        {"tag": "a", "text": "查看工单", "href": link(base, &it.path)}
                     ])
                 })
                 .collect();
@@ -343,7 +366,7 @@ fn sms_message(hook: &WebhookRow, items: &[Item], phones: Vec<String>, base: &st
             params.insert("event", one.event_name.clone());
             params.insert("title", one.title.clone());
             params.insert("place", one.place_name.clone());
-            params.insert("link", link(base, one.ticket_id));
+            params.insert("link", link(base, &one.path));
             one.event.clone()
         }
         many => {

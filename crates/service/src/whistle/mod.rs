@@ -454,6 +454,16 @@ pub struct DeliveryView {
     pub send_items: Option<i32>,
 }
 
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TestSent {
+    /// 对方已收下
+    pub delivered: bool,
+    /// 对方答复的 HTTP 状态
+    pub status: Option<i32>,
+    /// 未送达的原因
+    pub error: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WhistleFiguresQuery {

@@ -105,25 +105,12 @@ impl App {
             }
             let queue: Vec<channels::Item> = items.iter().map(|(_, i)| i.clone()).collect();
             let n = channels::take_for_one_message(kind, &queue, &base);
-            let out = channels::render(hook, &queue[..n], &base, wall.timestamp_millis());
-            let mut req = client.post(&out.url).body(out.body.clone());
-            for (k, v) in &out.headers {
-                req = req.header(*k, v);
-            }
-            let (code, error) = match req.send().await {
-                Ok(r) => {
-                    let status = r.status().as_u16();
-                    let answer = r.text().await.unwrap_or_default();
-                    (
-                        Some(i32::from(status)),
-                        channels::taken(status, &answer).err(),
-                    )
-                }
-                Err(e) => (None, Some(format!("发送失败：{e}"))),
-            };
+            let (code, error) = send(client, hook, &queue[..n], &base).await;
             let now = self.now();
+            let mut tx = self.db.begin().await?;
             let send_id =
-                store::record_send(&self.db, hook.id, now, n as i32, error.is_none()).await?;
+                store::record_send(&mut tx, hook.id, now, n as i32, error.is_none()).await?;
+            tx.commit().await?;
             for (attempts, item) in &items[..n] {
                 attempted += 1;
                 match &error {
@@ -171,7 +158,88 @@ impl App {
     }
 }
 
+/// Sends one request carrying `items` to a channel: the answer's status and, unless the
+/// platform took it, why not.
+async fn send(
+    client: &reqwest::Client,
+    hook: &store::WebhookRow,
+    items: &[channels::Item],
+    base: &str,
+) -> (Option<i32>, Option<String>) {
+    let out = channels::render(hook, items, base, crate::clock::wall().timestamp_millis());
+    let mut req = client.post(&out.url).body(out.body);
+    for (k, v) in &out.headers {
+        req = req.header(*k, v);
+    }
+    match req.send().await {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let answer = r.text().await.unwrap_or_default();
+            (
+                Some(i32::from(status)),
+                channels::taken(status, &answer).err(),
+            )
+        }
+        Err(e) => (None, Some(format!("发送失败：{e}"))),
+    }
+}
+
 impl App {
+    /// Sends a test message to a channel now ("发送测试消息"), within its per-minute limit,
+    /// and says how the platform answered.
+    pub async fn test_webhook(
+        &self,
+        actor: &Actor,
+        client: &reqwest::Client,
+        id: i64,
+    ) -> ServiceResult<TestSent> {
+        self.require(
+            actor,
+            Permission::ManageWhistle,
+            "消息推送",
+            &id.to_string(),
+        )
+        .await?;
+        let w = store::webhook(&self.db, id).await?;
+        let hook = self
+            .own(actor, "消息推送", id, w, |r| &r.jurisdiction_code)
+            .await?;
+        let now = self.now();
+        if store::sends_since(&self.db, hook.id, now - RATE_WINDOW).await?
+            >= i64::from(hook.per_minute.max(1))
+        {
+            return Err(ServiceError::conflict(
+                "per_minute",
+                format!(
+                    "该渠道这一分钟已发送 {} 条，达到上限，请稍后再试",
+                    hook.per_minute
+                ),
+            ));
+        }
+        let item = channels::Item::test(&hook.name, &actor.display_name);
+        let (status, error) = send(client, &hook, &[item], &self.whistle.public_url).await;
+        let mut tx = self.db.begin().await?;
+        store::record_send(&mut tx, hook.id, now, 1, error.is_none()).await?;
+        let audit = actor.audit(
+            Action::WebhookTest,
+            if error.is_none() {
+                Outcome::Success
+            } else {
+                Outcome::Failure
+            },
+            "消息推送",
+            id.to_string(),
+            Some(hook.jurisdiction_code.clone()),
+            error.clone().unwrap_or_else(|| "已送达".into()),
+        );
+        commit_audited(tx, &audit).await?;
+        Ok(TestSent {
+            delivered: error.is_none(),
+            status,
+            error,
+        })
+    }
+
     pub async fn create_webhook(
         &self,
         actor: &Actor,
@@ -242,6 +310,22 @@ impl App {
             .into_iter()
             .map(hook_view)
             .collect())
+    }
+
+    /// One channel of the caller's subtree.
+    pub async fn webhook(&self, actor: &Actor, id: i64) -> ServiceResult<WebhookView> {
+        self.require(
+            actor,
+            Permission::ManageWhistle,
+            "消息推送",
+            &id.to_string(),
+        )
+        .await?;
+        let w = store::webhook(&self.db, id).await?;
+        let row = self
+            .own(actor, "消息推送", id, w, |r| &r.jurisdiction_code)
+            .await?;
+        Ok(hook_view(row))
     }
 
     pub async fn webhook_deliveries(

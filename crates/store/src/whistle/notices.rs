@@ -227,15 +227,15 @@ pub async fn sends_since(db: &Db, webhook_id: i64, since: DateTime<Utc>) -> Resu
 
 /// Records a request made to a channel carrying `items` deliveries.
 pub async fn record_send(
-    db: &Db,
+    tx: &mut Tx,
     webhook_id: i64,
     at: DateTime<Utc>,
     items: i32,
     ok: bool,
 ) -> Result<i64> {
-    Ok(on_db!(db, p => sqlx::query_scalar(
+    Ok(on_tx!(tx, x => sqlx::query_scalar(
         "INSERT INTO channel_sends (webhook_id, sent_at, items, ok) VALUES ($1, $2, $3, $4) RETURNING id")
-        .bind(webhook_id).bind(at).bind(items).bind(ok).fetch_one(p).await?))
+        .bind(webhook_id).bind(at).bind(items).bind(ok).fetch_one(&mut *x).await?))
 }
 
 /// Takes a delivery for one attempt: only one instance gets it until `until` (wall time).

@@ -2,7 +2,7 @@
 //! request each platform documents (URL, signature, body), the @s, the per-minute limit with
 //! digests that never drop a notice, retries until a robot is back, and masking.
 
-use crate::common::TestApp;
+use crate::common::{Browser, TestApp};
 use crate::whistle::{dept, field, raise, t0, GRID};
 use axum::http::StatusCode;
 use base64::Engine as _;
@@ -406,6 +406,63 @@ async fn a_burst_stays_within_the_robots_limit_and_names_every_event(engine: Eng
     assert_eq!(rows.len(), 50);
     assert!(rows.iter().all(|r| r["status"] == "delivered"));
     assert!(rows.iter().any(|r| r["send_items"].as_i64() > Some(1)));
+    // And on the channel's page.
+    let mut b = Browser::new(&t);
+    b.login("golmud_operator").await;
+    let page = b.get(&format!("/whistle/webhooks/{hook}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("已送达") && page.text.contains("汇总 "),
+        "{}",
+        page.text
+    );
+}
+
+async fn a_test_message_from_the_settings(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    t.app.clock.set(Some(t0()));
+    let (base, got) = robot(0).await;
+    let hook = channel(
+        &t,
+        json!({"name": "格尔木防控办值班群", "jurisdiction_code": "632801", "kind": "feishu",
+               "url": format!("{base}/open-apis/bot/v2/hook/t"), "secret": "feishu-signing-secret-1",
+               "per_minute": 1}),
+    )
+    .await;
+    let op = t.token("golmud_operator").await;
+    let audits = t.audit_count("webhook.test").await;
+    let r = t
+        .post(&format!("/api/v1/webhooks/{hook}/test"), &op, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["delivered"], true);
+    assert_eq!(t.audit_count("webhook.test").await, audits + 1);
+    {
+        let got = got.lock().expect("lock");
+        assert_eq!(got.len(), 1);
+        let v: Value = serde_json::from_str(&got[0].body).expect("json");
+        assert_eq!(v["msg_type"], "post");
+        assert!(got[0].body.contains("测试消息"), "{}", got[0].body);
+    }
+    // The test counts in the channel's minute: a second is refused, naming the limit.
+    let r = t
+        .post(&format!("/api/v1/webhooks/{hook}/test"), &op, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(field(&r), "per_minute");
+    // From the page, a minute on.
+    t.app.clock.set(Some(t0() + Duration::seconds(61)));
+    let mut b = Browser::new(&t);
+    b.login("golmud_operator").await;
+    let page = b.get(&format!("/whistle/webhooks/{hook}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("发送测试消息") && page.text.contains("飞书"));
+    let r = b
+        .post(&format!("/whistle/webhooks/{hook}/test"), &[], true)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("测试消息已送达"), "{}", r.text);
+    assert_eq!(got.lock().expect("lock").len(), 2);
 }
 
 async fn a_robot_down_for_a_while_gets_everything_once_back(engine: Engine) {
@@ -460,4 +517,5 @@ on_both_engines!(
     each_robot_gets_its_platforms_request,
     a_burst_stays_within_the_robots_limit_and_names_every_event,
     a_robot_down_for_a_while_gets_everything_once_back,
+    a_test_message_from_the_settings,
 );

@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::whistle::TicketCategory;
+use dualtrack_domain::whistle::{ChannelKind, TicketCategory};
 use dualtrack_service::whistle::{
     DepartmentInput, DepartmentView, MemberInput, RuleInput, RuleView, WebhookInput, WebhookView,
 };
@@ -25,6 +25,7 @@ struct SetupPage {
     rules: Vec<RuleView>,
     hooks: Vec<WebhookView>,
     categories: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(&'static str, &'static str)>,
     can_manage: bool,
     error: Option<String>,
 }
@@ -46,6 +47,7 @@ async fn setup_page(
             vec![]
         },
         categories: TicketCategory::choices(),
+        kinds: ChannelKind::choices(),
         can_manage,
         error,
     })
