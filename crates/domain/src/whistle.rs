@@ -101,7 +101,7 @@ named_enum!(
 named_enum!(
     /// The kind of robot or gateway a unit's channel speaks to.
     ChannelKind {
-        Generic => "generic", "通用 Webhook（签名 JSON）";
+        Generic => "generic", "通用推送（签名 JSON）";
         Wecom => "wecom", "企业微信 / 政务微信群机器人";
         Dingtalk => "dingtalk", "钉钉群机器人";
         Feishu => "feishu", "飞书群机器人";

@@ -21,7 +21,7 @@
 use super::webhook::signature;
 use base64::Engine as _;
 use dualtrack_domain::resident_id::mask_in_text;
-use dualtrack_domain::whistle::ChannelKind;
+use dualtrack_domain::whistle::{ChannelKind, TicketEvent};
 use dualtrack_store::whistle::WebhookRow;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -343,20 +343,28 @@ impl SmsProvider for GatewaySms {
     }
 }
 
-/// The template id of an event (`event=id` pairs; `digest` for several, `default` else).
+/// The template id of an event: `key=id` pairs, a key being the event's code or its Chinese
+/// name (`raised` or `吹哨`); `digest` (汇总) for several, `default` (其他) for the rest.
 pub fn template_for(templates: &str, event: &str) -> String {
     let pairs: Vec<(&str, &str)> = templates
         .split([',', '，'])
         .filter_map(|p| p.split_once('='))
         .map(|(k, v)| (k.trim(), v.trim()))
         .collect();
-    let find = |k: &str| {
+    let zh = match event {
+        "digest" => "汇总",
+        "default" => "其他",
+        e => TicketEvent::parse(e).map(|e| e.zh()).unwrap_or(e),
+    };
+    let find = |k: &str, z: &str| {
         pairs
             .iter()
-            .find(|(e, _)| *e == k)
+            .find(|(e, _)| *e == k || *e == z)
             .map(|(_, v)| v.to_string())
     };
-    find(event).or_else(|| find("default")).unwrap_or_default()
+    find(event, zh)
+        .or_else(|| find("default", "其他"))
+        .unwrap_or_default()
 }
 
 fn sms_message(hook: &WebhookRow, items: &[Item], phones: Vec<String>, base: &str) -> SmsMessage {
@@ -431,5 +439,9 @@ mod tests {
         assert_eq!(template_for(t, "raised"), "SMS_1");
         assert_eq!(template_for(t, "accepted"), "SMS_0");
         assert_eq!(template_for("", "raised"), "");
+        let zh = "吹哨=100231，汇总=100239,其他=100230";
+        assert_eq!(template_for(zh, "raised"), "100231");
+        assert_eq!(template_for(zh, "digest"), "100239");
+        assert_eq!(template_for(zh, "escalated"), "100230");
     }
 }

@@ -411,7 +411,8 @@ pub struct WebhookInput {
     /// 短信签名（短信渠道必填）
     #[serde(default)]
     pub sms_signature: Option<String>,
-    /// 短信模板：事件=模板号，逗号分隔（如 raised=SMS_1,digest=SMS_9,default=SMS_0）
+    /// 短信模板：事件=模板号，逗号分隔；事件写代码或名称，汇总（digest）用于多条合并，其他（default）
+    /// 用于未列出的事件（如 吹哨=100231,升级督办=100232,汇总=100239,其他=100230）
     #[serde(default)]
     pub sms_templates: Option<String>,
     /// 每分钟至多发送几条（企业微信、钉钉机器人至多 20；默认 20）
@@ -430,8 +431,10 @@ pub struct WebhookView {
     pub active: bool,
     pub kind: ChannelKind,
     pub kind_name: String,
-    /// 推送的事件（空为全部）
+    /// 推送的事件代码（空为全部）
     pub events: String,
+    /// 推送的事件名称（、分隔；空为全部）
+    pub event_names: String,
     /// 提醒谁（手机号已脱敏）
     pub mentions: String,
     pub per_minute: i32,

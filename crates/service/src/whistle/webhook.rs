@@ -449,7 +449,7 @@ fn channel_fields(input: &WebhookInput, url: &str) -> ServiceResult<ChannelField
         {
             return Err(ServiceError::invalid(
                 "sms_templates",
-                "短信渠道须填模板号，如 raised=SMS_1,digest=SMS_9,default=SMS_0（default 与 digest 至少其一）",
+                "短信渠道须填模板号，如 吹哨=100231,汇总=100239,其他=100230（汇总与其他至少其一）",
             ));
         }
         if !names.iter().any(is_mobile) {

@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::whistle::{ChannelKind, TicketCategory};
+use dualtrack_domain::whistle::{ChannelKind, TicketCategory, TicketEvent};
 use dualtrack_service::whistle::{
     DepartmentInput, DepartmentView, MemberInput, RuleInput, RuleView, WebhookInput, WebhookView,
 };
@@ -26,6 +26,7 @@ struct SetupPage {
     hooks: Vec<WebhookView>,
     categories: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
+    events: Vec<(&'static str, &'static str)>,
     can_manage: bool,
     error: Option<String>,
 }
@@ -48,6 +49,7 @@ async fn setup_page(
         },
         categories: TicketCategory::choices(),
         kinds: ChannelKind::choices(),
+        events: TicketEvent::choices(),
         can_manage,
         error,
     })
@@ -139,7 +141,7 @@ pub async fn create_webhook(
         url: get(&pairs, "url").into(),
         secret: get(&pairs, "secret").into(),
         kind: Some(get(&pairs, "kind").into()),
-        events: Some(get(&pairs, "events").into()),
+        events: Some(all(&pairs, "events").join(",")),
         mentions: Some(get(&pairs, "mentions").into()),
         sms_signature: Some(get(&pairs, "sms_signature").into()),
         sms_templates: Some(get(&pairs, "sms_templates").into()),
