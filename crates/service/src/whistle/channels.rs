@@ -293,14 +293,20 @@ fn generic(hook: &WebhookRow, items: &[Item], body: String, ts: i64) -> Outgoing
         _ => "digest".to_string(),
     };
     let ids: Vec<String> = items.iter().map(|i| i.delivery_id.to_string()).collect();
+    let mut out = signed(hook, body, ts);
+    out.headers.push(("x-dualtrack-event", event));
+    out.headers.push(("x-dualtrack-delivery", ids.join(",")));
+    out
+}
+
+/// A JSON POST to the channel's address signed with its secret at `ts` (seconds).
+fn signed(hook: &WebhookRow, body: String, ts: i64) -> Outgoing {
     Outgoing {
         url: hook.url.clone(),
         headers: vec![
             ("content-type", JSON.to_string()),
             ("x-dualtrack-signature", signature(&hook.secret, ts, &body)),
             ("x-dualtrack-timestamp", ts.to_string()),
-            ("x-dualtrack-event", event),
-            ("x-dualtrack-delivery", ids.join(",")),
         ],
         body,
     }
@@ -330,16 +336,7 @@ impl SmsProvider for GatewaySms {
         let body = json!({"sign_name": msg.sign_name, "template_id": msg.template_id,
             "phone_numbers": msg.phone_numbers, "template_param": msg.params})
         .to_string();
-        let ts = wall_ms / 1000;
-        Outgoing {
-            url: hook.url.clone(),
-            headers: vec![
-                ("content-type", JSON.to_string()),
-                ("x-dualtrack-signature", signature(&hook.secret, ts, &body)),
-                ("x-dualtrack-timestamp", ts.to_string()),
-            ],
-            body,
-        }
+        signed(hook, body, wall_ms / 1000)
     }
 }
 

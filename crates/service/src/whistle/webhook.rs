@@ -180,7 +180,19 @@ async fn send(
                 channels::taken(status, &answer).err(),
             )
         }
-        Err(e) => (None, Some(format!("发送失败：{e}"))),
+        Err(e) => (None, Some(failure(&e))),
+    }
+}
+
+/// Why a request got no answer, in words that carry neither the address (a robot's key or
+/// signature is in it) nor the library's English.
+fn failure(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "接收方 10 秒内未答复".into()
+    } else if e.is_connect() {
+        "连接不上接收方（地址或网络不通）".into()
+    } else {
+        "发送失败（请求未完成）".into()
     }
 }
 
@@ -193,17 +205,7 @@ impl App {
         client: &reqwest::Client,
         id: i64,
     ) -> ServiceResult<TestSent> {
-        self.require(
-            actor,
-            Permission::ManageWhistle,
-            "消息推送",
-            &id.to_string(),
-        )
-        .await?;
-        let w = store::webhook(&self.db, id).await?;
-        let hook = self
-            .own(actor, "消息推送", id, w, |r| &r.jurisdiction_code)
-            .await?;
+        let hook = self.own_webhook(actor, id).await?;
         let now = self.now();
         if store::sends_since(&self.db, hook.id, now - RATE_WINDOW).await?
             >= i64::from(hook.per_minute.max(1))
@@ -314,25 +316,11 @@ impl App {
 
     /// One channel of the caller's subtree.
     pub async fn webhook(&self, actor: &Actor, id: i64) -> ServiceResult<WebhookView> {
-        self.require(
-            actor,
-            Permission::ManageWhistle,
-            "消息推送",
-            &id.to_string(),
-        )
-        .await?;
-        let w = store::webhook(&self.db, id).await?;
-        let row = self
-            .own(actor, "消息推送", id, w, |r| &r.jurisdiction_code)
-            .await?;
-        Ok(hook_view(row))
+        Ok(hook_view(self.own_webhook(actor, id).await?))
     }
 
-    pub async fn webhook_deliveries(
-        &self,
-        actor: &Actor,
-        id: i64,
-    ) -> ServiceResult<Vec<DeliveryView>> {
+    /// A channel the caller manages, within its subtree.
+    async fn own_webhook(&self, actor: &Actor, id: i64) -> ServiceResult<store::WebhookRow> {
         self.require(
             actor,
             Permission::ManageWhistle,
@@ -342,7 +330,15 @@ impl App {
         .await?;
         let w = store::webhook(&self.db, id).await?;
         self.own(actor, "消息推送", id, w, |r| &r.jurisdiction_code)
-            .await?;
+            .await
+    }
+
+    pub async fn webhook_deliveries(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<Vec<DeliveryView>> {
+        self.own_webhook(actor, id).await?;
         Ok(store::deliveries(&self.db, id, 200)
             .await?
             .into_iter()

@@ -463,6 +463,24 @@ async fn a_test_message_from_the_settings(engine: Engine) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.text.contains("测试消息已送达"), "{}", r.text);
     assert_eq!(got.lock().expect("lock").len(), 2);
+    // A robot no one answers for: why, without its key.
+    let key = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa";
+    let dead = channel(
+        &t,
+        json!({"name": "未接通的群", "jurisdiction_code": "632801", "kind": "wecom",
+               "url": "http://127.0.0.1:9", "secret": key}),
+    )
+    .await;
+    let r = t
+        .post(&format!("/api/v1/webhooks/{dead}/test"), &op, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["delivered"], false);
+    assert!(
+        r.text.contains("连接不上接收方") && !r.text.contains(key),
+        "{}",
+        r.text
+    );
 }
 
 async fn a_robot_down_for_a_while_gets_everything_once_back(engine: Engine) {
