@@ -354,6 +354,8 @@ pub struct WhistleConfig {
     pub webhook_max_attempts: u32,
     /// Seconds between two rounds of the escalation scheduler.
     pub scheduler_interval_seconds: u64,
+    /// The platform's address as cadres open it: links in messages to robots start with it.
+    pub public_url: String,
 }
 
 impl Default for WhistleConfig {
@@ -370,6 +372,7 @@ impl Default for WhistleConfig {
             max_attachment_bytes: w.max_attachment_bytes,
             webhook_max_attempts: w.webhook_max_attempts,
             scheduler_interval_seconds: 30,
+            public_url: String::new(),
         }
     }
 }
@@ -413,6 +416,13 @@ impl WhistleConfig {
                 self.scheduler_interval_seconds
             );
         }
+        let url = self.public_url.trim().to_lowercase();
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+            anyhow::bail!(
+                "配置项 whistle.public_url 应以 http:// 或 https:// 开头，当前为 {}",
+                self.public_url
+            );
+        }
         Ok(())
     }
 
@@ -429,6 +439,7 @@ impl WhistleConfig {
             },
             max_attachment_bytes: self.max_attachment_bytes,
             webhook_max_attempts: self.webhook_max_attempts,
+            public_url: self.public_url.trim().trim_end_matches('/').to_string(),
         }
     }
 }
@@ -569,6 +580,7 @@ const KEYS: &[&str] = &[
     "whistle.max_attachment_bytes",
     "whistle.webhook_max_attempts",
     "whistle.scheduler_interval_seconds",
+    "whistle.public_url",
     "server.max_connections",
     "server.header_timeout_seconds",
     "server.body_timeout_seconds",
@@ -850,6 +862,9 @@ max_attachment_bytes = 5242880
 webhook_max_attempts = 8
 # 升级督办与消息推送的调度间隔（秒）。多个实例共用 PostgreSQL 时只有持有租约的一个执行。
 scheduler_interval_seconds = 30
+# 平台的访问地址（如 https://dualtrack.example.gov.cn）：推送到企业微信、钉钉、飞书、短信的消息里的链接以它开头，
+# 点开登录后直达工单。空：链接只有路径。
+public_url = ""
 
 [server]
 # 负载与故障：服务器只接它能及时办完的请求，其余立即以 503（附 Retry-After）婉拒，不排长队。

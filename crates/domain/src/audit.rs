@@ -181,6 +181,8 @@ pub enum Action {
     RoutingRuleSet,
     #[serde(rename = "webhook.create")]
     WebhookCreate,
+    #[serde(rename = "webhook.test")]
+    WebhookTest,
     #[serde(rename = "notice.read")]
     NoticeRead,
     #[serde(rename = "monitoring.create")]
@@ -293,6 +295,7 @@ impl Action {
         Action::DepartmentMember,
         Action::RoutingRuleSet,
         Action::WebhookCreate,
+        Action::WebhookTest,
         Action::NoticeRead,
         Action::MonitoringCreate,
         Action::MonitoringFollowup,
@@ -394,6 +397,7 @@ impl Action {
             Action::DepartmentMember => "department.member",
             Action::RoutingRuleSet => "routing_rule.set",
             Action::WebhookCreate => "webhook.create",
+            Action::WebhookTest => "webhook.test",
             Action::NoticeRead => "notice.read",
             Action::MonitoringCreate => "monitoring.create",
             Action::MonitoringFollowup => "monitoring.followup",
@@ -439,7 +443,7 @@ impl Action {
             }
             TicketRaise | TicketAccept | TicketResolve | TicketConfirm | TicketReject
             | TicketEscalate | TicketAttach | DepartmentCreate | DepartmentMember
-            | RoutingRuleSet | WebhookCreate | NoticeRead => "吹哨报到",
+            | RoutingRuleSet | WebhookCreate | WebhookTest | NoticeRead => "吹哨报到",
         }
     }
 
@@ -531,6 +535,7 @@ impl Action {
             Action::DepartmentMember => "部门人员",
             Action::RoutingRuleSet => "设置派单规则",
             Action::WebhookCreate => "设置消息推送",
+            Action::WebhookTest => "发送测试消息",
             Action::NoticeRead => "阅读通知",
             Action::MonitoringCreate => "建立隔离或健康监测",
             Action::MonitoringFollowup => "隔离随访",

@@ -170,6 +170,38 @@ pub fn mask_phone(s: &str) -> String {
         + &chars[chars.len() - 4..].iter().collect::<String>()
 }
 
+/// Masks every ID number (18 characters, or the old 15 digits) and mainland mobile number (11
+/// digits from 1) standing in free text, as [`mask_id`] and [`mask_phone`] do: what a message
+/// leaving the platform carries of what a person typed.
+pub fn mask_in_text(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_ascii_alphanumeric()) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && chars[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j - i == 17 && j < chars.len() && matches!(chars[j], 'X' | 'x') {
+            j += 1;
+        }
+        let run: String = chars[i..j].iter().collect();
+        let standalone = j == chars.len() || !chars[j].is_ascii_alphanumeric();
+        match run.len() {
+            18 | 15 if standalone => out.push_str(&mask_id(&run)),
+            11 if standalone && run.starts_with('1') => out.push_str(&mask_phone(&run)),
+            _ => out.push_str(&run),
+        }
+        i = j;
+    }
+    out
+}
+
 /// Checks a mainland mobile or fixed-line number: 7 to 20 digits, `-` and `+` allowed.
 pub fn validate_phone(raw: &str) -> Result<String, String> {
     let s = raw.trim();
@@ -291,5 +323,20 @@ mod tests {
         assert!(!format!("{id:?}").contains("19491231"));
         assert!(validate_phone("0977-8221234").is_ok());
         assert!(validate_phone("abc").is_err());
+    }
+
+    #[test]
+    fn masks_numbers_in_text() {
+        let t = mask_in_text("张三 11010519491231002X，电话13897001234；工单 12 号，2020-02-27");
+        assert_eq!(
+            t,
+            "张三 110105********002X，电话138****1234；工单 12 号，2020-02-27"
+        );
+        // A longer run of digits is not a person's number.
+        assert_eq!(mask_in_text("1234567890123456789"), "1234567890123456789");
+        assert_eq!(
+            mask_in_text("身份证632801199001011234"),
+            "身份证632801********1234"
+        );
     }
 }

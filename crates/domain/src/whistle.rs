@@ -98,6 +98,17 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// The kind of robot or gateway a unit's channel speaks to.
+    ChannelKind {
+        Generic => "generic", "通用推送（签名 JSON）";
+        Wecom => "wecom", "企业微信 / 政务微信群机器人";
+        Dingtalk => "dingtalk", "钉钉群机器人";
+        Feishu => "feishu", "飞书群机器人";
+        Sms => "sms", "短信网关";
+    }
+);
+
 impl TicketCategory {
     /// The category a production problem's category maps to.
     pub fn from_problem(code: &str) -> TicketCategory {

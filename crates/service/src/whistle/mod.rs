@@ -13,8 +13,8 @@ use crate::actor::audit_in;
 use crate::actor::commit_audited;
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::whistle::{
-    CallStatus, Deadlines, EscalationReason, RaiserKind, SourceKind, TicketCategory, TicketEvent,
-    TicketKind, TicketStatus,
+    CallStatus, ChannelKind, Deadlines, EscalationReason, RaiserKind, SourceKind, TicketCategory,
+    TicketEvent, TicketKind, TicketStatus,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -29,6 +29,7 @@ mod routing;
 mod tickets;
 mod views;
 
+pub mod channels;
 pub mod escalation;
 pub mod webhook;
 
@@ -42,6 +43,9 @@ pub struct WhistleSettings {
     pub max_attachment_bytes: usize,
     /// Attempts at a webhook delivery before it is given up.
     pub webhook_max_attempts: u32,
+    /// The platform's address as cadres open it (`https://dualtrack.example.gov.cn`): the
+    /// links in messages start with it. Empty: links are paths only.
+    pub public_url: String,
 }
 
 /// Attachments up to 5 MiB unless set otherwise.
@@ -56,6 +60,7 @@ impl Default for WhistleSettings {
             deadlines: Deadlines::default(),
             max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
             webhook_max_attempts: 8,
+            public_url: String::new(),
         }
     }
 }
@@ -390,10 +395,32 @@ pub struct WebhookInput {
     pub jurisdiction_code: String,
     /// 部门编号：推送发给该部门的通知（与区划二选一，填部门时区划为部门所在）
     pub department_id: Option<i64>,
-    /// 接收地址 http://…（内网）
+    /// 接收地址 http://…（内网）；企业微信/政务微信填服务器地址（如 https://qyapi.weixin.qq.com），
+    /// 钉钉、飞书填机器人的 Webhook 地址
     pub url: String,
-    /// 签名密钥（至少 16 个字符），用于 X-Dualtrack-Signature
+    /// 签名密钥（16 到 200 个字符）：通用 Webhook 与短信网关的 X-Dualtrack-Signature 密钥，
+    /// 钉钉、飞书机器人的加签密钥，企业微信机器人的 key
     pub secret: String,
+    /// 渠道：generic 通用 Webhook / wecom 企业微信、政务微信 / dingtalk 钉钉 / feishu 飞书 /
+    /// sms 短信网关（默认 generic）
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// 推送的事件（逗号分隔，如 raised,escalated；空为全部）
+    #[serde(default)]
+    pub events: Option<String>,
+    /// 提醒谁：手机号或账号（逗号分隔）；短信渠道为收信手机号
+    #[serde(default)]
+    pub mentions: Option<String>,
+    /// 短信签名（短信渠道必填）
+    #[serde(default)]
+    pub sms_signature: Option<String>,
+    /// 短信模板：事件=模板号，逗号分隔；事件写代码或名称，汇总（digest）用于多条合并，其他（default）
+    /// 用于未列出的事件（如 吹哨=100231,升级督办=100232,汇总=100239,其他=100230）
+    #[serde(default)]
+    pub sms_templates: Option<String>,
+    /// 每分钟至多发送几条（企业微信、钉钉机器人至多 20；默认 20）
+    #[serde(default)]
+    pub per_minute: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -405,6 +432,15 @@ pub struct WebhookView {
     pub department_name: Option<String>,
     pub url: String,
     pub active: bool,
+    pub kind: ChannelKind,
+    pub kind_name: String,
+    /// 推送的事件代码（空为全部）
+    pub events: String,
+    /// 推送的事件名称（、分隔；空为全部）
+    pub event_names: String,
+    /// 提醒谁（手机号已脱敏）
+    pub mentions: String,
+    pub per_minute: i32,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -419,6 +455,19 @@ pub struct DeliveryView {
     pub last_error: Option<String>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// 随哪次发送送出，那次发送合并了几条（大于 1 为汇总消息）
+    pub send_id: Option<i64>,
+    pub send_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TestSent {
+    /// 对方已收下
+    pub delivered: bool,
+    /// 对方答复的 HTTP 状态
+    pub status: Option<i32>,
+    /// 未送达的原因
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]

@@ -190,6 +190,21 @@ pub(super) fn hook_view(w: WebhookRow) -> WebhookView {
         department_name: w.department_name,
         url: w.url,
         active: w.active,
+        kind_name: ChannelKind::parse(&w.kind)
+            .unwrap_or(ChannelKind::Generic)
+            .zh()
+            .into(),
+        kind: ChannelKind::parse(&w.kind).unwrap_or(ChannelKind::Generic),
+        event_names: w
+            .events
+            .split(',')
+            .filter_map(TicketEvent::parse)
+            .map(TicketEvent::zh)
+            .collect::<Vec<_>>()
+            .join("、"),
+        events: w.events,
+        mentions: dualtrack_domain::resident_id::mask_in_text(&w.mentions),
+        per_minute: w.per_minute,
     }
 }
 

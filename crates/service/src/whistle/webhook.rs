@@ -13,6 +13,7 @@
 //! up ("failed", kept with its last error). A receiver should treat the delivery id as an
 //! idempotency key: a crash between sending and recording the answer sends it again.
 
+use super::channels;
 use super::views::hook_view;
 use super::*;
 use crate::input::parse_code;
@@ -21,6 +22,7 @@ use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::Duration;
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::role::Permission;
+use dualtrack_domain::whistle::ChannelKind;
 use dualtrack_store::whistle::{self as store, NewWebhook};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -53,78 +55,193 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::seconds(secs.min(3600))
 }
 
+/// The window a channel's rate limit counts requests in.
+pub const RATE_WINDOW: Duration = Duration::seconds(60);
+
 impl App {
-    /// Sends the deliveries due by now (the application's clock). Returns (attempted,
-    /// delivered).
+    /// Sends the deliveries due by now (the application's clock), channel by channel: each
+    /// request carries what waits for the channel (one notice alone, several as a digest, as
+    /// many as the platform's message takes), and a channel gets no more requests than its
+    /// limit in any minute; what the limit holds back waits for the next round. Returns
+    /// (deliveries attempted, deliveries delivered).
     pub async fn deliver_due(&self, client: &reqwest::Client) -> ServiceResult<(u32, u32)> {
-        let now = self.now();
-        let due = store::due_deliveries(&self.db, now, 50).await?;
         let (mut attempted, mut delivered) = (0, 0);
-        for d in due {
-            let wall = crate::clock::wall();
-            if !store::claim_delivery(&self.db, d.id, wall, wall + Duration::seconds(60)).await? {
-                continue;
-            }
-            let Some(hook) = store::webhook(&self.db, d.webhook_id).await? else {
+        for hook_id in store::due_channels(&self.db, self.now()).await? {
+            let Some(hook) = store::webhook(&self.db, hook_id).await? else {
                 continue;
             };
-            attempted += 1;
-            let ts = wall.timestamp();
-            let event = serde_json::from_str::<serde_json::Value>(&d.body)
-                .ok()
-                .and_then(|v| v["event"].as_str().map(str::to_string))
-                .unwrap_or_default();
-            let sent = client
-                .post(&hook.url)
-                .header("content-type", "application/json; charset=utf-8")
-                .header(
-                    "x-dualtrack-signature",
-                    signature(&hook.secret, ts, &d.body),
-                )
-                .header("x-dualtrack-timestamp", ts.to_string())
-                .header("x-dualtrack-event", event)
-                .header("x-dualtrack-delivery", d.id.to_string())
-                .body(d.body.clone())
-                .send()
-                .await;
-            let (code, error) = match sent {
-                Ok(r) if r.status().is_success() => (Some(i32::from(r.status().as_u16())), None),
-                Ok(r) => (
-                    Some(i32::from(r.status().as_u16())),
-                    Some(format!("接收方答复 {}", r.status())),
-                ),
-                Err(e) => (None, Some(format!("发送失败：{e}"))),
-            };
+            let (a, d) = self.deliver_to(client, &hook).await?;
+            attempted += a;
+            delivered += d;
+        }
+        Ok((attempted, delivered))
+    }
+
+    async fn deliver_to(
+        &self,
+        client: &reqwest::Client,
+        hook: &store::WebhookRow,
+    ) -> ServiceResult<(u32, u32)> {
+        let kind = ChannelKind::parse(&hook.kind).unwrap_or(ChannelKind::Generic);
+        let base = self.whistle.public_url.clone();
+        let (mut attempted, mut delivered) = (0, 0);
+        loop {
             let now = self.now();
-            match error {
-                None => {
-                    delivered += 1;
-                    store::finish_attempt(&self.db, d.id, "delivered", code, None, now, Some(now))
+            let used = store::sends_since(&self.db, hook.id, now - RATE_WINDOW).await?;
+            if used >= i64::from(hook.per_minute.max(1)) {
+                break;
+            }
+            let due = store::due_deliveries(&self.db, hook.id, now, 200).await?;
+            let mut items = Vec::new();
+            let wall = crate::clock::wall();
+            for d in &due {
+                if store::claim_delivery(&self.db, d.id, wall, wall + Duration::seconds(60)).await?
+                {
+                    items.push((d.attempts, channels::Item::from_body(d.id, &d.body)));
+                }
+            }
+            if items.is_empty() {
+                break;
+            }
+            let queue: Vec<channels::Item> = items.iter().map(|(_, i)| i.clone()).collect();
+            let n = channels::take_for_one_message(kind, &queue, &base);
+            let (code, error) = send(client, hook, &queue[..n], &base).await;
+            let now = self.now();
+            let mut tx = self.db.begin().await?;
+            let send_id =
+                store::record_send(&mut tx, hook.id, now, n as i32, error.is_none()).await?;
+            tx.commit().await?;
+            for (attempts, item) in &items[..n] {
+                attempted += 1;
+                match &error {
+                    None => {
+                        delivered += 1;
+                        store::finish_attempt(
+                            &self.db,
+                            item.delivery_id,
+                            send_id,
+                            "delivered",
+                            code,
+                            None,
+                            now,
+                            Some(now),
+                        )
                         .await?;
+                    }
+                    Some(err) => {
+                        let give_up = (attempts + 1) as u32 >= self.whistle.webhook_max_attempts;
+                        let status = if give_up { "failed" } else { "pending" };
+                        tracing::warn!(delivery = item.delivery_id, attempts, error = %err, "channel delivery failed");
+                        store::finish_attempt(
+                            &self.db,
+                            item.delivery_id,
+                            send_id,
+                            status,
+                            code,
+                            Some(err),
+                            now + backoff(*attempts),
+                            None,
+                        )
+                        .await?;
+                    }
                 }
-                Some(err) => {
-                    let attempts = d.attempts + 1;
-                    let give_up = attempts as u32 >= self.whistle.webhook_max_attempts;
-                    let status = if give_up { "failed" } else { "pending" };
-                    tracing::warn!(delivery = d.id, attempts, error = %err, "webhook delivery failed");
-                    store::finish_attempt(
-                        &self.db,
-                        d.id,
-                        status,
-                        code,
-                        Some(&err),
-                        now + backoff(d.attempts),
-                        None,
-                    )
-                    .await?;
-                }
+            }
+            // The ones claimed but not carried wait for the next request.
+            for (_, item) in &items[n..] {
+                store::release_delivery(&self.db, item.delivery_id).await?;
+            }
+            if error.is_some() {
+                break;
             }
         }
         Ok((attempted, delivered))
     }
 }
 
+/// Sends one request carrying `items` to a channel: the answer's status and, unless the
+/// platform took it, why not.
+async fn send(
+    client: &reqwest::Client,
+    hook: &store::WebhookRow,
+    items: &[channels::Item],
+    base: &str,
+) -> (Option<i32>, Option<String>) {
+    let out = channels::render(hook, items, base, crate::clock::wall().timestamp_millis());
+    let mut req = client.post(&out.url).body(out.body);
+    for (k, v) in &out.headers {
+        req = req.header(*k, v);
+    }
+    match req.send().await {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let answer = r.text().await.unwrap_or_default();
+            (
+                Some(i32::from(status)),
+                channels::taken(status, &answer).err(),
+            )
+        }
+        Err(e) => (None, Some(failure(&e))),
+    }
+}
+
+/// Why a request got no answer, in words that carry neither the address (a robot's key or
+/// signature is in it) nor the library's English.
+fn failure(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "接收方 10 秒内未答复".into()
+    } else if e.is_connect() {
+        "连接不上接收方（地址或网络不通）".into()
+    } else {
+        "发送失败（请求未完成）".into()
+    }
+}
+
 impl App {
+    /// Sends a test message to a channel now ("发送测试消息"), within its per-minute limit,
+    /// and says how the platform answered.
+    pub async fn test_webhook(
+        &self,
+        actor: &Actor,
+        client: &reqwest::Client,
+        id: i64,
+    ) -> ServiceResult<TestSent> {
+        let hook = self.own_webhook(actor, id).await?;
+        let now = self.now();
+        if store::sends_since(&self.db, hook.id, now - RATE_WINDOW).await?
+            >= i64::from(hook.per_minute.max(1))
+        {
+            return Err(ServiceError::conflict(
+                "per_minute",
+                format!(
+                    "该渠道这一分钟已发送 {} 条，达到上限，请稍后再试",
+                    hook.per_minute
+                ),
+            ));
+        }
+        let item = channels::Item::test(&hook.name, &actor.display_name);
+        let (status, error) = send(client, &hook, &[item], &self.whistle.public_url).await;
+        let mut tx = self.db.begin().await?;
+        store::record_send(&mut tx, hook.id, now, 1, error.is_none()).await?;
+        let audit = actor.audit(
+            Action::WebhookTest,
+            if error.is_none() {
+                Outcome::Success
+            } else {
+                Outcome::Failure
+            },
+            "消息推送",
+            id.to_string(),
+            Some(hook.jurisdiction_code.clone()),
+            error.clone().unwrap_or_else(|| "已送达".into()),
+        );
+        commit_audited(tx, &audit).await?;
+        Ok(TestSent {
+            delivered: error.is_none(),
+            status,
+            error,
+        })
+    }
+
     pub async fn create_webhook(
         &self,
         actor: &Actor,
@@ -134,16 +251,6 @@ impl App {
             .await?;
         let name = text("name", "名称", &input.name, 50)?;
         let url = text("url", "接收地址", &input.url, 500)?;
-        let lower = url.to_lowercase();
-        if !lower.starts_with("http://") {
-            return Err(ServiceError::invalid(
-                "url",
-                "接收地址应以 http:// 开头（平台部署于政务内网，推送到内网的消息机器人或网关）",
-            ));
-        }
-        if url.chars().any(char::is_whitespace) || url.len() < 12 {
-            return Err(ServiceError::invalid("url", "接收地址无效"));
-        }
         let secret = input.secret.trim().to_string();
         if secret.chars().count() < 16 || secret.chars().count() > 200 {
             return Err(ServiceError::invalid(
@@ -151,6 +258,7 @@ impl App {
                 "签名密钥应为 16 到 200 个字符",
             ));
         }
+        let fields = channel_fields(input, &url)?;
         let code = match input.department_id {
             Some(d) => {
                 let row = store::department(&self.db, d).await?;
@@ -172,6 +280,12 @@ impl App {
             url,
             secret,
             created_by: actor.username.clone(),
+            kind: fields.kind.as_str().into(),
+            events: fields.events,
+            mentions: fields.mentions,
+            sms_signature: fields.sms_signature,
+            sms_templates: fields.sms_templates,
+            per_minute: fields.per_minute,
         };
         let mut tx = self.db.begin().await?;
         let id = store::insert_webhook(&mut tx, &w, now).await?;
@@ -181,7 +295,7 @@ impl App {
             "消息推送",
             id.to_string(),
             Some(code.to_string()),
-            format!("{} → {}", w.name, w.url),
+            format!("{}（{}）→ {}", w.name, fields.kind.zh(), w.url),
         );
         commit_audited(tx, &audit).await?;
         let row = store::webhook(&self.db, id)
@@ -200,11 +314,13 @@ impl App {
             .collect())
     }
 
-    pub async fn webhook_deliveries(
-        &self,
-        actor: &Actor,
-        id: i64,
-    ) -> ServiceResult<Vec<DeliveryView>> {
+    /// One channel of the caller's subtree.
+    pub async fn webhook(&self, actor: &Actor, id: i64) -> ServiceResult<WebhookView> {
+        Ok(hook_view(self.own_webhook(actor, id).await?))
+    }
+
+    /// A channel the caller manages, within its subtree.
+    async fn own_webhook(&self, actor: &Actor, id: i64) -> ServiceResult<store::WebhookRow> {
         self.require(
             actor,
             Permission::ManageWhistle,
@@ -214,7 +330,15 @@ impl App {
         .await?;
         let w = store::webhook(&self.db, id).await?;
         self.own(actor, "消息推送", id, w, |r| &r.jurisdiction_code)
-            .await?;
+            .await
+    }
+
+    pub async fn webhook_deliveries(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<Vec<DeliveryView>> {
+        self.own_webhook(actor, id).await?;
         Ok(store::deliveries(&self.db, id, 200)
             .await?
             .into_iter()
@@ -228,9 +352,128 @@ impl App {
                 last_error: d.last_error,
                 delivered_at: d.delivered_at,
                 created_at: d.created_at,
+                send_id: d.send_id,
+                send_items: d.send_items,
             })
             .collect())
     }
+}
+
+/// A channel's settings past their checks.
+struct ChannelFields {
+    kind: ChannelKind,
+    events: String,
+    mentions: String,
+    sms_signature: String,
+    sms_templates: String,
+    per_minute: i32,
+}
+
+fn channel_fields(input: &WebhookInput, url: &str) -> ServiceResult<ChannelFields> {
+    let kind = match crate::input::trimmed(&input.kind) {
+        None => ChannelKind::Generic,
+        Some(k) => ChannelKind::parse(k).ok_or_else(|| {
+            let names: Vec<String> = ChannelKind::choices()
+                .iter()
+                .map(|(c, n)| format!("{c} {n}"))
+                .collect();
+            ServiceError::invalid("kind", format!("渠道应为：{}", names.join("、")))
+        })?,
+    };
+    if !url.to_lowercase().starts_with("http://") {
+        return Err(ServiceError::invalid(
+            "url",
+            "接收地址应以 http:// 开头（平台部署于政务内网，推送到内网的消息机器人或网关）",
+        ));
+    }
+    if url.chars().any(char::is_whitespace) || url.len() < 12 {
+        return Err(ServiceError::invalid("url", "接收地址无效"));
+    }
+    if kind == ChannelKind::Wecom && url.contains('?') {
+        return Err(ServiceError::invalid(
+            "url",
+            "企业微信、政务微信机器人的接收地址只填服务器地址（如 http://10.1.1.1:8080），机器人的 key 填在签名密钥",
+        ));
+    }
+    let events = crate::input::trimmed(&input.events).unwrap_or_default();
+    let mut kept = Vec::new();
+    for e in events
+        .split([',', '，'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let ev = TicketEvent::parse(e).ok_or_else(|| {
+            ServiceError::invalid(
+                "events",
+                format!("没有事件“{e}”：事件应为 raised、accepted、escalated 等"),
+            )
+        })?;
+        kept.push(ev.as_str());
+    }
+    let mentions = crate::input::trimmed(&input.mentions).unwrap_or_default();
+    let names: Vec<&str> = mentions
+        .split([',', '，', ' '])
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .collect();
+    let is_mobile =
+        |m: &&str| m.len() == 11 && m.starts_with('1') && m.bytes().all(|b| b.is_ascii_digit());
+    if names.len() > 20
+        || names.iter().any(|m| {
+            m.len() > 64
+                || !m
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.@".contains(c))
+        })
+    {
+        return Err(ServiceError::invalid(
+            "mentions",
+            "提醒的人应为手机号或账号，逗号分隔，至多 20 个",
+        ));
+    }
+    let sms_signature = crate::input::trimmed(&input.sms_signature).unwrap_or_default();
+    let sms_templates = crate::input::trimmed(&input.sms_templates).unwrap_or_default();
+    if kind == ChannelKind::Sms {
+        if sms_signature.is_empty() || sms_signature.chars().count() > 20 {
+            return Err(ServiceError::invalid(
+                "sms_signature",
+                "短信渠道须填短信签名（至多 20 个字）",
+            ));
+        }
+        if channels::template_for(sms_templates, "default").is_empty()
+            && channels::template_for(sms_templates, "digest").is_empty()
+        {
+            return Err(ServiceError::invalid(
+                "sms_templates",
+                "短信渠道须填模板号，如 吹哨=100231,汇总=100239,其他=100230（汇总与其他至少其一）",
+            ));
+        }
+        if !names.iter().any(is_mobile) {
+            return Err(ServiceError::invalid(
+                "mentions",
+                "短信渠道须填收信的手机号",
+            ));
+        }
+    }
+    let ceiling = match kind {
+        ChannelKind::Wecom | ChannelKind::Dingtalk => 20,
+        _ => 600,
+    };
+    let per_minute = input.per_minute.unwrap_or(20);
+    if !(1..=ceiling).contains(&per_minute) {
+        return Err(ServiceError::invalid(
+            "per_minute",
+            format!("每分钟发送条数应为 1 到 {ceiling}"),
+        ));
+    }
+    Ok(ChannelFields {
+        kind,
+        events: kept.join(","),
+        mentions: names.join(","),
+        sms_signature: sms_signature.to_string(),
+        sms_templates: sms_templates.to_string(),
+        per_minute: per_minute as i32,
+    })
 }
 
 #[cfg(test)]

@@ -42,8 +42,9 @@ pub async fn insert_notice(
             .bind(&n.jurisdiction_code).bind(&n.place_code).bind(at).fetch_one(&mut *x).await?;
         let hooks: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM webhooks WHERE active AND ((department_id IS NOT NULL AND department_id = $1) \
-             OR (department_id IS NULL AND jurisdiction_code = $2)) ORDER BY id")
-            .bind(n.department_id).bind(&n.jurisdiction_code).fetch_all(&mut *x).await?;
+             OR (department_id IS NULL AND jurisdiction_code = $2)) \
+             AND (events = '' OR ',' || events || ',' LIKE '%,' || $3 || ',%') ORDER BY id")
+            .bind(n.department_id).bind(&n.jurisdiction_code).bind(&n.event).fetch_all(&mut *x).await?;
         if !hooks.is_empty() {
             let text = body(id);
             for h in hooks {
@@ -124,19 +125,28 @@ row_and_new! {
         pub name: String,
         pub url: String,
         pub secret: String,
+        pub kind: String,
+        pub events: String,
+        pub mentions: String,
+        pub sms_signature: String,
+        pub sms_templates: String,
+        pub per_minute: i32,
     }
 }
 
 const HOOK_SELECT: &str =
     "SELECT w.id, w.jurisdiction_code, w.department_id, d.name AS department_name, w.name, w.url, \
-     w.secret, w.active FROM webhooks w LEFT JOIN departments d ON d.id = w.department_id";
+     w.secret, w.active, w.kind, w.events, w.mentions, w.sms_signature, w.sms_templates, w.per_minute \
+     FROM webhooks w LEFT JOIN departments d ON d.id = w.department_id";
 
 pub async fn insert_webhook(tx: &mut Tx, w: &NewWebhook, at: DateTime<Utc>) -> Result<i64> {
     Ok(on_tx!(tx, x => sqlx::query_scalar(
-        "INSERT INTO webhooks (jurisdiction_code, department_id, name, url, secret, active, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7) RETURNING id")
+        "INSERT INTO webhooks (jurisdiction_code, department_id, name, url, secret, active, created_by, created_at, \
+         kind, events, mentions, sms_signature, sms_templates, per_minute) \
+         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id")
         .bind(&w.jurisdiction_code).bind(w.department_id).bind(&w.name).bind(&w.url).bind(&w.secret)
-        .bind(&w.created_by).bind(at).fetch_one(&mut *x).await?))
+        .bind(&w.created_by).bind(at).bind(&w.kind).bind(&w.events).bind(&w.mentions)
+        .bind(&w.sms_signature).bind(&w.sms_templates).bind(w.per_minute).fetch_one(&mut *x).await?))
 }
 
 pub async fn webhook(db: &Db, id: i64) -> Result<Option<WebhookRow>> {
@@ -167,27 +177,65 @@ pub struct DeliveryRow {
     pub last_error: Option<String>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The request that carried it, and how many deliveries that request carried.
+    pub send_id: Option<i64>,
+    pub send_items: Option<i32>,
 }
 
 const DELIVERY_SELECT: &str =
-    "SELECT id, webhook_id, notice_id, body, status, attempts, next_attempt_at, last_status, \
-     last_error, delivered_at, created_at FROM webhook_deliveries";
+    "SELECT d.id, d.webhook_id, d.notice_id, d.body, d.status, d.attempts, d.next_attempt_at, d.last_status, \
+     d.last_error, d.delivered_at, d.created_at, d.send_id, s.items AS send_items \
+     FROM webhook_deliveries d LEFT JOIN channel_sends s ON s.id = d.send_id";
 
 pub async fn deliveries(db: &Db, webhook_id: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
-    let sql = format!("{DELIVERY_SELECT} WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2");
+    let sql = format!("{DELIVERY_SELECT} WHERE d.webhook_id = $1 ORDER BY d.id DESC LIMIT $2");
     Ok(
         on_db!(db, p => sqlx::query_as::<_, DeliveryRow>(&sql).bind(webhook_id).bind(limit).fetch_all(p).await?),
     )
 }
 
-/// Pending deliveries due by `now`, the oldest first.
-pub async fn due_deliveries(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<DeliveryRow>> {
+/// The channels with deliveries pending and due by `now`.
+pub async fn due_channels(db: &Db, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    Ok(on_db!(db, p => sqlx::query_scalar(
+        "SELECT DISTINCT webhook_id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
+         ORDER BY webhook_id")
+        .bind(now).fetch_all(p).await?))
+}
+
+/// A channel's pending deliveries due by `now`, the oldest first.
+pub async fn due_deliveries(
+    db: &Db,
+    webhook_id: i64,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<DeliveryRow>> {
     let sql = format!(
-        "{DELIVERY_SELECT} WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
+        "{DELIVERY_SELECT} WHERE d.webhook_id = $1 AND d.status = 'pending' AND d.next_attempt_at <= $2 \
+         ORDER BY d.next_attempt_at, d.id LIMIT $3"
     );
     Ok(
-        on_db!(db, p => sqlx::query_as::<_, DeliveryRow>(&sql).bind(now).bind(limit).fetch_all(p).await?),
+        on_db!(db, p => sqlx::query_as::<_, DeliveryRow>(&sql).bind(webhook_id).bind(now).bind(limit).fetch_all(p).await?),
     )
+}
+
+/// How many requests were made to a channel after `since` (the start of its rate window).
+pub async fn sends_since(db: &Db, webhook_id: i64, since: DateTime<Utc>) -> Result<i64> {
+    Ok(on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM channel_sends WHERE webhook_id = $1 AND sent_at > $2")
+        .bind(webhook_id).bind(since).fetch_one(p).await?))
+}
+
+/// Records a request made to a channel carrying `items` deliveries.
+pub async fn record_send(
+    tx: &mut Tx,
+    webhook_id: i64,
+    at: DateTime<Utc>,
+    items: i32,
+    ok: bool,
+) -> Result<i64> {
+    Ok(on_tx!(tx, x => sqlx::query_scalar(
+        "INSERT INTO channel_sends (webhook_id, sent_at, items, ok) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(webhook_id).bind(at).bind(items).bind(ok).fetch_one(&mut *x).await?))
 }
 
 /// Takes a delivery for one attempt: only one instance gets it until `until` (wall time).
@@ -203,10 +251,19 @@ pub async fn claim_delivery(
         .bind(id).bind(wall_now).bind(until).execute(p).await?.rows_affected() == 1))
 }
 
+/// Gives a claimed delivery back, unattempted.
+pub async fn release_delivery(db: &Db, id: i64) -> Result<()> {
+    on_db!(db, p => sqlx::query("UPDATE webhook_deliveries SET lease_until = NULL WHERE id = $1")
+        .bind(id).execute(p).await.map(|_| ())?);
+    Ok(())
+}
+
 /// Records the outcome of an attempt: delivered, or the next attempt (or given up).
+#[allow(clippy::too_many_arguments)]
 pub async fn finish_attempt(
     db: &Db,
     id: i64,
+    send_id: i64,
     status: &str,
     http_status: Option<i32>,
     error: Option<&str>,
@@ -215,8 +272,8 @@ pub async fn finish_attempt(
 ) -> Result<()> {
     on_db!(db, p => sqlx::query(
         "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, last_status = $3, last_error = $4, \
-         next_attempt_at = $5, delivered_at = $6, lease_until = NULL WHERE id = $1")
-        .bind(id).bind(status).bind(http_status).bind(error).bind(next_attempt_at).bind(delivered_at)
+         next_attempt_at = $5, delivered_at = $6, lease_until = NULL, send_id = $7 WHERE id = $1")
+        .bind(id).bind(status).bind(http_status).bind(error).bind(next_attempt_at).bind(delivered_at).bind(send_id)
         .execute(p).await.map(|_| ())?);
     Ok(())
 }

@@ -237,6 +237,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(whistle::read_notice))
         .routes(routes!(whistle::webhooks, whistle::create_webhook))
         .routes(routes!(whistle::deliveries))
+        .routes(routes!(whistle::test_webhook))
         .routes(routes!(whistle::figures))
         .merge(
             OpenApiRouter::new()

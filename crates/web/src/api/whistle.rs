@@ -12,8 +12,8 @@ use axum::Json;
 use dualtrack_service::whistle::{
     AcceptInput, AttachQuery, AttachmentView, ConfirmInput, DeliveryView, DepartmentDetail,
     DepartmentInput, DepartmentView, Inbox, InboxQuery, MemberInput, NoticeView, RejectInput,
-    ResolveInput, RouteQuery, Routing, RuleInput, RuleView, TicketDetail, TicketInput, TicketView,
-    TicketsQuery, WebhookInput, WebhookView, WhistleFigures, WhistleFiguresQuery,
+    ResolveInput, RouteQuery, Routing, RuleInput, RuleView, TestSent, TicketDetail, TicketInput,
+    TicketView, TicketsQuery, WebhookInput, WebhookView, WhistleFigures, WhistleFiguresQuery,
 };
 
 /// The body limit of the attachment route: the configured limit is checked by the service
@@ -373,6 +373,22 @@ pub async fn deliveries(
 ) -> Result<Json<Vec<DeliveryView>>, ApiError> {
     Ok(Json(
         st.app.webhook_deliveries(&actor, parse_id(&id)?).await?,
+    ))
+}
+
+/// 发送测试消息：立即按渠道的格式发一条测试消息（计入每分钟上限），返回对方是否收下
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/test", tag = "whistle", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "推送编号")),
+    responses((status = 200, body = TestSent), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn test_webhook(
+    State(st): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<TestSent>, ApiError> {
+    let client = dualtrack_service::whistle::webhook::client();
+    Ok(Json(
+        st.app.test_webhook(&actor, &client, parse_id(&id)?).await?,
     ))
 }
 

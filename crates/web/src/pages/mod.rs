@@ -208,6 +208,8 @@ pub fn routes() -> Router<AppState> {
         .route("/whistle/members", post(whistle::add_member))
         .route("/whistle/rules", post(whistle::set_rule))
         .route("/whistle/webhooks", post(whistle::create_webhook))
+        .route("/whistle/webhooks/{id}", get(whistle::channel))
+        .route("/whistle/webhooks/{id}/test", post(whistle::send_test))
         .route("/applications", get(applications::list))
         .route("/applications/{id}/approve", post(applications::approve))
         .route("/applications/{id}/decline", post(applications::decline))

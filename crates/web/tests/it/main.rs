@@ -13,6 +13,7 @@ mod audit_chain;
 mod auth;
 mod briefing_word;
 mod campaign_pages;
+mod channels;
 mod checkpoints;
 mod command;
 mod contract;

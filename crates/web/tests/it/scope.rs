@@ -1755,7 +1755,9 @@ fn whistle_case(method: &str, route: &str, w: &WhistleVictims) -> Case {
             route,
             json!({"name": "越权推送", "jurisdiction_code": DELINGHA, "url": "http://127.0.0.1:9/x", "secret": "0123456789abcdef"}),
         ),
-        ("get", "/api/v1/webhooks/{id}/deliveries") => op(at(route, w.webhook)),
+        ("get", "/api/v1/webhooks/{id}/deliveries") | ("post", "/api/v1/webhooks/{id}/test") => {
+            op(at(route, w.webhook))
+        }
         _ => panic!("no scope case for {method} {route}: add one to tests/it/scope.rs"),
     }
 }
@@ -1776,6 +1778,7 @@ async fn whistle_pages(t: &TestApp, op: &mut Browser<'_>, w: &WhistleVictims) {
     for path in [
         format!("/tickets/{}", w.ticket),
         format!("/attachments/{}", w.attachment),
+        format!("/whistle/webhooks/{}", w.webhook),
     ] {
         assert_eq!(op.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
@@ -1808,6 +1811,7 @@ async fn whistle_pages(t: &TestApp, op: &mut Browser<'_>, w: &WhistleVictims) {
             ],
         ),
         (format!("/inbox/{}/read", w.notice), vec![]),
+        (format!("/whistle/webhooks/{}/test", w.webhook), vec![]),
     ] {
         let r = op.post(&path, &fields, true).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);

@@ -13,15 +13,15 @@ use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 
-const GRID: &str = "632801001001001";
+pub(crate) const GRID: &str = "632801001001001";
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2020, 3, 20, 2, 0, 0)
         .single()
         .expect("valid")
 }
 
-async fn dept(t: &TestApp, name: &str) -> i64 {
+pub(crate) async fn dept(t: &TestApp, name: &str) -> i64 {
     let tok = t.token("haixi_leader").await;
     let r = t.get_ok("/api/v1/departments", &tok).await;
     r.json()
@@ -31,13 +31,13 @@ async fn dept(t: &TestApp, name: &str) -> i64 {
         .unwrap_or_else(|| panic!("department {name}"))
 }
 
-async fn raise(t: &TestApp, tok: &str, body: Value) -> Value {
+pub(crate) async fn raise(t: &TestApp, tok: &str, body: Value) -> Value {
     let r = t.post("/api/v1/tickets", tok, body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     r.json()
 }
 
-fn field(r: &common::Resp) -> String {
+pub(crate) fn field(r: &common::Resp) -> String {
     r.error_fields().join(",")
 }
 

@@ -3,12 +3,14 @@
 //! one click from a grid report, a follow-up, an enterprise report or a production
 //! problem), a ticket's page with the report-back, confirmation and attachment forms, the
 //! inbox, the leader's figures, and the page where departments, routing rules and webhooks
-//! are set up.
+//! are set up, with each channel's page of deliveries.
+mod channel;
 mod figures;
 mod inbox;
 mod setup;
 mod tickets;
 
+pub use channel::{channel, send_test};
 pub use figures::figures;
 pub use inbox::{inbox, read};
 pub use setup::{add_member, create_department, create_webhook, set_rule, setup};

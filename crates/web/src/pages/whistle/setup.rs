@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use dualtrack_domain::role::Permission;
-use dualtrack_domain::whistle::TicketCategory;
+use dualtrack_domain::whistle::{ChannelKind, TicketCategory, TicketEvent};
 use dualtrack_service::whistle::{
     DepartmentInput, DepartmentView, MemberInput, RuleInput, RuleView, WebhookInput, WebhookView,
 };
@@ -25,6 +25,8 @@ struct SetupPage {
     rules: Vec<RuleView>,
     hooks: Vec<WebhookView>,
     categories: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    events: Vec<(&'static str, &'static str)>,
     can_manage: bool,
     error: Option<String>,
 }
@@ -46,6 +48,8 @@ async fn setup_page(
             vec![]
         },
         categories: TicketCategory::choices(),
+        kinds: ChannelKind::choices(),
+        events: TicketEvent::choices(),
         can_manage,
         error,
     })
@@ -136,6 +140,14 @@ pub async fn create_webhook(
         department_id: get(&pairs, "department_id").trim().parse().ok(),
         url: get(&pairs, "url").into(),
         secret: get(&pairs, "secret").into(),
+        kind: Some(get(&pairs, "kind").into()),
+        events: Some(all(&pairs, "events").join(",")),
+        mentions: Some(get(&pairs, "mentions").into()),
+        sms_signature: Some(get(&pairs, "sms_signature").into()),
+        sms_templates: Some(get(&pairs, "sms_templates").into()),
+        per_minute: Some(get(&pairs, "per_minute").trim())
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse().unwrap_or(0)),
     };
     let r = st.app.create_webhook(&actor, &input).await;
     saved(&st, &actor, r).await
