@@ -208,7 +208,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 97] = [
+    pub const ALL: [Action; 98] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,

@@ -177,11 +177,17 @@ pub fn confidentiality_section(app: &App, d: &Deployment) -> BriefSection {
     section(
         5,
         "传输：服务器配置证书后自身以 TLS 1.2/1.3 提供服务，国密 TLCP 由部署单位在前端部署国密网关；\
+         存储：旅客、隔离监测对象与登记人员的身份证号、电话、姓名等个人信息以 SM4-GCM 加密存储（每个值随机 nonce，\
+         带密钥标识），按身份证号查找经 HMAC-SM3 盲索引，数据密钥存于数据库之外，dualtrack keys rotate 在线轮换；\
          口令只保存加盐慢哈希（argon2id 或 PBKDF2-HMAC-SM3），会话令牌只保存其 SHA-256；审计密钥存于数据库之外；\
          配置中的数据库口令不打印、不写入日志。",
         format!(
-            "HTTPS：{}；口令哈希：{}；审计密钥：{}。",
+            "HTTPS：{}；个人信息加密：{}；口令哈希：{}；审计密钥：{}。",
             on_off(d.tls),
+            match app.crypto.current_key() {
+                Some(k) => format!("已启用（SM4-GCM，当前密钥 {k}）"),
+                None => "未启用（未配置数据密钥，个人信息以明文存储）".to_string(),
+            },
             app.security.password_scheme.zh(),
             if app.audit_key.is_some() {
                 "已配置（HMAC-SM3）"
@@ -189,7 +195,8 @@ pub fn confidentiality_section(app: &App, d: &Deployment) -> BriefSection {
                 "未配置"
             }
         ),
-        "以浏览器或 openssl s_client 连接服务端口查看证书与协议；查看数据库 users 表口令字段为 $argon2id$ 或 $pbkdf2-sm3$ 开头的哈希串；\
+        "以浏览器或 openssl s_client 连接服务端口查看证书与协议；dualtrack keys status 列出各密钥下的行数，\
+         直接查询 passage_travellers、monitoring_cases、people 表的身份证号字段应为 enc: 开头的密文；查看数据库 users 表口令字段为 $argon2id$ 或 $pbkdf2-sm3$ 开头的哈希串；\
          dualtrack default-config 说明各项设置。",
     )
 }

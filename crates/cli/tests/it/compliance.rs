@@ -49,6 +49,8 @@ async fn the_compliance_document_has_every_control_and_the_values_in_force(engin
     let config = dir.path().join("dt.toml");
     std::fs::write(&config, CONFIG).expect("config");
     let key = dir.path().join("audit.key");
+    let data_key = dir.path().join("data.key");
+    dualtrack_service::crypto::FieldCrypto::load(&data_key, true).expect("a data key made");
     let out = dir.path().join("等保说明.docx");
     let o = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
         .arg("--config")
@@ -56,6 +58,7 @@ async fn the_compliance_document_has_every_control_and_the_values_in_force(engin
         .args(["--db", t.url.as_str(), "compliance", "--out"])
         .arg(&out)
         .env("DUALTRACK_AUDIT_KEY_FILE", &key)
+        .env("DUALTRACK_CRYPTO__KEY_FILE", &data_key)
         .env_remove("DUALTRACK_DB")
         .output()
         .expect("runs");
@@ -73,6 +76,7 @@ async fn the_compliance_document_has_every_control_and_the_values_in_force(engin
         "解除后个人信息保存 45 天",
         "HTTPS：开启",
         "审计密钥：已配置",
+        "个人信息加密：已启用（SM4-GCM，当前密钥 k1）",
     ] {
         assert!(text.contains(value), "{value} in: {text}");
     }
@@ -81,6 +85,8 @@ async fn the_compliance_document_has_every_control_and_the_values_in_force(engin
         .args(["--db", t.url.as_str(), "compliance"])
         .env_remove("DUALTRACK_DB")
         .env_remove("DUALTRACK_AUDIT_KEY_FILE")
+        .env_remove("DUALTRACK_CRYPTO__KEY_FILE")
+        .env_remove("DUALTRACK_DATA_KEY")
         .output()
         .expect("runs");
     let listed = String::from_utf8_lossy(&o.stdout);
@@ -88,6 +94,7 @@ async fn the_compliance_document_has_every_control_and_the_values_in_force(engin
     assert!(listed.contains("审计保存 180 天"), "{listed}");
     assert!(listed.contains("HTTPS：关闭"), "{listed}");
     assert!(listed.contains("argon2id"), "{listed}");
+    assert!(listed.contains("个人信息加密：未启用"), "{listed}");
 }
 
 on_both_engines!(the_compliance_document_has_every_control_and_the_values_in_force);
