@@ -5,7 +5,8 @@ use crate::config::Settings;
 use dualtrack_service::Actor;
 use std::time::Duration;
 
-/// Where the data keys come from, as said at start: `None` when none is configured.
+/// Where the data keys come from, as said at start: `None` when none is configured and no
+/// demo key lies beside the database file.
 pub(crate) fn data_keys(
     settings: &Settings,
 ) -> anyhow::Result<Option<dualtrack_service::crypto::FieldCrypto>> {
@@ -19,7 +20,12 @@ pub(crate) fn data_keys(
     }
     match &settings.crypto.key_file {
         Some(path) => Ok(Some(FieldCrypto::load(path, false)?)),
-        None => Ok(None),
+        // A key the demo made beside its SQLite file: the data under it is readable by
+        // every command on that file, with or without `--demo`.
+        None => match demo_key_file(settings).filter(|p| p.exists()) {
+            Some(path) => Ok(Some(FieldCrypto::load(&path, false)?)),
+            None => Ok(None),
+        },
     }
 }
 

@@ -194,8 +194,9 @@ pub async fn run(
     Ok(())
 }
 
-/// The demo runs encrypted: with no key configured, it makes one beside its database. Any
-/// other server without keys stores personal data unencrypted, and says so loudly.
+/// The demo runs encrypted: with no key configured, it makes one beside its database (which
+/// every later command on that database then uses, see `keys::data_keys`). Any other
+/// server without keys stores personal data unencrypted, and says so loudly.
 fn with_data_keys(
     settings: &Settings,
     app: dualtrack_service::App,
