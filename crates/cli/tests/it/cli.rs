@@ -798,3 +798,28 @@ fn the_help_is_in_chinese() {
         .expect("binary runs");
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("dualtrack "));
 }
+
+/// The demo seals its personal fields under a key it makes beside its database file; every
+/// later command on that file reads them with it, without `--demo` and without a key
+/// configured (before, such a command found no key and could not open the demo's rows).
+#[tokio::test]
+async fn a_demo_key_beside_the_file_is_used_by_later_commands() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let o = dualtrack(&url, &["demo"], &[("DUALTRACK_DATA_KEY", "")], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(dir.path().join("demo.db.data-key").exists());
+    let o = dualtrack(
+        &url,
+        &["keys", "status"],
+        &[("DUALTRACK_DATA_KEY", "")],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("加密：开启；新数据用密钥 k1"), "{out}");
+    assert!(
+        !out.contains("未加密"),
+        "every sealed row is under k1: {out}"
+    );
+}
