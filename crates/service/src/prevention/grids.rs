@@ -70,10 +70,12 @@ impl App {
             .into_iter()
             .map(|m| {
                 let role = decode("grid_members", "role", &m.role, GridRole::parse)?;
+                // A registered person's phone is stored sealed: opened, then masked.
+                let phone = self.crypto.open_opt(m.phone.as_deref())?;
                 Ok(GridMemberView {
                     person_id: m.person_id,
                     name: m.name,
-                    phone: m.phone.as_deref().map(mask_phone),
+                    phone: phone.as_deref().map(mask_phone),
                     role,
                     role_zh: role.zh().into(),
                     joined_on: m.joined_on,

@@ -244,7 +244,38 @@ async fn rotation_under_load_loses_nothing_and_leaves_nothing_under_the_old_key(
     assert!(t.audit_count("keys.reseal").await > 0);
 }
 
+/// A grid's members are registered people, whose phones are sealed: the grid shows them
+/// opened and masked, never the stored ciphertext (they were shown as "enc****…").
+async fn a_grids_members_phones_are_opened_then_masked(engine: Engine) {
+    let t = encrypted(engine, FieldCrypto::from_text(KEYS).expect("keys")).await;
+    let gw = t.token("grid_worker").await;
+    let r = t.get("/api/v1/grids/632801001001001", &gw).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!r.text.contains("enc:"), "no ciphertext shown: {}", r.text);
+    let members = r.json()["members"].as_array().cloned().unwrap_or_default();
+    let phones: Vec<String> = members
+        .iter()
+        .filter_map(|m| m["phone"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        !phones.is_empty(),
+        "the demo grid's members have phones: {}",
+        r.text
+    );
+    for p in phones {
+        let c: Vec<char> = p.chars().collect();
+        assert!(
+            c.len() == 11
+                && c[..3].iter().all(|d| d.is_ascii_digit())
+                && c[3..7].iter().all(|d| *d == '*')
+                && c[7..].iter().all(|d| d.is_ascii_digit()),
+            "a masked mobile number: {p}"
+        );
+    }
+}
+
 on_both_engines!(
+    a_grids_members_phones_are_opened_then_masked,
     raw_tables_hold_no_plaintext_and_the_id_number_still_finds_the_person,
     a_value_under_a_lost_key_is_an_error_naming_the_key,
     rotation_under_load_loses_nothing_and_leaves_nothing_under_the_old_key
