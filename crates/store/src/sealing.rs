@@ -10,6 +10,8 @@ use crate::{on_db, on_tx, Db, Result, Tx};
 #[derive(Debug, Clone, Copy)]
 pub struct Sealed {
     pub table: &'static str,
+    /// What its rows are, in words (for the audit log and the key status).
+    pub zh: &'static str,
     /// The sealed columns (one to three), the ID number among them.
     pub columns: &'static [&'static str],
     /// The ID number column (its blind index is `id_bidx`).
@@ -19,12 +21,14 @@ pub struct Sealed {
 /// Travellers at checkpoints: name, ID number, phone.
 pub const TRAVELLERS: Sealed = Sealed {
     table: "passage_travellers",
+    zh: "卡口旅客",
     columns: &["name", "id_number", "phone"],
     id_number: "id_number",
 };
 /// People under monitoring: name, ID number, phone.
 pub const CASES: Sealed = Sealed {
     table: "monitoring_cases",
+    zh: "隔离监测对象",
     columns: &["name", "id_number", "phone"],
     id_number: "id_number",
 };
@@ -32,6 +36,7 @@ pub const CASES: Sealed = Sealed {
 /// sorted by name).
 pub const PEOPLE: Sealed = Sealed {
     table: "people",
+    zh: "登记人员",
     columns: &["id_number", "phone"],
     id_number: "id_number",
 };

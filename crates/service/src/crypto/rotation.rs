@@ -93,11 +93,11 @@ impl App {
                 Action::KeysReseal,
                 Outcome::Success,
                 "个人信息加密",
-                t.table,
+                t.zh,
                 None,
                 format!(
-                    "{} 第 {}–{} 行中 {n} 行以密钥 {} 重新加密",
-                    t.table,
+                    "{} 第 {}–{} 条中 {n} 条以密钥 {} 重新加密",
+                    t.zh,
                     rows[0].id,
                     last.id,
                     sealer
