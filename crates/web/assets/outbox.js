@@ -228,6 +228,12 @@
     ack: {
       label: "交接接收",
       timeField: "made_at",
+      // A case opened by the acknowledgement is where the grid worker goes on, as without
+      // the outbox.
+      next: function (j) {
+        var c = j && j.handover && j.handover.case_id;
+        return c ? "/monitoring/cases/" + c + "?done=created" : null;
+      },
       body: function (form, ps) {
         var responsible = [];
         for (var i = 1; i <= 5; i++) {
@@ -421,6 +427,9 @@
           rec.id = j && (j.id || ["followup", "ticket", "movement", "handover"].map(function (k) {
             return j[k] && j[k].id;
           }).filter(function (v) { return v; })[0]);
+          // The page the answer leads to, where it depends on the answer.
+          var next = (KINDS[rec.kind] || {}).next;
+          if (next) rec.next = next(j);
           // What was sent is on the server now: the phone keeps only the line of the list.
           delete rec.body; delete rec.fields;
           return put(OUT, rec).then(function () { return "sent"; });
@@ -681,6 +690,10 @@
         // Sent at once: on to the page the form names (with the new record's id when it
         // ends in "=" or names "{id}").
         var done = form.getAttribute("data-done");
+        if (res === "sent" && rec.next) {
+          location.href = rec.next;
+          return;
+        }
         if (res === "sent" && done && (rec.id || !/=$|\{id\}/.test(done))) {
           location.href = /=$/.test(done) ? done + rec.id : done.replace("{id}", rec.id);
           return;
