@@ -96,15 +96,7 @@ pub async fn run(o: DrillOptions) -> anyhow::Result<()> {
                 let n = w * 1_000_000 + k;
                 let key = format!("{run}-{n}");
                 let cp = cps[(n as usize) % cps.len()];
-                let body = serde_json::json!({
-                    "plate": format!("青H{:05}", n % 100_000),
-                    "vehicle_class": "truck",
-                    "origin": "甘肃省敦煌市",
-                    "destination": "632801100",
-                    "reason": "运输物资",
-                    "travellers": [{"name": "马海军", "id_number": crate::load::id_number("620982", n),
-                        "temperature": 36.6, "outcome": "through"}]
-                });
+                let body = crate::load::passage_body(n);
                 // The same registration until it is acknowledged (or the drill ends).
                 while began.elapsed() < Duration::from_secs(secs + 20) {
                     let r = client

@@ -67,7 +67,7 @@ struct Target {
     enterprises: Vec<i64>,
 }
 
-pub(crate) fn id_number(prefix6: &str, n: u64) -> String {
+fn id_number(prefix6: &str, n: u64) -> String {
     let first17 = format!("{prefix6}19800101{:03}", n % 1000);
     let c = check_char(first17.as_bytes()).unwrap_or('0');
     format!("{first17}{c}")
@@ -89,22 +89,27 @@ fn post(
         .body(body.to_string())
 }
 
+/// The n-th benchmark passage: a truck from Dunhuang into Golmud with one traveller.
+pub(crate) fn passage_body(n: u64) -> serde_json::Value {
+    serde_json::json!({
+        "plate": format!("青H{:05}", n % 100_000),
+        "vehicle_class": "truck",
+        "origin": "甘肃省敦煌市",
+        "destination": "632801100",
+        "reason": "运输物资",
+        "travellers": [
+            {"name": "马海军", "id_number": id_number("620982", n), "phone": "13897001234",
+             "temperature": 36.6, "outcome": "through"}
+        ]
+    })
+}
+
 /// The n-th request of the mix: a passage at a Golmud checkpoint or an enterprise's daily
 /// report, each with an idempotency key of its own.
 fn request(client: &reqwest::Client, t: &Target, n: u64) -> reqwest::RequestBuilder {
     if n.is_multiple_of(2) {
         let cp = t.checkpoints[(n as usize / 2) % t.checkpoints.len()];
-        let body = serde_json::json!({
-            "plate": format!("青H{:05}", n % 100_000),
-            "vehicle_class": "truck",
-            "origin": "甘肃省敦煌市",
-            "destination": "632801100",
-            "reason": "运输物资",
-            "travellers": [
-                {"name": "马海军", "id_number": id_number("620982", n), "phone": "13897001234",
-                 "temperature": 36.6, "outcome": "through"}
-            ]
-        });
+        let body = passage_body(n);
         post(
             client,
             format!("{}/api/v1/checkpoints/{cp}/passages", t.base),

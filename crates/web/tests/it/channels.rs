@@ -2,7 +2,7 @@
 //! request each platform documents (URL, signature, body), the @s, the per-minute limit with
 //! digests that never drop a notice, retries until a robot is back, and masking.
 
-use crate::common::{Browser, TestApp};
+use crate::common::{self, Browser, TestApp};
 use crate::whistle::{dept, field, raise, t0, GRID};
 use axum::http::StatusCode;
 use base64::Engine as _;
@@ -56,13 +56,7 @@ async fn robot(fail: usize) -> (String, Inbox) {
             }
         },
     ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = common::serve_on_loopback(app).await;
     (format!("http://{addr}"), got)
 }
 

@@ -522,13 +522,7 @@ async fn receiver(fail: usize) -> (String, Arc<Mutex<Vec<(axum::http::HeaderMap,
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = common::serve_on_loopback(app).await;
     (format!("http://{addr}/hook"), got)
 }
 

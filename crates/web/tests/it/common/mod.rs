@@ -584,3 +584,16 @@ pub async fn enrol<'a>(t: &'a TestApp, user: &str) -> (Browser<'a>, String, Vec<
     assert_eq!(codes.len(), 10, "{}", done.text);
     (b, secret, codes)
 }
+
+/// Serves `app` on a free loopback port, in the background, standing in for a receiver
+/// (a robot, a webhook); its address.
+pub async fn serve_on_loopback(app: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
