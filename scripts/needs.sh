@@ -29,8 +29,8 @@ fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   need "Node.js 与 npm" nodejs npm
 fi
-if ! command -v pgbouncer >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1; then
-  need "PgBouncer 与 HAProxy（多实例故障演练）" pgbouncer haproxy
+if ! command -v pgbouncer >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
+  need "PgBouncer、HAProxy 与 curl（多实例故障演练）" pgbouncer haproxy curl
 fi
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   need "Python 3 的 venv" python3 python3-venv
