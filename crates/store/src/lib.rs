@@ -44,7 +44,7 @@ use sqlx::sqlite::{
 use sqlx::Connection;
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Errors of the storage layer.
@@ -272,7 +272,8 @@ fn checkpoint_in_background(pool: &SqlitePool) {
 /// One round of the background checkpoint: passive checkpoints, each copying what was
 /// written during the one before, until one is quick; then, if the log is long, a restart,
 /// which has little left to copy. A round that does not catch up leaves the restart to a
-/// later one (the log grows meanwhile, the writers are never held for a backlog).
+/// later one (the log grows meanwhile; the writers are held for a backlog only once the
+/// log has run away).
 async fn checkpoint_round(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> {
     for _ in 0..8 {
         let began = std::time::Instant::now();
@@ -314,7 +315,13 @@ const WAL_RESTART_AFTER_PASSIVE: Duration = Duration::from_millis(25);
 /// A log that has grown to several times the size it restarts at is restarted once the
 /// backlog is small, however long the passive checkpoint took: on a busy machine every
 /// checkpoint is slow, and waiting for a quick one would let the log grow without bound.
+/// And a log that has run away (the writers outpace the copying, as a bulk import can) is
+/// restarted whatever is left to copy: the writers then wait while it is copied, which slows
+/// them to the pace of the copying, and the log stays within a bound on disk.
 fn time_to_restart(log: i64, copied: i64, took: Duration) -> bool {
+    if log >= WAL_RESTART_FRAMES * WAL_RUNAWAY {
+        return true;
+    }
     log >= WAL_RESTART_FRAMES
         && log - copied <= WAL_RESTART_BACKLOG
         && (took <= WAL_RESTART_AFTER_PASSIVE || log >= WAL_RESTART_FRAMES * WAL_OVERGROWN)
@@ -322,27 +329,31 @@ fn time_to_restart(log: i64, copied: i64, took: Duration) -> bool {
 
 /// How many times its restart size the log may grow before a slow passive checkpoint no
 /// longer holds its restart back.
-const WAL_OVERGROWN: i64 = 4;
+const WAL_OVERGROWN: i64 = 2;
 
-/// Write transactions on SQLite pass here before they begin; a restart of the log holds it
-/// shut meanwhile, so that it is not starved by a queue of writers (the lock is fair: once
-/// the restart asks, later writers wait behind it). Held only for the moment of passing.
-static WAL_GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+/// How many times its restart size the log may grow before it is restarted whatever is
+/// left to copy (1 GB).
+const WAL_RUNAWAY: i64 = 4;
 
-/// A restarting checkpoint, with no new write transaction let in meanwhile: it waits at
-/// most 100 ms for the writers already in progress and for readers of the log (if they are
-/// not done, the next round tries again): the writers it holds back wait a tenth of a
-/// second at most before it starts.
+/// A restarting checkpoint, in the writers' own queue: it waits its turn behind the
+/// writers that asked before it (a fair lock, so a stream of writers cannot starve it), and
+/// while it holds the turn no write transaction of this process is open. With no writer to
+/// wait for, SQLite copies what the last passive checkpoint left over and syncs the file,
+/// then waits for the readers still reading the log's frames; the next writer starts the
+/// log from its beginning. Readers are waited for [`WAL_RESTART_PATIENCE`] at most: if a
+/// long one is still reading, the turn is given back and a later round tries again (the
+/// log grows meanwhile, and the passive checkpoints keep it copied, so readers do not slow
+/// down).
 async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> {
     let mut c = pool.acquire().await?;
-    let t0 = std::time::Instant::now();
-    let _shut = WAL_GATE.write().await;
     // The waiting is done here, a millisecond at a time, not by SQLite's busy handler,
     // whose sleeps grow to 25, 50 and 100 ms and would hold the writers that much longer
     // than the lock it waits for.
     sqlx::query("PRAGMA busy_timeout = 0")
         .execute(&mut *c)
         .await?;
+    let turn = SQLITE_WRITE_TURNS.lock().await;
+    let held = std::time::Instant::now();
     let mut tries = 0;
     let r = loop {
         tries += 1;
@@ -353,12 +364,15 @@ async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> 
             Ok((busy, _, _)) => *busy != 0,
             Err(e) => is_busy(e),
         };
-        if !busy || t0.elapsed() >= WAL_RESTART_PATIENCE {
-            break r;
+        if !busy || held.elapsed() >= WAL_RESTART_PATIENCE {
+            break r.map(|_| !busy);
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     };
-    tracing::debug!(tries, ms = t0.elapsed().as_millis() as u64, "log restart");
+    drop(turn);
+    let hold = held.elapsed();
+    WAL_RESTARTS.record(hold, matches!(r, Ok(true)));
+    tracing::debug!(tries, ms = hold.as_millis() as u64, "log restart");
     sqlx::query(&format!(
         "PRAGMA busy_timeout = {}",
         BUSY_TIMEOUT.as_millis()
@@ -368,9 +382,51 @@ async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> 
     r.map(|_| ())
 }
 
-/// The longest a restart of the log waits for the writer in progress and the readers of
-/// the log; if they are not done by then, a later round tries again.
-const WAL_RESTART_PATIENCE: Duration = Duration::from_millis(100);
+/// The longest a restart of the log holds the writers' turn while the readers of the log
+/// finish; if they are not done by then, a later round tries again.
+const WAL_RESTART_PATIENCE: Duration = Duration::from_millis(30);
+
+/// What the restarts of the log did in this process: how many, how many gave up waiting
+/// for a reader, and the longest time one held the writers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WalRestarts {
+    pub done: u64,
+    pub given_up: u64,
+    pub longest_hold: Duration,
+}
+
+struct WalRestartCounts {
+    done: AtomicU64,
+    given_up: AtomicU64,
+    longest_hold_us: AtomicU64,
+}
+
+impl WalRestartCounts {
+    fn record(&self, hold: Duration, done: bool) {
+        let counter = if done { &self.done } else { &self.given_up };
+        counter.fetch_add(1, Ordering::Relaxed);
+        self.longest_hold_us
+            .fetch_max(hold.as_micros() as u64, Ordering::Relaxed);
+    }
+}
+
+static WAL_RESTARTS: WalRestartCounts = WalRestartCounts {
+    done: AtomicU64::new(0),
+    given_up: AtomicU64::new(0),
+    longest_hold_us: AtomicU64::new(0),
+};
+
+/// The restarts of the log in this process since the last call (for the benchmarks'
+/// figures, phase by phase).
+pub fn take_wal_restarts() -> WalRestarts {
+    WalRestarts {
+        done: WAL_RESTARTS.done.swap(0, Ordering::Relaxed),
+        given_up: WAL_RESTARTS.given_up.swap(0, Ordering::Relaxed),
+        longest_hold: Duration::from_micros(
+            WAL_RESTARTS.longest_hold_us.swap(0, Ordering::Relaxed),
+        ),
+    }
+}
 
 /// Whether SQLite answered "busy" or "locked".
 fn is_busy(e: &sqlx::Error) -> bool {
@@ -556,7 +612,6 @@ impl Db {
         let begun = match self {
             Db::Sqlite(p) => {
                 let waiting = WaitingWriter::enter();
-                drop(WAL_GATE.read().await);
                 let turn = SQLITE_WRITE_TURNS.lock().await;
                 drop(waiting);
                 let p = p.clone();
@@ -636,7 +691,10 @@ mod tests {
         assert!(!time_to_restart(full - 1, full - 1, quick));
         // A backlog the passive checkpoints have not copied: the restart would copy it all
         // with every writer held.
-        assert!(!time_to_restart(full * 8, full, quick));
+        assert!(!time_to_restart(full * 3, full, quick));
+        // Unless the log has run away: then the writers wait for the copying.
+        let runaway = full * WAL_RUNAWAY;
+        assert!(time_to_restart(runaway, full, Duration::from_millis(400)));
         // A slow passive checkpoint: what was written meanwhile is a backlog too.
         assert!(!time_to_restart(full, full, Duration::from_millis(400)));
         // Unless the log has grown far past its size: on a busy machine every checkpoint is
