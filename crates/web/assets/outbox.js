@@ -62,13 +62,39 @@
   }
 
   // ---- the kinds of form ----
+  // The phone's day, as a date field holds it.
+  function phoneDay() { return dayOf(new Date().toISOString()); }
+  function dayOf(iso) {
+    var d = new Date(iso);
+    function p(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate());
+  }
+  // A day field marked data-phone-day (with the server's day when the page was made): the
+  // day the record is for, unless changed. It shows the phone's day (a page kept on the phone
+  // may be days old), and left at it goes empty: the server then takes the day of the
+  // record's phone time, so that a record made before midnight and sent after counts in its
+  // own day.
+  function phoneDays(form) {
+    return Array.prototype.slice.call(form.querySelectorAll("input[data-phone-day]"));
+  }
+  function showPhoneDay(form) {
+    var today = phoneDay();
+    phoneDays(form).forEach(function (d) {
+      if (d.value !== d.getAttribute("data-phone-day")) return;
+      d.value = today;
+      if (d.max && d.max < today) d.max = today;
+    });
+  }
   // The form's fields as the browser would send them (so that a place chosen by name goes
   // as its code: the picker sets it in the form data).
   function pairs(form) {
     var out = [];
+    var today = phoneDay();
+    var dayOfPhone = {};
+    phoneDays(form).forEach(function (d) { if (d.value === today) dayOfPhone[d.name] = true; });
     new FormData(form).forEach(function (value, name) {
       if (name === "csrf_token" || name === "idempotency_key" || typeof value !== "string") return;
-      out.push([name, value]);
+      out.push([name, dayOfPhone[name] ? "" : value]);
     });
     return out;
   }
@@ -98,6 +124,7 @@
     var keep = day ? day.value : "";
     form.reset();
     if (day) day.value = keep;
+    showPhoneDay(form);
   }
 
   // The daily report's form asking to confirm figures found odd (the box required, the
@@ -221,7 +248,7 @@
           screened_on: first(ps, "screened_on").trim()
         };
       },
-      summary: function (body, form) { return optionText(form, "kind") + " · " + body.screened_on; },
+      summary: function (body, form) { return optionText(form, "kind") + " · " + (body.screened_on || phoneDay()); },
       reset: function (form) { resetKeeping(form, "screened_on"); }
     },
     // A hand-over acknowledged, with the measure taken (and its case's place and carers).
@@ -343,7 +370,7 @@
   };
 
   // Puts a record's fields back into its form (rows added as needed), in order by name.
-  function fill(form, kind, ps) {
+  function fill(form, kind, ps, madeAt) {
     var add = document.getElementById("add-traveller");
     var want = kind.rows ? kind.rows(ps) : 0;
     while (add && want > form.querySelectorAll("fieldset.traveller").length) add.click();
@@ -360,6 +387,8 @@
       }
       var i = seen[name] || 0;
       seen[name] = i + 1;
+      // A day left to the phone: the day the record was made.
+      if (els[i] && value === "" && els[i].hasAttribute("data-phone-day")) value = dayOf(madeAt);
       if (els[i]) {
         els[i].value = value;
         els[i].dispatchEvent(new Event("input", { bubbles: true }));
@@ -644,12 +673,13 @@
   function wire(form) {
     var kind = KINDS[form.getAttribute("data-outbox")];
     if (!kind) return;
+    showPhoneDay(form);
     var editing = sessionStorage.getItem("dt-edit");
     if (editing) {
       sessionStorage.removeItem("dt-edit");
       get(OUT, editing).then(function (r) {
         if (!r || !r.fields) return;
-        fill(form, kind, r.fields);
+        fill(form, kind, r.fields, r.made_at);
         form.setAttribute("data-replaces", r.key);
         form.setAttribute("data-made-at", r.made_at);
         if (r.doubts && r.doubts.length && kind.doubts) {
