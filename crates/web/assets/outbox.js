@@ -63,11 +63,12 @@
 
   // ---- the kinds of form ----
   // The phone's day, as a date field holds it.
+  // The day (China Standard Time, as the server counts days) of a time of the phone's
+  // clock, set right by how far it was from the server's when last asked.
   function phoneDay() { return dayOf(new Date().toISOString()); }
   function dayOf(iso) {
-    var d = new Date(iso);
-    function p(n) { return (n < 10 ? "0" : "") + n; }
-    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate());
+    var off = parseInt(localStorage.getItem("dt-clock-offset") || "0", 10) || 0;
+    return new Date(Date.parse(iso) + off + 8 * 3600 * 1000).toISOString().slice(0, 10);
   }
   // A day field marked data-phone-day (with the server's day when the page was made): the
   // day the record is for, unless changed. It shows the phone's day (a page kept on the phone
@@ -412,6 +413,7 @@
         if (!r.ok) throw new Error("session " + r.status);
         return r.json().then(function (s) {
           localStorage.setItem("dt-user", s.user);
+          if (s.now) localStorage.setItem("dt-clock-offset", String(Date.parse(s.now) - Date.now()));
           return s;
         });
       });
@@ -806,7 +808,28 @@
     return "数据同步于 " + (today ? when.slice(6) : when);
   }
   var FORM_NAMES = [[/\/passage$/, "通行登记"], [/^\/tickets\/new$/, "发起吹哨"],
-    [/^\/enterprises\/\d+$/, "企业日报"]];
+    [/^\/enterprises\/\d+$/, "企业日报"], [/^\/supplies\/stores\/\d+$/, "出入库登记"],
+    [/^\/handovers\/\d+$/, "交接接收"]];
+  // A hand-over's kept page (no one's data in it): its person as the waiting list the phone
+  // holds shows them (masked), with the time of that sync.
+  function showKeptHandover() {
+    var box = document.querySelector("[data-kept-handover]");
+    if (!box) return Promise.resolve();
+    var id = box.getAttribute("data-kept-handover");
+    return get(LISTS, user() + ":handovers-pending").then(function (l) {
+      if (!l) return;
+      var holder = el("div");
+      holder.innerHTML = l.html;
+      var a = holder.querySelector("a[href='/handovers/" + id + "']");
+      var li = a && a.closest("li");
+      if (!li) return;
+      var p = el("p", "kept-person");
+      while (li.firstChild) p.appendChild(li.firstChild);
+      box.textContent = "";
+      box.appendChild(p);
+      box.appendChild(el("p", "muted small synced", syncedAt(l.at)));
+    });
+  }
   function showForms() {
     var box = document.getElementById("offline-forms");
     if (!box || !window.caches) return Promise.resolve();
@@ -872,7 +895,7 @@
     var known = navigator.onLine ? session().then(function (s) {
       if (!s.expired) return keepLists();
     }, function () {}) : Promise.resolve();
-    known.then(expireLists).then(trim).then(showLists).then(showForms).then(render).then(function () {
+    known.then(expireLists).then(trim).then(showLists).then(showForms).then(showKeptHandover).then(render).then(function () {
       if (navigator.onLine) syncNow(false);
     });
     window.addEventListener("online", function () { syncNow(true); });
