@@ -195,7 +195,8 @@ pub async fn counts_by_place(
 }
 
 /// Marks a hand-over acknowledged (only if still pending), with the case opened for the
-/// person if any; false when it was not pending.
+/// person if any, at `at` (the phone's time when it was acknowledged without signal) and
+/// received by the server at `received_at`; false when it was not pending.
 pub async fn acknowledge(
     tx: &mut Tx,
     id: i64,
@@ -203,11 +204,12 @@ pub async fn acknowledge(
     note: &str,
     case_id: Option<i64>,
     at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
 ) -> Result<bool> {
     let n = on_tx!(tx, x => sqlx::query(
-        "UPDATE handovers SET status = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3, note = $4, case_id = $5 \
-         WHERE id = $1 AND status = 'pending'")
-        .bind(id).bind(at).bind(by).bind(note).bind(case_id).execute(&mut *x).await?.rows_affected());
+        "UPDATE handovers SET status = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3, note = $4, case_id = $5, \
+         acknowledged_received_at = $6 WHERE id = $1 AND status = 'pending'")
+        .bind(id).bind(at).bind(by).bind(note).bind(case_id).bind(received_at).execute(&mut *x).await?.rows_affected());
     Ok(n == 1)
 }
 

@@ -62,13 +62,40 @@
   }
 
   // ---- the kinds of form ----
+  // The phone's day, as a date field holds it.
+  // The day (China Standard Time, as the server counts days) of a time of the phone's
+  // clock, set right by how far it was from the server's when last asked.
+  function phoneDay() { return dayOf(new Date().toISOString()); }
+  function dayOf(iso) {
+    var off = parseInt(localStorage.getItem("dt-clock-offset") || "0", 10) || 0;
+    return new Date(Date.parse(iso) + off + 8 * 3600 * 1000).toISOString().slice(0, 10);
+  }
+  // A day field marked data-phone-day (with the server's day when the page was made): the
+  // day the record is for, unless changed. It shows the phone's day (a page kept on the phone
+  // may be days old), and left at it goes empty: the server then takes the day of the
+  // record's phone time, so that a record made before midnight and sent after counts in its
+  // own day.
+  function phoneDays(form) {
+    return Array.prototype.slice.call(form.querySelectorAll("input[data-phone-day]"));
+  }
+  function showPhoneDay(form) {
+    var today = phoneDay();
+    phoneDays(form).forEach(function (d) {
+      if (d.value !== d.getAttribute("data-phone-day")) return;
+      d.value = today;
+      if (d.max && d.max < today) d.max = today;
+    });
+  }
   // The form's fields as the browser would send them (so that a place chosen by name goes
   // as its code: the picker sets it in the form data).
   function pairs(form) {
     var out = [];
+    var today = phoneDay();
+    var dayOfPhone = {};
+    phoneDays(form).forEach(function (d) { if (d.value === today) dayOfPhone[d.name] = true; });
     new FormData(form).forEach(function (value, name) {
       if (name === "csrf_token" || name === "idempotency_key" || typeof value !== "string") return;
-      out.push([name, value]);
+      out.push([name, dayOfPhone[name] ? "" : value]);
     });
     return out;
   }
@@ -98,6 +125,7 @@
     var keep = day ? day.value : "";
     form.reset();
     if (day) day.value = keep;
+    showPhoneDay(form);
   }
 
   // The daily report's form asking to confirm figures found odd (the box required, the
@@ -221,7 +249,7 @@
           screened_on: first(ps, "screened_on").trim()
         };
       },
-      summary: function (body, form) { return optionText(form, "kind") + " · " + body.screened_on; },
+      summary: function (body, form) { return optionText(form, "kind") + " · " + (body.screened_on || phoneDay()); },
       reset: function (form) { resetKeeping(form, "screened_on"); }
     },
     // A hand-over acknowledged, with the measure taken (and its case's place and carers).
@@ -343,7 +371,7 @@
   };
 
   // Puts a record's fields back into its form (rows added as needed), in order by name.
-  function fill(form, kind, ps) {
+  function fill(form, kind, ps, madeAt) {
     var add = document.getElementById("add-traveller");
     var want = kind.rows ? kind.rows(ps) : 0;
     while (add && want > form.querySelectorAll("fieldset.traveller").length) add.click();
@@ -360,6 +388,8 @@
       }
       var i = seen[name] || 0;
       seen[name] = i + 1;
+      // A day left to the phone: the day the record was made.
+      if (els[i] && value === "" && els[i].hasAttribute("data-phone-day")) value = dayOf(madeAt);
       if (els[i]) {
         els[i].value = value;
         els[i].dispatchEvent(new Event("input", { bubbles: true }));
@@ -383,6 +413,7 @@
         if (!r.ok) throw new Error("session " + r.status);
         return r.json().then(function (s) {
           localStorage.setItem("dt-user", s.user);
+          if (s.now) localStorage.setItem("dt-clock-offset", String(Date.parse(s.now) - Date.now()));
           return s;
         });
       });
@@ -644,12 +675,13 @@
   function wire(form) {
     var kind = KINDS[form.getAttribute("data-outbox")];
     if (!kind) return;
+    showPhoneDay(form);
     var editing = sessionStorage.getItem("dt-edit");
     if (editing) {
       sessionStorage.removeItem("dt-edit");
       get(OUT, editing).then(function (r) {
         if (!r || !r.fields) return;
-        fill(form, kind, r.fields);
+        fill(form, kind, r.fields, r.made_at);
         form.setAttribute("data-replaces", r.key);
         form.setAttribute("data-made-at", r.made_at);
         if (r.doubts && r.doubts.length && kind.doubts) {
@@ -776,7 +808,28 @@
     return "数据同步于 " + (today ? when.slice(6) : when);
   }
   var FORM_NAMES = [[/\/passage$/, "通行登记"], [/^\/tickets\/new$/, "发起吹哨"],
-    [/^\/enterprises\/\d+$/, "企业日报"]];
+    [/^\/enterprises\/\d+$/, "企业日报"], [/^\/supplies\/stores\/\d+$/, "出入库登记"],
+    [/^\/handovers\/\d+$/, "交接接收"]];
+  // A hand-over's kept page (no one's data in it): its person as the waiting list the phone
+  // holds shows them (masked), with the time of that sync.
+  function showKeptHandover() {
+    var box = document.querySelector("[data-kept-handover]");
+    if (!box) return Promise.resolve();
+    var id = box.getAttribute("data-kept-handover");
+    return get(LISTS, user() + ":handovers-pending").then(function (l) {
+      if (!l) return;
+      var holder = el("div");
+      holder.innerHTML = l.html;
+      var a = holder.querySelector("a[href='/handovers/" + id + "']");
+      var li = a && a.closest("li");
+      if (!li) return;
+      var p = el("p", "kept-person");
+      while (li.firstChild) p.appendChild(li.firstChild);
+      box.textContent = "";
+      box.appendChild(p);
+      box.appendChild(el("p", "muted small synced", syncedAt(l.at)));
+    });
+  }
   function showForms() {
     var box = document.getElementById("offline-forms");
     if (!box || !window.caches) return Promise.resolve();
@@ -842,7 +895,7 @@
     var known = navigator.onLine ? session().then(function (s) {
       if (!s.expired) return keepLists();
     }, function () {}) : Promise.resolve();
-    known.then(expireLists).then(trim).then(showLists).then(showForms).then(render).then(function () {
+    known.then(expireLists).then(trim).then(showLists).then(showForms).then(showKeptHandover).then(render).then(function () {
       if (navigator.onLine) syncNow(false);
     });
     window.addEventListener("online", function () { syncNow(true); });

@@ -8,6 +8,9 @@ var SHELL = ["__SHELL__"];
 var FORMS = ["__FORMS__"].map(function (p) { return new RegExp(p); });
 // Kept once opened, never ahead of time from a page's links.
 var OPENED = ["__FORMS_OPENED__"].map(function (p) { return new RegExp(p); });
+// Pages with live figures or someone's data (a store's, a hand-over's): from the network,
+// and with no signal the copy kept beside them, asked for without anyone's data.
+var SHELLS = ["__SHELLS__"].map(function (p) { return new RegExp(p); });
 var STATIC = "dt-static-" + VERSION;
 var PAGES = "dt-forms";
 var OFFLINE = "/offline";
@@ -18,6 +21,10 @@ function isLinkedForm(url) {
 }
 function isForm(url) {
   return isLinkedForm(url) || (!url.search && OPENED.some(function (re) { return re.test(url.pathname); }));
+}
+
+function isShell(url) {
+  return !url.search && SHELLS.some(function (re) { return re.test(url.pathname); });
 }
 
 // A page is kept only when it is a form, answered whole, and not the login page.
@@ -48,6 +55,14 @@ function fromNetworkKeeping(req, cacheName) {
   });
 }
 
+// Keeps the copy of a page with no one's data in it (see SHELLS).
+function keepShell(path) {
+  return fetch(path, { credentials: "same-origin", cache: "no-store", headers: { "X-Dualtrack-Keep": "shell" } })
+    .then(function (resp) {
+      if (keepable(resp)) return caches.open(PAGES).then(function (c) { return c.put(path, resp); });
+    }).catch(function () {});
+}
+
 self.addEventListener("fetch", function (e) {
   var req = e.request;
   if (req.method !== "GET") return;
@@ -61,6 +76,15 @@ self.addEventListener("fetch", function (e) {
     return;
   }
   if (req.mode !== "navigate") return;
+  if (isShell(url)) {
+    e.respondWith(fetch(req).then(function (resp) {
+      if (keepable(resp)) e.waitUntil(keepShell(url.pathname));
+      return resp;
+    }, function () {
+      return caches.match(url.pathname).then(function (hit) { return hit || caches.match(OFFLINE); });
+    }));
+    return;
+  }
   if (isForm(url)) {
     // The kept copy at once (a form opens in no time on a slow network, and with none),
     // renewed from the network behind it; the outbox sends with its own key and the
@@ -87,18 +111,21 @@ self.addEventListener("fetch", function (e) {
 self.addEventListener("message", function (e) {
   var msg = e.data || {};
   if (msg.type === "warm" && Array.isArray(msg.urls)) {
-    var urls = msg.urls.filter(function (u) {
-      try { return isLinkedForm(new URL(u, self.location.origin)); } catch (err) { return false; }
-    }).slice(0, 20);
+    function url(u) { try { return new URL(u, self.location.origin); } catch (err) { return null; } }
+    var urls = msg.urls.filter(function (u) { var x = url(u); return x && isLinkedForm(x); }).slice(0, 20);
+    // The kept copies of the pages a page links to (the hand-overs waiting in a list).
+    var shells = msg.urls.map(url).filter(function (x) { return x && isShell(x); })
+      .map(function (x) { return x.pathname; })
+      .filter(function (p, i, all) { return all.indexOf(p) === i; }).slice(0, 20);
     try {
       if (msg.page && isForm(new URL(msg.page, self.location.origin))) urls.push(msg.page);
     } catch (err) { /* not a page of this site */ }
     e.waitUntil(caches.open(PAGES).then(function (c) {
-      return Promise.all(urls.map(function (u) {
+      return Promise.all(shells.map(keepShell).concat(urls.map(function (u) {
         return fetch(u, { credentials: "same-origin" }).then(function (resp) {
           if (keepable(resp)) return c.put(new URL(u, self.location.origin).pathname, resp);
         }).catch(function () {});
-      }));
+      })));
     }).then(function () { if (e.source) e.source.postMessage({ type: "warmed" }); }));
   } else if (msg.type === "clear") {
     e.waitUntil(caches.delete(PAGES).then(function () {

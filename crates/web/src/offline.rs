@@ -64,6 +64,21 @@ pub const FORMS: &[&str] = &[r"^/checkpoints/\d+/passage$", r"^/tickets/new$"];
 /// signal drops while they are open.
 pub const FORMS_OPENED: &[&str] = &[r"^/enterprises/\d+$"];
 
+/// Pages with live figures or someone's data whose form a phone still needs with no signal:
+/// a store's page (receipts and issues) and a hand-over's (its acknowledgement). Opened from
+/// the network while there is signal; the service worker keeps beside them a copy without
+/// anyone's data (asked with [`KEPT_HEADER`]), shown when there is none. A hand-over's
+/// person is shown there from the work list the phone holds (IndexedDB, see `outbox.js`).
+pub const SHELLS: &[&str] = &[r"^/supplies/stores/\d+$", r"^/handovers/\d+$"];
+
+/// The header a service worker asks a page's kept copy with.
+pub const KEPT_HEADER: &str = "x-dualtrack-keep";
+
+/// Whether the page is asked for as the copy a phone keeps (see [`SHELLS`]).
+pub fn kept_copy(headers: &axum::http::HeaderMap) -> bool {
+    headers.get(KEPT_HEADER).is_some_and(|v| v == "shell")
+}
+
 /// Hours a phone keeps personal data (work lists, lines of records sent) unless configured
 /// otherwise: a day, a shift and the next.
 pub const DEFAULT_KEEP_HOURS: u32 = 24;
@@ -90,7 +105,8 @@ pub async fn service_worker() -> Response {
         .replace(
             "[\"__FORMS_OPENED__\"]",
             &serde_json::json!(FORMS_OPENED).to_string(),
-        );
+        )
+        .replace("[\"__SHELLS__\"]", &serde_json::json!(SHELLS).to_string());
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),

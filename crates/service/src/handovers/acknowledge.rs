@@ -46,6 +46,9 @@ impl App {
         let now = self.now();
         let note = optional_text("note", "备注", &input.note, 300)?;
         let made_at = self.phone_time("made_at", "接收时间", &input.made_at)?;
+        // Acknowledged when the phone did it (an outbox sends it later), never before the
+        // hand-over was made: that time counts for punctuality.
+        let at = made_at.map_or(now, |m| m.max(h.made_at));
         let measure = input
             .measure
             .as_deref()
@@ -110,12 +113,12 @@ impl App {
             Some(new) => Some(self.write_case(&mut tx, actor, new, now).await?),
             None => None,
         };
-        if !store::acknowledge(&mut tx, id, &actor.username, &note, case_id, now).await? {
+        if !store::acknowledge(&mut tx, id, &actor.username, &note, case_id, at, now).await? {
             return Err(already());
         }
         phone_time::keep(&mut tx, PhoneTimed::HandoverAcknowledged, id, made_at).await?;
-        let late = if h.due_at < now {
-            format!("，超时 {} 分钟", (now - h.due_at).num_minutes())
+        let late = if h.due_at < at {
+            format!("，超时 {} 分钟", (at - h.due_at).num_minutes())
         } else {
             String::new()
         };

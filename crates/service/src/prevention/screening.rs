@@ -59,8 +59,14 @@ impl App {
                 format!("人员类别应为 resident（常住）、outsider（外来）、returned（返乡）或 back_to_work（返岗），收到“{}”", input.kind),
             )
         })?;
-        let screened_on = self.past_day("screened_on", &input.screened_on)?;
         let made_at = self.phone_time("made_at", "摸排登记时间", &input.made_at)?;
+        // No day given: the day the phone screened the person (sent later from its outbox).
+        let screened_on = match made_at {
+            Some(at) if input.screened_on.trim().is_empty() => {
+                dualtrack_domain::time::reporting_day(at)
+            }
+            _ => self.past_day("screened_on", &input.screened_on)?,
+        };
         let came_from = opt_text(&input.came_from)
             .map(|c| region_code("came_from", "来源地", &c))
             .transpose()?;

@@ -152,8 +152,15 @@ impl App {
             })?;
         let item = self.item_of("item_id", input.item_id).await?;
         let (q, typed_unit) = quantity_of(&item, input.quantity, &input.unit, "quantity")?;
-        let day = self.movement_day("moved_on", &input.moved_on)?;
         let made_at = self.phone_time("made_at", "出入库登记时间", &input.made_at)?;
+        // No day given: the day the phone made it (an issue made without signal on one day
+        // and sent the next counts in the first), or today.
+        let day = match made_at {
+            Some(at) if crate::input::trimmed(&input.moved_on).is_none() => {
+                dualtrack_domain::time::reporting_day(at)
+            }
+            _ => self.movement_day("moved_on", &input.moved_on)?,
+        };
         let counterparty = text(
             "counterparty",
             "来源或领用单位",

@@ -152,6 +152,8 @@ struct OnePage {
     duties: Vec<(&'static str, &'static str)>,
     pass_day: String,
     error: Option<String>,
+    /// The copy a phone keeps for use with no signal: the form, no one's data.
+    kept: bool,
 }
 
 impl OnePage {
@@ -183,6 +185,7 @@ async fn one_page(
         duties: Duty::choices(),
         d,
         error,
+        kept: false,
     })
 }
 
@@ -191,10 +194,13 @@ pub async fn page(
     PageUser(actor): PageUser,
     Path(id): Path<String>,
     Query(q): Query<Done>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
     let notice = q.said(&[("acknowledged", "已接收"), ("forwarded", "已转派")]);
-    Ok(render(&one_page(&st, &actor, id, notice, None).await?))
+    let mut page = one_page(&st, &actor, id, notice, None).await?;
+    page.kept = crate::offline::kept_copy(&headers);
+    Ok(render(&page))
 }
 
 async fn refused(

@@ -106,6 +106,8 @@ struct GridPage {
     form: ScreenForm,
     error: Option<String>,
     done: Option<String>,
+    /// The server's day, that a phone puts its own in place of (see `outbox.js`).
+    today: String,
 }
 
 async fn grid_page_of(
@@ -162,6 +164,7 @@ async fn grid_page_of(
         form,
         error,
         done,
+        today: today(&st.app),
     })
 }
 

@@ -45,6 +45,7 @@ mod page_layering;
 mod pages;
 mod password_hashes;
 mod password_rules;
+mod phone_time;
 mod places;
 mod prevention;
 mod projects;

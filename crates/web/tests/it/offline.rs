@@ -560,6 +560,7 @@ async fn the_hours_a_phone_keeps_data_are_set_by_the_server(engine: Engine) {
 }
 
 on_both_engines!(
+    a_store_and_a_handover_are_kept_without_anyones_data,
     the_hours_a_phone_keeps_data_are_set_by_the_server,
     a_replayed_followup_is_written_once_at_the_phones_time,
     a_grid_report_from_the_outbox_is_written_once_at_the_phones_time,
@@ -653,4 +654,78 @@ async fn the_outbox_asks_the_session_before_it_sends(engine: Engine) {
     let now = v["now"].as_str().expect("now");
     let at = chrono::DateTime::parse_from_rfc3339(now).expect("time");
     assert_eq!(at.with_timezone(&chrono::Utc), t.app.now());
+}
+
+/// A page asked as the copy a phone keeps of it.
+async fn kept_copy(t: &TestApp, b: &Browser<'_>, path: &str) -> Resp {
+    let req = Request::builder()
+        .uri(path)
+        .header(header::COOKIE, b.cookie_header())
+        .header(dualtrack_web::offline::KEPT_HEADER, "shell")
+        .body(Body::empty())
+        .expect("request");
+    let r = t.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+    r
+}
+
+async fn a_store_and_a_handover_are_kept_without_anyones_data(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let sw = t.call("GET", "/sw.js", None, None).await;
+    assert!(
+        sw.text
+            .contains(r#"var SHELLS = ["^/supplies/stores/\\d+$","^/handovers/\\d+$"]"#),
+        "{}",
+        sw.text
+    );
+    // A hand-over waiting at the grid: its page names the person; its kept copy has the
+    // acknowledgement form and not the person (shown from the list the phone holds).
+    let id = t
+        .count("SELECT MIN(id) FROM handovers WHERE status = 'pending' AND to_code = '632801001001001'")
+        .await;
+    let token = t.token("grid_worker").await;
+    let h = t.get_json(&format!("/api/v1/handovers/{id}"), &token).await["handover"].clone();
+    let name = h["name"].as_str().expect("a name").to_string();
+    let masked = h["id_number"].as_str().expect("an ID number").to_string();
+    let mut gw = Browser::new(&t);
+    gw.login("grid_worker").await;
+    let page = gw.page(&format!("/handovers/{id}")).await;
+    assert!(page.text.contains(&name) && page.text.contains(&masked));
+    let kept = kept_copy(&t, &gw, &format!("/handovers/{id}")).await;
+    assert!(kept.text.contains(r#"data-outbox="ack""#), "{}", kept.text);
+    assert!(kept.text.contains(&format!(r#"data-kept-handover="{id}""#)));
+    for personal in [
+        name.as_str(),
+        masked.as_str(),
+        "身份证号",
+        "<dt>电话</dt>",
+        "经过",
+    ] {
+        assert!(!kept.text.contains(personal), "{personal} in the kept copy");
+    }
+    // A store's page: its kept copy has the movement form, no movements (who took what).
+    let store = t
+        .count("SELECT MIN(id) FROM supply_stores WHERE kind = 'county' AND jurisdiction_code = '632801'")
+        .await;
+    let mut op = Browser::new(&t);
+    op.login("golmud_operator").await;
+    let page = op.page(&format!("/supplies/stores/{store}")).await;
+    assert!(page.text.contains("最近出入库"));
+    let kept = kept_copy(&t, &op, &format!("/supplies/stores/{store}")).await;
+    assert!(kept.text.contains(r#"data-outbox="movement""#));
+    assert!(kept.text.contains("data-phone-day="));
+    assert!(!kept.text.contains("最近出入库") && !kept.text.contains("登记人"));
+    // Outside one's subtree, no copy either.
+    let other = t
+        .count("SELECT MIN(id) FROM handovers WHERE to_code NOT LIKE '632801%'")
+        .await;
+    if other > 0 {
+        let req = Request::builder()
+            .uri(format!("/handovers/{other}"))
+            .header(header::COOKIE, gw.cookie_header())
+            .header(dualtrack_web::offline::KEPT_HEADER, "shell")
+            .body(Body::empty())
+            .expect("request");
+        assert!(t.send(req).await.status.is_client_error());
+    }
 }

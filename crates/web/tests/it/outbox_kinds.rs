@@ -168,7 +168,7 @@ async fn a_handover_acknowledged_from_the_outbox(engine: Engine) {
         ),
         table: "handovers",
         made: "acknowledged_made_at",
-        server: "acknowledged_at",
+        server: "acknowledged_received_at",
         action: "handover.acknowledge",
         label: "接收时间",
         id_at: &["handover", "id"],

@@ -34,6 +34,8 @@ struct StorePage {
     key: String,
     form: Vec<(String, String)>,
     error: Option<String>,
+    /// The copy a phone keeps for use with no signal: no one's name in it.
+    kept: bool,
 }
 
 impl StorePage {
@@ -118,6 +120,7 @@ async fn store_page(
         key,
         form,
         error,
+        kept: false,
     })
 }
 
@@ -126,6 +129,7 @@ pub async fn store(
     PageUser(actor): PageUser,
     Path(id): Path<String>,
     Query(q): Query<StoreQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
     let notice = said(
@@ -149,6 +153,10 @@ pub async fn store(
         None,
     )
     .await?;
+    let page = StorePage {
+        kept: crate::offline::kept_copy(&headers),
+        ..page
+    };
     Ok(render(&page).into_response())
 }
 
