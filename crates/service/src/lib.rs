@@ -36,6 +36,7 @@ pub mod places;
 pub mod prevention;
 pub mod projects;
 pub mod punctuality;
+mod reading;
 pub mod report_checks;
 pub mod resumption;
 pub mod second_factor;
@@ -98,7 +99,13 @@ pub const DEFAULT_REPORT_DUE_HOUR: u32 = 12;
 /// The database and settings every use case runs against.
 #[derive(Clone, Debug)]
 pub struct App {
+    /// The primary: every write, and every read but those of [`App::on_reader`] (in a copy
+    /// made by it for reading, the standby's pool; see [`App::writer`]).
     pub db: Db,
+    /// The standby for reads that tolerate lag (none: they go to the primary too).
+    pub replica: Option<dualtrack_store::replica::Replica>,
+    /// In a copy made for reading on the standby, the primary, where its writes go.
+    primary: Option<Db>,
     pub security: Security,
     /// A day's operating report is due the next day at this hour, China Standard Time (0–23).
     pub report_due_hour: u32,
@@ -144,6 +151,8 @@ impl App {
     pub fn new(db: Db, security: Security) -> App {
         App {
             db,
+            replica: None,
+            primary: None,
             security,
             report_due_hour: DEFAULT_REPORT_DUE_HOUR,
             grid_report_due_hour: prevention::DEFAULT_GRID_REPORT_DUE_HOUR,
