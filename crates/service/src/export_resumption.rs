@@ -142,7 +142,7 @@ impl App {
         detail: String,
     ) -> ServiceResult<()> {
         let row = actor.audit(Action::Export, Outcome::Success, kind, "xlsx", None, detail);
-        commit_audited(self.db.begin().await?, &row).await
+        commit_audited(self.writer().begin().await?, &row).await
     }
 
     /// Names of the places (jurisdiction codes), looked up once each.

@@ -19,6 +19,7 @@ pub mod compliance;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod export_file;
 pub mod export_resumption;
 pub mod filings;
 pub mod handovers;
@@ -125,6 +126,8 @@ pub struct App {
     pub whistle: whistle::WhistleSettings,
     /// Rows (or pairs of stock) a background job writes per transaction.
     pub job_batch: usize,
+    /// Rows an export reads from the database per batch.
+    pub export_batch: usize,
     /// A record made on a phone with no signal (its outbox) may carry its phone's time as
     /// its event time at most this many hours back.
     pub phone_time_max_hours: u32,
@@ -163,6 +166,7 @@ impl App {
             clock: clock::Clock::default(),
             whistle: whistle::WhistleSettings::default(),
             job_batch: DEFAULT_JOB_BATCH,
+            export_batch: export_file::DEFAULT_EXPORT_BATCH,
             phone_time_max_hours: input::DEFAULT_PHONE_TIME_MAX_HOURS,
             login_throttle: Default::default(),
             audit_key: None,

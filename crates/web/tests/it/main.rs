@@ -57,6 +57,7 @@ mod resumption_rollup;
 mod scope;
 mod second_factor;
 mod stored_values;
+mod streamed_exports;
 mod supplies;
 mod tree;
 mod uploads;
