@@ -57,6 +57,29 @@ fn fail(e: rust_xlsxwriter::XlsxError) -> ServiceError {
     ServiceError::Internal(format!("生成 Excel 失败：{e}"))
 }
 
+/// The header row of a template or export: bold, a required column marked `*`, every column
+/// text and 18 characters wide.
+pub(crate) fn write_headers(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    headers: &[(&str, bool)],
+) -> ServiceResult<()> {
+    let text = Format::new().set_num_format("@");
+    let bold = Format::new().set_bold();
+    for (c, (h, required)) in headers.iter().enumerate() {
+        let c = c as u16;
+        ws.set_column_format(c, &text).map_err(fail)?;
+        ws.set_column_width(c, 18).map_err(fail)?;
+        let label = if *required {
+            format!("{h}*")
+        } else {
+            h.to_string()
+        };
+        ws.write_string_with_format(0, c, label, &bold)
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
 /// One sheet written row by row, in constant memory, with the headers of an import
 /// template (bold, required columns marked `*`, every column text).
 pub(crate) struct SheetStream {
@@ -69,20 +92,7 @@ impl SheetStream {
         let mut wb = Workbook::new();
         let ws = wb.add_worksheet_with_constant_memory().map_err(fail)?;
         ws.set_name(sheet).map_err(fail)?;
-        let text = Format::new().set_num_format("@");
-        let bold = Format::new().set_bold();
-        for (c, (h, required)) in headers.iter().enumerate() {
-            let c = c as u16;
-            ws.set_column_format(c, &text).map_err(fail)?;
-            ws.set_column_width(c, 18).map_err(fail)?;
-            let label = if *required {
-                format!("{h}*")
-            } else {
-                h.to_string()
-            };
-            ws.write_string_with_format(0, c, label, &bold)
-                .map_err(fail)?;
-        }
+        write_headers(ws, headers)?;
         Ok(SheetStream { wb, rows: 0 })
     }
 
