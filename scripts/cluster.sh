@@ -33,6 +33,8 @@ if [ -z "${DUALTRACK:-}" ]; then
 fi
 DUALTRACK="$(realpath "$DUALTRACK")"
 DB_URL="postgres://dualtrack:dualtrack@127.0.0.1:$BOUNCER/dualtrack"
+# The standby itself, for the reads that tolerate lag (after a promotion, the new primary).
+REPLICA_URL="postgres://dualtrack:dualtrack@127.0.0.1:$PG_STANDBY/dualtrack"
 
 # Commands of PostgreSQL and PgBouncer run as the postgres user: they refuse root.
 as_pg() {
@@ -183,12 +185,15 @@ up() {
   start_bouncer
   # One configuration for the three instances: the same audit key file (made by the first
   # command that opens it); plain HTTP on loopback; the second factor left to each account,
-  # so the drill's checkpoint account logs in with its password.
+  # so the drill's checkpoint account logs in with its password; the command view, briefing
+  # and exports read the standby (the primary when it is down or behind).
   cat >"$DIR/dualtrack.toml" <<EOF
 db = "$DB_URL"
 audit_key_file = "$DIR/audit.key"
 secure_cookies = false
 second_factor = "optional"
+[database]
+replica_url = "$REPLICA_URL"
 EOF
   say "载入演示数据"
   "$DUALTRACK" --config "$DIR/dualtrack.toml" demo >"$DIR/demo.log" 2>&1
@@ -199,6 +204,12 @@ EOF
   say "HAProxy 127.0.0.1:$BALANCER"
   start_balancer
   say "就绪：http://127.0.0.1:$BALANCER"
+  say "实例 0 的只读备库：$(replica_state 0)"
+}
+
+# The state of instance <index>'s standby for reading, as its /healthz gives it.
+replica_state() {
+  curl -s "http://127.0.0.1:${APPS[$1]}/healthz" | grep -o '"replica":{"state":"[a-z_]*"' | cut -d'"' -f6
 }
 
 promote() {
@@ -262,6 +273,10 @@ case "${1:-}" in
     [ -e "$DIR" ] && down
     trap down EXIT
     up
+    # The command view reads the standby: every instance finds it answering.
+    for i in 0 1 2; do
+      [ "$(replica_state "$i")" = ok ] || { echo "[集群] 实例 $i 未连上只读备库" >&2; exit 1; }
+    done
     drill
     ;;
   *) sed -n '2,20p' "$0"; exit 2 ;;

@@ -58,6 +58,8 @@ pub struct Settings {
     pub audit: AuditSettings,
     /// `[offline]`: what a phone keeps with no signal, and for how long.
     pub offline: OfflineSettings,
+    /// `[database]`: the standby that serves the reads which tolerate lag.
+    pub database: DatabaseSettings,
     /// `[security]`: how passwords are hashed.
     pub security: SecuritySettings,
     /// `[crypto]`: the data keys personal fields are encrypted under.
@@ -78,6 +80,78 @@ impl Default for OfflineSettings {
         OfflineSettings {
             keep_hours: dualtrack_web::offline::DEFAULT_KEEP_HOURS,
         }
+    }
+}
+
+/// Settings of the database beyond its URL (`[database]` in the file, `DUALTRACK_DATABASE__*`
+/// in the environment).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// A PostgreSQL hot standby for the reads that tolerate a second of lag (the command
+    /// view, briefing, exports). Unset: every read goes to `db`. May hold a password: never
+    /// printed.
+    pub replica_url: Option<String>,
+    /// Lag of the standby, in milliseconds, past which those reads go to the primary.
+    pub replica_max_lag_ms: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            replica_url: None,
+            replica_max_lag_ms: dualtrack_store::replica::DEFAULT_MAX_LAG.as_millis() as u64,
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field(
+                "replica_url",
+                &self.replica_url.as_deref().map(dualtrack_store::redact_url),
+            )
+            .field("replica_max_lag_ms", &self.replica_max_lag_ms)
+            .finish()
+    }
+}
+
+impl DatabaseSettings {
+    fn check(&self, db: &str) -> anyhow::Result<()> {
+        let Some(url) = self.replica_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+            return Ok(());
+        };
+        use dualtrack_store::Engine;
+        if Engine::from_url(db).ok() != Some(Engine::Postgres) {
+            anyhow::bail!(
+                "配置项 database.replica_url 仅用于 PostgreSQL：当前数据库 db 不是 PostgreSQL（SQLite 没有只读副本，请删去此项）"
+            );
+        }
+        if Engine::from_url(url).ok() != Some(Engine::Postgres) {
+            anyhow::bail!(
+                "配置项 database.replica_url 应为 postgres://… 形式的备库地址，当前为“{}”",
+                dualtrack_store::redact_url(url)
+            );
+        }
+        if !(100..=600_000).contains(&self.replica_max_lag_ms) {
+            anyhow::bail!(
+                "配置项 database.replica_max_lag_ms 应为 100 到 600000（备库落后主库超过几毫秒即改读主库），当前为 {}",
+                self.replica_max_lag_ms
+            );
+        }
+        Ok(())
+    }
+
+    /// The standby's pool, if one is configured.
+    pub fn replica(&self) -> anyhow::Result<Option<dualtrack_store::replica::Replica>> {
+        let Some(url) = self.replica_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+            return Ok(None);
+        };
+        Ok(Some(dualtrack_store::replica::Replica::open(
+            url,
+            std::time::Duration::from_millis(self.replica_max_lag_ms),
+        )?))
     }
 }
 
@@ -488,6 +562,7 @@ impl Default for Settings {
             server: ServerSettings::default(),
             audit: AuditSettings::default(),
             offline: OfflineSettings::default(),
+            database: DatabaseSettings::default(),
             security: SecuritySettings::default(),
             crypto: CryptoSettings::default(),
         }
@@ -526,6 +601,7 @@ impl fmt::Debug for Settings {
             .field("whistle", &self.whistle)
             .field("server", &self.server)
             .field("audit", &self.audit)
+            .field("database", &self.database)
             .field("security", &self.security)
             .field("crypto", &self.crypto)
             .finish()
@@ -598,6 +674,8 @@ const KEYS: &[&str] = &[
     "audit.archive_dir",
     "audit.syslog",
     "offline.keep_hours",
+    "database.replica_url",
+    "database.replica_max_lag_ms",
     "security.password_hash",
     "security.pbkdf2_iterations",
     "crypto.key_file",
@@ -627,6 +705,7 @@ impl Settings {
         self.server.check()?;
         self.audit.check()?;
         self.offline.check()?;
+        self.database.check(&self.db)?;
         self.security.scheme()?;
         let positive = [
             ("session_idle_minutes", self.session_idle_minutes),
@@ -923,6 +1002,12 @@ pbkdf2_iterations = 100000
 # 也可用环境变量 DUALTRACK_DATA_KEY 给出密钥文件的内容。都不设置时个人信息不加密（启动时告警）；
 # serve --demo 在演示数据库旁自动生成密钥文件。dualtrack keys rotate 轮换，keys status 查看。
 # key_file = "/etc/dualtrack/data.key"
+[database]
+# PostgreSQL 只读备库（热备，流复制）：指挥视图、统计、简报与导出读它，减轻主库负担；表单、
+# 写入后的列表、会话、权限等仍读写主库。备库不可达或落后主库超过 replica_max_lag_ms 毫秒时，
+# 这些读取自动改走主库（/healthz 中可见）。仅用于 PostgreSQL。环境变量：DUALTRACK_DATABASE__REPLICA_URL。
+# replica_url = "postgres://dualtrack:密码@备库:5432/dualtrack"
+replica_max_lag_ms = 5000
 "#;
 
 #[cfg(test)]
@@ -1079,6 +1164,35 @@ mod tests {
             jail.set_env("DUALTRACK_OFFLINE__KEEP_HOURS", "0");
             let e = Settings::load(None, &Overrides::default()).expect_err("refused");
             assert!(e.to_string().contains("offline.keep_hours"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_replica_is_for_postgresql_only() {
+        figment::Jail::expect_with(|jail| {
+            let s = Settings::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert!(s.database.replica().map_err(|e| e.to_string())?.is_none());
+            jail.create_file(
+                "dt.toml",
+                "[database]\nreplica_url = \"postgres://dt:secret@standby:5432/dt\"\n",
+            )?;
+            let e = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .expect_err("refused on SQLite");
+            assert!(e.to_string().contains("database.replica_url"), "{e}");
+            assert!(e.to_string().contains("SQLite"), "{e}");
+            jail.set_env("DUALTRACK_DB", "postgres://dt:secret@primary:5432/dt");
+            let s = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.database.replica_max_lag_ms, 5000);
+            assert!(
+                !format!("{s:?}").contains("secret"),
+                "the password is never printed"
+            );
+            jail.set_env("DUALTRACK_DATABASE__REPLICA_URL", "sqlite://standby.db");
+            let e = Settings::load(Some(Path::new("dt.toml")), &Overrides::default())
+                .expect_err("a SQLite standby is refused");
+            assert!(e.to_string().contains("postgres://"), "{e}");
             Ok(())
         });
     }

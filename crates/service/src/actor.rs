@@ -140,7 +140,7 @@ impl App {
             err.to_string(),
         );
         let result: ServiceResult<()> = async {
-            let mut tx = self.db.begin().await?;
+            let mut tx = self.writer().begin().await?;
             dualtrack_store::audit::insert(&mut tx, &row).await?;
             tx.commit().await?;
             Ok(())

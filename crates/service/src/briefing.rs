@@ -113,10 +113,16 @@ pub(crate) fn join(parts: Vec<String>) -> String {
 }
 
 impl App {
-    /// The briefing of a place (the caller's scope by default) as of a day.
+    /// The briefing of a place (the caller's scope by default) as of a day; read on the
+    /// standby when one is configured (see [`App::on_reader`]).
     pub async fn briefing(&self, actor: &Actor, q: &CommandQuery) -> ServiceResult<Briefing> {
         self.require(actor, Permission::ReadTree, "简报", "briefing")
             .await?;
+        self.on_reader(|app| async move { app.read_briefing(actor, q).await })
+            .await
+    }
+
+    async fn read_briefing(&self, actor: &Actor, q: &CommandQuery) -> ServiceResult<Briefing> {
         let stats_day = self.as_of_of(&q.as_of)?;
         let a = self.at_place(actor, &q.place).await?;
         let (today, before) = tokio::try_join!(

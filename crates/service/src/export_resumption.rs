@@ -142,7 +142,7 @@ impl App {
         detail: String,
     ) -> ServiceResult<()> {
         let row = actor.audit(Action::Export, Outcome::Success, kind, "xlsx", None, detail);
-        commit_audited(self.db.begin().await?, &row).await
+        commit_audited(self.writer().begin().await?, &row).await
     }
 
     /// Names of the places (jurisdiction codes), looked up once each.
@@ -712,4 +712,65 @@ impl App {
         )
         .await
     }
+}
+
+/// An enterprise's row of the registry, with its key in the list's order.
+pub(crate) fn enterprise_cells(
+    e: dualtrack_store::resumption::EnterpriseRow,
+) -> ((String, i64), Vec<String>) {
+    let key = (e.jurisdiction_code.clone(), e.id);
+    let yes_no = |b: bool| if b { "是" } else { "否" }.to_string();
+    let cells = vec![
+        e.id.to_string(),
+        e.name,
+        e.credit_code,
+        e.jurisdiction_code,
+        e.industry_section,
+        e.industry_division.unwrap_or_default(),
+        yes_no(e.above_size),
+        yes_no(e.key_enterprise),
+        e.normal_headcount.to_string(),
+        e.normal_output.to_string(),
+        e.output_unit,
+        e.contact_name.unwrap_or_default(),
+        e.contact_phone
+            .as_deref()
+            .map(dualtrack_domain::resident_id::mask_phone)
+            .unwrap_or_default(),
+        if e.credit_check_failed {
+            "校验位不符，请核对".into()
+        } else {
+            String::new()
+        },
+    ];
+    (key, cells)
+}
+
+/// A day's report's row, with its key in the list's order.
+pub(crate) fn report_cells(
+    r: dualtrack_store::resumption_io::DayReportRow,
+) -> ((String, i64), Vec<String>) {
+    let key = (r.jurisdiction_code.clone(), r.enterprise_id);
+    let status = dualtrack_domain::resumption::OperatingStatus::parse(&r.status)
+        .map_or(r.status.clone(), |s| s.zh().to_string());
+    let cells = vec![
+        r.credit_code,
+        r.enterprise_id.to_string(),
+        r.report_date.to_string(),
+        status,
+        r.on_duty.to_string(),
+        r.back_from_outside.to_string(),
+        r.in_quarantine.to_string(),
+        r.abnormal_temps.to_string(),
+        r.mask_days.to_string(),
+        r.disinfectant_days.to_string(),
+        r.checks_passed.to_string(),
+        r.output.to_string(),
+        r.problems,
+        r.name,
+        r.jurisdiction_code,
+        r.version.to_string(),
+        r.filed_by,
+    ];
+    (key, cells)
 }

@@ -8,13 +8,15 @@
 
 use crate::actor::audit_in;
 use crate::actor::commit_audited;
-use crate::import::{choices, date_cell, rejected, EXPORT_LIMIT};
+use crate::export_file::ExportFile;
+use crate::export_resumption::{enterprise_cells, report_cells};
+use crate::import::{choices, date_cell, rejected};
 use crate::input::parse_date;
 use crate::spreadsheet::{self, cell, RowError};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::NaiveDate;
 use dualtrack_domain::audit::{Action, Outcome};
-use dualtrack_domain::resident_id::{mask_phone, validate_phone};
+use dualtrack_domain::resident_id::validate_phone;
 use dualtrack_domain::resumption::{
     validate_division, CreditCode, IndustrySection, OperatingStatus,
 };
@@ -652,80 +654,33 @@ impl App {
         Ok(out)
     }
 
-    /// The enterprise registry of the actor's scope as xlsx (contact phones masked).
-    pub async fn export_enterprises(&self, actor: &Actor) -> ServiceResult<Vec<u8>> {
+    /// The enterprise registry of the actor's scope as xlsx (contact phones masked), every
+    /// enterprise of it.
+    pub async fn export_enterprises(&self, actor: &Actor) -> ServiceResult<ExportFile> {
         self.require(actor, Permission::ReadResumption, "企业", "export")
             .await?;
-        let rows = store::list_enterprises(&self.db, &actor.scope, EXPORT_LIMIT, 0).await?;
-        let yes_no = |b: bool| if b { "是" } else { "否" }.to_string();
-        let table = rows
-            .into_iter()
-            .map(|e| {
-                vec![
-                    e.id.to_string(),
-                    e.name,
-                    e.credit_code,
-                    e.jurisdiction_code,
-                    e.industry_section,
-                    e.industry_division.unwrap_or_default(),
-                    yes_no(e.above_size),
-                    yes_no(e.key_enterprise),
-                    e.normal_headcount.to_string(),
-                    e.normal_output.to_string(),
-                    e.output_unit,
-                    e.contact_name.unwrap_or_default(),
-                    e.contact_phone
-                        .as_deref()
-                        .map(mask_phone)
-                        .unwrap_or_default(),
-                    if e.credit_check_failed {
-                        "校验位不符，请核对".into()
-                    } else {
-                        String::new()
-                    },
-                ]
-            })
-            .collect();
         let mut columns = vec![("企业编号", false)];
         columns.extend_from_slice(ENTERPRISE_COLUMNS);
         columns.push(("代码核对", false));
-        self.audited_export(actor, "企业", "企业", &columns, table)
-            .await
+        self.streamed_export(
+            actor,
+            "企业",
+            &columns,
+            |app, after: Option<(String, i64)>, limit| async move {
+                let after = after.as_ref().map(|(c, i)| (c.as_str(), *i));
+                let rows = store::list_enterprises(&app.db, &actor.scope, after, limit, 0).await?;
+                Ok(rows.into_iter().map(enterprise_cells).collect())
+            },
+        )
+        .await
     }
 
     /// The current reports of one day in the actor's scope as xlsx, one row per enterprise
     /// that reported; its columns are the template's, so a clerk can correct and re-import.
-    pub async fn export_reports(&self, actor: &Actor, raw_date: &str) -> ServiceResult<Vec<u8>> {
+    pub async fn export_reports(&self, actor: &Actor, raw_date: &str) -> ServiceResult<ExportFile> {
         self.require(actor, Permission::ReadResumption, "企业日报", "export")
             .await?;
         let day = parse_date("date", raw_date)?;
-        let rows = lookups::reports_of_day(&self.db, &actor.scope, day, EXPORT_LIMIT).await?;
-        let table = rows
-            .into_iter()
-            .map(|r| {
-                let status = OperatingStatus::parse(&r.status)
-                    .map_or(r.status.clone(), |s| s.zh().to_string());
-                vec![
-                    r.credit_code,
-                    r.enterprise_id.to_string(),
-                    r.report_date.to_string(),
-                    status,
-                    r.on_duty.to_string(),
-                    r.back_from_outside.to_string(),
-                    r.in_quarantine.to_string(),
-                    r.abnormal_temps.to_string(),
-                    r.mask_days.to_string(),
-                    r.disinfectant_days.to_string(),
-                    r.checks_passed.to_string(),
-                    r.output.to_string(),
-                    r.problems,
-                    r.name,
-                    r.jurisdiction_code,
-                    r.version.to_string(),
-                    r.filed_by,
-                ]
-            })
-            .collect();
         let mut columns = REPORT_COLUMNS.to_vec();
         columns.extend_from_slice(&[
             ("企业名称", false),
@@ -733,8 +688,18 @@ impl App {
             ("版本", false),
             ("填报人", false),
         ]);
-        self.audited_export(actor, "企业日报", "企业日报", &columns, table)
-            .await
+        self.streamed_export(
+            actor,
+            "企业日报",
+            &columns,
+            |app, after: Option<(String, i64)>, limit| async move {
+                let after = after.as_ref().map(|(c, i)| (c.as_str(), *i));
+                let rows =
+                    lookups::reports_of_day(&app.db, &actor.scope, day, after, limit).await?;
+                Ok(rows.into_iter().map(report_cells).collect())
+            },
+        )
+        .await
     }
 }
 

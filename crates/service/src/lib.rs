@@ -19,6 +19,7 @@ pub mod compliance;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod export_file;
 pub mod export_resumption;
 pub mod filings;
 pub mod handovers;
@@ -36,6 +37,7 @@ pub mod places;
 pub mod prevention;
 pub mod projects;
 pub mod punctuality;
+mod reading;
 pub mod report_checks;
 pub mod resumption;
 pub mod second_factor;
@@ -98,7 +100,13 @@ pub const DEFAULT_REPORT_DUE_HOUR: u32 = 12;
 /// The database and settings every use case runs against.
 #[derive(Clone, Debug)]
 pub struct App {
+    /// The primary: every write, and every read but those of [`App::on_reader`] (in a copy
+    /// made by it for reading, the standby's pool; see [`App::writer`]).
     pub db: Db,
+    /// The standby for reads that tolerate lag (none: they go to the primary too).
+    pub replica: Option<dualtrack_store::replica::Replica>,
+    /// In a copy made for reading on the standby, the primary, where its writes go.
+    primary: Option<Db>,
     pub security: Security,
     /// A day's operating report is due the next day at this hour, China Standard Time (0–23).
     pub report_due_hour: u32,
@@ -118,6 +126,8 @@ pub struct App {
     pub whistle: whistle::WhistleSettings,
     /// Rows (or pairs of stock) a background job writes per transaction.
     pub job_batch: usize,
+    /// Rows an export reads from the database per batch.
+    pub export_batch: usize,
     /// A record made on a phone with no signal (its outbox) may carry its phone's time as
     /// its event time at most this many hours back.
     pub phone_time_max_hours: u32,
@@ -144,6 +154,8 @@ impl App {
     pub fn new(db: Db, security: Security) -> App {
         App {
             db,
+            replica: None,
+            primary: None,
             security,
             report_due_hour: DEFAULT_REPORT_DUE_HOUR,
             grid_report_due_hour: prevention::DEFAULT_GRID_REPORT_DUE_HOUR,
@@ -154,6 +166,7 @@ impl App {
             clock: clock::Clock::default(),
             whistle: whistle::WhistleSettings::default(),
             job_batch: DEFAULT_JOB_BATCH,
+            export_batch: export_file::DEFAULT_EXPORT_BATCH,
             phone_time_max_hours: input::DEFAULT_PHONE_TIME_MAX_HOURS,
             login_throttle: Default::default(),
             audit_key: None,

@@ -454,9 +454,14 @@ impl App {
         if page < 1 {
             return Err(ServiceError::invalid("page", "页码从 1 开始"));
         }
-        let rows =
-            store::list_enterprises(&self.db, &actor.scope, 100, crate::page_offset(page, 100))
-                .await?;
+        let rows = store::list_enterprises(
+            &self.db,
+            &actor.scope,
+            None,
+            100,
+            crate::page_offset(page, 100),
+        )
+        .await?;
         rows.into_iter().map(enterprise_view).collect()
     }
 

@@ -3,7 +3,7 @@
 
 use crate::{ServiceError, ServiceResult};
 use calamine::{open_workbook_from_rs, Data, DataType, Reader, Xlsx};
-use rust_xlsxwriter::{Format, Workbook};
+use rust_xlsxwriter::Workbook;
 use serde::Serialize;
 use std::io::{Cursor, Read};
 use utoipa::ToSchema;
@@ -628,20 +628,7 @@ pub fn write(
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name(sheet).map_err(fail)?;
-    let text = Format::new().set_num_format("@");
-    let bold = Format::new().set_bold();
-    for (c, (h, required)) in headers.iter().enumerate() {
-        let c = c as u16;
-        ws.set_column_format(c, &text).map_err(fail)?;
-        ws.set_column_width(c, 18).map_err(fail)?;
-        let label = if *required {
-            format!("{h}*")
-        } else {
-            h.to_string()
-        };
-        ws.write_string_with_format(0, c, label, &bold)
-            .map_err(fail)?;
-    }
+    crate::export_file::write_headers(ws, headers)?;
     for (r, row) in rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
             ws.write_string(r as u32 + 1, c as u16, v).map_err(fail)?;

@@ -26,6 +26,7 @@ pub mod phone_time;
 pub mod prevention;
 pub mod projects;
 pub mod punctuality;
+pub mod replica;
 pub mod resumption;
 pub mod resumption_io;
 pub mod sealing;

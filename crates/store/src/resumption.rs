@@ -51,19 +51,23 @@ pub async fn enterprise(db: &Db, id: i64) -> Result<Option<EnterpriseRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, EnterpriseRow>(&sql).bind(id).fetch_optional(p).await?))
 }
 
+/// Enterprises of the scope in the order of their place and id: a page by offset, or, with
+/// `after` (the place and id of the last one read), the next batch of an export.
 pub async fn list_enterprises(
     db: &Db,
     scope: &Scope,
+    after: Option<(&str, i64)>,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<EnterpriseRow>> {
     let (lo, hi) = scope.range();
+    let (code, id) = after.unwrap_or(("", 0));
     let sql = format!(
         "SELECT {ENTERPRISE_COLUMNS} FROM enterprises WHERE jurisdiction_code >= $1 AND jurisdiction_code < $2 \
-         ORDER BY jurisdiction_code, id LIMIT $3 OFFSET $4"
+         AND (jurisdiction_code, id) > ($5, $6) ORDER BY jurisdiction_code, id LIMIT $3 OFFSET $4"
     );
     Ok(
-        on_db!(db, p => sqlx::query_as::<_, EnterpriseRow>(&sql).bind(&lo).bind(&hi).bind(limit).bind(offset).fetch_all(p).await?),
+        on_db!(db, p => sqlx::query_as::<_, EnterpriseRow>(&sql).bind(&lo).bind(&hi).bind(limit).bind(offset).bind(code).bind(id).fetch_all(p).await?),
     )
 }
 

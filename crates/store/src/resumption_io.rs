@@ -82,15 +82,17 @@ pub async fn reports_of_day(
     db: &Db,
     scope: &Scope,
     day: NaiveDate,
+    after: Option<(&str, i64)>,
     limit: i64,
 ) -> Result<Vec<DayReportRow>> {
     let (lo, hi) = scope.range();
+    let (code, id) = after.unwrap_or(("", 0));
     Ok(on_db!(db, p => sqlx::query_as::<_, DayReportRow>(
         "SELECT e.id AS enterprise_id, e.name, e.credit_code, e.jurisdiction_code, r.report_date, r.version, r.status, \
          r.on_duty, r.back_from_outside, r.in_quarantine, r.abnormal_temps, r.mask_days, r.disinfectant_days, \
          r.checks_passed, r.output, r.problems, r.filed_by \
          FROM enterprises e JOIN daily_reports r ON r.enterprise_id = e.id AND r.is_current AND r.report_date = $3 \
-         WHERE e.jurisdiction_code >= $1 AND e.jurisdiction_code < $2 \
+         WHERE e.jurisdiction_code >= $1 AND e.jurisdiction_code < $2 AND (e.jurisdiction_code, e.id) > ($5, $6) \
          ORDER BY e.jurisdiction_code, e.id LIMIT $4")
-        .bind(&lo).bind(&hi).bind(day).bind(limit).fetch_all(p).await?))
+        .bind(&lo).bind(&hi).bind(day).bind(limit).bind(code).bind(id).fetch_all(p).await?))
 }

@@ -55,6 +55,23 @@ struct Health {
     database: &'static str,
     /// `ok`, `unavailable` (no answer within the probe's time), or `draining`.
     database_state: &'static str,
+    /// The standby for the reads that tolerate lag, when one is configured. Its loss never
+    /// makes the server unready: those reads go to the primary meanwhile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replica: Option<ReplicaHealth>,
+}
+
+#[derive(serde::Serialize)]
+struct ReplicaHealth {
+    /// `ok` (reads that tolerate lag go to it), `lagging` or `unavailable` (they go to the
+    /// primary).
+    state: dualtrack_store::replica::ReplicaState,
+    /// What that means, in Chinese.
+    detail: &'static str,
+    /// Its lag when last measured, in milliseconds.
+    lag_ms: u64,
+    /// The bound past which reads go to the primary.
+    max_lag_ms: u64,
 }
 
 /// How long a probe waits for the database: a probe answers within a second either way.
@@ -62,9 +79,24 @@ const PROBE_WAIT: std::time::Duration = std::time::Duration::from_millis(800);
 
 async fn health(st: &AppState) -> Health {
     let draining = st.draining.load(std::sync::atomic::Ordering::SeqCst);
-    let db_ok = tokio::time::timeout(PROBE_WAIT, st.app.db.ping())
-        .await
-        .unwrap_or(false);
+    let replica = async {
+        let r = st.app.replica.as_ref()?;
+        let state = r.check().await;
+        Some(ReplicaHealth {
+            state,
+            detail: state.zh(),
+            lag_ms: r.lag().as_millis() as u64,
+            max_lag_ms: r.max_lag().as_millis() as u64,
+        })
+    };
+    let (db_ok, replica) = tokio::join!(
+        async {
+            tokio::time::timeout(PROBE_WAIT, st.app.db.ping())
+                .await
+                .unwrap_or(false)
+        },
+        replica
+    );
     let ready = db_ok && !draining;
     Health {
         status: if ready { "ok" } else { "degraded" },
@@ -78,6 +110,7 @@ async fn health(st: &AppState) -> Health {
         } else {
             "unavailable"
         },
+        replica,
     }
 }
 

@@ -177,11 +177,36 @@ pub fn encoded_name(name: &str, kept: &[u8]) -> String {
 }
 
 /// A spreadsheet (`.xlsx`) given as a download named `name`.
-pub fn xlsx_file(bytes: Vec<u8>, name: &str) -> Response {
-    let disposition = format!(
+/// A long export as an xlsx attachment, its file sent a block at a time.
+pub fn xlsx_export(file: dualtrack_service::export_file::ExportFile, name: &str) -> Response {
+    let disposition = xlsx_disposition(name);
+    let len = file.len();
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(
+        tokio::fs::File::from_std(file.into_file()),
+    ));
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                dualtrack_service::spreadsheet::XLSX.to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CONTENT_LENGTH, len.to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn xlsx_disposition(name: &str) -> String {
+    format!(
         "attachment; filename=\"{name}.xlsx\"; filename*=UTF-8''{}.xlsx",
         encoded_name(name, b"")
-    );
+    )
+}
+
+pub fn xlsx_file(bytes: Vec<u8>, name: &str) -> Response {
+    let disposition = xlsx_disposition(name);
     download(
         bytes,
         dualtrack_service::spreadsheet::XLSX.to_string(),

@@ -32,6 +32,9 @@ pub async fn open(settings: &Settings) -> anyhow::Result<App> {
     let db = Db::connect(&settings.db).await?;
     db.migrate().await?;
     let mut app = App::new(db, settings.security());
+    if let Some(replica) = settings.database.replica()? {
+        app = app.with_replica(replica);
+    }
     if let Some(path) = audit_key_file(settings) {
         let key = dualtrack_service::audit_chain::AuditKey::load(&path, true)
             .map_err(anyhow::Error::msg)?;

@@ -7,9 +7,15 @@ impl App {
     /// The dashboard of a place (the caller's scope by default) as of a day: the sections
     /// the caller may read, each figure with the day before and a link to its records, the
     /// places one level down side by side, and four weeks day by day.
+    /// Read on the standby when one is configured (see [`App::on_reader`]).
     pub async fn dashboard(&self, actor: &Actor, q: &CommandQuery) -> ServiceResult<Dashboard> {
         self.require(actor, Permission::ReadTree, "指挥视图", "dashboard")
             .await?;
+        self.on_reader(|app| async move { app.read_dashboard(actor, q).await })
+            .await
+    }
+
+    async fn read_dashboard(&self, actor: &Actor, q: &CommandQuery) -> ServiceResult<Dashboard> {
         let day = self.as_of_of(&q.as_of)?;
         let a = self.at_place(actor, &q.place).await?;
         // Independent reads, each on its own connection of the pool.
@@ -31,7 +37,8 @@ impl App {
         })
     }
 
-    /// Every indicator of a place and day, by id (the `stats` command and API).
+    /// Every indicator of a place and day, by id (the `stats` command and API); read on the
+    /// standby when one is configured.
     pub async fn stats(
         &self,
         actor: &Actor,
@@ -39,6 +46,15 @@ impl App {
     ) -> ServiceResult<BTreeMap<String, FigureValue>> {
         self.require(actor, Permission::ReadTree, "指挥视图", "stats")
             .await?;
+        self.on_reader(|app| async move { app.read_stats(actor, q).await })
+            .await
+    }
+
+    async fn read_stats(
+        &self,
+        actor: &Actor,
+        q: &CommandQuery,
+    ) -> ServiceResult<BTreeMap<String, FigureValue>> {
         let day = self.as_of_of(&q.as_of)?;
         let a = self.at_place(actor, &q.place).await?;
         let (today, before) = tokio::try_join!(

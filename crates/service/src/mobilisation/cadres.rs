@@ -66,7 +66,7 @@ impl App {
             .map(|(_, c)| c)
             .collect();
         let deployments =
-            store::list_deployments(&self.db, &actor.scope, Some(person_id), None, 500, 0)
+            store::list_deployments(&self.db, &actor.scope, Some(person_id), None, None, 500, 0)
                 .await?
                 .into_iter()
                 .map(deployment_view)

@@ -89,9 +89,16 @@ impl App {
             format!("{}：{}", person.name, input.role.trim()),
         );
         commit_audited(tx, &row).await?;
-        let rows =
-            store::list_deployments(&self.db, &actor.scope, Some(input.person_id), None, 500, 0)
-                .await?;
+        let rows = store::list_deployments(
+            &self.db,
+            &actor.scope,
+            Some(input.person_id),
+            None,
+            None,
+            500,
+            0,
+        )
+        .await?;
         rows.into_iter()
             .find(|d| d.id == id)
             .map(deployment_view)
@@ -162,23 +169,37 @@ impl App {
         q: &DeploymentQuery,
     ) -> ServiceResult<Vec<DeploymentView>> {
         let page = page_of(q.page)?;
-        self.query_deployments(actor, q, PAGE_SIZE, crate::page_offset(page, PAGE_SIZE))
-            .await
+        self.query_deployments(
+            actor,
+            q,
+            None,
+            PAGE_SIZE,
+            crate::page_offset(page, PAGE_SIZE),
+        )
+        .await
     }
 
     pub(crate) async fn query_deployments(
         &self,
         actor: &Actor,
         q: &DeploymentQuery,
+        after: Option<(NaiveDate, i64)>,
         limit: i64,
         offset: i64,
     ) -> ServiceResult<Vec<DeploymentView>> {
         self.require(actor, Permission::ReadMobilisation, "派驻", "list")
             .await?;
         let on_day = parse_opt_date("on_day", &q.on_day)?;
-        let rows =
-            store::list_deployments(&self.db, &actor.scope, q.person_id, on_day, limit, offset)
-                .await?;
+        let rows = store::list_deployments(
+            &self.db,
+            &actor.scope,
+            q.person_id,
+            on_day,
+            after,
+            limit,
+            offset,
+        )
+        .await?;
         Ok(rows.into_iter().map(deployment_view).collect())
     }
 

@@ -42,9 +42,6 @@ fn people_note() -> String {
     )
 }
 
-/// The most rows one export holds.
-pub const EXPORT_LIMIT: i64 = 100_000;
-
 /// What an import did.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImportOutcome {

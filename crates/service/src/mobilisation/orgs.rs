@@ -135,14 +135,21 @@ impl App {
 
     pub async fn list_orgs(&self, actor: &Actor, q: &OrgQuery) -> ServiceResult<Vec<OrgView>> {
         let page = page_of(q.page)?;
-        self.query_orgs(actor, q, PAGE_SIZE, crate::page_offset(page, PAGE_SIZE))
-            .await
+        self.query_orgs(
+            actor,
+            q,
+            None,
+            PAGE_SIZE,
+            crate::page_offset(page, PAGE_SIZE),
+        )
+        .await
     }
 
     pub(crate) async fn query_orgs(
         &self,
         actor: &Actor,
         q: &OrgQuery,
+        after: Option<(&str, i64)>,
         limit: i64,
         offset: i64,
     ) -> ServiceResult<Vec<OrgView>> {
@@ -161,6 +168,7 @@ impl App {
             &actor.scope,
             kind.map(|k| k.as_str()),
             as_of,
+            after,
             limit,
             offset,
         )

@@ -194,6 +194,18 @@ impl App {
         limit: i64,
         offset: i64,
     ) -> ServiceResult<(Vec<PersonView>, i64)> {
+        let (scope, f) = self.people_filter(actor, q).await?;
+        let items = self.people_views(&scope, &f, None, limit, offset).await?;
+        let total = store::count_people(&self.db, &scope, &f).await?;
+        Ok((items, total))
+    }
+
+    /// The scope and filter of a query of people, refused unless the actor may read them.
+    pub(crate) async fn people_filter(
+        &self,
+        actor: &Actor,
+        q: &PeopleQuery,
+    ) -> ServiceResult<(dualtrack_domain::jurisdiction::Scope, PeopleFilter)> {
         self.require(actor, Permission::ReadMobilisation, "人员", "list")
             .await?;
         let mut scope = actor.scope.clone();
@@ -227,9 +239,21 @@ impl App {
             category,
             political_status,
         };
-        let rows = store::list_people(&self.db, &scope, &f, limit, offset).await?;
+        Ok((scope, f))
+    }
+
+    /// People of a scope and filter (masked), in the order of their place and id: a page,
+    /// or the batch after a place and id.
+    pub(crate) async fn people_views(
+        &self,
+        scope: &dualtrack_domain::jurisdiction::Scope,
+        f: &PeopleFilter,
+        after: Option<(&str, i64)>,
+        limit: i64,
+        offset: i64,
+    ) -> ServiceResult<Vec<PersonView>> {
+        let rows = store::list_people(&self.db, scope, f, after, limit, offset).await?;
         let rows = self.crypto.opened_all(rows)?;
-        let total = store::count_people(&self.db, &scope, &f).await?;
         let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
         let mut cats: std::collections::HashMap<i64, Vec<Category>> =
             std::collections::HashMap::new();
@@ -243,7 +267,7 @@ impl App {
                 person_view(p, mine)
             })
             .collect();
-        Ok((items, total))
+        Ok(items)
     }
 
     // ---- organisations ----

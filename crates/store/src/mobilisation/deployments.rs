@@ -230,6 +230,7 @@ pub async fn list_deployments(
     scope: &Scope,
     person_id: Option<i64>,
     on_day: Option<NaiveDate>,
+    after: Option<(NaiveDate, i64)>,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<DeploymentRow>> {
@@ -242,6 +243,9 @@ pub async fn list_deployments(
         }
         if let Some(day) = on_day {
             qb.push(" AND d.start_on <= ").push_bind(day).push(" AND (d.end_on IS NULL OR d.end_on >= ").push_bind(day).push(")");
+        }
+        if let Some((start, id)) = after {
+            qb.push(" AND (d.start_on, d.id) < (").push_bind(start).push(", ").push_bind(id).push(")");
         }
         qb.push(" ORDER BY d.start_on DESC, d.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
         qb.build_query_as::<DeploymentRow>().fetch_all(p).await?

@@ -78,6 +78,7 @@ pub async fn list_orgs(
     scope: &Scope,
     kind: Option<&str>,
     as_of: Option<NaiveDate>,
+    after: Option<(&str, i64)>,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<OrgRow>> {
@@ -90,6 +91,9 @@ pub async fn list_orgs(
         }
         if let Some(d) = as_of {
             qb.push(" AND o.established_on <= ").push_bind(d).push(" AND (o.dissolved_on IS NULL OR o.dissolved_on > ").push_bind(d).push(")");
+        }
+        if let Some((code, id)) = after {
+            qb.push(" AND (o.jurisdiction_code, o.id) > (").push_bind(code).push(", ").push_bind(id).push(")");
         }
         qb.push(" ORDER BY o.jurisdiction_code, o.id LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
         qb.build_query_as::<OrgRow>().fetch_all(p).await?

@@ -128,10 +128,13 @@ macro_rules! people_from_where {
     }};
 }
 
+/// People of the scope matching `f`, in the order of their place and id: a page by offset,
+/// or, with `after` (the place and id of the last one read), the next batch of an export.
 pub async fn list_people(
     db: &Db,
     scope: &Scope,
     f: &PeopleFilter,
+    after: Option<(&str, i64)>,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<PersonRow>> {
@@ -144,6 +147,9 @@ pub async fn list_people(
     Ok(on_db!(db, p => {
         let mut qb = QueryBuilder::new(format!("SELECT {PERSON_COLUMNS}"));
         people_from_where!(&mut qb, &lo, &hi, f, true);
+        if let Some((code, id)) = after {
+            qb.push(format!(" AND ({order}) > (")).push_bind(code).push(", ").push_bind(id).push(")");
+        }
         qb.push(format!(" ORDER BY {order} LIMIT ")).push_bind(limit).push(" OFFSET ").push_bind(offset);
         qb.build_query_as::<PersonRow>().fetch_all(p).await?
     }))

@@ -1,7 +1,7 @@
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{created_status, parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
-use crate::views::xlsx_file;
+use crate::views::{xlsx_export, xlsx_file};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -329,7 +329,7 @@ pub async fn export_people(
         .app
         .export_people(&actor, &query, q.unmask.unwrap_or(false))
         .await?;
-    Ok(xlsx_file(bytes, "人员"))
+    Ok(xlsx_export(bytes, "人员"))
 }
 
 /// 干部一线考察档案：派驻经历与考察记录（组织部门及其上级领导可读）
@@ -458,7 +458,7 @@ pub async fn export_organisations(
     ApiUser(actor): ApiUser,
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> Result<axum::response::Response, ApiError> {
-    Ok(xlsx_file(
+    Ok(xlsx_export(
         st.app.export_organisations(&actor, &q).await?,
         "组织",
     ))
@@ -473,7 +473,7 @@ pub async fn export_deployments(
     ApiUser(actor): ApiUser,
     ApiQuery(q): ApiQuery<DeploymentQuery>,
 ) -> Result<axum::response::Response, ApiError> {
-    Ok(xlsx_file(
+    Ok(xlsx_export(
         st.app.export_deployments(&actor, &q).await?,
         "派驻",
     ))

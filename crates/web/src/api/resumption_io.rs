@@ -5,7 +5,7 @@
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiQuery, ApiUser};
 use crate::state::AppState;
-use crate::views::xlsx_file;
+use crate::views::{xlsx_export, xlsx_file};
 use axum::extract::State;
 use axum::Json;
 use dualtrack_service::import_resumption::{EnterpriseImportOutcome, ReportImportOutcome};
@@ -48,7 +48,7 @@ pub async fn export_enterprises(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
 ) -> Result<axum::response::Response, ApiError> {
-    Ok(xlsx_file(
+    Ok(xlsx_export(
         st.app.export_enterprises(&actor).await?,
         "企业台账",
     ))
@@ -95,7 +95,7 @@ pub async fn export_reports(
     ApiQuery(q): ApiQuery<ReportDay>,
 ) -> Result<axum::response::Response, ApiError> {
     let name = format!("企业日报{}", q.date.trim());
-    Ok(xlsx_file(
+    Ok(xlsx_export(
         st.app.export_reports(&actor, &q.date).await?,
         &name,
     ))
