@@ -194,12 +194,20 @@ impl Cast {
 }
 
 impl App {
-    /// The same application on a clock of its own, standing at `t`.
+    /// The same application on a clock of its own, standing at `t`, with what is written
+    /// stamped `t`.
     fn standing_at(&self, t: DateTime<Utc>) -> App {
         let mut app = self.clone();
         app.clock = Clock::default();
-        app.clock.set(Some(t));
+        app.clock.play_at(t);
         app
+    }
+
+    /// One of the cast acting on this application's clock.
+    fn acting(&self, a: &Actor) -> Actor {
+        let mut a = a.clone();
+        a.clock = self.clock.clone();
+        a
     }
 
     async fn demo_cast(&self) -> ServiceResult<Cast> {
@@ -215,7 +223,7 @@ impl App {
                 continue;
             };
             let roles = dualtrack_store::user::roles(&self.db, u.id).await?;
-            let actor = crate::auth::actor_of(&u, roles, BY)?;
+            let actor = crate::auth::actor_of(&u, roles, BY, &self.clock)?;
             if RESPONDERS.contains(&name) {
                 if let Some(d) = self.department_of(&actor).await? {
                     cast.departments.insert(d.id, name);
@@ -263,8 +271,8 @@ impl App {
                 Some(who) => {
                     // Only a ticket this call raised is accepted: a day made before is left.
                     if let Some((id, true)) = ids.get(&n) {
-                        let a = cast.get(who)?;
-                        app.accept_ticket(a, *id, &AcceptInput::default()).await?;
+                        let a = app.acting(cast.get(who)?);
+                        app.accept_ticket(&a, *id, &AcceptInput::default()).await?;
                     }
                 }
             }
@@ -307,8 +315,8 @@ impl App {
                     destination: None,
                 }],
             };
-            self.standing_at(at(day, *h, *m))
-                .register_passage(worker, checkpoint.id, &input)
+            let app = self.standing_at(at(day, *h, *m));
+            app.register_passage(&app.acting(worker), checkpoint.id, &input)
                 .await?;
         }
         Ok(())
@@ -322,7 +330,7 @@ impl App {
         n: usize,
     ) -> ServiceResult<(i64, bool)> {
         let p = &PLAN[n];
-        let raiser = cast.get(p.raiser)?;
+        let raiser = &self.acting(cast.get(p.raiser)?);
         let mut also = vec![];
         for who in p.also {
             let a = cast.get(who)?;
@@ -380,32 +388,32 @@ impl App {
                 };
                 let dept = Some(call.department_id);
                 if call.status == CallStatus::Called {
-                    self.standing_at(at(morning, 8, 20 + i as u32 * 5))
-                        .accept_ticket(
-                            a,
-                            id,
-                            &AcceptInput {
-                                department_id: dept,
-                                note: None,
-                            },
-                        )
-                        .await?;
+                    let app = self.standing_at(at(morning, 8, 20 + i as u32 * 5));
+                    app.accept_ticket(
+                        &app.acting(a),
+                        id,
+                        &AcceptInput {
+                            department_id: dept,
+                            note: None,
+                        },
+                    )
+                    .await?;
                 }
                 if call.status != CallStatus::Resolved {
-                    self.standing_at(at(morning, 11, i as u32 * 10))
-                        .resolve_ticket(
-                            a,
-                            id,
-                            &ResolveInput {
-                                department_id: dept,
-                                resolution: "已派员到场处置，问题已解决".into(),
-                            },
-                        )
-                        .await?;
+                    let app = self.standing_at(at(morning, 11, i as u32 * 10));
+                    app.resolve_ticket(
+                        &app.acting(a),
+                        id,
+                        &ResolveInput {
+                            department_id: dept,
+                            resolution: "已派员到场处置，问题已解决".into(),
+                        },
+                    )
+                    .await?;
                 }
             }
-            let raiser = cast.get(p.raiser)?;
             let app = self.standing_at(at(morning, 15, 0));
+            let raiser = &app.acting(cast.get(p.raiser)?);
             if app.may_close_ticket(raiser, id).await? {
                 let confirm = ConfirmInput {
                     rating: 5,

@@ -1,5 +1,6 @@
-//! Pages show times as an office writes them (to the minute, deadlines said against the
-//! day), never a machine's timestamp.
+//! Times on a demo server: what is done while its clock is set is recorded on the demo's
+//! day, and pages show times as an office writes them (to the minute, deadlines said
+//! against the day), never a machine's timestamp.
 
 use crate::common;
 
@@ -16,6 +17,35 @@ fn machine_times(html: &str) -> Vec<String> {
         .chain(stamp.find_iter(html))
         .map(|m| html[m.start().saturating_sub(60)..m.end()].to_string())
         .collect()
+}
+
+async fn an_action_on_a_demo_server_is_recorded_on_the_demo_day(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    t.app.open_on_demo_day();
+    // A grid worker moves the day on the banner: the move is recorded on the day it was
+    // made from, the next sign-in on the day moved to.
+    let mut b = t.browser("grid_worker").await;
+    b.get("/").await;
+    let r = b.submit("/demo/day", &[("day", "2020-03-05")]).await;
+    assert_eq!(r.status, axum::http::StatusCode::SEE_OTHER, "{}", r.text);
+    let aud = t.token("auditor").await;
+    let at_of = |v: &serde_json::Value| v[0]["at"].as_str().unwrap_or_default().to_string();
+    let moved = t
+        .get_json("/api/v1/audit?action=system.demo_clock", &aud)
+        .await;
+    assert!(at_of(&moved).starts_with("2020-02-27T12:"), "{moved}");
+    let login = t.get_json("/api/v1/audit?action=auth.login", &aud).await;
+    assert!(at_of(&login).starts_with("2020-03-05T12:"), "{login}");
+    // The auditor's page shows them on those days, by the filter of the demo's dates.
+    let mut a = t.browser("auditor").await;
+    let page = a.get("/audit?from=2020-02-27&to=2020-02-27").await;
+    assert!(page.text.contains("2020-02-27 20:"), "{}", page.text);
+    assert!(page.text.contains("演示日期"), "{}", page.text);
+    let home = a.get("/").await;
+    assert!(home.text.contains("03-05 20:"), "{}", home.text);
+    // Accounts' times run on the real clock, and their columns say so.
+    let me = a.get("/me").await;
+    assert!(me.text.contains("最近使用（实际时间）"), "{}", me.text);
 }
 
 async fn no_page_shows_a_machine_time(engine: Engine) {
@@ -40,5 +70,6 @@ async fn no_page_shows_a_machine_time(engine: Engine) {
 }
 
 on_both_engines!(
+    an_action_on_a_demo_server_is_recorded_on_the_demo_day,
     no_page_shows_a_machine_time,
 );
