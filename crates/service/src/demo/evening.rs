@@ -19,6 +19,7 @@ use crate::clock::Clock;
 use crate::whistle::{AcceptInput, ConfirmInput, ResolveInput, TicketInput};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::whistle::{CallStatus, TicketStatus};
 use std::collections::HashMap;
 
@@ -236,6 +237,7 @@ impl App {
 
     /// Makes the tickets of `day`'s evening, once, and plays the days before out.
     pub(super) async fn demo_evening(&self, day: NaiveDate) -> ServiceResult<()> {
+        self.rewind_evenings(day).await?;
         let cast = self.demo_cast().await?;
         let story = super::story_days();
         for earlier in story.start().iter_days().take_while(|d| *d < day) {
@@ -282,6 +284,46 @@ impl App {
             round += Duration::minutes(TICK_MINUTES);
         }
         Ok(())
+    }
+
+    /// Going back to an earlier evening: a ticket's state is not kept as of a time, so the
+    /// evening tickets of `day` and after, changed since that evening, are removed whole
+    /// (audited) and that day's are made again, open as they were that evening.
+    async fn rewind_evenings(&self, day: NaiveDate) -> ServiceResult<()> {
+        let prefix = "demo-evening-";
+        let day_of = |k: &str| {
+            k.strip_prefix(prefix)
+                .and_then(|r| r.get(..10))
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        };
+        let later: Vec<_> = dualtrack_store::whistle::keyed_tickets(&self.db, prefix)
+            .await?
+            .into_iter()
+            .filter(|t| day_of(&t.idem_key).is_some_and(|d| d >= day))
+            .collect();
+        let evening = super::evening_of(day);
+        if !later.iter().any(|t| t.updated_at > evening) {
+            return Ok(());
+        }
+        let mut tx = self.db.begin().await?;
+        dualtrack_store::whistle::remove_tickets(&mut tx, &later).await?;
+        let mut by = Actor::cli();
+        by.username = "demo".into();
+        by.display_name = BY.into();
+        by.source_addr = "demo".into();
+        by.clock = self.clock.clone();
+        let row = by.audit(
+            Action::DemoRewind,
+            Outcome::Success,
+            "演示日期",
+            day.to_string(),
+            None,
+            format!(
+                "回到 {day} 傍晚：撤下该日及以后傍晚的 {} 张演示工单，重做该日傍晚",
+                later.len()
+            ),
+        );
+        crate::actor::commit_audited(tx, &row).await
     }
 
     /// The day's travellers for the demo's grid, registered at the checkpoint worker's

@@ -204,7 +204,100 @@ async fn the_day_moved_on_brings_its_records_once(engine: Engine) {
     assert_eq!(t.audit_count("system.demo_clock").await, 4);
 }
 
+/// A day gone back to stands as it did that evening: its tickets open again, though played
+/// out on a later morning, and hand-overs acknowledged later still waiting.
+async fn a_day_gone_back_to_stands_as_it_did_that_evening(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    t.app.open_on_demo_day();
+    t.app.make_demo_day_work().await.expect("the day's work");
+    let sys = actor(&t, "haixi_leader").await;
+    t.app
+        .move_demo_day(&sys, "2020-03-05")
+        .await
+        .expect("moved");
+    t.app
+        .move_demo_day(&sys, "2020-02-27")
+        .await
+        .expect("moved back");
+    let grid = actor(&t, "grid_worker").await;
+    let mine = dualtrack_service::whistle::TicketsQuery {
+        mine: Some(true),
+        ..Default::default()
+    };
+    let tickets = t.app.tickets(&grid, &mine).await.expect("tickets");
+    let transfer = tickets
+        .iter()
+        .find(|k| k.title == "发热人员需转运")
+        .expect("the evening's ticket");
+    assert_eq!(reporting_day(transfer.raised_at), day("2020-02-27"));
+    assert_eq!(
+        transfer.status,
+        TicketStatus::Open,
+        "{}",
+        transfer.status_name
+    );
+    for k in &tickets {
+        assert!(
+            matches!(k.status, TicketStatus::Open | TicketStatus::Working),
+            "{}: {}",
+            k.title,
+            k.status_name
+        );
+    }
+    let waiting = work(&t, "responder")
+        .await
+        .tickets_waiting
+        .expect("tickets");
+    assert!(waiting.total > 0);
+    assert_eq!(t.audit_count("system.demo_rewind").await, 1);
+    // Forward again: the same evening's tickets, played out once more; nothing piles up.
+    let total = ticket_total(&t).await;
+    t.app
+        .move_demo_day(&sys, "2020-03-05")
+        .await
+        .expect("moved");
+    t.app
+        .move_demo_day(&sys, "2020-02-27")
+        .await
+        .expect("moved back");
+    assert_eq!(ticket_total(&t).await, total);
+
+    // Hand-overs of the story acknowledged after the day's evening wait on it.
+    t.app
+        .move_demo_day(&sys, "2020-02-10")
+        .await
+        .expect("moved back");
+    let op = actor(&t, "golmud_operator").await;
+    let q = dualtrack_service::handovers::HandoversQuery {
+        limit: Some(500),
+        ..Default::default()
+    };
+    let pending = t.app.handovers(&op, &q).await.expect("pending");
+    let later: Vec<i64> = pending.iter().map(|h| h.id).collect();
+    let acknowledged_since = t
+        .count(&format!(
+            "SELECT COUNT(*) FROM handovers WHERE status = 'acknowledged' AND id IN ({})",
+            later
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        ))
+        .await;
+    assert!(acknowledged_since > 0, "{} waiting", later.len());
+    let now = t.app.now();
+    for h in &pending {
+        assert!(h.made_at <= now && h.acknowledged_at.is_none(), "{}", h.id);
+    }
+    let first = t.app.handover(&op, later[0]).await.expect("one");
+    assert!(first
+        .history
+        .iter()
+        .all(|s| s.at <= now && s.kind != "acknowledge"));
+}
+
 on_both_engines!(
     every_role_finds_work_waiting_on_the_demo_evening,
     the_day_moved_on_brings_its_records_once,
+    a_day_gone_back_to_stands_as_it_did_that_evening,
 );
