@@ -54,7 +54,11 @@ async fn no_page_shows_a_machine_time(engine: Engine) {
     t.app.make_demo_day_work().await.expect("the day's work");
     let mut l = t.browser("liaison").await;
     let home = l.get("/").await;
-    assert!(home.text.contains("id=\"task-enterprise-reports\""), "{}", home.text);
+    assert!(
+        home.text.contains("id=\"task-enterprise-reports\""),
+        "{}",
+        home.text
+    );
     // Today's reports are due at noon tomorrow.
     assert!(home.text.contains("明天 12:00 前报送"), "{}", home.text);
     assert_eq!(machine_times(&home.text), Vec::<String>::new());
