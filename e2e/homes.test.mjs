@@ -4,19 +4,11 @@
 // screenshots/home-heights.json.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { shots, liveDemo } from './server.mjs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { accounts, shots, liveDemo } from './server.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const live = liveDemo();
-
-/** The demo accounts, read from where the demo defines them. */
-const accounts = [...readFileSync(join(here, '../crates/service/src/demo/mod.rs'), 'utf8')
-  .split('pub const ACCOUNTS')[1]
-  .split('];')[0]
-  .matchAll(/\(\s*"([a-z_]+)",\s*"[^"]+",\s*"\d+",\s*"[a-z_]+",?\s*\)/g)].map((m) => m[1]);
 
 /** The height a home may have on a phone at first view, in CSS pixels. */
 const MOST = 2500;

@@ -120,6 +120,11 @@ async fn ticket_total(t: &TestApp) -> i64 {
     t.count("SELECT COUNT(*) FROM tickets").await
 }
 
+/// Moves the demo's day as `who` would on the banner.
+async fn move_to(t: &TestApp, who: &Actor, to: &str) -> NaiveDate {
+    t.app.move_demo_day(who, to).await.expect("moved")
+}
+
 async fn the_day_moved_on_brings_its_records_once(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.open_on_demo_day();
@@ -137,11 +142,7 @@ async fn the_day_moved_on_brings_its_records_once(engine: Engine) {
         .map(|k| k.id)
         .collect();
 
-    let moved = t
-        .app
-        .move_demo_day(&sys, "2020-03-05")
-        .await
-        .expect("moved");
+    let moved = move_to(&t, &sys, "2020-03-05").await;
     assert_eq!(moved, day("2020-03-05"));
     assert_eq!(t.app.today(), day("2020-03-05"));
     let after = ticket_total(&t).await;
@@ -187,19 +188,10 @@ async fn the_day_moved_on_brings_its_records_once(engine: Engine) {
     assert_eq!(l.today, day("2020-03-05"));
 
     // Chosen again, and back and forth: nothing is added.
-    t.app
-        .move_demo_day(&sys, "2020-03-05")
-        .await
-        .expect("moved");
+    move_to(&t, &sys, "2020-03-05").await;
     assert_eq!(ticket_total(&t).await, after);
-    t.app
-        .move_demo_day(&sys, "2020-02-27")
-        .await
-        .expect("moved");
-    t.app
-        .move_demo_day(&sys, "2020-03-05")
-        .await
-        .expect("moved");
+    move_to(&t, &sys, "2020-02-27").await;
+    move_to(&t, &sys, "2020-03-05").await;
     assert_eq!(ticket_total(&t).await, after);
     assert_eq!(t.audit_count("system.demo_clock").await, 4);
 }
@@ -211,14 +203,8 @@ async fn a_day_gone_back_to_stands_as_it_did_that_evening(engine: Engine) {
     t.app.open_on_demo_day();
     t.app.make_demo_day_work().await.expect("the day's work");
     let sys = actor(&t, "haixi_leader").await;
-    t.app
-        .move_demo_day(&sys, "2020-03-05")
-        .await
-        .expect("moved");
-    t.app
-        .move_demo_day(&sys, "2020-02-27")
-        .await
-        .expect("moved back");
+    move_to(&t, &sys, "2020-03-05").await;
+    move_to(&t, &sys, "2020-02-27").await;
     let grid = actor(&t, "grid_worker").await;
     let mine = dualtrack_service::whistle::TicketsQuery {
         mine: Some(true),
@@ -252,21 +238,12 @@ async fn a_day_gone_back_to_stands_as_it_did_that_evening(engine: Engine) {
     assert_eq!(t.audit_count("system.demo_rewind").await, 1);
     // Forward again: the same evening's tickets, played out once more; nothing piles up.
     let total = ticket_total(&t).await;
-    t.app
-        .move_demo_day(&sys, "2020-03-05")
-        .await
-        .expect("moved");
-    t.app
-        .move_demo_day(&sys, "2020-02-27")
-        .await
-        .expect("moved back");
+    move_to(&t, &sys, "2020-03-05").await;
+    move_to(&t, &sys, "2020-02-27").await;
     assert_eq!(ticket_total(&t).await, total);
 
     // Hand-overs of the story acknowledged after the day's evening wait on it.
-    t.app
-        .move_demo_day(&sys, "2020-02-10")
-        .await
-        .expect("moved back");
+    move_to(&t, &sys, "2020-02-10").await;
     let op = actor(&t, "golmud_operator").await;
     let q = dualtrack_service::handovers::HandoversQuery {
         limit: Some(500),
