@@ -3,19 +3,10 @@
 // English words on the page beyond the few a Chinese user reads as they are.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { shots, liveDemo } from './server.mjs';
+import { join } from 'node:path';
+import { accounts, shots, liveDemo } from './server.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const live = liveDemo();
-
-/** The demo accounts, read from where the demo defines them. */
-const accounts = [...readFileSync(join(here, '../crates/service/src/demo/mod.rs'), 'utf8')
-  .split('pub const ACCOUNTS')[1]
-  .split('];')[0]
-  .matchAll(/\(\s*"([a-z_]+)",\s*"[^"]+",\s*"\d+",\s*"[a-z_]+",?\s*\)/g)].map((m) => m[1]);
 
 /** Words a Chinese user reads as they are: names of formats and programs, units, codes. */
 const allowed = new Set(['API', 'ID', 'PDF', 'Excel', 'Word', 'CSV', 'XLSX', 'xlsx', 'DOCX', 'docx', 'TOTP', 'QR',

@@ -3,7 +3,7 @@
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,12 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const shots = join(here, 'screenshots');
+
+/** The demo accounts, read from where the demo defines them. */
+export const accounts = [...readFileSync(join(here, '../crates/service/src/demo/mod.rs'), 'utf8')
+  .split('pub const ACCOUNTS')[1]
+  .split('];')[0]
+  .matchAll(/\(\s*"([a-z_]+)",\s*"[^"]+",\s*"\d+",\s*"[a-z_]+",?\s*\)/g)].map((m) => m[1]);
 mkdirSync(shots, { recursive: true });
 
 /** Starts `dualtrack serve --demo` on a free port with extra arguments; resolves to { proc, url }. */

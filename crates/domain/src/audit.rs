@@ -51,6 +51,8 @@ pub enum Action {
     DemoLoad,
     #[serde(rename = "system.demo_clock")]
     DemoClock,
+    #[serde(rename = "system.demo_rewind")]
+    DemoRewind,
     #[serde(rename = "person.register")]
     PersonRegister,
     #[serde(rename = "org.create")]
@@ -208,7 +210,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 98] = [
+    pub const ALL: [Action; 99] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -230,6 +232,7 @@ impl Action {
         Action::Restore,
         Action::DemoLoad,
         Action::DemoClock,
+        Action::DemoRewind,
         Action::PersonRegister,
         Action::OrgCreate,
         Action::OrgMember,
@@ -332,6 +335,7 @@ impl Action {
             Action::Restore => "system.restore",
             Action::DemoLoad => "system.demo",
             Action::DemoClock => "system.demo_clock",
+            Action::DemoRewind => "system.demo_rewind",
             Action::PersonRegister => "person.register",
             Action::OrgCreate => "org.create",
             Action::OrgMember => "org.member",
@@ -419,8 +423,8 @@ impl Action {
             Login | LoginFailed | Logout | Denied | UserCreate | UserRoles | UserPassword
             | SecondFactorBegin | SecondFactorEnrol | SecondFactorReset | TokenCreate
             | TokenRevoke | UserLock | UserUnlock | Unmask => "账户与安全",
-            RegionImport | Backup | Restore | DemoLoad | DemoClock | Import | Export
-            | RetentionErase | AuditArchive | KeysReseal => "系统与数据",
+            RegionImport | Backup | Restore | DemoLoad | DemoClock | DemoRewind | Import
+            | Export | RetentionErase | AuditArchive | KeysReseal => "系统与数据",
             PersonRegister | OrgCreate | OrgMember | Deploy | DeploymentEnd | ReturnToPost
             | ApplicationSubmit | ApplicationDecide | CommunityRegister | CadreRecord
             | CampaignCreate | CampaignSend | DocumentCreate | ServiceLog => "组织动员",
@@ -470,6 +474,7 @@ impl Action {
             Action::Restore => "从备份恢复数据库",
             Action::DemoLoad => "载入演示数据",
             Action::DemoClock => "调整演示日期",
+            Action::DemoRewind => "演示回到较早傍晚",
             Action::PersonRegister => "登记人员",
             Action::OrgCreate => "新建组织",
             Action::OrgMember => "组织增加成员",

@@ -1,5 +1,6 @@
 //! Who is acting: a logged-in user, or the command line.
 
+use crate::clock::Clock;
 use crate::{App, ServiceError, ServiceResult};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::jurisdiction::{Code, Level, Scope};
@@ -29,6 +30,9 @@ pub struct Actor {
     /// The API token the request was made with, if any: the actor is then its account,
     /// narrowed to the token's scope.
     pub token: Option<crate::api_tokens::TokenGrant>,
+    /// The clock of the application it acts in: its audit rows are stamped with its
+    /// [`Clock::record_time`] (a demo server's day).
+    pub clock: Clock,
 }
 
 impl Actor {
@@ -50,6 +54,7 @@ impl Actor {
             must_enrol: false,
             must_change_password: false,
             token: None,
+            clock: Clock::default(),
         }
     }
 
@@ -102,7 +107,7 @@ impl Actor {
         detail: String,
     ) -> NewAudit {
         NewAudit {
-            at: crate::clock::wall(),
+            at: self.clock.record_time(),
             user_id: self.user_id,
             username: self.username.clone(),
             roles: self.roles_text(),

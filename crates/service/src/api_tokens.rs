@@ -368,7 +368,7 @@ impl App {
         if u.disabled {
             return Err(refused("账户已被管理员锁定，接口令牌不可用"));
         }
-        let mut actor = actor_of(u, t.roles(), source_addr)?;
+        let mut actor = actor_of(u, t.roles(), source_addr, &self.clock)?;
         if let Some(raw) = &t.token_code {
             let code = crate::input::stored_code(raw)?;
             let home = crate::input::stored_code(&u.jurisdiction_code)?;

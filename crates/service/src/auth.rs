@@ -99,7 +99,12 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-pub(crate) fn actor_of(u: &UserRow, roles: Vec<String>, source_addr: &str) -> ServiceResult<Actor> {
+pub(crate) fn actor_of(
+    u: &UserRow,
+    roles: Vec<String>,
+    source_addr: &str,
+    clock: &crate::clock::Clock,
+) -> ServiceResult<Actor> {
     let code =
         Code::parse(&u.jurisdiction_code).map_err(|e| ServiceError::Internal(e.to_string()))?;
     Ok(Actor {
@@ -115,6 +120,7 @@ pub(crate) fn actor_of(u: &UserRow, roles: Vec<String>, source_addr: &str) -> Se
         must_enrol: false,
         must_change_password: false,
         token: None,
+        clock: clock.clone(),
     })
 }
 
@@ -154,7 +160,7 @@ impl App {
                 detail.into(),
             ),
             None => NewAudit {
-                at: crate::clock::wall(),
+                at: self.clock.record_time(),
                 user_id: None,
                 username: username.into(),
                 roles: String::new(),
@@ -265,6 +271,7 @@ impl App {
                 u,
                 user::roles(&self.db, u.id).await?,
                 source_addr,
+                &self.clock,
             )?),
             None => None,
         };
@@ -392,7 +399,7 @@ impl App {
         if now - s.last_seen_at > chrono::Duration::minutes(1) {
             session::touch(&self.db, s.session_id, now).await?;
         }
-        let mut actor = actor_of(u, s.roles(), source_addr)?;
+        let mut actor = actor_of(u, s.roles(), source_addr, &self.clock)?;
         actor.session_id = Some(s.session_id);
         actor.csrf_token = s.csrf_token;
         actor.must_enrol = s.second_factor == crate::second_factor::SESSION_ENROL;

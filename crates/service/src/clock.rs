@@ -21,6 +21,9 @@ enum Setting {
     System,
     /// A time that stands still until it is set again (tests, drills).
     At(DateTime<Utc>),
+    /// A time that stands still, as `At`, and that records written are stamped with too: a
+    /// demo day's work, played at its moments.
+    Played(DateTime<Utc>),
     /// The system's clock moved by a fixed span: time runs on from a chosen moment. The
     /// demo's clock, so that a demo server lives on the day of its story.
     Shifted(TimeDelta),
@@ -33,9 +36,28 @@ impl Clock {
         let setting = self.0.read().map(|g| *g).unwrap_or_default();
         match setting {
             Setting::System => Utc::now(),
-            Setting::At(t) => t,
+            Setting::At(t) | Setting::Played(t) => t,
             Setting::Shifted(by) => Utc::now() + by,
         }
+    }
+
+    /// The time a record written now is stamped with (an audit row): on a demo server, or
+    /// for a demo day's work played at its moments, the demo's time, so that the events of
+    /// its story read on its day; otherwise the system's time, even with the clock stopped
+    /// (tests, drills: what was done, was done now).
+    #[allow(clippy::disallowed_methods)]
+    pub fn record_time(&self) -> DateTime<Utc> {
+        match self.0.read().map(|g| *g).unwrap_or_default() {
+            Setting::System | Setting::At(_) => Utc::now(),
+            Setting::Played(t) => t,
+            Setting::Shifted(by) => Utc::now() + by,
+        }
+    }
+
+    /// Stops the clock at `at`, with the records written stamped `at` too (see
+    /// [`Clock::record_time`]).
+    pub fn play_at(&self, at: DateTime<Utc>) {
+        self.put(Setting::Played(at));
     }
 
     /// Stops the clock at `at` (or, with `None`, lets it follow the system clock again).
@@ -65,8 +87,8 @@ impl Clock {
     }
 }
 
-/// The system's time, whatever the application's clock is set to: for what records or
-/// coordinates real time even in a drill — the time of an audit row, sessions, logins and
+/// The system's time, whatever the application's clock is set to: for what coordinates real
+/// time even in a drill or on a demo server — sessions, logins and
 /// lock-outs and accounts' passwords, the lease of the scheduler, the claim on a webhook
 /// delivery and its signed timestamp.
 #[allow(clippy::disallowed_methods)]
@@ -108,8 +130,18 @@ mod tests {
         assert!(first >= at && first - at < TimeDelta::seconds(60));
         std::thread::sleep(std::time::Duration::from_millis(20));
         assert!(clock.now() > first, "the clock runs on");
+        assert!(
+            clock.record_time() - at < TimeDelta::seconds(60),
+            "stamped on its day"
+        );
         clock.set(Some(at));
         assert_eq!(clock.now(), at);
         assert!(!clock.runs_from_a_chosen_moment());
+        assert!(
+            clock.record_time() - at > TimeDelta::days(365),
+            "a stopped clock stamps real time"
+        );
+        clock.play_at(at);
+        assert_eq!((clock.now(), clock.record_time()), (at, at));
     }
 }

@@ -16,6 +16,7 @@ use crate::{Actor, App, ServiceResult};
 use chrono::{Duration, NaiveDate};
 use dualtrack_domain::jurisdiction::Level;
 use dualtrack_domain::role::{Permission, Role};
+use dualtrack_domain::time::deadline_text;
 
 /// How many rows of a list the home page shows; the link opens the whole list.
 pub const HOME_ROWS: usize = 5;
@@ -52,7 +53,8 @@ pub struct GridReportsDue {
     pub expected: i64,
     pub missing: i64,
     pub late: i64,
-    pub deadline_local: String,
+    /// When they are due, as said today: `今天 12:00 前`.
+    pub deadline: String,
 }
 
 /// A checkpoint the caller registers passages at, with today's counts.
@@ -66,6 +68,7 @@ pub struct CheckpointToday {
 #[derive(Debug, Clone)]
 pub struct EnterpriseReportsDue {
     pub today: NaiveDate,
+    /// When today's are due, as said today: `今天 17:00 前`.
     pub today_deadline: String,
     pub today_expected: i64,
     pub today_missing: Listed<ReportDueEntry>,
@@ -191,7 +194,7 @@ impl App {
             expected: r.total.expected,
             missing: r.total.missing,
             late: r.total.late,
-            deadline_local: r.deadline_local,
+            deadline: deadline_text(r.deadline, self.today()),
         })
     }
 
@@ -234,7 +237,7 @@ impl App {
             .await?;
         Ok(EnterpriseReportsDue {
             today,
-            today_deadline: t.deadline_local,
+            today_deadline: deadline_text(t.deadline, today),
             today_expected: t.total.expected,
             today_missing: Listed::of(t.missing),
             yesterday,

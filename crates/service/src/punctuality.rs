@@ -56,7 +56,7 @@ pub struct PunctualityView {
     /// 次日几时前报送（北京时间）
     pub due_hour: u32,
     pub deadline: DateTime<Utc>,
-    /// 截止时间（北京时间），如 2020-02-28 12:00:00
+    /// 截止时间（北京时间），如 2020-02-28 12:00
     pub deadline_local: String,
     /// 截止时间已过：未报即为漏报；未过时未报的仍可按时报送
     pub deadline_passed: bool,

@@ -49,6 +49,26 @@ pub struct HandoverRow {
     pub destination_text: String,
 }
 
+impl HandoverRow {
+    /// The hand-over as it stood at `now`: one acknowledged later (a demo day gone back to)
+    /// was still waiting then.
+    pub fn as_of(mut self, now: DateTime<Utc>) -> HandoverRow {
+        if self.acknowledged_at.is_some_and(|a| a > now) {
+            self.status = "pending".into();
+            self.acknowledged_at = None;
+            self.acknowledged_by = None;
+            self.note = String::new();
+            self.case_id = None;
+        }
+        self
+    }
+}
+
+/// Waiting as of `$n` (the time bound of the query): not yet acknowledged, or later.
+fn waiting_at(n: u8) -> String {
+    format!("(h.status = 'pending' OR h.acknowledged_at > ${n})")
+}
+
 const HANDOVER_SELECT: &str = "SELECT h.id, h.traveller_id, h.passage_id, h.from_code, h.to_code, h.status, h.made_on, \
      h.made_at, h.due_at, h.acknowledged_at, h.acknowledged_by, h.note, h.case_id, p.checkpoint_id, \
      c.name AS checkpoint_name, p.passed_at, p.origin_text, p.travel_history, p.reason, p.plate, t.name, t.id_number, \
@@ -114,11 +134,16 @@ pub async fn received(
     offset: i64,
 ) -> Result<Vec<HandoverRow>> {
     let (lo, hi) = scope.range();
+    let waiting = waiting_at(3);
     let cond = match which {
-        Which::Pending => "h.status = 'pending' AND h.made_at <= $3 ORDER BY h.due_at, h.id",
-        Which::Overdue => "h.status = 'pending' AND h.due_at < $3 AND h.made_at <= $3 ORDER BY h.due_at, h.id",
+        Which::Pending => format!("{waiting} AND h.made_at <= $3 ORDER BY h.due_at, h.id"),
+        Which::Overdue => {
+            format!("{waiting} AND h.due_at < $3 AND h.made_at <= $3 ORDER BY h.due_at, h.id")
+        }
         Which::Acknowledged => {
-            "h.status = 'acknowledged' AND h.made_at <= $3 ORDER BY h.acknowledged_at DESC, h.id DESC"
+            "h.status = 'acknowledged' AND h.acknowledged_at <= $3 AND h.made_at <= $3 \
+             ORDER BY h.acknowledged_at DESC, h.id DESC"
+                .into()
         }
     };
     let sql = format!(
@@ -172,7 +197,7 @@ pub struct PlaceCounts {
 }
 
 /// Per child place of a scope (codes cut to `len` characters): hand-overs made on `day`,
-/// and, as of `now`, those pending, overdue, acknowledged (ever) and acknowledged after
+/// and, as of `now`, those pending, overdue, acknowledged (by then) and acknowledged after
 /// their due time.
 pub async fn counts_by_place(
     db: &Db,
@@ -182,15 +207,18 @@ pub async fn counts_by_place(
     now: DateTime<Utc>,
 ) -> Result<Vec<PlaceCounts>> {
     let (lo, hi) = scope.range();
-    Ok(on_db!(db, p => sqlx::query_as::<_, PlaceCounts>(
-        "SELECT SUBSTR(to_code, 1, $3) AS place, \
-         CAST(SUM(CASE WHEN made_on = $4 THEN 1 ELSE 0 END) AS BIGINT) AS made, \
-         CAST(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS BIGINT) AS pending, \
-         CAST(SUM(CASE WHEN status = 'pending' AND due_at < $5 THEN 1 ELSE 0 END) AS BIGINT) AS overdue, \
-         CAST(SUM(CASE WHEN status = 'acknowledged' THEN 1 ELSE 0 END) AS BIGINT) AS acknowledged, \
-         CAST(SUM(CASE WHEN status = 'acknowledged' AND acknowledged_at > due_at THEN 1 ELSE 0 END) AS BIGINT) AS acknowledged_late \
-         FROM handovers WHERE to_code >= $1 AND to_code < $2 AND made_on <= $4 \
-         GROUP BY SUBSTR(to_code, 1, $3) ORDER BY 1")
+    let waiting = waiting_at(5);
+    let sql = format!(
+        "SELECT SUBSTR(h.to_code, 1, $3) AS place, \
+         CAST(SUM(CASE WHEN h.made_on = $4 THEN 1 ELSE 0 END) AS BIGINT) AS made, \
+         CAST(SUM(CASE WHEN {waiting} THEN 1 ELSE 0 END) AS BIGINT) AS pending, \
+         CAST(SUM(CASE WHEN {waiting} AND h.due_at < $5 THEN 1 ELSE 0 END) AS BIGINT) AS overdue, \
+         CAST(SUM(CASE WHEN NOT {waiting} THEN 1 ELSE 0 END) AS BIGINT) AS acknowledged, \
+         CAST(SUM(CASE WHEN NOT {waiting} AND h.acknowledged_at > h.due_at THEN 1 ELSE 0 END) AS BIGINT) AS acknowledged_late \
+         FROM handovers h WHERE h.to_code >= $1 AND h.to_code < $2 AND h.made_on <= $4 \
+         GROUP BY SUBSTR(h.to_code, 1, $3) ORDER BY 1"
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, PlaceCounts>(&sql)
         .bind(&lo).bind(&hi).bind(len).bind(day).bind(now).fetch_all(p).await?))
 }
 

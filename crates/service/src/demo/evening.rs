@@ -19,6 +19,7 @@ use crate::clock::Clock;
 use crate::whistle::{AcceptInput, ConfirmInput, ResolveInput, TicketInput};
 use crate::{Actor, App, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::whistle::{CallStatus, TicketStatus};
 use std::collections::HashMap;
 
@@ -194,12 +195,20 @@ impl Cast {
 }
 
 impl App {
-    /// The same application on a clock of its own, standing at `t`.
+    /// The same application on a clock of its own, standing at `t`, with what is written
+    /// stamped `t`.
     fn standing_at(&self, t: DateTime<Utc>) -> App {
         let mut app = self.clone();
         app.clock = Clock::default();
-        app.clock.set(Some(t));
+        app.clock.play_at(t);
         app
+    }
+
+    /// One of the cast acting on this application's clock.
+    fn acting(&self, a: &Actor) -> Actor {
+        let mut a = a.clone();
+        a.clock = self.clock.clone();
+        a
     }
 
     async fn demo_cast(&self) -> ServiceResult<Cast> {
@@ -215,7 +224,7 @@ impl App {
                 continue;
             };
             let roles = dualtrack_store::user::roles(&self.db, u.id).await?;
-            let actor = crate::auth::actor_of(&u, roles, BY)?;
+            let actor = crate::auth::actor_of(&u, roles, BY, &self.clock)?;
             if RESPONDERS.contains(&name) {
                 if let Some(d) = self.department_of(&actor).await? {
                     cast.departments.insert(d.id, name);
@@ -228,6 +237,7 @@ impl App {
 
     /// Makes the tickets of `day`'s evening, once, and plays the days before out.
     pub(super) async fn demo_evening(&self, day: NaiveDate) -> ServiceResult<()> {
+        self.rewind_evenings(day).await?;
         let cast = self.demo_cast().await?;
         let story = super::story_days();
         for earlier in story.start().iter_days().take_while(|d| *d < day) {
@@ -263,8 +273,8 @@ impl App {
                 Some(who) => {
                     // Only a ticket this call raised is accepted: a day made before is left.
                     if let Some((id, true)) = ids.get(&n) {
-                        let a = cast.get(who)?;
-                        app.accept_ticket(a, *id, &AcceptInput::default()).await?;
+                        let a = app.acting(cast.get(who)?);
+                        app.accept_ticket(&a, *id, &AcceptInput::default()).await?;
                     }
                 }
             }
@@ -274,6 +284,46 @@ impl App {
             round += Duration::minutes(TICK_MINUTES);
         }
         Ok(())
+    }
+
+    /// Going back to an earlier evening: a ticket's state is not kept as of a time, so the
+    /// evening tickets of `day` and after, changed since that evening, are removed whole
+    /// (audited) and that day's are made again, open as they were that evening.
+    async fn rewind_evenings(&self, day: NaiveDate) -> ServiceResult<()> {
+        let prefix = "demo-evening-";
+        let day_of = |k: &str| {
+            k.strip_prefix(prefix)
+                .and_then(|r| r.get(..10))
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        };
+        let later: Vec<_> = dualtrack_store::whistle::keyed_tickets(&self.db, prefix)
+            .await?
+            .into_iter()
+            .filter(|t| day_of(&t.idem_key).is_some_and(|d| d >= day))
+            .collect();
+        let evening = super::evening_of(day);
+        if !later.iter().any(|t| t.updated_at > evening) {
+            return Ok(());
+        }
+        let mut tx = self.db.begin().await?;
+        dualtrack_store::whistle::remove_tickets(&mut tx, &later).await?;
+        let mut by = Actor::cli();
+        by.username = "demo".into();
+        by.display_name = BY.into();
+        by.source_addr = "demo".into();
+        by.clock = self.clock.clone();
+        let row = by.audit(
+            Action::DemoRewind,
+            Outcome::Success,
+            "演示日期",
+            day.to_string(),
+            None,
+            format!(
+                "回到 {day} 傍晚：撤下该日及以后傍晚的 {} 张演示工单，重做该日傍晚",
+                later.len()
+            ),
+        );
+        crate::actor::commit_audited(tx, &row).await
     }
 
     /// The day's travellers for the demo's grid, registered at the checkpoint worker's
@@ -307,8 +357,8 @@ impl App {
                     destination: None,
                 }],
             };
-            self.standing_at(at(day, *h, *m))
-                .register_passage(worker, checkpoint.id, &input)
+            let app = self.standing_at(at(day, *h, *m));
+            app.register_passage(&app.acting(worker), checkpoint.id, &input)
                 .await?;
         }
         Ok(())
@@ -322,7 +372,7 @@ impl App {
         n: usize,
     ) -> ServiceResult<(i64, bool)> {
         let p = &PLAN[n];
-        let raiser = cast.get(p.raiser)?;
+        let raiser = &self.acting(cast.get(p.raiser)?);
         let mut also = vec![];
         for who in p.also {
             let a = cast.get(who)?;
@@ -380,32 +430,32 @@ impl App {
                 };
                 let dept = Some(call.department_id);
                 if call.status == CallStatus::Called {
-                    self.standing_at(at(morning, 8, 20 + i as u32 * 5))
-                        .accept_ticket(
-                            a,
-                            id,
-                            &AcceptInput {
-                                department_id: dept,
-                                note: None,
-                            },
-                        )
-                        .await?;
+                    let app = self.standing_at(at(morning, 8, 20 + i as u32 * 5));
+                    app.accept_ticket(
+                        &app.acting(a),
+                        id,
+                        &AcceptInput {
+                            department_id: dept,
+                            note: None,
+                        },
+                    )
+                    .await?;
                 }
                 if call.status != CallStatus::Resolved {
-                    self.standing_at(at(morning, 11, i as u32 * 10))
-                        .resolve_ticket(
-                            a,
-                            id,
-                            &ResolveInput {
-                                department_id: dept,
-                                resolution: "已派员到场处置，问题已解决".into(),
-                            },
-                        )
-                        .await?;
+                    let app = self.standing_at(at(morning, 11, i as u32 * 10));
+                    app.resolve_ticket(
+                        &app.acting(a),
+                        id,
+                        &ResolveInput {
+                            department_id: dept,
+                            resolution: "已派员到场处置，问题已解决".into(),
+                        },
+                    )
+                    .await?;
                 }
             }
-            let raiser = cast.get(p.raiser)?;
             let app = self.standing_at(at(morning, 15, 0));
+            let raiser = &app.acting(cast.get(p.raiser)?);
             if app.may_close_ticket(raiser, id).await? {
                 let confirm = ConfirmInput {
                     rating: 5,

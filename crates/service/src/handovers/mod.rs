@@ -265,6 +265,7 @@ fn view(
     names: &HashMap<String, String>,
     now: DateTime<Utc>,
 ) -> ServiceResult<HandoverView> {
+    let h = h.as_of(now);
     let status = decode("handovers", "status", &h.status, HandoverStatus::parse)?;
     let overdue = status == HandoverStatus::Pending && h.due_at < now;
     let outcome = outcome_of(&h.outcome)?;

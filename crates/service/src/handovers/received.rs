@@ -104,9 +104,10 @@ impl App {
     pub async fn handover(&self, actor: &Actor, id: i64) -> ServiceResult<HandoverDetail> {
         self.require(actor, Permission::ReadGridWork, KIND, &id.to_string())
             .await?;
-        let h = self.own_handover(actor, id).await?;
         let now = self.now();
-        let events = store::events(&self.db, id).await?;
+        let h = self.own_handover(actor, id).await?.as_of(now);
+        let mut events = store::events(&self.db, id).await?;
+        events.retain(|e| e.at <= now);
         let mut codes: Vec<String> = vec![h.to_code.clone(), h.from_code.clone()];
         codes.extend(events.iter().map(|e| e.to_code.clone()));
         let names = self.handover_names(&codes).await?;

@@ -28,7 +28,7 @@ use tokio::sync::Notify;
 pub const LEASE: &str = "whistle";
 
 /// The actor the scheduler's changes are recorded under.
-pub fn scheduler_actor(holder: &str) -> Actor {
+pub fn scheduler_actor(holder: &str, clock: &crate::clock::Clock) -> Actor {
     Actor {
         user_id: None,
         username: format!("system:scheduler:{holder}"),
@@ -42,6 +42,7 @@ pub fn scheduler_actor(holder: &str) -> Actor {
         must_enrol: false,
         must_change_password: false,
         token: None,
+        clock: clock.clone(),
     }
 }
 
@@ -61,7 +62,7 @@ impl App {
     /// Records every escalation step that is due by now, for every live ticket. Returns the
     /// steps this call recorded (a step another instance recorded first is not counted).
     pub async fn escalate_due(&self, holder: &str) -> ServiceResult<u32> {
-        let actor = scheduler_actor(holder);
+        let actor = scheduler_actor(holder, &self.clock);
         let mut recorded = 0;
         for id in store::live_ticket_ids(&self.db).await? {
             recorded += self.escalate_ticket(&actor, id).await?;
@@ -183,7 +184,7 @@ impl App {
             moved.level_code = up.to_string();
             moved.level_name = up_name.clone();
             write_notices(&mut tx, &moved, notes, now).await?;
-            let mut row = actor.audit(
+            let row = actor.audit(
                 Action::TicketEscalate,
                 Outcome::Success,
                 "工单",
@@ -191,7 +192,6 @@ impl App {
                 Some(t.jurisdiction_code.clone()),
                 format!("第 {step} 级：{} → {}，{}", level, up, reason.zh()),
             );
-            row.at = crate::clock::wall();
             commit_audited(tx, &row).await?;
             recorded += 1;
         }

@@ -120,6 +120,11 @@ async fn ticket_total(t: &TestApp) -> i64 {
     t.count("SELECT COUNT(*) FROM tickets").await
 }
 
+/// Moves the demo's day as `who` would on the banner.
+async fn move_to(t: &TestApp, who: &Actor, to: &str) -> NaiveDate {
+    t.app.move_demo_day(who, to).await.expect("moved")
+}
+
 async fn the_day_moved_on_brings_its_records_once(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.open_on_demo_day();
@@ -137,11 +142,7 @@ async fn the_day_moved_on_brings_its_records_once(engine: Engine) {
         .map(|k| k.id)
         .collect();
 
-    let moved = t
-        .app
-        .move_demo_day(&sys, "2020-03-05")
-        .await
-        .expect("moved");
+    let moved = move_to(&t, &sys, "2020-03-05").await;
     assert_eq!(moved, day("2020-03-05"));
     assert_eq!(t.app.today(), day("2020-03-05"));
     let after = ticket_total(&t).await;
@@ -187,24 +188,93 @@ async fn the_day_moved_on_brings_its_records_once(engine: Engine) {
     assert_eq!(l.today, day("2020-03-05"));
 
     // Chosen again, and back and forth: nothing is added.
-    t.app
-        .move_demo_day(&sys, "2020-03-05")
-        .await
-        .expect("moved");
+    move_to(&t, &sys, "2020-03-05").await;
     assert_eq!(ticket_total(&t).await, after);
-    t.app
-        .move_demo_day(&sys, "2020-02-27")
-        .await
-        .expect("moved");
-    t.app
-        .move_demo_day(&sys, "2020-03-05")
-        .await
-        .expect("moved");
+    move_to(&t, &sys, "2020-02-27").await;
+    move_to(&t, &sys, "2020-03-05").await;
     assert_eq!(ticket_total(&t).await, after);
     assert_eq!(t.audit_count("system.demo_clock").await, 4);
+}
+
+/// A day gone back to stands as it did that evening: its tickets open again, though played
+/// out on a later morning, and hand-overs acknowledged later still waiting.
+async fn a_day_gone_back_to_stands_as_it_did_that_evening(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    t.app.open_on_demo_day();
+    t.app.make_demo_day_work().await.expect("the day's work");
+    let sys = actor(&t, "haixi_leader").await;
+    move_to(&t, &sys, "2020-03-05").await;
+    move_to(&t, &sys, "2020-02-27").await;
+    let grid = actor(&t, "grid_worker").await;
+    let mine = dualtrack_service::whistle::TicketsQuery {
+        mine: Some(true),
+        ..Default::default()
+    };
+    let tickets = t.app.tickets(&grid, &mine).await.expect("tickets");
+    let transfer = tickets
+        .iter()
+        .find(|k| k.title == "发热人员需转运")
+        .expect("the evening's ticket");
+    assert_eq!(reporting_day(transfer.raised_at), day("2020-02-27"));
+    assert_eq!(
+        transfer.status,
+        TicketStatus::Open,
+        "{}",
+        transfer.status_name
+    );
+    for k in &tickets {
+        assert!(
+            matches!(k.status, TicketStatus::Open | TicketStatus::Working),
+            "{}: {}",
+            k.title,
+            k.status_name
+        );
+    }
+    let waiting = work(&t, "responder")
+        .await
+        .tickets_waiting
+        .expect("tickets");
+    assert!(waiting.total > 0);
+    assert_eq!(t.audit_count("system.demo_rewind").await, 1);
+    // Forward again: the same evening's tickets, played out once more; nothing piles up.
+    let total = ticket_total(&t).await;
+    move_to(&t, &sys, "2020-03-05").await;
+    move_to(&t, &sys, "2020-02-27").await;
+    assert_eq!(ticket_total(&t).await, total);
+
+    // Hand-overs of the story acknowledged after the day's evening wait on it.
+    move_to(&t, &sys, "2020-02-10").await;
+    let op = actor(&t, "golmud_operator").await;
+    let q = dualtrack_service::handovers::HandoversQuery {
+        limit: Some(500),
+        ..Default::default()
+    };
+    let pending = t.app.handovers(&op, &q).await.expect("pending");
+    let later: Vec<i64> = pending.iter().map(|h| h.id).collect();
+    let acknowledged_since = t
+        .count(&format!(
+            "SELECT COUNT(*) FROM handovers WHERE status = 'acknowledged' AND id IN ({})",
+            later
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        ))
+        .await;
+    assert!(acknowledged_since > 0, "{} waiting", later.len());
+    let now = t.app.now();
+    for h in &pending {
+        assert!(h.made_at <= now && h.acknowledged_at.is_none(), "{}", h.id);
+    }
+    let first = t.app.handover(&op, later[0]).await.expect("one");
+    assert!(first
+        .history
+        .iter()
+        .all(|s| s.at <= now && s.kind != "acknowledge"));
 }
 
 on_both_engines!(
     every_role_finds_work_waiting_on_the_demo_evening,
     the_day_moved_on_brings_its_records_once,
+    a_day_gone_back_to_stands_as_it_did_that_evening,
 );

@@ -21,6 +21,7 @@ mod dashboard_charts;
 mod demo_day;
 mod demo_evening;
 mod demo_lists;
+mod demo_times;
 mod demo_work;
 mod encryption;
 mod faults;
