@@ -194,6 +194,7 @@ impl App {
         let mut warnings = Vec::new();
         let mut rows: Vec<(usize, NewEnterprise)> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
+        let sealer = self.crypto.sealer();
         for (row, cells) in &sheet.rows {
             let row = *row;
             let get = |i: usize| cell(cells, cols[i]);
@@ -299,7 +300,8 @@ impl App {
                         normal_output,
                         output_unit: unit,
                         contact_name,
-                        contact_phone,
+                        contact_phone: sealer.seal_text_opt(contact_phone.as_deref()),
+                        enc_key: sealer.key_id(),
                     },
                 ));
             }
@@ -661,7 +663,8 @@ impl App {
         let table = rows
             .into_iter()
             .map(|e| {
-                vec![
+                let phone = self.crypto.open_text_opt(&e.contact_phone)?;
+                Ok(vec![
                     e.id.to_string(),
                     e.name,
                     e.credit_code,
@@ -674,18 +677,15 @@ impl App {
                     e.normal_output.to_string(),
                     e.output_unit,
                     e.contact_name.unwrap_or_default(),
-                    e.contact_phone
-                        .as_deref()
-                        .map(mask_phone)
-                        .unwrap_or_default(),
+                    phone.as_deref().map(mask_phone).unwrap_or_default(),
                     if e.credit_check_failed {
                         "校验位不符，请核对".into()
                     } else {
                         String::new()
                     },
-                ]
+                ])
             })
-            .collect();
+            .collect::<ServiceResult<Vec<_>>>()?;
         let mut columns = vec![("企业编号", false)];
         columns.extend_from_slice(ENTERPRISE_COLUMNS);
         columns.push(("代码核对", false));
