@@ -67,10 +67,7 @@ fn enterprise_view(c: &FieldCrypto, e: EnterpriseRow) -> ServiceResult<Enterpris
         normal_output: e.normal_output,
         output_unit: e.output_unit,
         contact_name: e.contact_name,
-        contact_phone: c
-            .open_text_opt(&e.contact_phone)?
-            .as_deref()
-            .map(mask_phone),
+        contact_phone: c.open_text_opt(&e.contact_phone)?.map(|p| mask_phone(&p)),
     })
 }
 
@@ -460,12 +457,10 @@ impl App {
         if page < 1 {
             return Err(ServiceError::invalid("page", "页码从 1 开始"));
         }
-        let rows =
-            store::list_enterprises(&self.db, &actor.scope, 100, crate::page_offset(page, 100))
-                .await?;
-        rows.into_iter()
-            .map(|e| enterprise_view(&self.crypto, e))
-            .collect()
+        let offset = crate::page_offset(page, 100);
+        let rows = store::list_enterprises(&self.db, &actor.scope, 100, offset).await?;
+        let view = |e| enterprise_view(&self.crypto, e);
+        rows.into_iter().map(view).collect()
     }
 
     /// Leaves an enterprise out of the resumption count for a time, with a reason; audited.
