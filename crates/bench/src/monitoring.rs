@@ -16,6 +16,7 @@ use dualtrack_domain::time::cst;
 use dualtrack_service::monitoring::{FiguresQuery, OverdueQuery};
 use dualtrack_service::Actor;
 use dualtrack_store::monitoring::{self as store, LoadCase, NewCase, NewFollowup};
+use dualtrack_store::sealing::SealedText;
 use dualtrack_store::{jurisdiction, Db};
 use std::time::Instant;
 
@@ -67,10 +68,11 @@ fn case(
             case_id: 0,
             followed_at: t,
             temperature: 360 + rng.next(12) as i32,
-            symptoms: "none".into(),
+            symptoms: SealedText::stored("none"),
             abnormal: false,
-            note: String::new(),
+            note: SealedText::stored(""),
             recorded_by: "bench".into(),
+            enc_key: None,
         });
     }
     let missed = !released && rng.next(50) == 0;

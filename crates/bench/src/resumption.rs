@@ -99,6 +99,7 @@ pub async fn populate(
             output_unit: "吨/日".into(),
             contact_name: None,
             contact_phone: None,
+            enc_key: None,
         };
         ids.push((
             store::insert_enterprise(&mut tx, &e, now).await?,

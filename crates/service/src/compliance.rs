@@ -15,6 +15,8 @@ pub struct Deployment {
     pub engine: String,
     /// The server speaks HTTPS itself.
     pub tls: bool,
+    /// What its certificate file shows (subject and expiry), or why it cannot serve.
+    pub certificate: Option<Result<String, String>>,
     /// Session cookies carry `Secure`.
     pub secure_cookies: bool,
     /// Where audit archive files are written (none: not archived).
@@ -45,6 +47,42 @@ fn on_off(b: bool) -> &'static str {
         "开启"
     } else {
         "关闭"
+    }
+}
+
+/// Every sealed field, by table, in words (from the store's list, so it stays true).
+fn sealed_fields() -> String {
+    let zh = |column: &str| {
+        match column {
+            "name" => "姓名",
+            "id_number" => "身份证号",
+            "phone" => "电话",
+            "address" => "住址",
+            "head_name" => "户主姓名",
+            "symptoms" => "症状",
+            "note" => "健康情况备注",
+            "contact_phone" => "联系电话",
+            other => other,
+        }
+        .to_string()
+    };
+    dualtrack_store::sealing::ALL
+        .iter()
+        .map(|t| {
+            let columns: Vec<String> = t.columns.iter().map(|c| zh(c)).collect();
+            format!("{}（{}）的{}", t.zh, t.table, columns.join("、"))
+        })
+        .collect::<Vec<_>>()
+        .join("，")
+}
+
+/// HTTPS on or off, and what the certificate file in force shows.
+fn https(d: &Deployment) -> String {
+    match (d.tls, &d.certificate) {
+        (false, _) => "关闭".into(),
+        (true, None) => "开启".into(),
+        (true, Some(Ok(facts))) => format!("开启（{facts}）"),
+        (true, Some(Err(why))) => format!("开启，但证书不可用：{why}"),
     }
 }
 
@@ -144,7 +182,7 @@ fn intrusion_prevention(d: &Deployment) -> BriefSection {
          内容安全策略禁止内嵌脚本与框架嵌入；上传文件按内容判断类型并限大小；连接数、排队、请求体与请求头时限防止资源耗尽。",
         format!(
             "HTTPS：{}；会话 Cookie Secure：{}；数据库：{}。",
-            on_off(d.tls),
+            https(d),
             on_off(d.secure_cookies),
             d.engine
         ),
@@ -177,17 +215,19 @@ pub fn confidentiality_section(app: &App, d: &Deployment) -> BriefSection {
     section(
         5,
         "传输：服务器配置证书后自身以 TLS 1.2/1.3 提供服务，国密 TLCP 由部署单位在前端部署国密网关；\
-         存储：旅客、隔离监测对象与登记人员的身份证号、电话、姓名等个人信息以 SM4-GCM 加密存储（每个值随机 nonce，\
+         存储：旅客、隔离监测对象、登记人员与摸排人员的身份证号、电话、姓名，住户住址，随访健康情况，企业联系电话\
+         以 SM4-GCM 加密存储（每个值随机 nonce，\
          带密钥标识），按身份证号查找经 HMAC-SM3 盲索引，数据密钥存于数据库之外，dualtrack keys rotate 在线轮换；\
          口令只保存加盐慢哈希（argon2id 或 PBKDF2-HMAC-SM3），会话令牌只保存其 SHA-256；审计密钥存于数据库之外；\
          配置中的数据库口令不打印、不写入日志。",
         format!(
-            "HTTPS：{}；个人信息加密：{}；口令哈希：{}；审计密钥：{}。",
-            on_off(d.tls),
+            "HTTPS：{}；个人信息加密：{}；加密字段：{}；口令哈希：{}；审计密钥：{}。",
+            https(d),
             match app.crypto.current_key() {
                 Some(k) => format!("已启用（SM4-GCM，当前密钥 {k}）"),
                 None => "未启用（未配置数据密钥，个人信息以明文存储）".to_string(),
             },
+            sealed_fields(),
             app.security.password_scheme.zh(),
             if app.audit_key.is_some() {
                 "已配置（HMAC-SM3）"

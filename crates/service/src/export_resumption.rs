@@ -716,8 +716,10 @@ impl App {
 
 /// An enterprise's row of the registry, with its key in the list's order.
 pub(crate) fn enterprise_cells(
+    crypto: &crate::crypto::FieldCrypto,
     e: dualtrack_store::resumption::EnterpriseRow,
-) -> ((String, i64), Vec<String>) {
+) -> ServiceResult<((String, i64), Vec<String>)> {
+    let phone = crypto.open_text_opt(&e.contact_phone)?;
     let key = (e.jurisdiction_code.clone(), e.id);
     let yes_no = |b: bool| if b { "是" } else { "否" }.to_string();
     let cells = vec![
@@ -733,7 +735,7 @@ pub(crate) fn enterprise_cells(
         e.normal_output.to_string(),
         e.output_unit,
         e.contact_name.unwrap_or_default(),
-        e.contact_phone
+        phone
             .as_deref()
             .map(dualtrack_domain::resident_id::mask_phone)
             .unwrap_or_default(),
@@ -743,7 +745,7 @@ pub(crate) fn enterprise_cells(
             String::new()
         },
     ];
-    (key, cells)
+    Ok((key, cells))
 }
 
 /// A day's report's row, with its key in the list's order.

@@ -196,6 +196,7 @@ impl App {
         let mut warnings = Vec::new();
         let mut rows: Vec<(usize, NewEnterprise)> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
+        let sealer = self.crypto.sealer();
         for (row, cells) in &sheet.rows {
             let row = *row;
             let get = |i: usize| cell(cells, cols[i]);
@@ -301,7 +302,8 @@ impl App {
                         normal_output,
                         output_unit: unit,
                         contact_name,
-                        contact_phone,
+                        contact_phone: sealer.seal_text_opt(contact_phone.as_deref()),
+                        enc_key: sealer.key_id(),
                     },
                 ));
             }
@@ -669,7 +671,9 @@ impl App {
             |app, after: Option<(String, i64)>, limit| async move {
                 let after = after.as_ref().map(|(c, i)| (c.as_str(), *i));
                 let rows = store::list_enterprises(&app.db, &actor.scope, after, limit, 0).await?;
-                Ok(rows.into_iter().map(enterprise_cells).collect())
+                rows.into_iter()
+                    .map(|e| enterprise_cells(&app.crypto, e))
+                    .collect()
             },
         )
         .await

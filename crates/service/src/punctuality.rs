@@ -109,25 +109,31 @@ impl App {
             counties.push(counts(county.clone(), &classified[start..end]));
             start = end;
         }
-        let entry = |r: &store::DueRow, p: Punctuality| ReportDueEntry {
-            enterprise_id: r.enterprise_id,
-            name: r.name.clone(),
-            jurisdiction_code: r.jurisdiction_code.clone(),
-            contact_name: r.contact_name.clone(),
-            contact_phone: r.contact_phone.as_deref().map(mask_phone),
-            punctuality: p,
-            filed_at: r.first_filed,
-            minutes_late: r
-                .first_filed
-                .filter(|_| p == Punctuality::Late)
-                .map(|at| (at - deadline).num_minutes()),
+        let entry = |r: &store::DueRow, p: Punctuality| -> ServiceResult<ReportDueEntry> {
+            Ok(ReportDueEntry {
+                enterprise_id: r.enterprise_id,
+                name: r.name.clone(),
+                jurisdiction_code: r.jurisdiction_code.clone(),
+                contact_name: r.contact_name.clone(),
+                contact_phone: self
+                    .crypto
+                    .open_text_opt(&r.contact_phone)?
+                    .as_deref()
+                    .map(mask_phone),
+                punctuality: p,
+                filed_at: r.first_filed,
+                minutes_late: r
+                    .first_filed
+                    .filter(|_| p == Punctuality::Late)
+                    .map(|at| (at - deadline).num_minutes()),
+            })
         };
         let list = |want: Punctuality| {
             classified
                 .iter()
                 .filter(|(_, p)| *p == want)
                 .map(|(r, p)| entry(r, *p))
-                .collect::<Vec<_>>()
+                .collect::<ServiceResult<Vec<_>>>()
         };
         Ok(PunctualityView {
             date,
@@ -135,8 +141,8 @@ impl App {
             deadline,
             deadline_local: display(deadline),
             deadline_passed: self.clock.now() > deadline,
-            missing: list(Punctuality::Missing),
-            late: list(Punctuality::Late),
+            missing: list(Punctuality::Missing)?,
+            late: list(Punctuality::Late)?,
             total,
             counties,
         })

@@ -3,6 +3,7 @@
 //! numerator, denominator and the exclusions applied.
 
 use crate::actor::commit_audited;
+use crate::crypto::FieldCrypto;
 use crate::idempotency::{keep, Claim, Written};
 use crate::input::parse_date;
 pub(crate) use crate::report_checks::report_view;
@@ -42,7 +43,7 @@ pub struct EnterpriseView {
     pub contact_phone: Option<String>,
 }
 
-fn enterprise_view(e: EnterpriseRow) -> ServiceResult<EnterpriseView> {
+fn enterprise_view(c: &FieldCrypto, e: EnterpriseRow) -> ServiceResult<EnterpriseView> {
     let section = decode(
         "enterprises",
         "industry_section",
@@ -66,7 +67,7 @@ fn enterprise_view(e: EnterpriseRow) -> ServiceResult<EnterpriseView> {
         normal_output: e.normal_output,
         output_unit: e.output_unit,
         contact_name: e.contact_name,
-        contact_phone: e.contact_phone.as_deref().map(mask_phone),
+        contact_phone: c.open_text_opt(&e.contact_phone)?.map(|p| mask_phone(&p)),
     })
 }
 
@@ -397,6 +398,7 @@ impl App {
         let code = self
             .place_in_scope(actor, "jurisdiction_code", &input.jurisdiction_code)
             .await?;
+        let sealer = self.crypto.sealer();
         let mut tx = self.db.begin().await?;
         let row = NewEnterprise {
             name: name.clone(),
@@ -416,7 +418,8 @@ impl App {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string),
-            contact_phone: phone,
+            contact_phone: sealer.seal_text_opt(phone.as_deref()),
+            enc_key: sealer.key_id(),
         };
         let id = store::insert_enterprise(&mut tx, &row, self.clock.now())
             .await
@@ -440,7 +443,7 @@ impl App {
     pub async fn get_enterprise(&self, actor: &Actor, id: i64) -> ServiceResult<EnterpriseView> {
         self.require(actor, Permission::ReadResumption, "企业", &id.to_string())
             .await?;
-        enterprise_view(self.enterprise_in_scope(actor, id).await?)
+        enterprise_view(&self.crypto, self.enterprise_in_scope(actor, id).await?)
     }
 
     pub async fn list_enterprises(
@@ -454,15 +457,10 @@ impl App {
         if page < 1 {
             return Err(ServiceError::invalid("page", "页码从 1 开始"));
         }
-        let rows = store::list_enterprises(
-            &self.db,
-            &actor.scope,
-            None,
-            100,
-            crate::page_offset(page, 100),
-        )
-        .await?;
-        rows.into_iter().map(enterprise_view).collect()
+        let offset = crate::page_offset(page, 100);
+        let rows = store::list_enterprises(&self.db, &actor.scope, None, 100, offset).await?;
+        let view = |e| enterprise_view(&self.crypto, e);
+        rows.into_iter().map(view).collect()
     }
 
     /// Leaves an enterprise out of the resumption count for a time, with a reason; audited.
@@ -521,7 +519,7 @@ impl App {
             detail,
         );
         commit_audited(tx, &audit).await?;
-        enterprise_view(e)
+        enterprise_view(&self.crypto, e)
     }
 
     /// Files (or corrects) a day's operating report; the earlier version is kept. A retry

@@ -448,22 +448,35 @@ pub async fn passage(db: &Db, id: i64) -> Result<Option<PassageRow>> {
 
 /// A checkpoint's passages up to `until` (the app's now: a later passage has not happened
 /// yet), the latest first; with `day`, only that day's.
+/// Which passages of a checkpoint a list shows: of one day, with a traveller of one ID
+/// number (its blind index).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PassageFilter<'a> {
+    pub day: Option<NaiveDate>,
+    pub id_bidx: Option<&'a str>,
+}
+
 pub async fn passages(
     db: &Db,
     checkpoint_id: i64,
-    day: Option<NaiveDate>,
+    f: PassageFilter<'_>,
     until: DateTime<Utc>,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<PassageRow>> {
-    let sql = if day.is_some() {
-        format!("{PASSAGE_SELECT} WHERE p.checkpoint_id = $1 AND p.pass_date = $2 AND p.passed_at <= $5 ORDER BY p.passed_at DESC, p.id DESC LIMIT $3 OFFSET $4")
+    let day = if f.day.is_some() {
+        "p.pass_date = $2"
     } else {
-        format!("{PASSAGE_SELECT} WHERE p.checkpoint_id = $1 AND $2 IS NULL AND p.passed_at <= $5 ORDER BY p.passed_at DESC, p.id DESC LIMIT $3 OFFSET $4")
+        "$2 IS NULL"
     };
+    let sql = format!(
+        "{PASSAGE_SELECT} WHERE p.checkpoint_id = $1 AND {day} AND p.passed_at <= $5 \
+         AND ($6 = '' OR EXISTS (SELECT 1 FROM passage_travellers t WHERE t.id_bidx = $6 AND t.passage_id = p.id)) \
+         ORDER BY p.passed_at DESC, p.id DESC LIMIT $3 OFFSET $4"
+    );
     Ok(
-        on_db!(db, p => sqlx::query_as::<_, PassageRow>(&sql).bind(checkpoint_id).bind(day)
-        .bind(limit).bind(offset).bind(until).fetch_all(p).await?),
+        on_db!(db, p => sqlx::query_as::<_, PassageRow>(&sql).bind(checkpoint_id).bind(f.day)
+        .bind(limit).bind(offset).bind(until).bind(f.id_bidx.unwrap_or("")).fetch_all(p).await?),
     )
 }
 

@@ -4,6 +4,7 @@
 //! Times are stored as given (whole seconds, UTC): on SQLite they are RFC 3339 text of one
 //! shape, so comparing them as text orders them by time.
 
+use crate::sealing::SealedText;
 use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::Scope;
@@ -219,14 +220,16 @@ row_and_new! {
         pub id: i64,
     }
     #[derive(Debug, Clone)]
-    pub struct NewFollowup {}
+    pub struct NewFollowup {
+        pub enc_key: Option<String>,
+    }
     both {
         pub case_id: i64,
         pub followed_at: DateTime<Utc>,
         pub temperature: i32,
-        pub symptoms: String,
+        pub symptoms: SealedText,
         pub abnormal: bool,
-        pub note: String,
+        pub note: SealedText,
         pub recorded_by: String,
     }
 }
@@ -251,10 +254,10 @@ pub async fn insert_followup(
 ) -> Result<(i64, u64)> {
     Ok(on_tx!(tx, x => {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO monitoring_followups (case_id, followed_at, temperature, symptoms, abnormal, note, recorded_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
+            "INSERT INTO monitoring_followups (case_id, followed_at, temperature, symptoms, abnormal, note, recorded_by, created_at, enc_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
             .bind(f.case_id).bind(f.followed_at).bind(f.temperature).bind(&f.symptoms).bind(f.abnormal)
-            .bind(&f.note).bind(&f.recorded_by).bind(at).fetch_one(&mut *x).await?;
+            .bind(&f.note).bind(&f.recorded_by).bind(at).bind(&f.enc_key).fetch_one(&mut *x).await?;
         // The last follow-up is the latest by time, whatever order they were entered in.
         sqlx::query(
             "UPDATE monitoring_cases SET last_followup_at = $2, next_due_at = $3 \
@@ -503,10 +506,11 @@ pub async fn load_cases(tx: &mut Tx, rows: &[LoadCase], at: DateTime<Utc>) -> Re
         for part in followups.chunks(2000) {
             let mut got: Vec<i64> = on_tx!(tx, x => {
                 let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO monitoring_followups (case_id, followed_at, temperature, symptoms, abnormal, note, recorded_by, created_at) ");
+                    "INSERT INTO monitoring_followups (case_id, followed_at, temperature, symptoms, abnormal, note, recorded_by, created_at, enc_key) ");
                 qb.push_values(part, |mut b, (id, f)| {
-                    b.push_bind(*id).push_bind(f.followed_at).push_bind(f.temperature).push_bind(f.symptoms.as_str())
-                        .push_bind(f.abnormal).push_bind(f.note.as_str()).push_bind(f.recorded_by.as_str()).push_bind(at);
+                    b.push_bind(*id).push_bind(f.followed_at).push_bind(f.temperature).push_bind(f.symptoms.as_stored())
+                        .push_bind(f.abnormal).push_bind(f.note.as_stored()).push_bind(f.recorded_by.as_str()).push_bind(at)
+                        .push_bind(f.enc_key.as_deref());
                 });
                 qb.push(" RETURNING id");
                 qb.build_query_scalar::<i64>().fetch_all(&mut *x).await?

@@ -1,6 +1,7 @@
 //! Grids and their duties: members, households, household visits, screened persons, risk
 //! areas, screening rounds, publicity and stability records, and grid daily reports.
 
+use crate::sealing::SealedText;
 use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::subtree_range_of;
@@ -100,8 +101,8 @@ pub async fn add_members(tx: &mut Tx, rows: &[(String, i64, &str, NaiveDate)]) -
 pub struct HouseholdRow {
     pub id: i64,
     pub grid_code: String,
-    pub address: String,
-    pub head_name: String,
+    pub address: SealedText,
+    pub head_name: SealedText,
     pub persons: i64,
     pub last_visit: Option<NaiveDate>,
 }
@@ -110,16 +111,17 @@ const HOUSEHOLD_COLUMNS: &str = "h.id, h.grid_code, h.address, h.head_name, \
      (SELECT COUNT(*) FROM screened_persons s WHERE s.household_id = h.id) AS persons, \
      (SELECT MAX(v.visited_on) FROM household_visits v WHERE v.household_id = h.id) AS last_visit";
 
+/// A household, its address and head's name sealed under `enc_key`.
 pub async fn insert_household(
     tx: &mut Tx,
     grid: &str,
-    address: &str,
-    head: &str,
+    (address, head): (&SealedText, &SealedText),
+    enc_key: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<i64> {
     Ok(on_tx!(tx, x => sqlx::query_scalar(
-        "INSERT INTO households (grid_code, address, head_name, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-        .bind(grid).bind(address).bind(head).bind(at).fetch_one(&mut *x).await?))
+        "INSERT INTO households (grid_code, address, head_name, created_at, enc_key) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(grid).bind(address).bind(head).bind(at).bind(enc_key).fetch_one(&mut *x).await?))
 }
 
 pub async fn household(db: &Db, id: i64) -> Result<Option<HouseholdRow>> {
@@ -162,13 +164,16 @@ row_and_new! {
         pub id: i64,
     }
     #[derive(Debug, Clone)]
-    pub struct NewScreened {}
+    pub struct NewScreened {
+        pub id_bidx: Option<String>,
+        pub enc_key: Option<String>,
+    }
     both {
         pub household_id: i64,
         pub grid_code: String,
-        pub name: String,
-        pub id_number: String,
-        pub phone: Option<String>,
+        pub name: SealedText,
+        pub id_number: SealedText,
+        pub phone: Option<SealedText>,
         pub kind: String,
         pub came_from: Option<String>,
         pub arrived_on: Option<NaiveDate>,
@@ -187,11 +192,11 @@ const SCREENED_COLUMNS: &str =
 pub async fn insert_screened(tx: &mut Tx, s: &NewScreened, at: DateTime<Utc>) -> Result<i64> {
     Ok(on_tx!(tx, x => sqlx::query_scalar(
         "INSERT INTO screened_persons (household_id, grid_code, name, id_number, phone, kind, came_from, arrived_on, travel, \
-         risk_contact, risk_level, screened_on, screened_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id")
+         risk_contact, risk_level, screened_on, screened_by, created_at, id_bidx, enc_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id")
         .bind(s.household_id).bind(&s.grid_code).bind(&s.name).bind(&s.id_number).bind(&s.phone).bind(&s.kind)
         .bind(&s.came_from).bind(s.arrived_on).bind(&s.travel).bind(s.risk_contact).bind(&s.risk_level)
-        .bind(s.screened_on).bind(&s.screened_by).bind(at)
+        .bind(s.screened_on).bind(&s.screened_by).bind(at).bind(&s.id_bidx).bind(&s.enc_key)
         .fetch_one(&mut *x).await?))
 }
 
@@ -205,13 +210,15 @@ pub async fn insert_screened_many(
         on_tx!(tx, x => {
             let mut qb = QueryBuilder::new(
                 "INSERT INTO screened_persons (household_id, grid_code, name, id_number, phone, kind, came_from, arrived_on, \
-                 travel, risk_contact, risk_level, screened_on, screened_by, created_at) ");
+                 travel, risk_contact, risk_level, screened_on, screened_by, created_at, id_bidx, enc_key) ");
             qb.push_values(chunk, |mut b, s| {
-                b.push_bind(s.household_id).push_bind(s.grid_code.as_str()).push_bind(s.name.as_str())
-                    .push_bind(s.id_number.as_str()).push_bind(s.phone.as_deref()).push_bind(s.kind.as_str())
+                b.push_bind(s.household_id).push_bind(s.grid_code.as_str()).push_bind(s.name.as_stored())
+                    .push_bind(s.id_number.as_stored()).push_bind(s.phone.as_ref().map(SealedText::as_stored))
+                    .push_bind(s.kind.as_str())
                     .push_bind(s.came_from.as_deref()).push_bind(s.arrived_on).push_bind(s.travel.as_str())
                     .push_bind(s.risk_contact).push_bind(s.risk_level.as_str()).push_bind(s.screened_on)
-                    .push_bind(s.screened_by.as_str()).push_bind(at);
+                    .push_bind(s.screened_by.as_str()).push_bind(at).push_bind(s.id_bidx.as_deref())
+                    .push_bind(s.enc_key.as_deref());
             });
             qb.build().execute(&mut *x).await?.rows_affected()
         });
@@ -224,22 +231,30 @@ pub async fn screened(db: &Db, id: i64) -> Result<Option<ScreenedRow>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, ScreenedRow>(&sql).bind(id).fetch_optional(p).await?))
 }
 
-/// Screened persons in a subtree (a grid, or wider), optionally of one risk class.
+/// Which screened persons a list shows: of one risk class, of one ID number (its blind index).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScreenedFilter<'a> {
+    pub risk: Option<&'a str>,
+    pub id_bidx: Option<&'a str>,
+}
+
+/// Screened persons in a subtree (a grid, or wider), filtered.
 pub async fn list_screened(
     db: &Db,
     scope: &Scope,
-    risk: Option<&str>,
+    f: ScreenedFilter<'_>,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<ScreenedRow>> {
     let (lo, hi) = scope.range();
     let sql = format!(
         "SELECT {SCREENED_COLUMNS} FROM screened_persons WHERE grid_code >= $1 AND grid_code < $2 \
-         AND ($3 = '' OR risk_level = $3) ORDER BY screened_on DESC, id DESC LIMIT $4 OFFSET $5"
+         AND ($3 = '' OR risk_level = $3) AND ($6 = '' OR id_bidx = $6) \
+         ORDER BY screened_on DESC, id DESC LIMIT $4 OFFSET $5"
     );
-    let risk = risk.unwrap_or("");
+    let (risk, bidx) = (f.risk.unwrap_or(""), f.id_bidx.unwrap_or(""));
     Ok(
-        on_db!(db, p => sqlx::query_as::<_, ScreenedRow>(&sql).bind(&lo).bind(&hi).bind(risk).bind(limit).bind(offset).fetch_all(p).await?),
+        on_db!(db, p => sqlx::query_as::<_, ScreenedRow>(&sql).bind(&lo).bind(&hi).bind(risk).bind(limit).bind(offset).bind(bidx).fetch_all(p).await?),
     )
 }
 
@@ -576,18 +591,6 @@ pub async fn reports_on(db: &Db, scope: &Scope, day: NaiveDate) -> Result<Vec<Gr
 }
 
 /// Grid, publicity and stability rows written in bulk by the demo.
-pub async fn insert_households_many(
-    tx: &mut Tx,
-    rows: &[(String, String, String)],
-    at: DateTime<Utc>,
-) -> Result<Vec<i64>> {
-    let mut ids = Vec::with_capacity(rows.len());
-    for r in rows {
-        ids.push(insert_household(tx, &r.0, &r.1, &r.2, at).await?);
-    }
-    Ok(ids)
-}
-
 pub async fn insert_visits_many(
     tx: &mut Tx,
     rows: &[(i64, String, NaiveDate)],

@@ -13,7 +13,7 @@ pub struct DueRow {
     pub jurisdiction_code: String,
     pub county: String,
     pub contact_name: Option<String>,
-    pub contact_phone: Option<String>,
+    pub contact_phone: Option<crate::sealing::SealedText>,
     /// When the first version of the day's report was filed; none if there is none.
     pub first_filed: Option<DateTime<Utc>>,
 }

@@ -1,6 +1,7 @@
 //! Enterprises, exclusions from the resumption count, and daily operating reports (every
 //! version kept; one current per enterprise and day).
 
+use crate::sealing::SealedText;
 use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use dualtrack_domain::jurisdiction::Scope;
@@ -11,7 +12,10 @@ row_and_new! {
         pub id: i64,
     }
     #[derive(Debug, Clone)]
-    pub struct NewEnterprise {}
+    pub struct NewEnterprise {
+        /// The key `contact_phone` is sealed under (none: plain, for the pass to seal).
+        pub enc_key: Option<String>,
+    }
     both {
         pub name: String,
         pub credit_code: String,
@@ -25,7 +29,7 @@ row_and_new! {
         pub normal_output: i64,
         pub output_unit: String,
         pub contact_name: Option<String>,
-        pub contact_phone: Option<String>,
+        pub contact_phone: Option<SealedText>,
     }
 }
 
@@ -35,12 +39,12 @@ const ENTERPRISE_COLUMNS: &str = "id, name, credit_code, credit_check_failed, ju
 pub async fn insert_enterprise(tx: &mut Tx, e: &NewEnterprise, at: DateTime<Utc>) -> Result<i64> {
     let id: i64 = on_tx!(tx, x => sqlx::query_scalar(
         "INSERT INTO enterprises (name, credit_code, credit_check_failed, jurisdiction_code, industry_section, industry_division, \
-         above_size, key_enterprise, normal_headcount, normal_output, output_unit, contact_name, contact_phone, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id")
+         above_size, key_enterprise, normal_headcount, normal_output, output_unit, contact_name, contact_phone, created_at, enc_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id")
         .bind(&e.name).bind(&e.credit_code).bind(e.credit_check_failed).bind(&e.jurisdiction_code)
         .bind(&e.industry_section).bind(&e.industry_division).bind(e.above_size).bind(e.key_enterprise)
         .bind(e.normal_headcount).bind(e.normal_output).bind(&e.output_unit).bind(&e.contact_name)
-        .bind(&e.contact_phone).bind(at)
+        .bind(&e.contact_phone).bind(at).bind(&e.enc_key)
         .fetch_one(&mut *x).await?);
     rollup_enterprise(tx, id).await?;
     Ok(id)

@@ -1,10 +1,36 @@
 //! Rows whose personal fields the service seals (SM4, see the service's `crypto`): finding
 //! the rows not under the newest key, writing them back sealed, counting rows per key.
 //!
-//! Each table names up to three sealed text columns, the first of them nullable or not, and
-//! the ID number column whose blind index sits in `id_bidx`; every table has `enc_key`.
+//! Each table names up to three sealed text columns and, when one of them is an ID number,
+//! that column, whose blind index sits in `id_bidx`; every table has `enc_key`, indexed, so
+//! that finding no row to seal reads the index only.
 
 use crate::{on_db, on_tx, Db, Result, Tx};
+
+/// The value of a sealed column as stored: `enc:<key id>:…` ciphertext, or the plain text of
+/// a row not yet sealed. It can be neither shown nor serialised: the service's crypto opens
+/// it into a `String`, so a reader cannot hand the stored text on by mistake.
+#[derive(Clone, PartialEq, Eq, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct SealedText(String);
+
+impl SealedText {
+    /// A value as it is to be stored (already sealed, or plain for the pass to seal).
+    pub fn stored(value: impl Into<String>) -> SealedText {
+        SealedText(value.into())
+    }
+
+    /// The stored text (for the crypto that opens it, and for writing it back).
+    pub fn as_stored(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SealedText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealedText(…)")
+    }
+}
 
 /// A table with sealed columns.
 #[derive(Debug, Clone, Copy)]
@@ -14,8 +40,8 @@ pub struct Sealed {
     pub zh: &'static str,
     /// The sealed columns (one to three), the ID number among them.
     pub columns: &'static [&'static str],
-    /// The ID number column (its blind index is `id_bidx`).
-    pub id_number: &'static str,
+    /// The ID number column, if any (its blind index is `id_bidx`).
+    pub id_number: Option<&'static str>,
 }
 
 /// Travellers at checkpoints: name, ID number, phone.
@@ -23,14 +49,14 @@ pub const TRAVELLERS: Sealed = Sealed {
     table: "passage_travellers",
     zh: "卡口旅客",
     columns: &["name", "id_number", "phone"],
-    id_number: "id_number",
+    id_number: Some("id_number"),
 };
 /// People under monitoring: name, ID number, phone.
 pub const CASES: Sealed = Sealed {
     table: "monitoring_cases",
     zh: "隔离监测对象",
     columns: &["name", "id_number", "phone"],
-    id_number: "id_number",
+    id_number: Some("id_number"),
 };
 /// People in mobilisation: ID number and phone (names stay plain: the list is searched and
 /// sorted by name).
@@ -38,11 +64,48 @@ pub const PEOPLE: Sealed = Sealed {
     table: "people",
     zh: "登记人员",
     columns: &["id_number", "phone"],
-    id_number: "id_number",
+    id_number: Some("id_number"),
+};
+
+/// Persons screened in the grids: name, ID number, phone.
+pub const SCREENED: Sealed = Sealed {
+    table: "screened_persons",
+    zh: "摸排人员",
+    columns: &["name", "id_number", "phone"],
+    id_number: Some("id_number"),
+};
+/// Households: address and the head's name.
+pub const HOUSEHOLDS: Sealed = Sealed {
+    table: "households",
+    zh: "住户",
+    columns: &["address", "head_name"],
+    id_number: None,
+};
+/// Follow-ups of monitored people: symptoms and the note on their health.
+pub const FOLLOWUPS: Sealed = Sealed {
+    table: "monitoring_followups",
+    zh: "随访记录",
+    columns: &["symptoms", "note"],
+    id_number: None,
+};
+/// Enterprises: the contact's phone.
+pub const ENTERPRISES: Sealed = Sealed {
+    table: "enterprises",
+    zh: "企业联系人",
+    columns: &["contact_phone"],
+    id_number: None,
 };
 
 /// Every table with sealed columns.
-pub const ALL: [Sealed; 3] = [TRAVELLERS, CASES, PEOPLE];
+pub const ALL: [Sealed; 7] = [
+    TRAVELLERS,
+    CASES,
+    PEOPLE,
+    SCREENED,
+    HOUSEHOLDS,
+    FOLLOWUPS,
+    ENTERPRISES,
+];
 
 /// One row as stored: its id, key and sealed columns (in the order of `columns`).
 #[derive(Debug, Clone)]
@@ -62,6 +125,55 @@ fn column_list(t: &Sealed) -> String {
         .join(", ")
 }
 
+/// The condition of a row not under key `$n` (or, with encryption off, missing its blind
+/// index), written so that each term can be answered from an index (`<>` cannot).
+fn stale(t: &Sealed, key: bool, n: usize) -> String {
+    let bidx = if t.id_number.is_some() {
+        "id_bidx IS NULL"
+    } else {
+        "1 = 0"
+    };
+    if key {
+        format!("(enc_key IS NULL OR enc_key < ${n} OR enc_key > ${n} OR {bidx})")
+    } else {
+        format!("({bidx} AND ${n} IS NULL)")
+    }
+}
+
+/// The statement [`needs_reseal`] runs: whether any row of `t` is not under the key `$1`.
+pub fn needs_reseal_sql(t: &Sealed, key: bool) -> String {
+    let bidx = if t.id_number.is_some() {
+        format!(
+            " OR EXISTS (SELECT 1 FROM {} WHERE id_bidx IS NULL)",
+            t.table
+        )
+    } else {
+        String::new()
+    };
+    if key {
+        format!(
+            "SELECT EXISTS (SELECT 1 FROM {0} WHERE enc_key IS NULL) \
+             OR EXISTS (SELECT 1 FROM {0} WHERE enc_key < $1) \
+             OR EXISTS (SELECT 1 FROM {0} WHERE enc_key > $1){bidx}",
+            t.table
+        )
+    } else if t.id_number.is_some() {
+        format!(
+            "SELECT EXISTS (SELECT 1 FROM {} WHERE id_bidx IS NULL) AND $1 IS NULL",
+            t.table
+        )
+    } else {
+        "SELECT 1 = 0 AND $1 IS NULL".to_string()
+    }
+}
+
+/// Whether any row of `t` is not sealed under `key` (none: lacks its blind index), from
+/// the indexes on `enc_key` and `id_bidx` alone.
+pub async fn needs_reseal(db: &Db, t: &Sealed, key: Option<&str>) -> Result<bool> {
+    let sql = needs_reseal_sql(t, key.is_some());
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, bool>(&sql).bind(key).fetch_one(p).await?))
+}
+
 /// Rows after id `after`, in id order, not sealed under `key` (none: every row), at most `limit`.
 pub async fn not_under(
     db: &Db,
@@ -70,11 +182,7 @@ pub async fn not_under(
     after: i64,
     limit: i64,
 ) -> Result<Vec<StoredRow>> {
-    let filter = if key.is_some() {
-        "(enc_key IS NULL OR enc_key <> $3 OR id_bidx IS NULL)"
-    } else {
-        "id_bidx IS NULL AND $3 IS NULL"
-    };
+    let filter = stale(t, key.is_some(), 3);
     let sql = format!(
         "SELECT id, enc_key, {} FROM {} WHERE id > $1 AND {filter} ORDER BY id LIMIT $2",
         column_list(t),
@@ -99,37 +207,43 @@ pub async fn not_under(
         .collect())
 }
 
-/// Writes a row back sealed under `key` with its blind index, unless it changed since it
-/// was read as `old` (then it is left for the next pass): whether it was written.
+/// Writes a row back sealed under `key` with its blind index (for a table with an ID
+/// number), unless it changed since it was read as `old` (then it is left for the next
+/// pass): whether it was written.
 pub async fn reseal(
     tx: &mut Tx,
     t: &Sealed,
     old: &StoredRow,
     values: &[Option<String>],
-    id_bidx: &str,
+    id_bidx: Option<&str>,
     key: Option<&str>,
 ) -> Result<bool> {
-    let n = t.columns.len();
-    let sets: Vec<String> = t
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    let mut sets: Vec<String> = t
         .columns
         .iter()
-        .enumerate()
-        .map(|(i, c)| format!("{c} = ${}", i + 1))
+        .map(|c| format!("{c} = {}", next()))
         .collect();
-    let checks: Vec<String> = t
+    let with_bidx = t.id_number.is_some();
+    if with_bidx {
+        sets.push(format!("id_bidx = {}", next()));
+    }
+    sets.push(format!("enc_key = {}", next()));
+    let id = next();
+    let mut checks: Vec<String> = t
         .columns
         .iter()
-        .enumerate()
-        .map(|(i, c)| format!("{c} IS NOT DISTINCT FROM ${}", n + 4 + i))
+        .map(|c| format!("{c} IS NOT DISTINCT FROM {}", next()))
         .collect();
+    checks.push(format!("enc_key IS NOT DISTINCT FROM {}", next()));
     let sql = format!(
-        "UPDATE {} SET {}, id_bidx = ${}, enc_key = ${} WHERE id = ${} AND enc_key IS NOT DISTINCT FROM ${} AND {}",
+        "UPDATE {} SET {} WHERE id = {id} AND {}",
         t.table,
         sets.join(", "),
-        n + 1,
-        n + 2,
-        n + 3,
-        n + 4 + n,
         checks.join(" AND ")
     );
     let done = on_tx!(tx, x => {
@@ -137,7 +251,10 @@ pub async fn reseal(
         for v in values {
             q = q.bind(v.as_deref());
         }
-        q = q.bind(id_bidx).bind(key).bind(old.id);
+        if with_bidx {
+            q = q.bind(id_bidx);
+        }
+        q = q.bind(key).bind(old.id);
         for v in &old.values {
             q = q.bind(v.as_deref());
         }

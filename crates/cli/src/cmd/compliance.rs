@@ -12,6 +12,12 @@ fn deployment(settings: &Settings, engine: &str) -> Deployment {
     Deployment {
         engine: engine.to_string(),
         tls: settings.server.tls_on(),
+        certificate: settings
+            .server
+            .tls_cert
+            .as_deref()
+            .filter(|_| settings.server.tls_on())
+            .map(|c| dualtrack_web::tls::certificate_facts(c, std::time::SystemTime::now())),
         secure_cookies: settings.secure_cookies(false),
         archive_dir: crate::cmd::audit::archive_dir(settings).map(|p| p.display().to_string()),
         syslog: settings.audit.syslog.clone().filter(|s| !s.is_empty()),

@@ -55,12 +55,8 @@ pub async fn run(
         app.make_demo_day_work().await?;
     }
     // Rows written before encryption (or a key) was configured are sealed, and given the
-    // blind index lookups use, before the server answers.
-    match app.reseal_pass(&dualtrack_service::Actor::cli()).await {
-        Ok(0) => {}
-        Ok(rows) => println!("已将 {rows} 行既有个人信息以当前密钥加密（或补全盲索引）"),
-        Err(e) => println!("警告：个人信息未能全部以当前密钥加密：{e}"),
-    }
+    // blind index lookups use, in the background once the server listens (see keys_task):
+    // a start with nothing to seal only asks the indexes.
     let listener = TcpListener::bind(&settings.listen)
         .await
         .map_err(|e| anyhow::anyhow!("无法监听 {}：{e}", settings.listen))?;
@@ -225,7 +221,8 @@ fn with_data_keys(
 fn keys_task(app: dualtrack_service::App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let actor = dualtrack_service::Actor::cli();
-        let mut reseal = false;
+        // The first pass, at start, seals what was written plain meanwhile.
+        let mut reseal = true;
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -244,6 +241,7 @@ fn keys_task(app: dualtrack_service::App) -> tokio::task::JoinHandle<()> {
                         reseal = false;
                         if rows > 0 {
                             tracing::info!(rows, "personal data sealed under the newest key");
+                            println!("已将 {rows} 行既有个人信息以当前密钥加密（或补全盲索引）");
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "sealing personal data failed"),

@@ -74,9 +74,13 @@ async fn the_compliance_document_has_every_control_and_the_values_in_force(engin
         "会话闲置 20 分钟",
         "PBKDF2-HMAC-SM3（120000 次迭代",
         "解除后个人信息保存 45 天",
-        "HTTPS：开启",
+        "HTTPS：开启，但证书不可用：证书文件 /etc/dualtrack/tls/fullchain.pem 无法读取",
         "审计密钥：已配置",
         "个人信息加密：已启用（SM4-GCM，当前密钥 k1）",
+        "摸排人员（screened_persons）的姓名、身份证号、电话",
+        "住户（households）的住址、户主姓名",
+        "随访记录（monitoring_followups）的症状、健康情况备注",
+        "企业联系人（enterprises）的联系电话",
     ] {
         assert!(text.contains(value), "{value} in: {text}");
     }
@@ -97,4 +101,54 @@ async fn the_compliance_document_has_every_control_and_the_values_in_force(engin
     assert!(listed.contains("个人信息加密：未启用"), "{listed}");
 }
 
-on_both_engines!(the_compliance_document_has_every_control_and_the_values_in_force);
+/// The HTTPS line reads the certificate file in force: its subject and expiry, or that it
+/// has expired (it used to say "on" whatever the file held).
+async fn the_https_line_reads_the_certificate(engine: Engine) {
+    let t = empty_db(engine).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let listed = |not_after: (i32, u8, u8)| {
+        let mut params =
+            rcgen::CertificateParams::new(vec!["dualtrack.example".into()]).expect("params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "双线指挥平台测试");
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(not_after.0, not_after.1, not_after.2);
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = params.self_signed(&key).expect("cert");
+        let (cert_file, key_file) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        std::fs::write(&cert_file, cert.pem()).expect("cert");
+        std::fs::write(&key_file, key.serialize_pem()).expect("key");
+        let config = dir.path().join("dt.toml");
+        let toml = format!(
+            "[server]\ntls_cert = {:?}\ntls_key = {:?}\n",
+            cert_file.display().to_string(),
+            key_file.display().to_string()
+        );
+        std::fs::write(&config, toml).expect("config");
+        let o = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
+            .arg("--config")
+            .arg(&config)
+            .args(["--db", t.url.as_str(), "compliance"])
+            .env_remove("DUALTRACK_DB")
+            .output()
+            .expect("runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let valid = listed((2099, 12, 31));
+    assert!(
+        valid.contains("HTTPS：开启（证书 CN=双线指挥平台测试，有效期至 2099-12-31"),
+        "{valid}"
+    );
+    let expired = listed((2021, 6, 30));
+    assert!(
+        expired.contains("HTTPS：开启，但证书不可用：证书（CN=双线指挥平台测试）已于 2021-06-30"),
+        "{expired}"
+    );
+}
+
+on_both_engines!(
+    the_compliance_document_has_every_control_and_the_values_in_force,
+    the_https_line_reads_the_certificate
+);

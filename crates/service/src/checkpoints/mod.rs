@@ -402,6 +402,8 @@ pub struct Registered {
 pub struct PassagesQuery {
     /// 只看该日（可空：全部，新的在前）
     pub date: Option<String>,
+    /// 只看有该身份证号驾乘人员的登记（精确查找，末位 X 不分大小写）
+    pub id_number: Option<String>,
     pub page: Option<i64>,
 }
 

@@ -127,7 +127,17 @@ impl App {
             return Err(ServiceError::invalid("page", "页码应为正整数"));
         }
         let offset = crate::page_offset(page, PAGE);
-        let rows = store::passages(&self.db, id, day, self.now(), PAGE, offset).await?;
+        let bidx = q
+            .id_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|n| self.crypto.blind_index(n));
+        let filter = store::PassageFilter {
+            day,
+            id_bidx: bidx.as_deref(),
+        };
+        let rows = store::passages(&self.db, id, filter, self.now(), PAGE, offset).await?;
         let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
         let mut t = self.travellers_by_passage(&ids).await?;
         Ok(rows.into_iter().map(|p| passage_view(p, &mut t)).collect())

@@ -5,6 +5,7 @@ use dualtrack_store::checkpoints::TravellerRow;
 use dualtrack_store::handovers::{HandoverRow, OutboundRow};
 use dualtrack_store::mobilisation::PersonRow;
 use dualtrack_store::monitoring::CaseRow;
+use dualtrack_store::sealing::SealedText;
 
 /// A stored row with sealed personal fields.
 pub trait Personal {
@@ -47,5 +48,32 @@ impl FieldCrypto {
     /// Rows read, their sealed fields opened.
     pub fn opened_all<T: Personal>(&self, rows: Vec<T>) -> Result<Vec<T>, CryptoError> {
         rows.into_iter().map(|r| self.opened(r)).collect()
+    }
+}
+
+impl FieldCrypto {
+    /// Opens the value of a sealed column.
+    pub fn open_text(&self, stored: &SealedText) -> Result<String, CryptoError> {
+        self.open(stored.as_stored())
+    }
+
+    /// Opens the value of a sealed column that may be empty.
+    pub fn open_text_opt(
+        &self,
+        stored: &Option<SealedText>,
+    ) -> Result<Option<String>, CryptoError> {
+        stored.as_ref().map(|s| self.open_text(s)).transpose()
+    }
+}
+
+impl super::Sealer<'_> {
+    /// Seals a value for a sealed column.
+    pub fn seal_text(&self, plain: &str) -> SealedText {
+        SealedText::stored(self.seal(plain))
+    }
+
+    /// Seals a value, perhaps empty, for a sealed column.
+    pub fn seal_text_opt(&self, plain: Option<&str>) -> Option<SealedText> {
+        plain.map(|p| self.seal_text(p))
     }
 }

@@ -67,6 +67,10 @@ impl App {
     }
 
     async fn reseal_table(&self, actor: &Actor, t: &Sealed) -> ServiceResult<u64> {
+        // Most passes (one at every start) find nothing to do: asked of the indexes first.
+        if !store::needs_reseal(&self.db, t, self.crypto.current_key().as_deref()).await? {
+            return Ok(0);
+        }
         let mut after = 0;
         let mut written = 0;
         let batch = self.job_batch.max(1) as i64;
@@ -85,7 +89,8 @@ impl App {
             let mut tx = self.db.begin().await?;
             let mut n = 0;
             for (row, (values, bidx)) in rows.iter().zip(&sealed) {
-                if store::reseal(&mut tx, t, row, values, bidx, sealer.key_id().as_deref()).await? {
+                let (key, bidx) = (sealer.key_id(), bidx.as_deref());
+                if store::reseal(&mut tx, t, row, values, bidx, key.as_deref()).await? {
                     n += 1;
                 }
             }
@@ -117,15 +122,16 @@ impl App {
         t: &Sealed,
         row: &StoredRow,
         sealer: &super::Sealer<'_>,
-    ) -> Result<(Vec<Option<String>>, String), CryptoError> {
+    ) -> Result<(Vec<Option<String>>, Option<String>), CryptoError> {
         let mut values = Vec::with_capacity(row.values.len());
-        let mut bidx = String::new();
+        let mut bidx = None;
         for (column, v) in t.columns.iter().zip(&row.values) {
             let plain = self.crypto.open_opt(v.as_deref())?;
-            if *column == t.id_number {
-                bidx = self
-                    .crypto
-                    .blind_index(plain.as_deref().unwrap_or_default());
+            if Some(*column) == t.id_number {
+                bidx = Some(
+                    self.crypto
+                        .blind_index(plain.as_deref().unwrap_or_default()),
+                );
             }
             values.push(sealer.seal_opt(plain.as_deref()));
         }

@@ -14,6 +14,7 @@ use dualtrack_domain::monitoring::{
     planned_end, symptoms_text, CaseKind, Duty, Symptom, DEFAULT_MONITORING_DAYS,
 };
 use dualtrack_store::monitoring::{self as store, LoadCase, NewCase, NewFollowup, NewResponsible};
+use dualtrack_store::sealing::SealedText;
 use dualtrack_store::Tx;
 
 /// (county, name, weight, central quarantine site)
@@ -163,14 +164,15 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
                         case_id: 0,
                         followed_at: t,
                         temperature,
-                        symptoms: symptoms_text(&symptoms),
+                        symptoms: SealedText::stored(symptoms_text(&symptoms)),
                         abnormal,
-                        note: if abnormal {
-                            "已由 120 转送发热门诊".into()
+                        note: SealedText::stored(if abnormal {
+                            "已由 120 转送发热门诊"
                         } else {
-                            String::new()
-                        },
+                            ""
+                        }),
                         recorded_by: "demo".into(),
+                        enc_key: None,
                     });
                 }
                 d += Duration::days(1);
@@ -249,10 +251,11 @@ async fn evening_case(tx: &mut Tx, serial: u64) -> ServiceResult<LoadCase> {
             case_id: 0,
             followed_at: at(d, h, m),
             temperature,
-            symptoms: symptoms_text(&[Symptom::None]),
+            symptoms: SealedText::stored(symptoms_text(&[Symptom::None])),
             abnormal: false,
-            note: String::new(),
+            note: SealedText::stored(""),
             recorded_by: "grid_worker".into(),
+            enc_key: None,
         })
         .collect();
     let last = followups.last().map(|f| f.followed_at);

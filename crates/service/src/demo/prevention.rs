@@ -17,6 +17,7 @@ use dualtrack_domain::jurisdiction::in_subtree;
 use dualtrack_domain::jurisdiction::{Code, Level};
 use dualtrack_domain::prevention::{RiskLevel, RiskRule, TravelStop};
 use dualtrack_store::prevention::{self as store, DayFigures, NewGridReport, NewScreened};
+use dualtrack_store::sealing::SealedText;
 use dualtrack_store::Tx;
 use std::collections::{BTreeMap, HashMap};
 
@@ -246,9 +247,12 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
             persons.push(NewScreened {
                 household_id: *hid,
                 grid_code: grid.clone(),
-                name,
-                id_number: id_number(&grid[..6], seq),
-                phone: Some(format!("139{:08}", mix(seq, 9) % 100_000_000)),
+                name: SealedText::stored(name),
+                id_number: SealedText::stored(id_number(&grid[..6], seq)),
+                phone: Some(SealedText::stored(format!(
+                    "139{:08}",
+                    mix(seq, 9) % 100_000_000
+                ))),
                 kind: kind.into(),
                 came_from,
                 arrived_on: arrived,
@@ -257,6 +261,8 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                 risk_level: level.as_str().into(),
                 screened_on: on,
                 screened_by: "demo".into(),
+                id_bidx: None,
+                enc_key: None,
             });
         }
     }

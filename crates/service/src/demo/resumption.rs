@@ -8,6 +8,7 @@ use crate::ServiceResult;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use dualtrack_domain::resumption::credit_check_char;
 use dualtrack_store::resumption::{self as store, NewEnterprise, NewReport};
+use dualtrack_store::sealing::SealedText;
 use dualtrack_store::Tx;
 
 /// An industry of a county: (section, division, product, unit).
@@ -141,7 +142,8 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> ServiceResult<usize> {
                     normal_output: baseline,
                     output_unit: unit.into(),
                     contact_name: Some(format!("联络员{}", n + 1)),
-                    contact_phone: Some(format!("1389707{:04}", n)),
+                    contact_phone: Some(SealedText::stored(format!("1389707{:04}", n))),
+                    enc_key: None,
                 },
                 now,
             )

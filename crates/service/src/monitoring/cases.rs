@@ -327,8 +327,8 @@ impl App {
             followups: store::followups(&self.db, id, self.now())
                 .await?
                 .into_iter()
-                .map(followup_view)
-                .collect(),
+                .map(|f| followup_view(&self.crypto, f))
+                .collect::<ServiceResult<_>>()?,
             alerts: store::alerts(&self.db, id, self.now())
                 .await?
                 .into_iter()
@@ -340,11 +340,11 @@ impl App {
     pub async fn case_followups(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<FollowupView>> {
         self.case_with(actor, Permission::ReadMonitoring, id)
             .await?;
-        Ok(store::followups(&self.db, id, self.now())
+        store::followups(&self.db, id, self.now())
             .await?
             .into_iter()
-            .map(followup_view)
-            .collect())
+            .map(|f| followup_view(&self.crypto, f))
+            .collect()
     }
 
     pub async fn case_alerts(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<AlertView>> {

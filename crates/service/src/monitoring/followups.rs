@@ -107,14 +107,16 @@ impl App {
             ),
             clinic: clinic.clone(),
         });
+        let sealer = self.crypto.sealer();
         let new = NewFollowup {
             case_id: id,
             followed_at: at,
             temperature,
-            symptoms: symptoms_text(&symptoms),
+            symptoms: sealer.seal_text(&symptoms_text(&symptoms)),
             abnormal,
-            note,
+            note: sealer.seal_text(&note),
             recorded_by: actor.username.clone(),
+            enc_key: sealer.key_id(),
         };
         let due = next_due(at, self.followup_interval_hours);
         let mut tx = self.db.begin().await?;
@@ -139,7 +141,8 @@ impl App {
             .ok_or_else(|| ServiceError::Internal(format!("隔离监测对象 {id} 未找到")))?;
         let followup = store::followup(&self.db, id, fid)
             .await?
-            .map(followup_view)
+            .map(|f| followup_view(&self.crypto, f))
+            .transpose()?
             .ok_or_else(|| ServiceError::Internal(format!("随访 {fid} 写入后未找到")))?;
         Ok(FollowupResult {
             followup,

@@ -328,18 +328,18 @@ fn case_view(c: CaseRow, now: DateTime<Utc>) -> ServiceResult<CaseView> {
     })
 }
 
-fn followup_view(f: FollowupRow) -> FollowupView {
-    let symptoms = symptoms_from_text(&f.symptoms);
-    FollowupView {
+fn followup_view(c: &crate::crypto::FieldCrypto, f: FollowupRow) -> ServiceResult<FollowupView> {
+    let symptoms = symptoms_from_text(&c.open_text(&f.symptoms)?);
+    Ok(FollowupView {
         id: f.id,
         followed_at: f.followed_at,
         temperature: f64::from(f.temperature) / 10.0,
         symptom_names: symptoms.iter().map(|s| s.zh().to_string()).collect(),
         symptoms,
         abnormal: f.abnormal,
-        note: f.note,
+        note: c.open_text(&f.note)?,
         recorded_by: f.recorded_by,
-    }
+    })
 }
 
 fn responsible_view(r: ResponsibleRow) -> ServiceResult<ResponsibleView> {

@@ -83,9 +83,18 @@ impl App {
             })
             .collect::<ServiceResult<_>>()?;
         let scope = Scope::Under(parse_code("code", &g.code)?);
-        let high = store::list_screened(&self.db, &scope, Some("high"), 100_000, 0)
-            .await?
-            .len() as i64;
+        let high = store::list_screened(
+            &self.db,
+            &scope,
+            store::ScreenedFilter {
+                risk: Some("high"),
+                id_bidx: None,
+            },
+            100_000,
+            0,
+        )
+        .await?
+        .len() as i64;
         let publicity = store::publicity(&self.db, &g.code).await?.len() as i64;
         let stability = store::stability(&self.db, &g.code).await?.len() as i64;
         let reports = store::reports_of(&self.db, &g.code, self.now())

@@ -9,11 +9,11 @@ impl App {
         raw: &str,
     ) -> ServiceResult<Vec<HouseholdView>> {
         let g = self.grid_with(actor, Permission::ReadGridWork, raw).await?;
-        Ok(store::households(&self.db, &g.code)
+        store::households(&self.db, &g.code)
             .await?
             .into_iter()
-            .map(household_view)
-            .collect())
+            .map(|h| household_view(&self.crypto, h))
+            .collect()
     }
 
     pub async fn add_household(
@@ -29,9 +29,8 @@ impl App {
             &(raw, input),
             |claim| self.write_add_household(actor, raw, input, claim),
             |rid| async move {
-                self.household_in_scope(actor, rid)
-                    .await
-                    .map(household_view)
+                let h = self.household_in_scope(actor, rid).await?;
+                household_view(&self.crypto, h)
             },
         )
         .await
@@ -49,19 +48,25 @@ impl App {
             .await?;
         let address = text("address", "住址", &input.address, 100)?;
         let head = text("head_name", "户主姓名", &input.head_name, 30)?;
+        let sealer = self.crypto.sealer();
+        let sealed = (&sealer.seal_text(&address), &sealer.seal_text(&head));
+        let key = sealer.key_id();
         let mut tx = self.db.begin().await?;
         let id =
-            store::insert_household(&mut tx, &g.code, &address, &head, self.clock.now()).await?;
+            store::insert_household(&mut tx, &g.code, sealed, key.as_deref(), self.clock.now())
+                .await?;
+        // The address is personal data, sealed in the table: the audit log names the grid.
         let audit = actor.audit(
             Action::HouseholdCreate,
             Outcome::Success,
             "户",
             id.to_string(),
             Some(g.code.clone()),
-            address,
+            format!("网格 {} 登记住户", g.code),
         );
         commit_created(tx, claim.as_ref(), id, &audit).await?;
-        self.household_in_scope(actor, id).await.map(household_view)
+        let h = self.household_in_scope(actor, id).await?;
+        household_view(&self.crypto, h)
     }
 
     pub(super) async fn household_in_scope(
@@ -87,9 +92,8 @@ impl App {
             &(id, input),
             |claim| self.write_visit_household(actor, id, input, claim),
             |rid| async move {
-                self.household_in_scope(actor, rid)
-                    .await
-                    .map(household_view)
+                let h = self.household_in_scope(actor, rid).await?;
+                household_view(&self.crypto, h)
             },
         )
         .await
@@ -127,6 +131,7 @@ impl App {
             on.to_string(),
         );
         commit_created(tx, claim.as_ref(), id, &audit).await?;
-        self.household_in_scope(actor, id).await.map(household_view)
+        let h = self.household_in_scope(actor, id).await?;
+        household_view(&self.crypto, h)
     }
 }

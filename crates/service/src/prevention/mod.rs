@@ -9,6 +9,7 @@
 //! day's high-risk figure) are many, and a stored class can be counted in SQL.
 
 use crate::actor::commit_audited;
+use crate::crypto::FieldCrypto;
 use crate::idempotency::commit_created;
 use crate::idempotency::{keep, Claim, Written};
 use crate::input::{non_empty as opt_text, parse_code, parse_date, text};
@@ -210,6 +211,8 @@ pub struct ScreenedQuery {
     pub code: Option<String>,
     /// low、medium、high
     pub risk: Option<String>,
+    /// 身份证号（精确查找，末位 X 不分大小写）
+    pub id_number: Option<String>,
     pub page: Option<i64>,
 }
 
@@ -556,16 +559,16 @@ fn class_of(s: &store::ScreenedRow, rules: &[RiskRule]) -> RiskLevel {
     risk_of(&e, rules)
 }
 
-fn screened_view(s: store::ScreenedRow) -> ServiceResult<ScreenedView> {
+fn screened_view(c: &FieldCrypto, s: store::ScreenedRow) -> ServiceResult<ScreenedView> {
     let kind = decode("screened_persons", "kind", &s.kind, PersonKind::parse)?;
     let level = level_of("screened_persons", "risk_level", &s.risk_level)?;
     Ok(ScreenedView {
         id: s.id,
         household_id: s.household_id,
         grid_code: s.grid_code,
-        name: s.name,
-        id_number: mask_id(&s.id_number),
-        phone: s.phone.as_deref().map(mask_phone),
+        name: c.open_text(&s.name)?,
+        id_number: mask_id(&c.open_text(&s.id_number)?),
+        phone: c.open_text_opt(&s.phone)?.as_deref().map(mask_phone),
         kind,
         kind_zh: kind.zh().into(),
         came_from: s.came_from,
@@ -605,15 +608,15 @@ fn round_view(r: &store::RoundRow) -> RoundView {
     }
 }
 
-fn household_view(h: store::HouseholdRow) -> HouseholdView {
-    HouseholdView {
+fn household_view(c: &FieldCrypto, h: store::HouseholdRow) -> ServiceResult<HouseholdView> {
+    Ok(HouseholdView {
         id: h.id,
         grid_code: h.grid_code,
-        address: h.address,
-        head_name: h.head_name,
+        address: c.open_text(&h.address)?,
+        head_name: c.open_text(&h.head_name)?,
         persons: h.persons,
         last_visit: h.last_visit,
-    }
+    })
 }
 
 fn summary(g: store::GridRow) -> GridSummary {

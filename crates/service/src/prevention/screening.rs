@@ -115,12 +115,15 @@ impl App {
             },
             &rules,
         );
+        let sealer = self.crypto.sealer();
         let row = store::NewScreened {
             household_id: h.id,
             grid_code: h.grid_code.clone(),
-            name: name.clone(),
-            id_number: id_number.as_str().to_string(),
-            phone,
+            name: sealer.seal_text(&name),
+            id_number: sealer.seal_text(id_number.as_str()),
+            phone: sealer.seal_text_opt(phone.as_deref()),
+            id_bidx: Some(self.crypto.blind_index(id_number.as_str())),
+            enc_key: sealer.key_id(),
             kind: kind.as_str().into(),
             came_from,
             arrived_on,
@@ -150,7 +153,8 @@ impl App {
             "摸排人员",
             id.to_string(),
             Some(h.grid_code.clone()),
-            format!("{name}，{}，{}", kind.zh(), level.zh()),
+            // The name is sealed in the table, so not written here.
+            format!("{}，{}", kind.zh(), level.zh()),
         );
         commit_audited(tx, &audit).await?;
         self.get_screened(actor, id).await
@@ -168,7 +172,7 @@ impl App {
     pub async fn get_screened(&self, actor: &Actor, id: i64) -> ServiceResult<ScreenedView> {
         self.require(actor, Permission::ReadGridWork, "摸排人员", &id.to_string())
             .await?;
-        screened_view(self.screened_in_scope(actor, id).await?)
+        screened_view(&self.crypto, self.screened_in_scope(actor, id).await?)
     }
 
     /// Screened persons in the actor's scope (or a place of it), ID numbers and phones masked.
@@ -188,15 +192,16 @@ impl App {
             return Err(ServiceError::invalid("page", "页码从 1 开始"));
         }
         let scope = self.scope_at(actor, q.code.as_deref()).await?;
-        let rows = store::list_screened(
-            &self.db,
-            &scope,
-            risk.map(|r| r.as_str()),
-            SCREENED_PAGE,
-            crate::page_offset(page, SCREENED_PAGE),
-        )
-        .await?;
-        rows.into_iter().map(screened_view).collect()
+        let id_bidx = opt_text(&q.id_number).map(|n| self.crypto.blind_index(&n));
+        let filter = store::ScreenedFilter {
+            risk: risk.map(|r| r.as_str()),
+            id_bidx: id_bidx.as_deref(),
+        };
+        let offset = crate::page_offset(page, SCREENED_PAGE);
+        let rows = store::list_screened(&self.db, &scope, filter, SCREENED_PAGE, offset).await?;
+        rows.into_iter()
+            .map(|s| screened_view(&self.crypto, s))
+            .collect()
     }
 
     /// The full ID number and phone of a screened person: audited every time.
@@ -216,8 +221,8 @@ impl App {
             .await?;
         Ok(ScreenedUnmasked {
             id,
-            id_number: s.id_number,
-            phone: s.phone,
+            id_number: self.crypto.open_text(&s.id_number)?,
+            phone: self.crypto.open_text_opt(&s.phone)?,
         })
     }
 }

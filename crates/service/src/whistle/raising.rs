@@ -93,12 +93,14 @@ impl App {
                 let kind_name = dualtrack_domain::monitoring::CaseKind::parse(&f.kind)
                     .map(|k| k.zh())
                     .unwrap_or("隔离监测");
-                let symptoms = dualtrack_domain::monitoring::symptoms_from_text(&f.symptoms)
-                    .iter()
-                    .filter(|s| s.as_str() != "none")
-                    .map(|s| s.zh())
-                    .collect::<Vec<_>>()
-                    .join("、");
+                let symptoms = dualtrack_domain::monitoring::symptoms_from_text(
+                    &self.crypto.open_text(&f.symptoms)?,
+                )
+                .iter()
+                .filter(|s| s.as_str() != "none")
+                .map(|s| s.zh())
+                .collect::<Vec<_>>()
+                .join("、");
                 Ok(FromSource {
                     kind,
                     id,

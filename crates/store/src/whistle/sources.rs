@@ -31,7 +31,7 @@ pub struct FollowupSource {
     pub kind: String,
     pub followed_at: DateTime<Utc>,
     pub temperature: i64,
-    pub symptoms: String,
+    pub symptoms: crate::sealing::SealedText,
     pub abnormal: bool,
 }
 

@@ -124,6 +124,8 @@ struct CheckpointPage {
     d: CheckpointDetail,
     date: String,
     date_given: bool,
+    /// The ID number searched for, as typed.
+    id_number: String,
     passages: Vec<PassageLine>,
     shifts: Vec<ShiftView>,
     can_register: bool,
@@ -134,6 +136,7 @@ struct CheckpointPage {
 #[derive(Deserialize, Default)]
 pub struct DayQuery {
     date: Option<String>,
+    id_number: Option<String>,
 }
 
 pub async fn page(
@@ -143,8 +146,11 @@ pub async fn page(
     Query(q): Query<DayQuery>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let date = blank_none(&q.date);
-    Ok(render(&checkpoint_page(&st, &actor, id, date, None).await?))
+    let q = DayQuery {
+        date: blank_none(&q.date),
+        id_number: blank_none(&q.id_number),
+    };
+    Ok(render(&checkpoint_page(&st, &actor, id, q, None).await?))
 }
 
 /// Puts an account on the checkpoint or takes it off, from the form on its page.
@@ -163,7 +169,7 @@ pub async fn staff(
         st.app.set_checkpoint_staff(&actor, id, &input).await,
         |_| format!("/checkpoints/{id}"),
         refused_on_form,
-        |message| checkpoint_page(&st, &actor, id, None, Some(message)),
+        |message| checkpoint_page(&st, &actor, id, DayQuery::default(), Some(message)),
     )
     .await
 }
@@ -179,7 +185,7 @@ async fn checkpoint_page(
     st: &AppState,
     actor: &Actor,
     id: i64,
-    date: Option<String>,
+    DayQuery { date, id_number }: DayQuery,
     error: Option<String>,
 ) -> Result<CheckpointPage, PageError> {
     let d = st.app.checkpoint(actor, id, date.as_deref()).await?;
@@ -190,6 +196,7 @@ async fn checkpoint_page(
             id,
             &PassagesQuery {
                 date: date.clone(),
+                id_number: id_number.clone(),
                 page: None,
             },
         )
@@ -220,6 +227,7 @@ async fn checkpoint_page(
         nav: Nav::of(st, actor).await,
         date: d.day.to_string(),
         date_given: date.is_some(),
+        id_number: id_number.unwrap_or_default(),
         d,
         passages,
         shifts,

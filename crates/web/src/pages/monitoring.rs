@@ -269,6 +269,8 @@ struct ListPage {
     kind: String,
     status: String,
     overdue: bool,
+    /// The ID number searched for, as typed.
+    search_id: String,
     kinds: Vec<(&'static str, &'static str)>,
     statuses: Vec<(&'static str, &'static str)>,
     duties: Vec<(&'static str, &'static str)>,
@@ -289,6 +291,7 @@ pub struct ListQuery {
     kind: Option<String>,
     status: Option<String>,
     overdue: Option<String>,
+    id_number: Option<String>,
 }
 
 async fn list_page(
@@ -307,7 +310,7 @@ async fn list_page(
         status: non_empty(&q.status),
         overdue: Some(overdue),
         place: None,
-        id_number: None,
+        id_number: non_empty(&q.id_number),
         limit: Some(200),
         offset: None,
     };
@@ -324,6 +327,7 @@ async fn list_page(
         kind: non_empty(&q.kind).unwrap_or_default(),
         status: non_empty(&q.status).unwrap_or_default(),
         overdue,
+        search_id: non_empty(&q.id_number).unwrap_or_default(),
         kinds: CaseKind::choices(),
         statuses: CaseStatus::choices(),
         duties: Duty::choices(),

@@ -12,11 +12,12 @@ use dualtrack_web::{AppState, WebConfig};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-const KEYS: &str = "bidx:0101010101010101010101010101010101010101010101010101010101010101\n\
+pub(crate) const KEYS: &str =
+    "bidx:0101010101010101010101010101010101010101010101010101010101010101\n\
                     k1:00112233445566778899aabbccddeeff\n";
 
 /// The demo's application with data keys, its rows sealed, its router rebuilt on it.
-async fn encrypted(engine: Engine, crypto: FieldCrypto) -> TestApp {
+pub(crate) async fn encrypted(engine: Engine, crypto: FieldCrypto) -> TestApp {
     let t = TestApp::new(engine).await;
     let app = t.app.clone().with_crypto(crypto);
     let sealed = app.reseal_pass(&Actor::cli()).await.expect("seal");
@@ -29,7 +30,7 @@ async fn encrypted(engine: Engine, crypto: FieldCrypto) -> TestApp {
     }
 }
 
-fn passage(name: &str, id: &str, phone: &str) -> Value {
+pub(crate) fn passage(name: &str, id: &str, phone: &str) -> Value {
     json!({
         "plate": "青H54321", "vehicle_class": "car", "origin": "青海省西宁市",
         "destination": "632801100", "reason": "返岗复工",
@@ -49,7 +50,7 @@ async fn unmasked_id(t: &TestApp, op: &str, pid: i64) -> String {
 }
 
 /// Every value of `column` in `table`, as stored.
-async fn raw(t: &TestApp, table: &str, column: &str) -> Vec<String> {
+pub(crate) async fn raw(t: &TestApp, table: &str, column: &str) -> Vec<String> {
     let sql = format!("SELECT COALESCE({column}, '') FROM {table}");
     dualtrack_store::on_db!(&t.db.db, p => sqlx::query_scalar::<_, String>(&sql).fetch_all(p).await)
         .expect("raw read")

@@ -57,6 +57,7 @@ mod resumption_exports;
 mod resumption_import;
 mod resumption_rollup;
 mod scope;
+mod sealed_fields;
 mod second_factor;
 mod stored_values;
 mod streamed_exports;
