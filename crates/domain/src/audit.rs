@@ -183,6 +183,8 @@ pub enum Action {
     WebhookCreate,
     #[serde(rename = "webhook.test")]
     WebhookTest,
+    #[serde(rename = "channel.event")]
+    ChannelEvent,
     #[serde(rename = "notice.read")]
     NoticeRead,
     #[serde(rename = "monitoring.create")]
@@ -208,7 +210,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 98] = [
+    pub const ALL: [Action; 99] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -296,6 +298,7 @@ impl Action {
         Action::RoutingRuleSet,
         Action::WebhookCreate,
         Action::WebhookTest,
+        Action::ChannelEvent,
         Action::NoticeRead,
         Action::MonitoringCreate,
         Action::MonitoringFollowup,
@@ -398,6 +401,7 @@ impl Action {
             Action::RoutingRuleSet => "routing_rule.set",
             Action::WebhookCreate => "webhook.create",
             Action::WebhookTest => "webhook.test",
+            Action::ChannelEvent => "channel.event",
             Action::NoticeRead => "notice.read",
             Action::MonitoringCreate => "monitoring.create",
             Action::MonitoringFollowup => "monitoring.followup",
@@ -443,7 +447,9 @@ impl Action {
             }
             TicketRaise | TicketAccept | TicketResolve | TicketConfirm | TicketReject
             | TicketEscalate | TicketAttach | DepartmentCreate | DepartmentMember
-            | RoutingRuleSet | WebhookCreate | WebhookTest | NoticeRead => "吹哨报到",
+            | RoutingRuleSet | WebhookCreate | WebhookTest | ChannelEvent | NoticeRead => {
+                "吹哨报到"
+            }
         }
     }
 
@@ -536,6 +542,7 @@ impl Action {
             Action::RoutingRuleSet => "设置派单规则",
             Action::WebhookCreate => "设置消息推送",
             Action::WebhookTest => "发送测试消息",
+            Action::ChannelEvent => "推送事件",
             Action::NoticeRead => "阅读通知",
             Action::MonitoringCreate => "建立隔离或健康监测",
             Action::MonitoringFollowup => "隔离随访",

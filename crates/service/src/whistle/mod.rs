@@ -23,6 +23,7 @@ mod attachments;
 mod departments;
 mod figures;
 mod notices;
+mod place_events;
 mod raising;
 mod report_back;
 mod routing;
@@ -446,7 +447,11 @@ pub struct WebhookView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DeliveryView {
     pub id: i64,
-    pub notice_id: i64,
+    /// 所推送的通知（工单的），或地方的事件（交接超时、日报未报、卡口发热、物资短缺、每日简报）
+    pub notice_id: Option<i64>,
+    pub event_id: Option<i64>,
+    /// 事件名称，如 吹哨、交接超时
+    pub event_name: String,
     /// pending 待发送 / delivered 已送达 / failed 放弃
     pub status: String,
     pub attempts: i32,

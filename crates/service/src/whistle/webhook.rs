@@ -345,6 +345,8 @@ impl App {
             .map(|d| DeliveryView {
                 id: d.id,
                 notice_id: d.notice_id,
+                event_id: d.event_id,
+                event_name: channels::Item::from_body(d.id, &d.body).event_name,
                 status: d.status,
                 attempts: d.attempts,
                 next_attempt_at: d.next_attempt_at,
@@ -402,13 +404,13 @@ fn channel_fields(input: &WebhookInput, url: &str) -> ServiceResult<ChannelField
         .map(str::trim)
         .filter(|e| !e.is_empty())
     {
-        let ev = TicketEvent::parse(e).ok_or_else(|| {
+        let ev = dualtrack_domain::whistle::event_code(e).ok_or_else(|| {
             ServiceError::invalid(
                 "events",
-                format!("没有事件“{e}”：事件应为 raised、accepted、escalated 等"),
+                format!("没有事件“{e}”：事件应为 raised、escalated、handover_overdue、report_missing、fever、low_stock、briefing 等"),
             )
         })?;
-        kept.push(ev.as_str());
+        kept.push(ev);
     }
     let mentions = crate::input::trimmed(&input.mentions).unwrap_or_default();
     let names: Vec<&str> = mentions

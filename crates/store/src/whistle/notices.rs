@@ -168,7 +168,9 @@ pub async fn webhooks(db: &Db, scope: &Scope) -> Result<Vec<WebhookRow>> {
 pub struct DeliveryRow {
     pub id: i64,
     pub webhook_id: i64,
-    pub notice_id: i64,
+    /// What it carries: a notice, or a place's event.
+    pub notice_id: Option<i64>,
+    pub event_id: Option<i64>,
     pub body: String,
     pub status: String,
     pub attempts: i32,
@@ -183,7 +185,7 @@ pub struct DeliveryRow {
 }
 
 const DELIVERY_SELECT: &str =
-    "SELECT d.id, d.webhook_id, d.notice_id, d.body, d.status, d.attempts, d.next_attempt_at, d.last_status, \
+    "SELECT d.id, d.webhook_id, d.notice_id, d.event_id, d.body, d.status, d.attempts, d.next_attempt_at, d.last_status, \
      d.last_error, d.delivered_at, d.created_at, d.send_id, s.items AS send_items \
      FROM webhook_deliveries d LEFT JOIN channel_sends s ON s.id = d.send_id";
 

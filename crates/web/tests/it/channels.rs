@@ -17,18 +17,18 @@ use std::sync::{Arc, Mutex};
 
 /// A request a robot received: path, query, headers, body.
 #[derive(Clone, Debug)]
-struct Got {
-    path: String,
+pub(crate) struct Got {
+    pub path: String,
     query: String,
     headers: axum::http::HeaderMap,
-    body: String,
+    pub body: String,
 }
 
-type Inbox = Arc<Mutex<Vec<Got>>>;
+pub(crate) type Inbox = Arc<Mutex<Vec<Got>>>;
 
 /// A robot on 127.0.0.1 that answers the first `fail` requests with an error (a 503, then a
 /// 200 carrying WeCom's "freq out of limit" errcode, by turns) and the rest with errcode 0.
-async fn robot(fail: usize) -> (String, Inbox) {
+pub(crate) async fn robot(fail: usize) -> (String, Inbox) {
     let got: Inbox = Arc::default();
     let keep = got.clone();
     let app = axum::Router::new().fallback(axum::routing::any(
@@ -73,7 +73,7 @@ fn query_param(q: &str, name: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn channel(t: &TestApp, body: Value) -> i64 {
+pub(crate) async fn channel(t: &TestApp, body: Value) -> i64 {
     let op = t.token("golmud_operator").await;
     let r = t.post("/api/v1/webhooks", &op, body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);

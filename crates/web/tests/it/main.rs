@@ -48,6 +48,7 @@ mod password_rules;
 mod places;
 mod prevention;
 mod projects;
+mod reach;
 mod report_plausibility;
 mod resumption;
 mod resumption_exports;
