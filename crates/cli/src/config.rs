@@ -356,6 +356,9 @@ pub struct WhistleConfig {
     pub scheduler_interval_seconds: u64,
     /// The platform's address as cadres open it: links in messages to robots start with it.
     pub public_url: String,
+    /// A PEM file of CA certificates trusted, besides the system's, for robots and gateways
+    /// reached over HTTPS (an intranet CA).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for WhistleConfig {
@@ -373,6 +376,7 @@ impl Default for WhistleConfig {
             webhook_max_attempts: w.webhook_max_attempts,
             scheduler_interval_seconds: 30,
             public_url: String::new(),
+            ca_file: None,
         }
     }
 }
@@ -403,6 +407,14 @@ impl WhistleConfig {
                 "配置项 whistle.max_attachment_bytes 应为 1024 到 {ceiling}（附件字节数上限），当前为 {}",
                 self.max_attachment_bytes
             );
+        }
+        if let Some(path) = self
+            .ca_file
+            .as_deref()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            dualtrack_service::whistle::webhook::client_trusting(Some(path))
+                .map_err(anyhow::Error::msg)?;
         }
         if !(1..=50).contains(&self.webhook_max_attempts) {
             anyhow::bail!(
@@ -440,6 +452,7 @@ impl WhistleConfig {
             max_attachment_bytes: self.max_attachment_bytes,
             webhook_max_attempts: self.webhook_max_attempts,
             public_url: self.public_url.trim().trim_end_matches('/').to_string(),
+            ca_file: self.ca_file.clone().filter(|p| !p.as_os_str().is_empty()),
         }
     }
 }

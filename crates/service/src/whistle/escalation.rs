@@ -214,11 +214,11 @@ pub struct Scheduler {
 impl Scheduler {
     pub fn new(app: App, holder: impl Into<String>, interval: std::time::Duration) -> Scheduler {
         Scheduler {
+            client: app.channel_client(),
             app,
             holder: holder.into(),
             interval,
             wake: Arc::new(Notify::new()),
-            client: super::webhook::client(),
         }
     }
 

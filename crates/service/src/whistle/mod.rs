@@ -47,6 +47,9 @@ pub struct WhistleSettings {
     /// The platform's address as cadres open it (`https://dualtrack.example.gov.cn`): the
     /// links in messages start with it. Empty: links are paths only.
     pub public_url: String,
+    /// A PEM file of CA certificates that robots' and gateways' HTTPS certificates may be
+    /// issued by, trusted besides the system's (an intranet CA).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// Attachments up to 5 MiB unless set otherwise.
@@ -62,6 +65,7 @@ impl Default for WhistleSettings {
             max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
             webhook_max_attempts: 8,
             public_url: String::new(),
+            ca_file: None,
         }
     }
 }

@@ -222,4 +222,104 @@ async fn each_event_reaches_its_channel_once(engine: Engine) {
     );
 }
 
-on_both_engines!(each_event_reaches_its_channel_once);
+/// A robot served over HTTPS on 127.0.0.1 with a self-signed certificate: its address, what
+/// it received, and the certificate's PEM file (the CA to trust).
+async fn https_robot(
+    dir: &std::path::Path,
+) -> (String, crate::channels::Inbox, std::path::PathBuf) {
+    use tower::ServiceExt as _;
+    let pair = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
+        .expect("certificate");
+    let (cert, key) = (dir.join("robot.pem"), dir.join("robot.key"));
+    std::fs::write(&cert, pair.cert.pem()).expect("write cert");
+    std::fs::write(&key, pair.key_pair.serialize_pem()).expect("write key");
+    let acceptor =
+        tokio_rustls::TlsAcceptor::from(dualtrack_web::tls::load(&cert, &key).expect("tls"));
+    let (app, got) = crate::channels::robot_app(0);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let svc = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        app.clone().oneshot(req.map(axum::body::Body::new))
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), svc)
+                    .await;
+            });
+        }
+    });
+    (format!("https://{addr}"), got, cert)
+}
+
+async fn a_robot_over_https_with_the_configured_ca(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    t.app.clock.set(Some(crate::whistle::t0()));
+    let dir = tempfile::tempdir().expect("dir");
+    let (url, got, ca) = https_robot(dir.path()).await;
+    let health = crate::whistle::dept(&t, "格尔木市卫健委").await;
+    let hook = channel(
+        &t,
+        json!({"name": "卫健委值班群", "jurisdiction_code": "632801", "department_id": health,
+               "kind": "wecom", "url": url, "secret": "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"}),
+    )
+    .await;
+    let id = crate::channels::ticket(&t, 1).await;
+    // Without the CA the certificate is not trusted: the delivery waits, saying why.
+    let plain = dualtrack_service::whistle::webhook::client();
+    assert_eq!(t.app.deliver_due(&plain).await.expect("deliver"), (1, 0));
+    assert!(got.lock().expect("lock").is_empty());
+    let op = t.token("golmud_operator").await;
+    let rows = t
+        .get_ok(&format!("/api/v1/webhooks/{hook}/deliveries"), &op)
+        .await
+        .json();
+    assert_eq!(rows[0]["status"], "pending", "{rows}");
+    let error = rows[0]["last_error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(error.contains("HTTPS 证书不受信任"), "{error}");
+    let mut b = crate::common::Browser::new(&t);
+    b.login("golmud_operator").await;
+    let page = b.get(&format!("/whistle/webhooks/{hook}")).await;
+    assert!(page.text.contains("待发送") && page.text.contains("HTTPS 证书不受信任"));
+    // With the CA configured, the retry after the back-off is delivered.
+    let mut app = t.app.clone();
+    app.whistle.ca_file = Some(ca);
+    t.app
+        .clock
+        .set(Some(crate::whistle::t0() + Duration::seconds(31)));
+    assert_eq!(
+        app.deliver_due(&app.channel_client())
+            .await
+            .expect("deliver"),
+        (1, 1)
+    );
+    let got = got.lock().expect("lock").clone();
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0].body.contains(&format!("/tickets/{id}")),
+        "{}",
+        got[0].body
+    );
+    // A CA file that holds no certificate is refused by name.
+    let bad = dir.path().join("empty.pem");
+    std::fs::write(&bad, "not a certificate").expect("write");
+    let e = dualtrack_service::whistle::webhook::client_trusting(Some(&bad)).expect_err("refused");
+    assert!(e.contains("whistle.ca_file"), "{e}");
+}
+
+on_both_engines!(
+    each_event_reaches_its_channel_once,
+    a_robot_over_https_with_the_configured_ca
+);
