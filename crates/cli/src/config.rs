@@ -359,6 +359,9 @@ pub struct WhistleConfig {
     /// A PEM file of CA certificates trusted, besides the system's, for robots and gateways
     /// reached over HTTPS (an intranet CA).
     pub ca_file: Option<std::path::PathBuf>,
+    /// The hour (China Standard Time, 0–23) the daily briefing is pushed to the channels of
+    /// each leader's place; -1: not pushed.
+    pub briefing_hour: i32,
 }
 
 impl Default for WhistleConfig {
@@ -377,6 +380,7 @@ impl Default for WhistleConfig {
             scheduler_interval_seconds: 30,
             public_url: String::new(),
             ca_file: None,
+            briefing_hour: dualtrack_service::whistle::DEFAULT_BRIEFING_HOUR as i32,
         }
     }
 }
@@ -416,6 +420,12 @@ impl WhistleConfig {
             dualtrack_service::whistle::webhook::client_trusting(Some(path))
                 .map_err(anyhow::Error::msg)?;
         }
+        if !(-1..=23).contains(&self.briefing_hour) {
+            anyhow::bail!(
+                "配置项 whistle.briefing_hour 应为 0 到 23（北京时间几时推送每日简报），-1 为不推送，当前为 {}",
+                self.briefing_hour
+            );
+        }
         if !(1..=50).contains(&self.webhook_max_attempts) {
             anyhow::bail!(
                 "配置项 whistle.webhook_max_attempts 应为 1 到 50，当前为 {}",
@@ -453,6 +463,7 @@ impl WhistleConfig {
             webhook_max_attempts: self.webhook_max_attempts,
             public_url: self.public_url.trim().trim_end_matches('/').to_string(),
             ca_file: self.ca_file.clone().filter(|p| !p.as_os_str().is_empty()),
+            briefing_hour: u32::try_from(self.briefing_hour).ok(),
         }
     }
 }

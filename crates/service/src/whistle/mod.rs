@@ -50,7 +50,13 @@ pub struct WhistleSettings {
     /// A PEM file of CA certificates that robots' and gateways' HTTPS certificates may be
     /// issued by, trusted besides the system's (an intranet CA).
     pub ca_file: Option<std::path::PathBuf>,
+    /// The hour (China Standard Time, 0–23) the daily briefing is pushed to the channels of
+    /// each leader's place; `None`: not pushed.
+    pub briefing_hour: Option<u32>,
 }
+
+/// The daily briefing is pushed at 8 in the morning unless set otherwise.
+pub const DEFAULT_BRIEFING_HOUR: u32 = 8;
 
 /// Attachments up to 5 MiB unless set otherwise.
 pub const DEFAULT_MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
@@ -66,6 +72,7 @@ impl Default for WhistleSettings {
             webhook_max_attempts: 8,
             public_url: String::new(),
             ca_file: None,
+            briefing_hour: Some(DEFAULT_BRIEFING_HOUR),
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::actor::commit_audited;
 use crate::{Actor, App, ServiceResult};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use dualtrack_domain::audit::{Action, Outcome};
 use dualtrack_domain::filings::report_deadline;
 use dualtrack_domain::jurisdiction::Scope;
@@ -56,6 +56,66 @@ impl App {
             if keys.contains(&n.key) {
                 continue;
             }
+            if self.write_place_event(actor, &n, now).await? {
+                written += 1;
+            }
+        }
+        Ok(written + self.push_briefings(actor, now).await?)
+    }
+
+    /// At the configured hour (or later that day), the briefing of yesterday for each
+    /// leader's place: once a place and day, its headline paragraph with the link.
+    async fn push_briefings(&self, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<u32> {
+        let Some(hour) = self.whistle.briefing_hour else {
+            return Ok(0);
+        };
+        let local = now.with_timezone(&cst());
+        if local.hour() < hour {
+            return Ok(0);
+        }
+        let day = reporting_day(now) - Duration::days(1);
+        let known: HashSet<String> = store::event_keys_since(
+            &self.db,
+            PlaceEvent::Briefing.as_str(),
+            now - Duration::days(2),
+        )
+        .await?
+        .into_iter()
+        .collect();
+        let mut reader = Actor::cli();
+        reader.username = actor.username.clone();
+        reader.display_name = actor.display_name.clone();
+        let mut written = 0;
+        for code in store::leader_places(&self.db).await? {
+            let key = format!("briefing:{code}:{day}");
+            if known.contains(&key) {
+                continue;
+            }
+            let q = crate::command::CommandQuery {
+                as_of: Some(day.to_string()),
+                place: Some(code.clone()),
+            };
+            let b = match self.briefing(&reader, &q).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(place = %code, error = %e, "the daily briefing was not written");
+                    continue;
+                }
+            };
+            let headline = b
+                .sections
+                .first()
+                .and_then(|s| s.paragraphs.first())
+                .cloned()
+                .unwrap_or_default();
+            let n = PlaceNote {
+                kind: PlaceEvent::Briefing,
+                key,
+                message: format!("{}{}：{headline}", b.title, b.subtitle),
+                path: format!("/briefing?as_of={day}&place={code}"),
+                place_code: code,
+                place_name: b.place_name,
+            };
             if self.write_place_event(actor, &n, now).await? {
                 written += 1;
             }

@@ -111,3 +111,11 @@ pub async fn event_keys_since(db: &Db, kind: &str, since: DateTime<Utc>) -> Resu
         "SELECT event_key FROM channel_events WHERE kind = $1 AND created_at > $2")
         .bind(kind).bind(since).fetch_all(p).await?))
 }
+
+/// The places of the leaders' accounts in use: where the daily briefing is pushed.
+pub async fn leader_places(db: &Db) -> Result<Vec<String>> {
+    Ok(on_db!(db, p => sqlx::query_scalar(
+        "SELECT DISTINCT u.jurisdiction_code FROM users u JOIN user_roles r ON r.user_id = u.id \
+         WHERE r.role = 'leader' AND NOT u.disabled ORDER BY u.jurisdiction_code")
+        .fetch_all(p).await?))
+}

@@ -319,7 +319,81 @@ async fn a_robot_over_https_with_the_configured_ca(engine: Engine) {
     assert!(e.contains("whistle.ca_file"), "{e}");
 }
 
+async fn the_briefing_is_pushed_at_its_hour_once(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    // 07:59 China Standard Time on 03-20.
+    let eight = Utc
+        .with_ymd_and_hms(2020, 3, 20, 0, 0, 0)
+        .single()
+        .expect("time");
+    t.app.clock.set(Some(eight - Duration::minutes(1)));
+    let (base, got) = robot(0).await;
+    channel(
+        &t,
+        json!({"name": "格尔木领导群", "jurisdiction_code": "632801", "kind": "wecom",
+               "url": base, "secret": "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa", "events": "briefing"}),
+    )
+    .await;
+    let one = Scheduler::new(t.app.clone(), "one", std::time::Duration::from_secs(30));
+    let two = Scheduler::new(t.app.clone(), "two", std::time::Duration::from_secs(30));
+    let tick = one.tick().await.expect("tick");
+    assert!(tick.ran);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM channel_events WHERE kind = 'briefing'")
+            .await,
+        0
+    );
+    assert!(got.lock().expect("lock").is_empty());
+    // 08:00: both instances' rounds, and both writing at once, push it once a place.
+    t.app.clock.set(Some(eight));
+    let places = t
+        .count(
+            "SELECT COUNT(DISTINCT u.jurisdiction_code) FROM users u JOIN user_roles r \
+             ON r.user_id = u.id WHERE r.role = 'leader' AND NOT u.disabled",
+        )
+        .await;
+    let actor = dualtrack_service::whistle::escalation::scheduler_actor("x");
+    let (a, b) = tokio::join!(
+        t.app.raise_place_events(&actor),
+        t.app.raise_place_events(&actor)
+    );
+    let briefings = || t.count("SELECT COUNT(*) FROM channel_events WHERE kind = 'briefing'");
+    assert_eq!(briefings().await, places);
+    assert!(a.expect("a") + b.expect("b") >= places as u32);
+    one.tick().await.expect("tick");
+    assert!(!two.tick().await.expect("tick").ran);
+    one.stop().await;
+    t.app.clock.set(Some(eight + Duration::hours(3)));
+    let tick = two.tick().await.expect("tick");
+    assert!(tick.ran && tick.events == 0, "{tick:?}");
+    assert_eq!(briefings().await, places);
+    let got = got.lock().expect("lock").clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    // Its headline is the briefing's own, with the link.
+    let leader = t.token("golmud_leader").await;
+    let b = t
+        .get_ok("/api/v1/briefing?as_of=2020-03-19&place=632801", &leader)
+        .await
+        .json();
+    let headline = b["sections"][0]["paragraphs"][0]
+        .as_str()
+        .expect("headline");
+    let v: Value = serde_json::from_str(&got[0].body).expect("json");
+    let text = v["markdown"]["content"].as_str().expect("markdown");
+    assert!(
+        text.contains("每日简报")
+            && text.contains(headline)
+            && text.contains("/briefing?as_of=2020-03-19&place=632801"),
+        "{text}"
+    );
+    let mut br = crate::common::Browser::new(&t);
+    br.login("golmud_leader").await;
+    let page = br.get("/briefing?as_of=2020-03-19&place=632801").await;
+    assert_eq!(page.status, StatusCode::OK);
+}
+
 on_both_engines!(
+    the_briefing_is_pushed_at_its_hour_once,
     each_event_reaches_its_channel_once,
     a_robot_over_https_with_the_configured_ca
 );
