@@ -2,7 +2,7 @@
 //! with the deliveries to the channels that take it; and what the scheduler reads to find
 //! them (hand-overs overdue, fevers registered at checkpoints).
 
-use super::lineage6;
+use super::{lineage6, queue_deliveries, Carried};
 use crate::{on_db, on_tx, Db, Result, Tx};
 use chrono::{DateTime, Utc};
 
@@ -30,7 +30,7 @@ pub async fn insert_place_event(
     body: &(dyn Fn(i64) -> String + Sync),
 ) -> Result<Option<i64>> {
     let up = lineage6(&e.place_code);
-    on_tx!(tx, x => {
+    let (id, hooks) = on_tx!(tx, x => {
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO channel_events (event_key, kind, place_code, message, path, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_key) DO NOTHING RETURNING id")
@@ -43,17 +43,10 @@ pub async fn insert_place_event(
              AND ((events = '' AND $8 = 0) OR ',' || events || ',' LIKE '%,' || $7 || ',%') ORDER BY id")
             .bind(&up[0]).bind(&up[1]).bind(&up[2]).bind(&up[3]).bind(&up[4]).bind(&up[5])
             .bind(&e.kind).bind(i32::from(opt_in)).fetch_all(&mut *x).await?;
-        if !hooks.is_empty() {
-            let text = body(id);
-            for h in hooks {
-                sqlx::query(
-                    "INSERT INTO webhook_deliveries (webhook_id, event_id, body, status, attempts, next_attempt_at, created_at) \
-                     VALUES ($1, $2, $3, 'pending', 0, $4, $4) ON CONFLICT (webhook_id, event_id) DO NOTHING")
-                    .bind(h).bind(id).bind(&text).bind(at).execute(&mut *x).await?;
-            }
-        }
-        Ok(Some(id))
-    })
+        (id, hooks)
+    });
+    queue_deliveries(tx, Carried::Event, id, &hooks, at, body).await?;
+    Ok(Some(id))
 }
 
 /// A hand-over not acknowledged by its due time.

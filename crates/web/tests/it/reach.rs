@@ -24,9 +24,9 @@ fn noon() -> DateTime<Utc> {
 const TRAVELLER_ID: &str = "63280119800101003";
 const TRAVELLER_PHONE: &str = "13897004321";
 
-/// A passage at 格尔木南出口 of one traveller bound for the grid, with a temperature; and
-/// the checkpoint.
-async fn passage(t: &TestApp, temperature: f64) -> (Value, i64) {
+/// A passage at 格尔木南出口 of one traveller bound for the grid, with a temperature and
+/// what was done; and the checkpoint.
+pub(crate) async fn passage(t: &TestApp, temperature: f64, outcome: &str) -> (Value, i64) {
     let worker = t.token("checkpoint_worker").await;
     let south = t.checkpoint("格尔木南出口").await;
     let r = t
@@ -37,7 +37,7 @@ async fn passage(t: &TestApp, temperature: f64) -> (Value, i64) {
                    "travel_history": "西宁市城东区", "destination": GRID, "reason": "返岗复工",
                    "travellers": [{"name": "韩建国", "id_number": id_number(TRAVELLER_ID),
                                    "phone": TRAVELLER_PHONE, "temperature": temperature,
-                                   "outcome": "observation"}]}),
+                                   "outcome": outcome}]}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -101,7 +101,7 @@ async fn each_event_reaches_its_channel_once(engine: Engine) {
     )
     .await;
     // A traveller with a fever, handed over to the grid at 10:00, not acknowledged.
-    let (p, checkpoint) = passage(&t, 38.2).await;
+    let (p, checkpoint) = passage(&t, 38.2, "observation").await;
     let handover = p["travellers"][0]["handover_id"]
         .as_i64()
         .expect("handover");
