@@ -430,6 +430,12 @@ pub struct WhistleConfig {
     pub scheduler_interval_seconds: u64,
     /// The platform's address as cadres open it: links in messages to robots start with it.
     pub public_url: String,
+    /// A PEM file of CA certificates trusted, besides the system's, for robots and gateways
+    /// reached over HTTPS (an intranet CA).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// The hour (China Standard Time, 0–23) the daily briefing is pushed to the channels of
+    /// each leader's place; -1: not pushed.
+    pub briefing_hour: i32,
 }
 
 impl Default for WhistleConfig {
@@ -447,6 +453,8 @@ impl Default for WhistleConfig {
             webhook_max_attempts: w.webhook_max_attempts,
             scheduler_interval_seconds: 30,
             public_url: String::new(),
+            ca_file: None,
+            briefing_hour: dualtrack_service::whistle::DEFAULT_BRIEFING_HOUR as i32,
         }
     }
 }
@@ -476,6 +484,20 @@ impl WhistleConfig {
             anyhow::bail!(
                 "配置项 whistle.max_attachment_bytes 应为 1024 到 {ceiling}（附件字节数上限），当前为 {}",
                 self.max_attachment_bytes
+            );
+        }
+        if let Some(path) = self
+            .ca_file
+            .as_deref()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            dualtrack_service::whistle::webhook::client_trusting(Some(path))
+                .map_err(anyhow::Error::msg)?;
+        }
+        if !(-1..=23).contains(&self.briefing_hour) {
+            anyhow::bail!(
+                "配置项 whistle.briefing_hour 应为 0 到 23（北京时间几时推送每日简报），-1 为不推送，当前为 {}",
+                self.briefing_hour
             );
         }
         if !(1..=50).contains(&self.webhook_max_attempts) {
@@ -514,6 +536,8 @@ impl WhistleConfig {
             max_attachment_bytes: self.max_attachment_bytes,
             webhook_max_attempts: self.webhook_max_attempts,
             public_url: self.public_url.trim().trim_end_matches('/').to_string(),
+            ca_file: self.ca_file.clone().filter(|p| !p.as_os_str().is_empty()),
+            briefing_hour: u32::try_from(self.briefing_hour).ok(),
         }
     }
 }

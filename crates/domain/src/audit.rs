@@ -185,6 +185,8 @@ pub enum Action {
     WebhookCreate,
     #[serde(rename = "webhook.test")]
     WebhookTest,
+    #[serde(rename = "channel.event")]
+    ChannelEvent,
     #[serde(rename = "notice.read")]
     NoticeRead,
     #[serde(rename = "monitoring.create")]
@@ -299,6 +301,7 @@ impl Action {
         Action::RoutingRuleSet,
         Action::WebhookCreate,
         Action::WebhookTest,
+        Action::ChannelEvent,
         Action::NoticeRead,
         Action::MonitoringCreate,
         Action::MonitoringFollowup,
@@ -402,6 +405,7 @@ impl Action {
             Action::RoutingRuleSet => "routing_rule.set",
             Action::WebhookCreate => "webhook.create",
             Action::WebhookTest => "webhook.test",
+            Action::ChannelEvent => "channel.event",
             Action::NoticeRead => "notice.read",
             Action::MonitoringCreate => "monitoring.create",
             Action::MonitoringFollowup => "monitoring.followup",
@@ -447,7 +451,9 @@ impl Action {
             }
             TicketRaise | TicketAccept | TicketResolve | TicketConfirm | TicketReject
             | TicketEscalate | TicketAttach | DepartmentCreate | DepartmentMember
-            | RoutingRuleSet | WebhookCreate | WebhookTest | NoticeRead => "吹哨报到",
+            | RoutingRuleSet | WebhookCreate | WebhookTest | ChannelEvent | NoticeRead => {
+                "吹哨报到"
+            }
         }
     }
 
@@ -541,6 +547,7 @@ impl Action {
             Action::RoutingRuleSet => "设置派单规则",
             Action::WebhookCreate => "设置消息推送",
             Action::WebhookTest => "发送测试消息",
+            Action::ChannelEvent => "推送事件",
             Action::NoticeRead => "阅读通知",
             Action::MonitoringCreate => "建立隔离或健康监测",
             Action::MonitoringFollowup => "隔离随访",

@@ -99,6 +99,32 @@ named_enum!(
 );
 
 named_enum!(
+    /// What happened at a place that a channel may carry besides tickets. A channel taking
+    /// every event (no list) takes all of these but fevers, which it takes only when named.
+    PlaceEvent {
+        HandoverOverdue => "handover_overdue", "交接超时";
+        ReportMissing => "report_missing", "日报未报";
+        Fever => "fever", "卡口发热";
+        LowStock => "low_stock", "物资短缺";
+        Briefing => "briefing", "每日简报";
+    }
+);
+
+/// The Chinese name of an event a channel carries: a ticket's or a place's.
+pub fn event_zh(code: &str) -> Option<&'static str> {
+    TicketEvent::parse(code)
+        .map(TicketEvent::zh)
+        .or_else(|| PlaceEvent::parse(code).map(PlaceEvent::zh))
+}
+
+/// The code of an event named by its code or its Chinese name, a ticket's or a place's.
+pub fn event_code(name: &str) -> Option<&'static str> {
+    TicketEvent::parse(name)
+        .map(TicketEvent::as_str)
+        .or_else(|| PlaceEvent::parse(name).map(PlaceEvent::as_str))
+}
+
+named_enum!(
     /// The kind of robot or gateway a unit's channel speaks to.
     ChannelKind {
         Generic => "generic", "通用推送（签名 JSON）";

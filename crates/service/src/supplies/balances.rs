@@ -273,6 +273,20 @@ impl App {
         self.low_stock_of(&scope, as_of, &look, &balances).await
     }
 
+    /// Every store's items that last fewer days than their warning, as of a day: what the
+    /// channels carry as shortfalls (the low-stock warning, over the whole region).
+    pub(crate) async fn low_stock_everywhere(
+        &self,
+        as_of: NaiveDate,
+    ) -> ServiceResult<Vec<LowStockLine>> {
+        let look = self.lookup(&Scope::All).await?;
+        let balances = store::balances_as_of(&self.db, &Scope::All, as_of, None).await?;
+        Ok(self
+            .low_stock_of(&Scope::All, as_of, &look, &balances)
+            .await?
+            .lines)
+    }
+
     async fn low_stock_of(
         &self,
         scope: &Scope,

@@ -21,7 +21,7 @@
 use super::webhook::signature;
 use base64::Engine as _;
 use dualtrack_domain::resident_id::mask_in_text;
-use dualtrack_domain::whistle::{ChannelKind, TicketEvent};
+use dualtrack_domain::whistle::{event_zh, ChannelKind};
 use dualtrack_store::whistle::WebhookRow;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -45,29 +45,48 @@ pub struct Item {
 }
 
 impl Item {
+    /// Reads a delivery's body: a ticket's notice, or a place's event (which names its page).
     pub fn from_body(delivery_id: i64, body: &str) -> Item {
         let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
         let s = |x: &Value| x.as_str().unwrap_or_default().to_string();
         let ticket_id = v["ticket"]["id"].as_i64().unwrap_or_default();
+        let (path, title, place_name) = match v["path"].as_str() {
+            Some(p) => (p.to_string(), s(&v["event_name"]), s(&v["place_name"])),
+            None => (
+                format!("/tickets/{ticket_id}"),
+                s(&v["ticket"]["title"]),
+                s(&v["ticket"]["place_name"]),
+            ),
+        };
         Item {
             delivery_id,
             event: s(&v["event"]),
             event_name: s(&v["event_name"]),
             message: mask_in_text(&s(&v["message"])),
             ticket_id,
-            path: format!("/tickets/{ticket_id}"),
-            title: mask_in_text(&s(&v["ticket"]["title"])),
-            place_name: s(&v["ticket"]["place_name"]),
-            body: mask_in_text(body),
+            path,
+            title: mask_in_text(&title),
+            place_name,
+            body: masked_body(v, body),
+        }
+    }
+
+    /// The words of the link: a ticket, or another record.
+    fn link_label(&self) -> &'static str {
+        if self.ticket_id > 0 {
+            "查看工单"
+        } else {
+            "查看详情"
         }
     }
 
     fn line(&self, base: &str) -> String {
         format!(
-            "- 【{}】{}（{}）[查看工单]({})",
+            "- 【{}】{}（{}）[{}]({})",
             self.event_name,
             self.message,
             self.place_name,
+            self.link_label(),
             link(base, &self.path)
         )
     }
@@ -90,6 +109,27 @@ impl Item {
             body,
         }
     }
+}
+
+/// The body with every text masked but the codes of places and the record's path (a grid's
+/// code has the digits of an old ID number).
+fn masked_body(mut v: Value, body: &str) -> String {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::String(s) => *s = mask_in_text(s),
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            Value::Object(o) => o
+                .iter_mut()
+                .filter(|(k, _)| !matches!(k.as_str(), "path" | "place" | "level"))
+                .for_each(|(_, v)| walk(v)),
+            _ => {}
+        }
+    }
+    if v.is_null() {
+        return mask_in_text(body);
+    }
+    walk(&mut v);
+    v.to_string()
 }
 
 /// The record's page (the platform asks for a login first).
@@ -238,7 +278,7 @@ pub fn render(hook: &WebhookRow, items: &[Item], base: &str, wall_ms: i64) -> Ou
             let body = match items {
                 [one] => json!({"msgtype": "actionCard", "actionCard": {
                     "title": title_of(items), "text": markdown_of(items, base),
-                    "singleTitle": "查看工单", "singleURL": link(base, &one.path)}, "at": at}),
+                    "singleTitle": one.link_label(), "singleURL": link(base, &one.path)}, "at": at}),
                 _ => json!({"msgtype": "markdown", "markdown": {
                     "title": title_of(items), "text": markdown_of(items, base)}, "at": at}),
             };
@@ -251,7 +291,7 @@ pub fn render(hook: &WebhookRow, items: &[Item], base: &str, wall_ms: i64) -> Ou
                 .map(|it| {
                     json!([
                         {"tag": "text", "text": format!("【{}】{}（{}）", it.event_name, it.message, it.place_name)},
-                        {"tag": "a", "text": "查看工单", "href": link(base, &it.path)}
+                        {"tag": "a", "text": it.link_label(), "href": link(base, &it.path)}
                     ])
                 })
                 .collect();
@@ -351,7 +391,7 @@ pub fn template_for(templates: &str, event: &str) -> String {
     let zh = match event {
         "digest" => "汇总",
         "default" => "其他",
-        e => TicketEvent::parse(e).map(|e| e.zh()).unwrap_or(e),
+        e => event_zh(e).unwrap_or(e),
     };
     let find = |k: &str, z: &str| {
         pairs

@@ -1,6 +1,6 @@
 //! The whistle scheduler: escalates tickets that are not accepted or not resolved in time,
-//! one level up per period (grid → village → township → county → prefecture), and delivers
-//! the webhook outbox.
+//! one level up per period (grid → village → township → county → prefecture), writes the
+//! events at places the channels carry (`place_events`), and delivers the webhook outbox.
 //!
 //! Its state is the database: the due time of each step is computed from the ticket's
 //! deadlines and its last step, so a restarted instance picks up where any instance left
@@ -53,6 +53,8 @@ pub struct Tick {
     pub ran: bool,
     /// Escalation steps recorded by this instance.
     pub escalated: u32,
+    /// Events at places written by this instance (hand-overs overdue, reports missing …).
+    pub events: u32,
     /// Webhook deliveries attempted and delivered.
     pub attempted: u32,
     pub delivered: u32,
@@ -212,11 +214,11 @@ pub struct Scheduler {
 impl Scheduler {
     pub fn new(app: App, holder: impl Into<String>, interval: std::time::Duration) -> Scheduler {
         Scheduler {
+            client: app.channel_client(),
             app,
             holder: holder.into(),
             interval,
             wake: Arc::new(Notify::new()),
-            client: super::webhook::client(),
         }
     }
 
@@ -234,10 +236,15 @@ impl Scheduler {
             return Ok(Tick::default());
         }
         let escalated = self.app.escalate_due(&self.holder).await?;
+        let events = self
+            .app
+            .raise_place_events(&scheduler_actor(&self.holder))
+            .await?;
         let (attempted, delivered) = self.app.deliver_due(&self.client).await?;
         Ok(Tick {
             ran: true,
             escalated,
+            events,
             attempted,
             delivered,
         })
@@ -263,9 +270,10 @@ impl Scheduler {
         tokio::spawn(async move {
             loop {
                 match self.tick().await {
-                    Ok(t) if t.escalated > 0 || t.attempted > 0 => {
+                    Ok(t) if t.escalated > 0 || t.events > 0 || t.attempted > 0 => {
                         tracing::info!(
                             escalated = t.escalated,
+                            events = t.events,
                             attempted = t.attempted,
                             delivered = t.delivered,
                             "whistle scheduler"

@@ -23,6 +23,7 @@ mod attachments;
 mod departments;
 mod figures;
 mod notices;
+mod place_events;
 mod raising;
 mod report_back;
 mod routing;
@@ -46,7 +47,16 @@ pub struct WhistleSettings {
     /// The platform's address as cadres open it (`https://dualtrack.example.gov.cn`): the
     /// links in messages start with it. Empty: links are paths only.
     pub public_url: String,
+    /// A PEM file of CA certificates that robots' and gateways' HTTPS certificates may be
+    /// issued by, trusted besides the system's (an intranet CA).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// The hour (China Standard Time, 0–23) the daily briefing is pushed to the channels of
+    /// each leader's place; `None`: not pushed.
+    pub briefing_hour: Option<u32>,
 }
+
+/// The daily briefing is pushed at 8 in the morning unless set otherwise.
+pub const DEFAULT_BRIEFING_HOUR: u32 = 8;
 
 /// Attachments up to 5 MiB unless set otherwise.
 pub const DEFAULT_MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
@@ -61,6 +71,8 @@ impl Default for WhistleSettings {
             max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
             webhook_max_attempts: 8,
             public_url: String::new(),
+            ca_file: None,
+            briefing_hour: Some(DEFAULT_BRIEFING_HOUR),
         }
     }
 }
@@ -446,7 +458,11 @@ pub struct WebhookView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DeliveryView {
     pub id: i64,
-    pub notice_id: i64,
+    /// 所推送的通知（工单的），或地方的事件（交接超时、日报未报、卡口发热、物资短缺、每日简报）
+    pub notice_id: Option<i64>,
+    pub event_id: Option<i64>,
+    /// 事件名称，如 吹哨、交接超时
+    pub event_name: String,
     /// pending 待发送 / delivered 已送达 / failed 放弃
     pub status: String,
     pub attempts: i32,

@@ -198,8 +198,7 @@ pub(super) fn hook_view(w: WebhookRow) -> WebhookView {
         event_names: w
             .events
             .split(',')
-            .filter_map(TicketEvent::parse)
-            .map(TicketEvent::zh)
+            .filter_map(dualtrack_domain::whistle::event_zh)
             .collect::<Vec<_>>()
             .join("、"),
         events: w.events,

@@ -27,14 +27,67 @@ use dualtrack_store::whistle::{self as store, NewWebhook};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// The HTTP client of the deliveries.
+/// The HTTP client of the deliveries, trusting the system's CA certificates.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    client_trusting(None).unwrap_or_default()
+}
+
+/// Where systems keep their bundle of trusted CA certificates (`SSL_CERT_FILE` first).
+const SYSTEM_ROOTS: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// The HTTP client of the deliveries (plain HTTP, and HTTPS with rustls), trusting the
+/// system's CA certificates and those of `ca_file`; an error names the file at fault.
+pub fn client_trusting(ca_file: Option<&std::path::Path>) -> Result<reqwest::Client, String> {
+    let mut b = reqwest::Client::builder()
+        .use_rustls_tls()
         .timeout(std::time::Duration::from_secs(10))
         .connect_timeout(std::time::Duration::from_secs(5))
-        .user_agent("dualtrack-webhook/1")
-        .build()
+        .user_agent("dualtrack-webhook/1");
+    let system = std::env::var("SSL_CERT_FILE")
+        .ok()
+        .into_iter()
+        .chain(SYSTEM_ROOTS.iter().map(|s| s.to_string()))
+        .find_map(|p| std::fs::read(p).ok());
+    for c in system
+        .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).ok())
         .unwrap_or_default()
+    {
+        b = b.add_root_certificate(c);
+    }
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("配置项 whistle.ca_file：无法读取 {}：{e}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .ok()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                format!(
+                    "配置项 whistle.ca_file：{} 中没有 PEM 格式的证书（-----BEGIN CERTIFICATE-----）",
+                    path.display()
+                )
+            })?;
+        for c in certs {
+            b = b.add_root_certificate(c);
+        }
+    }
+    b.build()
+        .map_err(|e| format!("消息推送的 HTTP 客户端无法建立：{e}"))
+}
+
+impl App {
+    /// The HTTP client of this server's deliveries: the system's CA certificates and the
+    /// configured `ca_file` (checked at start; should it fail later, the system's alone).
+    pub fn channel_client(&self) -> reqwest::Client {
+        client_trusting(self.whistle.ca_file.as_deref()).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "channel client without the configured CA file");
+            client()
+        })
+    }
 }
 
 /// The signature header's value for a body sent at `timestamp`.
@@ -187,6 +240,14 @@ async fn send(
 /// Why a request got no answer, in words that carry neither the address (a robot's key or
 /// signature is in it) nor the library's English.
 fn failure(e: &reqwest::Error) -> String {
+    let mut cause: Option<&dyn std::error::Error> = Some(e);
+    while let Some(c) = cause {
+        let text = c.to_string().to_lowercase();
+        if text.contains("certificate") || text.contains("unknownissuer") {
+            return "接收方的 HTTPS 证书不受信任（签发它的 CA 不在系统证书或配置项 whistle.ca_file 中）".into();
+        }
+        cause = c.source();
+    }
     if e.is_timeout() {
         "接收方 10 秒内未答复".into()
     } else if e.is_connect() {
@@ -345,6 +406,8 @@ impl App {
             .map(|d| DeliveryView {
                 id: d.id,
                 notice_id: d.notice_id,
+                event_id: d.event_id,
+                event_name: channels::Item::from_body(d.id, &d.body).event_name,
                 status: d.status,
                 attempts: d.attempts,
                 next_attempt_at: d.next_attempt_at,
@@ -380,10 +443,11 @@ fn channel_fields(input: &WebhookInput, url: &str) -> ServiceResult<ChannelField
             ServiceError::invalid("kind", format!("渠道应为：{}", names.join("、")))
         })?,
     };
-    if !url.to_lowercase().starts_with("http://") {
+    let lower = url.to_lowercase();
+    if !lower.starts_with("http://") && !lower.starts_with("https://") {
         return Err(ServiceError::invalid(
             "url",
-            "接收地址应以 http:// 开头（平台部署于政务内网，推送到内网的消息机器人或网关）",
+            "接收地址应以 http://（内网的消息机器人或网关）或 https:// 开头",
         ));
     }
     if url.chars().any(char::is_whitespace) || url.len() < 12 {
@@ -402,13 +466,13 @@ fn channel_fields(input: &WebhookInput, url: &str) -> ServiceResult<ChannelField
         .map(str::trim)
         .filter(|e| !e.is_empty())
     {
-        let ev = TicketEvent::parse(e).ok_or_else(|| {
+        let ev = dualtrack_domain::whistle::event_code(e).ok_or_else(|| {
             ServiceError::invalid(
                 "events",
-                format!("没有事件“{e}”：事件应为 raised、accepted、escalated 等"),
+                format!("没有事件“{e}”：事件应为 raised、escalated、handover_overdue、report_missing、fever、low_stock、briefing 等"),
             )
         })?;
-        kept.push(ev.as_str());
+        kept.push(ev);
     }
     let mentions = crate::input::trimmed(&input.mentions).unwrap_or_default();
     let names: Vec<&str> = mentions

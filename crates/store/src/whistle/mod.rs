@@ -9,6 +9,7 @@ mod departments;
 mod escalation;
 mod figures;
 mod notices;
+mod place_events;
 mod sources;
 mod tickets;
 
@@ -17,6 +18,7 @@ pub use departments::*;
 pub use escalation::*;
 pub use figures::*;
 pub use notices::*;
+pub use place_events::*;
 pub use sources::*;
 pub use tickets::*;
 

@@ -34,7 +34,7 @@ pub async fn insert_notice(
     at: DateTime<Utc>,
     body: &(dyn Fn(i64) -> String + Sync),
 ) -> Result<i64> {
-    on_tx!(tx, x => {
+    let (id, hooks) = on_tx!(tx, x => {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO notices (ticket_id, event, message, user_id, department_id, jurisdiction_code, place_code, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
@@ -45,17 +45,47 @@ pub async fn insert_notice(
              OR (department_id IS NULL AND jurisdiction_code = $2)) \
              AND (events = '' OR ',' || events || ',' LIKE '%,' || $3 || ',%') ORDER BY id")
             .bind(n.department_id).bind(&n.jurisdiction_code).bind(&n.event).fetch_all(&mut *x).await?;
-        if !hooks.is_empty() {
-            let text = body(id);
-            for h in hooks {
-                sqlx::query(
-                    "INSERT INTO webhook_deliveries (webhook_id, notice_id, body, status, attempts, next_attempt_at, created_at) \
-                     VALUES ($1, $2, $3, 'pending', 0, $4, $4) ON CONFLICT (webhook_id, notice_id) DO NOTHING")
-                    .bind(h).bind(id).bind(&text).bind(at).execute(&mut *x).await?;
-            }
+        (id, hooks)
+    });
+    queue_deliveries(tx, Carried::Notice, id, &hooks, at, body).await?;
+    Ok(id)
+}
+
+/// What a delivery carries: a notice, or a place's event.
+#[derive(Debug, Clone, Copy)]
+pub enum Carried {
+    Notice,
+    Event,
+}
+
+/// Writes a pending delivery of the notice or event `id` to each of `hooks`, with the body to
+/// send (written once for all).
+pub async fn queue_deliveries(
+    tx: &mut Tx,
+    carried: Carried,
+    id: i64,
+    hooks: &[i64],
+    at: DateTime<Utc>,
+    body: &(dyn Fn(i64) -> String + Sync),
+) -> Result<()> {
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let column = match carried {
+        Carried::Notice => "notice_id",
+        Carried::Event => "event_id",
+    };
+    let sql = format!(
+        "INSERT INTO webhook_deliveries (webhook_id, {column}, body, status, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, 'pending', 0, $4, $4) ON CONFLICT (webhook_id, {column}) DO NOTHING"
+    );
+    let text = body(id);
+    on_tx!(tx, x => {
+        for h in hooks {
+            sqlx::query(&sql).bind(*h).bind(id).bind(&text).bind(at).execute(&mut *x).await?;
         }
-        Ok(id)
-    })
+    });
+    Ok(())
 }
 
 const NOTICE_SELECT: &str =
@@ -168,7 +198,9 @@ pub async fn webhooks(db: &Db, scope: &Scope) -> Result<Vec<WebhookRow>> {
 pub struct DeliveryRow {
     pub id: i64,
     pub webhook_id: i64,
-    pub notice_id: i64,
+    /// What it carries: a notice, or a place's event.
+    pub notice_id: Option<i64>,
+    pub event_id: Option<i64>,
     pub body: String,
     pub status: String,
     pub attempts: i32,
@@ -183,7 +215,7 @@ pub struct DeliveryRow {
 }
 
 const DELIVERY_SELECT: &str =
-    "SELECT d.id, d.webhook_id, d.notice_id, d.body, d.status, d.attempts, d.next_attempt_at, d.last_status, \
+    "SELECT d.id, d.webhook_id, d.notice_id, d.event_id, d.body, d.status, d.attempts, d.next_attempt_at, d.last_status, \
      d.last_error, d.delivered_at, d.created_at, d.send_id, s.items AS send_items \
      FROM webhook_deliveries d LEFT JOIN channel_sends s ON s.id = d.send_id";
 

@@ -386,7 +386,7 @@ pub async fn test_webhook(
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<TestSent>, ApiError> {
-    let client = dualtrack_service::whistle::webhook::client();
+    let client = st.app.channel_client();
     Ok(Json(
         st.app.test_webhook(&actor, &client, parse_id(&id)?).await?,
     ))

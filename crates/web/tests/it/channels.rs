@@ -17,18 +17,25 @@ use std::sync::{Arc, Mutex};
 
 /// A request a robot received: path, query, headers, body.
 #[derive(Clone, Debug)]
-struct Got {
-    path: String,
+pub(crate) struct Got {
+    pub path: String,
     query: String,
     headers: axum::http::HeaderMap,
-    body: String,
+    pub body: String,
 }
 
-type Inbox = Arc<Mutex<Vec<Got>>>;
+pub(crate) type Inbox = Arc<Mutex<Vec<Got>>>;
 
 /// A robot on 127.0.0.1 that answers the first `fail` requests with an error (a 503, then a
 /// 200 carrying WeCom's "freq out of limit" errcode, by turns) and the rest with errcode 0.
-async fn robot(fail: usize) -> (String, Inbox) {
+pub(crate) async fn robot(fail: usize) -> (String, Inbox) {
+    let (app, got) = robot_app(fail);
+    let addr = common::serve_on_loopback(app).await;
+    (format!("http://{addr}"), got)
+}
+
+/// The robot's routes, to serve over HTTP or HTTPS, and what it received.
+pub(crate) fn robot_app(fail: usize) -> (axum::Router, Inbox) {
     let got: Inbox = Arc::default();
     let keep = got.clone();
     let app = axum::Router::new().fallback(axum::routing::any(
@@ -56,8 +63,7 @@ async fn robot(fail: usize) -> (String, Inbox) {
             }
         },
     ));
-    let addr = common::serve_on_loopback(app).await;
-    (format!("http://{addr}"), got)
+    (app, got)
 }
 
 fn hmac_b64(key: &[u8], msg: &[u8]) -> String {
@@ -73,7 +79,7 @@ fn query_param(q: &str, name: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn channel(t: &TestApp, body: Value) -> i64 {
+pub(crate) async fn channel(t: &TestApp, body: Value) -> i64 {
     let op = t.token("golmud_operator").await;
     let r = t.post("/api/v1/webhooks", &op, body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -82,7 +88,7 @@ async fn channel(t: &TestApp, body: Value) -> i64 {
 
 /// A ticket to the county's health commission (routed by rule), its title carrying an ID
 /// number and a mobile as a grid worker might type them.
-async fn ticket(t: &TestApp, n: usize) -> i64 {
+pub(crate) async fn ticket(t: &TestApp, n: usize) -> i64 {
     let gw = t.token("grid_worker").await;
     let d = raise(
         t,

@@ -50,6 +50,7 @@ mod phone_time;
 mod places;
 mod prevention;
 mod projects;
+mod reach;
 mod replica;
 mod report_plausibility;
 mod resumption;

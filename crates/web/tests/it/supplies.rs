@@ -13,14 +13,14 @@ use dualtrack_domain::jurisdiction::{Code, Scope};
 use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 
-struct Kit {
+pub(crate) struct Kit {
     /// 医用外科口罩: counted in 个, boxes of 50.
-    mask: i64,
+    pub mask: i64,
     /// 尿素: counted in 公斤, bags of 50.
     urea: i64,
     /// 格尔木 county store, a township station of 格尔木 and a 德令哈 store.
     county: i64,
-    station: i64,
+    pub station: i64,
     delingha: i64,
 }
 
@@ -34,7 +34,7 @@ async fn new_store(t: &TestApp, user: &str, body: Value) -> i64 {
     t.created("/api/v1/supplies/stores", &tok, body).await
 }
 
-async fn kit(t: &TestApp) -> Kit {
+pub(crate) async fn kit(t: &TestApp) -> Kit {
     let mask = item(
         t,
         json!({"name": "测试医用外科口罩", "kind": "口罩", "spec": "医用外科", "unit": "个", "pack_unit": "箱", "pack_size": 50}),
@@ -72,7 +72,7 @@ async fn kit(t: &TestApp) -> Kit {
     }
 }
 
-async fn mv(t: &TestApp, user: &str, store: i64, body: Value) -> common::Resp {
+pub(crate) async fn mv(t: &TestApp, user: &str, store: i64, body: Value) -> common::Resp {
     let tok = t.token(user).await;
     t.post(
         &format!("/api/v1/supplies/stores/{store}/movements"),

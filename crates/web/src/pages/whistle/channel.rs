@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use dualtrack_domain::time::display;
-use dualtrack_service::whistle::{webhook::client, DeliveryView, WebhookView};
+use dualtrack_service::whistle::{DeliveryView, WebhookView};
 use dualtrack_service::{Actor, ServiceError};
 
 /// A delivery as a row of the page.
@@ -79,7 +79,11 @@ pub async fn send_test(
     PageForm(_pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let page = match st.app.test_webhook(&actor, &client(), id).await {
+    let page = match st
+        .app
+        .test_webhook(&actor, &st.app.channel_client(), id)
+        .await
+    {
         Ok(r) if r.delivered => {
             channel_page(&st, &actor, id, Some("测试消息已送达".into()), None).await?
         }

@@ -49,7 +49,10 @@ async fn setup_page(
         },
         categories: TicketCategory::choices(),
         kinds: ChannelKind::choices(),
-        events: TicketEvent::choices(),
+        events: TicketEvent::choices()
+            .into_iter()
+            .chain(dualtrack_domain::whistle::PlaceEvent::choices())
+            .collect(),
         can_manage,
         error,
     })
