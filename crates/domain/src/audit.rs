@@ -212,7 +212,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 99] = [
+    pub const ALL: [Action; 100] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,

@@ -238,7 +238,7 @@ impl Scheduler {
         let escalated = self.app.escalate_due(&self.holder).await?;
         let events = self
             .app
-            .raise_place_events(&scheduler_actor(&self.holder))
+            .raise_place_events(&scheduler_actor(&self.holder, &self.app.clock))
             .await?;
         let (attempted, delivered) = self.app.deliver_due(&self.client).await?;
         Ok(Tick {

@@ -352,7 +352,7 @@ async fn the_briefing_is_pushed_at_its_hour_once(engine: Engine) {
              ON r.user_id = u.id WHERE r.role = 'leader' AND NOT u.disabled",
         )
         .await;
-    let actor = dualtrack_service::whistle::escalation::scheduler_actor("x");
+    let actor = dualtrack_service::whistle::escalation::scheduler_actor("x", &t.app.clock);
     let (a, b) = tokio::join!(
         t.app.raise_place_events(&actor),
         t.app.raise_place_events(&actor)
