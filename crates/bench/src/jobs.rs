@@ -330,7 +330,7 @@ pub async fn run(o: Jobs) -> anyhow::Result<()> {
     supplies::reopen_days(&mut tx, reopened()).await?;
     tx.commit().await?;
     if let Db::Sqlite(_) = db {
-        exec(&db, "PRAGMA wal_checkpoint(TRUNCATE)").await?;
+        dualtrack_store::bulk::checkpoint_wal(&db).await?;
     }
     println!(
         "复原上次删除的 {cases} 个对象、{travellers} 名旅客，重开 {} 起的日结：{:.1} s",

@@ -16,9 +16,7 @@ pub async fn analyze(db: &Db) -> Result<()> {
 /// PostgreSQL.
 pub async fn checkpoint_wal(db: &Db) -> Result<()> {
     if let Db::Sqlite(p) = db {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(p)
-            .await?;
+        crate::truncate_wal(p).await?;
     }
     Ok(())
 }

@@ -429,6 +429,27 @@ pub fn take_wal_restarts() -> WalRestarts {
     }
 }
 
+/// Copies the whole log into the file and empties it. SQLite answers "busy" at once, without
+/// waiting, when another checkpoint is running (the background one, at any second): this
+/// one is tried again until it has done its work, for [`BUSY_TIMEOUT`] at most.
+pub(crate) async fn truncate_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> {
+    let began = std::time::Instant::now();
+    loop {
+        let (busy, _, _) = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(pool)
+            .await?;
+        if busy == 0 {
+            return Ok(());
+        }
+        if began.elapsed() >= BUSY_TIMEOUT {
+            return Err(sqlx::Error::Protocol(
+                "the log stayed busy (another checkpoint or a reader)".into(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Whether SQLite answered "busy" or "locked".
 fn is_busy(e: &sqlx::Error) -> bool {
     e.as_database_error()
@@ -657,10 +678,7 @@ impl Db {
     /// copy of it is a whole database).
     pub async fn close(&self) {
         if let Db::Sqlite(p) = self {
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(p)
-                .await
-            {
+            if let Err(e) = truncate_wal(p).await {
                 tracing::warn!(error = %e, "the write-ahead log could not be copied back at close");
             }
         }
