@@ -29,7 +29,11 @@ BALANCER=$((BASE + 3))
 APPS=($((BASE + 4)) $((BASE + 5)) $((BASE + 6)))
 PGBIN="${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
 if [ -z "${DUALTRACK:-}" ]; then
-  if [ -x target/release/dualtrack ]; then DUALTRACK=target/release/dualtrack; else DUALTRACK=target/debug/dualtrack; fi
+  # The newer of the two builds: a release binary left from an older checkout is not used.
+  DUALTRACK=target/debug/dualtrack
+  if [ -x target/release/dualtrack ] && { [ ! -x "$DUALTRACK" ] || [ target/release/dualtrack -nt "$DUALTRACK" ]; }; then
+    DUALTRACK=target/release/dualtrack
+  fi
 fi
 DUALTRACK="$(realpath "$DUALTRACK")"
 DB_URL="postgres://dualtrack:dualtrack@127.0.0.1:$BOUNCER/dualtrack"

@@ -159,11 +159,13 @@ impl App {
         {
             return Ok(false);
         }
+        // The event's key without its kind, which the audit row names in Chinese already.
+        let target = n.key.split_once(':').map_or(n.key.as_str(), |(_, rest)| rest);
         let mut audit = actor.audit(
             Action::ChannelEvent,
             Outcome::Success,
             n.kind.zh(),
-            n.key.clone(),
+            target.to_string(),
             Some(n.place_code.clone()),
             n.message.clone(),
         );
