@@ -160,7 +160,10 @@ impl App {
             return Ok(false);
         }
         // The event's key without its kind, which the audit row names in Chinese already.
-        let target = n.key.split_once(':').map_or(n.key.as_str(), |(_, rest)| rest);
+        let target = n
+            .key
+            .split_once(':')
+            .map_or(n.key.as_str(), |(_, rest)| rest);
         let mut audit = actor.audit(
             Action::ChannelEvent,
             Outcome::Success,
