@@ -164,7 +164,7 @@ impl App {
             .key
             .split_once(':')
             .map_or(n.key.as_str(), |(_, rest)| rest);
-        let mut audit = actor.audit(
+        let audit = actor.audit(
             Action::ChannelEvent,
             Outcome::Success,
             n.kind.zh(),
@@ -172,7 +172,6 @@ impl App {
             Some(n.place_code.clone()),
             n.message.clone(),
         );
-        audit.at = crate::clock::wall();
         commit_audited(tx, &audit).await?;
         Ok(true)
     }
