@@ -22,6 +22,8 @@ pub struct LoadOptions {
     pub client_timeout_ms: u64,
     pub max_clients: usize,
     pub after_seconds: u64,
+    /// How many surges, each followed by the normal rate and a quiet (memory after each).
+    pub surges: u32,
     /// Another `dualtrack` binary to serve with (to compare two versions in one run).
     pub server: Option<std::path::PathBuf>,
 }
@@ -452,6 +454,88 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
     let start_quiet = rss.sample();
     let start_anon = rss.anon();
 
+    let growth = |a: u64, b: u64| (b as f64 / a.max(1) as f64 - 1.0) * 100.0;
+    let mut rounds = Vec::new();
+    for round in 1..=o.surges.max(1) {
+        if o.surges > 1 {
+            println!("第 {round} 轮：");
+        }
+        let (end_rss, end_quiet, end_anon) =
+            surge_round(&o, &target, capacity, timeout, &mut n, &rss).await;
+        println!(
+            "服务内存（RSS）：开始 {:.1} MB，峰值 {:.1} MB，结束 {:.1} MB（较开始 {:+.0}%）；\
+             静置 {} 秒后：冲击前 {:.1} MB，冲击后 {:.1} MB（{:+.0}%）",
+            mb(start_rss),
+            mb(rss.peak.load(Ordering::Relaxed)),
+            mb(end_rss),
+            growth(start_rss, end_rss),
+            QUIET.as_secs(),
+            mb(start_quiet),
+            mb(end_quiet),
+            growth(start_quiet, end_quiet)
+        );
+        println!(
+            "  其中程序文件以外的内存（RssAnon，堆、栈与缓冲）：冲击前 {:.1} MB，冲击后 {:.1} MB（{:+.0}%）",
+            mb(start_anon),
+            mb(end_anon),
+            growth(start_anon, end_anon)
+        );
+        rounds.push((end_quiet, end_anon));
+    }
+    if rounds.len() > 1 {
+        // What stays after each round: a leak grows with every round, a high-water mark does
+        // not grow after the first.
+        let each: Vec<String> = rounds
+            .iter()
+            .enumerate()
+            .map(|(i, (q, a))| {
+                format!(
+                    "第 {} 轮后 RSS {:.1} MB、RssAnon {:.1} MB",
+                    i + 1,
+                    mb(*q),
+                    mb(*a)
+                )
+            })
+            .collect();
+        println!(
+            "各轮静置后的内存（冲击前 RSS {:.1} MB、RssAnon {:.1} MB）：{}",
+            mb(start_quiet),
+            mb(start_anon),
+            each.join("；")
+        );
+    }
+    let healthy = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0);
+    println!("结束时 /healthz：{healthy}");
+    drop(server);
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    let errors: Vec<&str> = logged.lines().filter(|l| l.contains("ERROR")).collect();
+    println!(
+        "服务日志：{} 行警告，{} 行错误",
+        logged.lines().count() - errors.len(),
+        errors.len()
+    );
+    for line in errors.iter().take(5) {
+        println!("  {line}");
+    }
+    Ok(())
+}
+
+/// One surge of `o.factor` times the capacity, then the normal rate; prints what each phase
+/// saw and when service was normal again, and answers the memory 5 seconds after it, after
+/// the quiet, and the non-file part then.
+async fn surge_round(
+    o: &LoadOptions,
+    target: &Arc<Target>,
+    capacity: f64,
+    timeout: Duration,
+    n: &mut u64,
+    rss: &Rss,
+) -> (u64, u64, u64) {
     // The surge: ten times that, clients that give up after the timeout.
     let surge_rate = capacity * o.factor;
     println!(
@@ -459,13 +543,13 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
         surge_rate, o.factor, o.surge_seconds, o.client_timeout_ms, o.max_clients
     );
     let surge = open_loop(
-        &target,
+        target,
         surge_rate,
         o.surge_seconds,
         timeout,
         o.max_clients,
-        &mut n,
-        &rss,
+        n,
+        rss,
     )
     .await;
     summary("冲击期间", &surge, o.surge_seconds as f64);
@@ -474,13 +558,13 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
     // Back to normal: half the capacity.
     let normal_rate = capacity * 0.5;
     let after = open_loop(
-        &target,
+        target,
         normal_rate,
         o.after_seconds,
         timeout,
         o.max_clients,
-        &mut n,
-        &rss,
+        n,
+        rss,
     )
     .await;
     summary(
@@ -526,48 +610,9 @@ pub async fn run(o: LoadOptions) -> anyhow::Result<()> {
         println!("  冲击之后不正常的秒：{}", slow.join("；"));
     }
 
-    // Memory, a few seconds after the load.
+    // Memory, a few seconds after the load, and after the same quiet as before the surge.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let end_rss = rss.sample();
     tokio::time::sleep(QUIET).await;
-    let end_quiet = rss.sample();
-    let end_anon = rss.anon();
-    let growth = |a: u64, b: u64| (b as f64 / a.max(1) as f64 - 1.0) * 100.0;
-    println!(
-        "服务内存（RSS）：开始 {:.1} MB，峰值 {:.1} MB，结束 {:.1} MB（较开始 {:+.0}%）；\
-         静置 {} 秒后：冲击前 {:.1} MB，冲击后 {:.1} MB（{:+.0}%）",
-        mb(start_rss),
-        mb(rss.peak.load(Ordering::Relaxed)),
-        mb(end_rss),
-        growth(start_rss, end_rss),
-        QUIET.as_secs(),
-        mb(start_quiet),
-        mb(end_quiet),
-        growth(start_quiet, end_quiet)
-    );
-    println!(
-        "  其中程序文件以外的内存（RssAnon，堆、栈与缓冲）：冲击前 {:.1} MB，冲击后 {:.1} MB（{:+.0}%）",
-        mb(start_anon),
-        mb(end_anon),
-        growth(start_anon, end_anon)
-    );
-    let healthy = client
-        .get(format!("{}/healthz", server.base))
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0);
-    println!("结束时 /healthz：{healthy}");
-    drop(server);
-    let logged = std::fs::read_to_string(&log).unwrap_or_default();
-    let errors: Vec<&str> = logged.lines().filter(|l| l.contains("ERROR")).collect();
-    println!(
-        "服务日志：{} 行警告，{} 行错误",
-        logged.lines().count() - errors.len(),
-        errors.len()
-    );
-    for line in errors.iter().take(5) {
-        println!("  {line}");
-    }
-    Ok(())
+    (end_rss, rss.sample(), rss.anon())
 }

@@ -111,6 +111,9 @@ pub enum BenchCommand {
         /// 冲击后以正常速率（能力的一半）继续几秒
         #[arg(long, default_value_t = 20)]
         after_seconds: u64,
+        /// 冲击几轮（每轮之后静置并读内存：泄漏逐轮增长，高水位不再增长）
+        #[arg(long, default_value_t = 1)]
+        surges: u32,
         /// 用另一个 dualtrack 程序提供服务（同一次运行中比较两个版本）
         #[arg(long)]
         server: Option<std::path::PathBuf>,
@@ -209,6 +212,7 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             client_timeout_ms,
             max_clients,
             after_seconds,
+            surges,
             server,
         } => {
             bench::load::run(bench::load::LoadOptions {
@@ -219,6 +223,7 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
                 client_timeout_ms,
                 max_clients,
                 after_seconds,
+                surges,
             })
             .await?
         }
