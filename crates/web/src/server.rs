@@ -126,6 +126,7 @@ pub async fn serve_until(
     let http = Arc::new(http);
     let tls = cfg.tls.clone().map(tokio_rustls::TlsAcceptor::from);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let upkeep = crate::metrics::keep_up(crate::metrics::UPKEEP_EVERY);
     tokio::pin!(stop);
     loop {
         let (stream, remote) = tokio::select! {
@@ -198,6 +199,7 @@ pub async fn serve_until(
     }
     draining.store(true, Ordering::SeqCst);
     drop(listener);
+    upkeep.abort();
     tokio::select! {
         _ = graceful.shutdown() => tracing::info!("all connections closed"),
         _ = tokio::time::sleep(cfg.shutdown_grace) => {
