@@ -62,6 +62,8 @@ fn sealed_fields() -> String {
             "symptoms" => "症状",
             "note" => "健康情况备注",
             "contact_phone" => "联系电话",
+            "place" => "隔离地点",
+            "reason" => "来源与原因",
             other => other,
         }
         .to_string()
@@ -215,8 +217,8 @@ pub fn confidentiality_section(app: &App, d: &Deployment) -> BriefSection {
     section(
         5,
         "传输：服务器配置证书后自身以 TLS 1.2/1.3 提供服务，国密 TLCP 由部署单位在前端部署国密网关；\
-         存储：旅客、隔离监测对象、登记人员与摸排人员的身份证号、电话、姓名，住户住址，随访健康情况，企业联系电话\
-         以 SM4-GCM 加密存储（每个值随机 nonce，\
+         存储：旅客、隔离监测对象、登记人员与摸排人员的身份证号、电话、姓名，隔离地点与来源，住户住址，随访健康情况，\
+         企业联系电话以 SM4-GCM 加密存储（提醒与由随访发起的工单不复制姓名与健康情况）（每个值随机 nonce，\
          带密钥标识），按身份证号查找经 HMAC-SM3 盲索引，数据密钥存于数据库之外，dualtrack keys rotate 在线轮换；\
          口令只保存加盐慢哈希（argon2id 或 PBKDF2-HMAC-SM3），会话令牌只保存其 SHA-256；审计密钥存于数据库之外；\
          配置中的数据库口令不打印、不写入日志。",
@@ -268,7 +270,7 @@ fn personal_information(app: &App) -> BriefSection {
     section(
         8,
         "身份证号、电话等个人信息默认遮盖显示，明文查看须具相应角色且每次记审计；只收集防控所需的字段；\
-         隔离或监测解除后到期自动删除姓名、身份证号与电话；导出受角色与区划范围限制并记审计。",
+         隔离或监测解除后到期自动删除姓名、身份证号、电话、隔离地点与来源；导出受角色与区划范围限制并记审计。",
         format!(
             "解除后个人信息保存 {} 天，到期每小时自动删除（dualtrack retention 可立即执行）。",
             app.retention_days

@@ -361,7 +361,7 @@ fn traveller_expired(p: usize, r: usize) -> String {
         .replace("$R", &format!("${r}"))
 }
 
-/// Erases the name, ID number and phone of cases released on or before `released_by` and of
+/// Erases the name, ID number, phone, place and reason of cases released on or before `released_by` and of
 /// their travellers, and of travellers of passages on or before `passed_by` who have no case
 /// still open; records the day of erasure. Counts stay as they were. All in the one
 /// transaction: for a small database (the tests' comparison); the server erases in batches
@@ -392,7 +392,7 @@ pub async fn erase_cases(
     limit: i64,
 ) -> Result<u64> {
     Ok(on_tx!(tx, x => sqlx::query(
-        "UPDATE monitoring_cases SET name = $1, id_number = '', phone = NULL, erased_on = $2 \
+        "UPDATE monitoring_cases SET name = $1, id_number = '', phone = NULL, place = '', reason = '', erased_on = $2 \
          WHERE id IN (SELECT id FROM monitoring_cases \
            WHERE status = 'released' AND released_on <= $3 AND erased_on IS NULL \
            ORDER BY released_on, id LIMIT $4)")

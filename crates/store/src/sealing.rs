@@ -1,7 +1,7 @@
 //! Rows whose personal fields the service seals (SM4, see the service's `crypto`): finding
 //! the rows not under the newest key, writing them back sealed, counting rows per key.
 //!
-//! Each table names up to three sealed text columns and, when one of them is an ID number,
+//! Each table names up to five sealed text columns and, when one of them is an ID number,
 //! that column, whose blind index sits in `id_bidx`; every table has `enc_key`, indexed, so
 //! that finding no row to seal reads the index only.
 
@@ -38,7 +38,7 @@ pub struct Sealed {
     pub table: &'static str,
     /// What its rows are, in words (for the audit log and the key status).
     pub zh: &'static str,
-    /// The sealed columns (one to three), the ID number among them.
+    /// The sealed columns (one to five), the ID number among them.
     pub columns: &'static [&'static str],
     /// The ID number column, if any (its blind index is `id_bidx`).
     pub id_number: Option<&'static str>,
@@ -51,11 +51,13 @@ pub const TRAVELLERS: Sealed = Sealed {
     columns: &["name", "id_number", "phone"],
     id_number: Some("id_number"),
 };
-/// People under monitoring: name, ID number, phone.
+/// People under monitoring: name, ID number, phone, the place of quarantine (an address, or
+/// the name of a central quarantine site: where the person is) and the reason (where they
+/// came from: their travel and contacts).
 pub const CASES: Sealed = Sealed {
     table: "monitoring_cases",
     zh: "隔离监测对象",
-    columns: &["name", "id_number", "phone"],
+    columns: &["name", "id_number", "phone", "place", "reason"],
     id_number: Some("id_number"),
 };
 /// People in mobilisation: ID number and phone (names stay plain: the list is searched and
@@ -115,8 +117,11 @@ pub struct StoredRow {
     pub values: Vec<Option<String>>,
 }
 
+/// The most sealed columns a table has.
+const MAX_COLUMNS: usize = 5;
+
 fn column_list(t: &Sealed) -> String {
-    (0..3)
+    (0..MAX_COLUMNS)
         .map(|i| match t.columns.get(i) {
             Some(c) => c.to_string(),
             None => "CAST(NULL AS TEXT)".to_string(),
@@ -194,15 +199,17 @@ pub async fn not_under(
         Option<String>,
         Option<String>,
         Option<String>,
+        Option<String>,
+        Option<String>,
     );
     let rows: Vec<Raw> =
         on_db!(db, p => sqlx::query_as(&sql).bind(after).bind(limit).bind(key).fetch_all(p).await?);
     Ok(rows
         .into_iter()
-        .map(|(id, enc_key, a, b, c)| StoredRow {
+        .map(|(id, enc_key, a, b, c, d, e)| StoredRow {
             id,
             enc_key,
-            values: [a, b, c].into_iter().take(t.columns.len()).collect(),
+            values: [a, b, c, d, e].into_iter().take(t.columns.len()).collect(),
         })
         .collect())
 }

@@ -152,11 +152,9 @@ pub async fn load(tx: &mut Tx) -> ServiceResult<usize> {
                             alerts.push((
                                 i,
                                 followups.len(),
-                                format!(
-                                    "隔离对象（{}）随访异常：体温 {:.1} ℃，症状 发热、咳嗽，已转诊至{county_name}人民医院发热门诊",
-                                    kind.zh(),
-                                    f64::from(temperature) / 10.0
-                                ),
+                                crate::monitoring::referral_note(&format!(
+                                    "{county_name}人民医院发热门诊"
+                                )),
                             ));
                         }
                     }

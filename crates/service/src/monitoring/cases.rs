@@ -68,14 +68,16 @@ impl App {
         case_view(row, now)
     }
 
-    /// A case to write with its name, ID number and phone sealed under one key, and the blind
-    /// index of the ID number.
+    /// A case to write with its name, ID number, phone, place and reason sealed under one key,
+    /// and the blind index of the ID number.
     fn seal_case(&self, new: &NewCase) -> NewCase {
         let sealer = self.crypto.sealer();
         NewCase {
             name: sealer.seal(&new.name),
             id_number: sealer.seal(&new.id_number),
             phone: sealer.seal_opt(new.phone.as_deref()),
+            place: sealer.seal(&new.place),
+            reason: sealer.seal(&new.reason),
             id_bidx: Some(self.crypto.blind_index(&new.id_number)),
             enc_key: sealer.key_id(),
             ..new.clone()
@@ -317,29 +319,25 @@ impl App {
         let c = self
             .case_with(actor, Permission::ReadMonitoring, id)
             .await?;
+        let followups = self.followups_of(id).await?;
         Ok(CaseDetail {
-            case: case_view(c, now)?,
             responsible: store::responsible(&self.db, id)
                 .await?
                 .into_iter()
                 .map(responsible_view)
                 .collect::<ServiceResult<_>>()?,
-            followups: store::followups(&self.db, id, self.now())
-                .await?
-                .into_iter()
-                .map(|f| followup_view(&self.crypto, f))
-                .collect::<ServiceResult<_>>()?,
             alerts: store::alerts(&self.db, id, self.now())
                 .await?
                 .into_iter()
-                .map(alert_view)
+                .map(|a| alert_view(&c, &followups, a))
                 .collect(),
+            case: case_view(c, now)?,
+            followups,
         })
     }
 
-    pub async fn case_followups(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<FollowupView>> {
-        self.case_with(actor, Permission::ReadMonitoring, id)
-            .await?;
+    /// A case's follow-ups made up to now, opened, the latest first.
+    async fn followups_of(&self, id: i64) -> ServiceResult<Vec<FollowupView>> {
         store::followups(&self.db, id, self.now())
             .await?
             .into_iter()
@@ -347,13 +345,21 @@ impl App {
             .collect()
     }
 
-    pub async fn case_alerts(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<AlertView>> {
+    pub async fn case_followups(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<FollowupView>> {
         self.case_with(actor, Permission::ReadMonitoring, id)
             .await?;
+        self.followups_of(id).await
+    }
+
+    pub async fn case_alerts(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<AlertView>> {
+        let c = self
+            .case_with(actor, Permission::ReadMonitoring, id)
+            .await?;
+        let followups = self.followups_of(id).await?;
         Ok(store::alerts(&self.db, id, self.now())
             .await?
             .into_iter()
-            .map(alert_view)
+            .map(|a| alert_view(&c, &followups, a))
             .collect())
     }
 }

@@ -1,7 +1,6 @@
 //! Follow-ups of a case: temperature and symptoms, and the alerts they raise.
 
 use super::*;
-use dualtrack_store::decode;
 
 impl App {
     /// Records a follow-up; the case's next follow-up falls due an interval later. An
@@ -95,16 +94,10 @@ impl App {
             ));
         }
         let abnormal = is_abnormal(temperature, &symptoms);
-        let names: Vec<&str> = symptoms.iter().map(|s| s.zh()).collect();
-        let kind = decode("monitoring_cases", "kind", &c.kind, CaseKind::parse)?.zh();
+        // The alert keeps only where the person was referred: who and how they are is
+        // composed from the case and the follow-up when the alert is shown (see `alert_view`).
         let referral = abnormal.then(|| Referral {
-            message: format!(
-                "{}（{}）随访异常：体温 {:.1} ℃，症状 {}，已转诊至{clinic}",
-                c.name,
-                kind,
-                f64::from(temperature) / 10.0,
-                names.join("、"),
-            ),
+            message: referral_note(&clinic),
             clinic: clinic.clone(),
         });
         let sealer = self.crypto.sealer();

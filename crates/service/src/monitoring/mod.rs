@@ -352,7 +352,31 @@ fn responsible_view(r: ResponsibleRow) -> ServiceResult<ResponsibleView> {
     })
 }
 
-fn alert_view(a: AlertRow) -> AlertView {
+/// The stored text of a referral alert: where the person was referred, nothing about who
+/// they are or how they are.
+pub(crate) fn referral_note(clinic: &str) -> String {
+    format!("已转诊至{clinic}")
+}
+
+/// An alert as shown: its text composed from the case (opened) and the follow-up that raised
+/// it, with the stored note (the clinic) at the end. The name and the symptoms stay in the
+/// sealed rows they belong to and are never copied into the alert, so erasing the case
+/// erases them from its alerts too.
+fn alert_view(c: &CaseRow, followups: &[FollowupView], a: AlertRow) -> AlertView {
+    let kind = CaseKind::parse(&c.kind)
+        .map(|k| k.zh())
+        .unwrap_or("隔离监测");
+    let finding = a
+        .followup_id
+        .and_then(|id| followups.iter().find(|f| f.id == id))
+        .map(|f| {
+            format!(
+                "：体温 {:.1} ℃，症状 {}",
+                f.temperature,
+                f.symptom_names.join("、")
+            )
+        })
+        .unwrap_or_default();
     AlertView {
         id: a.id,
         case_id: a.case_id,
@@ -360,7 +384,7 @@ fn alert_view(a: AlertRow) -> AlertView {
         person_name: a.person_name,
         followup_id: a.followup_id,
         kind: a.kind,
-        message: a.message,
+        message: format!("{}（{kind}）随访异常{finding}，{}", c.name, a.message),
         created_at: a.created_at,
         read_at: a.read_at,
     }

@@ -53,7 +53,44 @@ struct FromSource {
     org_id: Option<i64>,
 }
 
+/// The description of a ticket raised from a follow-up: what is needed and where the case
+/// is, never the person's name, temperature or symptoms. The ticket travels to departments
+/// and their channels as free text; the health details stay in the sealed follow-up, which
+/// those who may read the case open from the link.
+pub(crate) fn followup_description(kind: &str, case_id: i64, abnormal: bool) -> String {
+    let kind = dualtrack_domain::monitoring::CaseKind::parse(kind)
+        .map(|k| k.zh())
+        .unwrap_or("隔离监测");
+    let need = if abnormal {
+        "随访发现异常，需转运/就医"
+    } else {
+        "随访情况需跟进"
+    };
+    format!(
+        "{kind}对象（第 {case_id} 号）{need}\n请卫健部门处置；对象情况见 /monitoring/cases/{case_id}（辖区内有隔离监测查看权限者可打开）"
+    )
+}
+
 impl App {
+    /// The case a ticket raised from a follow-up is about, for a caller who may read it
+    /// (the monitoring permission and the case's place in scope); none otherwise.
+    pub async fn ticket_source_case(
+        &self,
+        actor: &Actor,
+        t: &TicketView,
+    ) -> ServiceResult<Option<i64>> {
+        let (Some(SourceKind::Followup), Some(id)) = (t.source, t.source_id) else {
+            return Ok(None);
+        };
+        if !actor.can(Permission::ReadMonitoring) {
+            return Ok(None);
+        }
+        Ok(store::followup_source(&self.db, id)
+            .await?
+            .filter(|f| Code::parse(&f.jurisdiction_code).is_ok_and(|c| actor.scope.contains(&c)))
+            .map(|f| f.case_id))
+    }
+
     async fn source_record(
         &self,
         actor: &Actor,
@@ -90,35 +127,12 @@ impl App {
                 let f = self
                     .own(actor, label, id, f, |r| &r.jurisdiction_code)
                     .await?;
-                let kind_name = dualtrack_domain::monitoring::CaseKind::parse(&f.kind)
-                    .map(|k| k.zh())
-                    .unwrap_or("隔离监测");
-                let symptoms = dualtrack_domain::monitoring::symptoms_from_text(
-                    &self.crypto.open_text(&f.symptoms)?,
-                )
-                .iter()
-                .filter(|s| s.as_str() != "none")
-                .map(|s| s.zh())
-                .collect::<Vec<_>>()
-                .join("、");
                 Ok(FromSource {
                     kind,
                     id,
                     place: f.jurisdiction_code,
                     category: TicketCategory::Epidemic,
-                    description: format!(
-                        "{}对象（第 {} 号）{} 随访{}：体温 {:.1} ℃，症状 {}，需卫健部门处置",
-                        kind_name,
-                        f.case_id,
-                        display(f.followed_at),
-                        if f.abnormal { "异常" } else { "" },
-                        f.temperature as f64 / 10.0,
-                        if symptoms.is_empty() {
-                            "无".to_string()
-                        } else {
-                            symptoms
-                        },
-                    ),
+                    description: followup_description(&f.kind, f.case_id, f.abnormal),
                     raiser: None,
                     enterprise_id: None,
                     org_id: None,

@@ -59,6 +59,7 @@ mod resumption_import;
 mod resumption_rollup;
 mod scope;
 mod sealed_fields;
+mod sealed_leftovers;
 mod second_factor;
 mod stored_values;
 mod streamed_exports;

@@ -355,6 +355,13 @@ async fn ticket_page(
         {
             d.ticket.enterprise_id.map(|e| format!("/enterprises/{e}"))
         }
+        // A follow-up: its case, for those who may read it (the description names no health
+        // details, only the case).
+        (Some(dualtrack_domain::whistle::SourceKind::Followup), Some(_)) => st
+            .app
+            .ticket_source_case(actor, &d.ticket)
+            .await?
+            .map(|c| format!("/monitoring/cases/{c}")),
         _ => None,
     };
     Ok(TicketPage {
