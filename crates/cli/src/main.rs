@@ -258,6 +258,9 @@ thread_local! {
 /// worker than the one that allocated it; the allocator hands such pages back only when
 /// their owning thread collects, and an idle worker never would. So a worker going idle
 /// collects, at most once a second, and memory grown in a surge goes back once it is over.
+/// SQLite allocates through the C library's allocator instead, in the thread of each of its
+/// connections; the C library keeps what a closed connection freed (its page cache) in that
+/// thread's arena, so the same moment also asks it to give back its free pages.
 fn return_freed_memory() {
     let now = std::time::Instant::now();
     let due = LAST_COLLECT.with(|c| {
@@ -271,7 +274,42 @@ fn return_freed_memory() {
         // SAFETY: `mi_collect` takes no pointers and only tidies the calling thread's heap
         // (and pages abandoned by threads that ended); it is safe to call at any time.
         unsafe { libmimalloc_sys::mi_collect(false) };
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        if trim_due(&LAST_TRIM, now) {
+            // SAFETY: `malloc_trim` takes no pointers; it returns the free pages of every
+            // arena of the C library's allocator to the system, under each arena's own lock.
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        }
     }
+}
+
+/// How often at most the C library's allocator is asked to give back its free pages: it
+/// walks every arena under that arena's lock, which SQLite's connections wait for, so it is
+/// done for the whole process at most every ten seconds.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// When the process last trimmed.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+static LAST_TRIM: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
+
+/// Whether this worker trims now: the first to find the last trim older than
+/// [`TRIM_EVERY`] does, the others go on.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn trim_due(
+    last_trim: &std::sync::Mutex<Option<std::time::Instant>>,
+    now: std::time::Instant,
+) -> bool {
+    let Ok(mut last) = last_trim.try_lock() else {
+        return false;
+    };
+    if last.is_some_and(|t| now.duration_since(t) < TRIM_EVERY) {
+        return false;
+    }
+    *last = Some(now);
+    true
 }
 
 /// Whether a worker that last collected at `last` collects again `now`.
@@ -339,6 +377,29 @@ mod tests {
         assert!(!collect_due(Some(now), now), "not again at once");
         assert!(!collect_due(Some(now), now + Duration::from_millis(999)));
         assert!(collect_due(Some(now), now + COLLECT_EVERY));
+    }
+
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn the_c_allocator_is_trimmed_once_in_ten_seconds_for_the_whole_process() {
+        let last = std::sync::Mutex::new(None);
+        let now = std::time::Instant::now();
+        assert!(trim_due(&last, now), "the first worker to go idle trims");
+        assert!(
+            !trim_due(&last, now),
+            "another worker going idle then does not"
+        );
+        assert!(!trim_due(&last, now + Duration::from_secs(9)));
+        assert!(
+            trim_due(&last, now + TRIM_EVERY),
+            "ten seconds later one does again"
+        );
+        let held = last.lock().expect("the lock");
+        assert!(
+            !trim_due(&last, now + TRIM_EVERY * 3),
+            "a worker that finds another trimming goes on"
+        );
+        drop(held);
     }
 
     #[test]
