@@ -6,9 +6,24 @@
 use crate::{on_db, Db, Result};
 use sqlx::SqlitePool;
 
-/// Refreshes the planner's statistics (`ANALYZE`).
+/// Refreshes the planner's statistics (`ANALYZE`); on PostgreSQL of the schema's own
+/// tables (the catalogue's belong to the superuser).
 pub async fn analyze(db: &Db) -> Result<()> {
-    on_db!(db, p => sqlx::query("ANALYZE").execute(p).await.map(|_| ())?);
+    match db {
+        Db::Sqlite(p) => sqlx::query("ANALYZE").execute(p).await.map(|_| ())?,
+        Db::Postgres(p) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()",
+            )
+            .fetch_all(p)
+            .await?;
+            if !tables.is_empty() {
+                sqlx::query(&format!("ANALYZE {}", tables.join(", ")))
+                    .execute(p)
+                    .await?;
+            }
+        }
+    }
     Ok(())
 }
 

@@ -79,7 +79,8 @@ pub struct Contribution {
 }
 
 /// What an upsert into the rollup does when the row is there: adds to it.
-const ADD_TO_ROW: &str = " ON CONFLICT (checkpoint_id, day, jurisdiction_code) DO UPDATE SET \
+pub(crate) const ADD_TO_ROW: &str =
+    " ON CONFLICT (checkpoint_id, day, jurisdiction_code) DO UPDATE SET \
      passages = passage_days.passages + excluded.passages, \
      vehicles = passage_days.vehicles + excluded.vehicles, \
      persons = passage_days.persons + excluded.persons, \

@@ -68,7 +68,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         runs: usize,
     },
-    /// 卡口通行登记：预置数百万次通行的 SQLite 上，经 HTTP 并发登记的吞吐量与延迟分位数
+    /// 卡口通行登记：预置数百万次通行的库上，经 HTTP 并发登记的吞吐量与延迟分位数，同样的行由引擎直接写入（PostgreSQL 用 pgbench）的速率与两者之比
     Passages {
         /// 预置的通行次数（每次 2 人）
         #[arg(long, default_value_t = 5_000_000)]
@@ -79,6 +79,9 @@ pub enum BenchCommand {
         /// 并发客户端数
         #[arg(long, default_value_t = 8)]
         clients: usize,
+        /// 数据库地址（取自全局参数 --db；PostgreSQL 时新建一个库，结束时删除，给的是空库则直接用它）
+        #[arg(skip)]
+        db: Option<String>,
     },
     /// 一百万隔离与健康监测对象（一年）及其随访：各县在管人数与随访超时的耗时分位数，与逐条计算对比
     Monitoring {
@@ -178,7 +181,16 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             prefilled,
             requests,
             clients,
-        } => bench::passages::run(prefilled, requests, clients).await?,
+            db,
+        } => {
+            bench::passages::run(bench::passages::Options {
+                prefilled,
+                requests,
+                clients,
+                db,
+            })
+            .await?
+        }
         BenchCommand::Monitoring {
             cases,
             followups,
