@@ -51,11 +51,20 @@ pub async fn scratch_pg(url: &str) -> anyhow::Result<Scratch> {
 }
 
 impl Scratch {
+    /// A database given and kept as it is.
+    pub fn given(db: Db, url: &str) -> Scratch {
+        Scratch {
+            db,
+            url: url.to_string(),
+            made: None,
+        }
+    }
+
     /// Says where the run writes.
     pub fn describe(&self) -> String {
         match &self.made {
             Some((_, name)) => format!("新建数据库 {name}（结束时删除）"),
-            None => "给定的空库".to_string(),
+            None => "给定的库（保留）".to_string(),
         }
     }
 

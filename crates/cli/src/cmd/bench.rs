@@ -37,6 +37,12 @@ pub enum BenchCommand {
         /// 全省计时的日期
         #[arg(long, default_value = "2020-03-31", requires = "province")]
         as_of: String,
+        /// 另以只读副本计时（PostgreSQL 热备库地址；same 表示同一数据库以只读方式打开，代替备库）
+        #[arg(long, requires = "province")]
+        replica_url: Option<String>,
+        /// 数据库地址（取自全局参数 --db；PostgreSQL 时代替 --data）
+        #[arg(skip)]
+        db: Option<String>,
     },
     /// 导入海西州与全国区划到新的 SQLite 数据库，打印耗时
     RegionImport {
@@ -204,6 +210,8 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             scale,
             without,
             as_of,
+            replica_url,
+            db,
         } => {
             let p = province.then_some(bench::dashboard::Province {
                 data,
@@ -211,6 +219,8 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
                 scale,
                 without,
                 as_of,
+                db,
+                replica: replica_url,
             });
             bench::dashboard::run(runs, p).await?
         }
