@@ -82,7 +82,7 @@ async fn serve_and_time(
     app: App,
     username: &str,
     password: &str,
-    pages: &[(String, String)],
+    pages: &[Page],
     runs: usize,
     target_ms: f64,
 ) -> anyhow::Result<()> {
@@ -329,15 +329,25 @@ async fn province_on(
         let state = replica.check().await;
         println!("只读副本（{what}）：{}", state.zh());
         let app = app.with_replica(replica);
+        let on_replica = |pages: &[Page]| -> Vec<Page> {
+            pages
+                .iter()
+                .map(|(w, p)| (format!("{w}（读副本）"), p.clone()))
+                .collect()
+        };
+        let (views, reads) = (on_replica(&views), on_replica(&reads));
         serve_and_time(app.clone(), LEADER, LEADER_PASSWORD, &views, runs, 500.0).await?;
         serve_and_time(app, LEADER, LEADER_PASSWORD, &reads, runs, 50.0).await?;
     }
     Ok(())
 }
 
+/// A timed page: what it is, and its path.
+type Page = (String, String);
+
 /// The pages a province's leader opens (target p95 500 ms) and the reads of the tracks
 /// (target 50 ms), as of `d`.
-fn province_pages(d: &str) -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn province_pages(d: &str) -> (Vec<Page>, Vec<Page>) {
     let views = vec![
         (
             format!("指挥视图页面（青海省，截至 {d}）"),
