@@ -7,7 +7,9 @@
 //! over Qinghai (63) — passages, monitoring cases, enterprises and their reports, people and
 //! deployments, stock movements — each made by that benchmark's own `populate`; the file
 //! (`--data`) is kept, so later runs reuse what is already in it. The command view is then
-//! timed for a leader of the province, of a prefecture and of a county.
+//! timed for a leader of the province, of a prefecture and of a county, and the reads of the
+//! tracks. With the global `--db postgres://…` the same data go into PostgreSQL instead, and
+//! `--replica-url` times the pages once more with the reads on a standby.
 
 use crate::http::Conn;
 use crate::scaled;
@@ -33,6 +35,13 @@ pub struct Province {
     pub without: Vec<String>,
     /// The day the command view is read as of.
     pub as_of: String,
+    /// A PostgreSQL URL (the global `--db`) instead of the SQLite file: a database holding
+    /// the parts already is reused, an empty one filled and kept; otherwise a new one is
+    /// made for the run and dropped.
+    pub db: Option<String>,
+    /// A standby to time the pages against as well (`same`: the database itself, opened
+    /// read-only, standing in for one).
+    pub replica: Option<String>,
 }
 
 pub async fn run(runs: usize, province: Option<Province>) -> anyhow::Result<()> {
@@ -64,6 +73,7 @@ pub async fn run(runs: usize, province: Option<Province>) -> anyhow::Result<()> 
             "/api/v1/briefing.docx?as_of=2020-02-27".to_string(),
         ),
     ];
+    let pages: Vec<(String, String)> = pages.into_iter().map(|(w, p)| (w.to_string(), p)).collect();
     serve_and_time(app, "haixi_leader", DEMO_PASSWORD, &pages, runs, 200.0).await
 }
 
@@ -72,7 +82,7 @@ async fn serve_and_time(
     app: App,
     username: &str,
     password: &str,
-    pages: &[(&str, String)],
+    pages: &[Page],
     runs: usize,
     target_ms: f64,
 ) -> anyhow::Result<()> {
@@ -144,7 +154,7 @@ async fn make(db: &Db, app: &App, part: &str, scale: f64) -> anyhow::Result<Stri
         "region" => crate::make_region(app).await?,
         "passages" => {
             let n = scaled(5_000_000, scale);
-            let ids = crate::passages::populate(db, &qinghai, n).await?;
+            let ids = crate::passages::populate_any(db, &qinghai, n).await?;
             format!("{} 个卡口，{n} 次通行（每次 2 人）", ids.len())
         }
         "monitoring" => crate::make_monitoring(db, scale, 4).await?,
@@ -174,24 +184,61 @@ async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
         );
     }
     let _tmp;
-    let path = match &p.data {
-        Some(path) => path.clone(),
+    let mut scratch = None;
+    let (db, label, path) = match p.db.as_deref().filter(|u| u.starts_with("postgres")) {
+        Some(url) => {
+            let s = open_pg(url).await?;
+            let label = format!("PostgreSQL，{}", s.describe());
+            let db = s.db.clone();
+            scratch = Some(s);
+            (db, label, None)
+        }
         None => {
-            let dir = tempfile::tempdir()?;
-            let path = dir.path().join("province.db");
-            _tmp = dir;
-            path
+            let path = match &p.data {
+                Some(path) => path.clone(),
+                None => {
+                    let dir = tempfile::tempdir()?;
+                    let path = dir.path().join("province.db");
+                    _tmp = dir;
+                    path
+                }
+            };
+            let db = Db::connect(&format!("sqlite://{}", path.display())).await?;
+            db.migrate().await?;
+            (db, format!("SQLite 文件 {}", path.display()), Some(path))
         }
     };
-    let db = Db::connect(&format!("sqlite://{}", path.display())).await?;
-    db.migrate().await?;
+    let r = province_on(&db, &label, path.as_deref(), runs, &p).await;
+    if let Some(s) = scratch {
+        s.drop_made().await?;
+    }
+    r
+}
+
+/// A PostgreSQL database for the province: one that holds parts already is reused as it
+/// is; otherwise [`crate::engine::scratch_pg`].
+async fn open_pg(url: &str) -> anyhow::Result<crate::engine::Scratch> {
+    let db = Db::connect(url).await?;
+    let has_parts = bulk::part(&db, "region").await.ok().flatten().is_some();
+    if has_parts {
+        db.migrate().await?;
+        return Ok(crate::engine::Scratch::given(db, url));
+    }
+    db.close().await;
+    crate::engine::scratch_pg(url).await
+}
+
+async fn province_on(
+    db: &Db,
+    label: &str,
+    path: Option<&std::path::Path>,
+    runs: usize,
+    p: &Province,
+) -> anyhow::Result<()> {
+    let db = db.clone();
     bulk::ensure_parts_table(&db).await?;
     let app = App::new(db.clone(), crate::bench_security());
-    println!(
-        "指挥视图全省基准（SQLite 文件 {}，规模 ×{}）",
-        path.display(),
-        p.scale
-    );
+    println!("指挥视图全省基准（{label}，规模 ×{}）", p.scale);
 
     let mut generated = false;
     let mut missing = Vec::new();
@@ -240,8 +287,13 @@ async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
         counts.push(format!("{what} {n}"));
     }
     println!("行数：{}", counts.join("，"));
-    if let Ok(meta) = std::fs::metadata(&path) {
-        println!("数据库文件：{:.2} GB", meta.len() as f64 / 1e9);
+    match path.map(std::fs::metadata) {
+        Some(Ok(meta)) => println!("数据库文件：{:.2} GB", meta.len() as f64 / 1e9),
+        Some(Err(_)) => {}
+        None => println!(
+            "数据库大小：{:.2} GB",
+            bulk::database_bytes(&db).await? as f64 / 1e9
+        ),
     }
 
     if !p.without.iter().any(|w| w == "mobilisation") {
@@ -258,8 +310,45 @@ async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
     }
 
     crate::ensure_user(&db, &app, LEADER, "全省领导", LEADER_PASSWORD, "leader").await?;
-    let d = &p.as_of;
-    let pages = [
+    let (views, reads) = province_pages(&p.as_of);
+    serve_and_time(app.clone(), LEADER, LEADER_PASSWORD, &views, runs, 500.0).await?;
+    serve_and_time(app.clone(), LEADER, LEADER_PASSWORD, &reads, runs, 50.0).await?;
+    if let Some(r) = &p.replica {
+        let Some(url) = p.db.as_deref().filter(|u| u.starts_with("postgres")) else {
+            anyhow::bail!("--replica-url 只用于 PostgreSQL（--db postgres://…）");
+        };
+        let (replica_url, what) = if r == "same" || r == url {
+            (read_only(url), "同一数据库以只读方式打开，代替备库")
+        } else {
+            (r.clone(), "热备库")
+        };
+        let replica = dualtrack_store::replica::Replica::open(
+            &replica_url,
+            dualtrack_store::replica::DEFAULT_MAX_LAG,
+        )?;
+        let state = replica.check().await;
+        println!("只读副本（{what}）：{}", state.zh());
+        let app = app.with_replica(replica);
+        let on_replica = |pages: &[Page]| -> Vec<Page> {
+            pages
+                .iter()
+                .map(|(w, p)| (format!("{w}（读副本）"), p.clone()))
+                .collect()
+        };
+        let (views, reads) = (on_replica(&views), on_replica(&reads));
+        serve_and_time(app.clone(), LEADER, LEADER_PASSWORD, &views, runs, 500.0).await?;
+        serve_and_time(app, LEADER, LEADER_PASSWORD, &reads, runs, 50.0).await?;
+    }
+    Ok(())
+}
+
+/// A timed page: what it is, and its path.
+type Page = (String, String);
+
+/// The pages a province's leader opens (target p95 500 ms) and the reads of the tracks
+/// (target 50 ms), as of `d`.
+fn province_pages(d: &str) -> (Vec<Page>, Vec<Page>) {
+    let views = vec![
         (
             format!("指挥视图页面（青海省，截至 {d}）"),
             format!("/dashboard?as_of={d}"),
@@ -277,6 +366,33 @@ async fn run_province(runs: usize, p: Province) -> anyhow::Result<()> {
             format!("/briefing?as_of={d}"),
         ),
     ];
-    let pages: Vec<(&str, String)> = pages.iter().map(|(w, p)| (w.as_str(), p.clone())).collect();
-    serve_and_time(app, LEADER, LEADER_PASSWORD, &pages, runs, 500.0).await
+    let reads = vec![
+        (
+            "条线读取：隔离监测数字（青海省）".to_string(),
+            format!("/api/v1/monitoring/figures?as_of={d}"),
+        ),
+        (
+            "条线读取：复工率（青海省）".to_string(),
+            format!("/api/v1/resumption/rates?as_of={d}"),
+        ),
+        (
+            "条线读取：组织动员数字（青海省）".to_string(),
+            format!("/api/v1/mobilisation/figures?as_of={d}"),
+        ),
+        (
+            "条线读取：物资结存（青海省）".to_string(),
+            format!("/api/v1/supplies/balances?as_of={d}"),
+        ),
+        (
+            "条线读取：落地交接数字（青海省）".to_string(),
+            format!("/api/v1/handovers/figures?as_of={d}"),
+        ),
+    ];
+    (views, reads)
+}
+
+/// `url` opened read-only: every transaction of its sessions refuses writes.
+fn read_only(url: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-c%20default_transaction_read_only%3Don")
 }

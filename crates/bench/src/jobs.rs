@@ -18,7 +18,6 @@ use dualtrack_domain::jurisdiction::Code;
 use dualtrack_service::auth::SessionKind;
 use dualtrack_service::checkpoints::PassageInput;
 use dualtrack_service::{Actor, App};
-use dualtrack_store::checkpoints::{self as cp, NewPassage, NewTraveller};
 use dualtrack_store::{on_db, supplies, Db};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -72,78 +71,13 @@ async fn made(db: &Db, part: &str) -> anyhow::Result<bool> {
         > 0)
 }
 
-/// Passages of two travellers at two checkpoints of every township of `region`, over a
-/// year from 2020-01-25, written through the store's bulk insert (either engine).
-async fn passages(db: &Db, region: &Code, n: u64) -> anyhow::Result<()> {
-    if let Db::Sqlite(_) = db {
-        crate::passages::populate(db, region, n).await?;
-        return Ok(());
-    }
-    let ids = crate::passages::township_checkpoints(db, region).await?;
-    // A benchmark stamps its rows with the time it runs.
-    #[allow(clippy::disallowed_methods)]
-    let at = Utc::now();
-    let first = Utc
-        .with_ymd_and_hms(2020, 1, 25, 0, 0, 0)
-        .single()
-        .unwrap_or_default();
-    let t = Instant::now();
-    let mut done = 0u64;
-    while done < n {
-        let k = (n - done).min(5_000);
-        let rows: Vec<NewPassage> = (done..done + k)
-            .map(|i| {
-                let (id, code) = &ids[(i % ids.len() as u64) as usize];
-                let passed_at = first + Duration::seconds((i * 37 % 31_536_000) as i64);
-                let traveller = |seq: u64| NewTraveller {
-                    is_driver: seq == 1,
-                    name: "旅客".into(),
-                    id_number: crate::passages::id_number("632801", i * 2 + seq),
-                    phone: Some("13900000000".into()),
-                    temperature: 365,
-                    fever: false,
-                    outcome: "through".into(),
-                    destination_code: Some("632801100".into()),
-                    destination_text: "郭勒木德镇".into(),
-                    handover: None,
-                    id_bidx: None,
-                    enc_key: None,
-                };
-                NewPassage {
-                    checkpoint_id: *id,
-                    jurisdiction_code: code.clone(),
-                    passed_at,
-                    pass_date: dualtrack_domain::time::reporting_day(passed_at),
-                    plate: Some(format!("青H·{:05}", i % 100_000)),
-                    vehicle_class: Some("car".into()),
-                    origin_code: None,
-                    origin_text: "青海省西宁市".into(),
-                    travel_history: String::new(),
-                    reason: "返岗复工".into(),
-                    idempotency_key: None,
-                    recorded_by: "prefill".into(),
-                    travellers: vec![traveller(1), traveller(2)],
-                }
-            })
-            .collect();
-        let mut tx = db.begin().await?;
-        cp::insert_passages(&mut tx, &rows, at).await?;
-        tx.commit().await?;
-        done += k;
-        if done.is_multiple_of(100_000) || done == n {
-            println!("  已写入 {done} 次通行，{:.0} s", t.elapsed().as_secs_f64());
-        }
-    }
-    Ok(())
-}
-
 async fn make(db: &Db, app: &App, part: &str, scale: f64) -> anyhow::Result<String> {
     let qinghai = Code::parse("63")?;
     Ok(match part {
         "region" => crate::make_region(app).await?,
         "passages" => {
             let n = scaled(5_000_000, scale);
-            passages(db, &qinghai, n).await?;
+            crate::passages::populate_any(db, &qinghai, n).await?;
             format!("{n} 次通行（每次 2 人）")
         }
         "monitoring" => crate::make_monitoring(db, scale, 2).await?,

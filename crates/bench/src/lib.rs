@@ -9,6 +9,7 @@
 pub mod crypto;
 pub mod dashboard;
 pub mod drill;
+pub mod engine;
 pub mod http;
 pub mod jobs;
 pub mod load;

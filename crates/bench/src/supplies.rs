@@ -160,7 +160,11 @@ pub async fn populate(db: &Db, movements: u64) -> anyhow::Result<Populated> {
     tx.commit().await?;
     let weight: u64 = pairs.iter().map(|p| p.3).sum();
     println!(
-        "物资保障基准（SQLite，青海省 {} 个县级、{} 个乡级单位，{stores} 个仓库，{} 种物资，{} 个仓库-物资组合，{movements} 条出入库，2020 全年）",
+        "物资保障基准（{}，青海省 {} 个县级、{} 个乡级单位，{stores} 个仓库，{} 种物资，{} 个仓库-物资组合，{movements} 条出入库，2020 全年）",
+        match db {
+            Db::Sqlite(_) => "SQLite",
+            Db::Postgres(_) => "PostgreSQL",
+        },
         counties.len(),
         townships.len(),
         items.len(),

@@ -200,8 +200,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    // The jobs benchmark runs on the database the global --db names, if any.
-    if let Command::Bench(cmd::bench::BenchCommand::Jobs { db, .. }) = &mut cli.command {
+    // The jobs, passages and dashboard benchmarks run on the database the global --db names, if any.
+    if let Command::Bench(
+        cmd::bench::BenchCommand::Jobs { db, .. }
+        | cmd::bench::BenchCommand::Passages { db, .. }
+        | cmd::bench::BenchCommand::Dashboard { db, .. },
+    ) = &mut cli.command
+    {
         db.clone_from(&cli.db);
     }
     if let Command::DefaultConfig = cli.command {

@@ -137,6 +137,51 @@ impl App {
         R: FnOnce(i64) -> RF,
         RF: Future<Output = ServiceResult<T>>,
     {
+        self.keyed(actor, kind, raw_key, request, write, replay, true)
+            .await
+    }
+
+    /// [`App::once`] for the creates sent most often (a checkpoint's registrations), which
+    /// writes without looking the key up first: a fresh key, by far the most common, then
+    /// costs no read. A key used before still fails the write (on the key's primary key,
+    /// or before it on the record's own unique key), and is then looked up and answered
+    /// exactly as [`App::once`] answers it.
+    pub(crate) async fn once_writing_first<T, W, WF, R, RF>(
+        &self,
+        actor: &Actor,
+        kind: &'static str,
+        raw_key: &Option<String>,
+        request: &impl Serialize,
+        write: W,
+        replay: R,
+    ) -> ServiceResult<Written<T>>
+    where
+        W: FnOnce(Option<Claim>) -> WF,
+        WF: Future<Output = ServiceResult<T>>,
+        R: FnOnce(i64) -> RF,
+        RF: Future<Output = ServiceResult<T>>,
+    {
+        self.keyed(actor, kind, raw_key, request, write, replay, false)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn keyed<T, W, WF, R, RF>(
+        &self,
+        actor: &Actor,
+        kind: &'static str,
+        raw_key: &Option<String>,
+        request: &impl Serialize,
+        write: W,
+        replay: R,
+        look_first: bool,
+    ) -> ServiceResult<Written<T>>
+    where
+        W: FnOnce(Option<Claim>) -> WF,
+        WF: Future<Output = ServiceResult<T>>,
+        R: FnOnce(i64) -> RF,
+        RF: Future<Output = ServiceResult<T>>,
+    {
         let Some(key) = crate::input::idempotency_key(raw_key)? else {
             return Ok(Written {
                 record: write(None).await?,
@@ -144,7 +189,11 @@ impl App {
             });
         };
         let fingerprint = fingerprint(request)?;
-        if let Some(row) = store::find(&self.db, &actor.username, &key).await? {
+        let used = match look_first {
+            true => store::find(&self.db, &actor.username, &key).await?,
+            false => None,
+        };
+        if let Some(row) = used {
             let id = replay_of(row, kind, &fingerprint)?;
             return Ok(Written {
                 record: replay(id).await?,

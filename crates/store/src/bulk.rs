@@ -6,9 +6,24 @@
 use crate::{on_db, Db, Result};
 use sqlx::SqlitePool;
 
-/// Refreshes the planner's statistics (`ANALYZE`).
+/// Refreshes the planner's statistics (`ANALYZE`); on PostgreSQL of the schema's own
+/// tables (the catalogue's belong to the superuser).
 pub async fn analyze(db: &Db) -> Result<()> {
-    on_db!(db, p => sqlx::query("ANALYZE").execute(p).await.map(|_| ())?);
+    match db {
+        Db::Sqlite(p) => sqlx::query("ANALYZE").execute(p).await.map(|_| ())?,
+        Db::Postgres(p) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()",
+            )
+            .fetch_all(p)
+            .await?;
+            if !tables.is_empty() {
+                sqlx::query(&format!("ANALYZE {}", tables.join(", ")))
+                    .execute(p)
+                    .await?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -37,6 +52,24 @@ pub async fn count_rows(db: &Db, table: &str) -> Result<i64> {
     Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(&sql).fetch_one(p).await?))
 }
 
+/// The size of the database in bytes (PostgreSQL's `pg_database_size`; SQLite's pages).
+pub async fn database_bytes(db: &Db) -> Result<i64> {
+    Ok(match db {
+        Db::Postgres(p) => {
+            sqlx::query_scalar("SELECT pg_database_size(current_database())")
+                .fetch_one(p)
+                .await?
+        }
+        Db::Sqlite(p) => {
+            sqlx::query_scalar(
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+            )
+            .fetch_one(p)
+            .await?
+        }
+    })
+}
+
 /// The lowest id of `people` (1 when there is none): where people written in bulk start.
 pub async fn first_person_id(db: &Db) -> Result<i64> {
     Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(
@@ -47,7 +80,7 @@ pub async fn first_person_id(db: &Db) -> Result<i64> {
 /// the data file itself, so a later run reuses them).
 pub async fn ensure_parts_table(db: &Db) -> Result<()> {
     on_db!(db, p => sqlx::query(
-        "CREATE TABLE IF NOT EXISTS bench_parts (part TEXT PRIMARY KEY, seconds REAL NOT NULL, detail TEXT NOT NULL)")
+        "CREATE TABLE IF NOT EXISTS bench_parts (part TEXT PRIMARY KEY, seconds DOUBLE PRECISION NOT NULL, detail TEXT NOT NULL)")
         .execute(p).await.map(|_| ())?);
     Ok(())
 }
@@ -55,7 +88,7 @@ pub async fn ensure_parts_table(db: &Db) -> Result<()> {
 /// A part recorded complete: the seconds its generation took and what it holds.
 pub async fn part(db: &Db, part: &str) -> Result<Option<(f64, String)>> {
     Ok(on_db!(db, p => sqlx::query_as::<_, (f64, String)>(
-        "SELECT seconds, detail FROM bench_parts WHERE part = $1")
+        "SELECT CAST(seconds AS DOUBLE PRECISION), detail FROM bench_parts WHERE part = $1")
         .bind(part).fetch_optional(p).await?))
 }
 
@@ -70,7 +103,7 @@ pub async fn record_part(db: &Db, part: &str, seconds: f64, detail: &str) -> Res
 /// The seconds the recorded parts took in all.
 pub async fn parts_seconds(db: &Db) -> Result<f64> {
     Ok(on_db!(db, p => sqlx::query_scalar::<_, f64>(
-        "SELECT COALESCE(SUM(seconds), 0.0) FROM bench_parts").fetch_one(p).await?))
+        "SELECT CAST(COALESCE(SUM(seconds), 0) AS DOUBLE PRECISION) FROM bench_parts").fetch_one(p).await?))
 }
 
 /// Generates the passages numbered `from..=to` (SQLite), in one transaction, each of two

@@ -12,6 +12,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod audit_archive;
 pub mod backup;
+pub mod baseline;
 pub mod bulk;
 pub mod campaigns;
 pub mod checkpoints;

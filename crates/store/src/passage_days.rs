@@ -79,7 +79,8 @@ pub struct Contribution {
 }
 
 /// What an upsert into the rollup does when the row is there: adds to it.
-const ADD_TO_ROW: &str = " ON CONFLICT (checkpoint_id, day, jurisdiction_code) DO UPDATE SET \
+pub(crate) const ADD_TO_ROW: &str =
+    " ON CONFLICT (checkpoint_id, day, jurisdiction_code) DO UPDATE SET \
      passages = passage_days.passages + excluded.passages, \
      vehicles = passage_days.vehicles + excluded.vehicles, \
      persons = passage_days.persons + excluded.persons, \
@@ -117,6 +118,30 @@ pub async fn add(tx: &mut Tx, contributions: &[Contribution]) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Pushes the upsert of one contribution onto a PostgreSQL statement (for a data-modifying
+/// `WITH` in front of the passage's own insert).
+pub(crate) fn push_add(qb: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, c: &Contribution) {
+    let (k, n) = (&c.key, &c.counts);
+    qb.push(
+        "INSERT INTO passage_days (checkpoint_id, jurisdiction_code, day, passages, vehicles, persons, \
+         fevers, let_through, turned_back, observed, quarantined) VALUES (",
+    );
+    let mut b = qb.separated(", ");
+    b.push_bind(k.checkpoint_id)
+        .push_bind(k.jurisdiction_code.clone())
+        .push_bind(k.day)
+        .push_bind(n.passages)
+        .push_bind(n.vehicles)
+        .push_bind(n.persons)
+        .push_bind(n.fevers)
+        .push_bind(n.let_through)
+        .push_bind(n.turned_back)
+        .push_bind(n.observed)
+        .push_bind(n.quarantined);
+    qb.push(")");
+    qb.push(ADD_TO_ROW);
 }
 
 /// Takes back the contribution of a passage that is deleted, or of what a passage was

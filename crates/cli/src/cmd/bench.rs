@@ -37,6 +37,12 @@ pub enum BenchCommand {
         /// 全省计时的日期
         #[arg(long, default_value = "2020-03-31", requires = "province")]
         as_of: String,
+        /// 另以只读副本计时（PostgreSQL 热备库地址；same 表示同一数据库以只读方式打开，代替备库）
+        #[arg(long, requires = "province")]
+        replica_url: Option<String>,
+        /// 数据库地址（取自全局参数 --db；PostgreSQL 时代替 --data）
+        #[arg(skip)]
+        db: Option<String>,
     },
     /// 导入海西州与全国区划到新的 SQLite 数据库，打印耗时
     RegionImport {
@@ -68,7 +74,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         runs: usize,
     },
-    /// 卡口通行登记：预置数百万次通行的 SQLite 上，经 HTTP 并发登记的吞吐量与延迟分位数
+    /// 卡口通行登记：预置数百万次通行的库上，经 HTTP 并发登记的吞吐量与延迟分位数，同样的行由引擎直接写入（PostgreSQL 用 pgbench）的速率与两者之比
     Passages {
         /// 预置的通行次数（每次 2 人）
         #[arg(long, default_value_t = 5_000_000)]
@@ -79,6 +85,9 @@ pub enum BenchCommand {
         /// 并发客户端数
         #[arg(long, default_value_t = 8)]
         clients: usize,
+        /// 数据库地址（取自全局参数 --db；PostgreSQL 时新建一个库，结束时删除，给的是空库则直接用它）
+        #[arg(skip)]
+        db: Option<String>,
     },
     /// 一百万隔离与健康监测对象（一年）及其随访：各县在管人数与随访超时的耗时分位数，与逐条计算对比
     Monitoring {
@@ -181,7 +190,16 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             prefilled,
             requests,
             clients,
-        } => bench::passages::run(prefilled, requests, clients).await?,
+            db,
+        } => {
+            bench::passages::run(bench::passages::Options {
+                prefilled,
+                requests,
+                clients,
+                db,
+            })
+            .await?
+        }
         BenchCommand::Monitoring {
             cases,
             followups,
@@ -195,6 +213,8 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             scale,
             without,
             as_of,
+            replica_url,
+            db,
         } => {
             let p = province.then_some(bench::dashboard::Province {
                 data,
@@ -202,6 +222,8 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
                 scale,
                 without,
                 as_of,
+                db,
+                replica: replica_url,
             });
             bench::dashboard::run(runs, p).await?
         }

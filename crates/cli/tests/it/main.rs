@@ -4,6 +4,7 @@
 mod common;
 
 mod bench_data;
+mod bench_pg;
 mod cli;
 mod compliance;
 mod uploads;

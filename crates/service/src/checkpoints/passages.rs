@@ -4,7 +4,8 @@ use super::*;
 
 impl App {
     /// Registers a passage with all its travellers in one transaction with one audit row.
-    /// A retry with the same idempotency key returns the first passage and writes nothing.
+    /// A retry with the same idempotency key returns the first passage and writes nothing
+    /// (found when its write fails on the key: a fresh key costs no read).
     pub async fn register_passage(
         &self,
         actor: &Actor,
@@ -15,7 +16,7 @@ impl App {
             .cp_checkpoint(actor, Permission::RegisterPassages, checkpoint_id)
             .await?;
         let w = self
-            .once(
+            .once_writing_first(
                 actor,
                 "passage",
                 &input.idempotency_key,
