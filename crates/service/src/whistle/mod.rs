@@ -24,6 +24,7 @@ mod departments;
 mod figures;
 mod notices;
 mod place_events;
+pub use place_events::PlacePass;
 mod raising;
 mod report_back;
 mod routing;

@@ -15,13 +15,14 @@ use sha2::Sha256;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-/// A request a robot received: path, query, headers, body.
+/// A request a robot received: path, query, headers, body (and its bytes, for a file).
 #[derive(Clone, Debug)]
 pub(crate) struct Got {
     pub path: String,
-    query: String,
-    headers: axum::http::HeaderMap,
+    pub query: String,
+    pub headers: axum::http::HeaderMap,
     pub body: String,
+    pub raw: Vec<u8>,
 }
 
 pub(crate) type Inbox = Arc<Mutex<Vec<Got>>>;
@@ -29,17 +30,29 @@ pub(crate) type Inbox = Arc<Mutex<Vec<Got>>>;
 /// A robot on 127.0.0.1 that answers the first `fail` requests with an error (a 503, then a
 /// 200 carrying WeCom's "freq out of limit" errcode, by turns) and the rest with errcode 0.
 pub(crate) async fn robot(fail: usize) -> (String, Inbox) {
-    let (app, got) = robot_app(fail);
+    let (app, got) = robot_app_with(fail, 0);
+    let addr = common::serve_on_loopback(app).await;
+    (format!("http://{addr}"), got)
+}
+
+/// A robot whose first `fail_uploads` uploads of a file are answered with a 503; the others
+/// are answered as 企业微信 does, with a `media_id` (`media-{n}`, n counting the requests).
+pub(crate) async fn robot_taking_files(fail_uploads: usize) -> (String, Inbox) {
+    let (app, got) = robot_app_with(0, fail_uploads);
     let addr = common::serve_on_loopback(app).await;
     (format!("http://{addr}"), got)
 }
 
 /// The robot's routes, to serve over HTTP or HTTPS, and what it received.
 pub(crate) fn robot_app(fail: usize) -> (axum::Router, Inbox) {
+    robot_app_with(fail, 0)
+}
+
+fn robot_app_with(fail: usize, fail_uploads: usize) -> (axum::Router, Inbox) {
     let got: Inbox = Arc::default();
     let keep = got.clone();
     let app = axum::Router::new().fallback(axum::routing::any(
-        move |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: String| {
+        move |uri: axum::http::Uri, headers: axum::http::HeaderMap, raw: axum::body::Bytes| {
             let keep = keep.clone();
             async move {
                 let mut g = keep.lock().expect("lock");
@@ -47,10 +60,26 @@ pub(crate) fn robot_app(fail: usize) -> (axum::Router, Inbox) {
                     path: uri.path().to_string(),
                     query: uri.query().unwrap_or_default().to_string(),
                     headers,
-                    body,
+                    body: String::from_utf8_lossy(&raw).into_owned(),
+                    raw: raw.to_vec(),
                 });
                 let n = g.len();
-                if n <= fail && n % 2 == 1 {
+                let uploads = g
+                    .iter()
+                    .filter(|x| x.path.ends_with("/upload_media"))
+                    .count();
+                if uri.path().ends_with("/upload_media") {
+                    if uploads <= fail_uploads {
+                        (StatusCode::SERVICE_UNAVAILABLE, String::new())
+                    } else {
+                        (
+                            StatusCode::OK,
+                            format!(
+                                r#"{{"errcode":0,"errmsg":"ok","type":"file","media_id":"media-{n}","created_at":"1584662400"}}"#
+                            ),
+                        )
+                    }
+                } else if n <= fail && n % 2 == 1 {
                     (StatusCode::SERVICE_UNAVAILABLE, String::new())
                 } else if n <= fail {
                     (
@@ -72,7 +101,7 @@ fn hmac_b64(key: &[u8], msg: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(m.finalize().into_bytes())
 }
 
-fn query_param(q: &str, name: &str) -> String {
+pub(crate) fn query_param(q: &str, name: &str) -> String {
     form_urlencoded::parse(q.as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
