@@ -93,6 +93,18 @@ impl Item {
         )
     }
 
+    /// What it says, shortened, with its place: a line of a channel's deliveries.
+    pub fn summary(&self) -> String {
+        let mut s: String = self.message.chars().take(60).collect();
+        if self.message.chars().count() > 60 {
+            s.push('…');
+        }
+        if !self.place_name.is_empty() && !s.contains(&self.place_name) {
+            s.push_str(&format!("（{}）", self.place_name));
+        }
+        s
+    }
+
     /// A message that only shows a channel works, written by `by`.
     pub fn test(hook_name: &str, by: &str) -> Item {
         let message = format!("这是一条测试消息：{hook_name}已接通（{by}发送）");

@@ -234,7 +234,11 @@ impl App {
             let file_body = body(
                 store::FILE_KIND,
                 &format!("{}（Word 文件）", n.kind.zh()),
-                &format!("{name}（{} KB）", bytes.len().div_ceil(1024)),
+                &format!(
+                    "{}（Word 文件，{} KB）",
+                    name.trim_end_matches(".docx"),
+                    bytes.len().div_ceil(1024)
+                ),
                 Some(name),
             );
             let sent = store::insert_file_event(

@@ -474,11 +474,16 @@ impl App {
         Ok(store::deliveries(&self.db, id, 200)
             .await?
             .into_iter()
-            .map(|d| DeliveryView {
+            .map(|d| {
+                let item = channels::Item::from_body(d.id, &d.body);
+                (d, item)
+            })
+            .map(|(d, item)| DeliveryView {
                 id: d.id,
                 notice_id: d.notice_id,
                 event_id: d.event_id,
-                event_name: channels::Item::from_body(d.id, &d.body).event_name,
+                summary: item.summary(),
+                event_name: item.event_name,
                 status: d.status,
                 attempts: d.attempts,
                 next_attempt_at: d.next_attempt_at,

@@ -296,7 +296,7 @@ async fn a_robot_over_https_with_the_configured_ca(engine: Engine) {
     let mut b = crate::common::Browser::new(&t);
     b.login("golmud_operator").await;
     let page = b.get(&format!("/whistle/webhooks/{hook}")).await;
-    assert!(page.text.contains("待发送") && page.text.contains("HTTPS 证书不受信任"));
+    assert!(page.text.contains("待重试") && page.text.contains("HTTPS 证书不受信任"));
     // With the CA configured, the retry after the back-off is delivered.
     let mut app = t.app.clone();
     app.whistle.ca_file = Some(ca);
