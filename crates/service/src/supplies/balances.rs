@@ -273,16 +273,18 @@ impl App {
         self.low_stock_of(&scope, as_of, &look, &balances).await
     }
 
-    /// Every store's items that last fewer days than their warning, as of a day: what the
-    /// channels carry as shortfalls (the low-stock warning, over the whole region).
+    /// The stores' items within a scope that last fewer days than their warning, as of a day:
+    /// what the channels carry as shortfalls (the low-stock warning; the whole region once a
+    /// day, the places where stock moved in between).
     pub(crate) async fn low_stock_everywhere(
         &self,
+        scope: &Scope,
         as_of: NaiveDate,
     ) -> ServiceResult<Vec<LowStockLine>> {
-        let look = self.lookup(&Scope::All).await?;
-        let balances = store::balances_as_of(&self.db, &Scope::All, as_of, None).await?;
+        let look = self.lookup(scope).await?;
+        let balances = store::balances_as_of(&self.db, scope, as_of, None).await?;
         Ok(self
-            .low_stock_of(&Scope::All, as_of, &look, &balances)
+            .low_stock_of(scope, as_of, &look, &balances)
             .await?
             .lines)
     }

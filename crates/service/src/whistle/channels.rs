@@ -4,7 +4,9 @@
 //!
 //! - 企业微信 / 政务微信 group robot: `POST {host}/cgi-bin/webhook/send?key={key}` (the host is
 //!   the channel's address, the key its secret); `text` with `mentioned_mobile_list` /
-//!   `mentioned_list` when the channel @s someone, `markdown` otherwise.
+//!   `mentioned_list` when the channel @s someone, `markdown` otherwise. A file (the daily
+//!   briefing's Word document) is uploaded first (`upload_media?key={key}&type=file`,
+//!   multipart part `media`), then sent as `{"msgtype": "file", "file": {"media_id": …}}`.
 //! - 钉钉 robot with 加签: `POST {webhook}&timestamp={ms}&sign={urlencoded base64
 //!   HMAC-SHA256(secret, "{ms}\n{secret}")}`; an `actionCard` with the record's link for one
 //!   notice, `markdown` for a digest; `at.atMobiles` / `at.atUserIds`.
@@ -89,6 +91,18 @@ impl Item {
             self.link_label(),
             link(base, &self.path)
         )
+    }
+
+    /// What it says, shortened, with its place: a line of a channel's deliveries.
+    pub fn summary(&self) -> String {
+        let mut s: String = self.message.chars().take(60).collect();
+        if self.message.chars().count() > 60 {
+            s.push('…');
+        }
+        if !self.place_name.is_empty() && !s.contains(&self.place_name) {
+            s.push_str(&format!("（{}）", self.place_name));
+        }
+        s
     }
 
     /// A message that only shows a channel works, written by `by`.
@@ -253,11 +267,7 @@ pub fn render(hook: &WebhookRow, items: &[Item], base: &str, wall_ms: i64) -> Ou
     };
     match kind {
         ChannelKind::Wecom => {
-            let url = format!(
-                "{}/cgi-bin/webhook/send?key={}",
-                hook.url.trim_end_matches('/'),
-                form_urlencoded::byte_serialize(hook.secret.as_bytes()).collect::<String>()
-            );
+            let url = wecom_url(hook, "send");
             let body = if mobiles.is_empty() && ids.is_empty() {
                 json!({"msgtype": "markdown", "markdown": {"content": markdown_of(items, base)}})
             } else {
@@ -323,6 +333,64 @@ pub fn render(hook: &WebhookRow, items: &[Item], base: &str, wall_ms: i64) -> Ou
             };
             generic(hook, items, body, wall_ms / 1000)
         }
+    }
+}
+
+/// A 企业微信 / 政务微信 robot's address for `what` (`send`, `upload_media`), with its key.
+fn wecom_url(hook: &WebhookRow, what: &str) -> String {
+    format!(
+        "{}/cgi-bin/webhook/{what}?key={}",
+        hook.url.trim_end_matches('/'),
+        form_urlencoded::byte_serialize(hook.secret.as_bytes()).collect::<String>()
+    )
+}
+
+/// Whether a waiting item is a file (the briefing's Word document), sent alone in two
+/// requests: the upload, then the message naming it.
+pub fn is_file(item: &Item) -> bool {
+    item.event == dualtrack_store::whistle::FILE_KIND
+}
+
+/// The boundary between the upload's parts.
+const BOUNDARY: &str = "----dualtrack-media-7d4a1c9e";
+
+/// The upload of a file to a 企业微信 / 政务微信 group robot, as its documentation shows:
+/// `POST {host}/cgi-bin/webhook/upload_media?key={key}&type=file`, multipart/form-data with
+/// one part named `media` carrying the file's name and length. The answer gives `media_id`.
+pub fn wecom_upload(hook: &WebhookRow, file_name: &str, bytes: &[u8]) -> (String, String, Vec<u8>) {
+    let url = format!("{}&type=file", wecom_url(hook, "upload_media"));
+    let name = file_name.replace(['"', '\r', '\n'], "");
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"{name}\"; filelength={}\r\nContent-Type: application/octet-stream\r\n\r\n",
+        bytes.len()
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    (
+        url,
+        format!("multipart/form-data; boundary={BOUNDARY}"),
+        body,
+    )
+}
+
+/// The `media_id` of an upload's answer, or why there is none.
+pub fn media_id(status: u16, answer: &str) -> Result<String, String> {
+    taken(status, answer)?;
+    let v: Value = serde_json::from_str(answer).unwrap_or(Value::Null);
+    v["media_id"]
+        .as_str()
+        .filter(|m| !m.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| "接收方未返回文件编号（media_id）".to_string())
+}
+
+/// The message that sends an uploaded file to the robot's group.
+pub fn wecom_file_message(hook: &WebhookRow, media_id: &str) -> Outgoing {
+    Outgoing {
+        url: wecom_url(hook, "send"),
+        headers: vec![("content-type", JSON.to_string())],
+        body: json!({"msgtype": "file", "file": {"media_id": media_id}}).to_string(),
     }
 }
 

@@ -55,6 +55,8 @@ pub struct Tick {
     pub escalated: u32,
     /// Events at places written by this instance (hand-overs overdue, reports missing …).
     pub events: u32,
+    /// Rows the search for events at places looked at (none when nothing changed).
+    pub examined: u32,
     /// Webhook deliveries attempted and delivered.
     pub attempted: u32,
     pub delivered: u32,
@@ -236,7 +238,7 @@ impl Scheduler {
             return Ok(Tick::default());
         }
         let escalated = self.app.escalate_due(&self.holder).await?;
-        let events = self
+        let pass = self
             .app
             .raise_place_events(&scheduler_actor(&self.holder, &self.app.clock))
             .await?;
@@ -244,7 +246,8 @@ impl Scheduler {
         Ok(Tick {
             ran: true,
             escalated,
-            events,
+            events: pass.written,
+            examined: pass.examined,
             attempted,
             delivered,
         })

@@ -24,6 +24,7 @@ mod departments;
 mod figures;
 mod notices;
 mod place_events;
+pub use place_events::PlacePass;
 mod raising;
 mod report_back;
 mod routing;
@@ -463,6 +464,8 @@ pub struct DeliveryView {
     pub event_id: Option<i64>,
     /// 事件名称，如 吹哨、交接超时
     pub event_name: String,
+    /// 推送内容的摘要与地方（身份证号、手机号已遮蔽）
+    pub summary: String,
     /// pending 待发送 / delivered 已送达 / failed 放弃
     pub status: String,
     pub attempts: i32,

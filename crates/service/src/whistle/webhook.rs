@@ -150,21 +150,43 @@ impl App {
             for d in &due {
                 if store::claim_delivery(&self.db, d.id, wall, wall + Duration::seconds(60)).await?
                 {
-                    items.push((d.attempts, channels::Item::from_body(d.id, &d.body)));
+                    items.push((
+                        d.attempts,
+                        channels::Item::from_body(d.id, &d.body),
+                        d.event_id,
+                    ));
                 }
             }
             if items.is_empty() {
                 break;
             }
-            let queue: Vec<channels::Item> = items.iter().map(|(_, i)| i.clone()).collect();
-            let n = channels::take_for_one_message(kind, &queue, &base);
-            let (code, error) = send(client, hook, &queue[..n], &base).await;
+            let queue: Vec<channels::Item> = items.iter().map(|(_, i, _)| i.clone()).collect();
+            let first_file = queue.iter().position(channels::is_file);
+            let (n, code, error, requests) = if first_file == Some(0) {
+                // A file goes alone in two requests, both within the channel's minute.
+                if used + 2 > i64::from(hook.per_minute.max(2)) {
+                    for (_, item, _) in &items {
+                        store::release_delivery(&self.db, item.delivery_id).await?;
+                    }
+                    break;
+                }
+                let (code, error, requests) = self.send_file(client, hook, items[0].2).await?;
+                (1, code, error, requests)
+            } else {
+                let upto = first_file.unwrap_or(queue.len());
+                let n = channels::take_for_one_message(kind, &queue[..upto], &base);
+                let (code, error) = send(client, hook, &queue[..n], &base).await;
+                (n, code, error, 1)
+            };
             let now = self.now();
             let mut tx = self.db.begin().await?;
-            let send_id =
-                store::record_send(&mut tx, hook.id, now, n as i32, error.is_none()).await?;
+            let mut send_id = 0;
+            for r in 0..requests.max(1) {
+                let ok = error.is_none() || r + 1 < requests.max(1);
+                send_id = store::record_send(&mut tx, hook.id, now, n as i32, ok).await?;
+            }
             tx.commit().await?;
-            for (attempts, item) in &items[..n] {
+            for (attempts, item, _) in &items[..n] {
                 attempted += 1;
                 match &error {
                     None => {
@@ -200,7 +222,7 @@ impl App {
                 }
             }
             // The ones claimed but not carried wait for the next request.
-            for (_, item) in &items[n..] {
+            for (_, item, _) in &items[n..] {
                 store::release_delivery(&self.db, item.delivery_id).await?;
             }
             if error.is_some() {
@@ -208,6 +230,49 @@ impl App {
             }
         }
         Ok((attempted, delivered))
+    }
+}
+
+impl App {
+    /// Sends an event's file to a 企业微信 / 政务微信 robot: the upload, then the message
+    /// with the `media_id` it answered. The answer's status, why it failed, and how many
+    /// requests were made (one when the upload failed).
+    async fn send_file(
+        &self,
+        client: &reqwest::Client,
+        hook: &store::WebhookRow,
+        event_id: Option<i64>,
+    ) -> ServiceResult<(Option<i32>, Option<String>, usize)> {
+        let file = match event_id {
+            Some(id) => store::channel_file(&self.db, id).await?,
+            None => None,
+        };
+        let Some((name, bytes)) = file else {
+            return Ok((None, Some("要发送的文件已不在库中".into()), 0));
+        };
+        let (url, content_type, body) = channels::wecom_upload(hook, &name, &bytes);
+        let answer = client
+            .post(&url)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await;
+        let media = match answer {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                let text = r.text().await.unwrap_or_default();
+                match channels::media_id(status, &text) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        return Ok((Some(i32::from(status)), Some(format!("上传文件：{e}")), 1))
+                    }
+                }
+            }
+            Err(e) => return Ok((None, Some(format!("上传文件：{}", failure(&e))), 1)),
+        };
+        let out = channels::wecom_file_message(hook, &media);
+        let (code, error) = post(client, out).await;
+        Ok((code, error, 2))
     }
 }
 
@@ -220,6 +285,12 @@ async fn send(
     base: &str,
 ) -> (Option<i32>, Option<String>) {
     let out = channels::render(hook, items, base, crate::clock::wall().timestamp_millis());
+    post(client, out).await
+}
+
+/// Makes one request to a channel: the answer's status and, unless the platform took it,
+/// why not.
+async fn post(client: &reqwest::Client, out: channels::Outgoing) -> (Option<i32>, Option<String>) {
     let mut req = client.post(&out.url).body(out.body);
     for (k, v) in &out.headers {
         req = req.header(*k, v);
@@ -403,11 +474,16 @@ impl App {
         Ok(store::deliveries(&self.db, id, 200)
             .await?
             .into_iter()
-            .map(|d| DeliveryView {
+            .map(|d| {
+                let item = channels::Item::from_body(d.id, &d.body);
+                (d, item)
+            })
+            .map(|(d, item)| DeliveryView {
                 id: d.id,
                 notice_id: d.notice_id,
                 event_id: d.event_id,
-                event_name: channels::Item::from_body(d.id, &d.body).event_name,
+                summary: item.summary(),
+                event_name: item.event_name,
                 status: d.status,
                 attempts: d.attempts,
                 next_attempt_at: d.next_attempt_at,

@@ -4,7 +4,7 @@
 
 use super::{lineage6, queue_deliveries, Carried};
 use crate::{on_db, on_tx, Db, Result, Tx};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// An event at a place, to write once.
 #[derive(Debug, Clone)]
@@ -111,4 +111,148 @@ pub async fn leader_places(db: &Db) -> Result<Vec<String>> {
         "SELECT DISTINCT u.jurisdiction_code FROM users u JOIN user_roles r ON r.user_id = u.id \
          WHERE r.role = 'leader' AND NOT u.disabled ORDER BY u.jurisdiction_code")
         .fetch_all(p).await?))
+}
+
+/// The kind of the event that sends a file (the daily briefing's Word document).
+pub const FILE_KIND: &str = "briefing_file";
+
+/// Writes the event of a file with its bytes and, for every active 企业微信 / 政务微信
+/// channel of its place or a place above it taking `takes` (or every event), a delivery. Writes
+/// nothing when no such channel exists or its key was written before; returns the event's id.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_file_event(
+    tx: &mut Tx,
+    e: &NewPlaceEvent,
+    takes: &str,
+    file_name: &str,
+    bytes: &[u8],
+    at: DateTime<Utc>,
+    body: &(dyn Fn(i64) -> String + Sync),
+) -> Result<Option<i64>> {
+    let up = lineage6(&e.place_code);
+    let out = on_tx!(tx, x => {
+        let hooks: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM webhooks WHERE active AND department_id IS NULL AND kind = 'wecom' \
+             AND jurisdiction_code IN ($1, $2, $3, $4, $5, $6) \
+             AND (events = '' OR ',' || events || ',' LIKE '%,' || $7 || ',%') ORDER BY id")
+            .bind(&up[0]).bind(&up[1]).bind(&up[2]).bind(&up[3]).bind(&up[4]).bind(&up[5])
+            .bind(takes).fetch_all(&mut *x).await?;
+        if hooks.is_empty() {
+            return Ok(None);
+        }
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO channel_events (event_key, kind, place_code, message, path, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_key) DO NOTHING RETURNING id")
+            .bind(&e.key).bind(FILE_KIND).bind(&e.place_code).bind(&e.message).bind(&e.path).bind(at)
+            .fetch_optional(&mut *x).await?;
+        let Some(id) = id else { return Ok(None) };
+        sqlx::query("INSERT INTO channel_files (event_id, file_name, bytes) VALUES ($1, $2, $3)")
+            .bind(id).bind(file_name).bind(bytes).execute(&mut *x).await?;
+        (id, hooks)
+    });
+    let (id, hooks) = out;
+    queue_deliveries(tx, Carried::Event, id, &hooks, at, body).await?;
+    Ok(Some(id))
+}
+
+/// The file of an event: its name and bytes.
+pub async fn channel_file(db: &Db, event_id: i64) -> Result<Option<(String, Vec<u8>)>> {
+    Ok(on_db!(db, p => sqlx::query_as(
+        "SELECT file_name, bytes FROM channel_files WHERE event_id = $1")
+        .bind(event_id).fetch_optional(p).await?))
+}
+
+/// Where a search of the scheduler stopped: a time, the last row's id, a day.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct Mark {
+    pub at: Option<DateTime<Utc>>,
+    pub last_id: i64,
+    pub day: Option<NaiveDate>,
+}
+
+pub async fn mark(db: &Db, name: &str) -> Result<Option<Mark>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, Mark>(
+        "SELECT at, last_id, day FROM scheduler_marks WHERE name = $1")
+        .bind(name).fetch_optional(p).await?))
+}
+
+pub async fn set_mark(db: &Db, name: &str, m: &Mark) -> Result<()> {
+    on_db!(db, p => sqlx::query(
+        "INSERT INTO scheduler_marks (name, at, last_id, day) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (name) DO UPDATE SET at = excluded.at, last_id = excluded.last_id, day = excluded.day")
+        .bind(name).bind(m.at).bind(m.last_id).bind(m.day).execute(p).await.map(|_| ())?);
+    Ok(())
+}
+
+/// The highest id of a table the scheduler follows (0 when empty): one step down its key.
+pub async fn last_id(db: &Db, table: Followed) -> Result<i64> {
+    let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {}", table.name());
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(&sql).fetch_one(p).await?))
+}
+
+/// The tables whose new rows the scheduler follows by id.
+#[derive(Debug, Clone, Copy)]
+pub enum Followed {
+    Handovers,
+    Passages,
+    StockMovements,
+}
+
+impl Followed {
+    fn name(self) -> &'static str {
+        match self {
+            Followed::Handovers => "handovers",
+            Followed::Passages => "passages",
+            Followed::StockMovements => "stock_movements",
+        }
+    }
+}
+
+const OVERDUE_SELECT: &str =
+    "SELECT h.id, h.to_code, COALESCE(j.name, h.to_code) AS to_name, c.name AS checkpoint_name, h.due_at \
+     FROM handovers h JOIN passages s ON s.id = h.passage_id JOIN checkpoints c ON c.id = s.checkpoint_id \
+     LEFT JOIN jurisdictions j ON j.code = h.to_code";
+
+/// The statement of the hand-overs still pending that came due after `$1` and by `$2` (on the
+/// index of pending hand-overs by due time).
+pub const COME_DUE_SQL: &str = "SELECT h.id FROM handovers h \
+     WHERE h.status = 'pending' AND h.due_at > $1 AND h.due_at <= $2";
+
+/// The hand-overs still pending that came due after `since` and by `now`, and those written
+/// since the last look (ids in `(after, upto]`) already due by `since`.
+pub async fn overdue_handovers_since(
+    db: &Db,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<OverdueHandoverRow>> {
+    let sql = format!(
+        "{OVERDUE_SELECT} WHERE h.id IN ({COME_DUE_SQL} UNION SELECT n.id FROM handovers n \
+         WHERE n.id > $3 AND n.id <= $4 AND n.status = 'pending' AND n.due_at <= $1) ORDER BY h.id"
+    );
+    Ok(
+        on_db!(db, p => sqlx::query_as::<_, OverdueHandoverRow>(&sql)
+        .bind(since).bind(now).bind(after).bind(upto).fetch_all(p).await?),
+    )
+}
+
+/// The passages with fevers among those written with ids in `(after, upto]`.
+pub async fn fever_passages_after(db: &Db, after: i64, upto: i64) -> Result<Vec<FeverPassageRow>> {
+    Ok(on_db!(db, p => sqlx::query_as::<_, FeverPassageRow>(
+        "SELECT s.id, s.checkpoint_id, c.name AS checkpoint_name, c.jurisdiction_code, s.passed_at, \
+         s.fevers \
+         FROM passages s JOIN checkpoints c ON c.id = s.checkpoint_id \
+         WHERE s.id > $1 AND s.id <= $2 AND s.fevers > 0 ORDER BY s.id")
+        .bind(after).bind(upto).fetch_all(p).await?))
+}
+
+/// The places of the stores whose stock moved in the movements with ids in `(after, upto]`,
+/// with the (store, item) pairs that moved.
+pub async fn moved_lines_after(db: &Db, after: i64, upto: i64) -> Result<Vec<(i64, i64, String)>> {
+    Ok(on_db!(db, p => sqlx::query_as(
+        "SELECT DISTINCT st.id, m.item_id, st.jurisdiction_code FROM stock_movements m \
+         JOIN supply_stores st ON st.id = m.from_store_id OR st.id = m.to_store_id \
+         WHERE m.id > $1 AND m.id <= $2 ORDER BY st.id, m.item_id")
+        .bind(after).bind(upto).fetch_all(p).await?))
 }

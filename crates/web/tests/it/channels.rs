@@ -15,13 +15,14 @@ use sha2::Sha256;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-/// A request a robot received: path, query, headers, body.
+/// A request a robot received: path, query, headers, body (and its bytes, for a file).
 #[derive(Clone, Debug)]
 pub(crate) struct Got {
     pub path: String,
-    query: String,
-    headers: axum::http::HeaderMap,
+    pub query: String,
+    pub headers: axum::http::HeaderMap,
     pub body: String,
+    pub raw: Vec<u8>,
 }
 
 pub(crate) type Inbox = Arc<Mutex<Vec<Got>>>;
@@ -29,17 +30,29 @@ pub(crate) type Inbox = Arc<Mutex<Vec<Got>>>;
 /// A robot on 127.0.0.1 that answers the first `fail` requests with an error (a 503, then a
 /// 200 carrying WeCom's "freq out of limit" errcode, by turns) and the rest with errcode 0.
 pub(crate) async fn robot(fail: usize) -> (String, Inbox) {
-    let (app, got) = robot_app(fail);
+    let (app, got) = robot_app_with(fail, 0);
+    let addr = common::serve_on_loopback(app).await;
+    (format!("http://{addr}"), got)
+}
+
+/// A robot whose first `fail_uploads` uploads of a file are answered with a 503; the others
+/// are answered as 企业微信 does, with a `media_id` (`media-{n}`, n counting the requests).
+pub(crate) async fn robot_taking_files(fail_uploads: usize) -> (String, Inbox) {
+    let (app, got) = robot_app_with(0, fail_uploads);
     let addr = common::serve_on_loopback(app).await;
     (format!("http://{addr}"), got)
 }
 
 /// The robot's routes, to serve over HTTP or HTTPS, and what it received.
 pub(crate) fn robot_app(fail: usize) -> (axum::Router, Inbox) {
+    robot_app_with(fail, 0)
+}
+
+fn robot_app_with(fail: usize, fail_uploads: usize) -> (axum::Router, Inbox) {
     let got: Inbox = Arc::default();
     let keep = got.clone();
     let app = axum::Router::new().fallback(axum::routing::any(
-        move |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: String| {
+        move |uri: axum::http::Uri, headers: axum::http::HeaderMap, raw: axum::body::Bytes| {
             let keep = keep.clone();
             async move {
                 let mut g = keep.lock().expect("lock");
@@ -47,10 +60,26 @@ pub(crate) fn robot_app(fail: usize) -> (axum::Router, Inbox) {
                     path: uri.path().to_string(),
                     query: uri.query().unwrap_or_default().to_string(),
                     headers,
-                    body,
+                    body: String::from_utf8_lossy(&raw).into_owned(),
+                    raw: raw.to_vec(),
                 });
                 let n = g.len();
-                if n <= fail && n % 2 == 1 {
+                let uploads = g
+                    .iter()
+                    .filter(|x| x.path.ends_with("/upload_media"))
+                    .count();
+                if uri.path().ends_with("/upload_media") {
+                    if uploads <= fail_uploads {
+                        (StatusCode::SERVICE_UNAVAILABLE, String::new())
+                    } else {
+                        (
+                            StatusCode::OK,
+                            format!(
+                                r#"{{"errcode":0,"errmsg":"ok","type":"file","media_id":"media-{n}","created_at":"1584662400"}}"#
+                            ),
+                        )
+                    }
+                } else if n <= fail && n % 2 == 1 {
                     (StatusCode::SERVICE_UNAVAILABLE, String::new())
                 } else if n <= fail {
                     (
@@ -72,7 +101,7 @@ fn hmac_b64(key: &[u8], msg: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(m.finalize().into_bytes())
 }
 
-fn query_param(q: &str, name: &str) -> String {
+pub(crate) fn query_param(q: &str, name: &str) -> String {
     form_urlencoded::parse(q.as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
@@ -319,6 +348,9 @@ fn linked(body: &str) -> Vec<i64> {
         .collect()
 }
 
+/// How many events the burst to one robot carries.
+const BURST: i64 = 100;
+
 async fn a_burst_stays_within_the_robots_limit_and_names_every_event(engine: Engine) {
     let t = TestApp::new(engine).await;
     t.app.clock.set(Some(t0()));
@@ -331,7 +363,7 @@ async fn a_burst_stays_within_the_robots_limit_and_names_every_event(engine: Eng
     )
     .await;
     let c = client();
-    // 50 events in 50 seconds, the scheduler running after each; then its rounds go on.
+    // 100 events in 100 seconds, the scheduler running after each; then its rounds go on.
     let mut sent_at: Vec<DateTime<Utc>> = Vec::new();
     let mut ids = BTreeSet::new();
     let round = |at: DateTime<Utc>, before: usize, sent_at: &mut Vec<DateTime<Utc>>| {
@@ -340,7 +372,7 @@ async fn a_burst_stays_within_the_robots_limit_and_names_every_event(engine: Eng
         now
     };
     let mut seen = 0;
-    for i in 0..50 {
+    for i in 0..BURST {
         let at = t0() + Duration::seconds(i);
         t.app.clock.set(Some(at));
         ids.insert(ticket(&t, i as usize).await);
@@ -348,7 +380,7 @@ async fn a_burst_stays_within_the_robots_limit_and_names_every_event(engine: Eng
         seen = round(at, seen, &mut sent_at);
     }
     for k in 1..=4 {
-        let at = t0() + Duration::seconds(50 + 61 * k);
+        let at = t0() + Duration::seconds(BURST + 61 * k);
         t.app.clock.set(Some(at));
         t.app.deliver_due(&c).await.expect("deliver");
         seen = round(at, seen, &mut sent_at);
@@ -388,14 +420,17 @@ async fn a_burst_stays_within_the_robots_limit_and_names_every_event(engine: Eng
         vec![rows, digests, in_digests]
     };
     println!(
-        "burst of 50 to one robot: {} requests ({} alone, {} digests carrying {})",
+        "burst of {BURST} to one robot: {} requests ({} alone, {} digests carrying {})",
         got.len(),
         items[0],
         items[1],
         items[2]
     );
-    assert_eq!(items[0], 20, "the first 20 go one by one");
-    assert!(items[1] >= 1 && items[0] + items[2] == 50, "{items:?}");
+    let first_alone = t
+        .count("SELECT COUNT(*) FROM (SELECT items FROM channel_sends ORDER BY id LIMIT 20) f WHERE items = 1")
+        .await;
+    assert_eq!(first_alone, 20, "the first 20 go one by one");
+    assert!(items[1] >= 1 && items[0] + items[2] == BURST, "{items:?}");
     // The deliveries' states are on the API with the digest each went in.
     let op = t.token("golmud_operator").await;
     let rows = t
@@ -403,7 +438,7 @@ async fn a_burst_stays_within_the_robots_limit_and_names_every_event(engine: Eng
         .await
         .json();
     let rows = rows.as_array().expect("rows");
-    assert_eq!(rows.len(), 50);
+    assert_eq!(rows.len() as i64, BURST);
     assert!(rows.iter().all(|r| r["status"] == "delivered"));
     assert!(rows.iter().any(|r| r["send_items"].as_i64() > Some(1)));
     // And on the channel's page.

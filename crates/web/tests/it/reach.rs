@@ -4,7 +4,7 @@
 //! sent once, names the place and the figure, links to the record, and never carries an ID
 //! number or a phone unmasked.
 
-use crate::channels::{channel, robot, Got};
+use crate::channels::{channel, query_param, robot, robot_taking_files, Got};
 use crate::common::{id_number, TestApp};
 use crate::supplies::{kit, mv};
 use crate::whistle::GRID;
@@ -195,7 +195,11 @@ async fn each_event_reaches_its_channel_once(engine: Engine) {
     for s in [&scheduler, &scheduler] {
         t.app.clock.set(Some(t.app.now() + Duration::minutes(5)));
         let tick = s.tick().await.expect("tick");
-        assert_eq!((tick.events, tick.attempted), (0, 0), "{tick:?}");
+        assert_eq!(
+            (tick.events, tick.attempted, tick.examined),
+            (0, 0, 0),
+            "{tick:?}"
+        );
     }
     scheduler.stop().await;
     let tick = other.tick().await.expect("tick");
@@ -292,7 +296,7 @@ async fn a_robot_over_https_with_the_configured_ca(engine: Engine) {
     let mut b = crate::common::Browser::new(&t);
     b.login("golmud_operator").await;
     let page = b.get(&format!("/whistle/webhooks/{hook}")).await;
-    assert!(page.text.contains("待发送") && page.text.contains("HTTPS 证书不受信任"));
+    assert!(page.text.contains("待重试") && page.text.contains("HTTPS 证书不受信任"));
     // With the CA configured, the retry after the back-off is delivered.
     let mut app = t.app.clone();
     app.whistle.ca_file = Some(ca);
@@ -322,6 +326,39 @@ async fn a_robot_over_https_with_the_configured_ca(engine: Engine) {
     assert!(e.contains(&key), "{e}");
 }
 
+/// The part named `media` of a multipart body sent with `content_type`: its header line
+/// and its bytes, checked against the length the header gives.
+fn media_part(content_type: &str, raw: &[u8]) -> (String, Vec<u8>) {
+    let boundary = content_type
+        .split("boundary=")
+        .nth(1)
+        .expect("a boundary")
+        .trim_matches('"');
+    let start = format!("--{boundary}\r\n");
+    assert!(raw.starts_with(start.as_bytes()), "the body opens a part");
+    let head_end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("the part's headers end");
+    let head = String::from_utf8(raw[start.len()..head_end].to_vec()).expect("utf-8 headers");
+    let body = &raw[head_end + 4..];
+    let tail = format!("\r\n--{boundary}--\r\n");
+    assert!(body.ends_with(tail.as_bytes()), "the body closes the part");
+    let bytes = body[..body.len() - tail.len()].to_vec();
+    (head, bytes)
+}
+
+fn document_xml(docx: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a zip file");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .expect("word/document.xml")
+        .read_to_string(&mut xml)
+        .expect("utf-8");
+    xml
+}
+
 async fn the_briefing_is_pushed_at_its_hour_once(engine: Engine) {
     let t = TestApp::new(engine).await;
     // 07:59 China Standard Time on 03-20.
@@ -330,11 +367,13 @@ async fn the_briefing_is_pushed_at_its_hour_once(engine: Engine) {
         .single()
         .expect("time");
     t.app.clock.set(Some(eight - Duration::minutes(1)));
-    let (base, got) = robot(0).await;
-    channel(
+    // A WeCom robot whose first upload of a file fails; two requests a minute at most.
+    let (base, got) = robot_taking_files(1).await;
+    let key = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa";
+    let hook = channel(
         &t,
         json!({"name": "格尔木领导群", "jurisdiction_code": "632801", "kind": "wecom",
-               "url": base, "secret": "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa", "events": "briefing"}),
+               "url": base, "secret": key, "events": "briefing", "per_minute": 2}),
     )
     .await;
     let one = Scheduler::new(t.app.clone(), "one", std::time::Duration::from_secs(30));
@@ -362,16 +401,74 @@ async fn the_briefing_is_pushed_at_its_hour_once(engine: Engine) {
     );
     let briefings = || t.count("SELECT COUNT(*) FROM channel_events WHERE kind = 'briefing'");
     assert_eq!(briefings().await, places);
-    assert!(a.expect("a") + b.expect("b") >= places as u32);
+    assert!(a.expect("a").written + b.expect("b").written >= places as u32);
+    // The message goes; its Word file waits: two more requests would pass the limit.
     one.tick().await.expect("tick");
+    assert_eq!(got.lock().expect("lock").len(), 1);
     assert!(!two.tick().await.expect("tick").ran);
     one.stop().await;
+    // Three hours on, the other instance uploads the file: refused, it waits and says why.
     t.app.clock.set(Some(eight + Duration::hours(3)));
     let tick = two.tick().await.expect("tick");
     assert!(tick.ran && tick.events == 0, "{tick:?}");
+    assert_eq!((tick.attempted, tick.delivered), (1, 0), "{tick:?}");
+    let op = t.token("golmud_operator").await;
+    let rows = t
+        .get_ok(&format!("/api/v1/webhooks/{hook}/deliveries"), &op)
+        .await
+        .json();
+    let file_row = rows
+        .as_array()
+        .and_then(|r| {
+            r.iter()
+                .find(|d| d["event_name"] == "每日简报（Word 文件）")
+        })
+        .cloned()
+        .expect("the file's delivery");
+    assert_eq!(file_row["status"], "pending", "{file_row}");
+    assert!(
+        file_row["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("上传文件") && e.contains("503")),
+        "{file_row}"
+    );
+    // After its back-off, and a minute after the failed upload, it is uploaded again and sent.
+    t.app
+        .clock
+        .set(Some(eight + Duration::hours(3) + Duration::seconds(31)));
+    let tick = two.tick().await.expect("tick");
+    assert_eq!((tick.attempted, tick.delivered), (0, 0), "{tick:?}");
+    t.app
+        .clock
+        .set(Some(eight + Duration::hours(3) + Duration::seconds(61)));
+    let tick = two.tick().await.expect("tick");
+    assert_eq!((tick.attempted, tick.delivered), (1, 1), "{tick:?}");
+    t.app
+        .clock
+        .set(Some(eight + Duration::hours(3) + Duration::minutes(5)));
+    let tick = two.tick().await.expect("tick");
+    assert_eq!((tick.events, tick.attempted), (0, 0), "{tick:?}");
     assert_eq!(briefings().await, places);
     let got = got.lock().expect("lock").clone();
-    assert_eq!(got.len(), 1, "{got:?}");
+    let sends: Vec<&Got> = got
+        .iter()
+        .filter(|g| g.path == "/cgi-bin/webhook/send")
+        .collect();
+    let uploads: Vec<(usize, &Got)> = got
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.path == "/cgi-bin/webhook/upload_media")
+        .collect();
+    assert_eq!(
+        (sends.len(), uploads.len(), got.len()),
+        (2, 2, 4),
+        "{got:?}"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM channel_events WHERE kind = 'briefing_file'")
+            .await,
+        1
+    );
     // Its headline is the briefing's own, with the link.
     let leader = t.token("golmud_leader").await;
     let b = t
@@ -381,7 +478,7 @@ async fn the_briefing_is_pushed_at_its_hour_once(engine: Engine) {
     let headline = b["sections"][0]["paragraphs"][0]
         .as_str()
         .expect("headline");
-    let v: Value = serde_json::from_str(&got[0].body).expect("json");
+    let v: Value = serde_json::from_str(&sends[0].body).expect("json");
     let text = v["markdown"]["content"].as_str().expect("markdown");
     assert!(
         text.contains("每日简报")
@@ -389,14 +486,185 @@ async fn the_briefing_is_pushed_at_its_hour_once(engine: Engine) {
             && text.contains("/briefing?as_of=2020-03-19&place=632801"),
         "{text}"
     );
+    // The upload: the robot's key and type=file, one part `media` with the file's name and
+    // length, a Word document that opens and says what the briefing's download says.
+    let (at, up) = uploads[1];
+    assert_eq!(query_param(&up.query, "key"), key);
+    assert_eq!(query_param(&up.query, "type"), "file");
+    let content_type = up.headers["content-type"].to_str().expect("type");
+    assert!(content_type.starts_with("multipart/form-data; boundary="));
+    let (head, docx) = media_part(content_type, &up.raw);
+    assert!(
+        head.contains("name=\"media\"")
+            && head.contains(&format!(
+                "filename=\"{}简报2020-03-19.docx\"",
+                b["place_name"].as_str().expect("name")
+            ))
+            && head.contains(&format!("filelength={}", docx.len())),
+        "{head}"
+    );
+    let (status, download) = t
+        .download(
+            &leader,
+            "/api/v1/briefing.docx?as_of=2020-03-19&place=632801",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(document_xml(&docx), document_xml(&download));
+    // Then the file message names what the upload answered.
+    let v: Value = serde_json::from_str(&sends[1].body).expect("json");
+    assert_eq!(v["msgtype"], "file");
+    assert_eq!(v["file"]["media_id"], format!("media-{}", at + 1));
+    assert_eq!(query_param(&sends[1].query, "key"), key);
+    // Never more than the channel's two requests in any minute.
+    let times = sent_at(&t, hook).await;
+    assert_eq!(times.len(), 4, "{times:?}");
+    for (i, a) in times.iter().enumerate() {
+        let within = times[i..]
+            .iter()
+            .filter(|b| **b - *a < Duration::seconds(60))
+            .count();
+        assert!(within <= 2, "{times:?}");
+    }
+    // The deliveries page shows the file's delivery and its state.
+    let mut br = crate::common::Browser::new(&t);
+    br.login("golmud_operator").await;
+    let page = br.get(&format!("/whistle/webhooks/{hook}")).await;
+    assert!(
+        page.text.contains("每日简报（Word 文件）") && page.text.contains("已送达"),
+        "{}",
+        page.text
+    );
     let mut br = crate::common::Browser::new(&t);
     br.login("golmud_leader").await;
     let page = br.get("/briefing?as_of=2020-03-19&place=632801").await;
     assert_eq!(page.status, StatusCode::OK);
 }
 
+/// When the requests to a channel were made (the application's clock), in order.
+async fn sent_at(t: &TestApp, hook: i64) -> Vec<DateTime<Utc>> {
+    match &t.db.db {
+        dualtrack_store::Db::Sqlite(p) => sqlx::query_scalar(
+            "SELECT sent_at FROM channel_sends WHERE webhook_id = $1 ORDER BY sent_at",
+        )
+        .bind(hook)
+        .fetch_all(p)
+        .await
+        .expect("sends"),
+        dualtrack_store::Db::Postgres(p) => sqlx::query_scalar(
+            "SELECT sent_at FROM channel_sends WHERE webhook_id = $1 ORDER BY sent_at",
+        )
+        .bind(hook)
+        .fetch_all(p)
+        .await
+        .expect("sends"),
+    }
+}
+
+/// A round after which nothing happened reads nothing; what happens is found once, even
+/// after the scheduler was down for days across a day boundary.
+async fn a_round_reads_only_what_is_new(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let start = noon() - Duration::hours(3);
+    t.app.clock.set(Some(start));
+    let (base, got) = robot(0).await;
+    channel(
+        &t,
+        json!({"name": "格尔木指挥部", "jurisdiction_code": "632801", "kind": "generic",
+               "url": format!("{base}/hook"), "secret": "golmud-command-robot-secret",
+               "events": "handover_overdue,fever", "per_minute": 600}),
+    )
+    .await;
+    let scheduler = Scheduler::new(t.app.clone(), "one", std::time::Duration::from_secs(30));
+    scheduler.tick().await.expect("tick");
+    let at = |m: i64| start + Duration::minutes(m);
+    t.app.clock.set(Some(at(1)));
+    let tick = scheduler.tick().await.expect("tick");
+    assert_eq!((tick.events, tick.examined), (0, 0), "{tick:?}");
+    // A fever, handed over to the grid at once (due two hours on); then the scheduler is down
+    // for three days.
+    let (p, _) = passage(&t, 38.4, "observation").await;
+    let handover = p["travellers"][0]["handover_id"]
+        .as_i64()
+        .expect("handover");
+    let passage_id = p["id"].as_i64().expect("passage");
+    t.app.clock.set(Some(at(2) + Duration::days(3)));
+    let tick = scheduler.tick().await.expect("tick");
+    assert!(tick.examined > 0 && tick.events >= 2, "{tick:?}");
+    for key in [
+        format!("handover_overdue:{handover}"),
+        format!("fever:{passage_id}"),
+    ] {
+        let n = t
+            .count(&format!(
+                "SELECT COUNT(*) FROM channel_events WHERE event_key = '{key}'"
+            ))
+            .await;
+        assert_eq!(n, 1, "{key}");
+    }
+    // Nothing new: the next rounds read nothing and send nothing.
+    let sent = got.lock().expect("lock").len();
+    for m in [3, 4] {
+        t.app.clock.set(Some(at(m) + Duration::days(3)));
+        let tick = scheduler.tick().await.expect("tick");
+        assert_eq!(
+            (tick.events, tick.examined, tick.attempted),
+            (0, 0, 0),
+            "{tick:?}"
+        );
+    }
+    let got = got.lock().expect("lock").clone();
+    assert_eq!(got.len(), sent);
+    let all = items(&got);
+    for (kind, path) in [
+        ("handover_overdue", format!("/handovers/{handover}")),
+        ("fever", "/checkpoints/".to_string()),
+    ] {
+        let n = all
+            .iter()
+            .filter(|i| {
+                i["event"] == kind && i["path"].as_str().is_some_and(|p| p.starts_with(&path))
+            })
+            .count();
+        assert_eq!(n, 1, "{kind}: {all:?}");
+    }
+    // The hand-overs come due are looked up on their index, not by reading the table.
+    let sql = dualtrack_store::whistle::COME_DUE_SQL;
+    match &t.db.db {
+        dualtrack_store::Db::Sqlite(p) => {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .bind(start)
+                    .bind(at(1))
+                    .fetch_all(p)
+                    .await
+                    .expect("plan");
+            let steps: Vec<&str> = plan.iter().map(|r| r.3.as_str()).collect();
+            assert!(
+                steps.iter().any(|s| s.contains("handovers_pending_due"))
+                    && !steps.iter().any(|s| s.starts_with("SCAN")),
+                "{steps:?}"
+            );
+        }
+        dualtrack_store::Db::Postgres(p) => {
+            let defs: Vec<String> = sqlx::query_scalar(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'handovers_pending_due'",
+            )
+            .fetch_all(p)
+            .await
+            .expect("indexes");
+            assert!(
+                defs.iter()
+                    .any(|d| d.contains("(due_at)") && d.contains("pending")),
+                "{defs:?}"
+            );
+        }
+    }
+}
+
 on_both_engines!(
     the_briefing_is_pushed_at_its_hour_once,
+    a_round_reads_only_what_is_new,
     each_event_reaches_its_channel_once,
     a_robot_over_https_with_the_configured_ca
 );

@@ -47,6 +47,7 @@ async fn channel_page(
             status_name: match d.status.as_str() {
                 "delivered" => "已送达",
                 "failed" => "已放弃",
+                _ if d.attempts > 0 => "待重试",
                 _ => "待发送",
             },
             created: display(d.created_at),
