@@ -275,7 +275,10 @@ impl App {
     /// The hand-overs still pending that came due since the last pass, and those written
     /// since then already due (a hand-over recorded late, from a phone's outbox).
     async fn handovers_overdue(&self, now: DateTime<Utc>) -> ServiceResult<Found> {
-        let upto = store::last_id(&self.db, Followed::Handovers).await?;
+        let Some(upto) = store::last_id(&self.db, Followed::Handovers).await? else {
+            // A writer of the table is still at it: looked for in the next round.
+            return Ok(Found::default());
+        };
         let (since, after) = match store::mark(&self.db, MARK_HANDOVERS).await? {
             Some(Mark {
                 at: Some(at),
@@ -376,7 +379,10 @@ impl App {
     /// The passages with fevers written since the last pass (the first pass: of the last
     /// two days), whatever time their phones gave them.
     async fn fevers_registered(&self, now: DateTime<Utc>) -> ServiceResult<Found> {
-        let upto = store::last_id(&self.db, Followed::Passages).await?;
+        let Some(upto) = store::last_id(&self.db, Followed::Passages).await? else {
+            // A writer of the table is still at it: looked for in the next round.
+            return Ok(Found::default());
+        };
         let (rows, after) = match store::mark(&self.db, MARK_FEVERS).await? {
             Some(m) if upto > m.last_id => (
                 store::fever_passages_after(&self.db, m.last_id, upto).await?,
@@ -426,7 +432,10 @@ impl App {
     /// then only the lines whose stock moved since the last pass.
     async fn stock_running_short(&self, now: DateTime<Utc>) -> ServiceResult<Found> {
         let day = reporting_day(now);
-        let upto = store::last_id(&self.db, Followed::StockMovements).await?;
+        let Some(upto) = store::last_id(&self.db, Followed::StockMovements).await? else {
+            // A writer of the table is still at it: looked for in the next round.
+            return Ok(Found::default());
+        };
         let lines = match store::mark(&self.db, MARK_STOCK).await? {
             Some(m) if m.day == Some(day) && upto <= m.last_id => return Ok(Found::default()),
             Some(m) if m.day == Some(day) => {

@@ -184,10 +184,46 @@ pub async fn set_mark(db: &Db, name: &str, m: &Mark) -> Result<()> {
     Ok(())
 }
 
-/// The highest id of a table the scheduler follows (0 when empty): one step down its key.
-pub async fn last_id(db: &Db, table: Followed) -> Result<i64> {
-    let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {}", table.name());
-    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(&sql).fetch_one(p).await?))
+/// How long the scheduler waits for the transactions writing a followed table on
+/// PostgreSQL before it leaves that search to its next round.
+const SETTLE_WAIT_MS: u32 = 50;
+
+/// The highest id of a table the scheduler follows (0 when empty) below which no row can
+/// still appear, or `None` when that cannot be known now (the search waits for the next
+/// round). On SQLite the one writer gives ids in the order it commits, so the highest id
+/// is. On PostgreSQL a transaction that took a lower id may still be writing when a later
+/// one has committed, and a mark set past it would skip its row for good: a SHARE lock on
+/// the table waits for the transactions writing it (every one that took an id holds the
+/// table's ROW EXCLUSIVE lock until it ends), for [`SETTLE_WAIT_MS`] at most, and the
+/// highest id is read under it; new writers wait for that moment only.
+pub async fn last_id(db: &Db, table: Followed) -> Result<Option<i64>> {
+    let max = format!("SELECT COALESCE(MAX(id), 0) FROM {}", table.name());
+    match db {
+        Db::Sqlite(p) => Ok(Some(sqlx::query_scalar::<_, i64>(&max).fetch_one(p).await?)),
+        Db::Postgres(p) => {
+            let mut tx = p.begin().await?;
+            sqlx::query(&format!("SET LOCAL lock_timeout = '{SETTLE_WAIT_MS}ms'"))
+                .execute(&mut *tx)
+                .await?;
+            let locked = sqlx::query(&format!("LOCK TABLE {} IN SHARE MODE", table.name()))
+                .execute(&mut *tx)
+                .await;
+            match locked {
+                Ok(_) => {}
+                // lock_not_available: a writer is still at it.
+                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55P03") => {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let id = sqlx::query_scalar::<_, i64>(&max)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Some(id))
+        }
+    }
 }
 
 /// The tables whose new rows the scheduler follows by id.

@@ -51,6 +51,7 @@ mod places;
 mod prevention;
 mod projects;
 mod reach;
+mod reach_marks;
 mod replica;
 mod report_plausibility;
 mod resumption;

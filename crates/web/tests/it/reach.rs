@@ -15,7 +15,7 @@ use dualtrack_testkit::{on_both_engines, Engine};
 use serde_json::{json, Value};
 
 /// 2020-03-20 13:00 China Standard Time: past the 12:00 deadline of the 03-19 reports.
-fn noon() -> DateTime<Utc> {
+pub(crate) fn noon() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2020, 3, 20, 5, 0, 0)
         .single()
         .expect("time")
