@@ -27,6 +27,11 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "UPDATE STOCK_DAYS SET CUM_OUT",
         "PostgreSQL's SUM of BIGINT is NUMERIC, cast back to BIGINT; SQLite's is an integer",
     ),
+    (
+        "0062_last_plain_personal_data.sql",
+        "UPDATE MONITORING_ALERTS",
+        "where a text starts in another: SQLite's instr is PostgreSQL's strpos",
+    ),
 ];
 
 /// Functions are PostgreSQL's way to give a trigger its body (SQLite writes the body in

@@ -34,7 +34,8 @@ UPDATE tickets SET
                           ELSE '健康监测' END
                       || '对象（第 ' || c.id || ' 号）'
                       || CASE WHEN f.abnormal THEN '随访发现异常，需转运/就医' ELSE '随访情况需跟进' END
-                      || chr(10) || '请卫健部门处置；对象情况见 /monitoring/cases/' || c.id
+                      || '
+' || '请卫健部门处置；对象情况见 /monitoring/cases/' || c.id
                       || '（辖区内有隔离监测查看权限者可打开）'
                    FROM monitoring_followups f JOIN monitoring_cases c ON c.id = f.case_id
                    WHERE f.id = tickets.source_id)
