@@ -21,12 +21,18 @@ fn figure(out: &str, head: &str, after: &str) -> Option<f64> {
     n.parse().ok()
 }
 
-#[test]
-fn bench_passages_on_postgres_prints_app_engine_and_ratio_and_drops_its_database() {
-    let url = pg_url();
+/// What `dualtrack --db url bench passages` printed with a tiny load, once it succeeded.
+fn bench_passages(url: &str, requests: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
-        .args(["--db", &url, "bench", "passages"])
-        .args(["--prefilled", "300", "--requests", "40", "--clients", "2"])
+        .args(["--db", url, "bench", "passages"])
+        .args([
+            "--prefilled",
+            "300",
+            "--requests",
+            requests,
+            "--clients",
+            "2",
+        ])
         .env_remove("DUALTRACK_DB")
         .output()
         .expect("binary runs");
@@ -36,6 +42,13 @@ fn bench_passages_on_postgres_prints_app_engine_and_ratio_and_drops_its_database
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    text
+}
+
+#[test]
+fn bench_passages_on_postgres_prints_app_engine_and_ratio_and_drops_its_database() {
+    let url = pg_url();
+    let text = bench_passages(&url, "40");
     let app = figure(&text, "应用：", "s，").expect("the app's rate is printed");
     let engine = figure(&text, "引擎：", "s，").expect("the engine's rate is printed");
     let ratio = figure(&text, "应用/引擎（PostgreSQL）", "：").expect("the ratio is printed");
@@ -63,18 +76,7 @@ fn bench_passages_on_postgres_prints_app_engine_and_ratio_and_drops_its_database
 fn bench_passages_on_sqlite_prints_the_engine_through_one_connection() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("unused.db").display());
-    let out = Command::new(env!("CARGO_BIN_EXE_dualtrack"))
-        .args(["--db", &url, "bench", "passages"])
-        .args(["--prefilled", "300", "--requests", "30", "--clients", "2"])
-        .env_remove("DUALTRACK_DB")
-        .output()
-        .expect("binary runs");
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = bench_passages(&url, "30");
     assert!(
         figure(&text, "应用：", "s，").is_some_and(|r| r > 0.0),
         "{text}"

@@ -492,6 +492,10 @@ async fn a_test_message_from_the_settings(engine: Engine) {
     let page = b.get(&format!("/whistle/webhooks/{hook}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("发送测试消息") && page.text.contains("飞书"));
+    assert!(
+        page.text.contains("格尔木市（<code>632801</code>）"),
+        "the place is named, not only coded"
+    );
     let r = b
         .post(&format!("/whistle/webhooks/{hook}/test"), &[], true)
         .await;

@@ -26,6 +26,8 @@ struct Row {
 struct ChannelPage {
     nav: Nav,
     hook: WebhookView,
+    /// The name of the place the channel serves (its code when it has none).
+    place: String,
     rows: Vec<Row>,
     error: Option<String>,
 }
@@ -38,6 +40,11 @@ async fn channel_page(
     error: Option<String>,
 ) -> Result<ChannelPage, PageError> {
     let hook = st.app.webhook(actor, id).await?;
+    let place = st
+        .app
+        .name_of(&hook.jurisdiction_code)
+        .await?
+        .unwrap_or_else(|| hook.jurisdiction_code.clone());
     let rows = st
         .app
         .webhook_deliveries(actor, id)
@@ -59,6 +66,7 @@ async fn channel_page(
     Ok(ChannelPage {
         nav: Nav::of(st, actor).await.with_notice(notice),
         hook,
+        place,
         rows,
         error,
     })
