@@ -313,6 +313,32 @@ impl NewPassage {
     }
 }
 
+/// Binds a passage's values (`NewPassage`, written at `at`) in the order of
+/// [`PASSAGE_INSERT`]'s columns, on either engine's statement.
+macro_rules! bind_passage {
+    ($b:expr, $r:expr, $at:expr) => {
+        $b.push_bind($r.checkpoint_id)
+            .push_bind($r.jurisdiction_code.as_str())
+            .push_bind($r.passed_at)
+            .push_bind($r.pass_date)
+            .push_bind($r.plate.as_deref())
+            .push_bind($r.vehicle_class.as_deref())
+            .push_bind($r.origin_code.as_deref())
+            .push_bind($r.origin_text.as_str())
+            .push_bind($r.travel_history.as_str())
+            .push_bind($r.reason.as_str())
+            .push_bind($r.travellers.len() as i32)
+            .push_bind($r.fevers())
+            .push_bind($r.count("through"))
+            .push_bind($r.count("turned_back"))
+            .push_bind($r.count("observation"))
+            .push_bind($r.count("quarantine"))
+            .push_bind($r.idempotency_key.as_deref())
+            .push_bind($r.recorded_by.as_str())
+            .push_bind($at)
+    };
+}
+
 pub async fn insert_passage(tx: &mut Tx, r: &NewPassage, at: DateTime<Utc>) -> Result<Written> {
     let id = match tx {
         // The checkpoint's day row is added to by the statement that writes the passage: one
@@ -324,25 +350,7 @@ pub async fn insert_passage(tx: &mut Tx, r: &NewPassage, at: DateTime<Utc>) -> R
             qb.push(PASSAGE_INSERT);
             qb.push(" VALUES (");
             let mut b = qb.separated(", ");
-            b.push_bind(r.checkpoint_id)
-                .push_bind(r.jurisdiction_code.as_str())
-                .push_bind(r.passed_at)
-                .push_bind(r.pass_date)
-                .push_bind(r.plate.as_deref())
-                .push_bind(r.vehicle_class.as_deref())
-                .push_bind(r.origin_code.as_deref())
-                .push_bind(r.origin_text.as_str())
-                .push_bind(r.travel_history.as_str())
-                .push_bind(r.reason.as_str())
-                .push_bind(r.travellers.len() as i32)
-                .push_bind(r.fevers())
-                .push_bind(r.count("through"))
-                .push_bind(r.count("turned_back"))
-                .push_bind(r.count("observation"))
-                .push_bind(r.count("quarantine"))
-                .push_bind(r.idempotency_key.as_deref())
-                .push_bind(r.recorded_by.as_str())
-                .push_bind(at);
+            bind_passage!(b, r, at);
             qb.push(") RETURNING id");
             qb.build_query_scalar::<i64>().fetch_one(&mut **x).await?
         }
@@ -387,7 +395,8 @@ pub async fn insert_passage(tx: &mut Tx, r: &NewPassage, at: DateTime<Utc>) -> R
     Ok(Written { id, handovers })
 }
 
-/// The head of the statement that writes passages, up to its values.
+/// The head of the statement that writes passages, up to its values (bound by
+/// `bind_passage!`, in this order).
 const PASSAGE_INSERT: &str =
     "INSERT INTO passages (checkpoint_id, jurisdiction_code, passed_at, pass_date, plate, vehicle_class, origin_code, \
      origin_text, travel_history, reason, persons, fevers, let_through, turned_back, observed, quarantined, \
@@ -400,14 +409,7 @@ async fn write_passages(tx: &mut Tx, rows: &[NewPassage], at: DateTime<Utc>) -> 
         let mut qb = sqlx::QueryBuilder::new(PASSAGE_INSERT);
         qb.push(" ");
         qb.push_values(rows, |mut b, r| {
-            b.push_bind(r.checkpoint_id).push_bind(r.jurisdiction_code.as_str()).push_bind(r.passed_at)
-                .push_bind(r.pass_date).push_bind(r.plate.as_deref()).push_bind(r.vehicle_class.as_deref())
-                .push_bind(r.origin_code.as_deref()).push_bind(r.origin_text.as_str())
-                .push_bind(r.travel_history.as_str()).push_bind(r.reason.as_str())
-                .push_bind(r.travellers.len() as i32).push_bind(r.fevers()).push_bind(r.count("through"))
-                .push_bind(r.count("turned_back")).push_bind(r.count("observation"))
-                .push_bind(r.count("quarantine")).push_bind(r.idempotency_key.as_deref())
-                .push_bind(r.recorded_by.as_str()).push_bind(at);
+            bind_passage!(b, r, at);
         });
         qb.push(" RETURNING id");
         qb.build_query_scalar::<i64>().fetch_all(&mut *x).await?
