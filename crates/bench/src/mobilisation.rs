@@ -183,7 +183,12 @@ pub async fn time_on_duty(db: &Db, places: &[Code]) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyhow::Result<()> {
+pub async fn run(
+    people: usize,
+    deployments: usize,
+    import_rows: usize,
+    exports: usize,
+) -> anyhow::Result<()> {
     let (_dir, db, app) = crate::fresh_sqlite("bench.db").await?;
     let cli = Actor::cli();
     app.import_region(&cli, Some("6328"), &|_, _| {}).await?;
@@ -259,7 +264,7 @@ pub async fn run(people: usize, deployments: usize, import_rows: usize) -> anyho
         import_rows as f64 / secs,
         out.created
     );
-    time_export(&app, &cli).await?;
+    time_export(&app, &cli, exports.max(1)).await?;
     db.close().await;
     Ok(())
 }
@@ -276,9 +281,10 @@ fn rss_bytes() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// An export of every person of the prefecture, masked, as the Excel file a request gets:
-/// its time, its size, and the memory of the process before and at its peak meanwhile.
-async fn time_export(app: &dualtrack_service::App, cli: &Actor) -> anyhow::Result<()> {
+/// `n` exports at once of every person of the prefecture, masked, as the Excel file a request
+/// gets: their time, their size, and the memory of the process before and at its peak
+/// meanwhile.
+async fn time_export(app: &dualtrack_service::App, cli: &Actor, n: usize) -> anyhow::Result<()> {
     let before = rss_bytes();
     let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(before));
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -292,19 +298,29 @@ async fn time_export(app: &dualtrack_service::App, cli: &Actor) -> anyhow::Resul
         })
     };
     let t = Instant::now();
-    let file = app
-        .export_people(cli, &PeopleQuery::default(), false)
-        .await?;
+    let mut running = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (app, cli) = (app.clone(), cli.clone());
+        running.spawn(async move {
+            app.export_people(&cli, &PeopleQuery::default(), false)
+                .await
+        });
+    }
+    let (mut rows, mut bytes) = (0, 0);
+    while let Some(file) = running.join_next().await {
+        let file = file??;
+        rows = file.rows();
+        bytes = file.len();
+    }
     let secs = t.elapsed().as_secs_f64();
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     sampler.await?;
     let peak = peak.load(std::sync::atomic::Ordering::Relaxed);
     println!(
-        "  Excel 导出全部人员 {} 行（{:.1} MB，每批 {} 行）：{secs:.1} s，{:.0} 行/秒；进程内存 {:.0} MB → 峰值 {:.0} MB",
-        file.rows(),
-        file.len() as f64 / 1e6,
+        "  Excel 导出全部人员 {rows} 行（{:.1} MB，每批 {} 行），{n} 个同时：{secs:.1} s，{:.0} 行/秒；进程内存 {:.0} MB → 峰值 {:.0} MB",
+        bytes as f64 / 1e6,
         app.export_batch,
-        file.rows() as f64 / secs,
+        (rows * n as u64) as f64 / secs,
         before as f64 / 1e6,
         peak as f64 / 1e6
     );

@@ -64,6 +64,8 @@ fn sealed_fields() -> String {
             "contact_phone" => "联系电话",
             "place" => "隔离地点",
             "reason" => "来源与原因",
+            "release_reason" => "提前解除理由",
+            "resume_finding" => "发热门诊结论",
             other => other,
         }
         .to_string()

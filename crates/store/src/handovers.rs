@@ -303,6 +303,16 @@ pub struct OutboundRow {
     pub destination_text: String,
 }
 
+/// The outbound travellers of the checkpoints within a scope (`$1`, `$2`): whose destination
+/// lies outside the region and who went on (not turned back).
+const OUTBOUND_SELECT: &str =
+    "SELECT t.id AS traveller_id, p.id AS passage_id, c.name AS checkpoint_name, p.jurisdiction_code, p.passed_at, \
+     p.pass_date, p.plate, p.origin_text, p.reason, t.name, t.id_number, t.phone, t.temperature, t.fever, t.outcome, \
+     t.destination_text \
+     FROM passages p JOIN passage_travellers t ON t.passage_id = p.id JOIN checkpoints c ON c.id = p.checkpoint_id \
+     WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 \
+     AND t.destination_code IS NULL AND t.outcome <> 'turned_back'";
+
 /// Travellers registered at the checkpoints of a scope over a range of days whose
 /// destination lies outside the region and who went on (not turned back), in time order.
 pub async fn outbound(
@@ -315,17 +325,39 @@ pub async fn outbound(
 ) -> Result<Vec<OutboundRow>> {
     let (lo, hi) = scope.range();
     let sql = format!(
-        "SELECT t.id AS traveller_id, p.id AS passage_id, c.name AS checkpoint_name, p.jurisdiction_code, p.passed_at, \
-         p.pass_date, p.plate, p.origin_text, p.reason, t.name, t.id_number, t.phone, t.temperature, t.fever, t.outcome, \
-         t.destination_text \
-         FROM passages p JOIN passage_travellers t ON t.passage_id = p.id JOIN checkpoints c ON c.id = p.checkpoint_id \
-         WHERE p.jurisdiction_code >= $1 AND p.jurisdiction_code < $2 AND p.pass_date >= $3 AND p.pass_date <= $4 \
-         AND t.destination_code IS NULL AND t.outcome <> 'turned_back' AND {} \
+        "{OUTBOUND_SELECT} AND p.pass_date >= $3 AND p.pass_date <= $4 AND {} \
          ORDER BY p.passed_at, t.id LIMIT $5",
         at_staff_checkpoints("p.checkpoint_id", 6)
     );
     Ok(on_db!(db, p => sqlx::query_as::<_, OutboundRow>(&sql)
         .bind(&lo).bind(&hi).bind(from).bind(to).bind(limit).bind(staff.unwrap_or(-1)).fetch_all(p).await?))
+}
+
+/// One day's outbound travellers (as [`outbound`]) after `after`, the time and traveller of
+/// the last one read, in time order, at most `limit`: a batch of an export, which reads day
+/// by day so that each batch sorts one day's rows only.
+pub async fn outbound_of_day(
+    db: &Db,
+    scope: &Scope,
+    staff: Option<i64>,
+    day: NaiveDate,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> Result<Vec<OutboundRow>> {
+    let (lo, hi) = scope.range();
+    let (at, id) = match after {
+        Some((at, id)) => (Some(at), id),
+        None => (None, 0),
+    };
+    let sql = format!(
+        "{OUTBOUND_SELECT} AND p.pass_date = $3 AND {} \
+         AND ($5 IS NULL OR p.passed_at > $5 OR (p.passed_at = $5 AND t.id > $6)) \
+         ORDER BY p.passed_at, t.id LIMIT $7",
+        at_staff_checkpoints("p.checkpoint_id", 4)
+    );
+    Ok(on_db!(db, p => sqlx::query_as::<_, OutboundRow>(&sql)
+        .bind(&lo).bind(&hi).bind(day).bind(staff.unwrap_or(-1)).bind(at).bind(id).bind(limit)
+        .fetch_all(p).await?))
 }
 
 // ---- retention ----
@@ -392,7 +424,7 @@ pub async fn erase_cases(
     limit: i64,
 ) -> Result<u64> {
     Ok(on_tx!(tx, x => sqlx::query(
-        "UPDATE monitoring_cases SET name = $1, id_number = '', phone = NULL, place = '', reason = '', erased_on = $2 \
+        "UPDATE monitoring_cases SET name = $1, id_number = '', phone = NULL, place = '', reason = '', release_reason = NULL, resume_finding = NULL, erased_on = $2 \
          WHERE id IN (SELECT id FROM monitoring_cases \
            WHERE status = 'released' AND released_on <= $3 AND erased_on IS NULL \
            ORDER BY released_on, id LIMIT $4)")

@@ -26,6 +26,7 @@ row_and_new! {
         pub released_on: Option<NaiveDate>,
         pub released_by: Option<String>,
         pub release_reason: Option<String>,
+        pub resume_finding: Option<String>,
     }
     #[derive(Debug, Clone)]
     pub struct NewCase {
@@ -55,8 +56,8 @@ row_and_new! {
 
 const CASE_SELECT: &str = "SELECT id, kind, name, id_number, phone, screened_person_id, traveller_id, \
      jurisdiction_code, place, reason, last_exposure, start_date, planned_end, status, last_followup_at, \
-     next_due_at, referral_clinic, referred_at, released_on, released_by, release_reason, created_by \
-     FROM monitoring_cases";
+     next_due_at, referral_clinic, referred_at, released_on, released_by, release_reason, resume_finding, \
+     created_by FROM monitoring_cases";
 
 /// The county and township codes a place counts under in the rollup.
 fn rollup_places(code: &str) -> Vec<(i32, &str)> {
@@ -280,10 +281,17 @@ pub async fn insert_followup(
 
 /// Puts a referred case back under monitoring (the fever clinic ruled the person out), its
 /// next follow-up due at `next_due_at`; false when it was not referred.
-pub async fn resume(tx: &mut Tx, id: i64, next_due_at: DateTime<Utc>) -> Result<bool> {
+/// Puts a referred case back under monitoring with the clinic's finding (sealed by the caller).
+pub async fn resume(
+    tx: &mut Tx,
+    id: i64,
+    next_due_at: DateTime<Utc>,
+    finding: &str,
+) -> Result<bool> {
     Ok(on_tx!(tx, x => sqlx::query(
-        "UPDATE monitoring_cases SET status = 'active', next_due_at = $2 WHERE id = $1 AND status = 'referred'")
-        .bind(id).bind(next_due_at).execute(&mut *x).await?.rows_affected())
+        "UPDATE monitoring_cases SET status = 'active', next_due_at = $2, resume_finding = $3 \
+         WHERE id = $1 AND status = 'referred'")
+        .bind(id).bind(next_due_at).bind(finding).execute(&mut *x).await?.rows_affected())
         == 1)
 }
 

@@ -1,7 +1,7 @@
 //! Rows whose personal fields the service seals (SM4, see the service's `crypto`): finding
 //! the rows not under the newest key, writing them back sealed, counting rows per key.
 //!
-//! Each table names up to five sealed text columns and, when one of them is an ID number,
+//! Each table names up to seven sealed text columns and, when one of them is an ID number,
 //! that column, whose blind index sits in `id_bidx`; every table has `enc_key`, indexed, so
 //! that finding no row to seal reads the index only.
 
@@ -38,7 +38,7 @@ pub struct Sealed {
     pub table: &'static str,
     /// What its rows are, in words (for the audit log and the key status).
     pub zh: &'static str,
-    /// The sealed columns (one to five), the ID number among them.
+    /// The sealed columns (one to seven), the ID number among them.
     pub columns: &'static [&'static str],
     /// The ID number column, if any (its blind index is `id_bidx`).
     pub id_number: Option<&'static str>,
@@ -52,12 +52,21 @@ pub const TRAVELLERS: Sealed = Sealed {
     id_number: Some("id_number"),
 };
 /// People under monitoring: name, ID number, phone, the place of quarantine (an address, or
-/// the name of a central quarantine site: where the person is) and the reason (where they
-/// came from: their travel and contacts).
+/// the name of a central quarantine site: where the person is), the reason (where they came
+/// from: their travel and contacts), the release reason (on an early release, the doctor's
+/// decision) and the fever clinic's finding when a referred case was put back.
 pub const CASES: Sealed = Sealed {
     table: "monitoring_cases",
     zh: "隔离监测对象",
-    columns: &["name", "id_number", "phone", "place", "reason"],
+    columns: &[
+        "name",
+        "id_number",
+        "phone",
+        "place",
+        "reason",
+        "release_reason",
+        "resume_finding",
+    ],
     id_number: Some("id_number"),
 };
 /// People in mobilisation: ID number and phone (names stay plain: the list is searched and
@@ -118,7 +127,7 @@ pub struct StoredRow {
 }
 
 /// The most sealed columns a table has.
-const MAX_COLUMNS: usize = 5;
+const MAX_COLUMNS: usize = 7;
 
 fn column_list(t: &Sealed) -> String {
     (0..MAX_COLUMNS)
@@ -201,15 +210,17 @@ pub async fn not_under(
         Option<String>,
         Option<String>,
         Option<String>,
+        Option<String>,
+        Option<String>,
     );
     let rows: Vec<Raw> =
         on_db!(db, p => sqlx::query_as(&sql).bind(after).bind(limit).bind(key).fetch_all(p).await?);
     Ok(rows
         .into_iter()
-        .map(|(id, enc_key, a, b, c, d, e)| StoredRow {
+        .map(|(id, enc_key, a, b, c, d, e, f, g)| StoredRow {
             id,
             enc_key,
-            values: [a, b, c, d, e].into_iter().take(t.columns.len()).collect(),
+            values: [a, b, c, d, e, f, g].into_iter().take(t.columns.len()).collect(),
         })
         .collect())
 }

@@ -58,6 +58,9 @@ pub enum BenchCommand {
         deployments: usize,
         #[arg(long, default_value_t = 100_000)]
         import_rows: usize,
+        /// 同时进行的全部人员 Excel 导出个数（量其间的进程内存峰值）
+        #[arg(long, default_value_t = 1)]
+        exports: usize,
     },
     /// 个人信息加密的代价：同一库上不加密与 SM4 加密各登记一批通行、各读人员列表，打印速率、p95 与比值
     Crypto {
@@ -179,7 +182,8 @@ pub async fn run(c: BenchCommand) -> anyhow::Result<()> {
             people,
             deployments,
             import_rows,
-        } => bench::mobilisation::run(people, deployments, import_rows).await?,
+            exports,
+        } => bench::mobilisation::run(people, deployments, import_rows, exports).await?,
         BenchCommand::Crypto {
             people,
             requests,

@@ -29,7 +29,7 @@ personal! {
     TravellerRow => [name, id_number] [phone];
     HandoverRow => [name, id_number] [phone];
     OutboundRow => [name, id_number] [phone];
-    CaseRow => [name, id_number, place, reason] [phone];
+    CaseRow => [name, id_number, place, reason] [phone, release_reason, resume_finding];
     PersonRow => [id_number] [phone];
 }
 

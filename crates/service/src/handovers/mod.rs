@@ -17,7 +17,6 @@
 
 use crate::actor::commit_audited;
 use crate::checkpoints::restricted_to;
-use crate::export_resumption::sheet;
 use crate::input::optional_text;
 use crate::input::parse_date;
 use crate::monitoring::{CaseInput, ResponsibleInput};
@@ -246,7 +245,7 @@ pub struct ErasureReport {
     pub batches: u32,
 }
 
-/// At most this many rows in one outbound list or export.
+/// At most this many rows in one outbound list (the export has no bound).
 const OUTBOUND_MAX: i64 = 50_000;
 /// At most this many days in one outbound list or export.
 const OUTBOUND_DAYS: i64 = 62;

@@ -123,6 +123,8 @@ pub struct CaseView {
     pub released_on: Option<NaiveDate>,
     pub released_by: Option<String>,
     pub release_reason: Option<String>,
+    /// 发热门诊结论（转诊后排除、恢复监测时填写）
+    pub resume_finding: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -325,6 +327,7 @@ fn case_view(c: CaseRow, now: DateTime<Utc>) -> ServiceResult<CaseView> {
         released_on: c.released_on,
         released_by: c.released_by,
         release_reason: c.release_reason,
+        resume_finding: c.resume_finding,
     })
 }
 

@@ -47,8 +47,11 @@ impl App {
         if c.status == CaseStatus::Released.as_str() {
             return Err(ServiceError::conflict("status", "该对象已经解除"));
         }
+        // The reason is sealed like the case's other values (a detail of the person's health),
+        // and the audit row says only that one was given.
+        let sealed = self.crypto.sealer().seal_opt(reason.as_deref());
         let mut tx = self.db.begin().await?;
-        if !store::release(&mut tx, &c, on, &actor.username, reason.as_deref()).await? {
+        if !store::release(&mut tx, &c, on, &actor.username, sealed.as_deref()).await? {
             return Err(ServiceError::conflict("status", "该对象已经解除"));
         }
         let audit = actor.audit(
@@ -58,8 +61,8 @@ impl App {
             id.to_string(),
             Some(c.jurisdiction_code.clone()),
             match &reason {
-                Some(r) if on < c.planned_end => {
-                    format!("{on} 提前解除（计划 {}）：{r}", c.planned_end)
+                Some(_) if on < c.planned_end => {
+                    format!("{on} 提前解除（计划 {}），已填写理由", c.planned_end)
                 }
                 _ => format!("{on} 解除"),
             },
@@ -73,7 +76,8 @@ impl App {
     }
 
     /// Puts a referred case back under monitoring when the fever clinic has ruled the person
-    /// out; the finding is required and audited, and the next follow-up falls due an interval
+    /// out; the finding is required and sealed with the case (its recording audited), and the
+    /// next follow-up falls due an interval
     /// from now.
     pub async fn resume_case(
         &self,
@@ -90,8 +94,12 @@ impl App {
         if c.status != CaseStatus::Referred.as_str() {
             return Err(not_referred());
         }
+        // Sealed like the case's other values (a detail of the person's health); the audit row
+        // says only that it was recorded.
+        let sealed = self.crypto.seal(&finding);
         let mut tx = self.db.begin().await?;
-        if !store::resume(&mut tx, id, next_due(now, self.followup_interval_hours)).await? {
+        let due = next_due(now, self.followup_interval_hours);
+        if !store::resume(&mut tx, id, due, &sealed).await? {
             return Err(not_referred());
         }
         let audit = actor.audit(
@@ -101,7 +109,7 @@ impl App {
             id.to_string(),
             Some(c.jurisdiction_code.clone()),
             format!(
-                "自{}返回，恢复监测：{finding}",
+                "自{}返回，恢复监测，已记录发热门诊结论",
                 c.referral_clinic.as_deref().unwrap_or("发热门诊")
             ),
         );

@@ -190,15 +190,23 @@ pub fn take_for_one_message(kind: ChannelKind, items: &[Item], base: &str) -> us
     n.max(1).min(items.len())
 }
 
-fn title_of(items: &[Item]) -> String {
-    match items {
+/// A message's title; it carries the channel's keyword where one is set (a 钉钉 or 飞书 robot
+/// may take only messages with it).
+fn title_of(hook: &WebhookRow, items: &[Item]) -> String {
+    let title = match items {
         [one] => format!("双线指挥平台：{}", one.event_name),
         many => format!("双线指挥平台：{} 条新通知", many.len()),
+    };
+    let keyword = hook.keyword.trim();
+    if keyword.is_empty() || title.contains(keyword) {
+        title
+    } else {
+        format!("【{keyword}】{title}")
     }
 }
 
-fn markdown_of(items: &[Item], base: &str) -> String {
-    let mut s = format!("**{}**\n", title_of(items));
+fn markdown_of(hook: &WebhookRow, items: &[Item], base: &str) -> String {
+    let mut s = format!("**{}**\n", title_of(hook, items));
     for it in items {
         s.push_str(&it.line(base));
         s.push('\n');
@@ -206,8 +214,8 @@ fn markdown_of(items: &[Item], base: &str) -> String {
     s
 }
 
-fn plain_of(items: &[Item], base: &str) -> String {
-    let mut s = title_of(items);
+fn plain_of(hook: &WebhookRow, items: &[Item], base: &str) -> String {
+    let mut s = title_of(hook, items);
     for it in items {
         s.push_str(&format!(
             "\n【{}】{}（{}）{}",
@@ -269,9 +277,9 @@ pub fn render(hook: &WebhookRow, items: &[Item], base: &str, wall_ms: i64) -> Ou
         ChannelKind::Wecom => {
             let url = wecom_url(hook, "send");
             let body = if mobiles.is_empty() && ids.is_empty() {
-                json!({"msgtype": "markdown", "markdown": {"content": markdown_of(items, base)}})
+                json!({"msgtype": "markdown", "markdown": {"content": markdown_of(hook, items, base)}})
             } else {
-                json!({"msgtype": "text", "text": {"content": plain_of(items, base),
+                json!({"msgtype": "text", "text": {"content": plain_of(hook, items, base),
                     "mentioned_list": ids, "mentioned_mobile_list": mobiles}})
             };
             json_out(url, body)
@@ -287,10 +295,10 @@ pub fn render(hook: &WebhookRow, items: &[Item], base: &str, wall_ms: i64) -> Ou
             let at = json!({"atMobiles": mobiles, "atUserIds": ids, "isAtAll": false});
             let body = match items {
                 [one] => json!({"msgtype": "actionCard", "actionCard": {
-                    "title": title_of(items), "text": markdown_of(items, base),
+                    "title": title_of(hook, items), "text": markdown_of(hook, items, base),
                     "singleTitle": one.link_label(), "singleURL": link(base, &one.path)}, "at": at}),
                 _ => json!({"msgtype": "markdown", "markdown": {
-                    "title": title_of(items), "text": markdown_of(items, base)}, "at": at}),
+                    "title": title_of(hook, items), "text": markdown_of(hook, items, base)}, "at": at}),
             };
             json_out(url, body)
         }
@@ -313,7 +321,7 @@ pub fn render(hook: &WebhookRow, items: &[Item], base: &str, wall_ms: i64) -> Ou
                 ));
             }
             let body = json!({"timestamp": ts.to_string(), "sign": feishu_sign(&hook.secret, ts),
-                "msg_type": "post", "content": {"post": {"zh_cn": {"title": title_of(items), "content": lines}}}});
+                "msg_type": "post", "content": {"post": {"zh_cn": {"title": title_of(hook, items), "content": lines}}}});
             json_out(hook.url.clone(), body)
         }
         ChannelKind::Sms => {

@@ -434,6 +434,9 @@ pub struct WebhookInput {
     /// 每分钟至多发送几条（企业微信、钉钉机器人至多 20；默认 20）
     #[serde(default)]
     pub per_minute: Option<i64>,
+    /// 钉钉、飞书机器人安全设置中的自定义关键词（至多 20 个字）：每条消息都带上它
+    #[serde(default)]
+    pub keyword: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -454,6 +457,8 @@ pub struct WebhookView {
     /// 提醒谁（手机号已脱敏）
     pub mentions: String,
     pub per_minute: i32,
+    /// 钉钉、飞书机器人的自定义关键词（空为未设）
+    pub keyword: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

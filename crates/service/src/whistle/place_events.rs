@@ -95,7 +95,8 @@ impl App {
     /// At the configured hour (or later that day), the briefing of yesterday for each
     /// leader's place: once a place and day, its headline paragraph with the link, and its Word
     /// document to the robots that take files. Once all places are written the day is marked
-    /// and later rounds of the day read nothing.
+    /// with the places it covered; later rounds of the day read only the leaders' places (a
+    /// few rows), and a place that gained a leader since gets that day's briefing then.
     async fn push_briefings(&self, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<u32> {
         let Some(hour) = self.whistle.briefing_hour else {
             return Ok(0);
@@ -105,8 +106,13 @@ impl App {
             return Ok(0);
         }
         let day = reporting_day(now) - Duration::days(1);
+        let places = store::leader_places(&self.db).await?;
+        let covering = places_fingerprint(&places);
         let mark = store::mark(&self.db, MARK_BRIEFING).await?;
-        if mark.as_ref().and_then(|m| m.day) == Some(day) {
+        if mark
+            .as_ref()
+            .is_some_and(|m| m.day == Some(day) && m.last_id == covering)
+        {
             return Ok(0);
         }
         let known: HashSet<String> = store::event_keys_since(
@@ -122,7 +128,7 @@ impl App {
         reader.display_name = actor.display_name.clone();
         let mut written = 0;
         let mut all_done = true;
-        for code in store::leader_places(&self.db).await? {
+        for code in places {
             let key = format!("briefing:{code}:{day}");
             if known.contains(&key) {
                 continue;
@@ -166,6 +172,7 @@ impl App {
         if all_done {
             let m = Mark {
                 day: Some(day),
+                last_id: covering,
                 ..Mark::default()
             };
             store::set_mark(&self.db, MARK_BRIEFING, &m).await?;
@@ -493,4 +500,13 @@ impl App {
 
 fn short_day(day: NaiveDate) -> String {
     day.format("%m-%d").to_string()
+}
+
+/// A number that changes when the set of leaders' places (sorted) changes: the briefing's
+/// mark keeps it, so that a place given a leader after the day's briefings is not passed by.
+fn places_fingerprint(places: &[String]) -> i64 {
+    places.iter().fold(places.len() as i64, |h, code| {
+        h.wrapping_mul(1_000_003)
+            .wrapping_add(code.parse::<i64>().unwrap_or(0))
+    })
 }

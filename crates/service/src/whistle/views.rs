@@ -204,6 +204,7 @@ pub(super) fn hook_view(w: WebhookRow) -> WebhookView {
         events: w.events,
         mentions: dualtrack_domain::resident_id::mask_in_text(&w.mentions),
         per_minute: w.per_minute,
+        keyword: w.keyword,
     }
 }
 

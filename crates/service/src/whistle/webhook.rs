@@ -418,6 +418,7 @@ impl App {
             sms_signature: fields.sms_signature,
             sms_templates: fields.sms_templates,
             per_minute: fields.per_minute,
+            keyword: fields.keyword,
         };
         let mut tx = self.db.begin().await?;
         let id = store::insert_webhook(&mut tx, &w, now).await?;
@@ -506,6 +507,7 @@ struct ChannelFields {
     sms_signature: String,
     sms_templates: String,
     per_minute: i32,
+    keyword: String,
 }
 
 fn channel_fields(input: &WebhookInput, url: &str) -> ServiceResult<ChannelFields> {
@@ -606,8 +608,24 @@ fn channel_fields(input: &WebhookInput, url: &str) -> ServiceResult<ChannelField
             format!("每分钟发送条数应为 1 到 {ceiling}"),
         ));
     }
+    let keyword = crate::input::trimmed(&input.keyword).unwrap_or_default();
+    if !keyword.is_empty() {
+        if !matches!(kind, ChannelKind::Dingtalk | ChannelKind::Feishu) {
+            return Err(ServiceError::invalid(
+                "keyword",
+                "自定义关键词只用于钉钉、飞书机器人（其安全设置可要求消息带关键词）",
+            ));
+        }
+        if keyword.chars().count() > 20 || keyword.chars().any(char::is_control) {
+            return Err(ServiceError::invalid(
+                "keyword",
+                "自定义关键词至多 20 个字，不含换行",
+            ));
+        }
+    }
     Ok(ChannelFields {
         kind,
+        keyword: keyword.to_string(),
         events: kept.join(","),
         mentions: names.join(","),
         sms_signature: sms_signature.to_string(),

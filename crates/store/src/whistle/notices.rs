@@ -161,22 +161,23 @@ row_and_new! {
         pub sms_signature: String,
         pub sms_templates: String,
         pub per_minute: i32,
+        pub keyword: String,
     }
 }
 
 const HOOK_SELECT: &str =
     "SELECT w.id, w.jurisdiction_code, w.department_id, d.name AS department_name, w.name, w.url, \
-     w.secret, w.active, w.kind, w.events, w.mentions, w.sms_signature, w.sms_templates, w.per_minute \
+     w.secret, w.active, w.kind, w.events, w.mentions, w.sms_signature, w.sms_templates, w.per_minute, w.keyword \
      FROM webhooks w LEFT JOIN departments d ON d.id = w.department_id";
 
 pub async fn insert_webhook(tx: &mut Tx, w: &NewWebhook, at: DateTime<Utc>) -> Result<i64> {
     Ok(on_tx!(tx, x => sqlx::query_scalar(
         "INSERT INTO webhooks (jurisdiction_code, department_id, name, url, secret, active, created_by, created_at, \
-         kind, events, mentions, sms_signature, sms_templates, per_minute) \
-         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id")
+         kind, events, mentions, sms_signature, sms_templates, per_minute, keyword) \
+         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id")
         .bind(&w.jurisdiction_code).bind(w.department_id).bind(&w.name).bind(&w.url).bind(&w.secret)
         .bind(&w.created_by).bind(at).bind(&w.kind).bind(&w.events).bind(&w.mentions)
-        .bind(&w.sms_signature).bind(&w.sms_templates).bind(w.per_minute).fetch_one(&mut *x).await?))
+        .bind(&w.sms_signature).bind(&w.sms_templates).bind(w.per_minute).bind(&w.keyword).fetch_one(&mut *x).await?))
 }
 
 pub async fn webhook(db: &Db, id: i64) -> Result<Option<WebhookRow>> {

@@ -6,7 +6,7 @@
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser, KeyHeader};
 use crate::state::AppState;
-use crate::views::xlsx_file;
+use crate::views::xlsx_export;
 use axum::extract::{Path, State};
 use axum::Json;
 use dualtrack_service::checkpoints::{StaffInput, StaffView};
@@ -147,11 +147,11 @@ pub async fn export_outbound(
         to: q.to,
         place: q.place,
     };
-    let bytes = st
+    let file = st
         .app
         .export_outbound(&actor, &query, q.unmask.unwrap_or(false))
         .await?;
-    Ok(xlsx_file(bytes, "外出通报"))
+    Ok(xlsx_export(file, "外出通报"))
 }
 
 /// 安排卡口工作人员账户在此卡口工作，或取消（remove=true），记入审计日志

@@ -281,11 +281,16 @@ pub async fn forward(
 
 // ---- outbound notices ----
 
+/// Travellers the outbound page lists; the rest are in the export.
+const OUTBOUND_SHOWN: usize = 500;
+
 #[derive(Template)]
 #[template(path = "outbound.html")]
 struct OutboundPage {
     nav: Nav,
     rows: Vec<(OutboundView, String)>,
+    /// Travellers of the days (the table shows the first [`OUTBOUND_SHOWN`]).
+    total: usize,
     from: String,
     to: String,
     can_unmask: bool,
@@ -305,7 +310,7 @@ pub async fn outbound(
     let today = reporting_day(st.app.now()).to_string();
     let from = non_empty(&q.from).unwrap_or(today);
     let to = non_empty(&q.to).unwrap_or_else(|| from.clone());
-    let rows = st
+    let mut rows: Vec<(OutboundView, String)> = st
         .app
         .outbound_notices(
             &actor,
@@ -322,9 +327,12 @@ pub async fn outbound(
             (r, at)
         })
         .collect();
+    let total = rows.len();
+    rows.truncate(OUTBOUND_SHOWN);
     let page = OutboundPage {
         nav: Nav::of(&st, &actor).await,
         rows,
+        total,
         from,
         to,
         can_unmask: actor.may_unmask(Permission::ReadCheckpoints),

@@ -166,7 +166,7 @@ async fn each_robot_gets_its_platforms_request(engine: Engine) {
             "dingtalk",
             format!("{base}/robot/send?access_token=abc123"),
             ding_secret,
-            json!({"mentions": "13897001234", "events": "raised"}),
+            json!({"mentions": "13897001234", "events": "raised", "keyword": "防控"}),
         ),
     )
     .await;
@@ -176,7 +176,7 @@ async fn each_robot_gets_its_platforms_request(engine: Engine) {
             "feishu",
             format!("{base}/open-apis/bot/v2/hook/f00d"),
             feishu_secret,
-            json!({}),
+            json!({"keyword": "双线指挥"}),
         ),
     )
     .await;
@@ -248,7 +248,11 @@ async fn each_robot_gets_its_platforms_request(engine: Engine) {
     assert_eq!(v["at"]["atMobiles"], json!(["13897001234"]));
     assert!(v["actionCard"]["text"]
         .as_str()
-        .is_some_and(|s| s.starts_with("**双线指挥平台")));
+        .is_some_and(|s| s.starts_with("**【防控】双线指挥平台")));
+    // The robot's keyword (自定义关键词) in the title and the text.
+    assert!(v["actionCard"]["title"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("【防控】双线指挥平台")));
     // 飞书: timestamp and sign in the body; a post with the link.
     let f = by("/open-apis/bot/v2/hook/f00d");
     let v: Value = serde_json::from_str(&f.body).expect("json");
@@ -259,7 +263,10 @@ async fn each_robot_gets_its_platforms_request(engine: Engine) {
     );
     assert_eq!(v["msg_type"], "post");
     let post = &v["content"]["post"]["zh_cn"];
-    assert!(post["title"].as_str().is_some_and(|s| s.contains("吹哨")));
+    // A keyword the title already carries is not added again.
+    assert!(post["title"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("双线指挥平台") && s.contains("吹哨")));
     assert!(post["content"][0][1]["href"]
         .as_str()
         .is_some_and(|h| h.ends_with(&link)));
@@ -308,6 +315,11 @@ async fn each_robot_gets_its_platforms_request(engine: Engine) {
         (json!({"kind": "wecom", "per_minute": 21}), "per_minute"),
         (json!({"events": "raised,nope"}), "events"),
         (json!({"mentions": "a b c; drop"}), "mentions"),
+        (json!({"kind": "wecom", "keyword": "防控"}), "keyword"),
+        (
+            json!({"kind": "dingtalk", "keyword": "防控防控防控防控防控防控防控防控防控防控防控"}),
+            "keyword",
+        ),
         (
             json!({"kind": "sms", "mentions": "13897001234", "sms_templates": "default=SMS_0"}),
             "sms_signature",

@@ -662,7 +662,51 @@ async fn a_round_reads_only_what_is_new(engine: Engine) {
     }
 }
 
+/// A place that gains a leader after the day's briefings were pushed gets that day's briefing
+/// at the next round, once; a round before that, and after it, writes none.
+async fn a_leader_added_after_the_hour_gets_the_days_briefing(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let nine = Utc
+        .with_ymd_and_hms(2020, 3, 20, 1, 0, 0)
+        .single()
+        .expect("time");
+    t.app.clock.set(Some(nine));
+    let actor = dualtrack_service::whistle::escalation::scheduler_actor("x", &t.app.clock);
+    let wulan = "SELECT COUNT(*) FROM channel_events WHERE kind = 'briefing' AND place_code = '632821'";
+    let first = t.app.raise_place_events(&actor).await.expect("round");
+    assert!(first.written >= 1, "{first:?}");
+    assert_eq!(t.count(wulan).await, 0, "乌兰 has no leader yet");
+    let again = t.app.raise_place_events(&actor).await.expect("round");
+    assert_eq!(again.written, 0, "{again:?}");
+    // The security administrator gives 乌兰县 a leader at 10:00.
+    t.app.clock.set(Some(nine + Duration::hours(1)));
+    let sec = t.token("secadmin").await;
+    let r = t
+        .post(
+            "/api/v1/users",
+            &sec,
+            json!({"username": "wulan_leader", "display_name": "乌兰县领导", "password": "Chaka#2020x",
+                   "jurisdiction_code": "632821", "roles": ["leader"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let late = t.app.raise_place_events(&actor).await.expect("round");
+    assert_eq!(late.written, 1, "{late:?}");
+    assert_eq!(t.count(wulan).await, 1);
+    let key = t
+        .count(
+            "SELECT COUNT(*) FROM channel_events WHERE kind = 'briefing' \
+             AND event_key = 'briefing:632821:2020-03-19'",
+        )
+        .await;
+    assert_eq!(key, 1, "yesterday's briefing of 乌兰");
+    let after = t.app.raise_place_events(&actor).await.expect("round");
+    assert_eq!(after.written, 0, "{after:?}");
+    assert_eq!(t.count(wulan).await, 1);
+}
+
 on_both_engines!(
+    a_leader_added_after_the_hour_gets_the_days_briefing,
     the_briefing_is_pushed_at_its_hour_once,
     a_round_reads_only_what_is_new,
     each_event_reaches_its_channel_once,

@@ -1,8 +1,9 @@
 //! The last personal data that was stored in plain text: a case's place of quarantine is
 //! sealed with its name, ID number and phone; an alert's text and a ticket raised from a
 //! follow-up no longer copy the name, temperature or symptoms (the alert's text is composed
-//! from the sealed case and follow-up when shown, the ticket names the case to open). Rows
-//! written before are sealed and rewritten by the migration and the pass at start.
+//! from the sealed case and follow-up when shown, the ticket names the case to open), and an
+//! early release's reason and a fever clinic's finding are sealed too. Rows written before are sealed and rewritten by the
+//! migrations and the pass at start.
 
 use crate::common::{id_number, TestApp};
 use crate::encryption::{encrypted, raw, KEYS};
@@ -295,7 +296,111 @@ async fn rows_written_before_are_sealed_and_rewritten(engine: Engine) {
     );
 }
 
+/// The doctor's decision on an early release.
+const RELEASE_REASON: &str = "经秘密医生评估核酸两次阴性";
+/// The fever clinic's finding when the referred person is put back under monitoring.
+const FINDING: &str = "秘密门诊排除新冠肺炎";
+
+/// The fever clinic's finding and an early release's reason are sealed with the case's other
+/// values and kept out of the audit log; shown to the operator, refused to another county; a
+/// reason written plain before is sealed by the pass at start, once the migration hands it over.
+async fn a_finding_and_an_early_release_reason_are_sealed(engine: Engine) {
+    let t = encrypted(engine, FieldCrypto::from_text(KEYS).expect("keys")).await;
+    let op = t.token("golmud_operator").await;
+    let case = open_case(&t, &op).await;
+    let f = t
+        .post(
+            &format!("/api/v1/monitoring/cases/{case}/followups"),
+            &op,
+            json!({"temperature": 38.6, "symptoms": ["breathing_difficulty"]}),
+        )
+        .await;
+    assert_eq!(f.status, StatusCode::CREATED, "{}", f.text);
+    let r = t
+        .post(
+            &format!("/api/v1/monitoring/cases/{case}/resume"),
+            &op,
+            json!({"finding": FINDING}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["resume_finding"], FINDING, "{}", r.text);
+    let r = t
+        .post(
+            &format!("/api/v1/monitoring/cases/{case}/release"),
+            &op,
+            json!({"reason": RELEASE_REASON}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["release_reason"], RELEASE_REASON, "{}", r.text);
+    for (table, column) in [
+        ("monitoring_cases", "release_reason"),
+        ("monitoring_cases", "resume_finding"),
+        ("audit_log", "detail"),
+    ] {
+        let values = raw(&t, table, column).await;
+        for secret in ["秘密医生", "秘密门诊"] {
+            assert!(
+                values.iter().all(|v| !v.contains(secret)),
+                "{table}.{column} holds {secret}"
+            );
+        }
+    }
+    let stored = raw(&t, "monitoring_cases", "release_reason").await;
+    assert!(
+        stored.iter().any(|v| v.starts_with("enc:k1:")),
+        "sealed: {stored:?}"
+    );
+    let d = t
+        .get_json(&format!("/api/v1/monitoring/cases/{case}"), &op)
+        .await;
+    assert_eq!(d["case"]["release_reason"], RELEASE_REASON, "{d}");
+    assert_eq!(d["case"]["resume_finding"], FINDING, "{d}");
+    let page = t
+        .browser("golmud_operator")
+        .await
+        .page(&format!("/monitoring/cases/{case}"))
+        .await;
+    assert!(page.text.contains(FINDING) && page.text.contains(RELEASE_REASON));
+    let sibling = t.token("delingha_operator").await;
+    let other = t
+        .get(&format!("/api/v1/monitoring/cases/{case}"), &sibling)
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.text);
+
+    // Written plain by the older code: the migration hands the row to the pass, which seals it.
+    let plain = format!(
+        "UPDATE monitoring_cases SET release_reason = '{RELEASE_REASON}' WHERE id = {case}"
+    );
+    dualtrack_store::on_db!(&t.db.db, p => sqlx::query(&plain).execute(p).await.map(|_| ()))
+        .expect("old row");
+    let sql = match &t.db.db {
+        dualtrack_store::Db::Sqlite(_) => {
+            include_str!("../../../store/migrations/sqlite/0064_release_reason_and_keyword.sql")
+        }
+        dualtrack_store::Db::Postgres(_) => {
+            include_str!("../../../store/migrations/postgres/0064_release_reason_and_keyword.sql")
+        }
+    };
+    // The statements on the cases only (the column it adds is there already).
+    let cases = sql.split("\n\n--").next().unwrap_or_default();
+    dualtrack_store::on_db!(&t.db.db, p => sqlx::raw_sql(cases).execute(p).await.map(|_| ()))
+        .expect("migration");
+    assert_eq!(t.app.reseal_pass(&Actor::cli()).await.expect("pass"), 1);
+    let stored = raw(&t, "monitoring_cases", "release_reason").await;
+    assert!(
+        stored.iter().all(|v| !v.contains("秘密医生")),
+        "sealed again: {stored:?}"
+    );
+    let d = t
+        .get_json(&format!("/api/v1/monitoring/cases/{case}"), &op)
+        .await;
+    assert_eq!(d["case"]["release_reason"], RELEASE_REASON, "{d}");
+}
+
 on_both_engines!(
     a_case_its_alerts_and_its_ticket_hold_no_plaintext,
-    rows_written_before_are_sealed_and_rewritten
+    rows_written_before_are_sealed_and_rewritten,
+    a_finding_and_an_early_release_reason_are_sealed
 );

@@ -151,6 +151,7 @@ pub async fn create_webhook(
         per_minute: Some(get(&pairs, "per_minute").trim())
             .filter(|v| !v.is_empty())
             .map(|v| v.parse().unwrap_or(0)),
+        keyword: Some(get(&pairs, "keyword").into()),
     };
     let r = st.app.create_webhook(&actor, &input).await;
     saved(&st, &actor, r).await
