@@ -42,6 +42,7 @@ test('an export shows its progress, saves the whole list, and says why when refu
   await refused.waitFor();
   const said = await refused.textContent();
   assert.match(said, /截止日不能早于起始日/);
+  assert.equal(said.split('截止日不能早于起始日').length, 2, `said once: ${said}`);
   assert.doesNotMatch(said, /[A-Za-z]{3,}/, `no English: ${said}`);
   assert.equal(saved, 0);
   await page.screenshot({ path: join(shots, '61-export-refused.png') });

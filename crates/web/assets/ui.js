@@ -42,7 +42,8 @@ async function refusal(res) {
     const body = await res.json();
     const e = body && body.error;
     if (e && e.message) {
-      const fields = e.fields ? Object.values(e.fields).filter((m) => typeof m === 'string') : [];
+      const fields = e.fields
+        ? Object.values(e.fields).filter((m) => typeof m === 'string' && m !== e.message) : [];
       return fields.length ? `${e.message}：${fields.join('；')}` : e.message;
     }
   } catch (err) { /* not JSON: the status below */ }
