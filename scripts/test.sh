@@ -3,7 +3,7 @@
 # checked first (scripts/needs.sh installs it as root on Debian, or names the one command
 # that does), PostgreSQL is started, formatting and lints are checked, then unit and
 # integration tests run on SQLite and on PostgreSQL, the schema fuzzer against the running
-# server (bounded, about 4 minutes per role), the browser tests in headless Chromium, and the
+# server (bounded, about 3 minutes per role), the browser tests in headless Chromium, and the
 # failover drill of three instances on a PostgreSQL primary and standby (about 3 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
