@@ -46,7 +46,7 @@ use sqlx::sqlite::{
 use sqlx::Connection;
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Errors of the storage layer.
@@ -283,7 +283,6 @@ async fn checkpoint_round(pool: &SqlitePool) -> std::result::Result<(), sqlx::Er
             sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
                 .fetch_one(pool)
                 .await?;
-        WAL_SEEN.store(log, log - copied);
         if log < WAL_RESTART_FRAMES {
             return Ok(());
         }
@@ -373,10 +372,6 @@ async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> 
         tokio::time::sleep(Duration::from_millis(1)).await;
     };
     drop(turn);
-    if matches!(r, Ok(true)) {
-        // The next writer starts the log over.
-        WAL_SEEN.store(0, 0);
-    }
     let hold = held.elapsed();
     WAL_RESTARTS.record(hold, matches!(r, Ok(true)));
     tracing::debug!(tries, ms = hold.as_millis() as u64, "log restart");
@@ -504,49 +499,6 @@ static WRITERS_WAITING: AtomicUsize = AtomicUsize::new(0);
 /// The longest a background job's next batch gives way to waiting writers: under a steady
 /// queue of writers, the job still writes a batch this often.
 pub const JOB_PATIENCE: Duration = Duration::from_millis(20);
-
-/// The log as the background checkpoint last found it: its length and the frames it had not
-/// yet copied into the database file (the last SQLite pool of the process to report; a
-/// server has one).
-struct WalSeen {
-    log: AtomicI64,
-    backlog: AtomicI64,
-}
-
-impl WalSeen {
-    fn store(&self, log: i64, backlog: i64) {
-        self.log.store(log, Ordering::Release);
-        self.backlog.store(backlog, Ordering::Release);
-    }
-
-    /// Whether a background job should wait before its next batch (see [`log_pressing`]).
-    fn pressing(&self) -> bool {
-        log_pressing(
-            self.log.load(Ordering::Acquire),
-            self.backlog.load(Ordering::Acquire),
-        )
-    }
-}
-
-static WAL_SEEN: WalSeen = WalSeen {
-    log: AtomicI64::new(0),
-    backlog: AtomicI64::new(0),
-};
-
-/// Whether the log is where its next restart would hold every writer for long: due to start
-/// over with more left to copy than a restart copies in a moment, or grown past twice its
-/// size. A background job's batches are what push it there (a registration writes a few
-/// pages; an erasure batch rewrites pages all over the file), so a job waits for the
-/// checkpoints to catch up instead of the registrations waiting for the restart.
-fn log_pressing(log: i64, backlog: i64) -> bool {
-    (log >= WAL_RESTART_FRAMES && backlog > WAL_RESTART_BACKLOG)
-        || log >= WAL_RESTART_FRAMES * WAL_OVERGROWN
-}
-
-/// The longest a background job's next batch waits for the checkpoints to catch up with the
-/// log: under writes the checkpoints cannot keep up with, the job still writes a batch this
-/// often.
-const JOB_LOG_PATIENCE: Duration = Duration::from_secs(1);
 
 /// The queue of SQLite writers of this process (see [`Db::begin`]).
 static SQLITE_WRITE_TURNS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -702,17 +654,12 @@ impl Db {
     }
 
     /// Begins a write transaction of a background job, which writes in short batches. On
-    /// SQLite, a log the checkpoints have fallen behind with is left to them first (for at
-    /// most [`JOB_LOG_PATIENCE`], see [`log_pressing`]); then writers of this process already
-    /// waiting for their turn go first (for at most [`JOB_PATIENCE`]), so that a job that began its next batch at once does not take the
+    /// SQLite, writers of this process already waiting for their turn go first (for at most
+    /// [`JOB_PATIENCE`]), so that a job that began its next batch at once does not take the
     /// turn again before them, batch after batch. On PostgreSQL a transaction takes the locks
     /// of the rows it writes.
     pub async fn begin_job(&self) -> Result<Tx> {
         if let Db::Sqlite(_) = self {
-            let since = std::time::Instant::now();
-            while WAL_SEEN.pressing() && since.elapsed() < JOB_LOG_PATIENCE {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
             let since = std::time::Instant::now();
             tokio::task::yield_now().await;
             while WRITERS_WAITING.load(Ordering::Acquire) > 0 && since.elapsed() < JOB_PATIENCE {
@@ -753,28 +700,6 @@ impl Tx {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_job_waits_for_the_checkpoints_only_when_the_next_restart_would_be_long() {
-        let full = WAL_RESTART_FRAMES;
-        // A short log, or a long one nearly all copied: the restart will be a moment.
-        assert!(!log_pressing(full - 1, full - 1));
-        assert!(!log_pressing(full, WAL_RESTART_BACKLOG));
-        assert!(!log_pressing(0, 0));
-        // Due to restart with a backlog, or grown past twice its size: the job waits.
-        assert!(log_pressing(full, WAL_RESTART_BACKLOG + 1));
-        assert!(log_pressing(full * WAL_OVERGROWN, 0));
-        // What the checkpoint sees is what the jobs go by.
-        let seen = WalSeen {
-            log: AtomicI64::new(0),
-            backlog: AtomicI64::new(0),
-        };
-        assert!(!seen.pressing());
-        seen.store(full * 3, full);
-        assert!(seen.pressing());
-        seen.store(0, 0);
-        assert!(!seen.pressing());
-    }
 
     #[test]
     fn restarts_the_log_only_when_the_writers_are_held_a_moment() {
