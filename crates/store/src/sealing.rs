@@ -220,7 +220,10 @@ pub async fn not_under(
         .map(|(id, enc_key, a, b, c, d, e, f, g)| StoredRow {
             id,
             enc_key,
-            values: [a, b, c, d, e, f, g].into_iter().take(t.columns.len()).collect(),
+            values: [a, b, c, d, e, f, g]
+                .into_iter()
+                .take(t.columns.len())
+                .collect(),
         })
         .collect())
 }

@@ -102,7 +102,10 @@ impl App {
                     let rows =
                         store::outbound_of_day(&app.db, scope, restricted, day, last, want).await?;
                     for r in app.crypto.opened_all(rows)? {
-                        out.push(((day, r.passed_at, r.traveller_id), outbound_cells(r, unmask)?));
+                        out.push((
+                            (day, r.passed_at, r.traveller_id),
+                            outbound_cells(r, unmask)?,
+                        ));
                     }
                     if out.len() as i64 >= limit || day >= to {
                         return Ok(out);

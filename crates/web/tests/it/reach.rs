@@ -672,7 +672,8 @@ async fn a_leader_added_after_the_hour_gets_the_days_briefing(engine: Engine) {
         .expect("time");
     t.app.clock.set(Some(nine));
     let actor = dualtrack_service::whistle::escalation::scheduler_actor("x", &t.app.clock);
-    let wulan = "SELECT COUNT(*) FROM channel_events WHERE kind = 'briefing' AND place_code = '632821'";
+    let wulan =
+        "SELECT COUNT(*) FROM channel_events WHERE kind = 'briefing' AND place_code = '632821'";
     let first = t.app.raise_place_events(&actor).await.expect("round");
     assert!(first.written >= 1, "{first:?}");
     assert_eq!(t.count(wulan).await, 0, "乌兰 has no leader yet");

@@ -69,18 +69,25 @@ async fn open_case(t: &TestApp, op: &str) -> i64 {
     .await
 }
 
-async fn a_case_its_alerts_and_its_ticket_hold_no_plaintext(engine: Engine) {
-    let t = encrypted(engine, FieldCrypto::from_text(KEYS).expect("keys")).await;
-    let op = t.token("golmud_operator").await;
-    let case = open_case(&t, &op).await;
+/// A follow-up of the case with a fever and breathing difficulty, which refers the person to
+/// the fever clinic; made over HTTP.
+async fn fever_followup(t: &TestApp, op: &str, case: i64) -> crate::common::Resp {
     let f = t
         .post(
             &format!("/api/v1/monitoring/cases/{case}/followups"),
-            &op,
+            op,
             json!({"temperature": 38.6, "symptoms": ["breathing_difficulty"]}),
         )
         .await;
     assert_eq!(f.status, StatusCode::CREATED, "{}", f.text);
+    f
+}
+
+async fn a_case_its_alerts_and_its_ticket_hold_no_plaintext(engine: Engine) {
+    let t = encrypted(engine, FieldCrypto::from_text(KEYS).expect("keys")).await;
+    let op = t.token("golmud_operator").await;
+    let case = open_case(&t, &op).await;
+    let f = fever_followup(&t, &op, case).await;
     assert_eq!(f.json()["alerts"], 2, "{}", f.text);
     let followup = f.json()["followup"]["id"].as_i64().expect("id");
     let r = t
@@ -308,14 +315,7 @@ async fn a_finding_and_an_early_release_reason_are_sealed(engine: Engine) {
     let t = encrypted(engine, FieldCrypto::from_text(KEYS).expect("keys")).await;
     let op = t.token("golmud_operator").await;
     let case = open_case(&t, &op).await;
-    let f = t
-        .post(
-            &format!("/api/v1/monitoring/cases/{case}/followups"),
-            &op,
-            json!({"temperature": 38.6, "symptoms": ["breathing_difficulty"]}),
-        )
-        .await;
-    assert_eq!(f.status, StatusCode::CREATED, "{}", f.text);
+    fever_followup(&t, &op, case).await;
     let r = t
         .post(
             &format!("/api/v1/monitoring/cases/{case}/resume"),

@@ -135,9 +135,16 @@ async fn outbound_notices_of_many_days_come_whole(engine: Engine) {
         .iter()
         .map(|(_, r)| (r[3].clone(), r[4].clone(), r[9].clone()))
         .collect();
-    assert_eq!(exported.len(), listed.len(), "every row, though the batches hold {BATCH}");
+    assert_eq!(
+        exported.len(),
+        listed.len(),
+        "every row, though the batches hold {BATCH}"
+    );
     assert_eq!(exported, listed, "each once, in the list's order");
-    assert!(exported.iter().all(|(_, id, _)| id.contains("****")), "masked");
+    assert!(
+        exported.iter().all(|(_, id, _)| id.contains("****")),
+        "masked"
+    );
     assert_eq!(t.audit_count("export").await, before + 1);
     let detail = t
         .count(&format!(
@@ -149,7 +156,10 @@ async fn outbound_notices_of_many_days_come_whole(engine: Engine) {
     // Another county's operator gets none of them.
     let sibling = t.token("delingha_operator").await;
     let theirs = t
-        .sheet(&sibling, &format!("/api/v1/outbound-notices/export.xlsx?{days}"))
+        .sheet(
+            &sibling,
+            &format!("/api/v1/outbound-notices/export.xlsx?{days}"),
+        )
         .await;
     assert!(theirs
         .rows
