@@ -9,4 +9,9 @@ if [ ! -x "$CHROMIUM" ]; then
 fi
 cargo build --bin dualtrack
 (cd e2e && npm ci --no-audit --no-fund --silent)
-DUALTRACK_BIN="$PWD/target/debug/dualtrack" CHROMIUM="$CHROMIUM" node --test --test-reporter=spec e2e/
+# The demo made once for the run; each test file's server starts on a copy of it.
+TEMPLATE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dualtrack-demo-XXXXXX")
+trap 'rm -rf "$TEMPLATE_DIR"' EXIT
+"$PWD/target/debug/dualtrack" demo --db "sqlite://$TEMPLATE_DIR/demo.db" >/dev/null
+DUALTRACK_BIN="$PWD/target/debug/dualtrack" DUALTRACK_DEMO_TEMPLATE="$TEMPLATE_DIR/demo.db" \
+  CHROMIUM="$CHROMIUM" node --test --test-reporter=spec e2e/
