@@ -357,26 +357,32 @@ pub struct SentPerson {
     pub sent_on: NaiveDate,
 }
 
-/// The most people a campaign's list shows at once.
+/// The people of one page of a campaign's list (the campaign's `people_sent` says how many
+/// there are in all).
 pub const SENT_LIMIT: i64 = 2000;
 
 impl App {
-    /// Who a campaign sent where, in the order they went.
+    /// Who a campaign sent where, in the order they went: page `page` (from 1) of
+    /// [`SENT_LIMIT`].
     pub async fn campaign_people(
         &self,
         actor: &Actor,
         campaign: i64,
+        page: Option<i64>,
     ) -> ServiceResult<Vec<SentPerson>> {
         self.get_campaign(actor, campaign).await?;
-        Ok(store::campaign_people(&self.db, campaign, SENT_LIMIT)
-            .await?
-            .into_iter()
-            .map(|(person_id, name, place_code, sent_on)| SentPerson {
-                person_id,
-                name,
-                place_code,
-                sent_on,
-            })
-            .collect())
+        let offset = crate::page_offset(page.unwrap_or(1), SENT_LIMIT);
+        Ok(
+            store::campaign_people(&self.db, campaign, SENT_LIMIT, offset)
+                .await?
+                .into_iter()
+                .map(|(person_id, name, place_code, sent_on)| SentPerson {
+                    person_id,
+                    name,
+                    place_code,
+                    sent_on,
+                })
+                .collect(),
+        )
     }
 }

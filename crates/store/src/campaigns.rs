@@ -136,11 +136,12 @@ pub async fn campaign_people(
     db: &Db,
     campaign: i64,
     limit: i64,
+    offset: i64,
 ) -> Result<Vec<(i64, String, String, NaiveDate)>> {
     Ok(
         on_db!(db, p => sqlx::query_as::<_, (i64, String, String, NaiveDate)>(
         "SELECT cp.person_id, p.name, cp.place_code, cp.sent_on FROM campaign_people cp JOIN people p ON p.id = cp.person_id \
-         WHERE cp.campaign_id = $1 ORDER BY cp.sent_on, cp.person_id LIMIT $2")
-        .bind(campaign).bind(limit).fetch_all(p).await?),
+         WHERE cp.campaign_id = $1 ORDER BY cp.sent_on, cp.person_id LIMIT $2 OFFSET $3")
+        .bind(campaign).bind(limit).bind(offset).fetch_all(p).await?),
     )
 }

@@ -1,5 +1,5 @@
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{parse_id, ApiJson, ApiUser};
+use crate::extract::{parse_id, ApiJson, ApiQuery, ApiUser};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -97,14 +97,19 @@ pub async fn get_document(
     Ok(Json(st.app.get_document(&actor, parse_id(&id)?).await?))
 }
 
-/// 活动下派人员名单（姓名、下派村（社区）、日期）
+/// 活动下派人员名单（姓名、下派村（社区）、日期），按下派先后每页 2000 人；总人数见活动的 people_sent
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/people", tag = "mobilisation", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "活动编号")),
+    params(("id" = i64, Path, description = "活动编号"), crate::api::resumption::PageQuery),
     responses((status = 200, body = [dualtrack_service::campaigns::SentPerson]), (status = 404, body = ErrorBody)))]
 pub async fn people(
     State(st): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<crate::api::resumption::PageQuery>,
 ) -> Result<Json<Vec<dualtrack_service::campaigns::SentPerson>>, ApiError> {
-    Ok(Json(st.app.campaign_people(&actor, parse_id(&id)?).await?))
+    Ok(Json(
+        st.app
+            .campaign_people(&actor, parse_id(&id)?, q.page)
+            .await?,
+    ))
 }

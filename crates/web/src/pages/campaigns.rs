@@ -194,7 +194,7 @@ async fn campaign_page(
         .into_iter()
         .next()
         .ok_or_else(|| ServiceError::NotFound(format!("活动 {id} 不存在")))?;
-    let sent = st.app.campaign_people(actor, id).await?;
+    let sent = st.app.campaign_people(actor, id, None).await?;
     Ok(CampaignPage {
         sent,
         nav: Nav::of(st, actor).await.with_notice(notice),

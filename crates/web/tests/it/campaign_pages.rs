@@ -525,7 +525,56 @@ async fn return_registration_and_application_from_the_person_page(engine: Engine
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
+/// A campaign that sent more people than one page holds: the page counts them all and says it
+/// lists the first 2,000; the API gives them page by page, each once.
+async fn a_long_campaign_list_says_it_is_long_and_pages_whole(engine: Engine) {
+    let t = TestApp::new(engine).await;
+    let qian = t
+        .count("SELECT MIN(id) FROM campaigns WHERE name = '千名干部下乡活动'")
+        .await;
+    let add = format!(
+        "INSERT INTO campaign_people (campaign_id, person_id, place_code, sent_on) \
+         SELECT {qian}, p.id, p.jurisdiction_code, '2020-02-21' FROM people p \
+         WHERE NOT EXISTS (SELECT 1 FROM campaign_people c WHERE c.campaign_id = {qian} AND c.person_id = p.id) \
+         ORDER BY p.id LIMIT 1500"
+    );
+    dualtrack_store::on_db!(&t.db.db, p => sqlx::query(&add).execute(p).await.map(|_| ()))
+        .expect("more people sent");
+    let total = t
+        .count(&format!(
+            "SELECT COUNT(*) FROM campaign_people WHERE campaign_id = {qian}"
+        ))
+        .await;
+    assert_eq!(total, 2500);
+    let page = t
+        .browser("haixi_org")
+        .await
+        .page(&format!("/campaigns/{qian}"))
+        .await;
+    assert!(page.text.contains("下派名单（2500）"), "{}", page.text);
+    assert!(page.text.contains("下表列出最早下派的 2000 人"));
+    let tok = t.token("haixi_org").await;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut sizes = Vec::new();
+    for n in 1..=3 {
+        let v = t
+            .get_json(&format!("/api/v1/campaigns/{qian}/people?page={n}"), &tok)
+            .await;
+        let rows = v.as_array().cloned().unwrap_or_default();
+        sizes.push(rows.len());
+        for r in rows {
+            assert!(
+                seen.insert(r["person_id"].as_i64().expect("id")),
+                "{r} twice"
+            );
+        }
+    }
+    assert_eq!(sizes, vec![2000, 500, 0]);
+    assert_eq!(seen.len() as i64, total);
+}
+
 on_both_engines!(
+    a_long_campaign_list_says_it_is_long_and_pages_whole,
     return_registration_and_application_from_the_person_page,
     registered_members_have_their_service_logged_from_their_page,
     the_demo_campaign_and_documents_are_listed,
