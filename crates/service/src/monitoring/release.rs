@@ -77,8 +77,7 @@ impl App {
 
     /// Puts a referred case back under monitoring when the fever clinic has ruled the person
     /// out; the finding is required and sealed with the case (its recording audited), and the
-    /// next follow-up falls due an interval
-    /// from now.
+    /// next follow-up falls due an interval from now.
     pub async fn resume_case(
         &self,
         actor: &Actor,

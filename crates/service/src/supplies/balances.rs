@@ -268,25 +268,20 @@ impl App {
             .await?;
         let scope = self.narrowed(actor, &q.place).await?;
         let as_of = self.as_of(&q.as_of)?;
-        let look = self.lookup(&scope).await?;
-        let balances = store::balances_as_of(&self.db, &scope, as_of, None).await?;
-        self.low_stock_of(&scope, as_of, &look, &balances).await
+        self.low_stock_in(&scope, as_of).await
     }
 
-    /// The stores' items within a scope that last fewer days than their warning, as of a day:
-    /// what the channels carry as shortfalls (the low-stock warning; the whole region once a
-    /// day, the places where stock moved in between).
-    pub(crate) async fn low_stock_everywhere(
+    /// The stores' items within a scope that last fewer days than their warning, as of a day
+    /// (the page's warning, and what the channels carry as shortfalls: the whole region once
+    /// a day, the places where stock moved in between).
+    pub(crate) async fn low_stock_in(
         &self,
         scope: &Scope,
         as_of: NaiveDate,
-    ) -> ServiceResult<Vec<LowStockLine>> {
+    ) -> ServiceResult<LowStock> {
         let look = self.lookup(scope).await?;
         let balances = store::balances_as_of(&self.db, scope, as_of, None).await?;
-        Ok(self
-            .low_stock_of(scope, as_of, &look, &balances)
-            .await?
-            .lines)
+        self.low_stock_of(scope, as_of, &look, &balances).await
     }
 
     async fn low_stock_of(

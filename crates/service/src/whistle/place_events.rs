@@ -455,15 +455,16 @@ impl App {
                         continue;
                     };
                     lines.extend(
-                        self.low_stock_everywhere(&Scope::Under(code), day)
+                        self.low_stock_in(&Scope::Under(code), day)
                             .await?
+                            .lines
                             .into_iter()
                             .filter(|l| pairs.contains(&(l.store_id, l.item_id))),
                     );
                 }
                 lines
             }
-            _ => self.low_stock_everywhere(&Scope::All, day).await?,
+            _ => self.low_stock_in(&Scope::All, day).await?.lines,
         };
         let notes = lines
             .into_iter()

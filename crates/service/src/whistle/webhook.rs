@@ -475,11 +475,8 @@ impl App {
         Ok(store::deliveries(&self.db, id, 200)
             .await?
             .into_iter()
-            .map(|d| {
-                let item = channels::Item::from_body(d.id, &d.body);
-                (d, item)
-            })
-            .map(|(d, item)| DeliveryView {
+            .map(|d| (channels::Item::from_body(d.id, &d.body), d))
+            .map(|(item, d)| DeliveryView {
                 id: d.id,
                 notice_id: d.notice_id,
                 event_id: d.event_id,

@@ -59,20 +59,6 @@ pub struct OverdueHandoverRow {
     pub due_at: DateTime<Utc>,
 }
 
-/// The hand-overs still unacknowledged whose due time fell between `since` and `now`.
-pub async fn overdue_handovers(
-    db: &Db,
-    since: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<Vec<OverdueHandoverRow>> {
-    Ok(on_db!(db, p => sqlx::query_as::<_, OverdueHandoverRow>(
-        "SELECT h.id, h.to_code, COALESCE(j.name, h.to_code) AS to_name, c.name AS checkpoint_name, h.due_at \
-         FROM handovers h JOIN passages s ON s.id = h.passage_id JOIN checkpoints c ON c.id = s.checkpoint_id \
-         LEFT JOIN jurisdictions j ON j.code = h.to_code \
-         WHERE h.status = 'pending' AND h.due_at > $1 AND h.due_at <= $2 ORDER BY h.id")
-        .bind(since).bind(now).fetch_all(p).await?))
-}
-
 /// A passage at a checkpoint that registered fevers.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FeverPassageRow {

@@ -571,6 +571,22 @@ async fn a_long_campaign_list_says_it_is_long_and_pages_whole(engine: Engine) {
     }
     assert_eq!(sizes, vec![2000, 500, 0]);
     assert_eq!(seen.len() as i64, total);
+    // A page below the first is the first; one that is not a number is refused, naming it.
+    let low = t
+        .get_json(&format!("/api/v1/campaigns/{qian}/people?page=-3"), &tok)
+        .await;
+    assert_eq!(low.as_array().map(Vec::len), Some(2000));
+    let bad = t
+        .get(&format!("/api/v1/campaigns/{qian}/people?page=abc"), &tok)
+        .await;
+    assert!(bad.status.is_client_error(), "{}", bad.text);
+    assert!(bad.text.contains("page"), "{}", bad.text);
+    // A county's operator does not read the prefecture's campaign list.
+    let other = t.token("delingha_operator").await;
+    let theirs = t
+        .get(&format!("/api/v1/campaigns/{qian}/people"), &other)
+        .await;
+    assert!(theirs.status.is_client_error(), "{}", theirs.text);
 }
 
 on_both_engines!(
