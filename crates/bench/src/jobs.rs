@@ -195,6 +195,16 @@ fn restarts() {
         r.given_up,
         r.longest_hold.as_secs_f64() * 1e3
     );
+    let j = dualtrack_store::take_job_holds();
+    if j.batches > 0 {
+        println!(
+            "  后台任务各批占用写入：{} 批，最长 {:.1} ms，超过 {} ms 的 {} 批",
+            j.batches,
+            j.longest.as_secs_f64() * 1e3,
+            dualtrack_store::JOB_HOLD_NOTED.as_millis(),
+            j.long
+        );
+    }
 }
 
 pub async fn run(o: Jobs) -> anyhow::Result<()> {
@@ -308,6 +318,7 @@ pub async fn run(o: Jobs) -> anyhow::Result<()> {
 
     // Registrations alone.
     dualtrack_store::take_wal_restarts();
+    dualtrack_store::take_job_holds();
     let start = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     let handles = clerks(&app, &actor, &checkpoints, o.writers, start, stop.clone());

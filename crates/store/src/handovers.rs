@@ -404,9 +404,11 @@ pub async fn erase(
     passed_by: NaiveDate,
     today: NaiveDate,
 ) -> Result<Erased> {
-    let cases = erase_cases(tx, released_by, today, i64::MAX).await?;
+    let cases = on_tx!(tx, x => sqlx::query(&format!(
+        "UPDATE monitoring_cases SET {CASE_ERASED} WHERE status = 'released' AND released_on <= $3 AND erased_on IS NULL"))
+        .bind(ERASED_NAME).bind(today).bind(released_by).execute(&mut *x).await?.rows_affected());
     let sql = format!(
-        "UPDATE passage_travellers SET name = $1, id_number = '', phone = NULL, erased_on = $2 WHERE {}",
+        "UPDATE passage_travellers SET {TRAVELLER_ERASED} WHERE {}",
         traveller_expired(3, 4)
     );
     let travellers = on_tx!(tx, x => sqlx::query(&sql)
@@ -414,21 +416,89 @@ pub async fn erase(
     Ok(Erased { cases, travellers })
 }
 
-/// Erases at most `limit` of the cases released on or before `released_by` and not erased
-/// yet, the earliest released first (a range of the index of cases still to erase). Returns
-/// how many; fewer than `limit` means none is left.
+/// What an erased case keeps: no name, ID number (nor its blind index, by which a search
+/// for the number would still find the record), phone, place, reason or health details; the
+/// day of erasure. `$1` the placeholder name, `$2` the day.
+const CASE_ERASED: &str =
+    "name = $1, id_number = '', id_bidx = '', phone = NULL, place = '', reason = '', \
+     release_reason = NULL, resume_finding = NULL, erased_on = $2";
+
+/// What an erased traveller keeps (as [`CASE_ERASED`]).
+const TRAVELLER_ERASED: &str =
+    "name = $1, id_number = '', id_bidx = '', phone = NULL, erased_on = $2";
+
+/// At most `limit` of the cases released on or before `released_by` and not erased yet, the
+/// earliest released first (a range of the index of cases still to erase). A read, outside
+/// any write transaction; [`erase_cases`] checks again as it writes. Fewer than `limit`
+/// means none is left after them.
+pub async fn cases_to_erase(db: &Db, released_by: NaiveDate, limit: i64) -> Result<Vec<i64>> {
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM monitoring_cases WHERE status = 'released' AND released_on <= $1 AND erased_on IS NULL \
+         ORDER BY released_on, id LIMIT $2")
+        .bind(released_by).bind(limit).fetch_all(p).await?))
+}
+
+/// Erases the cases of `ids` still released on or before `released_by` and not erased (the
+/// check is made again under the write). Returns how many.
 pub async fn erase_cases(
     tx: &mut Tx,
+    ids: &[i64],
     released_by: NaiveDate,
     today: NaiveDate,
-    limit: i64,
 ) -> Result<u64> {
-    Ok(on_tx!(tx, x => sqlx::query(
-        "UPDATE monitoring_cases SET name = $1, id_number = '', phone = NULL, place = '', reason = '', release_reason = NULL, resume_finding = NULL, erased_on = $2 \
-         WHERE id IN (SELECT id FROM monitoring_cases \
-           WHERE status = 'released' AND released_on <= $3 AND erased_on IS NULL \
-           ORDER BY released_on, id LIMIT $4)")
-        .bind(ERASED_NAME).bind(today).bind(released_by).bind(limit).execute(&mut *x).await?.rows_affected()))
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "UPDATE monitoring_cases SET {CASE_ERASED} WHERE id IN ({}) \
+         AND status = 'released' AND released_on <= $3 AND erased_on IS NULL",
+        id_list(ids)
+    );
+    Ok(on_tx!(tx, x => sqlx::query(&sql)
+        .bind(ERASED_NAME).bind(today).bind(released_by).execute(&mut *x).await?.rows_affected()))
+}
+
+/// Ids read from the tables, written into a statement as they are (integers).
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Reads, outside any write, the pages an erasure of the rows `ids` of `table` will change:
+/// the rows, and the entries of their ID numbers' blind index, which lie anywhere in that
+/// index. On SQLite the batch's write then finds them in memory instead of reading them from
+/// disk while every other writer waits (on a file larger than memory, a batch's random reads
+/// held the writers for a quarter of a second). PostgreSQL writers do not wait for one
+/// another's reads: nothing to do.
+pub async fn read_ahead_of_erasure(db: &Db, table: ErasedTable, ids: &[i64]) -> Result<()> {
+    let Db::Sqlite(p) = db else {
+        return Ok(());
+    };
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let t = table.name();
+    let sql = format!(
+        "SELECT COUNT(*) FROM {t} WHERE id_bidx IN (SELECT id_bidx FROM {t} WHERE id IN ({}))",
+        id_list(ids)
+    );
+    sqlx::query_scalar::<_, i64>(&sql).fetch_one(p).await?;
+    Ok(())
+}
+
+/// The tables erasure writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErasedTable {
+    Cases,
+    Travellers,
+}
+
+impl ErasedTable {
+    fn name(self) -> &'static str {
+        match self {
+            ErasedTable::Cases => "monitoring_cases",
+            ErasedTable::Travellers => "passage_travellers",
+        }
+    }
 }
 
 /// The end of the next stretch of travellers not erased yet after `after`, at most `span` of
@@ -470,11 +540,9 @@ pub async fn erase_travellers(
     if ids.is_empty() {
         return Ok(0);
     }
-    // The ids are integers read from the table: written into the statement as they are.
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let sql = format!(
-        "UPDATE passage_travellers SET name = $1, id_number = '', phone = NULL, erased_on = $2 \
-         WHERE id IN ({list}) AND {}",
+        "UPDATE passage_travellers SET {TRAVELLER_ERASED} WHERE id IN ({}) AND {}",
+        id_list(ids),
         traveller_expired(3, 4)
     );
     Ok(on_tx!(tx, x => sqlx::query(&sql)

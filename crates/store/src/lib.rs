@@ -503,8 +503,64 @@ pub const JOB_PATIENCE: Duration = Duration::from_millis(20);
 /// The queue of SQLite writers of this process (see [`Db::begin`]).
 static SQLITE_WRITE_TURNS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// A writer's turn on SQLite (see [`Db::begin`]).
-pub type WriteTurn = tokio::sync::MutexGuard<'static, ()>;
+/// A writer's turn on SQLite (see [`Db::begin`]), held until the transaction ends; a
+/// background job's batch counts how long it held it (see [`take_job_holds`]).
+pub struct WriteTurn {
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+    job_since: Option<std::time::Instant>,
+}
+
+impl Drop for WriteTurn {
+    fn drop(&mut self) {
+        if let Some(since) = self.job_since {
+            JOB_HOLDS.record(since.elapsed());
+        }
+    }
+}
+
+/// How long the batches of background jobs held the writers' turn in this process.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobHolds {
+    pub batches: u64,
+    /// Batches that held it longer than [`JOB_HOLD_NOTED`].
+    pub long: u64,
+    pub longest: Duration,
+}
+
+/// A batch holding the writers longer than this is counted apart.
+pub const JOB_HOLD_NOTED: Duration = Duration::from_millis(50);
+
+struct JobHoldCounts {
+    batches: AtomicU64,
+    long: AtomicU64,
+    longest_us: AtomicU64,
+}
+
+impl JobHoldCounts {
+    fn record(&self, hold: Duration) {
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        if hold > JOB_HOLD_NOTED {
+            self.long.fetch_add(1, Ordering::Relaxed);
+        }
+        self.longest_us
+            .fetch_max(hold.as_micros() as u64, Ordering::Relaxed);
+    }
+}
+
+static JOB_HOLDS: JobHoldCounts = JobHoldCounts {
+    batches: AtomicU64::new(0),
+    long: AtomicU64::new(0),
+    longest_us: AtomicU64::new(0),
+};
+
+/// The holds of the jobs' batches since the last call (for the benchmarks' figures).
+pub fn take_job_holds() -> JobHolds {
+    JobHolds {
+        batches: JOB_HOLDS.batches.swap(0, Ordering::Relaxed),
+        long: JOB_HOLDS.long.swap(0, Ordering::Relaxed),
+        longest: Duration::from_micros(JOB_HOLDS.longest_us.swap(0, Ordering::Relaxed)),
+    }
+}
 
 /// A writer counted as waiting for the write lock, until dropped.
 struct WaitingWriter(());
@@ -632,10 +688,17 @@ impl Db {
     /// drops it, which rolls it back. (Without this, on SQLite a `BEGIN IMMEDIATE` that
     /// completed after its caller left kept the write lock for good.)
     pub async fn begin(&self) -> Result<Tx> {
+        self.begin_as(false).await
+    }
+
+    async fn begin_as(&self, job: bool) -> Result<Tx> {
         let begun = match self {
             Db::Sqlite(p) => {
                 let waiting = WaitingWriter::enter();
-                let turn = SQLITE_WRITE_TURNS.lock().await;
+                let turn = WriteTurn {
+                    _turn: SQLITE_WRITE_TURNS.lock().await,
+                    job_since: job.then(std::time::Instant::now),
+                };
                 drop(waiting);
                 let p = p.clone();
                 tokio::spawn(async move { p.begin_with("BEGIN IMMEDIATE").await })
@@ -666,7 +729,7 @@ impl Db {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         }
-        self.begin().await
+        self.begin_as(true).await
     }
 
     /// Whether the database answers.

@@ -128,10 +128,11 @@ impl App {
         for (column, v) in t.columns.iter().zip(&row.values) {
             let plain = self.crypto.open_opt(v.as_deref())?;
             if Some(*column) == t.id_number {
-                bidx = Some(
-                    self.crypto
-                        .blind_index(plain.as_deref().unwrap_or_default()),
-                );
+                // An erased (or missing) number has none: its rows must not be found together.
+                bidx = Some(match plain.as_deref().filter(|n| !n.is_empty()) {
+                    Some(n) => self.crypto.blind_index(n),
+                    None => String::new(),
+                });
             }
             values.push(sealer.seal_opt(plain.as_deref()));
         }

@@ -1,6 +1,7 @@
 //! Erasure of personal data past its keeping period.
 
 use super::*;
+use dualtrack_store::handovers::ErasedTable;
 
 impl App {
     /// Erases the personal data whose retention period has passed (see the module notes);
@@ -51,7 +52,8 @@ impl App {
     }
 
     /// The batches of an erasure: cases first, then travellers, a stretch of the travellers
-    /// not erased yet at a time (read outside the write, checked again by it).
+    /// not erased yet at a time (read outside the write, checked again by it). Each batch's
+    /// rows are read before its write, so that the write finds them in memory.
     pub(super) async fn erase_in_batches(
         &self,
         r: &mut ErasureReport,
@@ -60,12 +62,14 @@ impl App {
         let batch = self.job_batch.max(1);
         let limit = i64::try_from(batch).unwrap_or(i64::MAX);
         loop {
+            let ids = store::cases_to_erase(&self.db, r.released_by, limit).await?;
+            store::read_ahead_of_erasure(&self.db, ErasedTable::Cases, &ids).await?;
             let mut tx = self.db.begin_job().await?;
-            let n = store::erase_cases(&mut tx, r.released_by, today, limit).await?;
+            let n = store::erase_cases(&mut tx, &ids, r.released_by, today).await?;
             tx.commit().await?;
             r.cases += n;
             r.batches += 1;
-            if n < batch as u64 {
+            if ids.len() < batch {
                 break;
             }
         }
@@ -75,6 +79,7 @@ impl App {
             let ids = store::travellers_to_erase(&self.db, after, upto, r.released_by, r.passed_by)
                 .await?;
             for chunk in ids.chunks(batch) {
+                store::read_ahead_of_erasure(&self.db, ErasedTable::Travellers, chunk).await?;
                 let mut tx = self.db.begin_job().await?;
                 let n = store::erase_travellers(&mut tx, chunk, r.released_by, r.passed_by, today)
                     .await?;

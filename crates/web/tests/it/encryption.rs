@@ -183,6 +183,10 @@ async fn rotation_under_load_loses_nothing_and_leaves_nothing_under_the_old_key(
     let t = std::sync::Arc::new(t);
     let op = t.token("golmud_operator").await;
     let south = t.checkpoint("格尔木南出口").await;
+    // The demo's travellers of 2020 are long past their keeping period: erased, they have
+    // no ID number and no blind index, and the rotation must not give them one.
+    let erased = t.app.erase_expired(&Actor::cli()).await.expect("erase");
+    assert!(erased.travellers > 0, "{erased:?}");
     let before = t.count("SELECT COUNT(*) FROM passage_travellers").await;
     let writers: Vec<_> = (0..4u64)
         .map(|w| {
@@ -232,6 +236,13 @@ async fn rotation_under_load_loses_nothing_and_leaves_nothing_under_the_old_key(
     );
     assert_eq!(
         t.count("SELECT COUNT(*) FROM passage_travellers WHERE id_number NOT LIKE 'enc:k2:%' AND id_number <> ''").await,
+        0
+    );
+    assert_eq!(
+        t.count(
+            "SELECT COUNT(*) FROM passage_travellers WHERE erased_on IS NOT NULL AND id_bidx <> ''"
+        )
+        .await,
         0
     );
     assert!(std::fs::read_to_string(&file)

@@ -455,6 +455,18 @@ async fn referred_comes_back_and_personal_data_is_erased(engine: Engine) {
             "SELECT traveller_id FROM handovers WHERE id = {id}"
         ))
         .await;
+    // Found by the ID number until erased; not after.
+    let op = t.token("golmud_operator").await;
+    let number = id_number("63280119800106003");
+    let south = t.checkpoint("格尔木南出口").await;
+    let by_number = [
+        format!("/api/v1/checkpoints/{south}/passages?id_number={number}"),
+        format!("/api/v1/monitoring/cases?id_number={number}"),
+    ];
+    for path in &by_number {
+        let found = t.get_json(path, &op).await;
+        assert_eq!(found.as_array().map(Vec::len), Some(1), "{path}: {found}");
+    }
     let days = i64::from(t.app.retention_days);
     t.app.clock.set(Some(morning() + Duration::days(days - 1)));
     t.app.erase_expired(&Actor::cli()).await.expect("runs");
@@ -465,6 +477,17 @@ async fn referred_comes_back_and_personal_data_is_erased(engine: Engine) {
     assert_eq!(t.count(&erased_name("monitoring_cases", case)).await, 1);
     assert_eq!(
         t.count(&erased_name("passage_travellers", traveller)).await,
+        1
+    );
+    for path in &by_number {
+        let found = t.get_json(path, &op).await;
+        assert_eq!(found.as_array().map(Vec::len), Some(0), "{path}: {found}");
+    }
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM passage_travellers WHERE id = {traveller} AND id_bidx = ''"
+        ))
+        .await,
         1
     );
     // Counts stay: the case is still there, only the person's data is gone.
