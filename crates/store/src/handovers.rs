@@ -367,6 +367,7 @@ pub async fn outbound_of_day(
 pub struct Erased {
     pub cases: u64,
     pub travellers: u64,
+    pub screened: u64,
 }
 
 /// The text that stands in for an erased name.
@@ -395,9 +396,10 @@ fn traveller_expired(p: usize, r: usize) -> String {
 
 /// Erases the name, ID number, phone, place and reason of cases released on or before `released_by` and of
 /// their travellers, and of travellers of passages on or before `passed_by` who have no case
-/// still open; records the day of erasure. Counts stay as they were. All in the one
-/// transaction: for a small database (the tests' comparison); the server erases in batches
-/// ([`erase_cases`], [`travellers_to_erase`], [`erase_travellers`]).
+/// still open, and of persons screened on or before `passed_by`; records the day of erasure.
+/// Counts stay as they were. All in the one transaction: for a small database (the tests'
+/// comparison); the server erases in batches ([`erase_cases`], [`travellers_to_erase`],
+/// [`erase_travellers`], [`erase_screened`]).
 pub async fn erase(
     tx: &mut Tx,
     released_by: NaiveDate,
@@ -413,7 +415,14 @@ pub async fn erase(
     );
     let travellers = on_tx!(tx, x => sqlx::query(&sql)
         .bind(ERASED_NAME).bind(today).bind(passed_by).bind(released_by).execute(&mut *x).await?.rows_affected());
-    Ok(Erased { cases, travellers })
+    let screened = on_tx!(tx, x => sqlx::query(&format!(
+        "UPDATE screened_persons SET {SCREENED_ERASED} WHERE erased_on IS NULL AND screened_on <= $3"))
+        .bind(ERASED_NAME).bind(today).bind(passed_by).execute(&mut *x).await?.rows_affected());
+    Ok(Erased {
+        cases,
+        travellers,
+        screened,
+    })
 }
 
 /// What an erased case keeps: no name, ID number (nor its blind index, by which a search
@@ -426,6 +435,41 @@ const CASE_ERASED: &str =
 /// What an erased traveller keeps (as [`CASE_ERASED`]).
 const TRAVELLER_ERASED: &str =
     "name = $1, id_number = '', id_bidx = '', phone = NULL, erased_on = $2";
+
+/// What an erased screening keeps (as [`CASE_ERASED`]): where the person came from, when,
+/// and the risk found, without the person.
+const SCREENED_ERASED: &str =
+    "name = $1, id_number = '', id_bidx = '', phone = NULL, erased_on = $2";
+
+/// At most `limit` of the persons screened on or before `screened_by` and not erased yet,
+/// the earliest first (a range of the index of screenings still to erase). A read, outside
+/// any write transaction; [`erase_screened`] checks again as it writes.
+pub async fn screened_to_erase(db: &Db, screened_by: NaiveDate, limit: i64) -> Result<Vec<i64>> {
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM screened_persons WHERE erased_on IS NULL AND screened_on <= $1 \
+         ORDER BY screened_on, id LIMIT $2")
+        .bind(screened_by).bind(limit).fetch_all(p).await?))
+}
+
+/// Erases the screened persons of `ids` still screened on or before `screened_by` and not
+/// erased. Returns how many.
+pub async fn erase_screened(
+    tx: &mut Tx,
+    ids: &[i64],
+    screened_by: NaiveDate,
+    today: NaiveDate,
+) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "UPDATE screened_persons SET {SCREENED_ERASED} WHERE id IN ({}) \
+         AND erased_on IS NULL AND screened_on <= $3",
+        id_list(ids)
+    );
+    Ok(on_tx!(tx, x => sqlx::query(&sql)
+        .bind(ERASED_NAME).bind(today).bind(screened_by).execute(&mut *x).await?.rows_affected()))
+}
 
 /// At most `limit` of the cases released on or before `released_by` and not erased yet, the
 /// earliest released first (a range of the index of cases still to erase). A read, outside
@@ -490,6 +534,7 @@ pub async fn read_ahead_of_erasure(db: &Db, table: ErasedTable, ids: &[i64]) -> 
 pub enum ErasedTable {
     Cases,
     Travellers,
+    Screened,
 }
 
 impl ErasedTable {
@@ -497,6 +542,7 @@ impl ErasedTable {
         match self {
             ErasedTable::Cases => "monitoring_cases",
             ErasedTable::Travellers => "passage_travellers",
+            ErasedTable::Screened => "screened_persons",
         }
     }
 }

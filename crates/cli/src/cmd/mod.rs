@@ -121,8 +121,8 @@ pub async fn retention(settings: &Settings) -> anyhow::Result<()> {
     let app = open(settings).await?;
     let r = app.erase_expired(&Actor::cli()).await?;
     println!(
-        "已删除个人信息：隔离监测对象 {} 人（{} 及以前解除），通行旅客 {} 人（{} 及以前通行）",
-        r.cases, r.released_by, r.travellers, r.passed_by
+        "已删除个人信息：隔离监测对象 {} 人（{} 及以前解除），通行旅客 {} 人、摸排人员 {} 人（{} 及以前通行、摸排）",
+        r.cases, r.released_by, r.travellers, r.screened, r.passed_by
     );
     app.db.close().await;
     Ok(())

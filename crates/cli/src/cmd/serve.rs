@@ -119,10 +119,11 @@ pub async fn run(
             loop {
                 tick.tick().await;
                 match eraser.erase_expired(&dualtrack_service::Actor::cli()).await {
-                    Ok(r) if r.cases + r.travellers > 0 => {
+                    Ok(r) if r.cases + r.travellers + r.screened > 0 => {
                         tracing::info!(
                             cases = r.cases,
                             travellers = r.travellers,
+                            screened = r.screened,
                             "personal data erased"
                         )
                     }

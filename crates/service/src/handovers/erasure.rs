@@ -20,6 +20,7 @@ impl App {
         let mut report = ErasureReport {
             cases: 0,
             travellers: 0,
+            screened: 0,
             released_by,
             passed_by,
             batches: 0,
@@ -38,10 +39,11 @@ impl App {
                 today.to_string(),
                 None,
                 format!(
-                    "保存期 {} 天：删除隔离监测对象 {} 人、通行旅客 {} 人的姓名、身份证号与电话（{} 批）{}",
+                    "保存期 {} 天：删除隔离监测对象 {} 人、通行旅客 {} 人、摸排人员 {} 人的姓名、身份证号与电话（{} 批）{}",
                     self.retention_days,
                     report.cases,
                     report.travellers,
+                    report.screened,
                     report.batches,
                     if run.is_ok() { "" } else { "，中途出错" }
                 ),
@@ -51,7 +53,7 @@ impl App {
         Ok(report)
     }
 
-    /// The batches of an erasure: cases first, then travellers, a stretch of the travellers
+    /// The batches of an erasure: cases first, then screened persons, then travellers, a stretch of the travellers
     /// not erased yet at a time (read outside the write, checked again by it). Each batch's
     /// rows are read before its write, so that the write finds them in memory.
     pub(super) async fn erase_in_batches(
@@ -68,6 +70,18 @@ impl App {
             let n = store::erase_cases(&mut tx, &ids, r.released_by, today).await?;
             tx.commit().await?;
             r.cases += n;
+            r.batches += 1;
+            if ids.len() < batch {
+                break;
+            }
+        }
+        loop {
+            let ids = store::screened_to_erase(&self.db, r.passed_by, limit).await?;
+            store::read_ahead_of_erasure(&self.db, ErasedTable::Screened, &ids).await?;
+            let mut tx = self.db.begin_job().await?;
+            let n = store::erase_screened(&mut tx, &ids, r.passed_by, today).await?;
+            tx.commit().await?;
+            r.screened += n;
             r.batches += 1;
             if ids.len() < batch {
                 break;

@@ -237,6 +237,8 @@ pub struct ErasureReport {
     pub cases: u64,
     /// 删除了个人信息的通行旅客数
     pub travellers: u64,
+    /// 删除了个人信息的摸排人员数（摸排于 passed_by 及以前）
+    pub screened: u64,
     /// 解除于此日及以前的对象已删除
     pub released_by: NaiveDate,
     /// 通行于此日及以前、未成为对象的旅客已删除

@@ -33,10 +33,13 @@ const ERASED_CASES: &str =
     "SELECT id FROM monitoring_cases WHERE erased_on IS NOT NULL ORDER BY id";
 const ERASED_TRAVELLERS: &str =
     "SELECT id FROM passage_travellers WHERE erased_on IS NOT NULL ORDER BY id";
+const ERASED_SCREENED: &str =
+    "SELECT id FROM screened_persons WHERE erased_on IS NOT NULL ORDER BY id";
 
 /// What the rollups and counts add up to: erasure leaves them as they were.
 const TOTALS: &str = "SELECT (SELECT COUNT(*) FROM monitoring_cases) * 1000000 \
      + (SELECT COUNT(*) FROM passage_travellers) * 10 \
+     + (SELECT COUNT(*) FROM screened_persons) * 100 \
      + (SELECT CAST(COALESCE(SUM(started) + SUM(released), 0) AS BIGINT) FROM monitoring_days) \
      + (SELECT CAST(COALESCE(SUM(persons), 0) AS BIGINT) FROM passage_days)";
 
@@ -45,7 +48,7 @@ async fn ids(t: &TestApp, sql: &str) -> Vec<i64> {
         .fetch_all(p).await.expect("ids"))
 }
 
-/// Erasure in batches of seven blanks the very cases and travellers the single statement
+/// Erasure in batches of seven blanks the very cases, travellers and screened persons the single statement
 /// did (that one is run first, read, and rolled back), and nothing else; counts stay.
 async fn erasure_in_batches_erases_what_one_statement_did(engine: Engine) {
     let t = TestApp::new(engine).await;
@@ -54,8 +57,14 @@ async fn erasure_in_batches_erases_what_one_statement_did(engine: Engine) {
     let today = reporting_day(late_april());
     let released_by = today - Duration::days(i64::from(app.retention_days));
     let passed_by = released_by - Duration::days(i64::from(app.monitoring_days));
+    // The demo's screenings are all of February and early March: one is made recent, and
+    // must be kept.
+    dualtrack_store::on_db!(&t.db.db, p => sqlx::query(
+        "UPDATE screened_persons SET screened_on = '2020-04-15' \
+         WHERE id = (SELECT MAX(id) FROM screened_persons)")
+        .execute(p).await.map(|_| ()).expect("recent screening"));
     let totals = t.count(TOTALS).await;
-    let (cases, travellers, erased) = {
+    let (cases, travellers, screened, erased) = {
         let mut tx = app.db.begin().await.expect("begin");
         let erased = handovers::erase(&mut tx, released_by, passed_by, today)
             .await
@@ -64,12 +73,20 @@ async fn erasure_in_batches_erases_what_one_statement_did(engine: Engine) {
             .fetch_all(&mut *x).await.expect("cases"));
         let travellers: Vec<i64> = on_tx!(&mut tx, x => sqlx::query_scalar(ERASED_TRAVELLERS)
             .fetch_all(&mut *x).await.expect("travellers"));
-        (cases, travellers, erased)
+        let screened: Vec<i64> = on_tx!(&mut tx, x => sqlx::query_scalar(ERASED_SCREENED)
+            .fetch_all(&mut *x).await.expect("screened"));
+        (cases, travellers, screened, erased)
         // Dropped: rolled back.
     };
     assert!(ids(&t, ERASED_TRAVELLERS).await.is_empty(), "rolled back");
     assert!(cases.len() > 20, "{} cases to erase", cases.len());
     assert!(travellers.len() > 100, "{} travellers", travellers.len());
+    assert!(screened.len() > 10, "{} screened", screened.len());
+    let all_screened = t.count("SELECT COUNT(*) FROM screened_persons").await;
+    assert!(
+        (screened.len() as i64) < all_screened,
+        "some screenings are kept"
+    );
     let all_travellers = t.count("SELECT COUNT(*) FROM passage_travellers").await;
     assert!(
         (travellers.len() as i64) < all_travellers,
@@ -81,13 +98,23 @@ async fn erasure_in_batches_erases_what_one_statement_did(engine: Engine) {
     let report = app.erase_expired(&Actor::cli()).await.expect("erase");
     assert_eq!(report.cases, erased.cases);
     assert_eq!(report.travellers, erased.travellers);
+    assert_eq!(report.screened, erased.screened);
     assert!(
-        u64::from(report.batches) >= (erased.cases + erased.travellers) / 7,
+        u64::from(report.batches) >= (erased.cases + erased.travellers + erased.screened) / 7,
         "{} batches",
         report.batches
     );
     assert_eq!(ids(&t, ERASED_CASES).await, cases);
     assert_eq!(ids(&t, ERASED_TRAVELLERS).await, travellers);
+    assert_eq!(ids(&t, ERASED_SCREENED).await, screened);
+    assert_eq!(
+        t.count(
+            "SELECT COUNT(*) FROM screened_persons WHERE erased_on IS NOT NULL \
+             AND (name <> '（已删除）' OR id_number <> '' OR id_bidx <> '' OR phone IS NOT NULL)"
+        )
+        .await,
+        0
+    );
     assert_eq!(
         t.count(
             "SELECT COUNT(*) FROM passage_travellers WHERE erased_on IS NOT NULL \
@@ -104,7 +131,7 @@ async fn erasure_in_batches_erases_what_one_statement_did(engine: Engine) {
     );
     // Run again: nothing left to erase.
     let again = app.erase_expired(&Actor::cli()).await.expect("again");
-    assert_eq!((again.cases, again.travellers), (0, 0));
+    assert_eq!((again.cases, again.travellers, again.screened), (0, 0, 0));
     assert_eq!(t.audit_count("retention.erase").await, 2);
 }
 
