@@ -398,26 +398,36 @@ fn traveller_expired(p: usize, r: usize) -> String {
 /// their travellers, and of travellers of passages on or before `passed_by` who have no case
 /// still open, and of persons screened on or before `passed_by`; records the day of erasure.
 /// Counts stay as they were. All in the one transaction: for a small database (the tests'
-/// comparison); the server erases in batches ([`erase_cases`], [`travellers_to_erase`],
-/// [`erase_travellers`], [`erase_screened`]).
+/// comparison); the server erases in batches ([`erase_due`], [`travellers_to_erase`],
+/// [`erase_travellers`]).
 pub async fn erase(
     tx: &mut Tx,
     released_by: NaiveDate,
     passed_by: NaiveDate,
     today: NaiveDate,
 ) -> Result<Erased> {
-    let cases = on_tx!(tx, x => sqlx::query(&format!(
-        "UPDATE monitoring_cases SET {CASE_ERASED} WHERE status = 'released' AND released_on <= $3 AND erased_on IS NULL"))
-        .bind(ERASED_NAME).bind(today).bind(released_by).execute(&mut *x).await?.rows_affected());
+    let mut by_date = [
+        (ByDate::Cases, released_by, 0),
+        (ByDate::Screened, passed_by, 0),
+    ];
+    for (kind, by, n) in &mut by_date {
+        let t = kind.table();
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {}",
+            t.name(),
+            t.erased(),
+            kind.due(3)
+        );
+        *n = on_tx!(tx, x => sqlx::query(&sql)
+            .bind(ERASED_NAME).bind(today).bind(*by).execute(&mut *x).await?.rows_affected());
+    }
+    let [(_, _, cases), (_, _, screened)] = by_date;
     let sql = format!(
-        "UPDATE passage_travellers SET {TRAVELLER_ERASED} WHERE {}",
+        "UPDATE passage_travellers SET {PERSON_ERASED} WHERE {}",
         traveller_expired(3, 4)
     );
     let travellers = on_tx!(tx, x => sqlx::query(&sql)
         .bind(ERASED_NAME).bind(today).bind(passed_by).bind(released_by).execute(&mut *x).await?.rows_affected());
-    let screened = on_tx!(tx, x => sqlx::query(&format!(
-        "UPDATE screened_persons SET {SCREENED_ERASED} WHERE erased_on IS NULL AND screened_on <= $3"))
-        .bind(ERASED_NAME).bind(today).bind(passed_by).execute(&mut *x).await?.rows_affected());
     Ok(Erased {
         cases,
         travellers,
@@ -432,74 +442,107 @@ const CASE_ERASED: &str =
     "name = $1, id_number = '', id_bidx = '', phone = NULL, place = '', reason = '', \
      release_reason = NULL, resume_finding = NULL, erased_on = $2";
 
-/// What an erased traveller keeps (as [`CASE_ERASED`]).
-const TRAVELLER_ERASED: &str =
-    "name = $1, id_number = '', id_bidx = '', phone = NULL, erased_on = $2";
+/// What an erased traveller, or screened person, keeps (as [`CASE_ERASED`]): a screening
+/// keeps where the person came from, when, and the risk found, without the person.
+const PERSON_ERASED: &str = "name = $1, id_number = '', id_bidx = '', phone = NULL, erased_on = $2";
 
-/// What an erased screening keeps (as [`CASE_ERASED`]): where the person came from, when,
-/// and the risk found, without the person.
-const SCREENED_ERASED: &str =
-    "name = $1, id_number = '', id_bidx = '', phone = NULL, erased_on = $2";
-
-/// At most `limit` of the persons screened on or before `screened_by` and not erased yet,
-/// the earliest first (a range of the index of screenings still to erase). A read, outside
-/// any write transaction; [`erase_screened`] checks again as it writes.
-pub async fn screened_to_erase(db: &Db, screened_by: NaiveDate, limit: i64) -> Result<Vec<i64>> {
-    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM screened_persons WHERE erased_on IS NULL AND screened_on <= $1 \
-         ORDER BY screened_on, id LIMIT $2")
-        .bind(screened_by).bind(limit).fetch_all(p).await?))
+/// The tables erasure writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErasedTable {
+    Cases,
+    Travellers,
+    Screened,
 }
 
-/// Erases the screened persons of `ids` still screened on or before `screened_by` and not
-/// erased. Returns how many.
-pub async fn erase_screened(
+impl ErasedTable {
+    fn name(self) -> &'static str {
+        match self {
+            ErasedTable::Cases => "monitoring_cases",
+            ErasedTable::Travellers => "passage_travellers",
+            ErasedTable::Screened => "screened_persons",
+        }
+    }
+
+    fn erased(self) -> &'static str {
+        match self {
+            ErasedTable::Cases => CASE_ERASED,
+            ErasedTable::Travellers | ErasedTable::Screened => PERSON_ERASED,
+        }
+    }
+}
+
+/// Records erased from a day of their own on: a case from its release, a screening from
+/// the screening. (A traveller's day depends on its passage and cases: see
+/// [`travellers_to_erase`].)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByDate {
+    Cases,
+    Screened,
+}
+
+impl ByDate {
+    pub fn table(self) -> ErasedTable {
+        match self {
+            ByDate::Cases => ErasedTable::Cases,
+            ByDate::Screened => ErasedTable::Screened,
+        }
+    }
+
+    /// Not erased, and due by the day `$n`: a range of the partial index of the records still
+    /// to erase, in the order of [`ByDate::order`].
+    fn due(self, n: usize) -> String {
+        match self {
+            ByDate::Cases => {
+                format!("status = 'released' AND released_on <= ${n} AND erased_on IS NULL")
+            }
+            ByDate::Screened => format!("erased_on IS NULL AND screened_on <= ${n}"),
+        }
+    }
+
+    fn order(self) -> &'static str {
+        match self {
+            ByDate::Cases => "released_on, id",
+            ByDate::Screened => "screened_on, id",
+        }
+    }
+}
+
+/// At most `limit` of the records of `kind` due by the day `by` and not erased yet, the
+/// earliest first. A read, outside any write transaction; [`erase_due`] checks again as it
+/// writes. Fewer than `limit` means none is left after them.
+pub async fn due_for_erasure(db: &Db, kind: ByDate, by: NaiveDate, limit: i64) -> Result<Vec<i64>> {
+    let sql = format!(
+        "SELECT id FROM {} WHERE {} ORDER BY {} LIMIT $2",
+        kind.table().name(),
+        kind.due(1),
+        kind.order()
+    );
+    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(&sql)
+        .bind(by).bind(limit).fetch_all(p).await?))
+}
+
+/// Erases the records of `ids` still due by the day `by` and not erased (the check is made
+/// again under the write). Returns how many.
+pub async fn erase_due(
     tx: &mut Tx,
+    kind: ByDate,
     ids: &[i64],
-    screened_by: NaiveDate,
+    by: NaiveDate,
     today: NaiveDate,
 ) -> Result<u64> {
     if ids.is_empty() {
         return Ok(0);
     }
+    let t = kind.table();
     let sql = format!(
-        "UPDATE screened_persons SET {SCREENED_ERASED} WHERE id IN ({}) \
-         AND erased_on IS NULL AND screened_on <= $3",
-        id_list(ids)
+        "UPDATE {} SET {} WHERE id IN ({}) AND {}",
+        t.name(),
+        t.erased(),
+        id_list(ids),
+        kind.due(3)
     );
     Ok(on_tx!(tx, x => sqlx::query(&sql)
-        .bind(ERASED_NAME).bind(today).bind(screened_by).execute(&mut *x).await?.rows_affected()))
-}
-
-/// At most `limit` of the cases released on or before `released_by` and not erased yet, the
-/// earliest released first (a range of the index of cases still to erase). A read, outside
-/// any write transaction; [`erase_cases`] checks again as it writes. Fewer than `limit`
-/// means none is left after them.
-pub async fn cases_to_erase(db: &Db, released_by: NaiveDate, limit: i64) -> Result<Vec<i64>> {
-    Ok(on_db!(db, p => sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM monitoring_cases WHERE status = 'released' AND released_on <= $1 AND erased_on IS NULL \
-         ORDER BY released_on, id LIMIT $2")
-        .bind(released_by).bind(limit).fetch_all(p).await?))
-}
-
-/// Erases the cases of `ids` still released on or before `released_by` and not erased (the
-/// check is made again under the write). Returns how many.
-pub async fn erase_cases(
-    tx: &mut Tx,
-    ids: &[i64],
-    released_by: NaiveDate,
-    today: NaiveDate,
-) -> Result<u64> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let sql = format!(
-        "UPDATE monitoring_cases SET {CASE_ERASED} WHERE id IN ({}) \
-         AND status = 'released' AND released_on <= $3 AND erased_on IS NULL",
-        id_list(ids)
-    );
-    Ok(on_tx!(tx, x => sqlx::query(&sql)
-        .bind(ERASED_NAME).bind(today).bind(released_by).execute(&mut *x).await?.rows_affected()))
+        .bind(ERASED_NAME).bind(today).bind(by).execute(&mut *x).await?.rows_affected()))
 }
 
 /// Ids read from the tables, written into a statement as they are (integers).
@@ -527,24 +570,6 @@ pub async fn read_ahead_of_erasure(db: &Db, table: ErasedTable, ids: &[i64]) -> 
     );
     sqlx::query_scalar::<_, i64>(&sql).fetch_one(p).await?;
     Ok(())
-}
-
-/// The tables erasure writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErasedTable {
-    Cases,
-    Travellers,
-    Screened,
-}
-
-impl ErasedTable {
-    fn name(self) -> &'static str {
-        match self {
-            ErasedTable::Cases => "monitoring_cases",
-            ErasedTable::Travellers => "passage_travellers",
-            ErasedTable::Screened => "screened_persons",
-        }
-    }
 }
 
 /// The end of the next stretch of travellers not erased yet after `after`, at most `span` of
@@ -587,7 +612,7 @@ pub async fn erase_travellers(
         return Ok(0);
     }
     let sql = format!(
-        "UPDATE passage_travellers SET {TRAVELLER_ERASED} WHERE id IN ({}) AND {}",
+        "UPDATE passage_travellers SET {PERSON_ERASED} WHERE id IN ({}) AND {}",
         id_list(ids),
         traveller_expired(3, 4)
     );

@@ -373,7 +373,7 @@ async fn restart_wal(pool: &SqlitePool) -> std::result::Result<(), sqlx::Error> 
     };
     drop(turn);
     let hold = held.elapsed();
-    WAL_RESTARTS.record(hold, matches!(r, Ok(true)));
+    WAL_RESTARTS.record(hold, !matches!(r, Ok(true)));
     tracing::debug!(tries, ms = hold.as_millis() as u64, "log restart");
     sqlx::query(&format!(
         "PRAGMA busy_timeout = {}",
@@ -397,36 +397,50 @@ pub struct WalRestarts {
     pub longest_hold: Duration,
 }
 
-struct WalRestartCounts {
-    done: AtomicU64,
-    given_up: AtomicU64,
-    longest_hold_us: AtomicU64,
+/// Holds of the writers' turn counted in this process: how many, how many of them set
+/// apart (a restart that gave up; a batch held long), and the longest.
+struct HoldCounts {
+    kept: AtomicU64,
+    apart: AtomicU64,
+    longest_us: AtomicU64,
 }
 
-impl WalRestartCounts {
-    fn record(&self, hold: Duration, done: bool) {
-        let counter = if done { &self.done } else { &self.given_up };
+impl HoldCounts {
+    const fn new() -> HoldCounts {
+        HoldCounts {
+            kept: AtomicU64::new(0),
+            apart: AtomicU64::new(0),
+            longest_us: AtomicU64::new(0),
+        }
+    }
+
+    fn record(&self, hold: Duration, apart: bool) {
+        let counter = if apart { &self.apart } else { &self.kept };
         counter.fetch_add(1, Ordering::Relaxed);
-        self.longest_hold_us
+        self.longest_us
             .fetch_max(hold.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// The counts since the last call: (kept, apart, longest).
+    fn take(&self) -> (u64, u64, Duration) {
+        (
+            self.kept.swap(0, Ordering::Relaxed),
+            self.apart.swap(0, Ordering::Relaxed),
+            Duration::from_micros(self.longest_us.swap(0, Ordering::Relaxed)),
+        )
     }
 }
 
-static WAL_RESTARTS: WalRestartCounts = WalRestartCounts {
-    done: AtomicU64::new(0),
-    given_up: AtomicU64::new(0),
-    longest_hold_us: AtomicU64::new(0),
-};
+static WAL_RESTARTS: HoldCounts = HoldCounts::new();
 
 /// The restarts of the log in this process since the last call (for the benchmarks'
 /// figures, phase by phase).
 pub fn take_wal_restarts() -> WalRestarts {
+    let (done, given_up, longest_hold) = WAL_RESTARTS.take();
     WalRestarts {
-        done: WAL_RESTARTS.done.swap(0, Ordering::Relaxed),
-        given_up: WAL_RESTARTS.given_up.swap(0, Ordering::Relaxed),
-        longest_hold: Duration::from_micros(
-            WAL_RESTARTS.longest_hold_us.swap(0, Ordering::Relaxed),
-        ),
+        done,
+        given_up,
+        longest_hold,
     }
 }
 
@@ -513,7 +527,8 @@ pub struct WriteTurn {
 impl Drop for WriteTurn {
     fn drop(&mut self) {
         if let Some(since) = self.job_since {
-            JOB_HOLDS.record(since.elapsed());
+            let hold = since.elapsed();
+            JOB_HOLDS.record(hold, hold > JOB_HOLD_NOTED);
         }
     }
 }
@@ -530,35 +545,15 @@ pub struct JobHolds {
 /// A batch holding the writers longer than this is counted apart.
 pub const JOB_HOLD_NOTED: Duration = Duration::from_millis(50);
 
-struct JobHoldCounts {
-    batches: AtomicU64,
-    long: AtomicU64,
-    longest_us: AtomicU64,
-}
-
-impl JobHoldCounts {
-    fn record(&self, hold: Duration) {
-        self.batches.fetch_add(1, Ordering::Relaxed);
-        if hold > JOB_HOLD_NOTED {
-            self.long.fetch_add(1, Ordering::Relaxed);
-        }
-        self.longest_us
-            .fetch_max(hold.as_micros() as u64, Ordering::Relaxed);
-    }
-}
-
-static JOB_HOLDS: JobHoldCounts = JobHoldCounts {
-    batches: AtomicU64::new(0),
-    long: AtomicU64::new(0),
-    longest_us: AtomicU64::new(0),
-};
+static JOB_HOLDS: HoldCounts = HoldCounts::new();
 
 /// The holds of the jobs' batches since the last call (for the benchmarks' figures).
 pub fn take_job_holds() -> JobHolds {
+    let (short, long, longest) = JOB_HOLDS.take();
     JobHolds {
-        batches: JOB_HOLDS.batches.swap(0, Ordering::Relaxed),
-        long: JOB_HOLDS.long.swap(0, Ordering::Relaxed),
-        longest: Duration::from_micros(JOB_HOLDS.longest_us.swap(0, Ordering::Relaxed)),
+        batches: short + long,
+        long,
+        longest,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Erasure of personal data past its keeping period.
 
 use super::*;
-use dualtrack_store::handovers::ErasedTable;
+use dualtrack_store::handovers::{ByDate, ErasedTable};
 
 impl App {
     /// Erases the personal data whose retention period has passed (see the module notes);
@@ -63,28 +63,20 @@ impl App {
     ) -> ServiceResult<()> {
         let batch = self.job_batch.max(1);
         let limit = i64::try_from(batch).unwrap_or(i64::MAX);
-        loop {
-            let ids = store::cases_to_erase(&self.db, r.released_by, limit).await?;
-            store::read_ahead_of_erasure(&self.db, ErasedTable::Cases, &ids).await?;
-            let mut tx = self.db.begin_job().await?;
-            let n = store::erase_cases(&mut tx, &ids, r.released_by, today).await?;
-            tx.commit().await?;
-            r.cases += n;
-            r.batches += 1;
-            if ids.len() < batch {
-                break;
-            }
-        }
-        loop {
-            let ids = store::screened_to_erase(&self.db, r.passed_by, limit).await?;
-            store::read_ahead_of_erasure(&self.db, ErasedTable::Screened, &ids).await?;
-            let mut tx = self.db.begin_job().await?;
-            let n = store::erase_screened(&mut tx, &ids, r.passed_by, today).await?;
-            tx.commit().await?;
-            r.screened += n;
-            r.batches += 1;
-            if ids.len() < batch {
-                break;
+        for (kind, by, count) in [
+            (ByDate::Cases, r.released_by, &mut r.cases),
+            (ByDate::Screened, r.passed_by, &mut r.screened),
+        ] {
+            loop {
+                let ids = store::due_for_erasure(&self.db, kind, by, limit).await?;
+                store::read_ahead_of_erasure(&self.db, kind.table(), &ids).await?;
+                let mut tx = self.db.begin_job().await?;
+                *count += store::erase_due(&mut tx, kind, &ids, by, today).await?;
+                tx.commit().await?;
+                r.batches += 1;
+                if ids.len() < batch {
+                    break;
+                }
             }
         }
         let mut after = 0;
