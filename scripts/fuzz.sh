@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 SCHEMATHESIS_VERSION=4.32.5
 ROLES=${FUZZ_ROLES:-"golmud_operator grid_worker"}
 EXAMPLES=${FUZZ_EXAMPLES:-10}
-SECONDS_PER_ROLE=${FUZZ_SECONDS:-180}
+SECONDS_PER_ROLE=${FUZZ_SECONDS:-150}
 PASSWORD='Haixi@2020'
 HOOKS="$PWD/scripts/fuzz_hooks.py"
 
