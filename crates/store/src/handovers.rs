@@ -553,10 +553,9 @@ fn id_list(ids: &[i64]) -> String {
 /// Reads, outside any write, the pages an erasure of the rows `ids` of `table` will change:
 /// the rows, and the entries of their ID numbers' blind index, which lie anywhere in that
 /// index (not the empty one that erased rows share: its entries are many, and are appended
-/// to in order). On SQLite the batch's write then finds them in memory instead of reading them from
-/// disk while every other writer waits (on a file larger than memory, a batch's random reads
-/// held the writers for a quarter of a second). PostgreSQL writers do not wait for one
-/// another's reads: nothing to do.
+/// to in order). On SQLite the batch's write then finds them in memory instead of reading
+/// them from disk while every other writer waits (on a file larger than memory, after a
+/// restart). PostgreSQL writers do not wait for one another's reads: nothing to do.
 pub async fn read_ahead_of_erasure(db: &Db, table: ErasedTable, ids: &[i64]) -> Result<()> {
     let Db::Sqlite(p) = db else {
         return Ok(());

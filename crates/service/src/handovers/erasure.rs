@@ -53,9 +53,10 @@ impl App {
         Ok(report)
     }
 
-    /// The batches of an erasure: cases first, then screened persons, then travellers, a stretch of the travellers
-    /// not erased yet at a time (read outside the write, checked again by it). Each batch's
-    /// rows are read before its write, so that the write finds them in memory.
+    /// The batches of an erasure: cases first, then screened persons, then travellers, a
+    /// stretch of the travellers not erased yet at a time (read outside the write, checked
+    /// again by it). Each batch's rows are read before its write, so that the write finds
+    /// them in memory.
     pub(super) async fn erase_in_batches(
         &self,
         r: &mut ErasureReport,
